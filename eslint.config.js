@@ -1,0 +1,54 @@
+import js from "@eslint/js";
+import tseslint from "typescript-eslint";
+import reactHooks from "eslint-plugin-react-hooks";
+import globals from "globals";
+
+// server/core is pure domain logic: no framework, database, exchange, file or network imports.
+const forbiddenInCore = ["next", "next/*", "react", "react-dom", "@trpc/*", "@prisma/*", "ccxt", "better-sqlite3",
+  "fs", "node:fs", "fs/*", "node:fs/*", "net", "node:net", "http", "node:http", "https", "node:https", "child_process", "node:child_process"];
+
+export default tseslint.config(
+  { ignores: ["node_modules/", ".next/", "server/db/generated/", "next-env.d.ts", "playwright-report/", "test-results/", "coverage/"] },
+  js.configs.recommended,
+  ...tseslint.configs.recommendedTypeChecked,
+  {
+    languageOptions: {
+      parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname },
+    },
+    plugins: { "react-hooks": reactHooks },
+    rules: {
+      "@typescript-eslint/no-floating-promises": "error",
+      "@typescript-eslint/no-misused-promises": "error",
+      "@typescript-eslint/consistent-type-imports": ["error", { fixStyle: "inline-type-imports" }],
+      "@typescript-eslint/no-unused-vars": ["error", { argsIgnorePattern: "^_", varsIgnorePattern: "^_" }],
+      "react-hooks/rules-of-hooks": "error",
+      "react-hooks/exhaustive-deps": "warn",
+    },
+  },
+  {
+    files: ["server/core/**/*.ts"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{ group: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],
+      }],
+      "no-restricted-globals": ["error",
+        { name: "fetch", message: "server/core does no network I/O." },
+        { name: "setTimeout", message: "server/core takes time from an injected Clock." },
+        { name: "setInterval", message: "server/core takes time from an injected Clock." },
+      ],
+      "no-restricted-properties": ["error",
+        { object: "Date", property: "now", message: "Inject a Clock instead of reading the wall clock." },
+        { object: "Math", property: "random", message: "Inject a seeded Rng instead." },
+      ],
+    },
+  },
+  {
+    files: ["**/*.js", "**/*.mjs"],
+    ...tseslint.configs.disableTypeChecked,
+    languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },
+  },
+  {
+    files: ["**/*.test.ts"],
+    rules: { "@typescript-eslint/no-non-null-assertion": "off", "@typescript-eslint/unbound-method": "off" },
+  },
+);

@@ -1,0 +1,40 @@
+import { defineConfig } from "@playwright/test";
+
+// Each run serves the built app on a fresh SQLite file in replay mode (the embedded default).
+const port = Number(process.env.E2E_PORT ?? 3199);
+const dbFile = "e2e/.tmp/e2e.db";
+
+export default defineConfig({
+  testDir: "e2e",
+  outputDir: "test-results",
+  fullyParallel: false,
+  workers: 1,
+  retries: 0,
+  reporter: [["list"]],
+  timeout: 30_000,
+  use: {
+    baseURL: `http://127.0.0.1:${port}`,
+    launchOptions: {
+      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+      ],
+    },
+  },
+  webServer: {
+    command: `mkdir -p e2e/.tmp && rm -f ${dbFile} && npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
+    url: `http://127.0.0.1:${port}/api/health`,
+    reuseExistingServer: false,
+    timeout: 120_000,
+    env: { DATABASE_URL: `file:./${dbFile}`, BASTION_MODE: "replay", NEXT_TELEMETRY_DISABLED: "1" },
+    stdout: "ignore",
+    stderr: "pipe",
+  },
+});

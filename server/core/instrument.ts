@@ -1,0 +1,187 @@
+/**
+ * Instruments: what can be traded and the exchange's precision and limits for it.
+ * ccxt only rounds; Bastion enforces tick/step, min/max quantity and min notional itself.
+ */
+import { D, Decimal, isMultipleOf, roundToStep, type DecimalInput } from "./money";
+import { err, ok, type Result } from "./result";
+
+export interface Instrument {
+  /** Unified symbol, e.g. "BTC/USDT" (spot) or "BTC/USDT:USDT" (linear perpetual). */
+  symbol: string;
+  base: string;
+  quote: string;
+  /** The exchange's own id, e.g. "BTCUSDT". */
+  venueSymbol: string;
+  kind: "spot" | "swap" | "future" | "option";
+  priceTick: Decimal;
+  qtyStep: Decimal;
+  minQty: Decimal;
+  maxQty: Decimal | null;
+  minNotional: Decimal;
+  maxNotional: Decimal | null;
+  /** Fee rates as fractions (0.001 = 10 bps). */
+  makerFee: Decimal;
+  takerFee: Decimal;
+}
+
+export interface InstrumentInput {
+  symbol: string;
+  base?: string;
+  quote?: string;
+  venueSymbol?: string;
+  kind?: Instrument["kind"];
+  priceTick: DecimalInput;
+  qtyStep: DecimalInput;
+  minQty?: DecimalInput;
+  maxQty?: DecimalInput | null;
+  minNotional?: DecimalInput;
+  maxNotional?: DecimalInput | null;
+  makerFee?: DecimalInput;
+  takerFee?: DecimalInput;
+}
+
+export function makeInstrument(input: InstrumentInput): Instrument {
+  const [basePart, rest] = input.symbol.split("/");
+  const quotePart = rest?.split(":")[0];
+  const priceTick = D(input.priceTick);
+  const qtyStep = D(input.qtyStep);
+  if (!priceTick.isPositive() || priceTick.isZero()) throw new RangeError(`${input.symbol}: price tick must be positive`);
+  if (!qtyStep.isPositive() || qtyStep.isZero()) throw new RangeError(`${input.symbol}: quantity step must be positive`);
+  return {
+    symbol: input.symbol,
+    base: input.base ?? basePart ?? input.symbol,
+    quote: input.quote ?? quotePart ?? "",
+    venueSymbol: input.venueSymbol ?? input.symbol.replace("/", "").split(":")[0]!,
+    kind: input.kind ?? "spot",
+    priceTick,
+    qtyStep,
+    minQty: D(input.minQty ?? 0),
+    maxQty: input.maxQty == null ? null : D(input.maxQty),
+    minNotional: D(input.minNotional ?? 0),
+    maxNotional: input.maxNotional == null ? null : D(input.maxNotional),
+    makerFee: D(input.makerFee ?? 0),
+    takerFee: D(input.takerFee ?? 0),
+  };
+}
+
+/**
+ * The subset of a ccxt market we read. Kept structural so core does not import ccxt.
+ * ccxt 4.5 reports precision as tick sizes (TICK_SIZE mode) for most exchanges; older snapshots use
+ * decimal places (DECIMAL_PLACES mode). The venue knows which and passes it.
+ */
+export interface CcxtMarketLike {
+  id: string;
+  symbol: string;
+  base: string;
+  quote: string;
+  type?: string;
+  spot?: boolean;
+  swap?: boolean;
+  future?: boolean;
+  option?: boolean;
+  precision?: { amount?: number | string | null; price?: number | string | null };
+  limits?: {
+    amount?: { min?: number | null; max?: number | null };
+    cost?: { min?: number | null; max?: number | null };
+  };
+  maker?: number | null;
+  taker?: number | null;
+}
+
+export type PrecisionMode = "TICK_SIZE" | "DECIMAL_PLACES";
+
+function precisionToStep(value: number | string | null | undefined, mode: PrecisionMode, what: string, symbol: string): Decimal {
+  if (value === null || value === undefined) throw new RangeError(`${symbol}: market has no ${what} precision`);
+  const d = D(value);
+  if (mode === "TICK_SIZE") return d;
+  if (!d.isInteger() || d.isNegative()) throw new RangeError(`${symbol}: ${what} precision ${String(value)} is not a number of decimal places`);
+  return new Decimal(10).pow(d.negated());
+}
+
+export function instrumentFromCcxtMarket(market: CcxtMarketLike, mode: PrecisionMode = "TICK_SIZE"): Instrument {
+  const kind: Instrument["kind"] = market.option ? "option" : market.future ? "future" : market.swap ? "swap" : "spot";
+  const maxQty = market.limits?.amount?.max;
+  const maxCost = market.limits?.cost?.max;
+  return makeInstrument({
+    symbol: market.symbol,
+    base: market.base,
+    quote: market.quote,
+    venueSymbol: market.id,
+    kind,
+    priceTick: precisionToStep(market.precision?.price, mode, "price", market.symbol),
+    qtyStep: precisionToStep(market.precision?.amount, mode, "amount", market.symbol),
+    minQty: market.limits?.amount?.min ?? 0,
+    maxQty: maxQty ?? null,
+    minNotional: market.limits?.cost?.min ?? 0,
+    maxNotional: maxCost ?? null,
+    makerFee: market.maker ?? 0,
+    takerFee: market.taker ?? 0,
+  });
+}
+
+/** Rounds a price to the tick. Default "nearest"; callers choose "down"/"up" to stay on the passive side. */
+export function roundPrice(instrument: Instrument, price: DecimalInput, direction: "down" | "up" | "nearest" = "nearest"): Decimal {
+  return roundToStep(D(price), instrument.priceTick, direction);
+}
+
+/** Rounds a quantity to the step, down by default so an order never exceeds what was sized. */
+export function roundQty(instrument: Instrument, qty: DecimalInput, direction: "down" | "up" | "nearest" = "down"): Decimal {
+  return roundToStep(D(qty), instrument.qtyStep, direction);
+}
+
+export type InstrumentCheckCode =
+  | "PRICE_PRECISION"
+  | "QTY_PRECISION"
+  | "MIN_QUANTITY"
+  | "MAX_QUANTITY"
+  | "MIN_NOTIONAL"
+  | "MAX_NOTIONAL";
+
+/** Checks a quantity (and, when known, a price) against the instrument's precision and limits. */
+export function checkAgainstInstrument(
+  instrument: Instrument,
+  qty: Decimal,
+  price: Decimal | null,
+): Result<true, InstrumentCheckCode> {
+  const s = instrument.symbol;
+  if (!isMultipleOf(qty, instrument.qtyStep)) {
+    return err("QTY_PRECISION", `${s}: quantity ${qty.toString()} is not a multiple of the step ${instrument.qtyStep.toString()}`, {
+      qty: qty.toString(),
+      step: instrument.qtyStep.toString(),
+    });
+  }
+  if (price !== null && !isMultipleOf(price, instrument.priceTick)) {
+    return err("PRICE_PRECISION", `${s}: price ${price.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`, {
+      price: price.toString(),
+      tick: instrument.priceTick.toString(),
+    });
+  }
+  if (qty.lessThan(instrument.minQty)) {
+    return err("MIN_QUANTITY", `${s}: quantity ${qty.toString()} is below the minimum ${instrument.minQty.toString()}`, {
+      qty: qty.toString(),
+      min: instrument.minQty.toString(),
+    });
+  }
+  if (instrument.maxQty !== null && qty.greaterThan(instrument.maxQty)) {
+    return err("MAX_QUANTITY", `${s}: quantity ${qty.toString()} is above the maximum ${instrument.maxQty.toString()}`, {
+      qty: qty.toString(),
+      max: instrument.maxQty.toString(),
+    });
+  }
+  if (price !== null) {
+    const notional = qty.times(price);
+    if (notional.lessThan(instrument.minNotional)) {
+      return err("MIN_NOTIONAL", `${s}: order value ${notional.toString()} ${instrument.quote} is below the minimum ${instrument.minNotional.toString()} ${instrument.quote}`, {
+        notional: notional.toString(),
+        min: instrument.minNotional.toString(),
+      });
+    }
+    if (instrument.maxNotional !== null && notional.greaterThan(instrument.maxNotional)) {
+      return err("MAX_NOTIONAL", `${s}: order value ${notional.toString()} ${instrument.quote} is above the maximum ${instrument.maxNotional.toString()} ${instrument.quote}`, {
+        notional: notional.toString(),
+        max: instrument.maxNotional.toString(),
+      });
+    }
+  }
+  return ok(true);
+}
