@@ -1,0 +1,142 @@
+/**
+ * `npm run bench`: throughput of the hot paths, printed as one JSON object on stdout.
+ * Targets live here, never in timed unit tests (the machines are shared and noisy).
+ */
+import { makeInstrument } from "../server/core/instrument";
+import { D, type Decimal } from "../server/core/money";
+import { applyOrderEvent, createOrder, type Order, type OrderEvent } from "../server/core/orders";
+import { checkPreTrade, type PreTradeInput } from "../server/core/risk";
+import { SimulatedVenue } from "../server/core/sim";
+
+interface BenchResult {
+  name: string;
+  unit: string;
+  value: number;
+  iterations: number;
+  elapsedMs: number;
+}
+
+/** Runs `body` (which performs `perCall` operations) until at least `minMs` have passed; reports the best of 3 rounds. */
+function measure(name: string, unit: string, perCall: number, body: () => void, minMs = 400): BenchResult {
+  for (let i = 0; i < 3; i++) body(); // warm-up
+  let best = 0;
+  let bestIterations = 0;
+  let bestElapsed = 0;
+  for (let round = 0; round < 3; round++) {
+    let calls = 0;
+    const start = performance.now();
+    let elapsed: number;
+    do {
+      body();
+      calls++;
+      elapsed = performance.now() - start;
+    } while (elapsed < minMs);
+    const rate = (calls * perCall * 1000) / elapsed;
+    if (rate > best) {
+      best = rate;
+      bestIterations = calls * perCall;
+      bestElapsed = elapsed;
+    }
+  }
+  return { name, unit, value: Math.round(best), iterations: bestIterations, elapsedMs: Math.round(bestElapsed) };
+}
+
+function fsmBench(): BenchResult {
+  // One full lifecycle: submit, accept, 8 partial fills, … = 10 events per order.
+  const fills: OrderEvent[] = Array.from({ length: 8 }, (_, i) => ({ type: "fill", tradeId: `t${i}`, qty: "0.125", price: 30000 + i, fee: "0.01" }));
+  const events: OrderEvent[] = [{ type: "submit" }, { type: "accept", venueOrderId: "v1" }, ...fills];
+  let n = 0;
+  return measure("fsm_events_per_sec", "events/s", 100 * events.length, () => {
+    for (let k = 0; k < 100; k++) {
+      let order: Order = createOrder({ clientOrderId: `b-${n++}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "1", price: "30010" });
+      for (const e of events) {
+        const r = applyOrderEvent(order, e);
+        if (!r.ok) throw new Error(`bench FSM refused ${e.type}: ${r.reason.message}`);
+        order = r.order;
+      }
+      if (order.status !== "FILLED") throw new Error("bench order did not fill");
+    }
+  });
+}
+
+function preTradeBench(): BenchResult {
+  const symbols = Array.from({ length: 20 }, (_, i) => `C${i}/USDT`);
+  const input: PreTradeInput = {
+    order: { symbol: "BTC/USDT", side: "BUY", quantity: D("0.01"), price: D("30000"), reduceOnly: false, confidence: 0.8, expectedSlippageBps: 3 },
+    tradingState: "ACTIVE",
+    portfolio: {
+      equity: D("100000"),
+      availableQuote: D("50000"),
+      positions: symbols.map((symbol) => ({ symbol, side: "LONG" as const, qty: D("1"), markPrice: D("100") })),
+    },
+    recentOrderTimestamps: Array.from({ length: 10 }, (_, i) => 1_000_000 - i * 1000),
+    now: 1_000_000,
+    limits: {
+      maxOpenPositions: 50,
+      maxPortfolioExposurePct: 300,
+      minNotional: D("10"),
+      maxSlippageBps: 50,
+      maxOrdersPerMinute: 120,
+      minConfidence: 0.5,
+      maxNotionalPerOrder: D("20000"),
+      maxPositionSize: D("5"),
+      perSymbol: { "BTC/USDT": { maxSymbolExposurePct: 50 } },
+    },
+  };
+  return measure("pretrade_checks_per_sec", "checks/s", 1000, () => {
+    for (let k = 0; k < 1000; k++) {
+      const r = checkPreTrade(input);
+      if (!r.ok) throw new Error(`bench order denied: ${r.error.message}`);
+    }
+  });
+}
+
+const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", makerFee: "0.001", takerFee: "0.001" });
+
+function simMarketBench(): BenchResult {
+  let n = 0;
+  return measure("sim_market_fills_per_sec", "fills/s", 1000, () => {
+    const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "1000000000", BTC: "100000" }, slippage: { model: "FIXED", bps: 2 } });
+    venue.onMarketData({ kind: "quote", symbol: "BTC/USDT", bid: 29999.5, ask: 30000.5 }, 0);
+    let fills = 0;
+    for (let k = 0; k < 1000; k++) {
+      const side = k % 2 === 0 ? "BUY" : "SELL";
+      const events = venue.submit({ clientOrderId: `m-${n++}`, symbol: "BTC/USDT", side, type: "MARKET", quantity: "0.01" }, k);
+      for (const e of events) if (e.event.type === "fill") fills++;
+    }
+    if (fills !== 1000) throw new Error(`expected 1000 market fills, got ${fills}`);
+  });
+}
+
+function simLimitBench(): BenchResult {
+  let n = 0;
+  return measure("sim_limit_fills_per_sec", "fills/s", 1000, () => {
+    const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "1000000000", BTC: "100000" } });
+    venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 30000, qty: 1 }, 0);
+    let fills = 0;
+    for (let k = 0; k < 1000; k++) {
+      venue.submit({ clientOrderId: `l-${n++}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "29990" }, k);
+      const events = venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 29980, qty: 5, aggressor: "SELL" }, k);
+      for (const e of events) if (e.event.type === "fill") fills++;
+    }
+    if (fills !== 1000) throw new Error(`expected 1000 limit fills, got ${fills}`);
+  });
+}
+
+function decimalSanity(): Decimal {
+  // Keeps the exactness claim next to the numbers: 1e5 fee additions of 0.001 are exactly 100.
+  let total = D(0);
+  for (let i = 0; i < 100_000; i++) total = total.plus("0.001");
+  return total;
+}
+
+const started = performance.now();
+const results = [fsmBench(), preTradeBench(), simMarketBench(), simLimitBench()];
+const report = {
+  node: process.version,
+  timestamp: new Date().toISOString(),
+  decimalSanity: decimalSanity().toString(),
+  results: Object.fromEntries(results.map((r) => [r.name, { value: r.value, unit: r.unit, iterations: r.iterations, elapsedMs: r.elapsedMs }])),
+  totalMs: Math.round(performance.now() - started),
+};
+process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);

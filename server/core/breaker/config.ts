@@ -1,0 +1,119 @@
+/**
+ * Circuit breaker settings, validated at the edge with zod.
+ *
+ * Every limit is optional: `null` disables it. A limit trips the breaker when the measured value
+ * REACHES it (≥), e.g. `maxConsecutiveLosses: 3` trips on the third loss in a row and
+ * `maxOrdersPerMinute: 30` trips when the 30th order within 60 s is recorded.
+ *
+ * Limits are plain JSON numbers (settings are stored and edited as JSON); the breaker converts the
+ * money limits to Decimal before comparing, so comparisons stay exact.
+ */
+import { z } from "zod";
+
+/** What the engine does when the breaker trips; the trading state becomes HALTED in every case. */
+export const TRIP_ACTIONS = ["HALT", "HALT_CANCEL", "HALT_CANCEL_FLATTEN"] as const;
+export type TripAction = (typeof TRIP_ACTIONS)[number];
+
+function describe(input: unknown): string {
+  if (typeof input === "string") return JSON.stringify(input);
+  if (input === undefined) return "nothing";
+  if (typeof input === "number" || typeof input === "boolean" || input === null) return String(input);
+  return typeof input;
+}
+
+function finiteNumber(name: string, nullable = true) {
+  const hint = nullable ? ", or null to disable it" : "";
+  return z.number({
+    error: (issue) => `${name} must be a finite number${hint} (got ${describe(issue.input)}).`,
+  });
+}
+
+/** A percentage in (0, 100]. */
+function percentLimit(name: string) {
+  const message = (input: unknown) => `${name} must be a percentage above 0 and at most 100 (got ${describe(input)}).`;
+  return finiteNumber(name)
+    .gt(0, { error: (issue) => message(issue.input) })
+    .lte(100, { error: (issue) => message(issue.input) })
+    .nullable();
+}
+
+/** A money amount in the account currency; zero would trip on no loss at all, so it must be above 0. */
+function amountLimit(name: string) {
+  return finiteNumber(name)
+    .gt(0, { error: (issue) => `${name} must be an amount above 0 (got ${describe(issue.input)}); use null to disable it.` })
+    .nullable();
+}
+
+/** A count of events; a limit of 0 would trip before anything happened, so at least 1. */
+function countLimit(name: string) {
+  const message = (input: unknown) => `${name} must be a whole number of at least 1 (got ${describe(input)}); use null to disable it.`;
+  return finiteNumber(name)
+    .int({ error: (issue) => message(issue.input) })
+    .gte(1, { error: (issue) => message(issue.input) })
+    .nullable();
+}
+
+export const breakerConfigSchema = z.strictObject(
+  {
+    /** Realized loss since the UTC day start (or the last reset), as % of that moment's equity. */
+    maxDailyLossPct: percentLimit("maxDailyLossPct").default(5),
+    /** Realized loss since the UTC day start (or the last reset), in the account currency. */
+    maxDailyLossAbs: amountLimit("maxDailyLossAbs").default(null),
+    /** Equity drawdown from the peak, as % of the peak. */
+    maxDrawdownPct: percentLimit("maxDrawdownPct").default(15),
+    /** Equity drawdown from the peak, in the account currency. */
+    maxDrawdownAbs: amountLimit("maxDrawdownAbs").default(null),
+    maxConsecutiveLosses: countLimit("maxConsecutiveLosses").default(5),
+    /** Orders recorded in the last 60 s (sliding window). */
+    maxOrdersPerMinute: countLimit("maxOrdersPerMinute").default(30),
+    /** Orders recorded in the last 3600 s (sliding window). */
+    maxOrdersPerHour: countLimit("maxOrdersPerHour").default(500),
+    /** Errors in a row (venue rejects, timeouts …); any success clears the streak. */
+    maxConsecutiveErrors: countLimit("maxConsecutiveErrors").default(5),
+    /**
+     * Minutes after a system trip at which `tick()` resets the breaker by itself; null = never.
+     * Ignored while `requireManualReset` is true, and never applied to MANUAL trips (an emergency
+     * stop pulled by a person is lifted by a person).
+     */
+    autoResetAfterMinutes: finiteNumber("autoResetAfterMinutes")
+      .gt(0, { error: (issue) => `autoResetAfterMinutes must be above 0 minutes (got ${describe(issue.input)}); use null to never reset automatically.` })
+      .nullable()
+      .default(null),
+    /** When true only a person (manual reset with a reason) can close the breaker. */
+    requireManualReset: z
+      .boolean({ error: (issue) => `requireManualReset must be true or false (got ${describe(issue.input)}).` })
+      .default(true),
+    /**
+     * The minimum time the breaker stays OPEN after a trip: every reset, manual or automatic, is
+     * refused until this many minutes have passed since the trip, unless a person forces it
+     * (`reset({ manual: true, force: true, … })`, recorded as forced). 0 = no cooldown.
+     * An automatic reset therefore happens at trippedAt + max(autoResetAfterMinutes, cooldownMinutes).
+     */
+    cooldownMinutes: finiteNumber("cooldownMinutes", false)
+      .gte(0, { error: (issue) => `cooldownMinutes must be 0 or more minutes (got ${describe(issue.input)}).` })
+      .default(0),
+    tripAction: z
+      .enum(TRIP_ACTIONS, {
+        error: (issue) => `tripAction must be one of ${TRIP_ACTIONS.join(", ")} (got ${describe(issue.input)}).`,
+      })
+      .default("HALT_CANCEL"),
+  },
+  {
+    error: (issue) =>
+      issue.code === "unrecognized_keys"
+        ? `Unknown breaker setting${issue.keys.length > 1 ? "s" : ""}: ${issue.keys.join(", ")}.`
+        : "Breaker settings must be an object.",
+  },
+);
+
+/** Validated settings, every field present (defaults filled in). */
+export type BreakerConfig = z.output<typeof breakerConfigSchema>;
+/** What a caller may hand in: any subset of the settings. */
+export type BreakerConfigInput = z.input<typeof breakerConfigSchema>;
+
+export const DEFAULT_BREAKER_CONFIG: BreakerConfig = breakerConfigSchema.parse({});
+
+/** One readable sentence per problem, e.g. "maxDrawdownPct must be a percentage above 0 and at most 100 (got 150)." */
+export function formatConfigErrors(error: z.ZodError): string {
+  return error.issues.map((issue) => issue.message).join(" ");
+}

@@ -1,0 +1,478 @@
+/**
+ * The order state machine: one table of (status, event) → outcome, after NautilusTrader's OrderFsm and
+ * FIX 4.4 Appendix D. `applyOrderEvent` is pure: it never mutates its input and never throws for a domain
+ * refusal; anything the table does not allow is a typed refusal that leaves the order unchanged.
+ */
+import { D, ZERO, parseDecimal, type Decimal } from "../money";
+import {
+  LIMIT_PRICE_TYPES,
+  TERMINAL_STATUSES,
+  TRAILING_TYPES,
+  TRIGGERABLE_LIMIT_TYPES,
+  TRIGGER_TYPES,
+  type ApplyResult,
+  type Order,
+  type OrderEvent,
+  type OrderEventType,
+  type OrderRefusalCode,
+  type OrderSpec,
+  type OrderStatus,
+  type TrailingState,
+} from "./types";
+
+/**
+ * Outcomes whose status depends on the order or the event, resolved by `applyOrderEvent`:
+ * - `fill`: PARTIALLY_FILLED, or FILLED once filledQty reaches the quantity.
+ * - `fillWhilePending`: stays PENDING_*, the status to restore becomes PARTIALLY_FILLED; FILLED when complete.
+ * - `lateFill`: a real execution on a CANCELED/EXPIRED order: booked, status kept, reconciliation requested.
+ * - `trigger`: TRIGGERED for TRIGGERABLE_LIMIT_TYPES; market-type triggers keep their status (they are now
+ *   market orders) with `isTriggered`; MARKET/LIMIT are refused (NOT_TRIGGERABLE).
+ * - `triggerEmulated`: the local emulator saw the trigger: status stays EMULATED, `isTriggered` set, and the
+ *   engine releases the order next (as a limit or market order).
+ * - `triggerWhilePending`: like `trigger`, but the pending status stays and the status to restore becomes TRIGGERED.
+ * - `acceptWhilePending`: the venue accepted an order we already asked to cancel/modify: status stays pending,
+ *   the status to restore becomes ACCEPTED.
+ * - `restorePrevious`: back to the status before PENDING_* (the venue refused the request).
+ * - `modified`: the venue applied a modify: new quantity/prices; back to the status before PENDING_UPDATE
+ *   (or stays PENDING_CANCEL when a cancel is also pending); FILLED when the new quantity ≤ filledQty.
+ * - `stay`: status unchanged (a repeated cancel/modify request, or a modify refusal while a cancel is pending).
+ */
+export type TransitionRule =
+  | "fill"
+  | "fillWhilePending"
+  | "lateFill"
+  | "trigger"
+  | "triggerEmulated"
+  | "triggerWhilePending"
+  | "acceptWhilePending"
+  | "restorePrevious"
+  | "modified"
+  | "stay";
+
+/** A concrete next status, or a rule that computes it (lower case, so it can never be mistaken for a status). */
+export type TransitionOutcome = OrderStatus | TransitionRule;
+
+export type TransitionTable = Readonly<Record<OrderStatus, Readonly<Partial<Record<OrderEventType, TransitionOutcome>>>>>;
+
+/**
+ * THE transition table: the single source of truth. A (status, event) pair that is absent is refused:
+ * TERMINAL on a terminal status, INVALID_TRANSITION otherwise.
+ */
+export const ORDER_TRANSITIONS: TransitionTable = {
+  INITIALIZED: {
+    deny: "DENIED", // risk gate refused it before it left
+    emulate: "EMULATED", // held locally, trigger watched by our emulator
+    submit: "SUBMITTED",
+    reject: "REJECTED", // refused by the venue adapter before it was sent
+    cancel: "CANCELED", // local cancel: nothing at the venue
+    expire: "EXPIRED", // GTD passed before it was sent
+  },
+  DENIED: {},
+  EMULATED: {
+    release: "RELEASED",
+    trigger: "triggerEmulated",
+    cancel: "CANCELED",
+    expire: "EXPIRED",
+  },
+  RELEASED: {
+    submit: "SUBMITTED",
+    deny: "DENIED", // the released order goes through the risk gate again
+    cancel: "CANCELED",
+  },
+  SUBMITTED: {
+    accept: "ACCEPTED",
+    reject: "REJECTED",
+    trigger: "trigger",
+    fill: "fill", // fills may beat the acknowledgement
+    cancelRequest: "PENDING_CANCEL",
+    modifyRequest: "PENDING_UPDATE",
+    cancel: "CANCELED", // e.g. IOC/FOK canceled without an acknowledgement
+    expire: "EXPIRED",
+  },
+  ACCEPTED: {
+    reject: "REJECTED", // e.g. a stop-limit refused by the venue when it triggers
+    trigger: "trigger",
+    fill: "fill",
+    cancelRequest: "PENDING_CANCEL",
+    modifyRequest: "PENDING_UPDATE",
+    cancel: "CANCELED",
+    expire: "EXPIRED",
+  },
+  TRIGGERED: {
+    reject: "REJECTED",
+    fill: "fill",
+    cancelRequest: "PENDING_CANCEL",
+    modifyRequest: "PENDING_UPDATE",
+    cancel: "CANCELED",
+    expire: "EXPIRED",
+  },
+  PENDING_UPDATE: {
+    accept: "acceptWhilePending",
+    reject: "REJECTED",
+    trigger: "triggerWhilePending",
+    fill: "fillWhilePending",
+    cancelRequest: "PENDING_CANCEL", // cancel wins over the outstanding modify
+    modifyRequest: "stay",
+    modified: "modified",
+    modifyReject: "restorePrevious",
+    cancel: "CANCELED",
+    expire: "EXPIRED",
+  },
+  PENDING_CANCEL: {
+    accept: "acceptWhilePending",
+    reject: "REJECTED",
+    trigger: "triggerWhilePending",
+    fill: "fillWhilePending",
+    cancelRequest: "stay", // a retried cancel
+    cancel: "CANCELED",
+    cancelReject: "restorePrevious",
+    modified: "modified", // answer to a modify sent before the cancel request
+    modifyReject: "stay",
+    expire: "EXPIRED",
+  },
+  PARTIALLY_FILLED: {
+    fill: "fill",
+    cancelRequest: "PENDING_CANCEL",
+    modifyRequest: "PENDING_UPDATE",
+    cancel: "CANCELED",
+    expire: "EXPIRED",
+  },
+  FILLED: {},
+  CANCELED: { fill: "lateFill" },
+  EXPIRED: { fill: "lateFill" },
+  REJECTED: {},
+};
+
+const PENDING_STATUSES: ReadonlySet<OrderStatus> = new Set(["PENDING_UPDATE", "PENDING_CANCEL"]);
+
+export function isPendingStatus(status: OrderStatus): boolean {
+  return PENDING_STATUSES.has(status);
+}
+
+export function isTerminal(order: Pick<Order, "status">): boolean {
+  return TERMINAL_STATUSES.has(order.status);
+}
+
+/** Statuses in which the order can still fill at the venue. */
+const OPEN_AT_VENUE: ReadonlySet<OrderStatus> = new Set([
+  "SUBMITTED",
+  "ACCEPTED",
+  "TRIGGERED",
+  "PENDING_UPDATE",
+  "PENDING_CANCEL",
+  "PARTIALLY_FILLED",
+]);
+
+/** Can still fill at the venue (what an emergency stop must cancel there). */
+export function isOpenAtVenue(order: Pick<Order, "status">): boolean {
+  return OPEN_AT_VENUE.has(order.status);
+}
+
+/**
+ * Open = still working: can fill at the venue, or is held locally (EMULATED, RELEASED) and will be sent
+ * there. Local orders count as open so exposure checks and "cancel everything" include them.
+ * INITIALIZED is not open: it has not passed the risk gate yet.
+ */
+export function isOpen(order: Pick<Order, "status">): boolean {
+  return OPEN_AT_VENUE.has(order.status) || order.status === "EMULATED" || order.status === "RELEASED";
+}
+
+/** Quantity still to fill; zero once the order is terminal (FIX LeavesQty). */
+export function leavesQty(order: Pick<Order, "status" | "quantity" | "filledQty">): Decimal {
+  if (TERMINAL_STATUSES.has(order.status)) return ZERO;
+  const leaves = order.quantity.minus(order.filledQty);
+  return leaves.isNegative() ? ZERO : leaves;
+}
+
+function optionalDecimal(value: OrderSpec["price"], field: string): Decimal | null {
+  if (value === undefined || value === null) return null;
+  const d = parseDecimal(value);
+  if (d === null) throw new TypeError(`createOrder: ${field} is not a finite decimal: ${String(value)}`);
+  return d;
+}
+
+/**
+ * Builds a fresh INITIALIZED order from a (validated) spec. Throws TypeError only on programmer error:
+ * a non-finite or non-positive quantity, a non-finite price, a trailing stop without an offset.
+ */
+export function createOrder(spec: OrderSpec): Order {
+  const quantity = D(spec.quantity);
+  if (!quantity.greaterThan(0)) throw new TypeError(`createOrder: quantity must be positive, got ${quantity.toString()}`);
+  const createdAt = spec.ts ?? 0;
+  let trailing: TrailingState | null = null;
+  if (TRAILING_TYPES.has(spec.type)) {
+    const offset = optionalDecimal(spec.trailingOffset, "trailingOffset");
+    if (offset === null) throw new TypeError(`createOrder: ${spec.type} ${spec.clientOrderId} has no trailingOffset`);
+    const activationPrice = optionalDecimal(spec.activationPrice, "activationPrice");
+    trailing = {
+      offset,
+      offsetType: spec.trailingOffsetType ?? "PRICE",
+      activationPrice,
+      activated: activationPrice === null,
+      extremePrice: null,
+      limitOffset: optionalDecimal(spec.limitOffset, "limitOffset"),
+    };
+  }
+  return {
+    clientOrderId: spec.clientOrderId,
+    venueOrderId: null,
+    symbol: spec.symbol,
+    side: spec.side,
+    type: spec.type,
+    quantity,
+    price: optionalDecimal(spec.price, "price"),
+    triggerPrice: optionalDecimal(spec.triggerPrice, "triggerPrice"),
+    triggerSource: spec.triggerSource ?? "LAST",
+    trailing,
+    timeInForce: spec.timeInForce ?? "GTC",
+    expireAt: spec.expireAt ?? null,
+    postOnly: spec.postOnly ?? false,
+    reduceOnly: spec.reduceOnly ?? false,
+    tags: { ...spec.tags },
+    listId: spec.listId ?? null,
+    contingency: spec.contingency ?? "NONE",
+    linkedClientOrderIds: [...(spec.linkedClientOrderIds ?? [])],
+    parentClientOrderId: spec.parentClientOrderId ?? null,
+    venue: spec.venue ?? null,
+    status: "INITIALIZED",
+    previousStatus: null,
+    isTriggered: false,
+    filledQty: ZERO,
+    avgFillPrice: null,
+    feesPaid: ZERO,
+    tradeIds: [],
+    reconciliationNeeded: false,
+    reason: null,
+    createdAt,
+    updatedAt: createdAt,
+    eventCount: 1,
+  };
+}
+
+type Refused = Extract<ApplyResult, { ok: false }>;
+
+function refuse(order: Order, code: OrderRefusalCode, message: string): Refused {
+  return { ok: false, order, reason: { code, message } };
+}
+
+/** The amounts of a modify event, parsed; undefined = not changed. */
+interface ModifyAmounts {
+  qty?: Decimal;
+  price?: Decimal;
+  triggerPrice?: Decimal;
+}
+
+/** Parses and checks a modify payload, or returns the refusal message. */
+function parseModify(order: Order, event: Extract<OrderEvent, { type: "modifyRequest" | "modified" }>): ModifyAmounts | string {
+  const out: ModifyAmounts = {};
+  const fields = [
+    ["qty", event.qty, "quantity"],
+    ["price", event.price, "price"],
+    ["triggerPrice", event.triggerPrice, "trigger price"],
+  ] as const;
+  for (const [key, raw, label] of fields) {
+    if (raw === undefined) continue;
+    const value = parseDecimal(raw);
+    if (value === null || !value.greaterThan(0)) return `the new ${label} must be a positive number, got ${String(raw)}`;
+    if (key === "price" && !LIMIT_PRICE_TYPES.has(order.type)) return `a ${order.type} order has no limit price to change`;
+    if (key === "triggerPrice" && !TRIGGER_TYPES.has(order.type)) return `a ${order.type} order has no trigger price to change`;
+    out[key] = value;
+  }
+  return out;
+}
+
+/**
+ * Applies one event. Returns the new order, or a refusal (with the order unchanged):
+ * TERMINAL, INVALID_TRANSITION (not in ORDER_TRANSITIONS or a guard failed), INVALID_EVENT (malformed payload),
+ * DUPLICATE_FILL, OVERFILL, NOT_TRIGGERABLE.
+ * Check order: transition first, then the payload, then rule-specific guards (duplicate before overfill).
+ */
+export function applyOrderEvent(order: Order, event: OrderEvent): ApplyResult {
+  const outcome = ORDER_TRANSITIONS[order.status][event.type];
+  const id = order.clientOrderId;
+  if (outcome === undefined) {
+    if (TERMINAL_STATUSES.has(order.status)) {
+      return refuse(order, "TERMINAL", `Order ${id} is ${order.status}: a ${event.type} event cannot change it.`);
+    }
+    return refuse(order, "INVALID_TRANSITION", `Order ${id} is ${order.status}: a ${event.type} event is not allowed in this state.`);
+  }
+
+  const updatedAt = event.ts ?? order.updatedAt;
+  const base = { ...order, updatedAt, eventCount: order.eventCount + 1 };
+
+  switch (event.type) {
+    case "fill":
+      return applyFill(order, event, outcome, base);
+    case "trigger":
+      return applyTrigger(order, outcome, base);
+    case "modified":
+    case "modifyRequest": {
+      const amounts = parseModify(order, event);
+      if (typeof amounts === "string") return refuse(order, "INVALID_EVENT", `Modify of order ${id} refused: ${amounts}.`);
+      if (event.type === "modifyRequest") {
+        if (amounts.qty === undefined && amounts.price === undefined && amounts.triggerPrice === undefined) {
+          return refuse(order, "INVALID_EVENT", `Modify request for order ${id} changes nothing: give a quantity, price or trigger price.`);
+        }
+        return ok(moveTo(base, order, outcome));
+      }
+      return ok(applyModified(order, amounts, base));
+    }
+    case "accept": {
+      const venueOrderId = event.venueOrderId ?? order.venueOrderId;
+      if (outcome === "acceptWhilePending") {
+        if (order.previousStatus !== "SUBMITTED") {
+          return refuse(order, "INVALID_TRANSITION", `Order ${id} was already accepted (${order.previousStatus ?? "unknown"} before ${order.status}).`);
+        }
+        return ok({ ...base, venueOrderId, previousStatus: "ACCEPTED" });
+      }
+      return ok({ ...moveTo(base, order, outcome), venueOrderId });
+    }
+    case "reject":
+      // A venue does not "reject" an order that has executed; a refused cancel/modify is cancelReject/modifyReject.
+      if (order.filledQty.greaterThan(0)) {
+        return refuse(order, "INVALID_TRANSITION", `Order ${id} has filled ${order.filledQty.toString()} and cannot be rejected.`);
+      }
+      return ok({ ...moveTo(base, order, outcome), reason: event.reason });
+    case "deny":
+    case "cancelReject":
+    case "modifyReject":
+      return ok({ ...moveTo(base, order, outcome), reason: event.reason });
+    case "cancel":
+      return ok({ ...moveTo(base, order, outcome), reason: event.reason ?? order.reason });
+    case "emulate":
+    case "release":
+    case "submit":
+    case "cancelRequest":
+    case "expire":
+      return ok(moveTo(base, order, outcome));
+  }
+}
+
+function ok(order: Order): ApplyResult {
+  return { ok: true, order };
+}
+
+/** Status bookkeeping for outcomes that do not need the event's amounts. */
+function moveTo(base: Order, before: Order, outcome: TransitionOutcome): Order {
+  switch (outcome) {
+    case "stay":
+      return base;
+    case "restorePrevious":
+      // previousStatus is always set in a pending status; ACCEPTED is a defensive fallback for hand-made orders.
+      return { ...base, status: before.previousStatus ?? "ACCEPTED", previousStatus: null };
+    case "fill":
+    case "fillWhilePending":
+    case "lateFill":
+    case "trigger":
+    case "triggerEmulated":
+    case "triggerWhilePending":
+    case "acceptWhilePending":
+    case "modified":
+      // Resolved by their own handlers; reaching here would be a table/handler mismatch.
+      throw new Error(`fsm: outcome ${outcome} must be handled by its event handler`);
+    default: {
+      // A concrete status. Entering a pending status remembers the underlying working status
+      // (from PENDING_UPDATE to PENDING_CANCEL it keeps the one already remembered).
+      const previousStatus = PENDING_STATUSES.has(outcome)
+        ? PENDING_STATUSES.has(before.status)
+          ? before.previousStatus
+          : before.status
+        : null;
+      return { ...base, status: outcome, previousStatus };
+    }
+  }
+}
+
+function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, outcome: TransitionOutcome, base: Order): ApplyResult {
+  const id = order.clientOrderId;
+  if (typeof event.tradeId !== "string" || event.tradeId.length === 0) {
+    return refuse(order, "INVALID_EVENT", `Fill on order ${id} has no trade id.`);
+  }
+  const qty = parseDecimal(event.qty);
+  if (qty === null || !qty.greaterThan(0)) {
+    return refuse(order, "INVALID_EVENT", `Fill ${event.tradeId} on order ${id} has an invalid quantity ${String(event.qty)}.`);
+  }
+  const price = parseDecimal(event.price);
+  if (price === null || !price.greaterThan(0)) {
+    return refuse(order, "INVALID_EVENT", `Fill ${event.tradeId} on order ${id} has an invalid price ${String(event.price)}.`);
+  }
+  const fee = event.fee === undefined ? ZERO : parseDecimal(event.fee);
+  if (fee === null) {
+    return refuse(order, "INVALID_EVENT", `Fill ${event.tradeId} on order ${id} has an invalid fee ${String(event.fee)}.`);
+  }
+  if (order.tradeIds.includes(event.tradeId)) {
+    return refuse(order, "DUPLICATE_FILL", `Fill ${event.tradeId} was already applied to order ${id}; ignored.`);
+  }
+  const filledQty = order.filledQty.plus(qty);
+  if (filledQty.greaterThan(order.quantity)) {
+    const excess = filledQty.minus(order.quantity);
+    return refuse(
+      order,
+      "OVERFILL",
+      `Fill ${event.tradeId} of ${qty.toString()} on order ${id} would bring the filled quantity to ${filledQty.toString()}, ` +
+        `over the order quantity ${order.quantity.toString()} by ${excess.toString()}.`,
+    );
+  }
+  // Volume-weighted average: (old notional + qty × price) / new filled quantity.
+  const notional = (order.avgFillPrice ?? ZERO).times(order.filledQty).plus(qty.times(price));
+  const filled: Order = {
+    ...base,
+    filledQty,
+    avgFillPrice: notional.dividedBy(filledQty),
+    feesPaid: order.feesPaid.plus(fee),
+    tradeIds: [...order.tradeIds, event.tradeId],
+    // A trigger order that fills has triggered, even if the trigger report never reached us.
+    isTriggered: order.isTriggered || TRIGGER_TYPES.has(order.type),
+  };
+  const complete = filledQty.equals(order.quantity);
+  switch (outcome) {
+    case "fill":
+      return ok({ ...filled, status: complete ? "FILLED" : "PARTIALLY_FILLED", previousStatus: null });
+    case "fillWhilePending":
+      return ok(complete ? { ...filled, status: "FILLED", previousStatus: null } : { ...filled, previousStatus: "PARTIALLY_FILLED" });
+    case "lateFill":
+      return { ok: true, order: { ...filled, reconciliationNeeded: true }, reconciliationNeeded: true };
+    default:
+      throw new Error(`fsm: fill cannot resolve outcome ${outcome}`);
+  }
+}
+
+function applyTrigger(order: Order, outcome: TransitionOutcome, base: Order): ApplyResult {
+  const id = order.clientOrderId;
+  if (!TRIGGER_TYPES.has(order.type)) {
+    return refuse(order, "NOT_TRIGGERABLE", `Order ${id} is a ${order.type} order: it has no trigger.`);
+  }
+  if (order.isTriggered) {
+    return refuse(order, "INVALID_TRANSITION", `Order ${id} has already triggered.`);
+  }
+  const restingLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type);
+  const triggered: Order = { ...base, isTriggered: true };
+  switch (outcome) {
+    case "trigger":
+      // Market-type triggers stay in their status: they are now market orders.
+      return ok(restingLimit ? { ...triggered, status: "TRIGGERED", previousStatus: null } : triggered);
+    case "triggerEmulated":
+      return ok(triggered);
+    case "triggerWhilePending":
+      return ok(restingLimit ? { ...triggered, previousStatus: "TRIGGERED" } : triggered);
+    default:
+      throw new Error(`fsm: trigger cannot resolve outcome ${outcome}`);
+  }
+}
+
+function applyModified(order: Order, amounts: ModifyAmounts, base: Order): Order {
+  const modified: Order = {
+    ...base,
+    price: amounts.price ?? order.price,
+    triggerPrice: amounts.triggerPrice ?? order.triggerPrice,
+  };
+  if (amounts.qty !== undefined && amounts.qty.lessThanOrEqualTo(order.filledQty)) {
+    // FIX: reducing the quantity to (or below) what has filled completes the order. The quantity cannot
+    // drop below what already executed, so it becomes the filled quantity.
+    return { ...modified, quantity: order.filledQty, status: "FILLED", previousStatus: null };
+  }
+  const withQty = { ...modified, quantity: amounts.qty ?? order.quantity };
+  // A pending cancel stays pending; otherwise the modify is done and the working status returns.
+  if (order.status === "PENDING_CANCEL") return withQty;
+  return { ...withQty, status: order.previousStatus ?? "ACCEPTED", previousStatus: null };
+}

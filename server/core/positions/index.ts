@@ -1,0 +1,4 @@
+/** Positions: the book and exact PnL, exit rules, trade statistics. */
+export * from "./book";
+export * from "./exits";
+export * from "./stats";

@@ -1,0 +1,566 @@
+/**
+ * The pre-trade risk gate: TradingState, then limits, for every new order (DESIGN.md, step 2 and invariant 4).
+ *
+ * Decisions where the brief left a choice:
+ * - The result lists every denial (`denials`) and exposes the first as `error`, so it is still a
+ *   `Result<PreTradeApproval, RiskDenialCode>`. Denials are ordered by importance: INVALID_ORDER (which stops the
+ *   check), the TradingState, INVALID_REDUCE_ONLY, then RATE_LIMIT, MIN_CONFIDENCE, MAX_SLIPPAGE, MIN_NOTIONAL,
+ *   MAX_NOTIONAL_PER_ORDER, MAX_OPEN_POSITIONS, MAX_POSITION_SIZE, MAX_SYMBOL_EXPOSURE, MAX_PORTFOLIO_EXPOSURE,
+ *   INSUFFICIENT_BALANCE. `collectAll: false` stops at the first one.
+ * - Protecting capital beats making it: a reduce-only order that truly shrinks its position (opposite side, no larger
+ *   than the position) passes every limit — rate, confidence, slippage, notional, exposure, balance. A reduce-only
+ *   order that does not (no position, same side, or larger than the position) is denied with INVALID_REDUCE_ONLY,
+ *   not clipped: a silent change of size is worse than a clear refusal.
+ * - Orders that are not reduce-only but happen to shrink exposure still meet the non-exposure limits; the exposure
+ *   limits only deny orders that increase exposure, so a lowered limit never traps an existing position.
+ * - Exposure = Σ |qty × mark| over open positions + the reserved notional of open orders that would add exposure
+ *   (`reservedNotionalBySymbol`). The order's own effect is (|net after| − |net before|) × order price.
+ * - MAX_OPEN_POSITIONS counts symbols with a position or reserved order notional ("open or being opened"); it denies
+ *   only an order that would open a new symbol.
+ * - MAX_POSITION_SIZE is on the resulting net position of this symbol (qty, and notional at the order price).
+ * - An order without `confidence` (a manual order) is not held to minConfidence; one without `expectedSlippageBps`
+ *   is not held to maxSlippageBps.
+ * - INSUFFICIENT_BALANCE: the part of the order that opens new exposure (beyond what it closes) must be covered by
+ *   the available quote balance: openedQty × price × (1 + feeRate) / leverage.
+ * - Percent limits (`…Pct`) are in percent of equity (150 = 150%). Equity ≤ 0 makes them zero: no new exposure.
+ */
+import { MINUTE_MS } from "../clock";
+import { Decimal, ZERO, ONE } from "../money";
+import { type OrderSide } from "../orders/types";
+import { type DomainError } from "../result";
+import { gateByTradingState, shrinksExposure, describeNetPosition, whyNotShrinking, type TradingState } from "./trading-state";
+import { type RiskPosition } from "./types";
+
+export type RiskDenialCode =
+  | "TRADING_HALTED"
+  | "REDUCING_ONLY"
+  | "INVALID_REDUCE_ONLY"
+  | "MAX_OPEN_POSITIONS"
+  | "MAX_POSITION_SIZE"
+  | "MAX_SYMBOL_EXPOSURE"
+  | "MAX_PORTFOLIO_EXPOSURE"
+  | "MIN_CONFIDENCE"
+  | "MIN_NOTIONAL"
+  | "MAX_NOTIONAL_PER_ORDER"
+  | "MAX_SLIPPAGE"
+  | "INSUFFICIENT_BALANCE"
+  | "RATE_LIMIT"
+  | "INVALID_ORDER";
+
+export type RiskDenial = DomainError<RiskDenialCode>;
+
+/** Limits for one symbol. Each one set here replaces the portfolio-wide value of the same name for that symbol. */
+export interface SymbolRiskLimits {
+  /** Largest net position, in base quantity. */
+  maxPositionQty?: Decimal;
+  /** Largest net position, as notional at the order price. */
+  maxPositionNotional?: Decimal;
+  /** Largest exposure in the symbol (position at mark + reserved order notional + this order). */
+  maxSymbolExposure?: Decimal;
+  /** The same, in percent of equity. */
+  maxSymbolExposurePct?: number;
+  /** Lowest signal confidence (0..1). */
+  minConfidence?: number;
+  maxNotionalPerOrder?: Decimal;
+}
+
+/** Portfolio-wide limits; the symbol-level ones here are the defaults for every symbol. Unset = no limit. */
+export interface RiskLimits extends SymbolRiskLimits {
+  maxOpenPositions?: number;
+  maxPortfolioExposure?: Decimal;
+  /** In percent of equity (200 = exposure up to twice the equity). */
+  maxPortfolioExposurePct?: number;
+  minNotional?: Decimal;
+  maxSlippageBps?: number;
+  maxOrdersPerMinute?: number;
+  perSymbol?: Readonly<Record<string, SymbolRiskLimits>>;
+}
+
+export interface PreTradeOrder {
+  symbol: string;
+  side: OrderSide;
+  quantity: Decimal;
+  /** The limit price, or the reference price for a market order. */
+  price: Decimal;
+  reduceOnly: boolean;
+  /** Signal confidence, 0..1. */
+  confidence?: number;
+  /** Expected slippage in basis points (negative = price improvement). */
+  expectedSlippageBps?: number;
+}
+
+export interface RiskPortfolio {
+  equity: Decimal;
+  /** Quote currency free to spend (already net of what open orders reserve). */
+  availableQuote: Decimal;
+  positions: readonly RiskPosition[];
+  /** Notional reserved by open orders that would add exposure, per symbol. */
+  reservedNotionalBySymbol?: ReadonlyMap<string, Decimal>;
+}
+
+export interface PreTradeInput {
+  order: PreTradeOrder;
+  tradingState: TradingState;
+  portfolio: RiskPortfolio;
+  /** Send times (epoch ms) of recent orders, for RATE_LIMIT; older than a minute are ignored. */
+  recentOrderTimestamps: readonly number[];
+  now: number;
+  limits: RiskLimits;
+  /** Notional per unit of quote balance (1 = spot). Default 1. */
+  leverage?: number;
+  /** Fee rate added to the balance requirement (0.001 = 10 bps). Default 0. */
+  feeRate?: Decimal;
+  /** List every denial (default) or stop at the first. */
+  collectAll?: boolean;
+  /** Passed to the TradingState gate. Default true. */
+  haltedAllowsReduceOnly?: boolean;
+}
+
+export interface PreTradeApproval {
+  /** quantity × price. */
+  notional: Decimal;
+  /** The order shrinks its symbol's net position without flipping it. */
+  shrinksExposure: boolean;
+  /** Net position in the symbol after the order fills (positive long, negative short). */
+  netQtyAfter: Decimal;
+  /** How much the order adds to gross exposure (zero when it does not add). */
+  exposureIncrease: Decimal;
+  /** Symbol and portfolio exposure after the order, including reserved order notional. */
+  symbolExposureAfter: Decimal;
+  portfolioExposureAfter: Decimal;
+  /** Quote balance the order needs (zero for orders that only shrink exposure). */
+  requiredQuote: Decimal;
+}
+
+export type PreTradeResult = { ok: true; value: PreTradeApproval } | { ok: false; error: RiskDenial; denials: RiskDenial[] };
+
+const HUNDRED = new Decimal(100);
+
+function denial(code: RiskDenialCode, message: string, details?: Record<string, unknown>): RiskDenial {
+  return details ? { code, message, details } : { code, message };
+}
+
+function refuse(denials: RiskDenial[]): PreTradeResult {
+  return { ok: false, error: denials[0]!, denials };
+}
+
+function fmtPct(n: number): string {
+  return `${Number(n.toFixed(4))}%`;
+}
+
+/** Percent of equity as an amount; zero when equity is not positive. */
+function pctOfEquity(pct: number, equity: Decimal): Decimal {
+  if (!equity.greaterThan(0)) return ZERO;
+  return equity.times(pct).dividedBy(HUNDRED);
+}
+
+/** A value for a message, whatever its type. */
+function show(value: unknown): string {
+  if (Decimal.isDecimal(value)) return value.toString();
+  if (typeof value === "object" && value !== null) return JSON.stringify(value);
+  return String(value);
+}
+
+function isFiniteDecimal(d: unknown): d is Decimal {
+  return Decimal.isDecimal(d) && d.isFinite();
+}
+
+function invalidOrder(order: PreTradeOrder): RiskDenial | null {
+  if (!order.symbol) return denial("INVALID_ORDER", "The order has no symbol.");
+  if (order.side !== "BUY" && order.side !== "SELL") return denial("INVALID_ORDER", `Order side must be BUY or SELL, not ${String(order.side)}.`);
+  if (!isFiniteDecimal(order.quantity) || !order.quantity.greaterThan(0)) {
+    return denial("INVALID_ORDER", `Order quantity must be a positive number, not ${show(order.quantity)}.`, { quantity: show(order.quantity) });
+  }
+  if (!isFiniteDecimal(order.price) || !order.price.greaterThan(0)) {
+    return denial("INVALID_ORDER", `Order price must be a positive number, not ${show(order.price)}.`, { price: show(order.price) });
+  }
+  const c = order.confidence;
+  if (c !== undefined && !(Number.isFinite(c) && c >= 0 && c <= 1)) {
+    return denial("INVALID_ORDER", `Signal confidence must be between 0 and 1, not ${String(c)}.`, { confidence: c });
+  }
+  const s = order.expectedSlippageBps;
+  if (s !== undefined && !Number.isFinite(s)) {
+    return denial("INVALID_ORDER", `Expected slippage must be a finite number of basis points, not ${String(s)}.`);
+  }
+  return null;
+}
+
+/**
+ * Checks one new order against the TradingState and the limits. Pure; allocates little on the passing path
+ * (one pass over positions and reserved notional, no maps or arrays).
+ */
+export function checkPreTrade(input: PreTradeInput): PreTradeResult {
+  const { order, portfolio, limits } = input;
+  const invalid = invalidOrder(order);
+  if (invalid) return refuse([invalid]);
+  const collectAll = input.collectAll ?? true;
+  const symbol = order.symbol;
+  const symbolLimits = limits.perSymbol?.[symbol];
+
+  // One pass over positions: net position and exposure in this symbol, gross exposure, open-position count.
+  let netQty = ZERO;
+  let symbolPositionExposure = ZERO;
+  let grossPositionExposure = ZERO;
+  let openPositionCount = 0;
+  let symbolHasPosition = false;
+  for (const p of portfolio.positions) {
+    if (p.qty.isZero()) continue;
+    // abs() allocates; quantities and marks are almost always already positive.
+    const size = p.qty.isNegative() ? p.qty.abs() : p.qty;
+    const exposure = size.times(p.markPrice.isNegative() ? p.markPrice.abs() : p.markPrice);
+    grossPositionExposure = grossPositionExposure.plus(exposure);
+    openPositionCount++;
+    if (p.symbol === symbol) {
+      symbolHasPosition = true;
+      netQty = p.side === "LONG" ? netQty.plus(size) : netQty.minus(size);
+      symbolPositionExposure = symbolPositionExposure.plus(exposure);
+    }
+  }
+  let reservedTotal = ZERO;
+  let symbolReserved = ZERO;
+  const reserved = portfolio.reservedNotionalBySymbol;
+  if (reserved) {
+    for (const [reservedSymbol, amount] of reserved) {
+      if (!amount.greaterThan(0)) continue;
+      reservedTotal = reservedTotal.plus(amount);
+      if (reservedSymbol === symbol) symbolReserved = amount;
+    }
+  }
+
+  let denials: RiskDenial[] | null = null;
+
+  const gate = gateByTradingState(input.tradingState, order, { netQty }, { haltedAllowsReduceOnly: input.haltedAllowsReduceOnly });
+  if (!gate.ok) {
+    denials = [gate.error];
+    if (!collectAll) return refuse(denials);
+  }
+  const shrinking = gate.ok ? gate.value.shrinksExposure : shrinksExposure(order.side, order.quantity, netQty);
+
+  if (order.reduceOnly && !shrinking) {
+    (denials ??= []).push(
+      denial(
+        "INVALID_REDUCE_ONLY",
+        `Reduce-only ${order.side} ${order.quantity.toString()} ${symbol} cannot be placed: ${whyNotShrinking(order, netQty)}.`,
+        { netQty: netQty.toString(), quantity: order.quantity.toString() },
+      ),
+    );
+    if (!collectAll) return refuse(denials);
+  }
+
+  const notional = order.quantity.times(order.price);
+  const netQtyAfter = order.side === "BUY" ? netQty.plus(order.quantity) : netQty.minus(order.quantity);
+  const symbolExposureBefore = symbolPositionExposure.plus(symbolReserved);
+  const portfolioExposureBefore = grossPositionExposure.plus(reservedTotal);
+
+  // A reduce-only order that truly shrinks its position passes every limit.
+  if (order.reduceOnly && shrinking) {
+    if (denials) return refuse(denials);
+    const exposureIncrease = ZERO;
+    const exposureChange = netQtyAfter.abs().minus(netQty.abs()).times(order.price);
+    return {
+      ok: true,
+      value: {
+        notional,
+        shrinksExposure: true,
+        netQtyAfter,
+        exposureIncrease,
+        symbolExposureAfter: Decimal.max(ZERO, symbolExposureBefore.plus(exposureChange)),
+        portfolioExposureAfter: Decimal.max(ZERO, portfolioExposureBefore.plus(exposureChange)),
+        requiredQuote: ZERO,
+      },
+    };
+  }
+
+  // RATE_LIMIT
+  const maxPerMinute = limits.maxOrdersPerMinute;
+  if (maxPerMinute !== undefined) {
+    const windowStart = input.now - MINUTE_MS;
+    let recent = 0;
+    for (const ts of input.recentOrderTimestamps) if (ts > windowStart) recent++;
+    if (recent >= maxPerMinute) {
+      (denials ??= []).push(
+        denial("RATE_LIMIT", `Rate limit reached: ${recent} orders in the last minute, and the limit is ${maxPerMinute} per minute.`, {
+          recent,
+          limit: maxPerMinute,
+        }),
+      );
+      if (!collectAll) return refuse(denials);
+    }
+  }
+
+  // MIN_CONFIDENCE
+  const minConfidence = symbolLimits?.minConfidence ?? limits.minConfidence;
+  if (minConfidence !== undefined && order.confidence !== undefined && order.confidence < minConfidence) {
+    (denials ??= []).push(
+      denial("MIN_CONFIDENCE", `Signal confidence ${order.confidence} is below the minimum of ${minConfidence} for ${symbol}.`, {
+        confidence: order.confidence,
+        limit: minConfidence,
+      }),
+    );
+    if (!collectAll) return refuse(denials);
+  }
+
+  // MAX_SLIPPAGE
+  const maxSlippageBps = limits.maxSlippageBps;
+  if (maxSlippageBps !== undefined && order.expectedSlippageBps !== undefined && order.expectedSlippageBps > maxSlippageBps) {
+    (denials ??= []).push(
+      denial("MAX_SLIPPAGE", `Expected slippage of ${order.expectedSlippageBps} bps is above the maximum of ${maxSlippageBps} bps.`, {
+        expectedSlippageBps: order.expectedSlippageBps,
+        limit: maxSlippageBps,
+      }),
+    );
+    if (!collectAll) return refuse(denials);
+  }
+
+  // MIN_NOTIONAL
+  const minNotional = limits.minNotional;
+  if (minNotional !== undefined && notional.lessThan(minNotional)) {
+    (denials ??= []).push(
+      denial("MIN_NOTIONAL", `Order notional ${notional.toString()} is below the minimum of ${minNotional.toString()}.`, {
+        notional: notional.toString(),
+        limit: minNotional.toString(),
+      }),
+    );
+    if (!collectAll) return refuse(denials);
+  }
+
+  // MAX_NOTIONAL_PER_ORDER
+  const maxNotionalPerOrder = symbolLimits?.maxNotionalPerOrder ?? limits.maxNotionalPerOrder;
+  if (maxNotionalPerOrder !== undefined && notional.greaterThan(maxNotionalPerOrder)) {
+    (denials ??= []).push(
+      denial(
+        "MAX_NOTIONAL_PER_ORDER",
+        `Order notional ${notional.toString()} is above the per-order maximum of ${maxNotionalPerOrder.toString()} for ${symbol}.`,
+        { notional: notional.toString(), limit: maxNotionalPerOrder.toString() },
+      ),
+    );
+    if (!collectAll) return refuse(denials);
+  }
+
+  const absNetBefore = netQty.abs();
+  const absNetAfter = netQtyAfter.abs();
+  const exposureChange = absNetAfter.minus(absNetBefore).times(order.price);
+  const increases = exposureChange.greaterThan(0);
+  const exposureIncrease = increases ? exposureChange : ZERO;
+  const symbolExposureAfter = Decimal.max(ZERO, symbolExposureBefore.plus(exposureChange));
+  const portfolioExposureAfter = Decimal.max(ZERO, portfolioExposureBefore.plus(exposureChange));
+
+  if (increases) {
+    // MAX_OPEN_POSITIONS: only an order that opens a new symbol.
+    const maxOpen = limits.maxOpenPositions;
+    if (maxOpen !== undefined && !symbolHasPosition && !symbolReserved.greaterThan(0)) {
+      let open = openPositionCount;
+      if (reserved) {
+        for (const [reservedSymbol, amount] of reserved) {
+          if (amount.greaterThan(0) && !hasOpenPosition(portfolio.positions, reservedSymbol)) open++;
+        }
+      }
+      if (open >= maxOpen) {
+        (denials ??= []).push(
+          denial(
+            "MAX_OPEN_POSITIONS",
+            `Opening a position in ${symbol} would exceed the maximum of ${maxOpen} open positions (${open} already open or being opened).`,
+            { open, limit: maxOpen },
+          ),
+        );
+        if (!collectAll) return refuse(denials);
+      }
+    }
+
+    // MAX_POSITION_SIZE
+    const maxQty = symbolLimits?.maxPositionQty ?? limits.maxPositionQty;
+    const maxPositionNotional = symbolLimits?.maxPositionNotional ?? limits.maxPositionNotional;
+    if (maxQty !== undefined && absNetAfter.greaterThan(maxQty)) {
+      (denials ??= []).push(
+        denial(
+          "MAX_POSITION_SIZE",
+          `The ${symbol} position would be ${describeNetPosition(netQtyAfter)} (now ${describeNetPosition(netQty)}), above the maximum size of ${maxQty.toString()}.`,
+          { qtyAfter: absNetAfter.toString(), limit: maxQty.toString() },
+        ),
+      );
+      if (!collectAll) return refuse(denials);
+    } else if (maxPositionNotional !== undefined) {
+      const positionNotionalAfter = absNetAfter.times(order.price);
+      if (positionNotionalAfter.greaterThan(maxPositionNotional)) {
+        (denials ??= []).push(
+          denial(
+            "MAX_POSITION_SIZE",
+            `The ${symbol} position would be worth ${positionNotionalAfter.toString()} (${describeNetPosition(netQtyAfter)} at ${order.price.toString()}), above the maximum of ${maxPositionNotional.toString()}.`,
+            { notionalAfter: positionNotionalAfter.toString(), limit: maxPositionNotional.toString() },
+          ),
+        );
+        if (!collectAll) return refuse(denials);
+      }
+    }
+
+    // MAX_SYMBOL_EXPOSURE
+    const maxSymbolExposure = symbolLimits?.maxSymbolExposure ?? limits.maxSymbolExposure;
+    const maxSymbolExposurePct = symbolLimits?.maxSymbolExposurePct ?? limits.maxSymbolExposurePct;
+    const symbolDenial = exposureDenial(
+      "MAX_SYMBOL_EXPOSURE",
+      `Exposure in ${symbol}`,
+      symbolExposureAfter,
+      maxSymbolExposure,
+      maxSymbolExposurePct,
+      portfolio.equity,
+    );
+    if (symbolDenial) {
+      (denials ??= []).push(symbolDenial);
+      if (!collectAll) return refuse(denials);
+    }
+
+    // MAX_PORTFOLIO_EXPOSURE
+    const portfolioDenial = exposureDenial(
+      "MAX_PORTFOLIO_EXPOSURE",
+      "Portfolio exposure",
+      portfolioExposureAfter,
+      limits.maxPortfolioExposure,
+      limits.maxPortfolioExposurePct,
+      portfolio.equity,
+    );
+    if (portfolioDenial) {
+      (denials ??= []).push(portfolioDenial);
+      if (!collectAll) return refuse(denials);
+    }
+  }
+
+  // INSUFFICIENT_BALANCE: the part of the order that opens new exposure must be paid for.
+  let requiredQuote = ZERO;
+  if (!shrinking) {
+    const opposes = order.side === "SELL" ? netQty.greaterThan(0) : netQty.lessThan(0);
+    const openedQty = opposes ? order.quantity.minus(absNetBefore) : order.quantity;
+    if (openedQty.greaterThan(0)) {
+      requiredQuote = openedQty.times(order.price);
+      if (input.feeRate !== undefined) requiredQuote = requiredQuote.times(ONE.plus(input.feeRate));
+      const leverage = input.leverage ?? 1;
+      if (leverage !== 1) requiredQuote = requiredQuote.dividedBy(leverage);
+      if (requiredQuote.greaterThan(portfolio.availableQuote)) {
+        (denials ??= []).push(
+          denial(
+            "INSUFFICIENT_BALANCE",
+            `The order needs ${requiredQuote.toString()} of quote balance but only ${portfolio.availableQuote.toString()} is available.`,
+            { required: requiredQuote.toString(), available: portfolio.availableQuote.toString() },
+          ),
+        );
+        if (!collectAll) return refuse(denials);
+      }
+    }
+  }
+
+  if (denials) return refuse(denials);
+  return {
+    ok: true,
+    value: { notional, shrinksExposure: shrinking, netQtyAfter, exposureIncrease, symbolExposureAfter, portfolioExposureAfter, requiredQuote },
+  };
+}
+
+function hasOpenPosition(positions: readonly RiskPosition[], symbol: string): boolean {
+  for (const p of positions) if (p.symbol === symbol && !p.qty.isZero()) return true;
+  return false;
+}
+
+function exposureDenial(
+  code: "MAX_SYMBOL_EXPOSURE" | "MAX_PORTFOLIO_EXPOSURE",
+  label: string,
+  exposureAfter: Decimal,
+  maxAbsolute: Decimal | undefined,
+  maxPct: number | undefined,
+  equity: Decimal,
+): RiskDenial | null {
+  if (maxAbsolute !== undefined && exposureAfter.greaterThan(maxAbsolute)) {
+    return denial(code, `${label} would be ${exposureAfter.toString()}, above the maximum of ${maxAbsolute.toString()}.`, {
+      exposureAfter: exposureAfter.toString(),
+      limit: maxAbsolute.toString(),
+    });
+  }
+  if (maxPct !== undefined) {
+    const cap = pctOfEquity(maxPct, equity);
+    if (exposureAfter.greaterThan(cap)) {
+      return denial(
+        code,
+        `${label} would be ${exposureAfter.toString()}, above the maximum of ${fmtPct(maxPct)} of equity ${equity.toString()} (${cap.toString()}).`,
+        { exposureAfter: exposureAfter.toString(), limit: cap.toString(), limitPct: maxPct, equity: equity.toString() },
+      );
+    }
+  }
+  return null;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Validation of the limits themselves (settings page, API): zod-free so core stays dependency-light.
+
+export type RiskLimitErrorCode = "INVALID_LIMIT" | "NEGATIVE_LIMIT" | "LIMIT_OUT_OF_RANGE" | "CONFLICTING_LIMITS";
+export type RiskLimitError = DomainError<RiskLimitErrorCode>;
+
+/** Bounds past which a limit is surely a typo (a percent where a fraction was meant, an extra zero …). */
+export const LIMIT_BOUNDS = {
+  /** 10 000% of equity = 100× leverage. */
+  maxPct: 10_000,
+  /** 10 000 bps = 100%. */
+  maxBps: 10_000,
+  maxCount: 1_000_000,
+} as const;
+
+const DECIMAL_FIELDS = ["maxPositionQty", "maxPositionNotional", "maxSymbolExposure", "maxNotionalPerOrder"] as const;
+const PORTFOLIO_DECIMAL_FIELDS = ["maxPortfolioExposure", "minNotional"] as const;
+
+/**
+ * Checks limit values: every Decimal finite and ≥ 0, percents in [0, 10 000], confidence in [0, 1], slippage in
+ * [0, 10 000] bps, counts whole numbers in [0, 1 000 000], and minNotional no larger than maxNotionalPerOrder.
+ * Returns every problem found; an empty list means the limits are usable.
+ */
+export function validateRiskLimits(limits: RiskLimits): RiskLimitError[] {
+  const errors: RiskLimitError[] = [];
+  validateSymbolLevel(limits, "", errors);
+  for (const field of PORTFOLIO_DECIMAL_FIELDS) checkDecimal(limits[field], field, errors);
+  checkNumber(limits.maxPortfolioExposurePct, "maxPortfolioExposurePct", 0, LIMIT_BOUNDS.maxPct, false, errors, "% of equity");
+  checkNumber(limits.maxSlippageBps, "maxSlippageBps", 0, LIMIT_BOUNDS.maxBps, false, errors, " bps");
+  checkNumber(limits.maxOpenPositions, "maxOpenPositions", 0, LIMIT_BOUNDS.maxCount, true, errors, "");
+  checkNumber(limits.maxOrdersPerMinute, "maxOrdersPerMinute", 0, LIMIT_BOUNDS.maxCount, true, errors, "");
+  checkMinAgainstMax(limits.minNotional, limits.maxNotionalPerOrder, "maxNotionalPerOrder", errors);
+  if (limits.perSymbol) {
+    for (const [symbol, symbolLimits] of Object.entries(limits.perSymbol)) {
+      validateSymbolLevel(symbolLimits, `perSymbol.${symbol}.`, errors);
+      checkMinAgainstMax(limits.minNotional, symbolLimits.maxNotionalPerOrder, `perSymbol.${symbol}.maxNotionalPerOrder`, errors);
+    }
+  }
+  return errors;
+}
+
+function validateSymbolLevel(limits: SymbolRiskLimits, prefix: string, errors: RiskLimitError[]): void {
+  for (const field of DECIMAL_FIELDS) checkDecimal(limits[field], prefix + field, errors);
+  checkNumber(limits.maxSymbolExposurePct, `${prefix}maxSymbolExposurePct`, 0, LIMIT_BOUNDS.maxPct, false, errors, "% of equity");
+  checkNumber(limits.minConfidence, `${prefix}minConfidence`, 0, 1, false, errors, "");
+}
+
+function checkDecimal(value: unknown, field: string, errors: RiskLimitError[]): void {
+  if (value === undefined) return;
+  if (!isFiniteDecimal(value)) {
+    errors.push({ code: "INVALID_LIMIT", message: `${field} must be a finite decimal number, not ${show(value)}.`, details: { field, value: show(value) } });
+  } else if (value.lessThan(0)) {
+    errors.push({ code: "NEGATIVE_LIMIT", message: `${field} cannot be negative (${value.toString()}).`, details: { field, value: value.toString() } });
+  }
+}
+
+function checkNumber(value: unknown, field: string, min: number, max: number, integer: boolean, errors: RiskLimitError[], unit: string): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isFinite(value)) {
+    errors.push({ code: "INVALID_LIMIT", message: `${field} must be a finite number, not ${show(value)}.`, details: { field, value: show(value) } });
+  } else if (value < 0) {
+    errors.push({ code: "NEGATIVE_LIMIT", message: `${field} cannot be negative (${value}).`, details: { field, value } });
+  } else if (value > max || value < min || (integer && !Number.isInteger(value))) {
+    const expected = integer ? `a whole number from ${min} to ${max}` : `between ${min} and ${max}${unit}`;
+    errors.push({ code: "LIMIT_OUT_OF_RANGE", message: `${field} must be ${expected}, not ${value}.`, details: { field, value, min, max } });
+  }
+}
+
+function checkMinAgainstMax(min: Decimal | undefined, max: Decimal | undefined, maxField: string, errors: RiskLimitError[]): void {
+  if (!isFiniteDecimal(min) || !isFiniteDecimal(max)) return;
+  if (min.greaterThan(max)) {
+    errors.push({
+      code: "CONFLICTING_LIMITS",
+      message: `minNotional ${min.toString()} is above ${maxField} ${max.toString()}: no order could pass both.`,
+      details: { field: maxField, min: min.toString(), max: max.toString() },
+    });
+  }
+}

@@ -1,0 +1,31 @@
+/** The execution simulator: slippage, fees, size checks and the simulated venue. */
+export { SimulatedVenue, type SimulatedVenueConfig, type VenueEvent, type OrderChanges, type SimOrderView } from "./venue";
+export { type BalanceView } from "./balances";
+export { type MarketUpdate, type QuoteUpdate, type TradeUpdate, type CandleUpdate, type BookUpdate, type MarkUpdate, type BookLevel, candlePath } from "./market-data";
+export { type LatencyModel, sampleLatency } from "./latency";
+export {
+  type SlippageConfig,
+  type SlippageContext,
+  type SlippedPrice,
+  type SizeCheckConfig,
+  type SizeCheckCode,
+  type SizeCheck,
+  applySlippage,
+  executionPrice,
+  expectedSlippageBps,
+  shareOfVolume,
+  validateOrderSize,
+} from "./slippage";
+export {
+  type CommissionConfig,
+  type CommissionSchedule,
+  type FeeTier,
+  type FeeRates,
+  type Liquidity,
+  commissionSchedule,
+  commissionFor,
+  feeRatesFor,
+  fillCommission,
+  RollingVolume,
+} from "./commission";
+export { RollingVolatility } from "./volatility";
