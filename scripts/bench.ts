@@ -79,7 +79,7 @@ function preTradeBench(): BenchResult {
       maxOrdersPerMinute: 120,
       minConfidence: 0.5,
       maxNotionalPerOrder: D("20000"),
-      maxPositionSize: D("5"),
+      maxPositionQty: D("5"),
       perSymbol: { "BTC/USDT": { maxSymbolExposurePct: 50 } },
     },
   };
