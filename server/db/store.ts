@@ -1,0 +1,219 @@
+/**
+ * The engine's persistence port. Synchronous on purpose: the engine is the single writer, and
+ * "journal first" is then plain statement order — the intent row is committed before the venue call
+ * returns control. Implementations: SqliteStore (better-sqlite3, WAL) and MemoryStore (backtests, tests).
+ * The dashboard reads the same tables through Prisma.
+ */
+import type { Decimal } from "../core/money";
+import type { Order } from "../core/orders/types";
+import type { Position } from "../core/positions/book";
+import type { VenueBalance, VenueFill } from "../venues/venue";
+
+export interface OrderMeta {
+  venue: string;
+  positionId: string | null;
+  /** The price the order was meant to trade at (signal reference or limit price), for slippage. */
+  requestedPrice: Decimal | null;
+}
+
+export interface StoredOrder {
+  order: Order;
+  meta: OrderMeta;
+}
+
+export type JournalSource = "engine" | "venue" | "reconcile";
+
+export interface JournalEntry {
+  /** Assigned by the store, strictly increasing. */
+  seq?: number;
+  clientOrderId: string;
+  /** "intent", or an OrderEvent type ("submit", "accept", "fill", …). */
+  type: string;
+  source: JournalSource;
+  /** The event or intent itself (Decimals allowed: stored with the codec). */
+  payload: unknown;
+  applied: boolean;
+  refusal?: string | null;
+  ts: number;
+}
+
+export interface FillRecord extends VenueFill {
+  venue: string;
+  positionId: string | null;
+  /** Booked on an order that was already CANCELED/EXPIRED. */
+  late: boolean;
+}
+
+export interface PositionMeta {
+  strategy: string | null;
+  signalId: string | null;
+}
+
+export interface StoredPosition {
+  position: Position;
+  /** Exit rules and their evolving state, opaque to the store (JSON via the codec). */
+  exit: unknown;
+  meta: PositionMeta;
+}
+
+export type TradeOutcome = "WIN" | "LOSS" | "BREAKEVEN";
+
+export interface TradeRecord {
+  id: string;
+  positionId: string;
+  symbol: string;
+  side: "LONG" | "SHORT";
+  quantity: Decimal;
+  entryPrice: Decimal;
+  exitPrice: Decimal;
+  entryTime: number;
+  exitTime: number;
+  fees: Decimal;
+  grossPnl: Decimal;
+  pnl: Decimal;
+  pnlPct: number;
+  outcome: TradeOutcome;
+  exitReason: string;
+  requestedPrice: Decimal | null;
+  entrySlippageBps: number | null;
+  exitSlippageBps: number | null;
+  strategy: string | null;
+  signalId: string | null;
+}
+
+export type SignalAction = "BUY" | "SELL" | "CLOSE";
+export type SignalStatus = "ACCEPTED" | "DENIED" | "FAILED";
+
+export interface SignalRecord {
+  id: string;
+  symbol: string;
+  action: SignalAction;
+  confidence: number;
+  expectedReturn: number | null;
+  stopLoss: Decimal | null;
+  takeProfit: Decimal | null;
+  strategy: string;
+  ts: number;
+  receivedAt: number;
+  source: string;
+  status: SignalStatus;
+  denyCode: string | null;
+  denyReason: string | null;
+  clientOrderId: string | null;
+}
+
+export interface EquityRecord {
+  ts: number;
+  equity: Decimal;
+  cash: Decimal;
+  unrealized: Decimal;
+  realized: Decimal;
+  fees: Decimal;
+  exposure: Decimal;
+  cause: "schedule" | "fill" | "start";
+}
+
+export interface BreakerEventRecord {
+  ts: number;
+  kind: "TRIP" | "RESET" | "STATE";
+  reason: string;
+  message: string;
+  by: string;
+  action: string | null;
+  detail: unknown;
+}
+
+export interface AuditRecord {
+  ts: number;
+  actor: string;
+  role: string;
+  action: string;
+  target: string | null;
+  reason: string | null;
+  params: unknown;
+  result: "OK" | "REFUSED" | "ERROR";
+  detail: string | null;
+}
+
+export interface DriftRecord {
+  ts: number;
+  venue: string;
+  /** e.g. "MISSED_FILL", "UNKNOWN_ORDER", "STATUS_MISMATCH", "NEVER_SENT", "BALANCE_MISMATCH". */
+  kind: string;
+  subject: string;
+  detail: unknown;
+  resolved: boolean;
+  resolution: string | null;
+}
+
+export interface SymbolSettingRecord {
+  symbol: string;
+  enabled: boolean;
+  settings: unknown;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+export interface LeaseRequest {
+  ownerId: string;
+  pid: number;
+  host: string;
+  now: number;
+  /** A lease whose heartbeat is older than this is considered abandoned and may be taken over. */
+  staleAfterMs: number;
+}
+
+export type LeaseResult =
+  | { ok: true }
+  | { ok: false; holder: { ownerId: string; pid: number; host: string; heartbeatAt: number } };
+
+export interface Store {
+  /** Runs `fn` atomically (nested calls join the outer transaction). */
+  transaction<T>(fn: () => T): T;
+
+  appendJournal(entry: JournalEntry): number;
+  journalFor(clientOrderId: string): JournalEntry[];
+  journalSince(seq: number, limit: number): JournalEntry[];
+
+  saveOrder(order: Order, meta: OrderMeta): void;
+  /** Open = not in a terminal status. */
+  loadOrders(filter: { onlyOpen: boolean }): StoredOrder[];
+  getOrder(clientOrderId: string): StoredOrder | null;
+
+  /** Inserts a fill; false when (venue, tradeId) was already booked. */
+  insertFill(fill: FillRecord): boolean;
+  hasFill(venue: string, tradeId: string): boolean;
+  fillsForOrder(clientOrderId: string): FillRecord[];
+  lastFillTs(venue: string): number | null;
+
+  savePosition(position: Position, exit: unknown, meta: PositionMeta): void;
+  loadOpenPositions(): StoredPosition[];
+
+  insertTrade(trade: TradeRecord): void;
+
+  getSignal(id: string): SignalRecord | null;
+  saveSignal(signal: SignalRecord): void;
+
+  saveBalances(venue: string, balances: VenueBalance[], ts: number): void;
+  loadBalances(venue: string): VenueBalance[];
+
+  appendEquity(record: EquityRecord): void;
+  lastEquity(): EquityRecord | null;
+
+  getState<T>(key: string): T | null;
+  setState(key: string, value: unknown): void;
+
+  appendBreakerEvent(event: BreakerEventRecord): void;
+  appendAudit(record: AuditRecord): void;
+  appendDrift(record: DriftRecord): void;
+
+  saveSymbolSetting(record: SymbolSettingRecord): void;
+  loadSymbolSettings(): SymbolSettingRecord[];
+
+  acquireLease(request: LeaseRequest): LeaseResult;
+  /** False when the lease is no longer ours (taken over): the engine must stop writing. */
+  heartbeat(ownerId: string, now: number): boolean;
+  releaseLease(ownerId: string): void;
+
+  close(): void;
+}

@@ -1,0 +1,96 @@
+/**
+ * The Venue port: the one interface the engine trades through. Adapters: the simulator (paper, replay,
+ * backtest) and ccxt (live). Requests are started synchronously and return the events the venue
+ * already knows (the simulator knows everything at once); events that come later (a real exchange's
+ * acknowledgements and fills) are pushed into the sink, which the engine drains in order.
+ */
+import type { Instrument } from "../core/instrument";
+import type { Decimal } from "../core/money";
+import type { OrderSide, OrderSpec, OrderStatus, OrderType } from "../core/orders/types";
+import type { MarketUpdate } from "../core/sim/market-data";
+import type { OrderChanges, VenueEvent } from "../core/sim/venue";
+
+export type { MarketUpdate, OrderChanges, VenueEvent };
+
+/** The venue's view of one order, for recovery and reconciliation. */
+export interface VenueOrderSnapshot {
+  clientOrderId: string;
+  venueOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  status: OrderStatus;
+  quantity: Decimal;
+  filledQty: Decimal;
+  price: Decimal | null;
+  triggerPrice: Decimal | null;
+  avgFillPrice: Decimal | null;
+  reason: string | null;
+}
+
+/** One execution as the venue reports it. Unique per (venue, tradeId). */
+export interface VenueFill {
+  tradeId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  feeCurrency: string;
+  liquidity: "MAKER" | "TAKER" | null;
+  ts: number;
+}
+
+export interface VenueBalance {
+  currency: string;
+  free: Decimal;
+  reserved: Decimal;
+  total: Decimal;
+}
+
+export type VenueStatus = { connected: boolean; latencyMs: number | null; lastError: string | null; detail?: string };
+
+/** A transient failure (network, timeout, rate limit, exchange down): retried with backoff, counted by the breaker. */
+export class TransientVenueError extends Error {
+  readonly transient = true;
+  constructor(message: string, readonly code = "VENUE_UNAVAILABLE") {
+    super(message);
+  }
+}
+
+/** A final failure (insufficient funds, invalid order, auth): shown to the user, not retried. */
+export class FinalVenueError extends Error {
+  readonly transient = false;
+  constructor(message: string, readonly code = "VENUE_REFUSED") {
+    super(message);
+  }
+}
+
+export interface Venue {
+  /** Stable id used in fills' (venue, tradeId) uniqueness, e.g. "sim" or "binance". */
+  readonly id: string;
+  readonly kind: "sim" | "ccxt";
+  instruments(): Instrument[];
+  /** Where events that arrive later are delivered. Set once by the engine before any request. */
+  setEventSink(sink: (events: VenueEvent[]) => void): void;
+
+  submit(spec: OrderSpec, now: number): VenueEvent[];
+  cancel(clientOrderId: string, now: number): VenueEvent[];
+  /** Every open order (trigger orders too), of one symbol or all. */
+  cancelAll(symbol: string | undefined, now: number): VenueEvent[];
+  modify(clientOrderId: string, changes: OrderChanges, now: number): VenueEvent[];
+  /** Market data: simulated venues match against it; real venues ignore it and return []. */
+  onMarketData(update: MarketUpdate, now: number): VenueEvent[];
+  /** Lets a simulated venue process arrivals and expiries when no market data comes. */
+  advanceTo(now: number): VenueEvent[];
+
+  fetchOrder(clientOrderId: string): Promise<VenueOrderSnapshot | null>;
+  fetchOpenOrders(): Promise<VenueOrderSnapshot[]>;
+  /** Fills at or after `since` (epoch ms). */
+  fetchFills(since: number): Promise<VenueFill[]>;
+  fetchBalances(): Promise<VenueBalance[]>;
+  status(): VenueStatus;
+  /** Flushes and releases resources (files, sockets). */
+  close(): Promise<void>;
+}
