@@ -13,7 +13,7 @@ export function encodeJson(value: unknown): string {
 
 export function decodeJson<T>(text: string): T {
   return JSON.parse(text, (_key, v: unknown) => {
-    if (v !== null && typeof v === "object" && "$d" in v && typeof (v as { $d: unknown }).$d === "string" && Object.keys(v).length === 1) {
+    if (v !== null && typeof v === "object" && "$d" in v && typeof (v).$d === "string" && Object.keys(v).length === 1) {
       return new Decimal((v as { $d: string }).$d);
     }
     return v;
