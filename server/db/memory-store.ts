@@ -1,0 +1,433 @@
+/**
+ * MemoryStore: the Store port in memory, for backtests and engine unit tests. Behaves like SqliteStore
+ * (same contract suite, `store.contract.ts`), but keeps object references instead of encoding JSON, so
+ * the hot path (journal, orders, fills) costs a few Map operations.
+ *
+ * References: saved orders, positions, payloads and records are stored as given and returned as stored.
+ * The engine treats them as immutable values (the FSM and the position book return new objects), so this
+ * is safe; a caller that mutates an object after saving it would see the change here (and not in SQLite).
+ *
+ * Transactions use an undo log: inside `transaction`, every mutation pushes a closure that reverts it.
+ * On a throw the log is replayed backwards to the mark taken when that (possibly nested) transaction
+ * started, then the error is rethrown: a nested transaction behaves like a SQLite savepoint (its own
+ * changes are undone; the outer one may catch and carry on). Outside any transaction nothing is logged,
+ * each call being atomic on its own. Like better-sqlite3, a function returning a promise is refused.
+ */
+import { TERMINAL_STATUSES, type Order, type OrderStatus } from "../core/orders/types";
+import type { Position } from "../core/positions/book";
+import type { VenueBalance } from "../venues/venue";
+import type {
+  AuditRecord,
+  BreakerEventRecord,
+  DriftRecord,
+  EquityRecord,
+  FillRecord,
+  JournalEntry,
+  LeaseRequest,
+  LeaseResult,
+  OrderMeta,
+  PositionMeta,
+  SignalRecord,
+  Store,
+  StoredOrder,
+  StoredPosition,
+  SymbolSettingRecord,
+  TradeRecord,
+} from "./store";
+
+/** The id of the single lease row. */
+export const LEASE_ID = "engine";
+
+export type StoreErrorCode = "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION";
+
+/** A store failure people may see: a plain sentence and a code. */
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Read-backs beyond the engine's port, in insertion order: backtest reports (trades, equity curve) and
+ * tests. Both stores implement it. (Candidate for `store.ts`.)
+ */
+export interface StoreHistory {
+  listTrades(): TradeRecord[];
+  listEquity(): EquityRecord[];
+  listSignals(): SignalRecord[];
+  /** Every position, closed ones included, ordered by openedAt. */
+  listPositions(): StoredPosition[];
+  listFills(): FillRecord[];
+  listBreakerEvents(): BreakerEventRecord[];
+  listAudit(): AuditRecord[];
+  listDrifts(): DriftRecord[];
+}
+
+export function isOpenStatus(status: OrderStatus): boolean {
+  return !TERMINAL_STATUSES.has(status);
+}
+
+export function isOpenPosition(position: Position): boolean {
+  return position.state !== "CLOSED";
+}
+
+export interface LeaseRow {
+  ownerId: string;
+  pid: number;
+  host: string;
+  acquiredAt: number;
+  heartbeatAt: number;
+}
+
+function isThenable(value: unknown): boolean {
+  return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
+}
+
+function byCreatedAt(a: StoredOrder, b: StoredOrder): number {
+  return a.order.createdAt - b.order.createdAt;
+}
+
+function byOpenedAt(a: StoredPosition, b: StoredPosition): number {
+  return a.position.openedAt - b.position.openedAt;
+}
+
+export class MemoryStore implements Store, StoreHistory {
+  private readonly journal: JournalEntry[] = [];
+  private readonly journalByOrder = new Map<string, JournalEntry[]>();
+  private readonly orders = new Map<string, StoredOrder>();
+  private readonly fills = new Map<string, FillRecord>();
+  private readonly fillList: FillRecord[] = [];
+  private readonly fillsByOrder = new Map<string, FillRecord[]>();
+  private readonly lastFillTsByVenue = new Map<string, number>();
+  private readonly positions = new Map<string, StoredPosition>();
+  private readonly trades: TradeRecord[] = [];
+  private readonly tradeKeys = new Set<string>();
+  private readonly signals = new Map<string, SignalRecord>();
+  private readonly balances = new Map<string, VenueBalance[]>();
+  private readonly equity: EquityRecord[] = [];
+  private readonly state = new Map<string, unknown>();
+  private readonly breakerEvents: BreakerEventRecord[] = [];
+  private readonly audit: AuditRecord[] = [];
+  private readonly drifts: DriftRecord[] = [];
+  private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
+  private lease: LeaseRow | null = null;
+
+  /** Undo closures of the open transaction(s); empty outside transactions. */
+  private readonly undoLog: (() => void)[] = [];
+  private depth = 0;
+  private closed = false;
+
+  transaction<T>(fn: () => T): T {
+    this.assertOpen();
+    const mark = this.undoLog.length;
+    this.depth++;
+    try {
+      const result = fn();
+      if (isThenable(result)) {
+        throw new StoreError("ASYNC_TRANSACTION", "A store transaction cannot run asynchronous code: its function returned a promise.");
+      }
+      return result;
+    } catch (error) {
+      this.rollbackTo(mark);
+      throw error;
+    } finally {
+      this.depth--;
+      if (this.depth === 0) this.undoLog.length = 0;
+    }
+  }
+
+  private rollbackTo(mark: number): void {
+    while (this.undoLog.length > mark) this.undoLog.pop()!();
+  }
+
+  /** Records how to revert a mutation, when inside a transaction. */
+  private undo(step: () => void): void {
+    if (this.depth > 0) this.undoLog.push(step);
+  }
+
+  /** Sets a map entry, remembering the previous value (or its absence). */
+  private setIn<K, V>(map: Map<K, V>, key: K, value: V): void {
+    if (this.depth > 0) {
+      const had = map.has(key);
+      const previous = map.get(key);
+      this.undoLog.push(had ? () => map.set(key, previous as V) : () => map.delete(key));
+    }
+    map.set(key, value);
+  }
+
+  private pushTo<V>(list: V[], value: V): void {
+    list.push(value);
+    this.undo(() => list.pop());
+  }
+
+  private assertOpen(): void {
+    if (this.closed) throw new StoreError("STORE_CLOSED", "The store is closed.");
+  }
+
+  // ── journal ──────────────────────────────────────────────────────────────────────────────────────
+  appendJournal(entry: JournalEntry): number {
+    this.assertOpen();
+    const seq = this.journal.length + 1;
+    const stored: JournalEntry = {
+      seq,
+      clientOrderId: entry.clientOrderId,
+      type: entry.type,
+      source: entry.source,
+      payload: entry.payload ?? null,
+      applied: entry.applied,
+      refusal: entry.refusal ?? null,
+      ts: entry.ts,
+    };
+    this.journal.push(stored);
+    let forOrder = this.journalByOrder.get(entry.clientOrderId);
+    if (forOrder === undefined) {
+      forOrder = [];
+      this.setIn(this.journalByOrder, entry.clientOrderId, forOrder);
+    }
+    forOrder.push(stored);
+    const list = forOrder;
+    this.undo(() => {
+      list.pop();
+      this.journal.pop();
+    });
+    return seq;
+  }
+
+  journalFor(clientOrderId: string): JournalEntry[] {
+    return [...(this.journalByOrder.get(clientOrderId) ?? [])];
+  }
+
+  journalSince(seq: number, limit: number): JournalEntry[] {
+    // seq n sits at index n - 1: entries after `seq` start at index `seq`.
+    const start = Math.max(0, Math.floor(seq));
+    return this.journal.slice(start, start + Math.max(0, Math.floor(limit)));
+  }
+
+  // ── orders ───────────────────────────────────────────────────────────────────────────────────────
+  saveOrder(order: Order, meta: OrderMeta): void {
+    this.assertOpen();
+    this.setIn(this.orders, order.clientOrderId, { order, meta });
+  }
+
+  loadOrders(filter: { onlyOpen: boolean }): StoredOrder[] {
+    const out: StoredOrder[] = [];
+    for (const stored of this.orders.values()) {
+      if (!filter.onlyOpen || isOpenStatus(stored.order.status)) out.push(stored);
+    }
+    return out.sort(byCreatedAt); // stable: ties keep first-save order, like SQLite's rowid
+  }
+
+  getOrder(clientOrderId: string): StoredOrder | null {
+    return this.orders.get(clientOrderId) ?? null;
+  }
+
+  // ── fills ────────────────────────────────────────────────────────────────────────────────────────
+  insertFill(fill: FillRecord): boolean {
+    this.assertOpen();
+    const key = `${fill.venue}\u0000${fill.tradeId}`;
+    if (this.fills.has(key)) return false;
+    this.setIn(this.fills, key, fill);
+    this.pushTo(this.fillList, fill);
+    let forOrder = this.fillsByOrder.get(fill.clientOrderId);
+    if (forOrder === undefined) {
+      forOrder = [];
+      this.setIn(this.fillsByOrder, fill.clientOrderId, forOrder);
+    }
+    this.pushTo(forOrder, fill);
+    const last = this.lastFillTsByVenue.get(fill.venue);
+    if (last === undefined || fill.ts > last) this.setIn(this.lastFillTsByVenue, fill.venue, fill.ts);
+    return true;
+  }
+
+  hasFill(venue: string, tradeId: string): boolean {
+    return this.fills.has(`${venue}\u0000${tradeId}`);
+  }
+
+  fillsForOrder(clientOrderId: string): FillRecord[] {
+    return [...(this.fillsByOrder.get(clientOrderId) ?? [])];
+  }
+
+  lastFillTs(venue: string): number | null {
+    return this.lastFillTsByVenue.get(venue) ?? null;
+  }
+
+  // ── positions and trades ─────────────────────────────────────────────────────────────────────────
+  savePosition(position: Position, exit: unknown, meta: PositionMeta): void {
+    this.assertOpen();
+    this.setIn(this.positions, position.id, { position, exit: exit ?? null, meta });
+  }
+
+  loadOpenPositions(): StoredPosition[] {
+    const out: StoredPosition[] = [];
+    for (const stored of this.positions.values()) if (isOpenPosition(stored.position)) out.push(stored);
+    return out.sort(byOpenedAt);
+  }
+
+  insertTrade(trade: TradeRecord): void {
+    this.assertOpen();
+    const idKey = `id:${trade.id}`;
+    const positionKey = `pos:${trade.positionId}`;
+    if (this.tradeKeys.has(idKey) || this.tradeKeys.has(positionKey)) {
+      throw new StoreError("DUPLICATE_TRADE", `Trade ${trade.id} (position ${trade.positionId}) is already recorded.`);
+    }
+    this.tradeKeys.add(idKey);
+    this.tradeKeys.add(positionKey);
+    this.trades.push(trade);
+    this.undo(() => {
+      this.trades.pop();
+      this.tradeKeys.delete(idKey);
+      this.tradeKeys.delete(positionKey);
+    });
+  }
+
+  // ── signals, balances, equity, state ─────────────────────────────────────────────────────────────
+  getSignal(id: string): SignalRecord | null {
+    return this.signals.get(id) ?? null;
+  }
+
+  saveSignal(signal: SignalRecord): void {
+    this.assertOpen();
+    this.setIn(this.signals, signal.id, signal);
+  }
+
+  saveBalances(venue: string, balances: VenueBalance[], _ts: number): void {
+    this.assertOpen();
+    this.setIn(this.balances, venue, [...balances]);
+  }
+
+  loadBalances(venue: string): VenueBalance[] {
+    return [...(this.balances.get(venue) ?? [])];
+  }
+
+  appendEquity(record: EquityRecord): void {
+    this.assertOpen();
+    this.pushTo(this.equity, record);
+  }
+
+  lastEquity(): EquityRecord | null {
+    return this.equity.at(-1) ?? null;
+  }
+
+  getState<T>(key: string): T | null {
+    return (this.state.get(key) ?? null) as T | null;
+  }
+
+  setState(key: string, value: unknown): void {
+    this.assertOpen();
+    this.setIn(this.state, key, value ?? null);
+  }
+
+  // ── append-only logs, settings ───────────────────────────────────────────────────────────────────
+  appendBreakerEvent(event: BreakerEventRecord): void {
+    this.assertOpen();
+    this.pushTo(this.breakerEvents, event);
+  }
+
+  appendAudit(record: AuditRecord): void {
+    this.assertOpen();
+    this.pushTo(this.audit, record);
+  }
+
+  appendDrift(record: DriftRecord): void {
+    this.assertOpen();
+    this.pushTo(this.drifts, record);
+  }
+
+  saveSymbolSetting(record: SymbolSettingRecord): void {
+    this.assertOpen();
+    this.setIn(this.symbolSettings, record.symbol, record);
+  }
+
+  loadSymbolSettings(): SymbolSettingRecord[] {
+    return [...this.symbolSettings.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  }
+
+  // ── lease ────────────────────────────────────────────────────────────────────────────────────────
+  acquireLease(request: LeaseRequest): LeaseResult {
+    this.assertOpen();
+    const current = this.lease;
+    const decision = leaseDecision(current, request);
+    if (!decision.ok) return decision;
+    this.setLease({
+      ownerId: request.ownerId,
+      pid: request.pid,
+      host: request.host,
+      acquiredAt: current !== null && current.ownerId === request.ownerId ? current.acquiredAt : request.now,
+      heartbeatAt: request.now,
+    });
+    return decision;
+  }
+
+  heartbeat(ownerId: string, now: number): boolean {
+    this.assertOpen();
+    const current = this.lease;
+    if (current === null || current.ownerId !== ownerId) return false;
+    this.setLease({ ...current, heartbeatAt: now });
+    return true;
+  }
+
+  releaseLease(ownerId: string): void {
+    this.assertOpen();
+    if (this.lease !== null && this.lease.ownerId === ownerId) this.setLease(null);
+  }
+
+  private setLease(next: LeaseRow | null): void {
+    const previous = this.lease;
+    this.undo(() => {
+      this.lease = previous;
+    });
+    this.lease = next;
+  }
+
+  // ── history read-backs ───────────────────────────────────────────────────────────────────────────
+  listTrades(): TradeRecord[] {
+    return [...this.trades];
+  }
+
+  listEquity(): EquityRecord[] {
+    return [...this.equity];
+  }
+
+  listSignals(): SignalRecord[] {
+    return [...this.signals.values()];
+  }
+
+  listPositions(): StoredPosition[] {
+    return [...this.positions.values()].sort(byOpenedAt);
+  }
+
+  listFills(): FillRecord[] {
+    return [...this.fillList];
+  }
+
+  listBreakerEvents(): BreakerEventRecord[] {
+    return [...this.breakerEvents];
+  }
+
+  listAudit(): AuditRecord[] {
+    return [...this.audit];
+  }
+
+  listDrifts(): DriftRecord[] {
+    return [...this.drifts];
+  }
+
+  close(): void {
+    this.closed = true;
+  }
+}
+
+/**
+ * The lease rule shared by both stores: free when there is no holder, when we hold it, or when the
+ * holder's heartbeat is older than `staleAfterMs`; otherwise the holder is returned.
+ */
+export function leaseDecision(current: LeaseRow | null, request: LeaseRequest): LeaseResult {
+  if (current === null || current.ownerId === request.ownerId || request.now - current.heartbeatAt > request.staleAfterMs) {
+    return { ok: true };
+  }
+  return { ok: false, holder: { ownerId: current.ownerId, pid: current.pid, host: current.host, heartbeatAt: current.heartbeatAt } };
+}

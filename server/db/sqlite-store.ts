@@ -1,0 +1,939 @@
+/**
+ * SqliteStore: the Store port over better-sqlite3, on the tables of `prisma/migrations/` (the dashboard
+ * reads the same rows through Prisma). Synchronous on purpose: "journal first" is statement order.
+ *
+ * Connection settings:
+ * - `journal_mode=WAL`: readers (Prisma, a second store) never block the writer.
+ * - `synchronous=NORMAL` (default): in WAL mode a committed transaction survives a crash of the process
+ *   (SIGKILL, an exception, OOM) because it is in the OS page cache and the WAL; it may be lost on power
+ *   loss or an OS crash. `synchronous=FULL` fsyncs the WAL on every commit and also survives power loss,
+ *   at a cost of one fsync per transaction. Live trading should use FULL.
+ * - `busy_timeout=5000`, `foreign_keys=ON`.
+ *
+ * Every transaction is `BEGIN IMMEDIATE` (the write lock is taken up front): a deferred transaction that
+ * reads then writes can fail with SQLITE_BUSY under WAL when another connection (Prisma) wrote in between,
+ * without waiting for the busy timeout. Nested `transaction` calls become savepoints (better-sqlite3):
+ * a nested throw undoes only the nested part, and an uncaught throw rolls back everything.
+ *
+ * Storage: decimals are TEXT (`toString()`), times epoch ms (REAL), booleans 0/1. Orders and positions
+ * are stored whole in `data` with the Decimal-safe codec (exact round trip) and projected into flat
+ * columns for queries. `SystemState.updatedAt` (a Prisma DATETIME) is written as Prisma's adapter writes
+ * it by default, ISO 8601 with "+00:00", from the injected clock.
+ *
+ * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type Clock } from "../core/clock";
+import { Decimal } from "../core/money";
+import type { Order } from "../core/orders/types";
+import type { Position } from "../core/positions/book";
+import type { VenueBalance } from "../venues/venue";
+import { decodeJson, encodeJson } from "./codec";
+import { LEASE_ID, StoreError, leaseDecision, type LeaseRow, type StoreHistory } from "./memory-store";
+import type {
+  AuditRecord,
+  BreakerEventRecord,
+  DriftRecord,
+  EquityRecord,
+  FillRecord,
+  JournalEntry,
+  JournalSource,
+  LeaseRequest,
+  LeaseResult,
+  OrderMeta,
+  PositionMeta,
+  SignalAction,
+  SignalRecord,
+  SignalStatus,
+  Store,
+  StoredOrder,
+  StoredPosition,
+  SymbolSettingRecord,
+  TradeOutcome,
+  TradeRecord,
+} from "./store";
+
+export interface SqliteStoreOptions {
+  /** `file:./data/bastion.db` (relative to the working directory), `file:/abs/path.db`, or a plain path. */
+  url?: string;
+  path?: string;
+  /** NORMAL (default) survives a process crash; FULL also survives power loss. */
+  synchronous?: "NORMAL" | "FULL";
+  /** For `SystemState.updatedAt` and `positions.updatedAt`. Defaults to the wall clock. */
+  clock?: Clock;
+}
+
+/** Tables the store writes; their absence means `prisma migrate deploy` has not run. */
+export const REQUIRED_TABLES = [
+  "SystemState",
+  "engine_lease",
+  "orders",
+  "order_events",
+  "fills",
+  "positions",
+  "trades",
+  "signals",
+  "balances",
+  "equity_snapshots",
+  "breaker_events",
+  "symbol_settings",
+  "audit_log",
+  "reconciliation_drifts",
+] as const;
+
+const TERMINAL_SQL = "('DENIED','FILLED','CANCELED','EXPIRED','REJECTED')";
+
+const wallClock: Clock = { now: () => Date.now() };
+
+/** Resolves a Prisma-style SQLite URL or a plain path to an absolute file path (":memory:" passes through). */
+export function sqlitePathFromUrl(urlOrPath: string): string {
+  let path = urlOrPath.trim();
+  if (path.startsWith("file://")) path = fileURLToPath(path.split("?")[0]!);
+  else if (path.startsWith("file:")) path = path.slice("file:".length);
+  const query = path.indexOf("?");
+  if (query >= 0) path = path.slice(0, query);
+  if (path === "") throw new StoreError("BAD_DATABASE_URL", `The database URL "${urlOrPath}" names no file.`);
+  if (path === ":memory:") return path;
+  return resolve(process.cwd(), path);
+}
+
+export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
+  const source = options.path ?? options.url;
+  if (source === undefined) throw new TypeError("openSqliteStore needs a url or a path");
+  const path = sqlitePathFromUrl(source);
+  if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
+  const db = new Database(path);
+  try {
+    db.pragma("journal_mode = WAL");
+    db.pragma("busy_timeout = 5000");
+    db.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
+    db.pragma("foreign_keys = ON");
+    const present = new Set(
+      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
+    );
+    const missing = REQUIRED_TABLES.filter((t) => !present.has(t));
+    if (missing.length > 0) {
+      throw new StoreError(
+        "DB_NOT_MIGRATED",
+        `The database is not migrated: run npx prisma migrate deploy (${path} lacks the tables ${missing.join(", ")}).`,
+      );
+    }
+    return new SqliteStore(db, path, options.clock ?? wallClock);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+// ── row shapes ─────────────────────────────────────────────────────────────────────────────────────
+type Bit = 0 | 1;
+
+interface JournalRow {
+  seq: number;
+  clientOrderId: string;
+  type: string;
+  source: string;
+  payload: string;
+  applied: Bit;
+  refusal: string | null;
+  ts: number;
+}
+
+interface OrderRow {
+  data: string;
+  venue: string;
+  positionId: string | null;
+  requestedPrice: string | null;
+}
+
+interface FillRow {
+  venue: string;
+  tradeId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: string;
+  qty: string;
+  price: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: string | null;
+  positionId: string | null;
+  late: Bit;
+  ts: number;
+}
+
+interface PositionRow {
+  data: string;
+  exit: string | null;
+  strategy: string | null;
+  signalId: string | null;
+}
+
+interface TradeRow {
+  id: string;
+  positionId: string;
+  symbol: string;
+  side: string;
+  quantity: string;
+  entryPrice: string;
+  exitPrice: string;
+  entryTime: number;
+  exitTime: number;
+  fees: string;
+  grossPnl: string;
+  pnl: string;
+  pnlPct: number;
+  outcome: string;
+  exitReason: string;
+  requestedPrice: string | null;
+  entrySlippageBps: number | null;
+  exitSlippageBps: number | null;
+  strategy: string | null;
+  signalId: string | null;
+}
+
+interface SignalRow {
+  id: string;
+  symbol: string;
+  action: string;
+  confidence: number;
+  expectedReturn: number | null;
+  stopLoss: string | null;
+  takeProfit: string | null;
+  strategy: string;
+  ts: number;
+  receivedAt: number;
+  source: string;
+  status: string;
+  denyCode: string | null;
+  denyReason: string | null;
+  clientOrderId: string | null;
+}
+
+interface BalanceRow {
+  currency: string;
+  free: string;
+  reserved: string;
+  total: string;
+}
+
+interface EquityRow {
+  ts: number;
+  equity: string;
+  cash: string;
+  unrealized: string;
+  realized: string;
+  fees: string;
+  exposure: string;
+  cause: string;
+}
+
+interface BreakerRow {
+  ts: number;
+  kind: string;
+  reason: string;
+  message: string;
+  by: string;
+  action: string | null;
+  detail: string | null;
+}
+
+interface AuditRow {
+  ts: number;
+  actor: string;
+  role: string;
+  action: string;
+  target: string | null;
+  reason: string | null;
+  params: string | null;
+  result: string;
+  detail: string | null;
+}
+
+interface DriftRow {
+  ts: number;
+  venue: string;
+  kind: string;
+  subject: string;
+  detail: string;
+  resolved: Bit;
+  resolution: string | null;
+}
+
+interface SymbolSettingRow {
+  symbol: string;
+  enabled: Bit;
+  settings: string;
+  updatedAt: number;
+  updatedBy: string;
+}
+
+// ── conversions ────────────────────────────────────────────────────────────────────────────────────
+const bit = (b: boolean): Bit => (b ? 1 : 0);
+const dec = (s: string): Decimal => new Decimal(s);
+const decOrNull = (s: string | null): Decimal | null => (s === null ? null : new Decimal(s));
+const str = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toString());
+/** Codec JSON; undefined is stored as JSON null so NOT NULL columns stay valid. */
+const json = (value: unknown): string => encodeJson(value ?? null);
+const jsonOrNull = (value: unknown): string | null => (value === undefined || value === null ? null : encodeJson(value));
+const fromJson = (text: string | null): unknown => (text === null ? null : decodeJson<unknown>(text));
+/** The format Prisma's SQLite adapter writes DateTime in (its default "iso8601"). */
+const prismaDateTime = (ms: number): string => new Date(ms).toISOString().replace("Z", "+00:00");
+
+function toJournal(row: JournalRow): JournalEntry {
+  return {
+    seq: row.seq,
+    clientOrderId: row.clientOrderId,
+    type: row.type,
+    source: row.source as JournalSource,
+    payload: decodeJson<unknown>(row.payload),
+    applied: row.applied === 1,
+    refusal: row.refusal,
+    ts: row.ts,
+  };
+}
+
+function toStoredOrder(row: OrderRow): StoredOrder {
+  return {
+    order: decodeJson<Order>(row.data),
+    meta: { venue: row.venue, positionId: row.positionId, requestedPrice: decOrNull(row.requestedPrice) },
+  };
+}
+
+function toFill(row: FillRow): FillRecord {
+  return {
+    venue: row.venue,
+    tradeId: row.tradeId,
+    clientOrderId: row.clientOrderId,
+    symbol: row.symbol,
+    side: row.side as FillRecord["side"],
+    qty: dec(row.qty),
+    price: dec(row.price),
+    fee: dec(row.fee),
+    feeCurrency: row.feeCurrency,
+    liquidity: row.liquidity as FillRecord["liquidity"],
+    positionId: row.positionId,
+    late: row.late === 1,
+    ts: row.ts,
+  };
+}
+
+function toStoredPosition(row: PositionRow): StoredPosition {
+  return {
+    position: decodeJson<Position>(row.data),
+    exit: fromJson(row.exit),
+    meta: { strategy: row.strategy, signalId: row.signalId },
+  };
+}
+
+function toTrade(row: TradeRow): TradeRecord {
+  return {
+    id: row.id,
+    positionId: row.positionId,
+    symbol: row.symbol,
+    side: row.side as TradeRecord["side"],
+    quantity: dec(row.quantity),
+    entryPrice: dec(row.entryPrice),
+    exitPrice: dec(row.exitPrice),
+    entryTime: row.entryTime,
+    exitTime: row.exitTime,
+    fees: dec(row.fees),
+    grossPnl: dec(row.grossPnl),
+    pnl: dec(row.pnl),
+    pnlPct: row.pnlPct,
+    outcome: row.outcome as TradeOutcome,
+    exitReason: row.exitReason,
+    requestedPrice: decOrNull(row.requestedPrice),
+    entrySlippageBps: row.entrySlippageBps,
+    exitSlippageBps: row.exitSlippageBps,
+    strategy: row.strategy,
+    signalId: row.signalId,
+  };
+}
+
+function toSignal(row: SignalRow): SignalRecord {
+  return {
+    id: row.id,
+    symbol: row.symbol,
+    action: row.action as SignalAction,
+    confidence: row.confidence,
+    expectedReturn: row.expectedReturn,
+    stopLoss: decOrNull(row.stopLoss),
+    takeProfit: decOrNull(row.takeProfit),
+    strategy: row.strategy,
+    ts: row.ts,
+    receivedAt: row.receivedAt,
+    source: row.source,
+    status: row.status as SignalStatus,
+    denyCode: row.denyCode,
+    denyReason: row.denyReason,
+    clientOrderId: row.clientOrderId,
+  };
+}
+
+function toEquity(row: EquityRow): EquityRecord {
+  return {
+    ts: row.ts,
+    equity: dec(row.equity),
+    cash: dec(row.cash),
+    unrealized: dec(row.unrealized),
+    realized: dec(row.realized),
+    fees: dec(row.fees),
+    exposure: dec(row.exposure),
+    cause: row.cause as EquityRecord["cause"],
+  };
+}
+
+function isUniqueViolation(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
+}
+
+/** Every statement, prepared once per connection. */
+function prepareStatements(db: Database.Database) {
+  const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
+  return {
+    appendJournal: p(
+      `INSERT INTO order_events (clientOrderId, type, source, payload, applied, refusal, ts)
+       VALUES (@clientOrderId, @type, @source, @payload, @applied, @refusal, @ts)`,
+    ),
+    journalFor: p<JournalRow>("SELECT * FROM order_events WHERE clientOrderId = ? ORDER BY seq"),
+    journalSince: p<JournalRow>("SELECT * FROM order_events WHERE seq > ? ORDER BY seq LIMIT ?"),
+
+    saveOrder: p(
+      `INSERT INTO orders (clientOrderId, venueOrderId, venue, symbol, side, type, quantity, price, triggerPrice,
+         timeInForce, reduceOnly, status, filledQty, avgFillPrice, feesPaid, positionId, signalId, strategy, reason,
+         listId, parentClientOrderId, requestedPrice, data, createdAt, updatedAt)
+       VALUES (@clientOrderId, @venueOrderId, @venue, @symbol, @side, @type, @quantity, @price, @triggerPrice,
+         @timeInForce, @reduceOnly, @status, @filledQty, @avgFillPrice, @feesPaid, @positionId, @signalId, @strategy, @reason,
+         @listId, @parentClientOrderId, @requestedPrice, @data, @createdAt, @updatedAt)
+       ON CONFLICT (clientOrderId) DO UPDATE SET venueOrderId = excluded.venueOrderId, venue = excluded.venue,
+         symbol = excluded.symbol, side = excluded.side, type = excluded.type, quantity = excluded.quantity,
+         price = excluded.price, triggerPrice = excluded.triggerPrice, timeInForce = excluded.timeInForce,
+         reduceOnly = excluded.reduceOnly, status = excluded.status, filledQty = excluded.filledQty,
+         avgFillPrice = excluded.avgFillPrice, feesPaid = excluded.feesPaid, positionId = excluded.positionId,
+         signalId = excluded.signalId, strategy = excluded.strategy, reason = excluded.reason, listId = excluded.listId,
+         parentClientOrderId = excluded.parentClientOrderId, requestedPrice = excluded.requestedPrice,
+         data = excluded.data, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt`,
+    ),
+    loadAllOrders: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders ORDER BY createdAt, rowid"),
+    loadOpenOrders: p<OrderRow>(
+      `SELECT data, venue, positionId, requestedPrice FROM orders WHERE status NOT IN ${TERMINAL_SQL} ORDER BY createdAt, rowid`,
+    ),
+    getOrder: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders WHERE clientOrderId = ?"),
+
+    insertFill: p(
+      `INSERT INTO fills (venue, tradeId, clientOrderId, symbol, side, qty, price, fee, feeCurrency, liquidity, positionId, late, ts)
+       VALUES (@venue, @tradeId, @clientOrderId, @symbol, @side, @qty, @price, @fee, @feeCurrency, @liquidity, @positionId, @late, @ts)
+       ON CONFLICT (venue, tradeId) DO NOTHING`,
+    ),
+    hasFill: p<{ one: number }>("SELECT 1 AS one FROM fills WHERE venue = ? AND tradeId = ?"),
+    fillsForOrder: p<FillRow>("SELECT * FROM fills WHERE clientOrderId = ? ORDER BY id"),
+    lastFillTs: p<{ ts: number | null }>("SELECT MAX(ts) AS ts FROM fills WHERE venue = ?"),
+    listFills: p<FillRow>("SELECT * FROM fills ORDER BY id"),
+
+    savePosition: p(
+      `INSERT INTO positions (id, symbol, side, state, quantity, avgEntryPrice, realizedPnl, feesPaid, openedAt, closedAt,
+         strategy, signalId, exit, data, updatedAt)
+       VALUES (@id, @symbol, @side, @state, @quantity, @avgEntryPrice, @realizedPnl, @feesPaid, @openedAt, @closedAt,
+         @strategy, @signalId, @exit, @data, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET symbol = excluded.symbol, side = excluded.side, state = excluded.state,
+         quantity = excluded.quantity, avgEntryPrice = excluded.avgEntryPrice, realizedPnl = excluded.realizedPnl,
+         feesPaid = excluded.feesPaid, openedAt = excluded.openedAt, closedAt = excluded.closedAt,
+         strategy = excluded.strategy, signalId = excluded.signalId, exit = excluded.exit, data = excluded.data,
+         updatedAt = excluded.updatedAt`,
+    ),
+    loadOpenPositions: p<PositionRow>(
+      "SELECT data, exit, strategy, signalId FROM positions WHERE state <> 'CLOSED' ORDER BY openedAt, rowid",
+    ),
+    listPositions: p<PositionRow>("SELECT data, exit, strategy, signalId FROM positions ORDER BY openedAt, rowid"),
+
+    insertTrade: p(
+      `INSERT INTO trades (id, positionId, symbol, side, quantity, entryPrice, exitPrice, entryTime, exitTime, durationMs,
+         fees, grossPnl, pnl, pnlNum, pnlPct, outcome, exitReason, requestedPrice, entrySlippageBps, exitSlippageBps,
+         strategy, signalId)
+       VALUES (@id, @positionId, @symbol, @side, @quantity, @entryPrice, @exitPrice, @entryTime, @exitTime, @durationMs,
+         @fees, @grossPnl, @pnl, @pnlNum, @pnlPct, @outcome, @exitReason, @requestedPrice, @entrySlippageBps, @exitSlippageBps,
+         @strategy, @signalId)`,
+    ),
+    listTrades: p<TradeRow>("SELECT * FROM trades ORDER BY rowid"),
+
+    getSignal: p<SignalRow>("SELECT * FROM signals WHERE id = ?"),
+    saveSignal: p(
+      `INSERT INTO signals (id, symbol, action, confidence, expectedReturn, stopLoss, takeProfit, strategy, ts, receivedAt,
+         source, status, denyCode, denyReason, clientOrderId)
+       VALUES (@id, @symbol, @action, @confidence, @expectedReturn, @stopLoss, @takeProfit, @strategy, @ts, @receivedAt,
+         @source, @status, @denyCode, @denyReason, @clientOrderId)
+       ON CONFLICT (id) DO UPDATE SET symbol = excluded.symbol, action = excluded.action, confidence = excluded.confidence,
+         expectedReturn = excluded.expectedReturn, stopLoss = excluded.stopLoss, takeProfit = excluded.takeProfit,
+         strategy = excluded.strategy, ts = excluded.ts, receivedAt = excluded.receivedAt, source = excluded.source,
+         status = excluded.status, denyCode = excluded.denyCode, denyReason = excluded.denyReason,
+         clientOrderId = excluded.clientOrderId`,
+    ),
+    listSignals: p<SignalRow>("SELECT * FROM signals ORDER BY rowid"),
+
+    deleteBalances: p("DELETE FROM balances WHERE venue = ?"),
+    insertBalance: p(
+      `INSERT INTO balances (venue, currency, free, reserved, total, updatedAt)
+       VALUES (@venue, @currency, @free, @reserved, @total, @updatedAt)`,
+    ),
+    loadBalances: p<BalanceRow>("SELECT currency, free, reserved, total FROM balances WHERE venue = ? ORDER BY rowid"),
+
+    appendEquity: p(
+      `INSERT INTO equity_snapshots (ts, equity, equityNum, cash, unrealized, realized, fees, exposure, cause)
+       VALUES (@ts, @equity, @equityNum, @cash, @unrealized, @realized, @fees, @exposure, @cause)`,
+    ),
+    lastEquity: p<EquityRow>("SELECT * FROM equity_snapshots ORDER BY id DESC LIMIT 1"),
+    listEquity: p<EquityRow>("SELECT * FROM equity_snapshots ORDER BY id"),
+
+    getState: p<{ value: string }>(`SELECT value FROM "SystemState" WHERE key = ?`),
+    setState: p(
+      `INSERT INTO "SystemState" (key, value, updatedAt) VALUES (@key, @value, @updatedAt)
+       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt`,
+    ),
+
+    appendBreaker: p(
+      `INSERT INTO breaker_events (ts, kind, reason, message, by, action, detail)
+       VALUES (@ts, @kind, @reason, @message, @by, @action, @detail)`,
+    ),
+    listBreaker: p<BreakerRow>("SELECT * FROM breaker_events ORDER BY id"),
+    appendAudit: p(
+      `INSERT INTO audit_log (ts, actor, role, action, target, reason, params, result, detail)
+       VALUES (@ts, @actor, @role, @action, @target, @reason, @params, @result, @detail)`,
+    ),
+    listAudit: p<AuditRow>("SELECT * FROM audit_log ORDER BY id"),
+    appendDrift: p(
+      `INSERT INTO reconciliation_drifts (ts, venue, kind, subject, detail, resolved, resolution)
+       VALUES (@ts, @venue, @kind, @subject, @detail, @resolved, @resolution)`,
+    ),
+    listDrifts: p<DriftRow>("SELECT * FROM reconciliation_drifts ORDER BY id"),
+
+    saveSymbolSetting: p(
+      `INSERT INTO symbol_settings (symbol, enabled, settings, updatedAt, updatedBy)
+       VALUES (@symbol, @enabled, @settings, @updatedAt, @updatedBy)
+       ON CONFLICT (symbol) DO UPDATE SET enabled = excluded.enabled, settings = excluded.settings,
+         updatedAt = excluded.updatedAt, updatedBy = excluded.updatedBy`,
+    ),
+    loadSymbolSettings: p<SymbolSettingRow>("SELECT * FROM symbol_settings ORDER BY symbol"),
+
+    getLease: p<LeaseRow>("SELECT ownerId, pid, host, acquiredAt, heartbeatAt FROM engine_lease WHERE id = ?"),
+    putLease: p(
+      `INSERT INTO engine_lease (id, ownerId, pid, host, acquiredAt, heartbeatAt)
+       VALUES (@id, @ownerId, @pid, @host, @acquiredAt, @heartbeatAt)
+       ON CONFLICT (id) DO UPDATE SET ownerId = excluded.ownerId, pid = excluded.pid, host = excluded.host,
+         acquiredAt = excluded.acquiredAt, heartbeatAt = excluded.heartbeatAt`,
+    ),
+    heartbeat: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ?"),
+    releaseLease: p("DELETE FROM engine_lease WHERE id = ? AND ownerId = ?"),
+  };
+}
+
+// ── the store ──────────────────────────────────────────────────────────────────────────────────────
+export class SqliteStore implements Store, StoreHistory {
+  private readonly runInTransaction: (fn: () => unknown) => unknown;
+  private readonly s: ReturnType<typeof prepareStatements>;
+
+  constructor(
+    private readonly db: Database.Database,
+    /** Absolute path of the database file. */
+    readonly path: string,
+    private readonly clock: Clock,
+  ) {
+    const run = db.transaction((fn: () => unknown) => fn());
+    this.runInTransaction = (fn) => run.immediate(fn);
+    this.s = prepareStatements(db);
+  }
+
+  transaction<T>(fn: () => T): T {
+    return this.runInTransaction(fn) as T;
+  }
+
+  // ── journal ──────────────────────────────────────────────────────────────────────────────────────
+  appendJournal(entry: JournalEntry): number {
+    const info = this.s.appendJournal.run({
+      clientOrderId: entry.clientOrderId,
+      type: entry.type,
+      source: entry.source,
+      payload: json(entry.payload),
+      applied: bit(entry.applied),
+      refusal: entry.refusal ?? null,
+      ts: entry.ts,
+    });
+    return Number(info.lastInsertRowid);
+  }
+
+  journalFor(clientOrderId: string): JournalEntry[] {
+    return this.s.journalFor.all(clientOrderId).map(toJournal);
+  }
+
+  journalSince(seq: number, limit: number): JournalEntry[] {
+    return this.s.journalSince.all(seq, Math.max(0, Math.floor(limit))).map(toJournal);
+  }
+
+  // ── orders ───────────────────────────────────────────────────────────────────────────────────────
+  saveOrder(order: Order, meta: OrderMeta): void {
+    this.s.saveOrder.run({
+      clientOrderId: order.clientOrderId,
+      venueOrderId: order.venueOrderId,
+      venue: meta.venue,
+      symbol: order.symbol,
+      side: order.side,
+      type: order.type,
+      quantity: order.quantity.toString(),
+      price: str(order.price),
+      triggerPrice: str(order.triggerPrice),
+      timeInForce: order.timeInForce,
+      reduceOnly: bit(order.reduceOnly),
+      status: order.status,
+      filledQty: order.filledQty.toString(),
+      avgFillPrice: str(order.avgFillPrice),
+      feesPaid: order.feesPaid.toString(),
+      positionId: meta.positionId,
+      signalId: order.tags.signalId ?? null,
+      strategy: order.tags.strategy ?? null,
+      reason: order.reason,
+      listId: order.listId,
+      parentClientOrderId: order.parentClientOrderId,
+      requestedPrice: str(meta.requestedPrice),
+      data: encodeJson(order),
+      createdAt: order.createdAt,
+      updatedAt: order.updatedAt,
+    });
+  }
+
+  loadOrders(filter: { onlyOpen: boolean }): StoredOrder[] {
+    return (filter.onlyOpen ? this.s.loadOpenOrders : this.s.loadAllOrders).all().map(toStoredOrder);
+  }
+
+  getOrder(clientOrderId: string): StoredOrder | null {
+    const row = this.s.getOrder.get(clientOrderId);
+    return row === undefined ? null : toStoredOrder(row);
+  }
+
+  // ── fills ────────────────────────────────────────────────────────────────────────────────────────
+  insertFill(fill: FillRecord): boolean {
+    const info = this.s.insertFill.run({
+      venue: fill.venue,
+      tradeId: fill.tradeId,
+      clientOrderId: fill.clientOrderId,
+      symbol: fill.symbol,
+      side: fill.side,
+      qty: fill.qty.toString(),
+      price: fill.price.toString(),
+      fee: fill.fee.toString(),
+      feeCurrency: fill.feeCurrency,
+      liquidity: fill.liquidity,
+      positionId: fill.positionId,
+      late: bit(fill.late),
+      ts: fill.ts,
+    });
+    return info.changes === 1;
+  }
+
+  hasFill(venue: string, tradeId: string): boolean {
+    return this.s.hasFill.get(venue, tradeId) !== undefined;
+  }
+
+  fillsForOrder(clientOrderId: string): FillRecord[] {
+    return this.s.fillsForOrder.all(clientOrderId).map(toFill);
+  }
+
+  lastFillTs(venue: string): number | null {
+    return this.s.lastFillTs.get(venue)?.ts ?? null;
+  }
+
+  // ── positions and trades ─────────────────────────────────────────────────────────────────────────
+  savePosition(position: Position, exit: unknown, meta: PositionMeta): void {
+    this.s.savePosition.run({
+      id: position.id,
+      symbol: position.symbol,
+      side: position.side,
+      state: position.state,
+      quantity: position.quantity.toString(),
+      avgEntryPrice: str(position.avgEntryPrice),
+      realizedPnl: position.realizedPnl.toString(),
+      feesPaid: position.fees.toString(),
+      openedAt: position.openedAt,
+      closedAt: position.closedAt,
+      strategy: meta.strategy,
+      signalId: meta.signalId,
+      exit: jsonOrNull(exit),
+      data: encodeJson(position),
+      updatedAt: this.clock.now(),
+    });
+  }
+
+  loadOpenPositions(): StoredPosition[] {
+    return this.s.loadOpenPositions.all().map(toStoredPosition);
+  }
+
+  insertTrade(trade: TradeRecord): void {
+    try {
+      this.s.insertTrade.run({
+        id: trade.id,
+        positionId: trade.positionId,
+        symbol: trade.symbol,
+        side: trade.side,
+        quantity: trade.quantity.toString(),
+        entryPrice: trade.entryPrice.toString(),
+        exitPrice: trade.exitPrice.toString(),
+        entryTime: trade.entryTime,
+        exitTime: trade.exitTime,
+        durationMs: trade.exitTime - trade.entryTime,
+        fees: trade.fees.toString(),
+        grossPnl: trade.grossPnl.toString(),
+        pnl: trade.pnl.toString(),
+        pnlNum: trade.pnl.toNumber(),
+        pnlPct: trade.pnlPct,
+        outcome: trade.outcome,
+        exitReason: trade.exitReason,
+        requestedPrice: str(trade.requestedPrice),
+        entrySlippageBps: trade.entrySlippageBps,
+        exitSlippageBps: trade.exitSlippageBps,
+        strategy: trade.strategy,
+        signalId: trade.signalId,
+      });
+    } catch (error) {
+      if (isUniqueViolation(error)) {
+        throw new StoreError("DUPLICATE_TRADE", `Trade ${trade.id} (position ${trade.positionId}) is already recorded.`);
+      }
+      throw error;
+    }
+  }
+
+  // ── signals, balances, equity, state ─────────────────────────────────────────────────────────────
+  getSignal(id: string): SignalRecord | null {
+    const row = this.s.getSignal.get(id);
+    return row === undefined ? null : toSignal(row);
+  }
+
+  saveSignal(signal: SignalRecord): void {
+    this.s.saveSignal.run({
+      id: signal.id,
+      symbol: signal.symbol,
+      action: signal.action,
+      confidence: signal.confidence,
+      expectedReturn: signal.expectedReturn ?? null,
+      stopLoss: str(signal.stopLoss),
+      takeProfit: str(signal.takeProfit),
+      strategy: signal.strategy,
+      ts: signal.ts,
+      receivedAt: signal.receivedAt,
+      source: signal.source,
+      status: signal.status,
+      denyCode: signal.denyCode ?? null,
+      denyReason: signal.denyReason ?? null,
+      clientOrderId: signal.clientOrderId ?? null,
+    });
+  }
+
+  saveBalances(venue: string, balances: VenueBalance[], ts: number): void {
+    this.transaction(() => {
+      this.s.deleteBalances.run(venue);
+      for (const b of balances) {
+        this.s.insertBalance.run({
+          venue,
+          currency: b.currency,
+          free: b.free.toString(),
+          reserved: b.reserved.toString(),
+          total: b.total.toString(),
+          updatedAt: ts,
+        });
+      }
+    });
+  }
+
+  loadBalances(venue: string): VenueBalance[] {
+    return this.s.loadBalances.all(venue).map((r) => ({
+      currency: r.currency,
+      free: dec(r.free),
+      reserved: dec(r.reserved),
+      total: dec(r.total),
+    }));
+  }
+
+  appendEquity(record: EquityRecord): void {
+    this.s.appendEquity.run({
+      ts: record.ts,
+      equity: record.equity.toString(),
+      equityNum: record.equity.toNumber(),
+      cash: record.cash.toString(),
+      unrealized: record.unrealized.toString(),
+      realized: record.realized.toString(),
+      fees: record.fees.toString(),
+      exposure: record.exposure.toString(),
+      cause: record.cause,
+    });
+  }
+
+  lastEquity(): EquityRecord | null {
+    const row = this.s.lastEquity.get();
+    return row === undefined ? null : toEquity(row);
+  }
+
+  getState<T>(key: string): T | null {
+    const row = this.s.getState.get(key);
+    return row === undefined ? null : decodeJson<T | null>(row.value);
+  }
+
+  setState(key: string, value: unknown): void {
+    this.s.setState.run({ key, value: json(value), updatedAt: prismaDateTime(this.clock.now()) });
+  }
+
+  // ── append-only logs, settings ───────────────────────────────────────────────────────────────────
+  appendBreakerEvent(event: BreakerEventRecord): void {
+    this.s.appendBreaker.run({
+      ts: event.ts,
+      kind: event.kind,
+      reason: event.reason,
+      message: event.message,
+      by: event.by,
+      action: event.action ?? null,
+      detail: jsonOrNull(event.detail),
+    });
+  }
+
+  appendAudit(record: AuditRecord): void {
+    this.s.appendAudit.run({
+      ts: record.ts,
+      actor: record.actor,
+      role: record.role,
+      action: record.action,
+      target: record.target ?? null,
+      reason: record.reason ?? null,
+      params: jsonOrNull(record.params),
+      result: record.result,
+      detail: record.detail ?? null,
+    });
+  }
+
+  appendDrift(record: DriftRecord): void {
+    this.s.appendDrift.run({
+      ts: record.ts,
+      venue: record.venue,
+      kind: record.kind,
+      subject: record.subject,
+      detail: json(record.detail),
+      resolved: bit(record.resolved),
+      resolution: record.resolution ?? null,
+    });
+  }
+
+  saveSymbolSetting(record: SymbolSettingRecord): void {
+    this.s.saveSymbolSetting.run({
+      symbol: record.symbol,
+      enabled: bit(record.enabled),
+      settings: json(record.settings),
+      updatedAt: record.updatedAt,
+      updatedBy: record.updatedBy,
+    });
+  }
+
+  loadSymbolSettings(): SymbolSettingRecord[] {
+    return this.s.loadSymbolSettings.all().map((r) => ({
+      symbol: r.symbol,
+      enabled: r.enabled === 1,
+      settings: decodeJson<unknown>(r.settings),
+      updatedAt: r.updatedAt,
+      updatedBy: r.updatedBy,
+    }));
+  }
+
+  // ── lease ────────────────────────────────────────────────────────────────────────────────────────
+  acquireLease(request: LeaseRequest): LeaseResult {
+    // One IMMEDIATE transaction: the read happens under the write lock, so two racing processes serialize.
+    return this.transaction(() => {
+      const current = this.s.getLease.get(LEASE_ID) ?? null;
+      const decision = leaseDecision(current, request);
+      if (decision.ok) {
+        this.s.putLease.run({
+          id: LEASE_ID,
+          ownerId: request.ownerId,
+          pid: request.pid,
+          host: request.host,
+          acquiredAt: current !== null && current.ownerId === request.ownerId ? current.acquiredAt : request.now,
+          heartbeatAt: request.now,
+        });
+      }
+      return decision;
+    });
+  }
+
+  heartbeat(ownerId: string, now: number): boolean {
+    return this.s.heartbeat.run(now, LEASE_ID, ownerId).changes === 1;
+  }
+
+  releaseLease(ownerId: string): void {
+    this.s.releaseLease.run(LEASE_ID, ownerId);
+  }
+
+  // ── history read-backs ───────────────────────────────────────────────────────────────────────────
+  listTrades(): TradeRecord[] {
+    return this.s.listTrades.all().map(toTrade);
+  }
+
+  listEquity(): EquityRecord[] {
+    return this.s.listEquity.all().map(toEquity);
+  }
+
+  listSignals(): SignalRecord[] {
+    return this.s.listSignals.all().map(toSignal);
+  }
+
+  listPositions(): StoredPosition[] {
+    return this.s.listPositions.all().map(toStoredPosition);
+  }
+
+  listFills(): FillRecord[] {
+    return this.s.listFills.all().map(toFill);
+  }
+
+  listBreakerEvents(): BreakerEventRecord[] {
+    return this.s.listBreaker.all().map((r) => ({
+      ts: r.ts,
+      kind: r.kind as BreakerEventRecord["kind"],
+      reason: r.reason,
+      message: r.message,
+      by: r.by,
+      action: r.action,
+      detail: fromJson(r.detail),
+    }));
+  }
+
+  listAudit(): AuditRecord[] {
+    return this.s.listAudit.all().map((r) => ({
+      ts: r.ts,
+      actor: r.actor,
+      role: r.role,
+      action: r.action,
+      target: r.target,
+      reason: r.reason,
+      params: fromJson(r.params),
+      result: r.result as AuditRecord["result"],
+      detail: r.detail,
+    }));
+  }
+
+  listDrifts(): DriftRecord[] {
+    return this.s.listDrifts.all().map((r) => ({
+      ts: r.ts,
+      venue: r.venue,
+      kind: r.kind,
+      subject: r.subject,
+      detail: decodeJson<unknown>(r.detail),
+      resolved: r.resolved === 1,
+      resolution: r.resolution,
+    }));
+  }
+
+  get isOpen(): boolean {
+    return this.db.open;
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
