@@ -90,6 +90,8 @@ export interface Venue {
   /** Fills at or after `since` (epoch ms). */
   fetchFills(since: number): Promise<VenueFill[]>;
   fetchBalances(): Promise<VenueBalance[]>;
+  /** The last known free balance of a currency without a request (the simulator's exact one; a live venue's last fetch), or null. */
+  freeBalance(currency: string): Decimal | null;
   status(): VenueStatus;
   /** Flushes and releases resources (files, sockets). */
   close(): Promise<void>;

@@ -28,6 +28,9 @@
  *   costs more than the order reserved and free quote cannot cover it, the rest of the order is canceled
  *   with INSUFFICIENT_BALANCE. Instruments of every kind are settled as spot (no margin model).
  * - Refusal reasons start with an UPPER_SNAKE code, then a sentence: "INSUFFICIENT_BALANCE: …".
+ * - toSnapshot() / SimulatedVenue.fromSnapshot() capture and restore the whole venue as plain JSON-able
+ *   data (snapshot.ts); a restored venue behaves exactly like the original from that point. Every fill is
+ *   also kept, with its order's symbol and side, in a bounded log (fills()).
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
 import { Decimal, ONE, ZERO, isMultipleOf, maxDec, minDec, parseDecimal, roundToStep, type DecimalInput } from "../money";
@@ -49,13 +52,33 @@ import {
   type TrailingState,
   type TriggerSource,
 } from "../orders/types";
-import { seededRng, type Rng } from "../rng";
+import { type Rng } from "../rng";
 import { SimBalances, type BalanceView } from "./balances";
-import { commissionSchedule, RollingVolume, type CommissionConfig, type CommissionSchedule, type FeeRates, feeRatesFor, type Liquidity } from "./commission";
+import { commissionSchedule, type CommissionConfig, type CommissionSchedule, type FeeRates, feeRatesFor, type Liquidity } from "./commission";
 import { sampleLatency, type LatencyModel } from "./latency";
 import { candlePath, type BookLevel, type MarketUpdate } from "./market-data";
 import { applySlippage, type SlippageConfig } from "./slippage";
-import { RollingVolatility } from "./volatility";
+import {
+  SIM_SNAPSHOT_VERSION,
+  WindowVolatility,
+  WindowVolume,
+  capturableRng,
+  decodeInput,
+  decodeNum,
+  encodeInput,
+  encodeNum,
+  fillFromRecord,
+  fillToRecord,
+  isCapturableRng,
+  type ChangesSnapshot,
+  type RequestSnapshot,
+  type SimFill,
+  type SimOrderRecord,
+  type SimVenueSnapshot,
+  type SpecSnapshot,
+  type SnapNum,
+  type SymbolSnapshot,
+} from "./snapshot";
 
 export interface SimulatedVenueConfig {
   instruments: readonly Instrument[];
@@ -70,7 +93,7 @@ export interface SimulatedVenueConfig {
   participationCap?: number;
   /** Default 0 (requests arrive when sent). */
   latencyMs?: LatencyModel;
-  /** Default seededRng(0). */
+  /** Default seededRng(0) (as capturableRng(0): the same sequence, with state a snapshot can hold). */
   rng?: Rng;
   /** Resting limits also fill when the market only touches their price. Default false (must trade through). */
   fillOnTouch?: boolean;
@@ -84,6 +107,17 @@ export interface SimulatedVenueConfig {
   volatilityWindow?: number;
   /** Prefix of trade ids (`sim-1`, `sim-2`, …) and venue order ids (`sim-o-1`, …). Default "sim". */
   idPrefix?: string;
+  /** How many recent fills the in-memory fill log keeps (see fills()). Default 10 000. */
+  fillHistoryLimit?: number;
+}
+
+export interface SnapshotOptions {
+  /**
+   * Include finished orders and the fill log. Default true. Without history the snapshot holds only
+   * what matching needs (open orders, balances, market state, …); a caller that keeps finished orders
+   * and fills elsewhere (the durable SimVenue does) passes them back in when it restores.
+   */
+  history?: boolean;
 }
 
 /** One event for the engine to journal and apply to the order's FSM. */
@@ -182,7 +216,7 @@ interface SymbolState {
   triggers: SimOrder[];
   /** Orders waiting for the next print (no touch to execute against). */
   waiting: SimOrder[];
-  volatility: RollingVolatility | null;
+  volatility: WindowVolatility | null;
 }
 
 type Request =
@@ -214,6 +248,86 @@ function bySide<T>(side: OrderSide, buy: T, sell: T): T {
   return side === "BUY" ? buy : sell;
 }
 
+function encodeSpec(spec: OrderSpec): SpecSnapshot {
+  const out: SpecSnapshot = { clientOrderId: spec.clientOrderId, symbol: spec.symbol, side: spec.side, type: spec.type };
+  const inputs = ["quantity", "price", "triggerPrice", "trailingOffset", "activationPrice", "limitOffset"] as const;
+  for (const key of inputs) {
+    const value = encodeInput(spec[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  if (spec.triggerSource !== undefined) out.triggerSource = spec.triggerSource;
+  if (spec.trailingOffsetType !== undefined) out.trailingOffsetType = spec.trailingOffsetType;
+  if (spec.timeInForce !== undefined) out.timeInForce = spec.timeInForce;
+  if (spec.expireAt !== undefined) out.expireAt = encodeNum(spec.expireAt);
+  if (spec.postOnly !== undefined) out.postOnly = spec.postOnly;
+  return out;
+}
+
+function decodeSpec(saved: SpecSnapshot): OrderSpec {
+  const spec: OrderSpec = {
+    clientOrderId: saved.clientOrderId,
+    symbol: saved.symbol,
+    side: saved.side as OrderSide,
+    type: saved.type as OrderType,
+    quantity: decodeInput(saved.quantity) as DecimalInput,
+  };
+  const inputs = ["price", "triggerPrice", "trailingOffset", "activationPrice", "limitOffset"] as const;
+  for (const key of inputs) {
+    const value = decodeInput(saved[key]);
+    if (value !== undefined) spec[key] = value;
+  }
+  if (saved.triggerSource !== undefined) spec.triggerSource = saved.triggerSource;
+  if (saved.trailingOffsetType !== undefined) spec.trailingOffsetType = saved.trailingOffsetType;
+  if (saved.timeInForce !== undefined) spec.timeInForce = saved.timeInForce as TimeInForce;
+  if (saved.expireAt !== undefined) spec.expireAt = decodeNum(saved.expireAt);
+  if (saved.postOnly !== undefined) spec.postOnly = saved.postOnly;
+  return spec;
+}
+
+function encodeChanges(changes: OrderChanges): ChangesSnapshot {
+  const out: ChangesSnapshot = {};
+  for (const key of ["quantity", "price", "triggerPrice"] as const) {
+    const value = encodeInput(changes[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function decodeChanges(saved: ChangesSnapshot): OrderChanges {
+  const out: OrderChanges = {};
+  for (const key of ["quantity", "price", "triggerPrice"] as const) {
+    const value = decodeInput(saved[key]);
+    if (value !== undefined) out[key] = value;
+  }
+  return out;
+}
+
+function encodeRequest(request: Request): RequestSnapshot {
+  switch (request.kind) {
+    case "submit":
+      return { kind: "submit", arrival: request.arrival, spec: encodeSpec(request.spec), sentAt: request.sentAt };
+    case "cancel":
+      return { kind: "cancel", arrival: request.arrival, clientOrderId: request.clientOrderId };
+    case "cancelAll":
+      return { kind: "cancelAll", arrival: request.arrival, symbol: request.symbol ?? null };
+    case "modify":
+      return { kind: "modify", arrival: request.arrival, clientOrderId: request.clientOrderId, changes: encodeChanges(request.changes) };
+  }
+}
+
+function decodeRequest(saved: RequestSnapshot): Request {
+  switch (saved.kind) {
+    case "submit":
+      return { kind: "submit", arrival: saved.arrival, spec: decodeSpec(saved.spec), sentAt: saved.sentAt };
+    case "cancel":
+      return { kind: "cancel", arrival: saved.arrival, clientOrderId: saved.clientOrderId };
+    case "cancelAll":
+      return { kind: "cancelAll", arrival: saved.arrival, symbol: saved.symbol ?? undefined };
+    case "modify":
+      return { kind: "modify", arrival: saved.arrival, clientOrderId: saved.clientOrderId, changes: decodeChanges(saved.changes) };
+  }
+}
+
 export class SimulatedVenue {
   private readonly symbols = new Map<string, SymbolState>();
   private readonly orders = new Map<string, SimOrder>();
@@ -222,10 +336,10 @@ export class SimulatedVenue {
   private readonly queue: Request[] = [];
   private queueHead = 0;
   private lastArrival = Number.NEGATIVE_INFINITY;
-  private readonly balanceBook: SimBalances;
+  private balanceBook: SimBalances;
   private readonly slippage: SlippageConfig;
   private readonly schedule: CommissionSchedule | null;
-  private readonly volume30d: RollingVolume | null;
+  private volume30d: WindowVolume | null;
   private readonly cap: Decimal;
   private readonly latency: LatencyModel;
   private readonly rng: Rng;
@@ -238,6 +352,10 @@ export class SimulatedVenue {
   private orderSeq = 0;
   private gtdOpen = 0;
   private out: VenueEvent[] = [];
+  /** Bumped whenever orders, balances, pending requests or ids change (not by market data alone). */
+  private changes = 0;
+  private readonly fillLog: SimFill[] = [];
+  private readonly fillHistoryLimit: number;
 
   constructor(config: SimulatedVenueConfig) {
     const realistic = config.slippage?.model === "REALISTIC";
@@ -256,7 +374,7 @@ export class SimulatedVenue {
         sells: [],
         triggers: [],
         waiting: [],
-        volatility: realistic ? new RollingVolatility(config.volatilityWindow ?? 20) : null,
+        volatility: realistic ? new WindowVolatility(config.volatilityWindow ?? 20) : null,
       });
     }
     const cap = config.participationCap ?? 1;
@@ -264,15 +382,16 @@ export class SimulatedVenue {
     this.balanceBook = new SimBalances(config.initialBalances);
     this.slippage = config.slippage ?? { model: "NONE" };
     this.schedule = config.commission ? commissionSchedule(config.commission) : null;
-    this.volume30d = this.schedule && this.schedule.tiers.length > 0 ? new RollingVolume(config.initialVolume30d ?? 0) : null;
+    this.volume30d = this.schedule && this.schedule.tiers.length > 0 ? new WindowVolume(config.initialVolume30d ?? 0) : null;
     this.cap = new Decimal(cap);
     this.latency = config.latencyMs ?? 0;
-    this.rng = config.rng ?? seededRng(0);
+    this.rng = config.rng ?? capturableRng(0);
     this.fillOnTouch = config.fillOnTouch ?? false;
     this.defaultTriggerSource = config.triggerSource ?? "LAST";
     this.candleFill = config.candleFillPrice ?? "OPEN";
     this.reserveBuffer = new Decimal(config.marketReserveBufferBps ?? 200).dividedBy(BPS).plus(1);
     this.idPrefix = config.idPrefix ?? "sim";
+    this.fillHistoryLimit = Math.max(0, Math.floor(config.fillHistoryLimit ?? 10_000));
   }
 
   // -------------------------------------------------------------------------------------------
@@ -324,6 +443,276 @@ export class SimulatedVenue {
     return order ? this.view(order) : undefined;
   }
 
+  /** Recent fills (the last fillHistoryLimit), oldest first, with ts ≥ since when given. */
+  fills(since?: number): SimFill[] {
+    const start = Math.max(0, this.fillLog.length - this.fillHistoryLimit);
+    const out: SimFill[] = [];
+    for (let i = start; i < this.fillLog.length; i++) {
+      const fill = this.fillLog[i]!;
+      if (since === undefined || fill.ts >= since) out.push(fill);
+    }
+    return out;
+  }
+
+  /**
+   * A counter that grows whenever orders, balances, pending requests or ids change (every event, every
+   * request, every move of a trailing stop), but not when market data only updates prices. A caller
+   * that persists snapshots compares it before and after a call to know whether to write.
+   */
+  get revision(): number {
+    return this.changes;
+  }
+
+  /** The venue's full record of one order (open or finished), as a snapshot holds it. */
+  orderRecord(clientOrderId: string): SimOrderRecord | undefined {
+    const order = this.orders.get(clientOrderId);
+    return order ? this.record(order) : undefined;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Snapshots
+
+  /**
+   * Everything needed to go on matching exactly as this venue would: open orders (phase, remaining
+   * quantity, trailing state, reservations, priority), requests in flight, balances, id counters, the
+   * fee-tier volume window, per-symbol market state (last price, quotes, what is left of the last book,
+   * volatility window) and the Rng state. Plain JSON-able data.
+   */
+  toSnapshot(options: SnapshotOptions = {}): SimVenueSnapshot {
+    const history = options.history ?? true;
+    const listed: SimOrder[] = [];
+    const ids = (orders: readonly SimOrder[]): string[] =>
+      orders.map((order) => {
+        listed.push(order);
+        return order.clientOrderId;
+      });
+    const symbols: SymbolSnapshot[] = [];
+    for (const state of this.symbols.values()) {
+      symbols.push({
+        symbol: state.instrument.symbol,
+        bid: encodeNum(state.bid),
+        ask: encodeNum(state.ask),
+        bidSize: encodeNum(state.bidSize),
+        askSize: encodeNum(state.askSize),
+        last: encodeNum(state.last),
+        mark: encodeNum(state.mark),
+        bookBids: state.bookBids === null ? null : state.bookBids.map((level) => [encodeNum(level.price), level.size.toString()]),
+        bookAsks: state.bookAsks === null ? null : state.bookAsks.map((level) => [encodeNum(level.price), level.size.toString()]),
+        buys: ids(state.buys),
+        sells: ids(state.sells),
+        triggers: ids(state.triggers),
+        waiting: ids(state.waiting),
+        volatility: state.volatility?.toSnapshot() ?? null,
+      });
+    }
+    const kept = new Map<string, SimOrder>();
+    if (history) for (const order of this.orders.values()) kept.set(order.clientOrderId, order);
+    for (const order of this.open.values()) kept.set(order.clientOrderId, order);
+    for (const order of listed) kept.set(order.clientOrderId, order);
+
+    const balances: SimVenueSnapshot["balances"] = {};
+    for (const [currency, balance] of Object.entries(this.balanceBook.view())) {
+      balances[currency] = { free: balance.free.toString(), reserved: balance.reserved.toString() };
+    }
+    return {
+      version: SIM_SNAPSHOT_VERSION,
+      idPrefix: this.idPrefix,
+      tradeSeq: this.tradeSeq,
+      orderSeq: this.orderSeq,
+      lastArrival: this.lastArrival === Number.NEGATIVE_INFINITY ? null : encodeNum(this.lastArrival),
+      rng: isCapturableRng(this.rng) ? this.rng.getState() : null,
+      balances,
+      volume30d: this.volume30d?.toSnapshot() ?? null,
+      orders: [...kept.values()].map((order) => this.record(order)),
+      open: [...this.open.keys()],
+      symbols,
+      requests: this.queue.slice(this.queueHead).map(encodeRequest),
+      fills: history ? this.fills().map(fillToRecord) : [],
+    };
+  }
+
+  /**
+   * Rebuilds a venue from a snapshot. `config` supplies the instruments and the models (slippage,
+   * fees, latency, …), which should be the ones the snapshot was taken with; balances, volume and
+   * orders come from the snapshot (initialBalances and initialVolume30d are ignored). A capturable Rng
+   * (the default one, or a capturableRng passed in config, whose state is then set) resumes where the
+   * original was. Throws RangeError when the snapshot does not fit the config.
+   */
+  static fromSnapshot(config: SimulatedVenueConfig, snapshot: SimVenueSnapshot): SimulatedVenue {
+    if (snapshot.version !== SIM_SNAPSHOT_VERSION) throw new RangeError(`SNAPSHOT_VERSION: simulator snapshot version ${String(snapshot.version)} is not supported.`);
+    const idPrefix = config.idPrefix ?? "sim";
+    if (snapshot.idPrefix !== idPrefix) throw new RangeError(`SNAPSHOT_MISMATCH: the snapshot uses id prefix "${snapshot.idPrefix}", the config "${idPrefix}".`);
+    let rng = config.rng;
+    if (snapshot.rng !== null) {
+      rng ??= capturableRng(0);
+      if (isCapturableRng(rng)) rng.setState(snapshot.rng);
+    }
+    const venue = new SimulatedVenue({ ...config, rng });
+    venue.restore(snapshot);
+    return venue;
+  }
+
+  private restore(snapshot: SimVenueSnapshot): void {
+    this.tradeSeq = snapshot.tradeSeq;
+    this.orderSeq = snapshot.orderSeq;
+    this.lastArrival = snapshot.lastArrival === null ? Number.NEGATIVE_INFINITY : (decodeNum(snapshot.lastArrival) ?? Number.NEGATIVE_INFINITY);
+
+    // Rebuilt through the public moves so each amount comes back exactly: x − x = 0, 0 + x = x.
+    const balances = new SimBalances({});
+    for (const [currency, { free, reserved }] of Object.entries(snapshot.balances)) {
+      const reservedDec = new Decimal(reserved);
+      balances.credit(currency, reservedDec);
+      balances.reserve(currency, reservedDec);
+      balances.credit(currency, new Decimal(free));
+    }
+    this.balanceBook = balances;
+    if (this.volume30d !== null && snapshot.volume30d !== null) this.volume30d = WindowVolume.fromSnapshot(snapshot.volume30d);
+
+    for (const record of snapshot.orders) this.orders.set(record.clientOrderId, this.fromRecord(record));
+    const known = (clientOrderId: string): SimOrder => {
+      const order = this.orders.get(clientOrderId);
+      if (!order) throw new RangeError(`SNAPSHOT_CORRUPT: order ${clientOrderId} is listed but not in the snapshot.`);
+      return order;
+    };
+    for (const clientOrderId of snapshot.open) {
+      const order = known(clientOrderId);
+      this.open.set(clientOrderId, order);
+      if (order.expireAt !== null) this.gtdOpen += 1;
+    }
+    for (const saved of snapshot.symbols) {
+      const state = this.symbols.get(saved.symbol);
+      if (!state) {
+        if (saved.buys.length + saved.sells.length + saved.triggers.length + saved.waiting.length > 0) {
+          throw new RangeError(`SNAPSHOT_MISMATCH: the snapshot has orders on ${saved.symbol}, which the config does not trade.`);
+        }
+        continue;
+      }
+      state.bid = decodeNum(saved.bid);
+      state.ask = decodeNum(saved.ask);
+      state.bidSize = decodeNum(saved.bidSize);
+      state.askSize = decodeNum(saved.askSize);
+      state.last = decodeNum(saved.last);
+      state.mark = decodeNum(saved.mark);
+      const levels = (saved: [SnapNum, string][] | null): Level[] | null =>
+        saved === null
+          ? null
+          : saved.map(([price, size]) => {
+              const p = decodeNum(price) ?? Number.NaN;
+              return { price: p, priceDec: new Decimal(p), size: new Decimal(size) };
+            });
+      state.bookBids = levels(saved.bookBids);
+      state.bookAsks = levels(saved.bookAsks);
+      state.buys = saved.buys.map(known);
+      state.sells = saved.sells.map(known);
+      state.triggers = saved.triggers.map(known);
+      state.waiting = saved.waiting.map(known);
+      if (state.volatility !== null && saved.volatility !== null) state.volatility = WindowVolatility.fromSnapshot(saved.volatility);
+    }
+    this.queue.length = 0;
+    this.queueHead = 0;
+    for (const request of snapshot.requests) this.queue.push(decodeRequest(request));
+    this.fillLog.length = 0;
+    for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) this.fillLog.push(fillFromRecord(fill));
+  }
+
+  private record(order: SimOrder): SimOrderRecord {
+    const dec = (value: Decimal | null): string | null => (value === null ? null : value.toString());
+    const trailing = order.trailing;
+    return {
+      seq: order.seq,
+      clientOrderId: order.clientOrderId,
+      venueOrderId: order.venueOrderId,
+      symbol: order.instrument.symbol,
+      side: order.side,
+      type: order.type,
+      tif: order.tif,
+      postOnly: order.postOnly,
+      quantity: order.quantity.toString(),
+      filled: order.filled.toString(),
+      limitPrice: dec(order.limitPrice),
+      triggerPrice: dec(order.triggerPrice),
+      triggerSource: order.triggerSource,
+      trailing:
+        trailing === null
+          ? null
+          : {
+              offset: trailing.offset.toString(),
+              offsetType: trailing.offsetType,
+              activationPrice: dec(trailing.activationPrice),
+              activated: trailing.activated,
+              extremePrice: dec(trailing.extremePrice),
+              limitOffset: dec(trailing.limitOffset),
+            },
+      expireAt: order.expireAt,
+      triggered: order.triggered,
+      phase: order.phase,
+      status: order.status,
+      reserveCurrency: order.reserveCurrency,
+      reservePerUnit: order.reservePerUnit.toString(),
+      reserved: order.reserved.toString(),
+      filledNotional: order.filledNotional.toString(),
+      fees: order.fees.toString(),
+      sentAt: order.sentAt,
+      acceptedAt: order.acceptedAt,
+      reason: order.reason,
+    };
+  }
+
+  private fromRecord(record: SimOrderRecord): SimOrder {
+    const state = this.symbols.get(record.symbol);
+    if (!state) throw new RangeError(`SNAPSHOT_MISMATCH: order ${record.clientOrderId} is on ${record.symbol}, which the config does not trade.`);
+    const dec = (value: string | null): Decimal | null => (value === null ? null : new Decimal(value));
+    const limitPrice = dec(record.limitPrice);
+    const triggerPrice = dec(record.triggerPrice);
+    const trailing = record.trailing;
+    return {
+      seq: record.seq,
+      clientOrderId: record.clientOrderId,
+      venueOrderId: record.venueOrderId,
+      instrument: state.instrument,
+      side: record.side,
+      type: record.type,
+      tif: record.tif,
+      postOnly: record.postOnly,
+      quantity: new Decimal(record.quantity),
+      filled: new Decimal(record.filled),
+      limitPrice,
+      limitNum: limitPrice === null ? Number.NaN : limitPrice.toNumber(),
+      triggerPrice,
+      triggerNum: triggerPrice === null ? Number.NaN : triggerPrice.toNumber(),
+      triggerSource: record.triggerSource,
+      trailing:
+        trailing === null
+          ? null
+          : {
+              offset: new Decimal(trailing.offset),
+              offsetType: trailing.offsetType,
+              activationPrice: dec(trailing.activationPrice),
+              activated: trailing.activated,
+              extremePrice: dec(trailing.extremePrice),
+              limitOffset: dec(trailing.limitOffset),
+            },
+      expireAt: record.expireAt,
+      triggered: record.triggered,
+      phase: record.phase,
+      status: record.status,
+      reserveCurrency: record.reserveCurrency,
+      reservePerUnit: new Decimal(record.reservePerUnit),
+      reserved: new Decimal(record.reserved),
+      filledNotional: new Decimal(record.filledNotional),
+      fees: new Decimal(record.fees),
+      sentAt: record.sentAt,
+      acceptedAt: record.acceptedAt,
+      reason: record.reason,
+    };
+  }
+
+  private logFill(fill: SimFill): void {
+    if (this.fillHistoryLimit === 0) return;
+    this.fillLog.push(fill);
+    if (this.fillLog.length > this.fillHistoryLimit + 1024) this.fillLog.splice(0, this.fillLog.length - this.fillHistoryLimit);
+  }
+
   // -------------------------------------------------------------------------------------------
   // Requests and arrival
 
@@ -333,6 +722,7 @@ export class SimulatedVenue {
     const arrival = Math.max(now + sampleLatency(this.latency, this.rng), this.lastArrival);
     this.lastArrival = arrival;
     this.queue.push(make(arrival));
+    this.changes += 1;
     this.processDue(now);
     return this.takeEvents();
   }
@@ -382,6 +772,7 @@ export class SimulatedVenue {
   }
 
   private emit(clientOrderId: string, event: OrderEvent): void {
+    this.changes += 1;
     this.out.push({ clientOrderId, event });
   }
 
@@ -818,15 +1209,9 @@ export class SimulatedVenue {
     order.fees = order.fees.plus(fee);
     this.volume30d?.add(now, notional);
     this.tradeSeq += 1;
-    this.emit(order.clientOrderId, {
-      type: "fill",
-      tradeId: `${this.idPrefix}-${this.tradeSeq}`,
-      qty,
-      price,
-      fee,
-      liquidity,
-      ts: now,
-    });
+    const tradeId = `${this.idPrefix}-${this.tradeSeq}`;
+    this.emit(order.clientOrderId, { type: "fill", tradeId, qty, price, fee, liquidity, ts: now });
+    this.logFill({ tradeId, clientOrderId: order.clientOrderId, symbol: instrument.symbol, side: order.side, qty, price, fee, feeCurrency: instrument.quote, liquidity, ts: now });
     if (completes) {
       this.finish(order, "FILLED", null); // the fill event above is the final one
     } else {
@@ -848,6 +1233,7 @@ export class SimulatedVenue {
       currentTriggerPrice: order.triggerPrice,
     });
     if (!update.changed) return;
+    this.changes += 1;
     order.trailing = update.trailing;
     order.triggerPrice = update.triggerPrice;
     order.triggerNum = update.triggerPrice === null ? Number.NaN : update.triggerPrice.toNumber();

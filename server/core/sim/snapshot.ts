@@ -1,0 +1,369 @@
+/**
+ * Snapshots of the simulated venue: plain JSON-able data (Decimals as strings, non-finite floats as
+ * strings), enough to rebuild a SimulatedVenue that behaves exactly like the original from that point.
+ *
+ * It also holds the capturable versions of the venue's small stateful helpers. RollingVolume
+ * (commission.ts), RollingVolatility (volatility.ts) and seededRng (../rng.ts) keep their state in
+ * private fields or closures; the classes below do exactly the same arithmetic, in the same order, and
+ * can export and import their state. (Folding toSnapshot/fromSnapshot into the originals would remove
+ * the duplication; they are not this file's to change.)
+ */
+import { DAY_MS } from "../clock";
+import { D, Decimal, type DecimalInput } from "../money";
+import { type Rng } from "../rng";
+import {
+  type OrderSide,
+  type OrderStatus,
+  type OrderType,
+  type TimeInForce,
+  type TrailingOffsetType,
+  type TriggerSource,
+} from "../orders/types";
+import { type Liquidity } from "./commission";
+
+export const SIM_SNAPSHOT_VERSION = 1;
+
+/** A float that may be non-finite (JSON has no NaN/Infinity) or absent. */
+export type SnapNum = number | "NaN" | "Infinity" | "-Infinity" | null;
+
+export function encodeNum(value: number | undefined): SnapNum {
+  if (value === undefined) return null;
+  if (Number.isFinite(value)) return value;
+  return Number.isNaN(value) ? "NaN" : value > 0 ? "Infinity" : "-Infinity";
+}
+
+export function decodeNum(value: SnapNum): number | undefined {
+  if (value === null) return undefined;
+  if (typeof value === "number") return value;
+  return value === "NaN" ? Number.NaN : value === "Infinity" ? Number.POSITIVE_INFINITY : Number.NEGATIVE_INFINITY;
+}
+
+/**
+ * A DecimalInput as the caller gave it (requests still in flight keep their raw inputs: the venue
+ * validates them on arrival). Decimals become strings, which parse to the same value.
+ */
+export type SnapInput = string | number | { num: "NaN" | "Infinity" | "-Infinity" } | { other: string };
+
+export function encodeInput(value: unknown): SnapInput | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string") return value;
+  if (typeof value === "number") return Number.isFinite(value) ? value : { num: encodeNum(value) as "NaN" | "Infinity" | "-Infinity" };
+  if (Decimal.isDecimal(value)) return value.toString();
+  // Not a valid input: kept as the text the venue's refusal message shows (it calls String() too).
+  // eslint-disable-next-line @typescript-eslint/no-base-to-string
+  return { other: String(value) };
+}
+
+export function decodeInput(value: SnapInput | undefined): DecimalInput | undefined {
+  if (value === undefined) return undefined;
+  if (typeof value === "string" || typeof value === "number") return value;
+  if ("num" in value) return decodeNum(value.num);
+  // Not a number the venue accepts; it refuses it on arrival either way.
+  return value.other;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot shapes
+
+export interface TrailingSnapshot {
+  offset: string;
+  offsetType: TrailingOffsetType;
+  activationPrice: string | null;
+  activated: boolean;
+  extremePrice: string | null;
+  limitOffset: string | null;
+}
+
+export type OrderPhase = "LIVE" | "TRIGGER" | "WAITING" | "RESTING" | "DONE";
+
+/** One order as the venue holds it (open or finished). */
+export interface SimOrderRecord {
+  seq: number;
+  clientOrderId: string;
+  venueOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  tif: TimeInForce;
+  postOnly: boolean;
+  quantity: string;
+  filled: string;
+  limitPrice: string | null;
+  triggerPrice: string | null;
+  triggerSource: TriggerSource;
+  trailing: TrailingSnapshot | null;
+  expireAt: number | null;
+  triggered: boolean;
+  phase: OrderPhase;
+  status: OrderStatus;
+  reserveCurrency: string;
+  reservePerUnit: string;
+  reserved: string;
+  filledNotional: string;
+  fees: string;
+  sentAt: number;
+  acceptedAt: number | null;
+  reason: string | null;
+}
+
+/** The fields of an OrderSpec the venue reads, with raw inputs. */
+export interface SpecSnapshot {
+  clientOrderId: string;
+  symbol: string;
+  side: string;
+  type: string;
+  quantity?: SnapInput;
+  price?: SnapInput;
+  triggerPrice?: SnapInput;
+  triggerSource?: TriggerSource;
+  trailingOffset?: SnapInput;
+  trailingOffsetType?: TrailingOffsetType;
+  activationPrice?: SnapInput;
+  limitOffset?: SnapInput;
+  timeInForce?: string;
+  expireAt?: SnapNum;
+  postOnly?: boolean;
+}
+
+export interface ChangesSnapshot {
+  quantity?: SnapInput;
+  price?: SnapInput;
+  triggerPrice?: SnapInput;
+}
+
+/** A request sent but not yet arrived (latency). */
+export type RequestSnapshot =
+  | { kind: "submit"; arrival: number; spec: SpecSnapshot; sentAt: number }
+  | { kind: "cancel"; arrival: number; clientOrderId: string }
+  | { kind: "cancelAll"; arrival: number; symbol: string | null }
+  | { kind: "modify"; arrival: number; clientOrderId: string; changes: ChangesSnapshot };
+
+export interface VolatilitySnapshot {
+  returns: SnapNum[];
+  index: number;
+  count: number;
+  sum: SnapNum;
+  sumSq: SnapNum;
+  previous: SnapNum;
+}
+
+export interface SymbolSnapshot {
+  symbol: string;
+  bid: SnapNum;
+  ask: SnapNum;
+  bidSize: SnapNum;
+  askSize: SnapNum;
+  last: SnapNum;
+  mark: SnapNum;
+  /** [price, remaining size] of the last book snapshot, or null when the touch came from a quote. */
+  bookBids: [SnapNum, string][] | null;
+  bookAsks: [SnapNum, string][] | null;
+  /** clientOrderIds, in list order (price-time priority for resting limits). */
+  buys: string[];
+  sells: string[];
+  triggers: string[];
+  waiting: string[];
+  volatility: VolatilitySnapshot | null;
+}
+
+export interface VolumeSnapshot {
+  sum: string;
+  /** [ts, notional], oldest first (entries that have not aged out yet). */
+  entries: [number, string][];
+}
+
+/** One fill the venue made, with its order's symbol and side. */
+export interface SimFill {
+  tradeId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  feeCurrency: string;
+  liquidity: Liquidity;
+  ts: number;
+}
+
+export interface SimFillRecord {
+  tradeId: string;
+  clientOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  qty: string;
+  price: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: Liquidity;
+  ts: number;
+}
+
+export function fillToRecord(fill: SimFill): SimFillRecord {
+  return { ...fill, qty: fill.qty.toString(), price: fill.price.toString(), fee: fill.fee.toString() };
+}
+
+export function fillFromRecord(record: SimFillRecord): SimFill {
+  return { ...record, qty: D(record.qty), price: D(record.price), fee: D(record.fee) };
+}
+
+export interface SimVenueSnapshot {
+  version: typeof SIM_SNAPSHOT_VERSION;
+  idPrefix: string;
+  tradeSeq: number;
+  orderSeq: number;
+  /** Arrival time of the last request (requests arrive in the order sent); null before the first. */
+  lastArrival: SnapNum;
+  /** State of the venue's Rng when it is capturable, else null. */
+  rng: number | null;
+  balances: Record<string, { free: string; reserved: string }>;
+  /** The 30-day traded volume for fee tiers (null when no tiers are configured). */
+  volume30d: VolumeSnapshot | null;
+  /** Open orders, plus finished ones when the snapshot was taken with history. */
+  orders: SimOrderRecord[];
+  /** clientOrderIds of the open (working) orders, in acceptance order. */
+  open: string[];
+  symbols: SymbolSnapshot[];
+  /** Requests in flight, in arrival order. */
+  requests: RequestSnapshot[];
+  /** The recent-fills log (oldest first); empty when taken without history. */
+  fills: SimFillRecord[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Capturable helpers
+
+/** An Rng whose state can be read and set (the simulator snapshots it). */
+export interface CapturableRng extends Rng {
+  getState(): number;
+  setState(state: number): void;
+}
+
+export function isCapturableRng(rng: Rng): rng is CapturableRng {
+  const candidate = rng as Partial<CapturableRng>;
+  return typeof candidate.getState === "function" && typeof candidate.setState === "function";
+}
+
+/** mulberry32, the same sequence as seededRng(seed) in ../rng.ts, with capturable state. */
+export function capturableRng(seed: number): CapturableRng {
+  let state = seed >>> 0;
+  return {
+    next(): number {
+      state = (state + 0x6d2b79f5) >>> 0;
+      let t = state;
+      t = Math.imul(t ^ (t >>> 15), t | 1);
+      t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+      return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+    getState: () => state,
+    setState(next: number): void {
+      state = next >>> 0;
+    },
+  };
+}
+
+/** RollingVolume (commission.ts) with exportable state: traded notional over a rolling window. */
+export class WindowVolume {
+  private entries: { ts: number; notional: Decimal }[] = [];
+  private head = 0;
+  private sum: Decimal;
+
+  constructor(
+    initial: DecimalInput = 0,
+    private readonly windowMs = 30 * DAY_MS,
+  ) {
+    this.sum = D(initial);
+  }
+
+  add(ts: number, notional: Decimal): void {
+    this.entries.push({ ts, notional });
+    this.sum = this.sum.plus(notional);
+  }
+
+  total(now: number): Decimal {
+    const cutoff = now - this.windowMs;
+    while (this.head < this.entries.length && this.entries[this.head]!.ts <= cutoff) {
+      this.sum = this.sum.minus(this.entries[this.head]!.notional);
+      this.head += 1;
+    }
+    if (this.head > 1024 && this.head * 2 > this.entries.length) {
+      this.entries.splice(0, this.head);
+      this.head = 0;
+    }
+    return this.sum;
+  }
+
+  toSnapshot(): VolumeSnapshot {
+    return { sum: this.sum.toString(), entries: this.entries.slice(this.head).map((e): [number, string] => [e.ts, e.notional.toString()]) };
+  }
+
+  static fromSnapshot(snapshot: VolumeSnapshot, windowMs?: number): WindowVolume {
+    const volume = new WindowVolume(0, windowMs);
+    volume.sum = D(snapshot.sum);
+    volume.entries = snapshot.entries.map(([ts, notional]) => ({ ts, notional: D(notional) }));
+    return volume;
+  }
+}
+
+/** RollingVolatility (volatility.ts) with exportable state: σ of log returns over the last `window` prices. */
+export class WindowVolatility {
+  private returns: number[];
+  private index = 0;
+  private count = 0;
+  private sum = 0;
+  private sumSq = 0;
+  private previous: number | null = null;
+
+  constructor(window = 20) {
+    this.returns = new Array<number>(Math.max(2, window)).fill(0);
+  }
+
+  add(price: number): void {
+    if (!(price > 0)) return;
+    if (this.previous !== null) {
+      const r = Math.log(price / this.previous);
+      const size = this.returns.length;
+      if (this.count === size) {
+        const old = this.returns[this.index]!;
+        this.sum -= old;
+        this.sumSq -= old * old;
+      } else {
+        this.count += 1;
+      }
+      this.returns[this.index] = r;
+      this.sum += r;
+      this.sumSq += r * r;
+      this.index = (this.index + 1) % size;
+    }
+    this.previous = price;
+  }
+
+  value(): number | undefined {
+    if (this.count < 2) return undefined;
+    const mean = this.sum / this.count;
+    const variance = (this.sumSq - this.count * mean * mean) / (this.count - 1);
+    return variance > 0 ? Math.sqrt(variance) : 0;
+  }
+
+  toSnapshot(): VolatilitySnapshot {
+    return {
+      returns: this.returns.map((r) => encodeNum(r)),
+      index: this.index,
+      count: this.count,
+      sum: encodeNum(this.sum),
+      sumSq: encodeNum(this.sumSq),
+      previous: this.previous === null ? null : encodeNum(this.previous),
+    };
+  }
+
+  static fromSnapshot(snapshot: VolatilitySnapshot): WindowVolatility {
+    const volatility = new WindowVolatility(snapshot.returns.length);
+    volatility.returns = snapshot.returns.map((r) => decodeNum(r) ?? 0);
+    volatility.index = snapshot.index;
+    volatility.count = snapshot.count;
+    volatility.sum = decodeNum(snapshot.sum) ?? 0;
+    volatility.sumSq = decodeNum(snapshot.sumSq) ?? 0;
+    volatility.previous = decodeNum(snapshot.previous) ?? null;
+    return volatility;
+  }
+}

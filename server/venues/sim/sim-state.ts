@@ -1,0 +1,211 @@
+/**
+ * The simulated exchange's own SQLite file (better-sqlite3, WAL), separate from Bastion's database:
+ * one row with the latest simulator snapshot (without history), an append-only fills table, and the
+ * latest record of every order an operation touched (finished ones are what a restore adds back to
+ * the snapshot). Every commit is one transaction.
+ *
+ * The file is opened in EXCLUSIVE locking mode: one process at a time owns the exchange. A second
+ * opener fails with SIM_STATE_LOCKED; the lock goes away with the process, even on SIGKILL.
+ */
+import Database from "better-sqlite3";
+import { mkdirSync } from "node:fs";
+import { dirname } from "node:path";
+import { type SimFillRecord, type SimOrderRecord, type SimVenueSnapshot } from "../../core/sim/snapshot";
+
+/** A problem with the simulated exchange's state file; the message is a sentence starting with the code. */
+export class SimStateError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(`${code}: ${message}`);
+    this.name = "SimStateError";
+  }
+}
+
+export interface SimStateOptions {
+  /** SQLite `synchronous` in WAL mode. FULL (default) survives power loss; NORMAL only process crashes. */
+  synchronous?: "FULL" | "NORMAL";
+  /** How long to wait for another process's lock before SIM_STATE_LOCKED. Default 2000 ms. */
+  lockTimeoutMs?: number;
+  /** Finished orders kept in the file (the newest). Default 50 000. */
+  maxFinishedOrders?: number;
+}
+
+export interface SimStateLoad {
+  snapshot: SimVenueSnapshot;
+  /** Finished orders (oldest first) and the newest fills, to put back into the snapshot's history. */
+  finished: SimOrderRecord[];
+  fills: SimFillRecord[];
+}
+
+export interface SimStateCommit {
+  snapshot: SimVenueSnapshot;
+  fills: SimFillRecord[];
+  orders: { record: SimOrderRecord; done: boolean }[];
+  now: number;
+}
+
+interface FillRow {
+  trade_id: string;
+  client_order_id: string;
+  symbol: string;
+  side: SimFillRecord["side"];
+  qty: string;
+  price: string;
+  fee: string;
+  fee_currency: string;
+  liquidity: SimFillRecord["liquidity"];
+  ts: number;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS sim_state (
+  id INTEGER PRIMARY KEY CHECK (id = 1),
+  venue_id TEXT NOT NULL,
+  snapshot TEXT NOT NULL,
+  updated_at INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS sim_fills (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  trade_id TEXT NOT NULL UNIQUE,
+  client_order_id TEXT NOT NULL,
+  symbol TEXT NOT NULL,
+  side TEXT NOT NULL,
+  qty TEXT NOT NULL,
+  price TEXT NOT NULL,
+  fee TEXT NOT NULL,
+  fee_currency TEXT NOT NULL,
+  liquidity TEXT NOT NULL,
+  ts INTEGER NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sim_fills_ts ON sim_fills (ts);
+CREATE TABLE IF NOT EXISTS sim_orders (
+  client_order_id TEXT NOT NULL PRIMARY KEY,
+  done INTEGER NOT NULL,
+  record TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS sim_orders_done ON sim_orders (done);
+`;
+
+function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "SQLITE_BUSY" || code === "SQLITE_LOCKED";
+}
+
+export class SimStateFile {
+  private readonly db: Database.Database;
+  private readonly maxFinished: number;
+  private finishedWrites = 0;
+  private readonly stmts: {
+    saveState: Database.Statement<[string, string, number]>;
+    insertFill: Database.Statement<[string, string, string, string, string, string, string, string, string, number]>;
+    saveOrder: Database.Statement<[string, number, string]>;
+    prune: Database.Statement<[number]>;
+    fillsSince: Database.Statement<[number], FillRow>;
+  };
+  private readonly commitTx: (commit: SimStateCommit) => void;
+
+  constructor(
+    readonly path: string,
+    private readonly venueId: string,
+    options: SimStateOptions = {},
+  ) {
+    this.maxFinished = Math.max(0, options.maxFinishedOrders ?? 50_000);
+    mkdirSync(dirname(path), { recursive: true });
+    const db = new Database(path, { timeout: options.lockTimeoutMs ?? 2000 });
+    try {
+      db.pragma("locking_mode = EXCLUSIVE");
+      db.pragma("journal_mode = WAL");
+      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+      // The first write takes the exclusive lock and keeps it until close.
+      db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+    } catch (error) {
+      db.close();
+      if (isBusy(error)) throw new SimStateError("SIM_STATE_LOCKED", `the simulated exchange's state file ${path} is in use by another process.`);
+      throw error;
+    }
+    this.db = db;
+    this.stmts = {
+      saveState: db.prepare(
+        "INSERT INTO sim_state (id, venue_id, snapshot, updated_at) VALUES (1, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET snapshot = excluded.snapshot, updated_at = excluded.updated_at",
+      ),
+      insertFill: db.prepare(
+        "INSERT INTO sim_fills (trade_id, client_order_id, symbol, side, qty, price, fee, fee_currency, liquidity, ts) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      ),
+      // REPLACE gives the row a new, highest rowid: rowid order is last-update order.
+      saveOrder: db.prepare("INSERT OR REPLACE INTO sim_orders (client_order_id, done, record) VALUES (?, ?, ?)"),
+      prune: db.prepare(
+        "DELETE FROM sim_orders WHERE done = 1 AND rowid < (SELECT MIN(rowid) FROM (SELECT rowid FROM sim_orders WHERE done = 1 ORDER BY rowid DESC LIMIT ?))",
+      ),
+      fillsSince: db.prepare<[number], FillRow>("SELECT * FROM sim_fills WHERE ts >= ? ORDER BY seq"),
+    };
+    this.commitTx = db.transaction((commit: SimStateCommit) => {
+      this.stmts.saveState.run(this.venueId, JSON.stringify(commit.snapshot), commit.now);
+      for (const f of commit.fills) {
+        this.stmts.insertFill.run(f.tradeId, f.clientOrderId, f.symbol, f.side, f.qty, f.price, f.fee, f.feeCurrency, f.liquidity, f.ts);
+      }
+      let finished = 0;
+      for (const { record, done } of commit.orders) {
+        this.stmts.saveOrder.run(record.clientOrderId, done ? 1 : 0, JSON.stringify(record));
+        if (done) finished += 1;
+      }
+      this.finishedWrites += finished;
+      // Pruning scans the finished orders: do it once per ~1000 finished-order writes, not on every commit.
+      if (this.finishedWrites >= 1000) {
+        this.finishedWrites = 0;
+        if (this.maxFinished > 0) this.stmts.prune.run(this.maxFinished);
+        else this.db.exec("DELETE FROM sim_orders WHERE done = 1");
+      }
+    });
+  }
+
+  /** The saved state, or null for a new file. */
+  load(fillHistory: number): SimStateLoad | null {
+    const row = this.db.prepare<[], { venue_id: string; snapshot: string }>("SELECT venue_id, snapshot FROM sim_state WHERE id = 1").get();
+    if (!row) return null;
+    if (row.venue_id !== this.venueId) {
+      throw new SimStateError("SIM_STATE_MISMATCH", `the state file ${this.path} belongs to venue "${row.venue_id}", not "${this.venueId}".`);
+    }
+    const snapshot = JSON.parse(row.snapshot) as SimVenueSnapshot;
+    const finished = this.db
+      .prepare<[number], { record: string }>("SELECT record FROM sim_orders WHERE done = 1 ORDER BY rowid DESC LIMIT ?")
+      .all(this.maxFinished)
+      .reverse()
+      .map((r) => JSON.parse(r.record) as SimOrderRecord);
+    const fills = this.db
+      .prepare<[number], FillRow>("SELECT * FROM sim_fills ORDER BY seq DESC LIMIT ?")
+      .all(fillHistory)
+      .reverse()
+      .map(fromRow);
+    return { snapshot, finished, fills };
+  }
+
+  /** Saves the snapshot, appends the fills and saves the order records, in one transaction. */
+  commit(commit: SimStateCommit): void {
+    this.commitTx(commit);
+  }
+
+  fillsSince(since: number): SimFillRecord[] {
+    return this.stmts.fillsSince.all(since).map(fromRow);
+  }
+
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}
+
+function fromRow(row: FillRow): SimFillRecord {
+  return {
+    tradeId: row.trade_id,
+    clientOrderId: row.client_order_id,
+    symbol: row.symbol,
+    side: row.side,
+    qty: row.qty,
+    price: row.price,
+    fee: row.fee,
+    feeCurrency: row.fee_currency,
+    liquidity: row.liquidity,
+    ts: row.ts,
+  };
+}
