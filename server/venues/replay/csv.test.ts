@@ -1,0 +1,100 @@
+import { describe, expect, it } from "vitest";
+import { CsvFormatError, loadCandlesCsv, loadTradesCsv, parseCandlesCsv, parseTradesCsv, recordedFilePath } from "./csv";
+
+const H = "ts,open,high,low,close,volume";
+const TH = "ts,trade_id,price,quantity,buyer_maker";
+
+describe("recorded files", () => {
+  it("loads the BTC/USDT 5m candles: 10,999 rows, 5 minutes apart, no gaps", () => {
+    const candles = loadCandlesCsv(recordedFilePath("btcUsdt5m"));
+    expect(candles).toHaveLength(10_999);
+    expect(candles[0]).toEqual({ ts: 1672677900000, open: 16727.3, high: 16728.8, low: 16726, close: 16726.1, volume: 691.508 });
+    expect(candles.at(-1)).toEqual({ ts: 1675977300000, open: 21918, high: 21960.7, low: 21914, close: 21925.7, volume: 2058.74 });
+    expect(new Date(candles[0]!.ts).toISOString()).toBe("2023-01-02T16:45:00.000Z");
+    expect(new Date(candles.at(-1)!.ts).toISOString()).toBe("2023-02-09T21:15:00.000Z");
+    for (let i = 1; i < candles.length; i++) expect(candles[i]!.ts - candles[i - 1]!.ts).toBe(300_000);
+  });
+
+  it("loads the Binance trades with the aggressor from buyer_maker", () => {
+    const trades = loadTradesCsv(recordedFilePath("btcUsdtTrades"));
+    expect(trades).toHaveLength(2001);
+    // 1610064000278,553287559,39432.48,0.000263,True → the buyer was the maker, the seller took liquidity
+    expect(trades[0]).toEqual({ ts: 1610064000278, tradeId: "553287559", price: 39432.48, qty: 0.000263, aggressor: "SELL" });
+    expect(trades[1]).toMatchObject({ tradeId: "553287560", aggressor: "BUY" });
+    expect(new Set(trades.map((t) => t.aggressor))).toEqual(new Set(["BUY", "SELL"]));
+  });
+
+  it("says which file is missing", () => {
+    expect(() => loadCandlesCsv("/nonexistent/x.csv")).toThrow("CSV_UNREADABLE: /nonexistent/x.csv: the file does not exist.");
+  });
+});
+
+describe("parseCandlesCsv", () => {
+  it("accepts CRLF, a BOM, a final newline and exponents", () => {
+    const text = `\ufeff${H}\r\n1000,1,2,0.5,1.5,1e3\r\n2000,1.5,1.5,1.5,1.5,0\r\n`;
+    expect(parseCandlesCsv(text, "a.csv")).toEqual([
+      { ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 1000 },
+      { ts: 2000, open: 1.5, high: 1.5, low: 1.5, close: 1.5, volume: 0 },
+    ]);
+  });
+
+  const cases: [string, string, string][] = [
+    ["empty file", "", "CSV_INVALID: m.csv: the file is empty; expected the header \"ts,open,high,low,close,volume\"."],
+    ["header only", `${H}\n`, "CSV_INVALID: m.csv: the file has a header but no rows."],
+    ["wrong header", "time,o,h,l,c,v\n1,1,1,1,1,1", 'CSV_INVALID: m.csv, line 1: the header is "time,o,h,l,c,v", expected "ts,open,high,low,close,volume".'],
+    ["too few fields", `${H}\n1000,1,1,1,1`, "CSV_INVALID: m.csv, line 2: expected 6 fields, found 5."],
+    ["blank line inside", `${H}\n1000,1,1,1,1,1\n\n3000,1,1,1,1,1`, "CSV_INVALID: m.csv, line 3: the line is blank."],
+    ["not a number", `${H}\n1000,abc,1,1,1,1`, 'CSV_INVALID: m.csv, line 2: open "abc" is not a number.'],
+    ["empty field", `${H}\n1000,,1,1,1,1`, 'CSV_INVALID: m.csv, line 2: open "" is not a number.'],
+    ["hex is not a number", `${H}\n1000,0x10,1,1,1,1`, 'CSV_INVALID: m.csv, line 2: open "0x10" is not a number.'],
+    ["Infinity", `${H}\n1000,1,Infinity,1,1,1`, 'CSV_INVALID: m.csv, line 2: high "Infinity" is not a number.'],
+    ["overflow", `${H}\n1000,1,1e999,1,1,1`, "CSV_INVALID: m.csv, line 2: high 1e999 is not a finite number."],
+    ["fractional ts", `${H}\n1000.5,1,1,1,1,1`, "CSV_INVALID: m.csv, line 2: ts 1000.5 is not a whole number of epoch milliseconds."],
+    ["zero price", `${H}\n1000,0,1,0,1,1`, "CSV_INVALID: m.csv, line 2: open 0 is not positive."],
+    ["ts repeats", `${H}\n1000,1,1,1,1,1\n1000,1,1,1,1,1`, "CSV_INVALID: m.csv, line 3: ts 1000 is not after the previous row's ts 1000 (candles must be strictly increasing)."],
+    ["ts goes back", `${H}\n2000,1,1,1,1,1\n1000,1,1,1,1,1`, "CSV_INVALID: m.csv, line 3: ts 1000 is not after the previous row's ts 2000 (candles must be strictly increasing)."],
+    ["high below open", `${H}\n1000,1.3,1.2,1,1.1,1`, "CSV_INVALID: m.csv, line 2: high 1.2 is below open 1.3."],
+    ["high below close", `${H}\n1000,1.1,1.2,1,1.3,1`, "CSV_INVALID: m.csv, line 2: high 1.2 is below close 1.3."],
+    ["low above open", `${H}\n1000,1,1.5,1.1,1.2,1`, "CSV_INVALID: m.csv, line 2: low 1.1 is above open 1."],
+    ["low above close", `${H}\n1000,1.2,1.5,1.1,1,1`, "CSV_INVALID: m.csv, line 2: low 1.1 is above close 1."],
+    ["negative volume", `${H}\n1000,1,1,1,1,-2`, "CSV_INVALID: m.csv, line 2: volume -2 is negative."],
+  ];
+  it.each(cases)("refuses %s", (_name, text, message) => {
+    expect(() => parseCandlesCsv(text, "m.csv")).toThrow(CsvFormatError);
+    expect(() => parseCandlesCsv(text, "m.csv")).toThrow(message);
+  });
+
+  it("reports the 57th line of a long file", () => {
+    const rows = Array.from({ length: 100 }, (_, i) => (i === 55 ? `${1000 + i},1.1,1.2,1,1.3,1` : `${1000 + i},1,1,1,1,1`));
+    let error: unknown;
+    try {
+      parseCandlesCsv([H, ...rows].join("\n"), "big.csv");
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toBeInstanceOf(CsvFormatError);
+    expect(error).toMatchObject({ file: "big.csv", line: 57, code: "CSV_INVALID", message: "CSV_INVALID: big.csv, line 57: high 1.2 is below close 1.3." });
+  });
+});
+
+describe("parseTradesCsv", () => {
+  it("keeps equal timestamps in file order", () => {
+    const trades = parseTradesCsv(`${TH}\n5,1,10,0.5,False\n5,2,11,0.25,true\n`, "t.csv");
+    expect(trades).toEqual([
+      { ts: 5, tradeId: "1", price: 10, qty: 0.5, aggressor: "BUY" },
+      { ts: 5, tradeId: "2", price: 11, qty: 0.25, aggressor: "SELL" },
+    ]);
+  });
+
+  it.each([
+    ["wrong header", "ts,id,price,qty,side\n5,1,10,1,True", 'CSV_INVALID: t.csv, line 1: the header is "ts,id,price,qty,side", expected "ts,trade_id,price,quantity,buyer_maker".'],
+    ["bad flag", `${TH}\n5,1,10,1,yes`, 'CSV_INVALID: t.csv, line 2: buyer_maker "yes" is not True or False.'],
+    ["ts goes back", `${TH}\n5,1,10,1,True\n4,2,10,1,True`, "CSV_INVALID: t.csv, line 3: ts 4 is before the previous row's ts 5 (trades must be in time order)."],
+    ["duplicate id", `${TH}\n5,1,10,1,True\n6,1,10,1,True`, "CSV_INVALID: t.csv, line 3: trade_id 1 appears twice."],
+    ["empty id", `${TH}\n5,,10,1,True`, "CSV_INVALID: t.csv, line 2: trade_id is empty."],
+    ["zero quantity", `${TH}\n5,1,10,0,True`, "CSV_INVALID: t.csv, line 2: quantity 0 is not positive."],
+    ["negative price", `${TH}\n5,1,-10,1,True`, "CSV_INVALID: t.csv, line 2: price -10 is not positive."],
+  ])("refuses %s", (_name, text, message) => {
+    expect(() => parseTradesCsv(text, "t.csv")).toThrow(message);
+  });
+});

@@ -1,0 +1,205 @@
+/**
+ * Strict loaders for the recorded market data in `data/market/` (see its README).
+ *
+ * Prices and sizes are plain numbers here: this is market data, compared on every tick; fills turn
+ * them into Decimals in the simulator. Every row is checked (header, field count, finite numbers,
+ * time order, OHLC consistency) and the first bad row stops the load with an error that names the
+ * file and the line: `CSV_INVALID: data/market/x.csv, line 57: high 1.2 is below close 1.3.`
+ *
+ * Line numbers are the file's physical lines, 1-based (the header is line 1). A final newline is
+ * fine, and so are CRLF line ends and a UTF-8 BOM; blank lines inside the data are not.
+ */
+import { readFileSync } from "node:fs";
+import path from "node:path";
+
+export interface Candle {
+  /** Bar open time, UTC epoch milliseconds. */
+  ts: number;
+  open: number;
+  high: number;
+  low: number;
+  close: number;
+  /** Traded volume in base units. */
+  volume: number;
+}
+
+export interface RecordedTrade {
+  /** UTC epoch milliseconds. */
+  ts: number;
+  tradeId: string;
+  price: number;
+  qty: number;
+  /** The side that took liquidity. `buyer_maker=True` in the file means the aggressor sold. */
+  aggressor: "BUY" | "SELL";
+}
+
+export const CANDLE_HEADER = "ts,open,high,low,close,volume";
+export const TRADE_HEADER = "ts,trade_id,price,quantity,buyer_maker";
+
+/** The recorded files shipped in `data/market/` (paths relative to the repository root). */
+export const RECORDED_FILES = {
+  /** BTC/USDT 5-minute candles, 2023-01-02 16:45 → 2023-02-09 21:15 UTC, 10,999 rows, no gaps. */
+  btcUsdt5m: "data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv",
+  /** Binance spot BTCUSDT trades, 2021-01-08 00:00:00 → 00:00:46 UTC, 2,001 rows. */
+  btcUsdtTrades: "data/market/btc-usdt_trades_binance_2021-01-08.csv",
+} as const;
+
+/** Absolute path of a recorded file, resolved against `root` (default: the working directory, the repo root for `npm start` and vitest). */
+export function recordedFilePath(file: keyof typeof RECORDED_FILES, root: string = process.cwd()): string {
+  return path.resolve(root, RECORDED_FILES[file]);
+}
+
+export class CsvFormatError extends Error {
+  constructor(
+    readonly file: string,
+    /** 1-based line, or 0 when the problem is the file as a whole. */
+    readonly line: number,
+    readonly detail: string,
+    /** CSV_UNREADABLE when the file cannot be read at all. */
+    readonly code: "CSV_INVALID" | "CSV_UNREADABLE" = "CSV_INVALID",
+  ) {
+    super(`${code}: ${file}${line > 0 ? `, line ${line}` : ""}: ${detail}.`);
+    this.name = "CsvFormatError";
+  }
+}
+
+/** A plain decimal number: optional minus, digits, optional fraction, optional exponent. No hex, no spaces, no "Infinity". */
+const NUMBER = /^-?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?$/;
+
+class RowReader {
+  private readonly lines: string[];
+  private readonly end: number;
+
+  constructor(
+    text: string,
+    readonly file: string,
+    header: string,
+  ) {
+    const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+    this.lines = body.split("\n");
+    let end = this.lines.length;
+    // One final newline (or a run of trailing blank lines) is not data.
+    while (end > 0 && stripCr(this.lines[end - 1]!) === "") end--;
+    this.end = end;
+    if (end === 0) throw new CsvFormatError(file, 0, `the file is empty; expected the header "${header}"`);
+    const found = stripCr(this.lines[0]!).trim();
+    if (found !== header) throw new CsvFormatError(file, 1, `the header is "${truncate(found)}", expected "${header}"`);
+    if (end === 1) throw new CsvFormatError(file, 0, "the file has a header but no rows");
+  }
+
+  get rowCount(): number {
+    return this.end - 1;
+  }
+
+  /** Fields of data row `row` (0-based), checked for count. */
+  fields(row: number, expected: number): string[] {
+    const line = stripCr(this.lines[row + 1]!);
+    if (line === "") throw this.error(row, "the line is blank");
+    const fields = line.split(",");
+    if (fields.length !== expected) throw this.error(row, `expected ${expected} fields, found ${fields.length}`);
+    return fields;
+  }
+
+  number(row: number, name: string, field: string): number {
+    if (!NUMBER.test(field)) throw this.error(row, `${name} "${truncate(field)}" is not a number`);
+    const value = Number(field);
+    if (!Number.isFinite(value)) throw this.error(row, `${name} ${field} is not a finite number`);
+    return value;
+  }
+
+  timestamp(row: number, field: string): number {
+    const value = this.number(row, "ts", field);
+    if (!Number.isSafeInteger(value) || value < 0) throw this.error(row, `ts ${field} is not a whole number of epoch milliseconds`);
+    return value;
+  }
+
+  positive(row: number, name: string, field: string): number {
+    const value = this.number(row, name, field);
+    if (!(value > 0)) throw this.error(row, `${name} ${field} is not positive`);
+    return value;
+  }
+
+  error(row: number, detail: string): CsvFormatError {
+    return new CsvFormatError(this.file, row + 2, detail);
+  }
+}
+
+function stripCr(line: string): string {
+  return line.endsWith("\r") ? line.slice(0, -1) : line;
+}
+
+function truncate(text: string, max = 60): string {
+  return text.length > max ? `${text.slice(0, max)}…` : text;
+}
+
+/** Parses candles from CSV text; `name` appears in error messages (a file name, or "inline"). */
+export function parseCandlesCsv(text: string, name: string): Candle[] {
+  const reader = new RowReader(text, name, CANDLE_HEADER);
+  const candles: Candle[] = new Array<Candle>(reader.rowCount);
+  let previousTs = -1;
+  for (let row = 0; row < reader.rowCount; row++) {
+    const f = reader.fields(row, 6);
+    const ts = reader.timestamp(row, f[0]!);
+    const open = reader.positive(row, "open", f[1]!);
+    const high = reader.positive(row, "high", f[2]!);
+    const low = reader.positive(row, "low", f[3]!);
+    const close = reader.positive(row, "close", f[4]!);
+    const volume = reader.number(row, "volume", f[5]!);
+    if (ts <= previousTs) {
+      throw reader.error(row, `ts ${ts} is not after the previous row's ts ${previousTs} (candles must be strictly increasing)`);
+    }
+    if (high < open) throw reader.error(row, `high ${f[2]} is below open ${f[1]}`);
+    if (high < close) throw reader.error(row, `high ${f[2]} is below close ${f[4]}`);
+    if (low > open) throw reader.error(row, `low ${f[3]} is above open ${f[1]}`);
+    if (low > close) throw reader.error(row, `low ${f[3]} is above close ${f[4]}`);
+    if (volume < 0) throw reader.error(row, `volume ${f[5]} is negative`);
+    candles[row] = { ts, open, high, low, close, volume };
+    previousTs = ts;
+  }
+  return candles;
+}
+
+/** Parses trades from CSV text; `name` appears in error messages. */
+export function parseTradesCsv(text: string, name: string): RecordedTrade[] {
+  const reader = new RowReader(text, name, TRADE_HEADER);
+  const trades: RecordedTrade[] = new Array<RecordedTrade>(reader.rowCount);
+  const seen = new Set<string>();
+  let previousTs = -1;
+  for (let row = 0; row < reader.rowCount; row++) {
+    const f = reader.fields(row, 5);
+    const ts = reader.timestamp(row, f[0]!);
+    const tradeId = f[1]!.trim();
+    if (tradeId === "") throw reader.error(row, "trade_id is empty");
+    const price = reader.positive(row, "price", f[2]!);
+    const qty = reader.positive(row, "quantity", f[3]!);
+    const makerFlag = f[4]!;
+    let aggressor: "BUY" | "SELL";
+    if (makerFlag === "True" || makerFlag === "true") aggressor = "SELL";
+    else if (makerFlag === "False" || makerFlag === "false") aggressor = "BUY";
+    else throw reader.error(row, `buyer_maker "${truncate(makerFlag)}" is not True or False`);
+    if (ts < previousTs) throw reader.error(row, `ts ${ts} is before the previous row's ts ${previousTs} (trades must be in time order)`);
+    if (seen.has(tradeId)) throw reader.error(row, `trade_id ${tradeId} appears twice`);
+    seen.add(tradeId);
+    trades[row] = { ts, tradeId, price, qty, aggressor };
+    previousTs = ts;
+  }
+  return trades;
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? "the file does not exist" : `the file cannot be read (${code ?? String(error)})`;
+    throw new CsvFormatError(file, 0, why, "CSV_UNREADABLE");
+  }
+}
+
+export function loadCandlesCsv(file: string): Candle[] {
+  return parseCandlesCsv(readText(file), file);
+}
+
+export function loadTradesCsv(file: string): RecordedTrade[] {
+  return parseTradesCsv(readText(file), file);
+}

@@ -1,0 +1,30 @@
+/** Recorded market data (data/market/) and replay: CSV loaders, the replay feed, the backtest iterator, injected timers. */
+export {
+  type Candle,
+  type RecordedTrade,
+  CsvFormatError,
+  CANDLE_HEADER,
+  TRADE_HEADER,
+  RECORDED_FILES,
+  recordedFilePath,
+  parseCandlesCsv,
+  parseTradesCsv,
+  loadCandlesCsv,
+  loadTradesCsv,
+} from "./csv";
+export {
+  type ReplayUpdate,
+  type ReplayMeta,
+  type ReplayFeedOptions,
+  type ReplayStatus,
+  type ReplaySource,
+  type IntraBarPoint,
+  type IntraBarTicks,
+  type CandleExpansionOptions,
+  type IterateCandlesOptions,
+  ReplayFeed,
+  ReplayError,
+  iterateCandles,
+  inferBarMs,
+} from "./replay-feed";
+export { type Scheduler, type TimerHandle, systemScheduler } from "./scheduler";
