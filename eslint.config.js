@@ -26,6 +26,8 @@ export default tseslint.config(
   },
   {
     files: ["server/core/**/*.ts"],
+    // Tests may read fixture files; the code under test may not.
+    ignores: ["server/core/**/*.test.ts"],
     rules: {
       "no-restricted-imports": ["error", {
         patterns: [{ regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],

@@ -1,0 +1,4 @@
+/** Backtests: shared shapes, the sma-cross reference implementation (oracle) and the JSON report. */
+export * from "./types";
+export * from "./oracle";
+export * from "./report";

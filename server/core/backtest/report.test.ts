@@ -1,0 +1,149 @@
+// Tests may read the recorded market data fixture; the code under test stays pure.
+import { readFileSync } from "node:fs";
+import { describe, expect, it } from "vitest";
+import { D } from "../money";
+import { type OracleCandle, runSmaCrossOracle } from "./oracle";
+import { type BacktestReportInput, buildBacktestReport } from "./report";
+import { type EquityPoint } from "./types";
+
+const T0 = 1_672_531_200_000; // 2023-01-01T00:00:00Z
+const DAY = 86_400_000;
+
+// The oracle's hand-checked series (see oracle.test.ts for every number), with fee 25 bps.
+const HAND: [string, string][] = [
+  ["41.0", "40.8"], ["40.8", "40.6"], ["40.6", "40.4"], ["40.4", "40.2"], ["40.2", "40.0"], ["40.0", "39.8"],
+  ["39.8", "39.9"], ["39.9", "40.1"], ["40.0", "40.3"], ["40.3", "40.0"], ["40.0", "40.4"], ["40.4", "39.8"],
+  ["40.1", "39.6"], ["39.6", "39.7"], ["39.7", "40.2"], ["39.9", "41.0"], ["41.0", "42.0"], ["42.0", "44.0"],
+];
+const PARAMS = { symbol: "BTC/USDT", strategy: "sma-cross", fast: 2, slow: 4, capital: "401", feeBps: 25, slippage: "none" };
+
+function handInput(overrides: Partial<BacktestReportInput> = {}): BacktestReportInput {
+  const candles: OracleCandle[] = HAND.map(([open, close], i) => ({ ts: T0 + i * 300_000, open, close }));
+  const r = runSmaCrossOracle({ candles, fast: 2, slow: 4, capital: 401, feeBps: 25, slippage: { kind: "none" } });
+  if (!r.ok) throw new Error(r.error.message);
+  return { trades: r.value.trades, equityCurve: r.value.equityCurve, initialCapital: "401", candles: candles.length, elapsedMs: 12.5, params: PARAMS, ...overrides };
+}
+
+describe("buildBacktestReport on the hand-checked run", () => {
+  const report = buildBacktestReport(handInput());
+
+  it("computes every field", () => {
+    expect(report).toEqual({
+      params: PARAMS,
+      candles: 18,
+      tradeCount: 2,
+      initialCapital: "401",
+      finalEquity: "438.9",
+      netPnl: "37.9",
+      // 37.9 / 401 × 100
+      totalReturnPct: D("37.9").dividedBy(401).times(100).toNumber(),
+      // the equity peaks at 404 (close 10) and falls to 398 (close 11): 6 / 404 × 100; later falls are smaller
+      maxDrawdownPct: D(6).dividedBy(404).times(100).toNumber(),
+      // 90 minutes inside one UTC day: no daily return, no Sharpe
+      sharpe: null,
+      // one win (38.9025) and one loss (−1.0025)
+      winRatePct: 50,
+      profitFactor: D("38.9025").dividedBy("1.0025").toNumber(),
+      // 2.0025 + 2.0975
+      totalFees: "4.1",
+      elapsedMs: 12.5,
+      trades: [
+        { entryTime: T0 + 8 * 300_000, exitTime: T0 + 12 * 300_000, side: "LONG", qty: "10", entryPrice: "40", exitPrice: "40.1", fees: "2.0025", pnl: "-1.0025", exitReason: "signal" },
+        { entryTime: T0 + 15 * 300_000, exitTime: T0 + 18 * 300_000, side: "LONG", qty: "10", entryPrice: "39.9", exitPrice: "44", fees: "2.0975", pnl: "38.9025", exitReason: "end_of_data" },
+      ],
+    });
+    expect(report.totalReturnPct).toBeCloseTo(9.451371571, 8);
+    expect(report.maxDrawdownPct).toBeCloseTo(1.485148515, 8);
+  });
+
+  it("keeps a stable key order", () => {
+    expect(Object.keys(report)).toEqual([
+      "params", "candles", "tradeCount", "initialCapital", "finalEquity", "netPnl", "totalReturnPct", "maxDrawdownPct",
+      "sharpe", "winRatePct", "profitFactor", "totalFees", "elapsedMs", "trades",
+    ]);
+    expect(Object.keys(report.trades[0]!)).toEqual(["entryTime", "exitTime", "side", "qty", "entryPrice", "exitPrice", "fees", "pnl", "exitReason"]);
+    expect(Object.keys(report.params)).toEqual(Object.keys(PARAMS));
+  });
+
+  it("zeroes elapsedMs when deterministic, and can append the equity curve", () => {
+    expect(buildBacktestReport(handInput({ deterministic: true })).elapsedMs).toBe(0);
+    const withCurve = buildBacktestReport(handInput({ includeEquityCurve: true }));
+    expect(withCurve.equityCurve?.map((p) => p.equity).slice(-3)).toEqual(["410", "420", "438.9"]);
+    expect(Object.keys(withCurve).at(-1)).toBe("equityCurve");
+  });
+});
+
+describe("buildBacktestReport edge cases", () => {
+  it("no candles, no trades: nothing undefined leaks into JSON", () => {
+    const report = buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 10_000, candles: 0, elapsedMs: 0, params: {} });
+    expect(report).toMatchObject({
+      tradeCount: 0, finalEquity: "10000", netPnl: "0", totalReturnPct: 0, maxDrawdownPct: 0,
+      sharpe: null, winRatePct: null, profitFactor: null, totalFees: "0",
+    });
+  });
+
+  it("counts a fall below the initial capital as a drawdown", () => {
+    const curve: EquityPoint[] = [{ ts: T0, equity: D(90) }, { ts: T0 + 1, equity: D(95) }];
+    expect(buildBacktestReport({ trades: [], equityCurve: curve, initialCapital: 100, candles: 2, elapsedMs: 0, params: {} }).maxDrawdownPct).toBe(10);
+  });
+
+  it("computes Sharpe from daily returns of the curve", () => {
+    // day closes 100, 110, 99, 108.9: returns +10 %, −10 %, +10 %; mean 1/30, sample sd 1/√75, × √365 → √27375 / 30
+    const curve: EquityPoint[] = [
+      { ts: T0 + 3_600_000, equity: D(100) },
+      { ts: T0 + DAY + 3_600_000, equity: D(104) },
+      { ts: T0 + DAY + 7_200_000, equity: D(110) },
+      { ts: T0 + 2 * DAY, equity: D(99) },
+      { ts: T0 + 3 * DAY, equity: D("108.9") },
+    ];
+    const report = buildBacktestReport({ trades: [], equityCurve: curve, initialCapital: 100, candles: 5, elapsedMs: 0, params: {} });
+    expect(report.sharpe).toBeCloseTo(Math.sqrt(27_375) / 30, 10);
+  });
+
+  it("writes null for a non-finite number in params and refuses nonsense counts", () => {
+    const report = buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 1, candles: 0, elapsedMs: 0, params: { a: Number.NaN, b: Infinity, c: 1 } });
+    expect(report.params).toEqual({ a: null, b: null, c: 1 });
+    expect(() => buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 1, candles: -1, elapsedMs: 0, params: {} })).toThrow(RangeError);
+    expect(() => buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 1, candles: 0, elapsedMs: Number.NaN, params: {} })).toThrow(RangeError);
+  });
+});
+
+describe("buildBacktestReport on the recorded BTC/USDT 5m candles", () => {
+  const candles = readFileSync("/work/shared/data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv", "utf8")
+    .trim()
+    .split("\n")
+    .slice(1)
+    .map((line) => {
+      const [ts, open, , , close] = line.split(",");
+      return { ts: Number(ts), open: open!, close: close! };
+    });
+  const run = (elapsedMs: number, deterministic: boolean): string => {
+    const r = runSmaCrossOracle({ candles, fast: 10, slow: 30, capital: 10_000, feeBps: 10, slippage: { kind: "fixed", bps: D(2) } });
+    if (!r.ok) throw new Error(r.error.message);
+    const params = { data: "btc-usdt_5m_2023-01-02_2023-02-09.csv", symbol: "BTC/USDT", strategy: "sma-cross", fast: 10, slow: 30 };
+    return JSON.stringify(buildBacktestReport({ trades: r.value.trades, equityCurve: r.value.equityCurve, initialCapital: 10_000, candles: candles.length, elapsedMs, params, deterministic }));
+  };
+
+  it("is byte-identical for the same input, apart from elapsedMs unless deterministic", () => {
+    const a = run(101, true);
+    expect(run(202, true)).toBe(a);
+    expect(run(101, false)).not.toBe(run(202, false));
+    expect(run(101, false).replace(/"elapsedMs":\d+/, '"elapsedMs":0')).toBe(a);
+  });
+
+  it("holds only finite numbers, plain decimal strings and a consistent count", () => {
+    const json = run(0, true);
+    expect(json).not.toMatch(/NaN|Infinity/);
+    const report = JSON.parse(json) as { tradeCount: number; trades: { qty: string; pnl: string }[]; sharpe: number | null; maxDrawdownPct: number; winRatePct: number };
+    expect(report.trades.length).toBe(report.tradeCount);
+    expect(report.tradeCount).toBeGreaterThan(100);
+    for (const t of report.trades) {
+      expect(t.qty).toMatch(/^\d+\.\d+$/);
+      expect(t.pnl).toMatch(/^-?\d+(\.\d+)?$/);
+    }
+    // 38 days of 5-minute candles: 37 daily returns, so a Sharpe ratio exists
+    expect(typeof report.sharpe).toBe("number");
+    expect(report.maxDrawdownPct).toBeGreaterThan(0);
+    expect(report.winRatePct).toBeGreaterThan(0);
+  });
+});
