@@ -1,0 +1,39 @@
+/**
+ * `npm run backtest -- --data FILE --symbol BTC/USDT --strategy sma-cross --fast 10 --slow 30 --capital 10000
+ *  --fee-bps 0 --slippage none --json` — one JSON report on stdout; progress on stderr.
+ */
+import { basename } from "node:path";
+import { BACKTEST_USAGE, parseBacktestArgs } from "./backtest-args";
+import { runBacktest } from "../server/engine/backtest-service";
+
+async function main(): Promise<number> {
+  const parsed = parseBacktestArgs(process.argv.slice(2));
+  if (!parsed.ok) {
+    process.stderr.write(`${parsed.error.message}\n\n${BACKTEST_USAGE}\n`);
+    return 2;
+  }
+  if (parsed.value.help) {
+    process.stdout.write(`${BACKTEST_USAGE}\n`);
+    return 0;
+  }
+  const args = parsed.value;
+  process.stderr.write(`backtest: ${args.strategy} fast=${args.fast} slow=${args.slow} on ${basename(args.data)}\n`);
+  const { report, curve } = runBacktest(args, (done, total) => process.stderr.write(`  ${Math.round((done / total) * 100)}% (${done}/${total} candles)\n`));
+  process.stderr.write(`done: ${report.tradeCount} trades, final equity ${report.finalEquity}, ${report.elapsedMs} ms\n`);
+  if (args.save) {
+    const { saveBacktestRun } = await import("../server/db/backtests");
+    const id = await saveBacktestRun({ report, curve, dataSet: basename(args.data), symbol: args.symbol, strategy: args.strategy });
+    process.stderr.write(`saved as backtest run ${id}\n`);
+  }
+  if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
+  else process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (e: unknown) => {
+    process.stderr.write(`backtest failed: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,48 @@
+/** Runs a backtest from validated arguments and builds its report; optionally stores it as a backtest run. */
+import { buildBacktestReport, type BacktestReport } from "../core/backtest/report";
+import { createStrategy } from "../core/strategies";
+import type { BacktestRunArgs } from "../../scripts/backtest-args";
+import { backtestReportParams } from "../../scripts/backtest-args";
+import { loadCandlesCsv } from "../venues/replay/csv";
+import { runEngineBacktest } from "./backtest";
+
+export interface BacktestOutcome {
+  report: BacktestReport;
+  /** The equity curve at candle closes (for charts), as [ts, equity] numbers. */
+  curve: [number, number][];
+}
+
+export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome {
+  const candles = loadCandlesCsv(args.data);
+  const strategy = createStrategy(args.strategy, { fast: args.fast, slow: args.slow });
+  if (!strategy.ok) throw new Error(`${strategy.error.code}: ${strategy.error.message}`);
+  const started = performance.now();
+  const result = runEngineBacktest({
+    candles,
+    symbol: args.symbol,
+    strategy: strategy.value,
+    capital: args.capital,
+    feeBps: args.feeBps,
+    slippageBps: args.slippage.kind === "fixed" ? args.slippage.bps.toNumber() : 0,
+    qtyStep: args.qtyStep,
+    ...(onProgress ? { onProgress } : {}),
+  });
+  const elapsedMs = performance.now() - started;
+  const report = buildBacktestReport({
+    trades: result.trades,
+    equityCurve: result.equityCurve,
+    initialCapital: args.capital,
+    candles: result.candles,
+    elapsedMs,
+    params: backtestReportParams(args),
+    deterministic: args.deterministic,
+  });
+  // A chart needs at most a few thousand points.
+  const step = Math.max(1, Math.ceil(result.equityCurve.length / 2000));
+  const curve: [number, number][] = [];
+  for (let i = 0; i < result.equityCurve.length; i += step) {
+    const p = result.equityCurve[i]!;
+    curve.push([p.ts, p.equity.toNumber()]);
+  }
+  return { report, curve };
+}

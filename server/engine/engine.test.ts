@@ -1,0 +1,334 @@
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { ManualClock } from "../core/clock";
+import { sequentialIds } from "../core/ids";
+import { makeInstrument } from "../core/instrument";
+import { D } from "../core/money";
+import { MemoryStore } from "../db/memory-store";
+import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
+import type { Store } from "../db/store";
+import { createMigratedDb } from "../db/test-db";
+import { SimVenue } from "../venues/sim/sim-venue";
+import { Engine, type EngineOptions } from "./engine";
+import type { Actor, Signal } from "./types";
+
+const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
+const trader: Actor = { username: "tina", role: "trader" };
+const admin: Actor = { username: "ada", role: "admin" };
+
+function venue(statePath?: string): SimVenue {
+  return new SimVenue({ instruments: [BTC, ETH], initialBalances: { USDT: "10000" } }, statePath ? { statePath } : {});
+}
+
+interface Desk {
+  engine: Engine;
+  store: Store;
+  clock: ManualClock;
+  venue: SimVenue;
+}
+
+function desk(overrides: Partial<EngineOptions> = {}, store: Store = new MemoryStore(), simVenue = venue(), clock = new ManualClock(T0)): Desk {
+  const engine = new Engine({
+    venue: simVenue,
+    store,
+    clock,
+    ids: sequentialIds(),
+    initialEquity: "10000",
+    breaker: { maxConsecutiveLosses: 3, maxDailyLossPct: 50, maxDrawdownPct: 50, maxOrdersPerMinute: 1000, maxOrdersPerHour: 10_000, tripAction: "HALT_CANCEL" },
+    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: 2, takeProfitLevels: [{ pct: 3, closeFraction: 0.5 }, { pct: 6, closeFraction: 1 }], trailing: null, maxAgeMinutes: 60 },
+    ...overrides,
+  });
+  return { engine, store, clock, venue: simVenue };
+}
+
+async function quote(d: Desk, price: number, symbol = "BTC/USDT"): Promise<void> {
+  d.clock.advance(1000);
+  await d.engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
+}
+
+let n = 0;
+function signal(action: Signal["action"], extra: Partial<Signal> = {}): Signal {
+  return { id: `sig-${++n}`, symbol: "BTC/USDT", action, confidence: 0.8, strategy: "test", ts: T0, ...extra };
+}
+
+const history = (store: Store) => store as unknown as MemoryStore;
+
+describe("signal → order → fill → position", () => {
+  it("sizes, journals and books a BUY signal", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    const result = await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "s-1" }), source: "test" });
+    expect(result).toMatchObject({ ok: true });
+    const state = d.engine.state();
+    expect(state.positions).toHaveLength(1);
+    const position = state.positions[0]!.position;
+    // 20% of 10000 at the ask 20000.5 → 0.0999975… rounded down to the 0.00001 step
+    expect(position.quantity.toString()).toBe("0.09999");
+    expect(position.side).toBe("LONG");
+    const coid = result.ok ? (result.data?.clientOrderId as string) : "";
+    expect(d.store.journalFor(coid).map((e) => e.type)).toEqual(["intent", "submit", "accept", "fill"]);
+    expect(d.store.fillsForOrder(coid)).toHaveLength(1);
+    expect(d.store.getSignal("s-1")).toMatchObject({ status: "ACCEPTED", clientOrderId: coid });
+    // equity = 10000 − fee + unrealized at the mid
+    const fee = D("0.09999").times("20000.5").times("0.001");
+    const unrealized = D("20000").minus("20000.5").times("0.09999");
+    expect(state.equity.equity.toString()).toBe(D(10000).minus(fee).plus(unrealized).toString());
+  });
+
+  it("refuses a duplicate signal id and an unknown symbol, with codes", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" })).toMatchObject({ ok: false, code: "DUPLICATE_SIGNAL" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "DOGE/USDT" }), source: "test" })).toMatchObject({ ok: false, code: "UNKNOWN_SYMBOL" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { confidence: 0.1 }), source: "test" })).toMatchObject({ ok: false, code: "MIN_CONFIDENCE" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("SELL", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false });
+    expect(history(d.store).listSignals().filter((s) => s.status === "DENIED")).toHaveLength(3);
+  });
+
+  it("a SELL signal closes the long with exit reason signal", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await quote(d, 20100);
+    expect(await d.engine.execute({ kind: "signal", signal: signal("SELL"), source: "test" })).toMatchObject({ ok: true });
+    expect(d.engine.state().positions).toHaveLength(0);
+    const [trade] = history(d.store).listTrades();
+    expect(trade).toMatchObject({ exitReason: "signal", outcome: "WIN", side: "LONG" });
+    // pnl = (19999.5... exit at the bid 20099.5) − entry at the ask 20000.5, minus both fees
+    const qty = D("0.09999");
+    const expected = D("20099.5").minus("20000.5").times(qty).minus(qty.times("20000.5").times("0.001")).minus(qty.times("20099.5").times("0.001"));
+    expect(trade!.pnl.toString()).toBe(expected.toString());
+  });
+});
+
+describe("exits on price updates", () => {
+  it("stop-loss closes the position through a reduce-only order", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await quote(d, 19700); // bid 19699.5: −1.5 %, above the 2 % stop
+    expect(d.engine.state().positions).toHaveLength(1);
+    await quote(d, 19500); // bid 19499.5 ≤ 20000.5 × 0.98
+    expect(d.engine.state().positions).toHaveLength(0);
+    const [trade] = history(d.store).listTrades();
+    expect(trade).toMatchObject({ exitReason: "stop_loss", outcome: "LOSS" });
+    const exitOrders = history(d.store).listFills().filter((f) => f.side === "SELL");
+    expect(exitOrders).toHaveLength(1);
+  });
+
+  it("the take-profit ladder closes half, then the rest", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await quote(d, 20700); // +3.5 % → level 1: half
+    const after1 = d.engine.state().positions[0]!.position;
+    expect(after1.quantity.toString()).toBe("0.05"); // 0.09999 − floor(0.049995, 0.00001) = 0.09999 − 0.04999
+    await quote(d, 21300); // +6.5 % → level 2: the rest
+    expect(d.engine.state().positions).toHaveLength(0);
+    expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "take_profit", outcome: "WIN" });
+  });
+
+  it("maximum age closes an old position", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    d.clock.advance(61 * 60_000);
+    await quote(d, 20010);
+    expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "max_age" });
+  });
+});
+
+describe("manual actions, pause, emergency stop and the breaker", () => {
+  it("closes a position by hand (audited) and partially", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    const id = d.engine.state().positions[0]!.position.id;
+    expect(await d.engine.execute({ kind: "closePosition", positionId: id, fraction: 0.5, actor: trader, reason: "trim" })).toMatchObject({ ok: true });
+    expect(d.engine.state().positions[0]!.position.quantity.toString()).toBe("0.05");
+    expect(await d.engine.execute({ kind: "closePosition", positionId: id, actor: trader, reason: "done" })).toMatchObject({ ok: true });
+    expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "manual" });
+    const audit = history(d.store).listAudit();
+    expect(audit.map((a) => [a.actor, a.action, a.result])).toEqual([
+      ["tina", "close_position", "OK"],
+      ["tina", "close_position", "OK"],
+    ]);
+    expect(await d.engine.execute({ kind: "closePosition", positionId: id, actor: trader, reason: null })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(history(d.store).listAudit().at(-1)).toMatchObject({ result: "REFUSED" });
+  });
+
+  it("pause allows only reducing orders; resume restores entries", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await d.engine.execute({ kind: "pause", actor: trader, reason: "lunch" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false });
+    await quote(d, 1500, "ETH/USDT");
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false, code: "REDUCING_ONLY" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("CLOSE"), source: "test" })).toMatchObject({ ok: true });
+    await d.engine.execute({ kind: "resume", actor: trader, reason: null });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: true });
+  });
+
+  it("emergency stop: HALTED, every order canceled, positions flattened, entries denied until an admin reset", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await quote(d, 1500, "ETH/USDT");
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" });
+    // two resting orders: a limit buy and a stop
+    expect(await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: "dip" })).toMatchObject({ ok: true });
+    expect(await d.engine.execute({ kind: "manualOrder", order: { symbol: "ETH/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.01", triggerPrice: "1600" }, actor: trader, reason: "breakout" })).toMatchObject({ ok: true });
+    expect(d.engine.state().openOrders).toHaveLength(2);
+
+    const stop = await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "exchange outage" });
+    expect(stop).toMatchObject({ ok: true, data: { progress: { step: "done", ordersToCancel: 2, ordersCanceled: 2, positionsToFlatten: 2, positionsFlattened: 2 } } });
+    const state = d.engine.state();
+    expect(state.tradingState).toBe("HALTED");
+    expect(state.openOrders).toHaveLength(0);
+    expect(state.positions).toHaveLength(0);
+    expect((await d.venue.fetchOpenOrders()).length).toBe(0);
+    expect(history(d.store).listTrades().map((t) => t.exitReason)).toEqual(["emergency_stop", "emergency_stop"]);
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
+    expect(await d.engine.execute({ kind: "resume", actor: trader, reason: null })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
+    expect(await d.engine.execute({ kind: "resetBreaker", actor: trader, reason: "ok now" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(await d.engine.execute({ kind: "resetBreaker", actor: admin, reason: "" })).toMatchObject({ ok: false, code: "REASON_REQUIRED" });
+    expect(await d.engine.execute({ kind: "resetBreaker", actor: admin, reason: "outage over" })).toMatchObject({ ok: true });
+    expect(d.engine.state().tradingState).toBe("ACTIVE");
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: true });
+    const actions = history(d.store).listAudit().map((a) => `${a.actor}:${a.action}:${a.result}`);
+    expect(actions).toContain("tina:emergency_stop:OK");
+    expect(actions).toContain("ada:reset_breaker:OK");
+    expect(actions).toContain("tina:reset_breaker:REFUSED");
+  });
+
+  it("three losing trades in a row trip the breaker and halt", async () => {
+    const d = desk();
+    await d.engine.start();
+    for (let i = 0; i < 3; i++) {
+      await quote(d, 20000);
+      await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+      await quote(d, 19900);
+      await d.engine.execute({ kind: "signal", signal: signal("SELL"), source: "test" });
+    }
+    const state = d.engine.state();
+    expect(state.tradingState).toBe("HALTED");
+    expect(state.breaker).toMatchObject({ state: "OPEN", reason: "CONSECUTIVE_LOSSES" });
+    expect(history(d.store).listBreakerEvents().some((e) => e.kind === "TRIP" && e.reason === "CONSECUTIVE_LOSSES")).toBe(true);
+    await quote(d, 20000);
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
+  });
+
+  it("edits a position's stop-loss and refuses one on the wrong side", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    const id = d.engine.state().positions[0]!.position.id;
+    expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 20500, actor: trader, reason: null })).toMatchObject({ ok: false, code: "STOP_WRONG_SIDE" });
+    expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 19900, actor: trader, reason: null })).toMatchObject({ ok: true });
+    await quote(d, 19850);
+    expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "stop_loss" });
+  });
+});
+
+describe("restart and reconciliation on SQLite", () => {
+  const cleanup: string[] = [];
+  afterEach(() => {
+    for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  function files(): { dbPath: string; venuePath: string } {
+    const dbPath = createMigratedDb();
+    cleanup.push(dirname(dbPath));
+    return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
+  }
+
+  it("restores orders, positions and the halted state after a restart", async () => {
+    const { dbPath, venuePath } = files();
+    const clock = new ManualClock(T0);
+    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await a.engine.start();
+    await quote(a, 20000);
+    await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    await a.engine.execute({ kind: "pause", actor: trader, reason: "test" });
+    const before = a.engine.state();
+    (a.store as SqliteStore).close();
+    await a.venue.close();
+
+    const b = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const { drifts } = await b.engine.start();
+    expect(drifts).toBe(0);
+    const after = b.engine.state();
+    expect(after.tradingState).toBe("REDUCING");
+    expect(after.openOrders.map((o) => o.clientOrderId)).toEqual(before.openOrders.map((o) => o.clientOrderId));
+    expect(after.positions.map((p) => p.position.quantity.toString())).toEqual(before.positions.map((p) => p.position.quantity.toString()));
+    expect(after.positions[0]!.exit?.config.stopLoss).toEqual({ pct: 2 });
+    (b.store as SqliteStore).close();
+    await b.venue.close();
+  });
+
+  it("books a fill the engine missed while it was down, once", async () => {
+    const { dbPath, venuePath } = files();
+    const clock = new ManualClock(T0);
+    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await a.engine.start();
+    await quote(a, 20000);
+    const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" }, actor: trader, reason: null });
+    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    (a.store as SqliteStore).close();
+    // The market trades through the limit while Bastion is down: only the venue sees it.
+    clock.advance(1000);
+    const fills = a.venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 19980, qty: 1, aggressor: "SELL" }, clock.now());
+    expect(fills.some((e) => e.event.type === "fill")).toBe(true);
+    await a.venue.close();
+
+    const store = openSqliteStore({ path: dbPath, clock });
+    const b = desk({}, store, venue(venuePath), clock);
+    const { drifts } = await b.engine.start();
+    expect(drifts).toBe(1);
+    expect(store.fillsForOrder(coid)).toHaveLength(1);
+    expect(b.engine.state().positions[0]!.position.quantity.toString()).toBe("0.002");
+    expect(store.listDrifts().map((x) => x.kind)).toEqual(["MISSED_FILL"]);
+    // A second reconciliation books nothing twice.
+    expect(await b.engine.reconcile()).toBe(0);
+    expect(store.fillsForOrder(coid)).toHaveLength(1);
+    store.close();
+    await b.venue.close();
+  });
+
+  it("an order journaled but never sent is marked rejected, not re-sent", async () => {
+    const { dbPath, venuePath } = files();
+    const clock = new ManualClock(T0);
+    const store = openSqliteStore({ path: dbPath, clock });
+    // What the engine leaves behind when it dies between the journal write and the venue call:
+    const { createOrder, applyOrderEvent } = await import("../core/orders");
+    const order = createOrder({ clientOrderId: "bst-lost", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.001", ts: T0 });
+    const submitted = applyOrderEvent(order, { type: "submit", ts: T0 });
+    if (!submitted.ok) throw new Error("fsm");
+    store.appendJournal({ clientOrderId: "bst-lost", type: "intent", source: "engine", payload: {}, applied: true, ts: T0 });
+    store.saveOrder(submitted.order, { venue: "sim", positionId: null, requestedPrice: null });
+    const b = desk({}, store, venue(venuePath), clock);
+    const { drifts } = await b.engine.start();
+    expect(drifts).toBe(1);
+    expect(store.getOrder("bst-lost")?.order.status).toBe("REJECTED");
+    expect(await b.venue.fetchOrder("bst-lost")).toBeNull();
+    expect(store.listDrifts()[0]).toMatchObject({ kind: "NEVER_SENT", resolved: true });
+    store.close();
+    await b.venue.close();
+  });
+});

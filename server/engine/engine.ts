@@ -1,0 +1,1453 @@
+/**
+ * The engine: the single writer of trading state (DESIGN.md). Commands, venue events and market data
+ * are processed one at a time, in order, through `run()`; every handler is synchronous, so a command's
+ * effects are never interleaved with another's. Venue requests are started synchronously (the Venue
+ * port): the simulator answers at once, a real exchange answers later through the event sink, whose
+ * events join the same queue.
+ *
+ * Journal first: an order's intent (with its clientOrderId) and its `submit` are committed before the
+ * venue is called; each venue event is journaled in the same transaction that applies it, so no state
+ * exists without its journal row. Fills are booked once per (venue, tradeId).
+ */
+import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
+import type { Clock } from "../core/clock";
+import type { IdGenerator } from "../core/ids";
+import { type Instrument, roundQty } from "../core/instrument";
+import { D, Decimal, ZERO, type DecimalInput } from "../core/money";
+import {
+  applyOrderEvent,
+  createOrder,
+  isTerminal,
+  leavesQty,
+  validateOrderSpec,
+  type Order,
+  type OrderEvent,
+  type OrderSide,
+  type OrderSpec,
+} from "../core/orders";
+import {
+  applyFill,
+  createExitState,
+  evaluateExits,
+  markClosing,
+  openPosition,
+  unrealizedPnl,
+  withExitConfig,
+  type ExitConfig,
+  type ExitIntent,
+  type ExitState,
+  type Position,
+  type PositionSide,
+} from "../core/positions";
+import { checkPreTrade, sizeByConfidence, sizeFixedFraction, sizeFixedRisk, type RiskPosition, type TradingState } from "../core/risk";
+import type { MarketUpdate } from "../core/sim/market-data";
+import type { VenueEvent } from "../core/sim/venue";
+import type { FillRecord, OrderMeta, PositionMeta, Store, TradeRecord } from "../db/store";
+import type { Venue } from "../venues/venue";
+import { EventBus } from "./bus";
+import {
+  DEFAULT_RISK_LIMITS,
+  DEFAULT_SYMBOL_SETTINGS,
+  exitConfigFor,
+  riskLimitsSchema,
+  symbolSettingsSchema,
+  toRiskLimits,
+  type RiskLimitsSettings,
+  type SymbolSettings,
+  type SymbolSettingsInput,
+} from "./settings";
+import type { Actor, CommandResult, EmergencyProgress, EngineCommand, EquityPoint, ManualOrderRequest, Signal } from "./types";
+
+export interface EngineOptions {
+  venue: Venue;
+  store: Store;
+  clock: Clock;
+  ids: IdGenerator;
+  bus?: EventBus;
+  /** Equity at the very first start (later starts read the books). */
+  initialEquity: DecimalInput;
+  /** Currency equity and PnL are counted in. */
+  quoteCurrency?: string;
+  /** Breaker configuration; null disables the breaker (backtests). */
+  breaker?: BreakerConfigInput | null;
+  riskLimits?: RiskLimitsSettings;
+  /** Settings for symbols that have none stored. */
+  defaultSymbolSettings?: SymbolSettingsInput;
+  /** Expected slippage used by all-in sizing and the risk gate's MAX_SLIPPAGE check. */
+  expectedSlippageBps?: number;
+  /** Record an equity snapshot row on every fill (live desk) — backtests keep their own curve. */
+  equitySnapshotOnFill?: boolean;
+  log?: (level: "info" | "warn" | "error", message: string) => void;
+}
+
+interface OrderRecord {
+  order: Order;
+  meta: OrderMeta;
+}
+
+interface PositionRecord {
+  position: Position;
+  exit: ExitState | null;
+  meta: PositionMeta & { stopLoss?: number | null; takeProfit?: number | null; entryOrderId?: string | null };
+  /** Working exit order, so one price tick does not send the same exit twice. */
+  exitOrderId: string | null;
+}
+
+interface Mark {
+  last: number;
+  bid?: number;
+  ask?: number;
+  ts: number;
+}
+
+interface Accounting {
+  initialEquity: string;
+  /** Σ realizedPnlNet of closed positions. */
+  closedRealizedNet: string;
+}
+
+/** What the store keeps in a position's opaque `exit` column: the exit rules' state and what the trade record needs later. */
+interface PositionBlob {
+  state: ExitState | null;
+  entryOrderId: string | null;
+  stopLoss: number | null;
+  takeProfit: number | null;
+}
+
+/** Division that never rounds up: a sized quantity must never cost more than the money behind it. */
+const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN });
+
+const TERMINAL_STATUSES = new Set(["DENIED", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
+
+export class EngineError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fail(code: string, message: string, data?: Record<string, unknown>): CommandResult {
+  return data ? { ok: false, code, message, data } : { ok: false, code, message };
+}
+
+function done(message: string, data?: Record<string, unknown>): CommandResult {
+  return data ? { ok: true, message, data } : { ok: true, message };
+}
+
+export class Engine {
+  readonly bus: EventBus;
+  private readonly venue: Venue;
+  private readonly store: Store;
+  private readonly clock: Clock;
+  private readonly ids: IdGenerator;
+  private readonly quote: string;
+  private readonly log: NonNullable<EngineOptions["log"]>;
+  private readonly instruments = new Map<string, Instrument>();
+  private readonly orders = new Map<string, OrderRecord>();
+  private readonly positions = new Map<string, PositionRecord>();
+  private readonly marks = new Map<string, Mark>();
+  private readonly symbolSettings = new Map<string, SymbolSettings>();
+  private readonly defaultSettings: SymbolSettings;
+  private riskLimits: RiskLimitsSettings;
+  private breaker: CircuitBreaker | null;
+  private tradingState: TradingState = "ACTIVE";
+  private tradingStateInfo = { reason: "start", by: "system", since: 0 };
+  private initialEquity: Decimal;
+  private closedRealizedNet = ZERO;
+  private recentOrderTimes: number[] = [];
+  private readonly expectedSlippageBps: number;
+  private readonly equitySnapshotOnFill: boolean;
+  private queue: (() => void)[] = [];
+  private draining = false;
+  private started = false;
+  private lastEmergency: EmergencyProgress | null = null;
+
+  constructor(private readonly options: EngineOptions) {
+    this.venue = options.venue;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.ids = options.ids;
+    this.bus = options.bus ?? new EventBus();
+    this.quote = options.quoteCurrency ?? "USDT";
+    this.log = options.log ?? (() => undefined);
+    this.initialEquity = D(options.initialEquity);
+    this.expectedSlippageBps = options.expectedSlippageBps ?? 0;
+    this.equitySnapshotOnFill = options.equitySnapshotOnFill ?? true;
+    this.defaultSettings = options.defaultSymbolSettings ? symbolSettingsSchema.parse(options.defaultSymbolSettings) : DEFAULT_SYMBOL_SETTINGS;
+    this.riskLimits = options.riskLimits ?? DEFAULT_RISK_LIMITS;
+    this.breaker = options.breaker === null ? null : new CircuitBreaker(options.breaker ?? {}, this.clock);
+    for (const instrument of this.venue.instruments()) this.instruments.set(instrument.symbol, instrument);
+    this.venue.setEventSink((events) => void this.run(() => this.ingest(events, "venue")).catch((e: unknown) => this.log("error", `venue events: ${String(e)}`)));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The queue: one command at a time, in arrival order.
+
+  /** Runs `fn` after everything queued before it; synchronous when nothing else is running. */
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.queue.push(() => {
+        try {
+          resolve(fn());
+        } catch (e) {
+          reject(e instanceof Error ? e : new Error(String(e)));
+        }
+      });
+      this.drain();
+    });
+  }
+
+  private drain(): void {
+    if (this.draining) return;
+    this.draining = true;
+    try {
+      for (let next = this.queue.shift(); next; next = this.queue.shift()) next();
+    } finally {
+      this.draining = false;
+    }
+  }
+
+  /** For the backtest and tests: run a command synchronously (never from inside another handler). */
+  executeSync(command: EngineCommand): CommandResult {
+    if (this.draining) throw new EngineError("REENTRANT", "executeSync called while the engine is processing another command");
+    return this.handle(command);
+  }
+
+  execute(command: EngineCommand): Promise<CommandResult> {
+    return this.run(() => this.handle(command));
+  }
+
+  marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {
+    return this.run(() => this.onMarketData(update, options));
+  }
+
+  /** Synchronous market data for the backtest loop (never from inside another handler). */
+  executeMarketData(update: MarketUpdate): void {
+    if (this.draining) throw new EngineError("REENTRANT", "executeMarketData called while the engine is processing another command");
+    this.onMarketData(update);
+  }
+
+  hasWorkingOrders(): boolean {
+    return this.orders.size > 0;
+  }
+
+  /** True when an open position has exit rules to watch. */
+  hasExitRules(): boolean {
+    for (const record of this.positions.values()) {
+      const c = record.exit?.config;
+      if (c && (c.stopLoss || c.takeProfit || c.trailingStop || c.maxAgeMs !== undefined || (c.takeProfitLadder?.length ?? 0) > 0)) return true;
+    }
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Start: restore from the database, then reconcile with the venue.
+
+  /** Restores state from the store and reconciles with the venue. Call once before anything else. */
+  async start(): Promise<{ drifts: number }> {
+    this.restore();
+    const drifts = await this.reconcile();
+    this.started = true;
+    this.recordEquity("start");
+    return { drifts };
+  }
+
+  get isStarted(): boolean {
+    return this.started;
+  }
+
+  private restore(): void {
+    const accounting = this.store.getState<Accounting>("accounting");
+    if (accounting) {
+      this.initialEquity = D(accounting.initialEquity);
+      this.closedRealizedNet = D(accounting.closedRealizedNet);
+    } else {
+      this.saveAccounting();
+    }
+    const state = this.store.getState<TradingState>("tradingState");
+    if (state === "ACTIVE" || state === "REDUCING" || state === "HALTED") this.tradingState = state;
+    const info = this.store.getState<typeof this.tradingStateInfo>("tradingStateInfo");
+    if (info) this.tradingStateInfo = info;
+    const limits = this.store.getState<unknown>("riskLimits");
+    if (limits) {
+      const parsed = riskLimitsSchema.safeParse(limits);
+      if (parsed.success) this.riskLimits = parsed.data;
+    }
+    for (const record of this.store.loadSymbolSettings()) {
+      const parsed = symbolSettingsSchema.safeParse(record.settings);
+      if (parsed.success) this.symbolSettings.set(record.symbol, parsed.data);
+      else this.log("warn", `ignored invalid stored settings for ${record.symbol}: ${parsed.error.issues[0]?.message ?? ""}`);
+    }
+    if (this.breaker) {
+      const snapshot = this.store.getState<unknown>("breaker");
+      if (snapshot) {
+        const restored = CircuitBreaker.fromSnapshot(snapshot, this.store.getState<unknown>("breakerConfig") ?? this.breaker.currentConfig, this.clock);
+        if (restored.ok) {
+          this.breaker = restored.value;
+        } else {
+          this.log("warn", `breaker snapshot unreadable (${restored.error.message}); starting HALTED to be safe`);
+          this.tradingState = "HALTED";
+        }
+      }
+    }
+    for (const stored of this.store.loadOrders({ onlyOpen: true })) this.orders.set(stored.order.clientOrderId, stored);
+    for (const stored of this.store.loadOpenPositions()) {
+      const blob = (stored.exit as PositionBlob | null) ?? null;
+      this.positions.set(stored.position.id, {
+        position: stored.position,
+        exit: blob?.state ?? null,
+        meta: { ...stored.meta, entryOrderId: blob?.entryOrderId ?? null, stopLoss: blob?.stopLoss ?? null, takeProfit: blob?.takeProfit ?? null },
+        exitOrderId: null,
+      });
+    }
+    for (const { order } of this.orders.values()) {
+      const positionId = order.tags.positionId;
+      const record = positionId ? this.positions.get(positionId) : undefined;
+      if (record && order.reduceOnly && !isTerminal(order)) record.exitOrderId = order.clientOrderId;
+    }
+  }
+
+  /** Compares the books with the venue; books what was missed and records every difference. */
+  async reconcile(): Promise<number> {
+    let drifts = 0;
+    const now = this.clock.now();
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order));
+    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt));
+    const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
+    const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
+    for (const record of open) venueOrders.set(record.order.clientOrderId, await this.venue.fetchOrder(record.order.clientOrderId));
+    const venueOpen = await this.venue.fetchOpenOrders();
+    const balances = await this.venue.fetchBalances();
+
+    await this.run(() => {
+      for (const record of open) {
+        const coid = record.order.clientOrderId;
+        const snapshot = venueOrders.get(coid) ?? null;
+        if (!snapshot) {
+          if (record.order.status === "INITIALIZED" || record.order.status === "SUBMITTED") {
+            // The engine stopped between journaling and the venue receiving it: never re-sent blindly.
+            this.ingest([{ clientOrderId: coid, event: { type: "reject", reason: "NEVER_SENT: the engine stopped before the venue received this order; it was not re-sent.", ts: now } }], "reconcile");
+            this.drift("NEVER_SENT", coid, { status: record.order.status }, true, "marked REJECTED; not re-sent");
+          } else {
+            this.drift("ORDER_UNKNOWN_AT_VENUE", coid, { status: record.order.status }, false, null);
+          }
+          drifts++;
+          continue;
+        }
+        const events: VenueEvent[] = [];
+        if (record.order.status === "SUBMITTED" && snapshot.status !== "REJECTED") {
+          events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+        }
+        for (const fill of venueFills) {
+          if (fill.clientOrderId !== coid || this.store.hasFill(this.venue.id, fill.tradeId)) continue;
+          events.push({
+            clientOrderId: coid,
+            event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts },
+          });
+          this.drift("MISSED_FILL", coid, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
+          drifts++;
+        }
+        const terminal: Partial<Record<string, OrderEvent>> = {
+          CANCELED: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now },
+          EXPIRED: { type: "expire", ts: now },
+          REJECTED: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now },
+        };
+        const finalEvent = terminal[snapshot.status];
+        if (finalEvent) events.push({ clientOrderId: coid, event: finalEvent });
+        if (events.length > 0) {
+          this.ingest(events, "reconcile");
+          const after = this.orders.get(coid)?.order.status;
+          if (after !== record.order.status && !events.some((e) => e.event.type === "fill")) {
+            this.drift("STATUS_MISMATCH", coid, { ours: record.order.status, venue: snapshot.status }, true, `now ${after ?? "?"}`);
+            drifts++;
+          }
+        }
+      }
+      for (const snapshot of venueOpen) {
+        if (!this.orders.has(snapshot.clientOrderId) && !this.store.getOrder(snapshot.clientOrderId)) {
+          this.drift("UNKNOWN_ORDER", snapshot.clientOrderId, { symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString() }, false, null);
+          drifts++;
+        }
+      }
+      this.store.saveBalances(this.venue.id, balances, now);
+    });
+    return drifts;
+  }
+
+  private drift(kind: string, subject: string, detail: Record<string, unknown>, resolved: boolean, resolution: string | null): void {
+    this.store.appendDrift({ ts: this.clock.now(), venue: this.venue.id, kind, subject, detail, resolved, resolution });
+    this.bus.publish({ type: "drift", kind, subject, message: `${kind} ${subject}${resolution ? `: ${resolution}` : ""}` });
+    this.log("warn", `reconciliation: ${kind} ${subject} ${JSON.stringify(detail)}`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Commands
+
+  private handle(command: EngineCommand): CommandResult {
+    switch (command.kind) {
+      case "signal":
+        return this.onSignal(command.signal, command.source);
+      case "manualOrder":
+        return this.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () => this.onManualOrder(command.order, command.actor));
+      case "closePosition":
+        return this.audited(command.actor, "close_position", command.positionId, command.reason, { fraction: command.fraction, quantity: command.quantity }, () =>
+          this.closePosition(command.positionId, { fraction: command.fraction, quantity: command.quantity }, "manual"),
+        );
+      case "closeAll":
+        return this.audited(command.actor, "close_all", null, command.reason, {}, () =>
+          this.closeAll(command.actor.role === "system" && command.exitReason ? command.exitReason : "manual"),
+        );
+      case "cancelOrder":
+        return this.audited(command.actor, "cancel_order", command.clientOrderId, command.reason, {}, () => this.cancelOrder(command.clientOrderId));
+      case "cancelAll":
+        return this.audited(command.actor, "cancel_all", command.symbol ?? null, command.reason, {}, () => this.cancelAllOrders(command.symbol));
+      case "pause":
+        return this.audited(command.actor, "pause", null, command.reason, {}, () => this.pause(command.actor, command.reason));
+      case "resume":
+        return this.audited(command.actor, "resume", null, command.reason, {}, () => this.resume(command.actor, command.reason));
+      case "emergencyStop":
+        return this.audited(command.actor, "emergency_stop", null, command.reason, { flatten: command.flatten }, () =>
+          this.emergencyStop(command.flatten, command.actor, command.reason),
+        );
+      case "tripBreaker":
+        return this.audited(command.actor, "trip_breaker", null, command.reason, {}, () => this.tripBreakerByHand(command.actor, command.reason));
+      case "resetBreaker":
+        return this.audited(command.actor, "reset_breaker", null, command.reason, { force: command.force ?? false }, () =>
+          this.resetBreaker(command.actor, command.reason, command.force ?? false),
+        );
+      case "setExits":
+        return this.audited(command.actor, "set_exits", command.positionId, command.reason, { stopLoss: command.stopLoss, takeProfit: command.takeProfit }, () =>
+          this.setExits(command.positionId, command.stopLoss, command.takeProfit),
+        );
+    }
+  }
+
+  /** Runs a manual action and appends who/when/what/why/result to the audit log. */
+  private audited(actor: Actor, action: string, target: string | null, reason: string | null, params: unknown, fn: () => CommandResult): CommandResult {
+    let result: CommandResult;
+    try {
+      result = fn();
+    } catch (e) {
+      result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
+    }
+    if (actor.role !== "system") {
+      this.store.appendAudit({
+        ts: this.clock.now(),
+        actor: actor.username,
+        role: actor.role,
+        action,
+        target,
+        reason,
+        params,
+        result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
+        detail: result.ok ? result.message : `${result.code}: ${result.message}`,
+      });
+    }
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Signals: validate → dedupe → per-symbol settings → risk gate → sizing → order → monitoring.
+
+  private onSignal(signal: Signal, source: string): CommandResult {
+    const now = this.clock.now();
+    const existing = this.store.getSignal(signal.id);
+    if (existing) return fail("DUPLICATE_SIGNAL", `Signal ${signal.id} was already received (${existing.status.toLowerCase()}); it is not processed twice.`);
+    const result = this.processSignal(signal, now);
+    const status = result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
+    this.store.saveSignal({
+      id: signal.id,
+      symbol: signal.symbol,
+      action: signal.action,
+      confidence: signal.confidence,
+      expectedReturn: signal.expectedReturn ?? null,
+      stopLoss: signal.stopLoss == null ? null : D(signal.stopLoss),
+      takeProfit: signal.takeProfit == null ? null : D(signal.takeProfit),
+      strategy: signal.strategy,
+      ts: signal.ts,
+      receivedAt: now,
+      source,
+      status,
+      denyCode: result.ok ? null : result.code,
+      denyReason: result.ok ? null : result.message,
+      clientOrderId: result.ok ? ((result.data?.clientOrderId as string | undefined) ?? null) : null,
+    });
+    this.bus.publish({ type: "signal", id: signal.id, symbol: signal.symbol, status, code: result.ok ? null : result.code, message: result.message });
+    return result;
+  }
+
+  private processSignal(signal: Signal, now: number): CommandResult {
+    const instrument = this.instruments.get(signal.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${signal.symbol} is not traded on ${this.venue.id}.`);
+    const settings = this.settingsFor(signal.symbol);
+    if (!settings.enabled) return fail("SYMBOL_DISABLED", `Trading ${signal.symbol} is disabled in its settings.`);
+    if (signal.confidence < settings.minConfidence) {
+      return fail("MIN_CONFIDENCE", `Signal confidence ${signal.confidence} is below ${signal.symbol}'s minimum ${settings.minConfidence}.`);
+    }
+    const open = this.openPositionsFor(signal.symbol);
+    if (signal.action === "CLOSE") {
+      if (open.length === 0) return fail("NO_POSITION", `There is no open ${signal.symbol} position to close.`);
+      return this.closePositions(open, "signal");
+    }
+    const wantSide: PositionSide = signal.action === "BUY" ? "LONG" : "SHORT";
+    const opposite = open.filter((r) => r.position.side !== wantSide);
+    if (opposite.length > 0) return this.closePositions(opposite, "signal");
+    if (wantSide === "SHORT" && instrument.kind === "spot") {
+      return fail("SHORT_NOT_SUPPORTED", `${signal.symbol} is a spot market: a SELL signal closes a long position, and there is none open.`);
+    }
+    const mark = this.marks.get(signal.symbol);
+    if (!mark) return fail("NO_MARKET_PRICE", `No market price for ${signal.symbol} yet; the signal cannot be sized.`);
+    const side: OrderSide = wantSide === "LONG" ? "BUY" : "SELL";
+    const refPrice = D(side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last));
+    const sized = this.size(signal, settings, instrument, refPrice, side);
+    if (!sized.ok) return sized.result;
+    const existing = open.find((r) => r.position.side === wantSide);
+    return this.placeEntry({
+      instrument,
+      side,
+      quantity: sized.quantity,
+      refPrice,
+      signal,
+      positionRecord: existing ?? null,
+      now,
+      settings,
+    });
+  }
+
+  private size(
+    signal: Signal,
+    settings: SymbolSettings,
+    instrument: Instrument,
+    price: Decimal,
+    side: OrderSide,
+  ): { ok: true; quantity: Decimal } | { ok: false; result: CommandResult } {
+    const equity = this.equity().equity;
+    const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
+    const sizing = settings.sizing;
+    let outcome;
+    switch (sizing.method) {
+      case "all_in": {
+        // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
+        const slip = new Decimal(this.expectedSlippageBps).dividedBy(10_000);
+        const fillPrice = side === "BUY" ? price.times(slip.plus(1)) : price.times(new Decimal(1).minus(slip));
+        // Never more than the venue says is free: its books, not ours, decide what an order may spend.
+        const free = this.venue.freeBalance(instrument.quote);
+        const budget = free !== null && free.lessThan(equity) ? free : equity;
+        // Back to the standard class at once: later arithmetic on qty must round like everything else.
+        const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(instrument.takerFee.plus(1))));
+        const stepped = roundQty(instrument, qty, "down");
+        return stepped.greaterThan(0) ? { ok: true, quantity: stepped } : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
+      }
+      case "fixed_fraction":
+        outcome = sizeFixedFraction({ equity, fraction: sizing.fraction, price }, constraints);
+        break;
+      case "confidence":
+        outcome = sizeByConfidence({ baseQty: equity.times(sizing.fraction).dividedBy(price), confidence: signal.confidence, price }, constraints);
+        break;
+      case "fixed_risk": {
+        const stop =
+          signal.stopLoss != null
+            ? D(signal.stopLoss)
+            : settings.stopLossPct !== null
+              ? price.times(side === "BUY" ? 1 - settings.stopLossPct / 100 : 1 + settings.stopLossPct / 100)
+              : null;
+        if (!stop) return { ok: false, result: fail("NO_STOP", "fixed_risk sizing needs a stop-loss (signal stopLoss or the symbol's stopLossPct).") };
+        outcome = sizeFixedRisk({ equity, riskFraction: sizing.riskFraction, entry: price, stop, side }, constraints);
+        break;
+      }
+    }
+    if (!outcome.ok) return { ok: false, result: fail(outcome.error.code, outcome.error.message) };
+    if (outcome.value.zeroReason) return { ok: false, result: fail(outcome.value.zeroReason.code, outcome.value.zeroReason.message) };
+    return { ok: true, quantity: outcome.value.quantity };
+  }
+
+  private placeEntry(input: {
+    instrument: Instrument;
+    side: OrderSide;
+    quantity: Decimal;
+    refPrice: Decimal;
+    signal: Signal | null;
+    positionRecord: PositionRecord | null;
+    now: number;
+    settings: SymbolSettings;
+  }): CommandResult {
+    const { instrument, side, signal, now } = input;
+    const clientOrderId = this.ids.next("bst");
+    const positionId = input.positionRecord?.position.id ?? this.ids.next("pos");
+    const spec: OrderSpec = {
+      clientOrderId,
+      symbol: instrument.symbol,
+      side,
+      type: "MARKET",
+      quantity: input.quantity,
+      timeInForce: "GTC",
+      tags: {
+        positionId,
+        reason: "entry",
+        ...(signal ? { signalId: signal.id, strategy: signal.strategy } : {}),
+      },
+      venue: this.venue.id,
+      ts: now,
+    };
+    const meta: PositionRecord["meta"] = {
+      strategy: signal?.strategy ?? null,
+      signalId: signal?.id ?? null,
+      stopLoss: signal?.stopLoss ?? null,
+      takeProfit: signal?.takeProfit ?? null,
+      entryOrderId: clientOrderId,
+    };
+    return this.placeOrder(spec, {
+      refPrice: input.refPrice,
+      confidence: signal?.confidence,
+      newPosition: input.positionRecord ? null : { id: positionId, side: side === "BUY" ? "LONG" : "SHORT", meta },
+    });
+  }
+
+  /**
+   * Every new order passes here: validation, the risk gate, the journal, then the venue.
+   * `newPosition`: an entry that opens a position (created OPENING in the same transaction as the intent).
+   */
+  private placeOrder(
+    spec: OrderSpec,
+    ctx: {
+      refPrice: Decimal;
+      confidence?: number;
+      newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
+    },
+  ): CommandResult {
+    const now = this.clock.now();
+    const instrument = this.instruments.get(spec.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.venue.id}.`);
+    const mark = this.marks.get(spec.symbol);
+    const validation = validateOrderSpec(spec, {
+      instrument,
+      market: mark ? { last: mark.last, ...(mark.bid !== undefined && { bid: mark.bid }), ...(mark.ask !== undefined && { ask: mark.ask }) } : undefined,
+      now,
+    });
+    if (!validation.ok) return fail(validation.error.code, validation.error.message);
+    const normalized = validation.value;
+    const quantity = D(normalized.quantity);
+    const gate = checkPreTrade({
+      order: {
+        symbol: spec.symbol,
+        side: spec.side,
+        quantity,
+        price: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+        reduceOnly: spec.reduceOnly ?? false,
+        ...(ctx.confidence !== undefined && { confidence: ctx.confidence }),
+        ...(this.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.expectedSlippageBps }),
+      },
+      tradingState: this.tradingState,
+      portfolio: this.riskPortfolio(),
+      recentOrderTimestamps: this.recentOrderTimes,
+      now,
+      limits: this.coreRiskLimits(),
+      feeRate: instrument.takerFee,
+      collectAll: false,
+    });
+    if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
+
+    let order = createOrder({ ...normalized, ts: now });
+    const meta: OrderMeta = { venue: this.venue.id, positionId: spec.tags?.positionId ?? null, requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice };
+    const submitted = applyOrderEvent(order, { type: "submit", ts: now });
+    if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
+    // Journal first: the intent and the submit are durable before the venue hears of the order.
+    this.store.transaction(() => {
+      if (ctx.newPosition) {
+        const position = openPosition({ id: ctx.newPosition.id, symbol: spec.symbol, side: ctx.newPosition.side, ts: now });
+        const record: PositionRecord = { position, exit: null, meta: ctx.newPosition.meta, exitOrderId: null };
+        this.positions.set(position.id, record);
+        this.persistPosition(record, position, null);
+      }
+      this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
+      this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "submit", source: "engine", payload: { type: "submit", ts: now }, applied: true, ts: now });
+      order = submitted.order;
+      this.orders.set(order.clientOrderId, { order, meta });
+      this.store.saveOrder(order, meta);
+    });
+    this.recentOrderTimes.push(now);
+    if (this.recentOrderTimes.length > 1000) this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
+    this.bus.publish({ type: "order", order });
+
+    let events: VenueEvent[];
+    try {
+      events = this.venue.submit({ ...normalized, ts: now }, now);
+    } catch (e) {
+      // A synchronous refusal by the adapter (e.g. a final error before sending).
+      const message = e instanceof Error ? e.message : String(e);
+      events = [{ clientOrderId: order.clientOrderId, event: { type: "reject", reason: message, ts: now } }];
+      this.onVenueError();
+    }
+    this.ingest(events, "venue");
+    this.afterBreakerCall(this.breaker?.recordOrder() ?? null);
+    const final = this.orders.get(order.clientOrderId)?.order ?? this.store.getOrder(order.clientOrderId)?.order ?? order;
+    if (final.status === "REJECTED") return fail("VENUE_REJECTED", final.reason ?? "The venue rejected the order.", { clientOrderId: final.clientOrderId });
+    return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
+      clientOrderId: order.clientOrderId,
+      status: final.status,
+    });
+  }
+
+  private onVenueError(): void {
+    this.afterBreakerCall(this.breaker?.recordError() ?? null);
+  }
+
+  private riskPortfolio(): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
+    const { equity } = this.equity();
+    const positions: RiskPosition[] = [];
+    let committed = ZERO;
+    for (const { position } of this.positions.values()) {
+      if (position.quantity.isZero()) continue;
+      const mark = this.marks.get(position.symbol);
+      positions.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: mark ? new Decimal(mark.last) : (position.avgEntryPrice ?? ZERO) });
+      committed = committed.plus(position.costBasis);
+    }
+    const reserved = new Map<string, Decimal>();
+    for (const { order } of this.orders.values()) {
+      if (isTerminal(order) || order.reduceOnly) continue;
+      const price = order.price ?? (this.marks.get(order.symbol) ? new Decimal(this.marks.get(order.symbol)!.last) : null);
+      if (!price) continue;
+      const notional = leavesQty(order).times(price);
+      reserved.set(order.symbol, (reserved.get(order.symbol) ?? ZERO).plus(notional));
+      committed = committed.plus(notional);
+    }
+    const cash = this.initialEquity.plus(this.realizedNet());
+    return { equity, availableQuote: Decimal.max(ZERO, cash.minus(committed)), positions, reservedNotionalBySymbol: reserved };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Venue events: journal, apply to the FSM, book fills to positions.
+
+  private ingest(events: VenueEvent[], source: "venue" | "reconcile"): void {
+    for (const { clientOrderId, event } of events) this.ingestOne(clientOrderId, event, source);
+  }
+
+  private ingestOne(clientOrderId: string, event: OrderEvent, source: "venue" | "reconcile"): void {
+    const record = this.orders.get(clientOrderId) ?? this.store.getOrder(clientOrderId);
+    const ts = event.ts ?? this.clock.now();
+    if (!record) {
+      this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: "UNKNOWN_ORDER", ts });
+      this.drift("UNKNOWN_ORDER_EVENT", clientOrderId, { event: event.type }, false, null);
+      return;
+    }
+    if (event.type === "fill" && this.store.hasFill(record.meta.venue, String(event.tradeId))) return; // exactly once
+    const result = applyOrderEvent(record.order, event);
+    if (!result.ok) {
+      this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
+      if (result.reason.code === "OVERFILL") {
+        this.drift("OVERFILL", clientOrderId, { event }, false, "refused");
+        this.bus.publish({ type: "alert", level: "error", message: result.reason.message });
+      }
+      return;
+    }
+    const order = result.order;
+    const late = event.type === "fill" && TERMINAL_STATUSES.has(record.order.status);
+    this.store.transaction(() => {
+      this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: true, ts });
+      record.order = order;
+      this.store.saveOrder(order, record.meta);
+      if (event.type === "fill") this.bookFill(record, event, late, ts);
+    });
+    if (isTerminal(order)) this.onOrderDone(record);
+    if (TERMINAL_STATUSES.has(order.status)) this.orders.delete(clientOrderId);
+    else this.orders.set(clientOrderId, record);
+    this.bus.publish({ type: "order", order });
+    if (late) this.drift("LATE_FILL", clientOrderId, { tradeId: (event as { tradeId: string }).tradeId }, true, "booked on the terminal order");
+  }
+
+  private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
+    const order = record.order;
+    const qty = D(event.qty);
+    const price = D(event.price);
+    const fee = D(event.fee ?? 0);
+    const tradeId = String(event.tradeId);
+    let positionRecord = record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
+    if (!positionRecord || positionRecord.position.state === "CLOSED") {
+      // A real execution with no open position to book it to (e.g. a late fill after the position closed):
+      // it opens a position of its own, never dropped.
+      const side: PositionSide = order.side === "BUY" ? "LONG" : "SHORT";
+      const position = openPosition({ id: this.ids.next("pos"), symbol: order.symbol, side, ts });
+      positionRecord = {
+        position,
+        exit: null,
+        meta: { strategy: order.tags.strategy ?? null, signalId: order.tags.signalId ?? null, entryOrderId: order.reduceOnly ? null : order.clientOrderId },
+        exitOrderId: null,
+      };
+      this.positions.set(position.id, positionRecord);
+      if (record.meta.positionId) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
+      record.meta = { ...record.meta, positionId: position.id };
+    }
+    const fillRecord: FillRecord = {
+      venue: record.meta.venue,
+      tradeId,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      qty,
+      price,
+      fee,
+      feeCurrency: this.quote,
+      liquidity: event.liquidity ?? null,
+      ts,
+      positionId: positionRecord.position.id,
+      late,
+    };
+    if (!this.store.insertFill(fillRecord)) return;
+    const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
+    if (!applied.ok) {
+      this.drift("POSITION_FILL_REFUSED", order.clientOrderId, { tradeId, code: applied.error.code, message: applied.error.message }, false, null);
+      return;
+    }
+    const { position, excess, excessFee } = applied.value;
+    positionRecord.position = position;
+    if (positionRecord.exit === null && position.state !== "CLOSED" && !order.reduceOnly) {
+      const config = exitConfigFor(this.settingsFor(order.symbol), positionRecord.meta);
+      positionRecord.exit = createExitState({ ...config, qtyStep: this.instruments.get(order.symbol)?.qtyStep });
+    }
+    this.persistPosition(positionRecord, position, positionRecord.exit);
+    this.bus.publish({ type: "fill", clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, qty, price, fee, tradeId, ts, late });
+    this.bus.publish({ type: "position", position });
+    if (position.state === "CLOSED") this.finishPosition(positionRecord, order);
+    if (excess.greaterThan(0)) {
+      // An exit larger than the position: the rest is a real opposite position.
+      const side: PositionSide = position.side === "LONG" ? "SHORT" : "LONG";
+      const flipped = openPosition({ id: this.ids.next("pos"), symbol: order.symbol, side, ts });
+      const flippedFill = applyFill(flipped, { tradeId, side: order.side, qty: excess, price, fee: excessFee, ts });
+      if (flippedFill.ok) {
+        const rec: PositionRecord = { position: flippedFill.value.position, exit: null, meta: { strategy: null, signalId: null }, exitOrderId: null };
+        this.positions.set(rec.position.id, rec);
+        this.persistPosition(rec, rec.position, null);
+        this.drift("OVER_CLOSE", order.clientOrderId, { excess: excess.toString() }, true, `opened ${rec.position.id}`);
+      }
+    }
+    if (this.equitySnapshotOnFill) this.recordEquity("fill");
+    this.updateBreakerEquity();
+  }
+
+  private finishPosition(record: PositionRecord, closingOrder: Order): void {
+    const position = record.position;
+    this.positions.delete(position.id);
+    this.closedRealizedNet = this.closedRealizedNet.plus(position.realizedPnlNet);
+    this.saveAccounting();
+    const exitReason = closingOrder.tags.reason && closingOrder.tags.reason !== "entry" ? closingOrder.tags.reason : "signal";
+    const entryNotional = position.entryNotional;
+    const pnl = position.realizedPnlNet;
+    const entryPrice = position.entryQuantity.isZero() ? ZERO : entryNotional.dividedBy(position.entryQuantity);
+    const exitPrice = position.avgExitPrice ?? ZERO;
+    const entryOrderId = record.meta.entryOrderId ?? null;
+    const requested = entryOrderId ? (this.orders.get(entryOrderId)?.meta.requestedPrice ?? this.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null) : null;
+    const exitRequested = this.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ?? this.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ?? null;
+    const slip = (requestedPrice: Decimal | null, filled: Decimal, buy: boolean): number | null => {
+      if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
+      const diff = buy ? filled.minus(requestedPrice) : requestedPrice.minus(filled);
+      return diff.dividedBy(requestedPrice).times(10_000).toDecimalPlaces(4).toNumber();
+    };
+    const trade: TradeRecord = {
+      id: `trd-${position.id}`,
+      positionId: position.id,
+      symbol: position.symbol,
+      side: position.side,
+      quantity: position.entryQuantity,
+      entryPrice,
+      exitPrice,
+      entryTime: position.fills[0]?.ts ?? position.openedAt,
+      exitTime: position.closedAt ?? this.clock.now(),
+      fees: position.fees,
+      grossPnl: position.realizedPnl,
+      pnl,
+      pnlPct: entryNotional.isZero() ? 0 : pnl.dividedBy(entryNotional).times(100).toDecimalPlaces(6).toNumber(),
+      outcome: pnl.greaterThan(0) ? "WIN" : pnl.lessThan(0) ? "LOSS" : "BREAKEVEN",
+      exitReason,
+      requestedPrice: requested,
+      entrySlippageBps: slip(requested, entryPrice, position.side === "LONG"),
+      exitSlippageBps: slip(exitRequested, exitPrice, position.side === "SHORT"),
+      strategy: record.meta.strategy,
+      signalId: record.meta.signalId,
+    };
+    this.store.insertTrade(trade);
+    this.onTradeClosed(trade);
+    // Exit orders still working for this position have nothing left to reduce.
+    for (const other of [...this.orders.values()]) {
+      if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
+        this.requestCancel(other);
+      }
+    }
+  }
+
+  /** Hook for the backtest's trade list; the live desk reads trades from the store. */
+  protected onTradeClosed(trade: TradeRecord): void {
+    this.afterBreakerCall(this.breaker?.recordTrade(trade.pnl) ?? null);
+  }
+
+  private onOrderDone(record: OrderRecord): void {
+    const order = record.order;
+    const positionId = record.meta.positionId;
+    const positionRecord = positionId ? this.positions.get(positionId) : undefined;
+    if (!positionRecord) return;
+    if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
+    // An entry that ended without any fill leaves an empty position: abandon it.
+    if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0) {
+      this.positions.delete(positionRecord.position.id);
+      const abandoned: Position = { ...positionRecord.position, state: "CLOSED", closedAt: this.clock.now() };
+      this.persistPosition(positionRecord, abandoned, null);
+    }
+  }
+
+  private requestCancel(record: OrderRecord): void {
+    const now = this.clock.now();
+    const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
+    if (!pending.ok) return;
+    this.store.transaction(() => {
+      this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
+      record.order = pending.order;
+      this.store.saveOrder(record.order, record.meta);
+    });
+    this.ingest(this.venue.cancel(record.order.clientOrderId, now), "venue");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Market data: venue matching, marks, exits, equity for the breaker.
+
+  private onMarketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): void {
+    const now = this.clock.now();
+    const events = this.venue.onMarketData(update, now);
+    if (events.length > 0) this.ingest(events, "venue");
+    const mark = this.updateMark(update, now);
+    if (!mark) return;
+    if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now);
+    if (this.breaker && this.positions.size > 0) this.updateBreakerEquity();
+  }
+
+  /** Sets a mark without venue matching (the backtest sets the bar's open before signals are sized). */
+  setMark(symbol: string, price: number, ts: number): void {
+    this.marks.set(symbol, { last: price, ts });
+  }
+
+  private updateMark(update: MarketUpdate, now: number): Mark | null {
+    let mark: Mark;
+    switch (update.kind) {
+      case "quote":
+        mark = { last: (update.bid + update.ask) / 2, bid: update.bid, ask: update.ask, ts: now };
+        break;
+      case "trade":
+        mark = { ...this.marks.get(update.symbol), last: update.price, ts: now };
+        break;
+      case "candle":
+        mark = { last: update.close, ts: now };
+        break;
+      case "book": {
+        const bid = update.bids[0]?.[0];
+        const ask = update.asks[0]?.[0];
+        if (bid === undefined || ask === undefined) return null;
+        mark = { last: (bid + ask) / 2, bid, ask, ts: now };
+        break;
+      }
+      case "mark":
+        mark = { ...this.marks.get(update.symbol), last: update.price, ts: now };
+        break;
+    }
+    this.marks.set(update.symbol, mark);
+    return mark;
+  }
+
+  private evaluateExitsFor(symbol: string, mark: Mark, now: number): void {
+    for (const record of [...this.positions.values()]) {
+      if (record.position.symbol !== symbol || record.exit === null || record.position.quantity.isZero()) continue;
+      if (record.exitOrderId !== null) continue; // an exit is already working
+      const result = evaluateExits(record.position, record.exit, {
+        price: mark.last,
+        ts: now,
+        ...(mark.bid !== undefined && { bid: mark.bid }),
+        ...(mark.ask !== undefined && { ask: mark.ask }),
+      });
+      const changed = result.state !== record.exit;
+      record.exit = result.state;
+      const intent = result.intents[0];
+      if (intent) this.placeExit(record, intent);
+      else if (changed && (result.state.trailingStop !== null || result.state.firedLevels.length > 0)) {
+        this.persistPosition(record, record.position, record.exit);
+      }
+    }
+  }
+
+  private placeExit(record: PositionRecord, intent: ExitIntent): void {
+    const quantity = intent.qty.greaterThan(record.position.quantity) ? record.position.quantity : intent.qty;
+    const result = this.placeReduceOnly(record, quantity, intent.reason, D(intent.marketPrice));
+    this.persistPosition(record, record.position, record.exit);
+    if (!result.ok) this.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.code} ${result.message}`);
+  }
+
+  private placeReduceOnly(record: PositionRecord, quantity: Decimal, reason: string, refPrice: Decimal): CommandResult {
+    const position = record.position;
+    const side: OrderSide = position.side === "LONG" ? "SELL" : "BUY";
+    const closing = quantity.greaterThanOrEqualTo(position.quantity);
+    if (closing) {
+      const marked = markClosing(position);
+      if (marked.ok) record.position = marked.value;
+    }
+    const clientOrderId = this.ids.next("bst");
+    const result = this.placeOrder(
+      {
+        clientOrderId,
+        symbol: position.symbol,
+        side,
+        type: "MARKET",
+        quantity,
+        reduceOnly: true,
+        timeInForce: "GTC",
+        tags: { positionId: position.id, reason, ...(record.meta.strategy ? { strategy: record.meta.strategy } : {}) },
+        venue: this.venue.id,
+      },
+      { refPrice },
+    );
+    if (result.ok && this.orders.has(clientOrderId)) record.exitOrderId = clientOrderId;
+    return result;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Manual actions
+
+  private onManualOrder(request: ManualOrderRequest, actor: Actor): CommandResult {
+    const instrument = this.instruments.get(request.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.venue.id}.`);
+    const mark = this.marks.get(request.symbol);
+    const refPrice = request.price ? D(request.price) : mark ? new Decimal(mark.last) : null;
+    if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
+    const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";
+    const open = this.openPositionsFor(request.symbol);
+    const reducing = open.find((r) => r.position.side !== wantSide);
+    if (request.reduceOnly && !reducing) return fail("INVALID_REDUCE_ONLY", `There is no ${request.symbol} position this reduce-only ${request.side} would reduce.`);
+    if (!request.reduceOnly && wantSide === "SHORT" && instrument.kind === "spot" && !reducing) {
+      return fail("SHORT_NOT_SUPPORTED", `${request.symbol} is spot: selling needs a long position to sell from.`);
+    }
+    const target = reducing ?? open.find((r) => r.position.side === wantSide) ?? null;
+    const positionId = target?.position.id ?? this.ids.next("pos");
+    const isReduce = Boolean(reducing);
+    const spec: OrderSpec = {
+      clientOrderId: this.ids.next("bst"),
+      symbol: request.symbol,
+      side: request.side,
+      type: request.type,
+      quantity: request.quantity,
+      ...(request.price !== undefined && { price: request.price }),
+      ...(request.triggerPrice !== undefined && { triggerPrice: request.triggerPrice }),
+      timeInForce: request.timeInForce ?? "GTC",
+      ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
+      postOnly: request.postOnly ?? false,
+      reduceOnly: isReduce || (request.reduceOnly ?? false),
+      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: "manual", manualBy: actor.username },
+      venue: this.venue.id,
+    };
+    return this.placeOrder(spec, {
+      refPrice,
+      newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: "manual", signalId: null, entryOrderId: spec.clientOrderId } },
+    });
+  }
+
+  private closePosition(positionId: string, amount: { fraction?: number; quantity?: string }, reason: string): CommandResult {
+    const record = this.positions.get(positionId);
+    if (!record || record.position.state === "CLOSED") return fail("NOT_FOUND", `Position ${positionId} is not open.`);
+    if (record.position.quantity.isZero()) return fail("NOTHING_TO_CLOSE", `Position ${positionId} has no filled quantity yet.`);
+    let quantity = record.position.quantity;
+    if (amount.quantity !== undefined) {
+      const q = D(amount.quantity);
+      if (q.greaterThan(quantity)) return fail("QUANTITY_TOO_LARGE", `Position ${positionId} holds ${quantity.toString()}; ${q.toString()} cannot be closed.`);
+      quantity = q;
+    } else if (amount.fraction !== undefined && amount.fraction < 1) {
+      const instrument = this.instruments.get(record.position.symbol);
+      quantity = instrument ? roundQty(instrument, quantity.times(amount.fraction), "down") : quantity.times(amount.fraction);
+      if (quantity.isZero()) return fail("ZERO_SIZE", `${amount.fraction * 100}% of ${record.position.quantity.toString()} rounds to nothing.`);
+    }
+    // A working exit would race this close: cancel it first.
+    if (record.exitOrderId) {
+      const working = this.orders.get(record.exitOrderId);
+      if (working) this.requestCancel(working);
+      record.exitOrderId = null;
+    }
+    const mark = this.marks.get(record.position.symbol);
+    const refPrice = mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO);
+    const result = this.placeReduceOnly(record, quantity, reason, refPrice);
+    return result.ok ? done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data) : result;
+  }
+
+  private closePositions(records: PositionRecord[], reason: string): CommandResult {
+    const results = records.filter((r) => r.position.quantity.greaterThan(0)).map((r) => this.closePosition(r.position.id, {}, reason));
+    const refused = results.find((r) => !r.ok);
+    if (refused) return refused;
+    const first = results[0];
+    return done(`Closing ${results.length} position(s).`, first?.ok ? first.data : undefined);
+  }
+
+  private closeAll(reason: string): CommandResult {
+    const open = [...this.positions.values()].filter((r) => r.position.quantity.greaterThan(0));
+    if (open.length === 0) return done("No open positions.");
+    return this.closePositions(open, reason);
+  }
+
+  private cancelOrder(clientOrderId: string): CommandResult {
+    const record = this.orders.get(clientOrderId);
+    if (!record || isTerminal(record.order)) return fail("NOT_FOUND", `Order ${clientOrderId} is not open.`);
+    this.requestCancel(record);
+    const after = this.orders.get(clientOrderId)?.order.status ?? "CANCELED";
+    return done(`Cancel requested for ${clientOrderId} (${after}).`, { status: after });
+  }
+
+  private cancelAllOrders(symbol: string | undefined): CommandResult {
+    const now = this.clock.now();
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
+    for (const record of open) {
+      const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
+      if (!pending.ok) continue;
+      this.store.transaction(() => {
+        this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
+        record.order = pending.order;
+        this.store.saveOrder(record.order, record.meta);
+      });
+    }
+    // One batch request at the venue: trigger orders included.
+    this.ingest(this.venue.cancelAll(symbol, now), "venue");
+    const stillOpen = open.filter((r) => this.orders.has(r.order.clientOrderId) && !isTerminal(this.orders.get(r.order.clientOrderId)!.order)).length;
+    for (const record of this.positions.values()) if (record.exitOrderId && !this.orders.has(record.exitOrderId)) record.exitOrderId = null;
+    return done(`Canceled ${open.length - stillOpen} of ${open.length} open order(s).`, { requested: open.length, canceled: open.length - stillOpen });
+  }
+
+  private setTradingState(state: TradingState, reason: string, by: string): void {
+    const now = this.clock.now();
+    this.tradingState = state;
+    this.tradingStateInfo = { reason, by, since: now };
+    this.store.transaction(() => {
+      this.store.setState("tradingState", state);
+      this.store.setState("tradingStateInfo", this.tradingStateInfo);
+      this.store.appendBreakerEvent({ ts: now, kind: "STATE", reason: state, message: reason, by, action: null, detail: null });
+    });
+    this.bus.publish({ type: "tradingState", state, reason, by });
+  }
+
+  private pause(actor: Actor, reason: string | null): CommandResult {
+    if (this.tradingState === "HALTED") return fail("TRADING_HALTED", "Trading is halted; pausing changes nothing until an admin resets the breaker.");
+    if (this.tradingState === "REDUCING") return done("Entries are already paused.");
+    this.setTradingState("REDUCING", reason ?? "entries paused", actor.username);
+    return done("Entries paused: only orders that reduce exposure are allowed.");
+  }
+
+  private resume(actor: Actor, reason: string | null): CommandResult {
+    if (this.tradingState === "HALTED") return fail("TRADING_HALTED", "Trading is halted: only an admin can reset the breaker, with a reason.");
+    if (this.tradingState === "ACTIVE") return done("Trading is already active.");
+    this.setTradingState("ACTIVE", reason ?? "entries resumed", actor.username);
+    return done("Entries resumed.");
+  }
+
+  private emergencyStop(flatten: boolean, actor: Actor, reason: string): CommandResult {
+    if (!reason.trim()) return fail("REASON_REQUIRED", "An emergency stop needs a reason.");
+    if (this.breaker && this.breaker.state === "CLOSED") {
+      const trip = this.breaker.trip(`Emergency stop: ${reason}`, actor.username);
+      if (trip.ok) this.recordTrip(trip.value);
+    }
+    const progress = this.runHalt(flatten, `emergency stop by ${actor.username}: ${reason}`, actor.username, "emergency_stop");
+    return done(progress.message, { progress });
+  }
+
+  /** HALTED (latched, persisted) → cancel every open order → optionally flatten every position. */
+  private runHalt(flatten: boolean, reason: string, by: string, exitReason: string): EmergencyProgress {
+    const venue = this.venue.id;
+    const progress: EmergencyProgress = { step: "halted", venue, ordersToCancel: 0, ordersCanceled: 0, positionsToFlatten: 0, positionsFlattened: 0, message: "Trading halted." };
+    const publish = (step: EmergencyProgress["step"], message: string) => {
+      progress.step = step;
+      progress.message = message;
+      this.lastEmergency = { ...progress };
+      this.bus.publish({ type: "emergency", progress: { ...progress } });
+    };
+    this.setTradingState("HALTED", reason, by);
+    publish("halted", "Trading halted.");
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order));
+    progress.ordersToCancel = open.length;
+    publish("canceling", `Canceling ${open.length} open order(s) on ${venue}.`);
+    const canceled = this.cancelAllOrders(undefined);
+    progress.ordersCanceled = Number(canceled.data?.canceled ?? 0);
+    publish("canceled", `${progress.ordersCanceled} of ${progress.ordersToCancel} order(s) canceled.`);
+    if (flatten) {
+      const positions = [...this.positions.values()].filter((r) => r.position.quantity.greaterThan(0));
+      progress.positionsToFlatten = positions.length;
+      publish("flattening", `Flattening ${positions.length} position(s) with reduce-only market orders.`);
+      for (const record of positions) {
+        const mark = this.marks.get(record.position.symbol);
+        this.placeReduceOnly(record, record.position.quantity, exitReason, mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO));
+      }
+      progress.positionsFlattened = positions.filter((r) => !this.positions.has(r.position.id)).length;
+      publish("flattened", `${progress.positionsFlattened} of ${progress.positionsToFlatten} position(s) flattened.`);
+    }
+    publish(
+      "done",
+      `Halted: ${progress.ordersCanceled}/${progress.ordersToCancel} orders canceled${flatten ? `, ${progress.positionsFlattened}/${progress.positionsToFlatten} positions flattened` : ""}. An admin reset is needed to trade again.`,
+    );
+    return progress;
+  }
+
+  private tripBreakerByHand(actor: Actor, reason: string): CommandResult {
+    if (!this.breaker) return fail("NO_BREAKER", "The circuit breaker is disabled in this mode.");
+    const trip = this.breaker.trip(reason, actor.username);
+    if (!trip.ok) return fail(trip.error.code, trip.error.message);
+    this.recordTrip(trip.value);
+    this.applyTripAction(trip.value);
+    return done(`Breaker tripped: ${reason}`);
+  }
+
+  private resetBreaker(actor: Actor, reason: string, force: boolean): CommandResult {
+    if (actor.role !== "admin" && actor.role !== "system") return fail("FORBIDDEN", "Only an admin can reset the breaker.");
+    if (!reason.trim()) return fail("REASON_REQUIRED", "A breaker reset needs a reason.");
+    if (this.breaker && this.breaker.state === "OPEN") {
+      const reset = this.breaker.reset({ manual: true, by: actor.username, reason, force });
+      if (!reset.ok) return fail(reset.error.code, reset.error.message);
+      this.store.appendBreakerEvent({ ts: this.clock.now(), kind: "RESET", reason: "MANUAL", message: reason, by: actor.username, action: null, detail: null });
+      this.saveBreaker();
+      this.bus.publish({ type: "breaker", state: "CLOSED", reason: "RESET", message: reason, by: actor.username });
+    } else if (this.tradingState !== "HALTED") {
+      return fail("NOT_TRIPPED", "The breaker is not tripped and trading is not halted.");
+    }
+    this.setTradingState("ACTIVE", `reset by ${actor.username}: ${reason}`, actor.username);
+    return done("Breaker reset; trading is active again.");
+  }
+
+  private setExits(positionId: string, stopLoss: number | null | undefined, takeProfit: number | null | undefined): CommandResult {
+    const record = this.positions.get(positionId);
+    if (!record || record.position.state === "CLOSED") return fail("NOT_FOUND", `Position ${positionId} is not open.`);
+    const current: ExitConfig = record.exit?.config ?? {};
+    const next: { -readonly [K in keyof ExitConfig]: ExitConfig[K] } = { ...current };
+    if (stopLoss !== undefined) {
+      if (stopLoss === null) delete next.stopLoss;
+      else next.stopLoss = { price: stopLoss };
+    }
+    if (takeProfit !== undefined) {
+      if (takeProfit === null) delete next.takeProfit;
+      else {
+        next.takeProfit = { price: takeProfit };
+        delete next.takeProfitLadder;
+      }
+    }
+    const mark = this.marks.get(record.position.symbol);
+    if (mark && next.stopLoss && "price" in next.stopLoss) {
+      const wrong = record.position.side === "LONG" ? next.stopLoss.price >= mark.last : next.stopLoss.price <= mark.last;
+      if (wrong) return fail("STOP_WRONG_SIDE", `A ${record.position.side.toLowerCase()} stop-loss at ${next.stopLoss.price} would fire at once: the market is at ${mark.last}.`);
+    }
+    record.exit = record.exit ? withExitConfig(record.exit, next) : createExitState(next);
+    record.meta = { ...record.meta, stopLoss: stopLoss ?? record.meta.stopLoss ?? null, takeProfit: takeProfit ?? record.meta.takeProfit ?? null };
+    this.persistPosition(record, record.position, record.exit);
+    this.bus.publish({ type: "position", position: record.position });
+    return done(`Exit rules of ${positionId} updated.`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Settings
+
+  updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
+    return this.run(() =>
+      this.audited(actor, "set_symbol_settings", symbol, null, input, () => {
+        if (!this.instruments.has(symbol)) return fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`);
+        const parsed = symbolSettingsSchema.safeParse(input);
+        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; "));
+        this.symbolSettings.set(symbol, parsed.data);
+        this.cachedRiskLimits = null;
+        this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username });
+        return done(`Settings of ${symbol} saved.`);
+      }),
+    );
+  }
+
+  updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult> {
+    return this.run(() =>
+      this.audited(actor, "set_risk_limits", null, null, input, () => {
+        const parsed = riskLimitsSchema.safeParse(input);
+        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
+        this.riskLimits = parsed.data;
+        this.cachedRiskLimits = null;
+        this.store.setState("riskLimits", parsed.data);
+        return done("Risk limits saved.");
+      }),
+    );
+  }
+
+  updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult> {
+    return this.run(() =>
+      this.audited(actor, "set_breaker_config", null, null, input, () => {
+        if (!this.breaker) return fail("NO_BREAKER", "The circuit breaker is disabled in this mode.");
+        const updated = this.breaker.updateConfig(input);
+        if (!updated.ok) return fail("VALIDATION", updated.error.message);
+        this.store.setState("breakerConfig", updated.value);
+        this.saveBreaker();
+        return done("Breaker configuration saved.");
+      }),
+    );
+  }
+
+  private cachedRiskLimits: ReturnType<typeof toRiskLimits> | null = null;
+
+  /** The core's limits, rebuilt only when the settings change. */
+  private coreRiskLimits(): ReturnType<typeof toRiskLimits> {
+    this.cachedRiskLimits ??= toRiskLimits(this.riskLimits, this.symbolSettings);
+    return this.cachedRiskLimits;
+  }
+
+  settingsFor(symbol: string): SymbolSettings {
+    return this.symbolSettings.get(symbol) ?? this.defaultSettings;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Breaker
+
+  private afterBreakerCall(trip: BreakerTrip | null): void {
+    if (!trip) {
+      if (this.breaker) this.saveBreakerThrottled();
+      return;
+    }
+    this.recordTrip(trip);
+    this.applyTripAction(trip);
+  }
+
+  private recordTrip(trip: BreakerTrip): void {
+    this.store.appendBreakerEvent({ ts: trip.trippedAt, kind: "TRIP", reason: trip.reason, message: trip.message, by: trip.by, action: trip.action, detail: null });
+    this.saveBreaker();
+    this.bus.publish({ type: "breaker", state: "OPEN", reason: trip.reason, message: trip.message, by: trip.by });
+  }
+
+  private applyTripAction(trip: BreakerTrip): void {
+    const reason = `breaker: ${trip.message}`;
+    if (trip.action === "HALT") this.setTradingState("HALTED", reason, trip.by);
+    else this.runHalt(trip.action === "HALT_CANCEL_FLATTEN", reason, trip.by, "emergency_stop");
+  }
+
+  private lastBreakerSave = 0;
+  private saveBreakerThrottled(): void {
+    const now = this.clock.now();
+    if (now - this.lastBreakerSave >= 5_000) this.saveBreaker();
+  }
+
+  private saveBreaker(): void {
+    if (!this.breaker) return;
+    this.lastBreakerSave = this.clock.now();
+    this.store.setState("breaker", this.breaker.toSnapshot());
+  }
+
+  private updateBreakerEquity(): void {
+    if (!this.breaker) return;
+    this.afterBreakerCall(this.breaker.updateEquity(this.equity().equity));
+  }
+
+  /** Periodic duties (auto reset, heartbeat-driven checks); the runtime calls it every few seconds. */
+  tick(): Promise<void> {
+    return this.run(() => {
+      if (!this.breaker) return;
+      const outcome = this.breaker.tick();
+      if (outcome.reset) {
+        this.store.appendBreakerEvent({ ts: this.clock.now(), kind: "RESET", reason: "AUTO", message: "automatic reset after the cooldown", by: "system", action: null, detail: null });
+        this.saveBreaker();
+        this.setTradingState("ACTIVE", "breaker auto-reset", "system");
+      }
+      if (outcome.trip) this.afterBreakerCall(outcome.trip);
+      const events = this.venue.advanceTo(this.clock.now());
+      if (events.length > 0) this.ingest(events, "venue");
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Accounting
+
+  private realizedNet(): Decimal {
+    let total = this.closedRealizedNet;
+    for (const { position } of this.positions.values()) total = total.plus(position.realizedPnlNet);
+    return total;
+  }
+
+  /** Equity = initial + realized (net of fees) + unrealized at the marks. */
+  equity(): EquityPoint {
+    let unrealized = ZERO;
+    let exposure = ZERO;
+    for (const { position } of this.positions.values()) {
+      if (position.quantity.isZero()) continue;
+      const mark = this.marks.get(position.symbol);
+      const price = mark ? new Decimal(mark.last) : (position.avgEntryPrice ?? ZERO);
+      unrealized = unrealized.plus(unrealizedPnl(position, price));
+      exposure = exposure.plus(position.quantity.times(price));
+    }
+    const realizedNet = this.realizedNet();
+    return { ts: this.clock.now(), equity: this.initialEquity.plus(realizedNet).plus(unrealized), realizedNet, unrealized, exposure };
+  }
+
+  recordEquity(cause: "schedule" | "fill" | "start"): EquityPoint {
+    const point = this.equity();
+    this.store.appendEquity({
+      ts: point.ts,
+      equity: point.equity,
+      cash: this.initialEquity.plus(point.realizedNet),
+      unrealized: point.unrealized,
+      realized: point.realizedNet,
+      fees: [...this.positions.values()].reduce((sum, r) => sum.plus(r.position.fees), ZERO),
+      exposure: point.exposure,
+      cause,
+    });
+    this.bus.publish({ type: "equity", point });
+    return point;
+  }
+
+  private saveAccounting(): void {
+    this.store.setState("accounting", { initialEquity: this.initialEquity.toString(), closedRealizedNet: this.closedRealizedNet.toString() } satisfies Accounting);
+  }
+
+  private persistPosition(record: PositionRecord, position: Position = record.position, state: ExitState | null = record.exit): void {
+    const blob: PositionBlob = {
+      state,
+      entryOrderId: record.meta.entryOrderId ?? null,
+      stopLoss: record.meta.stopLoss ?? null,
+      takeProfit: record.meta.takeProfit ?? null,
+    };
+    this.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId });
+  }
+
+  private openPositionsFor(symbol: string): PositionRecord[] {
+    return [...this.positions.values()].filter((r) => r.position.symbol === symbol && r.position.state !== "CLOSED");
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Read-only views (for the API and tests)
+
+  state(): {
+    tradingState: TradingState;
+    tradingStateInfo: { reason: string; by: string; since: number };
+    breaker: ReturnType<CircuitBreaker["status"]> | null;
+    openOrders: Order[];
+    positions: { position: Position; exit: ExitState | null; mark: number | null }[];
+    equity: EquityPoint;
+    emergency: EmergencyProgress | null;
+    marks: Record<string, Mark>;
+  } {
+    return {
+      tradingState: this.tradingState,
+      tradingStateInfo: this.tradingStateInfo,
+      breaker: this.breaker?.status() ?? null,
+      openOrders: [...this.orders.values()].map((r) => r.order).filter((o) => !isTerminal(o)),
+      positions: [...this.positions.values()].map((r) => ({ position: r.position, exit: r.exit, mark: this.marks.get(r.position.symbol)?.last ?? null })),
+      equity: this.equity(),
+      emergency: this.lastEmergency,
+      marks: Object.fromEntries(this.marks),
+    };
+  }
+
+  /** The open position on a symbol (the first, when several), for the backtest loop. */
+  openPosition(symbol: string): Position | null {
+    for (const { position } of this.positions.values()) if (position.symbol === symbol && position.quantity.greaterThan(0)) return position;
+    return null;
+  }
+
+  get currentTradingState(): TradingState {
+    return this.tradingState;
+  }
+
+  instrumentList(): Instrument[] {
+    return [...this.instruments.values()];
+  }
+
+  venueId(): string {
+    return this.venue.id;
+  }
+}
