@@ -1,4 +1,5 @@
 import { defineConfig } from "@playwright/test";
+import { E2E_ADMIN_PASSWORD } from "./e2e/auth-helpers";
 
 // Each run serves the built app on a fresh SQLite file in replay mode (the embedded default).
 const port = Number(process.env.E2E_PORT ?? 3199);
@@ -33,7 +34,12 @@ export default defineConfig({
     url: `http://127.0.0.1:${port}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,
-    env: { DATABASE_URL: `file:./${dbFile}`, BASTION_MODE: "replay", NEXT_TELEMETRY_DISABLED: "1" },
+    env: {
+      DATABASE_URL: `file:./${dbFile}`,
+      BASTION_MODE: "replay",
+      NEXT_TELEMETRY_DISABLED: "1",
+      BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, // the first start creates `admin` with it
+    },
     stdout: "ignore",
     stderr: "pipe",
   },

@@ -1,4 +1,9 @@
+import { cookies } from "next/headers";
+import { redirect } from "next/navigation";
+import { SESSION_COOKIE } from "@/server/auth/cookies";
+import { resolveSession } from "@/server/auth/sessions";
 import { healthReport } from "@/server/health/health";
+import { SignOutButton } from "./signin/sign-out-button";
 
 export const dynamic = "force-dynamic";
 
@@ -11,6 +16,9 @@ const PARTS: Array<[string, string]> = [
 ];
 
 export default async function HomePage() {
+  const token = (await cookies()).get(SESSION_COOKIE)?.value;
+  const signedIn = token ? await resolveSession(token) : null;
+  if (!signedIn) redirect("/signin");
   const health = await healthReport();
   const dbOk = health.db === "ok";
   return (
@@ -24,6 +32,10 @@ export default async function HomePage() {
           {health.tradingState}
         </span>
         <span className={`badge ${dbOk ? "ok" : "bad"}`}>DB {dbOk ? "OK" : "ERROR"}</span>
+        <span className="user" aria-label="signed in as">
+          {signedIn.user.username} · {signedIn.user.role}
+        </span>
+        <SignOutButton />
       </header>
       <main className="shell">
         <h1 style={{ fontSize: 20, margin: "8px 0" }}>Execution desk</h1>

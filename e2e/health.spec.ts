@@ -1,4 +1,5 @@
 import { expect, test } from "@playwright/test";
+import { signIn } from "./auth-helpers";
 
 test("GET /api/health answers with mode, trading state and database", async ({ request }) => {
   const res = await request.get("/api/health");
@@ -7,8 +8,8 @@ test("GET /api/health answers with mode, trading state and database", async ({ r
   expect(body).toMatchObject({ status: "ok", mode: "replay", tradingState: "ACTIVE", db: "ok" });
 });
 
-test("the home page shows the desk's health", async ({ page }) => {
-  await page.goto("/");
+test("the home page shows the desk's health once signed in", async ({ page }) => {
+  await signIn(page);
   await expect(page.getByText("BASTION", { exact: true })).toBeVisible();
   await expect(page.getByLabel("mode replay")).toHaveText("REPLAY");
   await expect(page.getByLabel("trading state")).toHaveText("ACTIVE");

@@ -1,0 +1,160 @@
+/**
+ * auth: sign in/out, who am I, change my password, and user management (admin). Every change is audited.
+ */
+import { z } from "zod";
+import { recordAudit, type AuditEntry } from "../../auth/audit";
+import { clearSessionCookie, serializeSessionCookie } from "../../auth/cookies";
+import { generatePassword } from "../../auth/password";
+import { signInLimiter } from "../../auth/rate-limit";
+import { ROLES } from "../../auth/roles";
+import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/sessions";
+import {
+  createUser,
+  disableUser,
+  enableUser,
+  listUsers,
+  normalizeUsername,
+  setPassword,
+  setRole,
+  verifyCredentials,
+  type UserInfo,
+} from "../../auth/users";
+import { type Context } from "../context";
+import { DomainError, isDomainError } from "../errors";
+import { adminProcedure, publicProcedure, router, viewerProcedure } from "../trpc";
+
+const username = z.string({ error: "Enter a username." }).trim().min(1, "Enter a username.").max(64, "A username has at most 32 characters.");
+const password = z.string({ error: "Enter a password." }).min(1, "Enter a password.").max(1024, "The password is too long.");
+const role = z.enum(ROLES, { error: `The role must be one of ${ROLES.join(", ")}.` });
+
+function actorOf(ctx: Context): { actor: string; role: string } {
+  return { actor: ctx.user?.username ?? "anonymous", role: ctx.user?.role ?? "none" };
+}
+
+async function audit(entry: AuditEntry): Promise<void> {
+  await recordAudit(entry);
+}
+
+/** Runs a management action and audits it: OK, REFUSED (a DomainError, with its message) or ERROR. */
+async function audited<T>(ctx: Context, action: string, target: string, params: Record<string, unknown> | null, fn: () => Promise<T>): Promise<T> {
+  let value: T;
+  try {
+    value = await fn();
+  } catch (e) {
+    const entry: AuditEntry = { ...actorOf(ctx), action, target, params, result: isDomainError(e) ? "REFUSED" : "ERROR", detail: e instanceof Error ? e.message : String(e) };
+    // the caller gets the original error even when the audit write fails too
+    await audit(entry).catch((auditError: unknown) => console.error(`audit: could not record ${action} by ${entry.actor}:`, auditError));
+    throw e;
+  }
+  await audit({ ...actorOf(ctx), action, target, params, result: "OK" });
+  return value;
+}
+
+function publicUser(u: { id: string; username: string; role: string }): { id: string; username: string; role: string } {
+  return { id: u.id, username: u.username, role: u.role };
+}
+
+const usersRouter = router({
+  list: adminProcedure.query(async (): Promise<UserInfo[]> => listUsers()),
+
+  /** Without a password, one is generated and returned once. */
+  create: adminProcedure
+    .input(z.object({ username, role, password: password.optional() }))
+    .mutation(({ ctx, input }) =>
+      audited(ctx, "user_create", normalizeUsername(input.username), { role: input.role, generated: !input.password }, async () => {
+        const pw = input.password ?? generatePassword();
+        const user = await createUser({ username: input.username, password: pw, role: input.role });
+        return { user, generatedPassword: input.password ? null : pw };
+      }),
+    ),
+
+  setRole: adminProcedure
+    .input(z.object({ username, role }))
+    .mutation(({ ctx, input }) =>
+      audited(ctx, "user_set_role", normalizeUsername(input.username), { role: input.role }, () => setRole(input.username, input.role)),
+    ),
+
+  /** Without a password, one is generated and returned once. Signs the user out everywhere. */
+  resetPassword: adminProcedure
+    .input(z.object({ username, password: password.optional() }))
+    .mutation(({ ctx, input }) =>
+      audited(ctx, "user_reset_password", normalizeUsername(input.username), { generated: !input.password }, async () => {
+        const pw = input.password ?? generatePassword();
+        await setPassword(input.username, pw);
+        return { username: normalizeUsername(input.username), generatedPassword: input.password ? null : pw };
+      }),
+    ),
+
+  disable: adminProcedure
+    .input(z.object({ username }))
+    .mutation(({ ctx, input }) =>
+      audited(ctx, "user_disable", normalizeUsername(input.username), null, async () => {
+        if (normalizeUsername(input.username) === ctx.user.username) {
+          throw new DomainError("CONFLICT", "You cannot disable your own account; ask another admin.");
+        }
+        return disableUser(input.username);
+      }),
+    ),
+
+  enable: adminProcedure
+    .input(z.object({ username }))
+    .mutation(({ ctx, input }) => audited(ctx, "user_enable", normalizeUsername(input.username), null, () => enableUser(input.username))),
+});
+
+export const authRouter = router({
+  /** The signed-in user, or null. */
+  me: publicProcedure.query(({ ctx }) => (ctx.user ? publicUser(ctx.user) : null)),
+
+  signIn: publicProcedure.input(z.object({ username, password })).mutation(async ({ ctx, input }) => {
+    const name = normalizeUsername(input.username);
+    const attempt = { actor: name.slice(0, 64), role: "none", action: "sign_in", target: name.slice(0, 64), params: { ip: ctx.ip } };
+    const limiter = signInLimiter();
+    const gate = limiter.check(name, ctx.ip);
+    if (!gate.ok) {
+      await audit({ ...attempt, result: "REFUSED", detail: gate.message });
+      throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+    }
+    const check = await verifyCredentials(name, input.password);
+    if (!check.ok) {
+      if (check.code === "BAD_CREDENTIALS") limiter.recordFailure(name, ctx.ip);
+      const message = check.code === "BAD_CREDENTIALS" ? "Wrong username or password." : "This account is disabled; ask an admin to enable it.";
+      await audit({ ...attempt, result: "REFUSED", detail: message });
+      throw new DomainError(check.code, message);
+    }
+    limiter.recordSuccess(name);
+    if (ctx.sessionToken) await revokeSession(ctx.sessionToken);
+    const { token } = await createSession(check.user.id);
+    ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
+    await audit({ ...attempt, role: check.user.role, result: "OK" });
+    await purgeExpiredSessions();
+    return { user: publicUser(check.user) };
+  }),
+
+  signOut: viewerProcedure.mutation(async ({ ctx }) => {
+    if (ctx.sessionToken) await revokeSession(ctx.sessionToken);
+    ctx.resHeaders.append("set-cookie", clearSessionCookie({ secure: ctx.secureCookies }));
+    await audit({ ...actorOf(ctx), action: "sign_out", target: ctx.user.username, result: "OK" });
+    return { ok: true as const };
+  }),
+
+  /** Change my own password (needs the current one). Other sessions end; this one is renewed. */
+  changePassword: viewerProcedure
+    .input(z.object({ currentPassword: password, newPassword: password }))
+    .mutation(({ ctx, input }) =>
+      audited(ctx, "password_change", ctx.user.username, null, async () => {
+        const gate = signInLimiter().check(ctx.user.username, ctx.ip);
+        if (!gate.ok) throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+        const check = await verifyCredentials(ctx.user.username, input.currentPassword);
+        if (!check.ok) {
+          signInLimiter().recordFailure(ctx.user.username, ctx.ip);
+          throw new DomainError("BAD_CREDENTIALS", "The current password is wrong.");
+        }
+        await setPassword(ctx.user.username, input.newPassword);
+        const { token } = await createSession(ctx.user.id);
+        ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
+        return { ok: true as const };
+      }),
+    ),
+
+  users: usersRouter,
+});

@@ -1,0 +1,102 @@
+/**
+ * tRPC base: superjson, the error shape, and the procedure ladder public → viewer → trader → admin.
+ *
+ * Errors: `error.data.code` is tRPC's code (UNAUTHORIZED, FORBIDDEN …); `error.data.domainCode` is ours
+ * (BAD_CREDENTIALS, TRADING_HALTED …, or VALIDATION for bad input); `error.data.zodError` holds input problems as
+ * `{ formErrors: string[], fieldErrors: { [field]: string[] } }` and the message then lists them in plain words.
+ * Unexpected errors say "Internal error" in production (the route handler logs them).
+ */
+import { initTRPC } from "@trpc/server";
+import superjson from "superjson";
+import { hasRole, withArticle, type Role } from "../auth/roles";
+import { type Context } from "./context";
+import { DomainError, isDomainError, toTrpcError } from "./errors";
+
+export interface FlatInputError {
+  formErrors: string[];
+  fieldErrors: Record<string, string[]>;
+}
+
+interface IssueLike {
+  message: string;
+  path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>;
+}
+
+function inputIssues(cause: unknown): IssueLike[] | null {
+  if (!(cause instanceof Error)) return null;
+  const issues = (cause as { issues?: unknown }).issues;
+  if (!Array.isArray(issues) || issues.length === 0) return null;
+  return issues.every((i) => typeof (i as { message?: unknown }).message === "string") ? (issues as IssueLike[]) : null;
+}
+
+export function flattenIssues(issues: IssueLike[]): FlatInputError {
+  const flat: FlatInputError = { formErrors: [], fieldErrors: {} };
+  for (const issue of issues) {
+    const path = (issue.path ?? []).map((p) => String(typeof p === "object" ? p.key : p));
+    if (path.length === 0) flat.formErrors.push(issue.message);
+    else (flat.fieldErrors[path.join(".")] ??= []).push(issue.message);
+  }
+  return flat;
+}
+
+function sentence(s: string): string {
+  return /[.!?]$/.test(s) ? s : `${s}.`;
+}
+
+function describe(flat: FlatInputError): string {
+  const parts = [...flat.formErrors, ...Object.entries(flat.fieldErrors).map(([field, msgs]) => `${field}: ${msgs.map(sentence).join(" ")}`)];
+  return `Invalid input: ${parts.map(sentence).join(" ")}`;
+}
+
+const t = initTRPC.context<Context>().create({
+  transformer: superjson,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    const issues = error.code === "BAD_REQUEST" ? inputIssues(cause) : null;
+    const zodError = issues ? flattenIssues(issues) : null;
+    const domainCode = isDomainError(cause) ? cause.code : zodError ? "VALIDATION" : null;
+    let message = zodError ? describe(zodError) : shape.message;
+    if (error.code === "INTERNAL_SERVER_ERROR" && !isDomainError(cause) && process.env.NODE_ENV === "production") {
+      message = "Internal error; the server log has the details.";
+    }
+    return {
+      ...shape,
+      message,
+      data: { ...shape.data, domainCode, zodError, details: isDomainError(cause) ? (cause.details ?? null) : null },
+    };
+  },
+});
+
+export const router = t.router;
+export const mergeRouters = t.mergeRouters;
+export const createCallerFactory = t.createCallerFactory;
+export const middleware = t.middleware;
+
+/** DomainErrors thrown anywhere below become tRPC errors with the right code (the formatter adds domainCode). */
+const mapDomainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.code === "INTERNAL_SERVER_ERROR" && isDomainError(result.error.cause)) {
+    throw toTrpcError(result.error.cause);
+  }
+  return result;
+});
+
+function requireRole(required: Role) {
+  return t.middleware(({ ctx, next }) => {
+    const user = ctx.user;
+    if (!user) throw toTrpcError(new DomainError("UNAUTHORIZED", "Sign in first."));
+    if (!hasRole(user.role, required)) {
+      throw toTrpcError(new DomainError("FORBIDDEN", `This needs the ${required} role; you are ${withArticle(user.role)}.`, { required, actual: user.role }));
+    }
+    return next({ ctx: { ...ctx, user } });
+  });
+}
+
+/** Anyone, signed in or not (sign-in, me, health). */
+export const publicProcedure = t.procedure.use(mapDomainErrors);
+/** Signed in: sees everything, changes nothing. */
+export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
+/** Close, cancel, manual orders, pause/resume, emergency stop. */
+export const traderProcedure = publicProcedure.use(requireRole("trader"));
+/** Breaker reset, limits and settings, users. */
+export const adminProcedure = publicProcedure.use(requireRole("admin"));

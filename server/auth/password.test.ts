@@ -1,0 +1,87 @@
+import { describe, expect, it } from "vitest";
+import { checkPasswordPolicy, generatePassword, hashPassword, needsRehash, parseHash, verifyPassword } from "./password";
+import { FAST_SCRYPT } from "./test-support";
+
+describe("hashPassword / verifyPassword", () => {
+  it("verifies the right password and refuses others", async () => {
+    const hash = await hashPassword("violet tractor harbour", FAST_SCRYPT);
+    expect(hash).toMatch(/^scrypt\$N=1024,r=8,p=1\$[A-Za-z0-9_-]+\$[A-Za-z0-9_-]+$/);
+    expect(await verifyPassword("violet tractor harbour", hash)).toBe(true);
+    for (const wrong of ["violet tractor harbouR", "violet tractor harbour ", "", "x"]) {
+      expect(await verifyPassword(wrong, hash)).toBe(false);
+    }
+  });
+
+  it("salts every hash", async () => {
+    const a = await hashPassword("violet tractor harbour", FAST_SCRYPT);
+    const b = await hashPassword("violet tractor harbour", FAST_SCRYPT);
+    expect(a).not.toBe(b);
+  });
+
+  it("uses the default (production) parameters when none are given", async () => {
+    const hash = await hashPassword("violet tractor harbour");
+    expect(parseHash(hash)?.params).toEqual({ N: 32768, r: 8, p: 1 });
+    expect(needsRehash(hash)).toBe(false);
+  });
+
+  it("never verifies a malformed or tampered hash", async () => {
+    const good = await hashPassword("violet tractor harbour", FAST_SCRYPT);
+    const cases = [
+      "",
+      "plain",
+      good.replace("scrypt$", "bcrypt$"),
+      good.replace("N=1024", "N=1000"), // not a power of two
+      good.replace("N=1024", "N=2097152"), // above the memory cap
+      good.replace("p=1", "p=0"),
+      good.slice(0, -4) + "AAAA", // key changed
+    ];
+    for (const hash of cases) expect(await verifyPassword("violet tractor harbour", hash)).toBe(false);
+  });
+
+  it("asks for a rehash when the stored parameters are weaker", async () => {
+    const weak = await hashPassword("violet tractor harbour", FAST_SCRYPT);
+    expect(needsRehash(weak)).toBe(true);
+    expect(needsRehash(weak, FAST_SCRYPT)).toBe(false);
+    expect(needsRehash("garbage")).toBe(true);
+  });
+});
+
+describe("checkPasswordPolicy", () => {
+  const refused: Array<[string, RegExp, string?]> = [
+    ["short", /at least 12 characters/],
+    ["elevenchars", /at least 12 characters/],
+    ["x".repeat(257), /at most 256/],
+    ["aaaaaaaaaaaa", /repeats too few characters/],
+    ["abcabcabcabc", /repeats too few characters/],
+    ["abababab1212", /repeats too few characters/],
+    ["123456789012", /sequence/],
+    ["abcdefghijklmn", /sequence/],
+    ["zyxwvutsrqpo", /sequence/],
+    ["password1234", /too common/],
+    ["Password123!", /too common/],
+    ["P@ssw0rd2024!", /too common/],
+    ["qwertyuiop12", /too common/],
+    ["bitcoin2024!!", /too common/],
+    ["Bastion12345!", /too common/],
+    ["letmein-letmein", /too common/],
+    ["my-name-is-alice", /username/, "alice"],
+  ];
+  it.each(refused)("refuses %j", (password, message, username) => {
+    const r = checkPasswordPolicy(password, username);
+    expect(r.ok).toBe(false);
+    if (!r.ok) expect(r.message).toMatch(message);
+  });
+
+  const accepted = ["violet tractor harbour", "correct horse battery", "Tq8-mango-Lisbon", "harbour lights 1979"];
+  it.each(accepted)("accepts %j", (password) => {
+    expect(checkPasswordPolicy(password, "alice")).toEqual({ ok: true });
+  });
+
+  it("accepts the passwords it generates", () => {
+    for (let i = 0; i < 50; i++) {
+      const p = generatePassword();
+      expect(p).toMatch(/^[A-Za-z2-9]{5}(-[A-Za-z2-9]{5}){3}$/);
+      expect(checkPasswordPolicy(p, "admin")).toEqual({ ok: true });
+    }
+  });
+});
