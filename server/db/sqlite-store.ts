@@ -97,7 +97,7 @@ export function sqlitePathFromUrl(urlOrPath: string): string {
   if (query >= 0) path = path.slice(0, query);
   if (path === "") throw new StoreError("BAD_DATABASE_URL", `The database URL "${urlOrPath}" names no file.`);
   if (path === ":memory:") return path;
-  return resolve(process.cwd(), path);
+  return resolve(/*turbopackIgnore: true*/ process.cwd(), path);
 }
 
 export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {

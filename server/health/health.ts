@@ -1,7 +1,8 @@
-/** GET /api/health: a contract outside tools rely on (DESIGN.md): { status, mode, tradingState, db }. */
+/** GET /api/health: a contract outside tools rely on (DESIGN.md): { status, mode, tradingState, db } plus engine and venue. */
 import { appConfig } from "../config";
 import { db } from "../db/client";
 import { readTradingState, type TradingStateValue } from "../db/system-state";
+import { runtimeState } from "../engine/runtime";
 
 export interface HealthReport {
   status: "ok" | "degraded";
@@ -9,18 +10,30 @@ export interface HealthReport {
   tradingState: TradingStateValue | "UNKNOWN";
   db: "ok" | "error";
   dbError?: string;
+  engine: { running: boolean; error: string | null };
+  venue: { id: string; connected: boolean; latencyMs: number | null; lastError: string | null } | null;
+  feed: { kind: string; connected: boolean; message: string; lastUpdateAt: number | null } | null;
   time: string;
 }
 
 export async function healthReport(): Promise<HealthReport> {
   const { mode } = appConfig();
   const time = new Date().toISOString();
+  const state = runtimeState();
+  const runtime = state.runtime;
+  const engine = { running: runtime !== null, error: state.error };
+  const venueStatus = runtime ? runtime.venueStatus() : null;
+  const venue = runtime && venueStatus ? { id: runtime.engine.venueId(), connected: venueStatus.connected, latencyMs: venueStatus.latencyMs, lastError: venueStatus.lastError } : null;
+  const feedStatus = runtime ? runtime.feedStatus() : null;
+  const feed = feedStatus ? { kind: feedStatus.kind, connected: feedStatus.connected, message: feedStatus.message, lastUpdateAt: feedStatus.lastUpdateAt } : null;
   try {
     await db().$queryRawUnsafe("SELECT 1");
-    const tradingState = await readTradingState();
-    return { status: "ok", mode, tradingState, db: "ok", time };
+    const tradingState = runtime ? runtime.engine.currentTradingState : await readTradingState();
+    // The engine not running is degraded for the desk, except in backtest mode where none is expected.
+    const engineOk = runtime !== null || mode === "backtest";
+    return { status: engineOk ? "ok" : "degraded", mode, tradingState, db: "ok", engine, venue, feed, time };
   } catch (e) {
     const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    return { status: "degraded", mode, tradingState: "UNKNOWN", db: "error", dbError: message, time };
+    return { status: "degraded", mode, tradingState: "UNKNOWN", db: "error", dbError: message, engine, venue, feed, time };
   }
 }

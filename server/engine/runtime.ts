@@ -1,0 +1,309 @@
+/**
+ * The process runtime: exactly one engine per process (and per database, through the lease), alive whether
+ * or not a browser is open, kept on globalThis so Next's separate bundles and dev hot reloads share it.
+ *
+ * replay (default): recorded BTC/USDT candles from data/market played as a live feed (intrabar ticks, looping),
+ *   a durable simulated venue next to the database, the built-in sma-cross strategy emitting signals.
+ * paper: public market data from a ccxt exchange (polling), the same simulated venue and strategy.
+ * live: needs the ccxt live venue (issue 5); refuses to start with a clear message until then.
+ * backtest: no live engine; the dashboard shows stored backtest runs and starts new ones.
+ */
+import { randomBytes, randomUUID } from "node:crypto";
+import { existsSync } from "node:fs";
+import { hostname } from "node:os";
+import { dirname, join } from "node:path";
+import type { Clock } from "../core/clock";
+import { timeOrderedIds } from "../core/ids";
+import { instrumentFromCcxtMarket, type CcxtMarketLike, type Instrument } from "../core/instrument";
+import { seededRng } from "../core/rng";
+import { createStrategy } from "../core/strategies";
+import type { Strategy, StrategyPosition } from "../core/strategies/types";
+import { appConfig, type Mode } from "../config";
+import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqlite-store";
+import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
+import { createCcxtExchange, PublicMarketFeed, type PublicFeedStatus } from "../venues/ccxt/public-feed";
+import { loadCandlesCsv, recordedFilePath } from "../venues/replay/csv";
+import { ReplayFeed, type ReplayUpdate } from "../venues/replay/replay-feed";
+import { systemScheduler } from "../venues/replay/scheduler";
+import { SimVenue } from "../venues/sim/sim-venue";
+import type { MarketUpdate, VenueStatus } from "../venues/venue";
+import { EventBus } from "./bus";
+import { Engine } from "./engine";
+
+export interface FeedStatusView {
+  kind: "replay" | "paper";
+  connected: boolean;
+  message: string;
+  lastUpdateAt: number | null;
+  detail?: Record<string, unknown>;
+}
+
+export interface Runtime {
+  mode: Mode;
+  engine: Engine;
+  bus: EventBus;
+  startedAt: number;
+  feedStatus(): FeedStatusView;
+  venueStatus(): VenueStatus;
+  stop(): Promise<void>;
+}
+
+export interface RuntimeState {
+  runtime: Runtime | null;
+  starting: Promise<Runtime | null> | null;
+  error: string | null;
+  mode: Mode;
+}
+
+const GLOBAL_KEY = "__bastionRuntime";
+const globalState = globalThis as unknown as Record<string, RuntimeState | undefined>;
+
+export function runtimeState(): RuntimeState {
+  globalState[GLOBAL_KEY] ??= { runtime: null, starting: null, error: null, mode: appConfig().mode };
+  return globalState[GLOBAL_KEY];
+}
+
+export function getRuntime(): Runtime | null {
+  return runtimeState().runtime;
+}
+
+const wallClock: Clock = { now: () => Date.now() };
+
+function log(level: "info" | "warn" | "error", message: string): void {
+  const line = `${new Date().toISOString()} [bastion] ${level.toUpperCase()} ${message}`;
+  if (level === "error") console.error(line);
+  else if (level === "warn") console.warn(line);
+  else console.log(line);
+}
+
+function envNumber(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got '${raw}'`);
+  return n;
+}
+
+/** Real Binance precision and limits for the symbols the desk trades (recorded ccxt market snapshot). */
+export function deskInstruments(symbols: string[]): Instrument[] {
+  const markets = binanceMarkets as unknown as Record<string, CcxtMarketLike>;
+  return symbols.map((symbol) => {
+    const market = markets[symbol];
+    if (!market) throw new Error(`No market data for ${symbol} in the recorded Binance snapshot`);
+    return instrumentFromCcxtMarket(market, "TICK_SIZE");
+  });
+}
+
+/** Starts the runtime once; later calls return the same one. Never throws: errors are kept for /api/health. */
+export function ensureRuntime(): Promise<Runtime | null> {
+  const state = runtimeState();
+  if (state.runtime) return Promise.resolve(state.runtime);
+  state.starting ??= startRuntime()
+    .then((runtime) => {
+      state.runtime = runtime;
+      state.error = null;
+      return runtime;
+    })
+    .catch((e: unknown) => {
+      state.error = e instanceof Error ? e.message : String(e);
+      log("error", `engine not started: ${state.error}`);
+      state.starting = null;
+      return null;
+    });
+  return state.starting;
+}
+
+async function startRuntime(): Promise<Runtime | null> {
+  const { mode, databaseUrl } = appConfig();
+  if (mode === "backtest") {
+    log("info", "backtest mode: no live engine; backtests run from the dashboard or `npm run backtest`");
+    return null;
+  }
+  if (mode === "live") {
+    throw new Error("LIVE mode needs the ccxt live venue, which is not available yet. Use BASTION_MODE=replay (offline) or paper.");
+  }
+  const dbPath = sqlitePathFromUrl(databaseUrl);
+  const store = openSqliteStore({ url: databaseUrl, clock: wallClock });
+  const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+  const lease = store.acquireLease({ ownerId, pid: process.pid, host: hostname(), now: Date.now(), staleAfterMs: 15_000 });
+  if (!lease.ok) {
+    store.close();
+    const h = lease.holder;
+    throw new Error(`another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`);
+  }
+  const symbol = process.env.BASTION_SYMBOL ?? "BTC/USDT";
+  const instruments = deskInstruments([symbol]);
+  const capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
+  const statePath = process.env.BASTION_SIM_STATE ?? join(dirname(dbPath), "sim-venue.db");
+  const venue = new SimVenue(
+    {
+      instruments,
+      initialBalances: { [instruments[0]!.quote]: capital, [instruments[0]!.base]: 0 },
+      slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
+      participationCap: 0.25,
+      latencyMs: { fixedMs: 20, jitterMs: 10 },
+      rng: seededRng(Number(process.env.BASTION_SEED ?? 7)),
+    },
+    { statePath, synchronous: "NORMAL" },
+  );
+  const bus = new EventBus();
+  const random = () => randomBytes(4).readUInt32BE(0) / 2 ** 32;
+  const engine = new Engine({
+    venue,
+    store,
+    clock: wallClock,
+    ids: timeOrderedIds(() => Date.now(), random),
+    bus,
+    initialEquity: capital,
+    quoteCurrency: instruments[0]!.quote,
+    breaker: {},
+    log,
+  });
+  const { drifts } = await engine.start();
+  log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
+
+  const strategy = makeStrategy();
+  const onCandle = (candle: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
+    const open = engine.openPosition(symbol);
+    const position: StrategyPosition = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
+    const intent = strategy.onCandle(candle, { position });
+    if (!intent) return;
+    const action = intent.action === "OPEN_LONG" ? "BUY" : intent.action === "CLOSE_LONG" ? "CLOSE" : null;
+    if (!action) return;
+    void engine
+      .execute({
+        kind: "signal",
+        signal: { id: `${strategy.name}-${candle.ts}-${randomUUID().slice(0, 6)}`, symbol, action, confidence: 0.75, strategy: strategy.name, ts: Date.now() },
+        source: "strategy",
+      })
+      .then((r) => log(r.ok ? "info" : "warn", `${strategy.name} ${action}: ${r.ok ? r.message : `${r.code} ${r.message}`}`))
+      .catch((e: unknown) => log("error", `strategy signal failed: ${String(e)}`));
+  };
+
+  const onMarket = (update: MarketUpdate) => {
+    engine.marketData(update).catch((e: unknown) => log("error", `market data: ${String(e)}`));
+  };
+
+  let feedStatus: () => FeedStatusView;
+  let stopFeed: () => void;
+  if (mode === "replay") {
+    const file = process.env.BASTION_REPLAY_FILE ?? recordedFilePath("btcUsdt5m");
+    if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
+    const candles = loadCandlesCsv(file);
+    // Warm the strategy on the first candles so the desk trades within a minute of the start.
+    const warm = Math.min(candles.length - 1, strategy.warmup);
+    for (const candle of candles.slice(0, warm)) strategy.onCandle(candle, { position: "FLAT" });
+    const feed = new ReplayFeed({
+      symbol,
+      source: { kind: "candles", candles },
+      speed: envNumber("BASTION_REPLAY_SPEED", 300, 1, 100_000),
+      loop: true,
+      rebaseOnLoop: true,
+      startIndex: warm,
+      priceTick: instruments[0]!.priceTick.toNumber(),
+      stepsPerLeg: 3,
+      clock: wallClock,
+      scheduler: systemScheduler,
+      onUpdate: (update: ReplayUpdate) => {
+        if (update.kind === "candle" && update.expanded) {
+          onCandle(update);
+          return;
+        }
+        onMarket(update);
+      },
+      onError: (e) => log("warn", `replay update failed: ${String(e)}`),
+    });
+    feed.start();
+    feedStatus = () => {
+      const s = feed.status();
+      return {
+        kind: "replay",
+        connected: s.playing,
+        message: `replaying ${s.symbol} at ${s.speed}× (candle ${s.position}/${s.total}, loop ${s.loops + 1})`,
+        lastUpdateAt: s.lastUpdateAt,
+        detail: { ...s },
+      };
+    };
+    stopFeed = () => feed.stop();
+  } else {
+    const exchangeId = process.env.BASTION_EXCHANGE ?? "binance";
+    const exchange = await createCcxtExchange(exchangeId, {});
+    let lastStatus: PublicFeedStatus | null = null;
+    const feed = new PublicMarketFeed({
+      exchange,
+      symbol,
+      intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
+      trades: true,
+      candles: { timeframe: "5m" },
+      clock: wallClock,
+      scheduler: systemScheduler,
+      rng: seededRng(Date.now() % 2 ** 31),
+      onUpdate: (update) => {
+        if (update.kind === "candle") onCandle({ ...update, ts: update.exchangeTs ?? Date.now() });
+        else onMarket(update);
+      },
+      onStatus: (status) => {
+        if (status.lastError && lastStatus?.lastError?.message !== status.lastError.message) log("warn", status.message);
+        lastStatus = status;
+      },
+    });
+    feed.start();
+    feedStatus = () => {
+      const s = feed.status();
+      return { kind: "paper", connected: s.connected, message: s.message, lastUpdateAt: s.lastUpdateAt, detail: { ...s } };
+    };
+    stopFeed = () => feed.stop();
+  }
+
+  // Housekeeping: the lease heartbeat, breaker ticks and venue time, equity snapshots.
+  const timers: ReturnType<typeof setInterval>[] = [];
+  const every = (ms: number, fn: () => void) => {
+    const t = setInterval(fn, ms);
+    t.unref?.();
+    timers.push(t);
+  };
+  let stopped = false;
+  const stop = async () => {
+    if (stopped) return;
+    stopped = true;
+    stopFeed();
+    for (const t of timers) clearInterval(t);
+    await engine.run(() => undefined);
+    store.releaseLease(ownerId);
+    await venue.close();
+    store.close();
+    runtimeState().runtime = null;
+    log("info", "engine stopped");
+  };
+  every(3_000, () => {
+    if (!store.heartbeat(ownerId, Date.now())) {
+      log("error", "the engine lease was taken over by another process: stopping this engine");
+      void stop();
+    }
+  });
+  every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
+  every(30_000, () => void engine.run(() => engine.recordEquity("schedule")).catch((e: unknown) => log("error", `equity: ${String(e)}`)));
+  const onExit = () => void stop();
+  process.once("SIGTERM", onExit);
+  process.once("SIGINT", onExit);
+
+  return {
+    mode,
+    engine,
+    bus,
+    startedAt: Date.now(),
+    feedStatus: () => feedStatus(),
+    venueStatus: () => venue.status(),
+    stop,
+  };
+}
+
+function makeStrategy(): Strategy {
+  const fast = envNumber("BASTION_SMA_FAST", 10, 1, 1000);
+  const slow = envNumber("BASTION_SMA_SLOW", 30, 2, 5000);
+  const created = createStrategy("sma-cross", { fast, slow });
+  if (!created.ok) throw new Error(`${created.error.code}: ${created.error.message}`);
+  return created.value;
+}
+
+export type { SqliteStore };
