@@ -156,7 +156,8 @@ async function startRuntime(): Promise<Runtime | null> {
     bus,
     initialEquity: capital,
     quoteCurrency: instruments[0]!.quote,
-    breaker: {},
+    // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
+    breaker: mode === "replay" ? { maxConsecutiveLosses: 12 } : {},
     log,
   });
   const { drifts } = await engine.start();
@@ -283,6 +284,16 @@ async function startRuntime(): Promise<Runtime | null> {
   });
   every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
   every(30_000, () => void engine.run(() => engine.recordEquity("schedule")).catch((e: unknown) => log("error", `equity: ${String(e)}`)));
+  // Marks move every tick; the dashboard hears about them at most every 2 s (pushed, not polled).
+  let lastMarks = "";
+  every(2_000, () => {
+    const marks = Object.fromEntries(Object.entries(engine.state().marks).map(([symbol, m]) => [symbol, m.last]));
+    const text = JSON.stringify(marks);
+    if (text !== lastMarks) {
+      lastMarks = text;
+      bus.publish({ type: "marks", marks });
+    }
+  });
   const onExit = () => void stop();
   process.once("SIGTERM", onExit);
   process.once("SIGINT", onExit);

@@ -89,4 +89,6 @@ export type DomainEvent =
   | { type: "equity"; point: EquityPoint }
   | { type: "signal"; id: string; symbol: string; status: "ACCEPTED" | "DENIED" | "FAILED"; code: string | null; message: string }
   | { type: "drift"; kind: string; subject: string; message: string }
-  | { type: "alert"; level: "info" | "warn" | "error"; message: string };
+  | { type: "alert"; level: "info" | "warn" | "error"; message: string }
+  /** Market prices moved (throttled by the runtime): screens showing marks and unrealized PnL refresh. */
+  | { type: "marks"; marks: Record<string, number> };

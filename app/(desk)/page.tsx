@@ -1,0 +1,5 @@
+import { OverviewView } from "@/components/desk/overview";
+
+export default function OverviewPage() {
+  return <OverviewView />;
+}

@@ -1,0 +1,34 @@
+"use client";
+/** An equity curve (recharts): time on x, equity on y, in the desk's dark theme. */
+import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
+import { fmtNum, fmtTime } from "../ui/format";
+
+export function EquityChart({ points, height = 220, label = "Equity" }: { points: { ts: number; equity: number }[]; height?: number; label?: string }) {
+  if (points.length < 2) return <p className="muted">Not enough equity history yet to draw a curve.</p>;
+  const min = Math.min(...points.map((p) => p.equity));
+  const max = Math.max(...points.map((p) => p.equity));
+  const pad = Math.max((max - min) * 0.1, max * 0.0005);
+  return (
+    <div role="img" aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${fmtNum(points[0]!.equity)} to ${fmtNum(points.at(-1)!.equity)}`}>
+      <ResponsiveContainer width="100%" height={height}>
+        <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+          <defs>
+            <linearGradient id="eq" x1="0" y1="0" x2="0" y2="1">
+              <stop offset="0%" stopColor="#58a6ff" stopOpacity={0.35} />
+              <stop offset="100%" stopColor="#58a6ff" stopOpacity={0} />
+            </linearGradient>
+          </defs>
+          <CartesianGrid stroke="#21262d" vertical={false} />
+          <XAxis dataKey="ts" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(v: number) => fmtTime(v, false).slice(5)} stroke="#8b949e" fontSize={11} />
+          <YAxis domain={[min - pad, max + pad]} tickFormatter={(v: number) => fmtNum(v, 0)} stroke="#8b949e" fontSize={11} width={70} />
+          <Tooltip
+            contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
+            labelFormatter={(v) => fmtTime(Number(v))}
+            formatter={(v) => [fmtNum(Number(v), 2), label]}
+          />
+          <Area type="monotone" dataKey="equity" stroke="#58a6ff" fill="url(#eq)" strokeWidth={1.5} isAnimationActive={false} />
+        </AreaChart>
+      </ResponsiveContainer>
+    </div>
+  );
+}

@@ -1,0 +1,126 @@
+"use client";
+/** The desk's global controls: emergency stop (always visible), pause/resume entries, trip and reset the breaker. */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import { useCan } from "../trpc/session";
+import { useTRPC } from "../trpc/client";
+import { ConfirmAction } from "../ui/confirm-dialog";
+
+function useRefresh() {
+  const queryClient = useQueryClient();
+  return () => void queryClient.invalidateQueries();
+}
+
+export function EmergencyStopButton() {
+  const trpc = useTRPC();
+  const canTrade = useCan("trader");
+  const refresh = useRefresh();
+  const [flatten, setFlatten] = useState(true);
+  const [progress, setProgress] = useState<string | null>(null);
+  const stop = useMutation(trpc.breaker.emergencyStop.mutationOptions());
+  if (!canTrade) return null;
+  return (
+    <span className="estop">
+      <ConfirmAction
+        label="EMERGENCY STOP"
+        className="btn danger estop-btn"
+        title="Emergency stop"
+        description={
+          <>
+            Halts trading (latched until an admin resets it), cancels every open order on every venue
+            {flatten ? ", and closes every position with reduce-only market orders" : ""}.
+          </>
+        }
+        confirmLabel="Stop everything"
+        destructive
+        reason="required"
+        onConfirm={async (reason) => {
+          const result = await stop.mutateAsync({ reason, flatten });
+          const p = (result.data?.progress ?? null);
+          setProgress(p?.message ?? result.message);
+          refresh();
+        }}
+      >
+        <label className="check">
+          <input type="checkbox" checked={flatten} onChange={(e) => setFlatten(e.target.checked)} /> Also flatten every position
+        </label>
+      </ConfirmAction>
+      {progress ? (
+        <span className="estop-progress" role="status">
+          {progress}
+        </span>
+      ) : null}
+    </span>
+  );
+}
+
+export function TradingControls() {
+  const trpc = useTRPC();
+  const canTrade = useCan("trader");
+  const isAdmin = useCan("admin");
+  const refresh = useRefresh();
+  const status = useQuery(trpc.breaker.status.queryOptions());
+  const pause = useMutation(trpc.breaker.pause.mutationOptions());
+  const resume = useMutation(trpc.breaker.resume.mutationOptions());
+  const trip = useMutation(trpc.breaker.trip.mutationOptions());
+  const reset = useMutation(trpc.breaker.reset.mutationOptions());
+  const state = status.data?.tradingState;
+  if (!canTrade) return null;
+  return (
+    <div className="controls">
+      {state === "ACTIVE" ? (
+        <ConfirmAction
+          label="Pause entries"
+          title="Pause entries"
+          description="Only orders that reduce exposure will be allowed until you resume."
+          confirmLabel="Pause"
+          reason="optional"
+          onConfirm={async (reason) => {
+            await pause.mutateAsync({ reason });
+            refresh();
+          }}
+        />
+      ) : null}
+      {state === "REDUCING" ? (
+        <ConfirmAction
+          label="Resume"
+          title="Resume entries"
+          description="New positions may be opened again."
+          confirmLabel="Resume"
+          reason="optional"
+          onConfirm={async (reason) => {
+            await resume.mutateAsync({ reason });
+            refresh();
+          }}
+        />
+      ) : null}
+      {status.data?.breaker?.state === "CLOSED" && state !== "HALTED" ? (
+        <ConfirmAction
+          label="Trip breaker"
+          title="Trip the circuit breaker"
+          description="Halts trading and runs the breaker's configured action. Only an admin can reset it."
+          confirmLabel="Trip"
+          destructive
+          reason="required"
+          onConfirm={async (reason) => {
+            await trip.mutateAsync({ reason });
+            refresh();
+          }}
+        />
+      ) : null}
+      {state === "HALTED" && isAdmin ? (
+        <ConfirmAction
+          label="Reset breaker"
+          title="Reset the breaker"
+          description="Trading becomes ACTIVE again. Say why it is safe."
+          confirmLabel="Reset"
+          reason="required"
+          onConfirm={async (reason) => {
+            await reset.mutateAsync({ reason, force: true });
+            refresh();
+          }}
+        />
+      ) : null}
+    </div>
+  );
+}

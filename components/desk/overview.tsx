@@ -1,0 +1,227 @@
+"use client";
+/** Overview: equity, today's PnL, drawdown, exposure, state and breaker, venue and feed, positions, fills, alerts. */
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState } from "react";
+import { EquityChart } from "../charts/equity-chart";
+import { useTRPC } from "../trpc/client";
+import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+
+export function OverviewView() {
+  const trpc = useTRPC();
+  const summary = useQuery(trpc.overview.summary.queryOptions());
+  // A stable window start (a new Date.now() each render would be a new query every render).
+  const [since] = useState(() => Math.floor((Date.now() - 7 * 86_400_000) / 60_000) * 60_000);
+  const curve = useQuery(trpc.overview.equity.queryOptions({ sinceMs: since, points: 400 }));
+  if (summary.error) return <ErrorText error={summary.error} />;
+  if (!summary.data) return <Loading />;
+  const s = summary.data;
+  const instrument = (symbol: string) => s.instruments.find((i) => i.symbol === symbol);
+  const equity = Number(s.equity.equity);
+  const exposurePct = equity > 0 ? (Number(s.equity.exposure) / equity) * 100 : 0;
+  const breaker = s.breaker;
+  return (
+    <>
+      <h1 className="page-title">Overview</h1>
+      <div className="stats">
+        <Stat label="Equity">
+          <Num value={s.equity.equity} dp={2} />
+        </Stat>
+        <Stat label="Today's PnL" hint="realized, UTC day">
+          <Pnl value={s.dailyPnl} />
+        </Stat>
+        <Stat label="Drawdown" hint="from the equity peak">
+          {fmtPct(s.drawdownPct ?? 0)}
+        </Stat>
+        <Stat label="Exposure" hint={`${fmtPct(exposurePct, 1)} of equity`}>
+          <Num value={s.equity.exposure} dp={2} />
+        </Stat>
+        <Stat label="Unrealized">
+          <Pnl value={s.equity.unrealized} />
+        </Stat>
+        <Stat label="Open positions">{s.openPositions}</Stat>
+        <Stat label="Open orders">{s.openOrders}</Stat>
+        <Stat label="Venue" hint={s.venue.lastError ?? `latency ${s.venue.latencyMs ?? "—"} ms`}>
+          <Badge tone={s.venue.connected ? "ok" : "bad"}>{s.venue.connected ? `${s.venue.id} connected` : `${s.venue.id} DOWN`}</Badge>
+        </Stat>
+      </div>
+
+      <div className="grid-2">
+        <div>
+          <Panel title="Equity">
+            {curve.data ? <EquityChart points={curve.data.map((p) => ({ ts: p.ts, equity: p.equity }))} /> : <Loading />}
+          </Panel>
+          <Panel title="Open positions" actions={<Link href="/positions">All positions →</Link>}>
+            {s.positions.length === 0 ? (
+              <Empty>No open positions.</Empty>
+            ) : (
+              <div className="table-wrap">
+                <table className="data">
+                  <thead>
+                    <tr>
+                      <th scope="col">Symbol</th>
+                      <th scope="col">Side</th>
+                      <th scope="col" className="num">Qty</th>
+                      <th scope="col" className="num">Entry</th>
+                      <th scope="col" className="num">Mark</th>
+                      <th scope="col" className="num">Unrealized</th>
+                      <th scope="col" className="num">Age</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.positions.map((p) => {
+                      const i = instrument(p.symbol);
+                      const pdp = decimalsOf(i?.priceTick);
+                      return (
+                        <tr key={p.id}>
+                          <td>{p.symbol}</td>
+                          <td>{p.side}</td>
+                          <td className="num">{fmtNum(p.quantity, decimalsOf(i?.qtyStep, 5))}</td>
+                          <td className="num">{fmtNum(p.avgEntryPrice, pdp)}</td>
+                          <td className="num">{fmtNum(p.mark, pdp)}</td>
+                          <td className="num">
+                            <Pnl value={p.unrealizedPnl} pct={p.unrealizedPnlPct} />
+                          </td>
+                          <td className="num">{fmtDuration(p.ageMs)}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Panel>
+          <Panel title="Recent fills">
+            {s.recentFills.length === 0 ? (
+              <Empty>No fills yet.</Empty>
+            ) : (
+              <div className="table-wrap">
+                <table className="data">
+                  <thead>
+                    <tr>
+                      <th scope="col">Time (UTC)</th>
+                      <th scope="col">Symbol</th>
+                      <th scope="col">Side</th>
+                      <th scope="col" className="num">Qty</th>
+                      <th scope="col" className="num">Price</th>
+                      <th scope="col" className="num">Fee</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.recentFills.map((f) => {
+                      const i = instrument(f.symbol);
+                      return (
+                        <tr key={f.tradeId}>
+                          <td className="mono">{fmtTime(f.ts)}</td>
+                          <td>{f.symbol}</td>
+                          <td className={f.side === "BUY" ? "side-buy" : "side-sell"}>{f.side}</td>
+                          <td className="num">{fmtNum(f.qty, decimalsOf(i?.qtyStep, 5))}</td>
+                          <td className="num">{fmtNum(f.price, decimalsOf(i?.priceTick))}</td>
+                          <td className="num">{fmtNum(f.fee, 4)}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </div>
+            )}
+          </Panel>
+        </div>
+        <div>
+          <Panel title="Trading state">
+            <table className="data">
+              <tbody>
+                <tr>
+                  <th scope="row">State</th>
+                  <td>
+                    <Badge tone={s.tradingState === "ACTIVE" ? "ok" : s.tradingState === "REDUCING" ? "warn" : "bad"}>{s.tradingState}</Badge>
+                  </td>
+                </tr>
+                <tr>
+                  <th scope="row">Why</th>
+                  <td>{s.tradingStateInfo.reason}</td>
+                </tr>
+                <tr>
+                  <th scope="row">By</th>
+                  <td>{s.tradingStateInfo.by}</td>
+                </tr>
+                <tr>
+                  <th scope="row">Since</th>
+                  <td className="num">{fmtTime(s.tradingStateInfo.since || null)}</td>
+                </tr>
+              </tbody>
+            </table>
+          </Panel>
+          <Panel title="Circuit breaker">
+            {breaker ? (
+              <table className="data">
+                <tbody>
+                  <tr>
+                    <th scope="row">State</th>
+                    <td>
+                      <Badge tone={breaker.state === "OPEN" ? "bad" : "ok"}>{breaker.state === "OPEN" ? "TRIPPED" : "CLOSED (normal)"}</Badge>
+                    </td>
+                  </tr>
+                  {breaker.state === "OPEN" ? (
+                    <>
+                      <tr>
+                        <th scope="row">Reason</th>
+                        <td>{breaker.message ?? breaker.reason}</td>
+                      </tr>
+                      <tr>
+                        <th scope="row">Since</th>
+                        <td className="num">
+                          {fmtTime(breaker.trippedAt)} by {breaker.trippedBy}
+                        </td>
+                      </tr>
+                      <tr>
+                        <th scope="row">Cooldown</th>
+                        <td className="num">{breaker.cooldownRemainingMs > 0 ? fmtDuration(breaker.cooldownRemainingMs) : "over"}</td>
+                      </tr>
+                    </>
+                  ) : null}
+                  <tr>
+                    <th scope="row">Losses in a row</th>
+                    <td className="num">{breaker.consecutiveLosses}</td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Orders last min / hour</th>
+                    <td className="num">
+                      {breaker.ordersLastMinute} / {breaker.ordersLastHour}
+                    </td>
+                  </tr>
+                  <tr>
+                    <th scope="row">Errors in a row</th>
+                    <td className="num">{breaker.consecutiveErrors}</td>
+                  </tr>
+                </tbody>
+              </table>
+            ) : (
+              <Empty>The breaker is off in this mode.</Empty>
+            )}
+          </Panel>
+          <Panel title="Market data">
+            <p>
+              <Badge tone={s.feed.connected ? "ok" : "bad"}>{s.feed.connected ? "LIVE" : "DOWN"}</Badge> {s.feed.message}
+            </p>
+            <p className="muted">Last update {fmtTime(s.feed.lastUpdateAt)}</p>
+          </Panel>
+          <Panel title="Alerts">
+            {s.alerts.length === 0 ? (
+              <Empty>No alerts.</Empty>
+            ) : (
+              <ul className="alerts">
+                {s.alerts.map((a, i) => (
+                  <li key={`${a.ts}-${i}`} className={`alert ${a.level}`}>
+                    <span className="num-text muted">{fmtTime(a.ts)}</span> {a.message}
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Panel>
+        </div>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,91 @@
+"use client";
+/** The desk frame: mode banner, trading state and breaker badges, global controls, navigation, stale-data banner. */
+import { useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname } from "next/navigation";
+import type { ReactNode } from "react";
+import { SignOutButton } from "@/app/signin/sign-out-button";
+import { TRPCReactProvider, useTRPC } from "../trpc/client";
+import { Badge } from "../ui/kit";
+import { fmtDuration } from "../ui/format";
+import { EmergencyStopButton, TradingControls } from "./controls";
+import { LiveProvider, StaleBanner } from "./live";
+
+const NAV: [href: string, label: string][] = [
+  ["/", "Overview"],
+  ["/positions", "Positions"],
+  ["/orders", "Orders"],
+  ["/history", "History"],
+  ["/risk", "Risk"],
+  ["/performance", "Performance"],
+  ["/audit", "Audit"],
+  ["/backtests", "Backtests"],
+];
+
+export function DeskShell({ user, mode, children }: { user: { username: string; role: string }; mode: string; children: ReactNode }) {
+  return (
+    <TRPCReactProvider>
+      <LiveProvider>
+        <TopBar user={user} mode={mode} />
+        <StaleBanner />
+        <Nav />
+        <main className="desk-main">{children}</main>
+      </LiveProvider>
+    </TRPCReactProvider>
+  );
+}
+
+function TopBar({ user, mode }: { user: { username: string; role: string }; mode: string }) {
+  const trpc = useTRPC();
+  const status = useQuery(trpc.breaker.status.queryOptions(undefined, { retry: false }));
+  const state = status.data?.tradingState ?? null;
+  const breaker = status.data?.breaker ?? null;
+  const tone = state === "ACTIVE" ? "ok" : state === "REDUCING" ? "warn" : "bad";
+  const modeLabel = mode.toUpperCase();
+  return (
+    <header className={`topbar${mode === "live" ? " live" : ""}`}>
+      <span className="brand">BASTION</span>
+      <span className={`mode-banner mode-${mode}`} aria-label={`mode ${mode}`}>
+        {modeLabel}
+      </span>
+      {state ? (
+        <Badge tone={tone} label="trading state">
+          {state}
+        </Badge>
+      ) : (
+        <Badge tone="muted" label="trading state">
+          {status.error ? "ENGINE DOWN" : "…"}
+        </Badge>
+      )}
+      {breaker ? (
+        <span className={`breaker-badge ${breaker.state === "OPEN" ? "open" : "closed"}`} aria-label="breaker status" title={breaker.message ?? "Breaker closed: trading allowed"}>
+          BREAKER {breaker.state === "OPEN" ? `TRIPPED · ${breaker.reason ?? ""}` : "OK"}
+          {breaker.state === "OPEN" && breaker.cooldownRemainingMs > 0 ? ` · ${fmtDuration(breaker.cooldownRemainingMs)}` : ""}
+        </span>
+      ) : null}
+      <span className="spacer" />
+      <TradingControls />
+      <EmergencyStopButton />
+      <span className="user" aria-label="signed in as">
+        {user.username} · {user.role}
+      </span>
+      <SignOutButton />
+    </header>
+  );
+}
+
+function Nav() {
+  const path = usePathname();
+  return (
+    <nav className="desk-nav" aria-label="Desk">
+      {NAV.map(([href, label]) => {
+        const active = href === "/" ? path === "/" : path.startsWith(href);
+        return (
+          <Link key={href} href={href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined}>
+            {label}
+          </Link>
+        );
+      })}
+    </nav>
+  );
+}

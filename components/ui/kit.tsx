@@ -1,0 +1,80 @@
+"use client";
+/** The desk's small UI kit: numbers, PnL with a non-colour cue, panels, badges, stats, errors. */
+import type { ReactNode } from "react";
+import { errorMessage } from "../trpc/client";
+import { fmtNum, fmtPct, fmtSigned, signOf } from "./format";
+
+/** A right-aligned number with fixed decimals (use inside <td className="num">, or alone). */
+export function Num({ value, dp = 2, suffix }: { value: string | number | null | undefined; dp?: number; suffix?: string }) {
+  return (
+    <span className="num-text">
+      {fmtNum(value, dp)}
+      {suffix && value !== null && value !== undefined ? ` ${suffix}` : ""}
+    </span>
+  );
+}
+
+/** Profit and loss: green/red plus ▲/▼ and a sign, so colour is never the only cue. */
+export function Pnl({ value, dp = 2, pct }: { value: string | number | null | undefined; dp?: number; pct?: number | null }) {
+  const sign = signOf(value);
+  const cls = sign > 0 ? "up" : sign < 0 ? "down" : "flat";
+  const arrow = sign > 0 ? "▲" : sign < 0 ? "▼" : "•";
+  return (
+    <span className={`pnl ${cls}`}>
+      <span aria-hidden="true">{arrow} </span>
+      {fmtSigned(value, dp)}
+      {pct !== undefined && pct !== null ? <span className="muted"> ({fmtPct(pct, 2, true)})</span> : null}
+    </span>
+  );
+}
+
+export function Panel({ title, children, actions, id }: { title: string; children: ReactNode; actions?: ReactNode; id?: string }) {
+  const headingId = id ?? `panel-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
+  return (
+    <section className="panel" aria-labelledby={headingId}>
+      <div className="panel-head">
+        <h2 id={headingId}>{title}</h2>
+        {actions ? <div className="panel-actions">{actions}</div> : null}
+      </div>
+      {children}
+    </section>
+  );
+}
+
+export type BadgeTone = "ok" | "bad" | "warn" | "info" | "muted";
+
+export function Badge({ tone, children, label }: { tone: BadgeTone; children: ReactNode; label?: string }) {
+  return (
+    <span className={`badge ${tone}`} {...(label ? { "aria-label": label } : {})}>
+      {children}
+    </span>
+  );
+}
+
+export function Stat({ label, children, hint }: { label: string; children: ReactNode; hint?: ReactNode }) {
+  return (
+    <div className="stat">
+      <div className="stat-label">{label}</div>
+      <div className="stat-value">{children}</div>
+      {hint ? <div className="stat-hint muted">{hint}</div> : null}
+    </div>
+  );
+}
+
+/** A refused or failed request in plain words (the server's code and message). */
+export function ErrorText({ error }: { error: unknown }) {
+  if (!error) return null;
+  return (
+    <p className="error" role="alert">
+      {errorMessage(error)}
+    </p>
+  );
+}
+
+export function Empty({ children }: { children: ReactNode }) {
+  return <p className="empty muted">{children}</p>;
+}
+
+export function Loading() {
+  return <p className="muted">Loading…</p>;
+}

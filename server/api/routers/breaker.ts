@@ -1,0 +1,35 @@
+/** breaker: status and history, and the desk's controls — emergency stop, pause/resume, trip, reset (admin), config (admin). */
+import { z } from "zod";
+import { db } from "../../db/client";
+import { plain } from "../../services/dto";
+import { actorOf, commandValue, requireEngine, runCommand } from "../../services/engine";
+import { reasonSchema, requiredReasonSchema } from "../schemas";
+import { adminProcedure, router, traderProcedure, viewerProcedure } from "../trpc";
+
+export const breakerRouter = router({
+  status: viewerProcedure.query(() => {
+    const state = requireEngine().state();
+    return { tradingState: state.tradingState, info: state.tradingStateInfo, breaker: state.breaker ? plain(state.breaker) : null, emergency: state.emergency };
+  }),
+  history: viewerProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict()).query(async ({ input }) =>
+    db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: input.limit }),
+  ),
+  emergencyStop: traderProcedure
+    .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true) }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: actorOf(ctx.user), reason: input.reason })),
+  pause: traderProcedure
+    .input(z.object({ reason: reasonSchema.optional() }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "pause", actor: actorOf(ctx.user), reason: input.reason || null })),
+  resume: traderProcedure
+    .input(z.object({ reason: reasonSchema.optional() }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "resume", actor: actorOf(ctx.user), reason: input.reason || null })),
+  trip: traderProcedure
+    .input(z.object({ reason: requiredReasonSchema }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "tripBreaker", actor: actorOf(ctx.user), reason: input.reason })),
+  reset: adminProcedure
+    .input(z.object({ reason: requiredReasonSchema, force: z.boolean().default(false) }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "resetBreaker", actor: actorOf(ctx.user), reason: input.reason, force: input.force })),
+  setConfig: adminProcedure
+    .input(z.object({ config: z.record(z.string(), z.unknown()) }).strict())
+    .mutation(async ({ ctx, input }) => commandValue(await requireEngine().updateBreakerConfig(input.config, actorOf(ctx.user)))),
+});

@@ -1,0 +1,33 @@
+/** signals: submit one by hand or from a tool (trader), and review what came in (viewer). */
+import { z } from "zod";
+import { db } from "../../db/client";
+import { actorOf, commandValue } from "../../services/engine";
+import { submitSignal } from "../../services/signals";
+import { signalInputSchema, symbolSchema } from "../schemas";
+import { router, traderProcedure, viewerProcedure } from "../trpc";
+
+export const signalsRouter = router({
+  submit: traderProcedure.input(signalInputSchema).mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${actorOf(ctx.user).username}`))),
+  list: viewerProcedure
+    .input(
+      z
+        .object({
+          symbol: symbolSchema.optional(),
+          status: z.enum(["ACCEPTED", "DENIED", "FAILED"]).optional(),
+          limit: z.number().int().min(1).max(500).default(100),
+          beforeMs: z.number().int().positive().optional(),
+        })
+        .strict(),
+    )
+    .query(async ({ input }) =>
+      db().signal.findMany({
+        where: {
+          ...(input.symbol ? { symbol: input.symbol } : {}),
+          ...(input.status ? { status: input.status } : {}),
+          ...(input.beforeMs ? { receivedAt: { lt: input.beforeMs } } : {}),
+        },
+        orderBy: { receivedAt: "desc" },
+        take: input.limit,
+      }),
+    ),
+});

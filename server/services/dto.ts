@@ -1,0 +1,172 @@
+/**
+ * What the API returns: plain JSON (decimals as strings, times as epoch ms), so the browser never needs
+ * decimal.js and every number it shows is the exact value the books hold.
+ */
+import type { Instrument } from "../core/instrument";
+import type { Decimal } from "../core/money";
+import type { Order } from "../core/orders/types";
+import { exitLevels, type ExitState } from "../core/positions/exits";
+import { unrealizedPnl, unrealizedPnlPct, type Position } from "../core/positions/book";
+import type { EquityPoint } from "../engine/types";
+
+const s = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toString());
+
+export interface InstrumentDto {
+  symbol: string;
+  base: string;
+  quote: string;
+  priceTick: string;
+  qtyStep: string;
+  minQty: string;
+  minNotional: string;
+  makerFee: string;
+  takerFee: string;
+}
+
+export function instrumentDto(i: Instrument): InstrumentDto {
+  return {
+    symbol: i.symbol,
+    base: i.base,
+    quote: i.quote,
+    priceTick: i.priceTick.toString(),
+    qtyStep: i.qtyStep.toString(),
+    minQty: i.minQty.toString(),
+    minNotional: i.minNotional.toString(),
+    makerFee: i.makerFee.toString(),
+    takerFee: i.takerFee.toString(),
+  };
+}
+
+export interface OrderDto {
+  clientOrderId: string;
+  venueOrderId: string | null;
+  symbol: string;
+  side: "BUY" | "SELL";
+  type: string;
+  status: string;
+  quantity: string;
+  filledQty: string;
+  price: string | null;
+  triggerPrice: string | null;
+  avgFillPrice: string | null;
+  feesPaid: string;
+  timeInForce: string;
+  reduceOnly: boolean;
+  postOnly: boolean;
+  reason: string | null;
+  positionId: string | null;
+  tagReason: string | null;
+  strategy: string | null;
+  signalId: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export function orderDto(o: Order): OrderDto {
+  return {
+    clientOrderId: o.clientOrderId,
+    venueOrderId: o.venueOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    status: o.status,
+    quantity: o.quantity.toString(),
+    filledQty: o.filledQty.toString(),
+    price: s(o.price),
+    triggerPrice: s(o.triggerPrice),
+    avgFillPrice: s(o.avgFillPrice),
+    feesPaid: o.feesPaid.toString(),
+    timeInForce: o.timeInForce,
+    reduceOnly: o.reduceOnly,
+    postOnly: o.postOnly,
+    reason: o.reason,
+    positionId: o.tags.positionId ?? null,
+    tagReason: o.tags.reason ?? null,
+    strategy: o.tags.strategy ?? null,
+    signalId: o.tags.signalId ?? null,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+  };
+}
+
+export interface PositionDto {
+  id: string;
+  symbol: string;
+  side: "LONG" | "SHORT";
+  state: string;
+  quantity: string;
+  avgEntryPrice: string | null;
+  mark: number | null;
+  notional: string | null;
+  unrealizedPnl: string | null;
+  unrealizedPnlPct: number | null;
+  realizedPnlNet: string;
+  fees: string;
+  openedAt: number;
+  ageMs: number;
+  stopLoss: number | null;
+  takeProfit: number | null;
+  trailingStop: number | null;
+  /** Take-profit ladder levels not yet fired. */
+  ladder: { level: number; price: number; closeFraction: number }[];
+}
+
+export function positionDto(p: Position, exit: ExitState | null, mark: number | null, now: number): PositionDto {
+  const levels = exit && p.avgEntryPrice ? exitLevels(p, exit) : null;
+  const hasMark = mark !== null && p.quantity.greaterThan(0);
+  return {
+    id: p.id,
+    symbol: p.symbol,
+    side: p.side,
+    state: p.state,
+    quantity: p.quantity.toString(),
+    avgEntryPrice: s(p.avgEntryPrice),
+    mark,
+    notional: hasMark ? p.quantity.times(mark).toString() : null,
+    unrealizedPnl: hasMark ? unrealizedPnl(p, mark).toString() : null,
+    unrealizedPnlPct: hasMark ? unrealizedPnlPct(p, mark).toNumber() : null,
+    realizedPnlNet: p.realizedPnlNet.toString(),
+    fees: p.fees.toString(),
+    openedAt: p.openedAt,
+    ageMs: Math.max(0, now - p.openedAt),
+    stopLoss: levels?.stopLoss ?? null,
+    takeProfit: levels?.takeProfit ?? null,
+    trailingStop: levels?.trailingStop ?? null,
+    ladder: levels?.ladder ?? [],
+  };
+}
+
+export interface EquityDto {
+  ts: number;
+  equity: string;
+  realizedNet: string;
+  unrealized: string;
+  exposure: string;
+}
+
+export function equityDto(p: EquityPoint): EquityDto {
+  return { ts: p.ts, equity: p.equity.toString(), realizedNet: p.realizedNet.toString(), unrealized: p.unrealized.toString(), exposure: p.exposure.toString() };
+}
+
+/** Decimal → string, deeply (types follow). For status objects with many decimal fields. */
+export type Plain<T> = T extends Decimal
+  ? string
+  : T extends (infer U)[]
+    ? Plain<U>[]
+    : T extends Record<string, unknown>
+      ? { [K in keyof T]: Plain<T[K]> }
+      : T;
+
+export function plain<T>(value: T): Plain<T> {
+  if (value === null || value === undefined) return value as Plain<T>;
+  if (typeof value === "object" && value !== null && "toFixed" in value && "isFinite" in value && "toString" in value && "d" in value) {
+    return (value as unknown as Decimal).toString() as Plain<T>;
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => plain(v)) as Plain<T>;
+  if (typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value as Record<string, unknown>)) out[k] = plain(v);
+    return out as Plain<T>;
+  }
+  return value as Plain<T>;
+}
