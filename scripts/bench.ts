@@ -1,12 +1,22 @@
 /**
- * `npm run bench`: throughput of the hot paths, printed as one JSON object on stdout.
+ * `npm run bench`: throughput of the hot paths, printed as one JSON object on stdout (progress on stderr).
  * Targets live here, never in timed unit tests (the machines are shared and noisy).
+ *
+ * `npm run bench -- --only backtest,signals` runs only the benches whose names contain one of the words
+ * (fsm, pretrade, sim, backtest, signals, restart).
+ *
+ * Core hot paths (this file): FSM events, pre-trade checks, simulated fills.
+ * Engine benches (scripts/bench/): the engine backtest in candles/s against the 1,000,000 target, signals end
+ * to end with the journal on SQLite, and restart recovery with 10 000 orders in the journal.
  */
 import { makeInstrument } from "../server/core/instrument";
 import { D, type Decimal } from "../server/core/money";
 import { applyOrderEvent, createOrder, type Order, type OrderEvent } from "../server/core/orders";
 import { checkPreTrade, type PreTradeInput } from "../server/core/risk";
 import { SimulatedVenue } from "../server/core/sim";
+import { backtestBench, benchCandles } from "./bench/backtest";
+import { restartRecoveryBench } from "./bench/restart-recovery";
+import { signalsSqliteBench } from "./bench/signals-sqlite";
 
 interface BenchResult {
   name: string;
@@ -130,13 +140,68 @@ function decimalSanity(): Decimal {
   return total;
 }
 
-const started = performance.now();
-const results = [fsmBench(), preTradeBench(), simMarketBench(), simLimitBench()];
-const report = {
-  node: process.version,
-  timestamp: new Date().toISOString(),
-  decimalSanity: decimalSanity().toString(),
-  results: Object.fromEntries(results.map((r) => [r.name, { value: r.value, unit: r.unit, iterations: r.iterations, elapsedMs: r.elapsedMs }])),
-  totalMs: Math.round(performance.now() - started),
-};
-process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+function onlyFilter(argv: readonly string[]): (name: string) => boolean {
+  const i = argv.indexOf("--only");
+  const words = i >= 0 ? (argv[i + 1] ?? "").split(",").map((w) => w.trim()).filter(Boolean) : [];
+  return (name) => words.length === 0 || words.some((w) => name.includes(w));
+}
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+async function main(): Promise<void> {
+  const wanted = onlyFilter(process.argv.slice(2));
+  const started = performance.now();
+  const results: Record<string, unknown> = {};
+  const core: [string, () => BenchResult][] = [
+    ["fsm_events_per_sec", fsmBench],
+    ["pretrade_checks_per_sec", preTradeBench],
+    ["sim_market_fills_per_sec", simMarketBench],
+    ["sim_limit_fills_per_sec", simLimitBench],
+  ];
+  for (const [name, bench] of core) {
+    if (!wanted(name)) continue;
+    log(`bench: ${name}`);
+    const r = bench();
+    results[r.name] = { value: r.value, unit: r.unit, iterations: r.iterations, elapsedMs: r.elapsedMs };
+  }
+
+  if (wanted("backtest_candles_per_sec")) {
+    log("bench: backtest_candles_per_sec (sma-cross 10/30, fee 10 bps, slippage 2 bps)");
+    const candles = benchCandles();
+    for (const [name, qtyStep] of [
+      ["backtest_candles_per_sec", null],
+      ["backtest_candles_per_sec_qty_step", "0.00001"],
+    ] as const) {
+      const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 3, timedRuns: 10, log });
+      results[name] = rest;
+    }
+  }
+
+  if (wanted("signals_per_sec_sqlite")) {
+    log("bench: signals_per_sec_sqlite");
+    const { name: _a, ...memory } = await signalsSqliteBench({ name: "signals_per_sec_sqlite", signals: 3000, durableVenue: false, log });
+    results.signals_per_sec_sqlite = memory;
+    const { name: _b, ...durable } = await signalsSqliteBench({ name: "signals_per_sec_sqlite_durable_venue", signals: 1000, durableVenue: true, log });
+    results.signals_per_sec_sqlite_durable_venue = durable;
+  }
+
+  if (wanted("restart_recovery_ms_10k_orders")) {
+    log("bench: restart_recovery_ms_10k_orders");
+    const { name: _c, ...restart } = await restartRecoveryBench({ name: "restart_recovery_ms_10k_orders", orders: 10_000, log });
+    results.restart_recovery_ms_10k_orders = restart;
+  }
+
+  const report = {
+    node: process.version,
+    timestamp: new Date().toISOString(),
+    decimalSanity: decimalSanity().toString(),
+    results,
+    totalMs: Math.round(performance.now() - started),
+  };
+  process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`bench failed: ${e instanceof Error ? (e.stack ?? e.message) : String(e)}\n`);
+  process.exit(1);
+});

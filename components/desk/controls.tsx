@@ -36,8 +36,9 @@ export function EmergencyStopButton() {
         reason="required"
         onConfirm={async (reason) => {
           const result = await stop.mutateAsync({ reason, flatten });
-          const p = (result.data?.progress ?? null);
-          setProgress(p?.message ?? result.message);
+          const progress = result.data?.progress;
+          const message = progress && typeof progress === "object" && "message" in progress ? String(progress.message) : result.message;
+          setProgress(message);
           refresh();
         }}
       >

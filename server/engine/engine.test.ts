@@ -332,3 +332,134 @@ describe("restart and reconciliation on SQLite", () => {
     await b.venue.close();
   });
 });
+
+describe("found by the crash test (crash.test.ts)", () => {
+  const cleanup: string[] = [];
+  afterEach(() => {
+    for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("a canceled entry does not abandon a position other working entries still target", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    const limit = (price: string) =>
+      d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price }, actor: trader, reason: null });
+    const first = await limit("19900");
+    const second = await limit("19800");
+    const firstId = first.ok ? (first.data?.clientOrderId as string) : "";
+    const secondId = second.ok ? (second.data?.clientOrderId as string) : "";
+    const positionId = d.store.getOrder(firstId)?.meta.positionId;
+    expect(d.store.getOrder(secondId)?.meta.positionId).toBe(positionId); // both target the same (still empty) position
+    expect(await d.engine.execute({ kind: "cancelOrder", clientOrderId: secondId, actor: trader, reason: null })).toMatchObject({ ok: true });
+    await quote(d, 19850); // the ask 19850.5 is still above the first limit
+    await quote(d, 19890); // no change
+    d.clock.advance(1000);
+    await d.engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 19899, ask: 19899.5 }); // crosses the first limit
+    expect(d.store.fillsForOrder(firstId)).toHaveLength(1);
+    const positions = d.engine.state().positions;
+    expect(positions.map((p) => [p.position.id, p.position.quantity.toString()])).toEqual([[positionId, "0.001"]]);
+    expect(history(d.store).listDrifts().map((x) => x.kind)).not.toContain("ORPHAN_FILL");
+  });
+
+  it("a cancel journaled but never delivered is sent again on restart; the books then agree with the venue", async () => {
+    const dbPath = createMigratedDb();
+    cleanup.push(dirname(dbPath));
+    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const clock = new ManualClock(T0);
+    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await a.engine.start();
+    await quote(a, 20000);
+    const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    // What the engine leaves behind when it dies after journaling a cancel request, before the venue hears of it:
+    const { applyOrderEvent } = await import("../core/orders");
+    const stored = a.store.getOrder(coid)!;
+    const pending = applyOrderEvent(stored.order, { type: "cancelRequest", ts: clock.now() });
+    if (!pending.ok) throw new Error("fsm");
+    a.store.appendJournal({ clientOrderId: coid, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: clock.now() }, applied: true, ts: clock.now() });
+    a.store.saveOrder(pending.order, stored.meta);
+    (a.store as SqliteStore).close();
+    await a.venue.close();
+
+    const store = openSqliteStore({ path: dbPath, clock });
+    const b = desk({}, store, venue(venuePath), clock);
+    const { drifts } = await b.engine.start();
+    expect(drifts).toBe(1);
+    expect((await b.venue.fetchOrder(coid))?.status).toBe("CANCELED");
+    expect(store.getOrder(coid)?.order.status).toBe("CANCELED");
+    expect(b.engine.state().openOrders).toHaveLength(0);
+    expect(store.listDrifts()).toMatchObject([{ kind: "CANCEL_NOT_DELIVERED", subject: coid, resolved: true }]);
+    store.close();
+    await b.venue.close();
+  });
+
+  it("a signal whose order reached the venue stays deduplicated when the engine died before the signal was recorded", async () => {
+    const dbPath = createMigratedDb();
+    cleanup.push(dirname(dbPath));
+    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const clock = new ManualClock(T0);
+    const sqlite = openSqliteStore({ path: dbPath, clock });
+    // The process dies as soon as the venue has the order: every later write of Bastion's is lost.
+    let dead = false;
+    const dying = new Proxy(sqlite, {
+      get(target, key, receiver) {
+        const value: unknown = Reflect.get(target, key, receiver);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) => {
+          if (dead && key !== "close") throw new Error("killed");
+          return (value as (...a: unknown[]) => unknown).apply(target, args);
+        };
+      },
+    });
+    class DyingVenue extends SimVenue {
+      override submit(...args: Parameters<SimVenue["submit"]>): ReturnType<SimVenue["submit"]> {
+        const events = super.submit(...args);
+        dead = true;
+        return events;
+      }
+    }
+    const a = desk({}, dying, new DyingVenue({ instruments: [BTC, ETH], initialBalances: { USDT: "10000" } }, { statePath: venuePath }), clock);
+    await a.engine.start();
+    await quote(a, 20000);
+    const retried = signal("BUY", { id: "webhook-1" });
+    await expect(a.engine.execute({ kind: "signal", signal: retried, source: "webhook" })).rejects.toThrow("killed");
+    sqlite.close();
+    await a.venue.close();
+
+    // The webhook never got an answer and sends the signal again to the restarted desk.
+    const store = openSqliteStore({ path: dbPath, clock });
+    const b = desk({ ids: sequentialIds("b") }, store, venue(venuePath), clock);
+    await b.engine.start();
+    await quote(b, 20000);
+    expect(await b.engine.execute({ kind: "signal", signal: retried, source: "webhook" })).toMatchObject({ ok: false, code: "DUPLICATE_SIGNAL" });
+    expect(store.listFills()).toHaveLength(1);
+    expect((await b.venue.fetchFills(0)).length).toBe(1);
+    expect(store.getSignal("webhook-1")).toMatchObject({ status: "ACCEPTED" });
+    store.close();
+    await b.venue.close();
+  });
+
+  it("a status drift records the status the books had before reconciliation", async () => {
+    const dbPath = createMigratedDb();
+    cleanup.push(dirname(dbPath));
+    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const clock = new ManualClock(T0);
+    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await a.engine.start();
+    await quote(a, 20000);
+    const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    (a.store as SqliteStore).close();
+    // Canceled at the venue while Bastion is down (the engine never saw it).
+    a.venue.cancel(coid, clock.now());
+    await a.venue.close();
+
+    const store = openSqliteStore({ path: dbPath, clock });
+    const b = desk({}, store, venue(venuePath), clock);
+    expect((await b.engine.start()).drifts).toBe(1);
+    expect(store.listDrifts()).toMatchObject([{ kind: "STATUS_MISMATCH", subject: coid, detail: { ours: "ACCEPTED", venue: "CANCELED" }, resolution: "now CANCELED" }]);
+    store.close();
+    await b.venue.close();
+  });
+});

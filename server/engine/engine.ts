@@ -42,7 +42,7 @@ import {
 import { checkPreTrade, sizeByConfidence, sizeFixedFraction, sizeFixedRisk, type RiskPosition, type TradingState } from "../core/risk";
 import type { MarketUpdate } from "../core/sim/market-data";
 import type { VenueEvent } from "../core/sim/venue";
-import type { FillRecord, OrderMeta, PositionMeta, Store, TradeRecord } from "../db/store";
+import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
 import type { Venue } from "../venues/venue";
 import { EventBus } from "./bus";
 import {
@@ -357,12 +357,21 @@ export class Engine {
         const finalEvent = terminal[snapshot.status];
         if (finalEvent) events.push({ clientOrderId: coid, event: finalEvent });
         if (events.length > 0) {
+          // `record` is the live record: ingest updates record.order, so read the status before it.
+          const before = record.order.status;
           this.ingest(events, "reconcile");
-          const after = this.orders.get(coid)?.order.status;
-          if (after !== record.order.status && !events.some((e) => e.event.type === "fill")) {
-            this.drift("STATUS_MISMATCH", coid, { ours: record.order.status, venue: snapshot.status }, true, `now ${after ?? "?"}`);
+          const after = record.order.status;
+          if (after !== before && !events.some((e) => e.event.type === "fill")) {
+            this.drift("STATUS_MISMATCH", coid, { ours: before, venue: snapshot.status }, true, `now ${after}`);
             drifts++;
           }
+        }
+        if (record.order.status === "PENDING_CANCEL" && !TERMINAL_STATUSES.has(snapshot.status)) {
+          // The engine stopped after journaling a cancel request, before the venue received it: the venue
+          // still works the order. Cancels are idempotent, so the cancel (never the order) is sent again.
+          this.ingest(this.venue.cancel(coid, now), "venue");
+          this.drift("CANCEL_NOT_DELIVERED", coid, { venue: snapshot.status }, true, `cancel sent again: now ${record.order.status}`);
+          drifts++;
         }
       }
       for (const snapshot of venueOpen) {
@@ -455,9 +464,25 @@ export class Engine {
     const now = this.clock.now();
     const existing = this.store.getSignal(signal.id);
     if (existing) return fail("DUPLICATE_SIGNAL", `Signal ${signal.id} was already received (${existing.status.toLowerCase()}); it is not processed twice.`);
-    const result = this.processSignal(signal, now);
+    // While it is processed, an order it sends records the signal in the intent's transaction (placeOrder):
+    // a signal retried after a crash between the venue call and the row below is then still a duplicate.
+    this.signalInFlight = { signal, source, receivedAt: now };
+    let result: CommandResult;
+    try {
+      result = this.processSignal(signal, now);
+    } finally {
+      this.signalInFlight = null;
+    }
     const status = result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
-    this.store.saveSignal({
+    this.store.saveSignal(this.signalRecord(signal, source, now, result));
+    this.bus.publish({ type: "signal", id: signal.id, symbol: signal.symbol, status, code: result.ok ? null : result.code, message: result.message });
+    return result;
+  }
+
+  private signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
+
+  private signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
+    return {
       id: signal.id,
       symbol: signal.symbol,
       action: signal.action,
@@ -467,15 +492,13 @@ export class Engine {
       takeProfit: signal.takeProfit == null ? null : D(signal.takeProfit),
       strategy: signal.strategy,
       ts: signal.ts,
-      receivedAt: now,
+      receivedAt,
       source,
-      status,
+      status: result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED",
       denyCode: result.ok ? null : result.code,
       denyReason: result.ok ? null : result.message,
       clientOrderId: result.ok ? ((result.data?.clientOrderId as string | undefined) ?? null) : null,
-    });
-    this.bus.publish({ type: "signal", id: signal.id, symbol: signal.symbol, status, code: result.ok ? null : result.code, message: result.message });
-    return result;
+    };
   }
 
   private processSignal(signal: Signal, now: number): CommandResult {
@@ -663,6 +686,11 @@ export class Engine {
       }
       this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
       this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "submit", source: "engine", payload: { type: "submit", ts: now }, applied: true, ts: now });
+      const inFlight = this.signalInFlight;
+      if (inFlight) {
+        // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
+        this.store.saveSignal(this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId: order.clientOrderId })));
+      }
       order = submitted.order;
       this.orders.set(order.clientOrderId, { order, meta });
       this.store.saveOrder(order, meta);
@@ -887,8 +915,10 @@ export class Engine {
     const positionRecord = positionId ? this.positions.get(positionId) : undefined;
     if (!positionRecord) return;
     if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
-    // An entry that ended without any fill leaves an empty position: abandon it.
-    if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0) {
+    // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
+    // still work for it (several resting limits can target one position), which may yet fill it.
+    const othersWorking = [...this.orders.values()].some((r) => r.meta.positionId === positionId && r.order.clientOrderId !== order.clientOrderId && !isTerminal(r.order));
+    if (!othersWorking && !order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0) {
       this.positions.delete(positionRecord.position.id);
       const abandoned: Position = { ...positionRecord.position, state: "CLOSED", closedAt: this.clock.now() };
       this.persistPosition(positionRecord, abandoned, null);
