@@ -30,7 +30,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `mkdir -p e2e/.tmp && rm -f ${dbFile} && npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
+    command: `rm -rf e2e/.tmp && mkdir -p e2e/.tmp && npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
     url: `http://127.0.0.1:${port}/api/health`,
     reuseExistingServer: false,
     timeout: 120_000,

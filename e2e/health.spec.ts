@@ -8,12 +8,14 @@ test("GET /api/health answers with mode, trading state and database", async ({ r
   expect(body).toMatchObject({ status: "ok", mode: "replay", tradingState: "ACTIVE", db: "ok" });
 });
 
-test("the home page shows the desk's health once signed in", async ({ page }) => {
+test("the overview shows the live desk once signed in", async ({ page }) => {
   await signIn(page);
   await expect(page.getByText("BASTION", { exact: true })).toBeVisible();
   await expect(page.getByLabel("mode replay")).toHaveText("REPLAY");
-  await expect(page.getByLabel("trading state")).toHaveText("ACTIVE");
-  const health = page.getByRole("region", { name: "Health" });
-  await expect(health.getByRole("row", { name: /Database/ })).toContainText("ok");
-  await page.screenshot({ path: "test-results/screenshots/home.png", fullPage: true });
+  await expect(page.getByLabel("trading state").first()).toHaveText("ACTIVE");
+  await expect(page.getByRole("heading", { name: "Overview" })).toBeVisible();
+  const feed = page.getByRole("region", { name: "Market data" });
+  await expect(feed).toContainText("replaying BTC/USDT");
+  await expect(page.getByRole("button", { name: "EMERGENCY STOP" })).toBeVisible();
+  await page.screenshot({ path: "test-results/screenshots/overview.png", fullPage: true });
 });

@@ -722,6 +722,17 @@ export class Engine {
     this.afterBreakerCall(this.breaker?.recordError() ?? null);
   }
 
+  /** A venue request failed (from the ResilientVenue decorator): the breaker counts consecutive errors. */
+  noteVenueError(): void {
+    void this.run(() => this.onVenueError());
+  }
+
+  /** A venue request succeeded: the breaker's consecutive-error count starts over. */
+  noteVenueSuccess(): void {
+    if (!this.breaker) return;
+    void this.run(() => this.afterBreakerCall(this.breaker?.recordSuccess() ?? null));
+  }
+
   private riskPortfolio(): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
     const { equity } = this.equity();
     const positions: RiskPosition[] = [];
@@ -1475,6 +1486,28 @@ export class Engine {
 
   instrumentList(): Instrument[] {
     return [...this.instruments.values()];
+  }
+
+  /**
+   * The settings in force (copies), for the risk and settings pages: the portfolio limits, every traded symbol's
+   * settings (stored, or the defaults), which symbols have stored settings, and the breaker's config (null: no breaker).
+   */
+  riskSettings(): {
+    limits: RiskLimitsSettings;
+    defaults: SymbolSettings;
+    symbolSettings: Record<string, SymbolSettings>;
+    stored: string[];
+    breakerConfig: CircuitBreaker["currentConfig"] | null;
+  } {
+    const symbolSettings: Record<string, SymbolSettings> = {};
+    for (const symbol of this.instruments.keys()) symbolSettings[symbol] = structuredClone(this.settingsFor(symbol));
+    return {
+      limits: structuredClone(this.riskLimits),
+      defaults: structuredClone(this.defaultSettings),
+      symbolSettings,
+      stored: [...this.symbolSettings.keys()].filter((s) => this.instruments.has(s)),
+      breakerConfig: this.breaker?.currentConfig ?? null,
+    };
   }
 
   venueId(): string {

@@ -28,6 +28,7 @@ import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
+import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 
 export interface FeedStatusView {
@@ -135,7 +136,7 @@ async function startRuntime(): Promise<Runtime | null> {
   const instruments = deskInstruments([symbol]);
   const capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
   const statePath = process.env.BASTION_SIM_STATE ?? join(dirname(dbPath), "sim-venue.db");
-  const venue = new SimVenue(
+  const simVenue = new SimVenue(
     {
       instruments,
       initialBalances: { [instruments[0]!.quote]: capital, [instruments[0]!.base]: 0 },
@@ -146,6 +147,20 @@ async function startRuntime(): Promise<Runtime | null> {
     },
     { statePath, synchronous: "NORMAL" },
   );
+  let engineRef: Engine | null = null;
+  const venue = new ResilientVenue(simVenue, {
+    ratePerSecond: 50,
+    burst: 20,
+    maxAttempts: 5,
+    baseDelayMs: 250,
+    maxDelayMs: 8_000,
+    now: () => Date.now(),
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
+    rng: seededRng(Date.now() % 2 ** 31),
+    onError: () => engineRef?.noteVenueError(),
+    onSuccess: () => engineRef?.noteVenueSuccess(),
+    log,
+  });
   const bus = new EventBus();
   const random = () => randomBytes(4).readUInt32BE(0) / 2 ** 32;
   const engine = new Engine({
@@ -160,11 +175,15 @@ async function startRuntime(): Promise<Runtime | null> {
     breaker: mode === "replay" ? { maxConsecutiveLosses: 12 } : {},
     log,
   });
+  engineRef = engine;
   const { drifts } = await engine.start();
   log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
 
   const strategy = makeStrategy();
+  // BASTION_STRATEGY=off: no built-in strategy (signals come only from the webhook, tRPC or people).
+  const strategyOn = (process.env.BASTION_STRATEGY ?? "sma-cross") !== "off";
   const onCandle = (candle: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
+    if (!strategyOn) return;
     const open = engine.openPosition(symbol);
     const position: StrategyPosition = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
     const intent = strategy.onCandle(candle, { position });
