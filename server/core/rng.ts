@@ -4,7 +4,18 @@ export interface Rng {
   next(): number;
 }
 
-export function seededRng(seed: number): Rng {
+/** An Rng whose state can be read and set (the simulator snapshots it). */
+export interface CapturableRng extends Rng {
+  getState(): number;
+  setState(state: number): void;
+}
+
+export function isCapturableRng(rng: Rng): rng is CapturableRng {
+  const candidate = rng as Partial<CapturableRng>;
+  return typeof candidate.getState === "function" && typeof candidate.setState === "function";
+}
+
+export function seededRng(seed: number): CapturableRng {
   let state = seed >>> 0;
   return {
     next(): number {
@@ -13,6 +24,10 @@ export function seededRng(seed: number): Rng {
       t = Math.imul(t ^ (t >>> 15), t | 1);
       t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
       return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+    },
+    getState: () => state,
+    setState(next: number): void {
+      state = next >>> 0;
     },
   };
 }

@@ -73,8 +73,10 @@ export function fillCommission(schedule: CommissionSchedule, qty: Decimal, price
 }
 
 /** Traded notional over a rolling 30-day window of (injected) time, for fee tiers. */
+import type { VolumeSnapshot } from "./snapshot";
+
 export class RollingVolume {
-  private readonly entries: { ts: number; notional: Decimal }[] = [];
+  private entries: { ts: number; notional: Decimal }[] = [];
   private head = 0;
   private sum: Decimal;
 
@@ -103,5 +105,16 @@ export class RollingVolume {
       this.head = 0;
     }
     return this.sum;
+  }
+
+  toSnapshot(): VolumeSnapshot {
+    return { sum: this.sum.toString(), entries: this.entries.slice(this.head).map((e): [number, string] => [e.ts, e.notional.toString()]) };
+  }
+
+  static fromSnapshot(snapshot: VolumeSnapshot, windowMs?: number): RollingVolume {
+    const volume = new RollingVolume(0, windowMs);
+    volume.sum = D(snapshot.sum);
+    volume.entries = snapshot.entries.map(([ts, notional]) => ({ ts, notional: D(notional) }));
+    return volume;
   }
 }

@@ -52,24 +52,21 @@ import {
   type TrailingState,
   type TriggerSource,
 } from "../orders/types";
-import { type Rng } from "../rng";
+import { isCapturableRng, seededRng, type Rng } from "../rng";
 import { SimBalances, type BalanceView } from "./balances";
-import { commissionSchedule, type CommissionConfig, type CommissionSchedule, type FeeRates, feeRatesFor, type Liquidity } from "./commission";
+import { RollingVolume, commissionSchedule, type CommissionConfig, type CommissionSchedule, type FeeRates, feeRatesFor, type Liquidity } from "./commission";
 import { sampleLatency, type LatencyModel } from "./latency";
 import { candlePath, type BookLevel, type MarketUpdate } from "./market-data";
 import { applySlippage, type SlippageConfig } from "./slippage";
+import { RollingVolatility } from "./volatility";
 import {
   SIM_SNAPSHOT_VERSION,
-  WindowVolatility,
-  WindowVolume,
-  capturableRng,
   decodeInput,
   decodeNum,
   encodeInput,
   encodeNum,
   fillFromRecord,
   fillToRecord,
-  isCapturableRng,
   type ChangesSnapshot,
   type RequestSnapshot,
   type SimFill,
@@ -93,7 +90,7 @@ export interface SimulatedVenueConfig {
   participationCap?: number;
   /** Default 0 (requests arrive when sent). */
   latencyMs?: LatencyModel;
-  /** Default seededRng(0) (as capturableRng(0): the same sequence, with state a snapshot can hold). */
+  /** Default seededRng(0) (as seededRng(0): the same sequence, with state a snapshot can hold). */
   rng?: Rng;
   /** Resting limits also fill when the market only touches their price. Default false (must trade through). */
   fillOnTouch?: boolean;
@@ -216,7 +213,7 @@ interface SymbolState {
   triggers: SimOrder[];
   /** Orders waiting for the next print (no touch to execute against). */
   waiting: SimOrder[];
-  volatility: WindowVolatility | null;
+  volatility: RollingVolatility | null;
 }
 
 type Request =
@@ -339,7 +336,7 @@ export class SimulatedVenue {
   private balanceBook: SimBalances;
   private readonly slippage: SlippageConfig;
   private readonly schedule: CommissionSchedule | null;
-  private volume30d: WindowVolume | null;
+  private volume30d: RollingVolume | null;
   private readonly cap: Decimal;
   private readonly latency: LatencyModel;
   private readonly rng: Rng;
@@ -374,7 +371,7 @@ export class SimulatedVenue {
         sells: [],
         triggers: [],
         waiting: [],
-        volatility: realistic ? new WindowVolatility(config.volatilityWindow ?? 20) : null,
+        volatility: realistic ? new RollingVolatility(config.volatilityWindow ?? 20) : null,
       });
     }
     const cap = config.participationCap ?? 1;
@@ -382,10 +379,10 @@ export class SimulatedVenue {
     this.balanceBook = new SimBalances(config.initialBalances);
     this.slippage = config.slippage ?? { model: "NONE" };
     this.schedule = config.commission ? commissionSchedule(config.commission) : null;
-    this.volume30d = this.schedule && this.schedule.tiers.length > 0 ? new WindowVolume(config.initialVolume30d ?? 0) : null;
+    this.volume30d = this.schedule && this.schedule.tiers.length > 0 ? new RollingVolume(config.initialVolume30d ?? 0) : null;
     this.cap = new Decimal(cap);
     this.latency = config.latencyMs ?? 0;
-    this.rng = config.rng ?? capturableRng(0);
+    this.rng = config.rng ?? seededRng(0);
     this.fillOnTouch = config.fillOnTouch ?? false;
     this.defaultTriggerSource = config.triggerSource ?? "LAST";
     this.candleFill = config.candleFillPrice ?? "OPEN";
@@ -544,7 +541,7 @@ export class SimulatedVenue {
     if (snapshot.idPrefix !== idPrefix) throw new RangeError(`SNAPSHOT_MISMATCH: the snapshot uses id prefix "${snapshot.idPrefix}", the config "${idPrefix}".`);
     let rng = config.rng;
     if (snapshot.rng !== null) {
-      rng ??= capturableRng(0);
+      rng ??= seededRng(0);
       if (isCapturableRng(rng)) rng.setState(snapshot.rng);
     }
     const venue = new SimulatedVenue({ ...config, rng });
@@ -566,7 +563,7 @@ export class SimulatedVenue {
       balances.credit(currency, new Decimal(free));
     }
     this.balanceBook = balances;
-    if (this.volume30d !== null && snapshot.volume30d !== null) this.volume30d = WindowVolume.fromSnapshot(snapshot.volume30d);
+    if (this.volume30d !== null && snapshot.volume30d !== null) this.volume30d = RollingVolume.fromSnapshot(snapshot.volume30d);
 
     for (const record of snapshot.orders) this.orders.set(record.clientOrderId, this.fromRecord(record));
     const known = (clientOrderId: string): SimOrder => {
@@ -606,7 +603,7 @@ export class SimulatedVenue {
       state.sells = saved.sells.map(known);
       state.triggers = saved.triggers.map(known);
       state.waiting = saved.waiting.map(known);
-      if (state.volatility !== null && saved.volatility !== null) state.volatility = WindowVolatility.fromSnapshot(saved.volatility);
+      if (state.volatility !== null && saved.volatility !== null) state.volatility = RollingVolatility.fromSnapshot(saved.volatility);
     }
     this.queue.length = 0;
     this.queueHead = 0;

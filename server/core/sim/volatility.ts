@@ -1,6 +1,8 @@
 /** Rolling standard deviation of log returns over the last `window` prices: the σ of the REALISTIC slippage model. */
+import { decodeNum, encodeNum, type VolatilitySnapshot } from "./snapshot";
+
 export class RollingVolatility {
-  private readonly returns: number[];
+  private returns: number[];
   private index = 0;
   private count = 0;
   private sum = 0;
@@ -37,5 +39,27 @@ export class RollingVolatility {
     const mean = this.sum / this.count;
     const variance = (this.sumSq - this.count * mean * mean) / (this.count - 1);
     return variance > 0 ? Math.sqrt(variance) : 0;
+  }
+
+  toSnapshot(): VolatilitySnapshot {
+    return {
+      returns: this.returns.map((r) => encodeNum(r)),
+      index: this.index,
+      count: this.count,
+      sum: encodeNum(this.sum),
+      sumSq: encodeNum(this.sumSq),
+      previous: this.previous === null ? null : encodeNum(this.previous),
+    };
+  }
+
+  static fromSnapshot(snapshot: VolatilitySnapshot): RollingVolatility {
+    const volatility = new RollingVolatility(snapshot.returns.length);
+    volatility.returns = snapshot.returns.map((r) => decodeNum(r) ?? 0);
+    volatility.index = snapshot.index;
+    volatility.count = snapshot.count;
+    volatility.sum = decodeNum(snapshot.sum) ?? 0;
+    volatility.sumSq = decodeNum(snapshot.sumSq) ?? 0;
+    volatility.previous = decodeNum(snapshot.previous) ?? null;
+    return volatility;
   }
 }
