@@ -168,6 +168,25 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     expect(history(d.store).listAudit().at(-1)).toMatchObject({ result: "REFUSED" });
   });
 
+  it("closing a position first cancels its resting reduce-only orders, which would hold the coins", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    const position = d.engine.state().positions[0]!.position;
+    const tp = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: position.quantity.toString(), price: "25000" },
+      actor: trader,
+      reason: "take profit",
+    });
+    expect(tp).toMatchObject({ ok: true, data: { status: "ACCEPTED" } });
+    expect(await d.engine.execute({ kind: "closePosition", positionId: position.id, actor: trader, reason: "out" })).toMatchObject({ ok: true });
+    expect(d.engine.state().positions).toHaveLength(0);
+    expect(d.engine.state().openOrders).toHaveLength(0);
+    expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "manual" });
+  });
+
   it("pause allows only reducing orders; resume restores entries", async () => {
     const d = desk();
     await d.engine.start();

@@ -1101,12 +1101,12 @@ export class Engine {
       quantity = instrument ? roundQty(instrument, quantity.times(amount.fraction), "down") : quantity.times(amount.fraction);
       if (quantity.isZero()) return fail("ZERO_SIZE", `${amount.fraction * 100}% of ${record.position.quantity.toString()} rounds to nothing.`);
     }
-    // A working exit would race this close: cancel it first.
-    if (record.exitOrderId) {
-      const working = this.orders.get(record.exitOrderId);
-      if (working) this.requestCancel(working);
-      record.exitOrderId = null;
+    // Working orders that reduce this position (an exit, a resting take-profit limit) would race the close and
+    // hold the coins it needs: cancel them first.
+    for (const working of [...this.orders.values()]) {
+      if (working.meta.positionId === positionId && working.order.reduceOnly && !isTerminal(working.order)) this.requestCancel(working);
     }
+    record.exitOrderId = null;
     const mark = this.marks.get(record.position.symbol);
     const refPrice = mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO);
     const result = this.placeReduceOnly(record, quantity, reason, refPrice);
