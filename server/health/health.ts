@@ -31,7 +31,9 @@ export async function healthReport(): Promise<HealthReport> {
     const tradingState = runtime ? runtime.engine.currentTradingState : await readTradingState();
     // The engine not running is degraded for the desk, except in backtest mode where none is expected.
     const engineOk = runtime !== null || mode === "backtest";
-    return { status: engineOk ? "ok" : "degraded", mode, tradingState, db: "ok", engine, venue, feed, time };
+    // No market data (e.g. paper mode offline) means exits and marks are blind: degraded, with the feed's reason.
+    const feedOk = feed === null || feed.connected;
+    return { status: engineOk && feedOk ? "ok" : "degraded", mode, tradingState, db: "ok", engine, venue, feed, time };
   } catch (e) {
     const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
     return { status: "degraded", mode, tradingState: "UNKNOWN", db: "error", dbError: message, engine, venue, feed, time };
