@@ -2,7 +2,8 @@ import { healthReport } from "@/server/health/health";
 
 export const dynamic = "force-dynamic";
 
+/** 200 with { status, mode, tradingState, db, … } (DESIGN.md); `status` says "degraded" when a part is down. 503 only without a database. */
 export async function GET(): Promise<Response> {
   const report = await healthReport();
-  return Response.json(report, { status: report.status === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
+  return Response.json(report, { status: report.db === "ok" ? 200 : 503, headers: { "cache-control": "no-store" } });
 }
