@@ -16,6 +16,8 @@ import type { OrderSpec } from "../core/orders/types";
 import {
   FinalVenueError,
   TransientVenueError,
+  reportsAsyncFailures,
+  type VenueRequest,
   type MarketUpdate,
   type OrderChanges,
   type Venue,
@@ -52,7 +54,11 @@ export function isOutcomeUnknown(error: unknown): boolean {
   return error instanceof TransientVenueError && error.code === "TIMEOUT";
 }
 
-type Request = { kind: "submit"; spec: OrderSpec } | { kind: "cancel"; clientOrderId: string } | { kind: "cancelAll"; symbol: string | undefined };
+type Request = VenueRequest;
+
+function requestKey(request: Request): string {
+  return request.kind === "submit" ? `submit:${request.spec.clientOrderId}` : request.kind === "cancel" ? `cancel:${request.clientOrderId}` : `cancelAll:${request.symbol ?? "*"}`;
+}
 
 export class ResilientVenue implements Venue {
   readonly id: string;
@@ -62,6 +68,8 @@ export class ResilientVenue implements Venue {
   private lastRefill: number;
   private readonly waiting: { request: Request; attempt: number }[] = [];
   private drainScheduled = false;
+  /** Attempt number of requests in flight at an asynchronous venue (for their late failures). */
+  private readonly attempts = new Map<string, number>();
 
   constructor(
     private readonly inner: Venue,
@@ -80,6 +88,16 @@ export class ResilientVenue implements Venue {
   setEventSink(sink: (events: VenueEvent[]) => void): void {
     this.sink = sink;
     this.inner.setEventSink(sink);
+    // A real exchange answers later: its late failures take the same path as synchronous ones.
+    if (reportsAsyncFailures(this.inner)) {
+      this.inner.setFailureSink((request, error) => {
+        this.options.onError?.(error);
+        const key = requestKey(request);
+        const attempt = this.attempts.get(key) ?? 1;
+        this.attempts.delete(key);
+        this.deliver(this.onFailure(request, attempt, error));
+      });
+    }
   }
 
   submit(spec: OrderSpec, _now: number): VenueEvent[] {
@@ -186,6 +204,10 @@ export class ResilientVenue implements Venue {
 
   private attempt(request: Request, attempt: number): VenueEvent[] {
     const now = this.options.now();
+    if (reportsAsyncFailures(this.inner)) {
+      this.attempts.set(requestKey(request), attempt);
+      if (this.attempts.size > 10_000) this.attempts.delete(this.attempts.keys().next().value!);
+    }
     try {
       const events =
         request.kind === "submit"

@@ -67,6 +67,20 @@ export class FinalVenueError extends Error {
   }
 }
 
+/** A request to a venue, as retried by the resilience layer. */
+export type VenueRequest = { kind: "submit"; spec: OrderSpec } | { kind: "cancel"; clientOrderId: string } | { kind: "cancelAll"; symbol: string | undefined };
+
+/** Where a venue whose requests fail after the synchronous call returned (a real exchange) reports those failures. */
+export type FailureSink = (request: VenueRequest, error: TransientVenueError | FinalVenueError) => void;
+
+export interface ReportsAsyncFailures {
+  setFailureSink(sink: FailureSink): void;
+}
+
+export function reportsAsyncFailures(venue: unknown): venue is ReportsAsyncFailures {
+  return typeof (venue as { setFailureSink?: unknown } | null)?.setFailureSink === "function";
+}
+
 export interface Venue {
   /** Stable id used in fills' (venue, tradeId) uniqueness, e.g. "sim" or "binance". */
   readonly id: string;

@@ -1,0 +1,627 @@
+/**
+ * The trading side of the test server: one Binance spot account backed by the simulator
+ * (`SimulatedVenue`). Binance's order parameters become an OrderSpec, the simulator's events and
+ * views become Binance's JSON (orderId, clientOrderId, status NEW / PARTIALLY_FILLED / FILLED /
+ * CANCELED / EXPIRED, executedQty, cummulativeQuoteQty, fills with tradeId …), and refusals become
+ * Binance's error codes and messages. Checks the simulator does not know are done here the way
+ * Binance does them: the symbol filters (PRICE_FILTER, LOT_SIZE, MARKET_LOT_SIZE, NOTIONAL with market
+ * orders checked against the last price, MAX_NUM_ORDERS, MAX_NUM_ALGO_ORDERS, TRAILING_DELTA), a stop
+ * that would trigger at once, and a MARKET order that finds no liquidity (its remainder EXPIRES, it
+ * never waits).
+ *
+ * Differences from Binance, on purpose or for simplicity:
+ * - Commission is charged in the quote asset on both sides (as the simulator does); a buy locks its
+ *   limit price × quantity × (1 + fee rate).
+ * - A clientOrderId can never be reused, even after its order is closed (Binance allows reuse once
+ *   the first order is closed); a reuse answers -2010 "Duplicate order sent.".
+ * - PERCENT_PRICE_BY_SIDE is not checked. Trailing stops: STOP_LOSS / TAKE_PROFIT with trailingDelta
+ *   (and optionally stopPrice as the activation price); trailing *_LIMIT orders answer -1014.
+ * - Orders live in memory only: a restarted server starts empty.
+ */
+import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../core/money";
+import { type OrderSide, type OrderSpec, type OrderType, type TimeInForce } from "../../core/orders/types";
+import { type MarketUpdate } from "../../core/sim/market-data";
+import { SimulatedVenue, type SimOrderView, type VenueEvent } from "../../core/sim/venue";
+import { type BinanceApiError, BinanceErrors } from "./errors";
+import { instrumentFor, type SymbolSpec } from "./exchange-info";
+
+export type Params = Record<string, string>;
+
+const CLIENT_ID = /^[.A-Z:/a-z0-9_-]{1,36}$/;
+const CLIENT_ID_RANGE = "^[\\.A-Z\\:/a-z0-9_-]{1,36}$";
+const NUMBER = /^([0-9]{1,20})(\.[0-9]{1,20})?$/;
+const NUMBER_RANGE = "^([0-9]{1,20})(\\.[0-9]{1,20})?$";
+const STOP_TYPES = new Set(["STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]);
+const MAX_TRADES_KEPT = 100_000;
+
+interface OrderMeta {
+  orderId: number;
+  clientOrderId: string;
+  spec: SymbolSpec;
+  /** Binance's type as placed (LIMIT, MARKET, STOP_LOSS_LIMIT, …). */
+  type: string;
+  side: OrderSide;
+  timeInForce: string;
+  price: Decimal;
+  stopPrice: Decimal;
+  trailingDelta: number | null;
+  icebergQty: Decimal;
+  origQuoteOrderQty: Decimal;
+  stp: string;
+  time: number;
+  updateTime: number;
+  /** -1 while a stop has not triggered. */
+  workingTime: number;
+  /** Set when the server ended the order itself (a MARKET order's unfilled remainder). */
+  forcedStatus: string | null;
+}
+
+export interface AccountTrade {
+  id: number;
+  orderId: number;
+  clientOrderId: string;
+  symbolId: string;
+  price: Decimal;
+  qty: Decimal;
+  commission: Decimal;
+  commissionAsset: string;
+  time: number;
+  isBuyer: boolean;
+  isMaker: boolean;
+}
+
+export interface AccountOptions {
+  specs: readonly SymbolSpec[];
+  balances: Record<string, DecimalInput>;
+  /** Fee rates as fractions; default 0.001 / 0.001 (Binance's base tier). */
+  makerFee?: string;
+  takerFee?: string;
+  /** First orderId handed out (default 1). */
+  firstOrderId?: number;
+  /** Random-looking ids for cancel requests without newClientOrderId; injected for tests. */
+  newCancelId?: () => string;
+}
+
+function fmt(value: Decimal): string {
+  return value.toFixed(8);
+}
+
+function num(params: Params, name: string, required: boolean): Decimal | null {
+  const raw = params[name];
+  if (raw === undefined || raw === "") {
+    if (required) throw BinanceErrors.mandatory(name);
+    return null;
+  }
+  if (!NUMBER.test(raw)) throw BinanceErrors.illegalChars(name, NUMBER_RANGE);
+  return D(raw);
+}
+
+function int(params: Params, name: string): number | null {
+  const raw = params[name];
+  if (raw === undefined || raw === "") return null;
+  if (!/^[0-9]{1,19}$/.test(raw)) throw BinanceErrors.illegalChars(name);
+  return Number(raw);
+}
+
+export class BinanceAccount {
+  readonly venue: SimulatedVenue;
+  private readonly specs = new Map<string, SymbolSpec>();
+  private readonly metas = new Map<string, OrderMeta>();
+  private readonly byOrderId = new Map<number, string>();
+  private readonly trades: AccountTrade[] = [];
+  private nextOrderId: number;
+  private nextTradeId = 1;
+  private cancelSeq = 0;
+  private readonly newCancelId: () => string;
+  /** Last update time of the account (balances changed). */
+  private updateTime = 0;
+  private readonly makerFee: string;
+  private readonly takerFee: string;
+
+  constructor(options: AccountOptions) {
+    const maker = options.makerFee ?? "0.001";
+    const taker = options.takerFee ?? "0.001";
+    this.makerFee = maker;
+    this.takerFee = taker;
+    for (const spec of options.specs) this.specs.set(spec.id, spec);
+    this.venue = new SimulatedVenue({
+      instruments: options.specs.map((s) => instrumentFor(s, { maker, taker })),
+      initialBalances: options.balances,
+      idPrefix: "bn",
+    });
+    this.nextOrderId = options.firstOrderId ?? 1;
+    this.newCancelId =
+      options.newCancelId ??
+      (() => {
+        this.cancelSeq += 1;
+        return `cancel${String(this.cancelSeq).padStart(16, "0")}`;
+      });
+  }
+
+  spec(symbolId: string | undefined): SymbolSpec {
+    if (symbolId === undefined || symbolId === "") throw BinanceErrors.mandatory("symbol");
+    const spec = this.specs.get(symbolId);
+    if (!spec) throw BinanceErrors.invalidSymbol();
+    return spec;
+  }
+
+  symbolIds(): string[] {
+    return [...this.specs.keys()];
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Events from the simulator
+
+  private apply(events: readonly VenueEvent[]): void {
+    for (const { clientOrderId, event } of events) {
+      const meta = this.metas.get(clientOrderId);
+      if (!meta) continue;
+      const ts = event.ts ?? meta.updateTime;
+      meta.updateTime = Math.max(meta.updateTime, ts);
+      if (meta.workingTime < 0 && (event.type === "trigger" || event.type === "fill")) meta.workingTime = ts;
+      if (event.type === "fill") {
+        this.trades.push({
+          id: this.nextTradeId++,
+          orderId: meta.orderId,
+          clientOrderId,
+          symbolId: meta.spec.id,
+          price: D(event.price),
+          qty: D(event.qty),
+          commission: D(event.fee ?? 0),
+          commissionAsset: meta.spec.quote,
+          time: ts,
+          isBuyer: meta.side === "BUY",
+          isMaker: event.liquidity === "MAKER",
+        });
+        if (this.trades.length > MAX_TRADES_KEPT) this.trades.splice(0, this.trades.length - MAX_TRADES_KEPT);
+        this.updateTime = Math.max(this.updateTime, ts);
+      }
+    }
+  }
+
+  /** Market data in: resting orders and stops react to it. */
+  onMarketData(update: MarketUpdate, now: number): void {
+    this.apply(this.venue.onMarketData(update, now));
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // POST /api/v3/order
+
+  newOrder(params: Params, now: number, touch: { bid?: number; ask?: number; last?: number }): Record<string, unknown> {
+    const spec = this.spec(params.symbol);
+    const sideRaw = params.side;
+    if (!sideRaw) throw BinanceErrors.mandatory("side");
+    if (sideRaw !== "BUY" && sideRaw !== "SELL") throw BinanceErrors.invalidSide();
+    const side: OrderSide = sideRaw;
+    const type = params.type;
+    if (!type) throw BinanceErrors.mandatory("type");
+    const known = ["LIMIT", "MARKET", "STOP_LOSS", "STOP_LOSS_LIMIT", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT", "LIMIT_MAKER"];
+    if (!known.includes(type)) throw BinanceErrors.invalidOrderType();
+    if (!spec.orderTypes.has(type)) throw BinanceErrors.orderTypeNotSupported();
+    if (spec.info.status !== "TRADING") throw BinanceErrors.newOrderRejected("Market is closed.");
+
+    const clientOrderId = params.newClientOrderId ?? `bts${String(this.nextOrderId).padStart(19, "0")}`;
+    if (!CLIENT_ID.test(clientOrderId)) throw BinanceErrors.illegalChars("newClientOrderId", CLIENT_ID_RANGE);
+    const respType = params.newOrderRespType ?? (type === "MARKET" || type === "LIMIT" ? "FULL" : "ACK");
+    if (!["ACK", "RESULT", "FULL"].includes(respType)) throw BinanceErrors.illegalChars("newOrderRespType");
+
+    const isLimitKind = type === "LIMIT" || type === "LIMIT_MAKER" || type === "STOP_LOSS_LIMIT" || type === "TAKE_PROFIT_LIMIT";
+    const needsTif = type === "LIMIT" || type === "STOP_LOSS_LIMIT" || type === "TAKE_PROFIT_LIMIT";
+    const isStop = STOP_TYPES.has(type);
+
+    const tif = params.timeInForce;
+    if (needsTif) {
+      if (!tif) throw BinanceErrors.mandatory("timeInForce");
+      if (!["GTC", "IOC", "FOK"].includes(tif)) throw BinanceErrors.invalidTimeInForce();
+    } else if (tif !== undefined) {
+      throw BinanceErrors.notRequired("timeInForce");
+    }
+    const price = num(params, "price", isLimitKind);
+    if (!isLimitKind && price !== null) throw BinanceErrors.notRequired("price");
+    const stopPrice = num(params, "stopPrice", false);
+    const trailingDelta = int(params, "trailingDelta");
+    if (!isStop && stopPrice !== null) throw BinanceErrors.notRequired("stopPrice");
+    if (!isStop && trailingDelta !== null) throw BinanceErrors.notRequired("trailingDelta");
+    if (isStop && stopPrice === null && trailingDelta === null) throw BinanceErrors.eitherParam("stopPrice", "trailingDelta");
+    const quoteOrderQty = num(params, "quoteOrderQty", false);
+    if (quoteOrderQty !== null && type !== "MARKET") throw BinanceErrors.notRequired("quoteOrderQty");
+    let quantity = num(params, "quantity", false);
+    if (quantity !== null && quoteOrderQty !== null) throw BinanceErrors.unsupportedCombination();
+    if (quantity === null && quoteOrderQty === null) {
+      if (type === "MARKET") throw BinanceErrors.eitherParam("quantity", "quoteOrderQty");
+      throw BinanceErrors.mandatory("quantity");
+    }
+    const icebergQty = num(params, "icebergQty", false) ?? ZERO;
+
+    const f = spec.filters;
+    const priceOk = (p: Decimal): boolean =>
+      !(f.minPrice.greaterThan(0) && p.lessThan(f.minPrice)) &&
+      !(f.maxPrice.greaterThan(0) && p.greaterThan(f.maxPrice)) &&
+      (f.tickSize.isZero() || isMultipleOf(p.minus(f.minPrice), f.tickSize));
+    if (price !== null && !priceOk(price)) throw BinanceErrors.filterFailure("PRICE_FILTER");
+    if (stopPrice !== null && !priceOk(stopPrice)) throw BinanceErrors.filterFailure("PRICE_FILTER");
+
+    // quoteOrderQty: the quantity the quote amount buys (or must sell) at the touch, down to the step.
+    if (quantity === null && quoteOrderQty !== null) {
+      const ref = side === "BUY" ? (touch.ask ?? touch.last) : (touch.bid ?? touch.last);
+      if (ref === undefined || !(ref > 0)) throw BinanceErrors.newOrderRejected("Order would not execute: the market has no price yet.");
+      quantity = roundToStep(quoteOrderQty.dividedBy(ref), f.stepSize, "down");
+    }
+    const qty = quantity!;
+    if (qty.lessThan(f.minQty) || (f.maxQty.greaterThan(0) && qty.greaterThan(f.maxQty)) || (!f.stepSize.isZero() && !isMultipleOf(qty.minus(f.minQty), f.stepSize))) {
+      throw BinanceErrors.filterFailure("LOT_SIZE");
+    }
+    const isMarketKind = type === "MARKET" || type === "STOP_LOSS" || type === "TAKE_PROFIT";
+    if (isMarketKind && f.marketMaxQty.greaterThan(0) && qty.greaterThan(f.marketMaxQty)) throw BinanceErrors.filterFailure("MARKET_LOT_SIZE");
+    if (f.notional) {
+      const ref = price ?? stopPrice ?? (touch.last !== undefined ? new Decimal(touch.last) : null);
+      const checkMin = !isMarketKind || f.notional.applyMinToMarket;
+      const checkMax = f.notional.max.greaterThan(0) && (!isMarketKind || f.notional.applyMaxToMarket);
+      if (ref !== null) {
+        const notional = ref.times(qty);
+        if ((checkMin && notional.lessThan(f.notional.min)) || (checkMax && notional.greaterThan(f.notional.max))) throw BinanceErrors.filterFailure(f.notional.filterType);
+      }
+    }
+    if (trailingDelta !== null) {
+      const td = spec.info.filters.find((x) => x.filterType === "TRAILING_DELTA");
+      const min = Number(td?.minTrailingBelowDelta ?? 10);
+      const max = Number(td?.maxTrailingBelowDelta ?? 2000);
+      if (trailingDelta < min || trailingDelta > max) throw BinanceErrors.filterFailure("TRAILING_DELTA");
+      if (type === "STOP_LOSS_LIMIT" || type === "TAKE_PROFIT_LIMIT") throw BinanceErrors.unsupportedCombination();
+    }
+    const open = this.venue.openOrders().filter((o) => o.symbol === spec.symbol);
+    if (open.length >= f.maxNumOrders) throw BinanceErrors.filterFailure("MAX_NUM_ORDERS");
+    if (isStop && this.openMetas(spec.id).filter((m) => STOP_TYPES.has(m.type)).length >= f.maxNumAlgoOrders) {
+      throw BinanceErrors.filterFailure("MAX_NUM_ALGO_ORDERS");
+    }
+    if (this.venue.order(clientOrderId)) throw BinanceErrors.duplicateOrder();
+    if (isStop && stopPrice !== null && trailingDelta === null && touch.last !== undefined) {
+      const last = new Decimal(touch.last);
+      const isLoss = type === "STOP_LOSS" || type === "STOP_LOSS_LIMIT";
+      const wouldTrigger = isLoss === (side === "SELL") ? stopPrice.greaterThanOrEqualTo(last) : stopPrice.lessThanOrEqualTo(last);
+      if (wouldTrigger) throw BinanceErrors.stopWouldTrigger();
+    }
+
+    const orderSpec = this.toSpec({ clientOrderId, spec, side, type, tif, qty, price, stopPrice, trailingDelta });
+    const events = this.venue.submit(orderSpec, now);
+    const rejection = events.find((e) => e.clientOrderId === clientOrderId && e.event.type === "reject");
+    if (rejection && rejection.event.type === "reject") throw this.rejectionError(rejection.event.reason);
+
+    const orderId = this.nextOrderId++;
+    const meta: OrderMeta = {
+      orderId,
+      clientOrderId,
+      spec,
+      type,
+      side,
+      timeInForce: tif ?? "GTC",
+      price: price ?? ZERO,
+      stopPrice: stopPrice ?? ZERO,
+      trailingDelta,
+      icebergQty,
+      origQuoteOrderQty: quoteOrderQty ?? ZERO,
+      stp: params.selfTradePreventionMode ?? (typeof spec.info.defaultSelfTradePreventionMode === "string" ? spec.info.defaultSelfTradePreventionMode : "NONE"),
+      time: now,
+      updateTime: now,
+      workingTime: isStop ? -1 : now,
+      forcedStatus: null,
+    };
+    this.metas.set(clientOrderId, meta);
+    this.byOrderId.set(orderId, clientOrderId);
+    const tradesBefore = this.trades.length;
+    this.apply(events);
+    // Binance never parks a MARKET order: what the book could not fill expires at once.
+    if (type === "MARKET" && this.venue.openOrders().some((o) => o.clientOrderId === clientOrderId)) {
+      this.apply(this.venue.cancel(clientOrderId, now));
+      meta.forcedStatus = "EXPIRED";
+    }
+    this.updateTime = now;
+    const fills = this.trades.slice(tradesBefore).filter((t) => t.clientOrderId === clientOrderId);
+
+    if (respType === "ACK") return { symbol: spec.id, orderId, orderListId: -1, clientOrderId, transactTime: now };
+    const view = this.view(clientOrderId);
+    const body: Record<string, unknown> = {
+      symbol: spec.id,
+      orderId,
+      orderListId: -1,
+      clientOrderId,
+      transactTime: now,
+      price: fmt(meta.price),
+      origQty: fmt(view.quantity),
+      executedQty: fmt(view.filledQty),
+      origQuoteOrderQty: fmt(meta.origQuoteOrderQty),
+      cummulativeQuoteQty: fmt(this.quoteQty(view)),
+      status: this.status(meta, view),
+      timeInForce: meta.timeInForce,
+      type,
+      side,
+      workingTime: meta.workingTime,
+    };
+    if (isStop) body.stopPrice = fmt(meta.stopPrice);
+    if (trailingDelta !== null) body.trailingDelta = trailingDelta;
+    if (icebergQty.greaterThan(0)) body.icebergQty = fmt(icebergQty);
+    if (respType === "FULL") {
+      body.fills = fills.map((t) => ({ price: fmt(t.price), qty: fmt(t.qty), commission: fmt(t.commission), commissionAsset: t.commissionAsset, tradeId: t.id }));
+    }
+    body.selfTradePreventionMode = meta.stp;
+    return body;
+  }
+
+  private toSpec(o: {
+    clientOrderId: string;
+    spec: SymbolSpec;
+    side: OrderSide;
+    type: string;
+    tif: string | undefined;
+    qty: Decimal;
+    price: Decimal | null;
+    stopPrice: Decimal | null;
+    trailingDelta: number | null;
+  }): OrderSpec {
+    const base: OrderSpec = { clientOrderId: o.clientOrderId, symbol: o.spec.symbol, side: o.side, type: "MARKET", quantity: o.qty };
+    const tif = (o.tif ?? "GTC") as TimeInForce;
+    const byType: Record<string, OrderType> = {
+      MARKET: "MARKET",
+      LIMIT: "LIMIT",
+      LIMIT_MAKER: "LIMIT",
+      STOP_LOSS: "STOP_MARKET",
+      STOP_LOSS_LIMIT: "STOP_LIMIT",
+      TAKE_PROFIT: "TAKE_PROFIT_MARKET",
+      TAKE_PROFIT_LIMIT: "TAKE_PROFIT_LIMIT",
+    };
+    const spec: OrderSpec = { ...base, type: byType[o.type]! };
+    if (o.price !== null) spec.price = o.price;
+    if (o.type === "LIMIT" || o.type === "STOP_LOSS_LIMIT" || o.type === "TAKE_PROFIT_LIMIT") spec.timeInForce = tif;
+    if (o.type === "LIMIT_MAKER") spec.postOnly = true;
+    if (o.trailingDelta !== null) {
+      spec.type = "TRAILING_STOP_MARKET";
+      spec.trailingOffset = o.trailingDelta;
+      spec.trailingOffsetType = "BASIS_POINTS";
+      if (o.stopPrice !== null) spec.activationPrice = o.stopPrice;
+    } else if (o.stopPrice !== null) {
+      spec.triggerPrice = o.stopPrice;
+    }
+    return spec;
+  }
+
+  private rejectionError(reason: string): BinanceApiError {
+    const code = reason.split(":")[0] ?? "";
+    switch (code) {
+      case "INSUFFICIENT_BALANCE":
+        return BinanceErrors.insufficientBalance();
+      case "DUPLICATE_CLIENT_ORDER_ID":
+        return BinanceErrors.duplicateOrder();
+      case "POST_ONLY_WOULD_TAKE":
+        return BinanceErrors.wouldTake();
+      case "QTY_PRECISION":
+      case "MIN_QUANTITY":
+      case "MAX_QUANTITY":
+        return BinanceErrors.filterFailure("LOT_SIZE");
+      case "PRICE_PRECISION":
+        return BinanceErrors.filterFailure("PRICE_FILTER");
+      case "MIN_NOTIONAL":
+      case "MAX_NOTIONAL":
+        return BinanceErrors.filterFailure("NOTIONAL");
+      case "NO_MARKET_PRICE":
+        return BinanceErrors.newOrderRejected("Order would not execute: the market has no price yet.");
+      default:
+        return BinanceErrors.newOrderRejected(reason);
+    }
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Views
+
+  private view(clientOrderId: string): SimOrderView {
+    const view = this.venue.order(clientOrderId);
+    if (!view) throw BinanceErrors.unknown(`order ${clientOrderId} is missing from the simulator`);
+    return view;
+  }
+
+  private quoteQty(view: SimOrderView): Decimal {
+    return view.avgFillPrice === null ? ZERO : view.avgFillPrice.times(view.filledQty);
+  }
+
+  private status(meta: OrderMeta, view: SimOrderView): string {
+    if (meta.forcedStatus) return meta.forcedStatus;
+    switch (view.status) {
+      case "PARTIALLY_FILLED":
+      case "FILLED":
+      case "EXPIRED":
+      case "REJECTED":
+        return view.status;
+      case "CANCELED": {
+        const reason = view.reason ?? "";
+        return reason.startsWith("IOC:") || reason.startsWith("FOK:") || reason.startsWith("INSUFFICIENT_BALANCE") ? "EXPIRED" : "CANCELED";
+      }
+      default:
+        return "NEW";
+    }
+  }
+
+  private isOpen(meta: OrderMeta, view: SimOrderView): boolean {
+    const s = this.status(meta, view);
+    return s === "NEW" || s === "PARTIALLY_FILLED";
+  }
+
+  /** GET /api/v3/order and openOrders entries. */
+  private orderBody(meta: OrderMeta): Record<string, unknown> {
+    const view = this.view(meta.clientOrderId);
+    return {
+      symbol: meta.spec.id,
+      orderId: meta.orderId,
+      orderListId: -1,
+      clientOrderId: meta.clientOrderId,
+      price: fmt(meta.price),
+      origQty: fmt(view.quantity),
+      executedQty: fmt(view.filledQty),
+      cummulativeQuoteQty: fmt(this.quoteQty(view)),
+      status: this.status(meta, view),
+      timeInForce: meta.timeInForce,
+      type: meta.type,
+      side: meta.side,
+      stopPrice: fmt(meta.stopPrice),
+      ...(meta.trailingDelta !== null ? { trailingDelta: meta.trailingDelta } : {}),
+      icebergQty: fmt(meta.icebergQty),
+      time: meta.time,
+      updateTime: meta.updateTime,
+      isWorking: meta.workingTime >= 0,
+      workingTime: meta.workingTime,
+      origQuoteOrderQty: fmt(meta.origQuoteOrderQty),
+      selfTradePreventionMode: meta.stp,
+    };
+  }
+
+  private cancelBody(meta: OrderMeta, cancelId: string, now: number): Record<string, unknown> {
+    const view = this.view(meta.clientOrderId);
+    const body: Record<string, unknown> = {
+      symbol: meta.spec.id,
+      origClientOrderId: meta.clientOrderId,
+      orderId: meta.orderId,
+      orderListId: -1,
+      clientOrderId: cancelId,
+      transactTime: now,
+      price: fmt(meta.price),
+      origQty: fmt(view.quantity),
+      executedQty: fmt(view.filledQty),
+      origQuoteOrderQty: fmt(meta.origQuoteOrderQty),
+      cummulativeQuoteQty: fmt(this.quoteQty(view)),
+      status: this.status(meta, view),
+      timeInForce: meta.timeInForce,
+      type: meta.type,
+      side: meta.side,
+    };
+    if (STOP_TYPES.has(meta.type)) body.stopPrice = fmt(meta.stopPrice);
+    if (meta.trailingDelta !== null) body.trailingDelta = meta.trailingDelta;
+    body.selfTradePreventionMode = meta.stp;
+    return body;
+  }
+
+  /** The order a request names by orderId or origClientOrderId, on that symbol; undefined when none. */
+  private find(spec: SymbolSpec, params: Params): OrderMeta | undefined {
+    const orderId = int(params, "orderId");
+    const orig = params.origClientOrderId;
+    if (orderId === null && (orig === undefined || orig === "")) throw BinanceErrors.eitherParam("origClientOrderId", "orderId");
+    const cid = orderId !== null ? this.byOrderId.get(orderId) : orig;
+    const meta = cid === undefined ? undefined : this.metas.get(cid);
+    if (!meta || meta.spec.id !== spec.id) return undefined;
+    if (orderId !== null && orig !== undefined && orig !== "" && meta.clientOrderId !== orig) return undefined;
+    return meta;
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // Queries and cancels
+
+  getOrder(params: Params): Record<string, unknown> {
+    const spec = this.spec(params.symbol);
+    const meta = this.find(spec, params);
+    if (!meta) throw BinanceErrors.orderDoesNotExist();
+    return this.orderBody(meta);
+  }
+
+  cancelOrder(params: Params, now: number): Record<string, unknown> {
+    const spec = this.spec(params.symbol);
+    const meta = this.find(spec, params);
+    if (!meta || !this.isOpen(meta, this.view(meta.clientOrderId))) throw BinanceErrors.unknownOrderOnCancel();
+    const cancelId = params.newClientOrderId ?? this.newCancelId();
+    this.apply(this.venue.cancel(meta.clientOrderId, now));
+    meta.updateTime = now;
+    this.updateTime = now;
+    return this.cancelBody(meta, cancelId, now);
+  }
+
+  cancelOpenOrders(params: Params, now: number): Record<string, unknown>[] {
+    const spec = this.spec(params.symbol);
+    const open = this.openMetas(spec.id);
+    if (open.length === 0) throw BinanceErrors.unknownOrderOnCancel();
+    this.apply(this.venue.cancelAll(spec.symbol, now));
+    this.updateTime = now;
+    return open.map((meta) => {
+      meta.updateTime = now;
+      return this.cancelBody(meta, this.newCancelId(), now);
+    });
+  }
+
+  private openMetas(symbolId?: string): OrderMeta[] {
+    const out: OrderMeta[] = [];
+    for (const view of this.venue.openOrders()) {
+      const meta = this.metas.get(view.clientOrderId);
+      if (meta && (symbolId === undefined || meta.spec.id === symbolId)) out.push(meta);
+    }
+    return out.sort((a, b) => a.orderId - b.orderId);
+  }
+
+  openOrders(params: Params): Record<string, unknown>[] {
+    const symbolId = params.symbol;
+    if (symbolId !== undefined) this.spec(symbolId);
+    return this.openMetas(symbolId).map((meta) => this.orderBody(meta));
+  }
+
+  openOrderCount(symbolId?: string): number {
+    return this.openMetas(symbolId).length;
+  }
+
+  myTrades(params: Params): Record<string, unknown>[] {
+    const spec = this.spec(params.symbol);
+    const orderId = int(params, "orderId");
+    const startTime = int(params, "startTime");
+    const endTime = int(params, "endTime");
+    const fromId = int(params, "fromId");
+    const limit = Math.min(int(params, "limit") ?? 500, 1000);
+    if (fromId !== null && (startTime !== null || endTime !== null)) throw BinanceErrors.unsupportedCombination();
+    let list = this.trades.filter((t) => t.symbolId === spec.id);
+    if (orderId !== null) list = list.filter((t) => t.orderId === orderId);
+    if (fromId !== null) list = list.filter((t) => t.id >= fromId);
+    if (startTime !== null) list = list.filter((t) => t.time >= startTime);
+    if (endTime !== null) list = list.filter((t) => t.time <= endTime);
+    const picked = fromId !== null || startTime !== null ? list.slice(0, limit) : list.slice(-limit);
+    return picked.map((t) => ({
+      symbol: t.symbolId,
+      id: t.id,
+      orderId: t.orderId,
+      orderListId: -1,
+      price: fmt(t.price),
+      qty: fmt(t.qty),
+      quoteQty: fmt(t.price.times(t.qty)),
+      commission: fmt(t.commission),
+      commissionAsset: t.commissionAsset,
+      time: t.time,
+      isBuyer: t.isBuyer,
+      isMaker: t.isMaker,
+      isBestMatch: true,
+    }));
+  }
+
+  /** Every fill so far (newest last), for tests and the admin endpoint. */
+  allTrades(): readonly AccountTrade[] {
+    return this.trades;
+  }
+
+  account(params: Params): Record<string, unknown> {
+    const makerFee = this.makerFee;
+    const takerFee = this.takerFee;
+    const omitZero = params.omitZeroBalances === "true";
+    const balances = Object.entries(this.venue.balances())
+      .filter(([, b]) => !omitZero || !b.total.isZero())
+      .map(([asset, b]) => ({ asset, free: fmt(b.free), locked: fmt(b.reserved) }));
+    const bps = (rate: string): number => Number(D(rate).times(10_000).toFixed(0));
+    return {
+      makerCommission: bps(makerFee),
+      takerCommission: bps(takerFee),
+      buyerCommission: 0,
+      sellerCommission: 0,
+      commissionRates: { maker: fmt(D(makerFee)), taker: fmt(D(takerFee)), buyer: fmt(ZERO), seller: fmt(ZERO) },
+      canTrade: true,
+      canWithdraw: false,
+      canDeposit: false,
+      brokered: false,
+      requireSelfTradePrevention: false,
+      preventSor: false,
+      updateTime: this.updateTime,
+      accountType: "SPOT",
+      balances,
+      permissions: ["SPOT"],
+      uid: 100000001,
+    };
+  }
+}

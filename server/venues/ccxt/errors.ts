@@ -1,0 +1,126 @@
+/**
+ * ccxt errors → the Venue port's TransientVenueError / FinalVenueError, worded for a person, with
+ * secrets scrubbed. Classes are read by name along the prototype chain (ccxt's hierarchy:
+ * BaseError › ExchangeError | OperationFailed › NetworkError …), so this module never loads ccxt.
+ *
+ * Transient (retried with backoff by ResilientVenue, counted by the breaker):
+ *   RateLimitExceeded, DDoSProtection        → RATE_LIMITED          (the request was refused: nothing placed)
+ *   OnMaintenance                            → EXCHANGE_MAINTENANCE  (refused: nothing placed)
+ *   InvalidNonce                             → CLOCK_DRIFT           (refused before processing: nothing placed)
+ *   RequestTimeout, NetworkError, ExchangeNotAvailable (HTTP 5xx), BadResponse, any non-ccxt error
+ *                                            → TIMEOUT for a request that changes state (create, cancel): the
+ *                                              outcome is unknown, the order is looked up by clientOrderId
+ *                                              before anything is sent again; NETWORK / EXCHANGE_UNAVAILABLE
+ *                                              for reads.
+ *   DuplicateOrderId (or a "duplicate order/clientOid" message) on a create → TIMEOUT: an order with our clientOrderId already exists, so a
+ *                                              previous attempt landed; the lookup reports it.
+ * Final (shown to the user, never retried):
+ *   InsufficientFunds → INSUFFICIENT_FUNDS · OrderImmediatelyFillable → POST_ONLY_WOULD_TAKE ·
+ *   OrderNotFound → ORDER_NOT_FOUND · InvalidOrder → INVALID_ORDER · PermissionDenied → PERMISSION_DENIED ·
+ *   AccountSuspended → ACCOUNT_SUSPENDED · AuthenticationError → AUTHENTICATION_FAILED · BadSymbol → BAD_SYMBOL ·
+ *   MarketClosed → MARKET_CLOSED · NotSupported → NOT_SUPPORTED · BadRequest/ArgumentsRequired → BAD_REQUEST ·
+ *   any other ExchangeError → EXCHANGE_REFUSED.
+ */
+import { FinalVenueError, TransientVenueError } from "../venue";
+
+export type RequestKind = "create" | "cancel" | "read";
+
+/** Error class names, most specific first (constructor chain, then an own `name` that differs). */
+export function errorClassNames(error: unknown): string[] {
+  const names: string[] = [];
+  if (typeof error !== "object" || error === null) return names;
+  for (let proto = Object.getPrototypeOf(error) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
+    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
+    if (typeof name === "string" && name !== "" && !names.includes(name)) names.push(name);
+  }
+  const own = (error as { name?: unknown }).name;
+  if (typeof own === "string" && !names.includes(own)) names.unshift(own);
+  return names;
+}
+
+const SECRET_PATTERNS: RegExp[] = [
+  /(signature|sign|apiKey|api_key|secret|password|passphrase|X-MBX-APIKEY|ACCESS-KEY|ACCESS-SIGN|ACCESS-PASSPHRASE)(["']?\s*[=:]\s*["']?)[^&\s"',}]+/gi,
+];
+
+/** Removes the configured secrets and anything that looks like a signature or key from a text. */
+export function scrubSecrets(text: string, secrets: readonly string[] = []): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length >= 4) out = out.split(secret).join("***");
+  }
+  for (const pattern of SECRET_PATTERNS) out = out.replace(pattern, (_m, key: string, sep: string) => `${key}${sep}***`);
+  return out;
+}
+
+/** The ccxt message without "binance POST https://… " and the exchange's JSON reduced to its msg. */
+function shortDetail(message: string, exchange: string): string {
+  let text = message.trim();
+  if (text.startsWith(`${exchange} `)) text = text.slice(exchange.length + 1);
+  text = text.replace(/^(GET|POST|PUT|DELETE|PATCH)\s+\S+\s*/, "");
+  const json = /\{.*\}/s.exec(text)?.[0];
+  if (json) {
+    try {
+      const body = JSON.parse(json) as Record<string, unknown>;
+      const msg = body.msg ?? body.message ?? body.error;
+      const code = body.code;
+      if (typeof msg === "string" && msg !== "" && msg !== "success") text = `${msg}${typeof code === "string" || typeof code === "number" ? ` (code ${code})` : ""}`;
+    } catch {
+      // not JSON: keep the text
+    }
+  }
+  text = text.replace(/\s+/g, " ");
+  return text.length > 200 ? `${text.slice(0, 200)}…` : text || "no details";
+}
+
+export interface ClassifyContext {
+  exchange: string;
+  kind: RequestKind;
+  /** What was attempted, for the sentence: "placing order ord-1", "canceling ord-1", "reading balances". */
+  action: string;
+  secrets?: readonly string[];
+}
+
+/** A ccxt (or other) error as a Venue error with a code and a sentence a person can act on. */
+export function classifyCcxtError(error: unknown, ctx: ClassifyContext): TransientVenueError | FinalVenueError {
+  if (error instanceof TransientVenueError || error instanceof FinalVenueError) return error;
+  const names = errorClassNames(error);
+  const is = (...candidates: string[]): boolean => candidates.some((n) => names.includes(n));
+  const raw = error instanceof Error ? error.message : String(error);
+  const detail = scrubSecrets(shortDetail(raw, ctx.exchange), ctx.secrets);
+  const ex = ctx.exchange;
+  const changes = ctx.kind !== "read";
+  const transient = (code: string, text: string) => new TransientVenueError(`${code}: ${text}`, code);
+  const final = (code: string, text: string) => new FinalVenueError(`${code}: ${text}`, code);
+  const unknown = (what: string) =>
+    changes
+      ? transient("TIMEOUT", `${what} while ${ctx.action}; the outcome is unknown, so the order is looked up by its clientOrderId before anything is sent again (${detail}).`)
+      : null;
+
+  // Transient, refused before processing: nothing happened at the exchange.
+  if (is("RateLimitExceeded", "DDoSProtection")) return transient("RATE_LIMITED", `${ex} is limiting our requests while ${ctx.action} (${detail}); nothing was done, Bastion slows down and retries.`);
+  if (is("OnMaintenance")) return transient("EXCHANGE_MAINTENANCE", `${ex} is under maintenance while ${ctx.action} (${detail}); nothing was done, Bastion retries.`);
+  if (is("InvalidNonce")) return transient("CLOCK_DRIFT", `${ex} refused the request's timestamp while ${ctx.action} (${detail}); check this machine's clock. Nothing was done.`);
+  // Outcome unknown for state-changing requests.
+  if (is("RequestTimeout")) return unknown(`${ex} did not answer in time`) ?? transient("TIMEOUT", `${ex} did not answer in time while ${ctx.action} (${detail}).`);
+  if (is("ExchangeNotAvailable")) return unknown(`${ex} answered with a server error`) ?? transient("EXCHANGE_UNAVAILABLE", `${ex} is unavailable while ${ctx.action} (${detail}); Bastion retries.`);
+  if (is("NetworkError")) return unknown(`the connection to ${ex} failed`) ?? transient("NETWORK", `cannot reach ${ex} while ${ctx.action} (${detail}); Bastion retries.`);
+  if (is("BadResponse", "NullResponse", "OperationFailed", "CancelPending")) return unknown(`${ex} sent an unreadable answer`) ?? transient("BAD_RESPONSE", `${ex} sent an unreadable answer while ${ctx.action} (${detail}).`);
+  if (ctx.kind === "create" && (is("DuplicateOrderId") || /duplicate (order|client)|clientOid duplicate|client order id (already|is duplicated)/i.test(raw))) {
+    return transient("TIMEOUT", `${ex} already has an order with this clientOrderId (${detail}): an earlier attempt landed; it is looked up, not sent again.`);
+  }
+  // Final.
+  if (is("InsufficientFunds")) return final("INSUFFICIENT_FUNDS", `${ex} refused ${ctx.action}: the account does not have enough funds (${detail}).`);
+  if (is("OrderImmediatelyFillable")) return final("POST_ONLY_WOULD_TAKE", `${ex} refused ${ctx.action}: the order would execute at once (post-only, or a trigger already reached) (${detail}).`);
+  if (is("OrderNotFound")) return final("ORDER_NOT_FOUND", `${ex} does not know the order (${ctx.action}): it may already be filled or canceled (${detail}).`);
+  if (is("InvalidOrder", "OrderNotFillable", "ContractUnavailable")) return final("INVALID_ORDER", `${ex} refused ${ctx.action} as invalid (${detail}).`);
+  if (is("AccountSuspended")) return final("ACCOUNT_SUSPENDED", `${ex} refused ${ctx.action}: the account is suspended or this action is disabled (${detail}).`);
+  if (is("PermissionDenied", "AccountNotEnabled")) return final("PERMISSION_DENIED", `${ex} refused ${ctx.action}: the API key lacks the permission (${detail}). Enable trading for the key on the exchange.`);
+  if (is("AuthenticationError")) return final("AUTHENTICATION_FAILED", `${ex} refused ${ctx.action}: the API key or secret is wrong, expired or not allowed from this IP (${detail}).`);
+  if (is("BadSymbol")) return final("BAD_SYMBOL", `${ex} does not list the symbol (${ctx.action}) (${detail}).`);
+  if (is("MarketClosed")) return final("MARKET_CLOSED", `${ex} refused ${ctx.action}: the market is closed (${detail}).`);
+  if (is("NotSupported")) return final("NOT_SUPPORTED", `${ex} does not support ${ctx.action} (${detail}).`);
+  if (is("BadRequest", "ArgumentsRequired")) return final("BAD_REQUEST", `${ex} refused ${ctx.action} as a bad request (${detail}).`);
+  if (is("ExchangeError", "OperationRejected", "BaseError")) return final("EXCHANGE_REFUSED", `${ex} refused ${ctx.action} (${detail}).`);
+  // Not a ccxt error: a bug or a transport failure outside ccxt. For a state change the outcome is unknown.
+  return unknown(`an unexpected error occurred`) ?? transient("NETWORK", `unexpected error while ${ctx.action} on ${ex} (${detail}).`);
+}
