@@ -7,7 +7,11 @@
  *
  * Core hot paths (this file): FSM events, pre-trade checks, simulated fills.
  * Engine benches (scripts/bench/): the engine backtest in candles/s against the 1,000,000 target, signals end
- * to end with the journal on SQLite, and restart recovery with 10 000 orders in the journal.
+ * to end with the journal on SQLite, and restart recovery with 10 000 orders in the journal. About a minute
+ * in all on 2 cores, most of it building the 10 000-order journals.
+ *
+ * Profiling: `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
+ * then `npx tsx scripts/bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile`.
  */
 import { makeInstrument } from "../server/core/instrument";
 import { D, type Decimal } from "../server/core/money";
@@ -172,7 +176,7 @@ async function main(): Promise<void> {
       ["backtest_candles_per_sec", null],
       ["backtest_candles_per_sec_qty_step", "0.00001"],
     ] as const) {
-      const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 3, timedRuns: 10, log });
+      const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 5, timedRuns: 15, log });
       results[name] = rest;
     }
   }

@@ -2,10 +2,18 @@
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
  * audit, backtests, settings. Routers are thin: input schema, authorization (the procedure), one service call.
  */
+import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
+import { backtestsRouter } from "./routers/backtests";
 import { breakerRouter } from "./routers/breaker";
+import { ordersRouter } from "./routers/orders";
 import { overviewRouter } from "./routers/overview";
+import { performanceRouter } from "./routers/performance";
+import { positionsRouter } from "./routers/positions";
+import { riskRouter } from "./routers/risk";
+import { settingsRouter } from "./routers/settings";
 import { signalsRouter } from "./routers/signals";
+import { tradesRouter } from "./routers/trades";
 import { createCallerFactory, router } from "./trpc";
 
 export const appRouter = router({
@@ -13,6 +21,14 @@ export const appRouter = router({
   overview: overviewRouter,
   breaker: breakerRouter,
   signals: signalsRouter,
+  trades: tradesRouter,
+  performance: performanceRouter,
+  audit: auditRouter,
+  backtests: backtestsRouter,
+  positions: positionsRouter,
+  orders: ordersRouter,
+  risk: riskRouter,
+  settings: settingsRouter,
 });
 
 export type AppRouter = typeof appRouter;

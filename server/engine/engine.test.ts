@@ -10,8 +10,10 @@ import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
 import { createMigratedDb } from "../db/test-db";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { Engine, type EngineOptions } from "./engine";
-import type { Actor, Signal } from "./types";
+import type { OrderSpec } from "../core/orders";
+import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
+import { Engine, type EngineOptions, type EngineTimers } from "./engine";
+import type { Actor, EmergencyProgress, Signal } from "./types";
 
 const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
 const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
@@ -480,5 +482,298 @@ describe("found by the crash test (crash.test.ts)", () => {
     expect(store.listDrifts()).toMatchObject([{ kind: "STATUS_MISMATCH", subject: coid, detail: { ours: "ACCEPTED", venue: "CANCELED" }, resolution: "now CANCELED" }]);
     store.close();
     await b.venue.close();
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// Found by the ccxt adapter's author: an asynchronous venue, fee currencies, unknown orders.
+
+/** A venue that answers later, like a real exchange: the simulator's events are held until flush(). */
+class DeferredVenue implements Venue {
+  readonly id = "sim";
+  readonly kind = "sim" as const;
+  readonly calls: string[] = [];
+  private held: VenueEvent[] = [];
+  private sink: (events: VenueEvent[]) => void = () => undefined;
+  constructor(readonly inner: SimVenue) {}
+  instruments() {
+    return this.inner.instruments();
+  }
+  setEventSink(sink: (events: VenueEvent[]) => void): void {
+    this.sink = sink;
+  }
+  private hold(kind: string, events: VenueEvent[]): VenueEvent[] {
+    this.calls.push(kind);
+    this.held.push(...events);
+    return [];
+  }
+  submit(spec: OrderSpec, now: number) {
+    return this.hold(`submit ${spec.side}`, this.inner.submit(spec, now));
+  }
+  cancel(clientOrderId: string, now: number) {
+    return this.hold("cancel", this.inner.cancel(clientOrderId, now));
+  }
+  cancelAll(symbol: string | undefined, now: number) {
+    return this.hold("cancelAll", this.inner.cancelAll(symbol, now));
+  }
+  modify(clientOrderId: string, changes: OrderChanges, now: number) {
+    return this.inner.modify(clientOrderId, changes, now);
+  }
+  onMarketData(update: MarketUpdate, now: number) {
+    return this.inner.onMarketData(update, now);
+  }
+  advanceTo(now: number) {
+    return this.inner.advanceTo(now);
+  }
+  /** Delivers what the venue did so far, one event at a time (a real exchange's answers trickle in). */
+  async flush(): Promise<number> {
+    const events = this.held;
+    this.held = [];
+    this.calls.push(`flush ${events.length}`);
+    for (const event of events) this.sink([event]);
+    await Promise.resolve();
+    return events.length;
+  }
+  fetchOrder(clientOrderId: string) {
+    return this.inner.fetchOrder(clientOrderId);
+  }
+  fetchOpenOrders() {
+    return this.inner.fetchOpenOrders();
+  }
+  fetchFills(since: number) {
+    return this.inner.fetchFills(since);
+  }
+  fetchBalances() {
+    return this.inner.fetchBalances();
+  }
+  freeBalance(currency: string) {
+    return this.inner.freeBalance(currency);
+  }
+  status() {
+    return this.inner.status();
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+/** Timers fired by hand. */
+class ManualTimers implements EngineTimers {
+  private next = 1;
+  readonly pending = new Map<number, () => void>();
+  setTimeout(fn: () => void, _ms: number): unknown {
+    const id = this.next++;
+    this.pending.set(id, fn);
+    return id;
+  }
+  clearTimeout(handle: unknown): void {
+    this.pending.delete(handle as number);
+  }
+  async fireAll(): Promise<void> {
+    const fns = [...this.pending.values()];
+    this.pending.clear();
+    for (const fn of fns) fn();
+    await new Promise((resolve) => setTimeout(resolve, 0));
+  }
+}
+
+describe("emergency stop with a venue that confirms later", () => {
+  async function deskWithOrders(timers = new ManualTimers()) {
+    const deferred = new DeferredVenue(venue());
+    const d = desk({ timers, emergencyConfirmMs: 5_000 }, new MemoryStore(), deferred as unknown as SimVenue);
+    const progress: EmergencyProgress[] = [];
+    d.engine.bus.subscribe((event) => {
+      if (event.type === "emergency") progress.push(event.progress);
+    });
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await deferred.flush();
+    for (const price of ["19000", "19100", "19200"]) {
+      await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price }, actor: trader, reason: null });
+    }
+    await deferred.flush();
+    expect(d.engine.state().openOrders).toHaveLength(3);
+    expect(d.engine.state().positions[0]!.position.quantity.toString()).toBe("0.09999");
+    return { d, deferred, timers, progress };
+  }
+
+  it("counts cancels as the venue confirms them, and flattens only after every cancel is confirmed", async () => {
+    const { d, deferred, timers, progress } = await deskWithOrders();
+    deferred.calls.length = 0;
+    const stop = await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "test" });
+    // Nothing is confirmed yet: the answer says so instead of "0 of 3 canceled".
+    expect(stop).toMatchObject({ ok: true, data: { progress: { step: "canceling", ordersToCancel: 3, ordersCanceled: 0 } } });
+    expect(stop.message).toContain("waiting for sim to confirm 3");
+    expect(deferred.calls).toEqual(["cancelAll"]); // no flatten sell while the canceled orders may still hold funds
+    expect(timers.pending.size).toBe(1);
+
+    await deferred.flush();
+    const counts = progress.filter((p) => p.step === "canceling").map((p) => p.ordersCanceled);
+    expect(counts).toEqual([0, 0, 1, 2]);
+    expect(progress.find((p) => p.step === "canceled")).toMatchObject({ ordersCanceled: 3, message: "3 of 3 order(s) canceled." });
+    // The flatten went out after the cancels, and waits for its fill.
+    expect(deferred.calls).toEqual(["cancelAll", "flush 3", "submit SELL"]);
+    expect(d.engine.state().emergency).toMatchObject({ step: "flattening", positionsToFlatten: 1, positionsFlattened: 0 });
+
+    await deferred.flush();
+    expect(d.engine.state().emergency).toMatchObject({ step: "done", ordersCanceled: 3, positionsFlattened: 1 });
+    expect(d.engine.state().openOrders).toHaveLength(0);
+    expect(d.engine.state().positions).toHaveLength(0);
+    expect(timers.pending.size).toBe(0);
+    expect(progress.at(-1)!.message).toBe("Halted: 3/3 orders canceled, 1/1 positions flattened. An admin reset is needed to trade again.");
+  });
+
+  it("flattens after the timeout when the venue never confirms, and says which were not confirmed", async () => {
+    const { d, deferred, timers, progress } = await deskWithOrders();
+    deferred.calls.length = 0;
+    await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "test" });
+    await timers.fireAll();
+    expect(progress.find((p) => p.step === "canceled")?.message).toBe("0 of 3 order(s) canceled; 3 not confirmed by sim within 5 s.");
+    expect(deferred.calls).toEqual(["cancelAll", "submit SELL"]);
+    // Late confirmations still land in the books.
+    await deferred.flush();
+    expect(d.engine.state().openOrders).toHaveLength(0);
+    expect(d.engine.state().emergency).toMatchObject({ step: "done", positionsFlattened: 1 });
+  });
+
+  it("a manual cancel-all on such a venue says the cancels await confirmation", async () => {
+    const { d, deferred } = await deskWithOrders();
+    const result = await d.engine.execute({ kind: "cancelAll", actor: trader, reason: null });
+    expect(result).toMatchObject({ ok: true, data: { requested: 3, canceled: 0, pending: 3 } });
+    expect(result.message).toContain("3 awaiting the venue's confirmation");
+    await deferred.flush();
+    expect(d.engine.state().openOrders).toHaveLength(0);
+  });
+});
+
+describe("reconciliation: fee currencies", () => {
+  /** The simulator's fills, re-expressed as an exchange that charged the fee in another currency. */
+  function feeIn(sim: SimVenue, currency: "BTC" | "BNB"): SimVenue {
+    const fetchFills = sim.fetchFills.bind(sim);
+    sim.fetchFills = async (since: number) =>
+      (await fetchFills(since)).map((f) => (currency === "BTC" ? { ...f, fee: f.fee.dividedBy(f.price), feeCurrency: "BTC" } : { ...f, fee: D("0.0004"), feeCurrency: "BNB" }));
+    return sim;
+  }
+
+  async function missedFill(currency: "BTC" | "BNB") {
+    const sim = feeIn(venue(), currency);
+    const d = desk({}, new MemoryStore(), sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    const placed = await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" }, actor: trader, reason: null });
+    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    // The market trades through the limit; the engine does not hear of it (a lost answer).
+    d.clock.advance(1000);
+    sim.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 19980, qty: 1, aggressor: "SELL" }, d.clock.now());
+    return { d, coid, drifts: await d.engine.reconcile() };
+  }
+
+  it("a fee paid in the base currency is booked in quote at the fill price", async () => {
+    const { d, coid, drifts } = await missedFill("BTC");
+    expect(drifts).toBe(1);
+    const [fill] = d.store.fillsForOrder(coid);
+    // maker fee 0.1 % of 0.002 × 19990 = 0.03998 USDT, whichever currency the venue reported it in
+    expect(fill!.fee.toString()).toBe("0.03998");
+    expect(fill!.feeCurrency).toBe("USDT");
+    expect(history(d.store).listDrifts().map((x) => x.kind)).toEqual(["MISSED_FILL"]);
+  });
+
+  it("a fee in a third currency is recorded as a drift, not booked as if it were quote", async () => {
+    const { d, coid, drifts } = await missedFill("BNB");
+    expect(drifts).toBe(2);
+    expect(d.store.fillsForOrder(coid)[0]!.fee.toString()).toBe("0");
+    const fee = history(d.store).listDrifts().find((x) => x.kind === "FEE_CURRENCY");
+    expect(fee).toMatchObject({ subject: coid, resolved: false, detail: { fee: "0.0004", feeCurrency: "BNB", quote: "USDT" } });
+  });
+});
+
+describe("reconciliation: unknown orders are shown, then adopted or canceled by choice", () => {
+  async function withUnknown() {
+    const sim = venue();
+    const d = desk({}, new MemoryStore(), sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    // Placed at the exchange by someone else (the web UI, another bot).
+    d.venue.submit({ clientOrderId: "web-1", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.003", price: "19950", ts: d.clock.now() }, d.clock.now());
+    return d;
+  }
+
+  it("records an unknown order once, however often reconciliation runs, and drops it when it leaves the venue", async () => {
+    const d = await withUnknown();
+    expect(await d.engine.reconcile()).toBe(1);
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(d.engine.unknownOrderList()).toMatchObject([{ clientOrderId: "web-1", side: "BUY", quantity: "0.003", price: "19950", symbol: "BTC/USDT" }]);
+    expect(history(d.store).listDrifts().map((x) => `${x.kind}:${x.subject}:${x.resolved}`)).toEqual(["UNKNOWN_ORDER:web-1:false"]);
+    d.venue.cancel("web-1", d.clock.now());
+    await d.engine.reconcile();
+    expect(d.engine.unknownOrderList()).toEqual([]);
+    expect(history(d.store).listDrifts().at(-1)).toMatchObject({ kind: "UNKNOWN_ORDER_GONE", subject: "web-1", resolved: true, detail: { resolves: { kind: "UNKNOWN_ORDER" } } });
+  });
+
+  it("adopting journals the order, tracks it, and books its fills to a position (audited)", async () => {
+    const d = await withUnknown();
+    await d.engine.reconcile();
+    const adopted = await d.engine.adoptOrder("web-1", trader, "mine, placed from the phone");
+    expect(adopted).toMatchObject({ ok: true, data: { clientOrderId: "web-1", status: "ACCEPTED", fills: 0 } });
+    expect(d.engine.state().openOrders.map((o) => o.clientOrderId)).toEqual(["web-1"]);
+    expect(d.store.journalFor("web-1").map((e) => `${e.type}:${e.source}`)).toEqual(["intent:reconcile", "submit:reconcile", "accept:reconcile"]);
+    expect(d.engine.unknownOrderList()).toEqual([]);
+    // The market reaches it: the fill comes through the venue like any order of ours.
+    d.clock.advance(1000);
+    await d.engine.marketData({ kind: "trade", symbol: "BTC/USDT", price: 19940, qty: 1, aggressor: "SELL" });
+    expect(d.engine.state().positions.map((p) => [p.position.side, p.position.quantity.toString()])).toEqual([["LONG", "0.003"]]);
+    expect(await d.engine.adoptOrder("web-1", trader, null)).toMatchObject({ ok: false, code: "ALREADY_TRACKED" });
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(history(d.store).listAudit().map((a) => `${a.action}:${a.target}:${a.result}`)).toEqual(["adopt_order:web-1:OK", "adopt_order:web-1:REFUSED"]);
+    expect(history(d.store).listDrifts().map((x) => x.kind)).toEqual(["UNKNOWN_ORDER", "UNKNOWN_ORDER_ADOPTED"]);
+  });
+
+  it("adopting an unknown order that already filled books its fills", async () => {
+    const d = await withUnknown();
+    await d.engine.reconcile();
+    d.clock.advance(1000);
+    d.venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 19940, qty: 1, aggressor: "SELL" }, d.clock.now());
+    const adopted = await d.engine.adoptOrder("web-1", trader, null);
+    expect(adopted).toMatchObject({ ok: true, data: { status: "FILLED", fills: 1 } });
+    const position = d.engine.state().positions[0]!.position;
+    expect(position.quantity.toString()).toBe("0.003");
+    expect(position.avgEntryPrice?.toString()).toBe("19950");
+  });
+
+  it("canceling one cancels it at the venue, keeps it out of the books, and resolves its drift", async () => {
+    const d = await withUnknown();
+    await d.engine.reconcile();
+    expect(await d.engine.cancelUnknownOrder("nope", trader, null)).toMatchObject({ ok: false, code: "NOT_UNKNOWN" });
+    expect(await d.engine.cancelUnknownOrder("web-1", trader, "not ours")).toMatchObject({ ok: true, data: { status: "CANCELED" } });
+    expect(await d.venue.fetchOpenOrders()).toEqual([]);
+    expect(d.store.getOrder("web-1")).toBeNull();
+    expect(d.engine.unknownOrderList()).toEqual([]);
+    expect(history(d.store).listDrifts().map((x) => `${x.kind}:${x.resolved}`)).toEqual(["UNKNOWN_ORDER:false", "UNKNOWN_ORDER_CANCELED:true"]);
+    expect(history(d.store).listAudit().map((a) => `${a.actor}:${a.action}:${a.result}`)).toEqual(["tina:cancel_unknown_order:REFUSED", "tina:cancel_unknown_order:OK"]);
+  });
+
+  it("unknown orders survive a restart without being recorded twice", async () => {
+    const d = await withUnknown();
+    await d.engine.reconcile();
+    const again = desk({}, d.store, d.venue, d.clock);
+    expect((await again.engine.start()).drifts).toBe(0);
+    expect(again.engine.unknownOrderList().map((u) => u.clientOrderId)).toEqual(["web-1"]);
+  });
+
+  it("a scheduled reconciliation leaves a just-sent order alone instead of calling it never sent", async () => {
+    const deferred = new DeferredVenue(venue());
+    const d = desk({}, new MemoryStore(), deferred as unknown as SimVenue);
+    await d.engine.start();
+    await quote(d, 20000);
+    const inner = deferred.inner;
+    const realSubmit = inner.submit.bind(inner);
+    // The request is still on its way: the venue does not know the order yet.
+    inner.submit = () => [];
+    const placed = await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    expect(await d.engine.reconcile({ graceMs: 30_000 })).toBe(0);
+    expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([[coid, "SUBMITTED"]]);
+    inner.submit = realSubmit;
   });
 });

@@ -24,6 +24,7 @@ import {
   type OrderEvent,
   type OrderSide,
   type OrderSpec,
+  type OrderStatus,
 } from "../core/orders";
 import {
   applyFill,
@@ -43,7 +44,7 @@ import { checkPreTrade, sizeByConfidence, sizeFixedFraction, sizeFixedRisk, type
 import type { MarketUpdate } from "../core/sim/market-data";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
-import type { Venue } from "../venues/venue";
+import type { Venue, VenueFill, VenueOrderSnapshot } from "../venues/venue";
 import { EventBus } from "./bus";
 import {
   DEFAULT_RISK_LIMITS,
@@ -78,6 +79,62 @@ export interface EngineOptions {
   /** Record an equity snapshot row on every fill (live desk) — backtests keep their own curve. */
   equitySnapshotOnFill?: boolean;
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /** Timers for waits on an asynchronous venue (emergency confirmations); default the global ones (unref'd). */
+  timers?: EngineTimers;
+  /** How long an emergency stop waits for the venue to confirm its cancels (then its flatten) before moving on. Default 10 000 ms. */
+  emergencyConfirmMs?: number;
+}
+
+export interface EngineTimers {
+  setTimeout(fn: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+const defaultTimers: EngineTimers = {
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Drift rows that resolve earlier ones (the drift table is append-only): `detail.resolves` names the drift
+ * resolved, by id (`{ id }`) or by kind and the same subject (`{ kind }`).
+ */
+export const DRIFT_RESOLUTION_KINDS = ["ACKNOWLEDGED", "UNKNOWN_ORDER_ADOPTED", "UNKNOWN_ORDER_CANCELED", "UNKNOWN_ORDER_GONE"] as const;
+
+/** An order open at the venue that Bastion's books do not have (placed by hand on the exchange, or by another tool). */
+export interface UnknownOrder {
+  clientOrderId: string;
+  venueOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: string;
+  status: string;
+  quantity: string;
+  filledQty: string;
+  price: string | null;
+  triggerPrice: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  /** A cancel was sent at a trader's request and is not confirmed yet. */
+  canceling: boolean;
+}
+
+/** An emergency stop in progress: cancels (then the flatten) followed as the venue confirms them. */
+interface HaltRun {
+  progress: EmergencyProgress;
+  flatten: boolean;
+  exitReason: string;
+  phase: "canceling" | "flattening";
+  cancelPending: Set<string>;
+  filledInstead: number;
+  flattenPending: Set<string>;
+  /** False while the synchronous part runs (events counted, no transitions). */
+  armed: boolean;
+  timer: unknown;
 }
 
 interface OrderRecord {
@@ -163,6 +220,10 @@ export class Engine {
   private draining = false;
   private started = false;
   private lastEmergency: EmergencyProgress | null = null;
+  private readonly timers: EngineTimers;
+  private readonly emergencyConfirmMs: number;
+  private halt: HaltRun | null = null;
+  private readonly unknownOrders = new Map<string, UnknownOrder>();
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -178,6 +239,8 @@ export class Engine {
     this.defaultSettings = options.defaultSymbolSettings ? symbolSettingsSchema.parse(options.defaultSymbolSettings) : DEFAULT_SYMBOL_SETTINGS;
     this.riskLimits = options.riskLimits ?? DEFAULT_RISK_LIMITS;
     this.breaker = options.breaker === null ? null : new CircuitBreaker(options.breaker ?? {}, this.clock);
+    this.timers = options.timers ?? defaultTimers;
+    this.emergencyConfirmMs = options.emergencyConfirmMs ?? 10_000;
     for (const instrument of this.venue.instruments()) this.instruments.set(instrument.symbol, instrument);
     this.venue.setEventSink((events) => void this.run(() => this.ingest(events, "venue")).catch((e: unknown) => this.log("error", `venue events: ${String(e)}`)));
   }
@@ -293,6 +356,7 @@ export class Engine {
       }
     }
     for (const stored of this.store.loadOrders({ onlyOpen: true })) this.orders.set(stored.order.clientOrderId, stored);
+    for (const unknown of this.store.getState<UnknownOrder[]>("unknownOrders") ?? []) this.unknownOrders.set(unknown.clientOrderId, { ...unknown, canceling: false });
     for (const stored of this.store.loadOpenPositions()) {
       const blob = (stored.exit as PositionBlob | null) ?? null;
       this.positions.set(stored.position.id, {
@@ -309,11 +373,16 @@ export class Engine {
     }
   }
 
-  /** Compares the books with the venue; books what was missed and records every difference. */
-  async reconcile(): Promise<number> {
+  /**
+   * Compares the books with the venue; books what was missed and records every difference.
+   * `graceMs` (scheduled runs while trading): orders whose last event is younger are left alone — their
+   * request or its answer may still be on the way, and "not at the venue yet" must not mark them lost.
+   */
+  async reconcile(options: { graceMs?: number } = {}): Promise<number> {
     let drifts = 0;
     const now = this.clock.now();
-    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order));
+    const graceMs = options.graceMs ?? 0;
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && now - r.order.updatedAt >= graceMs);
     const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
@@ -342,9 +411,11 @@ export class Engine {
         }
         for (const fill of venueFills) {
           if (fill.clientOrderId !== coid || this.store.hasFill(this.venue.id, fill.tradeId)) continue;
+          const fee = this.quoteFee(fill, record.order.symbol);
+          if (fee.drift) drifts++;
           events.push({
             clientOrderId: coid,
-            event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts },
+            event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts },
           });
           this.drift("MISSED_FILL", coid, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
           drifts++;
@@ -374,21 +445,95 @@ export class Engine {
           drifts++;
         }
       }
-      for (const snapshot of venueOpen) {
-        if (!this.orders.has(snapshot.clientOrderId) && !this.store.getOrder(snapshot.clientOrderId)) {
-          this.drift("UNKNOWN_ORDER", snapshot.clientOrderId, { symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString() }, false, null);
-          drifts++;
-        }
-      }
+      drifts += this.noteUnknownOrders(venueOpen, now);
       this.store.saveBalances(this.venue.id, balances, now);
     });
     return drifts;
   }
 
-  private drift(kind: string, subject: string, detail: Record<string, unknown>, resolved: boolean, resolution: string | null): void {
+  /**
+   * Orders open at the venue that the books do not have: recorded once (a drift each, kept across restarts) and
+   * listed until a trader adopts or cancels them, or they leave the venue. Returns the number of new ones.
+   */
+  private noteUnknownOrders(venueOpen: VenueOrderSnapshot[], now: number): number {
+    let found = 0;
+    let changed = false;
+    const listed = new Set<string>();
+    for (const snapshot of venueOpen) {
+      const coid = snapshot.clientOrderId;
+      if (this.orders.has(coid) || this.store.getOrder(coid)) continue;
+      listed.add(coid);
+      const known = this.unknownOrders.get(coid);
+      const view: UnknownOrder = {
+        clientOrderId: coid,
+        venueOrderId: snapshot.venueOrderId,
+        symbol: snapshot.symbol,
+        side: snapshot.side,
+        type: snapshot.type,
+        status: snapshot.status,
+        quantity: snapshot.quantity.toString(),
+        filledQty: snapshot.filledQty.toString(),
+        price: snapshot.price?.toString() ?? null,
+        triggerPrice: snapshot.triggerPrice?.toString() ?? null,
+        firstSeen: known?.firstSeen ?? now,
+        lastSeen: now,
+        canceling: known?.canceling ?? false,
+      };
+      this.unknownOrders.set(coid, view);
+      changed = true;
+      if (known) continue;
+      this.drift(
+        "UNKNOWN_ORDER",
+        coid,
+        { symbol: snapshot.symbol, side: snapshot.side, type: snapshot.type, qty: view.quantity, filled: view.filledQty, price: view.price, venueOrderId: snapshot.venueOrderId },
+        false,
+        null,
+      );
+      found++;
+    }
+    for (const [coid, unknown] of [...this.unknownOrders]) {
+      if (listed.has(coid) || this.orders.has(coid)) continue;
+      this.unknownOrders.delete(coid);
+      changed = true;
+      this.drift("UNKNOWN_ORDER_GONE", coid, { resolves: { kind: "UNKNOWN_ORDER" }, symbol: unknown.symbol }, true, "no longer open at the venue", "info");
+    }
+    if (changed) this.saveUnknownOrders();
+    return found;
+  }
+
+  private saveUnknownOrders(): void {
+    this.store.setState("unknownOrders", [...this.unknownOrders.values()]);
+  }
+
+  /** Unknown orders found at the venue and not yet adopted or canceled (newest first). */
+  unknownOrderList(): UnknownOrder[] {
+    return [...this.unknownOrders.values()].map((u) => ({ ...u })).sort((a, b) => b.firstSeen - a.firstSeen);
+  }
+
+  /**
+   * A venue fill's fee in the quote currency the books count in: quote fees as they are, base-currency fees
+   * converted at the fill price, fees in any other currency (a BNB discount…) booked as 0 with a drift
+   * recorded, never silently mis-booked as if they were quote.
+   */
+  private quoteFee(fill: VenueFill, symbol: string): { fee: Decimal; drift: boolean } {
+    const instrument = this.instruments.get(symbol);
+    const quote = instrument?.quote ?? this.quote;
+    if (fill.fee.isZero() || fill.feeCurrency === quote) return { fee: fill.fee, drift: false };
+    if (instrument && fill.feeCurrency === instrument.base) return { fee: fill.fee.times(fill.price), drift: false };
+    this.drift(
+      "FEE_CURRENCY",
+      fill.clientOrderId,
+      { tradeId: fill.tradeId, fee: fill.fee.toString(), feeCurrency: fill.feeCurrency, quote },
+      false,
+      `fee of ${fill.fee.toString()} ${fill.feeCurrency} not converted to ${quote}: booked as 0`,
+    );
+    return { fee: ZERO, drift: true };
+  }
+
+  private drift(kind: string, subject: string, detail: Record<string, unknown>, resolved: boolean, resolution: string | null, level: "info" | "warn" = "warn"): void {
     this.store.appendDrift({ ts: this.clock.now(), venue: this.venue.id, kind, subject, detail, resolved, resolution });
     this.bus.publish({ type: "drift", kind, subject, message: `${kind} ${subject}${resolution ? `: ${resolution}` : ""}` });
-    this.log("warn", `reconciliation: ${kind} ${subject} ${JSON.stringify(detail)}`);
+    this.log(level, `reconciliation: ${kind} ${subject} ${JSON.stringify(detail)}`);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -767,6 +912,7 @@ export class Engine {
     const record = this.orders.get(clientOrderId) ?? this.store.getOrder(clientOrderId);
     const ts = event.ts ?? this.clock.now();
     if (!record) {
+      if (this.onUnknownOrderCancelEvent(clientOrderId, event, source, ts)) return;
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: "UNKNOWN_ORDER", ts });
       this.drift("UNKNOWN_ORDER_EVENT", clientOrderId, { event: event.type }, false, null);
       return;
@@ -793,6 +939,7 @@ export class Engine {
     if (TERMINAL_STATUSES.has(order.status)) this.orders.delete(clientOrderId);
     else this.orders.set(clientOrderId, record);
     this.bus.publish({ type: "order", order });
+    if (TERMINAL_STATUSES.has(order.status)) this.onHaltOrderEnded(clientOrderId, order.status);
     if (late) this.drift("LATE_FILL", clientOrderId, { tradeId: (event as { tradeId: string }).tradeId }, true, "booked on the terminal order");
   }
 
@@ -868,6 +1015,7 @@ export class Engine {
   private finishPosition(record: PositionRecord, closingOrder: Order): void {
     const position = record.position;
     this.positions.delete(position.id);
+    this.onHaltPositionClosed(position.id);
     this.closedRealizedNet = this.closedRealizedNet.plus(position.realizedPnlNet);
     this.saveAccounting();
     const exitReason = closingOrder.tags.reason && closingOrder.tags.reason !== "entry" ? closingOrder.tags.reason : "signal";
@@ -1151,7 +1299,10 @@ export class Engine {
     this.ingest(this.venue.cancelAll(symbol, now), "venue");
     const stillOpen = open.filter((r) => this.orders.has(r.order.clientOrderId) && !isTerminal(this.orders.get(r.order.clientOrderId)!.order)).length;
     for (const record of this.positions.values()) if (record.exitOrderId && !this.orders.has(record.exitOrderId)) record.exitOrderId = null;
-    return done(`Canceled ${open.length - stillOpen} of ${open.length} open order(s).`, { requested: open.length, canceled: open.length - stillOpen });
+    const data = { requested: open.length, canceled: open.length - stillOpen, pending: stillOpen };
+    // A real exchange confirms later: say what was asked, not "0 canceled".
+    if (stillOpen > 0) return done(`Cancel requested for ${open.length} open order(s) on ${this.venue.id}: ${open.length - stillOpen} confirmed so far, ${stillOpen} awaiting the venue's confirmation.`, data);
+    return done(`Canceled ${open.length - stillOpen} of ${open.length} open order(s).`, data);
   }
 
   private setTradingState(state: TradingState, reason: string, by: string): void {
@@ -1190,40 +1341,125 @@ export class Engine {
     return done(progress.message, { progress });
   }
 
-  /** HALTED (latched, persisted) → cancel every open order → optionally flatten every position. */
+  /**
+   * HALTED (latched, persisted) → cancel every open order → optionally flatten every position.
+   * A simulator confirms at once; a real exchange confirms later: the progress then follows the cancel events
+   * as they arrive (published on the bus), and the flatten starts once every cancel is confirmed (or after
+   * `emergencyConfirmMs`), so its sells are not refused for coins the canceled orders still held.
+   */
   private runHalt(flatten: boolean, reason: string, by: string, exitReason: string): EmergencyProgress {
     const venue = this.venue.id;
+    if (this.halt) this.timers.clearTimeout(this.halt.timer);
     const progress: EmergencyProgress = { step: "halted", venue, ordersToCancel: 0, ordersCanceled: 0, positionsToFlatten: 0, positionsFlattened: 0, message: "Trading halted." };
-    const publish = (step: EmergencyProgress["step"], message: string) => {
-      progress.step = step;
-      progress.message = message;
-      this.lastEmergency = { ...progress };
-      this.bus.publish({ type: "emergency", progress: { ...progress } });
-    };
+    const run: HaltRun = { progress, flatten, exitReason, phase: "canceling", cancelPending: new Set(), filledInstead: 0, flattenPending: new Set(), armed: false, timer: null };
+    this.halt = run;
     this.setTradingState("HALTED", reason, by);
-    publish("halted", "Trading halted.");
+    this.publishHalt(run, "halted", "Trading halted.");
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order));
     progress.ordersToCancel = open.length;
-    publish("canceling", `Canceling ${open.length} open order(s) on ${venue}.`);
-    const canceled = this.cancelAllOrders(undefined);
-    progress.ordersCanceled = Number(canceled.data?.canceled ?? 0);
-    publish("canceled", `${progress.ordersCanceled} of ${progress.ordersToCancel} order(s) canceled.`);
-    if (flatten) {
-      const positions = [...this.positions.values()].filter((r) => r.position.quantity.greaterThan(0));
-      progress.positionsToFlatten = positions.length;
-      publish("flattening", `Flattening ${positions.length} position(s) with reduce-only market orders.`);
-      for (const record of positions) {
-        const mark = this.marks.get(record.position.symbol);
-        this.placeReduceOnly(record, record.position.quantity, exitReason, mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO));
-      }
-      progress.positionsFlattened = positions.filter((r) => !this.positions.has(r.position.id)).length;
-      publish("flattened", `${progress.positionsFlattened} of ${progress.positionsToFlatten} position(s) flattened.`);
+    for (const record of open) run.cancelPending.add(record.order.clientOrderId);
+    this.publishHalt(run, "canceling", `Canceling ${open.length} open order(s) on ${venue}.`);
+    this.cancelAllOrders(undefined);
+    run.armed = true;
+    if (run.cancelPending.size === 0) this.haltCancelsDone(run, false);
+    else {
+      this.publishHalt(run, "canceling", `${progress.ordersCanceled} of ${progress.ordersToCancel} order(s) canceled; waiting for ${venue} to confirm ${run.cancelPending.size}.`);
+      this.armHaltTimer(run, () => this.haltCancelsDone(run, true));
     }
-    publish(
+    return { ...progress };
+  }
+
+  private publishHalt(run: HaltRun, step: EmergencyProgress["step"], message: string): void {
+    run.progress.step = step;
+    run.progress.message = message;
+    this.lastEmergency = { ...run.progress };
+    this.bus.publish({ type: "emergency", progress: { ...run.progress } });
+  }
+
+  private armHaltTimer(run: HaltRun, onTimeout: () => void): void {
+    run.timer = this.timers.setTimeout(() => {
+      void this.run(() => {
+        if (this.halt === run) onTimeout();
+      }).catch((e: unknown) => this.log("error", `emergency stop: ${String(e)}`));
+    }, this.emergencyConfirmMs);
+  }
+
+  /** An order ended (canceled, or filled before its cancel) while an emergency stop waits for it. */
+  private onHaltOrderEnded(clientOrderId: string, status: OrderStatus): void {
+    const run = this.halt;
+    if (!run || run.phase !== "canceling" || !run.cancelPending.delete(clientOrderId)) return;
+    if (status === "FILLED") run.filledInstead++;
+    else run.progress.ordersCanceled++;
+    if (!run.armed) return;
+    if (run.cancelPending.size > 0) {
+      this.publishHalt(run, "canceling", `${run.progress.ordersCanceled} of ${run.progress.ordersToCancel} order(s) canceled; waiting for ${run.progress.venue} to confirm ${run.cancelPending.size}.`);
+      return;
+    }
+    this.timers.clearTimeout(run.timer);
+    this.haltCancelsDone(run, false);
+  }
+
+  private haltCancelsDone(run: HaltRun, timedOut: boolean): void {
+    run.timer = null;
+    const p = run.progress;
+    const unconfirmed = run.cancelPending.size;
+    const filled = run.filledInstead > 0 ? ` (${run.filledInstead} filled before the cancel reached them)` : "";
+    const late = timedOut && unconfirmed > 0 ? `; ${unconfirmed} not confirmed by ${p.venue} within ${this.emergencyConfirmMs / 1000} s` : "";
+    this.publishHalt(run, "canceled", `${p.ordersCanceled} of ${p.ordersToCancel} order(s) canceled${filled}${late}.`);
+    if (late) {
+      this.log("error", `emergency stop: ${unconfirmed} cancel(s) not confirmed by ${p.venue}: ${[...run.cancelPending].join(", ")}`);
+      this.bus.publish({ type: "alert", level: "error", message: `Emergency stop: ${unconfirmed} cancel(s) not confirmed by ${p.venue}; check the exchange.` });
+    }
+    if (!run.flatten) {
+      this.haltFinish(run, false);
+      return;
+    }
+    run.phase = "flattening";
+    run.armed = false;
+    const positions = [...this.positions.values()].filter((r) => r.position.quantity.greaterThan(0));
+    p.positionsToFlatten = positions.length;
+    for (const record of positions) run.flattenPending.add(record.position.id);
+    this.publishHalt(run, "flattening", `Flattening ${positions.length} position(s) with reduce-only market orders.`);
+    for (const record of positions) {
+      if (!this.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
+      const mark = this.marks.get(record.position.symbol);
+      const result = this.placeReduceOnly(record, record.position.quantity, run.exitReason, mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO));
+      if (!result.ok) this.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
+    }
+    run.armed = true;
+    if (run.flattenPending.size === 0) this.haltFinish(run, false);
+    else {
+      this.publishHalt(run, "flattening", `${p.positionsFlattened} of ${p.positionsToFlatten} position(s) flattened; waiting for the fills.`);
+      this.armHaltTimer(run, () => this.haltFinish(run, true));
+    }
+  }
+
+  private onHaltPositionClosed(positionId: string): void {
+    const run = this.halt;
+    if (!run || run.phase !== "flattening" || !run.flattenPending.delete(positionId)) return;
+    run.progress.positionsFlattened++;
+    if (!run.armed) return;
+    if (run.flattenPending.size > 0) {
+      this.publishHalt(run, "flattening", `${run.progress.positionsFlattened} of ${run.progress.positionsToFlatten} position(s) flattened; waiting for the fills.`);
+      return;
+    }
+    this.timers.clearTimeout(run.timer);
+    this.haltFinish(run, false);
+  }
+
+  private haltFinish(run: HaltRun, timedOut: boolean): void {
+    if (this.halt !== run) return;
+    this.halt = null;
+    run.timer = null;
+    const p = run.progress;
+    if (run.flatten) this.publishHalt(run, "flattened", `${p.positionsFlattened} of ${p.positionsToFlatten} position(s) flattened.`);
+    const late = timedOut && run.flattenPending.size > 0 ? ` ${run.flattenPending.size} position(s) not confirmed flat within ${this.emergencyConfirmMs / 1000} s.` : "";
+    if (late) this.bus.publish({ type: "alert", level: "error", message: `Emergency stop:${late} Check the positions.` });
+    this.publishHalt(
+      run,
       "done",
-      `Halted: ${progress.ordersCanceled}/${progress.ordersToCancel} orders canceled${flatten ? `, ${progress.positionsFlattened}/${progress.positionsToFlatten} positions flattened` : ""}. An admin reset is needed to trade again.`,
+      `Halted: ${p.ordersCanceled}/${p.ordersToCancel} orders canceled${run.flatten ? `, ${p.positionsFlattened}/${p.positionsToFlatten} positions flattened` : ""}.${late} An admin reset is needed to trade again.`,
     );
-    return progress;
   }
 
   private tripBreakerByHand(actor: Actor, reason: string): CommandResult {
@@ -1277,6 +1513,166 @@ export class Engine {
     this.persistPosition(record, record.position, record.exit);
     this.bus.publish({ type: "position", position: record.position });
     return done(`Exit rules of ${positionId} updated.`);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Unknown orders (found at the venue by reconciliation): adopted or canceled by a trader's choice; drifts acknowledged.
+
+  /**
+   * Takes an order found at the venue into the books: journaled as an order Bastion now tracks (intent and
+   * submit with source "reconcile" and the adopter in the payload, then accept), its fills booked to a position
+   * (the opposite open position when it reduces one, else the same-side one, else a new one), its end (filled,
+   * canceled) applied. It is not a new order, so it does not pass the risk gate; it is audited.
+   */
+  async adoptOrder(clientOrderId: string, actor: Actor, reason: string | null): Promise<CommandResult> {
+    let snapshot: VenueOrderSnapshot | null = null;
+    let fills: VenueFill[] = [];
+    let readError: string | null = null;
+    if (!this.orders.has(clientOrderId)) {
+      try {
+        snapshot = await this.venue.fetchOrder(clientOrderId);
+        if (snapshot) fills = (await this.venue.fetchFills(0)).filter((f) => f.clientOrderId === clientOrderId);
+      } catch (e) {
+        readError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    return this.run(() =>
+      this.audited(actor, "adopt_order", clientOrderId, reason, {}, () => {
+        if (this.orders.has(clientOrderId) || this.store.getOrder(clientOrderId)) {
+          return fail("ALREADY_TRACKED", `Order ${clientOrderId} is already in Bastion's books; there is nothing to adopt.`);
+        }
+        if (readError !== null) return fail("VENUE_UNAVAILABLE", `Could not read order ${clientOrderId} from ${this.venue.id}: ${readError}`);
+        return this.adopt(clientOrderId, snapshot, fills, actor);
+      }),
+    );
+  }
+
+  private adopt(clientOrderId: string, snapshot: VenueOrderSnapshot | null, fills: VenueFill[], actor: Actor): CommandResult {
+    if (!snapshot) return fail("NOT_AT_VENUE", `${this.venue.id} has no order ${clientOrderId}; there is nothing to adopt.`);
+    const instrument = this.instruments.get(snapshot.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${snapshot.symbol} is not traded by this desk; cancel the order instead.`);
+    if (TERMINAL_STATUSES.has(snapshot.status) && fills.length === 0) {
+      return fail("NOT_OPEN", `Order ${clientOrderId} is ${snapshot.status.toLowerCase()} at ${this.venue.id} with no fills; there is nothing to adopt.`);
+    }
+    if (snapshot.type.startsWith("TRAILING")) return fail("UNSUPPORTED_TYPE", `Trailing orders cannot be adopted (their offset is not known); cancel ${clientOrderId} instead.`);
+    const now = this.clock.now();
+    const wantSide: PositionSide = snapshot.side === "BUY" ? "LONG" : "SHORT";
+    const open = this.openPositionsFor(snapshot.symbol);
+    const reducing = open.find((r) => r.position.side !== wantSide) ?? null;
+    const target = reducing ?? open.find((r) => r.position.side === wantSide) ?? null;
+    const positionId = target?.position.id ?? this.ids.next("pos");
+    const spec: OrderSpec = {
+      clientOrderId,
+      symbol: snapshot.symbol,
+      side: snapshot.side,
+      type: snapshot.type,
+      quantity: snapshot.quantity,
+      ...(snapshot.price ? { price: snapshot.price } : {}),
+      ...(snapshot.triggerPrice ? { triggerPrice: snapshot.triggerPrice } : {}),
+      timeInForce: "GTC",
+      reduceOnly: reducing !== null,
+      tags: { positionId, reason: reducing ? "manual" : "entry", strategy: "adopted", adoptedBy: actor.username },
+      venue: this.venue.id,
+      ts: now,
+    };
+    let order: Order;
+    try {
+      order = createOrder(spec);
+    } catch (e) {
+      return fail("UNSUPPORTED_ORDER", `Order ${clientOrderId} cannot be represented in the books: ${e instanceof Error ? e.message : String(e)}`);
+    }
+    const submitted = applyOrderEvent(order, { type: "submit", ts: now });
+    if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
+    const meta: OrderMeta = { venue: this.venue.id, positionId, requestedPrice: snapshot.price ?? snapshot.avgFillPrice ?? null };
+    this.store.transaction(() => {
+      if (!target) {
+        const position = openPosition({ id: positionId, symbol: snapshot.symbol, side: wantSide, ts: now });
+        const record: PositionRecord = { position, exit: null, meta: { strategy: "adopted", signalId: null, entryOrderId: clientOrderId }, exitOrderId: null };
+        this.positions.set(position.id, record);
+        this.persistPosition(record, position, null);
+      }
+      const intent = { ...spec, quantity: snapshot.quantity.toString(), price: snapshot.price?.toString() ?? null, triggerPrice: snapshot.triggerPrice?.toString() ?? null };
+      this.store.appendJournal({ clientOrderId, type: "intent", source: "reconcile", payload: { ...intent, adoptedBy: actor.username, venueStatus: snapshot.status }, applied: true, ts: now });
+      this.store.appendJournal({ clientOrderId, type: "submit", source: "reconcile", payload: { type: "submit", ts: now }, applied: true, ts: now });
+      order = submitted.order;
+      this.orders.set(clientOrderId, { order, meta });
+      this.store.saveOrder(order, meta);
+    });
+    this.bus.publish({ type: "order", order });
+    const events: VenueEvent[] = [{ clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }];
+    let booked = ZERO;
+    for (const fill of fills) {
+      if (this.store.hasFill(this.venue.id, fill.tradeId)) continue;
+      const fee = this.quoteFee(fill, snapshot.symbol);
+      booked = booked.plus(fill.qty);
+      events.push({ clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } });
+    }
+    if (snapshot.status === "CANCELED") events.push({ clientOrderId, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
+    if (snapshot.status === "EXPIRED") events.push({ clientOrderId, event: { type: "expire", ts: now } });
+    this.ingest(events, "reconcile");
+    this.unknownOrders.delete(clientOrderId);
+    this.saveUnknownOrders();
+    this.drift("UNKNOWN_ORDER_ADOPTED", clientOrderId, { resolves: { kind: "UNKNOWN_ORDER" }, positionId, fills: fills.length, by: actor.username }, true, `adopted by ${actor.username}`, "info");
+    if (snapshot.filledQty.greaterThan(booked)) {
+      this.drift("ADOPTED_FILLS_MISSING", clientOrderId, { venueFilled: snapshot.filledQty.toString(), booked: booked.toString() }, false, null);
+    }
+    const status = this.orders.get(clientOrderId)?.order.status ?? this.store.getOrder(clientOrderId)?.order.status ?? order.status;
+    return done(
+      `Order ${clientOrderId} adopted: ${snapshot.side} ${snapshot.quantity.toString()} ${snapshot.symbol} ${snapshot.type} (${status}), ${fills.length} fill(s) booked to position ${positionId}.`,
+      { clientOrderId, positionId, status, fills: fills.length },
+    );
+  }
+
+  /** Cancels an unknown order at the venue (it stays out of the books); the venue's answer resolves its drift. */
+  cancelUnknownOrder(clientOrderId: string, actor: Actor, reason: string | null): Promise<CommandResult> {
+    return this.run(() =>
+      this.audited(actor, "cancel_unknown_order", clientOrderId, reason, {}, () => {
+        if (this.orders.has(clientOrderId)) return fail("TRACKED_ORDER", `Order ${clientOrderId} is in Bastion's books: cancel it from the Orders page.`);
+        const unknown = this.unknownOrders.get(clientOrderId);
+        if (!unknown) return fail("NOT_UNKNOWN", `Order ${clientOrderId} is not among the unknown orders found at ${this.venue.id}.`);
+        unknown.canceling = true;
+        let events: VenueEvent[];
+        try {
+          events = this.venue.cancel(clientOrderId, this.clock.now());
+        } catch (e) {
+          unknown.canceling = false;
+          return fail("VENUE_REFUSED", e instanceof Error ? e.message : String(e));
+        }
+        this.ingest(events, "venue");
+        if (!this.unknownOrders.has(clientOrderId)) return done(`Unknown order ${clientOrderId} canceled at ${this.venue.id}.`, { status: "CANCELED" });
+        if (!unknown.canceling) return fail("VENUE_REFUSED", `${this.venue.id} refused to cancel ${clientOrderId}; see the reconciliation log.`);
+        return done(`Cancel sent to ${this.venue.id} for unknown order ${clientOrderId}; its confirmation resolves the drift.`, { status: "PENDING_CANCEL" });
+      }),
+    );
+  }
+
+  /** A venue's answer to a cancel of an unknown order; true when it was one. */
+  private onUnknownOrderCancelEvent(clientOrderId: string, event: OrderEvent, source: "venue" | "reconcile", ts: number): boolean {
+    const unknown = this.unknownOrders.get(clientOrderId);
+    if (!unknown?.canceling || (event.type !== "cancel" && event.type !== "cancelReject" && event.type !== "accept")) return false;
+    if (event.type === "accept") return true; // an adapter looking the order up on the way: nothing to book
+    this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: "NOT_TRACKED: an unknown order canceled at a trader's request", ts });
+    if (event.type === "cancel") {
+      this.unknownOrders.delete(clientOrderId);
+      this.saveUnknownOrders();
+      this.drift("UNKNOWN_ORDER_CANCELED", clientOrderId, { resolves: { kind: "UNKNOWN_ORDER" }, symbol: unknown.symbol }, true, "canceled at the venue", "info");
+    } else {
+      unknown.canceling = false;
+      this.drift("UNKNOWN_ORDER_CANCEL_FAILED", clientOrderId, { reason: event.reason }, false, null);
+      this.bus.publish({ type: "alert", level: "error", message: `Cancel of unknown order ${clientOrderId} failed: ${event.reason}` });
+    }
+    return true;
+  }
+
+  /** Marks a recorded drift acknowledged (append-only: a resolution row naming it), audited. */
+  acknowledgeDrift(drift: { id: number; kind: string; subject: string }, actor: Actor, reason: string | null): Promise<CommandResult> {
+    return this.run(() =>
+      this.audited(actor, "acknowledge_drift", `drift#${drift.id}`, reason, { kind: drift.kind, subject: drift.subject }, () => {
+        const resolution = `acknowledged by ${actor.username}${reason ? `: ${reason}` : ""}`;
+        this.drift("ACKNOWLEDGED", drift.subject, { resolves: { id: drift.id }, kind: drift.kind }, true, resolution, "info");
+        return done(`Drift #${drift.id} (${drift.kind} ${drift.subject}) acknowledged.`);
+      }),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------

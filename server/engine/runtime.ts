@@ -5,7 +5,10 @@
  * replay (default): recorded BTC/USDT candles from data/market played as a live feed (intrabar ticks, looping),
  *   a durable simulated venue next to the database, the built-in sma-cross strategy emitting signals.
  * paper: public market data from a ccxt exchange (polling), the same simulated venue and strategy.
- * live: needs the ccxt live venue (issue 5); refuses to start with a clear message until then.
+ * live: real orders on a ccxt exchange (CcxtVenue, its emergency instance for cancels, behind ResilientVenue),
+ *   instruments from the exchange's loaded markets, market data polled from the same exchange; reconciliation
+ *   on start and every BASTION_RECONCILE_MS. Refuses to start without keys and the explicit opt-in
+ *   (live-config.ts); the built-in strategy is off unless BASTION_STRATEGY names it.
  * backtest: no live engine; the dashboard shows stored backtest runs and starts new ones.
  */
 import { randomBytes, randomUUID } from "node:crypto";
@@ -21,18 +24,21 @@ import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { appConfig, type Mode } from "../config";
 import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqlite-store";
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
-import { createCcxtExchange, PublicMarketFeed, type PublicFeedStatus } from "../venues/ccxt/public-feed";
+import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
+import { scrubSecrets } from "../venues/ccxt/errors";
+import { createLiveExchange, loadLiveConfig, type LiveConfig } from "../venues/ccxt/live-config";
+import { createCcxtExchange, PublicMarketFeed, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
 import { loadCandlesCsv, recordedFilePath } from "../venues/replay/csv";
 import { ReplayFeed, type ReplayUpdate } from "../venues/replay/replay-feed";
 import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
-import type { MarketUpdate, VenueStatus } from "../venues/venue";
+import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 
 export interface FeedStatusView {
-  kind: "replay" | "paper";
+  kind: "replay" | "paper" | "live";
   connected: boolean;
   message: string;
   lastUpdateAt: number | null;
@@ -107,11 +113,24 @@ export function ensureRuntime(): Promise<Runtime | null> {
     })
     .catch((e: unknown) => {
       state.error = e instanceof Error ? e.message : String(e);
-      log("error", `engine not started: ${state.error}`);
       state.starting = null;
+      // An exchange that cannot be reached yet is retried; a refused configuration is not.
+      const retryMs = e instanceof StartError ? e.retryMs : null;
+      log("error", `engine not started: ${state.error}${retryMs ? ` (trying again in ${retryMs / 1000} s)` : ""}`);
+      if (retryMs) setTimeout(() => void ensureRuntime(), retryMs).unref?.();
       return null;
     });
   return state.starting;
+}
+
+/** A start failure; `retryMs` set when starting again later may succeed (the exchange was unreachable). */
+export class StartError extends Error {
+  constructor(
+    message: string,
+    readonly retryMs: number | null = null,
+  ) {
+    super(message);
+  }
 }
 
 async function startRuntime(): Promise<Runtime | null> {
@@ -120,9 +139,8 @@ async function startRuntime(): Promise<Runtime | null> {
     log("info", "backtest mode: no live engine; backtests run from the dashboard or `npm run backtest`");
     return null;
   }
-  if (mode === "live") {
-    throw new Error("LIVE mode needs the ccxt live venue, which is not available yet. Use BASTION_MODE=replay (offline) or paper.");
-  }
+  // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
+  const live = mode === "live" ? liveConfigOrRefuse() : null;
   const dbPath = sqlitePathFromUrl(databaseUrl);
   const store = openSqliteStore({ url: databaseUrl, clock: wallClock });
   const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -132,35 +150,58 @@ async function startRuntime(): Promise<Runtime | null> {
     const h = lease.holder;
     throw new Error(`another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`);
   }
-  const symbol = process.env.BASTION_SYMBOL ?? "BTC/USDT";
-  const instruments = deskInstruments([symbol]);
-  const capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
-  const statePath = process.env.BASTION_SIM_STATE ?? join(dirname(dbPath), "sim-venue.db");
-  const simVenue = new SimVenue(
-    {
-      instruments,
-      initialBalances: { [instruments[0]!.quote]: capital, [instruments[0]!.base]: 0 },
-      slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
-      participationCap: 0.25,
-      latencyMs: { fixedMs: 20, jitterMs: 10 },
-      rng: seededRng(Number(process.env.BASTION_SEED ?? 7)),
-    },
-    { statePath, synchronous: "NORMAL" },
-  );
+  const symbols = (process.env.BASTION_SYMBOL ?? "BTC/USDT")
+    .split(",")
+    .map((x) => x.trim())
+    .filter((x) => x !== "");
+  const symbol = symbols[0] ?? "BTC/USDT";
   let engineRef: Engine | null = null;
-  const venue = new ResilientVenue(simVenue, {
-    ratePerSecond: 50,
-    burst: 20,
+  const resilience = {
     maxAttempts: 5,
     baseDelayMs: 250,
     maxDelayMs: 8_000,
     now: () => Date.now(),
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
+    timers: { setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms) },
     rng: seededRng(Date.now() % 2 ** 31),
     onError: () => engineRef?.noteVenueError(),
     onSuccess: () => engineRef?.noteVenueSuccess(),
     log,
-  });
+  };
+  let inner: Venue;
+  let capital: string;
+  let liveExchange: PublicExchange | null = null;
+  if (live) {
+    let opened: Awaited<ReturnType<typeof openLiveVenue>>;
+    try {
+      opened = await openLiveVenue(live, symbols);
+    } catch (e) {
+      store.releaseLease(ownerId);
+      store.close();
+      throw e;
+    }
+    inner = opened.venue;
+    capital = opened.capital;
+    liveExchange = opened.exchange;
+    store.heartbeat(ownerId, Date.now()); // the exchange may have taken a while to answer
+  } else {
+    const instruments = deskInstruments([process.env.BASTION_SYMBOL ?? "BTC/USDT"]);
+    capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
+    const statePath = process.env.BASTION_SIM_STATE ?? join(dirname(dbPath), "sim-venue.db");
+    inner = new SimVenue(
+      {
+        instruments,
+        initialBalances: { [instruments[0]!.quote]: capital, [instruments[0]!.base]: 0 },
+        slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
+        participationCap: 0.25,
+        latencyMs: { fixedMs: 20, jitterMs: 10 },
+        rng: seededRng(Number(process.env.BASTION_SEED ?? 7)),
+      },
+      { statePath, synchronous: "NORMAL" },
+    );
+  }
+  const instruments = inner.instruments();
+  // A real exchange: ccxt's own limiter paces requests too; this bucket keeps bursts of orders within the exchange's limits.
+  const venue = new ResilientVenue(inner, live ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
   const bus = new EventBus();
   const random = () => randomBytes(4).readUInt32BE(0) / 2 ** 32;
   const engine = new Engine({
@@ -176,14 +217,29 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   });
   engineRef = engine;
-  const { drifts } = await engine.start();
+  let drifts: number;
+  try {
+    ({ drifts } = await engine.start());
+  } catch (e) {
+    // The exchange could not be read for the start's reconciliation: nothing was traded; start again later.
+    store.releaseLease(ownerId);
+    await venue.close();
+    store.close();
+    if (!live) throw e;
+    throw new StartError(`LIVE_RECONCILE_FAILED: reconciliation with ${venue.id} on start failed: ${e instanceof Error ? e.message : String(e)}`, 30_000);
+  }
   log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
 
   const strategy = makeStrategy();
   // BASTION_STRATEGY=off: no built-in strategy (signals come only from the webhook, tRPC or people).
-  const strategyOn = (process.env.BASTION_STRATEGY ?? "sma-cross") !== "off";
-  const onCandle = (candle: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
+  // LIVE: the demo strategy never trades real money unless asked for by name.
+  const strategyOn = (process.env.BASTION_STRATEGY ?? (live ? "off" : "sma-cross")) !== "off";
+  // The strategy needs strictly increasing candle times; a replay burst can deliver two in one millisecond.
+  let lastCandleTs = 0;
+  const onCandle = (bar: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
     if (!strategyOn) return;
+    const candle = { ...bar, ts: Math.max(bar.ts, lastCandleTs + 1) };
+    lastCandleTs = candle.ts;
     const open = engine.openPosition(symbol);
     const position: StrategyPosition = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
     const intent = strategy.onCandle(candle, { position });
@@ -247,32 +303,50 @@ async function startRuntime(): Promise<Runtime | null> {
     stopFeed = () => feed.stop();
   } else {
     const exchangeId = process.env.BASTION_EXCHANGE ?? "binance";
-    const exchange = await createCcxtExchange(exchangeId, {});
-    let lastStatus: PublicFeedStatus | null = null;
-    const feed = new PublicMarketFeed({
-      exchange,
-      symbol,
-      intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
-      trades: true,
-      candles: { timeframe: "5m" },
-      clock: wallClock,
-      scheduler: systemScheduler,
-      rng: seededRng(Date.now() % 2 ** 31),
-      onUpdate: (update) => {
-        if (update.kind === "candle") onCandle({ ...update, ts: update.exchangeTs ?? Date.now() });
-        else onMarket(update);
-      },
-      onStatus: (status) => {
-        if (status.lastError && lastStatus?.lastError?.message !== status.lastError.message) log("warn", status.message);
-        lastStatus = status;
-      },
+    // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
+    const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
+    // LIVE: quotes for every traded symbol (marks, exits, sizing); 5m candles of the first drive the strategy.
+    const feeds = (live ? symbols : [symbol]).map((feedSymbol) => {
+      let lastStatus: PublicFeedStatus | null = null;
+      const strategyFeed = feedSymbol === symbol;
+      const feed = new PublicMarketFeed({
+        exchange,
+        symbol: feedSymbol,
+        intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
+        trades: true,
+        ...(strategyFeed ? { candles: { timeframe: "5m" } } : {}),
+        clock: wallClock,
+        scheduler: systemScheduler,
+        rng: seededRng(Date.now() % 2 ** 31),
+        onUpdate: (update) => {
+          if (update.kind === "candle") {
+            if (strategyFeed) onCandle({ ...update, ts: update.exchangeTs ?? Date.now() });
+          } else onMarket(update);
+        },
+        onStatus: (status) => {
+          if (status.lastError && lastStatus?.lastError?.message !== status.lastError.message) log("warn", status.message);
+          lastStatus = status;
+        },
+      });
+      feed.start();
+      return feed;
     });
-    feed.start();
     feedStatus = () => {
-      const s = feed.status();
-      return { kind: "paper", connected: s.connected, message: s.message, lastUpdateAt: s.lastUpdateAt, detail: { ...s } };
+      const all = feeds.map((f) => f.status());
+      const s = all[0]!;
+      const down = all.filter((x) => !x.connected);
+      const lastUpdates = all.map((x) => x.lastUpdateAt).filter((t): t is number => t !== null);
+      return {
+        kind: live ? "live" : "paper",
+        connected: down.length === 0,
+        message: all.length === 1 ? s.message : down.length > 0 ? down.map((x) => x.message).join(" ") : all.map((x) => x.message).join(" · "),
+        lastUpdateAt: lastUpdates.length > 0 ? Math.max(...lastUpdates) : null,
+        detail: all.length === 1 ? { ...s } : { feeds: all },
+      };
     };
-    stopFeed = () => feed.stop();
+    stopFeed = () => {
+      for (const feed of feeds) feed.stop();
+    };
   }
 
   // Housekeeping: the lease heartbeat, breaker ticks and venue time, equity snapshots.
@@ -302,6 +376,27 @@ async function startRuntime(): Promise<Runtime | null> {
     }
   });
   every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
+  if (live) {
+    // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
+    let reconciling = false;
+    every(envNumber("BASTION_RECONCILE_MS", 60_000, 5_000, 3_600_000), () => {
+      if (reconciling || stopped) return;
+      reconciling = true;
+      engine
+        .reconcile({ graceMs: 30_000 })
+        .then((n) => {
+          if (n > 0) log("warn", `scheduled reconciliation with ${venue.id}: ${n} difference(s) recorded`);
+        })
+        .catch((e: unknown) => {
+          const message = `scheduled reconciliation with ${venue.id} failed: ${e instanceof Error ? e.message : String(e)}`;
+          log("error", message);
+          bus.publish({ type: "alert", level: "warn", message: `Reconciliation: ${message}` });
+        })
+        .finally(() => {
+          reconciling = false;
+        });
+    });
+  }
   every(30_000, () => void engine.run(() => engine.recordEquity("schedule")).catch((e: unknown) => log("error", `equity: ${String(e)}`)));
   // Marks move every tick; the dashboard hears about them at most every 2 s (pushed, not polled).
   let lastMarks = "";
@@ -326,6 +421,64 @@ async function startRuntime(): Promise<Runtime | null> {
     venueStatus: () => venue.status(),
     stop,
   };
+}
+
+/** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
+function liveConfigOrRefuse(): LiveConfig {
+  const loaded = loadLiveConfig(process.env);
+  if (!loaded.ok) throw new StartError(`LIVE mode refused to start. ${loaded.error.message}`);
+  for (const warning of loaded.value.warnings) log("warn", `live configuration: ${warning}`);
+  log("info", `live configuration: ${loaded.value.toString()}`);
+  return loaded.value;
+}
+
+/**
+ * The exchange for LIVE mode: two ccxt instances (trading and polling; cancels on the emergency one), markets
+ * loaded from the exchange (instruments come from them, not from the recorded snapshot), balances read once
+ * (all-in sizing needs the free quote), the starting capital (BASTION_CAPITAL, else the quote balance).
+ */
+async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
+  const timeoutMs = envNumber("BASTION_LIVE_TIMEOUT_MS", 10_000, 500, 120_000);
+  const { exchange, emergency } = createLiveExchange(config, { timeoutMs });
+  const secrets = [exchange.apiKey, exchange.secret, exchange.password].filter((x): x is string => typeof x === "string" && x.length >= 4);
+  const plain = (e: unknown) => scrubSecrets(e instanceof Error ? e.message : String(e), secrets).slice(0, 300);
+  try {
+    await Promise.all([exchange.loadMarkets(), emergency.loadMarkets()]);
+  } catch (e) {
+    await Promise.allSettled([exchange.close(), emergency.close()]);
+    throw new StartError(`LIVE_NO_MARKETS: ${config.exchangeId}'s markets could not be loaded (${plain(e)}).`, 15_000);
+  }
+  const missing = symbols.filter((s) => !(exchange.markets ?? {})[s]);
+  if (missing.length > 0) {
+    await Promise.allSettled([exchange.close(), emergency.close()]);
+    throw new StartError(`LIVE_BAD_SYMBOL: ${config.exchangeId} does not list ${missing.join(", ")}; set BASTION_SYMBOL to symbols it trades, such as BTC/USDT.`);
+  }
+  const venue = await CcxtVenue.open({
+    exchange,
+    emergencyExchange: emergency,
+    symbols,
+    clock: wallClock,
+    pollIntervalMs: envNumber("BASTION_VENUE_POLL_MS", 2_000, 250, 60_000),
+    log,
+  });
+  let capital = process.env.BASTION_CAPITAL;
+  try {
+    const balances = await venue.fetchBalances();
+    const quote = venue.instruments()[0]!.quote;
+    capital ??= balances.find((b) => b.currency === quote)?.total.toString();
+  } catch (e) {
+    await venue.close();
+    const message = plain(e);
+    // Keys refused: a configuration problem, not worth retrying on a timer.
+    const final = /AUTHENTICATION|PERMISSION|ACCOUNT_SUSPENDED/.test(message);
+    throw new StartError(`LIVE_NO_BALANCES: ${config.exchangeId} balances could not be read: ${message}`, final ? null : 15_000);
+  }
+  if (capital === undefined || !(Number(capital) > 0)) {
+    await venue.close();
+    throw new StartError(`LIVE_NO_CAPITAL: the ${config.exchangeId} account holds no ${venue.instruments()[0]!.quote}; fund it or set BASTION_CAPITAL.`);
+  }
+  log("info", `live venue ${venue.id}: ${symbols.join(", ")}; starting capital ${capital}`);
+  return { venue, exchange, capital };
 }
 
 function makeStrategy(): Strategy {

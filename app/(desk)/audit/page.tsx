@@ -1,0 +1,5 @@
+import { AuditView } from "@/components/desk/audit";
+
+export default function AuditPage() {
+  return <AuditView />;
+}

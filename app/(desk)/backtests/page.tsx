@@ -1,0 +1,5 @@
+import { BacktestsView } from "@/components/desk/backtests";
+
+export default function BacktestsPage() {
+  return <BacktestsView />;
+}

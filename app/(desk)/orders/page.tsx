@@ -1,0 +1,5 @@
+import { OrdersView } from "@/components/desk/orders";
+
+export default function OrdersPage() {
+  return <OrdersView />;
+}

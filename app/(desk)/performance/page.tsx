@@ -1,0 +1,5 @@
+import { PerformanceView } from "@/components/desk/performance";
+
+export default function PerformancePage() {
+  return <PerformanceView />;
+}

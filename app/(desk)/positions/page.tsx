@@ -1,0 +1,5 @@
+import { PositionsView } from "@/components/desk/positions";
+
+export default function PositionsPage() {
+  return <PositionsView />;
+}

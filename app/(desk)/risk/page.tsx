@@ -1,0 +1,5 @@
+import { RiskView } from "@/components/desk/risk";
+
+export default function RiskPage() {
+  return <RiskView />;
+}

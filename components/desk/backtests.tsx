@@ -1,0 +1,354 @@
+"use client";
+/**
+ * Backtests: stored runs and the shipped data sets; traders start a run (sma-cross on a shipped candle file); a run's
+ * page shows its report, equity curve, drawdown and trades.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useState, type FormEvent } from "react";
+import { DrawdownChart } from "../charts/drawdown-chart";
+import { EquityChart } from "../charts/equity-chart";
+import { Can } from "../trpc/session";
+import { errorMessage, useTRPC } from "../trpc/client";
+import { fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+
+function fmtRange(first: number | null, last: number | null): string {
+  return `${fmtTime(first, false)} → ${fmtTime(last, false)}`;
+}
+
+function paramText(params: Record<string, string | number | boolean | null>): string {
+  const p = params;
+  const parts = [`fast ${String(p.fast ?? "—")}`, `slow ${String(p.slow ?? "—")}`, `fee ${String(p.feeBps ?? "0")} bps`, `slippage ${String(p.slippage ?? "none")}`];
+  if (p.qtyStep) parts.push(`step ${String(p.qtyStep)}`);
+  return parts.join(" · ");
+}
+
+function StatusBadge({ status }: { status: string }) {
+  return <Badge tone={status === "DONE" ? "ok" : status === "RUNNING" ? "info" : "bad"}>{status}</Badge>;
+}
+
+export function BacktestsView() {
+  const trpc = useTRPC();
+  const runs = useQuery(trpc.backtests.list.queryOptions({ limit: 100 }));
+  const datasets = useQuery(trpc.backtests.datasets.queryOptions(undefined, { staleTime: 300_000 }));
+  const [justRan, setJustRan] = useState<string | null>(null);
+  return (
+    <>
+      <h1 className="page-title">Backtests</h1>
+      <div className="grid-2">
+        <div>
+          <Can role="trader" fallback={<Panel title="Run a backtest"><Empty>Starting a backtest needs the trader role; you can read every stored run.</Empty></Panel>}>
+            <RunForm datasets={datasets.data ?? []} onRan={setJustRan} />
+          </Can>
+        </div>
+        <div>
+          <Panel title="Data sets">
+            {datasets.error ? <ErrorText error={datasets.error} /> : null}
+            {!datasets.data ? (
+              datasets.error ? null : <Loading />
+            ) : datasets.data.length === 0 ? (
+              <Empty>No candle files in data/market/.</Empty>
+            ) : (
+              <ul className="bt-sets">
+                {datasets.data.map((d) => (
+                  <li key={d.name}>
+                    <div>
+                      <strong>{d.symbol}</strong> {d.timeframe ?? ""} <span className="muted">· {d.rows.toLocaleString("en-US")} candles</span>
+                    </div>
+                    <div className="mono muted">{fmtRange(d.firstTs, d.lastTs)} UTC</div>
+                    <div className="muted bt-file">{d.name}</div>
+                  </li>
+                ))}
+              </ul>
+            )}
+          </Panel>
+        </div>
+      </div>
+      <Panel title="Runs">
+        {runs.error ? <ErrorText error={runs.error} /> : null}
+        {!runs.data ? (
+          runs.error ? null : <Loading />
+        ) : runs.data.length === 0 ? (
+          <Empty>No backtests yet. Run one on a shipped data set with the form, or with npm run backtest -- --save.</Empty>
+        ) : (
+          <div className="table-wrap">
+            <table className="data bt-runs">
+              <thead>
+                <tr>
+                  <th scope="col">Run</th>
+                  <th scope="col">Created (UTC)</th>
+                  <th scope="col">Data set</th>
+                  <th scope="col">Strategy</th>
+                  <th scope="col" className="num">Fee / slip bps</th>
+                  <th scope="col" className="num">Capital</th>
+                  <th scope="col" className="num">Candles</th>
+                  <th scope="col" className="num">Trades</th>
+                  <th scope="col" className="num">Final equity</th>
+                  <th scope="col" className="num">Return</th>
+                  <th scope="col" className="num">Max DD</th>
+                  <th scope="col" className="num">Sharpe</th>
+                  <th scope="col" className="num">Win rate</th>
+                  <th scope="col">Status</th>
+                </tr>
+              </thead>
+              <tbody>
+                {runs.data.map((r) => (
+                  <tr key={r.id} className={r.id === justRan ? "row-new" : undefined}>
+                    <td className="mono">
+                      <Link href={`/backtests/${encodeURIComponent(r.id)}`} aria-label={`Open backtest ${r.id}`}>
+                        {r.id}
+                      </Link>
+                    </td>
+                    <td className="mono">{fmtTime(r.createdAt, false)}</td>
+                    <td className="nowrap" title={r.dataSet}>
+                      {dataSetLabel(r.symbol, r.dataSet)}
+                    </td>
+                    <td className="mono nowrap">
+                      {r.strategy} {String(r.params.fast ?? "—")}/{String(r.params.slow ?? "—")}
+                    </td>
+                    <td className="num">
+                      {String(r.params.feeBps ?? "0")} / {slipBps(r.params.slippage)}
+                    </td>
+                    <td className="num">{fmtNum(String(r.params.capital ?? ""), 0)}</td>
+                    <td className="num">{r.candles.toLocaleString("en-US")}</td>
+                    <td className="num">{r.tradeCount.toLocaleString("en-US")}</td>
+                    <td className="num">{fmtNum(r.finalEquity, 2)}</td>
+                    <td className="num">
+                      <Pnl value={r.totalReturnPct} />%
+                    </td>
+                    <td className="num">{fmtPct(r.maxDrawdownPct, 2)}</td>
+                    <td className="num">{r.sharpe === null ? "—" : fmtNum(r.sharpe, 2)}</td>
+                    <td className="num">{fmtPct(r.winRatePct, 1)}</td>
+                    <td>
+                      <StatusBadge status={r.status} />
+                    </td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+    </>
+  );
+}
+
+/** "BTC/USDT 5m · 2023-01-02→02-09" from the file name when it has dates, else the symbol. */
+function dataSetLabel(symbol: string, file: string): string {
+  const m = /_(\d+[smhdw])_(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})/.exec(file);
+  return m ? `${symbol} ${m[1]} · ${m[2]} → ${m[3]!.slice(5)}` : symbol;
+}
+
+function slipBps(slippage: string | number | boolean | null | undefined): string {
+  if (typeof slippage !== "string" || slippage === "none") return "0";
+  return slippage.replace(/^fixed:/, "");
+}
+
+function RunForm({ datasets, onRan }: { datasets: { name: string; symbol: string; timeframe: string | null; rows: number }[]; onRan: (id: string) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const run = useMutation(trpc.backtests.run.mutationOptions());
+  const [dataSet, setDataSet] = useState("");
+  const [fast, setFast] = useState("10");
+  const [slow, setSlow] = useState("30");
+  const [capital, setCapital] = useState("10000");
+  const [feeBps, setFeeBps] = useState("10");
+  const [slippageBps, setSlippageBps] = useState("2");
+  const [done, setDone] = useState<{ id: string; message: string } | null>(null);
+  const chosen = dataSet || datasets[0]?.name || "";
+  const fastN = Number(fast);
+  const slowN = Number(slow);
+  const hint = Number.isInteger(fastN) && Number.isInteger(slowN) && fast !== "" && slow !== "" && slowN <= fastN ? "The slow average must be longer than the fast one." : null;
+
+  const submit = async (e: FormEvent) => {
+    e.preventDefault();
+    setDone(null);
+    try {
+      const r = await run.mutateAsync({
+        dataSet: chosen,
+        strategy: "sma-cross",
+        fast: fast.trim() === "" ? Number.NaN : Number(fast),
+        slow: slow.trim() === "" ? Number.NaN : Number(slow),
+        capital: capital.trim(),
+        feeBps: feeBps.trim() || "0",
+        slippageBps: slippageBps.trim() || "0",
+      });
+      setDone({ id: r.id, message: r.message });
+      onRan(r.id);
+      await queryClient.invalidateQueries({ queryKey: trpc.backtests.list.queryKey() });
+      await queryClient.invalidateQueries({ queryKey: [["audit"]] });
+    } catch {
+      // shown below from run.error
+    }
+  };
+
+  return (
+    <Panel title="Run a backtest">
+      <form className="bt-form" onSubmit={(e) => void submit(e)} aria-label="Run a backtest">
+        <label className="field bt-wide">
+          <span>Data set</span>
+          <select value={chosen} onChange={(e) => setDataSet(e.target.value)} required>
+            {datasets.map((d) => (
+              <option key={d.name} value={d.name}>
+                {d.symbol} {d.timeframe ?? ""} · {d.rows.toLocaleString("en-US")} candles · {d.name}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Strategy</span>
+          <select value="sma-cross" disabled aria-describedby="bt-strategy-note">
+            <option value="sma-cross">sma-cross</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Fast SMA (candles)</span>
+          <input inputMode="numeric" value={fast} onChange={(e) => setFast(e.target.value)} aria-invalid={hint ? true : undefined} />
+        </label>
+        <label className="field">
+          <span>Slow SMA (candles)</span>
+          <input inputMode="numeric" value={slow} onChange={(e) => setSlow(e.target.value)} aria-invalid={hint ? true : undefined} />
+        </label>
+        <label className="field">
+          <span>Capital (quote)</span>
+          <input inputMode="decimal" value={capital} onChange={(e) => setCapital(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Fee (bps per fill)</span>
+          <input inputMode="decimal" value={feeBps} onChange={(e) => setFeeBps(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>Slippage (bps)</span>
+          <input inputMode="decimal" value={slippageBps} onChange={(e) => setSlippageBps(e.target.value)} />
+        </label>
+        <div className="bt-wide bt-actions">
+          <button type="submit" className="btn primary" disabled={run.isPending || !chosen}>
+            {run.isPending ? "Running…" : "Run backtest"}
+          </button>
+          <span id="bt-strategy-note" className="muted">
+            Long-only SMA crossover through the real engine on a simulated clock; about a second on the 5-minute file.
+          </span>
+        </div>
+      </form>
+      {hint ? <p className="error">{hint}</p> : null}
+      {run.error ? (
+        <p className="error" role="alert">
+          {errorMessage(run.error)}
+        </p>
+      ) : null}
+      {done ? (
+        <p className="bt-done" role="status">
+          {done.message} <Link href={`/backtests/${encodeURIComponent(done.id)}`}>Open the report →</Link>
+        </p>
+      ) : null}
+    </Panel>
+  );
+}
+
+export function BacktestDetailView({ id }: { id: string }) {
+  const trpc = useTRPC();
+  const detail = useQuery(trpc.backtests.detail.queryOptions({ id }, { retry: false }));
+  if (detail.error)
+    return (
+      <>
+        <p>
+          <Link href="/backtests">← Backtests</Link>
+        </p>
+        <ErrorText error={detail.error} />
+      </>
+    );
+  if (!detail.data) return <Loading />;
+  const { run, report, trades, curve, drawdown, tradesTruncated } = detail.data;
+  const qtyDp = run.params.qtyStep ? Math.min(8, String(run.params.qtyStep).split(".")[1]?.length ?? 0) : 6;
+  return (
+    <>
+      <p className="bt-crumb">
+        <Link href="/backtests">← Backtests</Link>
+      </p>
+      <h1 className="page-title">
+        Backtest <span className="mono">{run.id}</span> <StatusBadge status={run.status} />
+      </h1>
+      <p className="muted perf-note">
+        {run.strategy} on {run.symbol} ({run.dataSet}) · {paramText(run.params)} · capital {String(run.params.capital ?? report.initialCapital ?? "—")} · run{" "}
+        {fmtTime(run.createdAt)} UTC in {fmtNum(run.elapsedMs, 0)} ms
+      </p>
+      <div className="stats">
+        <Stat label="Final equity" hint={`from ${fmtNum(report.initialCapital, 2)}`}>
+          <Num value={report.finalEquity} dp={2} />
+        </Stat>
+        <Stat label="Net PnL">
+          <Pnl value={report.netPnl} />
+        </Stat>
+        <Stat label="Return">
+          <Pnl value={report.totalReturnPct} />%
+        </Stat>
+        <Stat label="Max drawdown" hint="at candle closes">
+          {fmtPct(report.maxDrawdownPct, 2)}
+        </Stat>
+        <Stat label="Sharpe" hint="daily, √365">
+          {report.sharpe === null ? "—" : fmtNum(report.sharpe, 2)}
+        </Stat>
+        <Stat label="Win rate">{fmtPct(report.winRatePct, 1)}</Stat>
+        <Stat label="Profit factor">{report.profitFactor === null ? (Number(report.netPnl) > 0 && trades.length > 0 ? "∞" : "—") : fmtNum(report.profitFactor, 2)}</Stat>
+        <Stat label="Trades" hint={`${(report.candles ?? run.candles).toLocaleString("en-US")} candles`}>
+          {run.tradeCount.toLocaleString("en-US")}
+        </Stat>
+        <Stat label="Fees">
+          <Num value={report.totalFees} dp={2} />
+        </Stat>
+      </div>
+      <Panel title="Equity">
+        <EquityChart points={curve} label="Backtest equity" height={240} />
+      </Panel>
+      <Panel title="Drawdown">
+        <DrawdownChart points={drawdown} />
+        <p className="muted perf-note">From the running peak over the stored curve (at most ~2,000 points); the figure above uses every candle close.</p>
+      </Panel>
+      <Panel title={`Trades (${trades.length.toLocaleString("en-US")}${tradesTruncated ? ` of ${run.tradeCount.toLocaleString("en-US")}` : ""})`}>
+        {trades.length === 0 ? (
+          <Empty>This run made no trades.</Empty>
+        ) : (
+          <div className="table-wrap bt-trades">
+            <table className="data">
+              <thead>
+                <tr>
+                  <th scope="col" className="num">#</th>
+                  <th scope="col">Entry (UTC)</th>
+                  <th scope="col">Exit (UTC)</th>
+                  <th scope="col">Side</th>
+                  <th scope="col" className="num">Qty</th>
+                  <th scope="col" className="num">Entry price</th>
+                  <th scope="col" className="num">Exit price</th>
+                  <th scope="col" className="num">Fees</th>
+                  <th scope="col" className="num">PnL</th>
+                  <th scope="col" className="num">Held</th>
+                  <th scope="col">Exit reason</th>
+                </tr>
+              </thead>
+              <tbody>
+                {trades.map((t, i) => (
+                  <tr key={`${t.entryTime}-${i}`}>
+                    <td className="num muted">{i + 1}</td>
+                    <td className="mono">{fmtTime(t.entryTime, false)}</td>
+                    <td className="mono">{fmtTime(t.exitTime, false)}</td>
+                    <td className={t.side === "LONG" ? "side-buy" : "side-sell"}>{t.side}</td>
+                    <td className="num">{fmtNum(t.qty, qtyDp)}</td>
+                    <td className="num">{fmtNum(t.entryPrice, 2)}</td>
+                    <td className="num">{fmtNum(t.exitPrice, 2)}</td>
+                    <td className="num">{fmtNum(t.fees, 2)}</td>
+                    <td className="num">
+                      <Pnl value={t.pnl} />
+                    </td>
+                    <td className="num">{fmtDuration(t.exitTime - t.entryTime)}</td>
+                    <td>{t.exitReason}</td>
+                  </tr>
+                ))}
+              </tbody>
+            </table>
+          </div>
+        )}
+      </Panel>
+    </>
+  );
+}

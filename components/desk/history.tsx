@@ -1,0 +1,373 @@
+"use client";
+/**
+ * History: closed trades with server-side filters, sorting and pagination (all in the URL, so a view can be shared),
+ * exact totals for the whole filtered set, and a CSV export of the same set. Rows and totals are two queries:
+ * the page shows rows as soon as they arrive, the totals bar when its sums are ready.
+ */
+import { keepPreviousData, useQuery } from "@tanstack/react-query";
+import Link from "next/link";
+import { usePathname, useRouter, useSearchParams } from "next/navigation";
+import { useMemo } from "react";
+import { useTRPC } from "../trpc/client";
+import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+
+const DAY = 86_400_000;
+const SORTS = ["exitTime", "entryTime", "pnl", "pnlPct", "symbol", "duration"] as const;
+type SortBy = (typeof SORTS)[number];
+const PAGE_SIZES = [25, 50, 100, 200] as const;
+/** Mirrors the server's cap (server/services/trades.ts MAX_OFFSET). */
+const MAX_OFFSET = 500_000;
+
+export const EXIT_REASON_LABELS: Record<string, string> = {
+  take_profit: "Take profit",
+  stop_loss: "Stop loss",
+  trailing_stop: "Trailing stop",
+  max_age: "Max age",
+  signal: "Signal",
+  manual: "Manual",
+  emergency_stop: "Emergency stop",
+  end_of_data: "End of data",
+};
+
+export function reasonLabel(reason: string): string {
+  return EXIT_REASON_LABELS[reason] ?? reason.replace(/_/g, " ");
+}
+
+export function Outcome({ outcome }: { outcome: string }) {
+  const cls = outcome === "WIN" ? "up" : outcome === "LOSS" ? "down" : "flat";
+  const arrow = outcome === "WIN" ? "▲" : outcome === "LOSS" ? "▼" : "•";
+  return (
+    <span className={`pnl ${cls}`}>
+      <span aria-hidden="true">{arrow} </span>
+      {outcome === "BREAKEVEN" ? "EVEN" : outcome}
+    </span>
+  );
+}
+
+/** A UTC date (YYYY-MM-DD) → epoch ms at its start; undefined when empty or malformed. */
+function dayStart(value: string | null): number | undefined {
+  if (!value || !/^\d{4}-\d{2}-\d{2}$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}T00:00:00Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+interface Query {
+  symbol: string;
+  side: "" | "LONG" | "SHORT";
+  outcome: "" | "WIN" | "LOSS" | "BREAKEVEN";
+  reason: string;
+  from: string;
+  to: string;
+  sort: SortBy;
+  dir: "asc" | "desc";
+  page: number;
+  size: number;
+}
+
+function readQuery(params: URLSearchParams): Query {
+  const pick = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const v = params.get(name) as T | null;
+    return v !== null && allowed.includes(v) ? v : fallback;
+  };
+  const page = Number(params.get("page") ?? 1);
+  const size = Number(params.get("size") ?? 50);
+  return {
+    symbol: params.get("symbol") ?? "",
+    side: pick("side", ["LONG", "SHORT"] as const, "" as "LONG"),
+    outcome: pick("outcome", ["WIN", "LOSS", "BREAKEVEN"] as const, "" as "WIN"),
+    reason: params.get("reason") ?? "",
+    from: params.get("from") ?? "",
+    to: params.get("to") ?? "",
+    sort: pick("sort", SORTS, "exitTime"),
+    dir: pick("dir", ["asc", "desc"] as const, "desc"),
+    page: Number.isInteger(page) && page >= 1 ? page : 1,
+    size: (PAGE_SIZES as readonly number[]).includes(size) ? size : 50,
+  };
+}
+
+/** The URL for a query: defaults are left out so links stay short. */
+function queryString(q: Query): string {
+  const p = new URLSearchParams();
+  if (q.symbol) p.set("symbol", q.symbol);
+  if (q.side) p.set("side", q.side);
+  if (q.outcome) p.set("outcome", q.outcome);
+  if (q.reason) p.set("reason", q.reason);
+  if (q.from) p.set("from", q.from);
+  if (q.to) p.set("to", q.to);
+  if (q.sort !== "exitTime") p.set("sort", q.sort);
+  if (q.dir !== "desc") p.set("dir", q.dir);
+  if (q.page !== 1) p.set("page", String(q.page));
+  if (q.size !== 50) p.set("size", String(q.size));
+  const s = p.toString();
+  return s ? `?${s}` : "";
+}
+
+export function HistoryView() {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const q = useMemo(() => readQuery(new URLSearchParams(params.toString())), [params]);
+  const go = (next: Partial<Query>, resetPage = true) => {
+    const merged = { ...q, ...next, ...(resetPage && next.page === undefined ? { page: 1 } : {}) };
+    router.replace(`${pathname}${queryString(merged)}`, { scroll: false });
+  };
+
+  const fromMs = dayStart(q.from);
+  const toDay = dayStart(q.to);
+  const toMs = toDay !== undefined ? toDay + DAY : undefined; // the "to" date is inclusive
+  const badRange = fromMs !== undefined && toMs !== undefined && fromMs >= toMs;
+  const filter = {
+    ...(q.symbol ? { symbol: q.symbol } : {}),
+    ...(q.side ? { side: q.side } : {}),
+    ...(q.outcome ? { outcome: q.outcome } : {}),
+    ...(q.reason ? { exitReason: q.reason } : {}),
+    ...(fromMs !== undefined && !badRange ? { from: fromMs } : {}),
+    ...(toMs !== undefined && !badRange ? { to: toMs } : {}),
+  };
+  const facets = useQuery(trpc.trades.facets.queryOptions(undefined, { staleTime: 60_000 }));
+  const list = useQuery(
+    trpc.trades.list.queryOptions({ ...filter, sort: { by: q.sort, dir: q.dir }, page: q.page, pageSize: q.size, withTotals: false }, { placeholderData: keepPreviousData }),
+  );
+  const totals = useQuery(trpc.trades.totals.queryOptions(filter, { placeholderData: keepPreviousData }));
+
+  const count = totals.data?.count ?? null;
+  const lastPage = count !== null ? Math.max(1, Math.ceil(count / q.size)) : null;
+  const deepest = Math.floor(MAX_OFFSET / q.size) + 1;
+  const exportQuery = new URLSearchParams(Object.entries(filter).map(([k, v]) => [k, String(v)]));
+  const filtered = Boolean(q.symbol || q.side || q.outcome || q.reason || q.from || q.to);
+  const symbols = facets.data?.symbols ?? [];
+  const reasons = facets.data?.exitReasons ?? [];
+  const rows = list.data?.rows ?? [];
+  const instruments = list.data?.instruments ?? {};
+
+  return (
+    <>
+      <h1 className="page-title">History</h1>
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Trade filters">
+        <label className="field">
+          <span>Symbol</span>
+          <select value={q.symbol} onChange={(e) => go({ symbol: e.target.value })}>
+            <option value="">All symbols</option>
+            {[...new Set([...symbols, ...(q.symbol ? [q.symbol] : [])])].map((s) => (
+              <option key={s} value={s}>
+                {s}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Side</span>
+          <select value={q.side} onChange={(e) => go({ side: e.target.value as Query["side"] })}>
+            <option value="">Both sides</option>
+            <option value="LONG">Long</option>
+            <option value="SHORT">Short</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Outcome</span>
+          <select value={q.outcome} onChange={(e) => go({ outcome: e.target.value as Query["outcome"] })}>
+            <option value="">All outcomes</option>
+            <option value="WIN">Win</option>
+            <option value="LOSS">Loss</option>
+            <option value="BREAKEVEN">Breakeven</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Exit reason</span>
+          <select value={q.reason} onChange={(e) => go({ reason: e.target.value })}>
+            <option value="">All reasons</option>
+            {[...new Set([...reasons, ...(q.reason ? [q.reason] : [])])].map((r) => (
+              <option key={r} value={r}>
+                {reasonLabel(r)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Exit from (UTC)</span>
+          <input type="date" value={q.from} onChange={(e) => go({ from: e.target.value })} />
+        </label>
+        <label className="field">
+          <span>Exit to (UTC, inclusive)</span>
+          <input type="date" value={q.to} onChange={(e) => go({ to: e.target.value })} />
+        </label>
+        {filtered ? (
+          <button type="button" className="btn" onClick={() => go({ symbol: "", side: "", outcome: "", reason: "", from: "", to: "" })}>
+            Clear filters
+          </button>
+        ) : null}
+        <span className="spacer" />
+        <a className="btn" href={`/api/trades/export${exportQuery.size ? `?${exportQuery.toString()}` : ""}`} download>
+          Export CSV
+        </a>
+      </form>
+      {badRange ? <p className="error">The start date is after the end date.</p> : null}
+
+      <TotalsBar totals={totals.data ?? null} error={totals.error} loading={totals.isFetching} />
+
+      <Panel title={filtered ? "Closed trades (filtered)" : "Closed trades"} actions={list.isFetching ? <span className="muted">Updating…</span> : null}>
+        {list.error ? (
+          <ErrorText error={list.error} />
+        ) : !list.data ? (
+          <Loading />
+        ) : rows.length === 0 ? (
+          <Empty>{filtered ? "No closed trades match these filters." : q.page > 1 ? "This page is past the last trade." : "No closed trades yet."}</Empty>
+        ) : (
+          <div className="table-wrap history-table-wrap">
+            <table className="data history-table" aria-label={`Closed trades, sorted by ${q.sort} ${q.dir === "asc" ? "ascending" : "descending"}`}>
+              <thead>
+                <tr>
+                  <SortTh label="Exit (UTC)" by="exitTime" q={q} go={go} />
+                  <SortTh label="Symbol" by="symbol" q={q} go={go} />
+                  <th scope="col">Side</th>
+                  <th scope="col" className="num">
+                    Qty
+                  </th>
+                  <th scope="col" className="num">
+                    Entry
+                  </th>
+                  <th scope="col" className="num">
+                    Exit
+                  </th>
+                  <SortTh label="Entry (UTC)" by="entryTime" q={q} go={go} />
+                  <SortTh label="Duration" by="duration" q={q} go={go} num />
+                  <th scope="col" className="num">
+                    Fees
+                  </th>
+                  <SortTh label="PnL" by="pnl" q={q} go={go} num />
+                  <SortTh label="PnL %" by="pnlPct" q={q} go={go} num />
+                  <th scope="col">Outcome</th>
+                  <th scope="col">Exit reason</th>
+                  <th scope="col">
+                    <span className="sr-only">Detail</span>
+                  </th>
+                </tr>
+              </thead>
+              <tbody>
+                {rows.map((t) => {
+                  const inst = instruments[t.symbol];
+                  const pdp = decimalsOf(inst?.priceTick);
+                  return (
+                    <tr key={t.id}>
+                      <td className="mono">{fmtTime(t.exitTime)}</td>
+                      <td>{t.symbol}</td>
+                      <td className={t.side === "LONG" ? "side-buy" : "side-sell"}>{t.side}</td>
+                      <td className="num">{fmtNum(t.qty, decimalsOf(inst?.qtyStep, 5))}</td>
+                      <td className="num">{fmtNum(t.entryPrice, pdp)}</td>
+                      <td className="num">{fmtNum(t.exitPrice, pdp)}</td>
+                      <td className="mono">{fmtTime(t.entryTime)}</td>
+                      <td className="num">{fmtDuration(t.durationMs)}</td>
+                      <td className="num">{fmtNum(t.fees, 2)}</td>
+                      <td className="num">
+                        <Pnl value={t.pnl} />
+                      </td>
+                      <td className="num">{fmtPct(t.pnlPct, 2, true)}</td>
+                      <td>
+                        <Outcome outcome={t.outcome} />
+                      </td>
+                      <td>{reasonLabel(t.exitReason)}</td>
+                      <td>
+                        <Link href={`/history/${encodeURIComponent(t.id)}`} aria-label={`Detail of trade ${t.id}`}>
+                          Detail
+                        </Link>
+                      </td>
+                    </tr>
+                  );
+                })}
+              </tbody>
+            </table>
+          </div>
+        )}
+        <nav className="pager history-pager" aria-label="Pages">
+          <label className="field pager-size">
+            <span>Rows</span>
+            <select value={q.size} onChange={(e) => go({ size: Number(e.target.value) })}>
+              {PAGE_SIZES.map((n) => (
+                <option key={n} value={n}>
+                  {n}
+                </option>
+              ))}
+            </select>
+          </label>
+          <span className="muted num-text">
+            Page {q.page.toLocaleString("en-US")}
+            {lastPage !== null ? ` of ${lastPage.toLocaleString("en-US")}` : ""}
+          </span>
+          <button type="button" className="btn" disabled={q.page <= 1} onClick={() => go({ page: 1 }, false)}>
+            « First
+          </button>
+          <button type="button" className="btn" disabled={q.page <= 1} onClick={() => go({ page: q.page - 1 }, false)}>
+            ‹ Prev
+          </button>
+          <button type="button" className="btn" disabled={!list.data?.nextCursor || q.page + 1 > deepest} onClick={() => go({ page: q.page + 1 }, false)}>
+            Next ›
+          </button>
+          {lastPage !== null && lastPage <= deepest ? (
+            <button type="button" className="btn" disabled={q.page >= lastPage} onClick={() => go({ page: lastPage }, false)}>
+              Last »
+            </button>
+          ) : null}
+        </nav>
+      </Panel>
+    </>
+  );
+}
+
+function SortTh({ label, by, q, go, num }: { label: string; by: SortBy; q: Query; go: (next: Partial<Query>) => void; num?: boolean }) {
+  const active = q.sort === by;
+  const ariaSort = active ? (q.dir === "asc" ? "ascending" : "descending") : "none";
+  // First click sorts descending (newest, largest first); a second click flips.
+  const nextDir = active ? (q.dir === "asc" ? "desc" : "asc") : by === "symbol" ? "asc" : "desc";
+  return (
+    <th scope="col" aria-sort={ariaSort} className={num ? "num" : undefined}>
+      <button type="button" className={`sort-btn${active ? " active" : ""}`} onClick={() => go({ sort: by, dir: nextDir })} title={`Sort by ${label}`}>
+        {label}
+        <span aria-hidden="true" className="sort-mark">
+          {active ? (q.dir === "asc" ? " ▲" : " ▼") : " ↕"}
+        </span>
+      </button>
+    </th>
+  );
+}
+
+interface TotalsData {
+  count: number;
+  wins: number;
+  losses: number;
+  breakeven: number;
+  winRatePct: number | null;
+  grossPnl: string;
+  netPnl: string;
+  fees: string;
+  avgPnl: string | null;
+  exact: boolean;
+}
+
+function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; error: unknown; loading: boolean }) {
+  if (error) return <ErrorText error={error} />;
+  if (!totals) return <p className="muted history-totals-pending">{loading ? "Computing exact totals for this set…" : "—"}</p>;
+  return (
+    <div className="stats history-totals" aria-label="Totals for the filtered trades" aria-busy={loading}>
+      <Stat label="Trades">
+        <span className="num-text">{totals.count.toLocaleString("en-US")}</span>
+      </Stat>
+      <Stat label="Win rate" hint={`${totals.wins.toLocaleString("en-US")} W · ${totals.losses.toLocaleString("en-US")} L · ${totals.breakeven.toLocaleString("en-US")} even`}>
+        {totals.winRatePct === null ? "—" : fmtPct(totals.winRatePct, 1)}
+      </Stat>
+      <Stat label="Net PnL" hint="after fees">
+        <Pnl value={totals.netPnl} />
+      </Stat>
+      <Stat label="Gross PnL" hint="before fees">
+        <Pnl value={totals.grossPnl} />
+      </Stat>
+      <Stat label="Fees">
+        <Num value={totals.fees} dp={2} />
+      </Stat>
+      <Stat label="Avg PnL" hint={totals.exact ? "per trade" : "per trade · some rows approximate"}>
+        {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} />}
+      </Stat>
+    </div>
+  );
+}

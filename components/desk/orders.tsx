@@ -1,0 +1,517 @@
+"use client";
+/**
+ * Orders: the working orders (Cancel per row, Cancel all), a manual order form for traders (confirmed, refusals in
+ * plain words), and every order ever sent with filters and "Load more" (cursor pagination by creation time).
+ * An order id opens /orders/<id>: its fields, its journal timeline and its fills.
+ */
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import Link from "next/link";
+import { useCallback, useMemo, useState } from "react";
+import type { InstrumentDto, OrderDto } from "@/server/services/dto";
+import { domainCode, errorMessage, useTRPC } from "../trpc/client";
+import { useCan } from "../trpc/session";
+import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
+import { RowActionDialog } from "./row-action-dialog";
+
+const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
+type ManualType = (typeof TYPES)[number];
+const NEEDS_PRICE: ReadonlySet<ManualType> = new Set(["LIMIT", "STOP_LIMIT", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);
+const NEEDS_TRIGGER: ReadonlySet<ManualType> = new Set(["STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);
+
+const WORKING = ["INITIALIZED", "EMULATED", "RELEASED", "SUBMITTED", "ACCEPTED", "TRIGGERED", "PENDING_UPDATE", "PENDING_CANCEL", "PARTIALLY_FILLED"] as const;
+type Status = (typeof WORKING)[number] | "FILLED" | "CANCELED" | "EXPIRED" | "REJECTED" | "DENIED";
+const STATUS_FILTERS: [label: string, statuses: Status[] | null][] = [
+  ["Any status", null],
+  ["Working", [...WORKING]],
+  ["Filled", ["FILLED"]],
+  ["Partially filled", ["PARTIALLY_FILLED"]],
+  ["Canceled", ["CANCELED"]],
+  ["Rejected / denied", ["REJECTED", "DENIED"]],
+  ["Expired", ["EXPIRED"]],
+];
+
+export function statusTone(status: string): BadgeTone {
+  if (status === "FILLED") return "ok";
+  if (status === "REJECTED" || status === "DENIED") return "bad";
+  if (status === "CANCELED" || status === "EXPIRED") return "muted";
+  if (status === "PARTIALLY_FILLED" || status.startsWith("PENDING")) return "warn";
+  return "info";
+}
+
+export function typeLabel(type: string): string {
+  return type.replace(/_/g, " ").toLowerCase();
+}
+
+interface Dp {
+  price: number;
+  qty: number;
+}
+const FALLBACK: Dp = { price: 2, qty: 5 };
+
+function useDecimals(instruments: InstrumentDto[] | undefined): (symbol: string) => Dp {
+  const map = useMemo(() => new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }])), [instruments]);
+  return useCallback((symbol: string) => map.get(symbol) ?? FALLBACK, [map]);
+}
+
+export function OrdersView() {
+  const trpc = useTRPC();
+  const canTrade = useCan("trader");
+  const open = useQuery(trpc.orders.open.queryOptions());
+  const dp = useDecimals(open.data?.instruments);
+  return (
+    <>
+      <h1 className="page-title">Orders</h1>
+      <OpenOrders data={open.data} error={open.error} dp={dp} canTrade={canTrade} />
+      {canTrade ? <PlaceOrder instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
+      <AllOrders instruments={open.data?.instruments ?? []} dp={dp} />
+    </>
+  );
+}
+
+function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderDto[]; instruments: InstrumentDto[] } | undefined; error: unknown; dp: (s: string) => Dp; canTrade: boolean }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const cancel = useMutation(trpc.orders.cancel.mutationOptions());
+  const cancelAll = useMutation(trpc.orders.cancelAll.mutationOptions());
+  const [pending, setPending] = useState<{ kind: "one"; order: OrderDto } | { kind: "all" } | null>(null);
+  const [scope, setScope] = useState("");
+  const [notice, setNotice] = useState<string | null>(null);
+  const done = (message: string) => {
+    setNotice(message);
+    void queryClient.invalidateQueries();
+  };
+  const orders = data?.orders ?? [];
+  const symbols = [...new Set(orders.map((o) => o.symbol))].sort();
+  return (
+    <Panel
+      title={`Open orders${data ? ` (${orders.length})` : ""}`}
+      actions={
+        canTrade && orders.length > 0 ? (
+          <button type="button" className="btn danger" onClick={() => (setScope(""), setPending({ kind: "all" }))}>
+            Cancel all
+          </button>
+        ) : null
+      }
+    >
+      {notice ? (
+        <p className="po-notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {error ? (
+        <ErrorText error={error} />
+      ) : !data ? (
+        <Loading />
+      ) : orders.length === 0 ? (
+        <Empty>No working orders.</Empty>
+      ) : (
+        <OrderTable orders={orders} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+      )}
+      {pending?.kind === "one" ? (
+        <RowActionDialog
+          key={`cancel-${pending.order.clientOrderId}`}
+          title={`Cancel order ${pending.order.clientOrderId}`}
+          description={
+            <>
+              {pending.order.side} {fmtNum(pending.order.quantity, dp(pending.order.symbol).qty)} {pending.order.symbol} {typeLabel(pending.order.type)}
+              {pending.order.price ? ` @ ${fmtNum(pending.order.price, dp(pending.order.symbol).price)}` : ""} — filled so far {fmtNum(pending.order.filledQty, dp(pending.order.symbol).qty)}.
+            </>
+          }
+          confirmLabel="Cancel order"
+          destructive
+          reason="optional"
+          onClose={() => setPending(null)}
+          onConfirm={async (reason) => {
+            const r = await cancel.mutateAsync({ clientOrderId: pending.order.clientOrderId, ...(reason ? { reason } : {}) });
+            done(r.message);
+          }}
+        />
+      ) : null}
+      {pending?.kind === "all" ? (
+        <RowActionDialog
+          key="cancel-all"
+          title="Cancel all open orders"
+          description={<>Cancels every working order{scope ? ` on ${scope}` : ""} at the venue, trigger orders included. Positions stay open.</>}
+          confirmLabel="Cancel all"
+          destructive
+          reason="required"
+          onClose={() => setPending(null)}
+          onConfirm={async (reason) => {
+            const r = await cancelAll.mutateAsync({ reason, ...(scope ? { symbol: scope } : {}) });
+            done(r.message);
+          }}
+        >
+          <label className="field">
+            <span>Symbols</span>
+            <select value={scope} onChange={(e) => setScope(e.target.value)} aria-label="Symbols to cancel">
+              <option value="">All symbols</option>
+              {symbols.map((s) => (
+                <option key={s} value={s}>
+                  {s} only
+                </option>
+              ))}
+            </select>
+          </label>
+        </RowActionDialog>
+      ) : null}
+    </Panel>
+  );
+}
+
+function OrderTable({ orders, dp, onCancel }: { orders: OrderDto[]; dp: (s: string) => Dp; onCancel?: (o: OrderDto) => void }) {
+  return (
+    <div className="table-wrap">
+      <table className="data po-orders">
+        <thead>
+          <tr>
+            <th scope="col">Created (UTC)</th>
+            <th scope="col">Order</th>
+            <th scope="col">Symbol</th>
+            <th scope="col">Side</th>
+            <th scope="col">Type</th>
+            <th scope="col">Status</th>
+            <th scope="col" className="num">
+              Qty
+            </th>
+            <th scope="col" className="num">
+              Filled
+            </th>
+            <th scope="col" className="num">
+              Price
+            </th>
+            <th scope="col" className="num">
+              Trigger
+            </th>
+            <th scope="col" className="num">
+              Avg fill
+            </th>
+            <th scope="col">TIF</th>
+            <th scope="col">Origin</th>
+            {onCancel ? <th scope="col">Action</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {orders.map((o) => {
+            const d = dp(o.symbol);
+            return (
+              <tr key={o.clientOrderId}>
+                <td className="mono">{fmtTime(o.createdAt)}</td>
+                <td className="mono">
+                  <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>
+                </td>
+                <td>{o.symbol}</td>
+                <td className={o.side === "BUY" ? "side-buy" : "side-sell"}>{o.side}</td>
+                <td className="po-nowrap">
+                  {typeLabel(o.type)}
+                  {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
+                  {o.postOnly ? <span className="muted"> · post-only</span> : null}
+                </td>
+                <td>
+                  <Badge tone={statusTone(o.status)}>{o.status}</Badge>
+                </td>
+                <td className="num">{fmtNum(o.quantity, d.qty)}</td>
+                <td className="num">{fmtNum(o.filledQty, d.qty)}</td>
+                <td className="num">{fmtNum(o.price, d.price)}</td>
+                <td className="num">{fmtNum(o.triggerPrice, d.price)}</td>
+                <td className="num">{fmtNum(o.avgFillPrice, d.price)}</td>
+                <td>{o.timeInForce}</td>
+                <td className="muted">{origin(o)}</td>
+                {onCancel ? (
+                  <td>
+                    <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
+                      Cancel
+                    </button>
+                  </td>
+                ) : null}
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Why the order exists: entry from a strategy or a person, or an exit (stop, take-profit, manual close …). */
+export function origin(o: OrderDto): string {
+  const who = o.strategy === "manual" ? "manual" : (o.strategy ?? "");
+  const why = o.tagReason ?? "";
+  if (why === "entry" || why === "") return who ? `entry · ${who}` : "entry";
+  return `exit · ${why.replace(/_/g, " ")}`;
+}
+
+function PlaceOrder({ instruments, marks }: { instruments: InstrumentDto[]; marks: Record<string, number> }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const place = useMutation(trpc.orders.place.mutationOptions());
+  const [symbol, setSymbol] = useState("");
+  const [side, setSide] = useState<"BUY" | "SELL">("BUY");
+  const [type, setType] = useState<ManualType>("MARKET");
+  const [quantity, setQuantity] = useState("");
+  const [price, setPrice] = useState("");
+  const [trigger, setTrigger] = useState("");
+  const [tif, setTif] = useState<"GTC" | "IOC" | "FOK">("GTC");
+  const [postOnly, setPostOnly] = useState(false);
+  const [reduceOnly, setReduceOnly] = useState(false);
+  const [formError, setFormError] = useState<string | null>(null);
+  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
+  const [review, setReview] = useState(false);
+
+  const chosen = symbol || instruments[0]?.symbol || "";
+  const instrument = instruments.find((i) => i.symbol === chosen);
+  const dpPrice = decimalsOf(instrument?.priceTick);
+  const dpQty = decimalsOf(instrument?.qtyStep, 5);
+  const mark = marks[chosen];
+  const needsPrice = NEEDS_PRICE.has(type);
+  const needsTrigger = NEEDS_TRIGGER.has(type);
+  const refPrice = needsPrice && Number(price) > 0 ? Number(price) : (mark ?? null);
+  const notional = Number(quantity) > 0 && refPrice ? Number(quantity) * refPrice : null;
+
+  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}`;
+
+  const check = (): string | null => {
+    if (!instrument) return "Choose a symbol.";
+    const dec = /^\d+(\.\d+)?$/;
+    if (!dec.test(quantity.trim()) || Number(quantity) <= 0) return "Quantity must be a positive number such as 0.015.";
+    if (needsPrice && (!dec.test(price.trim()) || Number(price) <= 0)) return `A ${typeLabel(type)} order needs a positive limit price.`;
+    if (needsTrigger && (!dec.test(trigger.trim()) || Number(trigger) <= 0)) return `A ${typeLabel(type)} order needs a positive trigger price.`;
+    return null;
+  };
+
+  return (
+    <Panel title="Place order">
+      <form
+        className="po-form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          const problem = check();
+          setFormError(problem);
+          setResult(null);
+          if (!problem) setReview(true);
+        }}
+      >
+        <label className="field">
+          <span>Symbol</span>
+          <select value={chosen} onChange={(e) => setSymbol(e.target.value)}>
+            {instruments.map((i) => (
+              <option key={i.symbol} value={i.symbol}>
+                {i.symbol}
+              </option>
+            ))}
+          </select>
+        </label>
+        <fieldset className="po-side" aria-label="Side">
+          <legend>Side</legend>
+          {(["BUY", "SELL"] as const).map((s) => (
+            <label key={s} className={`po-side-opt ${s === "BUY" ? "buy" : "sell"}${side === s ? " on" : ""}`}>
+              <input type="radio" name="side" value={s} checked={side === s} onChange={() => setSide(s)} /> {s}
+            </label>
+          ))}
+        </fieldset>
+        <label className="field">
+          <span>Type</span>
+          <select value={type} onChange={(e) => setType(e.target.value as ManualType)}>
+            {TYPES.map((t) => (
+              <option key={t} value={t}>
+                {typeLabel(t)}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Quantity{instrument ? ` (step ${instrument.qtyStep})` : ""}</span>
+          <input value={quantity} onChange={(e) => setQuantity(e.target.value)} inputMode="decimal" placeholder={instrument?.minQty ?? ""} />
+        </label>
+        {needsPrice ? (
+          <label className="field">
+            <span>Limit price{instrument ? ` (tick ${instrument.priceTick})` : ""}</span>
+            <input value={price} onChange={(e) => setPrice(e.target.value)} inputMode="decimal" placeholder={mark ? mark.toFixed(dpPrice) : ""} />
+          </label>
+        ) : null}
+        {needsTrigger ? (
+          <label className="field">
+            <span>Trigger price</span>
+            <input value={trigger} onChange={(e) => setTrigger(e.target.value)} inputMode="decimal" placeholder={mark ? mark.toFixed(dpPrice) : ""} />
+          </label>
+        ) : null}
+        {type !== "MARKET" ? (
+          <label className="field">
+            <span>Time in force</span>
+            <select value={tif} onChange={(e) => setTif(e.target.value as "GTC" | "IOC" | "FOK")}>
+              <option value="GTC">GTC — good till canceled</option>
+              <option value="IOC">IOC — immediate or cancel</option>
+              <option value="FOK">FOK — fill or kill</option>
+            </select>
+          </label>
+        ) : null}
+        <div className="po-flags">
+          {needsPrice ? (
+            <label className="check">
+              <input type="checkbox" checked={postOnly} onChange={(e) => setPostOnly(e.target.checked)} /> Post-only
+            </label>
+          ) : null}
+          <label className="check">
+            <input type="checkbox" checked={reduceOnly} onChange={(e) => setReduceOnly(e.target.checked)} /> Reduce-only
+          </label>
+        </div>
+        <button type="submit" className={`btn ${side === "BUY" ? "primary" : "danger"}`} disabled={!instrument}>
+          Review {side === "BUY" ? "buy" : "sell"} order
+        </button>
+        <p className="muted po-preview">
+          Last {mark !== undefined ? fmtNum(mark, dpPrice) : "—"} · notional ≈ {notional !== null ? fmtNum(notional, 2) : "—"} {instrument?.quote ?? ""}
+          {instrument ? ` · min ${fmtNum(instrument.minNotional, 2)}` : ""}
+        </p>
+        {formError ? (
+          <p className="error" role="alert">
+            {formError}
+          </p>
+        ) : null}
+        {result ? (
+          <p className={result.ok ? "po-notice" : "error"} role={result.ok ? "status" : "alert"}>
+            {result.text}
+          </p>
+        ) : null}
+      </form>
+      {review ? (
+        <RowActionDialog
+          title="Send this order?"
+          description={
+            <>
+              <strong className="mono">{summary}</strong>
+              <br />
+              It passes the risk gate like any other order and is recorded in the audit log.
+              {notional !== null ? ` Notional ≈ ${fmtNum(notional, 2)} ${instrument?.quote ?? ""}.` : ""}
+              {quantity ? ` Quantity in ${instrument?.base ?? ""}: ${fmtNum(quantity, dpQty)}.` : ""}
+            </>
+          }
+          confirmLabel={`Send ${side === "BUY" ? "buy" : "sell"} order`}
+          destructive={side === "SELL"}
+          reason="optional"
+          onClose={() => setReview(false)}
+          onConfirm={async (reason) => {
+            try {
+              const r = await place.mutateAsync({
+                symbol: chosen,
+                side,
+                type,
+                quantity: quantity.trim(),
+                ...(needsPrice && { price: price.trim() }),
+                ...(needsTrigger && { triggerPrice: trigger.trim() }),
+                ...(type !== "MARKET" && { timeInForce: tif }),
+                ...(needsPrice && postOnly && { postOnly: true }),
+                ...(reduceOnly && { reduceOnly: true }),
+                ...(reason ? { reason } : {}),
+              });
+              setResult({ ok: true, text: r.message });
+              setQuantity("");
+              void queryClient.invalidateQueries();
+            } catch (e) {
+              const code = domainCode(e);
+              throw new Error(code && code !== "VALIDATION" ? `Refused (${code}): ${errorMessage(e)}` : errorMessage(e), { cause: e });
+            }
+          }}
+        />
+      ) : null}
+    </Panel>
+  );
+}
+
+/** "YYYY-MM-DD" (UTC) → epoch ms at 00:00 UTC, or undefined. */
+function dayMs(day: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(day)) return undefined;
+  const ms = Date.parse(`${day}T00:00:00Z`);
+  return Number.isFinite(ms) ? ms : undefined;
+}
+
+function AllOrders({ instruments, dp }: { instruments: InstrumentDto[]; dp: (s: string) => Dp }) {
+  const trpc = useTRPC();
+  const [symbol, setSymbol] = useState("");
+  const [statusIdx, setStatusIdx] = useState(0);
+  const [side, setSide] = useState<"" | "BUY" | "SELL">("");
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
+  const fromMs = dayMs(from);
+  const toDay = dayMs(to);
+  const toMs = toDay !== undefined ? toDay + 86_400_000 : undefined;
+  const badRange = fromMs !== undefined && toMs !== undefined && fromMs >= toMs;
+  const statuses = STATUS_FILTERS[statusIdx]?.[1] ?? null;
+  const input = {
+    limit: 50,
+    ...(symbol ? { symbol } : {}),
+    ...(statuses ? { status: statuses } : {}),
+    ...(side ? { side } : {}),
+    ...(fromMs !== undefined && !badRange ? { fromMs } : {}),
+    ...(toMs !== undefined && !badRange ? { toMs } : {}),
+  };
+  const list = useInfiniteQuery(trpc.orders.list.infiniteQueryOptions(input, { getNextPageParam: (last) => last.nextCursor ?? undefined }));
+  const orders = list.data?.pages.flatMap((p) => p.orders) ?? [];
+  return (
+    <Panel title="All orders">
+      <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Order filters">
+        <label className="field">
+          <span>Symbol</span>
+          <select value={symbol} onChange={(e) => setSymbol(e.target.value)}>
+            <option value="">All symbols</option>
+            {instruments.map((i) => (
+              <option key={i.symbol} value={i.symbol}>
+                {i.symbol}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Status</span>
+          <select value={statusIdx} onChange={(e) => setStatusIdx(Number(e.target.value))}>
+            {STATUS_FILTERS.map(([label], i) => (
+              <option key={label} value={i}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Side</span>
+          <select value={side} onChange={(e) => setSide(e.target.value as "" | "BUY" | "SELL")}>
+            <option value="">Both sides</option>
+            <option value="BUY">Buy</option>
+            <option value="SELL">Sell</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>From (UTC)</span>
+          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
+        </label>
+        <label className="field">
+          <span>To (UTC, inclusive)</span>
+          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
+        </label>
+        {symbol || statusIdx || side || from || to ? (
+          <button type="button" className="btn" onClick={() => (setSymbol(""), setStatusIdx(0), setSide(""), setFrom(""), setTo(""))}>
+            Clear filters
+          </button>
+        ) : null}
+      </form>
+      {badRange ? <p className="error">The start date is after the end date.</p> : null}
+      {list.error ? (
+        <ErrorText error={list.error} />
+      ) : !list.data ? (
+        <Loading />
+      ) : orders.length === 0 ? (
+        <Empty>No orders match these filters.</Empty>
+      ) : (
+        <OrderTable orders={orders} dp={dp} />
+      )}
+      <div className="pager">
+        <span className="muted">
+          {orders.length} shown{list.hasNextPage ? "" : list.data ? " · all loaded" : ""}
+        </span>
+        {list.hasNextPage ? (
+          <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+            {list.isFetchingNextPage ? "Loading…" : "Load more"}
+          </button>
+        ) : null}
+      </div>
+    </Panel>
+  );
+}

@@ -1,0 +1,198 @@
+"use client";
+/** Performance: the portfolio's ratios, the equity curve, daily PnL bars and the per-symbol table over a window. */
+import { useQuery } from "@tanstack/react-query";
+import { useState } from "react";
+import { EquityChart } from "../charts/equity-chart";
+import { PnlBars } from "../charts/pnl-bars";
+import { useTRPC } from "../trpc/client";
+import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
+import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+
+const WINDOWS: [key: string, label: string, days: number | null][] = [
+  ["7d", "7 days", 7],
+  ["30d", "30 days", 30],
+  ["90d", "90 days", 90],
+  ["all", "All time", null],
+];
+
+/** Profit factor: "∞" when there are wins and no losses, "—" without trades. */
+function fmtPf(pf: number | null, grossProfit: string): string {
+  if (pf !== null) return fmtNum(pf, 2);
+  return Number(grossProfit) > 0 ? "∞" : "—";
+}
+
+export function PerformanceView() {
+  const trpc = useTRPC();
+  const [windowKey, setWindowKey] = useState("all");
+  const [daily, setDaily] = useState<"equity" | "realized">("equity");
+  // A window start that stays the same between renders (rounded to the minute when chosen).
+  const [from, setFrom] = useState<number | undefined>(undefined);
+  const choose = (key: string, days: number | null) => {
+    setWindowKey(key);
+    setFrom(days === null ? undefined : Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000);
+  };
+  const summary = useQuery(trpc.performance.summary.queryOptions(from === undefined ? {} : { from }));
+  const s = summary.data;
+
+  return (
+    <>
+      <div className="perf-head">
+        <h1 className="page-title">Performance</h1>
+        <div className="perf-seg" role="group" aria-label="Window">
+          {WINDOWS.map(([key, label, days]) => (
+            <button key={key} type="button" className={`btn small${windowKey === key ? " active" : ""}`} aria-pressed={windowKey === key} onClick={() => choose(key, days)}>
+              {label}
+            </button>
+          ))}
+        </div>
+      </div>
+      {summary.error ? <ErrorText error={summary.error} /> : null}
+      {!s ? (
+        summary.error ? null : <Loading />
+      ) : (
+        <>
+          <div className="stats">
+            <Stat label="Net PnL" hint={`${s.portfolio.trades} closed trades`}>
+              <Pnl value={s.portfolio.netPnl} />
+            </Stat>
+            <Stat label="Win rate" hint={`${s.portfolio.wins} won · ${s.portfolio.losses} lost`}>
+              {fmtPct(s.portfolio.winRatePct, 1)}
+            </Stat>
+            <Stat label="Profit factor" hint="gross profit / gross loss">
+              {fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}
+            </Stat>
+            <Stat label="Sharpe" hint="daily equity returns, √365">
+              {s.portfolio.sharpe === null ? "—" : fmtNum(s.portfolio.sharpe, 2)}
+            </Stat>
+            <Stat label="Max drawdown" hint="from the equity peak">
+              {s.portfolio.maxDrawdownPct === null ? "—" : fmtPct(s.portfolio.maxDrawdownPct, 2)}
+            </Stat>
+            <Stat label="Avg duration" hint="entry to exit">
+              {fmtDuration(s.portfolio.avgDurationMs)}
+            </Stat>
+            <Stat label="Equity change" hint={s.portfolio.equityStart ? `from ${fmtNum(s.portfolio.equityStart, 2)}` : "no snapshots"}>
+              <Pnl value={s.portfolio.equityChange} />
+            </Stat>
+            <Stat label="Fees" hint="closed trades">
+              <Num value={s.portfolio.fees} dp={2} />
+            </Stat>
+            <Stat
+              label="Slippage cost"
+              hint={s.portfolio.avgSlippageBps === null ? "no requested prices recorded" : `avg ${fmtSigned(s.portfolio.avgSlippageBps, 2)} bps · ${s.portfolio.slippageKnown} trades`}
+            >
+              <Num value={s.portfolio.slippageCost} dp={2} />
+            </Stat>
+            <Stat label="Total costs" hint="fees + slippage">
+              <Num value={s.portfolio.totalCost} dp={2} />
+            </Stat>
+          </div>
+          <p className="muted perf-note">
+            {s.exact
+              ? "PnL, fees and profit factor are exact sums of the trades' decimals."
+              : `More than ${s.exactTradeLimit.toLocaleString("en-US")} trades in this window: PnL, fees and profit factor are summed in the database as floating point (display values, accurate far below a cent).`}{" "}
+            Slippage cost is an estimate (bps × notional where the requested price is known). Computed in {fmtNum(s.queryMs, 0)} ms.
+          </p>
+
+          <Panel title="Equity">
+            <EquityChart points={s.equity} />
+          </Panel>
+
+          <Panel
+            title="Daily PnL (UTC days)"
+            actions={
+              <div className="perf-seg" role="group" aria-label="Daily PnL source">
+                <button type="button" className={`btn small${daily === "equity" ? " active" : ""}`} aria-pressed={daily === "equity"} onClick={() => setDaily("equity")}>
+                  Equity change
+                </button>
+                <button type="button" className={`btn small${daily === "realized" ? " active" : ""}`} aria-pressed={daily === "realized"} onClick={() => setDaily("realized")}>
+                  Realized (closed trades)
+                </button>
+              </div>
+            }
+          >
+            <PnlBars
+              label={daily === "equity" ? "Daily equity change" : "Daily realized PnL"}
+              bars={s.daily
+                .filter((d) => (daily === "equity" ? d.equityChange !== null : d.trades > 0))
+                .map((d) => ({
+                  key: d.day,
+                  value: daily === "equity" ? Number(d.equityChange) : d.realized,
+                  details: [
+                    daily === "equity" ? `realized ${fmtSigned(d.realized, 2)} over ${d.trades} trades` : `equity change ${d.equityChange === null ? "—" : fmtSigned(d.equityChange, 2)}`,
+                    ...(daily === "equity" && d.equityChangePct !== null ? [`${fmtPct(d.equityChangePct, 2, true)} of the previous close`] : []),
+                  ],
+                }))}
+            />
+            <p className="muted perf-note">
+              {daily === "equity"
+                ? "Change of the last equity snapshot of each UTC day against the previous day's: realized and unrealized PnL net of fees (the series the Sharpe ratio uses)."
+                : "Net PnL of the trades closed on each UTC day (after fees)."}
+            </p>
+          </Panel>
+
+          <Panel title="By symbol">
+            {s.bySymbol.length === 0 ? (
+              <Empty>No closed trades in this window.</Empty>
+            ) : (
+              <div className="table-wrap">
+                <table className="data perf-symbols">
+                  <thead>
+                    <tr>
+                      <th scope="col">Symbol</th>
+                      <th scope="col" className="num">Trades</th>
+                      <th scope="col" className="num">Win rate</th>
+                      <th scope="col" className="num">Won / lost</th>
+                      <th scope="col" className="num">Net PnL</th>
+                      <th scope="col" className="num">Fees</th>
+                      <th scope="col" className="num">Slippage</th>
+                      <th scope="col" className="num">Avg duration</th>
+                      <th scope="col" className="num">Profit factor</th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {s.bySymbol.map((r) => (
+                      <tr key={r.symbol}>
+                        <th scope="row">{r.symbol}</th>
+                        <td className="num">{r.trades.toLocaleString("en-US")}</td>
+                        <td className="num">{fmtPct(r.winRatePct, 1)}</td>
+                        <td className="num">
+                          {r.wins} / {r.losses}
+                        </td>
+                        <td className="num">
+                          <Pnl value={r.netPnl} />
+                        </td>
+                        <td className="num">{fmtNum(r.fees, 2)}</td>
+                        <td className="num">{r.slippageKnown > 0 ? fmtNum(r.slippageCost, 2) : "—"}</td>
+                        <td className="num">{fmtDuration(r.avgDurationMs)}</td>
+                        <td className="num">{fmtPf(r.profitFactor, r.grossProfit)}</td>
+                      </tr>
+                    ))}
+                  </tbody>
+                  {s.bySymbol.length > 1 ? (
+                    <tfoot>
+                      <tr>
+                        <th scope="row">All</th>
+                        <td className="num">{s.portfolio.trades.toLocaleString("en-US")}</td>
+                        <td className="num">{fmtPct(s.portfolio.winRatePct, 1)}</td>
+                        <td className="num">
+                          {s.portfolio.wins} / {s.portfolio.losses}
+                        </td>
+                        <td className="num">
+                          <Pnl value={s.portfolio.netPnl} />
+                        </td>
+                        <td className="num">{fmtNum(s.portfolio.fees, 2)}</td>
+                        <td className="num">{s.portfolio.slippageKnown > 0 ? fmtNum(s.portfolio.slippageCost, 2) : "—"}</td>
+                        <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
+                        <td className="num">{fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}</td>
+                      </tr>
+                    </tfoot>
+                  ) : null}
+                </table>
+              </div>
+            )}
+          </Panel>
+        </>
+      )}
+    </>
+  );
+}

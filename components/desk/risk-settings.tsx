@@ -1,0 +1,346 @@
+"use client";
+/** Settings on the risk page: portfolio limits, per-symbol settings and the breaker config — read-only, or edited by admins. */
+import { useMutation, useQueryClient } from "@tanstack/react-query";
+import { useState } from "react";
+import type { SettingsSnapshot, SymbolSettingsRow } from "@/server/services/settings";
+import { useTRPC } from "../trpc/client";
+import { useCan } from "../trpc/session";
+import { fmtTime } from "../ui/format";
+import { Badge, Panel } from "../ui/kit";
+import { collect, EditDialog, Field, scalarText, toFormValue, type FieldSpec, type FormValues } from "./risk-form";
+
+type Limits = SettingsSnapshot["limits"];
+type BreakerConfig = NonNullable<SettingsSnapshot["breakerConfig"]>;
+type SymbolSettings = SymbolSettingsRow["settings"];
+
+export const LIMIT_FIELDS: readonly FieldSpec[] = [
+  { key: "maxOpenPositions", label: "Max open positions", kind: "int", hint: "whole number; empty = no limit" },
+  { key: "maxPortfolioExposurePct", label: "Max portfolio exposure (% of equity)", kind: "number", hint: "e.g. 100 = exposure up to the equity" },
+  { key: "maxPortfolioExposure", label: "Max portfolio exposure (amount)", kind: "decimal" },
+  { key: "maxSymbolExposurePct", label: "Max exposure per symbol (% of equity)", kind: "number" },
+  { key: "minNotional", label: "Min order notional", kind: "decimal" },
+  { key: "maxNotionalPerOrder", label: "Max notional per order", kind: "decimal" },
+  { key: "maxSlippageBps", label: "Max expected slippage (bps)", kind: "number" },
+  { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int" },
+  { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number", hint: "a symbol's own minimum wins" },
+];
+
+export const BREAKER_FIELDS: readonly FieldSpec[] = [
+  { key: "maxDailyLossPct", label: "Max daily loss (% of day-start equity)", kind: "number", empty: "null", hint: "above 0, at most 100; empty = off" },
+  { key: "maxDailyLossAbs", label: "Max daily loss (amount)", kind: "number", empty: "null" },
+  { key: "maxDrawdownPct", label: "Max drawdown from peak (%)", kind: "number", empty: "null" },
+  { key: "maxDrawdownAbs", label: "Max drawdown (amount)", kind: "number", empty: "null" },
+  { key: "maxConsecutiveLosses", label: "Max consecutive losses", kind: "int", empty: "null" },
+  { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int", empty: "null" },
+  { key: "maxOrdersPerHour", label: "Max orders per hour", kind: "int", empty: "null" },
+  { key: "maxConsecutiveErrors", label: "Max consecutive errors", kind: "int", empty: "null" },
+  { key: "tripAction", label: "On trip", kind: "select", options: ["HALT", "HALT_CANCEL", "HALT_CANCEL_FLATTEN"], hint: "halt; also cancel orders; also close positions" },
+  { key: "autoResetAfterMinutes", label: "Auto reset after (minutes)", kind: "number", empty: "null", hint: "empty = never; ignored while a manual reset is required" },
+  { key: "cooldownMinutes", label: "Cooldown before any reset (minutes)", kind: "number", empty: 0 },
+  { key: "requireManualReset", label: "Require a manual reset by an admin", kind: "bool" },
+];
+
+const SYMBOL_FIELDS: readonly FieldSpec[] = [
+  { key: "enabled", label: "Trading enabled", kind: "bool" },
+  { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number" },
+  { key: "maxPositionQty", label: "Max position (quantity)", kind: "decimal", hint: "empty = no limit" },
+  { key: "maxPositionNotional", label: "Max position (notional)", kind: "decimal", hint: "empty = no limit" },
+  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in"] },
+  { key: "sizing.amount", label: "Sizing fraction (0–1)", kind: "number", hint: "share of equity (fixed_fraction, confidence) or of equity risked (fixed_risk, ≤ 0.2)" },
+  { key: "stopLossPct", label: "Stop-loss (%)", kind: "number", empty: "null", hint: "empty = none" },
+  { key: "takeProfitLevels", label: "Take-profit ladder", kind: "select" },
+  { key: "trailing.activationPct", label: "Trailing: activates at (% profit)", kind: "number", hint: "empty = no trailing stop" },
+  { key: "trailing.distancePct", label: "Trailing: distance (%)", kind: "number" },
+  { key: "maxAgeMinutes", label: "Max position age (minutes)", kind: "int", empty: "null", hint: "empty = no limit" },
+];
+
+const off = <span className="muted">off</span>;
+const show = (v: unknown, suffix = "") =>
+  v === null || v === undefined || v === "" ? off : `${scalarText(v)}${suffix}`;
+
+function useSaved() {
+  const queryClient = useQueryClient();
+  return () => {
+    void queryClient.invalidateQueries({ queryKey: [["settings"]] });
+    void queryClient.invalidateQueries({ queryKey: [["risk"]] });
+    void queryClient.invalidateQueries({ queryKey: [["breaker"]] });
+  };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Portfolio limits
+
+export function RiskLimitsPanel({ limits }: { limits: Limits }) {
+  const isAdmin = useCan("admin");
+  const trpc = useTRPC();
+  const saved = useSaved();
+  const mutation = useMutation(trpc.settings.setRiskLimits.mutationOptions());
+  const [values, setValues] = useState<FormValues>({});
+  const record = limits as Record<string, unknown>;
+  return (
+    <Panel
+      title="Risk limits"
+      actions={
+        isAdmin ? (
+          <EditDialog
+            label="Edit limits"
+            title="Edit the risk limits"
+            description="The risk gate checks every new order against these. An empty box is no limit. The change applies to the next order and is recorded in the audit log."
+            onOpen={() => setValues(Object.fromEntries(LIMIT_FIELDS.map((f) => [f.key, toFormValue(f, record[f.key])])))}
+            onSave={async () => {
+              await mutation.mutateAsync(collect(LIMIT_FIELDS, values));
+              saved();
+            }}
+          >
+            {(errors) =>
+              LIMIT_FIELDS.map((f) => <Field key={f.key} spec={f} value={values[f.key]} errors={errors[f.key]} onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))} />)
+            }
+          </EditDialog>
+        ) : null
+      }
+    >
+      <table className="data risk-kv">
+        <tbody>
+          {LIMIT_FIELDS.map((f) => (
+            <tr key={f.key}>
+              <th scope="row">{f.label}</th>
+              <td className="num">{show(record[f.key])}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </Panel>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Breaker config
+
+export function BreakerConfigTable({ config }: { config: BreakerConfig }) {
+  const record = config as Record<string, unknown>;
+  return (
+    <table className="data risk-kv">
+      <tbody>
+        {BREAKER_FIELDS.map((f) => (
+          <tr key={f.key}>
+            <th scope="row">{f.label}</th>
+            <td className="num">{f.kind === "bool" ? (record[f.key] ? "yes" : "no") : show(record[f.key])}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function EditBreakerConfig({ config }: { config: BreakerConfig }) {
+  const trpc = useTRPC();
+  const saved = useSaved();
+  const mutation = useMutation(trpc.settings.setBreakerConfig.mutationOptions());
+  const [values, setValues] = useState<FormValues>({});
+  const record = config as Record<string, unknown>;
+  return (
+    <EditDialog
+      label="Edit config"
+      ariaLabel="Edit the breaker configuration"
+      title="Edit the circuit breaker"
+      description="A limit trips the breaker when it is reached. An empty box turns that limit off. The breaker evaluates the new limits on its next check; the change is recorded in the audit log."
+      onOpen={() => setValues(Object.fromEntries(BREAKER_FIELDS.map((f) => [f.key, toFormValue(f, record[f.key])])))}
+      onSave={async () => {
+        await mutation.mutateAsync(collect(BREAKER_FIELDS, values) as never);
+        saved();
+      }}
+    >
+      {(errors) =>
+        BREAKER_FIELDS.map((f) => (
+          <Field key={f.key} spec={f} prefix="brk-" value={values[f.key]} errors={errors[f.key]} onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))} />
+        ))
+      }
+    </EditDialog>
+  );
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Per-symbol settings
+
+function sizingText(s: SymbolSettings["sizing"]): string {
+  switch (s.method) {
+    case "all_in":
+      return "all in";
+    case "fixed_risk":
+      return `risk ${s.riskFraction * 100}% / trade`;
+    case "confidence":
+      return `${s.fraction * 100}% × confidence`;
+    default:
+      return `${s.fraction * 100}% of equity`;
+  }
+}
+
+const ladderText = (levels: SymbolSettings["takeProfitLevels"]) => (levels.length === 0 ? "none" : levels.map((l) => `${l.pct}%→${Math.round(l.closeFraction * 100)}%`).join(", "));
+
+/** "2:0.33, 4:0.5, 8:1" ⇄ levels. */
+function ladderToText(levels: SymbolSettings["takeProfitLevels"]): string {
+  return levels.map((l) => `${l.pct}:${l.closeFraction}`).join(", ");
+}
+
+function ladderFromText(text: string): { pct: number; closeFraction: number }[] | string {
+  const parts = text
+    .split(/[,;]/)
+    .map((p) => p.trim())
+    .filter(Boolean);
+  const levels: { pct: number; closeFraction: number }[] = [];
+  for (const part of parts) {
+    const m = /^([^:]+):([^:]+)$/.exec(part);
+    if (!m) return `"${part}" is not a level: write pct:fraction pairs such as 2:0.33, 4:0.5, 8:1.`;
+    levels.push({ pct: Number(m[1]!.trim()), closeFraction: Number(m[2]!.trim()) });
+  }
+  return levels;
+}
+
+function symbolForm(s: SymbolSettings): FormValues {
+  return {
+    enabled: s.enabled,
+    minConfidence: String(s.minConfidence),
+    maxPositionQty: s.maxPositionQty ?? "",
+    maxPositionNotional: s.maxPositionNotional ?? "",
+    "sizing.method": s.sizing.method,
+    "sizing.amount": s.sizing.method === "all_in" ? "" : String(s.sizing.method === "fixed_risk" ? s.sizing.riskFraction : s.sizing.fraction),
+    stopLossPct: s.stopLossPct === null ? "" : String(s.stopLossPct),
+    takeProfitLevels: ladderToText(s.takeProfitLevels),
+    "trailing.activationPct": s.trailing ? String(s.trailing.activationPct) : "",
+    "trailing.distancePct": s.trailing ? String(s.trailing.distancePct) : "",
+    maxAgeMinutes: s.maxAgeMinutes === null ? "" : String(s.maxAgeMinutes),
+  };
+}
+
+const num = (v: string | boolean | undefined) => Number(typeof v === "string" ? v.trim() : "");
+const text = (v: string | boolean | undefined) => (typeof v === "string" ? v.trim() : "");
+
+/** The settings object the server validates; a string is a problem found before sending. */
+function symbolFromForm(values: FormValues): Record<string, unknown> | { problem: string; field: string } {
+  const method = text(values["sizing.method"]);
+  const amount = num(values["sizing.amount"]);
+  const sizing = method === "all_in" ? { method } : method === "fixed_risk" ? { method, riskFraction: amount } : { method, fraction: amount };
+  const ladder = ladderFromText(text(values.takeProfitLevels));
+  if (typeof ladder === "string") return { problem: ladder, field: "takeProfitLevels" };
+  const activation = text(values["trailing.activationPct"]);
+  const distance = text(values["trailing.distancePct"]);
+  const fields = SYMBOL_FIELDS.filter((f) => ["enabled", "minConfidence", "maxPositionQty", "maxPositionNotional", "stopLossPct", "maxAgeMinutes"].includes(f.key));
+  return {
+    ...collect(fields, values),
+    sizing,
+    takeProfitLevels: ladder,
+    trailing: activation === "" && distance === "" ? null : { activationPct: Number(activation), distancePct: Number(distance) },
+  };
+}
+
+function EditSymbol({ row }: { row: SymbolSettingsRow }) {
+  const trpc = useTRPC();
+  const saved = useSaved();
+  const mutation = useMutation(trpc.settings.setSymbol.mutationOptions());
+  const [values, setValues] = useState<FormValues>({});
+  const [localError, setLocalError] = useState<Record<string, string[]>>({});
+  const prefix = `sym-${row.symbol}-`;
+  return (
+    <EditDialog
+      label="Edit"
+      ariaLabel={`Edit the settings of ${row.symbol}`}
+      title={`Settings of ${row.symbol}`}
+      description="Signals on this symbol are checked and sized with these, and new positions get these exits. The change is recorded in the audit log."
+      onOpen={() => {
+        setValues(symbolForm(row.settings));
+        setLocalError({});
+      }}
+      onSave={async () => {
+        const settings = symbolFromForm(values);
+        if ("problem" in settings) {
+          setLocalError({ [`settings.${String(settings.field)}`]: [String(settings.problem)] });
+          throw new Error(String(settings.problem));
+        }
+        setLocalError({});
+        await mutation.mutateAsync({ symbol: row.symbol, settings } as never);
+        saved();
+      }}
+    >
+      {(errors) => {
+        const all = { ...errors, ...localError };
+        return SYMBOL_FIELDS.map((f) => {
+          const fieldErrors = [
+            ...(all[`settings.${f.key}`] ?? []),
+            ...(f.key === "sizing.amount" ? [...(all["settings.sizing.fraction"] ?? []), ...(all["settings.sizing.riskFraction"] ?? []), ...(all["settings.sizing"] ?? [])] : []),
+            ...(f.key.startsWith("trailing.") ? (all["settings.trailing"] ?? []) : []),
+            ...(f.key === "takeProfitLevels" ? Object.entries(all).flatMap(([k, v]) => (k.startsWith("settings.takeProfitLevels.") ? v.map((m) => `${k.slice(27)}: ${m}`) : [])) : []),
+          ];
+          const spec = f.key === "takeProfitLevels" ? { ...f, kind: "decimal" as const, hint: "pct:fraction pairs, e.g. 2:0.33, 4:0.5, 8:1 (fraction of the position closed at each level); empty = none" } : f;
+          return <Field key={f.key} spec={spec} prefix={prefix} value={values[f.key]} errors={fieldErrors} onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))} />;
+        });
+      }}
+    </EditDialog>
+  );
+}
+
+export function SymbolSettingsPanel({ symbols }: { symbols: SymbolSettingsRow[] }) {
+  const isAdmin = useCan("admin");
+  return (
+    <Panel title="Per-symbol settings">
+      <div className="table-wrap">
+        <table className="data">
+          <thead>
+            <tr>
+              <th scope="col">Symbol</th>
+              <th scope="col">Trading</th>
+              <th scope="col" className="num">
+                Min conf.
+              </th>
+              <th scope="col">Sizing</th>
+              <th scope="col" className="num">
+                Max qty
+              </th>
+              <th scope="col" className="num">
+                Max notional
+              </th>
+              <th scope="col" className="num">
+                Stop-loss
+              </th>
+              <th scope="col">Take-profit ladder</th>
+              <th scope="col">Trailing</th>
+              <th scope="col" className="num">
+                Max age
+              </th>
+              <th scope="col">Source</th>
+              {isAdmin ? (
+                <th scope="col">
+                  <span className="visually-hidden">Actions</span>
+                </th>
+              ) : null}
+            </tr>
+          </thead>
+          <tbody>
+            {symbols.map((r) => {
+              const s = r.settings;
+              return (
+                <tr key={r.symbol}>
+                  <th scope="row">{r.symbol}</th>
+                  <td>{s.enabled ? <Badge tone="ok">✓ on</Badge> : <Badge tone="bad">✕ off</Badge>}</td>
+                  <td className="num">{s.minConfidence.toFixed(2)}</td>
+                  <td>{sizingText(s.sizing)}</td>
+                  <td className="num">{show(s.maxPositionQty)}</td>
+                  <td className="num">{show(s.maxPositionNotional)}</td>
+                  <td className="num">{show(s.stopLossPct, "%")}</td>
+                  <td className="mono">{ladderText(s.takeProfitLevels)}</td>
+                  <td>{s.trailing ? `from +${s.trailing.activationPct}%, ${s.trailing.distancePct}% behind` : off}</td>
+                  <td className="num">{s.maxAgeMinutes === null ? off : `${s.maxAgeMinutes} min`}</td>
+                  <td className="risk-source">{r.stored ? `${r.updatedBy ?? "?"}, ${fmtTime(r.updatedAt, false)}` : <span className="muted">defaults</span>}</td>
+                  {isAdmin ? (
+                    <td>
+                      <EditSymbol row={r} />
+                    </td>
+                  ) : null}
+                </tr>
+              );
+            })}
+          </tbody>
+        </table>
+      </div>
+    </Panel>
+  );
+}

@@ -1,0 +1,43 @@
+/** The engine benches at toy sizes: they run, do the work they claim, and clean up (no timing assertions). */
+import { readdirSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { describe, expect, it } from "vitest";
+import { backtestBench, benchCandles } from "./backtest";
+import { MEMORY_TMP } from "./desk";
+import { restartRecoveryBench } from "./restart-recovery";
+import { signalsSqliteBench } from "./signals-sqlite";
+
+const benchDirs = () => [...new Set([tmpdir(), MEMORY_TMP])].flatMap((dir) => readdirSync(dir).filter((name) => name.startsWith("bastion-bench-"))).sort();
+
+describe("engine benches", () => {
+  it.each([
+    { qtyStep: null, name: "backtest_candles_per_sec" },
+    { qtyStep: "0.00001", name: "backtest_candles_per_sec_qty_step" },
+  ])("$name trades through the engine and reports against the target", ({ qtyStep, name }) => {
+    const result = backtestBench({ name, qtyStep, candles: benchCandles().slice(0, 3000), warmupRuns: 0, timedRuns: 2 });
+    expect(result).toMatchObject({ name, unit: "candles/s", target: 1_000_000, candles: 3000, qtyStep });
+    expect(result.meetsTarget).toBe(result.value >= 1_000_000);
+    expect(result.trades).toBeGreaterThan(0);
+    expect(result.orders).toBe(result.trades * 2);
+    expect(result.fills).toBeGreaterThanOrEqual(result.orders);
+    expect(result.value).toBeGreaterThan(0);
+  });
+
+  it.each([{ durableVenue: false }, { durableVenue: true }])("signals on SQLite: one order and one fill per signal, four journal rows (durable venue: $durableVenue)", async ({ durableVenue }) => {
+    const before = benchDirs();
+    const result = await signalsSqliteBench({ name: "s", signals: 20, warmupSignals: 4, durableVenue });
+    expect(result.rows).toEqual({ orders: 20, journal: 80, fills: 20, trades: 10, equitySnapshots: 20 });
+    expect(result.venue).toBe(durableVenue ? "durable" : "memory");
+    expect(result.ordersPerSec).toBe(result.value);
+    expect(benchDirs()).toEqual(before);
+  });
+
+  it("restart recovery restores every open order in both variants, cold and warm, without drift", async () => {
+    const before = benchDirs();
+    const result = await restartRecoveryBench({ name: "r", orders: 40, openInFilled: 4 });
+    expect(result.open).toMatchObject({ orders: 40, openOrders: 40, cold: { restoredOpenOrders: 40, drifts: 0 }, warm: { restoredOpenOrders: 40, drifts: 0 } });
+    expect(result.filled).toMatchObject({ orders: 40, openOrders: 4, cold: { restoredOpenOrders: 4, drifts: 0 }, warm: { restoredOpenOrders: 4, drifts: 0 } });
+    expect(result.value).toBe(result.open.cold.engineStartMs);
+    expect(benchDirs()).toEqual(before);
+  });
+});

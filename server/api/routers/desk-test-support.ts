@@ -1,0 +1,119 @@
+/**
+ * Router tests against a real engine: a fresh migrated SQLite file shared by Prisma (`db()`) and the engine's store,
+ * a simulated venue, a manual clock, and the engine installed as the process runtime.
+ */
+import { TRPCError } from "@trpc/server";
+import type { Role } from "../../auth/roles";
+import { useFreshDb as freshDb, type TestDb } from "../../auth/test-support";
+import { ManualClock } from "../../core/clock";
+import { sequentialIds } from "../../core/ids";
+import { makeInstrument } from "../../core/instrument";
+import { openSqliteStore, type SqliteStore } from "../../db/sqlite-store";
+import { EventBus } from "../../engine/bus";
+import { Engine } from "../../engine/engine";
+import { runtimeState, type Runtime } from "../../engine/runtime";
+import type { Signal } from "../../engine/types";
+import { SimVenue } from "../../venues/sim/sim-venue";
+import type { Context } from "../context";
+import { createCaller } from "../root";
+
+export const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+export const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+export const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
+
+export interface TestDesk {
+  tdb: TestDb;
+  store: SqliteStore;
+  clock: ManualClock;
+  engine: Engine;
+  quote(price: number, symbol?: string): Promise<void>;
+  signal(action: Signal["action"], extra?: Partial<Signal>): Promise<string>;
+  close(): Promise<void>;
+}
+
+let signalNo = 0;
+
+export async function openTestDesk(): Promise<TestDesk> {
+  const tdb = freshDb();
+  const clock = new ManualClock(T0);
+  const store = openSqliteStore({ path: tdb.path, clock });
+  const venue = new SimVenue({ instruments: [BTC, ETH], initialBalances: { USDT: "100000" } });
+  const engine = new Engine({
+    venue,
+    store,
+    clock,
+    ids: sequentialIds(),
+    initialEquity: "100000",
+    breaker: null,
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.1 },
+      stopLossPct: 2,
+      takeProfitLevels: [
+        { pct: 3, closeFraction: 0.5 },
+        { pct: 6, closeFraction: 1 },
+      ],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
+  });
+  await engine.start();
+  const runtime: Runtime = {
+    mode: "replay",
+    engine,
+    bus: new EventBus(),
+    startedAt: T0,
+    feedStatus: () => ({ kind: "replay", connected: true, message: "", lastUpdateAt: null }),
+    venueStatus: () => venue.status(),
+    stop: () => Promise.resolve(),
+  };
+  runtimeState().runtime = runtime;
+  const desk: TestDesk = {
+    tdb,
+    store,
+    clock,
+    engine,
+    async quote(price, symbol = "BTC/USDT") {
+      clock.advance(1000);
+      await engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
+    },
+    async signal(action, extra = {}) {
+      const result = await engine.execute({ kind: "signal", signal: { id: `sig-${++signalNo}`, symbol: "BTC/USDT", action, confidence: 0.9, strategy: "test", ts: clock.now(), ...extra }, source: "test" });
+      if (!result.ok) throw new Error(`signal refused: ${result.code} ${result.message}`);
+      return String(result.data?.clientOrderId);
+    },
+    async close() {
+      runtimeState().runtime = null;
+      store.close();
+      await tdb.close();
+    },
+  };
+  await desk.quote(20000);
+  await desk.quote(2000, "ETH/USDT");
+  return desk;
+}
+
+const USERS: Record<Role, { id: string; username: string; role: Role }> = {
+  viewer: { id: "u-viewer", username: "vera", role: "viewer" },
+  trader: { id: "u-trader", username: "tina", role: "trader" },
+  admin: { id: "u-admin", username: "ada", role: "admin" },
+};
+
+export function callerFor(role: Role | null) {
+  const ctx: Context = { user: role ? USERS[role] : null, sessionToken: null, ip: "127.0.0.1", resHeaders: new Headers(), secureCookies: false };
+  return createCaller(ctx);
+}
+
+/** The TRPCError a call ends with (fails the test when it succeeds). */
+export async function trpcError(p: Promise<unknown>): Promise<TRPCError & { domainCode?: string }> {
+  try {
+    await p;
+  } catch (e) {
+    if (e instanceof TRPCError) {
+      const cause = e.cause as { code?: unknown } | undefined;
+      return Object.assign(e, { domainCode: typeof cause?.code === "string" ? cause.code : undefined });
+    }
+    throw e;
+  }
+  throw new Error("expected a TRPCError");
+}

@@ -1,0 +1,66 @@
+/** orders: working orders and all orders with their journal (viewer); cancel, cancel all and manual orders (trader). */
+import { z } from "zod";
+import { ORDER_STATUSES } from "../../core/orders/types";
+import { actorOf } from "../../services/engine";
+import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, placeOrder } from "../../services/orders";
+import { positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema } from "../schemas";
+import { router, traderProcedure, viewerProcedure } from "../trpc";
+
+const clientOrderId = z
+  .string({ error: "clientOrderId is required" })
+  .trim()
+  .min(1, "clientOrderId is required")
+  .max(64, "clientOrderId must be at most 64 characters")
+  .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
+
+const status = z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(", ")}` });
+const epochMs = (what: string) => z.number({ error: `${what} must be epoch milliseconds` }).int(`${what} must be epoch milliseconds`).nonnegative(`${what} must be epoch milliseconds`);
+
+export const MANUAL_ORDER_TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
+
+export const orderListInput = z
+  .object({
+    symbol: symbolSchema.optional(),
+    status: z.union([status, z.array(status).min(1, "status: give at least one").max(ORDER_STATUSES.length)]).optional(),
+    side: z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" }).optional(),
+    fromMs: epochMs("fromMs").optional(),
+    toMs: epochMs("toMs").optional(),
+    limit: z.number().int("limit must be a whole number").min(1, "limit must be 1 to 500").max(500, "limit must be 1 to 500").default(100),
+    cursor: z.string().max(200).optional(),
+    /** Sent by tRPC's infinite queries; pages only go forward (older orders). */
+    direction: z.enum(["forward", "backward"]).optional(),
+  })
+  .strict()
+  .refine((v) => v.fromMs === undefined || v.toMs === undefined || v.fromMs < v.toMs, { message: "fromMs must be before toMs" });
+
+export const placeOrderInput = z
+  .object({
+    symbol: symbolSchema,
+    side: z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" }),
+    type: z.enum(MANUAL_ORDER_TYPES, { error: `type must be one of ${MANUAL_ORDER_TYPES.join(", ")}` }),
+    quantity: positiveDecimalString("quantity"),
+    price: positiveDecimalString("price").optional(),
+    triggerPrice: positiveDecimalString("triggerPrice").optional(),
+    timeInForce: z.enum(["GTC", "IOC", "FOK"], { error: "timeInForce must be GTC, IOC or FOK" }).optional(),
+    postOnly: z.boolean().optional(),
+    reduceOnly: z.boolean().optional(),
+    reason: reasonSchema.optional(),
+  })
+  .strict();
+
+export const ordersRouter = router({
+  open: viewerProcedure.query(() => openOrders()),
+  list: viewerProcedure
+    .input(orderListInput)
+    .query(({ input: { direction: _direction, status, ...input } }) =>
+      listOrders({ ...input, ...(status !== undefined && { status: Array.isArray(status) ? status : [status] }) }),
+    ),
+  detail: viewerProcedure.input(z.object({ clientOrderId }).strict()).query(({ input }) => orderDetail(input.clientOrderId)),
+  cancel: traderProcedure
+    .input(z.object({ clientOrderId, reason: reasonSchema.optional() }).strict())
+    .mutation(({ ctx, input }) => cancelOrder(input, actorOf(ctx.user))),
+  cancelAll: traderProcedure
+    .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema }).strict())
+    .mutation(({ ctx, input }) => cancelAll(input, actorOf(ctx.user))),
+  place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, actorOf(ctx.user))),
+});

@@ -1,0 +1,49 @@
+/** positions: the open book (viewer) and the manual actions on it (trader), all engine commands, all audited. */
+import { z } from "zod";
+import { actorOf } from "../../services/engine";
+import { closeAll, closePosition, listPositions, partialClose, setExits } from "../../services/positions";
+import { positiveDecimalString, reasonSchema, requiredReasonSchema } from "../schemas";
+import { router, traderProcedure, viewerProcedure } from "../trpc";
+
+const positionId = z
+  .string({ error: "positionId is required" })
+  .trim()
+  .min(1, "positionId is required")
+  .max(64, "positionId must be at most 64 characters")
+  .regex(/^[A-Za-z0-9._:-]+$/, "positionId may contain letters, digits and . _ : - only");
+
+/** An exit price: positive, finite, not absurd; null removes the rule. */
+const exitPrice = (what: string) =>
+  z
+    .number({ error: `${what} must be a number or null` })
+    .finite(`${what} must be a finite number`)
+    .positive(`${what} must be a positive price`)
+    .max(1e12, `${what} is absurdly large`)
+    .nullable();
+
+export const partialCloseInput = z
+  .object({
+    positionId,
+    percent: z
+      .number({ error: "percent must be a number" })
+      .finite("percent must be a finite number")
+      .gt(0, "percent must be above 0 and below 100")
+      .lt(100, "percent must be above 0 and below 100 (use Close for the whole position)")
+      .optional(),
+    quantity: positiveDecimalString("quantity").optional(),
+    reason: reasonSchema.optional(),
+  })
+  .strict()
+  .refine((v) => (v.percent === undefined) !== (v.quantity === undefined), { message: "give either percent or quantity, not both and not neither" });
+
+export const positionsRouter = router({
+  list: viewerProcedure.query(() => listPositions()),
+  close: traderProcedure
+    .input(z.object({ positionId, reason: reasonSchema.optional() }).strict())
+    .mutation(({ ctx, input }) => closePosition(input, actorOf(ctx.user))),
+  partialClose: traderProcedure.input(partialCloseInput).mutation(({ ctx, input }) => partialClose(input, actorOf(ctx.user))),
+  setExits: traderProcedure
+    .input(z.object({ positionId, stopLoss: exitPrice("stopLoss").optional(), takeProfit: exitPrice("takeProfit").optional(), reason: reasonSchema.optional() }).strict())
+    .mutation(({ ctx, input }) => setExits(input, actorOf(ctx.user))),
+  closeAll: traderProcedure.input(z.object({ reason: requiredReasonSchema }).strict()).mutation(({ ctx, input }) => closeAll(input, actorOf(ctx.user))),
+});

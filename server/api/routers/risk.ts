@@ -1,0 +1,30 @@
+/** risk: each limit with its usage, exposure and concentration, VaR, drawdown, daily PnL vs the loss limit; breaker history. */
+import { z } from "zod";
+import { breakerHistory, riskSummary } from "../../services/risk";
+import { router, viewerProcedure } from "../trpc";
+
+export const riskRouter = router({
+  summary: viewerProcedure
+    .input(
+      z
+        .object({
+          sinceMs: z.number().int("sinceMs must be epoch milliseconds").nonnegative("sinceMs must be epoch milliseconds").optional(),
+          points: z.number().int().min(2, "points must be at least 2").max(5000, "points must be at most 5000").optional(),
+        })
+        .strict()
+        .optional(),
+    )
+    .query(({ input }) => riskSummary(input ?? {})),
+  breakerHistory: viewerProcedure
+    .input(
+      z
+        .object({
+          limit: z.number().int().min(1, "limit must be at least 1").max(500, "limit must be at most 500").default(100),
+          beforeId: z.number().int().positive().optional(),
+          kinds: z.array(z.enum(["TRIP", "RESET", "STATE"], { error: "kinds are TRIP, RESET or STATE" })).max(3).optional(),
+        })
+        .strict()
+        .default({ limit: 100 }),
+    )
+    .query(({ input }) => breakerHistory(input)),
+});

@@ -1,0 +1,208 @@
+/**
+ * Orders: the working orders (from the engine), every order ever sent (from the `orders` projection, paginated by
+ * creation time), one order's journal timeline and fills, and the manual actions — cancel, cancel all, place.
+ * Reads go through Prisma; changes are engine commands (audited by the engine).
+ */
+import { DomainError } from "../api/domain-error";
+import type { Order, OrderStatus } from "../core/orders/types";
+import { db } from "../db/client";
+import { decodeJson } from "../db/codec";
+import type { Prisma } from "../db/generated/client";
+import { getRuntime } from "../engine/runtime";
+import type { Actor, ManualOrderRequest } from "../engine/types";
+import { instrumentDto, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
+import { requireEngine, runCommand } from "./engine";
+
+/** Working orders (newest first), the instruments (for decimals and the order form) and the last prices. */
+export function openOrders(): { orders: OrderDto[]; instruments: InstrumentDto[]; marks: Record<string, number> } {
+  const engine = requireEngine();
+  const state = engine.state();
+  const orders = state.openOrders.map(orderDto).sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
+  const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
+  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks };
+}
+
+export interface OrderListInput {
+  symbol?: string;
+  status?: OrderStatus[];
+  side?: "BUY" | "SELL";
+  fromMs?: number;
+  toMs?: number;
+  limit: number;
+  cursor?: string;
+}
+
+/** The cursor is "<createdAt>:<clientOrderId>" of the last row seen (newest first). */
+function parseCursor(cursor: string): { createdAt: number; id: string } {
+  const at = cursor.indexOf(":");
+  const createdAt = Number(cursor.slice(0, at));
+  const id = cursor.slice(at + 1);
+  if (at <= 0 || !Number.isFinite(createdAt) || id.length === 0) throw new DomainError("VALIDATION", "cursor is malformed: use the nextCursor of the previous page.");
+  return { createdAt, id };
+}
+
+function fromRow(row: { data: string }): OrderDto {
+  return orderDto(decodeJson<Order>(row.data));
+}
+
+/** All orders, newest first, filtered; `nextCursor` is null on the last page. */
+export async function listOrders(input: OrderListInput): Promise<{ orders: OrderDto[]; nextCursor: string | null }> {
+  const and: Prisma.OrderWhereInput[] = [];
+  if (input.symbol) and.push({ symbol: input.symbol });
+  if (input.status && input.status.length > 0) and.push({ status: { in: input.status } });
+  if (input.side) and.push({ side: input.side });
+  if (input.fromMs !== undefined) and.push({ createdAt: { gte: input.fromMs } });
+  if (input.toMs !== undefined) and.push({ createdAt: { lt: input.toMs } });
+  if (input.cursor) {
+    const c = parseCursor(input.cursor);
+    and.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, clientOrderId: { lt: c.id } }] });
+  }
+  const rows = await db().order.findMany({
+    where: and.length > 0 ? { AND: and } : {},
+    orderBy: [{ createdAt: "desc" }, { clientOrderId: "desc" }],
+    take: input.limit + 1,
+    select: { clientOrderId: true, createdAt: true, data: true },
+  });
+  const page = rows.slice(0, input.limit);
+  const last = page[page.length - 1];
+  return { orders: page.map(fromRow), nextCursor: rows.length > input.limit && last ? `${last.createdAt}:${last.clientOrderId}` : null };
+}
+
+const str = (v: unknown): string | null => {
+  if (v === null || v === undefined) return null;
+  if (typeof v === "string") return v;
+  if (typeof v === "number" || typeof v === "boolean") return String(v);
+  return JSON.stringify(v);
+};
+
+/** A journal payload in a few readable words: qty@price fee for fills, the reason for rejects and cancels. */
+export function summarizeEvent(type: string, payload: unknown): string {
+  const p = (payload && typeof payload === "object" ? payload : {}) as Record<string, unknown>;
+  switch (type) {
+    case "intent": {
+      const parts = [str(p.side), str(p.quantity), str(p.symbol), str(p.type)].filter(Boolean);
+      if (p.price !== undefined) parts.push(`@ ${str(p.price)}`);
+      if (p.triggerPrice !== undefined) parts.push(`trigger ${str(p.triggerPrice)}`);
+      if (p.timeInForce) parts.push(str(p.timeInForce));
+      if (p.reduceOnly) parts.push("reduce-only");
+      if (p.postOnly) parts.push("post-only");
+      return parts.join(" ");
+    }
+    case "fill": {
+      const fee = p.fee !== undefined ? ` fee ${str(p.fee)}` : "";
+      const liq = p.liquidity ? ` (${str(p.liquidity)!.toLowerCase()})` : "";
+      return `${str(p.qty)} @ ${str(p.price)}${fee}${liq} · trade ${str(p.tradeId)}`;
+    }
+    case "accept":
+      return p.venueOrderId ? `venue order ${str(p.venueOrderId)}` : "accepted by the venue";
+    case "reject":
+    case "deny":
+    case "cancelReject":
+    case "modifyReject":
+      return str(p.reason) ?? "no reason given";
+    case "cancel":
+      return str(p.reason) ?? "canceled";
+    case "cancelRequest":
+      return "cancel requested";
+    case "modifyRequest":
+    case "modified": {
+      const parts = [p.qty !== undefined && `qty ${str(p.qty)}`, p.price !== undefined && `price ${str(p.price)}`, p.triggerPrice !== undefined && `trigger ${str(p.triggerPrice)}`].filter(Boolean);
+      return parts.length > 0 ? parts.join(", ") : type === "modified" ? "modified" : "modify requested";
+    }
+    case "submit":
+      return "sent to the venue";
+    case "trigger":
+      return "trigger price reached";
+    case "expire":
+      return "expired";
+    case "emulate":
+      return "held locally until triggered";
+    case "release":
+      return "released to the venue";
+    default:
+      return "";
+  }
+}
+
+export interface OrderTimelineEvent {
+  seq: number;
+  ts: number;
+  type: string;
+  source: string;
+  applied: boolean;
+  refusal: string | null;
+  summary: string;
+  payload: unknown;
+}
+
+export interface OrderFillDto {
+  tradeId: string;
+  ts: number;
+  side: string;
+  qty: string;
+  price: string;
+  fee: string;
+  feeCurrency: string;
+  liquidity: string | null;
+  late: boolean;
+  positionId: string | null;
+}
+
+export async function orderDetail(clientOrderId: string): Promise<{
+  order: OrderDto;
+  venue: string;
+  requestedPrice: string | null;
+  instrument: InstrumentDto | null;
+  events: OrderTimelineEvent[];
+  fills: OrderFillDto[];
+}> {
+  const row = await db().order.findUnique({ where: { clientOrderId } });
+  if (!row) throw new DomainError("NOT_FOUND", `No order with the id ${clientOrderId}: check the id (client order ids look like bst-…).`);
+  const [events, fills] = await Promise.all([
+    db().orderEvent.findMany({ where: { clientOrderId }, orderBy: { seq: "asc" } }),
+    db().fill.findMany({ where: { clientOrderId }, orderBy: [{ ts: "asc" }, { id: "asc" }] }),
+  ]);
+  // Decimals for display: from the running engine's instruments (absent in backtest mode: the page falls back).
+  const known = getRuntime()?.engine.instrumentList().find((i) => i.symbol === row.symbol);
+  const instrument = known ? instrumentDto(known) : null;
+  return {
+    order: fromRow(row),
+    venue: row.venue,
+    requestedPrice: row.requestedPrice,
+    instrument,
+    events: events.map((e) => {
+      let payload: unknown;
+      try {
+        payload = plain(decodeJson<unknown>(e.payload));
+      } catch {
+        payload = e.payload;
+      }
+      return { seq: e.seq, ts: e.ts, type: e.type, source: e.source, applied: e.applied, refusal: e.refusal, summary: summarizeEvent(e.type, payload), payload };
+    }),
+    fills: fills.map((f) => ({
+      tradeId: f.tradeId,
+      ts: f.ts,
+      side: f.side,
+      qty: f.qty,
+      price: f.price,
+      fee: f.fee,
+      feeCurrency: f.feeCurrency,
+      liquidity: f.liquidity,
+      late: f.late,
+      positionId: f.positionId,
+    })),
+  };
+}
+
+export function cancelOrder(input: { clientOrderId: string; reason?: string }, actor: Actor) {
+  return runCommand({ kind: "cancelOrder", clientOrderId: input.clientOrderId, actor, reason: input.reason || null });
+}
+
+export function cancelAll(input: { symbol?: string; reason: string }, actor: Actor) {
+  return runCommand({ kind: "cancelAll", ...(input.symbol ? { symbol: input.symbol } : {}), actor, reason: input.reason });
+}
+
+export function placeOrder(input: ManualOrderRequest & { reason?: string }, actor: Actor) {
+  const { reason, ...order } = input;
+  return runCommand({ kind: "manualOrder", order, actor, reason: reason || null });
+}

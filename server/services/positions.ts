@@ -1,0 +1,123 @@
+/**
+ * Positions: the open book as the desk shows it (from the engine, which holds it), and the manual actions on it —
+ * close, partial close, edit stop-loss / take-profit, close all. Every action is an engine command, so the engine
+ * audits it (who, when, what, why, result) and records the exit reason "manual" on the closed trade.
+ */
+import { DomainError } from "../api/domain-error";
+import { Decimal, ZERO } from "../core/money";
+import type { Actor } from "../engine/types";
+import { instrumentDto, positionDto, type InstrumentDto, type PositionDto } from "./dto";
+import { requireEngine, runCommand } from "./engine";
+
+export interface PositionsView {
+  now: number;
+  positions: PositionDto[];
+  instruments: InstrumentDto[];
+  totals: { count: number; exposure: string; unrealized: string; long: number; short: number };
+}
+
+/** Open positions (and entries still being filled), sorted by symbol then age, with totals. */
+export function listPositions(now = Date.now()): PositionsView {
+  const engine = requireEngine();
+  const state = engine.state();
+  const positions = state.positions
+    .filter((p) => p.position.state !== "CLOSED")
+    .map((p) => positionDto(p.position, p.exit, p.mark, now))
+    .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1)));
+  let exposure: Decimal = ZERO;
+  let unrealized: Decimal = ZERO;
+  for (const p of positions) {
+    if (p.notional !== null) exposure = exposure.plus(p.notional);
+    if (p.unrealizedPnl !== null) unrealized = unrealized.plus(p.unrealizedPnl);
+  }
+  const symbols = new Set(positions.map((p) => p.symbol));
+  return {
+    now,
+    positions,
+    instruments: engine
+      .instrumentList()
+      .filter((i) => symbols.has(i.symbol))
+      .map(instrumentDto),
+    totals: {
+      count: positions.length,
+      exposure: exposure.toString(),
+      unrealized: unrealized.toString(),
+      long: positions.filter((p) => p.side === "LONG").length,
+      short: positions.filter((p) => p.side === "SHORT").length,
+    },
+  };
+}
+
+function openPositionOrThrow(positionId: string) {
+  const record = requireEngine()
+    .state()
+    .positions.find((p) => p.position.id === positionId && p.position.state !== "CLOSED");
+  if (!record) throw new DomainError("NOT_FOUND", `Position ${positionId} is not open (it may have closed already).`);
+  return record;
+}
+
+export function closePosition(input: { positionId: string; reason?: string }, actor: Actor) {
+  return runCommand({ kind: "closePosition", positionId: input.positionId, actor, reason: input.reason || null });
+}
+
+/** Closes part of a position: a percentage (rounded down to the quantity step by the engine) or an exact quantity. */
+export function partialClose(input: { positionId: string; percent?: number; quantity?: string; reason?: string }, actor: Actor) {
+  const { position } = openPositionOrThrow(input.positionId);
+  // Closing everything is a Close, not a partial close; more than held is refused by the engine (QUANTITY_TOO_LARGE).
+  if (input.quantity !== undefined && position.quantity.greaterThan(0) && new Decimal(input.quantity).equals(position.quantity)) {
+    throw new DomainError("NOT_PARTIAL", `${input.quantity} is the whole of position ${input.positionId}: use Close instead.`);
+  }
+  return runCommand({
+    kind: "closePosition",
+    positionId: input.positionId,
+    ...(input.percent !== undefined ? { fraction: input.percent / 100 } : { quantity: input.quantity! }),
+    actor,
+    reason: input.reason || null,
+  });
+}
+
+/**
+ * New stop-loss / take-profit prices (null removes, undefined keeps). Refuses prices that make no sense against the
+ * market: more than 10× away from the mark, or a take-profit on the losing side (it would close at once). The engine
+ * refuses a stop-loss on the wrong side itself (STOP_WRONG_SIDE).
+ */
+export function setExits(input: { positionId: string; stopLoss?: number | null; takeProfit?: number | null; reason?: string }, actor: Actor) {
+  if (input.stopLoss === undefined && input.takeProfit === undefined) {
+    throw new DomainError("VALIDATION", "Nothing to change: give a stopLoss or a takeProfit (null removes one).");
+  }
+  const record = openPositionOrThrow(input.positionId);
+  const ref = record.mark ?? record.position.avgEntryPrice?.toNumber() ?? null;
+  if (ref !== null && ref > 0) {
+    for (const [name, value] of [
+      ["stopLoss", input.stopLoss],
+      ["takeProfit", input.takeProfit],
+    ] as const) {
+      if (value === null || value === undefined) continue;
+      if (value > ref * 10 || value < ref / 10) {
+        throw new DomainError("ABSURD_PRICE", `${name} ${value} is absurd for ${record.position.symbol}: the market is at ${ref}.`, { field: name, reference: ref });
+      }
+    }
+    const tp = input.takeProfit;
+    if (record.mark !== null && tp !== null && tp !== undefined) {
+      const wrong = record.position.side === "LONG" ? tp <= record.mark : tp >= record.mark;
+      if (wrong) {
+        throw new DomainError(
+          "TAKE_PROFIT_WRONG_SIDE",
+          `A ${record.position.side.toLowerCase()} take-profit at ${tp} would fire at once: the market is at ${record.mark}.`,
+        );
+      }
+    }
+  }
+  return runCommand({
+    kind: "setExits",
+    positionId: input.positionId,
+    ...(input.stopLoss !== undefined && { stopLoss: input.stopLoss }),
+    ...(input.takeProfit !== undefined && { takeProfit: input.takeProfit }),
+    actor,
+    reason: input.reason || null,
+  });
+}
+
+export function closeAll(input: { reason: string }, actor: Actor) {
+  return runCommand({ kind: "closeAll", actor, reason: input.reason });
+}
