@@ -30,7 +30,7 @@ const GROUPS_FOR: Record<string, string[]> = {
   emergency: ["overview", "breaker", "orders", "positions"],
   equity: ["overview", "risk", "performance"],
   signal: ["signals", "overview"],
-  drift: ["overview"],
+  drift: ["overview", "reconciliation"],
   alert: ["overview"],
   marks: ["overview", "positions", "risk"],
   resync: ["overview", "orders", "positions", "trades", "risk", "breaker", "signals", "performance", "audit", "settings"],

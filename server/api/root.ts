@@ -10,6 +10,7 @@ import { ordersRouter } from "./routers/orders";
 import { overviewRouter } from "./routers/overview";
 import { performanceRouter } from "./routers/performance";
 import { positionsRouter } from "./routers/positions";
+import { reconciliationRouter } from "./routers/reconciliation";
 import { riskRouter } from "./routers/risk";
 import { settingsRouter } from "./routers/settings";
 import { signalsRouter } from "./routers/signals";
@@ -29,6 +30,7 @@ export const appRouter = router({
   orders: ordersRouter,
   risk: riskRouter,
   settings: settingsRouter,
+  reconciliation: reconciliationRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,0 +1,44 @@
+/** reconciliation: drifts with filters and the unknown orders (viewer); adopt or cancel an unknown order, acknowledge a drift (trader). */
+import { z } from "zod";
+import { actorOf } from "../../services/engine";
+import { acknowledgeDrift, adoptOrder, cancelUnknownOrder, listDrifts, unknownOrders } from "../../services/reconciliation";
+import { reasonSchema } from "../schemas";
+import { router, traderProcedure, viewerProcedure } from "../trpc";
+
+const clientOrderId = z
+  .string({ error: "clientOrderId is required" })
+  .trim()
+  .min(1, "clientOrderId is required")
+  .max(64, "clientOrderId must be at most 64 characters")
+  .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
+
+const epochMs = (what: string) => z.number({ error: `${what} must be epoch milliseconds` }).int(`${what} must be epoch milliseconds`).nonnegative(`${what} must be epoch milliseconds`);
+
+export const driftListInput = z
+  .object({
+    status: z.enum(["open", "resolved", "all"], { error: "status must be open, resolved or all" }).default("all"),
+    kind: z
+      .string()
+      .trim()
+      .regex(/^[A-Z_]{2,40}$/, "kind must look like UNKNOWN_ORDER")
+      .optional(),
+    subject: z.string().trim().min(1).max(100, "subject must be at most 100 characters").optional(),
+    fromMs: epochMs("fromMs").optional(),
+    toMs: epochMs("toMs").optional(),
+    limit: z.number().int("limit must be a whole number").min(1, "limit must be 1 to 500").max(500, "limit must be 1 to 500").default(100),
+    offset: z.number().int("offset must be a whole number").min(0, "offset must be 0 or more").max(1_000_000, "offset is too large").default(0),
+  })
+  .strict()
+  .refine((v) => v.fromMs === undefined || v.toMs === undefined || v.fromMs < v.toMs, { message: "fromMs must be before toMs" });
+
+const orderChoice = z.object({ clientOrderId, reason: reasonSchema.optional() }).strict();
+
+export const reconciliationRouter = router({
+  drifts: viewerProcedure.input(driftListInput).query(({ input }) => listDrifts(input)),
+  unknownOrders: viewerProcedure.query(() => unknownOrders()),
+  adopt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptOrder(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
+  cancel: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => cancelUnknownOrder(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
+  acknowledge: traderProcedure
+    .input(z.object({ id: z.number().int("id must be a whole number").positive("id must be positive"), reason: reasonSchema.optional() }).strict())
+    .mutation(({ ctx, input }) => acknowledgeDrift(input.id, actorOf(ctx.user), input.reason || null)),
+});
