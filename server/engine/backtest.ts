@@ -180,7 +180,9 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     act("SELL", "end of data", "end_of_data");
     if (curveEq.length > 0) curveEq[curveEq.length - 1] = flatNum;
   }
-  const curve = curveTs.map((ts, i) => ({ ts, equity: i === curveTs.length - 1 ? flatEquity : new Decimal(curveEq[i]!) }));
+  // Decimals for the curve only when someone reads it (the report does; a benchmark loop need not).
+  let curve: { ts: number; equity: Decimal }[] | null = null;
+  const lastFlat = flatEquity;
 
   const fills = store.listFills();
   const out: BacktestTrade[] = trades.map((t) => ({
@@ -196,7 +198,10 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   }));
   return {
     trades: out,
-    equityCurve: curve,
+    get equityCurve() {
+      curve ??= curveTs.map((ts, i) => ({ ts, equity: i === curveTs.length - 1 ? lastFlat : new Decimal(curveEq[i]!) }));
+      return curve;
+    },
     candles: candles.length,
     finalEquity: engine.equity().equity,
     orders: new Set(fills.map((f) => f.clientOrderId)).size,

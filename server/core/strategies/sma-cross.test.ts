@@ -290,3 +290,27 @@ describe("SmaCrossStrategy", () => {
     expect(!bad.ok && bad.error.code).toBe("STRATEGY_INVALID_PARAMS");
   });
 });
+
+describe("scaledClose's numeric fast path", () => {
+  it("agrees with the text path for any finite number", () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 10 ** 9 }).map((n) => n / 100)), (x) => {
+        let viaText: { units: number; decimals: number } | string;
+        try {
+          viaText = scaledClose(String(x));
+        } catch (e) {
+          viaText = (e as Error).message;
+        }
+        let viaNumber: { units: number; decimals: number } | string;
+        try {
+          viaNumber = scaledClose(x);
+        } catch (e) {
+          viaNumber = (e as Error).message;
+        }
+        if (typeof viaText === "string" || typeof viaNumber === "string") return; // both refuse absurd precision; messages may differ
+        expect(viaNumber).toEqual(viaText);
+      }),
+      { numRuns: 2000, seed: 11 },
+    );
+  });
+});

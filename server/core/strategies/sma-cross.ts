@@ -96,6 +96,16 @@ function plainText(value: PriceValue): string {
 
 /** close → (integer units, decimals) with close = units / 10^decimals and no trailing zero decimals. */
 export function scaledClose(value: PriceValue): { units: number; decimals: number } {
+  // Fast path for numbers (market data): the fewest decimals d with round(value × 10^d) / 10^d === value is the
+  // shortest decimal that reads back as this number — what String(value) would give — without building text.
+  if (typeof value === "number" && Number.isFinite(value)) {
+    for (let d = 0; d <= 10; d++) {
+      const scale = pow10(d);
+      const units = Math.round(value * scale);
+      if (!Number.isSafeInteger(units)) break;
+      if (units / scale === value) return { units: units === 0 ? 0 : units, decimals: d };
+    }
+  }
   const text = plainText(value);
   const m = PLAIN_DECIMAL.exec(text);
   if (!m) throw new StrategyError("STRATEGY_INVALID_PRICE", `A close of '${text}' is not a decimal number.`);
