@@ -7,7 +7,7 @@ import globals from "globals";
 const forbiddenInCore = "^(next|react|react-dom|@trpc|@prisma|ccxt|better-sqlite3|(node:)?(fs|net|http|https|child_process))(/.*)?$";
 
 export default tseslint.config(
-  { ignores: ["node_modules/", ".next/", "server/db/generated/", "next-env.d.ts", "playwright-report/", "test-results/", "coverage/"] },
+  { ignores: ["node_modules/", ".next/", ".next-*/", "server/db/generated/", "next-env.d.ts", "playwright-report/", "test-results/", "coverage/"] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {

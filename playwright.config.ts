@@ -1,7 +1,10 @@
 import { defineConfig } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD } from "./e2e/auth-helpers";
+import { E2E_SIGNAL_SECRET } from "./e2e/desk-helpers";
 
-// Each run serves the built app on a fresh SQLite file in replay mode (the embedded default).
+// Each run serves the built app on a fresh SQLite file in replay mode (the embedded default). The built-in
+// strategy is off so that every position comes from the specs' own webhook signals (deterministic); the replay
+// feed still moves the marks live.
 const port = Number(process.env.E2E_PORT ?? 3199);
 const dbFile = "e2e/.tmp/e2e.db";
 
@@ -39,6 +42,8 @@ export default defineConfig({
       BASTION_MODE: "replay",
       NEXT_TELEMETRY_DISABLED: "1",
       BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, // the first start creates `admin` with it
+      BASTION_STRATEGY: "off",
+      BASTION_SIGNAL_SECRET: E2E_SIGNAL_SECRET,
     },
     stdout: "ignore",
     stderr: "pipe",

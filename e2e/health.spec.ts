@@ -17,5 +17,4 @@ test("the overview shows the live desk once signed in", async ({ page }) => {
   const feed = page.getByRole("region", { name: "Market data" });
   await expect(feed).toContainText("replaying BTC/USDT");
   await expect(page.getByRole("button", { name: "EMERGENCY STOP" })).toBeVisible();
-  await page.screenshot({ path: "test-results/screenshots/overview.png", fullPage: true });
 });

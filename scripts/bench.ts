@@ -3,12 +3,16 @@
  * Targets live here, never in timed unit tests (the machines are shared and noisy).
  *
  * `npm run bench -- --only backtest,signals` runs only the benches whose names contain one of the words
- * (fsm, pretrade, sim, backtest, signals, restart).
+ * (fsm, pretrade, sim, backtest, signals, restart, history, render).
  *
  * Core hot paths (this file): FSM events, pre-trade checks, simulated fills.
  * Engine benches (scripts/bench/): the engine backtest in candles/s against the 1,000,000 target, signals end
  * to end with the journal on SQLite, and restart recovery with 10 000 orders in the journal. About a minute
  * in all on 2 cores, most of it building the 10 000-order journals.
+ *
+ * Dashboard benches (scripts/bench/): History's queries on 1,000,000 closed trades through the real tRPC router
+ * (history.ts), and the time to first render of the overview and the Positions page with 500 open positions in
+ * chromium against the built app (render.ts; skipped with a note when there is no `npm run build` output).
  *
  * Profiling: `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
  * then `npx tsx scripts/bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile`.
@@ -19,6 +23,8 @@ import { applyOrderEvent, createOrder, type Order, type OrderEvent } from "../se
 import { checkPreTrade, type PreTradeInput } from "../server/core/risk";
 import { SimulatedVenue } from "../server/core/sim";
 import { backtestBench, benchCandles } from "./bench/backtest";
+import { historyBench } from "./bench/history";
+import { renderBench } from "./bench/render";
 import { restartRecoveryBench } from "./bench/restart-recovery";
 import { signalsSqliteBench } from "./bench/signals-sqlite";
 
@@ -193,6 +199,18 @@ async function main(): Promise<void> {
     log("bench: restart_recovery_ms_10k_orders");
     const { name: _c, ...restart } = await restartRecoveryBench({ name: "restart_recovery_ms_10k_orders", orders: 10_000, log });
     results.restart_recovery_ms_10k_orders = restart;
+  }
+
+  if (wanted("history_query_ms_1m_trades")) {
+    log("bench: history_query_ms_1m_trades");
+    const { name: _d, ...history } = await historyBench({ name: "history_query_ms_1m_trades", count: 1_000_000, runs: 7, log });
+    results.history_query_ms_1m_trades = history;
+  }
+
+  if (wanted("render_first_ms_500_positions")) {
+    log("bench: render_first_ms_500_positions (built app, chromium)");
+    const { name: _e, ...render } = await renderBench({ name: "render_first_ms_500_positions", positions: 500, loads: 5, log });
+    results.render_first_ms_500_positions = render;
   }
 
   const report = {

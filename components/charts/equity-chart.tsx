@@ -20,7 +20,7 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
           </defs>
           <CartesianGrid stroke="#21262d" vertical={false} />
           <XAxis dataKey="ts" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(v: number) => fmtTime(v, false).slice(5)} stroke="#8b949e" fontSize={11} />
-          <YAxis domain={[min - pad, max + pad]} tickFormatter={(v: number) => fmtNum(v, 0)} stroke="#8b949e" fontSize={11} width={70} />
+          <YAxis domain={[Math.floor(min - pad), Math.ceil(max + pad)]} tickCount={5} allowDecimals={false} tickFormatter={(v: number) => fmtNum(v, 0)} stroke="#8b949e" fontSize={11} width={70} />
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
             labelFormatter={(v) => fmtTime(Number(v))}

@@ -16,8 +16,11 @@ export function EmergencyStopButton() {
   const canTrade = useCan("trader");
   const refresh = useRefresh();
   const [flatten, setFlatten] = useState(true);
-  const [progress, setProgress] = useState<string | null>(null);
+  const [pulled, setPulled] = useState(false);
   const stop = useMutation(trpc.breaker.emergencyStop.mutationOptions());
+  // The progress comes from the live status (cancels at a real venue are confirmed after the click returns).
+  const status = useQuery(trpc.breaker.status.queryOptions(undefined, { enabled: canTrade }));
+  const progress = pulled ? (status.data?.emergency?.message ?? null) : null;
   if (!canTrade) return null;
   return (
     <span className="estop">
@@ -35,10 +38,8 @@ export function EmergencyStopButton() {
         destructive
         reason="required"
         onConfirm={async (reason) => {
-          const result = await stop.mutateAsync({ reason, flatten });
-          const progress = result.data?.progress;
-          const message = progress && typeof progress === "object" && "message" in progress ? String(progress.message) : result.message;
-          setProgress(message);
+          await stop.mutateAsync({ reason, flatten });
+          setPulled(true);
           refresh();
         }}
       >

@@ -33,7 +33,7 @@ const GROUPS_FOR: Record<string, string[]> = {
   drift: ["overview", "reconciliation"],
   alert: ["overview"],
   marks: ["overview", "positions", "risk"],
-  resync: ["overview", "orders", "positions", "trades", "risk", "breaker", "signals", "performance", "audit", "settings"],
+  resync: ["reconciliation", "overview", "orders", "positions", "trades", "risk", "breaker", "signals", "performance", "audit", "settings"],
 };
 
 export function LiveProvider({ children }: { children: ReactNode }) {

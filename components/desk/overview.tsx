@@ -171,8 +171,8 @@ export function OverviewView() {
                       </tr>
                       <tr>
                         <th scope="row">Since</th>
-                        <td className="num">
-                          {fmtTime(breaker.trippedAt)} by {breaker.trippedBy}
+                        <td>
+                          <span className="mono">{fmtTime(breaker.trippedAt)}</span> by {breaker.trippedBy}
                         </td>
                       </tr>
                       <tr>

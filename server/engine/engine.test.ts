@@ -189,6 +189,24 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "manual" });
   });
 
+  it("a CLOSE signal while the entry is still resting cancels the entry instead of doing nothing", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    const limit = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+      actor: trader,
+      reason: null,
+    });
+    expect(limit).toMatchObject({ ok: true, data: { status: "ACCEPTED" } });
+    const closed = await d.engine.execute({ kind: "signal", signal: signal("CLOSE"), source: "test" });
+    expect(closed).toMatchObject({ ok: true });
+    expect(!closed.ok || closed.message).toMatch(/1 pending entry order\(s\) canceled/);
+    expect(d.engine.state().openOrders).toHaveLength(0);
+    expect(d.engine.state().positions).toHaveLength(0);
+  });
+
   it("pause allows only reducing orders; resume restores entries", async () => {
     const d = desk();
     await d.engine.start();
@@ -775,5 +793,22 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     expect(await d.engine.reconcile({ graceMs: 30_000 })).toBe(0);
     expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([[coid, "SUBMITTED"]]);
     inner.submit = realSubmit;
+  });
+});
+
+describe("reconciliation: balances", () => {
+  it("records once when the venue holds fewer coins than the books' long positions", async () => {
+    const sim = venue();
+    const d = desk({}, new MemoryStore(), sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    expect(await d.engine.reconcile()).toBe(0); // the venue holds the 0.09999 BTC bought
+    const fetchBalances = sim.fetchBalances.bind(sim);
+    // Someone sold coins by hand on the exchange.
+    sim.fetchBalances = async () => (await fetchBalances()).map((b) => (b.currency === "BTC" ? { ...b, free: D("0.05"), total: D("0.05") } : b));
+    expect(await d.engine.reconcile()).toBe(1);
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(history(d.store).listDrifts().map((x) => [x.kind, x.subject, x.detail])).toEqual([["BALANCE_SHORTFALL", "BTC", { books: "0.09999", venue: "0.05" }]]);
   });
 });

@@ -44,7 +44,7 @@ import { checkPreTrade, sizeByConfidence, sizeFixedFraction, sizeFixedRisk, type
 import type { MarketUpdate } from "../core/sim/market-data";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
-import type { Venue, VenueFill, VenueOrderSnapshot } from "../venues/venue";
+import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot } from "../venues/venue";
 import { EventBus } from "./bus";
 import {
   DEFAULT_RISK_LIMITS,
@@ -224,6 +224,7 @@ export class Engine {
   private readonly emergencyConfirmMs: number;
   private halt: HaltRun | null = null;
   private readonly unknownOrders = new Map<string, UnknownOrder>();
+  private readonly balanceShortfalls = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -446,6 +447,7 @@ export class Engine {
         }
       }
       drifts += this.noteUnknownOrders(venueOpen, now);
+      drifts += this.checkBalances(balances);
       this.store.saveBalances(this.venue.id, balances, now);
     });
     return drifts;
@@ -498,6 +500,34 @@ export class Engine {
       this.drift("UNKNOWN_ORDER_GONE", coid, { resolves: { kind: "UNKNOWN_ORDER" }, symbol: unknown.symbol }, true, "no longer open at the venue", "info");
     }
     if (changed) this.saveUnknownOrders();
+    return found;
+  }
+
+  /**
+   * Spot long positions need their coins at the venue: when the venue holds less of a base currency than the books'
+   * long positions add up to (coins sold or withdrawn by hand, fees taken in the base currency), closing them would
+   * fail. Recorded once while it lasts.
+   */
+  private checkBalances(balances: VenueBalance[]): number {
+    if (balances.length === 0) return 0;
+    const held = new Map<string, Decimal>();
+    for (const { position } of this.positions.values()) {
+      const instrument = this.instruments.get(position.symbol);
+      if (!instrument || instrument.kind !== "spot" || position.side !== "LONG" || position.quantity.isZero()) continue;
+      held.set(instrument.base, (held.get(instrument.base) ?? ZERO).plus(position.quantity));
+    }
+    let found = 0;
+    for (const [currency, qty] of held) {
+      const total = balances.find((b) => b.currency === currency)?.total ?? ZERO;
+      if (total.greaterThanOrEqualTo(qty)) {
+        this.balanceShortfalls.delete(currency);
+        continue;
+      }
+      if (this.balanceShortfalls.has(currency)) continue;
+      this.balanceShortfalls.add(currency);
+      this.drift("BALANCE_SHORTFALL", currency, { books: qty.toString(), venue: total.toString() }, false, null);
+      found++;
+    }
     return found;
   }
 
@@ -1262,11 +1292,23 @@ export class Engine {
   }
 
   private closePositions(records: PositionRecord[], reason: string): CommandResult {
+    // A position whose entry has not filled yet is closed by canceling that entry (a close means "be flat").
+    let entriesCanceled = 0;
+    for (const record of records) {
+      for (const working of [...this.orders.values()]) {
+        if (working.meta.positionId === record.position.id && !working.order.reduceOnly && !isTerminal(working.order)) {
+          this.requestCancel(working);
+          entriesCanceled++;
+        }
+      }
+    }
     const results = records.filter((r) => r.position.quantity.greaterThan(0)).map((r) => this.closePosition(r.position.id, {}, reason));
     const refused = results.find((r) => !r.ok);
     if (refused) return refused;
+    if (results.length === 0 && entriesCanceled === 0) return fail("NOTHING_TO_CLOSE", "There is no filled position and no pending entry to close.");
     const first = results[0];
-    return done(`Closing ${results.length} position(s).`, first?.ok ? first.data : undefined);
+    const canceled = entriesCanceled > 0 ? ` ${entriesCanceled} pending entry order(s) canceled.` : "";
+    return done(`Closing ${results.length} position(s).${canceled}`, first?.ok ? first.data : undefined);
   }
 
   private closeAll(reason: string): CommandResult {

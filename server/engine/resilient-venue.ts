@@ -296,9 +296,12 @@ export class ResilientVenue implements Venue {
       events.push({ clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
       try {
         const fills = await this.inner.fetchFills(0);
+        const base = this.inner.instruments().find((i) => i.symbol === snapshot.symbol)?.base;
         for (const f of fills) {
           if (f.clientOrderId !== clientOrderId) continue;
-          events.push({ clientOrderId, event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: f.fee, ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts } });
+          // The books count fees in the quote currency: a fee charged in the base coin is worth fee × price.
+          const fee = base !== undefined && f.feeCurrency === base ? f.fee.times(f.price) : f.fee;
+          events.push({ clientOrderId, event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee, ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts } });
         }
       } catch {
         // Fills will be found by reconciliation; the order itself is known now.

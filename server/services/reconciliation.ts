@@ -12,6 +12,7 @@ import { decodeJson } from "../db/codec";
 import { db } from "../db/client";
 import { DRIFT_RESOLUTION_KINDS, type UnknownOrder } from "../engine/engine";
 import type { Actor } from "../engine/types";
+import { instrumentDto, type InstrumentDto } from "./dto";
 import { commandValue, requireEngine } from "./engine";
 
 const RESOLUTIONS: readonly string[] = DRIFT_RESOLUTION_KINDS;
@@ -123,9 +124,10 @@ function unknownOrdersOrEmpty(): UnknownOrder[] {
   }
 }
 
-/** Orders open at the venue that Bastion's books do not have, as the last reconciliation saw them. */
-export function unknownOrders(): UnknownOrder[] {
-  return requireEngine().unknownOrderList();
+/** Orders open at the venue that Bastion's books do not have, as the last reconciliation saw them (with the desk's instruments, for decimals). */
+export function unknownOrders(): { orders: UnknownOrder[]; instruments: InstrumentDto[]; venue: string } {
+  const engine = requireEngine();
+  return { orders: engine.unknownOrderList(), instruments: engine.instrumentList().map(instrumentDto), venue: engine.venueId() };
 }
 
 export async function adoptOrder(clientOrderId: string, actor: Actor, reason: string | null) {

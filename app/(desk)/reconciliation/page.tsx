@@ -1,0 +1,5 @@
+import { ReconciliationView } from "@/components/desk/reconciliation";
+
+export default function ReconciliationPage() {
+  return <ReconciliationView />;
+}

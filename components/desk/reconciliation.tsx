@@ -1,0 +1,308 @@
+"use client";
+/**
+ * Reconciliation: what the venue and Bastion's books disagreed on. Unknown orders (open at the exchange, not in the
+ * books) with Adopt / Cancel for traders; every drift recorded, open or resolved, with filters, paging and
+ * Acknowledge. Everything a trader does here is confirmed and goes to the audit log.
+ */
+import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
+import type { InstrumentDto } from "@/server/services/dto";
+import { useTRPC } from "../trpc/client";
+import { useCan } from "../trpc/session";
+import { ConfirmAction } from "../ui/confirm-dialog";
+import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
+
+const PAGE = 50;
+type Status = "open" | "resolved" | "all";
+
+/** Plain words for the drift kinds the engine records. */
+const KIND_HELP: Record<string, string> = {
+  UNKNOWN_ORDER: "open at the venue, not in the books",
+  MISSED_FILL: "a fill the books missed (booked)",
+  STATUS_MISMATCH: "the books and the venue disagreed on a status",
+  NEVER_SENT: "journaled, never reached the venue",
+  ORDER_UNKNOWN_AT_VENUE: "in the books, not found at the venue",
+  CANCEL_NOT_DELIVERED: "a cancel that never reached the venue (sent again)",
+  FEE_CURRENCY: "a fee in a currency that could not be converted",
+  LATE_FILL: "a fill after the order ended (booked)",
+  OVERFILL: "a fill beyond the order's quantity (refused)",
+  ORPHAN_FILL: "a fill with no open position (booked to a new one)",
+  UNKNOWN_ORDER_EVENT: "an event for an order the books do not have",
+  ADOPTED_FILLS_MISSING: "an adopted order's fills not all found",
+  UNKNOWN_ORDER_CANCEL_FAILED: "the venue refused to cancel an unknown order",
+  BALANCE_SHORTFALL: "the venue holds fewer coins than the books' positions",
+};
+
+function useDecimals(instruments: InstrumentDto[] | undefined) {
+  return useMemo(() => {
+    const map = new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }]));
+    return (symbol: string) => map.get(symbol) ?? { price: 2, qty: 5 };
+  }, [instruments]);
+}
+
+/** A drift's detail as short key=value pairs (nested values as JSON). */
+function detailText(detail: unknown): string {
+  if (detail === null || detail === undefined) return "";
+  if (typeof detail !== "object") return JSON.stringify(detail);
+  return Object.entries(detail as Record<string, unknown>)
+    .filter(([, v]) => v !== null && v !== undefined)
+    .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`)
+    .join(" · ");
+}
+
+export function ReconciliationView() {
+  return (
+    <div className="recon-page">
+      <h1 className="page-title">Reconciliation</h1>
+      <p className="muted recon-intro">
+        On start and on a schedule, Bastion compares its books with the venue: open orders, recent fills and balances. Missed fills are booked; orders found at
+        the venue that Bastion did not place wait here until someone adopts or cancels them; every difference is recorded.
+      </p>
+      <UnknownOrders />
+      <Drifts />
+    </div>
+  );
+}
+
+function UnknownOrders() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const canTrade = useCan("trader");
+  const unknown = useQuery(trpc.reconciliation.unknownOrders.queryOptions());
+  const adopt = useMutation(trpc.reconciliation.adopt.mutationOptions());
+  const cancel = useMutation(trpc.reconciliation.cancel.mutationOptions());
+  const [notice, setNotice] = useState<string | null>(null);
+  const dp = useDecimals(unknown.data?.instruments);
+  const done = (message: string) => {
+    setNotice(message);
+    void queryClient.invalidateQueries();
+  };
+  const orders = unknown.data?.orders ?? [];
+  return (
+    <Panel title={`Unknown orders at the venue${unknown.data ? ` (${orders.length})` : ""}`} id="recon-unknown">
+      {notice ? (
+        <p className="recon-notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {unknown.error ? (
+        <ErrorText error={unknown.error} />
+      ) : !unknown.data ? (
+        <Loading />
+      ) : orders.length === 0 ? (
+        <Empty>None: every open order at {unknown.data.venue} is in Bastion&apos;s books.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">Found (UTC)</th>
+                <th scope="col">Order id</th>
+                <th scope="col">Symbol</th>
+                <th scope="col">Side</th>
+                <th scope="col">Type</th>
+                <th scope="col" className="num">
+                  Quantity
+                </th>
+                <th scope="col" className="num">
+                  Filled
+                </th>
+                <th scope="col" className="num">
+                  Price
+                </th>
+                <th scope="col" className="num">
+                  Trigger
+                </th>
+                <th scope="col">Status</th>
+                {canTrade ? <th scope="col">Choice</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {orders.map((o) => {
+                const d = dp(o.symbol);
+                const what = `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}`;
+                return (
+                  <tr key={o.clientOrderId}>
+                    <td className="mono">{fmtTime(o.firstSeen)}</td>
+                    <td className="mono">{o.clientOrderId}</td>
+                    <td>{o.symbol}</td>
+                    <td className={o.side === "BUY" ? "side-buy" : "side-sell"}>{o.side}</td>
+                    <td>{o.type.replace(/_/g, " ").toLowerCase()}</td>
+                    <td className="num">{fmtNum(o.quantity, d.qty)}</td>
+                    <td className="num">{fmtNum(o.filledQty, d.qty)}</td>
+                    <td className="num">{o.price ? fmtNum(o.price, d.price) : "—"}</td>
+                    <td className="num">{o.triggerPrice ? fmtNum(o.triggerPrice, d.price) : "—"}</td>
+                    <td>{o.canceling ? <Badge tone="warn">CANCELING</Badge> : <Badge tone="info">{o.status}</Badge>}</td>
+                    {canTrade ? (
+                      <td className="row-actions">
+                        <ConfirmAction
+                          label="Adopt"
+                          ariaLabel={`Adopt order ${o.clientOrderId}`}
+                          title={`Adopt order ${o.clientOrderId}`}
+                          description={
+                            <>
+                              Bastion takes {what} into its books: the order is journaled and tracked, its fills are booked to a position, and the desk&apos;s exits and
+                              emergency stop apply to it. It is not sent again.
+                            </>
+                          }
+                          confirmLabel="Adopt order"
+                          reason="optional"
+                          onConfirm={async (reason) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                        />
+                        <ConfirmAction
+                          label="Cancel"
+                          ariaLabel={`Cancel order ${o.clientOrderId} at the venue`}
+                          title={`Cancel order ${o.clientOrderId} at the venue`}
+                          description={<>Cancels {what} at the exchange. It stays out of Bastion&apos;s books; fills it already had are not booked.</>}
+                          confirmLabel="Cancel at the venue"
+                          destructive
+                          reason="optional"
+                          disabled={o.canceling}
+                          onConfirm={async (reason) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                        />
+                      </td>
+                    ) : null}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Panel>
+  );
+}
+
+function Drifts() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const canTrade = useCan("trader");
+  const [status, setStatus] = useState<Status>("open");
+  const [kind, setKind] = useState("");
+  const [offset, setOffset] = useState(0);
+  const input = { status, ...(kind ? { kind } : {}), limit: PAGE, offset };
+  const drifts = useQuery(trpc.reconciliation.drifts.queryOptions(input));
+  const acknowledge = useMutation(trpc.reconciliation.acknowledge.mutationOptions());
+  const [notice, setNotice] = useState<string | null>(null);
+  const data = drifts.data;
+  const rows = data?.rows ?? [];
+  const total = data?.total ?? 0;
+  return (
+    <Panel title={`Drifts${data ? ` · ${data.open} open` : ""}`} id="recon-drifts">
+      <div className="filters" role="group" aria-label="Drift filters">
+        <label className="field">
+          <span>Status</span>
+          <select
+            aria-label="Drift status"
+            value={status}
+            onChange={(e) => {
+              setStatus(e.target.value as Status);
+              setOffset(0);
+            }}
+          >
+            <option value="open">Open</option>
+            <option value="resolved">Resolved</option>
+            <option value="all">All</option>
+          </select>
+        </label>
+        <label className="field">
+          <span>Kind</span>
+          <select
+            aria-label="Drift kind"
+            value={kind}
+            onChange={(e) => {
+              setKind(e.target.value);
+              setOffset(0);
+            }}
+          >
+            <option value="">Any kind</option>
+            {(data?.kinds ?? []).map((k) => (
+              <option key={k} value={k}>
+                {k}
+              </option>
+            ))}
+          </select>
+        </label>
+        <span className="spacer" />
+        <span className="muted recon-count">{data ? (total === 0 ? "0 drifts" : `${offset + 1}–${Math.min(offset + PAGE, total)} of ${total}`) : ""}</span>
+        <button type="button" className="btn" disabled={offset === 0} onClick={() => setOffset(Math.max(0, offset - PAGE))}>
+          Newer
+        </button>
+        <button type="button" className="btn" disabled={offset + PAGE >= total} onClick={() => setOffset(offset + PAGE)}>
+          Older
+        </button>
+      </div>
+      {notice ? (
+        <p className="recon-notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {drifts.error ? (
+        <ErrorText error={drifts.error} />
+      ) : !data ? (
+        <Loading />
+      ) : rows.length === 0 ? (
+        <Empty>{status === "open" ? "No open drifts: the books agree with the venue." : "No drifts match."}</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="data recon-drifts">
+            <thead>
+              <tr>
+                <th scope="col">Time (UTC)</th>
+                <th scope="col">Kind</th>
+                <th scope="col">Subject</th>
+                <th scope="col">Detail</th>
+                <th scope="col">State</th>
+                <th scope="col">Resolution</th>
+                {canTrade ? <th scope="col">Action</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {rows.map((r) => (
+                <tr key={r.id}>
+                  <td className="mono">{fmtTime(r.ts)}</td>
+                  <td title={KIND_HELP[r.kind]}>
+                    <span className="mono">{r.kind}</span>
+                    {KIND_HELP[r.kind] ? <div className="muted recon-help">{KIND_HELP[r.kind]}</div> : null}
+                  </td>
+                  <td className="mono">{r.subject}</td>
+                  <td className="mono recon-detail">{detailText(r.detail)}</td>
+                  <td>{r.resolved ? <Badge tone="ok">✓ RESOLVED</Badge> : <Badge tone="warn">! OPEN</Badge>}</td>
+                  <td>
+                    {r.resolution ?? "—"}
+                    {r.resolvedAt ? <div className="muted mono">{fmtTime(r.resolvedAt)}</div> : null}
+                  </td>
+                  {canTrade ? (
+                    <td className="row-actions">
+                      {r.resolved ? null : r.actionable ? (
+                        <span className="muted">adopt or cancel above</span>
+                      ) : (
+                        <ConfirmAction
+                          label="Acknowledge"
+                          ariaLabel={`Acknowledge drift ${r.id}`}
+                          title={`Acknowledge drift #${r.id}`}
+                          description={
+                            <>
+                              {r.kind} {r.subject}: mark it seen and dealt with. The drift stays in the log, with your name and reason.
+                            </>
+                          }
+                          confirmLabel="Acknowledge"
+                          reason="optional"
+                          onConfirm={async (reason) => {
+                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}) })).message);
+                            void queryClient.invalidateQueries();
+                          }}
+                        />
+                      )}
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Panel>
+  );
+}
