@@ -1,0 +1,44 @@
+import { describe, expect, it } from "vitest";
+import { D, Decimal } from "../core/money";
+import { createOrder } from "../core/orders";
+import { decodeJson, encodeJson } from "./codec";
+
+describe("Decimal-safe JSON", () => {
+  it("round-trips an order exactly, Decimals as Decimals", () => {
+    const order = createOrder({
+      clientOrderId: "bst-1",
+      symbol: "BTC/USDT",
+      side: "SELL",
+      type: "TRAILING_STOP_MARKET",
+      quantity: "0.12345678901234567890123456789",
+      trailingOffset: "25",
+      trailingOffsetType: "BASIS_POINTS",
+      ts: 5,
+      tags: { positionId: "pos-1" },
+    });
+    const back = decodeJson<typeof order>(encodeJson(order));
+    expect(back).toEqual(order);
+    expect(Decimal.isDecimal(back.quantity)).toBe(true);
+    expect(back.quantity.toString()).toBe("0.12345678901234567890123456789");
+    expect(Decimal.isDecimal(back.trailing?.offset)).toBe(true);
+  });
+
+  it.each([
+    ["nested arrays", { a: [D("1.5"), [D("-2"), null, "x"]] }],
+    ["a plain decimal-looking string stays a string", { price: "1.5" }],
+    ["an object with $d and other keys stays an object", { $d: "1", other: 2 }],
+    ["a non-string $d stays an object", { $d: 5 }],
+    ["top-level Decimal", D("3.14")],
+    ["null", null],
+  ])("%s", (_name, value) => {
+    const back = decodeJson(encodeJson(value));
+    expect(JSON.stringify(back)).toBe(JSON.stringify(value));
+    if (Decimal.isDecimal(value)) expect(Decimal.isDecimal(back)).toBe(true);
+  });
+
+  it("never assigns through a parsed __proto__ key", () => {
+    const back = decodeJson<Record<string, unknown>>('{"__proto__":{"$d":"1"},"a":1}');
+    expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
+    expect(back.a).toBe(1);
+  });
+});
