@@ -44,7 +44,9 @@ function sentence(s: string): string {
 }
 
 function describe(flat: FlatInputError): string {
-  const parts = [...flat.formErrors, ...Object.entries(flat.fieldErrors).map(([field, msgs]) => `${field}: ${msgs.map(sentence).join(" ")}`)];
+  // zod's generic messages start with "Invalid input: " themselves; say it once.
+  const clean = (m: string) => m.replace(/^Invalid input: /, "");
+  const parts = [...flat.formErrors.map(clean), ...Object.entries(flat.fieldErrors).map(([field, msgs]) => `${field}: ${msgs.map((m) => sentence(clean(m))).join(" ")}`)];
   return `Invalid input: ${parts.map(sentence).join(" ")}`;
 }
 
