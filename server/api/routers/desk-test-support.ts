@@ -10,9 +10,9 @@ import { sequentialIds } from "../../core/ids";
 import { makeInstrument } from "../../core/instrument";
 import { openSqliteStore, type SqliteStore } from "../../db/sqlite-store";
 import { EventBus } from "../../engine/bus";
-import { Engine } from "../../engine/engine";
+import { Engine, type EngineOptions } from "../../engine/engine";
 import { runtimeState, type Runtime } from "../../engine/runtime";
-import type { Signal } from "../../engine/types";
+import type { ManualOrderRequest, Signal } from "../../engine/types";
 import { SimVenue } from "../../venues/sim/sim-venue";
 import type { Context } from "../context";
 import { createCaller } from "../root";
@@ -27,23 +27,42 @@ export interface TestDesk {
   clock: ManualClock;
   engine: Engine;
   quote(price: number, symbol?: string): Promise<void>;
+  /** Sends a signal; throws when it is refused. Returns the entry's clientOrderId. */
   signal(action: Signal["action"], extra?: Partial<Signal>): Promise<string>;
+  /** Sends a signal and returns the outcome, refused or not. */
+  trySignal: (action: Signal["action"], extra?: Partial<Signal>) => Promise<{ ok: boolean; code?: string; message: string; clientOrderId?: string }>;
+  /** A manual order as the trader "tina"; throws when refused. */
+  order(order: ManualOrderRequest): Promise<void>;
   close(): Promise<void>;
+}
+
+export interface TestDeskOptions {
+  /** Starting capital (default 100000). */
+  capital?: string;
+  /** Engine options over the defaults (breaker off, 10 % sizing, 2 % stop, a two-level take-profit ladder). */
+  engine?: Partial<EngineOptions>;
+  /** The ETH/USDT quote at start (default 2000). */
+  ethPrice?: number;
 }
 
 let signalNo = 0;
 
-export async function openTestDesk(): Promise<TestDesk> {
+/**
+ * A desk for router and service tests: a real engine on the same migrated SQLite file Prisma reads, a simulated venue
+ * (BTC/USDT, ETH/USDT), a manual clock, installed as the runtime.
+ */
+export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestDesk> {
   const tdb = freshDb();
   const clock = new ManualClock(T0);
   const store = openSqliteStore({ path: tdb.path, clock });
-  const venue = new SimVenue({ instruments: [BTC, ETH], initialBalances: { USDT: "100000" } });
+  const capital = options.capital ?? "100000";
+  const venue = new SimVenue({ instruments: [BTC, ETH], initialBalances: { USDT: capital } });
   const engine = new Engine({
     venue,
     store,
     clock,
     ids: sequentialIds(),
-    initialEquity: "100000",
+    initialEquity: capital,
     breaker: null,
     defaultSymbolSettings: {
       minConfidence: 0.5,
@@ -56,6 +75,7 @@ export async function openTestDesk(): Promise<TestDesk> {
       trailing: null,
       maxAgeMinutes: null,
     },
+    ...options.engine,
   });
   await engine.start();
   const runtime: Runtime = {
@@ -68,6 +88,10 @@ export async function openTestDesk(): Promise<TestDesk> {
     stop: () => Promise.resolve(),
   };
   runtimeState().runtime = runtime;
+  const trySignal: TestDesk["trySignal"] = async (action, extra = {}) => {
+    const result = await engine.execute({ kind: "signal", signal: { id: `sig-${++signalNo}`, symbol: "BTC/USDT", action, confidence: 0.9, strategy: "test", ts: clock.now(), ...extra }, source: "test" });
+    return result.ok ? { ok: true, message: result.message, ...(typeof result.data?.clientOrderId === "string" ? { clientOrderId: result.data.clientOrderId } : {}) } : { ok: false, code: result.code, message: result.message };
+  };
   const desk: TestDesk = {
     tdb,
     store,
@@ -78,9 +102,14 @@ export async function openTestDesk(): Promise<TestDesk> {
       await engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
     },
     async signal(action, extra = {}) {
-      const result = await engine.execute({ kind: "signal", signal: { id: `sig-${++signalNo}`, symbol: "BTC/USDT", action, confidence: 0.9, strategy: "test", ts: clock.now(), ...extra }, source: "test" });
+      const result = await trySignal(action, extra);
       if (!result.ok) throw new Error(`signal refused: ${result.code} ${result.message}`);
-      return String(result.data?.clientOrderId);
+      return String(result.clientOrderId);
+    },
+    trySignal,
+    async order(order) {
+      const result = await engine.execute({ kind: "manualOrder", order, actor: { username: "tina", role: "trader" }, reason: "test" });
+      if (!result.ok) throw new Error(`order refused: ${result.code} ${result.message}`);
     },
     async close() {
       runtimeState().runtime = null;
@@ -89,7 +118,7 @@ export async function openTestDesk(): Promise<TestDesk> {
     },
   };
   await desk.quote(20000);
-  await desk.quote(2000, "ETH/USDT");
+  await desk.quote(options.ethPrice ?? 2000, "ETH/USDT");
   return desk;
 }
 
