@@ -4,7 +4,7 @@
  *
  * replay (default): recorded BTC/USDT candles from data/market played as a live feed (intrabar ticks, looping),
  *   a durable simulated venue next to the database, the built-in sma-cross strategy emitting signals.
- * paper: public market data from a ccxt exchange (polling), the same simulated venue and strategy.
+ * paper: public market data from a ccxt exchange (websockets where ccxt has them, else polling), the same simulated venue and strategy.
  * live: real orders on a ccxt exchange (CcxtVenue, its emergency instance for cancels, behind ResilientVenue),
  *   instruments from the exchange's loaded markets, market data polled from the same exchange; reconciliation
  *   on start and every BASTION_RECONCILE_MS. Refuses to start without keys and the explicit opt-in
@@ -26,8 +26,9 @@ import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqli
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { scrubSecrets } from "../venues/ccxt/errors";
-import { createLiveExchange, loadLiveConfig, type LiveConfig } from "../venues/ccxt/live-config";
-import { createCcxtExchange, PublicMarketFeed, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
+import { createLiveExchange, createLiveStreamExchange, loadLiveConfig, type LiveConfig } from "../venues/ccxt/live-config";
+import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
+import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
 import { loadCandlesCsv, recordedFilePath } from "../venues/replay/csv";
 import { ReplayFeed, type ReplayUpdate } from "../venues/replay/replay-feed";
 import { systemScheduler } from "../venues/replay/scheduler";
@@ -305,12 +306,17 @@ async function startRuntime(): Promise<Runtime | null> {
     const exchangeId = process.env.BASTION_EXCHANGE ?? "binance";
     // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
     const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
+    // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
+    const websockets = process.env.BASTION_WEBSOCKETS !== "off";
+    const streamFor = async () => (!websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: envNumber("BASTION_LIVE_TIMEOUT_MS", 10_000, 500, 120_000) }) : await createCcxtProExchange(exchangeId, {}));
+    const streams = await Promise.all((live ? symbols : [symbol]).map(() => streamFor()));
     // LIVE: quotes for every traded symbol (marks, exits, sizing); 5m candles of the first drive the strategy.
-    const feeds = (live ? symbols : [symbol]).map((feedSymbol) => {
+    const feeds = (live ? symbols : [symbol]).map((feedSymbol, i) => {
       let lastStatus: PublicFeedStatus | null = null;
       const strategyFeed = feedSymbol === symbol;
-      const feed = new PublicMarketFeed({
+      const feed = new StreamMarketFeed({
         exchange,
+        stream: streams[i] ?? null,
         symbol: feedSymbol,
         intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
         trades: true,

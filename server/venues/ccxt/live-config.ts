@@ -162,6 +162,13 @@ function parseApiUrl(value: string | undefined): Result<string | null, LiveConfi
 
 type ExchangeCtor = new (config?: Record<string, unknown>) => Exchange;
 
+/** ccxt's websocket (pro) class for an id, when it has one. */
+function proExchangeClass(id: string): ExchangeCtor | undefined {
+  if (!ccxt.exchanges.includes(id)) return undefined;
+  const ctor = (ccxt as unknown as { pro?: Record<string, unknown> }).pro?.[id];
+  return typeof ctor === "function" ? (ctor as ExchangeCtor) : undefined;
+}
+
 function exchangeClass(id: string): ExchangeCtor | undefined {
   if (!ccxt.exchanges.includes(id)) return undefined;
   const ctor = (ccxt as unknown as Record<string, unknown>)[id];
@@ -339,8 +346,8 @@ function hideCredentials(exchange: Exchange): void {
   }
 }
 
-function build(config: LiveConfig, credentials: Credentials, timeoutMs: number, extra: Record<string, unknown>, fetchImplementation: CreateLiveExchangeOptions["fetchImplementation"]): Exchange {
-  const Ctor = exchangeClass(config.exchangeId);
+function build(config: LiveConfig, credentials: Credentials, timeoutMs: number, extra: Record<string, unknown>, fetchImplementation: CreateLiveExchangeOptions["fetchImplementation"], pro = false): Exchange {
+  const Ctor = pro ? proExchangeClass(config.exchangeId) : exchangeClass(config.exchangeId);
   if (!Ctor) throw new Error(`LIVE_UNKNOWN_EXCHANGE: ccxt has no exchange "${config.exchangeId}".`);
   const params: Record<string, unknown> = {
     apiKey: credentials.apiKey,
@@ -377,4 +384,21 @@ export function createLiveExchange(config: LiveConfig, options: CreateLiveExchan
     exchange: build(config, credentials, timeoutMs, extra, options.fetchImplementation),
     emergency: build(config, credentials, options.emergencyTimeoutMs ?? timeoutMs, extra, options.fetchImplementation),
   };
+}
+
+/**
+ * The websocket (ccxt pro) instance for market data, built exactly like the REST ones (keys, testnet,
+ * rate limiter, no retries, extra options). Null when ccxt has no pro class for the exchange, or when
+ * an API base-URL override is set: the override points REST at a test server or proxy, and where the
+ * websockets would go cannot be derived from it, so the desk polls instead.
+ */
+export function createLiveStreamExchange(config: LiveConfig, options: Pick<CreateLiveExchangeOptions, "timeoutMs" | "options"> = {}): Exchange | null {
+  const credentials = secrets.get(config);
+  if (!credentials) throw new TypeError("createLiveStreamExchange needs a configuration returned by loadLiveConfig.");
+  if (config.apiUrl !== null || !proExchangeClass(config.exchangeId)) return null;
+  const extra = options.options ?? {};
+  for (const forbidden of ["apiKey", "secret", "password", "maxRetriesOnFailure"]) {
+    if (forbidden in extra) throw new TypeError(`createLiveStreamExchange: options.${forbidden} cannot be overridden.`);
+  }
+  return build(config, credentials, options.timeoutMs ?? 10_000, extra, undefined, true);
 }

@@ -168,6 +168,12 @@ class NoQuoteError extends Error {
 /** Updates the feed emits: `last` rides along on quotes, the exchange's time on quotes and trades, the id on trades. */
 export type PublicFeedUpdate = MarketUpdate & { exchangeTs?: number; last?: number; tradeId?: string };
 
+/** Exponential backoff with jitter: a delay between half and all of base × 2^(failures−1), capped at maxMs. */
+export function backoffDelay(failures: number, baseMs: number, maxMs: number, rng: Rng): number {
+  const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30));
+  return Math.round(ceiling / 2 + (rng.next() * ceiling) / 2);
+}
+
 export interface BackoffOptions {
   /** First retry delay before jitter (default 1 000 ms). */
   baseMs?: number;
@@ -396,8 +402,7 @@ export class PublicMarketFeed {
       this.notify();
       return;
     }
-    const ceiling = Math.min(this.maxMs, this.baseMs * 2 ** Math.min(this.consecutiveFailures - 1, 30));
-    const delay = Math.round(ceiling / 2 + (this.options.rng.next() * ceiling) / 2);
+    const delay = backoffDelay(this.consecutiveFailures, this.baseMs, this.maxMs, this.options.rng);
     this.nextRetryAt = now + delay;
     this.plannedAt = this.nextRetryAt;
     this.timer = this.options.scheduler.setTimeout(this.tick, delay);
