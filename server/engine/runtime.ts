@@ -465,6 +465,8 @@ async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ v
     symbols,
     clock: wallClock,
     pollIntervalMs: envNumber("BASTION_VENUE_POLL_MS", 2_000, 250, 60_000),
+    // Fills and order updates over websockets where ccxt has them (REST polling stays, slower while the stream is healthy).
+    stream: process.env.BASTION_WEBSOCKETS !== "off" ? createLiveStreamExchange(config, { timeoutMs }) : null,
     log,
   });
   let capital = process.env.BASTION_CAPITAL;

@@ -28,6 +28,12 @@
  *   trying the order's known symbol, else every traded symbol (regular book, then the trigger book).
  * - Errors are classified from ccxt's hierarchy (errors.ts); messages never carry the API key,
  *   secret, password or a signature.
+ * - With a ccxt pro instance (`stream`) whose `has` lists watchMyTrades / watchOrders, fills and
+ *   order updates also arrive over websockets (user-stream.ts: per symbol, backoff on transient
+ *   errors, a final error ends that loop). They become the same events a poll produces, deduplicated
+ *   by trade id (a fill seen by both paths is reported once) and by order state (accept once, an end
+ *   once). REST polling stays the safety net: every `streamPollIntervalMs` while the stream is
+ *   healthy, every `pollIntervalMs` when it is not.
  */
 import type { Exchange } from "ccxt";
 import type { Clock } from "../../core/clock";
@@ -47,6 +53,7 @@ import {
   type VenueStatus,
 } from "../venue";
 import { classifyCcxtError, errorClassNames, scrubSecrets, type RequestKind } from "./errors";
+import { UserStream, userChannels, type UserStreamExchange, type UserStreamStatus } from "./user-stream";
 import {
   mapOrder,
   profileFor,
@@ -91,6 +98,29 @@ export interface CcxtVenueOptions {
   /** Monotonic milliseconds for latency. Default performance.now(). */
   monotonic?: () => number;
   log?: (level: "info" | "warn" | "error", message: string) => void;
+  /** A ccxt pro instance (same exchange, same keys) for fills and order updates over websockets; null/absent: REST only. Closed by close(). */
+  stream?: UserStreamExchange | null;
+  /** Between polls while the stream is healthy. Default 30 000 (with pollIntervalMs 0: no automatic polling either way). */
+  streamPollIntervalMs?: number;
+  /** Stream reconnect backoff: base × 2^(n−1), capped. Default 1 000 / 60 000 ms. */
+  streamBackoff?: { baseMs?: number; maxMs?: number };
+}
+
+/** A derivatives position as Bastion shows it. */
+export interface VenuePosition {
+  symbol: string;
+  side: "LONG" | "SHORT";
+  /** Absolute size in contracts (Binance USD-M: contract size 1, so in base units). */
+  contracts: Decimal;
+  /** contracts × contract size, in base units. */
+  quantity: Decimal;
+  entryPrice: Decimal | null;
+  markPrice: Decimal | null;
+  unrealizedPnl: Decimal | null;
+  /** The exchange's leverage setting; without it (Binance positionRisk v3), notional ÷ initial margin. */
+  leverage: Decimal | null;
+  liquidationPrice: Decimal | null;
+  marginMode: "cross" | "isolated" | null;
 }
 
 interface Tracked {
@@ -105,6 +135,8 @@ interface Tracked {
   reportedFilled: Decimal;
   seenFilled: Decimal;
   createdAt: number;
+  /** The accept was reported (by the create answer, a lookup or the stream): never twice. */
+  accepted?: boolean;
 }
 
 const TERMINAL = new Set(["FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
@@ -125,6 +157,60 @@ function clientIdOf(order: CcxtOrderLike): string | null {
 
 function isNotFound(error: unknown): boolean {
   return errorClassNames(error).includes("OrderNotFound") || (error instanceof FinalVenueError && error.code === "ORDER_NOT_FOUND");
+}
+
+/** The fields of a ccxt position Bastion reads. */
+export interface CcxtPositionLike {
+  symbol?: string | undefined;
+  side?: string | undefined;
+  contracts?: number | undefined;
+  contractSize?: number | undefined;
+  entryPrice?: number | undefined;
+  markPrice?: number | undefined;
+  unrealizedPnl?: number | undefined;
+  leverage?: number | undefined;
+  liquidationPrice?: number | undefined;
+  notional?: number | undefined;
+  initialMargin?: number | undefined;
+  marginMode?: string | undefined;
+  info?: unknown;
+}
+
+/**
+ * A ccxt position in Bastion's shape, null when flat. Numbers are read from the exchange's own
+ * strings in `info` where ccxt keeps them (Binance positionRisk: positionAmt, entryPrice, markPrice,
+ * unRealizedProfit, liquidationPrice, leverage), so no float noise reaches the books. A zero
+ * liquidation or mark price means "none" on Binance.
+ */
+export function toVenuePosition(p: CcxtPositionLike): VenuePosition | null {
+  const info = (p.info ?? {}) as Record<string, unknown>;
+  const num = (raw: unknown, fallback: number | undefined): Decimal | null => {
+    if (typeof raw === "string" && raw.trim() !== "" && Number.isFinite(Number(raw))) return D(raw);
+    return typeof fallback === "number" && Number.isFinite(fallback) ? D(fallback) : null;
+  };
+  const nonZero = (d: Decimal | null) => (d && !d.isZero() ? d : null);
+  const amount = num(info.positionAmt, p.contracts === undefined ? undefined : p.side === "short" ? -Math.abs(p.contracts) : Math.abs(p.contracts));
+  if (!amount || amount.isZero()) return null;
+  const side: "LONG" | "SHORT" = p.side === "short" || (p.side !== "long" && amount.isNegative()) ? "SHORT" : "LONG";
+  const contracts = amount.abs();
+  const contractSize = num(undefined, p.contractSize) ?? D(1);
+  const notional = num(info.notional, p.notional)?.abs() ?? null;
+  const initialMargin = num(info.initialMargin ?? info.positionInitialMargin, p.initialMargin);
+  let leverage = nonZero(num(info.leverage, p.leverage));
+  if (!leverage && notional && initialMargin && !initialMargin.isZero()) leverage = notional.dividedBy(initialMargin).toDecimalPlaces(2);
+  const mode = p.marginMode ?? (typeof info.marginType === "string" ? info.marginType : undefined);
+  return {
+    symbol: p.symbol ?? "",
+    side,
+    contracts,
+    quantity: contracts.times(contractSize),
+    entryPrice: nonZero(num(info.entryPrice, p.entryPrice)),
+    markPrice: nonZero(num(info.markPrice, p.markPrice)),
+    unrealizedPnl: num(info.unRealizedProfit ?? info.unrealizedPL, p.unrealizedPnl),
+    leverage,
+    liquidationPrice: nonZero(num(info.liquidationPrice, p.liquidationPrice)),
+    marginMode: mode === "cross" || mode === "crossed" ? "cross" : mode === "isolated" ? "isolated" : null,
+  };
 }
 
 export class CcxtVenue implements Venue, ReportsAsyncFailures {
@@ -154,6 +240,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   private connected = true;
   private latencies: number[] = [];
   private lastError: string | null = null;
+  private readonly userStream: UserStream | null = null;
 
   /** Loads markets on both instances (no HTTP when they were given `markets`) and builds the venue. */
   static async open(options: CcxtVenueOptions): Promise<CcxtVenue> {
@@ -188,8 +275,34 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       this.marketsBySymbol.set(symbol, market);
       this.instrumentsBySymbol.set(symbol, instrumentFromCcxtMarket(market, mode));
     }
-    const interval = options.pollIntervalMs ?? 2_000;
-    if (interval > 0) this.schedulePoll(interval);
+    if (userChannels(options.stream).length > 0) {
+      // The pro instance takes the REST instance's markets instead of loading them a second time.
+      if (!options.stream!.markets && typeof options.stream!.setMarkets === "function") options.stream!.setMarkets(this.ex.markets as never, this.ex.currencies as never);
+      this.userStream = new UserStream({
+        stream: options.stream!,
+        symbols: this.symbols,
+        timers: this.timers,
+        ...(options.streamBackoff ? { backoff: options.streamBackoff } : {}),
+        classify: (error, action) => classifyCcxtError(error, { exchange: this.ex.id, kind: "read", action, secrets: this.secrets }),
+        onTrades: (symbol, trades) => this.onStreamTrades(symbol, trades as CcxtTradeLike[]),
+        onOrders: (symbol, orders) => this.onStreamOrders(symbol, orders as CcxtOrderLike[]),
+        log: this.log,
+      });
+      this.userStream.start();
+    }
+    if ((options.pollIntervalMs ?? 2_000) > 0) this.schedulePoll();
+  }
+
+  /** The pause before the next automatic poll: slower while the websocket stream is healthy. */
+  currentPollIntervalMs(): number {
+    const normal = this.options.pollIntervalMs ?? 2_000;
+    if (normal <= 0) return 0;
+    return this.userStream?.healthy() ? Math.max(normal, this.options.streamPollIntervalMs ?? 30_000) : normal;
+  }
+
+  /** The websocket fills/orders stream, or null when REST polling is the only path. */
+  streamStatus(): UserStreamStatus | null {
+    return this.userStream?.status() ?? null;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -262,10 +375,13 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         const record = this.tracked.get(clientOrderId) ?? (await this.adopt(clientOrderId, this.em));
         if (!record) throw new FinalVenueError(`ORDER_NOT_FOUND: ${this.id} has no order ${clientOrderId}; nothing to cancel.`, "ORDER_NOT_FOUND");
         await this.call(this.em, "cancel", action, () => this.em.cancelOrder(record.venueOrderId ?? "", record.symbol, this.idParams(record)));
+        const wasOpen = record.open; // the stream may have reported the cancel already
         record.open = false;
-        return record;
+        return wasOpen;
       })(),
-      () => this.emit([{ clientOrderId, event: { type: "cancel", reason: "canceled at the exchange", ts: this.clock.now() } }]),
+      (wasOpen) => {
+        if (wasOpen) this.emit([{ clientOrderId, event: { type: "cancel", reason: "canceled at the exchange", ts: this.clock.now() } }]);
+      },
       (error) => this.failed({ kind: "cancel", clientOrderId }, error),
     );
     return [];
@@ -372,23 +488,13 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     return out;
   }
 
-  /** Open derivative positions of the traded symbols (spot symbols are skipped). */
-  async fetchPositions(): Promise<{ symbol: string; side: "LONG" | "SHORT"; contracts: Decimal; entryPrice: Decimal | null; markPrice: Decimal | null; unrealizedPnl: Decimal | null }[]> {
+  /** Open derivative positions of the traded symbols (spot symbols are skipped; flat positions are left out). */
+  async fetchPositions(): Promise<VenuePosition[]> {
     this.usable();
     const symbols = this.symbols.filter((s) => this.marketsBySymbol.get(s)?.contract);
     if (symbols.length === 0 || !this.ex.has.fetchPositions) return [];
     const positions = await this.call(this.ex, "read", "reading positions", () => this.ex.fetchPositions(symbols));
-    const dec = (v: unknown) => (typeof v === "number" && Number.isFinite(v) ? D(v) : null);
-    return positions
-      .filter((p) => (p.contracts ?? 0) !== 0)
-      .map((p) => ({
-        symbol: p.symbol ?? "",
-        side: p.side === "short" ? ("SHORT" as const) : ("LONG" as const),
-        contracts: D(Math.abs(p.contracts ?? 0)),
-        entryPrice: dec(p.entryPrice),
-        markPrice: dec(p.markPrice),
-        unrealizedPnl: dec(p.unrealizedPnl),
-      }));
+    return positions.map((p) => toVenuePosition(p as unknown as CcxtPositionLike)).filter((p): p is VenuePosition => p !== null && symbols.includes(p.symbol));
   }
 
   freeBalance(currency: string): Decimal | null {
@@ -411,6 +517,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.closed = true;
     if (this.pollTimer !== null) this.timers.clearTimeout?.(this.pollTimer);
     this.pollTimer = null;
+    await this.userStream?.stop();
     await this.idle();
     await Promise.allSettled([this.ex.close(), this.em.close()]);
   }
@@ -439,13 +546,52 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     return run;
   }
 
-  private schedulePoll(interval: number): void {
+  private schedulePoll(): void {
     this.pollTimer = this.timers.setTimeout(() => {
       if (this.closed) return;
       void this.pollOnce().finally(() => {
-        if (!this.closed) this.schedulePoll(interval);
+        if (!this.closed) this.schedulePoll();
       });
-    }, interval);
+    }, this.currentPollIntervalMs());
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Websocket fills and order updates (the same events as a poll)
+
+  private onStreamTrades(symbol: string, trades: CcxtTradeLike[]): void {
+    if (this.closed) return;
+    const events: VenueEvent[] = [];
+    for (const trade of trades) {
+      const record = this.recordFor(trade.order, (trade as { info?: unknown }).info);
+      // A fill before the order's accept (its create answer still on the way) is left to that answer or the next poll.
+      if (record && record.symbol === symbol && record.accepted) events.push(...this.fillEvents(record, [{ ...trade, symbol }]));
+    }
+    this.emit(events);
+  }
+
+  private onStreamOrders(symbol: string, orders: CcxtOrderLike[]): void {
+    if (this.closed) return;
+    const events: VenueEvent[] = [];
+    for (const order of orders) {
+      const record = this.recordFor(order.id, order.info) ?? (clientIdOf(order) ? this.tracked.get(clientIdOf(order)!) : undefined);
+      // Orders Bastion did not place are left to reconciliation; an order already ended is not ended twice.
+      if (!record || record.symbol !== symbol || !record.open) continue;
+      events.push(...this.eventsForOrder(record, order, "poll"));
+    }
+    this.emit(events);
+  }
+
+  /** Our order behind an exchange order id, else behind the clientOrderId the event carries (Binance `c`). */
+  private recordFor(venueOrderId: string | undefined, info: unknown): Tracked | undefined {
+    const coid = venueOrderId !== undefined ? this.byVenueId.get(String(venueOrderId)) : undefined;
+    if (coid) return this.tracked.get(coid);
+    const raw = (info ?? {}) as Record<string, unknown>;
+    for (const key of ["c", "C", "clientOid", "clientOrderId"]) {
+      const value = raw[key];
+      const record = typeof value === "string" && value !== "" ? this.tracked.get(value) : undefined;
+      if (record) return record;
+    }
+    return undefined;
   }
 
   private async poll(): Promise<void> {
@@ -561,7 +707,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       record.open = false;
       return [{ clientOrderId: coid, event: { type: "reject", reason: "REJECTED: the exchange rejected the order.", ts: now } }];
     }
-    if (source !== "poll" || !record.venueOrderId) {
+    if ((source !== "poll" || !record.venueOrderId) && !record.accepted) {
+      record.accepted = true;
       events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
     }
     this.remember(coid, record.symbol, order, record);
