@@ -19,6 +19,10 @@ import {
   createOrder,
   isTerminal,
   leavesQty,
+  shouldTrigger,
+  TRIGGER_TYPES,
+  TRIGGERABLE_LIMIT_TYPES,
+  updateTrailingStop,
   validateOrderSpec,
   type Order,
   type OrderEvent,
@@ -383,7 +387,8 @@ export class Engine {
     let drifts = 0;
     const now = this.clock.now();
     const graceMs = options.graceMs ?? 0;
-    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && now - r.order.updatedAt >= graceMs);
+    // Emulated orders live only here (never sent): nothing to compare at the venue.
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
     const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
@@ -849,7 +854,9 @@ export class Engine {
 
     let order = createOrder({ ...normalized, ts: now });
     const meta: OrderMeta = { venue: this.venue.id, positionId: spec.tags?.positionId ?? null, requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice };
-    const submitted = applyOrderEvent(order, { type: "submit", ts: now });
+    // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
+    const emulate = TRIGGER_TYPES.has(order.type) && this.venue.holdsNatively?.({ ...normalized, ts: now }) === false;
+    const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
     this.store.transaction(() => {
@@ -860,7 +867,8 @@ export class Engine {
         this.persistPosition(record, position, null);
       }
       this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
-      this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "submit", source: "engine", payload: { type: "submit", ts: now }, applied: true, ts: now });
+      const first = emulate ? "emulate" : "submit";
+      this.store.appendJournal({ clientOrderId: order.clientOrderId, type: first, source: "engine", payload: { type: first, ts: now }, applied: true, ts: now });
       const inFlight = this.signalInFlight;
       if (inFlight) {
         // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
@@ -873,6 +881,13 @@ export class Engine {
     this.recentOrderTimes.push(now);
     if (this.recentOrderTimes.length > 1000) this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
     this.bus.publish({ type: "order", order });
+    if (emulate) {
+      this.afterBreakerCall(this.breaker?.recordOrder() ?? null);
+      return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} held by the engine: ${this.venue.id} cannot hold it, so it is released when its trigger fires.`, {
+        clientOrderId: order.clientOrderId,
+        status: order.status,
+      });
+    }
 
     let events: VenueEvent[];
     try {
@@ -965,12 +980,18 @@ export class Engine {
       this.store.saveOrder(order, record.meta);
       if (event.type === "fill") this.bookFill(record, event, late, ts);
     });
-    if (isTerminal(order)) this.onOrderDone(record);
-    if (TERMINAL_STATUSES.has(order.status)) this.orders.delete(clientOrderId);
-    else this.orders.set(clientOrderId, record);
-    this.bus.publish({ type: "order", order });
-    if (TERMINAL_STATUSES.has(order.status)) this.onHaltOrderEnded(clientOrderId, order.status);
+    this.settleOrder(record);
     if (late) this.drift("LATE_FILL", clientOrderId, { tradeId: (event as { tradeId: string }).tradeId }, true, "booked on the terminal order");
+  }
+
+  /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
+  private settleOrder(record: OrderRecord): void {
+    const order = record.order;
+    if (isTerminal(order)) this.onOrderDone(record);
+    if (TERMINAL_STATUSES.has(order.status)) this.orders.delete(order.clientOrderId);
+    else this.orders.set(order.clientOrderId, record);
+    this.bus.publish({ type: "order", order });
+    if (TERMINAL_STATUSES.has(order.status)) this.onHaltOrderEnded(order.clientOrderId, order.status);
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
@@ -1116,6 +1137,11 @@ export class Engine {
 
   private requestCancel(record: OrderRecord): void {
     const now = this.clock.now();
+    if (record.order.status === "EMULATED") {
+      // Never sent: nothing to cancel at the venue.
+      this.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
+      return;
+    }
     const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
     if (!pending.ok) return;
     this.store.transaction(() => {
@@ -1135,6 +1161,7 @@ export class Engine {
     if (events.length > 0) this.ingest(events, "venue");
     const mark = this.updateMark(update, now);
     if (!mark) return;
+    if (this.emulatedCount > 0) this.watchEmulated(update.symbol, mark, now);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now);
     if (this.breaker && this.positions.size > 0) this.updateBreakerEquity();
   }
@@ -1226,6 +1253,97 @@ export class Engine {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Emulated orders: trigger orders the venue cannot hold, watched here and released as market or limit orders.
+
+  private get emulatedCount(): number {
+    let n = 0;
+    for (const { order } of this.orders.values()) if (order.status === "EMULATED") n++;
+    return n;
+  }
+
+  /** Applies an engine-side event (journaled, like every event) to an order that never reached the venue. */
+  private ingestLocal(record: OrderRecord, event: OrderEvent): boolean {
+    const result = applyOrderEvent(record.order, event);
+    const ts = event.ts ?? this.clock.now();
+    if (!result.ok) {
+      this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: event.type, source: "engine", payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
+      return false;
+    }
+    this.store.transaction(() => {
+      this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: event.type, source: "engine", payload: event, applied: true, ts });
+      record.order = result.order;
+      this.store.saveOrder(record.order, record.meta);
+    });
+    this.settleOrder(record);
+    return true;
+  }
+
+  private watchEmulated(symbol: string, mark: Mark, now: number): void {
+    const observation = { last: mark.last, ...(mark.bid !== undefined && { bid: mark.bid }), ...(mark.ask !== undefined && { ask: mark.ask }) };
+    const tick = this.instruments.get(symbol)?.priceTick;
+    for (const record of [...this.orders.values()]) {
+      const order = record.order;
+      if (order.status !== "EMULATED" || order.symbol !== symbol) continue;
+      if (order.trailing) {
+        const moved = updateTrailingStop(order.trailing, order.side, observation, { source: order.triggerSource, ...(tick ? { tick } : {}), currentTriggerPrice: order.triggerPrice });
+        if (moved.changed) {
+          // The emulator's own state (the ratcheting trigger) is saved with the order; it is not a venue event.
+          record.order = { ...order, trailing: moved.trailing, triggerPrice: moved.triggerPrice ?? order.triggerPrice, ...(moved.limitPrice ? { price: moved.limitPrice } : {}) };
+          this.store.saveOrder(record.order, record.meta);
+        }
+      }
+      const current = record.order;
+      if (current.triggerPrice === null) continue;
+      if (!shouldTrigger({ type: current.type, side: current.side, triggerPrice: current.triggerPrice.toNumber(), triggerSource: current.triggerSource }, observation)) continue;
+      this.release(record, mark, now);
+    }
+  }
+
+  /** The trigger fired: trigger → release → the risk gate again → submit as a market or limit order with the same clientOrderId. */
+  private release(record: OrderRecord, mark: Mark, now: number): void {
+    if (!this.ingestLocal(record, { type: "trigger", ts: now })) return;
+    if (!this.ingestLocal(record, { type: "release", ts: now })) return;
+    const order = record.order;
+    const asLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type) && order.price !== null;
+    const refPrice = asLimit ? order.price! : new Decimal(order.side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last));
+    const gate = checkPreTrade({
+      order: { symbol: order.symbol, side: order.side, quantity: leavesQty(order), price: refPrice, reduceOnly: order.reduceOnly },
+      tradingState: this.tradingState,
+      portfolio: this.riskPortfolio(),
+      recentOrderTimestamps: this.recentOrderTimes,
+      now,
+      limits: this.coreRiskLimits(),
+      collectAll: false,
+    });
+    if (!gate.ok) {
+      this.ingestLocal(record, { type: "deny", reason: `${gate.error.code}: ${gate.error.message}`, ts: now });
+      return;
+    }
+    if (!this.ingestLocal(record, { type: "submit", ts: now })) return;
+    const child: OrderSpec = {
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      type: asLimit ? "LIMIT" : "MARKET",
+      quantity: leavesQty(order),
+      ...(asLimit ? { price: order.price! } : {}),
+      timeInForce: asLimit ? order.timeInForce : "GTC",
+      reduceOnly: order.reduceOnly,
+      tags: order.tags,
+      venue: this.venue.id,
+      ts: now,
+    };
+    let events: VenueEvent[];
+    try {
+      events = this.venue.submit(child, now);
+    } catch (e) {
+      events = [{ clientOrderId: order.clientOrderId, event: { type: "reject", reason: e instanceof Error ? e.message : String(e), ts: now } }];
+      this.onVenueError();
+    }
+    this.ingest(events, "venue");
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Manual actions
 
   private onManualOrder(request: ManualOrderRequest, actor: Actor): CommandResult {
@@ -1252,6 +1370,8 @@ export class Engine {
       quantity: request.quantity,
       ...(request.price !== undefined && { price: request.price }),
       ...(request.triggerPrice !== undefined && { triggerPrice: request.triggerPrice }),
+      ...(request.trailingOffset !== undefined && { trailingOffset: request.trailingOffset, trailingOffsetType: request.trailingOffsetType ?? "PRICE" }),
+      ...(request.activationPrice !== undefined && { activationPrice: request.activationPrice }),
       timeInForce: request.timeInForce ?? "GTC",
       ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
       postOnly: request.postOnly ?? false,
@@ -1329,6 +1449,10 @@ export class Engine {
     const now = this.clock.now();
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
     for (const record of open) {
+      if (record.order.status === "EMULATED") {
+        this.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
+        continue;
+      }
       const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
       if (!pending.ok) continue;
       this.store.transaction(() => {

@@ -104,6 +104,10 @@ export class ResilientVenue implements Venue {
     return this.send({ kind: "submit", spec }, 1);
   }
 
+  holdsNatively(spec: OrderSpec): boolean {
+    return this.inner.holdsNatively?.(spec) ?? true;
+  }
+
   cancel(clientOrderId: string, _now: number): VenueEvent[] {
     return this.send({ kind: "cancel", clientOrderId }, 1);
   }

@@ -38,6 +38,10 @@ export interface ManualOrderRequest {
   expireAt?: number;
   postOnly?: boolean;
   reduceOnly?: boolean;
+  /** Trailing stops: distance of the trigger from the best price seen, and an optional activation price. */
+  trailingOffset?: string;
+  trailingOffsetType?: "PRICE" | "BASIS_POINTS";
+  activationPrice?: string;
 }
 
 export type EngineCommand =

@@ -90,6 +90,11 @@ export interface Venue {
   setEventSink(sink: (events: VenueEvent[]) => void): void;
 
   submit(spec: OrderSpec, now: number): VenueEvent[];
+  /**
+   * Whether the venue can hold this order natively. False: the engine keeps it EMULATED, watches its trigger on market
+   * data and releases it as a market or limit order. Absent: every order type is native (the simulator).
+   */
+  holdsNatively?(spec: OrderSpec): boolean;
   cancel(clientOrderId: string, now: number): VenueEvent[];
   /** Every open order (trigger orders too), of one symbol or all. */
   cancelAll(symbol: string | undefined, now: number): VenueEvent[];

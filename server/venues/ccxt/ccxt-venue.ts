@@ -323,6 +323,31 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   // ---------------------------------------------------------------------------------------------
   // Port: requests (synchronous start, answers through the sink)
 
+  holdsNatively(spec: OrderSpec): boolean {
+    const instrument = this.instrumentsBySymbol.get(spec.symbol);
+    const market = this.marketsBySymbol.get(spec.symbol);
+    if (!instrument || !market) return true; // unknown symbols are refused by submit with their own reason
+    const px = this.lastPrice.get(spec.symbol);
+    const reference = spec.side === "BUY" ? (px?.ask ?? px?.last) : (px?.bid ?? px?.last);
+    try {
+      mapOrder(
+        spec,
+        {
+          profile: this.profile,
+          market,
+          instrument,
+          features: this.featuresFor(market),
+          lastPrice: reference !== undefined ? D(reference) : null,
+          marketBuyProtectionBps: this.options.marketBuyProtectionBps ?? 100,
+        },
+        this.ex.id,
+      );
+      return true;
+    } catch (e) {
+      return !(e instanceof FinalVenueError && e.code === "EMULATION_REQUIRED");
+    }
+  }
+
   submit(spec: OrderSpec, now: number): VenueEvent[] {
     this.usable();
     const instrument = this.instrumentsBySymbol.get(spec.symbol);
