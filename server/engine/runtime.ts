@@ -321,6 +321,8 @@ async function startRuntime(): Promise<Runtime | null> {
         intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
         trades: true,
         ...(strategyFeed ? { candles: { timeframe: "5m" } } : {}),
+        // Paper fills walk the real book (the simulator's market orders consume its levels).
+        ...(mode === "paper" ? { book: { depth: 20 } } : {}),
         clock: wallClock,
         scheduler: systemScheduler,
         rng: seededRng(Date.now() % 2 ** 31),

@@ -178,6 +178,33 @@ describe("trades and candles", () => {
   });
 });
 
+describe("order books", () => {
+  it("polls the book to the asked depth and emits it after the quote, clean levels only", async () => {
+    const exchange = new FakeExchange([tick(100, 101)]);
+    const asked: (number | undefined)[] = [];
+    const withBook: PublicExchange = Object.assign(exchange, {
+      fetchOrderBook(_symbol: string, limit?: number) {
+        asked.push(limit);
+        return Promise.resolve({ bids: [[100, 2], [99.5, 0], [99, 1], [98, 4]], asks: [[101, 1.5, 7], [101.5, Number.NaN], [102, 3]], timestamp: 777 });
+      },
+    });
+    const { feed, updates, step } = setup(withBook, { book: { depth: 2 } });
+    feed.start();
+    await step();
+    expect(asked).toEqual([2]);
+    expect(updates.map((u) => u.update)).toEqual([
+      { kind: "quote", symbol: "BTC/USDT", bid: 100, ask: 101, last: 100.5, exchangeTs: 1 },
+      { kind: "book", symbol: "BTC/USDT", bids: [[100, 2], [99, 1]], asks: [[101, 1.5], [102, 3]], exchangeTs: 777 },
+    ]);
+  });
+
+  it("refuses a book option the exchange or the depth cannot honour", () => {
+    expect(() => setup(new FakeExchange([tick(1, 2)]), { book: { depth: 5 } })).toThrow(/no fetchOrderBook/);
+    const withBook = Object.assign(new FakeExchange([tick(1, 2)]), { fetchOrderBook: () => Promise.resolve({ bids: [], asks: [] }) });
+    expect(() => setup(withBook, { book: { depth: 0 } })).toThrow(/depth must be a whole number from 1 to 1000/);
+  });
+});
+
 describe("failures", () => {
   const offline = () => new NetworkError("binance GET https://api.binance.com/api/v3/exchangeInfo fetch failed: getaddrinfo ENOTFOUND api.binance.com");
 

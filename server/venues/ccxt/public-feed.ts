@@ -51,6 +51,13 @@ export interface TradeLike {
   side?: string | null;
 }
 
+/** An order book as ccxt returns it: levels as [price, amount] (more fields may follow), best first. */
+export interface OrderBookLike {
+  bids: readonly (readonly (number | undefined)[])[];
+  asks: readonly (readonly (number | undefined)[])[];
+  timestamp?: number | null;
+}
+
 /** [timestamp, open, high, low, close, volume], as ccxt's fetchOHLCV returns. */
 export type OhlcvRow = readonly (number | null | undefined)[];
 
@@ -59,6 +66,7 @@ export interface PublicExchange {
   fetchTicker(symbol: string): Promise<TickerLike>;
   fetchTrades?(symbol: string, since?: number, limit?: number): Promise<TradeLike[]>;
   fetchOHLCV?(symbol: string, timeframe?: string, since?: number, limit?: number): Promise<OhlcvRow[]>;
+  fetchOrderBook?(symbol: string, limit?: number): Promise<OrderBookLike>;
   markets?: unknown;
   loadMarkets?(reload?: boolean): Promise<unknown>;
 }
@@ -168,6 +176,24 @@ class NoQuoteError extends Error {
 /** Updates the feed emits: `last` rides along on quotes, the exchange's time on quotes and trades, the id on trades. */
 export type PublicFeedUpdate = MarketUpdate & { exchangeTs?: number; last?: number; tradeId?: string };
 
+/** A ccxt order book as a `book` update: finite, positive levels only, best first, at most `depth` a side. */
+export function bookUpdate(symbol: string, book: OrderBookLike, depth: number): PublicFeedUpdate | null {
+  const side = (levels: OrderBookLike["bids"]): [number, number][] => {
+    const out: [number, number][] = [];
+    for (const level of levels) {
+      const price = level[0];
+      const size = level[1];
+      if (typeof price === "number" && typeof size === "number" && price > 0 && size > 0 && Number.isFinite(price) && Number.isFinite(size)) out.push([price, size]);
+      if (out.length >= depth) break;
+    }
+    return out;
+  };
+  const bids = side(book.bids);
+  const asks = side(book.asks);
+  if (bids.length === 0 || asks.length === 0) return null;
+  return { kind: "book", symbol, bids, asks, ...(typeof book.timestamp === "number" ? { exchangeTs: book.timestamp } : {}) };
+}
+
 /** Exponential backoff with jitter: a delay between half and all of base × 2^(failures−1), capped at maxMs. */
 export function backoffDelay(failures: number, baseMs: number, maxMs: number, rng: Rng): number {
   const ceiling = Math.min(maxMs, baseMs * 2 ** Math.min(Math.max(failures, 1) - 1, 30));
@@ -188,6 +214,8 @@ export interface PublicFeedOptions {
   intervalMs?: number;
   /** Also poll public trades (needs fetchTrades). Default false. */
   trades?: boolean;
+  /** Also poll the order book to this depth (needs fetchOrderBook): book updates give the simulator depth to walk. */
+  book?: { depth: number };
   /** Also poll closed candles of this timeframe (needs fetchOHLCV), e.g. { timeframe: "1m" }. */
   candles?: { timeframe: string };
   backoff?: BackoffOptions;
@@ -264,6 +292,12 @@ export class PublicMarketFeed {
     this.maxMs = positive("backoff.maxMs", options.backoff?.maxMs ?? 60_000);
     if (options.trades && typeof options.exchange.fetchTrades !== "function") {
       throw new FeedConfigError("FEED_BAD_OPTION", `${this.exchangeId} has no fetchTrades, so the feed cannot poll trades.`);
+    }
+    if (options.book && typeof options.exchange.fetchOrderBook !== "function") {
+      throw new FeedConfigError("FEED_BAD_OPTION", `${this.exchangeId} has no fetchOrderBook, so the feed cannot poll the order book.`);
+    }
+    if (options.book && !(Number.isInteger(options.book.depth) && options.book.depth >= 1 && options.book.depth <= 1000)) {
+      throw new FeedConfigError("FEED_BAD_OPTION", `The order book depth must be a whole number from 1 to 1000, got ${String(options.book.depth)}.`);
     }
     if (options.candles && typeof options.exchange.fetchOHLCV !== "function") {
       throw new FeedConfigError("FEED_BAD_OPTION", `${this.exchangeId} has no fetchOHLCV, so the feed cannot poll candles.`);
@@ -361,8 +395,11 @@ export class PublicMarketFeed {
       if (generation !== this.generation) return;
       const bars = this.options.candles ? await exchange.fetchOHLCV!(symbol, this.options.candles.timeframe) : null;
       if (generation !== this.generation) return;
+      const book = this.options.book ? bookUpdate(symbol, await exchange.fetchOrderBook!(symbol, this.options.book.depth), this.options.book.depth) : null;
+      if (generation !== this.generation) return;
       const now = this.options.clock.now();
       this.emit(quote, now);
+      if (book) this.emit(book, now);
       if (trades) for (const update of this.newTrades(trades)) this.emit(update, now);
       if (bars) for (const update of this.newCandles(bars)) this.emit(update, now);
       this.marketsSuspect = false;

@@ -330,3 +330,45 @@ describe("createLiveStreamExchange", () => {
     expect((stream!.urls.api as unknown as { ws: { spot: string } }).ws.spot).toMatch(wsSpot!);
   });
 });
+
+describe("order books over websockets", () => {
+  /** A hand-written pro-like exchange: one ticker and one book, then quiet (each watch answers once). */
+  function bookStream(hasBook: boolean): StreamExchange {
+    let tickers = 0;
+    let books = 0;
+    // Pending watches fail when the connection closes, as ccxt's do.
+    let closeAll: (e: Error) => void = () => undefined;
+    const never = new Promise<never>((_resolve, reject) => {
+      closeAll = reject;
+    });
+    never.catch(() => undefined);
+    return {
+      id: "binance",
+      has: { watchTicker: true, watchOrderBook: hasBook },
+      watchTicker: () => (tickers++ === 0 ? Promise.resolve({ bid: 99, ask: 101, last: 100, timestamp: T0 }) : never),
+      watchOrderBook: (_symbol: string, limit?: number) =>
+        books++ === 0 ? Promise.resolve({ bids: [[99, 1], [98, 0], [97, 2]], asks: [[101, 3]], timestamp: T0 + limit! }) : never,
+      close: () => {
+        closeAll(new Error("connection closed by close()"));
+        return Promise.resolve();
+      },
+    };
+  }
+
+  it("streams the book to the asked depth as a book update", async () => {
+    const clock = new ManualClock(T0);
+    const updates: PublicFeedUpdate[] = [];
+    const feed = new StreamMarketFeed({ exchange: new RestExchange(), stream: bookStream(true), symbol: "BTC/USDT", book: { depth: 5 }, clock, scheduler: new FakeScheduler(clock), rng: seededRng(1), onUpdate: (u) => updates.push(u) });
+    feed.start();
+    await waitFor(() => updates.some((u) => u.kind === "book"), "a book update");
+    expect(updates.find((u) => u.kind === "book")).toEqual({ kind: "book", symbol: "BTC/USDT", bids: [[99, 1], [97, 2]], asks: [[101, 3]], exchangeTs: T0 + 5 });
+    expect(feed.status()).toMatchObject({ transport: "websocket" });
+    feed.stop();
+    await feed.idle();
+  });
+
+  it("an exchange without watchOrderBook polls instead, and says why", () => {
+    expect(StreamMarketFeed.unsupportedReason(bookStream(false), { book: { depth: 5 } }, "binance")).toBe("ccxt has no websocket watchOrderBook for binance");
+    expect(StreamMarketFeed.unsupportedReason(bookStream(true), { book: { depth: 5 } }, "binance")).toBeNull();
+  });
+});

@@ -40,7 +40,7 @@ import {
   type TickerLike,
   type TradeLike,
 } from "./public-feed";
-import { backoffDelay } from "./public-feed";
+import { backoffDelay, bookUpdate, type OrderBookLike } from "./public-feed";
 
 export { backoffDelay };
 
@@ -53,6 +53,7 @@ export interface StreamExchange {
   watchTicker(symbol: string, params?: Record<string, unknown>): Promise<TickerLike>;
   watchTrades?(symbol: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<TradeLike[]>;
   watchOHLCV?(symbol: string, timeframe?: string, since?: number, limit?: number, params?: Record<string, unknown>): Promise<OhlcvRow[]>;
+  watchOrderBook?(symbol: string, limit?: number, params?: Record<string, unknown>): Promise<OrderBookLike>;
   close(): Promise<unknown>;
   loadHttpProxyAgent?(): Promise<unknown>;
   markets?: unknown;
@@ -77,6 +78,8 @@ export interface StreamFeedOptions {
   intervalMs?: number;
   trades?: boolean;
   candles?: { timeframe: string };
+  /** Also stream the order book to this depth (watchOrderBook; the polling fallback uses fetchOrderBook). */
+  book?: { depth: number };
   backoff?: BackoffOptions;
   /** Consecutive transient failures of one channel before polling instead (default 5). */
   maxStreamFailures?: number;
@@ -89,7 +92,7 @@ export interface StreamFeedOptions {
   onStatus?: (status: StreamFeedStatus) => void;
 }
 
-type ChannelName = "quotes" | "trades" | "candles";
+type ChannelName = "quotes" | "trades" | "candles" | "book";
 
 interface Channel {
   name: ChannelName;
@@ -143,12 +146,13 @@ export class StreamMarketFeed {
   }
 
   /** Why websockets cannot serve this feed, or null when they can. */
-  static unsupportedReason(stream: StreamExchange | null, wants: { trades?: boolean; candles?: unknown }, exchangeId = "the exchange"): string | null {
+  static unsupportedReason(stream: StreamExchange | null, wants: { trades?: boolean; candles?: unknown; book?: unknown }, exchangeId = "the exchange"): string | null {
     if (!stream) return `websockets are off for ${exchangeId}`;
     const missing: string[] = [];
     if (!stream.has.watchTicker) missing.push("watchTicker");
     if (wants.trades && (!stream.has.watchTrades || typeof stream.watchTrades !== "function")) missing.push("watchTrades");
     if (wants.candles && (!stream.has.watchOHLCV || typeof stream.watchOHLCV !== "function")) missing.push("watchOHLCV");
+    if (wants.book && (!stream.has.watchOrderBook || typeof stream.watchOrderBook !== "function")) missing.push("watchOrderBook");
     return missing.length > 0 ? `ccxt has no websocket ${missing.join(", ")} for ${exchangeId}` : null;
   }
 
@@ -252,6 +256,18 @@ export class StreamMarketFeed {
     if (candles) {
       channels.push({ ...base, name: "candles", watch: () => stream.watchOHLCV!(symbol, candles.timeframe), handle: (r, now) => this.onBars(r as OhlcvRow[], now) });
     }
+    const book = this.options.book;
+    if (book) {
+      channels.push({
+        ...base,
+        name: "book",
+        watch: () => stream.watchOrderBook!(symbol, book.depth),
+        handle: (r, now) => {
+          const update = bookUpdate(symbol, r as OrderBookLike, book.depth);
+          if (update) this.emit(update, now);
+        },
+      });
+    }
     return channels;
   }
 
@@ -320,7 +336,7 @@ export class StreamMarketFeed {
     this.transport = "polling";
     this.fallbackReason = reason;
     if (wasStreaming) this.closeStream();
-    const { exchange, symbol, intervalMs, trades, candles, backoff, clock, scheduler, rng } = this.options;
+    const { exchange, symbol, intervalMs, trades, candles, book, backoff, clock, scheduler, rng } = this.options;
     try {
       this.fallback = new PublicMarketFeed({
         exchange,
@@ -328,6 +344,7 @@ export class StreamMarketFeed {
         ...(intervalMs !== undefined ? { intervalMs } : {}),
         ...(trades ? { trades } : {}),
         ...(candles ? { candles } : {}),
+        ...(book ? { book } : {}),
         ...(backoff ? { backoff } : {}),
         clock,
         scheduler,
