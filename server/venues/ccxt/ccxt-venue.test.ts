@@ -369,25 +369,31 @@ function engineOn(venue: CcxtVenue | ResilientVenue, clock: ManualClock, store =
 
 const trader = { username: "t", role: "trader" as const };
 
+/** An engine on CcxtVenue (behind ResilientVenue) over the fake Binance, with a first quote in. */
+async function binanceDesk() {
+  const fake = new FakeBinance();
+  const clock = new ManualClock(T0);
+  const ccxtVenue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0, lookupDelayMs: 5 });
+  const venue = new ResilientVenue(ccxtVenue, {
+    ratePerSecond: 10,
+    burst: 10,
+    maxAttempts: 4,
+    baseDelayMs: 5,
+    maxDelayMs: 50,
+    now: () => clock.now(),
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
+    rng: seededRng(1),
+  });
+  const store = new MemoryStore();
+  const engine = engineOn(venue, clock, store);
+  await engine.start();
+  await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30000, ask: 30001 });
+  return { fake, clock, ccxtVenue, store, engine };
+}
+
 describe("CcxtVenue through ResilientVenue and the Engine", () => {
   it("a stop-market Binance spot cannot hold is emulated by the engine, then released as a market order", async () => {
-    const fake = new FakeBinance();
-    const clock = new ManualClock(T0);
-    const ccxtVenue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0, lookupDelayMs: 5 });
-    const venue = new ResilientVenue(ccxtVenue, {
-      ratePerSecond: 10,
-      burst: 10,
-      maxAttempts: 4,
-      baseDelayMs: 5,
-      maxDelayMs: 50,
-      now: () => clock.now(),
-      timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
-      rng: seededRng(1),
-    });
-    const store = new MemoryStore();
-    const engine = engineOn(venue, clock, store);
-    await engine.start();
-    await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30000, ask: 30001 });
+    const { fake, clock, ccxtVenue, engine } = await binanceDesk();
     expect(ccxtVenue.holdsNatively({ clientOrderId: "x", symbol: "BTC/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.001", triggerPrice: "31000" })).toBe(false);
     expect(ccxtVenue.holdsNatively({ clientOrderId: "x", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "29000" })).toBe(true);
     const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.001", triggerPrice: "31000" }, actor: trader, reason: null });
@@ -402,23 +408,7 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
   });
 
   it("a createOrder whose answer is lost: the order is found by clientOrderId and never placed twice", async () => {
-    const fake = new FakeBinance();
-    const clock = new ManualClock(T0);
-    const ccxtVenue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0, lookupDelayMs: 5 });
-    const venue = new ResilientVenue(ccxtVenue, {
-      ratePerSecond: 10,
-      burst: 10,
-      maxAttempts: 4,
-      baseDelayMs: 5,
-      maxDelayMs: 50,
-      now: () => clock.now(),
-      timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
-      rng: seededRng(1),
-    });
-    const store = new MemoryStore();
-    const engine = engineOn(venue, clock, store);
-    await engine.start();
-    await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30000, ask: 30001 });
+    const { fake, ccxtVenue, store, engine } = await binanceDesk();
     fake.http.next("POST", "/api/v3/order", "lose"); // the exchange makes the order; its answer never arrives (ccxt times out)
     const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.001" }, actor: trader, reason: null });
     expect(placed).toMatchObject({ ok: true, data: { status: "SUBMITTED" } });
