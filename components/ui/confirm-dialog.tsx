@@ -1,16 +1,14 @@
 "use client";
 /**
- * A destructive or consequential action: a button that opens a dialog asking for confirmation (and a reason when
- * required), runs the action, and shows the server's refusal in plain words without closing.
+ * Confirmation for destructive or consequential actions. `ConfirmDialog` opens on mount, asks for a reason when
+ * required (it goes to the audit log), runs the action, shows the server's refusal in plain words without closing,
+ * and calls onClose when dismissed or done. `ConfirmAction` is a button that mounts it. Big tables render one
+ * ConfirmDialog for the row being acted on (components/desk/row-action-dialog.tsx) instead of one per row.
  */
-import { useRef, useState, type ReactNode } from "react";
+import { useEffect, useRef, useState, type ReactNode } from "react";
 import { errorMessage } from "../trpc/client";
 
-export interface ConfirmActionProps {
-  /** The button's visible text. */
-  label: string;
-  /** Accessible name when the visible text is not enough (e.g. "Close BTC/USDT position pos-1"). */
-  ariaLabel?: string;
+export interface ConfirmDialogProps {
   title: string;
   description?: ReactNode;
   confirmLabel: string;
@@ -19,23 +17,23 @@ export interface ConfirmActionProps {
   reason?: "optional" | "required";
   /** Extra fields inside the dialog (e.g. a percentage); read them in onConfirm. */
   children?: ReactNode;
+  /** Throw to refuse (the message is shown); resolve to close. */
   onConfirm: (reason: string) => Promise<unknown>;
-  className?: string;
-  disabled?: boolean;
+  onClose: () => void;
 }
 
-export function ConfirmAction(props: ConfirmActionProps) {
+export function ConfirmDialog(props: ConfirmDialogProps) {
   const dialog = useRef<HTMLDialogElement>(null);
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const { onClose } = props;
 
-  const open = () => {
-    setError(null);
-    setReason("");
-    dialog.current?.showModal();
-  };
-  const close = () => dialog.current?.close();
+  useEffect(() => {
+    const d = dialog.current;
+    if (d && !d.open) d.showModal();
+  }, []);
+
   const confirm = async () => {
     if (props.reason === "required" && reason.trim().length < 3) {
       setError("Give a reason (at least 3 characters): it goes to the audit log.");
@@ -45,57 +43,72 @@ export function ConfirmAction(props: ConfirmActionProps) {
     setError(null);
     try {
       await props.onConfirm(reason.trim());
-      close();
+      dialog.current?.close();
     } catch (e) {
       setError(errorMessage(e));
-    } finally {
       setBusy(false);
     }
   };
 
   return (
+    <dialog ref={dialog} className="dialog" aria-label={props.title} onClose={onClose}>
+      <form
+        method="dialog"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void confirm();
+        }}
+      >
+        <h3>{props.title}</h3>
+        {props.description ? <div className="dialog-body">{props.description}</div> : null}
+        {props.children}
+        {props.reason ? (
+          <label className="field">
+            <span>Reason{props.reason === "required" ? "" : " (optional)"}</span>
+            <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoFocus aria-label="Reason" />
+          </label>
+        ) : null}
+        {error ? (
+          <p className="error" role="alert">
+            {error}
+          </p>
+        ) : null}
+        <div className="dialog-actions">
+          <button type="button" className="btn" onClick={() => dialog.current?.close()} disabled={busy}>
+            Cancel
+          </button>
+          <button type="submit" className={props.destructive ? "btn danger" : "btn primary"} disabled={busy}>
+            {busy ? "Working…" : props.confirmLabel}
+          </button>
+        </div>
+      </form>
+    </dialog>
+  );
+}
+
+export interface ConfirmActionProps extends Omit<ConfirmDialogProps, "onClose"> {
+  /** The button's visible text. */
+  label: string;
+  /** Accessible name when the visible text is not enough (e.g. "Close BTC/USDT position pos-1"). */
+  ariaLabel?: string;
+  className?: string;
+  disabled?: boolean;
+}
+
+export function ConfirmAction({ label, ariaLabel, className, disabled, ...dialog }: ConfirmActionProps) {
+  const [open, setOpen] = useState(false);
+  return (
     <>
       <button
         type="button"
-        className={props.className ?? (props.destructive ? "btn danger" : "btn")}
-        onClick={open}
-        disabled={props.disabled}
-        {...(props.ariaLabel ? { "aria-label": props.ariaLabel } : {})}
+        className={className ?? (dialog.destructive ? "btn danger" : "btn")}
+        onClick={() => setOpen(true)}
+        disabled={disabled}
+        {...(ariaLabel ? { "aria-label": ariaLabel } : {})}
       >
-        {props.label}
+        {label}
       </button>
-      <dialog ref={dialog} className="dialog" aria-label={props.title} onClose={() => setBusy(false)}>
-        <form
-          method="dialog"
-          onSubmit={(e) => {
-            e.preventDefault();
-            void confirm();
-          }}
-        >
-          <h3>{props.title}</h3>
-          {props.description ? <div className="dialog-body">{props.description}</div> : null}
-          {props.children}
-          {props.reason ? (
-            <label className="field">
-              <span>Reason{props.reason === "required" ? "" : " (optional)"}</span>
-              <input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={500} autoFocus aria-label="Reason" />
-            </label>
-          ) : null}
-          {error ? (
-            <p className="error" role="alert">
-              {error}
-            </p>
-          ) : null}
-          <div className="dialog-actions">
-            <button type="button" className="btn" onClick={close} disabled={busy}>
-              Cancel
-            </button>
-            <button type="submit" className={props.destructive ? "btn danger" : "btn primary"} disabled={busy}>
-              {busy ? "Working…" : props.confirmLabel}
-            </button>
-          </div>
-        </form>
-      </dialog>
+      {open ? <ConfirmDialog {...dialog} onClose={() => setOpen(false)} /> : null}
     </>
   );
 }
