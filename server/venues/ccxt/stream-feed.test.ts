@@ -14,28 +14,9 @@ import markets from "./fixtures/markets/binance.ticksize.json";
 import { createLiveStreamExchange, LIVE_OPT_IN_VALUE, loadLiveConfig } from "./live-config";
 import { type PublicExchange, type PublicFeedUpdate, type TickerLike } from "./public-feed";
 import { backoffDelay, StreamMarketFeed, type StreamExchange, type StreamFeedOptions, type StreamFeedStatus } from "./stream-feed";
+import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
 
 const T0 = 1_700_000_000_000;
-
-// `ws` (ccxt's dependency) ships no types and @types/ws is not installed: the subset used here.
-interface WebSocket {
-  on(event: "close", listener: () => void): void;
-  on(event: "message", listener: (data: Buffer) => void): void;
-  send(data: string): void;
-  terminate(): void;
-}
-interface WebSocketServer {
-  on(event: "connection", listener: (socket: WebSocket, request: { url?: string }) => void): void;
-  once(event: "listening", listener: () => void): void;
-  address(): { port: number } | string;
-  readonly clients: Set<WebSocket>;
-  close(callback: () => void): void;
-}
-interface WsModule {
-  WebSocketServer: new (options: { host: string; port: number }) => WebSocketServer;
-}
-const wsModuleName = "ws";
-const { WebSocketServer } = (await import(wsModuleName)) as WsModule;
 
 /** The Binance public stream subset, on 127.0.0.1 and a free port. */
 class FakeBinanceStream {
@@ -65,15 +46,11 @@ class FakeBinanceStream {
   }
 
   static async start(): Promise<FakeBinanceStream> {
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-    return new FakeBinanceStream(wss);
+    return new FakeBinanceStream(await listenWs());
   }
 
   get url(): string {
-    const address = this.wss.address();
-    if (typeof address === "string") throw new Error("unexpected address");
-    return `ws://127.0.0.1:${address.port}/stream/ws`;
+    return wsUrl(this.wss, "/stream/ws");
   }
 
   subscribed(stream: string): boolean {
@@ -94,9 +71,8 @@ class FakeBinanceStream {
     for (const socket of this.subs.keys()) socket.terminate();
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.wss.clients) socket.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  close(): Promise<void> {
+    return closeWs(this.wss);
   }
 }
 

@@ -15,25 +15,9 @@ import { CcxtVenue, type VenueTimers } from "./ccxt-venue";
 import { classifyCcxtError } from "./errors";
 import { FakeBinance, SECRETS, ccxtExchange } from "./fake-exchange";
 import { UserStream, userChannels, type UserStreamExchange } from "./user-stream";
+import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
 
 const T0 = 1_700_000_000_000;
-
-// `ws` (ccxt's dependency) ships no types and @types/ws is not installed: the subset used here.
-interface WebSocket {
-  on(event: "close", listener: () => void): void;
-  on(event: "message", listener: (data: Buffer) => void): void;
-  send(data: string): void;
-  terminate(): void;
-}
-interface WebSocketServer {
-  on(event: "connection", listener: (socket: WebSocket, request: { url?: string }) => void): void;
-  once(event: "listening", listener: () => void): void;
-  address(): { port: number } | string;
-  readonly clients: Set<WebSocket>;
-  close(callback: () => void): void;
-}
-const wsModuleName = "ws";
-const { WebSocketServer } = (await import(wsModuleName)) as { WebSocketServer: new (options: { host: string; port: number }) => WebSocketServer };
 
 /** Binance's spot WebSocket API, user-data subset, on 127.0.0.1 and a free port. */
 class FakeBinanceWsApi {
@@ -66,15 +50,11 @@ class FakeBinanceWsApi {
   }
 
   static async start(): Promise<FakeBinanceWsApi> {
-    const wss = new WebSocketServer({ host: "127.0.0.1", port: 0 });
-    await new Promise<void>((resolve) => wss.once("listening", () => resolve()));
-    return new FakeBinanceWsApi(wss);
+    return new FakeBinanceWsApi(await listenWs());
   }
 
   get url(): string {
-    const address = this.wss.address();
-    if (typeof address === "string") throw new Error("unexpected address");
-    return `ws://127.0.0.1:${address.port}/ws-api/v3`;
+    return wsUrl(this.wss, "/ws-api/v3");
   }
 
   get liveSubscriptions(): number {
@@ -90,9 +70,8 @@ class FakeBinanceWsApi {
     for (const socket of this.wss.clients) socket.terminate();
   }
 
-  async close(): Promise<void> {
-    for (const socket of this.wss.clients) socket.terminate();
-    await new Promise<void>((resolve) => this.wss.close(() => resolve()));
+  close(): Promise<void> {
+    return closeWs(this.wss);
   }
 }
 
