@@ -207,6 +207,8 @@ export class Engine {
   private readonly log: NonNullable<EngineOptions["log"]>;
   private readonly instruments = new Map<string, Instrument>();
   private readonly orders = new Map<string, OrderRecord>();
+  /** clientOrderIds of EMULATED orders: market data checks their triggers without scanning every open order. */
+  private readonly emulated = new Set<string>();
   private readonly positions = new Map<string, PositionRecord>();
   private readonly marks = new Map<string, Mark>();
   private readonly symbolSettings = new Map<string, SymbolSettings>();
@@ -360,7 +362,10 @@ export class Engine {
         }
       }
     }
-    for (const stored of this.store.loadOrders({ onlyOpen: true })) this.orders.set(stored.order.clientOrderId, stored);
+    for (const stored of this.store.loadOrders({ onlyOpen: true })) {
+      this.orders.set(stored.order.clientOrderId, stored);
+      if (stored.order.status === "EMULATED") this.emulated.add(stored.order.clientOrderId);
+    }
     for (const unknown of this.store.getState<UnknownOrder[]>("unknownOrders") ?? []) this.unknownOrders.set(unknown.clientOrderId, { ...unknown, canceling: false });
     for (const stored of this.store.loadOpenPositions()) {
       const blob = (stored.exit as PositionBlob | null) ?? null;
@@ -876,6 +881,7 @@ export class Engine {
       }
       order = submitted.order;
       this.orders.set(order.clientOrderId, { order, meta });
+      if (emulate) this.emulated.add(order.clientOrderId);
       this.store.saveOrder(order, meta);
     });
     this.recentOrderTimes.push(now);
@@ -987,6 +993,7 @@ export class Engine {
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
   private settleOrder(record: OrderRecord): void {
     const order = record.order;
+    if (order.status !== "EMULATED") this.emulated.delete(order.clientOrderId);
     if (isTerminal(order)) this.onOrderDone(record);
     if (TERMINAL_STATUSES.has(order.status)) this.orders.delete(order.clientOrderId);
     else this.orders.set(order.clientOrderId, record);
@@ -1161,7 +1168,7 @@ export class Engine {
     if (events.length > 0) this.ingest(events, "venue");
     const mark = this.updateMark(update, now);
     if (!mark) return;
-    if (this.emulatedCount > 0) this.watchEmulated(update.symbol, mark, now);
+    if (this.emulated.size > 0) this.watchEmulated(update.symbol, mark, now);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now);
     if (this.breaker && this.positions.size > 0) this.updateBreakerEquity();
   }
@@ -1255,11 +1262,6 @@ export class Engine {
   // ---------------------------------------------------------------------------------------------
   // Emulated orders: trigger orders the venue cannot hold, watched here and released as market or limit orders.
 
-  private get emulatedCount(): number {
-    let n = 0;
-    for (const { order } of this.orders.values()) if (order.status === "EMULATED") n++;
-    return n;
-  }
 
   /** Applies an engine-side event (journaled, like every event) to an order that never reached the venue. */
   private ingestLocal(record: OrderRecord, event: OrderEvent): boolean {
@@ -1281,9 +1283,10 @@ export class Engine {
   private watchEmulated(symbol: string, mark: Mark, now: number): void {
     const observation = { last: mark.last, ...(mark.bid !== undefined && { bid: mark.bid }), ...(mark.ask !== undefined && { ask: mark.ask }) };
     const tick = this.instruments.get(symbol)?.priceTick;
-    for (const record of [...this.orders.values()]) {
-      const order = record.order;
-      if (order.status !== "EMULATED" || order.symbol !== symbol) continue;
+    for (const clientOrderId of [...this.emulated]) {
+      const record = this.orders.get(clientOrderId);
+      const order = record?.order;
+      if (!record || !order || order.status !== "EMULATED" || order.symbol !== symbol) continue;
       if (order.trailing) {
         const moved = updateTrailingStop(order.trailing, order.side, observation, { source: order.triggerSource, ...(tick ? { tick } : {}), currentTriggerPrice: order.triggerPrice });
         if (moved.changed) {
@@ -2034,6 +2037,13 @@ export class Engine {
       emergency: this.lastEmergency,
       marks: Object.fromEntries(this.marks),
     };
+  }
+
+  /** The last price of every symbol (for the runtime's periodic marks event). */
+  lastPrices(): Record<string, number> {
+    const out: Record<string, number> = {};
+    for (const [symbol, mark] of this.marks) out[symbol] = mark.last;
+    return out;
   }
 
   /** The open position on a symbol (the first, when several), for the backtest loop. */

@@ -409,7 +409,7 @@ async function startRuntime(): Promise<Runtime | null> {
   // Marks move every tick; the dashboard hears about them at most every 2 s (pushed, not polled).
   let lastMarks = "";
   every(2_000, () => {
-    const marks = Object.fromEntries(Object.entries(engine.state().marks).map(([symbol, m]) => [symbol, m.last]));
+    const marks = engine.lastPrices();
     const text = JSON.stringify(marks);
     if (text !== lastMarks) {
       lastMarks = text;
