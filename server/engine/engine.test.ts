@@ -278,6 +278,7 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     const id = d.engine.state().positions[0]!.position.id;
     expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 20500, actor: trader, reason: null })).toMatchObject({ ok: false, code: "STOP_WRONG_SIDE" });
+    expect(await d.engine.execute({ kind: "setExits", positionId: id, takeProfit: 19000, actor: trader, reason: null })).toMatchObject({ ok: false, code: "TAKE_PROFIT_WRONG_SIDE" });
     expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 19900, actor: trader, reason: null })).toMatchObject({ ok: true });
     await quote(d, 19850);
     expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "stop_loss" });

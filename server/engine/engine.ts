@@ -1677,6 +1677,10 @@ export class Engine {
       const wrong = record.position.side === "LONG" ? next.stopLoss.price >= mark.last : next.stopLoss.price <= mark.last;
       if (wrong) return fail("STOP_WRONG_SIDE", `A ${record.position.side.toLowerCase()} stop-loss at ${next.stopLoss.price} would fire at once: the market is at ${mark.last}.`);
     }
+    if (mark && next.takeProfit && "price" in next.takeProfit) {
+      const wrong = record.position.side === "LONG" ? next.takeProfit.price <= mark.last : next.takeProfit.price >= mark.last;
+      if (wrong) return fail("TAKE_PROFIT_WRONG_SIDE", `A ${record.position.side.toLowerCase()} take-profit at ${next.takeProfit.price} would fire at once: the market is at ${mark.last}.`);
+    }
     record.exit = record.exit ? withExitConfig(record.exit, next) : createExitState(next);
     record.meta = { ...record.meta, stopLoss: stopLoss ?? record.meta.stopLoss ?? null, takeProfit: takeProfit ?? record.meta.takeProfit ?? null };
     this.persistPosition(record, record.position, record.exit);

@@ -77,9 +77,8 @@ export function partialClose(input: { positionId: string; percent?: number; quan
 }
 
 /**
- * New stop-loss / take-profit prices (null removes, undefined keeps). Refuses prices that make no sense against the
- * market: more than 10× away from the mark, or a take-profit on the losing side (it would close at once). The engine
- * refuses a stop-loss on the wrong side itself (STOP_WRONG_SIDE).
+ * New stop-loss / take-profit prices (null removes, undefined keeps). Refuses prices more than 10× away from the mark;
+ * the engine refuses either exit on the side where it would fire at once (STOP_WRONG_SIDE, TAKE_PROFIT_WRONG_SIDE).
  */
 export function setExits(input: { positionId: string; stopLoss?: number | null; takeProfit?: number | null; reason?: string }, actor: Actor) {
   if (input.stopLoss === undefined && input.takeProfit === undefined) {
@@ -95,16 +94,6 @@ export function setExits(input: { positionId: string; stopLoss?: number | null; 
       if (value === null || value === undefined) continue;
       if (value > ref * 10 || value < ref / 10) {
         throw new DomainError("ABSURD_PRICE", `${name} ${value} is absurd for ${record.position.symbol}: the market is at ${ref}.`, { field: name, reference: ref });
-      }
-    }
-    const tp = input.takeProfit;
-    if (record.mark !== null && tp !== null && tp !== undefined) {
-      const wrong = record.position.side === "LONG" ? tp <= record.mark : tp >= record.mark;
-      if (wrong) {
-        throw new DomainError(
-          "TAKE_PROFIT_WRONG_SIDE",
-          `A ${record.position.side.toLowerCase()} take-profit at ${tp} would fire at once: the market is at ${record.mark}.`,
-        );
       }
     }
   }
