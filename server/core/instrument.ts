@@ -2,7 +2,7 @@
  * Instruments: what can be traded and the exchange's precision and limits for it.
  * ccxt only rounds; Bastion enforces tick/step, min/max quantity and min notional itself.
  */
-import { D, Decimal, isMultipleOf, roundToStep, type DecimalInput } from "./money";
+import { cmp, D, Decimal, isMultipleOf, isPositive, roundToStep, type DecimalInput } from "./money";
 import { err, ok, type Result } from "./result";
 
 export interface Instrument {
@@ -156,27 +156,28 @@ export function checkAgainstInstrument(
       tick: instrument.priceTick.toString(),
     });
   }
-  if (qty.lessThan(instrument.minQty)) {
+  if (cmp(qty, instrument.minQty) < 0) {
     return err("MIN_QUANTITY", `${s}: quantity ${qty.toString()} is below the minimum ${instrument.minQty.toString()}`, {
       qty: qty.toString(),
       min: instrument.minQty.toString(),
     });
   }
-  if (instrument.maxQty !== null && qty.greaterThan(instrument.maxQty)) {
+  if (instrument.maxQty !== null && cmp(qty, instrument.maxQty) > 0) {
     return err("MAX_QUANTITY", `${s}: quantity ${qty.toString()} is above the maximum ${instrument.maxQty.toString()}`, {
       qty: qty.toString(),
       max: instrument.maxQty.toString(),
     });
   }
-  if (price !== null) {
+  // The notional is a multiplication: only when there is a bound to hold it against.
+  if (price !== null && (isPositive(instrument.minNotional) || instrument.maxNotional !== null)) {
     const notional = qty.times(price);
-    if (notional.lessThan(instrument.minNotional)) {
+    if (cmp(notional, instrument.minNotional) < 0) {
       return err("MIN_NOTIONAL", `${s}: order value ${notional.toString()} ${instrument.quote} is below the minimum ${instrument.minNotional.toString()} ${instrument.quote}`, {
         notional: notional.toString(),
         min: instrument.minNotional.toString(),
       });
     }
-    if (instrument.maxNotional !== null && notional.greaterThan(instrument.maxNotional)) {
+    if (instrument.maxNotional !== null && cmp(notional, instrument.maxNotional) > 0) {
       return err("MAX_NOTIONAL", `${s}: order value ${notional.toString()} ${instrument.quote} is above the maximum ${instrument.maxNotional.toString()} ${instrument.quote}`, {
         notional: notional.toString(),
         max: instrument.maxNotional.toString(),

@@ -1,5 +1,12 @@
+import fc from "fast-check";
+import DecimalJs from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { D, Decimal, bps, isMultipleOf, maxDec, minDec, parseDecimal, roundToStep, sumDec } from "./money";
+import { D, Decimal, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, parseDecimal, roundToStep, sumDec } from "./money";
+
+/** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
+const decimalString = fc
+  .tuple(fc.boolean(), fc.bigInt({ min: 0n, max: 10n ** 40n - 1n }), fc.integer({ min: -45, max: 20 }))
+  .map(([negative, digits, exponent]) => `${negative ? "-" : ""}${digits}e${exponent}`);
 
 describe("parseDecimal", () => {
   it.each([
@@ -20,6 +27,20 @@ describe("parseDecimal", () => {
       expect(parseDecimal(input)).toBeNull();
     },
   );
+
+  it("hands our own (immutable) Decimals back as they are, and copies other decimal.js classes into ours", () => {
+    const own = D("1.5");
+    expect(parseDecimal(own)).toBe(own);
+    const RoundDown = DecimalJs.clone({ precision: 5, rounding: DecimalJs.ROUND_DOWN });
+    const foreign = new RoundDown("2.5");
+    const parsed = parseDecimal(foreign)!;
+    expect(parsed).not.toBe(foreign);
+    expect(parsed.constructor).toBe(Decimal);
+    // Arithmetic on the copy follows our precision and rounding, not the foreign class's.
+    expect(parsed.dividedBy(3).toString()).toBe(new Decimal("2.5").dividedBy(3).toString());
+    expect(parseDecimal(new Decimal(NaN))).toBeNull();
+    expect(parseDecimal(new Decimal(Infinity))).toBeNull();
+  });
 
   it("D throws on programmer errors only", () => {
     expect(() => D(NaN)).toThrow(TypeError);
@@ -57,9 +78,81 @@ describe("roundToStep", () => {
     expect(roundToStep(D(value), D(step), direction).toString()).toBe(expected);
   });
 
-  it("checks multiples", () => {
-    expect(isMultipleOf(D("1.23"), D("0.01"))).toBe(true);
-    expect(isMultipleOf(D("1.235"), D("0.01"))).toBe(false);
-    expect(isMultipleOf(D("0.3"), D("0.1"))).toBe(true);
+  it.each([
+    ["1.23", "0.01", true],
+    ["1.235", "0.01", false],
+    ["0.3", "0.1", true],
+    ["-0.3", "0.1", true],
+    ["0", "0.01", true],
+    ["100", "100", true],
+    ["150", "100", false],
+    ["7.5", "2.5", true],
+    ["7.6", "2.5", false],
+    ["1.0000000000000000000000000000000000000001", "1e-40", true],
+    ["1e-41", "1e-40", false],
+  ] as const)("%s is a multiple of %s: %s", (value, step, expected) => {
+    expect(isMultipleOf(D(value), D(step))).toBe(expected);
+  });
+
+  // The power-of-ten fast paths must agree with the general divide-and-round / modulo definitions.
+  const stepString = fc.oneof(
+    fc.integer({ min: -40, max: 3 }).map((k) => `1e${k}`),
+    fc.tuple(fc.integer({ min: 1, max: 99 }), fc.integer({ min: -12, max: 2 })).map(([m, k]) => `${m}e${k}`),
+  );
+  it("rounds to a step exactly as divide, round, multiply does (property)", () => {
+    fc.assert(
+      fc.property(decimalString, stepString, fc.constantFrom("down", "up", "nearest" as const), (v, st, direction) => {
+        const value = D(v);
+        const step = D(st);
+        const units = value.dividedBy(step);
+        const rounded = direction === "down" ? units.floor() : direction === "up" ? units.ceil() : units.toDecimalPlaces(0, Decimal.ROUND_HALF_UP);
+        expect(roundToStep(value, step, direction).equals(rounded.times(step))).toBe(true);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it("recognizes multiples exactly as modulo does (property)", () => {
+    fc.assert(
+      fc.property(decimalString, stepString, (v, st) => {
+        const value = D(v);
+        const step = D(st);
+        expect(isMultipleOf(value, step)).toBe(value.modulo(step).isZero());
+      }),
+      { numRuns: 2000 },
+    );
+  });
+});
+
+describe("cmp and isPositive", () => {
+  it("orders like comparedTo, without copying (property)", () => {
+    fc.assert(
+      fc.property(decimalString, decimalString, (x, y) => {
+        const a = D(x);
+        const b = D(y);
+        expect(cmp(a, b)).toBe(a.comparedTo(b));
+        expect(cmp(a, a)).toBe(0);
+        expect(isPositive(a)).toBe(a.greaterThan(0));
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it.each([
+    ["0", "-0", 0],
+    ["1", "0", 1],
+    ["-1", "0", -1],
+    ["0.1", "0.10000000000000000001", -1],
+    ["-0.1", "-0.10000000000000000001", 1],
+    ["1e20", "99999999999999999999", 1],
+    ["-5", "5", -1],
+  ] as const)("cmp(%s, %s) = %i", (a, b, expected) => {
+    expect(cmp(D(a), D(b))).toBe(expected);
+  });
+  it("follows the library for infinities and NaN", () => {
+    expect(cmp(new Decimal(Infinity), D(5))).toBe(1);
+    expect(cmp(D(5), new Decimal(-Infinity))).toBe(1);
+    expect(cmp(new Decimal(NaN), D(5))).toBeNaN();
+    expect(isPositive(new Decimal(NaN))).toBe(false);
+    expect(isPositive(new Decimal(Infinity))).toBe(true);
+    expect(isPositive(D(0))).toBe(false);
   });
 });

@@ -13,7 +13,7 @@ import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../co
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
-import { D, Decimal, ZERO, type DecimalInput } from "../core/money";
+import { add, cmp, D, Decimal, isPositive, maxDec, onePlus, ratioNumber, sub, ZERO, type DecimalInput } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -32,6 +32,7 @@ import {
 } from "../core/orders";
 import {
   applyFill,
+  averageEntryPrice,
   createExitState,
   evaluateExits,
   markClosing,
@@ -159,6 +160,13 @@ interface Mark {
   bid?: number;
   ask?: number;
   ts: number;
+  /** `last` as a Decimal, made on first use (most marks are replaced before anyone needs one). */
+  lastDec?: Decimal;
+}
+
+/** The mark's last price as a Decimal (a number → Decimal conversion costs a string round trip: once per mark). */
+function markDecimal(mark: Mark): Decimal {
+  return (mark.lastDec ??= new Decimal(mark.last));
 }
 
 interface Accounting {
@@ -721,6 +729,7 @@ export class Engine {
       positionRecord: existing ?? null,
       now,
       settings,
+      equity: sized.equity,
     });
   }
 
@@ -730,7 +739,7 @@ export class Engine {
     instrument: Instrument,
     price: Decimal,
     side: OrderSide,
-  ): { ok: true; quantity: Decimal } | { ok: false; result: CommandResult } {
+  ): { ok: true; quantity: Decimal; equity: Decimal } | { ok: false; result: CommandResult } {
     const equity = this.equity().equity;
     const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
     const sizing = settings.sizing;
@@ -738,15 +747,15 @@ export class Engine {
     switch (sizing.method) {
       case "all_in": {
         // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
-        const slip = new Decimal(this.expectedSlippageBps).dividedBy(10_000);
-        const fillPrice = side === "BUY" ? price.times(slip.plus(1)) : price.times(new Decimal(1).minus(slip));
+        const slip = this.slippageFactors();
+        const fillPrice = price.times(side === "BUY" ? slip.up : slip.down);
         // Never more than the venue says is free: its books, not ours, decide what an order may spend.
         const free = this.venue.freeBalance(instrument.quote);
-        const budget = free !== null && free.lessThan(equity) ? free : equity;
+        const budget = free !== null && cmp(free, equity) < 0 ? free : equity;
         // Back to the standard class at once: later arithmetic on qty must round like everything else.
-        const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(instrument.takerFee.plus(1))));
+        const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
         const stepped = roundQty(instrument, qty, "down");
-        return stepped.greaterThan(0) ? { ok: true, quantity: stepped } : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
+        return isPositive(stepped) ? { ok: true, quantity: stepped, equity } : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
       }
       case "fixed_fraction":
         outcome = sizeFixedFraction({ equity, fraction: sizing.fraction, price }, constraints);
@@ -768,7 +777,18 @@ export class Engine {
     }
     if (!outcome.ok) return { ok: false, result: fail(outcome.error.code, outcome.error.message) };
     if (outcome.value.zeroReason) return { ok: false, result: fail(outcome.value.zeroReason.code, outcome.value.zeroReason.message) };
-    return { ok: true, quantity: outcome.value.quantity };
+    return { ok: true, quantity: outcome.value.quantity, equity };
+  }
+
+  private slippageMultipliers: { up: Decimal; down: Decimal } | null = null;
+
+  /** 1 ± the expected slippage, made once: all-in sizing multiplies by it on every entry. */
+  private slippageFactors(): { up: Decimal; down: Decimal } {
+    if (!this.slippageMultipliers) {
+      const slip = new Decimal(this.expectedSlippageBps).dividedBy(10_000);
+      this.slippageMultipliers = { up: slip.plus(1), down: new Decimal(1).minus(slip) };
+    }
+    return this.slippageMultipliers;
   }
 
   private placeEntry(input: {
@@ -780,6 +800,8 @@ export class Engine {
     positionRecord: PositionRecord | null;
     now: number;
     settings: SymbolSettings;
+    /** Equity as sizing saw it (same command: unchanged). */
+    equity?: Decimal;
   }): CommandResult {
     const { instrument, side, signal, now } = input;
     const clientOrderId = this.ids.next("bst");
@@ -808,6 +830,7 @@ export class Engine {
     };
     return this.placeOrder(spec, {
       refPrice: input.refPrice,
+      ...(input.equity && { equity: input.equity }),
       confidence: signal?.confidence,
       newPosition: input.positionRecord ? null : { id: positionId, side: side === "BUY" ? "LONG" : "SHORT", meta },
     });
@@ -821,6 +844,7 @@ export class Engine {
     spec: OrderSpec,
     ctx: {
       refPrice: Decimal;
+      equity?: Decimal;
       confidence?: number;
       newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
     },
@@ -829,14 +853,12 @@ export class Engine {
     const instrument = this.instruments.get(spec.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.venue.id}.`);
     const mark = this.marks.get(spec.symbol);
-    const validation = validateOrderSpec(spec, {
-      instrument,
-      market: mark ? { last: mark.last, ...(mark.bid !== undefined && { bid: mark.bid }), ...(mark.ask !== undefined && { ask: mark.ask }) } : undefined,
-      now,
-    });
+    // A Mark is a market snapshot (last, bid?, ask?) as it is.
+    const validation = validateOrderSpec(spec, { instrument, market: mark, now });
     if (!validation.ok) return fail(validation.error.code, validation.error.message);
-    const normalized = validation.value;
-    const quantity = D(normalized.quantity);
+    // Stamped with this command's time (the spec's own ts, when it has one, is the creation time it asked for).
+    const normalized = validation.value.ts === now ? validation.value : { ...validation.value, ts: now };
+    const quantity = normalized.quantity;
     const gate = checkPreTrade({
       order: {
         symbol: spec.symbol,
@@ -848,7 +870,7 @@ export class Engine {
         ...(this.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.expectedSlippageBps }),
       },
       tradingState: this.tradingState,
-      portfolio: this.riskPortfolio(),
+      portfolio: this.riskPortfolio(ctx.equity),
       recentOrderTimestamps: this.recentOrderTimes,
       now,
       limits: this.coreRiskLimits(),
@@ -857,10 +879,10 @@ export class Engine {
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
 
-    let order = createOrder({ ...normalized, ts: now });
+    let order = createOrder(normalized);
     const meta: OrderMeta = { venue: this.venue.id, positionId: spec.tags?.positionId ?? null, requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
-    const emulate = TRIGGER_TYPES.has(order.type) && this.venue.holdsNatively?.({ ...normalized, ts: now }) === false;
+    const emulate = TRIGGER_TYPES.has(order.type) && this.venue.holdsNatively?.(normalized) === false;
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
@@ -897,7 +919,7 @@ export class Engine {
 
     let events: VenueEvent[];
     try {
-      events = this.venue.submit({ ...normalized, ts: now }, now);
+      events = this.venue.submit(normalized, now);
     } catch (e) {
       // A synchronous refusal by the adapter (e.g. a final error before sending).
       const message = e instanceof Error ? e.message : String(e);
@@ -929,27 +951,29 @@ export class Engine {
     void this.run(() => this.afterBreakerCall(this.breaker?.recordSuccess() ?? null));
   }
 
-  private riskPortfolio(): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
-    const { equity } = this.equity();
+  /** `equity`: when the caller has just computed it (sizing) in the same command, nothing has moved since. */
+  private riskPortfolio(knownEquity?: Decimal): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
+    const equity = knownEquity ?? this.equity().equity;
     const positions: RiskPosition[] = [];
     let committed = ZERO;
     for (const { position } of this.positions.values()) {
       if (position.quantity.isZero()) continue;
       const mark = this.marks.get(position.symbol);
-      positions.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: mark ? new Decimal(mark.last) : (position.avgEntryPrice ?? ZERO) });
-      committed = committed.plus(position.costBasis);
+      positions.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO) });
+      committed = add(committed, position.costBasis);
     }
     const reserved = new Map<string, Decimal>();
     for (const { order } of this.orders.values()) {
       if (isTerminal(order) || order.reduceOnly) continue;
-      const price = order.price ?? (this.marks.get(order.symbol) ? new Decimal(this.marks.get(order.symbol)!.last) : null);
+      const orderMark = this.marks.get(order.symbol);
+      const price = order.price ?? (orderMark ? markDecimal(orderMark) : null);
       if (!price) continue;
       const notional = leavesQty(order).times(price);
-      reserved.set(order.symbol, (reserved.get(order.symbol) ?? ZERO).plus(notional));
-      committed = committed.plus(notional);
+      reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
+      committed = add(committed, notional);
     }
-    const cash = this.initialEquity.plus(this.realizedNet());
-    return { equity, availableQuote: Decimal.max(ZERO, cash.minus(committed)), positions, reservedNotionalBySymbol: reserved };
+    const cash = add(this.initialEquity, this.realizedNet());
+    return { equity, availableQuote: maxDec(ZERO, sub(cash, committed)), positions, reservedNotionalBySymbol: reserved };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1079,7 +1103,7 @@ export class Engine {
     const exitReason = closingOrder.tags.reason && closingOrder.tags.reason !== "entry" ? closingOrder.tags.reason : "signal";
     const entryNotional = position.entryNotional;
     const pnl = position.realizedPnlNet;
-    const entryPrice = position.entryQuantity.isZero() ? ZERO : entryNotional.dividedBy(position.entryQuantity);
+    const entryPrice = averageEntryPrice(position);
     const exitPrice = position.avgExitPrice ?? ZERO;
     const entryOrderId = record.meta.entryOrderId ?? null;
     const requested = entryOrderId ? (this.orders.get(entryOrderId)?.meta.requestedPrice ?? this.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null) : null;
@@ -1087,7 +1111,7 @@ export class Engine {
     const slip = (requestedPrice: Decimal | null, filled: Decimal, buy: boolean): number | null => {
       if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
       const diff = buy ? filled.minus(requestedPrice) : requestedPrice.minus(filled);
-      return diff.dividedBy(requestedPrice).times(10_000).toDecimalPlaces(4).toNumber();
+      return ratioNumber(diff, requestedPrice, 10_000, 4);
     };
     const trade: TradeRecord = {
       id: `trd-${position.id}`,
@@ -1102,8 +1126,8 @@ export class Engine {
       fees: position.fees,
       grossPnl: position.realizedPnl,
       pnl,
-      pnlPct: entryNotional.isZero() ? 0 : pnl.dividedBy(entryNotional).times(100).toDecimalPlaces(6).toNumber(),
-      outcome: pnl.greaterThan(0) ? "WIN" : pnl.lessThan(0) ? "LOSS" : "BREAKEVEN",
+      pnlPct: ratioNumber(pnl, entryNotional, 100, 6) ?? 0,
+      outcome: pnl.isZero() ? "BREAKEVEN" : pnl.isNegative() ? "LOSS" : "WIN",
       exitReason,
       requestedPrice: requested,
       entrySlippageBps: slip(requested, entryPrice, position.side === "LONG"),
@@ -1353,7 +1377,7 @@ export class Engine {
     const instrument = this.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.venue.id}.`);
     const mark = this.marks.get(request.symbol);
-    const refPrice = request.price ? D(request.price) : mark ? new Decimal(mark.last) : null;
+    const refPrice = request.price ? D(request.price) : mark ? markDecimal(mark) : null;
     if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
     const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";
     const open = this.openPositionsFor(request.symbol);
@@ -1409,7 +1433,7 @@ export class Engine {
     }
     record.exitOrderId = null;
     const mark = this.marks.get(record.position.symbol);
-    const refPrice = mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO);
+    const refPrice = mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
     const result = this.placeReduceOnly(record, quantity, reason, refPrice);
     return result.ok ? done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data) : result;
   }
@@ -1592,7 +1616,7 @@ export class Engine {
     for (const record of positions) {
       if (!this.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
       const mark = this.marks.get(record.position.symbol);
-      const result = this.placeReduceOnly(record, record.position.quantity, run.exitReason, mark ? new Decimal(mark.last) : (record.position.avgEntryPrice ?? ZERO));
+      const result = this.placeReduceOnly(record, record.position.quantity, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
       if (!result.ok) this.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
     }
     run.armed = true;
@@ -1965,7 +1989,7 @@ export class Engine {
 
   private realizedNet(): Decimal {
     let total = this.closedRealizedNet;
-    for (const { position } of this.positions.values()) total = total.plus(position.realizedPnlNet);
+    for (const { position } of this.positions.values()) total = add(total, position.realizedPnlNet);
     return total;
   }
 
@@ -1976,12 +2000,12 @@ export class Engine {
     for (const { position } of this.positions.values()) {
       if (position.quantity.isZero()) continue;
       const mark = this.marks.get(position.symbol);
-      const price = mark ? new Decimal(mark.last) : (position.avgEntryPrice ?? ZERO);
-      unrealized = unrealized.plus(unrealizedPnl(position, price));
-      exposure = exposure.plus(position.quantity.times(price));
+      const price = mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO);
+      unrealized = add(unrealized, unrealizedPnl(position, price));
+      exposure = add(exposure, position.quantity.times(price));
     }
     const realizedNet = this.realizedNet();
-    return { ts: this.clock.now(), equity: this.initialEquity.plus(realizedNet).plus(unrealized), realizedNet, unrealized, exposure };
+    return { ts: this.clock.now(), equity: add(add(this.initialEquity, realizedNet), unrealized), realizedNet, unrealized, exposure };
   }
 
   recordEquity(cause: "schedule" | "fill" | "start"): EquityPoint {

@@ -3,7 +3,7 @@
  * FIX 4.4 Appendix D. `applyOrderEvent` is pure: it never mutates its input and never throws for a domain
  * refusal; anything the table does not allow is a typed refusal that leaves the order unchanged.
  */
-import { D, ZERO, parseDecimal, type Decimal } from "../money";
+import { add, cmp, D, isPositive, ZERO, parseDecimal, type Decimal } from "../money";
 import {
   LIMIT_PRICE_TYPES,
   TERMINAL_STATUSES,
@@ -389,11 +389,11 @@ function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, o
     return refuse(order, "INVALID_EVENT", `Fill on order ${id} has no trade id.`);
   }
   const qty = parseDecimal(event.qty);
-  if (qty === null || !qty.greaterThan(0)) {
+  if (qty === null || !isPositive(qty)) {
     return refuse(order, "INVALID_EVENT", `Fill ${event.tradeId} on order ${id} has an invalid quantity ${String(event.qty)}.`);
   }
   const price = parseDecimal(event.price);
-  if (price === null || !price.greaterThan(0)) {
+  if (price === null || !isPositive(price)) {
     return refuse(order, "INVALID_EVENT", `Fill ${event.tradeId} on order ${id} has an invalid price ${String(event.price)}.`);
   }
   const fee = event.fee === undefined ? ZERO : parseDecimal(event.fee);
@@ -403,8 +403,9 @@ function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, o
   if (order.tradeIds.includes(event.tradeId)) {
     return refuse(order, "DUPLICATE_FILL", `Fill ${event.tradeId} was already applied to order ${id}; ignored.`);
   }
-  const filledQty = order.filledQty.plus(qty);
-  if (filledQty.greaterThan(order.quantity)) {
+  const first = order.filledQty.isZero();
+  const filledQty = first ? qty : order.filledQty.plus(qty);
+  if (cmp(filledQty, order.quantity) > 0) {
     const excess = filledQty.minus(order.quantity);
     return refuse(
       order,
@@ -413,18 +414,18 @@ function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, o
         `over the order quantity ${order.quantity.toString()} by ${excess.toString()}.`,
     );
   }
-  // Volume-weighted average: (old notional + qty × price) / new filled quantity.
-  const notional = (order.avgFillPrice ?? ZERO).times(order.filledQty).plus(qty.times(price));
+  // Volume-weighted average: (old notional + qty × price) / new filled quantity; the first fill's price as is.
+  const avgFillPrice = first ? price : (order.avgFillPrice ?? ZERO).times(order.filledQty).plus(qty.times(price)).dividedBy(filledQty);
   const filled: Order = {
     ...base,
     filledQty,
-    avgFillPrice: notional.dividedBy(filledQty),
-    feesPaid: order.feesPaid.plus(fee),
+    avgFillPrice,
+    feesPaid: add(order.feesPaid, fee),
     tradeIds: [...order.tradeIds, event.tradeId],
     // A trigger order that fills has triggered, even if the trigger report never reached us.
     isTriggered: order.isTriggered || TRIGGER_TYPES.has(order.type),
   };
-  const complete = filledQty.equals(order.quantity);
+  const complete = cmp(filledQty, order.quantity) === 0;
   switch (outcome) {
     case "fill":
       return ok({ ...filled, status: complete ? "FILLED" : "PARTIALLY_FILLED", previousStatus: null });

@@ -313,8 +313,13 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     }
   }
 
+  // Field by field, not `{ ...spec, … }`: specs arrive in many shapes, and V8 builds a spread-then-override
+  // literal through its slow path (it was most of this function's time on the order path).
   const normalized: NormalizedSpec = {
-    ...spec,
+    clientOrderId: spec.clientOrderId,
+    symbol: spec.symbol,
+    side,
+    type,
     quantity,
     price,
     triggerPrice,
@@ -324,8 +329,15 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     activationPrice,
     limitOffset,
     timeInForce,
+    expireAt: spec.expireAt,
     postOnly,
     reduceOnly: spec.reduceOnly ?? false,
+    tags: spec.tags,
+    listId: spec.listId,
+    contingency: spec.contingency,
+    linkedClientOrderIds: spec.linkedClientOrderIds,
+    parentClientOrderId: spec.parentClientOrderId,
+    venue: spec.venue,
     ts: spec.ts ?? ctx.now,
   };
   return ok(normalized);

@@ -14,7 +14,7 @@
  * whether to open an opposite position with it (nothing here ever flips a position silently).
  */
 import { type IdGenerator } from "../ids";
-import { type Decimal, type DecimalInput, D, ZERO, maxDec, minDec, parseDecimal } from "../money";
+import { type Decimal, type DecimalInput, D, ZERO, add, isPositive, maxDec, minDec, parseDecimal, sub } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type Result, err, ok } from "../result";
 
@@ -191,11 +191,11 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
     return err("INVALID_FILL", `Fill ${fill.tradeId} has side ${String(fill.side)}; expected BUY or SELL.`);
   }
   const qty = parseDecimal(fill.qty);
-  if (qty === null || !qty.greaterThan(0)) {
+  if (qty === null || !isPositive(qty)) {
     return err("INVALID_FILL", `Fill ${fill.tradeId} has quantity ${String(fill.qty)}; it must be a positive number.`, { tradeId: fill.tradeId });
   }
   const price = parseDecimal(fill.price);
-  if (price === null || !price.greaterThan(0)) {
+  if (price === null || !isPositive(price)) {
     return err("INVALID_FILL", `Fill ${fill.tradeId} has price ${String(fill.price)}; it must be a positive number.`, { tradeId: fill.tradeId });
   }
   const fee = fill.fee === undefined ? ZERO : parseDecimal(fill.fee);
@@ -210,23 +210,26 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
 
   if (fill.side === entrySide(position.side)) {
     const notional = qty.times(price);
-    const quantity = position.quantity.plus(qty);
-    const costBasis = position.costBasis.plus(notional);
-    const fees = position.fees.plus(fee);
+    // `add`/`sub` skip the arithmetic when a side is zero (a first entry: most fills on the backtest path).
+    const flat = position.quantity.isZero() && position.costBasis.isZero();
+    const quantity = add(position.quantity, qty);
+    const costBasis = add(position.costBasis, notional);
+    const fees = add(position.fees, fee);
     return ok({
       position: {
         ...position,
         state: position.state === "CLOSING" ? "CLOSING" : "OPEN",
         quantity,
         costBasis,
-        avgEntryPrice: costBasis.dividedBy(quantity),
+        // Entering from flat: the average is the fill's price itself (notional ÷ qty could round in the 40th digit).
+        avgEntryPrice: flat ? price : costBasis.dividedBy(quantity),
         fees,
-        realizedPnlNet: position.realizedPnl.minus(fees),
+        realizedPnlNet: sub(position.realizedPnl, fees),
         lastFillAt,
         fills: [...position.fills, { tradeId: fill.tradeId, side: fill.side, role: "entry", qty, price, fee, ts: fill.ts }],
         peakQuantity: maxDec(position.peakQuantity, quantity),
-        entryQuantity: position.entryQuantity.plus(qty),
-        entryNotional: position.entryNotional.plus(notional),
+        entryQuantity: add(position.entryQuantity, qty),
+        entryNotional: add(position.entryNotional, notional),
       },
       realizedPnl: ZERO,
       closedQty: ZERO,
@@ -244,10 +247,10 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   }
 
   const closedQty = minDec(qty, position.quantity);
-  const excess = qty.minus(closedQty);
+  const excess = sub(qty, closedQty);
   const closedFee = excess.isZero() ? fee : fee.times(closedQty).dividedBy(qty).toDecimalPlaces(COST_DECIMAL_PLACES);
-  const excessFee = fee.minus(closedFee);
-  const quantity = position.quantity.minus(closedQty);
+  const excessFee = sub(fee, closedFee);
+  const quantity = sub(position.quantity, closedQty);
   const closesAll = quantity.isZero();
   // The last exit takes the exact remaining cost, so rounding of partial releases never accumulates.
   const releasedCost = closesAll
@@ -255,10 +258,11 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
     : position.costBasis.times(closedQty).dividedBy(position.quantity).toDecimalPlaces(COST_DECIMAL_PLACES);
   const exitNotional = closedQty.times(price);
   const realized = position.side === "LONG" ? exitNotional.minus(releasedCost) : releasedCost.minus(exitNotional);
-  const realizedPnl = position.realizedPnl.plus(realized);
-  const fees = position.fees.plus(closedFee);
-  const totalExitQty = position.exitQuantity.plus(closedQty);
-  const totalExitNotional = position.exitNotional.plus(exitNotional);
+  const realizedPnl = add(position.realizedPnl, realized);
+  const fees = add(position.fees, closedFee);
+  const firstExit = position.exitQuantity.isZero();
+  const totalExitQty = add(position.exitQuantity, closedQty);
+  const totalExitNotional = add(position.exitNotional, exitNotional);
   const costBasis = closesAll ? ZERO : position.costBasis.minus(releasedCost);
 
   return ok({
@@ -270,13 +274,13 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
       avgEntryPrice: closesAll ? position.avgEntryPrice : costBasis.dividedBy(quantity),
       realizedPnl,
       fees,
-      realizedPnlNet: realizedPnl.minus(fees),
+      realizedPnlNet: sub(realizedPnl, fees),
       closedAt: closesAll ? fill.ts : null,
       lastFillAt,
       fills: [...position.fills, { tradeId: fill.tradeId, side: fill.side, role: "exit", qty: closedQty, price, fee: closedFee, ts: fill.ts }],
       exitQuantity: totalExitQty,
       exitNotional: totalExitNotional,
-      avgExitPrice: totalExitNotional.dividedBy(totalExitQty),
+      avgExitPrice: firstExit ? price : totalExitNotional.dividedBy(totalExitQty),
     },
     realizedPnl: realized,
     closedQty,
@@ -342,6 +346,21 @@ export function unrealizedPnl(position: Position, markPrice: DecimalInput): Deci
   if (position.quantity.isZero()) return ZERO;
   const value = position.quantity.times(D(markPrice));
   return position.side === "LONG" ? value.minus(position.costBasis) : position.costBasis.minus(value);
+}
+
+/**
+ * The average price of every entry fill (entry notional ÷ entry quantity), for the trade record; with a
+ * single entry fill, that fill's price as is (the division could round it in the 40th digit). Zero before any entry.
+ */
+export function averageEntryPrice(position: Position): Decimal {
+  if (position.entryQuantity.isZero()) return ZERO;
+  let only: PositionFill | null = null;
+  for (const fill of position.fills) {
+    if (fill.role !== "entry") continue;
+    if (only !== null) return position.entryNotional.dividedBy(position.entryQuantity);
+    only = fill;
+  }
+  return only !== null ? only.price : position.entryNotional.dividedBy(position.entryQuantity);
 }
 
 /** Unrealized PnL in percent of the open quantity's cost basis (its entry notional); 0 when flat. */

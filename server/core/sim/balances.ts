@@ -1,5 +1,5 @@
 /** Spot balances of the simulated account: free and reserved per currency, exact Decimals. */
-import { D, ZERO, type Decimal, type DecimalInput } from "../money";
+import { add, cmp, D, sub, ZERO, type Decimal, type DecimalInput } from "../money";
 
 export interface BalanceView {
   free: Decimal;
@@ -32,6 +32,10 @@ export class SimBalances {
     return balance;
   }
 
+  has(currency: string): boolean {
+    return this.byCurrency.has(currency);
+  }
+
   free(currency: string): Decimal {
     return this.byCurrency.get(currency)?.free ?? ZERO;
   }
@@ -39,9 +43,9 @@ export class SimBalances {
   /** Moves `amount` from free to reserved; false (and nothing moves) when free is short. */
   reserve(currency: string, amount: Decimal): boolean {
     const balance = this.get(currency);
-    if (balance.free.lessThan(amount)) return false;
-    balance.free = balance.free.minus(amount);
-    balance.reserved = balance.reserved.plus(amount);
+    if (cmp(balance.free, amount) < 0) return false;
+    balance.free = sub(balance.free, amount);
+    balance.reserved = add(balance.reserved, amount);
     return true;
   }
 
@@ -49,8 +53,8 @@ export class SimBalances {
   release(currency: string, amount: Decimal): void {
     if (amount.isZero()) return;
     const balance = this.get(currency);
-    balance.reserved = balance.reserved.minus(amount);
-    balance.free = balance.free.plus(amount);
+    balance.reserved = sub(balance.reserved, amount);
+    balance.free = add(balance.free, amount);
   }
 
   /**
@@ -59,13 +63,15 @@ export class SimBalances {
    */
   spend(currency: string, fromReserved: Decimal, spent: Decimal): void {
     const balance = this.get(currency);
-    balance.reserved = balance.reserved.minus(fromReserved);
-    balance.free = balance.free.plus(fromReserved).minus(spent);
+    balance.reserved = sub(balance.reserved, fromReserved);
+    // One operation when the reservation was exact (the usual case): free does not move at all.
+    const back = cmp(fromReserved, spent) === 0 ? ZERO : fromReserved.minus(spent);
+    balance.free = add(balance.free, back);
   }
 
   credit(currency: string, amount: Decimal): void {
     const balance = this.get(currency);
-    balance.free = balance.free.plus(amount);
+    balance.free = add(balance.free, amount);
   }
 
   view(): Record<string, BalanceView> {

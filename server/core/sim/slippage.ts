@@ -85,10 +85,21 @@ const BPS = new Decimal(10_000);
  * With a tick the result is rounded against the trader onto it (a buy up, a sell down).
  * bps are rounded to 1e-6 first so float noise does not leak into prices.
  */
+/** The last multipliers built: a fixed model asks for the same bps on every fill. */
+let lastMultipliers: { bps: number; up: Decimal; down: Decimal } | null = null;
+
+function multipliers(bps: number): { up: Decimal; down: Decimal } {
+  if (lastMultipliers?.bps !== bps) {
+    const fraction = new Decimal(bps).dividedBy(BPS);
+    lastMultipliers = { bps, up: fraction.plus(1), down: new Decimal(1).minus(fraction) };
+  }
+  return lastMultipliers;
+}
+
 export function executionPrice(side: OrderSide, referencePrice: Decimal, slippageBps: number, tick?: Decimal): Decimal {
   if (!(slippageBps > 0)) return referencePrice;
-  const fraction = new Decimal(Math.round(slippageBps * 1e6) / 1e6).dividedBy(BPS);
-  const raw = side === "BUY" ? referencePrice.times(fraction.plus(1)) : referencePrice.times(new Decimal(1).minus(fraction));
+  const factor = multipliers(Math.round(slippageBps * 1e6) / 1e6);
+  const raw = referencePrice.times(side === "BUY" ? factor.up : factor.down);
   return tick ? roundToStep(raw, tick, side === "BUY" ? "up" : "down") : raw;
 }
 

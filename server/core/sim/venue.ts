@@ -33,7 +33,7 @@
  *   also kept, with its order's symbol and side, in a bounded log (fills()).
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { Decimal, ONE, ZERO, isMultipleOf, maxDec, minDec, parseDecimal, roundToStep, type DecimalInput } from "../money";
+import { add, cmp, Decimal, ONE, ZERO, isMultipleOf, maxDec, minDec, onePlus, parseDecimal, roundToStep, sub, type DecimalInput } from "../money";
 import { trailingLimitPrice, updateTrailingStop, shouldTrigger, type MarketObservation } from "../orders/triggers";
 import {
   LIMIT_PRICE_TYPES,
@@ -428,6 +428,11 @@ export class SimulatedVenue {
 
   balances(): Record<string, BalanceView> {
     return this.balanceBook.view();
+  }
+
+  /** The free balance of one currency (null when the account has never held it): no view of every currency. */
+  freeBalance(currency: string): Decimal | null {
+    return this.balanceBook.has(currency) ? this.balanceBook.free(currency) : null;
   }
 
   /** Orders the venue is working (accepted, not finished), in acceptance order. Requests still in flight are not included. */
@@ -960,8 +965,7 @@ export class SimulatedVenue {
         return reason("NO_MARKET_PRICE", `${order.instrument.symbol} has no market price yet to size the funds for a ${order.type} buy.`);
       }
       const rates = this.rates(order.instrument, order.acceptedAt ?? order.sentAt);
-      const feeRate = maxDec(ZERO, maxDec(rates.maker, rates.taker));
-      order.reservePerUnit = price.times(feeRate.plus(1));
+      order.reservePerUnit = price.times(onePlus(maxDec(ZERO, maxDec(rates.maker, rates.taker))));
     }
     const amount = order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
@@ -1046,7 +1050,8 @@ export class SimulatedVenue {
         this.slippage,
         order.side,
         reference,
-        { qty: qty.toNumber(), volume, spreadBps, volatility: state.volatility?.value() },
+        // The quantity as a number only for the models that size impact by it (a conversion costs a string round trip).
+        { qty: this.slippage.model === "VOLUME" || this.slippage.model === "REALISTIC" ? qty.toNumber() : 0, volume, spreadBps, volatility: state.volatility?.value() },
         order.instrument.priceTick,
       ).price;
     }
@@ -1178,12 +1183,15 @@ export class SimulatedVenue {
     const instrument = order.instrument;
     const rates = this.rates(instrument, now);
     const notional = qty.times(price);
-    const fee = notional.times(liquidity === "MAKER" ? rates.maker : rates.taker);
-    const completes = order.filled.plus(qty).greaterThanOrEqualTo(order.quantity);
+    const feeRate = liquidity === "MAKER" ? rates.maker : rates.taker;
+    const fee = feeRate.isZero() ? ZERO : notional.times(feeRate);
+    const filled = add(order.filled, qty);
+    const completes = cmp(filled, order.quantity) >= 0;
     const release = completes ? order.reserved : minDec(order.reserved, order.reservePerUnit.times(qty));
     if (order.side === "BUY") {
-      const cost = notional.plus(fee);
-      if (cost.greaterThan(release.plus(this.balanceBook.free(instrument.quote)))) {
+      const cost = add(notional, fee);
+      // Within the reservation (the usual case) there is nothing more to add up.
+      if (cmp(cost, release) > 0 && cmp(cost, release.plus(this.balanceBook.free(instrument.quote))) > 0) {
         this.finish(order, "CANCELED", {
           type: "cancel",
           reason: reason(
@@ -1198,12 +1206,12 @@ export class SimulatedVenue {
       this.balanceBook.credit(instrument.base, qty);
     } else {
       this.balanceBook.spend(instrument.base, release, qty);
-      this.balanceBook.credit(instrument.quote, notional.minus(fee));
+      this.balanceBook.credit(instrument.quote, sub(notional, fee));
     }
-    order.reserved = order.reserved.minus(release);
-    order.filled = order.filled.plus(qty);
-    order.filledNotional = order.filledNotional.plus(notional);
-    order.fees = order.fees.plus(fee);
+    order.reserved = sub(order.reserved, release);
+    order.filled = filled;
+    order.filledNotional = add(order.filledNotional, notional);
+    order.fees = add(order.fees, fee);
     this.volume30d?.add(now, notional);
     this.tradeSeq += 1;
     const tradeId = `${this.idPrefix}-${this.tradeSeq}`;

@@ -214,7 +214,7 @@ export class SimVenue implements Venue {
   /** The simulator's exact free balance (no I/O); null for an unknown currency, or once closed or stopped by a failed write. */
   freeBalance(currency: string): Decimal | null {
     if (this.closed || this.failure !== null) return null;
-    return this.core.balances()[currency]?.free ?? null;
+    return this.core.freeBalance(currency);
   }
 
   status(): VenueStatus {
