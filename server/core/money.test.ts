@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import DecimalJs from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { D, Decimal, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, parseDecimal, roundToStep, sumDec } from "./money";
+import { D, Decimal, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, parseDecimal, ratioNumber, roundToStep, sumDec } from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
 const decimalString = fc
@@ -154,5 +154,41 @@ describe("cmp and isPositive", () => {
     expect(isPositive(new Decimal(NaN))).toBe(false);
     expect(isPositive(new Decimal(Infinity))).toBe(true);
     expect(isPositive(D(0))).toBe(false);
+  });
+});
+
+describe("approxNumber and ratioNumber (report floats)", () => {
+  it("reads a float within a few ulps of the exact value (property)", () => {
+    fc.assert(
+      fc.property(decimalString, (v) => {
+        const value = D(v);
+        const exact = value.toNumber();
+        const approx = approxNumber(value);
+        if (exact === 0) expect(approx).toBe(0);
+        else expect(Math.abs(approx - exact) / Math.abs(exact)).toBeLessThan(1e-14);
+      }),
+      { numRuns: 3000 },
+    );
+  });
+  it.each([
+    ["0", 0],
+    ["-1.5", -1.5],
+    ["22810.5", 22810.5],
+    ["0.4386912345678912345678912345678912345678", 0.4386912345678912],
+    ["1e-300", 1e-300],
+  ] as const)("approxNumber(%s) ≈ %d", (v, expected) => {
+    expect(approxNumber(D(v))).toBeCloseTo(expected, 15);
+  });
+  it.each([
+    ["12.5", "1000", 100, 6, 1.25],
+    ["-7.5", "2500", 10_000, 4, -30],
+    ["1", "3", 100, 6, 33.333333],
+    ["0", "5", 100, 6, 0],
+    ["-0.0000001", "1", 100, 4, 0],
+  ] as const)("ratioNumber(%s, %s, ×%i, %i places) = %d", (a, b, scale, places, expected) => {
+    expect(ratioNumber(D(a), D(b), scale, places)).toBe(expected);
+  });
+  it("has no ratio for a zero denominator", () => {
+    expect(ratioNumber(D(1), D(0), 100, 2)).toBeNull();
   });
 });

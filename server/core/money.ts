@@ -142,22 +142,36 @@ export function isMultipleOf(value: Decimal, step: Decimal): boolean {
   return value.modulo(step).isZero();
 }
 
-/** Ratios for reports (percent, bps): 20 significant digits, far beyond the places they are rounded to. */
-const Ratio = DecimalJs.clone({ precision: 20, rounding: DecimalJs.ROUND_HALF_UP });
-const ratioScales = new Map<number, DecimalJs>();
+/**
+ * A float within 1e-14 (relative) of `x`, read from its digits (toNumber prints the decimal and parses it back:
+ * costly for 40 digits). For ratios and curves that are floats anyway, never for a price that must round-trip.
+ */
+export function approxNumber(x: Decimal): number {
+  const d = x.d;
+  if (!d || d.length === 0) return x.toNumber(); // NaN, ±Infinity
+  const first = d[0]!;
+  if (first === 0) return 0;
+  let firstDigits = 1;
+  for (let k = first; k >= 10; k /= 10) firstDigits++;
+  const words = Math.min(d.length, 3); // 7 + 14 digits: more than a double holds
+  let mantissa = first;
+  for (let i = 1; i < words; i++) mantissa = mantissa * 1e7 + d[i]!;
+  const exponent = x.e - (firstDigits - 1) - 7 * (words - 1);
+  if (exponent > 290 || exponent < -290) return x.toNumber(); // outside what one power of ten can scale
+  const magnitude = exponent >= 0 ? mantissa * 10 ** exponent : mantissa / 10 ** -exponent;
+  return x.s < 0 ? -magnitude : magnitude;
+}
 
 /**
- * (numerator ÷ denominator) × scale, rounded half-up to `places` decimals, as a number: a report figure
- * such as a PnL percent or a slippage in bps, not money. null when the denominator is zero.
+ * (numerator ÷ denominator) × scale, rounded to `places` decimals, as a number: a report figure such as a
+ * PnL percent or a slippage in bps, not money (the operands stay exact; only their ratio is a float, as the
+ * stored column is). null when the denominator is zero.
  */
 export function ratioNumber(numerator: Decimal, denominator: Decimal, scale: number, places: number): number | null {
   if (denominator.isZero()) return null;
-  let factor = ratioScales.get(scale);
-  if (factor === undefined) {
-    factor = new Ratio(scale);
-    ratioScales.set(scale, factor);
-  }
-  return new Ratio(numerator).dividedBy(denominator).times(factor).toDecimalPlaces(places).toNumber();
+  const unit = 10 ** places;
+  const value = Math.round((approxNumber(numerator) / approxNumber(denominator)) * scale * unit) / unit;
+  return Object.is(value, -0) ? 0 : value;
 }
 
 /** Basis points: 1 bp = 0.0001. */

@@ -14,7 +14,7 @@
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
-import { D, Decimal, type DecimalInput } from "../core/money";
+import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
 import type { BacktestExitReason, BacktestTrade } from "../core/backtest/types";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { MemoryStore } from "../db/memory-store";
@@ -135,14 +135,15 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     }
     const open = engine.openPosition(symbol);
     position = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
-    const equity = engine.equity();
+    // Equity before marking = the money not at the market plus the position's cost; flat, it is the equity.
+    const realized = engine.realizedEquity();
     if (open) {
-      heldNum = open.quantity.toNumber();
-      heldCashNum = equity.equity.minus(equity.unrealized).minus(open.costBasis).toNumber();
+      heldNum = approxNumber(open.quantity);
+      heldCashNum = approxNumber(realized.minus(open.costBasis));
     } else {
       heldNum = 0;
-      flatEquity = equity.equity;
-      flatNum = flatEquity.toNumber();
+      flatEquity = realized;
+      flatNum = approxNumber(flatEquity);
     }
   };
 

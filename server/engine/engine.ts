@@ -951,9 +951,12 @@ export class Engine {
     void this.run(() => this.afterBreakerCall(this.breaker?.recordSuccess() ?? null));
   }
 
-  /** `equity`: when the caller has just computed it (sizing) in the same command, nothing has moved since. */
+  /**
+   * The portfolio as the risk gate sees it. Equity and the available quote are computed when the gate reads
+   * them (percent limits; orders that add exposure): an exit that only shrinks a position needs neither.
+   * `knownEquity`: when the caller has just computed it (sizing) in the same command, nothing has moved since.
+   */
   private riskPortfolio(knownEquity?: Decimal): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
-    const equity = knownEquity ?? this.equity().equity;
     const positions: RiskPosition[] = [];
     let committed = ZERO;
     for (const { position } of this.positions.values()) {
@@ -972,8 +975,20 @@ export class Engine {
       reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
       committed = add(committed, notional);
     }
-    const cash = add(this.initialEquity, this.realizedNet());
-    return { equity, availableQuote: maxDec(ZERO, sub(cash, committed)), positions, reservedNotionalBySymbol: reserved };
+    let equity = knownEquity ?? null;
+    let availableQuote: Decimal | null = null;
+    const equityNow = () => this.equity().equity;
+    const cashNow = () => this.realizedEquity();
+    return {
+      get equity() {
+        return (equity ??= equityNow());
+      },
+      get availableQuote() {
+        return (availableQuote ??= maxDec(ZERO, sub(cashNow(), committed)));
+      },
+      positions,
+      reservedNotionalBySymbol: reserved,
+    };
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1991,6 +2006,11 @@ export class Engine {
     let total = this.closedRealizedNet;
     for (const { position } of this.positions.values()) total = add(total, position.realizedPnlNet);
     return total;
+  }
+
+  /** Initial equity + realized PnL net of fees: equity before marking open positions (equity itself when flat). */
+  realizedEquity(): Decimal {
+    return add(this.initialEquity, this.realizedNet());
   }
 
   /** Equity = initial + realized (net of fees) + unrealized at the marks. */

@@ -25,7 +25,7 @@
  * - Percent limits (`…Pct`) are in percent of equity (150 = 150%). Equity ≤ 0 makes them zero: no new exposure.
  */
 import { MINUTE_MS } from "../clock";
-import { Decimal, ZERO, ONE } from "../money";
+import { add, cmp, Decimal, isPositive, maxDec, onePlus, sub, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type DomainError } from "../result";
 import { gateByTradingState, shrinksExposure, describeNetPosition, whyNotShrinking, type TradingState } from "./trading-state";
@@ -196,24 +196,21 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   const collectAll = input.collectAll ?? true;
   const symbol = order.symbol;
   const symbolLimits = limits.perSymbol?.[symbol];
+  const price = order.price;
 
-  // One pass over positions: net position and exposure in this symbol, gross exposure, open-position count.
+  // One pass over positions: net position in this symbol and the open-position count. Exposures (a
+  // multiplication per position) are summed only when a limit or the caller reads them (`exposures`).
   let netQty = ZERO;
-  let symbolPositionExposure = ZERO;
-  let grossPositionExposure = ZERO;
   let openPositionCount = 0;
   let symbolHasPosition = false;
   for (const p of portfolio.positions) {
     if (p.qty.isZero()) continue;
-    // abs() allocates; quantities and marks are almost always already positive.
-    const size = p.qty.isNegative() ? p.qty.abs() : p.qty;
-    const exposure = size.times(p.markPrice.isNegative() ? p.markPrice.abs() : p.markPrice);
-    grossPositionExposure = grossPositionExposure.plus(exposure);
     openPositionCount++;
     if (p.symbol === symbol) {
       symbolHasPosition = true;
-      netQty = p.side === "LONG" ? netQty.plus(size) : netQty.minus(size);
-      symbolPositionExposure = symbolPositionExposure.plus(exposure);
+      // abs() allocates; quantities are almost always already positive.
+      const size = p.qty.isNegative() ? p.qty.abs() : p.qty;
+      netQty = p.side === "LONG" ? add(netQty, size) : sub(netQty, size);
     }
   }
   let reservedTotal = ZERO;
@@ -221,11 +218,26 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   const reserved = portfolio.reservedNotionalBySymbol;
   if (reserved) {
     for (const [reservedSymbol, amount] of reserved) {
-      if (!amount.greaterThan(0)) continue;
-      reservedTotal = reservedTotal.plus(amount);
+      if (!isPositive(amount)) continue;
+      reservedTotal = add(reservedTotal, amount);
       if (reservedSymbol === symbol) symbolReserved = amount;
     }
   }
+  let exposureSums: { symbol: Decimal; gross: Decimal } | null = null;
+  const exposures = (): { symbol: Decimal; gross: Decimal } => {
+    if (exposureSums) return exposureSums;
+    let gross = ZERO;
+    let inSymbol = ZERO;
+    for (const p of portfolio.positions) {
+      if (p.qty.isZero()) continue;
+      const size = p.qty.isNegative() ? p.qty.abs() : p.qty;
+      const exposure = size.times(p.markPrice.isNegative() ? p.markPrice.abs() : p.markPrice);
+      gross = add(gross, exposure);
+      if (p.symbol === symbol) inSymbol = add(inSymbol, exposure);
+    }
+    exposureSums = { symbol: add(inSymbol, symbolReserved), gross: add(gross, reservedTotal) };
+    return exposureSums;
+  };
 
   let denials: RiskDenial[] | null = null;
 
@@ -247,28 +259,43 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     if (!collectAll) return refuse(denials);
   }
 
-  const notional = order.quantity.times(order.price);
-  const netQtyAfter = order.side === "BUY" ? netQty.plus(order.quantity) : netQty.minus(order.quantity);
-  const symbolExposureBefore = symbolPositionExposure.plus(symbolReserved);
-  const portfolioExposureBefore = grossPositionExposure.plus(reservedTotal);
+  let notionalValue: Decimal | null = null;
+  const notional = (): Decimal => (notionalValue ??= order.quantity.times(price));
+  const netQtyAfter = order.side === "BUY" ? add(netQty, order.quantity) : netQty.minus(order.quantity);
+  const absNetBefore = netQty.isNegative() ? netQty.abs() : netQty;
+  const absNetAfter = netQtyAfter.isNegative() ? netQtyAfter.abs() : netQtyAfter;
+  // The order's effect on exposure: (|net after| − |net before|) × price. Its sign needs no multiplication.
+  const increases = cmp(absNetAfter, absNetBefore) > 0;
+  let changeValue: Decimal | null = null;
+  const exposureChange = (): Decimal => (changeValue ??= sub(absNetAfter, absNetBefore).times(price));
+  const symbolExposureAfter = (): Decimal => maxDec(ZERO, add(exposures().symbol, exposureChange()));
+  const portfolioExposureAfter = (): Decimal => maxDec(ZERO, add(exposures().gross, exposureChange()));
+  /** The approval's figures, computed when read (the engine reads none of them on its hot path). */
+  const approval = (requiredQuote: Decimal): PreTradeResult => ({
+    ok: true,
+    value: {
+      get notional() {
+        return notional();
+      },
+      shrinksExposure: shrinking,
+      netQtyAfter,
+      get exposureIncrease() {
+        return increases ? exposureChange() : ZERO;
+      },
+      get symbolExposureAfter() {
+        return symbolExposureAfter();
+      },
+      get portfolioExposureAfter() {
+        return portfolioExposureAfter();
+      },
+      requiredQuote,
+    },
+  });
 
   // A reduce-only order that truly shrinks its position passes every limit.
   if (order.reduceOnly && shrinking) {
     if (denials) return refuse(denials);
-    const exposureIncrease = ZERO;
-    const exposureChange = netQtyAfter.abs().minus(netQty.abs()).times(order.price);
-    return {
-      ok: true,
-      value: {
-        notional,
-        shrinksExposure: true,
-        netQtyAfter,
-        exposureIncrease,
-        symbolExposureAfter: Decimal.max(ZERO, symbolExposureBefore.plus(exposureChange)),
-        portfolioExposureAfter: Decimal.max(ZERO, portfolioExposureBefore.plus(exposureChange)),
-        requiredQuote: ZERO,
-      },
-    };
+    return approval(ZERO);
   }
 
   // RATE_LIMIT
@@ -314,10 +341,10 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
 
   // MIN_NOTIONAL
   const minNotional = limits.minNotional;
-  if (minNotional !== undefined && notional.lessThan(minNotional)) {
+  if (minNotional !== undefined && cmp(notional(), minNotional) < 0) {
     (denials ??= []).push(
-      denial("MIN_NOTIONAL", `Order notional ${notional.toString()} is below the minimum of ${minNotional.toString()}.`, {
-        notional: notional.toString(),
+      denial("MIN_NOTIONAL", `Order notional ${notional().toString()} is below the minimum of ${minNotional.toString()}.`, {
+        notional: notional().toString(),
         limit: minNotional.toString(),
       }),
     );
@@ -326,33 +353,25 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
 
   // MAX_NOTIONAL_PER_ORDER
   const maxNotionalPerOrder = symbolLimits?.maxNotionalPerOrder ?? limits.maxNotionalPerOrder;
-  if (maxNotionalPerOrder !== undefined && notional.greaterThan(maxNotionalPerOrder)) {
+  if (maxNotionalPerOrder !== undefined && cmp(notional(), maxNotionalPerOrder) > 0) {
     (denials ??= []).push(
       denial(
         "MAX_NOTIONAL_PER_ORDER",
-        `Order notional ${notional.toString()} is above the per-order maximum of ${maxNotionalPerOrder.toString()} for ${symbol}.`,
-        { notional: notional.toString(), limit: maxNotionalPerOrder.toString() },
+        `Order notional ${notional().toString()} is above the per-order maximum of ${maxNotionalPerOrder.toString()} for ${symbol}.`,
+        { notional: notional().toString(), limit: maxNotionalPerOrder.toString() },
       ),
     );
     if (!collectAll) return refuse(denials);
   }
 
-  const absNetBefore = netQty.abs();
-  const absNetAfter = netQtyAfter.abs();
-  const exposureChange = absNetAfter.minus(absNetBefore).times(order.price);
-  const increases = exposureChange.greaterThan(0);
-  const exposureIncrease = increases ? exposureChange : ZERO;
-  const symbolExposureAfter = Decimal.max(ZERO, symbolExposureBefore.plus(exposureChange));
-  const portfolioExposureAfter = Decimal.max(ZERO, portfolioExposureBefore.plus(exposureChange));
-
   if (increases) {
     // MAX_OPEN_POSITIONS: only an order that opens a new symbol.
     const maxOpen = limits.maxOpenPositions;
-    if (maxOpen !== undefined && !symbolHasPosition && !symbolReserved.greaterThan(0)) {
+    if (maxOpen !== undefined && !symbolHasPosition && !isPositive(symbolReserved)) {
       let open = openPositionCount;
       if (reserved) {
         for (const [reservedSymbol, amount] of reserved) {
-          if (amount.greaterThan(0) && !hasOpenPosition(portfolio.positions, reservedSymbol)) open++;
+          if (isPositive(amount) && !hasOpenPosition(portfolio.positions, reservedSymbol)) open++;
         }
       }
       if (open >= maxOpen) {
@@ -370,7 +389,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     // MAX_POSITION_SIZE
     const maxQty = symbolLimits?.maxPositionQty ?? limits.maxPositionQty;
     const maxPositionNotional = symbolLimits?.maxPositionNotional ?? limits.maxPositionNotional;
-    if (maxQty !== undefined && absNetAfter.greaterThan(maxQty)) {
+    if (maxQty !== undefined && cmp(absNetAfter, maxQty) > 0) {
       (denials ??= []).push(
         denial(
           "MAX_POSITION_SIZE",
@@ -380,12 +399,12 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
       );
       if (!collectAll) return refuse(denials);
     } else if (maxPositionNotional !== undefined) {
-      const positionNotionalAfter = absNetAfter.times(order.price);
-      if (positionNotionalAfter.greaterThan(maxPositionNotional)) {
+      const positionNotionalAfter = absNetAfter.times(price);
+      if (cmp(positionNotionalAfter, maxPositionNotional) > 0) {
         (denials ??= []).push(
           denial(
             "MAX_POSITION_SIZE",
-            `The ${symbol} position would be worth ${positionNotionalAfter.toString()} (${describeNetPosition(netQtyAfter)} at ${order.price.toString()}), above the maximum of ${maxPositionNotional.toString()}.`,
+            `The ${symbol} position would be worth ${positionNotionalAfter.toString()} (${describeNetPosition(netQtyAfter)} at ${price.toString()}), above the maximum of ${maxPositionNotional.toString()}.`,
             { notionalAfter: positionNotionalAfter.toString(), limit: maxPositionNotional.toString() },
           ),
         );
@@ -396,45 +415,42 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     // MAX_SYMBOL_EXPOSURE
     const maxSymbolExposure = symbolLimits?.maxSymbolExposure ?? limits.maxSymbolExposure;
     const maxSymbolExposurePct = symbolLimits?.maxSymbolExposurePct ?? limits.maxSymbolExposurePct;
-    const symbolDenial = exposureDenial(
-      "MAX_SYMBOL_EXPOSURE",
-      `Exposure in ${symbol}`,
-      symbolExposureAfter,
-      maxSymbolExposure,
-      maxSymbolExposurePct,
-      portfolio.equity,
-    );
-    if (symbolDenial) {
-      (denials ??= []).push(symbolDenial);
-      if (!collectAll) return refuse(denials);
+    if (maxSymbolExposure !== undefined || maxSymbolExposurePct !== undefined) {
+      const symbolDenial = exposureDenial("MAX_SYMBOL_EXPOSURE", `Exposure in ${symbol}`, symbolExposureAfter(), maxSymbolExposure, maxSymbolExposurePct, portfolio.equity);
+      if (symbolDenial) {
+        (denials ??= []).push(symbolDenial);
+        if (!collectAll) return refuse(denials);
+      }
     }
 
     // MAX_PORTFOLIO_EXPOSURE
-    const portfolioDenial = exposureDenial(
-      "MAX_PORTFOLIO_EXPOSURE",
-      "Portfolio exposure",
-      portfolioExposureAfter,
-      limits.maxPortfolioExposure,
-      limits.maxPortfolioExposurePct,
-      portfolio.equity,
-    );
-    if (portfolioDenial) {
-      (denials ??= []).push(portfolioDenial);
-      if (!collectAll) return refuse(denials);
+    if (limits.maxPortfolioExposure !== undefined || limits.maxPortfolioExposurePct !== undefined) {
+      const portfolioDenial = exposureDenial(
+        "MAX_PORTFOLIO_EXPOSURE",
+        "Portfolio exposure",
+        portfolioExposureAfter(),
+        limits.maxPortfolioExposure,
+        limits.maxPortfolioExposurePct,
+        portfolio.equity,
+      );
+      if (portfolioDenial) {
+        (denials ??= []).push(portfolioDenial);
+        if (!collectAll) return refuse(denials);
+      }
     }
   }
 
   // INSUFFICIENT_BALANCE: the part of the order that opens new exposure must be paid for.
   let requiredQuote = ZERO;
   if (!shrinking) {
-    const opposes = order.side === "SELL" ? netQty.greaterThan(0) : netQty.lessThan(0);
+    const opposes = order.side === "SELL" ? isPositive(netQty) : netQty.isNegative() && !netQty.isZero();
     const openedQty = opposes ? order.quantity.minus(absNetBefore) : order.quantity;
-    if (openedQty.greaterThan(0)) {
-      requiredQuote = openedQty.times(order.price);
-      if (input.feeRate !== undefined) requiredQuote = requiredQuote.times(ONE.plus(input.feeRate));
+    if (isPositive(openedQty)) {
+      requiredQuote = openedQty === order.quantity ? notional() : openedQty.times(price);
+      if (input.feeRate !== undefined && !input.feeRate.isZero()) requiredQuote = requiredQuote.times(onePlus(input.feeRate));
       const leverage = input.leverage ?? 1;
       if (leverage !== 1) requiredQuote = requiredQuote.dividedBy(leverage);
-      if (requiredQuote.greaterThan(portfolio.availableQuote)) {
+      if (cmp(requiredQuote, portfolio.availableQuote) > 0) {
         (denials ??= []).push(
           denial(
             "INSUFFICIENT_BALANCE",
@@ -448,10 +464,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   }
 
   if (denials) return refuse(denials);
-  return {
-    ok: true,
-    value: { notional, shrinksExposure: shrinking, netQtyAfter, exposureIncrease, symbolExposureAfter, portfolioExposureAfter, requiredQuote },
-  };
+  return approval(requiredQuote);
 }
 
 function hasOpenPosition(positions: readonly RiskPosition[], symbol: string): boolean {
