@@ -124,7 +124,9 @@ export function roundToStep(value: Decimal, step: Decimal, direction: "down" | "
   if (!isPositive(step)) return value;
   const exponent = powerOfTenExponent(step);
   if (exponent !== null && exponent <= 0) {
-    // A step of 10^-k is rounding to k decimal places: one operation instead of divide, round, multiply.
+    // A step of 10^-k is rounding to k decimal places: one operation instead of divide, round, multiply,
+    // and none when the value already has no more places than that.
+    if (value.isFinite() && value.decimalPlaces() <= -exponent) return value;
     return value.toDecimalPlaces(-exponent, direction === "down" ? Decimal.ROUND_FLOOR : direction === "up" ? Decimal.ROUND_CEIL : Decimal.ROUND_HALF_UP);
   }
   const units = value.dividedBy(step);

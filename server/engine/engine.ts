@@ -164,6 +164,12 @@ interface Mark {
   lastDec?: Decimal;
 }
 
+/** Whether a position's exit state has any rule to watch (stop, take-profit, ladder, trailing, max age). */
+function exitHasRules(exit: ExitState | null): exit is ExitState {
+  const c = exit?.config;
+  return !!c && (!!c.stopLoss || !!c.takeProfit || !!c.trailingStop || c.maxAgeMs !== undefined || (c.takeProfitLadder?.length ?? 0) > 0);
+}
+
 /** The mark's last price as a Decimal (a number → Decimal conversion costs a string round trip: once per mark). */
 function markDecimal(mark: Mark): Decimal {
   return (mark.lastDec ??= new Decimal(mark.last));
@@ -313,10 +319,7 @@ export class Engine {
 
   /** True when an open position has exit rules to watch. */
   hasExitRules(): boolean {
-    for (const record of this.positions.values()) {
-      const c = record.exit?.config;
-      if (c && (c.stopLoss || c.takeProfit || c.trailingStop || c.maxAgeMs !== undefined || (c.takeProfitLadder?.length ?? 0) > 0)) return true;
-    }
+    for (const record of this.positions.values()) if (exitHasRules(record.exit)) return true;
     return false;
   }
 
@@ -1246,7 +1249,7 @@ export class Engine {
 
   private evaluateExitsFor(symbol: string, mark: Mark, now: number): void {
     for (const record of [...this.positions.values()]) {
-      if (record.position.symbol !== symbol || record.exit === null || record.position.quantity.isZero()) continue;
+      if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working
       const result = evaluateExits(record.position, record.exit, {
         price: mark.last,

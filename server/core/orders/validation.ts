@@ -13,7 +13,7 @@
  */
 import { isValidClientOrderId } from "../ids";
 import { checkAgainstInstrument, roundPrice, type Instrument, type InstrumentCheckCode } from "../instrument";
-import { isMultipleOf, parseDecimal, type Decimal } from "../money";
+import { isMultipleOf, isPositive, parseDecimal, type Decimal } from "../money";
 import { err, ok, type Result } from "../result";
 import {
   LIMIT_PRICE_TYPES,
@@ -306,7 +306,9 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     }
     // Notional at the limit price, else the trigger, else what the market would pay (rounded to the tick).
     const market = referencePrice(ctx.market, side, "touch");
-    const notionalPrice = price ?? triggerPrice ?? (market === null ? null : roundPrice(instrument, market));
+    // (The market price is rounded to the tick only when there is a notional bound to hold it against.)
+    const bounded = isPositive(instrument.minNotional) || instrument.maxNotional !== null;
+    const notionalPrice = price ?? triggerPrice ?? (market === null || !bounded ? null : roundPrice(instrument, market));
     if (notionalPrice !== null) {
       const notionalCheck = checkAgainstInstrument(instrument, quantity, notionalPrice);
       if (!notionalCheck.ok) return notionalCheck;

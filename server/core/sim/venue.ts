@@ -926,6 +926,21 @@ export class SimulatedVenue {
   // -------------------------------------------------------------------------------------------
   // Balances
 
+  private lastPriceNumber = Number.NaN;
+  private lastPriceDecimal: Decimal = ZERO;
+
+  /**
+   * A market price (a number) as a Decimal, remembering the last one: an order's reservation and its fill
+   * read the same touch, and number → Decimal goes through a string.
+   */
+  private priceDecimal(price: number): Decimal {
+    if (price !== this.lastPriceNumber) {
+      this.lastPriceDecimal = new Decimal(price);
+      this.lastPriceNumber = price;
+    }
+    return this.lastPriceDecimal;
+  }
+
   private rates(instrument: Instrument, now: number): FeeRates {
     if (!this.schedule) return { maker: instrument.makerFee, taker: instrument.takerFee };
     return this.volume30d ? feeRatesFor(this.schedule, this.volume30d.total(now)) : this.schedule.base;
@@ -936,7 +951,7 @@ export class SimulatedVenue {
     const executesAtLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type) || order.type === "LIMIT";
     if (executesAtLimit && order.limitPrice !== null) return order.limitPrice;
     const market = state.ask ?? state.last ?? state.mark;
-    const marketDec = market === undefined ? null : new Decimal(market);
+    const marketDec = market === undefined ? null : this.priceDecimal(market);
     let base: Decimal | null;
     if (order.type === "TRAILING_STOP_LIMIT") {
       // no trigger yet: the limit will sit about offset + limitOffset above today's price
@@ -956,7 +971,7 @@ export class SimulatedVenue {
 
   /** Reserves what the order may spend; null on success, else a refusal reason. */
   private reserveFor(order: SimOrder, state: SymbolState): string | null {
-    const remaining = order.quantity.minus(order.filled);
+    const remaining = sub(order.quantity, order.filled);
     if (order.side === "SELL") {
       order.reservePerUnit = ONE;
     } else {
@@ -1017,7 +1032,7 @@ export class SimulatedVenue {
     if (order.tif === "IOC" || order.tif === "FOK") {
       this.finish(order, "CANCELED", {
         type: "cancel",
-        reason: `${order.tif}: ${order.quantity.minus(order.filled).toString()} of ${order.quantity.toString()} ${order.instrument.base} could not be filled immediately.`,
+        reason: `${order.tif}: ${sub(order.quantity, order.filled).toString()} of ${order.quantity.toString()} ${order.instrument.base} could not be filled immediately.`,
         ts: now,
       });
     } else if (this.isMarketKind(order)) {
@@ -1065,7 +1080,7 @@ export class SimulatedVenue {
     const isMarket = this.isMarketKind(order);
     const levels = bySide(order.side, state.bookAsks, state.bookBids);
     if (levels !== null) {
-      const remaining = order.quantity.minus(order.filled);
+      const remaining = sub(order.quantity, order.filled);
       const within = (level: Level): boolean => isMarket || (order.side === "BUY" ? level.price <= order.limitNum : level.price >= order.limitNum);
       if (order.tif === "FOK") {
         let available = ZERO;
@@ -1089,7 +1104,7 @@ export class SimulatedVenue {
       for (const level of levels) {
         if (order.phase === "DONE" || !within(level)) break;
         if (level.size.isZero()) continue;
-        const take = minDec(level.size, order.quantity.minus(order.filled));
+        const take = minDec(level.size, sub(order.quantity, order.filled));
         let price = bps > 0 ? applySlippage({ model: "FIXED", bps }, order.side, level.priceDec, { qty: 0 }, order.instrument.priceTick).price : level.priceDec;
         if (!isMarket) price = order.side === "BUY" ? minDec(price, order.limitPrice!) : maxDec(price, order.limitPrice!);
         level.size = level.size.minus(take);
@@ -1099,8 +1114,8 @@ export class SimulatedVenue {
       const touch = bySide(order.side, state.ask, state.bid)!;
       const marketable = isMarket || (order.side === "BUY" ? order.limitNum >= touch : order.limitNum <= touch);
       if (marketable) {
-        const qty = order.quantity.minus(order.filled);
-        const price = this.takerPrice(order, state, new Decimal(touch), qty, bySide(order.side, state.askSize, state.bidSize), 0);
+        const qty = sub(order.quantity, order.filled);
+        const price = this.takerPrice(order, state, this.priceDecimal(touch), qty, bySide(order.side, state.askSize, state.bidSize), 0);
         this.fill(order, qty, price, "TAKER", now);
       }
     }
@@ -1111,7 +1126,7 @@ export class SimulatedVenue {
     const isMarket = this.isMarketKind(order);
     const marketable = isMarket || (order.side === "BUY" ? order.limitNum >= print.price : order.limitNum <= print.price);
     if (marketable) {
-      const remaining = order.quantity.minus(order.filled);
+      const remaining = sub(order.quantity, order.filled);
       const budget = print.budget[order.side];
       const fillable = budget === null ? remaining : minDec(remaining, roundToStep(budget, order.instrument.qtyStep, "down"));
       if (order.tif === "FOK" && fillable.lessThan(remaining)) {
@@ -1389,7 +1404,7 @@ export class SimulatedVenue {
       for (const order of list) {
         if (!this.crosses(side, order.limitNum, price, aggressor)) break;
         const available = budget[side];
-        const remaining = order.quantity.minus(order.filled);
+        const remaining = sub(order.quantity, order.filled);
         const qty = available === null ? remaining : minDec(remaining, roundToStep(available, order.instrument.qtyStep, "down"));
         if (!qty.greaterThan(0)) break;
         if (available !== null) budget[side] = available.minus(qty);
@@ -1408,7 +1423,7 @@ export class SimulatedVenue {
     let finished = false;
     for (const order of list) {
       if (!this.crosses(side, order.limitNum, touch, undefined)) break;
-      let qty = order.quantity.minus(order.filled);
+      let qty = sub(order.quantity, order.filled);
       if (levels !== null) {
         let taken = ZERO;
         for (const level of levels) {
@@ -1580,7 +1595,7 @@ export class SimulatedVenue {
       status: order.status,
       quantity: order.quantity,
       filledQty: order.filled,
-      remainingQty: order.quantity.minus(order.filled),
+      remainingQty: sub(order.quantity, order.filled),
       price: order.limitPrice,
       triggerPrice: order.triggerPrice,
       triggered: order.triggered,
