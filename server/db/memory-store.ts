@@ -7,7 +7,7 @@
  * The engine treats them as immutable values (the FSM and the position book return new objects), so this
  * is safe; a caller that mutates an object after saving it would see the change here (and not in SQLite).
  *
- * Transactions use an undo log: inside `transaction`, every mutation pushes a closure that reverts it.
+ * Transactions use an undo log: inside `transaction`, every mutation logs a step that reverts it.
  * On a throw the log is replayed backwards to the mark taken when that (possibly nested) transaction
  * started, then the error is rethrown: a nested transaction behaves like a SQLite savepoint (its own
  * changes are undone; the outer one may catch and carry on). Outside any transaction nothing is logged,
@@ -34,6 +34,13 @@ import type {
   SymbolSettingRecord,
   TradeRecord,
 } from "./store";
+
+/** Undo step kinds (see MemoryStore's undo log). */
+const UNDO_MAP_RESTORE = 0;
+const UNDO_MAP_DELETE = 1;
+const UNDO_LIST_POP = 2;
+const UNDO_SET_DELETE = 3;
+const UNDO_CALL = 4;
 
 /** The id of the single lease row. */
 export const LEASE_ID = "engine";
@@ -116,14 +123,21 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
   private lease: LeaseRow | null = null;
 
-  /** Undo closures of the open transaction(s); empty outside transactions. */
-  private readonly undoLog: (() => void)[] = [];
+  /**
+   * The undo log of the open transaction(s), empty outside transactions: one step per mutation, kept in
+   * parallel arrays (a kind and up to three operands) so that logging a step allocates nothing on the hot
+   * path; rare steps keep a closure (UNDO_CALL).
+   */
+  private readonly undoKinds: number[] = [];
+  private readonly undoTargets: unknown[] = [];
+  private readonly undoKeys: unknown[] = [];
+  private readonly undoValues: unknown[] = [];
   private depth = 0;
   private closed = false;
 
   transaction<T>(fn: () => T): T {
     this.assertOpen();
-    const mark = this.undoLog.length;
+    const mark = this.undoKinds.length;
     this.depth++;
     try {
       const result = fn();
@@ -136,32 +150,70 @@ export class MemoryStore implements Store, StoreHistory {
       throw error;
     } finally {
       this.depth--;
-      if (this.depth === 0) this.undoLog.length = 0;
+      if (this.depth === 0) {
+        this.undoKinds.length = 0;
+        this.undoTargets.length = 0;
+        this.undoKeys.length = 0;
+        this.undoValues.length = 0;
+      }
     }
   }
 
   private rollbackTo(mark: number): void {
-    while (this.undoLog.length > mark) this.undoLog.pop()!();
+    while (this.undoKinds.length > mark) {
+      const kind = this.undoKinds.pop()!;
+      const target = this.undoTargets.pop();
+      const key = this.undoKeys.pop();
+      const value = this.undoValues.pop();
+      switch (kind) {
+        case UNDO_MAP_RESTORE:
+          (target as Map<unknown, unknown>).set(key, value);
+          break;
+        case UNDO_MAP_DELETE:
+          (target as Map<unknown, unknown>).delete(key);
+          break;
+        case UNDO_LIST_POP:
+          (target as unknown[]).pop();
+          break;
+        case UNDO_SET_DELETE:
+          (target as Set<unknown>).delete(key);
+          break;
+        case UNDO_CALL:
+          (target as () => void)();
+          break;
+      }
+    }
   }
 
-  /** Records how to revert a mutation, when inside a transaction. */
+  private logUndo(kind: number, target: unknown, key: unknown, value: unknown): void {
+    this.undoKinds.push(kind);
+    this.undoTargets.push(target);
+    this.undoKeys.push(key);
+    this.undoValues.push(value);
+  }
+
+  /** Records how to revert a mutation, when inside a transaction (for the rare mutations without a kind). */
   private undo(step: () => void): void {
-    if (this.depth > 0) this.undoLog.push(step);
+    if (this.depth > 0) this.logUndo(UNDO_CALL, step, undefined, undefined);
   }
 
   /** Sets a map entry, remembering the previous value (or its absence). */
   private setIn<K, V>(map: Map<K, V>, key: K, value: V): void {
     if (this.depth > 0) {
-      const had = map.has(key);
-      const previous = map.get(key);
-      this.undoLog.push(had ? () => map.set(key, previous as V) : () => map.delete(key));
+      if (map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, map.get(key));
+      else this.logUndo(UNDO_MAP_DELETE, map, key, undefined);
     }
     map.set(key, value);
   }
 
   private pushTo<V>(list: V[], value: V): void {
     list.push(value);
-    this.undo(() => list.pop());
+    if (this.depth > 0) this.logUndo(UNDO_LIST_POP, list, undefined, undefined);
+  }
+
+  private addTo<V>(set: Set<V>, value: V): void {
+    set.add(value);
+    if (this.depth > 0) this.logUndo(UNDO_SET_DELETE, set, value, undefined);
   }
 
   private assertOpen(): void {
@@ -182,18 +234,13 @@ export class MemoryStore implements Store, StoreHistory {
       refusal: entry.refusal ?? null,
       ts: entry.ts,
     };
-    this.journal.push(stored);
+    this.pushTo(this.journal, stored);
     let forOrder = this.journalByOrder.get(entry.clientOrderId);
     if (forOrder === undefined) {
       forOrder = [];
       this.setIn(this.journalByOrder, entry.clientOrderId, forOrder);
     }
-    forOrder.push(stored);
-    const list = forOrder;
-    this.undo(() => {
-      list.pop();
-      this.journal.pop();
-    });
+    this.pushTo(forOrder, stored);
     return seq;
   }
 
@@ -274,14 +321,9 @@ export class MemoryStore implements Store, StoreHistory {
     if (this.tradeKeys.has(idKey) || this.tradeKeys.has(positionKey)) {
       throw new StoreError("DUPLICATE_TRADE", `Trade ${trade.id} (position ${trade.positionId}) is already recorded.`);
     }
-    this.tradeKeys.add(idKey);
-    this.tradeKeys.add(positionKey);
-    this.trades.push(trade);
-    this.undo(() => {
-      this.trades.pop();
-      this.tradeKeys.delete(idKey);
-      this.tradeKeys.delete(positionKey);
-    });
+    this.addTo(this.tradeKeys, idKey);
+    this.addTo(this.tradeKeys, positionKey);
+    this.pushTo(this.trades, trade);
   }
 
   // ── signals, balances, equity, state ─────────────────────────────────────────────────────────────

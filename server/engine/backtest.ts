@@ -115,13 +115,14 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   let signalSeq = 0;
   // The curve at candle closes is market data (numbers, DESIGN allows it); money stays exact at every fill
   // (flatEquity, finalEquity). Building a Decimal per candle cost more than the rest of the loop.
-  const curveTs: number[] = [];
-  const curveEq: number[] = [];
+  const curveTs = new Float64Array(candles.length);
+  const curveEq = new Float64Array(candles.length);
   let flatEquity = D(input.capital);
   let flatNum = flatEquity.toNumber();
   let heldNum = 0;
   let heldCashNum = 0;
   const progressEvery = Math.max(1, Math.floor(candles.length / 10));
+  const strategyContext: { position: StrategyPosition } = { position };
 
   const act = (action: "BUY" | "SELL", reason: string, exitReason: BacktestExitReason) => {
     if (exitReason === "end_of_data") {
@@ -150,27 +151,32 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   for (let i = 0; i < candles.length; i++) {
     const candle = candles[i]!;
     clock.set(Math.max(clock.now(), candle.ts));
-    const busy = engine.hasWorkingOrders() || engine.hasExitRules();
-    if (pending || busy) touch(candle.open);
-    else engine.setMark(symbol, candle.open, candle.ts);
-    if (pending) {
-      act(pending.action, pending.reason, "signal");
-      pending = null;
+    // The open is market data only when an intent is sized at it or orders and exits are watched; otherwise
+    // the close mark below replaces it before anything reads it.
+    let busy = false;
+    if (pending || engine.hasWorkingOrders() || engine.hasExitRules()) {
+      touch(candle.open);
+      if (pending) {
+        act(pending.action, pending.reason, "signal");
+        pending = null;
+      }
+      busy = engine.hasWorkingOrders() || engine.hasExitRules();
     }
-    if (engine.hasWorkingOrders() || engine.hasExitRules()) {
+    if (busy) {
       const [, first, second, close] = candle.close >= candle.open ? [candle.open, candle.low, candle.high, candle.close] : [candle.open, candle.high, candle.low, candle.close];
       touch(first);
       touch(second);
       touch(close);
     }
     engine.setMark(symbol, candle.close, candle.ts + interval);
-    const intent = strategy.onCandle(candle, { position });
+    strategyContext.position = position;
+    const intent = strategy.onCandle(candle, strategyContext);
     if (intent && i + 1 < candles.length) {
       if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: candle.ts, reason: intent.reason };
       else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: candle.ts, reason: intent.reason };
     }
-    curveTs.push(candle.ts + interval);
-    curveEq.push(position === "FLAT" ? flatNum : heldCashNum + heldNum * candle.close);
+    curveTs[i] = candle.ts + interval;
+    curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * candle.close;
     if (input.onProgress && (i + 1) % progressEvery === 0) input.onProgress(i + 1, candles.length);
   }
 
@@ -200,7 +206,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   return {
     trades: out,
     get equityCurve() {
-      curve ??= curveTs.map((ts, i) => ({ ts, equity: i === curveTs.length - 1 ? lastFlat : new Decimal(curveEq[i]!) }));
+      curve ??= Array.from(curveTs, (ts, i) => ({ ts, equity: i === curveTs.length - 1 ? lastFlat : new Decimal(curveEq[i]!) }));
       return curve;
     },
     candles: candles.length,

@@ -79,6 +79,8 @@ describe("signal → order → fill → position", () => {
     const fee = D("0.09999").times("20000.5").times("0.001");
     const unrealized = D("20000").minus("20000.5").times("0.09999");
     expect(state.equity.equity.toString()).toBe(D(10000).minus(fee).plus(unrealized).toString());
+    // The marks it hands out are prices and a time (no cached Decimal rides along to the API).
+    expect(state.marks).toEqual({ "BTC/USDT": { last: 20000, bid: 19999.5, ask: 20000.5, ts: T0 + 1000 } });
   });
 
   it("refuses a duplicate signal id and an unknown symbol, with codes", async () => {

@@ -164,6 +164,31 @@ interface Mark {
   lastDec?: Decimal;
 }
 
+/** The portfolio for the risk gate; equity and the free quote are computed on first read. */
+class RiskPortfolioView {
+  private equityValue: Decimal | null;
+  private availableValue: Decimal | null = null;
+
+  constructor(
+    private readonly engine: { equity(): EquityPoint; realizedEquity(): Decimal },
+    readonly positions: RiskPosition[],
+    readonly reservedNotionalBySymbol: Map<string, Decimal>,
+    private readonly committed: Decimal,
+    knownEquity: Decimal | null,
+  ) {
+    this.equityValue = knownEquity;
+  }
+
+  get equity(): Decimal {
+    return (this.equityValue ??= this.engine.equity().equity);
+  }
+
+  /** Cash (initial + realized net) less the cost of open positions and the notional reserved by open entries. */
+  get availableQuote(): Decimal {
+    return (this.availableValue ??= maxDec(ZERO, sub(this.engine.realizedEquity(), this.committed)));
+  }
+}
+
 /** Whether a position's exit state has any rule to watch (stop, take-profit, ladder, trailing, max age). */
 function exitHasRules(exit: ExitState | null): exit is ExitState {
   const c = exit?.config;
@@ -978,20 +1003,7 @@ export class Engine {
       reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
       committed = add(committed, notional);
     }
-    let equity = knownEquity ?? null;
-    let availableQuote: Decimal | null = null;
-    const equityNow = () => this.equity().equity;
-    const cashNow = () => this.realizedEquity();
-    return {
-      get equity() {
-        return (equity ??= equityNow());
-      },
-      get availableQuote() {
-        return (availableQuote ??= maxDec(ZERO, sub(cashNow(), committed)));
-      },
-      positions,
-      reservedNotionalBySymbol: reserved,
-    };
+    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1096,7 +1108,7 @@ export class Engine {
     this.bus.publish({ type: "fill", clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, qty, price, fee, tradeId, ts, late });
     this.bus.publish({ type: "position", position });
     if (position.state === "CLOSED") this.finishPosition(positionRecord, order);
-    if (excess.greaterThan(0)) {
+    if (isPositive(excess)) {
       // An exit larger than the position: the rest is a real opposite position.
       const side: PositionSide = position.side === "LONG" ? "SHORT" : "LONG";
       const flipped = openPosition({ id: this.ids.next("pos"), symbol: order.symbol, side, ts });
@@ -1217,7 +1229,15 @@ export class Engine {
 
   /** Sets a mark without venue matching (the backtest sets the bar's open before signals are sized). */
   setMark(symbol: string, price: number, ts: number): void {
-    this.marks.set(symbol, { last: price, ts });
+    const mark = this.marks.get(symbol);
+    if (mark && mark.bid === undefined && mark.ask === undefined) {
+      // A last-price mark moves in place (once per candle in a backtest: no object each time).
+      mark.last = price;
+      mark.ts = ts;
+      mark.lastDec = undefined;
+    } else {
+      this.marks.set(symbol, { last: price, ts });
+    }
   }
 
   private updateMark(update: MarketUpdate, now: number): Mark | null {
@@ -1268,7 +1288,7 @@ export class Engine {
   }
 
   private placeExit(record: PositionRecord, intent: ExitIntent): void {
-    const quantity = intent.qty.greaterThan(record.position.quantity) ? record.position.quantity : intent.qty;
+    const quantity = cmp(intent.qty, record.position.quantity) > 0 ? record.position.quantity : intent.qty;
     const result = this.placeReduceOnly(record, quantity, intent.reason, D(intent.marketPrice));
     this.persistPosition(record, record.position, record.exit);
     if (!result.ok) this.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.code} ${result.message}`);
@@ -1277,7 +1297,7 @@ export class Engine {
   private placeReduceOnly(record: PositionRecord, quantity: Decimal, reason: string, refPrice: Decimal): CommandResult {
     const position = record.position;
     const side: OrderSide = position.side === "LONG" ? "SELL" : "BUY";
-    const closing = quantity.greaterThanOrEqualTo(position.quantity);
+    const closing = cmp(quantity, position.quantity) >= 0;
     if (closing) {
       const marked = markClosing(position);
       if (marked.ok) record.position = marked.value;
@@ -1467,7 +1487,7 @@ export class Engine {
         }
       }
     }
-    const results = records.filter((r) => r.position.quantity.greaterThan(0)).map((r) => this.closePosition(r.position.id, {}, reason));
+    const results = records.filter((r) => isPositive(r.position.quantity)).map((r) => this.closePosition(r.position.id, {}, reason));
     const refused = results.find((r) => !r.ok);
     if (refused) return refused;
     if (results.length === 0 && entriesCanceled === 0) return fail("NOTHING_TO_CLOSE", "There is no filled position and no pending entry to close.");
@@ -1477,7 +1497,7 @@ export class Engine {
   }
 
   private closeAll(reason: string): CommandResult {
-    const open = [...this.positions.values()].filter((r) => r.position.quantity.greaterThan(0));
+    const open = [...this.positions.values()].filter((r) => isPositive(r.position.quantity));
     if (open.length === 0) return done("No open positions.");
     return this.closePositions(open, reason);
   }
@@ -1627,7 +1647,7 @@ export class Engine {
     }
     run.phase = "flattening";
     run.armed = false;
-    const positions = [...this.positions.values()].filter((r) => r.position.quantity.greaterThan(0));
+    const positions = [...this.positions.values()].filter((r) => isPositive(r.position.quantity));
     p.positionsToFlatten = positions.length;
     for (const record of positions) run.flattenPending.add(record.position.id);
     this.publishHalt(run, "flattening", `Flattening ${positions.length} position(s) with reduce-only market orders.`);
@@ -2086,7 +2106,8 @@ export class Engine {
       positions: [...this.positions.values()].map((r) => ({ position: r.position, exit: r.exit, mark: this.marks.get(r.position.symbol)?.last ?? null })),
       equity: this.equity(),
       emergency: this.lastEmergency,
-      marks: Object.fromEntries(this.marks),
+      // Copies without the cached Decimal: what the API sends is the prices and their time.
+      marks: Object.fromEntries([...this.marks].map(([symbol, m]) => [symbol, { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts }])),
     };
   }
 
@@ -2099,7 +2120,7 @@ export class Engine {
 
   /** The open position on a symbol (the first, when several), for the backtest loop. */
   openPosition(symbol: string): Position | null {
-    for (const { position } of this.positions.values()) if (position.symbol === symbol && position.quantity.greaterThan(0)) return position;
+    for (const { position } of this.positions.values()) if (position.symbol === symbol && isPositive(position.quantity)) return position;
     return null;
   }
 

@@ -197,7 +197,7 @@ function optionalDecimal(value: OrderSpec["price"], field: string): Decimal | nu
  */
 export function createOrder(spec: OrderSpec): Order {
   const quantity = D(spec.quantity);
-  if (!quantity.greaterThan(0)) throw new TypeError(`createOrder: quantity must be positive, got ${quantity.toString()}`);
+  if (!isPositive(quantity)) throw new TypeError(`createOrder: quantity must be positive, got ${quantity.toString()}`);
   const createdAt = spec.ts ?? 0;
   let trailing: TrailingState | null = null;
   if (TRAILING_TYPES.has(spec.type)) {

@@ -13,7 +13,7 @@
  */
 import { isValidClientOrderId } from "../ids";
 import { checkAgainstInstrument, roundPrice, type Instrument, type InstrumentCheckCode } from "../instrument";
-import { isMultipleOf, isPositive, parseDecimal, type Decimal } from "../money";
+import { cmp, Decimal, isMultipleOf, isPositive, parseDecimal } from "../money";
 import { err, ok, type Result } from "../result";
 import {
   LIMIT_PRICE_TYPES,
@@ -60,6 +60,7 @@ export type OrderValidationCode =
 
 /** Quantities and prices above this are input errors (a fat finger or a unit mix-up), whatever the venue allows. */
 export const MAX_SANE_AMOUNT = 1e15;
+const MAX_SANE_DECIMAL = new Decimal(MAX_SANE_AMOUNT);
 
 /** The spec with its amounts parsed to Decimals and defaults filled in. Still an OrderSpec, so `createOrder` takes it. */
 export interface NormalizedSpec extends OrderSpec {
@@ -105,7 +106,7 @@ function fail(code: OrderValidationCode, message: string, details?: Record<strin
 /** Parses a positive, sane amount; returns the Decimal or null. */
 function positiveAmount(value: unknown): Decimal | null {
   const d = parseDecimal(value);
-  if (d === null || !d.greaterThan(0) || d.greaterThan(MAX_SANE_AMOUNT)) return null;
+  if (d === null || !isPositive(d) || cmp(d, MAX_SANE_DECIMAL) > 0) return null;
   return d;
 }
 

@@ -223,22 +223,6 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
       if (reservedSymbol === symbol) symbolReserved = amount;
     }
   }
-  let exposureSums: { symbol: Decimal; gross: Decimal } | null = null;
-  const exposures = (): { symbol: Decimal; gross: Decimal } => {
-    if (exposureSums) return exposureSums;
-    let gross = ZERO;
-    let inSymbol = ZERO;
-    for (const p of portfolio.positions) {
-      if (p.qty.isZero()) continue;
-      const size = p.qty.isNegative() ? p.qty.abs() : p.qty;
-      const exposure = size.times(p.markPrice.isNegative() ? p.markPrice.abs() : p.markPrice);
-      gross = add(gross, exposure);
-      if (p.symbol === symbol) inSymbol = add(inSymbol, exposure);
-    }
-    exposureSums = { symbol: add(inSymbol, symbolReserved), gross: add(gross, reservedTotal) };
-    return exposureSums;
-  };
-
   let denials: RiskDenial[] | null = null;
 
   const gate = gateByTradingState(input.tradingState, order, { netQty }, { haltedAllowsReduceOnly: input.haltedAllowsReduceOnly });
@@ -259,38 +243,16 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     if (!collectAll) return refuse(denials);
   }
 
-  let notionalValue: Decimal | null = null;
-  const notional = (): Decimal => (notionalValue ??= order.quantity.times(price));
   const netQtyAfter = order.side === "BUY" ? add(netQty, order.quantity) : netQty.minus(order.quantity);
   const absNetBefore = netQty.isNegative() ? netQty.abs() : netQty;
   const absNetAfter = netQtyAfter.isNegative() ? netQtyAfter.abs() : netQtyAfter;
   // The order's effect on exposure: (|net after| − |net before|) × price. Its sign needs no multiplication.
   const increases = cmp(absNetAfter, absNetBefore) > 0;
-  let changeValue: Decimal | null = null;
-  const exposureChange = (): Decimal => (changeValue ??= sub(absNetAfter, absNetBefore).times(price));
-  const symbolExposureAfter = (): Decimal => maxDec(ZERO, add(exposures().symbol, exposureChange()));
-  const portfolioExposureAfter = (): Decimal => maxDec(ZERO, add(exposures().gross, exposureChange()));
-  /** The approval's figures, computed when read (the engine reads none of them on its hot path). */
-  const approval = (requiredQuote: Decimal): PreTradeResult => ({
-    ok: true,
-    value: {
-      get notional() {
-        return notional();
-      },
-      shrinksExposure: shrinking,
-      netQtyAfter,
-      get exposureIncrease() {
-        return increases ? exposureChange() : ZERO;
-      },
-      get symbolExposureAfter() {
-        return symbolExposureAfter();
-      },
-      get portfolioExposureAfter() {
-        return portfolioExposureAfter();
-      },
-      requiredQuote,
-    },
-  });
+  const figures = new Figures(order, portfolio.positions, symbolReserved, reservedTotal, shrinking, netQtyAfter, absNetBefore, absNetAfter, increases);
+  const approval = (requiredQuote: Decimal): PreTradeResult => {
+    figures.requiredQuote = requiredQuote;
+    return { ok: true, value: figures };
+  };
 
   // A reduce-only order that truly shrinks its position passes every limit.
   if (order.reduceOnly && shrinking) {
@@ -341,10 +303,10 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
 
   // MIN_NOTIONAL
   const minNotional = limits.minNotional;
-  if (minNotional !== undefined && cmp(notional(), minNotional) < 0) {
+  if (minNotional !== undefined && cmp(figures.notional, minNotional) < 0) {
     (denials ??= []).push(
-      denial("MIN_NOTIONAL", `Order notional ${notional().toString()} is below the minimum of ${minNotional.toString()}.`, {
-        notional: notional().toString(),
+      denial("MIN_NOTIONAL", `Order notional ${figures.notional.toString()} is below the minimum of ${minNotional.toString()}.`, {
+        notional: figures.notional.toString(),
         limit: minNotional.toString(),
       }),
     );
@@ -353,12 +315,12 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
 
   // MAX_NOTIONAL_PER_ORDER
   const maxNotionalPerOrder = symbolLimits?.maxNotionalPerOrder ?? limits.maxNotionalPerOrder;
-  if (maxNotionalPerOrder !== undefined && cmp(notional(), maxNotionalPerOrder) > 0) {
+  if (maxNotionalPerOrder !== undefined && cmp(figures.notional, maxNotionalPerOrder) > 0) {
     (denials ??= []).push(
       denial(
         "MAX_NOTIONAL_PER_ORDER",
-        `Order notional ${notional().toString()} is above the per-order maximum of ${maxNotionalPerOrder.toString()} for ${symbol}.`,
-        { notional: notional().toString(), limit: maxNotionalPerOrder.toString() },
+        `Order notional ${figures.notional.toString()} is above the per-order maximum of ${maxNotionalPerOrder.toString()} for ${symbol}.`,
+        { notional: figures.notional.toString(), limit: maxNotionalPerOrder.toString() },
       ),
     );
     if (!collectAll) return refuse(denials);
@@ -416,7 +378,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     const maxSymbolExposure = symbolLimits?.maxSymbolExposure ?? limits.maxSymbolExposure;
     const maxSymbolExposurePct = symbolLimits?.maxSymbolExposurePct ?? limits.maxSymbolExposurePct;
     if (maxSymbolExposure !== undefined || maxSymbolExposurePct !== undefined) {
-      const symbolDenial = exposureDenial("MAX_SYMBOL_EXPOSURE", `Exposure in ${symbol}`, symbolExposureAfter(), maxSymbolExposure, maxSymbolExposurePct, portfolio.equity);
+      const symbolDenial = exposureDenial("MAX_SYMBOL_EXPOSURE", `Exposure in ${symbol}`, figures.symbolExposureAfter, maxSymbolExposure, maxSymbolExposurePct, portfolio.equity);
       if (symbolDenial) {
         (denials ??= []).push(symbolDenial);
         if (!collectAll) return refuse(denials);
@@ -428,7 +390,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
       const portfolioDenial = exposureDenial(
         "MAX_PORTFOLIO_EXPOSURE",
         "Portfolio exposure",
-        portfolioExposureAfter(),
+        figures.portfolioExposureAfter,
         limits.maxPortfolioExposure,
         limits.maxPortfolioExposurePct,
         portfolio.equity,
@@ -446,7 +408,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     const opposes = order.side === "SELL" ? isPositive(netQty) : netQty.isNegative() && !netQty.isZero();
     const openedQty = opposes ? order.quantity.minus(absNetBefore) : order.quantity;
     if (isPositive(openedQty)) {
-      requiredQuote = openedQty === order.quantity ? notional() : openedQty.times(price);
+      requiredQuote = openedQty === order.quantity ? figures.notional : openedQty.times(price);
       if (input.feeRate !== undefined && !input.feeRate.isZero()) requiredQuote = requiredQuote.times(onePlus(input.feeRate));
       const leverage = input.leverage ?? 1;
       if (leverage !== 1) requiredQuote = requiredQuote.dividedBy(leverage);
@@ -465,6 +427,66 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
 
   if (denials) return refuse(denials);
   return approval(requiredQuote);
+}
+
+/**
+ * The approval's figures for one checked order, each computed when first read: the engine's hot path reads
+ * none of them, and the exposures cost a multiplication per open position. (One object per check.)
+ */
+class Figures implements PreTradeApproval {
+  requiredQuote: Decimal = ZERO;
+  private notionalValue: Decimal | null = null;
+  private changeValue: Decimal | null = null;
+  private sums: { symbol: Decimal; gross: Decimal } | null = null;
+
+  constructor(
+    private readonly order: PreTradeOrder,
+    private readonly positions: readonly RiskPosition[],
+    private readonly symbolReserved: Decimal,
+    private readonly reservedTotal: Decimal,
+    readonly shrinksExposure: boolean,
+    readonly netQtyAfter: Decimal,
+    private readonly absNetBefore: Decimal,
+    private readonly absNetAfter: Decimal,
+    private readonly increases: boolean,
+  ) {}
+
+  /** quantity × price. */
+  get notional(): Decimal {
+    return (this.notionalValue ??= this.order.quantity.times(this.order.price));
+  }
+
+  get exposureIncrease(): Decimal {
+    return this.increases ? this.exposureChange() : ZERO;
+  }
+
+  get symbolExposureAfter(): Decimal {
+    return maxDec(ZERO, add(this.exposures().symbol, this.exposureChange()));
+  }
+
+  get portfolioExposureAfter(): Decimal {
+    return maxDec(ZERO, add(this.exposures().gross, this.exposureChange()));
+  }
+
+  private exposureChange(): Decimal {
+    return (this.changeValue ??= sub(this.absNetAfter, this.absNetBefore).times(this.order.price));
+  }
+
+  /** Σ |qty × mark| in the symbol and over every position, each plus the reserved order notional. */
+  private exposures(): { symbol: Decimal; gross: Decimal } {
+    if (this.sums) return this.sums;
+    let gross = ZERO;
+    let inSymbol = ZERO;
+    for (const p of this.positions) {
+      if (p.qty.isZero()) continue;
+      const size = p.qty.isNegative() ? p.qty.abs() : p.qty;
+      const exposure = size.times(p.markPrice.isNegative() ? p.markPrice.abs() : p.markPrice);
+      gross = add(gross, exposure);
+      if (p.symbol === this.order.symbol) inSymbol = add(inSymbol, exposure);
+    }
+    this.sums = { symbol: add(inSymbol, this.symbolReserved), gross: add(gross, this.reservedTotal) };
+    return this.sums;
+  }
 }
 
 function hasOpenPosition(positions: readonly RiskPosition[], symbol: string): boolean {

@@ -5,7 +5,7 @@
  *              larger than that position (it may close it, never flip it).
  *   HALTED   — only cancels and reduce-only closes (a reduce-only order that shrinks exposure, as above).
  */
-import { type Decimal } from "../money";
+import { cmp, isPositive, type Decimal } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type Result } from "../result";
 
@@ -49,9 +49,9 @@ const PASS_OTHER: { ok: true; value: GatePass } = Object.freeze({ ok: true as co
  * a SELL against a long, or a BUY against a short, for no more than the position's size.
  */
 export function shrinksExposure(side: OrderSide, quantity: Decimal, netQty: Decimal): boolean {
-  if (!quantity.greaterThan(0)) return false;
-  if (side === "SELL") return netQty.greaterThan(0) && quantity.lessThanOrEqualTo(netQty);
-  return netQty.lessThan(0) && quantity.lessThanOrEqualTo(netQty.negated());
+  if (!isPositive(quantity)) return false;
+  if (side === "SELL") return isPositive(netQty) && cmp(quantity, netQty) <= 0;
+  return netQty.isNegative() && !netQty.isZero() && cmp(quantity, netQty.negated()) <= 0;
 }
 
 /** "long 1.5", "short 2" or "flat", for messages. */
@@ -69,7 +69,7 @@ function describeOrder(order: GateOrder): string {
 export function whyNotShrinking(order: GateOrder, netQty: Decimal): string {
   const position = describeNetPosition(netQty);
   if (netQty.isZero()) return `there is no position to reduce (${position})`;
-  const opposes = order.side === "SELL" ? netQty.greaterThan(0) : netQty.lessThan(0);
+  const opposes = order.side === "SELL" ? isPositive(netQty) : netQty.isNegative() && !netQty.isZero();
   if (!opposes) return `${order.side} would add to the ${position} position`;
   return `${order.quantity.toString()} is larger than the ${position} position it would reduce`;
 }

@@ -33,7 +33,7 @@
  *   also kept, with its order's symbol and side, in a bounded log (fills()).
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { add, cmp, Decimal, ONE, ZERO, isMultipleOf, maxDec, minDec, onePlus, parseDecimal, roundToStep, sub, type DecimalInput } from "../money";
+import { add, cmp, Decimal, isPositive, ONE, ZERO, isMultipleOf, maxDec, minDec, onePlus, parseDecimal, roundToStep, sub, type DecimalInput } from "../money";
 import { trailingLimitPrice, updateTrailingStop, shouldTrigger, type MarketObservation } from "../orders/triggers";
 import {
   LIMIT_PRICE_TYPES,
@@ -834,7 +834,7 @@ export class SimulatedVenue {
     const tif = spec.timeInForce ?? "GTC";
     if (!(TIME_IN_FORCE as readonly string[]).includes(tif)) return reason("INVALID_TIME_IN_FORCE", `time in force ${String(tif)} is not supported.`);
     const quantity = parseDecimal(spec.quantity);
-    if (quantity === null || !quantity.greaterThan(0)) return reason("INVALID_QUANTITY", `quantity ${String(spec.quantity)} is not a positive number.`);
+    if (quantity === null || !isPositive(quantity)) return reason("INVALID_QUANTITY", `quantity ${String(spec.quantity)} is not a positive number.`);
 
     const type = spec.type;
     const isTrailing = TRAILING_TYPES.has(type);
@@ -1183,7 +1183,7 @@ export class SimulatedVenue {
 
   /** Ends an order: releases what it still reserves and emits the final event. */
   private finish(order: SimOrder, status: OrderStatus, event: OrderEvent | null): void {
-    if (order.reserved.greaterThan(0)) this.balanceBook.release(order.reserveCurrency, order.reserved);
+    if (isPositive(order.reserved)) this.balanceBook.release(order.reserveCurrency, order.reserved);
     order.reserved = ZERO;
     order.phase = "DONE";
     order.status = status;

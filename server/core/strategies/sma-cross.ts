@@ -96,16 +96,34 @@ function plainText(value: PriceValue): string {
 
 /** close → (integer units, decimals) with close = units / 10^decimals and no trailing zero decimals. */
 export function scaledClose(value: PriceValue): { units: number; decimals: number } {
-  // Fast path for numbers (market data): the fewest decimals d with round(value × 10^d) / 10^d === value is the
-  // shortest decimal that reads back as this number — what String(value) would give — without building text.
-  if (typeof value === "number" && Number.isFinite(value)) {
-    for (let d = 0; d <= 10; d++) {
-      const scale = pow10(d);
-      const units = Math.round(value * scale);
-      if (!Number.isSafeInteger(units)) break;
-      if (units / scale === value) return { units: units === 0 ? 0 : units, decimals: d };
+  const decimals = scaledNumberDecimals(value);
+  if (decimals !== null) return { units: scaledUnits, decimals };
+  return scaledText(value);
+}
+
+/** The units of the last scaledNumberDecimals that answered (a scratch slot: no object per candle). */
+let scaledUnits = 0;
+
+/**
+ * Fast path for numbers (market data): the fewest decimals d with round(value × 10^d) / 10^d === value is the
+ * shortest decimal that reads back as this number — what String(value) would give — without building text.
+ * Returns d and leaves the units in `scaledUnits`; null when the number needs the text path.
+ */
+function scaledNumberDecimals(value: PriceValue): number | null {
+  if (typeof value !== "number" || !Number.isFinite(value)) return null;
+  for (let d = 0; d <= 10; d++) {
+    const scale = pow10(d);
+    const units = Math.round(value * scale);
+    if (!Number.isSafeInteger(units)) break;
+    if (units / scale === value) {
+      scaledUnits = units === 0 ? 0 : units;
+      return d;
     }
   }
+  return null;
+}
+
+function scaledText(value: PriceValue): { units: number; decimals: number } {
   const text = plainText(value);
   const m = PLAIN_DECIMAL.exec(text);
   if (!m) throw new StrategyError("STRATEGY_INVALID_PRICE", `A close of '${text}' is not a decimal number.`);
@@ -245,7 +263,10 @@ export class SmaCross {
 
   /** A close in units of 10^−decimals, rescaling what is held when the close has more decimals. */
   private toUnits(close: PriceValue): number {
-    const { units, decimals } = scaledClose(close);
+    let units: number;
+    let decimals = scaledNumberDecimals(close);
+    if (decimals !== null) units = scaledUnits;
+    else ({ units, decimals } = scaledText(close));
     if (decimals > this.decimals) {
       if (this.fixedDecimals !== undefined) {
         throw new StrategyError(
