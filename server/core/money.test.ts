@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import DecimalJs from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { D, Decimal, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, parseDecimal, ratioNumber, roundToStep, sumDec } from "./money";
+import { D, Decimal, ZERO, add, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, onePlus, parseDecimal, ratioNumber, roundToStep, sub, sumDec } from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
 const decimalString = fc
@@ -190,5 +190,34 @@ describe("approxNumber and ratioNumber (report floats)", () => {
   });
   it("has no ratio for a zero denominator", () => {
     expect(ratioNumber(D(1), D(0), 100, 2)).toBeNull();
+  });
+});
+
+describe("add, sub and onePlus (shortcuts that must not change a value)", () => {
+  it("agree with plus and minus, and skip the arithmetic for zero operands and equal values (property)", () => {
+    fc.assert(
+      fc.property(decimalString, decimalString, (x, y) => {
+        const a = D(x);
+        const b = D(y);
+        expect(add(a, b).equals(a.plus(b))).toBe(true);
+        expect(sub(a, b).equals(a.minus(b))).toBe(true);
+        expect(sub(a, a).isZero()).toBe(true);
+        if (!a.isZero()) expect(sub(a, a)).toBe(ZERO);
+        expect(add(a, ZERO)).toBe(a);
+        expect(add(ZERO, b)).toBe(b);
+        expect(sub(a, ZERO)).toBe(a);
+      }),
+      { numRuns: 2000 },
+    );
+  });
+  it("gives a positive zero for equal values, like minus", () => {
+    const zero = sub(D("-1.5"), D("-1.50"));
+    expect(zero.isZero()).toBe(true);
+    expect(zero.isNegative()).toBe(false);
+  });
+  it("remembers 1 + rate per rate", () => {
+    const rate = D("0.001");
+    expect(onePlus(rate).toString()).toBe("1.001");
+    expect(onePlus(rate)).toBe(onePlus(rate));
   });
 });

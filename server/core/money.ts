@@ -77,9 +77,11 @@ export function add(a: Decimal, b: Decimal): Decimal {
   return a.plus(b);
 }
 
-/** a − b; subtracting zero returns a as is. */
+/** a − b; subtracting zero returns a as is, and equal operands give ZERO (a full close: no arithmetic). */
 export function sub(a: Decimal, b: Decimal): Decimal {
-  return b.isZero() ? a : a.minus(b);
+  if (b.isZero()) return a;
+  if (a === b || (a.isFinite() && b.isFinite() && cmp(a, b) === 0)) return ZERO;
+  return a.minus(b);
 }
 
 const onePlusCache = new WeakMap<Decimal, Decimal>();

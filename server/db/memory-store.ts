@@ -132,12 +132,14 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly undoTargets: unknown[] = [];
   private readonly undoKeys: unknown[] = [];
   private readonly undoValues: unknown[] = [];
+  /** Steps in use; the arrays keep their length (and slots) between transactions so they never regrow. */
+  private undoCount = 0;
   private depth = 0;
   private closed = false;
 
   transaction<T>(fn: () => T): T {
     this.assertOpen();
-    const mark = this.undoKinds.length;
+    const mark = this.undoCount;
     this.depth++;
     try {
       const result = fn();
@@ -150,21 +152,19 @@ export class MemoryStore implements Store, StoreHistory {
       throw error;
     } finally {
       this.depth--;
-      if (this.depth === 0) {
-        this.undoKinds.length = 0;
-        this.undoTargets.length = 0;
-        this.undoKeys.length = 0;
-        this.undoValues.length = 0;
-      }
+      if (this.depth === 0) this.undoCount = 0;
     }
   }
 
   private rollbackTo(mark: number): void {
-    while (this.undoKinds.length > mark) {
-      const kind = this.undoKinds.pop()!;
-      const target = this.undoTargets.pop();
-      const key = this.undoKeys.pop();
-      const value = this.undoValues.pop();
+    while (this.undoCount > mark) {
+      const i = --this.undoCount;
+      const kind = this.undoKinds[i]!;
+      const target = this.undoTargets[i];
+      const key = this.undoKeys[i];
+      const value = this.undoValues[i];
+      // Let go of what the step held.
+      this.undoTargets[i] = this.undoKeys[i] = this.undoValues[i] = undefined;
       switch (kind) {
         case UNDO_MAP_RESTORE:
           (target as Map<unknown, unknown>).set(key, value);
@@ -186,10 +186,18 @@ export class MemoryStore implements Store, StoreHistory {
   }
 
   private logUndo(kind: number, target: unknown, key: unknown, value: unknown): void {
-    this.undoKinds.push(kind);
-    this.undoTargets.push(target);
-    this.undoKeys.push(key);
-    this.undoValues.push(value);
+    const i = this.undoCount++;
+    if (i === this.undoKinds.length) {
+      this.undoKinds.push(kind);
+      this.undoTargets.push(target);
+      this.undoKeys.push(key);
+      this.undoValues.push(value);
+    } else {
+      this.undoKinds[i] = kind;
+      this.undoTargets[i] = target;
+      this.undoKeys[i] = key;
+      this.undoValues[i] = value;
+    }
   }
 
   /** Records how to revert a mutation, when inside a transaction (for the rare mutations without a kind). */

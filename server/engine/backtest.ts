@@ -21,6 +21,7 @@ import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
 import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
+import { EventBus } from "./bus";
 import { Engine } from "./engine";
 import { SYSTEM } from "./types";
 
@@ -94,6 +95,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     }
   }
   const engine = new BacktestEngine({
+    // Nobody reconnects to a backtest's bus: it keeps no history to catch up from.
+    bus: new EventBus(0),
     venue,
     store,
     clock,
@@ -136,14 +139,15 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     }
     const open = engine.openPosition(symbol);
     position = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
-    // Equity before marking = the money not at the market plus the position's cost; flat, it is the equity.
-    const realized = engine.realizedEquity();
     if (open) {
+      // The curve is floats: cash not at the market = equity when last flat + the position's realized net
+      // (its fees so far) − its cost; marked at each close below.
       heldNum = approxNumber(open.quantity);
-      heldCashNum = approxNumber(realized.minus(open.costBasis));
+      heldCashNum = flatNum + approxNumber(open.realizedPnlNet) - approxNumber(open.costBasis);
     } else {
+      // Flat: equity is exact again (the last point of the curve and the report use it).
       heldNum = 0;
-      flatEquity = realized;
+      flatEquity = engine.realizedEquity();
       flatNum = approxNumber(flatEquity);
     }
   };

@@ -13,9 +13,11 @@ export class EventBus {
 
   publish(event: DomainEvent): void {
     const seq = ++this.seq;
-    this.recent.push({ seq, event });
-    // Trim in batches: splicing one element per event would copy the whole buffer every time.
-    if (this.recent.length > this.keep * 2) this.recent.splice(0, this.recent.length - this.keep);
+    if (this.keep > 0) {
+      this.recent.push({ seq, event });
+      // Trim in batches: splicing one element per event would copy the whole buffer every time.
+      if (this.recent.length > this.keep * 2) this.recent.splice(0, this.recent.length - this.keep);
+    }
     for (const listener of this.listeners) {
       try {
         listener(event, seq);
@@ -34,6 +36,7 @@ export class EventBus {
   since(seq: number): { seq: number; event: DomainEvent }[] | null {
     const first = this.recent[0];
     if (first && seq < first.seq - 1) return null;
+    if (!first && seq < this.seq) return null; // nothing kept (keep = 0, or trimmed away): refetch
     return this.recent.filter((e) => e.seq > seq);
   }
 

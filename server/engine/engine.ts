@@ -13,7 +13,7 @@ import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../co
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
-import { add, cmp, D, Decimal, isPositive, maxDec, onePlus, ratioNumber, sub, ZERO, type DecimalInput } from "../core/money";
+import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, onePlus, ratioNumber, sub, ZERO, type DecimalInput } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -201,9 +201,10 @@ function markDecimal(mark: Mark): Decimal {
 }
 
 interface Accounting {
-  initialEquity: string;
+  /** Decimals (the codec keeps them exact); strings in databases written before, which D() reads alike. */
+  initialEquity: Decimal | string;
   /** Σ realizedPnlNet of closed positions. */
-  closedRealizedNet: string;
+  closedRealizedNet: Decimal | string;
 }
 
 /** What the store keeps in a position's opaque `exit` column: the exit rules' state and what the trade record needs later. */
@@ -344,6 +345,7 @@ export class Engine {
 
   /** True when an open position has exit rules to watch. */
   hasExitRules(): boolean {
+    if (this.positions.size === 0) return false;
     for (const record of this.positions.values()) if (exitHasRules(record.exit)) return true;
     return false;
   }
@@ -1138,10 +1140,13 @@ export class Engine {
     const entryOrderId = record.meta.entryOrderId ?? null;
     const requested = entryOrderId ? (this.orders.get(entryOrderId)?.meta.requestedPrice ?? this.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null) : null;
     const exitRequested = this.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ?? this.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ?? null;
+    // Slippage in bps, a report float: the difference of two prices in floats is exact to ~1e-12 of the price.
     const slip = (requestedPrice: Decimal | null, filled: Decimal, buy: boolean): number | null => {
       if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
-      const diff = buy ? filled.minus(requestedPrice) : requestedPrice.minus(filled);
-      return ratioNumber(diff, requestedPrice, 10_000, 4);
+      const requested = approxNumber(requestedPrice);
+      const diff = buy ? approxNumber(filled) - requested : requested - approxNumber(filled);
+      const bps = Math.round((diff / requested) * 10_000 * 10_000) / 10_000;
+      return Object.is(bps, -0) ? 0 : bps;
     };
     const trade: TradeRecord = {
       id: `trd-${position.id}`,
@@ -2068,7 +2073,7 @@ export class Engine {
   }
 
   private saveAccounting(): void {
-    this.store.setState("accounting", { initialEquity: this.initialEquity.toString(), closedRealizedNet: this.closedRealizedNet.toString() } satisfies Accounting);
+    this.store.setState("accounting", { initialEquity: this.initialEquity, closedRealizedNet: this.closedRealizedNet } satisfies Accounting);
   }
 
   private persistPosition(record: PositionRecord, position: Position = record.position, state: ExitState | null = record.exit): void {

@@ -6,7 +6,7 @@
  * The price watched is the one an exit would get: the bid for longs and the ask for shorts when given, else `price`.
  * It drives every rule, the trailing watermark included.
  */
-import { type Decimal, type DecimalInput, D, ZERO, minDec, parseDecimal, roundToStep } from "../money";
+import { type Decimal, type DecimalInput, D, ZERO, isPositive, minDec, parseDecimal, roundToStep } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type DomainError } from "../result";
 import { type Position, type PositionSide, exitSide } from "./book";
@@ -184,7 +184,7 @@ export function validateExitConfig(config: ExitConfig, side?: PositionSide): Dom
 
   if (config.qtyStep !== undefined) {
     const step = parseDecimal(config.qtyStep);
-    if (step === null || !step.greaterThan(0)) add("INVALID_QTY_STEP", `Quantity step is ${show(config.qtyStep)}; it must be a positive number.`);
+    if (step === null || !isPositive(step)) add("INVALID_QTY_STEP", `Quantity step is ${show(config.qtyStep)}; it must be a positive number.`);
   }
 
   if (side !== undefined && config.stopLoss && config.takeProfit && "price" in config.stopLoss && "price" in config.takeProfit) {
@@ -334,7 +334,7 @@ export function evaluateExits(position: Position, state: ExitState, market: Mark
       qty = remaining;
     } else {
       const raw = remaining.times(D(level.closeFraction));
-      qty = minDec(remaining, step !== null && step.greaterThan(0) ? roundToStep(raw, step, "down") : raw);
+      qty = minDec(remaining, step !== null && isPositive(step) ? roundToStep(raw, step, "down") : raw);
     }
     fired.push(level.level);
     if (qty.greaterThan(ZERO)) {

@@ -168,10 +168,10 @@ function isFiniteDecimal(d: unknown): d is Decimal {
 function invalidOrder(order: PreTradeOrder): RiskDenial | null {
   if (!order.symbol) return denial("INVALID_ORDER", "The order has no symbol.");
   if (order.side !== "BUY" && order.side !== "SELL") return denial("INVALID_ORDER", `Order side must be BUY or SELL, not ${String(order.side)}.`);
-  if (!isFiniteDecimal(order.quantity) || !order.quantity.greaterThan(0)) {
+  if (!isFiniteDecimal(order.quantity) || !isPositive(order.quantity)) {
     return denial("INVALID_ORDER", `Order quantity must be a positive number, not ${show(order.quantity)}.`, { quantity: show(order.quantity) });
   }
-  if (!isFiniteDecimal(order.price) || !order.price.greaterThan(0)) {
+  if (!isFiniteDecimal(order.price) || !isPositive(order.price)) {
     return denial("INVALID_ORDER", `Order price must be a positive number, not ${show(order.price)}.`, { price: show(order.price) });
   }
   const c = order.confidence;
@@ -243,7 +243,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     if (!collectAll) return refuse(denials);
   }
 
-  const netQtyAfter = order.side === "BUY" ? add(netQty, order.quantity) : netQty.minus(order.quantity);
+  const netQtyAfter = order.side === "BUY" ? add(netQty, order.quantity) : sub(netQty, order.quantity);
   const absNetBefore = netQty.isNegative() ? netQty.abs() : netQty;
   const absNetAfter = netQtyAfter.isNegative() ? netQtyAfter.abs() : netQtyAfter;
   // The order's effect on exposure: (|net after| − |net before|) × price. Its sign needs no multiplication.

@@ -841,12 +841,12 @@ export class SimulatedVenue {
     let limitPrice: Decimal | null = null;
     if (LIMIT_PRICE_TYPES.has(type) && type !== "TRAILING_STOP_LIMIT") {
       limitPrice = parseDecimal(spec.price);
-      if (limitPrice === null || !limitPrice.greaterThan(0)) return reason("INVALID_PRICE", `a ${type} order needs a positive limit price, got ${String(spec.price)}.`);
+      if (limitPrice === null || !isPositive(limitPrice)) return reason("INVALID_PRICE", `a ${type} order needs a positive limit price, got ${String(spec.price)}.`);
     }
     let triggerPrice: Decimal | null = null;
     if (spec.triggerPrice !== undefined && TRIGGER_TYPES.has(type)) {
       triggerPrice = parseDecimal(spec.triggerPrice);
-      if (triggerPrice === null || !triggerPrice.greaterThan(0)) return reason("INVALID_TRIGGER_PRICE", `trigger price ${String(spec.triggerPrice)} is not a positive number.`);
+      if (triggerPrice === null || !isPositive(triggerPrice)) return reason("INVALID_TRIGGER_PRICE", `trigger price ${String(spec.triggerPrice)} is not a positive number.`);
     }
     if (TRIGGER_TYPES.has(type) && !isTrailing && triggerPrice === null) return reason("INVALID_TRIGGER_PRICE", `a ${type} order needs a trigger price.`);
 
@@ -857,7 +857,7 @@ export class SimulatedVenue {
       let activationPrice: Decimal | null = null;
       if (spec.activationPrice !== undefined) {
         activationPrice = parseDecimal(spec.activationPrice);
-        if (activationPrice === null || !activationPrice.greaterThan(0)) return reason("INVALID_ACTIVATION_PRICE", `activation price ${String(spec.activationPrice)} is not a positive number.`);
+        if (activationPrice === null || !isPositive(activationPrice)) return reason("INVALID_ACTIVATION_PRICE", `activation price ${String(spec.activationPrice)} is not a positive number.`);
       }
       let limitOffset: Decimal | null = null;
       if (type === "TRAILING_STOP_LIMIT") {
@@ -1133,7 +1133,7 @@ export class SimulatedVenue {
         this.cancelFok(order, fillable, now);
         return;
       }
-      if (fillable.greaterThan(0)) {
+      if (isPositive(fillable)) {
         const price = this.takerPrice(order, state, new Decimal(print.price), fillable, print.volume, this.spreadBps(state));
         if (budget !== null) print.budget[order.side] = budget.minus(fillable);
         this.fill(order, fillable, price, "TAKER", now);
@@ -1406,7 +1406,7 @@ export class SimulatedVenue {
         const available = budget[side];
         const remaining = sub(order.quantity, order.filled);
         const qty = available === null ? remaining : minDec(remaining, roundToStep(available, order.instrument.qtyStep, "down"));
-        if (!qty.greaterThan(0)) break;
+        if (!isPositive(qty)) break;
         if (available !== null) budget[side] = available.minus(qty);
         this.fill(order, qty, order.limitPrice!, "MAKER", now);
         if (order.phase === "DONE") finished = true;
@@ -1434,7 +1434,7 @@ export class SimulatedVenue {
         }
         qty = taken;
       }
-      if (!qty.greaterThan(0)) break;
+      if (!isPositive(qty)) break;
       this.fill(order, qty, order.limitPrice!, "MAKER", now);
       if (order.phase === "DONE") finished = true;
     }
