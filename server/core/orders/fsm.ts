@@ -299,7 +299,7 @@ export function applyOrderEvent(order: Order, event: OrderEvent): ApplyResult {
 
   // The next version of the order: one copy, then plain field writes on it before it is returned (the input
   // order is never touched). Spreading again per change was a measurable share of every event.
-  const base: Order = { ...order };
+  const base = copyOrder(order);
   base.updatedAt = event.ts ?? order.updatedAt;
   base.eventCount = order.eventCount + 1;
 
@@ -353,6 +353,48 @@ export function applyOrderEvent(order: Order, event: OrderEvent): ApplyResult {
     case "expire":
       return ok(moveTo(base, order, outcome));
   }
+}
+
+/**
+ * A field-by-field copy with one fixed shape (the same as createOrder's). `{ ...order }` took V8's slow
+ * path whenever the order's hidden class had moved on (a field going from null to a value), which the
+ * FSM does on nearly every event.
+ */
+function copyOrder(o: Order): Order {
+  return {
+    clientOrderId: o.clientOrderId,
+    venueOrderId: o.venueOrderId,
+    symbol: o.symbol,
+    side: o.side,
+    type: o.type,
+    quantity: o.quantity,
+    price: o.price,
+    triggerPrice: o.triggerPrice,
+    triggerSource: o.triggerSource,
+    trailing: o.trailing,
+    timeInForce: o.timeInForce,
+    expireAt: o.expireAt,
+    postOnly: o.postOnly,
+    reduceOnly: o.reduceOnly,
+    tags: o.tags,
+    listId: o.listId,
+    contingency: o.contingency,
+    linkedClientOrderIds: o.linkedClientOrderIds,
+    parentClientOrderId: o.parentClientOrderId,
+    venue: o.venue,
+    status: o.status,
+    previousStatus: o.previousStatus,
+    isTriggered: o.isTriggered,
+    filledQty: o.filledQty,
+    avgFillPrice: o.avgFillPrice,
+    feesPaid: o.feesPaid,
+    tradeIds: o.tradeIds,
+    reconciliationNeeded: o.reconciliationNeeded,
+    reason: o.reason,
+    createdAt: o.createdAt,
+    updatedAt: o.updatedAt,
+    eventCount: o.eventCount,
+  };
 }
 
 function ok(order: Order): ApplyResult {
