@@ -189,6 +189,13 @@ class RiskPortfolioView {
   }
 }
 
+const NO_VALUES: readonly never[] = [];
+
+/** The map's values as an array to iterate while the map changes (none to copy when it is empty). */
+function valuesOf<V>(map: Map<string, V>): readonly V[] {
+  return map.size === 0 ? NO_VALUES : [...map.values()];
+}
+
 /** Whether a position's exit state has any rule to watch (stop, take-profit, ladder, trailing, max age). */
 function exitHasRules(exit: ExitState | null): exit is ExitState {
   const c = exit?.config;
@@ -1173,7 +1180,7 @@ export class Engine {
     this.store.insertTrade(trade);
     this.onTradeClosed(trade);
     // Exit orders still working for this position have nothing left to reduce.
-    for (const other of [...this.orders.values()]) {
+    for (const other of valuesOf(this.orders)) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
         this.requestCancel(other);
       }
@@ -1193,8 +1200,8 @@ export class Engine {
     if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
     // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
     // still work for it (several resting limits can target one position), which may yet fill it.
-    const othersWorking = [...this.orders.values()].some((r) => r.meta.positionId === positionId && r.order.clientOrderId !== order.clientOrderId && !isTerminal(r.order));
-    if (!othersWorking && !order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0) {
+    const othersWorking = () => [...this.orders.values()].some((r) => r.meta.positionId === positionId && r.order.clientOrderId !== order.clientOrderId && !isTerminal(r.order));
+    if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !othersWorking()) {
       this.positions.delete(positionRecord.position.id);
       const abandoned: Position = { ...positionRecord.position, state: "CLOSED", closedAt: this.clock.now() };
       this.persistPosition(positionRecord, abandoned, null);
@@ -1273,7 +1280,7 @@ export class Engine {
   }
 
   private evaluateExitsFor(symbol: string, mark: Mark, now: number): void {
-    for (const record of [...this.positions.values()]) {
+    for (const record of valuesOf(this.positions)) {
       if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working
       const result = evaluateExits(record.position, record.exit, {
@@ -1471,7 +1478,7 @@ export class Engine {
     }
     // Working orders that reduce this position (an exit, a resting take-profit limit) would race the close and
     // hold the coins it needs: cancel them first.
-    for (const working of [...this.orders.values()]) {
+    for (const working of valuesOf(this.orders)) {
       if (working.meta.positionId === positionId && working.order.reduceOnly && !isTerminal(working.order)) this.requestCancel(working);
     }
     record.exitOrderId = null;
@@ -1485,7 +1492,7 @@ export class Engine {
     // A position whose entry has not filled yet is closed by canceling that entry (a close means "be flat").
     let entriesCanceled = 0;
     for (const record of records) {
-      for (const working of [...this.orders.values()]) {
+      for (const working of valuesOf(this.orders)) {
         if (working.meta.positionId === record.position.id && !working.order.reduceOnly && !isTerminal(working.order)) {
           this.requestCancel(working);
           entriesCanceled++;
@@ -2087,7 +2094,9 @@ export class Engine {
   }
 
   private openPositionsFor(symbol: string): PositionRecord[] {
-    return [...this.positions.values()].filter((r) => r.position.symbol === symbol && r.position.state !== "CLOSED");
+    const out: PositionRecord[] = [];
+    for (const r of this.positions.values()) if (r.position.symbol === symbol && r.position.state !== "CLOSED") out.push(r);
+    return out;
   }
 
   // ---------------------------------------------------------------------------------------------

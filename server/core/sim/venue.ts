@@ -982,7 +982,7 @@ export class SimulatedVenue {
       const rates = this.rates(order.instrument, order.acceptedAt ?? order.sentAt);
       order.reservePerUnit = price.times(onePlus(maxDec(ZERO, maxDec(rates.maker, rates.taker))));
     }
-    const amount = order.reservePerUnit.times(remaining);
+    const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
       const what = order.side === "BUY" ? `buying ${remaining.toString()} ${order.instrument.base}` : `selling ${remaining.toString()} ${order.instrument.base}`;
       return reason(
