@@ -189,6 +189,18 @@ class RiskPortfolioView {
   }
 }
 
+/**
+ * Slippage in bps (positive = against the trader), a report float to 4 places: the difference of two prices
+ * in floats is exact to ~1e-12 of the price. null without a requested price.
+ */
+function slippageBps(requestedPrice: Decimal | null, filled: Decimal, buy: boolean): number | null {
+  if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
+  const requested = approxNumber(requestedPrice);
+  const diff = buy ? approxNumber(filled) - requested : requested - approxNumber(filled);
+  const bps = Math.round((diff / requested) * 10_000 * 10_000) / 10_000;
+  return Object.is(bps, -0) ? 0 : bps;
+}
+
 const NO_VALUES: readonly never[] = [];
 
 /** The map's values as an array to iterate while the map changes (none to copy when it is empty). */
@@ -753,7 +765,8 @@ export class Engine {
     const mark = this.marks.get(signal.symbol);
     if (!mark) return fail("NO_MARKET_PRICE", `No market price for ${signal.symbol} yet; the signal cannot be sized.`);
     const side: OrderSide = wantSide === "LONG" ? "BUY" : "SELL";
-    const refPrice = D(side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last));
+    const touch = side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last);
+    const refPrice = touch === mark.last ? markDecimal(mark) : new Decimal(touch);
     const sized = this.size(signal, settings, instrument, refPrice, side);
     if (!sized.ok) return sized.result;
     const existing = open.find((r) => r.position.side === wantSide);
@@ -1147,14 +1160,6 @@ export class Engine {
     const entryOrderId = record.meta.entryOrderId ?? null;
     const requested = entryOrderId ? (this.orders.get(entryOrderId)?.meta.requestedPrice ?? this.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null) : null;
     const exitRequested = this.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ?? this.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ?? null;
-    // Slippage in bps, a report float: the difference of two prices in floats is exact to ~1e-12 of the price.
-    const slip = (requestedPrice: Decimal | null, filled: Decimal, buy: boolean): number | null => {
-      if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
-      const requested = approxNumber(requestedPrice);
-      const diff = buy ? approxNumber(filled) - requested : requested - approxNumber(filled);
-      const bps = Math.round((diff / requested) * 10_000 * 10_000) / 10_000;
-      return Object.is(bps, -0) ? 0 : bps;
-    };
     const trade: TradeRecord = {
       id: `trd-${position.id}`,
       positionId: position.id,
@@ -1172,8 +1177,8 @@ export class Engine {
       outcome: pnl.isZero() ? "BREAKEVEN" : pnl.isNegative() ? "LOSS" : "WIN",
       exitReason,
       requestedPrice: requested,
-      entrySlippageBps: slip(requested, entryPrice, position.side === "LONG"),
-      exitSlippageBps: slip(exitRequested, exitPrice, position.side === "SHORT"),
+      entrySlippageBps: slippageBps(requested, entryPrice, position.side === "LONG"),
+      exitSlippageBps: slippageBps(exitRequested, exitPrice, position.side === "SHORT"),
       strategy: record.meta.strategy,
       signalId: record.meta.signalId,
     };
@@ -1200,12 +1205,19 @@ export class Engine {
     if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
     // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
     // still work for it (several resting limits can target one position), which may yet fill it.
-    const othersWorking = () => [...this.orders.values()].some((r) => r.meta.positionId === positionId && r.order.clientOrderId !== order.clientOrderId && !isTerminal(r.order));
-    if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !othersWorking()) {
+    if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !this.othersWorkingFor(positionRecord.position.id, order.clientOrderId)) {
       this.positions.delete(positionRecord.position.id);
       const abandoned: Position = { ...positionRecord.position, state: "CLOSED", closedAt: this.clock.now() };
       this.persistPosition(positionRecord, abandoned, null);
     }
+  }
+
+  /** Whether another order still works for this position (several resting entries may target one). */
+  private othersWorkingFor(positionId: string, exceptClientOrderId: string): boolean {
+    for (const r of this.orders.values()) {
+      if (r.meta.positionId === positionId && r.order.clientOrderId !== exceptClientOrderId && !isTerminal(r.order)) return true;
+    }
+    return false;
   }
 
   private requestCancel(record: OrderRecord): void {

@@ -164,7 +164,8 @@ export class SmaCross {
   private big: { fast: bigint; slow: bigint } | null = null;
   /** sign(fast SMA − slow SMA) at the previous candle; null while undefined. */
   private prevRelation: -1 | 0 | 1 | null = null;
-  private lastTs: number | null = null;
+  /** −Infinity before the first timestamped candle (a number field: no boxed value per candle). */
+  private lastTs = Number.NEGATIVE_INFINITY;
 
   /** Throws a StrategyError (STRATEGY_INVALID_PARAMS) on bad parameters; use createSmaCross for a Result. */
   constructor(params: SmaCrossParams) {
@@ -193,7 +194,7 @@ export class SmaCross {
    */
   update(candle: { close: PriceValue; ts?: number }): CrossSignal | null {
     if (candle.ts !== undefined) {
-      if (this.lastTs !== null && !(candle.ts > this.lastTs)) {
+      if (!(candle.ts > this.lastTs)) {
         throw new StrategyError("STRATEGY_CANDLE_ORDER", `Candle at ${candle.ts} does not come after the previous one at ${this.lastTs}.`);
       }
     }
@@ -247,7 +248,7 @@ export class SmaCross {
     this.slowSum = 0;
     this.big = null;
     this.prevRelation = null;
-    this.lastTs = null;
+    this.lastTs = Number.NEGATIVE_INFINITY;
   }
 
   /** sign(fastSum / fast − slowSum / slow) = sign(fastSum × slow − slowSum × fast), exactly. */
