@@ -55,6 +55,24 @@ export interface EngineBacktestResult {
 /** Steps so fine that nothing a 40-digit quantity or a bps-slipped price carries is rounded away. */
 const NO_ROUNDING = "1e-40";
 
+/**
+ * The engine with the backtest's trade list as it closes trades. One class for every run: a class made per
+ * run gives each run's engine its own hidden classes, and the engine's call sites go megamorphic across runs.
+ */
+class BacktestEngine extends Engine {
+  constructor(
+    private readonly closedTrades: TradeRecord[],
+    options: ConstructorParameters<typeof Engine>[0],
+  ) {
+    super(options);
+  }
+
+  protected override onTradeClosed(trade: TradeRecord): void {
+    this.closedTrades.push(trade);
+    super.onTradeClosed(trade);
+  }
+}
+
 function smallestGap(candles: readonly Candle[]): number {
   let gap = Infinity;
   for (let i = 1; i < candles.length; i++) {
@@ -88,13 +106,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     marketReserveBufferBps: input.slippageBps,
   });
   const trades: TradeRecord[] = [];
-  class BacktestEngine extends Engine {
-    protected override onTradeClosed(trade: TradeRecord): void {
-      trades.push(trade);
-      super.onTradeClosed(trade);
-    }
-  }
-  const engine = new BacktestEngine({
+  const engine = new BacktestEngine(trades, {
     // Nobody reconnects to a backtest's bus: it keeps no history to catch up from.
     bus: new EventBus(0),
     venue,
