@@ -249,15 +249,11 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   // The order's effect on exposure: (|net after| − |net before|) × price. Its sign needs no multiplication.
   const increases = cmp(absNetAfter, absNetBefore) > 0;
   const figures = new Figures(order, portfolio.positions, symbolReserved, reservedTotal, shrinking, netQtyAfter, absNetBefore, absNetAfter, increases);
-  const approval = (requiredQuote: Decimal): PreTradeResult => {
-    figures.requiredQuote = requiredQuote;
-    return { ok: true, value: figures };
-  };
 
   // A reduce-only order that truly shrinks its position passes every limit.
   if (order.reduceOnly && shrinking) {
     if (denials) return refuse(denials);
-    return approval(ZERO);
+    return { ok: true, value: figures };
   }
 
   // RATE_LIMIT
@@ -426,7 +422,8 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   }
 
   if (denials) return refuse(denials);
-  return approval(requiredQuote);
+  figures.requiredQuote = requiredQuote;
+  return { ok: true, value: figures };
 }
 
 /**
