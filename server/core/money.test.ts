@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import DecimalJs from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { D, Decimal, ZERO, add, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, onePlus, parseDecimal, ratioNumber, roundToStep, sub, sumDec } from "./money";
+import { D, Decimal, ZERO, add, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, numberToDecimal, onePlus, parseDecimal, ratioNumber, roundToStep, sub, sumDec } from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
 const decimalString = fc
@@ -219,5 +219,23 @@ describe("add, sub and onePlus (shortcuts that must not change a value)", () => 
     const rate = D("0.001");
     expect(onePlus(rate).toString()).toBe("1.001");
     expect(onePlus(rate)).toBe(onePlus(rate));
+  });
+});
+
+describe("numberToDecimal", () => {
+  it.each([[22810.5], [0.1], [1e-8], [-3.25], [123456789.123456]])("converts %d exactly as new Decimal does", (n) => {
+    expect(numberToDecimal(n).equals(new Decimal(n))).toBe(true);
+    expect(numberToDecimal(n).toString()).toBe(new Decimal(n).toString());
+  });
+  it("hands back the same instance for the last two prices, and converts others", () => {
+    const a = numberToDecimal(101.5);
+    const b = numberToDecimal(99.25);
+    expect(numberToDecimal(101.5)).toBe(a);
+    expect(numberToDecimal(99.25)).toBe(b);
+    expect(numberToDecimal(42).toString()).toBe("42");
+  });
+  it("refuses NaN and infinities", () => {
+    expect(() => numberToDecimal(Number.NaN)).toThrow(TypeError);
+    expect(() => numberToDecimal(Number.POSITIVE_INFINITY)).toThrow(TypeError);
   });
 });

@@ -35,6 +35,28 @@ export function parseDecimal(value: unknown): Decimal | null {
   return null;
 }
 
+/** The last two numbers converted (market prices repeat: the engine's mark and the venue's touch are one price). */
+let recentNumberA = Number.NaN;
+let recentDecimalA: Decimal | null = null;
+let recentNumberB = Number.NaN;
+let recentDecimalB: Decimal | null = null;
+
+/**
+ * A finite number (a market price) as a Decimal, remembering the last two: number → Decimal goes through a
+ * string, and one price is read by several parts of an order's path. Throws on NaN/Infinity like D.
+ */
+export function numberToDecimal(value: number): Decimal {
+  if (value === recentNumberA && recentDecimalA !== null) return recentDecimalA;
+  if (value === recentNumberB && recentDecimalB !== null) return recentDecimalB;
+  if (!Number.isFinite(value)) throw new TypeError(`not a finite decimal: ${String(value)}`);
+  const decimal = new Decimal(value);
+  recentNumberB = recentNumberA;
+  recentDecimalB = recentDecimalA;
+  recentNumberA = value;
+  recentDecimalA = decimal;
+  return decimal;
+}
+
 /** Converts trusted input to a Decimal; throws (a programming error, not a domain refusal) when it is not finite. */
 export function D(value: DecimalInput): Decimal {
   const d = parseDecimal(value);

@@ -13,7 +13,7 @@ import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../co
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
-import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, onePlus, ratioNumber, sub, ZERO, type DecimalInput } from "../core/money";
+import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal, onePlus, ratioNumber, sub, ZERO, type DecimalInput } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -216,7 +216,7 @@ function exitHasRules(exit: ExitState | null): exit is ExitState {
 
 /** The mark's last price as a Decimal (a number → Decimal conversion costs a string round trip: once per mark). */
 function markDecimal(mark: Mark): Decimal {
-  return (mark.lastDec ??= new Decimal(mark.last));
+  return (mark.lastDec ??= numberToDecimal(mark.last));
 }
 
 interface Accounting {

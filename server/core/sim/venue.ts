@@ -33,7 +33,7 @@
  *   also kept, with its order's symbol and side, in a bounded log (fills()).
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { add, cmp, Decimal, isPositive, ONE, ZERO, isMultipleOf, maxDec, minDec, onePlus, parseDecimal, roundToStep, sub, type DecimalInput } from "../money";
+import { add, cmp, Decimal, isPositive, numberToDecimal, ONE, ZERO, isMultipleOf, maxDec, minDec, onePlus, parseDecimal, roundToStep, sub, type DecimalInput } from "../money";
 import { trailingLimitPrice, updateTrailingStop, shouldTrigger, type MarketObservation } from "../orders/triggers";
 import {
   LIMIT_PRICE_TYPES,
@@ -926,19 +926,9 @@ export class SimulatedVenue {
   // -------------------------------------------------------------------------------------------
   // Balances
 
-  private lastPriceNumber = Number.NaN;
-  private lastPriceDecimal: Decimal = ZERO;
-
-  /**
-   * A market price (a number) as a Decimal, remembering the last one: an order's reservation and its fill
-   * read the same touch, and number → Decimal goes through a string.
-   */
+  /** A market price (a number) as a Decimal: an order's reservation and its fill read the same touch. */
   private priceDecimal(price: number): Decimal {
-    if (price !== this.lastPriceNumber) {
-      this.lastPriceDecimal = new Decimal(price);
-      this.lastPriceNumber = price;
-    }
-    return this.lastPriceDecimal;
+    return numberToDecimal(price);
   }
 
   private rates(instrument: Instrument, now: number): FeeRates {
