@@ -2057,7 +2057,21 @@ export class Engine {
 
   /** Initial equity + realized PnL net of fees: equity before marking open positions (equity itself when flat). */
   realizedEquity(): Decimal {
-    return add(this.initialEquity, this.realizedNet());
+    // initial + closed, kept as one sum, then the open positions' realized net (their fees so far).
+    let total = this.closedEquity();
+    for (const { position } of this.positions.values()) total = add(total, position.realizedPnlNet);
+    return total;
+  }
+
+  private closedEquitySum: { initial: Decimal; closed: Decimal; sum: Decimal } | null = null;
+
+  /** initialEquity + closedRealizedNet, added once per change of either (they change when a trade closes). */
+  private closedEquity(): Decimal {
+    const cached = this.closedEquitySum;
+    if (cached && cached.initial === this.initialEquity && cached.closed === this.closedRealizedNet) return cached.sum;
+    const sum = add(this.initialEquity, this.closedRealizedNet);
+    this.closedEquitySum = { initial: this.initialEquity, closed: this.closedRealizedNet, sum };
+    return sum;
   }
 
   /** Equity = initial + realized (net of fees) + unrealized at the marks. */
