@@ -182,7 +182,7 @@ async function main(): Promise<void> {
       ["backtest_candles_per_sec", null],
       ["backtest_candles_per_sec_qty_step", "0.00001"],
     ] as const) {
-      const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 5, timedRuns: 15, log });
+      const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 5, timedRuns: 25, log });
       results[name] = rest;
     }
   }

@@ -324,6 +324,37 @@ describe("restart and reconciliation on SQLite", () => {
     await b.venue.close();
   });
 
+  it("keeps closed-trade PnL exact across a restart (accounting stored as Decimals; older rows as strings still read)", async () => {
+    const { dbPath, venuePath } = files();
+    const clock = new ManualClock(T0);
+    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await a.engine.start();
+    await quote(a, 20000);
+    await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    await quote(a, 20100);
+    await a.engine.execute({ kind: "signal", signal: signal("SELL"), source: "test" });
+    const before = a.engine.state().equity;
+    expect(a.engine.state().positions).toHaveLength(0);
+    expect(before.realizedNet.isZero()).toBe(false);
+    const stored = a.store.getState<{ initialEquity: unknown; closedRealizedNet: unknown }>("accounting")!;
+    expect(D(stored.closedRealizedNet as string).equals(before.realizedNet)).toBe(true);
+    (a.store as SqliteStore).close();
+    await a.venue.close();
+
+    const b = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await b.engine.start();
+    expect(b.engine.state().equity.equity.toString()).toBe(before.equity.toString());
+    // A database written before accounting kept Decimals holds strings: the same numbers come back.
+    b.store.setState("accounting", { initialEquity: "10000", closedRealizedNet: before.realizedNet.toString() });
+    (b.store as SqliteStore).close();
+    await b.venue.close();
+    const c = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await c.engine.start();
+    expect(c.engine.state().equity.equity.toString()).toBe(before.equity.toString());
+    (c.store as SqliteStore).close();
+    await c.venue.close();
+  });
+
   it("books a fill the engine missed while it was down, once", async () => {
     const { dbPath, venuePath } = files();
     const clock = new ManualClock(T0);
