@@ -47,6 +47,7 @@ import {
 } from "../core/positions";
 import { checkPreTrade, sizeByConfidence, sizeFixedFraction, sizeFixedRisk, type RiskPosition, type TradingState } from "../core/risk";
 import type { MarketUpdate } from "../core/sim/market-data";
+import { executionPrice } from "../core/sim/slippage";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
 import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot } from "../venues/venue";
@@ -797,8 +798,7 @@ export class Engine {
     switch (sizing.method) {
       case "all_in": {
         // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
-        const slip = this.slippageFactors();
-        const fillPrice = price.times(side === "BUY" ? slip.up : slip.down);
+        const fillPrice = executionPrice(side, price, this.expectedSlippageBps);
         // Never more than the venue says is free: its books, not ours, decide what an order may spend.
         const free = this.venue.freeBalance(instrument.quote);
         const budget = free !== null && cmp(free, equity) < 0 ? free : equity;
@@ -830,16 +830,6 @@ export class Engine {
     return { ok: true, quantity: outcome.value.quantity, equity };
   }
 
-  private slippageMultipliers: { up: Decimal; down: Decimal } | null = null;
-
-  /** 1 ± the expected slippage, made once: all-in sizing multiplies by it on every entry. */
-  private slippageFactors(): { up: Decimal; down: Decimal } {
-    if (!this.slippageMultipliers) {
-      const slip = new Decimal(this.expectedSlippageBps).dividedBy(10_000);
-      this.slippageMultipliers = { up: slip.plus(1), down: new Decimal(1).minus(slip) };
-    }
-    return this.slippageMultipliers;
-  }
 
   private placeEntry(input: {
     instrument: Instrument;

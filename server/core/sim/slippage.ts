@@ -85,15 +85,18 @@ const BPS = new Decimal(10_000);
  * With a tick the result is rounded against the trader onto it (a buy up, a sell down).
  * bps are rounded to 1e-6 first so float noise does not leak into prices.
  */
-/** The last multipliers built: a fixed model asks for the same bps on every fill. */
-let lastMultipliers: { bps: number; up: Decimal; down: Decimal } | null = null;
+type Multipliers = { bps: number; up: Decimal; down: Decimal };
+/** The last two multipliers built: a fixed model (and the engine's expected slippage) ask for the same bps every time. */
+let recentMultipliers: Multipliers | null = null;
+let olderMultipliers: Multipliers | null = null;
 
-function multipliers(bps: number): { up: Decimal; down: Decimal } {
-  if (lastMultipliers?.bps !== bps) {
-    const fraction = new Decimal(bps).dividedBy(BPS);
-    lastMultipliers = { bps, up: fraction.plus(1), down: new Decimal(1).minus(fraction) };
-  }
-  return lastMultipliers;
+function multipliers(bps: number): Multipliers {
+  if (recentMultipliers?.bps === bps) return recentMultipliers;
+  if (olderMultipliers?.bps === bps) return olderMultipliers;
+  const fraction = new Decimal(bps).dividedBy(BPS);
+  olderMultipliers = recentMultipliers;
+  recentMultipliers = { bps, up: fraction.plus(1), down: new Decimal(1).minus(fraction) };
+  return recentMultipliers;
 }
 
 export function executionPrice(side: OrderSide, referencePrice: Decimal, slippageBps: number, tick?: Decimal): Decimal {
