@@ -234,6 +234,11 @@ describe("numberToDecimal", () => {
     expect(numberToDecimal(99.25)).toBe(b);
     expect(numberToDecimal(42).toString()).toBe("42");
   });
+  it("keeps the sign of zero apart", () => {
+    expect(numberToDecimal(0).isNegative()).toBe(false);
+    expect(numberToDecimal(-0).isNegative()).toBe(true);
+    expect(numberToDecimal(0).isNegative()).toBe(false);
+  });
   it("refuses NaN and infinities", () => {
     expect(() => numberToDecimal(Number.NaN)).toThrow(TypeError);
     expect(() => numberToDecimal(Number.POSITIVE_INFINITY)).toThrow(TypeError);

@@ -46,8 +46,9 @@ let recentDecimalB: Decimal | null = null;
  * string, and one price is read by several parts of an order's path. Throws on NaN/Infinity like D.
  */
 export function numberToDecimal(value: number): Decimal {
-  if (value === recentNumberA && recentDecimalA !== null) return recentDecimalA;
-  if (value === recentNumberB && recentDecimalB !== null) return recentDecimalB;
+  // Object.is: 0 and -0 are different Decimals (the sign of zero is kept).
+  if (Object.is(value, recentNumberA) && recentDecimalA !== null) return recentDecimalA;
+  if (Object.is(value, recentNumberB) && recentDecimalB !== null) return recentDecimalB;
   if (!Number.isFinite(value)) throw new TypeError(`not a finite decimal: ${String(value)}`);
   const decimal = new Decimal(value);
   recentNumberB = recentNumberA;
