@@ -46,6 +46,17 @@ function desk(overrides: Partial<EngineOptions> = {}, store: Store = new MemoryS
   return { engine, store, clock, venue: simVenue };
 }
 
+/** A desk on the SQLite database and the durable venue file (as the runtime runs it). */
+function onSqlite(dbPath: string, venuePath: string, clock: ManualClock): Desk {
+  return desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+}
+
+/** Closes the desk's database and venue file, as a stopped process leaves them. */
+async function shutDown(d: Desk): Promise<void> {
+  (d.store as SqliteStore).close();
+  await d.venue.close();
+}
+
 async function quote(d: Desk, price: number, symbol = "BTC/USDT"): Promise<void> {
   d.clock.advance(1000);
   await d.engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
@@ -302,17 +313,16 @@ describe("restart and reconciliation on SQLite", () => {
   it("restores orders, positions and the halted state after a restart", async () => {
     const { dbPath, venuePath } = files();
     const clock = new ManualClock(T0);
-    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
     await a.engine.execute({ kind: "pause", actor: trader, reason: "test" });
     const before = a.engine.state();
-    (a.store as SqliteStore).close();
-    await a.venue.close();
+    await shutDown(a);
 
-    const b = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const b = onSqlite(dbPath, venuePath, clock);
     const { drifts } = await b.engine.start();
     expect(drifts).toBe(0);
     const after = b.engine.state();
@@ -320,14 +330,13 @@ describe("restart and reconciliation on SQLite", () => {
     expect(after.openOrders.map((o) => o.clientOrderId)).toEqual(before.openOrders.map((o) => o.clientOrderId));
     expect(after.positions.map((p) => p.position.quantity.toString())).toEqual(before.positions.map((p) => p.position.quantity.toString()));
     expect(after.positions[0]!.exit?.config.stopLoss).toEqual({ pct: 2 });
-    (b.store as SqliteStore).close();
-    await b.venue.close();
+    await shutDown(b);
   });
 
   it("keeps closed-trade PnL exact across a restart (accounting stored as Decimals; older rows as strings still read)", async () => {
     const { dbPath, venuePath } = files();
     const clock = new ManualClock(T0);
-    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
@@ -338,27 +347,24 @@ describe("restart and reconciliation on SQLite", () => {
     expect(before.realizedNet.isZero()).toBe(false);
     const stored = a.store.getState<{ initialEquity: unknown; closedRealizedNet: unknown }>("accounting")!;
     expect(D(stored.closedRealizedNet as string).equals(before.realizedNet)).toBe(true);
-    (a.store as SqliteStore).close();
-    await a.venue.close();
+    await shutDown(a);
 
-    const b = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const b = onSqlite(dbPath, venuePath, clock);
     await b.engine.start();
     expect(b.engine.state().equity.equity.toString()).toBe(before.equity.toString());
     // A database written before accounting kept Decimals holds strings: the same numbers come back.
     b.store.setState("accounting", { initialEquity: "10000", closedRealizedNet: before.realizedNet.toString() });
-    (b.store as SqliteStore).close();
-    await b.venue.close();
-    const c = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await shutDown(b);
+    const c = onSqlite(dbPath, venuePath, clock);
     await c.engine.start();
     expect(c.engine.state().equity.equity.toString()).toBe(before.equity.toString());
-    (c.store as SqliteStore).close();
-    await c.venue.close();
+    await shutDown(c);
   });
 
   it("books a fill the engine missed while it was down, once", async () => {
     const { dbPath, venuePath } = files();
     const clock = new ManualClock(T0);
-    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
     const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" }, actor: trader, reason: null });
@@ -440,7 +446,7 @@ describe("found by the crash test (crash.test.ts)", () => {
     cleanup.push(dirname(dbPath));
     const venuePath = `${dirname(dbPath)}/venue.db`;
     const clock = new ManualClock(T0);
-    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
     const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
@@ -452,8 +458,7 @@ describe("found by the crash test (crash.test.ts)", () => {
     if (!pending.ok) throw new Error("fsm");
     a.store.appendJournal({ clientOrderId: coid, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: clock.now() }, applied: true, ts: clock.now() });
     a.store.saveOrder(pending.order, stored.meta);
-    (a.store as SqliteStore).close();
-    await a.venue.close();
+    await shutDown(a);
 
     const store = openSqliteStore({ path: dbPath, clock });
     const b = desk({}, store, venue(venuePath), clock);
@@ -518,7 +523,7 @@ describe("found by the crash test (crash.test.ts)", () => {
     cleanup.push(dirname(dbPath));
     const venuePath = `${dirname(dbPath)}/venue.db`;
     const clock = new ManualClock(T0);
-    const a = desk({}, openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
     const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
