@@ -1,7 +1,7 @@
 import fc from "fast-check";
 import DecimalJs from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { D, Decimal, ZERO, add, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, numberToDecimal, onePlus, parseDecimal, ratioNumber, roundToStep, sub, sumDec } from "./money";
+import { D, Decimal, ZERO, add, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, numberToDecimal, onePlus, parseDecimal, ratioNumber, roundReport, roundToStep, sub, sumDec } from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
 const decimalString = fc
@@ -187,6 +187,14 @@ describe("approxNumber and ratioNumber (report floats)", () => {
     ["-0.0000001", "1", 100, 4, 0],
   ] as const)("ratioNumber(%s, %s, ×%i, %i places) = %d", (a, b, scale, places, expected) => {
     expect(ratioNumber(D(a), D(b), scale, places)).toBe(expected);
+  });
+  it.each([
+    [1.23456, 4, 1.2346],
+    [-0.00004, 4, 0],
+    [2.5, 0, 3],
+    [7, 2, 7],
+  ] as const)("roundReport(%d, %i) = %d", (value, places, expected) => {
+    expect(Object.is(roundReport(value, places), expected)).toBe(true);
   });
   it("has no ratio for a zero denominator", () => {
     expect(ratioNumber(D(1), D(0), 100, 2)).toBeNull();

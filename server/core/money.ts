@@ -196,9 +196,14 @@ export function approxNumber(x: Decimal): number {
  */
 export function ratioNumber(numerator: Decimal, denominator: Decimal, scale: number, places: number): number | null {
   if (denominator.isZero()) return null;
+  return roundReport((approxNumber(numerator) / approxNumber(denominator)) * scale, places);
+}
+
+/** A report float rounded to `places` decimals (half up), with no negative zero. */
+export function roundReport(value: number, places: number): number {
   const unit = 10 ** places;
-  const value = Math.round((approxNumber(numerator) / approxNumber(denominator)) * scale * unit) / unit;
-  return Object.is(value, -0) ? 0 : value;
+  const rounded = Math.round(value * unit) / unit;
+  return Object.is(rounded, -0) ? 0 : rounded;
 }
 
 /** Basis points: 1 bp = 0.0001. */

@@ -13,7 +13,7 @@ import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../co
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
-import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal, onePlus, ratioNumber, sub, ZERO, type DecimalInput } from "../core/money";
+import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal, onePlus, ratioNumber, roundReport, sub, ZERO, type DecimalInput } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -198,8 +198,7 @@ function slippageBps(requestedPrice: Decimal | null, filled: Decimal, buy: boole
   if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
   const requested = approxNumber(requestedPrice);
   const diff = buy ? approxNumber(filled) - requested : requested - approxNumber(filled);
-  const bps = Math.round((diff / requested) * 10_000 * 10_000) / 10_000;
-  return Object.is(bps, -0) ? 0 : bps;
+  return roundReport((diff / requested) * 10_000, 4);
 }
 
 const NO_VALUES: readonly never[] = [];
@@ -365,7 +364,6 @@ export class Engine {
 
   /** True when an open position has exit rules to watch. */
   hasExitRules(): boolean {
-    if (this.positions.size === 0) return false;
     for (const record of this.positions.values()) if (exitHasRules(record.exit)) return true;
     return false;
   }

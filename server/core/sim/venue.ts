@@ -926,10 +926,6 @@ export class SimulatedVenue {
   // -------------------------------------------------------------------------------------------
   // Balances
 
-  /** A market price (a number) as a Decimal: an order's reservation and its fill read the same touch. */
-  private priceDecimal(price: number): Decimal {
-    return numberToDecimal(price);
-  }
 
   private rates(instrument: Instrument, now: number): FeeRates {
     if (!this.schedule) return { maker: instrument.makerFee, taker: instrument.takerFee };
@@ -941,7 +937,7 @@ export class SimulatedVenue {
     const executesAtLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type) || order.type === "LIMIT";
     if (executesAtLimit && order.limitPrice !== null) return order.limitPrice;
     const market = state.ask ?? state.last ?? state.mark;
-    const marketDec = market === undefined ? null : this.priceDecimal(market);
+    const marketDec = market === undefined ? null : numberToDecimal(market);
     let base: Decimal | null;
     if (order.type === "TRAILING_STOP_LIMIT") {
       // no trigger yet: the limit will sit about offset + limitOffset above today's price
@@ -1105,7 +1101,7 @@ export class SimulatedVenue {
       const marketable = isMarket || (order.side === "BUY" ? order.limitNum >= touch : order.limitNum <= touch);
       if (marketable) {
         const qty = sub(order.quantity, order.filled);
-        const price = this.takerPrice(order, state, this.priceDecimal(touch), qty, bySide(order.side, state.askSize, state.bidSize), 0);
+        const price = this.takerPrice(order, state, numberToDecimal(touch), qty, bySide(order.side, state.askSize, state.bidSize), 0);
         this.fill(order, qty, price, "TAKER", now);
       }
     }
