@@ -15,38 +15,10 @@ import { CcxtVenue, type VenueTimers } from "./ccxt-venue";
 import { classifyCcxtError } from "./errors";
 import { FakeBinance, SECRETS, ccxtExchange } from "./fake-exchange";
 import { UserStream, userChannels, type UserStreamExchange } from "./user-stream";
+import { Changes } from "./test-changes";
 import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
 
 const T0 = 1_700_000_000_000;
-
-/**
- * Waits on what the test can observe instead of the wall clock: every place where the state the tests look at can
- * change (the event sink, the fake server, the venue's timers, a watch call) calls `notify`, and `until` re-checks
- * its condition then. No deadline of its own: on a busy machine a slow step is slow, not a failure (the test
- * runner's timeout is the backstop, and `waiting` says what was awaited when it fires).
- */
-class Changes {
-  private readonly waiters = new Set<() => void>();
-  waiting: string | null = null;
-
-  readonly notify = (): void => {
-    for (const check of [...this.waiters]) check();
-  };
-
-  until(condition: () => boolean, what: string): Promise<void> {
-    if (condition()) return Promise.resolve();
-    this.waiting = what;
-    return new Promise((resolve) => {
-      const check = () => {
-        if (!condition()) return;
-        this.waiters.delete(check);
-        this.waiting = null;
-        resolve();
-      };
-      this.waiters.add(check);
-    });
-  }
-}
 
 let changes = new Changes();
 
