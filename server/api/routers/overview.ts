@@ -6,6 +6,7 @@ import { requireRuntime } from "../../services/engine";
 import { equityCurve, overviewSummary } from "../../services/overview";
 import { hashToken, sessionStillValid } from "../../auth/sessions";
 import { liveEventStream } from "../live-events";
+import { scrubDeep } from "../venue-errors";
 import { router, viewerProcedure } from "../trpc";
 
 /** Live events as the browser sees them: plain JSON. */
@@ -42,7 +43,8 @@ export const overviewRouter = router({
       user: ctx.user,
       sessionId,
       stillValid: () => (sessionId ? sessionStillValid(sessionId, ctx.user.id) : Promise.resolve(true)),
-      toLive: (event) => liveEvent(event) as LiveEvent,
+      // viewers read exchange errors as a category and a sentence of ours (../venue-errors.ts)
+      toLive: (event) => (ctx.user.role === "viewer" ? scrubDeep(liveEvent(event)) : liveEvent(event)) as LiveEvent,
     });
   }),
 });

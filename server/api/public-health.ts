@@ -1,0 +1,22 @@
+/** The health report as anyone may read it: what is down, in our words; never an error's own text. */
+import type { HealthReport } from "../health/health";
+import { healthCategory } from "./venue-errors";
+
+export const DB_DOWN_TEXT = "The database cannot be read; the server log has the error.";
+export const ENGINE_DOWN_TEXT = "The engine is not running; the server log has the reason.";
+
+export function publicHealth(report: HealthReport): HealthReport {
+  const logged: string[] = [];
+  if (report.dbError) logged.push(`database: ${report.dbError}`);
+  if (report.engine.error) logged.push(`engine: ${report.engine.error}`);
+  if (report.venue?.lastError) logged.push(`venue: ${report.venue.lastError}`);
+  // The raw texts stay on the server, once per health check that sees them.
+  if (logged.length > 0) console.warn(`health: ${logged.join(" | ")}`);
+  return {
+    ...report,
+    ...(report.dbError !== undefined ? { dbError: DB_DOWN_TEXT } : {}),
+    engine: { running: report.engine.running, error: report.engine.error === null ? null : ENGINE_DOWN_TEXT },
+    venue: report.venue ? { ...report.venue, lastError: healthCategory(report.venue.lastError) } : null,
+    feed: report.feed ? { ...report.feed, message: report.feed.connected ? "Market data is flowing." : "Market data is not arriving." } : null,
+  };
+}
