@@ -21,7 +21,7 @@ export interface LiveLimits {
   recheckMs: number;
 }
 
-export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxQueue: 1000, maxPerUser: 5, maxTotal: 50, recheckMs: 60_000 };
+export const DEFAULT_LIVE_LIMITS: LiveLimits = { maxQueue: 1000, maxPerUser: 10, maxTotal: 100, recheckMs: 60_000 };
 
 /** A timer that can be cancelled; tests drive it by hand. */
 export interface LiveTimers {
