@@ -95,6 +95,7 @@ describe("batches and bodies", () => {
     const paths = Array.from({ length: 21 }, () => "auth.me").join(",");
     const res = await GET(new Request(`${BASE}/${paths}?batch=1&input=${encodeURIComponent("{}")}`));
     expect(res.status).toBe(400);
+    expect((await errorOf(res)).message).toBe("A batch holds at most 20 calls; this one has 21.");
     const ok = await GET(new Request(`${BASE}/${Array.from({ length: 20 }, () => "auth.me").join(",")}?batch=1&input=${encodeURIComponent("{}")}`));
     expect(ok.status).toBe(200);
   });

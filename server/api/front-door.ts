@@ -103,6 +103,9 @@ export function checkRequestHead(req: Request, opts: FrontDoorOptions): Refusal 
     if (paths.includes("auth.signIn")) {
       return refusal(400, "BAD_REQUEST", "Sign in with a request of its own, not in a batch with other calls.");
     }
+    if (paths.length > MAX_TRPC_BATCH) {
+      return refusal(400, "BAD_REQUEST", `A batch holds at most ${MAX_TRPC_BATCH} calls; this one has ${paths.length}.`);
+    }
   }
   return null;
 }

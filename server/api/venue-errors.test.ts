@@ -23,6 +23,10 @@ describe("scrubVenueText", () => {
     ["connect ECONNREFUSED 10.0.0.2:443", "The exchange reported an error (traders and admins see the details)."],
     ["TRADING_HALTED: trading is halted; only cancels are allowed.", "TRADING_HALTED: trading is halted; only cancels are allowed."],
     ["rejected by the exchange", "rejected by the exchange"],
+    ["EXPIRED", "EXPIRED"],
+    ["EMERGENCY stop by tina: flatten", "EMERGENCY stop by tina: flatten"],
+    ["take profit at 20000 (level 1)", "take profit at 20000 (level 1)"],
+    ["Error: boom\n    at submit (/srv/bastion/server/engine/engine.ts:12:3)", "The exchange reported an error (traders and admins see the details)."],
   ])("%s → %s", (raw, safe) => {
     expect(scrubVenueText(raw)).toBe(safe);
     expect(scrubVenueText(raw)).not.toMatch(/1234\.56|203\.0\.113\.9|api\.binance\.com/);
