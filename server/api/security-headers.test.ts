@@ -1,7 +1,8 @@
+import { unstable_doesMiddlewareMatch } from "next/experimental/testing/server";
 import { NextRequest } from "next/server";
 import { describe, expect, it } from "vitest";
 import nextConfig from "@/next.config.js";
-import { proxy } from "@/proxy";
+import { config as proxyConfig, proxy } from "@/proxy";
 import { API_CONTENT_SECURITY_POLICY, COMMON_SECURITY_HEADERS } from "./security-headers";
 
 describe("page responses (proxy.ts)", () => {
@@ -27,6 +28,21 @@ describe("page responses (proxy.ts)", () => {
     expect(res.status).toBe(421);
     expect(await res.text()).toMatch(/does not answer to the host "rebound\.example:3000"/);
     expect(proxy(new NextRequest("http://localhost:3000/", { headers: { host: "localhost:3000" } })).status).toBe(200);
+  });
+});
+
+describe("where the proxy runs", () => {
+  it.each([
+    ["/", true],
+    ["/signin", true],
+    ["/orders/ord-1", true],
+    // the webhook authenticates with its secret, not a browser origin: the page proxy stays out of its way
+    ["/api/signals", false],
+    ["/api/health", false],
+    ["/api/trpc/auth.me", false],
+    ["/_next/static/chunks/main.js", false],
+  ])("%s → %s", (url, runs) => {
+    expect(unstable_doesMiddlewareMatch({ config: proxyConfig, url })).toBe(runs);
   });
 });
 
