@@ -57,6 +57,17 @@ describe("mutations need JSON and this server's origin", () => {
     expect((await post("auth.signIn", signInBody, { host: "localhost:3000", origin: "http://localhost:3000" })).status).toBe(200);
   });
 
+  it("behind a proxy that rewrites Host, accepts the public origin named in BASTION_ALLOWED_HOSTS", async () => {
+    process.env.BASTION_ALLOWED_HOSTS = "desk.example";
+    try {
+      expect((await post("auth.signIn", signInBody, { origin: "https://desk.example" })).status).toBe(200);
+      expect((await post("auth.signIn", signInBody, { origin: "https://evil.example" })).status).toBe(403);
+      expect((await post("auth.signIn", signInBody, { origin: "http://localhost:8080" })).status).toBe(403);
+    } finally {
+      delete process.env.BASTION_ALLOWED_HOSTS;
+    }
+  });
+
   it("refuses reads on a host it does not serve too", async () => {
     const res = await GET(new Request(`${BASE}/auth.me`, { headers: { host: "rebound.example" } }));
     expect(res.status).toBe(421);

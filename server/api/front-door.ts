@@ -22,19 +22,29 @@ const LOOPBACK_NAMES = ["localhost", "127.0.0.1", "[::1]"];
 export interface FrontDoorOptions {
   /** Host names (any port) or host:port pairs this server answers to, lower case. */
   allowedHosts: readonly string[];
+  /**
+   * Origins accepted besides the request's own host: the names configured in BASTION_ALLOWED_HOSTS (behind a
+   * proxy that rewrites Host, the browser's origin is the public name). Loopback names are not in it: a page on
+   * another local port is another site.
+   */
+  allowedOriginHosts: readonly string[];
   maxBodyBytes: number;
+}
+
+function configuredHosts(env: Readonly<Record<string, string | undefined>>): string[] {
+  return (env.BASTION_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
 }
 
 /** Loopback names, $HOST when it is a name (not a wildcard bind address), and BASTION_ALLOWED_HOSTS (comma-separated). */
 export function allowedHostsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
-  const extra = (env.BASTION_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  const extra = configuredHosts(env);
   const bind = env.HOST?.trim().toLowerCase();
   const bound = bind && !["0.0.0.0", "::", "[::]"].includes(bind) ? [bind.includes(":") && !bind.startsWith("[") ? `[${bind}]` : bind] : [];
   return [...new Set([...LOOPBACK_NAMES, ...bound, ...extra])];
 }
 
 export function frontDoorOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): FrontDoorOptions {
-  return { allowedHosts: allowedHostsFromEnv(env), maxBodyBytes: MAX_TRPC_BODY_BYTES };
+  return { allowedHosts: allowedHostsFromEnv(env), allowedOriginHosts: configuredHosts(env), maxBodyBytes: MAX_TRPC_BODY_BYTES };
 }
 
 /** "Example.COM:3000" → { name: "example.com", port: "3000" }; "[::1]:3000" → { name: "[::1]", port: "3000" }. */
@@ -83,7 +93,8 @@ export function checkRequestHead(req: Request, opts: FrontDoorOptions): Refusal 
       } catch {
         originHost = null;
       }
-      if (originHost === null || splitHost(originHost).name !== splitHost(host).name || splitHost(originHost).port !== splitHost(host).port) {
+      const sameHost = originHost !== null && splitHost(originHost).name === splitHost(host).name && splitHost(originHost).port === splitHost(host).port;
+      if (!sameHost && !(originHost !== null && hostAllowed(originHost, opts.allowedOriginHosts))) {
         return refusal(403, "CROSS_ORIGIN", "This change was sent from another site; Bastion accepts changes only from its own pages.");
       }
     }
