@@ -1,6 +1,7 @@
 import { TRPCError } from "@trpc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { EventBus } from "../engine/bus";
+import { runtimeState } from "../engine/runtime";
 import type { DomainEvent } from "../engine/types";
 import { createSession, hashToken, revokeSession, sessionStillValid } from "../auth/sessions";
 import { FAST_SCRYPT, useFreshDb, type TestDb } from "../auth/test-support";
@@ -157,7 +158,7 @@ describe("live events end with their session", () => {
 });
 
 describe("overview.live (the router) uses the bounded stream", () => {
-  it("ends when the caller signs out", async () => {
+  it("scrubs exchange errors for a viewer, and ends when the caller signs out", async () => {
     const desk = await openTestDesk();
     try {
       const u = await createUser({ username: "watcher", password: PW, role: "viewer" }, { scrypt: FAST_SCRYPT });
@@ -166,6 +167,9 @@ describe("overview.live (the router) uses the bounded stream", () => {
       const abort = new AbortController();
       const stream = (await createCaller(ctx, { signal: abort.signal }).overview.live()) as AsyncGenerator<unknown>;
       expect((await take(stream)).data.type).toBe("hello");
+      // a viewer's stream carries exchange errors scrubbed, like the viewer's queries
+      runtimeState().runtime!.bus.publish(alert('binance POST https://api.binance.com/api/v3/order 400 {"code":-2010,"msg":"Account has insufficient balance. Balance 1234.56 USDT"}'));
+      expect((await take(stream)).data.message).toBe("The exchange reported an error (traders and admins see the details).");
       const waiting = take(stream);
       await createCaller(ctx).auth.signOut();
       expect((await refusal(waiting)).code).toBe("UNAUTHORIZED");
