@@ -68,15 +68,17 @@ describe("viewers read exchange errors scrubbed; traders and admins whole", () =
     it("GET /api/health says what is down in our words, never the raw text", async () => {
       vi.spyOn(console, "warn").mockImplementation(() => undefined);
       const res = await health();
-      const body = (await res.json()) as { status: string; db: string; venue: { lastError: string | null } };
+      const body = (await res.json()) as { status: string; db: string; down: string[]; venue: { lastError: string | null } };
       expect(res.status).toBe(200);
+      expect(body.down).toEqual(["venue"]);
       expect(body.venue.lastError).toBe("INSUFFICIENT_FUNDS: the exchange refused it: not enough funds.");
       expect(JSON.stringify(body)).not.toMatch(/1234\.56|api\.binance\.com/);
 
       runtimeState().runtime = null;
       runtimeState().error = "SqliteError: SQLITE_CANTOPEN: unable to open database file /home/ops/secret/bastion.db";
       try {
-        const down = (await (await health()).json()) as { status: string; engine: { running: boolean; error: string | null } };
+        const down = (await (await health()).json()) as { status: string; down: string[]; engine: { running: boolean; error: string | null } };
+        expect(down.down).toContain("engine");
         expect(down.engine).toEqual({ running: false, error: "The engine is not running; the server log has the reason." });
         expect(JSON.stringify(down)).not.toContain("/home/ops");
       } finally {

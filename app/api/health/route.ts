@@ -5,7 +5,8 @@ export const dynamic = "force-dynamic";
 
 /**
  * 200 with { status, mode, tradingState, db, … } (DESIGN.md); `status` says "degraded" when a part is down. 503 only
- * without a database. Anyone may ask, so it says what is down in our words; the raw errors go to the server log.
+ * without a database. Anyone may ask, so it says what is down (`down`: database, engine, venue, market data) in
+ * our words; the raw errors go to the server log.
  */
 export async function GET(): Promise<Response> {
   const report = publicHealth(await healthReport());
