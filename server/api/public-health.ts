@@ -5,6 +5,8 @@ import { healthCategory } from "./venue-errors";
 export const DB_DOWN_TEXT = "The database cannot be read; the server log has the error.";
 export const ENGINE_DOWN_TEXT = "The engine is not running; the server log has the reason.";
 
+let lastLogged = "";
+
 /** The parts that are down, by name: "database", "engine", "venue", "market data". */
 export function downParts(report: HealthReport): string[] {
   const down: string[] = [];
@@ -20,8 +22,10 @@ export function publicHealth(report: HealthReport): HealthReport & { down: strin
   if (report.dbError) logged.push(`database: ${report.dbError}`);
   if (report.engine.error) logged.push(`engine: ${report.engine.error}`);
   if (report.venue?.lastError) logged.push(`venue: ${report.venue.lastError}`);
-  // The raw texts stay on the server, once per health check that sees them.
-  if (logged.length > 0) console.warn(`health: ${logged.join(" | ")}`);
+  // The raw texts stay on the server: logged when they change, not at every poll of a monitor.
+  const line = logged.join(" | ");
+  if (line !== "" && line !== lastLogged) console.warn(`health: ${line}`);
+  lastLogged = line;
   return {
     ...report,
     down: downParts(report),
