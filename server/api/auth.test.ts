@@ -140,7 +140,8 @@ describe("sign in and out over HTTP", () => {
     const res = await http("auth.signIn", { username: "Trader1", password: PW });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ user: { id: users.trader.id, username: "trader1", role: "trader" } });
-    expect(res.setCookie).toHaveLength(1);
+    expect(res.setCookie).toHaveLength(2);
+    expect(res.setCookie[1]).toMatch(/^bastion_device=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/api\/trpc; /);
     const cookie = res.setCookie[0]!;
     expect(cookie).toMatch(/^bastion_session=[A-Za-z0-9_-]{43}; /);
     for (const attr of ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=604800"]) expect(cookie).toContain(attr);

@@ -5,6 +5,7 @@
  * a proxy in front a client could write any address there.
  */
 import { readCookie, SESSION_COOKIE, wantsSecureCookie } from "../auth/cookies";
+import { DEVICE_COOKIE } from "../auth/device";
 import { UNKNOWN_IP } from "../auth/rate-limit";
 import { resolveSession, type SessionUser } from "../auth/sessions";
 
@@ -16,6 +17,8 @@ export interface Context {
   resHeaders: Headers;
   /** Whether cookies set in this response carry `Secure`. */
   secureCookies: boolean;
+  /** The raw device cookie (auth/device.ts), checked against a username only at sign-in. */
+  deviceToken?: string | null;
 }
 
 export function clientIp(headers: Headers, env: Readonly<Record<string, string | undefined>> = process.env): string {
@@ -34,5 +37,6 @@ export async function createContext({ req, resHeaders }: { req: Request; resHead
     ip: clientIp(req.headers),
     resHeaders,
     secureCookies: wantsSecureCookie(req),
+    deviceToken: readCookie(req.headers.get("cookie"), DEVICE_COOKIE),
   };
 }

@@ -11,6 +11,7 @@ import superjson from "superjson";
 import { hasRole, withArticle, type Role } from "../auth/roles";
 import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
+import { scrubDeep } from "./venue-errors";
 
 export interface FlatInputError {
   formErrors: string[];
@@ -96,8 +97,18 @@ function requireRole(required: Role) {
 
 /** Anyone, signed in or not (sign-in, me, health). */
 export const publicProcedure = t.procedure.use(mapDomainErrors);
+/**
+ * Viewers read exchange errors as a category and a sentence of ours, not the exchange's own text (venue-errors.ts).
+ * Subscriptions scrub per event themselves (live-events.ts).
+ */
+const scrubVenueErrorsForViewers = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  if (!result.ok || type === "subscription" || ctx.user?.role !== "viewer") return result;
+  return { ...result, data: scrubDeep(result.data) };
+});
+
 /** Signed in: sees everything, changes nothing. */
-export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
+export const viewerProcedure = publicProcedure.use(requireRole("viewer")).use(scrubVenueErrorsForViewers);
 /** Close, cancel, manual orders, pause/resume, emergency stop. */
 export const traderProcedure = publicProcedure.use(requireRole("trader"));
 /** Breaker reset, limits and settings, users. */

@@ -4,8 +4,10 @@
 import { z } from "zod";
 import { recordAudit, type AuditEntry } from "../../auth/audit";
 import { clearSessionCookie, serializeSessionCookie } from "../../auth/cookies";
+import { deviceIdFor, issueDeviceToken, serializeDeviceCookie } from "../../auth/device";
 import { generatePassword } from "../../auth/password";
 import { signInLimiter } from "../../auth/rate-limit";
+import { refusedSignInAudit } from "../../auth/sign-in-audit";
 import { ROLES } from "../../auth/roles";
 import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/sessions";
 import {
@@ -106,26 +108,36 @@ export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => (ctx.user ? publicUser(ctx.user) : null)),
 
   signIn: publicProcedure.input(z.object({ username, password })).mutation(async ({ ctx, input }) => {
-    const name = normalizeUsername(input.username);
-    const attempt = { actor: name.slice(0, 64), role: "none", action: "sign_in", target: name.slice(0, 64), params: { ip: ctx.ip } };
-    const limiter = signInLimiter();
-    const gate = limiter.check(name, ctx.ip);
-    if (!gate.ok) {
-      await audit({ ...attempt, result: "REFUSED", detail: gate.message });
-      throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+    const name = normalizeUsername(input.username).slice(0, 64);
+    const attempt = { actor: name, role: "none", action: "sign_in", target: name, params: { ip: ctx.ip } };
+    const refusals = refusedSignInAudit();
+    const refuse = async (code: string, message: string, details?: Record<string, unknown>): Promise<never> => {
+      await refusals.refused({ username: name, ip: ctx.ip, detail: message });
+      throw new DomainError(code, message, details);
+    };
+    // Counted here, before the password is checked (rate-limit.ts has the rule).
+    const gate = signInLimiter().begin(name, ctx.ip, deviceIdFor(ctx.deviceToken, name));
+    if (!gate.ok) return refuse("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+    let check: Awaited<ReturnType<typeof verifyCredentials>>;
+    try {
+      check = await verifyCredentials(name, input.password);
+    } catch (e) {
+      gate.attempt.abandoned();
+      if (isDomainError(e) && e.code === "RATE_LIMITED") return refuse(e.code, e.message, e.details);
+      throw e;
     }
-    const check = await verifyCredentials(name, input.password);
     if (!check.ok) {
-      if (check.code === "BAD_CREDENTIALS") limiter.recordFailure(name, ctx.ip);
+      gate.attempt.failed();
       const message = check.code === "BAD_CREDENTIALS" ? "Wrong username or password." : "This account is disabled; ask an admin to enable it.";
-      await audit({ ...attempt, result: "REFUSED", detail: message });
-      throw new DomainError(check.code, message);
+      return refuse(check.code, message);
     }
-    limiter.recordSuccess(name);
+    gate.attempt.succeeded();
     if (ctx.sessionToken) await revokeSession(ctx.sessionToken);
     const { token } = await createSession(check.user.id);
     ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
+    if (!deviceIdFor(ctx.deviceToken, name)) ctx.resHeaders.append("set-cookie", serializeDeviceCookie(issueDeviceToken(name), { secure: ctx.secureCookies }));
     await audit({ ...attempt, role: check.user.role, result: "OK" });
+    await refusals.flushDue();
     await purgeExpiredSessions();
     return { user: publicUser(check.user) };
   }),
@@ -142,13 +154,20 @@ export const authRouter = router({
     .input(z.object({ currentPassword: password, newPassword: password }))
     .mutation(({ ctx, input }) =>
       audited(ctx, "password_change", ctx.user.username, null, async () => {
-        const gate = signInLimiter().check(ctx.user.username, ctx.ip);
+        const gate = signInLimiter().begin(ctx.user.username, ctx.ip, deviceIdFor(ctx.deviceToken, ctx.user.username));
         if (!gate.ok) throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
-        const check = await verifyCredentials(ctx.user.username, input.currentPassword);
+        let check: Awaited<ReturnType<typeof verifyCredentials>>;
+        try {
+          check = await verifyCredentials(ctx.user.username, input.currentPassword);
+        } catch (e) {
+          gate.attempt.abandoned();
+          throw e;
+        }
         if (!check.ok) {
-          signInLimiter().recordFailure(ctx.user.username, ctx.ip);
+          gate.attempt.failed();
           throw new DomainError("BAD_CREDENTIALS", "The current password is wrong.");
         }
+        gate.attempt.succeeded();
         await setPassword(ctx.user.username, input.newPassword);
         const { token } = await createSession(ctx.user.id);
         ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
