@@ -154,6 +154,11 @@ interface PositionRecord {
   meta: PositionMeta & { stopLoss?: number | null; takeProfit?: number | null; entryOrderId?: string | null };
   /** Working exit order, so one price tick does not send the same exit twice. */
   exitOrderId: string | null;
+  /**
+   * A close waiting for the position's working exits to end (one exit at a time): sent when the last of them is
+   * canceled or done, for what is then left (quantity null: all of it). Dropped by a cancel-all or a halt.
+   */
+  pendingClose?: { quantity: Decimal | null; reason: string } | null;
 }
 
 interface Mark {
@@ -176,6 +181,7 @@ class RiskPortfolioView {
     readonly reservedNotionalBySymbol: Map<string, Decimal>,
     private readonly committed: Decimal,
     knownEquity: Decimal | null,
+    readonly workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> = new Map(),
   ) {
     this.equityValue = knownEquity;
   }
@@ -993,8 +999,10 @@ export class Engine {
    * The portfolio as the risk gate sees it. Equity and the available quote are computed when the gate reads
    * them (percent limits; orders that add exposure): an exit that only shrinks a position needs neither.
    * `knownEquity`: when the caller has just computed it (sizing) in the same command, nothing has moved since.
+   * Working reduce-only orders are counted against the positions they reduce (`exceptClientOrderId`: an order the
+   * gate checks again, e.g. a released trigger, is not counted against itself).
    */
-  private riskPortfolio(knownEquity?: Decimal): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
+  private riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
     const positions: RiskPosition[] = [];
     let committed = ZERO;
     for (const { position } of this.positions.values()) {
@@ -1004,8 +1012,16 @@ export class Engine {
       committed = add(committed, position.costBasis);
     }
     const reserved = new Map<string, Decimal>();
+    const exits = new Map<string, Partial<Record<OrderSide, Decimal>>>();
     for (const { order } of this.orders.values()) {
-      if (isTerminal(order) || order.reduceOnly) continue;
+      if (isTerminal(order)) continue;
+      if (order.reduceOnly) {
+        if (order.clientOrderId === exceptClientOrderId) continue;
+        const bySide = exits.get(order.symbol) ?? {};
+        bySide[order.side] = add(bySide[order.side] ?? ZERO, leavesQty(order));
+        exits.set(order.symbol, bySide);
+        continue;
+      }
       const orderMark = this.marks.get(order.symbol);
       const price = order.price ?? (orderMark ? markDecimal(orderMark) : null);
       if (!price) continue;
@@ -1013,7 +1029,7 @@ export class Engine {
       reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
       committed = add(committed, notional);
     }
-    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null);
+    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null, exits);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1191,6 +1207,7 @@ export class Engine {
     const positionRecord = positionId ? this.positions.get(positionId) : undefined;
     if (!positionRecord) return;
     if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
+    if (order.reduceOnly && positionRecord.pendingClose && this.workingExitsFor(positionRecord.position.id).length === 0) this.sendPendingClose(positionRecord);
     // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
     // still work for it (several resting limits can target one position), which may yet fill it.
     if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !this.othersWorkingFor(positionRecord.position.id, order.clientOrderId)) {
@@ -1301,9 +1318,81 @@ export class Engine {
 
   private placeExit(record: PositionRecord, intent: ExitIntent): void {
     const quantity = cmp(intent.qty, record.position.quantity) > 0 ? record.position.quantity : intent.qty;
-    const result = this.placeReduceOnly(record, quantity, intent.reason, D(intent.marketPrice));
+    const result = this.closeWhenFree(record, quantity, cmp(quantity, record.position.quantity) >= 0, intent.reason, D(intent.marketPrice));
     this.persistPosition(record, record.position, record.exit);
     if (!result.ok) this.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.code} ${result.message}`);
+  }
+
+  /** Non-terminal reduce-only orders of a position (its working exits, resting take-profits, stops). */
+  private workingExitsFor(positionId: string): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (const r of this.orders.values()) if (r.meta.positionId === positionId && r.order.reduceOnly && !isTerminal(r.order)) out.push(r);
+    return out;
+  }
+
+  private closeRefPrice(record: PositionRecord): Decimal {
+    const mark = this.marks.get(record.position.symbol);
+    return mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
+  }
+
+  /**
+   * One exit at a time: a close (button, close-all, CLOSE signal, exit rule, flatten) never sends a second exit
+   * while others work for the position — on a venue that confirms later both would execute and sell coins the
+   * desk does not hold. Market exits already on their way that cover the close are awaited; other working exits
+   * (resting limits, stops, a smaller market exit) are canceled, and the close goes out when the venue confirms
+   * the last of them ended (`pendingClose`, sent from onOrderDone). A full close waits for the rest in any case,
+   * so an exit that ends short of flat is followed by one for what is left.
+   */
+  private closeWhenFree(record: PositionRecord, quantity: Decimal, full: boolean, reason: string, refPrice: Decimal): CommandResult {
+    const positionId = record.position.id;
+    let working = this.workingExitsFor(positionId);
+    if (working.length === 0) {
+      record.exitOrderId = null;
+      return this.placeReduceOnly(record, quantity, reason, refPrice);
+    }
+    const waitFor = (verb: string): CommandResult => {
+      const previous = record.pendingClose;
+      // A close already waiting merges with this one: the larger wins (all of it beats a part).
+      const quantityLeft = full || previous?.quantity === null ? null : previous && cmp(previous.quantity, quantity) > 0 ? previous.quantity : quantity;
+      record.pendingClose = { quantity: quantityLeft, reason };
+      const ids = working.map((w) => w.order.clientOrderId);
+      const what = quantityLeft === null ? "the rest of the position" : `${quantityLeft.toString()} of it`;
+      return done(`Position ${positionId} has ${ids.length} exit order(s) working (${ids.join(", ")}): no second exit sent; ${verb}, then ${what} is closed if anything is left.`, {
+        pending: true,
+        waitingFor: ids,
+      });
+    };
+    let covering = ZERO;
+    for (const w of working) if (w.order.type === "MARKET" && w.order.status !== "PENDING_CANCEL") covering = add(covering, leavesQty(w.order));
+    if (cmp(covering, quantity) >= 0) {
+      if (!full) return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, { pending: true, waitingFor: working.map((w) => w.order.clientOrderId) });
+      return waitFor("the close waits for them to end");
+    }
+    for (const w of working) if (w.order.status !== "PENDING_CANCEL") this.requestCancel(w);
+    working = this.workingExitsFor(positionId);
+    if (working.length === 0) {
+      // The venue confirmed the cancels at once (the simulator): the close goes out now.
+      record.exitOrderId = null;
+      if (!this.positions.has(positionId) || record.position.quantity.isZero()) return done(`Position ${positionId} was closed by its working exit orders.`);
+      const left = cmp(quantity, record.position.quantity) > 0 ? record.position.quantity : quantity;
+      return this.placeReduceOnly(record, full ? record.position.quantity : left, reason, refPrice);
+    }
+    return waitFor(`their cancel was requested and the close goes out once ${this.venue.id} confirms it`);
+  }
+
+  /** The position's last working exit ended: a close that waited for it goes out now, for what is left. */
+  private sendPendingClose(record: PositionRecord): void {
+    const pending = record.pendingClose;
+    if (!pending) return;
+    record.pendingClose = null;
+    const held = record.position.quantity;
+    if (!this.positions.has(record.position.id) || held.isZero()) return;
+    const quantity = pending.quantity === null || cmp(pending.quantity, held) > 0 ? held : pending.quantity;
+    const result = this.placeReduceOnly(record, quantity, pending.reason, this.closeRefPrice(record));
+    if (!result.ok) {
+      this.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.code} ${result.message}`);
+      this.bus.publish({ type: "alert", level: "error", message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}` });
+    }
   }
 
   private placeReduceOnly(record: PositionRecord, quantity: Decimal, reason: string, refPrice: Decimal): CommandResult {
@@ -1386,7 +1475,7 @@ export class Engine {
     const gate = checkPreTrade({
       order: { symbol: order.symbol, side: order.side, quantity: leavesQty(order), price: refPrice, reduceOnly: order.reduceOnly },
       tradingState: this.tradingState,
-      portfolio: this.riskPortfolio(),
+      portfolio: this.riskPortfolio(undefined, order.clientOrderId),
       recentOrderTimestamps: this.recentOrderTimes,
       now,
       limits: this.coreRiskLimits(),
@@ -1477,15 +1566,11 @@ export class Engine {
       if (quantity.isZero()) return fail("ZERO_SIZE", `${amount.fraction * 100}% of ${record.position.quantity.toString()} rounds to nothing.`);
     }
     // Working orders that reduce this position (an exit, a resting take-profit limit) would race the close and
-    // hold the coins it needs: cancel them first.
-    for (const working of valuesOf(this.orders)) {
-      if (working.meta.positionId === positionId && working.order.reduceOnly && !isTerminal(working.order)) this.requestCancel(working);
-    }
-    record.exitOrderId = null;
-    const mark = this.marks.get(record.position.symbol);
-    const refPrice = mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
-    const result = this.placeReduceOnly(record, quantity, reason, refPrice);
-    return result.ok ? done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data) : result;
+    // hold the coins it needs: the close waits for them (canceled first, unless a market exit already covers it).
+    const full = cmp(quantity, record.position.quantity) >= 0;
+    const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
+    if (!result.ok || result.data?.pending === true) return result;
+    return done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
   private closePositions(records: PositionRecord[], reason: string): CommandResult {
@@ -1524,6 +1609,8 @@ export class Engine {
 
   private cancelAllOrders(symbol: string | undefined): CommandResult {
     const now = this.clock.now();
+    // A close waiting for exits to end is an order too: canceling everything drops it (a flatten sets its own).
+    for (const record of this.positions.values()) if (symbol === undefined || record.position.symbol === symbol) record.pendingClose = null;
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
     for (const record of open) {
       if (record.order.status === "EMULATED") {
@@ -1666,7 +1753,7 @@ export class Engine {
     for (const record of positions) {
       if (!this.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
       const mark = this.marks.get(record.position.symbol);
-      const result = this.placeReduceOnly(record, record.position.quantity, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
+      const result = this.closeWhenFree(record, record.position.quantity, true, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
       if (!result.ok) this.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
     }
     run.armed = true;
