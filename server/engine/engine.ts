@@ -254,6 +254,20 @@ export class EngineError extends Error {
   }
 }
 
+/**
+ * An error from the store (SQLite: disk full, busy, I/O, a refused write; the store's own, e.g. a lost lease): the
+ * command's writes did not all commit, so memory may be ahead of the books.
+ */
+function isStoreFailure(e: unknown): e is Error & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return e.name === "StoreError" || e.name === "SqliteError" || (typeof code === "string" && code.startsWith("SQLITE_"));
+}
+
+function storeFailureText(e: Error & { code: string }): string {
+  return `${e.code}: ${e.message.split("\n")[0]?.slice(0, 200) ?? ""}`;
+}
+
 function fail(code: string, message: string, data?: Record<string, unknown>): CommandResult {
   return data ? { ok: false, code, message, data } : { ok: false, code, message };
 }
@@ -296,6 +310,10 @@ export class Engine {
   private halt: HaltRun | null = null;
   private readonly unknownOrders = new Map<string, UnknownOrder>();
   private readonly balanceShortfalls = new Set<string>();
+  /** Set once a store error interrupted a handler (memory was then reloaded from the books): shown by state() and health. */
+  private degradedInfo: { reason: string; since: number; lastAt: number; errors: number } | null = null;
+  /** Set when this process must not trade any more (its lease is lost, or the books could not be reloaded): every command and venue call is refused. */
+  private stopInfo: { code: string; reason: string; since: number } | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -327,7 +345,7 @@ export class Engine {
         try {
           resolve(fn());
         } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
+          reject(this.afterHandlerError(e));
         }
       });
       this.drain();
@@ -347,11 +365,111 @@ export class Engine {
   /** For the backtest and tests: run a command synchronously (never from inside another handler). */
   executeSync(command: EngineCommand): CommandResult {
     if (this.draining) throw new EngineError("REENTRANT", "executeSync called while the engine is processing another command");
-    return this.handle(command);
+    return this.handleGuarded(command);
   }
 
   execute(command: EngineCommand): Promise<CommandResult> {
-    return this.run(() => this.handle(command));
+    return this.run(() => this.handleGuarded(command));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Store failures and the stop latch: the books and memory never disagree.
+
+  /** A command, refused while trading is stopped; a store error in it answers STORE_ERROR (memory reloaded) instead of throwing. */
+  private handleGuarded(command: EngineCommand): CommandResult {
+    const stopped = this.refusalWhenStopped();
+    if (stopped) return stopped;
+    try {
+      return this.handle(command);
+    } catch (e) {
+      if (!isStoreFailure(e)) throw e;
+      const failure = this.recoverFromStoreFailure(e);
+      if (command.kind !== "signal" && command.actor.role !== "system") {
+        try {
+          this.store.appendAudit({ ts: this.clock.now(), actor: command.actor.username, role: command.actor.role, action: command.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), target: null, reason: command.reason, params: null, result: "ERROR", detail: `${failure.code}: ${failure.message}` });
+        } catch (auditError) {
+          this.log("error", `audit of a failed ${command.kind} not written: ${String(auditError)}`);
+        }
+      }
+      return fail(failure.code, failure.message);
+    }
+  }
+
+  /** What a queued job's error becomes: a store error is recovered from and answered in words (EngineError). */
+  private afterHandlerError(e: unknown): Error {
+    if (!isStoreFailure(e)) return e instanceof Error ? e : new Error(String(e));
+    const failure = this.recoverFromStoreFailure(e);
+    return new EngineError(failure.code, failure.message);
+  }
+
+  /**
+   * A store error interrupted a handler: some of its writes may not have committed while memory already moved.
+   * Memory is reloaded from the books (what committed is what is true: an intent committed was sent, one that
+   * was not never reached the venue, because the venue is called only after the intent's commit), the engine
+   * reports itself degraded, and when the books cannot be read or the lease is lost, trading stops.
+   */
+  private recoverFromStoreFailure(error: Error & { code: string }): { code: string; message: string } {
+    const now = this.clock.now();
+    const detail = storeFailureText(error);
+    const previous = this.degradedInfo;
+    this.degradedInfo = { reason: detail, since: previous?.since ?? now, lastAt: now, errors: (previous?.errors ?? 0) + 1 };
+    this.signalInFlight = null;
+    this.log("error", `store error in a handler: ${detail}`);
+    if (error.code === "LEASE_LOST") {
+      this.stopTrading("LEASE_LOST", error.message);
+      return { code: "LEASE_LOST", message: `${error.message} Trading stopped in this process; nothing more is sent to ${this.venue.id}.` };
+    }
+    try {
+      this.reloadFromStore();
+    } catch (reloadError) {
+      const why = reloadError instanceof Error ? reloadError.message : String(reloadError);
+      this.stopTrading("STORE_UNAVAILABLE", `the database failed (${detail}) and the books could not be read back (${why})`);
+      return { code: "STORE_UNAVAILABLE", message: `The database failed (${detail}) and the books could not be read back: trading stopped in this process; restart it once the database works.` };
+    }
+    const message = `The database refused a write (${detail}). What was not committed was undone in memory too (the books were reloaded from the database), and nothing uncommitted was sent to ${this.venue.id}. The engine reports itself degraded.`;
+    this.bus.publish({ type: "alert", level: "error", message });
+    return { code: "STORE_ERROR", message };
+  }
+
+  /** Memory from the books: orders, positions, state and settings as the database has them. */
+  private reloadFromStore(): void {
+    this.orders.clear();
+    this.emulated.clear();
+    this.positions.clear();
+    this.unknownOrders.clear();
+    this.symbolSettings.clear();
+    this.cachedRiskLimits = null;
+    this.tradingState = "ACTIVE";
+    this.restore();
+  }
+
+  /**
+   * Stops trading in this process at once (a latch, not persisted: this process may no longer write): every
+   * command is refused and no venue call is made. For a lost lease (the runtime calls it when a heartbeat fails)
+   * and books that cannot be read back.
+   */
+  stopTrading(code: string, reason: string): void {
+    if (this.stopInfo) return;
+    this.stopInfo = { code, reason, since: this.clock.now() };
+    this.tradingState = "HALTED";
+    this.tradingStateInfo = { reason: `${code}: ${reason}`, by: "system", since: this.stopInfo.since };
+    if (this.halt) this.timers.clearTimeout(this.halt.timer);
+    this.halt = null;
+    for (const record of this.positions.values()) record.pendingClose = null;
+    this.log("error", `trading stopped: ${code}: ${reason}`);
+    this.bus.publish({ type: "tradingState", state: "HALTED", reason: `${code}: ${reason}`, by: "system" });
+    this.bus.publish({ type: "alert", level: "error", message: `Trading stopped in this process (${code}): ${reason}` });
+  }
+
+  private refusalWhenStopped(): CommandResult | null {
+    const stop = this.stopInfo;
+    if (!stop) return null;
+    return fail(stop.code, `Trading is stopped in this process (${stop.reason}); nothing is sent to ${this.venue.id}. Restart the engine.`);
+  }
+
+  /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
+  health(): { degraded: { reason: string; since: number; lastAt: number; errors: number } | null; stopped: { code: string; reason: string; since: number } | null } {
+    return { degraded: this.degradedInfo ? { ...this.degradedInfo } : null, stopped: this.stopInfo ? { ...this.stopInfo } : null };
   }
 
   marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {
@@ -451,6 +569,7 @@ export class Engine {
    * request or its answer may still be on the way, and "not at the venue yet" must not mark them lost.
    */
   async reconcile(options: { graceMs?: number } = {}): Promise<number> {
+    if (this.stopInfo) throw new EngineError(this.stopInfo.code, `Trading is stopped in this process (${this.stopInfo.reason}): no reconciliation.`);
     let drifts = 0;
     const now = this.clock.now();
     const graceMs = options.graceMs ?? 0;
@@ -686,6 +805,7 @@ export class Engine {
     try {
       result = fn();
     } catch (e) {
+      if (isStoreFailure(e)) throw e; // memory must be reloaded first (handleGuarded), then the failure is audited
       result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
     }
     if (actor.role !== "system") {
@@ -893,6 +1013,8 @@ export class Engine {
       newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
     },
   ): CommandResult {
+    const stopped = this.refusalWhenStopped();
+    if (stopped) return stopped;
     const now = this.clock.now();
     const instrument = this.instruments.get(spec.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.venue.id}.`);
@@ -1226,6 +1348,7 @@ export class Engine {
   }
 
   private requestCancel(record: OrderRecord): void {
+    if (this.stopInfo) return;
     const now = this.clock.now();
     if (record.order.status === "EMULATED") {
       // Never sent: nothing to cancel at the venue.
@@ -1246,6 +1369,7 @@ export class Engine {
   // Market data: venue matching, marks, exits, equity for the breaker.
 
   private onMarketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): void {
+    if (this.stopInfo) return; // a simulated venue would match and book: nothing more happens in this process
     const now = this.clock.now();
     const events = this.venue.onMarketData(update, now);
     if (events.length > 0) this.ingest(events, "venue");
@@ -1467,6 +1591,7 @@ export class Engine {
 
   /** The trigger fired: trigger → release → the risk gate again → submit as a market or limit order with the same clientOrderId. */
   private release(record: OrderRecord, mark: Mark, now: number): void {
+    if (this.stopInfo) return;
     if (!this.ingestLocal(record, { type: "trigger", ts: now })) return;
     if (!this.ingestLocal(record, { type: "release", ts: now })) return;
     const order = record.order;
@@ -1626,6 +1751,7 @@ export class Engine {
       });
     }
     // One batch request at the venue: trigger orders included.
+    if (this.stopInfo) return this.refusalWhenStopped()!;
     this.ingest(this.venue.cancelAll(symbol, now), "venue");
     const stillOpen = open.filter((r) => this.orders.has(r.order.clientOrderId) && !isTerminal(this.orders.get(r.order.clientOrderId)!.order)).length;
     for (const record of this.positions.values()) if (record.exitOrderId && !this.orders.has(record.exitOrderId)) record.exitOrderId = null;
@@ -1964,6 +2090,8 @@ export class Engine {
         if (this.orders.has(clientOrderId)) return fail("TRACKED_ORDER", `Order ${clientOrderId} is in Bastion's books: cancel it from the Orders page.`);
         const unknown = this.unknownOrders.get(clientOrderId);
         if (!unknown) return fail("NOT_UNKNOWN", `Order ${clientOrderId} is not among the unknown orders found at ${this.venue.id}.`);
+        const stopped = this.refusalWhenStopped();
+        if (stopped) return stopped;
         unknown.canceling = true;
         let events: VenueEvent[];
         try {
@@ -2212,8 +2340,11 @@ export class Engine {
     equity: EquityPoint;
     emergency: EmergencyProgress | null;
     marks: Record<string, Mark>;
+    degraded: ReturnType<Engine["health"]>["degraded"];
+    stopped: ReturnType<Engine["health"]>["stopped"];
   } {
     return {
+      ...this.health(),
       tradingState: this.tradingState,
       tradingStateInfo: this.tradingStateInfo,
       breaker: this.breaker?.status() ?? null,
