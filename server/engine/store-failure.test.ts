@@ -194,6 +194,24 @@ describe("a store error inside a command", () => {
 });
 
 describe("stopping trading at once (a lost lease)", () => {
+  it("a write fenced by a lease another engine took over: the command fails LEASE_LOST, nothing is sent, trading stops", async () => {
+    const { engine, sqlite, venue, dbPath } = await deskOnSqlite();
+    expect(sqlite.acquireLease({ ownerId: "A", pid: 1, host: "a", now: 0, staleAfterMs: 1_000 })).toEqual({ ok: true });
+    expect(await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: true });
+    const positionId = engine.state().positions[0]!.position.id;
+    const other = openSqliteStore({ path: dbPath });
+    expect(other.acquireLease({ ownerId: "B", pid: 2, host: "b", now: 5_000, staleAfterMs: 1_000 })).toEqual({ ok: true });
+    const result = await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null });
+    expect(result).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(result.ok ? "" : result.message).toContain("another engine, pid 2 on b, took over the database");
+    expect(venue.submitted).toEqual(["BUY 0.09999"]);
+    expect(engine.state()).toMatchObject({ tradingState: "HALTED", stopped: { code: "LEASE_LOST" } });
+    expect(await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(venue.submitted).toEqual(["BUY 0.09999"]);
+    expect(other.loadOpenPositions().map((p) => p.position.state)).toEqual(["OPEN"]);
+    other.close();
+  });
+
   it("refuses every command and calls the venue no more", async () => {
     const { engine, venue } = await deskOnSqlite();
     await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
