@@ -238,6 +238,8 @@ interface PositionBlob {
   entryOrderId: string | null;
   stopLoss: number | null;
   takeProfit: number | null;
+  /** A close waiting for working exits to end (absent in rows written before it existed). */
+  pendingClose?: { quantity: string | null; reason: string } | null;
 }
 
 /** Division that never rounds up: a sized quantity must never cost more than the money behind it. */
@@ -499,6 +501,10 @@ export class Engine {
   async start(): Promise<{ drifts: number }> {
     this.restore();
     const drifts = await this.reconcile();
+    await this.run(() => {
+      // A close that waited for exits which ended while the engine was down goes out now.
+      for (const record of valuesOf(this.positions)) if (record.pendingClose && this.workingExitsFor(record.position.id).length === 0) this.sendPendingClose(record);
+    });
     this.started = true;
     this.recordEquity("start");
     return { drifts };
@@ -554,6 +560,7 @@ export class Engine {
         exit: blob?.state ?? null,
         meta: { ...stored.meta, entryOrderId: blob?.entryOrderId ?? null, stopLoss: blob?.stopLoss ?? null, takeProfit: blob?.takeProfit ?? null },
         exitOrderId: null,
+        pendingClose: blob?.pendingClose ? { quantity: blob.pendingClose.quantity === null ? null : D(blob.pendingClose.quantity), reason: blob.pendingClose.reason } : null,
       });
     }
     for (const { order } of this.orders.values()) {
@@ -1479,6 +1486,7 @@ export class Engine {
       // A close already waiting merges with this one: the larger wins (all of it beats a part).
       const quantityLeft = full || previous?.quantity === null ? null : previous && cmp(previous.quantity, quantity) > 0 ? previous.quantity : quantity;
       record.pendingClose = { quantity: quantityLeft, reason };
+      this.persistPosition(record); // a restart still sends it when the exits end
       const ids = working.map((w) => w.order.clientOrderId);
       const what = quantityLeft === null ? "the rest of the position" : `${quantityLeft.toString()} of it`;
       return done(`Position ${positionId} has ${ids.length} exit order(s) working (${ids.join(", ")}): no second exit sent; ${verb}, then ${what} is closed if anything is left.`, {
@@ -1513,6 +1521,7 @@ export class Engine {
     if (!this.positions.has(record.position.id) || held.isZero()) return;
     const quantity = pending.quantity === null || cmp(pending.quantity, held) > 0 ? held : pending.quantity;
     const result = this.placeReduceOnly(record, quantity, pending.reason, this.closeRefPrice(record));
+    if (this.positions.has(record.position.id)) this.persistPosition(record);
     if (!result.ok) {
       this.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.code} ${result.message}`);
       this.bus.publish({ type: "alert", level: "error", message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}` });
@@ -1735,7 +1744,11 @@ export class Engine {
   private cancelAllOrders(symbol: string | undefined): CommandResult {
     const now = this.clock.now();
     // A close waiting for exits to end is an order too: canceling everything drops it (a flatten sets its own).
-    for (const record of this.positions.values()) if (symbol === undefined || record.position.symbol === symbol) record.pendingClose = null;
+    for (const record of this.positions.values()) {
+      if (!record.pendingClose || (symbol !== undefined && record.position.symbol !== symbol)) continue;
+      record.pendingClose = null;
+      this.persistPosition(record);
+    }
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
     for (const record of open) {
       if (record.order.status === "EMULATED") {
@@ -2318,6 +2331,7 @@ export class Engine {
       entryOrderId: record.meta.entryOrderId ?? null,
       stopLoss: record.meta.stopLoss ?? null,
       takeProfit: record.meta.takeProfit ?? null,
+      ...(record.pendingClose && { pendingClose: { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason } }),
     };
     this.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId });
   }

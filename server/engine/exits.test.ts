@@ -2,13 +2,18 @@
  * One exit at a time (issue 9, item 4), on a venue that confirms later: the simulator executes at once, but its
  * answers (acks, fills, cancel confirmations) are held until the test delivers them, as a real exchange's arrive.
  */
-import { describe, expect, it } from "vitest";
+import { rmSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import { D, type Decimal } from "../core/money";
 import type { OrderSpec } from "../core/orders";
 import { MemoryStore } from "../db/memory-store";
+import { openSqliteStore } from "../db/sqlite-store";
+import type { Store } from "../db/store";
+import { createMigratedDb } from "../db/test-db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine, type EngineTimers } from "./engine";
@@ -127,10 +132,10 @@ function buy(extra: Partial<Signal> = {}): Signal {
   return { id: `sig-${++n}`, symbol: "BTC/USDT", action: "BUY", confidence: 0.8, strategy: "test", ts: T0, ...extra };
 }
 
-async function longDesk(options: { stopLossPct?: number | null } = {}) {
-  const late = new LateVenue(new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }));
-  const clock = new ManualClock(T0);
-  const store = new MemoryStore();
+async function longDesk(options: { stopLossPct?: number | null; store?: Store; venuePath?: string; clock?: ManualClock } = {}) {
+  const late = new LateVenue(new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, options.venuePath ? { statePath: options.venuePath } : {}));
+  const clock = options.clock ?? new ManualClock(T0);
+  const store = options.store ?? new MemoryStore();
   const timers = new ManualTimers();
   const engine = new Engine({
     venue: late,
@@ -192,8 +197,8 @@ describe("one exit at a time, on a venue that confirms later", () => {
     expect(engine.state().positions).toHaveLength(0);
     expect(late.sells()).toHaveLength(1);
     expect(btcHeld(late).toString()).toBe("0");
-    expect(store.listTrades()).toHaveLength(1);
-    expect(store.listDrifts().map((d) => d.kind)).not.toContain("OVER_CLOSE");
+    expect((store as MemoryStore).listTrades()).toHaveLength(1);
+    expect((store as MemoryStore).listDrifts().map((d) => d.kind)).not.toContain("OVER_CLOSE");
   });
 
   it("two traders closing at once (one in full, one in part) send one exit between them", async () => {
@@ -206,7 +211,7 @@ describe("one exit at a time, on a venue that confirms later", () => {
     expect(engine.state().positions).toHaveLength(0);
     expect(late.sells()).toHaveLength(1);
     expect(btcHeld(late).toString()).toBe("0");
-    expect(store.listAudit().map((x) => `${x.actor}:${x.result}`)).toEqual(["tina:OK", "tom:OK"]);
+    expect((store as MemoryStore).listAudit().map((x) => `${x.actor}:${x.result}`)).toEqual(["tina:OK", "tom:OK"]);
   });
 
   it("a stop-loss racing a manual close: the stop's exit is working, the close sends nothing more", async () => {
@@ -334,5 +339,41 @@ describe("one exit at a time, on a venue that confirms later", () => {
     await late.deliver();
     expect(engine.state().positions).toHaveLength(0);
     expect(btcHeld(late).toString()).toBe("0");
+  });
+});
+
+describe("a close waiting for its exits survives a restart", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it("the take-profit's cancel is confirmed while the engine is down: the restart sends the close", async () => {
+    const dbPath = createMigratedDb();
+    dirs.push(dirname(dbPath));
+    const venuePath = join(dirname(dbPath), "venue.db");
+    const clock = new ManualClock(T0);
+    const first = await longDesk({ store: openSqliteStore({ path: dbPath, clock }), venuePath, clock });
+    await first.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: first.position.quantity.toString(), price: "25000" },
+      actor: tina,
+      reason: "take profit",
+    });
+    await first.late.deliver();
+    expect(pendingOf(await first.close(tina))).toBe(true);
+    // The venue canceled the limit; the engine stops before hearing of it.
+    first.store.close();
+    await first.late.inner.close();
+
+    const venue = new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, { statePath: venuePath });
+    const engine = new Engine({ venue, store: openSqliteStore({ path: dbPath, clock }), clock, ids: sequentialIds("r"), initialEquity: "10000", breaker: null });
+    clock.advance(1000);
+    await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 19999.5, ask: 20000.5 });
+    await engine.start();
+    expect(engine.state().positions).toHaveLength(0);
+    expect(venue.freeBalance("BTC")?.toString()).toBe("0");
+    expect((await venue.fetchFills(0)).filter((f) => f.side === "SELL")).toHaveLength(1);
+    await venue.close();
   });
 });
