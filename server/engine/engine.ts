@@ -1481,8 +1481,10 @@ export class Engine {
       record.exitOrderId = null;
       return this.placeReduceOnly(record, quantity, reason, refPrice);
     }
+    // A close already waiting is merged into this one (below), never sent on its own while this one decides.
+    const previous = record.pendingClose;
+    record.pendingClose = null;
     const waitFor = (verb: string): CommandResult => {
-      const previous = record.pendingClose;
       // A close already waiting merges with this one: the larger wins (all of it beats a part).
       const quantityLeft = full || previous?.quantity === null ? null : previous && cmp(previous.quantity, quantity) > 0 ? previous.quantity : quantity;
       record.pendingClose = { quantity: quantityLeft, reason };
@@ -1497,7 +1499,10 @@ export class Engine {
     let covering = ZERO;
     for (const w of working) if (w.order.type === "MARKET" && w.order.status !== "PENDING_CANCEL") covering = add(covering, leavesQty(w.order));
     if (cmp(covering, quantity) >= 0) {
-      if (!full) return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, { pending: true, waitingFor: working.map((w) => w.order.clientOrderId) });
+      if (!full) {
+        record.pendingClose = previous ?? null;
+        return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, { pending: true, waitingFor: working.map((w) => w.order.clientOrderId) });
+      }
       return waitFor("the close waits for them to end");
     }
     for (const w of working) if (w.order.status !== "PENDING_CANCEL") this.requestCancel(w);
@@ -1507,7 +1512,8 @@ export class Engine {
       record.exitOrderId = null;
       if (!this.positions.has(positionId) || record.position.quantity.isZero()) return done(`Position ${positionId} was closed by its working exit orders.`);
       const left = cmp(quantity, record.position.quantity) > 0 ? record.position.quantity : quantity;
-      return this.placeReduceOnly(record, full ? record.position.quantity : left, reason, refPrice);
+      const all = full || previous?.quantity === null;
+      return this.placeReduceOnly(record, all ? record.position.quantity : left, reason, refPrice);
     }
     return waitFor(`their cancel was requested and the close goes out once ${this.venue.id} confirms it`);
   }
