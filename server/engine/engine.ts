@@ -435,6 +435,7 @@ export class Engine {
 
   /** Memory from the books: orders, positions, state and settings as the database has them. */
   private reloadFromStore(): void {
+    this.cancelsAfterCommit = [];
     this.orders.clear();
     this.emulated.clear();
     this.positions.clear();
@@ -1201,6 +1202,7 @@ export class Engine {
 
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
   private settleOrder(record: OrderRecord): void {
+    if (this.cancelsAfterCommit.length > 0) this.sendCancelsAfterCommit();
     const order = record.order;
     if (order.status !== "EMULATED") this.emulated.delete(order.clientOrderId);
     if (isTerminal(order)) this.onOrderDone(record);
@@ -1317,12 +1319,22 @@ export class Engine {
     };
     this.store.insertTrade(trade);
     this.onTradeClosed(trade);
-    // Exit orders still working for this position have nothing left to reduce.
+    // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
+    // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
     for (const other of valuesOf(this.orders)) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
-        this.requestCancel(other);
+        this.cancelsAfterCommit.push(other);
       }
     }
+  }
+
+  /** Cancels decided inside a transaction (a position closed by a fill), sent after it committed; dropped when it failed. */
+  private cancelsAfterCommit: OrderRecord[] = [];
+
+  private sendCancelsAfterCommit(): void {
+    const records = this.cancelsAfterCommit;
+    this.cancelsAfterCommit = [];
+    for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
   }
 
   /** Hook for the backtest's trade list; the live desk reads trades from the store. */

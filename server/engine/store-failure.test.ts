@@ -25,9 +25,14 @@ const tina: Actor = { username: "tina", role: "trader" };
 /** The simulator, counting what reaches it. */
 class CountingVenue extends SimVenue {
   readonly submitted: string[] = [];
+  readonly canceled: string[] = [];
   override submit(spec: OrderSpec, now: number) {
     this.submitted.push(`${spec.side} ${spec.quantity.toString()}`);
     return super.submit(spec, now);
+  }
+  override cancel(clientOrderId: string, now: number) {
+    this.canceled.push(clientOrderId);
+    return super.cancel(clientOrderId, now);
   }
 }
 
@@ -190,6 +195,27 @@ describe("a store error inside a command", () => {
     expect(memory(engine).orders).toEqual(before.orders);
     expect(memory(engine).positions).toEqual(before.positions);
     expect(engine.state().degraded).not.toBeNull();
+  });
+});
+
+describe("no venue call for what did not commit", () => {
+  it("a fill that closes a position but cannot be booked sends no cancel for the position's other orders", async () => {
+    const { engine, failNext, venue } = await deskOnSqlite();
+    await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    const add = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: tina, reason: "add on a dip" });
+    const addId = add.ok ? (add.data?.clientOrderId as string) : "";
+    await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: "0.09999", price: "20100" }, actor: tina, reason: "take profit" });
+    const before = memory(engine);
+    // The take-profit fills and closes the position; the fill's transaction fails on its last write.
+    failNext("appendEquity", "SQLITE_FULL", "database or disk is full");
+    await expect(engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 20150, ask: 20151 })).rejects.toThrow(/SQLITE_FULL/);
+    expect(venue.canceled).toEqual([]);
+    expect(memory(engine).orders).toEqual(before.orders);
+    expect(memory(engine).positions).toEqual(before.positions);
+    // When it does commit, the cancel goes out after it.
+    await engine.reconcile();
+    expect(venue.canceled).toEqual([addId]);
+    expect(engine.state().positions).toHaveLength(0);
   });
 });
 
