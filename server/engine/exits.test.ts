@@ -321,6 +321,20 @@ describe("one exit at a time, on a venue that confirms later", () => {
     expect(btcHeld(late).toString()).toBe("0");
   });
 
+  it("the emergency flatten while a stop-loss exit is on its way sends no second sell", async () => {
+    const { engine, late, timers, quote } = await longDesk({ stopLossPct: 2 });
+    await quote(19500); // the stop-loss's market sell is out, not confirmed
+    expect(late.sells()).toHaveLength(1);
+    await engine.execute({ kind: "emergencyStop", flatten: true, actor: tina, reason: "test" });
+    await timers.fireAll(); // the cancel of the stop's exit is not confirmed in time: the flatten decides now
+    expect(late.sells()).toHaveLength(1);
+    await late.deliver(); // the exit had filled before the cancel reached it
+    expect(engine.state().positions).toHaveLength(0);
+    expect(late.sells()).toHaveLength(1);
+    expect(btcHeld(late).toString()).toBe("0");
+    expect(engine.state().emergency).toMatchObject({ step: "done" });
+  });
+
   it("the emergency flatten waits for unconfirmed cancels of resting exits instead of selling twice", async () => {
     const { engine, late, timers, position } = await longDesk();
     await engine.execute({
