@@ -1443,6 +1443,7 @@ export class Engine {
     for (const record of valuesOf(this.positions)) {
       if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working
+      if (record.pendingClose?.quantity === null) continue; // a full close waits for the working exits to end
       const result = evaluateExits(record.position, record.exit, {
         price: mark.last,
         ts: now,
