@@ -435,7 +435,9 @@ export class Engine {
 
   /** Memory from the books: orders, positions, state and settings as the database has them. */
   private reloadFromStore(): void {
+    this.bookingFill = false;
     this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
     this.orders.clear();
     this.emulated.clear();
     this.positions.clear();
@@ -443,6 +445,11 @@ export class Engine {
     this.symbolSettings.clear();
     this.cachedRiskLimits = null;
     this.tradingState = "ACTIVE";
+    // Without a stored snapshot the breaker is what a restart would build (a trip that did not commit is undone).
+    if (this.breaker && this.store.getState<unknown>("breaker") === null) {
+      const fresh = CircuitBreaker.create(this.store.getState<unknown>("breakerConfig") ?? this.breaker.currentConfig, this.clock);
+      if (fresh.ok) this.breaker = fresh.value;
+    }
     this.restore();
   }
 
@@ -1202,7 +1209,7 @@ export class Engine {
 
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
   private settleOrder(record: OrderRecord): void {
-    if (this.cancelsAfterCommit.length > 0) this.sendCancelsAfterCommit();
+    if (this.bookingFill) this.afterFillCommit();
     const order = record.order;
     if (order.status !== "EMULATED") this.emulated.delete(order.clientOrderId);
     if (isTerminal(order)) this.onOrderDone(record);
@@ -1213,6 +1220,7 @@ export class Engine {
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
+    this.bookingFill = true; // inside the fill's transaction: venue calls wait for its commit (settleOrder)
     const order = record.order;
     const qty = D(event.qty);
     const price = D(event.price);
@@ -1328,13 +1336,26 @@ export class Engine {
     }
   }
 
-  /** Cancels decided inside a transaction (a position closed by a fill), sent after it committed; dropped when it failed. */
+  /**
+   * What a fill's booking decided that calls the venue — cancels of the closed position's other orders, a breaker
+   * trip's action (cancel-all, flatten) — runs after the fill's transaction committed (settleOrder); when it fails,
+   * the reload drops it, and the books never show a request the venue got for something that did not commit.
+   */
+  private bookingFill = false;
   private cancelsAfterCommit: OrderRecord[] = [];
+  private tripsAfterCommit: BreakerTrip[] = [];
 
-  private sendCancelsAfterCommit(): void {
+  private afterFillCommit(): void {
+    this.bookingFill = false;
     const records = this.cancelsAfterCommit;
+    const trips = this.tripsAfterCommit;
     this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
     for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
+    for (const trip of trips) {
+      this.recordTrip(trip);
+      this.applyTripAction(trip);
+    }
   }
 
   /** Hook for the backtest's trade list; the live desk reads trades from the store. */
@@ -2230,6 +2251,10 @@ export class Engine {
   private afterBreakerCall(trip: BreakerTrip | null): void {
     if (!trip) {
       if (this.breaker) this.saveBreakerThrottled();
+      return;
+    }
+    if (this.bookingFill) {
+      this.tripsAfterCommit.push(trip); // recorded and acted on once the fill committed (afterFillCommit)
       return;
     }
     this.recordTrip(trip);

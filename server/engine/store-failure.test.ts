@@ -15,7 +15,7 @@ import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
 import { createMigratedDb } from "../db/test-db";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { Engine } from "./engine";
+import { Engine, type EngineOptions } from "./engine";
 import type { Actor, Signal } from "./types";
 
 const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
@@ -33,6 +33,10 @@ class CountingVenue extends SimVenue {
   override cancel(clientOrderId: string, now: number) {
     this.canceled.push(clientOrderId);
     return super.cancel(clientOrderId, now);
+  }
+  override cancelAll(symbol: string | undefined, now: number) {
+    this.canceled.push(`all ${symbol ?? "symbols"}`);
+    return super.cancelAll(symbol, now);
   }
 }
 
@@ -69,7 +73,7 @@ function signal(action: Signal["action"]): Signal {
   return { id: `sig-${++n}`, symbol: "BTC/USDT", action, confidence: 0.8, strategy: "test", ts: T0 };
 }
 
-async function deskOnSqlite() {
+async function deskOnSqlite(breaker: EngineOptions["breaker"] = null) {
   const dbPath = createMigratedDb();
   cleanup.push(dirname(dbPath));
   const clock = new ManualClock(T0);
@@ -82,7 +86,7 @@ async function deskOnSqlite() {
     clock,
     ids: sequentialIds(),
     initialEquity: "10000",
-    breaker: null,
+    breaker,
     defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: 2, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
   });
   const alerts: string[] = [];
@@ -216,6 +220,29 @@ describe("no venue call for what did not commit", () => {
     await engine.reconcile();
     expect(venue.canceled).toEqual([addId]);
     expect(engine.state().positions).toHaveLength(0);
+  });
+});
+
+describe("a breaker trip inside a fill that cannot be booked", () => {
+  it("sends no cancel-all: the trip's action waits for the fill's commit, and a failed one took the trip with it", async () => {
+    const { engine, failNext, venue } = await deskOnSqlite({ maxConsecutiveLosses: 1, tripAction: "HALT_CANCEL" });
+    await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    const positionId = engine.state().positions[0]!.position.id;
+    failNext("appendEquity", "SQLITE_FULL", "database or disk is full");
+    // A losing close: its fill trips the breaker (one loss in a row), and booking it fails after the trip.
+    expect(await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null })).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(venue.canceled).toEqual([]);
+    expect(engine.state().tradingState).toBe("ACTIVE");
+    expect(engine.state().breaker?.state).toBe("CLOSED");
+  });
+
+  it("after a committed fill the trip acts as before: halted, every order canceled", async () => {
+    const { engine, venue } = await deskOnSqlite({ maxConsecutiveLosses: 1, tripAction: "HALT_CANCEL" });
+    await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    const positionId = engine.state().positions[0]!.position.id;
+    expect(await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null })).toMatchObject({ ok: true });
+    expect(venue.canceled).toEqual(["all symbols"]);
+    expect(engine.state().tradingState).toBe("HALTED");
   });
 });
 
