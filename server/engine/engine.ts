@@ -154,6 +154,11 @@ interface PositionRecord {
   meta: PositionMeta & { stopLoss?: number | null; takeProfit?: number | null; entryOrderId?: string | null };
   /** Working exit order, so one price tick does not send the same exit twice. */
   exitOrderId: string | null;
+  /**
+   * A close waiting for the position's working exits to end (one exit at a time): sent when the last of them is
+   * canceled or done, for what is then left (quantity null: all of it). Dropped by a cancel-all or a halt.
+   */
+  pendingClose?: { quantity: Decimal | null; reason: string } | null;
 }
 
 interface Mark {
@@ -176,6 +181,7 @@ class RiskPortfolioView {
     readonly reservedNotionalBySymbol: Map<string, Decimal>,
     private readonly committed: Decimal,
     knownEquity: Decimal | null,
+    readonly workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> = new Map(),
   ) {
     this.equityValue = knownEquity;
   }
@@ -232,6 +238,8 @@ interface PositionBlob {
   entryOrderId: string | null;
   stopLoss: number | null;
   takeProfit: number | null;
+  /** A close waiting for working exits to end (absent in rows written before it existed). */
+  pendingClose?: { quantity: string | null; reason: string } | null;
 }
 
 /** Division that never rounds up: a sized quantity must never cost more than the money behind it. */
@@ -246,6 +254,20 @@ export class EngineError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * An error from the store (SQLite: disk full, busy, I/O, a refused write; the store's own, e.g. a lost lease): the
+ * command's writes did not all commit, so memory may be ahead of the books.
+ */
+function isStoreFailure(e: unknown): e is Error & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return e.name === "StoreError" || e.name === "SqliteError" || (typeof code === "string" && code.startsWith("SQLITE_"));
+}
+
+function storeFailureText(e: Error & { code: string }): string {
+  return `${e.code}: ${e.message.split("\n")[0]?.slice(0, 200) ?? ""}`;
 }
 
 function fail(code: string, message: string, data?: Record<string, unknown>): CommandResult {
@@ -290,6 +312,10 @@ export class Engine {
   private halt: HaltRun | null = null;
   private readonly unknownOrders = new Map<string, UnknownOrder>();
   private readonly balanceShortfalls = new Set<string>();
+  /** Set once a store error interrupted a handler (memory was then reloaded from the books): shown by state() and health. */
+  private degradedInfo: { reason: string; since: number; lastAt: number; errors: number } | null = null;
+  /** Set when this process must not trade any more (its lease is lost, or the books could not be reloaded): every command and venue call is refused. */
+  private stopInfo: { code: string; reason: string; since: number } | null = null;
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -321,7 +347,7 @@ export class Engine {
         try {
           resolve(fn());
         } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
+          reject(this.afterHandlerError(e));
         }
       });
       this.drain();
@@ -341,11 +367,119 @@ export class Engine {
   /** For the backtest and tests: run a command synchronously (never from inside another handler). */
   executeSync(command: EngineCommand): CommandResult {
     if (this.draining) throw new EngineError("REENTRANT", "executeSync called while the engine is processing another command");
-    return this.handle(command);
+    return this.handleGuarded(command);
   }
 
   execute(command: EngineCommand): Promise<CommandResult> {
-    return this.run(() => this.handle(command));
+    return this.run(() => this.handleGuarded(command));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Store failures and the stop latch: the books and memory never disagree.
+
+  /** A command, refused while trading is stopped; a store error in it answers STORE_ERROR (memory reloaded) instead of throwing. */
+  private handleGuarded(command: EngineCommand): CommandResult {
+    const stopped = this.refusalWhenStopped();
+    if (stopped) return stopped;
+    try {
+      return this.handle(command);
+    } catch (e) {
+      if (!isStoreFailure(e)) throw e;
+      const failure = this.recoverFromStoreFailure(e);
+      if (command.kind !== "signal" && command.actor.role !== "system") {
+        try {
+          this.store.appendAudit({ ts: this.clock.now(), actor: command.actor.username, role: command.actor.role, action: command.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), target: null, reason: command.reason, params: null, result: "ERROR", detail: `${failure.code}: ${failure.message}` });
+        } catch (auditError) {
+          this.log("error", `audit of a failed ${command.kind} not written: ${String(auditError)}`);
+        }
+      }
+      return fail(failure.code, failure.message);
+    }
+  }
+
+  /** What a queued job's error becomes: a store error is recovered from and answered in words (EngineError). */
+  private afterHandlerError(e: unknown): Error {
+    if (!isStoreFailure(e)) return e instanceof Error ? e : new Error(String(e));
+    const failure = this.recoverFromStoreFailure(e);
+    return new EngineError(failure.code, failure.message);
+  }
+
+  /**
+   * A store error interrupted a handler: some of its writes may not have committed while memory already moved.
+   * Memory is reloaded from the books (what committed is what is true: an intent committed was sent, one that
+   * was not never reached the venue, because the venue is called only after the intent's commit), the engine
+   * reports itself degraded, and when the books cannot be read or the lease is lost, trading stops.
+   */
+  private recoverFromStoreFailure(error: Error & { code: string }): { code: string; message: string } {
+    const now = this.clock.now();
+    const detail = storeFailureText(error);
+    const previous = this.degradedInfo;
+    this.degradedInfo = { reason: detail, since: previous?.since ?? now, lastAt: now, errors: (previous?.errors ?? 0) + 1 };
+    this.signalInFlight = null;
+    this.log("error", `store error in a handler: ${detail}`);
+    if (error.code === "LEASE_LOST") {
+      this.stopTrading("LEASE_LOST", error.message);
+      return { code: "LEASE_LOST", message: `${error.message} Trading stopped in this process; nothing more is sent to ${this.venue.id}.` };
+    }
+    try {
+      this.reloadFromStore();
+    } catch (reloadError) {
+      const why = reloadError instanceof Error ? reloadError.message : String(reloadError);
+      this.stopTrading("STORE_UNAVAILABLE", `the database failed (${detail}) and the books could not be read back (${why})`);
+      return { code: "STORE_UNAVAILABLE", message: `The database failed (${detail}) and the books could not be read back: trading stopped in this process; restart it once the database works.` };
+    }
+    const message = `The database refused a write (${detail}). What was not committed was undone in memory too (the books were reloaded from the database), and nothing uncommitted was sent to ${this.venue.id}. The engine reports itself degraded.`;
+    this.bus.publish({ type: "alert", level: "error", message });
+    return { code: "STORE_ERROR", message };
+  }
+
+  /** Memory from the books: orders, positions, state and settings as the database has them. */
+  private reloadFromStore(): void {
+    this.bookingFill = false;
+    this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
+    this.orders.clear();
+    this.emulated.clear();
+    this.positions.clear();
+    this.unknownOrders.clear();
+    this.symbolSettings.clear();
+    this.cachedRiskLimits = null;
+    this.tradingState = "ACTIVE";
+    // Without a stored snapshot the breaker is what a restart would build (a trip that did not commit is undone).
+    if (this.breaker && this.store.getState<unknown>("breaker") === null) {
+      const fresh = CircuitBreaker.create(this.store.getState<unknown>("breakerConfig") ?? this.breaker.currentConfig, this.clock);
+      if (fresh.ok) this.breaker = fresh.value;
+    }
+    this.restore();
+  }
+
+  /**
+   * Stops trading in this process at once (a latch, not persisted: this process may no longer write): every
+   * command is refused and no venue call is made. For a lost lease (the runtime calls it when a heartbeat fails)
+   * and books that cannot be read back.
+   */
+  stopTrading(code: string, reason: string): void {
+    if (this.stopInfo) return;
+    this.stopInfo = { code, reason, since: this.clock.now() };
+    this.tradingState = "HALTED";
+    this.tradingStateInfo = { reason: `${code}: ${reason}`, by: "system", since: this.stopInfo.since };
+    if (this.halt) this.timers.clearTimeout(this.halt.timer);
+    this.halt = null;
+    for (const record of this.positions.values()) record.pendingClose = null;
+    this.log("error", `trading stopped: ${code}: ${reason}`);
+    this.bus.publish({ type: "tradingState", state: "HALTED", reason: `${code}: ${reason}`, by: "system" });
+    this.bus.publish({ type: "alert", level: "error", message: `Trading stopped in this process (${code}): ${reason}` });
+  }
+
+  private refusalWhenStopped(): CommandResult | null {
+    const stop = this.stopInfo;
+    if (!stop) return null;
+    return fail(stop.code, `Trading is stopped in this process (${stop.reason}); nothing is sent to ${this.venue.id}. Restart the engine.`);
+  }
+
+  /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
+  health(): { degraded: { reason: string; since: number; lastAt: number; errors: number } | null; stopped: { code: string; reason: string; since: number } | null } {
+    return { degraded: this.degradedInfo ? { ...this.degradedInfo } : null, stopped: this.stopInfo ? { ...this.stopInfo } : null };
   }
 
   marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {
@@ -375,6 +509,10 @@ export class Engine {
   async start(): Promise<{ drifts: number }> {
     this.restore();
     const drifts = await this.reconcile();
+    await this.run(() => {
+      // A close that waited for exits which ended while the engine was down goes out now.
+      for (const record of valuesOf(this.positions)) if (record.pendingClose && this.workingExitsFor(record.position.id).length === 0) this.sendPendingClose(record);
+    });
     this.started = true;
     this.recordEquity("start");
     return { drifts };
@@ -430,6 +568,7 @@ export class Engine {
         exit: blob?.state ?? null,
         meta: { ...stored.meta, entryOrderId: blob?.entryOrderId ?? null, stopLoss: blob?.stopLoss ?? null, takeProfit: blob?.takeProfit ?? null },
         exitOrderId: null,
+        pendingClose: blob?.pendingClose ? { quantity: blob.pendingClose.quantity === null ? null : D(blob.pendingClose.quantity), reason: blob.pendingClose.reason } : null,
       });
     }
     for (const { order } of this.orders.values()) {
@@ -445,6 +584,7 @@ export class Engine {
    * request or its answer may still be on the way, and "not at the venue yet" must not mark them lost.
    */
   async reconcile(options: { graceMs?: number } = {}): Promise<number> {
+    if (this.stopInfo) throw new EngineError(this.stopInfo.code, `Trading is stopped in this process (${this.stopInfo.reason}): no reconciliation.`);
     let drifts = 0;
     const now = this.clock.now();
     const graceMs = options.graceMs ?? 0;
@@ -680,6 +820,7 @@ export class Engine {
     try {
       result = fn();
     } catch (e) {
+      if (isStoreFailure(e)) throw e; // memory must be reloaded first (handleGuarded), then the failure is audited
       result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
     }
     if (actor.role !== "system") {
@@ -887,6 +1028,8 @@ export class Engine {
       newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
     },
   ): CommandResult {
+    const stopped = this.refusalWhenStopped();
+    if (stopped) return stopped;
     const now = this.clock.now();
     const instrument = this.instruments.get(spec.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.venue.id}.`);
@@ -993,8 +1136,10 @@ export class Engine {
    * The portfolio as the risk gate sees it. Equity and the available quote are computed when the gate reads
    * them (percent limits; orders that add exposure): an exit that only shrinks a position needs neither.
    * `knownEquity`: when the caller has just computed it (sizing) in the same command, nothing has moved since.
+   * Working reduce-only orders are counted against the positions they reduce (`exceptClientOrderId`: an order the
+   * gate checks again, e.g. a released trigger, is not counted against itself).
    */
-  private riskPortfolio(knownEquity?: Decimal): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
+  private riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
     const positions: RiskPosition[] = [];
     let committed = ZERO;
     for (const { position } of this.positions.values()) {
@@ -1004,8 +1149,16 @@ export class Engine {
       committed = add(committed, position.costBasis);
     }
     const reserved = new Map<string, Decimal>();
+    const exits = new Map<string, Partial<Record<OrderSide, Decimal>>>();
     for (const { order } of this.orders.values()) {
-      if (isTerminal(order) || order.reduceOnly) continue;
+      if (isTerminal(order)) continue;
+      if (order.reduceOnly) {
+        if (order.clientOrderId === exceptClientOrderId) continue;
+        const bySide = exits.get(order.symbol) ?? {};
+        bySide[order.side] = add(bySide[order.side] ?? ZERO, leavesQty(order));
+        exits.set(order.symbol, bySide);
+        continue;
+      }
       const orderMark = this.marks.get(order.symbol);
       const price = order.price ?? (orderMark ? markDecimal(orderMark) : null);
       if (!price) continue;
@@ -1013,7 +1166,7 @@ export class Engine {
       reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
       committed = add(committed, notional);
     }
-    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null);
+    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null, exits);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1056,6 +1209,7 @@ export class Engine {
 
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
   private settleOrder(record: OrderRecord): void {
+    if (this.bookingFill) this.afterFillCommit();
     const order = record.order;
     if (order.status !== "EMULATED") this.emulated.delete(order.clientOrderId);
     if (isTerminal(order)) this.onOrderDone(record);
@@ -1066,6 +1220,7 @@ export class Engine {
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
+    this.bookingFill = true; // inside the fill's transaction: venue calls wait for its commit (settleOrder)
     const order = record.order;
     const qty = D(event.qty);
     const price = D(event.price);
@@ -1172,11 +1327,34 @@ export class Engine {
     };
     this.store.insertTrade(trade);
     this.onTradeClosed(trade);
-    // Exit orders still working for this position have nothing left to reduce.
+    // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
+    // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
     for (const other of valuesOf(this.orders)) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
-        this.requestCancel(other);
+        this.cancelsAfterCommit.push(other);
       }
+    }
+  }
+
+  /**
+   * What a fill's booking decided that calls the venue — cancels of the closed position's other orders, a breaker
+   * trip's action (cancel-all, flatten) — runs after the fill's transaction committed (settleOrder); when it fails,
+   * the reload drops it, and the books never show a request the venue got for something that did not commit.
+   */
+  private bookingFill = false;
+  private cancelsAfterCommit: OrderRecord[] = [];
+  private tripsAfterCommit: BreakerTrip[] = [];
+
+  private afterFillCommit(): void {
+    this.bookingFill = false;
+    const records = this.cancelsAfterCommit;
+    const trips = this.tripsAfterCommit;
+    this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
+    for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
+    for (const trip of trips) {
+      this.recordTrip(trip);
+      this.applyTripAction(trip);
     }
   }
 
@@ -1191,6 +1369,7 @@ export class Engine {
     const positionRecord = positionId ? this.positions.get(positionId) : undefined;
     if (!positionRecord) return;
     if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
+    if (order.reduceOnly && positionRecord.pendingClose && this.workingExitsFor(positionRecord.position.id).length === 0) this.sendPendingClose(positionRecord);
     // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
     // still work for it (several resting limits can target one position), which may yet fill it.
     if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !this.othersWorkingFor(positionRecord.position.id, order.clientOrderId)) {
@@ -1209,6 +1388,7 @@ export class Engine {
   }
 
   private requestCancel(record: OrderRecord): void {
+    if (this.stopInfo) return;
     const now = this.clock.now();
     if (record.order.status === "EMULATED") {
       // Never sent: nothing to cancel at the venue.
@@ -1229,6 +1409,7 @@ export class Engine {
   // Market data: venue matching, marks, exits, equity for the breaker.
 
   private onMarketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): void {
+    if (this.stopInfo) return; // a simulated venue would match and book: nothing more happens in this process
     const now = this.clock.now();
     const events = this.venue.onMarketData(update, now);
     if (events.length > 0) this.ingest(events, "venue");
@@ -1283,6 +1464,7 @@ export class Engine {
     for (const record of valuesOf(this.positions)) {
       if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working
+      if (record.pendingClose?.quantity === null) continue; // a full close waits for the working exits to end
       const result = evaluateExits(record.position, record.exit, {
         price: mark.last,
         ts: now,
@@ -1301,9 +1483,89 @@ export class Engine {
 
   private placeExit(record: PositionRecord, intent: ExitIntent): void {
     const quantity = cmp(intent.qty, record.position.quantity) > 0 ? record.position.quantity : intent.qty;
-    const result = this.placeReduceOnly(record, quantity, intent.reason, D(intent.marketPrice));
+    const result = this.closeWhenFree(record, quantity, cmp(quantity, record.position.quantity) >= 0, intent.reason, D(intent.marketPrice));
     this.persistPosition(record, record.position, record.exit);
     if (!result.ok) this.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.code} ${result.message}`);
+  }
+
+  /** Non-terminal reduce-only orders of a position (its working exits, resting take-profits, stops). */
+  private workingExitsFor(positionId: string): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (const r of this.orders.values()) if (r.meta.positionId === positionId && r.order.reduceOnly && !isTerminal(r.order)) out.push(r);
+    return out;
+  }
+
+  private closeRefPrice(record: PositionRecord): Decimal {
+    const mark = this.marks.get(record.position.symbol);
+    return mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
+  }
+
+  /**
+   * One exit at a time: a close (button, close-all, CLOSE signal, exit rule, flatten) never sends a second exit
+   * while others work for the position — on a venue that confirms later both would execute and sell coins the
+   * desk does not hold. Market exits already on their way that cover the close are awaited; other working exits
+   * (resting limits, stops, a smaller market exit) are canceled, and the close goes out when the venue confirms
+   * the last of them ended (`pendingClose`, sent from onOrderDone). A full close waits for the rest in any case,
+   * so an exit that ends short of flat is followed by one for what is left.
+   */
+  private closeWhenFree(record: PositionRecord, quantity: Decimal, full: boolean, reason: string, refPrice: Decimal): CommandResult {
+    const positionId = record.position.id;
+    let working = this.workingExitsFor(positionId);
+    if (working.length === 0) {
+      record.exitOrderId = null;
+      return this.placeReduceOnly(record, quantity, reason, refPrice);
+    }
+    // A close already waiting is merged into this one (below), never sent on its own while this one decides.
+    const previous = record.pendingClose;
+    record.pendingClose = null;
+    const waitFor = (verb: string): CommandResult => {
+      // A close already waiting merges with this one: the larger wins (all of it beats a part).
+      const quantityLeft = full || previous?.quantity === null ? null : previous && cmp(previous.quantity, quantity) > 0 ? previous.quantity : quantity;
+      record.pendingClose = { quantity: quantityLeft, reason };
+      this.persistPosition(record); // a restart still sends it when the exits end
+      const ids = working.map((w) => w.order.clientOrderId);
+      const what = quantityLeft === null ? "the rest of the position" : `${quantityLeft.toString()} of it`;
+      return done(`Position ${positionId} has ${ids.length} exit order(s) working (${ids.join(", ")}): no second exit sent; ${verb}, then ${what} is closed if anything is left.`, {
+        pending: true,
+        waitingFor: ids,
+      });
+    };
+    let covering = ZERO;
+    for (const w of working) if (w.order.type === "MARKET" && w.order.status !== "PENDING_CANCEL") covering = add(covering, leavesQty(w.order));
+    if (cmp(covering, quantity) >= 0) {
+      if (!full) {
+        record.pendingClose = previous ?? null;
+        return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, { pending: true, waitingFor: working.map((w) => w.order.clientOrderId) });
+      }
+      return waitFor("the close waits for them to end");
+    }
+    for (const w of working) if (w.order.status !== "PENDING_CANCEL") this.requestCancel(w);
+    working = this.workingExitsFor(positionId);
+    if (working.length === 0) {
+      // The venue confirmed the cancels at once (the simulator): the close goes out now.
+      record.exitOrderId = null;
+      if (!this.positions.has(positionId) || record.position.quantity.isZero()) return done(`Position ${positionId} was closed by its working exit orders.`);
+      const left = cmp(quantity, record.position.quantity) > 0 ? record.position.quantity : quantity;
+      const all = full || previous?.quantity === null;
+      return this.placeReduceOnly(record, all ? record.position.quantity : left, reason, refPrice);
+    }
+    return waitFor(`their cancel was requested and the close goes out once ${this.venue.id} confirms it`);
+  }
+
+  /** The position's last working exit ended: a close that waited for it goes out now, for what is left. */
+  private sendPendingClose(record: PositionRecord): void {
+    const pending = record.pendingClose;
+    if (!pending) return;
+    record.pendingClose = null;
+    const held = record.position.quantity;
+    if (!this.positions.has(record.position.id) || held.isZero()) return;
+    const quantity = pending.quantity === null || cmp(pending.quantity, held) > 0 ? held : pending.quantity;
+    const result = this.placeReduceOnly(record, quantity, pending.reason, this.closeRefPrice(record));
+    if (this.positions.has(record.position.id)) this.persistPosition(record);
+    if (!result.ok) {
+      this.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.code} ${result.message}`);
+      this.bus.publish({ type: "alert", level: "error", message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}` });
+    }
   }
 
   private placeReduceOnly(record: PositionRecord, quantity: Decimal, reason: string, refPrice: Decimal): CommandResult {
@@ -1378,6 +1640,7 @@ export class Engine {
 
   /** The trigger fired: trigger → release → the risk gate again → submit as a market or limit order with the same clientOrderId. */
   private release(record: OrderRecord, mark: Mark, now: number): void {
+    if (this.stopInfo) return;
     if (!this.ingestLocal(record, { type: "trigger", ts: now })) return;
     if (!this.ingestLocal(record, { type: "release", ts: now })) return;
     const order = record.order;
@@ -1386,7 +1649,7 @@ export class Engine {
     const gate = checkPreTrade({
       order: { symbol: order.symbol, side: order.side, quantity: leavesQty(order), price: refPrice, reduceOnly: order.reduceOnly },
       tradingState: this.tradingState,
-      portfolio: this.riskPortfolio(),
+      portfolio: this.riskPortfolio(undefined, order.clientOrderId),
       recentOrderTimestamps: this.recentOrderTimes,
       now,
       limits: this.coreRiskLimits(),
@@ -1477,15 +1740,11 @@ export class Engine {
       if (quantity.isZero()) return fail("ZERO_SIZE", `${amount.fraction * 100}% of ${record.position.quantity.toString()} rounds to nothing.`);
     }
     // Working orders that reduce this position (an exit, a resting take-profit limit) would race the close and
-    // hold the coins it needs: cancel them first.
-    for (const working of valuesOf(this.orders)) {
-      if (working.meta.positionId === positionId && working.order.reduceOnly && !isTerminal(working.order)) this.requestCancel(working);
-    }
-    record.exitOrderId = null;
-    const mark = this.marks.get(record.position.symbol);
-    const refPrice = mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
-    const result = this.placeReduceOnly(record, quantity, reason, refPrice);
-    return result.ok ? done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data) : result;
+    // hold the coins it needs: the close waits for them (canceled first, unless a market exit already covers it).
+    const full = cmp(quantity, record.position.quantity) >= 0;
+    const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
+    if (!result.ok || result.data?.pending === true) return result;
+    return done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
   private closePositions(records: PositionRecord[], reason: string): CommandResult {
@@ -1524,6 +1783,12 @@ export class Engine {
 
   private cancelAllOrders(symbol: string | undefined): CommandResult {
     const now = this.clock.now();
+    // A close waiting for exits to end is an order too: canceling everything drops it (a flatten sets its own).
+    for (const record of this.positions.values()) {
+      if (!record.pendingClose || (symbol !== undefined && record.position.symbol !== symbol)) continue;
+      record.pendingClose = null;
+      this.persistPosition(record);
+    }
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
     for (const record of open) {
       if (record.order.status === "EMULATED") {
@@ -1539,6 +1804,7 @@ export class Engine {
       });
     }
     // One batch request at the venue: trigger orders included.
+    if (this.stopInfo) return this.refusalWhenStopped()!;
     this.ingest(this.venue.cancelAll(symbol, now), "venue");
     const stillOpen = open.filter((r) => this.orders.has(r.order.clientOrderId) && !isTerminal(this.orders.get(r.order.clientOrderId)!.order)).length;
     for (const record of this.positions.values()) if (record.exitOrderId && !this.orders.has(record.exitOrderId)) record.exitOrderId = null;
@@ -1666,7 +1932,7 @@ export class Engine {
     for (const record of positions) {
       if (!this.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
       const mark = this.marks.get(record.position.symbol);
-      const result = this.placeReduceOnly(record, record.position.quantity, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
+      const result = this.closeWhenFree(record, record.position.quantity, true, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
       if (!result.ok) this.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
     }
     run.armed = true;
@@ -1877,6 +2143,8 @@ export class Engine {
         if (this.orders.has(clientOrderId)) return fail("TRACKED_ORDER", `Order ${clientOrderId} is in Bastion's books: cancel it from the Orders page.`);
         const unknown = this.unknownOrders.get(clientOrderId);
         if (!unknown) return fail("NOT_UNKNOWN", `Order ${clientOrderId} is not among the unknown orders found at ${this.venue.id}.`);
+        const stopped = this.refusalWhenStopped();
+        if (stopped) return stopped;
         unknown.canceling = true;
         let events: VenueEvent[];
         try {
@@ -1983,6 +2251,10 @@ export class Engine {
   private afterBreakerCall(trip: BreakerTrip | null): void {
     if (!trip) {
       if (this.breaker) this.saveBreakerThrottled();
+      return;
+    }
+    if (this.bookingFill) {
+      this.tripsAfterCommit.push(trip); // recorded and acted on once the fill committed (afterFillCommit)
       return;
     }
     this.recordTrip(trip);
@@ -2103,6 +2375,7 @@ export class Engine {
       entryOrderId: record.meta.entryOrderId ?? null,
       stopLoss: record.meta.stopLoss ?? null,
       takeProfit: record.meta.takeProfit ?? null,
+      ...(record.pendingClose && { pendingClose: { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason } }),
     };
     this.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId });
   }
@@ -2125,8 +2398,11 @@ export class Engine {
     equity: EquityPoint;
     emergency: EmergencyProgress | null;
     marks: Record<string, Mark>;
+    degraded: ReturnType<Engine["health"]>["degraded"];
+    stopped: ReturnType<Engine["health"]>["stopped"];
   } {
     return {
+      ...this.health(),
       tradingState: this.tradingState,
       tradingStateInfo: this.tradingStateInfo,
       breaker: this.breaker?.status() ?? null,

@@ -37,6 +37,7 @@ import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
+import { LeaseKeeper, synchronousFor } from "./lease";
 
 export interface FeedStatusView {
   kind: "replay" | "paper" | "live";
@@ -143,12 +144,27 @@ async function startRuntime(): Promise<Runtime | null> {
   // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
   const live = mode === "live" ? liveConfigOrRefuse() : null;
   const dbPath = sqlitePathFromUrl(databaseUrl);
-  const store = openSqliteStore({ url: databaseUrl, clock: wallClock });
+  const store = openSqliteStore({ url: databaseUrl, clock: wallClock, synchronous: synchronousFor(mode) });
   const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const lease = store.acquireLease({ ownerId, pid: process.pid, host: hostname(), now: Date.now(), staleAfterMs: 15_000 });
-  if (!lease.ok) {
+  let engineRef: Engine | null = null;
+  // Until the desk runs, a lost lease only stops the engine (the start then fails on its fenced writes).
+  let onLeaseLost = (reason: string) => log("error", `engine lease lost while starting: ${reason}`);
+  // The heartbeat runs from here on: the start's reconciliation may take longer than the stale window.
+  const leased = LeaseKeeper.acquire(store, {
+    ownerId,
+    pid: process.pid,
+    host: hostname(),
+    staleAfterMs: 15_000,
+    heartbeatMs: 3_000,
+    now: () => Date.now(),
+    onLost: (reason) => {
+      engineRef?.stopTrading("LEASE_LOST", reason);
+      onLeaseLost(reason);
+    },
+  });
+  if (!leased.ok) {
     store.close();
-    const h = lease.holder;
+    const h = leased.holder;
     throw new Error(`another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`);
   }
   const symbols = (process.env.BASTION_SYMBOL ?? "BTC/USDT")
@@ -156,7 +172,7 @@ async function startRuntime(): Promise<Runtime | null> {
     .map((x) => x.trim())
     .filter((x) => x !== "");
   const symbol = symbols[0] ?? "BTC/USDT";
-  let engineRef: Engine | null = null;
+  const lease = leased.keeper;
   const resilience = {
     maxAttempts: 5,
     baseDelayMs: 250,
@@ -176,14 +192,13 @@ async function startRuntime(): Promise<Runtime | null> {
     try {
       opened = await openLiveVenue(live, symbols);
     } catch (e) {
-      store.releaseLease(ownerId);
+      lease.release();
       store.close();
       throw e;
     }
     inner = opened.venue;
     capital = opened.capital;
     liveExchange = opened.exchange;
-    store.heartbeat(ownerId, Date.now()); // the exchange may have taken a while to answer
   } else {
     const instruments = deskInstruments([process.env.BASTION_SYMBOL ?? "BTC/USDT"]);
     capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
@@ -223,7 +238,7 @@ async function startRuntime(): Promise<Runtime | null> {
     ({ drifts } = await engine.start());
   } catch (e) {
     // The exchange could not be read for the start's reconciliation: nothing was traded; start again later.
-    store.releaseLease(ownerId);
+    lease.release();
     await venue.close();
     store.close();
     if (!live) throw e;
@@ -371,18 +386,18 @@ async function startRuntime(): Promise<Runtime | null> {
     stopFeed();
     for (const t of timers) clearInterval(t);
     await engine.run(() => undefined);
-    store.releaseLease(ownerId);
+    lease.release();
     await venue.close();
     store.close();
     runtimeState().runtime = null;
     log("info", "engine stopped");
   };
-  every(3_000, () => {
-    if (!store.heartbeat(ownerId, Date.now())) {
-      log("error", "the engine lease was taken over by another process: stopping this engine");
-      void stop();
-    }
-  });
+  // The lease's heartbeat runs since the lease was taken; losing it has already latched the engine: stop the process's desk.
+  onLeaseLost = (reason) => {
+    log("error", `engine lease lost (${reason}): trading stopped; stopping this engine`);
+    void stop();
+  };
+  if (lease.lost !== null) onLeaseLost(lease.lost);
   every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
   if (live) {
     // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
