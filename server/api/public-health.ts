@@ -11,7 +11,7 @@ let lastLogged = "";
 export function downParts(report: HealthReport): string[] {
   const down: string[] = [];
   if (report.db !== "ok") down.push("database");
-  if (!report.engine.running && report.mode !== "backtest") down.push("engine");
+  if ((!report.engine.running || report.engine.degraded || report.engine.stopped !== null) && report.mode !== "backtest") down.push("engine");
   if (report.venue && !report.venue.connected) down.push("venue");
   if (report.feed && !report.feed.connected) down.push("market data");
   return down;
@@ -30,7 +30,7 @@ export function publicHealth(report: HealthReport): HealthReport & { down: strin
     ...report,
     down: downParts(report),
     ...(report.dbError !== undefined ? { dbError: DB_DOWN_TEXT } : {}),
-    engine: { running: report.engine.running, error: report.engine.error === null ? null : ENGINE_DOWN_TEXT },
+    engine: { ...report.engine, error: report.engine.error === null ? null : ENGINE_DOWN_TEXT },
     venue: report.venue ? { ...report.venue, lastError: healthCategory(report.venue.lastError) } : null,
     feed: report.feed ? { ...report.feed, message: report.feed.connected ? "Market data is flowing." : "Market data is not arriving." } : null,
   };

@@ -79,7 +79,7 @@ describe("viewers read exchange errors scrubbed; traders and admins whole", () =
       try {
         const down = (await (await health()).json()) as { status: string; down: string[]; engine: { running: boolean; error: string | null } };
         expect(down.down).toContain("engine");
-        expect(down.engine).toEqual({ running: false, error: "The engine is not running; the server log has the reason." });
+        expect(down.engine).toEqual({ running: false, error: "The engine is not running; the server log has the reason.", degraded: false, stopped: null });
         expect(JSON.stringify(down)).not.toContain("/home/ops");
       } finally {
         runtimeState().error = null;
