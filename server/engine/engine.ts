@@ -50,7 +50,7 @@ import type { MarketUpdate } from "../core/sim/market-data";
 import { executionPrice } from "../core/sim/slippage";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
-import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot } from "../venues/venue";
+import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
 import {
   DEFAULT_RISK_LIMITS,
@@ -89,6 +89,13 @@ export interface EngineOptions {
   timers?: EngineTimers;
   /** How long an emergency stop waits for the venue to confirm its cancels (then its flatten) before moving on. Default 10 000 ms. */
   emergencyConfirmMs?: number;
+  /**
+   * Reconciliation asks the venue for fills at least this far back: fills on orders the books already call
+   * REJECTED, CANCELED, EXPIRED or DENIED (a timeout taken for a refusal) are found there. Default 1 h.
+   */
+  lateFillLookbackMs?: number;
+  /** Dust allowed between the venue's quote balance and the books' expectation, in quote units (fees booked since the last match are added). Default 0.01. */
+  quoteBalanceTolerance?: DecimalInput;
 }
 
 export interface EngineTimers {
@@ -239,6 +246,13 @@ const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN 
 
 const TERMINAL_STATUSES = new Set(["DENIED", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
 
+/** What the books expect one spot quote balance at the venue to be: the venue's figure at the last match, plus the fills' cash since. */
+interface QuoteExpectation {
+  expected: Decimal;
+  /** Fees booked since the last match: their currency may not be the quote (base or BNB), so they widen the tolerance. */
+  fees: Decimal;
+}
+
 export class EngineError extends Error {
   constructor(
     readonly code: string,
@@ -290,6 +304,12 @@ export class Engine {
   private halt: HaltRun | null = null;
   private readonly unknownOrders = new Map<string, UnknownOrder>();
   private readonly balanceShortfalls = new Set<string>();
+  /** The books' expectation of each spot quote balance at the venue (see checkQuoteBalances), loaded on first use. */
+  private quoteLedger: Map<string, QuoteExpectation> | null = null;
+  /** Quote currencies that differed at the last reconciliation (recorded when they differ twice in a row). */
+  private readonly quoteSuspects = new Set<string>();
+  /** Derivatives symbols whose size at the venue differs from the books, with the difference recorded (once while it lasts). */
+  private readonly positionMismatches = new Map<string, string>();
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -450,12 +470,13 @@ export class Engine {
     const graceMs = options.graceMs ?? 0;
     // Emulated orders live only here (never sent): nothing to compare at the venue.
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
-    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt));
+    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 3_600_000));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
     for (const record of open) venueOrders.set(record.order.clientOrderId, await this.venue.fetchOrder(record.order.clientOrderId));
     const venueOpen = await this.venue.fetchOpenOrders();
     const balances = await this.venue.fetchBalances();
+    const venuePositions = this.venue.fetchPositions ? await this.venue.fetchPositions() : null;
 
     await this.run(() => {
       for (const record of open) {
@@ -512,11 +533,76 @@ export class Engine {
           drifts++;
         }
       }
+      drifts += this.reconcileEndedOrders(new Set(open.map((r) => r.order.clientOrderId)), venueOpen, venueFills, now);
       drifts += this.noteUnknownOrders(venueOpen, now);
       drifts += this.checkBalances(balances);
+      drifts += this.checkQuoteBalances(balances);
+      if (venuePositions) drifts += this.checkPositions(venuePositions);
       this.store.saveBalances(this.venue.id, balances, now);
     });
     return drifts;
+  }
+
+  /**
+   * Orders the books call ended (REJECTED, CANCELED, EXPIRED, DENIED) are still real at the venue when it says so:
+   * - still open there: tracked again (a `reopen` event, journaled) so it is shown, counted by the risk gate and
+   *   canceled by an emergency stop; while HALTED its cancel is sent at once (a halt lets nothing work).
+   * - fills the books do not have: booked as late fills (position, PnL, fees; once per tradeId).
+   * `checked` are the open orders the loop above already compared. Returns the number of drifts recorded.
+   */
+  private reconcileEndedOrders(checked: Set<string>, venueOpen: VenueOrderSnapshot[], venueFills: VenueFill[], now: number): number {
+    let found = 0;
+    const reopened = new Set<string>();
+    for (const snapshot of venueOpen) {
+      const coid = snapshot.clientOrderId;
+      if (checked.has(coid) || this.orders.has(coid)) continue;
+      const stored = this.store.getOrder(coid);
+      if (!stored || !TERMINAL_STATUSES.has(stored.order.status) || stored.order.status === "FILLED") continue;
+      const before = stored.order.status;
+      const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
+      this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
+      const record = this.orders.get(coid);
+      if (!record) continue; // refused (journaled with its reason)
+      reopened.add(coid);
+      const halted = this.tradingState === "HALTED";
+      this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `Order ${coid} (${snapshot.side} ${snapshot.quantity.toString()} ${snapshot.symbol}) was ${before} in the books but is open at ${this.venue.id}: it is tracked again${halted ? " and, as trading is halted, canceled" : ""}. Check it on the Orders page.`,
+      });
+      if (halted) this.requestCancel(record);
+      found++;
+    }
+    for (const fill of venueFills) {
+      if (checked.has(fill.clientOrderId) || this.store.hasFill(this.venue.id, fill.tradeId)) continue;
+      const record = this.orders.get(fill.clientOrderId) ?? this.store.getOrder(fill.clientOrderId);
+      if (!record) continue; // an order the books never had: listed as unknown, its fills booked if adopted
+      const ended = TERMINAL_STATUSES.has(record.order.status);
+      // Working orders younger than the grace period are left to their own answers, still on the way.
+      if (!ended && !reopened.has(fill.clientOrderId)) continue;
+      const fee = this.quoteFee(fill, record.order.symbol);
+      if (fee.drift) found++;
+      this.ingest([{ clientOrderId: fill.clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } }], "reconcile");
+      // A late fill records its own drift (LATE_FILL); a fill on an order tracked again is a missed one.
+      if (!ended && this.store.hasFill(this.venue.id, fill.tradeId)) this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
+      found++;
+    }
+    return found;
+  }
+
+  /** A fill on an order the books call ended: booked (by bookFill), recorded and raised so a person checks the position. */
+  private noteLateFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>): void {
+    const order = record.order;
+    const qty = D(event.qty).toString();
+    const price = D(event.price).toString();
+    const positionId = record.meta.positionId ?? null;
+    this.drift("LATE_FILL", order.clientOrderId, { tradeId: String(event.tradeId), status: order.status, qty, price, positionId }, true, `booked on the ${order.status} order${positionId ? ` to position ${positionId}` : ""}`);
+    this.bus.publish({
+      type: "alert",
+      level: "error",
+      message: `Order ${order.clientOrderId} was ${order.status} in the books, but ${this.venue.id} executed ${qty} ${order.symbol} at ${price} (trade ${String(event.tradeId)}): booked${positionId ? ` to position ${positionId}` : ""}. Check the position.`,
+    });
   }
 
   /**
@@ -592,6 +678,127 @@ export class Engine {
       if (this.balanceShortfalls.has(currency)) continue;
       this.balanceShortfalls.add(currency);
       this.drift("BALANCE_SHORTFALL", currency, { books: qty.toString(), venue: total.toString() }, false, null);
+      found++;
+    }
+    return found;
+  }
+
+  /**
+   * Spot quote balances (free + reserved at the venue) against the books: the venue's figure at the last match plus
+   * the cash of every fill booked since (a buy pays qty × price + fee, a sell receives qty × price − fee). Fees may
+   * be charged in another currency (base, BNB), so the fees booked since the last match widen the tolerance. A
+   * difference is recorded when two reconciliations in a row see it (a fill on its way between the balance read and
+   * the books is not a drift); the expectation then follows the venue, so each difference is recorded once. A match
+   * re-anchors the expectation to the venue's figure. Quote currencies that a derivatives symbol settles in are not
+   * compared (their balance moves with funding and margin, not with the fills' cash).
+   */
+  private checkQuoteBalances(balances: VenueBalance[]): number {
+    if (balances.length === 0) return 0;
+    const ledger = this.quoteLedgerMap();
+    const spotQuotes = new Set<string>();
+    const derivativeQuotes = new Set<string>();
+    for (const instrument of this.instruments.values()) (instrument.kind === "spot" ? spotQuotes : derivativeQuotes).add(instrument.quote);
+    const tolerance = D(this.options.quoteBalanceTolerance ?? "0.01");
+    let found = 0;
+    for (const currency of spotQuotes) {
+      if (derivativeQuotes.has(currency)) continue;
+      const actual = balances.find((b) => b.currency === currency)?.total ?? ZERO;
+      const known = ledger.get(currency);
+      if (!known) {
+        ledger.set(currency, { expected: actual, fees: ZERO }); // first sight: the venue's figure is the start
+        continue;
+      }
+      const difference = actual.minus(known.expected);
+      const allowed = tolerance.plus(known.fees.abs());
+      if (difference.abs().lessThanOrEqualTo(allowed)) {
+        this.quoteSuspects.delete(currency);
+        ledger.set(currency, { expected: actual, fees: ZERO });
+        continue;
+      }
+      if (!this.quoteSuspects.has(currency)) {
+        this.quoteSuspects.add(currency);
+        continue;
+      }
+      this.quoteSuspects.delete(currency);
+      this.drift(
+        "QUOTE_BALANCE_MISMATCH",
+        currency,
+        { expected: known.expected.toString(), actual: actual.toString(), difference: difference.toString(), tolerance: allowed.toString() },
+        false,
+        `the books now expect the venue's ${actual.toString()} ${currency}`,
+      );
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `${this.venue.id} holds ${actual.toString()} ${currency}; the books expected ${known.expected.toString()} (${difference.isNegative() ? "" : "+"}${difference.toString()}). A deposit, a withdrawal, a trade outside Bastion or a missed fill? Check the Reconciliation page.`,
+      });
+      ledger.set(currency, { expected: actual, fees: ZERO });
+      found++;
+    }
+    this.saveQuoteLedger();
+    return found;
+  }
+
+  /** A booked spot fill moves the expected quote balance by its cash (inside the fill's transaction). */
+  private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
+    const instrument = this.instruments.get(order.symbol);
+    if (!instrument || instrument.kind !== "spot") return;
+    const ledger = this.quoteLedgerMap();
+    const known = ledger.get(instrument.quote);
+    if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
+    const notional = qty.times(price);
+    const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
+    ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
+    this.saveQuoteLedger();
+  }
+
+  private quoteLedgerMap(): Map<string, QuoteExpectation> {
+    if (this.quoteLedger) return this.quoteLedger;
+    const stored = this.store.getState<Record<string, { expected: string; fees: string }>>("quoteLedger") ?? {};
+    this.quoteLedger = new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+    return this.quoteLedger;
+  }
+
+  private saveQuoteLedger(): void {
+    const out: Record<string, { expected: string; fees: string }> = {};
+    for (const [currency, e] of this.quoteLedgerMap()) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
+    this.store.setState("quoteLedger", out);
+  }
+
+  /**
+   * Derivatives positions: the venue's net size per symbol (long +, short −) against the books' open positions.
+   * A difference is recorded and raised once while it lasts (again if it changes); nothing is traded to fix it.
+   */
+  private checkPositions(venuePositions: VenuePosition[]): number {
+    const net = (side: PositionSide, qty: Decimal) => (side === "LONG" ? qty : qty.negated());
+    const books = new Map<string, Decimal>();
+    for (const { position } of this.positions.values()) {
+      const instrument = this.instruments.get(position.symbol);
+      if (!instrument || instrument.kind === "spot" || position.quantity.isZero()) continue;
+      books.set(position.symbol, (books.get(position.symbol) ?? ZERO).plus(net(position.side, position.quantity)));
+    }
+    const venue = new Map<string, Decimal>();
+    for (const p of venuePositions) venue.set(p.symbol, (venue.get(p.symbol) ?? ZERO).plus(net(p.side, p.quantity)));
+    const words = (n: Decimal) => (n.isZero() ? "flat" : `${n.isNegative() ? "SHORT" : "LONG"} ${n.abs().toString()}`);
+    let found = 0;
+    for (const instrument of this.instruments.values()) {
+      if (instrument.kind === "spot") continue;
+      const symbol = instrument.symbol;
+      const ours = books.get(symbol) ?? ZERO;
+      const theirs = venue.get(symbol) ?? ZERO;
+      if (ours.equals(theirs)) {
+        this.positionMismatches.delete(symbol);
+        continue;
+      }
+      const key = `${words(ours)}|${words(theirs)}`;
+      if (this.positionMismatches.get(symbol) === key) continue;
+      this.positionMismatches.set(symbol, key);
+      this.drift("POSITION_MISMATCH", symbol, { books: words(ours), venue: words(theirs), difference: theirs.minus(ours).toString() }, false, null);
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `${symbol}: ${this.venue.id} shows the position ${words(theirs)}, the books ${words(ours)}. Nothing was traded to fix it; check the Reconciliation page.`,
+      });
       found++;
     }
     return found;
@@ -1051,7 +1258,7 @@ export class Engine {
       if (event.type === "fill") this.bookFill(record, event, late, ts);
     });
     this.settleOrder(record);
-    if (late) this.drift("LATE_FILL", clientOrderId, { tradeId: (event as { tradeId: string }).tradeId }, true, "booked on the terminal order");
+    if (late && event.type === "fill") this.noteLateFill(record, event);
   }
 
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
@@ -1084,7 +1291,7 @@ export class Engine {
         exitOrderId: null,
       };
       this.positions.set(position.id, positionRecord);
-      if (record.meta.positionId) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
+      if (record.meta.positionId && !late) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
       record.meta = { ...record.meta, positionId: position.id };
     }
     const fillRecord: FillRecord = {
@@ -1103,6 +1310,7 @@ export class Engine {
       late,
     };
     if (!this.store.insertFill(fillRecord)) return;
+    this.noteQuoteFlow(order, qty, price, fee);
     const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
     if (!applied.ok) {
       this.drift("POSITION_FILL_REFUSED", order.clientOrderId, { tradeId, code: applied.error.code, message: applied.error.message }, false, null);
