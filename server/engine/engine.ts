@@ -310,6 +310,8 @@ export class Engine {
   private readonly quoteSuspects = new Set<string>();
   /** Derivatives symbols whose size at the venue differs from the books, with the difference recorded (once while it lasts). */
   private readonly positionMismatches = new Map<string, string>();
+  /** (venue:tradeId) of fills an order could not take, recorded once per process. */
+  private readonly refusedFills = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -1243,9 +1245,15 @@ export class Engine {
     const result = applyOrderEvent(record.order, event);
     if (!result.ok) {
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
-      if (result.reason.code === "OVERFILL") {
-        this.drift("OVERFILL", clientOrderId, { event }, false, "refused");
-        this.bus.publish({ type: "alert", level: "error", message: result.reason.message });
+      // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
+      // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
+      if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {
+        const key = `${record.meta.venue}:${String((event as { tradeId?: unknown }).tradeId)}`;
+        if (this.refusedFills.has(key)) return; // recorded already; every reconciliation sees it again
+        this.refusedFills.add(key);
+        const o = record.order;
+        this.drift("OVERFILL", clientOrderId, { event, status: o.status, quantity: o.quantity.toString(), filled: o.filledQty.toString() }, false, "not booked: check the venue's trades");
+        this.bus.publish({ type: "alert", level: "error", message: `${result.reason.message} Not booked: check ${this.venue.id}'s trades for order ${clientOrderId}.` });
       }
       return;
     }

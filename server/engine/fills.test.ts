@@ -75,6 +75,11 @@ class LateVenue implements Venue {
     await Promise.resolve();
     return events;
   }
+  /** An event the venue's stream sends on its own. */
+  async emit(event: VenueEvent): Promise<void> {
+    this.sink([event]);
+    await Promise.resolve();
+  }
   fetchOrder(clientOrderId: string) {
     return this.inner.fetchOrder(clientOrderId);
   }
@@ -237,6 +242,27 @@ describe("a fill on an order the books call ended is booked, once, with a drift 
     await late.flush();
     expect(positions(d)).toEqual(["BTC/USDT LONG 0.002"]);
     expect(drifts(d.store).map((x) => x.kind)).toEqual(["LATE_FILL"]);
+  });
+});
+
+describe("a fill a FILLED order cannot take", () => {
+  it("is recorded and raised (it may be an execution already booked, under another id), never silently refused", async () => {
+    const late = new LateVenue(simVenue());
+    const d = desk(late, late.inner);
+    await d.engine.start();
+    await quote(d, 20000);
+    const coid = await buy(d);
+    await late.flush();
+    expect(d.store.getOrder(coid)?.order.status).toBe("FILLED");
+    await late.emit({ clientOrderId: coid, event: { type: "fill", tradeId: "t-extra", qty: "0.001", price: "20000", fee: "0.02", ts: d.clock.now() } });
+    expect(positions(d)).toEqual(["BTC/USDT LONG 0.002"]);
+    expect(d.store.fillsForOrder(coid)).toHaveLength(1);
+    expect(drifts(d.store).map((x) => [x.kind, x.subject, x.resolved])).toEqual([["OVERFILL", coid, false]]);
+    expect(drifts(d.store)[0]!.detail).toMatchObject({ status: "FILLED", quantity: "0.002", filled: "0.002" });
+    expect(alerts(d)).toEqual([expect.stringContaining(`Not booked: check sim's trades for order ${coid}.`)]);
+    // Seen again (a reconnecting stream, the next reconciliation): recorded once.
+    await late.emit({ clientOrderId: coid, event: { type: "fill", tradeId: "t-extra", qty: "0.001", price: "20000", fee: "0.02", ts: d.clock.now() } });
+    expect(drifts(d.store)).toHaveLength(1);
   });
 });
 
