@@ -566,6 +566,9 @@ export class Engine {
       const record = this.orders.get(coid);
       if (!record) continue; // refused (journaled with its reason)
       reopened.add(coid);
+      // A working reduce-only order is its position's exit again (as after a restart): no second exit is sent beside it.
+      const closing = record.order.reduceOnly && record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
+      if (closing && closing.exitOrderId === null) closing.exitOrderId = coid;
       const halted = this.tradingState === "HALTED";
       this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
       this.bus.publish({

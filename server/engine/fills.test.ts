@@ -298,6 +298,26 @@ describe("reconciliation: an order ended in the books but open at the venue is t
     expect(await d.engine.reconcile()).toBe(0);
   });
 
+  it("a reduce-only exit tracked again is its position's working exit: the stop-loss does not send a second one", async () => {
+    const sim = simVenue();
+    const d = desk(sim, sim, new MemoryStore(), new ManualClock(T0), {
+      defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: 2, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    });
+    await d.engine.start();
+    await quote(d, 20000);
+    await buy(d, { quantity: "0.004" });
+    const position = d.engine.state().positions[0]!.position;
+    const exit = endedOrder(d.store, "bst-exit", "CANCELED", { side: "SELL", type: "LIMIT", price: "21000", quantity: "0.004", reduceOnly: true, tags: { positionId: position.id } });
+    d.store.saveOrder(exit, { venue: "sim", positionId: position.id, requestedPrice: null });
+    sim.submit({ clientOrderId: "bst-exit", symbol: "BTC/USDT", side: "SELL", type: "LIMIT", price: "21000", quantity: "0.004", reduceOnly: true, ts: d.clock.now() }, d.clock.now());
+    expect(await d.engine.reconcile()).toBe(1);
+    await quote(d, 19500); // through the 2 % stop
+    expect(d.engine.state().openOrders.map((o) => o.clientOrderId)).toEqual(["bst-exit"]);
+    expect((await sim.fetchOpenOrders()).map((o) => o.clientOrderId)).toEqual(["bst-exit"]);
+    // No second exit was even sent (the venue would refuse it: the coins are held by the first).
+    expect(d.store.loadOrders({ onlyOpen: false }).map((o) => `${o.order.side}:${o.order.status}`).sort()).toEqual(["BUY:FILLED", "SELL:ACCEPTED"]);
+  });
+
   it("while HALTED it is tracked again and canceled at once", async () => {
     const { d, sim } = await restingAtVenue(true);
     expect(await d.engine.reconcile()).toBe(1);
