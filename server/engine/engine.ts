@@ -91,7 +91,8 @@ export interface EngineOptions {
   emergencyConfirmMs?: number;
   /**
    * Reconciliation asks the venue for fills at least this far back: fills on orders the books already call
-   * REJECTED, CANCELED, EXPIRED or DENIED (a timeout taken for a refusal) are found there. Default 1 h.
+   * REJECTED, CANCELED, EXPIRED or DENIED (a timeout taken for a refusal) are found there, even when a later fill
+   * was booked first. Keep it longer than the reconciliation interval. Default 15 min.
    */
   lateFillLookbackMs?: number;
   /** Dust allowed between the venue's quote balance and the books' expectation, in quote units (fees booked since the last match are added). Default 0.01. */
@@ -472,7 +473,7 @@ export class Engine {
     const graceMs = options.graceMs ?? 0;
     // Emulated orders live only here (never sent): nothing to compare at the venue.
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
-    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 3_600_000));
+    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 900_000));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
     for (const record of open) venueOrders.set(record.order.clientOrderId, await this.venue.fetchOrder(record.order.clientOrderId));

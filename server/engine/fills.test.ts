@@ -227,6 +227,22 @@ describe("a fill on an order the books call ended is booked, once, with a drift 
     expect(d.store.fillsForOrder("bst-ended")).toHaveLength(1);
   });
 
+  it("finds the late fill even when a later fill of another order was booked first (the fills are read far enough back)", async () => {
+    const sim = simVenue();
+    const d = desk(sim, sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    endedOrder(d.store, "bst-ended", "REJECTED");
+    d.clock.advance(1000);
+    sim.submit({ clientOrderId: "bst-ended", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002", ts: d.clock.now() }, d.clock.now());
+    d.clock.advance(5_000);
+    await buy(d, { quantity: "0.001" }); // booked at once: the store's last fill is now younger than the late one
+    d.clock.advance(60_000);
+    expect(await d.engine.reconcile()).toBe(1);
+    expect(d.store.fillsForOrder("bst-ended")).toHaveLength(1);
+    expect(positions(d).sort()).toEqual(["BTC/USDT LONG 0.001", "BTC/USDT LONG 0.002"]);
+  });
+
   it("a late fill on an exit REJECTED by a timeout reduces the position it was closing", async () => {
     const late = new LateVenue(simVenue());
     const d = desk(late, late.inner);
