@@ -276,7 +276,7 @@ function Drifts() {
                     {driftSentence(r.kind, r.subject, r.detail) ? (
                       <>
                         <div>{driftSentence(r.kind, r.subject, r.detail)}</div>
-                        <div className="muted mono">{detailText(r.detail)}</div>
+                        <div className="muted mono recon-raw">{detailText(r.detail)}</div>
                       </>
                     ) : (
                       <span className="mono">{detailText(r.detail)}</span>
