@@ -313,6 +313,8 @@ export class Engine {
   private readonly positionMismatches = new Map<string, string>();
   /** (venue:tradeId) of fills an order could not take, recorded once per process. */
   private readonly refusedFills = new Set<string>();
+  /** Orders FILLED in the books that the venue still lists open, recorded once per process. */
+  private readonly filledButOpen = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -560,7 +562,16 @@ export class Engine {
       const coid = snapshot.clientOrderId;
       if (checked.has(coid) || this.orders.has(coid)) continue;
       const stored = this.store.getOrder(coid);
-      if (!stored || !TERMINAL_STATUSES.has(stored.order.status) || stored.order.status === "FILLED") continue;
+      if (!stored || !TERMINAL_STATUSES.has(stored.order.status)) continue;
+      if (stored.order.status === "FILLED") {
+        // Nothing left to work in the books, yet the venue works it: a person looks (recorded once per process).
+        if (this.filledButOpen.has(coid)) continue;
+        this.filledButOpen.add(coid);
+        this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: "FILLED", venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, false, null);
+        this.bus.publish({ type: "alert", level: "error", message: `Order ${coid} is FILLED in the books but open at ${this.venue.id} (${snapshot.filledQty.toString()} of ${snapshot.quantity.toString()} filled there). The books keep it FILLED and do not work it: check it at the venue.` });
+        found++;
+        continue;
+      }
       const before = stored.order.status;
       const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
       this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
@@ -589,10 +600,12 @@ export class Engine {
       if (!ended && !reopened.has(fill.clientOrderId)) continue;
       const fee = this.quoteFee(fill, record.order.symbol);
       if (fee.drift) found++;
+      const refusedBefore = this.refusedFills.size;
       this.ingest([{ clientOrderId: fill.clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } }], "reconcile");
+      const booked = this.store.hasFill(this.venue.id, fill.tradeId);
       // A late fill records its own drift (LATE_FILL); a fill on an order tracked again is a missed one.
-      if (!ended && this.store.hasFill(this.venue.id, fill.tradeId)) this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
-      found++;
+      if (booked && !ended) this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
+      if (booked || this.refusedFills.size > refusedBefore) found++;
     }
     return found;
   }

@@ -159,6 +159,7 @@ function endedOrder(store: Store, clientOrderId: string, status: OrderStatus, sp
     CANCELED: [{ type: "submit" }, { type: "accept" }, { type: "cancel", reason: "canceled by the trader" }],
     EXPIRED: [{ type: "submit" }, { type: "accept" }, { type: "expire" }],
     DENIED: [{ type: "deny", reason: "TRADING_HALTED: the desk is halted" }],
+    FILLED: [{ type: "submit" }, { type: "accept" }, { type: "fill", tradeId: "old-1", qty: spec.quantity ?? "0.002", price: "20000" }],
   };
   let order = createOrder({ clientOrderId, symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002", ts: T0, ...spec });
   for (const event of paths[status]!) {
@@ -279,6 +280,45 @@ describe("a fill a FILLED order cannot take", () => {
     // Seen again (a reconnecting stream, the next reconciliation): recorded once.
     await late.emit({ clientOrderId: coid, event: { type: "fill", tradeId: "t-extra", qty: "0.001", price: "20000", fee: "0.02", ts: d.clock.now() } });
     expect(drifts(d.store)).toHaveLength(1);
+  });
+});
+
+describe("reconciliation: a FILLED order the venue still reports", () => {
+  it("with a fill the books lack: recorded and raised once, not booked, not counted again", async () => {
+    const sim = simVenue();
+    const d = desk(sim, sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    endedOrder(d.store, "bst-full", "FILLED");
+    d.clock.advance(1000);
+    sim.submit({ clientOrderId: "bst-full", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002", ts: d.clock.now() }, d.clock.now());
+    expect(await d.engine.reconcile()).toBe(1);
+    // The OVERFILL is not recorded again; the cash the venue paid for it, which the books did not book, is (on the second look).
+    expect(await d.engine.reconcile()).toBe(1);
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(d.store.fillsForOrder("bst-full")).toEqual([]);
+    expect(drifts(d.store).map((x) => [x.kind, x.resolved])).toEqual([
+      ["OVERFILL", false],
+      ["QUOTE_BALANCE_MISMATCH", false],
+    ]);
+    expect(drifts(d.store)[1]!.detail).toMatchObject({ difference: "-40.041001" }); // 0.002 × 20 000.5 = 40.001, + the 0.1 % fee 0.040001
+    expect(alerts(d)).toHaveLength(2);
+  });
+
+  it("still open there: recorded and raised once, left FILLED in the books", async () => {
+    const sim = simVenue();
+    const d = desk(sim, sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    endedOrder(d.store, "bst-full", "FILLED", { type: "LIMIT", price: "19000" });
+    d.clock.advance(1000);
+    sim.submit({ clientOrderId: "bst-full", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: "19000", quantity: "0.002", ts: d.clock.now() }, d.clock.now());
+    expect(await d.engine.reconcile()).toBe(1);
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(d.store.getOrder("bst-full")!.order.status).toBe("FILLED");
+    expect(d.engine.unknownOrderList()).toEqual([]);
+    expect(drifts(d.store)).toMatchObject([{ kind: "ENDED_ORDER_OPEN_AT_VENUE", resolved: false, detail: { ours: "FILLED", venue: "ACCEPTED" } }]);
+    expect(alerts(d)).toEqual([expect.stringContaining("is FILLED in the books but open at sim")]);
   });
 });
 
