@@ -17,6 +17,12 @@ describe("driftSentence", () => {
       expected: "The books had BUY 0.01 BTC/USDT as CANCELED, but the venue still works it (PARTIALLY_FILLED, 0.004 filled): tracked again.",
     },
     {
+      kind: "ENDED_ORDER_OPEN_AT_VENUE",
+      subject: "bst-3",
+      detail: { ours: "FILLED", venue: "ACCEPTED", symbol: "BTC/USDT", side: "SELL", qty: "0.5", filled: "0" },
+      expected: "The books have SELL 0.5 BTC/USDT as FILLED, but the venue still lists it open (ACCEPTED): left as it is in the books; check it at the venue.",
+    },
+    {
       kind: "QUOTE_BALANCE_MISMATCH",
       subject: "USDT",
       detail: { expected: "9800.12", actual: "9550.12", difference: "-250", tolerance: "0.01" },

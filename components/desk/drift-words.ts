@@ -24,7 +24,9 @@ const SENTENCES: Record<string, (d: Detail, subject: string) => string | null> =
     const [ours, venue, side, qty, symbol] = [text(d.ours), text(d.venue), text(d.side), text(d.qty), text(d.symbol)];
     if (!ours || !venue || !side || !qty || !symbol) return null;
     const filled = text(d.filled);
-    return `The books had ${side} ${qty} ${symbol} as ${ours}, but the venue still works it (${venue}${filled && filled !== "0" ? `, ${filled} filled` : ""}): tracked again.`;
+    const there = `(${venue}${filled && filled !== "0" ? `, ${filled} filled` : ""})`;
+    if (ours === "FILLED") return `The books have ${side} ${qty} ${symbol} as FILLED, but the venue still lists it open ${there}: left as it is in the books; check it at the venue.`;
+    return `The books had ${side} ${qty} ${symbol} as ${ours}, but the venue still works it ${there}: tracked again.`;
   },
   QUOTE_BALANCE_MISMATCH: (d, currency) => {
     const [expected, actual, difference] = [text(d.expected), text(d.actual), text(d.difference)];
