@@ -33,7 +33,7 @@ const KIND_HELP: Record<string, string> = {
   ADOPTED_FILLS_MISSING: "an adopted order's fills not all found",
   UNKNOWN_ORDER_CANCEL_FAILED: "the venue refused to cancel an unknown order",
   BALANCE_SHORTFALL: "the venue holds fewer coins than the books' positions",
-  ENDED_ORDER_OPEN_AT_VENUE: "ended in the books, still open at the venue (tracked again)",
+  ENDED_ORDER_OPEN_AT_VENUE: "ended in the books, still open at the venue (tracked again unless FILLED)",
   QUOTE_BALANCE_MISMATCH: "the venue's cash balance is not what the books' fills add up to",
   POSITION_MISMATCH: "the venue's futures position differs from the books'",
 };
