@@ -305,8 +305,6 @@ export class Engine {
   private halt: HaltRun | null = null;
   private readonly unknownOrders = new Map<string, UnknownOrder>();
   private readonly balanceShortfalls = new Set<string>();
-  /** The books' expectation of each spot quote balance at the venue (see checkQuoteBalances), loaded on first use. */
-  private quoteLedger: Map<string, QuoteExpectation> | null = null;
   /** Quote currencies that differed at the last reconciliation (recorded when they differ twice in a row). */
   private readonly quoteSuspects = new Set<string>();
   /** Derivatives symbols whose size at the venue differs from the books, with the difference recorded (once while it lasts). */
@@ -713,7 +711,7 @@ export class Engine {
    */
   private checkQuoteBalances(balances: VenueBalance[]): number {
     if (balances.length === 0) return 0;
-    const ledger = this.quoteLedgerMap();
+    const ledger = this.loadQuoteLedger();
     const spotQuotes = new Set<string>();
     const derivativeQuotes = new Set<string>();
     for (const instrument of this.instruments.values()) (instrument.kind === "spot" ? spotQuotes : derivativeQuotes).add(instrument.quote);
@@ -754,7 +752,7 @@ export class Engine {
       ledger.set(currency, { expected: actual, fees: ZERO });
       found++;
     }
-    this.saveQuoteLedger();
+    this.saveQuoteLedger(ledger);
     return found;
   }
 
@@ -762,25 +760,24 @@ export class Engine {
   private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
     const instrument = this.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
-    const ledger = this.quoteLedgerMap();
+    const ledger = this.loadQuoteLedger();
     const known = ledger.get(instrument.quote);
     if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
     const notional = qty.times(price);
     const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
     ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
-    this.saveQuoteLedger();
+    this.saveQuoteLedger(ledger);
   }
 
-  private quoteLedgerMap(): Map<string, QuoteExpectation> {
-    if (this.quoteLedger) return this.quoteLedger;
+  /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
+  private loadQuoteLedger(): Map<string, QuoteExpectation> {
     const stored = this.store.getState<Record<string, { expected: string; fees: string }>>("quoteLedger") ?? {};
-    this.quoteLedger = new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
-    return this.quoteLedger;
+    return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
   }
 
-  private saveQuoteLedger(): void {
+  private saveQuoteLedger(ledger: Map<string, QuoteExpectation>): void {
     const out: Record<string, { expected: string; fees: string }> = {};
-    for (const [currency, e] of this.quoteLedgerMap()) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
+    for (const [currency, e] of ledger) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
     this.store.setState("quoteLedger", out);
   }
 
