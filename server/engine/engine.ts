@@ -95,7 +95,7 @@ export interface EngineOptions {
    * was booked first. Keep it longer than the reconciliation interval. Default 15 min.
    */
   lateFillLookbackMs?: number;
-  /** Dust allowed between the venue's quote balance and the books' expectation, in quote units (fees booked since the last match are added). Default 0.01. */
+  /** Dust allowed between a venue quote balance and the books' expectation, in units of that currency (fees booked since the last match are added). Default 0.01. */
   quoteBalanceTolerance?: DecimalInput;
 }
 
@@ -706,19 +706,23 @@ export class Engine {
    * be charged in another currency (base, BNB), so the fees booked since the last match widen the tolerance. A
    * difference is recorded when two reconciliations in a row see it (a fill on its way between the balance read and
    * the books is not a drift); the expectation then follows the venue, so each difference is recorded once. A match
-   * re-anchors the expectation to the venue's figure. Quote currencies that a derivatives symbol settles in are not
-   * compared (their balance moves with funding and margin, not with the fills' cash).
+   * re-anchors the expectation to the venue's figure. A quote currency that a derivatives symbol settles in (its
+   * balance moves with funding and margin) or that another symbol trades as its base (ETH/BTC and BTC/USDT) is not
+   * compared here.
    */
   private checkQuoteBalances(balances: VenueBalance[]): number {
     if (balances.length === 0) return 0;
     const ledger = this.loadQuoteLedger();
     const spotQuotes = new Set<string>();
-    const derivativeQuotes = new Set<string>();
-    for (const instrument of this.instruments.values()) (instrument.kind === "spot" ? spotQuotes : derivativeQuotes).add(instrument.quote);
+    const otherwiseMoved = new Set<string>();
+    for (const instrument of this.instruments.values()) {
+      (instrument.kind === "spot" ? spotQuotes : otherwiseMoved).add(instrument.quote);
+      otherwiseMoved.add(instrument.base);
+    }
     const tolerance = D(this.options.quoteBalanceTolerance ?? "0.01");
     let found = 0;
     for (const currency of spotQuotes) {
-      if (derivativeQuotes.has(currency)) continue;
+      if (otherwiseMoved.has(currency)) continue;
       const actual = balances.find((b) => b.currency === currency)?.total ?? ZERO;
       const known = ledger.get(currency);
       if (!known) {

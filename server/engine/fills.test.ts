@@ -439,6 +439,18 @@ describe("reconciliation: quote balances", () => {
     expect(drifts(d.store)[0]!.detail).toMatchObject({ difference: "0.02", tolerance: "0.01" });
   });
 
+  it("a currency that is one symbol's quote and another's base (BTC in ETH/BTC and BTC/USDT) is left to the coin check", async () => {
+    const ETHBTC = makeInstrument({ symbol: "ETH/BTC", priceTick: "0.00001", qtyStep: "0.001", minQty: "0.001", minNotional: "0.0001", makerFee: "0.001", takerFee: "0.001" });
+    const sim = simVenue(undefined, [BTC, ETHBTC]);
+    const d = desk(sim, sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    await buy(d, { quantity: "0.05" }); // BTC arrives through BTC/USDT, which the BTC quote's cash does not count
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(await d.engine.reconcile()).toBe(0);
+    expect(drifts(d.store)).toEqual([]);
+  });
+
   it("the expectation survives a restart on SQLite: a withdrawal while the desk was down is recorded", async () => {
     const dbPath = createMigratedDb();
     cleanupDirs.push(dirname(dbPath));
