@@ -259,6 +259,10 @@ describe("a fill on an order the books call ended is booked, once, with a drift 
     await late.flush();
     expect(positions(d)).toEqual(["BTC/USDT LONG 0.002"]);
     expect(drifts(d.store).map((x) => x.kind)).toEqual(["LATE_FILL"]);
+    // PnL and fees as for any exit: bought at the ask 20 000.5, sold 0.002 at the bid 19 999.5.
+    const after = d.engine.state().positions[0]!.position;
+    expect(after.realizedPnl.toString()).toBe("-0.002");
+    expect(after.fees.toString()).toBe(D("0.004").times("20000.5").times("0.001").plus(D("0.002").times("19999.5").times("0.001")).toString());
   });
 });
 
