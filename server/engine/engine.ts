@@ -17,6 +17,7 @@ import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal
 import {
   applyOrderEvent,
   createOrder,
+  isOpenAtVenue,
   isTerminal,
   leavesQty,
   shouldTrigger,
@@ -311,6 +312,8 @@ export class Engine {
   private readonly positionMismatches = new Map<string, string>();
   /** (venue:tradeId) of fills an order could not take, recorded once per process. */
   private readonly refusedFills = new Set<string>();
+  /** Ended orders being looked up after a late acknowledgement (one lookup at a time each). */
+  private readonly checkingEnded = new Set<string>();
   /** Orders FILLED in the books that the venue still lists open, recorded once per process. */
   private readonly filledButOpen = new Set<string>();
 
@@ -570,23 +573,8 @@ export class Engine {
         found++;
         continue;
       }
-      const before = stored.order.status;
-      const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
-      this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
-      const record = this.orders.get(coid);
-      if (!record) continue; // refused (journaled with its reason)
+      if (!this.reopenEnded(stored.order.status, snapshot, now)) continue;
       reopened.add(coid);
-      // A working reduce-only order is its position's exit again (as after a restart): no second exit is sent beside it.
-      const closing = record.order.reduceOnly && record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
-      if (closing && closing.exitOrderId === null) closing.exitOrderId = coid;
-      const halted = this.tradingState === "HALTED";
-      this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
-      this.bus.publish({
-        type: "alert",
-        level: "error",
-        message: `Order ${coid} (${snapshot.side} ${snapshot.quantity.toString()} ${snapshot.symbol}) was ${before} in the books but is open at ${this.venue.id}: it is tracked again${halted ? " and, as trading is halted, canceled" : ""}. Check it on the Orders page.`,
-      });
-      if (halted) this.requestCancel(record);
       found++;
     }
     for (const fill of venueFills) {
@@ -606,6 +594,53 @@ export class Engine {
       if (booked || this.refusedFills.size > refusedBefore) found++;
     }
     return found;
+  }
+
+  /**
+   * Tracks again an order the books ended (not FILLED) that the venue shows open: journaled `reopen`, recorded,
+   * raised; while HALTED its cancel is sent at once. False when the FSM refused it (journaled with the reason).
+   */
+  private reopenEnded(before: OrderStatus, snapshot: VenueOrderSnapshot, now: number): boolean {
+    const coid = snapshot.clientOrderId;
+    const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
+    this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
+    const record = this.orders.get(coid);
+    if (!record || isTerminal(record.order)) return false;
+    // A working reduce-only order is its position's exit again (as after a restart): no second exit is sent beside it.
+    const closing = record.order.reduceOnly && record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
+    if (closing && closing.exitOrderId === null) closing.exitOrderId = coid;
+    const halted = this.tradingState === "HALTED";
+    this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
+    this.bus.publish({
+      type: "alert",
+      level: "error",
+      message: `Order ${coid} (${snapshot.side} ${snapshot.quantity.toString()} ${snapshot.symbol}) was ${before} in the books but is open at ${this.venue.id}: it is tracked again${halted ? " and, as trading is halted, canceled" : ""}. Check it on the Orders page.`,
+    });
+    if (halted) this.requestCancel(record);
+    return true;
+  }
+
+  /**
+   * The venue acknowledged (or triggered) an order the books ended (not FILLED) — a timeout taken for a refusal
+   * whose order did land. The order is looked up at once instead of at the next scheduled reconciliation, and
+   * tracked again if the venue shows it open (a stale acknowledgement of an order that did end changes nothing).
+   */
+  private checkEndedOrder(clientOrderId: string): void {
+    if (this.checkingEnded.has(clientOrderId)) return;
+    this.checkingEnded.add(clientOrderId);
+    const settle = (snapshot: VenueOrderSnapshot | null) => {
+      this.checkingEnded.delete(clientOrderId);
+      const stored = this.orders.has(clientOrderId) ? null : this.store.getOrder(clientOrderId);
+      if (!snapshot || !stored || !TERMINAL_STATUSES.has(stored.order.status) || stored.order.status === "FILLED" || !isOpenAtVenue(snapshot)) return;
+      this.reopenEnded(stored.order.status, snapshot, this.clock.now());
+    };
+    this.venue.fetchOrder(clientOrderId).then(
+      (snapshot) => this.run(() => settle(snapshot)),
+      (e: unknown) => {
+        this.checkingEnded.delete(clientOrderId);
+        this.log("warn", `looking up ${clientOrderId} after its late acknowledgement failed (${String(e)}); the next reconciliation checks it`);
+      },
+    ).catch((e: unknown) => this.log("error", `checking ended order ${clientOrderId}: ${String(e)}`));
   }
 
   /** A fill on an order the books call ended: booked (by bookFill), recorded and raised so a person checks the position. */
@@ -1263,6 +1298,7 @@ export class Engine {
     const result = applyOrderEvent(record.order, event);
     if (!result.ok) {
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
+      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED") this.checkEndedOrder(clientOrderId);
       // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
       // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
       if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {

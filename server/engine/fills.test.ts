@@ -378,6 +378,29 @@ describe("reconciliation: an order ended in the books but open at the venue is t
     expect(d.store.loadOrders({ onlyOpen: false }).map((o) => `${o.order.side}:${o.order.status}`).sort()).toEqual(["BUY:FILLED", "SELL:ACCEPTED"]);
   });
 
+  it("an order REJECTED by a timeout whose acknowledgement then arrives is looked up and tracked again at once", async () => {
+    const late = new LateVenue(simVenue());
+    const d = desk(late, late.inner);
+    await d.engine.start();
+    await quote(d, 20000);
+    late.timeoutSubmits = true;
+    const coid = await buy(d, { type: "LIMIT", price: "19900" });
+    expect(d.store.getOrder(coid)?.order.status).toBe("REJECTED");
+    await late.flush(); // the exchange's acknowledgement: the order rests there
+    await new Promise((resolve) => setTimeout(resolve, 0)); // the lookup's answer (a resolved promise) is in
+    expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([[coid, "ACCEPTED"]]);
+    expect(drifts(d.store)).toMatchObject([{ kind: "ENDED_ORDER_OPEN_AT_VENUE", subject: coid, detail: { ours: "REJECTED", venue: "ACCEPTED" } }]);
+    expect(d.store.journalFor(coid).map((e) => `${e.type}:${e.applied}`)).toEqual(["intent:true", "submit:true", "reject:true", "accept:false", "reopen:true"]);
+    // A stale acknowledgement of an order that did end changes nothing.
+    await d.engine.execute({ kind: "cancelOrder", clientOrderId: coid, actor: trader, reason: null });
+    await late.flush();
+    await late.emit({ clientOrderId: coid, event: { type: "accept", ts: d.clock.now() } });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    expect(d.store.getOrder(coid)?.order.status).toBe("CANCELED");
+    expect(d.engine.state().openOrders).toEqual([]);
+    expect(drifts(d.store)).toHaveLength(1);
+  });
+
   it("while HALTED it is tracked again and canceled at once", async () => {
     const { d, sim } = await restingAtVenue(true);
     expect(await d.engine.reconcile()).toBe(1);
