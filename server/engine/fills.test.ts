@@ -20,6 +20,8 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent, VenuePosition } from "../venues/venue";
 import { Engine, type EngineOptions } from "./engine";
 import { ResilientVenue } from "./resilient-venue";
+import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
+import { FakeBinance, ccxtExchange } from "../venues/ccxt/fake-exchange";
 import type { Actor, DomainEvent } from "./types";
 
 const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
@@ -107,7 +109,6 @@ interface Desk {
   engine: Engine;
   store: Store;
   clock: ManualClock;
-  sim: SimVenue;
   events: DomainEvent[];
 }
 
@@ -115,7 +116,7 @@ function simVenue(statePath?: string, instruments = [BTC]): SimVenue {
   return new SimVenue({ instruments, initialBalances: { USDT: "10000" } }, statePath ? { statePath } : {});
 }
 
-function desk(venue: Venue, sim: SimVenue, store: Store = new MemoryStore(), clock = new ManualClock(T0), overrides: Partial<EngineOptions> = {}): Desk {
+function desk(venue: Venue, _sim: SimVenue | null, store: Store = new MemoryStore(), clock = new ManualClock(T0), overrides: Partial<EngineOptions> = {}): Desk {
   const engine = new Engine({
     venue,
     store,
@@ -128,7 +129,7 @@ function desk(venue: Venue, sim: SimVenue, store: Store = new MemoryStore(), clo
   });
   const events: DomainEvent[] = [];
   engine.bus.subscribe((e) => events.push(e));
-  return { engine, store, clock, sim, events };
+  return { engine, store, clock, events };
 }
 
 async function quote(d: Desk, price: number, symbol = "BTC/USDT"): Promise<void> {
@@ -153,7 +154,7 @@ async function buy(d: Desk, order: Partial<{ type: "MARKET" | "LIMIT"; quantity:
 }
 
 /** Stores an order of ours that the books ended with `status` (as an earlier run of the engine left it). */
-function endedOrder(store: Store, clientOrderId: string, status: OrderStatus, spec: Partial<OrderSpec> = {}): Order {
+function endedOrder(store: Store, clientOrderId: string, status: OrderStatus, spec: Partial<OrderSpec> = {}, venue = "sim"): Order {
   const paths: Record<string, OrderEvent[]> = {
     REJECTED: [{ type: "submit" }, { type: "reject", reason: "TIMEOUT: no answer from the exchange" }],
     CANCELED: [{ type: "submit" }, { type: "accept" }, { type: "cancel", reason: "canceled by the trader" }],
@@ -168,7 +169,7 @@ function endedOrder(store: Store, clientOrderId: string, status: OrderStatus, sp
     order = next.order;
   }
   store.appendJournal({ clientOrderId, type: "intent", source: "engine", payload: {}, applied: true, ts: T0 });
-  store.saveOrder(order, { venue: "sim", positionId: null, requestedPrice: null });
+  store.saveOrder(order, { venue, positionId: null, requestedPrice: null });
   return order;
 }
 
@@ -284,6 +285,32 @@ describe("a fill a FILLED order cannot take", () => {
     // Seen again (a reconnecting stream, the next reconciliation): recorded once.
     await late.emit({ clientOrderId: coid, event: { type: "fill", tradeId: "t-extra", qty: "0.001", price: "20000", fee: "0.02", ts: d.clock.now() } });
     expect(drifts(d.store)).toHaveLength(1);
+  });
+});
+
+describe("through CcxtVenue and ccxt's binance (the fake exchange answering in Binance's JSON)", () => {
+  it("an order REJECTED in the books that filled at the exchange is booked late; one resting there is tracked again", async () => {
+    const fake = new FakeBinance();
+    const clock = new ManualClock(fake.now);
+    const venue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
+    const store = new MemoryStore();
+    // Two orders whose create answers were lost and taken for refusals; both landed at the exchange.
+    endedOrder(store, "bst-filled", "REJECTED", { type: "LIMIT", price: "29000", quantity: "0.001" }, "binance");
+    endedOrder(store, "bst-resting", "REJECTED", { type: "LIMIT", price: "28000", quantity: "0.001" }, "binance");
+    const elsewhere = ccxtExchange("binance", fake.http);
+    await elsewhere.createOrder("BTC/USDT", "limit", "buy", 0.001, 29000, { newClientOrderId: "bst-filled" });
+    await elsewhere.createOrder("BTC/USDT", "limit", "buy", 0.001, 28000, { newClientOrderId: "bst-resting" });
+    fake.fill("bst-filled");
+    clock.set(fake.now + 60_000);
+    const d = desk(venue, null, store, clock);
+    expect((await d.engine.start()).drifts).toBe(2);
+    expect(store.fillsForOrder("bst-filled")).toMatchObject([{ venue: "binance", tradeId: "5000", late: true }]);
+    expect(positions(d)).toEqual(["BTC/USDT LONG 0.001"]);
+    expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([["bst-resting", "ACCEPTED"]]);
+    expect(d.engine.unknownOrderList()).toEqual([]);
+    expect(store.listDrifts().map((x) => `${x.kind}:${x.subject}`).sort()).toEqual(["ENDED_ORDER_OPEN_AT_VENUE:bst-resting", "LATE_FILL:bst-filled"]);
+    expect(await d.engine.reconcile()).toBe(0);
+    await venue.close();
   });
 });
 
