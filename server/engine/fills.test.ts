@@ -583,6 +583,19 @@ describe("reconciliation: derivatives positions", () => {
     expect(await d.engine.reconcile()).toBe(1); // the same difference again, after it had cleared
   });
 
+  it("a positions read that fails skips only that comparison: the missed fill is still booked", async () => {
+    const sim = simVenue(undefined, [BTC, PERP]);
+    const venue = Object.assign(sim, { fetchPositions: () => Promise.reject(new Error("503 Service Unavailable")) });
+    const d = desk(venue, sim);
+    await d.engine.start();
+    await quote(d, 20000, "BTC/USDT:USDT");
+    endedOrder(d.store, "bst-ended", "REJECTED", { symbol: "BTC/USDT:USDT", quantity: "0.01" });
+    d.clock.advance(1000);
+    sim.submit({ clientOrderId: "bst-ended", symbol: "BTC/USDT:USDT", side: "BUY", type: "MARKET", quantity: "0.01", ts: d.clock.now() }, d.clock.now());
+    expect(await d.engine.reconcile()).toBe(1);
+    expect(positions(d)).toEqual(["BTC/USDT:USDT LONG 0.01"]);
+  });
+
   it("ResilientVenue passes the positions read through, only where the venue has one", async () => {
     const options = { ratePerSecond: 10, burst: 10, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, now: () => T0, timers: { setTimeout: () => undefined }, rng: { next: () => 0.5 } };
     const spot = new ResilientVenue(simVenue(), options);
