@@ -17,6 +17,7 @@ import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal
 import {
   applyOrderEvent,
   createOrder,
+  isOpenAtVenue,
   isTerminal,
   leavesQty,
   shouldTrigger,
@@ -50,7 +51,7 @@ import type { MarketUpdate } from "../core/sim/market-data";
 import { executionPrice } from "../core/sim/slippage";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
-import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot } from "../venues/venue";
+import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
 import {
   DEFAULT_RISK_LIMITS,
@@ -89,6 +90,14 @@ export interface EngineOptions {
   timers?: EngineTimers;
   /** How long an emergency stop waits for the venue to confirm its cancels (then its flatten) before moving on. Default 10 000 ms. */
   emergencyConfirmMs?: number;
+  /**
+   * Reconciliation asks the venue for fills at least this far back: fills on orders the books already call
+   * REJECTED, CANCELED, EXPIRED or DENIED (a timeout taken for a refusal) are found there, even when a later fill
+   * was booked first. Keep it longer than the reconciliation interval. Default 15 min.
+   */
+  lateFillLookbackMs?: number;
+  /** Dust allowed between a venue quote balance and the books' expectation, in units of that currency (fees booked since the last match are added). Default 0.01. */
+  quoteBalanceTolerance?: DecimalInput;
 }
 
 export interface EngineTimers {
@@ -247,6 +256,13 @@ const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN 
 
 const TERMINAL_STATUSES = new Set(["DENIED", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
 
+/** What the books expect one spot quote balance at the venue to be: the venue's figure at the last match, plus the fills' cash since. */
+interface QuoteExpectation {
+  expected: Decimal;
+  /** Fees booked since the last match: their currency may not be the quote (base or BNB), so they widen the tolerance. */
+  fees: Decimal;
+}
+
 export class EngineError extends Error {
   constructor(
     readonly code: string,
@@ -316,6 +332,16 @@ export class Engine {
   private degradedInfo: { reason: string; since: number; lastAt: number; errors: number } | null = null;
   /** Set when this process must not trade any more (its lease is lost, or the books could not be reloaded): every command and venue call is refused. */
   private stopInfo: { code: string; reason: string; since: number } | null = null;
+  /** Quote currencies that differed at the last reconciliation (recorded when they differ twice in a row). */
+  private readonly quoteSuspects = new Set<string>();
+  /** Derivatives symbols whose size at the venue differs from the books, with the difference recorded (once while it lasts). */
+  private readonly positionMismatches = new Map<string, string>();
+  /** (venue:tradeId) of fills an order could not take, recorded once per process. */
+  private readonly refusedFills = new Set<string>();
+  /** Ended orders being looked up after a late acknowledgement (one lookup at a time each). */
+  private readonly checkingEnded = new Set<string>();
+  /** Orders FILLED in the books that the venue still lists open, recorded once per process. */
+  private readonly filledButOpen = new Set<string>();
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -590,12 +616,19 @@ export class Engine {
     const graceMs = options.graceMs ?? 0;
     // Emulated orders live only here (never sent): nothing to compare at the venue.
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
-    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt));
+    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 900_000));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
     for (const record of open) venueOrders.set(record.order.clientOrderId, await this.venue.fetchOrder(record.order.clientOrderId));
     const venueOpen = await this.venue.fetchOpenOrders();
     const balances = await this.venue.fetchBalances();
+    // A positions read that fails skips only the positions comparison: fills and orders are still reconciled.
+    const venuePositions = this.venue.fetchPositions
+      ? await this.venue.fetchPositions().catch((e: unknown) => {
+          this.log("warn", `reconciliation: could not read positions from ${this.venue.id} (${e instanceof Error ? e.message : String(e)}); compared next time`);
+          return null;
+        })
+      : null;
 
     await this.run(() => {
       for (const record of open) {
@@ -652,11 +685,122 @@ export class Engine {
           drifts++;
         }
       }
+      drifts += this.reconcileEndedOrders(new Set(open.map((r) => r.order.clientOrderId)), venueOpen, venueFills, now);
       drifts += this.noteUnknownOrders(venueOpen, now);
       drifts += this.checkBalances(balances);
+      drifts += this.checkQuoteBalances(balances);
+      if (venuePositions) drifts += this.checkPositions(venuePositions);
       this.store.saveBalances(this.venue.id, balances, now);
     });
     return drifts;
+  }
+
+  /**
+   * Orders the books call ended (REJECTED, CANCELED, EXPIRED, DENIED) are still real at the venue when it says so:
+   * - still open there: tracked again (a `reopen` event, journaled) so it is shown, counted by the risk gate and
+   *   canceled by an emergency stop; while HALTED its cancel is sent at once (a halt lets nothing work).
+   * - fills the books do not have: booked as late fills (position, PnL, fees; once per tradeId).
+   * `checked` are the open orders the loop above already compared. Returns the number of drifts recorded.
+   */
+  private reconcileEndedOrders(checked: Set<string>, venueOpen: VenueOrderSnapshot[], venueFills: VenueFill[], now: number): number {
+    let found = 0;
+    const reopened = new Set<string>();
+    for (const snapshot of venueOpen) {
+      const coid = snapshot.clientOrderId;
+      if (checked.has(coid) || this.orders.has(coid)) continue;
+      const stored = this.store.getOrder(coid);
+      if (!stored || !TERMINAL_STATUSES.has(stored.order.status)) continue;
+      if (stored.order.status === "FILLED") {
+        // Nothing left to work in the books, yet the venue works it: a person looks (recorded once per process).
+        if (this.filledButOpen.has(coid)) continue;
+        this.filledButOpen.add(coid);
+        this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: "FILLED", venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, false, null);
+        this.bus.publish({ type: "alert", level: "error", message: `Order ${coid} is FILLED in the books but open at ${this.venue.id} (${snapshot.filledQty.toString()} of ${snapshot.quantity.toString()} filled there). The books keep it FILLED and do not work it: check it at the venue.` });
+        found++;
+        continue;
+      }
+      if (!this.reopenEnded(stored.order.status, snapshot, now)) continue;
+      reopened.add(coid);
+      found++;
+    }
+    for (const fill of venueFills) {
+      if (checked.has(fill.clientOrderId) || this.store.hasFill(this.venue.id, fill.tradeId)) continue;
+      const record = this.orders.get(fill.clientOrderId) ?? this.store.getOrder(fill.clientOrderId);
+      if (!record) continue; // an order the books never had: listed as unknown, its fills booked if adopted
+      const ended = TERMINAL_STATUSES.has(record.order.status);
+      // Working orders younger than the grace period are left to their own answers, still on the way.
+      if (!ended && !reopened.has(fill.clientOrderId)) continue;
+      const fee = this.quoteFee(fill, record.order.symbol);
+      if (fee.drift) found++;
+      const refusedBefore = this.refusedFills.size;
+      this.ingest([{ clientOrderId: fill.clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } }], "reconcile");
+      const booked = this.store.hasFill(this.venue.id, fill.tradeId);
+      // A late fill records its own drift (LATE_FILL); a fill on an order tracked again is a missed one.
+      if (booked && !ended) this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
+      if (booked || this.refusedFills.size > refusedBefore) found++;
+    }
+    return found;
+  }
+
+  /**
+   * Tracks again an order the books ended (not FILLED) that the venue shows open: journaled `reopen`, recorded,
+   * raised; while HALTED its cancel is sent at once. False when the FSM refused it (journaled with the reason).
+   */
+  private reopenEnded(before: OrderStatus, snapshot: VenueOrderSnapshot, now: number): boolean {
+    const coid = snapshot.clientOrderId;
+    const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
+    this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
+    const record = this.orders.get(coid);
+    if (!record || isTerminal(record.order)) return false;
+    // A working reduce-only order is its position's exit again (as after a restart): no second exit is sent beside it.
+    const closing = record.order.reduceOnly && record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
+    if (closing && closing.exitOrderId === null) closing.exitOrderId = coid;
+    const halted = this.tradingState === "HALTED";
+    this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
+    this.bus.publish({
+      type: "alert",
+      level: "error",
+      message: `Order ${coid} (${snapshot.side} ${snapshot.quantity.toString()} ${snapshot.symbol}) was ${before} in the books but is open at ${this.venue.id}: it is tracked again${halted ? " and, as trading is halted, canceled" : ""}. Check it on the Orders page.`,
+    });
+    if (halted) this.requestCancel(record);
+    return true;
+  }
+
+  /**
+   * The venue acknowledged (or triggered) an order the books ended (not FILLED) — a timeout taken for a refusal
+   * whose order did land. The order is looked up at once instead of at the next scheduled reconciliation, and
+   * tracked again if the venue shows it open (a stale acknowledgement of an order that did end changes nothing).
+   */
+  private checkEndedOrder(clientOrderId: string): void {
+    if (this.checkingEnded.has(clientOrderId)) return;
+    this.checkingEnded.add(clientOrderId);
+    const settle = (snapshot: VenueOrderSnapshot | null) => {
+      this.checkingEnded.delete(clientOrderId);
+      const stored = this.orders.has(clientOrderId) ? null : this.store.getOrder(clientOrderId);
+      if (!snapshot || !stored || !TERMINAL_STATUSES.has(stored.order.status) || stored.order.status === "FILLED" || !isOpenAtVenue(snapshot)) return;
+      this.reopenEnded(stored.order.status, snapshot, this.clock.now());
+    };
+    this.venue.fetchOrder(clientOrderId).then(
+      (snapshot) => this.run(() => settle(snapshot)),
+      (e: unknown) => {
+        this.checkingEnded.delete(clientOrderId);
+        this.log("warn", `looking up ${clientOrderId} after its late acknowledgement failed (${String(e)}); the next reconciliation checks it`);
+      },
+    ).catch((e: unknown) => this.log("error", `checking ended order ${clientOrderId}: ${String(e)}`));
+  }
+
+  /** A fill on an order the books call ended: booked (by bookFill), recorded and raised so a person checks the position. */
+  private noteLateFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>): void {
+    const order = record.order;
+    const qty = D(event.qty).toString();
+    const price = D(event.price).toString();
+    const positionId = record.meta.positionId ?? null;
+    this.drift("LATE_FILL", order.clientOrderId, { tradeId: String(event.tradeId), status: order.status, qty, price, positionId }, true, `booked on the ${order.status} order${positionId ? ` to position ${positionId}` : ""}`);
+    this.bus.publish({
+      type: "alert",
+      level: "error",
+      message: `Order ${order.clientOrderId} was ${order.status} in the books, but ${this.venue.id} executed ${qty} ${order.symbol} at ${price} (trade ${String(event.tradeId)}): booked${positionId ? ` to position ${positionId}` : ""}. Check the position.`,
+    });
   }
 
   /**
@@ -732,6 +876,130 @@ export class Engine {
       if (this.balanceShortfalls.has(currency)) continue;
       this.balanceShortfalls.add(currency);
       this.drift("BALANCE_SHORTFALL", currency, { books: qty.toString(), venue: total.toString() }, false, null);
+      found++;
+    }
+    return found;
+  }
+
+  /**
+   * Spot quote balances (free + reserved at the venue) against the books: the venue's figure at the last match plus
+   * the cash of every fill booked since (a buy pays qty × price + fee, a sell receives qty × price − fee). Fees may
+   * be charged in another currency (base, BNB), so the fees booked since the last match widen the tolerance. A
+   * difference is recorded when two reconciliations in a row see it (a fill on its way between the balance read and
+   * the books is not a drift); the expectation then follows the venue, so each difference is recorded once. A match
+   * re-anchors the expectation to the venue's figure. A quote currency that a derivatives symbol settles in (its
+   * balance moves with funding and margin) or that another symbol trades as its base (ETH/BTC and BTC/USDT) is not
+   * compared here.
+   */
+  private checkQuoteBalances(balances: VenueBalance[]): number {
+    if (balances.length === 0) return 0;
+    const ledger = this.loadQuoteLedger();
+    const spotQuotes = new Set<string>();
+    const otherwiseMoved = new Set<string>();
+    for (const instrument of this.instruments.values()) {
+      (instrument.kind === "spot" ? spotQuotes : otherwiseMoved).add(instrument.quote);
+      otherwiseMoved.add(instrument.base);
+    }
+    const tolerance = D(this.options.quoteBalanceTolerance ?? "0.01");
+    let found = 0;
+    for (const currency of spotQuotes) {
+      if (otherwiseMoved.has(currency)) continue;
+      const actual = balances.find((b) => b.currency === currency)?.total ?? ZERO;
+      const known = ledger.get(currency);
+      if (!known) {
+        ledger.set(currency, { expected: actual, fees: ZERO }); // first sight: the venue's figure is the start
+        continue;
+      }
+      const difference = actual.minus(known.expected);
+      const allowed = tolerance.plus(known.fees.abs());
+      if (difference.abs().lessThanOrEqualTo(allowed)) {
+        this.quoteSuspects.delete(currency);
+        ledger.set(currency, { expected: actual, fees: ZERO });
+        continue;
+      }
+      if (!this.quoteSuspects.has(currency)) {
+        this.quoteSuspects.add(currency);
+        continue;
+      }
+      this.quoteSuspects.delete(currency);
+      this.drift(
+        "QUOTE_BALANCE_MISMATCH",
+        currency,
+        { expected: known.expected.toString(), actual: actual.toString(), difference: difference.toString(), tolerance: allowed.toString() },
+        false,
+        `the books now expect the venue's ${actual.toString()} ${currency}`,
+      );
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `${this.venue.id} holds ${actual.toString()} ${currency}; the books expected ${known.expected.toString()} (${difference.isNegative() ? "" : "+"}${difference.toString()}). A deposit, a withdrawal, a trade outside Bastion or a missed fill? Check the Reconciliation page.`,
+      });
+      ledger.set(currency, { expected: actual, fees: ZERO });
+      found++;
+    }
+    this.saveQuoteLedger(ledger);
+    return found;
+  }
+
+  /** A booked spot fill moves the expected quote balance by its cash (inside the fill's transaction). */
+  private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
+    const instrument = this.instruments.get(order.symbol);
+    if (!instrument || instrument.kind !== "spot") return;
+    const ledger = this.loadQuoteLedger();
+    const known = ledger.get(instrument.quote);
+    if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
+    const notional = qty.times(price);
+    const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
+    ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
+    this.saveQuoteLedger(ledger);
+  }
+
+  /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
+  private loadQuoteLedger(): Map<string, QuoteExpectation> {
+    const stored = this.store.getState<Record<string, { expected: string; fees: string }>>("quoteLedger") ?? {};
+    return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+  }
+
+  private saveQuoteLedger(ledger: Map<string, QuoteExpectation>): void {
+    const out: Record<string, { expected: string; fees: string }> = {};
+    for (const [currency, e] of ledger) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
+    this.store.setState("quoteLedger", out);
+  }
+
+  /**
+   * Derivatives positions: the venue's net size per symbol (long +, short −) against the books' open positions.
+   * A difference is recorded and raised once while it lasts (again if it changes); nothing is traded to fix it.
+   */
+  private checkPositions(venuePositions: VenuePosition[]): number {
+    const net = (side: PositionSide, qty: Decimal) => (side === "LONG" ? qty : qty.negated());
+    const books = new Map<string, Decimal>();
+    for (const { position } of this.positions.values()) {
+      const instrument = this.instruments.get(position.symbol);
+      if (!instrument || instrument.kind === "spot" || position.quantity.isZero()) continue;
+      books.set(position.symbol, (books.get(position.symbol) ?? ZERO).plus(net(position.side, position.quantity)));
+    }
+    const venue = new Map<string, Decimal>();
+    for (const p of venuePositions) venue.set(p.symbol, (venue.get(p.symbol) ?? ZERO).plus(net(p.side, p.quantity)));
+    const words = (n: Decimal) => (n.isZero() ? "flat" : `${n.isNegative() ? "SHORT" : "LONG"} ${n.abs().toString()}`);
+    let found = 0;
+    for (const instrument of this.instruments.values()) {
+      if (instrument.kind === "spot") continue;
+      const symbol = instrument.symbol;
+      const ours = books.get(symbol) ?? ZERO;
+      const theirs = venue.get(symbol) ?? ZERO;
+      if (ours.equals(theirs)) {
+        this.positionMismatches.delete(symbol);
+        continue;
+      }
+      const key = `${words(ours)}|${words(theirs)}`;
+      if (this.positionMismatches.get(symbol) === key) continue;
+      this.positionMismatches.set(symbol, key);
+      this.drift("POSITION_MISMATCH", symbol, { books: words(ours), venue: words(theirs), difference: theirs.minus(ours).toString() }, false, null);
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `${symbol}: ${this.venue.id} shows the position ${words(theirs)}, the books ${words(ours)}. Nothing was traded to fix it; check the Reconciliation page.`,
+      });
       found++;
     }
     return found;
@@ -1189,9 +1457,16 @@ export class Engine {
     const result = applyOrderEvent(record.order, event);
     if (!result.ok) {
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
-      if (result.reason.code === "OVERFILL") {
-        this.drift("OVERFILL", clientOrderId, { event }, false, "refused");
-        this.bus.publish({ type: "alert", level: "error", message: result.reason.message });
+      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED") this.checkEndedOrder(clientOrderId);
+      // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
+      // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
+      if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {
+        const key = `${record.meta.venue}:${String((event as { tradeId?: unknown }).tradeId)}`;
+        if (this.refusedFills.has(key)) return; // recorded already; every reconciliation sees it again
+        this.refusedFills.add(key);
+        const o = record.order;
+        this.drift("OVERFILL", clientOrderId, { event, status: o.status, quantity: o.quantity.toString(), filled: o.filledQty.toString() }, false, "not booked: check the venue's trades");
+        this.bus.publish({ type: "alert", level: "error", message: `${result.reason.message} Not booked: check ${this.venue.id}'s trades for order ${clientOrderId}.` });
       }
       return;
     }
@@ -1204,7 +1479,7 @@ export class Engine {
       if (event.type === "fill") this.bookFill(record, event, late, ts);
     });
     this.settleOrder(record);
-    if (late) this.drift("LATE_FILL", clientOrderId, { tradeId: (event as { tradeId: string }).tradeId }, true, "booked on the terminal order");
+    if (late && event.type === "fill") this.noteLateFill(record, event);
   }
 
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
@@ -1239,7 +1514,7 @@ export class Engine {
         exitOrderId: null,
       };
       this.positions.set(position.id, positionRecord);
-      if (record.meta.positionId) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
+      if (record.meta.positionId && !late) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
       record.meta = { ...record.meta, positionId: position.id };
     }
     const fillRecord: FillRecord = {
@@ -1258,6 +1533,7 @@ export class Engine {
       late,
     };
     if (!this.store.insertFill(fillRecord)) return;
+    this.noteQuoteFlow(order, qty, price, fee);
     const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
     if (!applied.ok) {
       this.drift("POSITION_FILL_REFUSED", order.clientOrderId, { tradeId, code: applied.error.code, message: applied.error.message }, false, null);

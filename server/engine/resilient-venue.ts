@@ -25,6 +25,7 @@ import {
   type VenueEvent,
   type VenueFill,
   type VenueOrderSnapshot,
+  type VenuePosition,
   type VenueStatus,
 } from "../venues/venue";
 
@@ -70,6 +71,8 @@ export class ResilientVenue implements Venue {
   private drainScheduled = false;
   /** Attempt number of requests in flight at an asynchronous venue (for their late failures). */
   private readonly attempts = new Map<string, number>();
+  /** Passed through where the inner venue reports derivatives positions (reads are not rate limited here). */
+  readonly fetchPositions?: () => Promise<VenuePosition[]>;
 
   constructor(
     private readonly inner: Venue,
@@ -77,6 +80,7 @@ export class ResilientVenue implements Venue {
   ) {
     this.id = inner.id;
     this.kind = inner.kind;
+    if (inner.fetchPositions) this.fetchPositions = () => inner.fetchPositions!();
     this.tokens = options.burst;
     this.lastRefill = options.now();
   }

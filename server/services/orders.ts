@@ -119,6 +119,8 @@ export function summarizeEvent(type: string, payload: unknown): string {
       return "held locally until triggered";
     case "release":
       return "released to the venue";
+    case "reopen":
+      return str(p.reason) ?? "still open at the venue: tracked again";
     default:
       return "";
   }

@@ -50,6 +50,7 @@ import {
   type VenueEvent,
   type VenueFill,
   type VenueOrderSnapshot,
+  type VenuePosition,
   type VenueStatus,
 } from "../venue";
 import { classifyCcxtError, errorClassNames, scrubSecrets, type RequestKind } from "./errors";
@@ -106,22 +107,7 @@ export interface CcxtVenueOptions {
   streamBackoff?: { baseMs?: number; maxMs?: number };
 }
 
-/** A derivatives position as Bastion shows it. */
-export interface VenuePosition {
-  symbol: string;
-  side: "LONG" | "SHORT";
-  /** Absolute size in contracts (Binance USD-M: contract size 1, so in base units). */
-  contracts: Decimal;
-  /** contracts × contract size, in base units. */
-  quantity: Decimal;
-  entryPrice: Decimal | null;
-  markPrice: Decimal | null;
-  unrealizedPnl: Decimal | null;
-  /** The exchange's leverage setting; without it (Binance positionRisk v3), notional ÷ initial margin. */
-  leverage: Decimal | null;
-  liquidationPrice: Decimal | null;
-  marginMode: "cross" | "isolated" | null;
-}
+export type { VenuePosition };
 
 interface Tracked {
   clientOrderId: string;
