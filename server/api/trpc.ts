@@ -7,10 +7,10 @@
  * Unexpected errors say "Internal error" in production (the route handler logs them).
  */
 import { initTRPC } from "@trpc/server";
-import superjson from "superjson";
 import { hasRole, withArticle, type Role } from "../auth/roles";
 import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
+import { plainInputTransformer } from "./plain-input";
 
 export interface FlatInputError {
   formErrors: string[];
@@ -43,6 +43,28 @@ function sentence(s: string): string {
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
+/** Caps on what an error echoes back: an input of a megabyte must not come back in the message (or the log). */
+export const MESSAGE_LIMITS = { perIssue: 300, total: 2_000 } as const;
+
+export function capText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  // Never cut a surrogate pair in half: the message must stay well-formed.
+  const cut = /[\uD800-\uDBFF]/.test(s.charAt(max - 1)) ? max - 1 : max;
+  return `${s.slice(0, cut)}… (${s.length - cut} more characters)`;
+}
+
+function capFlat(flat: FlatInputError): FlatInputError {
+  const cap = (m: string) => capText(m, MESSAGE_LIMITS.perIssue);
+  return {
+    formErrors: flat.formErrors.slice(0, 20).map(cap),
+    fieldErrors: Object.fromEntries(
+      Object.entries(flat.fieldErrors)
+        .slice(0, 50)
+        .map(([field, msgs]) => [capText(field, 100), msgs.slice(0, 5).map(cap)]),
+    ),
+  };
+}
+
 function describe(flat: FlatInputError): string {
   // zod's generic messages start with "Invalid input: " themselves; say it once.
   const clean = (m: string) => m.replace(/^Invalid input: /, "");
@@ -51,13 +73,13 @@ function describe(flat: FlatInputError): string {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer: plainInputTransformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const issues = error.code === "BAD_REQUEST" ? inputIssues(cause) : null;
-    const zodError = issues ? flattenIssues(issues) : null;
+    const zodError = issues ? capFlat(flattenIssues(issues)) : null;
     const domainCode = isDomainError(cause) ? cause.code : zodError ? "VALIDATION" : null;
-    let message = zodError ? describe(zodError) : shape.message;
+    let message = capText(zodError ? describe(zodError) : shape.message, MESSAGE_LIMITS.total);
     if (error.code === "INTERNAL_SERVER_ERROR" && !isDomainError(cause) && process.env.NODE_ENV === "production") {
       message = "Internal error; the server log has the details.";
     }

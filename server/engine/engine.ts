@@ -9,6 +9,7 @@
  * venue is called; each venue event is journaled in the same transaction that applies it, so no state
  * exists without its journal row. Fills are booked once per (venue, tradeId).
  */
+import { boundedJson, boundedText } from "../core/bounded-json";
 import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
@@ -688,11 +689,12 @@ export class Engine {
         actor: actor.username,
         role: actor.role,
         action,
-        target,
-        reason,
-        params,
+        target: boundedText(target, 200),
+        reason: boundedText(reason),
+        // Bounded: a refusal of a huge, deep or odd input must not store it whole, nor fail to be recorded.
+        params: boundedJson(params),
         result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
-        detail: result.ok ? result.message : `${result.code}: ${result.message}`,
+        detail: boundedText(result.ok ? result.message : `${result.code}: ${result.message}`),
       });
     }
     return result;

@@ -1,5 +1,6 @@
 /** breaker: status and history, and the desk's controls — emergency stop, pause/resume, trip, reset (admin), config (admin). */
 import { z } from "zod";
+import { breakerConfigSchema } from "../../core/breaker/config";
 import { db } from "../../db/client";
 import { plain } from "../../services/dto";
 import { actorOf, commandValue, requireEngine, runCommand } from "../../services/engine";
@@ -30,6 +31,7 @@ export const breakerRouter = router({
     .input(z.object({ reason: requiredReasonSchema, force: z.boolean().default(false) }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "resetBreaker", actor: actorOf(ctx.user), reason: input.reason, force: input.force })),
   setConfig: adminProcedure
-    .input(z.object({ config: z.record(z.string(), z.unknown()) }).strict())
+    // The whole config, checked field by field (unknown, absurd or odd values are a 400, never stored).
+    .input(z.object({ config: breakerConfigSchema }).strict())
     .mutation(async ({ ctx, input }) => commandValue(await requireEngine().updateBreakerConfig(input.config, actorOf(ctx.user)))),
 });

@@ -5,6 +5,7 @@ import type { DomainEvent } from "../../engine/types";
 import { orderDto, plain, positionDto } from "../../services/dto";
 import { requireRuntime } from "../../services/engine";
 import { equityCurve, overviewSummary } from "../../services/overview";
+import { text } from "../schemas";
 import { router, viewerProcedure } from "../trpc";
 
 /** Live events as the browser sees them: plain JSON. */
@@ -30,7 +31,7 @@ export const overviewRouter = router({
    * Server-sent events: every domain event the engine publishes. `lastEventId` (sent by the client on reconnect)
    * replays what was missed; when too much was missed, a `resync` tells the client to refetch everything.
    */
-  live: viewerProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(async function* ({ input, signal }) {
+  live: viewerProcedure.input(z.object({ lastEventId: text("lastEventId", { max: 40 }).nullish() }).optional()).subscription(async function* ({ input, signal }) {
     const { bus } = requireRuntime();
     const queue: { seq: number; event: DomainEvent }[] = [];
     let wake: (() => void) | null = null;

@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../../services/engine";
 import { acknowledgeDrift, adoptOrder, cancelUnknownOrder, listDrifts, unknownOrders } from "../../services/reconciliation";
-import { reasonSchema } from "../schemas";
+import { reasonSchema, text } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z
@@ -22,7 +22,7 @@ export const driftListInput = z
       .trim()
       .regex(/^[A-Z_]{2,40}$/, "kind must look like UNKNOWN_ORDER")
       .optional(),
-    subject: z.string().trim().min(1).max(100, "subject must be at most 100 characters").optional(),
+    subject: text("subject", { min: 1, max: 100, person: true }).optional(),
     fromMs: epochMs("fromMs").optional(),
     toMs: epochMs("toMs").optional(),
     limit: z.number().int("limit must be a whole number").min(1, "limit must be 1 to 500").max(500, "limit must be 1 to 500").default(100),
