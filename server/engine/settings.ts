@@ -15,17 +15,20 @@ import type { RiskLimits, SymbolRiskLimits } from "../core/risk/limits";
 
 const shownNumber = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 8 });
 
-/** A number in [min, max], said as "from min to max unit". */
-export const numberIn = (what: string, min: number, max: number, unit = "") =>
-  z
-    .number({ error: `${what} must be a number` })
-    .finite(`${what} must be a finite number`)
-    .min(min, `${what} must be from ${shownNumber(min)} to ${shownNumber(max)}${unit}`)
-    .max(max, `${what} must be from ${shownNumber(min)} to ${shownNumber(max)}${unit}`);
+const got = (input: unknown) => (typeof input === "number" ? String(input) : typeof input === "string" ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : typeof input);
+
+/** A number in [min, max], said as "from min to max unit (got …)". */
+export const numberIn = (what: string, min: number, max: number, unit = "") => {
+  const range = (issue: { input?: unknown }) => `${what} must be from ${shownNumber(min)} to ${shownNumber(max)}${unit} (got ${got(issue.input)})`;
+  return z
+    .number({ error: (issue) => `${what} must be a finite number (got ${got(issue.input)})` })
+    .min(min, { error: range })
+    .max(max, { error: range });
+};
 
 /** A whole number in [min, max]. */
 export const wholeIn = (what: string, min: number, max: number, unit = "") =>
-  numberIn(what, min, max, unit).int(`${what} must be a whole number from ${shownNumber(min)} to ${shownNumber(max)}${unit}`);
+  numberIn(what, min, max, unit).int({ error: (issue) => `${what} must be a whole number from ${shownNumber(min)} to ${shownNumber(max)}${unit} (got ${got(issue.input)})` });
 
 /** A percentage from 0.01 to `max`. */
 const pct = (what: string, max = 1000) => numberIn(what, 0.01, max, " %");
