@@ -90,7 +90,18 @@ export interface EngineOptions {
   timers?: EngineTimers;
   /** How long an emergency stop waits for the venue to confirm its cancels (then its flatten) before moving on. Default 10 000 ms. */
   emergencyConfirmMs?: number;
+  /** Which signal timestamps are taken, around the engine's clock (DEFAULT_SIGNAL_WINDOW when left out). */
+  signalWindow?: SignalWindow;
 }
+
+/** A signal stamped longer than `maxAgeMs` before the engine's clock, or more than `maxAheadMs` after it, is refused. */
+export interface SignalWindow {
+  maxAgeMs: number;
+  maxAheadMs: number;
+}
+
+/** Five minutes old at most (a model's signal is about the market now); 30 s ahead covers clock skew. */
+export const DEFAULT_SIGNAL_WINDOW: SignalWindow = { maxAgeMs: 5 * 60_000, maxAheadMs: 30_000 };
 
 export interface EngineTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -357,6 +368,11 @@ export class Engine {
   executeMarketData(update: MarketUpdate): void {
     if (this.draining) throw new EngineError("REENTRANT", "executeMarketData called while the engine is processing another command");
     this.onMarketData(update);
+  }
+
+  /** The engine's clock: what a signal without its own time is stamped with. */
+  now(): number {
+    return this.clock.now();
   }
 
   hasWorkingOrders(): boolean {
@@ -638,8 +654,11 @@ export class Engine {
 
   private handle(command: EngineCommand): CommandResult {
     switch (command.kind) {
-      case "signal":
-        return this.onSignal(command.signal, command.source);
+      case "signal": {
+        const { signal, source, actor } = command;
+        if (!actor) return this.onSignal(signal, source);
+        return this.audited(actor, "submit_signal", signal.id, null, signal, () => this.onSignal(signal, source));
+      }
       case "manualOrder":
         return this.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () => this.onManualOrder(command.order, command.actor));
       case "closePosition":
@@ -724,6 +743,49 @@ export class Engine {
 
   private signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
 
+  /**
+   * A signal's own facts checked at intake: its time within the window around the engine's clock (a signal from
+   * 1970 or beyond the date range is not about this market), and its exits on the side of the market where they
+   * protect (a BUY's stop-loss below the mark and take-profit above; a SELL's the other way).
+   */
+  private checkSignalIntake(signal: Signal, now: number): CommandResult | null {
+    const window = this.options.signalWindow ?? DEFAULT_SIGNAL_WINDOW;
+    const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
+    const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+    if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
+      return fail("SIGNAL_TOO_OLD", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${minutes(window.maxAgeMs)} before the desk's clock (${when(now)}); it is not acted on.`, {
+        ts: signal.ts,
+        now,
+        maxAgeMs: window.maxAgeMs,
+      });
+    }
+    if (signal.ts > now + window.maxAheadMs) {
+      return fail("SIGNAL_FROM_FUTURE", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${Math.round(window.maxAheadMs / 1000)} s after the desk's clock (${when(now)}); check the sender's clock.`, {
+        ts: signal.ts,
+        now,
+        maxAheadMs: window.maxAheadMs,
+      });
+    }
+    if (signal.action === "CLOSE") return null;
+    const mark = this.marks.get(signal.symbol);
+    if (!mark) return null; // refused later with NO_MARKET_PRICE
+    const long = signal.action === "BUY";
+    const market = mark.last;
+    if (signal.stopLoss != null && (long ? signal.stopLoss >= market : signal.stopLoss <= market)) {
+      return fail("STOP_LOSS_WRONG_SIDE", `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`, {
+        stopLoss: signal.stopLoss,
+        market,
+      });
+    }
+    if (signal.takeProfit != null && (long ? signal.takeProfit <= market : signal.takeProfit >= market)) {
+      return fail("TAKE_PROFIT_WRONG_SIDE", `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`, {
+        takeProfit: signal.takeProfit,
+        market,
+      });
+    }
+    return null;
+  }
+
   private signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
     return {
       id: signal.id,
@@ -747,6 +809,8 @@ export class Engine {
   private processSignal(signal: Signal, now: number): CommandResult {
     const instrument = this.instruments.get(signal.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${signal.symbol} is not traded on ${this.venue.id}.`);
+    const intake = this.checkSignalIntake(signal, now);
+    if (intake) return intake;
     const settings = this.settingsFor(signal.symbol);
     if (!settings.enabled) return fail("SYMBOL_DISABLED", `Trading ${signal.symbol} is disabled in its settings.`);
     if (signal.confidence < settings.minConfidence) {

@@ -7,7 +7,9 @@ import { signalInputSchema, symbolSchema } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const signalsRouter = router({
-  submit: traderProcedure.input(signalInputSchema).mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${actorOf(ctx.user).username}`))),
+  submit: traderProcedure
+    .input(signalInputSchema)
+    .mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${ctx.user.username}`, actorOf(ctx.user)))),
   list: viewerProcedure
     .input(
       z
