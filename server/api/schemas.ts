@@ -32,6 +32,13 @@ export const text = (what: string, opts: { max: number; min?: number; person?: b
 /** The times a timestamp may take: JavaScript's date range (±8.64e15 ms), and not before 1970. */
 export const EPOCH_MS_MAX = 8.64e15;
 
+/** Text cut to `max` characters (never in the middle of a surrogate pair), saying how much was left out. */
+export function capText(s: string, max: number): string {
+  if (s.length <= max) return s;
+  const cut = /[\uD800-\uDBFF]/.test(s.charAt(max - 1)) ? max - 1 : max;
+  return `${s.slice(0, cut)}… (${s.length - cut} more characters)`;
+}
+
 /** An input echoed in a message: at most 40 characters. */
 export function shortText(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
