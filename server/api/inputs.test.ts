@@ -170,3 +170,13 @@ describe("errors do not echo huge inputs", () => {
     }
   });
 });
+
+describe("long URLs", () => {
+  it("a GET over 8 KiB gets a clear 414 in tRPC's error shape, not an empty 431", async () => {
+    const answer = await desk.call("trades.detail", { id: "x".repeat(9_000) }, { role: "viewer", method: "GET" });
+    expect(answer.status).toBe(414);
+    expect(answer.error?.data.domainCode).toBe("URL_TOO_LONG");
+    expect(answer.error?.message).toMatch(/at most 8192 are accepted/);
+    expect((await desk.call("trades.detail", { id: "x".repeat(100) }, { role: "viewer", method: "GET" })).status).toBe(404);
+  });
+});

@@ -1,10 +1,13 @@
 import { fetchRequestHandler } from "@trpc/server/adapters/fetch";
 import { createContext } from "@/server/api/context";
 import { appRouter } from "@/server/api/root";
+import { refuseLongUrl } from "@/server/api/url-limit";
 
 export const dynamic = "force-dynamic";
 
 function handler(req: Request): Promise<Response> {
+  const tooLong = refuseLongUrl(req);
+  if (tooLong) return Promise.resolve(tooLong);
   return fetchRequestHandler({
     endpoint: "/api/trpc",
     req,
