@@ -10,7 +10,7 @@
  * exists without its journal row. Fills are booked once per (venue, tradeId).
  */
 import { boundedJson, boundedText } from "../core/bounded-json";
-import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
+import { breakerConfigSchema, CircuitBreaker, formatConfigErrors, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
@@ -702,20 +702,48 @@ export class Engine {
     } catch (e) {
       result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
     }
-    if (actor.role !== "system") {
-      this.store.appendAudit({
-        ts: this.clock.now(),
-        actor: actor.username,
-        role: actor.role,
-        action,
-        target: boundedText(target, 200),
-        reason: boundedText(reason),
-        // Bounded: a refusal of a huge, deep or odd input must not store it whole, nor fail to be recorded.
-        params: boundedJson(params),
-        result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
-        detail: boundedText(result.ok ? result.message : `${result.code}: ${result.message}`),
+    this.appendAuditRow(actor, action, target, reason, params, result);
+    return result;
+  }
+
+  /** The audit entry of a manual action (a system actor's actions are not audited). */
+  private appendAuditRow(actor: Actor, action: string, target: string | null, reason: string | null, params: unknown, result: CommandResult): void {
+    if (actor.role === "system") return;
+    this.store.appendAudit({
+      ts: this.clock.now(),
+      actor: actor.username,
+      role: actor.role,
+      action,
+      target: boundedText(target, 200),
+      reason: boundedText(reason),
+      // Bounded: a refusal of a huge, deep or odd input must not store it whole, nor fail to be recorded.
+      params: boundedJson(params),
+      result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
+      detail: boundedText(result.ok ? result.message : `${result.code}: ${result.message}`),
+    });
+  }
+
+  /**
+   * A settings change (no venue call): its store write and its audit entry commit in one transaction, and memory
+   * changes only after the commit. A store failure leaves both as they were and is reported (and audited if it can be).
+   */
+  private auditedChange(actor: Actor, action: string, target: string | null, params: unknown, change: { write: () => void; apply: () => void; what: string }): CommandResult {
+    const result = done(`${change.what} saved.`);
+    try {
+      this.store.transaction(() => {
+        change.write();
+        this.appendAuditRow(actor, action, target, null, params, result);
       });
+    } catch (e) {
+      const failed = fail("INTERNAL_ERROR", `${change.what} not saved: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        this.appendAuditRow(actor, action, target, null, params, failed);
+      } catch {
+        // The store itself is failing: the caller still gets the refusal.
+      }
+      return failed;
     }
+    change.apply();
     return result;
   }
 
@@ -1992,43 +2020,55 @@ export class Engine {
   // Settings
 
   updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_symbol_settings", symbol, null, input, () => {
-        if (!this.instruments.has(symbol)) return fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`);
-        const parsed = symbolSettingsSchema.safeParse(input);
-        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; "));
-        this.symbolSettings.set(symbol, parsed.data);
-        this.cachedRiskLimits = null;
-        this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username });
-        return done(`Settings of ${symbol} saved.`);
-      }),
-    );
+    return this.run(() => {
+      const refuse = (result: CommandResult) => this.audited(actor, "set_symbol_settings", symbol, null, input, () => result);
+      if (!this.instruments.has(symbol)) return refuse(fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`));
+      const parsed = symbolSettingsSchema.safeParse(input);
+      if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
+      return this.auditedChange(actor, "set_symbol_settings", symbol, input, {
+        what: `Settings of ${symbol}`,
+        write: () => this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username }),
+        apply: () => {
+          this.symbolSettings.set(symbol, parsed.data);
+          this.cachedRiskLimits = null;
+        },
+      });
+    });
   }
 
   updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_risk_limits", null, null, input, () => {
-        const parsed = riskLimitsSchema.safeParse(input);
-        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
-        this.riskLimits = parsed.data;
-        this.cachedRiskLimits = null;
-        this.store.setState("riskLimits", parsed.data);
-        return done("Risk limits saved.");
-      }),
-    );
+    return this.run(() => {
+      const parsed = riskLimitsSchema.safeParse(input);
+      if (!parsed.success) {
+        const refusal = fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
+        return this.audited(actor, "set_risk_limits", null, null, input, () => refusal);
+      }
+      return this.auditedChange(actor, "set_risk_limits", null, input, {
+        what: "Risk limits",
+        write: () => this.store.setState("riskLimits", parsed.data),
+        apply: () => {
+          this.riskLimits = parsed.data;
+          this.cachedRiskLimits = null;
+        },
+      });
+    });
   }
 
   updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_breaker_config", null, null, input, () => {
-        if (!this.breaker) return fail("NO_BREAKER", "The circuit breaker is disabled in this mode.");
-        const updated = this.breaker.updateConfig(input);
-        if (!updated.ok) return fail("VALIDATION", updated.error.message);
-        this.store.setState("breakerConfig", updated.value);
-        this.saveBreaker();
-        return done("Breaker configuration saved.");
-      }),
-    );
+    return this.run(() => {
+      const refuse = (result: CommandResult) => this.audited(actor, "set_breaker_config", null, null, input, () => result);
+      const breaker = this.breaker;
+      if (!breaker) return refuse(fail("NO_BREAKER", "The circuit breaker is disabled in this mode."));
+      const parsed = breakerConfigSchema.safeParse(input);
+      if (!parsed.success) return refuse(fail("VALIDATION", formatConfigErrors(parsed.error)));
+      const result = this.auditedChange(actor, "set_breaker_config", null, input, {
+        what: "Breaker configuration",
+        write: () => this.store.setState("breakerConfig", parsed.data),
+        apply: () => breaker.updateConfig(parsed.data),
+      });
+      if (result.ok) this.saveBreaker();
+      return result;
+    });
   }
 
   private cachedRiskLimits: ReturnType<typeof toRiskLimits> | null = null;
