@@ -29,6 +29,15 @@ export const text = (what: string, opts: { max: number; min?: number; person?: b
   return s;
 };
 
+/**
+ * A manual mutation's optional idempotency key (server/api/idempotency.ts reads it and takes it out of the input
+ * before the schema runs; listed in the schemas so that the client's types know it).
+ */
+export const idempotencyKeySchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{8,100}$/, "idempotencyKey must be 8 to 100 letters, digits, - or _")
+  .optional();
+
 /** The times a timestamp may take: JavaScript's date range (±8.64e15 ms), and not before 1970. */
 export const EPOCH_MS_MAX = 8.64e15;
 

@@ -10,6 +10,7 @@ import { initTRPC } from "@trpc/server";
 import { hasRole, withArticle, type Role } from "../auth/roles";
 import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
+import { runOnce, splitIdempotencyKey } from "./idempotency";
 import { plainInputTransformer } from "./plain-input";
 
 export interface FlatInputError {
@@ -116,11 +117,29 @@ function requireRole(required: Role) {
   });
 }
 
+/**
+ * Manual mutations take an optional `idempotencyKey` (./idempotency.ts): taken out of the input before the schema
+ * reads it, and a retried call with the same key gets the first answer instead of acting twice.
+ */
+const idempotent = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+  if (type !== "mutation" || !ctx.user) return next();
+  const split = splitIdempotencyKey(await getRawInput());
+  if (!split) return next();
+  const { key, input } = split;
+  type Result = Awaited<ReturnType<typeof next>>;
+  return runOnce<Result>(
+    { actor: ctx.user.username, key, path, input },
+    () => next({ getRawInput: () => Promise.resolve(input) }),
+    // The shape tRPC's procedure caller reads from a middleware.
+    (data) => ({ ok: true, data, marker: "middlewareMarker" }) as unknown as Result,
+  );
+});
+
 /** Anyone, signed in or not (sign-in, me, health). */
 export const publicProcedure = t.procedure.use(mapDomainErrors);
 /** Signed in: sees everything, changes nothing. */
 export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
 /** Close, cancel, manual orders, pause/resume, emergency stop. */
-export const traderProcedure = publicProcedure.use(requireRole("trader"));
+export const traderProcedure = publicProcedure.use(requireRole("trader")).use(idempotent);
 /** Breaker reset, limits and settings, users. */
-export const adminProcedure = publicProcedure.use(requireRole("admin"));
+export const adminProcedure = publicProcedure.use(requireRole("admin")).use(idempotent);

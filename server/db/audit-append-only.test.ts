@@ -42,8 +42,8 @@ describe("a settings change and its audit entry commit together", () => {
 
   it.each([
     ["risk limits", () => callerFor("admin").settings.setRiskLimits({ maxOpenPositions: 1 })],
-    ["a symbol's settings", () => callerFor("admin").settings.setSymbol({ symbol: "BTC/USDT", settings: { enabled: false } })],
-    ["the breaker config", () => callerFor("admin").settings.setBreakerConfig({ maxDailyLossPct: 1 })],
+    ["a symbol's settings", () => callerFor("admin").settings.setSymbol({ symbol: "BTC/USDT", settings: { enabled: false } as never })],
+    ["the breaker config", () => callerFor("admin").settings.setBreakerConfig({ maxDailyLossPct: 1 } as never)],
   ])("%s: when the audit entry cannot be written, nothing changes (store and memory)", async (_what, change) => {
     const before = desk.engine.riskSettings();
     const stateBefore = await desk.tdb.client.systemState.findMany({ orderBy: { key: "asc" }, select: { key: true, value: true } });
