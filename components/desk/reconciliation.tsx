@@ -148,7 +148,7 @@ function UnknownOrders() {
                           }
                           confirmLabel="Adopt order"
                           reason="optional"
-                          onConfirm={async (reason) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                          onConfirm={async (reason, idempotencyKey) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
                         />
                         <ConfirmAction
                           label="Cancel"
@@ -159,7 +159,7 @@ function UnknownOrders() {
                           destructive
                           reason="optional"
                           disabled={o.canceling}
-                          onConfirm={async (reason) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                          onConfirm={async (reason, idempotencyKey) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
                         />
                       </td>
                     ) : null}
@@ -289,8 +289,8 @@ function Drifts() {
                           }
                           confirmLabel="Acknowledge"
                           reason="optional"
-                          onConfirm={async (reason) => {
-                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}) })).message);
+                          onConfirm={async (reason, idempotencyKey) => {
+                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}), idempotencyKey })).message);
                             void queryClient.invalidateQueries();
                           }}
                         />

@@ -84,7 +84,8 @@ function isUndefinedAnnotation(a: unknown): boolean {
 }
 
 function typeNameOf(a: unknown): string {
-  const name = Array.isArray(a) ? (Array.isArray(a[0]) ? a[0][0] : a[0]) : a;
+  const first: unknown = Array.isArray(a) ? a[0] : a;
+  const name: unknown = Array.isArray(first) ? first[0] : first;
   const text = typeof name === "string" ? name : "an unknown type";
   return text.length > 40 ? `${text.slice(0, 40)}…` : text;
 }
