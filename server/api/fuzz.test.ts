@@ -104,7 +104,7 @@ function arbitraryOf(s: JsonSchema): fc.Arbitrary<unknown> {
     case "object": {
       const properties = s.properties ?? {};
       const shape = Object.fromEntries(Object.entries(properties).map(([k, v]) => [k, arbitraryOf(v)]));
-      return fc.record(shape, { requiredKeys: (s.required ?? []).filter((k) => k in properties) }) as fc.Arbitrary<unknown>;
+      return fc.record(shape, { requiredKeys: (s.required ?? []).filter((k) => k in properties) });
     }
     default:
       return fc.jsonValue({ maxDepth: 2 });
@@ -146,14 +146,17 @@ const NASTY: unknown[] = [
 function mutate(value: unknown, pick: number, nasty: unknown): unknown {
   const paths: (string | number)[][] = [[]];
   const walk = (v: unknown, path: (string | number)[]) => {
-    if (Array.isArray(v)) v.forEach((x, i) => (paths.push([...path, i]), walk(x, [...path, i])));
-    else if (v && typeof v === "object") for (const [k, x] of Object.entries(v)) (paths.push([...path, k]), walk(x, [...path, k]));
+    const children: [string | number, unknown][] = Array.isArray(v) ? v.map((x, i) => [i, x]) : v && typeof v === "object" ? Object.entries(v) : [];
+    for (const [k, x] of children) {
+      paths.push([...path, k]);
+      walk(x, [...path, k]);
+    }
   };
   walk(value, []);
   const path = paths[pick % paths.length]!;
   if (path.length === 0) {
     // the root itself, or a new field next to the others
-    return pick % 2 === 0 || !value || typeof value !== "object" || Array.isArray(value) ? nasty : { ...(value as object), extra: nasty };
+    return pick % 2 === 0 || !value || typeof value !== "object" || Array.isArray(value) ? nasty : { ...(value), extra: nasty };
   }
   const copy = structuredClone(value) as Record<string | number, unknown>;
   let at: Record<string | number, unknown> = copy;
