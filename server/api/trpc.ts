@@ -11,6 +11,7 @@ import { hasRole, withArticle, type Role } from "../auth/roles";
 import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
 import { runOnce, splitIdempotencyKey } from "./idempotency";
+import { capText } from "./schemas";
 import { plainInputTransformer } from "./plain-input";
 
 export interface FlatInputError {
@@ -46,13 +47,6 @@ function sentence(s: string): string {
 
 /** Caps on what an error echoes back: an input of a megabyte must not come back in the message (or the log). */
 export const MESSAGE_LIMITS = { perIssue: 300, total: 2_000 } as const;
-
-export function capText(s: string, max: number): string {
-  if (s.length <= max) return s;
-  // Never cut a surrogate pair in half: the message must stay well-formed.
-  const cut = /[\uD800-\uDBFF]/.test(s.charAt(max - 1)) ? max - 1 : max;
-  return `${s.slice(0, cut)}… (${s.length - cut} more characters)`;
-}
 
 function capFlat(flat: FlatInputError): FlatInputError {
   const cap = (m: string) => capText(m, MESSAGE_LIMITS.perIssue);
