@@ -417,6 +417,7 @@ export class Engine {
     if (limits) {
       const parsed = riskLimitsSchema.safeParse(limits);
       if (parsed.success) this.riskLimits = parsed.data;
+      else this.log("warn", `ignored invalid stored risk limits (the configured ones apply): ${parsed.error.issues[0]?.message ?? ""}`);
     }
     for (const record of this.store.loadSymbolSettings()) {
       const parsed = symbolSettingsSchema.safeParse(record.settings);
