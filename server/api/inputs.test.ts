@@ -180,3 +180,11 @@ describe("long URLs", () => {
     expect((await desk.call("trades.detail", { id: "x".repeat(100) }, { role: "viewer", method: "GET" })).status).toBe(404);
   });
 });
+
+describe("superjson meta that points nowhere", () => {
+  it("is a clear 400", async () => {
+    const answer = await desk.raw("breaker.pause", JSON.stringify({ json: {}, meta: { values: { "a.b.c": ["undefined"], "__proto__.x": ["undefined"] }, v: 1 } }), { role: "trader" });
+    expect(answer.status).toBe(400);
+    expect(desk.engine.state().tradingState).toBe("ACTIVE");
+  });
+});

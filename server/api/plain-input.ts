@@ -124,7 +124,11 @@ export function deserializePlainInput(payload: unknown): unknown {
   assertPlainJson(json ?? null);
   if (values === undefined || Object.keys(values).length === 0) return json;
   // Only `undefined` annotations are left; superjson applies them (it guards its paths against prototype keys).
-  return superjson.deserialize({ json: json as never, meta: { values: values as never } });
+  try {
+    return superjson.deserialize({ json: json as never, meta: { values: values as never } });
+  } catch {
+    refuse("The input's superjson meta names a field the input does not have.");
+  }
 }
 
 /** superjson for outputs; plain JSON only for inputs. */
