@@ -49,6 +49,12 @@ describe("idempotency keys on manual mutations", () => {
     expect(desk.engine.state().tradingState).toBe("ACTIVE");
   });
 
+  it("user management keeps no answer: a generated password is never stored", async () => {
+    const answer = await desk.call("auth.users.create", { username: "newbie", role: "viewer", idempotencyKey: "click-0006" }, { role: "admin" });
+    expect(answer.data).toMatchObject({ generatedPassword: expect.any(String) as unknown });
+    expect(await desk.tdb.client.idempotencyKey.count()).toBe(0);
+  });
+
   it("keys belong to their user: another trader's same key acts", async () => {
     expect((await desk.call("breaker.pause", { idempotencyKey: "click-0005" }, { role: "trader" })).status).toBe(200);
     expect((await desk.call("breaker.resume", { idempotencyKey: "click-0005" }, { role: "admin" })).status).toBe(200);

@@ -112,11 +112,13 @@ function requireRole(required: Role) {
 }
 
 /**
- * Manual mutations take an optional `idempotencyKey` (./idempotency.ts): taken out of the input before the schema
- * reads it, and a retried call with the same key gets the first answer instead of acting twice.
+ * Manual mutations (trader and admin, but user management) take an optional `idempotencyKey` (./idempotency.ts):
+ * taken out of the input before the schema reads it, and a retried call with the same key gets the first answer
+ * instead of acting twice.
  */
 const idempotent = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
-  if (type !== "mutation" || !ctx.user) return next();
+  // Not user management: its answers carry one-time passwords, which are never kept.
+  if (type !== "mutation" || !ctx.user || path.startsWith("auth.")) return next();
   const split = splitIdempotencyKey(await getRawInput());
   if (!split) return next();
   const { key, input } = split;
