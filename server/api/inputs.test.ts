@@ -165,7 +165,8 @@ describe("errors do not echo huge inputs", () => {
       ["positions.close", { positionId: huge }],
     ] as const) {
       const answer = await desk.call(path, input, { role: "admin" });
-      expect(answer.status).toBe(400);
+      // 413 if a body limit in front (256 KiB) ever comes below this size; either way a short answer
+      expect([400, 413]).toContain(answer.status);
       expect(answer.text.length).toBeLessThan(5_000);
     }
   });
