@@ -37,8 +37,8 @@ export function EmergencyStopButton() {
         confirmLabel="Stop everything"
         destructive
         reason="required"
-        onConfirm={async (reason) => {
-          await stop.mutateAsync({ reason, flatten });
+        onConfirm={async (reason, idempotencyKey) => {
+          await stop.mutateAsync({ reason, flatten, idempotencyKey });
           setPulled(true);
           refresh();
         }}
@@ -77,8 +77,8 @@ export function TradingControls() {
           description="Only orders that reduce exposure will be allowed until you resume."
           confirmLabel="Pause"
           reason="optional"
-          onConfirm={async (reason) => {
-            await pause.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            await pause.mutateAsync({ reason, idempotencyKey });
             refresh();
           }}
         />
@@ -90,8 +90,8 @@ export function TradingControls() {
           description="New positions may be opened again."
           confirmLabel="Resume"
           reason="optional"
-          onConfirm={async (reason) => {
-            await resume.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            await resume.mutateAsync({ reason, idempotencyKey });
             refresh();
           }}
         />
@@ -104,8 +104,8 @@ export function TradingControls() {
           confirmLabel="Trip"
           destructive
           reason="required"
-          onConfirm={async (reason) => {
-            await trip.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            await trip.mutateAsync({ reason, idempotencyKey });
             refresh();
           }}
         />
@@ -117,8 +117,8 @@ export function TradingControls() {
           description="Trading becomes ACTIVE again. Say why it is safe."
           confirmLabel="Reset"
           reason="required"
-          onConfirm={async (reason) => {
-            await reset.mutateAsync({ reason, force: true });
+          onConfirm={async (reason, idempotencyKey) => {
+            await reset.mutateAsync({ reason, force: true, idempotencyKey });
             refresh();
           }}
         />

@@ -153,7 +153,7 @@ function UnknownOrders() {
                           }
                           confirmLabel="Adopt order"
                           reason="optional"
-                          onConfirm={async (reason) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                          onConfirm={async (reason, idempotencyKey) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
                         />
                         <ConfirmAction
                           label="Cancel"
@@ -164,7 +164,7 @@ function UnknownOrders() {
                           destructive
                           reason="optional"
                           disabled={o.canceling}
-                          onConfirm={async (reason) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                          onConfirm={async (reason, idempotencyKey) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
                         />
                       </td>
                     ) : null}
@@ -303,8 +303,8 @@ function Drifts() {
                           }
                           confirmLabel="Acknowledge"
                           reason="optional"
-                          onConfirm={async (reason) => {
-                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}) })).message);
+                          onConfirm={async (reason, idempotencyKey) => {
+                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}), idempotencyKey })).message);
                             void queryClient.invalidateQueries();
                           }}
                         />

@@ -35,8 +35,8 @@ export function makeTrpcClient(): TRPCClient<AppRouter> {
           // The server refuses auth.signIn inside a batch (one password check per request).
           condition: (op) => op.path === "auth.signIn",
           true: httpLink({ url, transformer: superjson }),
-          // The server's maxBatchSize (MAX_TRPC_BATCH in server/api/front-door.ts).
-          false: httpBatchLink({ url, transformer: superjson, maxItems: 20 }),
+          // The server's maxBatchSize (MAX_TRPC_BATCH in server/api/front-door.ts); GET URLs under 4,000 characters (the server refuses over 8 KiB: server/api/url-limit.ts).
+          false: httpBatchLink({ url, transformer: superjson, maxItems: 20, maxURLLength: 4_000 }),
         }),
       }),
     ],

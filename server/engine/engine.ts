@@ -9,7 +9,8 @@
  * venue is called; each venue event is journaled in the same transaction that applies it, so no state
  * exists without its journal row. Fills are booked once per (venue, tradeId).
  */
-import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
+import { boundedJson, boundedText } from "../core/bounded-json";
+import { breakerConfigSchema, CircuitBreaker, formatConfigErrors, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
@@ -98,7 +99,18 @@ export interface EngineOptions {
   lateFillLookbackMs?: number;
   /** Dust allowed between a venue quote balance and the books' expectation, in units of that currency (fees booked since the last match are added). Default 0.01. */
   quoteBalanceTolerance?: DecimalInput;
+  /** Which signal timestamps are taken, around the engine's clock (DEFAULT_SIGNAL_WINDOW when left out). */
+  signalWindow?: SignalWindow;
 }
+
+/** A signal stamped longer than `maxAgeMs` before the engine's clock, or more than `maxAheadMs` after it, is refused. */
+export interface SignalWindow {
+  maxAgeMs: number;
+  maxAheadMs: number;
+}
+
+/** Five minutes old at most (a model's signal is about the market now); 30 s ahead covers clock skew. */
+export const DEFAULT_SIGNAL_WINDOW: SignalWindow = { maxAgeMs: 5 * 60_000, maxAheadMs: 30_000 };
 
 export interface EngineTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -518,6 +530,11 @@ export class Engine {
     this.onMarketData(update);
   }
 
+  /** The engine's clock: what a signal without its own time is stamped with. */
+  now(): number {
+    return this.clock.now();
+  }
+
   hasWorkingOrders(): boolean {
     return this.orders.size > 0;
   }
@@ -564,6 +581,7 @@ export class Engine {
     if (limits) {
       const parsed = riskLimitsSchema.safeParse(limits);
       if (parsed.success) this.riskLimits = parsed.data;
+      else this.log("warn", `ignored invalid stored risk limits (the configured ones apply): ${parsed.error.issues[0]?.message ?? ""}`);
     }
     for (const record of this.store.loadSymbolSettings()) {
       const parsed = symbolSettingsSchema.safeParse(record.settings);
@@ -1045,8 +1063,11 @@ export class Engine {
 
   private handle(command: EngineCommand): CommandResult {
     switch (command.kind) {
-      case "signal":
-        return this.onSignal(command.signal, command.source);
+      case "signal": {
+        const { signal, source, actor } = command;
+        if (!actor) return this.onSignal(signal, source);
+        return this.audited(actor, "submit_signal", signal.id, null, signal, () => this.onSignal(signal, source));
+      }
       case "manualOrder":
         return this.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () => this.onManualOrder(command.order, command.actor));
       case "closePosition":
@@ -1091,19 +1112,48 @@ export class Engine {
       if (isStoreFailure(e)) throw e; // memory must be reloaded first (handleGuarded), then the failure is audited
       result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
     }
-    if (actor.role !== "system") {
-      this.store.appendAudit({
-        ts: this.clock.now(),
-        actor: actor.username,
-        role: actor.role,
-        action,
-        target,
-        reason,
-        params,
-        result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
-        detail: result.ok ? result.message : `${result.code}: ${result.message}`,
+    this.appendAuditRow(actor, action, target, reason, params, result);
+    return result;
+  }
+
+  /** The audit entry of a manual action (a system actor's actions are not audited). */
+  private appendAuditRow(actor: Actor, action: string, target: string | null, reason: string | null, params: unknown, result: CommandResult): void {
+    if (actor.role === "system") return;
+    this.store.appendAudit({
+      ts: this.clock.now(),
+      actor: actor.username,
+      role: actor.role,
+      action,
+      target: boundedText(target, 200),
+      reason: boundedText(reason),
+      // Bounded: a refusal of a huge, deep or odd input must not store it whole, nor fail to be recorded.
+      params: boundedJson(params),
+      result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
+      detail: boundedText(result.ok ? result.message : `${result.code}: ${result.message}`),
+    });
+  }
+
+  /**
+   * A settings change (no venue call): its store write and its audit entry commit in one transaction, and memory
+   * changes only after the commit. A store failure leaves both as they were and is reported (and audited if it can be).
+   */
+  private auditedChange(actor: Actor, action: string, target: string | null, params: unknown, change: { write: () => void; apply: () => void; what: string }): CommandResult {
+    const result = done(`${change.what} saved.`);
+    try {
+      this.store.transaction(() => {
+        change.write();
+        this.appendAuditRow(actor, action, target, null, params, result);
       });
+    } catch (e) {
+      const failed = fail("INTERNAL_ERROR", `${change.what} not saved: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        this.appendAuditRow(actor, action, target, null, params, failed);
+      } catch {
+        // The store itself is failing: the caller still gets the refusal.
+      }
+      return failed;
     }
+    change.apply();
     return result;
   }
 
@@ -1131,6 +1181,49 @@ export class Engine {
 
   private signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
 
+  /**
+   * A signal's own facts checked at intake: its time within the window around the engine's clock (a signal from
+   * 1970 or beyond the date range is not about this market), and its exits on the side of the market where they
+   * protect (a BUY's stop-loss below the mark and take-profit above; a SELL's the other way).
+   */
+  private checkSignalIntake(signal: Signal, now: number): CommandResult | null {
+    const window = this.options.signalWindow ?? DEFAULT_SIGNAL_WINDOW;
+    const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
+    const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+    if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
+      return fail("SIGNAL_TOO_OLD", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${minutes(window.maxAgeMs)} before the desk's clock (${when(now)}); it is not acted on.`, {
+        ts: signal.ts,
+        now,
+        maxAgeMs: window.maxAgeMs,
+      });
+    }
+    if (signal.ts > now + window.maxAheadMs) {
+      return fail("SIGNAL_FROM_FUTURE", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${Math.round(window.maxAheadMs / 1000)} s after the desk's clock (${when(now)}); check the sender's clock.`, {
+        ts: signal.ts,
+        now,
+        maxAheadMs: window.maxAheadMs,
+      });
+    }
+    if (signal.action === "CLOSE") return null;
+    const mark = this.marks.get(signal.symbol);
+    if (!mark) return null; // refused later with NO_MARKET_PRICE
+    const long = signal.action === "BUY";
+    const market = mark.last;
+    if (signal.stopLoss != null && (long ? signal.stopLoss >= market : signal.stopLoss <= market)) {
+      return fail("STOP_LOSS_WRONG_SIDE", `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`, {
+        stopLoss: signal.stopLoss,
+        market,
+      });
+    }
+    if (signal.takeProfit != null && (long ? signal.takeProfit <= market : signal.takeProfit >= market)) {
+      return fail("TAKE_PROFIT_WRONG_SIDE", `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`, {
+        takeProfit: signal.takeProfit,
+        market,
+      });
+    }
+    return null;
+  }
+
   private signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
     return {
       id: signal.id,
@@ -1154,6 +1247,8 @@ export class Engine {
   private processSignal(signal: Signal, now: number): CommandResult {
     const instrument = this.instruments.get(signal.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${signal.symbol} is not traded on ${this.venue.id}.`);
+    const intake = this.checkSignalIntake(signal, now);
+    if (intake) return intake;
     const settings = this.settingsFor(signal.symbol);
     if (!settings.enabled) return fail("SYMBOL_DISABLED", `Trading ${signal.symbol} is disabled in its settings.`);
     if (signal.confidence < settings.minConfidence) {
@@ -2470,43 +2565,55 @@ export class Engine {
   // Settings
 
   updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_symbol_settings", symbol, null, input, () => {
-        if (!this.instruments.has(symbol)) return fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`);
-        const parsed = symbolSettingsSchema.safeParse(input);
-        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; "));
-        this.symbolSettings.set(symbol, parsed.data);
-        this.cachedRiskLimits = null;
-        this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username });
-        return done(`Settings of ${symbol} saved.`);
-      }),
-    );
+    return this.run(() => {
+      const refuse = (result: CommandResult) => this.audited(actor, "set_symbol_settings", symbol, null, input, () => result);
+      if (!this.instruments.has(symbol)) return refuse(fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`));
+      const parsed = symbolSettingsSchema.safeParse(input);
+      if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
+      return this.auditedChange(actor, "set_symbol_settings", symbol, input, {
+        what: `Settings of ${symbol}`,
+        write: () => this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username }),
+        apply: () => {
+          this.symbolSettings.set(symbol, parsed.data);
+          this.cachedRiskLimits = null;
+        },
+      });
+    });
   }
 
   updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_risk_limits", null, null, input, () => {
-        const parsed = riskLimitsSchema.safeParse(input);
-        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
-        this.riskLimits = parsed.data;
-        this.cachedRiskLimits = null;
-        this.store.setState("riskLimits", parsed.data);
-        return done("Risk limits saved.");
-      }),
-    );
+    return this.run(() => {
+      const parsed = riskLimitsSchema.safeParse(input);
+      if (!parsed.success) {
+        const refusal = fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
+        return this.audited(actor, "set_risk_limits", null, null, input, () => refusal);
+      }
+      return this.auditedChange(actor, "set_risk_limits", null, input, {
+        what: "Risk limits",
+        write: () => this.store.setState("riskLimits", parsed.data),
+        apply: () => {
+          this.riskLimits = parsed.data;
+          this.cachedRiskLimits = null;
+        },
+      });
+    });
   }
 
   updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_breaker_config", null, null, input, () => {
-        if (!this.breaker) return fail("NO_BREAKER", "The circuit breaker is disabled in this mode.");
-        const updated = this.breaker.updateConfig(input);
-        if (!updated.ok) return fail("VALIDATION", updated.error.message);
-        this.store.setState("breakerConfig", updated.value);
-        this.saveBreaker();
-        return done("Breaker configuration saved.");
-      }),
-    );
+    return this.run(() => {
+      const refuse = (result: CommandResult) => this.audited(actor, "set_breaker_config", null, null, input, () => result);
+      const breaker = this.breaker;
+      if (!breaker) return refuse(fail("NO_BREAKER", "The circuit breaker is disabled in this mode."));
+      const parsed = breakerConfigSchema.safeParse(input);
+      if (!parsed.success) return refuse(fail("VALIDATION", formatConfigErrors(parsed.error)));
+      const result = this.auditedChange(actor, "set_breaker_config", null, input, {
+        what: "Breaker configuration",
+        write: () => this.store.setState("breakerConfig", parsed.data),
+        apply: () => breaker.updateConfig(parsed.data),
+      });
+      if (result.ok) this.saveBreaker();
+      return result;
+    });
   }
 
   private cachedRiskLimits: ReturnType<typeof toRiskLimits> | null = null;

@@ -224,6 +224,7 @@ async function startRuntime(): Promise<Runtime | null> {
     venue,
     store,
     clock: wallClock,
+    signalWindow: appConfig().signalWindow,
     ids: timeOrderedIds(() => Date.now(), random),
     bus,
     initialEquity: capital,

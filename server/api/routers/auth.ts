@@ -23,10 +23,20 @@ import {
 } from "../../auth/users";
 import { type Context } from "../context";
 import { DomainError, isDomainError } from "../errors";
+import { isPersonText, isWellFormed } from "../schemas";
 import { adminProcedure, publicProcedure, router, viewerProcedure } from "../trpc";
 
-const username = z.string({ error: "Enter a username." }).trim().min(1, "Enter a username.").max(64, "A username has at most 32 characters.");
-const password = z.string({ error: "Enter a password." }).min(1, "Enter a password.").max(1024, "The password is too long.");
+const username = z
+  .string({ error: "Enter a username." })
+  .trim()
+  .min(1, "Enter a username.")
+  .max(64, "A username has at most 64 characters.")
+  .refine(isPersonText, "A username is letters, digits and punctuation: no control or broken characters.");
+const password = z
+  .string({ error: "Enter a password." })
+  .min(1, "Enter a password.")
+  .max(1024, "The password is too long.")
+  .refine(isWellFormed, "The password contains a broken character (a lone UTF-16 surrogate).");
 const role = z.enum(ROLES, { error: `The role must be one of ${ROLES.join(", ")}.` });
 
 function actorOf(ctx: Context): { actor: string; role: string } {

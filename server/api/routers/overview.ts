@@ -7,6 +7,7 @@ import { equityCurve, overviewSummary } from "../../services/overview";
 import { hashToken, sessionStillValid } from "../../auth/sessions";
 import { liveEventStream } from "../live-events";
 import { scrubDeep } from "../venue-errors";
+import { text } from "../schemas";
 import { router, viewerProcedure } from "../trpc";
 
 /** Live events as the browser sees them: plain JSON. */
@@ -33,7 +34,7 @@ export const overviewRouter = router({
    * replays what was missed; when too much was missed (or the reader fell behind), a `resync` tells the client to
    * refetch everything. Bounded per connection and in number, and ended with the session (../live-events.ts).
    */
-  live: viewerProcedure.input(z.object({ lastEventId: z.string().nullish() }).optional()).subscription(({ ctx, input, signal }) => {
+  live: viewerProcedure.input(z.object({ lastEventId: text("lastEventId", { max: 40 }).nullish() }).optional()).subscription(({ ctx, input, signal }) => {
     const { bus } = requireRuntime();
     const sessionId = ctx.sessionToken ? hashToken(ctx.sessionToken) : null;
     return liveEventStream({
