@@ -4,6 +4,7 @@
  * trusted proxy saw). Otherwise it is "unknown": Next.js fills X-Forwarded-For from the request itself, so without
  * a proxy in front a client could write any address there.
  */
+import { appConfig } from "../config";
 import { readCookie, SESSION_COOKIE, wantsSecureCookie } from "../auth/cookies";
 import { DEVICE_COOKIE } from "../auth/device";
 import { UNKNOWN_IP } from "../auth/rate-limit";
@@ -22,7 +23,7 @@ export interface Context {
 }
 
 export function clientIp(headers: Headers, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (env.BASTION_TRUST_PROXY !== "1") return UNKNOWN_IP;
+  if (!appConfig(env).http.trustProxy) return UNKNOWN_IP;
   const forwarded = headers.get("x-forwarded-for");
   const last = forwarded?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
   return last ?? headers.get("x-real-ip")?.trim() ?? UNKNOWN_IP;

@@ -12,6 +12,7 @@
  *
  * Refusals answer in tRPC's error shape (superjson envelope) so the browser's client shows the sentence.
  */
+import { appConfig } from "../config";
 
 export const MAX_TRPC_BODY_BYTES = 256 * 1024;
 /** The server's maxBatchSize; the browser's httpBatchLink uses the same `maxItems`. */
@@ -32,13 +33,13 @@ export interface FrontDoorOptions {
 }
 
 function configuredHosts(env: Readonly<Record<string, string | undefined>>): string[] {
-  return (env.BASTION_ALLOWED_HOSTS ?? "").split(",").map((h) => h.trim().toLowerCase()).filter(Boolean);
+  return [...appConfig(env).http.allowedHosts];
 }
 
 /** Loopback names, $HOST when it is a name (not a wildcard bind address), and BASTION_ALLOWED_HOSTS (comma-separated). */
 export function allowedHostsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
   const extra = configuredHosts(env);
-  const bind = env.HOST?.trim().toLowerCase();
+  const bind = appConfig(env).listen.host?.toLowerCase();
   const bound = bind && !["0.0.0.0", "::", "[::]"].includes(bind) ? [bind.includes(":") && !bind.startsWith("[") ? `[${bind}]` : bind] : [];
   return [...new Set([...LOOPBACK_NAMES, ...bound, ...extra])];
 }

@@ -21,7 +21,7 @@ import { instrumentFromCcxtMarket, type CcxtMarketLike, type Instrument } from "
 import { seededRng } from "../core/rng";
 import { createStrategy } from "../core/strategies";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
-import { appConfig, type Mode } from "../config";
+import { appConfig, type AppConfig, type Mode } from "../config";
 import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqlite-store";
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
@@ -85,14 +85,6 @@ function log(level: "info" | "warn" | "error", message: string): void {
   else console.log(line);
 }
 
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got '${raw}'`);
-  return n;
-}
-
 /** Real Binance precision and limits for the symbols the desk trades (recorded ccxt market snapshot). */
 export function deskInstruments(symbols: string[]): Instrument[] {
   const markets = binanceMarkets as unknown as Record<string, CcxtMarketLike>;
@@ -136,13 +128,14 @@ export class StartError extends Error {
 }
 
 async function startRuntime(): Promise<Runtime | null> {
-  const { mode, databaseUrl } = appConfig();
+  const config = appConfig();
+  const { mode, databaseUrl } = config;
   if (mode === "backtest") {
     log("info", "backtest mode: no live engine; backtests run from the dashboard or `npm run backtest`");
     return null;
   }
   // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
-  const live = mode === "live" ? liveConfigOrRefuse() : null;
+  const live = mode === "live" ? liveConfigOrRefuse(config) : null;
   const dbPath = sqlitePathFromUrl(databaseUrl);
   const store = openSqliteStore({ url: databaseUrl, clock: wallClock, synchronous: synchronousFor(mode) });
   const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -167,10 +160,8 @@ async function startRuntime(): Promise<Runtime | null> {
     const h = leased.holder;
     throw new Error(`another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`);
   }
-  const symbols = (process.env.BASTION_SYMBOL ?? "BTC/USDT")
-    .split(",")
-    .map((x) => x.trim())
-    .filter((x) => x !== "");
+  // One parse of the list for every mode; replay and paper take one symbol (config.ts refuses more).
+  const symbols = [...config.symbols];
   const symbol = symbols[0] ?? "BTC/USDT";
   const lease = leased.keeper;
   const resilience = {
@@ -190,7 +181,7 @@ async function startRuntime(): Promise<Runtime | null> {
   if (live) {
     let opened: Awaited<ReturnType<typeof openLiveVenue>>;
     try {
-      opened = await openLiveVenue(live, symbols);
+      opened = await openLiveVenue(live, symbols, config);
     } catch (e) {
       lease.release();
       store.close();
@@ -200,9 +191,9 @@ async function startRuntime(): Promise<Runtime | null> {
     capital = opened.capital;
     liveExchange = opened.exchange;
   } else {
-    const instruments = deskInstruments([process.env.BASTION_SYMBOL ?? "BTC/USDT"]);
-    capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
-    const statePath = process.env.BASTION_SIM_STATE ?? join(dirname(dbPath), "sim-venue.db");
+    const instruments = deskInstruments([symbol]);
+    capital = config.capital ?? "10000";
+    const statePath = config.sim.statePath ?? join(dirname(dbPath), "sim-venue.db");
     inner = new SimVenue(
       {
         instruments,
@@ -210,7 +201,7 @@ async function startRuntime(): Promise<Runtime | null> {
         slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
         participationCap: 0.25,
         latencyMs: { fixedMs: 20, jitterMs: 10 },
-        rng: seededRng(Number(process.env.BASTION_SEED ?? 7)),
+        rng: seededRng(config.sim.seed),
       },
       { statePath, synchronous: "NORMAL" },
     );
@@ -224,7 +215,7 @@ async function startRuntime(): Promise<Runtime | null> {
     venue,
     store,
     clock: wallClock,
-    signalWindow: appConfig().signalWindow,
+    signalWindow: config.signalWindow,
     ids: timeOrderedIds(() => Date.now(), random),
     bus,
     initialEquity: capital,
@@ -247,10 +238,10 @@ async function startRuntime(): Promise<Runtime | null> {
   }
   log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
 
-  const strategy = makeStrategy();
+  const strategy = makeStrategy(config);
   // BASTION_STRATEGY=off: no built-in strategy (signals come only from the webhook, tRPC or people).
-  // LIVE: the demo strategy never trades real money unless asked for by name.
-  const strategyOn = (process.env.BASTION_STRATEGY ?? (live ? "off" : "sma-cross")) !== "off";
+  // LIVE: the demo strategy never trades real money unless asked for by name (config.ts: off by default there).
+  const strategyOn = config.strategy.enabled;
   // The strategy needs strictly increasing candle times; a replay burst can deliver two in one millisecond.
   let lastCandleTs = 0;
   const onCandle = (bar: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
@@ -280,7 +271,7 @@ async function startRuntime(): Promise<Runtime | null> {
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
   if (mode === "replay") {
-    const file = process.env.BASTION_REPLAY_FILE ?? recordedFilePath("btcUsdt5m");
+    const file = config.replay.file ?? recordedFilePath("btcUsdt5m");
     if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
     const candles = loadCandlesCsv(file);
     // Warm the strategy on the first candles so the desk trades within a minute of the start.
@@ -289,7 +280,7 @@ async function startRuntime(): Promise<Runtime | null> {
     const feed = new ReplayFeed({
       symbol,
       source: { kind: "candles", candles },
-      speed: envNumber("BASTION_REPLAY_SPEED", 300, 1, 100_000),
+      speed: config.replay.speed,
       loop: true,
       rebaseOnLoop: true,
       startIndex: warm,
@@ -319,12 +310,12 @@ async function startRuntime(): Promise<Runtime | null> {
     };
     stopFeed = () => feed.stop();
   } else {
-    const exchangeId = process.env.BASTION_EXCHANGE ?? "binance";
+    const exchangeId = config.exchange;
     // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
     const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
     // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
-    const websockets = process.env.BASTION_WEBSOCKETS !== "off";
-    const streamFor = async () => (!websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: envNumber("BASTION_LIVE_TIMEOUT_MS", 10_000, 500, 120_000) }) : await createCcxtProExchange(exchangeId, {}));
+    const websockets = config.websockets;
+    const streamFor = async () => (!websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: config.intervals.liveTimeoutMs }) : await createCcxtProExchange(exchangeId, {}));
     const streams = await Promise.all((live ? symbols : [symbol]).map(() => streamFor()));
     // LIVE: quotes for every traded symbol (marks, exits, sizing); 5m candles of the first drive the strategy.
     const feeds = (live ? symbols : [symbol]).map((feedSymbol, i) => {
@@ -334,7 +325,7 @@ async function startRuntime(): Promise<Runtime | null> {
         exchange,
         stream: streams[i] ?? null,
         symbol: feedSymbol,
-        intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
+        intervalMs: config.intervals.pollMs,
         trades: true,
         ...(strategyFeed ? { candles: { timeframe: "5m" } } : {}),
         // Paper fills walk the real book (the simulator's market orders consume its levels).
@@ -403,7 +394,7 @@ async function startRuntime(): Promise<Runtime | null> {
   if (live) {
     // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
     let reconciling = false;
-    every(envNumber("BASTION_RECONCILE_MS", 60_000, 5_000, 3_600_000), () => {
+    every(config.intervals.reconcileMs, () => {
       if (reconciling || stopped) return;
       reconciling = true;
       engine
@@ -448,8 +439,8 @@ async function startRuntime(): Promise<Runtime | null> {
 }
 
 /** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
-function liveConfigOrRefuse(): LiveConfig {
-  const loaded = loadLiveConfig(process.env);
+function liveConfigOrRefuse(config: AppConfig): LiveConfig {
+  const loaded = loadLiveConfig(config.liveEnv);
   if (!loaded.ok) throw new StartError(`LIVE mode refused to start. ${loaded.error.message}`);
   for (const warning of loaded.value.warnings) log("warn", `live configuration: ${warning}`);
   log("info", `live configuration: ${loaded.value.toString()}`);
@@ -461,8 +452,8 @@ function liveConfigOrRefuse(): LiveConfig {
  * loaded from the exchange (instruments come from them, not from the recorded snapshot), balances read once
  * (all-in sizing needs the free quote), the starting capital (BASTION_CAPITAL, else the quote balance).
  */
-async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
-  const timeoutMs = envNumber("BASTION_LIVE_TIMEOUT_MS", 10_000, 500, 120_000);
+async function openLiveVenue(config: LiveConfig, symbols: string[], app: AppConfig): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
+  const timeoutMs = app.intervals.liveTimeoutMs;
   const { exchange, emergency } = createLiveExchange(config, { timeoutMs });
   const secrets = [exchange.apiKey, exchange.secret, exchange.password].filter((x): x is string => typeof x === "string" && x.length >= 4);
   const plain = (e: unknown) => scrubSecrets(e instanceof Error ? e.message : String(e), secrets).slice(0, 300);
@@ -482,12 +473,12 @@ async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ v
     emergencyExchange: emergency,
     symbols,
     clock: wallClock,
-    pollIntervalMs: envNumber("BASTION_VENUE_POLL_MS", 2_000, 250, 60_000),
+    pollIntervalMs: app.intervals.venuePollMs,
     // Fills and order updates over websockets where ccxt has them (REST polling stays, slower while the stream is healthy).
-    stream: process.env.BASTION_WEBSOCKETS !== "off" ? createLiveStreamExchange(config, { timeoutMs }) : null,
+    stream: app.websockets ? createLiveStreamExchange(config, { timeoutMs }) : null,
     log,
   });
-  let capital = process.env.BASTION_CAPITAL;
+  let capital = app.capital ?? undefined;
   try {
     const balances = await venue.fetchBalances();
     const quote = venue.instruments()[0]!.quote;
@@ -507,9 +498,8 @@ async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ v
   return { venue, exchange, capital };
 }
 
-function makeStrategy(): Strategy {
-  const fast = envNumber("BASTION_SMA_FAST", 10, 1, 1000);
-  const slow = envNumber("BASTION_SMA_SLOW", 30, 2, 5000);
+function makeStrategy(config: AppConfig): Strategy {
+  const { fast, slow } = config.strategy;
   const created = createStrategy("sma-cross", { fast, slow });
   if (!created.ok) throw new Error(`${created.error.code}: ${created.error.message}`);
   return created.value;

@@ -1,5 +1,6 @@
 /** The signal webhook: secret check, strict JSON validation, one call into the engine, plain-words answers. */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { appConfig } from "../config";
 import { isDomainError } from "../api/domain-error";
 import { capText, signalInputSchema } from "../api/schemas";
 import { submitSignal } from "./signals";
@@ -45,7 +46,7 @@ async function readBodyUpTo(request: Request, max: number): Promise<string | nul
   }
 }
 
-export async function handleSignalWebhook(request: Request, secret = process.env.BASTION_SIGNAL_SECRET): Promise<Response> {
+export async function handleSignalWebhook(request: Request, secret = appConfig().signalSecret?.reveal()): Promise<Response> {
   if (!secret) return json(503, { error: "WEBHOOK_DISABLED", message: "The signal webhook is off: set BASTION_SIGNAL_SECRET to enable it." });
   const header = request.headers.get("authorization");
   const given = header?.startsWith("Bearer ") ? header.slice(7) : (request.headers.get("x-bastion-secret") ?? "");
