@@ -10,6 +10,7 @@
  *
  * Read it through `appConfig()`: it parses again only when one of the variables changed (tests set them).
  */
+import "server-only";
 import { z } from "zod";
 
 export const MODES = ["replay", "paper", "live", "backtest"] as const;

@@ -4,6 +4,7 @@
  * stops the start (BootstrapError) rather than creating a weak admin. Once any user exists this does nothing
  * (the variable is then ignored: use `npm run user -- reset-password admin`).
  */
+import "server-only";
 import { appConfig } from "../config";
 import { type Clock } from "../core/clock";
 import { checkPasswordPolicy, generatePassword, type ScryptParams } from "./password";

@@ -8,6 +8,7 @@
  * for a desk with a handful of users (sign-in is rate limited too). `needsRehash` tells when a stored hash uses
  * weaker parameters than the current ones.
  */
+import "server-only";
 import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
 import { DomainError } from "../api/domain-error";
 

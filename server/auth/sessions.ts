@@ -6,6 +6,7 @@
  * `resolveSession` refreshes lastSeenAt (and so expiresAt) at most once a minute, to keep reads cheap.
  * Expired sessions and sessions of disabled users resolve to null and are deleted.
  */
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { HOUR_MS, DAY_MS, MINUTE_MS, type Clock } from "../core/clock";
 import { db } from "../db/client";

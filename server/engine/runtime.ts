@@ -11,6 +11,7 @@
  *   (live-config.ts); the built-in strategy is off unless BASTION_STRATEGY names it.
  * backtest: no live engine; the dashboard shows stored backtest runs and starts new ones.
  */
+import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";

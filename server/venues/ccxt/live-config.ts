@@ -22,6 +22,7 @@
  * made non-enumerable, so JSON.stringify(exchange) and util.inspect(exchange) do not show them
  * either (still: never log an exchange instance).
  */
+import "server-only";
 import { statSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
