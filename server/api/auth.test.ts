@@ -179,6 +179,11 @@ describe("sign in and out over HTTP", () => {
     expect(res.error?.message).toBe("Invalid input: username: Enter a username. password: Enter a password.");
   });
 
+  it.each([33, 64, 65, 500])("says a username has at most 32 characters, for %i characters", async (length) => {
+    const e = await trpcError(createCaller(ctxFor("admin")).auth.users.create({ username: "a".repeat(length), role: "viewer" }));
+    expect(e.message).toMatch(/at most 32 characters/);
+  });
+
   it("answers UNAUTHORIZED without a session", async () => {
     const res = await http("auth.users.list", undefined, { method: "GET" });
     expect(res.status).toBe(401);

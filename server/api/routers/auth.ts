@@ -30,7 +30,8 @@ const username = z
   .string({ error: "Enter a username." })
   .trim()
   .min(1, "Enter a username.")
-  .max(64, "A username has at most 64 characters.")
+  // A coarse size guard before anything else runs; the username rule itself (3–32 characters) is auth/users.ts's.
+  .max(64, "A username has at most 32 characters.")
   .refine(isPersonText, "A username is letters, digits and punctuation: no control or broken characters.");
 const password = z
   .string({ error: "Enter a password." })

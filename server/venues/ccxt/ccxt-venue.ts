@@ -9,7 +9,7 @@
  *   return [] (never any event): the answer arrives through the event sink (`accept` + the fills the
  *   exchange reported at once, `cancel`, …).
  * - A request that fails later is reported, never retried here:
- *   · with a failure sink set (`setFailureSink`, the proposed ResilientVenue hook), the classified
+ *   · with a failure sink set (`setFailureSink`: ResilientVenue sets one), the classified
  *     error goes to it with the request, and the decorator applies its policy (retry with backoff,
  *     look up by clientOrderId after TIMEOUT, reject on final errors);
  *   · without one, the adapter applies the safe minimum itself: a final error → `reject` /
