@@ -22,7 +22,7 @@ export interface Context {
   deviceToken?: string | null;
 }
 
-export function clientIp(headers: Headers, env: Readonly<Record<string, string | undefined>> = process.env): string {
+export function clientIp(headers: Headers, env?: Readonly<Record<string, string | undefined>>): string {
   if (!appConfig(env).http.trustProxy) return UNKNOWN_IP;
   const forwarded = headers.get("x-forwarded-for");
   const last = forwarded?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);

@@ -32,19 +32,19 @@ export interface FrontDoorOptions {
   maxBodyBytes: number;
 }
 
-function configuredHosts(env: Readonly<Record<string, string | undefined>>): string[] {
+function configuredHosts(env: Readonly<Record<string, string | undefined>> | undefined): string[] {
   return [...appConfig(env).http.allowedHosts];
 }
 
 /** Loopback names, $HOST when it is a name (not a wildcard bind address), and BASTION_ALLOWED_HOSTS (comma-separated). */
-export function allowedHostsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): string[] {
+export function allowedHostsFromEnv(env?: Readonly<Record<string, string | undefined>>): string[] {
   const extra = configuredHosts(env);
   const bind = appConfig(env).listen.host?.toLowerCase();
   const bound = bind && !["0.0.0.0", "::", "[::]"].includes(bind) ? [bind.includes(":") && !bind.startsWith("[") ? `[${bind}]` : bind] : [];
   return [...new Set([...LOOPBACK_NAMES, ...bound, ...extra])];
 }
 
-export function frontDoorOptionsFromEnv(env: Readonly<Record<string, string | undefined>> = process.env): FrontDoorOptions {
+export function frontDoorOptionsFromEnv(env?: Readonly<Record<string, string | undefined>>): FrontDoorOptions {
   return { allowedHosts: allowedHostsFromEnv(env), allowedOriginHosts: configuredHosts(env), maxBodyBytes: MAX_TRPC_BODY_BYTES };
 }
 

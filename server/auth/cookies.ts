@@ -43,7 +43,7 @@ export function readCookie(header: string | null | undefined, name: string): str
 }
 
 /** Should the cookie carry `Secure`? */
-export function wantsSecureCookie(req: { url: string; headers: Headers }, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
+export function wantsSecureCookie(req: { url: string; headers: Headers }, env?: Readonly<Record<string, string | undefined>>): boolean {
   const { http } = appConfig(env);
   if (http.secureCookies) return true;
   if (http.trustProxy && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https") return true;

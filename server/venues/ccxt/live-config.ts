@@ -191,7 +191,7 @@ function keyHint(apiKey: string): string {
  * the keys, a required passphrase or the opt-in are missing, the exchange id is unknown, the
  * exchange has no testnet but BASTION_SANDBOX asks for one, or the URL override is unsafe.
  */
-export function loadLiveConfig(env: Env = process.env, options: LoadLiveConfigOptions = {}): Result<LiveConfig, LiveConfigErrorCode> {
+export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): Result<LiveConfig, LiveConfigErrorCode> {
   const cwd = options.cwd ?? process.cwd();
   const warnings: string[] = [];
   const explicitFile = env.BASTION_LIVE_CONFIG?.trim();
