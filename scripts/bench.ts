@@ -14,7 +14,7 @@
  * (history.ts), and the time to first render of the overview and the Positions page with 500 open positions in
  * chromium against the built app (render.ts; skipped with a note when there is no `npm run build` output).
  *
- * Profiling: `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
+ * Profiling: `node -C react-server --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
  * then `npx tsx scripts/bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile`.
  */
 import { makeInstrument } from "../server/core/instrument";
