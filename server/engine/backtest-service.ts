@@ -34,7 +34,7 @@ export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, t
   const reportStarted = performance.now();
   const report = buildBacktestReport({
     trades: result.trades,
-    equityCurve: result.equityCurve,
+    equityCurve: result.numericEquityCurve,
     initialCapital: args.capital,
     candles: result.candles,
     elapsedMs,
@@ -42,12 +42,10 @@ export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, t
     deterministic: args.deterministic,
   });
   // A chart needs at most a few thousand points.
-  const step = Math.max(1, Math.ceil(result.equityCurve.length / 2000));
+  const { ts, equity, last } = result.numericEquityCurve;
+  const step = Math.max(1, Math.ceil(equity.length / 2000));
   const curve: [number, number][] = [];
-  for (let i = 0; i < result.equityCurve.length; i += step) {
-    const p = result.equityCurve[i]!;
-    curve.push([p.ts, p.equity.toNumber()]);
-  }
+  for (let i = 0; i < equity.length; i += step) curve.push([ts[i]!, i === equity.length - 1 ? last.toNumber() : equity[i]!]);
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
   return { report, curve, timings };
 }
