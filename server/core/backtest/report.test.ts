@@ -158,7 +158,7 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     { name: "never falls", equity: [1001, 1002, 1003], last: "1004" },
     { name: "falls to zero and below", equity: [1000, 0, -5, 10], last: "-0.5" },
     { name: "one point", equity: [], last: "977.123456789" },
-    { name: "nearly equal ratios", equity: [2000, 1000.0000000000002, 4000, 2000.0000000000004, 2000], last: "2000.0000000000003" },
+    { name: "nearly equal ratios", equity: [2000, 1000.0000000000001, 4000, 2000.0000000000002, 2000], last: "2000.0000000000003" },
     { name: "times out of order (sorted the old way)", equity: [1000, 1200, 900, 1100], last: "1000", ts: [4, 1, 3, 2, 5].map((h) => T0 + h * 17 * HOUR) },
   ];
   for (const c of cases) {

@@ -114,9 +114,10 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
   if (!Number.isSafeInteger(input.candles) || input.candles < 0) throw new RangeError(`candles must be a whole number ≥ 0, got ${input.candles}`);
   if (!Number.isFinite(input.elapsedMs) || input.elapsedMs < 0) throw new RangeError(`elapsedMs must be a finite number ≥ 0, got ${input.elapsedMs}`);
   const initial = D(input.initialCapital);
-  const { forDrawdown, forDays, last } = Array.isArray(input.equityCurve)
-    ? { forDrawdown: input.equityCurve, forDays: input.equityCurve, last: input.equityCurve[input.equityCurve.length - 1] }
-    : essentialPoints(initial, input.equityCurve as NumericEquityCurve);
+  const given = input.equityCurve;
+  const { forDrawdown, forDays, last } = isNumericCurve(given)
+    ? essentialPoints(initial, given)
+    : { forDrawdown: given, forDays: given, last: given[given.length - 1] };
   const finalEquity = last ? last.equity : initial;
 
   const symbol = typeof input.params.symbol === "string" ? input.params.symbol : "";
@@ -156,10 +157,14 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
     })),
   };
   if (input.includeEquityCurve) {
-    const curve = Array.isArray(input.equityCurve) ? input.equityCurve : allPoints(input.equityCurve as NumericEquityCurve);
+    const curve = isNumericCurve(given) ? allPoints(given) : given;
     report.equityCurve = curve.map((p) => ({ ts: p.ts, equity: decimalString(p.equity) }));
   }
   return report;
+}
+
+function isNumericCurve(curve: readonly EquityPoint[] | NumericEquityCurve): curve is NumericEquityCurve {
+  return curve instanceof Array ? false : "last" in curve;
 }
 
 function pointOf(curve: NumericEquityCurve, i: number): EquityPoint {
