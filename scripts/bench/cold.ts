@@ -40,6 +40,7 @@ interface BastionTimings {
   reportMs: number;
   doneMs: number;
   cpuMs: number;
+  inProcessCpuMs: number;
 }
 interface GrademarkOutput {
   candles: number;
@@ -50,6 +51,7 @@ interface GrademarkOutput {
   backtestMs: number;
   analyzedMs: number;
   cpuMs: number;
+  inProcessCpuMs: number;
 }
 
 interface Side {
@@ -59,6 +61,8 @@ interface Side {
   inProcessMs: number;
   processWallMs: number;
   processCpuMs: number;
+  /** CPU time of the in-process part (after the modules were loaded), ms: steadier than wall time on a busy machine. */
+  inProcessCpuMs: number;
   /** ms from process start until the program's own code ran (node, tsx, modules). */
   startupMs: number;
   backtestCandlesPerSec: number;
@@ -76,7 +80,7 @@ export interface ColdBenchResult {
   rounds: number;
   bastion: Side & { finalEquity: string; command: string };
   grademark: (Side & { finalCapital: number }) | { skipped: string };
-  ratio: { backtest: number; inProcess: number; process: number } | null;
+  ratio: { backtest: number; inProcess: number; process: number; inProcessCpu: number } | null;
   target: number;
   meetsTarget: boolean | null;
 }
@@ -141,8 +145,9 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
 
   const ours = [...backtestCommand(), "--data", data, "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--json"];
   const theirs = [process.execPath, join(ROOT, "scripts", "bench", "grademark-sma-cross.mjs"), gmDir, data];
-  const b = { backtest: [] as number[], inProcess: [] as number[], wall: [] as number[], cpu: [] as number[], startup: [] as number[] };
-  const g = { backtest: [] as number[], inProcess: [] as number[], wall: [] as number[], cpu: [] as number[], startup: [] as number[] };
+  const samples = () => ({ backtest: [] as number[], inProcess: [] as number[], wall: [] as number[], cpu: [] as number[], inProcessCpu: [] as number[], startup: [] as number[] });
+  const b = samples();
+  const g = samples();
   let candles = 0;
   let trades = 0;
   let finalEquity = "";
@@ -160,8 +165,9 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
     b.inProcess.push(t.csvMs + t.engineMs + t.reportMs);
     b.wall.push(r.wallMs);
     b.cpu.push(t.cpuMs);
+    b.inProcessCpu.push(t.inProcessCpuMs);
     b.startup.push(t.mainStartedMs);
-    log(`  bastion: process ${r.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}), csv ${t.csvMs.toFixed(0)} + engine ${t.engineMs.toFixed(0)} + report ${t.reportMs.toFixed(0)} ms`);
+    log(`  bastion: process ${r.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}, in-process cpu ${t.inProcessCpuMs.toFixed(0)}), csv ${t.csvMs.toFixed(0)} + engine ${t.engineMs.toFixed(0)} + report ${t.reportMs.toFixed(0)} ms`);
   };
   const runTheirs = () => {
     const r = timed(theirs);
@@ -171,8 +177,9 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
     g.inProcess.push(out.analyzedMs - out.loadedMs);
     g.wall.push(r.wallMs);
     g.cpu.push(out.cpuMs);
+    g.inProcessCpu.push(out.inProcessCpuMs);
     g.startup.push(out.loadedMs);
-    log(`  grademark: process ${r.wallMs.toFixed(0)} ms (cpu ${out.cpuMs.toFixed(0)}), csv ${(out.csvMs - out.loadedMs).toFixed(0)} + backtest ${(out.backtestMs - out.csvMs).toFixed(0)} + analyze ${(out.analyzedMs - out.backtestMs).toFixed(0)} ms`);
+    log(`  grademark: process ${r.wallMs.toFixed(0)} ms (cpu ${out.cpuMs.toFixed(0)}, in-process cpu ${out.inProcessCpuMs.toFixed(0)}), csv ${(out.csvMs - out.loadedMs).toFixed(0)} + backtest ${(out.backtestMs - out.csvMs).toFixed(0)} + analyze ${(out.analyzedMs - out.backtestMs).toFixed(0)} ms`);
   };
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? [runOurs, runTheirs] : [runTheirs, runOurs];
@@ -185,6 +192,7 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
     inProcessMs: round1(median(s.inProcess)),
     processWallMs: round1(median(s.wall)),
     processCpuMs: round1(median(s.cpu)),
+    inProcessCpuMs: round1(median(s.inProcessCpu)),
     startupMs: round1(median(s.startup)),
     backtestCandlesPerSec: perSec(n, median(s.backtest)),
     inProcessCandlesPerSec: perSec(n, median(s.inProcess)),
@@ -200,6 +208,7 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
           backtest: round1(median(g.backtest) / median(b.backtest)),
           inProcess: round1(median(g.inProcess) / median(b.inProcess)),
           process: round1(median(g.wall) / median(b.wall)),
+          inProcessCpu: round1(median(g.inProcessCpu) / median(b.inProcessCpu)),
         };
   return {
     name: options.name,
