@@ -89,6 +89,8 @@ export interface ColdBenchOptions {
   name: string;
   data?: string;
   rounds?: number;
+  /** Where grademark is (or gets installed); null: bastion only (tests, no network). */
+  grademarkDir?: string | null;
   log?: (line: string) => void;
 }
 
@@ -139,12 +141,12 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
   const data = options.data ?? COLD_DATA;
   const rounds = options.rounds ?? 5;
   if (!existsSync(data)) return { name: options.name, skipped: `no data file at ${data} (pass --cold-data FILE)` };
-  const gmDir = process.env.BASTION_BENCH_GRADEMARK_DIR ?? join(tmpdir(), "bastion-bench-grademark");
-  const gmMissing = ensureGrademark(gmDir, log);
+  const gmDir = options.grademarkDir === undefined ? (process.env.BASTION_BENCH_GRADEMARK_DIR ?? join(tmpdir(), "bastion-bench-grademark")) : options.grademarkDir;
+  const gmMissing = gmDir === null ? "not asked for" : ensureGrademark(gmDir, log);
   if (gmMissing) log(`  grademark skipped: ${gmMissing}`);
 
   const ours = [...backtestCommand(), "--data", data, "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--json"];
-  const theirs = [process.execPath, join(ROOT, "scripts", "bench", "grademark-sma-cross.mjs"), gmDir, data];
+  const theirs = [process.execPath, join(ROOT, "scripts", "bench", "grademark-sma-cross.mjs"), gmDir ?? "", data];
   const samples = () => ({ backtest: [] as number[], inProcess: [] as number[], wall: [] as number[], cpu: [] as number[], inProcessCpu: [] as number[], startup: [] as number[] });
   const b = samples();
   const g = samples();
