@@ -139,7 +139,7 @@ function timed(argv: readonly string[]): { stdout: string; stderr: string; wallM
 export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: string; skipped: string } {
   const log = options.log ?? (() => {});
   const data = options.data ?? COLD_DATA;
-  const rounds = options.rounds ?? 5;
+  const rounds = options.rounds ?? 7;
   if (!existsSync(data)) return { name: options.name, skipped: `no data file at ${data} (pass --cold-data FILE)` };
   const gmDir = options.grademarkDir === undefined ? (process.env.BASTION_BENCH_GRADEMARK_DIR ?? join(tmpdir(), "bastion-bench-grademark")) : options.grademarkDir;
   const gmMissing = gmDir === null ? "not asked for" : ensureGrademark(gmDir, log);
