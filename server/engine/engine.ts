@@ -2066,8 +2066,11 @@ export class Engine {
   /** Applies what the venue shows for an order in doubt (accept, fills, its end); the marker is cleared. */
   private applyFoundInDoubt(record: OrderRecord, snapshot: VenueOrderSnapshot, fills: VenueFill[], how: string): void {
     const now = this.clock.now();
+    const order = record.order;
+    // An order the halt asked to cancel (PENDING_CANCEL) has not been acknowledged either: its accept records the venue's id.
+    const needsAccept = order.status === "SUBMITTED" || ((order.status === "PENDING_CANCEL" || order.status === "PENDING_UPDATE") && order.venueOrderId === null);
     const events = eventsFromSnapshot(
-      record.order.status,
+      needsAccept,
       snapshot,
       fills,
       now,
@@ -2075,7 +2078,10 @@ export class Engine {
       (fill) => this.quoteFee(fill, record.order.symbol).fee,
     );
     this.ingest(events, "venue");
-    this.resolveInDoubt(record.order.clientOrderId, `${how}: ${snapshot.status}`);
+    this.resolveInDoubt(order.clientOrderId, `${how}: ${snapshot.status}`);
+    // Found working while trading is halted: the halt's cancel-all could not know it; it is canceled now.
+    const after = this.orders.get(order.clientOrderId);
+    if (this.tradingState === "HALTED" && after && !isTerminal(after.order) && !after.order.reduceOnly) this.requestCancel(after);
   }
 
   /** Clears the marker (journaled, the drift resolved). */

@@ -11,7 +11,6 @@
  * Pure: no I/O, time passed in.
  */
 import type { VenueEvent } from "../core/sim/venue";
-import type { OrderStatus } from "../core/orders/types";
 import type { VenueFill, VenueOrderSnapshot } from "../venues/venue";
 
 export interface InDoubtMarker {
@@ -64,12 +63,12 @@ export function fenceVerdict(marker: Pick<InDoubtMarker, "fenceMs" | "sentAt">, 
 }
 
 /**
- * The events that bring an order the books hold (in `status`) to what the venue shows: accept (when the books
- * have not seen one), the fills not booked yet, then its end. `booked(tradeId)`: already in the books.
+ * The events that bring an order the books hold to what the venue shows: accept (`needsAccept`: the books have not
+ * seen one), the fills not booked yet, then its end. `booked(tradeId)`: already in the books.
  * Fees: `quoteFee` turns a venue fill's fee into the quote currency the books count in.
  */
 export function eventsFromSnapshot(
-  status: OrderStatus,
+  needsAccept: boolean,
   snapshot: VenueOrderSnapshot,
   fills: VenueFill[],
   now: number,
@@ -81,7 +80,7 @@ export function eventsFromSnapshot(
   if (snapshot.status === "REJECTED" && fills.length === 0) {
     return [{ clientOrderId: coid, event: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now } }];
   }
-  if (status === "SUBMITTED") events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+  if (needsAccept) events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
   for (const f of fills) {
     if (f.clientOrderId !== coid || booked(f.tradeId)) continue;
     events.push({ clientOrderId: coid, event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: quoteFee(f), ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts } });

@@ -386,6 +386,21 @@ describe("the emergency lane", () => {
     expect(d.engine.state().emergency).toMatchObject({ step: "done", ordersToCancel: 3, ordersCanceled: 3 });
   });
 
+  it("an order in doubt when the stop is pulled, found working at the venue later: it is canceled then", async () => {
+    const d = await desk();
+    d.flaky.script.push("unknown-then-place-on-lookup");
+    const coid = coidOf(await d.limit("19000"));
+    const stop = await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "admin", role: "admin" }, reason: "drill" });
+    expect(stop).toMatchObject({ ok: true, data: { progress: { ordersToCancel: 1 } } });
+    await d.timers.advance(1_000); // first lookup: nothing yet (the exchange places it right after)
+    expect(await d.flaky.fetchOpenOrders()).toHaveLength(1);
+    await d.timers.advance(2_000); // second lookup: found working → canceled
+    expect(await d.flaky.fetchOpenOrders()).toEqual([]);
+    expect(d.store.getOrder(coid)?.order.status).toBe("CANCELED");
+    expect(d.engine.state().inDoubt).toEqual([]);
+    expect(d.engine.state().emergency).toMatchObject({ step: "done", ordersToCancel: 1, ordersCanceled: 1 });
+  });
+
   it("while halted the venue layer refuses new orders; reduce-only orders and cancels still go", async () => {
     const d = await desk();
     await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "admin", role: "admin" }, reason: "drill" });
