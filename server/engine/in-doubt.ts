@@ -77,12 +77,13 @@ export function eventsFromSnapshot(
 ): VenueEvent[] {
   const coid = snapshot.clientOrderId;
   const events: VenueEvent[] = [];
-  if (snapshot.status === "REJECTED" && fills.length === 0) {
+  const own = fills.filter((f) => f.clientOrderId === coid);
+  if (snapshot.status === "REJECTED" && own.length === 0) {
     return [{ clientOrderId: coid, event: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now } }];
   }
   if (needsAccept) events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
-  for (const f of fills) {
-    if (f.clientOrderId !== coid || booked(f.tradeId)) continue;
+  for (const f of own) {
+    if (booked(f.tradeId)) continue;
     events.push({ clientOrderId: coid, event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: quoteFee(f), ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts } });
   }
   if (snapshot.status === "CANCELED") events.push({ clientOrderId: coid, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
