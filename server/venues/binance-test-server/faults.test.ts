@@ -75,10 +75,11 @@ describe("faults that answer, and say whether anything was executed", () => {
     expect(executed(server, "su-1")).toBe(0);
     expect(await lookUp(server, "su-1")).toMatchObject({ status: 400, body: { code: -2013 } });
     expect(timers.nextDue()).toBe(800);
+    expect(server.faultStats().latePending).toBe(1);
     runAll(timers);
     expect(executed(server, "su-1")).toBe(1);
     expect(await lookUp(server, "su-1")).toMatchObject({ status: 200, body: { clientOrderId: "su-1", status: "FILLED" } });
-    expect(server.faultStats()).toMatchObject({ injected: { statusUnknown: 1 }, lateExecuted: 1, lateRefused: 0 });
+    expect(server.faultStats()).toMatchObject({ injected: { statusUnknown: 1 }, lateExecuted: 1, lateRefused: 0, latePending: 0 });
     expect(server.requests("POST /api/v3/order")[0]).toMatchObject({ outcome: 503, fault: "statusUnknown" });
   });
 

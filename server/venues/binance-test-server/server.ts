@@ -134,7 +134,7 @@ export class BinanceTestServer {
   private readonly timers: NonNullable<BinanceTestServerOptions["timers"]>;
   /** placeOnLookup: orders to place right after the first lookup of their clientOrderId. */
   private readonly placeAfterLookup = new Map<string, () => void>();
-  private readonly late = { executed: 0, refused: 0 };
+  private readonly late = { executed: 0, refused: 0, scheduled: 0 };
   private weightWindow = { minute: -1, used: 0 };
   private orderWindows = { tenSec: -1, usedTenSec: 0, day: -1, usedDay: 0 };
   private listening = false;
@@ -226,8 +226,16 @@ export class BinanceTestServer {
   }
 
   /** Faults applied so far by kind, and requests executed after their (lost) answer. */
-  faultStats(): { injected: Partial<Record<FaultKind, number>>; lateExecuted: number; lateRefused: number; awaitingLookup: number } {
-    return { injected: this.faults.injected(), lateExecuted: this.late.executed, lateRefused: this.late.refused, awaitingLookup: this.placeAfterLookup.size };
+  faultStats(): { injected: Partial<Record<FaultKind, number>>; lateExecuted: number; lateRefused: number; latePending: number; awaitingLookup: number } {
+    return {
+      injected: this.faults.injected(),
+      lateExecuted: this.late.executed,
+      lateRefused: this.late.refused,
+      /** Executions still scheduled (their timer has not fired). */
+      latePending: this.late.scheduled,
+      /** placeOnLookup orders whose lookup has not come (placed only if it does). */
+      awaitingLookup: this.placeAfterLookup.size,
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -584,7 +592,11 @@ export class BinanceTestServer {
   /** Faults whose request is executed later or never, after a lost or "unknown" answer; true when handled. */
   private deferredFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, route: Route): boolean {
     const later = (): void => {
-      this.timers.setTimeout(() => this.executeLate(route, params), delayMs);
+      this.late.scheduled += 1;
+      this.timers.setTimeout(() => {
+        this.late.scheduled -= 1;
+        this.executeLate(route, params);
+      }, delayMs);
     };
     switch (kind) {
       case "statusUnknown":
