@@ -6,7 +6,9 @@
  *   fault plan (server/engine/chaos/run.ts), `--orders` orders across two symbols, then the emergency
  *   stop; figures: orders, faults injected by kind, in-doubt count, orders executed twice, open orders
  *   after the stop, books-vs-exchange differences, durations;
- * - crash: server/engine/crash.test.ts with `--kills` SIGKILLs (BASTION_CRASH_KILLS), its figures.
+ * - crash: server/engine/crash.test.ts (the desk on the durable simulator) and
+ *   server/engine/crash-exchange.test.ts (the LIVE desk against the test server, answers lost and
+ *   orders placed late) with `--kills` SIGKILLs each (BASTION_CRASH_KILLS), their figures.
  * Exit code 0 when every verdict holds, 1 when one does not, 2 on bad arguments.
  */
 import { spawnSync } from "node:child_process";
@@ -69,31 +71,41 @@ async function main(): Promise<number> {
   const log = (message: string): void => void process.stderr.write(`${message}\n`);
   const chaos = await runChaos({ seed, orders, timeoutMs, faultRate, log });
 
-  let crash: Record<string, unknown> | null = null;
-  if (!args["no-crash"]) {
+  /** Runs one crash test file with `kills` SIGKILLs; its figures (written by the test to `reportVar`), or the end of its output. */
+  const crashTest = (file: string, reportVar: string): Record<string, unknown> => {
     const dir = mkdtempSync(join(tmpdir(), "bastion-chaos-"));
-    const reportPath = join(dir, "crash.json");
+    const reportPath = join(dir, "report.json");
     const started = performance.now();
-    log(`crash: ${kills} SIGKILLs (server/engine/crash.test.ts)…`);
-    const run = spawnSync("npx", ["vitest", "run", "server/engine/crash.test.ts"], {
-      env: { ...process.env, BASTION_CRASH_KILLS: String(kills), BASTION_CRASH_REPORT: reportPath },
+    log(`crash: ${kills} SIGKILLs (${file})…`);
+    const run = spawnSync("npx", ["vitest", "run", file], {
+      env: { ...process.env, NO_COLOR: "1", BASTION_CRASH_KILLS: String(kills), [reportVar]: reportPath },
       encoding: "utf8",
       maxBuffer: 64 * 1024 * 1024,
     });
     const durationMs = Math.round(performance.now() - started);
-    if (run.status === 0) {
-      crash = { ok: true, durationMs, ...(JSON.parse(readFileSync(reportPath, "utf8")) as Record<string, unknown>) };
-    } else {
-      const output = `${run.stdout}\n${run.stderr}`.split("\n").filter((line) => line.trim() !== "");
-      crash = { ok: false, durationMs, kills, failure: output.slice(-40) };
+    let figures: Record<string, unknown> = {};
+    try {
+      figures = JSON.parse(readFileSync(reportPath, "utf8")) as Record<string, unknown>;
+    } catch {
+      // the test failed before its figures
     }
     rmSync(dir, { recursive: true, force: true });
+    if (run.status === 0) return { ok: true, durationMs, ...figures };
+    const output = `${run.stdout}\n${run.stderr}`.split("\n").filter((line) => line.trim() !== "");
+    return { ok: false, durationMs, kills, ...figures, failure: output.slice(-40) };
+  };
+  let crash: Record<string, Record<string, unknown>> | null = null;
+  if (!args["no-crash"]) {
+    crash = {
+      simulator: crashTest("server/engine/crash.test.ts", "BASTION_CRASH_REPORT"),
+      exchange: crashTest("server/engine/crash-exchange.test.ts", "BASTION_CRASH_EXCHANGE_REPORT"),
+    };
   }
 
   // Whole, also into a pipe: written with a callback, and the process exits after it drained.
   const text = `${JSON.stringify({ chaos, crash }, null, 2)}\n`;
   await new Promise<void>((resolve, reject) => process.stdout.write(text, (error) => (error ? reject(error) : resolve())));
-  return chaos.verdict.ok && (crash === null || crash.ok === true) ? 0 : 1;
+  return chaos.verdict.ok && (crash === null || Object.values(crash).every((c) => c.ok === true)) ? 0 : 1;
 }
 
 main().then(

@@ -185,9 +185,11 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
 
     // Not vacuous: the kills landed mid-stream, and the stream did real work.
     expect(runs.filter((r) => r.ticks > 0).length).toBeGreaterThanOrEqual(KILLS / 2);
-    expect(bastion.orders.length).toBeGreaterThan(200);
-    expect(bastion.fills.length).toBeGreaterThan(100);
-    expect(venue.orders.size).toBeGreaterThan(200);
+    // (thresholds for 22 kills, scaled to the number run)
+    const scale = KILLS / 22;
+    expect(bastion.orders.length).toBeGreaterThan(Math.floor(200 * scale));
+    expect(bastion.fills.length).toBeGreaterThan(Math.floor(100 * scale));
+    expect(venue.orders.size).toBeGreaterThan(Math.floor(200 * scale));
 
     // ── no clientOrderId sent twice ──
     const orders = new Map(bastion.orders.map((o) => [o.clientOrderId, o]));
@@ -212,7 +214,7 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
     expect(repeated(bySignal), "signals that made more than one entry order").toEqual([]);
     expect(bastion.retries, "retried signals are recorded only under their first source").toEqual([]);
     const retried = runs.flatMap((r) => r.stdout.filter((line) => line.startsWith("RETRY ")));
-    expect(retried.length).toBeGreaterThan(10);
+    expect(retried.length).toBeGreaterThan(Math.floor(10 * scale));
     expect(retried.filter((line) => line !== "RETRY DUPLICATE_SIGNAL")).toEqual([]);
 
     // ── no fill lost or doubled ──
