@@ -13,11 +13,22 @@ import type { Actor, ManualOrderRequest } from "../engine/types";
 import { instrumentDto, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
 import { requireEngine, runCommand } from "./engine";
 
-/** Working orders (newest first), the instruments (for decimals and the order form) and the last prices. */
-export function openOrders(): { orders: OrderDto[]; instruments: InstrumentDto[]; marks: Record<string, number> } {
+/** An order's in-doubt marker as the Orders page shows it: since when, why, lookups so far and the next one. */
+export interface OrderInDoubtDto {
+  since: number;
+  reason: string;
+  lookups: number;
+  nextLookupAt: number | null;
+}
+
+/** Working orders (newest first, each with its in-doubt marker or null), the instruments (for decimals and the order form) and the last prices. */
+export function openOrders(): { orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[]; instruments: InstrumentDto[]; marks: Record<string, number> } {
   const engine = requireEngine();
   const state = engine.state();
-  const orders = state.openOrders.map(orderDto).sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
+  const doubts = new Map(state.inDoubt.map((m) => [m.clientOrderId, { since: m.since, reason: m.reason, lookups: m.lookups, nextLookupAt: m.nextLookupAt }]));
+  const orders = state.openOrders
+    .map((o) => ({ ...orderDto(o), inDoubt: doubts.get(o.clientOrderId) ?? null }))
+    .sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
   const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
   return { orders, instruments: engine.instrumentList().map(instrumentDto), marks };
 }
@@ -117,6 +128,10 @@ export function summarizeEvent(type: string, payload: unknown): string {
       return "expired";
     case "emulate":
       return "held locally until triggered";
+    case "inDoubt":
+      return `outcome unknown: in doubt, looked up by clientOrderId, never re-sent (${str(p.reason) ?? "no answer"})`;
+    case "inDoubtResolved":
+      return `doubt settled: ${str(p.resolution) ?? ""}`;
     case "release":
       return "released to the venue";
     default:

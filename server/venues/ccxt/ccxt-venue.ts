@@ -320,6 +320,17 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.failureSink = sink;
   }
 
+  /**
+   * No fence is relied on. Binance spot checks `recvWindow` on receipt and again "just before it is sent to the
+   * Matching Engine", but its changelog (binance-spot-api-docs CHANGELOG.md, 2025-08-12 / 2025-05-22) says this
+   * "does not cover potential delays inside the Matching Engine itself": a create that timed out can still execute
+   * later, so "not found after recvWindow" does not prove "never placed" there. (Binance USDⓈ-M futures documents a
+   * check by the matching engine itself since 2023-04-18; it is not used until confirmed in Binance's own docs.)
+   */
+  submitFenceMs(_symbol: string): number | null {
+    return null;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Port: requests (synchronous start, answers through the sink)
 
@@ -384,8 +395,11 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     };
     this.tracked.set(spec.clientOrderId, record);
     const action = `placing order ${spec.clientOrderId} (${spec.side} ${D(spec.quantity).toString()} ${spec.symbol} ${spec.type})`;
+    // Reduce-only orders (exits, the emergency flatten) take the emergency instance: they never wait in ccxt's
+    // throttle behind routine orders and polling.
+    const instance = spec.reduceOnly === true ? this.em : this.ex;
     this.start(
-      this.call(this.ex, "create", action, () => this.ex.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params)),
+      this.call(instance, "create", action, () => instance.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params)),
       (order) => this.emit(this.eventsForOrder(record, order as CcxtOrderLike, "create")),
       (error) => this.failed({ kind: "submit", spec }, error),
     );
@@ -865,7 +879,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     }
     const now = this.clock.now();
     const events: VenueEvent[] = [];
-    const ours = [...this.tracked.values()].filter((r) => r.symbol === symbol && r.open);
+    // An order whose create is still on its way (no exchange id, never acknowledged) may land after this cancel-all:
+    // it is not called canceled (the resilience layer cancels it when it arrives, or it is in doubt).
+    const ours = [...this.tracked.values()].filter((r) => r.symbol === symbol && r.open && (r.venueOrderId !== null || r.accepted === true || canceled.has(r.clientOrderId)));
     const unlisted = ours.filter((r) => !canceled.has(r.clientOrderId));
     if (unlisted.length > 0) {
       const stillOpen = new Set<string>();
