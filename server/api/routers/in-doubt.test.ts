@@ -50,6 +50,8 @@ describe("orders in doubt through the API", () => {
     const viewer = callerFor("viewer");
     const open = await viewer.orders.open();
     expect(open.orders.find((o) => o.clientOrderId === coid)).toMatchObject({ status: "SUBMITTED", inDoubt: { reason: expect.stringMatching(/^TIMEOUT: /) as unknown, lookups: 0 } });
+    const all = await viewer.orders.list({});
+    expect(all.orders.find((o) => o.clientOrderId === coid)?.inDoubt).toMatchObject({ lookups: 0 });
     const listed = await viewer.reconciliation.inDoubt();
     expect(listed.orders).toMatchObject([{ clientOrderId: coid, symbol: "BTC/USDT", lookups: 0, fenceMs: null, order: { side: "BUY", quantity: "0.01", status: "SUBMITTED" } }]);
     const drifts = await viewer.reconciliation.drifts({ status: "open" });
