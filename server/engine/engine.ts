@@ -1965,18 +1965,19 @@ export class Engine {
       fenceMs: this.venue.submitFenceMs?.(record.order.symbol) ?? null,
       alerted: false,
     };
+    // Journal first: memory holds the marker only once the store does.
     this.store.transaction(() => {
       this.store.appendJournal({ clientOrderId: coid, type: "inDoubt", source: "venue", payload: { reason: report.reason, sentAt: report.sentAt, fenceMs: marker.fenceMs }, applied: true, ts: now });
-      this.inDoubt.set(coid, marker);
-      this.saveInDoubt();
+      this.saveInDoubt([...this.inDoubt.values(), marker]);
     });
+    this.inDoubt.set(coid, marker);
     this.drift("ORDER_IN_DOUBT", coid, { symbol: marker.symbol, reason: report.reason, fenceMs: marker.fenceMs }, false, null);
     this.bus.publish({ type: "order", order: record.order });
     this.scheduleInDoubtLookup(coid);
   }
 
-  private saveInDoubt(): void {
-    this.store.setState("inDoubtOrders", [...this.inDoubt.values()]);
+  private saveInDoubt(markers: InDoubtMarker[] = [...this.inDoubt.values()]): void {
+    this.store.setState("inDoubtOrders", markers);
   }
 
   private scheduleInDoubtLookup(coid: string): void {
@@ -2086,15 +2087,16 @@ export class Engine {
 
   /** Clears the marker (journaled, the drift resolved). */
   private resolveInDoubt(coid: string, resolution: string): void {
-    if (!this.inDoubt.delete(coid)) return;
-    const timer = this.inDoubtTimers.get(coid);
-    if (timer !== undefined) this.timers.clearTimeout(timer);
-    this.inDoubtTimers.delete(coid);
+    if (!this.inDoubt.has(coid)) return;
     const now = this.clock.now();
     this.store.transaction(() => {
       this.store.appendJournal({ clientOrderId: coid, type: "inDoubtResolved", source: "engine", payload: { resolution }, applied: true, ts: now });
-      this.saveInDoubt();
+      this.saveInDoubt([...this.inDoubt.values()].filter((m) => m.clientOrderId !== coid));
     });
+    this.inDoubt.delete(coid);
+    const timer = this.inDoubtTimers.get(coid);
+    if (timer !== undefined) this.timers.clearTimeout(timer);
+    this.inDoubtTimers.delete(coid);
     this.drift("IN_DOUBT_RESOLVED", coid, { resolves: { kind: "ORDER_IN_DOUBT" } }, true, resolution, "info");
     const order = this.orders.get(coid)?.order ?? this.store.getOrder(coid)?.order;
     if (order) this.bus.publish({ type: "order", order });
