@@ -1972,6 +1972,7 @@ export class Engine {
     });
     this.inDoubt.set(coid, marker);
     this.drift("ORDER_IN_DOUBT", coid, { symbol: marker.symbol, reason: report.reason, fenceMs: marker.fenceMs }, false, null);
+    this.bus.publish({ type: "alert", level: "warn", message: `Order ${coid}: ${this.venue.id} did not say whether it was placed (${report.reason}). It is in doubt, looked up by its id, and not re-sent.` });
     this.bus.publish({ type: "order", order: record.order });
     this.scheduleInDoubtLookup(coid);
   }

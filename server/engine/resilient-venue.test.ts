@@ -254,12 +254,13 @@ describe("orders in doubt: never sent again blindly", () => {
     expect(d.flaky.lookups).toBe(3);
     const [marker] = d.engine.state().inDoubt;
     expect(marker).toMatchObject({ clientOrderId: coid, lookups: 3, fenceMs: null, alerted: true, nextLookupAt: d.clock.now() + 8_000 });
-    expect(d.alerts.filter((a) => a.includes(coid))).toHaveLength(1);
-    expect(d.alerts[0]).toMatch(/is in doubt.*not re-sent.*Reconciliation page/);
+    expect(d.alerts.filter((a) => a.includes(coid))).toHaveLength(2);
+    expect(d.alerts[0]).toMatch(/did not say whether it was placed.*in doubt.*not re-sent/);
+    expect(d.alerts[1]).toMatch(/is in doubt.*3 lookup\(s\) have not found it.*not re-sent.*Reconciliation page/);
     await d.timers.advance(120_000);
     expect(d.flaky.submits).toBe(0); // the old path sent it again after the first empty lookup
     expect(d.store.getOrder(coid)?.order.status).toBe("SUBMITTED");
-    expect(d.alerts.filter((a) => a.includes(coid))).toHaveLength(1); // once
+    expect(d.alerts.filter((a) => a.includes(coid))).toHaveLength(2); // the second (a person is needed) once
     expect(d.store.listDrifts().filter((r) => r.kind === "ORDER_IN_DOUBT" && r.subject === coid)).toHaveLength(1);
     // Scheduled reconciliation does not call it never sent.
     await d.engine.reconcile({ graceMs: 0 });
