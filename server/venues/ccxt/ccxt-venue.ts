@@ -10,8 +10,8 @@
  *   exchange reported at once, `cancel`, …).
  * - A request that fails later is reported, never retried here:
  *   · with a failure sink set (`setFailureSink`, the proposed ResilientVenue hook), the classified
- *     error goes to it with the request, and the decorator applies its policy (retry with backoff,
- *     look up by clientOrderId after TIMEOUT, reject on final errors);
+ *     error goes to it with the request, and the decorator applies its policy (retry with backoff only
+ *     what certainly did not execute, an unknown outcome puts the order in doubt, reject on final errors);
  *   · without one, the adapter applies the safe minimum itself: a final error → `reject` /
  *     `cancelReject` events; an outcome-unknown create (code TIMEOUT: timeout, connection lost after
  *     sending, HTTP 5xx, duplicate clientOrderId) → looked up by clientOrderId after
@@ -20,8 +20,9 @@
  *     processing (rate limit, maintenance, clock drift) → `reject` (nothing was placed).
  * - ccxt's own retries are off (`options.maxRetriesOnFailure = 0`: ccxt would re-POST a timed-out
  *   createOrder); its rate limiter is on (`enableRateLimit`) on both instances.
- * - Two ccxt instances: `exchange` for orders and polling, `emergencyExchange` (its own rate-limit
- *   bucket) for cancel and cancelAll, so cancels never wait behind routine requests.
+ * - Two ccxt instances: `exchange` for new orders and polling, `emergencyExchange` (its own rate-limit
+ *   bucket) for cancel, cancelAll and reduce-only orders (exits, the emergency flatten), so those never
+ *   wait behind routine requests.
  * - Orders placed here are polled (`pollIntervalMs`, or `pollOnce()`): new fills (fetchMyTrades, by
  *   trade id), and orders that left the open-order list (canceled or expired at the exchange).
  * - `fetchOrder(clientOrderId)` works by OUR id: Binance `origClientOrderId`, Bitget `clientOid`,
