@@ -2084,6 +2084,9 @@ export class Engine {
     // Found working while trading is halted: the halt's cancel-all could not know it; it is canceled now.
     const after = this.orders.get(order.clientOrderId);
     if (this.tradingState === "HALTED" && after && !isTerminal(after.order) && !after.order.reduceOnly) this.requestCancel(after);
+    if (this.tradingState === "HALTED" && events.some((e) => e.event.type === "fill")) {
+      this.bus.publish({ type: "alert", level: "error", message: `Order ${order.clientOrderId} was in doubt during the halt and turned out to have fills: check the positions (flatten if needed).` });
+    }
   }
 
   /** Clears the marker (journaled, the drift resolved). */
