@@ -402,6 +402,17 @@ describe("the emergency lane", () => {
     expect(d.engine.state().emergency).toMatchObject({ step: "done", ordersToCancel: 1, ordersCanceled: 1 });
   });
 
+  it("an order in doubt when the stop is pulled, found filled later: booked, and an alert says a position appeared", async () => {
+    const d = await desk();
+    d.flaky.script.push("unknown-then-place-on-lookup");
+    const coid = coidOf(await d.buy());
+    await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "admin", role: "admin" }, reason: "drill" });
+    await d.timers.advance(3_000);
+    expect(d.store.getOrder(coid)?.order.status).toBe("FILLED");
+    expect(d.engine.state().positions[0]?.position.quantity.toString()).toBe("0.01");
+    expect(d.alerts.some((a) => a.includes(coid) && a.includes("check the positions"))).toBe(true);
+  });
+
   it("while halted the venue layer refuses new orders; reduce-only orders and cancels still go", async () => {
     const d = await desk();
     await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "admin", role: "admin" }, reason: "drill" });
