@@ -25,5 +25,5 @@ describe("chaos: faults at the exchange boundary, then the emergency stop", () =
     expect(report.executedTwice, figures).toEqual({ byClientOrderId: [], bySignal: [], unknownAtExchange: [] });
     expect(report.openAfterStop.exchange, figures).toBe(0);
     expect(report.booksVsExchange, figures).toEqual({ fillDiffs: [], balanceDiffs: [] });
-  }, 120_000);
+  }, 300_000);
 });

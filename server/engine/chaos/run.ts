@@ -48,8 +48,8 @@ export interface ChaosReport {
   seed: number;
   orders: { commands: number; accepted: number; denied: number; atExchange: number; executedAtExchange: number; lateExecutions: number; lateRefused: number; neverPlacedAwaitingLookup: number };
   faults: { injected: Partial<Record<FaultKind, number>>; unknownOutcomeSubmissions: number };
-  /** Orders the books mark in doubt (or still SUBMITTED: sent, outcome never learned) after the run. */
-  inDoubt: { count: number; clientOrderIds: string[] };
+  /** Orders the books marked in doubt during the run, those still in doubt at the end (a person decides), and any of those the exchange does have. */
+  inDoubt: { ever: number; stillInDoubt: number; stillAtExchange: string[]; clientOrderIds: string[] };
   executedTwice: { byClientOrderId: string[]; bySignal: string[]; unknownAtExchange: string[] };
   openAfterStop: { exchange: number; books: number; firstAtExchange: string[] };
   booksVsExchange: { fillDiffs: string[]; balanceDiffs: string[] };
@@ -144,7 +144,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     instance.initThrottler();
   }
   const clock = { now: () => Date.now() };
-  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...SYMBOLS], clock, pollIntervalMs: 150, lookupDelayMs: 50 });
+  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...SYMBOLS], clock, pollIntervalMs: 400, lookupDelayMs: 50 });
   let engineRef: Engine | null = null;
   const resilient = new ResilientVenue(venue, {
     ratePerSecond: 200,
@@ -170,6 +170,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000_000, maxSymbolExposurePct: 100 },
     defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.004 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
     emergencyConfirmMs: Math.max(5_000, timeoutMs * 10),
+    // Lookups of orders in doubt at a test pace (the defaults wait 1 s, 2 s, 4 s …).
+    inDoubtPolicy: { firstDelayMs: 100, factor: 2, maxDelayMs: 1_000, alertAfterLookups: 3 },
   });
   engineRef = engine;
   await engine.start();
@@ -201,6 +203,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       result = await engine.execute({ kind: "manualOrder", order: { symbol, side: "BUY", type: "LIMIT", quantity, price }, actor: trader, reason: "chaos resting limit" });
     }
     results.push(result);
+    // Paced by the venue, not by a clock: the next order waits until this one has left the queue (sent,
+    // or waiting for a retry), so the stream reaches the exchange instead of piling up for the stop to drop.
+    const coid = result.ok ? (result.data?.clientOrderId as string | undefined) : undefined;
+    if (coid !== undefined) await until(() => resilient.pending === 0, bound);
   }
   const ordersDoneAt = performance.now();
   log(`chaos: ${options.orders} commands sent in ${(ordersDoneAt - startedAt).toFixed(0)} ms`);
@@ -214,6 +220,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   // ── settle: every late execution lands, lookups end, the venue goes quiet; then reconcile ──
   const settleStarted = performance.now();
   await until(() => server.faultStats().latePending === 0, bound);
+  // An order placed only after its first lookup is placed once the desk looks it up (if it ever does).
+  await until(() => server.faultStats().awaitingLookup === 0, Math.min(bound, 15_000));
+  // Orders in doubt that do exist at the exchange are found by the desk's own lookups.
+  const atExchange = (coid: string): boolean => server.account.allOrders().some((o) => o.clientOrderId === coid);
+  await until(() => engine.state().inDoubt.every((m) => !atExchange(m.clientOrderId)), bound);
   log(`chaos: stop done in ${stopMs.toFixed(0)} ms; late executions landed after ${(performance.now() - settleStarted).toFixed(0)} ms`);
   server.setFaultPlan(null);
   // Whatever the venue learns from here on arrives through lookups and polls; give them time to finish.
@@ -296,7 +307,8 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     if (have.minus(want).abs().greaterThan(tolerance)) balanceDiffs.push(`${asset}: books ${want.toString()}, exchange ${have.toString()}`);
   }
 
-  const inDoubt = books.filter((o) => o.status === "SUBMITTED" || (o as { inDoubt?: unknown }).inDoubt === true || /IN_DOUBT/.test(o.reason ?? "")).map((o) => o.clientOrderId);
+  const inDoubt = engine.state().inDoubt.map((m) => m.clientOrderId);
+  const everInDoubt = books.filter((o) => store.journalFor(o.clientOrderId).some((e) => e.type === "inDoubt")).length;
   const stats = server.faultStats();
   const unknownOutcome = server.requests("POST /api/v3/order").filter((r) => r.fault !== undefined && UNKNOWN_OUTCOME.has(r.fault)).length;
   const openExchange = server.account.openOrderCount();
@@ -321,7 +333,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       neverPlacedAwaitingLookup: stats.awaitingLookup,
     },
     faults: { injected: stats.injected, unknownOutcomeSubmissions: unknownOutcome },
-    inDoubt: { count: inDoubt.length, clientOrderIds: inDoubt },
+    inDoubt: { ever: everInDoubt, stillInDoubt: inDoubt.length, stillAtExchange: inDoubt.filter(atExchange), clientOrderIds: inDoubt },
     executedTwice: { byClientOrderId: twiceById, bySignal: twiceBySignal, unknownAtExchange },
     openAfterStop: { exchange: openExchange, books: openBooks, firstAtExchange: openDetail },
     booksVsExchange: { fillDiffs, balanceDiffs },
