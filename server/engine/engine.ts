@@ -1618,10 +1618,13 @@ export class Engine {
     this.halt = run;
     this.setTradingState("HALTED", reason, by);
     this.publishHalt(run, "halted", "Trading halted.");
-    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order));
+    // Orders in doubt are not waited for: no cancel-all can confirm an order the venue may not have. Their lookups go
+    // on, and one found working is canceled then (applyFoundInDoubt).
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && !this.inDoubt.has(r.order.clientOrderId));
     progress.ordersToCancel = open.length;
     for (const record of open) run.cancelPending.add(record.order.clientOrderId);
-    this.publishHalt(run, "canceling", `Canceling ${open.length} open order(s) on ${venue}.`);
+    const doubts = this.inDoubt.size > 0 ? ` ${this.inDoubt.size} order(s) in doubt are looked up and canceled if found.` : "";
+    this.publishHalt(run, "canceling", `Canceling ${open.length} open order(s) on ${venue}.${doubts}`);
     this.cancelAllOrders(undefined);
     run.armed = true;
     if (run.cancelPending.size === 0) this.haltCancelsDone(run, false);
