@@ -35,6 +35,10 @@ class FlakyVenue extends SimVenue {
       throw new TransientVenueError("TIMEOUT: Timeout waiting for response from backend server. Send status unknown; execution status unknown. (code -1007)", "TIMEOUT");
     }
     this.submits++;
+    if (this.holdAnswers && step === "ok") {
+      this.heldSpecs.push(spec);
+      return [];
+    }
     const events = super.submit(spec, now);
     if (step === "timeout-after") throw new TransientVenueError("request timed out after sending", "TIMEOUT"); // the order exists; the answer is lost
     if (step === "reset-after") throw new TransientVenueError("NETWORK: ECONNRESET: connection reset by peer", "NETWORK"); // executed, then the socket dropped
@@ -57,6 +61,13 @@ class FlakyVenue extends SimVenue {
 
   submitFenceMs(_symbol: string): number | null {
     return this.fence;
+  }
+
+  /** Submissions that reach the exchange later (a real exchange's queue): executed and answered on `releaseAnswers`. */
+  holdAnswers = false;
+  private heldSpecs: OrderSpec[] = [];
+  releaseAnswers(): void {
+    for (const spec of this.heldSpecs.splice(0)) this.later(super.submit(spec, Date.UTC(2024, 0, 1)));
   }
 
   /** Cancel-all answers held back (a real exchange confirms later) until `releaseCancels`. */
@@ -426,6 +437,34 @@ describe("the emergency lane", () => {
     expect(d.venue.submit({ clientOrderId: "x-2", symbol: "BTC/USDT", side: "SELL", type: "MARKET", quantity: "0.01", reduceOnly: true }, d.clock.now())).not.toHaveLength(0);
     await d.engine.execute({ kind: "resetBreaker", actor: { username: "admin", role: "admin" }, reason: "drill over" });
     expect(d.venue.isHalted).toBe(false);
+  });
+
+  it("at most maxInFlight new orders are sent and unanswered: the rest wait in the queue a halt empties", async () => {
+    const d = await desk({ burst: 10 });
+    d.flaky.holdAnswers = true; // answers come later, as from a real exchange
+    const coids = [];
+    for (let i = 0; i < 14; i++) coids.push(coidOf(await d.limit(String(19_000 + i))));
+    expect(d.flaky.submits).toBe(10); // the default window: the burst, at most 10
+    expect(d.venue.pending).toBe(4);
+    d.flaky.releaseAnswers();
+    await d.timers.advance(100);
+    expect(d.flaky.submits).toBe(14);
+    d.flaky.releaseAnswers();
+    await d.timers.advance(100);
+    expect(coids.map((c) => d.store.getOrder(c)?.order.status)).toEqual(coids.map(() => "ACCEPTED"));
+  });
+
+  it("a new order sent before the halt that reaches the exchange after the cancel-all is canceled on arrival", async () => {
+    const d = await desk();
+    d.flaky.holdAnswers = true;
+    const coid = coidOf(await d.limit("19000"));
+    await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "admin", role: "admin" }, reason: "drill" });
+    expect(await d.flaky.fetchOpenOrders()).toEqual([]); // not there yet when the cancel-all ran
+    d.flaky.holdAnswers = false;
+    d.flaky.releaseAnswers(); // it lands now, and is acknowledged
+    await d.timers.advance(10_000);
+    expect(await d.flaky.fetchOpenOrders()).toEqual([]);
+    expect(d.store.getOrder(coid)?.order.status).toBe("CANCELED");
   });
 
   it("cancels never wait behind routine orders: the routine queue is full, the cancel goes at once", async () => {

@@ -49,6 +49,12 @@ export interface ResilienceOptions {
   /** The urgent lane's own small budget (cancels, reduce-only orders). Default 10 per second, burst 10. */
   urgentRatePerSecond?: number;
   urgentBurst?: number;
+  /**
+   * New orders sent and not answered yet, at most (default: the burst, at most 10). The rest wait in the routine queue,
+   * which a halt empties: an asynchronous venue's own queue (ccxt's throttle) never holds more than this many, so
+   * little can still reach the exchange after a stop.
+   */
+  maxInFlight?: number;
   /** Attempts for a request known not to have executed before giving up (including the first). */
   maxAttempts: number;
   baseDelayMs: number;
@@ -133,8 +139,10 @@ export class ResilientVenue implements Venue {
   private readonly attempts = new Map<string, number>();
   /** Requests waiting for a retry timer, by key (a halt removes new orders from here; their timers then do nothing). */
   private readonly retrying = new Map<string, Request>();
-  /** Submissions sent and not answered yet: clientOrderId → when sent. */
-  private readonly unanswered = new Map<string, number>();
+  /** Submissions sent and not answered yet: clientOrderId → when sent, and whether a new order (routine lane). */
+  private readonly unanswered = new Map<string, { sentAt: number; routine: boolean }>();
+  private routineUnanswered = 0;
+  private readonly maxInFlight: number;
   /** New orders whose request was on its way when the halt latched: canceled as soon as the venue acknowledges them. */
   private readonly cancelOnArrival = new Set<string>();
   private halted = false;
@@ -145,6 +153,7 @@ export class ResilientVenue implements Venue {
   ) {
     this.id = inner.id;
     this.kind = inner.kind;
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? Math.min(options.burst, 10));
     this.buckets = {
       routine: new Bucket(options.ratePerSecond, options.burst, options.now),
       urgent: new Bucket(options.urgentRatePerSecond ?? 10, options.urgentBurst ?? 10, options.now),
@@ -165,8 +174,8 @@ export class ResilientVenue implements Venue {
         const key = requestKey(request);
         const attempt = this.attempts.get(key) ?? 1;
         this.attempts.delete(key);
-        const sentAt = request.kind === "submit" ? this.unanswered.get(request.spec.clientOrderId) : undefined;
-        if (request.kind === "submit") this.unanswered.delete(request.spec.clientOrderId);
+        const sentAt = request.kind === "submit" ? this.unanswered.get(request.spec.clientOrderId)?.sentAt : undefined;
+        if (request.kind === "submit") this.answered(request.spec.clientOrderId);
         this.deliver(this.onFailure(request, attempt, error, sentAt));
       });
     }
@@ -275,7 +284,7 @@ export class ResilientVenue implements Venue {
       this.retrying.delete(key);
       dropped.push(request.spec.clientOrderId);
     }
-    for (const coid of this.unanswered.keys()) this.cancelOnArrival.add(coid);
+    for (const [coid, flight] of this.unanswered) if (flight.routine) this.cancelOnArrival.add(coid);
     if (dropped.length > 0) this.options.log?.("warn", `${this.id}: halted: ${dropped.length} new order(s) dropped before reaching the venue: ${dropped.join(", ")}`);
     return dropped;
   }
@@ -297,7 +306,7 @@ export class ResilientVenue implements Venue {
     const toCancel: string[] = [];
     for (const { clientOrderId, event } of events) {
       if (!ANSWERS.has(event.type)) continue;
-      this.unanswered.delete(clientOrderId);
+      this.answered(clientOrderId);
       if (this.cancelOnArrival.delete(clientOrderId) && (event.type === "accept" || event.type === "fill")) toCancel.push(clientOrderId);
     }
     if (toCancel.length > 0) {
@@ -312,9 +321,22 @@ export class ResilientVenue implements Venue {
     return events;
   }
 
+  private answered(clientOrderId: string): void {
+    const flight = this.unanswered.get(clientOrderId);
+    if (!flight) return;
+    this.unanswered.delete(clientOrderId);
+    if (flight.routine) this.routineUnanswered--;
+  }
+
+  /** Room for one more request in this lane: new orders also wait while `maxInFlight` are unanswered. */
+  private mayGo(lane: Lane): boolean {
+    if (lane === "routine" && this.routineUnanswered >= this.maxInFlight) return false;
+    return this.buckets[lane].take();
+  }
+
   private send(request: Request, attempt: number): VenueEvent[] {
     const lane = laneOf(request);
-    if (this.queues[lane].length > 0 || !this.buckets[lane].take()) {
+    if (this.queues[lane].length > 0 || !this.mayGo(lane)) {
       this.queues[lane].push({ request, attempt });
       this.scheduleDrain(lane);
       return [];
@@ -328,7 +350,7 @@ export class ResilientVenue implements Venue {
     this.options.timers.setTimeout(() => {
       this.drainScheduled[lane] = false;
       const queue = this.queues[lane];
-      while (queue.length > 0 && this.buckets[lane].take()) {
+      while (queue.length > 0 && this.mayGo(lane)) {
         const next = queue.shift()!;
         this.deliver(this.attempt(next.request, next.attempt));
       }
@@ -352,8 +374,11 @@ export class ResilientVenue implements Venue {
       if (this.attempts.size > MAX_TRACKED) this.attempts.delete(this.attempts.keys().next().value!);
     }
     if (request.kind === "submit") {
-      this.unanswered.set(request.spec.clientOrderId, now);
-      if (this.unanswered.size > MAX_TRACKED) this.unanswered.delete(this.unanswered.keys().next().value!);
+      const routine = laneOf(request) === "routine";
+      this.answered(request.spec.clientOrderId); // a retry replaces its earlier flight
+      this.unanswered.set(request.spec.clientOrderId, { sentAt: now, routine });
+      if (routine) this.routineUnanswered++;
+      if (this.unanswered.size > MAX_TRACKED) this.answered(this.unanswered.keys().next().value!);
     }
     try {
       const events =
@@ -365,7 +390,7 @@ export class ResilientVenue implements Venue {
       this.options.onSuccess?.();
       return this.observe(events);
     } catch (e) {
-      if (request.kind === "submit") this.unanswered.delete(request.spec.clientOrderId);
+      if (request.kind === "submit") this.answered(request.spec.clientOrderId);
       const error = e instanceof Error ? e : new Error(String(e));
       this.options.onError?.(error);
       return this.onFailure(request, attempt, error, now);
