@@ -289,7 +289,7 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
     expect(bastion.drifts.filter((d) => !expectedDrifts.has(d.kind)), "unexpected reconciliation drifts").toEqual([]);
     expect(summary.tradingState).toBe("ACTIVE");
 
-    // `npm run chaos` reads the figures of a passed run from here.
+    // `npm run chaos` reads the figures of a passed run from here (written only when every verdict above held).
     const reportPath = process.env.BASTION_CRASH_REPORT;
     if (reportPath) {
       writeFileSync(
@@ -302,7 +302,6 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
           fills: bastion.fills.length,
           retriedSignals: retried.length,
           drifts: Object.fromEntries(bastion.drifts.map((d) => [d.kind, d.n])),
-          verdicts: { ordersSentTwice: 0, signalsWithTwoOrders: 0, fillsLost: 0, fillsDoubled: 0, statusMismatches: 0 },
         }),
       );
     }
