@@ -13,7 +13,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (parsed.value.help) {
-    process.stdout.write(`${BACKTEST_USAGE}\n`);
+    await writeWhole(process.stdout, `${BACKTEST_USAGE}\n`);
     return 0;
   }
   const args = parsed.value;
@@ -25,15 +25,23 @@ async function main(): Promise<number> {
     const id = await saveBacktestRun({ report, curve, dataSet: basename(args.data), symbol: args.symbol, strategy: args.strategy });
     process.stderr.write(`saved as backtest run ${id}\n`);
   }
-  if (args.json) process.stdout.write(`${JSON.stringify(report)}\n`);
-  else process.stdout.write(`${JSON.stringify(report, null, 2)}\n`);
+  await writeWhole(process.stdout, args.json ? `${JSON.stringify(report)}\n` : `${JSON.stringify(report, null, 2)}\n`);
   return 0;
 }
 
+/**
+ * Resolves once `text` has been handed to the OS. process.exit() right after a write drops whatever a pipe has not
+ * taken yet (a reader like `| jq` gets the first 64 KiB), so the exit waits for this.
+ */
+function writeWhole(stream: NodeJS.WriteStream, text: string): Promise<void> {
+  return new Promise((resolveWrite) => {
+    stream.write(text, () => resolveWrite());
+  });
+}
+
+// The exit waits for stderr too: a usage error or a failure message is as easily cut off as the report.
 main().then(
-  (code) => process.exit(code),
-  (e: unknown) => {
-    process.stderr.write(`backtest failed: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exit(1);
-  },
+  (code) => writeWhole(process.stderr, "").then(() => process.exit(code)),
+  (e: unknown) =>
+    writeWhole(process.stderr, `backtest failed: ${e instanceof Error ? e.message : String(e)}\n`).then(() => process.exit(1)),
 );

@@ -125,8 +125,8 @@ export interface Io {
   readStdin(): Promise<string>;
 }
 
-async function passwordFrom(stdin: boolean, io: Io): Promise<{ password: string; generated: boolean }> {
-  if (!stdin) return { password: generatePassword(), generated: true };
+async function passwordFrom(stdin: boolean, username: string, io: Io): Promise<{ password: string; generated: boolean }> {
+  if (!stdin) return { password: generatePassword(normalizeUsername(username)), generated: true };
   const text = (await io.readStdin()).replace(/\r?\n$/, "");
   if (text.length === 0) throw new UsageError("--password-stdin was given but stdin was empty.");
   return { password: text, generated: false };
@@ -181,7 +181,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case "create": {
-        const { password, generated } = await passwordFrom(command.passwordStdin, io);
+        const { password, generated } = await passwordFrom(command.passwordStdin, command.username, io);
         await audited("user_create", command.username, { role: command.role, generated }, async () => {
           await createUser({ username: command.username, password, role: command.role });
         });
@@ -191,7 +191,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
         return 0;
       }
       case "reset-password": {
-        const { password, generated } = await passwordFrom(command.passwordStdin, io);
+        const { password, generated } = await passwordFrom(command.passwordStdin, command.username, io);
         await audited("user_reset_password", command.username, { generated }, () => setPassword(command.username, password));
         io.out(`New password set for "${normalizeUsername(command.username)}"; their sessions were ended.`);
         if (generated) io.out(`Password (shown only this once): ${password}`);

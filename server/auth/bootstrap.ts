@@ -40,7 +40,7 @@ export async function ensureAdminUser(opts: BootstrapOptions): Promise<Bootstrap
       throw new BootstrapError(`BASTION_ADMIN_PASSWORD is refused: ${policy.message} Bastion did not start. Set a stronger password, or unset the variable to have one generated.`);
     }
   }
-  const password = fromEnv || generatePassword();
+  const password = fromEnv || generatePassword(ADMIN_USERNAME);
   try {
     await createUser({ username: ADMIN_USERNAME, password, role: "admin" }, { clock: opts.clock, scrypt: opts.scrypt });
   } catch (e) {

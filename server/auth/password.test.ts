@@ -1,5 +1,6 @@
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkPasswordPolicy, generatePassword, hashPassword, needsRehash, parseHash, verifyPassword } from "./password";
+import { checkPasswordPolicy, generatePassword, hashPassword, needsRehash, parseHash, verifyPassword, type PickCharacter } from "./password";
 import { FAST_SCRYPT } from "./test-support";
 
 describe("hashPassword / verifyPassword", () => {
@@ -82,6 +83,72 @@ describe("checkPasswordPolicy", () => {
       const p = generatePassword();
       expect(p).toMatch(/^[A-Za-z2-9]{5}(-[A-Za-z2-9]{5}){3}$/);
       expect(checkPasswordPolicy(p, "admin")).toEqual({ ok: true });
+    }
+  });
+
+  it("never generates a password the policy refuses for the username (10,000 draws for a 3-letter name)", () => {
+    // One draw in ~1,000 used to contain "eve" and was refused (the flaky "creates, changes role…" API test).
+    for (let i = 0; i < 10_000; i++) {
+      const p = generatePassword("eve");
+      const policy = checkPasswordPolicy(p, "eve");
+      if (!policy.ok) expect.fail(`generated "${p}" for eve, refused: ${policy.message}`);
+    }
+  });
+});
+
+describe("generatePassword against a random source that tries to spell the username", () => {
+  const USERNAME_CHARS = "abcdefghijklmnopqrstuvwxyz0123456789._-";
+  const LEET: Record<string, string> = { a: "4", e: "3", s: "5", t: "7" };
+  // Usernames as users.ts allows them (3–32 characters, a letter or digit first), and 1–2 letter ones too.
+  const usernameArb = fc.oneof(
+    fc.string({ unit: fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz"), minLength: 1, maxLength: 2 }),
+    fc
+      .tuple(fc.constantFrom(..."abcdefghijklmnopqrstuvwxyz0123456789"), fc.string({ unit: fc.constantFrom(...USERNAME_CHARS), minLength: 2, maxLength: 31 }))
+      .map(([first, rest]) => first + rest),
+    fc.constantFrom("al", "a", "eve", "admin", "test", "s3t", "4ab", "tt"),
+  );
+  // Each draw either continues spelling the username (the character as is, upper case, or the digit the policy reads
+  // as it, whichever the alphabet offers) or takes a random character.
+  const drawsArb = fc.infiniteStream(fc.oneof(fc.constant("spell" as const), fc.nat()));
+
+  function adversary(username: string, draws: Iterator<"spell" | number>): PickCharacter {
+    let next = 0;
+    return (alphabet) => {
+      const draw = draws.next().value as "spell" | number;
+      if (draw !== "spell") return alphabet[draw % alphabet.length]!;
+      const c = username[next % username.length]!;
+      next++;
+      return [c, c.toUpperCase(), LEET[c] ?? ""].find((v) => v !== "" && alphabet.includes(v)) ?? alphabet[next % alphabet.length]!;
+    };
+  }
+
+  it("always satisfies the policy and never contains the username, even a 1–2 letter one", () => {
+    fc.assert(
+      fc.property(usernameArb, drawsArb, (username, draws) => {
+        const p = generatePassword(username, adversary(username, draws[Symbol.iterator]()));
+        expect(checkPasswordPolicy(p, username)).toEqual({ ok: true });
+        const lower = p.toLowerCase();
+        const unleet = lower.replace(/4/g, "a").replace(/3/g, "e").replace(/5/g, "s").replace(/7/g, "t");
+        expect(lower.includes(username)).toBe(false);
+        expect(unleet.includes(username)).toBe(false);
+        expect(p).toMatch(/^[A-Za-z2-9]{5}(-[A-Za-z2-9]{5}){3}$/);
+      }),
+      { numRuns: 500, seed: 9 },
+    );
+  });
+
+  it("a source that only ever spells the username still gets a valid password, or a loud error, never a weak one", () => {
+    for (const username of ["al", "a", "eve", "abcdefgh"]) {
+      const draws = (function* () {
+        for (;;) yield "spell" as const;
+      })();
+      let p: string | null = null;
+      try {
+        p = generatePassword(username, adversary(username, draws));
+      } catch (e) {
+        expect(String(e)).toMatch(/random source is broken/);
+      }
+      if (p !== null) expect(checkPasswordPolicy(p, username)).toEqual({ ok: true });
     }
   });
 });

@@ -182,13 +182,47 @@ export function checkPasswordPolicy(password: string, username?: string): Policy
 
 const ALPHABET = "abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"; // no 0/O, 1/l/I
 
-/** A strong random password: 4 groups of 5 characters from a 56-letter alphabet (≈ 116 bits), e.g. "Xk3pa-…". */
-export function generatePassword(): string {
-  const groups: string[] = [];
-  for (let g = 0; g < 4; g++) {
-    let s = "";
-    for (let i = 0; i < 5; i++) s += ALPHABET[randomInt(ALPHABET.length)];
-    groups.push(s);
+/** The digits the policy reads as letters (see unleet), by the letter they stand for. */
+const LEET_DIGITS: Readonly<Record<string, string>> = { a: "4", e: "3", s: "5", t: "7" };
+
+/**
+ * Picks one character of `alphabet`; the default draws uniformly with node:crypto. Tests inject their own to prove
+ * the result never depends on luck.
+ */
+export type PickCharacter = (alphabet: string) => string;
+
+const cryptoPick: PickCharacter = (alphabet) => alphabet[randomInt(alphabet.length)]!;
+
+/**
+ * The alphabet without the username's first character (either case, and the digit the policy reads as it): a
+ * password made from it can never contain the username, even undoing leetspeak (the policy refuses that).
+ */
+function alphabetFor(username: string | undefined): string {
+  const first = username?.trim().toLowerCase()[0];
+  if (first === undefined) return ALPHABET;
+  const leet = LEET_DIGITS[first];
+  return [...ALPHABET].filter((c) => c.toLowerCase() !== first && c !== leet).join("");
+}
+
+const MAX_GENERATE_ATTEMPTS = 100;
+
+/**
+ * A strong random password that the policy accepts for `username`: 4 groups of 5 characters from a 54–56-letter
+ * alphabet (≈ 115 bits), e.g. "Xk3pa-…". It cannot contain the username (see alphabetFor); anything else the
+ * policy might refuse (a run, too few different characters) is drawn again.
+ */
+export function generatePassword(username?: string, pick: PickCharacter = cryptoPick): string {
+  const alphabet = alphabetFor(username);
+  for (let attempt = 0; attempt < MAX_GENERATE_ATTEMPTS; attempt++) {
+    const groups: string[] = [];
+    for (let g = 0; g < 4; g++) {
+      let s = "";
+      for (let i = 0; i < 5; i++) s += pick(alphabet);
+      groups.push(s);
+    }
+    const password = groups.join("-");
+    if (checkPasswordPolicy(password, username).ok) return password;
   }
-  return groups.join("-");
+  // Only a broken random source gets here (the odds of 100 refusals in a row are nil): better no password than a weak one.
+  throw new Error(`generatePassword: ${MAX_GENERATE_ATTEMPTS} passwords in a row failed the policy; the random source is broken.`);
 }

@@ -23,15 +23,38 @@ const trader: Actor = { username: "tina", role: "trader" };
 const SYMBOLS = ["BTC/USDT", "ETH/USDT", "LTC/USDT"];
 const clock = { now: () => Date.now() };
 
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+/** Re-checks of pending `waitFor`s, run after each event of a watched engine's bus. */
+const rechecks = new Set<() => void>();
+let waitingFor: string | null = null;
+
+/** The engine's bus events (orders, fills, positions, the emergency, marks) are when what the tests wait for changes. */
+function watchBus(bus: Engine["bus"]): void {
+  // On the next turn: the state is read once the event's command has finished.
+  bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
 }
+
+/**
+ * Resolves with the probe's value once it is truthy, re-checked on the engine's events: no deadline of its own (on a
+ * busy machine the exchange's answers are slow, not missing; the test runner's timeout is the backstop).
+ */
+function waitFor<T>(what: string, probe: () => T | null | undefined | false): Promise<T> {
+  const first = probe();
+  if (first) return Promise.resolve(first);
+  waitingFor = what;
+  return new Promise((resolve) => {
+    const check = () => {
+      const value = probe();
+      if (!value) return;
+      rechecks.delete(check);
+      waitingFor = null;
+      resolve(value);
+    };
+    rechecks.add(check);
+  });
+}
+
+/** ccxt's timeout for requests that must succeed: the test server runs in this process and answers slowly under load. */
+const PATIENT_MS = 20_000;
 
 interface LiveDesk {
   server: BinanceTestServer;
@@ -51,7 +74,7 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
     { cwd: "/nonexistent-bastion-dir" },
   );
   if (!config.ok) throw new Error(config.error.message);
-  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: options.timeoutMs ?? 3_000 });
+  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: options.timeoutMs ?? PATIENT_MS });
   const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: SYMBOLS, clock, pollIntervalMs: 200 });
   let engineRef: Engine | null = null;
   const resilient = new ResilientVenue(venue, {
@@ -79,6 +102,7 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
     emergencyConfirmMs: 15_000,
   });
   engineRef = engine;
+  watchBus(engine.bus);
   await engine.start();
   await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5 });
   await engine.marketData({ kind: "quote", symbol: "ETH/USDT", bid: 2_000, ask: 2_000.1 });
@@ -96,7 +120,10 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
 }
 
 const desks: LiveDesk[] = [];
-afterEach(async () => {
+afterEach(async (context) => {
+  if (waitingFor !== null) context.task.result?.errors?.push({ name: "Waiting", message: `still waiting for ${waitingFor}` });
+  rechecks.clear();
+  waitingFor = null;
   while (desks.length > 0) await desks.pop()!.close();
 });
 
@@ -240,6 +267,7 @@ describe("the runtime in LIVE mode", () => {
     const runtime = await ensureRuntime();
     expect(runtimeState().error).toBeNull();
     expect(runtime).not.toBeNull();
+    watchBus(runtime!.engine.bus);
     expect(runtime!.mode).toBe("live");
     expect(runtime!.engine.venueId()).toBe("binance");
     expect(runtime!.venueStatus()).toMatchObject({ connected: true, lastError: null });

@@ -62,7 +62,7 @@ const usersRouter = router({
     .input(z.object({ username, role, password: password.optional() }))
     .mutation(({ ctx, input }) =>
       audited(ctx, "user_create", normalizeUsername(input.username), { role: input.role, generated: !input.password }, async () => {
-        const pw = input.password ?? generatePassword();
+        const pw = input.password ?? generatePassword(normalizeUsername(input.username));
         const user = await createUser({ username: input.username, password: pw, role: input.role });
         return { user, generatedPassword: input.password ? null : pw };
       }),
@@ -79,7 +79,7 @@ const usersRouter = router({
     .input(z.object({ username, password: password.optional() }))
     .mutation(({ ctx, input }) =>
       audited(ctx, "user_reset_password", normalizeUsername(input.username), { generated: !input.password }, async () => {
-        const pw = input.password ?? generatePassword();
+        const pw = input.password ?? generatePassword(normalizeUsername(input.username));
         await setPassword(input.username, pw);
         return { username: normalizeUsername(input.username), generatedPassword: input.password ? null : pw };
       }),

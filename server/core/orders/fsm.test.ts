@@ -171,10 +171,26 @@ const scenarios: Scenario[] = [
   },
   { name: "full fill during PENDING_UPDATE", events: [submit, accept, modifyRequest({ price: "99" }), fill("t1", 10)], status: "FILLED", filledQty: "10" },
   {
-    name: "modify then cancel request: cancel rejected restores the working status",
+    // The modify is still unanswered at the venue: its answer must find the order waiting for it.
+    name: "modify then cancel request: cancel rejected goes back to PENDING_UPDATE",
     events: [submit, accept, modifyRequest({ price: "99" }), cancelRequest, cancelReject],
+    status: "PENDING_UPDATE",
+    filledQty: "0",
+    previousStatus: "ACCEPTED",
+  },
+  {
+    name: "modify then cancel request: cancel rejected, then the modify confirmed restores the working status",
+    events: [submit, accept, modifyRequest({ price: "99" }), cancelRequest, cancelReject, modified({ price: "99" })],
     status: "ACCEPTED",
     filledQty: "0",
+    price: "99",
+  },
+  {
+    name: "modify answered while PENDING_CANCEL, then the cancel rejected restores the working status",
+    events: [submit, accept, modifyRequest({ price: "99" }), cancelRequest, modified({ price: "99" }), cancelReject],
+    status: "ACCEPTED",
+    filledQty: "0",
+    price: "99",
   },
   {
     name: "modified arriving while PENDING_CANCEL applies and stays pending",
@@ -183,6 +199,98 @@ const scenarios: Scenario[] = [
     filledQty: "0",
     price: "99",
     previousStatus: "ACCEPTED",
+  },
+  // Chained cancel/replace (FIX 4.4 Appendix D, D16): a second modify sent before the first is confirmed. The venue
+  // answers them in order; the order stays PENDING_UPDATE until the last answer, and every confirmation applies.
+  {
+    name: "D16 two modify requests, two confirmations: both apply",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), modified({ price: "101" }), modified({ price: "102" })],
+    status: "ACCEPTED",
+    filledQty: "0",
+    price: "102",
+    previousStatus: null,
+  },
+  {
+    name: "D16 first of two chained modifies confirmed: still PENDING_UPDATE with the first change applied",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ qty: "12" }), modified({ price: "101" })],
+    status: "PENDING_UPDATE",
+    filledQty: "0",
+    price: "101",
+    quantity: "10",
+    previousStatus: "ACCEPTED",
+  },
+  {
+    name: "D16 three chained modifies on a partially filled order end PARTIALLY_FILLED with the last change",
+    events: [
+      submit,
+      accept,
+      fill("t1", 4),
+      modifyRequest({ qty: "12" }),
+      modifyRequest({ qty: "14" }),
+      modifyRequest({ price: "99" }),
+      modified({ qty: "12" }),
+      modified({ qty: "14" }),
+      modified({ price: "99" }),
+    ],
+    status: "PARTIALLY_FILLED",
+    filledQty: "4",
+    quantity: "14",
+    price: "99",
+    previousStatus: null,
+  },
+  {
+    name: "D16 chained modifies: the first refused, the second confirmed",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), modifyReject, modified({ price: "102" })],
+    status: "ACCEPTED",
+    filledQty: "0",
+    price: "102",
+  },
+  {
+    name: "D16 chained modifies: the first confirmed, the second refused restores the working status",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), modified({ price: "101" }), modifyReject],
+    status: "ACCEPTED",
+    filledQty: "0",
+    price: "101",
+  },
+  {
+    name: "D16 one refusal of two chained modifies keeps PENDING_UPDATE",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), modifyReject],
+    status: "PENDING_UPDATE",
+    filledQty: "0",
+    price: "100",
+    previousStatus: "ACCEPTED",
+  },
+  {
+    name: "D16 a third confirmation after two chained modifies is refused",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), modified({ price: "101" }), modified({ price: "102" }), modified({ price: "103" })],
+    status: "ACCEPTED",
+    filledQty: "0",
+    price: "102",
+    refusal: "INVALID_TRANSITION",
+  },
+  {
+    name: "chained modifies then a cancel request: both confirmations apply while the cancel stays pending",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), cancelRequest, modified({ price: "101" }), modified({ price: "102" })],
+    status: "PENDING_CANCEL",
+    filledQty: "0",
+    price: "102",
+    previousStatus: "ACCEPTED",
+  },
+  {
+    name: "chained modifies, cancel rejected with a modify still unanswered: back to PENDING_UPDATE",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), cancelRequest, modified({ price: "101" }), cancelReject],
+    status: "PENDING_UPDATE",
+    filledQty: "0",
+    price: "101",
+    previousStatus: "ACCEPTED",
+  },
+  {
+    name: "chained modifies, cancel rejected, then the last confirmation restores the working status",
+    events: [submit, accept, modifyRequest({ price: "101" }), modifyRequest({ price: "102" }), cancelRequest, modified({ price: "101" }), cancelReject, modified({ price: "102" })],
+    status: "ACCEPTED",
+    filledQty: "0",
+    price: "102",
+    previousStatus: null,
   },
   { name: "cancel during PENDING_UPDATE", events: [submit, accept, modifyRequest({ price: "99" }), cancel], status: "CANCELED", filledQty: "0" },
   { name: "modify of a stop trigger price", spec: STOP_LIMIT, events: [submit, accept, modifyRequest({ triggerPrice: "103" }), modified({ triggerPrice: "103" })], status: "ACCEPTED", filledQty: "0", price: "105" },
@@ -526,7 +634,10 @@ function expectedStatus(outcome: TransitionOutcome, from: OrderStatus): OrderSta
     case "restorePrevious":
       return "SUBMITTED";
     case "modified":
+    case "modifyRefused":
+      // The fixture has one modify unanswered at most: its answer ends PENDING_UPDATE.
       return from === "PENDING_CANCEL" ? "PENDING_CANCEL" : "SUBMITTED";
+    case "queueModify":
     case "fillWhilePending":
     case "lateFill":
     case "triggerWhilePending":
@@ -577,7 +688,13 @@ describe("ORDER_TRANSITIONS", () => {
     for (const status of ORDER_STATUSES) {
       for (const outcome of Object.values(ORDER_TRANSITIONS[status])) {
         expect(outcome).not.toBe("INITIALIZED");
-        if (outcome === "restorePrevious" || outcome === "fillWhilePending" || outcome === "acceptWhilePending") {
+        if (
+          outcome === "restorePrevious" ||
+          outcome === "fillWhilePending" ||
+          outcome === "acceptWhilePending" ||
+          outcome === "queueModify" ||
+          outcome === "modifyRefused"
+        ) {
           expect(isPendingStatus(status)).toBe(true);
         }
       }
@@ -661,6 +778,9 @@ describe("FSM properties", () => {
           expect(order.tradeIds.length).toBe(appliedPrices.length);
           expect(new Set(order.tradeIds).size).toBe(order.tradeIds.length);
           expect(order.previousStatus !== null).toBe(isPendingStatus(order.status));
+          // Unanswered modify requests exist only in a pending status, and PENDING_UPDATE always awaits one.
+          if ((order.pendingModifies ?? 0) > 0) expect(isPendingStatus(order.status)).toBe(true);
+          if (order.status === "PENDING_UPDATE") expect(order.pendingModifies).toBeGreaterThanOrEqual(1);
           if (order.status === "TRIGGERED") expect(order.isTriggered).toBe(true);
           if (order.avgFillPrice !== null) {
             expect(order.avgFillPrice.isFinite()).toBe(true);
@@ -673,7 +793,7 @@ describe("FSM properties", () => {
       { numRuns: 400, seed: 20240601 },
     );
     // The sequences must actually exercise the paths the invariants are about.
-    for (const label of ["DUPLICATE_FILL", "OVERFILL", "TERMINAL", "INVALID_EVENT", "LATE_FILL", "FILLED", "PENDING_CANCEL+fill", "PENDING_UPDATE+fill", "PENDING_CANCEL+cancelReject", "PENDING_UPDATE+modified", "TRIGGERED"]) {
+    for (const label of ["DUPLICATE_FILL", "OVERFILL", "TERMINAL", "INVALID_EVENT", "LATE_FILL", "FILLED", "PENDING_CANCEL+fill", "PENDING_UPDATE+fill", "PENDING_CANCEL+cancelReject", "PENDING_UPDATE+modified", "PENDING_UPDATE+modifyRequest", "TRIGGERED"]) {
       expect(reached).toContain(label);
     }
   });

@@ -32,10 +32,16 @@ import {
  * - `triggerWhilePending`: like `trigger`, but the pending status stays and the status to restore becomes TRIGGERED.
  * - `acceptWhilePending`: the venue accepted an order we already asked to cancel/modify: status stays pending,
  *   the status to restore becomes ACCEPTED.
- * - `restorePrevious`: back to the status before PENDING_* (the venue refused the request).
- * - `modified`: the venue applied a modify: new quantity/prices; back to the status before PENDING_UPDATE
- *   (or stays PENDING_CANCEL when a cancel is also pending); FILLED when the new quantity ≤ filledQty.
- * - `stay`: status unchanged (a repeated cancel/modify request, or a modify refusal while a cancel is pending).
+ * - `restorePrevious`: back to the status before PENDING_* (the venue refused the request); a refused cancel with
+ *   modify requests still unanswered goes back to PENDING_UPDATE.
+ * - `queueModify`: another modify request while one is unanswered (chained cancel/replace, FIX 4.4 App. D, D16):
+ *   stays PENDING_UPDATE, one more answer awaited. The venue answers chained requests in order.
+ * - `modified`: the venue applied a modify: new quantity/prices; back to the status before PENDING_UPDATE once
+ *   no other modify is unanswered (stays PENDING_CANCEL when a cancel is also pending); FILLED when the new
+ *   quantity ≤ filledQty.
+ * - `modifyRefused`: the venue refused a modify: back to the status before PENDING_UPDATE once no other modify
+ *   is unanswered (stays PENDING_CANCEL when a cancel is also pending).
+ * - `stay`: status unchanged (a retried cancel request).
  */
 export type TransitionRule =
   | "fill"
@@ -46,7 +52,9 @@ export type TransitionRule =
   | "triggerWhilePending"
   | "acceptWhilePending"
   | "restorePrevious"
+  | "queueModify"
   | "modified"
+  | "modifyRefused"
   | "stay";
 
 /** A concrete next status, or a rule that computes it (lower case, so it can never be mistaken for a status). */
@@ -113,9 +121,9 @@ export const ORDER_TRANSITIONS: TransitionTable = {
     trigger: "triggerWhilePending",
     fill: "fillWhilePending",
     cancelRequest: "PENDING_CANCEL", // cancel wins over the outstanding modify
-    modifyRequest: "stay",
+    modifyRequest: "queueModify", // chained: answered in order
     modified: "modified",
-    modifyReject: "restorePrevious",
+    modifyReject: "modifyRefused",
     cancel: "CANCELED",
     expire: "EXPIRED",
   },
@@ -128,7 +136,7 @@ export const ORDER_TRANSITIONS: TransitionTable = {
     cancel: "CANCELED",
     cancelReject: "restorePrevious",
     modified: "modified", // answer to a modify sent before the cancel request
-    modifyReject: "stay",
+    modifyReject: "modifyRefused",
     expire: "EXPIRED",
   },
   PARTIALLY_FILLED: {
@@ -237,6 +245,7 @@ export function createOrder(spec: OrderSpec): Order {
     venue: spec.venue ?? null,
     status: "INITIALIZED",
     previousStatus: null,
+    pendingModifies: 0,
     isTriggered: false,
     filledQty: ZERO,
     avgFillPrice: null,
@@ -317,6 +326,10 @@ export function applyOrderEvent(order: Order, event: OrderEvent): ApplyResult {
         if (amounts.qty === undefined && amounts.price === undefined && amounts.triggerPrice === undefined) {
           return refuse(order, "INVALID_EVENT", `Modify request for order ${id} changes nothing: give a quantity, price or trigger price.`);
         }
+        if (outcome === "queueModify") {
+          base.pendingModifies = unansweredModifies(order) + 1;
+          return ok(base);
+        }
         return ok(moveTo(base, order, outcome));
       }
       return ok(applyModified(order, amounts, base));
@@ -341,9 +354,10 @@ export function applyOrderEvent(order: Order, event: OrderEvent): ApplyResult {
         return refuse(order, "INVALID_TRANSITION", `Order ${id} has filled ${order.filledQty.toString()} and cannot be rejected.`);
       }
       return ok(withReason(moveTo(base, order, outcome), event.reason));
+    case "modifyReject":
+      return ok(withReason(outcome === "modifyRefused" ? answerModify(base, order) : moveTo(base, order, outcome), event.reason));
     case "deny":
     case "cancelReject":
-    case "modifyReject":
       return ok(withReason(moveTo(base, order, outcome), event.reason));
     case "cancel":
       return ok(withReason(moveTo(base, order, outcome), event.reason ?? order.reason));
@@ -385,6 +399,7 @@ function copyOrder(o: Order): Order {
     venue: o.venue,
     status: o.status,
     previousStatus: o.previousStatus,
+    pendingModifies: o.pendingModifies ?? 0,
     isTriggered: o.isTriggered,
     filledQty: o.filledQty,
     avgFillPrice: o.avgFillPrice,
@@ -414,9 +429,15 @@ function moveTo(base: Order, before: Order, outcome: TransitionOutcome): Order {
     case "stay":
       return base;
     case "restorePrevious":
+      // A refused cancel while modify requests are unanswered: those are still pending at the venue.
+      if (before.status === "PENDING_CANCEL" && (before.pendingModifies ?? 0) > 0) {
+        base.status = "PENDING_UPDATE";
+        return base;
+      }
       // previousStatus is always set in a pending status; ACCEPTED is a defensive fallback for hand-made orders.
       base.status = before.previousStatus ?? "ACCEPTED";
       base.previousStatus = null;
+      base.pendingModifies = 0;
       return base;
     case "fill":
     case "fillWhilePending":
@@ -425,7 +446,9 @@ function moveTo(base: Order, before: Order, outcome: TransitionOutcome): Order {
     case "triggerEmulated":
     case "triggerWhilePending":
     case "acceptWhilePending":
+    case "queueModify":
     case "modified":
+    case "modifyRefused":
       // Resolved by their own handlers; reaching here would be a table/handler mismatch.
       throw new Error(`fsm: outcome ${outcome} must be handled by its event handler`);
     default: {
@@ -438,6 +461,9 @@ function moveTo(base: Order, before: Order, outcome: TransitionOutcome): Order {
         : null;
       base.status = outcome;
       base.previousStatus = previousStatus;
+      // The first modify request of a chain; a cancel request keeps the count of those still unanswered.
+      if (outcome === "PENDING_UPDATE") base.pendingModifies = 1;
+      else if (outcome !== "PENDING_CANCEL") base.pendingModifies = 0;
       return base;
     }
   }
@@ -488,11 +514,13 @@ function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, o
     case "fill":
       filled.status = complete ? "FILLED" : "PARTIALLY_FILLED";
       filled.previousStatus = null;
+      filled.pendingModifies = 0;
       return ok(filled);
     case "fillWhilePending":
       if (complete) {
         filled.status = "FILLED";
         filled.previousStatus = null;
+        filled.pendingModifies = 0;
       } else {
         filled.previousStatus = "PARTIALLY_FILLED";
       }
@@ -537,10 +565,26 @@ function applyModified(order: Order, amounts: ModifyAmounts, base: Order): Order
   if (amounts.qty !== undefined && amounts.qty.lessThanOrEqualTo(order.filledQty)) {
     // FIX: reducing the quantity to (or below) what has filled completes the order. The quantity cannot
     // drop below what already executed, so it becomes the filled quantity.
-    return { ...modified, quantity: order.filledQty, status: "FILLED", previousStatus: null };
+    return { ...modified, quantity: order.filledQty, status: "FILLED", previousStatus: null, pendingModifies: 0 };
   }
-  const withQty = { ...modified, quantity: amounts.qty ?? order.quantity };
-  // A pending cancel stays pending; otherwise the modify is done and the working status returns.
-  if (order.status === "PENDING_CANCEL") return withQty;
-  return { ...withQty, status: order.previousStatus ?? "ACCEPTED", previousStatus: null };
+  return answerModify({ ...modified, quantity: amounts.qty ?? order.quantity }, order);
+}
+
+/** Modify requests awaiting an answer; in PENDING_UPDATE at least one (orders stored before the count existed). */
+function unansweredModifies(order: Order): number {
+  const count = order.pendingModifies ?? 0;
+  return order.status === "PENDING_UPDATE" ? Math.max(count, 1) : count;
+}
+
+/**
+ * One modify request answered (confirmed or refused), on the fresh copy `next`: a pending cancel stays pending;
+ * otherwise the working status returns once no modify request is left unanswered.
+ */
+function answerModify(next: Order, before: Order): Order {
+  const left = Math.max(unansweredModifies(before) - 1, 0);
+  next.pendingModifies = left;
+  if (before.status === "PENDING_CANCEL" || left > 0) return next;
+  next.status = before.previousStatus ?? "ACCEPTED";
+  next.previousStatus = null;
+  return next;
 }

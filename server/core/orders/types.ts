@@ -166,6 +166,12 @@ export interface Order {
   status: OrderStatus;
   /** Status before PENDING_CANCEL / PENDING_UPDATE, restored when the venue refuses the request. */
   previousStatus: OrderStatus | null;
+  /**
+   * Modify requests sent and not yet answered (confirmed or refused). The venue answers chained requests in order
+   * (FIX 4.4 Appendix D, D16), so the order stays pending until the last answer. Absent on orders stored before
+   * it existed, which counts as none (or one, in PENDING_UPDATE).
+   */
+  pendingModifies?: number;
   /** True once a trigger order has triggered (it now rests as a limit, or went to market). */
   isTriggered: boolean;
   filledQty: Decimal;

@@ -203,10 +203,11 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       result = await engine.execute({ kind: "manualOrder", order: { symbol, side: "BUY", type: "LIMIT", quantity, price }, actor: trader, reason: "chaos resting limit" });
     }
     results.push(result);
-    // Paced by the venue, not by a clock: the next order waits until this one has left the queue (sent,
-    // or waiting for a retry), so the stream reaches the exchange instead of piling up for the stop to drop.
+    // Paced by the venue, not by a clock: the next order waits until this one's request has been answered
+    // (or has failed, or gone in doubt), as a strategy's next signal would, so the stream reaches the
+    // exchange instead of piling up for the stop to drop.
     const coid = result.ok ? (result.data?.clientOrderId as string | undefined) : undefined;
-    if (coid !== undefined) await until(() => resilient.pending === 0, bound);
+    if (coid !== undefined) await until(() => resilient.pending === 0 && !resilient.requestInFlight(coid), bound);
   }
   const ordersDoneAt = performance.now();
   log(`chaos: ${options.orders} commands sent in ${(ordersDoneAt - startedAt).toFixed(0)} ms`);
@@ -272,7 +273,10 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   const bookByTrade = new Map(bookFills.map((f) => [f.tradeId, f]));
   for (const t of exTrades) {
     const f = bookByTrade.get(String(t.id));
-    if (!f) fillDiffs.push(`exchange fill ${t.id} (${t.clientOrderId}, ${t.qty.toString()}) is not in the books`);
+    if (!f) {
+      const o = booksById.get(t.clientOrderId);
+      fillDiffs.push(`exchange fill ${t.id} (${t.clientOrderId}, ${t.qty.toString()}) is not in the books (order ${o ? `${o.status}${o.reason ? `: ${o.reason.slice(0, 120)}` : ""}` : "unknown"})`);
+    }
     else if (f.clientOrderId !== t.clientOrderId || !f.qty.eq(t.qty) || !f.price.eq(t.price)) fillDiffs.push(`fill ${t.id}: books ${f.clientOrderId} ${f.qty.toString()}@${f.price.toString()}, exchange ${t.clientOrderId} ${t.qty.toString()}@${t.price.toString()}`);
   }
   for (const f of bookFills) if (!exByTrade.has(f.tradeId)) fillDiffs.push(`booked fill ${f.tradeId} (${f.clientOrderId}) the exchange never made`);

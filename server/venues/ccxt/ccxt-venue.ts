@@ -867,7 +867,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const books = this.profile.separateTriggerBook(market, true) ? [false, true] : [false];
     for (const trigger of books) {
       try {
-        const orders = (await this.call(this.em, "cancel", `canceling every ${trigger ? "trigger " : ""}${symbol} order`, () =>
+        const orders = (await this.call(this.em, "cancelAll", `canceling every ${trigger ? "trigger " : ""}${symbol} order`, () =>
           this.em.cancelAllOrders(symbol, trigger ? { trigger: true } : {}),
         )) as CcxtOrderLike[] | undefined;
         for (const order of Array.isArray(orders) ? orders : []) {
@@ -892,7 +892,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       }
       for (const record of unlisted) {
         if (stillOpen.has(record.clientOrderId)) {
-          await this.call(this.em, "cancel", `canceling order ${record.clientOrderId}`, () => this.em.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)));
+          await this.call(this.em, "cancelAll", `canceling order ${record.clientOrderId}, which the cancel-all of ${symbol} left open`, () => this.em.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)));
         }
         canceled.add(record.clientOrderId);
       }

@@ -30,7 +30,8 @@
  */
 import { FinalVenueError, TransientVenueError } from "../venue";
 
-export type RequestKind = "create" | "cancel" | "read";
+/** cancelAll: the batch cancel of a symbol (and the single cancels it falls back to); nothing in it is looked up by id. */
+export type RequestKind = "create" | "cancel" | "cancelAll" | "read";
 
 /**
  * Transport errors raised before a connection was open (ccxt keeps the cause in the message: "fetch failed: connect
@@ -106,9 +107,14 @@ export function classifyCcxtError(error: unknown, ctx: ClassifyContext): Transie
   const transient = (code: string, text: string) => new TransientVenueError(`${code}: ${text}`, code);
   const final = (code: string, text: string) => new FinalVenueError(`${code}: ${text}`, code);
   const unknown = (what: string) =>
-    changes
-      ? transient("TIMEOUT", `${what} while ${ctx.action}; the outcome is unknown, so the order is looked up by its clientOrderId before anything is sent again (${detail}).`)
-      : null;
+    ctx.kind === "cancelAll"
+      ? transient(
+          "TIMEOUT",
+          `${what} while ${ctx.action}, so it is not known which orders ${ex} canceled. They stay pending cancel until ${ex}'s open orders show what became of them; canceling all again is safe (${detail}).`,
+        )
+      : changes
+        ? transient("TIMEOUT", `${what} while ${ctx.action}; the outcome is unknown, so the order is looked up by its clientOrderId before anything is sent again (${detail}).`)
+        : null;
 
   // Transient, refused before processing: nothing happened at the exchange.
   if (is("RateLimitExceeded", "DDoSProtection")) return transient("RATE_LIMITED", `${ex} is limiting our requests while ${ctx.action} (${detail}); nothing was done, Bastion slows down and retries.`);

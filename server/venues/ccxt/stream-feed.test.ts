@@ -5,7 +5,7 @@
  * pro class does the parsing, reconnecting and closing; only its ws URL points here. (Its spot
  * detection looks for "/stream" in the URL, hence the `/stream/ws` path.)
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import ccxt from "ccxt";
 import { ManualClock } from "../../core/clock";
 import { seededRng } from "../../core/rng";
@@ -14,9 +14,13 @@ import markets from "./fixtures/markets/binance.ticksize.json";
 import { createLiveStreamExchange, LIVE_OPT_IN_VALUE, loadLiveConfig } from "./live-config";
 import { type PublicExchange, type PublicFeedUpdate, type TickerLike } from "./public-feed";
 import { backoffDelay, StreamMarketFeed, type StreamExchange, type StreamFeedOptions, type StreamFeedStatus } from "./stream-feed";
+import { Changes } from "./test-changes";
 import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
 
 const T0 = 1_700_000_000_000;
+
+/** The server's connections, subscriptions and closes, the feed's updates and statuses, and ccxt's watches notify it. */
+let changes = new Changes();
 
 /** The Binance public stream subset, on 127.0.0.1 and a free port. */
 class FakeBinanceStream {
@@ -29,18 +33,23 @@ class FakeBinanceStream {
   private constructor(private readonly wss: WebSocketServer) {
     wss.on("connection", (socket, request) => {
       this.connections++;
+      changes.notify();
       if (this.refuse) {
         socket.terminate();
         return;
       }
       this.subs.set(socket, []);
-      socket.on("close", () => this.subs.delete(socket));
+      socket.on("close", () => {
+        this.subs.delete(socket);
+        changes.notify();
+      });
       socket.on("message", (data: Buffer) => {
         const message = JSON.parse(data.toString()) as { method: string; params: string[]; id: number };
         if (message.method !== "SUBSCRIBE") return;
         this.subscribes.push({ url: request.url ?? "", params: message.params });
         this.subs.get(socket)?.push(...message.params);
         socket.send(JSON.stringify({ result: null, id: message.id }));
+        changes.notify();
       });
     });
   }
@@ -100,16 +109,35 @@ class RestExchange implements PublicExchange {
   }
 }
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
+function waitFor(condition: () => boolean, what: string): Promise<void> {
+  return changes.until(condition, what);
+}
+
+/** ccxt registering a future (its `watch` / `watchMultiple`) is a change `waitingOn` looks at: it notifies. */
+function notifyOnWatches(stream: object): void {
+  const target = stream as Record<"watch" | "watchMultiple", (...args: unknown[]) => unknown>;
+  for (const method of ["watch", "watchMultiple"] as const) {
+    const original = target[method].bind(stream);
+    target[method] = (...args: unknown[]): unknown => {
+      const future = original(...args);
+      changes.notify();
+      return future;
+    };
   }
-  throw new Error(`timed out waiting for ${what}`);
+}
+
+/** Every hash has a future waiting in one of ccxt's clients: the loops behind them have handled all they got. */
+function waitingOn(stream: object, hashes: string[]): boolean {
+  const clients = Object.values((stream as { clients: Record<string, { futures?: Record<string, unknown> }> }).clients);
+  return hashes.every((hash) => clients.some((client) => client.futures !== undefined && hash in client.futures));
 }
 
 let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+beforeEach(() => {
+  changes = new Changes();
+});
+afterEach(async (context) => {
+  if (changes.waiting !== null) context.task.result?.errors?.push({ name: "Waiting", message: `still waiting for ${changes.waiting}` });
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
@@ -118,6 +146,7 @@ async function setup(overrides: Partial<StreamFeedOptions> = {}, proOptions: Rec
   const server = await FakeBinanceStream.start();
   const stream = new ccxt.pro.binance(proOptions) as unknown as StreamExchange & { urls: { api: { ws: Record<string, unknown> } } };
   stream.urls.api.ws.spot = server.url;
+  notifyOnWatches(stream);
   const rest = new RestExchange();
   const clock = new ManualClock(T0);
   const scheduler = new FakeScheduler(clock);
@@ -130,8 +159,14 @@ async function setup(overrides: Partial<StreamFeedOptions> = {}, proOptions: Rec
     clock,
     scheduler,
     rng: seededRng(1),
-    onUpdate: (update) => updates.push(update),
-    onStatus: (status) => statuses.push(status),
+    onUpdate: (update) => {
+      updates.push(update);
+      changes.notify();
+    },
+    onStatus: (status) => {
+      statuses.push(status);
+      changes.notify();
+    },
     ...overrides,
   });
   cleanups.push(async () => {
@@ -144,7 +179,7 @@ async function setup(overrides: Partial<StreamFeedOptions> = {}, proOptions: Rec
 
 describe("StreamMarketFeed over a local Binance-like websocket", () => {
   it("turns ticker, trade and kline events into quotes, trades (once per id) and closed candles", async () => {
-    const { server, updates, feed } = await setup({ trades: true, candles: { timeframe: "5m" } });
+    const { server, updates, feed, stream } = await setup({ trades: true, candles: { timeframe: "5m" } });
     feed.start();
     await waitFor(() => server.subscribed("btcusdt@ticker") && server.subscribed("btcusdt@trade") && server.subscribed("btcusdt@kline_5m"), "three subscriptions");
     expect(server.subscribes.map((s) => s.params).flat().sort()).toEqual(["btcusdt@kline_5m", "btcusdt@ticker", "btcusdt@trade"]);
@@ -163,7 +198,8 @@ describe("StreamMarketFeed over a local Binance-like websocket", () => {
     server.push("btcusdt@kline_5m", kline(bar0, "1", "3", "0.5", "2.5", "7")); // the same bar, later
     server.push("btcusdt@kline_5m", kline(bar0 + 300_000, "2.5", "2.6", "2.4", "2.5", "1")); // the next bar opens: bar0 closed
     await waitFor(() => updates.some((u) => u.kind === "candle"), "a closed candle");
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Every pushed event handled: the trade and candle loops wait on ccxt again.
+    await waitFor(() => waitingOn(stream, ["trade::BTC/USDT", "ohlcv::BTC/USDT::5m"]), "the trade and candle loops to wait again");
 
     expect(updates.filter((u) => u.kind === "trade")).toEqual([
       { kind: "trade", symbol: "BTC/USDT", price: 100.5, qty: 0.1, aggressor: "SELL", exchangeTs: T0, tradeId: "42" },
@@ -192,8 +228,9 @@ describe("StreamMarketFeed over a local Binance-like websocket", () => {
     expect(down.message).toMatch(/^Websocket: Cannot reach binance \(.*\)\. .* Reconnecting in 1 s \(1 failed attempt so far; polling after 5\)\.$/);
     expect(server.openSockets).toBe(0);
 
-    // nothing reconnects before the backoff has passed
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // nothing reconnects before the backoff has passed: the loop waits on the (fake) scheduler, and only it
+    expect(scheduler.pending).toBe(1);
+    expect(scheduler.nextDue()).toBe(T0 + delay);
     expect(server.connections).toBe(1);
     scheduler.advance(delay);
     await waitFor(() => server.subscribed("btcusdt@ticker"), "the new subscription");
@@ -244,7 +281,8 @@ describe("StreamMarketFeed over a local Binance-like websocket", () => {
     feed.stop();
     await feed.idle();
     scheduler.advance(60_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // idle() awaited the loops' end: nothing is left that could connect again
+    expect(scheduler.pending).toBe(0);
     expect(server.connections).toBe(1);
     expect(feed.status()).toMatchObject({ running: false, nextRetryAt: null, transport: "websocket" });
     expect(feed.status().message).toMatch(/^Stopped\. Last error: Cannot reach binance/);
@@ -334,7 +372,11 @@ describe("order books over websockets", () => {
   it("streams the book to the asked depth as a book update", async () => {
     const clock = new ManualClock(T0);
     const updates: PublicFeedUpdate[] = [];
-    const feed = new StreamMarketFeed({ exchange: new RestExchange(), stream: bookStream(true), symbol: "BTC/USDT", book: { depth: 5 }, clock, scheduler: new FakeScheduler(clock), rng: seededRng(1), onUpdate: (u) => updates.push(u) });
+    const onUpdate = (u: PublicFeedUpdate) => {
+      updates.push(u);
+      changes.notify();
+    };
+    const feed = new StreamMarketFeed({ exchange: new RestExchange(), stream: bookStream(true), symbol: "BTC/USDT", book: { depth: 5 }, clock, scheduler: new FakeScheduler(clock), rng: seededRng(1), onUpdate });
     feed.start();
     await waitFor(() => updates.some((u) => u.kind === "book"), "a book update");
     expect(updates.find((u) => u.kind === "book")).toEqual({ kind: "book", symbol: "BTC/USDT", bids: [[99, 1], [97, 2]], asks: [[101, 3]], exchangeTs: T0 + 5 });

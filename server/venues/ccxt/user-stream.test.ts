@@ -6,7 +6,7 @@
  * (ccxt 4.5.84 no longer asks a REST listen key for spot). REST (orders, polling) goes to the
  * in-memory FakeBinance behind fetchImplementation, as in ccxt-venue.test.ts.
  */
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import ccxt from "ccxt";
 import { ManualClock } from "../../core/clock";
 import type { OrderSpec } from "../../core/orders/types";
@@ -15,26 +15,35 @@ import { CcxtVenue, type VenueTimers } from "./ccxt-venue";
 import { classifyCcxtError } from "./errors";
 import { FakeBinance, SECRETS, ccxtExchange } from "./fake-exchange";
 import { UserStream, userChannels, type UserStreamExchange } from "./user-stream";
+import { Changes } from "./test-changes";
 import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
 
 const T0 = 1_700_000_000_000;
+
+let changes = new Changes();
 
 /** Binance's spot WebSocket API, user-data subset, on 127.0.0.1 and a free port. */
 class FakeBinanceWsApi {
   readonly subscribes: { url: string; params: Record<string, unknown> }[] = [];
   connections = 0;
   refuse = false;
+  /** Answer the subscription this much later (a loaded machine or a real network): ccxt is not ready before. */
+  answerDelayMs = 0;
   private readonly subscribed = new Map<WebSocket, number>();
   private nextSubscriptionId = 0;
 
   private constructor(private readonly wss: WebSocketServer) {
     wss.on("connection", (socket, request) => {
       this.connections++;
+      changes.notify();
       if (this.refuse) {
         socket.terminate();
         return;
       }
-      socket.on("close", () => this.subscribed.delete(socket));
+      socket.on("close", () => {
+        this.subscribed.delete(socket);
+        changes.notify();
+      });
       socket.on("message", (data: Buffer) => {
         const message = JSON.parse(data.toString()) as { id: string; method: string; params: Record<string, unknown> };
         if (message.method !== "userDataStream.subscribe.signature") {
@@ -44,7 +53,12 @@ class FakeBinanceWsApi {
         this.subscribes.push({ url: request.url ?? "", params: message.params });
         const subscriptionId = this.nextSubscriptionId++;
         this.subscribed.set(socket, subscriptionId);
-        socket.send(JSON.stringify({ id: message.id, status: 200, result: { subscriptionId } }));
+        const answer = () => {
+          socket.send(JSON.stringify({ id: message.id, status: 200, result: { subscriptionId } }));
+          changes.notify();
+        };
+        if (this.answerDelayMs > 0) setTimeout(answer, this.answerDelayMs);
+        else answer();
       });
     });
   }
@@ -86,16 +100,23 @@ function executionReport(fake: FakeBinance, clientOrderId: string, tradeId: numb
   };
 }
 
-/** Timers: short waits (stream backoff) run for real; poll schedules are recorded, never run (tests poll by hand). */
+/**
+ * Timers: poll schedules are recorded, never run (tests poll by hand); short waits (the stream's reconnect backoff,
+ * 20–100 ms) run, and both a backoff starting and one ending are changes the tests can wait on.
+ */
 function testTimers() {
   const polls: number[] = [];
   const timers: VenueTimers = {
     setTimeout: (fn, ms) => {
+      changes.notify();
       if (ms >= 1_000) {
         polls.push(ms);
         return null;
       }
-      return setTimeout(fn, ms);
+      return setTimeout(() => {
+        fn();
+        changes.notify();
+      }, ms);
     },
     clearTimeout: (h) => {
       if (h !== null) clearTimeout(h as ReturnType<typeof setTimeout>);
@@ -104,28 +125,57 @@ function testTimers() {
   return { polls, timers };
 }
 
-async function waitFor(condition: () => boolean, what: string): Promise<void> {
-  for (let i = 0; i < 500; i++) {
-    if (condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
+function waitFor(condition: () => boolean, what: string): Promise<void> {
+  return changes.until(condition, what);
 }
 
 let cleanups: (() => Promise<void>)[] = [];
-afterEach(async () => {
+beforeEach(() => {
+  changes = new Changes();
+});
+afterEach(async (context) => {
+  if (changes.waiting !== null) context.task.result?.errors?.push({ name: "Waiting", message: `still waiting for ${changes.waiting}` });
   for (const cleanup of cleanups.reverse()) await cleanup();
   cleanups = [];
 });
 
+/**
+ * Counts, per channel, the futures ccxt registers for the user stream's messages (its `watch(url, messageHash, …)`,
+ * hashes "myTrades…" and "orders…"). A report pushed before a loop's future exists resolves nothing (ccxt only caches
+ * it): the tests push only once both loops wait. And a loop registers its next future only after it has handed the
+ * previous result to the venue, so "one more" also means "that update has been handled".
+ */
+function countWatches(stream: InstanceType<typeof ccxt.pro.binance>) {
+  const waits = { myTrades: 0, orders: 0 };
+  const watch = stream.watch.bind(stream) as (...args: Parameters<typeof stream.watch>) => unknown;
+  stream.watch = (...args: Parameters<typeof watch>): unknown => {
+    const future = watch(...args);
+    const messageHash = String(args[1]);
+    if (messageHash.startsWith("myTrades")) waits.myTrades++;
+    else if (messageHash.startsWith("orders")) waits.orders++;
+    changes.notify();
+    return future;
+  };
+  return waits;
+}
+
+/** Both loops (fills and order updates) have a future waiting on the server's connection: a push now reaches both. */
+function bothLoopsWaiting(stream: InstanceType<typeof ccxt.pro.binance>, server: FakeBinanceWsApi): boolean {
+  const client = (stream.clients as Record<string, { futures?: Record<string, unknown> } | undefined>)[server.url];
+  const hashes = Object.keys(client?.futures ?? {});
+  return server.liveSubscriptions === 1 && hashes.some((h) => h.startsWith("myTrades")) && hashes.some((h) => h.startsWith("orders"));
+}
+
 const limit = (clientOrderId: string, price: string): OrderSpec => ({ clientOrderId, symbol: "BTC/USDT", type: "LIMIT", side: "BUY", quantity: "0.001", price });
 
-async function setup() {
+async function setup(answerDelayMs = 0) {
   const server = await FakeBinanceWsApi.start();
+  server.answerDelayMs = answerDelayMs;
   const fake = new FakeBinance();
   // no markets given: the venue hands it the REST instance's (a markets load would hit a route the fake lacks)
   const stream = new ccxt.pro.binance({ ...SECRETS.binance, fetchImplementation: fake.http.fetch });
   (stream.urls.api as unknown as { ws: { "ws-api": Record<string, string> } }).ws["ws-api"].spot = server.url;
+  const watches = countWatches(stream);
   const { polls, timers } = testTimers();
   const venue = new CcxtVenue({
     exchange: ccxtExchange("binance", fake.http),
@@ -139,26 +189,29 @@ async function setup() {
     stream,
   });
   const events: VenueEvent[] = [];
-  venue.setEventSink((e) => events.push(...e));
+  venue.setEventSink((e) => {
+    events.push(...e);
+    changes.notify();
+  });
   cleanups.push(async () => {
     await venue.close();
     await server.close();
   });
-  return { server, fake, venue, events, polls, stream };
+  return { server, fake, venue, events, polls, stream, watches };
 }
 
 const names = (events: VenueEvent[]) => events.map((e) => `${e.clientOrderId} ${e.event.type}${e.event.type === "fill" ? ` ${e.event.tradeId}` : ""}`);
 
 describe("CcxtVenue: fills and order updates over Binance's user-data websocket", () => {
   it("a fill arrives over the stream once; polling sees it again and does not report it; a dropped stream leaves polling to carry fills", async () => {
-    const { server, fake, venue, events, polls } = await setup();
+    const { server, fake, venue, events, polls, watches, stream } = await setup();
     venue.submit(limit("bst-a", "25000"), T0);
     venue.submit(limit("bst-b", "24000"), T0);
     await venue.idle();
     expect(names(events)).toEqual(["bst-a accept", "bst-b accept"]);
 
     // ccxt subscribes once (signed) for both watch loops
-    await waitFor(() => server.liveSubscriptions === 1, "the user-data subscription");
+    await waitFor(() => bothLoopsWaiting(stream, server), "the user-data subscription");
     expect(server.subscribes).toHaveLength(1);
     expect(server.subscribes[0]!.params).toMatchObject({ apiKey: SECRETS.binance.apiKey, signature: expect.stringMatching(/^[0-9a-f]{64}$/) as unknown });
     expect(JSON.stringify(server.subscribes)).not.toContain(SECRETS.binance.secret);
@@ -169,9 +222,11 @@ describe("CcxtVenue: fills and order updates over Binance's user-data websocket"
     // 1. the fill over the stream → one fill event with Binance's trade id
     events.length = 0;
     const trade = fake.fill("bst-a");
+    const handled = { ...watches };
     server.push(executionReport(fake, "bst-a", trade.id));
     await waitFor(() => events.some((e) => e.event.type === "fill"), "the streamed fill");
-    await new Promise((resolve) => setTimeout(resolve, 30)); // the order update of the same report, too
+    // The same report is also an order update: both loops have handed it to the venue once they wait again.
+    await waitFor(() => watches.myTrades > handled.myTrades && watches.orders > handled.orders, "both loops to handle the report");
     expect(names(events)).toEqual([`bst-a fill ${trade.id}`]);
     expect(events[0]!.event).toMatchObject({ type: "fill", tradeId: String(trade.id), ts: trade.time });
     const fill = events[0]!.event as { qty: { toString(): string }; price: { toString(): string }; fee: { toString(): string } };
@@ -197,7 +252,7 @@ describe("CcxtVenue: fills and order updates over Binance's user-data websocket"
 
     // 4. the exchange answers again: ccxt reconnects, subscribes again, and the stream is healthy at the next event
     server.refuse = false;
-    await waitFor(() => server.liveSubscriptions === 1, "a new subscription");
+    await waitFor(() => bothLoopsWaiting(stream, server), "a new subscription");
     events.length = 0;
     venue.submit(limit("bst-c", "23000"), T0);
     await venue.idle();
@@ -210,11 +265,11 @@ describe("CcxtVenue: fills and order updates over Binance's user-data websocket"
     expect(venue.currentPollIntervalMs()).toBe(30_000);
   });
 
-  it("an order canceled at the exchange is reported by the stream once (a later poll or cancel answer adds nothing)", async () => {
-    const { server, fake, venue, events } = await setup();
+  it.each([0, 50])("an order canceled at the exchange is reported by the stream once, a later poll adds nothing (subscription answered after %i ms)", async (answerDelayMs) => {
+    const { server, fake, venue, events, stream } = await setup(answerDelayMs);
     venue.submit(limit("bst-a", "25000"), T0);
     await venue.idle();
-    await waitFor(() => server.liveSubscriptions === 1, "the subscription");
+    await waitFor(() => bothLoopsWaiting(stream, server), "the subscription");
     events.length = 0;
     const o = fake.orders.find((x) => x.clientOrderId === "bst-a")!;
     o.status = "CANCELED";
@@ -249,12 +304,13 @@ describe("UserStream", () => {
     const user = new UserStream({
       stream,
       symbols: ["BTC/USDT"],
-      timers: { setTimeout: (fn, ms) => (delays.push(ms), setTimeout(fn, 1)) },
+      // The backoff is recorded and ends at once (on the next turn of the event loop): no real waiting.
+      timers: { setTimeout: (fn, ms) => (delays.push(ms), setImmediate(fn)) },
       backoff: { baseMs: 500, maxMs: 10_000 },
       classify: (e) => classifyCcxtError(e, { exchange: "fake", kind: "read", action: "watching", secrets: [] }),
       onTrades: () => undefined,
       onOrders: () => undefined,
-      log: () => undefined,
+      log: changes.notify,
     });
     user.start();
     await waitFor(() => user.status().stopped.length === 1, "the loop to stop");
