@@ -496,6 +496,19 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
     expect(d.http.requests.filter((r) => r.method === "POST").map((r) => r.params.newClientOrderId)).toEqual(["bst-entry", "bst-exit"]);
   });
 
+  it("cancel-all does not call canceled an order that filled meanwhile: its end and fill are read from the exchange", async () => {
+    const d = desk("binance");
+    d.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "bst-filled" }), T0);
+    await d.venue.idle();
+    d.binance.fill("bst-filled"); // fills at the exchange before the cancel-all; the books have not heard yet
+    d.events.length = 0;
+    d.venue.cancelAll(undefined, T0);
+    await d.venue.idle();
+    expect(d.events).toEqual([]); // not "canceled by cancel-all"
+    await d.venue.pollOnce(); // the fills of an order that ended are read until all are seen
+    expect(d.events.map((e) => `${e.clientOrderId} ${e.event.type}`)).toEqual(["bst-filled fill"]);
+  });
+
   it("cancel-all does not call canceled an order whose create is still on its way (it may land after the cancel)", async () => {
     const d = desk("binance");
     d.http.next("POST", "/api/v3/order", "hang"); // the create is on its way while the cancel-all runs

@@ -864,6 +864,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   private async cancelAllFor(symbol: string): Promise<VenueEvent[]> {
     const market = this.marketsBySymbol.get(symbol)!;
     const canceled = new Set<string>();
+    const lookedUp: VenueEvent[] = [];
     const books = this.profile.separateTriggerBook(market, true) ? [false, true] : [false];
     for (const trigger of books) {
       try {
@@ -872,7 +873,12 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         )) as CcxtOrderLike[] | undefined;
         for (const order of Array.isArray(orders) ? orders : []) {
           const coid = (order.id ? this.byVenueId.get(String(order.id)) : undefined) ?? clientIdOf(order);
-          if (coid) canceled.add(coid);
+          if (!coid) continue;
+          canceled.add(coid);
+          // Filled in part before the cancel: the next poll reads the fills (it polls until they are all seen).
+          const record = this.tracked.get(coid);
+          const filled = record ? toSnapshot(order, coid, { type: record.type, symbol }).filledQty : null;
+          if (record && filled && filled.greaterThan(record.reportedFilled)) record.reportedFilled = filled;
         }
       } catch (error) {
         if (!isNotFound(error)) throw error; // "no open orders" is answered as an unknown order by some exchanges
@@ -893,8 +899,13 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       for (const record of unlisted) {
         if (stillOpen.has(record.clientOrderId)) {
           await this.call(this.em, "cancelAll", `canceling order ${record.clientOrderId}, which the cancel-all of ${symbol} left open`, () => this.em.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)));
+          canceled.add(record.clientOrderId);
+          continue;
         }
-        canceled.add(record.clientOrderId);
+        // No longer open and not canceled by this cancel-all: it may have FILLED meanwhile. Its end is read, not assumed.
+        const order = await this.findOrder(record.clientOrderId, symbol, record, this.em).catch(() => null);
+        if (order && TERMINAL.has(toSnapshot(order, record.clientOrderId, { type: record.type, symbol }).status)) lookedUp.push(...this.eventsForOrder(record, order, "lookup"));
+        else canceled.add(record.clientOrderId);
       }
     }
     for (const record of ours) {
@@ -902,7 +913,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       record.open = false;
       events.push({ clientOrderId: record.clientOrderId, event: { type: "cancel", reason: "canceled by cancel-all at the exchange", ts: now } });
     }
-    return events;
+    return [...lookedUp, ...events];
   }
 
   // ---------------------------------------------------------------------------------------------
