@@ -18,9 +18,12 @@ export function EmergencyStopButton() {
   const [flatten, setFlatten] = useState(true);
   const [pulled, setPulled] = useState(false);
   const stop = useMutation(trpc.breaker.emergencyStop.mutationOptions());
-  // The progress comes from the live status (cancels at a real venue are confirmed after the click returns).
+  // The progress comes from the live status (cancels at a real venue are confirmed after the click returns). A stop
+  // that is still running shows its progress to everyone, also to whoever presses again (it is not started twice).
   const status = useQuery(trpc.breaker.status.queryOptions(undefined, { enabled: canTrade }));
-  const progress = pulled ? (status.data?.emergency?.message ?? null) : null;
+  const emergency = status.data?.emergency ?? null;
+  const running = emergency !== null && emergency.step !== "done";
+  const progress = pulled || running ? (emergency?.message ?? null) : null;
   if (!canTrade) return null;
   return (
     <span className="estop">
@@ -49,6 +52,7 @@ export function EmergencyStopButton() {
       </ConfirmAction>
       {progress ? (
         <span className="estop-progress" role="status">
+          {running ? "Emergency stop running: " : ""}
           {progress}
         </span>
       ) : null}

@@ -22,7 +22,7 @@ export function useLive(): LiveState {
 
 /** Which query groups (tRPC router names) an event makes stale. */
 const GROUPS_FOR: Record<string, string[]> = {
-  order: ["overview", "orders", "positions"],
+  order: ["overview", "orders", "positions", "reconciliation"],
   fill: ["overview", "orders", "positions", "trades", "performance"],
   position: ["overview", "positions", "trades", "risk", "performance"],
   tradingState: ["overview", "breaker", "risk"],

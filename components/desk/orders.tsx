@@ -47,6 +47,15 @@ interface Dp {
   price: number;
   qty: number;
 }
+
+/** A working order whose submission had an unknown outcome: never re-sent, looked up by clientOrderId (orders.open). */
+interface InDoubt {
+  since: number;
+  reason: string;
+  lookups: number;
+  nextLookupAt: number | null;
+}
+type OrderRow = OrderDto & { inDoubt?: InDoubt | null };
 const FALLBACK: Dp = { price: 2, qty: 5 };
 
 function useDecimals(instruments: InstrumentDto[] | undefined): (symbol: string) => Dp {
@@ -69,7 +78,7 @@ export function OrdersView() {
   );
 }
 
-function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderDto[]; instruments: InstrumentDto[] } | undefined; error: unknown; dp: (s: string) => Dp; canTrade: boolean }) {
+function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderRow[]; instruments: InstrumentDto[] } | undefined; error: unknown; dp: (s: string) => Dp; canTrade: boolean }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const cancel = useMutation(trpc.orders.cancel.mutationOptions());
@@ -83,6 +92,7 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderDto[];
   };
   const orders = data?.orders ?? [];
   const symbols = [...new Set(orders.map((o) => o.symbol))].sort();
+  const doubts = orders.filter((o) => o.inDoubt).length;
   return (
     <Panel
       title={`Open orders${data ? ` (${orders.length})` : ""}`}
@@ -106,7 +116,15 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderDto[];
       ) : orders.length === 0 ? (
         <Empty>No working orders.</Empty>
       ) : (
-        <OrderTable orders={orders} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+        <>
+          {doubts > 0 ? (
+            <p className="po-notice" role="note">
+              {doubts} order(s) in doubt: the venue did not say whether they were placed. They are never sent again; Bastion looks them up by their id. Settle them on
+              the <Link href="/reconciliation#recon-in-doubt">Reconciliation page</Link>.
+            </p>
+          ) : null}
+          <OrderTable orders={orders} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+        </>
       )}
       {pending?.kind === "one" ? (
         <RowActionDialog
@@ -159,7 +177,7 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderDto[];
   );
 }
 
-function OrderTable({ orders, dp, onCancel }: { orders: OrderDto[]; dp: (s: string) => Dp; onCancel?: (o: OrderDto) => void }) {
+function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderDto) => void }) {
   return (
     <div className="table-wrap">
       <table className="data po-orders">
@@ -207,8 +225,20 @@ function OrderTable({ orders, dp, onCancel }: { orders: OrderDto[]; dp: (s: stri
                   {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
                   {o.postOnly ? <span className="muted"> · post-only</span> : null}
                 </td>
-                <td>
+                <td className="po-nowrap">
                   <Badge tone={statusTone(o.status)}>{o.status}</Badge>
+                  {o.inDoubt ? (
+                    <>
+                      {" "}
+                      <Badge
+                        tone="warn"
+                        label={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
+                      >
+                        IN DOUBT
+                      </Badge>
+                      <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
+                    </>
+                  ) : null}
                 </td>
                 <td className="num">{fmtNum(o.quantity, d.qty)}</td>
                 <td className="num">{fmtNum(o.filledQty, d.qty)}</td>

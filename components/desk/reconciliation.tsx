@@ -1,7 +1,8 @@
 "use client";
 /**
- * Reconciliation: what the venue and Bastion's books disagreed on. Unknown orders (open at the exchange, not in the
- * books) with Adopt / Cancel for traders; every drift recorded, open or resolved, with filters, paging and
+ * Reconciliation: what the venue and Bastion's books disagreed on. Orders in doubt (the venue never said whether
+ * they were placed) with "Adopt what the venue shows" / "Mark not placed"; unknown orders (open at the exchange, not
+ * in the books) with Adopt / Cancel for traders; every drift recorded, open or resolved, with filters, paging and
  * Acknowledge. Everything a trader does here is confirmed and goes to the audit log.
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
@@ -36,6 +37,7 @@ const KIND_HELP: Record<string, string> = {
   ENDED_ORDER_OPEN_AT_VENUE: "ended in the books, still open at the venue (tracked again unless FILLED)",
   QUOTE_BALANCE_MISMATCH: "the venue's cash balance is not what the books' fills add up to",
   POSITION_MISMATCH: "the venue's futures position differs from the books'",
+  ORDER_IN_DOUBT: "the venue never said whether the order was placed (never re-sent)",
 };
 
 function useDecimals(instruments: InstrumentDto[] | undefined) {
@@ -64,9 +66,131 @@ export function ReconciliationView() {
         booked, also on orders the books had already ended; an order the books had ended but the venue still works is tracked again; orders found at the
         venue that Bastion did not place wait here until someone adopts or cancels them; every difference is recorded.
       </p>
+      <InDoubtOrders />
       <UnknownOrders />
       <Drifts />
     </div>
+  );
+}
+
+/** "5 s" / "3 min" from milliseconds, for how long an order has been in doubt. */
+function ago(ms: number): string {
+  const s = Math.max(0, Math.round(ms / 1000));
+  return s < 120 ? `${s} s` : s < 7200 ? `${Math.round(s / 60)} min` : `${Math.round(s / 3600)} h`;
+}
+
+function InDoubtOrders() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const canTrade = useCan("trader");
+  const inDoubt = useQuery(trpc.reconciliation.inDoubt.queryOptions());
+  const adopt = useMutation(trpc.reconciliation.adoptInDoubt.mutationOptions());
+  const notPlaced = useMutation(trpc.reconciliation.markNotPlaced.mutationOptions());
+  const [notice, setNotice] = useState<string | null>(null);
+  const dp = useDecimals(inDoubt.data?.instruments);
+  const done = (message: string) => {
+    setNotice(message);
+    void queryClient.invalidateQueries();
+  };
+  const orders = inDoubt.data?.orders ?? [];
+  const now = Date.now();
+  return (
+    <Panel title={`Orders in doubt${inDoubt.data ? ` (${orders.length})` : ""}`} id="recon-in-doubt">
+      <p className="muted">
+        The venue did not say whether these orders were placed (a timeout, &quot;status unknown&quot;, a server error, a dropped connection). Bastion never sends
+        them again; it looks them up by their id, less and less often, and settles them when the venue shows them. Otherwise a person decides.
+      </p>
+      {notice ? (
+        <p className="recon-notice" role="status">
+          {notice}
+        </p>
+      ) : null}
+      {inDoubt.error ? (
+        <ErrorText error={inDoubt.error} />
+      ) : !inDoubt.data ? (
+        <Loading />
+      ) : orders.length === 0 ? (
+        <Empty>None: the venue answered for every order.</Empty>
+      ) : (
+        <div className="table-wrap">
+          <table className="data">
+            <thead>
+              <tr>
+                <th scope="col">In doubt since (UTC)</th>
+                <th scope="col">Order id</th>
+                <th scope="col">Order</th>
+                <th scope="col">Why</th>
+                <th scope="col" className="num">
+                  Lookups
+                </th>
+                <th scope="col">Next lookup (UTC)</th>
+                {canTrade ? <th scope="col">Choice</th> : null}
+              </tr>
+            </thead>
+            <tbody>
+              {orders.map((m) => {
+                const d = dp(m.symbol);
+                const o = m.order;
+                const what = o ? `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}` : m.symbol;
+                return (
+                  <tr key={m.clientOrderId}>
+                    <td className="mono">
+                      {fmtTime(m.since)} <span className="muted">({ago(now - m.since)})</span>
+                    </td>
+                    <td className="mono">{m.clientOrderId}</td>
+                    <td>{what}</td>
+                    <td>
+                      {m.reason}
+                      {m.alerted ? (
+                        <>
+                          {" "}
+                          <Badge tone="bad">NEEDS A PERSON</Badge>
+                        </>
+                      ) : null}
+                    </td>
+                    <td className="num">{m.lookups}</td>
+                    <td className="mono">{m.nextLookupAt ? fmtTime(m.nextLookupAt) : "—"}</td>
+                    {canTrade ? (
+                      <td className="row-actions">
+                        <ConfirmAction
+                          label="Adopt what the venue shows"
+                          ariaLabel={`Adopt what the venue shows for order ${m.clientOrderId}`}
+                          title={`Adopt order ${m.clientOrderId} as the venue shows it`}
+                          description={
+                            <>
+                              Bastion looks {what} up at {inDoubt.data.venue} by its id now and applies what it finds: accepted, its fills, or its end. If the venue shows
+                              nothing, the order stays in doubt. Nothing is sent.
+                            </>
+                          }
+                          confirmLabel="Look up and adopt"
+                          reason="optional"
+                          onConfirm={async (reason) => done((await adopt.mutateAsync({ clientOrderId: m.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                        />
+                        <ConfirmAction
+                          label="Mark not placed"
+                          ariaLabel={`Mark order ${m.clientOrderId} not placed`}
+                          title={`Mark order ${m.clientOrderId} not placed`}
+                          description={
+                            <>
+                              Ends {what} as REJECTED (never placed). Do this only when you are sure the exchange does not have it (check its order history). Bastion
+                              checks the venue once more first. It is not re-sent; a fill that turns up later is still booked and flagged.
+                            </>
+                          }
+                          confirmLabel="Mark not placed"
+                          destructive
+                          reason="required"
+                          onConfirm={async (reason) => done((await notPlaced.mutateAsync({ clientOrderId: m.clientOrderId, reason })).message)}
+                        />
+                      </td>
+                    ) : null}
+                  </tr>
+                );
+              })}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </Panel>
   );
 }
 

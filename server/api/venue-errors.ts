@@ -45,7 +45,14 @@ function capitalized(s: string): string {
 /** A venue error as `CODE: our sentence`; other text unchanged unless it looks raw. */
 export function scrubVenueText(text: string): string {
   const m = CODE_PATTERN.exec(text);
-  if (m) return `${m[1]}: ${VENUE_ERROR_TEXT[m[1]!]}`;
+  if (m) {
+    // Our own words before the code (e.g. "REJECTED: ", "outcome unknown: in doubt … (") stay: they say what
+    // became of the order; the exchange's words after it do not.
+    const prefix = text.slice(0, m.index);
+    if (RAW_PATTERN.test(prefix)) return capitalized(RAW_ERROR_TEXT);
+    const open = prefix.split("(").length - prefix.split(")").length;
+    return `${prefix}${m[1]}: ${VENUE_ERROR_TEXT[m[1]!]}${")".repeat(Math.max(0, open))}`;
+  }
   if (RAW_PATTERN.test(text)) return capitalized(RAW_ERROR_TEXT);
   return text;
 }

@@ -52,8 +52,9 @@ import type { MarketUpdate } from "../core/sim/market-data";
 import { executionPrice } from "../core/sim/slippage";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
-import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
+import type { InDoubtReport, Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
+import { DEFAULT_IN_DOUBT_POLICY, eventsFromSnapshot, fenceVerdict, inDoubtView, nextLookupDelayMs, type InDoubtMarker, type InDoubtPolicy, type InDoubtView } from "./in-doubt";
 import {
   DEFAULT_RISK_LIMITS,
   DEFAULT_SYMBOL_SETTINGS,
@@ -101,6 +102,8 @@ export interface EngineOptions {
   quoteBalanceTolerance?: DecimalInput;
   /** Which signal timestamps are taken, around the engine's clock (DEFAULT_SIGNAL_WINDOW when left out). */
   signalWindow?: SignalWindow;
+  /** Lookups of orders in doubt (growing delays, alert, clock-skew margin for a venue's fence). */
+  inDoubtPolicy?: Partial<InDoubtPolicy>;
 }
 
 /** A signal stamped longer than `maxAgeMs` before the engine's clock, or more than `maxAheadMs` after it, is refused. */
@@ -130,7 +133,7 @@ const defaultTimers: EngineTimers = {
  * Drift rows that resolve earlier ones (the drift table is append-only): `detail.resolves` names the drift
  * resolved, by id (`{ id }`) or by kind and the same subject (`{ kind }`).
  */
-export const DRIFT_RESOLUTION_KINDS = ["ACKNOWLEDGED", "UNKNOWN_ORDER_ADOPTED", "UNKNOWN_ORDER_CANCELED", "UNKNOWN_ORDER_GONE"] as const;
+export const DRIFT_RESOLUTION_KINDS = ["ACKNOWLEDGED", "UNKNOWN_ORDER_ADOPTED", "UNKNOWN_ORDER_CANCELED", "UNKNOWN_ORDER_GONE", "IN_DOUBT_RESOLVED"] as const;
 
 /** An order open at the venue that Bastion's books do not have (placed by hand on the exchange, or by another tool). */
 export interface UnknownOrder {
@@ -354,6 +357,10 @@ export class Engine {
   private readonly checkingEnded = new Set<string>();
   /** Orders FILLED in the books that the venue still lists open, recorded once per process. */
   private readonly filledButOpen = new Set<string>();
+  /** Orders whose submission had an unknown outcome (in-doubt.ts), persisted in the store's state "inDoubtOrders". */
+  private readonly inDoubt = new Map<string, InDoubtMarker>();
+  private readonly inDoubtTimers = new Map<string, unknown>();
+  private readonly inDoubtPolicy: InDoubtPolicy;
 
   constructor(private readonly options: EngineOptions) {
     this.venue = options.venue;
@@ -373,6 +380,8 @@ export class Engine {
     this.emergencyConfirmMs = options.emergencyConfirmMs ?? 10_000;
     for (const instrument of this.venue.instruments()) this.instruments.set(instrument.symbol, instrument);
     this.venue.setEventSink((events) => void this.run(() => this.ingest(events, "venue")).catch((e: unknown) => this.log("error", `venue events: ${String(e)}`)));
+    this.inDoubtPolicy = { ...DEFAULT_IN_DOUBT_POLICY, ...options.inDoubtPolicy };
+    this.venue.setInDoubtSink?.((report) => void this.run(() => this.markInDoubt(report)).catch((e: unknown) => this.log("error", `order in doubt: ${String(e)}`)));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -480,6 +489,7 @@ export class Engine {
     this.emulated.clear();
     this.positions.clear();
     this.unknownOrders.clear();
+    this.inDoubt.clear();
     this.symbolSettings.clear();
     this.cachedRiskLimits = null;
     this.tradingState = "ACTIVE";
@@ -489,6 +499,8 @@ export class Engine {
       if (fresh.ok) this.breaker = fresh.value;
     }
     this.restore();
+    // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
+    for (const coid of this.inDoubt.keys()) if (!this.inDoubtTimers.has(coid)) this.scheduleInDoubtLookup(coid);
   }
 
   /**
@@ -504,6 +516,10 @@ export class Engine {
     if (this.halt) this.timers.clearTimeout(this.halt.timer);
     this.halt = null;
     for (const record of this.positions.values()) record.pendingClose = null;
+    // Orders still waiting in the venue's queue or for a retry never leave (this process may no longer write their
+    // end: the next owner's reconciliation finds them never sent).
+    const dropped = this.venue.haltNewOrders?.() ?? [];
+    if (dropped.length > 0) this.log("warn", `trading stopped: ${dropped.length} queued new order(s) dropped before reaching ${this.venue.id}`);
     this.log("error", `trading stopped: ${code}: ${reason}`);
     this.bus.publish({ type: "tradingState", state: "HALTED", reason: `${code}: ${reason}`, by: "system" });
     this.bus.publish({ type: "alert", level: "error", message: `Trading stopped in this process (${code}): ${reason}` });
@@ -551,11 +567,13 @@ export class Engine {
   /** Restores state from the store and reconciles with the venue. Call once before anything else. */
   async start(): Promise<{ drifts: number }> {
     this.restore();
+    if (this.tradingState === "HALTED") this.venue.haltNewOrders?.();
     const drifts = await this.reconcile();
     await this.run(() => {
       // A close that waited for exits which ended while the engine was down goes out now.
       for (const record of valuesOf(this.positions)) if (record.pendingClose && this.workingExitsFor(record.position.id).length === 0) this.sendPendingClose(record);
     });
+    for (const coid of this.inDoubt.keys()) this.scheduleInDoubtLookup(coid);
     this.started = true;
     this.recordEquity("start");
     return { drifts };
@@ -605,6 +623,7 @@ export class Engine {
       if (stored.order.status === "EMULATED") this.emulated.add(stored.order.clientOrderId);
     }
     for (const unknown of this.store.getState<UnknownOrder[]>("unknownOrders") ?? []) this.unknownOrders.set(unknown.clientOrderId, { ...unknown, canceling: false });
+    for (const marker of this.store.getState<InDoubtMarker[]>("inDoubtOrders") ?? []) if (this.orders.has(marker.clientOrderId)) this.inDoubt.set(marker.clientOrderId, marker);
     for (const stored of this.store.loadOpenPositions()) {
       const blob = (stored.exit as PositionBlob | null) ?? null;
       this.positions.set(stored.position.id, {
@@ -637,6 +656,8 @@ export class Engine {
     const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 900_000));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
+    // A request on its way when its order was looked up: "not at the venue" proves nothing about it.
+    const inFlightAtLookup = new Set(open.filter((r) => this.venue.requestInFlight?.(r.order.clientOrderId)).map((r) => r.order.clientOrderId));
     for (const record of open) venueOrders.set(record.order.clientOrderId, await this.venue.fetchOrder(record.order.clientOrderId));
     const venueOpen = await this.venue.fetchOpenOrders();
     const balances = await this.venue.fetchBalances();
@@ -653,6 +674,8 @@ export class Engine {
         const coid = record.order.clientOrderId;
         const snapshot = venueOrders.get(coid) ?? null;
         if (!snapshot) {
+          // In doubt (settled by its lookups or a person) or a request still in flight: never "never sent".
+          if (this.inDoubt.has(coid) || inFlightAtLookup.has(coid) || this.venue.requestInFlight?.(coid)) continue;
           if (record.order.status === "INITIALIZED" || record.order.status === "SUBMITTED") {
             // The engine stopped between journaling and the venue receiving it: never re-sent blindly.
             this.ingest([{ clientOrderId: coid, event: { type: "reject", reason: "NEVER_SENT: the engine stopped before the venue received this order; it was not re-sent.", ts: now } }], "reconcile");
@@ -1587,6 +1610,7 @@ export class Engine {
     else this.orders.set(order.clientOrderId, record);
     this.bus.publish({ type: "order", order });
     if (TERMINAL_STATUSES.has(order.status)) this.onHaltOrderEnded(order.clientOrderId, order.status);
+    if (this.inDoubt.size > 0) this.onInDoubtOrderChanged(order);
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
@@ -2195,6 +2219,7 @@ export class Engine {
       this.store.appendBreakerEvent({ ts: now, kind: "STATE", reason: state, message: reason, by, action: null, detail: null });
     });
     this.bus.publish({ type: "tradingState", state, reason, by });
+    this.latchVenue(state);
   }
 
   private pause(actor: Actor, reason: string | null): CommandResult {
@@ -2213,6 +2238,8 @@ export class Engine {
 
   private emergencyStop(flatten: boolean, actor: Actor, reason: string): CommandResult {
     if (!reason.trim()) return fail("REASON_REQUIRED", "An emergency stop needs a reason.");
+    // Pressed again while one runs: it is not started twice; the running one's progress is the answer.
+    if (this.halt) return done(`An emergency stop is already running: ${this.halt.progress.message}`, { progress: { ...this.halt.progress }, alreadyRunning: true });
     if (this.breaker && this.breaker.state === "CLOSED") {
       const trip = this.breaker.trip(`Emergency stop: ${reason}`, actor.username);
       if (trip.ok) this.recordTrip(trip.value);
@@ -2235,10 +2262,13 @@ export class Engine {
     this.halt = run;
     this.setTradingState("HALTED", reason, by);
     this.publishHalt(run, "halted", "Trading halted.");
-    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order));
+    // Orders in doubt are not waited for: no cancel-all can confirm an order the venue may not have. Their lookups go
+    // on, and one found working is canceled then (applyFoundInDoubt).
+    const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && !this.inDoubt.has(r.order.clientOrderId));
     progress.ordersToCancel = open.length;
     for (const record of open) run.cancelPending.add(record.order.clientOrderId);
-    this.publishHalt(run, "canceling", `Canceling ${open.length} open order(s) on ${venue}.`);
+    const doubts = this.inDoubt.size > 0 ? ` ${this.inDoubt.size} order(s) in doubt are looked up and canceled if found.` : "";
+    this.publishHalt(run, "canceling", `Canceling ${open.length} open order(s) on ${venue}.${doubts}`);
     this.cancelAllOrders(undefined);
     run.armed = true;
     if (run.cancelPending.size === 0) this.haltCancelsDone(run, false);
@@ -2562,6 +2592,252 @@ export class Engine {
   }
 
   // ---------------------------------------------------------------------------------------------
+  // Orders in doubt (in-doubt.ts): a submission with an unknown outcome is never sent again; it is looked up by
+  // clientOrderId until the venue says what became of it, a documented fence proves it never placed, or a person decides.
+
+  /** The venue layer could not tell whether a submission executed. */
+  private markInDoubt(report: InDoubtReport): void {
+    const coid = report.clientOrderId;
+    const record = this.orders.get(coid);
+    if (!record || isTerminal(record.order) || this.inDoubt.has(coid)) return;
+    const now = this.clock.now();
+    const marker: InDoubtMarker = {
+      clientOrderId: coid,
+      symbol: record.order.symbol,
+      since: now,
+      sentAt: report.sentAt,
+      reason: report.reason,
+      lookups: 0,
+      nextLookupAt: now + nextLookupDelayMs(0, this.inDoubtPolicy),
+      lastLookupAt: null,
+      lastLookupError: null,
+      fenceMs: this.venue.submitFenceMs?.(record.order.symbol) ?? null,
+      alerted: false,
+    };
+    // Journal first: memory holds the marker only once the store does.
+    this.store.transaction(() => {
+      this.store.appendJournal({ clientOrderId: coid, type: "inDoubt", source: "venue", payload: { reason: report.reason, sentAt: report.sentAt, fenceMs: marker.fenceMs }, applied: true, ts: now });
+      this.saveInDoubt([...this.inDoubt.values(), marker]);
+    });
+    this.inDoubt.set(coid, marker);
+    this.drift("ORDER_IN_DOUBT", coid, { symbol: marker.symbol, reason: report.reason, fenceMs: marker.fenceMs }, false, null);
+    this.bus.publish({ type: "alert", level: "warn", message: `Order ${coid}: ${this.venue.id} did not say whether it was placed (${report.reason}). It is in doubt, looked up by its id, and not re-sent.` });
+    this.bus.publish({ type: "order", order: record.order });
+    this.scheduleInDoubtLookup(coid);
+  }
+
+  private saveInDoubt(markers: InDoubtMarker[] = [...this.inDoubt.values()]): void {
+    this.store.setState("inDoubtOrders", markers);
+  }
+
+  private scheduleInDoubtLookup(coid: string): void {
+    const marker = this.inDoubt.get(coid);
+    if (!marker) return;
+    const previous = this.inDoubtTimers.get(coid);
+    if (previous !== undefined) this.timers.clearTimeout(previous);
+    const delay = Math.max(0, (marker.nextLookupAt ?? this.clock.now()) - this.clock.now());
+    this.inDoubtTimers.set(
+      coid,
+      this.timers.setTimeout(() => {
+        this.inDoubtTimers.delete(coid);
+        void this.lookUpInDoubt(coid).catch((e: unknown) => this.log("error", `in-doubt lookup of ${coid}: ${String(e)}`));
+      }, delay),
+    );
+  }
+
+  /** One lookup by clientOrderId (the venue read happens outside the queue; its result is applied in it). */
+  private async lookUpInDoubt(coid: string): Promise<void> {
+    if (!this.inDoubt.has(coid)) return;
+    const sentAt = this.clock.now();
+    let snapshot: VenueOrderSnapshot | null = null;
+    let fills: VenueFill[] = [];
+    let readError: string | null = null;
+    try {
+      snapshot = await this.venue.fetchOrder(coid);
+      if (snapshot) fills = await this.fillsOf(coid);
+    } catch (e) {
+      readError = e instanceof Error ? e.message : String(e);
+    }
+    await this.run(() => this.applyInDoubtLookup(coid, snapshot, fills, readError, sentAt));
+  }
+
+  private async fillsOf(coid: string): Promise<VenueFill[]> {
+    const since = this.orders.get(coid)?.order.createdAt ?? 0;
+    return (await this.venue.fetchFills(Math.max(0, since - 60_000))).filter((f) => f.clientOrderId === coid);
+  }
+
+  private applyInDoubtLookup(coid: string, snapshot: VenueOrderSnapshot | null, fills: VenueFill[], readError: string | null, lookupSentAt: number): void {
+    const marker = this.inDoubt.get(coid);
+    const record = this.orders.get(coid);
+    if (!marker) return;
+    if (!record) {
+      this.resolveInDoubt(coid, "the order left the books");
+      return;
+    }
+    const now = this.clock.now();
+    marker.lastLookupAt = lookupSentAt;
+    if (snapshot) {
+      this.applyFoundInDoubt(record, snapshot, fills, "found at the venue by its clientOrderId");
+      return;
+    }
+    marker.lookups++;
+    marker.lastLookupError = readError;
+    if (readError === null && fenceVerdict(marker, lookupSentAt, this.inDoubtPolicy) === "never-placed") {
+      const windowS = (marker.fenceMs ?? 0) / 1000;
+      this.ingest(
+        [
+          {
+            clientOrderId: coid,
+            event: {
+              type: "reject",
+              reason: `NEVER_PLACED: not at ${this.venue.id} after its ${windowS} s receive window (+ ${this.inDoubtPolicy.clockSkewMarginMs / 1000} s for clock skew) had passed; the venue refuses it after that, so it was never placed. Not re-sent.`,
+              ts: now,
+            },
+          },
+        ],
+        "venue",
+      );
+      this.resolveInDoubt(coid, "never placed: not found after the venue's fence");
+      return;
+    }
+    if (!marker.alerted && marker.lookups >= this.inDoubtPolicy.alertAfterLookups) {
+      marker.alerted = true;
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `Order ${coid} (${record.order.side} ${record.order.quantity.toString()} ${record.order.symbol}) is in doubt: ${this.venue.id} did not answer whether it was placed, and ${marker.lookups} lookup(s) have not found it. It is not re-sent. Resolve it on the Reconciliation page.`,
+      });
+    }
+    marker.nextLookupAt = now + nextLookupDelayMs(marker.lookups, this.inDoubtPolicy);
+    this.saveInDoubt();
+    this.bus.publish({ type: "order", order: record.order });
+    this.scheduleInDoubtLookup(coid);
+  }
+
+  /** Applies what the venue shows for an order in doubt (accept, fills, its end); the marker is cleared. */
+  private applyFoundInDoubt(record: OrderRecord, snapshot: VenueOrderSnapshot, fills: VenueFill[], how: string): void {
+    const now = this.clock.now();
+    const order = record.order;
+    // An order the halt asked to cancel (PENDING_CANCEL) has not been acknowledged either: its accept records the venue's id.
+    const needsAccept = order.status === "SUBMITTED" || ((order.status === "PENDING_CANCEL" || order.status === "PENDING_UPDATE") && order.venueOrderId === null);
+    const events = eventsFromSnapshot(
+      needsAccept,
+      snapshot,
+      fills,
+      now,
+      (tradeId) => this.store.hasFill(this.venue.id, tradeId),
+      (fill) => this.quoteFee(fill, record.order.symbol).fee,
+    );
+    this.ingest(events, "venue");
+    this.resolveInDoubt(order.clientOrderId, `${how}: ${snapshot.status}`);
+    // Found working while trading is halted: the halt's cancel-all could not know it; it is canceled now.
+    const after = this.orders.get(order.clientOrderId);
+    if (this.tradingState === "HALTED" && after && !isTerminal(after.order) && !after.order.reduceOnly) this.requestCancel(after);
+    if (this.tradingState === "HALTED" && events.some((e) => e.event.type === "fill")) {
+      this.bus.publish({ type: "alert", level: "error", message: `Order ${order.clientOrderId} was in doubt during the halt and turned out to have fills: check the positions (flatten if needed).` });
+    }
+  }
+
+  /** Clears the marker (journaled, the drift resolved). */
+  private resolveInDoubt(coid: string, resolution: string): void {
+    if (!this.inDoubt.has(coid)) return;
+    const now = this.clock.now();
+    this.store.transaction(() => {
+      this.store.appendJournal({ clientOrderId: coid, type: "inDoubtResolved", source: "engine", payload: { resolution }, applied: true, ts: now });
+      this.saveInDoubt([...this.inDoubt.values()].filter((m) => m.clientOrderId !== coid));
+    });
+    this.inDoubt.delete(coid);
+    const timer = this.inDoubtTimers.get(coid);
+    if (timer !== undefined) this.timers.clearTimeout(timer);
+    this.inDoubtTimers.delete(coid);
+    this.drift("IN_DOUBT_RESOLVED", coid, { resolves: { kind: "ORDER_IN_DOUBT" } }, true, resolution, "info");
+    const order = this.orders.get(coid)?.order ?? this.store.getOrder(coid)?.order;
+    if (order) this.bus.publish({ type: "order", order });
+  }
+
+  /** Any answer from the venue (accepted, filled, rejected, canceled…) settles the doubt. */
+  private onInDoubtOrderChanged(order: Order): void {
+    if (!this.inDoubt.has(order.clientOrderId)) return;
+    if (order.status === "SUBMITTED" || order.status === "PENDING_CANCEL" || order.status === "PENDING_UPDATE") return;
+    this.resolveInDoubt(order.clientOrderId, `the venue answered: ${order.status}`);
+  }
+
+  /** Orders in doubt (oldest first). */
+  inDoubtList(): InDoubtView[] {
+    return [...this.inDoubt.values()].map(inDoubtView).sort((a, b) => a.since - b.since);
+  }
+
+  /** Operator: look the order up now and apply what the venue shows (audited). Nothing found: it stays in doubt. */
+  async adoptInDoubt(clientOrderId: string, actor: Actor, reason: string | null): Promise<CommandResult> {
+    let snapshot: VenueOrderSnapshot | null = null;
+    let fills: VenueFill[] = [];
+    let readError: string | null = null;
+    if (this.inDoubt.has(clientOrderId)) {
+      try {
+        snapshot = await this.venue.fetchOrder(clientOrderId);
+        if (snapshot) fills = await this.fillsOf(clientOrderId);
+      } catch (e) {
+        readError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    return this.run(() =>
+      this.audited(actor, "in_doubt_adopt", clientOrderId, reason, {}, () => {
+        const record = this.orders.get(clientOrderId);
+        if (!this.inDoubt.has(clientOrderId) || !record) return fail("NOT_IN_DOUBT", `Order ${clientOrderId} is not in doubt (it may have been settled meanwhile).`);
+        if (readError !== null) return fail("VENUE_UNAVAILABLE", `Could not look order ${clientOrderId} up at ${this.venue.id}: ${readError} It stays in doubt.`);
+        if (!snapshot) {
+          return fail("NOT_AT_VENUE", `${this.venue.id} shows no order ${clientOrderId} right now, so there is nothing to adopt. It stays in doubt; mark it not placed if you are sure.`);
+        }
+        this.applyFoundInDoubt(record, snapshot, fills, `adopted by ${actor.username}`);
+        const status = this.orders.get(clientOrderId)?.order.status ?? this.store.getOrder(clientOrderId)?.order.status ?? record.order.status;
+        return done(`Order ${clientOrderId} adopted as ${this.venue.id} shows it: ${snapshot.status}, ${fills.length} fill(s); now ${status}.`, { clientOrderId, status, fills: fills.length });
+      }),
+    );
+  }
+
+  /**
+   * Operator: the order was not placed. Looked up once more first (found → refused: adopt it instead); then it ends
+   * REJECTED with the operator's reason, audited. It is not re-sent.
+   */
+  async markInDoubtNotPlaced(clientOrderId: string, actor: Actor, reason: string): Promise<CommandResult> {
+    let snapshot: VenueOrderSnapshot | null = null;
+    let readError: string | null = null;
+    if (this.inDoubt.has(clientOrderId) && reason.trim()) {
+      try {
+        snapshot = await this.venue.fetchOrder(clientOrderId);
+      } catch (e) {
+        readError = e instanceof Error ? e.message : String(e);
+      }
+    }
+    return this.run(() =>
+      this.audited(actor, "in_doubt_not_placed", clientOrderId, reason, {}, () => {
+        if (!reason.trim()) return fail("REASON_REQUIRED", "Marking an order not placed needs a reason.");
+        const record = this.orders.get(clientOrderId);
+        if (!this.inDoubt.has(clientOrderId) || !record) return fail("NOT_IN_DOUBT", `Order ${clientOrderId} is not in doubt (it may have been settled meanwhile).`);
+        if (readError !== null) return fail("VENUE_UNAVAILABLE", `Could not check ${this.venue.id} for order ${clientOrderId} first: ${readError} Try again when the venue answers.`);
+        if (snapshot) return fail("FOUND_AT_VENUE", `${this.venue.id} shows order ${clientOrderId} (${snapshot.status}): it was placed. Adopt it instead.`);
+        this.ingest([{ clientOrderId, event: { type: "reject", reason: `NOT_PLACED: marked not placed by ${actor.username}: ${reason.trim()}`, ts: this.clock.now() } }], "venue");
+        this.resolveInDoubt(clientOrderId, `marked not placed by ${actor.username}`);
+        const status = this.orders.get(clientOrderId)?.order.status ?? this.store.getOrder(clientOrderId)?.order.status ?? "REJECTED";
+        return done(`Order ${clientOrderId} marked not placed (${status}); it is not re-sent.`, { clientOrderId, status });
+      }),
+    );
+  }
+
+  /** HALTED closes the venue layer to new orders: what it still held (queued, waiting for a retry) ends DENIED, journaled. */
+  private latchVenue(state: TradingState): void {
+    if (state !== "HALTED") {
+      this.venue.resumeNewOrders?.();
+      return;
+    }
+    const dropped = this.venue.haltNewOrders?.() ?? [];
+    const now = this.clock.now();
+    for (const coid of dropped) {
+      this.ingest([{ clientOrderId: coid, event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order reached the venue; it was not sent.", ts: now } }], "venue");
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
   // Settings
 
   updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
@@ -2783,6 +3059,7 @@ export class Engine {
     marks: Record<string, Mark>;
     degraded: ReturnType<Engine["health"]>["degraded"];
     stopped: ReturnType<Engine["health"]>["stopped"];
+    inDoubt: InDoubtView[];
   } {
     return {
       ...this.health(),
@@ -2795,6 +3072,7 @@ export class Engine {
       emergency: this.lastEmergency,
       // Copies without the cached Decimal: what the API sends is the prices and their time.
       marks: Object.fromEntries([...this.marks].map(([symbol, m]) => [symbol, { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts }])),
+      inDoubt: this.inDoubtList(),
     };
   }
 

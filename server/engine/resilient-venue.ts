@@ -1,14 +1,22 @@
 /**
  * A Venue decorator that makes any venue safe to call from the engine:
- * - a per-venue rate limiter (token bucket) keeps requests under the venue's limits: a request that finds the
- *   bucket empty waits its turn (its events then arrive through the sink);
- * - transient failures (network, rate limit, exchange unavailable) are retried with exponential backoff and jitter,
- *   up to a limit, then the order is rejected with the last error;
- * - a submission whose outcome is unknown (a timeout: the order may or may not exist) is never sent again blindly:
- *   the order is first looked up by clientOrderId; found → its state and fills are reported; not found → it is re-sent;
+ * - two lanes, each with its own token bucket and queue. The routine lane carries new orders; the urgent lane
+ *   carries cancels, cancel-all and reduce-only orders (exits, the emergency flatten), so those never wait behind
+ *   routine orders (DESIGN invariant 6). cancelAll is never queued at all;
+ * - a request known NOT to have executed (rate limited, refused before processing, a connection that never opened)
+ *   is retried with exponential backoff and jitter, up to `maxAttempts`, then the order is rejected;
+ * - a submission whose outcome is unknown (a timeout, "status unknown", a 5xx, a connection lost after sending) is
+ *   NEVER sent again: it is reported to the in-doubt sink (the engine marks the order in doubt and looks it up by
+ *   clientOrderId with growing delays; DESIGN invariant 3). A later signal makes a new order with a new id;
  * - final failures (insufficient funds, invalid order, authentication) reject at once with the venue's words;
+ * - while halted (a latch the engine sets when it halts), new orders are refused; `haltNewOrders` empties the
+ *   routine queue and kills pending retries of new orders and returns their ids (the engine ends them DENIED);
+ *   an order whose request was already on its way when the latch closed is canceled as soon as it is acknowledged;
+ * - `requestInFlight` says whether a request for an order is queued, waiting for a retry, or sent and unanswered,
+ *   so reconciliation never calls such an order "never sent";
  * - every failure and success is reported (the engine feeds them to the breaker's consecutive-error count).
- * Cancels take the same path (a cancel is retried; a cancel that times out is checked by looking the order up).
+ * Cancels: a cancel whose outcome is unknown is checked by looking the order up; other transient failures are
+ * retried (a cancel sent twice does no harm).
  */
 import type { Instrument } from "../core/instrument";
 import type { Rng } from "../core/rng";
@@ -17,6 +25,7 @@ import {
   FinalVenueError,
   TransientVenueError,
   reportsAsyncFailures,
+  type InDoubtReport,
   type VenueRequest,
   type MarketUpdate,
   type OrderChanges,
@@ -34,11 +43,20 @@ export interface Timers {
 }
 
 export interface ResilienceOptions {
-  /** Requests per second the venue allows (the bucket refills at this rate). */
+  /** Requests per second the venue allows for routine orders (the bucket refills at this rate). */
   ratePerSecond: number;
   /** Bucket size: requests that may go at once after a quiet period. */
   burst: number;
-  /** Attempts for a transient failure before giving up (including the first). */
+  /** The urgent lane's own small budget (cancels, reduce-only orders). Default 10 per second, burst 10. */
+  urgentRatePerSecond?: number;
+  urgentBurst?: number;
+  /**
+   * New orders sent and not answered yet, at most (default: the burst, at most 10). The rest wait in the routine queue,
+   * which a halt empties: an asynchronous venue's own queue (ccxt's throttle) never holds more than this many, so
+   * little can still reach the exchange after a stop.
+   */
+  maxInFlight?: number;
+  /** Attempts for a request known not to have executed before giving up (including the first). */
   maxAttempts: number;
   baseDelayMs: number;
   maxDelayMs: number;
@@ -50,29 +68,87 @@ export interface ResilienceOptions {
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
-/** A timeout: the request may have reached the venue. Venue adapters throw it when they cannot know. */
+export type { InDoubtReport };
+
+/**
+ * Codes of transient failures where the venue certainly did not execute the request: it refused it before
+ * processing, or the connection never opened. Only these are retried for a new order.
+ */
+export const NOT_EXECUTED_CODES: ReadonlySet<string> = new Set(["RATE_LIMITED", "EXCHANGE_MAINTENANCE", "CLOCK_DRIFT", "NOT_CONNECTED", "VENUE_CLOSED"]);
+
+/** The request certainly did not execute (see NOT_EXECUTED_CODES): safe to send again. */
+export function isNotExecuted(error: unknown): boolean {
+  return error instanceof TransientVenueError && NOT_EXECUTED_CODES.has(error.code);
+}
+
+/** A transient failure that may have executed: a timeout, a 5xx, a connection lost after sending, "status unknown". */
 export function isOutcomeUnknown(error: unknown): boolean {
-  return error instanceof TransientVenueError && error.code === "TIMEOUT";
+  return error instanceof TransientVenueError && !isNotExecuted(error);
 }
 
 type Request = VenueRequest;
+type Lane = "routine" | "urgent";
 
 function requestKey(request: Request): string {
   return request.kind === "submit" ? `submit:${request.spec.clientOrderId}` : request.kind === "cancel" ? `cancel:${request.clientOrderId}` : `cancelAll:${request.symbol ?? "*"}`;
 }
 
+function laneOf(request: Request): Lane {
+  return request.kind === "submit" && request.spec.reduceOnly !== true ? "routine" : "urgent";
+}
+
+class Bucket {
+  private tokens: number;
+  private lastRefill: number;
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    private readonly now: () => number,
+  ) {
+    this.tokens = burst;
+    this.lastRefill = now();
+  }
+
+  take(): boolean {
+    const now = this.now();
+    const elapsed = Math.max(0, now - this.lastRefill);
+    this.tokens = Math.min(this.burst, this.tokens + (elapsed * this.ratePerSecond) / 1000);
+    this.lastRefill = now;
+    if (this.tokens < 1) return false;
+    this.tokens -= 1;
+    return true;
+  }
+
+  get refillMs(): number {
+    return Math.ceil(1000 / this.ratePerSecond);
+  }
+}
+
+/** Events that answer a submission (the order's request is no longer in flight once one arrives). */
+const ANSWERS = new Set(["accept", "reject", "fill", "cancel", "expire", "deny"]);
+const MAX_TRACKED = 10_000;
+
 export class ResilientVenue implements Venue {
   readonly id: string;
   readonly kind: Venue["kind"];
   private sink: (events: VenueEvent[]) => void = () => undefined;
-  private tokens: number;
-  private lastRefill: number;
-  private readonly waiting: { request: Request; attempt: number }[] = [];
-  private drainScheduled = false;
+  private inDoubtSink: ((report: InDoubtReport) => void) | null = null;
+  private readonly buckets: Record<Lane, Bucket>;
+  private readonly queues: Record<Lane, { request: Request; attempt: number }[]> = { routine: [], urgent: [] };
+  private readonly drainScheduled: Record<Lane, boolean> = { routine: false, urgent: false };
   /** Attempt number of requests in flight at an asynchronous venue (for their late failures). */
   private readonly attempts = new Map<string, number>();
   /** Passed through where the inner venue reports derivatives positions (reads are not rate limited here). */
   readonly fetchPositions?: () => Promise<VenuePosition[]>;
+  /** Requests waiting for a retry timer, by key (a halt removes new orders from here; their timers then do nothing). */
+  private readonly retrying = new Map<string, Request>();
+  /** Submissions sent and not answered yet: clientOrderId → when sent, and whether a new order (routine lane). */
+  private readonly unanswered = new Map<string, { sentAt: number; routine: boolean }>();
+  private routineUnanswered = 0;
+  private readonly maxInFlight: number;
+  /** New orders whose request was on its way when the halt latched: canceled as soon as the venue acknowledges them. */
+  private readonly cancelOnArrival = new Set<string>();
+  private halted = false;
 
   constructor(
     private readonly inner: Venue,
@@ -81,8 +157,11 @@ export class ResilientVenue implements Venue {
     this.id = inner.id;
     this.kind = inner.kind;
     if (inner.fetchPositions) this.fetchPositions = () => inner.fetchPositions!();
-    this.tokens = options.burst;
-    this.lastRefill = options.now();
+    this.maxInFlight = Math.max(1, options.maxInFlight ?? Math.min(options.burst, 10));
+    this.buckets = {
+      routine: new Bucket(options.ratePerSecond, options.burst, options.now),
+      urgent: new Bucket(options.urgentRatePerSecond ?? 10, options.urgentBurst ?? 10, options.now),
+    };
   }
 
   instruments(): Instrument[] {
@@ -91,7 +170,7 @@ export class ResilientVenue implements Venue {
 
   setEventSink(sink: (events: VenueEvent[]) => void): void {
     this.sink = sink;
-    this.inner.setEventSink(sink);
+    this.inner.setEventSink((events) => this.sink(this.observe(events)));
     // A real exchange answers later: its late failures take the same path as synchronous ones.
     if (reportsAsyncFailures(this.inner)) {
       this.inner.setFailureSink((request, error) => {
@@ -99,12 +178,27 @@ export class ResilientVenue implements Venue {
         const key = requestKey(request);
         const attempt = this.attempts.get(key) ?? 1;
         this.attempts.delete(key);
-        this.deliver(this.onFailure(request, attempt, error));
+        const sentAt = request.kind === "submit" ? this.unanswered.get(request.spec.clientOrderId)?.sentAt : undefined;
+        if (request.kind === "submit") this.answered(request.spec.clientOrderId);
+        this.deliver(this.onFailure(request, attempt, error, sentAt));
       });
     }
   }
 
+  /** Where submissions with an unknown outcome are reported (the engine's in-doubt process). */
+  setInDoubtSink(sink: (report: InDoubtReport) => void): void {
+    this.inDoubtSink = sink;
+  }
+
+  /** A fence the venue documents for a submission (see Venue.submitFenceMs), forwarded. */
+  submitFenceMs(symbol: string): number | null {
+    return this.inner.submitFenceMs?.(symbol) ?? null;
+  }
+
   submit(spec: OrderSpec, _now: number): VenueEvent[] {
+    if (this.halted && spec.reduceOnly !== true) {
+      throw new FinalVenueError(`TRADING_HALTED: trading is halted; ${this.id} takes no new order (only cancels and reduce-only closes).`, "TRADING_HALTED");
+    }
     return this.send({ kind: "submit", spec }, 1);
   }
 
@@ -116,22 +210,22 @@ export class ResilientVenue implements Venue {
     return this.send({ kind: "cancel", clientOrderId }, 1);
   }
 
-  /** The emergency path: batch cancels are never queued behind the rate limiter. */
+  /** The emergency path: batch cancels are never queued behind any rate limiter. */
   cancelAll(symbol: string | undefined, _now: number): VenueEvent[] {
     return this.attempt({ kind: "cancelAll", symbol }, 1);
   }
 
   modify(clientOrderId: string, changes: OrderChanges, now: number): VenueEvent[] {
-    this.take();
-    return this.inner.modify(clientOrderId, changes, now);
+    this.buckets.routine.take();
+    return this.observe(this.inner.modify(clientOrderId, changes, now));
   }
 
   onMarketData(update: MarketUpdate, now: number): VenueEvent[] {
-    return this.inner.onMarketData(update, now);
+    return this.observe(this.inner.onMarketData(update, now));
   }
 
   advanceTo(now: number): VenueEvent[] {
-    return this.inner.advanceTo(now);
+    return this.observe(this.inner.advanceTo(now));
   }
 
   fetchOrder(clientOrderId: string): Promise<VenueOrderSnapshot | null> {
@@ -162,48 +256,110 @@ export class ResilientVenue implements Venue {
     return this.inner.close();
   }
 
-  /** Requests waiting for the rate limiter or a retry (for status screens and tests). */
+  /** Requests waiting for a rate limiter (both lanes; for status screens and tests). */
   get pending(): number {
-    return this.waiting.length;
+    return this.queues.routine.length + this.queues.urgent.length;
+  }
+
+  /** Whether a request for this order is queued, waiting for a retry, or sent and not answered yet. */
+  requestInFlight(clientOrderId: string): boolean {
+    if (this.unanswered.has(clientOrderId)) return true;
+    if (this.retrying.has(`submit:${clientOrderId}`) || this.retrying.has(`cancel:${clientOrderId}`)) return true;
+    const queued = (q: { request: Request }[]) =>
+      q.some(({ request }) => (request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : null) === clientOrderId);
+    return queued(this.queues.routine) || queued(this.queues.urgent);
+  }
+
+  /**
+   * The halt latch: from now on new orders are refused; queued new orders and pending retries of new orders are
+   * dropped (returned, so the engine ends them DENIED); orders already on their way are canceled on arrival.
+   * Cancels and reduce-only orders are kept (they move to the urgent lane).
+   */
+  haltNewOrders(): string[] {
+    this.halted = true;
+    const dropped: string[] = [];
+    for (const item of this.queues.routine.splice(0)) {
+      if (item.request.kind === "submit" && laneOf(item.request) === "routine") dropped.push(item.request.spec.clientOrderId);
+      else this.queues.urgent.push(item);
+    }
+    if (this.queues.urgent.length > 0) this.scheduleDrain("urgent");
+    for (const [key, request] of [...this.retrying]) {
+      if (request.kind !== "submit" || laneOf(request) !== "routine") continue;
+      this.retrying.delete(key);
+      dropped.push(request.spec.clientOrderId);
+    }
+    for (const [coid, flight] of this.unanswered) if (flight.routine) this.cancelOnArrival.add(coid);
+    if (dropped.length > 0) this.options.log?.("warn", `${this.id}: halted: ${dropped.length} new order(s) dropped before reaching the venue: ${dropped.join(", ")}`);
+    return dropped;
+  }
+
+  /** The halt was reset: new orders may go again. */
+  resumeNewOrders(): void {
+    this.halted = false;
+    this.cancelOnArrival.clear();
+  }
+
+  get isHalted(): boolean {
+    return this.halted;
   }
 
   // ---------------------------------------------------------------------------------------------
 
-  private refill(): void {
-    const now = this.options.now();
-    const elapsed = Math.max(0, now - this.lastRefill);
-    this.tokens = Math.min(this.options.burst, this.tokens + (elapsed * this.options.ratePerSecond) / 1000);
-    this.lastRefill = now;
+  /** Watches events on their way to the engine: answers end a request's flight; a late arrival after a halt is canceled. */
+  private observe(events: VenueEvent[]): VenueEvent[] {
+    const toCancel: string[] = [];
+    for (const { clientOrderId, event } of events) {
+      if (!ANSWERS.has(event.type)) continue;
+      this.answered(clientOrderId);
+      if (this.cancelOnArrival.delete(clientOrderId) && (event.type === "accept" || event.type === "fill")) toCancel.push(clientOrderId);
+    }
+    if (toCancel.length > 0) {
+      // After the events are delivered, so the engine knows the order is open before its cancel is answered.
+      this.options.timers.setTimeout(() => {
+        for (const coid of toCancel) {
+          this.options.log?.("warn", `${this.id}: ${coid} reached the venue after the halt: canceling it`);
+          this.deliver(this.send({ kind: "cancel", clientOrderId: coid }, 1));
+        }
+      }, 0);
+    }
+    return events;
   }
 
-  private take(): boolean {
-    this.refill();
-    if (this.tokens < 1) return false;
-    this.tokens -= 1;
-    return true;
+  private answered(clientOrderId: string): void {
+    const flight = this.unanswered.get(clientOrderId);
+    if (!flight) return;
+    this.unanswered.delete(clientOrderId);
+    if (flight.routine) this.routineUnanswered--;
+  }
+
+  /** Room for one more request in this lane: new orders also wait while `maxInFlight` are unanswered. */
+  private mayGo(lane: Lane): boolean {
+    if (lane === "routine" && this.routineUnanswered >= this.maxInFlight) return false;
+    return this.buckets[lane].take();
   }
 
   private send(request: Request, attempt: number): VenueEvent[] {
-    if (this.waiting.length > 0 || !this.take()) {
-      this.waiting.push({ request, attempt });
-      this.scheduleDrain();
+    const lane = laneOf(request);
+    if (this.queues[lane].length > 0 || !this.mayGo(lane)) {
+      this.queues[lane].push({ request, attempt });
+      this.scheduleDrain(lane);
       return [];
     }
     return this.attempt(request, attempt);
   }
 
-  private scheduleDrain(): void {
-    if (this.drainScheduled) return;
-    this.drainScheduled = true;
-    const wait = Math.ceil(1000 / this.options.ratePerSecond);
+  private scheduleDrain(lane: Lane): void {
+    if (this.drainScheduled[lane]) return;
+    this.drainScheduled[lane] = true;
     this.options.timers.setTimeout(() => {
-      this.drainScheduled = false;
-      while (this.waiting.length > 0 && this.take()) {
-        const next = this.waiting.shift()!;
+      this.drainScheduled[lane] = false;
+      const queue = this.queues[lane];
+      while (queue.length > 0 && this.mayGo(lane)) {
+        const next = queue.shift()!;
         this.deliver(this.attempt(next.request, next.attempt));
       }
-      if (this.waiting.length > 0) this.scheduleDrain();
-    }, wait);
+      if (queue.length > 0) this.scheduleDrain(lane);
+    }, this.buckets[lane].refillMs);
   }
 
   private deliver(events: VenueEvent[]): void {
@@ -212,9 +368,21 @@ export class ResilientVenue implements Venue {
 
   private attempt(request: Request, attempt: number): VenueEvent[] {
     const now = this.options.now();
-    if (reportsAsyncFailures(this.inner)) {
+    if (request.kind === "submit" && this.halted && laneOf(request) === "routine") {
+      // Cannot happen through submit() (it refuses) or the queues (the halt empties them); kept as a last guard.
+      return [{ clientOrderId: request.spec.clientOrderId, event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order left.", ts: now } }];
+    }
+    const async = reportsAsyncFailures(this.inner);
+    if (async) {
       this.attempts.set(requestKey(request), attempt);
-      if (this.attempts.size > 10_000) this.attempts.delete(this.attempts.keys().next().value!);
+      if (this.attempts.size > MAX_TRACKED) this.attempts.delete(this.attempts.keys().next().value!);
+    }
+    if (request.kind === "submit") {
+      const routine = laneOf(request) === "routine";
+      this.answered(request.spec.clientOrderId); // a retry replaces its earlier flight
+      this.unanswered.set(request.spec.clientOrderId, { sentAt: now, routine });
+      if (routine) this.routineUnanswered++;
+      if (this.unanswered.size > MAX_TRACKED) this.answered(this.unanswered.keys().next().value!);
     }
     try {
       const events =
@@ -224,15 +392,16 @@ export class ResilientVenue implements Venue {
             ? this.inner.cancel(request.clientOrderId, now)
             : this.inner.cancelAll(request.symbol, now);
       this.options.onSuccess?.();
-      return events;
+      return this.observe(events);
     } catch (e) {
+      if (request.kind === "submit") this.answered(request.spec.clientOrderId);
       const error = e instanceof Error ? e : new Error(String(e));
       this.options.onError?.(error);
-      return this.onFailure(request, attempt, error);
+      return this.onFailure(request, attempt, error, now);
     }
   }
 
-  private onFailure(request: Request, attempt: number, error: Error): VenueEvent[] {
+  private onFailure(request: Request, attempt: number, error: Error, sentAt?: number): VenueEvent[] {
     const subject = request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : null;
     const now = this.options.now();
     if (error instanceof FinalVenueError || !(error instanceof TransientVenueError)) {
@@ -241,10 +410,21 @@ export class ResilientVenue implements Venue {
       if (request.kind === "cancel") return [{ clientOrderId: request.clientOrderId, event: { type: "cancelReject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
       return [];
     }
-    if (isOutcomeUnknown(error) && subject) {
-      // The request may have landed: look before sending anything again.
-      this.options.log?.("warn", `${this.id}: ${request.kind} ${subject} timed out; looking it up by clientOrderId before anything is re-sent`);
-      this.later(attempt, () => void this.lookUp(request, attempt, error));
+    if (request.kind === "submit" && isOutcomeUnknown(error)) {
+      // The order may exist: never sent again. The engine's in-doubt process looks it up by clientOrderId.
+      const coid = request.spec.clientOrderId;
+      this.options.log?.("warn", `${this.id}: the outcome of ${coid} is unknown (${error.message}); it is in doubt and is not sent again`);
+      this.cancelOnArrival.delete(coid);
+      const reason = error.message.startsWith(`${error.code}:`) ? error.message : `${error.code}: ${error.message}`;
+      const report: InDoubtReport = { clientOrderId: coid, reason, sentAt: sentAt ?? now, ts: now };
+      if (this.inDoubtSink) this.inDoubtSink(report);
+      else this.options.log?.("error", `${this.id}: ${coid} is in doubt and nobody listens for it; reconciliation must settle it`);
+      return [];
+    }
+    if (request.kind === "cancel" && isOutcomeUnknown(error) && error.code === "TIMEOUT") {
+      // The cancel may have landed: look before sending it again.
+      this.options.log?.("warn", `${this.id}: cancel ${request.clientOrderId} timed out; looking the order up before anything is re-sent`);
+      this.later(attempt, () => void this.lookUpCancel(request, attempt));
       return [];
     }
     if (attempt >= this.options.maxAttempts) {
@@ -257,7 +437,14 @@ export class ResilientVenue implements Venue {
       }
       return [];
     }
-    this.later(attempt, () => this.deliver(this.send(request, attempt + 1)));
+    // Known not executed (or a cancel, which may be sent twice): retried after a pause, unless a halt drops it first.
+    const key = requestKey(request);
+    this.retrying.set(key, request);
+    this.later(attempt, () => {
+      if (this.retrying.get(key) !== request) return; // dropped by a halt
+      this.retrying.delete(key);
+      this.deliver(this.send(request, attempt + 1));
+    });
     return [];
   }
 
@@ -268,9 +455,8 @@ export class ResilientVenue implements Venue {
     this.options.timers.setTimeout(fn, delay);
   }
 
-  private async lookUp(request: Request, attempt: number, cause: Error): Promise<void> {
-    if (request.kind === "cancelAll") return;
-    const clientOrderId = request.kind === "submit" ? request.spec.clientOrderId : request.clientOrderId;
+  private async lookUpCancel(request: Extract<Request, { kind: "cancel" }>, attempt: number): Promise<void> {
+    const clientOrderId = request.clientOrderId;
     let snapshot: VenueOrderSnapshot | null;
     try {
       snapshot = await this.inner.fetchOrder(clientOrderId);
@@ -278,46 +464,16 @@ export class ResilientVenue implements Venue {
       const error = e instanceof Error ? e : new Error(String(e));
       this.options.onError?.(error);
       if (attempt >= this.options.maxAttempts) {
-        this.options.log?.("error", `${this.id}: ${clientOrderId} still unknown after ${attempt} lookups (${error.message}); reconciliation will settle it`);
+        this.options.log?.("error", `${this.id}: cancel of ${clientOrderId} still unknown after ${attempt} lookups (${error.message}); reconciliation will settle it`);
         return;
       }
-      this.later(attempt + 1, () => void this.lookUp(request, attempt + 1, cause));
+      this.later(attempt + 1, () => void this.lookUpCancel(request, attempt + 1));
       return;
     }
     const now = this.options.now();
-    if (request.kind === "cancel") {
-      // Whatever the venue says now is the truth; if still open, ask again.
-      if (snapshot && !["CANCELED", "FILLED", "EXPIRED", "REJECTED"].includes(snapshot.status)) this.deliver(this.send(request, attempt + 1));
-      else if (snapshot?.status === "CANCELED") this.deliver([{ clientOrderId, event: { type: "cancel", reason: "canceled (confirmed by lookup)", ts: now } }]);
-      return;
-    }
-    if (!snapshot) {
-      this.options.log?.("info", `${this.id}: ${clientOrderId} is not at the venue: sending it (attempt ${attempt + 1})`);
-      this.deliver(this.send(request, attempt + 1));
-      return;
-    }
-    // It exists: report it as the venue sees it — accepted, with its fills — and never send it again.
-    const events: VenueEvent[] = [];
-    if (snapshot.status === "REJECTED") {
-      events.push({ clientOrderId, event: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now } });
-    } else {
-      events.push({ clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
-      try {
-        const fills = await this.inner.fetchFills(0);
-        const base = this.inner.instruments().find((i) => i.symbol === snapshot.symbol)?.base;
-        for (const f of fills) {
-          if (f.clientOrderId !== clientOrderId) continue;
-          // The books count fees in the quote currency: a fee charged in the base coin is worth fee × price.
-          const fee = base !== undefined && f.feeCurrency === base ? f.fee.times(f.price) : f.fee;
-          events.push({ clientOrderId, event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee, ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts } });
-        }
-      } catch {
-        // Fills will be found by reconciliation; the order itself is known now.
-      }
-      if (snapshot.status === "CANCELED") events.push({ clientOrderId, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
-      if (snapshot.status === "EXPIRED") events.push({ clientOrderId, event: { type: "expire", ts: now } });
-    }
-    this.deliver(events);
+    // Whatever the venue says now is the truth; if still open, ask again.
+    if (snapshot && !["CANCELED", "FILLED", "EXPIRED", "REJECTED"].includes(snapshot.status)) this.deliver(this.send(request, attempt + 1));
+    else if (snapshot?.status === "CANCELED") this.deliver([{ clientOrderId, event: { type: "cancel", reason: "canceled (confirmed by lookup)", ts: now } }]);
   }
 }
 

@@ -13,11 +13,22 @@ import type { Actor, ManualOrderRequest } from "../engine/types";
 import { instrumentDto, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
 import { requireEngine, runCommand } from "./engine";
 
-/** Working orders (newest first), the instruments (for decimals and the order form) and the last prices. */
-export function openOrders(): { orders: OrderDto[]; instruments: InstrumentDto[]; marks: Record<string, number> } {
+/** An order's in-doubt marker as the Orders page shows it: since when, why, lookups so far and the next one. */
+export interface OrderInDoubtDto {
+  since: number;
+  reason: string;
+  lookups: number;
+  nextLookupAt: number | null;
+}
+
+/** Working orders (newest first, each with its in-doubt marker or null), the instruments (for decimals and the order form) and the last prices. */
+export function openOrders(): { orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[]; instruments: InstrumentDto[]; marks: Record<string, number> } {
   const engine = requireEngine();
   const state = engine.state();
-  const orders = state.openOrders.map(orderDto).sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
+  const doubts = inDoubtMarkers();
+  const orders = state.openOrders
+    .map((o) => ({ ...orderDto(o), inDoubt: doubts.get(o.clientOrderId) ?? null }))
+    .sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
   const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
   return { orders, instruments: engine.instrumentList().map(instrumentDto), marks };
 }
@@ -45,8 +56,14 @@ function fromRow(row: { data: string }): OrderDto {
   return orderDto(decodeJson<Order>(row.data));
 }
 
-/** All orders, newest first, filtered; `nextCursor` is null on the last page. */
-export async function listOrders(input: OrderListInput): Promise<{ orders: OrderDto[]; nextCursor: string | null }> {
+/** The running engine's in-doubt markers by clientOrderId (none without an engine, e.g. in backtest mode). */
+function inDoubtMarkers(): Map<string, OrderInDoubtDto> {
+  const engine = getRuntime()?.engine;
+  return new Map((engine?.inDoubtList() ?? []).map((m) => [m.clientOrderId, { since: m.since, reason: m.reason, lookups: m.lookups, nextLookupAt: m.nextLookupAt }]));
+}
+
+/** All orders, newest first, filtered (each with its in-doubt marker or null); `nextCursor` is null on the last page. */
+export async function listOrders(input: OrderListInput): Promise<{ orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[]; nextCursor: string | null }> {
   const and: Prisma.OrderWhereInput[] = [];
   if (input.symbol) and.push({ symbol: input.symbol });
   if (input.status && input.status.length > 0) and.push({ status: { in: input.status } });
@@ -65,7 +82,14 @@ export async function listOrders(input: OrderListInput): Promise<{ orders: Order
   });
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
-  return { orders: page.map(fromRow), nextCursor: rows.length > input.limit && last ? `${last.createdAt}:${last.clientOrderId}` : null };
+  const doubts = inDoubtMarkers();
+  return {
+    orders: page.map((row) => {
+      const order = fromRow(row);
+      return { ...order, inDoubt: doubts.get(order.clientOrderId) ?? null };
+    }),
+    nextCursor: rows.length > input.limit && last ? `${last.createdAt}:${last.clientOrderId}` : null,
+  };
 }
 
 const str = (v: unknown): string | null => {
@@ -117,6 +141,10 @@ export function summarizeEvent(type: string, payload: unknown): string {
       return "expired";
     case "emulate":
       return "held locally until triggered";
+    case "inDoubt":
+      return `outcome unknown: in doubt, looked up by clientOrderId, never re-sent (${str(p.reason) ?? "no answer"})`;
+    case "inDoubtResolved":
+      return `doubt settled: ${str(p.resolution) ?? ""}`;
     case "release":
       return "released to the venue";
     case "reopen":

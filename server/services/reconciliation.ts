@@ -11,8 +11,9 @@ import { DomainError } from "../api/domain-error";
 import { decodeJson } from "../db/codec";
 import { db } from "../db/client";
 import { DRIFT_RESOLUTION_KINDS, type UnknownOrder } from "../engine/engine";
+import type { InDoubtView } from "../engine/in-doubt";
 import type { Actor } from "../engine/types";
-import { instrumentDto, type InstrumentDto } from "./dto";
+import { instrumentDto, orderDto, type InstrumentDto, type OrderDto } from "./dto";
 import { commandValue, requireEngine } from "./engine";
 
 const RESOLUTIONS: readonly string[] = DRIFT_RESOLUTION_KINDS;
@@ -136,6 +137,33 @@ export async function adoptOrder(clientOrderId: string, actor: Actor, reason: st
 
 export async function cancelUnknownOrder(clientOrderId: string, actor: Actor, reason: string | null) {
   return commandValue(await requireEngine().cancelUnknownOrder(clientOrderId, actor, reason));
+}
+
+/** An order in doubt with what the books hold of it. */
+export interface InDoubtOrderDto extends InDoubtView {
+  order: OrderDto | null;
+}
+
+/** Orders whose submission had an unknown outcome: looked up by clientOrderId until the venue or a person settles them. */
+export function inDoubtOrders(): { orders: InDoubtOrderDto[]; instruments: InstrumentDto[]; venue: string } {
+  const engine = requireEngine();
+  const open = new Map(engine.state().openOrders.map((o) => [o.clientOrderId, o]));
+  return {
+    orders: engine.inDoubtList().map((m) => {
+      const order = open.get(m.clientOrderId);
+      return { ...m, order: order ? orderDto(order) : null };
+    }),
+    instruments: engine.instrumentList().map(instrumentDto),
+    venue: engine.venueId(),
+  };
+}
+
+export async function adoptInDoubt(clientOrderId: string, actor: Actor, reason: string | null) {
+  return commandValue(await requireEngine().adoptInDoubt(clientOrderId, actor, reason));
+}
+
+export async function markNotPlaced(clientOrderId: string, actor: Actor, reason: string) {
+  return commandValue(await requireEngine().markInDoubtNotPlaced(clientOrderId, actor, reason));
 }
 
 export async function acknowledgeDrift(id: number, actor: Actor, reason: string | null) {

@@ -98,6 +98,16 @@ export function reportsAsyncFailures(venue: unknown): venue is ReportsAsyncFailu
   return typeof (venue as { setFailureSink?: unknown } | null)?.setFailureSink === "function";
 }
 
+/** A submission whose outcome is unknown (the request may have executed), as the venue layer reports it. */
+export interface InDoubtReport {
+  clientOrderId: string;
+  /** The venue's words (scrubbed by the adapter). */
+  reason: string;
+  /** When the request that may have landed was sent (a venue's fence counts from here). */
+  sentAt: number;
+  ts: number;
+}
+
 export interface Venue {
   /** Stable id used in fills' (venue, tradeId) uniqueness, e.g. "sim" or "binance". */
   readonly id: string;
@@ -133,4 +143,20 @@ export interface Venue {
   status(): VenueStatus;
   /** Flushes and releases resources (files, sockets). */
   close(): Promise<void>;
+
+  // Optional: the resilience layer (ResilientVenue) and venues that document a fence.
+  /**
+   * A fence the venue documents for a new order of this symbol: milliseconds after sending after which its matching
+   * engine itself refuses the request (so an order not found after it was never placed). null or absent: none that
+   * can be relied on.
+   */
+  submitFenceMs?(symbol: string): number | null;
+  /** Where submissions with an unknown outcome are reported (the engine marks them in doubt; they are never re-sent). */
+  setInDoubtSink?(sink: (report: InDoubtReport) => void): void;
+  /** Whether a request for this order is queued, waiting for a retry, or sent and not answered. */
+  requestInFlight?(clientOrderId: string): boolean;
+  /** The halt latch: refuse new orders; drop queued ones and pending retries (their ids are returned). */
+  haltNewOrders?(): string[];
+  /** The halt was reset. */
+  resumeNewOrders?(): void;
 }

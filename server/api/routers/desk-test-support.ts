@@ -14,6 +14,7 @@ import { Engine, type EngineOptions } from "../../engine/engine";
 import { runtimeState, type Runtime } from "../../engine/runtime";
 import type { ManualOrderRequest, Signal } from "../../engine/types";
 import { SimVenue } from "../../venues/sim/sim-venue";
+import type { Venue } from "../../venues/venue";
 import type { Context } from "../context";
 import { createCaller } from "../root";
 
@@ -43,6 +44,8 @@ export interface TestDeskOptions {
   engine?: Partial<EngineOptions>;
   /** The ETH/USDT quote at start (default 2000). */
   ethPrice?: number;
+  /** Puts a layer between the engine and the simulated venue (e.g. ResilientVenue). */
+  wrapVenue?: (venue: SimVenue) => Venue;
 }
 
 let signalNo = 0;
@@ -58,7 +61,7 @@ export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestD
   const capital = options.capital ?? "100000";
   const venue = new SimVenue({ instruments: [BTC, ETH], initialBalances: { USDT: capital } });
   const engine = new Engine({
-    venue,
+    venue: options.wrapVenue ? options.wrapVenue(venue) : venue,
     store,
     clock,
     ids: sequentialIds(),

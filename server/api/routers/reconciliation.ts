@@ -1,8 +1,11 @@
-/** reconciliation: drifts with filters and the unknown orders (viewer); adopt or cancel an unknown order, acknowledge a drift (trader). */
+/**
+ * reconciliation: drifts with filters, the unknown orders and the orders in doubt (viewer); adopt or cancel an unknown
+ * order, adopt an order in doubt as the venue shows it or mark it not placed, acknowledge a drift (trader).
+ */
 import { z } from "zod";
 import { actorOf } from "../../services/engine";
-import { acknowledgeDrift, adoptOrder, cancelUnknownOrder, listDrifts, unknownOrders } from "../../services/reconciliation";
-import { idempotencyKeySchema, reasonSchema, text } from "../schemas";
+import { acknowledgeDrift, adoptInDoubt, adoptOrder, cancelUnknownOrder, inDoubtOrders, listDrifts, markNotPlaced, unknownOrders } from "../../services/reconciliation";
+import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, text } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z
@@ -38,6 +41,12 @@ export const reconciliationRouter = router({
   unknownOrders: viewerProcedure.query(() => unknownOrders()),
   adopt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptOrder(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
   cancel: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => cancelUnknownOrder(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
+  /** Orders in doubt (their submission's outcome is unknown); adopt what the venue shows, or mark one not placed. */
+  inDoubt: viewerProcedure.query(() => inDoubtOrders()),
+  adoptInDoubt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptInDoubt(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
+  markNotPlaced: traderProcedure
+    .input(z.object({ clientOrderId, reason: requiredReasonSchema }).strict())
+    .mutation(({ ctx, input }) => markNotPlaced(input.clientOrderId, actorOf(ctx.user), input.reason)),
   acknowledge: traderProcedure
     .input(z.object({ id: z.number().int("id must be a whole number").positive("id must be positive"), reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => acknowledgeDrift(input.id, actorOf(ctx.user), input.reason || null)),

@@ -92,6 +92,7 @@ export const ORDER_TRANSITIONS: TransitionTable = {
     cancel: "CANCELED",
   },
   SUBMITTED: {
+    deny: "DENIED", // a halt dropped it from the venue layer's queue before it left
     accept: "ACCEPTED",
     reject: "REJECTED",
     trigger: "trigger",

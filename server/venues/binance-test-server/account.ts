@@ -12,8 +12,11 @@
  * Differences from Binance, on purpose or for simplicity:
  * - Commission is charged in the quote asset on both sides (as the simulator does); a buy locks its
  *   limit price × quantity × (1 + fee rate).
- * - A clientOrderId can never be reused, even after its order is closed (Binance allows reuse once
- *   the first order is closed); a reuse answers -2010 "Duplicate order sent.".
+ * - By default a clientOrderId can never be reused, even after its order is closed; a reuse answers
+ *   -2010 "Duplicate order sent.". With `clientOrderIdReuse: "whenClosed"` it works as on Binance: an
+ *   id is unique among OPEN orders only, so a MARKET order sent again with the same id executes again
+ *   (the order that matters to a client that re-sends after a lost answer). A lookup by
+ *   origClientOrderId then finds the newest order with that id.
  * - PERCENT_PRICE_BY_SIDE is not checked. Trailing stops: STOP_LOSS / TAKE_PROFIT with trailingDelta
  *   (and optionally stopPrice as the activation price); trailing *_LIMIT orders answer -1014.
  * - Orders live in memory only: a restarted server starts empty.
@@ -37,6 +40,8 @@ const MAX_TRADES_KEPT = 100_000;
 interface OrderMeta {
   orderId: number;
   clientOrderId: string;
+  /** The order's id in the simulator: the clientOrderId, or a derived one when the id was reused. */
+  key: string;
   spec: SymbolSpec;
   /** Binance's type as placed (LIMIT, MARKET, STOP_LOSS_LIMIT, …). */
   type: string;
@@ -80,6 +85,21 @@ export interface AccountOptions {
   firstOrderId?: number;
   /** Random-looking ids for cancel requests without newClientOrderId; injected for tests. */
   newCancelId?: () => string;
+  /** See the header: "never" (default) or "whenClosed" (Binance). */
+  clientOrderIdReuse?: "never" | "whenClosed";
+}
+
+/** An order as the account saw it, for tests that count executions per clientOrderId. */
+export interface AccountOrder {
+  orderId: number;
+  clientOrderId: string;
+  symbolId: string;
+  side: OrderSide;
+  type: string;
+  status: string;
+  origQty: Decimal;
+  executedQty: Decimal;
+  time: number;
 }
 
 function fmt(value: Decimal): string {
@@ -108,6 +128,9 @@ export class BinanceAccount {
   private readonly specs = new Map<string, SymbolSpec>();
   private readonly metas = new Map<string, OrderMeta>();
   private readonly byOrderId = new Map<number, string>();
+  /** clientOrderId → the simulator key of the newest order that used it. */
+  private readonly latestKey = new Map<string, string>();
+  private readonly reuse: "never" | "whenClosed";
   private readonly trades: AccountTrade[] = [];
   private nextOrderId: number;
   private nextTradeId = 1;
@@ -130,6 +153,7 @@ export class BinanceAccount {
       idPrefix: "bn",
     });
     this.nextOrderId = options.firstOrderId ?? 1;
+    this.reuse = options.clientOrderIdReuse ?? "never";
     this.newCancelId =
       options.newCancelId ??
       (() => {
@@ -153,9 +177,10 @@ export class BinanceAccount {
   // Events from the simulator
 
   private apply(events: readonly VenueEvent[]): void {
-    for (const { clientOrderId, event } of events) {
-      const meta = this.metas.get(clientOrderId);
+    for (const { clientOrderId: key, event } of events) {
+      const meta = this.metas.get(key);
       if (!meta) continue;
+      const clientOrderId = meta.clientOrderId;
       const ts = event.ts ?? meta.updateTime;
       meta.updateTime = Math.max(meta.updateTime, ts);
       if (meta.workingTime < 0 && (event.type === "trigger" || event.type === "fill")) meta.workingTime = ts;
@@ -274,7 +299,12 @@ export class BinanceAccount {
     if (isStop && this.openMetas(spec.id).filter((m) => STOP_TYPES.has(m.type)).length >= f.maxNumAlgoOrders) {
       throw BinanceErrors.filterFailure("MAX_NUM_ALGO_ORDERS");
     }
-    if (this.venue.order(clientOrderId)) throw BinanceErrors.duplicateOrder();
+    const previous = this.latestKey.get(clientOrderId);
+    const previousMeta = previous === undefined ? undefined : this.metas.get(previous);
+    if (previousMeta && (this.reuse === "never" || this.isOpen(previousMeta, this.view(previousMeta.key)))) throw BinanceErrors.duplicateOrder();
+    let key = clientOrderId;
+    // A reused id gets its own key in the simulator (valid characters, never one already used).
+    for (let n = this.nextOrderId; previousMeta && this.venue.order(key); n++) key = `:reuse:${n}`;
     if (isStop && stopPrice !== null && trailingDelta === null && touch.last !== undefined) {
       const last = new Decimal(touch.last);
       const isLoss = type === "STOP_LOSS" || type === "STOP_LOSS_LIMIT";
@@ -282,15 +312,16 @@ export class BinanceAccount {
       if (wouldTrigger) throw BinanceErrors.stopWouldTrigger();
     }
 
-    const orderSpec = this.toSpec({ clientOrderId, spec, side, type, tif, qty, price, stopPrice, trailingDelta });
+    const orderSpec = this.toSpec({ clientOrderId: key, spec, side, type, tif, qty, price, stopPrice, trailingDelta });
     const events = this.venue.submit(orderSpec, now);
-    const rejection = events.find((e) => e.clientOrderId === clientOrderId && e.event.type === "reject");
+    const rejection = events.find((e) => e.clientOrderId === key && e.event.type === "reject");
     if (rejection && rejection.event.type === "reject") throw this.rejectionError(rejection.event.reason);
 
     const orderId = this.nextOrderId++;
     const meta: OrderMeta = {
       orderId,
       clientOrderId,
+      key,
       spec,
       type,
       side,
@@ -306,20 +337,21 @@ export class BinanceAccount {
       workingTime: isStop ? -1 : now,
       forcedStatus: null,
     };
-    this.metas.set(clientOrderId, meta);
-    this.byOrderId.set(orderId, clientOrderId);
+    this.metas.set(key, meta);
+    this.byOrderId.set(orderId, key);
+    this.latestKey.set(clientOrderId, key);
     const tradesBefore = this.trades.length;
     this.apply(events);
     // Binance never parks a MARKET order: what the book could not fill expires at once.
-    if (type === "MARKET" && this.venue.openOrders().some((o) => o.clientOrderId === clientOrderId)) {
-      this.apply(this.venue.cancel(clientOrderId, now));
+    if (type === "MARKET" && this.venue.openOrders().some((o) => o.clientOrderId === key)) {
+      this.apply(this.venue.cancel(key, now));
       meta.forcedStatus = "EXPIRED";
     }
     this.updateTime = now;
-    const fills = this.trades.slice(tradesBefore).filter((t) => t.clientOrderId === clientOrderId);
+    const fills = this.trades.slice(tradesBefore).filter((t) => t.orderId === orderId);
 
     if (respType === "ACK") return { symbol: spec.id, orderId, orderListId: -1, clientOrderId, transactTime: now };
-    const view = this.view(clientOrderId);
+    const view = this.view(key);
     const body: Record<string, unknown> = {
       symbol: spec.id,
       orderId,
@@ -412,9 +444,9 @@ export class BinanceAccount {
   // -------------------------------------------------------------------------------------------
   // Views
 
-  private view(clientOrderId: string): SimOrderView {
-    const view = this.venue.order(clientOrderId);
-    if (!view) throw BinanceErrors.unknown(`order ${clientOrderId} is missing from the simulator`);
+  private view(key: string): SimOrderView {
+    const view = this.venue.order(key);
+    if (!view) throw BinanceErrors.unknown(`order ${key} is missing from the simulator`);
     return view;
   }
 
@@ -446,7 +478,7 @@ export class BinanceAccount {
 
   /** GET /api/v3/order and openOrders entries. */
   private orderBody(meta: OrderMeta): Record<string, unknown> {
-    const view = this.view(meta.clientOrderId);
+    const view = this.view(meta.key);
     return {
       symbol: meta.spec.id,
       orderId: meta.orderId,
@@ -473,7 +505,7 @@ export class BinanceAccount {
   }
 
   private cancelBody(meta: OrderMeta, cancelId: string, now: number): Record<string, unknown> {
-    const view = this.view(meta.clientOrderId);
+    const view = this.view(meta.key);
     const body: Record<string, unknown> = {
       symbol: meta.spec.id,
       origClientOrderId: meta.clientOrderId,
@@ -502,8 +534,8 @@ export class BinanceAccount {
     const orderId = int(params, "orderId");
     const orig = params.origClientOrderId;
     if (orderId === null && (orig === undefined || orig === "")) throw BinanceErrors.eitherParam("origClientOrderId", "orderId");
-    const cid = orderId !== null ? this.byOrderId.get(orderId) : orig;
-    const meta = cid === undefined ? undefined : this.metas.get(cid);
+    const key = orderId !== null ? this.byOrderId.get(orderId) : this.latestKey.get(orig!);
+    const meta = key === undefined ? undefined : this.metas.get(key);
     if (!meta || meta.spec.id !== spec.id) return undefined;
     if (orderId !== null && orig !== undefined && orig !== "" && meta.clientOrderId !== orig) return undefined;
     return meta;
@@ -522,9 +554,9 @@ export class BinanceAccount {
   cancelOrder(params: Params, now: number): Record<string, unknown> {
     const spec = this.spec(params.symbol);
     const meta = this.find(spec, params);
-    if (!meta || !this.isOpen(meta, this.view(meta.clientOrderId))) throw BinanceErrors.unknownOrderOnCancel();
+    if (!meta || !this.isOpen(meta, this.view(meta.key))) throw BinanceErrors.unknownOrderOnCancel();
     const cancelId = params.newClientOrderId ?? this.newCancelId();
-    this.apply(this.venue.cancel(meta.clientOrderId, now));
+    this.apply(this.venue.cancel(meta.key, now));
     meta.updateTime = now;
     this.updateTime = now;
     return this.cancelBody(meta, cancelId, now);
@@ -590,6 +622,26 @@ export class BinanceAccount {
       isMaker: t.isMaker,
       isBestMatch: true,
     }));
+  }
+
+  /** Every order placed so far (oldest first), with its status and executed quantity. */
+  allOrders(): AccountOrder[] {
+    return [...this.metas.values()]
+      .sort((a, b) => a.orderId - b.orderId)
+      .map((meta) => {
+        const view = this.view(meta.key);
+        return {
+          orderId: meta.orderId,
+          clientOrderId: meta.clientOrderId,
+          symbolId: meta.spec.id,
+          side: meta.side,
+          type: meta.type,
+          status: this.status(meta, view),
+          origQty: view.quantity,
+          executedQty: view.filledQty,
+          time: meta.time,
+        };
+      });
   }
 
   /** Every fill so far (newest last), for tests and the admin endpoint. */

@@ -23,6 +23,8 @@ const bad = (code: number, msg: string): BinanceApiError => new BinanceApiError(
 /** The errors the test server answers with. */
 export const BinanceErrors = {
   unknown: (detail = "An unknown error occurred while processing the request."): BinanceApiError => new BinanceApiError(500, -1000, detail),
+  /** Binance answers it with a 5XX: the execution status is unknown (the order may or may not exist). */
+  statusUnknown: (): BinanceApiError => new BinanceApiError(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown."),
   tooManyRequests: (limit: number): BinanceApiError =>
     new BinanceApiError(
       429,

@@ -12,6 +12,7 @@
  * Admin (no auth, for tests and other processes such as an e2e run):
  *   POST   /__admin/market   {"kind":"quote","symbol":"BTCUSDT","bid":…,"ask":…} | trade | candle | book
  *   POST   /__admin/faults   {"endpoint":"POST /api/v3/order","kind":"dropResponse","times":1}
+ *   POST   /__admin/faults/plan {"seed":7,"rules":[{"endpoint":"POST /api/v3/order","probabilities":{"statusUnknown":0.1}}]}
  *   DELETE /__admin/faults
  *   GET    /__admin/state    open orders, balances, fills, request counts
  */
@@ -24,7 +25,7 @@ import { type BookLevel, type MarketUpdate } from "../../core/sim/market-data";
 import { BinanceAccount, type Params } from "./account";
 import { BinanceApiError, BinanceErrors } from "./errors";
 import { DEFAULT_RATE_LIMITS, exchangeInfoBody, loadSymbolSpecs, type SymbolSpec } from "./exchange-info";
-import { FaultQueue, type FaultKind, type FaultRule } from "./faults";
+import { FaultQueue, type FaultKind, type FaultPlan, type FaultRule } from "./faults";
 import { KLINE_INTERVALS, MarketBoard, type KlineRow } from "./market-board";
 
 export const TEST_API_KEY = "bastion-test-key-0000000000000000000000000000000000000000000000";
@@ -50,6 +51,13 @@ export interface BinanceTestServerOptions {
   rateLimits?: Partial<typeof DEFAULT_RATE_LIMITS>;
   /** Largest request body accepted, bytes (default 1 MiB). */
   maxBodyBytes?: number;
+  /** Timers for late answers and late executions (faults); default the real ones, unref'd. */
+  timers?: { setTimeout(fn: () => void, ms: number): unknown };
+  /**
+   * May a clientOrderId be used again? Binance: once the order that had it is closed ("whenClosed";
+   * a re-sent MARKET order is then executed a second time). Default "never" (a reuse answers -2010).
+   */
+  clientOrderIdReuse?: "never" | "whenClosed";
 }
 
 export interface RequestRecord {
@@ -59,6 +67,8 @@ export interface RequestRecord {
   params: Params;
   /** HTTP status sent, or what the fault did instead. */
   outcome: number | "hang" | "dropped" | "reset";
+  /** The fault applied to this request, if any. */
+  fault?: FaultKind;
   time: number;
 }
 
@@ -121,6 +131,10 @@ export class BinanceTestServer {
   private readonly sockets = new Set<Socket>();
   private readonly held = new Set<ServerResponse>();
   private readonly server: Server;
+  private readonly timers: NonNullable<BinanceTestServerOptions["timers"]>;
+  /** placeOnLookup: orders to place right after the first lookup of their clientOrderId. */
+  private readonly placeAfterLookup = new Map<string, () => void>();
+  private readonly late = { executed: 0, refused: 0, scheduled: 0 };
   private weightWindow = { minute: -1, used: 0 };
   private orderWindows = { tenSec: -1, usedTenSec: 0, day: -1, usedDay: 0 };
   private listening = false;
@@ -132,6 +146,13 @@ export class BinanceTestServer {
     this.clock = options.clock ?? { now: () => Date.now() };
     this.limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
     this.maxBody = options.maxBodyBytes ?? 1 << 20;
+    this.timers = options.timers ?? {
+      setTimeout: (fn, ms) => {
+        const timer = setTimeout(fn, ms);
+        timer.unref();
+        return timer;
+      },
+    };
     this.specs = loadSymbolSpecs({ file: options.marketsFile, only: options.symbols, extraOrderTypes: options.extraOrderTypes });
     for (const spec of this.specs) {
       this.byUnified.set(spec.symbol, spec);
@@ -142,6 +163,7 @@ export class BinanceTestServer {
       balances: options.balances ?? { USDT: "100000", BTC: "2", ETH: "20" },
       makerFee: options.makerFee,
       takerFee: options.takerFee,
+      clientOrderIdReuse: options.clientOrderIdReuse,
     });
     this.board = new MarketBoard(this.specs.map((s) => s.id));
     this.routes = this.buildRoutes();
@@ -196,6 +218,24 @@ export class BinanceTestServer {
 
   addFault(rule: FaultRule): void {
     this.faults.add(rule);
+  }
+
+  /** A seeded random fault plan per endpoint (null: off). See faults.ts. */
+  setFaultPlan(plan: FaultPlan | null): void {
+    this.faults.setPlan(plan);
+  }
+
+  /** Faults applied so far by kind, and requests executed after their (lost) answer. */
+  faultStats(): { injected: Partial<Record<FaultKind, number>>; lateExecuted: number; lateRefused: number; latePending: number; awaitingLookup: number } {
+    return {
+      injected: this.faults.injected(),
+      lateExecuted: this.late.executed,
+      lateRefused: this.late.refused,
+      /** Executions still scheduled (their timer has not fired). */
+      latePending: this.late.scheduled,
+      /** placeOnLookup orders whose lookup has not come (placed only if it does). */
+      awaitingLookup: this.placeAfterLookup.size,
+    };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -436,9 +476,9 @@ export class BinanceTestServer {
   // -------------------------------------------------------------------------------------------
   // HTTP
 
-  private record(endpoint: string, params: Params, outcome: RequestRecord["outcome"]): void {
+  private record(endpoint: string, params: Params, outcome: RequestRecord["outcome"], fault?: FaultKind): void {
     const { signature: _omit, ...rest } = params;
-    this.records.push({ endpoint, params: rest, outcome, time: this.clock.now() });
+    this.records.push({ endpoint, params: rest, outcome, time: this.clock.now(), ...(fault ? { fault } : {}) });
     if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS);
   }
 
@@ -511,10 +551,11 @@ export class BinanceTestServer {
       if (this.weightWindow.used > this.limits.requestWeightPerMinute) throw BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute);
 
       const fault = this.faults.take(endpoint);
-      if (fault && this.preFault(fault.kind, res, endpoint, params, headers)) return;
+      if (fault && this.preFault(fault.kind, fault.delayMs, res, endpoint, params, headers)) return;
 
       if (route.signed) this.authenticate(req, query, body, params, now);
       if (route.order) this.countOrder(now, headers);
+      if (fault && this.deferredFault(fault.kind, fault.delayMs, res, endpoint, params, route)) return;
       const result = route.handle(params, now);
       if (fault) {
         this.postFault(fault.kind, fault.delayMs, res, endpoint, params, result, headers);
@@ -524,7 +565,73 @@ export class BinanceTestServer {
       this.send(res, 200, result, headers);
     } catch (error) {
       this.fail(res, endpoint, params, error, headers);
+    } finally {
+      this.afterLookup(endpoint, params);
     }
+  }
+
+  /** placeOnLookup: the first lookup of a held order by clientOrderId has been answered ("does not exist"): place it now. */
+  private afterLookup(endpoint: string, params: Params): void {
+    if (endpoint !== "GET /api/v3/order" || params.origClientOrderId === undefined) return;
+    const place = this.placeAfterLookup.get(params.origClientOrderId);
+    if (!place) return;
+    this.placeAfterLookup.delete(params.origClientOrderId);
+    place();
+  }
+
+  /** Executes a request whose answer is already gone; a refusal then (balance, filters) is only counted. */
+  private executeLate(route: Route, params: Params): void {
+    try {
+      route.handle(params, this.clock.now());
+      this.late.executed += 1;
+    } catch {
+      this.late.refused += 1;
+    }
+  }
+
+  /** Faults whose request is executed later or never, after a lost or "unknown" answer; true when handled. */
+  private deferredFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, route: Route): boolean {
+    const later = (): void => {
+      this.late.scheduled += 1;
+      this.timers.setTimeout(() => {
+        this.late.scheduled -= 1;
+        this.executeLate(route, params);
+      }, delayMs);
+    };
+    switch (kind) {
+      case "statusUnknown":
+        if (delayMs <= 0) return false; // executed now, answered -1007 (postFault)
+        later();
+        this.sendUnknown(res, endpoint, params, kind);
+        return true;
+      case "statusUnknownNotExecuted":
+        this.sendUnknown(res, endpoint, params, kind);
+        return true;
+      case "placeOnLookup": {
+        const coid = params.newClientOrderId;
+        if (endpoint === "POST /api/v3/order" && coid !== undefined && coid !== "") this.placeAfterLookup.set(coid, () => this.executeLate(route, params));
+        this.sendUnknown(res, endpoint, params, kind);
+        return true;
+      }
+      case "resetAfterExecute":
+        if (delayMs <= 0) return false; // executed now, then reset (postFault)
+        later();
+        this.record(endpoint, params, "reset", kind);
+        res.socket?.destroy();
+        return true;
+      case "resetBeforeExecute":
+        this.record(endpoint, params, "reset", kind);
+        res.socket?.destroy();
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  private sendUnknown(res: ServerResponse, endpoint: string, params: Params, kind: FaultKind): void {
+    const error = BinanceErrors.statusUnknown();
+    this.record(endpoint, params, error.httpStatus, kind);
+    this.send(res, error.httpStatus, error.body());
   }
 
   private fail(res: ServerResponse, endpoint: string, params: Params, error: unknown, headers: Record<string, string> = {}): void {
@@ -535,18 +642,19 @@ export class BinanceTestServer {
   }
 
   /** Faults that replace the request entirely; true when the request is done with. */
-  private preFault(kind: FaultKind, res: ServerResponse, endpoint: string, params: Params, headers: Record<string, string>): boolean {
+  private preFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, headers: Record<string, string>): boolean {
     switch (kind) {
       case "unavailable":
-        this.record(endpoint, params, 503);
+        this.record(endpoint, params, 503, kind);
         this.send(res, 503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>");
         return true;
       case "rateLimit":
-        this.record(endpoint, params, 429);
-        this.send(res, 429, BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute).body(), { ...headers, "Retry-After": "60" });
+        this.record(endpoint, params, 429, kind);
+        // Retry-After in whole seconds: the fault's delay (rounded up), else Binance's usual minute.
+        this.send(res, 429, BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute).body(), { ...headers, "Retry-After": String(delayMs > 0 ? Math.ceil(delayMs / 1000) : 60) });
         return true;
       case "hang":
-        this.record(endpoint, params, "hang");
+        this.record(endpoint, params, "hang", kind);
         this.hold(res);
         return true;
       default:
@@ -558,21 +666,23 @@ export class BinanceTestServer {
   private postFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, result: unknown, headers: Record<string, string>): void {
     switch (kind) {
       case "dropResponse":
-        this.record(endpoint, params, "dropped");
+        this.record(endpoint, params, "dropped", kind);
         this.hold(res);
         return;
       case "resetAfterExecute":
-        this.record(endpoint, params, "reset");
+        this.record(endpoint, params, "reset", kind);
         res.socket?.destroy();
         return;
+      case "statusUnknown":
+        this.sendUnknown(res, endpoint, params, kind);
+        return;
       case "delay": {
-        this.record(endpoint, params, 200);
+        this.record(endpoint, params, 200, kind);
         this.hold(res);
-        const timer = setTimeout(() => {
+        this.timers.setTimeout(() => {
           this.held.delete(res);
           this.send(res, 200, result, headers);
         }, delayMs);
-        timer.unref();
         return;
       }
       default:
@@ -646,6 +756,9 @@ export class BinanceTestServer {
       } else if (method === "POST" && pathname === "/__admin/faults") {
         this.faults.add(json() as unknown as FaultRule);
         this.send(res, 200, { ok: true, pending: this.faults.pending() });
+      } else if (method === "POST" && pathname === "/__admin/faults/plan") {
+        this.faults.setPlan(json() as unknown as FaultPlan);
+        this.send(res, 200, { ok: true });
       } else if (method === "DELETE" && pathname === "/__admin/faults") {
         this.faults.clear();
         this.send(res, 200, { ok: true });
@@ -661,6 +774,7 @@ export class BinanceTestServer {
           balances,
           requests: counts,
           faults: this.faults.pending(),
+          faultStats: this.faultStats(),
         });
       } else {
         this.send(res, 404, { ok: false, error: `no admin endpoint ${method} ${pathname}` });

@@ -285,6 +285,14 @@ describe("CcxtVenue: error classes", () => {
     { name: "HTTP 503 (ExchangeNotAvailable): outcome unknown", answer: { status: 503, body: "" }, code: "TIMEOUT", transient: true },
     { name: "no answer in time (RequestTimeout): outcome unknown", answer: "hang", code: "TIMEOUT", transient: true },
     { name: "connection reset (NetworkError): outcome unknown", answer: "reset", code: "TIMEOUT", transient: true },
+    { name: "connection refused (never opened): nothing sent", answer: "refused", code: "NOT_CONNECTED", transient: true },
+    {
+      name: "-1007 send status unknown: outcome unknown",
+      answer: binanceError(500, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown."),
+      code: "TIMEOUT",
+      transient: true,
+    },
+    { name: "-1006 unexpected response: outcome unknown", answer: binanceError(500, -1006, "An unexpected response was received from the message bus. Execution status unknown."), code: "TIMEOUT", transient: true },
     { name: "duplicate clientOrderId: a previous attempt landed", answer: binanceError(400, -2010, "Duplicate order sent."), code: "TIMEOUT", transient: true },
     { name: "insufficient funds", answer: binanceError(400, -2010, "Account has insufficient balance for requested action."), code: "INSUFFICIENT_FUNDS", transient: false },
     { name: "post-only would take", answer: binanceError(400, -2010, "Order would immediately match and take."), code: "POST_ONLY_WOULD_TAKE", transient: false },
@@ -477,6 +485,37 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
     expect(d.events.at(-1)).toMatchObject({ clientOrderId: "bst-1", event: { type: "cancel" } });
     expect(d.venue.status()).toMatchObject({ connected: true, lastError: null });
     expect(d.venue.status().latencyMs).not.toBeNull();
+  });
+
+  it("reduce-only orders (exits, the flatten) go on the emergency instance; new orders on the main one", async () => {
+    const d = desk("binance");
+    d.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "bst-entry" }), T0);
+    d.venue.submit(spec({ type: "LIMIT", side: "SELL", price: "35000", reduceOnly: true, clientOrderId: "bst-exit" }), T0);
+    await d.venue.idle();
+    expect(d.emergencyLog).toEqual(["POST /api/v3/order"]);
+    expect(d.http.requests.filter((r) => r.method === "POST").map((r) => r.params.newClientOrderId)).toEqual(["bst-entry", "bst-exit"]);
+  });
+
+  it("cancel-all does not call canceled an order that filled meanwhile: its end and fill are read from the exchange", async () => {
+    const d = desk("binance");
+    d.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "bst-filled" }), T0);
+    await d.venue.idle();
+    d.binance.fill("bst-filled"); // fills at the exchange before the cancel-all; the books have not heard yet
+    d.events.length = 0;
+    d.venue.cancelAll(undefined, T0);
+    await d.venue.idle();
+    expect(d.events).toEqual([]); // not "canceled by cancel-all"
+    await d.venue.pollOnce(); // the fills of an order that ended are read until all are seen
+    expect(d.events.map((e) => `${e.clientOrderId} ${e.event.type}`)).toEqual(["bst-filled fill"]);
+  });
+
+  it("cancel-all does not call canceled an order whose create is still on its way (it may land after the cancel)", async () => {
+    const d = desk("binance");
+    d.http.next("POST", "/api/v3/order", "hang"); // the create is on its way while the cancel-all runs
+    d.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "bst-flying" }), T0);
+    d.venue.cancelAll(undefined, T0);
+    await d.venue.idle();
+    expect(d.events.filter((e) => e.clientOrderId === "bst-flying" && e.event.type === "cancel")).toEqual([]);
   });
 
   it("emergency cancel-all on Bitget: regular and plan orders, verified against the open orders afterwards", async () => {

@@ -10,8 +10,8 @@
  *   exchange reported at once, `cancel`, …).
  * - A request that fails later is reported, never retried here:
  *   · with a failure sink set (`setFailureSink`: ResilientVenue sets one), the classified
- *     error goes to it with the request, and the decorator applies its policy (retry with backoff,
- *     look up by clientOrderId after TIMEOUT, reject on final errors);
+ *     error goes to it with the request, and the decorator applies its policy (retry with backoff only
+ *     what certainly did not execute, an unknown outcome puts the order in doubt, reject on final errors);
  *   · without one, the adapter applies the safe minimum itself: a final error → `reject` /
  *     `cancelReject` events; an outcome-unknown create (code TIMEOUT: timeout, connection lost after
  *     sending, HTTP 5xx, duplicate clientOrderId) → looked up by clientOrderId after
@@ -20,8 +20,9 @@
  *     processing (rate limit, maintenance, clock drift) → `reject` (nothing was placed).
  * - ccxt's own retries are off (`options.maxRetriesOnFailure = 0`: ccxt would re-POST a timed-out
  *   createOrder); its rate limiter is on (`enableRateLimit`) on both instances.
- * - Two ccxt instances: `exchange` for orders and polling, `emergencyExchange` (its own rate-limit
- *   bucket) for cancel and cancelAll, so cancels never wait behind routine requests.
+ * - Two ccxt instances: `exchange` for new orders and polling, `emergencyExchange` (its own rate-limit
+ *   bucket) for cancel, cancelAll and reduce-only orders (exits, the emergency flatten), so those never
+ *   wait behind routine requests.
  * - Orders placed here are polled (`pollIntervalMs`, or `pollOnce()`): new fills (fetchMyTrades, by
  *   trade id), and orders that left the open-order list (canceled or expired at the exchange).
  * - `fetchOrder(clientOrderId)` works by OUR id: Binance `origClientOrderId`, Bitget `clientOid`,
@@ -306,6 +307,17 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.failureSink = sink;
   }
 
+  /**
+   * No fence is relied on. Binance spot checks `recvWindow` on receipt and again "just before it is sent to the
+   * Matching Engine", but its changelog (binance-spot-api-docs CHANGELOG.md, 2025-08-12 / 2025-05-22) says this
+   * "does not cover potential delays inside the Matching Engine itself": a create that timed out can still execute
+   * later, so "not found after recvWindow" does not prove "never placed" there. (Binance USDⓈ-M futures documents a
+   * check by the matching engine itself since 2023-04-18; it is not used until confirmed in Binance's own docs.)
+   */
+  submitFenceMs(_symbol: string): number | null {
+    return null;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Port: requests (synchronous start, answers through the sink)
 
@@ -370,8 +382,11 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     };
     this.tracked.set(spec.clientOrderId, record);
     const action = `placing order ${spec.clientOrderId} (${spec.side} ${D(spec.quantity).toString()} ${spec.symbol} ${spec.type})`;
+    // Reduce-only orders (exits, the emergency flatten) take the emergency instance: they never wait in ccxt's
+    // throttle behind routine orders and polling.
+    const instance = spec.reduceOnly === true ? this.em : this.ex;
     this.start(
-      this.call(this.ex, "create", action, () => this.ex.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params)),
+      this.call(instance, "create", action, () => instance.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params)),
       (order) => this.emit(this.eventsForOrder(record, order as CcxtOrderLike, "create")),
       (error) => this.failed({ kind: "submit", spec }, error),
     );
@@ -835,6 +850,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   private async cancelAllFor(symbol: string): Promise<VenueEvent[]> {
     const market = this.marketsBySymbol.get(symbol)!;
     const canceled = new Set<string>();
+    const lookedUp: VenueEvent[] = [];
     const books = this.profile.separateTriggerBook(market, true) ? [false, true] : [false];
     for (const trigger of books) {
       try {
@@ -843,7 +859,12 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         )) as CcxtOrderLike[] | undefined;
         for (const order of Array.isArray(orders) ? orders : []) {
           const coid = (order.id ? this.byVenueId.get(String(order.id)) : undefined) ?? clientIdOf(order);
-          if (coid) canceled.add(coid);
+          if (!coid) continue;
+          canceled.add(coid);
+          // Filled in part before the cancel: the next poll reads the fills (it polls until they are all seen).
+          const record = this.tracked.get(coid);
+          const filled = record ? toSnapshot(order, coid, { type: record.type, symbol }).filledQty : null;
+          if (record && filled && filled.greaterThan(record.reportedFilled)) record.reportedFilled = filled;
         }
       } catch (error) {
         if (!isNotFound(error)) throw error; // "no open orders" is answered as an unknown order by some exchanges
@@ -851,7 +872,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     }
     const now = this.clock.now();
     const events: VenueEvent[] = [];
-    const ours = [...this.tracked.values()].filter((r) => r.symbol === symbol && r.open);
+    // An order whose create is still on its way (no exchange id, never acknowledged) may land after this cancel-all:
+    // it is not called canceled (the resilience layer cancels it when it arrives, or it is in doubt).
+    const ours = [...this.tracked.values()].filter((r) => r.symbol === symbol && r.open && (r.venueOrderId !== null || r.accepted === true || canceled.has(r.clientOrderId)));
     const unlisted = ours.filter((r) => !canceled.has(r.clientOrderId));
     if (unlisted.length > 0) {
       const stillOpen = new Set<string>();
@@ -862,8 +885,19 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       for (const record of unlisted) {
         if (stillOpen.has(record.clientOrderId)) {
           await this.call(this.em, "cancelAll", `canceling order ${record.clientOrderId}, which the cancel-all of ${symbol} left open`, () => this.em.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)));
+          canceled.add(record.clientOrderId);
+          continue;
         }
-        canceled.add(record.clientOrderId);
+        // No longer open and not canceled by this cancel-all: it may have FILLED meanwhile. Its end is read, not assumed;
+        // when the lookup fails it is left open for the next poll (never called canceled on a guess).
+        let order: CcxtOrderLike | null;
+        try {
+          order = await this.findOrder(record.clientOrderId, symbol, record, this.em);
+        } catch {
+          continue;
+        }
+        if (order && TERMINAL.has(toSnapshot(order, record.clientOrderId, { type: record.type, symbol }).status)) lookedUp.push(...this.eventsForOrder(record, order, "lookup"));
+        else if (!order) canceled.add(record.clientOrderId);
       }
     }
     for (const record of ours) {
@@ -871,7 +905,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       record.open = false;
       events.push({ clientOrderId: record.clientOrderId, event: { type: "cancel", reason: "canceled by cancel-all at the exchange", ts: now } });
     }
-    return events;
+    return [...lookedUp, ...events];
   }
 
   // ---------------------------------------------------------------------------------------------

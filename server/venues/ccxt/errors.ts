@@ -7,11 +7,18 @@
  *   RateLimitExceeded, DDoSProtection        → RATE_LIMITED          (the request was refused: nothing placed)
  *   OnMaintenance                            → EXCHANGE_MAINTENANCE  (refused: nothing placed)
  *   InvalidNonce                             → CLOCK_DRIFT           (refused before processing: nothing placed)
+ *   NetworkError whose cause is a connection that never opened (ECONNREFUSED, DNS failure, connect timeout)
+ *                                            → NOT_CONNECTED         (nothing was sent: nothing placed)
  *   RequestTimeout, NetworkError, ExchangeNotAvailable (HTTP 5xx), BadResponse, any non-ccxt error
  *                                            → TIMEOUT for a request that changes state (create, cancel): the
- *                                              outcome is unknown, the order is looked up by clientOrderId
- *                                              before anything is sent again; NETWORK / EXCHANGE_UNAVAILABLE
- *                                              for reads.
+ *                                              outcome is unknown; a create is then in doubt (never sent again,
+ *                                              looked up by clientOrderId); NETWORK / EXCHANGE_UNAVAILABLE for reads.
+ *                                              Binance -1007 "Send status unknown; execution status unknown" is a
+ *                                              RequestTimeout in ccxt 4.5.84 (-1006 an OperationFailed): both unknown.
+ *                                              Binance says a 5XX must NOT be treated as a failure: "the execution
+ *                                              status is UNKNOWN and could have been a success" (rest-api.md).
+ * Only RATE_LIMITED, EXCHANGE_MAINTENANCE, CLOCK_DRIFT and NOT_CONNECTED are retried for a new order
+ * (ResilientVenue's NOT_EXECUTED_CODES).
  *   DuplicateOrderId (or a "duplicate order/clientOid" message) on a create → TIMEOUT: an order with our clientOrderId already exists, so a
  *                                              previous attempt landed; the lookup reports it.
  * Final (shown to the user, never retried):
@@ -25,6 +32,13 @@ import { FinalVenueError, TransientVenueError } from "../venue";
 
 /** cancelAll: the batch cancel of a symbol (and the single cancels it falls back to); nothing in it is looked up by id. */
 export type RequestKind = "create" | "cancel" | "cancelAll" | "read";
+
+/**
+ * Transport errors raised before a connection was open (ccxt keeps the cause in the message: "fetch failed: connect
+ * ECONNREFUSED …"): the request never left. ECONNRESET, EPIPE, socket and header/body timeouts are NOT here: they can
+ * happen after the request was sent.
+ */
+const NEVER_CONNECTED = /\b(ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ConnectionRefused|DNSError|FailedToOpenSocket|UND_ERR_CONNECT_TIMEOUT)\b/;
 
 /** Error class names, most specific first (constructor chain, then an own `name` that differs). */
 export function errorClassNames(error: unknown): string[] {
@@ -106,6 +120,9 @@ export function classifyCcxtError(error: unknown, ctx: ClassifyContext): Transie
   if (is("RateLimitExceeded", "DDoSProtection")) return transient("RATE_LIMITED", `${ex} is limiting our requests while ${ctx.action} (${detail}); nothing was done, Bastion slows down and retries.`);
   if (is("OnMaintenance")) return transient("EXCHANGE_MAINTENANCE", `${ex} is under maintenance while ${ctx.action} (${detail}); nothing was done, Bastion retries.`);
   if (is("InvalidNonce")) return transient("CLOCK_DRIFT", `${ex} refused the request's timestamp while ${ctx.action} (${detail}); check this machine's clock. Nothing was done.`);
+  if (is("NetworkError") && !is("RequestTimeout", "ExchangeNotAvailable") && NEVER_CONNECTED.test(raw)) {
+    return transient("NOT_CONNECTED", `cannot connect to ${ex} while ${ctx.action} (${detail}); nothing was sent, Bastion retries.`);
+  }
   // Outcome unknown for state-changing requests.
   if (is("RequestTimeout")) return unknown(`${ex} did not answer in time`) ?? transient("TIMEOUT", `${ex} did not answer in time while ${ctx.action} (${detail}).`);
   if (is("ExchangeNotAvailable")) return unknown(`${ex} answered with a server error`) ?? transient("EXCHANGE_UNAVAILABLE", `${ex} is unavailable while ${ctx.action} (${detail}); Bastion retries.`);

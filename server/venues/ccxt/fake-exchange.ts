@@ -20,8 +20,8 @@ export interface RecordedRequest {
   url: string;
 }
 
-/** An HTTP answer, a hang (until ccxt's timeout aborts), a lost answer (handled, never answered), a connection reset. */
-export type Scripted = { status: number; body: unknown } | "hang" | "lose" | "reset";
+/** An HTTP answer, a hang (until ccxt's timeout aborts), a lost answer (handled, never answered), a connection reset, a connection refused. */
+export type Scripted = { status: number; body: unknown } | "hang" | "lose" | "reset" | "refused";
 
 interface Route {
   method: string;
@@ -71,6 +71,7 @@ export class FakeHttp {
     const scripted = i >= 0 ? this.script.splice(i, 1)[0]!.answer : null;
     if (scripted === "hang") return hang(init.signal);
     if (scripted === "reset") throw new TypeError("fetch failed", { cause: new Error("read ECONNRESET") });
+    if (scripted === "refused") throw new TypeError("fetch failed", { cause: new Error("connect ECONNREFUSED 127.0.0.1:443") }); // never connected: nothing sent
     const route = this.routes.find((r) => r.method === method && r.path === u.pathname);
     if (scripted && typeof scripted === "object") return json(scripted.status, scripted.body);
     if (!route) return json(404, { code: -1, msg: `no route ${method} ${u.pathname}` });

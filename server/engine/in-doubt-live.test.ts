@@ -1,0 +1,115 @@
+/**
+ * Orders in doubt end to end: the engine → ResilientVenue → CcxtVenue → ccxt `binance` → the Binance-compatible test
+ * server with its faults ("status unknown" -1007 then placed later; placed only after the first lookup; never placed).
+ * Waits are on conditions (never fixed sleeps); the in-doubt lookups run on short, growing delays.
+ */
+import { afterEach, describe, expect, it } from "vitest";
+import { timeOrderedIds } from "../core/ids";
+import { D } from "../core/money";
+import { seededRng } from "../core/rng";
+import { MemoryStore } from "../db/memory-store";
+import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type FaultKind } from "../venues/binance-test-server";
+import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
+import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
+import { Engine } from "./engine";
+import { ResilientVenue } from "./resilient-venue";
+import type { DomainEvent } from "./types";
+
+const clock = { now: () => Date.now() };
+const trader = { username: "tina", role: "trader" as const };
+
+async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
+const closers: (() => Promise<void>)[] = [];
+afterEach(async () => {
+  while (closers.length > 0) await closers.pop()!();
+});
+
+async function liveDesk() {
+  const server = await BinanceTestServer.start({ symbols: ["BTC/USDT"] });
+  closers.push(() => server.close());
+  server.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
+  const config = loadLiveConfig(
+    { BASTION_API_KEY: TEST_API_KEY, BASTION_API_SECRET: TEST_API_SECRET, BASTION_API_URL: server.url, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
+    { cwd: "/nonexistent-bastion-dir" },
+  );
+  if (!config.ok) throw new Error(config.error.message);
+  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: 2_000 });
+  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
+  const resilient = new ResilientVenue(venue, {
+    ratePerSecond: 100,
+    burst: 100,
+    maxAttempts: 4,
+    baseDelayMs: 20,
+    maxDelayMs: 200,
+    now: () => Date.now(),
+    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
+    rng: seededRng(1),
+  });
+  closers.push(() => resilient.close());
+  const store = new MemoryStore();
+  const engine = new Engine({
+    venue: resilient,
+    store,
+    clock,
+    ids: timeOrderedIds(() => Date.now(), seededRng(2).next),
+    initialEquity: "100000",
+    breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
+    riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
+    inDoubtPolicy: { firstDelayMs: 100, factor: 2, maxDelayMs: 400, alertAfterLookups: 2 },
+  });
+  const alerts: string[] = [];
+  engine.bus.subscribe((e: DomainEvent) => {
+    if (e.type === "alert") alerts.push(e.message);
+  });
+  await engine.start();
+  await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5 });
+  const marketBuy = async (fault: FaultKind, delayMs?: number) => {
+    server.addFault({ endpoint: "POST /api/v3/order", kind: fault, ...(delayMs !== undefined ? { delayMs } : {}) });
+    const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002" }, actor: trader, reason: null });
+    expect(placed).toMatchObject({ ok: true });
+    return placed.ok ? String(placed.data?.clientOrderId) : "";
+  };
+  return { server, venue, engine, store, alerts, marketBuy };
+}
+
+describe("orders in doubt against the Binance test server", () => {
+  it.each<[FaultKind, number | undefined]>([
+    ["statusUnknown", 300],
+    ["placeOnLookup", undefined],
+  ])("%s: in doubt, never re-sent, booked once when a later lookup finds it", async (fault, delayMs) => {
+    const d = await liveDesk();
+    const coid = await d.marketBuy(fault, delayMs);
+    await waitFor("the order in doubt", () => d.engine.state().inDoubt.some((m) => m.clientOrderId === coid));
+    await waitFor("the order found and filled", () => d.store.getOrder(coid)?.order.status === "FILLED");
+    await d.venue.idle();
+    expect(d.server.requests("POST /api/v3/order")).toHaveLength(1); // never sent twice
+    expect(d.server.requests("GET /api/v3/order").every((r) => r.params.origClientOrderId === coid)).toBe(true);
+    expect(d.store.fillsForOrder(coid).reduce((sum, f) => sum.plus(f.qty), D(0)).toString()).toBe("0.002");
+    expect(d.engine.state().positions[0]?.position.quantity.toString()).toBe("0.002");
+    expect(d.engine.state().inDoubt).toEqual([]);
+  });
+
+  it("status unknown and never executed: it stays in doubt with an alert (no fence on Binance spot); the operator marks it not placed", async () => {
+    const d = await liveDesk();
+    const coid = await d.marketBuy("statusUnknownNotExecuted");
+    const marker = await waitFor("the alert", () => d.engine.state().inDoubt.find((m) => m.clientOrderId === coid && m.alerted));
+    expect(marker).toMatchObject({ fenceMs: null, reason: expect.stringMatching(/^TIMEOUT: /) as unknown });
+    expect(d.alerts.filter((a) => a.includes(coid) && a.includes("in doubt"))).toHaveLength(2); // when it went in doubt, and when a person is needed
+    expect(d.store.getOrder(coid)?.order.status).toBe("SUBMITTED");
+    expect(await d.engine.reconcile({ graceMs: 0 })).toBeGreaterThanOrEqual(0);
+    expect(d.store.getOrder(coid)?.order.status).toBe("SUBMITTED"); // reconciliation leaves it to the in-doubt process
+    const result = await d.engine.markInDoubtNotPlaced(coid, trader, "checked the exchange's order history");
+    expect(result).toMatchObject({ ok: true, data: { status: "REJECTED" } });
+    expect(d.server.requests("POST /api/v3/order")).toHaveLength(1);
+    expect(d.server.account.openOrderCount()).toBe(0);
+  });
+});
