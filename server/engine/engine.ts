@@ -52,6 +52,7 @@ import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
 import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot } from "../venues/venue";
 import { EventBus } from "./bus";
+import { OpenOrderBook } from "./open-orders";
 import {
   DEFAULT_RISK_LIMITS,
   DEFAULT_SYMBOL_SETTINGS,
@@ -287,7 +288,8 @@ export class Engine {
   private readonly quote: string;
   private readonly log: NonNullable<EngineOptions["log"]>;
   private readonly instruments = new Map<string, Instrument>();
-  private readonly orders = new Map<string, OrderRecord>();
+  /** Working orders, with running sums of what they reserve (the gate reads those, not every order). */
+  private readonly orders = new OpenOrderBook<OrderRecord>();
   /** clientOrderIds of EMULATED orders: market data checks their triggers without scanning every open order. */
   private readonly emulated = new Set<string>();
   private readonly positions = new Map<string, PositionRecord>();
@@ -1148,25 +1150,21 @@ export class Engine {
       positions.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO) });
       committed = add(committed, position.costBasis);
     }
-    const reserved = new Map<string, Decimal>();
-    const exits = new Map<string, Partial<Record<OrderSide, Decimal>>>();
-    for (const { order } of this.orders.values()) {
-      if (isTerminal(order)) continue;
-      if (order.reduceOnly) {
-        if (order.clientOrderId === exceptClientOrderId) continue;
-        const bySide = exits.get(order.symbol) ?? {};
-        bySide[order.side] = add(bySide[order.side] ?? ZERO, leavesQty(order));
-        exits.set(order.symbol, bySide);
-        continue;
-      }
-      const orderMark = this.marks.get(order.symbol);
-      const price = order.price ?? (orderMark ? markDecimal(orderMark) : null);
-      if (!price) continue;
-      const notional = leavesQty(order).times(price);
-      reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
-      committed = add(committed, notional);
-    }
-    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null, exits);
+    // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
+    const reserved = this.orders.reserved(this.markOf);
+    committed = add(committed, reserved.total);
+    const exits = this.orders.workingReduceOnly(exceptClientOrderId);
+    return new RiskPortfolioView(this, positions, reserved.bySymbol, committed, knownEquity ?? null, exits);
+  }
+
+  private readonly markOf = (symbol: string): Decimal | null => {
+    const mark = this.marks.get(symbol);
+    return mark ? markDecimal(mark) : null;
+  };
+
+  /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */
+  openOrderSums(exceptClientOrderId?: string): { reservedBySymbol: Map<string, Decimal>; workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> } {
+    return { reservedBySymbol: this.orders.reserved(this.markOf).bySymbol, workingReduceOnlyBySymbol: this.orders.workingReduceOnly(exceptClientOrderId) };
   }
 
   // ---------------------------------------------------------------------------------------------
