@@ -7,8 +7,8 @@
  *
  * Placing must cost the same with 10 resting orders as with 10 000: besides the total, the bench reports the
  * mean µs per order of the first and the last 100 orders and their ratio (flat ≈ 1). Target: under 2 s in all.
- * Files on tmpfs where there is one, with the venue's default synchronous FULL (on tmpfs an fsync costs little:
- * what is measured is the work per order, not the disk).
+ * Synchronous NORMAL for the journal and the venue file, as the runtime opens them in replay and paper mode;
+ * files on tmpfs where there is one (what is measured is the work per order, not the disk).
  */
 import { closeDesk, makeDeskFiles, openDesk, quote, removeDeskFiles, BENCH_SYMBOL } from "./desk";
 
@@ -36,7 +36,7 @@ export async function restingLimitsBench(options: { name: string; orders: number
   const window = Math.min(options.window ?? 100, Math.floor(options.orders / 2));
   const files = makeDeskFiles("resting", { inMemoryFs: true });
   try {
-    const desk = openDesk(files.dbPath, { venuePath: files.venuePath });
+    const desk = openDesk(files.dbPath, { venuePath: files.venuePath, venueSynchronous: "NORMAL" });
     await desk.engine.start();
     await quote(desk);
     const times = new Float64Array(options.orders);
