@@ -303,6 +303,7 @@ export class Engine {
   private initialEquity: Decimal;
   private closedRealizedNet = ZERO;
   private recentOrderTimes: number[] = [];
+  private recentOrderTrimAt = 1000;
   private readonly expectedSlippageBps: number;
   private readonly equitySnapshotOnFill: boolean;
   private queue: (() => void)[] = [];
@@ -1090,7 +1091,12 @@ export class Engine {
       this.store.saveOrder(order, meta);
     });
     this.recentOrderTimes.push(now);
-    if (this.recentOrderTimes.length > 1000) this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
+    // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
+    // (amortized O(1) per order, instead of a copy of the whole minute on every order at a high rate).
+    if (this.recentOrderTimes.length > this.recentOrderTrimAt) {
+      this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
+      this.recentOrderTrimAt = Math.max(1000, 2 * this.recentOrderTimes.length);
+    }
     this.bus.publish({ type: "order", order });
     if (emulate) {
       this.afterBreakerCall(this.breaker?.recordOrder() ?? null);
