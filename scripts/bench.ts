@@ -3,12 +3,13 @@
  * Targets live here, never in timed unit tests (the machines are shared and noisy).
  *
  * `npm run bench -- --only backtest,signals` runs only the benches whose names contain one of the words
- * (fsm, pretrade, sim, backtest, cold, signals, restart, history, render).
+ * (fsm, pretrade, sim, backtest, cold, signals, resting, restart, history, render).
  *
  * Core hot paths (this file): FSM events, pre-trade checks, simulated fills.
  * Engine benches (scripts/bench/): the engine backtest in candles/s against the 1,000,000 target, signals end
- * to end with the journal on SQLite, and restart recovery with 10 000 orders in the journal. About a minute
- * in all on 2 cores, most of it building the 10 000-order journals.
+ * to end with the journal on SQLite, placing 10 000 resting limits through the engine with the durable venue
+ * (resting-limits.ts: total against the 2 s target, and the cost of the first and last 100 orders, which must
+ * be the same), and restart recovery with 10 000 orders in the journal.
  *
  * Cold run (scripts/bench/cold.ts): one fresh `npm run backtest` process on the shared 30,240-candle 1-minute file
  * against the same strategy in grademark 0.3.0 (installed with npm into a temp dir on first use), each in a fresh
@@ -32,6 +33,7 @@ import { coldBench } from "./bench/cold";
 import { historyBench } from "./bench/history";
 import { renderBench } from "./bench/render";
 import { restartRecoveryBench } from "./bench/restart-recovery";
+import { restingLimitsBench } from "./bench/resting-limits";
 import { signalsSqliteBench } from "./bench/signals-sqlite";
 
 interface BenchResult {
@@ -207,6 +209,12 @@ async function main(): Promise<void> {
     results.signals_per_sec_sqlite = memory;
     const { name: _b, ...durable } = await signalsSqliteBench({ name: "signals_per_sec_sqlite_durable_venue", signals: 1000, durableVenue: true, log });
     results.signals_per_sec_sqlite_durable_venue = durable;
+  }
+
+  if (wanted("resting_limits_ms_10k")) {
+    log("bench: resting_limits_ms_10k (manual LIMIT orders through the engine, SQLite + durable venue)");
+    const { name: _f, ...resting } = await restingLimitsBench({ name: "resting_limits_ms_10k", orders: 10_000, log });
+    results.resting_limits_ms_10k = resting;
   }
 
   if (wanted("restart_recovery_ms_10k_orders")) {

@@ -8,6 +8,7 @@ import { parseBacktestArgs } from "../backtest-args";
 import { runBacktest } from "../../server/engine/backtest-service";
 import { MEMORY_TMP } from "./desk";
 import { restartRecoveryBench } from "./restart-recovery";
+import { restingLimitsBench } from "./resting-limits";
 import { signalsSqliteBench } from "./signals-sqlite";
 
 const benchDirs = () => [...new Set([tmpdir(), MEMORY_TMP])].flatMap((dir) => readdirSync(dir).filter((name) => name.startsWith("bastion-bench-"))).sort();
@@ -46,6 +47,16 @@ describe("engine benches", () => {
     expect(result.rows).toEqual({ orders: 20, journal: 80, fills: 20, trades: 10, equitySnapshots: 20 });
     expect(result.venue).toBe(durableVenue ? "durable" : "memory");
     expect(result.ordersPerSec).toBe(result.value);
+    expect(benchDirs()).toEqual(before);
+  });
+
+  it("resting limits: every order placed through the engine stays open, first and last windows reported", async () => {
+    const before = benchDirs();
+    const result = await restingLimitsBench({ name: "rl", orders: 40, window: 10 });
+    expect(result).toMatchObject({ name: "rl", unit: "ms", target: 2000, orders: 40, window: 10, openAtEnd: 40 });
+    expect(result.meetsTarget).toBe(result.value < 2000);
+    expect(result.firstUsPerOrder).toBeGreaterThan(0);
+    expect(result.lastUsPerOrder).toBeGreaterThan(0);
     expect(benchDirs()).toEqual(before);
   });
 

@@ -55,6 +55,7 @@ import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRec
 import type { InDoubtReport, Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
 import { DEFAULT_IN_DOUBT_POLICY, eventsFromSnapshot, fenceVerdict, inDoubtView, nextLookupDelayMs, type InDoubtMarker, type InDoubtPolicy, type InDoubtView } from "./in-doubt";
+import { OpenOrderBook } from "./open-orders";
 import {
   DEFAULT_RISK_LIMITS,
   DEFAULT_SYMBOL_SETTINGS,
@@ -318,7 +319,8 @@ export class Engine {
   private readonly quote: string;
   private readonly log: NonNullable<EngineOptions["log"]>;
   private readonly instruments = new Map<string, Instrument>();
-  private readonly orders = new Map<string, OrderRecord>();
+  /** Working orders, with running sums of what they reserve (the gate reads those, not every order). */
+  private readonly orders = new OpenOrderBook<OrderRecord>();
   /** clientOrderIds of EMULATED orders: market data checks their triggers without scanning every open order. */
   private readonly emulated = new Set<string>();
   private readonly positions = new Map<string, PositionRecord>();
@@ -332,6 +334,7 @@ export class Engine {
   private initialEquity: Decimal;
   private closedRealizedNet = ZERO;
   private recentOrderTimes: number[] = [];
+  private recentOrderTrimAt = 1000;
   private readonly expectedSlippageBps: number;
   private readonly equitySnapshotOnFill: boolean;
   private queue: (() => void)[] = [];
@@ -1474,7 +1477,12 @@ export class Engine {
       this.store.saveOrder(order, meta);
     });
     this.recentOrderTimes.push(now);
-    if (this.recentOrderTimes.length > 1000) this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
+    // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
+    // (amortized O(1) per order, instead of a copy of the whole minute on every order at a high rate).
+    if (this.recentOrderTimes.length > this.recentOrderTrimAt) {
+      this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
+      this.recentOrderTrimAt = Math.max(1000, 2 * this.recentOrderTimes.length);
+    }
     this.bus.publish({ type: "order", order });
     if (emulate) {
       this.afterBreakerCall(this.breaker?.recordOrder() ?? null);
@@ -1534,25 +1542,21 @@ export class Engine {
       positions.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO) });
       committed = add(committed, position.costBasis);
     }
-    const reserved = new Map<string, Decimal>();
-    const exits = new Map<string, Partial<Record<OrderSide, Decimal>>>();
-    for (const { order } of this.orders.values()) {
-      if (isTerminal(order)) continue;
-      if (order.reduceOnly) {
-        if (order.clientOrderId === exceptClientOrderId) continue;
-        const bySide = exits.get(order.symbol) ?? {};
-        bySide[order.side] = add(bySide[order.side] ?? ZERO, leavesQty(order));
-        exits.set(order.symbol, bySide);
-        continue;
-      }
-      const orderMark = this.marks.get(order.symbol);
-      const price = order.price ?? (orderMark ? markDecimal(orderMark) : null);
-      if (!price) continue;
-      const notional = leavesQty(order).times(price);
-      reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
-      committed = add(committed, notional);
-    }
-    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null, exits);
+    // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
+    const reserved = this.orders.reserved(this.markOf);
+    committed = add(committed, reserved.total);
+    const exits = this.orders.workingReduceOnly(exceptClientOrderId);
+    return new RiskPortfolioView(this, positions, reserved.bySymbol, committed, knownEquity ?? null, exits);
+  }
+
+  private readonly markOf = (symbol: string): Decimal | null => {
+    const mark = this.marks.get(symbol);
+    return mark ? markDecimal(mark) : null;
+  };
+
+  /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */
+  openOrderSums(exceptClientOrderId?: string): { reservedBySymbol: Map<string, Decimal>; workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> } {
+    return { reservedBySymbol: this.orders.reserved(this.markOf).bySymbol, workingReduceOnlyBySymbol: this.orders.workingReduceOnly(exceptClientOrderId) };
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -11,7 +11,7 @@
  */
 import { Prisma } from "../db/generated/client";
 import { D, Decimal, ZERO } from "../core/money";
-import { leavesQty } from "../core/orders";
+import { reservedFromScratch } from "../engine/open-orders";
 import { dailyReturns, exposureConcentration, historicalVar, type RiskPosition, type VarEstimate } from "../core/risk";
 import { utcDayStart } from "../core/clock";
 import { db } from "../db/client";
@@ -137,14 +137,11 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
     qty: p.position.quantity,
     markPrice: p.mark !== null ? new Decimal(p.mark) : (p.position.avgEntryPrice ?? ZERO),
   }));
-  const reserved = new Map<string, Decimal>();
-  for (const order of state.openOrders) {
-    if (order.reduceOnly) continue;
-    const mark = state.marks[order.symbol]?.last;
-    const price = order.price ?? (mark !== undefined ? new Decimal(mark) : null);
-    if (!price) continue;
-    reserved.set(order.symbol, (reserved.get(order.symbol) ?? ZERO).plus(leavesQty(order).times(price)));
-  }
+  // The definition the engine's running sums are tested against (open-order-sums.test.ts): the same figures.
+  const reserved = reservedFromScratch(state.openOrders, (symbol) => {
+    const mark = state.marks[symbol]?.last;
+    return mark !== undefined ? new Decimal(mark) : null;
+  });
   const reservedTotal = [...reserved.values()].reduce((a, b) => a.plus(b), ZERO);
   const concentration = exposureConcentration(riskPositions);
   const pctOfEquity = (pct: number | undefined) => (pct === undefined ? null : equity.greaterThan(0) ? equity.times(pct).dividedBy(HUNDRED) : ZERO);

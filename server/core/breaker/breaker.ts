@@ -489,7 +489,12 @@ export class CircuitBreaker {
   private advance(): Counters {
     const now = this.clock.now();
     const c = rolledToDay(this.counters, now);
-    c.orderTimes = c.orderTimes.filter((t) => now - t < HOUR_MS);
+    // Times are appended as the clock reads them, oldest first: drop the expired head without copying the rest
+    // on every call (measure() checks each age itself, so an entry left behind by a clock set back counts right).
+    const times = c.orderTimes;
+    let expired = 0;
+    while (expired < times.length && now - times[expired]! >= HOUR_MS) expired++;
+    if (expired > 0) c.orderTimes = times.slice(expired);
     this.counters = c;
     return c;
   }

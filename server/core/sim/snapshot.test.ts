@@ -6,7 +6,7 @@ import { seededRng } from "../rng";
 import { RollingVolume } from "./commission";
 import { RollingVolatility } from "./volatility";
 import { BTC, ETH, balanceStrings, book, candle, quote, run, trade, type Step } from "./test-helpers";
-import { type SimVenueSnapshot } from "./snapshot";
+import { snapshotFromParts, type SimOrderRecord, type SimVenueSnapshot } from "./snapshot";
 import { SimulatedVenue, type SimulatedVenueConfig } from "./venue";
 
 /** A fresh config each time: a stateful Rng must not be shared by the original and the restored venue. */
@@ -168,6 +168,25 @@ describe("snapshot and restore", () => {
   it.each(scenarios)("%s: identical from every split point", (_name, factory, steps, minEvents) => {
     expect(run(new SimulatedVenue(full(factory())), steps).length).toBeGreaterThanOrEqual(minEvents);
     for (let split = 0; split <= steps.length; split++) checkSplit(factory, steps, split);
+  });
+
+  it("in every scenario, the head and the changed orders' records rebuild the full snapshot after every step", () => {
+    let rebuiltWithOrders = 0;
+    for (const [name, factory, steps] of scenarios) {
+      const venue = new SimulatedVenue(full(factory()));
+      venue.trackTouched();
+      const records = new Map<string, SimOrderRecord>();
+      steps.forEach((step, i) => {
+        run(venue, [step]);
+        for (const record of venue.takeTouched()) records.set(record.clientOrderId, record);
+        const whole = viaJson(venue.toSnapshot({ history: false }));
+        const head = viaJson(venue.toSnapshot({ ordersElsewhere: true }));
+        expect(head.orders).toEqual([]);
+        expect(viaJson(snapshotFromParts(head, [...records.values()])), `${name}, step ${i}`).toEqual(whole);
+        if (whole.orders.length > 1) rebuiltWithOrders++;
+      });
+    }
+    expect(rebuiltWithOrders).toBeGreaterThan(10);
   });
 
   it("holds for random orders, market data and latency (property)", () => {

@@ -102,6 +102,9 @@ export interface SimOrderRecord {
   sentAt: number;
   acceptedAt: number | null;
   reason: string | null;
+  /** When it entered its list and the open set (a venue-wide counter); absent in snapshots from before ranks. */
+  listRank?: number;
+  openRank?: number;
 }
 
 /** The fields of an OrderSpec the venue reads, with raw inputs. */
@@ -221,6 +224,8 @@ export interface SimVenueSnapshot {
   orders: SimOrderRecord[];
   /** clientOrderIds of the open (working) orders, in acceptance order. */
   open: string[];
+  /** The rank counter (absent before ranks: a restore then numbers the lists in their saved order). */
+  rankSeq?: number;
   symbols: SymbolSnapshot[];
   /** Requests in flight, in arrival order. */
   requests: RequestSnapshot[];
@@ -228,3 +233,38 @@ export interface SimVenueSnapshot {
   fills: SimFillRecord[];
 }
 
+
+const byRank = (key: "listRank" | "openRank") => (a: SimOrderRecord, b: SimOrderRecord) => (a[key] ?? 0) - (b[key] ?? 0);
+
+/**
+ * A full snapshot (without history) from a head taken with `ordersElsewhere` (no orders, no lists) and the
+ * latest records of the open orders (any others are ignored). The open set is in openRank order; each symbol's
+ * lists follow from the orders' phases: resting limits by price (best first) then listRank (time priority, as
+ * the venue inserts them), triggers and waiting orders by listRank — the order the venue itself kept.
+ */
+export function snapshotFromParts(head: SimVenueSnapshot, records: readonly SimOrderRecord[]): SimVenueSnapshot {
+  const open = records.filter((record) => record.phase !== "DONE").sort(byRank("openRank"));
+  const lists = new Map<string, { buys: SimOrderRecord[]; sells: SimOrderRecord[]; triggers: SimOrderRecord[]; waiting: SimOrderRecord[] }>();
+  for (const record of open) {
+    let forSymbol = lists.get(record.symbol);
+    if (!forSymbol) lists.set(record.symbol, (forSymbol = { buys: [], sells: [], triggers: [], waiting: [] }));
+    if (record.phase === "RESTING") (record.side === "BUY" ? forSymbol.buys : forSymbol.sells).push(record);
+    else if (record.phase === "TRIGGER") forSymbol.triggers.push(record);
+    else if (record.phase === "WAITING") forSymbol.waiting.push(record);
+  }
+  const ids = (list: SimOrderRecord[]) => list.map((record) => record.clientOrderId);
+  const listed = new Set<string>();
+  const symbols = head.symbols.map((symbol) => {
+    const forSymbol = lists.get(symbol.symbol);
+    if (!forSymbol) return symbol;
+    listed.add(symbol.symbol);
+    const rank = byRank("listRank");
+    forSymbol.buys.sort((a, b) => Number(b.limitPrice) - Number(a.limitPrice) || rank(a, b));
+    forSymbol.sells.sort((a, b) => Number(a.limitPrice) - Number(b.limitPrice) || rank(a, b));
+    return { ...symbol, buys: ids(forSymbol.buys), sells: ids(forSymbol.sells), triggers: ids(forSymbol.triggers.sort(rank)), waiting: ids(forSymbol.waiting.sort(rank)) };
+  });
+  for (const symbol of lists.keys()) {
+    if (!listed.has(symbol)) throw new RangeError(`SNAPSHOT_CORRUPT: open orders on ${symbol}, which the saved state does not list.`);
+  }
+  return { ...head, orders: open, open: ids(open), symbols, fills: [] };
+}

@@ -115,6 +115,12 @@ export interface SnapshotOptions {
    * and fills elsewhere (the durable SimVenue does) passes them back in when it restores.
    */
   history?: boolean;
+  /**
+   * Only the venue-wide state (balances, ids, market state, requests): no orders and no order lists. A caller
+   * that keeps every order's record itself (the durable SimVenue, through takeTouched()) rebuilds a full
+   * snapshot with snapshotFromParts() (snapshot.ts): the lists follow from each order's phase and ranks.
+   */
+  ordersElsewhere?: boolean;
 }
 
 /** One event for the engine to journal and apply to the order's FSM. */
@@ -186,6 +192,9 @@ interface SimOrder {
   sentAt: number;
   acceptedAt: number | null;
   reason: string | null;
+  /** When the order entered its current list (book side, triggers, waiting) and the open set: a venue-wide counter. */
+  listRank: number;
+  openRank: number;
 }
 
 interface Level {
@@ -351,6 +360,10 @@ export class SimulatedVenue {
   private out: VenueEvent[] = [];
   /** Bumped whenever orders, balances, pending requests or ids change (not by market data alone). */
   private changes = 0;
+  /** Counter behind listRank/openRank (their order is the lists' order, so lists can be rebuilt from records). */
+  private rankSeq = 0;
+  /** Orders changed since the last takeTouched(), when a caller tracks them (trackTouched). */
+  private touched: Set<SimOrder> | null = null;
   private readonly fillLog: SimFill[] = [];
   private readonly fillHistoryLimit: number;
 
@@ -471,6 +484,22 @@ export class SimulatedVenue {
     return order ? this.record(order) : undefined;
   }
 
+  /**
+   * From now on, remember every order a call changes (an event about it, a list it enters, a trailing trigger
+   * that moves, a stop that fires), for takeTouched(). Off by default: backtests keep nothing.
+   */
+  trackTouched(): void {
+    this.touched ??= new Set();
+  }
+
+  /** The records of the orders changed since the last call (see trackTouched), and forgets them. */
+  takeTouched(): SimOrderRecord[] {
+    if (this.touched === null || this.touched.size === 0) return [];
+    const records = [...this.touched].map((order) => this.record(order));
+    this.touched.clear();
+    return records;
+  }
+
   // -------------------------------------------------------------------------------------------
   // Snapshots
 
@@ -481,10 +510,13 @@ export class SimulatedVenue {
    * volatility window) and the Rng state. Plain JSON-able data.
    */
   toSnapshot(options: SnapshotOptions = {}): SimVenueSnapshot {
-    const history = options.history ?? true;
+    const withOrders = options.ordersElsewhere !== true;
+    const history = (options.history ?? true) && withOrders;
     const listed: SimOrder[] = [];
     const ids = (orders: readonly SimOrder[]): string[] =>
-      orders.map((order) => {
+      !withOrders
+        ? []
+        : orders.map((order) => {
         listed.push(order);
         return order.clientOrderId;
       });
@@ -509,7 +541,7 @@ export class SimulatedVenue {
     }
     const kept = new Map<string, SimOrder>();
     if (history) for (const order of this.orders.values()) kept.set(order.clientOrderId, order);
-    for (const order of this.open.values()) kept.set(order.clientOrderId, order);
+    if (withOrders) for (const order of this.open.values()) kept.set(order.clientOrderId, order);
     for (const order of listed) kept.set(order.clientOrderId, order);
 
     const balances: SimVenueSnapshot["balances"] = {};
@@ -526,7 +558,8 @@ export class SimulatedVenue {
       balances,
       volume30d: this.volume30d?.toSnapshot() ?? null,
       orders: [...kept.values()].map((order) => this.record(order)),
-      open: [...this.open.keys()],
+      open: withOrders ? [...this.open.keys()] : [],
+      rankSeq: this.rankSeq,
       symbols,
       requests: this.queue.slice(this.queueHead).map(encodeRequest),
       fills: history ? this.fills().map(fillToRecord) : [],
@@ -613,6 +646,13 @@ export class SimulatedVenue {
     this.queue.length = 0;
     this.queueHead = 0;
     for (const request of snapshot.requests) this.queue.push(decodeRequest(request));
+    if (snapshot.rankSeq !== undefined) {
+      this.rankSeq = snapshot.rankSeq;
+    } else {
+      // Written before ranks existed: number the open set and the lists in their saved order.
+      for (const order of this.open.values()) order.openRank = ++this.rankSeq;
+      for (const state of this.symbols.values()) for (const list of [state.buys, state.sells, state.triggers, state.waiting]) for (const order of list) order.listRank = ++this.rankSeq;
+    }
     this.fillLog.length = 0;
     for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) this.fillLog.push(fillFromRecord(fill));
   }
@@ -657,6 +697,8 @@ export class SimulatedVenue {
       sentAt: order.sentAt,
       acceptedAt: order.acceptedAt,
       reason: order.reason,
+      listRank: order.listRank,
+      openRank: order.openRank,
     };
   }
 
@@ -706,6 +748,8 @@ export class SimulatedVenue {
       sentAt: record.sentAt,
       acceptedAt: record.acceptedAt,
       reason: record.reason,
+      listRank: record.listRank ?? 0,
+      openRank: record.openRank ?? 0,
     };
   }
 
@@ -775,6 +819,10 @@ export class SimulatedVenue {
 
   private emit(clientOrderId: string, event: OrderEvent): void {
     this.changes += 1;
+    if (this.touched !== null) {
+      const order = this.orders.get(clientOrderId);
+      if (order) this.touched.add(order);
+    }
     this.out.push({ clientOrderId, event });
   }
 
@@ -810,6 +858,7 @@ export class SimulatedVenue {
     }
     order.acceptedAt = now;
     order.status = "ACCEPTED";
+    order.openRank = ++this.rankSeq;
     this.orders.set(order.clientOrderId, order);
     this.open.set(order.clientOrderId, order);
     if (order.expireAt !== null) this.gtdOpen += 1;
@@ -920,6 +969,8 @@ export class SimulatedVenue {
       sentAt,
       acceptedAt: null,
       reason: null,
+      listRank: 0,
+      openRank: 0,
     };
   }
 
@@ -1007,6 +1058,7 @@ export class SimulatedVenue {
       this.executeOnTouch(order, state, now);
     } else if (this.isMarketKind(order) || order.tif === "IOC" || order.tif === "FOK" || this.marketableNow(order, state)) {
       order.phase = "WAITING";
+      this.enlist(order);
       state.waiting.push(order);
     } else {
       this.rest(order, state);
@@ -1023,6 +1075,7 @@ export class SimulatedVenue {
       });
     } else if (this.isMarketKind(order)) {
       order.phase = "WAITING";
+      this.enlist(order);
       state.waiting.push(order);
     } else {
       this.rest(order, state);
@@ -1131,6 +1184,7 @@ export class SimulatedVenue {
   /** Inserts a limit into its side of the book at price-time priority. */
   private rest(order: SimOrder, state: SymbolState): void {
     order.phase = "RESTING";
+    this.enlist(order);
     const list = order.side === "BUY" ? state.buys : state.sells;
     const better = order.side === "BUY" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
     let lo = 0;
@@ -1147,7 +1201,14 @@ export class SimulatedVenue {
 
   private watchTrigger(order: SimOrder, state: SymbolState): void {
     order.phase = "TRIGGER";
+    this.enlist(order);
     state.triggers.push(order);
+  }
+
+  /** Stamps an order entering a list: its rank orders the list when a snapshot is rebuilt from records. */
+  private enlist(order: SimOrder): void {
+    order.listRank = ++this.rankSeq;
+    this.touched?.add(order);
   }
 
   /** Takes an order out of whatever list it is in (before a cancel, expiry or modify). */
@@ -1240,6 +1301,7 @@ export class SimulatedVenue {
     });
     if (!update.changed) return;
     this.changes += 1;
+    this.touched?.add(order);
     order.trailing = update.trailing;
     order.triggerPrice = update.triggerPrice;
     order.triggerNum = update.triggerPrice === null ? Number.NaN : update.triggerPrice.toNumber();
@@ -1256,6 +1318,7 @@ export class SimulatedVenue {
 
   private fire(order: SimOrder, state: SymbolState, now: number, print: Print | null): void {
     order.triggered = true;
+    this.touched?.add(order);
     if (TRIGGERABLE_LIMIT_TYPES.has(order.type)) {
       order.status = "TRIGGERED";
       this.emit(order.clientOrderId, { type: "trigger", ts: now });
@@ -1562,6 +1625,7 @@ export class SimulatedVenue {
       if (this.triggersOn(order, this.observation(state))) this.fire(order, state, now, null);
       else this.watchTrigger(order, state);
     } else if (phase === "WAITING") {
+      this.enlist(order);
       state.waiting.push(order);
     } else if (this.hasTouch(state)) {
       this.executeOnTouch(order, state, now);

@@ -1,8 +1,19 @@
 /**
- * The simulated exchange's own SQLite file (better-sqlite3, WAL), separate from Bastion's database:
- * one row with the latest simulator snapshot (without history), an append-only fills table, and the
- * latest record of every order an operation touched (finished ones are what a restore adds back to
- * the snapshot). Every commit is one transaction.
+ * The simulated exchange's own SQLite file (better-sqlite3, WAL), separate from Bastion's database.
+ * Every commit is one transaction, so the file always holds one consistent state:
+ *
+ *  - `sim_state` (one row): the venue-wide part of the simulator's snapshot as JSON — balances, id and rank
+ *    counters, market state per symbol, requests in flight — with `"ordersInRows": true` and no orders or
+ *    order lists. Its size does not grow with the open orders.
+ *  - `sim_orders`: the latest record of every order (JSON), one row each, `done` = finished. A commit writes
+ *    the rows of the orders that call changed (SimulatedVenue.takeTouched). A restore reads the open rows and
+ *    rebuilds the full snapshot (snapshotFromParts: the order lists follow from each record's phase, price
+ *    and ranks); the newest finished rows become its history. Finished rows beyond `maxFinishedOrders` are pruned.
+ *  - `sim_fills`: append-only, every fill ever made (fetchFills reads it).
+ *
+ * So a write costs O(orders and fills the call changed + symbols), not O(open orders). Files written before
+ * (a full snapshot in `sim_state`, orders included, no `ordersInRows`) still load as they are; the venue then
+ * rewrites every open order's row once and continues in this format.
  *
  * The file is opened in EXCLUSIVE locking mode: one process at a time owns the exchange. A second
  * opener fails with SIM_STATE_LOCKED; the lock goes away with the process, even on SIGKILL.
@@ -10,7 +21,7 @@
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
-import { type SimFillRecord, type SimOrderRecord, type SimVenueSnapshot } from "../../core/sim/snapshot";
+import { snapshotFromParts, type SimFillRecord, type SimOrderRecord, type SimVenueSnapshot } from "../../core/sim/snapshot";
 
 /** A problem with the simulated exchange's state file; the message is a sentence starting with the code. */
 export class SimStateError extends Error {
@@ -34,13 +45,17 @@ export interface SimStateOptions {
 
 export interface SimStateLoad {
   snapshot: SimVenueSnapshot;
+  /** False for a file written before orders had rows of their own: the caller should write them all once. */
+  ordersInRows: boolean;
   /** Finished orders (oldest first) and the newest fills, to put back into the snapshot's history. */
   finished: SimOrderRecord[];
   fills: SimFillRecord[];
 }
 
 export interface SimStateCommit {
+  /** A full snapshot, or (`ordersInRows`) the venue-wide head whose orders live in their rows. */
   snapshot: SimVenueSnapshot;
+  ordersInRows?: boolean;
   fills: SimFillRecord[];
   orders: { record: SimOrderRecord; done: boolean }[];
   now: number;
@@ -141,7 +156,7 @@ export class SimStateFile {
       fillsSince: db.prepare<[number], FillRow>("SELECT * FROM sim_fills WHERE ts >= ? ORDER BY seq"),
     };
     this.commitTx = db.transaction((commit: SimStateCommit) => {
-      this.stmts.saveState.run(this.venueId, JSON.stringify(commit.snapshot), commit.now);
+      this.stmts.saveState.run(this.venueId, JSON.stringify(commit.ordersInRows ? { ...commit.snapshot, ordersInRows: true } : commit.snapshot), commit.now);
       for (const f of commit.fills) {
         this.stmts.insertFill.run(f.tradeId, f.clientOrderId, f.symbol, f.side, f.qty, f.price, f.fee, f.feeCurrency, f.liquidity, f.ts);
       }
@@ -167,7 +182,16 @@ export class SimStateFile {
     if (row.venue_id !== this.venueId) {
       throw new SimStateError("SIM_STATE_MISMATCH", `the state file ${this.path} belongs to venue "${row.venue_id}", not "${this.venueId}".`);
     }
-    const snapshot = JSON.parse(row.snapshot) as SimVenueSnapshot;
+    const { ordersInRows, ...saved } = JSON.parse(row.snapshot) as SimVenueSnapshot & { ordersInRows?: boolean };
+    const snapshot = ordersInRows
+      ? snapshotFromParts(
+          saved,
+          this.db
+            .prepare<[], { record: string }>("SELECT record FROM sim_orders WHERE done = 0")
+            .all()
+            .map((r) => JSON.parse(r.record) as SimOrderRecord),
+        )
+      : saved;
     const finished = this.db
       .prepare<[number], { record: string }>("SELECT record FROM sim_orders WHERE done = 1 ORDER BY rowid DESC LIMIT ?")
       .all(this.maxFinished)
@@ -178,7 +202,7 @@ export class SimStateFile {
       .all(fillHistory)
       .reverse()
       .map(fromRow);
-    return { snapshot, finished, fills };
+    return { snapshot, ordersInRows: ordersInRows === true, finished, fills };
   }
 
   /** Saves the snapshot, appends the fills and saves the order records, in one transaction. */

@@ -8,6 +8,7 @@ import { ManualClock } from "../../core/clock";
 import { type VenueEvent } from "../venue";
 import { SimStateFile } from "./sim-state";
 import { SimVenue } from "./sim-venue";
+import { SimulatedVenue } from "../../core/sim/venue";
 import { applyStep, scenarioConfig, scenarioSteps, simConfig, type SimStep } from "./test-scenario";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -279,6 +280,123 @@ describe("durability", () => {
     const restarted = track(new SimVenue(simConfig(), { statePath: path }));
     expect(await restarted.fetchOrder("a")).toBeNull();
     expect(await restarted.fetchOpenOrders()).toEqual([]);
+  });
+});
+
+describe("incremental state file (a write costs what the call changed, not the open orders)", () => {
+  /** Random requests and market data over both symbols: many limits at few prices (time priority), stops, trailing stops, modifies, cancels, partial fills. */
+  function randomSteps(seed: number, count: number): SimStep[] {
+    let state = seed;
+    const rng = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
+    const steps: SimStep[] = [];
+    const ids: string[] = [];
+    let btc = 30000;
+    let eth = 2000;
+    for (let i = 0; i < count; i++) {
+      const t = i * 10;
+      const roll = rng();
+      const symbol = rng() < 0.7 ? "BTC/USDT" : "ETH/USDT";
+      const mid = symbol === "BTC/USDT" ? btc : eth;
+      const side = rng() < 0.5 ? ("BUY" as const) : ("SELL" as const);
+      const away = (ticks: number) => String(side === "BUY" ? mid - ticks : mid + ticks);
+      if (roll < 0.4) {
+        const id = `l${i}`;
+        ids.push(id);
+        steps.push({ submit: { clientOrderId: id, symbol, side, type: "LIMIT", price: away(1 + Math.floor(rng() * 4)), quantity: pick(["0.3", "1", "1.7"]) }, t });
+      } else if (roll < 0.48) {
+        const id = `s${i}`;
+        ids.push(id);
+        const kind = pick(["STOP_MARKET", "STOP_LIMIT", "TRAILING_STOP_MARKET"] as const);
+        const trigger = String(side === "BUY" ? mid + 3 : mid - 3);
+        const spec =
+          kind === "TRAILING_STOP_MARKET"
+            ? { clientOrderId: id, symbol, side, type: kind, trailingOffset: "4", quantity: "0.5" }
+            : { clientOrderId: id, symbol, side, type: kind, triggerPrice: trigger, ...(kind === "STOP_LIMIT" ? { price: trigger } : {}), quantity: "0.5" };
+        steps.push({ submit: spec, t });
+      } else if (roll < 0.56 && ids.length > 0) {
+        steps.push({ cancel: pick(ids), t });
+      } else if (roll < 0.64 && ids.length > 0) {
+        steps.push({ modify: pick(ids), changes: rng() < 0.5 ? { quantity: "2" } : { price: away(2) }, t });
+      } else if (roll < 0.66) {
+        steps.push({ cancelAll: rng() < 0.5 ? null : symbol, t });
+      } else {
+        const move = Math.round((rng() - 0.5) * 6);
+        if (symbol === "BTC/USDT") btc += move;
+        else eth += move;
+        const price = symbol === "BTC/USDT" ? btc : eth;
+        steps.push({ md: rng() < 0.6 ? trade(price, 1 + Math.floor(rng() * 3), symbol) : quote(price - 0.5, price + 0.5, symbol), t });
+      }
+    }
+    return steps;
+  }
+
+  it.each([3, 17, 29])("reopened at random points (seed %i), it goes on exactly like a venue that never stopped", async (seed) => {
+    const steps = randomSteps(seed, 600);
+    const ids = [...new Set(steps.flatMap((s) => ("submit" in s ? [s.submit.clientOrderId] : [])))];
+    const path = tempPath();
+    const config = () => simConfig({ latencyMs: 5, participationCap: 0.5 });
+    const reference = track(new SimVenue(config()));
+    let durable = new SimVenue(config(), { statePath: path });
+    let from = 0;
+    let mostOpen = 0;
+    for (const split of [90, 200, 260, 390, 480, 600]) {
+      expect(json(runSteps(durable, steps.slice(from, split))), `steps ${from}-${split}`).toEqual(json(runSteps(reference, steps.slice(from, split))));
+      expect(await observe(durable, ids)).toEqual(await observe(reference, ids));
+      mostOpen = Math.max(mostOpen, (await reference.fetchOpenOrders()).length);
+      await durable.close();
+      durable = new SimVenue(config(), { statePath: path });
+      expect(await observe(durable, ids), `reopened after step ${split}`).toEqual(await observe(reference, ids));
+      from = split;
+    }
+    await durable.close();
+    const events = runSteps(track(new SimVenue(config())), steps);
+    const types = new Set(events.map((e) => e.event.type));
+    expect([...types].sort()).toEqual(expect.arrayContaining(["accept", "cancel", "fill", "modified", "trigger"]));
+    expect(mostOpen).toBeGreaterThan(5);
+  });
+
+  it("each write holds the venue-wide state and the rows of the orders the call changed, whatever the number of open orders", () => {
+    const commit = vi.spyOn(SimStateFile.prototype, "commit");
+    const venue = track(new SimVenue(simConfig(), { statePath: tempPath() }));
+    venue.onMarketData(quote(29999, 30001), 0);
+    const place = (i: number) => venue.submit({ clientOrderId: `r${i}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: String(20000 + (i % 7)), quantity: "0.01" }, i + 1);
+    place(0);
+    const first = commit.mock.calls.at(-1)![0];
+    for (let i = 1; i < 300; i++) place(i);
+    const last = commit.mock.calls.at(-1)![0];
+    expect(first.orders.map((o) => o.record.clientOrderId)).toEqual(["r0"]);
+    expect(last.orders.map((o) => o.record.clientOrderId)).toEqual(["r299"]);
+    // Counters grow by a few digits; 299 more open orders add nothing.
+    expect(JSON.stringify(last.snapshot).length - JSON.stringify(first.snapshot).length).toBeLessThan(40);
+  });
+
+  it("a file written as one full snapshot (before orders had rows) loads, and goes on in rows", async () => {
+    const steps = randomSteps(3, 400);
+    const config = () => simConfig({ latencyMs: 5, participationCap: 0.5 });
+    const path = tempPath();
+    const reference = track(new SimVenue(config()));
+    runSteps(reference, steps.slice(0, 120));
+    const core = new SimulatedVenue(config());
+    for (const step of steps.slice(0, 120)) applyStep(core as unknown as Parameters<typeof applyStep>[0], step);
+    const full = core.toSnapshot({ history: false });
+    delete full.rankSeq;
+    for (const order of full.orders) {
+      delete order.listRank;
+      delete order.openRank;
+    }
+    expect(full.open.length).toBeGreaterThan(2);
+    const file = new SimStateFile(path, "sim");
+    // As the old writer left it: finished orders in their rows, open ones in the snapshot.
+    const finished = core.toSnapshot().orders.filter((o) => o.phase === "DONE").map((record) => ({ record, done: true }));
+    file.commit({ snapshot: full, fills: [], orders: finished, now: 0 });
+    file.close();
+    const reopened = new SimVenue(config(), { statePath: path });
+    expect((await reopened.fetchOpenOrders()).map((o) => o.clientOrderId)).toEqual((await reference.fetchOpenOrders()).map((o) => o.clientOrderId));
+    expect(json(runSteps(reopened, steps.slice(120, 150)))).toEqual(json(runSteps(reference, steps.slice(120, 150))));
+    await reopened.close();
+    const again = track(new SimVenue(config(), { statePath: path }));
+    expect(json(runSteps(again, steps.slice(150)))).toEqual(json(runSteps(reference, steps.slice(150))));
   });
 });
 

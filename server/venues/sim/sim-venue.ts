@@ -3,10 +3,11 @@
  * matching engine in core/sim) plus, optionally, durability of its own.
  *
  * Durability (`statePath`): the venue plays the exchange, and an exchange does not forget what it did
- * when the trading engine crashes. It keeps a small SQLite file of its own (see sim-state.ts) and,
- * after every call that changed its state, writes — in one transaction, BEFORE returning the events —
- * the simulator's snapshot, the fills made and the records of the orders touched. So whatever the
- * engine saw, the venue has durably done; on construction with an existing file it restores from it.
+ * when the trading engine crashes. It keeps a small SQLite file of its own (see sim-state.ts for the format)
+ * and, after every call that changed its state, writes — in one transaction, BEFORE returning the events —
+ * the simulator's venue-wide state (no orders), the fills made and the records of the orders the call changed
+ * (the simulator tracks them: takeTouched). So whatever the engine saw, the venue has durably done; on
+ * construction with an existing file it restores from it.
  * Without `statePath` it lives in memory only (backtests).
  *
  * When does it write? Requests (submit, cancel, cancelAll, modify) always change state (at least the
@@ -15,9 +16,9 @@
  * that only move prices (most of them) write nothing, so after an abrupt stop the restored venue knows
  * the market as of its last write (last price, quotes, book, volatility window) until the next update
  * arrives; its orders, balances and fills are exact. close() writes the full current state.
- * Cost of one write: the snapshot is O(open orders + symbols + depth of the last book per symbol + the
- * 30-day fill window when fee tiers are configured) of JSON, plus one row per fill and per order
- * touched, with an fsync (synchronous FULL, the default; NORMAL skips it and survives process crashes
+ * Cost of one write: the venue-wide state is O(symbols + depth of the last book per symbol + the 30-day fill
+ * window when fee tiers are configured) of JSON — not O(open orders) — plus one row per fill and per order
+ * the call changed, with an fsync (synchronous FULL, the default; NORMAL skips it and survives process crashes
  * but not power loss). Pruning of old finished orders runs once per ~1000 finished orders.
  *
  * The event sink: the simulator returns every event synchronously from the call that caused it, so
@@ -119,9 +120,16 @@ export class SimVenue implements Venue {
           const inSnapshot = new Set(saved.snapshot.orders.map((order) => order.clientOrderId));
           const finished = saved.finished.filter((order) => !inSnapshot.has(order.clientOrderId));
           this.core = SimulatedVenue.fromSnapshot(config, { ...saved.snapshot, orders: [...finished, ...saved.snapshot.orders], fills: saved.fills });
+          this.core.trackTouched();
+          if (!saved.ordersInRows) {
+            // A file from before orders had rows of their own: write every open order's row once, then the head.
+            const orders = this.core.toSnapshot({ history: false }).orders.map((record) => ({ record, done: TERMINAL.has(record.status) }));
+            file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills: [], orders, now: 0 });
+          }
         } else {
           this.core = new SimulatedVenue(config);
-          file.commit({ snapshot: this.core.toSnapshot({ history: false }), fills: [], orders: [], now: 0 });
+          this.core.trackTouched();
+          file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills: [], orders: [], now: 0 });
         }
       } catch (error) {
         file.close();
@@ -270,12 +278,13 @@ export class SimVenue implements Venue {
   private persist(events: VenueEvent[], now: number): void {
     const file = this.file!;
     const fills: SimFillRecord[] = [];
-    const touched = new Map<string, { record: SimOrderRecord; done: boolean }>();
+    // Every order the call changed (events, list moves, trailing triggers), as the simulator tracked them.
+    const touched = new Map<string, SimOrderRecord>();
+    for (const record of this.core.takeTouched()) touched.set(record.clientOrderId, record);
     for (const { clientOrderId, event } of events) {
-      const record = touched.get(clientOrderId)?.record ?? this.core.orderRecord(clientOrderId);
-      if (!record) continue; // a rejected submit, or a refusal about an unknown order: nothing to keep
-      touched.set(clientOrderId, { record, done: TERMINAL.has(record.status) });
       if (event.type === "fill") {
+        const record = touched.get(clientOrderId) ?? this.core.orderRecord(clientOrderId);
+        if (!record) continue;
         fills.push(
           fillToRecord({
             tradeId: event.tradeId,
@@ -293,7 +302,8 @@ export class SimVenue implements Venue {
       }
     }
     try {
-      file.commit({ snapshot: this.core.toSnapshot({ history: false }), fills, orders: [...touched.values()], now: Number.isFinite(now) ? now : 0 });
+      const orders = [...touched.values()].map((record) => ({ record, done: TERMINAL.has(record.status) }));
+      file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills, orders, now: Number.isFinite(now) ? now : 0 });
       this.savedRevision = this.core.revision;
     } catch (error) {
       const why = error instanceof Error ? error.message : String(error);

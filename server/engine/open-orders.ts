@@ -1,0 +1,188 @@
+/**
+ * The engine's working orders (clientOrderId → record) with running sums of what they hold, so the risk gate
+ * reads them in O(symbols) instead of summing every open order for each new one (placing the 10 000th resting
+ * order must cost what the 10th did).
+ *
+ * Per symbol it keeps, over the orders that are not terminal:
+ *  - entries with a price (limit, stop-limit): count and Σ leaves × price (exact Decimals);
+ *  - entries without one (market, stop): count and Σ leaves, priced at the symbol's mark when read (Σ leaves ×
+ *    mark = Σ (leaves × mark), exactly, without walking the orders);
+ *  - reduce-only orders, per side: count and Σ leaves (pending exits count against what they close).
+ *
+ * Every change is counted where it happens, whatever the caller does: `set` counts a record, `delete`/`clear`
+ * uncount it, and while a record is in the book its `order` property is an accessor whose setter re-counts
+ * the order (the engine replaces `record.order` in place on every event: fills, cancel requests, a trailing
+ * emulated stop moving its limit price). A record taken out of the book gets a plain data property back.
+ *
+ * `reservedFromScratch` / `workingReduceOnlyFromScratch` are the definitions (what the gate counted before the
+ * running sums; the Risk page still computes this way): the tests check that the running sums equal them after
+ * random sequences of placements, fills, cancels and restarts.
+ */
+import { add, sub, ZERO, type Decimal } from "../core/money";
+import { isTerminal, leavesQty, type Order, type OrderSide } from "../core/orders";
+
+interface Slot {
+  count: number;
+  sum: Decimal;
+}
+
+interface SymbolSums {
+  priced: Slot;
+  unpriced: Slot;
+  exits: Record<OrderSide, Slot>;
+}
+
+/** What one order adds to its symbol's sums (null: nothing, e.g. terminal). */
+interface Contribution {
+  symbol: string;
+  kind: "priced" | "unpriced" | "BUY" | "SELL";
+  amount: Decimal;
+}
+
+function contributionOf(order: Order): Contribution | null {
+  if (isTerminal(order)) return null;
+  const leaves = leavesQty(order);
+  if (order.reduceOnly) return { symbol: order.symbol, kind: order.side, amount: leaves };
+  if (order.price) return { symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
+  return { symbol: order.symbol, kind: "unpriced", amount: leaves };
+}
+
+const emptySlot = (): Slot => ({ count: 0, sum: ZERO });
+
+export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
+  private readonly counted = new Map<string, Contribution>();
+  private readonly bySymbol = new Map<string, SymbolSums>();
+
+  override set(key: string, record: R): this {
+    const previous = super.get(key);
+    if (previous !== undefined && previous !== record) this.release(previous);
+    super.set(key, record);
+    this.recount(key, record.order);
+    if (previous !== record) this.watch(key, record);
+    return this;
+  }
+
+  override delete(key: string): boolean {
+    const record = super.get(key);
+    if (record === undefined) return false;
+    this.recount(key, null);
+    super.delete(key);
+    this.release(record);
+    return true;
+  }
+
+  override clear(): void {
+    for (const record of super.values()) this.release(record);
+    super.clear();
+    this.counted.clear();
+    this.bySymbol.clear();
+  }
+
+  /**
+   * Notional reserved by open entries per symbol (priced at their limit price, else at `markOf(symbol)`; an
+   * entry without either counts nothing), as the gate's `reservedNotionalBySymbol`, and its total.
+   */
+  reserved(markOf: (symbol: string) => Decimal | null): { bySymbol: Map<string, Decimal>; total: Decimal } {
+    const bySymbol = new Map<string, Decimal>();
+    let total = ZERO;
+    for (const [symbol, sums] of this.bySymbol) {
+      const mark = sums.unpriced.count > 0 ? markOf(symbol) : null;
+      if (sums.priced.count === 0 && mark === null) continue;
+      const amount = mark === null ? sums.priced.sum : add(sums.priced.sum, sums.unpriced.sum.times(mark));
+      bySymbol.set(symbol, amount);
+      total = add(total, amount);
+    }
+    return { bySymbol, total };
+  }
+
+  /** Leaves of working reduce-only orders per symbol and side; `exceptClientOrderId` is left out (an order checked again). */
+  workingReduceOnly(exceptClientOrderId?: string): Map<string, Partial<Record<OrderSide, Decimal>>> {
+    const except = exceptClientOrderId === undefined ? undefined : this.counted.get(exceptClientOrderId);
+    const out = new Map<string, Partial<Record<OrderSide, Decimal>>>();
+    for (const [symbol, sums] of this.bySymbol) {
+      let bySide: Partial<Record<OrderSide, Decimal>> | null = null;
+      for (const side of ["BUY", "SELL"] as const) {
+        const slot = sums.exits[side];
+        let { count, sum } = slot;
+        if (except && except.symbol === symbol && except.kind === side) {
+          count -= 1;
+          sum = sub(sum, except.amount);
+        }
+        if (count > 0) (bySide ??= {})[side] = sum;
+      }
+      if (bySide) out.set(symbol, bySide);
+    }
+    return out;
+  }
+
+  private recount(key: string, order: Order | null): void {
+    const before = this.counted.get(key);
+    const after = order ? contributionOf(order) : null;
+    if (before) {
+      this.counted.delete(key);
+      const sums = this.bySymbol.get(before.symbol)!;
+      const slot = this.slotOf(sums, before.kind);
+      slot.count -= 1;
+      slot.sum = slot.count === 0 ? ZERO : sub(slot.sum, before.amount);
+      if (sums.priced.count + sums.unpriced.count + sums.exits.BUY.count + sums.exits.SELL.count === 0) this.bySymbol.delete(before.symbol);
+    }
+    if (after) {
+      this.counted.set(key, after);
+      let sums = this.bySymbol.get(after.symbol);
+      if (!sums) {
+        sums = { priced: emptySlot(), unpriced: emptySlot(), exits: { BUY: emptySlot(), SELL: emptySlot() } };
+        this.bySymbol.set(after.symbol, sums);
+      }
+      const slot = this.slotOf(sums, after.kind);
+      slot.count += 1;
+      slot.sum = add(slot.sum, after.amount);
+    }
+  }
+
+  private slotOf(sums: SymbolSums, kind: Contribution["kind"]): Slot {
+    return kind === "priced" ? sums.priced : kind === "unpriced" ? sums.unpriced : sums.exits[kind];
+  }
+
+  /** While `record` is in the book under `key`, replacing its order re-counts it. */
+  private watch(key: string, record: R): void {
+    let current = record.order;
+    Object.defineProperty(record, "order", {
+      configurable: true,
+      enumerable: true,
+      get: () => current,
+      set: (order: Order) => {
+        current = order;
+        if (super.get(key) === record) this.recount(key, order);
+      },
+    });
+  }
+
+  private release(record: R): void {
+    const order = record.order;
+    Object.defineProperty(record, "order", { configurable: true, enumerable: true, writable: true, value: order });
+  }
+}
+
+/** The definition: Σ leaves × (price, else the mark) over open non-reduce-only orders, per symbol. */
+export function reservedFromScratch(orders: Iterable<Order>, markOf: (symbol: string) => Decimal | null): Map<string, Decimal> {
+  const reserved = new Map<string, Decimal>();
+  for (const order of orders) {
+    if (isTerminal(order) || order.reduceOnly) continue;
+    const price = order.price ?? markOf(order.symbol);
+    if (!price) continue;
+    reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, leavesQty(order).times(price)));
+  }
+  return reserved;
+}
+
+/** The definition: Σ leaves of open reduce-only orders per symbol and side, but `exceptClientOrderId`. */
+export function workingReduceOnlyFromScratch(orders: Iterable<Order>, exceptClientOrderId?: string): Map<string, Partial<Record<OrderSide, Decimal>>> {
+  const exits = new Map<string, Partial<Record<OrderSide, Decimal>>>();
+  for (const order of orders) {
+    if (isTerminal(order) || !order.reduceOnly || order.clientOrderId === exceptClientOrderId) continue;
+    const bySide = exits.get(order.symbol) ?? {};
+    bySide[order.side] = add(bySide[order.side] ?? ZERO, leavesQty(order));
+    exits.set(order.symbol, bySide);
+  }
+  return exits;
+}
