@@ -249,15 +249,51 @@ test("a signal trades on the exchange; the position is closed by hand; the emerg
   await expect(page.getByRole("region", { name: /^Drifts/ }).getByRole("cell", { name: "adopted by admin" })).toBeVisible();
   await expect.poll(() => exchangeOpenOrders(page.request)).toBe(2);
 
-  // The emergency stop.
+  // The emergency stop. The exchange answers the cancel-all 6 s late (executed at once), so the stop is still
+  // running when the trader presses it a second time: the second press shows the running stop's progress and does
+  // not start another one.
+  await exchangeAdmin(page.request, "POST", "faults", { endpoint: "DELETE /api/v3/openOrders", kind: "delay", delayMs: 6_000, times: 5 });
   await page.goto("/orders");
-  await page.getByRole("button", { name: "EMERGENCY STOP" }).click();
-  const dialog = page.getByRole("dialog", { name: "Emergency stop" });
-  await dialog.getByLabel("Reason").fill("e2e: live emergency drill");
-  await dialog.getByRole("button", { name: "Stop everything" }).click();
+  const press = async (reason: string) => {
+    await page.getByRole("button", { name: "EMERGENCY STOP" }).click();
+    const dialog = page.getByRole("dialog", { name: "Emergency stop" });
+    await dialog.getByLabel("Reason").fill(reason);
+    const answer = page.waitForResponse((r) => r.url().includes("/api/trpc/breaker.emergencyStop"));
+    await dialog.getByRole("button", { name: "Stop everything" }).click();
+    await expect(dialog).toBeHidden();
+    // The tRPC client batches: the answer is a list with this call's envelope.
+    type Envelope = { result?: { data?: { json?: { message?: string; data?: { alreadyRunning?: boolean } } } } };
+    const body = (await (await answer).json()) as Envelope | Envelope[];
+    const json = (Array.isArray(body) ? body[0] : body)?.result?.data?.json;
+    expect(json, "the emergency stop's answer").toBeDefined();
+    return json!;
+  };
+  const first = await press("e2e: live emergency drill");
+  expect(first.data?.alreadyRunning).toBeUndefined();
+  expect(first.message).not.toMatch(/already running/);
   await expect(page.getByLabel("trading state").first()).toHaveText("HALTED");
+  const progress = page.getByRole("status").filter({ hasText: /^Emergency stop running: / });
+  await expect(progress).toContainText("waiting for binance to confirm 2");
+  await page.screenshot({ path: "test-results/screenshots/live-stop-running.png", fullPage: true });
+  const second = await press("e2e: pressed again");
+  expect(second).toMatchObject({ data: { alreadyRunning: true }, message: expect.stringMatching(/^An emergency stop is already running: /) });
+  await expect(progress).toBeVisible();
   // Bastion's resting order and the adopted one: both canceled.
   await expect(page.getByText("No working orders.")).toBeVisible({ timeout: 30_000 });
   await expect.poll(() => exchangeOpenOrders(page.request), { timeout: 20_000 }).toBe(0);
   await page.screenshot({ path: "test-results/screenshots/live-halted.png", fullPage: true });
+  await expect(progress).toHaveCount(0);
+  // One run: trading was halted once (the first press's reason), both presses are in the audit log.
+  await page.goto("/");
+  const alerts = page.getByRole("region", { name: "Alerts" });
+  await expect(alerts.getByText(/Trading HALTED by admin: emergency stop by admin: e2e: live emergency drill/)).toHaveCount(1);
+  await expect(alerts.getByText(/pressed again/)).toHaveCount(0);
+  for (const width of [1280, 390]) {
+    await page.setViewportSize({ width, height: 900 });
+    await page.screenshot({ path: `test-results/screenshots/live-overview-halted-${width}.png`, fullPage: true });
+  }
+  await page.setViewportSize({ width: 1280, height: 900 });
+  const stops = await auditRows(page, "emergency_stop", "");
+  await expect(stops).toHaveCount(2);
+  await expect(stops.filter({ hasText: "pressed again" })).toContainText("already running");
 });

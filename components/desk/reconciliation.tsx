@@ -115,7 +115,7 @@ function InDoubtOrders() {
         <Empty>None: the venue answered for every order.</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data in-doubt-table">
             <thead>
               <tr>
                 <th scope="col">In doubt since (UTC)</th>
@@ -141,7 +141,7 @@ function InDoubtOrders() {
                     </td>
                     <td className="mono">{m.clientOrderId}</td>
                     <td>{what}</td>
-                    <td>
+                    <td className="recon-why">
                       {m.reason}
                       {m.alerted ? (
                         <>
