@@ -117,6 +117,12 @@ test("screenshots of every page", async ({ page, request, browser }) => {
     await door.goto("/signin");
     await expect(door.getByRole("heading", { name: "Sign in" })).toBeVisible();
     await door.screenshot({ path: shot(`signin-${width}`), fullPage: true });
+    // A refused sign-in (a viewer's made-up name, so the admin's attempts are not counted against it).
+    await door.getByLabel("Username").fill(`nobody${width}`);
+    await door.getByLabel("Password").fill("not the password at all");
+    await door.getByRole("button", { name: "Sign in" }).click();
+    await expect(door.getByRole("alert")).toBeVisible();
+    await door.screenshot({ path: shot(`signin-refused-${width}`), fullPage: true });
     await guest.close();
   }
 
