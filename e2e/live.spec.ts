@@ -278,6 +278,9 @@ test("a signal trades on the exchange; the position is closed by hand; the emerg
   const second = await press("e2e: pressed again");
   expect(second).toMatchObject({ data: { alreadyRunning: true }, message: expect.stringMatching(/^An emergency stop is already running: /) });
   await expect(progress).toBeVisible();
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.screenshot({ path: "test-results/screenshots/live-stop-running-390.png" });
+  await page.setViewportSize({ width: 1280, height: 900 });
   // Bastion's resting order and the adopted one: both canceled.
   await expect(page.getByText("No working orders.")).toBeVisible({ timeout: 30_000 });
   await expect.poll(() => exchangeOpenOrders(page.request), { timeout: 20_000 }).toBe(0);
