@@ -35,6 +35,20 @@ describe("driftSentence", () => {
       expected: "BTC/USDT:USDT: the venue's position is flat, the books' LONG 0.01. Nothing was traded to fix it.",
     },
     {
+      kind: "ORDER_IN_DOUBT",
+      subject: "bst-5",
+      detail: { symbol: "BTC/USDT", reason: "TIMEOUT: binance did not answer in time.", fenceMs: null },
+      expected: "BTC/USDT order bst-5: the venue did not say whether it was placed. It is not re-sent; it is looked up by its id.",
+    },
+    {
+      kind: "ORDER_IN_DOUBT",
+      subject: "bst-6",
+      detail: { symbol: "ETH/USDT", reason: "HTTP 503", fenceMs: 10_000 },
+      expected: "ETH/USDT order bst-6: the venue did not say whether it was placed. It is not re-sent; it is looked up by its id. Not found after 10 s (the venue's receive window) it counts as never placed.",
+    },
+    { kind: "IN_DOUBT_RESOLVED", subject: "bst-5", detail: { resolves: { kind: "ORDER_IN_DOUBT" } }, expected: "Order bst-5 is no longer in doubt (see the resolution)." },
+    { kind: "IN_DOUBT_RESOLVED", subject: "bst-5", detail: {}, expected: null },
+    {
       kind: "OVERFILL",
       subject: "bst-4",
       detail: { event: { type: "fill", tradeId: "t-extra", qty: "0.001", price: "20000" }, status: "FILLED", quantity: "0.002", filled: "0.002" },

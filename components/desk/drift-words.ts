@@ -1,6 +1,6 @@
 /**
  * A recorded drift's detail in one sentence a person reads, for the kinds whose key=value detail alone does not say
- * what happened to the money (fills on ended orders, ended orders still working, balances, futures positions).
+ * what happened to the money (fills on ended orders, ended orders still working, balances, futures positions, orders in doubt).
  * Unknown kinds or details of another shape give null: the page then shows the detail as it is.
  */
 
@@ -38,6 +38,17 @@ const SENTENCES: Record<string, (d: Detail, subject: string) => string | null> =
     const [books, venue] = [text(d.books), text(d.venue)];
     if (!books || !venue) return null;
     return `${symbol}: the venue's position is ${venue}, the books' ${books}. Nothing was traded to fix it.`;
+  },
+  ORDER_IN_DOUBT: (d, coid) => {
+    // The venue's reason is long and shown under the sentence (the raw detail): not repeated here.
+    const symbol = text(d.symbol);
+    if (!symbol) return null;
+    const fence = typeof d.fenceMs === "number" && d.fenceMs > 0 ? ` Not found after ${d.fenceMs / 1000} s (the venue's receive window) it counts as never placed.` : "";
+    return `${symbol} order ${coid}: the venue did not say whether it was placed. It is not re-sent; it is looked up by its id.${fence}`;
+  },
+  IN_DOUBT_RESOLVED: (d, coid) => {
+    const resolves = (d.resolves ?? {}) as Detail;
+    return text(resolves.kind) === "ORDER_IN_DOUBT" ? `Order ${coid} is no longer in doubt (see the resolution).` : null;
   },
   OVERFILL: (d) => {
     const [status, quantity, filled] = [text(d.status), text(d.quantity), text(d.filled)];

@@ -230,12 +230,16 @@ function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: stri
                   {o.inDoubt ? (
                     <>
                       {" "}
-                      <Badge
-                        tone="warn"
-                        label={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
+                      {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
+                      <span
+                        title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
                       >
-                        IN DOUBT
-                      </Badge>
+                        <Badge tone="warn">IN DOUBT</Badge>
+                        <span className="sr-only">
+                          {" "}
+                          since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
+                        </span>
+                      </span>
                       <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
                     </>
                   ) : null}

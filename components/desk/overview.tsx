@@ -42,7 +42,20 @@ export function OverviewView() {
         </Stat>
         <Stat label="Open positions">{s.openPositions}</Stat>
         <Stat label="Open orders">{s.openOrders}</Stat>
-        <Stat label="Venue" hint={s.venue.lastError ?? `latency ${s.venue.latencyMs ?? "—"} ms`}>
+        <Stat
+          label="Venue"
+          hint={
+            s.venue.lastError ? (
+              // A venue's error can carry its raw answer (an HTML 503 page): a few lines here, all of it on hover.
+              <span className="stat-hint-clamp" title={s.venue.lastError}>
+                {s.venue.connected ? "last error: " : ""}
+                {s.venue.lastError}
+              </span>
+            ) : (
+              `latency ${s.venue.latencyMs ?? "—"} ms`
+            )
+          }
+        >
           <Badge tone={s.venue.connected ? "ok" : "bad"}>{s.venue.connected ? `${s.venue.id} connected` : `${s.venue.id} DOWN`}</Badge>
         </Stat>
       </div>

@@ -12,6 +12,7 @@ import { useTRPC } from "../trpc/client";
 import { driftSentence } from "./drift-words";
 import { useCan } from "../trpc/session";
 import { ConfirmAction } from "../ui/confirm-dialog";
+import { RowActionDialog } from "./row-action-dialog";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 
@@ -87,6 +88,7 @@ function InDoubtOrders() {
   const adopt = useMutation(trpc.reconciliation.adoptInDoubt.mutationOptions());
   const notPlaced = useMutation(trpc.reconciliation.markNotPlaced.mutationOptions());
   const [notice, setNotice] = useState<string | null>(null);
+  const [pending, setPending] = useState<{ kind: "adopt" | "notPlaced"; clientOrderId: string; what: string } | null>(null);
   const dp = useDecimals(inDoubt.data?.instruments);
   const done = (message: string) => {
     setNotice(message);
@@ -113,7 +115,7 @@ function InDoubtOrders() {
         <Empty>None: the venue answered for every order.</Empty>
       ) : (
         <div className="table-wrap">
-          <table className="data">
+          <table className="data in-doubt-table">
             <thead>
               <tr>
                 <th scope="col">In doubt since (UTC)</th>
@@ -139,7 +141,7 @@ function InDoubtOrders() {
                     </td>
                     <td className="mono">{m.clientOrderId}</td>
                     <td>{what}</td>
-                    <td>
+                    <td className="recon-why">
                       {m.reason}
                       {m.alerted ? (
                         <>
@@ -152,35 +154,12 @@ function InDoubtOrders() {
                     <td className="mono">{m.nextLookupAt ? fmtTime(m.nextLookupAt) : "—"}</td>
                     {canTrade ? (
                       <td className="row-actions">
-                        <ConfirmAction
-                          label="Adopt what the venue shows"
-                          ariaLabel={`Adopt what the venue shows for order ${m.clientOrderId}`}
-                          title={`Adopt order ${m.clientOrderId} as the venue shows it`}
-                          description={
-                            <>
-                              Bastion looks {what} up at {inDoubt.data.venue} by its id now and applies what it finds: accepted, its fills, or its end. If the venue shows
-                              nothing, the order stays in doubt. Nothing is sent.
-                            </>
-                          }
-                          confirmLabel="Look up and adopt"
-                          reason="optional"
-                          onConfirm={async (reason) => done((await adopt.mutateAsync({ clientOrderId: m.clientOrderId, ...(reason ? { reason } : {}) })).message)}
-                        />
-                        <ConfirmAction
-                          label="Mark not placed"
-                          ariaLabel={`Mark order ${m.clientOrderId} not placed`}
-                          title={`Mark order ${m.clientOrderId} not placed`}
-                          description={
-                            <>
-                              Ends {what} as REJECTED (never placed). Do this only when you are sure the exchange does not have it (check its order history). Bastion
-                              checks the venue once more first. It is not re-sent; a fill that turns up later is still booked and flagged.
-                            </>
-                          }
-                          confirmLabel="Mark not placed"
-                          destructive
-                          reason="required"
-                          onConfirm={async (reason) => done((await notPlaced.mutateAsync({ clientOrderId: m.clientOrderId, reason })).message)}
-                        />
+                        <button type="button" className="btn" onClick={() => setPending({ kind: "adopt", clientOrderId: m.clientOrderId, what })} aria-label={`Adopt what the venue shows for order ${m.clientOrderId}`}>
+                          Adopt what the venue shows
+                        </button>
+                        <button type="button" className="btn danger" onClick={() => setPending({ kind: "notPlaced", clientOrderId: m.clientOrderId, what })} aria-label={`Mark order ${m.clientOrderId} not placed`}>
+                          Mark not placed
+                        </button>
                       </td>
                     ) : null}
                   </tr>
@@ -190,6 +169,41 @@ function InDoubtOrders() {
           </table>
         </div>
       )}
+      {/* Outside the table: when a lookup (or this very action, its answer lost) settles the order, its row goes, but
+          the open dialog stays, so confirming again (same idempotency key) shows what happened. */}
+      {pending?.kind === "adopt" ? (
+        <RowActionDialog
+          key={`adopt-${pending.clientOrderId}`}
+          title={`Adopt order ${pending.clientOrderId} as the venue shows it`}
+          description={
+            <>
+              Bastion looks {pending.what} up at {inDoubt.data?.venue ?? "the venue"} by its id now and applies what it finds: accepted, its fills, or its end. If the
+              venue shows nothing, the order stays in doubt. Nothing is sent.
+            </>
+          }
+          confirmLabel="Look up and adopt"
+          reason="optional"
+          onClose={() => setPending(null)}
+          onConfirm={async (reason, idempotencyKey) => done((await adopt.mutateAsync({ clientOrderId: pending.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
+        />
+      ) : null}
+      {pending?.kind === "notPlaced" ? (
+        <RowActionDialog
+          key={`not-placed-${pending.clientOrderId}`}
+          title={`Mark order ${pending.clientOrderId} not placed`}
+          description={
+            <>
+              Ends {pending.what} as REJECTED (never placed). Do this only when you are sure the exchange does not have it (check its order history). Bastion checks
+              the venue once more first. It is not re-sent; a fill that turns up later is still booked and flagged.
+            </>
+          }
+          confirmLabel="Mark not placed"
+          destructive
+          reason="required"
+          onClose={() => setPending(null)}
+          onConfirm={async (reason, idempotencyKey) => done((await notPlaced.mutateAsync({ clientOrderId: pending.clientOrderId, reason, idempotencyKey })).message)}
+        />
+      ) : null}
     </Panel>
   );
 }

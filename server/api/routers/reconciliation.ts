@@ -45,7 +45,7 @@ export const reconciliationRouter = router({
   inDoubt: viewerProcedure.query(() => inDoubtOrders()),
   adoptInDoubt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptInDoubt(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
   markNotPlaced: traderProcedure
-    .input(z.object({ clientOrderId, reason: requiredReasonSchema }).strict())
+    .input(z.object({ clientOrderId, reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => markNotPlaced(input.clientOrderId, actorOf(ctx.user), input.reason)),
   acknowledge: traderProcedure
     .input(z.object({ id: z.number().int("id must be a whole number").positive("id must be positive"), reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
