@@ -902,10 +902,16 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
           canceled.add(record.clientOrderId);
           continue;
         }
-        // No longer open and not canceled by this cancel-all: it may have FILLED meanwhile. Its end is read, not assumed.
-        const order = await this.findOrder(record.clientOrderId, symbol, record, this.em).catch(() => null);
+        // No longer open and not canceled by this cancel-all: it may have FILLED meanwhile. Its end is read, not assumed;
+        // when the lookup fails it is left open for the next poll (never called canceled on a guess).
+        let order: CcxtOrderLike | null;
+        try {
+          order = await this.findOrder(record.clientOrderId, symbol, record, this.em);
+        } catch {
+          continue;
+        }
         if (order && TERMINAL.has(toSnapshot(order, record.clientOrderId, { type: record.type, symbol }).status)) lookedUp.push(...this.eventsForOrder(record, order, "lookup"));
-        else canceled.add(record.clientOrderId);
+        else if (!order) canceled.add(record.clientOrderId);
       }
     }
     for (const record of ours) {
