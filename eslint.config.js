@@ -44,6 +44,24 @@ export default tseslint.config(
     },
   },
   {
+    // Bastion's variables are read in one place, server/config.ts, which checks them: nowhere else reads the raw strings.
+    files: ["server/**/*.ts", "app/**/*.ts", "app/**/*.tsx", "components/**/*.ts", "components/**/*.tsx", "instrumentation.ts", "proxy.ts"],
+    // client.tsx is a client module: only its server-side render reads PORT, to call its own server.
+    ignores: ["server/config.ts", "**/*.test.ts", "components/trpc/client.tsx"],
+    rules: {
+      "no-restricted-syntax": ["error",
+        {
+          selector: "MemberExpression[object.type='MemberExpression'][object.object.name='process'][object.property.name='env'][property.name=/^(BASTION_|HOST$|PORT$|DATABASE_URL$)/]",
+          message: "Read configuration through appConfig() (server/config.ts): it is checked there, once.",
+        },
+        {
+          selector: "MemberExpression[object.type='MemberExpression'][object.object.name='process'][object.property.name='env'][computed=true]",
+          message: "Read configuration through appConfig() (server/config.ts): it is checked there, once.",
+        },
+      ],
+    },
+  },
+  {
     files: ["**/*.js", "**/*.mjs"],
     ...tseslint.configs.disableTypeChecked,
     languageOptions: { ...tseslint.configs.disableTypeChecked.languageOptions, globals: globals.node },

@@ -2,13 +2,24 @@
  * Runs once when the Next.js server starts (not during `next build`). Node.js runtime only.
  * First start creates the user `admin` (server/auth/bootstrap.ts); then the trading engine starts
  * (server/engine/runtime.ts) — one per process, alive whether or not a browser is open.
- * A BASTION_ADMIN_PASSWORD that fails the password policy stops the server with a clear message.
+ * A bad BASTION_* variable (server/config.ts), or a BASTION_ADMIN_PASSWORD that fails the password policy, stops the
+ * server with a clear message.
  */
 export async function register(): Promise<void> {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
+  // Every BASTION_* variable is checked before anything starts: a bad one stops the server, named.
+  const { appConfig, ConfigError } = await import("./server/config");
+  let engineOn: boolean;
+  try {
+    engineOn = appConfig().engineOn;
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    console.error(e.message);
+    process.exit(1);
+  }
   const { bootstrapOnStart } = await import("./server/auth/bootstrap");
   await bootstrapOnStart();
-  if (process.env.BASTION_ENGINE === "off") return;
+  if (!engineOn) return;
   const { ensureRuntime } = await import("./server/engine/runtime");
   await ensureRuntime();
   // Warm the History totals cache in the background (batched, yields to the engine) so the first visit is fast.

@@ -41,7 +41,7 @@ export default defineConfig({
   // Started in this order: the exchange first, then the app that connects to it.
   webServer: [
     {
-      command: `npx tsx scripts/binance-test-server.ts --port ${exchangePort} --replay data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv --speed 600`,
+      command: `npx tsx -C react-server scripts/binance-test-server.ts --port ${exchangePort} --replay data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv --speed 600`,
       url: `http://127.0.0.1:${exchangePort}/api/v3/ping`,
       reuseExistingServer: false,
       timeout: 60_000,

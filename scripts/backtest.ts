@@ -7,6 +7,9 @@ import { BACKTEST_USAGE, parseBacktestArgs } from "./backtest-args";
 import { runBacktest } from "../server/engine/backtest-service";
 
 async function main(): Promise<number> {
+  // performance.now() counts from the process's start: this is what loading node, tsx and the modules cost.
+  const mainStarted = performance.now();
+  const mainStartedCpu = process.cpuUsage();
   const parsed = parseBacktestArgs(process.argv.slice(2));
   if (!parsed.ok) {
     process.stderr.write(`${parsed.error.message}\n\n${BACKTEST_USAGE}\n`);
@@ -18,8 +21,13 @@ async function main(): Promise<number> {
   }
   const args = parsed.value;
   process.stderr.write(`backtest: ${args.strategy} fast=${args.fast} slow=${args.slow} on ${basename(args.data)}\n`);
-  const { report, curve } = runBacktest(args, (done, total) => process.stderr.write(`  ${Math.round((done / total) * 100)}% (${done}/${total} candles)\n`));
+  const { report, curve, timings } = runBacktest(args, (done, total) => process.stderr.write(`  ${Math.round((done / total) * 100)}% (${done}/${total} candles)\n`));
   process.stderr.write(`done: ${report.tradeCount} trades, final equity ${report.finalEquity}, ${report.elapsedMs} ms\n`);
+  // One line for `npm run bench` (scripts/bench/cold.ts): the stages of this cold run, from process start (ms).
+  const cpu = process.cpuUsage();
+  process.stderr.write(
+    `timings: ${JSON.stringify({ mainStartedMs: mainStarted, ...timings, doneMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, inProcessCpuMs: (cpu.user + cpu.system - mainStartedCpu.user - mainStartedCpu.system) / 1000 })}\n`,
+  );
   if (args.save) {
     const { saveBacktestRun } = await import("../server/db/backtests");
     const id = await saveBacktestRun({ report, curve, dataSet: basename(args.data), symbol: args.symbol, strategy: args.strategy });

@@ -3,26 +3,32 @@
  * Targets live here, never in timed unit tests (the machines are shared and noisy).
  *
  * `npm run bench -- --only backtest,signals` runs only the benches whose names contain one of the words
- * (fsm, pretrade, sim, backtest, signals, restart, history, render).
+ * (fsm, pretrade, sim, backtest, cold, signals, restart, history, render).
  *
  * Core hot paths (this file): FSM events, pre-trade checks, simulated fills.
  * Engine benches (scripts/bench/): the engine backtest in candles/s against the 1,000,000 target, signals end
  * to end with the journal on SQLite, and restart recovery with 10 000 orders in the journal. About a minute
  * in all on 2 cores, most of it building the 10 000-order journals.
  *
+ * Cold run (scripts/bench/cold.ts): one fresh `npm run backtest` process on the shared 30,240-candle 1-minute file
+ * against the same strategy in grademark 0.3.0 (installed with npm into a temp dir on first use), each in a fresh
+ * process; `--cold-data FILE` picks another file.
+ *
  * Dashboard benches (scripts/bench/): History's queries on 1,000,000 closed trades through the real tRPC router
  * (history.ts), and the time to first render of the overview and the Positions page with 500 open positions in
  * chromium against the built app (render.ts; skipped with a note when there is no `npm run build` output).
  *
- * Profiling: `node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
+ * Profiling: `node -C react-server --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
  * then `npx tsx scripts/bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile`.
  */
+import { resolve } from "node:path";
 import { makeInstrument } from "../server/core/instrument";
 import { D, type Decimal } from "../server/core/money";
 import { applyOrderEvent, createOrder, type Order, type OrderEvent } from "../server/core/orders";
 import { checkPreTrade, type PreTradeInput } from "../server/core/risk";
 import { SimulatedVenue } from "../server/core/sim";
 import { backtestBench, benchCandles } from "./bench/backtest";
+import { coldBench } from "./bench/cold";
 import { historyBench } from "./bench/history";
 import { renderBench } from "./bench/render";
 import { restartRecoveryBench } from "./bench/restart-recovery";
@@ -185,6 +191,14 @@ async function main(): Promise<void> {
       const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 5, timedRuns: 25, log });
       results[name] = rest;
     }
+  }
+
+  if (wanted("backtest_cold_1m")) {
+    log("bench: backtest_cold_1m (one cold `npm run backtest` process vs grademark 0.3.0, sma-cross 10/30, 1m candles)");
+    const i = process.argv.indexOf("--cold-data");
+    const data = i >= 0 ? process.argv[i + 1] : undefined;
+    const { name: _c, ...cold } = coldBench({ name: "backtest_cold_1m", ...(data ? { data: resolve(data) } : {}), log });
+    results.backtest_cold_1m = cold;
   }
 
   if (wanted("signals_per_sec_sqlite")) {

@@ -1,5 +1,5 @@
 /**
- * `npx tsx scripts/binance-test-server.ts --port 4010 --replay data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv --speed 300`
+ * `npx tsx -C react-server scripts/binance-test-server.ts --port 4010 --replay data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv --speed 300`
  *
  * Starts the Binance-compatible test exchange on 127.0.0.1 (simulated fills, recorded prices) and
  * prints its URL, the test API key and secret, and the environment that points Bastion's LIVE mode
@@ -9,8 +9,8 @@ import { parseArgs } from "node:util";
 import { BinanceTestServer, startReplay } from "../server/venues/binance-test-server";
 import { LIVE_OPT_IN_VALUE } from "../server/venues/ccxt/live-config";
 
-const USAGE = `usage: npx tsx scripts/binance-test-server.ts [--port 4010] [--replay FILE.csv] [--speed 300] [--symbol BTC/USDT]
-                                                [--no-loop] [--balance USDT=100000 --balance BTC=2 …]
+const USAGE = `usage: npx tsx -C react-server scripts/binance-test-server.ts [--port 4010] [--replay FILE.csv] [--speed 300] [--symbol BTC/USDT]
+                                                               [--no-loop] [--balance USDT=100000 --balance BTC=2 …]
   --port      port on 127.0.0.1 (default 0: a free one)
   --replay    a candle CSV (ts,open,high,low,close,volume) played as the market
   --speed     recorded ms per real ms (default 300: one 5-minute bar per second)

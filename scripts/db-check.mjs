@@ -31,7 +31,16 @@ const fromSchema = execFileSync(
   { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? "file:./data/bastion.db" } },
 );
 
-const a = schemaOf(migrations);
+// Triggers live in migrations only (Prisma's schema cannot describe them): compared against this list instead.
+const EXPECTED_TRIGGERS = ["audit_log_no_delete", "audit_log_no_update"];
+const isTrigger = (x) => x.startsWith("trigger ");
+const all = schemaOf(migrations);
+const triggers = all.filter(isTrigger).map((x) => x.split(" ")[1].replace(/:$/, "")).sort();
+if (JSON.stringify(triggers) !== JSON.stringify(EXPECTED_TRIGGERS)) {
+  console.error(`prisma/migrations create the triggers [${triggers.join(", ")}]; expected [${EXPECTED_TRIGGERS.join(", ")}].`);
+  process.exit(1);
+}
+const a = all.filter((x) => !isTrigger(x));
 const b = schemaOf([fromSchema]);
 const onlyMigrations = a.filter((x) => !b.includes(x));
 const onlySchema = b.filter((x) => !a.includes(x));
@@ -42,4 +51,4 @@ if (onlyMigrations.length || onlySchema.length) {
   for (const x of onlyMigrations) console.error(`  migrations only: ${x}`);
   process.exit(1);
 }
-console.log(`db:check: ${migrations.length} migration(s) match prisma/schema.prisma (${a.length} tables and indexes)`);
+console.log(`db:check: ${migrations.length} migration(s) match prisma/schema.prisma (${a.length} tables and indexes; triggers ${triggers.join(", ")})`);

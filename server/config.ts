@@ -1,27 +1,273 @@
-/** Process configuration from the environment, validated once. */
+/**
+ * The process configuration: every BASTION_* variable (and HOST, PORT, DATABASE_URL) is parsed and checked
+ * here, once, into one typed AppConfig. A bad value refuses the start with the variable's name and what is
+ * wrong with it (all problems at once), instead of surfacing later as a NaN or a silently ignored setting.
+ *
+ * The LIVE exchange settings (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD, BASTION_SANDBOX,
+ * BASTION_API_URL, BASTION_MARKET_TYPES, BASTION_LIVE_OPT_IN, BASTION_LIVE_CONFIG, and BASTION_EXCHANGE in
+ * live mode) may also come from a git-ignored JSON file, so they are checked together with that file by
+ * venues/ccxt/live-config.ts; this module only hands them over (`liveEnv`), and never shows them.
+ *
+ * Read it through `appConfig()`: it parses again only when one of the variables changed (tests set them).
+ */
+import "server-only";
 import { z } from "zod";
 
 export const MODES = ["replay", "paper", "live", "backtest"] as const;
 export type Mode = (typeof MODES)[number];
 
-const envSchema = z.object({
-  BASTION_MODE: z.enum(MODES, { error: `BASTION_MODE must be one of ${MODES.join(", ")}` }).default("replay"),
-  DATABASE_URL: z.string().min(1).default("file:./data/bastion.db"),
-});
+type Env = Readonly<Record<string, string | undefined>>;
+
+/** Secrets: no value in messages, logs, JSON or util.inspect. */
+const SECRET_VARIABLES = new Set(["BASTION_ADMIN_PASSWORD", "BASTION_SIGNAL_SECRET", "BASTION_API_KEY", "BASTION_API_SECRET", "BASTION_API_PASSWORD"]);
+
+/** Handed over unchecked to venues/ccxt/live-config.ts, which merges them with its settings file. */
+export const LIVE_VARIABLES = [
+  "BASTION_EXCHANGE",
+  "BASTION_API_KEY",
+  "BASTION_API_SECRET",
+  "BASTION_API_PASSWORD",
+  "BASTION_SANDBOX",
+  "BASTION_API_URL",
+  "BASTION_MARKET_TYPES",
+  "BASTION_LIVE_OPT_IN",
+  "BASTION_LIVE_CONFIG",
+] as const;
+export type LiveEnv = Readonly<Partial<Record<(typeof LIVE_VARIABLES)[number], string>>>;
+
+/** The modes whose simulated venue and feed carry one symbol today (several come with issue 11). */
+const ONE_SYMBOL_MODES: readonly Mode[] = ["replay", "paper"];
+
+function wholeNumber(name: string, min: number, max: number, fallback: number, unit: string) {
+  const message = `${name} must be a whole number of ${unit} from ${min} to ${max}`;
+  return z
+    .string()
+    .regex(/^-?\d+$/, message)
+    .transform(Number)
+    .pipe(z.number().min(min, message).max(max, message))
+    .optional()
+    .transform((v) => v ?? fallback);
+}
+
+const ON = new Set(["1", "true", "yes", "on"]);
+const OFF = new Set(["0", "false", "no", "off"]);
+
+function onOff(name: string, fallback: boolean) {
+  return z
+    .string()
+    .refine((v) => ON.has(v.toLowerCase()) || OFF.has(v.toLowerCase()), `${name} must be 1 or 0 (on/off, true/false)`)
+    .transform((v) => ON.has(v.toLowerCase()))
+    .optional()
+    .transform((v) => v ?? fallback);
+}
+
+function list(name: string, itemPattern: RegExp, itemHint: string) {
+  return z
+    .string()
+    .transform((v) =>
+      v
+        .split(",")
+        .map((x) => x.trim())
+        .filter((x) => x !== ""),
+    )
+    .refine((items) => items.every((x) => itemPattern.test(x)), `${name} must be a comma-separated list of ${itemHint}`)
+    .refine((items) => new Set(items).size === items.length, `${name} names the same entry twice`);
+}
+
+const SYMBOL = /^[A-Za-z0-9._-]{1,20}\/[A-Za-z0-9._-]{1,20}(:[A-Za-z0-9._-]{1,20})?$/;
+const HOST_NAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
+/** Positive decimal money, at most 8 decimals: the capital is kept as exact text, never a float. */
+const MONEY = /^\d{1,13}(\.\d{1,8})?$/;
+
+const envSchema = z
+  .object({
+    BASTION_MODE: z.enum(MODES, { error: `BASTION_MODE must be one of ${MODES.join(", ")}` }).default("replay"),
+    DATABASE_URL: z
+      .string()
+      .regex(/^file:.+/, "DATABASE_URL must be a SQLite file URL such as file:./data/bastion.db")
+      .default("file:./data/bastion.db"),
+    HOST: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+|[A-Za-z0-9.-]{1,253})$/, "HOST must be a host name or an IP address to listen on").optional(),
+    PORT: wholeNumber("PORT", 1, 65_535, 3000, "a TCP port"),
+    BASTION_ENGINE: onOff("BASTION_ENGINE", true),
+    BASTION_ADMIN_PASSWORD: z.string().optional(),
+    BASTION_SIGNAL_SECRET: z
+      .string()
+      .min(16, "BASTION_SIGNAL_SECRET must be at least 16 characters (it alone guards POST /api/signals); unset it to turn the webhook off")
+      .max(512, "BASTION_SIGNAL_SECRET must be at most 512 characters")
+      .optional(),
+    /** Signals stamped longer ago than this are refused (SIGNAL_TOO_OLD). */
+    BASTION_SIGNAL_MAX_AGE_SECONDS: wholeNumber("BASTION_SIGNAL_MAX_AGE_SECONDS", 5, 86_400, 300, "seconds"),
+    /** Signals stamped further ahead of the desk's clock than this are refused (SIGNAL_FROM_FUTURE). */
+    BASTION_SIGNAL_MAX_AHEAD_SECONDS: wholeNumber("BASTION_SIGNAL_MAX_AHEAD_SECONDS", 0, 600, 30, "seconds"),
+    BASTION_COOKIE_SECURE: onOff("BASTION_COOKIE_SECURE", false),
+    BASTION_TRUST_PROXY: onOff("BASTION_TRUST_PROXY", false),
+    BASTION_ALLOWED_HOSTS: list("BASTION_ALLOWED_HOSTS", HOST_NAME, "host names, each optionally with :port (desk.example,desk.example:8443)")
+      .transform((hosts) => hosts.map((h) => h.toLowerCase()))
+      .optional()
+      .transform((v) => v ?? []),
+    BASTION_SYMBOL: list("BASTION_SYMBOL", SYMBOL, "ccxt symbols such as BTC/USDT")
+      .refine((symbols) => symbols.length > 0, "BASTION_SYMBOL must name at least one symbol such as BTC/USDT")
+      .optional()
+      .transform((v) => v ?? ["BTC/USDT"]),
+    BASTION_CAPITAL: z
+      .string()
+      .regex(MONEY, { message: "BASTION_CAPITAL must be an amount of the quote currency such as 10000 or 2500.50 (at most 8 decimals)", abort: true })
+      .refine((v) => Number(v) >= 1 && Number(v) <= 1e12, "BASTION_CAPITAL must be from 1 to 1000000000000")
+      .optional(),
+    BASTION_SEED: wholeNumber("BASTION_SEED", 0, 2 ** 32 - 1, 7, "(a random seed)"),
+    BASTION_SIM_STATE: z.string().optional(),
+    BASTION_REPLAY_FILE: z.string().optional(),
+    BASTION_REPLAY_SPEED: wholeNumber("BASTION_REPLAY_SPEED", 1, 100_000, 300, "recorded ms per real ms"),
+    BASTION_STRATEGY: z.enum(["sma-cross", "off"], { error: "BASTION_STRATEGY must be sma-cross or off" }).optional(),
+    BASTION_SMA_FAST: wholeNumber("BASTION_SMA_FAST", 1, 1000, 10, "candles"),
+    BASTION_SMA_SLOW: wholeNumber("BASTION_SMA_SLOW", 2, 5000, 30, "candles"),
+    BASTION_EXCHANGE: z
+      .string()
+      .transform((v) => v.toLowerCase())
+      .pipe(z.string().regex(/^[a-z0-9_]{1,40}$/, "BASTION_EXCHANGE must be a ccxt exchange id such as binance or bitget"))
+      .optional()
+      .transform((v) => v ?? "binance"),
+    BASTION_WEBSOCKETS: onOff("BASTION_WEBSOCKETS", true),
+    BASTION_POLL_MS: wholeNumber("BASTION_POLL_MS", 250, 60_000, 2000, "milliseconds"),
+    BASTION_VENUE_POLL_MS: wholeNumber("BASTION_VENUE_POLL_MS", 250, 60_000, 2000, "milliseconds"),
+    BASTION_LIVE_TIMEOUT_MS: wholeNumber("BASTION_LIVE_TIMEOUT_MS", 500, 120_000, 10_000, "milliseconds"),
+    BASTION_RECONCILE_MS: wholeNumber("BASTION_RECONCILE_MS", 5_000, 3_600_000, 60_000, "milliseconds"),
+  })
+  .superRefine((env, ctx) => {
+    if (env.BASTION_SMA_FAST >= env.BASTION_SMA_SLOW) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BASTION_SMA_FAST"],
+        message: `BASTION_SMA_FAST (${env.BASTION_SMA_FAST}) must be below BASTION_SMA_SLOW (${env.BASTION_SMA_SLOW})`,
+      });
+    }
+    if (ONE_SYMBOL_MODES.includes(env.BASTION_MODE) && env.BASTION_SYMBOL.length > 1) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BASTION_SYMBOL"],
+        message: `BASTION_SYMBOL lists ${env.BASTION_SYMBOL.length} symbols, but ${env.BASTION_MODE} mode plays one symbol today (several symbols in replay and paper come with issue 11); set one, such as BASTION_SYMBOL=${env.BASTION_SYMBOL[0]}, or use live mode`,
+      });
+    }
+  });
+
+/** Every variable this module reads; anything else in the environment is not Bastion's. */
+const VARIABLES = [...new Set([...Object.keys(envSchema.shape), ...LIVE_VARIABLES])];
 
 export interface AppConfig {
   mode: Mode;
   databaseUrl: string;
+  /** Where `npm start` listens (the npm script reads HOST/PORT itself; checked here so a typo is named). */
+  listen: { host: string | undefined; port: number };
+  /** BASTION_ENGINE=off: the dashboard without an engine. */
+  engineOn: boolean;
+  /** The first admin's password, read on the first start only (the policy is checked by auth/bootstrap.ts). */
+  adminPassword: Secret | null;
+  /** Shared secret of POST /api/signals; null: the webhook is off. */
+  signalSecret: Secret | null;
+  /** The window of signal timestamps the engine takes, around its clock. */
+  signalWindow: { maxAgeMs: number; maxAheadMs: number };
+  http: { secureCookies: boolean; trustProxy: boolean; allowedHosts: readonly string[] };
+  /** The symbols traded; replay and paper take exactly one. */
+  symbols: readonly string[];
+  /** Starting capital as exact decimal text; null: 10000 in simulation, the account's quote balance live. */
+  capital: string | null;
+  sim: { seed: number; statePath: string | null };
+  replay: { file: string | null; speed: number };
+  /** The built-in sma-cross strategy; `enabled` false with BASTION_STRATEGY=off (the default in live mode). */
+  strategy: { enabled: boolean; fast: number; slow: number };
+  /** Paper: the ccxt exchange whose public data is played (live mode takes it from the live settings). */
+  exchange: string;
+  websockets: boolean;
+  intervals: { pollMs: number; venuePollMs: number; liveTimeoutMs: number; reconcileMs: number };
+  /** The LIVE settings as given, for venues/ccxt/live-config.ts (hidden from JSON and inspect). */
+  liveEnv: LiveEnv;
 }
 
-let cached: AppConfig | undefined;
-
-export function appConfig(): AppConfig {
-  if (cached) return cached;
-  const parsed = envSchema.safeParse(process.env);
-  if (!parsed.success) {
-    throw new Error(`Bad configuration: ${parsed.error.issues.map((i) => i.message).join("; ")}`);
+/** A secret value that does not print itself. */
+export class Secret {
+  readonly #value: string;
+  constructor(value: string) {
+    this.#value = value;
   }
-  cached = { mode: parsed.data.BASTION_MODE, databaseUrl: parsed.data.DATABASE_URL };
-  return cached;
+  reveal(): string {
+    return this.#value;
+  }
+  toString(): string {
+    return "[secret]";
+  }
+  toJSON(): string {
+    return "[secret]";
+  }
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return "[secret]";
+  }
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: readonly string[]) {
+    super(`Bastion's configuration is refused:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** The variables Bastion reads, trimmed; an empty value counts as unset. */
+function pick(env: Env): Record<string, string | undefined> {
+  const out: Record<string, string | undefined> = {};
+  for (const name of VARIABLES) {
+    const value = env[name]?.trim();
+    if (value !== undefined && value !== "") out[name] = value;
+  }
+  return out;
+}
+
+function shown(name: string, raw: string | undefined): string {
+  if (raw === undefined || SECRET_VARIABLES.has(name)) return "";
+  return ` (got "${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}")`;
+}
+
+/** Parses the environment; throws ConfigError naming every bad variable. */
+export function loadConfig(env: Env = process.env): AppConfig {
+  const raw = pick(env);
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => {
+      const name = typeof issue.path[0] === "string" ? issue.path[0] : "";
+      return `${issue.message}${shown(name, raw[name])}`;
+    });
+    throw new ConfigError([...new Set(problems)]);
+  }
+  const e = parsed.data;
+  const liveEnv: Record<string, string> = {};
+  for (const name of LIVE_VARIABLES) if (raw[name] !== undefined) liveEnv[name] = raw[name];
+  const strategyName = e.BASTION_STRATEGY ?? (e.BASTION_MODE === "live" ? "off" : "sma-cross");
+  const config: AppConfig = {
+    mode: e.BASTION_MODE,
+    databaseUrl: e.DATABASE_URL,
+    listen: { host: e.HOST, port: e.PORT },
+    engineOn: e.BASTION_ENGINE,
+    adminPassword: e.BASTION_ADMIN_PASSWORD === undefined ? null : new Secret(e.BASTION_ADMIN_PASSWORD),
+    signalSecret: e.BASTION_SIGNAL_SECRET === undefined ? null : new Secret(e.BASTION_SIGNAL_SECRET),
+    signalWindow: { maxAgeMs: e.BASTION_SIGNAL_MAX_AGE_SECONDS * 1000, maxAheadMs: e.BASTION_SIGNAL_MAX_AHEAD_SECONDS * 1000 },
+    http: { secureCookies: e.BASTION_COOKIE_SECURE, trustProxy: e.BASTION_TRUST_PROXY, allowedHosts: e.BASTION_ALLOWED_HOSTS },
+    symbols: e.BASTION_SYMBOL,
+    capital: e.BASTION_CAPITAL ?? null,
+    sim: { seed: e.BASTION_SEED, statePath: e.BASTION_SIM_STATE ?? null },
+    replay: { file: e.BASTION_REPLAY_FILE ?? null, speed: e.BASTION_REPLAY_SPEED },
+    strategy: { enabled: strategyName !== "off", fast: e.BASTION_SMA_FAST, slow: e.BASTION_SMA_SLOW },
+    exchange: e.BASTION_EXCHANGE,
+    websockets: e.BASTION_WEBSOCKETS,
+    intervals: { pollMs: e.BASTION_POLL_MS, venuePollMs: e.BASTION_VENUE_POLL_MS, liveTimeoutMs: e.BASTION_LIVE_TIMEOUT_MS, reconcileMs: e.BASTION_RECONCILE_MS },
+    liveEnv: Object.freeze(liveEnv),
+  };
+  Object.defineProperty(config, "liveEnv", { enumerable: false });
+  return config;
+}
+
+let cached: { key: string; config: AppConfig } | undefined;
+
+/** The configuration of this process; parsed again only when one of Bastion's variables changed. */
+export function appConfig(env: Env = process.env): AppConfig {
+  const key = VARIABLES.map((name) => env[name] ?? "\u0001").join("\u0000");
+  if (cached?.key !== key) cached = { key, config: loadConfig(env) };
+  return cached.config;
 }

@@ -40,8 +40,8 @@ export function EmergencyStopButton() {
         confirmLabel="Stop everything"
         destructive
         reason="required"
-        onConfirm={async (reason) => {
-          await stop.mutateAsync({ reason, flatten });
+        onConfirm={async (reason, idempotencyKey) => {
+          await stop.mutateAsync({ reason, flatten, idempotencyKey });
           setPulled(true);
           refresh();
         }}
@@ -81,8 +81,8 @@ export function TradingControls() {
           description="Only orders that reduce exposure will be allowed until you resume."
           confirmLabel="Pause"
           reason="optional"
-          onConfirm={async (reason) => {
-            await pause.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            await pause.mutateAsync({ reason, idempotencyKey });
             refresh();
           }}
         />
@@ -94,8 +94,8 @@ export function TradingControls() {
           description="New positions may be opened again."
           confirmLabel="Resume"
           reason="optional"
-          onConfirm={async (reason) => {
-            await resume.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            await resume.mutateAsync({ reason, idempotencyKey });
             refresh();
           }}
         />
@@ -108,8 +108,8 @@ export function TradingControls() {
           confirmLabel="Trip"
           destructive
           reason="required"
-          onConfirm={async (reason) => {
-            await trip.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            await trip.mutateAsync({ reason, idempotencyKey });
             refresh();
           }}
         />
@@ -121,8 +121,8 @@ export function TradingControls() {
           description="Trading becomes ACTIVE again. Say why it is safe."
           confirmLabel="Reset"
           reason="required"
-          onConfirm={async (reason) => {
-            await reset.mutateAsync({ reason, force: true });
+          onConfirm={async (reason, idempotencyKey) => {
+            await reset.mutateAsync({ reason, force: true, idempotencyKey });
             refresh();
           }}
         />

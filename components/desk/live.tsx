@@ -7,7 +7,7 @@
 import { useQueryClient } from "@tanstack/react-query";
 import { useSubscription } from "@trpc/tanstack-react-query";
 import { createContext, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
-import { useTRPC } from "../trpc/client";
+import { trpcCode, useTRPC } from "../trpc/client";
 
 interface LiveState {
   connected: boolean;
@@ -58,9 +58,20 @@ export function LiveProvider({ children }: { children: ReactNode }) {
         for (const group of GROUPS_FOR[event.type] ?? []) pending.current.add(group);
         timer.current ??= setTimeout(flush, 500);
       },
-      onError: () => setState((s) => ({ ...s, connected: false })),
+      onError: (error) => {
+        setState((s) => ({ ...s, connected: false }));
+        // The server ends the stream when this session ends. After a password change the browser already holds
+        // the new session: start again; when signed out for good, go to the sign-in page.
+        if (trpcCode(error) !== "UNAUTHORIZED") return;
+        void queryClient.fetchQuery({ ...trpc.auth.me.queryOptions(), staleTime: 0 }).then(
+          (me) => (me ? restart.current() : window.location.assign("/signin")),
+          () => undefined,
+        );
+      },
     }),
   );
+  const restart = useRef(() => {});
+  restart.current = subscription.reset;
 
   useEffect(() => {
     const connected = subscription.status === "pending";

@@ -140,8 +140,8 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderRow[];
           destructive
           reason="optional"
           onClose={() => setPending(null)}
-          onConfirm={async (reason) => {
-            const r = await cancel.mutateAsync({ clientOrderId: pending.order.clientOrderId, ...(reason ? { reason } : {}) });
+          onConfirm={async (reason, idempotencyKey) => {
+            const r = await cancel.mutateAsync({ clientOrderId: pending.order.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey });
             done(r.message);
           }}
         />
@@ -155,8 +155,8 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderRow[];
           destructive
           reason="required"
           onClose={() => setPending(null)}
-          onConfirm={async (reason) => {
-            const r = await cancelAll.mutateAsync({ reason, ...(scope ? { symbol: scope } : {}) });
+          onConfirm={async (reason, idempotencyKey) => {
+            const r = await cancelAll.mutateAsync({ reason, ...(scope ? { symbol: scope } : {}), idempotencyKey });
             done(r.message);
           }}
         >
@@ -419,9 +419,10 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentDto[]; mark
           destructive={side === "SELL"}
           reason="optional"
           onClose={() => setReview(false)}
-          onConfirm={async (reason) => {
+          onConfirm={async (reason, idempotencyKey) => {
             try {
               const r = await place.mutateAsync({
+                idempotencyKey,
                 symbol: chosen,
                 side,
                 type,

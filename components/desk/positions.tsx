@@ -163,8 +163,8 @@ export function PositionsView() {
           destructive
           reason="optional"
           onClose={dismiss}
-          onConfirm={async (reason) => {
-            const r = await close.mutateAsync({ positionId: pending.position.id, ...(reason ? { reason } : {}) });
+          onConfirm={async (reason, idempotencyKey) => {
+            const r = await close.mutateAsync({ positionId: pending.position.id, ...(reason ? { reason } : {}), idempotencyKey });
             done(r.message);
           }}
         />
@@ -202,8 +202,8 @@ export function PositionsView() {
           destructive
           reason="required"
           onClose={dismiss}
-          onConfirm={async (reason) => {
-            const r = await closeAll.mutateAsync({ reason });
+          onConfirm={async (reason, idempotencyKey) => {
+            const r = await closeAll.mutateAsync({ reason, idempotencyKey });
             done(r.message);
           }}
         />
@@ -299,7 +299,7 @@ function PartialCloseDialog({
 }: {
   position: PositionDto;
   dp: Decimals;
-  onConfirm: (input: { percent?: number; quantity?: string; reason?: string }) => Promise<void>;
+  onConfirm: (input: { percent?: number; quantity?: string; reason?: string; idempotencyKey: string }) => Promise<void>;
   onClose: () => void;
 }) {
   const [mode, setMode] = useState<"percent" | "quantity">("percent");
@@ -319,9 +319,9 @@ function PartialCloseDialog({
       destructive
       reason="optional"
       onClose={onClose}
-      onConfirm={async (reason) => {
+      onConfirm={async (reason, idempotencyKey) => {
         const text = value.trim();
-        const r = reason ? { reason } : {};
+        const r = { ...(reason ? { reason } : {}), idempotencyKey };
         if (mode === "percent") {
           const n = Number(text);
           if (!Number.isFinite(n) || n <= 0 || n >= 100) throw new Error("Give a percentage above 0 and below 100 (use Close for the whole position).");
@@ -377,7 +377,7 @@ function ExitsDialog({
 }: {
   position: PositionDto;
   dp: Decimals;
-  onConfirm: (input: { stopLoss?: number | null; takeProfit?: number | null; reason?: string }) => Promise<void>;
+  onConfirm: (input: { stopLoss?: number | null; takeProfit?: number | null; reason?: string; idempotencyKey: string }) => Promise<void>;
   onClose: () => void;
 }) {
   const initialSl = position.stopLoss !== null ? position.stopLoss.toFixed(dp.price) : "";
@@ -396,7 +396,7 @@ function ExitsDialog({
       confirmLabel="Save exits"
       reason="optional"
       onClose={onClose}
-      onConfirm={async (reason) => {
+      onConfirm={async (reason, idempotencyKey) => {
         const stopLoss = parseExit(sl, initialSl, "Stop-loss");
         const takeProfit = parseExit(tp, initialTp, "Take-profit");
         if (stopLoss === undefined && takeProfit === undefined) throw new Error("Nothing changed.");
@@ -404,6 +404,7 @@ function ExitsDialog({
           ...(stopLoss !== undefined && { stopLoss }),
           ...(takeProfit !== undefined && { takeProfit }),
           ...(reason ? { reason } : {}),
+          idempotencyKey,
         });
       }}
     >

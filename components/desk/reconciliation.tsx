@@ -9,6 +9,7 @@ import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import type { InstrumentDto } from "@/server/services/dto";
 import { useTRPC } from "../trpc/client";
+import { driftSentence } from "./drift-words";
 import { useCan } from "../trpc/session";
 import { ConfirmAction } from "../ui/confirm-dialog";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
@@ -26,13 +27,16 @@ const KIND_HELP: Record<string, string> = {
   ORDER_UNKNOWN_AT_VENUE: "in the books, not found at the venue",
   CANCEL_NOT_DELIVERED: "a cancel that never reached the venue (sent again)",
   FEE_CURRENCY: "a fee in a currency that could not be converted",
-  LATE_FILL: "a fill after the order ended (booked)",
-  OVERFILL: "a fill beyond the order's quantity (refused)",
+  LATE_FILL: "a fill after the books had ended the order (booked, with an alert)",
+  OVERFILL: "a fill the order could not take (not booked: check the venue's trades)",
   ORPHAN_FILL: "a fill with no open position (booked to a new one)",
   UNKNOWN_ORDER_EVENT: "an event for an order the books do not have",
   ADOPTED_FILLS_MISSING: "an adopted order's fills not all found",
   UNKNOWN_ORDER_CANCEL_FAILED: "the venue refused to cancel an unknown order",
   BALANCE_SHORTFALL: "the venue holds fewer coins than the books' positions",
+  ENDED_ORDER_OPEN_AT_VENUE: "ended in the books, still open at the venue (tracked again unless FILLED)",
+  QUOTE_BALANCE_MISMATCH: "the venue's cash balance is not what the books' fills add up to",
+  POSITION_MISMATCH: "the venue's futures position differs from the books'",
   ORDER_IN_DOUBT: "the venue never said whether the order was placed (never re-sent)",
 };
 
@@ -58,8 +62,9 @@ export function ReconciliationView() {
     <div className="recon-page">
       <h1 className="page-title">Reconciliation</h1>
       <p className="muted recon-intro">
-        On start and on a schedule, Bastion compares its books with the venue: open orders, recent fills and balances. Missed fills are booked; orders found at
-        the venue that Bastion did not place wait here until someone adopts or cancels them; every difference is recorded.
+        On start and on a schedule, Bastion compares its books with the venue: open orders, recent fills, balances and futures positions. Missed fills are
+        booked, also on orders the books had already ended; an order the books had ended but the venue still works is tracked again; orders found at the
+        venue that Bastion did not place wait here until someone adopts or cancels them; every difference is recorded.
       </p>
       <InDoubtOrders />
       <UnknownOrders />
@@ -272,7 +277,7 @@ function UnknownOrders() {
                           }
                           confirmLabel="Adopt order"
                           reason="optional"
-                          onConfirm={async (reason) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                          onConfirm={async (reason, idempotencyKey) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
                         />
                         <ConfirmAction
                           label="Cancel"
@@ -283,7 +288,7 @@ function UnknownOrders() {
                           destructive
                           reason="optional"
                           disabled={o.canceling}
-                          onConfirm={async (reason) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}) })).message)}
+                          onConfirm={async (reason, idempotencyKey) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
                         />
                       </td>
                     ) : null}
@@ -391,7 +396,16 @@ function Drifts() {
                     {KIND_HELP[r.kind] ? <div className="muted recon-help">{KIND_HELP[r.kind]}</div> : null}
                   </td>
                   <td className="mono">{r.subject}</td>
-                  <td className="mono recon-detail">{detailText(r.detail)}</td>
+                  <td className="recon-detail">
+                    {driftSentence(r.kind, r.subject, r.detail) ? (
+                      <>
+                        <div>{driftSentence(r.kind, r.subject, r.detail)}</div>
+                        <div className="muted mono recon-raw">{detailText(r.detail)}</div>
+                      </>
+                    ) : (
+                      <span className="mono">{detailText(r.detail)}</span>
+                    )}
+                  </td>
                   <td>{r.resolved ? <Badge tone="ok">✓ RESOLVED</Badge> : <Badge tone="warn">! OPEN</Badge>}</td>
                   <td>
                     {r.resolution ?? "—"}
@@ -413,8 +427,8 @@ function Drifts() {
                           }
                           confirmLabel="Acknowledge"
                           reason="optional"
-                          onConfirm={async (reason) => {
-                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}) })).message);
+                          onConfirm={async (reason, idempotencyKey) => {
+                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}), idempotencyKey })).message);
                             void queryClient.invalidateQueries();
                           }}
                         />

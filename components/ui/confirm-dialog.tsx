@@ -17,9 +17,19 @@ export interface ConfirmDialogProps {
   reason?: "optional" | "required";
   /** Extra fields inside the dialog (e.g. a percentage); read them in onConfirm. */
   children?: ReactNode;
-  /** Throw to refuse (the message is shown); resolve to close. */
-  onConfirm: (reason: string) => Promise<unknown>;
+  /**
+   * Throw to refuse (the message is shown); resolve to close. `idempotencyKey` is made once per opening of the
+   * dialog: send it with the mutation, so that confirming again after a lost answer does not act twice.
+   */
+  onConfirm: (reason: string, idempotencyKey: string) => Promise<unknown>;
   onClose: () => void;
+}
+
+/** 128 random bits as hex (getRandomValues works outside secure contexts too, unlike randomUUID). */
+export function newIdempotencyKey(): string {
+  const bytes = new Uint8Array(16);
+  crypto.getRandomValues(bytes);
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
 export function ConfirmDialog(props: ConfirmDialogProps) {
@@ -27,6 +37,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  const [idempotencyKey] = useState(newIdempotencyKey);
   const { onClose } = props;
 
   useEffect(() => {
@@ -42,7 +53,7 @@ export function ConfirmDialog(props: ConfirmDialogProps) {
     setBusy(true);
     setError(null);
     try {
-      await props.onConfirm(reason.trim());
+      await props.onConfirm(reason.trim(), idempotencyKey);
       dialog.current?.close();
     } catch (e) {
       setError(errorMessage(e));

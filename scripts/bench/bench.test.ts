@@ -2,7 +2,10 @@
 import { readdirSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
-import { backtestBench, benchCandles } from "./backtest";
+import { BACKTEST_DATA, backtestBench, benchCandles } from "./backtest";
+import { coldBench } from "./cold";
+import { parseBacktestArgs } from "../backtest-args";
+import { runBacktest } from "../../server/engine/backtest-service";
 import { MEMORY_TMP } from "./desk";
 import { restartRecoveryBench } from "./restart-recovery";
 import { signalsSqliteBench } from "./signals-sqlite";
@@ -21,6 +24,20 @@ describe("engine benches", () => {
     expect(result.orders).toBe(result.trades * 2);
     expect(result.fills).toBeGreaterThanOrEqual(result.orders);
     expect(result.value).toBeGreaterThan(0);
+  });
+
+  it("cold run: one fresh npm run backtest process, its stages and the same result as in-process (grademark left out: no network)", () => {
+    const result = coldBench({ name: "c", data: BACKTEST_DATA, rounds: 1, grademarkDir: null });
+    if (!("bastion" in result)) throw new Error(result.skipped);
+    const args = parseBacktestArgs(["--data", BACKTEST_DATA, "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--json"]);
+    if (!args.ok || args.value.help) throw new Error("bad test arguments");
+    const direct = runBacktest(args.value).report;
+    expect(result).toMatchObject({ candles: 10_999, rounds: 1, grademark: { skipped: "not asked for" }, ratio: null, meetsTarget: null });
+    expect(result.bastion).toMatchObject({ trades: direct.tradeCount, finalEquity: direct.finalEquity });
+    expect(result.bastion.command).toMatch(/scripts\/backtest\.ts$/);
+    for (const ms of [result.bastion.backtestMs, result.bastion.inProcessMs, result.bastion.processWallMs, result.bastion.startupMs]) expect(ms).toBeGreaterThan(0);
+    expect(result.bastion.processWallMs).toBeGreaterThan(result.bastion.inProcessMs);
+    expect(result.value).toBe(result.bastion.inProcessCandlesPerSec);
   });
 
   it.each([{ durableVenue: false }, { durableVenue: true }])("signals on SQLite: one order and one fill per signal, four journal rows (durable venue: $durableVenue)", async ({ durableVenue }) => {

@@ -7,7 +7,7 @@
  * (page 1000), sort by PnL, an unindexed sort (pnlPct), and the totals: cold (the rollup's one-time build),
  * warm (all trades; a filtered set with partial edge days) and after new trades arrive (incremental fold).
  *
- *   npx tsx scripts/bench/history.ts [--count 1000000] [--runs 7]
+ *   npx tsx -C react-server scripts/bench/history.ts [--count 1000000] [--runs 7]
  */
 import Database from "better-sqlite3";
 import { rmSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * Summarizes a V8 .cpuprofile: self time by function and by file, and inclusive time by function.
  *
- *   node --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles
+ *   node -C react-server --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles
  *   npx tsx scripts/bench/profile-summary.ts /tmp/prof/CPU.*.cpuprofile [top=30]
  *
  * (tsx compiles each file to one line, so functions are named with their file, not their line.)

@@ -140,7 +140,8 @@ describe("sign in and out over HTTP", () => {
     const res = await http("auth.signIn", { username: "Trader1", password: PW });
     expect(res.status).toBe(200);
     expect(res.data).toEqual({ user: { id: users.trader.id, username: "trader1", role: "trader" } });
-    expect(res.setCookie).toHaveLength(1);
+    expect(res.setCookie).toHaveLength(2);
+    expect(res.setCookie[1]).toMatch(/^bastion_device=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; HttpOnly; SameSite=Strict; Path=\/api\/trpc; /);
     const cookie = res.setCookie[0]!;
     expect(cookie).toMatch(/^bastion_session=[A-Za-z0-9_-]{43}; /);
     for (const attr of ["HttpOnly", "SameSite=Strict", "Path=/", "Max-Age=604800"]) expect(cookie).toContain(attr);
@@ -176,6 +177,11 @@ describe("sign in and out over HTTP", () => {
     expect(res.error?.data.domainCode).toBe("VALIDATION");
     expect(res.error?.data.zodError?.fieldErrors).toEqual({ username: ["Enter a username."], password: ["Enter a password."] });
     expect(res.error?.message).toBe("Invalid input: username: Enter a username. password: Enter a password.");
+  });
+
+  it.each([33, 64, 65, 500])("says a username has at most 32 characters, for %i characters", async (length) => {
+    const e = await trpcError(createCaller(ctxFor("admin")).auth.users.create({ username: "a".repeat(length), role: "viewer" }));
+    expect(e.message).toMatch(/at most 32 characters/);
   });
 
   it("answers UNAUTHORIZED without a session", async () => {

@@ -4,7 +4,9 @@
  * trusted proxy saw). Otherwise it is "unknown": Next.js fills X-Forwarded-For from the request itself, so without
  * a proxy in front a client could write any address there.
  */
+import { appConfig } from "../config";
 import { readCookie, SESSION_COOKIE, wantsSecureCookie } from "../auth/cookies";
+import { DEVICE_COOKIE } from "../auth/device";
 import { UNKNOWN_IP } from "../auth/rate-limit";
 import { resolveSession, type SessionUser } from "../auth/sessions";
 
@@ -16,10 +18,12 @@ export interface Context {
   resHeaders: Headers;
   /** Whether cookies set in this response carry `Secure`. */
   secureCookies: boolean;
+  /** The raw device cookie (auth/device.ts), checked against a username only at sign-in. */
+  deviceToken?: string | null;
 }
 
-export function clientIp(headers: Headers, env: Readonly<Record<string, string | undefined>> = process.env): string {
-  if (env.BASTION_TRUST_PROXY !== "1") return UNKNOWN_IP;
+export function clientIp(headers: Headers, env?: Readonly<Record<string, string | undefined>>): string {
+  if (!appConfig(env).http.trustProxy) return UNKNOWN_IP;
   const forwarded = headers.get("x-forwarded-for");
   const last = forwarded?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
   return last ?? headers.get("x-real-ip")?.trim() ?? UNKNOWN_IP;
@@ -34,5 +38,6 @@ export async function createContext({ req, resHeaders }: { req: Request; resHead
     ip: clientIp(req.headers),
     resHeaders,
     secureCookies: wantsSecureCookie(req),
+    deviceToken: readCookie(req.headers.get("cookie"), DEVICE_COOKIE),
   };
 }

@@ -40,6 +40,10 @@ export const TRPC_CODE_FOR: Readonly<Record<string, TrpcCode>> = {
   ENGINE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   VENUE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
   VENUE_ERROR: "BAD_GATEWAY",
+  // the engine's database failed (memory reloaded) or this process lost its lease: the desk cannot act now
+  STORE_ERROR: "SERVICE_UNAVAILABLE",
+  STORE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  LEASE_LOST: "SERVICE_UNAVAILABLE",
   TIMEOUT: "TIMEOUT",
   NOT_IMPLEMENTED: "NOT_IMPLEMENTED",
   INTERNAL: "INTERNAL_SERVER_ERROR",

@@ -7,10 +7,13 @@
  * Unexpected errors say "Internal error" in production (the route handler logs them).
  */
 import { initTRPC } from "@trpc/server";
-import superjson from "superjson";
 import { hasRole, withArticle, type Role } from "../auth/roles";
 import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
+import { scrubDeep } from "./venue-errors";
+import { runOnce, splitIdempotencyKey } from "./idempotency";
+import { capText } from "./schemas";
+import { plainInputTransformer } from "./plain-input";
 
 export interface FlatInputError {
   formErrors: string[];
@@ -43,6 +46,21 @@ function sentence(s: string): string {
   return /[.!?]$/.test(s) ? s : `${s}.`;
 }
 
+/** Caps on what an error echoes back: an input of a megabyte must not come back in the message (or the log). */
+export const MESSAGE_LIMITS = { perIssue: 300, total: 2_000 } as const;
+
+function capFlat(flat: FlatInputError): FlatInputError {
+  const cap = (m: string) => capText(m, MESSAGE_LIMITS.perIssue);
+  return {
+    formErrors: flat.formErrors.slice(0, 20).map(cap),
+    fieldErrors: Object.fromEntries(
+      Object.entries(flat.fieldErrors)
+        .slice(0, 50)
+        .map(([field, msgs]) => [capText(field, 100), msgs.slice(0, 5).map(cap)]),
+    ),
+  };
+}
+
 function describe(flat: FlatInputError): string {
   // zod's generic messages start with "Invalid input: " themselves; say it once.
   const clean = (m: string) => m.replace(/^Invalid input: /, "");
@@ -51,13 +69,13 @@ function describe(flat: FlatInputError): string {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer: plainInputTransformer,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     const issues = error.code === "BAD_REQUEST" ? inputIssues(cause) : null;
-    const zodError = issues ? flattenIssues(issues) : null;
+    const zodError = issues ? capFlat(flattenIssues(issues)) : null;
     const domainCode = isDomainError(cause) ? cause.code : zodError ? "VALIDATION" : null;
-    let message = zodError ? describe(zodError) : shape.message;
+    let message = capText(zodError ? describe(zodError) : shape.message, MESSAGE_LIMITS.total);
     if (error.code === "INTERNAL_SERVER_ERROR" && !isDomainError(cause) && process.env.NODE_ENV === "production") {
       message = "Internal error; the server log has the details.";
     }
@@ -94,11 +112,41 @@ function requireRole(required: Role) {
   });
 }
 
+/**
+ * Manual mutations (trader and admin, but user management) take an optional `idempotencyKey` (./idempotency.ts):
+ * taken out of the input before the schema reads it, and a retried call with the same key gets the first answer
+ * instead of acting twice.
+ */
+const idempotent = t.middleware(async ({ ctx, type, path, getRawInput, next }) => {
+  // Not user management: its answers carry one-time passwords, which are never kept.
+  if (type !== "mutation" || !ctx.user || path.startsWith("auth.")) return next();
+  const split = splitIdempotencyKey(await getRawInput());
+  if (!split) return next();
+  const { key, input } = split;
+  type Result = Awaited<ReturnType<typeof next>>;
+  return runOnce<Result>(
+    { actor: ctx.user.username, key, path, input },
+    () => next({ getRawInput: () => Promise.resolve(input) }),
+    // The shape tRPC's procedure caller reads from a middleware.
+    (data) => ({ ok: true, data, marker: "middlewareMarker" }) as unknown as Result,
+  );
+});
+
 /** Anyone, signed in or not (sign-in, me, health). */
 export const publicProcedure = t.procedure.use(mapDomainErrors);
+/**
+ * Viewers read exchange errors as a category and a sentence of ours, not the exchange's own text (venue-errors.ts).
+ * Subscriptions scrub per event themselves (live-events.ts).
+ */
+const scrubVenueErrorsForViewers = t.middleware(async ({ ctx, type, next }) => {
+  const result = await next();
+  if (!result.ok || type === "subscription" || ctx.user?.role !== "viewer") return result;
+  return { ...result, data: scrubDeep(result.data) };
+});
+
 /** Signed in: sees everything, changes nothing. */
-export const viewerProcedure = publicProcedure.use(requireRole("viewer"));
+export const viewerProcedure = publicProcedure.use(requireRole("viewer")).use(scrubVenueErrorsForViewers);
 /** Close, cancel, manual orders, pause/resume, emergency stop. */
-export const traderProcedure = publicProcedure.use(requireRole("trader"));
+export const traderProcedure = publicProcedure.use(requireRole("trader")).use(idempotent);
 /** Breaker reset, limits and settings, users. */
-export const adminProcedure = publicProcedure.use(requireRole("admin"));
+export const adminProcedure = publicProcedure.use(requireRole("admin")).use(idempotent);

@@ -1,4 +1,5 @@
 /** Append-only audit entries for sign-in, sign-out and user management (DESIGN.md invariant 7). */
+import { boundedJson, boundedText } from "../core/bounded-json";
 import { type Clock } from "../core/clock";
 import { db } from "../db/client";
 import { wallClock } from "./clock";
@@ -22,11 +23,12 @@ export async function recordAudit(entry: AuditEntry, clock: Clock = wallClock): 
       actor: entry.actor,
       role: entry.role,
       action: entry.action,
-      target: entry.target ?? null,
-      reason: entry.reason ?? null,
-      params: entry.params ? JSON.stringify(entry.params) : null,
+      target: boundedText(entry.target, 200),
+      reason: boundedText(entry.reason),
+      // Bounded and safe whatever the caller put in (see core/bounded-json).
+      params: entry.params ? JSON.stringify(boundedJson(entry.params)) : null,
       result: entry.result,
-      detail: entry.detail ?? null,
+      detail: boundedText(entry.detail),
     },
   });
 }

@@ -4,6 +4,8 @@
  * stops the start (BootstrapError) rather than creating a weak admin. Once any user exists this does nothing
  * (the variable is then ignored: use `npm run user -- reset-password admin`).
  */
+import "server-only";
+import { appConfig } from "../config";
 import { type Clock } from "../core/clock";
 import { checkPasswordPolicy, generatePassword, type ScryptParams } from "./password";
 import { countUsers, createUser } from "./users";
@@ -30,10 +32,9 @@ export interface BootstrapOptions {
 export type BootstrapResult = { created: false } | { created: true; username: string; passwordSource: "env" | "generated" };
 
 export async function ensureAdminUser(opts: BootstrapOptions): Promise<BootstrapResult> {
-  const env = opts.env ?? process.env;
   if ((await countUsers()) > 0) return { created: false };
 
-  const fromEnv = env.BASTION_ADMIN_PASSWORD;
+  const fromEnv = appConfig(opts.env).adminPassword?.reveal();
   if (fromEnv !== undefined && fromEnv !== "") {
     const policy = checkPasswordPolicy(fromEnv, ADMIN_USERNAME);
     if (!policy.ok) {

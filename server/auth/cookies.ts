@@ -3,6 +3,7 @@
  * Secure when the request came over https (or a trusted proxy says so) or when BASTION_COOKIE_SECURE=1.
  * Max-Age is the absolute session lifetime; the server ends idle sessions earlier (sessions.ts).
  */
+import { appConfig } from "../config";
 import { SESSION_ABSOLUTE_MS } from "./sessions";
 
 export const SESSION_COOKIE = "bastion_session";
@@ -42,9 +43,10 @@ export function readCookie(header: string | null | undefined, name: string): str
 }
 
 /** Should the cookie carry `Secure`? */
-export function wantsSecureCookie(req: { url: string; headers: Headers }, env: Readonly<Record<string, string | undefined>> = process.env): boolean {
-  if (env.BASTION_COOKIE_SECURE === "1") return true;
-  if (env.BASTION_TRUST_PROXY === "1" && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https") return true;
+export function wantsSecureCookie(req: { url: string; headers: Headers }, env?: Readonly<Record<string, string | undefined>>): boolean {
+  const { http } = appConfig(env);
+  if (http.secureCookies) return true;
+  if (http.trustProxy && req.headers.get("x-forwarded-proto")?.split(",")[0]?.trim() === "https") return true;
   try {
     return new URL(req.url).protocol === "https:";
   } catch {

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkPasswordPolicy, generatePassword, hashPassword, needsRehash, parseHash, verifyPassword, type PickCharacter } from "./password";
+import { checkPasswordPolicy, generatePassword, hashPassword, needsRehash, parseHash, PASSWORD_CHECKS_BUSY, scryptGate, Semaphore, verifyPassword, type PickCharacter } from "./password";
 import { FAST_SCRYPT } from "./test-support";
 
 describe("hashPassword / verifyPassword", () => {
@@ -150,5 +150,38 @@ describe("generatePassword against a random source that tries to spell the usern
       }
       if (p !== null) expect(checkPasswordPolicy(p, username)).toEqual({ ok: true });
     }
+  });
+});
+
+describe("the scrypt gate", () => {
+  it("runs at most 2 hashes at once, lets 32 wait, and refuses the rest with a sentence", async () => {
+    const hash = await hashPassword("violet tractor harbour", FAST_SCRYPT);
+    const many = Array.from({ length: 40 }, (_, i) => verifyPassword(`guess number ${i}`, hash).then(
+      (ok) => (ok ? "verified" : "checked"),
+      (e: unknown) => (e instanceof Error ? e.message : String(e)),
+    ));
+    // acquisition is synchronous: right after the calls, 2 run and 32 wait
+    expect(scryptGate.running).toBe(2);
+    expect(scryptGate.queued).toBe(32);
+    const outcomes = await Promise.all(many);
+    expect(outcomes.filter((o) => o === "checked")).toHaveLength(34);
+    expect(outcomes.filter((o) => o === PASSWORD_CHECKS_BUSY)).toHaveLength(6);
+    expect(scryptGate.running).toBe(0);
+    expect(scryptGate.queued).toBe(0);
+  });
+
+  it("Semaphore hands a slot to the next waiter and never runs more than its limit", async () => {
+    const gate = new Semaphore(2, 10);
+    let running = 0;
+    let peak = 0;
+    const task = async () => {
+      running++;
+      peak = Math.max(peak, running);
+      await new Promise((r) => setImmediate(r));
+      running--;
+    };
+    const runs = Array.from({ length: 6 }, () => gate.run(task) ?? Promise.reject(new Error("refused")));
+    await Promise.all(runs);
+    expect(peak).toBe(2);
   });
 });

@@ -8,7 +8,9 @@
  * for a desk with a handful of users (sign-in is rate limited too). `needsRehash` tells when a stored hash uses
  * weaker parameters than the current ones.
  */
+import "server-only";
 import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
+import { DomainError } from "../api/domain-error";
 
 export interface ScryptParams {
   N: number;
@@ -27,11 +29,60 @@ const MAX_P = 16;
 export const MIN_PASSWORD_LENGTH = 12;
 export const MAX_PASSWORD_LENGTH = 256;
 
+/**
+ * A counting semaphore with a bounded waiting line: at most `limit` tasks run, at most `maxWaiting` wait, and
+ * anyone beyond that is refused at once (a flood of sign-ins must not queue unbounded 32 MiB hashes).
+ */
+export class Semaphore {
+  private active = 0;
+  private readonly waiting: Array<() => void> = [];
+  constructor(
+    readonly limit: number,
+    readonly maxWaiting: number,
+  ) {}
+
+  get running(): number {
+    return this.active;
+  }
+  get queued(): number {
+    return this.waiting.length;
+  }
+
+  /** Runs `task` when a slot is free; null (without running it) when the waiting line is full. */
+  run<T>(task: () => Promise<T>): Promise<T> | null {
+    if (this.active >= this.limit && this.waiting.length >= this.maxWaiting) return null;
+    const start = async (): Promise<T> => {
+      try {
+        return await task();
+      } finally {
+        const next = this.waiting.shift();
+        if (next) next();
+        else this.active--;
+      }
+    };
+    if (this.active < this.limit) {
+      this.active++;
+      return start();
+    }
+    // the slot passes directly from the finishing task to the next one (active stays the same)
+    return new Promise<void>((resolve) => this.waiting.push(resolve)).then(start);
+  }
+}
+
+/** Every scrypt in the process: 2 at a time (each takes a core and 32 MiB), 32 waiting. */
+export const scryptGate = new Semaphore(2, 32);
+
+export const PASSWORD_CHECKS_BUSY = "The server is busy checking other passwords; try again in a moment.";
+
 function scrypt(password: string, salt: Buffer, keylen: number, params: ScryptParams): Promise<Buffer> {
   const options: ScryptOptions = { N: params.N, r: params.r, p: params.p, maxmem: 256 * params.N * params.r + 1024 * 1024 };
-  return new Promise((resolve, reject) => {
-    scryptCb(password.normalize("NFKC"), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
-  });
+  const run = scryptGate.run(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scryptCb(password.normalize("NFKC"), salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key)));
+      }),
+  );
+  return run ?? Promise.reject(new DomainError("RATE_LIMITED", PASSWORD_CHECKS_BUSY, { retryAfterMs: 1000 }));
 }
 
 export async function hashPassword(password: string, params: ScryptParams = DEFAULT_SCRYPT): Promise<string> {

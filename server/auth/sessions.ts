@@ -6,6 +6,7 @@
  * `resolveSession` refreshes lastSeenAt (and so expiresAt) at most once a minute, to keep reads cheap.
  * Expired sessions and sessions of disabled users resolve to null and are deleted.
  */
+import "server-only";
 import { createHash, randomBytes } from "node:crypto";
 import { HOUR_MS, DAY_MS, MINUTE_MS, type Clock } from "../core/clock";
 import { db } from "../db/client";
@@ -74,14 +75,54 @@ export async function resolveSession(token: string | null | undefined, opts: Ses
   return { user: { id: row.user.id, username: row.user.username, role: row.user.role }, session };
 }
 
+/** What ended: one session (sign-out) or all of a user's (disable, password change or reset). */
+export type SessionsEnded = { sessionId: string } | { userId: string };
+type SessionsEndedListener = (ended: SessionsEnded) => void;
+
+// On globalThis: Next.js may load this module more than once (route handlers, server components).
+const globalForSessions = globalThis as unknown as { bastionSessionsEnded?: Set<SessionsEndedListener> };
+function endedListeners(): Set<SessionsEndedListener> {
+  globalForSessions.bastionSessionsEnded ??= new Set();
+  return globalForSessions.bastionSessionsEnded;
+}
+
+/** Told after sessions are deleted, so open streams (live events) can end at once. Returns the unsubscribe. */
+export function onSessionsEnded(listener: SessionsEndedListener): () => void {
+  endedListeners().add(listener);
+  return () => endedListeners().delete(listener);
+}
+
+function announceEnded(ended: SessionsEnded): void {
+  for (const listener of endedListeners()) {
+    try {
+      listener(ended);
+    } catch {
+      // a listener's failure must not fail a sign-out
+    }
+  }
+}
+
 export async function revokeSession(token: string): Promise<void> {
-  await db().session.deleteMany({ where: { id: hashToken(token) } });
+  const id = hashToken(token);
+  await db().session.deleteMany({ where: { id } });
+  announceEnded({ sessionId: id });
 }
 
 /** Signs the user out everywhere; returns how many sessions ended. */
 export async function revokeAllForUser(userId: string): Promise<number> {
   const { count } = await db().session.deleteMany({ where: { userId } });
+  announceEnded({ userId });
   return count;
+}
+
+/**
+ * Is this session (by id) still valid for this user? Reads without refreshing lastSeenAt: an open stream must not
+ * keep an idle session alive.
+ */
+export async function sessionStillValid(sessionId: string, userId: string, opts: SessionOptions = {}): Promise<boolean> {
+  const row = await db().session.findUnique({ where: { id: sessionId }, include: { user: { select: { disabled: true, role: true } } } });
+  const now = (opts.clock ?? wallClock).now();
+  return !!row && row.userId === userId && now < row.expiresAt && now < row.createdAt + SESSION_ABSOLUTE_MS && !row.user.disabled && isRole(row.user.role);
 }
 
 /** Deletes expired sessions (housekeeping, run on sign-in). */

@@ -3,6 +3,7 @@
  * Usernames are case-insensitive (stored in lower case): 3–32 characters of a–z, 0–9, ".", "_", "-", starting with
  * a letter or digit. Errors are DomainErrors with plain sentences.
  */
+import "server-only";
 import { randomUUID } from "node:crypto";
 import { type Clock } from "../core/clock";
 import { db } from "../db/client";

@@ -45,7 +45,7 @@ const UNDO_CALL = 4;
 /** The id of the single lease row. */
 export const LEASE_ID = "engine";
 
-export type StoreErrorCode = "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION";
+export type StoreErrorCode = "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION" | "LEASE_LOST";
 
 /** A store failure people may see: a plain sentence and a code. */
 export class StoreError extends Error {

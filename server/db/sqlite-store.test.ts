@@ -113,6 +113,60 @@ describe("SqliteStore across connections", () => {
     b.close();
   });
 
+  it("fences every write: once another engine took the lease over, the old holder's transactions and single writes fail and write nothing", () => {
+    const path = createMigratedDb(tempDir());
+    const a = openSqliteStore({ path });
+    const b = openSqliteStore({ path });
+    const req = (ownerId: string, now: number) => ({ ownerId, pid: ownerId === "A" ? 1 : 2, host: "h", now, staleAfterMs: 1_000 });
+    expect(a.acquireLease(req("A", 0))).toEqual({ ok: true });
+    a.setState("k", "from A");
+    a.transaction(() => a.appendJournal({ clientOrderId: "o-1", type: "intent", source: "engine", payload: {}, applied: true, ts: 1 }));
+    expect(b.acquireLease(req("B", 1_001))).toEqual({ ok: true }); // A's heartbeat went stale
+    const lost = (fn: () => unknown) => {
+      try {
+        fn();
+      } catch (e) {
+        return e instanceof StoreError ? `${e.code}: ${e.message}` : String(e);
+      }
+      return "written";
+    };
+    expect(lost(() => a.transaction(() => a.appendJournal({ clientOrderId: "o-2", type: "intent", source: "engine", payload: {}, applied: true, ts: 2 })))).toBe(
+      "LEASE_LOST: This process no longer holds the engine lease (another engine, pid 2 on h, took over the database): nothing more is written here.",
+    );
+    expect(lost(() => a.setState("k", "A again"))).toMatch(/^LEASE_LOST/);
+    expect(lost(() => a.saveOrder(makeOrder("o-3"), meta))).toMatch(/^LEASE_LOST/);
+    expect(a.heartbeat("A", 1_002)).toBe(false);
+    expect(b.journalFor("o-2")).toEqual([]);
+    expect(b.getOrder("o-3")).toBeNull();
+    expect(b.getState("k")).toBe("from A");
+    // The new holder writes; a store that never took a lease is not fenced (tools, tests).
+    b.setState("k", "from B");
+    expect(b.getState("k")).toBe("from B");
+    a.close();
+    b.close();
+  });
+
+  it("a lease lost and taken again by the same owner is a new epoch: the old fence does not hold", () => {
+    const path = createMigratedDb(tempDir());
+    const a = openSqliteStore({ path });
+    const b = openSqliteStore({ path });
+    const req = (ownerId: string, now: number) => ({ ownerId, pid: 1, host: "h", now, staleAfterMs: 1_000 });
+    expect(a.acquireLease(req("A", 0))).toEqual({ ok: true });
+    expect(b.acquireLease(req("B", 1_001))).toEqual({ ok: true });
+    b.releaseLease("B");
+    // Another connection takes the lease with A's owner id (a restarted process reusing it): A's old epoch is not it.
+    const c = openSqliteStore({ path });
+    expect(c.acquireLease(req("A", 2_000))).toEqual({ ok: true });
+    expect(() => a.setState("k", "stale A")).toThrow(/no longer holds the engine lease/);
+    expect(a.heartbeat("A", 2_001)).toBe(false);
+    expect(c.heartbeat("A", 2_002)).toBe(true);
+    c.setState("k", "fresh A");
+    expect(a.getState("k")).toBe("fresh A");
+    a.close();
+    b.close();
+    c.close();
+  });
+
   it("exactly one of several processes racing for a free lease wins", async () => {
     const dir = tempDir();
     const path = createMigratedDb(dir);

@@ -15,6 +15,11 @@
  * without waiting for the busy timeout. Nested `transaction` calls become savepoints (better-sqlite3):
  * a nested throw undoes only the nested part, and an uncaught throw rolls back everything.
  *
+ * Fencing: once this connection holds the engine lease (`acquireLease`), every write transaction first checks,
+ * under the write lock, that the lease row still names this owner and epoch (the time it was taken); otherwise
+ * it fails with LEASE_LOST and writes nothing. A single write outside a transaction runs in one for that check.
+ * A process whose lease was taken over can then never write (and, journal first, never send) anything more.
+ *
  * Storage: decimals are TEXT (`toString()`), times epoch ms (REAL), booleans 0/1. Orders and positions
  * are stored whole in `data` with the Decimal-safe codec (exact round trip) and projected into flat
  * columns for queries. `SystemState.updatedAt` (a Prisma DATETIME) is written as Prisma's adapter writes
@@ -527,6 +532,7 @@ function prepareStatements(db: Database.Database) {
          acquiredAt = excluded.acquiredAt, heartbeatAt = excluded.heartbeatAt`,
     ),
     heartbeat: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ?"),
+    heartbeatFenced: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ? AND acquiredAt = ?"),
     releaseLease: p("DELETE FROM engine_lease WHERE id = ? AND ownerId = ?"),
   };
 }
@@ -535,6 +541,8 @@ function prepareStatements(db: Database.Database) {
 export class SqliteStore implements Store, StoreHistory {
   private readonly runInTransaction: (fn: () => unknown) => unknown;
   private readonly s: ReturnType<typeof prepareStatements>;
+  /** The lease this connection holds: its owner and epoch (when it was taken). Every write checks it (see the header). */
+  private fence: { ownerId: string; acquiredAt: number } | null = null;
 
   constructor(
     private readonly db: Database.Database,
@@ -545,10 +553,31 @@ export class SqliteStore implements Store, StoreHistory {
     const run = db.transaction((fn: () => unknown) => fn());
     this.runInTransaction = (fn) => run.immediate(fn);
     this.s = prepareStatements(db);
+    // While a lease is held, a write statement outside a transaction runs inside one, so the lease check fences it too.
+    const leaseStatements = new Set<unknown>([this.s.putLease, this.s.heartbeat, this.s.heartbeatFenced, this.s.releaseLease]);
+    for (const statement of Object.values(this.s) as Database.Statement<unknown[]>[]) {
+      if (statement.reader || leaseStatements.has(statement)) continue;
+      const runStatement = statement.run.bind(statement);
+      statement.run = (...params: unknown[]) => (this.fence !== null && !db.inTransaction ? this.transaction(() => runStatement(...params)) : runStatement(...params));
+    }
   }
 
   transaction<T>(fn: () => T): T {
-    return this.runInTransaction(fn) as T;
+    const fence = this.fence;
+    if (fence === null || this.db.inTransaction) return this.runInTransaction(fn) as T;
+    return this.runInTransaction(() => {
+      this.assertLeaseHeld(fence);
+      return fn();
+    }) as T;
+  }
+
+  private assertLeaseHeld(fence: { ownerId: string; acquiredAt: number }): void {
+    const row = this.s.getLease.get(LEASE_ID);
+    if (row && row.ownerId === fence.ownerId && row.acquiredAt === fence.acquiredAt) return;
+    throw new StoreError(
+      "LEASE_LOST",
+      `This process no longer holds the engine lease (${row ? `another engine, pid ${row.pid} on ${row.host}, took over the database` : "it was released"}): nothing more is written here.`,
+    );
   }
 
   // ── journal ──────────────────────────────────────────────────────────────────────────────────────
@@ -845,29 +874,29 @@ export class SqliteStore implements Store, StoreHistory {
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────
   acquireLease(request: LeaseRequest): LeaseResult {
     // One IMMEDIATE transaction: the read happens under the write lock, so two racing processes serialize.
-    return this.transaction(() => {
+    // Not fenced by a lease this connection held before: taking the lease is how a fence starts.
+    return this.runInTransaction(() => {
       const current = this.s.getLease.get(LEASE_ID) ?? null;
       const decision = leaseDecision(current, request);
       if (decision.ok) {
-        this.s.putLease.run({
-          id: LEASE_ID,
-          ownerId: request.ownerId,
-          pid: request.pid,
-          host: request.host,
-          acquiredAt: current !== null && current.ownerId === request.ownerId ? current.acquiredAt : request.now,
-          heartbeatAt: request.now,
-        });
+        const acquiredAt = current !== null && current.ownerId === request.ownerId ? current.acquiredAt : request.now;
+        this.s.putLease.run({ id: LEASE_ID, ownerId: request.ownerId, pid: request.pid, host: request.host, acquiredAt, heartbeatAt: request.now });
+        this.fence = { ownerId: request.ownerId, acquiredAt };
       }
       return decision;
-    });
+    }) as LeaseResult;
   }
 
   heartbeat(ownerId: string, now: number): boolean {
+    const fence = this.fence;
+    // Our own lease is renewed only in the epoch we took it in: a lease lost and taken again by the same owner id is not ours.
+    if (fence !== null && fence.ownerId === ownerId) return this.s.heartbeatFenced.run(now, LEASE_ID, ownerId, fence.acquiredAt).changes === 1;
     return this.s.heartbeat.run(now, LEASE_ID, ownerId).changes === 1;
   }
 
   releaseLease(ownerId: string): void {
     this.s.releaseLease.run(LEASE_ID, ownerId);
+    if (this.fence?.ownerId === ownerId) this.fence = null;
   }
 
   // ── history read-backs ───────────────────────────────────────────────────────────────────────────

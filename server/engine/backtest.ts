@@ -16,6 +16,7 @@ import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
 import type { BacktestExitReason, BacktestTrade } from "../core/backtest/types";
+import type { NumericEquityCurve } from "../core/backtest/report";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
@@ -45,6 +46,8 @@ export interface EngineBacktestResult {
   trades: BacktestTrade[];
   /** Equity at each candle close: money marked at the close as a number (exact at the last point). */
   equityCurve: { ts: number; equity: Decimal }[];
+  /** The same curve as numbers (what the report reads: no Decimal per candle). */
+  numericEquityCurve: NumericEquityCurve;
   candles: number;
   finalEquity: Decimal;
   /** Orders the engine placed and fills it booked (for the report and the tests). */
@@ -225,6 +228,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       curve ??= Array.from(curveTs, (ts, i) => ({ ts, equity: i === curveTs.length - 1 ? lastFlat : new Decimal(curveEq[i]!) }));
       return curve;
     },
+    numericEquityCurve: { ts: curveTs, equity: curveEq, last: lastFlat },
     candles: candles.length,
     finalEquity: engine.equity().equity,
     orders: new Set(fills.map((f) => f.clientOrderId)).size,

@@ -44,7 +44,7 @@ interface RunOutcome {
 
 function runChild(args: string[], killAfterMs: number | null): Promise<RunOutcome> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, ["-C", "react-server", "--import", "tsx", CHILD, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
     const outcome: RunOutcome = { ready: false, ticks: 0, stdout: [], stderr: "", code: null, signal: null };
     child.stderr.on("data", (chunk: Buffer) => (outcome.stderr += chunk.toString()));
     const guard = setTimeout(() => child.kill("SIGKILL"), 60_000); // never leave a child behind

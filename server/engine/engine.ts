@@ -9,7 +9,8 @@
  * venue is called; each venue event is journaled in the same transaction that applies it, so no state
  * exists without its journal row. Fills are booked once per (venue, tradeId).
  */
-import { CircuitBreaker, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
+import { boundedJson, boundedText } from "../core/bounded-json";
+import { breakerConfigSchema, CircuitBreaker, formatConfigErrors, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
@@ -17,6 +18,7 @@ import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal
 import {
   applyOrderEvent,
   createOrder,
+  isOpenAtVenue,
   isTerminal,
   leavesQty,
   shouldTrigger,
@@ -50,7 +52,7 @@ import type { MarketUpdate } from "../core/sim/market-data";
 import { executionPrice } from "../core/sim/slippage";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
-import type { InDoubtReport, Venue, VenueBalance, VenueFill, VenueOrderSnapshot } from "../venues/venue";
+import type { InDoubtReport, Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
 import { DEFAULT_IN_DOUBT_POLICY, eventsFromSnapshot, fenceVerdict, inDoubtView, nextLookupDelayMs, type InDoubtMarker, type InDoubtPolicy, type InDoubtView } from "./in-doubt";
 import {
@@ -90,9 +92,28 @@ export interface EngineOptions {
   timers?: EngineTimers;
   /** How long an emergency stop waits for the venue to confirm its cancels (then its flatten) before moving on. Default 10 000 ms. */
   emergencyConfirmMs?: number;
+  /**
+   * Reconciliation asks the venue for fills at least this far back: fills on orders the books already call
+   * REJECTED, CANCELED, EXPIRED or DENIED (a timeout taken for a refusal) are found there, even when a later fill
+   * was booked first. Keep it longer than the reconciliation interval. Default 15 min.
+   */
+  lateFillLookbackMs?: number;
+  /** Dust allowed between a venue quote balance and the books' expectation, in units of that currency (fees booked since the last match are added). Default 0.01. */
+  quoteBalanceTolerance?: DecimalInput;
+  /** Which signal timestamps are taken, around the engine's clock (DEFAULT_SIGNAL_WINDOW when left out). */
+  signalWindow?: SignalWindow;
   /** Lookups of orders in doubt (growing delays, alert, clock-skew margin for a venue's fence). */
   inDoubtPolicy?: Partial<InDoubtPolicy>;
 }
+
+/** A signal stamped longer than `maxAgeMs` before the engine's clock, or more than `maxAheadMs` after it, is refused. */
+export interface SignalWindow {
+  maxAgeMs: number;
+  maxAheadMs: number;
+}
+
+/** Five minutes old at most (a model's signal is about the market now); 30 s ahead covers clock skew. */
+export const DEFAULT_SIGNAL_WINDOW: SignalWindow = { maxAgeMs: 5 * 60_000, maxAheadMs: 30_000 };
 
 export interface EngineTimers {
   setTimeout(fn: () => void, ms: number): unknown;
@@ -157,6 +178,11 @@ interface PositionRecord {
   meta: PositionMeta & { stopLoss?: number | null; takeProfit?: number | null; entryOrderId?: string | null };
   /** Working exit order, so one price tick does not send the same exit twice. */
   exitOrderId: string | null;
+  /**
+   * A close waiting for the position's working exits to end (one exit at a time): sent when the last of them is
+   * canceled or done, for what is then left (quantity null: all of it). Dropped by a cancel-all or a halt.
+   */
+  pendingClose?: { quantity: Decimal | null; reason: string } | null;
 }
 
 interface Mark {
@@ -179,6 +205,7 @@ class RiskPortfolioView {
     readonly reservedNotionalBySymbol: Map<string, Decimal>,
     private readonly committed: Decimal,
     knownEquity: Decimal | null,
+    readonly workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> = new Map(),
   ) {
     this.equityValue = knownEquity;
   }
@@ -235,12 +262,21 @@ interface PositionBlob {
   entryOrderId: string | null;
   stopLoss: number | null;
   takeProfit: number | null;
+  /** A close waiting for working exits to end (absent in rows written before it existed). */
+  pendingClose?: { quantity: string | null; reason: string } | null;
 }
 
 /** Division that never rounds up: a sized quantity must never cost more than the money behind it. */
 const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN });
 
 const TERMINAL_STATUSES = new Set(["DENIED", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
+
+/** What the books expect one spot quote balance at the venue to be: the venue's figure at the last match, plus the fills' cash since. */
+interface QuoteExpectation {
+  expected: Decimal;
+  /** Fees booked since the last match: their currency may not be the quote (base or BNB), so they widen the tolerance. */
+  fees: Decimal;
+}
 
 export class EngineError extends Error {
   constructor(
@@ -249,6 +285,20 @@ export class EngineError extends Error {
   ) {
     super(message);
   }
+}
+
+/**
+ * An error from the store (SQLite: disk full, busy, I/O, a refused write; the store's own, e.g. a lost lease): the
+ * command's writes did not all commit, so memory may be ahead of the books.
+ */
+function isStoreFailure(e: unknown): e is Error & { code: string } {
+  if (!(e instanceof Error)) return false;
+  const code = (e as { code?: unknown }).code;
+  return e.name === "StoreError" || e.name === "SqliteError" || (typeof code === "string" && code.startsWith("SQLITE_"));
+}
+
+function storeFailureText(e: Error & { code: string }): string {
+  return `${e.code}: ${e.message.split("\n")[0]?.slice(0, 200) ?? ""}`;
 }
 
 function fail(code: string, message: string, data?: Record<string, unknown>): CommandResult {
@@ -293,6 +343,20 @@ export class Engine {
   private halt: HaltRun | null = null;
   private readonly unknownOrders = new Map<string, UnknownOrder>();
   private readonly balanceShortfalls = new Set<string>();
+  /** Set once a store error interrupted a handler (memory was then reloaded from the books): shown by state() and health. */
+  private degradedInfo: { reason: string; since: number; lastAt: number; errors: number } | null = null;
+  /** Set when this process must not trade any more (its lease is lost, or the books could not be reloaded): every command and venue call is refused. */
+  private stopInfo: { code: string; reason: string; since: number } | null = null;
+  /** Quote currencies that differed at the last reconciliation (recorded when they differ twice in a row). */
+  private readonly quoteSuspects = new Set<string>();
+  /** Derivatives symbols whose size at the venue differs from the books, with the difference recorded (once while it lasts). */
+  private readonly positionMismatches = new Map<string, string>();
+  /** (venue:tradeId) of fills an order could not take, recorded once per process. */
+  private readonly refusedFills = new Set<string>();
+  /** Ended orders being looked up after a late acknowledgement (one lookup at a time each). */
+  private readonly checkingEnded = new Set<string>();
+  /** Orders FILLED in the books that the venue still lists open, recorded once per process. */
+  private readonly filledButOpen = new Set<string>();
   /** Orders whose submission had an unknown outcome (in-doubt.ts), persisted in the store's state "inDoubtOrders". */
   private readonly inDoubt = new Map<string, InDoubtMarker>();
   private readonly inDoubtTimers = new Map<string, unknown>();
@@ -330,7 +394,7 @@ export class Engine {
         try {
           resolve(fn());
         } catch (e) {
-          reject(e instanceof Error ? e : new Error(String(e)));
+          reject(this.afterHandlerError(e));
         }
       });
       this.drain();
@@ -350,11 +414,126 @@ export class Engine {
   /** For the backtest and tests: run a command synchronously (never from inside another handler). */
   executeSync(command: EngineCommand): CommandResult {
     if (this.draining) throw new EngineError("REENTRANT", "executeSync called while the engine is processing another command");
-    return this.handle(command);
+    return this.handleGuarded(command);
   }
 
   execute(command: EngineCommand): Promise<CommandResult> {
-    return this.run(() => this.handle(command));
+    return this.run(() => this.handleGuarded(command));
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Store failures and the stop latch: the books and memory never disagree.
+
+  /** A command, refused while trading is stopped; a store error in it answers STORE_ERROR (memory reloaded) instead of throwing. */
+  private handleGuarded(command: EngineCommand): CommandResult {
+    const stopped = this.refusalWhenStopped();
+    if (stopped) return stopped;
+    try {
+      return this.handle(command);
+    } catch (e) {
+      if (!isStoreFailure(e)) throw e;
+      const failure = this.recoverFromStoreFailure(e);
+      if (command.kind !== "signal" && command.actor.role !== "system") {
+        try {
+          this.store.appendAudit({ ts: this.clock.now(), actor: command.actor.username, role: command.actor.role, action: command.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), target: null, reason: command.reason, params: null, result: "ERROR", detail: `${failure.code}: ${failure.message}` });
+        } catch (auditError) {
+          this.log("error", `audit of a failed ${command.kind} not written: ${String(auditError)}`);
+        }
+      }
+      return fail(failure.code, failure.message);
+    }
+  }
+
+  /** What a queued job's error becomes: a store error is recovered from and answered in words (EngineError). */
+  private afterHandlerError(e: unknown): Error {
+    if (!isStoreFailure(e)) return e instanceof Error ? e : new Error(String(e));
+    const failure = this.recoverFromStoreFailure(e);
+    return new EngineError(failure.code, failure.message);
+  }
+
+  /**
+   * A store error interrupted a handler: some of its writes may not have committed while memory already moved.
+   * Memory is reloaded from the books (what committed is what is true: an intent committed was sent, one that
+   * was not never reached the venue, because the venue is called only after the intent's commit), the engine
+   * reports itself degraded, and when the books cannot be read or the lease is lost, trading stops.
+   */
+  private recoverFromStoreFailure(error: Error & { code: string }): { code: string; message: string } {
+    const now = this.clock.now();
+    const detail = storeFailureText(error);
+    const previous = this.degradedInfo;
+    this.degradedInfo = { reason: detail, since: previous?.since ?? now, lastAt: now, errors: (previous?.errors ?? 0) + 1 };
+    this.signalInFlight = null;
+    this.log("error", `store error in a handler: ${detail}`);
+    if (error.code === "LEASE_LOST") {
+      this.stopTrading("LEASE_LOST", error.message);
+      return { code: "LEASE_LOST", message: `${error.message} Trading stopped in this process; nothing more is sent to ${this.venue.id}.` };
+    }
+    try {
+      this.reloadFromStore();
+    } catch (reloadError) {
+      const why = reloadError instanceof Error ? reloadError.message : String(reloadError);
+      this.stopTrading("STORE_UNAVAILABLE", `the database failed (${detail}) and the books could not be read back (${why})`);
+      return { code: "STORE_UNAVAILABLE", message: `The database failed (${detail}) and the books could not be read back: trading stopped in this process; restart it once the database works.` };
+    }
+    const message = `The database refused a write (${detail}). What was not committed was undone in memory too (the books were reloaded from the database), and nothing uncommitted was sent to ${this.venue.id}. The engine reports itself degraded.`;
+    this.bus.publish({ type: "alert", level: "error", message });
+    return { code: "STORE_ERROR", message };
+  }
+
+  /** Memory from the books: orders, positions, state and settings as the database has them. */
+  private reloadFromStore(): void {
+    this.bookingFill = false;
+    this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
+    this.orders.clear();
+    this.emulated.clear();
+    this.positions.clear();
+    this.unknownOrders.clear();
+    this.inDoubt.clear();
+    this.symbolSettings.clear();
+    this.cachedRiskLimits = null;
+    this.tradingState = "ACTIVE";
+    // Without a stored snapshot the breaker is what a restart would build (a trip that did not commit is undone).
+    if (this.breaker && this.store.getState<unknown>("breaker") === null) {
+      const fresh = CircuitBreaker.create(this.store.getState<unknown>("breakerConfig") ?? this.breaker.currentConfig, this.clock);
+      if (fresh.ok) this.breaker = fresh.value;
+    }
+    this.restore();
+    // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
+    for (const coid of this.inDoubt.keys()) if (!this.inDoubtTimers.has(coid)) this.scheduleInDoubtLookup(coid);
+  }
+
+  /**
+   * Stops trading in this process at once (a latch, not persisted: this process may no longer write): every
+   * command is refused and no venue call is made. For a lost lease (the runtime calls it when a heartbeat fails)
+   * and books that cannot be read back.
+   */
+  stopTrading(code: string, reason: string): void {
+    if (this.stopInfo) return;
+    this.stopInfo = { code, reason, since: this.clock.now() };
+    this.tradingState = "HALTED";
+    this.tradingStateInfo = { reason: `${code}: ${reason}`, by: "system", since: this.stopInfo.since };
+    if (this.halt) this.timers.clearTimeout(this.halt.timer);
+    this.halt = null;
+    for (const record of this.positions.values()) record.pendingClose = null;
+    // Orders still waiting in the venue's queue or for a retry never leave (this process may no longer write their
+    // end: the next owner's reconciliation finds them never sent).
+    const dropped = this.venue.haltNewOrders?.() ?? [];
+    if (dropped.length > 0) this.log("warn", `trading stopped: ${dropped.length} queued new order(s) dropped before reaching ${this.venue.id}`);
+    this.log("error", `trading stopped: ${code}: ${reason}`);
+    this.bus.publish({ type: "tradingState", state: "HALTED", reason: `${code}: ${reason}`, by: "system" });
+    this.bus.publish({ type: "alert", level: "error", message: `Trading stopped in this process (${code}): ${reason}` });
+  }
+
+  private refusalWhenStopped(): CommandResult | null {
+    const stop = this.stopInfo;
+    if (!stop) return null;
+    return fail(stop.code, `Trading is stopped in this process (${stop.reason}); nothing is sent to ${this.venue.id}. Restart the engine.`);
+  }
+
+  /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
+  health(): { degraded: { reason: string; since: number; lastAt: number; errors: number } | null; stopped: { code: string; reason: string; since: number } | null } {
+    return { degraded: this.degradedInfo ? { ...this.degradedInfo } : null, stopped: this.stopInfo ? { ...this.stopInfo } : null };
   }
 
   marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {
@@ -365,6 +544,11 @@ export class Engine {
   executeMarketData(update: MarketUpdate): void {
     if (this.draining) throw new EngineError("REENTRANT", "executeMarketData called while the engine is processing another command");
     this.onMarketData(update);
+  }
+
+  /** The engine's clock: what a signal without its own time is stamped with. */
+  now(): number {
+    return this.clock.now();
   }
 
   hasWorkingOrders(): boolean {
@@ -385,6 +569,10 @@ export class Engine {
     this.restore();
     if (this.tradingState === "HALTED") this.venue.haltNewOrders?.();
     const drifts = await this.reconcile();
+    await this.run(() => {
+      // A close that waited for exits which ended while the engine was down goes out now.
+      for (const record of valuesOf(this.positions)) if (record.pendingClose && this.workingExitsFor(record.position.id).length === 0) this.sendPendingClose(record);
+    });
     for (const coid of this.inDoubt.keys()) this.scheduleInDoubtLookup(coid);
     this.started = true;
     this.recordEquity("start");
@@ -411,6 +599,7 @@ export class Engine {
     if (limits) {
       const parsed = riskLimitsSchema.safeParse(limits);
       if (parsed.success) this.riskLimits = parsed.data;
+      else this.log("warn", `ignored invalid stored risk limits (the configured ones apply): ${parsed.error.issues[0]?.message ?? ""}`);
     }
     for (const record of this.store.loadSymbolSettings()) {
       const parsed = symbolSettingsSchema.safeParse(record.settings);
@@ -442,6 +631,7 @@ export class Engine {
         exit: blob?.state ?? null,
         meta: { ...stored.meta, entryOrderId: blob?.entryOrderId ?? null, stopLoss: blob?.stopLoss ?? null, takeProfit: blob?.takeProfit ?? null },
         exitOrderId: null,
+        pendingClose: blob?.pendingClose ? { quantity: blob.pendingClose.quantity === null ? null : D(blob.pendingClose.quantity), reason: blob.pendingClose.reason } : null,
       });
     }
     for (const { order } of this.orders.values()) {
@@ -457,12 +647,13 @@ export class Engine {
    * request or its answer may still be on the way, and "not at the venue yet" must not mark them lost.
    */
   async reconcile(options: { graceMs?: number } = {}): Promise<number> {
+    if (this.stopInfo) throw new EngineError(this.stopInfo.code, `Trading is stopped in this process (${this.stopInfo.reason}): no reconciliation.`);
     let drifts = 0;
     const now = this.clock.now();
     const graceMs = options.graceMs ?? 0;
     // Emulated orders live only here (never sent): nothing to compare at the venue.
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
-    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt));
+    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 900_000));
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
     // A request on its way when its order was looked up: "not at the venue" proves nothing about it.
@@ -470,6 +661,13 @@ export class Engine {
     for (const record of open) venueOrders.set(record.order.clientOrderId, await this.venue.fetchOrder(record.order.clientOrderId));
     const venueOpen = await this.venue.fetchOpenOrders();
     const balances = await this.venue.fetchBalances();
+    // A positions read that fails skips only the positions comparison: fills and orders are still reconciled.
+    const venuePositions = this.venue.fetchPositions
+      ? await this.venue.fetchPositions().catch((e: unknown) => {
+          this.log("warn", `reconciliation: could not read positions from ${this.venue.id} (${e instanceof Error ? e.message : String(e)}); compared next time`);
+          return null;
+        })
+      : null;
 
     await this.run(() => {
       for (const record of open) {
@@ -528,11 +726,122 @@ export class Engine {
           drifts++;
         }
       }
+      drifts += this.reconcileEndedOrders(new Set(open.map((r) => r.order.clientOrderId)), venueOpen, venueFills, now);
       drifts += this.noteUnknownOrders(venueOpen, now);
       drifts += this.checkBalances(balances);
+      drifts += this.checkQuoteBalances(balances);
+      if (venuePositions) drifts += this.checkPositions(venuePositions);
       this.store.saveBalances(this.venue.id, balances, now);
     });
     return drifts;
+  }
+
+  /**
+   * Orders the books call ended (REJECTED, CANCELED, EXPIRED, DENIED) are still real at the venue when it says so:
+   * - still open there: tracked again (a `reopen` event, journaled) so it is shown, counted by the risk gate and
+   *   canceled by an emergency stop; while HALTED its cancel is sent at once (a halt lets nothing work).
+   * - fills the books do not have: booked as late fills (position, PnL, fees; once per tradeId).
+   * `checked` are the open orders the loop above already compared. Returns the number of drifts recorded.
+   */
+  private reconcileEndedOrders(checked: Set<string>, venueOpen: VenueOrderSnapshot[], venueFills: VenueFill[], now: number): number {
+    let found = 0;
+    const reopened = new Set<string>();
+    for (const snapshot of venueOpen) {
+      const coid = snapshot.clientOrderId;
+      if (checked.has(coid) || this.orders.has(coid)) continue;
+      const stored = this.store.getOrder(coid);
+      if (!stored || !TERMINAL_STATUSES.has(stored.order.status)) continue;
+      if (stored.order.status === "FILLED") {
+        // Nothing left to work in the books, yet the venue works it: a person looks (recorded once per process).
+        if (this.filledButOpen.has(coid)) continue;
+        this.filledButOpen.add(coid);
+        this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: "FILLED", venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, false, null);
+        this.bus.publish({ type: "alert", level: "error", message: `Order ${coid} is FILLED in the books but open at ${this.venue.id} (${snapshot.filledQty.toString()} of ${snapshot.quantity.toString()} filled there). The books keep it FILLED and do not work it: check it at the venue.` });
+        found++;
+        continue;
+      }
+      if (!this.reopenEnded(stored.order.status, snapshot, now)) continue;
+      reopened.add(coid);
+      found++;
+    }
+    for (const fill of venueFills) {
+      if (checked.has(fill.clientOrderId) || this.store.hasFill(this.venue.id, fill.tradeId)) continue;
+      const record = this.orders.get(fill.clientOrderId) ?? this.store.getOrder(fill.clientOrderId);
+      if (!record) continue; // an order the books never had: listed as unknown, its fills booked if adopted
+      const ended = TERMINAL_STATUSES.has(record.order.status);
+      // Working orders younger than the grace period are left to their own answers, still on the way.
+      if (!ended && !reopened.has(fill.clientOrderId)) continue;
+      const fee = this.quoteFee(fill, record.order.symbol);
+      if (fee.drift) found++;
+      const refusedBefore = this.refusedFills.size;
+      this.ingest([{ clientOrderId: fill.clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } }], "reconcile");
+      const booked = this.store.hasFill(this.venue.id, fill.tradeId);
+      // A late fill records its own drift (LATE_FILL); a fill on an order tracked again is a missed one.
+      if (booked && !ended) this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
+      if (booked || this.refusedFills.size > refusedBefore) found++;
+    }
+    return found;
+  }
+
+  /**
+   * Tracks again an order the books ended (not FILLED) that the venue shows open: journaled `reopen`, recorded,
+   * raised; while HALTED its cancel is sent at once. False when the FSM refused it (journaled with the reason).
+   */
+  private reopenEnded(before: OrderStatus, snapshot: VenueOrderSnapshot, now: number): boolean {
+    const coid = snapshot.clientOrderId;
+    const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
+    this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
+    const record = this.orders.get(coid);
+    if (!record || isTerminal(record.order)) return false;
+    // A working reduce-only order is its position's exit again (as after a restart): no second exit is sent beside it.
+    const closing = record.order.reduceOnly && record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
+    if (closing && closing.exitOrderId === null) closing.exitOrderId = coid;
+    const halted = this.tradingState === "HALTED";
+    this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
+    this.bus.publish({
+      type: "alert",
+      level: "error",
+      message: `Order ${coid} (${snapshot.side} ${snapshot.quantity.toString()} ${snapshot.symbol}) was ${before} in the books but is open at ${this.venue.id}: it is tracked again${halted ? " and, as trading is halted, canceled" : ""}. Check it on the Orders page.`,
+    });
+    if (halted) this.requestCancel(record);
+    return true;
+  }
+
+  /**
+   * The venue acknowledged (or triggered) an order the books ended (not FILLED) — a timeout taken for a refusal
+   * whose order did land. The order is looked up at once instead of at the next scheduled reconciliation, and
+   * tracked again if the venue shows it open (a stale acknowledgement of an order that did end changes nothing).
+   */
+  private checkEndedOrder(clientOrderId: string): void {
+    if (this.checkingEnded.has(clientOrderId)) return;
+    this.checkingEnded.add(clientOrderId);
+    const settle = (snapshot: VenueOrderSnapshot | null) => {
+      this.checkingEnded.delete(clientOrderId);
+      const stored = this.orders.has(clientOrderId) ? null : this.store.getOrder(clientOrderId);
+      if (!snapshot || !stored || !TERMINAL_STATUSES.has(stored.order.status) || stored.order.status === "FILLED" || !isOpenAtVenue(snapshot)) return;
+      this.reopenEnded(stored.order.status, snapshot, this.clock.now());
+    };
+    this.venue.fetchOrder(clientOrderId).then(
+      (snapshot) => this.run(() => settle(snapshot)),
+      (e: unknown) => {
+        this.checkingEnded.delete(clientOrderId);
+        this.log("warn", `looking up ${clientOrderId} after its late acknowledgement failed (${String(e)}); the next reconciliation checks it`);
+      },
+    ).catch((e: unknown) => this.log("error", `checking ended order ${clientOrderId}: ${String(e)}`));
+  }
+
+  /** A fill on an order the books call ended: booked (by bookFill), recorded and raised so a person checks the position. */
+  private noteLateFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>): void {
+    const order = record.order;
+    const qty = D(event.qty).toString();
+    const price = D(event.price).toString();
+    const positionId = record.meta.positionId ?? null;
+    this.drift("LATE_FILL", order.clientOrderId, { tradeId: String(event.tradeId), status: order.status, qty, price, positionId }, true, `booked on the ${order.status} order${positionId ? ` to position ${positionId}` : ""}`);
+    this.bus.publish({
+      type: "alert",
+      level: "error",
+      message: `Order ${order.clientOrderId} was ${order.status} in the books, but ${this.venue.id} executed ${qty} ${order.symbol} at ${price} (trade ${String(event.tradeId)}): booked${positionId ? ` to position ${positionId}` : ""}. Check the position.`,
+    });
   }
 
   /**
@@ -613,6 +922,130 @@ export class Engine {
     return found;
   }
 
+  /**
+   * Spot quote balances (free + reserved at the venue) against the books: the venue's figure at the last match plus
+   * the cash of every fill booked since (a buy pays qty × price + fee, a sell receives qty × price − fee). Fees may
+   * be charged in another currency (base, BNB), so the fees booked since the last match widen the tolerance. A
+   * difference is recorded when two reconciliations in a row see it (a fill on its way between the balance read and
+   * the books is not a drift); the expectation then follows the venue, so each difference is recorded once. A match
+   * re-anchors the expectation to the venue's figure. A quote currency that a derivatives symbol settles in (its
+   * balance moves with funding and margin) or that another symbol trades as its base (ETH/BTC and BTC/USDT) is not
+   * compared here.
+   */
+  private checkQuoteBalances(balances: VenueBalance[]): number {
+    if (balances.length === 0) return 0;
+    const ledger = this.loadQuoteLedger();
+    const spotQuotes = new Set<string>();
+    const otherwiseMoved = new Set<string>();
+    for (const instrument of this.instruments.values()) {
+      (instrument.kind === "spot" ? spotQuotes : otherwiseMoved).add(instrument.quote);
+      otherwiseMoved.add(instrument.base);
+    }
+    const tolerance = D(this.options.quoteBalanceTolerance ?? "0.01");
+    let found = 0;
+    for (const currency of spotQuotes) {
+      if (otherwiseMoved.has(currency)) continue;
+      const actual = balances.find((b) => b.currency === currency)?.total ?? ZERO;
+      const known = ledger.get(currency);
+      if (!known) {
+        ledger.set(currency, { expected: actual, fees: ZERO }); // first sight: the venue's figure is the start
+        continue;
+      }
+      const difference = actual.minus(known.expected);
+      const allowed = tolerance.plus(known.fees.abs());
+      if (difference.abs().lessThanOrEqualTo(allowed)) {
+        this.quoteSuspects.delete(currency);
+        ledger.set(currency, { expected: actual, fees: ZERO });
+        continue;
+      }
+      if (!this.quoteSuspects.has(currency)) {
+        this.quoteSuspects.add(currency);
+        continue;
+      }
+      this.quoteSuspects.delete(currency);
+      this.drift(
+        "QUOTE_BALANCE_MISMATCH",
+        currency,
+        { expected: known.expected.toString(), actual: actual.toString(), difference: difference.toString(), tolerance: allowed.toString() },
+        false,
+        `the books now expect the venue's ${actual.toString()} ${currency}`,
+      );
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `${this.venue.id} holds ${actual.toString()} ${currency}; the books expected ${known.expected.toString()} (${difference.isNegative() ? "" : "+"}${difference.toString()}). A deposit, a withdrawal, a trade outside Bastion or a missed fill? Check the Reconciliation page.`,
+      });
+      ledger.set(currency, { expected: actual, fees: ZERO });
+      found++;
+    }
+    this.saveQuoteLedger(ledger);
+    return found;
+  }
+
+  /** A booked spot fill moves the expected quote balance by its cash (inside the fill's transaction). */
+  private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
+    const instrument = this.instruments.get(order.symbol);
+    if (!instrument || instrument.kind !== "spot") return;
+    const ledger = this.loadQuoteLedger();
+    const known = ledger.get(instrument.quote);
+    if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
+    const notional = qty.times(price);
+    const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
+    ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
+    this.saveQuoteLedger(ledger);
+  }
+
+  /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
+  private loadQuoteLedger(): Map<string, QuoteExpectation> {
+    const stored = this.store.getState<Record<string, { expected: string; fees: string }>>("quoteLedger") ?? {};
+    return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+  }
+
+  private saveQuoteLedger(ledger: Map<string, QuoteExpectation>): void {
+    const out: Record<string, { expected: string; fees: string }> = {};
+    for (const [currency, e] of ledger) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
+    this.store.setState("quoteLedger", out);
+  }
+
+  /**
+   * Derivatives positions: the venue's net size per symbol (long +, short −) against the books' open positions.
+   * A difference is recorded and raised once while it lasts (again if it changes); nothing is traded to fix it.
+   */
+  private checkPositions(venuePositions: VenuePosition[]): number {
+    const net = (side: PositionSide, qty: Decimal) => (side === "LONG" ? qty : qty.negated());
+    const books = new Map<string, Decimal>();
+    for (const { position } of this.positions.values()) {
+      const instrument = this.instruments.get(position.symbol);
+      if (!instrument || instrument.kind === "spot" || position.quantity.isZero()) continue;
+      books.set(position.symbol, (books.get(position.symbol) ?? ZERO).plus(net(position.side, position.quantity)));
+    }
+    const venue = new Map<string, Decimal>();
+    for (const p of venuePositions) venue.set(p.symbol, (venue.get(p.symbol) ?? ZERO).plus(net(p.side, p.quantity)));
+    const words = (n: Decimal) => (n.isZero() ? "flat" : `${n.isNegative() ? "SHORT" : "LONG"} ${n.abs().toString()}`);
+    let found = 0;
+    for (const instrument of this.instruments.values()) {
+      if (instrument.kind === "spot") continue;
+      const symbol = instrument.symbol;
+      const ours = books.get(symbol) ?? ZERO;
+      const theirs = venue.get(symbol) ?? ZERO;
+      if (ours.equals(theirs)) {
+        this.positionMismatches.delete(symbol);
+        continue;
+      }
+      const key = `${words(ours)}|${words(theirs)}`;
+      if (this.positionMismatches.get(symbol) === key) continue;
+      this.positionMismatches.set(symbol, key);
+      this.drift("POSITION_MISMATCH", symbol, { books: words(ours), venue: words(theirs), difference: theirs.minus(ours).toString() }, false, null);
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `${symbol}: ${this.venue.id} shows the position ${words(theirs)}, the books ${words(ours)}. Nothing was traded to fix it; check the Reconciliation page.`,
+      });
+      found++;
+    }
+    return found;
+  }
+
   private saveUnknownOrders(): void {
     this.store.setState("unknownOrders", [...this.unknownOrders.values()]);
   }
@@ -653,8 +1086,11 @@ export class Engine {
 
   private handle(command: EngineCommand): CommandResult {
     switch (command.kind) {
-      case "signal":
-        return this.onSignal(command.signal, command.source);
+      case "signal": {
+        const { signal, source, actor } = command;
+        if (!actor) return this.onSignal(signal, source);
+        return this.audited(actor, "submit_signal", signal.id, null, signal, () => this.onSignal(signal, source));
+      }
       case "manualOrder":
         return this.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () => this.onManualOrder(command.order, command.actor));
       case "closePosition":
@@ -696,21 +1132,51 @@ export class Engine {
     try {
       result = fn();
     } catch (e) {
+      if (isStoreFailure(e)) throw e; // memory must be reloaded first (handleGuarded), then the failure is audited
       result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
     }
-    if (actor.role !== "system") {
-      this.store.appendAudit({
-        ts: this.clock.now(),
-        actor: actor.username,
-        role: actor.role,
-        action,
-        target,
-        reason,
-        params,
-        result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
-        detail: result.ok ? result.message : `${result.code}: ${result.message}`,
+    this.appendAuditRow(actor, action, target, reason, params, result);
+    return result;
+  }
+
+  /** The audit entry of a manual action (a system actor's actions are not audited). */
+  private appendAuditRow(actor: Actor, action: string, target: string | null, reason: string | null, params: unknown, result: CommandResult): void {
+    if (actor.role === "system") return;
+    this.store.appendAudit({
+      ts: this.clock.now(),
+      actor: actor.username,
+      role: actor.role,
+      action,
+      target: boundedText(target, 200),
+      reason: boundedText(reason),
+      // Bounded: a refusal of a huge, deep or odd input must not store it whole, nor fail to be recorded.
+      params: boundedJson(params),
+      result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
+      detail: boundedText(result.ok ? result.message : `${result.code}: ${result.message}`),
+    });
+  }
+
+  /**
+   * A settings change (no venue call): its store write and its audit entry commit in one transaction, and memory
+   * changes only after the commit. A store failure leaves both as they were and is reported (and audited if it can be).
+   */
+  private auditedChange(actor: Actor, action: string, target: string | null, params: unknown, change: { write: () => void; apply: () => void; what: string }): CommandResult {
+    const result = done(`${change.what} saved.`);
+    try {
+      this.store.transaction(() => {
+        change.write();
+        this.appendAuditRow(actor, action, target, null, params, result);
       });
+    } catch (e) {
+      const failed = fail("INTERNAL_ERROR", `${change.what} not saved: ${e instanceof Error ? e.message : String(e)}`);
+      try {
+        this.appendAuditRow(actor, action, target, null, params, failed);
+      } catch {
+        // The store itself is failing: the caller still gets the refusal.
+      }
+      return failed;
     }
+    change.apply();
     return result;
   }
 
@@ -738,6 +1204,49 @@ export class Engine {
 
   private signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
 
+  /**
+   * A signal's own facts checked at intake: its time within the window around the engine's clock (a signal from
+   * 1970 or beyond the date range is not about this market), and its exits on the side of the market where they
+   * protect (a BUY's stop-loss below the mark and take-profit above; a SELL's the other way).
+   */
+  private checkSignalIntake(signal: Signal, now: number): CommandResult | null {
+    const window = this.options.signalWindow ?? DEFAULT_SIGNAL_WINDOW;
+    const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
+    const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+    if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
+      return fail("SIGNAL_TOO_OLD", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${minutes(window.maxAgeMs)} before the desk's clock (${when(now)}); it is not acted on.`, {
+        ts: signal.ts,
+        now,
+        maxAgeMs: window.maxAgeMs,
+      });
+    }
+    if (signal.ts > now + window.maxAheadMs) {
+      return fail("SIGNAL_FROM_FUTURE", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${Math.round(window.maxAheadMs / 1000)} s after the desk's clock (${when(now)}); check the sender's clock.`, {
+        ts: signal.ts,
+        now,
+        maxAheadMs: window.maxAheadMs,
+      });
+    }
+    if (signal.action === "CLOSE") return null;
+    const mark = this.marks.get(signal.symbol);
+    if (!mark) return null; // refused later with NO_MARKET_PRICE
+    const long = signal.action === "BUY";
+    const market = mark.last;
+    if (signal.stopLoss != null && (long ? signal.stopLoss >= market : signal.stopLoss <= market)) {
+      return fail("STOP_LOSS_WRONG_SIDE", `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`, {
+        stopLoss: signal.stopLoss,
+        market,
+      });
+    }
+    if (signal.takeProfit != null && (long ? signal.takeProfit <= market : signal.takeProfit >= market)) {
+      return fail("TAKE_PROFIT_WRONG_SIDE", `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`, {
+        takeProfit: signal.takeProfit,
+        market,
+      });
+    }
+    return null;
+  }
+
   private signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
     return {
       id: signal.id,
@@ -761,6 +1270,8 @@ export class Engine {
   private processSignal(signal: Signal, now: number): CommandResult {
     const instrument = this.instruments.get(signal.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${signal.symbol} is not traded on ${this.venue.id}.`);
+    const intake = this.checkSignalIntake(signal, now);
+    if (intake) return intake;
     const settings = this.settingsFor(signal.symbol);
     if (!settings.enabled) return fail("SYMBOL_DISABLED", `Trading ${signal.symbol} is disabled in its settings.`);
     if (signal.confidence < settings.minConfidence) {
@@ -903,6 +1414,8 @@ export class Engine {
       newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
     },
   ): CommandResult {
+    const stopped = this.refusalWhenStopped();
+    if (stopped) return stopped;
     const now = this.clock.now();
     const instrument = this.instruments.get(spec.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.venue.id}.`);
@@ -1009,8 +1522,10 @@ export class Engine {
    * The portfolio as the risk gate sees it. Equity and the available quote are computed when the gate reads
    * them (percent limits; orders that add exposure): an exit that only shrinks a position needs neither.
    * `knownEquity`: when the caller has just computed it (sizing) in the same command, nothing has moved since.
+   * Working reduce-only orders are counted against the positions they reduce (`exceptClientOrderId`: an order the
+   * gate checks again, e.g. a released trigger, is not counted against itself).
    */
-  private riskPortfolio(knownEquity?: Decimal): { equity: Decimal; availableQuote: Decimal; positions: RiskPosition[]; reservedNotionalBySymbol: Map<string, Decimal> } {
+  private riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
     const positions: RiskPosition[] = [];
     let committed = ZERO;
     for (const { position } of this.positions.values()) {
@@ -1020,8 +1535,16 @@ export class Engine {
       committed = add(committed, position.costBasis);
     }
     const reserved = new Map<string, Decimal>();
+    const exits = new Map<string, Partial<Record<OrderSide, Decimal>>>();
     for (const { order } of this.orders.values()) {
-      if (isTerminal(order) || order.reduceOnly) continue;
+      if (isTerminal(order)) continue;
+      if (order.reduceOnly) {
+        if (order.clientOrderId === exceptClientOrderId) continue;
+        const bySide = exits.get(order.symbol) ?? {};
+        bySide[order.side] = add(bySide[order.side] ?? ZERO, leavesQty(order));
+        exits.set(order.symbol, bySide);
+        continue;
+      }
       const orderMark = this.marks.get(order.symbol);
       const price = order.price ?? (orderMark ? markDecimal(orderMark) : null);
       if (!price) continue;
@@ -1029,7 +1552,7 @@ export class Engine {
       reserved.set(order.symbol, add(reserved.get(order.symbol) ?? ZERO, notional));
       committed = add(committed, notional);
     }
-    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null);
+    return new RiskPortfolioView(this, positions, reserved, committed, knownEquity ?? null, exits);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -1052,9 +1575,16 @@ export class Engine {
     const result = applyOrderEvent(record.order, event);
     if (!result.ok) {
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
-      if (result.reason.code === "OVERFILL") {
-        this.drift("OVERFILL", clientOrderId, { event }, false, "refused");
-        this.bus.publish({ type: "alert", level: "error", message: result.reason.message });
+      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED") this.checkEndedOrder(clientOrderId);
+      // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
+      // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
+      if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {
+        const key = `${record.meta.venue}:${String((event as { tradeId?: unknown }).tradeId)}`;
+        if (this.refusedFills.has(key)) return; // recorded already; every reconciliation sees it again
+        this.refusedFills.add(key);
+        const o = record.order;
+        this.drift("OVERFILL", clientOrderId, { event, status: o.status, quantity: o.quantity.toString(), filled: o.filledQty.toString() }, false, "not booked: check the venue's trades");
+        this.bus.publish({ type: "alert", level: "error", message: `${result.reason.message} Not booked: check ${this.venue.id}'s trades for order ${clientOrderId}.` });
       }
       return;
     }
@@ -1067,11 +1597,12 @@ export class Engine {
       if (event.type === "fill") this.bookFill(record, event, late, ts);
     });
     this.settleOrder(record);
-    if (late) this.drift("LATE_FILL", clientOrderId, { tradeId: (event as { tradeId: string }).tradeId }, true, "booked on the terminal order");
+    if (late && event.type === "fill") this.noteLateFill(record, event);
   }
 
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
   private settleOrder(record: OrderRecord): void {
+    if (this.bookingFill) this.afterFillCommit();
     const order = record.order;
     if (order.status !== "EMULATED") this.emulated.delete(order.clientOrderId);
     if (isTerminal(order)) this.onOrderDone(record);
@@ -1083,6 +1614,7 @@ export class Engine {
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
+    this.bookingFill = true; // inside the fill's transaction: venue calls wait for its commit (settleOrder)
     const order = record.order;
     const qty = D(event.qty);
     const price = D(event.price);
@@ -1101,7 +1633,7 @@ export class Engine {
         exitOrderId: null,
       };
       this.positions.set(position.id, positionRecord);
-      if (record.meta.positionId) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
+      if (record.meta.positionId && !late) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
       record.meta = { ...record.meta, positionId: position.id };
     }
     const fillRecord: FillRecord = {
@@ -1120,6 +1652,7 @@ export class Engine {
       late,
     };
     if (!this.store.insertFill(fillRecord)) return;
+    this.noteQuoteFlow(order, qty, price, fee);
     const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
     if (!applied.ok) {
       this.drift("POSITION_FILL_REFUSED", order.clientOrderId, { tradeId, code: applied.error.code, message: applied.error.message }, false, null);
@@ -1189,11 +1722,34 @@ export class Engine {
     };
     this.store.insertTrade(trade);
     this.onTradeClosed(trade);
-    // Exit orders still working for this position have nothing left to reduce.
+    // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
+    // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
     for (const other of valuesOf(this.orders)) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
-        this.requestCancel(other);
+        this.cancelsAfterCommit.push(other);
       }
+    }
+  }
+
+  /**
+   * What a fill's booking decided that calls the venue — cancels of the closed position's other orders, a breaker
+   * trip's action (cancel-all, flatten) — runs after the fill's transaction committed (settleOrder); when it fails,
+   * the reload drops it, and the books never show a request the venue got for something that did not commit.
+   */
+  private bookingFill = false;
+  private cancelsAfterCommit: OrderRecord[] = [];
+  private tripsAfterCommit: BreakerTrip[] = [];
+
+  private afterFillCommit(): void {
+    this.bookingFill = false;
+    const records = this.cancelsAfterCommit;
+    const trips = this.tripsAfterCommit;
+    this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
+    for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
+    for (const trip of trips) {
+      this.recordTrip(trip);
+      this.applyTripAction(trip);
     }
   }
 
@@ -1208,6 +1764,7 @@ export class Engine {
     const positionRecord = positionId ? this.positions.get(positionId) : undefined;
     if (!positionRecord) return;
     if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
+    if (order.reduceOnly && positionRecord.pendingClose && this.workingExitsFor(positionRecord.position.id).length === 0) this.sendPendingClose(positionRecord);
     // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
     // still work for it (several resting limits can target one position), which may yet fill it.
     if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !this.othersWorkingFor(positionRecord.position.id, order.clientOrderId)) {
@@ -1226,6 +1783,7 @@ export class Engine {
   }
 
   private requestCancel(record: OrderRecord): void {
+    if (this.stopInfo) return;
     const now = this.clock.now();
     if (record.order.status === "EMULATED") {
       // Never sent: nothing to cancel at the venue.
@@ -1246,6 +1804,7 @@ export class Engine {
   // Market data: venue matching, marks, exits, equity for the breaker.
 
   private onMarketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): void {
+    if (this.stopInfo) return; // a simulated venue would match and book: nothing more happens in this process
     const now = this.clock.now();
     const events = this.venue.onMarketData(update, now);
     if (events.length > 0) this.ingest(events, "venue");
@@ -1300,6 +1859,7 @@ export class Engine {
     for (const record of valuesOf(this.positions)) {
       if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working
+      if (record.pendingClose?.quantity === null) continue; // a full close waits for the working exits to end
       const result = evaluateExits(record.position, record.exit, {
         price: mark.last,
         ts: now,
@@ -1318,9 +1878,89 @@ export class Engine {
 
   private placeExit(record: PositionRecord, intent: ExitIntent): void {
     const quantity = cmp(intent.qty, record.position.quantity) > 0 ? record.position.quantity : intent.qty;
-    const result = this.placeReduceOnly(record, quantity, intent.reason, D(intent.marketPrice));
+    const result = this.closeWhenFree(record, quantity, cmp(quantity, record.position.quantity) >= 0, intent.reason, D(intent.marketPrice));
     this.persistPosition(record, record.position, record.exit);
     if (!result.ok) this.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.code} ${result.message}`);
+  }
+
+  /** Non-terminal reduce-only orders of a position (its working exits, resting take-profits, stops). */
+  private workingExitsFor(positionId: string): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (const r of this.orders.values()) if (r.meta.positionId === positionId && r.order.reduceOnly && !isTerminal(r.order)) out.push(r);
+    return out;
+  }
+
+  private closeRefPrice(record: PositionRecord): Decimal {
+    const mark = this.marks.get(record.position.symbol);
+    return mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
+  }
+
+  /**
+   * One exit at a time: a close (button, close-all, CLOSE signal, exit rule, flatten) never sends a second exit
+   * while others work for the position — on a venue that confirms later both would execute and sell coins the
+   * desk does not hold. Market exits already on their way that cover the close are awaited; other working exits
+   * (resting limits, stops, a smaller market exit) are canceled, and the close goes out when the venue confirms
+   * the last of them ended (`pendingClose`, sent from onOrderDone). A full close waits for the rest in any case,
+   * so an exit that ends short of flat is followed by one for what is left.
+   */
+  private closeWhenFree(record: PositionRecord, quantity: Decimal, full: boolean, reason: string, refPrice: Decimal): CommandResult {
+    const positionId = record.position.id;
+    let working = this.workingExitsFor(positionId);
+    if (working.length === 0) {
+      record.exitOrderId = null;
+      return this.placeReduceOnly(record, quantity, reason, refPrice);
+    }
+    // A close already waiting is merged into this one (below), never sent on its own while this one decides.
+    const previous = record.pendingClose;
+    record.pendingClose = null;
+    const waitFor = (verb: string): CommandResult => {
+      // A close already waiting merges with this one: the larger wins (all of it beats a part).
+      const quantityLeft = full || previous?.quantity === null ? null : previous && cmp(previous.quantity, quantity) > 0 ? previous.quantity : quantity;
+      record.pendingClose = { quantity: quantityLeft, reason };
+      this.persistPosition(record); // a restart still sends it when the exits end
+      const ids = working.map((w) => w.order.clientOrderId);
+      const what = quantityLeft === null ? "the rest of the position" : `${quantityLeft.toString()} of it`;
+      return done(`Position ${positionId} has ${ids.length} exit order(s) working (${ids.join(", ")}): no second exit sent; ${verb}, then ${what} is closed if anything is left.`, {
+        pending: true,
+        waitingFor: ids,
+      });
+    };
+    let covering = ZERO;
+    for (const w of working) if (w.order.type === "MARKET" && w.order.status !== "PENDING_CANCEL") covering = add(covering, leavesQty(w.order));
+    if (cmp(covering, quantity) >= 0) {
+      if (!full) {
+        record.pendingClose = previous ?? null;
+        return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, { pending: true, waitingFor: working.map((w) => w.order.clientOrderId) });
+      }
+      return waitFor("the close waits for them to end");
+    }
+    for (const w of working) if (w.order.status !== "PENDING_CANCEL") this.requestCancel(w);
+    working = this.workingExitsFor(positionId);
+    if (working.length === 0) {
+      // The venue confirmed the cancels at once (the simulator): the close goes out now.
+      record.exitOrderId = null;
+      if (!this.positions.has(positionId) || record.position.quantity.isZero()) return done(`Position ${positionId} was closed by its working exit orders.`);
+      const left = cmp(quantity, record.position.quantity) > 0 ? record.position.quantity : quantity;
+      const all = full || previous?.quantity === null;
+      return this.placeReduceOnly(record, all ? record.position.quantity : left, reason, refPrice);
+    }
+    return waitFor(`their cancel was requested and the close goes out once ${this.venue.id} confirms it`);
+  }
+
+  /** The position's last working exit ended: a close that waited for it goes out now, for what is left. */
+  private sendPendingClose(record: PositionRecord): void {
+    const pending = record.pendingClose;
+    if (!pending) return;
+    record.pendingClose = null;
+    const held = record.position.quantity;
+    if (!this.positions.has(record.position.id) || held.isZero()) return;
+    const quantity = pending.quantity === null || cmp(pending.quantity, held) > 0 ? held : pending.quantity;
+    const result = this.placeReduceOnly(record, quantity, pending.reason, this.closeRefPrice(record));
+    if (this.positions.has(record.position.id)) this.persistPosition(record);
+    if (!result.ok) {
+      this.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.code} ${result.message}`);
+      this.bus.publish({ type: "alert", level: "error", message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}` });
+    }
   }
 
   private placeReduceOnly(record: PositionRecord, quantity: Decimal, reason: string, refPrice: Decimal): CommandResult {
@@ -1395,6 +2035,7 @@ export class Engine {
 
   /** The trigger fired: trigger → release → the risk gate again → submit as a market or limit order with the same clientOrderId. */
   private release(record: OrderRecord, mark: Mark, now: number): void {
+    if (this.stopInfo) return;
     if (!this.ingestLocal(record, { type: "trigger", ts: now })) return;
     if (!this.ingestLocal(record, { type: "release", ts: now })) return;
     const order = record.order;
@@ -1403,7 +2044,7 @@ export class Engine {
     const gate = checkPreTrade({
       order: { symbol: order.symbol, side: order.side, quantity: leavesQty(order), price: refPrice, reduceOnly: order.reduceOnly },
       tradingState: this.tradingState,
-      portfolio: this.riskPortfolio(),
+      portfolio: this.riskPortfolio(undefined, order.clientOrderId),
       recentOrderTimestamps: this.recentOrderTimes,
       now,
       limits: this.coreRiskLimits(),
@@ -1494,15 +2135,11 @@ export class Engine {
       if (quantity.isZero()) return fail("ZERO_SIZE", `${amount.fraction * 100}% of ${record.position.quantity.toString()} rounds to nothing.`);
     }
     // Working orders that reduce this position (an exit, a resting take-profit limit) would race the close and
-    // hold the coins it needs: cancel them first.
-    for (const working of valuesOf(this.orders)) {
-      if (working.meta.positionId === positionId && working.order.reduceOnly && !isTerminal(working.order)) this.requestCancel(working);
-    }
-    record.exitOrderId = null;
-    const mark = this.marks.get(record.position.symbol);
-    const refPrice = mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
-    const result = this.placeReduceOnly(record, quantity, reason, refPrice);
-    return result.ok ? done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data) : result;
+    // hold the coins it needs: the close waits for them (canceled first, unless a market exit already covers it).
+    const full = cmp(quantity, record.position.quantity) >= 0;
+    const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
+    if (!result.ok || result.data?.pending === true) return result;
+    return done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
   private closePositions(records: PositionRecord[], reason: string): CommandResult {
@@ -1541,6 +2178,12 @@ export class Engine {
 
   private cancelAllOrders(symbol: string | undefined): CommandResult {
     const now = this.clock.now();
+    // A close waiting for exits to end is an order too: canceling everything drops it (a flatten sets its own).
+    for (const record of this.positions.values()) {
+      if (!record.pendingClose || (symbol !== undefined && record.position.symbol !== symbol)) continue;
+      record.pendingClose = null;
+      this.persistPosition(record);
+    }
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
     for (const record of open) {
       if (record.order.status === "EMULATED") {
@@ -1556,6 +2199,7 @@ export class Engine {
       });
     }
     // One batch request at the venue: trigger orders included.
+    if (this.stopInfo) return this.refusalWhenStopped()!;
     this.ingest(this.venue.cancelAll(symbol, now), "venue");
     const stillOpen = open.filter((r) => this.orders.has(r.order.clientOrderId) && !isTerminal(this.orders.get(r.order.clientOrderId)!.order)).length;
     for (const record of this.positions.values()) if (record.exitOrderId && !this.orders.has(record.exitOrderId)) record.exitOrderId = null;
@@ -1689,7 +2333,7 @@ export class Engine {
     for (const record of positions) {
       if (!this.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
       const mark = this.marks.get(record.position.symbol);
-      const result = this.placeReduceOnly(record, record.position.quantity, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
+      const result = this.closeWhenFree(record, record.position.quantity, true, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
       if (!result.ok) this.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
     }
     run.armed = true;
@@ -1900,6 +2544,8 @@ export class Engine {
         if (this.orders.has(clientOrderId)) return fail("TRACKED_ORDER", `Order ${clientOrderId} is in Bastion's books: cancel it from the Orders page.`);
         const unknown = this.unknownOrders.get(clientOrderId);
         if (!unknown) return fail("NOT_UNKNOWN", `Order ${clientOrderId} is not among the unknown orders found at ${this.venue.id}.`);
+        const stopped = this.refusalWhenStopped();
+        if (stopped) return stopped;
         unknown.canceling = true;
         let events: VenueEvent[];
         try {
@@ -2195,43 +2841,55 @@ export class Engine {
   // Settings
 
   updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_symbol_settings", symbol, null, input, () => {
-        if (!this.instruments.has(symbol)) return fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`);
-        const parsed = symbolSettingsSchema.safeParse(input);
-        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; "));
-        this.symbolSettings.set(symbol, parsed.data);
-        this.cachedRiskLimits = null;
-        this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username });
-        return done(`Settings of ${symbol} saved.`);
-      }),
-    );
+    return this.run(() => {
+      const refuse = (result: CommandResult) => this.audited(actor, "set_symbol_settings", symbol, null, input, () => result);
+      if (!this.instruments.has(symbol)) return refuse(fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.venue.id}.`));
+      const parsed = symbolSettingsSchema.safeParse(input);
+      if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
+      return this.auditedChange(actor, "set_symbol_settings", symbol, input, {
+        what: `Settings of ${symbol}`,
+        write: () => this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username }),
+        apply: () => {
+          this.symbolSettings.set(symbol, parsed.data);
+          this.cachedRiskLimits = null;
+        },
+      });
+    });
   }
 
   updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_risk_limits", null, null, input, () => {
-        const parsed = riskLimitsSchema.safeParse(input);
-        if (!parsed.success) return fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
-        this.riskLimits = parsed.data;
-        this.cachedRiskLimits = null;
-        this.store.setState("riskLimits", parsed.data);
-        return done("Risk limits saved.");
-      }),
-    );
+    return this.run(() => {
+      const parsed = riskLimitsSchema.safeParse(input);
+      if (!parsed.success) {
+        const refusal = fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
+        return this.audited(actor, "set_risk_limits", null, null, input, () => refusal);
+      }
+      return this.auditedChange(actor, "set_risk_limits", null, input, {
+        what: "Risk limits",
+        write: () => this.store.setState("riskLimits", parsed.data),
+        apply: () => {
+          this.riskLimits = parsed.data;
+          this.cachedRiskLimits = null;
+        },
+      });
+    });
   }
 
   updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.run(() =>
-      this.audited(actor, "set_breaker_config", null, null, input, () => {
-        if (!this.breaker) return fail("NO_BREAKER", "The circuit breaker is disabled in this mode.");
-        const updated = this.breaker.updateConfig(input);
-        if (!updated.ok) return fail("VALIDATION", updated.error.message);
-        this.store.setState("breakerConfig", updated.value);
-        this.saveBreaker();
-        return done("Breaker configuration saved.");
-      }),
-    );
+    return this.run(() => {
+      const refuse = (result: CommandResult) => this.audited(actor, "set_breaker_config", null, null, input, () => result);
+      const breaker = this.breaker;
+      if (!breaker) return refuse(fail("NO_BREAKER", "The circuit breaker is disabled in this mode."));
+      const parsed = breakerConfigSchema.safeParse(input);
+      if (!parsed.success) return refuse(fail("VALIDATION", formatConfigErrors(parsed.error)));
+      const result = this.auditedChange(actor, "set_breaker_config", null, input, {
+        what: "Breaker configuration",
+        write: () => this.store.setState("breakerConfig", parsed.data),
+        apply: () => breaker.updateConfig(parsed.data),
+      });
+      if (result.ok) this.saveBreaker();
+      return result;
+    });
   }
 
   private cachedRiskLimits: ReturnType<typeof toRiskLimits> | null = null;
@@ -2252,6 +2910,10 @@ export class Engine {
   private afterBreakerCall(trip: BreakerTrip | null): void {
     if (!trip) {
       if (this.breaker) this.saveBreakerThrottled();
+      return;
+    }
+    if (this.bookingFill) {
+      this.tripsAfterCommit.push(trip); // recorded and acted on once the fill committed (afterFillCommit)
       return;
     }
     this.recordTrip(trip);
@@ -2372,6 +3034,7 @@ export class Engine {
       entryOrderId: record.meta.entryOrderId ?? null,
       stopLoss: record.meta.stopLoss ?? null,
       takeProfit: record.meta.takeProfit ?? null,
+      ...(record.pendingClose && { pendingClose: { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason } }),
     };
     this.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId });
   }
@@ -2394,9 +3057,12 @@ export class Engine {
     equity: EquityPoint;
     emergency: EmergencyProgress | null;
     marks: Record<string, Mark>;
+    degraded: ReturnType<Engine["health"]>["degraded"];
+    stopped: ReturnType<Engine["health"]>["stopped"];
     inDoubt: InDoubtView[];
   } {
     return {
+      ...this.health(),
       tradingState: this.tradingState,
       tradingStateInfo: this.tradingStateInfo,
       breaker: this.breaker?.status() ?? null,

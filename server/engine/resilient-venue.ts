@@ -34,6 +34,7 @@ import {
   type VenueEvent,
   type VenueFill,
   type VenueOrderSnapshot,
+  type VenuePosition,
   type VenueStatus,
 } from "../venues/venue";
 
@@ -137,6 +138,8 @@ export class ResilientVenue implements Venue {
   private readonly drainScheduled: Record<Lane, boolean> = { routine: false, urgent: false };
   /** Attempt number of requests in flight at an asynchronous venue (for their late failures). */
   private readonly attempts = new Map<string, number>();
+  /** Passed through where the inner venue reports derivatives positions (reads are not rate limited here). */
+  readonly fetchPositions?: () => Promise<VenuePosition[]>;
   /** Requests waiting for a retry timer, by key (a halt removes new orders from here; their timers then do nothing). */
   private readonly retrying = new Map<string, Request>();
   /** Submissions sent and not answered yet: clientOrderId → when sent, and whether a new order (routine lane). */
@@ -153,6 +156,7 @@ export class ResilientVenue implements Venue {
   ) {
     this.id = inner.id;
     this.kind = inner.kind;
+    if (inner.fetchPositions) this.fetchPositions = () => inner.fetchPositions!();
     this.maxInFlight = Math.max(1, options.maxInFlight ?? Math.min(options.burst, 10));
     this.buckets = {
       routine: new Bucket(options.ratePerSecond, options.burst, options.now),

@@ -11,6 +11,7 @@
  *   (live-config.ts); the built-in strategy is off unless BASTION_STRATEGY names it.
  * backtest: no live engine; the dashboard shows stored backtest runs and starts new ones.
  */
+import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
@@ -21,7 +22,7 @@ import { instrumentFromCcxtMarket, type CcxtMarketLike, type Instrument } from "
 import { seededRng } from "../core/rng";
 import { createStrategy } from "../core/strategies";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
-import { appConfig, type Mode } from "../config";
+import { appConfig, type AppConfig, type Mode } from "../config";
 import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqlite-store";
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
@@ -37,6 +38,7 @@ import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
+import { LeaseKeeper, synchronousFor } from "./lease";
 
 export interface FeedStatusView {
   kind: "replay" | "paper" | "live";
@@ -84,14 +86,6 @@ function log(level: "info" | "warn" | "error", message: string): void {
   else console.log(line);
 }
 
-function envNumber(name: string, fallback: number, min: number, max: number): number {
-  const raw = process.env[name];
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isFinite(n) || n < min || n > max) throw new Error(`${name} must be a number from ${min} to ${max}, got '${raw}'`);
-  return n;
-}
-
 /** Real Binance precision and limits for the symbols the desk trades (recorded ccxt market snapshot). */
 export function deskInstruments(symbols: string[]): Instrument[] {
   const markets = binanceMarkets as unknown as Record<string, CcxtMarketLike>;
@@ -135,28 +129,42 @@ export class StartError extends Error {
 }
 
 async function startRuntime(): Promise<Runtime | null> {
-  const { mode, databaseUrl } = appConfig();
+  const config = appConfig();
+  const { mode, databaseUrl } = config;
   if (mode === "backtest") {
     log("info", "backtest mode: no live engine; backtests run from the dashboard or `npm run backtest`");
     return null;
   }
   // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
-  const live = mode === "live" ? liveConfigOrRefuse() : null;
+  const live = mode === "live" ? liveConfigOrRefuse(config) : null;
   const dbPath = sqlitePathFromUrl(databaseUrl);
-  const store = openSqliteStore({ url: databaseUrl, clock: wallClock });
+  const store = openSqliteStore({ url: databaseUrl, clock: wallClock, synchronous: synchronousFor(mode) });
   const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
-  const lease = store.acquireLease({ ownerId, pid: process.pid, host: hostname(), now: Date.now(), staleAfterMs: 15_000 });
-  if (!lease.ok) {
+  let engineRef: Engine | null = null;
+  // Until the desk runs, a lost lease only stops the engine (the start then fails on its fenced writes).
+  let onLeaseLost = (reason: string) => log("error", `engine lease lost while starting: ${reason}`);
+  // The heartbeat runs from here on: the start's reconciliation may take longer than the stale window.
+  const leased = LeaseKeeper.acquire(store, {
+    ownerId,
+    pid: process.pid,
+    host: hostname(),
+    staleAfterMs: 15_000,
+    heartbeatMs: 3_000,
+    now: () => Date.now(),
+    onLost: (reason) => {
+      engineRef?.stopTrading("LEASE_LOST", reason);
+      onLeaseLost(reason);
+    },
+  });
+  if (!leased.ok) {
     store.close();
-    const h = lease.holder;
+    const h = leased.holder;
     throw new Error(`another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`);
   }
-  const symbols = (process.env.BASTION_SYMBOL ?? "BTC/USDT")
-    .split(",")
-    .map((x) => x.trim())
-    .filter((x) => x !== "");
+  // One parse of the list for every mode; replay and paper take one symbol (config.ts refuses more).
+  const symbols = [...config.symbols];
   const symbol = symbols[0] ?? "BTC/USDT";
-  let engineRef: Engine | null = null;
+  const lease = leased.keeper;
   const resilience = {
     maxAttempts: 5,
     baseDelayMs: 250,
@@ -174,20 +182,19 @@ async function startRuntime(): Promise<Runtime | null> {
   if (live) {
     let opened: Awaited<ReturnType<typeof openLiveVenue>>;
     try {
-      opened = await openLiveVenue(live, symbols);
+      opened = await openLiveVenue(live, symbols, config);
     } catch (e) {
-      store.releaseLease(ownerId);
+      lease.release();
       store.close();
       throw e;
     }
     inner = opened.venue;
     capital = opened.capital;
     liveExchange = opened.exchange;
-    store.heartbeat(ownerId, Date.now()); // the exchange may have taken a while to answer
   } else {
-    const instruments = deskInstruments([process.env.BASTION_SYMBOL ?? "BTC/USDT"]);
-    capital = String(envNumber("BASTION_CAPITAL", 10_000, 1, 1e12));
-    const statePath = process.env.BASTION_SIM_STATE ?? join(dirname(dbPath), "sim-venue.db");
+    const instruments = deskInstruments([symbol]);
+    capital = config.capital ?? "10000";
+    const statePath = config.sim.statePath ?? join(dirname(dbPath), "sim-venue.db");
     inner = new SimVenue(
       {
         instruments,
@@ -195,7 +202,7 @@ async function startRuntime(): Promise<Runtime | null> {
         slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
         participationCap: 0.25,
         latencyMs: { fixedMs: 20, jitterMs: 10 },
-        rng: seededRng(Number(process.env.BASTION_SEED ?? 7)),
+        rng: seededRng(config.sim.seed),
       },
       { statePath, synchronous: "NORMAL" },
     );
@@ -209,6 +216,7 @@ async function startRuntime(): Promise<Runtime | null> {
     venue,
     store,
     clock: wallClock,
+    signalWindow: config.signalWindow,
     ids: timeOrderedIds(() => Date.now(), random),
     bus,
     initialEquity: capital,
@@ -223,7 +231,7 @@ async function startRuntime(): Promise<Runtime | null> {
     ({ drifts } = await engine.start());
   } catch (e) {
     // The exchange could not be read for the start's reconciliation: nothing was traded; start again later.
-    store.releaseLease(ownerId);
+    lease.release();
     await venue.close();
     store.close();
     if (!live) throw e;
@@ -231,10 +239,10 @@ async function startRuntime(): Promise<Runtime | null> {
   }
   log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
 
-  const strategy = makeStrategy();
+  const strategy = makeStrategy(config);
   // BASTION_STRATEGY=off: no built-in strategy (signals come only from the webhook, tRPC or people).
-  // LIVE: the demo strategy never trades real money unless asked for by name.
-  const strategyOn = (process.env.BASTION_STRATEGY ?? (live ? "off" : "sma-cross")) !== "off";
+  // LIVE: the demo strategy never trades real money unless asked for by name (config.ts: off by default there).
+  const strategyOn = config.strategy.enabled;
   // The strategy needs strictly increasing candle times; a replay burst can deliver two in one millisecond.
   let lastCandleTs = 0;
   const onCandle = (bar: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
@@ -264,7 +272,7 @@ async function startRuntime(): Promise<Runtime | null> {
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
   if (mode === "replay") {
-    const file = process.env.BASTION_REPLAY_FILE ?? recordedFilePath("btcUsdt5m");
+    const file = config.replay.file ?? recordedFilePath("btcUsdt5m");
     if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
     const candles = loadCandlesCsv(file);
     // Warm the strategy on the first candles so the desk trades within a minute of the start.
@@ -273,7 +281,7 @@ async function startRuntime(): Promise<Runtime | null> {
     const feed = new ReplayFeed({
       symbol,
       source: { kind: "candles", candles },
-      speed: envNumber("BASTION_REPLAY_SPEED", 300, 1, 100_000),
+      speed: config.replay.speed,
       loop: true,
       rebaseOnLoop: true,
       startIndex: warm,
@@ -303,12 +311,12 @@ async function startRuntime(): Promise<Runtime | null> {
     };
     stopFeed = () => feed.stop();
   } else {
-    const exchangeId = process.env.BASTION_EXCHANGE ?? "binance";
+    const exchangeId = config.exchange;
     // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
     const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
     // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
-    const websockets = process.env.BASTION_WEBSOCKETS !== "off";
-    const streamFor = async () => (!websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: envNumber("BASTION_LIVE_TIMEOUT_MS", 10_000, 500, 120_000) }) : await createCcxtProExchange(exchangeId, {}));
+    const websockets = config.websockets;
+    const streamFor = async () => (!websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: config.intervals.liveTimeoutMs }) : await createCcxtProExchange(exchangeId, {}));
     const streams = await Promise.all((live ? symbols : [symbol]).map(() => streamFor()));
     // LIVE: quotes for every traded symbol (marks, exits, sizing); 5m candles of the first drive the strategy.
     const feeds = (live ? symbols : [symbol]).map((feedSymbol, i) => {
@@ -318,7 +326,7 @@ async function startRuntime(): Promise<Runtime | null> {
         exchange,
         stream: streams[i] ?? null,
         symbol: feedSymbol,
-        intervalMs: envNumber("BASTION_POLL_MS", 2000, 250, 60_000),
+        intervalMs: config.intervals.pollMs,
         trades: true,
         ...(strategyFeed ? { candles: { timeframe: "5m" } } : {}),
         // Paper fills walk the real book (the simulator's market orders consume its levels).
@@ -371,23 +379,23 @@ async function startRuntime(): Promise<Runtime | null> {
     stopFeed();
     for (const t of timers) clearInterval(t);
     await engine.run(() => undefined);
-    store.releaseLease(ownerId);
+    lease.release();
     await venue.close();
     store.close();
     runtimeState().runtime = null;
     log("info", "engine stopped");
   };
-  every(3_000, () => {
-    if (!store.heartbeat(ownerId, Date.now())) {
-      log("error", "the engine lease was taken over by another process: stopping this engine");
-      void stop();
-    }
-  });
+  // The lease's heartbeat runs since the lease was taken; losing it has already latched the engine: stop the process's desk.
+  onLeaseLost = (reason) => {
+    log("error", `engine lease lost (${reason}): trading stopped; stopping this engine`);
+    void stop();
+  };
+  if (lease.lost !== null) onLeaseLost(lease.lost);
   every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
   if (live) {
     // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
     let reconciling = false;
-    every(envNumber("BASTION_RECONCILE_MS", 60_000, 5_000, 3_600_000), () => {
+    every(config.intervals.reconcileMs, () => {
       if (reconciling || stopped) return;
       reconciling = true;
       engine
@@ -432,8 +440,8 @@ async function startRuntime(): Promise<Runtime | null> {
 }
 
 /** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
-function liveConfigOrRefuse(): LiveConfig {
-  const loaded = loadLiveConfig(process.env);
+function liveConfigOrRefuse(config: AppConfig): LiveConfig {
+  const loaded = loadLiveConfig(config.liveEnv);
   if (!loaded.ok) throw new StartError(`LIVE mode refused to start. ${loaded.error.message}`);
   for (const warning of loaded.value.warnings) log("warn", `live configuration: ${warning}`);
   log("info", `live configuration: ${loaded.value.toString()}`);
@@ -445,8 +453,8 @@ function liveConfigOrRefuse(): LiveConfig {
  * loaded from the exchange (instruments come from them, not from the recorded snapshot), balances read once
  * (all-in sizing needs the free quote), the starting capital (BASTION_CAPITAL, else the quote balance).
  */
-async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
-  const timeoutMs = envNumber("BASTION_LIVE_TIMEOUT_MS", 10_000, 500, 120_000);
+async function openLiveVenue(config: LiveConfig, symbols: string[], app: AppConfig): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
+  const timeoutMs = app.intervals.liveTimeoutMs;
   const { exchange, emergency } = createLiveExchange(config, { timeoutMs });
   const secrets = [exchange.apiKey, exchange.secret, exchange.password].filter((x): x is string => typeof x === "string" && x.length >= 4);
   const plain = (e: unknown) => scrubSecrets(e instanceof Error ? e.message : String(e), secrets).slice(0, 300);
@@ -466,12 +474,12 @@ async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ v
     emergencyExchange: emergency,
     symbols,
     clock: wallClock,
-    pollIntervalMs: envNumber("BASTION_VENUE_POLL_MS", 2_000, 250, 60_000),
+    pollIntervalMs: app.intervals.venuePollMs,
     // Fills and order updates over websockets where ccxt has them (REST polling stays, slower while the stream is healthy).
-    stream: process.env.BASTION_WEBSOCKETS !== "off" ? createLiveStreamExchange(config, { timeoutMs }) : null,
+    stream: app.websockets ? createLiveStreamExchange(config, { timeoutMs }) : null,
     log,
   });
-  let capital = process.env.BASTION_CAPITAL;
+  let capital = app.capital ?? undefined;
   try {
     const balances = await venue.fetchBalances();
     const quote = venue.instruments()[0]!.quote;
@@ -491,9 +499,8 @@ async function openLiveVenue(config: LiveConfig, symbols: string[]): Promise<{ v
   return { venue, exchange, capital };
 }
 
-function makeStrategy(): Strategy {
-  const fast = envNumber("BASTION_SMA_FAST", 10, 1, 1000);
-  const slow = envNumber("BASTION_SMA_SLOW", 30, 2, 5000);
+function makeStrategy(config: AppConfig): Strategy {
+  const { fast, slow } = config.strategy;
   const created = createStrategy("sma-cross", { fast, slow });
   if (!created.ok) throw new Error(`${created.error.code}: ${created.error.message}`);
   return created.value;

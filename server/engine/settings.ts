@@ -4,53 +4,75 @@
  * core's types.
  */
 import { z } from "zod";
-import { D } from "../core/money";
+import { D, parseDecimal } from "../core/money";
 import type { ExitConfig } from "../core/positions/exits";
 import type { RiskLimits, SymbolRiskLimits } from "../core/risk/limits";
 
-const pct = (what: string, max = 1000) =>
-  z
-    .number({ error: `${what} must be a number` })
-    .finite(`${what} must be a finite number`)
-    .gt(0, `${what} must be above 0`)
-    .max(max, `${what} must be at most ${max}`);
+/*
+ * Every setting has a sane range, said in words: a value inside the schema's type but absurd (a cooldown of 1e300
+ * minutes, a loss limit of 5e-324 %, a minimum notional of 1e-41, a limit with 40 nines) is refused, not saved.
+ */
 
-const decimalString = (what: string) =>
+const shownNumber = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 8 });
+
+const got = (input: unknown) => (typeof input === "number" ? String(input) : typeof input === "string" ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : typeof input);
+
+/** A number in [min, max], said as "from min to max unit (got …)". */
+export const numberIn = (what: string, min: number, max: number, unit = "") => {
+  const range = (issue: { input?: unknown }) => `${what} must be from ${shownNumber(min)} to ${shownNumber(max)}${unit} (got ${got(issue.input)})`;
+  return z
+    .number({ error: (issue) => `${what} must be a finite number (got ${got(issue.input)})` })
+    .min(min, { error: range })
+    .max(max, { error: range });
+};
+
+/** A whole number in [min, max]. */
+export const wholeIn = (what: string, min: number, max: number, unit = "") =>
+  numberIn(what, min, max, unit).int({ error: (issue) => `${what} must be a whole number from ${shownNumber(min)} to ${shownNumber(max)}${unit} (got ${got(issue.input)})` });
+
+/** A percentage from 0.01 to `max`. */
+const pct = (what: string, max = 1000) => numberIn(what, 0.01, max, " %");
+
+/** A positive decimal (string or number) from `min` to `max` with at most `decimals` decimals, kept as a string. */
+const decimalString = (what: string, opts: { min: string; max: string; decimals: number; unit?: string }) =>
   z
     .union([z.string(), z.number()], { error: `${what} must be a number` })
     .transform((v, ctx) => {
-      const s = String(v).trim();
-      if (!/^\d+(\.\d+)?$/.test(s) || !Number.isFinite(Number(s))) {
-        ctx.addIssue({ code: "custom", message: `${what} must be a positive decimal number, got '${s}'` });
+      const range = `from ${opts.min} to ${Number(opts.max).toLocaleString("en-US")}${opts.unit ?? ""}, with at most ${opts.decimals} decimals`;
+      const d = typeof v === "number" && !Number.isFinite(v) ? null : parseDecimal(v);
+      const shown = String(v).length > 40 ? `${String(v).slice(0, 40)}…` : String(v);
+      if (d === null || d.isNegative() || d.lessThan(opts.min) || d.greaterThan(opts.max) || d.decimalPlaces() > opts.decimals) {
+        ctx.addIssue({ code: "custom", message: `${what} must be ${range} (got '${shown}')` });
         return z.NEVER;
       }
-      if (Number(s) <= 0) {
-        ctx.addIssue({ code: "custom", message: `${what} must be above 0` });
-        return z.NEVER;
-      }
-      return s;
+      return d.toFixed();
     });
 
+/** An amount of the account currency (USDT): a cent to a trillion. */
+const money = (what: string) => decimalString(what, { min: "0.01", max: "1000000000000", decimals: 8 });
+/** A quantity of coins: 0.000000000001 to a trillion. */
+const quantity = (what: string) => decimalString(what, { min: "0.000000000001", max: "1000000000000", decimals: 12 });
+
 export const sizingSchema = z.discriminatedUnion("method", [
-  z.object({ method: z.literal("fixed_fraction"), fraction: z.number().gt(0).max(1, "fraction is a share of equity from 0 to 1") }),
+  z.object({ method: z.literal("fixed_fraction"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
   /** The whole equity, fees included: qty = equity / (price × (1 + slippage) × (1 + fee)). */
   z.object({ method: z.literal("all_in") }),
-  z.object({ method: z.literal("fixed_risk"), riskFraction: z.number().gt(0).max(0.2, "risking more than 20% of equity per trade is refused") }),
-  z.object({ method: z.literal("confidence"), fraction: z.number().gt(0).max(1, "fraction is a share of equity from 0 to 1") }),
+  z.object({ method: z.literal("fixed_risk"), riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2) }),
+  z.object({ method: z.literal("confidence"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
 ]);
 export type Sizing = z.infer<typeof sizingSchema>;
 
 export const takeProfitLevelSchema = z.object({
   pct: pct("A take-profit level", 10_000),
-  closeFraction: z.number().gt(0, "closeFraction must be above 0").max(1, "closeFraction must be at most 1"),
+  closeFraction: numberIn("closeFraction (the share of the position closed)", 0.01, 1),
 });
 
 export const symbolSettingsSchema = z
   .object({
     enabled: z.boolean().default(true),
-    minConfidence: z.number().min(0, "minConfidence is from 0 to 1").max(1, "minConfidence is from 0 to 1").default(0.5),
-    maxPositionQty: decimalString("maxPositionQty").optional(),
-    maxPositionNotional: decimalString("maxPositionNotional").optional(),
+    minConfidence: numberIn("minConfidence", 0, 1).default(0.5),
+    maxPositionQty: quantity("maxPositionQty").optional(),
+    maxPositionNotional: money("maxPositionNotional").optional(),
     sizing: sizingSchema.default({ method: "fixed_fraction", fraction: 0.1 }),
     stopLossPct: pct("stopLossPct", 99).nullable().default(2),
     takeProfitLevels: z
@@ -63,10 +85,10 @@ export const symbolSettingsSchema = z
         { pct: 8, closeFraction: 1 },
       ]),
     trailing: z
-      .object({ activationPct: z.number().min(0).max(1000), distancePct: pct("trailing distancePct", 99) })
+      .object({ activationPct: numberIn("trailing activationPct", 0, 1000, " %"), distancePct: pct("trailing distancePct", 99) })
       .nullable()
       .default({ activationPct: 1.5, distancePct: 1 }),
-    maxAgeMinutes: z.number().int("maxAgeMinutes must be whole minutes").positive().max(525_600).nullable().default(24 * 60),
+    maxAgeMinutes: wholeIn("maxAgeMinutes", 1, 525_600, " minutes (a year)").nullable().default(24 * 60),
   })
   .strict();
 export type SymbolSettings = z.infer<typeof symbolSettingsSchema>;
@@ -94,14 +116,14 @@ export function exitConfigFor(settings: SymbolSettings, signal?: { stopLoss?: nu
 
 export const riskLimitsSchema = z
   .object({
-    maxOpenPositions: z.number().int().positive().max(10_000).optional(),
-    maxPortfolioExposure: decimalString("maxPortfolioExposure").optional(),
+    maxOpenPositions: wholeIn("maxOpenPositions", 1, 10_000).optional(),
+    maxPortfolioExposure: money("maxPortfolioExposure").optional(),
     maxPortfolioExposurePct: pct("maxPortfolioExposurePct", 10_000).optional(),
-    minNotional: decimalString("minNotional").optional(),
-    maxNotionalPerOrder: decimalString("maxNotionalPerOrder").optional(),
-    maxSlippageBps: z.number().positive().max(10_000).optional(),
-    maxOrdersPerMinute: z.number().int().positive().max(100_000).optional(),
-    minConfidence: z.number().min(0).max(1).optional(),
+    minNotional: decimalString("minNotional", { min: "0.01", max: "1000000", decimals: 8 }).optional(),
+    maxNotionalPerOrder: money("maxNotionalPerOrder").optional(),
+    maxSlippageBps: numberIn("maxSlippageBps", 0.1, 10_000, " basis points").optional(),
+    maxOrdersPerMinute: wholeIn("maxOrdersPerMinute", 1, 10_000).optional(),
+    minConfidence: numberIn("minConfidence", 0, 1).optional(),
     maxSymbolExposurePct: pct("maxSymbolExposurePct", 10_000).optional(),
   })
   .strict();

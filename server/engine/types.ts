@@ -45,7 +45,8 @@ export interface ManualOrderRequest {
 }
 
 export type EngineCommand =
-  | { kind: "signal"; signal: Signal; source: string }
+  /** `actor`: a person sent it (tRPC signals.submit); the signal is then audited like every manual action. */
+  | { kind: "signal"; signal: Signal; source: string; actor?: Actor }
   | { kind: "manualOrder"; order: ManualOrderRequest; actor: Actor; reason: string | null }
   | { kind: "closePosition"; positionId: string; fraction?: number; quantity?: string; actor: Actor; reason: string | null }
   /** `exitReason` (system only, e.g. "end_of_data" in backtests) overrides the default "manual". */

@@ -10,7 +10,8 @@ export interface HealthReport {
   tradingState: TradingStateValue | "UNKNOWN";
   db: "ok" | "error";
   dbError?: string;
-  engine: { running: boolean; error: string | null };
+  /** `degraded`: a database error interrupted a command (memory was reloaded from the books); `stopped`: why this process no longer trades (e.g. LEASE_LOST). */
+  engine: { running: boolean; error: string | null; degraded: boolean; stopped: string | null };
   venue: { id: string; connected: boolean; latencyMs: number | null; lastError: string | null } | null;
   feed: { kind: string; connected: boolean; message: string; lastUpdateAt: number | null } | null;
   time: string;
@@ -21,7 +22,8 @@ export async function healthReport(): Promise<HealthReport> {
   const time = new Date().toISOString();
   const state = runtimeState();
   const runtime = state.runtime;
-  const engine = { running: runtime !== null, error: state.error };
+  const engineHealth = runtime ? runtime.engine.health() : null;
+  const engine = { running: runtime !== null, error: state.error, degraded: engineHealth?.degraded != null, stopped: engineHealth?.stopped?.code ?? null };
   const venueStatus = runtime ? runtime.venueStatus() : null;
   const venue = runtime && venueStatus ? { id: runtime.engine.venueId(), connected: venueStatus.connected, latencyMs: venueStatus.latencyMs, lastError: venueStatus.lastError } : null;
   const feedStatus = runtime ? runtime.feedStatus() : null;
@@ -30,7 +32,7 @@ export async function healthReport(): Promise<HealthReport> {
     await db().$queryRawUnsafe("SELECT 1");
     const tradingState = runtime ? runtime.engine.currentTradingState : await readTradingState();
     // The engine not running is degraded for the desk, except in backtest mode where none is expected.
-    const engineOk = runtime !== null || mode === "backtest";
+    const engineOk = (runtime !== null && !engine.degraded && engine.stopped === null) || mode === "backtest";
     // No market data (e.g. paper mode offline) means exits and marks are blind: degraded, with the feed's reason.
     const feedOk = feed === null || feed.connected;
     return { status: engineOk && feedOk ? "ok" : "degraded", mode, tradingState, db: "ok", engine, venue, feed, time };

@@ -147,6 +147,8 @@ export function summarizeEvent(type: string, payload: unknown): string {
       return `doubt settled: ${str(p.resolution) ?? ""}`;
     case "release":
       return "released to the venue";
+    case "reopen":
+      return str(p.reason) ?? "still open at the venue: tracked again";
     default:
       return "";
   }

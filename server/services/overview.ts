@@ -23,6 +23,8 @@ export async function overviewSummary(now = Date.now()) {
       message: e.kind === "STATE" ? `Trading ${e.reason} by ${e.by}: ${e.message}` : `Breaker ${e.kind === "TRIP" ? "tripped" : "reset"} by ${e.by}: ${e.message}`,
     })),
     ...(feed.connected ? [] : [{ ts: now, level: "error" as const, message: `Market data: ${feed.message}` }]),
+    ...(state.degraded ? [{ ts: state.degraded.lastAt, level: "error" as const, message: `Database: ${state.degraded.errors} write(s) failed (last: ${state.degraded.reason}); the engine reloaded its books and is degraded until restarted.` }] : []),
+    ...(state.stopped ? [{ ts: state.stopped.since, level: "error" as const, message: `Trading stopped in this process (${state.stopped.code}): ${state.stopped.reason}` }] : []),
   ]
     .sort((a, b) => b.ts - a.ts)
     .slice(0, 8);

@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import { DomainError } from "../api/domain-error";
+import { text } from "../api/schemas";
 import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG } from "../core/breaker/config";
 import { db } from "../db/client";
 import { DEFAULT_RISK_LIMITS, riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "../engine/settings";
@@ -76,12 +77,14 @@ export class InputIssues extends Error {
  * A tRPC input parser from a zod schema with plain-words messages. Thrown issues become BAD_REQUEST with domainCode
  * VALIDATION and `zodError.fieldErrors` keyed by field path.
  */
-export function plainParser<S extends z.ZodType>(schema: S): (input: unknown) => z.output<S> {
-  return (input: unknown) => {
+export function plainParser<S extends z.ZodType>(schema: S): ((input: unknown) => z.output<S>) & { schema: S } {
+  const parse = (input: unknown) => {
     const parsed = schema.safeParse(input, { error: plainIssue });
     if (parsed.success) return parsed.data;
     throw new InputIssues(parsed.error.issues.map((i) => ({ message: i.message, path: i.path.map((p) => (typeof p === "number" ? p : String(p))) })));
   };
+  // The schema stays reachable (the property-based fuzz of every procedure generates inputs from it).
+  return Object.assign(parse, { schema });
 }
 
 export const riskLimitsInput = plainParser(riskLimitsSchema);
@@ -89,7 +92,7 @@ export const breakerConfigInput = plainParser(breakerConfigSchema);
 export const symbolSettingsInput = plainParser(
   z
     .object({
-      symbol: z.string().trim().min(1, "symbol is required").max(50, "symbol is too long"),
+      symbol: text("symbol", { min: 1, max: 50, person: true }),
       settings: symbolSettingsSchema,
     })
     .strict(),

@@ -89,6 +89,42 @@ describe("POST /api/signals", () => {
     expect(store.getSignal("wh-eth")).toMatchObject({ status: "DENIED", denyCode: "UNKNOWN_SYMBOL" });
   });
 
+  it("counts the 16 KiB limit in bytes, not UTF-16 units", async () => {
+    // 9,000 "é" are 9,000 UTF-16 units but 18,000 bytes: over the limit.
+    const wide = JSON.stringify({ ...good, id: "wide-1", strategy: "é".repeat(9_000) });
+    expect(wide.length).toBeLessThan(16 * 1024);
+    expect(Buffer.byteLength(wide)).toBeGreaterThan(16 * 1024);
+    const res = await post(wide);
+    expect(res.status).toBe(413);
+    expect(await res.json()).toMatchObject({ error: "TOO_LARGE" });
+    expect(store.getSignal("wide-1")).toBeNull();
+  });
+
+  it("refuses invalid UTF-8, a lone surrogate and control characters in the strategy", async () => {
+    const bytes = Buffer.concat([Buffer.from(JSON.stringify({ ...good, id: "bad-utf8" }).slice(0, -2)), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
+    const res = await handleSignalWebhook(new Request("http://127.0.0.1/api/signals", { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: bytes }), SECRET);
+    expect(res.status).toBe(400);
+    for (const strategy of [String.raw`a\ud800b`, String.raw`line\nbreak`]) {
+      const answer = await post(`{"id":"ctl-${strategy.length}","symbol":"BTC/USDT","action":"BUY","confidence":0.9,"strategy":"${strategy}"}`);
+      expect(answer.status).toBe(400);
+    }
+  });
+
+  it("an error answer does not echo a large input", async () => {
+    const res = await post({ ...good, id: "big-1", symbol: "B".repeat(15_000) });
+    expect(res.status).toBe(400);
+    expect((await res.text()).length).toBeLessThan(2_000);
+  });
+
+  it("refuses a signal from 1970 or with a stop above the market (422, recorded)", async () => {
+    const old = await post({ ...good, id: "old-1", ts: 1 });
+    expect(old.status).toBe(422);
+    expect(await old.json()).toMatchObject({ error: "SIGNAL_TOO_OLD" });
+    const wrong = await post({ ...good, id: "wrong-1", stopLoss: 25_000 });
+    expect(await wrong.json()).toMatchObject({ error: "STOP_LOSS_WRONG_SIDE" });
+    expect(store.getSignal("wrong-1")).toMatchObject({ status: "DENIED", denyCode: "STOP_LOSS_WRONG_SIDE" });
+  });
+
   it("is off without a configured secret", async () => {
     const res = await handleSignalWebhook(new Request("http://127.0.0.1/api/signals", { method: "POST", body: "{}" }), undefined);
     expect(res.status).toBe(503);

@@ -1,7 +1,8 @@
 /** The signal webhook: secret check, strict JSON validation, one call into the engine, plain-words answers. */
 import { createHash, timingSafeEqual } from "node:crypto";
+import { appConfig } from "../config";
 import { isDomainError } from "../api/domain-error";
-import { signalInputSchema } from "../api/schemas";
+import { capText, signalInputSchema } from "../api/schemas";
 import { submitSignal } from "./signals";
 
 const MAX_BODY = 16 * 1024;
@@ -17,13 +18,42 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-export async function handleSignalWebhook(request: Request, secret = process.env.BASTION_SIGNAL_SECRET): Promise<Response> {
+/**
+ * The body as text, reading at most `max` bytes (UTF-8 bytes, not UTF-16 units: "é" is 2 bytes, an emoji 4);
+ * null when it is longer (the rest is never read), undefined when it is not valid UTF-8.
+ */
+async function readBodyUpTo(request: Request, max: number): Promise<string | null | undefined> {
+  const declared = Number(request.headers.get("content-length") ?? "0");
+  if (declared > max) return null;
+  if (!request.body) return "";
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > max) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  try {
+    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
+  } catch {
+    return undefined;
+  }
+}
+
+export async function handleSignalWebhook(request: Request, secret = appConfig().signalSecret?.reveal()): Promise<Response> {
   if (!secret) return json(503, { error: "WEBHOOK_DISABLED", message: "The signal webhook is off: set BASTION_SIGNAL_SECRET to enable it." });
   const header = request.headers.get("authorization");
   const given = header?.startsWith("Bearer ") ? header.slice(7) : (request.headers.get("x-bastion-secret") ?? "");
   if (!given || !sameSecret(given, secret)) return json(401, { error: "UNAUTHORIZED", message: "Missing or wrong signal secret." });
-  const text = await request.text();
-  if (text.length > MAX_BODY) return json(413, { error: "TOO_LARGE", message: `A signal must be at most ${MAX_BODY} bytes.` });
+  const text = await readBodyUpTo(request, MAX_BODY);
+  if (text === null) return json(413, { error: "TOO_LARGE", message: `A signal must be at most ${MAX_BODY} bytes.` });
+  if (text === undefined) return json(400, { error: "MALFORMED_TEXT", message: "The body is not valid UTF-8 text." });
   let body: unknown;
   try {
     body = JSON.parse(text);
@@ -32,7 +62,8 @@ export async function handleSignalWebhook(request: Request, secret = process.env
   }
   const parsed = signalInputSchema.safeParse(body);
   if (!parsed.success) {
-    const problems = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message));
+    // At most 20 problems of at most 300 characters each: an answer never echoes a large input back.
+    const problems = parsed.error.issues.slice(0, 20).map((i) => capText(i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message, 300));
     return json(400, { error: "VALIDATION", message: `Invalid signal: ${problems.join("; ")}`, problems });
   }
   try {

@@ -49,6 +49,23 @@ export interface VenueBalance {
   total: Decimal;
 }
 
+/** A derivatives position as Bastion shows it. */
+export interface VenuePosition {
+  symbol: string;
+  side: "LONG" | "SHORT";
+  /** Absolute size in contracts (Binance USD-M: contract size 1, so in base units). */
+  contracts: Decimal;
+  /** contracts × contract size, in base units. */
+  quantity: Decimal;
+  entryPrice: Decimal | null;
+  markPrice: Decimal | null;
+  unrealizedPnl: Decimal | null;
+  /** The exchange's leverage setting; without it (Binance positionRisk v3), notional ÷ initial margin. */
+  leverage: Decimal | null;
+  liquidationPrice: Decimal | null;
+  marginMode: "cross" | "isolated" | null;
+}
+
 export type VenueStatus = { connected: boolean; latencyMs: number | null; lastError: string | null; detail?: string };
 
 /** A transient failure (network, timeout, rate limit, exchange down): retried with backoff, counted by the breaker. */
@@ -119,6 +136,8 @@ export interface Venue {
   /** Fills at or after `since` (epoch ms). */
   fetchFills(since: number): Promise<VenueFill[]>;
   fetchBalances(): Promise<VenueBalance[]>;
+  /** Open derivatives positions of the traded symbols; absent where the venue has none to report (spot, the simulator). */
+  fetchPositions?(): Promise<VenuePosition[]>;
   /** The last known free balance of a currency without a request (the simulator's exact one; a live venue's last fetch), or null. */
   freeBalance(currency: string): Decimal | null;
   status(): VenueStatus;

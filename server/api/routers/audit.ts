@@ -4,18 +4,19 @@
  */
 import { z } from "zod";
 import { auditFacets, listAudit } from "../../services/audit";
+import { EPOCH_MS_MAX, text } from "../schemas";
 import { router, viewerProcedure } from "../trpc";
 
-const text = (what: string) => z.string().trim().min(1, `${what} must not be empty`).max(100, `${what} must be at most 100 characters`);
-const epochMs = (what: string) => z.number({ error: `${what} must be a time in epoch milliseconds` }).int(`${what} must be whole milliseconds`).min(0).max(8.64e15);
+const filterText = (what: string) => text(what, { min: 1, max: 100, person: true });
+const epochMs = (what: string) => z.number({ error: `${what} must be a time in epoch milliseconds` }).int(`${what} must be whole milliseconds`).min(0).max(EPOCH_MS_MAX);
 
 export const auditRouter = router({
   list: viewerProcedure
     .input(
       z
         .object({
-          actor: text("actor").optional(),
-          action: text("action").optional(),
+          actor: filterText("actor").optional(),
+          action: filterText("action").optional(),
           result: z.enum(["OK", "REFUSED", "ERROR"], { error: "result must be OK, REFUSED or ERROR" }).optional(),
           from: epochMs("from").optional(),
           to: epochMs("to").optional(),

@@ -4,8 +4,10 @@
 import { z } from "zod";
 import { recordAudit, type AuditEntry } from "../../auth/audit";
 import { clearSessionCookie, serializeSessionCookie } from "../../auth/cookies";
+import { deviceIdFor, issueDeviceToken, serializeDeviceCookie } from "../../auth/device";
 import { generatePassword } from "../../auth/password";
 import { signInLimiter } from "../../auth/rate-limit";
+import { refusedSignInAudit } from "../../auth/sign-in-audit";
 import { ROLES } from "../../auth/roles";
 import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/sessions";
 import {
@@ -21,10 +23,21 @@ import {
 } from "../../auth/users";
 import { type Context } from "../context";
 import { DomainError, isDomainError } from "../errors";
+import { isPersonText, isWellFormed } from "../schemas";
 import { adminProcedure, publicProcedure, router, viewerProcedure } from "../trpc";
 
-const username = z.string({ error: "Enter a username." }).trim().min(1, "Enter a username.").max(64, "A username has at most 32 characters.");
-const password = z.string({ error: "Enter a password." }).min(1, "Enter a password.").max(1024, "The password is too long.");
+const username = z
+  .string({ error: "Enter a username." })
+  .trim()
+  .min(1, "Enter a username.")
+  // A coarse size guard before anything else runs; the username rule itself (3–32 characters) is auth/users.ts's.
+  .max(64, "A username has at most 32 characters.")
+  .refine(isPersonText, "A username is letters, digits and punctuation: no control or broken characters.");
+const password = z
+  .string({ error: "Enter a password." })
+  .min(1, "Enter a password.")
+  .max(1024, "The password is too long.")
+  .refine(isWellFormed, "The password contains a broken character (a lone UTF-16 surrogate).");
 const role = z.enum(ROLES, { error: `The role must be one of ${ROLES.join(", ")}.` });
 
 function actorOf(ctx: Context): { actor: string; role: string } {
@@ -106,26 +119,36 @@ export const authRouter = router({
   me: publicProcedure.query(({ ctx }) => (ctx.user ? publicUser(ctx.user) : null)),
 
   signIn: publicProcedure.input(z.object({ username, password })).mutation(async ({ ctx, input }) => {
-    const name = normalizeUsername(input.username);
-    const attempt = { actor: name.slice(0, 64), role: "none", action: "sign_in", target: name.slice(0, 64), params: { ip: ctx.ip } };
-    const limiter = signInLimiter();
-    const gate = limiter.check(name, ctx.ip);
-    if (!gate.ok) {
-      await audit({ ...attempt, result: "REFUSED", detail: gate.message });
-      throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+    const name = normalizeUsername(input.username).slice(0, 64);
+    const attempt = { actor: name, role: "none", action: "sign_in", target: name, params: { ip: ctx.ip } };
+    const refusals = refusedSignInAudit();
+    const refuse = async (code: string, message: string, details?: Record<string, unknown>): Promise<never> => {
+      await refusals.refused({ username: name, ip: ctx.ip, detail: message });
+      throw new DomainError(code, message, details);
+    };
+    // Counted here, before the password is checked (rate-limit.ts has the rule).
+    const gate = signInLimiter().begin(name, ctx.ip, deviceIdFor(ctx.deviceToken, name));
+    if (!gate.ok) return refuse("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+    let check: Awaited<ReturnType<typeof verifyCredentials>>;
+    try {
+      check = await verifyCredentials(name, input.password);
+    } catch (e) {
+      gate.attempt.abandoned();
+      if (isDomainError(e) && e.code === "RATE_LIMITED") return refuse(e.code, e.message, e.details);
+      throw e;
     }
-    const check = await verifyCredentials(name, input.password);
     if (!check.ok) {
-      if (check.code === "BAD_CREDENTIALS") limiter.recordFailure(name, ctx.ip);
+      gate.attempt.failed();
       const message = check.code === "BAD_CREDENTIALS" ? "Wrong username or password." : "This account is disabled; ask an admin to enable it.";
-      await audit({ ...attempt, result: "REFUSED", detail: message });
-      throw new DomainError(check.code, message);
+      return refuse(check.code, message);
     }
-    limiter.recordSuccess(name);
+    gate.attempt.succeeded();
     if (ctx.sessionToken) await revokeSession(ctx.sessionToken);
     const { token } = await createSession(check.user.id);
     ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
+    if (!deviceIdFor(ctx.deviceToken, name)) ctx.resHeaders.append("set-cookie", serializeDeviceCookie(issueDeviceToken(name), { secure: ctx.secureCookies }));
     await audit({ ...attempt, role: check.user.role, result: "OK" });
+    await refusals.flushDue();
     await purgeExpiredSessions();
     return { user: publicUser(check.user) };
   }),
@@ -142,13 +165,20 @@ export const authRouter = router({
     .input(z.object({ currentPassword: password, newPassword: password }))
     .mutation(({ ctx, input }) =>
       audited(ctx, "password_change", ctx.user.username, null, async () => {
-        const gate = signInLimiter().check(ctx.user.username, ctx.ip);
+        const gate = signInLimiter().begin(ctx.user.username, ctx.ip, deviceIdFor(ctx.deviceToken, ctx.user.username));
         if (!gate.ok) throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
-        const check = await verifyCredentials(ctx.user.username, input.currentPassword);
+        let check: Awaited<ReturnType<typeof verifyCredentials>>;
+        try {
+          check = await verifyCredentials(ctx.user.username, input.currentPassword);
+        } catch (e) {
+          gate.attempt.abandoned();
+          throw e;
+        }
         if (!check.ok) {
-          signInLimiter().recordFailure(ctx.user.username, ctx.ip);
+          gate.attempt.failed();
           throw new DomainError("BAD_CREDENTIALS", "The current password is wrong.");
         }
+        gate.attempt.succeeded();
         await setPassword(ctx.user.username, input.newPassword);
         const { token } = await createSession(ctx.user.id);
         ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));

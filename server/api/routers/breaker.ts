@@ -1,9 +1,10 @@
 /** breaker: status and history, and the desk's controls — emergency stop, pause/resume, trip, reset (admin), config (admin). */
 import { z } from "zod";
+import { breakerConfigSchema } from "../../core/breaker/config";
 import { db } from "../../db/client";
 import { plain } from "../../services/dto";
 import { actorOf, commandValue, requireEngine, runCommand } from "../../services/engine";
-import { reasonSchema, requiredReasonSchema } from "../schemas";
+import { idempotencyKeySchema, reasonSchema, requiredReasonSchema } from "../schemas";
 import { adminProcedure, router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const breakerRouter = router({
@@ -15,21 +16,22 @@ export const breakerRouter = router({
     db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: input.limit }),
   ),
   emergencyStop: traderProcedure
-    .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true) }).strict())
+    .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: actorOf(ctx.user), reason: input.reason })),
   pause: traderProcedure
-    .input(z.object({ reason: reasonSchema.optional() }).strict())
+    .input(z.object({ reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "pause", actor: actorOf(ctx.user), reason: input.reason || null })),
   resume: traderProcedure
-    .input(z.object({ reason: reasonSchema.optional() }).strict())
+    .input(z.object({ reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "resume", actor: actorOf(ctx.user), reason: input.reason || null })),
   trip: traderProcedure
-    .input(z.object({ reason: requiredReasonSchema }).strict())
+    .input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "tripBreaker", actor: actorOf(ctx.user), reason: input.reason })),
   reset: adminProcedure
-    .input(z.object({ reason: requiredReasonSchema, force: z.boolean().default(false) }).strict())
+    .input(z.object({ reason: requiredReasonSchema, force: z.boolean().default(false), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "resetBreaker", actor: actorOf(ctx.user), reason: input.reason, force: input.force })),
   setConfig: adminProcedure
-    .input(z.object({ config: z.record(z.string(), z.unknown()) }).strict())
+    // The whole config, checked field by field (unknown, absurd or odd values are a 400, never stored).
+    .input(z.object({ config: breakerConfigSchema }).strict())
     .mutation(async ({ ctx, input }) => commandValue(await requireEngine().updateBreakerConfig(input.config, actorOf(ctx.user)))),
 });

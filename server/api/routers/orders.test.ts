@@ -228,6 +228,10 @@ describe("orders.detail", () => {
     expect(summarizeEvent("cancel", { type: "cancel", reason: "user" })).toBe("user");
     expect(summarizeEvent("deny", { type: "deny", reason: "MIN_NOTIONAL" })).toBe("MIN_NOTIONAL");
     expect(summarizeEvent("modified", { type: "modified", price: "10" })).toBe("price 10");
+    expect(summarizeEvent("reopen", { type: "reopen", reason: "open at binance (ACCEPTED) although the books had it REJECTED: tracked again" })).toBe(
+      "open at binance (ACCEPTED) although the books had it REJECTED: tracked again",
+    );
+    expect(summarizeEvent("reopen", { type: "reopen" })).toBe("still open at the venue: tracked again");
     expect(summarizeEvent("unknownThing", null)).toBe("");
   });
 });

@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ORDER_STATUSES } from "../../core/orders/types";
 import { actorOf } from "../../services/engine";
 import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, placeOrder } from "../../services/orders";
-import { positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema } from "../schemas";
+import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema, text } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z
@@ -26,7 +26,7 @@ export const orderListInput = z
     fromMs: epochMs("fromMs").optional(),
     toMs: epochMs("toMs").optional(),
     limit: z.number().int("limit must be a whole number").min(1, "limit must be 1 to 500").max(500, "limit must be 1 to 500").default(100),
-    cursor: z.string().max(200).optional(),
+    cursor: text("cursor", { max: 200, trim: false }).optional(),
     /** Sent by tRPC's infinite queries; pages only go forward (older orders). */
     direction: z.enum(["forward", "backward"]).optional(),
   })
@@ -45,6 +45,7 @@ export const placeOrderInput = z
     postOnly: z.boolean().optional(),
     reduceOnly: z.boolean().optional(),
     reason: reasonSchema.optional(),
+    idempotencyKey: idempotencyKeySchema,
   })
   .strict();
 
@@ -57,10 +58,10 @@ export const ordersRouter = router({
     ),
   detail: viewerProcedure.input(z.object({ clientOrderId }).strict()).query(({ input }) => orderDetail(input.clientOrderId)),
   cancel: traderProcedure
-    .input(z.object({ clientOrderId, reason: reasonSchema.optional() }).strict())
+    .input(z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => cancelOrder(input, actorOf(ctx.user))),
   cancelAll: traderProcedure
-    .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema }).strict())
+    .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => cancelAll(input, actorOf(ctx.user))),
   place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, actorOf(ctx.user))),
 });

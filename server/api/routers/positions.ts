@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../../services/engine";
 import { closeAll, closePosition, listPositions, partialClose, setExits } from "../../services/positions";
-import { positiveDecimalString, reasonSchema, requiredReasonSchema } from "../schemas";
+import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const positionId = z
@@ -32,6 +32,7 @@ export const partialCloseInput = z
       .optional(),
     quantity: positiveDecimalString("quantity").optional(),
     reason: reasonSchema.optional(),
+    idempotencyKey: idempotencyKeySchema,
   })
   .strict()
   .refine((v) => (v.percent === undefined) !== (v.quantity === undefined), { message: "give either percent or quantity, not both and not neither" });
@@ -39,11 +40,11 @@ export const partialCloseInput = z
 export const positionsRouter = router({
   list: viewerProcedure.query(() => listPositions()),
   close: traderProcedure
-    .input(z.object({ positionId, reason: reasonSchema.optional() }).strict())
+    .input(z.object({ positionId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => closePosition(input, actorOf(ctx.user))),
   partialClose: traderProcedure.input(partialCloseInput).mutation(({ ctx, input }) => partialClose(input, actorOf(ctx.user))),
   setExits: traderProcedure
-    .input(z.object({ positionId, stopLoss: exitPrice("stopLoss").optional(), takeProfit: exitPrice("takeProfit").optional(), reason: reasonSchema.optional() }).strict())
+    .input(z.object({ positionId, stopLoss: exitPrice("stopLoss").optional(), takeProfit: exitPrice("takeProfit").optional(), reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => setExits(input, actorOf(ctx.user))),
-  closeAll: traderProcedure.input(z.object({ reason: requiredReasonSchema }).strict()).mutation(({ ctx, input }) => closeAll(input, actorOf(ctx.user))),
+  closeAll: traderProcedure.input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict()).mutation(({ ctx, input }) => closeAll(input, actorOf(ctx.user))),
 });

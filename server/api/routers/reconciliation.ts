@@ -5,7 +5,7 @@
 import { z } from "zod";
 import { actorOf } from "../../services/engine";
 import { acknowledgeDrift, adoptInDoubt, adoptOrder, cancelUnknownOrder, inDoubtOrders, listDrifts, markNotPlaced, unknownOrders } from "../../services/reconciliation";
-import { reasonSchema, requiredReasonSchema } from "../schemas";
+import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, text } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z
@@ -25,7 +25,7 @@ export const driftListInput = z
       .trim()
       .regex(/^[A-Z_]{2,40}$/, "kind must look like UNKNOWN_ORDER")
       .optional(),
-    subject: z.string().trim().min(1).max(100, "subject must be at most 100 characters").optional(),
+    subject: text("subject", { min: 1, max: 100, person: true }).optional(),
     fromMs: epochMs("fromMs").optional(),
     toMs: epochMs("toMs").optional(),
     limit: z.number().int("limit must be a whole number").min(1, "limit must be 1 to 500").max(500, "limit must be 1 to 500").default(100),
@@ -34,7 +34,7 @@ export const driftListInput = z
   .strict()
   .refine((v) => v.fromMs === undefined || v.toMs === undefined || v.fromMs < v.toMs, { message: "fromMs must be before toMs" });
 
-const orderChoice = z.object({ clientOrderId, reason: reasonSchema.optional() }).strict();
+const orderChoice = z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict();
 
 export const reconciliationRouter = router({
   drifts: viewerProcedure.input(driftListInput).query(({ input }) => listDrifts(input)),
@@ -48,6 +48,6 @@ export const reconciliationRouter = router({
     .input(z.object({ clientOrderId, reason: requiredReasonSchema }).strict())
     .mutation(({ ctx, input }) => markNotPlaced(input.clientOrderId, actorOf(ctx.user), input.reason)),
   acknowledge: traderProcedure
-    .input(z.object({ id: z.number().int("id must be a whole number").positive("id must be positive"), reason: reasonSchema.optional() }).strict())
+    .input(z.object({ id: z.number().int("id must be a whole number").positive("id must be positive"), reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => acknowledgeDrift(input.id, actorOf(ctx.user), input.reason || null)),
 });

@@ -3,11 +3,13 @@ import { z } from "zod";
 import { db } from "../../db/client";
 import { actorOf, commandValue } from "../../services/engine";
 import { submitSignal } from "../../services/signals";
-import { signalInputSchema, symbolSchema } from "../schemas";
+import { idempotencyKeySchema, signalInputSchema, symbolSchema } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const signalsRouter = router({
-  submit: traderProcedure.input(signalInputSchema).mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${actorOf(ctx.user).username}`))),
+  submit: traderProcedure
+    .input(signalInputSchema.extend({ idempotencyKey: idempotencyKeySchema }))
+    .mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${ctx.user.username}`, actorOf(ctx.user)))),
   list: viewerProcedure
     .input(
       z

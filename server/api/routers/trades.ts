@@ -1,7 +1,7 @@
 /** trades: closed trades for History — the filtered, sorted page with exact totals, a trade's detail, filter menus. */
 import { z } from "zod";
 import { listTrades, SORT_BYS, totalsFor, tradeDetail, tradeFacets } from "../../services/trades";
-import { symbolSchema } from "../schemas";
+import { symbolSchema, text } from "../schemas";
 import { router, viewerProcedure } from "../trpc";
 
 const epochMs = (what: string) =>
@@ -39,7 +39,7 @@ export const tradeListSchema = z
       .default({ by: "exitTime", dir: "desc" }),
     page: z.number().int("page must be a whole number").min(1, "page starts at 1").max(1_000_000, "page is absurdly deep").optional(),
     pageSize: z.number().int("pageSize must be a whole number").min(1, "pageSize must be at least 1").max(200, "pageSize must be at most 200").default(50),
-    cursor: z.string().max(500, "cursor is too long").optional(),
+    cursor: text("cursor", { max: 500, trim: false }).optional(),
     withTotals: z.boolean().default(true),
   })
   .strict()
@@ -48,6 +48,6 @@ export const tradeListSchema = z
 export const tradesRouter = router({
   list: viewerProcedure.input(tradeListSchema).query(({ input }) => listTrades(input)),
   totals: viewerProcedure.input(tradeFilterSchema).query(({ input }) => totalsFor(input)),
-  detail: viewerProcedure.input(z.object({ id: z.string().trim().min(1, "id is required").max(120, "id is too long") }).strict()).query(({ input }) => tradeDetail(input.id)),
+  detail: viewerProcedure.input(z.object({ id: text("id", { min: 1, max: 120, person: true }) }).strict()).query(({ input }) => tradeDetail(input.id)),
   facets: viewerProcedure.query(() => tradeFacets()),
 });

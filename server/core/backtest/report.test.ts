@@ -147,3 +147,52 @@ describe("buildBacktestReport on the recorded BTC/USDT 5m candles", () => {
     expect(report.winRatePct).toBeGreaterThan(0);
   });
 });
+
+describe("buildBacktestReport on a numeric equity curve (what the engine backtest hands it)", () => {
+  // Each curve as doubles; the last point is exact (a Decimal the doubles cannot hold) as in the engine.
+  const HOUR = 3_600_000;
+  const cases: { name: string; equity: number[]; last: string; ts?: number[] }[] = [
+    { name: "rise then deep fall", equity: [1000, 1100, 1200, 900, 950, 1300], last: "1250.0000000000000000001" },
+    { name: "two equally deep falls: the earlier is kept", equity: [1000, 500, 1000, 500], last: "1000" },
+    { name: "ties with the peak and a fall below the capital", equity: [1000, 1000, 999.9999999999999, 1000, 800.1], last: "800.0999999999999999999" },
+    { name: "never falls", equity: [1001, 1002, 1003], last: "1004" },
+    { name: "falls to zero and below", equity: [1000, 0, -5, 10], last: "-0.5" },
+    { name: "one point", equity: [], last: "977.123456789" },
+    { name: "nearly equal ratios", equity: [2000, 1000.0000000000001, 4000, 2000.0000000000002, 2000], last: "2000.0000000000003" },
+    { name: "times out of order (sorted the old way)", equity: [1000, 1200, 900, 1100], last: "1000", ts: [4, 1, 3, 2, 5].map((h) => T0 + h * 17 * HOUR) },
+  ];
+  for (const c of cases) {
+    it(`gives exactly the report of the same curve as Decimals: ${c.name}`, () => {
+      const values = [...c.equity, 0];
+      // Hours across three UTC days, so Sharpe has returns to work on.
+      const ts = c.ts ?? values.map((_, i) => T0 + i * 17 * HOUR);
+      const last = D(c.last);
+      const decimals: EquityPoint[] = values.map((v, i) => ({ ts: ts[i]!, equity: i === values.length - 1 ? last : D(v) }));
+      const numeric = { ts: Float64Array.from(ts), equity: Float64Array.from(values), last };
+      const base = handInput({ includeEquityCurve: true });
+      const fromDecimals = buildBacktestReport({ ...base, equityCurve: decimals });
+      const fromNumbers = buildBacktestReport({ ...base, equityCurve: numeric });
+      expect(JSON.stringify(fromNumbers)).toBe(JSON.stringify(fromDecimals));
+    });
+  }
+
+  it("matches the Decimal curve on a long random walk (drawdown and Sharpe read only a few points)", () => {
+    let x = 10_000;
+    let seed = 7;
+    const values: number[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      seed = (seed * 1_103_515_245 + 12_345) % 2_147_483_648;
+      x *= 1 + (seed / 2_147_483_648 - 0.5) * 0.004;
+      values.push(x);
+    }
+    const ts = values.map((_, i) => T0 + i * 60_000);
+    const last = D(values.at(-1)!).plus("1e-30");
+    const decimals = values.map((v, i) => ({ ts: ts[i]!, equity: i === values.length - 1 ? last : D(v) }));
+    const base = handInput();
+    const fromDecimals = buildBacktestReport({ ...base, equityCurve: decimals });
+    const fromNumbers = buildBacktestReport({ ...base, equityCurve: { ts: Float64Array.from(ts), equity: Float64Array.from(values), last } });
+    expect(fromNumbers).toEqual(fromDecimals);
+    expect(fromNumbers.maxDrawdownPct).toBeGreaterThan(0);
+    expect(fromNumbers.sharpe).not.toBeNull();
+  });
+});

@@ -18,10 +18,22 @@
  *   (params in the order given). The one exception is elapsedMs, wall time measured by the caller; `deterministic: true`
  *   writes 0 there (the CLI's --deterministic).
  */
-import { D, type Decimal, type DecimalInput } from "../money";
+import { utcDayStart } from "../clock";
+import { D, Decimal, type DecimalInput } from "../money";
 import { type ClosedTrade, computeTradeStats } from "../positions/stats";
 import { dailyReturns, drawdown, sharpeRatio } from "../risk/metrics";
 import { type BacktestExitReason, type BacktestTrade, type EquityPoint } from "./types";
+
+/**
+ * An equity curve kept as numbers, as the engine's backtest records it: point i is { ts: ts[i], equity: new
+ * Decimal(equity[i]) }, except the last point, whose equity is `last` (exact). The report reads it without building a
+ * Decimal per candle (30,000 of them cost more than the engine run): see essentialPoints.
+ */
+export interface NumericEquityCurve {
+  ts: Float64Array;
+  equity: Float64Array;
+  last: Decimal;
+}
 
 /** The run's settings as they should appear in the report (JSON scalars; order kept). */
 export type BacktestReportParams = Readonly<Record<string, string | number | boolean | null>>;
@@ -29,7 +41,7 @@ export type BacktestReportParams = Readonly<Record<string, string | number | boo
 export interface BacktestReportInput {
   trades: readonly BacktestTrade[];
   /** Equity at each candle close, in time order. */
-  equityCurve: readonly EquityPoint[];
+  equityCurve: readonly EquityPoint[] | NumericEquityCurve;
   initialCapital: DecimalInput;
   /** Number of candles the run consumed. */
   candles: number;
@@ -102,15 +114,17 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
   if (!Number.isSafeInteger(input.candles) || input.candles < 0) throw new RangeError(`candles must be a whole number ≥ 0, got ${input.candles}`);
   if (!Number.isFinite(input.elapsedMs) || input.elapsedMs < 0) throw new RangeError(`elapsedMs must be a finite number ≥ 0, got ${input.elapsedMs}`);
   const initial = D(input.initialCapital);
-  const curve = input.equityCurve;
-  const last = curve[curve.length - 1];
+  const given = input.equityCurve;
+  const { forDrawdown, forDays, last } = isNumericCurve(given)
+    ? essentialPoints(initial, given)
+    : { forDrawdown: given, forDays: given, last: given[given.length - 1] };
   const finalEquity = last ? last.equity : initial;
 
   const symbol = typeof input.params.symbol === "string" ? input.params.symbol : "";
   const stats = computeTradeStats(input.trades.map((t, i) => toClosedTrade(t, i, symbol)));
 
-  const first = curve[0];
-  const dd = first ? drawdown([{ ts: first.ts, equity: initial }, ...curve]) : null;
+  const first = forDrawdown[0];
+  const dd = first ? drawdown([{ ts: first.ts, equity: initial }, ...forDrawdown]) : null;
   const maxDrawdownPct = finiteOrNull(dd?.maxByPct.pct) ?? 0;
 
   const params: Record<string, string | number | boolean | null> = {};
@@ -125,7 +139,7 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
     netPnl: decimalString(finalEquity.minus(initial)),
     totalReturnPct: initial.greaterThan(0) ? finiteOrNull(finalEquity.minus(initial).dividedBy(initial).times(100).toNumber()) : null,
     maxDrawdownPct,
-    sharpe: finiteOrNull(sharpeRatio(dailyReturns(curve))),
+    sharpe: finiteOrNull(sharpeRatio(dailyReturns(forDays))),
     winRatePct: finiteOrNull(stats.winRatePct),
     profitFactor: finiteOrNull(stats.profitFactor),
     totalFees: decimalString(stats.totalFees),
@@ -142,6 +156,77 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
       exitReason: t.exitReason,
     })),
   };
-  if (input.includeEquityCurve) report.equityCurve = curve.map((p) => ({ ts: p.ts, equity: decimalString(p.equity) }));
+  if (input.includeEquityCurve) {
+    const curve = isNumericCurve(given) ? allPoints(given) : given;
+    report.equityCurve = curve.map((p) => ({ ts: p.ts, equity: decimalString(p.equity) }));
+  }
   return report;
+}
+
+function isNumericCurve(curve: readonly EquityPoint[] | NumericEquityCurve): curve is NumericEquityCurve {
+  return curve instanceof Array ? false : "last" in curve;
+}
+
+function pointOf(curve: NumericEquityCurve, i: number): EquityPoint {
+  return { ts: curve.ts[i]!, equity: i === curve.equity.length - 1 ? curve.last : new Decimal(curve.equity[i]!) };
+}
+
+function allPoints(curve: NumericEquityCurve): EquityPoint[] {
+  return Array.from(curve.ts, (_, i) => pointOf(curve, i));
+}
+
+/**
+ * The points of a numeric curve that decide the report, as Decimals, so that drawdown() and dailyReturns() give
+ * exactly what they give on the whole curve:
+ * - dailyReturns reads only each UTC day's first and last point (its open and close): forDays holds those.
+ * - drawdown (with the initial capital as the first peak) changes its peak only at a point above every earlier one,
+ *   and its maxByPct is the earliest point of largest fall / peak. forDrawdown holds every point at or above the
+ *   running maximum and every point whose fall is within 1e-9 of the largest, both judged in floats. That is safe:
+ *   new Decimal(x) keeps the order of distinct doubles (shortest round-trip text) and rounding keeps order, so no
+ *   exact peak is judged below the float maximum; a ratio in floats is off by ~1e-15, far inside the 1e-9 margin.
+ *   A point kept needlessly changes nothing (drawdown decides exactly); the last point (exact) is always kept.
+ * Any disorder in time (drawdown would sort): every point, as before.
+ */
+function essentialPoints(initial: Decimal, curve: NumericEquityCurve): { forDrawdown: EquityPoint[]; forDays: EquityPoint[]; last: EquityPoint | undefined } {
+  const n = curve.equity.length;
+  if (n === 0) return { forDrawdown: [], forDays: [], last: undefined };
+  const ts = curve.ts;
+  for (let i = 1; i < n; i++) {
+    if (!(ts[i]! >= ts[i - 1]!)) {
+      const all = allPoints(curve);
+      return { forDrawdown: all, forDays: all, last: all[n - 1] };
+    }
+  }
+  const value = (i: number) => (i === n - 1 ? curve.last.toNumber() : curve.equity[i]!);
+  // Pass 1: the largest fall in floats.
+  let peak = initial.toNumber();
+  let maxRatio = 0;
+  for (let i = 0; i < n; i++) {
+    const v = value(i);
+    if (v >= peak) peak = v;
+    else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
+  }
+  // Pass 2: the points that can matter.
+  const cutoff = maxRatio - 1e-9;
+  const forDrawdown: EquityPoint[] = [];
+  const forDays: EquityPoint[] = [];
+  peak = initial.toNumber();
+  const points = new Map<number, EquityPoint>();
+  const point = (i: number): EquityPoint => {
+    let p = points.get(i);
+    if (!p) points.set(i, (p = pointOf(curve, i)));
+    return p;
+  };
+  for (let i = 0; i < n; i++) {
+    const v = value(i);
+    let keep = i === n - 1 || !(peak > 0) || !Number.isFinite(v);
+    if (v >= peak) {
+      peak = v;
+      keep = true;
+    } else if ((peak - v) / peak >= cutoff) keep = true;
+    if (keep) forDrawdown.push(point(i));
+    const day = utcDayStart(ts[i]!);
+    if (i === 0 || i === n - 1 || utcDayStart(ts[i - 1]!) !== day || utcDayStart(ts[i + 1]!) !== day) forDays.push(point(i));
+  }
+  return { forDrawdown, forDays, last: point(n - 1) };
 }

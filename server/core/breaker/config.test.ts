@@ -34,7 +34,8 @@ describe("breakerConfigSchema", () => {
     { input: { maxConsecutiveLosses: 1 }, field: "maxConsecutiveLosses", value: 1 },
     { input: { maxOrdersPerMinute: null }, field: "maxOrdersPerMinute", value: null },
     { input: { cooldownMinutes: 0 }, field: "cooldownMinutes", value: 0 },
-    { input: { autoResetAfterMinutes: 0.5 }, field: "autoResetAfterMinutes", value: 0.5 },
+    { input: { autoResetAfterMinutes: 1.5 }, field: "autoResetAfterMinutes", value: 1.5 },
+    { input: { cooldownMinutes: 43_200 }, field: "cooldownMinutes", value: 43_200 },
     { input: { tripAction: "HALT_CANCEL_FLATTEN" }, field: "tripAction", value: "HALT_CANCEL_FLATTEN" },
     { input: { requireManualReset: false }, field: "requireManualReset", value: false },
   ])("accepts $field = $value", ({ input, field, value }) => {
@@ -46,18 +47,20 @@ describe("breakerConfigSchema", () => {
     { input: { maxDailyLossPct: Number.NaN }, message: "maxDailyLossPct must be a finite number, or null to disable it (got NaN)." },
     { input: { maxDrawdownAbs: Number.POSITIVE_INFINITY }, message: "maxDrawdownAbs must be a finite number, or null to disable it (got Infinity)." },
     { input: { maxDailyLossAbs: "500" }, message: 'maxDailyLossAbs must be a finite number, or null to disable it (got "500").' },
-    { input: { maxDailyLossPct: 150 }, message: "maxDailyLossPct must be a percentage above 0 and at most 100 (got 150)." },
-    { input: { maxDrawdownPct: 0 }, message: "maxDrawdownPct must be a percentage above 0 and at most 100 (got 0)." },
-    { input: { maxDrawdownPct: -5 }, message: "maxDrawdownPct must be a percentage above 0 and at most 100 (got -5)." },
-    { input: { maxDailyLossAbs: -1 }, message: "maxDailyLossAbs must be an amount above 0 (got -1); use null to disable it." },
-    { input: { maxDrawdownAbs: 0 }, message: "maxDrawdownAbs must be an amount above 0 (got 0); use null to disable it." },
-    { input: { maxConsecutiveLosses: 2.5 }, message: "maxConsecutiveLosses must be a whole number of at least 1 (got 2.5); use null to disable it." },
-    { input: { maxOrdersPerMinute: 0 }, message: "maxOrdersPerMinute must be a whole number of at least 1 (got 0); use null to disable it." },
-    { input: { maxOrdersPerHour: -3 }, message: "maxOrdersPerHour must be a whole number of at least 1 (got -3); use null to disable it." },
+    { input: { maxDailyLossPct: 150 }, message: "maxDailyLossPct must be a percentage from 0.01 to 100 (got 150); use null to disable it." },
+    { input: { maxDrawdownPct: 0 }, message: "maxDrawdownPct must be a percentage from 0.01 to 100 (got 0); use null to disable it." },
+    { input: { maxDrawdownPct: -5 }, message: "maxDrawdownPct must be a percentage from 0.01 to 100 (got -5); use null to disable it." },
+    { input: { maxDailyLossAbs: -1 }, message: "maxDailyLossAbs must be an amount from 0.01 to 1,000,000,000,000 (got -1); use null to disable it." },
+    { input: { maxDrawdownAbs: 0 }, message: "maxDrawdownAbs must be an amount from 0.01 to 1,000,000,000,000 (got 0); use null to disable it." },
+    { input: { maxConsecutiveLosses: 2.5 }, message: "maxConsecutiveLosses must be a whole number from 1 to 1,000 (got 2.5); use null to disable it." },
+    { input: { maxOrdersPerMinute: 0 }, message: "maxOrdersPerMinute must be a whole number from 1 to 10,000 (got 0); use null to disable it." },
+    { input: { maxOrdersPerHour: -3 }, message: "maxOrdersPerHour must be a whole number from 1 to 100,000 (got -3); use null to disable it." },
     { input: { maxConsecutiveErrors: Number.NaN }, message: "maxConsecutiveErrors must be a finite number, or null to disable it (got NaN)." },
-    { input: { cooldownMinutes: -1 }, message: "cooldownMinutes must be 0 or more minutes (got -1)." },
+    { input: { cooldownMinutes: -1 }, message: "cooldownMinutes must be from 0 to 43,200 minutes (30 days) (got -1)." },
     { input: { cooldownMinutes: null }, message: "cooldownMinutes must be a finite number (got null)." },
-    { input: { autoResetAfterMinutes: 0 }, message: "autoResetAfterMinutes must be above 0 minutes (got 0); use null to never reset automatically." },
+    { input: { autoResetAfterMinutes: 0 }, message: "autoResetAfterMinutes must be from 1 to 43,200 minutes (30 days) (got 0); use null to never reset automatically." },
+    { input: { cooldownMinutes: 1e300 }, message: "cooldownMinutes must be from 0 to 43,200 minutes (30 days) (got 1e+300)." },
+    { input: { maxDailyLossPct: 5e-324 }, message: "maxDailyLossPct must be a percentage from 0.01 to 100 (got 5e-324); use null to disable it." },
     { input: { requireManualReset: "yes" }, message: 'requireManualReset must be true or false (got "yes").' },
     { input: { tripAction: "FLATTEN" }, message: 'tripAction must be one of HALT, HALT_CANCEL, HALT_CANCEL_FLATTEN (got "FLATTEN").' },
     { input: { maxDailyLoss: 5 }, message: "Unknown breaker setting: maxDailyLoss." },
@@ -70,8 +73,8 @@ describe("breakerConfigSchema", () => {
     const parsed = breakerConfigSchema.safeParse({ maxDailyLossPct: 101, maxOrdersPerMinute: -1 });
     expect(parsed.success).toBe(false);
     expect(formatConfigErrors(parsed.error!)).toBe(
-      "maxDailyLossPct must be a percentage above 0 and at most 100 (got 101). " +
-        "maxOrdersPerMinute must be a whole number of at least 1 (got -1); use null to disable it.",
+      "maxDailyLossPct must be a percentage from 0.01 to 100 (got 101); use null to disable it. " +
+        "maxOrdersPerMinute must be a whole number from 1 to 10,000 (got -1); use null to disable it.",
     );
   });
 });
@@ -81,13 +84,13 @@ describe("CircuitBreaker config handling", () => {
     const created = CircuitBreaker.create({ maxDrawdownPct: 200 }, new ManualClock(0));
     expect(created).toEqual({
       ok: false,
-      error: { code: "INVALID_BREAKER_CONFIG", message: "maxDrawdownPct must be a percentage above 0 and at most 100 (got 200)." },
+      error: { code: "INVALID_BREAKER_CONFIG", message: "maxDrawdownPct must be a percentage from 0.01 to 100 (got 200); use null to disable it." },
     });
   });
 
   it("the constructor throws on invalid settings (a programming error)", () => {
     expect(() => new CircuitBreaker({ maxOrdersPerHour: 0 }, new ManualClock(0))).toThrow(
-      "maxOrdersPerHour must be a whole number of at least 1 (got 0); use null to disable it.",
+      "maxOrdersPerHour must be a whole number from 1 to 100,000 (got 0); use null to disable it.",
     );
   });
 

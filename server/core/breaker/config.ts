@@ -15,7 +15,8 @@ export const TRIP_ACTIONS = ["HALT", "HALT_CANCEL", "HALT_CANCEL_FLATTEN"] as co
 export type TripAction = (typeof TRIP_ACTIONS)[number];
 
 function describe(input: unknown): string {
-  if (typeof input === "string") return JSON.stringify(input);
+  // An input echoed in a message is short: never a megabyte back to the caller.
+  if (typeof input === "string") return JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input);
   if (input === undefined) return "nothing";
   if (typeof input === "number" || typeof input === "boolean" || input === null) return String(input);
   return typeof input;
@@ -28,30 +29,41 @@ function finiteNumber(name: string, nullable = true) {
   });
 }
 
-/** A percentage in (0, 100]. */
+/*
+ * Sane ranges: a value of the right type but absurd (a cooldown of 1e300 minutes, a loss limit of 5e-324 %) is
+ * refused with the range in words, never saved.
+ */
+
+/** A percentage from 0.01 to 100. */
 function percentLimit(name: string) {
-  const message = (input: unknown) => `${name} must be a percentage above 0 and at most 100 (got ${describe(input)}).`;
+  const message = (input: unknown) => `${name} must be a percentage from 0.01 to 100 (got ${describe(input)}); use null to disable it.`;
   return finiteNumber(name)
-    .gt(0, { error: (issue) => message(issue.input) })
+    .gte(0.01, { error: (issue) => message(issue.input) })
     .lte(100, { error: (issue) => message(issue.input) })
     .nullable();
 }
 
-/** A money amount in the account currency; zero would trip on no loss at all, so it must be above 0. */
+/** A money amount in the account currency, from a cent to a trillion (zero would trip on no loss at all). */
 function amountLimit(name: string) {
+  const message = (input: unknown) => `${name} must be an amount from 0.01 to 1,000,000,000,000 (got ${describe(input)}); use null to disable it.`;
   return finiteNumber(name)
-    .gt(0, { error: (issue) => `${name} must be an amount above 0 (got ${describe(issue.input)}); use null to disable it.` })
+    .gte(0.01, { error: (issue) => message(issue.input) })
+    .lte(1e12, { error: (issue) => message(issue.input) })
     .nullable();
 }
 
-/** A count of events; a limit of 0 would trip before anything happened, so at least 1. */
-function countLimit(name: string) {
-  const message = (input: unknown) => `${name} must be a whole number of at least 1 (got ${describe(input)}); use null to disable it.`;
+/** A count of events from 1 (0 would trip before anything happened) to `max`. */
+function countLimit(name: string, max: number) {
+  const message = (input: unknown) => `${name} must be a whole number from 1 to ${max.toLocaleString("en-US")} (got ${describe(input)}); use null to disable it.`;
   return finiteNumber(name)
     .int({ error: (issue) => message(issue.input) })
     .gte(1, { error: (issue) => message(issue.input) })
+    .lte(max, { error: (issue) => message(issue.input) })
     .nullable();
 }
+
+/** The longest wait the breaker accepts: 30 days, in minutes. */
+export const MAX_BREAKER_MINUTES = 43_200;
 
 export const breakerConfigSchema = z.strictObject(
   {
@@ -63,20 +75,21 @@ export const breakerConfigSchema = z.strictObject(
     maxDrawdownPct: percentLimit("maxDrawdownPct").default(15),
     /** Equity drawdown from the peak, in the account currency. */
     maxDrawdownAbs: amountLimit("maxDrawdownAbs").default(null),
-    maxConsecutiveLosses: countLimit("maxConsecutiveLosses").default(5),
+    maxConsecutiveLosses: countLimit("maxConsecutiveLosses", 1_000).default(5),
     /** Orders recorded in the last 60 s (sliding window). */
-    maxOrdersPerMinute: countLimit("maxOrdersPerMinute").default(30),
+    maxOrdersPerMinute: countLimit("maxOrdersPerMinute", 10_000).default(30),
     /** Orders recorded in the last 3600 s (sliding window). */
-    maxOrdersPerHour: countLimit("maxOrdersPerHour").default(500),
+    maxOrdersPerHour: countLimit("maxOrdersPerHour", 100_000).default(500),
     /** Errors in a row (venue rejects, timeouts …); any success clears the streak. */
-    maxConsecutiveErrors: countLimit("maxConsecutiveErrors").default(5),
+    maxConsecutiveErrors: countLimit("maxConsecutiveErrors", 1_000).default(5),
     /**
      * Minutes after a system trip at which `tick()` resets the breaker by itself; null = never.
      * Ignored while `requireManualReset` is true, and never applied to MANUAL trips (an emergency
      * stop pulled by a person is lifted by a person).
      */
     autoResetAfterMinutes: finiteNumber("autoResetAfterMinutes")
-      .gt(0, { error: (issue) => `autoResetAfterMinutes must be above 0 minutes (got ${describe(issue.input)}); use null to never reset automatically.` })
+      .gte(1, { error: (issue) => `autoResetAfterMinutes must be from 1 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}); use null to never reset automatically.` })
+      .lte(MAX_BREAKER_MINUTES, { error: (issue) => `autoResetAfterMinutes must be from 1 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}); use null to never reset automatically.` })
       .nullable()
       .default(null),
     /** When true only a person (manual reset with a reason) can close the breaker. */
@@ -90,7 +103,8 @@ export const breakerConfigSchema = z.strictObject(
      * An automatic reset therefore happens at trippedAt + max(autoResetAfterMinutes, cooldownMinutes).
      */
     cooldownMinutes: finiteNumber("cooldownMinutes", false)
-      .gte(0, { error: (issue) => `cooldownMinutes must be 0 or more minutes (got ${describe(issue.input)}).` })
+      .gte(0, { error: (issue) => `cooldownMinutes must be from 0 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}).` })
+      .lte(MAX_BREAKER_MINUTES, { error: (issue) => `cooldownMinutes must be from 0 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}).` })
       .default(0),
     tripAction: z
       .enum(TRIP_ACTIONS, {

@@ -302,6 +302,16 @@ const scenarios: Scenario[] = [
   { name: "late fill after cancel", events: [submit, accept, cancel, fill("t1", 3)], status: "CANCELED", filledQty: "3", reconciliationNeeded: true },
   { name: "late fill after expire", events: [submit, accept, expire, fill("t1", 3)], status: "EXPIRED", filledQty: "3", reconciliationNeeded: true },
   { name: "late fill completing a canceled order keeps CANCELED", events: [submit, accept, fill("t1", 4), cancel, fill("t2", 6)], status: "CANCELED", filledQty: "10", reconciliationNeeded: true },
+  // A timeout taken for a refusal, a risk denial whose order still reached the venue: the execution is real.
+  { name: "late fill after a rejection is booked", events: [submit, { type: "reject", reason: "timeout" }, fill("t1", 3)], status: "REJECTED", filledQty: "3", reconciliationNeeded: true },
+  { name: "late fill after a denial is booked", events: [{ type: "deny", reason: "halted" }, fill("t1", 10)], status: "DENIED", filledQty: "10", reconciliationNeeded: true },
+  { name: "overfill of a late fill after a rejection refused", events: [submit, { type: "reject", reason: "x" }, fill("t1", 11)], status: "REJECTED", filledQty: "0", refusal: "OVERFILL" },
+  // open at the venue although terminal in the books (reconciliation): tracked again
+  { name: "rejected order open at the venue is tracked again", events: [submit, { type: "reject", reason: "timeout" }, { type: "reopen", reason: "open at the venue", venueOrderId: "v9" }], status: "ACCEPTED", filledQty: "0" },
+  { name: "canceled order with a fill open at the venue reopens partially filled", events: [submit, accept, fill("t1", 4), cancel, { type: "reopen", reason: "open" }], status: "PARTIALLY_FILLED", filledQty: "4" },
+  { name: "a reopened order fills normally", events: [submit, accept, expire, { type: "reopen", reason: "open" }, fill("t1", 10)], status: "FILLED", filledQty: "10" },
+  { name: "FILLED cannot reopen", events: [submit, accept, fill("t1", 10), { type: "reopen", reason: "open" }], status: "FILLED", filledQty: "10", refusal: "TERMINAL" },
+  { name: "a working order cannot reopen", events: [submit, accept, { type: "reopen", reason: "open" }], status: "ACCEPTED", filledQty: "0", refusal: "INVALID_TRANSITION" },
   // exactly once
   { name: "duplicate tradeId refused", events: [submit, accept, fill("t1", 4), fill("t1", 4)], status: "PARTIALLY_FILLED", filledQty: "4", refusal: "DUPLICATE_FILL" },
   { name: "duplicate late fill refused", events: [submit, accept, fill("t1", 4), cancel, fill("t1", 4)], status: "CANCELED", filledQty: "4", refusal: "DUPLICATE_FILL", reconciliationNeeded: false },
@@ -313,7 +323,6 @@ const scenarios: Scenario[] = [
   { name: "FILLED refuses a cancel reject", events: [submit, accept, cancelRequest, fill("t1", 10), cancelReject], status: "FILLED", filledQty: "10", refusal: "TERMINAL" },
   { name: "DENIED refuses submit", events: [{ type: "deny", reason: "risk" }, submit], status: "DENIED", filledQty: "0", refusal: "TERMINAL" },
   { name: "REJECTED refuses accept", events: [submit, { type: "reject", reason: "insufficient balance" }, accept], status: "REJECTED", filledQty: "0", refusal: "TERMINAL" },
-  { name: "REJECTED refuses a fill", events: [submit, { type: "reject", reason: "x" }, fill("t1", 1)], status: "REJECTED", filledQty: "0", refusal: "TERMINAL" },
   { name: "CANCELED refuses accept", events: [submit, cancel, accept], status: "CANCELED", filledQty: "0", refusal: "TERMINAL" },
   { name: "EXPIRED refuses a cancel request", events: [submit, accept, expire, cancelRequest], status: "EXPIRED", filledQty: "0", refusal: "TERMINAL" },
   // entry paths
@@ -614,6 +623,7 @@ const EVENT_FIXTURES: Record<OrderEventType, OrderEvent> = {
   modified: modified({ price: "101" }),
   modifyReject,
   expire,
+  reopen: { type: "reopen", reason: "open at the venue" },
 };
 
 /** A STOP_LIMIT order in `status`, not triggered, nothing filled; pending statuses came from SUBMITTED. */
@@ -633,6 +643,8 @@ function expectedStatus(outcome: TransitionOutcome, from: OrderStatus): OrderSta
       return "EMULATED";
     case "restorePrevious":
       return "SUBMITTED";
+    case "reopened":
+      return "ACCEPTED";
     case "modified":
     case "modifyRefused":
       // The fixture has one modify unanswered at most: its answer ends PENDING_UPDATE.
@@ -656,7 +668,7 @@ describe("ORDER_TRANSITIONS", () => {
 
   it("has a row for every status and fixtures for every event type", () => {
     expect(Object.keys(ORDER_TRANSITIONS).sort()).toEqual([...ORDER_STATUSES].sort());
-    expect(pairs.length).toBe(14 * 15);
+    expect(pairs.length).toBe(14 * 16);
   });
 
   it.each(pairs)("%s + %s behaves as the table says", (status, eventType) => {
@@ -677,10 +689,10 @@ describe("ORDER_TRANSITIONS", () => {
     expect(snapshot(order)).toEqual(before);
   });
 
-  it("lets terminal statuses accept nothing but late fills on CANCELED and EXPIRED", () => {
+  it("lets terminal statuses accept nothing but late fills and a reopen, and FILLED nothing at all", () => {
     for (const status of TERMINAL_STATUSES) {
-      const allowed = Object.keys(ORDER_TRANSITIONS[status]);
-      expect(allowed).toEqual(status === "CANCELED" || status === "EXPIRED" ? ["fill"] : []);
+      const allowed = Object.keys(ORDER_TRANSITIONS[status]).sort();
+      expect(allowed).toEqual(status === "FILLED" ? [] : ["fill", "reopen"]);
     }
   });
 

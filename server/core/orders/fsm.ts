@@ -24,7 +24,10 @@ import {
  * Outcomes whose status depends on the order or the event, resolved by `applyOrderEvent`:
  * - `fill`: PARTIALLY_FILLED, or FILLED once filledQty reaches the quantity.
  * - `fillWhilePending`: stays PENDING_*, the status to restore becomes PARTIALLY_FILLED; FILLED when complete.
- * - `lateFill`: a real execution on a CANCELED/EXPIRED order: booked, status kept, reconciliation requested.
+ * - `lateFill`: a real execution on an order the books call CANCELED, EXPIRED, REJECTED or DENIED (a timeout
+ *   taken for a refusal, a cancel that lost the race): booked, status kept, reconciliation requested.
+ * - `reopened`: reconciliation saw such an order still open at the venue: ACCEPTED, or PARTIALLY_FILLED when
+ *   fills were booked. FILLED has nothing left to work, so it cannot reopen.
  * - `trigger`: TRIGGERED for TRIGGERABLE_LIMIT_TYPES; market-type triggers keep their status (they are now
  *   market orders) with `isTriggered`; MARKET/LIMIT are refused (NOT_TRIGGERABLE).
  * - `triggerEmulated`: the local emulator saw the trigger: status stays EMULATED, `isTriggered` set, and the
@@ -47,6 +50,7 @@ export type TransitionRule =
   | "fill"
   | "fillWhilePending"
   | "lateFill"
+  | "reopened"
   | "trigger"
   | "triggerEmulated"
   | "triggerWhilePending"
@@ -75,7 +79,7 @@ export const ORDER_TRANSITIONS: TransitionTable = {
     cancel: "CANCELED", // local cancel: nothing at the venue
     expire: "EXPIRED", // GTD passed before it was sent
   },
-  DENIED: {},
+  DENIED: { fill: "lateFill", reopen: "reopened" },
   EMULATED: {
     release: "RELEASED",
     trigger: "triggerEmulated",
@@ -147,9 +151,9 @@ export const ORDER_TRANSITIONS: TransitionTable = {
     expire: "EXPIRED",
   },
   FILLED: {},
-  CANCELED: { fill: "lateFill" },
-  EXPIRED: { fill: "lateFill" },
-  REJECTED: {},
+  CANCELED: { fill: "lateFill", reopen: "reopened" },
+  EXPIRED: { fill: "lateFill", reopen: "reopened" },
+  REJECTED: { fill: "lateFill", reopen: "reopened" },
 };
 
 const PENDING_STATUSES: ReadonlySet<OrderStatus> = new Set(["PENDING_UPDATE", "PENDING_CANCEL"]);
@@ -356,6 +360,14 @@ export function applyOrderEvent(order: Order, event: OrderEvent): ApplyResult {
       return ok(withReason(moveTo(base, order, outcome), event.reason));
     case "modifyReject":
       return ok(withReason(outcome === "modifyRefused" ? answerModify(base, order) : moveTo(base, order, outcome), event.reason));
+    case "reopen": {
+      const reopened = withReason(base, event.reason);
+      reopened.status = order.filledQty.greaterThan(0) ? "PARTIALLY_FILLED" : "ACCEPTED";
+      reopened.previousStatus = null;
+      reopened.pendingModifies = 0;
+      reopened.venueOrderId = event.venueOrderId ?? order.venueOrderId;
+      return ok(reopened);
+    }
     case "deny":
     case "cancelReject":
       return ok(withReason(moveTo(base, order, outcome), event.reason));
@@ -442,6 +454,7 @@ function moveTo(base: Order, before: Order, outcome: TransitionOutcome): Order {
     case "fill":
     case "fillWhilePending":
     case "lateFill":
+    case "reopened":
     case "trigger":
     case "triggerEmulated":
     case "triggerWhilePending":

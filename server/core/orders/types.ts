@@ -207,7 +207,12 @@ export type OrderEvent =
   | { type: "modifyRequest"; qty?: DecimalInput; price?: DecimalInput; triggerPrice?: DecimalInput; ts?: number }
   | { type: "modified"; qty?: DecimalInput; price?: DecimalInput; triggerPrice?: DecimalInput; ts?: number }
   | { type: "modifyReject"; reason: string; ts?: number }
-  | { type: "expire"; ts?: number };
+  | { type: "expire"; ts?: number }
+  /**
+   * Reconciliation found an order the books call terminal (not FILLED) still open at the venue: it is tracked
+   * again (ACCEPTED, or PARTIALLY_FILLED when fills were booked). Never sent by a venue adapter.
+   */
+  | { type: "reopen"; reason: string; venueOrderId?: string; ts?: number };
 
 export type OrderEventType = OrderEvent["type"];
 

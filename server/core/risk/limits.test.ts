@@ -112,6 +112,26 @@ const denialCases: DenialCase[] = [
     "Reduce-only SELL 0.2 BTC/USDT cannot be placed: 0.2 is larger than the long 0.1 position it would reduce.",
   ],
   [
+    "reduce-only beyond what working exits leave of the position",
+    () =>
+      input({
+        order: { side: "SELL", quantity: D("0.1"), reduceOnly: true },
+        portfolio: { ...input().portfolio, workingReduceOnlyBySymbol: new Map([["BTC/USDT", { SELL: D("0.04") }]]) },
+      }),
+    "REDUCE_ONLY_OVERCOMMITTED",
+    "Reduce-only SELL 0.1 BTC/USDT cannot be placed: the long 0.1 position already has working exit orders that sell 0.04 of it, so at most 0.06 more can be; wait for them to end or cancel them first.",
+  ],
+  [
+    "a second full-size exit while the first works (short: buy back)",
+    () =>
+      input({
+        order: { symbol: "ETH/USDT", side: "BUY", quantity: D(1), price: D(2000), reduceOnly: true },
+        portfolio: { ...input().portfolio, workingReduceOnlyBySymbol: new Map([["ETH/USDT", { BUY: D(1) }]]) },
+      }),
+    "REDUCE_ONLY_OVERCOMMITTED",
+    "Reduce-only BUY 1 ETH/USDT cannot be placed: the short 1 position already has working exit orders that buy back 1 of it, so at most 0 more can be; wait for them to end or cancel them first.",
+  ],
+  [
     "reduce-only with no position",
     () => input({ order: { symbol: "XRP/USDT", side: "SELL", quantity: D(10), price: D(1), reduceOnly: true } }),
     "INVALID_REDUCE_ONLY",
@@ -233,6 +253,7 @@ describe("checkPreTrade: every denial code", () => {
       "TRADING_HALTED",
       "REDUCING_ONLY",
       "INVALID_REDUCE_ONLY",
+      "REDUCE_ONLY_OVERCOMMITTED",
       "MAX_OPEN_POSITIONS",
       "MAX_POSITION_SIZE",
       "MAX_SYMBOL_EXPOSURE",
@@ -334,6 +355,19 @@ describe("checkPreTrade: reduce-only closes beat limits", () => {
 
   it("a reduce-only buy closing the whole short passes in HALTED", () => {
     expect(codes(input({ tradingState: "HALTED", limits: strangling, order: { symbol: "ETH/USDT", side: "BUY", quantity: D(1), price: D(2000), reduceOnly: true } }))).toEqual([]);
+  });
+
+  it("working exits leave room: exactly what is left passes (in HALTED too); other sides and symbols are not counted", () => {
+    const working = new Map([
+      ["BTC/USDT", { SELL: D("0.07"), BUY: D(5) }],
+      ["ETH/USDT", { SELL: D(9) }],
+    ]);
+    const withWorking = (order: Partial<PreTradeOrder>, state: PreTradeInput["tradingState"] = "ACTIVE") =>
+      codes(input({ tradingState: state, order: { ...order, reduceOnly: true }, portfolio: { ...input().portfolio, workingReduceOnlyBySymbol: working } }));
+    expect(withWorking({ side: "SELL", quantity: D("0.03") })).toEqual([]);
+    expect(withWorking({ side: "SELL", quantity: D("0.03") }, "HALTED")).toEqual([]);
+    expect(withWorking({ side: "SELL", quantity: D("0.03001") })).toEqual(["REDUCE_ONLY_OVERCOMMITTED"]);
+    expect(withWorking({ symbol: "ETH/USDT", side: "BUY", quantity: D(1), price: D(2000) })).toEqual([]);
   });
 
   it("a plain (not reduce-only) shrinking order still meets the non-exposure limits", () => {

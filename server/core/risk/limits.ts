@@ -4,13 +4,16 @@
  * Decisions where the brief left a choice:
  * - The result lists every denial (`denials`) and exposes the first as `error`, so it is still a
  *   `Result<PreTradeApproval, RiskDenialCode>`. Denials are ordered by importance: INVALID_ORDER (which stops the
- *   check), the TradingState, INVALID_REDUCE_ONLY, then RATE_LIMIT, MIN_CONFIDENCE, MAX_SLIPPAGE, MIN_NOTIONAL,
+ *   check), the TradingState, INVALID_REDUCE_ONLY, REDUCE_ONLY_OVERCOMMITTED, then RATE_LIMIT, MIN_CONFIDENCE, MAX_SLIPPAGE, MIN_NOTIONAL,
  *   MAX_NOTIONAL_PER_ORDER, MAX_OPEN_POSITIONS, MAX_POSITION_SIZE, MAX_SYMBOL_EXPOSURE, MAX_PORTFOLIO_EXPOSURE,
  *   INSUFFICIENT_BALANCE. `collectAll: false` stops at the first one.
  * - Protecting capital beats making it: a reduce-only order that truly shrinks its position (opposite side, no larger
  *   than the position) passes every limit — rate, confidence, slippage, notional, exposure, balance. A reduce-only
  *   order that does not (no position, same side, or larger than the position) is denied with INVALID_REDUCE_ONLY,
  *   not clipped: a silent change of size is worse than a clear refusal.
+ * - Working reduce-only orders count against the position they reduce (`workingReduceOnlyBySymbol`): a reduce-only
+ *   order larger than the position less what working exits already sell (or buy back) is denied with
+ *   REDUCE_ONLY_OVERCOMMITTED, so two exits can never sell coins the desk does not hold.
  * - Orders that are not reduce-only but happen to shrink exposure still meet the non-exposure limits; the exposure
  *   limits only deny orders that increase exposure, so a lowered limit never traps an existing position.
  * - Exposure = Σ |qty × mark| over open positions + the reserved notional of open orders that would add exposure
@@ -35,6 +38,7 @@ export type RiskDenialCode =
   | "TRADING_HALTED"
   | "REDUCING_ONLY"
   | "INVALID_REDUCE_ONLY"
+  | "REDUCE_ONLY_OVERCOMMITTED"
   | "MAX_OPEN_POSITIONS"
   | "MAX_POSITION_SIZE"
   | "MAX_SYMBOL_EXPOSURE"
@@ -96,6 +100,8 @@ export interface RiskPortfolio {
   positions: readonly RiskPosition[];
   /** Notional reserved by open orders that would add exposure, per symbol. */
   reservedNotionalBySymbol?: ReadonlyMap<string, Decimal>;
+  /** Unfilled quantity of working reduce-only orders, per symbol and side: what they may still take off the position. */
+  workingReduceOnlyBySymbol?: ReadonlyMap<string, Partial<Record<OrderSide, Decimal>>>;
 }
 
 export interface PreTradeInput {
@@ -249,6 +255,25 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   // The order's effect on exposure: (|net after| − |net before|) × price. Its sign needs no multiplication.
   const increases = cmp(absNetAfter, absNetBefore) > 0;
   const figures = new Figures(order, portfolio.positions, symbolReserved, reservedTotal, shrinking, netQtyAfter, absNetBefore, absNetAfter, increases);
+
+  if (order.reduceOnly && shrinking) {
+    // Pending exits count against what they close: the position left for this order is net − working exits.
+    const working = portfolio.workingReduceOnlyBySymbol?.get(symbol)?.[order.side];
+    if (working !== undefined && isPositive(working)) {
+      const room = maxDec(ZERO, sub(absNetBefore, working));
+      if (cmp(order.quantity, room) > 0) {
+        const verb = order.side === "SELL" ? "sell" : "buy back";
+        (denials ??= []).push(
+          denial(
+            "REDUCE_ONLY_OVERCOMMITTED",
+            `Reduce-only ${order.side} ${order.quantity.toString()} ${symbol} cannot be placed: the ${describeNetPosition(netQty)} position already has working exit orders that ${verb} ${working.toString()} of it, so at most ${room.toString()} more can be; wait for them to end or cancel them first.`,
+            { netQty: netQty.toString(), working: working.toString(), room: room.toString(), quantity: order.quantity.toString() },
+          ),
+        );
+        if (!collectAll) return refuse(denials);
+      }
+    }
+  }
 
   // A reduce-only order that truly shrinks its position passes every limit.
   if (order.reduceOnly && shrinking) {

@@ -1,5 +1,5 @@
 /**
- * Crash-test child at the exchange boundary (run with `node --import tsx`): one LIVE desk — Bastion's
+ * Crash-test child at the exchange boundary (run with `node -C react-server --import tsx`: it loads live-config, marked server-only): one LIVE desk — Bastion's
  * SQLite database, the engine, ResilientVenue → CcxtVenue → a real ccxt `binance` instance — trading
  * against the Binance-compatible test server that the PARENT runs (with its fault plan), until the
  * parent kills it with SIGKILL. See ../crash-exchange.test.ts.

@@ -9,7 +9,7 @@
  *   return [] (never any event): the answer arrives through the event sink (`accept` + the fills the
  *   exchange reported at once, `cancel`, …).
  * - A request that fails later is reported, never retried here:
- *   · with a failure sink set (`setFailureSink`, the proposed ResilientVenue hook), the classified
+ *   · with a failure sink set (`setFailureSink`: ResilientVenue sets one), the classified
  *     error goes to it with the request, and the decorator applies its policy (retry with backoff only
  *     what certainly did not execute, an unknown outcome puts the order in doubt, reject on final errors);
  *   · without one, the adapter applies the safe minimum itself: a final error → `reject` /
@@ -51,6 +51,7 @@ import {
   type VenueEvent,
   type VenueFill,
   type VenueOrderSnapshot,
+  type VenuePosition,
   type VenueStatus,
 } from "../venue";
 import { classifyCcxtError, errorClassNames, scrubSecrets, type RequestKind } from "./errors";
@@ -107,22 +108,7 @@ export interface CcxtVenueOptions {
   streamBackoff?: { baseMs?: number; maxMs?: number };
 }
 
-/** A derivatives position as Bastion shows it. */
-export interface VenuePosition {
-  symbol: string;
-  side: "LONG" | "SHORT";
-  /** Absolute size in contracts (Binance USD-M: contract size 1, so in base units). */
-  contracts: Decimal;
-  /** contracts × contract size, in base units. */
-  quantity: Decimal;
-  entryPrice: Decimal | null;
-  markPrice: Decimal | null;
-  unrealizedPnl: Decimal | null;
-  /** The exchange's leverage setting; without it (Binance positionRisk v3), notional ÷ initial margin. */
-  leverage: Decimal | null;
-  liquidationPrice: Decimal | null;
-  marginMode: "cross" | "isolated" | null;
-}
+export type { VenuePosition };
 
 interface Tracked {
   clientOrderId: string;

@@ -217,11 +217,24 @@ export class FakeBinance {
       isMaker: maker,
     };
     this.trades.push(trade);
+    this.settle(o, qty, price, qty * price * 0.001);
     o.executedQty = dec(Number(o.executedQty) + qty);
     o.cummulativeQuoteQty = dec(Number(o.cummulativeQuoteQty) + qty * price);
     o.status = Number(o.executedQty) >= Number(o.origQty) ? "FILLED" : "PARTIALLY_FILLED";
     o.updateTime = this.now;
     return trade;
+  }
+
+  /** The account moves with each execution, as reconciliation's balance checks expect (fees in USDT, as the trades say). */
+  private settle(o: BOrder, qty: number, price: number, commission: number): void {
+    const base = o.symbol.replace(/USDT$/, "");
+    const move = (asset: string, delta: number) => {
+      const b = this.balances[asset] ?? { free: dec(0), locked: dec(0) };
+      this.balances[asset] = { ...b, free: dec(Number(b.free) + delta) };
+    };
+    const notional = qty * price;
+    move("USDT", o.side === "BUY" ? -notional - commission : notional - commission);
+    move(base, o.side === "BUY" ? qty : -qty);
   }
 
   private create(p: Record<string, string>): { status: number; body: unknown } {

@@ -22,6 +22,7 @@
  * made non-enumerable, so JSON.stringify(exchange) and util.inspect(exchange) do not show them
  * either (still: never log an exchange instance).
  */
+import "server-only";
 import { statSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
@@ -190,7 +191,7 @@ function keyHint(apiKey: string): string {
  * the keys, a required passphrase or the opt-in are missing, the exchange id is unknown, the
  * exchange has no testnet but BASTION_SANDBOX asks for one, or the URL override is unsafe.
  */
-export function loadLiveConfig(env: Env = process.env, options: LoadLiveConfigOptions = {}): Result<LiveConfig, LiveConfigErrorCode> {
+export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): Result<LiveConfig, LiveConfigErrorCode> {
   const cwd = options.cwd ?? process.cwd();
   const warnings: string[] = [];
   const explicitFile = env.BASTION_LIVE_CONFIG?.trim();
