@@ -46,7 +46,7 @@ export interface ChaosOptions {
 
 export interface ChaosReport {
   seed: number;
-  orders: { commands: number; accepted: number; denied: number; atExchange: number; executedAtExchange: number; lateExecutions: number; lateRefused: number; neverPlacedAwaitingLookup: number };
+  orders: { commands: number; accepted: number; denied: number; deniedByCode: Record<string, number>; atExchange: number; executedAtExchange: number; lateExecutions: number; lateRefused: number; neverPlacedAwaitingLookup: number; markedNotPlacedByOperator: number };
   faults: { injected: Partial<Record<FaultKind, number>>; unknownOutcomeSubmissions: number };
   /** Orders the books marked in doubt during the run, those still in doubt at the end (a person decides), and any of those the exchange does have. */
   inDoubt: { ever: number; stillInDoubt: number; stillAtExchange: string[]; clientOrderIds: string[] };
@@ -181,7 +181,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   server.setFaultPlan(faultPlan(options.seed, options.faultRate ?? 0.3, timeoutMs));
   const results: CommandResult[] = [];
   let signalSeq = 0;
+  let markedNotPlaced = 0;
   for (let i = 0; i < options.orders; i++) {
+    // The person the desk asks: an order in doubt for a while that the exchange does not show is marked
+    // not placed from the Reconciliation page (the desk looks once more first — a lookup the exchange may
+    // answer "not found" and then place it anyway). Without this, one exit in doubt blocks its position.
+    if (i % 10 === 9) {
+      const now = Date.now();
+      for (const m of engine.state().inDoubt) {
+        if (now - m.since < Math.max(3_000, timeoutMs * 5) || server.account.allOrders().some((o) => o.clientOrderId === m.clientOrderId)) continue;
+        const marked = await engine.markInDoubtNotPlaced(m.clientOrderId, trader, "chaos operator: not at the exchange after a few seconds");
+        if (marked.ok) markedNotPlaced += 1;
+      }
+    }
     const symbol = SYMBOLS[i % 2]!;
     // A random walk the resting limits can be reached by.
     mid[symbol] = Math.max(BASE_PRICE[symbol] * 0.97, Math.min(BASE_PRICE[symbol] * 1.03, mid[symbol]! * (1 + (rng.next() - 0.5) * 0.002)));
@@ -190,7 +202,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const r = rng.next();
     const long = engine.state().positions.find((p) => p.position.symbol === symbol && p.position.quantity.greaterThan(0));
     let result: CommandResult;
-    if (r < 0.45 || (r < 0.6 && !long)) {
+    // A position past 5 % of the starting equity is sold down, so a long run stays inside the risk limits.
+    const heavy = long !== undefined && long.position.quantity.times(mid[symbol]).greaterThan(5_000);
+    if (!heavy && (r < 0.45 || (r < 0.6 && !long))) {
       signalSeq += 1;
       result = await engine.execute({ kind: "signal", signal: { id: `chaos-${options.seed}-${signalSeq}`, symbol, action: "BUY", confidence: 0.9, strategy: "chaos", ts: Date.now() }, source: "chaos" });
     } else if (r < 0.6) {
@@ -330,11 +344,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       commands: results.length,
       accepted: results.filter((r) => r.ok).length,
       denied: results.filter((r) => !r.ok).length,
+      deniedByCode: Object.fromEntries([...group(results.filter((r) => !r.ok), (r) => (r.ok ? null : r.code))].map(([code, list]) => [code, list.length])),
       atExchange: exOrders.length,
       executedAtExchange: executed.length,
       lateExecutions: stats.lateExecuted,
       lateRefused: stats.lateRefused,
       neverPlacedAwaitingLookup: stats.awaitingLookup,
+      markedNotPlacedByOperator: markedNotPlaced,
     },
     faults: { injected: stats.injected, unknownOutcomeSubmissions: unknownOutcome },
     inDoubt: { ever: everInDoubt, stillInDoubt: inDoubt.length, stillAtExchange: inDoubt.filter(atExchange), clientOrderIds: inDoubt },
