@@ -65,12 +65,27 @@ async function deskOnSqlite() {
   cleanup.push(dirname(dbPath));
   const clock = new ManualClock(T0);
   const store = openSqliteStore({ path: dbPath, clock });
+  // The real store, except that `failNextAudit()` makes the next audit write fail as a full disk would.
+  let auditFails = false;
+  const faulty = new Proxy(store, {
+    get(target, prop, receiver) {
+      const value: unknown = Reflect.get(target, prop, receiver);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (prop === "appendAudit" && auditFails) {
+          auditFails = false;
+          throw new Database.SqliteError("database or disk is full", "SQLITE_FULL");
+        }
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
   const venue = new WitnessVenue(dbPath);
-  const engine = new Engine({ venue, store, clock, ids: sequentialIds(), initialEquity: "10000", breaker: null });
+  const engine = new Engine({ venue, store: faulty, clock, ids: sequentialIds(), initialEquity: "10000", breaker: null });
   await engine.start();
   clock.advance(1000);
   await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 19999.5, ask: 20000.5 });
-  return { engine, venue, store };
+  return { engine, venue, store, failNextAudit: () => (auditFails = true) };
 }
 
 const limitBuy = { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" } as const;
@@ -103,6 +118,20 @@ describe("the audit row of a manual command commits with its first change", () =
     const rows = store.listAudit();
     expect(rows.map((a) => `${a.action}:${a.result}`)).toEqual(["manual_order:OK", "manual_order:REFUSED"]);
     expect(rows[1]?.detail).toContain("VENUE_REJECTED: insufficient balance (simulated)");
+  });
+
+  it("an audit row that cannot be written undoes the order's intent with it: the venue never hears of an unaudited order", async () => {
+    const { engine, venue, store, failNextAudit } = await deskOnSqlite();
+    failNextAudit();
+    const result = await engine.execute({ kind: "manualOrder", order: limitBuy, actor: tina, reason: null });
+    expect(result).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(venue.seenAtSubmit).toEqual([]);
+    expect(store.loadOrders({ onlyOpen: false })).toEqual([]);
+    expect(engine.state().openOrders).toEqual([]);
+    // The failure itself is audited once the store works again (the first transaction did not mark the row written).
+    expect(store.listAudit().map((a) => `${a.action}:${a.result}`)).toEqual(["manual_order:ERROR"]);
+    expect(await engine.execute({ kind: "manualOrder", order: limitBuy, actor: tina, reason: null })).toMatchObject({ ok: true });
+    expect(store.listAudit().map((a) => `${a.action}:${a.result}`)).toEqual(["manual_order:ERROR", "manual_order:OK"]);
   });
 
   it("a refusal that changes nothing writes exactly one row, and the venue never hears of it", async () => {

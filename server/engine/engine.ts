@@ -1178,18 +1178,15 @@ export class Engine {
    */
   private transaction<T>(fn: () => T, committed?: string | CommandResult): T {
     const draft = this.transactionDepth === 0 && this.auditDraft && !this.auditDraft.written ? this.auditDraft : null;
-    let row: CommandResult | null = null;
+    const row = draft && (typeof committed === "object" ? committed : done(`accepted: ${committed ?? "its first change committed"}`));
     this.transactionDepth++;
     try {
       const value = this.store.transaction(() => {
         const out = fn();
-        if (draft) {
-          row = typeof committed === "object" ? committed : done(`accepted: ${committed ?? "its first change committed"}`);
-          this.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
-        }
+        if (draft && row) this.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
         return out;
       });
-      if (draft && row) draft.written = row;
+      if (draft) draft.written = row;
       return value;
     } finally {
       this.transactionDepth--;
