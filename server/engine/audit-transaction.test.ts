@@ -134,6 +134,19 @@ describe("the audit row of a manual command commits with its first change", () =
     expect(store.listAudit().map((a) => `${a.action}:${a.result}`)).toEqual(["manual_order:ERROR", "manual_order:OK"]);
   });
 
+  it("a pause whose audit row cannot be written is not committed either; once written, the row and the state commit together", async () => {
+    const { engine, store, failNextAudit } = await deskOnSqlite();
+    failNextAudit();
+    expect(await engine.execute({ kind: "pause", actor: tina, reason: "lunch" })).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(store.getState("tradingState") ?? "ACTIVE").toBe("ACTIVE");
+    expect(engine.state().tradingState).toBe("ACTIVE");
+    expect(await engine.execute({ kind: "pause", actor: tina, reason: "lunch" })).toMatchObject({ ok: true });
+    expect(engine.state().tradingState).not.toBe("ACTIVE");
+    expect(store.getState("tradingState")).toBe(engine.state().tradingState);
+    expect(store.listAudit().map((a) => `${a.action}:${a.result}`)).toEqual(["pause:ERROR", "pause:OK"]);
+    expect(store.listAudit()[1]?.detail).toBe("accepted: its first change committed");
+  });
+
   it("a refusal that changes nothing writes exactly one row, and the venue never hears of it", async () => {
     const { engine, venue, store } = await deskOnSqlite();
     const result = await engine.execute({ kind: "cancelOrder", clientOrderId: "no-such-order", actor: tina, reason: null });
