@@ -279,6 +279,16 @@ interface QuoteExpectation {
   fees: Decimal;
 }
 
+/** An audited manual action while it runs; `written` is what its audit row says once one committed. */
+interface AuditDraft {
+  readonly actor: Actor;
+  readonly action: string;
+  readonly target: string | null;
+  readonly reason: string | null;
+  readonly params: unknown;
+  written: CommandResult | null;
+}
+
 export class EngineError extends Error {
   constructor(
     readonly code: string,
@@ -1050,7 +1060,7 @@ export class Engine {
   }
 
   private saveUnknownOrders(): void {
-    this.store.setState("unknownOrders", [...this.unknownOrders.values()]);
+    this.durably(() => this.store.setState("unknownOrders", [...this.unknownOrders.values()]));
   }
 
   /** Unknown orders found at the venue and not yet adopted or canceled (newest first). */
@@ -1079,7 +1089,7 @@ export class Engine {
   }
 
   private drift(kind: string, subject: string, detail: Record<string, unknown>, resolved: boolean, resolution: string | null, level: "info" | "warn" = "warn"): void {
-    this.store.appendDrift({ ts: this.clock.now(), venue: this.venue.id, kind, subject, detail, resolved, resolution });
+    this.durably(() => this.store.appendDrift({ ts: this.clock.now(), venue: this.venue.id, kind, subject, detail, resolved, resolution }));
     this.bus.publish({ type: "drift", kind, subject, message: `${kind} ${subject}${resolution ? `: ${resolution}` : ""}` });
     this.log(level, `reconciliation: ${kind} ${subject} ${JSON.stringify(detail)}`);
   }
@@ -1129,17 +1139,64 @@ export class Engine {
     }
   }
 
-  /** Runs a manual action and appends who/when/what/why/result to the audit log. */
+  /**
+   * Runs a manual action and records who/when/what/why/result in the audit log, in the same transaction as the
+   * action's first durable change (`transaction`): for an order, the intent's journal transaction, which commits before
+   * the venue is called, so a crash after it cannot leave a sent order unaudited. An action that changes nothing (a
+   * refusal) gets its row alone, afterwards.
+   */
   private audited(actor: Actor, action: string, target: string | null, reason: string | null, params: unknown, fn: () => CommandResult): CommandResult {
+    const draft: AuditDraft | null = actor.role === "system" ? null : { actor, action, target, reason, params, written: null };
+    const outer = this.auditDraft;
+    this.auditDraft = draft;
     let result: CommandResult;
     try {
       result = fn();
     } catch (e) {
       if (isStoreFailure(e)) throw e; // memory must be reloaded first (handleGuarded), then the failure is audited
       result = fail("INTERNAL_ERROR", e instanceof Error ? e.message : String(e));
+    } finally {
+      this.auditDraft = outer;
     }
-    this.appendAuditRow(actor, action, target, reason, params, result);
+    // The audit table is append-only (rows are never updated): when the row written with the first change says
+    // something else than the outcome (e.g. "accepted", then the venue rejected the order), a second row records it.
+    const written = draft?.written;
+    if (!written || written.ok !== result.ok || (!written.ok && !result.ok && written.code !== result.code)) {
+      this.appendAuditRow(actor, action, target, reason, params, result);
+    }
     return result;
+  }
+
+  /** The audited manual action being run, until its row is written (`transaction`); null for other work. */
+  private auditDraft: AuditDraft | null = null;
+  private transactionDepth = 0;
+
+  /**
+   * Every store transaction of the engine. The outermost one committed while an audited action has not written its
+   * audit row yet writes it too, saying what commits (`committed`: a result, or words after "accepted: "). The draft
+   * is marked written only once the transaction committed: a failed one rolls the row back with everything else.
+   */
+  private transaction<T>(fn: () => T, committed?: string | CommandResult): T {
+    const draft = this.transactionDepth === 0 && this.auditDraft && !this.auditDraft.written ? this.auditDraft : null;
+    const row = draft && (typeof committed === "object" ? committed : done(`accepted: ${committed ?? "its first change committed"}`));
+    this.transactionDepth++;
+    try {
+      const value = this.store.transaction(() => {
+        const out = fn();
+        if (draft && row) this.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
+        return out;
+      });
+      if (draft) draft.written = row;
+      return value;
+    } finally {
+      this.transactionDepth--;
+    }
+  }
+
+  /** A write outside a transaction: while an audited action has not written its audit row, it commits with it. */
+  private durably(fn: () => void, committed?: string | CommandResult): void {
+    if (this.transactionDepth === 0 && this.auditDraft && !this.auditDraft.written) this.transaction(fn, committed);
+    else fn();
   }
 
   /** The audit entry of a manual action (a system actor's actions are not audited). */
@@ -1166,7 +1223,7 @@ export class Engine {
   private auditedChange(actor: Actor, action: string, target: string | null, params: unknown, change: { write: () => void; apply: () => void; what: string }): CommandResult {
     const result = done(`${change.what} saved.`);
     try {
-      this.store.transaction(() => {
+      this.transaction(() => {
         change.write();
         this.appendAuditRow(actor, action, target, null, params, result);
       });
@@ -1200,7 +1257,7 @@ export class Engine {
       this.signalInFlight = null;
     }
     const status = result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
-    this.store.saveSignal(this.signalRecord(signal, source, now, result));
+    this.durably(() => this.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
     this.bus.publish({ type: "signal", id: signal.id, symbol: signal.symbol, status, code: result.ok ? null : result.code, message: result.message });
     return result;
   }
@@ -1456,7 +1513,7 @@ export class Engine {
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
-    this.store.transaction(() => {
+    this.transaction(() => {
       if (ctx.newPosition) {
         const position = openPosition({ id: ctx.newPosition.id, symbol: spec.symbol, side: ctx.newPosition.side, ts: now });
         const record: PositionRecord = { position, exit: null, meta: ctx.newPosition.meta, exitOrderId: null };
@@ -1475,7 +1532,7 @@ export class Engine {
       this.orders.set(order.clientOrderId, { order, meta });
       if (emulate) this.emulated.add(order.clientOrderId);
       this.store.saveOrder(order, meta);
-    });
+    }, emulate ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires` : `order ${order.clientOrderId} journaled before it is sent to ${this.venue.id}`);
     this.recentOrderTimes.push(now);
     // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
     // (amortized O(1) per order, instead of a copy of the whole minute on every order at a high rate).
@@ -1594,7 +1651,7 @@ export class Engine {
     }
     const order = result.order;
     const late = event.type === "fill" && TERMINAL_STATUSES.has(record.order.status);
-    this.store.transaction(() => {
+    this.transaction(() => {
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: true, ts });
       record.order = order;
       this.store.saveOrder(order, record.meta);
@@ -1796,11 +1853,11 @@ export class Engine {
     }
     const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
     if (!pending.ok) return;
-    this.store.transaction(() => {
+    this.transaction(() => {
       this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
       record.order = pending.order;
       this.store.saveOrder(record.order, record.meta);
-    });
+    }, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.venue.id}`);
     this.ingest(this.venue.cancel(record.order.clientOrderId, now), "venue");
   }
 
@@ -2006,7 +2063,7 @@ export class Engine {
       this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: event.type, source: "engine", payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
       return false;
     }
-    this.store.transaction(() => {
+    this.transaction(() => {
       this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: event.type, source: "engine", payload: event, applied: true, ts });
       record.order = result.order;
       this.store.saveOrder(record.order, record.meta);
@@ -2196,11 +2253,11 @@ export class Engine {
       }
       const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
       if (!pending.ok) continue;
-      this.store.transaction(() => {
+      this.transaction(() => {
         this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
         record.order = pending.order;
         this.store.saveOrder(record.order, record.meta);
-      });
+      }, `cancels journaled before they are sent to ${this.venue.id}`);
     }
     // One batch request at the venue: trigger orders included.
     if (this.stopInfo) return this.refusalWhenStopped()!;
@@ -2217,7 +2274,7 @@ export class Engine {
     const now = this.clock.now();
     this.tradingState = state;
     this.tradingStateInfo = { reason, by, since: now };
-    this.store.transaction(() => {
+    this.transaction(() => {
       this.store.setState("tradingState", state);
       this.store.setState("tradingStateInfo", this.tradingStateInfo);
       this.store.appendBreakerEvent({ ts: now, kind: "STATE", reason: state, message: reason, by, action: null, detail: null });
@@ -2391,8 +2448,10 @@ export class Engine {
     if (this.breaker && this.breaker.state === "OPEN") {
       const reset = this.breaker.reset({ manual: true, by: actor.username, reason, force });
       if (!reset.ok) return fail(reset.error.code, reset.error.message);
-      this.store.appendBreakerEvent({ ts: this.clock.now(), kind: "RESET", reason: "MANUAL", message: reason, by: actor.username, action: null, detail: null });
-      this.saveBreaker();
+      this.durably(() => {
+        this.store.appendBreakerEvent({ ts: this.clock.now(), kind: "RESET", reason: "MANUAL", message: reason, by: actor.username, action: null, detail: null });
+        this.saveBreaker();
+      });
       this.bus.publish({ type: "breaker", state: "CLOSED", reason: "RESET", message: reason, by: actor.username });
     } else if (this.tradingState !== "HALTED") {
       return fail("NOT_TRIPPED", "The breaker is not tripped and trading is not halted.");
@@ -2502,7 +2561,7 @@ export class Engine {
     const submitted = applyOrderEvent(order, { type: "submit", ts: now });
     if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
     const meta: OrderMeta = { venue: this.venue.id, positionId, requestedPrice: snapshot.price ?? snapshot.avgFillPrice ?? null };
-    this.store.transaction(() => {
+    this.transaction(() => {
       if (!target) {
         const position = openPosition({ id: positionId, symbol: snapshot.symbol, side: wantSide, ts: now });
         const record: PositionRecord = { position, exit: null, meta: { strategy: "adopted", signalId: null, entryOrderId: clientOrderId }, exitOrderId: null };
@@ -2551,6 +2610,8 @@ export class Engine {
         const stopped = this.refusalWhenStopped();
         if (stopped) return stopped;
         unknown.canceling = true;
+        // Nothing is journaled before this cancel (the order is not in the books): the audit row commits alone first.
+        this.durably(() => undefined, `cancel of unknown order ${clientOrderId}, before it is sent to ${this.venue.id}`);
         let events: VenueEvent[];
         try {
           events = this.venue.cancel(clientOrderId, this.clock.now());
@@ -2619,7 +2680,7 @@ export class Engine {
       alerted: false,
     };
     // Journal first: memory holds the marker only once the store does.
-    this.store.transaction(() => {
+    this.transaction(() => {
       this.store.appendJournal({ clientOrderId: coid, type: "inDoubt", source: "venue", payload: { reason: report.reason, sentAt: report.sentAt, fenceMs: marker.fenceMs }, applied: true, ts: now });
       this.saveInDoubt([...this.inDoubt.values(), marker]);
     });
@@ -2746,7 +2807,7 @@ export class Engine {
   private resolveInDoubt(coid: string, resolution: string): void {
     if (!this.inDoubt.has(coid)) return;
     const now = this.clock.now();
-    this.store.transaction(() => {
+    this.transaction(() => {
       this.store.appendJournal({ clientOrderId: coid, type: "inDoubtResolved", source: "engine", payload: { resolution }, applied: true, ts: now });
       this.saveInDoubt([...this.inDoubt.values()].filter((m) => m.clientOrderId !== coid));
     });
@@ -2925,8 +2986,10 @@ export class Engine {
   }
 
   private recordTrip(trip: BreakerTrip): void {
-    this.store.appendBreakerEvent({ ts: trip.trippedAt, kind: "TRIP", reason: trip.reason, message: trip.message, by: trip.by, action: trip.action, detail: null });
-    this.saveBreaker();
+    this.durably(() => {
+      this.store.appendBreakerEvent({ ts: trip.trippedAt, kind: "TRIP", reason: trip.reason, message: trip.message, by: trip.by, action: trip.action, detail: null });
+      this.saveBreaker();
+    });
     this.bus.publish({ type: "breaker", state: "OPEN", reason: trip.reason, message: trip.message, by: trip.by });
   }
 
@@ -3040,7 +3103,7 @@ export class Engine {
       takeProfit: record.meta.takeProfit ?? null,
       ...(record.pendingClose && { pendingClose: { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason } }),
     };
-    this.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId });
+    this.durably(() => this.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId }));
   }
 
   private openPositionsFor(symbol: string): PositionRecord[] {

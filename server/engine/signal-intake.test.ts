@@ -40,9 +40,11 @@ describe("signal intake (the market is at 20 000)", () => {
     await trpcError(trader.signals.submit(buy({ id: "by-hand-2", stopLoss: 20_500 })));
     const rows = await desk.tdb.client.auditLog.findMany({ where: { action: "submit_signal" }, orderBy: { id: "asc" } });
     expect(rows.map((r) => [r.actor, r.target, r.result, r.detail?.split(":")[0]])).toEqual([
-      ["tina", "by-hand-1", "OK", "BUY 0.49998 BTC/USDT MARKET sent (FILLED)."],
+      ["tina", "by-hand-1", "OK", "accepted"],
       ["tina", "by-hand-2", "REFUSED", "STOP_LOSS_WRONG_SIDE"],
     ]);
+    // Written with the order's intent, before the venue call: it says what had committed then.
+    expect(rows[0]!.detail).toMatch(/^accepted: order \S+ journaled before it is sent to /);
     expect(JSON.parse(rows[1]!.params!)).toMatchObject({ id: "by-hand-2", stopLoss: 20_500, action: "BUY" });
   });
 
