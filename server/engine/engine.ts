@@ -1653,7 +1653,7 @@ export class Engine {
     const late = event.type === "fill" && TERMINAL_STATUSES.has(record.order.status);
     this.transaction(() => {
       this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: true, ts });
-      record.order = order;
+      this.orders.replaceOrder(record, order);
       this.store.saveOrder(order, record.meta);
       if (event.type === "fill") this.bookFill(record, event, late, ts);
     });
@@ -1855,7 +1855,7 @@ export class Engine {
     if (!pending.ok) return;
     this.transaction(() => {
       this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
-      record.order = pending.order;
+      this.orders.replaceOrder(record, pending.order);
       this.store.saveOrder(record.order, record.meta);
     }, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.venue.id}`);
     this.ingest(this.venue.cancel(record.order.clientOrderId, now), "venue");
@@ -2065,7 +2065,7 @@ export class Engine {
     }
     this.transaction(() => {
       this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: event.type, source: "engine", payload: event, applied: true, ts });
-      record.order = result.order;
+      this.orders.replaceOrder(record, result.order);
       this.store.saveOrder(record.order, record.meta);
     });
     this.settleOrder(record);
@@ -2083,7 +2083,7 @@ export class Engine {
         const moved = updateTrailingStop(order.trailing, order.side, observation, { source: order.triggerSource, ...(tick ? { tick } : {}), currentTriggerPrice: order.triggerPrice });
         if (moved.changed) {
           // The emulator's own state (the ratcheting trigger) is saved with the order; it is not a venue event.
-          record.order = { ...order, trailing: moved.trailing, triggerPrice: moved.triggerPrice ?? order.triggerPrice, ...(moved.limitPrice ? { price: moved.limitPrice } : {}) };
+          this.orders.replaceOrder(record, { ...order, trailing: moved.trailing, triggerPrice: moved.triggerPrice ?? order.triggerPrice, ...(moved.limitPrice ? { price: moved.limitPrice } : {}) });
           this.store.saveOrder(record.order, record.meta);
         }
       }
@@ -2255,7 +2255,7 @@ export class Engine {
       if (!pending.ok) continue;
       this.transaction(() => {
         this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
-        record.order = pending.order;
+        this.orders.replaceOrder(record, pending.order);
         this.store.saveOrder(record.order, record.meta);
       }, `cancels journaled before they are sent to ${this.venue.id}`);
     }
