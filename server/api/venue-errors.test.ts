@@ -20,7 +20,7 @@ describe("scrubVenueText", () => {
     [classifyCcxtError(new ExchangeNotAvailable("binance GET https://api.binance.com/api/v3/order 503 Service Unavailable"), { ...ctx, kind: "read" }).message, "EXCHANGE_UNAVAILABLE: the exchange was unavailable."],
     [classifyCcxtError(new AuthenticationError('binance {"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, request ip: 203.0.113.9"}'), ctx).message, "AUTHENTICATION_FAILED: the exchange refused our credentials."],
     ["REJECTED: " + classifyCcxtError(new InsufficientFunds(RAW_FUNDS), ctx).message, "REJECTED: INSUFFICIENT_FUNDS: the exchange refused it: not enough funds."],
-    ["outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: binance did not answer POST https://api.binance.com/api/v3/order in 10000 ms)", "outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: the exchange did not answer in time; the outcome is checked before anything is sent again.)"],
+    ["outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: binance did not answer POST https://api.binance.com/api/v3/order in 10000 ms)", "outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: the exchange did not answer in time; the outcome is unknown and is looked up; nothing is sent again.)"],
     ["order failed at https://api.binance.com (INSUFFICIENT_FUNDS: x)", "The exchange reported an error (traders and admins see the details)."],
     ["connect ECONNREFUSED 10.0.0.2:443", "The exchange reported an error (traders and admins see the details)."],
     ["TRADING_HALTED: trading is halted; only cancels are allowed.", "TRADING_HALTED: trading is halted; only cancels are allowed."],

@@ -13,7 +13,7 @@ export const VENUE_ERROR_TEXT: Readonly<Record<string, string>> = {
   RATE_LIMITED: "the exchange limited our requests; nothing was done and Bastion retried.",
   EXCHANGE_MAINTENANCE: "the exchange was under maintenance.",
   CLOCK_DRIFT: "the exchange refused the request's timestamp.",
-  TIMEOUT: "the exchange did not answer in time; the outcome is checked before anything is sent again.",
+  TIMEOUT: "the exchange did not answer in time; the outcome is unknown and is looked up; nothing is sent again.",
   EXCHANGE_UNAVAILABLE: "the exchange was unavailable.",
   VENUE_UNAVAILABLE: "the exchange could not be reached; the order was not placed.",
   NETWORK: "the exchange could not be reached.",

@@ -113,7 +113,7 @@ export function classifyCcxtError(error: unknown, ctx: ClassifyContext): Transie
           `${what} while ${ctx.action}, so it is not known which orders ${ex} canceled. They stay pending cancel until ${ex}'s open orders show what became of them; canceling all again is safe (${detail}).`,
         )
       : changes
-        ? transient("TIMEOUT", `${what} while ${ctx.action}; the outcome is unknown, so the order is looked up by its clientOrderId before anything is sent again (${detail}).`)
+        ? transient("TIMEOUT", `${what} while ${ctx.action}; the outcome is unknown: the order is in doubt, looked up by its clientOrderId and never sent again (${detail}).`)
         : null;
 
   // Transient, refused before processing: nothing happened at the exchange.
