@@ -29,15 +29,20 @@ export default tseslint.config(
     // Tests may read fixture files; the code under test may not.
     ignores: ["server/core/**/*.test.ts"],
     rules: {
-      "no-restricted-imports": ["error", {
-        patterns: [{ regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],
-      }],
-      "no-restricted-globals": ["error",
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [{ regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],
+        },
+      ],
+      "no-restricted-globals": [
+        "error",
         { name: "fetch", message: "server/core does no network I/O." },
         { name: "setTimeout", message: "server/core takes time from an injected Clock." },
         { name: "setInterval", message: "server/core takes time from an injected Clock." },
       ],
-      "no-restricted-properties": ["error",
+      "no-restricted-properties": [
+        "error",
         { object: "Date", property: "now", message: "Inject a Clock instead of reading the wall clock." },
         { object: "Math", property: "random", message: "Inject a seeded Rng instead." },
       ],
@@ -49,9 +54,11 @@ export default tseslint.config(
     // client.tsx is a client module: only its server-side render reads PORT, to call its own server.
     ignores: ["server/config.ts", "**/*.test.ts", "components/trpc/client.tsx"],
     rules: {
-      "no-restricted-syntax": ["error",
+      "no-restricted-syntax": [
+        "error",
         {
-          selector: "MemberExpression[object.type='MemberExpression'][object.object.name='process'][object.property.name='env'][property.name=/^(BASTION_|HOST$|PORT$|DATABASE_URL$)/]",
+          selector:
+            "MemberExpression[object.type='MemberExpression'][object.object.name='process'][object.property.name='env'][property.name=/^(BASTION_|HOST$|PORT$|DATABASE_URL$)/]",
           message: "Read configuration through appConfig() (server/config.ts): it is checked there, once.",
         },
         {

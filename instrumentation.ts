@@ -23,8 +23,10 @@ export async function register(): Promise<void> {
   const { ensureRuntime } = await import("./server/engine/runtime");
   await ensureRuntime();
   // Warm the History totals cache in the background (batched, yields to the engine) so the first visit is fast.
-  void import("./server/services/trade-totals").then(async ({ warmTradeTotals }) => {
-    const { db } = await import("./server/db/client");
-    await warmTradeTotals(db());
-  }).catch((e: unknown) => console.warn("history totals warm-up failed:", e));
+  void import("./server/services/trade-totals")
+    .then(async ({ warmTradeTotals }) => {
+      const { db } = await import("./server/db/client");
+      await warmTradeTotals(db());
+    })
+    .catch((e: unknown) => console.warn("history totals warm-up failed:", e));
 }

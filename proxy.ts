@@ -10,10 +10,13 @@ import { pageContentSecurityPolicy } from "@/server/api/security-headers";
 export function proxy(request: NextRequest): NextResponse {
   const host = request.headers.get("host") ?? request.nextUrl.host;
   if (!hostAllowed(host, allowedHostsFromEnv())) {
-    return new NextResponse(`This server does not answer to the host "${host.slice(0, 100)}"; open it by the address it was started on, or add the name to BASTION_ALLOWED_HOSTS.\n`, {
-      status: 421,
-      headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
-    });
+    return new NextResponse(
+      `This server does not answer to the host "${host.slice(0, 100)}"; open it by the address it was started on, or add the name to BASTION_ALLOWED_HOSTS.\n`,
+      {
+        status: 421,
+        headers: { "content-type": "text/plain; charset=utf-8", "cache-control": "no-store" },
+      },
+    );
   }
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const csp = pageContentSecurityPolicy(nonce, { dev: process.env.NODE_ENV === "development" });

@@ -95,7 +95,13 @@ export async function apiSignIn(request: APIRequestContext, username = "admin", 
 export async function calmExitRules(request: APIRequestContext): Promise<void> {
   await trpcMutation(request, "settings.setSymbol", {
     symbol: SYMBOL,
-    settings: { stopLossPct: 30, takeProfitLevels: [{ pct: 40, closeFraction: 1 }], trailing: null, maxAgeMinutes: null, sizing: { method: "fixed_fraction", fraction: 0.1 } },
+    settings: {
+      stopLossPct: 30,
+      takeProfitLevels: [{ pct: 40, closeFraction: 1 }],
+      trailing: null,
+      maxAgeMinutes: null,
+      sizing: { method: "fixed_fraction", fraction: 0.1 },
+    },
   });
 }
 

@@ -38,10 +38,17 @@ async function exchangeOpenOrders(request: APIRequestContext): Promise<number> {
 
 test("GET /api/health: live mode, the engine running, the venue binance connected", async ({ request }) => {
   await expect
-    .poll(async () => {
-      const body = (await (await request.get("/api/health")).json()) as { mode: string; engine: { running: boolean; error: string | null }; venue: { id: string; connected: boolean } | null };
-      return { mode: body.mode, running: body.engine.running, error: body.engine.error, venue: body.venue?.id, connected: body.venue?.connected };
-    }, { timeout: 60_000 })
+    .poll(
+      async () => {
+        const body = (await (await request.get("/api/health")).json()) as {
+          mode: string;
+          engine: { running: boolean; error: string | null };
+          venue: { id: string; connected: boolean } | null;
+        };
+        return { mode: body.mode, running: body.engine.running, error: body.engine.error, venue: body.venue?.id, connected: body.venue?.connected };
+      },
+      { timeout: 60_000 },
+    )
     .toEqual({ mode: "live", running: true, error: null, venue: "binance", connected: true });
 });
 
@@ -87,7 +94,9 @@ async function auditRows(page: Page, action: string, target: string) {
   return entries.locator("tbody tr").filter({ hasText: target });
 }
 
-test("a manual order the exchange answers 'status unknown' (-1007) for: IN DOUBT, never re-sent; a trader marks it not placed, and a retried confirm acts once", async ({ page }) => {
+test("a manual order the exchange answers 'status unknown' (-1007) for: IN DOUBT, never re-sent; a trader marks it not placed, and a retried confirm acts once", async ({
+  page,
+}) => {
   await signIn(page);
   await expect(page.getByLabel("trading state").first()).toHaveText("ACTIVE");
   await exchangeAdmin(page.request, "DELETE", "faults");
@@ -96,7 +105,10 @@ test("a manual order the exchange answers 'status unknown' (-1007) for: IN DOUBT
   await exchangeAdmin(page.request, "POST", "faults", { endpoint: "POST /api/v3/order", kind: "statusUnknownNotExecuted" });
   const coid = await placeRestingBuyByHand(page, "e2e: the answer will be lost");
 
-  const row = page.getByRole("region", { name: /^Open orders/ }).locator("tbody tr").filter({ hasText: coid });
+  const row = page
+    .getByRole("region", { name: /^Open orders/ })
+    .locator("tbody tr")
+    .filter({ hasText: coid });
   await expect(row.getByText("IN DOUBT", { exact: true })).toBeVisible();
   await expect(row).toContainText("SUBMITTED");
   await expect(page.getByText(/1 order\(s\) in doubt/)).toBeVisible();
@@ -131,7 +143,12 @@ test("a manual order the exchange answers 'status unknown' (-1007) for: IN DOUBT
   // The order ended REJECTED (never placed), it was sent to the exchange once, and nothing rests there.
   await page.goto("/orders");
   await expect(page.getByRole("region", { name: "All orders" }).locator("tbody tr").filter({ hasText: coid })).toContainText("REJECTED");
-  await expect(page.getByRole("region", { name: /^Open orders/ }).locator("tbody tr").filter({ hasText: coid })).toHaveCount(0);
+  await expect(
+    page
+      .getByRole("region", { name: /^Open orders/ })
+      .locator("tbody tr")
+      .filter({ hasText: coid }),
+  ).toHaveCount(0);
   expect(await exchangeRequests(page.request, "POST /api/v3/order")).toBe(postsBefore + 1);
   expect(await exchangeOpenOrders(page.request)).toBe(0);
 
@@ -151,7 +168,13 @@ test("an order the exchange placed after answering 'status unknown', while looku
   await exchangeAdmin(page.request, "POST", "faults", { endpoint: "GET /api/v3/order", kind: "unavailable", times: 1000 });
   const coid = await placeRestingBuyByHand(page, "e2e: placed late");
   await expect.poll(() => exchangeOpenOrders(page.request)).toBe(1);
-  await expect(page.getByRole("region", { name: /^Open orders/ }).locator("tbody tr").filter({ hasText: coid }).getByText("IN DOUBT", { exact: true })).toBeVisible();
+  await expect(
+    page
+      .getByRole("region", { name: /^Open orders/ })
+      .locator("tbody tr")
+      .filter({ hasText: coid })
+      .getByText("IN DOUBT", { exact: true }),
+  ).toBeVisible();
   await page.setViewportSize({ width: 1280, height: 800 });
   await page.screenshot({ path: "test-results/screenshots/live-orders-in-doubt-1280.png", fullPage: true });
   await page.setViewportSize({ width: 390, height: 844 });
@@ -232,11 +255,26 @@ test("a signal trades on the exchange; the position is closed by hand; the emerg
   await expect(page.getByText("No open positions.")).toBeVisible({ timeout: 30_000 });
 
   // A resting order at the exchange, so the emergency stop has something to cancel.
-  await trpcMutation(page.request, "orders.place", { symbol: LIVE_E2E.symbol, side: "BUY", type: "LIMIT", quantity: "0.002", price: "10000", reason: "e2e resting order" });
+  await trpcMutation(page.request, "orders.place", {
+    symbol: LIVE_E2E.symbol,
+    side: "BUY",
+    type: "LIMIT",
+    quantity: "0.002",
+    price: "10000",
+    reason: "e2e resting order",
+  });
   await expect.poll(() => exchangeOpenOrders(page.request), { timeout: 20_000 }).toBe(1);
 
   // An order someone placed on the exchange directly: the scheduled reconciliation shows it; a trader adopts it.
-  await placeAtExchange(page.request, { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.003", price: "11000", newClientOrderId: "web-e2e-1" });
+  await placeAtExchange(page.request, {
+    symbol: "BTCUSDT",
+    side: "BUY",
+    type: "LIMIT",
+    timeInForce: "GTC",
+    quantity: "0.003",
+    price: "11000",
+    newClientOrderId: "web-e2e-1",
+  });
   await page.goto("/reconciliation");
   const unknown = page.getByRole("region", { name: /^Unknown orders at the venue/ });
   await expect(unknown.getByRole("cell", { name: "web-e2e-1", exact: true })).toBeVisible({ timeout: 30_000 });

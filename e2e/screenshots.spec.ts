@@ -47,7 +47,12 @@ test("screenshots of every page", async ({ page, request, browser }) => {
   await capture(page, "orders");
 
   await page.goto(`/orders/${encodeURIComponent(orderId)}`);
-  await expect(page.getByRole("region", { name: /^Timeline/ }).locator("tbody tr").first()).toBeVisible();
+  await expect(
+    page
+      .getByRole("region", { name: /^Timeline/ })
+      .locator("tbody tr")
+      .first(),
+  ).toBeVisible();
   await capture(page, "order-detail");
 
   await page.goto("/history");
@@ -55,7 +60,11 @@ test("screenshots of every page", async ({ page, request, browser }) => {
   await expect(page.getByLabel("Totals for the filtered trades")).toBeVisible();
   await capture(page, "history");
 
-  await page.locator("table.history-table tbody tr").first().getByRole("link", { name: /^Detail of trade/ }).click();
+  await page
+    .locator("table.history-table tbody tr")
+    .first()
+    .getByRole("link", { name: /^Detail of trade/ })
+    .click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Trade BTC/USDT");
   await capture(page, "trade-detail");
 
@@ -107,7 +116,11 @@ test("screenshots of every page", async ({ page, request, browser }) => {
   // The pages issue 9 changed, at a laptop's and a phone's width (the LIVE run adds them with an order in doubt).
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
-    for (const [path, name] of [["/", "overview"], ["/orders", "orders"], ["/reconciliation", "reconciliation"]] as const) {
+    for (const [path, name] of [
+      ["/", "overview"],
+      ["/orders", "orders"],
+      ["/reconciliation", "reconciliation"],
+    ] as const) {
       await page.goto(path);
       await expect(page.getByRole("heading", { level: 1 })).toBeVisible();
       await capture(page, `${name}-${width}`);

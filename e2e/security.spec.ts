@@ -28,7 +28,10 @@ test("pages carry a nonce CSP that the app runs under without a single violation
 test("the front door refuses form posts, other sites and other host names", async ({ request }) => {
   const form = await request.post("/api/trpc/auth.signIn", { form: { username: "admin", password: "x" } });
   expect(form.status()).toBe(415);
-  const crossSite = await request.post("/api/trpc/auth.signIn", { data: { json: { username: "admin", password: "x" } }, headers: { origin: "http://evil.example" } });
+  const crossSite = await request.post("/api/trpc/auth.signIn", {
+    data: { json: { username: "admin", password: "x" } },
+    headers: { origin: "http://evil.example" },
+  });
   expect(crossSite.status()).toBe(403);
   const rebound = await request.get("/", { headers: { host: "rebound.example" } });
   expect(rebound.status()).toBe(421);

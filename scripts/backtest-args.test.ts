@@ -10,7 +10,25 @@ writeFileSync(file, "ts,open,high,low,close,volume\n");
 mkdirSync(join(dir, "a-folder"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const ISSUE_EXAMPLE = ["--data", file, "--symbol", "BTC/USDT", "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--capital", "10000", "--fee-bps", "0", "--slippage", "none", "--json"];
+const ISSUE_EXAMPLE = [
+  "--data",
+  file,
+  "--symbol",
+  "BTC/USDT",
+  "--strategy",
+  "sma-cross",
+  "--fast",
+  "10",
+  "--slow",
+  "30",
+  "--capital",
+  "10000",
+  "--fee-bps",
+  "0",
+  "--slippage",
+  "none",
+  "--json",
+];
 
 function parseOk(argv: string[]): BacktestRunArgs {
   const r = parseBacktestArgs(argv, { cwd: dir });
@@ -74,7 +92,22 @@ describe("parseBacktestArgs", () => {
     expect(parseBacktestArgs(["--fast", "abc", "--help"])).toEqual({ ok: true, value: { help: true } });
     expect(parseBacktestArgs(["-h"])).toEqual({ ok: true, value: { help: true } });
     expect(BACKTEST_USAGE).toContain("--slippage MODEL");
-    for (const option of ["data", "symbol", "strategy", "fast", "slow", "capital", "fee-bps", "slippage", "qty-step", "seed", "json", "deterministic", "save", "help"]) {
+    for (const option of [
+      "data",
+      "symbol",
+      "strategy",
+      "fast",
+      "slow",
+      "capital",
+      "fee-bps",
+      "slippage",
+      "qty-step",
+      "seed",
+      "json",
+      "deterministic",
+      "save",
+      "help",
+    ]) {
       expect(BACKTEST_USAGE).toContain(`--${option}`);
     }
   });
@@ -91,9 +124,21 @@ describe("parseBacktestArgs", () => {
     ["--capital text", ["--capital", "lots"], ["--capital must be an amount greater than 0, got 'lots'."]],
     ["--fee-bps negative", ["--fee-bps=-1"], ["--fee-bps must be a number of basis points from 0 to below 10000, got '-1'."]],
     ["--fee-bps 100 %", ["--fee-bps", "10000"], ["--fee-bps must be a number of basis points from 0 to below 10000, got '10000'."]],
-    ["--slippage unknown model", ["--slippage", "random"], ["--slippage must be 'none' or 'fixed:N' with N basis points from 0 to below 10000 (e.g. fixed:5), got 'random'."]],
-    ["--slippage fixed without a number", ["--slippage", "fixed:"], ["--slippage must be 'none' or 'fixed:N' with N basis points from 0 to below 10000 (e.g. fixed:5), got 'fixed:'."]],
-    ["--slippage fixed negative", ["--slippage", "fixed:-2"], ["--slippage must be 'none' or 'fixed:N' with N basis points from 0 to below 10000 (e.g. fixed:5), got 'fixed:-2'."]],
+    [
+      "--slippage unknown model",
+      ["--slippage", "random"],
+      ["--slippage must be 'none' or 'fixed:N' with N basis points from 0 to below 10000 (e.g. fixed:5), got 'random'."],
+    ],
+    [
+      "--slippage fixed without a number",
+      ["--slippage", "fixed:"],
+      ["--slippage must be 'none' or 'fixed:N' with N basis points from 0 to below 10000 (e.g. fixed:5), got 'fixed:'."],
+    ],
+    [
+      "--slippage fixed negative",
+      ["--slippage", "fixed:-2"],
+      ["--slippage must be 'none' or 'fixed:N' with N basis points from 0 to below 10000 (e.g. fixed:5), got 'fixed:-2'."],
+    ],
     ["--qty-step zero", ["--qty-step", "0"], ["--qty-step must be a quantity greater than 0, got '0'."]],
     ["--seed negative", ["--seed=-1"], ["--seed must be a whole number ≥ 0, got '-1'."]],
     ["--symbol without a slash", ["--symbol", "BTCUSDT"], ["--symbol must look like BASE/QUOTE in capitals (e.g. BTC/USDT), got 'BTCUSDT'."]],
@@ -102,8 +147,16 @@ describe("parseBacktestArgs", () => {
     ["an unknown option", ["--fats", "10"], ["Unknown option --fats (see --help).", "Unexpected argument '10': options start with -- (see --help)."]],
     ["a missing value", ["--fast"], ["--fast needs a value."]],
     ["a value that is an option", ["--fast", "--json"], ["--fast needs a value."]],
-    ["--fast and --slow both wrong", ["--fast", "abc", "--slow", "x"], ["--fast must be a whole number ≥ 1, got 'abc'.", "--slow must be a whole number ≥ 2, got 'x'."]],
-    ["--fast wrong, --slow below it", ["--fast", "abc", "--slow", "1"], ["--fast must be a whole number ≥ 1, got 'abc'.", "--slow must be a whole number ≥ 2, got '1'."]],
+    [
+      "--fast and --slow both wrong",
+      ["--fast", "abc", "--slow", "x"],
+      ["--fast must be a whole number ≥ 1, got 'abc'.", "--slow must be a whole number ≥ 2, got 'x'."],
+    ],
+    [
+      "--fast wrong, --slow below it",
+      ["--fast", "abc", "--slow", "1"],
+      ["--fast must be a whole number ≥ 1, got 'abc'.", "--slow must be a whole number ≥ 2, got '1'."],
+    ],
     ["an option twice", ["--fast", "5", "--fast", "6"], ["--fast was given twice."]],
   ])("%s", (_name, extra, expected) => {
     expect(problems(["--data", file, ...extra])).toEqual(expected);

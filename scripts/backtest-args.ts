@@ -151,7 +151,9 @@ function makeSchema(cwd: string, isFile: (path: string) => boolean) {
       fast: wholeNumber("fast", 1).default(10),
       slow: wholeNumber("slow", 2).default(30),
       capital: decimal("capital", "an amount greater than 0", (d) => d.greaterThan(0)).default(() => parseDecimal("10000")!),
-      "fee-bps": decimal("fee-bps", "a number of basis points from 0 to below 10000", (d) => !d.isNegative() && d.lessThan(10_000)).default(() => parseDecimal("0")!),
+      "fee-bps": decimal("fee-bps", "a number of basis points from 0 to below 10000", (d) => !d.isNegative() && d.lessThan(10_000)).default(() =>
+        parseDecimal("0")!,
+      ),
       slippage: z
         .string()
         .default("none")

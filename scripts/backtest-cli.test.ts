@@ -8,7 +8,28 @@ describe("npm run backtest -- … --json", () => {
   it("prints one JSON report and nothing else on stdout (progress goes to stderr)", () => {
     const run = spawnSync(
       "npm",
-      ["run", "backtest", "--", "--data", "data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv", "--symbol", "BTC/USDT", "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--capital", "10000", "--fee-bps", "0", "--slippage", "none", "--json"],
+      [
+        "run",
+        "backtest",
+        "--",
+        "--data",
+        "data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv",
+        "--symbol",
+        "BTC/USDT",
+        "--strategy",
+        "sma-cross",
+        "--fast",
+        "10",
+        "--slow",
+        "30",
+        "--capital",
+        "10000",
+        "--fee-bps",
+        "0",
+        "--slippage",
+        "none",
+        "--json",
+      ],
       { cwd: ROOT, encoding: "utf8", timeout: 120_000 },
     );
     expect(run.status, run.stderr).toBe(0);

@@ -21,7 +21,9 @@ async function main(): Promise<number> {
   }
   const args = parsed.value;
   process.stderr.write(`backtest: ${args.strategy} fast=${args.fast} slow=${args.slow} on ${basename(args.data)}\n`);
-  const { report, curve, timings } = runBacktest(args, (done, total) => process.stderr.write(`  ${Math.round((done / total) * 100)}% (${done}/${total} candles)\n`));
+  const { report, curve, timings } = runBacktest(args, (done, total) =>
+    process.stderr.write(`  ${Math.round((done / total) * 100)}% (${done}/${total} candles)\n`),
+  );
   process.stderr.write(`done: ${report.tradeCount} trades, final equity ${report.finalEquity}, ${report.elapsedMs} ms\n`);
   // One line for `npm run bench` (scripts/bench/cold.ts): the stages of this cold run, from process start (ms).
   const cpu = process.cpuUsage();
@@ -50,6 +52,5 @@ function writeWhole(stream: NodeJS.WriteStream, text: string): Promise<void> {
 // The exit waits for stderr too: a usage error or a failure message is as easily cut off as the report.
 main().then(
   (code) => writeWhole(process.stderr, "").then(() => process.exit(code)),
-  (e: unknown) =>
-    writeWhole(process.stderr, `backtest failed: ${e instanceof Error ? e.message : String(e)}\n`).then(() => process.exit(1)),
+  (e: unknown) => writeWhole(process.stderr, `backtest failed: ${e instanceof Error ? e.message : String(e)}\n`).then(() => process.exit(1)),
 );

@@ -160,7 +160,13 @@ function decimalSanity(): Decimal {
 
 function onlyFilter(argv: readonly string[]): (name: string) => boolean {
   const i = argv.indexOf("--only");
-  const words = i >= 0 ? (argv[i + 1] ?? "").split(",").map((w) => w.trim()).filter(Boolean) : [];
+  const words =
+    i >= 0
+      ? (argv[i + 1] ?? "")
+          .split(",")
+          .map((w) => w.trim())
+          .filter(Boolean)
+      : [];
   return (name) => words.length === 0 || words.some((w) => name.includes(w));
 }
 

@@ -28,7 +28,12 @@ describe("server/core purity", () => {
   });
 
   it("the pattern catches what it must", () => {
-    for (const line of ['import ccxt from "ccxt";', "import { readFileSync } from 'node:fs';", 'import { x } from "@prisma/client";', 'import { y } from "next/server";']) {
+    for (const line of [
+      'import ccxt from "ccxt";',
+      "import { readFileSync } from 'node:fs';",
+      'import { x } from "@prisma/client";',
+      'import { y } from "next/server";',
+    ]) {
       expect(FORBIDDEN.test(line)).toBe(true);
     }
     expect(FORBIDDEN.test('import { D } from "../money";')).toBe(false);

@@ -28,14 +28,22 @@ const migrations = readdirSync(migrationsDir, { withFileTypes: true })
 const fromSchema = execFileSync(
   join(root, "node_modules", ".bin", "prisma"),
   ["migrate", "diff", "--from-empty", "--to-schema-datamodel", "prisma/schema.prisma", "--script"],
-  { cwd: root, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? "file:./data/bastion.db" } },
+  {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, DATABASE_URL: process.env.DATABASE_URL ?? "file:./data/bastion.db" },
+  },
 );
 
 // Triggers live in migrations only (Prisma's schema cannot describe them): compared against this list instead.
 const EXPECTED_TRIGGERS = ["audit_log_no_delete", "audit_log_no_update"];
 const isTrigger = (x) => x.startsWith("trigger ");
 const all = schemaOf(migrations);
-const triggers = all.filter(isTrigger).map((x) => x.split(" ")[1].replace(/:$/, "")).sort();
+const triggers = all
+  .filter(isTrigger)
+  .map((x) => x.split(" ")[1].replace(/:$/, ""))
+  .sort();
 if (JSON.stringify(triggers) !== JSON.stringify(EXPECTED_TRIGGERS)) {
   console.error(`prisma/migrations create the triggers [${triggers.join(", ")}]; expected [${EXPECTED_TRIGGERS.join(", ")}].`);
   process.exit(1);

@@ -213,8 +213,26 @@ export function seedTrades(dbPath: string, options: SeedOptions): SeedResult {
       );
       if (!options.fills) return;
       const legs = [
-        { oid: `${prefix}-o-${n}-e`, side: long ? "BUY" : "SELL", price: entryP, req: requested, ts: entryTime, reduceOnly: false, tag: "entry", notional: entryNotional },
-        { oid: `${prefix}-o-${n}-x`, side: long ? "SELL" : "BUY", price: exitP, req: exitRequested, ts: exitTime, reduceOnly: true, tag: reason, notional: exitNotional },
+        {
+          oid: `${prefix}-o-${n}-e`,
+          side: long ? "BUY" : "SELL",
+          price: entryP,
+          req: requested,
+          ts: entryTime,
+          reduceOnly: false,
+          tag: "entry",
+          notional: entryNotional,
+        },
+        {
+          oid: `${prefix}-o-${n}-x`,
+          side: long ? "SELL" : "BUY",
+          price: exitP,
+          req: exitRequested,
+          ts: exitTime,
+          reduceOnly: true,
+          tag: reason,
+          notional: exitNotional,
+        },
       ] as const;
       for (const leg of legs) {
         const order = createOrder({

@@ -173,7 +173,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       case "list": {
         const users = await listUsers();
         if (users.length === 0) {
-          io.out("No users yet. The server creates \"admin\" on its first start, or: npm run user -- create <name> --role admin");
+          io.out('No users yet. The server creates "admin" on its first start, or: npm run user -- create <name> --role admin');
           return 0;
         }
         io.out(`${pad("USERNAME", 24)}${pad("ROLE", 8)}STATUS`);

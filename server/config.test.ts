@@ -36,26 +36,55 @@ describe("loadConfig: defaults", () => {
   });
 
   it("an empty or blank value counts as unset", () => {
-    expect(loadConfig({ BASTION_POLL_MS: "", BASTION_SYMBOL: "  ", BASTION_MODE: "" })).toMatchObject({ mode: "replay", symbols: ["BTC/USDT"], intervals: { pollMs: 2000 } });
+    expect(loadConfig({ BASTION_POLL_MS: "", BASTION_SYMBOL: "  ", BASTION_MODE: "" })).toMatchObject({
+      mode: "replay",
+      symbols: ["BTC/USDT"],
+      intervals: { pollMs: 2000 },
+    });
   });
 });
 
 describe("loadConfig: values taken", () => {
   it.each<[string, Record<string, string>, (c: AppConfig) => unknown, unknown]>([
     ["the mode", { BASTION_MODE: "paper" }, (c) => c.mode, "paper"],
-    ["several symbols in live mode, trimmed", { BASTION_MODE: "live", BASTION_SYMBOL: "BTC/USDT, ETH/USDT ,SOL/USDT:USDT" }, (c) => c.symbols, ["BTC/USDT", "ETH/USDT", "SOL/USDT:USDT"]],
+    [
+      "several symbols in live mode, trimmed",
+      { BASTION_MODE: "live", BASTION_SYMBOL: "BTC/USDT, ETH/USDT ,SOL/USDT:USDT" },
+      (c) => c.symbols,
+      ["BTC/USDT", "ETH/USDT", "SOL/USDT:USDT"],
+    ],
     ["one symbol in replay", { BASTION_SYMBOL: "ETH/USDT" }, (c) => c.symbols, ["ETH/USDT"]],
     ["the capital as exact text", { BASTION_CAPITAL: "2500.12345678" }, (c) => c.capital, "2500.12345678"],
-    ["on/off words", { BASTION_COOKIE_SECURE: "true", BASTION_TRUST_PROXY: "1", BASTION_WEBSOCKETS: "off", BASTION_ENGINE: "0" }, (c) => [c.http.secureCookies, c.http.trustProxy, c.websockets, c.engineOn], [true, true, false, false]],
-    ["allowed hosts, lower-cased", { BASTION_ALLOWED_HOSTS: "Desk.Example, desk.example:8443" }, (c) => c.http.allowedHosts, ["desk.example", "desk.example:8443"]],
+    [
+      "on/off words",
+      { BASTION_COOKIE_SECURE: "true", BASTION_TRUST_PROXY: "1", BASTION_WEBSOCKETS: "off", BASTION_ENGINE: "0" },
+      (c) => [c.http.secureCookies, c.http.trustProxy, c.websockets, c.engineOn],
+      [true, true, false, false],
+    ],
+    [
+      "allowed hosts, lower-cased",
+      { BASTION_ALLOWED_HOSTS: "Desk.Example, desk.example:8443" },
+      (c) => c.http.allowedHosts,
+      ["desk.example", "desk.example:8443"],
+    ],
     ["the strategy off by default in live mode", { BASTION_MODE: "live" }, (c) => c.strategy.enabled, false],
     ["the strategy on in live mode when named", { BASTION_MODE: "live", BASTION_STRATEGY: "sma-cross" }, (c) => c.strategy.enabled, true],
     ["the strategy off when asked", { BASTION_STRATEGY: "off" }, (c) => c.strategy.enabled, false],
     ["the moving averages", { BASTION_SMA_FAST: "5", BASTION_SMA_SLOW: "50" }, (c) => [c.strategy.fast, c.strategy.slow], [5, 50]],
-    ["the signal window in ms", { BASTION_SIGNAL_MAX_AGE_SECONDS: "60", BASTION_SIGNAL_MAX_AHEAD_SECONDS: "0" }, (c) => c.signalWindow, { maxAgeMs: 60_000, maxAheadMs: 0 }],
+    [
+      "the signal window in ms",
+      { BASTION_SIGNAL_MAX_AGE_SECONDS: "60", BASTION_SIGNAL_MAX_AHEAD_SECONDS: "0" },
+      (c) => c.signalWindow,
+      { maxAgeMs: 60_000, maxAheadMs: 0 },
+    ],
     ["the exchange id, lower-cased", { BASTION_EXCHANGE: "Bitget" }, (c) => c.exchange, "bitget"],
     ["an IPv6 bind address", { HOST: "::" }, (c) => c.listen.host, "::"],
-    ["the live settings handed over as given", { BASTION_API_KEY: "k".repeat(20), BASTION_SANDBOX: "1" }, (c) => c.liveEnv, { BASTION_API_KEY: "k".repeat(20), BASTION_SANDBOX: "1" }],
+    [
+      "the live settings handed over as given",
+      { BASTION_API_KEY: "k".repeat(20), BASTION_SANDBOX: "1" },
+      (c) => c.liveEnv,
+      { BASTION_API_KEY: "k".repeat(20), BASTION_SANDBOX: "1" },
+    ],
   ])("%s", (_name, env, read, expected) => {
     expect(read(loadConfig(env))).toEqual(expected);
   });
@@ -64,11 +93,27 @@ describe("loadConfig: values taken", () => {
 describe("loadConfig: refusals name the variable and the problem", () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ["an unknown mode", { BASTION_MODE: "demo" }, /^BASTION_MODE must be one of replay, paper, live, backtest \(got "demo"\)$/],
-    ["two symbols in replay", { BASTION_SYMBOL: "BTC/USDT,ETH/USDT" }, /^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today \(several symbols in replay and paper come with issue 11\); set one, such as BASTION_SYMBOL=BTC\/USDT/],
-    ["two symbols in paper", { BASTION_MODE: "paper", BASTION_SYMBOL: "BTC/USDT,ETH/USDT" }, /^BASTION_SYMBOL lists 2 symbols, but paper mode plays one symbol/],
-    ["a symbol without a quote", { BASTION_SYMBOL: "BTCUSDT" }, /^BASTION_SYMBOL must be a comma-separated list of ccxt symbols such as BTC\/USDT \(got "BTCUSDT"\)$/],
+    [
+      "two symbols in replay",
+      { BASTION_SYMBOL: "BTC/USDT,ETH/USDT" },
+      /^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today \(several symbols in replay and paper come with issue 11\); set one, such as BASTION_SYMBOL=BTC\/USDT/,
+    ],
+    [
+      "two symbols in paper",
+      { BASTION_MODE: "paper", BASTION_SYMBOL: "BTC/USDT,ETH/USDT" },
+      /^BASTION_SYMBOL lists 2 symbols, but paper mode plays one symbol/,
+    ],
+    [
+      "a symbol without a quote",
+      { BASTION_SYMBOL: "BTCUSDT" },
+      /^BASTION_SYMBOL must be a comma-separated list of ccxt symbols such as BTC\/USDT \(got "BTCUSDT"\)$/,
+    ],
     ["a symbol twice", { BASTION_MODE: "live", BASTION_SYMBOL: "BTC/USDT,BTC/USDT" }, /^BASTION_SYMBOL names the same entry twice/],
-    ["a poll interval that is not a number", { BASTION_POLL_MS: "2s" }, /^BASTION_POLL_MS must be a whole number of milliseconds from 250 to 60000 \(got "2s"\)$/],
+    [
+      "a poll interval that is not a number",
+      { BASTION_POLL_MS: "2s" },
+      /^BASTION_POLL_MS must be a whole number of milliseconds from 250 to 60000 \(got "2s"\)$/,
+    ],
     ["a poll interval too short", { BASTION_POLL_MS: "10" }, /^BASTION_POLL_MS must be a whole number of milliseconds from 250 to 60000 \(got "10"\)$/],
     ["a fractional replay speed", { BASTION_REPLAY_SPEED: "1.5" }, /^BASTION_REPLAY_SPEED must be a whole number/],
     ["a reconcile interval too long", { BASTION_RECONCILE_MS: "7200000" }, /^BASTION_RECONCILE_MS must be a whole number of milliseconds from 5000 to 3600000/],
@@ -81,10 +126,18 @@ describe("loadConfig: refusals name the variable and the problem", () => {
     ["a capital with a comma", { BASTION_CAPITAL: "10,000" }, /^BASTION_CAPITAL must be an amount of the quote currency/],
     ["a capital of zero", { BASTION_CAPITAL: "0" }, /^BASTION_CAPITAL must be from 1 to 1000000000000/],
     ["an unknown strategy", { BASTION_STRATEGY: "rsi" }, /^BASTION_STRATEGY must be sma-cross or off \(got "rsi"\)$/],
-    ["a fast average not below the slow one", { BASTION_SMA_FAST: "30", BASTION_SMA_SLOW: "30" }, /^BASTION_SMA_FAST \(30\) must be below BASTION_SMA_SLOW \(30\)/],
+    [
+      "a fast average not below the slow one",
+      { BASTION_SMA_FAST: "30", BASTION_SMA_SLOW: "30" },
+      /^BASTION_SMA_FAST \(30\) must be below BASTION_SMA_SLOW \(30\)/,
+    ],
     ["a negative seed", { BASTION_SEED: "-1" }, /^BASTION_SEED must be a whole number/],
     ["a database that is not a file URL", { DATABASE_URL: "postgres://db/bastion" }, /^DATABASE_URL must be a SQLite file URL/],
-    ["a signal window too wide", { BASTION_SIGNAL_MAX_AGE_SECONDS: "100000" }, /^BASTION_SIGNAL_MAX_AGE_SECONDS must be a whole number of seconds from 5 to 86400/],
+    [
+      "a signal window too wide",
+      { BASTION_SIGNAL_MAX_AGE_SECONDS: "100000" },
+      /^BASTION_SIGNAL_MAX_AGE_SECONDS must be a whole number of seconds from 5 to 86400/,
+    ],
     ["an allowed host with a path", { BASTION_ALLOWED_HOSTS: "desk.example/x" }, /^BASTION_ALLOWED_HOSTS must be a comma-separated list of host names/],
     ["an exchange id with a space", { BASTION_EXCHANGE: "binance us" }, /^BASTION_EXCHANGE must be a ccxt exchange id/],
   ])("%s", (_name, env, problem) => {
@@ -107,7 +160,11 @@ describe("loadConfig: refusals name the variable and the problem", () => {
 
 describe("secrets", () => {
   it("never print: not in JSON, not in inspect, not as text", () => {
-    const config = loadConfig({ BASTION_SIGNAL_SECRET: "s3cret-s3cret-s3cret", BASTION_ADMIN_PASSWORD: "pw-pw-pw-pw-pw", BASTION_API_SECRET: "api-secret-api-secret" });
+    const config = loadConfig({
+      BASTION_SIGNAL_SECRET: "s3cret-s3cret-s3cret",
+      BASTION_ADMIN_PASSWORD: "pw-pw-pw-pw-pw",
+      BASTION_API_SECRET: "api-secret-api-secret",
+    });
     expect(config.signalSecret?.reveal()).toBe("s3cret-s3cret-s3cret");
     for (const shown of [JSON.stringify(config), inspect(config, { depth: 5 }), `${String(config.signalSecret)} ${String(config.adminPassword)}`]) {
       expect(shown).not.toContain("s3cret");

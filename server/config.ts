@@ -86,7 +86,10 @@ const envSchema = z
       .string()
       .regex(/^file:.+/, "DATABASE_URL must be a SQLite file URL such as file:./data/bastion.db")
       .default("file:./data/bastion.db"),
-    HOST: z.string().regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+|[A-Za-z0-9.-]{1,253})$/, "HOST must be a host name or an IP address to listen on").optional(),
+    HOST: z
+      .string()
+      .regex(/^(\[[0-9A-Fa-f:.]+\]|[0-9A-Fa-f:.]+|[A-Za-z0-9.-]{1,253})$/, "HOST must be a host name or an IP address to listen on")
+      .optional(),
     PORT: wholeNumber("PORT", 1, 65_535, 3000, "a TCP port"),
     BASTION_ENGINE: onOff("BASTION_ENGINE", true),
     BASTION_ADMIN_PASSWORD: z.string().optional(),
@@ -256,7 +259,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     strategy: { enabled: strategyName !== "off", fast: e.BASTION_SMA_FAST, slow: e.BASTION_SMA_SLOW },
     exchange: e.BASTION_EXCHANGE,
     websockets: e.BASTION_WEBSOCKETS,
-    intervals: { pollMs: e.BASTION_POLL_MS, venuePollMs: e.BASTION_VENUE_POLL_MS, liveTimeoutMs: e.BASTION_LIVE_TIMEOUT_MS, reconcileMs: e.BASTION_RECONCILE_MS },
+    intervals: {
+      pollMs: e.BASTION_POLL_MS,
+      venuePollMs: e.BASTION_VENUE_POLL_MS,
+      liveTimeoutMs: e.BASTION_LIVE_TIMEOUT_MS,
+      reconcileMs: e.BASTION_RECONCILE_MS,
+    },
     liveEnv: Object.freeze(liveEnv),
   };
   Object.defineProperty(config, "liveEnv", { enumerable: false });

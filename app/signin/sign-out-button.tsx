@@ -23,8 +23,14 @@ export function SignOutButton() {
 
   return (
     <>
-      {error && <span className="signin-error" role="alert">{error}</span>}
-      <button type="button" className="signout" onClick={() => void signOut()} disabled={busy}>Sign out</button>
+      {error && (
+        <span className="signin-error" role="alert">
+          {error}
+        </span>
+      )}
+      <button type="button" className="signout" onClick={() => void signOut()} disabled={busy}>
+        Sign out
+      </button>
     </>
   );
 }

@@ -27,13 +27,26 @@ export function SignInForm() {
   return (
     <form className="signin-form" onSubmit={(e) => void submit(e)} noValidate>
       <label htmlFor="username">Username</label>
-      <input id="username" name="username" autoComplete="username" autoCapitalize="none" spellCheck={false} autoFocus
-        value={username} onChange={(e) => setUsername(e.target.value)} />
+      <input
+        id="username"
+        name="username"
+        autoComplete="username"
+        autoCapitalize="none"
+        spellCheck={false}
+        autoFocus
+        value={username}
+        onChange={(e) => setUsername(e.target.value)}
+      />
       <label htmlFor="password">Password</label>
-      <input id="password" name="password" type="password" autoComplete="current-password"
-        value={password} onChange={(e) => setPassword(e.target.value)} />
-      {error && <p className="signin-error" role="alert">{error}</p>}
-      <button type="submit" className="signin-submit" disabled={busy}>{busy ? "Signing in…" : "Sign in"}</button>
+      <input id="password" name="password" type="password" autoComplete="current-password" value={password} onChange={(e) => setPassword(e.target.value)} />
+      {error && (
+        <p className="signin-error" role="alert">
+          {error}
+        </p>
+      )}
+      <button type="submit" className="signin-submit" disabled={busy}>
+        {busy ? "Signing in…" : "Sign in"}
+      </button>
     </form>
   );
 }

@@ -11,7 +11,14 @@ export function DrawdownChart({ points, height = 160 }: { points: { ts: number; 
       <ResponsiveContainer width="100%" height={height}>
         <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis dataKey="ts" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(v: number) => fmtTime(v, false).slice(5, 10)} stroke="#8b949e" fontSize={11} />
+          <XAxis
+            dataKey="ts"
+            type="number"
+            domain={["dataMin", "dataMax"]}
+            tickFormatter={(v: number) => fmtTime(v, false).slice(5, 10)}
+            stroke="#8b949e"
+            fontSize={11}
+          />
           <YAxis domain={[Math.min(worst * 1.1, -0.01), 0]} tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} stroke="#8b949e" fontSize={11} width={70} />
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}

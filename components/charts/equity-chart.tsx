@@ -9,7 +9,10 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
   const max = Math.max(...points.map((p) => p.equity));
   const pad = Math.max((max - min) * 0.1, max * 0.0005);
   return (
-    <div role="img" aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${fmtNum(points[0]!.equity)} to ${fmtNum(points.at(-1)!.equity)}`}>
+    <div
+      role="img"
+      aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${fmtNum(points[0]!.equity)} to ${fmtNum(points.at(-1)!.equity)}`}
+    >
       <ResponsiveContainer width="100%" height={height}>
         <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <defs>
@@ -19,8 +22,23 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
             </linearGradient>
           </defs>
           <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis dataKey="ts" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(v: number) => fmtTime(v, false).slice(5)} stroke="#8b949e" fontSize={11} />
-          <YAxis domain={[Math.floor(min - pad), Math.ceil(max + pad)]} tickCount={5} allowDecimals={false} tickFormatter={(v: number) => fmtNum(v, 0)} stroke="#8b949e" fontSize={11} width={70} />
+          <XAxis
+            dataKey="ts"
+            type="number"
+            domain={["dataMin", "dataMax"]}
+            tickFormatter={(v: number) => fmtTime(v, false).slice(5)}
+            stroke="#8b949e"
+            fontSize={11}
+          />
+          <YAxis
+            domain={[Math.floor(min - pad), Math.ceil(max + pad)]}
+            tickCount={5}
+            allowDecimals={false}
+            tickFormatter={(v: number) => fmtNum(v, 0)}
+            stroke="#8b949e"
+            fontSize={11}
+            width={70}
+          />
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
             labelFormatter={(v) => fmtTime(Number(v))}

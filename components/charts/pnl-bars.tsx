@@ -51,7 +51,10 @@ export function PnlBars({ bars, height = 200, label = "Daily PnL", unit = "" }: 
           <XAxis dataKey="key" stroke="#8b949e" fontSize={11} tickFormatter={(v: string) => v.slice(5)} minTickGap={12} />
           <YAxis stroke="#8b949e" fontSize={11} width={70} tickFormatter={(v: number) => fmtNum(v, 0)} />
           <ReferenceLine y={0} stroke="#8b949e" />
-          <Tooltip cursor={{ fill: "rgba(139,148,158,0.12)" }} content={(props) => <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} />} />
+          <Tooltip
+            cursor={{ fill: "rgba(139,148,158,0.12)" }}
+            content={(props) => <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} />}
+          />
           <Bar dataKey="up" stackId="pnl" fill="#3fb950" isAnimationActive={false} name="gain" maxBarSize={40} />
           <Bar dataKey="down" stackId="pnl" fill="#f85149" isAnimationActive={false} name="loss" maxBarSize={40} />
         </BarChart>

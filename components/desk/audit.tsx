@@ -56,9 +56,9 @@ export function AuditView() {
     <>
       <h1 className="page-title">Audit log</h1>
       <p className="muted perf-note">
-        Every manual action — closes, cancels, orders, pause/resume, emergency stops, breaker trips and resets, limit and settings changes, sign-ins,
-        user changes, backtest runs — with who did it, when (UTC), why, and what happened. The log is append-only: entries cannot be edited or deleted, from
-        the desk or through the API.
+        Every manual action — closes, cancels, orders, pause/resume, emergency stops, breaker trips and resets, limit and settings changes, sign-ins, user
+        changes, backtest runs — with who did it, when (UTC), why, and what happened. The log is append-only: entries cannot be edited or deleted, from the desk
+        or through the API.
       </p>
       <Panel title="Entries">
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
@@ -120,7 +120,9 @@ export function AuditView() {
         {badRange ? <p className="error">The start day is after the end day; the end is ignored.</p> : null}
         {list.error ? <ErrorText error={list.error} /> : null}
         {!list.data ? (
-          list.error ? null : <Loading />
+          list.error ? null : (
+            <Loading />
+          )
         ) : entries.length === 0 ? (
           <Empty>{filtered ? "No entries match these filters." : "No manual actions have been recorded yet."}</Empty>
         ) : (

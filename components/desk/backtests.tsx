@@ -19,7 +19,12 @@ function fmtRange(first: number | null, last: number | null): string {
 
 function paramText(params: Record<string, string | number | boolean | null>): string {
   const p = params;
-  const parts = [`fast ${String(p.fast ?? "—")}`, `slow ${String(p.slow ?? "—")}`, `fee ${String(p.feeBps ?? "0")} bps`, `slippage ${String(p.slippage ?? "none")}`];
+  const parts = [
+    `fast ${String(p.fast ?? "—")}`,
+    `slow ${String(p.slow ?? "—")}`,
+    `fee ${String(p.feeBps ?? "0")} bps`,
+    `slippage ${String(p.slippage ?? "none")}`,
+  ];
   if (p.qtyStep) parts.push(`step ${String(p.qtyStep)}`);
   return parts.join(" · ");
 }
@@ -38,7 +43,14 @@ export function BacktestsView() {
       <h1 className="page-title">Backtests</h1>
       <div className="grid-2">
         <div>
-          <Can role="trader" fallback={<Panel title="Run a backtest"><Empty>Starting a backtest needs the trader role; you can read every stored run.</Empty></Panel>}>
+          <Can
+            role="trader"
+            fallback={
+              <Panel title="Run a backtest">
+                <Empty>Starting a backtest needs the trader role; you can read every stored run.</Empty>
+              </Panel>
+            }
+          >
             <RunForm datasets={datasets.data ?? []} onRan={setJustRan} />
           </Can>
         </div>
@@ -46,7 +58,9 @@ export function BacktestsView() {
           <Panel title="Data sets">
             {datasets.error ? <ErrorText error={datasets.error} /> : null}
             {!datasets.data ? (
-              datasets.error ? null : <Loading />
+              datasets.error ? null : (
+                <Loading />
+              )
             ) : datasets.data.length === 0 ? (
               <Empty>No candle files in data/market/.</Empty>
             ) : (
@@ -68,7 +82,9 @@ export function BacktestsView() {
       <Panel title="Runs">
         {runs.error ? <ErrorText error={runs.error} /> : null}
         {!runs.data ? (
-          runs.error ? null : <Loading />
+          runs.error ? null : (
+            <Loading />
+          )
         ) : runs.data.length === 0 ? (
           <Empty>No backtests yet. Run one on a shipped data set with the form, or with npm run backtest -- --save.</Empty>
         ) : (
@@ -80,15 +96,33 @@ export function BacktestsView() {
                   <th scope="col">Created (UTC)</th>
                   <th scope="col">Data set</th>
                   <th scope="col">Strategy</th>
-                  <th scope="col" className="num">Fee / slip bps</th>
-                  <th scope="col" className="num">Capital</th>
-                  <th scope="col" className="num">Candles</th>
-                  <th scope="col" className="num">Trades</th>
-                  <th scope="col" className="num">Final equity</th>
-                  <th scope="col" className="num">Return</th>
-                  <th scope="col" className="num">Max DD</th>
-                  <th scope="col" className="num">Sharpe</th>
-                  <th scope="col" className="num">Win rate</th>
+                  <th scope="col" className="num">
+                    Fee / slip bps
+                  </th>
+                  <th scope="col" className="num">
+                    Capital
+                  </th>
+                  <th scope="col" className="num">
+                    Candles
+                  </th>
+                  <th scope="col" className="num">
+                    Trades
+                  </th>
+                  <th scope="col" className="num">
+                    Final equity
+                  </th>
+                  <th scope="col" className="num">
+                    Return
+                  </th>
+                  <th scope="col" className="num">
+                    Max DD
+                  </th>
+                  <th scope="col" className="num">
+                    Sharpe
+                  </th>
+                  <th scope="col" className="num">
+                    Win rate
+                  </th>
                   <th scope="col">Status</th>
                 </tr>
               </thead>
@@ -159,7 +193,10 @@ function RunForm({ datasets, onRan }: { datasets: { name: string; symbol: string
   const chosen = dataSet || datasets[0]?.name || "";
   const fastN = Number(fast);
   const slowN = Number(slow);
-  const hint = Number.isInteger(fastN) && Number.isInteger(slowN) && fast !== "" && slow !== "" && slowN <= fastN ? "The slow average must be longer than the fast one." : null;
+  const hint =
+    Number.isInteger(fastN) && Number.isInteger(slowN) && fast !== "" && slow !== "" && slowN <= fastN
+      ? "The slow average must be longer than the fast one."
+      : null;
 
   const submit = async (e: FormEvent) => {
     e.preventDefault();
@@ -290,7 +327,9 @@ export function BacktestDetailView({ id }: { id: string }) {
           {report.sharpe === null ? "—" : fmtNum(report.sharpe, 2)}
         </Stat>
         <Stat label="Win rate">{fmtPct(report.winRatePct, 1)}</Stat>
-        <Stat label="Profit factor">{report.profitFactor === null ? (Number(report.netPnl) > 0 && trades.length > 0 ? "∞" : "—") : fmtNum(report.profitFactor, 2)}</Stat>
+        <Stat label="Profit factor">
+          {report.profitFactor === null ? (Number(report.netPnl) > 0 && trades.length > 0 ? "∞" : "—") : fmtNum(report.profitFactor, 2)}
+        </Stat>
         <Stat label="Trades" hint={`${(report.candles ?? run.candles).toLocaleString("en-US")} candles`}>
           {run.tradeCount.toLocaleString("en-US")}
         </Stat>
@@ -313,16 +352,30 @@ export function BacktestDetailView({ id }: { id: string }) {
             <table className="data">
               <thead>
                 <tr>
-                  <th scope="col" className="num">#</th>
+                  <th scope="col" className="num">
+                    #
+                  </th>
                   <th scope="col">Entry (UTC)</th>
                   <th scope="col">Exit (UTC)</th>
                   <th scope="col">Side</th>
-                  <th scope="col" className="num">Qty</th>
-                  <th scope="col" className="num">Entry price</th>
-                  <th scope="col" className="num">Exit price</th>
-                  <th scope="col" className="num">Fees</th>
-                  <th scope="col" className="num">PnL</th>
-                  <th scope="col" className="num">Held</th>
+                  <th scope="col" className="num">
+                    Qty
+                  </th>
+                  <th scope="col" className="num">
+                    Entry price
+                  </th>
+                  <th scope="col" className="num">
+                    Exit price
+                  </th>
+                  <th scope="col" className="num">
+                    Fees
+                  </th>
+                  <th scope="col" className="num">
+                    PnL
+                  </th>
+                  <th scope="col" className="num">
+                    Held
+                  </th>
                   <th scope="col">Exit reason</th>
                 </tr>
               </thead>

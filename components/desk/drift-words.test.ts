@@ -44,15 +44,22 @@ describe("driftSentence", () => {
       kind: "ORDER_IN_DOUBT",
       subject: "bst-6",
       detail: { symbol: "ETH/USDT", reason: "HTTP 503", fenceMs: 10_000 },
-      expected: "ETH/USDT order bst-6: the venue did not say whether it was placed. It is not re-sent; it is looked up by its id. Not found after 10 s (the venue's receive window) it counts as never placed.",
+      expected:
+        "ETH/USDT order bst-6: the venue did not say whether it was placed. It is not re-sent; it is looked up by its id. Not found after 10 s (the venue's receive window) it counts as never placed.",
     },
-    { kind: "IN_DOUBT_RESOLVED", subject: "bst-5", detail: { resolves: { kind: "ORDER_IN_DOUBT" } }, expected: "Order bst-5 is no longer in doubt (see the resolution)." },
+    {
+      kind: "IN_DOUBT_RESOLVED",
+      subject: "bst-5",
+      detail: { resolves: { kind: "ORDER_IN_DOUBT" } },
+      expected: "Order bst-5 is no longer in doubt (see the resolution).",
+    },
     { kind: "IN_DOUBT_RESOLVED", subject: "bst-5", detail: {}, expected: null },
     {
       kind: "OVERFILL",
       subject: "bst-4",
       detail: { event: { type: "fill", tradeId: "t-extra", qty: "0.001", price: "20000" }, status: "FILLED", quantity: "0.002", filled: "0.002" },
-      expected: "A fill of 0.001 at 20000 (trade t-extra) came for an order of 0.002 already 0.002 filled (FILLED): not booked — it may be a fill already booked, reported again.",
+      expected:
+        "A fill of 0.001 at 20000 (trade t-extra) came for an order of 0.002 already 0.002 filled (FILLED): not booked — it may be a fill already booked, reported again.",
     },
     { kind: "MISSED_FILL", subject: "bst-5", detail: { tradeId: "t" }, expected: null },
     { kind: "POSITION_MISMATCH", subject: "X", detail: ["not", "an", "object"], expected: null },

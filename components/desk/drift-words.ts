@@ -25,7 +25,8 @@ const SENTENCES: Record<string, (d: Detail, subject: string) => string | null> =
     if (!ours || !venue || !side || !qty || !symbol) return null;
     const filled = text(d.filled);
     const there = `(${venue}${filled && filled !== "0" ? `, ${filled} filled` : ""})`;
-    if (ours === "FILLED") return `The books have ${side} ${qty} ${symbol} as FILLED, but the venue still lists it open ${there}: left as it is in the books; check it at the venue.`;
+    if (ours === "FILLED")
+      return `The books have ${side} ${qty} ${symbol} as FILLED, but the venue still lists it open ${there}: left as it is in the books; check it at the venue.`;
     return `The books had ${side} ${qty} ${symbol} as ${ours}, but the venue still works it ${there}: tracked again.`;
   },
   QUOTE_BALANCE_MISMATCH: (d, currency) => {
@@ -43,7 +44,8 @@ const SENTENCES: Record<string, (d: Detail, subject: string) => string | null> =
     // The venue's reason is long and shown under the sentence (the raw detail): not repeated here.
     const symbol = text(d.symbol);
     if (!symbol) return null;
-    const fence = typeof d.fenceMs === "number" && d.fenceMs > 0 ? ` Not found after ${d.fenceMs / 1000} s (the venue's receive window) it counts as never placed.` : "";
+    const fence =
+      typeof d.fenceMs === "number" && d.fenceMs > 0 ? ` Not found after ${d.fenceMs / 1000} s (the venue's receive window) it counts as never placed.` : "";
     return `${symbol} order ${coid}: the venue did not say whether it was placed. It is not re-sent; it is looked up by its id.${fence}`;
   },
   IN_DOUBT_RESOLVED: (d, coid) => {

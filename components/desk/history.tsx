@@ -128,7 +128,10 @@ export function HistoryView() {
   };
   const facets = useQuery(trpc.trades.facets.queryOptions(undefined, { staleTime: 60_000 }));
   const list = useQuery(
-    trpc.trades.list.queryOptions({ ...filter, sort: { by: q.sort, dir: q.dir }, page: q.page, pageSize: q.size, withTotals: false }, { placeholderData: keepPreviousData }),
+    trpc.trades.list.queryOptions(
+      { ...filter, sort: { by: q.sort, dir: q.dir }, page: q.page, pageSize: q.size, withTotals: false },
+      { placeholderData: keepPreviousData },
+    ),
   );
   const totals = useQuery(trpc.trades.totals.queryOptions(filter, { placeholderData: keepPreviousData }));
 
@@ -353,7 +356,10 @@ function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; erro
       <Stat label="Trades">
         <span className="num-text">{totals.count.toLocaleString("en-US")}</span>
       </Stat>
-      <Stat label="Win rate" hint={`${totals.wins.toLocaleString("en-US")} W · ${totals.losses.toLocaleString("en-US")} L · ${totals.breakeven.toLocaleString("en-US")} even`}>
+      <Stat
+        label="Win rate"
+        hint={`${totals.wins.toLocaleString("en-US")} W · ${totals.losses.toLocaleString("en-US")} L · ${totals.breakeven.toLocaleString("en-US")} even`}
+      >
         {totals.winRatePct === null ? "—" : fmtPct(totals.winRatePct, 1)}
       </Stat>
       <Stat label="Net PnL" hint="after fees">

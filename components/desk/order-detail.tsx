@@ -51,24 +51,79 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
   const notional = fills.reduce((sum, f) => sum + Number(f.qty) * Number(f.price), 0);
   const fees = fills.reduce((sum, f) => sum + Number(f.fee), 0);
   const rows: [string, ReactNode][] = [
-    ["Status", <Badge key="s" tone={statusTone(o.status)}>{o.status}</Badge>],
+    [
+      "Status",
+      <Badge key="s" tone={statusTone(o.status)}>
+        {o.status}
+      </Badge>,
+    ],
     ["Symbol", o.symbol],
-    ["Side", <span key="side" className={o.side === "BUY" ? "side-buy" : "side-sell"}>{o.side}</span>],
+    [
+      "Side",
+      <span key="side" className={o.side === "BUY" ? "side-buy" : "side-sell"}>
+        {o.side}
+      </span>,
+    ],
     ["Type", `${typeLabel(o.type)}${o.reduceOnly ? " · reduce-only" : ""}${o.postOnly ? " · post-only" : ""}`],
     ["Time in force", o.timeInForce],
-    ["Quantity", <span key="q" className="num-text">{fmtNum(o.quantity, qdp)}</span>],
-    ["Filled", <span key="f" className="num-text">{fmtNum(o.filledQty, qdp)} (leaves {fmtNum(leaves, qdp)})</span>],
-    ["Limit price", <span key="p" className="num-text">{fmtNum(o.price, pdp)}</span>],
-    ["Trigger price", <span key="t" className="num-text">{fmtNum(o.triggerPrice, pdp)}</span>],
-    ["Requested price", <span key="r" className="num-text">{fmtNum(requestedPrice, pdp)}</span>],
-    ["Average fill", <span key="a" className="num-text">{fmtNum(o.avgFillPrice, pdp)}</span>],
-    ["Fees paid", <span key="fee" className="num-text">{fmtNum(o.feesPaid, 4)}</span>],
+    [
+      "Quantity",
+      <span key="q" className="num-text">
+        {fmtNum(o.quantity, qdp)}
+      </span>,
+    ],
+    [
+      "Filled",
+      <span key="f" className="num-text">
+        {fmtNum(o.filledQty, qdp)} (leaves {fmtNum(leaves, qdp)})
+      </span>,
+    ],
+    [
+      "Limit price",
+      <span key="p" className="num-text">
+        {fmtNum(o.price, pdp)}
+      </span>,
+    ],
+    [
+      "Trigger price",
+      <span key="t" className="num-text">
+        {fmtNum(o.triggerPrice, pdp)}
+      </span>,
+    ],
+    [
+      "Requested price",
+      <span key="r" className="num-text">
+        {fmtNum(requestedPrice, pdp)}
+      </span>,
+    ],
+    [
+      "Average fill",
+      <span key="a" className="num-text">
+        {fmtNum(o.avgFillPrice, pdp)}
+      </span>,
+    ],
+    [
+      "Fees paid",
+      <span key="fee" className="num-text">
+        {fmtNum(o.feesPaid, 4)}
+      </span>,
+    ],
     ["Origin", origin(o)],
     ["Signal", o.signalId ?? "—"],
     ["Position", o.positionId ?? "—"],
     ["Venue", `${venue}${o.venueOrderId ? ` · ${o.venueOrderId}` : ""}`],
-    ["Created (UTC)", <span key="c" className="mono">{fmtTime(o.createdAt)}</span>],
-    ["Updated (UTC)", <span key="u" className="mono">{fmtTime(o.updatedAt)}</span>],
+    [
+      "Created (UTC)",
+      <span key="c" className="mono">
+        {fmtTime(o.createdAt)}
+      </span>,
+    ],
+    [
+      "Updated (UTC)",
+      <span key="u" className="mono">
+        {fmtTime(o.updatedAt)}
+      </span>,
+    ],
   ];
   if (o.reason) rows.splice(1, 0, ["Venue reason", o.reason]);
   return (

@@ -59,7 +59,10 @@ type OrderRow = OrderDto & { inDoubt?: InDoubt | null };
 const FALLBACK: Dp = { price: 2, qty: 5 };
 
 function useDecimals(instruments: InstrumentDto[] | undefined): (symbol: string) => Dp {
-  const map = useMemo(() => new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }])), [instruments]);
+  const map = useMemo(
+    () => new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }])),
+    [instruments],
+  );
   return useCallback((symbol: string) => map.get(symbol) ?? FALLBACK, [map]);
 }
 
@@ -78,7 +81,17 @@ export function OrdersView() {
   );
 }
 
-function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderRow[]; instruments: InstrumentDto[] } | undefined; error: unknown; dp: (s: string) => Dp; canTrade: boolean }) {
+function OpenOrders({
+  data,
+  error,
+  dp,
+  canTrade,
+}: {
+  data: { orders: OrderRow[]; instruments: InstrumentDto[] } | undefined;
+  error: unknown;
+  dp: (s: string) => Dp;
+  canTrade: boolean;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const cancel = useMutation(trpc.orders.cancel.mutationOptions());
@@ -119,8 +132,8 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderRow[];
         <>
           {doubts > 0 ? (
             <p className="po-notice" role="note">
-              {doubts} order(s) in doubt: the venue did not say whether they were placed. They are never sent again; Bastion looks them up by their id. Settle them on
-              the <Link href="/reconciliation#recon-in-doubt">Reconciliation page</Link>.
+              {doubts} order(s) in doubt: the venue did not say whether they were placed. They are never sent again; Bastion looks them up by their id. Settle
+              them on the <Link href="/reconciliation#recon-in-doubt">Reconciliation page</Link>.
             </p>
           ) : null}
           <OrderTable orders={orders} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
@@ -133,7 +146,8 @@ function OpenOrders({ data, error, dp, canTrade }: { data: { orders: OrderRow[];
           description={
             <>
               {pending.order.side} {fmtNum(pending.order.quantity, dp(pending.order.symbol).qty)} {pending.order.symbol} {typeLabel(pending.order.type)}
-              {pending.order.price ? ` @ ${fmtNum(pending.order.price, dp(pending.order.symbol).price)}` : ""} — filled so far {fmtNum(pending.order.filledQty, dp(pending.order.symbol).qty)}.
+              {pending.order.price ? ` @ ${fmtNum(pending.order.price, dp(pending.order.symbol).price)}` : ""} — filled so far{" "}
+              {fmtNum(pending.order.filledQty, dp(pending.order.symbol).qty)}.
             </>
           }
           confirmLabel="Cancel order"

@@ -62,9 +62,7 @@ export function OverviewView() {
 
       <div className="grid-2">
         <div>
-          <Panel title="Equity">
-            {curve.data ? <EquityChart points={curve.data.map((p) => ({ ts: p.ts, equity: p.equity }))} /> : <Loading />}
-          </Panel>
+          <Panel title="Equity">{curve.data ? <EquityChart points={curve.data.map((p) => ({ ts: p.ts, equity: p.equity }))} /> : <Loading />}</Panel>
           <Panel title="Open positions" actions={<Link href="/positions">All positions →</Link>}>
             {s.positions.length === 0 ? (
               <Empty>No open positions.</Empty>
@@ -75,11 +73,21 @@ export function OverviewView() {
                     <tr>
                       <th scope="col">Symbol</th>
                       <th scope="col">Side</th>
-                      <th scope="col" className="num">Qty</th>
-                      <th scope="col" className="num">Entry</th>
-                      <th scope="col" className="num">Mark</th>
-                      <th scope="col" className="num">Unrealized</th>
-                      <th scope="col" className="num">Age</th>
+                      <th scope="col" className="num">
+                        Qty
+                      </th>
+                      <th scope="col" className="num">
+                        Entry
+                      </th>
+                      <th scope="col" className="num">
+                        Mark
+                      </th>
+                      <th scope="col" className="num">
+                        Unrealized
+                      </th>
+                      <th scope="col" className="num">
+                        Age
+                      </th>
                     </tr>
                   </thead>
                   <tbody>
@@ -116,9 +124,15 @@ export function OverviewView() {
                       <th scope="col">Time (UTC)</th>
                       <th scope="col">Symbol</th>
                       <th scope="col">Side</th>
-                      <th scope="col" className="num">Qty</th>
-                      <th scope="col" className="num">Price</th>
-                      <th scope="col" className="num">Fee</th>
+                      <th scope="col" className="num">
+                        Qty
+                      </th>
+                      <th scope="col" className="num">
+                        Price
+                      </th>
+                      <th scope="col" className="num">
+                        Fee
+                      </th>
                     </tr>
                   </thead>
                   <tbody>

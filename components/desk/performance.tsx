@@ -40,7 +40,13 @@ export function PerformanceView() {
         <h1 className="page-title">Performance</h1>
         <div className="perf-seg" role="group" aria-label="Window">
           {WINDOWS.map(([key, label, days]) => (
-            <button key={key} type="button" className={`btn small${windowKey === key ? " active" : ""}`} aria-pressed={windowKey === key} onClick={() => choose(key, days)}>
+            <button
+              key={key}
+              type="button"
+              className={`btn small${windowKey === key ? " active" : ""}`}
+              aria-pressed={windowKey === key}
+              onClick={() => choose(key, days)}
+            >
               {label}
             </button>
           ))}
@@ -48,7 +54,9 @@ export function PerformanceView() {
       </div>
       {summary.error ? <ErrorText error={summary.error} /> : null}
       {!s ? (
-        summary.error ? null : <Loading />
+        summary.error ? null : (
+          <Loading />
+        )
       ) : (
         <>
           <div className="stats">
@@ -78,7 +86,11 @@ export function PerformanceView() {
             </Stat>
             <Stat
               label="Slippage cost"
-              hint={s.portfolio.avgSlippageBps === null ? "no requested prices recorded" : `avg ${fmtSigned(s.portfolio.avgSlippageBps, 2)} bps · ${s.portfolio.slippageKnown} trades`}
+              hint={
+                s.portfolio.avgSlippageBps === null
+                  ? "no requested prices recorded"
+                  : `avg ${fmtSigned(s.portfolio.avgSlippageBps, 2)} bps · ${s.portfolio.slippageKnown} trades`
+              }
             >
               <Num value={s.portfolio.slippageCost} dp={2} />
             </Stat>
@@ -101,10 +113,20 @@ export function PerformanceView() {
             title="Daily PnL (UTC days)"
             actions={
               <div className="perf-seg" role="group" aria-label="Daily PnL source">
-                <button type="button" className={`btn small${daily === "equity" ? " active" : ""}`} aria-pressed={daily === "equity"} onClick={() => setDaily("equity")}>
+                <button
+                  type="button"
+                  className={`btn small${daily === "equity" ? " active" : ""}`}
+                  aria-pressed={daily === "equity"}
+                  onClick={() => setDaily("equity")}
+                >
                   Equity change
                 </button>
-                <button type="button" className={`btn small${daily === "realized" ? " active" : ""}`} aria-pressed={daily === "realized"} onClick={() => setDaily("realized")}>
+                <button
+                  type="button"
+                  className={`btn small${daily === "realized" ? " active" : ""}`}
+                  aria-pressed={daily === "realized"}
+                  onClick={() => setDaily("realized")}
+                >
                   Realized (closed trades)
                 </button>
               </div>
@@ -118,7 +140,9 @@ export function PerformanceView() {
                   key: d.day,
                   value: daily === "equity" ? Number(d.equityChange) : d.realized,
                   details: [
-                    daily === "equity" ? `realized ${fmtSigned(d.realized, 2)} over ${d.trades} trades` : `equity change ${d.equityChange === null ? "—" : fmtSigned(d.equityChange, 2)}`,
+                    daily === "equity"
+                      ? `realized ${fmtSigned(d.realized, 2)} over ${d.trades} trades`
+                      : `equity change ${d.equityChange === null ? "—" : fmtSigned(d.equityChange, 2)}`,
                     ...(daily === "equity" && d.equityChangePct !== null ? [`${fmtPct(d.equityChangePct, 2, true)} of the previous close`] : []),
                   ],
                 }))}
@@ -139,14 +163,30 @@ export function PerformanceView() {
                   <thead>
                     <tr>
                       <th scope="col">Symbol</th>
-                      <th scope="col" className="num">Trades</th>
-                      <th scope="col" className="num">Win rate</th>
-                      <th scope="col" className="num">Won / lost</th>
-                      <th scope="col" className="num">Net PnL</th>
-                      <th scope="col" className="num">Fees</th>
-                      <th scope="col" className="num">Slippage</th>
-                      <th scope="col" className="num">Avg duration</th>
-                      <th scope="col" className="num">Profit factor</th>
+                      <th scope="col" className="num">
+                        Trades
+                      </th>
+                      <th scope="col" className="num">
+                        Win rate
+                      </th>
+                      <th scope="col" className="num">
+                        Won / lost
+                      </th>
+                      <th scope="col" className="num">
+                        Net PnL
+                      </th>
+                      <th scope="col" className="num">
+                        Fees
+                      </th>
+                      <th scope="col" className="num">
+                        Slippage
+                      </th>
+                      <th scope="col" className="num">
+                        Avg duration
+                      </th>
+                      <th scope="col" className="num">
+                        Profit factor
+                      </th>
                     </tr>
                   </thead>
                   <tbody>

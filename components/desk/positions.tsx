@@ -155,8 +155,9 @@ export function PositionsView() {
           title={`Close ${pending.position.symbol} ${pending.position.side.toLowerCase()}`}
           description={
             <>
-              Sends a reduce-only market order for the whole position: {fmtNum(pending.position.quantity, decimalsFor(instruments, pending.position.symbol).qty)}{" "}
-              {pending.position.symbol} ({pending.position.id}). The trade is recorded with exit reason “manual”.
+              Sends a reduce-only market order for the whole position:{" "}
+              {fmtNum(pending.position.quantity, decimalsFor(instruments, pending.position.symbol).qty)} {pending.position.symbol} ({pending.position.id}). The
+              trade is recorded with exit reason “manual”.
             </>
           }
           confirmLabel="Close at market"
@@ -343,7 +344,13 @@ function PartialCloseDialog({
       </fieldset>
       <label className="field">
         <span>{mode === "percent" ? "Percent (0–100, exclusive)" : `Quantity (holds ${fmtNum(held, dp.qty)})`}</span>
-        <input value={value} onChange={(e) => setValue(e.target.value)} inputMode="decimal" autoFocus aria-label={mode === "percent" ? "Percent to close" : "Quantity to close"} />
+        <input
+          value={value}
+          onChange={(e) => setValue(e.target.value)}
+          inputMode="decimal"
+          autoFocus
+          aria-label={mode === "percent" ? "Percent to close" : "Quantity to close"}
+        />
       </label>
       {mode === "percent" ? (
         <div className="po-quick" role="group" aria-label="Quick percentages">
@@ -415,13 +422,20 @@ function ExitsDialog({
         </label>
         <label className="field">
           <span>Take-profit</span>
-          <input value={tp} onChange={(e) => setTp(e.target.value)} inputMode="decimal" placeholder={ladder ? "ladder (kept)" : "none"} aria-label="Take-profit price" />
+          <input
+            value={tp}
+            onChange={(e) => setTp(e.target.value)}
+            inputMode="decimal"
+            placeholder={ladder ? "ladder (kept)" : "none"}
+            aria-label="Take-profit price"
+          />
         </label>
       </div>
       {ladder ? (
         <p className="muted po-preview">
-          Take-profit ladder: {position.ladder.map((l) => `${fmtNum(l.price, dp.price)} (${l.closeFraction >= 1 ? "rest" : `${Math.round(l.closeFraction * 100)}%`})`).join(", ")}. A
-          single take-profit price replaces the ladder; leaving it empty keeps the ladder.
+          Take-profit ladder:{" "}
+          {position.ladder.map((l) => `${fmtNum(l.price, dp.price)} (${l.closeFraction >= 1 ? "rest" : `${Math.round(l.closeFraction * 100)}%`})`).join(", ")}.
+          A single take-profit price replaces the ladder; leaving it empty keeps the ladder.
         </p>
       ) : null}
     </RowActionDialog>

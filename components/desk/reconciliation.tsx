@@ -64,8 +64,8 @@ export function ReconciliationView() {
       <h1 className="page-title">Reconciliation</h1>
       <p className="muted recon-intro">
         On start and on a schedule, Bastion compares its books with the venue: open orders, recent fills, balances and futures positions. Missed fills are
-        booked, also on orders the books had already ended; an order the books had ended but the venue still works is tracked again; orders found at the
-        venue that Bastion did not place wait here until someone adopts or cancels them; every difference is recorded.
+        booked, also on orders the books had already ended; an order the books had ended but the venue still works is tracked again; orders found at the venue
+        that Bastion did not place wait here until someone adopts or cancels them; every difference is recorded.
       </p>
       <InDoubtOrders />
       <UnknownOrders />
@@ -99,8 +99,8 @@ function InDoubtOrders() {
   return (
     <Panel title={`Orders in doubt${inDoubt.data ? ` (${orders.length})` : ""}`} id="recon-in-doubt">
       <p className="muted">
-        The venue did not say whether these orders were placed (a timeout, &quot;status unknown&quot;, a server error, a dropped connection). Bastion never sends
-        them again; it looks them up by their id, less and less often, and settles them when the venue shows them. Otherwise a person decides.
+        The venue did not say whether these orders were placed (a timeout, &quot;status unknown&quot;, a server error, a dropped connection). Bastion never
+        sends them again; it looks them up by their id, less and less often, and settles them when the venue shows them. Otherwise a person decides.
       </p>
       {notice ? (
         <p className="recon-notice" role="status">
@@ -133,7 +133,9 @@ function InDoubtOrders() {
               {orders.map((m) => {
                 const d = dp(m.symbol);
                 const o = m.order;
-                const what = o ? `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}` : m.symbol;
+                const what = o
+                  ? `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}`
+                  : m.symbol;
                 return (
                   <tr key={m.clientOrderId}>
                     <td className="mono">
@@ -154,10 +156,20 @@ function InDoubtOrders() {
                     <td className="mono">{m.nextLookupAt ? fmtTime(m.nextLookupAt) : "—"}</td>
                     {canTrade ? (
                       <td className="row-actions">
-                        <button type="button" className="btn" onClick={() => setPending({ kind: "adopt", clientOrderId: m.clientOrderId, what })} aria-label={`Adopt what the venue shows for order ${m.clientOrderId}`}>
+                        <button
+                          type="button"
+                          className="btn"
+                          onClick={() => setPending({ kind: "adopt", clientOrderId: m.clientOrderId, what })}
+                          aria-label={`Adopt what the venue shows for order ${m.clientOrderId}`}
+                        >
                           Adopt what the venue shows
                         </button>
-                        <button type="button" className="btn danger" onClick={() => setPending({ kind: "notPlaced", clientOrderId: m.clientOrderId, what })} aria-label={`Mark order ${m.clientOrderId} not placed`}>
+                        <button
+                          type="button"
+                          className="btn danger"
+                          onClick={() => setPending({ kind: "notPlaced", clientOrderId: m.clientOrderId, what })}
+                          aria-label={`Mark order ${m.clientOrderId} not placed`}
+                        >
                           Mark not placed
                         </button>
                       </td>
@@ -177,14 +189,16 @@ function InDoubtOrders() {
           title={`Adopt order ${pending.clientOrderId} as the venue shows it`}
           description={
             <>
-              Bastion looks {pending.what} up at {inDoubt.data?.venue ?? "the venue"} by its id now and applies what it finds: accepted, its fills, or its end. If the
-              venue shows nothing, the order stays in doubt. Nothing is sent.
+              Bastion looks {pending.what} up at {inDoubt.data?.venue ?? "the venue"} by its id now and applies what it finds: accepted, its fills, or its end.
+              If the venue shows nothing, the order stays in doubt. Nothing is sent.
             </>
           }
           confirmLabel="Look up and adopt"
           reason="optional"
           onClose={() => setPending(null)}
-          onConfirm={async (reason, idempotencyKey) => done((await adopt.mutateAsync({ clientOrderId: pending.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
+          onConfirm={async (reason, idempotencyKey) =>
+            done((await adopt.mutateAsync({ clientOrderId: pending.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)
+          }
         />
       ) : null}
       {pending?.kind === "notPlaced" ? (
@@ -193,15 +207,17 @@ function InDoubtOrders() {
           title={`Mark order ${pending.clientOrderId} not placed`}
           description={
             <>
-              Ends {pending.what} as REJECTED (never placed). Do this only when you are sure the exchange does not have it (check its order history). Bastion checks
-              the venue once more first. It is not re-sent; a fill that turns up later is still booked and flagged.
+              Ends {pending.what} as REJECTED (never placed). Do this only when you are sure the exchange does not have it (check its order history). Bastion
+              checks the venue once more first. It is not re-sent; a fill that turns up later is still booked and flagged.
             </>
           }
           confirmLabel="Mark not placed"
           destructive
           reason="required"
           onClose={() => setPending(null)}
-          onConfirm={async (reason, idempotencyKey) => done((await notPlaced.mutateAsync({ clientOrderId: pending.clientOrderId, reason, idempotencyKey })).message)}
+          onConfirm={async (reason, idempotencyKey) =>
+            done((await notPlaced.mutateAsync({ clientOrderId: pending.clientOrderId, reason, idempotencyKey })).message)
+          }
         />
       ) : null}
     </Panel>
@@ -285,13 +301,15 @@ function UnknownOrders() {
                           title={`Adopt order ${o.clientOrderId}`}
                           description={
                             <>
-                              Bastion takes {what} into its books: the order is journaled and tracked, its fills are booked to a position, and the desk&apos;s exits and
-                              emergency stop apply to it. It is not sent again.
+                              Bastion takes {what} into its books: the order is journaled and tracked, its fills are booked to a position, and the desk&apos;s
+                              exits and emergency stop apply to it. It is not sent again.
                             </>
                           }
                           confirmLabel="Adopt order"
                           reason="optional"
-                          onConfirm={async (reason, idempotencyKey) => done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
+                          onConfirm={async (reason, idempotencyKey) =>
+                            done((await adopt.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)
+                          }
                         />
                         <ConfirmAction
                           label="Cancel"
@@ -302,7 +320,9 @@ function UnknownOrders() {
                           destructive
                           reason="optional"
                           disabled={o.canceling}
-                          onConfirm={async (reason, idempotencyKey) => done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)}
+                          onConfirm={async (reason, idempotencyKey) =>
+                            done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)
+                          }
                         />
                       </td>
                     ) : null}

@@ -106,7 +106,9 @@ export function BreakerHistory() {
     >
       {history.error ? <ErrorText error={history.error} /> : null}
       {!history.data ? (
-        history.error ? null : <Loading />
+        history.error ? null : (
+          <Loading />
+        )
       ) : history.data.events.length === 0 ? (
         <Empty>No trips, resets or state changes yet.</Empty>
       ) : (

@@ -3,13 +3,24 @@
 import { Area, AreaChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fmtNum, fmtPct, fmtTime } from "../ui/format";
 
-export function DrawdownChart({ points, limitPct, height = 200 }: { points: { ts: number; ddPct: number; equity: number }[]; limitPct: number | null; height?: number }) {
+export function DrawdownChart({
+  points,
+  limitPct,
+  height = 200,
+}: {
+  points: { ts: number; ddPct: number; equity: number }[];
+  limitPct: number | null;
+  height?: number;
+}) {
   if (points.length < 2) return <p className="muted">Not enough equity history yet to draw the drawdown.</p>;
   const data = points.map((p) => ({ ts: p.ts, dd: -p.ddPct, equity: p.equity }));
   const worst = Math.max(...points.map((p) => p.ddPct));
   const floor = -Math.max(worst, limitPct ?? 0, 0.5) * 1.1;
   return (
-    <div role="img" aria-label={`Drawdown chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: deepest ${fmtPct(worst)} below the peak, now ${fmtPct(points.at(-1)!.ddPct)}${limitPct !== null ? `; the breaker trips at ${fmtPct(limitPct)}` : ""}`}>
+    <div
+      role="img"
+      aria-label={`Drawdown chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: deepest ${fmtPct(worst)} below the peak, now ${fmtPct(points.at(-1)!.ddPct)}${limitPct !== null ? `; the breaker trips at ${fmtPct(limitPct)}` : ""}`}
+    >
       <ResponsiveContainer width="100%" height={height}>
         <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
           <defs>
@@ -19,7 +30,14 @@ export function DrawdownChart({ points, limitPct, height = 200 }: { points: { ts
             </linearGradient>
           </defs>
           <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis dataKey="ts" type="number" domain={["dataMin", "dataMax"]} tickFormatter={(v: number) => fmtTime(v, false).slice(5)} stroke="#8b949e" fontSize={11} />
+          <XAxis
+            dataKey="ts"
+            type="number"
+            domain={["dataMin", "dataMax"]}
+            tickFormatter={(v: number) => fmtTime(v, false).slice(5)}
+            stroke="#8b949e"
+            fontSize={11}
+          />
           <YAxis domain={[floor, 0]} tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} stroke="#8b949e" fontSize={11} width={56} />
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
@@ -27,7 +45,12 @@ export function DrawdownChart({ points, limitPct, height = 200 }: { points: { ts
             formatter={(v, name) => (name === "dd" ? [`${fmtNum(Number(v), 2)}%`, "Drawdown"] : [fmtNum(Number(v), 2), "Equity"])}
           />
           {limitPct !== null ? (
-            <ReferenceLine y={-limitPct} stroke="#d29922" strokeDasharray="4 3" label={{ value: `breaker −${fmtNum(limitPct, 1)}%`, fill: "#d29922", fontSize: 11, position: "insideBottomLeft" }} />
+            <ReferenceLine
+              y={-limitPct}
+              stroke="#d29922"
+              strokeDasharray="4 3"
+              label={{ value: `breaker −${fmtNum(limitPct, 1)}%`, fill: "#d29922", fontSize: 11, position: "insideBottomLeft" }}
+            />
           ) : null}
           <Area type="stepAfter" dataKey="dd" stroke="#f85149" fill="url(#dd)" strokeWidth={1.5} isAnimationActive={false} baseValue={0} />
         </AreaChart>

@@ -58,13 +58,26 @@ export function collect(specs: readonly FieldSpec[], values: FormValues): Record
 /** Field problems from a refused request, keyed by field path ("maxOpenPositions", "settings.minConfidence"). */
 export function fieldErrorsOf(error: unknown): Record<string, string[]> {
   if (!(error instanceof TRPCClientError)) return {};
-  const data = (error as TRPCClientError<never>).data as { zodError?: { fieldErrors?: Record<string, string[]> } | null; details?: { field?: string } | null } | undefined;
+  const data = (error as TRPCClientError<never>).data as
+    { zodError?: { fieldErrors?: Record<string, string[]> } | null; details?: { field?: string } | null } | undefined;
   const fields = { ...(data?.zodError?.fieldErrors ?? {}) };
   if (data?.details?.field) fields[data.details.field] = [error.message];
   return fields;
 }
 
-export function Field({ spec, value, onChange, errors, prefix = "" }: { spec: FieldSpec; value: string | boolean | undefined; onChange: (v: string | boolean) => void; errors?: string[]; prefix?: string }) {
+export function Field({
+  spec,
+  value,
+  onChange,
+  errors,
+  prefix = "",
+}: {
+  spec: FieldSpec;
+  value: string | boolean | undefined;
+  onChange: (v: string | boolean) => void;
+  errors?: string[];
+  prefix?: string;
+}) {
   const id = `f-${prefix}${spec.key}`.replace(/[^A-Za-z0-9_-]/g, "-");
   const describedBy = [spec.hint ? `${id}-hint` : null, errors?.length ? `${id}-err` : null].filter(Boolean).join(" ") || undefined;
   if (spec.kind === "bool") {
@@ -90,7 +103,13 @@ export function Field({ spec, value, onChange, errors, prefix = "" }: { spec: Fi
     <div className="risk-field">
       <label htmlFor={id}>{spec.label}</label>
       {spec.kind === "select" ? (
-        <select id={id} className="input" value={typeof value === "string" ? value : ""} onChange={(e) => onChange(e.target.value)} aria-describedby={describedBy}>
+        <select
+          id={id}
+          className="input"
+          value={typeof value === "string" ? value : ""}
+          onChange={(e) => onChange(e.target.value)}
+          aria-describedby={describedBy}
+        >
           {spec.options?.map((o) => (
             <option key={o} value={o}>
               {o}

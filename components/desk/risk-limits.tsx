@@ -145,7 +145,11 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
                   <td className="num">{r.share === null ? "—" : fmtPct(r.share * 100, 1)}</td>
                   <td className="num">{fmtPct(r.pctOfEquity, 1)}</td>
                   <td className="risk-bar-col">
-                    {r.exposure.limit === null ? <span className="muted">not set</span> : <UsageBar ratio={r.exposure.ratio} level={r.exposure.level} label={`${r.symbol} exposure`} text={text} />}
+                    {r.exposure.limit === null ? (
+                      <span className="muted">not set</span>
+                    ) : (
+                      <UsageBar ratio={r.exposure.ratio} level={r.exposure.level} label={`${r.symbol} exposure`} text={text} />
+                    )}
                   </td>
                   <td className="num">
                     {text} {r.exposure.level === "bad" || r.exposure.level === "warn" ? <LevelBadge level={r.exposure.level} ratio={r.exposure.ratio} /> : null}

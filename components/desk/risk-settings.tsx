@@ -34,8 +34,20 @@ export const BREAKER_FIELDS: readonly FieldSpec[] = [
   { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int", empty: "null" },
   { key: "maxOrdersPerHour", label: "Max orders per hour", kind: "int", empty: "null" },
   { key: "maxConsecutiveErrors", label: "Max consecutive errors", kind: "int", empty: "null" },
-  { key: "tripAction", label: "On trip", kind: "select", options: ["HALT", "HALT_CANCEL", "HALT_CANCEL_FLATTEN"], hint: "halt; also cancel orders; also close positions" },
-  { key: "autoResetAfterMinutes", label: "Auto reset after (minutes)", kind: "number", empty: "null", hint: "empty = never; ignored while a manual reset is required" },
+  {
+    key: "tripAction",
+    label: "On trip",
+    kind: "select",
+    options: ["HALT", "HALT_CANCEL", "HALT_CANCEL_FLATTEN"],
+    hint: "halt; also cancel orders; also close positions",
+  },
+  {
+    key: "autoResetAfterMinutes",
+    label: "Auto reset after (minutes)",
+    kind: "number",
+    empty: "null",
+    hint: "empty = never; ignored while a manual reset is required",
+  },
   { key: "cooldownMinutes", label: "Cooldown before any reset (minutes)", kind: "number", empty: 0 },
   { key: "requireManualReset", label: "Require a manual reset by an admin", kind: "bool" },
 ];
@@ -46,7 +58,12 @@ const SYMBOL_FIELDS: readonly FieldSpec[] = [
   { key: "maxPositionQty", label: "Max position (quantity)", kind: "decimal", hint: "empty = no limit" },
   { key: "maxPositionNotional", label: "Max position (notional)", kind: "decimal", hint: "empty = no limit" },
   { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in"] },
-  { key: "sizing.amount", label: "Sizing fraction (0–1)", kind: "number", hint: "share of equity (fixed_fraction, confidence) or of equity risked (fixed_risk, ≤ 0.2)" },
+  {
+    key: "sizing.amount",
+    label: "Sizing fraction (0–1)",
+    kind: "number",
+    hint: "share of equity (fixed_fraction, confidence) or of equity risked (fixed_risk, ≤ 0.2)",
+  },
   { key: "stopLossPct", label: "Stop-loss (%)", kind: "number", empty: "null", hint: "empty = none" },
   { key: "takeProfitLevels", label: "Take-profit ladder", kind: "select" },
   { key: "trailing.activationPct", label: "Trailing: activates at (% profit)", kind: "number", hint: "empty = no trailing stop" },
@@ -55,8 +72,7 @@ const SYMBOL_FIELDS: readonly FieldSpec[] = [
 ];
 
 const off = <span className="muted">off</span>;
-const show = (v: unknown, suffix = "") =>
-  v === null || v === undefined || v === "" ? off : `${scalarText(v)}${suffix}`;
+const show = (v: unknown, suffix = "") => (v === null || v === undefined || v === "" ? off : `${scalarText(v)}${suffix}`);
 
 function useSaved() {
   const queryClient = useQueryClient();
@@ -93,7 +109,9 @@ export function RiskLimitsPanel({ limits }: { limits: Limits }) {
             }}
           >
             {(errors) =>
-              LIMIT_FIELDS.map((f) => <Field key={f.key} spec={f} value={values[f.key]} errors={errors[f.key]} onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))} />)
+              LIMIT_FIELDS.map((f) => (
+                <Field key={f.key} spec={f} value={values[f.key]} errors={errors[f.key]} onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))} />
+              ))
             }
           </EditDialog>
         ) : null
@@ -175,7 +193,8 @@ function sizingText(s: SymbolSettings["sizing"]): string {
   }
 }
 
-const ladderText = (levels: SymbolSettings["takeProfitLevels"]) => (levels.length === 0 ? "none" : levels.map((l) => `${l.pct}%→${Math.round(l.closeFraction * 100)}%`).join(", "));
+const ladderText = (levels: SymbolSettings["takeProfitLevels"]) =>
+  levels.length === 0 ? "none" : levels.map((l) => `${l.pct}%→${Math.round(l.closeFraction * 100)}%`).join(", ");
 
 /** "2:0.33, 4:0.5, 8:1" ⇄ levels. */
 function ladderToText(levels: SymbolSettings["takeProfitLevels"]): string {
@@ -224,7 +243,9 @@ function symbolFromForm(values: FormValues): Record<string, unknown> | { problem
   if (typeof ladder === "string") return { problem: ladder, field: "takeProfitLevels" };
   const activation = text(values["trailing.activationPct"]);
   const distance = text(values["trailing.distancePct"]);
-  const fields = SYMBOL_FIELDS.filter((f) => ["enabled", "minConfidence", "maxPositionQty", "maxPositionNotional", "stopLossPct", "maxAgeMinutes"].includes(f.key));
+  const fields = SYMBOL_FIELDS.filter((f) =>
+    ["enabled", "minConfidence", "maxPositionQty", "maxPositionNotional", "stopLossPct", "maxAgeMinutes"].includes(f.key),
+  );
   return {
     ...collect(fields, values),
     sizing,
@@ -266,12 +287,32 @@ function EditSymbol({ row }: { row: SymbolSettingsRow }) {
         return SYMBOL_FIELDS.map((f) => {
           const fieldErrors = [
             ...(all[`settings.${f.key}`] ?? []),
-            ...(f.key === "sizing.amount" ? [...(all["settings.sizing.fraction"] ?? []), ...(all["settings.sizing.riskFraction"] ?? []), ...(all["settings.sizing"] ?? [])] : []),
+            ...(f.key === "sizing.amount"
+              ? [...(all["settings.sizing.fraction"] ?? []), ...(all["settings.sizing.riskFraction"] ?? []), ...(all["settings.sizing"] ?? [])]
+              : []),
             ...(f.key.startsWith("trailing.") ? (all["settings.trailing"] ?? []) : []),
-            ...(f.key === "takeProfitLevels" ? Object.entries(all).flatMap(([k, v]) => (k.startsWith("settings.takeProfitLevels.") ? v.map((m) => `${k.slice(27)}: ${m}`) : [])) : []),
+            ...(f.key === "takeProfitLevels"
+              ? Object.entries(all).flatMap(([k, v]) => (k.startsWith("settings.takeProfitLevels.") ? v.map((m) => `${k.slice(27)}: ${m}`) : []))
+              : []),
           ];
-          const spec = f.key === "takeProfitLevels" ? { ...f, kind: "decimal" as const, hint: "pct:fraction pairs, e.g. 2:0.33, 4:0.5, 8:1 (fraction of the position closed at each level); empty = none" } : f;
-          return <Field key={f.key} spec={spec} prefix={prefix} value={values[f.key]} errors={fieldErrors} onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))} />;
+          const spec =
+            f.key === "takeProfitLevels"
+              ? {
+                  ...f,
+                  kind: "decimal" as const,
+                  hint: "pct:fraction pairs, e.g. 2:0.33, 4:0.5, 8:1 (fraction of the position closed at each level); empty = none",
+                }
+              : f;
+          return (
+            <Field
+              key={f.key}
+              spec={spec}
+              prefix={prefix}
+              value={values[f.key]}
+              errors={fieldErrors}
+              onChange={(v) => setValues((s) => ({ ...s, [f.key]: v }))}
+            />
+          );
         });
       }}
     </EditDialog>
@@ -329,7 +370,9 @@ export function SymbolSettingsPanel({ symbols }: { symbols: SymbolSettingsRow[] 
                   <td className="mono">{ladderText(s.takeProfitLevels)}</td>
                   <td>{s.trailing ? `from +${s.trailing.activationPct}%, ${s.trailing.distancePct}% behind` : off}</td>
                   <td className="num">{s.maxAgeMinutes === null ? off : `${s.maxAgeMinutes} min`}</td>
-                  <td className="risk-source">{r.stored ? `${r.updatedBy ?? "?"}, ${fmtTime(r.updatedAt, false)}` : <span className="muted">defaults</span>}</td>
+                  <td className="risk-source">
+                    {r.stored ? `${r.updatedBy ?? "?"}, ${fmtTime(r.updatedAt, false)}` : <span className="muted">defaults</span>}
+                  </td>
                   {isAdmin ? (
                     <td>
                       <EditSymbol row={r} />

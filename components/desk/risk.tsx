@@ -97,8 +97,11 @@ export function RiskView() {
           >
             <DrawdownChart points={s.drawdown.series} limitPct={breakerDd} />
             <p className="muted risk-note">
-              Below the running equity peak. Deepest in the window: {s.drawdown.max ? `${fmtPct(s.drawdown.max.pct)} (equity ${fmtNum(s.drawdown.max.equity, 2)} against a peak of ${fmtNum(s.drawdown.max.peak, 2)})` : "—"}; now{" "}
-              {fmtPct(s.drawdown.current)}.
+              Below the running equity peak. Deepest in the window:{" "}
+              {s.drawdown.max
+                ? `${fmtPct(s.drawdown.max.pct)} (equity ${fmtNum(s.drawdown.max.equity, 2)} against a peak of ${fmtNum(s.drawdown.max.peak, 2)})`
+                : "—"}
+              ; now {fmtPct(s.drawdown.current)}.
             </p>
           </Panel>
         </div>

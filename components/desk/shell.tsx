@@ -59,7 +59,11 @@ function TopBar({ user, mode }: { user: { username: string; role: string }; mode
         </Badge>
       )}
       {breaker ? (
-        <span className={`breaker-badge ${breaker.state === "OPEN" ? "open" : "closed"}`} aria-label="breaker status" title={breaker.message ?? "Breaker closed: trading allowed"}>
+        <span
+          className={`breaker-badge ${breaker.state === "OPEN" ? "open" : "closed"}`}
+          aria-label="breaker status"
+          title={breaker.message ?? "Breaker closed: trading allowed"}
+        >
           BREAKER {breaker.state === "OPEN" ? `TRIPPED · ${breaker.reason ?? ""}` : "OK"}
           {breaker.state === "OPEN" && breaker.cooldownRemainingMs > 0 ? ` · ${fmtDuration(breaker.cooldownRemainingMs)}` : ""}
         </span>

@@ -36,19 +36,23 @@ describe("engine benches", () => {
     expect(result).toMatchObject({ candles: 10_999, rounds: 1, grademark: { skipped: "not asked for" }, ratio: null, meetsTarget: null });
     expect(result.bastion).toMatchObject({ trades: direct.tradeCount, finalEquity: direct.finalEquity });
     expect(result.bastion.command).toMatch(/scripts\/backtest\.ts$/);
-    for (const ms of [result.bastion.backtestMs, result.bastion.inProcessMs, result.bastion.processWallMs, result.bastion.startupMs]) expect(ms).toBeGreaterThan(0);
+    for (const ms of [result.bastion.backtestMs, result.bastion.inProcessMs, result.bastion.processWallMs, result.bastion.startupMs])
+      expect(ms).toBeGreaterThan(0);
     expect(result.bastion.processWallMs).toBeGreaterThan(result.bastion.inProcessMs);
     expect(result.value).toBe(result.bastion.inProcessCandlesPerSec);
   });
 
-  it.each([{ durableVenue: false }, { durableVenue: true }])("signals on SQLite: one order and one fill per signal, four journal rows (durable venue: $durableVenue)", async ({ durableVenue }) => {
-    const before = benchDirs();
-    const result = await signalsSqliteBench({ name: "s", signals: 20, warmupSignals: 4, durableVenue });
-    expect(result.rows).toEqual({ orders: 20, journal: 80, fills: 20, trades: 10, equitySnapshots: 20 });
-    expect(result.venue).toBe(durableVenue ? "durable" : "memory");
-    expect(result.ordersPerSec).toBe(result.value);
-    expect(benchDirs()).toEqual(before);
-  });
+  it.each([{ durableVenue: false }, { durableVenue: true }])(
+    "signals on SQLite: one order and one fill per signal, four journal rows (durable venue: $durableVenue)",
+    async ({ durableVenue }) => {
+      const before = benchDirs();
+      const result = await signalsSqliteBench({ name: "s", signals: 20, warmupSignals: 4, durableVenue });
+      expect(result.rows).toEqual({ orders: 20, journal: 80, fills: 20, trades: 10, equitySnapshots: 20 });
+      expect(result.venue).toBe(durableVenue ? "durable" : "memory");
+      expect(result.ordersPerSec).toBe(result.value);
+      expect(benchDirs()).toEqual(before);
+    },
+  );
 
   it("resting limits: every order placed through the engine stays open, first and last windows reported", async () => {
     const before = benchDirs();

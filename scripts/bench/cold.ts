@@ -141,13 +141,21 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
   const data = options.data ?? COLD_DATA;
   const rounds = options.rounds ?? 7;
   if (!existsSync(data)) return { name: options.name, skipped: `no data file at ${data} (pass --cold-data FILE)` };
-  const gmDir = options.grademarkDir === undefined ? (process.env.BASTION_BENCH_GRADEMARK_DIR ?? join(tmpdir(), "bastion-bench-grademark")) : options.grademarkDir;
+  const gmDir =
+    options.grademarkDir === undefined ? (process.env.BASTION_BENCH_GRADEMARK_DIR ?? join(tmpdir(), "bastion-bench-grademark")) : options.grademarkDir;
   const gmMissing = gmDir === null ? "not asked for" : ensureGrademark(gmDir, log);
   if (gmMissing) log(`  grademark skipped: ${gmMissing}`);
 
   const ours = [...backtestCommand(), "--data", data, "--strategy", "sma-cross", "--fast", "10", "--slow", "30", "--json"];
   const theirs = [process.execPath, join(ROOT, "scripts", "bench", "grademark-sma-cross.mjs"), gmDir ?? "", data];
-  const samples = () => ({ backtest: [] as number[], inProcess: [] as number[], wall: [] as number[], cpu: [] as number[], inProcessCpu: [] as number[], startup: [] as number[] });
+  const samples = () => ({
+    backtest: [] as number[],
+    inProcess: [] as number[],
+    wall: [] as number[],
+    cpu: [] as number[],
+    inProcessCpu: [] as number[],
+    startup: [] as number[],
+  });
   const b = samples();
   const g = samples();
   let candles = 0;
@@ -169,7 +177,9 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
     b.cpu.push(t.cpuMs);
     b.inProcessCpu.push(t.inProcessCpuMs);
     b.startup.push(t.mainStartedMs);
-    log(`  bastion: process ${r.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}, in-process cpu ${t.inProcessCpuMs.toFixed(0)}), csv ${t.csvMs.toFixed(0)} + engine ${t.engineMs.toFixed(0)} + report ${t.reportMs.toFixed(0)} ms`);
+    log(
+      `  bastion: process ${r.wallMs.toFixed(0)} ms (cpu ${t.cpuMs.toFixed(0)}, in-process cpu ${t.inProcessCpuMs.toFixed(0)}), csv ${t.csvMs.toFixed(0)} + engine ${t.engineMs.toFixed(0)} + report ${t.reportMs.toFixed(0)} ms`,
+    );
   };
   const runTheirs = () => {
     const r = timed(theirs);
@@ -181,7 +191,9 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
     g.cpu.push(out.cpuMs);
     g.inProcessCpu.push(out.inProcessCpuMs);
     g.startup.push(out.loadedMs);
-    log(`  grademark: process ${r.wallMs.toFixed(0)} ms (cpu ${out.cpuMs.toFixed(0)}, in-process cpu ${out.inProcessCpuMs.toFixed(0)}), csv ${(out.csvMs - out.loadedMs).toFixed(0)} + backtest ${(out.backtestMs - out.csvMs).toFixed(0)} + analyze ${(out.analyzedMs - out.backtestMs).toFixed(0)} ms`);
+    log(
+      `  grademark: process ${r.wallMs.toFixed(0)} ms (cpu ${out.cpuMs.toFixed(0)}, in-process cpu ${out.inProcessCpuMs.toFixed(0)}), csv ${(out.csvMs - out.loadedMs).toFixed(0)} + backtest ${(out.backtestMs - out.csvMs).toFixed(0)} + analyze ${(out.analyzedMs - out.backtestMs).toFixed(0)} ms`,
+    );
   };
   for (let i = 0; i < rounds; i++) {
     const order = i % 2 === 0 ? [runOurs, runTheirs] : [runTheirs, runOurs];

@@ -94,7 +94,10 @@ export function makeEngine(store: SqliteStore, venue: SimVenue, clock: ManualClo
       minConfidence: 0.5,
       sizing: { method: "fixed_fraction", fraction: 0.001 },
       stopLossPct: 2,
-      takeProfitLevels: [{ pct: 3, closeFraction: 0.5 }, { pct: 6, closeFraction: 1 }],
+      takeProfitLevels: [
+        { pct: 3, closeFraction: 0.5 },
+        { pct: 6, closeFraction: 1 },
+      ],
       trailing: null,
       maxAgeMinutes: 24 * 60,
     },

@@ -59,7 +59,13 @@ export async function historyBench(options: HistoryBenchOptions = {}) {
     const seeded = seedTrades(path, { count, seed: 42, now, days: 730 });
     const client = createDbClient(`file:${path}`);
     setDbForTests(client);
-    const ctx: Context = { user: { id: "bench", username: "bench", role: "viewer" }, sessionToken: null, ip: "bench", resHeaders: new Headers(), secureCookies: false };
+    const ctx: Context = {
+      user: { id: "bench", username: "bench", role: "viewer" },
+      sessionToken: null,
+      ip: "bench",
+      resHeaders: new Headers(),
+      secureCookies: false,
+    };
     const caller = createCaller(ctx);
     const sort = { by: "exitTime", dir: "desc" } as const;
     const filtered = { symbol: "BTC/USDT", outcome: "WIN", from: Date.UTC(2024, 0, 1, 6, 30), to: Date.UTC(2024, 6, 1, 18, 0) } as const;
@@ -78,7 +84,9 @@ export async function historyBench(options: HistoryBenchOptions = {}) {
       const deepPage = await time(runs, () => caller.trades.list({ sort, page: 1000, pageSize: 50 }));
       const sortPnl = await time(runs, () => caller.trades.list({ sort: { by: "pnl", dir: "desc" }, page: 1, pageSize: 50 }));
       const sortPnlDeep = await time(runs, () => caller.trades.list({ sort: { by: "pnl", dir: "desc" }, page: 1000, pageSize: 50 }));
-      const unindexedSort = await time(Math.min(runs, 3), () => caller.trades.list({ sort: { by: "pnlPct", dir: "desc" }, page: 1, pageSize: 50, withTotals: false }));
+      const unindexedSort = await time(Math.min(runs, 3), () =>
+        caller.trades.list({ sort: { by: "pnlPct", dir: "desc" }, page: 1, pageSize: 50, withTotals: false }),
+      );
       const first = await caller.trades.list({ sort, pageSize: 50, withTotals: false });
       const cursorPage = await time(runs, () => caller.trades.list({ sort, pageSize: 50, cursor: first.nextCursor!, withTotals: false }));
 

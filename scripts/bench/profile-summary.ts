@@ -56,7 +56,12 @@ export function summarize(profile: CpuProfile, top = 30): string {
         .slice(0, n)
         .map(([k, t]) => `${((100 * t) / total).toFixed(1).padStart(5)}% ${(t / 1000).toFixed(1).padStart(9)} ms  ${k}`),
     ].join("\n");
-  return [`total ${(total / 1000).toFixed(0)} ms`, table("self time by function", self, top), table("self time by file", files, 20), table("inclusive time by function", inclusive, top)].join("\n\n");
+  return [
+    `total ${(total / 1000).toFixed(0)} ms`,
+    table("self time by function", self, top),
+    table("self time by file", files, 20),
+    table("inclusive time by function", inclusive, top),
+  ].join("\n\n");
 }
 
 if (process.argv[1]?.endsWith("profile-summary.ts")) {

@@ -73,7 +73,14 @@ export function seedOpenPositions(dbPath: string, count: number): void {
         const ts = t0 + i * 60_000;
         const id = `pos-bench-${String(i + 1).padStart(4, "0")}`;
         const opened = openPosition({ id, symbol: SYMBOL, side: "LONG", ts });
-        const filled = applyFill(opened, { tradeId: `bench-fill-${i + 1}`, side: "BUY", qty: "0.0001", price: (16_500 + (i % 400)).toFixed(2), fee: "0.00165", ts });
+        const filled = applyFill(opened, {
+          tradeId: `bench-fill-${i + 1}`,
+          side: "BUY",
+          qty: "0.0001",
+          price: (16_500 + (i % 400)).toFixed(2),
+          fee: "0.00165",
+          ts,
+        });
         if (!filled.ok) throw new Error(`BENCH_POSITION: ${filled.error.message}`);
         store.savePosition(filled.value.position, { state: null, entryOrderId: null, stopLoss: null, takeProfit: null }, { strategy: "bench", signalId: null });
       }

@@ -28,7 +28,19 @@ import { openPosition } from "../../server/core/positions";
 import { SimulatedVenue } from "../../server/core/sim/venue";
 import { openSqliteStore } from "../../server/db/sqlite-store";
 import { SimStateFile } from "../../server/venues/sim/sim-state";
-import { BENCH_CAPITAL, BENCH_INSTRUMENT, BENCH_SYMBOL, closeDesk, makeDeskFiles, openDesk, quote, removeDeskFiles, tradeSignals, type Desk, type DeskFiles } from "./desk";
+import {
+  BENCH_CAPITAL,
+  BENCH_INSTRUMENT,
+  BENCH_SYMBOL,
+  closeDesk,
+  makeDeskFiles,
+  openDesk,
+  quote,
+  removeDeskFiles,
+  tradeSignals,
+  type Desk,
+  type DeskFiles,
+} from "./desk";
 import { timeRestart, type RestartTiming } from "./restart-timing";
 
 export interface RestartVariantResult {
@@ -104,7 +116,11 @@ export function writeRestingLimits(files: DeskFiles, n: number, now: number, log
           const normalized = checked.value;
           if (i === 0) {
             const position = openPosition({ id: positionId, symbol: BENCH_SYMBOL, side: "LONG", ts });
-            store.savePosition(position, { state: null, entryOrderId: clientOrderId, stopLoss: null, takeProfit: null }, { strategy: "manual", signalId: null });
+            store.savePosition(
+              position,
+              { state: null, entryOrderId: clientOrderId, stopLoss: null, takeProfit: null },
+              { strategy: "manual", signalId: null },
+            );
           }
           const meta = { venue: "sim", positionId, requestedPrice: D(normalized.price!) };
           const submitted = applyOrderEvent(createOrder({ ...normalized, ts }), { type: "submit", ts });
@@ -121,7 +137,17 @@ export function writeRestingLimits(files: DeskFiles, n: number, now: number, log
             store.saveOrder(order, meta);
           }
           if (order.status !== "ACCEPTED") throw new Error(`BENCH_ORDER_NOT_RESTING: ${clientOrderId} is ${order.status}, not ACCEPTED.`);
-          store.appendAudit({ ts, actor: TRADER.username, role: TRADER.role, action: "manual_order", target: BENCH_SYMBOL, reason: null, params: spec, result: "OK", detail: "bench" });
+          store.appendAudit({
+            ts,
+            actor: TRADER.username,
+            role: TRADER.role,
+            action: "manual_order",
+            target: BENCH_SYMBOL,
+            reason: null,
+            params: spec,
+            result: "OK",
+            detail: "bench",
+          });
         }
       });
       if (log && (from + chunk) % 5000 === 0) log(`  open orders written: ${Math.min(n, from + chunk)}/${n}`);
@@ -209,7 +235,12 @@ async function variant(
   }
 }
 
-export async function restartRecoveryBench(options: { name: string; orders?: number; openInFilled?: number; log?: (line: string) => void }): Promise<RestartBenchResult> {
+export async function restartRecoveryBench(options: {
+  name: string;
+  orders?: number;
+  openInFilled?: number;
+  log?: (line: string) => void;
+}): Promise<RestartBenchResult> {
   const orders = options.orders ?? 10_000;
   const openInFilled = options.openInFilled ?? 10;
   const filledSignals = orders - openInFilled;
@@ -218,4 +249,3 @@ export async function restartRecoveryBench(options: { name: string; orders?: num
   const filled = await variant("filled", orders, (files) => buildFilled(files, filledSignals, openInFilled, options.log), openInFilled, options.log);
   return { name: options.name, unit: "ms", value: open.cold.engineStartMs, open, filled };
 }
-

@@ -32,7 +32,12 @@ export interface RestingLimitsBenchResult {
 
 const TRADER = { username: "bench", role: "trader" as const };
 
-export async function restingLimitsBench(options: { name: string; orders: number; window?: number; log?: (line: string) => void }): Promise<RestingLimitsBenchResult> {
+export async function restingLimitsBench(options: {
+  name: string;
+  orders: number;
+  window?: number;
+  log?: (line: string) => void;
+}): Promise<RestingLimitsBenchResult> {
   const window = Math.min(options.window ?? 100, Math.floor(options.orders / 2));
   const files = makeDeskFiles("resting", { inMemoryFs: true });
   try {

@@ -26,7 +26,13 @@ function countRows(dbPath: string): SignalsBenchResult["rows"] {
   const db = new Database(dbPath, { readonly: true });
   try {
     const count = (table: string) => (db.prepare(`SELECT COUNT(*) AS n FROM ${table}`).get() as { n: number }).n;
-    return { orders: count("orders"), journal: count("order_events"), fills: count("fills"), trades: count("trades"), equitySnapshots: count("equity_snapshots") };
+    return {
+      orders: count("orders"),
+      journal: count("order_events"),
+      fills: count("fills"),
+      trades: count("trades"),
+      equitySnapshots: count("equity_snapshots"),
+    };
   } finally {
     db.close();
   }

@@ -96,7 +96,11 @@ describe("domain errors at the edge", () => {
     ["RATE_LIMITED", "TOO_MANY_REQUESTS"],
   ])("%s → %s", async (domain, trpc) => {
     expect(toTrpcError(new DomainError(domain, "x")).code).toBe(trpc);
-    const r = router({ boom: publicProcedure.mutation(() => { throw new DomainError(domain, "Plain words."); }) });
+    const r = router({
+      boom: publicProcedure.mutation(() => {
+        throw new DomainError(domain, "Plain words.");
+      }),
+    });
     const e = await trpcError(createCallerFactory(r)(ctxFor(null)).boom());
     expect(e.code).toBe(trpc);
     expect(e.message).toBe("Plain words.");
@@ -110,7 +114,11 @@ interface Answer {
   status: number;
   setCookie: string[];
   data?: unknown;
-  error?: { message: string; code: number; data: { code: string; httpStatus: number; domainCode: string | null; zodError: { formErrors: string[]; fieldErrors: Record<string, string[]> } | null } };
+  error?: {
+    message: string;
+    code: number;
+    data: { code: string; httpStatus: number; domainCode: string | null; zodError: { formErrors: string[]; fieldErrors: Record<string, string[]> } | null };
+  };
 }
 
 async function http(path: string, input: unknown, opts: { cookie?: string; method?: "GET" | "POST" } = {}): Promise<Answer> {

@@ -25,7 +25,11 @@ export interface Context {
 export function clientIp(headers: Headers, env?: Readonly<Record<string, string | undefined>>): string {
   if (!appConfig(env).http.trustProxy) return UNKNOWN_IP;
   const forwarded = headers.get("x-forwarded-for");
-  const last = forwarded?.split(",").map((s) => s.trim()).filter(Boolean).at(-1);
+  const last = forwarded
+    ?.split(",")
+    .map((s) => s.trim())
+    .filter(Boolean)
+    .at(-1);
   return last ?? headers.get("x-real-ip")?.trim() ?? UNKNOWN_IP;
 }
 

@@ -25,8 +25,5 @@ export class DomainError extends Error {
 
 /** True for a DomainError, also across duplicated module instances (bundler chunks). */
 export function isDomainError(e: unknown): e is DomainError {
-  return (
-    e instanceof DomainError ||
-    (e instanceof Error && e.name === "DomainError" && typeof (e as { code?: unknown }).code === "string")
-  );
+  return e instanceof DomainError || (e instanceof Error && e.name === "DomainError" && typeof (e as { code?: unknown }).code === "string");
 }

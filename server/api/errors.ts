@@ -61,9 +61,7 @@ export function toTrpcError(e: unknown): TRPCError {
 }
 
 /** The value of a core `Result`, or throw its refusal as a DomainError (keeps routers one line long). */
-export function unwrap<T>(
-  result: { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } },
-): T {
+export function unwrap<T>(result: { ok: true; value: T } | { ok: false; error: { code: string; message: string; details?: Record<string, unknown> } }): T {
   if (result.ok) return result.value;
   throw DomainError.from(result.error);
 }

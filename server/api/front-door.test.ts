@@ -26,7 +26,9 @@ function post(path: string, body: string, headers: Record<string, string> = {}):
 }
 
 async function errorOf(res: Response): Promise<{ message: string; data: { code: string; httpStatus: number } }> {
-  const body = (await res.json()) as { error?: { json: { message: string; data: { code: string; httpStatus: number } } } } | Array<{ error: { json: { message: string; data: { code: string; httpStatus: number } } } }>;
+  const body = (await res.json()) as
+    | { error?: { json: { message: string; data: { code: string; httpStatus: number } } } }
+    | Array<{ error: { json: { message: string; data: { code: string; httpStatus: number } } } }>;
   const error = Array.isArray(body) ? body[0]?.error : body.error;
   if (!error) throw new Error(`expected an error, got ${JSON.stringify(body)}`);
   return error.json;
@@ -43,7 +45,12 @@ describe("mutations need JSON and this server's origin", () => {
     ["an opaque Origin", { origin: "null" }, 403, /another site/],
     ["same name, other port", { origin: "http://127.0.0.1:4000" }, 403, /another site/],
     ["Sec-Fetch-Site cross-site", { "sec-fetch-site": "cross-site" }, 403, /another site/],
-    ["a rebound DNS name", { host: "attacker.example:3000", origin: "http://attacker.example:3000" }, 421, /does not answer to the host "attacker\.example:3000"/],
+    [
+      "a rebound DNS name",
+      { host: "attacker.example:3000", origin: "http://attacker.example:3000" },
+      421,
+      /does not answer to the host "attacker\.example:3000"/,
+    ],
   ])("refuses %s", async (_name, headers, status, message) => {
     const res = await post("auth.signIn", signInBody, headers);
     expect(res.status).toBe(status);
@@ -93,7 +100,10 @@ describe("allowed hosts", () => {
 
 describe("batches and bodies", () => {
   it("refuses auth.signIn inside a batch, even alone", async () => {
-    const batch = JSON.stringify({ 0: superjson.serialize({ username: "admin1", password: PW }), 1: superjson.serialize({ username: "admin1", password: "x" }) });
+    const batch = JSON.stringify({
+      0: superjson.serialize({ username: "admin1", password: PW }),
+      1: superjson.serialize({ username: "admin1", password: "x" }),
+    });
     const res = await post("auth.signIn,auth.signIn?batch=1", batch);
     expect(res.status).toBe(400);
     expect((await errorOf(res)).message).toBe("Sign in with a request of its own, not in a batch with other calls.");
@@ -124,7 +134,9 @@ describe("batches and bodies", () => {
         controller.enqueue(new Uint8Array(64 * 1024).fill(0x20));
       },
     });
-    const streamed = await POST(new Request(`${BASE}/auth.signIn`, { method: "POST", headers: { "content-type": "application/json" }, body: endless, duplex: "half" } as RequestInit));
+    const streamed = await POST(
+      new Request(`${BASE}/auth.signIn`, { method: "POST", headers: { "content-type": "application/json" }, body: endless, duplex: "half" } as RequestInit),
+    );
     expect(streamed.status).toBe(413);
     expect(sent).toBeLessThanOrEqual(MAX_TRPC_BODY_BYTES + 2 * 64 * 1024);
     expect(await tdb.client.auditLog.count()).toBe(0);

@@ -79,7 +79,11 @@ function refusal(status: number, code: string, message: string): Refusal {
 export function checkRequestHead(req: Request, opts: FrontDoorOptions): Refusal | null {
   const host = requestHost(req);
   if (!hostAllowed(host, opts.allowedHosts)) {
-    return refusal(421, "MISDIRECTED", `This server does not answer to the host "${host.slice(0, 100)}"; open it by the address it was started on, or add the name to BASTION_ALLOWED_HOSTS.`);
+    return refusal(
+      421,
+      "MISDIRECTED",
+      `This server does not answer to the host "${host.slice(0, 100)}"; open it by the address it was started on, or add the name to BASTION_ALLOWED_HOSTS.`,
+    );
   }
   if (req.method === "POST") {
     const contentType = req.headers.get("content-type")?.split(";", 1)[0]?.trim().toLowerCase();

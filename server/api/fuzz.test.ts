@@ -22,7 +22,10 @@ interface ProcedureDef {
   inputs: unknown[];
 }
 
-const procedures = Object.entries((appRouter._def as unknown as { procedures: Record<string, { _def: ProcedureDef }> }).procedures).map(([path, p]) => ({ path, ...p._def }));
+const procedures = Object.entries((appRouter._def as unknown as { procedures: Record<string, { _def: ProcedureDef }> }).procedures).map(([path, p]) => ({
+  path,
+  ...p._def,
+}));
 
 /** Not fuzzed over HTTP: an SSE stream (its input is a lastEventId), and sign-out (it ends the fuzzing session). */
 const SKIPPED = new Set(["overview.live", "auth.signOut"]);
@@ -93,7 +96,14 @@ function arbitraryOf(s: JsonSchema): fc.Arbitrary<unknown> {
     case "number": {
       const min = s.minimum ?? s.exclusiveMinimum ?? -1e12;
       const max = s.maximum ?? s.exclusiveMaximum ?? 1e12;
-      return fc.double({ min, max, noNaN: true, noDefaultInfinity: true, minExcluded: s.exclusiveMinimum !== undefined, maxExcluded: s.exclusiveMaximum !== undefined });
+      return fc.double({
+        min,
+        max,
+        noNaN: true,
+        noDefaultInfinity: true,
+        minExcluded: s.exclusiveMinimum !== undefined,
+        maxExcluded: s.exclusiveMaximum !== undefined,
+      });
     }
     case "boolean":
       return fc.boolean();
@@ -156,7 +166,7 @@ function mutate(value: unknown, pick: number, nasty: unknown): unknown {
   const path = paths[pick % paths.length]!;
   if (path.length === 0) {
     // the root itself, or a new field next to the others
-    return pick % 2 === 0 || !value || typeof value !== "object" || Array.isArray(value) ? nasty : { ...(value), extra: nasty };
+    return pick % 2 === 0 || !value || typeof value !== "object" || Array.isArray(value) ? nasty : { ...value, extra: nasty };
   }
   const copy = structuredClone(value) as Record<string | number, unknown>;
   let at: Record<string | number, unknown> = copy;
@@ -216,7 +226,8 @@ describe("fuzz: every procedure over HTTP", () => {
           const body = JSON.stringify(superjson.serialize(input));
           const answer = await send(procedure.path, procedure.type, body);
           expectNoServerError(procedure.path, body, answer);
-          if (answer.status === 200 && !accepts(procedure.inputs, input)) throw new Error(`${procedure.path} accepted an input its schema refuses: ${body.slice(0, 300)}`);
+          if (answer.status === 200 && !accepts(procedure.inputs, input))
+            throw new Error(`${procedure.path} accepted an input its schema refuses: ${body.slice(0, 300)}`);
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );

@@ -17,7 +17,9 @@ import { toTrpcError } from "./errors";
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;
 export const KEY_TTL_MS = 24 * 60 * 60_000;
 
-type Stored = { ok: true; data: unknown } | { ok: false; error: { code: TRPCError["code"]; domainCode: string | null; message: string; details: Record<string, unknown> | null } };
+type Stored =
+  | { ok: true; data: unknown }
+  | { ok: false; error: { code: TRPCError["code"]; domainCode: string | null; message: string; details: Record<string, unknown> | null } };
 
 interface Row {
   path: string;
@@ -43,7 +45,11 @@ export function splitIdempotencyKey(raw: unknown): { key: string; input: Record<
 }
 
 function hashOf(path: string, input: unknown): string {
-  return createHash("sha256").update(path).update("\u0000").update(JSON.stringify(input) ?? "").digest("hex");
+  return createHash("sha256")
+    .update(path)
+    .update("\u0000")
+    .update(JSON.stringify(input) ?? "")
+    .digest("hex");
 }
 
 /** A middleware result as tRPC's procedure caller reads it. */
@@ -61,7 +67,12 @@ function toStored(result: CallResult): Stored | null {
   const cause = error.cause;
   return {
     ok: false,
-    error: { code: error.code, domainCode: isDomainError(cause) ? cause.code : null, message: error.message, details: isDomainError(cause) ? (cause.details ?? null) : null },
+    error: {
+      code: error.code,
+      domainCode: isDomainError(cause) ? cause.code : null,
+      message: error.message,
+      details: isDomainError(cause) ? (cause.details ?? null) : null,
+    },
   };
 }
 
@@ -105,7 +116,14 @@ export async function runOnce<R extends CallResult>(
     if (known) return known;
     first = await call();
     const stored = toStored(first);
-    const row: Row = { path: scope.path, inputHash, result: stored ?? { ok: false, error: { code: "INTERNAL_SERVER_ERROR", domainCode: null, message: "The first attempt failed; try again.", details: null } } };
+    const row: Row = {
+      path: scope.path,
+      inputHash,
+      result: stored ?? {
+        ok: false,
+        error: { code: "INTERNAL_SERVER_ERROR", domainCode: null, message: "The first attempt failed; try again.", details: null },
+      },
+    };
     if (stored) await save(scope.actor, scope.key, row, (scope.now ?? Date.now)());
     return row;
   })();

@@ -40,7 +40,9 @@ describe("inputs are plain JSON (superjson meta cannot make a Date, Map, Set, Re
   it("settings.setSymbol with a Date as settings does not reset the symbol to its defaults", async () => {
     const mine = { minConfidence: 0.8, stopLossPct: 3 };
     expect((await desk.call("settings.setSymbol", { symbol: "BTC/USDT", settings: mine }, { role: "admin" })).status).toBe(200);
-    const answer = await desk.raw("settings.setSymbol", envelope({ symbol: "BTC/USDT", settings: "2024-01-01T00:00:00.000Z" }, { settings: ["Date"] }), { role: "admin" });
+    const answer = await desk.raw("settings.setSymbol", envelope({ symbol: "BTC/USDT", settings: "2024-01-01T00:00:00.000Z" }, { settings: ["Date"] }), {
+      role: "admin",
+    });
     expect(answer.status).toBe(400);
     expect(desk.engine.riskSettings().symbolSettings["BTC/USDT"]).toMatchObject(mine);
   });
@@ -104,7 +106,9 @@ describe("text is well-formed Unicode (a lone surrogate is a 400, not a 500)", (
 
 describe("breaker.setConfig and the audit log", () => {
   it("a BigInt, an unknown field or a nested value is a 400 with the field named", async () => {
-    const bigint = await desk.raw("breaker.setConfig", envelope({ config: { maxDailyLossPct: "1" } }, { "config.maxDailyLossPct": ["bigint"] }), { role: "admin" });
+    const bigint = await desk.raw("breaker.setConfig", envelope({ config: { maxDailyLossPct: "1" } }, { "config.maxDailyLossPct": ["bigint"] }), {
+      role: "admin",
+    });
     expect(bigint.status).toBe(400);
     const nested = await desk.call("breaker.setConfig", { config: { maxDailyLossPct: { a: { b: 1 } } } }, { role: "admin" });
     expect(nested.status).toBe(400);
@@ -184,7 +188,11 @@ describe("long URLs", () => {
 
 describe("superjson meta that points nowhere", () => {
   it("is a clear 400", async () => {
-    const answer = await desk.raw("breaker.pause", JSON.stringify({ json: {}, meta: { values: { "a.b.c": ["undefined"], "__proto__.x": ["undefined"] }, v: 1 } }), { role: "trader" });
+    const answer = await desk.raw(
+      "breaker.pause",
+      JSON.stringify({ json: {}, meta: { values: { "a.b.c": ["undefined"], "__proto__.x": ["undefined"] }, v: 1 } }),
+      { role: "trader" },
+    );
     expect(answer.status).toBe(400);
     expect(desk.engine.state().tradingState).toBe("ACTIVE");
   });

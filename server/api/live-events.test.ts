@@ -163,12 +163,20 @@ describe("overview.live (the router) uses the bounded stream", () => {
     try {
       const u = await createUser({ username: "watcher", password: PW, role: "viewer" }, { scrypt: FAST_SCRYPT });
       const { token } = await createSession(u.id);
-      const ctx = { user: { id: u.id, username: u.username, role: u.role }, sessionToken: token, ip: "unknown", resHeaders: new Headers(), secureCookies: false };
+      const ctx = {
+        user: { id: u.id, username: u.username, role: u.role },
+        sessionToken: token,
+        ip: "unknown",
+        resHeaders: new Headers(),
+        secureCookies: false,
+      };
       const abort = new AbortController();
       const stream = (await createCaller(ctx, { signal: abort.signal }).overview.live()) as AsyncGenerator<unknown>;
       expect((await take(stream)).data.type).toBe("hello");
       // a viewer's stream carries exchange errors scrubbed, like the viewer's queries
-      runtimeState().runtime!.bus.publish(alert('binance POST https://api.binance.com/api/v3/order 400 {"code":-2010,"msg":"Account has insufficient balance. Balance 1234.56 USDT"}'));
+      runtimeState().runtime!.bus.publish(
+        alert('binance POST https://api.binance.com/api/v3/order 400 {"code":-2010,"msg":"Account has insufficient balance. Balance 1234.56 USDT"}'),
+      );
       expect((await take(stream)).data.message).toBe("The exchange reported an error (traders and admins see the details).");
       const waiting = take(stream);
       await createCaller(ctx).auth.signOut();

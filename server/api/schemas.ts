@@ -71,7 +71,10 @@ export const signalInputSchema = z
     symbol: symbolSchema,
     action: z.enum(["BUY", "SELL", "CLOSE"], { error: "action must be BUY, SELL or CLOSE" }),
     confidence: finite("confidence").min(0, "confidence must be from 0 to 1").max(1, "confidence must be from 0 to 1"),
-    expectedReturn: finite("expectedReturn").min(-1, "expectedReturn is a fraction from -1 to 10").max(10, "expectedReturn is a fraction from -1 to 10").optional(),
+    expectedReturn: finite("expectedReturn")
+      .min(-1, "expectedReturn is a fraction from -1 to 10")
+      .max(10, "expectedReturn is a fraction from -1 to 10")
+      .optional(),
     stopLoss: finite("stopLoss").positive("stopLoss must be a positive price").max(1e12, "stopLoss is absurdly large").optional(),
     takeProfit: finite("takeProfit").positive("takeProfit must be a positive price").max(1e12, "takeProfit is absurdly large").optional(),
     strategy: text("strategy", { min: 1, max: 64, person: true }),
@@ -87,28 +90,24 @@ export const signalInputSchema = z
 export type SignalInput = z.infer<typeof signalInputSchema>;
 
 export const reasonSchema = text("the reason", { max: 500, person: true });
-export const requiredReasonSchema = text("the reason", { max: 500, person: true }).check(
-  z.minLength(3, "give a reason (at least 3 characters)"),
-);
+export const requiredReasonSchema = text("the reason", { max: 500, person: true }).check(z.minLength(3, "give a reason (at least 3 characters)"));
 
 /** A positive decimal quantity or price as a string: refuses NaN, Infinity, negatives, exponents and absurd sizes. */
 export const positiveDecimalString = (what: string) =>
-  z
-    .union([z.string(), z.number()], { error: `${what} must be a number` })
-    .transform((v, ctx) => {
-      const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : v.trim();
-      if (!/^\d+(\.\d+)?$/.test(s)) {
-        ctx.addIssue({ code: "custom", message: `${what} must be a positive decimal number like 0.015, got '${shortText(String(v))}'` });
-        return z.NEVER;
-      }
-      const n = Number(s);
-      if (!(n > 0)) {
-        ctx.addIssue({ code: "custom", message: `${what} must be above 0` });
-        return z.NEVER;
-      }
-      if (n > 1e12) {
-        ctx.addIssue({ code: "custom", message: `${what} ${shortText(s)} is absurdly large` });
-        return z.NEVER;
-      }
-      return s;
-    });
+  z.union([z.string(), z.number()], { error: `${what} must be a number` }).transform((v, ctx) => {
+    const s = typeof v === "number" ? (Number.isFinite(v) ? String(v) : "") : v.trim();
+    if (!/^\d+(\.\d+)?$/.test(s)) {
+      ctx.addIssue({ code: "custom", message: `${what} must be a positive decimal number like 0.015, got '${shortText(String(v))}'` });
+      return z.NEVER;
+    }
+    const n = Number(s);
+    if (!(n > 0)) {
+      ctx.addIssue({ code: "custom", message: `${what} must be above 0` });
+      return z.NEVER;
+    }
+    if (n > 1e12) {
+      ctx.addIssue({ code: "custom", message: `${what} ${shortText(s)} is absurdly large` });
+      return z.NEVER;
+    }
+    return s;
+  });

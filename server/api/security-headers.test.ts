@@ -51,7 +51,11 @@ describe("every response (next.config.js)", () => {
     const rules = await nextConfig.headers!();
     const all = rules.find((r) => r.source === "/:path*");
     expect(all?.headers).toEqual(COMMON_SECURITY_HEADERS);
-    expect(Object.fromEntries(COMMON_SECURITY_HEADERS.map((h) => [h.key, h.value]))).toMatchObject({ "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer", "X-Frame-Options": "DENY" });
+    expect(Object.fromEntries(COMMON_SECURITY_HEADERS.map((h) => [h.key, h.value]))).toMatchObject({
+      "X-Content-Type-Options": "nosniff",
+      "Referrer-Policy": "no-referrer",
+      "X-Frame-Options": "DENY",
+    });
     const api = rules.find((r) => r.source === "/api/:path*");
     expect(api?.headers).toEqual([{ key: "Content-Security-Policy", value: API_CONTENT_SECURITY_POLICY }]);
     expect(API_CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");

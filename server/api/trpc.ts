@@ -64,7 +64,10 @@ function capFlat(flat: FlatInputError): FlatInputError {
 function describe(flat: FlatInputError): string {
   // zod's generic messages start with "Invalid input: " themselves; say it once.
   const clean = (m: string) => m.replace(/^Invalid input: /, "");
-  const parts = [...flat.formErrors.map(clean), ...Object.entries(flat.fieldErrors).map(([field, msgs]) => `${field}: ${msgs.map((m) => sentence(clean(m))).join(" ")}`)];
+  const parts = [
+    ...flat.formErrors.map(clean),
+    ...Object.entries(flat.fieldErrors).map(([field, msgs]) => `${field}: ${msgs.map((m) => sentence(clean(m))).join(" ")}`),
+  ];
   return `Invalid input: ${parts.map(sentence).join(" ")}`;
 }
 

@@ -24,7 +24,15 @@ export function refuseLongUrl(req: Request): Response | null {
     `The request's address is ${length} bytes long; at most ${MAX_URL_BYTES} are accepted. Send fewer queries in one request, or a smaller input.`,
   );
   return Response.json(
-    { error: { json: { message: error.message, code: -32600, data: { code: "BAD_REQUEST", httpStatus: 414, domainCode: error.code, zodError: null, details: { maxBytes: MAX_URL_BYTES, length } } } } },
+    {
+      error: {
+        json: {
+          message: error.message,
+          code: -32600,
+          data: { code: "BAD_REQUEST", httpStatus: 414, domainCode: error.code, zodError: null, details: { maxBytes: MAX_URL_BYTES, length } },
+        },
+      },
+    },
     { status: 414, headers: { "cache-control": "no-store" } },
   );
 }

@@ -11,16 +11,30 @@ class InsufficientFunds extends Error {}
 class ExchangeNotAvailable extends Error {}
 class AuthenticationError extends Error {}
 
-const RAW_FUNDS = 'binance POST https://api.binance.com/api/v3/order?symbol=BTCUSDT&timestamp=1 400 {"code":-2010,"msg":"Account has insufficient balance for requested action. Balance 1234.56 USDT"}';
+const RAW_FUNDS =
+  'binance POST https://api.binance.com/api/v3/order?symbol=BTCUSDT&timestamp=1 400 {"code":-2010,"msg":"Account has insufficient balance for requested action. Balance 1234.56 USDT"}';
 
 describe("scrubVenueText", () => {
   const ctx = { exchange: "binance", kind: "create" as const, action: "placing order ord-1" };
   it.each([
     [classifyCcxtError(new InsufficientFunds(RAW_FUNDS), ctx).message, "INSUFFICIENT_FUNDS: the exchange refused it: not enough funds."],
-    [classifyCcxtError(new ExchangeNotAvailable("binance GET https://api.binance.com/api/v3/order 503 Service Unavailable"), { ...ctx, kind: "read" }).message, "EXCHANGE_UNAVAILABLE: the exchange was unavailable."],
-    [classifyCcxtError(new AuthenticationError('binance {"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, request ip: 203.0.113.9"}'), ctx).message, "AUTHENTICATION_FAILED: the exchange refused our credentials."],
-    ["REJECTED: " + classifyCcxtError(new InsufficientFunds(RAW_FUNDS), ctx).message, "REJECTED: INSUFFICIENT_FUNDS: the exchange refused it: not enough funds."],
-    ["outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: binance did not answer POST https://api.binance.com/api/v3/order in 10000 ms)", "outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: the exchange did not answer in time; the outcome is unknown and is looked up; nothing is sent again.)"],
+    [
+      classifyCcxtError(new ExchangeNotAvailable("binance GET https://api.binance.com/api/v3/order 503 Service Unavailable"), { ...ctx, kind: "read" }).message,
+      "EXCHANGE_UNAVAILABLE: the exchange was unavailable.",
+    ],
+    [
+      classifyCcxtError(new AuthenticationError('binance {"code":-2015,"msg":"Invalid API-key, IP, or permissions for action, request ip: 203.0.113.9"}'), ctx)
+        .message,
+      "AUTHENTICATION_FAILED: the exchange refused our credentials.",
+    ],
+    [
+      "REJECTED: " + classifyCcxtError(new InsufficientFunds(RAW_FUNDS), ctx).message,
+      "REJECTED: INSUFFICIENT_FUNDS: the exchange refused it: not enough funds.",
+    ],
+    [
+      "outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: binance did not answer POST https://api.binance.com/api/v3/order in 10000 ms)",
+      "outcome unknown: in doubt, looked up by clientOrderId, never re-sent (TIMEOUT: the exchange did not answer in time; the outcome is unknown and is looked up; nothing is sent again.)",
+    ],
     ["order failed at https://api.binance.com (INSUFFICIENT_FUNDS: x)", "The exchange reported an error (traders and admins see the details)."],
     ["connect ECONNREFUSED 10.0.0.2:443", "The exchange reported an error (traders and admins see the details)."],
     ["TRADING_HALTED: trading is halted; only cancels are allowed.", "TRADING_HALTED: trading is halted; only cancels are allowed."],
@@ -36,15 +50,29 @@ describe("scrubVenueText", () => {
 
   it("walks plain objects and arrays, and leaves other values alone", () => {
     const when = new Date(0);
-    expect(scrubDeep({ a: [{ reason: RAW_FUNDS, n: 1 }], when, ok: true })).toEqual({ a: [{ reason: "The exchange reported an error (traders and admins see the details).", n: 1 }], when, ok: true });
+    expect(scrubDeep({ a: [{ reason: RAW_FUNDS, n: 1 }], when, ok: true })).toEqual({
+      a: [{ reason: "The exchange reported an error (traders and admins see the details).", n: 1 }],
+      when,
+      ok: true,
+    });
   });
 });
 
 describe("viewers read exchange errors scrubbed; traders and admins whole", () => {
   it("applies to every viewer procedure", async () => {
-    const r = router({ echo: viewerProcedure.query(() => ({ reason: classifyCcxtError(new InsufficientFunds(RAW_FUNDS), { exchange: "binance", kind: "create", action: "placing order ord-1" }).message })) });
+    const r = router({
+      echo: viewerProcedure.query(() => ({
+        reason: classifyCcxtError(new InsufficientFunds(RAW_FUNDS), { exchange: "binance", kind: "create", action: "placing order ord-1" }).message,
+      })),
+    });
     const call = createCallerFactory(r);
-    const ctx = (role: "viewer" | "trader" | "admin") => ({ user: { id: `u-${role}`, username: role, role }, sessionToken: null, ip: "unknown", resHeaders: new Headers(), secureCookies: false });
+    const ctx = (role: "viewer" | "trader" | "admin") => ({
+      user: { id: `u-${role}`, username: role, role },
+      sessionToken: null,
+      ip: "unknown",
+      resHeaders: new Headers(),
+      secureCookies: false,
+    });
     expect((await call(ctx("viewer")).echo()).reason).toBe("INSUFFICIENT_FUNDS: the exchange refused it: not enough funds.");
     expect((await call(ctx("trader")).echo()).reason).toContain("Account has insufficient balance for requested action. Balance 1234.56 USDT");
     expect((await call(ctx("admin")).echo()).reason).toContain("1234.56");
@@ -55,7 +83,11 @@ describe("viewers read exchange errors scrubbed; traders and admins whole", () =
     beforeEach(async () => {
       desk = await openTestDesk();
       const runtime = runtimeState().runtime!;
-      runtime.venueStatus = () => ({ connected: false, latencyMs: null, lastError: classifyCcxtError(new InsufficientFunds(RAW_FUNDS), { exchange: "binance", kind: "create", action: "placing order ord-1" }).message });
+      runtime.venueStatus = () => ({
+        connected: false,
+        latencyMs: null,
+        lastError: classifyCcxtError(new InsufficientFunds(RAW_FUNDS), { exchange: "binance", kind: "create", action: "placing order ord-1" }).message,
+      });
     });
     afterEach(async () => {
       vi.restoreAllMocks();

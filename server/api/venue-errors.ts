@@ -34,7 +34,8 @@ export const VENUE_ERROR_TEXT: Readonly<Record<string, string>> = {
 
 const CODE_PATTERN = new RegExp(`\\b(${Object.keys(VENUE_ERROR_TEXT).join("|")}):\\s`);
 /** What only an exchange's or a transport's own text contains. */
-const RAW_PATTERN = /https?:\/\/|\{\s*"(code|msg|message|error)"|\b(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|ENETUNREACH|ERR_[A-Z_]+)\b|\bat \S+ \(\S+:\d+:\d+\)/;
+const RAW_PATTERN =
+  /https?:\/\/|\{\s*"(code|msg|message|error)"|\b(ECONNREFUSED|ECONNRESET|ECONNABORTED|ETIMEDOUT|ENOTFOUND|EAI_AGAIN|EPIPE|EHOSTUNREACH|ENETUNREACH|ERR_[A-Z_]+)\b|\bat \S+ \(\S+:\d+:\d+\)/;
 
 export const RAW_ERROR_TEXT = "the exchange reported an error (traders and admins see the details).";
 

@@ -39,7 +39,9 @@ describe("ensureAdminUser", () => {
     const { log } = capture();
     const run = ensureAdminUser({ log, env: { BASTION_ADMIN_PASSWORD: "admin123" }, scrypt: FAST_SCRYPT });
     await expect(run).rejects.toBeInstanceOf(BootstrapError);
-    await expect(ensureAdminUser({ log, env: { BASTION_ADMIN_PASSWORD: "admin123" } })).rejects.toThrow(/BASTION_ADMIN_PASSWORD is refused: The password is too short/);
+    await expect(ensureAdminUser({ log, env: { BASTION_ADMIN_PASSWORD: "admin123" } })).rejects.toThrow(
+      /BASTION_ADMIN_PASSWORD is refused: The password is too short/,
+    );
     expect(await listUsers()).toEqual([]);
   });
 

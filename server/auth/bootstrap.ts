@@ -38,7 +38,9 @@ export async function ensureAdminUser(opts: BootstrapOptions): Promise<Bootstrap
   if (fromEnv !== undefined && fromEnv !== "") {
     const policy = checkPasswordPolicy(fromEnv, ADMIN_USERNAME);
     if (!policy.ok) {
-      throw new BootstrapError(`BASTION_ADMIN_PASSWORD is refused: ${policy.message} Bastion did not start. Set a stronger password, or unset the variable to have one generated.`);
+      throw new BootstrapError(
+        `BASTION_ADMIN_PASSWORD is refused: ${policy.message} Bastion did not start. Set a stronger password, or unset the variable to have one generated.`,
+      );
     }
   }
   const password = fromEnv || generatePassword(ADMIN_USERNAME);

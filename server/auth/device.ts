@@ -41,5 +41,12 @@ export function deviceIdFor(token: string | null | undefined, username: string):
 }
 
 export function serializeDeviceCookie(token: string, opts: { secure: boolean }): string {
-  return [`${DEVICE_COOKIE}=${token}`, "HttpOnly", "SameSite=Strict", "Path=/api/trpc", `Max-Age=${DEVICE_MAX_AGE_SEC}`, ...(opts.secure ? ["Secure"] : [])].join("; ");
+  return [
+    `${DEVICE_COOKIE}=${token}`,
+    "HttpOnly",
+    "SameSite=Strict",
+    "Path=/api/trpc",
+    `Max-Age=${DEVICE_MAX_AGE_SEC}`,
+    ...(opts.secure ? ["Secure"] : []),
+  ].join("; ");
 }

@@ -1,6 +1,17 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { checkPasswordPolicy, generatePassword, hashPassword, needsRehash, parseHash, PASSWORD_CHECKS_BUSY, scryptGate, Semaphore, verifyPassword, type PickCharacter } from "./password";
+import {
+  checkPasswordPolicy,
+  generatePassword,
+  hashPassword,
+  needsRehash,
+  parseHash,
+  PASSWORD_CHECKS_BUSY,
+  scryptGate,
+  Semaphore,
+  verifyPassword,
+  type PickCharacter,
+} from "./password";
 import { FAST_SCRYPT } from "./test-support";
 
 describe("hashPassword / verifyPassword", () => {
@@ -156,10 +167,12 @@ describe("generatePassword against a random source that tries to spell the usern
 describe("the scrypt gate", () => {
   it("runs at most 2 hashes at once, lets 32 wait, and refuses the rest with a sentence", async () => {
     const hash = await hashPassword("violet tractor harbour", FAST_SCRYPT);
-    const many = Array.from({ length: 40 }, (_, i) => verifyPassword(`guess number ${i}`, hash).then(
-      (ok) => (ok ? "verified" : "checked"),
-      (e: unknown) => (e instanceof Error ? e.message : String(e)),
-    ));
+    const many = Array.from({ length: 40 }, (_, i) =>
+      verifyPassword(`guess number ${i}`, hash).then(
+        (ok) => (ok ? "verified" : "checked"),
+        (e: unknown) => (e instanceof Error ? e.message : String(e)),
+      ),
+    );
     // acquisition is synchronous: right after the calls, 2 run and 32 wait
     expect(scryptGate.running).toBe(2);
     expect(scryptGate.queued).toBe(32);

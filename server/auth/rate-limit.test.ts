@@ -2,7 +2,10 @@ import { describe, expect, it } from "vitest";
 import { ManualClock, MINUTE_MS } from "../core/clock";
 import { BUSY_MESSAGE, lockoutMessage, SignInRateLimiter, UNKNOWN_IP, type SignInAttempt } from "./rate-limit";
 
-function limiter(clock: ManualClock, extra: Partial<{ maxPerPair: number; maxPerIp: number; maxKeys: number; maxConcurrentPerUser: number; maxConcurrentPerIp: number }> = {}) {
+function limiter(
+  clock: ManualClock,
+  extra: Partial<{ maxPerPair: number; maxPerIp: number; maxKeys: number; maxConcurrentPerUser: number; maxConcurrentPerIp: number }> = {},
+) {
   return new SignInRateLimiter({ clock, windowMs: 15 * MINUTE_MS, maxPerPair: 5, maxPerIp: 20, maxConcurrentPerUser: 100, maxConcurrentPerIp: 100, ...extra });
 }
 
@@ -129,7 +132,12 @@ describe("SignInRateLimiter", () => {
     expect(rl.check("c", UNKNOWN_IP).ok).toBe(false);
   });
 
-  it.each([[1, "1 minute"], [60_000, "1 minute"], [60_001, "2 minutes"], [14 * MINUTE_MS + 1, "15 minutes"]])("lockoutMessage(%i) says %s", (ms, text) => {
+  it.each([
+    [1, "1 minute"],
+    [60_000, "1 minute"],
+    [60_001, "2 minutes"],
+    [14 * MINUTE_MS + 1, "15 minutes"],
+  ])("lockoutMessage(%i) says %s", (ms, text) => {
     expect(lockoutMessage(ms)).toBe(`Too many sign-in attempts; try again in ${text}.`);
   });
 });

@@ -1,6 +1,15 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { HOUR_MS, ManualClock, MINUTE_MS, DAY_MS } from "../core/clock";
-import { createSession, hashToken, purgeExpiredSessions, resolveSession, revokeAllForUser, revokeSession, SESSION_ABSOLUTE_MS, SESSION_IDLE_MS } from "./sessions";
+import {
+  createSession,
+  hashToken,
+  purgeExpiredSessions,
+  resolveSession,
+  revokeAllForUser,
+  revokeSession,
+  SESSION_ABSOLUTE_MS,
+  SESSION_IDLE_MS,
+} from "./sessions";
 import { FAST_SCRYPT, useFreshDb, type TestDb } from "./test-support";
 import { createUser, disableUser } from "./users";
 

@@ -3,18 +3,7 @@ import { ManualClock } from "../core/clock";
 import { isDomainError } from "../api/domain-error";
 import { createSession, resolveSession } from "./sessions";
 import { FAST_SCRYPT, useFreshDb, type TestDb } from "./test-support";
-import {
-  createUser,
-  disableUser,
-  enableUser,
-  findUser,
-  hasRole,
-  listUsers,
-  setPassword,
-  setRole,
-  usernameProblem,
-  verifyCredentials,
-} from "./users";
+import { createUser, disableUser, enableUser, findUser, hasRole, listUsers, setPassword, setRole, usernameProblem, verifyCredentials } from "./users";
 
 const PW = "violet tractor harbour";
 const opts = { clock: new ManualClock(1_700_000_000_000), scrypt: FAST_SCRYPT };
@@ -36,20 +25,30 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 
 describe("roles", () => {
   it.each([
-    ["viewer", "viewer", true], ["viewer", "trader", false], ["viewer", "admin", false],
-    ["trader", "viewer", true], ["trader", "trader", true], ["trader", "admin", false],
-    ["admin", "viewer", true], ["admin", "trader", true], ["admin", "admin", true],
-    ["root", "viewer", false], ["", "viewer", false],
+    ["viewer", "viewer", true],
+    ["viewer", "trader", false],
+    ["viewer", "admin", false],
+    ["trader", "viewer", true],
+    ["trader", "trader", true],
+    ["trader", "admin", false],
+    ["admin", "viewer", true],
+    ["admin", "trader", true],
+    ["admin", "admin", true],
+    ["root", "viewer", false],
+    ["", "viewer", false],
   ] as const)("hasRole(%s, %s) = %s", (actual, required, expected) => {
     expect(hasRole(actual, required)).toBe(expected);
   });
 });
 
 describe("usernames", () => {
-  it.each([["ab", /at least 3/], ["a".repeat(33), /at most 32/], ["-alice", /letters, digits/], ["al ice", /letters, digits/], ["alice!", /letters, digits/]])(
-    "refuses %j",
-    (name, message) => expect(usernameProblem(name)).toMatch(message),
-  );
+  it.each([
+    ["ab", /at least 3/],
+    ["a".repeat(33), /at most 32/],
+    ["-alice", /letters, digits/],
+    ["al ice", /letters, digits/],
+    ["alice!", /letters, digits/],
+  ])("refuses %j", (name, message) => expect(usernameProblem(name)).toMatch(message));
   it.each(["alice", "bob.smith", "ops_2", "x-9"])("accepts %j", (name) => expect(usernameProblem(name)).toBeNull());
 
   it("stores them in lower case and finds them case-insensitively", async () => {
@@ -64,7 +63,10 @@ describe("users", () => {
     await createUser({ username: "bob", password: PW, role: "viewer" }, opts);
     await createUser({ username: "alice", password: PW, role: "admin" }, opts);
     const list = await listUsers();
-    expect(list.map((u) => [u.username, u.role, u.disabled])).toEqual([["alice", "admin", false], ["bob", "viewer", false]]);
+    expect(list.map((u) => [u.username, u.role, u.disabled])).toEqual([
+      ["alice", "admin", false],
+      ["bob", "viewer", false],
+    ]);
     expect(JSON.stringify(list)).not.toContain("scrypt");
     expect(await refusal(createUser({ username: "BOB", password: PW, role: "viewer" }, opts))).toMatchObject({ code: "ALREADY_EXISTS" });
     expect(await refusal(createUser({ username: "carol", password: PW, role: "root" }, opts))).toMatchObject({ code: "INVALID_ROLE" });

@@ -72,7 +72,14 @@ interface UserRow {
 
 function toInfo(row: UserRow): UserInfo {
   // A role outside the list (edited by hand) is read as the lowest role: it never grants more.
-  return { id: row.id, username: row.username, role: isRole(row.role) ? row.role : "viewer", disabled: row.disabled, createdAt: row.createdAt, updatedAt: row.updatedAt };
+  return {
+    id: row.id,
+    username: row.username,
+    role: isRole(row.role) ? row.role : "viewer",
+    disabled: row.disabled,
+    createdAt: row.createdAt,
+    updatedAt: row.updatedAt,
+  };
 }
 
 const PUBLIC_FIELDS = { id: true, username: true, role: true, disabled: true, createdAt: true, updatedAt: true } as const;
@@ -132,7 +139,10 @@ async function assertNotLastAdmin(user: UserRow, what: string): Promise<void> {
   if (user.role !== "admin" || user.disabled) return;
   const others = await db().user.count({ where: { role: "admin", disabled: false, id: { not: user.id } } });
   if (others === 0) {
-    throw new DomainError("LAST_ADMIN", `"${user.username}" is the only enabled admin; ${what} would leave nobody able to manage users. Make another admin first.`);
+    throw new DomainError(
+      "LAST_ADMIN",
+      `"${user.username}" is the only enabled admin; ${what} would leave nobody able to manage users. Make another admin first.`,
+    );
   }
 }
 

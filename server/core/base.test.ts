@@ -32,7 +32,10 @@ describe("ids", () => {
 
   it("time-ordered ids are unique and valid clientOrderIds", () => {
     const rng = seededRng(7);
-    const ids = timeOrderedIds(() => 1_700_000_000_000, () => rng.next());
+    const ids = timeOrderedIds(
+      () => 1_700_000_000_000,
+      () => rng.next(),
+    );
     const seen = new Set<string>();
     for (let i = 0; i < 10_000; i++) {
       const id = ids.next("bst");

@@ -12,7 +12,11 @@ describe("boundedJson", () => {
     ["a cycle", circular, { a: 1, self: "[circular]" }],
     ["a BigInt", { n: 12n }, { n: "12n" }],
     ["NaN and Infinity", { x: Number.NaN, y: Number.POSITIVE_INFINITY }, { x: "NaN", y: "Infinity" }],
-    ["a Date, a Map, a Set, a RegExp", [new Date(0), new Map([[1, 2]]), new Set([1]), /ab/], ["1970-01-01T00:00:00.000Z", "[Map of 1]", "[Set of 1]", "[RegExp ab]"]],
+    [
+      "a Date, a Map, a Set, a RegExp",
+      [new Date(0), new Map([[1, 2]]), new Set([1]), /ab/],
+      ["1970-01-01T00:00:00.000Z", "[Map of 1]", "[Set of 1]", "[RegExp ab]"],
+    ],
     ["undefined and functions dropped", { u: undefined, f: () => 1, k: 1 }, { k: 1 }],
   ])("%s", (_name, input, expected) => {
     expect(boundedJson(input)).toEqual(expected);

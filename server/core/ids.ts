@@ -34,7 +34,9 @@ export function timeOrderedIds(now: () => number, random: () => number): IdGener
   return {
     next(prefix: string): string {
       counter = (counter + 1) % 1_679_616; // 36^4
-      const rand = Math.floor(random() * 1_679_616).toString(36).padStart(4, "0");
+      const rand = Math.floor(random() * 1_679_616)
+        .toString(36)
+        .padStart(4, "0");
       return `${prefix}-${now().toString(36)}${rand}${counter.toString(36).padStart(4, "0")}`;
     },
   };

@@ -61,7 +61,15 @@ describe("instrumentFromCcxtMarket (real ccxt snapshots)", () => {
 });
 
 describe("rounding and limit checks", () => {
-  const btc = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", maxQty: "9000", minNotional: "5", maxNotional: "9000000" });
+  const btc = makeInstrument({
+    symbol: "BTC/USDT",
+    priceTick: "0.01",
+    qtyStep: "0.00001",
+    minQty: "0.00001",
+    maxQty: "9000",
+    minNotional: "5",
+    maxNotional: "9000000",
+  });
 
   it("rounds prices to the tick and quantities down to the step", () => {
     expect(roundPrice(btc, "16727.345").toString()).toBe("16727.35");

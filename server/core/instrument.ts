@@ -129,20 +129,10 @@ export function roundQty(instrument: Instrument, qty: DecimalInput, direction: "
   return roundToStep(D(qty), instrument.qtyStep, direction);
 }
 
-export type InstrumentCheckCode =
-  | "PRICE_PRECISION"
-  | "QTY_PRECISION"
-  | "MIN_QUANTITY"
-  | "MAX_QUANTITY"
-  | "MIN_NOTIONAL"
-  | "MAX_NOTIONAL";
+export type InstrumentCheckCode = "PRICE_PRECISION" | "QTY_PRECISION" | "MIN_QUANTITY" | "MAX_QUANTITY" | "MIN_NOTIONAL" | "MAX_NOTIONAL";
 
 /** Checks a quantity (and, when known, a price) against the instrument's precision and limits. */
-export function checkAgainstInstrument(
-  instrument: Instrument,
-  qty: Decimal,
-  price: Decimal | null,
-): Result<true, InstrumentCheckCode> {
+export function checkAgainstInstrument(instrument: Instrument, qty: Decimal, price: Decimal | null): Result<true, InstrumentCheckCode> {
   const s = instrument.symbol;
   if (!isMultipleOf(qty, instrument.qtyStep)) {
     return err("QTY_PRECISION", `${s}: quantity ${qty.toString()} is not a multiple of the step ${instrument.qtyStep.toString()}`, {
@@ -172,16 +162,24 @@ export function checkAgainstInstrument(
   if (price !== null && (isPositive(instrument.minNotional) || instrument.maxNotional !== null)) {
     const notional = qty.times(price);
     if (cmp(notional, instrument.minNotional) < 0) {
-      return err("MIN_NOTIONAL", `${s}: order value ${notional.toString()} ${instrument.quote} is below the minimum ${instrument.minNotional.toString()} ${instrument.quote}`, {
-        notional: notional.toString(),
-        min: instrument.minNotional.toString(),
-      });
+      return err(
+        "MIN_NOTIONAL",
+        `${s}: order value ${notional.toString()} ${instrument.quote} is below the minimum ${instrument.minNotional.toString()} ${instrument.quote}`,
+        {
+          notional: notional.toString(),
+          min: instrument.minNotional.toString(),
+        },
+      );
     }
     if (instrument.maxNotional !== null && cmp(notional, instrument.maxNotional) > 0) {
-      return err("MAX_NOTIONAL", `${s}: order value ${notional.toString()} ${instrument.quote} is above the maximum ${instrument.maxNotional.toString()} ${instrument.quote}`, {
-        notional: notional.toString(),
-        max: instrument.maxNotional.toString(),
-      });
+      return err(
+        "MAX_NOTIONAL",
+        `${s}: order value ${notional.toString()} ${instrument.quote} is above the maximum ${instrument.maxNotional.toString()} ${instrument.quote}`,
+        {
+          notional: notional.toString(),
+          max: instrument.maxNotional.toString(),
+        },
+      );
     }
   }
   return ok(true);

@@ -1,7 +1,27 @@
 import fc from "fast-check";
 import DecimalJs from "decimal.js";
 import { describe, expect, it } from "vitest";
-import { D, Decimal, ZERO, add, approxNumber, bps, cmp, isMultipleOf, isPositive, maxDec, minDec, numberToDecimal, onePlus, parseDecimal, ratioNumber, roundReport, roundToStep, sub, sumDec } from "./money";
+import {
+  D,
+  Decimal,
+  ZERO,
+  add,
+  approxNumber,
+  bps,
+  cmp,
+  isMultipleOf,
+  isPositive,
+  maxDec,
+  minDec,
+  numberToDecimal,
+  onePlus,
+  parseDecimal,
+  ratioNumber,
+  roundReport,
+  roundToStep,
+  sub,
+  sumDec,
+} from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
 const decimalString = fc

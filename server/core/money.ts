@@ -83,14 +83,14 @@ export function cmp(a: Decimal, b: Decimal): number {
   const bs = b.s;
   if (!ad[0] || !bd[0]) return ad[0] ? as : bd[0] ? -bs : 0;
   if (as !== bs) return as;
-  if (a.e !== b.e) return (a.e > b.e) !== (as < 0) ? 1 : -1;
+  if (a.e !== b.e) return a.e > b.e !== as < 0 ? 1 : -1;
   const n = Math.min(ad.length, bd.length);
   for (let i = 0; i < n; i++) {
     const x = ad[i]!;
     const y = bd[i]!;
-    if (x !== y) return (x > y) !== (as < 0) ? 1 : -1;
+    if (x !== y) return x > y !== as < 0 ? 1 : -1;
   }
-  return ad.length === bd.length ? 0 : (ad.length > bd.length) !== (as < 0) ? 1 : -1;
+  return ad.length === bd.length ? 0 : ad.length > bd.length !== as < 0 ? 1 : -1;
 }
 
 /** a + b; a zero on either side returns the other operand as is (no arithmetic, no allocation). */
@@ -155,8 +155,7 @@ export function roundToStep(value: Decimal, step: Decimal, direction: "down" | "
     return value.toDecimalPlaces(-exponent, direction === "down" ? Decimal.ROUND_FLOOR : direction === "up" ? Decimal.ROUND_CEIL : Decimal.ROUND_HALF_UP);
   }
   const units = value.dividedBy(step);
-  const rounded =
-    direction === "down" ? units.floor() : direction === "up" ? units.ceil() : units.toDecimalPlaces(0, Decimal.ROUND_HALF_UP);
+  const rounded = direction === "down" ? units.floor() : direction === "up" ? units.ceil() : units.toDecimalPlaces(0, Decimal.ROUND_HALF_UP);
   return rounded.times(step);
 }
 

@@ -57,6 +57,8 @@ describe("a settings change and its audit entry commit together", () => {
 
   it("a saved change has its audit entry", async () => {
     await callerFor("admin").settings.setRiskLimits({ maxOpenPositions: 1 });
-    expect(await desk.tdb.client.auditLog.findMany({ select: { action: true, result: true, actor: true } })).toEqual([{ action: "set_risk_limits", result: "OK", actor: "ada" }]);
+    expect(await desk.tdb.client.auditLog.findMany({ select: { action: true, result: true, actor: true } })).toEqual([
+      { action: "set_risk_limits", result: "OK", actor: "ada" },
+    ]);
   });
 });

@@ -3,7 +3,13 @@ import { randomUUID } from "node:crypto";
 import type { BacktestReport } from "../core/backtest/report";
 import { db } from "./client";
 
-export async function saveBacktestRun(input: { report: BacktestReport; curve: [number, number][]; dataSet: string; symbol: string; strategy: string }): Promise<string> {
+export async function saveBacktestRun(input: {
+  report: BacktestReport;
+  curve: [number, number][];
+  dataSet: string;
+  symbol: string;
+  strategy: string;
+}): Promise<string> {
   const { report } = input;
   const id = `bt-${randomUUID().slice(0, 8)}`;
   await db().backtestRun.create({

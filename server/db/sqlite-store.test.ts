@@ -130,9 +130,9 @@ describe("SqliteStore across connections", () => {
       }
       return "written";
     };
-    expect(lost(() => a.transaction(() => a.appendJournal({ clientOrderId: "o-2", type: "intent", source: "engine", payload: {}, applied: true, ts: 2 })))).toBe(
-      "LEASE_LOST: This process no longer holds the engine lease (another engine, pid 2 on h, took over the database): nothing more is written here.",
-    );
+    expect(
+      lost(() => a.transaction(() => a.appendJournal({ clientOrderId: "o-2", type: "intent", source: "engine", payload: {}, applied: true, ts: 2 }))),
+    ).toBe("LEASE_LOST: This process no longer holds the engine lease (another engine, pid 2 on h, took over the database): nothing more is written here.");
     expect(lost(() => a.setState("k", "A again"))).toMatch(/^LEASE_LOST/);
     expect(lost(() => a.saveOrder(makeOrder("o-3"), meta))).toMatch(/^LEASE_LOST/);
     expect(a.heartbeat("A", 1_002)).toBe(false);

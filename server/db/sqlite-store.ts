@@ -116,15 +116,10 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.pragma("busy_timeout = 5000");
     db.pragma(`synchronous = ${options.synchronous === "FULL" ? "FULL" : "NORMAL"}`);
     db.pragma("foreign_keys = ON");
-    const present = new Set(
-      (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name),
-    );
+    const present = new Set((db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").all() as { name: string }[]).map((r) => r.name));
     const missing = REQUIRED_TABLES.filter((t) => !present.has(t));
     if (missing.length > 0) {
-      throw new StoreError(
-        "DB_NOT_MIGRATED",
-        `The database is not migrated: run npx prisma migrate deploy (${path} lacks the tables ${missing.join(", ")}).`,
-      );
+      throw new StoreError("DB_NOT_MIGRATED", `The database is not migrated: run npx prisma migrate deploy (${path} lacks the tables ${missing.join(", ")}).`);
     }
     return new SqliteStore(db, path, options.clock ?? wallClock);
   } catch (error) {
@@ -425,9 +420,7 @@ function prepareStatements(db: Database.Database) {
          data = excluded.data, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt`,
     ),
     loadAllOrders: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders ORDER BY createdAt, rowid"),
-    loadOpenOrders: p<OrderRow>(
-      `SELECT data, venue, positionId, requestedPrice FROM orders WHERE status NOT IN ${TERMINAL_SQL} ORDER BY createdAt, rowid`,
-    ),
+    loadOpenOrders: p<OrderRow>(`SELECT data, venue, positionId, requestedPrice FROM orders WHERE status NOT IN ${TERMINAL_SQL} ORDER BY createdAt, rowid`),
     getOrder: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders WHERE clientOrderId = ?"),
 
     insertFill: p(
@@ -451,9 +444,7 @@ function prepareStatements(db: Database.Database) {
          strategy = excluded.strategy, signalId = excluded.signalId, exit = excluded.exit, data = excluded.data,
          updatedAt = excluded.updatedAt`,
     ),
-    loadOpenPositions: p<PositionRow>(
-      "SELECT data, exit, strategy, signalId FROM positions WHERE state <> 'CLOSED' ORDER BY openedAt, rowid",
-    ),
+    loadOpenPositions: p<PositionRow>("SELECT data, exit, strategy, signalId FROM positions WHERE state <> 'CLOSED' ORDER BY openedAt, rowid"),
     listPositions: p<PositionRow>("SELECT data, exit, strategy, signalId FROM positions ORDER BY openedAt, rowid"),
 
     insertTrade: p(
@@ -558,7 +549,8 @@ export class SqliteStore implements Store, StoreHistory {
     for (const statement of Object.values(this.s) as Database.Statement<unknown[]>[]) {
       if (statement.reader || leaseStatements.has(statement)) continue;
       const runStatement = statement.run.bind(statement);
-      statement.run = (...params: unknown[]) => (this.fence !== null && !db.inTransaction ? this.transaction(() => runStatement(...params)) : runStatement(...params));
+      statement.run = (...params: unknown[]) =>
+        this.fence !== null && !db.inTransaction ? this.transaction(() => runStatement(...params)) : runStatement(...params);
     }
   }
 

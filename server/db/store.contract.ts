@@ -53,7 +53,7 @@ export function richOrder(): Order {
     activationPrice: "3100.01",
     limitOffset: "0.75",
     reduceOnly: true,
-    tags: { signalId: "sig-1", strategy: "momentum", reason: "stop_loss", positionId: "pos-1", note: "ünïcødé \"quoted\"" },
+    tags: { signalId: "sig-1", strategy: "momentum", reason: "stop_loss", positionId: "pos-1", note: 'ünïcødé "quoted"' },
     listId: "L1",
     contingency: "OCO",
     linkedClientOrderIds: ["o-tp", "o-entry"],
@@ -369,7 +369,14 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         expect(store.getSignal("s-1")).toBeNull();
         store.saveSignal(makeSignal("s-1"));
         expect(store.getSignal("s-1")).toEqual(makeSignal("s-1"));
-        const denied = makeSignal("s-1", { status: "DENIED", denyCode: "LOW_CONFIDENCE", denyReason: "Confidence 0.2 is below 0.5.", clientOrderId: null, stopLoss: null, expectedReturn: null });
+        const denied = makeSignal("s-1", {
+          status: "DENIED",
+          denyCode: "LOW_CONFIDENCE",
+          denyReason: "Confidence 0.2 is below 0.5.",
+          clientOrderId: null,
+          stopLoss: null,
+          expectedReturn: null,
+        });
         store.saveSignal(denied);
         expect(store.getSignal("s-1")).toEqual(denied);
         expect(store.listSignals()).toEqual([denied]);
@@ -491,8 +498,18 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         });
         expect(result).toBe(42);
         expect(counts(store)).toEqual({
-          journal: 1, orders: 1, fills: 1, positions: 1, trades: 1, signals: 1, balances: ["A"],
-          equity: 1, audit: 1, breaker: 1, drifts: 1, settings: 1,
+          journal: 1,
+          orders: 1,
+          fills: 1,
+          positions: 1,
+          trades: 1,
+          signals: 1,
+          balances: ["A"],
+          equity: 1,
+          audit: 1,
+          breaker: 1,
+          drifts: 1,
+          settings: 1,
         });
         expect(store.getState("k-A")).toBe("A");
       });

@@ -163,9 +163,7 @@ export interface LeaseRequest {
   staleAfterMs: number;
 }
 
-export type LeaseResult =
-  | { ok: true }
-  | { ok: false; holder: { ownerId: string; pid: number; host: string; heartbeatAt: number } };
+export type LeaseResult = { ok: true } | { ok: false; holder: { ownerId: string; pid: number; host: string; heartbeatAt: number } };
 
 export interface Store {
   /** Runs `fn` atomically (nested calls join the outer transaction). */

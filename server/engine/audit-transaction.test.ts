@@ -18,7 +18,15 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import type { Actor } from "./types";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const tina: Actor = { username: "tina", role: "trader" };
 
@@ -96,7 +104,9 @@ describe("the audit row of a manual command commits with its first change", () =
     const result = await engine.execute({ kind: "manualOrder", order: limitBuy, actor: tina, reason: "dip buy" });
     expect(result).toMatchObject({ ok: true });
     const clientOrderId = result.ok ? String(result.data?.clientOrderId) : "";
-    expect(venue.seenAtSubmit).toEqual([[{ action: "manual_order", actor: "tina", result: "OK", detail: `accepted: order ${clientOrderId} journaled before it is sent to ${venue.id}` }]]);
+    expect(venue.seenAtSubmit).toEqual([
+      [{ action: "manual_order", actor: "tina", result: "OK", detail: `accepted: order ${clientOrderId} journaled before it is sent to ${venue.id}` }],
+    ]);
     expect(store.listAudit().map((a) => `${a.action}:${a.result}`)).toEqual(["manual_order:OK"]);
   });
 

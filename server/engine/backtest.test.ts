@@ -19,7 +19,12 @@ function engineRun(candles: readonly Candle[], fast: number, slow: number, extra
   return runEngineBacktest({ candles, symbol: "BTC/USDT", strategy: strategy(fast, slow), capital: "10000", feeBps: 0, slippageBps: 0, ...extra });
 }
 
-function oracleRun(candles: readonly Candle[], fast: number, slow: number, extra: { feeBps?: number; slippageBps?: number; qtyStep?: string; capital?: string } = {}) {
+function oracleRun(
+  candles: readonly Candle[],
+  fast: number,
+  slow: number,
+  extra: { feeBps?: number; slippageBps?: number; qtyStep?: string; capital?: string } = {},
+) {
   const r = runSmaCrossOracle({
     candles,
     fast,
@@ -72,10 +77,33 @@ describe("the hand-checked series", () => {
   // the last position closed at the final close 44.0. With 25 bps fees the final equity is 438.9 exactly.
   const T0 = 1_672_531_200_000;
   const HAND: [number, number][] = [
-    [41.0, 40.8], [40.8, 40.6], [40.6, 40.4], [40.4, 40.2], [40.2, 40.0], [40.0, 39.8], [39.8, 39.9], [39.9, 40.1], [40.0, 40.3],
-    [40.3, 40.0], [40.0, 40.4], [40.4, 39.8], [40.1, 39.6], [39.6, 39.7], [39.7, 40.2], [39.9, 41.0], [41.0, 42.0], [42.0, 44.0],
+    [41.0, 40.8],
+    [40.8, 40.6],
+    [40.6, 40.4],
+    [40.4, 40.2],
+    [40.2, 40.0],
+    [40.0, 39.8],
+    [39.8, 39.9],
+    [39.9, 40.1],
+    [40.0, 40.3],
+    [40.3, 40.0],
+    [40.0, 40.4],
+    [40.4, 39.8],
+    [40.1, 39.6],
+    [39.6, 39.7],
+    [39.7, 40.2],
+    [39.9, 41.0],
+    [41.0, 42.0],
+    [42.0, 44.0],
   ];
-  const candles: Candle[] = HAND.map(([open, close], i) => ({ ts: T0 + i * 300_000, open, close, high: Math.max(open, close), low: Math.min(open, close), volume: 1 }));
+  const candles: Candle[] = HAND.map(([open, close], i) => ({
+    ts: T0 + i * 300_000,
+    open,
+    close,
+    high: Math.max(open, close),
+    low: Math.min(open, close),
+    volume: 1,
+  }));
 
   it("fee 25 bps: two trades, final equity 438.9", () => {
     const r = engineRun(candles, 2, 4, { capital: "401", feeBps: 25 });
@@ -99,7 +127,15 @@ describe("determinism", () => {
     const report = () => {
       const r = engineRun(REAL, 10, 30, { feeBps: 10, slippageBps: 2 });
       return JSON.stringify(
-        buildBacktestReport({ trades: r.trades, equityCurve: r.equityCurve, initialCapital: "10000", candles: r.candles, elapsedMs: 0, params: { fast: 10, slow: 30 }, deterministic: true }),
+        buildBacktestReport({
+          trades: r.trades,
+          equityCurve: r.equityCurve,
+          initialCapital: "10000",
+          candles: r.candles,
+          elapsedMs: 0,
+          params: { fast: 10, slow: 30 },
+          deterministic: true,
+        }),
       );
     };
     const a = report();

@@ -182,7 +182,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       busy = engine.hasWorkingOrders() || engine.hasExitRules();
     }
     if (busy) {
-      const [, first, second, close] = candle.close >= candle.open ? [candle.open, candle.low, candle.high, candle.close] : [candle.open, candle.high, candle.low, candle.close];
+      const [, first, second, close] =
+        candle.close >= candle.open ? [candle.open, candle.low, candle.high, candle.close] : [candle.open, candle.high, candle.low, candle.close];
       touch(first);
       touch(second);
       touch(close);
@@ -235,4 +236,3 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     fills: fills.length,
   };
 }
-

@@ -169,141 +169,175 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
   const venuePath = join(dir, "venue.db");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-  it(`keeps the journal, orders, fills and positions in agreement with the venue across ${KILLS} kills`, async () => {
-    const rng = seededRng(20_240_817);
-    const runs: RunOutcome[] = [];
-    for (let i = 0; i < KILLS; i++) {
-      // Mostly 1–20 ticks (10–200 loop steps) into the stream; every fifth run right as READY is read (its first steps).
-      const killAfter = i % 5 === 4 ? 0 : 1 + Math.floor(rng.next() * 20);
-      const run = await runChild([dbPath, venuePath, String(1000 + i), "run"], killAfter);
-      expect(run.stderr, `run ${i} stderr`).toBe("");
-      expect(run.ready, `run ${i} never printed READY: ${run.stdout.join(" | ")}`).toBe(true);
-      expect(run.signal, `run ${i} was not killed (exit code ${String(run.code)})`).toBe("SIGKILL");
-      runs.push(run);
-    }
-    const verify = await runChild([dbPath, venuePath, "1", "verify"], null);
-    expect(verify.stderr).toBe("");
-    expect(verify.code).toBe(0);
-    const summary = JSON.parse(verify.stdout.at(-1) ?? "{}") as { drifts: number; tradingState: string };
+  it(
+    `keeps the journal, orders, fills and positions in agreement with the venue across ${KILLS} kills`,
+    async () => {
+      const rng = seededRng(20_240_817);
+      const runs: RunOutcome[] = [];
+      for (let i = 0; i < KILLS; i++) {
+        // Mostly 1–20 ticks (10–200 loop steps) into the stream; every fifth run right as READY is read (its first steps).
+        const killAfter = i % 5 === 4 ? 0 : 1 + Math.floor(rng.next() * 20);
+        const run = await runChild([dbPath, venuePath, String(1000 + i), "run"], killAfter);
+        expect(run.stderr, `run ${i} stderr`).toBe("");
+        expect(run.ready, `run ${i} never printed READY: ${run.stdout.join(" | ")}`).toBe(true);
+        expect(run.signal, `run ${i} was not killed (exit code ${String(run.code)})`).toBe("SIGKILL");
+        runs.push(run);
+      }
+      const verify = await runChild([dbPath, venuePath, "1", "verify"], null);
+      expect(verify.stderr).toBe("");
+      expect(verify.code).toBe(0);
+      const summary = JSON.parse(verify.stdout.at(-1) ?? "{}") as { drifts: number; tradingState: string };
 
-    const bastion = readBastion(dbPath);
-    const venue = readVenue(venuePath);
+      const bastion = readBastion(dbPath);
+      const venue = readVenue(venuePath);
 
-    // Not vacuous: the kills landed mid-stream, and the stream did real work.
-    expect(runs.filter((r) => r.ticks > 0).length).toBeGreaterThanOrEqual(KILLS / 2);
-    // (thresholds for 22 kills, scaled to the number run)
-    const scale = KILLS / 22;
-    expect(bastion.orders.length).toBeGreaterThan(Math.floor(200 * scale));
-    expect(bastion.fills.length).toBeGreaterThan(Math.floor(100 * scale));
-    expect(venue.orders.size).toBeGreaterThan(Math.floor(200 * scale));
+      // Not vacuous: the kills landed mid-stream, and the stream did real work.
+      expect(runs.filter((r) => r.ticks > 0).length).toBeGreaterThanOrEqual(KILLS / 2);
+      // (thresholds for 22 kills, scaled to the number run)
+      const scale = KILLS / 22;
+      expect(bastion.orders.length).toBeGreaterThan(Math.floor(200 * scale));
+      expect(bastion.fills.length).toBeGreaterThan(Math.floor(100 * scale));
+      expect(venue.orders.size).toBeGreaterThan(Math.floor(200 * scale));
 
-    // ── no clientOrderId sent twice ──
-    const orders = new Map(bastion.orders.map((o) => [o.clientOrderId, o]));
-    const intents = countBy(
-      bastion.events.filter((e) => e.type === "intent"),
-      (e) => e.clientOrderId,
-    );
-    expect(repeated(intents), "orders journaled more than once").toEqual([]);
-    expect([...orders.keys()].filter((id) => !intents.has(id)), "orders without an intent").toEqual([]);
-    expect([...intents.keys()].filter((id) => !orders.has(id)), "intents without an order").toEqual([]);
-    expect(bastion.events.filter((e) => e.payload.includes("DUPLICATE_CLIENT_ORDER_ID")).map((e) => e.clientOrderId)).toEqual([]);
-    expect(bastion.orders.filter((o) => o.data.includes("DUPLICATE_CLIENT_ORDER_ID")).map((o) => o.clientOrderId)).toEqual([]);
-    expect([...venue.orders.keys()].filter((id) => !orders.has(id)), "venue orders Bastion never journaled").toEqual([]);
-    const neverSent = bastion.orders.filter((o) => o.status === "REJECTED" && o.data.includes("NEVER_SENT")).map((o) => o.clientOrderId);
-    expect(neverSent.filter((id) => venue.orders.has(id)), "orders marked NEVER_SENT that the venue has").toEqual([]);
-
-    // A signal sent again after a restart (a webhook retry) never makes a second order.
-    const bySignal = countBy(
-      bastion.orders.filter((o) => o.signalId !== null),
-      (o) => o.signalId ?? "",
-    );
-    expect(repeated(bySignal), "signals that made more than one entry order").toEqual([]);
-    expect(bastion.retries, "retried signals are recorded only under their first source").toEqual([]);
-    const retried = runs.flatMap((r) => r.stdout.filter((line) => line.startsWith("RETRY ")));
-    expect(retried.length).toBeGreaterThan(Math.floor(10 * scale));
-    expect(retried.filter((line) => line !== "RETRY DUPLICATE_SIGNAL")).toEqual([]);
-
-    // ── no fill lost or doubled ──
-    expect(bastion.allFills).toBe(bastion.fills.length);
-    expect(repeated(countBy(bastion.fills, (f) => f.tradeId)), "fills booked twice").toEqual([]);
-    expect(repeated(countBy(venue.fills, (f) => f.trade_id)), "venue fills twice").toEqual([]);
-    const ours = new Map(bastion.fills.map((f) => [f.tradeId, f]));
-    expect(venue.fills.filter((f) => !ours.has(f.trade_id)).map((f) => f.trade_id), "venue fills Bastion lost").toEqual([]);
-    const theirs = new Set(venue.fills.map((f) => f.trade_id));
-    expect(bastion.fills.filter((f) => !theirs.has(f.tradeId)).map((f) => f.tradeId), "fills the venue never made").toEqual([]);
-    const fillMismatch = venue.fills.flatMap((v) => {
-      const f = ours.get(v.trade_id);
-      return f && (f.clientOrderId !== v.client_order_id || !D(f.qty).eq(v.qty) || !D(f.price).eq(v.price)) ? [v.trade_id] : [];
-    });
-    expect(fillMismatch, "fills that differ from the venue's").toEqual([]);
-
-    // ── fills → orders → positions ──
-    expect(bastion.fills.filter((f) => !orders.has(f.clientOrderId)).map((f) => f.tradeId), "fills of unknown orders").toEqual([]);
-    const filledByOrder = new Map<string, Decimal>();
-    for (const f of bastion.fills) filledByOrder.set(f.clientOrderId, (filledByOrder.get(f.clientOrderId) ?? ZERO).plus(f.qty));
-    const qtyMismatch = bastion.orders.flatMap((o) => {
-      const sum = filledByOrder.get(o.clientOrderId) ?? ZERO;
-      return sum.toString() === D(o.filledQty).toString() ? [] : [`${o.clientOrderId}: filledQty ${o.filledQty} ≠ Σ fills ${sum.toString()}`];
-    });
-    expect(qtyMismatch).toEqual([]);
-    const positions = new Map(bastion.positions.map((p) => [p.id, p]));
-    expect(bastion.fills.filter((f) => f.positionId === null || !positions.has(f.positionId)).map((f) => f.tradeId), "fills without a position").toEqual([]);
-    const signed = new Map<string, Decimal>();
-    for (const f of bastion.fills) {
-      const position = positions.get(f.positionId ?? "");
-      if (!position) continue;
-      const adds = (position.side === "LONG") === (f.side === "BUY");
-      signed.set(position.id, (signed.get(position.id) ?? ZERO)[adds ? "plus" : "minus"](f.qty));
-    }
-    const positionMismatch = bastion.positions.flatMap((p) => {
-      const sum = signed.get(p.id) ?? ZERO;
-      const problems: string[] = [];
-      if (sum.toString() !== D(p.quantity).toString()) problems.push(`${p.id} (${p.state}): quantity ${p.quantity} ≠ Σ signed fills ${sum.toString()}`);
-      if (p.state === "CLOSED" && !D(p.quantity).isZero()) problems.push(`${p.id}: CLOSED with quantity ${p.quantity}`);
-      return problems;
-    });
-    expect(positionMismatch).toEqual([]);
-
-    // ── statuses agree with the venue (after verify's reconcile) ──
-    const statusMismatch = [...venue.orders.values()].flatMap((v) => {
-      const o = orders.get(v.clientOrderId);
-      if (!o) return [];
-      const problems: string[] = [];
-      if (o.status !== v.status) problems.push(`${v.clientOrderId}: ours ${o.status}, venue ${v.status}`);
-      if (!D(o.filledQty).eq(v.filled)) problems.push(`${v.clientOrderId}: filled ours ${o.filledQty}, venue ${v.filled}`);
-      return problems;
-    });
-    expect(statusMismatch).toEqual([]);
-
-    // ── one applied fill event in the journal per fill row ──
-    const fillEvents = countBy(
-      bastion.events.filter((e) => e.type === "fill" && e.applied === 1),
-      (e) => `${e.clientOrderId} ${String((JSON.parse(e.payload) as { tradeId?: unknown }).tradeId)}`,
-    );
-    expect(bastion.fills.filter((f) => fillEvents.get(`${f.clientOrderId} ${f.tradeId}`) !== 1).map((f) => f.tradeId), "fills without exactly one applied journal event").toEqual([]);
-    expect(fillEvents.size).toBe(bastion.fills.length);
-
-    // ── recovery only ever had to catch up, never to paper over a disagreement ──
-    // (an orphan fill, an overfill, an unknown order or event would mean the books and the venue parted ways)
-    const expectedDrifts = new Set(["MISSED_FILL", "NEVER_SENT", "STATUS_MISMATCH", "CANCEL_NOT_DELIVERED"]);
-    expect(bastion.drifts.filter((d) => !expectedDrifts.has(d.kind)), "unexpected reconciliation drifts").toEqual([]);
-    expect(summary.tradingState).toBe("ACTIVE");
-
-    // `npm run chaos` reads the figures of a passed run from here (written only when every verdict above held).
-    const reportPath = process.env.BASTION_CRASH_REPORT;
-    if (reportPath) {
-      writeFileSync(
-        reportPath,
-        JSON.stringify({
-          kills: KILLS,
-          killedMidStream: runs.filter((r) => r.ticks > 0).length,
-          orders: bastion.orders.length,
-          ordersAtVenue: venue.orders.size,
-          fills: bastion.fills.length,
-          retriedSignals: retried.length,
-          drifts: Object.fromEntries(bastion.drifts.map((d) => [d.kind, d.n])),
-        }),
+      // ── no clientOrderId sent twice ──
+      const orders = new Map(bastion.orders.map((o) => [o.clientOrderId, o]));
+      const intents = countBy(
+        bastion.events.filter((e) => e.type === "intent"),
+        (e) => e.clientOrderId,
       );
-    }
-  }, Math.max(180_000, KILLS * 8_000));
+      expect(repeated(intents), "orders journaled more than once").toEqual([]);
+      expect(
+        [...orders.keys()].filter((id) => !intents.has(id)),
+        "orders without an intent",
+      ).toEqual([]);
+      expect(
+        [...intents.keys()].filter((id) => !orders.has(id)),
+        "intents without an order",
+      ).toEqual([]);
+      expect(bastion.events.filter((e) => e.payload.includes("DUPLICATE_CLIENT_ORDER_ID")).map((e) => e.clientOrderId)).toEqual([]);
+      expect(bastion.orders.filter((o) => o.data.includes("DUPLICATE_CLIENT_ORDER_ID")).map((o) => o.clientOrderId)).toEqual([]);
+      expect(
+        [...venue.orders.keys()].filter((id) => !orders.has(id)),
+        "venue orders Bastion never journaled",
+      ).toEqual([]);
+      const neverSent = bastion.orders.filter((o) => o.status === "REJECTED" && o.data.includes("NEVER_SENT")).map((o) => o.clientOrderId);
+      expect(
+        neverSent.filter((id) => venue.orders.has(id)),
+        "orders marked NEVER_SENT that the venue has",
+      ).toEqual([]);
+
+      // A signal sent again after a restart (a webhook retry) never makes a second order.
+      const bySignal = countBy(
+        bastion.orders.filter((o) => o.signalId !== null),
+        (o) => o.signalId ?? "",
+      );
+      expect(repeated(bySignal), "signals that made more than one entry order").toEqual([]);
+      expect(bastion.retries, "retried signals are recorded only under their first source").toEqual([]);
+      const retried = runs.flatMap((r) => r.stdout.filter((line) => line.startsWith("RETRY ")));
+      expect(retried.length).toBeGreaterThan(Math.floor(10 * scale));
+      expect(retried.filter((line) => line !== "RETRY DUPLICATE_SIGNAL")).toEqual([]);
+
+      // ── no fill lost or doubled ──
+      expect(bastion.allFills).toBe(bastion.fills.length);
+      expect(repeated(countBy(bastion.fills, (f) => f.tradeId)), "fills booked twice").toEqual([]);
+      expect(repeated(countBy(venue.fills, (f) => f.trade_id)), "venue fills twice").toEqual([]);
+      const ours = new Map(bastion.fills.map((f) => [f.tradeId, f]));
+      expect(
+        venue.fills.filter((f) => !ours.has(f.trade_id)).map((f) => f.trade_id),
+        "venue fills Bastion lost",
+      ).toEqual([]);
+      const theirs = new Set(venue.fills.map((f) => f.trade_id));
+      expect(
+        bastion.fills.filter((f) => !theirs.has(f.tradeId)).map((f) => f.tradeId),
+        "fills the venue never made",
+      ).toEqual([]);
+      const fillMismatch = venue.fills.flatMap((v) => {
+        const f = ours.get(v.trade_id);
+        return f && (f.clientOrderId !== v.client_order_id || !D(f.qty).eq(v.qty) || !D(f.price).eq(v.price)) ? [v.trade_id] : [];
+      });
+      expect(fillMismatch, "fills that differ from the venue's").toEqual([]);
+
+      // ── fills → orders → positions ──
+      expect(
+        bastion.fills.filter((f) => !orders.has(f.clientOrderId)).map((f) => f.tradeId),
+        "fills of unknown orders",
+      ).toEqual([]);
+      const filledByOrder = new Map<string, Decimal>();
+      for (const f of bastion.fills) filledByOrder.set(f.clientOrderId, (filledByOrder.get(f.clientOrderId) ?? ZERO).plus(f.qty));
+      const qtyMismatch = bastion.orders.flatMap((o) => {
+        const sum = filledByOrder.get(o.clientOrderId) ?? ZERO;
+        return sum.toString() === D(o.filledQty).toString() ? [] : [`${o.clientOrderId}: filledQty ${o.filledQty} ≠ Σ fills ${sum.toString()}`];
+      });
+      expect(qtyMismatch).toEqual([]);
+      const positions = new Map(bastion.positions.map((p) => [p.id, p]));
+      expect(
+        bastion.fills.filter((f) => f.positionId === null || !positions.has(f.positionId)).map((f) => f.tradeId),
+        "fills without a position",
+      ).toEqual([]);
+      const signed = new Map<string, Decimal>();
+      for (const f of bastion.fills) {
+        const position = positions.get(f.positionId ?? "");
+        if (!position) continue;
+        const adds = (position.side === "LONG") === (f.side === "BUY");
+        signed.set(position.id, (signed.get(position.id) ?? ZERO)[adds ? "plus" : "minus"](f.qty));
+      }
+      const positionMismatch = bastion.positions.flatMap((p) => {
+        const sum = signed.get(p.id) ?? ZERO;
+        const problems: string[] = [];
+        if (sum.toString() !== D(p.quantity).toString()) problems.push(`${p.id} (${p.state}): quantity ${p.quantity} ≠ Σ signed fills ${sum.toString()}`);
+        if (p.state === "CLOSED" && !D(p.quantity).isZero()) problems.push(`${p.id}: CLOSED with quantity ${p.quantity}`);
+        return problems;
+      });
+      expect(positionMismatch).toEqual([]);
+
+      // ── statuses agree with the venue (after verify's reconcile) ──
+      const statusMismatch = [...venue.orders.values()].flatMap((v) => {
+        const o = orders.get(v.clientOrderId);
+        if (!o) return [];
+        const problems: string[] = [];
+        if (o.status !== v.status) problems.push(`${v.clientOrderId}: ours ${o.status}, venue ${v.status}`);
+        if (!D(o.filledQty).eq(v.filled)) problems.push(`${v.clientOrderId}: filled ours ${o.filledQty}, venue ${v.filled}`);
+        return problems;
+      });
+      expect(statusMismatch).toEqual([]);
+
+      // ── one applied fill event in the journal per fill row ──
+      const fillEvents = countBy(
+        bastion.events.filter((e) => e.type === "fill" && e.applied === 1),
+        (e) => `${e.clientOrderId} ${String((JSON.parse(e.payload) as { tradeId?: unknown }).tradeId)}`,
+      );
+      expect(
+        bastion.fills.filter((f) => fillEvents.get(`${f.clientOrderId} ${f.tradeId}`) !== 1).map((f) => f.tradeId),
+        "fills without exactly one applied journal event",
+      ).toEqual([]);
+      expect(fillEvents.size).toBe(bastion.fills.length);
+
+      // ── recovery only ever had to catch up, never to paper over a disagreement ──
+      // (an orphan fill, an overfill, an unknown order or event would mean the books and the venue parted ways)
+      const expectedDrifts = new Set(["MISSED_FILL", "NEVER_SENT", "STATUS_MISMATCH", "CANCEL_NOT_DELIVERED"]);
+      expect(
+        bastion.drifts.filter((d) => !expectedDrifts.has(d.kind)),
+        "unexpected reconciliation drifts",
+      ).toEqual([]);
+      expect(summary.tradingState).toBe("ACTIVE");
+
+      // `npm run chaos` reads the figures of a passed run from here (written only when every verdict above held).
+      const reportPath = process.env.BASTION_CRASH_REPORT;
+      if (reportPath) {
+        writeFileSync(
+          reportPath,
+          JSON.stringify({
+            kills: KILLS,
+            killedMidStream: runs.filter((r) => r.ticks > 0).length,
+            orders: bastion.orders.length,
+            ordersAtVenue: venue.orders.size,
+            fills: bastion.fills.length,
+            retriedSignals: retried.length,
+            drifts: Object.fromEntries(bastion.drifts.map((d) => [d.kind, d.n])),
+          }),
+        );
+      }
+    },
+    Math.max(180_000, KILLS * 8_000),
+  );
 });

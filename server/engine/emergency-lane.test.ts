@@ -62,7 +62,16 @@ describe("emergency lane against the Binance test server", () => {
     const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: 5_000 });
     const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
     const timers = new HeldTimers();
-    const resilient = new ResilientVenue(venue, { ratePerSecond: 1, burst: 5, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, now: () => Date.now(), timers, rng: seededRng(1) });
+    const resilient = new ResilientVenue(venue, {
+      ratePerSecond: 1,
+      burst: 5,
+      maxAttempts: 3,
+      baseDelayMs: 50,
+      maxDelayMs: 500,
+      now: () => Date.now(),
+      timers,
+      rng: seededRng(1),
+    });
     closers.push(() => resilient.close());
     const store = new MemoryStore();
     const engine = new Engine({
@@ -73,7 +82,14 @@ describe("emergency lane against the Binance test server", () => {
       initialEquity: "100000",
       breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
       riskLimits: { maxOpenPositions: 100, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
-      defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.001 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+      defaultSymbolSettings: {
+        minConfidence: 0.5,
+        sizing: { method: "fixed_fraction", fraction: 0.001 },
+        stopLossPct: null,
+        takeProfitLevels: [],
+        trailing: null,
+        maxAgeMinutes: null,
+      },
       emergencyConfirmMs: 15_000,
     });
     await engine.start();
@@ -82,13 +98,22 @@ describe("emergency lane against the Binance test server", () => {
     // Five resting orders at the exchange (the bucket's burst), then a burst of 30 signals: all queued.
     const trader = { username: "tina", role: "trader" as const };
     for (let i = 0; i < 5; i++) {
-      const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: String(25_000 + i) }, actor: trader, reason: null });
+      const placed = await engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: String(25_000 + i) },
+        actor: trader,
+        reason: null,
+      });
       expect(placed).toMatchObject({ ok: true });
     }
     await venue.idle();
     await waitFor("5 resting orders accepted", () => engine.state().openOrders.filter((o) => o.status === "ACCEPTED").length === 5);
     for (let i = 0; i < 30; i++) {
-      const r = await engine.execute({ kind: "signal", signal: { id: `burst-${i}`, symbol: "BTC/USDT", action: "BUY", confidence: 0.8, strategy: "burst", ts: Date.now() }, source: "test" });
+      const r = await engine.execute({
+        kind: "signal",
+        signal: { id: `burst-${i}`, symbol: "BTC/USDT", action: "BUY", confidence: 0.8, strategy: "burst", ts: Date.now() },
+        source: "test",
+      });
       expect(r, JSON.stringify(r)).toMatchObject({ ok: true });
     }
     expect(resilient.pending).toBe(30);
@@ -101,7 +126,9 @@ describe("emergency lane against the Binance test server", () => {
     expect(resilient.pending).toBe(0);
     await venue.idle();
     await waitFor("the emergency stop done", () => engine.state().emergency?.step === "done");
-    console.info(`[emergency-lane] stop with 30 queued orders dropped and 5 resting orders canceled, confirmed in ${(performance.now() - started).toFixed(0)} ms`);
+    console.info(
+      `[emergency-lane] stop with 30 queued orders dropped and 5 resting orders canceled, confirmed in ${(performance.now() - started).toFixed(0)} ms`,
+    );
     // Whatever the rate limiter or a retry would still have sent now gets its chance: nothing goes.
     timers.runAll();
     await venue.idle();

@@ -31,7 +31,15 @@ class NoStopsVenue extends SimVenue {
 
 async function desk(store: Store = new MemoryStore(), statePath?: string, clock = new ManualClock(Date.UTC(2024, 0, 1))) {
   const venue = new NoStopsVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } }, statePath ? { statePath } : {});
-  const engine = new Engine({ venue, store, clock, ids: sequentialIds(statePath ? "b" : ""), initialEquity: "100000", breaker: null, defaultSymbolSettings: { stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null } });
+  const engine = new Engine({
+    venue,
+    store,
+    clock,
+    ids: sequentialIds(statePath ? "b" : ""),
+    initialEquity: "100000",
+    breaker: null,
+    defaultSymbolSettings: { stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+  });
   await engine.start();
   const quote = async (price: number) => {
     clock.advance(1000);
@@ -70,13 +78,30 @@ describe("orders the venue cannot hold are emulated by the engine", () => {
     const d = await desk();
     await d.quote(20000);
     await d.order({ symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.1" });
-    const trail = await d.order({ symbol: "BTC/USDT", side: "SELL", type: "TRAILING_STOP_MARKET", quantity: "0.1", trailingOffset: "100", trailingOffsetType: "PRICE" });
+    const trail = await d.order({
+      symbol: "BTC/USDT",
+      side: "SELL",
+      type: "TRAILING_STOP_MARKET",
+      quantity: "0.1",
+      trailingOffset: "100",
+      trailingOffsetType: "PRICE",
+    });
     const coid = trail.ok ? (trail.data?.clientOrderId as string) : "";
     expect(trail).toMatchObject({ ok: true, data: { status: "EMULATED" } });
     await d.quote(20500); // last (the mid, the default trigger source) 20500 → trigger 20400
-    expect(d.engine.state().openOrders.find((o) => o.clientOrderId === coid)?.triggerPrice?.toString()).toBe("20400");
+    expect(
+      d.engine
+        .state()
+        .openOrders.find((o) => o.clientOrderId === coid)
+        ?.triggerPrice?.toString(),
+    ).toBe("20400");
     await d.quote(20450); // a dip that does not reach the trigger: the trigger never moves back
-    expect(d.engine.state().openOrders.find((o) => o.clientOrderId === coid)?.triggerPrice?.toString()).toBe("20400");
+    expect(
+      d.engine
+        .state()
+        .openOrders.find((o) => o.clientOrderId === coid)
+        ?.triggerPrice?.toString(),
+    ).toBe("20400");
     await d.quote(20400); // last 20400 reaches it: released as a market sell, filled at the bid
     expect(d.store.getOrder(coid)?.order.status).toBe("FILLED");
     expect(d.store.getOrder(coid)?.order.avgFillPrice?.toString()).toBe("20399.5");

@@ -15,8 +15,24 @@ import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/ve
 import { Engine, type EngineOptions, type EngineTimers } from "./engine";
 import type { Actor, EmergencyProgress, Signal } from "./types";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
-const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
+const ETH = makeInstrument({
+  symbol: "ETH/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.0001",
+  minQty: "0.0001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const trader: Actor = { username: "tina", role: "trader" };
 const admin: Actor = { username: "ada", role: "admin" };
@@ -39,8 +55,25 @@ function desk(overrides: Partial<EngineOptions> = {}, store: Store = new MemoryS
     clock,
     ids: sequentialIds(),
     initialEquity: "10000",
-    breaker: { maxConsecutiveLosses: 3, maxDailyLossPct: 50, maxDrawdownPct: 50, maxOrdersPerMinute: 1000, maxOrdersPerHour: 10_000, tripAction: "HALT_CANCEL" },
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: 2, takeProfitLevels: [{ pct: 3, closeFraction: 0.5 }, { pct: 6, closeFraction: 1 }], trailing: null, maxAgeMinutes: 60 },
+    breaker: {
+      maxConsecutiveLosses: 3,
+      maxDailyLossPct: 50,
+      maxDrawdownPct: 50,
+      maxOrdersPerMinute: 1000,
+      maxOrdersPerHour: 10_000,
+      tripAction: "HALT_CANCEL",
+    },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.2 },
+      stopLossPct: 2,
+      takeProfitLevels: [
+        { pct: 3, closeFraction: 0.5 },
+        { pct: 6, closeFraction: 1 },
+      ],
+      trailing: null,
+      maxAgeMinutes: 60,
+    },
     ...overrides,
   });
   return { engine, store, clock, venue: simVenue };
@@ -99,11 +132,24 @@ describe("signal → order → fill → position", () => {
     await d.engine.start();
     await quote(d, 20000);
     await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" });
-    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" })).toMatchObject({ ok: false, code: "DUPLICATE_SIGNAL" });
-    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "DOGE/USDT" }), source: "test" })).toMatchObject({ ok: false, code: "UNKNOWN_SYMBOL" });
-    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { confidence: 0.1 }), source: "test" })).toMatchObject({ ok: false, code: "MIN_CONFIDENCE" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" })).toMatchObject({
+      ok: false,
+      code: "DUPLICATE_SIGNAL",
+    });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "DOGE/USDT" }), source: "test" })).toMatchObject({
+      ok: false,
+      code: "UNKNOWN_SYMBOL",
+    });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { confidence: 0.1 }), source: "test" })).toMatchObject({
+      ok: false,
+      code: "MIN_CONFIDENCE",
+    });
     expect(await d.engine.execute({ kind: "signal", signal: signal("SELL", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false });
-    expect(history(d.store).listSignals().filter((s) => s.status === "DENIED")).toHaveLength(3);
+    expect(
+      history(d.store)
+        .listSignals()
+        .filter((s) => s.status === "DENIED"),
+    ).toHaveLength(3);
   });
 
   it("a SELL signal closes the long with exit reason signal", async () => {
@@ -135,7 +181,9 @@ describe("exits on price updates", () => {
     expect(d.engine.state().positions).toHaveLength(0);
     const [trade] = history(d.store).listTrades();
     expect(trade).toMatchObject({ exitReason: "stop_loss", outcome: "LOSS" });
-    const exitOrders = history(d.store).listFills().filter((f) => f.side === "SELL");
+    const exitOrders = history(d.store)
+      .listFills()
+      .filter((f) => f.side === "SELL");
     expect(exitOrders).toHaveLength(1);
   });
 
@@ -228,7 +276,10 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     await d.engine.execute({ kind: "pause", actor: trader, reason: "lunch" });
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false });
     await quote(d, 1500, "ETH/USDT");
-    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false, code: "REDUCING_ONLY" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({
+      ok: false,
+      code: "REDUCING_ONLY",
+    });
     expect(await d.engine.execute({ kind: "signal", signal: signal("CLOSE"), source: "test" })).toMatchObject({ ok: true });
     await d.engine.execute({ kind: "resume", actor: trader, reason: null });
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: true });
@@ -242,18 +293,39 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" });
     // two resting orders: a limit buy and a stop
-    expect(await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: "dip" })).toMatchObject({ ok: true });
-    expect(await d.engine.execute({ kind: "manualOrder", order: { symbol: "ETH/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.01", triggerPrice: "1600" }, actor: trader, reason: "breakout" })).toMatchObject({ ok: true });
+    expect(
+      await d.engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+        actor: trader,
+        reason: "dip",
+      }),
+    ).toMatchObject({ ok: true });
+    expect(
+      await d.engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "ETH/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.01", triggerPrice: "1600" },
+        actor: trader,
+        reason: "breakout",
+      }),
+    ).toMatchObject({ ok: true });
     expect(d.engine.state().openOrders).toHaveLength(2);
 
     const stop = await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "exchange outage" });
-    expect(stop).toMatchObject({ ok: true, data: { progress: { step: "done", ordersToCancel: 2, ordersCanceled: 2, positionsToFlatten: 2, positionsFlattened: 2 } } });
+    expect(stop).toMatchObject({
+      ok: true,
+      data: { progress: { step: "done", ordersToCancel: 2, ordersCanceled: 2, positionsToFlatten: 2, positionsFlattened: 2 } },
+    });
     const state = d.engine.state();
     expect(state.tradingState).toBe("HALTED");
     expect(state.openOrders).toHaveLength(0);
     expect(state.positions).toHaveLength(0);
     expect((await d.venue.fetchOpenOrders()).length).toBe(0);
-    expect(history(d.store).listTrades().map((t) => t.exitReason)).toEqual(["emergency_stop", "emergency_stop"]);
+    expect(
+      history(d.store)
+        .listTrades()
+        .map((t) => t.exitReason),
+    ).toEqual(["emergency_stop", "emergency_stop"]);
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
     expect(await d.engine.execute({ kind: "resume", actor: trader, reason: null })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
     expect(await d.engine.execute({ kind: "resetBreaker", actor: trader, reason: "ok now" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
@@ -261,7 +333,9 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     expect(await d.engine.execute({ kind: "resetBreaker", actor: admin, reason: "outage over" })).toMatchObject({ ok: true });
     expect(d.engine.state().tradingState).toBe("ACTIVE");
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: true });
-    const actions = history(d.store).listAudit().map((a) => `${a.actor}:${a.action}:${a.result}`);
+    const actions = history(d.store)
+      .listAudit()
+      .map((a) => `${a.actor}:${a.action}:${a.result}`);
     expect(actions).toContain("tina:emergency_stop:OK");
     expect(actions).toContain("ada:reset_breaker:OK");
     expect(actions).toContain("tina:reset_breaker:REFUSED");
@@ -279,7 +353,11 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     const state = d.engine.state();
     expect(state.tradingState).toBe("HALTED");
     expect(state.breaker).toMatchObject({ state: "OPEN", reason: "CONSECUTIVE_LOSSES" });
-    expect(history(d.store).listBreakerEvents().some((e) => e.kind === "TRIP" && e.reason === "CONSECUTIVE_LOSSES")).toBe(true);
+    expect(
+      history(d.store)
+        .listBreakerEvents()
+        .some((e) => e.kind === "TRIP" && e.reason === "CONSECUTIVE_LOSSES"),
+    ).toBe(true);
     await quote(d, 20000);
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
   });
@@ -290,8 +368,14 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     await quote(d, 20000);
     await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     const id = d.engine.state().positions[0]!.position.id;
-    expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 20500, actor: trader, reason: null })).toMatchObject({ ok: false, code: "STOP_WRONG_SIDE" });
-    expect(await d.engine.execute({ kind: "setExits", positionId: id, takeProfit: 19000, actor: trader, reason: null })).toMatchObject({ ok: false, code: "TAKE_PROFIT_WRONG_SIDE" });
+    expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 20500, actor: trader, reason: null })).toMatchObject({
+      ok: false,
+      code: "STOP_WRONG_SIDE",
+    });
+    expect(await d.engine.execute({ kind: "setExits", positionId: id, takeProfit: 19000, actor: trader, reason: null })).toMatchObject({
+      ok: false,
+      code: "TAKE_PROFIT_WRONG_SIDE",
+    });
     expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 19900, actor: trader, reason: null })).toMatchObject({ ok: true });
     await quote(d, 19850);
     expect(history(d.store).listTrades()[0]).toMatchObject({ exitReason: "stop_loss" });
@@ -317,7 +401,12 @@ describe("restart and reconciliation on SQLite", () => {
     await a.engine.start();
     await quote(a, 20000);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
-    await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    await a.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+      actor: trader,
+      reason: null,
+    });
     await a.engine.execute({ kind: "pause", actor: trader, reason: "test" });
     const before = a.engine.state();
     await shutDown(a);
@@ -367,7 +456,12 @@ describe("restart and reconciliation on SQLite", () => {
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
-    const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" }, actor: trader, reason: null });
+    const placed = await a.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" },
+      actor: trader,
+      reason: null,
+    });
     const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
     (a.store as SqliteStore).close();
     // The market trades through the limit while Bastion is down: only the venue sees it.
@@ -423,7 +517,12 @@ describe("found by the crash test (crash.test.ts)", () => {
     await d.engine.start();
     await quote(d, 20000);
     const limit = (price: string) =>
-      d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price }, actor: trader, reason: null });
+      d.engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price },
+        actor: trader,
+        reason: null,
+      });
     const first = await limit("19900");
     const second = await limit("19800");
     const firstId = first.ok ? (first.data?.clientOrderId as string) : "";
@@ -438,7 +537,11 @@ describe("found by the crash test (crash.test.ts)", () => {
     expect(d.store.fillsForOrder(firstId)).toHaveLength(1);
     const positions = d.engine.state().positions;
     expect(positions.map((p) => [p.position.id, p.position.quantity.toString()])).toEqual([[positionId, "0.001"]]);
-    expect(history(d.store).listDrifts().map((x) => x.kind)).not.toContain("ORPHAN_FILL");
+    expect(
+      history(d.store)
+        .listDrifts()
+        .map((x) => x.kind),
+    ).not.toContain("ORPHAN_FILL");
   });
 
   it("a cancel journaled but never delivered is sent again on restart; the books then agree with the venue", async () => {
@@ -449,14 +552,26 @@ describe("found by the crash test (crash.test.ts)", () => {
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
-    const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    const placed = await a.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+      actor: trader,
+      reason: null,
+    });
     const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
     // What the engine leaves behind when it dies after journaling a cancel request, before the venue hears of it:
     const { applyOrderEvent } = await import("../core/orders");
     const stored = a.store.getOrder(coid)!;
     const pending = applyOrderEvent(stored.order, { type: "cancelRequest", ts: clock.now() });
     if (!pending.ok) throw new Error("fsm");
-    a.store.appendJournal({ clientOrderId: coid, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: clock.now() }, applied: true, ts: clock.now() });
+    a.store.appendJournal({
+      clientOrderId: coid,
+      type: "cancelRequest",
+      source: "engine",
+      payload: { type: "cancelRequest", ts: clock.now() },
+      applied: true,
+      ts: clock.now(),
+    });
     a.store.saveOrder(pending.order, stored.meta);
     await shutDown(a);
 
@@ -526,7 +641,12 @@ describe("found by the crash test (crash.test.ts)", () => {
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
-    const placed = await a.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    const placed = await a.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+      actor: trader,
+      reason: null,
+    });
     const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
     (a.store as SqliteStore).close();
     // Canceled at the venue while Bastion is down (the engine never saw it).
@@ -536,7 +656,9 @@ describe("found by the crash test (crash.test.ts)", () => {
     const store = openSqliteStore({ path: dbPath, clock });
     const b = desk({}, store, venue(venuePath), clock);
     expect((await b.engine.start()).drifts).toBe(1);
-    expect(store.listDrifts()).toMatchObject([{ kind: "STATUS_MISMATCH", subject: coid, detail: { ours: "ACCEPTED", venue: "CANCELED" }, resolution: "now CANCELED" }]);
+    expect(store.listDrifts()).toMatchObject([
+      { kind: "STATUS_MISMATCH", subject: coid, detail: { ours: "ACCEPTED", venue: "CANCELED" }, resolution: "now CANCELED" },
+    ]);
     store.close();
     await b.venue.close();
   });
@@ -647,7 +769,12 @@ describe("emergency stop with a venue that confirms later", () => {
     await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await deferred.flush();
     for (const price of ["19000", "19100", "19200"]) {
-      await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price }, actor: trader, reason: null });
+      await d.engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price },
+        actor: trader,
+        reason: null,
+      });
     }
     await deferred.flush();
     expect(d.engine.state().openOrders).toHaveLength(3);
@@ -709,7 +836,9 @@ describe("reconciliation: fee currencies", () => {
   function feeIn(sim: SimVenue, currency: "BTC" | "BNB"): SimVenue {
     const fetchFills = sim.fetchFills.bind(sim);
     sim.fetchFills = async (since: number) =>
-      (await fetchFills(since)).map((f) => (currency === "BTC" ? { ...f, fee: f.fee.dividedBy(f.price), feeCurrency: "BTC" } : { ...f, fee: D("0.0004"), feeCurrency: "BNB" }));
+      (await fetchFills(since)).map((f) =>
+        currency === "BTC" ? { ...f, fee: f.fee.dividedBy(f.price), feeCurrency: "BTC" } : { ...f, fee: D("0.0004"), feeCurrency: "BNB" },
+      );
     return sim;
   }
 
@@ -718,7 +847,12 @@ describe("reconciliation: fee currencies", () => {
     const d = desk({}, new MemoryStore(), sim);
     await d.engine.start();
     await quote(d, 20000);
-    const placed = await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" }, actor: trader, reason: null });
+    const placed = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" },
+      actor: trader,
+      reason: null,
+    });
     const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
     // The market trades through the limit; the engine does not hear of it (a lost answer).
     d.clock.advance(1000);
@@ -733,14 +867,20 @@ describe("reconciliation: fee currencies", () => {
     // maker fee 0.1 % of 0.002 × 19990 = 0.03998 USDT, whichever currency the venue reported it in
     expect(fill!.fee.toString()).toBe("0.03998");
     expect(fill!.feeCurrency).toBe("USDT");
-    expect(history(d.store).listDrifts().map((x) => x.kind)).toEqual(["MISSED_FILL"]);
+    expect(
+      history(d.store)
+        .listDrifts()
+        .map((x) => x.kind),
+    ).toEqual(["MISSED_FILL"]);
   });
 
   it("a fee in a third currency is recorded as a drift, not booked as if it were quote", async () => {
     const { d, coid, drifts } = await missedFill("BNB");
     expect(drifts).toBe(2);
     expect(d.store.fillsForOrder(coid)[0]!.fee.toString()).toBe("0");
-    const fee = history(d.store).listDrifts().find((x) => x.kind === "FEE_CURRENCY");
+    const fee = history(d.store)
+      .listDrifts()
+      .find((x) => x.kind === "FEE_CURRENCY");
     expect(fee).toMatchObject({ subject: coid, resolved: false, detail: { fee: "0.0004", feeCurrency: "BNB", quote: "USDT" } });
   });
 });
@@ -752,7 +892,10 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     await d.engine.start();
     await quote(d, 20000);
     // Placed at the exchange by someone else (the web UI, another bot).
-    d.venue.submit({ clientOrderId: "web-1", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.003", price: "19950", ts: d.clock.now() }, d.clock.now());
+    d.venue.submit(
+      { clientOrderId: "web-1", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.003", price: "19950", ts: d.clock.now() },
+      d.clock.now(),
+    );
     return d;
   }
 
@@ -761,11 +904,20 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     expect(await d.engine.reconcile()).toBe(1);
     expect(await d.engine.reconcile()).toBe(0);
     expect(d.engine.unknownOrderList()).toMatchObject([{ clientOrderId: "web-1", side: "BUY", quantity: "0.003", price: "19950", symbol: "BTC/USDT" }]);
-    expect(history(d.store).listDrifts().map((x) => `${x.kind}:${x.subject}:${x.resolved}`)).toEqual(["UNKNOWN_ORDER:web-1:false"]);
+    expect(
+      history(d.store)
+        .listDrifts()
+        .map((x) => `${x.kind}:${x.subject}:${x.resolved}`),
+    ).toEqual(["UNKNOWN_ORDER:web-1:false"]);
     d.venue.cancel("web-1", d.clock.now());
     await d.engine.reconcile();
     expect(d.engine.unknownOrderList()).toEqual([]);
-    expect(history(d.store).listDrifts().at(-1)).toMatchObject({ kind: "UNKNOWN_ORDER_GONE", subject: "web-1", resolved: true, detail: { resolves: { kind: "UNKNOWN_ORDER" } } });
+    expect(history(d.store).listDrifts().at(-1)).toMatchObject({
+      kind: "UNKNOWN_ORDER_GONE",
+      subject: "web-1",
+      resolved: true,
+      detail: { resolves: { kind: "UNKNOWN_ORDER" } },
+    });
   });
 
   it("adopting journals the order, tracks it, and books its fills to a position (audited)", async () => {
@@ -782,8 +934,16 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     expect(d.engine.state().positions.map((p) => [p.position.side, p.position.quantity.toString()])).toEqual([["LONG", "0.003"]]);
     expect(await d.engine.adoptOrder("web-1", trader, null)).toMatchObject({ ok: false, code: "ALREADY_TRACKED" });
     expect(await d.engine.reconcile()).toBe(0);
-    expect(history(d.store).listAudit().map((a) => `${a.action}:${a.target}:${a.result}`)).toEqual(["adopt_order:web-1:OK", "adopt_order:web-1:REFUSED"]);
-    expect(history(d.store).listDrifts().map((x) => x.kind)).toEqual(["UNKNOWN_ORDER", "UNKNOWN_ORDER_ADOPTED"]);
+    expect(
+      history(d.store)
+        .listAudit()
+        .map((a) => `${a.action}:${a.target}:${a.result}`),
+    ).toEqual(["adopt_order:web-1:OK", "adopt_order:web-1:REFUSED"]);
+    expect(
+      history(d.store)
+        .listDrifts()
+        .map((x) => x.kind),
+    ).toEqual(["UNKNOWN_ORDER", "UNKNOWN_ORDER_ADOPTED"]);
   });
 
   it("adopting an unknown order that already filled books its fills", async () => {
@@ -806,8 +966,16 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     expect(await d.venue.fetchOpenOrders()).toEqual([]);
     expect(d.store.getOrder("web-1")).toBeNull();
     expect(d.engine.unknownOrderList()).toEqual([]);
-    expect(history(d.store).listDrifts().map((x) => `${x.kind}:${x.resolved}`)).toEqual(["UNKNOWN_ORDER:false", "UNKNOWN_ORDER_CANCELED:true"]);
-    expect(history(d.store).listAudit().map((a) => `${a.actor}:${a.action}:${a.result}`)).toEqual(["tina:cancel_unknown_order:REFUSED", "tina:cancel_unknown_order:OK"]);
+    expect(
+      history(d.store)
+        .listDrifts()
+        .map((x) => `${x.kind}:${x.resolved}`),
+    ).toEqual(["UNKNOWN_ORDER:false", "UNKNOWN_ORDER_CANCELED:true"]);
+    expect(
+      history(d.store)
+        .listAudit()
+        .map((a) => `${a.actor}:${a.action}:${a.result}`),
+    ).toEqual(["tina:cancel_unknown_order:REFUSED", "tina:cancel_unknown_order:OK"]);
   });
 
   it("unknown orders survive a restart without being recorded twice", async () => {
@@ -827,7 +995,12 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     const realSubmit = inner.submit.bind(inner);
     // The request is still on its way: the venue does not know the order yet.
     inner.submit = () => [];
-    const placed = await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: trader, reason: null });
+    const placed = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+      actor: trader,
+      reason: null,
+    });
     const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
     expect(await d.engine.reconcile({ graceMs: 30_000 })).toBe(0);
     expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([[coid, "SUBMITTED"]]);
@@ -848,6 +1021,10 @@ describe("reconciliation: balances", () => {
     sim.fetchBalances = async () => (await fetchBalances()).map((b) => (b.currency === "BTC" ? { ...b, free: D("0.05"), total: D("0.05") } : b));
     expect(await d.engine.reconcile()).toBe(1);
     expect(await d.engine.reconcile()).toBe(0);
-    expect(history(d.store).listDrifts().map((x) => [x.kind, x.subject, x.detail])).toEqual([["BALANCE_SHORTFALL", "BTC", { books: "0.09999", venue: "0.05" }]]);
+    expect(
+      history(d.store)
+        .listDrifts()
+        .map((x) => [x.kind, x.subject, x.detail]),
+    ).toEqual([["BALANCE_SHORTFALL", "BTC", { books: "0.09999", venue: "0.05" }]]);
   });
 });

@@ -14,7 +14,22 @@ import { breakerConfigSchema, CircuitBreaker, formatConfigErrors, type BreakerCo
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
-import { add, approxNumber, cmp, D, Decimal, isPositive, maxDec, numberToDecimal, onePlus, ratioNumber, roundReport, sub, ZERO, type DecimalInput } from "../core/money";
+import {
+  add,
+  approxNumber,
+  cmp,
+  D,
+  Decimal,
+  isPositive,
+  maxDec,
+  numberToDecimal,
+  onePlus,
+  ratioNumber,
+  roundReport,
+  sub,
+  ZERO,
+  type DecimalInput,
+} from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -54,7 +69,16 @@ import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
 import type { InDoubtReport, Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
-import { DEFAULT_IN_DOUBT_POLICY, eventsFromSnapshot, fenceVerdict, inDoubtView, nextLookupDelayMs, type InDoubtMarker, type InDoubtPolicy, type InDoubtView } from "./in-doubt";
+import {
+  DEFAULT_IN_DOUBT_POLICY,
+  eventsFromSnapshot,
+  fenceVerdict,
+  inDoubtView,
+  nextLookupDelayMs,
+  type InDoubtMarker,
+  type InDoubtPolicy,
+  type InDoubtView,
+} from "./in-doubt";
 import { OpenOrderBook } from "./open-orders";
 import {
   DEFAULT_RISK_LIMITS,
@@ -392,9 +416,13 @@ export class Engine {
     this.timers = options.timers ?? defaultTimers;
     this.emergencyConfirmMs = options.emergencyConfirmMs ?? 10_000;
     for (const instrument of this.venue.instruments()) this.instruments.set(instrument.symbol, instrument);
-    this.venue.setEventSink((events) => void this.run(() => this.ingest(events, "venue")).catch((e: unknown) => this.log("error", `venue events: ${String(e)}`)));
+    this.venue.setEventSink(
+      (events) => void this.run(() => this.ingest(events, "venue")).catch((e: unknown) => this.log("error", `venue events: ${String(e)}`)),
+    );
     this.inDoubtPolicy = { ...DEFAULT_IN_DOUBT_POLICY, ...options.inDoubtPolicy };
-    this.venue.setInDoubtSink?.((report) => void this.run(() => this.markInDoubt(report)).catch((e: unknown) => this.log("error", `order in doubt: ${String(e)}`)));
+    this.venue.setInDoubtSink?.(
+      (report) => void this.run(() => this.markInDoubt(report)).catch((e: unknown) => this.log("error", `order in doubt: ${String(e)}`)),
+    );
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -448,7 +476,17 @@ export class Engine {
       const failure = this.recoverFromStoreFailure(e);
       if (command.kind !== "signal" && command.actor.role !== "system") {
         try {
-          this.store.appendAudit({ ts: this.clock.now(), actor: command.actor.username, role: command.actor.role, action: command.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), target: null, reason: command.reason, params: null, result: "ERROR", detail: `${failure.code}: ${failure.message}` });
+          this.store.appendAudit({
+            ts: this.clock.now(),
+            actor: command.actor.username,
+            role: command.actor.role,
+            action: command.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
+            target: null,
+            reason: command.reason,
+            params: null,
+            result: "ERROR",
+            detail: `${failure.code}: ${failure.message}`,
+          });
         } catch (auditError) {
           this.log("error", `audit of a failed ${command.kind} not written: ${String(auditError)}`);
         }
@@ -486,7 +524,10 @@ export class Engine {
     } catch (reloadError) {
       const why = reloadError instanceof Error ? reloadError.message : String(reloadError);
       this.stopTrading("STORE_UNAVAILABLE", `the database failed (${detail}) and the books could not be read back (${why})`);
-      return { code: "STORE_UNAVAILABLE", message: `The database failed (${detail}) and the books could not be read back: trading stopped in this process; restart it once the database works.` };
+      return {
+        code: "STORE_UNAVAILABLE",
+        message: `The database failed (${detail}) and the books could not be read back: trading stopped in this process; restart it once the database works.`,
+      };
     }
     const message = `The database refused a write (${detail}). What was not committed was undone in memory too (the books were reloaded from the database), and nothing uncommitted was sent to ${this.venue.id}. The engine reports itself degraded.`;
     this.bus.publish({ type: "alert", level: "error", message });
@@ -545,7 +586,10 @@ export class Engine {
   }
 
   /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
-  health(): { degraded: { reason: string; since: number; lastAt: number; errors: number } | null; stopped: { code: string; reason: string; since: number } | null } {
+  health(): {
+    degraded: { reason: string; since: number; lastAt: number; errors: number } | null;
+    stopped: { code: string; reason: string; since: number } | null;
+  } {
     return { degraded: this.degradedInfo ? { ...this.degradedInfo } : null, stopped: this.stopInfo ? { ...this.stopInfo } : null };
   }
 
@@ -584,7 +628,8 @@ export class Engine {
     const drifts = await this.reconcile();
     await this.run(() => {
       // A close that waited for exits which ended while the engine was down goes out now.
-      for (const record of valuesOf(this.positions)) if (record.pendingClose && this.workingExitsFor(record.position.id).length === 0) this.sendPendingClose(record);
+      for (const record of valuesOf(this.positions))
+        if (record.pendingClose && this.workingExitsFor(record.position.id).length === 0) this.sendPendingClose(record);
     });
     for (const coid of this.inDoubt.keys()) this.scheduleInDoubtLookup(coid);
     this.started = true;
@@ -635,8 +680,10 @@ export class Engine {
       this.orders.set(stored.order.clientOrderId, stored);
       if (stored.order.status === "EMULATED") this.emulated.add(stored.order.clientOrderId);
     }
-    for (const unknown of this.store.getState<UnknownOrder[]>("unknownOrders") ?? []) this.unknownOrders.set(unknown.clientOrderId, { ...unknown, canceling: false });
-    for (const marker of this.store.getState<InDoubtMarker[]>("inDoubtOrders") ?? []) if (this.orders.has(marker.clientOrderId)) this.inDoubt.set(marker.clientOrderId, marker);
+    for (const unknown of this.store.getState<UnknownOrder[]>("unknownOrders") ?? [])
+      this.unknownOrders.set(unknown.clientOrderId, { ...unknown, canceling: false });
+    for (const marker of this.store.getState<InDoubtMarker[]>("inDoubtOrders") ?? [])
+      if (this.orders.has(marker.clientOrderId)) this.inDoubt.set(marker.clientOrderId, marker);
     for (const stored of this.store.loadOpenPositions()) {
       const blob = (stored.exit as PositionBlob | null) ?? null;
       this.positions.set(stored.position.id, {
@@ -644,7 +691,9 @@ export class Engine {
         exit: blob?.state ?? null,
         meta: { ...stored.meta, entryOrderId: blob?.entryOrderId ?? null, stopLoss: blob?.stopLoss ?? null, takeProfit: blob?.takeProfit ?? null },
         exitOrderId: null,
-        pendingClose: blob?.pendingClose ? { quantity: blob.pendingClose.quantity === null ? null : D(blob.pendingClose.quantity), reason: blob.pendingClose.reason } : null,
+        pendingClose: blob?.pendingClose
+          ? { quantity: blob.pendingClose.quantity === null ? null : D(blob.pendingClose.quantity), reason: blob.pendingClose.reason }
+          : null,
       });
     }
     for (const { order } of this.orders.values()) {
@@ -666,7 +715,11 @@ export class Engine {
     const graceMs = options.graceMs ?? 0;
     // Emulated orders live only here (never sent): nothing to compare at the venue.
     const open = [...this.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
-    const since = Math.min(this.store.lastFillTs(this.venue.id) ?? now, ...open.map((r) => r.order.createdAt), now - (this.options.lateFillLookbackMs ?? 900_000));
+    const since = Math.min(
+      this.store.lastFillTs(this.venue.id) ?? now,
+      ...open.map((r) => r.order.createdAt),
+      now - (this.options.lateFillLookbackMs ?? 900_000),
+    );
     const venueFills = await this.venue.fetchFills(Number.isFinite(since) ? since : 0);
     const venueOrders = new Map<string, Awaited<ReturnType<Venue["fetchOrder"]>>>();
     // A request on its way when its order was looked up: "not at the venue" proves nothing about it.
@@ -677,7 +730,10 @@ export class Engine {
     // A positions read that fails skips only the positions comparison: fills and orders are still reconciled.
     const venuePositions = this.venue.fetchPositions
       ? await this.venue.fetchPositions().catch((e: unknown) => {
-          this.log("warn", `reconciliation: could not read positions from ${this.venue.id} (${e instanceof Error ? e.message : String(e)}); compared next time`);
+          this.log(
+            "warn",
+            `reconciliation: could not read positions from ${this.venue.id} (${e instanceof Error ? e.message : String(e)}); compared next time`,
+          );
           return null;
         })
       : null;
@@ -691,7 +747,15 @@ export class Engine {
           if (this.inDoubt.has(coid) || inFlightAtLookup.has(coid) || this.venue.requestInFlight?.(coid)) continue;
           if (record.order.status === "INITIALIZED" || record.order.status === "SUBMITTED") {
             // The engine stopped between journaling and the venue receiving it: never re-sent blindly.
-            this.ingest([{ clientOrderId: coid, event: { type: "reject", reason: "NEVER_SENT: the engine stopped before the venue received this order; it was not re-sent.", ts: now } }], "reconcile");
+            this.ingest(
+              [
+                {
+                  clientOrderId: coid,
+                  event: { type: "reject", reason: "NEVER_SENT: the engine stopped before the venue received this order; it was not re-sent.", ts: now },
+                },
+              ],
+              "reconcile",
+            );
             this.drift("NEVER_SENT", coid, { status: record.order.status }, true, "marked REJECTED; not re-sent");
           } else {
             this.drift("ORDER_UNKNOWN_AT_VENUE", coid, { status: record.order.status }, false, null);
@@ -709,7 +773,15 @@ export class Engine {
           if (fee.drift) drifts++;
           events.push({
             clientOrderId: coid,
-            event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts },
+            event: {
+              type: "fill",
+              tradeId: fill.tradeId,
+              qty: fill.qty,
+              price: fill.price,
+              fee: fee.fee,
+              ...(fill.liquidity ? { liquidity: fill.liquidity } : {}),
+              ts: fill.ts,
+            },
           });
           this.drift("MISSED_FILL", coid, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
           drifts++;
@@ -768,8 +840,25 @@ export class Engine {
         // Nothing left to work in the books, yet the venue works it: a person looks (recorded once per process).
         if (this.filledButOpen.has(coid)) continue;
         this.filledButOpen.add(coid);
-        this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: "FILLED", venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, false, null);
-        this.bus.publish({ type: "alert", level: "error", message: `Order ${coid} is FILLED in the books but open at ${this.venue.id} (${snapshot.filledQty.toString()} of ${snapshot.quantity.toString()} filled there). The books keep it FILLED and do not work it: check it at the venue.` });
+        this.drift(
+          "ENDED_ORDER_OPEN_AT_VENUE",
+          coid,
+          {
+            ours: "FILLED",
+            venue: snapshot.status,
+            symbol: snapshot.symbol,
+            side: snapshot.side,
+            qty: snapshot.quantity.toString(),
+            filled: snapshot.filledQty.toString(),
+          },
+          false,
+          null,
+        );
+        this.bus.publish({
+          type: "alert",
+          level: "error",
+          message: `Order ${coid} is FILLED in the books but open at ${this.venue.id} (${snapshot.filledQty.toString()} of ${snapshot.quantity.toString()} filled there). The books keep it FILLED and do not work it: check it at the venue.`,
+        });
         found++;
         continue;
       }
@@ -787,10 +876,27 @@ export class Engine {
       const fee = this.quoteFee(fill, record.order.symbol);
       if (fee.drift) found++;
       const refusedBefore = this.refusedFills.size;
-      this.ingest([{ clientOrderId: fill.clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } }], "reconcile");
+      this.ingest(
+        [
+          {
+            clientOrderId: fill.clientOrderId,
+            event: {
+              type: "fill",
+              tradeId: fill.tradeId,
+              qty: fill.qty,
+              price: fill.price,
+              fee: fee.fee,
+              ...(fill.liquidity ? { liquidity: fill.liquidity } : {}),
+              ts: fill.ts,
+            },
+          },
+        ],
+        "reconcile",
+      );
       const booked = this.store.hasFill(this.venue.id, fill.tradeId);
       // A late fill records its own drift (LATE_FILL); a fill on an order tracked again is a missed one.
-      if (booked && !ended) this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
+      if (booked && !ended)
+        this.drift("MISSED_FILL", fill.clientOrderId, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
       if (booked || this.refusedFills.size > refusedBefore) found++;
     }
     return found;
@@ -803,14 +909,30 @@ export class Engine {
   private reopenEnded(before: OrderStatus, snapshot: VenueOrderSnapshot, now: number): boolean {
     const coid = snapshot.clientOrderId;
     const reason = `open at ${this.venue.id} (${snapshot.status}) although the books had it ${before}: tracked again`;
-    this.ingest([{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }], "reconcile");
+    this.ingest(
+      [{ clientOrderId: coid, event: { type: "reopen", reason, ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }],
+      "reconcile",
+    );
     const record = this.orders.get(coid);
     if (!record || isTerminal(record.order)) return false;
     // A working reduce-only order is its position's exit again (as after a restart): no second exit is sent beside it.
     const closing = record.order.reduceOnly && record.meta.positionId ? this.positions.get(record.meta.positionId) : undefined;
     if (closing && closing.exitOrderId === null) closing.exitOrderId = coid;
     const halted = this.tradingState === "HALTED";
-    this.drift("ENDED_ORDER_OPEN_AT_VENUE", coid, { ours: before, venue: snapshot.status, symbol: snapshot.symbol, side: snapshot.side, qty: snapshot.quantity.toString(), filled: snapshot.filledQty.toString() }, true, halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`);
+    this.drift(
+      "ENDED_ORDER_OPEN_AT_VENUE",
+      coid,
+      {
+        ours: before,
+        venue: snapshot.status,
+        symbol: snapshot.symbol,
+        side: snapshot.side,
+        qty: snapshot.quantity.toString(),
+        filled: snapshot.filledQty.toString(),
+      },
+      true,
+      halted ? `tracked again as ${record.order.status}; HALTED: cancel sent` : `tracked again as ${record.order.status}`,
+    );
     this.bus.publish({
       type: "alert",
       level: "error",
@@ -834,13 +956,16 @@ export class Engine {
       if (!snapshot || !stored || !TERMINAL_STATUSES.has(stored.order.status) || stored.order.status === "FILLED" || !isOpenAtVenue(snapshot)) return;
       this.reopenEnded(stored.order.status, snapshot, this.clock.now());
     };
-    this.venue.fetchOrder(clientOrderId).then(
-      (snapshot) => this.run(() => settle(snapshot)),
-      (e: unknown) => {
-        this.checkingEnded.delete(clientOrderId);
-        this.log("warn", `looking up ${clientOrderId} after its late acknowledgement failed (${String(e)}); the next reconciliation checks it`);
-      },
-    ).catch((e: unknown) => this.log("error", `checking ended order ${clientOrderId}: ${String(e)}`));
+    this.venue
+      .fetchOrder(clientOrderId)
+      .then(
+        (snapshot) => this.run(() => settle(snapshot)),
+        (e: unknown) => {
+          this.checkingEnded.delete(clientOrderId);
+          this.log("warn", `looking up ${clientOrderId} after its late acknowledgement failed (${String(e)}); the next reconciliation checks it`);
+        },
+      )
+      .catch((e: unknown) => this.log("error", `checking ended order ${clientOrderId}: ${String(e)}`));
   }
 
   /** A fill on an order the books call ended: booked (by bookFill), recorded and raised so a person checks the position. */
@@ -849,7 +974,13 @@ export class Engine {
     const qty = D(event.qty).toString();
     const price = D(event.price).toString();
     const positionId = record.meta.positionId ?? null;
-    this.drift("LATE_FILL", order.clientOrderId, { tradeId: String(event.tradeId), status: order.status, qty, price, positionId }, true, `booked on the ${order.status} order${positionId ? ` to position ${positionId}` : ""}`);
+    this.drift(
+      "LATE_FILL",
+      order.clientOrderId,
+      { tradeId: String(event.tradeId), status: order.status, qty, price, positionId },
+      true,
+      `booked on the ${order.status} order${positionId ? ` to position ${positionId}` : ""}`,
+    );
     this.bus.publish({
       type: "alert",
       level: "error",
@@ -891,7 +1022,15 @@ export class Engine {
       this.drift(
         "UNKNOWN_ORDER",
         coid,
-        { symbol: snapshot.symbol, side: snapshot.side, type: snapshot.type, qty: view.quantity, filled: view.filledQty, price: view.price, venueOrderId: snapshot.venueOrderId },
+        {
+          symbol: snapshot.symbol,
+          side: snapshot.side,
+          type: snapshot.type,
+          qty: view.quantity,
+          filled: view.filledQty,
+          price: view.price,
+          venueOrderId: snapshot.venueOrderId,
+        },
         false,
         null,
       );
@@ -1088,7 +1227,14 @@ export class Engine {
     return { fee: ZERO, drift: true };
   }
 
-  private drift(kind: string, subject: string, detail: Record<string, unknown>, resolved: boolean, resolution: string | null, level: "info" | "warn" = "warn"): void {
+  private drift(
+    kind: string,
+    subject: string,
+    detail: Record<string, unknown>,
+    resolved: boolean,
+    resolution: string | null,
+    level: "info" | "warn" = "warn",
+  ): void {
     this.durably(() => this.store.appendDrift({ ts: this.clock.now(), venue: this.venue.id, kind, subject, detail, resolved, resolution }));
     this.bus.publish({ type: "drift", kind, subject, message: `${kind} ${subject}${resolution ? `: ${resolution}` : ""}` });
     this.log(level, `reconciliation: ${kind} ${subject} ${JSON.stringify(detail)}`);
@@ -1105,10 +1251,17 @@ export class Engine {
         return this.audited(actor, "submit_signal", signal.id, null, signal, () => this.onSignal(signal, source));
       }
       case "manualOrder":
-        return this.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () => this.onManualOrder(command.order, command.actor));
+        return this.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () =>
+          this.onManualOrder(command.order, command.actor),
+        );
       case "closePosition":
-        return this.audited(command.actor, "close_position", command.positionId, command.reason, { fraction: command.fraction, quantity: command.quantity }, () =>
-          this.closePosition(command.positionId, { fraction: command.fraction, quantity: command.quantity }, "manual"),
+        return this.audited(
+          command.actor,
+          "close_position",
+          command.positionId,
+          command.reason,
+          { fraction: command.fraction, quantity: command.quantity },
+          () => this.closePosition(command.positionId, { fraction: command.fraction, quantity: command.quantity }, "manual"),
         );
       case "closeAll":
         return this.audited(command.actor, "close_all", null, command.reason, {}, () =>
@@ -1133,8 +1286,13 @@ export class Engine {
           this.resetBreaker(command.actor, command.reason, command.force ?? false),
         );
       case "setExits":
-        return this.audited(command.actor, "set_exits", command.positionId, command.reason, { stopLoss: command.stopLoss, takeProfit: command.takeProfit }, () =>
-          this.setExits(command.positionId, command.stopLoss, command.takeProfit),
+        return this.audited(
+          command.actor,
+          "set_exits",
+          command.positionId,
+          command.reason,
+          { stopLoss: command.stopLoss, takeProfit: command.takeProfit },
+          () => this.setExits(command.positionId, command.stopLoss, command.takeProfit),
         );
     }
   }
@@ -1220,7 +1378,13 @@ export class Engine {
    * A settings change (no venue call): its store write and its audit entry commit in one transaction, and memory
    * changes only after the commit. A store failure leaves both as they were and is reported (and audited if it can be).
    */
-  private auditedChange(actor: Actor, action: string, target: string | null, params: unknown, change: { write: () => void; apply: () => void; what: string }): CommandResult {
+  private auditedChange(
+    actor: Actor,
+    action: string,
+    target: string | null,
+    params: unknown,
+    change: { write: () => void; apply: () => void; what: string },
+  ): CommandResult {
     const result = done(`${change.what} saved.`);
     try {
       this.transaction(() => {
@@ -1274,18 +1438,26 @@ export class Engine {
     const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
     const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
     if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
-      return fail("SIGNAL_TOO_OLD", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${minutes(window.maxAgeMs)} before the desk's clock (${when(now)}); it is not acted on.`, {
-        ts: signal.ts,
-        now,
-        maxAgeMs: window.maxAgeMs,
-      });
+      return fail(
+        "SIGNAL_TOO_OLD",
+        `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${minutes(window.maxAgeMs)} before the desk's clock (${when(now)}); it is not acted on.`,
+        {
+          ts: signal.ts,
+          now,
+          maxAgeMs: window.maxAgeMs,
+        },
+      );
     }
     if (signal.ts > now + window.maxAheadMs) {
-      return fail("SIGNAL_FROM_FUTURE", `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${Math.round(window.maxAheadMs / 1000)} s after the desk's clock (${when(now)}); check the sender's clock.`, {
-        ts: signal.ts,
-        now,
-        maxAheadMs: window.maxAheadMs,
-      });
+      return fail(
+        "SIGNAL_FROM_FUTURE",
+        `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${Math.round(window.maxAheadMs / 1000)} s after the desk's clock (${when(now)}); check the sender's clock.`,
+        {
+          ts: signal.ts,
+          now,
+          maxAheadMs: window.maxAheadMs,
+        },
+      );
     }
     if (signal.action === "CLOSE") return null;
     const mark = this.marks.get(signal.symbol);
@@ -1293,16 +1465,24 @@ export class Engine {
     const long = signal.action === "BUY";
     const market = mark.last;
     if (signal.stopLoss != null && (long ? signal.stopLoss >= market : signal.stopLoss <= market)) {
-      return fail("STOP_LOSS_WRONG_SIDE", `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`, {
-        stopLoss: signal.stopLoss,
-        market,
-      });
+      return fail(
+        "STOP_LOSS_WRONG_SIDE",
+        `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`,
+        {
+          stopLoss: signal.stopLoss,
+          market,
+        },
+      );
     }
     if (signal.takeProfit != null && (long ? signal.takeProfit <= market : signal.takeProfit >= market)) {
-      return fail("TAKE_PROFIT_WRONG_SIDE", `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`, {
-        takeProfit: signal.takeProfit,
-        market,
-      });
+      return fail(
+        "TAKE_PROFIT_WRONG_SIDE",
+        `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`,
+        {
+          takeProfit: signal.takeProfit,
+          market,
+        },
+      );
     }
     return null;
   }
@@ -1390,7 +1570,9 @@ export class Engine {
         // Back to the standard class at once: later arithmetic on qty must round like everything else.
         const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
         const stepped = roundQty(instrument, qty, "down");
-        return isPositive(stepped) ? { ok: true, quantity: stepped, equity } : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
+        return isPositive(stepped)
+          ? { ok: true, quantity: stepped, equity }
+          : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
       }
       case "fixed_fraction":
         outcome = sizeFixedFraction({ equity, fraction: sizing.fraction, price }, constraints);
@@ -1414,7 +1596,6 @@ export class Engine {
     if (outcome.value.zeroReason) return { ok: false, result: fail(outcome.value.zeroReason.code, outcome.value.zeroReason.message) };
     return { ok: true, quantity: outcome.value.quantity, equity };
   }
-
 
   private placeEntry(input: {
     instrument: Instrument;
@@ -1507,32 +1688,50 @@ export class Engine {
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
 
     let order = createOrder(normalized);
-    const meta: OrderMeta = { venue: this.venue.id, positionId: spec.tags?.positionId ?? null, requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice };
+    const meta: OrderMeta = {
+      venue: this.venue.id,
+      positionId: spec.tags?.positionId ?? null,
+      requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+    };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
     const emulate = TRIGGER_TYPES.has(order.type) && this.venue.holdsNatively?.(normalized) === false;
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
-    this.transaction(() => {
-      if (ctx.newPosition) {
-        const position = openPosition({ id: ctx.newPosition.id, symbol: spec.symbol, side: ctx.newPosition.side, ts: now });
-        const record: PositionRecord = { position, exit: null, meta: ctx.newPosition.meta, exitOrderId: null };
-        this.positions.set(position.id, record);
-        this.persistPosition(record, position, null);
-      }
-      this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
-      const first = emulate ? "emulate" : "submit";
-      this.store.appendJournal({ clientOrderId: order.clientOrderId, type: first, source: "engine", payload: { type: first, ts: now }, applied: true, ts: now });
-      const inFlight = this.signalInFlight;
-      if (inFlight) {
-        // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
-        this.store.saveSignal(this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId: order.clientOrderId })));
-      }
-      order = submitted.order;
-      this.orders.set(order.clientOrderId, { order, meta });
-      if (emulate) this.emulated.add(order.clientOrderId);
-      this.store.saveOrder(order, meta);
-    }, emulate ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires` : `order ${order.clientOrderId} journaled before it is sent to ${this.venue.id}`);
+    this.transaction(
+      () => {
+        if (ctx.newPosition) {
+          const position = openPosition({ id: ctx.newPosition.id, symbol: spec.symbol, side: ctx.newPosition.side, ts: now });
+          const record: PositionRecord = { position, exit: null, meta: ctx.newPosition.meta, exitOrderId: null };
+          this.positions.set(position.id, record);
+          this.persistPosition(record, position, null);
+        }
+        this.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
+        const first = emulate ? "emulate" : "submit";
+        this.store.appendJournal({
+          clientOrderId: order.clientOrderId,
+          type: first,
+          source: "engine",
+          payload: { type: first, ts: now },
+          applied: true,
+          ts: now,
+        });
+        const inFlight = this.signalInFlight;
+        if (inFlight) {
+          // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
+          this.store.saveSignal(
+            this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId: order.clientOrderId })),
+          );
+        }
+        order = submitted.order;
+        this.orders.set(order.clientOrderId, { order, meta });
+        if (emulate) this.emulated.add(order.clientOrderId);
+        this.store.saveOrder(order, meta);
+      },
+      emulate
+        ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
+        : `order ${order.clientOrderId} journaled before it is sent to ${this.venue.id}`,
+    );
     this.recentOrderTimes.push(now);
     // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
     // (amortized O(1) per order, instead of a copy of the whole minute on every order at a high rate).
@@ -1543,10 +1742,13 @@ export class Engine {
     this.bus.publish({ type: "order", order });
     if (emulate) {
       this.afterBreakerCall(this.breaker?.recordOrder() ?? null);
-      return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} held by the engine: ${this.venue.id} cannot hold it, so it is released when its trigger fires.`, {
-        clientOrderId: order.clientOrderId,
-        status: order.status,
-      });
+      return done(
+        `${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} held by the engine: ${this.venue.id} cannot hold it, so it is released when its trigger fires.`,
+        {
+          clientOrderId: order.clientOrderId,
+          status: order.status,
+        },
+      );
     }
 
     let events: VenueEvent[];
@@ -1596,7 +1798,12 @@ export class Engine {
     for (const { position } of this.positions.values()) {
       if (position.quantity.isZero()) continue;
       const mark = this.marks.get(position.symbol);
-      positions.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO) });
+      positions.push({
+        symbol: position.symbol,
+        side: position.side,
+        qty: position.quantity,
+        markPrice: mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO),
+      });
       committed = add(committed, position.costBasis);
     }
     // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
@@ -1612,7 +1819,10 @@ export class Engine {
   };
 
   /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */
-  openOrderSums(exceptClientOrderId?: string): { reservedBySymbol: Map<string, Decimal>; workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> } {
+  openOrderSums(exceptClientOrderId?: string): {
+    reservedBySymbol: Map<string, Decimal>;
+    workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>>;
+  } {
     return { reservedBySymbol: this.orders.reserved(this.markOf).bySymbol, workingReduceOnlyBySymbol: this.orders.workingReduceOnly(exceptClientOrderId) };
   }
 
@@ -1635,8 +1845,17 @@ export class Engine {
     if (event.type === "fill" && this.store.hasFill(record.meta.venue, String(event.tradeId))) return; // exactly once
     const result = applyOrderEvent(record.order, event);
     if (!result.ok) {
-      this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
-      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED") this.checkEndedOrder(clientOrderId);
+      this.store.appendJournal({
+        clientOrderId,
+        type: event.type,
+        source,
+        payload: event,
+        applied: false,
+        refusal: `${result.reason.code}: ${result.reason.message}`,
+        ts,
+      });
+      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED")
+        this.checkEndedOrder(clientOrderId);
       // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
       // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
       if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {
@@ -1644,8 +1863,18 @@ export class Engine {
         if (this.refusedFills.has(key)) return; // recorded already; every reconciliation sees it again
         this.refusedFills.add(key);
         const o = record.order;
-        this.drift("OVERFILL", clientOrderId, { event, status: o.status, quantity: o.quantity.toString(), filled: o.filledQty.toString() }, false, "not booked: check the venue's trades");
-        this.bus.publish({ type: "alert", level: "error", message: `${result.reason.message} Not booked: check ${this.venue.id}'s trades for order ${clientOrderId}.` });
+        this.drift(
+          "OVERFILL",
+          clientOrderId,
+          { event, status: o.status, quantity: o.quantity.toString(), filled: o.filledQty.toString() },
+          false,
+          "not booked: check the venue's trades",
+        );
+        this.bus.publish({
+          type: "alert",
+          level: "error",
+          message: `${result.reason.message} Not booked: check ${this.venue.id}'s trades for order ${clientOrderId}.`,
+        });
       }
       return;
     }
@@ -1694,7 +1923,8 @@ export class Engine {
         exitOrderId: null,
       };
       this.positions.set(position.id, positionRecord);
-      if (record.meta.positionId && !late) this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
+      if (record.meta.positionId && !late)
+        this.drift("ORPHAN_FILL", order.clientOrderId, { tradeId, positionId: record.meta.positionId }, true, `booked to new position ${position.id}`);
       record.meta = { ...record.meta, positionId: position.id };
     }
     const fillRecord: FillRecord = {
@@ -1757,8 +1987,11 @@ export class Engine {
     const entryPrice = averageEntryPrice(position);
     const exitPrice = position.avgExitPrice ?? ZERO;
     const entryOrderId = record.meta.entryOrderId ?? null;
-    const requested = entryOrderId ? (this.orders.get(entryOrderId)?.meta.requestedPrice ?? this.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null) : null;
-    const exitRequested = this.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ?? this.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ?? null;
+    const requested = entryOrderId
+      ? (this.orders.get(entryOrderId)?.meta.requestedPrice ?? this.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null)
+      : null;
+    const exitRequested =
+      this.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ?? this.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ?? null;
     const trade: TradeRecord = {
       id: `trd-${position.id}`,
       positionId: position.id,
@@ -1828,7 +2061,13 @@ export class Engine {
     if (order.reduceOnly && positionRecord.pendingClose && this.workingExitsFor(positionRecord.position.id).length === 0) this.sendPendingClose(positionRecord);
     // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
     // still work for it (several resting limits can target one position), which may yet fill it.
-    if (!order.reduceOnly && order.filledQty.isZero() && positionRecord.position.quantity.isZero() && positionRecord.position.fills.length === 0 && !this.othersWorkingFor(positionRecord.position.id, order.clientOrderId)) {
+    if (
+      !order.reduceOnly &&
+      order.filledQty.isZero() &&
+      positionRecord.position.quantity.isZero() &&
+      positionRecord.position.fills.length === 0 &&
+      !this.othersWorkingFor(positionRecord.position.id, order.clientOrderId)
+    ) {
       this.positions.delete(positionRecord.position.id);
       const abandoned: Position = { ...positionRecord.position, state: "CLOSED", closedAt: this.clock.now() };
       this.persistPosition(positionRecord, abandoned, null);
@@ -1854,7 +2093,14 @@ export class Engine {
     const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
     if (!pending.ok) return;
     this.transaction(() => {
-      this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
+      this.store.appendJournal({
+        clientOrderId: record.order.clientOrderId,
+        type: "cancelRequest",
+        source: "engine",
+        payload: { type: "cancelRequest", ts: now },
+        applied: true,
+        ts: now,
+      });
       this.orders.replaceOrder(record, pending.order);
       this.store.saveOrder(record.order, record.meta);
     }, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.venue.id}`);
@@ -1981,17 +2227,23 @@ export class Engine {
       this.persistPosition(record); // a restart still sends it when the exits end
       const ids = working.map((w) => w.order.clientOrderId);
       const what = quantityLeft === null ? "the rest of the position" : `${quantityLeft.toString()} of it`;
-      return done(`Position ${positionId} has ${ids.length} exit order(s) working (${ids.join(", ")}): no second exit sent; ${verb}, then ${what} is closed if anything is left.`, {
-        pending: true,
-        waitingFor: ids,
-      });
+      return done(
+        `Position ${positionId} has ${ids.length} exit order(s) working (${ids.join(", ")}): no second exit sent; ${verb}, then ${what} is closed if anything is left.`,
+        {
+          pending: true,
+          waitingFor: ids,
+        },
+      );
     };
     let covering = ZERO;
     for (const w of working) if (w.order.type === "MARKET" && w.order.status !== "PENDING_CANCEL") covering = add(covering, leavesQty(w.order));
     if (cmp(covering, quantity) >= 0) {
       if (!full) {
         record.pendingClose = previous ?? null;
-        return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, { pending: true, waitingFor: working.map((w) => w.order.clientOrderId) });
+        return done(`Position ${positionId} is already being closed by ${working.map((w) => w.order.clientOrderId).join(", ")}: no second exit sent.`, {
+          pending: true,
+          waitingFor: working.map((w) => w.order.clientOrderId),
+        });
       }
       return waitFor("the close waits for them to end");
     }
@@ -2020,7 +2272,11 @@ export class Engine {
     if (this.positions.has(record.position.id)) this.persistPosition(record);
     if (!result.ok) {
       this.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.code} ${result.message}`);
-      this.bus.publish({ type: "alert", level: "error", message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}` });
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}`,
+      });
     }
   }
 
@@ -2054,13 +2310,20 @@ export class Engine {
   // ---------------------------------------------------------------------------------------------
   // Emulated orders: trigger orders the venue cannot hold, watched here and released as market or limit orders.
 
-
   /** Applies an engine-side event (journaled, like every event) to an order that never reached the venue. */
   private ingestLocal(record: OrderRecord, event: OrderEvent): boolean {
     const result = applyOrderEvent(record.order, event);
     const ts = event.ts ?? this.clock.now();
     if (!result.ok) {
-      this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: event.type, source: "engine", payload: event, applied: false, refusal: `${result.reason.code}: ${result.reason.message}`, ts });
+      this.store.appendJournal({
+        clientOrderId: record.order.clientOrderId,
+        type: event.type,
+        source: "engine",
+        payload: event,
+        applied: false,
+        refusal: `${result.reason.code}: ${result.reason.message}`,
+        ts,
+      });
       return false;
     }
     this.transaction(() => {
@@ -2080,16 +2343,31 @@ export class Engine {
       const order = record?.order;
       if (!record || !order || order.status !== "EMULATED" || order.symbol !== symbol) continue;
       if (order.trailing) {
-        const moved = updateTrailingStop(order.trailing, order.side, observation, { source: order.triggerSource, ...(tick ? { tick } : {}), currentTriggerPrice: order.triggerPrice });
+        const moved = updateTrailingStop(order.trailing, order.side, observation, {
+          source: order.triggerSource,
+          ...(tick ? { tick } : {}),
+          currentTriggerPrice: order.triggerPrice,
+        });
         if (moved.changed) {
           // The emulator's own state (the ratcheting trigger) is saved with the order; it is not a venue event.
-          this.orders.replaceOrder(record, { ...order, trailing: moved.trailing, triggerPrice: moved.triggerPrice ?? order.triggerPrice, ...(moved.limitPrice ? { price: moved.limitPrice } : {}) });
+          this.orders.replaceOrder(record, {
+            ...order,
+            trailing: moved.trailing,
+            triggerPrice: moved.triggerPrice ?? order.triggerPrice,
+            ...(moved.limitPrice ? { price: moved.limitPrice } : {}),
+          });
           this.store.saveOrder(record.order, record.meta);
         }
       }
       const current = record.order;
       if (current.triggerPrice === null) continue;
-      if (!shouldTrigger({ type: current.type, side: current.side, triggerPrice: current.triggerPrice.toNumber(), triggerSource: current.triggerSource }, observation)) continue;
+      if (
+        !shouldTrigger(
+          { type: current.type, side: current.side, triggerPrice: current.triggerPrice.toNumber(), triggerSource: current.triggerSource },
+          observation,
+        )
+      )
+        continue;
       this.release(record, mark, now);
     }
   }
@@ -2151,7 +2429,8 @@ export class Engine {
     const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";
     const open = this.openPositionsFor(request.symbol);
     const reducing = open.find((r) => r.position.side !== wantSide);
-    if (request.reduceOnly && !reducing) return fail("INVALID_REDUCE_ONLY", `There is no ${request.symbol} position this reduce-only ${request.side} would reduce.`);
+    if (request.reduceOnly && !reducing)
+      return fail("INVALID_REDUCE_ONLY", `There is no ${request.symbol} position this reduce-only ${request.side} would reduce.`);
     if (!request.reduceOnly && wantSide === "SHORT" && instrument.kind === "spot" && !reducing) {
       return fail("SHORT_NOT_SUPPORTED", `${request.symbol} is spot: selling needs a long position to sell from.`);
     }
@@ -2254,7 +2533,14 @@ export class Engine {
       const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
       if (!pending.ok) continue;
       this.transaction(() => {
-        this.store.appendJournal({ clientOrderId: record.order.clientOrderId, type: "cancelRequest", source: "engine", payload: { type: "cancelRequest", ts: now }, applied: true, ts: now });
+        this.store.appendJournal({
+          clientOrderId: record.order.clientOrderId,
+          type: "cancelRequest",
+          source: "engine",
+          payload: { type: "cancelRequest", ts: now },
+          applied: true,
+          ts: now,
+        });
         this.orders.replaceOrder(record, pending.order);
         this.store.saveOrder(record.order, record.meta);
       }, `cancels journaled before they are sent to ${this.venue.id}`);
@@ -2266,7 +2552,11 @@ export class Engine {
     for (const record of this.positions.values()) if (record.exitOrderId && !this.orders.has(record.exitOrderId)) record.exitOrderId = null;
     const data = { requested: open.length, canceled: open.length - stillOpen, pending: stillOpen };
     // A real exchange confirms later: say what was asked, not "0 canceled".
-    if (stillOpen > 0) return done(`Cancel requested for ${open.length} open order(s) on ${this.venue.id}: ${open.length - stillOpen} confirmed so far, ${stillOpen} awaiting the venue's confirmation.`, data);
+    if (stillOpen > 0)
+      return done(
+        `Cancel requested for ${open.length} open order(s) on ${this.venue.id}: ${open.length - stillOpen} confirmed so far, ${stillOpen} awaiting the venue's confirmation.`,
+        data,
+      );
     return done(`Canceled ${open.length - stillOpen} of ${open.length} open order(s).`, data);
   }
 
@@ -2300,7 +2590,8 @@ export class Engine {
   private emergencyStop(flatten: boolean, actor: Actor, reason: string): CommandResult {
     if (!reason.trim()) return fail("REASON_REQUIRED", "An emergency stop needs a reason.");
     // Pressed again while one runs: it is not started twice; the running one's progress is the answer.
-    if (this.halt) return done(`An emergency stop is already running: ${this.halt.progress.message}`, { progress: { ...this.halt.progress }, alreadyRunning: true });
+    if (this.halt)
+      return done(`An emergency stop is already running: ${this.halt.progress.message}`, { progress: { ...this.halt.progress }, alreadyRunning: true });
     if (this.breaker && this.breaker.state === "CLOSED") {
       const trip = this.breaker.trip(`Emergency stop: ${reason}`, actor.username);
       if (trip.ok) this.recordTrip(trip.value);
@@ -2318,8 +2609,26 @@ export class Engine {
   private runHalt(flatten: boolean, reason: string, by: string, exitReason: string): EmergencyProgress {
     const venue = this.venue.id;
     if (this.halt) this.timers.clearTimeout(this.halt.timer);
-    const progress: EmergencyProgress = { step: "halted", venue, ordersToCancel: 0, ordersCanceled: 0, positionsToFlatten: 0, positionsFlattened: 0, message: "Trading halted." };
-    const run: HaltRun = { progress, flatten, exitReason, phase: "canceling", cancelPending: new Set(), filledInstead: 0, flattenPending: new Set(), armed: false, timer: null };
+    const progress: EmergencyProgress = {
+      step: "halted",
+      venue,
+      ordersToCancel: 0,
+      ordersCanceled: 0,
+      positionsToFlatten: 0,
+      positionsFlattened: 0,
+      message: "Trading halted.",
+    };
+    const run: HaltRun = {
+      progress,
+      flatten,
+      exitReason,
+      phase: "canceling",
+      cancelPending: new Set(),
+      filledInstead: 0,
+      flattenPending: new Set(),
+      armed: false,
+      timer: null,
+    };
     this.halt = run;
     this.setTradingState("HALTED", reason, by);
     this.publishHalt(run, "halted", "Trading halted.");
@@ -2334,7 +2643,11 @@ export class Engine {
     run.armed = true;
     if (run.cancelPending.size === 0) this.haltCancelsDone(run, false);
     else {
-      this.publishHalt(run, "canceling", `${progress.ordersCanceled} of ${progress.ordersToCancel} order(s) canceled; waiting for ${venue} to confirm ${run.cancelPending.size}.`);
+      this.publishHalt(
+        run,
+        "canceling",
+        `${progress.ordersCanceled} of ${progress.ordersToCancel} order(s) canceled; waiting for ${venue} to confirm ${run.cancelPending.size}.`,
+      );
       this.armHaltTimer(run, () => this.haltCancelsDone(run, true));
     }
     return { ...progress };
@@ -2363,7 +2676,11 @@ export class Engine {
     else run.progress.ordersCanceled++;
     if (!run.armed) return;
     if (run.cancelPending.size > 0) {
-      this.publishHalt(run, "canceling", `${run.progress.ordersCanceled} of ${run.progress.ordersToCancel} order(s) canceled; waiting for ${run.progress.venue} to confirm ${run.cancelPending.size}.`);
+      this.publishHalt(
+        run,
+        "canceling",
+        `${run.progress.ordersCanceled} of ${run.progress.ordersToCancel} order(s) canceled; waiting for ${run.progress.venue} to confirm ${run.cancelPending.size}.`,
+      );
       return;
     }
     this.timers.clearTimeout(run.timer);
@@ -2394,7 +2711,13 @@ export class Engine {
     for (const record of positions) {
       if (!this.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
       const mark = this.marks.get(record.position.symbol);
-      const result = this.closeWhenFree(record, record.position.quantity, true, run.exitReason, mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO));
+      const result = this.closeWhenFree(
+        record,
+        record.position.quantity,
+        true,
+        run.exitReason,
+        mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO),
+      );
       if (!result.ok) this.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
     }
     run.armed = true;
@@ -2411,7 +2734,11 @@ export class Engine {
     run.progress.positionsFlattened++;
     if (!run.armed) return;
     if (run.flattenPending.size > 0) {
-      this.publishHalt(run, "flattening", `${run.progress.positionsFlattened} of ${run.progress.positionsToFlatten} position(s) flattened; waiting for the fills.`);
+      this.publishHalt(
+        run,
+        "flattening",
+        `${run.progress.positionsFlattened} of ${run.progress.positionsToFlatten} position(s) flattened; waiting for the fills.`,
+      );
       return;
     }
     this.timers.clearTimeout(run.timer);
@@ -2424,7 +2751,8 @@ export class Engine {
     run.timer = null;
     const p = run.progress;
     if (run.flatten) this.publishHalt(run, "flattened", `${p.positionsFlattened} of ${p.positionsToFlatten} position(s) flattened.`);
-    const late = timedOut && run.flattenPending.size > 0 ? ` ${run.flattenPending.size} position(s) not confirmed flat within ${this.emergencyConfirmMs / 1000} s.` : "";
+    const late =
+      timedOut && run.flattenPending.size > 0 ? ` ${run.flattenPending.size} position(s) not confirmed flat within ${this.emergencyConfirmMs / 1000} s.` : "";
     if (late) this.bus.publish({ type: "alert", level: "error", message: `Emergency stop:${late} Check the positions.` });
     this.publishHalt(
       run,
@@ -2449,7 +2777,15 @@ export class Engine {
       const reset = this.breaker.reset({ manual: true, by: actor.username, reason, force });
       if (!reset.ok) return fail(reset.error.code, reset.error.message);
       this.durably(() => {
-        this.store.appendBreakerEvent({ ts: this.clock.now(), kind: "RESET", reason: "MANUAL", message: reason, by: actor.username, action: null, detail: null });
+        this.store.appendBreakerEvent({
+          ts: this.clock.now(),
+          kind: "RESET",
+          reason: "MANUAL",
+          message: reason,
+          by: actor.username,
+          action: null,
+          detail: null,
+        });
         this.saveBreaker();
       });
       this.bus.publish({ type: "breaker", state: "CLOSED", reason: "RESET", message: reason, by: actor.username });
@@ -2479,11 +2815,19 @@ export class Engine {
     const mark = this.marks.get(record.position.symbol);
     if (mark && next.stopLoss && "price" in next.stopLoss) {
       const wrong = record.position.side === "LONG" ? next.stopLoss.price >= mark.last : next.stopLoss.price <= mark.last;
-      if (wrong) return fail("STOP_WRONG_SIDE", `A ${record.position.side.toLowerCase()} stop-loss at ${next.stopLoss.price} would fire at once: the market is at ${mark.last}.`);
+      if (wrong)
+        return fail(
+          "STOP_WRONG_SIDE",
+          `A ${record.position.side.toLowerCase()} stop-loss at ${next.stopLoss.price} would fire at once: the market is at ${mark.last}.`,
+        );
     }
     if (mark && next.takeProfit && "price" in next.takeProfit) {
       const wrong = record.position.side === "LONG" ? next.takeProfit.price <= mark.last : next.takeProfit.price >= mark.last;
-      if (wrong) return fail("TAKE_PROFIT_WRONG_SIDE", `A ${record.position.side.toLowerCase()} take-profit at ${next.takeProfit.price} would fire at once: the market is at ${mark.last}.`);
+      if (wrong)
+        return fail(
+          "TAKE_PROFIT_WRONG_SIDE",
+          `A ${record.position.side.toLowerCase()} take-profit at ${next.takeProfit.price} would fire at once: the market is at ${mark.last}.`,
+        );
     }
     record.exit = record.exit ? withExitConfig(record.exit, next) : createExitState(next);
     record.meta = { ...record.meta, stopLoss: stopLoss ?? record.meta.stopLoss ?? null, takeProfit: takeProfit ?? record.meta.takeProfit ?? null };
@@ -2531,7 +2875,8 @@ export class Engine {
     if (TERMINAL_STATUSES.has(snapshot.status) && fills.length === 0) {
       return fail("NOT_OPEN", `Order ${clientOrderId} is ${snapshot.status.toLowerCase()} at ${this.venue.id} with no fills; there is nothing to adopt.`);
     }
-    if (snapshot.type.startsWith("TRAILING")) return fail("UNSUPPORTED_TYPE", `Trailing orders cannot be adopted (their offset is not known); cancel ${clientOrderId} instead.`);
+    if (snapshot.type.startsWith("TRAILING"))
+      return fail("UNSUPPORTED_TYPE", `Trailing orders cannot be adopted (their offset is not known); cancel ${clientOrderId} instead.`);
     const now = this.clock.now();
     const wantSide: PositionSide = snapshot.side === "BUY" ? "LONG" : "SHORT";
     const open = this.openPositionsFor(snapshot.symbol);
@@ -2568,28 +2913,60 @@ export class Engine {
         this.positions.set(position.id, record);
         this.persistPosition(record, position, null);
       }
-      const intent = { ...spec, quantity: snapshot.quantity.toString(), price: snapshot.price?.toString() ?? null, triggerPrice: snapshot.triggerPrice?.toString() ?? null };
-      this.store.appendJournal({ clientOrderId, type: "intent", source: "reconcile", payload: { ...intent, adoptedBy: actor.username, venueStatus: snapshot.status }, applied: true, ts: now });
+      const intent = {
+        ...spec,
+        quantity: snapshot.quantity.toString(),
+        price: snapshot.price?.toString() ?? null,
+        triggerPrice: snapshot.triggerPrice?.toString() ?? null,
+      };
+      this.store.appendJournal({
+        clientOrderId,
+        type: "intent",
+        source: "reconcile",
+        payload: { ...intent, adoptedBy: actor.username, venueStatus: snapshot.status },
+        applied: true,
+        ts: now,
+      });
       this.store.appendJournal({ clientOrderId, type: "submit", source: "reconcile", payload: { type: "submit", ts: now }, applied: true, ts: now });
       order = submitted.order;
       this.orders.set(clientOrderId, { order, meta });
       this.store.saveOrder(order, meta);
     });
     this.bus.publish({ type: "order", order });
-    const events: VenueEvent[] = [{ clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } }];
+    const events: VenueEvent[] = [
+      { clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } },
+    ];
     let booked = ZERO;
     for (const fill of fills) {
       if (this.store.hasFill(this.venue.id, fill.tradeId)) continue;
       const fee = this.quoteFee(fill, snapshot.symbol);
       booked = booked.plus(fill.qty);
-      events.push({ clientOrderId, event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fee.fee, ...(fill.liquidity ? { liquidity: fill.liquidity } : {}), ts: fill.ts } });
+      events.push({
+        clientOrderId,
+        event: {
+          type: "fill",
+          tradeId: fill.tradeId,
+          qty: fill.qty,
+          price: fill.price,
+          fee: fee.fee,
+          ...(fill.liquidity ? { liquidity: fill.liquidity } : {}),
+          ts: fill.ts,
+        },
+      });
     }
     if (snapshot.status === "CANCELED") events.push({ clientOrderId, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
     if (snapshot.status === "EXPIRED") events.push({ clientOrderId, event: { type: "expire", ts: now } });
     this.ingest(events, "reconcile");
     this.unknownOrders.delete(clientOrderId);
     this.saveUnknownOrders();
-    this.drift("UNKNOWN_ORDER_ADOPTED", clientOrderId, { resolves: { kind: "UNKNOWN_ORDER" }, positionId, fills: fills.length, by: actor.username }, true, `adopted by ${actor.username}`, "info");
+    this.drift(
+      "UNKNOWN_ORDER_ADOPTED",
+      clientOrderId,
+      { resolves: { kind: "UNKNOWN_ORDER" }, positionId, fills: fills.length, by: actor.username },
+      true,
+      `adopted by ${actor.username}`,
+      "info",
+    );
     if (snapshot.filledQty.greaterThan(booked)) {
       this.drift("ADOPTED_FILLS_MISSING", clientOrderId, { venueFilled: snapshot.filledQty.toString(), booked: booked.toString() }, false, null);
     }
@@ -2632,11 +3009,26 @@ export class Engine {
     const unknown = this.unknownOrders.get(clientOrderId);
     if (!unknown?.canceling || (event.type !== "cancel" && event.type !== "cancelReject" && event.type !== "accept")) return false;
     if (event.type === "accept") return true; // an adapter looking the order up on the way: nothing to book
-    this.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: "NOT_TRACKED: an unknown order canceled at a trader's request", ts });
+    this.store.appendJournal({
+      clientOrderId,
+      type: event.type,
+      source,
+      payload: event,
+      applied: false,
+      refusal: "NOT_TRACKED: an unknown order canceled at a trader's request",
+      ts,
+    });
     if (event.type === "cancel") {
       this.unknownOrders.delete(clientOrderId);
       this.saveUnknownOrders();
-      this.drift("UNKNOWN_ORDER_CANCELED", clientOrderId, { resolves: { kind: "UNKNOWN_ORDER" }, symbol: unknown.symbol }, true, "canceled at the venue", "info");
+      this.drift(
+        "UNKNOWN_ORDER_CANCELED",
+        clientOrderId,
+        { resolves: { kind: "UNKNOWN_ORDER" }, symbol: unknown.symbol },
+        true,
+        "canceled at the venue",
+        "info",
+      );
     } else {
       unknown.canceling = false;
       this.drift("UNKNOWN_ORDER_CANCEL_FAILED", clientOrderId, { reason: event.reason }, false, null);
@@ -2681,12 +3073,23 @@ export class Engine {
     };
     // Journal first: memory holds the marker only once the store does.
     this.transaction(() => {
-      this.store.appendJournal({ clientOrderId: coid, type: "inDoubt", source: "venue", payload: { reason: report.reason, sentAt: report.sentAt, fenceMs: marker.fenceMs }, applied: true, ts: now });
+      this.store.appendJournal({
+        clientOrderId: coid,
+        type: "inDoubt",
+        source: "venue",
+        payload: { reason: report.reason, sentAt: report.sentAt, fenceMs: marker.fenceMs },
+        applied: true,
+        ts: now,
+      });
       this.saveInDoubt([...this.inDoubt.values(), marker]);
     });
     this.inDoubt.set(coid, marker);
     this.drift("ORDER_IN_DOUBT", coid, { symbol: marker.symbol, reason: report.reason, fenceMs: marker.fenceMs }, false, null);
-    this.bus.publish({ type: "alert", level: "warn", message: `Order ${coid}: ${this.venue.id} did not say whether it was placed (${report.reason}). It is in doubt, looked up by its id, and not re-sent.` });
+    this.bus.publish({
+      type: "alert",
+      level: "warn",
+      message: `Order ${coid}: ${this.venue.id} did not say whether it was placed (${report.reason}). It is in doubt, looked up by its id, and not re-sent.`,
+    });
     this.bus.publish({ type: "order", order: record.order });
     this.scheduleInDoubtLookup(coid);
   }
@@ -2784,7 +3187,8 @@ export class Engine {
     const now = this.clock.now();
     const order = record.order;
     // An order the halt asked to cancel (PENDING_CANCEL) has not been acknowledged either: its accept records the venue's id.
-    const needsAccept = order.status === "SUBMITTED" || ((order.status === "PENDING_CANCEL" || order.status === "PENDING_UPDATE") && order.venueOrderId === null);
+    const needsAccept =
+      order.status === "SUBMITTED" || ((order.status === "PENDING_CANCEL" || order.status === "PENDING_UPDATE") && order.venueOrderId === null);
     const events = eventsFromSnapshot(
       needsAccept,
       snapshot,
@@ -2799,7 +3203,11 @@ export class Engine {
     const after = this.orders.get(order.clientOrderId);
     if (this.tradingState === "HALTED" && after && !isTerminal(after.order) && !after.order.reduceOnly) this.requestCancel(after);
     if (this.tradingState === "HALTED" && events.some((e) => e.event.type === "fill")) {
-      this.bus.publish({ type: "alert", level: "error", message: `Order ${order.clientOrderId} was in doubt during the halt and turned out to have fills: check the positions (flatten if needed).` });
+      this.bus.publish({
+        type: "alert",
+        level: "error",
+        message: `Order ${order.clientOrderId} was in doubt during the halt and turned out to have fills: check the positions (flatten if needed).`,
+      });
     }
   }
 
@@ -2848,14 +3256,23 @@ export class Engine {
     return this.run(() =>
       this.audited(actor, "in_doubt_adopt", clientOrderId, reason, {}, () => {
         const record = this.orders.get(clientOrderId);
-        if (!this.inDoubt.has(clientOrderId) || !record) return fail("NOT_IN_DOUBT", `Order ${clientOrderId} is not in doubt (it may have been settled meanwhile).`);
-        if (readError !== null) return fail("VENUE_UNAVAILABLE", `Could not look order ${clientOrderId} up at ${this.venue.id}: ${readError} It stays in doubt.`);
+        if (!this.inDoubt.has(clientOrderId) || !record)
+          return fail("NOT_IN_DOUBT", `Order ${clientOrderId} is not in doubt (it may have been settled meanwhile).`);
+        if (readError !== null)
+          return fail("VENUE_UNAVAILABLE", `Could not look order ${clientOrderId} up at ${this.venue.id}: ${readError} It stays in doubt.`);
         if (!snapshot) {
-          return fail("NOT_AT_VENUE", `${this.venue.id} shows no order ${clientOrderId} right now, so there is nothing to adopt. It stays in doubt; mark it not placed if you are sure.`);
+          return fail(
+            "NOT_AT_VENUE",
+            `${this.venue.id} shows no order ${clientOrderId} right now, so there is nothing to adopt. It stays in doubt; mark it not placed if you are sure.`,
+          );
         }
         this.applyFoundInDoubt(record, snapshot, fills, `adopted by ${actor.username}`);
         const status = this.orders.get(clientOrderId)?.order.status ?? this.store.getOrder(clientOrderId)?.order.status ?? record.order.status;
-        return done(`Order ${clientOrderId} adopted as ${this.venue.id} shows it: ${snapshot.status}, ${fills.length} fill(s); now ${status}.`, { clientOrderId, status, fills: fills.length });
+        return done(`Order ${clientOrderId} adopted as ${this.venue.id} shows it: ${snapshot.status}, ${fills.length} fill(s); now ${status}.`, {
+          clientOrderId,
+          status,
+          fills: fills.length,
+        });
       }),
     );
   }
@@ -2878,10 +3295,15 @@ export class Engine {
       this.audited(actor, "in_doubt_not_placed", clientOrderId, reason, {}, () => {
         if (!reason.trim()) return fail("REASON_REQUIRED", "Marking an order not placed needs a reason.");
         const record = this.orders.get(clientOrderId);
-        if (!this.inDoubt.has(clientOrderId) || !record) return fail("NOT_IN_DOUBT", `Order ${clientOrderId} is not in doubt (it may have been settled meanwhile).`);
-        if (readError !== null) return fail("VENUE_UNAVAILABLE", `Could not check ${this.venue.id} for order ${clientOrderId} first: ${readError} Try again when the venue answers.`);
+        if (!this.inDoubt.has(clientOrderId) || !record)
+          return fail("NOT_IN_DOUBT", `Order ${clientOrderId} is not in doubt (it may have been settled meanwhile).`);
+        if (readError !== null)
+          return fail("VENUE_UNAVAILABLE", `Could not check ${this.venue.id} for order ${clientOrderId} first: ${readError} Try again when the venue answers.`);
         if (snapshot) return fail("FOUND_AT_VENUE", `${this.venue.id} shows order ${clientOrderId} (${snapshot.status}): it was placed. Adopt it instead.`);
-        this.ingest([{ clientOrderId, event: { type: "reject", reason: `NOT_PLACED: marked not placed by ${actor.username}: ${reason.trim()}`, ts: this.clock.now() } }], "venue");
+        this.ingest(
+          [{ clientOrderId, event: { type: "reject", reason: `NOT_PLACED: marked not placed by ${actor.username}: ${reason.trim()}`, ts: this.clock.now() } }],
+          "venue",
+        );
         this.resolveInDoubt(clientOrderId, `marked not placed by ${actor.username}`);
         const status = this.orders.get(clientOrderId)?.order.status ?? this.store.getOrder(clientOrderId)?.order.status ?? "REJECTED";
         return done(`Order ${clientOrderId} marked not placed (${status}); it is not re-sent.`, { clientOrderId, status });
@@ -2898,7 +3320,15 @@ export class Engine {
     const dropped = this.venue.haltNewOrders?.() ?? [];
     const now = this.clock.now();
     for (const coid of dropped) {
-      this.ingest([{ clientOrderId: coid, event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order reached the venue; it was not sent.", ts: now } }], "venue");
+      this.ingest(
+        [
+          {
+            clientOrderId: coid,
+            event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order reached the venue; it was not sent.", ts: now },
+          },
+        ],
+        "venue",
+      );
     }
   }
 
@@ -2913,7 +3343,8 @@ export class Engine {
       if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
       return this.auditedChange(actor, "set_symbol_settings", symbol, input, {
         what: `Settings of ${symbol}`,
-        write: () => this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username }),
+        write: () =>
+          this.store.saveSymbolSetting({ symbol, enabled: parsed.data.enabled, settings: parsed.data, updatedAt: this.clock.now(), updatedBy: actor.username }),
         apply: () => {
           this.symbolSettings.set(symbol, parsed.data);
           this.cachedRiskLimits = null;
@@ -2987,7 +3418,15 @@ export class Engine {
 
   private recordTrip(trip: BreakerTrip): void {
     this.durably(() => {
-      this.store.appendBreakerEvent({ ts: trip.trippedAt, kind: "TRIP", reason: trip.reason, message: trip.message, by: trip.by, action: trip.action, detail: null });
+      this.store.appendBreakerEvent({
+        ts: trip.trippedAt,
+        kind: "TRIP",
+        reason: trip.reason,
+        message: trip.message,
+        by: trip.by,
+        action: trip.action,
+        detail: null,
+      });
       this.saveBreaker();
     });
     this.bus.publish({ type: "breaker", state: "OPEN", reason: trip.reason, message: trip.message, by: trip.by });
@@ -3022,7 +3461,15 @@ export class Engine {
       if (!this.breaker) return;
       const outcome = this.breaker.tick();
       if (outcome.reset) {
-        this.store.appendBreakerEvent({ ts: this.clock.now(), kind: "RESET", reason: "AUTO", message: "automatic reset after the cooldown", by: "system", action: null, detail: null });
+        this.store.appendBreakerEvent({
+          ts: this.clock.now(),
+          kind: "RESET",
+          reason: "AUTO",
+          message: "automatic reset after the cooldown",
+          by: "system",
+          action: null,
+          detail: null,
+        });
         this.saveBreaker();
         this.setTradingState("ACTIVE", "breaker auto-reset", "system");
       }
@@ -3138,7 +3585,12 @@ export class Engine {
       equity: this.equity(),
       emergency: this.lastEmergency,
       // Copies without the cached Decimal: what the API sends is the prices and their time.
-      marks: Object.fromEntries([...this.marks].map(([symbol, m]) => [symbol, { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts }])),
+      marks: Object.fromEntries(
+        [...this.marks].map(([symbol, m]) => [
+          symbol,
+          { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts },
+        ]),
+      ),
       inDoubt: this.inDoubtList(),
     };
   }

@@ -19,7 +19,15 @@ import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/ve
 import { Engine, type EngineTimers } from "./engine";
 import type { Actor, CommandResult, Signal } from "./types";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const tina: Actor = { username: "tina", role: "trader" };
 const tom: Actor = { username: "tom", role: "trader" };
@@ -48,7 +56,14 @@ class LateVenue implements Venue {
     this.sink = sink;
   }
   submit(spec: OrderSpec, now: number): VenueEvent[] {
-    this.requests.push({ kind: "submit", clientOrderId: spec.clientOrderId, side: spec.side, type: spec.type, quantity: D(spec.quantity).toString(), reduceOnly: spec.reduceOnly ?? false });
+    this.requests.push({
+      kind: "submit",
+      clientOrderId: spec.clientOrderId,
+      side: spec.side,
+      type: spec.type,
+      quantity: D(spec.quantity).toString(),
+      reduceOnly: spec.reduceOnly ?? false,
+    });
     this.held.push(...this.inner.submit(spec, now));
     return [];
   }
@@ -133,7 +148,9 @@ function buy(extra: Partial<Signal> = {}): Signal {
 }
 
 async function longDesk(options: { stopLossPct?: number | null; store?: Store; venuePath?: string; clock?: ManualClock } = {}) {
-  const late = new LateVenue(new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, options.venuePath ? { statePath: options.venuePath } : {}));
+  const late = new LateVenue(
+    new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, options.venuePath ? { statePath: options.venuePath } : {}),
+  );
   const clock = options.clock ?? new ManualClock(T0);
   const store = options.store ?? new MemoryStore();
   const timers = new ManualTimers();
@@ -296,7 +313,12 @@ describe("one exit at a time, on a venue that confirms later", () => {
     const { engine, late, close } = await longDesk();
     await close(tina, { quantity: "0.06" });
     const sell = (quantity: string) =>
-      engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "SELL", type: "MARKET", quantity, reduceOnly: true }, actor: tom, reason: null });
+      engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "SELL", type: "MARKET", quantity, reduceOnly: true },
+        actor: tom,
+        reason: null,
+      });
     const refused = await sell("0.09999");
     expect(refused).toMatchObject({ ok: false, code: "REDUCE_ONLY_OVERCOMMITTED" });
     expect(refused.ok ? "" : refused.message).toContain("at most 0.03999 more can be");
@@ -381,7 +403,14 @@ describe("a close waiting for its exits survives a restart", () => {
     await first.late.inner.close();
 
     const venue = new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, { statePath: venuePath });
-    const engine = new Engine({ venue, store: openSqliteStore({ path: dbPath, clock }), clock, ids: sequentialIds("r"), initialEquity: "10000", breaker: null });
+    const engine = new Engine({
+      venue,
+      store: openSqliteStore({ path: dbPath, clock }),
+      clock,
+      ids: sequentialIds("r"),
+      initialEquity: "10000",
+      breaker: null,
+    });
     clock.advance(1000);
     await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 19999.5, ask: 20000.5 });
     await engine.start();

@@ -24,8 +24,25 @@ import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { FakeBinance, ccxtExchange } from "../venues/ccxt/fake-exchange";
 import type { Actor, DomainEvent } from "./types";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
-const PERP = makeInstrument({ symbol: "BTC/USDT:USDT", kind: "swap", priceTick: "0.1", qtyStep: "0.001", minQty: "0.001", minNotional: "5", makerFee: "0.0002", takerFee: "0.0004" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
+const PERP = makeInstrument({
+  symbol: "BTC/USDT:USDT",
+  kind: "swap",
+  priceTick: "0.1",
+  qtyStep: "0.001",
+  minQty: "0.001",
+  minNotional: "5",
+  makerFee: "0.0002",
+  takerFee: "0.0004",
+});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const trader: Actor = { username: "tina", role: "trader" };
 const admin: Actor = { username: "ada", role: "admin" };
@@ -50,7 +67,9 @@ class LateVenue implements Venue {
   }
   submit(spec: OrderSpec, now: number): VenueEvent[] {
     this.held.push(...this.inner.submit(spec, now));
-    return this.timeoutSubmits ? [{ clientOrderId: spec.clientOrderId, event: { type: "reject", reason: "TIMEOUT: no answer from the exchange", ts: now } }] : [];
+    return this.timeoutSubmits
+      ? [{ clientOrderId: spec.clientOrderId, event: { type: "reject", reason: "TIMEOUT: no answer from the exchange", ts: now } }]
+      : [];
   }
   cancel(clientOrderId: string, now: number) {
     this.held.push(...this.inner.cancel(clientOrderId, now));
@@ -116,7 +135,13 @@ function simVenue(statePath?: string, instruments = [BTC]): SimVenue {
   return new SimVenue({ instruments, initialBalances: { USDT: "10000" } }, statePath ? { statePath } : {});
 }
 
-function desk(venue: Venue, _sim: SimVenue | null, store: Store = new MemoryStore(), clock = new ManualClock(T0), overrides: Partial<EngineOptions> = {}): Desk {
+function desk(
+  venue: Venue,
+  _sim: SimVenue | null,
+  store: Store = new MemoryStore(),
+  clock = new ManualClock(T0),
+  overrides: Partial<EngineOptions> = {},
+): Desk {
   const engine = new Engine({
     venue,
     store,
@@ -124,7 +149,14 @@ function desk(venue: Venue, _sim: SimVenue | null, store: Store = new MemoryStor
     ids: sequentialIds(),
     initialEquity: "10000",
     breaker: { maxOrdersPerMinute: 1000, maxOrdersPerHour: 10_000 },
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.2 },
+      stopLossPct: null,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
     ...overrides,
   });
   const events: DomainEvent[] = [];
@@ -141,10 +173,19 @@ const drifts = (store: Store) => (store as MemoryStore).listDrifts();
 const alerts = (d: Desk) => d.events.filter((e): e is Extract<DomainEvent, { type: "alert" }> => e.type === "alert").map((e) => e.message);
 const positions = (d: Desk) => d.engine.state().positions.map((p) => `${p.position.symbol} ${p.position.side} ${p.position.quantity.toString()}`);
 
-async function buy(d: Desk, order: Partial<{ type: "MARKET" | "LIMIT"; quantity: string; price: string; symbol: string; side: "BUY" | "SELL" }> = {}): Promise<string> {
+async function buy(
+  d: Desk,
+  order: Partial<{ type: "MARKET" | "LIMIT"; quantity: string; price: string; symbol: string; side: "BUY" | "SELL" }> = {},
+): Promise<string> {
   const placed = await d.engine.execute({
     kind: "manualOrder",
-    order: { symbol: order.symbol ?? "BTC/USDT", side: order.side ?? "BUY", type: order.type ?? "MARKET", quantity: order.quantity ?? "0.002", ...(order.price ? { price: order.price } : {}) },
+    order: {
+      symbol: order.symbol ?? "BTC/USDT",
+      side: order.side ?? "BUY",
+      type: order.type ?? "MARKET",
+      quantity: order.quantity ?? "0.002",
+      ...(order.price ? { price: order.price } : {}),
+    },
     actor: trader,
     reason: null,
   });
@@ -292,7 +333,13 @@ describe("through CcxtVenue and ccxt's binance (the fake exchange answering in B
   it("an order REJECTED in the books that filled at the exchange is booked late; one resting there is tracked again", async () => {
     const fake = new FakeBinance();
     const clock = new ManualClock(fake.now);
-    const venue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
+    const venue = new CcxtVenue({
+      exchange: ccxtExchange("binance", fake.http),
+      emergencyExchange: ccxtExchange("binance", fake.http),
+      symbols: ["BTC/USDT"],
+      clock,
+      pollIntervalMs: 0,
+    });
     const store = new MemoryStore();
     // Two orders whose create answers were lost and taken for refusals; both landed at the exchange.
     endedOrder(store, "bst-filled", "REJECTED", { type: "LIMIT", price: "29000", quantity: "0.001" }, "binance");
@@ -308,7 +355,12 @@ describe("through CcxtVenue and ccxt's binance (the fake exchange answering in B
     expect(positions(d)).toEqual(["BTC/USDT LONG 0.001"]);
     expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([["bst-resting", "ACCEPTED"]]);
     expect(d.engine.unknownOrderList()).toEqual([]);
-    expect(store.listDrifts().map((x) => `${x.kind}:${x.subject}`).sort()).toEqual(["ENDED_ORDER_OPEN_AT_VENUE:bst-resting", "LATE_FILL:bst-filled"]);
+    expect(
+      store
+        .listDrifts()
+        .map((x) => `${x.kind}:${x.subject}`)
+        .sort(),
+    ).toEqual(["ENDED_ORDER_OPEN_AT_VENUE:bst-resting", "LATE_FILL:bst-filled"]);
     expect(await d.engine.reconcile()).toBe(0);
     await venue.close();
   });
@@ -343,7 +395,10 @@ describe("reconciliation: a FILLED order the venue still reports", () => {
     await quote(d, 20000);
     endedOrder(d.store, "bst-full", "FILLED", { type: "LIMIT", price: "19000" });
     d.clock.advance(1000);
-    sim.submit({ clientOrderId: "bst-full", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: "19000", quantity: "0.002", ts: d.clock.now() }, d.clock.now());
+    sim.submit(
+      { clientOrderId: "bst-full", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: "19000", quantity: "0.002", ts: d.clock.now() },
+      d.clock.now(),
+    );
     expect(await d.engine.reconcile()).toBe(1);
     expect(await d.engine.reconcile()).toBe(0);
     expect(d.store.getOrder("bst-full")!.order.status).toBe("FILLED");
@@ -362,7 +417,10 @@ describe("reconciliation: an order ended in the books but open at the venue is t
     if (halted) await d.engine.execute({ kind: "emergencyStop", actor: admin, reason: "test", flatten: false });
     endedOrder(d.store, "bst-back", "REJECTED", { type: "LIMIT", price: "19900" });
     d.clock.advance(1000);
-    sim.submit({ clientOrderId: "bst-back", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19900", ts: d.clock.now() }, d.clock.now());
+    sim.submit(
+      { clientOrderId: "bst-back", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19900", ts: d.clock.now() },
+      d.clock.now(),
+    );
     return { d, sim };
   }
 
@@ -388,21 +446,43 @@ describe("reconciliation: an order ended in the books but open at the venue is t
   it("a reduce-only exit tracked again is its position's working exit: the stop-loss does not send a second one", async () => {
     const sim = simVenue();
     const d = desk(sim, sim, new MemoryStore(), new ManualClock(T0), {
-      defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: 2, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+      defaultSymbolSettings: {
+        minConfidence: 0.5,
+        sizing: { method: "fixed_fraction", fraction: 0.2 },
+        stopLossPct: 2,
+        takeProfitLevels: [],
+        trailing: null,
+        maxAgeMinutes: null,
+      },
     });
     await d.engine.start();
     await quote(d, 20000);
     await buy(d, { quantity: "0.004" });
     const position = d.engine.state().positions[0]!.position;
-    const exit = endedOrder(d.store, "bst-exit", "CANCELED", { side: "SELL", type: "LIMIT", price: "21000", quantity: "0.004", reduceOnly: true, tags: { positionId: position.id } });
+    const exit = endedOrder(d.store, "bst-exit", "CANCELED", {
+      side: "SELL",
+      type: "LIMIT",
+      price: "21000",
+      quantity: "0.004",
+      reduceOnly: true,
+      tags: { positionId: position.id },
+    });
     d.store.saveOrder(exit, { venue: "sim", positionId: position.id, requestedPrice: null });
-    sim.submit({ clientOrderId: "bst-exit", symbol: "BTC/USDT", side: "SELL", type: "LIMIT", price: "21000", quantity: "0.004", reduceOnly: true, ts: d.clock.now() }, d.clock.now());
+    sim.submit(
+      { clientOrderId: "bst-exit", symbol: "BTC/USDT", side: "SELL", type: "LIMIT", price: "21000", quantity: "0.004", reduceOnly: true, ts: d.clock.now() },
+      d.clock.now(),
+    );
     expect(await d.engine.reconcile()).toBe(1);
     await quote(d, 19500); // through the 2 % stop
     expect(d.engine.state().openOrders.map((o) => o.clientOrderId)).toEqual(["bst-exit"]);
     expect((await sim.fetchOpenOrders()).map((o) => o.clientOrderId)).toEqual(["bst-exit"]);
     // No second exit was even sent (the venue would refuse it: the coins are held by the first).
-    expect(d.store.loadOrders({ onlyOpen: false }).map((o) => `${o.order.side}:${o.order.status}`).sort()).toEqual(["BUY:FILLED", "SELL:ACCEPTED"]);
+    expect(
+      d.store
+        .loadOrders({ onlyOpen: false })
+        .map((o) => `${o.order.side}:${o.order.status}`)
+        .sort(),
+    ).toEqual(["BUY:FILLED", "SELL:ACCEPTED"]);
   });
 
   it("an order REJECTED by a timeout whose acknowledgement then arrives is looked up and tracked again at once", async () => {
@@ -440,7 +520,8 @@ describe("reconciliation: an order ended in the books but open at the venue is t
 describe("reconciliation: quote balances", () => {
   const withUsdt = (sim: SimVenue, change: () => string) => {
     const fetchBalances = sim.fetchBalances.bind(sim);
-    sim.fetchBalances = async () => (await fetchBalances()).map((b) => (b.currency === "USDT" ? { ...b, free: b.free.plus(change()), total: b.total.plus(change()) } : b));
+    sim.fetchBalances = async () =>
+      (await fetchBalances()).map((b) => (b.currency === "USDT" ? { ...b, free: b.free.plus(change()), total: b.total.plus(change()) } : b));
   };
 
   it("follows the fills' cash, and records a difference seen twice in a row with expected and actual", async () => {
@@ -460,8 +541,17 @@ describe("reconciliation: quote balances", () => {
     expect(await d.engine.reconcile()).toBe(1);
     const [drift] = drifts(d.store);
     const actual = (await sim.fetchBalances()).find((b) => b.currency === "USDT")!.total;
-    expect(drift).toMatchObject({ kind: "QUOTE_BALANCE_MISMATCH", subject: "USDT", resolved: false, detail: { actual: actual.toString(), difference: "-250" } });
-    expect(D((drift!.detail as { expected: string }).expected).minus(actual).toString()).toBe("250");
+    expect(drift).toMatchObject({
+      kind: "QUOTE_BALANCE_MISMATCH",
+      subject: "USDT",
+      resolved: false,
+      detail: { actual: actual.toString(), difference: "-250" },
+    });
+    expect(
+      D((drift!.detail as { expected: string }).expected)
+        .minus(actual)
+        .toString(),
+    ).toBe("250");
     expect(alerts(d)).toEqual([expect.stringContaining("the books expected")]);
     // Recorded once: the books now expect the venue's figure.
     expect(await d.engine.reconcile()).toBe(0);
@@ -494,7 +584,15 @@ describe("reconciliation: quote balances", () => {
   });
 
   it("a currency that is one symbol's quote and another's base (BTC in ETH/BTC and BTC/USDT) is left to the coin check", async () => {
-    const ETHBTC = makeInstrument({ symbol: "ETH/BTC", priceTick: "0.00001", qtyStep: "0.001", minQty: "0.001", minNotional: "0.0001", makerFee: "0.001", takerFee: "0.001" });
+    const ETHBTC = makeInstrument({
+      symbol: "ETH/BTC",
+      priceTick: "0.00001",
+      qtyStep: "0.001",
+      minQty: "0.001",
+      minNotional: "0.0001",
+      makerFee: "0.001",
+      takerFee: "0.001",
+    });
     const sim = simVenue(undefined, [BTC, ETHBTC]);
     const d = desk(sim, sim);
     await d.engine.start();
@@ -576,7 +674,10 @@ describe("reconciliation: derivatives positions", () => {
       ["POSITION_MISMATCH", "BTC/USDT:USDT", { books: "LONG 0.01", venue: "flat", difference: "-0.01" }],
       ["POSITION_MISMATCH", "BTC/USDT:USDT", { books: "LONG 0.01", venue: "SHORT 0.005", difference: "-0.015" }],
     ]);
-    expect(alerts(d)).toEqual([expect.stringContaining("shows the position flat, the books LONG 0.01"), expect.stringContaining("shows the position SHORT 0.005, the books LONG 0.01")]);
+    expect(alerts(d)).toEqual([
+      expect.stringContaining("shows the position flat, the books LONG 0.01"),
+      expect.stringContaining("shows the position SHORT 0.005, the books LONG 0.01"),
+    ]);
     setVenue([at("LONG", "0.01")]);
     expect(await d.engine.reconcile()).toBe(0);
     setVenue([]);
@@ -597,7 +698,16 @@ describe("reconciliation: derivatives positions", () => {
   });
 
   it("ResilientVenue passes the positions read through, only where the venue has one", async () => {
-    const options = { ratePerSecond: 10, burst: 10, maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1, now: () => T0, timers: { setTimeout: () => undefined }, rng: { next: () => 0.5 } };
+    const options = {
+      ratePerSecond: 10,
+      burst: 10,
+      maxAttempts: 1,
+      baseDelayMs: 1,
+      maxDelayMs: 1,
+      now: () => T0,
+      timers: { setTimeout: () => undefined },
+      rng: { next: () => 0.5 },
+    };
     const spot = new ResilientVenue(simVenue(), options);
     expect(spot.fetchPositions).toBeUndefined();
     const perp = Object.assign(simVenue(undefined, [PERP]), { fetchPositions: () => Promise.resolve([at("SHORT", "0.003")]) });
@@ -605,4 +715,3 @@ describe("reconciliation: derivatives positions", () => {
     expect((await wrapped.fetchPositions!()).map((p) => `${p.side} ${p.quantity.toString()}`)).toEqual(["SHORT 0.003"]);
   });
 });
-

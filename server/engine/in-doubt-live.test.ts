@@ -74,7 +74,12 @@ async function liveDesk() {
   await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5 });
   const marketBuy = async (fault: FaultKind, delayMs?: number) => {
     server.addFault({ endpoint: "POST /api/v3/order", kind: fault, ...(delayMs !== undefined ? { delayMs } : {}) });
-    const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002" }, actor: trader, reason: null });
+    const placed = await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002" },
+      actor: trader,
+      reason: null,
+    });
     expect(placed).toMatchObject({ ok: true });
     return placed.ok ? String(placed.data?.clientOrderId) : "";
   };
@@ -93,7 +98,12 @@ describe("orders in doubt against the Binance test server", () => {
     await d.venue.idle();
     expect(d.server.requests("POST /api/v3/order")).toHaveLength(1); // never sent twice
     expect(d.server.requests("GET /api/v3/order").every((r) => r.params.origClientOrderId === coid)).toBe(true);
-    expect(d.store.fillsForOrder(coid).reduce((sum, f) => sum.plus(f.qty), D(0)).toString()).toBe("0.002");
+    expect(
+      d.store
+        .fillsForOrder(coid)
+        .reduce((sum, f) => sum.plus(f.qty), D(0))
+        .toString(),
+    ).toBe("0.002");
     expect(d.engine.state().positions[0]?.position.quantity.toString()).toBe("0.002");
     expect(d.engine.state().inDoubt).toEqual([]);
   });

@@ -44,7 +44,18 @@ describe("eventsFromSnapshot: the books brought to what the venue shows", () => 
     avgFillPrice: D("100"),
     reason: null,
   });
-  const fill = (tradeId: string, clientOrderId = "o-1"): VenueFill => ({ tradeId, clientOrderId, symbol: "BTC/USDT", side: "BUY", qty: D("0.2"), price: D("100"), fee: D("0.02"), feeCurrency: "USDT", liquidity: "MAKER", ts: 5 });
+  const fill = (tradeId: string, clientOrderId = "o-1"): VenueFill => ({
+    tradeId,
+    clientOrderId,
+    symbol: "BTC/USDT",
+    side: "BUY",
+    qty: D("0.2"),
+    price: D("100"),
+    fee: D("0.02"),
+    feeCurrency: "USDT",
+    liquidity: "MAKER",
+    ts: 5,
+  });
   const types = (events: ReturnType<typeof eventsFromSnapshot>) => events.map((e) => `${e.event.type}${e.event.type === "fill" ? `:${e.event.tradeId}` : ""}`);
 
   it.each<[string, boolean, VenueOrderSnapshot["status"], string[], string[]]>([
@@ -54,7 +65,14 @@ describe("eventsFromSnapshot: the books brought to what the venue shows", () => 
     ["rejected by the venue", true, "REJECTED", [], ["reject"]],
     ["already acknowledged", false, "ACCEPTED", [], []],
   ])("%s", (_name, needsAccept, status, fills, expected) => {
-    const events = eventsFromSnapshot(needsAccept, snapshot(status), [...fills.map((t) => fill(t)), fill("other", "o-2")], 7, (t) => t === "t1" && fills.length > 1, (f) => f.fee);
+    const events = eventsFromSnapshot(
+      needsAccept,
+      snapshot(status),
+      [...fills.map((t) => fill(t)), fill("other", "o-2")],
+      7,
+      (t) => t === "t1" && fills.length > 1,
+      (f) => f.fee,
+    );
     expect(types(events)).toEqual(expected);
     if (needsAccept && status !== "REJECTED") expect(events[0]).toMatchObject({ clientOrderId: "o-1", event: { type: "accept", venueOrderId: "v-9", ts: 7 } });
   });

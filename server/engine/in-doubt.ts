@@ -57,7 +57,11 @@ export function nextLookupDelayMs(lookups: number, policy: InDoubtPolicy): numbe
  * What a lookup that did not find the order means. `lookupSentAt`: when that lookup was sent (a lookup sent before
  * the fence passed proves nothing: the order could still arrive).
  */
-export function fenceVerdict(marker: Pick<InDoubtMarker, "fenceMs" | "sentAt">, lookupSentAt: number, policy: Pick<InDoubtPolicy, "clockSkewMarginMs">): "never-placed" | "wait" | "no-fence" {
+export function fenceVerdict(
+  marker: Pick<InDoubtMarker, "fenceMs" | "sentAt">,
+  lookupSentAt: number,
+  policy: Pick<InDoubtPolicy, "clockSkewMarginMs">,
+): "never-placed" | "wait" | "no-fence" {
   if (marker.fenceMs === null) return "no-fence";
   return lookupSentAt >= marker.sentAt + marker.fenceMs + policy.clockSkewMarginMs ? "never-placed" : "wait";
 }
@@ -81,12 +85,17 @@ export function eventsFromSnapshot(
   if (snapshot.status === "REJECTED" && own.length === 0) {
     return [{ clientOrderId: coid, event: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now } }];
   }
-  if (needsAccept) events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+  if (needsAccept)
+    events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
   for (const f of own) {
     if (booked(f.tradeId)) continue;
-    events.push({ clientOrderId: coid, event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: quoteFee(f), ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts } });
+    events.push({
+      clientOrderId: coid,
+      event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: quoteFee(f), ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts },
+    });
   }
-  if (snapshot.status === "CANCELED") events.push({ clientOrderId: coid, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
+  if (snapshot.status === "CANCELED")
+    events.push({ clientOrderId: coid, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
   if (snapshot.status === "EXPIRED") events.push({ clientOrderId: coid, event: { type: "expire", ts: now } });
   return events;
 }

@@ -10,7 +10,15 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor, type IntervalTimers } from "./lease";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 
 /** Intervals fired by hand. */
 class ManualIntervals implements IntervalTimers {
@@ -57,7 +65,16 @@ describe("LeaseKeeper", () => {
     const timers = new ManualIntervals();
     let now = 1_000;
     const lost: string[] = [];
-    const leased = LeaseKeeper.acquire(ours, { ownerId: "A", pid: 1, host: "a", staleAfterMs: 15_000, heartbeatMs: 3_000, now: () => now, timers, onLost: (r) => lost.push(r) });
+    const leased = LeaseKeeper.acquire(ours, {
+      ownerId: "A",
+      pid: 1,
+      host: "a",
+      staleAfterMs: 15_000,
+      heartbeatMs: 3_000,
+      now: () => now,
+      timers,
+      onLost: (r) => lost.push(r),
+    });
     expect(leased.ok).toBe(true);
     expect(timers.active.size).toBe(1);
     // A slow start (an exchange read taking 20 s) does not let the lease go stale: the heartbeat keeps it.
@@ -100,7 +117,10 @@ describe("LeaseKeeper", () => {
     expect(lost).toEqual(["another process took the engine lease over"]);
     expect(timers.active.size).toBe(0);
     expect(engine.state().stopped).toMatchObject({ code: "LEASE_LOST" });
-    expect(await engine.execute({ kind: "cancelAll", actor: { username: "tina", role: "trader" }, reason: null })).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(await engine.execute({ kind: "cancelAll", actor: { username: "tina", role: "trader" }, reason: null })).toMatchObject({
+      ok: false,
+      code: "LEASE_LOST",
+    });
     timers.tick();
     expect(lost).toHaveLength(1);
     if (leased.ok) leased.keeper.release(); // not ours any more: B keeps it
@@ -111,7 +131,16 @@ describe("LeaseKeeper", () => {
     const { ours } = twoConnections();
     const timers = new ManualIntervals();
     const lost: string[] = [];
-    const leased = LeaseKeeper.acquire(ours, { ownerId: "A", pid: 1, host: "a", staleAfterMs: 15_000, heartbeatMs: 3_000, now: () => 1, timers, onLost: (r) => lost.push(r) });
+    const leased = LeaseKeeper.acquire(ours, {
+      ownerId: "A",
+      pid: 1,
+      host: "a",
+      staleAfterMs: 15_000,
+      heartbeatMs: 3_000,
+      now: () => 1,
+      timers,
+      onLost: (r) => lost.push(r),
+    });
     expect(leased.ok).toBe(true);
     ours.close();
     timers.tick();
@@ -123,7 +152,16 @@ describe("LeaseKeeper", () => {
     const { ours, theirs } = twoConnections();
     const timers = new ManualIntervals();
     expect(theirs.acquireLease({ ownerId: "B", pid: 2, host: "b", now: 0, staleAfterMs: 15_000 })).toEqual({ ok: true });
-    const leased = LeaseKeeper.acquire(ours, { ownerId: "A", pid: 1, host: "a", staleAfterMs: 15_000, heartbeatMs: 3_000, now: () => 1_000, timers, onLost: () => undefined });
+    const leased = LeaseKeeper.acquire(ours, {
+      ownerId: "A",
+      pid: 1,
+      host: "a",
+      staleAfterMs: 15_000,
+      heartbeatMs: 3_000,
+      now: () => 1_000,
+      timers,
+      onLost: () => undefined,
+    });
     expect(leased).toMatchObject({ ok: false, holder: { ownerId: "B", pid: 2, host: "b" } });
     expect(timers.active.size).toBe(0);
   });

@@ -52,7 +52,13 @@ export class LeaseKeeper {
 
   /** Takes the lease and starts its heartbeat at once; or says who holds it. */
   static acquire(store: Store, options: LeaseOptions): { ok: true; keeper: LeaseKeeper } | Extract<LeaseResult, { ok: false }> {
-    const lease = store.acquireLease({ ownerId: options.ownerId, pid: options.pid, host: options.host, now: options.now(), staleAfterMs: options.staleAfterMs });
+    const lease = store.acquireLease({
+      ownerId: options.ownerId,
+      pid: options.pid,
+      host: options.host,
+      now: options.now(),
+      staleAfterMs: options.staleAfterMs,
+    });
     if (!lease.ok) return lease;
     const keeper = new LeaseKeeper(store, options, options.timers ?? systemIntervals);
     keeper.timer = keeper.timers.setInterval(() => keeper.beat(), options.heartbeatMs);

@@ -98,7 +98,14 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
     initialEquity: "100000",
     breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
     riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.01 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.01 },
+      stopLossPct: null,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
     emergencyConfirmMs: 15_000,
   });
   engineRef = engine;
@@ -131,7 +138,11 @@ describe("engine + ResilientVenue + CcxtVenue + ccxt binance → the Binance tes
   it("signal → order (with Bastion's clientOrderId) → fill → position", async () => {
     const d = await liveDesk();
     desks.push(d);
-    const result = await d.engine.execute({ kind: "signal", signal: { id: "live-1", symbol: "BTC/USDT", action: "BUY", confidence: 0.8, strategy: "test", ts: Date.now() }, source: "test" });
+    const result = await d.engine.execute({
+      kind: "signal",
+      signal: { id: "live-1", symbol: "BTC/USDT", action: "BUY", confidence: 0.8, strategy: "test", ts: Date.now() },
+      source: "test",
+    });
     expect(result).toMatchObject({ ok: true, data: { status: "SUBMITTED" } }); // a real exchange answers later
     const coid = result.ok ? (result.data?.clientOrderId as string) : "";
     const position = await waitFor("the position", () => d.engine.state().positions.find((p) => p.position.quantity.greaterThan(0))?.position);
@@ -153,7 +164,12 @@ describe("engine + ResilientVenue + CcxtVenue + ccxt binance → the Binance tes
     const d = await liveDesk({ timeoutMs: 500 });
     desks.push(d);
     d.server.addFault({ endpoint: "POST /api/v3/order", kind: "dropResponse" });
-    const result = await d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "29000" }, actor: trader, reason: null });
+    const result = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "29000" },
+      actor: trader,
+      reason: null,
+    });
     const coid = result.ok ? (result.data?.clientOrderId as string) : "";
     const order = await waitFor("the lost order found", () => d.engine.state().openOrders.find((o) => o.clientOrderId === coid && o.status === "ACCEPTED"));
     expect(order.venueOrderId).toBe("1");
@@ -221,7 +237,16 @@ describe("the runtime in LIVE mode", () => {
     const file = join(mkdtempSync(join(tmpdir(), "bastion-live-")), "live.json");
     writeFileSync(file, "{}", { mode: 0o600 });
     process.env.BASTION_LIVE_CONFIG = file;
-    for (const key of ["BASTION_API_KEY", "BASTION_API_SECRET", "BASTION_API_PASSWORD", "BASTION_LIVE_OPT_IN", "BASTION_API_URL", "BASTION_EXCHANGE", "BASTION_SANDBOX"]) delete process.env[key];
+    for (const key of [
+      "BASTION_API_KEY",
+      "BASTION_API_SECRET",
+      "BASTION_API_PASSWORD",
+      "BASTION_LIVE_OPT_IN",
+      "BASTION_API_URL",
+      "BASTION_EXCHANGE",
+      "BASTION_SANDBOX",
+    ])
+      delete process.env[key];
   });
 
   afterAll(async () => {
@@ -236,9 +261,21 @@ describe("the runtime in LIVE mode", () => {
   }
 
   it.each([
-    { name: "without keys", env: { BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE }, error: /^LIVE mode refused to start\. LIVE_NO_KEYS: LIVE mode needs BASTION_API_KEY and BASTION_API_SECRET\.$/ },
-    { name: "without the opt-in", env: { BASTION_API_KEY: "k".repeat(20), BASTION_API_SECRET: "s".repeat(20) }, error: /^LIVE mode refused to start\. LIVE_NO_OPT_IN: Set BASTION_LIVE_OPT_IN=I_UNDERSTAND_REAL_MONEY to trade real money\.$/ },
-    { name: "with a wrong opt-in", env: { BASTION_API_KEY: "k".repeat(20), BASTION_API_SECRET: "s".repeat(20), BASTION_LIVE_OPT_IN: "yes" }, error: /LIVE_NO_OPT_IN/ },
+    {
+      name: "without keys",
+      env: { BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
+      error: /^LIVE mode refused to start\. LIVE_NO_KEYS: LIVE mode needs BASTION_API_KEY and BASTION_API_SECRET\.$/,
+    },
+    {
+      name: "without the opt-in",
+      env: { BASTION_API_KEY: "k".repeat(20), BASTION_API_SECRET: "s".repeat(20) },
+      error: /^LIVE mode refused to start\. LIVE_NO_OPT_IN: Set BASTION_LIVE_OPT_IN=I_UNDERSTAND_REAL_MONEY to trade real money\.$/,
+    },
+    {
+      name: "with a wrong opt-in",
+      env: { BASTION_API_KEY: "k".repeat(20), BASTION_API_SECRET: "s".repeat(20), BASTION_LIVE_OPT_IN: "yes" },
+      error: /LIVE_NO_OPT_IN/,
+    },
     { name: "without anything", env: {}, error: /LIVE_NO_KEYS: .*BASTION_API_KEY.* Set BASTION_LIVE_OPT_IN=I_UNDERSTAND_REAL_MONEY/ },
   ])("refuses to start $name, and says why", async ({ env, error }) => {
     fresh();

@@ -19,8 +19,24 @@ import { Engine } from "./engine";
 import { reservedFromScratch, workingReduceOnlyFromScratch } from "./open-orders";
 import type { Actor } from "./types";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
-const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
+const ETH = makeInstrument({
+  symbol: "ETH/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.0001",
+  minQty: "0.0001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 const MID: Record<string, number> = { "BTC/USDT": 20_000, "ETH/USDT": 1_500 };
 const trader: Actor = { username: "tina", role: "trader" };
 
@@ -39,8 +55,22 @@ function open(dbPath: string, venuePath: string, clock: ManualClock): Desk {
     clock,
     ids: sequentialIds(`s${clock.now()}-`),
     initialEquity: "1000000",
-    breaker: { maxDailyLossPct: null, maxDrawdownPct: null, maxConsecutiveLosses: null, maxOrdersPerMinute: null, maxOrdersPerHour: null, maxConsecutiveErrors: null },
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.01 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    breaker: {
+      maxDailyLossPct: null,
+      maxDrawdownPct: null,
+      maxConsecutiveLosses: null,
+      maxOrdersPerMinute: null,
+      maxOrdersPerHour: null,
+      maxConsecutiveErrors: null,
+    },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.01 },
+      stopLossPct: null,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
   });
   return { engine, store, venue };
 }
@@ -108,7 +138,10 @@ describe("the gate's running sums through the engine", () => {
         // An exit for part of a position: a reduce-only limit SELL above the market (refused without a long).
         const held = d.engine.state().positions.find((p) => p.position.symbol === symbol && p.position.side === "LONG" && p.position.quantity.greaterThan(0));
         if (held) {
-          const quantity = held.position.quantity.times(0.3 + rng() * 0.3).toDecimalPlaces(symbol === "BTC/USDT" ? 5 : 4, Decimal.ROUND_DOWN).toString();
+          const quantity = held.position.quantity
+            .times(0.3 + rng() * 0.3)
+            .toDecimalPlaces(symbol === "BTC/USDT" ? 5 : 4, Decimal.ROUND_DOWN)
+            .toString();
           const r = await d.engine.execute({
             kind: "manualOrder",
             order: { symbol, side: "SELL", type: "LIMIT", quantity, price: (mid * 1.05).toFixed(2), reduceOnly: true },
@@ -136,7 +169,12 @@ describe("the gate's running sums through the engine", () => {
         counts.restarts++;
       } else {
         // A market entry priced at the mark while the gate sums (fills at once).
-        await d.engine.execute({ kind: "manualOrder", order: { symbol, side: "BUY", type: "MARKET", quantity: symbol === "BTC/USDT" ? "0.002" : "0.02" }, actor: trader, reason: null });
+        await d.engine.execute({
+          kind: "manualOrder",
+          order: { symbol, side: "BUY", type: "MARKET", quantity: symbol === "BTC/USDT" ? "0.002" : "0.02" },
+          actor: trader,
+          reason: null,
+        });
       }
       check();
     }

@@ -46,21 +46,30 @@ describe("OpenOrderBook running sums", () => {
       const records = [...book.values()].filter((r) => !["FILLED", "CANCELED", "EXPIRED", "REJECTED"].includes(r.order.status));
       if (roll < 0.35 || records.length === 0) {
         const type = pick(["LIMIT", "LIMIT", "MARKET", "STOP_MARKET"] as const);
-        const base = { clientOrderId: `c${++seq}`, symbol: pick(SYMBOLS), side: pick(["BUY", "SELL"] as const), type, quantity: decimal(5, 5), reduceOnly: rng() < 0.3 };
+        const base = {
+          clientOrderId: `c${++seq}`,
+          symbol: pick(SYMBOLS),
+          side: pick(["BUY", "SELL"] as const),
+          type,
+          quantity: decimal(5, 5),
+          reduceOnly: rng() < 0.3,
+        };
         const spec = type === "LIMIT" ? { ...base, price: decimal(30000, 2) } : type === "STOP_MARKET" ? { ...base, triggerPrice: decimal(30000, 2) } : base;
         const order = step(createOrder(spec), { type: "submit" });
         book.set(order.clientOrderId, { order, meta: { tag: i } });
       } else if (roll < 0.55) {
         // A fill for part (or all) of what is left, replacing the record's order in place, as the engine does.
         const record = pick(records);
-        if (record.order.status === "SUBMITTED") book.replaceOrder(record, step(record.order, { type: "accept", venueOrderId: `v${record.order.clientOrderId}` }));
+        if (record.order.status === "SUBMITTED")
+          book.replaceOrder(record, step(record.order, { type: "accept", venueOrderId: `v${record.order.clientOrderId}` }));
         const leaves = record.order.quantity.minus(record.order.filledQty);
         const qty = rng() < 0.3 ? leaves : leaves.times(rng()).toDecimalPlaces(5, Decimal.ROUND_DOWN);
         if (qty.greaterThan(0)) book.replaceOrder(record, step(record.order, { type: "fill", tradeId: `t${++fills}`, qty: qty.toString(), price: 20000 }));
         if (record.order.status === "FILLED" && rng() < 0.7) book.delete(record.order.clientOrderId);
       } else if (roll < 0.7) {
         const record = pick(records);
-        if (record.order.status === "SUBMITTED") book.replaceOrder(record, step(record.order, { type: "accept", venueOrderId: `v${record.order.clientOrderId}` }));
+        if (record.order.status === "SUBMITTED")
+          book.replaceOrder(record, step(record.order, { type: "accept", venueOrderId: `v${record.order.clientOrderId}` }));
         if (record.order.status !== "PENDING_CANCEL") book.replaceOrder(record, step(record.order, { type: "cancelRequest" }));
         if (rng() < 0.8) {
           book.replaceOrder(record, step(record.order, { type: "cancel" }));

@@ -120,7 +120,8 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
     const before = this.counted.get(key);
     const after = order ? contributionOf(order) : null;
     // Most events (submit, accept, a cancel request) leave what an order holds as it was: nothing to re-add.
-    if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount))) return;
+    if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount)))
+      return;
     if (before) {
       this.counted.delete(key);
       const sums = this.bySymbol.get(before.symbol)!;

@@ -32,7 +32,10 @@ class FlakyVenue extends SimVenue {
     if (step === "final") throw new FinalVenueError("Account has insufficient balance for requested action.", "INSUFFICIENT_FUNDS");
     if (step === "unknown-then-place-on-lookup") {
       this.placeOnLookup.set(spec.clientOrderId, spec);
-      throw new TransientVenueError("TIMEOUT: Timeout waiting for response from backend server. Send status unknown; execution status unknown. (code -1007)", "TIMEOUT");
+      throw new TransientVenueError(
+        "TIMEOUT: Timeout waiting for response from backend server. Send status unknown; execution status unknown. (code -1007)",
+        "TIMEOUT",
+      );
     }
     this.submits++;
     if (this.holdAnswers && step === "ok") {
@@ -161,8 +164,10 @@ async function desk(options: { ratePerSecond?: number; burst?: number; store?: M
   });
   await engine.start();
   if (options.quote !== false) await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 20000, ask: 20001 });
-  const buy = (qty = "0.01") => engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: qty }, actor: trader, reason: null });
-  const limit = (price: string, qty = "0.01") => engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: qty, price }, actor: trader, reason: null });
+  const buy = (qty = "0.01") =>
+    engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: qty }, actor: trader, reason: null });
+  const limit = (price: string, qty = "0.01") =>
+    engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: qty, price }, actor: trader, reason: null });
   return { engine, store, flaky, venue, timers, clock, errors, alerts, buy, limit };
 }
 
@@ -329,7 +334,12 @@ describe("orders in doubt: never sent again blindly", () => {
     const missing = coidOf(await d.buy());
     const landed = coidOf(await d.buy());
     await d.timers.advance(1);
-    expect(d.engine.state().inDoubt.map((m) => m.clientOrderId).sort()).toEqual([missing, landed].sort());
+    expect(
+      d.engine
+        .state()
+        .inDoubt.map((m) => m.clientOrderId)
+        .sort(),
+    ).toEqual([missing, landed].sort());
 
     expect(await d.engine.adoptInDoubt(missing, trader, null)).toMatchObject({ ok: false, code: "NOT_AT_VENUE" });
     expect(await d.engine.markInDoubtNotPlaced(missing, trader, "  ")).toMatchObject({ ok: false, code: "REASON_REQUIRED" });
@@ -433,8 +443,12 @@ describe("the emergency lane", () => {
     const d = await desk();
     await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "admin", role: "admin" }, reason: "drill" });
     expect(d.venue.isHalted).toBe(true);
-    expect(() => d.venue.submit({ clientOrderId: "x-1", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" }, d.clock.now())).toThrow(/TRADING_HALTED/);
-    expect(d.venue.submit({ clientOrderId: "x-2", symbol: "BTC/USDT", side: "SELL", type: "MARKET", quantity: "0.01", reduceOnly: true }, d.clock.now())).not.toHaveLength(0);
+    expect(() => d.venue.submit({ clientOrderId: "x-1", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" }, d.clock.now())).toThrow(
+      /TRADING_HALTED/,
+    );
+    expect(
+      d.venue.submit({ clientOrderId: "x-2", symbol: "BTC/USDT", side: "SELL", type: "MARKET", quantity: "0.01", reduceOnly: true }, d.clock.now()),
+    ).not.toHaveLength(0);
     await d.engine.execute({ kind: "resetBreaker", actor: { username: "admin", role: "admin" }, reason: "drill over" });
     expect(d.venue.isHalted).toBe(false);
   });

@@ -90,7 +90,11 @@ type Request = VenueRequest;
 type Lane = "routine" | "urgent";
 
 function requestKey(request: Request): string {
-  return request.kind === "submit" ? `submit:${request.spec.clientOrderId}` : request.kind === "cancel" ? `cancel:${request.clientOrderId}` : `cancelAll:${request.symbol ?? "*"}`;
+  return request.kind === "submit"
+    ? `submit:${request.spec.clientOrderId}`
+    : request.kind === "cancel"
+      ? `cancel:${request.clientOrderId}`
+      : `cancelAll:${request.symbol ?? "*"}`;
 }
 
 function laneOf(request: Request): Lane {
@@ -266,7 +270,9 @@ export class ResilientVenue implements Venue {
     if (this.unanswered.has(clientOrderId)) return true;
     if (this.retrying.has(`submit:${clientOrderId}`) || this.retrying.has(`cancel:${clientOrderId}`)) return true;
     const queued = (q: { request: Request }[]) =>
-      q.some(({ request }) => (request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : null) === clientOrderId);
+      q.some(
+        ({ request }) => (request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : null) === clientOrderId,
+      );
     return queued(this.queues.routine) || queued(this.queues.urgent);
   }
 
@@ -289,7 +295,8 @@ export class ResilientVenue implements Venue {
       dropped.push(request.spec.clientOrderId);
     }
     for (const [coid, flight] of this.unanswered) if (flight.routine) this.cancelOnArrival.add(coid);
-    if (dropped.length > 0) this.options.log?.("warn", `${this.id}: halted: ${dropped.length} new order(s) dropped before reaching the venue: ${dropped.join(", ")}`);
+    if (dropped.length > 0)
+      this.options.log?.("warn", `${this.id}: halted: ${dropped.length} new order(s) dropped before reaching the venue: ${dropped.join(", ")}`);
     return dropped;
   }
 
@@ -370,7 +377,9 @@ export class ResilientVenue implements Venue {
     const now = this.options.now();
     if (request.kind === "submit" && this.halted && laneOf(request) === "routine") {
       // Cannot happen through submit() (it refuses) or the queues (the halt empties them); kept as a last guard.
-      return [{ clientOrderId: request.spec.clientOrderId, event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order left.", ts: now } }];
+      return [
+        { clientOrderId: request.spec.clientOrderId, event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order left.", ts: now } },
+      ];
     }
     const async = reportsAsyncFailures(this.inner);
     if (async) {
@@ -406,8 +415,10 @@ export class ResilientVenue implements Venue {
     const now = this.options.now();
     if (error instanceof FinalVenueError || !(error instanceof TransientVenueError)) {
       this.options.log?.("warn", `${this.id}: ${request.kind} ${subject ?? ""} refused: ${error.message}`);
-      if (request.kind === "submit") return [{ clientOrderId: request.spec.clientOrderId, event: { type: "reject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
-      if (request.kind === "cancel") return [{ clientOrderId: request.clientOrderId, event: { type: "cancelReject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
+      if (request.kind === "submit")
+        return [{ clientOrderId: request.spec.clientOrderId, event: { type: "reject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
+      if (request.kind === "cancel")
+        return [{ clientOrderId: request.clientOrderId, event: { type: "cancelReject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
       return [];
     }
     if (request.kind === "submit" && isOutcomeUnknown(error)) {
@@ -430,10 +441,20 @@ export class ResilientVenue implements Venue {
     if (attempt >= this.options.maxAttempts) {
       this.options.log?.("error", `${this.id}: ${request.kind} ${subject ?? ""} failed after ${attempt} attempts: ${error.message}`);
       if (request.kind === "submit") {
-        return [{ clientOrderId: request.spec.clientOrderId, event: { type: "reject", reason: `VENUE_UNAVAILABLE: gave up after ${attempt} attempts: ${error.message}`, ts: now } }];
+        return [
+          {
+            clientOrderId: request.spec.clientOrderId,
+            event: { type: "reject", reason: `VENUE_UNAVAILABLE: gave up after ${attempt} attempts: ${error.message}`, ts: now },
+          },
+        ];
       }
       if (request.kind === "cancel") {
-        return [{ clientOrderId: request.clientOrderId, event: { type: "cancelReject", reason: `VENUE_UNAVAILABLE: gave up after ${attempt} attempts: ${error.message}`, ts: now } }];
+        return [
+          {
+            clientOrderId: request.clientOrderId,
+            event: { type: "cancelReject", reason: `VENUE_UNAVAILABLE: gave up after ${attempt} attempts: ${error.message}`, ts: now },
+          },
+        ];
       }
       return [];
     }
@@ -464,7 +485,10 @@ export class ResilientVenue implements Venue {
       const error = e instanceof Error ? e : new Error(String(e));
       this.options.onError?.(error);
       if (attempt >= this.options.maxAttempts) {
-        this.options.log?.("error", `${this.id}: cancel of ${clientOrderId} still unknown after ${attempt} lookups (${error.message}); reconciliation will settle it`);
+        this.options.log?.(
+          "error",
+          `${this.id}: cancel of ${clientOrderId} still unknown after ${attempt} lookups (${error.message}); reconciliation will settle it`,
+        );
         return;
       }
       this.later(attempt + 1, () => void this.lookUpCancel(request, attempt + 1));

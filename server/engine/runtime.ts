@@ -159,7 +159,9 @@ async function startRuntime(): Promise<Runtime | null> {
   if (!leased.ok) {
     store.close();
     const h = leased.holder;
-    throw new Error(`another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`);
+    throw new Error(
+      `another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`,
+    );
   }
   // One parse of the list for every mode; replay and paper take one symbol (config.ts refuses more).
   const symbols = [...config.symbols];
@@ -316,7 +318,8 @@ async function startRuntime(): Promise<Runtime | null> {
     const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
     // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
     const websockets = config.websockets;
-    const streamFor = async () => (!websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: config.intervals.liveTimeoutMs }) : await createCcxtProExchange(exchangeId, {}));
+    const streamFor = async () =>
+      !websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: config.intervals.liveTimeoutMs }) : await createCcxtProExchange(exchangeId, {});
     const streams = await Promise.all((live ? symbols : [symbol]).map(() => streamFor()));
     // LIVE: quotes for every traded symbol (marks, exits, sizing); 5m candles of the first drive the strategy.
     const feeds = (live ? symbols : [symbol]).map((feedSymbol, i) => {
@@ -467,7 +470,9 @@ async function openLiveVenue(config: LiveConfig, symbols: string[], app: AppConf
   const missing = symbols.filter((s) => !(exchange.markets ?? {})[s]);
   if (missing.length > 0) {
     await Promise.allSettled([exchange.close(), emergency.close()]);
-    throw new StartError(`LIVE_BAD_SYMBOL: ${config.exchangeId} does not list ${missing.join(", ")}; set BASTION_SYMBOL to symbols it trades, such as BTC/USDT.`);
+    throw new StartError(
+      `LIVE_BAD_SYMBOL: ${config.exchangeId} does not list ${missing.join(", ")}; set BASTION_SYMBOL to symbols it trades, such as BTC/USDT.`,
+    );
   }
   const venue = await CcxtVenue.open({
     exchange,

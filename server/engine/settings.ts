@@ -15,7 +15,8 @@ import type { RiskLimits, SymbolRiskLimits } from "../core/risk/limits";
 
 const shownNumber = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 8 });
 
-const got = (input: unknown) => (typeof input === "number" ? String(input) : typeof input === "string" ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : typeof input);
+const got = (input: unknown) =>
+  typeof input === "number" ? String(input) : typeof input === "string" ? JSON.stringify(input.length > 40 ? `${input.slice(0, 40)}…` : input) : typeof input;
 
 /** A number in [min, max], said as "from min to max unit (got …)". */
 export const numberIn = (what: string, min: number, max: number, unit = "") => {
@@ -28,25 +29,25 @@ export const numberIn = (what: string, min: number, max: number, unit = "") => {
 
 /** A whole number in [min, max]. */
 export const wholeIn = (what: string, min: number, max: number, unit = "") =>
-  numberIn(what, min, max, unit).int({ error: (issue) => `${what} must be a whole number from ${shownNumber(min)} to ${shownNumber(max)}${unit} (got ${got(issue.input)})` });
+  numberIn(what, min, max, unit).int({
+    error: (issue) => `${what} must be a whole number from ${shownNumber(min)} to ${shownNumber(max)}${unit} (got ${got(issue.input)})`,
+  });
 
 /** A percentage from 0.01 to `max`. */
 const pct = (what: string, max = 1000) => numberIn(what, 0.01, max, " %");
 
 /** A positive decimal (string or number) from `min` to `max` with at most `decimals` decimals, kept as a string. */
 const decimalString = (what: string, opts: { min: string; max: string; decimals: number; unit?: string }) =>
-  z
-    .union([z.string(), z.number()], { error: `${what} must be a number` })
-    .transform((v, ctx) => {
-      const range = `from ${opts.min} to ${Number(opts.max).toLocaleString("en-US")}${opts.unit ?? ""}, with at most ${opts.decimals} decimals`;
-      const d = typeof v === "number" && !Number.isFinite(v) ? null : parseDecimal(v);
-      const shown = String(v).length > 40 ? `${String(v).slice(0, 40)}…` : String(v);
-      if (d === null || d.isNegative() || d.lessThan(opts.min) || d.greaterThan(opts.max) || d.decimalPlaces() > opts.decimals) {
-        ctx.addIssue({ code: "custom", message: `${what} must be ${range} (got '${shown}')` });
-        return z.NEVER;
-      }
-      return d.toFixed();
-    });
+  z.union([z.string(), z.number()], { error: `${what} must be a number` }).transform((v, ctx) => {
+    const range = `from ${opts.min} to ${Number(opts.max).toLocaleString("en-US")}${opts.unit ?? ""}, with at most ${opts.decimals} decimals`;
+    const d = typeof v === "number" && !Number.isFinite(v) ? null : parseDecimal(v);
+    const shown = String(v).length > 40 ? `${String(v).slice(0, 40)}…` : String(v);
+    if (d === null || d.isNegative() || d.lessThan(opts.min) || d.greaterThan(opts.max) || d.decimalPlaces() > opts.decimals) {
+      ctx.addIssue({ code: "custom", message: `${what} must be ${range} (got '${shown}')` });
+      return z.NEVER;
+    }
+    return d.toFixed();
+  });
 
 /** An amount of the account currency (USDT): a cent to a trillion. */
 const money = (what: string) => decimalString(what, { min: "0.01", max: "1000000000000", decimals: 8 });
@@ -57,7 +58,10 @@ export const sizingSchema = z.discriminatedUnion("method", [
   z.object({ method: z.literal("fixed_fraction"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
   /** The whole equity, fees included: qty = equity / (price × (1 + slippage) × (1 + fee)). */
   z.object({ method: z.literal("all_in") }),
-  z.object({ method: z.literal("fixed_risk"), riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2) }),
+  z.object({
+    method: z.literal("fixed_risk"),
+    riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2),
+  }),
   z.object({ method: z.literal("confidence"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
 ]);
 export type Sizing = z.infer<typeof sizingSchema>;
@@ -88,7 +92,9 @@ export const symbolSettingsSchema = z
       .object({ activationPct: numberIn("trailing activationPct", 0, 1000, " %"), distancePct: pct("trailing distancePct", 99) })
       .nullable()
       .default({ activationPct: 1.5, distancePct: 1 }),
-    maxAgeMinutes: wholeIn("maxAgeMinutes", 1, 525_600, " minutes (a year)").nullable().default(24 * 60),
+    maxAgeMinutes: wholeIn("maxAgeMinutes", 1, 525_600, " minutes (a year)")
+      .nullable()
+      .default(24 * 60),
   })
   .strict();
 export type SymbolSettings = z.infer<typeof symbolSettingsSchema>;
@@ -142,7 +148,9 @@ export const DEFAULT_RISK_LIMITS: RiskLimitsSettings = {
 export function toRiskLimits(limits: RiskLimitsSettings, symbols: ReadonlyMap<string, SymbolSettings>): RiskLimits {
   const perSymbol: Record<string, SymbolRiskLimits> = {};
   for (const [symbol, s] of symbols) {
-    const entry: { maxPositionQty?: ReturnType<typeof D>; maxPositionNotional?: ReturnType<typeof D>; minConfidence?: number } = { minConfidence: s.minConfidence };
+    const entry: { maxPositionQty?: ReturnType<typeof D>; maxPositionNotional?: ReturnType<typeof D>; minConfidence?: number } = {
+      minConfidence: s.minConfidence,
+    };
     if (s.maxPositionQty) entry.maxPositionQty = D(s.maxPositionQty);
     if (s.maxPositionNotional) entry.maxPositionNotional = D(s.maxPositionNotional);
     perSymbol[symbol] = entry;

@@ -11,7 +11,14 @@ afterEach(async () => {
 });
 
 let n = 0;
-const buy = (extra: Record<string, unknown> = {}) => ({ id: `in-${++n}`, symbol: "BTC/USDT", action: "BUY" as const, confidence: 0.9, strategy: "model", ...extra });
+const buy = (extra: Record<string, unknown> = {}) => ({
+  id: `in-${++n}`,
+  symbol: "BTC/USDT",
+  action: "BUY" as const,
+  confidence: 0.9,
+  strategy: "model",
+  ...extra,
+});
 
 describe("signal intake (the market is at 20 000)", () => {
   it.each([

@@ -18,7 +18,15 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine, type EngineOptions } from "./engine";
 import type { Actor, Signal } from "./types";
 
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const tina: Actor = { username: "tina", role: "trader" };
 
@@ -87,7 +95,14 @@ async function deskOnSqlite(breaker: EngineOptions["breaker"] = null) {
     ids: sequentialIds(),
     initialEquity: "10000",
     breaker,
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.2 }, stopLossPct: 2, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.2 },
+      stopLossPct: 2,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
   });
   const alerts: string[] = [];
   engine.bus.subscribe((e) => {
@@ -168,7 +183,10 @@ describe("a store error inside a command", () => {
     const positionId = engine.state().positions[0]!.position.id;
     const before = memory(engine);
     failNext("savePosition", "SQLITE_IOERR_WRITE", "disk I/O error");
-    expect(await engine.execute({ kind: "setExits", positionId, stopLoss: 15000, actor: tina, reason: null })).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(await engine.execute({ kind: "setExits", positionId, stopLoss: 15000, actor: tina, reason: null })).toMatchObject({
+      ok: false,
+      code: "STORE_ERROR",
+    });
     expect(memory(engine)).toEqual(before);
   });
 
@@ -191,7 +209,12 @@ describe("a store error inside a command", () => {
 
   it("a venue event that cannot be booked: memory reloaded from the books, engine degraded", async () => {
     const { engine, failNext } = await deskOnSqlite();
-    await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19990" }, actor: tina, reason: null });
+    await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19990" },
+      actor: tina,
+      reason: null,
+    });
     const before = memory(engine);
     failNext("insertFill", "SQLITE_FULL", "database or disk is full");
     // The market trades through the limit: the simulator fills it, and booking the fill fails.
@@ -206,9 +229,19 @@ describe("no venue call for what did not commit", () => {
   it("a fill that closes a position but cannot be booked sends no cancel for the position's other orders", async () => {
     const { engine, failNext, venue } = await deskOnSqlite();
     await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
-    const add = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" }, actor: tina, reason: "add on a dip" });
+    const add = await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
+      actor: tina,
+      reason: "add on a dip",
+    });
     const addId = add.ok ? (add.data?.clientOrderId as string) : "";
-    await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: "0.09999", price: "20100" }, actor: tina, reason: "take profit" });
+    await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: "0.09999", price: "20100" },
+      actor: tina,
+      reason: "take profit",
+    });
     const before = memory(engine);
     // The take-profit fills and closes the position; the fill's transaction fails on its last write.
     failNext("appendEquity", "SQLITE_FULL", "database or disk is full");

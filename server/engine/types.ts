@@ -62,8 +62,7 @@ export type EngineCommand =
 
 /** What a command did; refusals carry a code and a sentence. */
 export type CommandResult =
-  | { ok: true; message: string; data?: Record<string, unknown> }
-  | { ok: false; code: string; message: string; data?: Record<string, unknown> };
+  { ok: true; message: string; data?: Record<string, unknown> } | { ok: false; code: string; message: string; data?: Record<string, unknown> };
 
 export interface EmergencyProgress {
   step: "halted" | "canceling" | "canceled" | "flattening" | "flattened" | "done";
@@ -86,7 +85,18 @@ export interface EquityPoint {
 /** Domain events on the bus (the dashboard's live updates). */
 export type DomainEvent =
   | { type: "order"; order: Order }
-  | { type: "fill"; clientOrderId: string; symbol: string; side: OrderSide; qty: Decimal; price: Decimal; fee: Decimal; tradeId: string; ts: number; late: boolean }
+  | {
+      type: "fill";
+      clientOrderId: string;
+      symbol: string;
+      side: OrderSide;
+      qty: Decimal;
+      price: Decimal;
+      fee: Decimal;
+      tradeId: string;
+      ts: number;
+      late: boolean;
+    }
   | { type: "position"; position: Position }
   | { type: "tradingState"; state: TradingState; reason: string; by: string }
   | { type: "breaker"; state: "OPEN" | "CLOSED"; reason: string; message: string; by: string }

@@ -25,9 +25,14 @@ export async function healthReport(): Promise<HealthReport> {
   const engineHealth = runtime ? runtime.engine.health() : null;
   const engine = { running: runtime !== null, error: state.error, degraded: engineHealth?.degraded != null, stopped: engineHealth?.stopped?.code ?? null };
   const venueStatus = runtime ? runtime.venueStatus() : null;
-  const venue = runtime && venueStatus ? { id: runtime.engine.venueId(), connected: venueStatus.connected, latencyMs: venueStatus.latencyMs, lastError: venueStatus.lastError } : null;
+  const venue =
+    runtime && venueStatus
+      ? { id: runtime.engine.venueId(), connected: venueStatus.connected, latencyMs: venueStatus.latencyMs, lastError: venueStatus.lastError }
+      : null;
   const feedStatus = runtime ? runtime.feedStatus() : null;
-  const feed = feedStatus ? { kind: feedStatus.kind, connected: feedStatus.connected, message: feedStatus.message, lastUpdateAt: feedStatus.lastUpdateAt } : null;
+  const feed = feedStatus
+    ? { kind: feedStatus.kind, connected: feedStatus.connected, message: feedStatus.message, lastUpdateAt: feedStatus.lastUpdateAt }
+    : null;
   try {
     await db().$queryRawUnsafe("SELECT 1");
     const tradingState = runtime ? runtime.engine.currentTradingState : await readTradingState();

@@ -8,7 +8,13 @@ import { summarizeParams } from "./audit";
 
 let tdb: TestDb;
 const T0 = Date.UTC(2024, 4, 1, 9, 0, 0);
-const viewer: Context = { user: { id: "u1", username: "viewer1", role: "viewer" }, sessionToken: null, ip: "127.0.0.1", resHeaders: new Headers(), secureCookies: false };
+const viewer: Context = {
+  user: { id: "u1", username: "viewer1", role: "viewer" },
+  sessionToken: null,
+  ip: "127.0.0.1",
+  resHeaders: new Headers(),
+  secureCookies: false,
+};
 
 beforeEach(async () => {
   tdb = useFreshDb();
@@ -17,7 +23,15 @@ beforeEach(async () => {
     { actor: "alice", role: "trader", action: "close_position", target: "pos-1", reason: "taking profit", params: { percent: 50 }, result: "OK" as const },
     { actor: "bob", role: "admin", action: "reset_breaker", reason: "checked the feed", params: { force: false }, result: "OK" as const },
     { actor: "alice", role: "trader", action: "cancel_order", target: "ord-9", result: "REFUSED" as const, detail: "NOT_FOUND: no open order ord-9" },
-    { actor: "carol", role: "trader", action: "emergency_stop", reason: "venue outage", params: { flatten: true }, result: "ERROR" as const, detail: "VENUE_ERROR: timeout" },
+    {
+      actor: "carol",
+      role: "trader",
+      action: "emergency_stop",
+      reason: "venue outage",
+      params: { flatten: true },
+      result: "ERROR" as const,
+      detail: "VENUE_ERROR: timeout",
+    },
     { actor: "alice", role: "trader", action: "close_position", target: "pos-2", result: "OK" as const },
   ];
   for (const e of entries) {
@@ -35,7 +49,16 @@ describe("audit.list", () => {
     expect(nextCursor).toBeNull();
     expect(entries.map((e) => e.target ?? e.action)).toEqual(["pos-2", "emergency_stop", "ord-9", "reset_breaker", "pos-1"]);
     const first = entries.at(-1)!;
-    expect(first).toMatchObject({ actor: "alice", role: "trader", action: "close_position", target: "pos-1", reason: "taking profit", result: "OK", ts: T0, paramsSummary: "percent=50" });
+    expect(first).toMatchObject({
+      actor: "alice",
+      role: "trader",
+      action: "close_position",
+      target: "pos-1",
+      reason: "taking profit",
+      result: "OK",
+      ts: T0,
+      paramsSummary: "percent=50",
+    });
     expect(entries[1]).toMatchObject({ result: "ERROR", detail: "VENUE_ERROR: timeout", paramsSummary: "flatten=true" });
   });
 

@@ -103,7 +103,15 @@ describe("backtests.run", () => {
 
     const list = await createCaller(ctx("viewer")).backtests.list({});
     expect(list).toHaveLength(1);
-    expect(list[0]).toMatchObject({ id: started.id, dataSet: FILE, symbol: "BTC/USDT", strategy: "sma-cross", candles: 10_999, tradeCount: started.tradeCount, status: "DONE" });
+    expect(list[0]).toMatchObject({
+      id: started.id,
+      dataSet: FILE,
+      symbol: "BTC/USDT",
+      strategy: "sma-cross",
+      candles: 10_999,
+      tradeCount: started.tradeCount,
+      status: "DONE",
+    });
     expect(list[0]!.params).toMatchObject({ fast: 10, slow: 30, capital: "10000", feeBps: "10", slippage: "fixed:2", data: FILE });
     expect(list[0]).not.toHaveProperty("report");
 

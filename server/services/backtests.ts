@@ -54,13 +54,24 @@ function describeFile(dir: string, name: string): DataSetDto | null {
   let dto: DataSetDto | null = null;
   const sym = symbolOf(name);
   const text = readFileSync(file, "utf8");
-  const lines = text.replace(/^\uFEFF/, "").split(/\r?\n/).filter((l) => l.length > 0);
+  const lines = text
+    .replace(/^\uFEFF/, "")
+    .split(/\r?\n/)
+    .filter((l) => l.length > 0);
   if (sym && lines[0]?.trim() === CANDLE_HEADER) {
     const ts = (line: string | undefined) => {
       const n = Number(line?.split(",")[0]);
       return Number.isFinite(n) ? n : null;
     };
-    dto = { name, symbol: sym.symbol, timeframe: sym.timeframe, rows: lines.length - 1, firstTs: ts(lines[1]), lastTs: ts(lines[lines.length - 1]), bytes: st.size };
+    dto = {
+      name,
+      symbol: sym.symbol,
+      timeframe: sym.timeframe,
+      rows: lines.length - 1,
+      firstTs: ts(lines[1]),
+      lastTs: ts(lines[lines.length - 1]),
+      bytes: st.size,
+    };
   }
   cache.set(file, { size: st.size, mtimeMs: st.mtimeMs, dto });
   return dto;
@@ -86,7 +97,9 @@ export function findDataSet(name: string, dir: string = marketDataDir()): { data
   const dataSet = sets.find((d) => d.name === name);
   if (!dataSet) {
     const known = sets.map((d) => d.name).join(", ") || "none";
-    throw new DomainError("NOT_FOUND", `There is no shipped data set named '${name.slice(0, 80)}'. The data sets are: ${known}.`, { dataSet: name.slice(0, 80) });
+    throw new DomainError("NOT_FOUND", `There is no shipped data set named '${name.slice(0, 80)}'. The data sets are: ${known}.`, {
+      dataSet: name.slice(0, 80),
+    });
   }
   const file = path.join(dir, dataSet.name);
   // Belt and braces: the listing only has plain names, so this never fires.
@@ -181,7 +194,17 @@ export interface BacktestDetailDto {
     tradeCount: number | null;
     elapsedMs: number | null;
   };
-  trades: { entryTime: number; exitTime: number; side: string; qty: string; entryPrice: string; exitPrice: string; fees: string; pnl: string; exitReason: string }[];
+  trades: {
+    entryTime: number;
+    exitTime: number;
+    side: string;
+    qty: string;
+    entryPrice: string;
+    exitPrice: string;
+    fees: string;
+    pnl: string;
+    exitReason: string;
+  }[];
   /** Shown trades are capped at MAX_DETAIL_TRADES (the first ones); the stats above cover all of them. */
   tradesTruncated: boolean;
   /** Equity at candle closes, downsampled by saveBacktestRun's caller to ≤ ~2000 points. */
@@ -344,7 +367,13 @@ export async function startBacktest(input: StartBacktestInput, by: Requester): P
         deterministic: false,
         save: true,
       });
-      id = await saveBacktestRun({ report: outcome.report, curve: outcome.curve, dataSet: found.dataSet.name, symbol: found.dataSet.symbol, strategy: input.strategy });
+      id = await saveBacktestRun({
+        report: outcome.report,
+        curve: outcome.curve,
+        dataSet: found.dataSet.name,
+        symbol: found.dataSet.symbol,
+        strategy: input.strategy,
+      });
     } catch (e) {
       const detail = e instanceof Error ? e.message : String(e);
       await recordAudit({ ...base, result: "ERROR", detail: detail.slice(0, 500) });

@@ -48,7 +48,8 @@ function parseCursor(cursor: string): { createdAt: number; id: string } {
   const at = cursor.indexOf(":");
   const createdAt = Number(cursor.slice(0, at));
   const id = cursor.slice(at + 1);
-  if (at <= 0 || !Number.isFinite(createdAt) || id.length === 0) throw new DomainError("VALIDATION", "cursor is malformed: use the nextCursor of the previous page.");
+  if (at <= 0 || !Number.isFinite(createdAt) || id.length === 0)
+    throw new DomainError("VALIDATION", "cursor is malformed: use the nextCursor of the previous page.");
   return { createdAt, id };
 }
 
@@ -59,7 +60,9 @@ function fromRow(row: { data: string }): OrderDto {
 /** The running engine's in-doubt markers by clientOrderId (none without an engine, e.g. in backtest mode). */
 function inDoubtMarkers(): Map<string, OrderInDoubtDto> {
   const engine = getRuntime()?.engine;
-  return new Map((engine?.inDoubtList() ?? []).map((m) => [m.clientOrderId, { since: m.since, reason: m.reason, lookups: m.lookups, nextLookupAt: m.nextLookupAt }]));
+  return new Map(
+    (engine?.inDoubtList() ?? []).map((m) => [m.clientOrderId, { since: m.since, reason: m.reason, lookups: m.lookups, nextLookupAt: m.nextLookupAt }]),
+  );
 }
 
 /** All orders, newest first, filtered (each with its in-doubt marker or null); `nextCursor` is null on the last page. */
@@ -130,7 +133,11 @@ export function summarizeEvent(type: string, payload: unknown): string {
       return "cancel requested";
     case "modifyRequest":
     case "modified": {
-      const parts = [p.qty !== undefined && `qty ${str(p.qty)}`, p.price !== undefined && `price ${str(p.price)}`, p.triggerPrice !== undefined && `trigger ${str(p.triggerPrice)}`].filter(Boolean);
+      const parts = [
+        p.qty !== undefined && `qty ${str(p.qty)}`,
+        p.price !== undefined && `price ${str(p.price)}`,
+        p.triggerPrice !== undefined && `trigger ${str(p.triggerPrice)}`,
+      ].filter(Boolean);
       return parts.length > 0 ? parts.join(", ") : type === "modified" ? "modified" : "modify requested";
     }
     case "submit":
@@ -193,7 +200,9 @@ export async function orderDetail(clientOrderId: string): Promise<{
     db().fill.findMany({ where: { clientOrderId }, orderBy: [{ ts: "asc" }, { id: "asc" }] }),
   ]);
   // Decimals for display: from the running engine's instruments (absent in backtest mode: the page falls back).
-  const known = getRuntime()?.engine.instrumentList().find((i) => i.symbol === row.symbol);
+  const known = getRuntime()
+    ?.engine.instrumentList()
+    .find((i) => i.symbol === row.symbol);
   const instrument = known ? instrumentDto(known) : null;
   return {
     order: fromRow(row),
@@ -207,7 +216,16 @@ export async function orderDetail(clientOrderId: string): Promise<{
       } catch {
         payload = e.payload;
       }
-      return { seq: e.seq, ts: e.ts, type: e.type, source: e.source, applied: e.applied, refusal: e.refusal, summary: summarizeEvent(e.type, payload), payload };
+      return {
+        seq: e.seq,
+        ts: e.ts,
+        type: e.type,
+        source: e.source,
+        applied: e.applied,
+        refusal: e.refusal,
+        summary: summarizeEvent(e.type, payload),
+        payload,
+      };
     }),
     fills: fills.map((f) => ({
       tradeId: f.tradeId,

@@ -16,15 +16,30 @@ export async function overviewSummary(now = Date.now()) {
   const venue = runtime.venueStatus();
   const feed = runtime.feedStatus();
   const alerts = [
-    ...drifts.map((d) => ({ ts: d.ts, level: d.resolved ? ("info" as const) : ("warn" as const), message: `Reconciliation: ${d.kind} ${d.subject}${d.resolution ? ` (${d.resolution})` : ""}` })),
+    ...drifts.map((d) => ({
+      ts: d.ts,
+      level: d.resolved ? ("info" as const) : ("warn" as const),
+      message: `Reconciliation: ${d.kind} ${d.subject}${d.resolution ? ` (${d.resolution})` : ""}`,
+    })),
     ...breakerEvents.map((e) => ({
       ts: e.ts,
       level: e.kind === "TRIP" ? ("error" as const) : ("info" as const),
-      message: e.kind === "STATE" ? `Trading ${e.reason} by ${e.by}: ${e.message}` : `Breaker ${e.kind === "TRIP" ? "tripped" : "reset"} by ${e.by}: ${e.message}`,
+      message:
+        e.kind === "STATE" ? `Trading ${e.reason} by ${e.by}: ${e.message}` : `Breaker ${e.kind === "TRIP" ? "tripped" : "reset"} by ${e.by}: ${e.message}`,
     })),
     ...(feed.connected ? [] : [{ ts: now, level: "error" as const, message: `Market data: ${feed.message}` }]),
-    ...(state.degraded ? [{ ts: state.degraded.lastAt, level: "error" as const, message: `Database: ${state.degraded.errors} write(s) failed (last: ${state.degraded.reason}); the engine reloaded its books and is degraded until restarted.` }] : []),
-    ...(state.stopped ? [{ ts: state.stopped.since, level: "error" as const, message: `Trading stopped in this process (${state.stopped.code}): ${state.stopped.reason}` }] : []),
+    ...(state.degraded
+      ? [
+          {
+            ts: state.degraded.lastAt,
+            level: "error" as const,
+            message: `Database: ${state.degraded.errors} write(s) failed (last: ${state.degraded.reason}); the engine reloaded its books and is degraded until restarted.`,
+          },
+        ]
+      : []),
+    ...(state.stopped
+      ? [{ ts: state.stopped.since, level: "error" as const, message: `Trading stopped in this process (${state.stopped.code}): ${state.stopped.reason}` }]
+      : []),
   ]
     .sort((a, b) => b.ts - a.ts)
     .slice(0, 8);
@@ -65,7 +80,11 @@ export type OverviewSummary = Awaited<ReturnType<typeof overviewSummary>>;
 /** Equity snapshots for charts: at most `points` evenly spaced over the window. */
 export async function equityCurve(input: { sinceMs?: number; points?: number }) {
   const since = input.sinceMs ?? 0;
-  const rows = await db().equitySnapshot.findMany({ where: { ts: { gte: since } }, orderBy: { ts: "asc" }, select: { ts: true, equityNum: true, equity: true } });
+  const rows = await db().equitySnapshot.findMany({
+    where: { ts: { gte: since } },
+    orderBy: { ts: "asc" },
+    select: { ts: true, equityNum: true, equity: true },
+  });
   const max = input.points ?? 500;
   const step = Math.max(1, Math.ceil(rows.length / max));
   const out = rows.filter((_, i) => i % step === 0 || i === rows.length - 1);

@@ -37,7 +37,20 @@ export interface TradeAgg {
   bpsCount: number;
 }
 
-export const emptyTradeAgg = (): TradeAgg => ({ trades: 0, wins: 0, losses: 0, net: 0, profit: 0, loss: 0, fees: 0, durSum: 0, slipKnown: 0, slipCost: 0, bpsSum: 0, bpsCount: 0 });
+export const emptyTradeAgg = (): TradeAgg => ({
+  trades: 0,
+  wins: 0,
+  losses: 0,
+  net: 0,
+  profit: 0,
+  loss: 0,
+  fees: 0,
+  durSum: 0,
+  slipKnown: 0,
+  slipCost: 0,
+  bpsSum: 0,
+  bpsCount: 0,
+});
 
 export function addTradeAgg(into: TradeAgg, a: TradeAgg): TradeAgg {
   for (const k of Object.keys(into) as (keyof TradeAgg)[]) into[k] += a[k];
@@ -237,7 +250,8 @@ export async function tradeWindow(from: number, to: number): Promise<TradeCell[]
   const { fullStart, fullEnd } = split(from, to, DAY_MS);
   const out: TradeCell[] = [];
   if (fullStart >= fullEnd) return tradeCells(client, "exitTime >= ? AND exitTime < ?", from, to);
-  for (const c of rollup.trades.values()) if (c.dayStart >= fullStart && c.dayStart < fullEnd) out.push({ symbol: c.symbol, dayStart: c.dayStart, agg: { ...c.agg } });
+  for (const c of rollup.trades.values())
+    if (c.dayStart >= fullStart && c.dayStart < fullEnd) out.push({ symbol: c.symbol, dayStart: c.dayStart, agg: { ...c.agg } });
   if (from < fullStart) out.push(...(await tradeCells(client, "exitTime >= ? AND exitTime < ?", from, fullStart)));
   if (fullEnd < to) out.push(...(await tradeCells(client, "exitTime >= ? AND exitTime < ?", fullEnd, to)));
   return out;

@@ -13,7 +13,13 @@ const DAY3 = DAY2 + 86_400_000;
 const H = 3_600_000;
 let tdb: TestDb;
 
-const viewer: Context = { user: { id: "u1", username: "viewer1", role: "viewer" }, sessionToken: null, ip: "127.0.0.1", resHeaders: new Headers(), secureCookies: false };
+const viewer: Context = {
+  user: { id: "u1", username: "viewer1", role: "viewer" },
+  sessionToken: null,
+  ip: "127.0.0.1",
+  resHeaders: new Headers(),
+  secureCookies: false,
+};
 
 interface T {
   id: string;
@@ -67,10 +73,61 @@ async function seedEquity(ts: number, equity: string) {
 beforeEach(async () => {
   tdb = useFreshDb();
   // BTC: one win, one loss (hand-checked numbers below); ETH: one win, one break-even.
-  await seedTrade({ id: "p1", symbol: "BTC/USDT", side: "LONG", qty: "0.1", entry: "20000", exit: "21000", fees: "4.1", gross: "100", pnl: "95.9", entryTime: DAY1, exitTime: DAY1 + H, entrySlip: 2 });
-  await seedTrade({ id: "p2", symbol: "BTC/USDT", side: "LONG", qty: "0.2", entry: "21000", exit: "20500", fees: "8.3", gross: "-100", pnl: "-108.3", entryTime: DAY1 + 2 * H, exitTime: DAY1 + 4 * H, entrySlip: 1, exitSlip: 3 });
-  await seedTrade({ id: "p3", symbol: "ETH/USDT", side: "SHORT", qty: "1", entry: "1500", exit: "1400", fees: "0.29", gross: "100", pnl: "99.71", entryTime: DAY2, exitTime: DAY2 + H / 2 });
-  await seedTrade({ id: "p4", symbol: "ETH/USDT", side: "SHORT", qty: "2", entry: "1400", exit: "1400", fees: "0", gross: "0", pnl: "0", entryTime: DAY2 + H, exitTime: DAY2 + H + 600_000 });
+  await seedTrade({
+    id: "p1",
+    symbol: "BTC/USDT",
+    side: "LONG",
+    qty: "0.1",
+    entry: "20000",
+    exit: "21000",
+    fees: "4.1",
+    gross: "100",
+    pnl: "95.9",
+    entryTime: DAY1,
+    exitTime: DAY1 + H,
+    entrySlip: 2,
+  });
+  await seedTrade({
+    id: "p2",
+    symbol: "BTC/USDT",
+    side: "LONG",
+    qty: "0.2",
+    entry: "21000",
+    exit: "20500",
+    fees: "8.3",
+    gross: "-100",
+    pnl: "-108.3",
+    entryTime: DAY1 + 2 * H,
+    exitTime: DAY1 + 4 * H,
+    entrySlip: 1,
+    exitSlip: 3,
+  });
+  await seedTrade({
+    id: "p3",
+    symbol: "ETH/USDT",
+    side: "SHORT",
+    qty: "1",
+    entry: "1500",
+    exit: "1400",
+    fees: "0.29",
+    gross: "100",
+    pnl: "99.71",
+    entryTime: DAY2,
+    exitTime: DAY2 + H / 2,
+  });
+  await seedTrade({
+    id: "p4",
+    symbol: "ETH/USDT",
+    side: "SHORT",
+    qty: "2",
+    entry: "1400",
+    exit: "1400",
+    fees: "0",
+    gross: "0",
+    pnl: "0",
+    entryTime: DAY2 + H,
+    exitTime: DAY2 + H + 600_000,
+  });
   for (const [ts, eq] of [
     [DAY1, "10000"],
     [DAY1 + 12 * H, "10050"],
@@ -120,7 +177,18 @@ describe("performance.summary", () => {
     expect(btc.profitFactor).toBeCloseTo(95.9 / 108.3, 12);
     expect(btc.slippageCost).toBeCloseTo(2.05, 9);
     const eth = s.bySymbol.find((x) => x.symbol === "ETH/USDT")!;
-    expect(eth).toMatchObject({ trades: 2, wins: 1, losses: 0, winRatePct: 50, netPnl: "99.71", fees: "0.29", profitFactor: null, avgDurationMs: H / 3, slippageKnown: 0, slippageCost: 0 });
+    expect(eth).toMatchObject({
+      trades: 2,
+      wins: 1,
+      losses: 0,
+      winRatePct: 50,
+      netPnl: "99.71",
+      fees: "0.29",
+      profitFactor: null,
+      avgDurationMs: H / 3,
+      slippageKnown: 0,
+      slippageCost: 0,
+    });
 
     expect(s.daily.map((d) => [d.day, d.equityChange, d.trades])).toEqual([
       ["2024-01-01", "-12.4", 2],
@@ -179,7 +247,17 @@ describe("performance.summary", () => {
   });
 
   it("downsamples a long equity history to the requested points", async () => {
-    const rows = Array.from({ length: 3000 }, (_, i) => ({ ts: DAY3 + 13 * H + i * 60_000, equity: String(10200 + i), equityNum: 10200 + i, cash: "0", unrealized: "0", realized: "0", fees: "0", exposure: "0", cause: "schedule" }));
+    const rows = Array.from({ length: 3000 }, (_, i) => ({
+      ts: DAY3 + 13 * H + i * 60_000,
+      equity: String(10200 + i),
+      equityNum: 10200 + i,
+      cash: "0",
+      unrealized: "0",
+      realized: "0",
+      fees: "0",
+      exposure: "0",
+      cause: "schedule",
+    }));
     await tdb.client.equitySnapshot.createMany({ data: rows });
     const s = await createCaller(viewer).performance.summary({ from: DAY3, points: 100 });
     expect(s.snapshotCount).toBe(3001);
@@ -196,7 +274,19 @@ describe("performance.summary", () => {
   it("keeps up with new trades and snapshots (incremental rollup)", async () => {
     const c = createCaller(viewer);
     expect((await c.performance.summary({})).portfolio.trades).toBe(4);
-    await seedTrade({ id: "p5", symbol: "BTC/USDT", side: "LONG", qty: "0.1", entry: "20000", exit: "20100", fees: "1", gross: "10", pnl: "9", entryTime: DAY3, exitTime: DAY3 + H });
+    await seedTrade({
+      id: "p5",
+      symbol: "BTC/USDT",
+      side: "LONG",
+      qty: "0.1",
+      entry: "20000",
+      exit: "20100",
+      fees: "1",
+      gross: "10",
+      pnl: "9",
+      entryTime: DAY3,
+      exitTime: DAY3 + H,
+    });
     await seedEquity(DAY3 + 13 * H, "10209");
     const s = await c.performance.summary({});
     expect(s.portfolio.trades).toBe(5);
@@ -208,16 +298,38 @@ describe("performance.summary", () => {
   it("answers windows that cut days and hours like a full scan", async () => {
     // Many snapshots and trades at odd times; windows with edges inside days and hours.
     let seed = 7;
-    const rnd = () => ((seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const snaps = Array.from({ length: 2000 }, (_, i) => {
       const equity = (10_000 + 300 * Math.sin(i / 40) + 50 * rnd()).toFixed(2);
-      return { ts: DAY3 + 13 * H + i * 97_000, equity, equityNum: Number(equity), cash: "0", unrealized: "0", realized: "0", fees: "0", exposure: "0", cause: "schedule" };
+      return {
+        ts: DAY3 + 13 * H + i * 97_000,
+        equity,
+        equityNum: Number(equity),
+        cash: "0",
+        unrealized: "0",
+        realized: "0",
+        fees: "0",
+        exposure: "0",
+        cause: "schedule",
+      };
     });
     await tdb.client.equitySnapshot.createMany({ data: snaps });
     for (let i = 0; i < 60; i++) {
       const exitTime = DAY3 + 13 * H + Math.floor(rnd() * 2000 * 97_000);
       const pnl = (rnd() * 40 - 20).toFixed(2);
-      await seedTrade({ id: `r${i}`, symbol: i % 3 ? "BTC/USDT" : "SOL/USDT", side: "LONG", qty: "1", entry: "100", exit: "101", fees: "0.2", gross: pnl, pnl, entryTime: exitTime - 60_000, exitTime });
+      await seedTrade({
+        id: `r${i}`,
+        symbol: i % 3 ? "BTC/USDT" : "SOL/USDT",
+        side: "LONG",
+        qty: "1",
+        entry: "100",
+        exit: "101",
+        fees: "0.2",
+        gross: pnl,
+        pnl,
+        entryTime: exitTime - 60_000,
+        exitTime,
+      });
     }
     const c = createCaller(viewer);
     await c.performance.summary({}); // builds the rollup
@@ -229,7 +341,10 @@ describe("performance.summary", () => {
       const s = await performanceSummary({ from, to }, { exactTradeLimit: 0 });
       const trades = await tdb.client.trade.findMany({ where: { exitTime: { gte: from, lt: to } } });
       expect(s.portfolio.trades).toBe(trades.length);
-      expect(Number(s.portfolio.netPnl)).toBeCloseTo(trades.reduce((t, x) => t + x.pnlNum, 0), 6);
+      expect(Number(s.portfolio.netPnl)).toBeCloseTo(
+        trades.reduce((t, x) => t + x.pnlNum, 0),
+        6,
+      );
       const eq = await tdb.client.equitySnapshot.findMany({ where: { ts: { gte: from, lt: to } }, orderBy: { ts: "asc" } });
       expect(s.snapshotCount).toBe(eq.length);
       const series = eq.map((r) => ({ ts: r.ts, equity: D(r.equity) }));

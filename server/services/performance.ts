@@ -130,7 +130,19 @@ function withExact(base: Omit<SymbolPerformance, "symbol">, s: TradeStats): Omit
 async function exactStats(from: number, to: number) {
   const rows = await db().trade.findMany({
     where: { exitTime: { gte: from, lt: to } },
-    select: { positionId: true, symbol: true, side: true, quantity: true, entryPrice: true, exitPrice: true, entryTime: true, exitTime: true, fees: true, pnl: true, exitReason: true },
+    select: {
+      positionId: true,
+      symbol: true,
+      side: true,
+      quantity: true,
+      entryPrice: true,
+      exitPrice: true,
+      entryTime: true,
+      exitTime: true,
+      fees: true,
+      pnl: true,
+      exitReason: true,
+    },
   });
   const trades: ClosedTrade[] = rows.map((r) => ({
     positionId: r.positionId,
@@ -182,10 +194,17 @@ async function equityPart(from: number, to: number, points: number) {
   // Daily PnL and returns: the first snapshot and each UTC day's last one give the same figures as every snapshot.
   const closes = new Map<number, EquityHour>();
   for (const h of hours) closes.set(Math.floor(h.hourStart / DAY_MS), h);
-  const series: EquityPoint[] = [{ ts: firstHour.firstTs, equity: D(firstHour.firstEquity) }, ...[...closes.values()].map((h) => ({ ts: h.lastTs, equity: D(h.lastEquity) }))];
+  const series: EquityPoint[] = [
+    { ts: firstHour.firstTs, equity: D(firstHour.firstEquity) },
+    ...[...closes.values()].map((h) => ({ ts: h.lastTs, equity: D(h.lastEquity) })),
+  ];
   let curve: { ts: number; equity: number }[];
   if (count <= DIRECT_CURVE_LIMIT) {
-    const rows = await db().equitySnapshot.findMany({ where: { ts: { gte: from, lt: to } }, orderBy: [{ ts: "asc" }, { id: "asc" }], select: { ts: true, equityNum: true } });
+    const rows = await db().equitySnapshot.findMany({
+      where: { ts: { gte: from, lt: to } },
+      orderBy: [{ ts: "asc" }, { id: "asc" }],
+      select: { ts: true, equityNum: true },
+    });
     curve = downsample(
       rows.map((r) => ({ ts: r.ts, equity: r.equityNum })),
       points,
@@ -236,9 +255,17 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
 
   // Days: every day with an equity close or a closed trade.
   const days = new Map<number, PerformanceSummary["daily"][number]>();
-  for (const d of equity.daily) days.set(d.dayStart, { day: d.day, dayStart: d.dayStart, equityChange: dec(d.pnl), equityChangePct: d.pnlPct, realized: 0, trades: 0 });
+  for (const d of equity.daily)
+    days.set(d.dayStart, { day: d.day, dayStart: d.dayStart, equityChange: dec(d.pnl), equityChangePct: d.pnlPct, realized: 0, trades: 0 });
   for (const [dayStart, a] of byDay) {
-    const row = days.get(dayStart) ?? { day: new Date(dayStart).toISOString().slice(0, 10), dayStart, equityChange: null, equityChangePct: null, realized: 0, trades: 0 };
+    const row = days.get(dayStart) ?? {
+      day: new Date(dayStart).toISOString().slice(0, 10),
+      dayStart,
+      equityChange: null,
+      equityChangePct: null,
+      realized: 0,
+      trades: 0,
+    };
     row.realized = a.net;
     row.trades = a.trades;
     days.set(dayStart, row);

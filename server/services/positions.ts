@@ -93,7 +93,10 @@ export function setExits(input: { positionId: string; stopLoss?: number | null; 
     ] as const) {
       if (value === null || value === undefined) continue;
       if (value > ref * 10 || value < ref / 10) {
-        throw new DomainError("ABSURD_PRICE", `${name} ${value} is absurd for ${record.position.symbol}: the market is at ${ref}.`, { field: name, reference: ref });
+        throw new DomainError("ABSURD_PRICE", `${name} ${value} is absurd for ${record.position.symbol}: the market is at ${ref}.`, {
+          field: name,
+          reference: ref,
+        });
       }
     }
   }

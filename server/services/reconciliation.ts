@@ -84,7 +84,9 @@ export async function listDrifts(input: DriftListInput): Promise<{ rows: DriftDt
   const base = {
     kind: input.kind !== undefined ? input.kind : { notIn: [...RESOLUTIONS] },
     ...(input.subject !== undefined && { subject: input.subject }),
-    ...((input.fromMs !== undefined || input.toMs !== undefined) && { ts: { ...(input.fromMs !== undefined && { gte: input.fromMs }), ...(input.toMs !== undefined && { lt: input.toMs }) } }),
+    ...((input.fromMs !== undefined || input.toMs !== undefined) && {
+      ts: { ...(input.fromMs !== undefined && { gte: input.fromMs }), ...(input.toMs !== undefined && { lt: input.toMs }) },
+    }),
   };
   const where = input.status === "open" ? { AND: [base, isOpen] } : input.status === "resolved" ? { AND: [base, isResolved] } : base;
   const [rows, total, open, kinds] = await Promise.all([

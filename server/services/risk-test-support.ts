@@ -18,9 +18,24 @@ export async function openRiskDesk(): Promise<RiskDesk> {
     capital: "10000",
     ethPrice: 1000,
     engine: {
-      breaker: { maxDailyLossPct: 5, maxDailyLossAbs: 400, maxDrawdownPct: 10, maxConsecutiveLosses: 3, maxOrdersPerMinute: 20, maxOrdersPerHour: 200, maxConsecutiveErrors: 4 },
+      breaker: {
+        maxDailyLossPct: 5,
+        maxDailyLossAbs: 400,
+        maxDrawdownPct: 10,
+        maxConsecutiveLosses: 3,
+        maxOrdersPerMinute: 20,
+        maxOrdersPerHour: 200,
+        maxConsecutiveErrors: 4,
+      },
       riskLimits: { maxOpenPositions: 3, maxPortfolioExposurePct: 100, maxSymbolExposurePct: 50, maxOrdersPerMinute: 60, minNotional: "10" },
-      defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.05 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+      defaultSymbolSettings: {
+        minConfidence: 0.5,
+        sizing: { method: "fixed_fraction", fraction: 0.05 },
+        stopLossPct: null,
+        takeProfitLevels: [],
+        trailing: null,
+        maxAgeMinutes: null,
+      },
     },
   });
   return { ...desk, signal: desk.trySignal };

@@ -12,7 +12,8 @@ afterEach(async () => {
   await desk.close();
 });
 
-const limitOf = (s: { limits: { key: string }[] }, key: string) => s.limits.find((l) => l.key === key) as never as { used: string | null; limit: string | null; ratio: number | null; level: string; label: string };
+const limitOf = (s: { limits: { key: string }[] }, key: string) =>
+  s.limits.find((l) => l.key === key) as never as { used: string | null; limit: string | null; ratio: number | null; level: string; label: string };
 
 /** A hand-built book: 0.1 BTC and 1 ETH bought at market (ask = mid + 0.5), marks 20000 and 1000, one resting ETH bid. */
 async function buildBook() {
@@ -64,7 +65,10 @@ describe("risk.summary", () => {
     expect([levelOf(null), levelOf(0.75), levelOf(0.76), levelOf(0.9), levelOf(0.91), levelOf(1.2)]).toEqual(["off", "ok", "warn", "warn", "bad", "bad"]);
     await buildBook();
     await desk.order({ symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" });
-    await desk.engine.updateRiskLimits({ maxOpenPositions: 2, maxPortfolioExposurePct: 100, maxSymbolExposurePct: 50, maxOrdersPerMinute: 5 }, { username: "ada", role: "admin" });
+    await desk.engine.updateRiskLimits(
+      { maxOpenPositions: 2, maxPortfolioExposurePct: 100, maxSymbolExposurePct: 50, maxOrdersPerMinute: 5 },
+      { username: "ada", role: "admin" },
+    );
     const s = await callerFor("viewer").risk.summary();
     // still 2 positions (the second BTC buy adds to the first), at a limit of 2 → 100%
     expect(limitOf(s, "maxOpenPositions")).toMatchObject({ used: "2", limit: "2", ratio: 1, level: "bad" });
@@ -88,7 +92,17 @@ describe("risk.summary", () => {
       const day = Math.floor((start + i * DAY) / DAY) * DAY;
       const morning = prev;
       prev = close;
-      const row = (ts: number, e: number) => ({ ts, equity: String(e), equityNum: e, cash: String(e), unrealized: "0", realized: "0", fees: "0", exposure: "0", cause: "schedule" });
+      const row = (ts: number, e: number) => ({
+        ts,
+        equity: String(e),
+        equityNum: e,
+        cash: String(e),
+        unrealized: "0",
+        realized: "0",
+        fees: "0",
+        exposure: "0",
+        cause: "schedule",
+      });
       return [row(day + 3_600_000, morning), row(day + 20 * 3_600_000, close)];
     });
     await desk.tdb.client.equitySnapshot.createMany({ data: rows });
@@ -110,7 +124,17 @@ describe("risk.summary", () => {
   });
 
   it("keeps the peak from before the window", async () => {
-    const row = (ts: number, e: number) => ({ ts, equity: String(e), equityNum: e, cash: String(e), unrealized: "0", realized: "0", fees: "0", exposure: "0", cause: "schedule" });
+    const row = (ts: number, e: number) => ({
+      ts,
+      equity: String(e),
+      equityNum: e,
+      cash: String(e),
+      unrealized: "0",
+      realized: "0",
+      fees: "0",
+      exposure: "0",
+      cause: "schedule",
+    });
     await desk.tdb.client.equitySnapshot.createMany({ data: [row(T0 - 10 * DAY, 12000), row(T0 - 2 * DAY, 10800), row(T0 - DAY, 11400)] });
     const s = await callerFor("viewer").risk.summary({ sinceMs: T0 - 3 * DAY, points: 50 });
     expect(s.drawdown.series.map((p) => [p.equity, p.peak, Number(p.ddPct.toFixed(6))])).toEqual([

@@ -54,7 +54,9 @@ export function levelOf(ratio: number | null): LimitLevel {
   return ratio > BAD_ABOVE ? "bad" : ratio > WARN_ABOVE ? "warn" : "ok";
 }
 
-function usage(row: Omit<LimitUsage, "ratio" | "level" | "used" | "limit"> & { used: Decimal | number | null; limit: Decimal | number | null | undefined }): LimitUsage {
+function usage(
+  row: Omit<LimitUsage, "ratio" | "level" | "used" | "limit"> & { used: Decimal | number | null; limit: Decimal | number | null | undefined },
+): LimitUsage {
   const used = row.used === null ? null : new Decimal(row.used);
   const limit = row.limit === null || row.limit === undefined ? null : new Decimal(row.limit);
   const ratio = used !== null && limit !== null && limit.greaterThan(0) ? used.dividedBy(limit).toNumber() : null;
@@ -352,7 +354,8 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
 
   // Daily PnL against the daily loss limit (the tighter of % and absolute).
   const dayStartEquity = breaker?.dayStartEquity ?? null;
-  const lossLimitFromPct = breakerConfig?.maxDailyLossPct != null && dayStartEquity ? dayStartEquity.times(breakerConfig.maxDailyLossPct).dividedBy(HUNDRED) : null;
+  const lossLimitFromPct =
+    breakerConfig?.maxDailyLossPct != null && dayStartEquity ? dayStartEquity.times(breakerConfig.maxDailyLossPct).dividedBy(HUNDRED) : null;
   const lossLimitAbs = breakerConfig?.maxDailyLossAbs != null ? new Decimal(breakerConfig.maxDailyLossAbs) : null;
   const lossLimit = lossLimitFromPct && lossLimitAbs ? Decimal.min(lossLimitFromPct, lossLimitAbs) : (lossLimitFromPct ?? lossLimitAbs);
   const dailyLoss = breaker ? Decimal.max(ZERO, breaker.dailyPnl.negated()) : null;

@@ -71,21 +71,73 @@ describe("role enforcement", () => {
 describe("validation refusals name the field and the reason", () => {
   const admin = () => callerFor("admin");
   it.each([
-    ["negative limit", () => admin().settings.setRiskLimits({ ...LIMITS, maxOpenPositions: -1 }), /maxOpenPositions: maxOpenPositions must be from 1 to 10,000 \(got -1\)/],
-    ["NaN limit", () => admin().settings.setRiskLimits({ ...LIMITS, maxOrdersPerMinute: Number.NaN }), /maxOrdersPerMinute: maxOrdersPerMinute must be a finite number \(got NaN\)/],
-    ["fractional count", () => admin().settings.setRiskLimits({ ...LIMITS, maxOpenPositions: 2.5 }), /maxOpenPositions: maxOpenPositions must be a whole number from 1 to 10,000 \(got 2.5\)/],
-    ["Infinity", () => admin().settings.setRiskLimits({ ...LIMITS, maxPortfolioExposurePct: Number.POSITIVE_INFINITY }), /maxPortfolioExposurePct: maxPortfolioExposurePct must be a finite number \(got Infinity\)/],
-    ["negative decimal", () => admin().settings.setRiskLimits({ ...LIMITS, minNotional: "-5" }), /minNotional: minNotional must be from 0.01 to 1,000,000, with at most 8 decimals \(got '-5'\)/],
+    [
+      "negative limit",
+      () => admin().settings.setRiskLimits({ ...LIMITS, maxOpenPositions: -1 }),
+      /maxOpenPositions: maxOpenPositions must be from 1 to 10,000 \(got -1\)/,
+    ],
+    [
+      "NaN limit",
+      () => admin().settings.setRiskLimits({ ...LIMITS, maxOrdersPerMinute: Number.NaN }),
+      /maxOrdersPerMinute: maxOrdersPerMinute must be a finite number \(got NaN\)/,
+    ],
+    [
+      "fractional count",
+      () => admin().settings.setRiskLimits({ ...LIMITS, maxOpenPositions: 2.5 }),
+      /maxOpenPositions: maxOpenPositions must be a whole number from 1 to 10,000 \(got 2.5\)/,
+    ],
+    [
+      "Infinity",
+      () => admin().settings.setRiskLimits({ ...LIMITS, maxPortfolioExposurePct: Number.POSITIVE_INFINITY }),
+      /maxPortfolioExposurePct: maxPortfolioExposurePct must be a finite number \(got Infinity\)/,
+    ],
+    [
+      "negative decimal",
+      () => admin().settings.setRiskLimits({ ...LIMITS, minNotional: "-5" }),
+      /minNotional: minNotional must be from 0.01 to 1,000,000, with at most 8 decimals \(got '-5'\)/,
+    ],
     ["unknown limit", () => admin().settings.setRiskLimits({ ...LIMITS, maxLeverage: 10 } as never), /unknown setting: maxLeverage/],
-    ["breaker % above 100", () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxDrawdownPct: 150 }), /maxDrawdownPct must be a percentage from 0.01 to 100 \(got 150\)/],
-    ["breaker negative count", () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxConsecutiveLosses: -2 }), /maxConsecutiveLosses must be a whole number from 1 to 1,000 \(got -2\)/],
+    [
+      "breaker % above 100",
+      () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxDrawdownPct: 150 }),
+      /maxDrawdownPct must be a percentage from 0.01 to 100 \(got 150\)/,
+    ],
+    [
+      "breaker negative count",
+      () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxConsecutiveLosses: -2 }),
+      /maxConsecutiveLosses must be a whole number from 1 to 1,000 \(got -2\)/,
+    ],
     ["breaker NaN", () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxDailyLossAbs: Number.NaN }), /maxDailyLossAbs/],
-    ["breaker unknown key", () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxLeverage: 3 } as never), /Unknown breaker setting: maxLeverage/],
-    ["breaker unknown action", () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, tripAction: "PANIC" } as never), /tripAction must be one of HALT, HALT_CANCEL, HALT_CANCEL_FLATTEN/],
-    ["symbol confidence above 1", () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, minConfidence: 1.5 } }), /settings.minConfidence: minConfidence must be from 0 to 1 \(got 1.5\)/],
-    ["symbol stop-loss 150%", () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, stopLossPct: 150 } }), /settings.stopLossPct: stopLossPct must be from 0.01 to 99 % \(got 150\)/],
-    ["symbol NaN fraction", () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, sizing: { method: "fixed_fraction", fraction: Number.NaN } } }), /settings.sizing.fraction: fraction \(a share of equity\) must be a finite number \(got NaN\)/],
-    ["symbol unknown key", () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, leverage: 5 } as never }), /settings: unknown setting: leverage/],
+    [
+      "breaker unknown key",
+      () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, maxLeverage: 3 } as never),
+      /Unknown breaker setting: maxLeverage/,
+    ],
+    [
+      "breaker unknown action",
+      () => admin().settings.setBreakerConfig({ ...DEFAULT_BREAKER_CONFIG, tripAction: "PANIC" } as never),
+      /tripAction must be one of HALT, HALT_CANCEL, HALT_CANCEL_FLATTEN/,
+    ],
+    [
+      "symbol confidence above 1",
+      () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, minConfidence: 1.5 } }),
+      /settings.minConfidence: minConfidence must be from 0 to 1 \(got 1.5\)/,
+    ],
+    [
+      "symbol stop-loss 150%",
+      () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, stopLossPct: 150 } }),
+      /settings.stopLossPct: stopLossPct must be from 0.01 to 99 % \(got 150\)/,
+    ],
+    [
+      "symbol NaN fraction",
+      () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, sizing: { method: "fixed_fraction", fraction: Number.NaN } } }),
+      /settings.sizing.fraction: fraction \(a share of equity\) must be a finite number \(got NaN\)/,
+    ],
+    [
+      "symbol unknown key",
+      () => admin().settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, leverage: 5 } as never }),
+      /settings: unknown setting: leverage/,
+    ],
   ])("refuses %s", async (_name, call, message) => {
     const e = await trpcError(call());
     expect(e.code).toBe("BAD_REQUEST");
@@ -108,15 +160,25 @@ describe("validation refusals name the field and the reason", () => {
     const user = await createUser({ username: "ada", password: "violet tractor harbour", role: "admin" }, { scrypt: FAST_SCRYPT });
     const { token } = await createSession(user.id);
     const body = JSON.stringify(superjson.serialize({ ...LIMITS, maxOpenPositions: 0, maxSymbolExposurePct: 20_000 }));
-    const res = await POST(new Request("http://127.0.0.1:3000/api/trpc/settings.setRiskLimits", { method: "POST", headers: { "content-type": "application/json", cookie: `bastion_session=${token}` }, body }));
+    const res = await POST(
+      new Request("http://127.0.0.1:3000/api/trpc/settings.setRiskLimits", {
+        method: "POST",
+        headers: { "content-type": "application/json", cookie: `bastion_session=${token}` },
+        body,
+      }),
+    );
     expect(res.status).toBe(400);
-    const json = (await res.json()) as { error: { json: { message: string; data: { domainCode: string; zodError: { fieldErrors: Record<string, string[]> } } } } };
+    const json = (await res.json()) as {
+      error: { json: { message: string; data: { domainCode: string; zodError: { fieldErrors: Record<string, string[]> } } } };
+    };
     expect(json.error.json.data.domainCode).toBe("VALIDATION");
     expect(json.error.json.data.zodError.fieldErrors).toEqual({
       maxOpenPositions: ["maxOpenPositions must be from 1 to 10,000 (got 0)"],
       maxSymbolExposurePct: ["maxSymbolExposurePct must be from 0.01 to 10,000 % (got 20000)"],
     });
-    expect(json.error.json.message).toBe("Invalid input: maxOpenPositions: maxOpenPositions must be from 1 to 10,000 (got 0). maxSymbolExposurePct: maxSymbolExposurePct must be from 0.01 to 10,000 % (got 20000).");
+    expect(json.error.json.message).toBe(
+      "Invalid input: maxOpenPositions: maxOpenPositions must be from 1 to 10,000 (got 0). maxSymbolExposurePct: maxSymbolExposurePct must be from 0.01 to 10,000 % (got 20000).",
+    );
     // and a viewer's session reads the settings
     const viewer = await createUser({ username: "vera", password: "violet tractor harbour", role: "viewer" }, { scrypt: FAST_SCRYPT });
     const v = await createSession(viewer.id);

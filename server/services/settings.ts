@@ -173,7 +173,10 @@ export async function setSymbolSettings(symbol: string, settings: SymbolSettings
         .instrumentList()
         .map((i) => i.symbol)
         .sort();
-      throw new DomainError("VALIDATION", `symbol: ${symbol} is not traded on ${engine.venueId()} (traded: ${known.join(", ") || "none"}).`, { field: "symbol", symbol });
+      throw new DomainError("VALIDATION", `symbol: ${symbol} is not traded on ${engine.venueId()} (traded: ${known.join(", ") || "none"}).`, {
+        field: "symbol",
+        symbol,
+      });
     }
     refusal(`Settings of ${symbol}`, e);
   }

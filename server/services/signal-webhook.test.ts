@@ -35,7 +35,11 @@ afterAll(() => {
 
 function post(body: unknown, headers: Record<string, string> = { authorization: `Bearer ${SECRET}` }): Promise<Response> {
   return handleSignalWebhook(
-    new Request("http://127.0.0.1/api/signals", { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) }),
+    new Request("http://127.0.0.1/api/signals", {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    }),
     SECRET,
   );
 }
@@ -102,7 +106,10 @@ describe("POST /api/signals", () => {
 
   it("refuses invalid UTF-8, a lone surrogate and control characters in the strategy", async () => {
     const bytes = Buffer.concat([Buffer.from(JSON.stringify({ ...good, id: "bad-utf8" }).slice(0, -2)), Buffer.from([0xff, 0xfe]), Buffer.from('"}')]);
-    const res = await handleSignalWebhook(new Request("http://127.0.0.1/api/signals", { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: bytes }), SECRET);
+    const res = await handleSignalWebhook(
+      new Request("http://127.0.0.1/api/signals", { method: "POST", headers: { authorization: `Bearer ${SECRET}` }, body: bytes }),
+      SECRET,
+    );
     expect(res.status).toBe(400);
     for (const strategy of [String.raw`a\ud800b`, String.raw`line\nbreak`]) {
       const answer = await post(`{"id":"ctl-${strategy.length}","symbol":"BTC/USDT","action":"BUY","confidence":0.9,"strategy":"${strategy}"}`);

@@ -398,7 +398,14 @@ class TradeRollup {
   stats() {
     let days = 0;
     for (const c of this.cells.values()) days += c.days.size;
-    return { cells: this.cells.size, dayCells: days, rows: this.count, highWater: this.highWater, buildQueryMs: Math.round(this.timing.queryMs), buildFoldMs: Math.round(this.timing.foldMs) };
+    return {
+      cells: this.cells.size,
+      dayCells: days,
+      rows: this.count,
+      highWater: this.highWater,
+      buildQueryMs: Math.round(this.timing.queryMs),
+      buildFoldMs: Math.round(this.timing.foldMs),
+    };
   }
 }
 

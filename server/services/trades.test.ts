@@ -39,14 +39,82 @@ interface Seed {
 
 /** Hand-checkable trades: sums below are worked out by hand in the tests. */
 const SMALL: Seed[] = [
-  { id: "t1", symbol: "BTC/USDT", side: "LONG", exitTime: D0 + 10 * 3600_000, pnl: "10.5", fees: "0.1", grossPnl: "10.6", outcome: "WIN", exitReason: "take_profit", durationMs: 60_000 },
-  { id: "t2", symbol: "BTC/USDT", side: "SHORT", exitTime: D0 + 12 * 3600_000, pnl: "-3.25", fees: "0.05", grossPnl: "-3.2", outcome: "LOSS", exitReason: "stop_loss", durationMs: 5_000 },
+  {
+    id: "t1",
+    symbol: "BTC/USDT",
+    side: "LONG",
+    exitTime: D0 + 10 * 3600_000,
+    pnl: "10.5",
+    fees: "0.1",
+    grossPnl: "10.6",
+    outcome: "WIN",
+    exitReason: "take_profit",
+    durationMs: 60_000,
+  },
+  {
+    id: "t2",
+    symbol: "BTC/USDT",
+    side: "SHORT",
+    exitTime: D0 + 12 * 3600_000,
+    pnl: "-3.25",
+    fees: "0.05",
+    grossPnl: "-3.2",
+    outcome: "LOSS",
+    exitReason: "stop_loss",
+    durationMs: 5_000,
+  },
   // 21 decimals: beyond the 18 of the rollup's fast path, still exact.
-  { id: "t3", symbol: "ETH/USDT", side: "LONG", exitTime: D0 + DAY + 1, pnl: "0.000000000000000000001", fees: "0.2", grossPnl: "0.200000000000000000001", outcome: "WIN", exitReason: "signal", durationMs: 7_200_000 },
-  { id: "t4", symbol: "ETH/USDT", side: "SHORT", exitTime: D0 + 2 * DAY, pnl: "0", fees: "0.3", grossPnl: "0.3", outcome: "BREAKEVEN", exitReason: "manual", durationMs: 100, strategy: 'odd, "quoted"\nname' },
+  {
+    id: "t3",
+    symbol: "ETH/USDT",
+    side: "LONG",
+    exitTime: D0 + DAY + 1,
+    pnl: "0.000000000000000000001",
+    fees: "0.2",
+    grossPnl: "0.200000000000000000001",
+    outcome: "WIN",
+    exitReason: "signal",
+    durationMs: 7_200_000,
+  },
+  {
+    id: "t4",
+    symbol: "ETH/USDT",
+    side: "SHORT",
+    exitTime: D0 + 2 * DAY,
+    pnl: "0",
+    fees: "0.3",
+    grossPnl: "0.3",
+    outcome: "BREAKEVEN",
+    exitReason: "manual",
+    durationMs: 100,
+    strategy: 'odd, "quoted"\nname',
+  },
   // Same exit time as t6: the rowid breaks the tie.
-  { id: "t5", symbol: "BTC/USDT", side: "LONG", exitTime: D0 + 4 * DAY, pnl: "-7.1", fees: "0.1", grossPnl: "-7", outcome: "LOSS", exitReason: "signal", durationMs: 900_000 },
-  { id: "t6", symbol: "SOL/USDT", side: "LONG", exitTime: D0 + 4 * DAY, pnl: "2.0000000001", fees: "0.01", grossPnl: "2.0100000001", outcome: "WIN", exitReason: "take_profit", durationMs: 30_000, strategy: "=cmd" },
+  {
+    id: "t5",
+    symbol: "BTC/USDT",
+    side: "LONG",
+    exitTime: D0 + 4 * DAY,
+    pnl: "-7.1",
+    fees: "0.1",
+    grossPnl: "-7",
+    outcome: "LOSS",
+    exitReason: "signal",
+    durationMs: 900_000,
+  },
+  {
+    id: "t6",
+    symbol: "SOL/USDT",
+    side: "LONG",
+    exitTime: D0 + 4 * DAY,
+    pnl: "2.0000000001",
+    fees: "0.01",
+    grossPnl: "2.0100000001",
+    outcome: "WIN",
+    exitReason: "take_profit",
+    durationMs: 30_000,
+    strategy: "=cmd",
+  },
 ];
 
 function insertTrades(path: string, trades: Seed[]): void {
@@ -58,7 +126,15 @@ function insertTrades(path: string, trades: Seed[]): void {
   raw.transaction(() => {
     for (const t of trades) {
       const durationMs = t.durationMs ?? 1000;
-      insert.run({ ...t, positionId: `pos-${t.id}`, entryTime: t.exitTime - durationMs, durationMs, pnlNum: Number(t.pnl), pnlPct: Number(t.pnl), strategy: t.strategy ?? null });
+      insert.run({
+        ...t,
+        positionId: `pos-${t.id}`,
+        entryTime: t.exitTime - durationMs,
+        durationMs,
+        pnlNum: Number(t.pnl),
+        pnlPct: Number(t.pnl),
+        strategy: t.strategy ?? null,
+      });
     }
   })();
   raw.close();
@@ -123,7 +199,16 @@ describe("trades.list on a small hand-checked set", () => {
       avgPnl: "0.3583333334", // 2.1500000001 / 6, to 10 decimals (half up)
       exact: true,
     });
-    expect(r.rows[0]).toMatchObject({ id: "t6", symbol: "SOL/USDT", side: "LONG", qty: "1", pnl: "2.0000000001", outcome: "WIN", exitReason: "take_profit", strategy: "=cmd" });
+    expect(r.rows[0]).toMatchObject({
+      id: "t6",
+      symbol: "SOL/USDT",
+      side: "LONG",
+      qty: "1",
+      pnl: "2.0000000001",
+      outcome: "WIN",
+      exitReason: "take_profit",
+      strategy: "=cmd",
+    });
   });
 
   it("filters by symbol, side, outcome, exit reason and exit time, each with its totals", async () => {
@@ -199,7 +284,19 @@ describe("trades.list on a small hand-checked set", () => {
 
   it("keeps the totals current as trades are appended", async () => {
     expect((await viewer().trades.totals({})).netPnl).toBe("2.150000000100000000001");
-    insertTrades(tdb.path, [{ id: "t7", symbol: "BTC/USDT", side: "LONG", exitTime: D0 + 5 * DAY, pnl: "-0.150000000100000000001", fees: "1", grossPnl: "0.849999999899999999999", outcome: "LOSS", exitReason: "max_age" }]);
+    insertTrades(tdb.path, [
+      {
+        id: "t7",
+        symbol: "BTC/USDT",
+        side: "LONG",
+        exitTime: D0 + 5 * DAY,
+        pnl: "-0.150000000100000000001",
+        fees: "1",
+        grossPnl: "0.849999999899999999999",
+        outcome: "LOSS",
+        exitReason: "max_age",
+      },
+    ]);
     expect(await viewer().trades.totals({})).toMatchObject({ count: 7, losses: 3, netPnl: "2", fees: "1.76" });
     expect(await viewer().trades.totals({ exitReason: "max_age" })).toMatchObject({ count: 1, netPnl: "-0.150000000100000000001" });
   });
@@ -209,15 +306,28 @@ describe("trades.list on a small hand-checked set", () => {
     for (const by of ["exitTime", "pnl", "symbol"] as const) {
       for (const where of [Prisma.empty, whereSql(filterSql({ symbol: "BTC/USDT", outcome: "WIN", from: D0, to: D0 + DAY }))]) {
         const lines = await plan(pageSql(by, "desc", where, 51, 1000));
-        expect(lines.some((l) => /SEARCH t USING INTEGER PRIMARY KEY/.test(l)), lines.join(" | ")).toBe(true);
-        expect(lines.some((l) => /^SCAN t\b/.test(l)), lines.join(" | ")).toBe(false);
-        if (where === Prisma.empty) expect(lines.some((l) => /SCAN trades USING COVERING INDEX/.test(l)), lines.join(" | ")).toBe(true);
+        expect(
+          lines.some((l) => /SEARCH t USING INTEGER PRIMARY KEY/.test(l)),
+          lines.join(" | "),
+        ).toBe(true);
+        expect(
+          lines.some((l) => /^SCAN t\b/.test(l)),
+          lines.join(" | "),
+        ).toBe(false);
+        if (where === Prisma.empty)
+          expect(
+            lines.some((l) => /SCAN trades USING COVERING INDEX/.test(l)),
+            lines.join(" | "),
+          ).toBe(true);
       }
     }
   });
 
   it("lists the symbols and exit reasons for the filter menus", async () => {
-    expect(await viewer().trades.facets()).toEqual({ symbols: ["BTC/USDT", "ETH/USDT", "SOL/USDT"], exitReasons: ["manual", "signal", "stop_loss", "take_profit"] });
+    expect(await viewer().trades.facets()).toEqual({
+      symbols: ["BTC/USDT", "ETH/USDT", "SOL/USDT"],
+      exitReasons: ["manual", "signal", "stop_loss", "take_profit"],
+    });
   });
 });
 
@@ -234,7 +344,7 @@ describe("exact totals against a brute-force sum", () => {
   it("matches Decimal sums for random filters and ranges", async () => {
     const all = await tdb.client.trade.findMany();
     let x = 12345;
-    const rnd = () => ((x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+    const rnd = () => (x = (x * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
     const symbols = [...new Set(all.map((t) => t.symbol))];
     for (let i = 0; i < 25; i++) {
       const filter: { symbol?: string; outcome?: "WIN" | "LOSS"; side?: "LONG" | "SHORT"; from?: number; to?: number } = {};
@@ -300,8 +410,34 @@ describe("decimal helpers and CSV fields", () => {
   });
 
   it("writes a trade with exact decimals and ISO times", () => {
-    const row = { id: "t", positionId: "p", symbol: "BTC/USDT", side: "LONG", quantity: "0.00001", entryPrice: "60000.01", exitPrice: "60000.02", entryTime: D0, exitTime: D0 + 1500, durationMs: 1500, fees: "0.000000000000000000001", grossPnl: "0", pnl: "-0.1", pnlNum: -0.1, pnlPct: -0.01, outcome: "LOSS", exitReason: "stop_loss", requestedPrice: null, entrySlippageBps: 1.5, exitSlippageBps: null, strategy: "a,b", signalId: null, rid: 1 } as TradeRow;
-    expect(tradeCsvLine(row)).toBe("t,p,BTC/USDT,LONG,0.00001,60000.01,60000.02,2024-03-01T00:00:00.000Z,2024-03-01T00:00:01.500Z,1500,0.000000000000000000001,0,-0.1,-0.01,LOSS,stop_loss,,1.5,,\"a,b\",\r\n");
+    const row = {
+      id: "t",
+      positionId: "p",
+      symbol: "BTC/USDT",
+      side: "LONG",
+      quantity: "0.00001",
+      entryPrice: "60000.01",
+      exitPrice: "60000.02",
+      entryTime: D0,
+      exitTime: D0 + 1500,
+      durationMs: 1500,
+      fees: "0.000000000000000000001",
+      grossPnl: "0",
+      pnl: "-0.1",
+      pnlNum: -0.1,
+      pnlPct: -0.01,
+      outcome: "LOSS",
+      exitReason: "stop_loss",
+      requestedPrice: null,
+      entrySlippageBps: 1.5,
+      exitSlippageBps: null,
+      strategy: "a,b",
+      signalId: null,
+      rid: 1,
+    } as TradeRow;
+    expect(tradeCsvLine(row)).toBe(
+      't,p,BTC/USDT,LONG,0.00001,60000.01,60000.02,2024-03-01T00:00:00.000Z,2024-03-01T00:00:01.500Z,1500,0.000000000000000000001,0,-0.1,-0.01,LOSS,stop_loss,,1.5,,"a,b",\r\n',
+    );
   });
 });
 
@@ -331,7 +467,9 @@ describe("GET /api/trades/export", () => {
     expect(res.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="bastion-trades-.*\.csv"/);
     const lines = (await res.text()).split("\r\n");
-    expect(lines[0]).toBe("id,positionId,symbol,side,quantity,entryPrice,exitPrice,entryTime,exitTime,durationMs,fees,grossPnl,pnl,pnlPct,outcome,exitReason,requestedPrice,entrySlippageBps,exitSlippageBps,strategy,signalId");
+    expect(lines[0]).toBe(
+      "id,positionId,symbol,side,quantity,entryPrice,exitPrice,entryTime,exitTime,durationMs,fees,grossPnl,pnl,pnlPct,outcome,exitReason,requestedPrice,entrySlippageBps,exitSlippageBps,strategy,signalId",
+    );
     expect(lines.slice(1, -1).map((l) => l.split(",")[0])).toEqual(["t5", "t2", "t1"]);
     expect(lines.at(-1)).toBe("");
     expect(lines[1]).toContain(",2024-03-05T00:00:00.000Z,");
@@ -354,7 +492,15 @@ describe("GET /api/trades/export", () => {
 });
 
 describe("trades.detail", () => {
-  const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+  const BTC = makeInstrument({
+    symbol: "BTC/USDT",
+    priceTick: "0.01",
+    qtyStep: "0.00001",
+    minQty: "0.00001",
+    minNotional: "5",
+    makerFee: "0.001",
+    takerFee: "0.001",
+  });
   let store: SqliteStore;
   beforeAll(async () => {
     await setUp();
@@ -372,11 +518,19 @@ describe("trades.detail", () => {
     const engine = new Engine({ venue, store, clock, ids: sequentialIds("dt"), initialEquity: "10000", breaker: null });
     await engine.start();
     await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 20000, ask: 20001 });
-    expect(await engine.execute({ kind: "signal", signal: { id: "d-1", symbol: "BTC/USDT", action: "BUY", confidence: 0.9, strategy: "t", ts: clock.now() }, source: "test" })).toMatchObject({ ok: true });
+    expect(
+      await engine.execute({
+        kind: "signal",
+        signal: { id: "d-1", symbol: "BTC/USDT", action: "BUY", confidence: 0.9, strategy: "t", ts: clock.now() },
+        source: "test",
+      }),
+    ).toMatchObject({ ok: true });
     clock.advance(60_000);
     await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 20100, ask: 20101 });
     const positionId = engine.state().positions[0]!.position.id;
-    expect(await engine.execute({ kind: "closePosition", positionId, actor: { username: "tina", role: "trader" }, reason: "done" })).toMatchObject({ ok: true });
+    expect(await engine.execute({ kind: "closePosition", positionId, actor: { username: "tina", role: "trader" }, reason: "done" })).toMatchObject({
+      ok: true,
+    });
 
     const list = await viewer().trades.list({});
     expect(list.rows).toHaveLength(1);

@@ -237,7 +237,10 @@ export async function listTrades(input: TradeListInput, client: PrismaClient = d
     page = input.page ?? 1;
     offset = (page - 1) * pageSize;
     if (offset > MAX_OFFSET) {
-      throw new DomainError("VALIDATION", `Page ${page} is too deep (more than ${MAX_OFFSET.toLocaleString("en-US")} rows in); narrow the filters or reverse the sort.`);
+      throw new DomainError(
+        "VALIDATION",
+        `Page ${page} is too deep (more than ${MAX_OFFSET.toLocaleString("en-US")} rows in); narrow the filters or reverse the sort.`,
+      );
     }
   }
   const where = whereSql(conditions);

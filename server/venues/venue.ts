@@ -71,7 +71,10 @@ export type VenueStatus = { connected: boolean; latencyMs: number | null; lastEr
 /** A transient failure (network, timeout, rate limit, exchange down): retried with backoff, counted by the breaker. */
 export class TransientVenueError extends Error {
   readonly transient = true;
-  constructor(message: string, readonly code = "VENUE_UNAVAILABLE") {
+  constructor(
+    message: string,
+    readonly code = "VENUE_UNAVAILABLE",
+  ) {
     super(message);
   }
 }
@@ -79,7 +82,10 @@ export class TransientVenueError extends Error {
 /** A final failure (insufficient funds, invalid order, auth): shown to the user, not retried. */
 export class FinalVenueError extends Error {
   readonly transient = false;
-  constructor(message: string, readonly code = "VENUE_REFUSED") {
+  constructor(
+    message: string,
+    readonly code = "VENUE_REFUSED",
+  ) {
     super(message);
   }
 }

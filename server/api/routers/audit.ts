@@ -8,7 +8,12 @@ import { EPOCH_MS_MAX, text } from "../schemas";
 import { router, viewerProcedure } from "../trpc";
 
 const filterText = (what: string) => text(what, { min: 1, max: 100, person: true });
-const epochMs = (what: string) => z.number({ error: `${what} must be a time in epoch milliseconds` }).int(`${what} must be whole milliseconds`).min(0).max(EPOCH_MS_MAX);
+const epochMs = (what: string) =>
+  z
+    .number({ error: `${what} must be a time in epoch milliseconds` })
+    .int(`${what} must be whole milliseconds`)
+    .min(0)
+    .max(EPOCH_MS_MAX);
 
 export const auditRouter = router({
   list: viewerProcedure

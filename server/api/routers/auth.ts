@@ -10,17 +10,7 @@ import { signInLimiter } from "../../auth/rate-limit";
 import { refusedSignInAudit } from "../../auth/sign-in-audit";
 import { ROLES } from "../../auth/roles";
 import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/sessions";
-import {
-  createUser,
-  disableUser,
-  enableUser,
-  listUsers,
-  normalizeUsername,
-  setPassword,
-  setRole,
-  verifyCredentials,
-  type UserInfo,
-} from "../../auth/users";
+import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole, verifyCredentials, type UserInfo } from "../../auth/users";
 import { type Context } from "../context";
 import { DomainError, isDomainError } from "../errors";
 import { isPersonText, isWellFormed } from "../schemas";
@@ -54,7 +44,14 @@ async function audited<T>(ctx: Context, action: string, target: string, params: 
   try {
     value = await fn();
   } catch (e) {
-    const entry: AuditEntry = { ...actorOf(ctx), action, target, params, result: isDomainError(e) ? "REFUSED" : "ERROR", detail: e instanceof Error ? e.message : String(e) };
+    const entry: AuditEntry = {
+      ...actorOf(ctx),
+      action,
+      target,
+      params,
+      result: isDomainError(e) ? "REFUSED" : "ERROR",
+      detail: e instanceof Error ? e.message : String(e),
+    };
     // the caller gets the original error even when the audit write fails too
     await audit(entry).catch((auditError: unknown) => console.error(`audit: could not record ${action} by ${entry.actor}:`, auditError));
     throw e;
@@ -71,15 +68,13 @@ const usersRouter = router({
   list: adminProcedure.query(async (): Promise<UserInfo[]> => listUsers()),
 
   /** Without a password, one is generated and returned once. */
-  create: adminProcedure
-    .input(z.object({ username, role, password: password.optional() }))
-    .mutation(({ ctx, input }) =>
-      audited(ctx, "user_create", normalizeUsername(input.username), { role: input.role, generated: !input.password }, async () => {
-        const pw = input.password ?? generatePassword(normalizeUsername(input.username));
-        const user = await createUser({ username: input.username, password: pw, role: input.role });
-        return { user, generatedPassword: input.password ? null : pw };
-      }),
-    ),
+  create: adminProcedure.input(z.object({ username, role, password: password.optional() })).mutation(({ ctx, input }) =>
+    audited(ctx, "user_create", normalizeUsername(input.username), { role: input.role, generated: !input.password }, async () => {
+      const pw = input.password ?? generatePassword(normalizeUsername(input.username));
+      const user = await createUser({ username: input.username, password: pw, role: input.role });
+      return { user, generatedPassword: input.password ? null : pw };
+    }),
+  ),
 
   setRole: adminProcedure
     .input(z.object({ username, role }))
@@ -88,26 +83,22 @@ const usersRouter = router({
     ),
 
   /** Without a password, one is generated and returned once. Signs the user out everywhere. */
-  resetPassword: adminProcedure
-    .input(z.object({ username, password: password.optional() }))
-    .mutation(({ ctx, input }) =>
-      audited(ctx, "user_reset_password", normalizeUsername(input.username), { generated: !input.password }, async () => {
-        const pw = input.password ?? generatePassword(normalizeUsername(input.username));
-        await setPassword(input.username, pw);
-        return { username: normalizeUsername(input.username), generatedPassword: input.password ? null : pw };
-      }),
-    ),
+  resetPassword: adminProcedure.input(z.object({ username, password: password.optional() })).mutation(({ ctx, input }) =>
+    audited(ctx, "user_reset_password", normalizeUsername(input.username), { generated: !input.password }, async () => {
+      const pw = input.password ?? generatePassword(normalizeUsername(input.username));
+      await setPassword(input.username, pw);
+      return { username: normalizeUsername(input.username), generatedPassword: input.password ? null : pw };
+    }),
+  ),
 
-  disable: adminProcedure
-    .input(z.object({ username }))
-    .mutation(({ ctx, input }) =>
-      audited(ctx, "user_disable", normalizeUsername(input.username), null, async () => {
-        if (normalizeUsername(input.username) === ctx.user.username) {
-          throw new DomainError("CONFLICT", "You cannot disable your own account; ask another admin.");
-        }
-        return disableUser(input.username);
-      }),
-    ),
+  disable: adminProcedure.input(z.object({ username })).mutation(({ ctx, input }) =>
+    audited(ctx, "user_disable", normalizeUsername(input.username), null, async () => {
+      if (normalizeUsername(input.username) === ctx.user.username) {
+        throw new DomainError("CONFLICT", "You cannot disable your own account; ask another admin.");
+      }
+      return disableUser(input.username);
+    }),
+  ),
 
   enable: adminProcedure
     .input(z.object({ username }))
@@ -161,30 +152,28 @@ export const authRouter = router({
   }),
 
   /** Change my own password (needs the current one). Other sessions end; this one is renewed. */
-  changePassword: viewerProcedure
-    .input(z.object({ currentPassword: password, newPassword: password }))
-    .mutation(({ ctx, input }) =>
-      audited(ctx, "password_change", ctx.user.username, null, async () => {
-        const gate = signInLimiter().begin(ctx.user.username, ctx.ip, deviceIdFor(ctx.deviceToken, ctx.user.username));
-        if (!gate.ok) throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
-        let check: Awaited<ReturnType<typeof verifyCredentials>>;
-        try {
-          check = await verifyCredentials(ctx.user.username, input.currentPassword);
-        } catch (e) {
-          gate.attempt.abandoned();
-          throw e;
-        }
-        if (!check.ok) {
-          gate.attempt.failed();
-          throw new DomainError("BAD_CREDENTIALS", "The current password is wrong.");
-        }
-        gate.attempt.succeeded();
-        await setPassword(ctx.user.username, input.newPassword);
-        const { token } = await createSession(ctx.user.id);
-        ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
-        return { ok: true as const };
-      }),
-    ),
+  changePassword: viewerProcedure.input(z.object({ currentPassword: password, newPassword: password })).mutation(({ ctx, input }) =>
+    audited(ctx, "password_change", ctx.user.username, null, async () => {
+      const gate = signInLimiter().begin(ctx.user.username, ctx.ip, deviceIdFor(ctx.deviceToken, ctx.user.username));
+      if (!gate.ok) throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
+      let check: Awaited<ReturnType<typeof verifyCredentials>>;
+      try {
+        check = await verifyCredentials(ctx.user.username, input.currentPassword);
+      } catch (e) {
+        gate.attempt.abandoned();
+        throw e;
+      }
+      if (!check.ok) {
+        gate.attempt.failed();
+        throw new DomainError("BAD_CREDENTIALS", "The current password is wrong.");
+      }
+      gate.attempt.succeeded();
+      await setPassword(ctx.user.username, input.newPassword);
+      const { token } = await createSession(ctx.user.id);
+      ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
+      return { ok: true as const };
+    }),
+  ),
 
   users: usersRouter,
 });

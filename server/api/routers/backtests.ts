@@ -67,15 +67,38 @@ export const runBacktestInput = z
 
 export const backtestsRouter = router({
   list: viewerProcedure
-    .input(z.object({ limit: z.number().int().min(1).max(200).default(50) }).strict().default({ limit: 50 }))
+    .input(
+      z
+        .object({ limit: z.number().int().min(1).max(200).default(50) })
+        .strict()
+        .default({ limit: 50 }),
+    )
     .query(({ input }) => listBacktestRuns(input)),
   detail: viewerProcedure
-    .input(z.object({ id: z.string().trim().regex(/^[A-Za-z0-9._:-]{1,64}$/, "id must be a backtest run id such as bt-1a2b3c4d") }).strict())
+    .input(
+      z
+        .object({
+          id: z
+            .string()
+            .trim()
+            .regex(/^[A-Za-z0-9._:-]{1,64}$/, "id must be a backtest run id such as bt-1a2b3c4d"),
+        })
+        .strict(),
+    )
     .query(({ input }) => backtestDetail(input.id)),
   datasets: viewerProcedure.query(() => listDataSets()),
   run: traderProcedure.input(runBacktestInput).mutation(({ ctx, input }) =>
     startBacktest(
-      { dataSet: input.dataSet, strategy: input.strategy, fast: input.fast, slow: input.slow, capital: input.capital, feeBps: input.feeBps, slippageBps: input.slippageBps, qtyStep: input.qtyStep ?? null },
+      {
+        dataSet: input.dataSet,
+        strategy: input.strategy,
+        fast: input.fast,
+        slow: input.slow,
+        capital: input.capital,
+        feeBps: input.feeBps,
+        slippageBps: input.slippageBps,
+        qtyStep: input.qtyStep ?? null,
+      },
       { username: ctx.user.username, role: ctx.user.role },
     ),
   ),

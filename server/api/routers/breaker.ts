@@ -12,9 +12,9 @@ export const breakerRouter = router({
     const state = requireEngine().state();
     return { tradingState: state.tradingState, info: state.tradingStateInfo, breaker: state.breaker ? plain(state.breaker) : null, emergency: state.emergency };
   }),
-  history: viewerProcedure.input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict()).query(async ({ input }) =>
-    db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: input.limit }),
-  ),
+  history: viewerProcedure
+    .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict())
+    .query(async ({ input }) => db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: input.limit })),
   emergencyStop: traderProcedure
     .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: actorOf(ctx.user), reason: input.reason })),

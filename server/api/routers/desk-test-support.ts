@@ -18,8 +18,24 @@ import type { Venue } from "../../venues/venue";
 import type { Context } from "../context";
 import { createCaller } from "../root";
 
-export const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
-export const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" });
+export const BTC = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.00001",
+  minQty: "0.00001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
+export const ETH = makeInstrument({
+  symbol: "ETH/USDT",
+  priceTick: "0.01",
+  qtyStep: "0.0001",
+  minQty: "0.0001",
+  minNotional: "5",
+  makerFee: "0.001",
+  takerFee: "0.001",
+});
 export const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 
 export interface TestDesk {
@@ -92,8 +108,14 @@ export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestD
   };
   runtimeState().runtime = runtime;
   const trySignal: TestDesk["trySignal"] = async (action, extra = {}) => {
-    const result = await engine.execute({ kind: "signal", signal: { id: `sig-${++signalNo}`, symbol: "BTC/USDT", action, confidence: 0.9, strategy: "test", ts: clock.now(), ...extra }, source: "test" });
-    return result.ok ? { ok: true, message: result.message, ...(typeof result.data?.clientOrderId === "string" ? { clientOrderId: result.data.clientOrderId } : {}) } : { ok: false, code: result.code, message: result.message };
+    const result = await engine.execute({
+      kind: "signal",
+      signal: { id: `sig-${++signalNo}`, symbol: "BTC/USDT", action, confidence: 0.9, strategy: "test", ts: clock.now(), ...extra },
+      source: "test",
+    });
+    return result.ok
+      ? { ok: true, message: result.message, ...(typeof result.data?.clientOrderId === "string" ? { clientOrderId: result.data.clientOrderId } : {}) }
+      : { ok: false, code: result.code, message: result.message };
   };
   const desk: TestDesk = {
     tdb,

@@ -22,7 +22,16 @@ async function deskWithDoubts(): Promise<void> {
     engine: { timers: heldTimers },
     wrapVenue: (venue) => {
       sim = venue;
-      return new ResilientVenue(venue, { ratePerSecond: 100, burst: 100, maxAttempts: 3, baseDelayMs: 10, maxDelayMs: 100, now: () => Date.now(), timers: heldTimers, rng: seededRng(1) });
+      return new ResilientVenue(venue, {
+        ratePerSecond: 100,
+        burst: 100,
+        maxAttempts: 3,
+        baseDelayMs: 10,
+        maxDelayMs: 100,
+        now: () => Date.now(),
+        timers: heldTimers,
+        rng: seededRng(1),
+      });
     },
   });
 }
@@ -49,11 +58,16 @@ describe("orders in doubt through the API", () => {
     const coid = await marketBuy();
     const viewer = callerFor("viewer");
     const open = await viewer.orders.open();
-    expect(open.orders.find((o) => o.clientOrderId === coid)).toMatchObject({ status: "SUBMITTED", inDoubt: { reason: expect.stringMatching(/^TIMEOUT: /) as unknown, lookups: 0 } });
+    expect(open.orders.find((o) => o.clientOrderId === coid)).toMatchObject({
+      status: "SUBMITTED",
+      inDoubt: { reason: expect.stringMatching(/^TIMEOUT: /) as unknown, lookups: 0 },
+    });
     const all = await viewer.orders.list({});
     expect(all.orders.find((o) => o.clientOrderId === coid)?.inDoubt).toMatchObject({ lookups: 0 });
     const listed = await viewer.reconciliation.inDoubt();
-    expect(listed.orders).toMatchObject([{ clientOrderId: coid, symbol: "BTC/USDT", lookups: 0, fenceMs: null, order: { side: "BUY", quantity: "0.01", status: "SUBMITTED" } }]);
+    expect(listed.orders).toMatchObject([
+      { clientOrderId: coid, symbol: "BTC/USDT", lookups: 0, fenceMs: null, order: { side: "BUY", quantity: "0.01", status: "SUBMITTED" } },
+    ]);
     const drifts = await viewer.reconciliation.drifts({ status: "open" });
     expect(drifts.rows.map((r) => [r.kind, r.subject])).toEqual([["ORDER_IN_DOUBT", coid]]);
     const detail = await viewer.orders.detail({ clientOrderId: coid });

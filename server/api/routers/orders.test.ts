@@ -23,7 +23,16 @@ describe("orders.place", () => {
     expect(result.message).toMatch(/BUY 0.01 BTC\/USDT LIMIT sent \(ACCEPTED\)/);
     const open = await callerFor("viewer").orders.open();
     expect(open.orders).toHaveLength(1);
-    expect(open.orders[0]).toMatchObject({ clientOrderId: result.data?.clientOrderId, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", status: "ACCEPTED", quantity: "0.01", price: "19000", strategy: "manual" });
+    expect(open.orders[0]).toMatchObject({
+      clientOrderId: result.data?.clientOrderId,
+      symbol: "BTC/USDT",
+      side: "BUY",
+      type: "LIMIT",
+      status: "ACCEPTED",
+      quantity: "0.01",
+      price: "19000",
+      strategy: "manual",
+    });
     expect(open.instruments.map((i) => i.symbol).sort()).toEqual(["BTC/USDT", "ETH/USDT"]);
     expect(await desk.tdb.client.auditLog.findFirst()).toMatchObject({ action: "manual_order", actor: "tina", reason: "dip buy", result: "OK" });
   });
@@ -77,11 +86,7 @@ describe("role enforcement", () => {
   it("a viewer is FORBIDDEN on every mutation, and reads everything", async () => {
     const id = await placeResting();
     const viewer = callerFor("viewer");
-    for (const call of [
-      viewer.orders.cancel({ clientOrderId: id }),
-      viewer.orders.cancelAll({ reason: "clean the book" }),
-      viewer.orders.place(restingBuy),
-    ]) {
+    for (const call of [viewer.orders.cancel({ clientOrderId: id }), viewer.orders.cancelAll({ reason: "clean the book" }), viewer.orders.place(restingBuy)]) {
       const e = await trpcError(call);
       expect(e.code).toBe("FORBIDDEN");
     }
@@ -101,7 +106,11 @@ describe("orders.cancel / cancelAll", () => {
     expect(result.message).toMatch(/Cancel requested/);
     expect((await callerFor("viewer").orders.open()).orders).toHaveLength(0);
     expect((await desk.tdb.client.order.findUnique({ where: { clientOrderId: id } }))?.status).toBe("CANCELED");
-    expect(await desk.tdb.client.auditLog.findFirst({ where: { action: "cancel_order" } })).toMatchObject({ target: id, reason: "changed my mind", result: "OK" });
+    expect(await desk.tdb.client.auditLog.findFirst({ where: { action: "cancel_order" } })).toMatchObject({
+      target: id,
+      reason: "changed my mind",
+      result: "OK",
+    });
   });
 
   it("refuses unknown and already-closed orders with NOT_FOUND", async () => {
@@ -149,7 +158,11 @@ describe("orders.list", () => {
     expect((await viewer.orders.list({ status: "CANCELED" })).orders.map((o) => o.clientOrderId)).toEqual([ids[0]]);
     expect((await viewer.orders.list({ status: ["CANCELED", "FILLED"] })).orders).toHaveLength(2);
     expect((await viewer.orders.list({ side: "SELL" })).orders).toHaveLength(0);
-    expect((await viewer.orders.list({ fromMs: T0 + 2 * 60_000, toMs: T0 + 4 * 60_000 + 5_000 })).orders.map((o) => o.clientOrderId)).toEqual([ids[3], ids[2], ids[1]]);
+    expect((await viewer.orders.list({ fromMs: T0 + 2 * 60_000, toMs: T0 + 4 * 60_000 + 5_000 })).orders.map((o) => o.clientOrderId)).toEqual([
+      ids[3],
+      ids[2],
+      ids[1],
+    ]);
 
     const seen: string[] = [];
     let cursor: string | undefined;
@@ -208,7 +221,15 @@ describe("orders.detail", () => {
     const id = await placeResting();
     await callerFor("trader").orders.cancel({ clientOrderId: id });
     // A late venue event the FSM refuses is journaled (applied = false) with the reason.
-    desk.store.appendJournal({ clientOrderId: id, type: "accept", source: "venue", payload: { type: "accept", ts: T0 }, applied: false, refusal: "TERMINAL: order is CANCELED", ts: desk.clock.now() });
+    desk.store.appendJournal({
+      clientOrderId: id,
+      type: "accept",
+      source: "venue",
+      payload: { type: "accept", ts: T0 },
+      applied: false,
+      refusal: "TERMINAL: order is CANCELED",
+      ts: desk.clock.now(),
+    });
     const detail = await callerFor("viewer").orders.detail({ clientOrderId: id });
     expect(detail.events.map((e) => e.type)).toEqual(["intent", "submit", "accept", "cancelRequest", "cancel", "accept"]);
     expect(detail.events[0]!.summary).toBe("BUY 0.01 BTC/USDT LIMIT @ 19000 GTC");

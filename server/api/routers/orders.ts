@@ -14,7 +14,11 @@ const clientOrderId = z
   .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
 
 const status = z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(", ")}` });
-const epochMs = (what: string) => z.number({ error: `${what} must be epoch milliseconds` }).int(`${what} must be epoch milliseconds`).nonnegative(`${what} must be epoch milliseconds`);
+const epochMs = (what: string) =>
+  z
+    .number({ error: `${what} must be epoch milliseconds` })
+    .int(`${what} must be epoch milliseconds`)
+    .nonnegative(`${what} must be epoch milliseconds`);
 
 export const MANUAL_ORDER_TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
 

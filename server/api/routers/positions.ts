@@ -44,7 +44,19 @@ export const positionsRouter = router({
     .mutation(({ ctx, input }) => closePosition(input, actorOf(ctx.user))),
   partialClose: traderProcedure.input(partialCloseInput).mutation(({ ctx, input }) => partialClose(input, actorOf(ctx.user))),
   setExits: traderProcedure
-    .input(z.object({ positionId, stopLoss: exitPrice("stopLoss").optional(), takeProfit: exitPrice("takeProfit").optional(), reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
+    .input(
+      z
+        .object({
+          positionId,
+          stopLoss: exitPrice("stopLoss").optional(),
+          takeProfit: exitPrice("takeProfit").optional(),
+          reason: reasonSchema.optional(),
+          idempotencyKey: idempotencyKeySchema,
+        })
+        .strict(),
+    )
     .mutation(({ ctx, input }) => setExits(input, actorOf(ctx.user))),
-  closeAll: traderProcedure.input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict()).mutation(({ ctx, input }) => closeAll(input, actorOf(ctx.user))),
+  closeAll: traderProcedure
+    .input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
+    .mutation(({ ctx, input }) => closeAll(input, actorOf(ctx.user))),
 });

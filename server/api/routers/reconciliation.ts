@@ -4,7 +4,16 @@
  */
 import { z } from "zod";
 import { actorOf } from "../../services/engine";
-import { acknowledgeDrift, adoptInDoubt, adoptOrder, cancelUnknownOrder, inDoubtOrders, listDrifts, markNotPlaced, unknownOrders } from "../../services/reconciliation";
+import {
+  acknowledgeDrift,
+  adoptInDoubt,
+  adoptOrder,
+  cancelUnknownOrder,
+  inDoubtOrders,
+  listDrifts,
+  markNotPlaced,
+  unknownOrders,
+} from "../../services/reconciliation";
 import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, text } from "../schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
@@ -15,7 +24,11 @@ const clientOrderId = z
   .max(64, "clientOrderId must be at most 64 characters")
   .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
 
-const epochMs = (what: string) => z.number({ error: `${what} must be epoch milliseconds` }).int(`${what} must be epoch milliseconds`).nonnegative(`${what} must be epoch milliseconds`);
+const epochMs = (what: string) =>
+  z
+    .number({ error: `${what} must be epoch milliseconds` })
+    .int(`${what} must be epoch milliseconds`)
+    .nonnegative(`${what} must be epoch milliseconds`);
 
 export const driftListInput = z
   .object({
@@ -48,6 +61,14 @@ export const reconciliationRouter = router({
     .input(z.object({ clientOrderId, reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => markNotPlaced(input.clientOrderId, actorOf(ctx.user), input.reason)),
   acknowledge: traderProcedure
-    .input(z.object({ id: z.number().int("id must be a whole number").positive("id must be positive"), reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
+    .input(
+      z
+        .object({
+          id: z.number().int("id must be a whole number").positive("id must be positive"),
+          reason: reasonSchema.optional(),
+          idempotencyKey: idempotencyKeySchema,
+        })
+        .strict(),
+    )
     .mutation(({ ctx, input }) => acknowledgeDrift(input.id, actorOf(ctx.user), input.reason || null)),
 });

@@ -21,7 +21,10 @@ export const riskRouter = router({
         .object({
           limit: z.number().int().min(1, "limit must be at least 1").max(500, "limit must be at most 500").default(100),
           beforeId: z.number().int().positive().optional(),
-          kinds: z.array(z.enum(["TRIP", "RESET", "STATE"], { error: "kinds are TRIP, RESET or STATE" })).max(3).optional(),
+          kinds: z
+            .array(z.enum(["TRIP", "RESET", "STATE"], { error: "kinds are TRIP, RESET or STATE" }))
+            .max(3)
+            .optional(),
         })
         .strict()
         .default({ limit: 100 }),

@@ -3,7 +3,15 @@
  * changes them, through the engine (validated again there, applied in its queue, audited).
  */
 import { actorOf } from "../../services/engine";
-import { breakerConfigInput, riskLimitsInput, setBreakerConfig, setRiskLimits, setSymbolSettings, settingsSnapshot, symbolSettingsInput } from "../../services/settings";
+import {
+  breakerConfigInput,
+  riskLimitsInput,
+  setBreakerConfig,
+  setRiskLimits,
+  setSymbolSettings,
+  settingsSnapshot,
+  symbolSettingsInput,
+} from "../../services/settings";
 import { adminProcedure, router, viewerProcedure } from "../trpc";
 
 export const settingsRouter = router({

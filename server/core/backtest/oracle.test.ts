@@ -89,8 +89,28 @@ describe("the oracle on the hand-checked series", () => {
     // Final equity 438.9 = 401 − 1.0025 + 38.9025.
     const r = oracle({ feeBps: 25 });
     expect(plain(r.trades)).toEqual([
-      { entryTime: at(8), exitTime: at(12), side: "LONG", qty: "10", entryPrice: "40", exitPrice: "40.1", fees: "2.0025", pnl: "-1.0025", exitReason: "signal" },
-      { entryTime: at(15), exitTime: at(18), side: "LONG", qty: "10", entryPrice: "39.9", exitPrice: "44", fees: "2.0975", pnl: "38.9025", exitReason: "end_of_data" },
+      {
+        entryTime: at(8),
+        exitTime: at(12),
+        side: "LONG",
+        qty: "10",
+        entryPrice: "40",
+        exitPrice: "40.1",
+        fees: "2.0025",
+        pnl: "-1.0025",
+        exitReason: "signal",
+      },
+      {
+        entryTime: at(15),
+        exitTime: at(18),
+        side: "LONG",
+        qty: "10",
+        entryPrice: "39.9",
+        exitPrice: "44",
+        fees: "2.0975",
+        pnl: "38.9025",
+        exitReason: "end_of_data",
+      },
     ]);
     expect(plain(r.fills)).toEqual([
       { ts: at(8), candleIndex: 8, side: "BUY", qty: "10", price: "40", fee: "1" },
@@ -126,8 +146,28 @@ describe("the oracle on the hand-checked series", () => {
     //   44.0 × 0.9975 = 43.89, proceeds 438.9; pnl 38.9025. Final 438.9 (the same money as the fee case, other prices).
     const r = oracle({ slippage: { kind: "fixed", bps: D(25) } });
     expect(plain(r.trades)).toEqual([
-      { entryTime: at(8), exitTime: at(12), side: "LONG", qty: "10", entryPrice: "40.1", exitPrice: "39.99975", fees: "0", pnl: "-1.0025", exitReason: "signal" },
-      { entryTime: at(15), exitTime: at(18), side: "LONG", qty: "10", entryPrice: "39.99975", exitPrice: "43.89", fees: "0", pnl: "38.9025", exitReason: "end_of_data" },
+      {
+        entryTime: at(8),
+        exitTime: at(12),
+        side: "LONG",
+        qty: "10",
+        entryPrice: "40.1",
+        exitPrice: "39.99975",
+        fees: "0",
+        pnl: "-1.0025",
+        exitReason: "signal",
+      },
+      {
+        entryTime: at(15),
+        exitTime: at(18),
+        side: "LONG",
+        qty: "10",
+        entryPrice: "39.99975",
+        exitPrice: "43.89",
+        fees: "0",
+        pnl: "38.9025",
+        exitReason: "end_of_data",
+      },
     ]);
     expect(r.finalEquity.toFixed()).toBe("438.9");
   });
@@ -262,7 +302,11 @@ describe("the oracle on the recorded BTC/USDT 5m candles", () => {
       // fills at the open carry the candle's open time; the end-of-data sale the last candle's close time
       const reference = f.ts > candle.ts ? candle.close : candle.open;
       expect(f.ts === candle.ts || (f.candleIndex === candles.length - 1 && f.ts === candle.ts + 300_000)).toBe(true);
-      const factor = D(1).plus(D(slipBps).dividedBy(10_000).times(f.side === "BUY" ? 1 : -1));
+      const factor = D(1).plus(
+        D(slipBps)
+          .dividedBy(10_000)
+          .times(f.side === "BUY" ? 1 : -1),
+      );
       expect(f.price.equals(D(reference).times(factor))).toBe(true);
       if (f.side === "BUY") {
         // the whole equity, fee included

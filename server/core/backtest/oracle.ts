@@ -108,7 +108,8 @@ export function runSmaCrossOracle(spec: SmaCrossBacktestSpec): Result<OracleResu
     return err("BACKTEST_INVALID_SPEC", `The backtest settings are not numbers: ${(e as Error).message}.`);
   }
   if (!capital.greaterThan(0)) return err("BACKTEST_INVALID_SPEC", `The capital must be positive, got ${capital.toString()}.`);
-  if (feeRate.isNegative() || feeRate.greaterThanOrEqualTo(1)) return err("BACKTEST_INVALID_SPEC", `The fee must be from 0 to below 10000 bps, got ${String(spec.feeBps)}.`);
+  if (feeRate.isNegative() || feeRate.greaterThanOrEqualTo(1))
+    return err("BACKTEST_INVALID_SPEC", `The fee must be from 0 to below 10000 bps, got ${String(spec.feeBps)}.`);
   if (slip.isNegative() || slip.greaterThanOrEqualTo(1)) return err("BACKTEST_INVALID_SPEC", `The slippage must be from 0 to below 10000 bps.`);
   if (step !== null && !step.greaterThan(0)) return err("BACKTEST_INVALID_SPEC", `The quantity step must be positive, got ${step.toString()}.`);
 

@@ -11,9 +11,24 @@ const DAY = 86_400_000;
 
 // The oracle's hand-checked series (see oracle.test.ts for every number), with fee 25 bps.
 const HAND: [string, string][] = [
-  ["41.0", "40.8"], ["40.8", "40.6"], ["40.6", "40.4"], ["40.4", "40.2"], ["40.2", "40.0"], ["40.0", "39.8"],
-  ["39.8", "39.9"], ["39.9", "40.1"], ["40.0", "40.3"], ["40.3", "40.0"], ["40.0", "40.4"], ["40.4", "39.8"],
-  ["40.1", "39.6"], ["39.6", "39.7"], ["39.7", "40.2"], ["39.9", "41.0"], ["41.0", "42.0"], ["42.0", "44.0"],
+  ["41.0", "40.8"],
+  ["40.8", "40.6"],
+  ["40.6", "40.4"],
+  ["40.4", "40.2"],
+  ["40.2", "40.0"],
+  ["40.0", "39.8"],
+  ["39.8", "39.9"],
+  ["39.9", "40.1"],
+  ["40.0", "40.3"],
+  ["40.3", "40.0"],
+  ["40.0", "40.4"],
+  ["40.4", "39.8"],
+  ["40.1", "39.6"],
+  ["39.6", "39.7"],
+  ["39.7", "40.2"],
+  ["39.9", "41.0"],
+  ["41.0", "42.0"],
+  ["42.0", "44.0"],
 ];
 const PARAMS = { symbol: "BTC/USDT", strategy: "sma-cross", fast: 2, slow: 4, capital: "401", feeBps: 25, slippage: "none" };
 
@@ -21,7 +36,15 @@ function handInput(overrides: Partial<BacktestReportInput> = {}): BacktestReport
   const candles: OracleCandle[] = HAND.map(([open, close], i) => ({ ts: T0 + i * 300_000, open, close }));
   const r = runSmaCrossOracle({ candles, fast: 2, slow: 4, capital: 401, feeBps: 25, slippage: { kind: "none" } });
   if (!r.ok) throw new Error(r.error.message);
-  return { trades: r.value.trades, equityCurve: r.value.equityCurve, initialCapital: "401", candles: candles.length, elapsedMs: 12.5, params: PARAMS, ...overrides };
+  return {
+    trades: r.value.trades,
+    equityCurve: r.value.equityCurve,
+    initialCapital: "401",
+    candles: candles.length,
+    elapsedMs: 12.5,
+    params: PARAMS,
+    ...overrides,
+  };
 }
 
 describe("buildBacktestReport on the hand-checked run", () => {
@@ -48,8 +71,28 @@ describe("buildBacktestReport on the hand-checked run", () => {
       totalFees: "4.1",
       elapsedMs: 12.5,
       trades: [
-        { entryTime: T0 + 8 * 300_000, exitTime: T0 + 12 * 300_000, side: "LONG", qty: "10", entryPrice: "40", exitPrice: "40.1", fees: "2.0025", pnl: "-1.0025", exitReason: "signal" },
-        { entryTime: T0 + 15 * 300_000, exitTime: T0 + 18 * 300_000, side: "LONG", qty: "10", entryPrice: "39.9", exitPrice: "44", fees: "2.0975", pnl: "38.9025", exitReason: "end_of_data" },
+        {
+          entryTime: T0 + 8 * 300_000,
+          exitTime: T0 + 12 * 300_000,
+          side: "LONG",
+          qty: "10",
+          entryPrice: "40",
+          exitPrice: "40.1",
+          fees: "2.0025",
+          pnl: "-1.0025",
+          exitReason: "signal",
+        },
+        {
+          entryTime: T0 + 15 * 300_000,
+          exitTime: T0 + 18 * 300_000,
+          side: "LONG",
+          qty: "10",
+          entryPrice: "39.9",
+          exitPrice: "44",
+          fees: "2.0975",
+          pnl: "38.9025",
+          exitReason: "end_of_data",
+        },
       ],
     });
     expect(report.totalReturnPct).toBeCloseTo(9.451371571, 8);
@@ -58,8 +101,20 @@ describe("buildBacktestReport on the hand-checked run", () => {
 
   it("keeps a stable key order", () => {
     expect(Object.keys(report)).toEqual([
-      "params", "candles", "tradeCount", "initialCapital", "finalEquity", "netPnl", "totalReturnPct", "maxDrawdownPct",
-      "sharpe", "winRatePct", "profitFactor", "totalFees", "elapsedMs", "trades",
+      "params",
+      "candles",
+      "tradeCount",
+      "initialCapital",
+      "finalEquity",
+      "netPnl",
+      "totalReturnPct",
+      "maxDrawdownPct",
+      "sharpe",
+      "winRatePct",
+      "profitFactor",
+      "totalFees",
+      "elapsedMs",
+      "trades",
     ]);
     expect(Object.keys(report.trades[0]!)).toEqual(["entryTime", "exitTime", "side", "qty", "entryPrice", "exitPrice", "fees", "pnl", "exitReason"]);
     expect(Object.keys(report.params)).toEqual(Object.keys(PARAMS));
@@ -77,13 +132,23 @@ describe("buildBacktestReport edge cases", () => {
   it("no candles, no trades: nothing undefined leaks into JSON", () => {
     const report = buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 10_000, candles: 0, elapsedMs: 0, params: {} });
     expect(report).toMatchObject({
-      tradeCount: 0, finalEquity: "10000", netPnl: "0", totalReturnPct: 0, maxDrawdownPct: 0,
-      sharpe: null, winRatePct: null, profitFactor: null, totalFees: "0",
+      tradeCount: 0,
+      finalEquity: "10000",
+      netPnl: "0",
+      totalReturnPct: 0,
+      maxDrawdownPct: 0,
+      sharpe: null,
+      winRatePct: null,
+      profitFactor: null,
+      totalFees: "0",
     });
   });
 
   it("counts a fall below the initial capital as a drawdown", () => {
-    const curve: EquityPoint[] = [{ ts: T0, equity: D(90) }, { ts: T0 + 1, equity: D(95) }];
+    const curve: EquityPoint[] = [
+      { ts: T0, equity: D(90) },
+      { ts: T0 + 1, equity: D(95) },
+    ];
     expect(buildBacktestReport({ trades: [], equityCurve: curve, initialCapital: 100, candles: 2, elapsedMs: 0, params: {} }).maxDrawdownPct).toBe(10);
   });
 
@@ -101,7 +166,14 @@ describe("buildBacktestReport edge cases", () => {
   });
 
   it("writes null for a non-finite number in params and refuses nonsense counts", () => {
-    const report = buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 1, candles: 0, elapsedMs: 0, params: { a: Number.NaN, b: Infinity, c: 1 } });
+    const report = buildBacktestReport({
+      trades: [],
+      equityCurve: [],
+      initialCapital: 1,
+      candles: 0,
+      elapsedMs: 0,
+      params: { a: Number.NaN, b: Infinity, c: 1 },
+    });
     expect(report.params).toEqual({ a: null, b: null, c: 1 });
     expect(() => buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 1, candles: -1, elapsedMs: 0, params: {} })).toThrow(RangeError);
     expect(() => buildBacktestReport({ trades: [], equityCurve: [], initialCapital: 1, candles: 0, elapsedMs: Number.NaN, params: {} })).toThrow(RangeError);
@@ -121,7 +193,17 @@ describe("buildBacktestReport on the recorded BTC/USDT 5m candles", () => {
     const r = runSmaCrossOracle({ candles, fast: 10, slow: 30, capital: 10_000, feeBps: 10, slippage: { kind: "fixed", bps: D(2) } });
     if (!r.ok) throw new Error(r.error.message);
     const params = { data: "btc-usdt_5m_2023-01-02_2023-02-09.csv", symbol: "BTC/USDT", strategy: "sma-cross", fast: 10, slow: 30 };
-    return JSON.stringify(buildBacktestReport({ trades: r.value.trades, equityCurve: r.value.equityCurve, initialCapital: 10_000, candles: candles.length, elapsedMs, params, deterministic }));
+    return JSON.stringify(
+      buildBacktestReport({
+        trades: r.value.trades,
+        equityCurve: r.value.equityCurve,
+        initialCapital: 10_000,
+        candles: candles.length,
+        elapsedMs,
+        params,
+        deterministic,
+      }),
+    );
   };
 
   it("is byte-identical for the same input, apart from elapsedMs unless deterministic", () => {
@@ -134,7 +216,13 @@ describe("buildBacktestReport on the recorded BTC/USDT 5m candles", () => {
   it("holds only finite numbers, plain decimal strings and a consistent count", () => {
     const json = run(0, true);
     expect(json).not.toMatch(/NaN|Infinity/);
-    const report = JSON.parse(json) as { tradeCount: number; trades: { qty: string; pnl: string }[]; sharpe: number | null; maxDrawdownPct: number; winRatePct: number };
+    const report = JSON.parse(json) as {
+      tradeCount: number;
+      trades: { qty: string; pnl: string }[];
+      sharpe: number | null;
+      maxDrawdownPct: number;
+      winRatePct: number;
+    };
     expect(report.trades.length).toBe(report.tradeCount);
     expect(report.tradeCount).toBeGreaterThan(100);
     for (const t of report.trades) {

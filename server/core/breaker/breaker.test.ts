@@ -27,8 +27,14 @@ function setup(config: BreakerConfigInput, start = T0) {
 }
 
 type Step = (b: CircuitBreaker, clock: ManualClock) => BreakerTrip | null;
-const trade = (pnl: string): Step => (b) => b.recordTrade(D(pnl));
-const equity = (value: string): Step => (b) => b.updateEquity(D(value));
+const trade =
+  (pnl: string): Step =>
+  (b) =>
+    b.recordTrade(D(pnl));
+const equity =
+  (value: string): Step =>
+  (b) =>
+    b.updateEquity(D(value));
 const order: Step = (b) => b.recordOrder();
 const error: Step = (b) => b.recordError();
 const wait =
@@ -454,13 +460,7 @@ describe("reset", () => {
     expect(breaker.updateEquity(D("8800"))?.reason).toBe("DRAWDOWN_ABS");
     expect(breaker.reset({ manual: true, by: "alice", reason: "reviewed" }).ok).toBe(true);
     const s = breaker.status();
-    expect([s.dailyPnl, s.dayStartEquity, s.peakEquity, s.equity, s.drawdownAbs].map((d) => d?.toString())).toEqual([
-      "0",
-      "8800",
-      "8800",
-      "8800",
-      "0",
-    ]);
+    expect([s.dailyPnl, s.dayStartEquity, s.peakEquity, s.equity, s.drawdownAbs].map((d) => d?.toString())).toEqual(["0", "8800", "8800", "8800", "0"]);
     expect([s.consecutiveLosses, s.consecutiveErrors, s.ordersLastMinute, s.ordersLastHour]).toEqual([0, 0, 0, 0]);
     // The drawdown limit now counts from 8800.
     expect(breaker.updateEquity(D("7800.01"))).toBeNull();
@@ -566,8 +566,7 @@ describe("cooldown", () => {
       ok: false,
       error: {
         code: "COOLDOWN_ACTIVE",
-        message:
-          "The breaker tripped 5 min ago and stays tripped for 10 min after a trip (5 min left). An admin can force the reset with a reason.",
+        message: "The breaker tripped 5 min ago and stays tripped for 10 min after a trip (5 min left). An admin can force the reset with a reason.",
         details: { cooldownRemainingMs: 5 * MINUTE_MS },
       },
     });

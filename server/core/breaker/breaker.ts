@@ -224,11 +224,7 @@ export class CircuitBreaker {
   }
 
   /** Restores a persisted breaker: an OPEN breaker comes back OPEN, with the same trip and history. */
-  static fromSnapshot(
-    snapshot: unknown,
-    config: unknown,
-    clock: Clock,
-  ): Result<CircuitBreaker, "INVALID_SNAPSHOT" | "INVALID_BREAKER_CONFIG"> {
+  static fromSnapshot(snapshot: unknown, config: unknown, clock: Clock): Result<CircuitBreaker, "INVALID_SNAPSHOT" | "INVALID_BREAKER_CONFIG"> {
     const created = CircuitBreaker.create(config, clock);
     if (!created.ok) return created;
     const parsed = breakerSnapshotSchema.safeParse(snapshot);

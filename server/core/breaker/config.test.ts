@@ -58,7 +58,10 @@ describe("breakerConfigSchema", () => {
     { input: { maxConsecutiveErrors: Number.NaN }, message: "maxConsecutiveErrors must be a finite number, or null to disable it (got NaN)." },
     { input: { cooldownMinutes: -1 }, message: "cooldownMinutes must be from 0 to 43,200 minutes (30 days) (got -1)." },
     { input: { cooldownMinutes: null }, message: "cooldownMinutes must be a finite number (got null)." },
-    { input: { autoResetAfterMinutes: 0 }, message: "autoResetAfterMinutes must be from 1 to 43,200 minutes (30 days) (got 0); use null to never reset automatically." },
+    {
+      input: { autoResetAfterMinutes: 0 },
+      message: "autoResetAfterMinutes must be from 1 to 43,200 minutes (30 days) (got 0); use null to never reset automatically.",
+    },
     { input: { cooldownMinutes: 1e300 }, message: "cooldownMinutes must be from 0 to 43,200 minutes (30 days) (got 1e+300)." },
     { input: { maxDailyLossPct: 5e-324 }, message: "maxDailyLossPct must be a percentage from 0.01 to 100 (got 5e-324); use null to disable it." },
     { input: { requireManualReset: "yes" }, message: 'requireManualReset must be true or false (got "yes").' },

@@ -54,7 +54,8 @@ function amountLimit(name: string) {
 
 /** A count of events from 1 (0 would trip before anything happened) to `max`. */
 function countLimit(name: string, max: number) {
-  const message = (input: unknown) => `${name} must be a whole number from 1 to ${max.toLocaleString("en-US")} (got ${describe(input)}); use null to disable it.`;
+  const message = (input: unknown) =>
+    `${name} must be a whole number from 1 to ${max.toLocaleString("en-US")} (got ${describe(input)}); use null to disable it.`;
   return finiteNumber(name)
     .int({ error: (issue) => message(issue.input) })
     .gte(1, { error: (issue) => message(issue.input) })
@@ -88,14 +89,18 @@ export const breakerConfigSchema = z.strictObject(
      * stop pulled by a person is lifted by a person).
      */
     autoResetAfterMinutes: finiteNumber("autoResetAfterMinutes")
-      .gte(1, { error: (issue) => `autoResetAfterMinutes must be from 1 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}); use null to never reset automatically.` })
-      .lte(MAX_BREAKER_MINUTES, { error: (issue) => `autoResetAfterMinutes must be from 1 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}); use null to never reset automatically.` })
+      .gte(1, {
+        error: (issue) =>
+          `autoResetAfterMinutes must be from 1 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}); use null to never reset automatically.`,
+      })
+      .lte(MAX_BREAKER_MINUTES, {
+        error: (issue) =>
+          `autoResetAfterMinutes must be from 1 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}); use null to never reset automatically.`,
+      })
       .nullable()
       .default(null),
     /** When true only a person (manual reset with a reason) can close the breaker. */
-    requireManualReset: z
-      .boolean({ error: (issue) => `requireManualReset must be true or false (got ${describe(issue.input)}).` })
-      .default(true),
+    requireManualReset: z.boolean({ error: (issue) => `requireManualReset must be true or false (got ${describe(issue.input)}).` }).default(true),
     /**
      * The minimum time the breaker stays OPEN after a trip: every reset, manual or automatic, is
      * refused until this many minutes have passed since the trip, unless a person forces it
@@ -103,8 +108,12 @@ export const breakerConfigSchema = z.strictObject(
      * An automatic reset therefore happens at trippedAt + max(autoResetAfterMinutes, cooldownMinutes).
      */
     cooldownMinutes: finiteNumber("cooldownMinutes", false)
-      .gte(0, { error: (issue) => `cooldownMinutes must be from 0 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}).` })
-      .lte(MAX_BREAKER_MINUTES, { error: (issue) => `cooldownMinutes must be from 0 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}).` })
+      .gte(0, {
+        error: (issue) => `cooldownMinutes must be from 0 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}).`,
+      })
+      .lte(MAX_BREAKER_MINUTES, {
+        error: (issue) => `cooldownMinutes must be from 0 to ${MAX_BREAKER_MINUTES.toLocaleString("en-US")} minutes (30 days) (got ${describe(issue.input)}).`,
+      })
       .default(0),
     tripAction: z
       .enum(TRIP_ACTIONS, {

@@ -167,14 +167,7 @@ export function isTerminal(order: Pick<Order, "status">): boolean {
 }
 
 /** Statuses in which the order can still fill at the venue. */
-const OPEN_AT_VENUE: ReadonlySet<OrderStatus> = new Set([
-  "SUBMITTED",
-  "ACCEPTED",
-  "TRIGGERED",
-  "PENDING_UPDATE",
-  "PENDING_CANCEL",
-  "PARTIALLY_FILLED",
-]);
+const OPEN_AT_VENUE: ReadonlySet<OrderStatus> = new Set(["SUBMITTED", "ACCEPTED", "TRIGGERED", "PENDING_UPDATE", "PENDING_CANCEL", "PARTIALLY_FILLED"]);
 
 /** Can still fill at the venue (what an emergency stop must cancel there). */
 export function isOpenAtVenue(order: Pick<Order, "status">): boolean {
@@ -467,11 +460,7 @@ function moveTo(base: Order, before: Order, outcome: TransitionOutcome): Order {
     default: {
       // A concrete status. Entering a pending status remembers the underlying working status
       // (from PENDING_UPDATE to PENDING_CANCEL it keeps the one already remembered).
-      const previousStatus = PENDING_STATUSES.has(outcome)
-        ? PENDING_STATUSES.has(before.status)
-          ? before.previousStatus
-          : before.status
-        : null;
+      const previousStatus = PENDING_STATUSES.has(outcome) ? (PENDING_STATUSES.has(before.status) ? before.previousStatus : before.status) : null;
       base.status = outcome;
       base.previousStatus = previousStatus;
       // The first modify request of a chain; a cancel request keeps the count of those still unanswered.

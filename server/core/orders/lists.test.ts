@@ -85,7 +85,15 @@ describe("brackets", () => {
       parentClientOrderId: "en-1",
       tags: { reason: "stop_loss" },
     });
-    expect(b.takeProfit).toMatchObject({ side: "SELL", quantity: "2", reduceOnly: true, contingency: "OCO", linkedClientOrderIds: ["sl-1"], parentClientOrderId: "en-1", tags: { reason: "take_profit" } });
+    expect(b.takeProfit).toMatchObject({
+      side: "SELL",
+      quantity: "2",
+      reduceOnly: true,
+      contingency: "OCO",
+      linkedClientOrderIds: ["sl-1"],
+      parentClientOrderId: "en-1",
+      tags: { reason: "take_profit" },
+    });
   });
 
   it("builds a short bracket with BUY legs", () => {
@@ -112,7 +120,11 @@ describe("brackets", () => {
     ["a stop as take-profit", { takeProfit: { ...input.takeProfit, type: "STOP_MARKET", price: undefined, triggerPrice: "110" } }, "BRACKET_LEG_TYPE"],
     ["long stop-loss above the entry", { stopLoss: { ...input.stopLoss, triggerPrice: "101" } }, "BRACKET_PRICES"],
     ["long take-profit below the entry", { takeProfit: { ...input.takeProfit, price: "99" } }, "BRACKET_PRICES"],
-    ["market entry with stop above take-profit", { entry: { ...input.entry, type: "MARKET", price: undefined }, stopLoss: { ...input.stopLoss, triggerPrice: "120" } }, "BRACKET_PRICES"],
+    [
+      "market entry with stop above take-profit",
+      { entry: { ...input.entry, type: "MARKET", price: undefined }, stopLoss: { ...input.stopLoss, triggerPrice: "120" } },
+      "BRACKET_PRICES",
+    ],
   ])("refuses %s", (_name, over, code) => {
     const result = createBracket({ ...input, ...over });
     expect(result).toMatchObject({ ok: false, error: { code } });

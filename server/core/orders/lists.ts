@@ -82,13 +82,7 @@ export interface Bracket {
   takeProfit: OrderSpec;
 }
 
-export type BracketCode =
-  | "DUPLICATE_CLIENT_ORDER_ID"
-  | "BRACKET_SYMBOL"
-  | "BRACKET_SIDE"
-  | "BRACKET_QUANTITY"
-  | "BRACKET_LEG_TYPE"
-  | "BRACKET_PRICES";
+export type BracketCode = "DUPLICATE_CLIENT_ORDER_ID" | "BRACKET_SYMBOL" | "BRACKET_SIDE" | "BRACKET_QUANTITY" | "BRACKET_LEG_TYPE" | "BRACKET_PRICES";
 
 const STOP_LOSS_TYPES: ReadonlySet<OrderType> = new Set(["STOP_MARKET", "STOP_LIMIT", "TRAILING_STOP_MARKET", "TRAILING_STOP_LIMIT"]);
 const TAKE_PROFIT_TYPES: ReadonlySet<OrderType> = new Set(["LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);

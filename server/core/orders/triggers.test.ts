@@ -1,14 +1,7 @@
 import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { D, type Decimal } from "../money";
-import {
-  shouldTrigger,
-  triggerDirection,
-  trailingLimitPrice,
-  updateTrailingStop,
-  watchedPrice,
-  type MarketObservation,
-} from "./triggers";
+import { shouldTrigger, triggerDirection, trailingLimitPrice, updateTrailingStop, watchedPrice, type MarketObservation } from "./triggers";
 import { type OrderSide, type OrderType, type TrailingState, type TriggerSource } from "./types";
 
 describe("watchedPrice", () => {
@@ -120,20 +113,8 @@ describe("updateTrailingStop", () => {
   it.each<[string, TrailingState, OrderSide, number[], (string | null)[]]>([
     ["SELL, price offset, no activation: follows the high", trailing(), "SELL", [100, 104, 102, 110, 90], ["95", "99", "99", "105", "105"]],
     ["BUY, price offset, no activation: follows the low", trailing(), "BUY", [100, 96, 98, 90, 120], ["105", "101", "101", "95", "95"]],
-    [
-      "SELL, basis points (100 bp = 1%)",
-      trailing({ offset: D(100), offsetType: "BASIS_POINTS" }),
-      "SELL",
-      [200, 250, 240],
-      ["198", "247.5", "247.5"],
-    ],
-    [
-      "BUY, basis points (100 bp = 1%)",
-      trailing({ offset: D(100), offsetType: "BASIS_POINTS" }),
-      "BUY",
-      [200, 150, 160],
-      ["202", "151.5", "151.5"],
-    ],
+    ["SELL, basis points (100 bp = 1%)", trailing({ offset: D(100), offsetType: "BASIS_POINTS" }), "SELL", [200, 250, 240], ["198", "247.5", "247.5"]],
+    ["BUY, basis points (100 bp = 1%)", trailing({ offset: D(100), offsetType: "BASIS_POINTS" }), "BUY", [200, 150, 160], ["202", "151.5", "151.5"]],
     [
       "SELL activates only once price ≥ activation",
       trailing({ activationPrice: D(110) }),
@@ -141,13 +122,7 @@ describe("updateTrailingStop", () => {
       [100, 109, 110, 115, 111],
       [null, null, "105", "110", "110"],
     ],
-    [
-      "BUY activates only once price ≤ activation",
-      trailing({ activationPrice: D(90) }),
-      "BUY",
-      [100, 91, 90, 80, 85],
-      [null, null, "95", "85", "85"],
-    ],
+    ["BUY activates only once price ≤ activation", trailing({ activationPrice: D(90) }), "BUY", [100, 91, 90, 80, 85], [null, null, "95", "85", "85"]],
   ])("%s", (_name, state, side, path, expected) => {
     expect(walk(state, side, path)).toEqual(expected);
   });

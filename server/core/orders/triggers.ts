@@ -137,12 +137,7 @@ function ratchet(side: OrderSide, current: Decimal | null, candidate: Decimal): 
  * follows it at the offset, only ever ratcheting towards the market, never back.
  * Does not decide whether the order fires: call `shouldTrigger` with the returned trigger.
  */
-export function updateTrailingStop(
-  trailing: TrailingState,
-  side: OrderSide,
-  observation: MarketObservation,
-  options: TrailingOptions = {},
-): TrailingUpdate {
+export function updateTrailingStop(trailing: TrailingState, side: OrderSide, observation: MarketObservation, options: TrailingOptions = {}): TrailingUpdate {
   const current = options.currentTriggerPrice ?? null;
   const price = watchedPrice(options.source ?? "LAST", side, observation);
   const unchanged = (): TrailingUpdate => ({

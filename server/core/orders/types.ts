@@ -51,12 +51,7 @@ export type OrderStatus = (typeof ORDER_STATUSES)[number];
 export const TERMINAL_STATUSES: ReadonlySet<OrderStatus> = new Set(["DENIED", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
 
 /** Order types whose trigger turns them into a resting limit order (the only ones that can be TRIGGERED). */
-export const TRIGGERABLE_LIMIT_TYPES: ReadonlySet<OrderType> = new Set([
-  "STOP_LIMIT",
-  "TAKE_PROFIT_LIMIT",
-  "LIMIT_IF_TOUCHED",
-  "TRAILING_STOP_LIMIT",
-]);
+export const TRIGGERABLE_LIMIT_TYPES: ReadonlySet<OrderType> = new Set(["STOP_LIMIT", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED", "TRAILING_STOP_LIMIT"]);
 
 /** Order types that carry a trigger price (or a trailing offset that computes one). */
 export const TRIGGER_TYPES: ReadonlySet<OrderType> = new Set([
@@ -70,13 +65,7 @@ export const TRIGGER_TYPES: ReadonlySet<OrderType> = new Set([
 ]);
 
 /** Order types with a limit price. */
-export const LIMIT_PRICE_TYPES: ReadonlySet<OrderType> = new Set([
-  "LIMIT",
-  "STOP_LIMIT",
-  "TAKE_PROFIT_LIMIT",
-  "TRAILING_STOP_LIMIT",
-  "LIMIT_IF_TOUCHED",
-]);
+export const LIMIT_PRICE_TYPES: ReadonlySet<OrderType> = new Set(["LIMIT", "STOP_LIMIT", "TAKE_PROFIT_LIMIT", "TRAILING_STOP_LIMIT", "LIMIT_IF_TOUCHED"]);
 
 export const TRAILING_TYPES: ReadonlySet<OrderType> = new Set(["TRAILING_STOP_MARKET", "TRAILING_STOP_LIMIT"]);
 
@@ -216,13 +205,7 @@ export type OrderEvent =
 
 export type OrderEventType = OrderEvent["type"];
 
-export type OrderRefusalCode =
-  | "INVALID_TRANSITION"
-  | "TERMINAL"
-  | "DUPLICATE_FILL"
-  | "OVERFILL"
-  | "INVALID_EVENT"
-  | "NOT_TRIGGERABLE";
+export type OrderRefusalCode = "INVALID_TRANSITION" | "TERMINAL" | "DUPLICATE_FILL" | "OVERFILL" | "INVALID_EVENT" | "NOT_TRIGGERABLE";
 
 export interface OrderRefusal {
   code: OrderRefusalCode;
@@ -230,6 +213,4 @@ export interface OrderRefusal {
 }
 
 /** Result of applying an event. A refusal leaves the order unchanged and never throws. */
-export type ApplyResult =
-  | { ok: true; order: Order; reconciliationNeeded?: boolean }
-  | { ok: false; order: Order; reason: OrderRefusal };
+export type ApplyResult = { ok: true; order: Order; reconciliationNeeded?: boolean } | { ok: false; order: Order; reason: OrderRefusal };

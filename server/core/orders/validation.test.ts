@@ -5,7 +5,15 @@ import { type OrderSpec } from "./types";
 import { validateOrderSpec, type OrderValidationCode, type ValidationContext } from "./validation";
 
 const NOW = 1_700_000_000_000;
-const btc = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.1", qtyStep: "0.001", minQty: "0.001", maxQty: "100", minNotional: "5", maxNotional: "1000000" });
+const btc = makeInstrument({
+  symbol: "BTC/USDT",
+  priceTick: "0.1",
+  qtyStep: "0.001",
+  minQty: "0.001",
+  maxQty: "100",
+  minNotional: "5",
+  maxNotional: "1000000",
+});
 const market = { bid: 99, ask: 101, last: 100 };
 
 const limit: OrderSpec = { clientOrderId: "ord-1", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.5", price: "100" };
@@ -30,7 +38,11 @@ const rows: Row[] = [
   { name: "invalid side", spec: spec({ side: "LONG" as never }), code: "INVALID_SIDE", says: "LONG" },
   { name: "invalid type", spec: spec({ type: "ICEBERG" as never }), code: "INVALID_ORDER_TYPE" },
   { name: "invalid time in force", spec: spec({ timeInForce: "DAY" as never }), code: "INVALID_TIME_IN_FORCE" },
-  { name: "invalid trigger source", spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "110", triggerSource: "INDEX" as never }), code: "INVALID_TRIGGER_SOURCE" },
+  {
+    name: "invalid trigger source",
+    spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "110", triggerSource: "INDEX" as never }),
+    code: "INVALID_TRIGGER_SOURCE",
+  },
   { name: "symbol differs from the instrument", spec: spec({ symbol: "ETH/USDT" }), code: "UNKNOWN_SYMBOL", says: "ETH/USDT" },
   { name: "empty symbol", spec: spec({ symbol: "" }), ctx: { instrument: undefined }, code: "UNKNOWN_SYMBOL" },
   { name: "zero quantity", spec: spec({ quantity: 0 }), code: "INVALID_QUANTITY" },
@@ -43,7 +55,11 @@ const rows: Row[] = [
   { name: "malformed price", spec: spec({ price: "abc" }), code: "INVALID_PRICE" },
   { name: "limit without price", spec: spec({ price: undefined }), code: "MISSING_PRICE" },
   { name: "stop limit without price", spec: spec({ type: "STOP_LIMIT", price: undefined, triggerPrice: "110" }), code: "MISSING_PRICE" },
-  { name: "trailing stop limit without price or limit offset", spec: spec({ type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "5" }), code: "MISSING_PRICE" },
+  {
+    name: "trailing stop limit without price or limit offset",
+    spec: spec({ type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "5" }),
+    code: "MISSING_PRICE",
+  },
   { name: "market with a price", spec: spec({ type: "MARKET", price: "100" }), code: "UNEXPECTED_PRICE" },
   { name: "stop market with a price", spec: spec({ type: "STOP_MARKET", price: "100", triggerPrice: "110" }), code: "UNEXPECTED_PRICE" },
   { name: "stop without trigger", spec: spec({ type: "STOP_MARKET", price: undefined }), code: "MISSING_TRIGGER_PRICE" },
@@ -59,11 +75,27 @@ const rows: Row[] = [
     code: "INVALID_TRAILING_OFFSET",
     says: "10000",
   },
-  { name: "invalid trailing offset type", spec: spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "5", trailingOffsetType: "PERCENT" as never }), code: "INVALID_TRAILING_OFFSET" },
-  { name: "negative limit offset", spec: spec({ type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "5", limitOffset: "-1" }), code: "INVALID_TRAILING_OFFSET" },
+  {
+    name: "invalid trailing offset type",
+    spec: spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "5", trailingOffsetType: "PERCENT" as never }),
+    code: "INVALID_TRAILING_OFFSET",
+  },
+  {
+    name: "negative limit offset",
+    spec: spec({ type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "5", limitOffset: "-1" }),
+    code: "INVALID_TRAILING_OFFSET",
+  },
   { name: "trailing offset on a limit", spec: spec({ trailingOffset: "5" }), code: "UNEXPECTED_TRAILING_OFFSET" },
-  { name: "limit offset on a trailing stop market", spec: spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "5", limitOffset: "1" }), code: "UNEXPECTED_TRAILING_OFFSET" },
-  { name: "bad activation price", spec: spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "5", activationPrice: "x" }), code: "INVALID_ACTIVATION_PRICE" },
+  {
+    name: "limit offset on a trailing stop market",
+    spec: spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "5", limitOffset: "1" }),
+    code: "UNEXPECTED_TRAILING_OFFSET",
+  },
+  {
+    name: "bad activation price",
+    spec: spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "5", activationPrice: "x" }),
+    code: "INVALID_ACTIVATION_PRICE",
+  },
   { name: "GTD without expiry", spec: spec({ timeInForce: "GTD" }), code: "GTD_WITHOUT_EXPIRY" },
   { name: "GTD with a NaN expiry", spec: spec({ timeInForce: "GTD", expireAt: Number.NaN }), code: "GTD_WITHOUT_EXPIRY" },
   { name: "GTD in the past", spec: spec({ timeInForce: "GTD", expireAt: NOW - 1 }), code: "GTD_IN_PAST", says: "2023-11-14T22:13:19.999Z" },
@@ -74,28 +106,66 @@ const rows: Row[] = [
   { name: "post-only IOC", spec: spec({ postOnly: true, timeInForce: "IOC" }), code: "POST_ONLY_WITH_IOC_FOK", says: "IOC" },
   { name: "post-only FOK", spec: spec({ postOnly: true, timeInForce: "FOK" }), code: "POST_ONLY_WITH_IOC_FOK" },
   // trigger side: last = 100, bid 99, ask 101
-  { name: "BUY stop below the market", spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "95" }), code: "TRIGGER_WRONG_SIDE", says: "above the market price 100" },
+  {
+    name: "BUY stop below the market",
+    spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "95" }),
+    code: "TRIGGER_WRONG_SIDE",
+    says: "above the market price 100",
+  },
   { name: "BUY stop at the market", spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "100" }), code: "TRIGGER_WRONG_SIDE" },
-  { name: "SELL stop above the market", spec: spec({ side: "SELL", type: "STOP_LIMIT", price: "104", triggerPrice: "105" }), code: "TRIGGER_WRONG_SIDE", says: "below" },
-  { name: "BUY take-profit above the market", spec: spec({ type: "TAKE_PROFIT_MARKET", price: undefined, triggerPrice: "105" }), code: "TRIGGER_WRONG_SIDE", says: "below" },
-  { name: "SELL take-profit below the market", spec: spec({ side: "SELL", type: "TAKE_PROFIT_LIMIT", price: "94", triggerPrice: "95" }), code: "TRIGGER_WRONG_SIDE" },
+  {
+    name: "SELL stop above the market",
+    spec: spec({ side: "SELL", type: "STOP_LIMIT", price: "104", triggerPrice: "105" }),
+    code: "TRIGGER_WRONG_SIDE",
+    says: "below",
+  },
+  {
+    name: "BUY take-profit above the market",
+    spec: spec({ type: "TAKE_PROFIT_MARKET", price: undefined, triggerPrice: "105" }),
+    code: "TRIGGER_WRONG_SIDE",
+    says: "below",
+  },
+  {
+    name: "SELL take-profit below the market",
+    spec: spec({ side: "SELL", type: "TAKE_PROFIT_LIMIT", price: "94", triggerPrice: "95" }),
+    code: "TRIGGER_WRONG_SIDE",
+  },
   { name: "SELL LIT below the market", spec: spec({ side: "SELL", type: "LIMIT_IF_TOUCHED", price: "94", triggerPrice: "95" }), code: "TRIGGER_WRONG_SIDE" },
-  { name: "SELL trailing stop with an initial trigger above", spec: spec({ side: "SELL", type: "TRAILING_STOP_MARKET", price: undefined, triggerPrice: "102", trailingOffset: "2" }), code: "TRIGGER_WRONG_SIDE" },
+  {
+    name: "SELL trailing stop with an initial trigger above",
+    spec: spec({ side: "SELL", type: "TRAILING_STOP_MARKET", price: undefined, triggerPrice: "102", trailingOffset: "2" }),
+    code: "TRIGGER_WRONG_SIDE",
+  },
   {
     name: "BUY stop on BID_ASK compared with the ask",
     spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "100.5", triggerSource: "BID_ASK" }),
     code: "TRIGGER_WRONG_SIDE",
     says: "101",
   },
-  { name: "trigger compared with the ask when there is no last", spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "100.5" }), ctx: { market: { bid: 99, ask: 101 } }, code: "TRIGGER_WRONG_SIDE" },
+  {
+    name: "trigger compared with the ask when there is no last",
+    spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "100.5" }),
+    ctx: { market: { bid: 99, ask: 101 } },
+    code: "TRIGGER_WRONG_SIDE",
+  },
   // instrument
   { name: "quantity off the step", spec: spec({ quantity: "0.0005" }), code: "QTY_PRECISION", says: "0.0005" },
   { name: "zero quantity written with decimals", spec: spec({ quantity: "0.000" }), code: "INVALID_QUANTITY" },
   { name: "quantity above the maximum", spec: spec({ quantity: "150" }), code: "MAX_QUANTITY", says: "100" },
   { name: "price off the tick", spec: spec({ price: "100.05" }), code: "PRICE_PRECISION", says: "100.05" },
-  { name: "trigger off the tick", spec: spec({ type: "STOP_LIMIT", price: "110", triggerPrice: "109.95" }), code: "PRICE_PRECISION", says: "trigger price 109.95" },
+  {
+    name: "trigger off the tick",
+    spec: spec({ type: "STOP_LIMIT", price: "110", triggerPrice: "109.95" }),
+    code: "PRICE_PRECISION",
+    says: "trigger price 109.95",
+  },
   { name: "min notional at the limit price", spec: spec({ quantity: "0.01", price: "100" }), code: "MIN_NOTIONAL", says: "1" },
-  { name: "min notional at the trigger", spec: spec({ type: "STOP_MARKET", price: undefined, quantity: "0.04", triggerPrice: "110" }), code: "MIN_NOTIONAL", says: "4.4" },
+  {
+    name: "min notional at the trigger",
+    spec: spec({ type: "STOP_MARKET", price: undefined, quantity: "0.04", triggerPrice: "110" }),
+    code: "MIN_NOTIONAL",
+    says: "4.4",
+  },
   { name: "min notional of a market buy at the ask", spec: spec({ type: "MARKET", price: undefined, quantity: "0.049" }), code: "MIN_NOTIONAL", says: "4.949" },
   { name: "max notional", spec: spec({ quantity: "99", price: "20000" }), code: "MAX_NOTIONAL" },
 ];
@@ -113,11 +183,35 @@ describe("validateOrderSpec refusals", () => {
 
   it("covers every validation code", () => {
     const codes: OrderValidationCode[] = [
-      "INVALID_CLIENT_ORDER_ID", "INVALID_SIDE", "INVALID_ORDER_TYPE", "INVALID_TIME_IN_FORCE", "INVALID_TRIGGER_SOURCE", "UNKNOWN_SYMBOL",
-      "INVALID_QUANTITY", "INVALID_PRICE", "MISSING_PRICE", "UNEXPECTED_PRICE", "MISSING_TRIGGER_PRICE", "INVALID_TRIGGER_PRICE",
-      "UNEXPECTED_TRIGGER_PRICE", "MISSING_TRAILING_OFFSET", "INVALID_TRAILING_OFFSET", "UNEXPECTED_TRAILING_OFFSET", "INVALID_ACTIVATION_PRICE",
-      "GTD_WITHOUT_EXPIRY", "GTD_IN_PAST", "EXPIRY_WITHOUT_GTD", "POST_ONLY_NOT_LIMIT", "POST_ONLY_WITH_IOC_FOK", "TRIGGER_WRONG_SIDE",
-      "PRICE_PRECISION", "QTY_PRECISION", "MIN_QUANTITY", "MAX_QUANTITY", "MIN_NOTIONAL", "MAX_NOTIONAL",
+      "INVALID_CLIENT_ORDER_ID",
+      "INVALID_SIDE",
+      "INVALID_ORDER_TYPE",
+      "INVALID_TIME_IN_FORCE",
+      "INVALID_TRIGGER_SOURCE",
+      "UNKNOWN_SYMBOL",
+      "INVALID_QUANTITY",
+      "INVALID_PRICE",
+      "MISSING_PRICE",
+      "UNEXPECTED_PRICE",
+      "MISSING_TRIGGER_PRICE",
+      "INVALID_TRIGGER_PRICE",
+      "UNEXPECTED_TRIGGER_PRICE",
+      "MISSING_TRAILING_OFFSET",
+      "INVALID_TRAILING_OFFSET",
+      "UNEXPECTED_TRAILING_OFFSET",
+      "INVALID_ACTIVATION_PRICE",
+      "GTD_WITHOUT_EXPIRY",
+      "GTD_IN_PAST",
+      "EXPIRY_WITHOUT_GTD",
+      "POST_ONLY_NOT_LIMIT",
+      "POST_ONLY_WITH_IOC_FOK",
+      "TRIGGER_WRONG_SIDE",
+      "PRICE_PRECISION",
+      "QTY_PRECISION",
+      "MIN_QUANTITY",
+      "MAX_QUANTITY",
+      "MIN_NOTIONAL",
+      "MAX_NOTIONAL",
     ];
     const tested = new Set(rows.map((r) => r.code));
     tested.add("MIN_QUANTITY"); // covered by its own test below (needs an instrument whose minimum is above the step)
@@ -175,7 +269,10 @@ describe("validateOrderSpec accepts and normalizes", () => {
     ["BUY stop on LAST uses last, not the ask", spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "100.5" })],
     ["trigger side skipped without market data", spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "50" }), { market: undefined }],
     ["trailing stop with an offset only", spec({ type: "TRAILING_STOP_MARKET", price: undefined, trailingOffset: "50", quantity: "0.1" })],
-    ["trailing stop limit with a limit offset", spec({ side: "SELL", type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "25", trailingOffsetType: "BASIS_POINTS", limitOffset: "0" })],
+    [
+      "trailing stop limit with a limit offset",
+      spec({ side: "SELL", type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "25", trailingOffsetType: "BASIS_POINTS", limitOffset: "0" }),
+    ],
     ["post-only GTD limit", spec({ postOnly: true, timeInForce: "GTD", expireAt: NOW + 1 })],
     ["no instrument: no precision checks", spec({ quantity: "0.0000001", price: "0.000001" }), { instrument: undefined }],
     ["linked and parent ids", spec({ linkedClientOrderIds: ["a-1"], parentClientOrderId: "p-1", listId: "L1", contingency: "OCO" })],
@@ -187,7 +284,15 @@ describe("validateOrderSpec accepts and normalizes", () => {
 
   it("keeps a trailing stop's offsets as Decimals", () => {
     const result = validateOrderSpec(
-      spec({ side: "SELL", type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "25", trailingOffsetType: "BASIS_POINTS", activationPrice: "110", limitOffset: "1.5" }),
+      spec({
+        side: "SELL",
+        type: "TRAILING_STOP_LIMIT",
+        price: undefined,
+        trailingOffset: "25",
+        trailingOffsetType: "BASIS_POINTS",
+        activationPrice: "110",
+        limitOffset: "1.5",
+      }),
       ctx(),
     );
     if (!result.ok) throw new Error(result.error.message);

@@ -189,7 +189,8 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     }
   } else {
     const parsed = positiveAmount(spec.price);
-    if (parsed === null) return fail("INVALID_PRICE", `Price ${String(spec.price)} is invalid: it must be a positive number no larger than ${MAX_SANE_AMOUNT}.`);
+    if (parsed === null)
+      return fail("INVALID_PRICE", `Price ${String(spec.price)} is invalid: it must be a positive number no larger than ${MAX_SANE_AMOUNT}.`);
     price = parsed;
   }
 
@@ -234,7 +235,8 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     trailingOffset = offset;
     if (spec.activationPrice !== undefined) {
       const parsed = positiveAmount(spec.activationPrice);
-      if (parsed === null) return fail("INVALID_ACTIVATION_PRICE", `Activation price ${String(spec.activationPrice)} is invalid: it must be a positive number.`);
+      if (parsed === null)
+        return fail("INVALID_ACTIVATION_PRICE", `Activation price ${String(spec.activationPrice)} is invalid: it must be a positive number.`);
       activationPrice = parsed;
     }
     if (spec.limitOffset !== undefined) {
@@ -299,10 +301,14 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     ];
     for (const [label, value] of prices) {
       if (value !== undefined && !isMultipleOf(value, instrument.priceTick)) {
-        return fail("PRICE_PRECISION", `${instrument.symbol}: ${label.toLowerCase()} ${value.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}.`, {
-          price: value.toString(),
-          tick: instrument.priceTick.toString(),
-        });
+        return fail(
+          "PRICE_PRECISION",
+          `${instrument.symbol}: ${label.toLowerCase()} ${value.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}.`,
+          {
+            price: value.toString(),
+            tick: instrument.priceTick.toString(),
+          },
+        );
       }
     }
     // Notional at the limit price, else the trigger, else what the market would pay (rounded to the tick).

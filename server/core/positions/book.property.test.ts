@@ -20,7 +20,10 @@ const opArb: fc.Arbitrary<Op> = fc.record({
   fee: fc.integer({ min: -100, max: 10_000 }),
 });
 
-const opsArb = fc.tuple(opArb.map((o) => ({ ...o, entry: true })), fc.array(opArb, { maxLength: 30 }));
+const opsArb = fc.tuple(
+  opArb.map((o) => ({ ...o, entry: true })),
+  fc.array(opArb, { maxLength: 30 }),
+);
 
 interface CashFlows {
   position: Position;
@@ -68,7 +71,10 @@ describe("accounting invariants (property)", () => {
           expect(position.quantity.isNegative()).toBe(false);
           expect(position.fees.toString()).toBe(fees.toString());
           const value = position.quantity.times(mark);
-          const expected = sellNotional.minus(buyNotional).minus(fees).plus(side === "LONG" ? value : value.negated());
+          const expected = sellNotional
+            .minus(buyNotional)
+            .minus(fees)
+            .plus(side === "LONG" ? value : value.negated());
           expect(totalPnl(position, mark).toString()).toBe(expected.toString());
         }),
         { numRuns: 300 },

@@ -51,21 +51,96 @@ interface Step {
 }
 
 const longSteps: Step[] = [
-  { fill: fill("t1", "BUY", "1", "100", "0.1", 10), state: "OPEN", quantity: "1", avgEntry: "100", realizedThisFill: "0", realized: "0", fees: "0.1", net: "-0.1" },
-  { fill: fill("t2", "BUY", "1", "110", "0.11", 20), state: "OPEN", quantity: "2", avgEntry: "105", realizedThisFill: "0", realized: "0", fees: "0.21", net: "-0.21" },
-  { fill: fill("t3", "SELL", "0.5", "120", "0.06", 30), state: "OPEN", quantity: "1.5", avgEntry: "105", realizedThisFill: "7.5", realized: "7.5", fees: "0.27", net: "7.23" },
-  { fill: fill("t4", "SELL", "1.5", "90", "0.135", 40), state: "CLOSED", quantity: "0", avgEntry: "105", realizedThisFill: "-22.5", realized: "-15", fees: "0.405", net: "-15.405" },
+  {
+    fill: fill("t1", "BUY", "1", "100", "0.1", 10),
+    state: "OPEN",
+    quantity: "1",
+    avgEntry: "100",
+    realizedThisFill: "0",
+    realized: "0",
+    fees: "0.1",
+    net: "-0.1",
+  },
+  {
+    fill: fill("t2", "BUY", "1", "110", "0.11", 20),
+    state: "OPEN",
+    quantity: "2",
+    avgEntry: "105",
+    realizedThisFill: "0",
+    realized: "0",
+    fees: "0.21",
+    net: "-0.21",
+  },
+  {
+    fill: fill("t3", "SELL", "0.5", "120", "0.06", 30),
+    state: "OPEN",
+    quantity: "1.5",
+    avgEntry: "105",
+    realizedThisFill: "7.5",
+    realized: "7.5",
+    fees: "0.27",
+    net: "7.23",
+  },
+  {
+    fill: fill("t4", "SELL", "1.5", "90", "0.135", 40),
+    state: "CLOSED",
+    quantity: "0",
+    avgEntry: "105",
+    realizedThisFill: "-22.5",
+    realized: "-15",
+    fees: "0.405",
+    net: "-15.405",
+  },
 ];
 
 const shortSteps: Step[] = [
-  { fill: fill("t1", "SELL", "1", "100", "0.1", 10), state: "OPEN", quantity: "1", avgEntry: "100", realizedThisFill: "0", realized: "0", fees: "0.1", net: "-0.1" },
-  { fill: fill("t2", "SELL", "1", "110", "0.11", 20), state: "OPEN", quantity: "2", avgEntry: "105", realizedThisFill: "0", realized: "0", fees: "0.21", net: "-0.21" },
-  { fill: fill("t3", "BUY", "0.5", "90", "0.06", 30), state: "OPEN", quantity: "1.5", avgEntry: "105", realizedThisFill: "7.5", realized: "7.5", fees: "0.27", net: "7.23" },
-  { fill: fill("t4", "BUY", "1.5", "120", "0.135", 40), state: "CLOSED", quantity: "0", avgEntry: "105", realizedThisFill: "-22.5", realized: "-15", fees: "0.405", net: "-15.405" },
+  {
+    fill: fill("t1", "SELL", "1", "100", "0.1", 10),
+    state: "OPEN",
+    quantity: "1",
+    avgEntry: "100",
+    realizedThisFill: "0",
+    realized: "0",
+    fees: "0.1",
+    net: "-0.1",
+  },
+  {
+    fill: fill("t2", "SELL", "1", "110", "0.11", 20),
+    state: "OPEN",
+    quantity: "2",
+    avgEntry: "105",
+    realizedThisFill: "0",
+    realized: "0",
+    fees: "0.21",
+    net: "-0.21",
+  },
+  {
+    fill: fill("t3", "BUY", "0.5", "90", "0.06", 30),
+    state: "OPEN",
+    quantity: "1.5",
+    avgEntry: "105",
+    realizedThisFill: "7.5",
+    realized: "7.5",
+    fees: "0.27",
+    net: "7.23",
+  },
+  {
+    fill: fill("t4", "BUY", "1.5", "120", "0.135", 40),
+    state: "CLOSED",
+    quantity: "0",
+    avgEntry: "105",
+    realizedThisFill: "-22.5",
+    realized: "-15",
+    fees: "0.405",
+    net: "-15.405",
+  },
 ];
 
 describe("applyFill: open, scale in, scale out, close", () => {
-  for (const [side, steps] of [["LONG", longSteps], ["SHORT", shortSteps]] as const) {
+  for (const [side, steps] of [
+    ["LONG", longSteps],
+    ["SHORT", shortSteps],
+  ] as const) {
     it(`${side}: each step updates quantity, average entry, PnL and fees exactly`, () => {
       let position = openPosition({ id: "pos-1", symbol: "BTC/USDT", side, ts: 5 });
       expect(position.state).toBe("OPENING");
@@ -101,7 +176,10 @@ describe("applyFill: open, scale in, scale out, close", () => {
   }
 
   it("net realized PnL of a closed long equals sell notional − buy notional − fees", () => {
-    const p = positionWith("LONG", longSteps.map((s) => s.fill));
+    const p = positionWith(
+      "LONG",
+      longSteps.map((s) => s.fill),
+    );
     // sells 60 + 135, buys 100 + 110, fees 0.405
     expect(p.realizedPnlNet.toString()).toBe("-15.405");
   });

@@ -239,11 +239,10 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   }
 
   if (position.quantity.isZero()) {
-    return err(
-      "NOTHING_TO_CLOSE",
-      `Position ${position.id} has no quantity yet; a ${fill.side} fill of ${qty.toString()} would not close anything.`,
-      { positionId: position.id, tradeId: fill.tradeId },
-    );
+    return err("NOTHING_TO_CLOSE", `Position ${position.id} has no quantity yet; a ${fill.side} fill of ${qty.toString()} would not close anything.`, {
+      positionId: position.id,
+      tradeId: fill.tradeId,
+    });
   }
 
   const closedQty = minDec(qty, position.quantity);
@@ -253,9 +252,7 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   const quantity = sub(position.quantity, closedQty);
   const closesAll = quantity.isZero();
   // The last exit takes the exact remaining cost, so rounding of partial releases never accumulates.
-  const releasedCost = closesAll
-    ? position.costBasis
-    : position.costBasis.times(closedQty).dividedBy(position.quantity).toDecimalPlaces(COST_DECIMAL_PLACES);
+  const releasedCost = closesAll ? position.costBasis : position.costBasis.times(closedQty).dividedBy(position.quantity).toDecimalPlaces(COST_DECIMAL_PLACES);
   const exitNotional = closedQty.times(price);
   const realized = position.side === "LONG" ? exitNotional.minus(releasedCost) : releasedCost.minus(exitNotional);
   const realizedPnl = add(position.realizedPnl, realized);
@@ -467,11 +464,7 @@ export function replacePosition(book: PositionBook, position: Position): Result<
   return ok({ positions });
 }
 
-export function applyFillToPosition(
-  book: PositionBook,
-  positionId: string,
-  fill: FillInput,
-): Result<FillOutcome & { book: PositionBook }, PositionErrorCode> {
+export function applyFillToPosition(book: PositionBook, positionId: string, fill: FillInput): Result<FillOutcome & { book: PositionBook }, PositionErrorCode> {
   const position = book.positions.get(positionId);
   if (!position) return err("UNKNOWN_POSITION", `Position ${positionId} is not in the book.`, { positionId });
   const applied = applyFill(position, fill);

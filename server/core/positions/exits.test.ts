@@ -65,7 +65,13 @@ describe("single rules, long and short mirrored", () => {
     { name: "short take-profit % not yet", side: "SHORT", config: { takeProfit: { pct: 10 } }, market: at(90.01), expected: [] },
     { name: "long uses the bid", side: "LONG", config: { stopLoss: { price: 95 } }, market: at(96, 1, { bid: 94, ask: 97 }), expected: ["stop_loss:10@95"] },
     { name: "long take-profit waits for the bid", side: "LONG", config: { takeProfit: { price: 110 } }, market: at(111, 1, { bid: 109 }), expected: [] },
-    { name: "short uses the ask", side: "SHORT", config: { stopLoss: { price: 105 } }, market: at(104, 1, { bid: 103, ask: 106 }), expected: ["stop_loss:10@105"] },
+    {
+      name: "short uses the ask",
+      side: "SHORT",
+      config: { stopLoss: { price: 105 } },
+      market: at(104, 1, { bid: 103, ask: 106 }),
+      expected: ["stop_loss:10@105"],
+    },
     { name: "max age not yet", side: "LONG", config: { maxAgeMs: 1000 }, market: at(100, 999), expected: [] },
     { name: "max age reached", side: "LONG", config: { maxAgeMs: 1000 }, market: at(101, 1000), expected: ["max_age:10@101"] },
     { name: "short max age reached", side: "SHORT", config: { maxAgeMs: 1000 }, market: at(99, 5000, { ask: 99.5 }), expected: ["max_age:10@99.5"] },
@@ -122,7 +128,11 @@ describe("trailing stop", () => {
           fc.array(fc.double({ min: 50, max: 150, noNaN: true }), { minLength: 1, maxLength: 60 }),
           fc.double({ min: 0.1, max: 20, noNaN: true }),
           (prices, pct) => {
-            const { stops } = feed(position(side), { trailingStop: { distance: { pct } } }, prices.map((p) => at(p)));
+            const { stops } = feed(
+              position(side),
+              { trailingStop: { distance: { pct } } },
+              prices.map((p) => at(p)),
+            );
             for (let i = 1; i < stops.length; i++) {
               const prev = stops[i - 1]!;
               const cur = stops[i]!;
@@ -191,7 +201,16 @@ describe("take-profit ladder", () => {
   });
 
   it("without a closing level the rest stays open", () => {
-    const r = evaluateExits(position("LONG", "8"), createExitState({ takeProfitLadder: [{ pct: 1, closeFraction: 0.5 }, { pct: 2, closeFraction: 0.5 }] }), at(103));
+    const r = evaluateExits(
+      position("LONG", "8"),
+      createExitState({
+        takeProfitLadder: [
+          { pct: 1, closeFraction: 0.5 },
+          { pct: 2, closeFraction: 0.5 },
+        ],
+      }),
+      at(103),
+    );
     expect(summary(r.intents)).toEqual(["take_profit:4@101#0", "take_profit:2@102#1"]);
   });
 });
@@ -307,7 +326,12 @@ describe("position states", () => {
   });
 
   it("withExitConfig keeps fired levels and the watermark", () => {
-    const config: ExitConfig = { takeProfitLadder: [{ pct: 2, closeFraction: 0.5 }, { pct: 4, closeFraction: 1 }] };
+    const config: ExitConfig = {
+      takeProfitLadder: [
+        { pct: 2, closeFraction: 0.5 },
+        { pct: 4, closeFraction: 1 },
+      ],
+    };
     const first = evaluateExits(position("LONG"), createExitState(config), at(103));
     const moved = withExitConfig(first.state, { ...config, stopLoss: { price: 99 } });
     expect(moved.firedLevels).toEqual([0]);
@@ -324,7 +348,11 @@ describe("validateExitConfig", () => {
         stopLoss: { pct: 5 },
         takeProfit: { price: 130 },
         trailingStop: { activationPct: 2, distance: { pct: 1 } },
-        takeProfitLadder: [{ pct: 2, closeFraction: 0.33 }, { pct: 4, closeFraction: 0.5 }, { pct: 8, closeFraction: 1 }],
+        takeProfitLadder: [
+          { pct: 2, closeFraction: 0.33 },
+          { pct: 4, closeFraction: 0.5 },
+          { pct: 8, closeFraction: 1 },
+        ],
         maxAgeMs: 86_400_000,
         qtyStep: "0.001",
       },
@@ -341,9 +369,27 @@ describe("validateExitConfig", () => {
     { name: "trailing distance 0", config: { trailingStop: { distance: { pct: 0 } } }, codes: ["INVALID_TRAILING_STOP"] },
     { name: "trailing negative activation", config: { trailingStop: { activationPct: -1, distance: { price: 1 } } }, codes: ["INVALID_TRAILING_STOP"] },
     { name: "empty ladder", config: { takeProfitLadder: [] }, codes: ["INVALID_LADDER"] },
-    { name: "ladder not increasing", config: { takeProfitLadder: [{ pct: 4, closeFraction: 0.5 }, { pct: 2, closeFraction: 1 }] }, codes: ["INVALID_LADDER"] },
+    {
+      name: "ladder not increasing",
+      config: {
+        takeProfitLadder: [
+          { pct: 4, closeFraction: 0.5 },
+          { pct: 2, closeFraction: 1 },
+        ],
+      },
+      codes: ["INVALID_LADDER"],
+    },
     { name: "ladder fraction above 1", config: { takeProfitLadder: [{ pct: 4, closeFraction: 1.5 }] }, codes: ["INVALID_LADDER"] },
-    { name: "ladder level after a full close", config: { takeProfitLadder: [{ pct: 2, closeFraction: 1 }, { pct: 4, closeFraction: 0.5 }] }, codes: ["INVALID_LADDER"] },
+    {
+      name: "ladder level after a full close",
+      config: {
+        takeProfitLadder: [
+          { pct: 2, closeFraction: 1 },
+          { pct: 4, closeFraction: 0.5 },
+        ],
+      },
+      codes: ["INVALID_LADDER"],
+    },
     { name: "max age 0", config: { maxAgeMs: 0 }, codes: ["INVALID_MAX_AGE"] },
     { name: "qty step 0", config: { qtyStep: "0" }, codes: ["INVALID_QTY_STEP"] },
     { name: "long stop above take-profit", config: { stopLoss: { price: 110 }, takeProfit: { price: 105 } }, side: "LONG", codes: ["INCONSISTENT_LEVELS"] },

@@ -76,13 +76,7 @@ export interface MarketPrice {
 }
 
 export type ExitConfigErrorCode =
-  | "INVALID_STOP_LOSS"
-  | "INVALID_TAKE_PROFIT"
-  | "INVALID_TRAILING_STOP"
-  | "INVALID_LADDER"
-  | "INVALID_MAX_AGE"
-  | "INVALID_QTY_STEP"
-  | "INCONSISTENT_LEVELS";
+  "INVALID_STOP_LOSS" | "INVALID_TAKE_PROFIT" | "INVALID_TRAILING_STOP" | "INVALID_LADDER" | "INVALID_MAX_AGE" | "INVALID_QTY_STEP" | "INCONSISTENT_LEVELS";
 
 export function createExitState(config: ExitConfig): ExitState {
   return { config, firedLevels: [], watermark: null, trailingStop: null };
@@ -252,8 +246,7 @@ export function exitLevels(position: Position, state: ExitState): ExitLevels {
 /** Moves the watermark and ratchets the trailing stop for one exit-side price. */
 function advanceTrailing(position: Position, state: ExitState, exitPrice: number, entry: number): ExitState {
   const side = position.side;
-  const watermark =
-    state.watermark === null ? exitPrice : side === "LONG" ? Math.max(state.watermark, exitPrice) : Math.min(state.watermark, exitPrice);
+  const watermark = state.watermark === null ? exitPrice : side === "LONG" ? Math.max(state.watermark, exitPrice) : Math.min(state.watermark, exitPrice);
   const trailing = state.config.trailingStop;
   if (trailing === undefined) return { ...state, watermark };
 

@@ -277,11 +277,14 @@ describe("checkPreTrade: boundaries that pass", () => {
     ["a fourth symbol when 4 are allowed", () => input({ limits: { maxOpenPositions: 4 }, order: { symbol: "XRP/USDT", quantity: D(100), price: D(1) } })],
     ["adding to an existing symbol at the open-position maximum", () => input({ limits: { maxOpenPositions: 1 } })],
     ["no confidence on a manual order", () => input({ limits: { minConfidence: 0.9 } })],
-    ["leverage 2 halves the balance needed", () => {
-      const i = input({ leverage: 2 });
-      i.portfolio = { ...i.portfolio, availableQuote: D(250) };
-      return i;
-    }],
+    [
+      "leverage 2 halves the balance needed",
+      () => {
+        const i = input({ leverage: 2 });
+        i.portfolio = { ...i.portfolio, availableQuote: D(250) };
+        return i;
+      },
+    ],
     [
       "a plain sell that shrinks a position above a lowered limit",
       () => input({ limits: { maxPositionQty: D("0.05"), maxSymbolExposure: D(1), maxPortfolioExposure: D(1) }, order: { side: "SELL", quantity: D("0.02") } }),
@@ -302,7 +305,12 @@ describe("checkPreTrade: per-symbol overrides", () => {
   };
 
   it("a looser symbol confidence and notional replace the portfolio's", () => {
-    const r = checkPreTrade(input({ limits: { ...limits, maxPositionQty: undefined, perSymbol: { "BTC/USDT": { minConfidence: 0.4, maxNotionalPerOrder: D(1000) } } }, order: { confidence: 0.5 } }));
+    const r = checkPreTrade(
+      input({
+        limits: { ...limits, maxPositionQty: undefined, perSymbol: { "BTC/USDT": { minConfidence: 0.4, maxNotionalPerOrder: D(1000) } } },
+        order: { confidence: 0.5 },
+      }),
+    );
     expect(r.ok).toBe(true);
   });
 
@@ -339,7 +347,11 @@ describe("checkPreTrade: reduce-only closes beat limits", () => {
   };
 
   it.each(["ACTIVE", "REDUCING", "HALTED"] as const)("a reduce-only partial close passes every limit in %s", (state) => {
-    const i = input({ tradingState: state, limits: strangling, order: { side: "SELL", quantity: D("0.05"), reduceOnly: true, confidence: 0, expectedSlippageBps: 500 } });
+    const i = input({
+      tradingState: state,
+      limits: strangling,
+      order: { side: "SELL", quantity: D("0.05"), reduceOnly: true, confidence: 0, expectedSlippageBps: 500 },
+    });
     i.portfolio = { ...i.portfolio, availableQuote: D(0) };
     const r = checkPreTrade(i);
     expect(r.ok).toBe(true);
@@ -354,7 +366,11 @@ describe("checkPreTrade: reduce-only closes beat limits", () => {
   });
 
   it("a reduce-only buy closing the whole short passes in HALTED", () => {
-    expect(codes(input({ tradingState: "HALTED", limits: strangling, order: { symbol: "ETH/USDT", side: "BUY", quantity: D(1), price: D(2000), reduceOnly: true } }))).toEqual([]);
+    expect(
+      codes(
+        input({ tradingState: "HALTED", limits: strangling, order: { symbol: "ETH/USDT", side: "BUY", quantity: D(1), price: D(2000), reduceOnly: true } }),
+      ),
+    ).toEqual([]);
   });
 
   it("working exits leave room: exactly what is left passes (in HALTED too); other sides and symbols are not counted", () => {

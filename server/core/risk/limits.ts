@@ -240,11 +240,10 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
 
   if (order.reduceOnly && !shrinking) {
     (denials ??= []).push(
-      denial(
-        "INVALID_REDUCE_ONLY",
-        `Reduce-only ${order.side} ${order.quantity.toString()} ${symbol} cannot be placed: ${whyNotShrinking(order, netQty)}.`,
-        { netQty: netQty.toString(), quantity: order.quantity.toString() },
-      ),
+      denial("INVALID_REDUCE_ONLY", `Reduce-only ${order.side} ${order.quantity.toString()} ${symbol} cannot be placed: ${whyNotShrinking(order, netQty)}.`, {
+        netQty: netQty.toString(),
+        quantity: order.quantity.toString(),
+      }),
     );
     if (!collectAll) return refuse(denials);
   }
@@ -399,7 +398,14 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
     const maxSymbolExposure = symbolLimits?.maxSymbolExposure ?? limits.maxSymbolExposure;
     const maxSymbolExposurePct = symbolLimits?.maxSymbolExposurePct ?? limits.maxSymbolExposurePct;
     if (maxSymbolExposure !== undefined || maxSymbolExposurePct !== undefined) {
-      const symbolDenial = exposureDenial("MAX_SYMBOL_EXPOSURE", `Exposure in ${symbol}`, figures.symbolExposureAfter, maxSymbolExposure, maxSymbolExposurePct, portfolio.equity);
+      const symbolDenial = exposureDenial(
+        "MAX_SYMBOL_EXPOSURE",
+        `Exposure in ${symbol}`,
+        figures.symbolExposureAfter,
+        maxSymbolExposure,
+        maxSymbolExposurePct,
+        portfolio.equity,
+      );
       if (symbolDenial) {
         (denials ??= []).push(symbolDenial);
         if (!collectAll) return refuse(denials);

@@ -240,7 +240,12 @@ describe("exposureConcentration", () => {
 describe("riskReport", () => {
   it("puts the pieces together on one series", () => {
     // day closes 1000, 1010, 999.9, 1019.898 → returns +1%, −1%, +2%
-    const s = [...series([1000], HOUR_MS, DAY1), ...series([1010], HOUR_MS, DAY1 + 24 * HOUR_MS), ...series(["999.9"], HOUR_MS, DAY1 + 48 * HOUR_MS), ...series(["1019.898"], HOUR_MS, DAY1 + 72 * HOUR_MS)];
+    const s = [
+      ...series([1000], HOUR_MS, DAY1),
+      ...series([1010], HOUR_MS, DAY1 + 24 * HOUR_MS),
+      ...series(["999.9"], HOUR_MS, DAY1 + 48 * HOUR_MS),
+      ...series(["1019.898"], HOUR_MS, DAY1 + 72 * HOUR_MS),
+    ];
     const r = riskReport(s, []);
     expect(r.daily).toHaveLength(4);
     expect(r.dailyReturns).toEqual([0.01, -0.01, 0.02]);

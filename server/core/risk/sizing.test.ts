@@ -1,7 +1,18 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { D, Decimal, isMultipleOf } from "../money";
-import { atr, finishSize, kellyFraction, sizeByConfidence, sizeByVolatility, sizeFixedFraction, sizeFixedRisk, sizeKelly, type Candle, type SizeOutcome } from "./sizing";
+import {
+  atr,
+  finishSize,
+  kellyFraction,
+  sizeByConfidence,
+  sizeByVolatility,
+  sizeFixedFraction,
+  sizeFixedRisk,
+  sizeKelly,
+  type Candle,
+  type SizeOutcome,
+} from "./sizing";
 
 function qtyOf(r: SizeOutcome): string {
   if (!r.ok) throw new Error(`expected a size, got ${r.error.code}: ${r.error.message}`);

@@ -123,10 +123,7 @@ function checkFraction(value: number, name: string): { ok: false; error: { code:
 }
 
 /** Fixed fraction of equity: notional = equity × fraction, quantity = notional / price. */
-export function sizeFixedFraction(
-  input: { equity: Decimal; fraction: number; price: Decimal },
-  constraints?: SizingConstraints,
-): SizeOutcome {
+export function sizeFixedFraction(input: { equity: Decimal; fraction: number; price: Decimal }, constraints?: SizingConstraints): SizeOutcome {
   const invalid = checkEquity(input.equity) ?? checkFraction(input.fraction, "fraction") ?? checkPrice(input.price);
   if (invalid) return invalid;
   const raw = input.equity.times(input.fraction).dividedBy(input.price);
@@ -142,7 +139,10 @@ export function sizeFixedRisk(
   constraints?: SizingConstraints,
 ): SizeOutcome {
   const invalid =
-    checkEquity(input.equity) ?? checkFraction(input.riskFraction, "riskFraction") ?? checkPrice(input.entry, "entry price") ?? checkPrice(input.stop, "stop price");
+    checkEquity(input.equity) ??
+    checkFraction(input.riskFraction, "riskFraction") ??
+    checkPrice(input.entry, "entry price") ??
+    checkPrice(input.stop, "stop price");
   if (invalid) return invalid;
   const distance = input.entry.minus(input.stop).abs();
   if (distance.isZero()) return err("STOP_AT_ENTRY", `The stop ${input.stop.toString()} is at the entry price: the risk per unit would be zero.`);

@@ -4,7 +4,15 @@ import { D } from "../money";
 import { type OrderSide } from "../orders/types";
 import { gateByTradingState, shrinksExposure, type TradingState } from "./trading-state";
 
-type Case = [label: string, state: TradingState, side: OrderSide, qty: string, reduceOnly: boolean, netQty: string, expected: "PASS" | "TRADING_HALTED" | "REDUCING_ONLY"];
+type Case = [
+  label: string,
+  state: TradingState,
+  side: OrderSide,
+  qty: string,
+  reduceOnly: boolean,
+  netQty: string,
+  expected: "PASS" | "TRADING_HALTED" | "REDUCING_ONLY",
+];
 
 const cases: Case[] = [
   // ACTIVE lets everything through

@@ -33,7 +33,8 @@ export interface CommissionSchedule {
 }
 
 function checkRate(rate: Decimal, what: string): Decimal {
-  if (rate.lessThanOrEqualTo(-1) || rate.greaterThanOrEqualTo(1)) throw new RangeError(`${what} fee rate ${rate.toString()} must be a fraction between -1 and 1`);
+  if (rate.lessThanOrEqualTo(-1) || rate.greaterThanOrEqualTo(1))
+    throw new RangeError(`${what} fee rate ${rate.toString()} must be a fraction between -1 and 1`);
   return rate;
 }
 

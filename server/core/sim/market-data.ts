@@ -56,7 +56,5 @@ export type MarketUpdate = QuoteUpdate | TradeUpdate | CandleUpdate | BookUpdate
  * a down bar the high before the low. The usual conservative convention for bar backtests.
  */
 export function candlePath(candle: CandleUpdate): [number, number, number, number] {
-  return candle.close >= candle.open
-    ? [candle.open, candle.low, candle.high, candle.close]
-    : [candle.open, candle.high, candle.low, candle.close];
+  return candle.close >= candle.open ? [candle.open, candle.low, candle.high, candle.close] : [candle.open, candle.high, candle.low, candle.close];
 }

@@ -49,7 +49,11 @@ describe("executionPrice", () => {
 
 describe("validateOrderSize", () => {
   it("accepts an order within the limits and reports its share and slippage", () => {
-    const result = validateOrderSize({ qty: D(2) }, { volume: 100 }, { maxShareOfVolume: 0.1, maxSlippageBps: 10, slippage: { model: "VOLUME", baseBps: 1, k: 100 } });
+    const result = validateOrderSize(
+      { qty: D(2) },
+      { volume: 100 },
+      { maxShareOfVolume: 0.1, maxSlippageBps: 10, slippage: { model: "VOLUME", baseBps: 1, k: 100 } },
+    );
     expect(result).toEqual({ ok: true, value: { qty: 2, shareOfVolume: 0.02, expectedSlippageBps: 3 } });
   });
 
@@ -73,7 +77,12 @@ describe("validateOrderSize", () => {
       "SLIPPAGE_EXCEEDED",
       "An order of 5 is expected to slip 7 bps; the maximum is 5 bps.",
     ],
-    ["notional without a price", [{ notional: 100 }, { volume: 10 }, {}], "NO_PRICE", "An order of 100 in quote currency needs a market price to be sized, and none is known."],
+    [
+      "notional without a price",
+      [{ notional: 100 }, { volume: 10 }, {}],
+      "NO_PRICE",
+      "An order of 100 in quote currency needs a market price to be sized, and none is known.",
+    ],
     ["no size", [{}, { volume: 10 }, {}], "INVALID_SIZE", "The order has neither a quantity nor a notional."],
     ["negative size", [{ qty: -1 }, { volume: 10 }, {}], "INVALID_SIZE", "The order quantity -1 is not a positive number."],
   ])("refuses: %s", (_name, args, code, message) => {

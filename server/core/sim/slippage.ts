@@ -112,13 +112,7 @@ export interface SlippedPrice {
 }
 
 /** Expected slippage and the execution price it gives for a side. */
-export function applySlippage(
-  config: SlippageConfig,
-  side: OrderSide,
-  referencePrice: Decimal,
-  context: SlippageContext,
-  tick?: Decimal,
-): SlippedPrice {
+export function applySlippage(config: SlippageConfig, side: OrderSide, referencePrice: Decimal, context: SlippageContext, tick?: Decimal): SlippedPrice {
   const slippage = expectedSlippageBps(config, context);
   return { bps: slippage, price: executionPrice(side, referencePrice, slippage, tick) };
 }
@@ -193,11 +187,11 @@ export function validateOrderSize(order: SizeCheckOrder, market: SizeCheckMarket
     : 0;
   if (config.maxSlippageBps !== undefined && slippage > config.maxSlippageBps) {
     const rounded = Number(slippage.toFixed(2));
-    return err(
-      "SLIPPAGE_EXCEEDED",
-      `An order of ${qty} is expected to slip ${rounded} bps; the maximum is ${config.maxSlippageBps} bps.`,
-      { qty, expectedSlippageBps: slippage, max: config.maxSlippageBps },
-    );
+    return err("SLIPPAGE_EXCEEDED", `An order of ${qty} is expected to slip ${rounded} bps; the maximum is ${config.maxSlippageBps} bps.`, {
+      qty,
+      expectedSlippageBps: slippage,
+      max: config.maxSlippageBps,
+    });
   }
   return ok({ qty, shareOfVolume: share, expectedSlippageBps: slippage });
 }

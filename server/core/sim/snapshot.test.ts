@@ -95,7 +95,20 @@ const scenarios: Scenario[] = [
     "book: liquidity taken before the snapshot stays taken",
     () => ({ slippage: { model: "VOLUME", baseBps: 1, k: 10 } }),
     [
-      { md: book([[29999, 1], [29998, 2]], [[30000, 1], [30001, 2], [30003, 5]]), t: 0 },
+      {
+        md: book(
+          [
+            [29999, 1],
+            [29998, 2],
+          ],
+          [
+            [30000, 1],
+            [30001, 2],
+            [30003, 5],
+          ],
+        ),
+        t: 0,
+      },
       { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "1.5" }, t: 1 },
       { submit: { clientOrderId: "b", side: "BUY", type: "LIMIT", price: "30001", quantity: "1", timeInForce: "IOC" }, t: 2 },
       { submit: { clientOrderId: "c", side: "BUY", type: "LIMIT", price: "30002", quantity: "2", timeInForce: "FOK" }, t: 3 },
@@ -107,7 +120,11 @@ const scenarios: Scenario[] = [
   ],
   [
     "REALISTIC slippage on candles: the volatility window and waiting orders carry over",
-    () => ({ slippage: { model: "REALISTIC", impactK: 0.7, fixedBps: 1, defaultSpreadBps: 3, defaultVolatility: 0.02 }, participationCap: 0.3, volatilityWindow: 5 }),
+    () => ({
+      slippage: { model: "REALISTIC", impactK: 0.7, fixedBps: 1, defaultSpreadBps: 3, defaultVolatility: 0.02 },
+      participationCap: 0.3,
+      volatilityWindow: 5,
+    }),
     [
       { md: candle(30000, 30100, 29900, 30050, 4), t: 0 },
       { md: candle(30050, 30200, 30000, 30150, 4), t: 60 },
@@ -192,7 +209,12 @@ describe("snapshot and restore", () => {
   it("holds for random orders, market data and latency (property)", () => {
     const md = fc.oneof(
       fc.record({ kind: fc.constant("trade" as const), price: fc.integer({ min: 29500, max: 30500 }), qty: fc.integer({ min: 0, max: 4 }) }),
-      fc.record({ kind: fc.constant("candle" as const), open: fc.integer({ min: 29500, max: 30500 }), range: fc.integer({ min: 0, max: 300 }), volume: fc.integer({ min: 0, max: 4 }) }),
+      fc.record({
+        kind: fc.constant("candle" as const),
+        open: fc.integer({ min: 29500, max: 30500 }),
+        range: fc.integer({ min: 0, max: 300 }),
+        volume: fc.integer({ min: 0, max: 4 }),
+      }),
       fc.record({ kind: fc.constant("quote" as const), bid: fc.integer({ min: 29500, max: 30500 }), spread: fc.integer({ min: 1, max: 20 }) }),
       fc.record({ kind: fc.constant("book" as const), bid: fc.integer({ min: 29500, max: 30500 }), depth: fc.integer({ min: 1, max: 3 }) }),
     );
@@ -220,7 +242,17 @@ describe("snapshot and restore", () => {
             const t = i * 10;
             if (u.kind === "trade") steps.push({ md: trade(u.price, u.qty), t });
             else if (u.kind === "quote") steps.push({ md: quote(u.bid, u.bid + u.spread), t });
-            else if (u.kind === "book") steps.push({ md: book([[u.bid, u.depth]], [[u.bid + 5, u.depth], [u.bid + 10, 1]]), t });
+            else if (u.kind === "book")
+              steps.push({
+                md: book(
+                  [[u.bid, u.depth]],
+                  [
+                    [u.bid + 5, u.depth],
+                    [u.bid + 10, 1],
+                  ],
+                ),
+                t,
+              });
             else steps.push({ md: candle(u.open, u.open + u.range, u.open - u.range, u.open + u.range / 2, u.volume), t });
             if (!a) return;
             if (a.kind === "submit") {
@@ -292,10 +324,14 @@ describe("snapshot and restore", () => {
       { submit: { clientOrderId: "b", side: "SELL", type: "MARKET" }, t: 2 },
       { submit: { clientOrderId: "c", side: "SELL", type: "MARKET", quantity: "0.5" }, t: 3 },
     ]);
-    expect(venue.fills().map((f) => `${f.tradeId} ${f.clientOrderId} ${f.symbol} ${f.side} ${f.qty.toString()}@${f.price.toString()} ${f.fee.toString()} ${f.feeCurrency} ${f.liquidity} t${f.ts}`)).toEqual([
-      "sim-2 b BTC/USDT SELL 1@29999 59.998 USDT TAKER t2",
-      "sim-3 c BTC/USDT SELL 0.5@29999 29.999 USDT TAKER t3",
-    ]);
+    expect(
+      venue
+        .fills()
+        .map(
+          (f) =>
+            `${f.tradeId} ${f.clientOrderId} ${f.symbol} ${f.side} ${f.qty.toString()}@${f.price.toString()} ${f.fee.toString()} ${f.feeCurrency} ${f.liquidity} t${f.ts}`,
+        ),
+    ).toEqual(["sim-2 b BTC/USDT SELL 1@29999 59.998 USDT TAKER t2", "sim-3 c BTC/USDT SELL 0.5@29999 29.999 USDT TAKER t3"]);
     expect(venue.fills(3).map((f) => f.tradeId)).toEqual(["sim-3"]);
   });
 
@@ -348,34 +384,43 @@ describe("the rolling helpers and the rng resume exactly from their snapshots", 
 
   it("RollingVolume totals the same after a JSON round trip", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.integer({ min: 0, max: 5 * DAY_MS }), fc.integer({ min: 1, max: 10 ** 6 })), { maxLength: 40 }), fc.nat(), (raw, cut) => {
-        const entries = raw.map(([dt, n]) => [dt, D(n).dividedBy(7)] as const);
-        const a = new RollingVolume(123, 2 * DAY_MS);
-        let b = new RollingVolume(123, 2 * DAY_MS);
-        let ts = 0;
-        entries.forEach(([dt, notional], i) => {
-          if (i === cut % (entries.length + 1)) b = RollingVolume.fromSnapshot(viaJsonValue(b.toSnapshot()), 2 * DAY_MS);
-          ts += dt;
-          a.add(ts, notional);
-          b.add(ts, notional);
-          expect(b.total(ts + 1).toString()).toBe(a.total(ts + 1).toString());
-        });
-      }),
+      fc.property(
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 5 * DAY_MS }), fc.integer({ min: 1, max: 10 ** 6 })), { maxLength: 40 }),
+        fc.nat(),
+        (raw, cut) => {
+          const entries = raw.map(([dt, n]) => [dt, D(n).dividedBy(7)] as const);
+          const a = new RollingVolume(123, 2 * DAY_MS);
+          let b = new RollingVolume(123, 2 * DAY_MS);
+          let ts = 0;
+          entries.forEach(([dt, notional], i) => {
+            if (i === cut % (entries.length + 1)) b = RollingVolume.fromSnapshot(viaJsonValue(b.toSnapshot()), 2 * DAY_MS);
+            ts += dt;
+            a.add(ts, notional);
+            b.add(ts, notional);
+            expect(b.total(ts + 1).toString()).toBe(a.total(ts + 1).toString());
+          });
+        },
+      ),
     );
   });
 
   it("RollingVolatility gives the same σ after a JSON round trip", () => {
     fc.assert(
-      fc.property(fc.array(fc.double({ min: 1, max: 100_000, noNaN: true }), { maxLength: 60 }), fc.integer({ min: 2, max: 10 }), fc.nat(), (prices, window, cut) => {
-        const a = new RollingVolatility(window);
-        let b = new RollingVolatility(window);
-        prices.forEach((price, i) => {
-          if (i === cut % (prices.length + 1)) b = RollingVolatility.fromSnapshot(viaJsonValue(b.toSnapshot()));
-          a.add(price);
-          b.add(price);
-          expect(b.value()).toBe(a.value());
-        });
-      }),
+      fc.property(
+        fc.array(fc.double({ min: 1, max: 100_000, noNaN: true }), { maxLength: 60 }),
+        fc.integer({ min: 2, max: 10 }),
+        fc.nat(),
+        (prices, window, cut) => {
+          const a = new RollingVolatility(window);
+          let b = new RollingVolatility(window);
+          prices.forEach((price, i) => {
+            if (i === cut % (prices.length + 1)) b = RollingVolatility.fromSnapshot(viaJsonValue(b.toSnapshot()));
+            a.add(price);
+            b.add(price);
+            expect(b.value()).toBe(a.value());
+          });
+        },
+      ),
     );
   });
 });

@@ -9,14 +9,7 @@
  * the duplication; they are not this file's to change.)
  */
 import { D, Decimal, type DecimalInput } from "../money";
-import {
-  type OrderSide,
-  type OrderStatus,
-  type OrderType,
-  type TimeInForce,
-  type TrailingOffsetType,
-  type TriggerSource,
-} from "../orders/types";
+import { type OrderSide, type OrderStatus, type OrderType, type TimeInForce, type TrailingOffsetType, type TriggerSource } from "../orders/types";
 import { type Liquidity } from "./commission";
 
 export const SIM_SNAPSHOT_VERSION = 1;
@@ -233,7 +226,6 @@ export interface SimVenueSnapshot {
   fills: SimFillRecord[];
 }
 
-
 const byRank = (key: "listRank" | "openRank") => (a: SimOrderRecord, b: SimOrderRecord) => (a[key] ?? 0) - (b[key] ?? 0);
 
 /**
@@ -261,7 +253,13 @@ export function snapshotFromParts(head: SimVenueSnapshot, records: readonly SimO
     const rank = byRank("listRank");
     forSymbol.buys.sort((a, b) => Number(b.limitPrice) - Number(a.limitPrice) || rank(a, b));
     forSymbol.sells.sort((a, b) => Number(a.limitPrice) - Number(b.limitPrice) || rank(a, b));
-    return { ...symbol, buys: ids(forSymbol.buys), sells: ids(forSymbol.sells), triggers: ids(forSymbol.triggers.sort(rank)), waiting: ids(forSymbol.waiting.sort(rank)) };
+    return {
+      ...symbol,
+      buys: ids(forSymbol.buys),
+      sells: ids(forSymbol.sells),
+      triggers: ids(forSymbol.triggers.sort(rank)),
+      waiting: ids(forSymbol.waiting.sort(rank)),
+    };
   });
   for (const symbol of lists.keys()) {
     if (!listed.has(symbol)) throw new RangeError(`SNAPSHOT_CORRUPT: open orders on ${symbol}, which the saved state does not list.`);

@@ -182,14 +182,25 @@ describe("cancelAll", () => {
     ];
     run(venue, steps);
     expect(venue.openOrders().map((o) => o.clientOrderId)).toEqual(["limit", "stop", "trail", "tp", "waiting", "eth"]);
-    expect(run(venue, [{ cancelAll: "BTC/USDT", t: 1 }])).toEqual(["limit cancel t1", "stop cancel t1", "trail cancel t1", "tp cancel t1", "waiting cancel t1"]);
+    expect(run(venue, [{ cancelAll: "BTC/USDT", t: 1 }])).toEqual([
+      "limit cancel t1",
+      "stop cancel t1",
+      "trail cancel t1",
+      "tp cancel t1",
+      "waiting cancel t1",
+    ]);
     expect(venue.openOrders().map((o) => o.clientOrderId)).toEqual(["eth"]);
     // 2000 × 1.002 still reserved for the ETH bid; BTC fully released
     expect(balanceStrings(venue)).toEqual({ BTC: "10/0", ETH: "10/0", USDT: "997996/2004" });
     expect(run(venue, [{ cancelAll: undefined, t: 2 }])).toEqual(["eth cancel t2"]);
     expect(balanceStrings(venue)).toEqual({ BTC: "10/0", ETH: "10/0", USDT: "1000000/0" });
     // nothing left to fill
-    expect(run(venue, [{ md: trade(27000), t: 3 }, { md: trade(33000), t: 4 }])).toEqual([]);
+    expect(
+      run(venue, [
+        { md: trade(27000), t: 3 },
+        { md: trade(33000), t: 4 },
+      ]),
+    ).toEqual([]);
   });
 });
 
@@ -200,7 +211,12 @@ describe("modify", () => {
     expect(lines(venue.modify("a", { price: "29800" }, 1))).toEqual(["a modified price=29800 t1"]);
     expect(balanceStrings(venue)).toEqual({ USDT: "70140.4/29859.6" });
     expect(venue.order("a")!.price!.toString()).toBe("29800");
-    expect(run(venue, [{ md: trade(29850), t: 2 }, { md: trade(29799), t: 3 }])).toEqual(["a fill 1@29800 fee 29.8 MAKER sim-1 t3"]);
+    expect(
+      run(venue, [
+        { md: trade(29850), t: 2 },
+        { md: trade(29799), t: 3 },
+      ]),
+    ).toEqual(["a fill 1@29800 fee 29.8 MAKER sim-1 t3"]);
   });
 
   it("a modify that makes the limit marketable fills it at once as taker", () => {
@@ -307,9 +323,14 @@ describe("determinism and ids", () => {
     for (let t = 0; t < 400; t += 10) {
       price += ((t * 7919) % 13) - 6;
       events.push(...venue.onMarketData(t % 30 === 0 ? candle(price, price + 20, price - 20, price + 5, 3) : trade(price, 2), t));
-      if (t % 40 === 0) events.push(...venue.submit({ clientOrderId: `m${t}`, symbol: "BTC/USDT", side: t % 80 === 0 ? "BUY" : "SELL", type: "MARKET", quantity: "0.5" }, t));
-      if (t % 50 === 0) events.push(...venue.submit({ clientOrderId: `l${t}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: String(price - 10), quantity: "0.7" }, t));
-      if (t === 100) events.push(...venue.submit({ clientOrderId: "trail", symbol: "BTC/USDT", side: "SELL", type: "TRAILING_STOP_MARKET", trailingOffset: "15", quantity: "0.5" }, t));
+      if (t % 40 === 0)
+        events.push(...venue.submit({ clientOrderId: `m${t}`, symbol: "BTC/USDT", side: t % 80 === 0 ? "BUY" : "SELL", type: "MARKET", quantity: "0.5" }, t));
+      if (t % 50 === 0)
+        events.push(...venue.submit({ clientOrderId: `l${t}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: String(price - 10), quantity: "0.7" }, t));
+      if (t === 100)
+        events.push(
+          ...venue.submit({ clientOrderId: "trail", symbol: "BTC/USDT", side: "SELL", type: "TRAILING_STOP_MARKET", trailingOffset: "15", quantity: "0.5" }, t),
+        );
     }
     return events;
   };
@@ -331,7 +352,12 @@ describe("determinism and ids", () => {
 describe("property: fills never exceed the order and accounting is exact", () => {
   const update = fc.oneof(
     fc.record({ kind: fc.constant("trade" as const), price: fc.integer({ min: 29000, max: 31000 }), qty: fc.integer({ min: 0, max: 5 }) }),
-    fc.record({ kind: fc.constant("candle" as const), open: fc.integer({ min: 29000, max: 31000 }), range: fc.integer({ min: 0, max: 500 }), volume: fc.integer({ min: 0, max: 5 }) }),
+    fc.record({
+      kind: fc.constant("candle" as const),
+      open: fc.integer({ min: 29000, max: 31000 }),
+      range: fc.integer({ min: 0, max: 500 }),
+      volume: fc.integer({ min: 0, max: 5 }),
+    }),
     fc.record({ kind: fc.constant("quote" as const), bid: fc.integer({ min: 29000, max: 31000 }), spread: fc.integer({ min: 1, max: 20 }) }),
   );
   const order = fc.record({
@@ -344,63 +370,67 @@ describe("property: fills never exceed the order and accounting is exact", () =>
 
   it("holds for random orders and market data", () => {
     fc.assert(
-      fc.property(fc.array(fc.tuple(fc.option(order, { nil: undefined }), update), { minLength: 1, maxLength: 40 }), fc.constantFrom(0.1, 0.5, 1), (steps, cap) => {
-        const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "200000", BTC: "5" }, participationCap: cap });
-        const events: VenueEvent[] = [];
-        steps.forEach(([o, u], i) => {
-          if (u.kind === "trade") events.push(...venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: u.price, qty: u.qty }, i));
-          else if (u.kind === "quote") events.push(...venue.onMarketData(quote(u.bid, u.bid + u.spread), i));
-          else events.push(...venue.onMarketData(candle(u.open, u.open + u.range, u.open - u.range, u.open + u.range / 2, u.volume), i));
-          if (o) {
-            events.push(
-              ...venue.submit(
-                {
-                  clientOrderId: `o${i}`,
-                  symbol: "BTC/USDT",
-                  side: o.side,
-                  type: o.type,
-                  quantity: D(o.qty).dividedBy(1000),
-                  price: o.type.includes("LIMIT") ? o.price : undefined,
-                  triggerPrice: o.type.startsWith("STOP") ? o.price : undefined,
-                  trailingOffset: o.type.startsWith("TRAILING") ? 50 : undefined,
-                  timeInForce: o.type.includes("STOP") ? "GTC" : o.tif,
-                },
-                i,
-              ),
-            );
+      fc.property(
+        fc.array(fc.tuple(fc.option(order, { nil: undefined }), update), { minLength: 1, maxLength: 40 }),
+        fc.constantFrom(0.1, 0.5, 1),
+        (steps, cap) => {
+          const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "200000", BTC: "5" }, participationCap: cap });
+          const events: VenueEvent[] = [];
+          steps.forEach(([o, u], i) => {
+            if (u.kind === "trade") events.push(...venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: u.price, qty: u.qty }, i));
+            else if (u.kind === "quote") events.push(...venue.onMarketData(quote(u.bid, u.bid + u.spread), i));
+            else events.push(...venue.onMarketData(candle(u.open, u.open + u.range, u.open - u.range, u.open + u.range / 2, u.volume), i));
+            if (o) {
+              events.push(
+                ...venue.submit(
+                  {
+                    clientOrderId: `o${i}`,
+                    symbol: "BTC/USDT",
+                    side: o.side,
+                    type: o.type,
+                    quantity: D(o.qty).dividedBy(1000),
+                    price: o.type.includes("LIMIT") ? o.price : undefined,
+                    triggerPrice: o.type.startsWith("STOP") ? o.price : undefined,
+                    trailingOffset: o.type.startsWith("TRAILING") ? 50 : undefined,
+                    timeInForce: o.type.includes("STOP") ? "GTC" : o.tif,
+                  },
+                  i,
+                ),
+              );
+            }
+          });
+          let usdt = D("200000");
+          let btc = D("5");
+          const filled = new Map<string, ReturnType<typeof D>>();
+          for (const { clientOrderId, event } of events) {
+            if (event.type !== "fill") continue;
+            const qty = D(event.qty);
+            const notional = qty.times(D(event.price));
+            const view = venue.order(clientOrderId)!;
+            if (view.side === "BUY") {
+              usdt = usdt.minus(notional).minus(D(event.fee!));
+              btc = btc.plus(qty);
+            } else {
+              usdt = usdt.plus(notional).minus(D(event.fee!));
+              btc = btc.minus(qty);
+            }
+            filled.set(clientOrderId, (filled.get(clientOrderId) ?? ZERO).plus(qty));
           }
-        });
-        let usdt = D("200000");
-        let btc = D("5");
-        const filled = new Map<string, ReturnType<typeof D>>();
-        for (const { clientOrderId, event } of events) {
-          if (event.type !== "fill") continue;
-          const qty = D(event.qty);
-          const notional = qty.times(D(event.price));
-          const view = venue.order(clientOrderId)!;
-          if (view.side === "BUY") {
-            usdt = usdt.minus(notional).minus(D(event.fee!));
-            btc = btc.plus(qty);
-          } else {
-            usdt = usdt.plus(notional).minus(D(event.fee!));
-            btc = btc.minus(qty);
+          for (const [id, qty] of filled) {
+            const view = venue.order(id)!;
+            expect(qty.lessThanOrEqualTo(view.quantity)).toBe(true);
+            expect(qty.toString()).toBe(view.filledQty.toString());
           }
-          filled.set(clientOrderId, (filled.get(clientOrderId) ?? ZERO).plus(qty));
-        }
-        for (const [id, qty] of filled) {
-          const view = venue.order(id)!;
-          expect(qty.lessThanOrEqualTo(view.quantity)).toBe(true);
-          expect(qty.toString()).toBe(view.filledQty.toString());
-        }
-        const balances = venue.balances();
-        expect(balances.USDT!.total.toString()).toBe(usdt.toString());
-        expect(balances.BTC!.total.toString()).toBe(btc.toString());
-        expect(balances.USDT!.free.isNegative()).toBe(false);
-        expect(balances.BTC!.free.isNegative()).toBe(false);
-        venue.cancelAll(undefined, steps.length);
-        expect(venue.balances().USDT!.reserved.toString()).toBe("0");
-        expect(venue.balances().BTC!.reserved.toString()).toBe("0");
-      }),
+          const balances = venue.balances();
+          expect(balances.USDT!.total.toString()).toBe(usdt.toString());
+          expect(balances.BTC!.total.toString()).toBe(btc.toString());
+          expect(balances.USDT!.free.isNegative()).toBe(false);
+          expect(balances.BTC!.free.isNegative()).toBe(false);
+          venue.cancelAll(undefined, steps.length);
+          expect(venue.balances().USDT!.reserved.toString()).toBe("0");
+          expect(venue.balances().BTC!.reserved.toString()).toBe("0");
+        },
+      ),
       { numRuns: 200 },
     );
   });

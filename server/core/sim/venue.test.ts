@@ -57,20 +57,50 @@ describe("market orders", () => {
     [
       "buy walks the book, one fill per level",
       {},
-      [{ md: book([[29999, 1]], [[30000, 1], [30001, 2]]) }, { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "1.5" } }],
+      [
+        {
+          md: book(
+            [[29999, 1]],
+            [
+              [30000, 1],
+              [30001, 2],
+            ],
+          ),
+        },
+        { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "1.5" } },
+      ],
       ["a accept t0", "a fill 1@30000 fee 60 TAKER sim-1 t0", "a fill 0.5@30001 fee 30.001 TAKER sim-2 t0"],
     ],
     [
       "sell walks the bids",
       {},
-      [{ md: book([[29999, 1], [29998, 2]], [[30000, 1]]) }, { submit: { clientOrderId: "a", side: "SELL", type: "MARKET", quantity: "1.5" } }],
+      [
+        {
+          md: book(
+            [
+              [29999, 1],
+              [29998, 2],
+            ],
+            [[30000, 1]],
+          ),
+        },
+        { submit: { clientOrderId: "a", side: "SELL", type: "MARKET", quantity: "1.5" } },
+      ],
       ["a accept t0", "a fill 1@29999 fee 59.998 TAKER sim-1 t0", "a fill 0.5@29998 fee 29.998 TAKER sim-2 t0"],
     ],
     [
       "GTC market larger than the book takes it all, the rest fills on the next snapshot",
       {},
       [
-        { md: book([[29999, 1]], [[30000, 1], [30001, 2]]) },
+        {
+          md: book(
+            [[29999, 1]],
+            [
+              [30000, 1],
+              [30001, 2],
+            ],
+          ),
+        },
         { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "4" } },
         { md: book([[29999, 1]], [[30002, 5]]), t: 1 },
       ],
@@ -79,26 +109,67 @@ describe("market orders", () => {
     [
       "IOC market larger than the book: fills the book, cancels the rest",
       {},
-      [{ md: book([[29999, 1]], [[30000, 1], [30001, 2]]) }, { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "4", timeInForce: "IOC" } }],
+      [
+        {
+          md: book(
+            [[29999, 1]],
+            [
+              [30000, 1],
+              [30001, 2],
+            ],
+          ),
+        },
+        { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "4", timeInForce: "IOC" } },
+      ],
       ["a accept t0", "a fill 1@30000 fee 60 TAKER sim-1 t0", "a fill 2@30001 fee 120.004 TAKER sim-2 t0", "a cancel t0"],
     ],
     [
       "FOK market larger than the visible book is canceled without a fill",
       {},
-      [{ md: book([[29999, 1]], [[30000, 1], [30001, 2]]) }, { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "4", timeInForce: "FOK" } }],
+      [
+        {
+          md: book(
+            [[29999, 1]],
+            [
+              [30000, 1],
+              [30001, 2],
+            ],
+          ),
+        },
+        { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "4", timeInForce: "FOK" } },
+      ],
       ["a accept t0", "a cancel t0"],
     ],
     [
       "FOK market the book can fill fills",
       {},
-      [{ md: book([[29999, 1]], [[30000, 1], [30001, 2]]) }, { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "3", timeInForce: "FOK" } }],
+      [
+        {
+          md: book(
+            [[29999, 1]],
+            [
+              [30000, 1],
+              [30001, 2],
+            ],
+          ),
+        },
+        { submit: { clientOrderId: "a", side: "BUY", type: "MARKET", quantity: "3", timeInForce: "FOK" } },
+      ],
       ["a accept t0", "a fill 1@30000 fee 60 TAKER sim-1 t0", "a fill 2@30001 fee 120.004 TAKER sim-2 t0"],
     ],
     [
       "liquidity taken from a snapshot is gone for the next order",
       {},
       [
-        { md: book([[29999, 1]], [[30000, 1], [30001, 5]]) },
+        {
+          md: book(
+            [[29999, 1]],
+            [
+              [30000, 1],
+              [30001, 5],
+            ],
+          ),
+        },
         { submit: { clientOrderId: "a", side: "BUY", type: "MARKET" } },
         { submit: { clientOrderId: "b", side: "BUY", type: "MARKET" } },
       ],
@@ -140,12 +211,7 @@ describe("market orders", () => {
         { md: trade(29980, 10), t: 3 },
         { md: trade(29970, 10), t: 4 },
       ],
-      [
-        "a accept t0",
-        "a fill 0.5@30000 fee 30 TAKER sim-1 t1",
-        "a fill 0.3@29990 fee 17.994 TAKER sim-2 t2",
-        "a fill 0.2@29980 fee 11.992 TAKER sim-3 t3",
-      ],
+      ["a accept t0", "a fill 0.5@30000 fee 30 TAKER sim-1 t1", "a fill 0.3@29990 fee 17.994 TAKER sim-2 t2", "a fill 0.2@29980 fee 11.992 TAKER sim-3 t3"],
     ],
     [
       "against a candle with a 10% participation cap",
@@ -217,7 +283,16 @@ describe("limit orders", () => {
       "a marketable sell walks the bids down to its limit, the rest rests and later fills as maker",
       {},
       [
-        { md: book([[29999, 1], [29998, 1], [29997, 5]], [[30000, 1]]) },
+        {
+          md: book(
+            [
+              [29999, 1],
+              [29998, 1],
+              [29997, 5],
+            ],
+            [[30000, 1]],
+          ),
+        },
         { submit: { clientOrderId: "a", side: "SELL", type: "LIMIT", price: "29998", quantity: "3" } },
         { md: trade(29998.01), t: 1 },
       ],
@@ -264,11 +339,7 @@ describe("limit orders", () => {
     [
       "a quote whose ask drops below a resting bid fills it as maker",
       {},
-      [
-        { md: quote(29950, 29951) },
-        { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "29900" } },
-        { md: quote(29890, 29899), t: 1 },
-      ],
+      [{ md: quote(29950, 29951) }, { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "29900" } }, { md: quote(29890, 29899), t: 1 }],
       ["a accept t0", "a fill 1@29900 fee 29.9 MAKER sim-1 t1"],
     ],
     [
@@ -276,7 +347,17 @@ describe("limit orders", () => {
       {},
       [
         { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "29900", quantity: "2" } },
-        { md: book([[29890, 1]], [[29898, 0.5], [29899, 1], [29900, 5]]), t: 1 },
+        {
+          md: book(
+            [[29890, 1]],
+            [
+              [29898, 0.5],
+              [29899, 1],
+              [29900, 5],
+            ],
+          ),
+          t: 1,
+        },
       ],
       ["a accept t0", "a fill 1.5@29900 fee 44.85 MAKER sim-1 t1"],
     ],
@@ -288,11 +369,7 @@ describe("stop, take-profit and trailing orders", () => {
     [
       "stop-market sell triggers on a trade at or below and fills at that trade",
       {},
-      [
-        { submit: { clientOrderId: "a", side: "SELL", type: "STOP_MARKET", triggerPrice: "29000" } },
-        { md: trade(29500), t: 1 },
-        { md: trade(28990), t: 2 },
-      ],
+      [{ submit: { clientOrderId: "a", side: "SELL", type: "STOP_MARKET", triggerPrice: "29000" } }, { md: trade(29500), t: 1 }, { md: trade(28990), t: 2 }],
       ["a accept t0", "a fill 1@28990 fee 57.98 TAKER sim-1 t2"],
     ],
     [
@@ -360,7 +437,10 @@ describe("stop, take-profit and trailing orders", () => {
     [
       "limit-if-touched sell on a candle: triggers at the high, fills as maker within the bar",
       {},
-      [{ submit: { clientOrderId: "a", side: "SELL", type: "LIMIT_IF_TOUCHED", triggerPrice: "31000", price: "31050" } }, { md: candle(30900, 31100, 30800, 31000), t: 1 }],
+      [
+        { submit: { clientOrderId: "a", side: "SELL", type: "LIMIT_IF_TOUCHED", triggerPrice: "31000", price: "31050" } },
+        { md: candle(30900, 31100, 30800, 31000), t: 1 },
+      ],
       ["a accept t0", "a trigger t1", "a fill 1@31050 fee 31.05 MAKER sim-1 t1"],
     ],
     [
@@ -443,7 +523,14 @@ describe("stop, take-profit and trailing orders", () => {
 });
 
 describe("time in force", () => {
-  const depth = book([[29999, 1]], [[30000, 1], [30001, 0.25], [30002, 5]]);
+  const depth = book(
+    [[29999, 1]],
+    [
+      [30000, 1],
+      [30001, 0.25],
+      [30002, 5],
+    ],
+  );
   table([
     [
       "IOC limit that cannot fill now is canceled",
@@ -518,14 +605,27 @@ describe("order validation at the venue", () => {
     ["zero quantity", {}, [{ submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "1", quantity: "0" } }], ["a reject INVALID_QUANTITY t0"]],
     ["limit without a price", {}, [{ submit: { clientOrderId: "a", side: "BUY", type: "LIMIT" } }], ["a reject INVALID_PRICE t0"]],
     ["stop without a trigger", {}, [{ submit: { clientOrderId: "a", side: "SELL", type: "STOP_MARKET" } }], ["a reject INVALID_TRIGGER_PRICE t0"]],
-    ["trailing without an offset", {}, [{ submit: { clientOrderId: "a", side: "SELL", type: "TRAILING_STOP_MARKET" } }], ["a reject INVALID_TRAILING_OFFSET t0"]],
+    [
+      "trailing without an offset",
+      {},
+      [{ submit: { clientOrderId: "a", side: "SELL", type: "TRAILING_STOP_MARKET" } }],
+      ["a reject INVALID_TRAILING_OFFSET t0"],
+    ],
     ["price off the tick", {}, [{ submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100.001" } }], ["a reject PRICE_PRECISION t0"]],
-    ["quantity off the step", {}, [{ submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100", quantity: "0.0001" } }], ["a reject QTY_PRECISION t0"]],
+    [
+      "quantity off the step",
+      {},
+      [{ submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100", quantity: "0.0001" } }],
+      ["a reject QTY_PRECISION t0"],
+    ],
     ["post-only market", {}, [{ submit: { clientOrderId: "a", side: "SELL", type: "MARKET", postOnly: true } }], ["a reject INVALID_POST_ONLY t0"]],
     [
       "duplicate clientOrderId",
       {},
-      [{ submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100" } }, { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100" } }],
+      [
+        { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100" } },
+        { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "100" } },
+      ],
       ["a accept t0", "a reject DUPLICATE_CLIENT_ORDER_ID t0"],
     ],
     ["a market buy with no price to reserve against", {}, [{ submit: { clientOrderId: "a", side: "BUY", type: "MARKET" } }], ["a reject NO_MARKET_PRICE t0"]],

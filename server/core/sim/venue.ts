@@ -33,7 +33,23 @@
  *   also kept, with its order's symbol and side, in a bounded log (fills()).
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { add, cmp, Decimal, isPositive, numberToDecimal, ONE, ZERO, isMultipleOf, maxDec, minDec, onePlus, parseDecimal, roundToStep, sub, type DecimalInput } from "../money";
+import {
+  add,
+  cmp,
+  Decimal,
+  isPositive,
+  numberToDecimal,
+  ONE,
+  ZERO,
+  isMultipleOf,
+  maxDec,
+  minDec,
+  onePlus,
+  parseDecimal,
+  roundToStep,
+  sub,
+  type DecimalInput,
+} from "../money";
 import { trailingLimitPrice, updateTrailingStop, shouldTrigger, type MarketObservation } from "../orders/triggers";
 import {
   LIMIT_PRICE_TYPES,
@@ -517,9 +533,9 @@ export class SimulatedVenue {
       !withOrders
         ? []
         : orders.map((order) => {
-        listed.push(order);
-        return order.clientOrderId;
-      });
+            listed.push(order);
+            return order.clientOrderId;
+          });
     const symbols: SymbolSnapshot[] = [];
     for (const state of this.symbols.values()) {
       symbols.push({
@@ -574,9 +590,11 @@ export class SimulatedVenue {
    * original was. Throws RangeError when the snapshot does not fit the config.
    */
   static fromSnapshot(config: SimulatedVenueConfig, snapshot: SimVenueSnapshot): SimulatedVenue {
-    if (snapshot.version !== SIM_SNAPSHOT_VERSION) throw new RangeError(`SNAPSHOT_VERSION: simulator snapshot version ${String(snapshot.version)} is not supported.`);
+    if (snapshot.version !== SIM_SNAPSHOT_VERSION)
+      throw new RangeError(`SNAPSHOT_VERSION: simulator snapshot version ${String(snapshot.version)} is not supported.`);
     const idPrefix = config.idPrefix ?? "sim";
-    if (snapshot.idPrefix !== idPrefix) throw new RangeError(`SNAPSHOT_MISMATCH: the snapshot uses id prefix "${snapshot.idPrefix}", the config "${idPrefix}".`);
+    if (snapshot.idPrefix !== idPrefix)
+      throw new RangeError(`SNAPSHOT_MISMATCH: the snapshot uses id prefix "${snapshot.idPrefix}", the config "${idPrefix}".`);
     let rng = config.rng;
     if (snapshot.rng !== null) {
       rng ??= seededRng(0);
@@ -651,7 +669,8 @@ export class SimulatedVenue {
     } else {
       // Written before ranks existed: number the open set and the lists in their saved order.
       for (const order of this.open.values()) order.openRank = ++this.rankSeq;
-      for (const state of this.symbols.values()) for (const list of [state.buys, state.sells, state.triggers, state.waiting]) for (const order of list) order.listRank = ++this.rankSeq;
+      for (const state of this.symbols.values())
+        for (const list of [state.buys, state.sells, state.triggers, state.waiting]) for (const order of list) order.listRank = ++this.rankSeq;
     }
     this.fillLog.length = 0;
     for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) this.fillLog.push(fillFromRecord(fill));
@@ -890,28 +909,33 @@ export class SimulatedVenue {
     let limitPrice: Decimal | null = null;
     if (LIMIT_PRICE_TYPES.has(type) && type !== "TRAILING_STOP_LIMIT") {
       limitPrice = parseDecimal(spec.price);
-      if (limitPrice === null || !isPositive(limitPrice)) return reason("INVALID_PRICE", `a ${type} order needs a positive limit price, got ${String(spec.price)}.`);
+      if (limitPrice === null || !isPositive(limitPrice))
+        return reason("INVALID_PRICE", `a ${type} order needs a positive limit price, got ${String(spec.price)}.`);
     }
     let triggerPrice: Decimal | null = null;
     if (spec.triggerPrice !== undefined && TRIGGER_TYPES.has(type)) {
       triggerPrice = parseDecimal(spec.triggerPrice);
-      if (triggerPrice === null || !isPositive(triggerPrice)) return reason("INVALID_TRIGGER_PRICE", `trigger price ${String(spec.triggerPrice)} is not a positive number.`);
+      if (triggerPrice === null || !isPositive(triggerPrice))
+        return reason("INVALID_TRIGGER_PRICE", `trigger price ${String(spec.triggerPrice)} is not a positive number.`);
     }
     if (TRIGGER_TYPES.has(type) && !isTrailing && triggerPrice === null) return reason("INVALID_TRIGGER_PRICE", `a ${type} order needs a trigger price.`);
 
     let trailing: TrailingState | null = null;
     if (isTrailing) {
       const offset = parseDecimal(spec.trailingOffset);
-      if (offset === null || offset.isNegative()) return reason("INVALID_TRAILING_OFFSET", `a ${type} order needs a trailing offset of zero or more, got ${String(spec.trailingOffset)}.`);
+      if (offset === null || offset.isNegative())
+        return reason("INVALID_TRAILING_OFFSET", `a ${type} order needs a trailing offset of zero or more, got ${String(spec.trailingOffset)}.`);
       let activationPrice: Decimal | null = null;
       if (spec.activationPrice !== undefined) {
         activationPrice = parseDecimal(spec.activationPrice);
-        if (activationPrice === null || !isPositive(activationPrice)) return reason("INVALID_ACTIVATION_PRICE", `activation price ${String(spec.activationPrice)} is not a positive number.`);
+        if (activationPrice === null || !isPositive(activationPrice))
+          return reason("INVALID_ACTIVATION_PRICE", `activation price ${String(spec.activationPrice)} is not a positive number.`);
       }
       let limitOffset: Decimal | null = null;
       if (type === "TRAILING_STOP_LIMIT") {
         limitOffset = parseDecimal(spec.limitOffset);
-        if (limitOffset === null || limitOffset.isNegative()) return reason("INVALID_LIMIT_OFFSET", `a TRAILING_STOP_LIMIT order needs a limit offset of zero or more, got ${String(spec.limitOffset)}.`);
+        if (limitOffset === null || limitOffset.isNegative())
+          return reason("INVALID_LIMIT_OFFSET", `a TRAILING_STOP_LIMIT order needs a limit offset of zero or more, got ${String(spec.limitOffset)}.`);
       }
       trailing = {
         offset,
@@ -927,7 +951,10 @@ export class SimulatedVenue {
     const check = checkAgainstInstrument(instrument, quantity, limitPrice ?? triggerPrice);
     if (!check.ok) return reason(check.error.code, check.error.message);
     if (limitPrice !== null && triggerPrice !== null && !isMultipleOf(triggerPrice, instrument.priceTick)) {
-      return reason("PRICE_PRECISION", `${instrument.symbol}: trigger price ${triggerPrice.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`);
+      return reason(
+        "PRICE_PRECISION",
+        `${instrument.symbol}: trigger price ${triggerPrice.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`,
+      );
     }
     const postOnly = spec.postOnly ?? false;
     if (postOnly && type !== "LIMIT") return reason("INVALID_POST_ONLY", `post-only applies to LIMIT orders, not ${type}.`);
@@ -977,7 +1004,6 @@ export class SimulatedVenue {
   // -------------------------------------------------------------------------------------------
   // Balances
 
-
   private rates(instrument: Instrument, now: number): FeeRates {
     if (!this.schedule) return { maker: instrument.makerFee, taker: instrument.takerFee };
     return this.volume30d ? feeRatesFor(this.schedule, this.volume30d.total(now)) : this.schedule.base;
@@ -1021,7 +1047,8 @@ export class SimulatedVenue {
     }
     const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
-      const what = order.side === "BUY" ? `buying ${remaining.toString()} ${order.instrument.base}` : `selling ${remaining.toString()} ${order.instrument.base}`;
+      const what =
+        order.side === "BUY" ? `buying ${remaining.toString()} ${order.instrument.base}` : `selling ${remaining.toString()} ${order.instrument.base}`;
       return reason(
         "INSUFFICIENT_BALANCE",
         `${what} needs ${amount.toString()} ${order.reserveCurrency}, only ${this.balanceBook.free(order.reserveCurrency).toString()} ${order.reserveCurrency} is free.`,
@@ -1097,7 +1124,14 @@ export class SimulatedVenue {
   }
 
   /** A taker price from a reference: slippage against the trader, never past the order's limit. */
-  private takerPrice(order: SimOrder, state: SymbolState, reference: Decimal, qty: Decimal, volume: number | undefined, spreadBps: number | undefined): Decimal {
+  private takerPrice(
+    order: SimOrder,
+    state: SymbolState,
+    reference: Decimal,
+    qty: Decimal,
+    volume: number | undefined,
+    spreadBps: number | undefined,
+  ): Decimal {
     let price = reference;
     if (this.slippage.model !== "NONE") {
       price = applySlippage(
@@ -1105,7 +1139,12 @@ export class SimulatedVenue {
         order.side,
         reference,
         // The quantity as a number only for the models that size impact by it (a conversion costs a string round trip).
-        { qty: this.slippage.model === "VOLUME" || this.slippage.model === "REALISTIC" ? qty.toNumber() : 0, volume, spreadBps, volatility: state.volatility?.value() },
+        {
+          qty: this.slippage.model === "VOLUME" || this.slippage.model === "REALISTIC" ? qty.toNumber() : 0,
+          volume,
+          spreadBps,
+          volatility: state.volatility?.value(),
+        },
         order.instrument.priceTick,
       ).price;
     }
@@ -1139,7 +1178,8 @@ export class SimulatedVenue {
       const bps =
         this.slippage.model === "NONE"
           ? 0
-          : applySlippage(this.slippage, order.side, ONE, { qty: remaining.toNumber(), volume: depth, spreadBps: 0, volatility: state.volatility?.value() }).bps;
+          : applySlippage(this.slippage, order.side, ONE, { qty: remaining.toNumber(), volume: depth, spreadBps: 0, volatility: state.volatility?.value() })
+              .bps;
       for (const level of levels) {
         if (order.phase === "DONE" || !within(level)) break;
         if (level.size.isZero()) continue;
@@ -1278,7 +1318,18 @@ export class SimulatedVenue {
     this.tradeSeq += 1;
     const tradeId = `${this.idPrefix}-${this.tradeSeq}`;
     this.emit(order.clientOrderId, { type: "fill", tradeId, qty, price, fee, liquidity, ts: now });
-    this.logFill({ tradeId, clientOrderId: order.clientOrderId, symbol: instrument.symbol, side: order.side, qty, price, fee, feeCurrency: instrument.quote, liquidity, ts: now });
+    this.logFill({
+      tradeId,
+      clientOrderId: order.clientOrderId,
+      symbol: instrument.symbol,
+      side: order.side,
+      qty,
+      price,
+      fee,
+      feeCurrency: instrument.quote,
+      liquidity,
+      ts: now,
+    });
     if (completes) {
       this.finish(order, "FILLED", null); // the fill event above is the final one
     } else {
@@ -1327,7 +1378,12 @@ export class SimulatedVenue {
   }
 
   /** Runs trigger orders over a sequence of observations (one, or a candle's path). */
-  private runTriggers(state: SymbolState, observations: readonly MarketObservation[], printAt: ((index: number, order: SimOrder) => Print) | null, now: number): void {
+  private runTriggers(
+    state: SymbolState,
+    observations: readonly MarketObservation[],
+    printAt: ((index: number, order: SimOrder) => Print) | null,
+    now: number,
+  ): void {
     if (state.triggers.length === 0) return;
     const watching = state.triggers;
     state.triggers = [];
@@ -1401,12 +1457,7 @@ export class SimulatedVenue {
         this.runWaiting(state, { price: fillPrice, volume: update.volume, budget }, now);
         const path = candlePath(update);
         const observations = path.map((price) => ({ last: price, bid: price, ask: price }));
-        this.runTriggers(
-          state,
-          observations,
-          (index, order) => ({ price: index === 0 ? update.open : order.triggerNum, volume: update.volume, budget }),
-          now,
-        );
+        this.runTriggers(state, observations, (index, order) => ({ price: index === 0 ? update.open : order.triggerNum, volume: update.volume, budget }), now);
         this.matchResting(state, update.low, update.high, budget, undefined, now);
         break;
       }
@@ -1537,7 +1588,9 @@ export class SimulatedVenue {
     if (changes.quantity !== undefined) {
       const parsed = parseDecimal(changes.quantity);
       if (parsed === null || !parsed.greaterThan(order.filled)) {
-        refuse(reason("INVALID_QUANTITY", `the new quantity ${String(changes.quantity)} must be a number above the ${order.filled.toString()} already filled.`));
+        refuse(
+          reason("INVALID_QUANTITY", `the new quantity ${String(changes.quantity)} must be a number above the ${order.filled.toString()} already filled.`),
+        );
         return;
       }
       quantity = parsed;
@@ -1559,7 +1612,9 @@ export class SimulatedVenue {
     if (changes.triggerPrice !== undefined) {
       const parsed = parseDecimal(changes.triggerPrice);
       if (!TRIGGER_TYPES.has(order.type) || order.triggered) {
-        refuse(reason("INVALID_TRIGGER_PRICE", order.triggered ? `order ${clientOrderId} has already triggered.` : `a ${order.type} order has no trigger price.`));
+        refuse(
+          reason("INVALID_TRIGGER_PRICE", order.triggered ? `order ${clientOrderId} has already triggered.` : `a ${order.type} order has no trigger price.`),
+        );
         return;
       }
       if (parsed === null || !parsed.greaterThan(0)) {
@@ -1574,11 +1629,22 @@ export class SimulatedVenue {
       return;
     }
     if (limitPrice !== null && triggerPrice !== null && !isMultipleOf(triggerPrice, instrument.priceTick)) {
-      refuse(reason("PRICE_PRECISION", `${instrument.symbol}: trigger price ${triggerPrice.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`));
+      refuse(
+        reason(
+          "PRICE_PRECISION",
+          `${instrument.symbol}: trigger price ${triggerPrice.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`,
+        ),
+      );
       return;
     }
 
-    const before = { quantity: order.quantity, limitPrice: order.limitPrice, limitNum: order.limitNum, triggerPrice: order.triggerPrice, triggerNum: order.triggerNum };
+    const before = {
+      quantity: order.quantity,
+      limitPrice: order.limitPrice,
+      limitNum: order.limitNum,
+      triggerPrice: order.triggerPrice,
+      triggerNum: order.triggerNum,
+    };
     const restore = (): void => {
       order.quantity = before.quantity;
       order.limitPrice = before.limitPrice;

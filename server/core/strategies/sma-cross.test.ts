@@ -92,7 +92,12 @@ describe("SmaCross on the recorded BTC/USDT 5m candles", () => {
     // closes as the file's text, as JavaScript numbers, and as Decimals: one answer
     expect([...run(new SmaCross({ fast, slow }), closes)]).toEqual([...expected]);
     expect([...run(new SmaCross({ fast, slow }), closes.map(Number))]).toEqual([...expected]);
-    expect([...run(new SmaCross({ fast, slow, decimals: 2 }), closes.map((c) => new Decimal(c)))]).toEqual([...expected]);
+    expect([
+      ...run(
+        new SmaCross({ fast, slow, decimals: 2 }),
+        closes.map((c) => new Decimal(c)),
+      ),
+    ]).toEqual([...expected]);
   });
 
   it("alternates BUY and SELL after the first signal (a cross needs the other side in between)", () => {
@@ -158,7 +163,9 @@ describe("SmaCross edge cases", () => {
   });
 
   it("reset forgets everything", () => {
-    const closes = loadCloses().slice(0, 500).map((c) => c.close);
+    const closes = loadCloses()
+      .slice(0, 500)
+      .map((c) => c.close);
     const sma = new SmaCross({ fast: 3, slow: 7 });
     const first = run(sma, closes);
     sma.reset();
@@ -218,10 +225,15 @@ describe("SmaCross edge cases", () => {
       .tuple(fc.integer({ min: 1, max: 100_000 }), fc.integer({ min: 0, max: 4 }))
       .map(([n, d]) => (d === 0 ? String(n) : `${Math.floor(n / 10 ** d)}.${String(n % 10 ** d).padStart(d, "0")}`));
     fc.assert(
-      fc.property(fc.integer({ min: 1, max: 6 }), fc.integer({ min: 1, max: 6 }), fc.array(price, { minLength: 0, maxLength: 80, size: "max" }), (fast, extra, closes) => {
-        const slow = fast + extra;
-        expect([...run(new SmaCross({ fast, slow }), closes)]).toEqual([...naiveSignals(closes, fast, slow)]);
-      }),
+      fc.property(
+        fc.integer({ min: 1, max: 6 }),
+        fc.integer({ min: 1, max: 6 }),
+        fc.array(price, { minLength: 0, maxLength: 80, size: "max" }),
+        (fast, extra, closes) => {
+          const slow = fast + extra;
+          expect([...run(new SmaCross({ fast, slow }), closes)]).toEqual([...naiveSignals(closes, fast, slow)]);
+        },
+      ),
       { numRuns: 300, seed: 42 },
     );
   });
@@ -294,22 +306,28 @@ describe("SmaCrossStrategy", () => {
 describe("scaledClose's numeric fast path", () => {
   it("agrees with the text path for any finite number", () => {
     fc.assert(
-      fc.property(fc.oneof(fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }), fc.integer({ min: 0, max: 10 ** 9 }).map((n) => n / 100)), (x) => {
-        let viaText: { units: number; decimals: number } | string;
-        try {
-          viaText = scaledClose(String(x));
-        } catch (e) {
-          viaText = (e as Error).message;
-        }
-        let viaNumber: { units: number; decimals: number } | string;
-        try {
-          viaNumber = scaledClose(x);
-        } catch (e) {
-          viaNumber = (e as Error).message;
-        }
-        if (typeof viaText === "string" || typeof viaNumber === "string") return; // both refuse absurd precision; messages may differ
-        expect(viaNumber).toEqual(viaText);
-      }),
+      fc.property(
+        fc.oneof(
+          fc.double({ min: -1e9, max: 1e9, noNaN: true, noDefaultInfinity: true }),
+          fc.integer({ min: 0, max: 10 ** 9 }).map((n) => n / 100),
+        ),
+        (x) => {
+          let viaText: { units: number; decimals: number } | string;
+          try {
+            viaText = scaledClose(String(x));
+          } catch (e) {
+            viaText = (e as Error).message;
+          }
+          let viaNumber: { units: number; decimals: number } | string;
+          try {
+            viaNumber = scaledClose(x);
+          } catch (e) {
+            viaNumber = (e as Error).message;
+          }
+          if (typeof viaText === "string" || typeof viaNumber === "string") return; // both refuse absurd precision; messages may differ
+          expect(viaNumber).toEqual(viaText);
+        },
+      ),
       { numRuns: 2000, seed: 11 },
     );
   });

@@ -296,7 +296,10 @@ export class SmaCross {
     // Check everything before changing anything, so a refusal leaves the state as it was.
     for (let k = 0; k < held; k++) {
       if (!Number.isSafeInteger(this.ring[k]! * factor)) {
-        throw new StrategyError("STRATEGY_PRICE_TOO_PRECISE", `Rescaling closes to ${decimals} decimals exceeds 2^53 units; averages could not be compared exactly.`);
+        throw new StrategyError(
+          "STRATEGY_PRICE_TOO_PRECISE",
+          `Rescaling closes to ${decimals} decimals exceeds 2^53 units; averages could not be compared exactly.`,
+        );
       }
     }
     for (let k = 0; k < held; k++) this.ring[k] = this.ring[k]! * factor;
@@ -333,7 +336,8 @@ export class SmaCrossStrategy implements Strategy {
   /** Throws a StrategyError on bad parameters; use createSmaCrossStrategy for a Result. */
   constructor(params: SmaCrossParams) {
     this.signal = new SmaCross(params);
-    this.params = params.decimals === undefined ? { fast: params.fast, slow: params.slow } : { fast: params.fast, slow: params.slow, decimals: params.decimals };
+    this.params =
+      params.decimals === undefined ? { fast: params.fast, slow: params.slow } : { fast: params.fast, slow: params.slow, decimals: params.decimals };
     // slow candles for both averages, one more for the previous relation a cross needs
     this.warmup = params.slow + 1;
   }

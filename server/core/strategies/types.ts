@@ -64,11 +64,7 @@ export interface Strategy {
 
 /** Coded errors of strategy construction and input. */
 export type StrategyErrorCode =
-  | "STRATEGY_UNKNOWN"
-  | "STRATEGY_INVALID_PARAMS"
-  | "STRATEGY_INVALID_PRICE"
-  | "STRATEGY_PRICE_TOO_PRECISE"
-  | "STRATEGY_CANDLE_ORDER";
+  "STRATEGY_UNKNOWN" | "STRATEGY_INVALID_PARAMS" | "STRATEGY_INVALID_PRICE" | "STRATEGY_PRICE_TOO_PRECISE" | "STRATEGY_CANDLE_ORDER";
 
 /**
  * Thrown by strategies on input that cannot be right (a malformed price, candles out of order): data loaders validate

@@ -46,7 +46,18 @@ export interface ChaosOptions {
 
 export interface ChaosReport {
   seed: number;
-  orders: { commands: number; accepted: number; denied: number; deniedByCode: Record<string, number>; atExchange: number; executedAtExchange: number; lateExecutions: number; lateRefused: number; neverPlacedAwaitingLookup: number; markedNotPlacedByOperator: number };
+  orders: {
+    commands: number;
+    accepted: number;
+    denied: number;
+    deniedByCode: Record<string, number>;
+    atExchange: number;
+    executedAtExchange: number;
+    lateExecutions: number;
+    lateRefused: number;
+    neverPlacedAwaitingLookup: number;
+    markedNotPlacedByOperator: number;
+  };
   faults: { injected: Partial<Record<FaultKind, number>>; unknownOutcomeSubmissions: number };
   /** Orders the books marked in doubt during the run, those still in doubt at the end (a person decides), and any of those the exchange does have. */
   inDoubt: { ever: number; stillInDoubt: number; stillAtExchange: string[]; clientOrderIds: string[] };
@@ -64,7 +75,16 @@ const BASE_PRICE: Record<(typeof SYMBOLS)[number], number> = { "BTC/USDT": 30_00
 const trader: Actor = { username: "chaos-trader", role: "trader" };
 
 /** Kinds after which the client cannot know whether the order exists. */
-const UNKNOWN_OUTCOME: ReadonlySet<string> = new Set<FaultKind>(["hang", "dropResponse", "resetAfterExecute", "resetBeforeExecute", "delay", "statusUnknown", "statusUnknownNotExecuted", "placeOnLookup"]);
+const UNKNOWN_OUTCOME: ReadonlySet<string> = new Set<FaultKind>([
+  "hang",
+  "dropResponse",
+  "resetAfterExecute",
+  "resetBeforeExecute",
+  "delay",
+  "statusUnknown",
+  "statusUnknownNotExecuted",
+  "placeOnLookup",
+]);
 
 /** Waits until `probe` holds, re-checking on every turn of the event loop's timers; false after `boundMs`. */
 async function until(probe: () => boolean, boundMs: number): Promise<boolean> {
@@ -97,8 +117,16 @@ function faultPlan(seed: number, rate: number, timeoutMs: number): { seed: numbe
         },
         delayMs: late,
       },
-      { endpoint: "GET /api/v3/order", probabilities: { rateLimit: share(0.15), unavailable: share(0.15), delay: share(0.1), statusUnknownNotExecuted: share(0.1) }, delayMs: late },
-      { endpoint: "DELETE /api/v3/order", probabilities: { rateLimit: share(0.1), unavailable: share(0.1), dropResponse: share(0.05), delay: share(0.05) }, delayMs: late },
+      {
+        endpoint: "GET /api/v3/order",
+        probabilities: { rateLimit: share(0.15), unavailable: share(0.15), delay: share(0.1), statusUnknownNotExecuted: share(0.1) },
+        delayMs: late,
+      },
+      {
+        endpoint: "DELETE /api/v3/order",
+        probabilities: { rateLimit: share(0.1), unavailable: share(0.1), dropResponse: share(0.05), delay: share(0.05) },
+        delayMs: late,
+      },
       { endpoint: "GET /api/v3/myTrades", probabilities: { unavailable: share(0.1), delay: share(0.05) }, delayMs: late },
       { endpoint: "GET /api/v3/openOrders", probabilities: { unavailable: share(0.1), rateLimit: share(0.05) }, delayMs: late },
       { endpoint: "DELETE /api/v3/openOrders", probabilities: { unavailable: share(0.2), rateLimit: share(0.1) }, delayMs: late },
@@ -164,11 +192,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     venue: resilient,
     store,
     clock,
-    ids: timeOrderedIds(() => Date.now(), () => idRng.next()),
+    ids: timeOrderedIds(
+      () => Date.now(),
+      () => idRng.next(),
+    ),
     initialEquity: "100000",
-    breaker: { maxOrdersPerMinute: null, maxOrdersPerHour: null, maxConsecutiveErrors: null, maxConsecutiveLosses: null, maxDailyLossPct: 90, maxDrawdownPct: 90 },
+    breaker: {
+      maxOrdersPerMinute: null,
+      maxOrdersPerHour: null,
+      maxConsecutiveErrors: null,
+      maxConsecutiveLosses: null,
+      maxDailyLossPct: 90,
+      maxDrawdownPct: 90,
+    },
     riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.004 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.004 },
+      stopLossPct: null,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
     emergencyConfirmMs: Math.max(5_000, timeoutMs * 10),
     // Lookups of orders in doubt at a test pace (the defaults wait 1 s, 2 s, 4 s …).
     inDoubtPolicy: { firstDelayMs: 100, factor: 2, maxDelayMs: 1_000, alertAfterLookups: 3 },
@@ -206,15 +251,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const heavy = long !== undefined && long.position.quantity.times(mid[symbol]).greaterThan(5_000);
     if (!heavy && (r < 0.45 || (r < 0.6 && !long))) {
       signalSeq += 1;
-      result = await engine.execute({ kind: "signal", signal: { id: `chaos-${options.seed}-${signalSeq}`, symbol, action: "BUY", confidence: 0.9, strategy: "chaos", ts: Date.now() }, source: "chaos" });
+      result = await engine.execute({
+        kind: "signal",
+        signal: { id: `chaos-${options.seed}-${signalSeq}`, symbol, action: "BUY", confidence: 0.9, strategy: "chaos", ts: Date.now() },
+        source: "chaos",
+      });
     } else if (r < 0.6) {
       signalSeq += 1;
-      result = await engine.execute({ kind: "signal", signal: { id: `chaos-${options.seed}-${signalSeq}`, symbol, action: "SELL", confidence: 0.9, strategy: "chaos", ts: Date.now() }, source: "chaos" });
+      result = await engine.execute({
+        kind: "signal",
+        signal: { id: `chaos-${options.seed}-${signalSeq}`, symbol, action: "SELL", confidence: 0.9, strategy: "chaos", ts: Date.now() },
+        source: "chaos",
+      });
     } else {
       // A resting BUY limit just under the market: some fill on the walk, the rest wait for the stop.
       const price = (mid[symbol] * (1 - 0.0005 - rng.next() * 0.004)).toFixed(2);
       const quantity = symbol === "BTC/USDT" ? "0.0005" : "0.01";
-      result = await engine.execute({ kind: "manualOrder", order: { symbol, side: "BUY", type: "LIMIT", quantity, price }, actor: trader, reason: "chaos resting limit" });
+      result = await engine.execute({
+        kind: "manualOrder",
+        order: { symbol, side: "BUY", type: "LIMIT", quantity, price },
+        actor: trader,
+        reason: "chaos resting limit",
+      });
     }
     results.push(result);
     // Paced by the venue, not by a clock: the next order waits until this one's request has been answered
@@ -250,7 +308,9 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     await venue.idle();
     const t2 = performance.now();
     await venue.pollOnce();
-    log(`chaos: quiet after ${(t1 - t0).toFixed(0)} ms (retry queue) + ${(t2 - t1).toFixed(0)} ms (requests in flight) + ${(performance.now() - t2).toFixed(0)} ms (poll)`);
+    log(
+      `chaos: quiet after ${(t1 - t0).toFixed(0)} ms (retry queue) + ${(t2 - t1).toFixed(0)} ms (requests in flight) + ${(performance.now() - t2).toFixed(0)} ms (poll)`,
+    );
   };
   await quiet();
   // No help from here on but what the desk does by itself (its scheduled reconciliation): an order the
@@ -289,9 +349,13 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     const f = bookByTrade.get(String(t.id));
     if (!f) {
       const o = booksById.get(t.clientOrderId);
-      fillDiffs.push(`exchange fill ${t.id} (${t.clientOrderId}, ${t.qty.toString()}) is not in the books (order ${o ? `${o.status}${o.reason ? `: ${o.reason.slice(0, 120)}` : ""}` : "unknown"})`);
-    }
-    else if (f.clientOrderId !== t.clientOrderId || !f.qty.eq(t.qty) || !f.price.eq(t.price)) fillDiffs.push(`fill ${t.id}: books ${f.clientOrderId} ${f.qty.toString()}@${f.price.toString()}, exchange ${t.clientOrderId} ${t.qty.toString()}@${t.price.toString()}`);
+      fillDiffs.push(
+        `exchange fill ${t.id} (${t.clientOrderId}, ${t.qty.toString()}) is not in the books (order ${o ? `${o.status}${o.reason ? `: ${o.reason.slice(0, 120)}` : ""}` : "unknown"})`,
+      );
+    } else if (f.clientOrderId !== t.clientOrderId || !f.qty.eq(t.qty) || !f.price.eq(t.price))
+      fillDiffs.push(
+        `fill ${t.id}: books ${f.clientOrderId} ${f.qty.toString()}@${f.price.toString()}, exchange ${t.clientOrderId} ${t.qty.toString()}@${t.price.toString()}`,
+      );
   }
   for (const f of bookFills) if (!exByTrade.has(f.tradeId)) fillDiffs.push(`booked fill ${f.tradeId} (${f.clientOrderId}) the exchange never made`);
   const sumBy = <T>(items: readonly T[], key: (t: T) => string, qty: (t: T) => Decimal): Map<string, Decimal> => {
@@ -299,9 +363,19 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     for (const item of items) m.set(key(item), (m.get(key(item)) ?? ZERO).plus(qty(item)));
     return m;
   };
-  const exFilled = sumBy(exTrades, (t) => t.clientOrderId, (t) => t.qty);
-  const bookFilled = sumBy(books, (o) => o.clientOrderId, (o) => o.filledQty);
-  for (const [id, qty] of exFilled) if (!(bookFilled.get(id) ?? ZERO).eq(qty)) fillDiffs.push(`${id}: filled ${(bookFilled.get(id) ?? ZERO).toString()} in the books, ${qty.toString()} at the exchange`);
+  const exFilled = sumBy(
+    exTrades,
+    (t) => t.clientOrderId,
+    (t) => t.qty,
+  );
+  const bookFilled = sumBy(
+    books,
+    (o) => o.clientOrderId,
+    (o) => o.filledQty,
+  );
+  for (const [id, qty] of exFilled)
+    if (!(bookFilled.get(id) ?? ZERO).eq(qty))
+      fillDiffs.push(`${id}: filled ${(bookFilled.get(id) ?? ZERO).toString()} in the books, ${qty.toString()} at the exchange`);
 
   // Balances: the exchange's change per asset against what the books' fills add up to.
   const balances = server.account.venue.balances();
@@ -344,7 +418,14 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
       commands: results.length,
       accepted: results.filter((r) => r.ok).length,
       denied: results.filter((r) => !r.ok).length,
-      deniedByCode: Object.fromEntries([...group(results.filter((r) => !r.ok), (r) => (r.ok ? null : r.code))].map(([code, list]) => [code, list.length])),
+      deniedByCode: Object.fromEntries(
+        [
+          ...group(
+            results.filter((r) => !r.ok),
+            (r) => (r.ok ? null : r.code),
+          ),
+        ].map(([code, list]) => [code, list.length]),
+      ),
       atExchange: exOrders.length,
       executedAtExchange: executed.length,
       lateExecutions: stats.lateExecuted,
@@ -358,7 +439,12 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     openAfterStop: { exchange: openExchange, books: openBooks, firstAtExchange: openDetail },
     booksVsExchange: { fillDiffs, balanceDiffs },
     stop: engine.state().emergency,
-    durationsMs: { total: Math.round(performance.now() - startedAt), orders: Math.round(ordersDoneAt - startedAt), stop: Math.round(stopMs), settle: Math.round(settleMs) },
+    durationsMs: {
+      total: Math.round(performance.now() - startedAt),
+      orders: Math.round(ordersDoneAt - startedAt),
+      stop: Math.round(stopMs),
+      settle: Math.round(settleMs),
+    },
     verdict: {
       executedTwice: twiceById.length + twiceBySignal.length + unknownAtExchange.length,
       openAfterStop: openExchange,

@@ -67,12 +67,18 @@ async function acquireLease(): Promise<void> {
 
 async function main(): Promise<void> {
   await acquireLease();
-  const venue = new SimVenue({ instruments: CRASH_INSTRUMENTS, initialBalances: { USDT: "10000" } }, { statePath: venuePath!, synchronous: "NORMAL", lockTimeoutMs: 5000 });
+  const venue = new SimVenue(
+    { instruments: CRASH_INSTRUMENTS, initialBalances: { USDT: "10000" } },
+    { statePath: venuePath!, synchronous: "NORMAL", lockTimeoutMs: 5000 },
+  );
   const engine = new Engine({
     venue,
     store,
     clock: wallClock,
-    ids: timeOrderedIds(() => Date.now(), () => randomInt(281_474_976_710_655) / 281_474_976_710_655),
+    ids: timeOrderedIds(
+      () => Date.now(),
+      () => randomInt(281_474_976_710_655) / 281_474_976_710_655,
+    ),
     initialEquity: "10000",
     // Loose: a trip would stop the stream (the loop resets it as an admin if it ever trips).
     breaker: {
@@ -115,9 +121,10 @@ async function main(): Promise<void> {
   // A webhook whose signal was in flight when the previous process died sends it again: the last few
   // signals that produced an order come back with the same id (each must be refused as a duplicate).
   const reader = new Database(dbPath, { readonly: true });
-  const retries = reader
-    .prepare("SELECT signalId, symbol FROM orders WHERE signalId IS NOT NULL ORDER BY createdAt DESC LIMIT 3")
-    .all() as { signalId: string; symbol: string }[];
+  const retries = reader.prepare("SELECT signalId, symbol FROM orders WHERE signalId IS NOT NULL ORDER BY createdAt DESC LIMIT 3").all() as {
+    signalId: string;
+    symbol: string;
+  }[];
   reader.close();
 
   process.stdout.write(`READY ${drifts}\n`);

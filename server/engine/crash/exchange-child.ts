@@ -73,7 +73,14 @@ async function main(): Promise<void> {
     instance.tokenBucket = { ...instance.tokenBucket, refillRate: 1, rateLimit: 1 };
     instance.initThrottler();
   }
-  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...EXCHANGE_CRASH_SYMBOLS], clock, pollIntervalMs: 150, lookupDelayMs: 50 });
+  const venue = await CcxtVenue.open({
+    exchange,
+    emergencyExchange: emergency,
+    symbols: [...EXCHANGE_CRASH_SYMBOLS],
+    clock,
+    pollIntervalMs: 150,
+    lookupDelayMs: 50,
+  });
   let engineRef: Engine | null = null;
   const resilient = new ResilientVenue(venue, {
     ratePerSecond: 200,
@@ -91,11 +98,28 @@ async function main(): Promise<void> {
     venue: resilient,
     store,
     clock,
-    ids: timeOrderedIds(() => Date.now(), () => randomInt(281_474_976_710_655) / 281_474_976_710_655),
+    ids: timeOrderedIds(
+      () => Date.now(),
+      () => randomInt(281_474_976_710_655) / 281_474_976_710_655,
+    ),
     initialEquity: "100000",
-    breaker: { maxOrdersPerMinute: null, maxOrdersPerHour: null, maxConsecutiveErrors: null, maxConsecutiveLosses: null, maxDailyLossPct: 90, maxDrawdownPct: 90 },
+    breaker: {
+      maxOrdersPerMinute: null,
+      maxOrdersPerHour: null,
+      maxConsecutiveErrors: null,
+      maxConsecutiveLosses: null,
+      maxDailyLossPct: 90,
+      maxDrawdownPct: 90,
+    },
     riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.004 }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    defaultSymbolSettings: {
+      minConfidence: 0.5,
+      sizing: { method: "fixed_fraction", fraction: 0.004 },
+      stopLossPct: null,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
   });
   engineRef = engine;
   const mid: Record<string, number> = { ...BASE_PRICE };
@@ -103,7 +127,11 @@ async function main(): Promise<void> {
     const m = mid[symbol]!;
     const bid = Math.round(m * 0.99995 * 100) / 100;
     const ask = Math.round(m * 1.00005 * 100) / 100;
-    await fetch(`${url}/__admin/market`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ kind: "quote", symbol, bid, ask, bidSize: 1_000, askSize: 1_000 }) });
+    await fetch(`${url}/__admin/market`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ kind: "quote", symbol, bid, ask, bidSize: 1_000, askSize: 1_000 }),
+    });
     await engine.marketData({ kind: "quote", symbol, bid, ask });
   };
   const { drifts } = await engine.start();
@@ -137,12 +165,25 @@ async function main(): Promise<void> {
     const r = rng.next();
     const signalId = `xsig-${ownerId}-${n}`;
     if (r < 0.4) {
-      await engine.execute({ kind: "signal", signal: { id: signalId, symbol, action: "BUY", confidence: 0.9, strategy: "xcrash", ts: Date.now() }, source: "crash-test" });
+      await engine.execute({
+        kind: "signal",
+        signal: { id: signalId, symbol, action: "BUY", confidence: 0.9, strategy: "xcrash", ts: Date.now() },
+        source: "crash-test",
+      });
     } else if (r < 0.55) {
-      await engine.execute({ kind: "signal", signal: { id: signalId, symbol, action: "SELL", confidence: 0.9, strategy: "xcrash", ts: Date.now() }, source: "crash-test" });
+      await engine.execute({
+        kind: "signal",
+        signal: { id: signalId, symbol, action: "SELL", confidence: 0.9, strategy: "xcrash", ts: Date.now() },
+        source: "crash-test",
+      });
     } else if (r < 0.85) {
       const price = (mid[symbol] * (1 - 0.0005 - rng.next() * 0.004)).toFixed(2);
-      await engine.execute({ kind: "manualOrder", order: { symbol, side: "BUY", type: "LIMIT", quantity: symbol === "BTC/USDT" ? "0.0005" : "0.01", price }, actor: trader, reason: "crash test dip buy" });
+      await engine.execute({
+        kind: "manualOrder",
+        order: { symbol, side: "BUY", type: "LIMIT", quantity: symbol === "BTC/USDT" ? "0.0005" : "0.01", price },
+        actor: trader,
+        reason: "crash test dip buy",
+      });
     } else {
       const open = engine.state().openOrders.filter((o) => o.type === "LIMIT" && o.status === "ACCEPTED");
       const order = open[Math.floor(rng.next() * open.length)];

@@ -273,7 +273,11 @@ export class BinanceAccount {
       quantity = roundToStep(quoteOrderQty.dividedBy(ref), f.stepSize, "down");
     }
     const qty = quantity!;
-    if (qty.lessThan(f.minQty) || (f.maxQty.greaterThan(0) && qty.greaterThan(f.maxQty)) || (!f.stepSize.isZero() && !isMultipleOf(qty.minus(f.minQty), f.stepSize))) {
+    if (
+      qty.lessThan(f.minQty) ||
+      (f.maxQty.greaterThan(0) && qty.greaterThan(f.maxQty)) ||
+      (!f.stepSize.isZero() && !isMultipleOf(qty.minus(f.minQty), f.stepSize))
+    ) {
       throw BinanceErrors.filterFailure("LOT_SIZE");
     }
     const isMarketKind = type === "MARKET" || type === "STOP_LOSS" || type === "TAKE_PROFIT";
@@ -284,7 +288,8 @@ export class BinanceAccount {
       const checkMax = f.notional.max.greaterThan(0) && (!isMarketKind || f.notional.applyMaxToMarket);
       if (ref !== null) {
         const notional = ref.times(qty);
-        if ((checkMin && notional.lessThan(f.notional.min)) || (checkMax && notional.greaterThan(f.notional.max))) throw BinanceErrors.filterFailure(f.notional.filterType);
+        if ((checkMin && notional.lessThan(f.notional.min)) || (checkMax && notional.greaterThan(f.notional.max)))
+          throw BinanceErrors.filterFailure(f.notional.filterType);
       }
     }
     if (trailingDelta !== null) {
@@ -373,7 +378,13 @@ export class BinanceAccount {
     if (trailingDelta !== null) body.trailingDelta = trailingDelta;
     if (icebergQty.greaterThan(0)) body.icebergQty = fmt(icebergQty);
     if (respType === "FULL") {
-      body.fills = fills.map((t) => ({ price: fmt(t.price), qty: fmt(t.qty), commission: fmt(t.commission), commissionAsset: t.commissionAsset, tradeId: t.id }));
+      body.fills = fills.map((t) => ({
+        price: fmt(t.price),
+        qty: fmt(t.qty),
+        commission: fmt(t.commission),
+        commissionAsset: t.commissionAsset,
+        tradeId: t.id,
+      }));
     }
     body.selfTradePreventionMode = meta.stp;
     return body;

@@ -80,8 +80,28 @@ describe("ccxt binance against the test server: the happy paths", () => {
 
   it("reads balances, a ticker, the order book and candles", async () => {
     const { server, exchange } = await setup();
-    server.pushCandle({ symbol: "BTCUSDT", interval: "5m", openTime: 1_672_677_900_000, open: 29_900, high: 30_100, low: 29_800, close: 30_000, volume: 12, simulate: false });
-    server.pushCandle({ symbol: "BTCUSDT", interval: "5m", openTime: 1_672_678_200_000, open: 30_000, high: 30_050, low: 29_950, close: 30_010, volume: 7, simulate: false });
+    server.pushCandle({
+      symbol: "BTCUSDT",
+      interval: "5m",
+      openTime: 1_672_677_900_000,
+      open: 29_900,
+      high: 30_100,
+      low: 29_800,
+      close: 30_000,
+      volume: 12,
+      simulate: false,
+    });
+    server.pushCandle({
+      symbol: "BTCUSDT",
+      interval: "5m",
+      openTime: 1_672_678_200_000,
+      open: 30_000,
+      high: 30_050,
+      low: 29_950,
+      close: 30_010,
+      volume: 7,
+      simulate: false,
+    });
     const balance = await exchange.fetchBalance();
     expect(balance.total).toMatchObject({ USDT: 100_000, BTC: 2, ETH: 20 });
     const ticker = await exchange.fetchTicker("BTC/USDT");
@@ -178,10 +198,46 @@ describe("ccxt binance against the test server: the happy paths", () => {
   });
 
   it.each([
-    { name: "stop-loss limit (STOP_LOSS_LIMIT)", type: "limit", side: "sell", price: 29_400, params: { stopPrice: 29_500 }, wire: "STOP_LOSS_LIMIT", trade: 29_450, fill: 29_450 },
-    { name: "stop-loss market (STOP_LOSS)", type: "market", side: "sell", price: undefined, params: { stopLossPrice: 29_500 }, wire: "STOP_LOSS", trade: 29_450, fill: 29_450 },
-    { name: "take-profit limit (TAKE_PROFIT_LIMIT)", type: "limit", side: "sell", price: 30_600, params: { takeProfitPrice: 30_500 }, wire: "TAKE_PROFIT_LIMIT", trade: 30_700, fill: 30_700 },
-    { name: "take-profit market (TAKE_PROFIT)", type: "market", side: "sell", price: undefined, params: { takeProfitPrice: 30_500 }, wire: "TAKE_PROFIT", trade: 30_550, fill: 30_550 },
+    {
+      name: "stop-loss limit (STOP_LOSS_LIMIT)",
+      type: "limit",
+      side: "sell",
+      price: 29_400,
+      params: { stopPrice: 29_500 },
+      wire: "STOP_LOSS_LIMIT",
+      trade: 29_450,
+      fill: 29_450,
+    },
+    {
+      name: "stop-loss market (STOP_LOSS)",
+      type: "market",
+      side: "sell",
+      price: undefined,
+      params: { stopLossPrice: 29_500 },
+      wire: "STOP_LOSS",
+      trade: 29_450,
+      fill: 29_450,
+    },
+    {
+      name: "take-profit limit (TAKE_PROFIT_LIMIT)",
+      type: "limit",
+      side: "sell",
+      price: 30_600,
+      params: { takeProfitPrice: 30_500 },
+      wire: "TAKE_PROFIT_LIMIT",
+      trade: 30_700,
+      fill: 30_700,
+    },
+    {
+      name: "take-profit market (TAKE_PROFIT)",
+      type: "market",
+      side: "sell",
+      price: undefined,
+      params: { takeProfitPrice: 30_500 },
+      wire: "TAKE_PROFIT",
+      trade: 30_550,
+      fill: 30_550,
+    },
   ] as const)("places a $name that waits, then triggers on a trade through its stop price", async ({ type, side, price, params, wire, trade, fill }) => {
     const { server, exchange } = await setup();
     const placed = await exchange.createOrder("BTC/USDT", type, side, 0.001, price, { ...params, newClientOrderId: "stop-1" });
@@ -201,17 +257,57 @@ describe("ccxt binance against the test server: the happy paths", () => {
 
 describe("ccxt binance against the test server: errors come back as ccxt's classes", () => {
   it.each([
-    { name: "insufficient balance", call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 5, 29_000), cls: ccxt.InsufficientFunds, code: "Account has insufficient balance for requested action." },
+    {
+      name: "insufficient balance",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 5, 29_000),
+      cls: ccxt.InsufficientFunds,
+      code: "Account has insufficient balance for requested action.",
+    },
     { name: "LOT_SIZE (above maxQty)", call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 9_001, 1), cls: ccxt.InvalidOrder, code: "LOT_SIZE" },
-    { name: "PRICE_FILTER (above maxPrice)", call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "sell", 0.001, 2_000_000), cls: ccxt.InvalidOrder, code: "PRICE_FILTER" },
+    {
+      name: "PRICE_FILTER (above maxPrice)",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "sell", 0.001, 2_000_000),
+      cls: ccxt.InvalidOrder,
+      code: "PRICE_FILTER",
+    },
     // ccxt maps -1013 NOTIONAL to BadRequest (only LOT_SIZE / PRICE_FILTER are matched to InvalidOrder)
-    { name: "NOTIONAL (below 5 USDT)", call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 0.0001, 29_000), cls: ccxt.BadRequest, code: "Filter failure: NOTIONAL" },
-    { name: "NOTIONAL on a market order (last price)", call: (e: Exchange) => e.createOrder("BTC/USDT", "market", "sell", 0.0001), cls: ccxt.BadRequest, code: "-1013" },
-    { name: "stop that would trigger at once", call: (e: Exchange) => e.createOrder("BTC/USDT", "market", "sell", 0.001, undefined, { stopLossPrice: 31_000 }), cls: ccxt.OrderImmediatelyFillable, code: "Stop price would trigger immediately." },
-    { name: "post-only that would take", call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 0.001, 30_001, { postOnly: true }), cls: ccxt.OrderImmediatelyFillable, code: "Order would immediately match and take." },
-    { name: "unknown order on fetch", call: (e: Exchange) => e.fetchOrder("", "BTC/USDT", { origClientOrderId: "nope" }), cls: ccxt.OrderNotFound, code: "-2013" },
+    {
+      name: "NOTIONAL (below 5 USDT)",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 0.0001, 29_000),
+      cls: ccxt.BadRequest,
+      code: "Filter failure: NOTIONAL",
+    },
+    {
+      name: "NOTIONAL on a market order (last price)",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "market", "sell", 0.0001),
+      cls: ccxt.BadRequest,
+      code: "-1013",
+    },
+    {
+      name: "stop that would trigger at once",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "market", "sell", 0.001, undefined, { stopLossPrice: 31_000 }),
+      cls: ccxt.OrderImmediatelyFillable,
+      code: "Stop price would trigger immediately.",
+    },
+    {
+      name: "post-only that would take",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 0.001, 30_001, { postOnly: true }),
+      cls: ccxt.OrderImmediatelyFillable,
+      code: "Order would immediately match and take.",
+    },
+    {
+      name: "unknown order on fetch",
+      call: (e: Exchange) => e.fetchOrder("", "BTC/USDT", { origClientOrderId: "nope" }),
+      cls: ccxt.OrderNotFound,
+      code: "-2013",
+    },
     { name: "unknown order on cancel", call: (e: Exchange) => e.cancelOrder("77", "BTC/USDT"), cls: ccxt.OrderNotFound, code: "-2011" },
-    { name: "clientOrderId longer than 36 characters", call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 0.001, 29_000, { newClientOrderId: "x".repeat(37) }), cls: ccxt.BadRequest, code: "-1100" },
+    {
+      name: "clientOrderId longer than 36 characters",
+      call: (e: Exchange) => e.createOrder("BTC/USDT", "limit", "buy", 0.001, 29_000, { newClientOrderId: "x".repeat(37) }),
+      cls: ccxt.BadRequest,
+      code: "-1100",
+    },
   ])("$name", async ({ call, cls, code }) => {
     const { exchange } = await setup();
     await exchange.loadMarkets();

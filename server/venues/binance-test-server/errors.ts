@@ -24,14 +24,16 @@ const bad = (code: number, msg: string): BinanceApiError => new BinanceApiError(
 export const BinanceErrors = {
   unknown: (detail = "An unknown error occurred while processing the request."): BinanceApiError => new BinanceApiError(500, -1000, detail),
   /** Binance answers it with a 5XX: the execution status is unknown (the order may or may not exist). */
-  statusUnknown: (): BinanceApiError => new BinanceApiError(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown."),
+  statusUnknown: (): BinanceApiError =>
+    new BinanceApiError(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown."),
   tooManyRequests: (limit: number): BinanceApiError =>
     new BinanceApiError(
       429,
       -1003,
       `Too much request weight used; current limit is ${limit} request weight per 1 MINUTE. Please use WebSocket Streams for live updates to avoid polling the API.`,
     ),
-  tooManyOrders: (limit: number, interval: string): BinanceApiError => new BinanceApiError(429, -1015, `Too many new orders; current limit is ${limit} orders per ${interval}.`),
+  tooManyOrders: (limit: number, interval: string): BinanceApiError =>
+    new BinanceApiError(429, -1015, `Too many new orders; current limit is ${limit} orders per ${interval}.`),
   unsupportedOperation: (): BinanceApiError => bad(-1020, "This operation is not supported."),
   timestampAhead: (): BinanceApiError => bad(-1021, "Timestamp for this request was 1000ms ahead of the server's time."),
   timestampOutsideWindow: (): BinanceApiError => bad(-1021, "Timestamp for this request is outside of the recvWindow."),

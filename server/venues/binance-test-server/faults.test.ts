@@ -26,7 +26,12 @@ async function start(options: BinanceTestServerOptions = {}): Promise<{ server: 
 const UNKNOWN = { code: -1007, msg: "Timeout waiting for response from backend server. Send status unknown; execution status unknown." };
 
 /** A signed request; resolves with status, body and headers, or with `{ error }` when the connection died without an answer. */
-async function signed(server: BinanceTestServer, method: string, path: string, params: Record<string, string>): Promise<{ status: number; body: unknown; headers: Headers } | { error: string }> {
+async function signed(
+  server: BinanceTestServer,
+  method: string,
+  path: string,
+  params: Record<string, string>,
+): Promise<{ status: number; body: unknown; headers: Headers } | { error: string }> {
   let query = new URLSearchParams({ ...params, timestamp: String(Date.now()), recvWindow: "10000" }).toString();
   query += `&signature=${createHmac("sha256", TEST_API_SECRET).update(query).digest("hex")}`;
   const inBody = method === "POST";
@@ -194,7 +199,12 @@ describe("faults that lose the answer", () => {
     const controller = new AbortController();
     let query = new URLSearchParams({ ...marketBuy("hg-1"), timestamp: String(Date.now()) }).toString();
     query += `&signature=${createHmac("sha256", TEST_API_SECRET).update(query).digest("hex")}`;
-    const pending = fetch(`${server.url}/api/v3/order`, { method: "POST", headers: { "X-MBX-APIKEY": TEST_API_KEY }, body: query, signal: controller.signal }).catch((e: unknown) => e);
+    const pending = fetch(`${server.url}/api/v3/order`, {
+      method: "POST",
+      headers: { "X-MBX-APIKEY": TEST_API_KEY },
+      body: query,
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
     await received(server, "POST /api/v3/order", 1);
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
@@ -206,7 +216,10 @@ describe("a seeded fault plan", () => {
   it("draws the same faults for the same seed, in the proportions asked for, and counts them by kind", () => {
     const draw = (seed: number): (FaultKind | null)[] => {
       const q = new FaultQueue();
-      q.setPlan({ seed, rules: [{ endpoint: "POST /api/v3/order", probabilities: { statusUnknown: 0.2, rateLimit: 0.1, resetBeforeExecute: 0.1 }, delayMs: [100, 900] }] });
+      q.setPlan({
+        seed,
+        rules: [{ endpoint: "POST /api/v3/order", probabilities: { statusUnknown: 0.2, rateLimit: 0.1, resetBeforeExecute: 0.1 }, delayMs: [100, 900] }],
+      });
       return Array.from({ length: 2_000 }, () => q.take("POST /api/v3/order")?.kind ?? null);
     };
     const a = draw(42);

@@ -112,7 +112,8 @@ export class FaultQueue {
       let sum = 0;
       for (const [kind, p] of Object.entries(rule.probabilities)) {
         checkKind(kind);
-        if (typeof p !== "number" || !(p >= 0 && p <= 1)) throw new RangeError(`the probability of ${kind} on ${rule.endpoint} must be from 0 to 1, got ${String(p)}`);
+        if (typeof p !== "number" || !(p >= 0 && p <= 1))
+          throw new RangeError(`the probability of ${kind} on ${rule.endpoint} must be from 0 to 1, got ${String(p)}`);
         sum += p;
       }
       if (sum > 1 + 1e-9) throw new RangeError(`the fault probabilities on ${rule.endpoint} add up to ${Number(sum.toFixed(6))}, more than 1`);

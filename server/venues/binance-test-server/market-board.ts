@@ -316,7 +316,16 @@ function aggregate(rows: readonly KlineRow[], intervalMs: number): KlineRow[] {
       current.quoteVolume = (current.quoteVolume ?? 0) + (r.quoteVolume ?? r.volume * r.close);
       current.trades = (current.trades ?? 0) + (r.trades ?? 0);
     } else {
-      out.push({ openTime, open: r.open, high: r.high, low: r.low, close: r.close, volume: r.volume, quoteVolume: r.quoteVolume ?? r.volume * r.close, trades: r.trades ?? 0 });
+      out.push({
+        openTime,
+        open: r.open,
+        high: r.high,
+        low: r.low,
+        close: r.close,
+        volume: r.volume,
+        quoteVolume: r.quoteVolume ?? r.volume * r.close,
+        trades: r.trades ?? 0,
+      });
     }
   }
   return out;

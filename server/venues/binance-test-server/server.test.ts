@@ -36,7 +36,9 @@ async function call(
   let query = new URLSearchParams(params).toString();
   if (opts.sign) {
     query = new URLSearchParams({ ...params, timestamp: String(opts.timestamp ?? Date.now()), recvWindow: "10000" }).toString();
-    query += `&signature=${createHmac("sha256", opts.secret ?? TEST_API_SECRET).update(query).digest("hex")}`;
+    query += `&signature=${createHmac("sha256", opts.secret ?? TEST_API_SECRET)
+      .update(query)
+      .digest("hex")}`;
   }
   const headers: Record<string, string> = {};
   if (opts.sign && opts.key !== null) headers["X-MBX-APIKEY"] = opts.key ?? TEST_API_KEY;
@@ -55,23 +57,159 @@ async function call(
 
 describe("Binance's errors, exactly", () => {
   it.each<{ name: string; method: string; path: string; params: Record<string, string>; opts: Parameters<typeof call>[4]; status: number; body: unknown }>([
-    { name: "bad signature", method: "GET", path: "/api/v3/account", params: {}, opts: { sign: true, secret: "wrong" }, status: 400, body: { code: -1022, msg: "Signature for this request is not valid." } },
-    { name: "unknown API key", method: "GET", path: "/api/v3/account", params: {}, opts: { sign: true, key: "nobody" }, status: 401, body: { code: -2015, msg: "Invalid API-key, IP, or permissions for action." } },
-    { name: "no API key", method: "GET", path: "/api/v3/account", params: {}, opts: { sign: true, key: null }, status: 401, body: { code: -2014, msg: "API-key format invalid." } },
-    { name: "stale timestamp", method: "GET", path: "/api/v3/account", params: {}, opts: { sign: true, timestamp: Date.now() - 60_000 }, status: 400, body: { code: -1021, msg: "Timestamp for this request is outside of the recvWindow." } },
-    { name: "timestamp from the future", method: "GET", path: "/api/v3/account", params: {}, opts: { sign: true, timestamp: Date.now() + 60_000 }, status: 400, body: { code: -1021, msg: "Timestamp for this request was 1000ms ahead of the server's time." } },
-    { name: "unknown symbol", method: "GET", path: "/api/v3/depth", params: { symbol: "NOPEUSDT" }, opts: {}, status: 400, body: { code: -1121, msg: "Invalid symbol." } },
-    { name: "missing symbol", method: "GET", path: "/api/v3/klines", params: { interval: "1m" }, opts: {}, status: 400, body: { code: -1102, msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed." } },
-    { name: "bad interval", method: "GET", path: "/api/v3/klines", params: { symbol: "BTCUSDT", interval: "7m" }, opts: {}, status: 400, body: { code: -1120, msg: "Invalid interval." } },
-    { name: "order without an id", method: "GET", path: "/api/v3/order", params: { symbol: "BTCUSDT" }, opts: { sign: true }, status: 400, body: { code: -1102, msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!" } },
-    { name: "order that does not exist", method: "GET", path: "/api/v3/order", params: { symbol: "BTCUSDT", orderId: "42" }, opts: { sign: true }, status: 400, body: { code: -2013, msg: "Order does not exist." } },
-    { name: "cancel of an unknown order", method: "DELETE", path: "/api/v3/order", params: { symbol: "BTCUSDT", origClientOrderId: "x" }, opts: { sign: true }, status: 400, body: { code: -2011, msg: "Unknown order sent." } },
-    { name: "limit without timeInForce", method: "POST", path: "/api/v3/order", params: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "29000" }, opts: { sign: true }, status: 400, body: { code: -1102, msg: "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed." } },
-    { name: "price on a market order", method: "POST", path: "/api/v3/order", params: { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.001", price: "29000" }, opts: { sign: true }, status: 400, body: { code: -1106, msg: "Parameter 'price' sent when not required." } },
-    { name: "malformed quantity", method: "POST", path: "/api/v3/order", params: { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "1e-3" }, opts: { sign: true }, status: 400, body: { code: -1100, msg: "Illegal characters found in parameter 'quantity'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'." } },
-    { name: "quantity off the step", method: "POST", path: "/api/v3/order", params: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.000015", price: "29000" }, opts: { sign: true }, status: 400, body: { code: -1013, msg: "Filter failure: LOT_SIZE" } },
-    { name: "price off the tick", method: "POST", path: "/api/v3/order", params: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "29000.005" }, opts: { sign: true }, status: 400, body: { code: -1013, msg: "Filter failure: PRICE_FILTER" } },
-    { name: "market quantity above MARKET_LOT_SIZE", method: "POST", path: "/api/v3/order", params: { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "200" }, opts: { sign: true }, status: 400, body: { code: -1013, msg: "Filter failure: MARKET_LOT_SIZE" } },
+    {
+      name: "bad signature",
+      method: "GET",
+      path: "/api/v3/account",
+      params: {},
+      opts: { sign: true, secret: "wrong" },
+      status: 400,
+      body: { code: -1022, msg: "Signature for this request is not valid." },
+    },
+    {
+      name: "unknown API key",
+      method: "GET",
+      path: "/api/v3/account",
+      params: {},
+      opts: { sign: true, key: "nobody" },
+      status: 401,
+      body: { code: -2015, msg: "Invalid API-key, IP, or permissions for action." },
+    },
+    {
+      name: "no API key",
+      method: "GET",
+      path: "/api/v3/account",
+      params: {},
+      opts: { sign: true, key: null },
+      status: 401,
+      body: { code: -2014, msg: "API-key format invalid." },
+    },
+    {
+      name: "stale timestamp",
+      method: "GET",
+      path: "/api/v3/account",
+      params: {},
+      opts: { sign: true, timestamp: Date.now() - 60_000 },
+      status: 400,
+      body: { code: -1021, msg: "Timestamp for this request is outside of the recvWindow." },
+    },
+    {
+      name: "timestamp from the future",
+      method: "GET",
+      path: "/api/v3/account",
+      params: {},
+      opts: { sign: true, timestamp: Date.now() + 60_000 },
+      status: 400,
+      body: { code: -1021, msg: "Timestamp for this request was 1000ms ahead of the server's time." },
+    },
+    {
+      name: "unknown symbol",
+      method: "GET",
+      path: "/api/v3/depth",
+      params: { symbol: "NOPEUSDT" },
+      opts: {},
+      status: 400,
+      body: { code: -1121, msg: "Invalid symbol." },
+    },
+    {
+      name: "missing symbol",
+      method: "GET",
+      path: "/api/v3/klines",
+      params: { interval: "1m" },
+      opts: {},
+      status: 400,
+      body: { code: -1102, msg: "Mandatory parameter 'symbol' was not sent, was empty/null, or malformed." },
+    },
+    {
+      name: "bad interval",
+      method: "GET",
+      path: "/api/v3/klines",
+      params: { symbol: "BTCUSDT", interval: "7m" },
+      opts: {},
+      status: 400,
+      body: { code: -1120, msg: "Invalid interval." },
+    },
+    {
+      name: "order without an id",
+      method: "GET",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1102, msg: "Param 'origClientOrderId' or 'orderId' must be sent, but both were empty/null!" },
+    },
+    {
+      name: "order that does not exist",
+      method: "GET",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", orderId: "42" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -2013, msg: "Order does not exist." },
+    },
+    {
+      name: "cancel of an unknown order",
+      method: "DELETE",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", origClientOrderId: "x" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -2011, msg: "Unknown order sent." },
+    },
+    {
+      name: "limit without timeInForce",
+      method: "POST",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "29000" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1102, msg: "Mandatory parameter 'timeInForce' was not sent, was empty/null, or malformed." },
+    },
+    {
+      name: "price on a market order",
+      method: "POST",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.001", price: "29000" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1106, msg: "Parameter 'price' sent when not required." },
+    },
+    {
+      name: "malformed quantity",
+      method: "POST",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "1e-3" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1100, msg: "Illegal characters found in parameter 'quantity'; legal range is '^([0-9]{1,20})(\\.[0-9]{1,20})?$'." },
+    },
+    {
+      name: "quantity off the step",
+      method: "POST",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.000015", price: "29000" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1013, msg: "Filter failure: LOT_SIZE" },
+    },
+    {
+      name: "price off the tick",
+      method: "POST",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.001", price: "29000.005" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1013, msg: "Filter failure: PRICE_FILTER" },
+    },
+    {
+      name: "market quantity above MARKET_LOT_SIZE",
+      method: "POST",
+      path: "/api/v3/order",
+      params: { symbol: "BTCUSDT", side: "SELL", type: "MARKET", quantity: "200" },
+      opts: { sign: true },
+      status: 400,
+      body: { code: -1013, msg: "Filter failure: MARKET_LOT_SIZE" },
+    },
   ])("$name", async ({ method, path: p, params, opts, status, body }) => {
     const server = await start();
     server.pushQuote("BTCUSDT", 30_000, 30_000.5);
@@ -84,7 +222,9 @@ describe("Binance's errors, exactly", () => {
     server.pushQuote("BTCUSDT", 30_000, 30_000.5);
     const query = "symbol=BTCUSDT&side=BUY&type=LIMIT";
     const body = `timeInForce=GTC&quantity=0.001&price=29000&newClientOrderId=mixed-1&timestamp=${Date.now()}`;
-    const signature = createHmac("sha256", TEST_API_SECRET).update(query + body).digest("hex");
+    const signature = createHmac("sha256", TEST_API_SECRET)
+      .update(query + body)
+      .digest("hex");
     const response = await fetch(`${server.url}/api/v3/order?${query}`, {
       method: "POST",
       headers: { "X-MBX-APIKEY": TEST_API_KEY, "Content-Type": "application/x-www-form-urlencoded" },
@@ -97,15 +237,32 @@ describe("Binance's errors, exactly", () => {
   it("a market order finding no liquidity expires instead of waiting (Binance never parks it)", async () => {
     const server = await start();
     server.pushBook("BTCUSDT", [[29_999, 0.5]], [[30_001, 0.002]]);
-    const answer = await call(server, "POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.005", newClientOrderId: "thin-1" }, { sign: true });
-    expect(answer.body).toMatchObject({ status: "EXPIRED", origQty: "0.00500000", executedQty: "0.00200000", fills: [{ price: "30001.00000000", qty: "0.00200000", tradeId: 1 }] });
+    const answer = await call(
+      server,
+      "POST",
+      "/api/v3/order",
+      { symbol: "BTCUSDT", side: "BUY", type: "MARKET", quantity: "0.005", newClientOrderId: "thin-1" },
+      { sign: true },
+    );
+    expect(answer.body).toMatchObject({
+      status: "EXPIRED",
+      origQty: "0.00500000",
+      executedQty: "0.00200000",
+      fills: [{ price: "30001.00000000", qty: "0.00200000", tradeId: 1 }],
+    });
     expect(server.account.openOrderCount()).toBe(0);
   });
 
   it("IOC leftovers expire", async () => {
     const server = await start();
     server.pushQuote("BTCUSDT", 30_000, 30_000.5);
-    const answer = await call(server, "POST", "/api/v3/order", { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "IOC", quantity: "0.001", price: "29000" }, { sign: true });
+    const answer = await call(
+      server,
+      "POST",
+      "/api/v3/order",
+      { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "IOC", quantity: "0.001", price: "29000" },
+      { sign: true },
+    );
     expect(answer.body).toMatchObject({ status: "EXPIRED", executedQty: "0.00000000" });
   });
 
@@ -115,7 +272,10 @@ describe("Binance's errors, exactly", () => {
     server.pushTrade("BTCUSDT", 30_000, 1);
     const stop = { symbol: "BTCUSDT", side: "SELL", type: "STOP_LOSS_LIMIT", timeInForce: "GTC", quantity: "0.001", price: "29000", stopPrice: "29100" };
     for (let i = 0; i < 5; i++) expect((await call(server, "POST", "/api/v3/order", stop, { sign: true })).status).toBe(200);
-    expect(await call(server, "POST", "/api/v3/order", stop, { sign: true })).toEqual({ status: 400, body: { code: -1013, msg: "Filter failure: MAX_NUM_ALGO_ORDERS" } });
+    expect(await call(server, "POST", "/api/v3/order", stop, { sign: true })).toEqual({
+      status: 400,
+      body: { code: -1013, msg: "Filter failure: MAX_NUM_ALGO_ORDERS" },
+    });
   });
 
   it("answers unknown paths with a 404 page and counts request weight in a header", async () => {
@@ -134,7 +294,13 @@ describe("Binance's errors, exactly", () => {
     const info = (await (await fetch(`${server.url}/api/v3/exchangeInfo?symbol=BTCUSDT`)).json()) as { symbols: { orderTypes: string[] }[] };
     expect(info.symbols[0]!.orderTypes).toEqual(["LIMIT", "LIMIT_MAKER", "MARKET", "STOP_LOSS_LIMIT", "TAKE_PROFIT_LIMIT"]);
     server.pushQuote("BTCUSDT", 30_000, 30_000.5);
-    const answer = await call(server, "POST", "/api/v3/order", { symbol: "BTCUSDT", side: "SELL", type: "STOP_LOSS", quantity: "0.001", stopPrice: "29000" }, { sign: true });
+    const answer = await call(
+      server,
+      "POST",
+      "/api/v3/order",
+      { symbol: "BTCUSDT", side: "SELL", type: "STOP_LOSS", quantity: "0.001", stopPrice: "29000" },
+      { sign: true },
+    );
     expect(answer).toEqual({ status: 400, body: { code: -1013, msg: "Order type not supported for this symbol." } });
   });
 });
@@ -172,7 +338,11 @@ describe("replay of the recorded candles", () => {
     // first bar: 1672677900000, 16727.3 / 16728.8 / 16726 / 16726.1 (a down bar: open → high → low → close)
     scheduler.runNext();
     expect(server.board.touch("BTCUSDT").last).toBe(16_727.3);
-    server.account.newOrder({ symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "16726.50", newClientOrderId: "rp-1" }, clock.now(), server.board.touch("BTCUSDT"));
+    server.account.newOrder(
+      { symbol: "BTCUSDT", side: "BUY", type: "LIMIT", timeInForce: "GTC", quantity: "0.01", price: "16726.50", newClientOrderId: "rp-1" },
+      clock.now(),
+      server.board.touch("BTCUSDT"),
+    );
     for (let i = 0; i < 40 && replay.status().emitted < 20; i++) scheduler.runNext();
     replay.stop();
     expect(server.account.getOrder({ symbol: "BTCUSDT", origClientOrderId: "rp-1" })).toMatchObject({ status: "FILLED", executedQty: "0.01000000" });

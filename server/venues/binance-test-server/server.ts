@@ -299,7 +299,10 @@ export class BinanceTestServer {
     };
     this.board.candle(spec.id, ms, row, now);
     if (candle.simulate !== false) {
-      this.account.onMarketData({ kind: "candle", symbol: spec.symbol, open: row.open, high: row.high, low: row.low, close: row.close, volume: row.volume }, now);
+      this.account.onMarketData(
+        { kind: "candle", symbol: spec.symbol, open: row.open, high: row.high, low: row.low, close: row.close, volume: row.volume },
+        now,
+      );
     }
   }
 
@@ -404,7 +407,15 @@ export class BinanceTestServer {
       signed: false,
       weight: () => 25,
       handle: (params) =>
-        (board.aggTrades(account.spec(params.symbol).id, { limit: limitParam(params, 500, 1000) }) as { a: number; p: string; q: string; T: number; m: boolean }[]).map((t) => ({
+        (
+          board.aggTrades(account.spec(params.symbol).id, { limit: limitParam(params, 500, 1000) }) as {
+            a: number;
+            p: string;
+            q: string;
+            T: number;
+            m: boolean;
+          }[]
+        ).map((t) => ({
           id: t.a,
           price: t.p,
           qty: t.q,
@@ -651,7 +662,10 @@ export class BinanceTestServer {
       case "rateLimit":
         this.record(endpoint, params, 429, kind);
         // Retry-After in whole seconds: the fault's delay (rounded up), else Binance's usual minute.
-        this.send(res, 429, BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute).body(), { ...headers, "Retry-After": String(delayMs > 0 ? Math.ceil(delayMs / 1000) : 60) });
+        this.send(res, 429, BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute).body(), {
+          ...headers,
+          "Retry-After": String(delayMs > 0 ? Math.ceil(delayMs / 1000) : 60),
+        });
         return true;
       case "hang":
         this.record(endpoint, params, "hang", kind);
@@ -663,7 +677,15 @@ export class BinanceTestServer {
   }
 
   /** Faults applied after the request was executed. */
-  private postFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, result: unknown, headers: Record<string, string>): void {
+  private postFault(
+    kind: FaultKind,
+    delayMs: number,
+    res: ServerResponse,
+    endpoint: string,
+    params: Params,
+    result: unknown,
+    headers: Record<string, string>,
+  ): void {
     switch (kind) {
       case "dropResponse":
         this.record(endpoint, params, "dropped", kind);

@@ -31,7 +31,11 @@ const limit: OrderSpec = { clientOrderId: "bst-1", symbol: "BTC/USDT", type: "LI
 
 describe("a failed cancel-all, in plain words", () => {
   it.each<[string, Scripted, RegExp]>([
-    ["a server error", { status: 503, body: { code: -1001, msg: "Internal error; unable to process your request." } }, /binance sent an unreadable answer|server error/],
+    [
+      "a server error",
+      { status: 503, body: { code: -1001, msg: "Internal error; unable to process your request." } },
+      /binance sent an unreadable answer|server error/,
+    ],
     ["a dropped connection", "reset", /connection .* failed/],
   ])("%s: says it is not known which orders were canceled, and nothing about clientOrderId lookups", async (_name, answer, what) => {
     const { fake, venue, events, failures } = binanceDesk();

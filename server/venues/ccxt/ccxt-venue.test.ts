@@ -42,7 +42,12 @@ function desk(exchange: "binance" | "bitget", symbols: string[] = ["BTC/USDT"]) 
   return { binance, bitget, http, venue, events, failures, clock, main, emergency, emergencyLog };
 }
 
-const spec = (over: Partial<OrderSpec> & Pick<OrderSpec, "type" | "side">): OrderSpec => ({ clientOrderId: "bst-1", symbol: "BTC/USDT", quantity: "0.001", ...over });
+const spec = (over: Partial<OrderSpec> & Pick<OrderSpec, "type" | "side">): OrderSpec => ({
+  clientOrderId: "bst-1",
+  symbol: "BTC/USDT",
+  quantity: "0.001",
+  ...over,
+});
 
 function lastRequest(http: FakeHttp) {
   const r = http.requests.at(-1);
@@ -61,7 +66,9 @@ describe("CcxtVenue: configuration", () => {
     }
     const one = ccxtExchange("binance", d.http);
     expect(() => new CcxtVenue({ exchange: one, emergencyExchange: one, symbols: ["BTC/USDT"], clock: d.clock, pollIntervalMs: 0 })).toThrow(/CONFIG/);
-    expect(() => new CcxtVenue({ exchange: one, emergencyExchange: ccxtExchange("binance", d.http), symbols: ["NOPE/USDT"], clock: d.clock, pollIntervalMs: 0 })).toThrow(/BAD_SYMBOL/);
+    expect(
+      () => new CcxtVenue({ exchange: one, emergencyExchange: ccxtExchange("binance", d.http), symbols: ["NOPE/USDT"], clock: d.clock, pollIntervalMs: 0 }),
+    ).toThrow(/BAD_SYMBOL/);
   });
 
   it("builds instruments from the loaded markets (tick, step, min notional)", () => {
@@ -87,41 +94,225 @@ describe("CcxtVenue: placing each order type", () => {
   };
   const cases: Case[] = [
     // Binance spot
-    { name: "binance market", exchange: "binance", order: { type: "MARKET", side: "BUY" }, path: "/api/v3/order", params: { type: "MARKET", side: "BUY", quantity: "0.001", newClientOrderId: "bst-1" }, absent: ["price", "quoteOrderQty"] },
-    { name: "binance limit IOC", exchange: "binance", order: { type: "LIMIT", side: "SELL", price: "31000", timeInForce: "IOC" }, path: "/api/v3/order", params: { type: "LIMIT", price: "31000", timeInForce: "IOC", newClientOrderId: "bst-1" } },
-    { name: "binance post-only limit", exchange: "binance", order: { type: "LIMIT", side: "BUY", price: "25000", postOnly: true }, path: "/api/v3/order", params: { type: "LIMIT_MAKER", price: "25000" } },
-    { name: "binance stop-limit", exchange: "binance", order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990" }, path: "/api/v3/order", params: { type: "STOP_LOSS_LIMIT", stopPrice: "24000", price: "23990", timeInForce: "GTC", newClientOrderId: "bst-1" } },
-    { name: "binance take-profit-limit", exchange: "binance", order: { type: "TAKE_PROFIT_LIMIT", side: "SELL", triggerPrice: "36000", price: "35990" }, path: "/api/v3/order", params: { type: "TAKE_PROFIT_LIMIT", stopPrice: "36000", price: "35990" } },
-    { name: "binance spot stop-market (not listed by the market)", exchange: "binance", order: { type: "STOP_MARKET", side: "SELL", triggerPrice: "24000" }, refused: "EMULATION_REQUIRED" },
-    { name: "binance spot take-profit-market (not listed)", exchange: "binance", order: { type: "TAKE_PROFIT_MARKET", side: "SELL", triggerPrice: "36000" }, refused: "EMULATION_REQUIRED" },
-    { name: "binance spot trailing", exchange: "binance", order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS" }, refused: "EMULATION_REQUIRED" },
-    { name: "binance bid/ask trigger", exchange: "binance", order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990", triggerSource: "BID_ASK" }, refused: "EMULATION_REQUIRED" },
-    { name: "binance GTD", exchange: "binance", order: { type: "LIMIT", side: "BUY", price: "25000", timeInForce: "GTD", expireAt: T0 + 60_000 }, refused: "EMULATION_REQUIRED" },
+    {
+      name: "binance market",
+      exchange: "binance",
+      order: { type: "MARKET", side: "BUY" },
+      path: "/api/v3/order",
+      params: { type: "MARKET", side: "BUY", quantity: "0.001", newClientOrderId: "bst-1" },
+      absent: ["price", "quoteOrderQty"],
+    },
+    {
+      name: "binance limit IOC",
+      exchange: "binance",
+      order: { type: "LIMIT", side: "SELL", price: "31000", timeInForce: "IOC" },
+      path: "/api/v3/order",
+      params: { type: "LIMIT", price: "31000", timeInForce: "IOC", newClientOrderId: "bst-1" },
+    },
+    {
+      name: "binance post-only limit",
+      exchange: "binance",
+      order: { type: "LIMIT", side: "BUY", price: "25000", postOnly: true },
+      path: "/api/v3/order",
+      params: { type: "LIMIT_MAKER", price: "25000" },
+    },
+    {
+      name: "binance stop-limit",
+      exchange: "binance",
+      order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990" },
+      path: "/api/v3/order",
+      params: { type: "STOP_LOSS_LIMIT", stopPrice: "24000", price: "23990", timeInForce: "GTC", newClientOrderId: "bst-1" },
+    },
+    {
+      name: "binance take-profit-limit",
+      exchange: "binance",
+      order: { type: "TAKE_PROFIT_LIMIT", side: "SELL", triggerPrice: "36000", price: "35990" },
+      path: "/api/v3/order",
+      params: { type: "TAKE_PROFIT_LIMIT", stopPrice: "36000", price: "35990" },
+    },
+    {
+      name: "binance spot stop-market (not listed by the market)",
+      exchange: "binance",
+      order: { type: "STOP_MARKET", side: "SELL", triggerPrice: "24000" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "binance spot take-profit-market (not listed)",
+      exchange: "binance",
+      order: { type: "TAKE_PROFIT_MARKET", side: "SELL", triggerPrice: "36000" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "binance spot trailing",
+      exchange: "binance",
+      order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "binance bid/ask trigger",
+      exchange: "binance",
+      order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990", triggerSource: "BID_ASK" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "binance GTD",
+      exchange: "binance",
+      order: { type: "LIMIT", side: "BUY", price: "25000", timeInForce: "GTD", expireAt: T0 + 60_000 },
+      refused: "EMULATION_REQUIRED",
+    },
     // Binance USDT-M (conditional orders go to the algo endpoint, our id as clientAlgoId)
-    { name: "binance swap limit", exchange: "binance", symbol: "BTC/USDT:USDT", order: { type: "LIMIT", side: "BUY", price: "25000" }, path: "/fapi/v1/order", params: { type: "LIMIT", newClientOrderId: "bst-1", quantity: "0.001" } },
-    { name: "binance swap stop-market on mark", exchange: "binance", symbol: "BTC/USDT:USDT", order: { type: "STOP_MARKET", side: "SELL", triggerPrice: "24000", triggerSource: "MARK" }, path: "/fapi/v1/algoOrder", params: { type: "STOP_MARKET", triggerPrice: "24000", clientAlgoId: "bst-1", algoType: "CONDITIONAL", workingType: "MARK_PRICE" } },
-    { name: "binance swap take-profit-limit", exchange: "binance", symbol: "BTC/USDT:USDT", order: { type: "TAKE_PROFIT_LIMIT", side: "SELL", triggerPrice: "36000", price: "35990" }, path: "/fapi/v1/algoOrder", params: { type: "TAKE_PROFIT", triggerPrice: "36000", price: "35990", clientAlgoId: "bst-1" } },
-    { name: "binance swap trailing 50 bps", exchange: "binance", symbol: "BTC/USDT:USDT", order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS", activationPrice: "31000" }, path: "/fapi/v1/algoOrder", params: { type: "TRAILING_STOP_MARKET", callbackRate: "0.5", activationPrice: "31000", clientAlgoId: "bst-1" } },
-    { name: "binance swap trailing 55 bps (off Binance's 0.1 % grid)", exchange: "binance", symbol: "BTC/USDT:USDT", order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "55", trailingOffsetType: "BASIS_POINTS" }, refused: "EMULATION_REQUIRED" },
-    { name: "binance swap trailing by price distance", exchange: "binance", symbol: "BTC/USDT:USDT", order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "100", trailingOffsetType: "PRICE" }, refused: "EMULATION_REQUIRED" },
+    {
+      name: "binance swap limit",
+      exchange: "binance",
+      symbol: "BTC/USDT:USDT",
+      order: { type: "LIMIT", side: "BUY", price: "25000" },
+      path: "/fapi/v1/order",
+      params: { type: "LIMIT", newClientOrderId: "bst-1", quantity: "0.001" },
+    },
+    {
+      name: "binance swap stop-market on mark",
+      exchange: "binance",
+      symbol: "BTC/USDT:USDT",
+      order: { type: "STOP_MARKET", side: "SELL", triggerPrice: "24000", triggerSource: "MARK" },
+      path: "/fapi/v1/algoOrder",
+      params: { type: "STOP_MARKET", triggerPrice: "24000", clientAlgoId: "bst-1", algoType: "CONDITIONAL", workingType: "MARK_PRICE" },
+    },
+    {
+      name: "binance swap take-profit-limit",
+      exchange: "binance",
+      symbol: "BTC/USDT:USDT",
+      order: { type: "TAKE_PROFIT_LIMIT", side: "SELL", triggerPrice: "36000", price: "35990" },
+      path: "/fapi/v1/algoOrder",
+      params: { type: "TAKE_PROFIT", triggerPrice: "36000", price: "35990", clientAlgoId: "bst-1" },
+    },
+    {
+      name: "binance swap trailing 50 bps",
+      exchange: "binance",
+      symbol: "BTC/USDT:USDT",
+      order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS", activationPrice: "31000" },
+      path: "/fapi/v1/algoOrder",
+      params: { type: "TRAILING_STOP_MARKET", callbackRate: "0.5", activationPrice: "31000", clientAlgoId: "bst-1" },
+    },
+    {
+      name: "binance swap trailing 55 bps (off Binance's 0.1 % grid)",
+      exchange: "binance",
+      symbol: "BTC/USDT:USDT",
+      order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "55", trailingOffsetType: "BASIS_POINTS" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "binance swap trailing by price distance",
+      exchange: "binance",
+      symbol: "BTC/USDT:USDT",
+      order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "100", trailingOffsetType: "PRICE" },
+      refused: "EMULATION_REQUIRED",
+    },
     // Bitget spot (classic v2)
-    { name: "bitget market sell", exchange: "bitget", order: { type: "MARKET", side: "SELL" }, path: "/api/v2/spot/trade/place-order", params: { orderType: "market", side: "sell", size: "0.001", clientOid: "bst-1" } },
-    { name: "bitget market buy → marketable IOC limit, exact quantity", exchange: "bitget", quote: { bid: 30000, ask: 30000.5 }, order: { type: "MARKET", side: "BUY" }, path: "/api/v2/spot/trade/place-order", params: { orderType: "limit", side: "buy", size: "0.001", price: "30300.51", force: "IOC", clientOid: "bst-1" } },
+    {
+      name: "bitget market sell",
+      exchange: "bitget",
+      order: { type: "MARKET", side: "SELL" },
+      path: "/api/v2/spot/trade/place-order",
+      params: { orderType: "market", side: "sell", size: "0.001", clientOid: "bst-1" },
+    },
+    {
+      name: "bitget market buy → marketable IOC limit, exact quantity",
+      exchange: "bitget",
+      quote: { bid: 30000, ask: 30000.5 },
+      order: { type: "MARKET", side: "BUY" },
+      path: "/api/v2/spot/trade/place-order",
+      params: { orderType: "limit", side: "buy", size: "0.001", price: "30300.51", force: "IOC", clientOid: "bst-1" },
+    },
     { name: "bitget market buy without a price seen", exchange: "bitget", order: { type: "MARKET", side: "BUY" }, refused: "NO_REFERENCE_PRICE" },
-    { name: "bitget limit FOK", exchange: "bitget", order: { type: "LIMIT", side: "BUY", price: "25000", timeInForce: "FOK" }, path: "/api/v2/spot/trade/place-order", params: { orderType: "limit", price: "25000", force: "FOK", clientOid: "bst-1" } },
-    { name: "bitget post-only", exchange: "bitget", order: { type: "LIMIT", side: "BUY", price: "25000", postOnly: true }, path: "/api/v2/spot/trade/place-order", params: { force: "post_only" } },
-    { name: "bitget stop-limit → plan order", exchange: "bitget", order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990" }, path: "/api/v2/spot/trade/place-plan-order", params: { orderType: "limit", triggerPrice: "24000", executePrice: "23990", triggerType: "fill_price", planType: "amount", size: "0.001", clientOid: "bst-1" } },
-    { name: "bitget take-profit-market → plan order", exchange: "bitget", order: { type: "TAKE_PROFIT_MARKET", side: "SELL", triggerPrice: "36000" }, path: "/api/v2/spot/trade/place-plan-order", params: { orderType: "market", triggerPrice: "36000", side: "sell", clientOid: "bst-1" } },
-    { name: "bitget stop-market buy (quote-sized)", exchange: "bitget", order: { type: "STOP_MARKET", side: "BUY", triggerPrice: "36000" }, refused: "EMULATION_REQUIRED" },
-    { name: "bitget spot trailing", exchange: "bitget", order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS" }, refused: "EMULATION_REQUIRED" },
-    { name: "bitget limit-if-touched", exchange: "bitget", order: { type: "LIMIT_IF_TOUCHED", side: "BUY", triggerPrice: "26000", price: "25990" }, refused: "EMULATION_REQUIRED" },
+    {
+      name: "bitget limit FOK",
+      exchange: "bitget",
+      order: { type: "LIMIT", side: "BUY", price: "25000", timeInForce: "FOK" },
+      path: "/api/v2/spot/trade/place-order",
+      params: { orderType: "limit", price: "25000", force: "FOK", clientOid: "bst-1" },
+    },
+    {
+      name: "bitget post-only",
+      exchange: "bitget",
+      order: { type: "LIMIT", side: "BUY", price: "25000", postOnly: true },
+      path: "/api/v2/spot/trade/place-order",
+      params: { force: "post_only" },
+    },
+    {
+      name: "bitget stop-limit → plan order",
+      exchange: "bitget",
+      order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990" },
+      path: "/api/v2/spot/trade/place-plan-order",
+      params: {
+        orderType: "limit",
+        triggerPrice: "24000",
+        executePrice: "23990",
+        triggerType: "fill_price",
+        planType: "amount",
+        size: "0.001",
+        clientOid: "bst-1",
+      },
+    },
+    {
+      name: "bitget take-profit-market → plan order",
+      exchange: "bitget",
+      order: { type: "TAKE_PROFIT_MARKET", side: "SELL", triggerPrice: "36000" },
+      path: "/api/v2/spot/trade/place-plan-order",
+      params: { orderType: "market", triggerPrice: "36000", side: "sell", clientOid: "bst-1" },
+    },
+    {
+      name: "bitget stop-market buy (quote-sized)",
+      exchange: "bitget",
+      order: { type: "STOP_MARKET", side: "BUY", triggerPrice: "36000" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "bitget spot trailing",
+      exchange: "bitget",
+      order: { type: "TRAILING_STOP_MARKET", side: "SELL", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS" },
+      refused: "EMULATION_REQUIRED",
+    },
+    {
+      name: "bitget limit-if-touched",
+      exchange: "bitget",
+      order: { type: "LIMIT_IF_TOUCHED", side: "BUY", triggerPrice: "26000", price: "25990" },
+      refused: "EMULATION_REQUIRED",
+    },
   ];
 
   it.each(cases)("$name", async (c) => {
     const symbol = c.symbol ?? "BTC/USDT";
     const d = desk(c.exchange, [symbol]);
-    d.http.route("POST", "/fapi/v1/order", (p) => ({ status: 200, body: { orderId: 77, symbol: p.symbol, status: "NEW", clientOrderId: p.newClientOrderId, price: p.price, origQty: p.quantity, executedQty: "0", type: p.type, side: p.side, updateTime: T0 } }));
-    d.http.route("POST", "/fapi/v1/algoOrder", (p) => ({ status: 200, body: { algoId: 88, clientAlgoId: p.clientAlgoId, algoType: "CONDITIONAL", orderType: p.type, symbol: p.symbol, side: p.side, quantity: p.quantity, algoStatus: "NEW", triggerPrice: p.triggerPrice, createTime: T0 } }));
+    d.http.route("POST", "/fapi/v1/order", (p) => ({
+      status: 200,
+      body: {
+        orderId: 77,
+        symbol: p.symbol,
+        status: "NEW",
+        clientOrderId: p.newClientOrderId,
+        price: p.price,
+        origQty: p.quantity,
+        executedQty: "0",
+        type: p.type,
+        side: p.side,
+        updateTime: T0,
+      },
+    }));
+    d.http.route("POST", "/fapi/v1/algoOrder", (p) => ({
+      status: 200,
+      body: {
+        algoId: 88,
+        clientAlgoId: p.clientAlgoId,
+        algoType: "CONDITIONAL",
+        orderType: p.type,
+        symbol: p.symbol,
+        side: p.side,
+        quantity: p.quantity,
+        algoStatus: "NEW",
+        triggerPrice: p.triggerPrice,
+        createTime: T0,
+      },
+    }));
     if (c.quote) d.venue.onMarketData({ kind: "quote", symbol, ...c.quote }, T0);
     const o = spec({ ...c.order, symbol });
     if (c.refused) {
@@ -170,13 +361,21 @@ describe("CcxtVenue: placing each order type", () => {
 
 describe("CcxtVenue: Bastion's checks before sending", () => {
   const cases: { name: string; order: Partial<OrderSpec> & Pick<OrderSpec, "type" | "side">; code: string; quote?: boolean }[] = [
-    { name: "min notional (0.0001 BTC × 25 000 = 2.5 < 5 USDT)", order: { type: "LIMIT", side: "BUY", quantity: "0.0001", price: "25000" }, code: "MIN_NOTIONAL" },
+    {
+      name: "min notional (0.0001 BTC × 25 000 = 2.5 < 5 USDT)",
+      order: { type: "LIMIT", side: "BUY", quantity: "0.0001", price: "25000" },
+      code: "MIN_NOTIONAL",
+    },
     { name: "min notional of a market order at the last price", order: { type: "MARKET", side: "BUY", quantity: "0.0001" }, code: "MIN_NOTIONAL", quote: true },
     { name: "quantity off the step", order: { type: "LIMIT", side: "BUY", quantity: "0.000015", price: "25000" }, code: "QTY_PRECISION" },
     { name: "price off the tick", order: { type: "LIMIT", side: "BUY", price: "25000.005" }, code: "PRICE_PRECISION" },
     { name: "trigger off the tick", order: { type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000.001", price: "23990" }, code: "PRICE_PRECISION" },
     { name: "above the max quantity", order: { type: "LIMIT", side: "SELL", quantity: "9001", price: "25000" }, code: "MAX_QUANTITY" },
-    { name: "a clientOrderId Binance would refuse", order: { type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "has spaces and is far too long for binance!" }, code: "CLIENT_ORDER_ID_INVALID" },
+    {
+      name: "a clientOrderId Binance would refuse",
+      order: { type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "has spaces and is far too long for binance!" },
+      code: "CLIENT_ORDER_ID_INVALID",
+    },
   ];
   it.each(cases)("$name → $code, nothing sent", (c) => {
     const d = desk("binance");
@@ -220,7 +419,10 @@ describe("CcxtVenue: fills, balances and lookups from recorded answers", () => {
     const d = desk("bitget", ["LTC/USDT"]);
     d.http.next("GET", "/api/v2/spot/trade/fills", { status: 200, body: recorded("bitget", "fetchMyTrades", "Spot trade") });
     const order = recorded("bitget", "fetchOrder", "fetch spot order") as { data: Record<string, unknown>[] };
-    d.http.next("GET", "/api/v2/spot/trade/orderInfo", { status: 200, body: { ...order, data: [{ ...order.data[0], orderId: "1109431644367261698", clientOid: "bst-9" }] } });
+    d.http.next("GET", "/api/v2/spot/trade/orderInfo", {
+      status: 200,
+      body: { ...order, data: [{ ...order.data[0], orderId: "1109431644367261698", clientOid: "bst-9" }] },
+    });
     const [f] = await d.venue.fetchFills(0);
     expect(f).toMatchObject({ tradeId: "1109431644504666114", clientOrderId: "bst-9", side: "BUY", feeCurrency: "LTC", liquidity: "TAKER", ts: 1700235036970 });
     expect([f!.qty.toString(), f!.price.toString(), f!.fee.toString()]).toEqual(["0.0794", "69.265", "0.0000794"]);
@@ -244,7 +446,13 @@ describe("CcxtVenue: fills, balances and lookups from recorded answers", () => {
     const b = desk("binance");
     b.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000" }), T0);
     await b.venue.idle();
-    const fresh = new CcxtVenue({ exchange: ccxtExchange("binance", b.http), emergencyExchange: ccxtExchange("binance", b.http), symbols: ["BTC/USDT"], clock: b.clock, pollIntervalMs: 0 });
+    const fresh = new CcxtVenue({
+      exchange: ccxtExchange("binance", b.http),
+      emergencyExchange: ccxtExchange("binance", b.http),
+      symbols: ["BTC/USDT"],
+      clock: b.clock,
+      pollIntervalMs: 0,
+    });
     const found = await fresh.fetchOrder("bst-1");
     expect(found).toMatchObject({ clientOrderId: "bst-1", venueOrderId: "1000", status: "ACCEPTED", symbol: "BTC/USDT", side: "BUY" });
     expect(lastRequest(b.http).params).toMatchObject({ origClientOrderId: "bst-1" });
@@ -253,7 +461,13 @@ describe("CcxtVenue: fills, balances and lookups from recorded answers", () => {
     const g = desk("bitget");
     g.venue.submit(spec({ type: "STOP_LIMIT", side: "SELL", triggerPrice: "24000", price: "23990" }), T0);
     await g.venue.idle();
-    const freshG = new CcxtVenue({ exchange: ccxtExchange("bitget", g.http), emergencyExchange: ccxtExchange("bitget", g.http), symbols: ["BTC/USDT"], clock: g.clock, pollIntervalMs: 0 });
+    const freshG = new CcxtVenue({
+      exchange: ccxtExchange("bitget", g.http),
+      emergencyExchange: ccxtExchange("bitget", g.http),
+      symbols: ["BTC/USDT"],
+      clock: g.clock,
+      pollIntervalMs: 0,
+    });
     expect(await freshG.fetchOrder("bst-1")).toMatchObject({ clientOrderId: "bst-1", status: "ACCEPTED" }); // found among the open plan orders
     expect(g.http.requests.some((r) => r.path === "/api/v2/spot/trade/orderInfo" && r.params.clientOid === "bst-1")).toBe(true);
     expect(await freshG.fetchOrder("bst-404")).toBeNull();
@@ -281,7 +495,12 @@ describe("CcxtVenue: error classes", () => {
     { name: "HTTP 429 rate limit", answer: binanceError(429, -1003, "Too much request weight used."), code: "RATE_LIMITED", transient: true },
     { name: "HTTP 418 IP ban (DDoSProtection)", answer: { status: 418, body: "" }, code: "RATE_LIMITED", transient: true },
     { name: "maintenance", answer: binanceError(400, 1, "System is under maintenance."), code: "EXCHANGE_MAINTENANCE", transient: true },
-    { name: "timestamp outside recvWindow (InvalidNonce)", answer: binanceError(400, -1021, "Timestamp for this request is outside of the recvWindow."), code: "CLOCK_DRIFT", transient: true },
+    {
+      name: "timestamp outside recvWindow (InvalidNonce)",
+      answer: binanceError(400, -1021, "Timestamp for this request is outside of the recvWindow."),
+      code: "CLOCK_DRIFT",
+      transient: true,
+    },
     { name: "HTTP 503 (ExchangeNotAvailable): outcome unknown", answer: { status: 503, body: "" }, code: "TIMEOUT", transient: true },
     { name: "no answer in time (RequestTimeout): outcome unknown", answer: "hang", code: "TIMEOUT", transient: true },
     { name: "connection reset (NetworkError): outcome unknown", answer: "reset", code: "TIMEOUT", transient: true },
@@ -292,13 +511,38 @@ describe("CcxtVenue: error classes", () => {
       code: "TIMEOUT",
       transient: true,
     },
-    { name: "-1006 unexpected response: outcome unknown", answer: binanceError(500, -1006, "An unexpected response was received from the message bus. Execution status unknown."), code: "TIMEOUT", transient: true },
+    {
+      name: "-1006 unexpected response: outcome unknown",
+      answer: binanceError(500, -1006, "An unexpected response was received from the message bus. Execution status unknown."),
+      code: "TIMEOUT",
+      transient: true,
+    },
     { name: "duplicate clientOrderId: a previous attempt landed", answer: binanceError(400, -2010, "Duplicate order sent."), code: "TIMEOUT", transient: true },
-    { name: "insufficient funds", answer: binanceError(400, -2010, "Account has insufficient balance for requested action."), code: "INSUFFICIENT_FUNDS", transient: false },
-    { name: "post-only would take", answer: binanceError(400, -2010, "Order would immediately match and take."), code: "POST_ONLY_WOULD_TAKE", transient: false },
+    {
+      name: "insufficient funds",
+      answer: binanceError(400, -2010, "Account has insufficient balance for requested action."),
+      code: "INSUFFICIENT_FUNDS",
+      transient: false,
+    },
+    {
+      name: "post-only would take",
+      answer: binanceError(400, -2010, "Order would immediately match and take."),
+      code: "POST_ONLY_WOULD_TAKE",
+      transient: false,
+    },
     { name: "invalid order", answer: binanceError(400, -2010, "NEW_ORDER_REJECTED"), code: "INVALID_ORDER", transient: false },
-    { name: "bad API key (AuthenticationError)", answer: binanceError(401, -2015, "Invalid API-key, IP, or permissions for action."), code: "AUTHENTICATION_FAILED", transient: false },
-    { name: "symbol not permitted (PermissionDenied)", answer: binanceError(400, -2010, "This symbol is not permitted for this account."), code: "PERMISSION_DENIED", transient: false },
+    {
+      name: "bad API key (AuthenticationError)",
+      answer: binanceError(401, -2015, "Invalid API-key, IP, or permissions for action."),
+      code: "AUTHENTICATION_FAILED",
+      transient: false,
+    },
+    {
+      name: "symbol not permitted (PermissionDenied)",
+      answer: binanceError(400, -2010, "This symbol is not permitted for this account."),
+      code: "PERMISSION_DENIED",
+      transient: false,
+    },
     { name: "invalid symbol (BadSymbol)", answer: binanceError(400, -1121, "Invalid symbol."), code: "BAD_SYMBOL", transient: false },
   ];
 
@@ -381,7 +625,14 @@ const trader = { username: "t", role: "trader" as const };
 async function binanceDesk() {
   const fake = new FakeBinance();
   const clock = new ManualClock(T0);
-  const ccxtVenue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0, lookupDelayMs: 5 });
+  const ccxtVenue = new CcxtVenue({
+    exchange: ccxtExchange("binance", fake.http),
+    emergencyExchange: ccxtExchange("binance", fake.http),
+    symbols: ["BTC/USDT"],
+    clock,
+    pollIntervalMs: 0,
+    lookupDelayMs: 5,
+  });
   const venue = new ResilientVenue(ccxtVenue, {
     ratePerSecond: 10,
     burst: 10,
@@ -402,9 +653,16 @@ async function binanceDesk() {
 describe("CcxtVenue through ResilientVenue and the Engine", () => {
   it("a stop-market Binance spot cannot hold is emulated by the engine, then released as a market order", async () => {
     const { fake, clock, ccxtVenue, engine } = await binanceDesk();
-    expect(ccxtVenue.holdsNatively({ clientOrderId: "x", symbol: "BTC/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.001", triggerPrice: "31000" })).toBe(false);
+    expect(
+      ccxtVenue.holdsNatively({ clientOrderId: "x", symbol: "BTC/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.001", triggerPrice: "31000" }),
+    ).toBe(false);
     expect(ccxtVenue.holdsNatively({ clientOrderId: "x", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "29000" })).toBe(true);
-    const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.001", triggerPrice: "31000" }, actor: trader, reason: null });
+    const placed = await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "STOP_MARKET", quantity: "0.001", triggerPrice: "31000" },
+      actor: trader,
+      reason: null,
+    });
     expect(placed).toMatchObject({ ok: true, data: { status: "EMULATED" } });
     expect(fake.http.count("POST", "/api/v3/order")).toBe(0); // held by the engine, nothing sent
     clock.advance(1000);
@@ -418,7 +676,12 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
   it("a createOrder whose answer is lost: the order is found by clientOrderId and never placed twice", async () => {
     const { fake, ccxtVenue, store, engine } = await binanceDesk();
     fake.http.next("POST", "/api/v3/order", "lose"); // the exchange makes the order; its answer never arrives (ccxt times out)
-    const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.001" }, actor: trader, reason: null });
+    const placed = await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.001" },
+      actor: trader,
+      reason: null,
+    });
     expect(placed).toMatchObject({ ok: true, data: { status: "SUBMITTED" } });
     const coid = (placed.ok && (placed.data?.clientOrderId as string)) || "";
     // The lookup by clientOrderId finds the order (and, through ResilientVenue, its fill): ACCEPTED or already FILLED.
@@ -438,12 +701,19 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
     const clock = new ManualClock(T0);
     const emergencyLog: string[] = [];
     const symbols = ["BTC/USDT", "ETH/USDT", "LTC/USDT"];
-    const ccxtVenue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", tagged(fake.http, emergencyLog)), symbols, clock, pollIntervalMs: 0 });
+    const ccxtVenue = new CcxtVenue({
+      exchange: ccxtExchange("binance", fake.http),
+      emergencyExchange: ccxtExchange("binance", tagged(fake.http, emergencyLog)),
+      symbols,
+      clock,
+      pollIntervalMs: 0,
+    });
     const store = new MemoryStore();
     const engine = engineOn(ccxtVenue, clock, store);
     await engine.start();
     const prices: Record<string, [string, string]> = { "BTC/USDT": ["0.001", "20000"], "ETH/USDT": ["0.01", "1500"], "LTC/USDT": ["0.2", "60"] };
-    for (const symbol of symbols) await engine.marketData({ kind: "quote", symbol, bid: Number(prices[symbol]![1]) * 1.5, ask: Number(prices[symbol]![1]) * 1.5 + 1 });
+    for (const symbol of symbols)
+      await engine.marketData({ kind: "quote", symbol, bid: Number(prices[symbol]![1]) * 1.5, ask: Number(prices[symbol]![1]) * 1.5 + 1 });
     for (let i = 0; i < 50; i++) {
       const symbol = symbols[i % 3]!;
       const [quantity, price] = prices[symbol]!;
@@ -536,12 +806,24 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
     const fake = new FakeBinance();
     const clock = new ManualClock(T0);
     const store = new MemoryStore();
-    const make = () => new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
+    const make = () =>
+      new CcxtVenue({
+        exchange: ccxtExchange("binance", fake.http),
+        emergencyExchange: ccxtExchange("binance", fake.http),
+        symbols: ["BTC/USDT"],
+        clock,
+        pollIntervalMs: 0,
+      });
     const first = make();
     const engine = engineOn(first, clock, store);
     await engine.start();
     await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30000, ask: 30001 });
-    const placed = await engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "29000" }, actor: trader, reason: null });
+    const placed = await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "29000" },
+      actor: trader,
+      reason: null,
+    });
     const coid = (placed.ok && (placed.data?.clientOrderId as string)) || "";
     await first.idle();
     await vi.waitFor(() => expect(store.getOrder(coid)?.order.status).toBe("ACCEPTED"), { timeout: 2_000, interval: 5 });

@@ -242,7 +242,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     for (const instance of [this.ex, this.em]) {
       instance.enableRateLimit = true;
       instance.options = { ...instance.options, maxRetriesOnFailure: 0, maxRetriesOnFailureDelay: 0 };
-      if (instance.id === "bitget" && (instance.options as Record<string, unknown>).uta === undefined) (instance.options as Record<string, unknown>).uta = false;
+      if (instance.id === "bitget" && (instance.options as Record<string, unknown>).uta === undefined)
+        (instance.options as Record<string, unknown>).uta = false;
     }
     this.id = options.id ?? this.ex.id;
     this.profile = profileFor(this.ex.id);
@@ -264,7 +265,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     }
     if (userChannels(options.stream).length > 0) {
       // The pro instance takes the REST instance's markets instead of loading them a second time.
-      if (!options.stream!.markets && typeof options.stream!.setMarkets === "function") options.stream!.setMarkets(this.ex.markets as never, this.ex.currencies as never);
+      if (!options.stream!.markets && typeof options.stream!.setMarkets === "function")
+        options.stream!.setMarkets(this.ex.markets as never, this.ex.currencies as never);
       this.userStream = new UserStream({
         stream: options.stream!,
         symbols: this.symbols,
@@ -352,7 +354,10 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const market = this.marketsBySymbol.get(spec.symbol);
     if (!instrument || !market) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${spec.symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
     if (this.tracked.get(spec.clientOrderId)?.venueOrderId) {
-      throw new FinalVenueError(`DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`, "DUPLICATE_CLIENT_ORDER_ID");
+      throw new FinalVenueError(
+        `DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`,
+        "DUPLICATE_CLIENT_ORDER_ID",
+      );
     }
     const px = this.lastPrice.get(spec.symbol);
     const reference = spec.side === "BUY" ? (px?.ask ?? px?.last) : (px?.bid ?? px?.last);
@@ -386,7 +391,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     // throttle behind routine orders and polling.
     const instance = spec.reduceOnly === true ? this.em : this.ex;
     this.start(
-      this.call(instance, "create", action, () => instance.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params)),
+      this.call(instance, "create", action, () =>
+        instance.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params),
+      ),
       (order) => this.emit(this.eventsForOrder(record, order as CcxtOrderLike, "create")),
       (error) => this.failed({ kind: "submit", spec }, error),
     );
@@ -422,7 +429,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
    */
   cancelAll(symbol: string | undefined, _now: number): VenueEvent[] {
     this.usable();
-    if (symbol !== undefined && !this.instrumentsBySymbol.has(symbol)) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
+    if (symbol !== undefined && !this.instrumentsBySymbol.has(symbol))
+      throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
     const symbols = symbol !== undefined ? [symbol] : [...this.symbols];
     this.start(
       Promise.all(symbols.map((s) => this.cancelAllFor(s))),
@@ -433,7 +441,10 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   }
 
   modify(clientOrderId: string, _changes: OrderChanges, _now: number): VenueEvent[] {
-    throw new FinalVenueError(`MODIFY_NOT_SUPPORTED: ${this.id} orders are not modified in place; cancel ${clientOrderId} and place a new order.`, "MODIFY_NOT_SUPPORTED");
+    throw new FinalVenueError(
+      `MODIFY_NOT_SUPPORTED: ${this.id} orders are not modified in place; cancel ${clientOrderId} and place a new order.`,
+      "MODIFY_NOT_SUPPORTED",
+    );
   }
 
   /** Real venues do not match; the last prices are kept for market-order checks and Bitget market buys. */
@@ -640,7 +651,11 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         const open = records.filter((r) => r.open);
         if (open.length > 0) {
           const listed = new Set<string>();
-          for (const order of await this.openOrdersOf(symbol, this.ex, open.some((r) => r.triggerBook))) {
+          for (const order of await this.openOrdersOf(
+            symbol,
+            this.ex,
+            open.some((r) => r.triggerBook),
+          )) {
             if (order.id) listed.add(String(order.id));
             const coid = clientIdOf(order);
             if (coid) listed.add(coid);
@@ -680,7 +695,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const type = market.spot ? "spot" : market.swap ? "swap" : market.future ? "future" : market.option ? "option" : "spot";
     const byType = features[type];
     if (!byType) return null;
-    if (type === "spot") return ((byType.createOrder as CreateOrderFeatures | undefined) ?? null);
+    if (type === "spot") return (byType.createOrder as CreateOrderFeatures | undefined) ?? null;
     const sub = byType[market.linear ? "linear" : "inverse"] as { createOrder?: CreateOrderFeatures } | undefined;
     return sub?.createOrder ?? null;
   }
@@ -711,7 +726,10 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
 
   private start<T>(work: Promise<T>, onDone: (value: T) => void, onError: (error: TransientVenueError | FinalVenueError) => void): void {
     const tracked = work.then(onDone, (e: unknown) => {
-      const error = e instanceof TransientVenueError || e instanceof FinalVenueError ? e : classifyCcxtError(e, { exchange: this.ex.id, kind: "read", action: "a request", secrets: this.secrets });
+      const error =
+        e instanceof TransientVenueError || e instanceof FinalVenueError
+          ? e
+          : classifyCcxtError(e, { exchange: this.ex.id, kind: "read", action: "a request", secrets: this.secrets });
       onError(error);
     });
     const settled = tracked.catch((e: unknown) => this.log("error", `${this.id}: event handling failed: ${scrubSecrets(String(e), this.secrets)}`));
@@ -739,7 +757,12 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     }
     this.remember(coid, record.symbol, order, record);
     if (snapshot.filledQty.greaterThan(record.reportedFilled)) record.reportedFilled = snapshot.filledQty;
-    events.push(...this.fillEvents(record, (order.trades ?? []).map((t) => ({ ...t, order: t.order ?? order.id, symbol: record.symbol }))));
+    events.push(
+      ...this.fillEvents(
+        record,
+        (order.trades ?? []).map((t) => ({ ...t, order: t.order ?? order.id, symbol: record.symbol })),
+      ),
+    );
     if (TERMINAL.has(snapshot.status)) record.open = false;
     if (snapshot.status === "CANCELED") events.push({ clientOrderId: coid, event: { type: "cancel", reason: "canceled at the exchange", ts: now } });
     if (snapshot.status === "EXPIRED") events.push({ clientOrderId: coid, event: { type: "expire", ts: now } });
@@ -757,10 +780,19 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       // Fills of a market order take liquidity, whether or not the exchange says so (Binance's FULL answer does not).
       const liquidity = fill.liquidity ?? (record.type === "MARKET" ? "TAKER" : null);
       const { fee, converted } = quoteFee(fill, instrument);
-      if (!converted) this.log("warn", `${this.id}: fill ${fill.tradeId} paid its fee in ${fill.feeCurrency}; it is not converted to ${instrument.quote} (booked as 0).`);
+      if (!converted)
+        this.log("warn", `${this.id}: fill ${fill.tradeId} paid its fee in ${fill.feeCurrency}; it is not converted to ${instrument.quote} (booked as 0).`);
       events.push({
         clientOrderId: record.clientOrderId,
-        event: { type: "fill", tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee, ...(liquidity ? { liquidity } : {}), ts: fill.ts || this.clock.now() },
+        event: {
+          type: "fill",
+          tradeId: fill.tradeId,
+          qty: fill.qty,
+          price: fill.price,
+          fee,
+          ...(liquidity ? { liquidity } : {}),
+          ts: fill.ts || this.clock.now(),
+        },
       });
     }
     return events;
@@ -811,7 +843,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         if (found) return found;
         continue;
       }
-      const params: Record<string, unknown> = record?.venueOrderId ? {} : { [trigger && this.profile.family === "binance" ? "clientOrderId" : this.profile.lookupParam]: clientOrderId };
+      const params: Record<string, unknown> = record?.venueOrderId
+        ? {}
+        : { [trigger && this.profile.family === "binance" ? "clientOrderId" : this.profile.lookupParam]: clientOrderId };
       if (trigger) params.trigger = true;
       try {
         const order = (await this.call(instance, "read", action, () => instance.fetchOrder(record?.venueOrderId ?? "", symbol, params))) as CcxtOrderLike;
@@ -828,7 +862,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const action = `reading open ${symbol} orders`;
     const regular = (await this.call(instance, "read", action, () => instance.fetchOpenOrders(symbol))) as CcxtOrderLike[];
     if (!((triggerBook ?? true) && this.profile.separateTriggerBook(market, true))) return regular;
-    const triggers = (await this.call(instance, "read", action, () => instance.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }))) as CcxtOrderLike[];
+    const triggers = (await this.call(instance, "read", action, () =>
+      instance.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }),
+    )) as CcxtOrderLike[];
     return [...regular, ...triggers];
   }
 
@@ -837,7 +873,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const known = this.byVenueId.get(String(venueOrderId));
     if (known) return known;
     try {
-      const order = (await this.call(this.ex, "read", `looking up order ${venueOrderId} on ${symbol}`, () => this.ex.fetchOrder(String(venueOrderId), symbol))) as CcxtOrderLike;
+      const order = (await this.call(this.ex, "read", `looking up order ${venueOrderId} on ${symbol}`, () =>
+        this.ex.fetchOrder(String(venueOrderId), symbol),
+      )) as CcxtOrderLike;
       const coid = clientIdOf(order);
       if (coid) this.remember(coid, symbol, order, this.tracked.get(coid));
       return coid;
@@ -874,7 +912,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const events: VenueEvent[] = [];
     // An order whose create is still on its way (no exchange id, never acknowledged) may land after this cancel-all:
     // it is not called canceled (the resilience layer cancels it when it arrives, or it is in doubt).
-    const ours = [...this.tracked.values()].filter((r) => r.symbol === symbol && r.open && (r.venueOrderId !== null || r.accepted === true || canceled.has(r.clientOrderId)));
+    const ours = [...this.tracked.values()].filter(
+      (r) => r.symbol === symbol && r.open && (r.venueOrderId !== null || r.accepted === true || canceled.has(r.clientOrderId)),
+    );
     const unlisted = ours.filter((r) => !canceled.has(r.clientOrderId));
     if (unlisted.length > 0) {
       const stillOpen = new Set<string>();
@@ -884,7 +924,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       }
       for (const record of unlisted) {
         if (stillOpen.has(record.clientOrderId)) {
-          await this.call(this.em, "cancelAll", `canceling order ${record.clientOrderId}, which the cancel-all of ${symbol} left open`, () => this.em.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)));
+          await this.call(this.em, "cancelAll", `canceling order ${record.clientOrderId}, which the cancel-all of ${symbol} left open`, () =>
+            this.em.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)),
+          );
           canceled.add(record.clientOrderId);
           continue;
         }
@@ -896,7 +938,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         } catch {
           continue;
         }
-        if (order && TERMINAL.has(toSnapshot(order, record.clientOrderId, { type: record.type, symbol }).status)) lookedUp.push(...this.eventsForOrder(record, order, "lookup"));
+        if (order && TERMINAL.has(toSnapshot(order, record.clientOrderId, { type: record.type, symbol }).status))
+          lookedUp.push(...this.eventsForOrder(record, order, "lookup"));
         else if (!order) canceled.add(record.clientOrderId);
       }
     }
@@ -912,7 +955,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   // Failures
 
   private failed(request: VenueRequest, error: TransientVenueError | FinalVenueError): void {
-    const subject = request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : (request.symbol ?? "all symbols");
+    const subject =
+      request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : (request.symbol ?? "all symbols");
     this.log(error instanceof FinalVenueError ? "warn" : "error", `${this.id}: ${request.kind} ${subject} failed: ${error.message}`);
     if (request.kind === "submit" && error instanceof FinalVenueError) this.tracked.delete(request.spec.clientOrderId);
     if (this.failureSink) {
@@ -934,7 +978,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         return;
       }
       this.tracked.delete(coid);
-      const reason = error instanceof FinalVenueError ? error.message : `VENUE_UNAVAILABLE: ${error.message} The order was not placed and is not re-sent by itself.`;
+      const reason =
+        error instanceof FinalVenueError ? error.message : `VENUE_UNAVAILABLE: ${error.message} The order was not placed and is not re-sent by itself.`;
       this.emit([{ clientOrderId: coid, event: { type: "reject", reason, ts: now } }]);
       return;
     }
@@ -943,8 +988,19 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       this.start(
         this.fetchOrder(coid),
         (snapshot) => {
-          if (snapshot?.status === "CANCELED") this.emit([{ clientOrderId: coid, event: { type: "cancel", reason: "canceled (confirmed by lookup)", ts: this.clock.now() } }]);
-          else this.emit([{ clientOrderId: coid, event: { type: "cancelReject", reason: `${error.message} The order is still ${snapshot?.status ?? "unknown"} at the exchange.`, ts: this.clock.now() } }]);
+          if (snapshot?.status === "CANCELED")
+            this.emit([{ clientOrderId: coid, event: { type: "cancel", reason: "canceled (confirmed by lookup)", ts: this.clock.now() } }]);
+          else
+            this.emit([
+              {
+                clientOrderId: coid,
+                event: {
+                  type: "cancelReject",
+                  reason: `${error.message} The order is still ${snapshot?.status ?? "unknown"} at the exchange.`,
+                  ts: this.clock.now(),
+                },
+              },
+            ]);
         },
         (e) => this.emit([{ clientOrderId: coid, event: { type: "cancelReject", reason: e.message, ts: this.clock.now() } }]),
       );

@@ -56,7 +56,10 @@ export class FakeHttp {
     return this.requests.filter((r) => r.method === method && r.path === path).length;
   }
 
-  readonly fetch = async (url: string, init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {}): Promise<Response> => {
+  readonly fetch = async (
+    url: string,
+    init: { method?: string; headers?: Record<string, string>; body?: string; signal?: AbortSignal } = {},
+  ): Promise<Response> => {
     const u = new URL(url);
     const method = (init.method ?? "GET").toUpperCase();
     const body = typeof init.body === "string" ? init.body : "";
@@ -152,7 +155,10 @@ export class FakeBinance {
   readonly http = new FakeHttp();
   readonly orders: BOrder[] = [];
   readonly trades: BTrade[] = [];
-  readonly balances: Record<string, { free: string; locked: string }> = { USDT: { free: "10000.00000000", locked: "0.00000000" }, BTC: { free: "0.50000000", locked: "0.00000000" } };
+  readonly balances: Record<string, { free: string; locked: string }> = {
+    USDT: { free: "10000.00000000", locked: "0.00000000" },
+    BTC: { free: "0.50000000", locked: "0.00000000" },
+  };
   /** Market orders fill here, per exchange symbol id (BTCUSDT). */
   readonly price: Record<string, number> = { BTCUSDT: 30000, ETHUSDT: 2000, LTCUSDT: 70 };
   private nextOrderId = 1000;
@@ -179,10 +185,16 @@ export class FakeBinance {
       for (const o of open) o.status = "CANCELED";
       return { status: 200, body: open.map((o) => ({ ...o, origClientOrderId: o.clientOrderId, clientOrderId: `cancel-${o.orderId}` })) };
     });
-    h.route("GET", "/api/v3/myTrades", (p) => ({ status: 200, body: this.trades.filter((t) => t.symbol === p.symbol && (!p.startTime || t.time >= Number(p.startTime))) }));
+    h.route("GET", "/api/v3/myTrades", (p) => ({
+      status: 200,
+      body: this.trades.filter((t) => t.symbol === p.symbol && (!p.startTime || t.time >= Number(p.startTime))),
+    }));
     h.route("GET", "/api/v3/account", () => ({
       status: 200,
-      body: { ...(recorded("binance", "fetchBalance", "Spot balance") as object), balances: Object.entries(this.balances).map(([asset, b]) => ({ asset, ...b })) },
+      body: {
+        ...(recorded("binance", "fetchBalance", "Spot balance") as object),
+        balances: Object.entries(this.balances).map(([asset, b]) => ({ asset, ...b })),
+      },
     }));
   }
 
@@ -310,7 +322,8 @@ export class FakeBitget {
   constructor() {
     const h = this.http;
     const place = (plan: boolean) => (p: Record<string, string>) => {
-      if (this.orders.some((o) => o.clientOid === p.clientOid)) return { status: 400, body: { code: "43118", msg: "clientOid duplicate", requestTime: 0, data: null } };
+      if (this.orders.some((o) => o.clientOid === p.clientOid))
+        return { status: 400, body: { code: "43118", msg: "clientOid duplicate", requestTime: 0, data: null } };
       this.now += 1;
       const o: GOrder = {
         userId: "7393346635",
@@ -337,7 +350,9 @@ export class FakeBitget {
     };
     h.route("POST", "/api/v2/spot/trade/place-order", place(false));
     h.route("POST", "/api/v2/spot/trade/place-plan-order", place(true));
-    h.route("GET", "/api/v2/spot/trade/orderInfo", (p) => ok(this.orders.filter((o) => !o.plan && (p.clientOid ? o.clientOid === p.clientOid : o.orderId === p.orderId))));
+    h.route("GET", "/api/v2/spot/trade/orderInfo", (p) =>
+      ok(this.orders.filter((o) => !o.plan && (p.clientOid ? o.clientOid === p.clientOid : o.orderId === p.orderId))),
+    );
     h.route("GET", "/api/v2/spot/trade/unfilled-orders", (p) => ok(this.live(p.symbol, false)));
     h.route("GET", "/api/v2/spot/trade/current-plan-order", (p) =>
       ok({

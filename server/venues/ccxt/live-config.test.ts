@@ -35,19 +35,64 @@ function mustLoad(env: Record<string, string | undefined>, cwd = NO_FILE_DIR): L
 
 describe("loadLiveConfig refuses, in plain words", () => {
   it.each([
-    { name: "no keys", env: { BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE }, code: "LIVE_NO_KEYS", says: ["LIVE mode needs BASTION_API_KEY and BASTION_API_SECRET"] },
-    { name: "a key without a secret", env: { BASTION_API_KEY: KEY, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE }, code: "LIVE_NO_KEYS", says: ["BASTION_API_SECRET"] },
-    { name: "no opt-in", env: { BASTION_API_KEY: KEY, BASTION_API_SECRET: SECRET }, code: "LIVE_NO_OPT_IN", says: ["set BASTION_LIVE_OPT_IN=I_UNDERSTAND_REAL_MONEY to trade real money"] },
+    {
+      name: "no keys",
+      env: { BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
+      code: "LIVE_NO_KEYS",
+      says: ["LIVE mode needs BASTION_API_KEY and BASTION_API_SECRET"],
+    },
+    {
+      name: "a key without a secret",
+      env: { BASTION_API_KEY: KEY, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
+      code: "LIVE_NO_KEYS",
+      says: ["BASTION_API_SECRET"],
+    },
+    {
+      name: "no opt-in",
+      env: { BASTION_API_KEY: KEY, BASTION_API_SECRET: SECRET },
+      code: "LIVE_NO_OPT_IN",
+      says: ["set BASTION_LIVE_OPT_IN=I_UNDERSTAND_REAL_MONEY to trade real money"],
+    },
     { name: "a wrong opt-in", env: { ...full, BASTION_LIVE_OPT_IN: "yes" }, code: "LIVE_NO_OPT_IN", says: ["I_UNDERSTAND_REAL_MONEY"] },
     { name: "neither keys nor opt-in (both said)", env: {}, code: "LIVE_NO_KEYS", says: ["BASTION_API_KEY", "BASTION_LIVE_OPT_IN"] },
-    { name: "an unknown exchange", env: { ...full, BASTION_EXCHANGE: "mtgox" }, code: "LIVE_UNKNOWN_EXCHANGE", says: ['no exchange "mtgox"', "BASTION_EXCHANGE"] },
-    { name: "bitget without its passphrase", env: { ...full, BASTION_EXCHANGE: "bitget" }, code: "LIVE_NO_PASSWORD", says: ["bitget also needs BASTION_API_PASSWORD"] },
-    { name: "a testnet the exchange does not have", env: { ...full, BASTION_EXCHANGE: "bitstamp", BASTION_SANDBOX: "1" }, code: "LIVE_NO_SANDBOX", says: ["no testnet for bitstamp"] },
-    { name: "a sandbox switch that is not a switch", env: { ...full, BASTION_SANDBOX: "maybe" }, code: "LIVE_BAD_SETTING", says: ["BASTION_SANDBOX must be 1 or 0"] },
+    {
+      name: "an unknown exchange",
+      env: { ...full, BASTION_EXCHANGE: "mtgox" },
+      code: "LIVE_UNKNOWN_EXCHANGE",
+      says: ['no exchange "mtgox"', "BASTION_EXCHANGE"],
+    },
+    {
+      name: "bitget without its passphrase",
+      env: { ...full, BASTION_EXCHANGE: "bitget" },
+      code: "LIVE_NO_PASSWORD",
+      says: ["bitget also needs BASTION_API_PASSWORD"],
+    },
+    {
+      name: "a testnet the exchange does not have",
+      env: { ...full, BASTION_EXCHANGE: "bitstamp", BASTION_SANDBOX: "1" },
+      code: "LIVE_NO_SANDBOX",
+      says: ["no testnet for bitstamp"],
+    },
+    {
+      name: "a sandbox switch that is not a switch",
+      env: { ...full, BASTION_SANDBOX: "maybe" },
+      code: "LIVE_BAD_SETTING",
+      says: ["BASTION_SANDBOX must be 1 or 0"],
+    },
     { name: "plain http to a remote host", env: { ...full, BASTION_API_URL: "http://proxy.example.com" }, code: "LIVE_BAD_URL", says: ["must use https"] },
-    { name: "a URL with credentials", env: { ...full, BASTION_API_URL: `https://user:${SECRET}@proxy.example.com` }, code: "LIVE_BAD_URL", says: ["must not carry credentials"] },
+    {
+      name: "a URL with credentials",
+      env: { ...full, BASTION_API_URL: `https://user:${SECRET}@proxy.example.com` },
+      code: "LIVE_BAD_URL",
+      says: ["must not carry credentials"],
+    },
     { name: "a URL that is not one", env: { ...full, BASTION_API_URL: "not a url" }, code: "LIVE_BAD_URL", says: ["not a valid URL"] },
-    { name: "a named config file that is missing", env: { ...full, BASTION_LIVE_CONFIG: "/nonexistent-bastion-dir/live.json" }, code: "LIVE_BAD_FILE", says: ["does not exist"] },
+    {
+      name: "a named config file that is missing",
+      env: { ...full, BASTION_LIVE_CONFIG: "/nonexistent-bastion-dir/live.json" },
+      code: "LIVE_BAD_FILE",
+      says: ["does not exist"],
+    },
   ])("$name", ({ env, code, says }) => {
     const result = load(env);
     expect(result.ok).toBe(false);
@@ -83,7 +128,10 @@ describe("loadLiveConfig reads", () => {
     const dir = tempDir();
     mkdirSync(path.join(dir, "data"));
     const file = path.join(dir, "data", "live.json");
-    writeFileSync(file, JSON.stringify({ exchange: "bitget", apiKey: KEY, secret: SECRET, password: PASSPHRASE, optIn: LIVE_OPT_IN_VALUE, marketTypes: ["spot", "swap"] }));
+    writeFileSync(
+      file,
+      JSON.stringify({ exchange: "bitget", apiKey: KEY, secret: SECRET, password: PASSPHRASE, optIn: LIVE_OPT_IN_VALUE, marketTypes: ["spot", "swap"] }),
+    );
     chmodSync(file, 0o644);
     const fromFile = mustLoad({}, dir);
     expect(fromFile).toMatchObject({ exchangeId: "bitget", hasPassword: true, file, marketTypes: ["spot", "swap"] });
@@ -189,7 +237,9 @@ describe("createLiveExchange", () => {
   });
 
   it("rewrites bitget's templated origins too, and keeps its passphrase", () => {
-    const { exchange } = createLiveExchange(mustLoad({ ...full, BASTION_EXCHANGE: "bitget", BASTION_API_PASSWORD: PASSPHRASE, BASTION_API_URL: "https://proxy.example.com/bitget" }));
+    const { exchange } = createLiveExchange(
+      mustLoad({ ...full, BASTION_EXCHANGE: "bitget", BASTION_API_PASSWORD: PASSPHRASE, BASTION_API_URL: "https://proxy.example.com/bitget" }),
+    );
     expect((exchange.urls.api as Record<string, string>).spot).toBe("https://proxy.example.com/bitget");
     expect(overrideApiUrls({ a: "https://api.{hostname}/x", b: { c: "https://b.example/y" }, n: 3 }, "http://127.0.0.1:1")).toEqual({
       a: "http://127.0.0.1:1/x",
@@ -204,7 +254,10 @@ describe("createLiveExchange", () => {
       seen.push({ url, headers: (init?.headers ?? {}) as Record<string, string> });
       return Promise.resolve(new Response(JSON.stringify({ code: -2015, msg: "Invalid API-key, IP, or permissions for action." }), { status: 401 }));
     };
-    const { exchange, emergency } = createLiveExchange(mustLoad({ ...full, BASTION_API_URL: "http://127.0.0.1:9" }), { fetchImplementation, options: { adjustForTimeDifference: false } });
+    const { exchange, emergency } = createLiveExchange(mustLoad({ ...full, BASTION_API_URL: "http://127.0.0.1:9" }), {
+      fetchImplementation,
+      options: { adjustForTimeDifference: false },
+    });
     for (const ex of [exchange, emergency]) {
       ex.markets = {} as typeof ex.markets; // skip loadMarkets
       await expect(ex.fetchBalance()).rejects.toThrow("-2015");

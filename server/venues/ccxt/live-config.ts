@@ -33,14 +33,7 @@ export const LIVE_OPT_IN_VALUE = "I_UNDERSTAND_REAL_MONEY";
 export const DEFAULT_LIVE_CONFIG_FILE = path.join("data", "live.json");
 
 export type LiveConfigErrorCode =
-  | "LIVE_NO_KEYS"
-  | "LIVE_NO_PASSWORD"
-  | "LIVE_NO_OPT_IN"
-  | "LIVE_UNKNOWN_EXCHANGE"
-  | "LIVE_NO_SANDBOX"
-  | "LIVE_BAD_URL"
-  | "LIVE_BAD_FILE"
-  | "LIVE_BAD_SETTING";
+  "LIVE_NO_KEYS" | "LIVE_NO_PASSWORD" | "LIVE_NO_OPT_IN" | "LIVE_UNKNOWN_EXCHANGE" | "LIVE_NO_SANDBOX" | "LIVE_BAD_URL" | "LIVE_BAD_FILE" | "LIVE_BAD_SETTING";
 
 export interface LiveConfig {
   readonly exchangeId: string;
@@ -245,7 +238,8 @@ export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): R
     : exchangeId === "binance"
       ? ["spot"]
       : [];
-  if (marketTypes.some((t) => !/^[a-z]{2,12}$/.test(t))) return err("LIVE_BAD_SETTING", "LIVE_BAD_SETTING: BASTION_MARKET_TYPES must be a comma-separated list such as spot,linear.");
+  if (marketTypes.some((t) => !/^[a-z]{2,12}$/.test(t)))
+    return err("LIVE_BAD_SETTING", "LIVE_BAD_SETTING: BASTION_MARKET_TYPES must be a comma-separated list such as spot,linear.");
 
   const apiKey = pick("BASTION_API_KEY", "apiKey")?.trim() ?? "";
   const secret = pick("BASTION_API_SECRET", "secret")?.trim() ?? "";
@@ -347,7 +341,14 @@ function hideCredentials(exchange: Exchange): void {
   }
 }
 
-function build(config: LiveConfig, credentials: Credentials, timeoutMs: number, extra: Record<string, unknown>, fetchImplementation: CreateLiveExchangeOptions["fetchImplementation"], pro = false): Exchange {
+function build(
+  config: LiveConfig,
+  credentials: Credentials,
+  timeoutMs: number,
+  extra: Record<string, unknown>,
+  fetchImplementation: CreateLiveExchangeOptions["fetchImplementation"],
+  pro = false,
+): Exchange {
   const Ctor = pro ? proExchangeClass(config.exchangeId) : exchangeClass(config.exchangeId);
   if (!Ctor) throw new Error(`LIVE_UNKNOWN_EXCHANGE: ccxt has no exchange "${config.exchangeId}".`);
   const params: Record<string, unknown> = {

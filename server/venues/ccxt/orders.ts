@@ -139,9 +139,15 @@ export function mapOrder(spec: OrderSpec, ctx: MapContext, exchangeName: string)
   const qty = D(spec.quantity);
   const price = spec.price !== undefined ? D(spec.price) : null;
   const trigger = spec.triggerPrice !== undefined ? D(spec.triggerPrice) : null;
-  for (const [what, value] of [["price", price], ["trigger price", trigger]] as const) {
+  for (const [what, value] of [
+    ["price", price],
+    ["trigger price", trigger],
+  ] as const) {
     if (value && !isMultipleOf(value, instrument.priceTick)) {
-      throw refuse("PRICE_PRECISION", `${spec.symbol}: ${what} ${value.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}; nothing was sent.`);
+      throw refuse(
+        "PRICE_PRECISION",
+        `${spec.symbol}: ${what} ${value.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}; nothing was sent.`,
+      );
     }
   }
   const checkPrice = price ?? trigger ?? ctx.lastPrice;
@@ -167,7 +173,11 @@ export function mapOrder(spec: OrderSpec, ctx: MapContext, exchangeName: string)
   switch (spec.type) {
     case "MARKET": {
       if (profile.family === "bitget" && market.spot && side === "buy" && ctx.features?.marketBuyRequiresPrice !== false) {
-        if (!ctx.lastPrice) throw refuse("NO_REFERENCE_PRICE", `${exchangeName} sizes spot market buys in ${instrument.quote}; Bastion sends a marketable limit instead and needs a recent price for ${spec.symbol}, none has been seen yet.`);
+        if (!ctx.lastPrice)
+          throw refuse(
+            "NO_REFERENCE_PRICE",
+            `${exchangeName} sizes spot market buys in ${instrument.quote}; Bastion sends a marketable limit instead and needs a recent price for ${spec.symbol}, none has been seen yet.`,
+          );
         const cap = roundPrice(instrument, ctx.lastPrice.times(D(10_000 + ctx.marketBuyProtectionBps).dividedBy(10_000)), "up");
         params.timeInForce = "IOC";
         return out("limit", cap);
@@ -191,8 +201,20 @@ export function mapOrder(spec: OrderSpec, ctx: MapContext, exchangeName: string)
         const contract = market.contract === true;
         if (source === "MARK" && !contract) throw emulate(spec, exchangeName, "spot orders cannot trigger on the mark price");
         const native = contract
-          ? (isStop ? (limit ? "STOP" : "STOP_MARKET") : limit ? "TAKE_PROFIT" : "TAKE_PROFIT_MARKET")
-          : (isStop ? (limit ? "STOP_LOSS_LIMIT" : "STOP_LOSS") : limit ? "TAKE_PROFIT_LIMIT" : "TAKE_PROFIT");
+          ? isStop
+            ? limit
+              ? "STOP"
+              : "STOP_MARKET"
+            : limit
+              ? "TAKE_PROFIT"
+              : "TAKE_PROFIT_MARKET"
+          : isStop
+            ? limit
+              ? "STOP_LOSS_LIMIT"
+              : "STOP_LOSS"
+            : limit
+              ? "TAKE_PROFIT_LIMIT"
+              : "TAKE_PROFIT";
         const allowed = nativeOrderTypes(market);
         if (allowed && !allowed.includes(native)) throw emulate(spec, exchangeName, `the market does not list ${native}`);
         params[isStop ? "stopLossPrice" : "takeProfitPrice"] = num(trigger);
@@ -224,7 +246,10 @@ export function mapOrder(spec: OrderSpec, ctx: MapContext, exchangeName: string)
       }
       const activation = spec.activationPrice !== undefined ? D(spec.activationPrice) : null;
       if (activation && !isMultipleOf(activation, instrument.priceTick)) {
-        throw refuse("PRICE_PRECISION", `${spec.symbol}: activation price ${activation.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}; nothing was sent.`);
+        throw refuse(
+          "PRICE_PRECISION",
+          `${spec.symbol}: activation price ${activation.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}; nothing was sent.`,
+        );
       }
       if (profile.family === "bitget" && !activation) throw emulate(spec, exchangeName, "Bitget trailing stops need an activation price");
       params.trailingPercent = num(percent);
@@ -314,7 +339,14 @@ export function toSnapshot(order: CcxtOrderLike, clientOrderId: string, known?: 
     price: decimalOrNull(order.price)?.greaterThan(0) ? decimalOrNull(order.price) : null,
     triggerPrice: triggerPrice?.greaterThan(0) ? triggerPrice : null,
     avgFillPrice: decimalOrNull(order.average)?.greaterThan(0) ? decimalOrNull(order.average) : null,
-    reason: status === "REJECTED" ? "rejected by the exchange" : status === "EXPIRED" ? "expired at the exchange" : status === "CANCELED" ? "canceled at the exchange" : null,
+    reason:
+      status === "REJECTED"
+        ? "rejected by the exchange"
+        : status === "EXPIRED"
+          ? "expired at the exchange"
+          : status === "CANCELED"
+            ? "canceled at the exchange"
+            : null,
   };
 }
 
@@ -348,4 +380,3 @@ export function quoteFee(fill: VenueFill, instrument: Instrument): { fee: Decima
   if (fill.feeCurrency === instrument.base) return { fee: fill.fee.times(fill.price), converted: true };
   return { fee: ZERO, converted: false };
 }
-

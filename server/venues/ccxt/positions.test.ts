@@ -16,7 +16,13 @@ function binanceSwapDesk(symbols: string[]) {
     status: 200,
     body: [{ symbol: "BTCUSDT", brackets: [{ bracket: 1, initialLeverage: 125, notionalCap: 50_000, notionalFloor: 0, maintMarginRatio: 0.004, cum: 0 }] }],
   }));
-  const venue = new CcxtVenue({ exchange: ccxtExchange("binance", fake.http), emergencyExchange: ccxtExchange("binance", fake.http), symbols, clock: new ManualClock(T0), pollIntervalMs: 0 });
+  const venue = new CcxtVenue({
+    exchange: ccxtExchange("binance", fake.http),
+    emergencyExchange: ccxtExchange("binance", fake.http),
+    symbols,
+    clock: new ManualClock(T0),
+    pollIntervalMs: 0,
+  });
   return { fake, venue };
 }
 
@@ -37,7 +43,10 @@ const text = (p: ReturnType<typeof toVenuePosition>) =>
 describe("CcxtVenue.fetchPositions (Binance USD-M, recorded positionRisk)", () => {
   it("reads the recorded long through ccxt and gives Bastion's shape, decimals from the exchange's strings", async () => {
     const { fake, venue } = binanceSwapDesk(["BTC/USDT", "BTC/USDT:USDT"]);
-    fake.http.route("GET", "/fapi/v3/positionRisk", () => ({ status: 200, body: recorded("binance", "fetchPositions", "Fetch linear positions with symbols") }));
+    fake.http.route("GET", "/fapi/v3/positionRisk", () => ({
+      status: 200,
+      body: recorded("binance", "fetchPositions", "Fetch linear positions with symbols"),
+    }));
     const positions = await venue.fetchPositions();
     expect(positions.map(text)).toEqual([
       {
@@ -63,7 +72,10 @@ describe("CcxtVenue.fetchPositions (Binance USD-M, recorded positionRisk)", () =
     const [long] = recorded("binance", "fetchPositions", "Fetch linear positions without symbols") as Record<string, string>[];
     fake.http.route("GET", "/fapi/v3/positionRisk", () => ({
       status: 200,
-      body: [{ ...long, positionAmt: "0.000", notional: "0", unRealizedProfit: "0", entryPrice: "0.0" }, { ...long, symbol: "ETHUSDT", positionAmt: "-1.5", notional: "-3000" }],
+      body: [
+        { ...long, positionAmt: "0.000", notional: "0", unRealizedProfit: "0", entryPrice: "0.0" },
+        { ...long, symbol: "ETHUSDT", positionAmt: "-1.5", notional: "-3000" },
+      ],
     }));
     expect(await venue.fetchPositions()).toEqual([]);
     const spot = binanceSwapDesk(["BTC/USDT"]);
@@ -81,14 +93,55 @@ describe("toVenuePosition", () => {
         side: "short",
         contracts: 1.5,
         contractSize: 1,
-        info: { positionAmt: "-1.500", entryPrice: "2000.10", markPrice: "1990.00", unRealizedProfit: "15.15", liquidationPrice: "2300.5", leverage: "10", marginType: "isolated", notional: "-2985" },
+        info: {
+          positionAmt: "-1.500",
+          entryPrice: "2000.10",
+          markPrice: "1990.00",
+          unRealizedProfit: "15.15",
+          liquidationPrice: "2300.5",
+          leverage: "10",
+          marginType: "isolated",
+          notional: "-2985",
+        },
       },
-      expected: { symbol: "ETH/USDT:USDT", side: "SHORT", contracts: "1.5", quantity: "1.5", entryPrice: "2000.1", markPrice: "1990", unrealizedPnl: "15.15", leverage: "10", liquidationPrice: "2300.5", marginMode: "isolated" },
+      expected: {
+        symbol: "ETH/USDT:USDT",
+        side: "SHORT",
+        contracts: "1.5",
+        quantity: "1.5",
+        entryPrice: "2000.1",
+        markPrice: "1990",
+        unrealizedPnl: "15.15",
+        leverage: "10",
+        liquidationPrice: "2300.5",
+        marginMode: "isolated",
+      },
     },
     {
       name: "no liquidation price (0) and contracts of 0.01 base (numbers from ccxt only)",
-      position: { symbol: "BTC/USD:BTC", side: "long", contracts: 3, contractSize: 0.01, entryPrice: 60000, unrealizedPnl: -2.5, leverage: 5, liquidationPrice: 0, marginMode: "cross" },
-      expected: { symbol: "BTC/USD:BTC", side: "LONG", contracts: "3", quantity: "0.03", entryPrice: "60000", markPrice: null, unrealizedPnl: "-2.5", leverage: "5", liquidationPrice: null, marginMode: "cross" },
+      position: {
+        symbol: "BTC/USD:BTC",
+        side: "long",
+        contracts: 3,
+        contractSize: 0.01,
+        entryPrice: 60000,
+        unrealizedPnl: -2.5,
+        leverage: 5,
+        liquidationPrice: 0,
+        marginMode: "cross",
+      },
+      expected: {
+        symbol: "BTC/USD:BTC",
+        side: "LONG",
+        contracts: "3",
+        quantity: "0.03",
+        entryPrice: "60000",
+        markPrice: null,
+        unrealizedPnl: "-2.5",
+        leverage: "5",
+        liquidationPrice: null,
+        marginMode: "cross",
+      },
     },
     { name: "flat", position: { symbol: "BTC/USDT:USDT", contracts: 0, info: { positionAmt: "0.000" } }, expected: null },
   ];

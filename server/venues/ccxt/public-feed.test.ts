@@ -15,7 +15,8 @@ import {
 } from "./public-feed";
 
 const T0 = 1_700_000_000_000;
-const OFFLINE = "Cannot reach binance (network unreachable: ENOTFOUND api.binance.com). Paper mode needs internet access to public market data; use replay mode offline.";
+const OFFLINE =
+  "Cannot reach binance (network unreachable: ENOTFOUND api.binance.com). Paper mode needs internet access to public market data; use replay mode offline.";
 
 /** Errors shaped like ccxt's: the class names are what the feed reads. */
 class NetworkError extends Error {}
@@ -80,10 +81,19 @@ describe("PublicMarketFeed polling", () => {
     feed.start();
     expect(feed.status().message).toBe("Connecting to binance for BTC/USDT…");
     await step();
-    expect(updates).toEqual([{ update: { kind: "quote", symbol: "BTC/USDT", bid: 100, ask: 101, bidSize: 2, askSize: 3, last: 100.5, exchangeTs: 555 }, now: T0 }]);
+    expect(updates).toEqual([
+      { update: { kind: "quote", symbol: "BTC/USDT", bid: 100, ask: 101, bidSize: 2, askSize: 3, last: 100.5, exchangeTs: 555 }, now: T0 },
+    ]);
     expect(feed.status()).toEqual({
-      exchange: "binance", symbol: "BTC/USDT", running: true, connected: true, lastUpdateAt: T0,
-      consecutiveFailures: 0, lastError: null, nextRetryAt: null, message: "Receiving BTC/USDT from binance.",
+      exchange: "binance",
+      symbol: "BTC/USDT",
+      running: true,
+      connected: true,
+      lastUpdateAt: T0,
+      consecutiveFailures: 0,
+      lastError: null,
+      nextRetryAt: null,
+      message: "Receiving BTC/USDT from binance.",
     });
     expect(scheduler.nextDue()).toBe(T0 + 2_000);
     await step();
@@ -120,7 +130,11 @@ describe("PublicMarketFeed polling", () => {
   });
 
   it("counts errors thrown by onUpdate without treating them as feed failures", async () => {
-    const { feed, step } = setup(new FakeExchange([tick(1, 2)]), { onUpdate: () => { throw new Error("handler bug"); } });
+    const { feed, step } = setup(new FakeExchange([tick(1, 2)]), {
+      onUpdate: () => {
+        throw new Error("handler bug");
+      },
+    });
     feed.start();
     await step();
     expect(feed.updateHandlerErrors).toBe(1);
@@ -132,10 +146,21 @@ describe("trades and candles", () => {
   it("primes on the first fetch, then emits each new trade once, in time order, by id", async () => {
     const exchange = new FakeExchange([tick(100, 101)]);
     exchange.trades = [
-      [{ id: "1", timestamp: 1_000, price: 100, amount: 1, side: "buy" }, { id: "2", timestamp: 1_005, price: 100.5, amount: 0.5, side: "sell" }],
-      [{ id: "2", timestamp: 1_005, price: 100.5, amount: 0.5, side: "sell" }, { id: "4", timestamp: 1_020, price: 101, amount: 2, side: "buy" }, { id: "3", timestamp: 1_010, price: 100.8, amount: 1, side: "sell" }],
+      [
+        { id: "1", timestamp: 1_000, price: 100, amount: 1, side: "buy" },
+        { id: "2", timestamp: 1_005, price: 100.5, amount: 0.5, side: "sell" },
+      ],
+      [
+        { id: "2", timestamp: 1_005, price: 100.5, amount: 0.5, side: "sell" },
+        { id: "4", timestamp: 1_020, price: 101, amount: 2, side: "buy" },
+        { id: "3", timestamp: 1_010, price: 100.8, amount: 1, side: "sell" },
+      ],
       // an exchange that ignores `since`: old trades again, plus one new
-      [{ id: "1", timestamp: 1_000, price: 100, amount: 1, side: "buy" }, { id: "4", timestamp: 1_020, price: 101, amount: 2, side: "buy" }, { id: "5", timestamp: 1_020, price: 101, amount: 1, side: null }],
+      [
+        { id: "1", timestamp: 1_000, price: 100, amount: 1, side: "buy" },
+        { id: "4", timestamp: 1_020, price: 101, amount: 2, side: "buy" },
+        { id: "5", timestamp: 1_020, price: 101, amount: 1, side: null },
+      ],
     ];
     const { feed, updates, step } = setup(exchange, { trades: true });
     feed.start();
@@ -185,7 +210,20 @@ describe("order books", () => {
     const withBook: PublicExchange = Object.assign(exchange, {
       fetchOrderBook(_symbol: string, limit?: number) {
         asked.push(limit);
-        return Promise.resolve({ bids: [[100, 2], [99.5, 0], [99, 1], [98, 4]], asks: [[101, 1.5, 7], [101.5, Number.NaN], [102, 3]], timestamp: 777 });
+        return Promise.resolve({
+          bids: [
+            [100, 2],
+            [99.5, 0],
+            [99, 1],
+            [98, 4],
+          ],
+          asks: [
+            [101, 1.5, 7],
+            [101.5, Number.NaN],
+            [102, 3],
+          ],
+          timestamp: 777,
+        });
       },
     });
     const { feed, updates, step } = setup(withBook, { book: { depth: 2 } });
@@ -194,7 +232,19 @@ describe("order books", () => {
     expect(asked).toEqual([2]);
     expect(updates.map((u) => u.update)).toEqual([
       { kind: "quote", symbol: "BTC/USDT", bid: 100, ask: 101, last: 100.5, exchangeTs: 1 },
-      { kind: "book", symbol: "BTC/USDT", bids: [[100, 2], [99, 1]], asks: [[101, 1.5], [102, 3]], exchangeTs: 777 },
+      {
+        kind: "book",
+        symbol: "BTC/USDT",
+        bids: [
+          [100, 2],
+          [99, 1],
+        ],
+        asks: [
+          [101, 1.5],
+          [102, 3],
+        ],
+        exchangeTs: 777,
+      },
     ]);
   });
 
@@ -230,7 +280,9 @@ describe("failures", () => {
 
   it("draws the jitter from the injected rng: within [d/2, d) and reproducible", async () => {
     const run = async (seed: number) => {
-      const { feed, step, scheduler } = setup(new FakeExchange([new RequestTimeout("binance GET https://x request timed out (10000 ms)")]), { rng: seededRng(seed) });
+      const { feed, step, scheduler } = setup(new FakeExchange([new RequestTimeout("binance GET https://x request timed out (10000 ms)")]), {
+        rng: seededRng(seed),
+      });
       feed.start();
       for (let i = 0; i < 8; i++) await step();
       return scheduler.requested.slice(1);
@@ -253,8 +305,15 @@ describe("failures", () => {
     expect(scheduler.pending).toBe(0);
     expect(exchange.tickerCalls).toBe(1);
     expect(feed.status()).toMatchObject({
-      running: false, connected: false, consecutiveFailures: 1, nextRetryAt: null,
-      lastError: { code: "FEED_BAD_SYMBOL", transient: false, message: "binance does not list BTC/USDT (does not have market symbol FOO/BAR). Choose a symbol the exchange lists; the feed stopped." },
+      running: false,
+      connected: false,
+      consecutiveFailures: 1,
+      nextRetryAt: null,
+      lastError: {
+        code: "FEED_BAD_SYMBOL",
+        transient: false,
+        message: "binance does not list BTC/USDT (does not have market symbol FOO/BAR). Choose a symbol the exchange lists; the feed stopped.",
+      },
     });
     expect(feed.status().message).toBe(feed.status().lastError!.message);
     expect(seen).toEqual(["running", "FEED_BAD_SYMBOL"]);
@@ -262,18 +321,48 @@ describe("failures", () => {
 
   it.each([
     [offline(), "FEED_UNREACHABLE", true, OFFLINE],
-    [Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("getaddrinfo ENOTFOUND api.binance.com"), { code: "ENOTFOUND" }) }), "FEED_UNREACHABLE", true, OFFLINE],
-    [new NetworkError("binance GET https://api.binance.com/api/v3/ticker fetch failed: connect ECONNREFUSED 10.0.0.1:443"), "FEED_UNREACHABLE", true,
-      "Cannot reach binance (network unreachable: ECONNREFUSED 10.0.0.1:443). Paper mode needs internet access to public market data; use replay mode offline."],
-    [new NetworkError("binance GET https://api.binance.com/api/v3/ticker socket hang up"), "FEED_UNREACHABLE", true,
-      "Cannot reach binance (network error reaching api.binance.com: socket hang up). Paper mode needs internet access to public market data; use replay mode offline."],
-    [new RequestTimeout("binance GET https://api.binance.com/api/v3/ticker request timed out (10000 ms)"), "FEED_TIMEOUT", true,
-      "binance did not answer in time (request timed out (10000 ms)). The feed retries; if it persists, check the connection or use replay mode."],
-    [new DDoSProtection("binance 429 Too Many Requests"), "FEED_RATE_LIMITED", true, "binance is limiting our requests (429 Too Many Requests). The feed slows down and retries."],
-    [new ExchangeError('binance {"code":-1121,"msg":"Invalid symbol."}'), "FEED_FAILED", false,
-      'binance refused the market data request (ExchangeError: {"code":-1121,"msg":"Invalid symbol."}). The feed stopped; check the exchange and symbol settings.'],
-    [new Error("undefined is not a function"), "FEED_FAILED", false,
-      "binance refused the market data request (Error: undefined is not a function). The feed stopped; check the exchange and symbol settings."],
+    [
+      Object.assign(new TypeError("fetch failed"), { cause: Object.assign(new Error("getaddrinfo ENOTFOUND api.binance.com"), { code: "ENOTFOUND" }) }),
+      "FEED_UNREACHABLE",
+      true,
+      OFFLINE,
+    ],
+    [
+      new NetworkError("binance GET https://api.binance.com/api/v3/ticker fetch failed: connect ECONNREFUSED 10.0.0.1:443"),
+      "FEED_UNREACHABLE",
+      true,
+      "Cannot reach binance (network unreachable: ECONNREFUSED 10.0.0.1:443). Paper mode needs internet access to public market data; use replay mode offline.",
+    ],
+    [
+      new NetworkError("binance GET https://api.binance.com/api/v3/ticker socket hang up"),
+      "FEED_UNREACHABLE",
+      true,
+      "Cannot reach binance (network error reaching api.binance.com: socket hang up). Paper mode needs internet access to public market data; use replay mode offline.",
+    ],
+    [
+      new RequestTimeout("binance GET https://api.binance.com/api/v3/ticker request timed out (10000 ms)"),
+      "FEED_TIMEOUT",
+      true,
+      "binance did not answer in time (request timed out (10000 ms)). The feed retries; if it persists, check the connection or use replay mode.",
+    ],
+    [
+      new DDoSProtection("binance 429 Too Many Requests"),
+      "FEED_RATE_LIMITED",
+      true,
+      "binance is limiting our requests (429 Too Many Requests). The feed slows down and retries.",
+    ],
+    [
+      new ExchangeError('binance {"code":-1121,"msg":"Invalid symbol."}'),
+      "FEED_FAILED",
+      false,
+      'binance refused the market data request (ExchangeError: {"code":-1121,"msg":"Invalid symbol."}). The feed stopped; check the exchange and symbol settings.',
+    ],
+    [
+      new Error("undefined is not a function"),
+      "FEED_FAILED",
+      false,
+      "binance refused the market data request (Error: undefined is not a function). The feed stopped; check the exchange and symbol settings.",
+    ],
   ] as [unknown, string, boolean, string][])("classifies %s", (error, code, transient, message) => {
     expect(classifyFeedError(error, "binance", "BTC/USDT", 5)).toMatchObject({ code, transient, message, at: 5 });
   });
@@ -323,8 +412,15 @@ describe("createCcxtExchange", () => {
     const { feed, step } = setup(exchange, { rng: { next: () => 0 } });
     feed.start();
     await step();
-    expect(feed.status()).toMatchObject({ running: true, connected: false, consecutiveFailures: 1, lastError: { code: "FEED_UNREACHABLE", transient: true, message: OFFLINE } });
-    expect(feed.status().lastError!.detail).toMatch(/^NetworkError: binance GET https:\/\/api\.binance\.com\/.* fetch failed: getaddrinfo ENOTFOUND api\.binance\.com$/);
+    expect(feed.status()).toMatchObject({
+      running: true,
+      connected: false,
+      consecutiveFailures: 1,
+      lastError: { code: "FEED_UNREACHABLE", transient: true, message: OFFLINE },
+    });
+    expect(feed.status().lastError!.detail).toMatch(
+      /^NetworkError: binance GET https:\/\/api\.binance\.com\/.* fetch failed: getaddrinfo ENOTFOUND api\.binance\.com$/,
+    );
     const calls = urls.length;
     expect(calls).toBeGreaterThan(0);
     expect(urls.every((url) => url.startsWith("https://api.binance.com/"))).toBe(true);

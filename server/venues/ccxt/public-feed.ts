@@ -75,14 +75,7 @@ export interface PublicExchange {
 // Errors
 
 export type FeedErrorCode =
-  | "FEED_UNREACHABLE"
-  | "FEED_TIMEOUT"
-  | "FEED_RATE_LIMITED"
-  | "FEED_UNAVAILABLE"
-  | "FEED_NO_QUOTE"
-  | "FEED_BAD_SYMBOL"
-  | "FEED_NOT_SUPPORTED"
-  | "FEED_FAILED";
+  "FEED_UNREACHABLE" | "FEED_TIMEOUT" | "FEED_RATE_LIMITED" | "FEED_UNAVAILABLE" | "FEED_NO_QUOTE" | "FEED_BAD_SYMBOL" | "FEED_NOT_SUPPORTED" | "FEED_FAILED";
 
 export interface FeedError {
   code: FeedErrorCode;
@@ -97,7 +90,8 @@ export interface FeedError {
 }
 
 const OFFLINE_HINT = "Paper mode needs internet access to public market data; use replay mode offline.";
-const ERRNO = /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENETDOWN|ECONNABORTED|EPIPE|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET)\b[\s:]*([\w.-]+(?::\d+)?)?/;
+const ERRNO =
+  /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENETDOWN|ECONNABORTED|EPIPE|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET)\b[\s:]*([\w.-]+(?::\d+)?)?/;
 
 /** The error's class names, most specific first: the constructor chain (BadSymbol, BadRequest, ExchangeError, BaseError, Error), then its `name` if different. */
 function classNames(error: unknown): string[] {
@@ -114,7 +108,7 @@ function classNames(error: unknown): string[] {
 
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
-  return typeof error === "string" ? error : JSON.stringify(error) ?? String(error);
+  return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
 }
 
 function causeText(error: unknown): string {
@@ -149,18 +143,31 @@ export function classifyFeedError(error: unknown, exchange: string, symbol: stri
   const detail = `${names[0] ?? "Error"}: ${message}`;
   const make = (code: FeedErrorCode, transient: boolean, text: string): FeedError => ({ code, transient, message: text, detail, at });
 
-  if (error instanceof NoQuoteError) return make("FEED_NO_QUOTE", true, `${exchange} sent no bid and ask for ${symbol}. Paper mode retries; if it persists, choose a more liquid symbol.`);
-  if (is("DDoSProtection", "RateLimitExceeded")) return make("FEED_RATE_LIMITED", true, `${exchange} is limiting our requests (${short}). The feed slows down and retries.`);
-  if (is("RequestTimeout")) return make("FEED_TIMEOUT", true, `${exchange} did not answer in time (${short}). The feed retries; if it persists, check the connection or use replay mode.`);
-  if (is("ExchangeNotAvailable", "OnMaintenance")) return make("FEED_UNAVAILABLE", true, `${exchange} is unavailable or under maintenance (${short}). The feed retries.`);
+  if (error instanceof NoQuoteError)
+    return make("FEED_NO_QUOTE", true, `${exchange} sent no bid and ask for ${symbol}. Paper mode retries; if it persists, choose a more liquid symbol.`);
+  if (is("DDoSProtection", "RateLimitExceeded"))
+    return make("FEED_RATE_LIMITED", true, `${exchange} is limiting our requests (${short}). The feed slows down and retries.`);
+  if (is("RequestTimeout"))
+    return make(
+      "FEED_TIMEOUT",
+      true,
+      `${exchange} did not answer in time (${short}). The feed retries; if it persists, check the connection or use replay mode.`,
+    );
+  if (is("ExchangeNotAvailable", "OnMaintenance"))
+    return make("FEED_UNAVAILABLE", true, `${exchange} is unavailable or under maintenance (${short}). The feed retries.`);
   const rawNetwork = error instanceof TypeError && /fetch failed|network/i.test(message);
   const errnoCode = (error as { code?: unknown } | null)?.code;
   if (is("NetworkError") || rawNetwork || (typeof errnoCode === "string" && ERRNO.test(errnoCode))) {
     return make("FEED_UNREACHABLE", true, `Cannot reach ${exchange} (${networkDetail(error, message, exchange)}). ${OFFLINE_HINT}`);
   }
-  if (is("BadSymbol")) return make("FEED_BAD_SYMBOL", false, `${exchange} does not list ${symbol} (${short}). Choose a symbol the exchange lists; the feed stopped.`);
+  if (is("BadSymbol"))
+    return make("FEED_BAD_SYMBOL", false, `${exchange} does not list ${symbol} (${short}). Choose a symbol the exchange lists; the feed stopped.`);
   if (is("NotSupported")) return make("FEED_NOT_SUPPORTED", false, `${exchange} cannot serve this market data (${short}). The feed stopped.`);
-  return make("FEED_FAILED", false, `${exchange} refused the market data request (${names[0] ?? "Error"}: ${short}). The feed stopped; check the exchange and symbol settings.`);
+  return make(
+    "FEED_FAILED",
+    false,
+    `${exchange} refused the market data request (${names[0] ?? "Error"}: ${short}). The feed stopped; check the exchange and symbol settings.`,
+  );
 }
 
 class NoQuoteError extends Error {
@@ -183,7 +190,8 @@ export function bookUpdate(symbol: string, book: OrderBookLike, depth: number): 
     for (const level of levels) {
       const price = level[0];
       const size = level[1];
-      if (typeof price === "number" && typeof size === "number" && price > 0 && size > 0 && Number.isFinite(price) && Number.isFinite(size)) out.push([price, size]);
+      if (typeof price === "number" && typeof size === "number" && price > 0 && size > 0 && Number.isFinite(price) && Number.isFinite(size))
+        out.push([price, size]);
       if (out.length >= depth) break;
     }
     return out;
@@ -474,7 +482,13 @@ export class PublicMarketFeed {
       const key = trade.id ?? `${ts}:${trade.price}:${trade.amount}:${trade.side ?? ""}`;
       if (this.seenTrades.has(key)) continue;
       this.seenTrades.set(key, ts);
-      const update: TradeUpdate & { exchangeTs: number; tradeId?: string } = { kind: "trade", symbol: this.options.symbol, price: trade.price, qty: trade.amount, exchangeTs: ts };
+      const update: TradeUpdate & { exchangeTs: number; tradeId?: string } = {
+        kind: "trade",
+        symbol: this.options.symbol,
+        price: trade.price,
+        qty: trade.amount,
+        exchangeTs: ts,
+      };
       if (trade.side === "buy") update.aggressor = "BUY";
       else if (trade.side === "sell") update.aggressor = "SELL";
       if (trade.id) update.tradeId = trade.id;
@@ -551,7 +565,10 @@ export async function createCcxtExchange(id: string, options: Record<string, unk
     const lower = id.toLowerCase();
     const near = known.filter((name) => name === lower || (lower.length >= 3 && name.startsWith(lower.slice(0, 3)))).slice(0, 5);
     const hint = near.length > 0 ? ` Did you mean ${near.map((name) => `"${name}"`).join(", ")}?` : "";
-    throw new FeedConfigError("UNKNOWN_EXCHANGE", `ccxt has no exchange "${id}".${hint} Use a lower-case ccxt id such as "binance" (${known.length} are known).`);
+    throw new FeedConfigError(
+      "UNKNOWN_EXCHANGE",
+      `ccxt has no exchange "${id}".${hint} Use a lower-case ccxt id such as "binance" (${known.length} are known).`,
+    );
   }
   const Constructor = (ccxt as unknown as Record<string, new (config: Record<string, unknown>) => Exchange>)[id]!;
   return new Constructor({ ...options, enableRateLimit: true });

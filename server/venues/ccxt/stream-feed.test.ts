@@ -85,9 +85,39 @@ class FakeBinanceStream {
   }
 }
 
-const ticker = (bid: string, ask: string, last: string, E = T0) => ({ e: "24hrTicker", E, s: "BTCUSDT", c: last, b: bid, B: "1.5", a: ask, A: "2", o: "99", h: "101", l: "98", v: "10", q: "1000", C: E, O: E - 86_400_000 });
-const trade = (id: number, price: string, qty: string, buyerIsMaker: boolean, T = T0) => ({ e: "trade", E: T, s: "BTCUSDT", t: id, p: price, q: qty, T, m: buyerIsMaker });
-const kline = (t: number, o: string, h: string, l: string, c: string, v: string) => ({ e: "kline", E: t + 1, s: "BTCUSDT", k: { t, T: t + 299_999, s: "BTCUSDT", i: "5m", o, c, h, l, v, x: false } });
+const ticker = (bid: string, ask: string, last: string, E = T0) => ({
+  e: "24hrTicker",
+  E,
+  s: "BTCUSDT",
+  c: last,
+  b: bid,
+  B: "1.5",
+  a: ask,
+  A: "2",
+  o: "99",
+  h: "101",
+  l: "98",
+  v: "10",
+  q: "1000",
+  C: E,
+  O: E - 86_400_000,
+});
+const trade = (id: number, price: string, qty: string, buyerIsMaker: boolean, T = T0) => ({
+  e: "trade",
+  E: T,
+  s: "BTCUSDT",
+  t: id,
+  p: price,
+  q: qty,
+  T,
+  m: buyerIsMaker,
+});
+const kline = (t: number, o: string, h: string, l: string, c: string, v: string) => ({
+  e: "kline",
+  E: t + 1,
+  s: "BTCUSDT",
+  k: { t, T: t + 299_999, s: "BTCUSDT", i: "5m", o, c, h, l, v, x: false },
+});
 
 /** REST stand-in: the recorded Binance markets, and a ticker for the polling fallback. */
 class RestExchange implements PublicExchange {
@@ -181,12 +211,29 @@ describe("StreamMarketFeed over a local Binance-like websocket", () => {
   it("turns ticker, trade and kline events into quotes, trades (once per id) and closed candles", async () => {
     const { server, updates, feed, stream } = await setup({ trades: true, candles: { timeframe: "5m" } });
     feed.start();
-    await waitFor(() => server.subscribed("btcusdt@ticker") && server.subscribed("btcusdt@trade") && server.subscribed("btcusdt@kline_5m"), "three subscriptions");
-    expect(server.subscribes.map((s) => s.params).flat().sort()).toEqual(["btcusdt@kline_5m", "btcusdt@ticker", "btcusdt@trade"]);
+    await waitFor(
+      () => server.subscribed("btcusdt@ticker") && server.subscribed("btcusdt@trade") && server.subscribed("btcusdt@kline_5m"),
+      "three subscriptions",
+    );
+    expect(
+      server.subscribes
+        .map((s) => s.params)
+        .flat()
+        .sort(),
+    ).toEqual(["btcusdt@kline_5m", "btcusdt@ticker", "btcusdt@trade"]);
 
     server.push("btcusdt@ticker", ticker("100.4", "100.6", "100.5"));
     await waitFor(() => updates.some((u) => u.kind === "quote"), "a quote");
-    expect(updates.find((u) => u.kind === "quote")).toEqual({ kind: "quote", symbol: "BTC/USDT", bid: 100.4, ask: 100.6, bidSize: 1.5, askSize: 2, last: 100.5, exchangeTs: T0 });
+    expect(updates.find((u) => u.kind === "quote")).toEqual({
+      kind: "quote",
+      symbol: "BTC/USDT",
+      bid: 100.4,
+      ask: 100.6,
+      bidSize: 1.5,
+      askSize: 2,
+      last: 100.5,
+      exchangeTs: T0,
+    });
 
     server.push("btcusdt@trade", trade(42, "100.5", "0.1", true));
     server.push("btcusdt@trade", trade(42, "100.5", "0.1", true)); // a duplicate: emitted once
@@ -205,7 +252,9 @@ describe("StreamMarketFeed over a local Binance-like websocket", () => {
       { kind: "trade", symbol: "BTC/USDT", price: 100.5, qty: 0.1, aggressor: "SELL", exchangeTs: T0, tradeId: "42" },
       { kind: "trade", symbol: "BTC/USDT", price: 100.7, qty: 0.2, aggressor: "BUY", exchangeTs: T0 + 5, tradeId: "43" },
     ]);
-    expect(updates.filter((u) => u.kind === "candle")).toEqual([{ kind: "candle", symbol: "BTC/USDT", open: 1, high: 3, low: 0.5, close: 2.5, volume: 7, exchangeTs: bar0 }]);
+    expect(updates.filter((u) => u.kind === "candle")).toEqual([
+      { kind: "candle", symbol: "BTC/USDT", open: 1, high: 3, low: 0.5, close: 2.5, volume: 7, exchangeTs: bar0 },
+    ]);
     const status = feed.status();
     expect(status).toMatchObject({ transport: "websocket", running: true, connected: true, consecutiveFailures: 0, lastError: null, fallbackReason: null });
     expect(status.message).toBe("Streaming BTC/USDT from binance (websocket).");
@@ -303,26 +352,48 @@ describe("StreamMarketFeed over a local Binance-like websocket", () => {
 describe("StreamMarketFeed without websockets", () => {
   const cases: { name: string; stream: (s: StreamExchange) => StreamExchange | null; reason: string }[] = [
     { name: "no pro instance", stream: () => null, reason: "websockets are off for binance" },
-    { name: "has.watchTicker false", stream: (s) => Object.assign(Object.create(s) as StreamExchange, { has: { ...s.has, watchTicker: false } }), reason: "ccxt has no websocket watchTicker for binance" },
+    {
+      name: "has.watchTicker false",
+      stream: (s) => Object.assign(Object.create(s) as StreamExchange, { has: { ...s.has, watchTicker: false } }),
+      reason: "ccxt has no websocket watchTicker for binance",
+    },
   ];
   it.each(cases)("$name: polls over REST from the start", async ({ stream, reason }) => {
     const clock = new ManualClock(T0);
     const scheduler = new FakeScheduler(clock);
     const rest = new RestExchange();
     const updates: PublicFeedUpdate[] = [];
-    const feed = new StreamMarketFeed({ exchange: rest, stream: stream(new ccxt.pro.binance()), symbol: "BTC/USDT", clock, scheduler, rng: seededRng(1), onUpdate: (u) => updates.push(u) });
+    const feed = new StreamMarketFeed({
+      exchange: rest,
+      stream: stream(new ccxt.pro.binance()),
+      symbol: "BTC/USDT",
+      clock,
+      scheduler,
+      rng: seededRng(1),
+      onUpdate: (u) => updates.push(u),
+    });
     feed.start();
     scheduler.advance(0);
     await feed.idle();
     expect(updates).toEqual([{ kind: "quote", symbol: "BTC/USDT", bid: 99, ask: 101, last: 100, exchangeTs: T0 }]);
-    expect(feed.status()).toMatchObject({ transport: "polling", fallbackReason: reason, connected: true, message: `Polling (${reason}). Receiving BTC/USDT from binance.` });
+    expect(feed.status()).toMatchObject({
+      transport: "polling",
+      fallbackReason: reason,
+      connected: true,
+      message: `Polling (${reason}). Receiving BTC/USDT from binance.`,
+    });
     feed.stop();
     expect(feed.status().running).toBe(false);
   });
 });
 
 describe("createLiveStreamExchange", () => {
-  const full = { BASTION_EXCHANGE: "binance", BASTION_API_KEY: "live-key-AAAA1111BBBB2222wxyz", BASTION_API_SECRET: "live-secret-ZZZZ9999YYYY8888", BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE };
+  const full = {
+    BASTION_EXCHANGE: "binance",
+    BASTION_API_KEY: "live-key-AAAA1111BBBB2222wxyz",
+    BASTION_API_SECRET: "live-secret-ZZZZ9999YYYY8888",
+    BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
+  };
   const cases: { name: string; env: Record<string, string>; pro: boolean; wsSpot?: RegExp }[] = [
     { name: "binance", env: full, pro: true, wsSpot: /^wss:\/\/stream\.binance\.com:9443\/ws$/ },
     { name: "binance testnet", env: { ...full, BASTION_SANDBOX: "true" }, pro: true, wsSpot: /^wss:\/\/stream\.testnet\.binance\.vision\/ws$/ },
@@ -361,7 +432,17 @@ describe("order books over websockets", () => {
       has: { watchTicker: true, watchOrderBook: hasBook },
       watchTicker: () => (tickers++ === 0 ? Promise.resolve({ bid: 99, ask: 101, last: 100, timestamp: T0 }) : never),
       watchOrderBook: (_symbol: string, limit?: number) =>
-        books++ === 0 ? Promise.resolve({ bids: [[99, 1], [98, 0], [97, 2]], asks: [[101, 3]], timestamp: T0 + limit! }) : never,
+        books++ === 0
+          ? Promise.resolve({
+              bids: [
+                [99, 1],
+                [98, 0],
+                [97, 2],
+              ],
+              asks: [[101, 3]],
+              timestamp: T0 + limit!,
+            })
+          : never,
       close: () => {
         closeAll(new Error("connection closed by close()"));
         return Promise.resolve();
@@ -376,10 +457,28 @@ describe("order books over websockets", () => {
       updates.push(u);
       changes.notify();
     };
-    const feed = new StreamMarketFeed({ exchange: new RestExchange(), stream: bookStream(true), symbol: "BTC/USDT", book: { depth: 5 }, clock, scheduler: new FakeScheduler(clock), rng: seededRng(1), onUpdate });
+    const feed = new StreamMarketFeed({
+      exchange: new RestExchange(),
+      stream: bookStream(true),
+      symbol: "BTC/USDT",
+      book: { depth: 5 },
+      clock,
+      scheduler: new FakeScheduler(clock),
+      rng: seededRng(1),
+      onUpdate,
+    });
     feed.start();
     await waitFor(() => updates.some((u) => u.kind === "book"), "a book update");
-    expect(updates.find((u) => u.kind === "book")).toEqual({ kind: "book", symbol: "BTC/USDT", bids: [[99, 1], [97, 2]], asks: [[101, 3]], exchangeTs: T0 + 5 });
+    expect(updates.find((u) => u.kind === "book")).toEqual({
+      kind: "book",
+      symbol: "BTC/USDT",
+      bids: [
+        [99, 1],
+        [97, 2],
+      ],
+      asks: [[101, 3]],
+      exchangeTs: T0 + 5,
+    });
     expect(feed.status()).toMatchObject({ transport: "websocket" });
     feed.stop();
     await feed.idle();

@@ -146,7 +146,11 @@ export class StreamMarketFeed {
   }
 
   /** Why websockets cannot serve this feed, or null when they can. */
-  static unsupportedReason(stream: StreamExchange | null, wants: { trades?: boolean; candles?: unknown; book?: unknown }, exchangeId = "the exchange"): string | null {
+  static unsupportedReason(
+    stream: StreamExchange | null,
+    wants: { trades?: boolean; candles?: unknown; book?: unknown },
+    exchangeId = "the exchange",
+  ): string | null {
     if (!stream) return `websockets are off for ${exchangeId}`;
     const missing: string[] = [];
     if (!stream.has.watchTicker) missing.push("watchTicker");
@@ -254,7 +258,12 @@ export class StreamMarketFeed {
     }
     const candles = this.options.candles;
     if (candles) {
-      channels.push({ ...base, name: "candles", watch: () => stream.watchOHLCV!(symbol, candles.timeframe), handle: (r, now) => this.onBars(r as OhlcvRow[], now) });
+      channels.push({
+        ...base,
+        name: "candles",
+        watch: () => stream.watchOHLCV!(symbol, candles.timeframe),
+        handle: (r, now) => this.onBars(r as OhlcvRow[], now),
+      });
     }
     const book = this.options.book;
     if (book) {
@@ -289,13 +298,18 @@ export class StreamMarketFeed {
       } catch (error) {
         if (generation !== this.generation) return;
         const now = this.options.clock.now();
-        const classified = error instanceof NoQuoteError ? noQuote(this.exchangeId, this.options.symbol, now, error) : classifyFeedError(error, this.exchangeId, this.options.symbol, now);
+        const classified =
+          error instanceof NoQuoteError
+            ? noQuote(this.exchangeId, this.options.symbol, now, error)
+            : classifyFeedError(error, this.exchangeId, this.options.symbol, now);
         channel.connected = false;
         channel.failures++;
         channel.lastError = classified;
         if (!classified.transient || channel.failures >= this.maxFailures) {
           // short: the polling feed's own status says what is wrong now; the full error stays in the log detail
-          const why = classified.transient ? `${channel.failures} websocket failures in a row on ${channel.name}, ${classified.code}` : `the websocket ${channel.name} failed, ${classified.code}`;
+          const why = classified.transient
+            ? `${channel.failures} websocket failures in a row on ${channel.name}, ${classified.code}`
+            : `the websocket ${channel.name} failed, ${classified.code}`;
           this.startPolling(why);
           return;
         }
@@ -368,10 +382,12 @@ export class StreamMarketFeed {
     const stream = this.options.stream;
     if (!stream) return;
     const previous = this.closing;
-    this.closing = previous.then(() => stream.close()).then(
-      () => undefined,
-      () => undefined,
-    );
+    this.closing = previous
+      .then(() => stream.close())
+      .then(
+        () => undefined,
+        () => undefined,
+      );
     this.marketsReady = null;
   }
 
@@ -422,7 +438,13 @@ export class StreamMarketFeed {
         const oldest = this.seenTrades.values().next().value;
         if (oldest !== undefined) this.seenTrades.delete(oldest);
       }
-      const update: TradeUpdate & { exchangeTs: number; tradeId?: string } = { kind: "trade", symbol: this.options.symbol, price: trade.price, qty: trade.amount, exchangeTs: trade.timestamp! };
+      const update: TradeUpdate & { exchangeTs: number; tradeId?: string } = {
+        kind: "trade",
+        symbol: this.options.symbol,
+        price: trade.price,
+        qty: trade.amount,
+        exchangeTs: trade.timestamp!,
+      };
       if (trade.side === "buy") update.aggressor = "BUY";
       else if (trade.side === "sell") update.aggressor = "SELL";
       if (trade.id) update.tradeId = trade.id;
@@ -438,7 +460,16 @@ export class StreamMarketFeed {
       if (forming && ts < forming.ts) continue; // a late update of an older bar
       if (forming && ts > forming.ts && forming.ts > this.candleWatermark) {
         const [, open, high, low, close, volume] = forming.row;
-        const bar: CandleUpdate & { exchangeTs: number } = { kind: "candle", symbol: this.options.symbol, open: open!, high: high!, low: low!, close: close!, volume: isSize(volume) ? volume : 0, exchangeTs: forming.ts };
+        const bar: CandleUpdate & { exchangeTs: number } = {
+          kind: "candle",
+          symbol: this.options.symbol,
+          open: open!,
+          high: high!,
+          low: low!,
+          close: close!,
+          volume: isSize(volume) ? volume : 0,
+          exchangeTs: forming.ts,
+        };
         this.candleWatermark = forming.ts;
         this.emit(bar, now);
       }

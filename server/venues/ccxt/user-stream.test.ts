@@ -94,9 +94,40 @@ function executionReport(fake: FakeBinance, clientOrderId: string, tradeId: numb
   const o = fake.orders.find((x) => x.clientOrderId === clientOrderId)!;
   const t = fake.trades.find((x) => x.id === tradeId)!;
   return {
-    e: "executionReport", E: t.time, s: o.symbol, c: o.clientOrderId, S: o.side, o: o.type, f: o.timeInForce, q: o.origQty, p: o.price, P: "0.00000000",
-    F: "0.00000000", g: -1, C: "", x: "TRADE", X: o.status, r: "NONE", i: o.orderId, l: t.qty, z: o.executedQty, L: t.price, n: t.commission, N: t.commissionAsset,
-    T: t.time, t: t.id, I: 8641984, w: false, m: t.isMaker, M: true, O: o.time, Z: o.cummulativeQuoteQty, Y: t.quoteQty, Q: "0.00000000", W: o.time, V: "EXPIRE_MAKER",
+    e: "executionReport",
+    E: t.time,
+    s: o.symbol,
+    c: o.clientOrderId,
+    S: o.side,
+    o: o.type,
+    f: o.timeInForce,
+    q: o.origQty,
+    p: o.price,
+    P: "0.00000000",
+    F: "0.00000000",
+    g: -1,
+    C: "",
+    x: "TRADE",
+    X: o.status,
+    r: "NONE",
+    i: o.orderId,
+    l: t.qty,
+    z: o.executedQty,
+    L: t.price,
+    n: t.commission,
+    N: t.commissionAsset,
+    T: t.time,
+    t: t.id,
+    I: 8641984,
+    w: false,
+    m: t.isMaker,
+    M: true,
+    O: o.time,
+    Z: o.cummulativeQuoteQty,
+    Y: t.quoteQty,
+    Q: "0.00000000",
+    W: o.time,
+    V: "EXPIRE_MAKER",
   };
 }
 
@@ -166,7 +197,14 @@ function bothLoopsWaiting(stream: InstanceType<typeof ccxt.pro.binance>, server:
   return server.liveSubscriptions === 1 && hashes.some((h) => h.startsWith("myTrades")) && hashes.some((h) => h.startsWith("orders"));
 }
 
-const limit = (clientOrderId: string, price: string): OrderSpec => ({ clientOrderId, symbol: "BTC/USDT", type: "LIMIT", side: "BUY", quantity: "0.001", price });
+const limit = (clientOrderId: string, price: string): OrderSpec => ({
+  clientOrderId,
+  symbol: "BTC/USDT",
+  type: "LIMIT",
+  side: "BUY",
+  quantity: "0.001",
+  price,
+});
 
 async function setup(answerDelayMs = 0) {
   const server = await FakeBinanceWsApi.start();
@@ -265,19 +303,57 @@ describe("CcxtVenue: fills and order updates over Binance's user-data websocket"
     expect(venue.currentPollIntervalMs()).toBe(30_000);
   });
 
-  it.each([0, 50])("an order canceled at the exchange is reported by the stream once, a later poll adds nothing (subscription answered after %i ms)", async (answerDelayMs) => {
-    const { server, fake, venue, events, stream } = await setup(answerDelayMs);
-    venue.submit(limit("bst-a", "25000"), T0);
-    await venue.idle();
-    await waitFor(() => bothLoopsWaiting(stream, server), "the subscription");
-    events.length = 0;
-    const o = fake.orders.find((x) => x.clientOrderId === "bst-a")!;
-    o.status = "CANCELED";
-    server.push({ e: "executionReport", E: T0, s: o.symbol, c: "web_cancel_1", S: o.side, o: o.type, f: "GTC", q: o.origQty, p: o.price, P: "0", F: "0", g: -1, C: "bst-a", x: "CANCELED", X: "CANCELED", r: "NONE", i: o.orderId, l: "0", z: "0", L: "0", n: "0", N: null, T: T0, t: -1, I: 1, w: false, m: false, M: false, O: o.time, Z: "0", Y: "0", Q: "0", W: o.time, V: "EXPIRE_MAKER" });
-    await waitFor(() => events.length > 0, "the cancel");
-    await venue.pollOnce();
-    expect(names(events)).toEqual(["bst-a cancel"]);
-  });
+  it.each([0, 50])(
+    "an order canceled at the exchange is reported by the stream once, a later poll adds nothing (subscription answered after %i ms)",
+    async (answerDelayMs) => {
+      const { server, fake, venue, events, stream } = await setup(answerDelayMs);
+      venue.submit(limit("bst-a", "25000"), T0);
+      await venue.idle();
+      await waitFor(() => bothLoopsWaiting(stream, server), "the subscription");
+      events.length = 0;
+      const o = fake.orders.find((x) => x.clientOrderId === "bst-a")!;
+      o.status = "CANCELED";
+      server.push({
+        e: "executionReport",
+        E: T0,
+        s: o.symbol,
+        c: "web_cancel_1",
+        S: o.side,
+        o: o.type,
+        f: "GTC",
+        q: o.origQty,
+        p: o.price,
+        P: "0",
+        F: "0",
+        g: -1,
+        C: "bst-a",
+        x: "CANCELED",
+        X: "CANCELED",
+        r: "NONE",
+        i: o.orderId,
+        l: "0",
+        z: "0",
+        L: "0",
+        n: "0",
+        N: null,
+        T: T0,
+        t: -1,
+        I: 1,
+        w: false,
+        m: false,
+        M: false,
+        O: o.time,
+        Z: "0",
+        Y: "0",
+        Q: "0",
+        W: o.time,
+        V: "EXPIRE_MAKER",
+      });
+      await waitFor(() => events.length > 0, "the cancel");
+      await venue.pollOnce();
+      expect(names(events)).toEqual(["bst-a cancel"]);
+    },
+  );
 });
 
 describe("UserStream", () => {

@@ -39,7 +39,7 @@ describe("parseCandlesCsv", () => {
   });
 
   const cases: [string, string, string][] = [
-    ["empty file", "", "CSV_INVALID: m.csv: the file is empty; expected the header \"ts,open,high,low,close,volume\"."],
+    ["empty file", "", 'CSV_INVALID: m.csv: the file is empty; expected the header "ts,open,high,low,close,volume".'],
     ["header only", `${H}\n`, "CSV_INVALID: m.csv: the file has a header but no rows."],
     ["wrong header", "time,o,h,l,c,v\n1,1,1,1,1,1", 'CSV_INVALID: m.csv, line 1: the header is "time,o,h,l,c,v", expected "ts,open,high,low,close,volume".'],
     ["too few fields", `${H}\n1000,1,1,1,1`, "CSV_INVALID: m.csv, line 2: expected 6 fields, found 5."],
@@ -51,8 +51,16 @@ describe("parseCandlesCsv", () => {
     ["overflow", `${H}\n1000,1,1e999,1,1,1`, "CSV_INVALID: m.csv, line 2: high 1e999 is not a finite number."],
     ["fractional ts", `${H}\n1000.5,1,1,1,1,1`, "CSV_INVALID: m.csv, line 2: ts 1000.5 is not a whole number of epoch milliseconds."],
     ["zero price", `${H}\n1000,0,1,0,1,1`, "CSV_INVALID: m.csv, line 2: open 0 is not positive."],
-    ["ts repeats", `${H}\n1000,1,1,1,1,1\n1000,1,1,1,1,1`, "CSV_INVALID: m.csv, line 3: ts 1000 is not after the previous row's ts 1000 (candles must be strictly increasing)."],
-    ["ts goes back", `${H}\n2000,1,1,1,1,1\n1000,1,1,1,1,1`, "CSV_INVALID: m.csv, line 3: ts 1000 is not after the previous row's ts 2000 (candles must be strictly increasing)."],
+    [
+      "ts repeats",
+      `${H}\n1000,1,1,1,1,1\n1000,1,1,1,1,1`,
+      "CSV_INVALID: m.csv, line 3: ts 1000 is not after the previous row's ts 1000 (candles must be strictly increasing).",
+    ],
+    [
+      "ts goes back",
+      `${H}\n2000,1,1,1,1,1\n1000,1,1,1,1,1`,
+      "CSV_INVALID: m.csv, line 3: ts 1000 is not after the previous row's ts 2000 (candles must be strictly increasing).",
+    ],
     ["high below open", `${H}\n1000,1.3,1.2,1,1.1,1`, "CSV_INVALID: m.csv, line 2: high 1.2 is below open 1.3."],
     ["high below close", `${H}\n1000,1.1,1.2,1,1.3,1`, "CSV_INVALID: m.csv, line 2: high 1.2 is below close 1.3."],
     ["low above open", `${H}\n1000,1,1.5,1.1,1.2,1`, "CSV_INVALID: m.csv, line 2: low 1.1 is above open 1."],
@@ -87,9 +95,17 @@ describe("parseTradesCsv", () => {
   });
 
   it.each([
-    ["wrong header", "ts,id,price,qty,side\n5,1,10,1,True", 'CSV_INVALID: t.csv, line 1: the header is "ts,id,price,qty,side", expected "ts,trade_id,price,quantity,buyer_maker".'],
+    [
+      "wrong header",
+      "ts,id,price,qty,side\n5,1,10,1,True",
+      'CSV_INVALID: t.csv, line 1: the header is "ts,id,price,qty,side", expected "ts,trade_id,price,quantity,buyer_maker".',
+    ],
     ["bad flag", `${TH}\n5,1,10,1,yes`, 'CSV_INVALID: t.csv, line 2: buyer_maker "yes" is not True or False.'],
-    ["ts goes back", `${TH}\n5,1,10,1,True\n4,2,10,1,True`, "CSV_INVALID: t.csv, line 3: ts 4 is before the previous row's ts 5 (trades must be in time order)."],
+    [
+      "ts goes back",
+      `${TH}\n5,1,10,1,True\n4,2,10,1,True`,
+      "CSV_INVALID: t.csv, line 3: ts 4 is before the previous row's ts 5 (trades must be in time order).",
+    ],
     ["duplicate id", `${TH}\n5,1,10,1,True\n6,1,10,1,True`, "CSV_INVALID: t.csv, line 3: trade_id 1 appears twice."],
     ["empty id", `${TH}\n5,,10,1,True`, "CSV_INVALID: t.csv, line 2: trade_id is empty."],
     ["zero quantity", `${TH}\n5,1,10,0,True`, "CSV_INVALID: t.csv, line 2: quantity 0 is not positive."],

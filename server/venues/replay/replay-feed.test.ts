@@ -39,7 +39,19 @@ describe("ReplayFeed timing", () => {
     expect(times()).toEqual([0, 5_000]);
     scheduler.advance(60_000);
     expect(times()).toEqual([0, 5_000, 10_000]);
-    expect(got[1]!.update).toEqual({ kind: "candle", symbol: "BTC/USDT", open: 101, high: 103, low: 100, close: 102, volume: 8, ts: T0 + 5_000, recordedTs: 1_000_000 + BAR, index: 1, loop: 0 });
+    expect(got[1]!.update).toEqual({
+      kind: "candle",
+      symbol: "BTC/USDT",
+      open: 101,
+      high: 103,
+      low: 100,
+      close: 102,
+      volume: 8,
+      ts: T0 + 5_000,
+      recordedTs: 1_000_000 + BAR,
+      index: 1,
+      loop: 0,
+    });
     expect(got.every((g) => g.update.ts === g.now)).toBe(true);
   });
 
@@ -84,7 +96,16 @@ describe("ReplayFeed timing", () => {
     feed.start();
     scheduler.advance(1_000_000);
     expect(got.map((g) => g.update.index)).toEqual([3, 4]);
-    expect(feed.status()).toMatchObject({ playing: false, finished: true, position: 5, total: 5, loops: 0, emitted: 2, lastUpdateAt: T0 + 5_000, lastRecordedTs: 1_000_000 + 4 * BAR });
+    expect(feed.status()).toMatchObject({
+      playing: false,
+      finished: true,
+      position: 5,
+      total: 5,
+      loops: 0,
+      emitted: 2,
+      lastUpdateAt: T0 + 5_000,
+      lastRecordedTs: 1_000_000 + 4 * BAR,
+    });
     expect(scheduler.pending).toBe(0);
   });
 });
@@ -113,7 +134,12 @@ describe("ReplayFeed stop, resume and speed", () => {
     const scheduler = new FakeScheduler(clock);
     const seen: number[] = [];
     const feed: ReplayFeed = new ReplayFeed({
-      symbol: "BTC/USDT", source: { kind: "candles", candles: candles(5) }, speed: 60, loop: false, clock, scheduler,
+      symbol: "BTC/USDT",
+      source: { kind: "candles", candles: candles(5) },
+      speed: 60,
+      loop: false,
+      clock,
+      scheduler,
       onUpdate: (u) => {
         seen.push(u.index);
         if (u.index === 1 && u.kind === "candle") feed.stop();
@@ -169,9 +195,12 @@ describe("ReplayFeed looping", () => {
     scheduler.advance(25_000);
     const bars = got.map((g) => g.update).filter((u) => u.kind === "candle");
     expect(bars.map((b) => [b.loop, b.open, b.close])).toEqual([
-      [0, 100, 101], [0, 101, 102],
-      [1, 102, 103.02], [1, 103.02, 104.04],
-      [2, 104.04, 105.08], [2, 105.08, 106.12],
+      [0, 100, 101],
+      [0, 101, 102],
+      [1, 102, 103.02],
+      [1, 103.02, 104.04],
+      [2, 104.04, 105.08],
+      [2, 105.08, 106.12],
     ]);
   });
 
@@ -185,7 +214,18 @@ describe("ReplayFeed looping", () => {
     feed.start();
     scheduler.advance(2_000);
     expect(times()).toEqual([0, 0, 1_500, 2_000, 2_000]);
-    expect(got[1]!.update).toEqual({ kind: "trade", symbol: "BTC/USDT", price: 49, qty: 2, aggressor: "SELL", tradeId: "b", recordedTs: 10_000, index: 1, loop: 0, ts: T0 });
+    expect(got[1]!.update).toEqual({
+      kind: "trade",
+      symbol: "BTC/USDT",
+      price: 49,
+      qty: 2,
+      aggressor: "SELL",
+      tradeId: "b",
+      recordedTs: 10_000,
+      index: 1,
+      loop: 0,
+      ts: T0,
+    });
     expect(feed.status()).toMatchObject({ source: "trades", loops: 1 });
   });
 });
@@ -200,7 +240,15 @@ describe("intrabar expansion", () => {
 
   it("plays an up bar open → low → high → close as quote + trade pairs at 0, ¼, ½, ¾ of the bar, then the candle", () => {
     const { got, times } = bars({ priceTick: 0.01 }, { ts: 0, open: 20_000, high: 20_100, low: 19_950, close: 20_050, volume: 4 });
-    expect(got.map(({ update: u }) => (u.kind === "quote" ? `q ${u.point} ${u.bid}/${u.ask}` : u.kind === "trade" ? `t ${u.point} ${u.price}x${u.qty} ${u.aggressor ?? "-"}` : `${u.kind} expanded=${u.expanded}`))).toEqual([
+    expect(
+      got.map(({ update: u }) =>
+        u.kind === "quote"
+          ? `q ${u.point} ${u.bid}/${u.ask}`
+          : u.kind === "trade"
+            ? `t ${u.point} ${u.price}x${u.qty} ${u.aggressor ?? "-"}`
+            : `${u.kind} expanded=${u.expanded}`,
+      ),
+    ).toEqual([
       "q open 19999/20001", // 1 bp wide: 0.5 bp (1 USDT at 20 000) each side
       "t open 20000x1 -",
       "q low 19949/19951", // 19 949.0025 / 19 950.9975, rounded outwards to the 0.01 tick
@@ -216,7 +264,13 @@ describe("intrabar expansion", () => {
 
   it("plays a down bar through its high first", () => {
     const { got } = bars({ intraBarTicks: "trades" }, { ts: 0, open: 100, high: 101, low: 98, close: 99, volume: 2 });
-    expect(got.map(({ update: u }) => (u.kind === "trade" ? `${u.point} ${u.price}` : u.kind))).toEqual(["open 100", "high 101", "low 98", "close 99", "candle"]);
+    expect(got.map(({ update: u }) => (u.kind === "trade" ? `${u.point} ${u.price}` : u.kind))).toEqual([
+      "open 100",
+      "high 101",
+      "low 98",
+      "close 99",
+      "candle",
+    ]);
   });
 
   it("quotes only, without tick rounding, spread as given", () => {
@@ -229,7 +283,14 @@ describe("intrabar expansion", () => {
   it("adds evenly spaced steps along each leg with stepsPerLeg", () => {
     const { got, times } = bars({ intraBarTicks: "trades", stepsPerLeg: 2 }, { ts: 0, open: 100, high: 104, low: 98, close: 99, volume: 7 });
     expect(got.map(({ update: u }) => (u.kind === "trade" ? `${u.point} ${u.price} ${u.qty}` : u.kind))).toEqual([
-      "open 100 1", "path 102 1", "high 104 1", "path 101 1", "low 98 1", "path 98.5 1", "close 99 1", "candle",
+      "open 100 1",
+      "path 102 1",
+      "high 104 1",
+      "path 101 1",
+      "low 98 1",
+      "path 98.5 1",
+      "close 99 1",
+      "candle",
     ]);
     expect(times.slice(0, 3).map((t) => Math.round(t))).toEqual([0, 715, 1_429]); // 5 000 ms / 7 points, rounded up to the ms
   });
@@ -241,7 +302,9 @@ describe("intrabar expansion", () => {
   ] as [number, string[]][])("lets a LAST-price stop trigger inside the bar on a simulated venue (stepsPerLeg %d)", (stepsPerLeg, expected) => {
     const venue = makeVenue();
     const bar: Candle = { ts: 0, open: 30_000, high: 30_050, low: 29_700, close: 29_900, volume: 40 };
-    const out = venue.submit({ clientOrderId: "stop", symbol: "BTC/USDT", side: "SELL", type: "STOP_MARKET", quantity: "1", triggerPrice: "29800" }, 0).map(fmt);
+    const out = venue
+      .submit({ clientOrderId: "stop", symbol: "BTC/USDT", side: "SELL", type: "STOP_MARKET", quantity: "1", triggerPrice: "29800" }, 0)
+      .map(fmt);
     for (const { at, update } of iterateCandles([bar], { symbol: "BTC/USDT", barMs: BAR, priceTick: 0.01, stepsPerLeg })) {
       if (update.kind === "candle" && update.expanded) continue; // already matched through its ticks
       out.push(...venue.onMarketData(update, at).map((e) => `${update.kind} ${update.point} ${fmt(e)}`));
@@ -255,7 +318,10 @@ describe("iterateCandles", () => {
     const series = candles(3);
     const iterated = [...iterateCandles(series, { symbol: "BTC/USDT" })];
     expect(iterated).toHaveLength(27);
-    expect(iterated[8]).toEqual({ at: 1_000_000 + BAR, update: expect.objectContaining({ kind: "candle", expanded: true, ts: 1_000_000 + BAR, index: 0 }) as unknown });
+    expect(iterated[8]).toEqual({
+      at: 1_000_000 + BAR,
+      update: expect.objectContaining({ kind: "candle", expanded: true, ts: 1_000_000 + BAR, index: 0 }) as unknown,
+    });
     const { scheduler, feed, got } = setup({ source: { kind: "candles", candles: series }, speed: 1, expandIntraBar: true });
     feed.start();
     scheduler.advance(10 * BAR);
@@ -283,7 +349,10 @@ describe("options", () => {
   const base = { symbol: "X", loop: false, speed: 60, clock, scheduler: new FakeScheduler(clock), onUpdate: () => undefined };
   it.each([
     [{ source: { kind: "candles", candles: [] } }, "REPLAY_NO_DATA: the candles recording for X has no rows."],
-    [{ speed: 0, source: { kind: "candles", candles: candles(2) } }, "REPLAY_BAD_OPTION: speed must be a positive number (60 plays one recorded minute per second), got 0."],
+    [
+      { speed: 0, source: { kind: "candles", candles: candles(2) } },
+      "REPLAY_BAD_OPTION: speed must be a positive number (60 plays one recorded minute per second), got 0.",
+    ],
     [{ startIndex: 2, source: { kind: "candles", candles: candles(2) } }, "REPLAY_BAD_OPTION: startIndex must be a row number from 0 to 1, got 2."],
     [{ source: { kind: "candles", candles: candles(1) } }, "REPLAY_BAD_OPTION: a single candle needs barMs: its bar length cannot be inferred."],
     [{ stepsPerLeg: 0, source: { kind: "candles", candles: candles(2) } }, "REPLAY_BAD_OPTION: stepsPerLeg must be a whole number from 1 to 100, got 0."],

@@ -163,12 +163,15 @@ interface Expansion {
 
 function expansionOf(options: CandleExpansionOptions): Expansion {
   const spreadBps = options.spreadBps ?? 1;
-  if (!Number.isFinite(spreadBps) || spreadBps < 0) throw new ReplayError("REPLAY_BAD_OPTION", `spreadBps must be a number of basis points ≥ 0, got ${spreadBps}.`);
+  if (!Number.isFinite(spreadBps) || spreadBps < 0)
+    throw new ReplayError("REPLAY_BAD_OPTION", `spreadBps must be a number of basis points ≥ 0, got ${spreadBps}.`);
   const tick = options.priceTick;
-  if (tick !== undefined && !(Number.isFinite(tick) && tick > 0)) throw new ReplayError("REPLAY_BAD_OPTION", `priceTick must be a positive number, got ${tick}.`);
+  if (tick !== undefined && !(Number.isFinite(tick) && tick > 0))
+    throw new ReplayError("REPLAY_BAD_OPTION", `priceTick must be a positive number, got ${tick}.`);
   const ticks = options.intraBarTicks ?? "quotes+trades";
   const stepsPerLeg = options.stepsPerLeg ?? 1;
-  if (!Number.isInteger(stepsPerLeg) || stepsPerLeg < 1 || stepsPerLeg > 100) throw new ReplayError("REPLAY_BAD_OPTION", `stepsPerLeg must be a whole number from 1 to 100, got ${stepsPerLeg}.`);
+  if (!Number.isInteger(stepsPerLeg) || stepsPerLeg < 1 || stepsPerLeg > 100)
+    throw new ReplayError("REPLAY_BAD_OPTION", `stepsPerLeg must be a whole number from 1 to 100, got ${stepsPerLeg}.`);
   return {
     stepsPerLeg,
     expand: options.expandIntraBar ?? true,
@@ -207,7 +210,15 @@ function quoteAt(symbol: string, price: number, x: Expansion): QuoteUpdate {
 function scaledCandle(symbol: string, candle: Candle, factor: number, x: Expansion): CandleUpdate {
   if (factor === 1) return { kind: "candle", symbol, open: candle.open, high: candle.high, low: candle.low, close: candle.close, volume: candle.volume };
   const scale = (price: number): number => onTick(price * factor, x, "nearest");
-  return { kind: "candle", symbol, open: scale(candle.open), high: scale(candle.high), low: scale(candle.low), close: scale(candle.close), volume: candle.volume };
+  return {
+    kind: "candle",
+    symbol,
+    open: scale(candle.open),
+    high: scale(candle.high),
+    low: scale(candle.low),
+    close: scale(candle.close),
+    volume: candle.volume,
+  };
 }
 
 function planCandle(symbol: string, candle: Candle, index: number, loop: number, factor: number, barMs: number, x: Expansion): Planned[] {
@@ -222,7 +233,9 @@ function planCandle(symbol: string, candle: Candle, index: number, loop: number,
     const from = path[leg - 1]!;
     const to = path[leg]!;
     for (let s = 1; s <= x.stepsPerLeg; s++) {
-      points.push(s === x.stepsPerLeg ? { price: to, point: labels[leg]! } : { price: onTick(from + ((to - from) * s) / x.stepsPerLeg, x, "nearest"), point: "path" });
+      points.push(
+        s === x.stepsPerLeg ? { price: to, point: labels[leg]! } : { price: onTick(from + ((to - from) * s) / x.stepsPerLeg, x, "nearest"), point: "path" },
+      );
     }
   }
   const planned: Planned[] = [];
@@ -520,6 +533,7 @@ export class ReplayFeed {
 }
 
 function checkSpeed(speed: number): number {
-  if (!(Number.isFinite(speed) && speed > 0)) throw new ReplayError("REPLAY_BAD_OPTION", `speed must be a positive number (60 plays one recorded minute per second), got ${speed}.`);
+  if (!(Number.isFinite(speed) && speed > 0))
+    throw new ReplayError("REPLAY_BAD_OPTION", `speed must be a positive number (60 plays one recorded minute per second), got ${speed}.`);
   return speed;
 }

@@ -197,11 +197,7 @@ export class SimStateFile {
       .all(this.maxFinished)
       .reverse()
       .map((r) => JSON.parse(r.record) as SimOrderRecord);
-    const fills = this.db
-      .prepare<[number], FillRow>("SELECT * FROM sim_fills ORDER BY seq DESC LIMIT ?")
-      .all(fillHistory)
-      .reverse()
-      .map(fromRow);
+    const fills = this.db.prepare<[number], FillRow>("SELECT * FROM sim_fills ORDER BY seq DESC LIMIT ?").all(fillHistory).reverse().map(fromRow);
     return { snapshot, ordersInRows: ordersInRows === true, finished, fills };
   }
 

@@ -161,12 +161,17 @@ describe.each([
     expect([m.status, m.filledQty.toString(), m.avgFillPrice?.toString(), m.venueOrderId]).toEqual(["FILLED", "1", "30001", "sim-o-1"]);
     const l = (await venue.fetchOrder("l"))!;
     expect([l.status, l.filledQty.toString(), l.price?.toString()]).toEqual(["PARTIALLY_FILLED", "0.2", "30100"]);
-    expect((await venue.fetchOpenOrders()).map((o) => `${o.clientOrderId} ${o.type} ${o.status}`)).toEqual(["l LIMIT PARTIALLY_FILLED", "s STOP_MARKET ACCEPTED"]);
-    const fills = await venue.fetchFills(0);
-    expect(fills.map((f) => `${f.tradeId} ${f.clientOrderId} ${f.symbol} ${f.side} ${f.qty.toString()}@${f.price.toString()} ${f.fee.toString()} ${f.feeCurrency} ${f.liquidity} t${f.ts}`)).toEqual([
-      "sim-1 m BTC/USDT BUY 1@30001 60.002 USDT TAKER t10",
-      "sim-2 l BTC/USDT SELL 0.2@30100 6.02 USDT MAKER t30",
+    expect((await venue.fetchOpenOrders()).map((o) => `${o.clientOrderId} ${o.type} ${o.status}`)).toEqual([
+      "l LIMIT PARTIALLY_FILLED",
+      "s STOP_MARKET ACCEPTED",
     ]);
+    const fills = await venue.fetchFills(0);
+    expect(
+      fills.map(
+        (f) =>
+          `${f.tradeId} ${f.clientOrderId} ${f.symbol} ${f.side} ${f.qty.toString()}@${f.price.toString()} ${f.fee.toString()} ${f.feeCurrency} ${f.liquidity} t${f.ts}`,
+      ),
+    ).toEqual(["sim-1 m BTC/USDT BUY 1@30001 60.002 USDT TAKER t10", "sim-2 l BTC/USDT SELL 0.2@30100 6.02 USDT MAKER t30"]);
     expect((await venue.fetchFills(11)).map((f) => f.tradeId)).toEqual(["sim-2"]);
     expect([venue.freeBalance("BTC")?.toString(), venue.freeBalance("DOGE")]).toEqual(["10", null]);
     const balances = await venue.fetchBalances();
@@ -228,7 +233,10 @@ describe("durability", () => {
   it("a new file starts from the configured balances; a reopened one ignores them", async () => {
     const path = tempPath();
     const first = new SimVenue(simConfig(), { statePath: path });
-    runSteps(first, [{ md: quote(29999, 30001), t: 0 }, { submit: { clientOrderId: "m", side: "BUY", type: "MARKET", quantity: "1" }, t: 1 }]);
+    runSteps(first, [
+      { md: quote(29999, 30001), t: 0 },
+      { submit: { clientOrderId: "m", side: "BUY", type: "MARKET", quantity: "1" }, t: 1 },
+    ]);
     await first.close();
     const reopened = track(new SimVenue(simConfig({ initialBalances: { USDT: "5" } }), { statePath: path }));
     expect((await reopened.fetchBalances()).map((b) => `${b.currency} ${b.total.toString()}`)).toEqual(["BTC 11", "ETH 10", "USDT 969938.998"]);
@@ -271,7 +279,9 @@ describe("durability", () => {
     vi.spyOn(SimStateFile.prototype, "commit").mockImplementationOnce(() => {
       throw new Error("disk I/O error");
     });
-    expect(() => venue.submit({ clientOrderId: "a", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: "29000", quantity: "1" }, 1)).toThrow("SIM_STATE_WRITE_FAILED");
+    expect(() => venue.submit({ clientOrderId: "a", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: "29000", quantity: "1" }, 1)).toThrow(
+      "SIM_STATE_WRITE_FAILED",
+    );
     expect(venue.status()).toMatchObject({ connected: false, lastError: expect.stringContaining("SIM_STATE_WRITE_FAILED") as unknown });
     expect(() => venue.onMarketData(trade(30000), 2)).toThrow("SIM_STATE_WRITE_FAILED");
     await expect(venue.fetchOpenOrders()).rejects.toThrow("SIM_STATE_WRITE_FAILED");
@@ -287,7 +297,7 @@ describe("incremental state file (a write costs what the call changed, not the o
   /** Random requests and market data over both symbols: many limits at few prices (time priority), stops, trailing stops, modifies, cancels, partial fills. */
   function randomSteps(seed: number, count: number): SimStep[] {
     let state = seed;
-    const rng = () => ((state = (state * 1103515245 + 12345) % 2147483648) / 2147483648);
+    const rng = () => (state = (state * 1103515245 + 12345) % 2147483648) / 2147483648;
     const pick = <T>(xs: readonly T[]): T => xs[Math.floor(rng() * xs.length)]!;
     const steps: SimStep[] = [];
     const ids: string[] = [];
@@ -303,7 +313,10 @@ describe("incremental state file (a write costs what the call changed, not the o
       if (roll < 0.4) {
         const id = `l${i}`;
         ids.push(id);
-        steps.push({ submit: { clientOrderId: id, symbol, side, type: "LIMIT", price: away(1 + Math.floor(rng() * 4)), quantity: pick(["0.3", "1", "1.7"]) }, t });
+        steps.push({
+          submit: { clientOrderId: id, symbol, side, type: "LIMIT", price: away(1 + Math.floor(rng() * 4)), quantity: pick(["0.3", "1", "1.7"]) },
+          t,
+        });
       } else if (roll < 0.48) {
         const id = `s${i}`;
         ids.push(id);
@@ -360,7 +373,8 @@ describe("incremental state file (a write costs what the call changed, not the o
     const commit = vi.spyOn(SimStateFile.prototype, "commit");
     const venue = track(new SimVenue(simConfig(), { statePath: tempPath() }));
     venue.onMarketData(quote(29999, 30001), 0);
-    const place = (i: number) => venue.submit({ clientOrderId: `r${i}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: String(20000 + (i % 7)), quantity: "0.01" }, i + 1);
+    const place = (i: number) =>
+      venue.submit({ clientOrderId: `r${i}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: String(20000 + (i % 7)), quantity: "0.01" }, i + 1);
     place(0);
     const first = commit.mock.calls.at(-1)![0];
     for (let i = 1; i < 300; i++) place(i);
@@ -388,7 +402,10 @@ describe("incremental state file (a write costs what the call changed, not the o
     expect(full.open.length).toBeGreaterThan(2);
     const file = new SimStateFile(path, "sim");
     // As the old writer left it: finished orders in their rows, open ones in the snapshot.
-    const finished = core.toSnapshot().orders.filter((o) => o.phase === "DONE").map((record) => ({ record, done: true }));
+    const finished = core
+      .toSnapshot()
+      .orders.filter((o) => o.phase === "DONE")
+      .map((record) => ({ record, done: true }));
     file.commit({ snapshot: full, fills: [], orders: finished, now: 0 });
     file.close();
     const reopened = new SimVenue(config(), { statePath: path });
@@ -431,7 +448,9 @@ function runChild(path: string, stopAfter: string, killWhen: (line: ChildLine | 
 describe("abrupt stop (a child process killed with SIGKILL)", () => {
   const steps = scenarioSteps();
   const fillsOf = (events: VenueEvent[]) =>
-    events.flatMap(({ clientOrderId, event }) => (event.type === "fill" ? [`${event.tradeId} ${clientOrderId} ${String(event.qty)}@${String(event.price)} t${String(event.ts)}`] : []));
+    events.flatMap(({ clientOrderId, event }) =>
+      event.type === "fill" ? [`${event.tradeId} ${clientOrderId} ${String(event.qty)}@${String(event.price)} t${String(event.ts)}`] : [],
+    );
 
   it("killed after a step: the reopened venue has every fill it returned and goes on like one that never stopped", async () => {
     // Stop right after a step that produced events, so the saved market state is current too.

@@ -45,12 +45,18 @@ export function scenarioSteps(): SimStep[] {
     steps.push({ md: trade(2000 + (i % 7), 3, "ETH/USDT"), t: t + 1 });
     if (i % 6 === 0) steps.push({ submit: { clientOrderId: `b${i}`, side: "BUY", type: "LIMIT", price: String(price - 3), quantity: "1.5" }, t: t + 2 });
     if (i % 9 === 4) steps.push({ submit: { clientOrderId: `m${i}`, side: "SELL", type: "MARKET", quantity: "0.7" }, t: t + 2 });
-    if (i % 10 === 5) steps.push({ submit: { clientOrderId: `s${i}`, side: "SELL", type: "STOP_MARKET", triggerPrice: String(price - 8), quantity: "0.4" }, t: t + 3 });
+    if (i % 10 === 5)
+      steps.push({ submit: { clientOrderId: `s${i}`, side: "SELL", type: "STOP_MARKET", triggerPrice: String(price - 8), quantity: "0.4" }, t: t + 3 });
     if (i % 12 === 7) steps.push({ cancel: `b${i - 7}`, t: t + 4 });
-    if (i === 3) steps.push({ submit: { clientOrderId: "trail", side: "SELL", type: "TRAILING_STOP_MARKET", trailingOffset: "12", quantity: "0.5" }, t: t + 5 });
+    if (i === 3)
+      steps.push({ submit: { clientOrderId: "trail", side: "SELL", type: "TRAILING_STOP_MARKET", trailingOffset: "12", quantity: "0.5" }, t: t + 5 });
     if (i === 8) steps.push({ submit: { clientOrderId: "eth", symbol: "ETH/USDT", side: "BUY", type: "LIMIT", price: "2001", quantity: "2" }, t: t + 5 });
     if (i === 10) steps.push({ modify: "eth", changes: { price: "2003" }, t: t + 6 });
-    if (i === 20) steps.push({ submit: { clientOrderId: "gtd", side: "SELL", type: "LIMIT", price: "31000", quantity: "1", timeInForce: "GTD", expireAt: 2600 }, t: t + 5 });
+    if (i === 20)
+      steps.push({
+        submit: { clientOrderId: "gtd", side: "SELL", type: "LIMIT", price: "31000", quantity: "1", timeInForce: "GTD", expireAt: 2600 },
+        t: t + 5,
+      });
     if (i === 40) steps.push({ cancelAll: "ETH/USDT", t: t + 7 });
   }
   steps.push({ advance: 6100 });

@@ -19,7 +19,8 @@ function timeParam(v: string | null): number | string | undefined {
   return Number.isFinite(ms) ? ms : v; // a string fails validation with a readable message
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { "content-type": "application/json", "cache-control": "no-store" } });
 
 export async function GET(req: Request): Promise<Response> {
   const token = readCookie(req.headers.get("cookie"), SESSION_COOKIE);
@@ -28,7 +29,14 @@ export async function GET(req: Request): Promise<Response> {
 
   const q = new URL(req.url).searchParams;
   const text = (name: string) => q.get(name) || undefined;
-  const raw = { symbol: text("symbol"), side: text("side"), outcome: text("outcome"), exitReason: text("exitReason"), from: timeParam(q.get("from")), to: timeParam(q.get("to")) };
+  const raw = {
+    symbol: text("symbol"),
+    side: text("side"),
+    outcome: text("outcome"),
+    exitReason: text("exitReason"),
+    from: timeParam(q.get("from")),
+    to: timeParam(q.get("to")),
+  };
   const parsed = tradeFilterSchema.safeParse(Object.fromEntries(Object.entries(raw).filter(([, v]) => v !== undefined)));
   const dir = z.enum(["asc", "desc"]).safeParse(q.get("dir") ?? "desc");
   if (!parsed.success || !dir.success) {
