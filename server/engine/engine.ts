@@ -2082,16 +2082,13 @@ export class Engine {
     return false;
   }
 
-  private requestCancel(record: OrderRecord): void {
-    if (this.stopInfo) return;
-    const now = this.clock.now();
-    if (record.order.status === "EMULATED") {
-      // Never sent: nothing to cancel at the venue.
-      this.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
-      return;
-    }
+  /**
+   * Journal first for a cancel: the request (the order moves to PENDING_CANCEL) commits before the venue hears of it.
+   * `audit` says what committed, for a manual command's audit row. False when the order cannot be canceled now.
+   */
+  private journalCancelRequest(record: OrderRecord, now: number, audit: string): boolean {
     const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
-    if (!pending.ok) return;
+    if (!pending.ok) return false;
     this.transaction(() => {
       this.store.appendJournal({
         clientOrderId: record.order.clientOrderId,
@@ -2103,7 +2100,19 @@ export class Engine {
       });
       this.orders.replaceOrder(record, pending.order);
       this.store.saveOrder(record.order, record.meta);
-    }, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.venue.id}`);
+    }, audit);
+    return true;
+  }
+
+  private requestCancel(record: OrderRecord): void {
+    if (this.stopInfo) return;
+    const now = this.clock.now();
+    if (record.order.status === "EMULATED") {
+      // Never sent: nothing to cancel at the venue.
+      this.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
+      return;
+    }
+    if (!this.journalCancelRequest(record, now, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.venue.id}`)) return;
     this.ingest(this.venue.cancel(record.order.clientOrderId, now), "venue");
   }
 
@@ -2530,20 +2539,7 @@ export class Engine {
         this.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
         continue;
       }
-      const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
-      if (!pending.ok) continue;
-      this.transaction(() => {
-        this.store.appendJournal({
-          clientOrderId: record.order.clientOrderId,
-          type: "cancelRequest",
-          source: "engine",
-          payload: { type: "cancelRequest", ts: now },
-          applied: true,
-          ts: now,
-        });
-        this.orders.replaceOrder(record, pending.order);
-        this.store.saveOrder(record.order, record.meta);
-      }, `cancels journaled before they are sent to ${this.venue.id}`);
+      if (!this.journalCancelRequest(record, now, `cancels journaled before they are sent to ${this.venue.id}`)) continue;
     }
     // One batch request at the venue: trigger orders included.
     if (this.stopInfo) return this.refusalWhenStopped()!;
