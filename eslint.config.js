@@ -6,6 +6,9 @@ import globals from "globals";
 // server/core is pure domain logic: no framework, database, exchange, file or network imports.
 const forbiddenInCore = "^(next|react|react-dom|@trpc|@prisma|ccxt|better-sqlite3|(node:)?(fs|net|http|https|child_process))(/.*)?$";
 
+// test/ holds fakes, exchange test servers and crash children: production folders never import them.
+const testSupport = "(^|/)test/";
+
 export default tseslint.config(
   { ignores: ["node_modules/", ".next/", ".next-*/", "server/db/generated/", "next-env.d.ts", "playwright-report/", "test-results/", "coverage/"] },
   js.configs.recommended,
@@ -32,7 +35,10 @@ export default tseslint.config(
       "no-restricted-imports": [
         "error",
         {
-          patterns: [{ regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],
+          patterns: [
+            { regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." },
+            { regex: testSupport, message: "Test support lives in test/ and production code never imports it (DESIGN.md)." },
+          ],
         },
       ],
       "no-restricted-globals": [
@@ -45,6 +51,16 @@ export default tseslint.config(
         "error",
         { object: "Date", property: "now", message: "Inject a Clock instead of reading the wall clock." },
         { object: "Math", property: "random", message: "Inject a seeded Rng instead." },
+      ],
+    },
+  },
+  {
+    files: ["server/**/*.ts", "app/**/*.ts", "app/**/*.tsx", "components/**/*.ts", "components/**/*.tsx"],
+    ignores: ["server/core/**", "**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        { patterns: [{ regex: testSupport, message: "Test support lives in test/ and production code never imports it (DESIGN.md)." }] },
       ],
     },
   },

@@ -4,7 +4,7 @@ import { fileURLToPath } from "node:url";
 import { defineConfig } from "vitest/config";
 
 const root = fileURLToPath(new URL(".", import.meta.url));
-const ALL = ["server/**/*.test.ts", "scripts/**/*.test.ts", "components/**/*.test.ts"];
+const ALL = ["server/**/*.test.ts", "scripts/**/*.test.ts", "components/**/*.test.ts", "test/**/*.test.ts"];
 
 /** Processes killed mid-write and restarted: slow by nature, run on their own. */
 const CRASH = ["server/engine/crash*.test.ts", "server/engine/chaos*.test.ts"];
@@ -16,10 +16,10 @@ const isCrash = (file: string) => /^server\/engine\/(crash|chaos)[^/]*\.test\.ts
  * SQLite only through a helper of their own are named.
  */
 const INTEGRATION_USES =
-  /\b(?:useFreshDb|BinanceTestServer)\b|from "[^"]*(?:db\/test-db|sqlite-store|desk-test-support|risk-test-support|http-test-support|binance-test-server|node:child_process|better-sqlite3)"/;
+  /\b(?:useFreshDb|BinanceTestServer)\b|from "[^"]*(?:test\/db|sqlite-store|desk-support|risk-support|http-support|binance-test-server|node:child_process|better-sqlite3)"/;
 const INTEGRATION_NAMED = ["scripts/bench/bench.test.ts"];
 
-const testFiles = ["server", "scripts", "components"].flatMap((dir) =>
+const testFiles = ["server", "scripts", "components", "test"].flatMap((dir) =>
   readdirSync(join(root, dir), { recursive: true, encoding: "utf8" })
     .filter((f) => f.endsWith(".test.ts"))
     .map((f) => `${dir}/${f.split("\\").join("/")}`),

@@ -3,7 +3,7 @@
  *  --fee-bps 0 --slippage none --json` — one JSON report on stdout; progress on stderr.
  */
 import { basename } from "node:path";
-import { BACKTEST_USAGE, parseBacktestArgs } from "./backtest-args";
+import { BACKTEST_USAGE, parseBacktestArgs } from "../server/engine/backtest-args";
 import { runBacktest } from "../server/engine/backtest-service";
 
 async function main(): Promise<number> {

@@ -6,7 +6,7 @@
  * at it. Runs until interrupted.
  */
 import { parseArgs } from "node:util";
-import { BinanceTestServer, startReplay } from "../server/venues/binance-test-server";
+import { BinanceTestServer, startReplay } from "../test/binance-test-server";
 import { LIVE_OPT_IN_VALUE } from "../server/venues/ccxt/live-config";
 
 const USAGE = `usage: npx tsx -C react-server scripts/binance-test-server.ts [--port 4010] [--replay FILE.csv] [--speed 300] [--symbol BTC/USDT]

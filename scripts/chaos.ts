@@ -16,7 +16,7 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
-import { runChaos } from "../server/engine/chaos/run";
+import { runChaos } from "../test/chaos/run";
 
 const USAGE = `usage: npm run chaos -- [--orders 600] [--seed 9] [--timeout-ms 400] [--fault-rate 0.3] [--kills 100] [--no-crash]
   --orders      orders the chaos run sends, across two symbols (100 to 100000, default 600)

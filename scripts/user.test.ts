@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { useFreshDb, type TestDb } from "../server/auth/test-support";
+import { useFreshDb, type TestDb } from "../test/auth-support";
 import { verifyCredentials } from "../server/auth/users";
 import { parseArgs, run, type Io } from "./user";
 

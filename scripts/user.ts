@@ -17,7 +17,7 @@ import { recordAudit } from "../server/auth/audit";
 import { generatePassword } from "../server/auth/password";
 import { ROLES, isRole, type Role } from "../server/auth/roles";
 import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole } from "../server/auth/users";
-import { isDomainError } from "../server/api/domain-error";
+import { isDomainError } from "../server/core/errors";
 
 export const USAGE = `Usage: npm run user -- <command>
   create <username> --role <${ROLES.join("|")}> [--password-stdin]

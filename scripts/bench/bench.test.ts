@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { BACKTEST_DATA, backtestBench, benchCandles } from "./backtest";
 import { coldBench } from "./cold";
-import { parseBacktestArgs } from "../backtest-args";
+import { parseBacktestArgs } from "../../server/engine/backtest-args";
 import { runBacktest } from "../../server/engine/backtest-service";
 import { MEMORY_TMP } from "./desk";
 import { restartRecoveryBench } from "./restart-recovery";

@@ -10,7 +10,7 @@ import { ManualClock } from "../../server/core/clock";
 import { sequentialIds } from "../../server/core/ids";
 import { makeInstrument } from "../../server/core/instrument";
 import { openSqliteStore, type SqliteStore } from "../../server/db/sqlite-store";
-import { createMigratedDb } from "../../server/db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { Engine } from "../../server/engine/engine";
 import { DEFAULT_RISK_LIMITS } from "../../server/engine/settings";
 import type { Signal } from "../../server/engine/types";

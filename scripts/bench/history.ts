@@ -16,7 +16,7 @@ import { pathToFileURL } from "node:url";
 import { createCaller } from "../../server/api/root";
 import type { Context } from "../../server/api/context";
 import { createDbClient, setDbForTests } from "../../server/db/client";
-import { createMigratedDb } from "../../server/db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { tradeRollupStats } from "../../server/services/trade-totals";
 import { seedTrades } from "../seed-trades";
 

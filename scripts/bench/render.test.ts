@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { openSqliteStore } from "../../server/db/sqlite-store";
-import { createMigratedDb } from "../../server/db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { renderBench, seedOpenPositions } from "./render";
 
 const dirs: string[] = [];

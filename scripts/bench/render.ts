@@ -21,7 +21,7 @@ import { pathToFileURL } from "node:url";
 import { chromium, type Page } from "@playwright/test";
 import { applyFill, openPosition } from "../../server/core/positions/book";
 import { openSqliteStore } from "../../server/db/sqlite-store";
-import { createMigratedDb } from "../../server/db/test-db";
+import { createMigratedDb } from "../../test/db";
 
 export interface RenderBenchOptions {
   name?: string;

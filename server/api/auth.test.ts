@@ -6,7 +6,7 @@ import { ManualClock } from "../core/clock";
 import { setSignInLimiterForTests, SignInRateLimiter } from "../auth/rate-limit";
 import { type Role } from "../auth/roles";
 import { createSession, resolveSession } from "../auth/sessions";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "../auth/test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser, verifyCredentials } from "../auth/users";
 import { type Context } from "./context";
 import { DomainError, toTrpcError } from "./errors";

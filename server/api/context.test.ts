@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createSession } from "../auth/sessions";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "../auth/test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser } from "../auth/users";
 import { clientIp, createContext } from "./context";
 

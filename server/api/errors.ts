@@ -4,7 +4,7 @@
  * code in `error.data.domainCode` (tRPC's own `error.data.code` stays the tRPC code).
  */
 import { TRPCError } from "@trpc/server";
-import { DomainError, isDomainError } from "./domain-error";
+import { DomainError, isDomainError } from "../core/errors";
 
 export { DomainError, isDomainError };
 

@@ -2,7 +2,7 @@ import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST } from "@/app/api/trpc/[trpc]/route";
 import { setSignInLimiterForTests } from "../auth/rate-limit";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "../auth/test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser } from "../auth/users";
 import { allowedHostsFromEnv, hostAllowed, MAX_TRPC_BODY_BYTES } from "./front-door";
 

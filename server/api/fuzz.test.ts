@@ -11,7 +11,7 @@ import fc from "fast-check";
 import superjson from "superjson";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { z } from "zod";
-import { type HttpAnswer, type HttpDesk, openHttpDesk } from "./http-test-support";
+import { type HttpAnswer, type HttpDesk, openHttpDesk } from "../../test/http-support";
 import { appRouter } from "./root";
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 6);

@@ -1,6 +1,6 @@
 /** A retried click with the same idempotency key returns the first answer and does not act twice (over HTTP). */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { type HttpDesk, openHttpDesk } from "./http-test-support";
+import { type HttpDesk, openHttpDesk } from "../../test/http-support";
 
 let desk: HttpDesk;
 beforeEach(async () => {

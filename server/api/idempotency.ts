@@ -11,7 +11,7 @@ import { createHash } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import superjson from "superjson";
 import { db } from "../db/client";
-import { DomainError, isDomainError } from "./domain-error";
+import { DomainError, isDomainError } from "../core/errors";
 import { toTrpcError } from "./errors";
 
 export const IDEMPOTENCY_KEY = /^[A-Za-z0-9_-]{8,100}$/;

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { AUDIT_LIMITS } from "../core/bounded-json";
-import { type HttpDesk, openHttpDesk } from "./http-test-support";
+import { type HttpDesk, openHttpDesk } from "../../test/http-support";
 
 let desk: HttpDesk;
 beforeEach(async () => {

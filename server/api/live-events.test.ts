@@ -4,10 +4,10 @@ import { EventBus } from "../engine/bus";
 import { runtimeState } from "../engine/runtime";
 import type { DomainEvent } from "../engine/types";
 import { createSession, hashToken, revokeSession, sessionStillValid } from "../auth/sessions";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "../auth/test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser, disableUser, setPassword } from "../auth/users";
 import { LiveConnections, liveEventStream, type LiveStreamOptions, type LiveTimers } from "./live-events";
-import { openTestDesk } from "./routers/desk-test-support";
+import { openTestDesk } from "../../test/desk-support";
 import { createCaller } from "./root";
 
 const PW = "violet tractor harbour";

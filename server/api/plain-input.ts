@@ -12,7 +12,7 @@
  */
 import { TRPCError } from "@trpc/server";
 import superjson from "superjson";
-import { DomainError } from "./domain-error";
+import { DomainError } from "../core/errors";
 
 export const PLAIN_INPUT_LIMITS = {
   /** Deeper than any schema nests (the deepest is about 4). */

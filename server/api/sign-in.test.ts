@@ -5,7 +5,7 @@ import { POST } from "@/app/api/trpc/[trpc]/route";
 import { ManualClock, MINUTE_MS } from "../core/clock";
 import { setSignInLimiterForTests, SignInRateLimiter } from "../auth/rate-limit";
 import { RefusedSignInAudit, setRefusedSignInAuditForTests } from "../auth/sign-in-audit";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "../auth/test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser } from "../auth/users";
 
 const PW = "violet tractor harbour";

@@ -12,7 +12,7 @@ import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
 import { scrubDeep } from "./venue-errors";
 import { runOnce, splitIdempotencyKey } from "./idempotency";
-import { capText } from "./schemas";
+import { capText } from "../core/input-schemas";
 import { plainInputTransformer } from "./plain-input";
 
 export interface FlatInputError {

@@ -7,7 +7,7 @@
  * 431 or a closed connection, before Next.js or this code sees it. The dashboard's client keeps its GET URLs under
  * CLIENT_MAX_URL_LENGTH (components/trpc/client.tsx) so it never meets either limit.
  */
-import { DomainError } from "./domain-error";
+import { DomainError } from "../core/errors";
 
 /** Half of Node's default header limit: room left for cookies and the other headers. */
 export const MAX_URL_BYTES = 8 * 1024;

@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { GET as health } from "@/app/api/health/route";
 import { runtimeState } from "../engine/runtime";
 import { classifyCcxtError } from "../venues/ccxt/errors";
-import { callerFor, openTestDesk, type TestDesk } from "./routers/desk-test-support";
+import { callerFor, openTestDesk, type TestDesk } from "../../test/desk-support";
 import { createCallerFactory, router, viewerProcedure } from "./trpc";
 import { scrubDeep, scrubVenueText } from "./venue-errors";
 

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { BootstrapError, ensureAdminUser } from "./bootstrap";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "./test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser, listUsers, verifyCredentials } from "./users";
 
 let tdb: TestDb;

@@ -9,7 +9,7 @@ import { appConfig } from "../config";
 import { type Clock } from "../core/clock";
 import { checkPasswordPolicy, generatePassword, type ScryptParams } from "./password";
 import { countUsers, createUser } from "./users";
-import { isDomainError } from "../api/domain-error";
+import { isDomainError } from "../core/errors";
 
 export const ADMIN_USERNAME = "admin";
 

@@ -12,7 +12,7 @@ import {
   verifyPassword,
   type PickCharacter,
 } from "./password";
-import { FAST_SCRYPT } from "./test-support";
+import { FAST_SCRYPT } from "../../test/auth-support";
 
 describe("hashPassword / verifyPassword", () => {
   it("verifies the right password and refuses others", async () => {

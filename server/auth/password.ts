@@ -10,7 +10,7 @@
  */
 import "server-only";
 import { randomBytes, randomInt, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } from "node:crypto";
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 
 export interface ScryptParams {
   N: number;

@@ -10,7 +10,7 @@ import {
   SESSION_ABSOLUTE_MS,
   SESSION_IDLE_MS,
 } from "./sessions";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "./test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser, disableUser } from "./users";
 
 const T0 = Date.UTC(2025, 0, 6, 9, 0, 0);

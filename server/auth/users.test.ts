@@ -1,8 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
-import { isDomainError } from "../api/domain-error";
+import { isDomainError } from "../core/errors";
 import { createSession, resolveSession } from "./sessions";
-import { FAST_SCRYPT, useFreshDb, type TestDb } from "./test-support";
+import { FAST_SCRYPT, useFreshDb, type TestDb } from "../../test/auth-support";
 import { createUser, disableUser, enableUser, findUser, hasRole, listUsers, setPassword, setRole, usernameProblem, verifyCredentials } from "./users";
 
 const PW = "violet tractor harbour";

@@ -7,7 +7,7 @@ import "server-only";
 import { randomUUID } from "node:crypto";
 import { type Clock } from "../core/clock";
 import { db } from "../db/client";
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import { wallClock } from "./clock";
 import { burnPasswordCheck, checkPasswordPolicy, hashPassword, needsRehash, verifyPassword, type ScryptParams } from "./password";
 import { ROLES, isRole, type Role } from "./roles";

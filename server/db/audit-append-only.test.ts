@@ -4,7 +4,7 @@
  */
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { callerFor, openTestDesk, trpcError, type TestDesk } from "../api/routers/desk-test-support";
+import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../test/desk-support";
 
 let desk: TestDesk;
 beforeEach(async () => {

@@ -11,7 +11,7 @@ import { PrismaClient } from "./generated/client";
 import { StoreError } from "./memory-store";
 import { SqliteStore, openSqliteStore, sqlitePathFromUrl } from "./sqlite-store";
 import { makeOrder, makeTrade, richOrder, runStoreContract } from "./store.contract";
-import { createMigratedDb } from "./test-db";
+import { createMigratedDb } from "../../test/db";
 
 const dirs: string[] = [];
 function tempDir(): string {

@@ -13,7 +13,7 @@ import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import type { OrderSpec } from "../core/orders";
 import { openSqliteStore } from "../db/sqlite-store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import type { Actor } from "./types";

@@ -9,7 +9,7 @@
  * time, as HTTP timeouts are), never fixed sleeps; the verdicts do not depend on the machine's speed.
  */
 import { describe, expect, it } from "vitest";
-import { runChaos } from "./chaos/run";
+import { runChaos } from "../../test/chaos/run";
 
 describe("chaos: faults at the exchange boundary, then the emergency stop", () => {
   it("never executes an order twice, leaves nothing open after the stop, and the books equal the exchange", async () => {

@@ -20,11 +20,11 @@ import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { D } from "../core/money";
 import { seededRng } from "../core/rng";
-import { createMigratedDb } from "../db/test-db";
-import { BinanceTestServer } from "../venues/binance-test-server";
+import { createMigratedDb } from "../../test/db";
+import { BinanceTestServer } from "../../test/binance-test-server";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const CHILD = join(import.meta.dirname, "crash", "exchange-child.ts");
+const CHILD = join(import.meta.dirname, "..", "..", "test", "crash", "exchange-child.ts");
 const KILLS = (() => {
   const raw = process.env.BASTION_CRASH_KILLS;
   if (raw === undefined || raw === "") return 5;

@@ -25,10 +25,10 @@ import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { D, type Decimal, ZERO } from "../core/money";
 import { seededRng } from "../core/rng";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-const CHILD = join(import.meta.dirname, "crash", "child.ts");
+const CHILD = join(import.meta.dirname, "..", "..", "test", "crash", "child.ts");
 /** `npm run chaos` runs 100 (BASTION_CRASH_KILLS=100); CI runs the default. */
 const KILLS = crashKills(process.env.BASTION_CRASH_KILLS);
 

@@ -8,7 +8,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { timeOrderedIds } from "../core/ids";
 import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../venues/binance-test-server";
+import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
 import { Engine } from "./engine";

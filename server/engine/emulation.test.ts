@@ -8,7 +8,7 @@ import type { OrderSpec } from "../core/orders/types";
 import { MemoryStore } from "../db/memory-store";
 import { openSqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import type { Actor } from "./types";

@@ -8,7 +8,7 @@ import { D } from "../core/money";
 import { MemoryStore } from "../db/memory-store";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { OrderSpec } from "../core/orders";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";

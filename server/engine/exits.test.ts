@@ -13,7 +13,7 @@ import type { OrderSpec } from "../core/orders";
 import { MemoryStore } from "../db/memory-store";
 import { openSqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine, type EngineTimers } from "./engine";

@@ -15,13 +15,13 @@ import { applyOrderEvent, createOrder, type Order, type OrderEvent, type OrderSp
 import { MemoryStore } from "../db/memory-store";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent, VenuePosition } from "../venues/venue";
 import { Engine, type EngineOptions } from "./engine";
 import { ResilientVenue } from "./resilient-venue";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { FakeBinance, ccxtExchange } from "../venues/ccxt/fake-exchange";
+import { FakeBinance, ccxtExchange } from "../../test/ccxt/fake-exchange";
 import type { Actor, DomainEvent } from "./types";
 
 const BTC = makeInstrument({

@@ -5,7 +5,7 @@ import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor, type IntervalTimers } from "./lease";

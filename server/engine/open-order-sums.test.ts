@@ -13,7 +13,7 @@ import { makeInstrument } from "../core/instrument";
 import { D, Decimal } from "../core/money";
 import { seededRng } from "../core/rng";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import { reservedFromScratch, workingReduceOnlyFromScratch } from "./open-orders";

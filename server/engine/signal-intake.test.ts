@@ -3,7 +3,7 @@
  * and timestamps outside the window around the engine's clock (1970, beyond the date range, stale, from the future).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { callerFor, openTestDesk, trpcError, T0, type TestDesk } from "../api/routers/desk-test-support";
+import { callerFor, openTestDesk, trpcError, T0, type TestDesk } from "../../test/desk-support";
 
 let desk: TestDesk;
 afterEach(async () => {

@@ -13,7 +13,7 @@ import { makeInstrument } from "../core/instrument";
 import type { OrderSpec } from "../core/orders";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import type { Store } from "../db/store";
-import { createMigratedDb } from "../db/test-db";
+import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine, type EngineOptions } from "./engine";
 import type { Actor, Signal } from "./types";

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Context } from "../api/context";
 import { createCaller } from "../api/root";
-import { useFreshDb, type TestDb } from "../auth/test-support";
+import { useFreshDb, type TestDb } from "../../test/auth-support";
 import { backtestRunning, listDataSets } from "./backtests";
 
 const FILE = "btc-usdt_5m_2023-01-02_2023-02-09.csv";

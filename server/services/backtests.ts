@@ -11,7 +11,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import { recordAudit } from "../auth/audit";
 import { type Decimal } from "../core/money";
 import { saveBacktestRun } from "../db/backtests";

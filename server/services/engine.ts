@@ -1,5 +1,5 @@
 /** The API's way to the engine: the running runtime, or a clear refusal. Routers call these, never the engine's internals. */
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import type { Engine } from "../engine/engine";
 import { getRuntime, runtimeState, type Runtime } from "../engine/runtime";
 import type { Actor, CommandResult, EngineCommand } from "../engine/types";

@@ -3,7 +3,7 @@
  * creation time), one order's journal timeline and fills, and the manual actions — cancel, cancel all, place.
  * Reads go through Prisma; changes are engine commands (audited by the engine).
  */
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import type { Order, OrderStatus } from "../core/orders/types";
 import { db } from "../db/client";
 import { decodeJson } from "../db/codec";

@@ -2,7 +2,7 @@ import { TRPCError } from "@trpc/server";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Context } from "../api/context";
 import { createCaller } from "../api/root";
-import { useFreshDb, type TestDb } from "../auth/test-support";
+import { useFreshDb, type TestDb } from "../../test/auth-support";
 import { dailyReturns, drawdown, sharpeRatio } from "../core/risk/metrics";
 import { D } from "../core/money";
 import { performanceSummary } from "./performance";

@@ -3,7 +3,7 @@
  * close, partial close, edit stop-loss / take-profit, close all. Every action is an engine command, so the engine
  * audits it (who, when, what, why, result) and records the exit reason "manual" on the closed trade.
  */
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import { Decimal, ZERO } from "../core/money";
 import type { Actor } from "../engine/types";
 import { instrumentDto, positionDto, type InstrumentDto, type PositionDto } from "./dto";

@@ -7,7 +7,7 @@
  * resolution row (kinds in DRIFT_RESOLUTION_KINDS) whose `detail.resolves` names it by id (`{ id }`, an
  * acknowledgement) or by kind on the same subject (`{ kind }`, e.g. an UNKNOWN_ORDER adopted, canceled or gone).
  */
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import { decodeJson } from "../db/codec";
 import { db } from "../db/client";
 import { DRIFT_RESOLUTION_KINDS, type UnknownOrder } from "../engine/engine";

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { callerFor, trpcError } from "../api/routers/desk-test-support";
+import { callerFor, trpcError } from "../../test/desk-support";
 import { levelOf, MIN_VAR_OBSERVATIONS } from "./risk";
-import { openRiskDesk, T0, type RiskDesk } from "./risk-test-support";
+import { openRiskDesk, T0, type RiskDesk } from "../../test/risk-support";
 
 const DAY = 86_400_000;
 let desk: RiskDesk;

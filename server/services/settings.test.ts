@@ -2,12 +2,12 @@ import superjson from "superjson";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { GET, POST } from "@/app/api/trpc/[trpc]/route";
 import { createSession } from "../auth/sessions";
-import { FAST_SCRYPT } from "../auth/test-support";
+import { FAST_SCRYPT } from "../../test/auth-support";
 import { createUser } from "../auth/users";
-import { callerFor, trpcError } from "../api/routers/desk-test-support";
+import { callerFor, trpcError } from "../../test/desk-support";
 import { DEFAULT_BREAKER_CONFIG } from "../core/breaker/config";
 import { DEFAULT_SYMBOL_SETTINGS } from "../engine/settings";
-import { openRiskDesk, type RiskDesk } from "./risk-test-support";
+import { openRiskDesk, type RiskDesk } from "../../test/risk-support";
 
 let desk: RiskDesk;
 beforeEach(async () => {

@@ -4,8 +4,8 @@
  * own zod schemas and a plain-words error map, so a refusal names the field and the reason.
  */
 import { z } from "zod";
-import { DomainError } from "../api/domain-error";
-import { text } from "../api/schemas";
+import { DomainError } from "../core/errors";
+import { text } from "../core/input-schemas";
 import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG } from "../core/breaker/config";
 import { db } from "../db/client";
 import { DEFAULT_RISK_LIMITS, riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "../engine/settings";

@@ -1,8 +1,8 @@
 /** The signal webhook: secret check, strict JSON validation, one call into the engine, plain-words answers. */
 import { createHash, timingSafeEqual } from "node:crypto";
 import { appConfig } from "../config";
-import { isDomainError } from "../api/domain-error";
-import { capText, signalInputSchema } from "../api/schemas";
+import { isDomainError } from "../core/errors";
+import { capText, signalInputSchema } from "../core/input-schemas";
 import { submitSignal } from "./signals";
 
 const MAX_BODY = 16 * 1024;

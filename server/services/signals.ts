@@ -1,5 +1,5 @@
 /** Signals from any source (webhook, tRPC, a person) into the engine. */
-import type { SignalInput } from "../api/schemas";
+import type { SignalInput } from "../core/input-schemas";
 import type { Actor, CommandResult } from "../engine/types";
 import { requireEngine } from "./engine";
 

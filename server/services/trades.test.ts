@@ -5,7 +5,7 @@ import { GET as exportCsv } from "@/app/api/trades/export/route";
 import { seedTrades } from "@/scripts/seed-trades";
 import { type Role } from "../auth/roles";
 import { createSession } from "../auth/sessions";
-import { FAST_SCRYPT, useFreshDb as freshDb, type TestDb } from "../auth/test-support";
+import { FAST_SCRYPT, useFreshDb as freshDb, type TestDb } from "../../test/auth-support";
 import { createUser } from "../auth/users";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";

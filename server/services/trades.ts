@@ -11,7 +11,7 @@
  * - Totals (count, wins, losses, win rate, gross/net PnL, fees, average) are exact and come from the rollup in
  *   trade-totals.ts; `total` is its count.
  */
-import { DomainError } from "../api/domain-error";
+import { DomainError } from "../core/errors";
 import { Decimal } from "../core/money";
 import { db } from "../db/client";
 import { Prisma, type PrismaClient } from "../db/generated/client";

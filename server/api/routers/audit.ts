@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { auditFacets, listAudit } from "../../services/audit";
-import { EPOCH_MS_MAX, text } from "../schemas";
+import { EPOCH_MS_MAX, text } from "../../core/input-schemas";
 import { router, viewerProcedure } from "../trpc";
 
 const filterText = (what: string) => text(what, { min: 1, max: 100, person: true });

@@ -13,7 +13,7 @@ import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/s
 import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole, verifyCredentials, type UserInfo } from "../../auth/users";
 import { type Context } from "../context";
 import { DomainError, isDomainError } from "../errors";
-import { isPersonText, isWellFormed } from "../schemas";
+import { isPersonText, isWellFormed } from "../../core/input-schemas";
 import { adminProcedure, publicProcedure, router, viewerProcedure } from "../trpc";
 
 const username = z

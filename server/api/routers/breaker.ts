@@ -4,7 +4,7 @@ import { breakerConfigSchema } from "../../core/breaker/config";
 import { db } from "../../db/client";
 import { plain } from "../../services/dto";
 import { actorOf, commandValue, requireEngine, runCommand } from "../../services/engine";
-import { idempotencyKeySchema, reasonSchema, requiredReasonSchema } from "../schemas";
+import { idempotencyKeySchema, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
 import { adminProcedure, router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const breakerRouter = router({

@@ -6,7 +6,7 @@ import type { EngineTimers } from "../../engine/engine";
 import { ResilientVenue } from "../../engine/resilient-venue";
 import type { SimVenue } from "../../venues/sim/sim-venue";
 import { TransientVenueError, type VenueEvent } from "../../venues/venue";
-import { callerFor, openTestDesk, trpcError, type TestDesk } from "./desk-test-support";
+import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../../test/desk-support";
 
 /** Timers that never fire by themselves: the lookups wait for the test. */
 const heldTimers: EngineTimers = { setTimeout: () => null, clearTimeout: () => undefined };

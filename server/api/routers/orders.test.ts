@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { summarizeEvent } from "../../services/orders";
-import { callerFor, openTestDesk, T0, trpcError, type TestDesk } from "./desk-test-support";
+import { callerFor, openTestDesk, T0, trpcError, type TestDesk } from "../../../test/desk-support";
 
 let desk: TestDesk;
 beforeEach(async () => {

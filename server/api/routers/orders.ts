@@ -3,7 +3,7 @@ import { z } from "zod";
 import { ORDER_STATUSES } from "../../core/orders/types";
 import { actorOf } from "../../services/engine";
 import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, placeOrder } from "../../services/orders";
-import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema, text } from "../schemas";
+import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema, text } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z

@@ -7,7 +7,7 @@ import { equityCurve, overviewSummary } from "../../services/overview";
 import { hashToken, sessionStillValid } from "../../auth/sessions";
 import { liveEventStream } from "../live-events";
 import { scrubDeep } from "../venue-errors";
-import { text } from "../schemas";
+import { text } from "../../core/input-schemas";
 import { router, viewerProcedure } from "../trpc";
 
 /** Live events as the browser sees them: plain JSON. */

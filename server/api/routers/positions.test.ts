@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { callerFor, openTestDesk, trpcError, type TestDesk } from "./desk-test-support";
+import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../../test/desk-support";
 
 let desk: TestDesk;
 beforeEach(async () => {

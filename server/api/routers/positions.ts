@@ -2,7 +2,7 @@
 import { z } from "zod";
 import { actorOf } from "../../services/engine";
 import { closeAll, closePosition, listPositions, partialClose, setExits } from "../../services/positions";
-import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema } from "../schemas";
+import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const positionId = z

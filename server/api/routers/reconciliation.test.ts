@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { db } from "../../db/client";
 import type { SimVenue } from "../../venues/sim/sim-venue";
-import { callerFor, openTestDesk, trpcError, type TestDesk } from "./desk-test-support";
+import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../../test/desk-support";
 
 let desk: TestDesk;
 let venue: SimVenue;

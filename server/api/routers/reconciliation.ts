@@ -14,7 +14,7 @@ import {
   markNotPlaced,
   unknownOrders,
 } from "../../services/reconciliation";
-import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, text } from "../schemas";
+import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, text } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z

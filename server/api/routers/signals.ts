@@ -3,7 +3,7 @@ import { z } from "zod";
 import { db } from "../../db/client";
 import { actorOf, commandValue } from "../../services/engine";
 import { submitSignal } from "../../services/signals";
-import { idempotencyKeySchema, signalInputSchema, symbolSchema } from "../schemas";
+import { idempotencyKeySchema, signalInputSchema, symbolSchema } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const signalsRouter = router({

@@ -1,7 +1,7 @@
 /** trades: closed trades for History — the filtered, sorted page with exact totals, a trade's detail, filter menus. */
 import { z } from "zod";
 import { listTrades, SORT_BYS, totalsFor, tradeDetail, tradeFacets } from "../../services/trades";
-import { symbolSchema, text } from "../schemas";
+import { symbolSchema, text } from "../../core/input-schemas";
 import { router, viewerProcedure } from "../trpc";
 
 const epochMs = (what: string) =>

@@ -5,7 +5,7 @@ import { D } from "../money";
 import { seededRng } from "../rng";
 import { RollingVolume } from "./commission";
 import { RollingVolatility } from "./volatility";
-import { BTC, ETH, balanceStrings, book, candle, quote, run, trade, type Step } from "./test-helpers";
+import { BTC, ETH, balanceStrings, book, candle, quote, run, trade, type Step } from "../../../test/sim/core-helpers";
 import { snapshotFromParts, type SimOrderRecord, type SimVenueSnapshot } from "./snapshot";
 import { SimulatedVenue, type SimulatedVenueConfig } from "./venue";
 

@@ -2,7 +2,7 @@ import { describe, it, expect } from "vitest";
 import fc from "fast-check";
 import { D, ZERO } from "../money";
 import { seededRng } from "../rng";
-import { balanceStrings, candle, lines, makeVenue, quote, run, trade, BTC, type Step } from "./test-helpers";
+import { balanceStrings, candle, lines, makeVenue, quote, run, trade, BTC, type Step } from "../../../test/sim/core-helpers";
 import { SimulatedVenue, type VenueEvent } from "./venue";
 
 describe("latency", () => {

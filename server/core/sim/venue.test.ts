@@ -1,5 +1,5 @@
 import { describe, it, expect } from "vitest";
-import { book, candle, makeVenue, quote, run, trade, type Step } from "./test-helpers";
+import { book, candle, makeVenue, quote, run, trade, type Step } from "../../../test/sim/core-helpers";
 import { type SimulatedVenueConfig } from "./venue";
 
 type Case = [name: string, config: Partial<SimulatedVenueConfig>, steps: Step[], expected: string[]];

@@ -7,7 +7,7 @@ import { ManualClock } from "../../core/clock";
 import type { OrderSpec } from "../../core/orders/types";
 import type { FinalVenueError, TransientVenueError, VenueEvent } from "../venue";
 import { CcxtVenue, type VenueRequest } from "./ccxt-venue";
-import { FakeBinance, ccxtExchange, type Scripted } from "./fake-exchange";
+import { FakeBinance, ccxtExchange, type Scripted } from "../../../test/ccxt/fake-exchange";
 
 const T0 = 1_700_000_000_000;
 

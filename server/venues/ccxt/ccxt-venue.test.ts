@@ -14,7 +14,7 @@ import { ResilientVenue } from "../../engine/resilient-venue";
 import { DEFAULT_RISK_LIMITS } from "../../engine/settings";
 import { FinalVenueError, TransientVenueError, type VenueEvent } from "../venue";
 import { CcxtVenue, type VenueRequest } from "./ccxt-venue";
-import { FakeBinance, FakeBitget, SECRETS, ccxtExchange, recorded, type FakeHttp, type Scripted } from "./fake-exchange";
+import { FakeBinance, FakeBitget, SECRETS, ccxtExchange, recorded, type FakeHttp, type Scripted } from "../../../test/ccxt/fake-exchange";
 
 const T0 = 1_700_000_000_000;
 

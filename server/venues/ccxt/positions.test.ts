@@ -6,7 +6,7 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
 import { CcxtVenue, toVenuePosition, type CcxtPositionLike } from "./ccxt-venue";
-import { FakeBinance, ccxtExchange, recorded } from "./fake-exchange";
+import { FakeBinance, ccxtExchange, recorded } from "../../../test/ccxt/fake-exchange";
 
 const T0 = 1_700_000_000_000;
 

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import ccxt from "ccxt";
 import { ManualClock } from "../../core/clock";
 import { seededRng, type Rng } from "../../core/rng";
-import { FakeScheduler } from "../replay/fake-scheduler";
+import { FakeScheduler } from "../../../test/replay/fake-scheduler";
 import {
   PublicMarketFeed,
   classifyFeedError,

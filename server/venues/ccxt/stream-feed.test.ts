@@ -9,13 +9,13 @@ import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import ccxt from "ccxt";
 import { ManualClock } from "../../core/clock";
 import { seededRng } from "../../core/rng";
-import { FakeScheduler } from "../replay/fake-scheduler";
+import { FakeScheduler } from "../../../test/replay/fake-scheduler";
 import markets from "./fixtures/markets/binance.ticksize.json";
 import { createLiveStreamExchange, LIVE_OPT_IN_VALUE, loadLiveConfig } from "./live-config";
 import { type PublicExchange, type PublicFeedUpdate, type TickerLike } from "./public-feed";
 import { backoffDelay, StreamMarketFeed, type StreamExchange, type StreamFeedOptions, type StreamFeedStatus } from "./stream-feed";
-import { Changes } from "./test-changes";
-import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
+import { Changes } from "../../../test/ccxt/test-changes";
+import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "../../../test/ccxt/test-ws";
 
 const T0 = 1_700_000_000_000;
 

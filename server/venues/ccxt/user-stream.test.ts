@@ -13,10 +13,10 @@ import type { OrderSpec } from "../../core/orders/types";
 import type { VenueEvent } from "../venue";
 import { CcxtVenue, type VenueTimers } from "./ccxt-venue";
 import { classifyCcxtError } from "./errors";
-import { FakeBinance, SECRETS, ccxtExchange } from "./fake-exchange";
+import { FakeBinance, SECRETS, ccxtExchange } from "../../../test/ccxt/fake-exchange";
 import { UserStream, userChannels, type UserStreamExchange } from "./user-stream";
-import { Changes } from "./test-changes";
-import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "./test-ws";
+import { Changes } from "../../../test/ccxt/test-changes";
+import { closeWs, listenWs, wsUrl, type WebSocket, type WebSocketServer } from "../../../test/ccxt/test-ws";
 
 const T0 = 1_700_000_000_000;
 

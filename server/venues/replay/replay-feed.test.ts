@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
-import { fmt, makeVenue } from "../../core/sim/test-helpers";
+import { fmt, makeVenue } from "../../../test/sim/core-helpers";
 import { type Candle, type RecordedTrade, loadCandlesCsv, recordedFilePath } from "./csv";
-import { FakeScheduler } from "./fake-scheduler";
+import { FakeScheduler } from "../../../test/replay/fake-scheduler";
 import { ReplayFeed, type ReplayFeedOptions, type ReplayUpdate, iterateCandles } from "./replay-feed";
 
 const BAR = 300_000; // 5 minutes

@@ -9,7 +9,7 @@ import { type VenueEvent } from "../venue";
 import { SimStateFile } from "./sim-state";
 import { SimVenue } from "./sim-venue";
 import { SimulatedVenue } from "../../core/sim/venue";
-import { applyStep, scenarioConfig, scenarioSteps, simConfig, type SimStep } from "./test-scenario";
+import { applyStep, scenarioConfig, scenarioSteps, simConfig, type SimStep } from "../../../test/sim/test-scenario";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
 
@@ -425,7 +425,7 @@ interface ChildLine {
 /** Runs crash-child.ts; SIGKILLs it once `killWhen` says so; returns the lines it printed. */
 function runChild(path: string, stopAfter: string, killWhen: (line: ChildLine | "READY") => boolean): Promise<ChildLine[]> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "crash-child.ts"), path, stopAfter], {
+    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "..", "..", "..", "test", "sim", "crash-child.ts"), path, stopAfter], {
       cwd: ROOT,
       stdio: ["ignore", "pipe", "pipe"],
     });

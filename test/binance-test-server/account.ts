@@ -21,10 +21,10 @@
  *   (and optionally stopPrice as the activation price); trailing *_LIMIT orders answer -1014.
  * - Orders live in memory only: a restarted server starts empty.
  */
-import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../core/money";
-import { type OrderSide, type OrderSpec, type OrderType, type TimeInForce } from "../../core/orders/types";
-import { type MarketUpdate } from "../../core/sim/market-data";
-import { SimulatedVenue, type SimOrderView, type VenueEvent } from "../../core/sim/venue";
+import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../server/core/money";
+import { type OrderSide, type OrderSpec, type OrderType, type TimeInForce } from "../../server/core/orders/types";
+import { type MarketUpdate } from "../../server/core/sim/market-data";
+import { SimulatedVenue, type SimOrderView, type VenueEvent } from "../../server/core/sim/venue";
 import { type BinanceApiError, BinanceErrors } from "./errors";
 import { instrumentFor, type SymbolSpec } from "./exchange-info";
 

@@ -4,10 +4,10 @@
  * stops trigger inside the bar, and the bar itself goes to the klines at its close (with its recorded
  * open time, shifted by the recording's span on every loop so candle times keep increasing).
  */
-import { type Clock } from "../../core/clock";
-import { loadCandlesCsv } from "../replay/csv";
-import { ReplayFeed, inferBarMs, type ReplayStatus, type ReplayUpdate } from "../replay/replay-feed";
-import { systemScheduler, type Scheduler } from "../replay/scheduler";
+import { type Clock } from "../../server/core/clock";
+import { loadCandlesCsv } from "../../server/venues/replay/csv";
+import { ReplayFeed, inferBarMs, type ReplayStatus, type ReplayUpdate } from "../../server/venues/replay/replay-feed";
+import { systemScheduler, type Scheduler } from "../../server/venues/replay/scheduler";
 import { KLINE_INTERVALS } from "./market-board";
 import { type BinanceTestServer } from "./server";
 

@@ -13,16 +13,16 @@
  */
 import { randomInt } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "../../core/clock";
-import { timeOrderedIds } from "../../core/ids";
-import { seededRng } from "../../core/rng";
-import { openSqliteStore } from "../../db/sqlite-store";
-import { TEST_API_KEY, TEST_API_SECRET } from "../../venues/binance-test-server";
-import { CcxtVenue } from "../../venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../venues/ccxt/live-config";
-import { Engine } from "../engine";
-import { ResilientVenue } from "../resilient-venue";
-import type { Actor } from "../types";
+import type { Clock } from "../../server/core/clock";
+import { timeOrderedIds } from "../../server/core/ids";
+import { seededRng } from "../../server/core/rng";
+import { openSqliteStore } from "../../server/db/sqlite-store";
+import { TEST_API_KEY, TEST_API_SECRET } from "../binance-test-server";
+import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
+import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
+import { Engine } from "../../server/engine/engine";
+import { ResilientVenue } from "../../server/engine/resilient-venue";
+import type { Actor } from "../../server/engine/types";
 
 export const EXCHANGE_CRASH_SYMBOLS = ["BTC/USDT", "ETH/USDT"] as const;
 const IDS: Record<string, string> = { "BTC/USDT": "BTCUSDT", "ETH/USDT": "ETHUSDT" };

@@ -3,20 +3,20 @@
  * a simulated venue, a manual clock, and the engine installed as the process runtime.
  */
 import { TRPCError } from "@trpc/server";
-import type { Role } from "../../auth/roles";
-import { useFreshDb as freshDb, type TestDb } from "../../auth/test-support";
-import { ManualClock } from "../../core/clock";
-import { sequentialIds } from "../../core/ids";
-import { makeInstrument } from "../../core/instrument";
-import { openSqliteStore, type SqliteStore } from "../../db/sqlite-store";
-import { EventBus } from "../../engine/bus";
-import { Engine, type EngineOptions } from "../../engine/engine";
-import { runtimeState, type Runtime } from "../../engine/runtime";
-import type { ManualOrderRequest, Signal } from "../../engine/types";
-import { SimVenue } from "../../venues/sim/sim-venue";
-import type { Venue } from "../../venues/venue";
-import type { Context } from "../context";
-import { createCaller } from "../root";
+import type { Role } from "../server/auth/roles";
+import { useFreshDb as freshDb, type TestDb } from "./auth-support";
+import { ManualClock } from "../server/core/clock";
+import { sequentialIds } from "../server/core/ids";
+import { makeInstrument } from "../server/core/instrument";
+import { openSqliteStore, type SqliteStore } from "../server/db/sqlite-store";
+import { EventBus } from "../server/engine/bus";
+import { Engine, type EngineOptions } from "../server/engine/engine";
+import { runtimeState, type Runtime } from "../server/engine/runtime";
+import type { ManualOrderRequest, Signal } from "../server/engine/types";
+import { SimVenue } from "../server/venues/sim/sim-venue";
+import type { Venue } from "../server/venues/venue";
+import type { Context } from "../server/api/context";
+import { createCaller } from "../server/api/root";
 
 export const BTC = makeInstrument({
   symbol: "BTC/USDT",

@@ -23,7 +23,7 @@
  *   still answers -2013 "Order does not exist.". Only for POST /api/v3/order (elsewhere it acts as
  *   `statusUnknownNotExecuted`). The cruelest honest exchange: "not found" did not mean "not placed".
  */
-import { seededRng, type Rng } from "../../core/rng";
+import { seededRng, type Rng } from "../../server/core/rng";
 
 export const FAULT_KINDS = [
   "unavailable",

@@ -5,7 +5,7 @@
 import { createHmac } from "node:crypto";
 import path from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../core/clock";
+import { ManualClock } from "../../server/core/clock";
 import { FakeScheduler } from "../replay/fake-scheduler";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, startReplay, type BinanceTestServerOptions } from "./index";
 

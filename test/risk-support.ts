@@ -1,8 +1,8 @@
 /**
  * A desk for the risk and settings tests: the router tests' desk with a breaker, portfolio limits and 5 % sizing.
  */
-import type { Actor } from "../engine/types";
-import { BTC, ETH, T0, openTestDesk, type TestDesk } from "../api/routers/desk-test-support";
+import type { Actor } from "../server/engine/types";
+import { BTC, ETH, T0, openTestDesk, type TestDesk } from "./desk-support";
 
 export { BTC, ETH, T0 };
 

@@ -5,8 +5,8 @@
  */
 import ccxt, { type Exchange, type Order } from "ccxt";
 import { afterEach, describe, expect, it } from "vitest";
-import { type Clock } from "../../core/clock";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE, type CreateLiveExchangeOptions } from "../ccxt/live-config";
+import { type Clock } from "../../server/core/clock";
+import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE, type CreateLiveExchangeOptions } from "../../server/venues/ccxt/live-config";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type BinanceTestServerOptions } from "./index";
 
 const open: BinanceTestServer[] = [];

@@ -2,8 +2,8 @@
  * A deterministic Scheduler for tests: timers fire only when the test moves time, in due order
  * (ties in the order they were set), and the ManualClock reads each timer's due time as it fires.
  */
-import { type ManualClock } from "../../core/clock";
-import { type Scheduler, type TimerHandle } from "./scheduler";
+import { type ManualClock } from "../../server/core/clock";
+import { type Scheduler, type TimerHandle } from "../../server/venues/replay/scheduler";
 
 interface FakeTimer {
   id: number;

@@ -88,7 +88,7 @@ function json(status: number, body: unknown): Response {
   return new Response(typeof body === "string" ? body : JSON.stringify(body), { status, headers: { "Content-Type": "application/json" } });
 }
 
-const FIXTURES = join(import.meta.dirname, "fixtures");
+const FIXTURES = join(import.meta.dirname, "..", "..", "server", "venues", "ccxt", "fixtures");
 
 export function loadMarkets(file: "binance.ticksize" | "bitget"): Record<string, unknown> {
   return JSON.parse(readFileSync(join(FIXTURES, "markets", `${file}.json`), "utf8")) as Record<string, unknown>;

@@ -10,10 +10,10 @@
 import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
-import { type Decimal, parseDecimal } from "../server/core/money";
-import { type Result, err, ok } from "../server/core/result";
-import { STRATEGY_NAMES, type StrategyName } from "../server/core/strategies";
-import { type SlippageSpec } from "../server/core/backtest";
+import { type Decimal, parseDecimal } from "../core/money";
+import { type Result, err, ok } from "../core/result";
+import { STRATEGY_NAMES, type StrategyName } from "../core/strategies";
+import { type SlippageSpec } from "../core/backtest";
 
 export interface BacktestRunArgs {
   help: false;

@@ -18,15 +18,15 @@
 import Database from "better-sqlite3";
 import { randomInt } from "node:crypto";
 import { hostname } from "node:os";
-import type { Clock } from "../../core/clock";
-import { timeOrderedIds } from "../../core/ids";
-import { makeInstrument, roundQty, type Instrument } from "../../core/instrument";
-import { D } from "../../core/money";
-import { seededRng } from "../../core/rng";
-import { openSqliteStore } from "../../db/sqlite-store";
-import { SimVenue } from "../../venues/sim/sim-venue";
-import { Engine } from "../engine";
-import type { Actor, Signal } from "../types";
+import type { Clock } from "../../server/core/clock";
+import { timeOrderedIds } from "../../server/core/ids";
+import { makeInstrument, roundQty, type Instrument } from "../../server/core/instrument";
+import { D } from "../../server/core/money";
+import { seededRng } from "../../server/core/rng";
+import { openSqliteStore } from "../../server/db/sqlite-store";
+import { SimVenue } from "../../server/venues/sim/sim-venue";
+import { Engine } from "../../server/engine/engine";
+import type { Actor, Signal } from "../../server/engine/types";
 
 export const CRASH_INSTRUMENTS: Instrument[] = [
   makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNotional: "5", makerFee: "0.001", takerFee: "0.001" }),

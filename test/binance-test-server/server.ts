@@ -19,9 +19,9 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import { type AddressInfo, type Socket } from "node:net";
-import { type Clock } from "../../core/clock";
-import { type DecimalInput } from "../../core/money";
-import { type BookLevel, type MarketUpdate } from "../../core/sim/market-data";
+import { type Clock } from "../../server/core/clock";
+import { type DecimalInput } from "../../server/core/money";
+import { type BookLevel, type MarketUpdate } from "../../server/core/sim/market-data";
 import { BinanceAccount, type Params } from "./account";
 import { BinanceApiError, BinanceErrors } from "./errors";
 import { DEFAULT_RATE_LIMITS, exchangeInfoBody, loadSymbolSpecs, type SymbolSpec } from "./exchange-info";

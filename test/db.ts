@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
-const MIGRATIONS = join(import.meta.dirname, "..", "..", "prisma", "migrations");
+const MIGRATIONS = join(import.meta.dirname, "..", "prisma", "migrations");
 
 export function migrationSql(): string[] {
   return readdirSync(MIGRATIONS, { withFileTypes: true })

@@ -5,7 +5,7 @@
  */
 import { createHmac } from "node:crypto";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../../core/clock";
+import { ManualClock } from "../../server/core/clock";
 import { FakeScheduler } from "../replay/fake-scheduler";
 import { FaultQueue, type FaultKind } from "./faults";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type BinanceTestServerOptions } from "./index";

@@ -4,12 +4,12 @@
  */
 import superjson from "superjson";
 import { GET, POST } from "@/app/api/trpc/[trpc]/route";
-import { SESSION_COOKIE } from "../auth/cookies";
-import { type Role } from "../auth/roles";
-import { createSession } from "../auth/sessions";
-import { FAST_SCRYPT } from "../auth/test-support";
-import { createUser } from "../auth/users";
-import { openTestDesk, type TestDesk, type TestDeskOptions } from "./routers/desk-test-support";
+import { SESSION_COOKIE } from "../server/auth/cookies";
+import { type Role } from "../server/auth/roles";
+import { createSession } from "../server/auth/sessions";
+import { FAST_SCRYPT } from "./auth-support";
+import { createUser } from "../server/auth/users";
+import { openTestDesk, type TestDesk, type TestDeskOptions } from "./desk-support";
 
 export const ORIGIN = "http://127.0.0.1:3000";
 

@@ -1,10 +1,10 @@
 /** Test helpers for auth and API tests: a fresh migrated SQLite file behind `db()`, cheap scrypt parameters. */
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
-import { createDbClient, setDbForTests } from "../db/client";
-import { type PrismaClient } from "../db/generated/client";
-import { createMigratedDb } from "../db/test-db";
-import { type ScryptParams } from "./password";
+import { createDbClient, setDbForTests } from "../server/db/client";
+import { type PrismaClient } from "../server/db/generated/client";
+import { createMigratedDb } from "./db";
+import { type ScryptParams } from "../server/auth/password";
 
 /** Much cheaper than production (N=2^15); the hash string records them, so verification works the same. */
 export const FAST_SCRYPT: ScryptParams = { N: 1024, r: 8, p: 1 };

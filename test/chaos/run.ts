@@ -18,16 +18,16 @@
  * blind re-send of a MARKET order that was in fact executed executes it again — what a real account
  * would suffer. Used by chaos.test.ts (short) and scripts/chaos.ts (long, prints the figures).
  */
-import { timeOrderedIds } from "../../core/ids";
-import { D, ZERO, type Decimal } from "../../core/money";
-import { seededRng } from "../../core/rng";
-import { MemoryStore } from "../../db/memory-store";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type FaultKind, type FaultPlanRule } from "../../venues/binance-test-server";
-import { CcxtVenue } from "../../venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../venues/ccxt/live-config";
-import { Engine } from "../engine";
-import { ResilientVenue } from "../resilient-venue";
-import type { Actor, CommandResult, EmergencyProgress } from "../types";
+import { timeOrderedIds } from "../../server/core/ids";
+import { D, ZERO, type Decimal } from "../../server/core/money";
+import { seededRng } from "../../server/core/rng";
+import { MemoryStore } from "../../server/db/memory-store";
+import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type FaultKind, type FaultPlanRule } from "../binance-test-server";
+import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
+import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
+import { Engine } from "../../server/engine/engine";
+import { ResilientVenue } from "../../server/engine/resilient-venue";
+import type { Actor, CommandResult, EmergencyProgress } from "../../server/engine/types";
 
 export interface ChaosOptions {
   seed: number;

@@ -3,7 +3,7 @@
  * SimVenue and prints one JSON line per step (after the step returned, i.e. after it was saved). The
  * test kills it with SIGKILL. Args: <statePath> <stopAfter: steps to run before idling, or "all">.
  */
-import { SimVenue } from "./sim-venue";
+import { SimVenue } from "../../server/venues/sim/sim-venue";
 import { applyStep, scenarioConfig, scenarioSteps } from "./test-scenario";
 
 const [statePath, stopAfterArg] = process.argv.slice(2);

@@ -5,8 +5,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { makeInstrument, type Instrument } from "../../core/instrument";
-import { D, type Decimal } from "../../core/money";
+import { makeInstrument, type Instrument } from "../../server/core/instrument";
+import { D, type Decimal } from "../../server/core/money";
 
 /** One raw `symbols[]` entry of GET /api/v3/exchangeInfo. */
 export interface RawSymbolInfo {
