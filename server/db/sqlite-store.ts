@@ -26,6 +26,10 @@
  * it by default, ISO 8601 with "+00:00", from the injected clock.
  *
  * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
+ *
+ * Size (~960 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
+ * audit, lease) because every write shares one connection, one transaction wrapper and the lease fence; splitting
+ * it by table (one module per aggregate, same connection) is part of issue 10's read/write split.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";

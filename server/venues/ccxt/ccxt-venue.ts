@@ -35,6 +35,9 @@
  *   by trade id (a fill seen by both paths is reported once) and by order state (accept once, an end
  *   once). REST polling stays the safety net: every `streamPollIntervalMs` while the stream is
  *   healthy, every `pollIntervalMs` when it is not.
+ *
+ * Size (~1,050 lines): the adapter still holds its order tracker (clientOrderId ↔ exchange id, reported fills)
+ * and its poller beside the port methods; issue 10 moves the tracker and the poller to their own files.
  */
 import type { Exchange } from "ccxt";
 import type { Clock } from "../../core/clock";
