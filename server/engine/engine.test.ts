@@ -1,3 +1,4 @@
+import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -668,16 +669,12 @@ describe("found by the crash test (crash.test.ts)", () => {
 // Found by the ccxt adapter's author: an asynchronous venue, fee currencies, unknown orders.
 
 /** A venue that answers later, like a real exchange: the simulator's events are held until flush(). */
-class DeferredVenue implements Venue {
+class DeferredVenue extends VenueReads<SimVenue> implements Venue {
   readonly id = "sim";
   readonly kind = "sim" as const;
   readonly calls: string[] = [];
   private held: VenueEvent[] = [];
   private sink: (events: VenueEvent[]) => void = () => undefined;
-  constructor(readonly inner: SimVenue) {}
-  instruments() {
-    return this.inner.instruments();
-  }
   setEventSink(sink: (events: VenueEvent[]) => void): void {
     this.sink = sink;
   }
@@ -712,27 +709,6 @@ class DeferredVenue implements Venue {
     for (const event of events) this.sink([event]);
     await Promise.resolve();
     return events.length;
-  }
-  fetchOrder(clientOrderId: string) {
-    return this.inner.fetchOrder(clientOrderId);
-  }
-  fetchOpenOrders() {
-    return this.inner.fetchOpenOrders();
-  }
-  fetchFills(since: number) {
-    return this.inner.fetchFills(since);
-  }
-  fetchBalances() {
-    return this.inner.fetchBalances();
-  }
-  freeBalance(currency: string) {
-    return this.inner.freeBalance(currency);
-  }
-  status() {
-    return this.inner.status();
-  }
-  close() {
-    return this.inner.close();
   }
 }
 

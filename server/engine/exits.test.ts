@@ -2,6 +2,7 @@
  * One exit at a time (issue 9, item 4), on a venue that confirms later: the simulator executes at once, but its
  * answers (acks, fills, cancel confirmations) are held until the test delivers them, as a real exchange's arrive.
  */
+import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -42,16 +43,12 @@ interface Request {
 }
 
 /** The simulator behind a delay: requests execute there at once, their answers wait in `held` until delivered. */
-class LateVenue implements Venue {
+class LateVenue extends VenueReads<SimVenue> implements Venue {
   readonly id = "sim";
   readonly kind = "sim" as const;
   readonly requests: Request[] = [];
   private held: VenueEvent[] = [];
   private sink: (events: VenueEvent[]) => void = () => undefined;
-  constructor(readonly inner: SimVenue) {}
-  instruments() {
-    return this.inner.instruments();
-  }
   setEventSink(sink: (events: VenueEvent[]) => void): void {
     this.sink = sink;
   }
@@ -95,27 +92,6 @@ class LateVenue implements Venue {
     for (const event of now) this.sink([event]);
     await new Promise((resolve) => setTimeout(resolve, 0));
     return now.length;
-  }
-  fetchOrder(clientOrderId: string) {
-    return this.inner.fetchOrder(clientOrderId);
-  }
-  fetchOpenOrders() {
-    return this.inner.fetchOpenOrders();
-  }
-  fetchFills(since: number) {
-    return this.inner.fetchFills(since);
-  }
-  fetchBalances() {
-    return this.inner.fetchBalances();
-  }
-  freeBalance(currency: string) {
-    return this.inner.freeBalance(currency);
-  }
-  status() {
-    return this.inner.status();
-  }
-  close() {
-    return this.inner.close();
   }
   sells(): Request[] {
     return this.requests.filter((r) => r.kind === "submit" && r.side === "SELL");

@@ -4,6 +4,7 @@
  * through reconciliation; reconciliation tracks again an ended order the venue still works, compares spot quote
  * balances with the cash the books booked, and a derivatives venue's positions with the books.
  */
+import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -52,16 +53,12 @@ const admin: Actor = { username: "ada", role: "admin" };
  * `timeoutSubmits` the submit answers "rejected: timeout" at once while the exchange did take the order —
  * what the books saw when a lost answer was taken for a refusal.
  */
-class LateVenue implements Venue {
+class LateVenue extends VenueReads<SimVenue> implements Venue {
   readonly id = "sim";
   readonly kind = "sim" as const;
   timeoutSubmits = false;
   private held: VenueEvent[] = [];
   private sink: (events: VenueEvent[]) => void = () => undefined;
-  constructor(readonly inner: SimVenue) {}
-  instruments() {
-    return this.inner.instruments();
-  }
   setEventSink(sink: (events: VenueEvent[]) => void): void {
     this.sink = sink;
   }
@@ -100,27 +97,6 @@ class LateVenue implements Venue {
   async emit(event: VenueEvent): Promise<void> {
     this.sink([event]);
     await Promise.resolve();
-  }
-  fetchOrder(clientOrderId: string) {
-    return this.inner.fetchOrder(clientOrderId);
-  }
-  fetchOpenOrders() {
-    return this.inner.fetchOpenOrders();
-  }
-  fetchFills(since: number) {
-    return this.inner.fetchFills(since);
-  }
-  fetchBalances() {
-    return this.inner.fetchBalances();
-  }
-  freeBalance(currency: string) {
-    return this.inner.freeBalance(currency);
-  }
-  status() {
-    return this.inner.status();
-  }
-  close() {
-    return this.inner.close();
   }
 }
 
