@@ -14,7 +14,7 @@ const tmp = "e2e/.tmp/live";
 export const LIVE_E2E = {
   appUrl: `http://127.0.0.1:${appPort}`,
   exchangeUrl: `http://127.0.0.1:${exchangePort}`,
-  // The test exchange's key and secret (server/venues/binance-test-server/server.ts): test values, not secrets.
+  // The test exchange's key and secret (test/binance-test-server/server.ts): test values, not secrets.
   apiKey: "bastion-test-key-0000000000000000000000000000000000000000000000",
   apiSecret: "bastion-test-secret-000000000000000000000000000000000000000000000",
   signalSecret: "e2e-live-signal-secret-0123456789",

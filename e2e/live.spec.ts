@@ -52,7 +52,7 @@ test("GET /api/health: live mode, the engine running, the venue binance connecte
     .toEqual({ mode: "live", running: true, error: null, venue: "binance", connected: true });
 });
 
-/** The test exchange's admin endpoint (server/venues/binance-test-server/server.ts): one-shot faults and its state. */
+/** The test exchange's admin endpoint (test/binance-test-server/server.ts): one-shot faults and its state. */
 async function exchangeAdmin(request: APIRequestContext, method: "POST" | "DELETE", path: string, data?: unknown): Promise<void> {
   const res = await request.fetch(`${LIVE_E2E.exchangeUrl}/__admin/${path}`, { method, ...(data !== undefined ? { data } : {}) });
   expect(res.status(), await res.text()).toBe(200);

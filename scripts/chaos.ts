@@ -3,7 +3,7 @@
  *
  * The long versions of the chaos and crash tests, with their figures as one JSON document on stdout:
  * - chaos: the engine with the ccxt venue against the Binance-compatible test server under a seeded
- *   fault plan (server/engine/chaos/run.ts), `--orders` orders across two symbols, then the emergency
+ *   fault plan (test/chaos/run.ts), `--orders` orders across two symbols, then the emergency
  *   stop; figures: orders, faults injected by kind, in-doubt count, orders executed twice, open orders
  *   after the stop, books-vs-exchange differences, durations;
  * - crash: server/engine/crash.test.ts (the desk on the durable simulator) and

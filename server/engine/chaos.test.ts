@@ -2,7 +2,7 @@
  * The chaos test in CI (issue 9, "Done means"): the engine with the ccxt venue against the
  * Binance-compatible test server under a seeded fault plan — lost answers, late execution after
  * "status unknown" (-1007), placement only after the first lookup, 429, 503, latency beyond the
- * timeout — for more than 100 orders across 2 symbols, then the emergency stop. See chaos/run.ts for
+ * timeout — for more than 100 orders across 2 symbols, then the emergency stop. See test/chaos/run.ts for
  * the run and the verdicts; `npm run chaos` runs a longer one and prints the figures.
  *
  * Waits are on conditions with generous bounds (the fault delays are a few client timeouts of real

@@ -1,5 +1,5 @@
 /**
- * Crash test at the exchange boundary (issue 9): a LIVE desk in a child process (crash/exchange-child.ts:
+ * Crash test at the exchange boundary (issue 9): a LIVE desk in a child process (test/crash/exchange-child.ts:
  * engine → ResilientVenue → CcxtVenue → ccxt binance) trades against the Binance-compatible test server
  * run here, whose fault plan loses answers and places orders late ("status unknown" then executed, placed
  * only after the first lookup, connection reset after execution). The child is killed with SIGKILL at

@@ -1,5 +1,5 @@
 /**
- * Crash test (DESIGN.md invariants 2 and 3 under SIGKILL): a child process (crash/child.ts) runs the
+ * Crash test (DESIGN.md invariants 2 and 3 under SIGKILL): a child process (test/crash/child.ts) runs the
  * engine on the durable simulated venue under a random stream of quotes, signals, limit orders, cancels
  * and closes, and is killed with SIGKILL at random moments, many times. After a final restart that only
  * recovers and reconciles, Bastion's database and the venue's own file must agree:

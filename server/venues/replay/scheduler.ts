@@ -1,6 +1,6 @@
 /**
  * Timers are injected like the clock: production passes `systemScheduler` (Node's timers), tests a
- * `FakeScheduler` (fake-scheduler.ts) that moves a ManualClock and fires timers in order.
+ * `FakeScheduler` (test/replay/fake-scheduler.ts) that moves a ManualClock and fires timers in order.
  */
 export type TimerHandle = unknown;
 
