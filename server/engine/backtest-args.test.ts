@@ -142,7 +142,7 @@ describe("parseBacktestArgs", () => {
     ["--qty-step zero", ["--qty-step", "0"], ["--qty-step must be a quantity greater than 0, got '0'."]],
     ["--seed negative", ["--seed=-1"], ["--seed must be a whole number ≥ 0, got '-1'."]],
     ["--symbol without a slash", ["--symbol", "BTCUSDT"], ["--symbol must look like BASE/QUOTE in capitals (e.g. BTC/USDT), got 'BTCUSDT'."]],
-    ["--strategy unknown", ["--strategy", "rsi"], ["--strategy must be one of: sma-cross; got 'rsi'."]],
+    ["--strategy unknown", ["--strategy", "rsi"], ["--strategy must be one of: sma-cross, rsi-reversion; got 'rsi'."]],
     ["--json with a value", ["--json=yes"], ["--json takes no value, got 'yes'."]],
     ["an unknown option", ["--fats", "10"], ["Unknown option --fats (see --help).", "Unexpected argument '10': options start with -- (see --help)."]],
     ["a missing value", ["--fast"], ["--fast needs a value."]],
