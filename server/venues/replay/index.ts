@@ -28,3 +28,4 @@ export {
   inferBarMs,
 } from "./replay-feed";
 export { type Scheduler, type TimerHandle, systemScheduler } from "./scheduler";
+export { type RecordedSet, type SymbolCandles, RECORDED_SETS, alignCandleSets, bittrexBtcInstrument, checkFileSymbol, symbolOfFile } from "./portfolio";

@@ -134,7 +134,7 @@ export interface ReplayStatus {
 
 export class ReplayError extends Error {
   constructor(
-    readonly code: "REPLAY_NO_DATA" | "REPLAY_BAD_OPTION",
+    readonly code: "REPLAY_NO_DATA" | "REPLAY_BAD_OPTION" | "REPLAY_SYMBOL_MISMATCH",
     detail: string,
   ) {
     super(`${code}: ${detail}`);
