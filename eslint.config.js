@@ -2,6 +2,7 @@ import js from "@eslint/js";
 import tseslint from "typescript-eslint";
 import reactHooks from "eslint-plugin-react-hooks";
 import globals from "globals";
+import { layerRules } from "./eslint/layers.js";
 
 // server/core is pure domain logic: no framework, database, exchange, file or network imports.
 const forbiddenInCore = "^(next|react|react-dom|@trpc|@prisma|ccxt|better-sqlite3|(node:)?(fs|net|http|https|child_process))(/.*)?$";
@@ -32,15 +33,6 @@ export default tseslint.config(
     // Tests may read fixture files; the code under test may not.
     ignores: ["server/core/**/*.test.ts"],
     rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            { regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." },
-            { regex: testSupport, message: "Test support lives in test/ and production code never imports it (DESIGN.md)." },
-          ],
-        },
-      ],
       "no-restricted-globals": [
         "error",
         { name: "fetch", message: "server/core does no network I/O." },
@@ -64,6 +56,10 @@ export default tseslint.config(
       ],
     },
   },
+  // DESIGN.md's folder table, one rule per row (eslint/layers.js); core's row also bans I/O imports.
+  ...layerRules({
+    "server/core": [{ regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],
+  }),
   {
     // Bastion's variables are read in one place, server/config.ts, which checks them: nowhere else reads the raw strings.
     files: ["server/**/*.ts", "app/**/*.ts", "app/**/*.tsx", "components/**/*.ts", "components/**/*.tsx", "instrumentation.ts", "proxy.ts"],
