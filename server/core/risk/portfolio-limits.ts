@@ -25,7 +25,7 @@ import { add, cmp, Decimal, maxDec, sub, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type DomainError } from "../result";
 import { type ReadonlyMatrix } from "./linalg";
-import { parametricVar } from "./portfolio-var";
+import { parametricPortfolioVar } from "./portfolio-var";
 import { type RiskPosition } from "./types";
 
 export type PortfolioRiskDenialCode = "CORRELATED_EXPOSURE" | "VAR_LIMIT";
@@ -249,7 +249,7 @@ export function checkVarLimit(input: VarLimitInput): { denial: PortfolioRiskDeni
   }
   const equityNumber = equity.toNumber();
   const varOf = (e: readonly number[]): number =>
-    parametricVar({
+    parametricPortfolioVar({
       symbols: input.symbols,
       covariance: input.covariance,
       barMs: input.barMs,

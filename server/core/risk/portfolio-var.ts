@@ -109,7 +109,7 @@ export function equityNumber(equity: Decimal): number {
   return equity.toNumber();
 }
 
-export function parametricVar(input: ParametricVarInput): ParametricVarReport {
+export function parametricPortfolioVar(input: ParametricVarInput): ParametricVarReport {
   const horizonMs = input.horizonMs ?? DAY_MS;
   const confidences = input.confidences ?? DEFAULT_CONFIDENCES;
   const n = input.symbols.length;
@@ -166,7 +166,7 @@ export interface HistoricalVarInput {
 }
 
 /** The P&L of each scenario: one per window of h rows ("overlapping") or one per row ("sqrt_time", unscaled). */
-export function historicalPnl(input: Pick<HistoricalVarInput, "rows" | "kind" | "exposures">, barsPerScenario: number): number[] {
+export function historicalPortfolioPnl(input: Pick<HistoricalVarInput, "rows" | "kind" | "exposures">, barsPerScenario: number): number[] {
   const { rows, exposures } = input;
   const n = exposures.length;
   // Prefix sums of log returns make every window's compounded return O(n).
@@ -186,7 +186,7 @@ export function historicalPnl(input: Pick<HistoricalVarInput, "rows" | "kind" | 
   return pnl;
 }
 
-export function historicalVar(input: HistoricalVarInput): HistoricalVarReport {
+export function historicalPortfolioVar(input: HistoricalVarInput): HistoricalVarReport {
   const horizonMs = input.horizonMs ?? DAY_MS;
   const confidences = input.confidences ?? DEFAULT_CONFIDENCES;
   const aggregation = input.aggregation ?? "overlapping";
@@ -203,11 +203,11 @@ export function historicalVar(input: HistoricalVarInput): HistoricalVarReport {
   } else {
     scale = Math.sqrt(ratio);
   }
-  const losses = historicalPnl(input, barsPerScenario)
+  const losses = historicalPortfolioPnl(input, barsPerScenario)
     .map((p) => -p)
     .sort((a, b) => b - a);
   const levels = confidences.map((confidence): HistoricalVarLevel => {
-    const needed = Math.ceil(1 / (1 - confidence) - 1e-9);
+    const needed = Math.ceil(1_000_000 / Math.round((1 - confidence) * 1_000_000));
     if (losses.length === 0) {
       return {
         confidence,
@@ -219,7 +219,9 @@ export function historicalVar(input: HistoricalVarInput): HistoricalVarReport {
         reason: `No ${aggregation === "overlapping" ? "full horizon" : "bar"} in the history.`,
       };
     }
-    const k = Math.max(1, Math.ceil(losses.length * (1 - confidence) - 1e-9));
+    // Integer arithmetic on the tail, as metrics.ts, so that 20 × (1 − 0.95) is exactly 1, not 1.0000000000000009.
+    const tailMillionths = Math.round((1 - confidence) * 1_000_000);
+    const k = Math.max(1, Math.ceil((losses.length * tailMillionths) / 1_000_000));
     const tail = losses.slice(0, k);
     const value = Math.max(0, losses[k - 1]!) * scale;
     const es = Math.max(0, tail.reduce((s, x) => s + x, 0) / k) * scale;
