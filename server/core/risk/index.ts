@@ -10,3 +10,4 @@ export * from "./portfolio-var";
 export * from "./portfolio-limits";
 export * from "./allocation";
 export { normalQuantile, normalPdf, type Matrix, type ReadonlyMatrix } from "./linalg";
+export * from "./portfolio-report";
