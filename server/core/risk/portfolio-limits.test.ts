@@ -192,6 +192,12 @@ describe("checkVarLimit (VAR_LIMIT)", () => {
     );
   });
 
+  it("with no positive equity denies any entry that raises VaR, without a percent of nothing", () => {
+    // BUY 1 A → A 1100: variance 484 + 225 − 330 = 379, VaR99 = 45.2892.
+    const { denial } = checkVarLimit(varInput({ quantity: D(1) }, { equity: D(0) }));
+    expect(denial?.message).toBe("This A order would raise the portfolio's 1-day 99% VaR from 41.9388 to 45.2892, above the maximum of 0.5% of equity 0 (0).");
+  });
+
   it("passes a hedge that adds exposure but lowers VaR, even above the limit", () => {
     // Long A 1000 alone: VaR99 46.527. Shorting 200 of B (correlated 0.5) lowers it to 41.3541, still above 0.3 % = 30.
     const { denial, figures } = checkVarLimit(varInput({ symbol: "B", side: "SELL", quantity: D(2) }, { positions: [VAR_POSITIONS[0]!], limitPct: 0.3 }));

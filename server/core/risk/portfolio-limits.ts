@@ -266,13 +266,13 @@ export function checkVarLimit(input: VarLimitInput): { denial: PortfolioRiskDeni
   const limit = Math.max(0, (equityNumber * limitPct) / 100);
   const figures = { varBefore, varAfter, limit };
   if (!(varAfter > limit && varAfter > varBefore)) return { denial: null, figures };
-  const pctAfter = equityNumber > 0 ? (varAfter / equityNumber) * 100 : Infinity;
+  const ofEquity = equityNumber > 0 ? ` (${fmtPct((varAfter / equityNumber) * 100)} of equity)` : "";
   return {
     denial: {
       code: "VAR_LIMIT",
       message:
         `This ${order.symbol} order would raise the portfolio's ${horizonDays(input.horizonMs)} ${confidence * 100}% VaR from ${roundMoney(varBefore)} to ` +
-        `${roundMoney(varAfter)} (${fmtPct(pctAfter)} of equity), above the maximum of ${fmtPct(limitPct)} of equity ${equity.toString()} (${roundMoney(limit)}).`,
+        `${roundMoney(varAfter)}${ofEquity}, above the maximum of ${fmtPct(limitPct)} of equity ${equity.toString()} (${roundMoney(limit)}).`,
       details: { varBefore, varAfter, limit, limitPct, confidence, equity: equity.toString() },
     },
     figures,

@@ -146,9 +146,15 @@ export function alignReturns(
       if (Number.isFinite(bar.close) && bar.close > 0) map.set(bar.ts, bar.close);
     }
     if (map.size === 0) return { ...result, problem: `${symbol} has no bars.` };
-    const keys = [...map.keys()];
-    spanStart = Math.max(spanStart, Math.min(...keys));
-    spanEnd = Math.min(spanEnd, Math.max(...keys));
+    // Loops, not Math.min(...keys): months of 1m bars are more arguments than a call may take.
+    let first = Infinity;
+    let last = -Infinity;
+    for (const ts of map.keys()) {
+      if (ts < first) first = ts;
+      if (ts > last) last = ts;
+    }
+    spanStart = Math.max(spanStart, first);
+    spanEnd = Math.min(spanEnd, last);
     byTs.push(map);
   }
   if (spanEnd - spanStart < barMs) return { ...result, problem: "The symbols' bars do not overlap by two bars or more." };
