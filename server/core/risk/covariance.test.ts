@@ -115,6 +115,19 @@ describe("RollingCovariance: trust, order and numerical care", () => {
     expect(rolling.estimate().trusted).toBe(true);
   });
 
+  it("is not trusted with no more bars than symbols, whatever the minimum history", () => {
+    const rolling = new RollingCovariance(["A", "B", "C"], { window: 10, minHistory: 2 });
+    rolling.push([0.01, 0.02, 0.03]);
+    rolling.push([0.02, -0.01, 0]);
+    rolling.push([-0.01, 0.01, 0.02]);
+    expect(rolling.estimate()).toMatchObject({
+      trusted: false,
+      reason: "Not enough history yet: 3 bars for 3 symbols; a covariance needs more bars than symbols.",
+    });
+    rolling.push([0, 0.01, -0.02]);
+    expect(rolling.estimate().trusted).toBe(true);
+  });
+
   it("defaults the minimum history to half the window", () => {
     expect(new RollingCovariance(["A"], { window: 720 }).minHistory).toBe(360);
   });

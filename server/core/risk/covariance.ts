@@ -7,7 +7,8 @@
  * mean of 1e-5). Removal can still accumulate rounding over a long run, so every `window` updates the co-moments are
  * recomputed exactly (two-pass) from the rows held: the cost stays O(n²) per bar on average.
  *
- * Trust: an estimate from fewer than `minHistory` rows is not trusted; `estimate()` then says why and gives no
+ * Trust: an estimate from fewer than `minHistory` rows, or from no more rows than symbols (a singular matrix, in
+ * which some mix of the symbols looks riskless), is not trusted; `estimate()` then says why and gives no
  * matrix, so no caller (the gate, the Risk page) can use an untrusted correlation by accident.
  * Covariance is the sample covariance (divide by count − 1). A symbol whose variance is zero (it never moved in the
  * window) has correlation 0 with every other symbol and 1 with itself: no co-movement can be measured.
@@ -114,6 +115,16 @@ export class RollingCovariance {
         count: this.count,
         minHistory: this.minHistory,
         reason: `Not enough history yet: ${this.count} of the ${this.minHistory} bars needed before correlations are trusted.`,
+      };
+    }
+    if (this.count <= this.n) {
+      // Fewer rows than symbols + 1 make a singular covariance: some mix of the symbols would look riskless.
+      return {
+        trusted: false,
+        symbols: [...this.symbols],
+        count: this.count,
+        minHistory: this.minHistory,
+        reason: `Not enough history yet: ${this.count} bars for ${this.n} symbols; a covariance needs more bars than symbols.`,
       };
     }
     const covariance = zeros(this.n);
