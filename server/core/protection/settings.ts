@@ -52,7 +52,17 @@ function unknownKeys(what: string) {
 }
 
 /** Symbol names as the engine writes them ("BTC/USDT"): short, printable, no spaces. */
-const symbolKey = z.string().regex(/^[A-Za-z0-9._:/-]{1,40}$/, { error: "A symbol in protection overrides must be 1–40 letters, digits or . _ : / -." });
+const symbolKey = z.string().regex(/^[A-Za-z0-9._:/-]{1,40}$/);
+
+/** Per-symbol overrides of a market rule, keyed by symbol. */
+function overrides<T extends z.ZodType>(rule: string, values: T) {
+  return z.record(symbolKey, values, {
+    error: (issue) =>
+      issue.code === "invalid_key"
+        ? `${rule}.symbols keys must be symbols of 1–40 letters, digits or . _ : / - (got ${describe(issue.input)}).`
+        : `${rule}.symbols must be an object of symbol → settings.`,
+  });
+}
 
 const flashMoveFields = {
   enabled: flag("flashMove.enabled"),
@@ -69,7 +79,7 @@ const flashMoveSchema = z.strictObject(
     windowSeconds: flashMoveFields.windowSeconds.default(60),
     action: flashMoveFields.action.default("LOCK_SYMBOL"),
     lockMinutes: flashMoveFields.lockMinutes.default(30),
-    symbols: z.record(symbolKey, z.strictObject(flashMoveFields, unknownKeys("flashMove symbol")).partial()).default({}),
+    symbols: overrides("flashMove", z.strictObject(flashMoveFields, unknownKeys("flashMove symbol")).partial()).default({}),
   },
   unknownKeys("flashMove"),
 );
@@ -87,7 +97,7 @@ const staleDataSchema = z.strictObject(
     maxSilenceSeconds: staleDataFields.maxSilenceSeconds.default(120),
     action: staleDataFields.action.default("ALERT"),
     lockMinutes: staleDataFields.lockMinutes.default(15),
-    symbols: z.record(symbolKey, z.strictObject(staleDataFields, unknownKeys("staleData symbol")).partial()).default({}),
+    symbols: overrides("staleData", z.strictObject(staleDataFields, unknownKeys("staleData symbol")).partial()).default({}),
   },
   unknownKeys("staleData"),
 );
@@ -110,7 +120,7 @@ const volatilitySchema = z.strictObject(
     minSamples: volatilityFields.minSamples.default(10),
     action: volatilityFields.action.default("ALERT"),
     lockMinutes: volatilityFields.lockMinutes.default(60),
-    symbols: z.record(symbolKey, z.strictObject(volatilityFields, unknownKeys("volatility symbol")).partial()).default({}),
+    symbols: overrides("volatility", z.strictObject(volatilityFields, unknownKeys("volatility symbol")).partial()).default({}),
   },
   unknownKeys("volatility"),
 );
