@@ -36,7 +36,7 @@ const str = (value: unknown, fallback = ""): string => (typeof value === "string
 const LEVEL_SEVERITY: Record<string, Severity> = { info: "info", warn: "warning", error: "critical" };
 
 /** The notification for a bus event, without id and ts (the dispatcher adds them), or null for events not notified. */
-export function describeEvent(event: BusEventLike): Omit<Notification, "id" | "ts"> & { ts?: number } | null {
+export function describeEvent(event: BusEventLike): (Omit<Notification, "id" | "ts"> & { ts?: number }) | null {
   const build = (kind: NotificationKind, severity: Severity, title: string, detail: string, symbol: string | null = null, ts?: number) => ({
     kind,
     severity,
@@ -66,17 +66,36 @@ export function describeEvent(event: BusEventLike): Omit<Notification, "id" | "t
     case "protection": {
       const firing = event.firing as ProtectionEventShape | undefined;
       if (!firing || typeof firing.rule !== "string") return null;
-      const subject = firing.scope.symbol ?? (firing.scope.strategy ? `strategy ${firing.scope.strategy}` : firing.scope.venue ? `venue ${firing.scope.venue}` : "the desk");
+      const subject =
+        firing.scope.symbol ?? (firing.scope.strategy ? `strategy ${firing.scope.strategy}` : firing.scope.venue ? `venue ${firing.scope.venue}` : "the desk");
       const severity: Severity = firing.action === "ALERT" ? "warning" : "critical";
-      return build("protection", severity, `Protection ${firing.rule} fired on ${subject}: ${firing.action}`, str(firing.message), firing.scope.symbol ?? null, firing.ts);
+      return build(
+        "protection",
+        severity,
+        `Protection ${firing.rule} fired on ${subject}: ${firing.action}`,
+        str(firing.message),
+        firing.scope.symbol ?? null,
+        firing.ts,
+      );
     }
     case "tradingState":
-      return build("tradingState", event.state === "ACTIVE" ? "info" : "warning", `Trading state: ${str(event.state)}`, `${str(event.reason)}${event.by ? ` (by ${str(event.by)})` : ""}`);
+      return build(
+        "tradingState",
+        event.state === "ACTIVE" ? "info" : "warning",
+        `Trading state: ${str(event.state)}`,
+        `${str(event.reason)}${event.by ? ` (by ${str(event.by)})` : ""}`,
+      );
     case "alert":
       return build("alert", LEVEL_SEVERITY[str(event.level)] ?? "warning", "Desk alert", str(event.message));
     case "signal":
       if (event.status === "ACCEPTED") return null;
-      return build("signal", "warning", `Signal ${str(event.id)} ${str(event.status)}${event.code ? ` (${str(event.code)})` : ""}`, str(event.message), str(event.symbol) || null);
+      return build(
+        "signal",
+        "warning",
+        `Signal ${str(event.id)} ${str(event.status)}${event.code ? ` (${str(event.code)})` : ""}`,
+        str(event.message),
+        str(event.symbol) || null,
+      );
     case "drift":
       return build("drift", "warning", `Reconciliation: ${str(event.kind)} on ${str(event.subject)}`, str(event.message));
     case "fill": {

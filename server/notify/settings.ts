@@ -32,7 +32,11 @@ const common = {
   name,
   enabled: z.boolean({ error: "enabled must be true or false." }).default(true),
   /** null: the default kinds (emergency stop, breaker trip, protection fired). */
-  kinds: z.array(z.enum(NOTIFICATION_KINDS, { error: `kinds may hold ${NOTIFICATION_KINDS.join(", ")}.` })).max(20).nullable().default(null),
+  kinds: z
+    .array(z.enum(NOTIFICATION_KINDS, { error: `kinds may hold ${NOTIFICATION_KINDS.join(", ")}.` }))
+    .max(20)
+    .nullable()
+    .default(null),
   minSeverity: z.enum(SEVERITIES, { error: `minSeverity must be one of ${SEVERITIES.join(", ")}.` }).default("info"),
   symbols: z.array(z.string().min(1).max(40)).max(500).nullable().default(null),
   rateLimit: z
@@ -54,7 +58,10 @@ export const channelSettingsSchema = z.discriminatedUnion(
       ...common,
       url: httpUrl("url"),
       /** Signs every delivery; at least 16 characters so it cannot be guessed. */
-      secret: z.string({ error: "secret must be a string of 16 to 512 characters." }).min(16, { error: "secret must be 16 to 512 characters long." }).max(512, { error: "secret must be 16 to 512 characters long." }),
+      secret: z
+        .string({ error: "secret must be a string of 16 to 512 characters." })
+        .min(16, { error: "secret must be 16 to 512 characters long." })
+        .max(512, { error: "secret must be 16 to 512 characters long." }),
     }),
     z.strictObject({
       type: z.literal("telegram"),
@@ -125,7 +132,12 @@ function transportFor(settings: ChannelSettings, deps: ChannelDependencies): Tra
     case "webhook":
       return new WebhookTransport({ url: settings.url, secret: settings.secret, clock: deps.clock, ...http });
     case "telegram":
-      return new TelegramTransport({ botToken: settings.botToken, chatId: settings.chatId, ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}), ...http });
+      return new TelegramTransport({
+        botToken: settings.botToken,
+        chatId: settings.chatId,
+        ...(settings.baseUrl ? { baseUrl: settings.baseUrl } : {}),
+        ...http,
+      });
     case "email":
       return new SmtpTransport({
         host: settings.host,

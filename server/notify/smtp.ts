@@ -109,7 +109,11 @@ function headerText(text: string): string {
 /** The message as SMTP DATA lines (CRLF, dot-stuffed, without the final "."). */
 export function formatEmail(notification: Notification, from: string, to: readonly string[], nowMs: number): string {
   const body = `${notification.title}\n\n${notification.detail}\n\nSeverity: ${notification.severity}\nKind: ${notification.kind}\nAt: ${new Date(notification.ts).toISOString()}\nId: ${notification.id}\n`;
-  const encoded = (Buffer.from(body, "utf8").toString("base64").match(/.{1,76}/g) ?? []).join("\r\n");
+  const encoded = (
+    Buffer.from(body, "utf8")
+      .toString("base64")
+      .match(/.{1,76}/g) ?? []
+  ).join("\r\n");
   const headers = [
     `From: ${from}`,
     `To: ${to.join(", ")}`,

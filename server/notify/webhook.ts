@@ -19,7 +19,13 @@ export function signWebhookBody(rawBody: string, secret: string, unixSeconds: nu
 export type SignatureCheck = { ok: true; unixSeconds: number } | { ok: false; reason: "MALFORMED" | "BAD_SIGNATURE" | "STALE" };
 
 /** Checks a signature header against the raw body; `toleranceSeconds` bounds the age (replays). */
-export function verifyWebhookSignature(header: string | null | undefined, rawBody: string, secret: string, nowMs: number, toleranceSeconds = 300): SignatureCheck {
+export function verifyWebhookSignature(
+  header: string | null | undefined,
+  rawBody: string,
+  secret: string,
+  nowMs: number,
+  toleranceSeconds = 300,
+): SignatureCheck {
   const match = /^t=(\d{1,12}),v1=([0-9a-f]{64})$/.exec(header ?? "");
   if (!match) return { ok: false, reason: "MALFORMED" };
   const unixSeconds = Number(match[1]);
