@@ -15,8 +15,9 @@ import { type Notification, type NotificationKind, type Severity } from "./types
 /** An event as the bus carries it: a `type` and its fields. */
 export type BusEventLike = { type: string } & Record<string, unknown>;
 
-export interface BusLike {
-  subscribe(listener: (event: never, seq: number) => void): () => void;
+/** The engine's EventBus, by shape: E is its DomainEvent (every one carries a `type`). */
+export interface BusLike<E extends { type: string }> {
+  subscribe(listener: (event: E, seq: number) => void): () => void;
 }
 
 /**
@@ -126,11 +127,11 @@ export class NotificationDispatcher {
   constructor(private readonly options: DispatcherOptions) {}
 
   /** Subscribes to the bus; returns the unsubscribe function. */
-  attach(bus: BusLike): () => void {
-    const listener = (event: BusEventLike) => {
+  attach<E extends { type: string }>(bus: BusLike<E>): () => void {
+    // Fields are read defensively in describeEvent, so any event with a `type` is safe to hand over.
+    return bus.subscribe((event) => {
       this.publishEvent(event);
-    };
-    return bus.subscribe(listener);
+    });
   }
 
   /** Maps one bus event and offers it to every channel; the results by channel name (empty when not notified). */

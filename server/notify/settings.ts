@@ -101,7 +101,7 @@ export type NotifySettingsInput = z.input<typeof notifySettingsSchema>;
 /** The webhook channel the environment configures, or null when the URL is not set. */
 export function webhookFromEnvironment(url: string | undefined, secret: string | undefined): ChannelSettingsInput | null {
   if (!url) return null;
-  return { type: "webhook", name: "webhook (environment)", url, secret: secret ?? "" };
+  return { type: "webhook", name: "webhook-env", url, secret: secret ?? "" };
 }
 
 /** The secrets of a channel: scrubbed from everything it records or logs. */
