@@ -5,7 +5,7 @@
  */
 import { type Socket } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { type SmtpServer, closedPort, startSmtpServer } from "../../test/notify/receivers";
+import { type SmtpServer, closedPort, startSmtpServer, testCertificate } from "../../test/notify/receivers";
 import { fakeTime, waitForAttempt } from "../../test/notify/support";
 import { NotificationChannel } from "./channel";
 import { InMemoryDeliveryRepository } from "./delivery-log";
@@ -194,6 +194,53 @@ describe("email channel (SMTP)", () => {
       error: `Refusing to send the SMTP password to 127.0.0.2:${server.port} without TLS.`,
     });
     expect(server.transcript.some((line) => line.startsWith("AUTH"))).toBe(false);
+  });
+
+  it("STARTTLS: upgrades, says EHLO again, and only then logs in; the message goes encrypted", async () => {
+    const { key, cert } = testCertificate();
+    const server = await startSmtpServer({ users: { bastion: PASSWORD }, tls: { mode: "starttls", key, cert } });
+    servers.push(server);
+    const { repository, channel } = emailChannel(server.host, server.port, { security: "starttls", tlsCa: cert, auth: { user: "bastion", pass: PASSWORD } });
+    channel.offer(stop);
+    const message = await server.next();
+    expect(message).toMatchObject({ isEncrypted: true, auth: { user: "bastion", pass: PASSWORD }, to: ["ops@desk.example", "risk@desk.example"] });
+    expect(server.transcript.slice(0, 4).map((line) => line.split(" ")[0])).toEqual(["EHLO", "STARTTLS", "EHLO", "AUTH"]);
+    expect(await waitForAttempt(repository, () => true)).toMatchObject({ outcome: "delivered" });
+  });
+
+  it("implicit TLS (port 465 style) delivers", async () => {
+    const { key, cert } = testCertificate();
+    const server = await startSmtpServer({ tls: { mode: "implicit", key, cert } });
+    servers.push(server);
+    const { repository, channel } = emailChannel(server.host, server.port, { security: "tls", tlsCa: cert });
+    channel.offer(stop);
+    expect(await server.next()).toMatchObject({ isEncrypted: true, from: "bastion@desk.example" });
+    expect(await waitForAttempt(repository, () => true)).toMatchObject({ outcome: "delivered" });
+  });
+
+  it("a certificate the channel does not trust is refused: nothing is sent", async () => {
+    const { key, cert } = testCertificate();
+    const server = await startSmtpServer({ users: { bastion: PASSWORD }, tls: { mode: "starttls", key, cert } });
+    servers.push(server);
+    const { repository, channel } = emailChannel(server.host, server.port, { security: "starttls", auth: { user: "bastion", pass: PASSWORD } });
+    channel.offer(stop);
+    const attempt = await waitForAttempt(repository, () => true);
+    expect(attempt.outcome).toBe("failed");
+    expect(attempt.error).toMatch(/could not be reached or dropped the connection \((DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)\)/);
+    expect(server.transcript.some((line) => line.startsWith("AUTH"))).toBe(false);
+    expect(server.messages).toHaveLength(0);
+  });
+
+  it("STARTTLS required but not offered: given up before anything is sent", async () => {
+    const server = await startSmtpServer();
+    servers.push(server);
+    const { repository, channel } = emailChannel(server.host, server.port, { security: "starttls" });
+    channel.offer(stop);
+    expect(await waitForAttempt(repository, () => true)).toMatchObject({
+      outcome: "gave_up",
+      error: `The SMTP server 127.0.0.1:${server.port} does not offer STARTTLS.`,
+    });
+    expect(server.transcript).toEqual(["EHLO bastion.localhost"]);
   });
 
   it("refuses header-injecting addresses when the channel is built", () => {

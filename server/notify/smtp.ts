@@ -7,7 +7,7 @@
  * The password never leaves AUTH PLAIN's base64 and is never in an error; AUTH is refused on an unencrypted
  * connection except to a loopback relay.
  */
-import { type Socket, connect as netConnect } from "node:net";
+import { type Socket, isIP, connect as netConnect } from "node:net";
 import { type TLSSocket, connect as tlsConnect } from "node:tls";
 import { type Clock } from "../core/clock";
 import { DeliveryError, type Notification, type NotifyTimers, type Transport } from "./types";
@@ -38,6 +38,11 @@ interface Reply {
 const LOOPBACK = new Set(["127.0.0.1", "::1", "localhost"]);
 /** An address without anything that could smuggle a command or a header (CR, LF, <, >). */
 const SAFE_ADDRESS = /^[^\s<>@]+@[^\s<>@]+$/;
+
+/** SNI for a host name; none for an IP address (RFC 6066 forbids it; the certificate is still checked against the IP). */
+function serverName(host: string): { servername?: string } {
+  return isIP(host) === 0 ? { servername: host } : {};
+}
 
 /** Reads SMTP replies (multi-line: "250-…" until "250 …") from a socket. */
 class ReplyReader {
@@ -179,7 +184,7 @@ export class SmtpTransport implements Transport {
     return new Promise((resolve, reject) => {
       const socket =
         security === "tls"
-          ? tlsConnect({ host, port, servername: host, ...(tlsCa ? { ca: tlsCa } : {}) }, () => resolve(socket))
+          ? tlsConnect({ host, port, ...serverName(host), ...(tlsCa ? { ca: tlsCa } : {}) }, () => resolve(socket))
           : netConnect({ host, port }, () => resolve(socket));
       socket.once("error", reject);
     });
@@ -209,7 +214,7 @@ export class SmtpTransport implements Transport {
       reader.detach();
       const plain = socket;
       socket = await new Promise<TLSSocket>((resolve, reject) => {
-        const secured = tlsConnect({ socket: plain, servername: host, ...(tlsCa ? { ca: tlsCa } : {}) }, () => resolve(secured));
+        const secured = tlsConnect({ socket: plain, host, ...serverName(host), ...(tlsCa ? { ca: tlsCa } : {}) }, () => resolve(secured));
         secured.once("error", reject);
       });
       onSocket(socket);

@@ -4,7 +4,10 @@
  * Each records what it got and lets the test decide the answer; tests wait on `next()` (an event), never on time.
  */
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
+import { readFileSync } from "node:fs";
 import { type AddressInfo, type Socket, createServer as createNetServer } from "node:net";
+import { TLSSocket, createServer as createTlsServer } from "node:tls";
+import { fileURLToPath } from "node:url";
 
 export interface ReceivedRequest {
   method: string;
@@ -115,6 +118,8 @@ export async function startFakeTelegram(token: string, answer: (index: number) =
 
 export interface SmtpMessage {
   ehlo: string;
+  /** The session was encrypted (STARTTLS or implicit TLS) when the message was sent. */
+  isEncrypted: boolean;
   auth: { user: string; pass: string } | null;
   from: string;
   to: string[];
@@ -137,28 +142,35 @@ export interface SmtpBehaviour {
   reply?: (verb: string, sessionIndex: number) => string | null;
   /** Users allowed by AUTH PLAIN; when set, the server advertises AUTH PLAIN and requires it. */
   users?: Record<string, string>;
+  /** "starttls": offers STARTTLS (and AUTH only after it); "implicit": TLS from the first byte (port 465 style). */
+  tls?: { mode: "starttls" | "implicit"; key: string; cert: string };
 }
 
-/** A minimal SMTP server (no TLS): enough of RFC 5321 for one message per connection. `host` defaults to 127.0.0.1. */
+/** The test certificate for localhost / 127.0.0.1 (see tls/README.md). */
+export function testCertificate(): { key: string; cert: string } {
+  const dir = fileURLToPath(new URL("./tls/", import.meta.url));
+  return { key: readFileSync(`${dir}key.pem`, "utf8"), cert: readFileSync(`${dir}cert.pem`, "utf8") };
+}
+
+/** A minimal SMTP server: enough of RFC 5321 (and 3207, STARTTLS) for one message per connection. `host` defaults to 127.0.0.1. */
 export async function startSmtpServer(behaviour: SmtpBehaviour = {}, host = "127.0.0.1"): Promise<SmtpServer> {
   const arrivals = new Arrivals<SmtpMessage>();
   const transcript: string[] = [];
   const sockets = new Set<Socket>();
   let sessions = 0;
-  const server = createNetServer((socket) => {
-    sockets.add(socket);
-    socket.on("close", () => sockets.delete(socket));
-    socket.on("error", () => socket.destroy());
-    const session = sessions++;
-    const message: SmtpMessage = { ehlo: "", auth: null, from: "", to: [], data: "" };
+
+  function serve(socket: Socket, session: number, isEncrypted: boolean, greet: boolean): void {
+    // RFC 3207: after STARTTLS the session starts over (the client says EHLO again).
+    const message: SmtpMessage = { ehlo: "", isEncrypted, auth: null, from: "", to: [], data: "" };
     let buffer = "";
     let inData = false;
     let dataLines: string[] = [];
     const send = (line: string) => socket.write(`${line}\r\n`);
     const custom = (verb: string) => behaviour.reply?.(verb, session) ?? null;
-    send("220 fake-smtp ESMTP ready");
+    const offersAuth = behaviour.users !== undefined && (behaviour.tls?.mode !== "starttls" || isEncrypted);
+    if (greet) send("220 fake-smtp ESMTP ready");
     socket.setEncoding("utf8");
-    socket.on("data", (chunk: string) => {
+    const onData = (chunk: string) => {
       buffer += chunk;
       let end: number;
       while ((end = buffer.indexOf("\r\n")) >= 0) {
@@ -186,9 +198,21 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}, host = "127
         }
         if (verb === "EHLO") {
           message.ehlo = line.slice(5);
-          if (behaviour.users) socket.write("250-fake-smtp\r\n250-AUTH PLAIN\r\n250 8BITMIME\r\n");
-          else socket.write("250-fake-smtp\r\n250 8BITMIME\r\n");
-        } else if (verb === "AUTH") {
+          const extensions = [
+            "fake-smtp",
+            ...(behaviour.tls?.mode === "starttls" && !isEncrypted ? ["STARTTLS"] : []),
+            ...(offersAuth ? ["AUTH PLAIN"] : []),
+            "8BITMIME",
+          ];
+          socket.write(extensions.map((extension, i) => `250${i === extensions.length - 1 ? " " : "-"}${extension}\r\n`).join(""));
+        } else if (verb === "STARTTLS" && behaviour.tls?.mode === "starttls" && !isEncrypted) {
+          send("220 2.0.0 Ready to start TLS");
+          socket.off("data", onData);
+          const secured = new TLSSocket(socket, { isServer: true, key: behaviour.tls.key, cert: behaviour.tls.cert });
+          secured.on("error", () => socket.destroy());
+          serve(secured, session, true, false);
+          return;
+        } else if (verb === "AUTH" && offersAuth) {
           const [, mechanism, token] = line.split(" ");
           const [, user, pass] = Buffer.from(token ?? "", "base64")
             .toString("utf8")
@@ -215,8 +239,18 @@ export async function startSmtpServer(behaviour: SmtpBehaviour = {}, host = "127
           socket.end();
         } else send("502 5.5.2 Command not recognized");
       }
-    });
-  });
+    };
+    socket.on("data", onData);
+  }
+
+  const accept = (socket: Socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.on("error", () => socket.destroy());
+    serve(socket, sessions++, behaviour.tls?.mode === "implicit", true);
+  };
+  const tls = behaviour.tls;
+  const server = tls?.mode === "implicit" ? createTlsServer({ key: tls.key, cert: tls.cert }, accept) : createNetServer(accept);
   await new Promise<void>((resolve) => server.listen(0, host, resolve));
   const port = (server.address() as AddressInfo).port;
   return {
