@@ -7,7 +7,10 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { D, type Decimal } from "../money";
+import { sequentialIds } from "../ids";
 import { FlashMoveDetector } from "./flash-move";
+import { LockBook } from "./locks";
+import { Protections } from "./protections";
 import { protectionSettingsSchema } from "./settings";
 import { StaleDataDetector } from "./stale-data";
 import { StrategyFailureDetector } from "./strategy-health";
@@ -371,5 +374,30 @@ describe("recorded timestamps used above are what the files hold", () => {
     const ada = bars(PORTFOLIO("ada"));
     const before = ada.findIndex((bar) => bar.ts === utc("2018-01-15T11:55"));
     expect(ada[before + 1]!.ts - ada[before]!.ts).toBe(170 * 60_000);
+  });
+});
+
+describe("a firing on recorded data becomes a lock that survives a restart", () => {
+  it("XLM/BTC's +12.65% bar of 2018-01-15 14:10 locks XLM/BTC for 30 min; the saved book still refuses entries after a restart until 14:40", () => {
+    const protections = new Protections({ flashMove: { windowSeconds: 300 } });
+    const book = new LockBook(sequentialIds("run1"));
+    for (const bar of bars(PORTFOLIO("xlm"))) {
+      if (bar.ts > utc("2018-01-15T14:10")) break;
+      for (const firing of protections.onPrice("XLM/BTC", Number(bar.close), bar.ts)) book.lockForFiring(firing);
+      book.expire(bar.ts);
+    }
+    // The 2018-01-11 16:50 lock expired long ago; the 14:10 one is in force.
+    expect(book.active(utc("2018-01-15T14:10")).map((lock) => [lock.rule, new Date(lock.until!).toISOString()])).toEqual([
+      ["FLASH_MOVE", "2018-01-15T14:40:00.000Z"],
+    ]);
+    expect(book.history().map((entry) => entry.kind)).toEqual(["LOCKED", "EXPIRED", "LOCKED"]);
+
+    const saved = JSON.stringify(book.snapshot());
+    const restarted = LockBook.restore(JSON.parse(saved), sequentialIds("run2"));
+    expect(restarted.ok).toBe(true);
+    if (!restarted.ok) return;
+    expect(restarted.value.blockingLock({ symbol: "XLM/BTC", strategy: "any" }, utc("2018-01-15T14:25"))?.reason).toContain("XLM/BTC rose 12.65% within 5 min");
+    expect(restarted.value.blockingLock({ symbol: "ETH/BTC" }, utc("2018-01-15T14:25"))).toBeNull();
+    expect(restarted.value.blockingLock({ symbol: "XLM/BTC" }, utc("2018-01-15T14:40"))).toBeNull();
   });
 });
