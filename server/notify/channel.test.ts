@@ -140,6 +140,21 @@ describe("NotificationChannel", () => {
     expect(transport.sent.at(-1)).toBe("second");
   });
 
+  it("close() during an attempt: idle() resolves once that attempt ends, and nothing more is sent", async () => {
+    const { transport, channel } = setup();
+    channel.offer(note("a"));
+    channel.offer(note("b"));
+    await settle();
+    channel.close();
+    let isIdle = false;
+    const idle = channel.idle().then(() => (isIdle = true));
+    await settle();
+    expect(isIdle).toBe(false);
+    transport.succeed();
+    await idle;
+    expect(transport.sent).toEqual(["a"]);
+  });
+
   it("a plain Error from a transport (a bug, a socket) is retried like a network failure", async () => {
     const { repository, transport, channel } = setup();
     channel.offer(note("x"));

@@ -152,7 +152,11 @@ export class NotificationChannel {
 
   private finish(head: Pending, attempt: number, error: unknown): void {
     this.isSending = false;
-    if (this.isClosed) return;
+    if (this.isClosed) {
+      // Closed while this attempt was in flight: its outcome no longer matters, but idle() waiters do.
+      this.settleIdle();
+      return;
+    }
     if (error === null) {
       this.queue.shift();
       this.recordAttempt(head.notification, attempt, "delivered", null, null);
