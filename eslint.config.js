@@ -47,8 +47,31 @@ export default tseslint.config(
     },
   },
   {
+    // server/notify sits above core only (DESIGN.md): it takes the engine's bus by shape, never by import.
+    files: ["server/notify/**/*.ts"],
+    ignores: ["server/notify/**/*.test.ts"],
+    rules: {
+      "no-restricted-imports": [
+        "error",
+        {
+          patterns: [
+            {
+              regex: "(^|/)(engine|venues|db|services|api|auth|app|components)(/|$)",
+              message: "server/notify imports only server/core (DESIGN.md folder table).",
+            },
+            { regex: testSupport, message: "Test support lives in test/ and production code never imports it (DESIGN.md)." },
+            {
+              regex: "^(next|react|react-dom|@trpc|@prisma|ccxt|better-sqlite3)(/.*)?$",
+              message: "server/notify imports only server/core (DESIGN.md folder table).",
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     files: ["server/**/*.ts", "app/**/*.ts", "app/**/*.tsx", "components/**/*.ts", "components/**/*.tsx"],
-    ignores: ["server/core/**", "**/*.test.ts"],
+    ignores: ["server/core/**", "server/notify/**", "**/*.test.ts"],
     rules: {
       "no-restricted-imports": [
         "error",

@@ -1,0 +1,11 @@
+export * from "./types";
+export * from "./settings";
+export * from "./locks";
+export { FlashMoveDetector } from "./flash-move";
+export { StaleDataDetector } from "./stale-data";
+export { VenueUnreachableDetector } from "./venue-health";
+export { VolatilityDetector } from "./volatility";
+export { StrategyFailureDetector, type StrategyFailureReason } from "./strategy-health";
+export { SystemOverloadDetector, type LoadSample } from "./overload";
+export { WindowExtremes } from "./window-extremes";
+export { Protections } from "./protections";

@@ -1,0 +1,11 @@
+export * from "./types";
+export * from "./filter";
+export * from "./delivery-log";
+export { TokenBucket } from "./rate-limit";
+export { NotificationChannel, DEFAULT_RETRY, backoffDelay, type ChannelOptions, type OfferResult, type RetryPolicy } from "./channel";
+export { WebhookTransport, SIGNATURE_HEADER, signWebhookBody, verifyWebhookSignature, type SignatureCheck, type WebhookOptions } from "./webhook";
+export { TelegramTransport, TELEGRAM_API, telegramText, type TelegramOptions } from "./telegram";
+export { SmtpTransport, formatEmail, type SmtpOptions } from "./smtp";
+export { NotificationDispatcher, describeEvent, type BusLike, type BusEventLike, type DispatcherOptions } from "./dispatcher";
+export * from "./settings";
+export { type FetchLike } from "./http";
