@@ -47,31 +47,8 @@ export default tseslint.config(
     },
   },
   {
-    // server/notify sits above core only (DESIGN.md): it takes the engine's bus by shape, never by import.
-    files: ["server/notify/**/*.ts"],
-    ignores: ["server/notify/**/*.test.ts"],
-    rules: {
-      "no-restricted-imports": [
-        "error",
-        {
-          patterns: [
-            {
-              regex: "(^|/)(engine|venues|db|services|api|auth|app|components)(/|$)",
-              message: "server/notify imports only server/core (DESIGN.md folder table).",
-            },
-            { regex: testSupport, message: "Test support lives in test/ and production code never imports it (DESIGN.md)." },
-            {
-              regex: "^(next|react|react-dom|@trpc|@prisma|ccxt|better-sqlite3)(/.*)?$",
-              message: "server/notify imports only server/core (DESIGN.md folder table).",
-            },
-          ],
-        },
-      ],
-    },
-  },
-  {
     files: ["server/**/*.ts", "app/**/*.ts", "app/**/*.tsx", "components/**/*.ts", "components/**/*.tsx"],
-    ignores: ["server/core/**", "server/notify/**", "**/*.test.ts"],
+    ignores: ["server/core/**", "**/*.test.ts"],
     rules: {
       "no-restricted-imports": [
         "error",
@@ -82,6 +59,13 @@ export default tseslint.config(
   // DESIGN.md's folder table, one rule per row (eslint/layers.js); core's row also bans I/O imports.
   ...layerRules({
     "server/core": [{ regex: forbiddenInCore, message: "server/core is pure: no I/O, framework or database imports (see DESIGN.md)." }],
+    // It does network I/O (webhook, Telegram, SMTP), but takes the engine's bus by shape and no framework.
+    "server/notify": [
+      {
+        regex: "^(next|react|react-dom|@trpc|@prisma|ccxt|better-sqlite3)(/.*)?$",
+        message: "server/notify imports only server/core (DESIGN.md folder table).",
+      },
+    ],
   }),
   {
     // Bastion's variables are read in one place, server/config.ts, which checks them: nowhere else reads the raw strings.
