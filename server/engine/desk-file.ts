@@ -34,8 +34,8 @@ function got(input: unknown): string {
   if (input === undefined) return "nothing";
   if (input === null) return "null";
   if (Array.isArray(input)) return "a list";
-  if (typeof input === "object") return "a map";
-  return String(input);
+  if (typeof input === "number" || typeof input === "boolean" || typeof input === "bigint") return String(input);
+  return typeof input === "object" ? "a map" : typeof input;
 }
 
 const shownNumber = (n: number) => n.toLocaleString("en-US", { maximumFractionDigits: 8 });
@@ -195,9 +195,9 @@ const breakerSection = z.strictObject({
   max_orders_per_minute: countLimit(10_000),
   max_orders_per_hour: countLimit(100_000),
   max_consecutive_errors: countLimit(1_000),
-  auto_reset_after_minutes: wholeIn(1, MAX_BREAKER_MINUTES, " minutes").nullable().optional(),
+  auto_reset_after_minutes: numberIn(1, MAX_BREAKER_MINUTES, " minutes").nullable().optional(),
   require_manual_reset: bool().optional(),
-  cooldown_minutes: wholeIn(0, MAX_BREAKER_MINUTES, " minutes").optional(),
+  cooldown_minutes: numberIn(0, MAX_BREAKER_MINUTES, " minutes").optional(),
   trip_action: oneOf(TRIP_ACTIONS).optional(),
 });
 
