@@ -294,7 +294,8 @@ function secretsFromFile(path: string, text: string): Record<string, string> {
       problems.push(`${path}${line}, ${key}: must be text`);
       continue;
     }
-    out[SECRETS_FILE_KEYS[key as keyof typeof SECRETS_FILE_KEYS]] = String(value).trim();
+    // An empty value counts as unset, as in the environment (the example file lists every key empty).
+    if (String(value).trim() !== "") out[SECRETS_FILE_KEYS[key as keyof typeof SECRETS_FILE_KEYS]] = String(value).trim();
   }
   if (problems.length > 0) throw new ConfigError(problems);
   return out;

@@ -497,8 +497,19 @@ function secretKeys(value: unknown, path: PropertyKey[] = []): PropertyKey[][] {
   return [];
 }
 
-function messageOf(issue: z.core.$ZodIssue): string {
-  if (issue.code === "invalid_type" && issue.input === undefined) return "is required";
+function valueAt(data: unknown, path: readonly PropertyKey[]): unknown {
+  let value = data;
+  for (const step of path) {
+    if (value === null || typeof value !== "object") return undefined;
+    value = (value as Record<PropertyKey, unknown>)[step];
+  }
+  return value;
+}
+
+function messageOf(issue: z.core.$ZodIssue, data: unknown): string {
+  // Issues do not carry their input: a key that is absent is said as such, not as a type problem.
+  if (issue.code === "invalid_type" && valueAt(data, issue.path) === undefined) return "is required";
+  if (issue.code === "invalid_key") return issue.issues[0]?.message ?? issue.message;
   if (issue.code === "invalid_union") return `is not valid (got ${got(issue.input)})`;
   return issue.message;
 }
@@ -565,8 +576,11 @@ export function parseDeskFile(text: string, options: ParseDeskOptions): DeskFile
             ),
           );
         }
+      } else if (issue.code === "invalid_key") {
+        const key = issue.path[issue.path.length - 1];
+        problems.push(locator.say(locator.keyNode(issue.path.slice(0, -1), String(key)), issue.path, messageOf(issue, data)));
       } else {
-        problems.push(locator.say(locator.nodeAt(issue.path), issue.path, messageOf(issue)));
+        problems.push(locator.say(locator.nodeAt(issue.path), issue.path, messageOf(issue, data)));
       }
     }
     throw new DeskFileError([...new Set(problems)]);
@@ -597,6 +611,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     if (v.fees) notActedUpon.push(`venues[${i}].fees`);
     if (v.symbols.length > 0) notActedUpon.push(`venues[${i}].symbols`);
   });
+  if (venues.length > 0) notActedUpon.push("venues[].id (the running venue keeps its built-in id until several venues come with issue 11)");
   if (venues.filter((v) => v.enabled).length > 1) notActedUpon.push("venues (one venue runs today; several in one engine come with issue 11)");
 
   const symbolNames = new Set([...(input.desk?.symbols ?? []), ...Object.keys(input.symbols ?? {})]);
