@@ -23,8 +23,11 @@ export const DESK_FILE_MAX_BYTES = 64 * 1024;
 
 export const DESK_MODES = ["replay", "paper", "live", "backtest"] as const;
 
-/** The account that puts the desk file's settings in force at start (audited under this name). */
-export const DESK_FILE_ACTOR = { username: "desk-file", role: "system" as const };
+/**
+ * Who puts the desk file's settings in force at start. A person wrote the file, so the change is audited (the engine
+ * leaves system actions out of the audit log); whoever can write the desk's files has an admin's reach, hence the role.
+ */
+export const DESK_FILE_ACTOR = { username: "desk-file", role: "admin" as const };
 
 // ---------------------------------------------------------------------------------------------------------------
 // Field types, each with its range in words (the key path is put in front by the formatter)
