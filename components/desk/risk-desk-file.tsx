@@ -139,31 +139,33 @@ export function DeskFilePanel() {
           {result.rows.length === 0 ? (
             <p role="status">No differences: the live settings already match this file.</p>
           ) : (
-            <table className="data" aria-label="Differences between the live settings and the desk file">
-              <thead>
-                <tr>
-                  <th scope="col">Setting</th>
-                  <th scope="col">Now</th>
-                  <th scope="col">In the file</th>
-                  <th scope="col">Takes effect</th>
-                </tr>
-              </thead>
-              <tbody>
-                {result.rows.map((row) => (
-                  <tr key={row.key}>
-                    <td>
-                      <code>{row.key}</code>
-                    </td>
-                    <td>{row.current}</td>
-                    <td>{row.proposed}</td>
-                    <td>
-                      {EFFECT_WORDS[row.effect]}
-                      {row.note ? <span className="muted"> — {row.note}</span> : null}
-                    </td>
+            <div className="desk-file-diff">
+              <table className="data" aria-label="Differences between the live settings and the desk file">
+                <thead>
+                  <tr>
+                    <th scope="col">Setting</th>
+                    <th scope="col">Now</th>
+                    <th scope="col">In the file</th>
+                    <th scope="col">Takes effect</th>
                   </tr>
-                ))}
-              </tbody>
-            </table>
+                </thead>
+                <tbody>
+                  {result.rows.map((row) => (
+                    <tr key={row.key}>
+                      <td>
+                        <code>{row.key}</code>
+                      </td>
+                      <td>{row.current}</td>
+                      <td>{row.proposed}</td>
+                      <td>
+                        {EFFECT_WORDS[row.effect]}
+                        {row.note ? <span className="muted"> — {row.note}</span> : null}
+                      </td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </div>
           )}
           {result.notActedUpon.length > 0 ? (
             <p className="muted risk-note">Kept in the file but not acted upon yet: {result.notActedUpon.join("; ")}.</p>
