@@ -173,6 +173,7 @@ export function DeskFilePanel() {
           {liveRows > 0 ? (
             <ConfirmAction
               label={`Apply ${liveRows} change${liveRows === 1 ? "" : "s"}`}
+              className="btn primary"
               title="Apply the desk file"
               confirmLabel="Apply"
               description={`${liveRows} setting${liveRows === 1 ? "" : "s"} change now, as listed; each change is recorded in the audit log. Rows marked "at the next start" change only when this file is the desk file at start.`}

@@ -10,6 +10,9 @@
  *   on start and every BASTION_RECONCILE_MS. Refuses to start without keys and the explicit opt-in
  *   (live-config.ts); the built-in strategy is off unless BASTION_STRATEGY names it.
  * backtest: no live engine; the dashboard shows stored backtest runs and starts new ones.
+ *
+ * With a desk file (config.ts reads it), its risk, breaker and per-symbol settings are put in force right after the
+ * engine starts, through the engine's audited commands and only where they differ (desk-changes.ts).
  */
 import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
