@@ -182,7 +182,7 @@ const riskSection = z.strictObject({
   trailing_stop_distance: share(0.0001, 0.99, "the best price").optional(),
   partial_close_thresholds: takeProfitLevels().optional(),
   order_timeout_seconds: wholeIn(1, 86_400, " seconds").optional(),
-  /** Retries of a failed venue call (network, 5xx) before the order is rejected; never for an order in doubt. */
+  /** Retries of a venue request known not to have run (rate limited, refused before processing); an order in doubt is never sent again. */
   retry_attempts: wholeIn(0, 10).optional(),
 });
 
@@ -258,7 +258,7 @@ export interface DeskFile {
   symbolDefaults: Partial<SymbolSettings>;
   risk: RiskLimitsPatch;
   breaker: Partial<BreakerConfig>;
-  /** Retries of a failed venue call; null: the runtime's default. */
+  /** Retries of a venue request known not to have run (ResilientVenue maxAttempts − 1); null: the runtime default (4). */
   retryAttempts: number | null;
   orderTimeoutSeconds: number | null;
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
