@@ -96,11 +96,11 @@ describe("loadConfig with a desk file", () => {
   });
 
   it("a value the file gives that the environment rules refuse says it came from the file", () => {
-    const path = file("desk:\n  symbols: [BTC/USDT, ETH/USDT]\n");
+    const path = file("desk:\n  seed: 1\n  symbols: [BTC/USDT, ETH/USDT]\n");
     const problems = problemsOf({ BASTION_CONFIG: path });
     expect(problems).toHaveLength(1);
     expect(problems[0]).toMatch(/^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today/);
-    expect(problems[0]).toContain(`(from ${path}, desk.symbols)`);
+    expect(problems[0]).toContain(`(from ${path} line 3, desk.symbols)`);
   });
 
   it("BASTION_CONFIG naming a missing file is refused", () => {

@@ -308,7 +308,8 @@ function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; or
   const set = (name: string, value: string | number | undefined, key: string) => {
     if (value === undefined) return;
     values[name] = String(value);
-    origin[name] = `${desk.source}, ${key}`;
+    const line = desk.keyLines[key];
+    origin[name] = `${desk.source}${line === undefined ? "" : ` line ${line}`}, ${key}`;
   };
   set("BASTION_MODE", desk.desk.mode, "desk.mode");
   set("BASTION_CAPITAL", desk.desk.capital, "desk.capital");

@@ -75,6 +75,26 @@ export class Locator {
     private readonly source: string,
   ) {}
 
+  /** The line of every key in the document, by key path (`desk.symbols`, `strategies[0].params.fast`). */
+  keyLines(): Record<string, number> {
+    const out: Record<string, number> = {};
+    const walk = (node: unknown, path: PropertyKey[]) => {
+      if (isMap(node)) {
+        for (const pair of node.items) {
+          if (!isScalar(pair.key)) continue;
+          const keyPathHere = [...path, String(pair.key.value)];
+          const line = this.lineOf(pair.key);
+          if (line !== null) out[keyPath(keyPathHere)] = line;
+          walk(pair.value, keyPathHere);
+        }
+      } else if (isSeq(node)) {
+        node.items.forEach((item, i) => walk(item, [...path, i]));
+      }
+    };
+    walk(this.doc.contents, []);
+    return out;
+  }
+
   private lineOf(node: YamlNode | null | undefined): number | null {
     const offset = node?.range?.[0];
     return offset === undefined ? null : this.lines.linePos(offset).line;

@@ -81,6 +81,8 @@ export interface DeskFile {
   orderTimeoutSeconds: number | null;
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
   notActedUpon: string[];
+  /** The line of each key, by key path, for messages about values checked later (config.ts's rules). */
+  keyLines: Record<string, number>;
 }
 
 export class DeskFileError extends Error {
@@ -367,5 +369,6 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     retryAttempts: riskInput.retry_attempts ?? null,
     orderTimeoutSeconds: riskInput.order_timeout_seconds ?? null,
     notActedUpon,
+    keyLines: locator.keyLines(),
   };
 }
