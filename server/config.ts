@@ -8,10 +8,20 @@
  * live mode) may also come from a git-ignored JSON file, so they are checked together with that file by
  * venues/ccxt/live-config.ts; this module only hands them over (`liveEnv`), and never shows them.
  *
- * Read it through `appConfig()`: it parses again only when one of the variables changed (tests set them).
+ * The desk file (config/desk.yaml, or the path in BASTION_CONFIG; engine/desk-file.ts checks it) fills in what the
+ * environment leaves unset. Precedence, highest first: an environment variable, the desk file, the secrets file (only
+ * for the secrets), the built-in default. Without a desk file the desk is exactly the zero-config replay desk. Secrets
+ * never come from the desk file: from the environment, or from the git-ignored secrets file (config/secrets.yaml, or
+ * BASTION_SECRETS_FILE) with the keys of SECRETS_FILE_KEYS.
+ *
+ * Read it through `appConfig()`: it parses again only when one of the variables changed (tests set them); the files
+ * are read when it parses (at start), not watched.
  */
 import "server-only";
+import { existsSync, readFileSync } from "node:fs";
+import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
+import { closestKey, DeskFileError, parseDeskFile, type DeskFile } from "./engine/desk-file";
 
 export const MODES = ["replay", "paper", "live", "backtest"] as const;
 export type Mode = (typeof MODES)[number];
@@ -135,6 +145,10 @@ const envSchema = z
     BASTION_VENUE_POLL_MS: wholeNumber("BASTION_VENUE_POLL_MS", 250, 60_000, 2000, "milliseconds"),
     BASTION_LIVE_TIMEOUT_MS: wholeNumber("BASTION_LIVE_TIMEOUT_MS", 500, 120_000, 10_000, "milliseconds"),
     BASTION_RECONCILE_MS: wholeNumber("BASTION_RECONCILE_MS", 5_000, 3_600_000, 60_000, "milliseconds"),
+    /** The desk file; unset: config/desk.yaml when it exists (a path that is set must exist). */
+    BASTION_CONFIG: z.string().max(4096, "BASTION_CONFIG must be a file path").optional(),
+    /** The secrets file; unset: config/secrets.yaml when it exists. */
+    BASTION_SECRETS_FILE: z.string().max(4096, "BASTION_SECRETS_FILE must be a file path").optional(),
   })
   .superRefine((env, ctx) => {
     if (env.BASTION_SMA_FAST >= env.BASTION_SMA_SLOW) {
@@ -184,6 +198,8 @@ export interface AppConfig {
   intervals: { pollMs: number; venuePollMs: number; liveTimeoutMs: number; reconcileMs: number };
   /** The LIVE settings as given, for venues/ccxt/live-config.ts (hidden from JSON and inspect). */
   liveEnv: LiveEnv;
+  /** The checked desk file (its settings are put in force at start), or null without one. */
+  desk: DeskFile | null;
 }
 
 /** A secret value that does not print itself. */
@@ -228,14 +244,123 @@ function shown(name: string, raw: string | undefined): string {
   return ` (got "${raw.length > 60 ? `${raw.slice(0, 60)}…` : raw}")`;
 }
 
-/** Parses the environment; throws ConfigError naming every bad variable. */
+export const DEFAULT_DESK_FILE = "config/desk.yaml";
+export const DEFAULT_SECRETS_FILE = "config/secrets.yaml";
+
+/** The secrets file's keys and the variables they stand for (a variable that is set wins). */
+export const SECRETS_FILE_KEYS = {
+  api_key: "BASTION_API_KEY",
+  api_secret: "BASTION_API_SECRET",
+  api_password: "BASTION_API_PASSWORD",
+  signal_secret: "BASTION_SIGNAL_SECRET",
+  admin_password: "BASTION_ADMIN_PASSWORD",
+} as const;
+
+/** Reads a named file, or the default one when it exists; a named file that is missing is a problem. */
+function readNamed(named: string | undefined, fallback: string, variable: string): { path: string; text: string } | null {
+  const path = named ?? fallback;
+  if (!existsSync(path)) {
+    if (named === undefined) return null;
+    throw new ConfigError([`${variable} names ${named}, which does not exist; fix the path or unset ${variable}`]);
+  }
+  try {
+    return { path, text: readFileSync(path, "utf8") };
+  } catch (e) {
+    throw new ConfigError([`${path} cannot be read (${e instanceof Error && "code" in e ? String(e.code) : "unreadable"})`]);
+  }
+}
+
+/** The secrets file as variables; its values never appear in a message. */
+function secretsFromFile(path: string, text: string): Record<string, string> {
+  const lines = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lines, prettyErrors: false });
+  const at = (offset: number | undefined) => (offset === undefined ? "" : ` line ${lines.linePos(offset).line}`);
+  if (doc.errors.length > 0) throw new ConfigError([`${path}${at(doc.errors[0]!.pos[0])}: this is not valid YAML`]);
+  if (doc.contents === null) return {};
+  if (!isMap(doc.contents)) throw new ConfigError([`${path}: the secrets file must be a map such as api_key: …`]);
+  const known = Object.keys(SECRETS_FILE_KEYS);
+  const out: Record<string, string> = {};
+  const problems: string[] = [];
+  for (const pair of doc.contents.items) {
+    const key = isScalar(pair.key) ? String(pair.key.value) : "";
+    const line = at(isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+    if (!(key in SECRETS_FILE_KEYS)) {
+      const suggestion = closestKey(key, known);
+      problems.push(`${path}${line}, ${key}: unknown secret${suggestion ? `; did you mean ${suggestion}?` : `; the secrets are ${known.join(", ")}`}`);
+      continue;
+    }
+    const value = isScalar(pair.value) ? pair.value.value : undefined;
+    if (typeof value !== "string" && typeof value !== "number") {
+      problems.push(`${path}${line}, ${key}: must be text`);
+      continue;
+    }
+    // An empty value counts as unset, as in the environment (the example file lists every key empty).
+    if (String(value).trim() !== "") out[SECRETS_FILE_KEYS[key as keyof typeof SECRETS_FILE_KEYS]] = String(value).trim();
+  }
+  if (problems.length > 0) throw new ConfigError(problems);
+  return out;
+}
+
+/** The desk file's settings as the variables they stand for, with where each came from (for messages). */
+function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; origin: Record<string, string> } {
+  const values: Record<string, string> = {};
+  const origin: Record<string, string> = {};
+  const set = (name: string, value: string | number | undefined, key: string) => {
+    if (value === undefined) return;
+    values[name] = String(value);
+    const line = desk.keyLines[key];
+    origin[name] = `${desk.source}${line === undefined ? "" : ` line ${line}`}, ${key}`;
+  };
+  set("BASTION_MODE", desk.desk.mode, "desk.mode");
+  set("BASTION_CAPITAL", desk.desk.capital, "desk.capital");
+  set("BASTION_SEED", desk.desk.seed, "desk.seed");
+  set("BASTION_REPLAY_FILE", desk.desk.replay?.file, "desk.replay.file");
+  set("BASTION_REPLAY_SPEED", desk.desk.replay?.speed, "desk.replay.speed");
+  // The traded symbols: desk.symbols, else the symbols the file has settings for.
+  const symbols = desk.desk.symbols ?? Object.keys(desk.symbols);
+  if (symbols.length > 0) set("BASTION_SYMBOL", symbols.join(","), desk.desk.symbols ? "desk.symbols" : "symbols");
+  if (desk.strategies.length > 0) {
+    // One built-in strategy runs today: the first enabled one (none enabled: the strategy is off).
+    const index = desk.strategies.findIndex((s) => s.enabled);
+    const strategy = desk.strategies[index];
+    set("BASTION_STRATEGY", strategy?.kind ?? "off", strategy ? `strategies[${index}].kind` : "strategies (none enabled)");
+    if (strategy && typeof strategy.params.fast === "number") set("BASTION_SMA_FAST", strategy.params.fast, `strategies[${index}].params.fast`);
+    if (strategy && typeof strategy.params.slow === "number") set("BASTION_SMA_SLOW", strategy.params.slow, `strategies[${index}].params.slow`);
+  }
+  // One exchange runs today: the first enabled ccxt venue (paper: its public data; live: its orders and testnet).
+  const index = desk.venues.findIndex((v) => v.enabled && v.mode === "ccxt");
+  const venue = desk.venues[index];
+  if (venue) {
+    set("BASTION_EXCHANGE", venue.exchange, `venues[${index}].exchange`);
+    if (venue.testnet) set("BASTION_SANDBOX", "1", `venues[${index}].testnet`);
+  }
+  return { values, origin };
+}
+
+/** Parses the environment (and the desk and secrets files); throws ConfigError naming every bad variable or key. */
 export function loadConfig(env: Env = process.env): AppConfig {
-  const raw = pick(env);
+  const fromEnv = pick(env);
+  const deskRead = readNamed(fromEnv.BASTION_CONFIG, DEFAULT_DESK_FILE, "BASTION_CONFIG");
+  let desk: DeskFile | null = null;
+  if (deskRead) {
+    try {
+      desk = parseDeskFile(deskRead.text, { source: deskRead.path });
+    } catch (e) {
+      if (e instanceof DeskFileError) throw new ConfigError(e.problems);
+      throw e;
+    }
+  }
+  const secretsRead = readNamed(fromEnv.BASTION_SECRETS_FILE, DEFAULT_SECRETS_FILE, "BASTION_SECRETS_FILE");
+  const fromSecrets = secretsRead ? secretsFromFile(secretsRead.path, secretsRead.text) : {};
+  const fromDesk = desk ? variablesFromDesk(desk) : { values: {}, origin: {} as Record<string, string> };
+  // The environment wins over the desk file, which wins over the defaults.
+  const raw: Record<string, string | undefined> = { ...fromSecrets, ...fromDesk.values, ...fromEnv };
+  const origin = (name: string) => (fromEnv[name] === undefined && fromDesk.origin[name] ? ` (from ${fromDesk.origin[name]})` : "");
   const parsed = envSchema.safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = typeof issue.path[0] === "string" ? issue.path[0] : "";
-      return `${issue.message}${shown(name, raw[name])}`;
+      return `${issue.message}${shown(name, raw[name])}${origin(name)}`;
     });
     throw new ConfigError([...new Set(problems)]);
   }
@@ -266,6 +391,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       reconcileMs: e.BASTION_RECONCILE_MS,
     },
     liveEnv: Object.freeze(liveEnv),
+    desk,
   };
   Object.defineProperty(config, "liveEnv", { enumerable: false });
   return config;

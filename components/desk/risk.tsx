@@ -6,11 +6,13 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../trpc/client";
+import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtPct } from "../ui/format";
 import { ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { BreakerHistory, BreakerPanel } from "./risk-breaker";
 import { DrawdownChart } from "./risk-charts";
 import { DailyLoss, ExposureTable, LimitsTable, VarTable } from "./risk-limits";
+import { DeskFilePanel } from "./risk-desk-file";
 import { RiskLimitsPanel, SymbolSettingsPanel } from "./risk-settings";
 
 const WINDOWS = [
@@ -28,6 +30,7 @@ export function RiskView() {
   const [since, setSince] = useState(() => Math.floor((Date.now() - 30 * 86_400_000) / 60_000) * 60_000);
   const summary = useQuery(trpc.risk.summary.queryOptions({ sinceMs: since, points: 400 }, { placeholderData: (prev) => prev }));
   const settings = useQuery(trpc.settings.get.queryOptions());
+  const isAdmin = useCan("admin");
   if (summary.error) return <ErrorText error={summary.error} />;
   if (!summary.data) return <Loading />;
   const s = summary.data;
@@ -125,6 +128,7 @@ export function RiskView() {
           <RiskLimitsPanel limits={settings.data.limits} />
         </>
       ) : null}
+      {isAdmin ? <DeskFilePanel /> : null}
     </div>
   );
 }

@@ -10,6 +10,9 @@
  *   on start and every BASTION_RECONCILE_MS. Refuses to start without keys and the explicit opt-in
  *   (live-config.ts); the built-in strategy is off unless BASTION_STRATEGY names it.
  * backtest: no live engine; the dashboard shows stored backtest runs and starts new ones.
+ *
+ * With a desk file (config.ts reads it), its risk, breaker and per-symbol settings are put in force right after the
+ * engine starts, through the engine's audited commands and only where they differ (desk-changes.ts).
  */
 import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
@@ -36,6 +39,9 @@ import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
+import { putDeskInForce } from "./desk-changes";
+import { DESK_FILE_ACTOR, patched } from "./desk-file";
+import { DEFAULT_RISK_LIMITS, DEFAULT_SYMBOL_SETTINGS } from "./settings";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
@@ -167,8 +173,10 @@ async function startRuntime(): Promise<Runtime | null> {
   const symbols = [...config.symbols];
   const symbol = symbols[0] ?? "BTC/USDT";
   const lease = leased.keeper;
+  const desk = config.desk;
   const resilience = {
-    maxAttempts: 5,
+    // The desk file's risk.retry_attempts counts retries after the first attempt.
+    maxAttempts: desk?.retryAttempts != null ? desk.retryAttempts + 1 : 5,
     baseDelayMs: 250,
     maxDelayMs: 8_000,
     now: () => Date.now(),
@@ -224,7 +232,12 @@ async function startRuntime(): Promise<Runtime | null> {
     initialEquity: capital,
     quoteCurrency: instruments[0]!.quote,
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
-    breaker: mode === "replay" ? { maxConsecutiveLosses: 12 } : {},
+    breaker: { ...(mode === "replay" ? { maxConsecutiveLosses: 12 } : {}), ...desk?.breaker },
+    // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
+    ...(desk && {
+      riskLimits: patched(DEFAULT_RISK_LIMITS, desk.risk, true),
+      defaultSymbolSettings: patched(DEFAULT_SYMBOL_SETTINGS, desk.symbolDefaults),
+    }),
     log,
   });
   engineRef = engine;
@@ -240,6 +253,13 @@ async function startRuntime(): Promise<Runtime | null> {
     throw new StartError(`LIVE_RECONCILE_FAILED: reconciliation with ${venue.id} on start failed: ${e instanceof Error ? e.message : String(e)}`, 30_000);
   }
   log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
+  if (desk) {
+    // The desk file wins at every start: what it names is put in force (audited as desk-file), only where it differs.
+    const { changed, refused } = await putDeskInForce(engine, desk, { mode, symbols }, DESK_FILE_ACTOR);
+    log("info", `desk file ${desk.source}: ${changed === 0 ? "settings already in force" : `${changed} setting group(s) put in force`}`);
+    for (const refusal of refused) log("error", `desk file ${desk.source}: ${refusal}`);
+    if (desk.notActedUpon.length > 0) log("warn", `desk file ${desk.source}: parsed and kept, not acted upon yet: ${desk.notActedUpon.join("; ")}`);
+  }
 
   const strategy = makeStrategy(config);
   // BASTION_STRATEGY=off: no built-in strategy (signals come only from the webhook, tRPC or people).

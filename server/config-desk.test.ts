@@ -1,0 +1,139 @@
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { inspect } from "node:util";
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadConfig } from "./config";
+
+const dir = mkdtempSync(join(tmpdir(), "bastion-desk-"));
+let fileNo = 0;
+function file(text: string, name = `desk-${++fileNo}.yaml`): string {
+  const path = join(dir, name);
+  writeFileSync(path, text);
+  return path;
+}
+
+function problemsOf(env: Record<string, string>): readonly string[] {
+  try {
+    loadConfig(env);
+  } catch (e) {
+    if (e instanceof ConfigError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+const DESK = `
+desk:
+  mode: paper
+  capital: 2500.5
+  symbols: [ETH/USDT]
+  seed: 11
+  replay: { speed: 50 }
+venues:
+  - { id: sim-a, exchange: sim, mode: sim }
+  - { id: bitget-1, exchange: bitget, mode: ccxt, testnet: true }
+strategies:
+  - { id: off-one, kind: sma-cross, params: { fast: 3, slow: 9 }, symbols: [ETH/USDT], enabled: false }
+  - { id: eth, kind: sma-cross, params: { fast: 5, slow: 20 }, symbols: [ETH/USDT] }
+risk:
+  max_open_positions: 4
+`;
+
+describe("loadConfig with a desk file", () => {
+  it("no file: exactly the zero-config desk (the default path is only read when it exists)", () => {
+    const config = loadConfig({});
+    expect(config.desk).toBeNull();
+    expect(config).toMatchObject({ mode: "replay", symbols: ["BTC/USDT"], capital: null, strategy: { enabled: true, fast: 10, slow: 30 } });
+  });
+
+  it("the file fills in what the environment leaves unset", () => {
+    const config = loadConfig({ BASTION_CONFIG: file(DESK) });
+    expect(config).toMatchObject({
+      mode: "paper",
+      capital: "2500.5",
+      symbols: ["ETH/USDT"],
+      sim: { seed: 11 },
+      replay: { speed: 50 },
+      // the first enabled strategy, the first enabled ccxt venue
+      strategy: { enabled: true, fast: 5, slow: 20 },
+      exchange: "bitget",
+    });
+    expect(config.liveEnv).toMatchObject({ BASTION_EXCHANGE: "bitget", BASTION_SANDBOX: "1" });
+    expect(config.desk?.risk).toEqual({ maxOpenPositions: 4 });
+  });
+
+  it.each<[string, Record<string, string>, (c: ReturnType<typeof loadConfig>) => unknown, unknown]>([
+    ["BASTION_MODE over desk.mode", { BASTION_MODE: "replay" }, (c) => c.mode, "replay"],
+    ["BASTION_CAPITAL over desk.capital", { BASTION_CAPITAL: "99" }, (c) => c.capital, "99"],
+    ["BASTION_SYMBOL over desk.symbols", { BASTION_SYMBOL: "BTC/USDT" }, (c) => c.symbols, ["BTC/USDT"]],
+    ["BASTION_SEED over desk.seed", { BASTION_SEED: "3" }, (c) => c.sim.seed, 3],
+    ["BASTION_REPLAY_SPEED over desk.replay.speed", { BASTION_REPLAY_SPEED: "7" }, (c) => c.replay.speed, 7],
+    ["BASTION_STRATEGY over the strategies", { BASTION_STRATEGY: "off" }, (c) => c.strategy.enabled, false],
+    ["BASTION_SMA_SLOW over the strategy's params", { BASTION_SMA_SLOW: "40" }, (c) => [c.strategy.fast, c.strategy.slow], [5, 40]],
+    ["BASTION_EXCHANGE over the venue", { BASTION_EXCHANGE: "kraken" }, (c) => [c.exchange, c.liveEnv.BASTION_EXCHANGE], ["kraken", "kraken"]],
+    ["BASTION_SANDBOX over the venue's testnet", { BASTION_SANDBOX: "0" }, (c) => c.liveEnv.BASTION_SANDBOX, "0"],
+  ])("the environment wins: %s", (_name, env, read, expected) => {
+    expect(read(loadConfig({ BASTION_CONFIG: file(DESK), ...env }))).toEqual(expected);
+  });
+
+  it("strategies listed but none enabled: the built-in strategy is off", () => {
+    const config = loadConfig({
+      BASTION_CONFIG: file("strategies:\n  - { id: a, kind: sma-cross, params: { fast: 10, slow: 30 }, symbols: [BTC/USDT], enabled: false }\n"),
+    });
+    expect(config.strategy.enabled).toBe(false);
+  });
+
+  it("the traded symbols default to the symbols the file has settings for", () => {
+    expect(loadConfig({ BASTION_MODE: "live", BASTION_CONFIG: file("symbols:\n  SOL/USDT: {}\n  ETH/USDT: {}\n") }).symbols).toEqual(["SOL/USDT", "ETH/USDT"]);
+  });
+
+  it("a bad desk file stops the start with the path, the line, the key and the problem", () => {
+    const path = file("risk:\n  max_open_positions: 3\n  max_portfolio_exposure: 300\n");
+    expect(problemsOf({ BASTION_CONFIG: path })).toEqual([
+      `${path} line 3, risk.max_portfolio_exposure: must be a number from 0.0001 to 100 (a share of equity: 0.02 = 2 %) (got 300)`,
+    ]);
+  });
+
+  it("a value the file gives that the environment rules refuse says it came from the file", () => {
+    const path = file("desk:\n  seed: 1\n  symbols: [BTC/USDT, ETH/USDT]\n");
+    const problems = problemsOf({ BASTION_CONFIG: path });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today/);
+    expect(problems[0]).toContain(`(from ${path} line 3, desk.symbols)`);
+  });
+
+  it("BASTION_CONFIG naming a missing file is refused", () => {
+    expect(problemsOf({ BASTION_CONFIG: join(dir, "nope.yaml") })).toEqual([
+      `BASTION_CONFIG names ${join(dir, "nope.yaml")}, which does not exist; fix the path or unset BASTION_CONFIG`,
+    ]);
+  });
+});
+
+describe("loadConfig with a secrets file", () => {
+  it("fills the secrets the environment leaves unset (empty values count as unset) and never shows them", () => {
+    const path = file(
+      'api_key: "key-from-file"\napi_secret: "secret-from-file"\nsignal_secret: "signal-secret-from-file"\nadmin_password: ""\n',
+      "secrets.yaml",
+    );
+    const config = loadConfig({ BASTION_SECRETS_FILE: path, BASTION_API_SECRET: "secret-from-env" });
+    expect(config.liveEnv).toMatchObject({ BASTION_API_KEY: "key-from-file", BASTION_API_SECRET: "secret-from-env" });
+    expect(config.signalSecret?.reveal()).toBe("signal-secret-from-file");
+    expect(config.adminPassword).toBeNull();
+    for (const shown of [JSON.stringify(config), inspect(config, { depth: 5 })]) expect(shown).not.toMatch(/from-file|from-env/);
+  });
+
+  it("refuses an unknown key with a did-you-mean, without showing any value", () => {
+    const path = file("api_keey: hush-hush\n", "secrets-bad.yaml");
+    const problems = problemsOf({ BASTION_SECRETS_FILE: path });
+    expect(problems).toEqual([`${path} line 1, api_keey: unknown secret; did you mean api_key?`]);
+  });
+
+  it("a short signal secret from the file is refused like one from the environment, without its value", () => {
+    const path = file("signal_secret: short\n", "secrets-short.yaml");
+    const problems = problemsOf({ BASTION_SECRETS_FILE: path });
+    expect(problems).toHaveLength(1);
+    expect(problems[0]).toMatch(/^BASTION_SIGNAL_SECRET must be at least 16 characters/);
+    expect(problems[0]).not.toContain('short"');
+  });
+});

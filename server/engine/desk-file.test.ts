@@ -1,0 +1,262 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { DEFAULT_BREAKER_CONFIG } from "../core/breaker/config";
+import { deskChanges, deskExportYaml, type SettingsInForce } from "./desk-changes";
+import { DESK_FILE_MAX_BYTES, DeskFileError, parseDeskFile } from "./desk-file";
+import { DEFAULT_RISK_LIMITS, DEFAULT_SYMBOL_SETTINGS } from "./settings";
+
+const SOURCE = "config/desk.yaml";
+
+function problemsOf(text: string): readonly string[] {
+  try {
+    parseDeskFile(text, { source: SOURCE });
+  } catch (e) {
+    if (e instanceof DeskFileError) return e.problems;
+    throw e;
+  }
+  return [];
+}
+
+describe("parseDeskFile: a bad file names the file, the line, the key path and the problem", () => {
+  it.each<[string, string, string[]]>([
+    [
+      "a share out of range",
+      "risk:\n  max_portfolio_exposure: 300\n",
+      ["config/desk.yaml line 2, risk.max_portfolio_exposure: must be a number from 0.0001 to 100"],
+    ],
+    [
+      "an unknown key, with a did-you-mean",
+      "version: 1\nrisk:\n  max_portfolo_exposure: 0.5\n",
+      ["config/desk.yaml line 3, risk.max_portfolo_exposure: unknown setting; did you mean max_portfolio_exposure?"],
+    ],
+    ["an unknown section", "\nbreakr:\n  max_drawdown_pct: 10\n", ["config/desk.yaml line 2, breakr: unknown setting; did you mean breaker?"]],
+    [
+      "an unknown key far from any, with the list",
+      "desk:\n  colour: blue\n",
+      ["config/desk.yaml line 2, desk.colour: unknown setting; the settings here are mode, capital, symbols, seed, replay"],
+    ],
+    [
+      "several problems at once, each on its line",
+      "breaker:\n  max_drawdown_pct: 200\n  trip_action: NOPE\n",
+      [
+        "config/desk.yaml line 2, breaker.max_drawdown_pct: must be a number from 0.01 to 100 % (got 200)",
+        'config/desk.yaml line 3, breaker.trip_action: must be one of HALT, HALT_CANCEL, HALT_CANCEL_FLATTEN (got "NOPE")',
+      ],
+    ],
+    [
+      "a word where a number goes",
+      "risk:\n  max_open_positions: ten\n",
+      ['line 2, risk.max_open_positions: must be a whole number from 1 to 10,000 (got "ten")'],
+    ],
+    [
+      "a fraction where a whole number goes",
+      "risk:\n  max_open_positions: 2.5\n",
+      ["line 2, risk.max_open_positions: must be a whole number from 1 to 10,000 (got 2.5)"],
+    ],
+    [
+      "money with too many decimals (kept exact, not rounded by a float)",
+      "risk:\n  max_notional_per_order: 1000000000.123456789\n",
+      [
+        'line 2, risk.max_notional_per_order: must be a number from 0.01 to 1,000,000,000,000 (quote currency) with at most 8 decimals (got "1000000000.123456789")',
+      ],
+    ],
+    ["a bad symbol name", "symbols:\n  BTCUSDT:\n    stop_loss_pct: 2\n", ["line 2, symbols.BTCUSDT: must be a ccxt symbol such as BTC/USDT"]],
+    [
+      "a per-symbol setting out of range",
+      "symbols:\n  BTC/USDT:\n    min_confidence: 1.5\n",
+      ["line 3, symbols.BTC/USDT.min_confidence: must be a number from 0 to 1 (got 1.5)"],
+    ],
+    [
+      "a take-profit ladder that falls",
+      "symbols:\n  BTC/USDT:\n    take_profit_levels:\n      - { pct: 4, close_fraction: 0.5 }\n      - { pct: 2, close_fraction: 1 }\n",
+      ["line 4, symbols.BTC/USDT.take_profit_levels: the levels must rise in pct"],
+    ],
+    [
+      "a sizing key of another method",
+      "symbols:\n  BTC/USDT:\n    sizing: { method: fixed_risk, fraction: 0.1 }\n",
+      ["line 3, symbols.BTC/USDT.sizing.risk_fraction: is required", "line 3, symbols.BTC/USDT.sizing.fraction: is not a setting of this kind"],
+    ],
+    ["a required key missing", "venues:\n  - id: sim-a\n    mode: sim\n", ["line 2, venues[0].exchange: is required"]],
+    [
+      "a strategy's parameters, venue and symbol checked across sections",
+      "symbols:\n  BTC/USDT: {}\nvenues:\n  - { id: sim-a, exchange: sim, mode: sim }\nstrategies:\n  - id: sma\n    kind: sma-cross\n    params: { fast: 40, slow: 30 }\n    symbols: [BTC/USDX]\n    venue: sim-b\n",
+      [
+        "line 8, strategies[0].params: sma-cross: slow must be a whole number of candles greater than fast (40)",
+        "line 10, strategies[0].venue: there is no venue sim-b in venues; did you mean sim-a?",
+        "line 9, strategies[0].symbols[0]: BTC/USDX is neither in desk.symbols nor in symbols; did you mean BTC/USDT?",
+      ],
+    ],
+    [
+      "an unknown strategy kind",
+      "strategies:\n  - { id: x, kind: rsi-magic, symbols: [BTC/USDT] }\n",
+      ['line 2, strategies[0].kind: must be one of sma-cross (got "rsi-magic")'],
+    ],
+    [
+      "a venue id used twice",
+      "venues:\n  - { id: sim-a, exchange: sim, mode: sim }\n  - { id: sim-a, exchange: binance, mode: ccxt }\n",
+      ["line 3, venues[1].id: the venue id sim-a is used twice"],
+    ],
+    [
+      "the drawdown limit set twice",
+      "risk:\n  emergency_stop_drawdown: 0.1\nbreaker:\n  max_drawdown_pct: 12\n",
+      ["line 2, risk.emergency_stop_drawdown: sets the same limit as breaker.max_drawdown_pct; keep one of them"],
+    ],
+    ["YAML that does not parse", "risk: [1, 2\n", ["config/desk.yaml line 2: this is not valid YAML: Flow sequence"]],
+    [
+      "YAML indented wrong",
+      "desk:\n  mode: replay\n   seed: 3\n",
+      ["config/desk.yaml line 2: this is not valid YAML: Nested mappings", "config/desk.yaml line 2: this is not valid YAML: Implicit keys"],
+    ],
+    ["a key written twice", "risk:\n  max_open_positions: 3\n  max_open_positions: 4\n", ["config/desk.yaml line 3: this is not valid YAML"]],
+    [
+      "an alias",
+      "desk:\n  seed: &s 1\nrisk:\n  max_open_positions: *s\n",
+      ["line 4, risk.max_open_positions: anchors and aliases (*name) are not used in a desk file"],
+    ],
+    ["a list instead of a map", "- 1\n- 2\n", ["config/desk.yaml line 1: the desk file must be a map of sections"]],
+  ])("%s", (_name, text, expected) => {
+    const problems = problemsOf(text);
+    expect(problems).toHaveLength(expected.length);
+    for (const [i, fragment] of expected.entries()) expect(problems[i]).toContain(fragment);
+  });
+
+  it("refuses secrets anywhere, says where they go, and never shows the value", () => {
+    const problems = problemsOf("venues:\n  - id: binance-main\n    exchange: binance\n    mode: ccxt\n    api_secret: s3cr3t-value\n    apiKey: k3y-value\n");
+    expect(problems).toHaveLength(2);
+    expect(problems[0]).toContain("config/desk.yaml line 5, venues[0].api_secret: secrets are refused in the desk file");
+    expect(problems[0]).toContain("BASTION_API_SECRET");
+    expect(problems[0]).toContain("config/secrets.yaml (BASTION_SECRETS_FILE)");
+    expect(problems[1]).toContain("line 6, venues[0].apiKey:");
+    expect(problems.join(" ")).not.toMatch(/s3cr3t|k3y-value/);
+  });
+
+  it("refuses a file over 64 KB in words", () => {
+    const text = `# ${"x".repeat(DESK_FILE_MAX_BYTES)}\n`;
+    expect(problemsOf(text)).toEqual(["config/desk.yaml: the desk file is 65 KB; at most 64 KB is accepted"]);
+  });
+});
+
+describe("parseDeskFile: values in the engine's units", () => {
+  it("turns shares into percentages, keeps money exact, and null removes a limit", () => {
+    const desk = parseDeskFile(
+      [
+        "risk:",
+        "  max_portfolio_exposure: 0.07",
+        "  max_symbol_exposure: 0.3",
+        "  min_notional: 12.5",
+        "  max_notional_per_order: '1000000000.12345678'",
+        "  max_open_positions: null",
+        "  emergency_stop_drawdown: 0.12",
+        "  default_stop_loss: 0.015",
+        "  trailing_stop_activation: 0.02",
+        "  retry_attempts: 2",
+        "symbols:",
+        "  ETH/USDT:",
+        "    max_position_size: 2.5",
+        "    max_position_notional: null",
+        "    sizing: { method: fixed_risk, risk_fraction: 0.01 }",
+        "    trailing: null",
+      ].join("\n"),
+      { source: SOURCE },
+    );
+    expect(desk.risk).toEqual({
+      maxPortfolioExposurePct: 7,
+      maxSymbolExposurePct: 30,
+      minNotional: "12.5",
+      maxNotionalPerOrder: "1000000000.12345678",
+      maxOpenPositions: null,
+    });
+    expect(desk.breaker).toEqual({ maxDrawdownPct: 12 });
+    expect(desk.symbolDefaults).toEqual({ stopLossPct: 1.5, trailing: { activationPct: 2, distancePct: 1 } });
+    expect(desk.symbols["ETH/USDT"]).toEqual({
+      maxPositionQty: "2.5",
+      maxPositionNotional: undefined,
+      sizing: { method: "fixed_risk", riskFraction: 0.01 },
+      trailing: null,
+    });
+    expect(desk.retryAttempts).toBe(2);
+  });
+
+  it("an empty file is an empty desk", () => {
+    expect(parseDeskFile("# nothing yet\n", { source: SOURCE })).toMatchObject({ desk: {}, venues: [], strategies: [], symbols: {}, risk: {}, breaker: {} });
+  });
+
+  it("lists what it keeps but the engine does not act upon yet", () => {
+    const desk = parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", "desk.example.yaml"), "utf8"), {
+      source: "config/desk.example.yaml",
+    });
+    expect(desk.notActedUpon).toEqual(expect.arrayContaining(["venues[1].fees", "risk.order_timeout_seconds", "strategies[].venue"]));
+  });
+});
+
+const TODAY: SettingsInForce = {
+  limits: DEFAULT_RISK_LIMITS,
+  defaults: DEFAULT_SYMBOL_SETTINGS,
+  symbolSettings: { "BTC/USDT": DEFAULT_SYMBOL_SETTINGS },
+  breakerConfig: { ...DEFAULT_BREAKER_CONFIG, maxConsecutiveLosses: 12 },
+};
+const RUNNING = { mode: "replay", symbols: ["BTC/USDT"] };
+
+describe("the committed example desk files", () => {
+  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml"])("%s parses", (name) => {
+    expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();
+  });
+
+  it("today's BTC/USDT desk file changes nothing on today's zero-config replay desk", () => {
+    const desk = parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", "desk.btc-usdt.example.yaml"), "utf8"), { source: "x" });
+    expect(deskChanges(TODAY, desk, RUNNING)).toEqual({ rows: [], riskLimits: null, breakerConfig: null, symbols: [] });
+  });
+});
+
+describe("deskChanges and deskExportYaml", () => {
+  it("names each difference in the file's units and what takes effect when", () => {
+    const desk = parseDeskFile(
+      "desk:\n  mode: paper\nrisk:\n  max_portfolio_exposure: 0.5\n  default_stop_loss: 0.03\nbreaker:\n  max_drawdown_pct: 8\nsymbols:\n  BTC/USDT:\n    stop_loss_pct: 1\n  SOL/USDT:\n    stop_loss_pct: 1\n",
+      { source: SOURCE },
+    );
+    const changes = deskChanges(TODAY, desk, RUNNING);
+    expect(changes.rows).toEqual([
+      { key: "risk.max_portfolio_exposure", current: "1", proposed: "0.5", effect: "live" },
+      expect.objectContaining({ key: "risk.default_stop_loss", current: "0.02", proposed: "0.03", effect: "start" }),
+      { key: "breaker.max_drawdown_pct", current: "15", proposed: "8", effect: "live" },
+      { key: "symbols.BTC/USDT.stop_loss_pct", current: "2", proposed: "1", effect: "live" },
+      expect.objectContaining({ key: "symbols.SOL/USDT", effect: "ignored" }),
+      expect.objectContaining({ key: "desk.mode", current: "replay", proposed: "paper", effect: "start" }),
+    ]);
+    expect(changes.riskLimits).toEqual({ ...DEFAULT_RISK_LIMITS, maxPortfolioExposurePct: 50 });
+    expect(changes.breakerConfig).toMatchObject({ maxDrawdownPct: 8, maxConsecutiveLosses: 12 });
+    expect(changes.symbols).toEqual([{ symbol: "BTC/USDT", settings: { ...DEFAULT_SYMBOL_SETTINGS, stopLossPct: 1 } }]);
+  });
+
+  it("an export parses again and, imported, changes nothing (values off the defaults too)", () => {
+    const current: SettingsInForce = {
+      ...TODAY,
+      limits: { maxOpenPositions: 3, maxPortfolioExposure: "2500.12345678", maxPortfolioExposurePct: 150, maxSlippageBps: 12.5 },
+      symbolSettings: {
+        "BTC/USDT": { ...DEFAULT_SYMBOL_SETTINGS, maxPositionQty: "0.123456789012", sizing: { method: "fixed_risk", riskFraction: 0.01 }, trailing: null },
+        "ETH/USDT": { ...DEFAULT_SYMBOL_SETTINGS, stopLossPct: null, maxAgeMinutes: null },
+      },
+      breakerConfig: { ...DEFAULT_BREAKER_CONFIG, maxDailyLossAbs: 400, autoResetAfterMinutes: 90.5, tripAction: "HALT_CANCEL_FLATTEN" },
+    };
+    const yaml = deskExportYaml(current, {
+      ...RUNNING,
+      symbols: ["BTC/USDT", "ETH/USDT"],
+      desk: null,
+      strategy: { enabled: true, fast: 10, slow: 30 },
+      venueId: "sim",
+      at: new Date(Date.UTC(2026, 0, 2)),
+    });
+    expect(yaml).toContain("# Bastion desk file, exported from the live settings of sim at 2026-01-02T00:00:00.000Z.");
+    const desk = parseDeskFile(yaml, { source: "export" });
+    expect(deskChanges(current, desk, { ...RUNNING, symbols: ["BTC/USDT", "ETH/USDT"] })).toEqual({
+      rows: [],
+      riskLimits: null,
+      breakerConfig: null,
+      symbols: [],
+    });
+    expect(desk.strategies).toEqual([
+      { id: "sma-cross", kind: "sma-cross", params: { fast: 10, slow: 30 }, symbols: ["BTC/USDT"], venue: null, enabled: true },
+    ]);
+  });
+});
