@@ -51,7 +51,8 @@ function invalid(message: string): { ok: false; error: { code: "INVALID_PARENT";
 
 /** Checks a spec against its instrument: a refusal says what to change. */
 export function validateParentSpec(spec: ParentSpec, instrument: Instrument): Result<true, ParentSpecCode> {
-  if (spec.id.length > 28 || !isValidClientOrderId(`${spec.id}.9999`)) return invalid(`The parent id "${spec.id}" must be ≤ 28 characters of A-Z a-z 0-9 . _ : / -.`);
+  if (spec.id.length > 28 || !isValidClientOrderId(`${spec.id}.9999`))
+    return invalid(`The parent id "${spec.id}" must be ≤ 28 characters of A-Z a-z 0-9 . _ : / -.`);
   if (spec.symbol !== instrument.symbol) return invalid(`The parent is for ${spec.symbol} but the instrument is ${instrument.symbol}.`);
   if (!isPositive(spec.targetQty) || !isOnStep(instrument, spec.targetQty)) {
     return invalid(`The target quantity ${spec.targetQty.toString()} must be above zero and a multiple of the step ${instrument.qtyStep.toString()}.`);
@@ -70,11 +71,13 @@ export function validateParentSpec(spec: ParentSpec, instrument: Instrument): Re
         return invalid("The horizon and the interval must be above zero, and the interval no longer than the horizon.");
       }
       if (algo.horizonMs / algo.intervalMs > 10_000) return invalid("At most 10,000 slices: lengthen the interval.");
-      if (algo.kind === "twap" && (!fraction(algo.sizeJitter) || !fraction(algo.timeJitter))) return invalid("The size and time jitters must be between 0 and 1.");
+      if (algo.kind === "twap" && (!fraction(algo.sizeJitter) || !fraction(algo.timeJitter)))
+        return invalid("The size and time jitters must be between 0 and 1.");
       break;
     case "iceberg":
       if (spec.limitPrice === null) return invalid("An iceberg rests at a limit price: give one.");
-      if (!meetsMinimums(instrument, stepDown(instrument, algo.displayQty), spec.limitPrice)) return invalid("The display quantity is below the venue minimum.");
+      if (!meetsMinimums(instrument, stepDown(instrument, algo.displayQty), spec.limitPrice))
+        return invalid("The display quantity is below the venue minimum.");
       if (!fraction(algo.displayJitter) || algo.displayJitter >= 1) return invalid("The display jitter must be at least 0 and below 1.");
       if (algo.horizonMs !== null && !(algo.horizonMs > 0)) return invalid("The horizon must be above zero.");
       break;
@@ -185,7 +188,10 @@ function beginEnd(state: ParentState, intents: ParentIntent[], reason: string): 
   state.reason = reason;
   state.crossPending = behaviour === "cross";
   const filled = `${state.filledQty.toString()} of ${state.spec.targetQty.toString()} filled`;
-  state.finishAs = { status: "done", reason: `${reason}; ${behaviour === "cross" ? "remainder crossed" : behaviour === "cancel" ? "remainder cancelled" : "last child left working"} (${filled})` };
+  state.finishAs = {
+    status: "done",
+    reason: `${reason}; ${behaviour === "cross" ? "remainder crossed" : behaviour === "cancel" ? "remainder cancelled" : "last child left working"} (${filled})`,
+  };
 }
 
 function beginCancel(state: ParentState, intents: ParentIntent[], status: "cancelled" | "failed", reason: string): void {
@@ -260,7 +266,7 @@ function drive(state: ParentState, intents: ParentIntent[], ctx: ParentContext):
       }
       if (decision.kind === "cancelLive") {
         cancelLiveChildren(state, intents, decision.reason);
-        arm(state, intents, state.endAt);
+        arm(state, intents, nextTime(now, state.endAt));
         return { state, intents };
       }
       if (decision.kind === "end") {
@@ -269,7 +275,7 @@ function drive(state: ParentState, intents: ParentIntent[], ctx: ParentContext):
       }
       if (decision.plan) state.plan = decision.plan;
       if (decision.plan && (decision.wakeAt === null || decision.wakeAt <= now)) continue;
-      arm(state, intents, minTime(decision.wakeAt, state.endAt));
+      arm(state, intents, nextTime(now, decision.wakeAt, state.endAt));
       return { state, intents };
     }
   }
@@ -293,16 +299,17 @@ function drive(state: ParentState, intents: ParentIntent[], ctx: ParentContext):
   return finish(state, intents, outcome.status, outcome.reason);
 }
 
-function minTime(a: number | null, b: number | null): number | null {
-  if (a === null) return b;
-  if (b === null) return a;
-  return Math.min(a, b);
+/** The earliest of the times still ahead of `now` (one already past is waited for by an event, not a timer). */
+function nextTime(now: number, ...times: (number | null)[]): number | null {
+  let earliest: number | null = null;
+  for (const t of times) if (t !== null && t > now && (earliest === null || t < earliest)) earliest = t;
+  return earliest;
 }
 
 /** After a placement: when the planner next needs the clock (its next slice or the chaser's timeout), or the horizon. */
 function nextWake(state: ParentState, now: number, instrument: Instrument): number | null {
   const decision = decide(state, now, instrument);
-  return minTime(decision.kind === "wait" ? decision.wakeAt : null, state.endAt);
+  return nextTime(now, decision.kind === "wait" ? decision.wakeAt : null, state.endAt);
 }
 
 function ignored(state: ParentState, why: string): StepResult {

@@ -24,7 +24,16 @@ import {
 } from "./types";
 
 export type PlannerDecision =
-  | { kind: "place"; qty: Decimal; type: "MARKET" | "LIMIT"; price: Decimal | null; timeInForce: "GTC" | "IOC"; purpose: string; plan: PlanState; rngState?: number }
+  | {
+      kind: "place";
+      qty: Decimal;
+      type: "MARKET" | "LIMIT";
+      price: Decimal | null;
+      timeInForce: "GTC" | "IOC";
+      purpose: string;
+      plan: PlanState;
+      rngState?: number;
+    }
   | { kind: "cancelLive"; reason: string }
   /** Nothing now; wake at `wakeAt` (null: on the next event). A changed `plan` (a skipped slice) is kept. */
   | { kind: "wait"; wakeAt: number | null; plan?: PlanState; note?: string }
@@ -129,7 +138,8 @@ function decideSchedule(state: ParentState, plan: SchedulePlan, now: number, ins
   const live = liveChild(state);
   const next = plan.slices[plan.next];
   if (live) {
-    if (live.status === "working" && next && now >= next.at) return { kind: "cancelLive", reason: `slice ${plan.next + 1} is due and the previous one is still working` };
+    if (live.status === "working" && next && now >= next.at)
+      return { kind: "cancelLive", reason: `slice ${plan.next + 1} is due and the previous one is still working` };
     return { kind: "wait", wakeAt: next?.at ?? null };
   }
   if (!next) return { kind: "end", reason: `all ${plan.slices.length} slices were sent` };
@@ -141,7 +151,12 @@ function decideSchedule(state: ParentState, plan: SchedulePlan, now: number, ins
   const label = last === plan.next ? `slice ${last + 1}/${plan.slices.length}` : `slices ${plan.next + 1}-${last + 1}/${plan.slices.length}`;
   const touch = farTouch(state);
   if (touch !== null && isBeyondGuard(state.spec, touch)) {
-    return { kind: "wait", wakeAt: following, plan: advanced, note: `${label} skipped: the touch ${touch.toString()} is beyond the limit ${state.spec.limitPrice!.toString()}` };
+    return {
+      kind: "wait",
+      wakeAt: following,
+      plan: advanced,
+      note: `${label} skipped: the touch ${touch.toString()} is beyond the limit ${state.spec.limitPrice!.toString()}`,
+    };
   }
   const unfilled = unfilledQty(state);
   const isLast = last === plan.slices.length - 1;
@@ -200,7 +215,8 @@ function decideChaser(state: ParentState, config: ChaserConfig, now: number, ins
   if (live) {
     const deadline = live.placedAt + config.timeoutMs;
     if (live.status === "working" && now >= deadline) {
-      if (repricesUsed < config.retryAttempts) return { kind: "cancelLive", reason: `unfilled after ${config.timeoutMs / 1000} s: re-price ${repricesUsed + 1}/${config.retryAttempts}` };
+      if (repricesUsed < config.retryAttempts)
+        return { kind: "cancelLive", reason: `unfilled after ${config.timeoutMs / 1000} s: re-price ${repricesUsed + 1}/${config.retryAttempts}` };
       return { kind: "end", reason: `unfilled after ${config.retryAttempts} re-prices` };
     }
     return { kind: "wait", wakeAt: live.status === "working" ? deadline : null };

@@ -12,7 +12,7 @@ export function serializeParentState(state: ParentState): string {
   return JSON.stringify(state, function (this: Record<string, unknown>, key: string, value: unknown) {
     // `value` has already been through Decimal#toJSON (a string); the holder still has the Decimal.
     const original = key === "" ? value : this[key];
-    return original instanceof Decimal || Decimal.isDecimal(original) ? { [TAG]: (original as Decimal).toString() } : value;
+    return original instanceof Decimal || Decimal.isDecimal(original) ? { [TAG]: original.toString() } : value;
   });
 }
 

@@ -39,7 +39,7 @@ export function sliceQty(instrument: Instrument, wanted: Decimal, remaining: Dec
 
 /**
  * Splits `total` (a multiple of the step) into pieces proportional to `weights`, each a multiple of the step.
- * Cumulative rounding: piece i = round_down(total × W_i) − round_down(total × W_{i−1}) with W the running share, so the
+ * Cumulative rounding: piece i = round(total × W_i) − round(total × W_{i−1}) with W the running share, so the
  * pieces sum to `total` exactly and each is within one step of its share. A piece below the minimums (at `price`) is
  * carried into the next; the last one's carry goes back into the previous kept piece. Returns the kept pieces with the
  * index of the weight each came from. Weights are floats: they are a shape (randomized or a volume profile), the
@@ -57,7 +57,8 @@ export function splitQuantity(instrument: Instrument, total: Decimal, weights: r
   let carry = ZERO;
   for (let i = 0; i < shares.length; i++) {
     running += shares[i]!;
-    const cum = i === shares.length - 1 ? total : roundToStep(total.times(D(running / shareSum)), instrument.qtyStep, "down");
+    // Nearest, not down: the running share is a float, and 5/6 computed as 0.83333…33 must not lose a step to it.
+    const cum = i === shares.length - 1 ? total : roundToStep(total.times(D(running / shareSum)), instrument.qtyStep, "nearest");
     const cappedCum = cmp(cum, total) > 0 ? total : cum;
     const piece = sub(cappedCum, previousCum).plus(carry);
     previousCum = cappedCum;
