@@ -510,6 +510,19 @@ describe("chaser", () => {
     expect(h.state.status).toBe(status);
   });
 
+  it("a sell chases the ask, rounds up to the tick and is held at the guard from below", () => {
+    const h = new Harness(makeSpec(chaser(1), { side: "SELL", limitPrice: D("20000"), endBehaviour: "cancel" }), acceptOnly);
+    h.send({ type: "market", bid: D("20040"), ask: D("20050.004") });
+    h.advanceTo(30_000);
+    h.send({ type: "market", bid: D("19980"), ask: D("19990") });
+    h.advanceTo(60_000);
+    h.advanceTo(90_000);
+    // Entry 19900 is below the guard: held at 20000; re-price 1 joins the ask 20050.004 rounded up; then the one re-price is spent.
+    expect(h.placed.map((p) => p.child.price!.toString())).toEqual(["20000", "20050.01"]);
+    expect(h.state.status).toBe("done");
+    expect(h.state.reason).toMatch(/unfilled after 1 re-prices; remainder cancelled/);
+  });
+
   it("stops chasing once filled, and re-prices only the unfilled rest", () => {
     const h = new Harness(makeSpec(chaser(3)), acceptOnly);
     h.send({ type: "childFilled", clientOrderId: "p1.1", tradeId: "a", qty: D("0.4"), price: D("19900") });
@@ -538,5 +551,71 @@ describe("implementation shortfall", () => {
     const h = new Harness(makeSpec(twap({ horizonMs: 2 * MIN, intervalMs: MIN }), { side: "SELL" }), fillAt("19980"));
     h.advanceTo(5 * MIN);
     expect(parentProgress(h.state)).toMatchObject({ status: "done", childrenSent: 2, slicesLeft: 0, shortfallBps: D("10") });
+  });
+});
+
+describe("every algorithm shares the parent's rules", () => {
+  const flat = learnVolumeProfile([], 60 * MIN);
+  const algos: [string, AlgoConfig, Partial<ParentSpec>][] = [
+    ["twap", twap(), {}],
+    ["vwap", { kind: "vwap", horizonMs: 60 * MIN, intervalMs: 6 * MIN, profile: flat }, {}],
+    ["iceberg", { kind: "iceberg", displayQty: D("0.2"), displayJitter: 0.2, horizonMs: null }, { limitPrice: D("19990") }],
+    ["pov", { kind: "pov", rate: D("0.2"), maxSliceQty: D("0.3"), horizonMs: 60 * MIN }, {}],
+    ["chaser", { kind: "chaser", entryPrice: D("19990"), timeoutMs: 30_000, retryAttempts: 3 }, {}],
+  ];
+
+  /** A parent whose first child is live (accepted, unfilled). */
+  function working(algo: AlgoConfig, over: Partial<ParentSpec>, venue: VenueReaction | null = acceptOnly): Harness {
+    const h = new Harness(makeSpec(algo, over), venue);
+    h.send({ type: "market", bid: D("19995"), ask: D("20000"), tradedVolume: D("1") });
+    expect(h.placed).toHaveLength(1);
+    return h;
+  }
+
+  it.each(algos)("%s: pause cancels the live child first, nothing is placed while paused, resume carries on", (_name, algo, over) => {
+    const h = working(algo, over);
+    const intents = h.send({ type: "pause" });
+    expect(intents[0]).toEqual({ type: "cancelChild", clientOrderId: "p1.1", reason: "parent paused" });
+    h.send({ type: "market", bid: D("19995"), ask: D("20000"), tradedVolume: D("2") });
+    h.advanceTo(30 * MIN);
+    expect(h.placed).toHaveLength(1);
+    h.send({ type: "resume" });
+    h.advanceTo(59 * MIN);
+    expect(h.placed.length).toBeGreaterThan(1);
+    expect(h.placed[1]!.at).toBeGreaterThanOrEqual(30 * MIN);
+  });
+
+  it.each(algos)("%s: cancel cancels the live child before finishing", (_name, algo, over) => {
+    const h = working(algo, over);
+    h.ackCancels = false;
+    expect(h.send({ type: "cancel" })).toEqual([{ type: "cancelChild", clientOrderId: "p1.1", reason: "cancelled" }]);
+    expect(h.send({ type: "childCancelled", clientOrderId: "p1.1" })).toEqual([{ type: "finish", status: "cancelled", reason: "cancelled" }]);
+  });
+
+  it.each(algos)("%s: halt cancels and finishes at once, and nothing follows", (_name, algo, over) => {
+    const h = working(algo, over);
+    expect(h.send({ type: "halt" }).map((i) => i.type)).toEqual(["cancelChild", "finish"]);
+    h.send({ type: "market", bid: D("19995"), ask: D("20000"), tradedVolume: D("5") });
+    h.advanceTo(2 * 60 * MIN);
+    expect(h.placed).toHaveLength(1);
+  });
+
+  it.each(algos)("%s: a restart with a child sent and unanswered looks it up and never sends it again", (_name, algo, over) => {
+    const h = working(algo, over, null);
+    const stored = parseParentState(serializeParentState(h.state));
+    if (!stored.ok) throw new Error(stored.error.message);
+    const restarted = Harness.fromState(stored.value, h.now + 1, null);
+    const intents = restarted.send({ type: "restart" });
+    expect(intents.filter((i) => i.type === "placeChild")).toEqual([]);
+    expect(intents).toContainEqual({ type: "reconcileChild", clientOrderId: "p1.1" });
+    // Found working at the venue and then filled: the parent goes on with new ids only.
+    restarted.venue = fillAt("19990");
+    restarted.send({ type: "childAccepted", clientOrderId: "p1.1" });
+    restarted.send({ type: "childFilled", clientOrderId: "p1.1", tradeId: "r1", qty: h.placed[0]!.child.qty, price: D("19990") });
+    restarted.send({ type: "market", bid: D("19995"), ask: D("20000"), tradedVolume: D("10") });
+    restarted.advanceTo(2 * 60 * MIN);
+    const ids = [...h.placed, ...restarted.placed].map((p) => p.child.clientOrderId);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(restarted.state.filledQty.toString()).toBe("1");
   });
 });
