@@ -619,3 +619,37 @@ describe("every algorithm shares the parent's rules", () => {
     expect(restarted.state.filledQty.toString()).toBe("1");
   });
 });
+
+describe("purity and progress", () => {
+  it("never mutates the state it is given", () => {
+    const h = new Harness(makeSpec(twap({ sizeJitter: 0.2 })), acceptOnly);
+    const before = serializeParentState(h.state);
+    const events: ParentEvent[] = [
+      { type: "childFilled", clientOrderId: "p1.1", tradeId: "a", qty: D("0.01"), price: D("20000") },
+      { type: "market", bid: D("1"), ask: D("2"), tradedVolume: D("3") },
+      { type: "pause" },
+      { type: "cancel" },
+      { type: "halt" },
+      { type: "restart" },
+      { type: "timer", at: h.state.nextTimerAt! },
+    ];
+    for (const event of events) stepParent(h.state, event, { now: 6 * MIN, instrument: BTC });
+    expect(serializeParentState(h.state)).toBe(before);
+  });
+
+  it("reports filled/target, slices done and left, the next slice time and the average price", () => {
+    const h = new Harness(makeSpec(twap(), { arrivalPrice: D("19990") }), fillAt("20010"));
+    h.advanceTo(13 * MIN);
+    expect(parentProgress(h.state)).toEqual({
+      status: "working",
+      filledQty: D("0.3"),
+      targetQty: D("1"),
+      remainingQty: D("0.7"),
+      avgPrice: D("20010"),
+      childrenSent: 3,
+      slicesLeft: 7,
+      nextSliceAt: 18 * MIN,
+      shortfallBps: implementationShortfallBps("BUY", D("19990"), D("20010")),
+    });
+  });
+});
