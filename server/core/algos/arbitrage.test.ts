@@ -144,6 +144,16 @@ describe("arbitrage detector", () => {
     expect(detectArbitrage(quote("a", "20000", "20001"), other, funded, settings, 0)).toMatchObject({ kind: "skip", code });
   });
 
+  it("maker-taker rests the buy at the bid with the maker fee and no slippage", () => {
+    // Sell 20100 × 0.9988 = 20075.88. Taker-taker buys at 20001 × 1.0012 (+25.4 bps net); maker-taker at 20000 × 1.0002 (+35.9).
+    const taker = detectArbitrage(quote("a", "20000", "20001"), quote("b", "20100", "20101"), funded, settings, 0);
+    const maker = detectArbitrage(quote("a", "20000", "20001"), quote("b", "20100", "20101"), funded, { ...settings, legs: "maker-taker" }, 0);
+    if (taker.kind !== "opportunity" || maker.kind !== "opportunity") throw new Error("expected two opportunities");
+    expect(maker.buyPrice.toString()).toBe("20000");
+    expect(maker.netBps.toDecimalPlaces(1).toString()).toBe("35.9");
+    expect(taker.netBps.toDecimalPlaces(1).toString()).toBe("25.4");
+  });
+
   it("skips when the balance cannot pay for the minimum", () => {
     const poor = { a: { base: D("0"), quote: D("5") }, b: { base: D("5"), quote: D("0") } };
     expect(detectArbitrage(quote("a", "20000", "20001"), quote("b", "20200", "20201"), poor, settings, 0)).toMatchObject({ kind: "skip", code: "TOO_SMALL" });
