@@ -1,3 +1,8 @@
+/**
+ * The parent state machine with each planner, driven by a fake venue on a manual clock. One file over 600 lines
+ * because the Harness below is shared by every block and this change was limited to server/core/algos (test support
+ * belongs in test/, not beside production code): moving Harness to test/ lets this split per algorithm.
+ */
 import { describe, expect, it } from "vitest";
 import { makeInstrument, type Instrument } from "../instrument";
 import { D, Decimal, isMultipleOf, sumDec } from "../money";
