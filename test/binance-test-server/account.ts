@@ -23,8 +23,9 @@
  */
 import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../server/core/money";
 import { type OrderSide, type OrderSpec, type OrderType, type TimeInForce } from "../../server/core/orders/types";
-import { type MarketUpdate } from "../../server/core/sim/market-data";
-import { SimulatedVenue, type SimOrderView, type VenueEvent } from "../../server/core/sim/venue";
+import { type MarketUpdate } from "../../server/core/market-data";
+import { SimulatedVenue, type SimOrderView } from "../../server/core/sim/venue";
+import { type VenueEvent } from "../../server/core/orders/events";
 import { type BinanceApiError, BinanceErrors } from "./errors";
 import { instrumentFor, type SymbolSpec } from "./exchange-info";
 

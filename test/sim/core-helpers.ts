@@ -2,8 +2,9 @@
 import { makeInstrument } from "../../server/core/instrument";
 import { D } from "../../server/core/money";
 import { type OrderSpec } from "../../server/core/orders/types";
-import { type BookLevel, type BookUpdate, type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../server/core/sim/market-data";
-import { SimulatedVenue, type OrderChanges, type SimulatedVenueConfig, type VenueEvent } from "../../server/core/sim/venue";
+import { type BookLevel, type BookUpdate, type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../server/core/market-data";
+import { SimulatedVenue, type SimulatedVenueConfig } from "../../server/core/sim/venue";
+import { type OrderChanges, type VenueEvent } from "../../server/core/orders/events";
 
 export const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });
 export const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });

@@ -1,8 +1,9 @@
 /** A scenario shared by the SimVenue tests and the child process they kill (crash-child.ts). */
 import { makeInstrument } from "../../server/core/instrument";
 import { type OrderSpec } from "../../server/core/orders/types";
-import { type MarketUpdate } from "../../server/core/sim/market-data";
-import { type OrderChanges, type SimulatedVenueConfig, type VenueEvent } from "../../server/core/sim/venue";
+import { type MarketUpdate } from "../../server/core/market-data";
+import { type SimulatedVenueConfig } from "../../server/core/sim/venue";
+import { type OrderChanges, type VenueEvent } from "../../server/core/orders/events";
 import { type Venue } from "../../server/venues/venue";
 
 export const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });

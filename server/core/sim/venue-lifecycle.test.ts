@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { D, ZERO } from "../money";
 import { seededRng } from "../rng";
 import { balanceStrings, candle, lines, makeVenue, quote, run, trade, BTC, type Step } from "../../../test/sim/core-helpers";
-import { SimulatedVenue, type VenueEvent } from "./venue";
+import { SimulatedVenue } from "./venue";
+import { type VenueEvent } from "../orders/events";
 
 describe("latency", () => {
   it("an order arrives latency ms after it is sent and executes against the quote standing then", () => {

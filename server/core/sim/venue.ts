@@ -72,11 +72,12 @@ import {
   type TrailingState,
   type TriggerSource,
 } from "../orders/types";
+import { type OrderChanges, type VenueEvent } from "../orders/events";
 import { isCapturableRng, seededRng, type Rng } from "../rng";
 import { SimBalances, type BalanceView } from "./balances";
 import { RollingVolume, commissionSchedule, type CommissionConfig, type CommissionSchedule, type FeeRates, feeRatesFor, type Liquidity } from "./commission";
 import { sampleLatency, type LatencyModel } from "./latency";
-import { candlePath, type BookLevel, type MarketUpdate } from "./market-data";
+import { candlePath, type BookLevel, type MarketUpdate } from "../market-data";
 import { applySlippage, type SlippageConfig } from "./slippage";
 import { RollingVolatility } from "./volatility";
 import {
@@ -141,19 +142,6 @@ export interface SnapshotOptions {
    * snapshot with snapshotFromParts() (snapshot.ts): the lists follow from each order's phase and ranks.
    */
   ordersElsewhere?: boolean;
-}
-
-/** One event for the engine to journal and apply to the order's FSM. */
-export interface VenueEvent {
-  clientOrderId: string;
-  event: OrderEvent;
-}
-
-export interface OrderChanges {
-  /** New total quantity (must exceed what has filled). */
-  quantity?: DecimalInput;
-  price?: DecimalInput;
-  triggerPrice?: DecimalInput;
 }
 
 /** The venue's view of one order. */

@@ -40,8 +40,9 @@
  * and its poller beside the port methods; issue 10 moves the tracker and the poller to their own files.
  */
 import type { Exchange } from "ccxt";
-import type { Clock } from "../../core/clock";
-import { instrumentFromCcxtMarket, type Instrument } from "../../core/instrument";
+import type { Clock, Timers } from "../../core/clock";
+import { type Instrument } from "../../core/instrument";
+import { instrumentFromCcxtMarket, type CcxtMarketLike } from "./markets";
 import { D, ZERO, type Decimal } from "../../core/money";
 import type { OrderSide, OrderSpec, OrderType } from "../../core/orders/types";
 import {
@@ -69,17 +70,11 @@ import {
   type CcxtTradeLike,
   type CreateOrderFeatures,
   type ExchangeProfile,
-  type MarketLike,
 } from "./orders";
 
 /** The requests whose failures are reported (the same shape as ResilientVenue's). */
 export { reportsAsyncFailures, type FailureSink, type ReportsAsyncFailures, type VenueRequest } from "../venue";
 import type { FailureSink, ReportsAsyncFailures, VenueRequest } from "../venue";
-
-export interface VenueTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout?(handle: unknown): void;
-}
 
 export interface CcxtVenueOptions {
   /** Orders and polling. Markets must be loaded (see CcxtVenue.open). */
@@ -91,7 +86,8 @@ export interface CcxtVenueOptions {
   /** Unified symbols traded, e.g. ["BTC/USDT"]. */
   symbols: readonly string[];
   clock: Clock;
-  timers?: VenueTimers;
+  /** clearTimeout is optional: without it a stopped poller's pending timer fires into a closed venue and does nothing. */
+  timers?: Pick<Timers, "setTimeout"> & Partial<Timers>;
   /** Between polls of open orders and fills; 0 = no automatic polling (call pollOnce). Default 2 000. */
   pollIntervalMs?: number;
   /** Without a failure sink: wait before looking up an order whose create timed out. Default 1 000. */
@@ -211,11 +207,11 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   private readonly profile: ExchangeProfile;
   private readonly symbols: readonly string[];
   private readonly clock: Clock;
-  private readonly timers: VenueTimers;
+  private readonly timers: Pick<Timers, "setTimeout"> & Partial<Timers>;
   private readonly monotonic: () => number;
   private readonly log: NonNullable<CcxtVenueOptions["log"]>;
   private readonly instrumentsBySymbol = new Map<string, Instrument>();
-  private readonly marketsBySymbol = new Map<string, MarketLike>();
+  private readonly marketsBySymbol = new Map<string, CcxtMarketLike>();
   private readonly tracked = new Map<string, Tracked>();
   private readonly byVenueId = new Map<string, string>();
   private readonly seenTrades = new Set<string>();
@@ -255,7 +251,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.timers = options.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.log = options.log ?? (() => undefined);
-    const markets = (this.ex.markets ?? {}) as Record<string, MarketLike | undefined>;
+    const markets = (this.ex.markets ?? {}) as Record<string, CcxtMarketLike | undefined>;
     const mode = this.ex.precisionMode === DECIMAL_PLACES ? "DECIMAL_PLACES" : "TICK_SIZE";
     if (this.ex.precisionMode !== TICK_SIZE && this.ex.precisionMode !== DECIMAL_PLACES) {
       throw new FinalVenueError(`CONFIG: ${this.ex.id} counts precision in significant digits, which Bastion does not support.`, "CONFIG");
@@ -693,7 +689,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     return out;
   }
 
-  private featuresFor(market: MarketLike): CreateOrderFeatures | null {
+  private featuresFor(market: CcxtMarketLike): CreateOrderFeatures | null {
     const features = (this.ex.features ?? {}) as Record<string, Record<string, unknown> | undefined>;
     const type = market.spot ? "spot" : market.swap ? "swap" : market.future ? "future" : market.option ? "option" : "spot";
     const byType = features[type];

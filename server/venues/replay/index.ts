@@ -27,4 +27,4 @@ export {
   iterateCandles,
   inferBarMs,
 } from "./replay-feed";
-export { type Scheduler, type TimerHandle, systemScheduler } from "./scheduler";
+export { systemScheduler } from "./scheduler";

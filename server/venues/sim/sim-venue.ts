@@ -33,7 +33,7 @@
 import { type Clock } from "../../core/clock";
 import { type Instrument } from "../../core/instrument";
 import { D, type Decimal } from "../../core/money";
-import { type OrderSpec } from "../../core/orders/types";
+import { TERMINAL_STATUSES, type OrderSpec } from "../../core/orders/types";
 import { fillFromRecord, fillToRecord, type SimFill, type SimFillRecord, type SimOrderRecord } from "../../core/sim/snapshot";
 import { SimulatedVenue, type SimOrderView, type SimulatedVenueConfig } from "../../core/sim/venue";
 import {
@@ -55,8 +55,6 @@ export interface SimVenueOptions extends SimStateOptions {
   /** The venue's own SQLite file; without it the venue is in memory only. */
   statePath?: string;
 }
-
-const TERMINAL = new Set(["FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
 
 function toSnapshot(view: SimOrderView): VenueOrderSnapshot {
   return {
@@ -123,7 +121,7 @@ export class SimVenue implements Venue {
           this.core.trackTouched();
           if (!saved.ordersInRows) {
             // A file from before orders had rows of their own: write every open order's row once, then the head.
-            const orders = this.core.toSnapshot({ history: false }).orders.map((record) => ({ record, done: TERMINAL.has(record.status) }));
+            const orders = this.core.toSnapshot({ history: false }).orders.map((record) => ({ record, done: TERMINAL_STATUSES.has(record.status) }));
             file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills: [], orders, now: 0 });
           }
         } else {
@@ -302,7 +300,7 @@ export class SimVenue implements Venue {
       }
     }
     try {
-      const orders = [...touched.values()].map((record) => ({ record, done: TERMINAL.has(record.status) }));
+      const orders = [...touched.values()].map((record) => ({ record, done: TERMINAL_STATUSES.has(record.status) }));
       file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills, orders, now: Number.isFinite(now) ? now : 0 });
       this.savedRevision = this.core.revision;
     } catch (error) {
