@@ -1,5 +1,5 @@
 /** The execution simulator: slippage, fees, size checks and the simulated venue. */
-export { SimulatedVenue, type SimulatedVenueConfig, type SimOrderView } from "./venue";
+export { MatchingEngine, type MatchingEngineConfig, type SimOrderView } from "./matching-engine";
 export { type BalanceView } from "./balances";
 export { type LatencyModel, sampleLatency } from "./latency";
 export {
