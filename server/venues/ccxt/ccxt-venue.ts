@@ -31,17 +31,19 @@
  *   by trade id (a fill seen by both paths is reported once) and by order state (accept once, an end
  *   once). REST polling stays the safety net: every `streamPollIntervalMs` while the stream is
  *   healthy, every `pollIntervalMs` when it is not.
- * - Beside it: markets.ts (ccxt markets → Instruments), orders.ts (order mapping), positions.ts, errors.ts.
+ * - The rooms beside it: order-tracker.ts, poller.ts, lookups.ts (finding orders by clientOrderId, regular and
+ *   trigger books), emergency-cancel.ts (cancel-all), markets.ts (ccxt markets → Instruments), orders.ts (order
+ *   mapping), positions.ts, errors.ts (classification), user-stream.ts (websockets).
  *
- * Size (~700 lines): the port's requests and reads, the exchange lookups they share (by clientOrderId, regular
- * and trigger books) and the emergency cancel-all; they share the two ccxt instances and the call wrapper.
+ * Size (~630 lines): every method of the Venue port (requests, reads, status, close) and the call wrapper that
+ * keeps latency and connection status; what is left is the port itself, so it stays one file.
  */
 import type { Exchange } from "ccxt";
 import type { Clock, Timers } from "../../core/clock";
 import { type Instrument } from "../../core/instrument";
 import { instrumentFromCcxtMarket, type CcxtMarketLike } from "./markets";
 import { D, ZERO, type Decimal } from "../../core/money";
-import { TERMINAL_STATUSES, type OrderSpec } from "../../core/orders/types";
+import type { OrderSpec } from "../../core/orders/types";
 import {
   FinalVenueError,
   TransientVenueError,
@@ -55,8 +57,10 @@ import {
   type VenuePosition,
   type VenueStatus,
 } from "../venue";
-import { classifyCcxtError, errorClassNames, scrubSecrets, type RequestKind } from "./errors";
+import { classifyCcxtError, scrubSecrets, type RequestKind } from "./errors";
 import { UserStream, userChannels, type UserStreamExchange, type UserStreamStatus } from "./user-stream";
+import { cancelAllOf, type CancelAllContext } from "./emergency-cancel";
+import { ExchangeLookups } from "./lookups";
 import { clientIdOf, OrderTracker, type TrackedOrder } from "./order-tracker";
 import {
   mapOrder,
@@ -108,10 +112,6 @@ export type { VenuePosition };
 const TICK_SIZE = 4;
 const DECIMAL_PLACES = 2;
 
-function isNotFound(error: unknown): boolean {
-  return errorClassNames(error).includes("OrderNotFound") || (error instanceof FinalVenueError && error.code === "ORDER_NOT_FOUND");
-}
-
 export class CcxtVenue implements Venue, ReportsAsyncFailures {
   readonly id: string;
   readonly kind = "ccxt" as const;
@@ -127,6 +127,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   private readonly marketsBySymbol = new Map<string, CcxtMarketLike>();
   private readonly tracker: OrderTracker;
   private readonly poller: OrderPoller;
+  private readonly lookups: ExchangeLookups;
+  private readonly cancelAllContext: CancelAllContext;
   private readonly lastPrice = new Map<string, { bid?: number; ask?: number; last?: number }>();
   private readonly free = new Map<string, Decimal>();
   private readonly inFlight = new Set<Promise<unknown>>();
@@ -163,13 +165,31 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.log = options.log ?? (() => undefined);
     this.tracker = new OrderTracker({ venueId: this.id, clock: this.clock, instrument: (symbol) => this.instrumentsBySymbol.get(symbol)!, log: this.log });
+    const call = <T>(instance: Exchange, kind: RequestKind, action: string, fn: () => Promise<T>): Promise<T> => this.call(instance, kind, action, fn);
+    this.lookups = new ExchangeLookups({
+      exchange: this.exchange,
+      profile: this.profile,
+      symbols: this.symbols,
+      markets: this.marketsBySymbol,
+      tracker: this.tracker,
+      call,
+    });
+    this.cancelAllContext = {
+      emergencyExchange: this.emergencyExchange,
+      profile: this.profile,
+      markets: this.marketsBySymbol,
+      tracker: this.tracker,
+      lookups: this.lookups,
+      clock: this.clock,
+      call,
+    };
     this.poller = new OrderPoller(
       {
         venueId: this.id,
         tracker: this.tracker,
         readTrades: (symbol, since) => this.readTrades(symbol, since),
-        openOrdersOf: (symbol, triggerBook) => this.openOrdersOf(symbol, this.exchange, triggerBook),
-        findOrder: (clientOrderId, symbol, record) => this.findOrder(clientOrderId, symbol, record, this.exchange),
+        openOrdersOf: (symbol, triggerBook) => this.lookups.openOrdersOf(symbol, this.exchange, triggerBook),
+        findOrder: (clientOrderId, symbol, record) => this.lookups.findOrder(clientOrderId, symbol, record, this.exchange),
         emit: (events) => this.emit(events),
         isClosed: () => this.closed,
         intervalMs: () => this.currentPollIntervalMs(),
@@ -330,10 +350,10 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const action = `canceling order ${clientOrderId}`;
     this.start(
       (async () => {
-        const record = this.tracker.get(clientOrderId) ?? (await this.adopt(clientOrderId, this.emergencyExchange));
+        const record = this.tracker.get(clientOrderId) ?? (await this.lookups.adopt(clientOrderId, this.emergencyExchange));
         if (!record) throw new FinalVenueError(`ORDER_NOT_FOUND: ${this.id} has no order ${clientOrderId}; nothing to cancel.`, "ORDER_NOT_FOUND");
         await this.call(this.emergencyExchange, "cancel", action, () =>
-          this.emergencyExchange.cancelOrder(record.venueOrderId ?? "", record.symbol, this.idParams(record)),
+          this.emergencyExchange.cancelOrder(record.venueOrderId ?? "", record.symbol, this.lookups.idParams(record)),
         );
         const wasOpen = record.open; // the stream may have reported the cancel already
         record.open = false;
@@ -360,7 +380,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
     const symbols = symbol !== undefined ? [symbol] : [...this.symbols];
     this.start(
-      Promise.all(symbols.map((s) => this.cancelAllFor(s))),
+      Promise.all(symbols.map((s) => cancelAllOf(this.cancelAllContext, s))),
       (lists) => this.emit(lists.flat()),
       (error) => this.failed({ kind: "cancelAll", symbol }, error),
     );
@@ -397,7 +417,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const record = this.tracker.get(clientOrderId);
     const symbols = record ? [record.symbol] : [...this.symbols];
     for (const symbol of symbols) {
-      const order = await this.findOrder(clientOrderId, symbol, record ?? null, this.exchange);
+      const order = await this.lookups.findOrder(clientOrderId, symbol, record ?? null, this.exchange);
       if (order) {
         const adopted = this.tracker.remember(clientOrderId, symbol, order, record);
         return toSnapshot(order, clientOrderId, { type: adopted.type, symbol });
@@ -410,7 +430,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.usable();
     const out: VenueOrderSnapshot[] = [];
     for (const symbol of this.symbols) {
-      for (const order of await this.openOrdersOf(symbol, this.exchange)) {
+      for (const order of await this.lookups.openOrdersOf(symbol, this.exchange)) {
         const clientOrderId = clientIdOf(order) ?? `venue-${order.id ?? "unknown"}`;
         const known = this.tracker.get(clientOrderId);
         out.push(toSnapshot(order, clientOrderId, known ? { type: known.type, symbol } : { type: toSnapshot(order, clientOrderId).type, symbol }));
@@ -425,7 +445,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     for (const symbol of this.symbols) {
       for (const trade of await this.readTrades(symbol, since)) {
         if (trade.timestamp !== undefined && trade.timestamp < since) continue;
-        const clientOrderId = await this.clientIdForVenueOrder(trade.order, symbol);
+        const clientOrderId = await this.lookups.clientIdForVenueOrder(trade.order, symbol);
         if (!clientOrderId) continue;
         const fill = toVenueFill(
           { ...trade, symbol },
@@ -566,13 +586,6 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     return sub?.createOrder ?? null;
   }
 
-  /** Parameters that name an order: the exchange's id when known, else our clientOrderId in the exchange's field. */
-  private idParams(record: TrackedOrder): Record<string, unknown> {
-    const params: Record<string, unknown> = record.venueOrderId ? {} : { [this.profile.lookupParam]: record.clientOrderId };
-    if (record.triggerBook) params.trigger = true;
-    return params;
-  }
-
   /** Runs a ccxt call: latency and connection status, errors classified and scrubbed. */
   private async call<T>(instance: Exchange, kind: RequestKind, action: string, fn: () => Promise<T>): Promise<T> {
     const started = this.monotonic();
@@ -605,136 +618,6 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
 
   private emit(events: VenueEvent[]): void {
     if (events.length > 0 && !this.closed) this.sink(events);
-  }
-
-  /** An order Bastion did not place in this process (a restart): found by clientOrderId on the traded symbols. */
-  private async adopt(clientOrderId: string, instance: Exchange): Promise<TrackedOrder | null> {
-    for (const symbol of this.symbols) {
-      const order = await this.findOrder(clientOrderId, symbol, null, instance);
-      if (order) return this.tracker.remember(clientOrderId, symbol, order, undefined);
-    }
-    return null;
-  }
-
-  /** Looks one order up by our clientOrderId (or its exchange id when known): regular book, then the trigger book. */
-  private async findOrder(clientOrderId: string, symbol: string, record: TrackedOrder | null, instance: Exchange): Promise<CcxtOrderLike | null> {
-    const market = this.marketsBySymbol.get(symbol)!;
-    const action = `looking up order ${clientOrderId} on ${symbol}`;
-    const books = record ? [record.triggerBook] : this.profile.separateTriggerBook(market, true) ? [false, true] : [false];
-    for (const trigger of books) {
-      if (trigger && this.profile.family !== "binance") {
-        // Bitget and others: no lookup of a trigger order by clientOrderId; search the open trigger orders.
-        const open = await this.call(instance, "read", action, () => instance.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }));
-        const found = (open as CcxtOrderLike[]).find((o) => clientIdOf(o) === clientOrderId || (record?.venueOrderId && o.id === record.venueOrderId));
-        if (found) return found;
-        continue;
-      }
-      const params: Record<string, unknown> = record?.venueOrderId
-        ? {}
-        : { [trigger && this.profile.family === "binance" ? "clientOrderId" : this.profile.lookupParam]: clientOrderId };
-      if (trigger) params.trigger = true;
-      try {
-        const order = (await this.call(instance, "read", action, () => instance.fetchOrder(record?.venueOrderId ?? "", symbol, params))) as CcxtOrderLike;
-        if (order?.id) return order;
-      } catch (error) {
-        if (!isNotFound(error)) throw error;
-      }
-    }
-    return null;
-  }
-
-  private async openOrdersOf(symbol: string, instance: Exchange, triggerBook?: boolean): Promise<CcxtOrderLike[]> {
-    const market = this.marketsBySymbol.get(symbol)!;
-    const action = `reading open ${symbol} orders`;
-    const regular = (await this.call(instance, "read", action, () => instance.fetchOpenOrders(symbol))) as CcxtOrderLike[];
-    if (!((triggerBook ?? true) && this.profile.separateTriggerBook(market, true))) return regular;
-    const triggers = (await this.call(instance, "read", action, () =>
-      instance.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }),
-    )) as CcxtOrderLike[];
-    return [...regular, ...triggers];
-  }
-
-  private async clientIdForVenueOrder(venueOrderId: string | undefined, symbol: string): Promise<string | null> {
-    if (!venueOrderId) return null;
-    const known = this.tracker.clientOrderIdOf(String(venueOrderId));
-    if (known) return known;
-    try {
-      const order = (await this.call(this.exchange, "read", `looking up order ${venueOrderId} on ${symbol}`, () =>
-        this.exchange.fetchOrder(String(venueOrderId), symbol),
-      )) as CcxtOrderLike;
-      const clientOrderId = clientIdOf(order);
-      if (clientOrderId) this.tracker.remember(clientOrderId, symbol, order, this.tracker.get(clientOrderId));
-      return clientOrderId;
-    } catch (error) {
-      if (isNotFound(error)) return null;
-      throw error;
-    }
-  }
-
-  private async cancelAllFor(symbol: string): Promise<VenueEvent[]> {
-    const market = this.marketsBySymbol.get(symbol)!;
-    const canceled = new Set<string>();
-    const lookedUp: VenueEvent[] = [];
-    const books = this.profile.separateTriggerBook(market, true) ? [false, true] : [false];
-    for (const trigger of books) {
-      try {
-        const orders = (await this.call(this.emergencyExchange, "cancelAll", `canceling every ${trigger ? "trigger " : ""}${symbol} order`, () =>
-          this.emergencyExchange.cancelAllOrders(symbol, trigger ? { trigger: true } : {}),
-        )) as CcxtOrderLike[] | undefined;
-        for (const order of Array.isArray(orders) ? orders : []) {
-          const clientOrderId = (order.id ? this.tracker.clientOrderIdOf(String(order.id)) : undefined) ?? clientIdOf(order);
-          if (!clientOrderId) continue;
-          canceled.add(clientOrderId);
-          // Filled in part before the cancel: the next poll reads the fills (it polls until they are all seen).
-          const record = this.tracker.get(clientOrderId);
-          const filled = record ? toSnapshot(order, clientOrderId, { type: record.type, symbol }).filledQty : null;
-          if (record && filled && filled.greaterThan(record.reportedFilled)) record.reportedFilled = filled;
-        }
-      } catch (error) {
-        if (!isNotFound(error)) throw error; // "no open orders" is answered as an unknown order by some exchanges
-      }
-    }
-    const now = this.clock.now();
-    const events: VenueEvent[] = [];
-    // An order whose create is still on its way (no exchange id, never acknowledged) may land after this cancel-all:
-    // it is not called canceled (the resilience layer cancels it when it arrives, or it is in doubt).
-    const ours = [...this.tracker.all()].filter(
-      (r) => r.symbol === symbol && r.open && (r.venueOrderId !== null || r.accepted === true || canceled.has(r.clientOrderId)),
-    );
-    const unlisted = ours.filter((r) => !canceled.has(r.clientOrderId));
-    if (unlisted.length > 0) {
-      const stillOpen = new Set<string>();
-      for (const order of await this.openOrdersOf(symbol, this.emergencyExchange, true)) {
-        const clientOrderId = (order.id ? this.tracker.clientOrderIdOf(String(order.id)) : undefined) ?? clientIdOf(order);
-        if (clientOrderId) stillOpen.add(clientOrderId);
-      }
-      for (const record of unlisted) {
-        if (stillOpen.has(record.clientOrderId)) {
-          await this.call(this.emergencyExchange, "cancelAll", `canceling order ${record.clientOrderId}, which the cancel-all of ${symbol} left open`, () =>
-            this.emergencyExchange.cancelOrder(record.venueOrderId ?? "", symbol, this.idParams(record)),
-          );
-          canceled.add(record.clientOrderId);
-          continue;
-        }
-        // No longer open and not canceled by this cancel-all: it may have FILLED meanwhile. Its end is read, not assumed;
-        // when the lookup fails it is left open for the next poll (never called canceled on a guess).
-        let order: CcxtOrderLike | null;
-        try {
-          order = await this.findOrder(record.clientOrderId, symbol, record, this.emergencyExchange);
-        } catch {
-          continue;
-        }
-        if (order && TERMINAL_STATUSES.has(toSnapshot(order, record.clientOrderId, { type: record.type, symbol }).status))
-          lookedUp.push(...this.tracker.eventsForOrder(record, order, "lookup"));
-        else if (!order) canceled.add(record.clientOrderId);
-      }
-    }
-    for (const record of ours) {
-      if (!canceled.has(record.clientOrderId)) continue;
-      record.open = false;
-      events.push({ clientOrderId: record.clientOrderId, event: { type: "cancel", reason: "canceled by cancel-all at the exchange", ts: now } });
-    }
-    return [...lookedUp, ...events];
   }
 
   // ---------------------------------------------------------------------------------------------
