@@ -14,7 +14,7 @@
  *
  * Candles without expansion go out once each, at their close (open time + bar length): that is
  * when a live feed would know the bar. With `expandIntraBar` (the default) a bar is first played as
- * ticks along the path the simulator assumes for a bar (core/sim/market-data.ts `candlePath`):
+ * ticks along the path the simulator assumes for a bar (core/market-data.ts `candlePath`):
  * open → the nearer extreme → the other extreme → close, i.e. an up bar (close ≥ open) visits its
  * low first, a down bar its high first. By default the four points go out at 0, ¼, ½ and ¾ of the
  * bar (`stepsPerLeg` adds evenly spaced points along each leg), each as a quote (bid/ask
