@@ -1,4 +1,4 @@
-/** The execution simulator: slippage, fees, size checks and the simulated venue. */
+/** The execution simulator: slippage, fees, size checks and the matching engine (a simulated exchange; SimVenue puts it behind the port). */
 export { MatchingEngine, type MatchingEngineConfig, type SimOrderView } from "./matching-engine";
 export { type BalanceView } from "./balances";
 export { type LatencyModel, sampleLatency } from "./latency";
