@@ -27,7 +27,7 @@ import { makeInstrument } from "../server/core/instrument";
 import { D, type Decimal } from "../server/core/money";
 import { applyOrderEvent, createOrder, type Order, type OrderEvent } from "../server/core/orders";
 import { checkPreTrade, type PreTradeInput } from "../server/core/risk";
-import { SimulatedVenue } from "../server/core/sim";
+import { MatchingEngine } from "../server/core/sim";
 import { backtestBench, benchCandles } from "./bench/backtest";
 import { coldBench } from "./bench/cold";
 import { historyBench } from "./bench/history";
@@ -124,7 +124,7 @@ const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.
 function simMarketBench(): BenchResult {
   let n = 0;
   return measure("sim_market_fills_per_sec", "fills/s", 1000, () => {
-    const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "1000000000", BTC: "100000" }, slippage: { model: "FIXED", bps: 2 } });
+    const venue = new MatchingEngine({ instruments: [BTC], initialBalances: { USDT: "1000000000", BTC: "100000" }, slippage: { model: "FIXED", bps: 2 } });
     venue.onMarketData({ kind: "quote", symbol: "BTC/USDT", bid: 29999.5, ask: 30000.5 }, 0);
     let fills = 0;
     for (let k = 0; k < 1000; k++) {
@@ -139,7 +139,7 @@ function simMarketBench(): BenchResult {
 function simLimitBench(): BenchResult {
   let n = 0;
   return measure("sim_limit_fills_per_sec", "fills/s", 1000, () => {
-    const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "1000000000", BTC: "100000" } });
+    const venue = new MatchingEngine({ instruments: [BTC], initialBalances: { USDT: "1000000000", BTC: "100000" } });
     venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 30000, qty: 1 }, 0);
     let fills = 0;
     for (let k = 0; k < 1000; k++) {

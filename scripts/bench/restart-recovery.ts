@@ -25,7 +25,7 @@ import { ManualClock } from "../../server/core/clock";
 import { D } from "../../server/core/money";
 import { applyOrderEvent, createOrder, validateOrderSpec, type OrderSpec } from "../../server/core/orders";
 import { openPosition } from "../../server/core/positions";
-import { SimulatedVenue } from "../../server/core/sim/venue";
+import { MatchingEngine } from "../../server/core/sim/matching-engine";
 import { openSqliteStore } from "../../server/db/sqlite-store";
 import { SimStateFile } from "../../server/venues/sim/sim-state";
 import {
@@ -88,7 +88,7 @@ async function placeRestingLimits(desk: Desk, n: number, log?: (line: string) =>
  */
 export function writeRestingLimits(files: DeskFiles, n: number, now: number, log?: (line: string) => void): void {
   const store = openSqliteStore({ path: files.dbPath, clock: { now: () => now } });
-  const sim = new SimulatedVenue({ instruments: [BENCH_INSTRUMENT], initialBalances: { USDT: BENCH_CAPITAL } });
+  const sim = new MatchingEngine({ instruments: [BENCH_INSTRUMENT], initialBalances: { USDT: BENCH_CAPITAL } });
   sim.onMarketData({ kind: "quote", symbol: BENCH_SYMBOL, bid: 19_999.5, ask: 20_000.5 }, now);
   const positionId = "pos-bench-1";
   const chunk = 1000;

@@ -20,6 +20,19 @@ export class ManualClock implements Clock {
   }
 }
 
+/** An opaque handle from Timers.setTimeout (Node's Timeout object, a fake's number). */
+export type TimerHandle = unknown;
+
+/**
+ * One-shot timers, injected like the clock: the runtime wires Node's in once, tests fire them by hand. The one
+ * timer vocabulary of the engine, the resilience layer, the venues and the feeds; a user that never cancels a
+ * timer asks only for `Pick<Timers, "setTimeout">`.
+ */
+export interface Timers {
+  setTimeout(fn: () => void, ms: number): TimerHandle;
+  clearTimeout(handle: TimerHandle): void;
+}
+
 export const MINUTE_MS = 60_000;
 export const HOUR_MS = 60 * MINUTE_MS;
 export const DAY_MS = 24 * HOUR_MS;

@@ -2,7 +2,7 @@
  * Instruments: what can be traded and the exchange's precision and limits for it.
  * ccxt only rounds; Bastion enforces tick/step, min/max quantity and min notional itself.
  */
-import { cmp, D, Decimal, isMultipleOf, isPositive, roundToStep, type DecimalInput } from "./money";
+import { cmp, D, type Decimal, isMultipleOf, isPositive, roundToStep, type DecimalInput } from "./money";
 import { err, ok, type Result } from "./result";
 
 export interface Instrument {
@@ -62,61 +62,6 @@ export function makeInstrument(input: InstrumentInput): Instrument {
     makerFee: D(input.makerFee ?? 0),
     takerFee: D(input.takerFee ?? 0),
   };
-}
-
-/**
- * The subset of a ccxt market we read. Kept structural so core does not import ccxt.
- * ccxt 4.5 reports precision as tick sizes (TICK_SIZE mode) for most exchanges; older snapshots use
- * decimal places (DECIMAL_PLACES mode). The venue knows which and passes it.
- */
-export interface CcxtMarketLike {
-  id: string;
-  symbol: string;
-  base: string;
-  quote: string;
-  type?: string;
-  spot?: boolean;
-  swap?: boolean;
-  future?: boolean;
-  option?: boolean;
-  precision?: { amount?: number | string | null; price?: number | string | null };
-  limits?: {
-    amount?: { min?: number | null; max?: number | null };
-    cost?: { min?: number | null; max?: number | null };
-  };
-  maker?: number | null;
-  taker?: number | null;
-}
-
-export type PrecisionMode = "TICK_SIZE" | "DECIMAL_PLACES";
-
-function precisionToStep(value: number | string | null | undefined, mode: PrecisionMode, what: string, symbol: string): Decimal {
-  if (value === null || value === undefined) throw new RangeError(`${symbol}: market has no ${what} precision`);
-  const d = D(value);
-  if (mode === "TICK_SIZE") return d;
-  if (!d.isInteger() || d.isNegative()) throw new RangeError(`${symbol}: ${what} precision ${String(value)} is not a number of decimal places`);
-  return new Decimal(10).pow(d.negated());
-}
-
-export function instrumentFromCcxtMarket(market: CcxtMarketLike, mode: PrecisionMode = "TICK_SIZE"): Instrument {
-  const kind: Instrument["kind"] = market.option ? "option" : market.future ? "future" : market.swap ? "swap" : "spot";
-  const maxQty = market.limits?.amount?.max;
-  const maxCost = market.limits?.cost?.max;
-  return makeInstrument({
-    symbol: market.symbol,
-    base: market.base,
-    quote: market.quote,
-    venueSymbol: market.id,
-    kind,
-    priceTick: precisionToStep(market.precision?.price, mode, "price", market.symbol),
-    qtyStep: precisionToStep(market.precision?.amount, mode, "amount", market.symbol),
-    minQty: market.limits?.amount?.min ?? 0,
-    maxQty: maxQty ?? null,
-    minNotional: market.limits?.cost?.min ?? 0,
-    maxNotional: maxCost ?? null,
-    makerFee: market.maker ?? 0,
-    takerFee: market.taker ?? 0,
-  });
 }
 
 /** Rounds a price to the tick. Default "nearest"; callers choose "down"/"up" to stay on the passive side. */

@@ -37,7 +37,7 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock } from "../core/clock";
 import { Decimal } from "../core/money";
-import type { Order } from "../core/orders/types";
+import { TERMINAL_STATUSES, type Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../venues/venue";
 import { decodeJson, encodeJson } from "./codec";
@@ -93,7 +93,8 @@ export const REQUIRED_TABLES = [
   "reconciliation_drifts",
 ] as const;
 
-const TERMINAL_SQL = "('DENIED','FILLED','CANCELED','EXPIRED','REJECTED')";
+/** The terminal statuses of core/orders as an SQL list: `('DENIED','FILLED',…)`. */
+const TERMINAL_SQL = `(${[...TERMINAL_STATUSES].map((status) => `'${status}'`).join(",")})`;
 
 const wallClock: Clock = { now: () => Date.now() };
 

@@ -12,7 +12,8 @@ import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/bin
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
 import { Engine } from "./engine";
-import { ResilientVenue, type Timers } from "./resilient-venue";
+import { type Timers } from "../core/clock";
+import { ResilientVenue } from "./resilient-venue";
 
 const clock = { now: () => Date.now() };
 
@@ -27,7 +28,7 @@ async function waitFor<T>(what: string, probe: () => T | null | undefined | fals
 }
 
 /** The resilience layer's timers, run only on demand. */
-class HeldTimers implements Timers {
+class HeldTimers implements Pick<Timers, "setTimeout"> {
   private queue: (() => void)[] = [];
   setTimeout(fn: () => void, _ms: number): unknown {
     this.queue.push(fn);

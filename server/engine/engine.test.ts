@@ -2,7 +2,7 @@ import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock";
+import { ManualClock, type Timers } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import { D } from "../core/money";
@@ -13,7 +13,7 @@ import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { OrderSpec } from "../core/orders";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
-import { Engine, type EngineOptions, type EngineTimers } from "./engine";
+import { Engine, type EngineOptions } from "./engine";
 import type { Actor, EmergencyProgress, Signal } from "./types";
 
 const BTC = makeInstrument({
@@ -713,7 +713,7 @@ class DeferredVenue extends VenueReads<SimVenue> implements Venue {
 }
 
 /** Timers fired by hand. */
-class ManualTimers implements EngineTimers {
+class ManualTimers implements Timers {
   private next = 1;
   readonly pending = new Map<number, () => void>();
   setTimeout(fn: () => void, _ms: number): unknown {

@@ -16,7 +16,7 @@
  */
 import { boundedJson, boundedText } from "../core/bounded-json";
 import { breakerConfigSchema, CircuitBreaker, formatConfigErrors, type BreakerConfigInput, type BreakerTrip } from "../core/breaker";
-import type { Clock } from "../core/clock";
+import type { Clock, Timers as EngineTimers } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { type Instrument, roundQty } from "../core/instrument";
 import {
@@ -42,6 +42,7 @@ import {
   isTerminal,
   leavesQty,
   shouldTrigger,
+  TERMINAL_STATUSES,
   TRIGGER_TYPES,
   TRIGGERABLE_LIMIT_TYPES,
   updateTrailingStop,
@@ -68,9 +69,9 @@ import {
   type PositionSide,
 } from "../core/positions";
 import { checkPreTrade, sizeByConfidence, sizeFixedFraction, sizeFixedRisk, type RiskPosition, type TradingState } from "../core/risk";
-import type { MarketUpdate } from "../core/sim/market-data";
+import type { MarketUpdate } from "../core/market-data";
 import { executionPrice } from "../core/sim/slippage";
-import type { VenueEvent } from "../core/sim/venue";
+import type { VenueEvent } from "../core/orders/events";
 import type { FillRecord, OrderMeta, PositionMeta, SignalRecord, Store, TradeRecord } from "../db/store";
 import type { InDoubtReport, Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import { EventBus } from "./bus";
@@ -144,11 +145,6 @@ export interface SignalWindow {
 
 /** Five minutes old at most (a model's signal is about the market now); 30 s ahead covers clock skew. */
 export const DEFAULT_SIGNAL_WINDOW: SignalWindow = { maxAgeMs: 5 * 60_000, maxAheadMs: 30_000 };
-
-export interface EngineTimers {
-  setTimeout(fn: () => void, ms: number): unknown;
-  clearTimeout(handle: unknown): void;
-}
 
 const defaultTimers: EngineTimers = {
   setTimeout: (fn, ms) => {
@@ -298,8 +294,6 @@ interface PositionBlob {
 
 /** Division that never rounds up: a sized quantity must never cost more than the money behind it. */
 const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN });
-
-const TERMINAL_STATUSES = new Set(["DENIED", "FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
 
 /** What the books expect one spot quote balance at the venue to be: the venue's figure at the last match, plus the fills' cash since. */
 interface QuoteExpectation {

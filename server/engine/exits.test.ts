@@ -6,7 +6,7 @@ import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock";
+import { ManualClock, type Timers } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import { D, type Decimal } from "../core/money";
@@ -17,7 +17,7 @@ import type { Store } from "../db/store";
 import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
-import { Engine, type EngineTimers } from "./engine";
+import { Engine } from "./engine";
 import type { Actor, CommandResult, Signal } from "./types";
 
 const BTC = makeInstrument({
@@ -99,7 +99,7 @@ class LateVenue extends VenueReads<SimVenue> implements Venue {
 }
 
 /** Timers fired by hand (the emergency stop's confirmation wait). */
-class ManualTimers implements EngineTimers {
+class ManualTimers implements Timers {
   private next = 1;
   readonly pending = new Map<number, () => void>();
   setTimeout(fn: () => void): unknown {

@@ -10,7 +10,7 @@
  *   shows, or mark it not placed) from the Reconciliation page.
  * Pure: no I/O, time passed in.
  */
-import type { VenueEvent } from "../core/sim/venue";
+import type { VenueEvent } from "../core/orders/events";
 import type { VenueFill, VenueOrderSnapshot } from "../venues/venue";
 
 export interface InDoubtMarker {

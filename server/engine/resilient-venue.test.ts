@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock";
+import { ManualClock, type Timers } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import type { OrderSpec } from "../core/orders/types";
@@ -7,7 +7,7 @@ import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { FinalVenueError, TransientVenueError, type VenueEvent, type VenueOrderSnapshot } from "../venues/venue";
-import { Engine, type EngineTimers } from "./engine";
+import { Engine } from "./engine";
 import { ResilientVenue } from "./resilient-venue";
 import type { DomainEvent } from "./types";
 
@@ -94,7 +94,7 @@ class FlakyVenue extends SimVenue {
 }
 
 /** Injected timers: time moves only when a test says so. */
-class FakeTimers implements EngineTimers {
+class FakeTimers implements Timers {
   private queue: { id: number; at: number; fn: () => void }[] = [];
   private nextId = 1;
   constructor(private readonly clock: ManualClock) {}

@@ -18,6 +18,7 @@
  * Cancels: a cancel whose outcome is unknown is checked by looking the order up; other transient failures are
  * retried (a cancel sent twice does no harm).
  */
+import type { Timers } from "../core/clock";
 import type { Instrument } from "../core/instrument";
 import type { Rng } from "../core/rng";
 import type { OrderSpec } from "../core/orders/types";
@@ -38,10 +39,6 @@ import {
   type VenueStatus,
 } from "../venues/venue";
 
-export interface Timers {
-  setTimeout(fn: () => void, ms: number): unknown;
-}
-
 export interface ResilienceOptions {
   /** Requests per second the venue allows for routine orders (the bucket refills at this rate). */
   ratePerSecond: number;
@@ -61,7 +58,7 @@ export interface ResilienceOptions {
   baseDelayMs: number;
   maxDelayMs: number;
   now: () => number;
-  timers: Timers;
+  timers: Pick<Timers, "setTimeout">;
   rng: Rng;
   onError?: (error: Error) => void;
   onSuccess?: () => void;

@@ -7,8 +7,8 @@
 import type { Instrument } from "../core/instrument";
 import type { Decimal } from "../core/money";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType } from "../core/orders/types";
-import type { MarketUpdate } from "../core/sim/market-data";
-import type { OrderChanges, VenueEvent } from "../core/sim/venue";
+import type { MarketUpdate } from "../core/market-data";
+import type { OrderChanges, VenueEvent } from "../core/orders/events";
 
 export type { MarketUpdate, OrderChanges, VenueEvent };
 

@@ -1,6 +1,6 @@
 /**
  * The trading side of the test server: one Binance spot account backed by the simulator
- * (`SimulatedVenue`). Binance's order parameters become an OrderSpec, the simulator's events and
+ * (`MatchingEngine`). Binance's order parameters become an OrderSpec, the simulator's events and
  * views become Binance's JSON (orderId, clientOrderId, status NEW / PARTIALLY_FILLED / FILLED /
  * CANCELED / EXPIRED, executedQty, cummulativeQuoteQty, fills with tradeId …), and refusals become
  * Binance's error codes and messages. Checks the simulator does not know are done here the way
@@ -23,8 +23,9 @@
  */
 import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../server/core/money";
 import { type OrderSide, type OrderSpec, type OrderType, type TimeInForce } from "../../server/core/orders/types";
-import { type MarketUpdate } from "../../server/core/sim/market-data";
-import { SimulatedVenue, type SimOrderView, type VenueEvent } from "../../server/core/sim/venue";
+import { type MarketUpdate } from "../../server/core/market-data";
+import { MatchingEngine, type SimOrderView } from "../../server/core/sim/matching-engine";
+import { type VenueEvent } from "../../server/core/orders/events";
 import { type BinanceApiError, BinanceErrors } from "./errors";
 import { instrumentFor, type SymbolSpec } from "./exchange-info";
 
@@ -124,7 +125,7 @@ function int(params: Params, name: string): number | null {
 }
 
 export class BinanceAccount {
-  readonly venue: SimulatedVenue;
+  readonly venue: MatchingEngine;
   private readonly specs = new Map<string, SymbolSpec>();
   private readonly metas = new Map<string, OrderMeta>();
   private readonly byOrderId = new Map<number, string>();
@@ -147,7 +148,7 @@ export class BinanceAccount {
     this.makerFee = maker;
     this.takerFee = taker;
     for (const spec of options.specs) this.specs.set(spec.id, spec);
-    this.venue = new SimulatedVenue({
+    this.venue = new MatchingEngine({
       instruments: options.specs.map((s) => instrumentFor(s, { maker, taker })),
       initialBalances: options.balances,
       idPrefix: "bn",

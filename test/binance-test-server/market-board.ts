@@ -3,7 +3,7 @@
  * built from the market data pushed into the server (quotes, trades, books, candles). Prices and
  * sizes arrive as numbers (as from any feed) and go out as Binance's decimal strings.
  */
-import { type BookLevel } from "../../server/core/sim/market-data";
+import { type BookLevel } from "../../server/core/market-data";
 
 export interface KlineRow {
   openTime: number;

@@ -7,7 +7,8 @@
 import { type Clock } from "../../server/core/clock";
 import { loadCandlesCsv } from "../../server/venues/replay/csv";
 import { ReplayFeed, inferBarMs, type ReplayStatus, type ReplayUpdate } from "../../server/venues/replay/replay-feed";
-import { systemScheduler, type Scheduler } from "../../server/venues/replay/scheduler";
+import { type Timers } from "../../server/core/clock";
+import { systemScheduler } from "../../server/venues/replay/scheduler";
 import { KLINE_INTERVALS } from "./market-board";
 import { type BinanceTestServer } from "./server";
 
@@ -23,7 +24,7 @@ export interface ServerReplayOptions {
   /** Quoted spread in basis points (default 1). */
   spreadBps?: number;
   clock?: Clock;
-  scheduler?: Scheduler;
+  scheduler?: Timers;
 }
 
 export interface ServerReplay {

@@ -21,7 +21,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, type Socket } from "node:net";
 import { type Clock } from "../../server/core/clock";
 import { type DecimalInput } from "../../server/core/money";
-import { type BookLevel, type MarketUpdate } from "../../server/core/sim/market-data";
+import { type BookLevel, type MarketUpdate } from "../../server/core/market-data";
 import { BinanceAccount, type Params } from "./account";
 import { BinanceApiError, BinanceErrors } from "./errors";
 import { DEFAULT_RATE_LIMITS, exchangeInfoBody, loadSymbolSpecs, type SymbolSpec } from "./exchange-info";

@@ -172,7 +172,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
     instance.initThrottler();
   }
   const clock = { now: () => Date.now() };
-  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...SYMBOLS], clock, pollIntervalMs: 400, lookupDelayMs: 50 });
+  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...SYMBOLS], clock, pollIntervalMs: 400 });
   let engineRef: Engine | null = null;
   const resilient = new ResilientVenue(venue, {
     ratePerSecond: 200,

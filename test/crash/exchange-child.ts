@@ -79,7 +79,6 @@ async function main(): Promise<void> {
     symbols: [...EXCHANGE_CRASH_SYMBOLS],
     clock,
     pollIntervalMs: 150,
-    lookupDelayMs: 50,
   });
   let engineRef: Engine | null = null;
   const resilient = new ResilientVenue(venue, {

@@ -1,9 +1,9 @@
 /**
- * A deterministic Scheduler for tests: timers fire only when the test moves time, in due order
+ * Deterministic timers (core/clock.ts Timers) for tests: timers fire only when the test moves time, in due order
  * (ties in the order they were set), and the ManualClock reads each timer's due time as it fires.
  */
 import { type ManualClock } from "../../server/core/clock";
-import { type Scheduler, type TimerHandle } from "../../server/venues/replay/scheduler";
+import { type Timers, type TimerHandle } from "../../server/core/clock";
 
 interface FakeTimer {
   id: number;
@@ -11,7 +11,7 @@ interface FakeTimer {
   fn: () => void;
 }
 
-export class FakeScheduler implements Scheduler {
+export class FakeScheduler implements Timers {
   private timers: FakeTimer[] = [];
   private nextId = 1;
   /** Every delay asked for, in order (backoff tests read it). */

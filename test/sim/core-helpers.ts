@@ -2,14 +2,15 @@
 import { makeInstrument } from "../../server/core/instrument";
 import { D } from "../../server/core/money";
 import { type OrderSpec } from "../../server/core/orders/types";
-import { type BookLevel, type BookUpdate, type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../server/core/sim/market-data";
-import { SimulatedVenue, type OrderChanges, type SimulatedVenueConfig, type VenueEvent } from "../../server/core/sim/venue";
+import { type BookLevel, type BookUpdate, type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../server/core/market-data";
+import { MatchingEngine, type MatchingEngineConfig } from "../../server/core/sim/matching-engine";
+import { type OrderChanges, type VenueEvent } from "../../server/core/orders/events";
 
 export const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });
 export const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });
 
-export function makeVenue(overrides: Partial<SimulatedVenueConfig> = {}): SimulatedVenue {
-  return new SimulatedVenue({ instruments: [BTC, ETH], initialBalances: { USDT: "1000000", BTC: "10", ETH: "10" }, ...overrides });
+export function makeVenue(overrides: Partial<MatchingEngineConfig> = {}): MatchingEngine {
+  return new MatchingEngine({ instruments: [BTC, ETH], initialBalances: { USDT: "1000000", BTC: "10", ETH: "10" }, ...overrides });
 }
 
 export function quote(bid: number, ask: number, sizes: { bidSize?: number; askSize?: number } = {}, symbol = "BTC/USDT"): QuoteUpdate {
@@ -56,7 +57,7 @@ export function lines(events: VenueEvent[]): string[] {
 }
 
 /** Balances as strings: { USDT: "free/reserved", … }. */
-export function balanceStrings(venue: SimulatedVenue): Record<string, string> {
+export function balanceStrings(venue: MatchingEngine): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [currency, b] of Object.entries(venue.balances())) out[currency] = `${b.free.toString()}/${b.reserved.toString()}`;
   return out;
@@ -71,7 +72,7 @@ export type Step =
   | { advance: number };
 
 /** Runs steps in order (t defaults to 0) and returns every event as a line. */
-export function run(venue: SimulatedVenue, steps: Step[]): string[] {
+export function run(venue: MatchingEngine, steps: Step[]): string[] {
   const out: VenueEvent[] = [];
   for (const step of steps) {
     if ("advance" in step) out.push(...venue.advanceTo(step.advance));

@@ -1,14 +1,15 @@
 /** A scenario shared by the SimVenue tests and the child process they kill (crash-child.ts). */
 import { makeInstrument } from "../../server/core/instrument";
 import { type OrderSpec } from "../../server/core/orders/types";
-import { type MarketUpdate } from "../../server/core/sim/market-data";
-import { type OrderChanges, type SimulatedVenueConfig, type VenueEvent } from "../../server/core/sim/venue";
+import { type MarketUpdate } from "../../server/core/market-data";
+import { type MatchingEngineConfig } from "../../server/core/sim/matching-engine";
+import { type OrderChanges, type VenueEvent } from "../../server/core/orders/events";
 import { type Venue } from "../../server/venues/venue";
 
 export const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });
 export const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.001", makerFee: "0.001", takerFee: "0.002" });
 
-export function simConfig(overrides: Partial<SimulatedVenueConfig> = {}): SimulatedVenueConfig {
+export function simConfig(overrides: Partial<MatchingEngineConfig> = {}): MatchingEngineConfig {
   return { instruments: [BTC, ETH], initialBalances: { USDT: "1000000", BTC: "10", ETH: "10" }, ...overrides };
 }
 
@@ -65,4 +66,4 @@ export function scenarioSteps(): SimStep[] {
   return steps;
 }
 
-export const scenarioConfig = (): SimulatedVenueConfig => simConfig({ latencyMs: 20, participationCap: 0.5 });
+export const scenarioConfig = (): MatchingEngineConfig => simConfig({ latencyMs: 20, participationCap: 0.5 });

@@ -2,14 +2,14 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { seededRng } from "../../core/rng";
 import { db } from "../../db/client";
-import type { EngineTimers } from "../../engine/engine";
+import type { Timers } from "../../core/clock";
 import { ResilientVenue } from "../../engine/resilient-venue";
 import type { SimVenue } from "../../venues/sim/sim-venue";
 import { TransientVenueError, type VenueEvent } from "../../venues/venue";
 import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../../test/desk-support";
 
 /** Timers that never fire by themselves: the lookups wait for the test. */
-const heldTimers: EngineTimers = { setTimeout: () => null, clearTimeout: () => undefined };
+const heldTimers: Timers = { setTimeout: () => null, clearTimeout: () => undefined };
 
 let desk: TestDesk;
 let sim: SimVenue;

@@ -1,5 +1,6 @@
-/** The orders module: model, validation, state machine, triggers and order lists. */
+/** The orders module: model, venue events, validation, state machine, triggers and order lists. */
 export * from "./types";
+export * from "./events";
 export * from "./validation";
 export * from "./fsm";
 export * from "./triggers";

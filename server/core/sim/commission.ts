@@ -73,9 +73,14 @@ export function fillCommission(schedule: CommissionSchedule, qty: Decimal, price
   return commissionFor(qty, price, liquidity === "MAKER" ? rates.maker : rates.taker);
 }
 
-/** Traded notional over a rolling 30-day window of (injected) time, for fee tiers. */
-import type { VolumeSnapshot } from "./snapshot";
+/** A RollingVolume's state in a simulator snapshot (snapshot.ts). */
+export interface VolumeSnapshot {
+  sum: string;
+  /** [ts, notional], oldest first (entries that have not aged out yet). */
+  entries: [number, string][];
+}
 
+/** Traded notional over a rolling 30-day window of (injected) time, for fee tiers. */
 export class RollingVolume {
   private entries: { ts: number; notional: Decimal }[] = [];
   private head = 0;

@@ -1,16 +1,6 @@
-/** The execution simulator: slippage, fees, size checks and the simulated venue. */
-export { SimulatedVenue, type SimulatedVenueConfig, type VenueEvent, type OrderChanges, type SimOrderView } from "./venue";
+/** The execution simulator: slippage, fees, size checks and the matching engine (a simulated exchange; SimVenue puts it behind the port). */
+export { MatchingEngine, type MatchingEngineConfig, type SimOrderView } from "./matching-engine";
 export { type BalanceView } from "./balances";
-export {
-  type MarketUpdate,
-  type QuoteUpdate,
-  type TradeUpdate,
-  type CandleUpdate,
-  type BookUpdate,
-  type MarkUpdate,
-  type BookLevel,
-  candlePath,
-} from "./market-data";
 export { type LatencyModel, sampleLatency } from "./latency";
 export {
   type SlippageConfig,

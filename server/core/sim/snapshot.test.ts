@@ -7,12 +7,12 @@ import { RollingVolume } from "./commission";
 import { RollingVolatility } from "./volatility";
 import { BTC, ETH, balanceStrings, book, candle, quote, run, trade, type Step } from "../../../test/sim/core-helpers";
 import { snapshotFromParts, type SimOrderRecord, type SimVenueSnapshot } from "./snapshot";
-import { SimulatedVenue, type SimulatedVenueConfig } from "./venue";
+import { MatchingEngine, type MatchingEngineConfig } from "./matching-engine";
 
 /** A fresh config each time: a stateful Rng must not be shared by the original and the restored venue. */
-type ConfigFactory = () => Partial<SimulatedVenueConfig>;
+type ConfigFactory = () => Partial<MatchingEngineConfig>;
 
-function full(overrides: Partial<SimulatedVenueConfig>): SimulatedVenueConfig {
+function full(overrides: Partial<MatchingEngineConfig>): MatchingEngineConfig {
   return { instruments: [BTC, ETH], initialBalances: { USDT: "1000000", BTC: "10", ETH: "10" }, ...overrides };
 }
 
@@ -22,7 +22,7 @@ function viaJson(snapshot: SimVenueSnapshot): SimVenueSnapshot {
 }
 
 /** Everything observable about a venue, as comparable strings. */
-function observe(venue: SimulatedVenue, ids: string[]): unknown {
+function observe(venue: MatchingEngine, ids: string[]): unknown {
   return {
     balances: balanceStrings(venue),
     open: JSON.stringify(venue.openOrders()),
@@ -37,10 +37,10 @@ function orderIds(steps: Step[]): string[] {
 
 /** Runs `steps` on one venue, and on a second restored from a snapshot taken after `split` steps; both must agree. */
 function checkSplit(factory: ConfigFactory, steps: Step[], split: number): void {
-  const original = new SimulatedVenue(full(factory()));
+  const original = new MatchingEngine(full(factory()));
   const before = run(original, steps.slice(0, split));
   const snapshot = viaJson(original.toSnapshot());
-  const restored = SimulatedVenue.fromSnapshot(full(factory()), snapshot);
+  const restored = MatchingEngine.fromSnapshot(full(factory()), snapshot);
   expect(viaJson(restored.toSnapshot())).toEqual(snapshot);
   const ids = orderIds(steps);
   expect(observe(restored, ids)).toEqual(observe(original, ids));
@@ -183,14 +183,14 @@ const scenarios: Scenario[] = [
 
 describe("snapshot and restore", () => {
   it.each(scenarios)("%s: identical from every split point", (_name, factory, steps, minEvents) => {
-    expect(run(new SimulatedVenue(full(factory())), steps).length).toBeGreaterThanOrEqual(minEvents);
+    expect(run(new MatchingEngine(full(factory())), steps).length).toBeGreaterThanOrEqual(minEvents);
     for (let split = 0; split <= steps.length; split++) checkSplit(factory, steps, split);
   });
 
   it("in every scenario, the head and the changed orders' records rebuild the full snapshot after every step", () => {
     let rebuiltWithOrders = 0;
     for (const [name, factory, steps] of scenarios) {
-      const venue = new SimulatedVenue(full(factory()));
+      const venue = new MatchingEngine(full(factory()));
       venue.trackTouched();
       const records = new Map<string, SimOrderRecord>();
       steps.forEach((step, i) => {
@@ -301,23 +301,23 @@ describe("snapshot and restore", () => {
       { submit: { clientOrderId: "done", side: "BUY", type: "MARKET" } },
       { submit: { clientOrderId: "open", side: "BUY", type: "LIMIT", price: "29000" } },
     ];
-    const original = new SimulatedVenue(full(factory()));
+    const original = new MatchingEngine(full(factory()));
     run(original, steps);
     const lean = viaJson(original.toSnapshot({ history: false }));
     expect(lean.orders.map((o) => o.clientOrderId)).toEqual(["open"]);
     expect(lean.fills).toEqual([]);
     // Matching is unaffected; only what the venue remembers of finished orders differs.
-    const forgetful = SimulatedVenue.fromSnapshot(full(factory()), lean);
+    const forgetful = MatchingEngine.fromSnapshot(full(factory()), lean);
     expect(run(forgetful, [{ cancel: "done", t: 1 }])).toEqual(["done cancelReject UNKNOWN_ORDER t1"]);
     const fullSnapshot = viaJson(original.toSnapshot());
     const merged = { ...lean, orders: [original.orderRecord("done")!, ...lean.orders], fills: fullSnapshot.fills };
-    const restored = SimulatedVenue.fromSnapshot(full(factory()), viaJson(merged));
+    const restored = MatchingEngine.fromSnapshot(full(factory()), viaJson(merged));
     expect(observe(restored, ["done", "open"])).toEqual(observe(original, ["done", "open"]));
     expect(run(restored, [{ cancel: "done", t: 1 }])).toEqual(run(original, [{ cancel: "done", t: 1 }]));
   });
 
   it("records every fill with its order's symbol and side, bounded", () => {
-    const venue = new SimulatedVenue(full({ fillHistoryLimit: 2 }));
+    const venue = new MatchingEngine(full({ fillHistoryLimit: 2 }));
     run(venue, [
       { md: quote(29999, 30001) },
       { submit: { clientOrderId: "a", side: "BUY", type: "MARKET" }, t: 1 },
@@ -336,7 +336,7 @@ describe("snapshot and restore", () => {
   });
 
   it("revision moves with orders and balances, not with market data alone", () => {
-    const venue = new SimulatedVenue(full({}));
+    const venue = new MatchingEngine(full({}));
     const r0 = venue.revision;
     venue.onMarketData(trade(30000), 0);
     expect(venue.revision).toBe(r0);
@@ -350,21 +350,21 @@ describe("snapshot and restore", () => {
     expect(venue.revision).toBe(r2);
   });
 
-  it.each<[string, (s: SimVenueSnapshot) => SimVenueSnapshot, Partial<SimulatedVenueConfig>, string]>([
+  it.each<[string, (s: SimVenueSnapshot) => SimVenueSnapshot, Partial<MatchingEngineConfig>, string]>([
     ["another version", (s) => ({ ...s, version: 2 as 1 }), {}, "SNAPSHOT_VERSION"],
     ["another id prefix", (s) => s, { idPrefix: "x" }, "SNAPSHOT_MISMATCH"],
     ["an order on a symbol the config does not trade", (s) => s, { instruments: [ETH] }, "SNAPSHOT_MISMATCH"],
     ["a listed order that is missing", (s) => ({ ...s, orders: [] }), {}, "SNAPSHOT_CORRUPT"],
   ])("refuses a snapshot with %s", (_name, mutate, overrides, code) => {
-    const venue = new SimulatedVenue(full({}));
+    const venue = new MatchingEngine(full({}));
     run(venue, [{ md: quote(29999, 30001) }, { submit: { clientOrderId: "a", side: "BUY", type: "LIMIT", price: "29000" } }]);
-    expect(() => SimulatedVenue.fromSnapshot(full(overrides), mutate(viaJson(venue.toSnapshot())))).toThrow(code);
+    expect(() => MatchingEngine.fromSnapshot(full(overrides), mutate(viaJson(venue.toSnapshot())))).toThrow(code);
   });
 
   it("a non-capturable Rng is not captured", () => {
-    const venue = new SimulatedVenue(full({ rng: { next: () => 0.5 } })); // an Rng without capturable state
+    const venue = new MatchingEngine(full({ rng: { next: () => 0.5 } })); // an Rng without capturable state
     expect(venue.toSnapshot().rng).toBeNull();
-    expect(new SimulatedVenue(full({})).toSnapshot().rng).toBe(0);
+    expect(new MatchingEngine(full({})).toSnapshot().rng).toBe(0);
   });
 });
 

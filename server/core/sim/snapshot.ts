@@ -1,16 +1,14 @@
 /**
  * Snapshots of the simulated venue: plain JSON-able data (Decimals as strings, non-finite floats as
- * strings), enough to rebuild a SimulatedVenue that behaves exactly like the original from that point.
- *
- * It also holds the capturable versions of the venue's small stateful helpers. RollingVolume
- * (commission.ts), RollingVolatility (volatility.ts) and seededRng (../rng.ts) keep their state in
- * private fields or closures; the classes below do exactly the same arithmetic, in the same order, and
- * can export and import their state. (Folding toSnapshot/fromSnapshot into the originals would remove
- * the duplication; they are not this file's to change.)
+ * strings), enough to rebuild a MatchingEngine that behaves exactly like the original from that point.
+ * The shapes only, and the number encoding they use: snapshot-codec.ts turns the matching engine's records into
+ * them and back. The small stateful helpers (RollingVolume in commission.ts, RollingVolatility, seededRng)
+ * export and import their own state; RollingVolume's shape lives beside it, so this file only imports from
+ * commission.ts and never the other way round.
  */
 import { D, Decimal, type DecimalInput } from "../money";
 import { type OrderSide, type OrderStatus, type OrderType, type TimeInForce, type TrailingOffsetType, type TriggerSource } from "../orders/types";
-import { type Liquidity } from "./commission";
+import { type Liquidity, type VolumeSnapshot } from "./commission";
 
 export const SIM_SNAPSHOT_VERSION = 1;
 
@@ -158,12 +156,6 @@ export interface SymbolSnapshot {
   triggers: string[];
   waiting: string[];
   volatility: VolatilitySnapshot | null;
-}
-
-export interface VolumeSnapshot {
-  sum: string;
-  /** [ts, notional], oldest first (entries that have not aged out yet). */
-  entries: [number, string][];
 }
 
 /** One fill the venue made, with its order's symbol and side. */

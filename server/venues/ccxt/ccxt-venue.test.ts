@@ -37,7 +37,7 @@ function desk(exchange: "binance" | "bitget", symbols: string[] = ["BTC/USDT"]) 
   const events: VenueEvent[] = [];
   const main = ccxtExchange(exchange, http);
   const emergency = ccxtExchange(exchange, tagged(http, emergencyLog));
-  const venue = new CcxtVenue({ exchange: main, emergencyExchange: emergency, symbols, clock, pollIntervalMs: 0, lookupDelayMs: 5 });
+  const venue = new CcxtVenue({ exchange: main, emergencyExchange: emergency, symbols, clock, pollIntervalMs: 0 });
   venue.setEventSink((e) => events.push(...e));
   return { binance, bitget, http, venue, events, failures, clock, main, emergency, emergencyLog };
 }
@@ -589,19 +589,6 @@ describe("CcxtVenue: error classes", () => {
     await expect(net.venue.fetchBalances()).rejects.toMatchObject({ code: "NETWORK", transient: true });
     expect(net.venue.status().connected).toBe(false);
   });
-
-  it("without a failure sink: a final error rejects, a rate limit rejects (nothing placed, not re-sent)", async () => {
-    const d = desk("binance");
-    d.http.next("POST", "/api/v3/order", { status: 400, body: { code: -2010, msg: "Account has insufficient balance for requested action." } });
-    d.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "bst-x" }), T0);
-    d.http.next("POST", "/api/v3/order", { status: 429, body: { code: -1003, msg: "Too many requests." } });
-    d.venue.submit(spec({ type: "LIMIT", side: "BUY", price: "25000", clientOrderId: "bst-y" }), T0);
-    await d.venue.idle();
-    const reasons = Object.fromEntries(d.events.map((e) => [e.clientOrderId, e.event.type === "reject" ? e.event.reason : e.event.type]));
-    expect(reasons["bst-x"]).toMatch(/^INSUFFICIENT_FUNDS: .*not have enough funds/);
-    expect(reasons["bst-y"]).toMatch(/^VENUE_UNAVAILABLE: RATE_LIMITED: .*not placed/);
-    expect(d.http.count("POST", "/api/v3/order")).toBe(2);
-  });
 });
 
 // ---------------------------------------------------------------------------------------------
@@ -631,7 +618,6 @@ async function binanceDesk() {
     symbols: ["BTC/USDT"],
     clock,
     pollIntervalMs: 0,
-    lookupDelayMs: 5,
   });
   const venue = new ResilientVenue(ccxtVenue, {
     ratePerSecond: 10,

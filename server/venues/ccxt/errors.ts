@@ -103,7 +103,7 @@ export function classifyCcxtError(error: unknown, ctx: ClassifyContext): Transie
   const is = (...candidates: string[]): boolean => candidates.some((n) => names.includes(n));
   const raw = error instanceof Error ? error.message : String(error);
   const detail = scrubSecrets(shortDetail(raw, ctx.exchange), ctx.secrets);
-  const ex = ctx.exchange;
+  const exchange = ctx.exchange;
   const changes = ctx.kind !== "read";
   const transient = (code: string, text: string) => new TransientVenueError(`${code}: ${text}`, code);
   const final = (code: string, text: string) => new FinalVenueError(`${code}: ${text}`, code);
@@ -111,7 +111,7 @@ export function classifyCcxtError(error: unknown, ctx: ClassifyContext): Transie
     ctx.kind === "cancelAll"
       ? transient(
           "TIMEOUT",
-          `${what} while ${ctx.action}, so it is not known which orders ${ex} canceled. They stay pending cancel until ${ex}'s open orders show what became of them; canceling all again is safe (${detail}).`,
+          `${what} while ${ctx.action}, so it is not known which orders ${exchange} canceled. They stay pending cancel until ${exchange}'s open orders show what became of them; canceling all again is safe (${detail}).`,
         )
       : changes
         ? transient(
@@ -122,46 +122,66 @@ export function classifyCcxtError(error: unknown, ctx: ClassifyContext): Transie
 
   // Transient, refused before processing: nothing happened at the exchange.
   if (is("RateLimitExceeded", "DDoSProtection"))
-    return transient("RATE_LIMITED", `${ex} is limiting our requests while ${ctx.action} (${detail}); nothing was done, Bastion slows down and retries.`);
+    return transient("RATE_LIMITED", `${exchange} is limiting our requests while ${ctx.action} (${detail}); nothing was done, Bastion slows down and retries.`);
   if (is("OnMaintenance"))
-    return transient("EXCHANGE_MAINTENANCE", `${ex} is under maintenance while ${ctx.action} (${detail}); nothing was done, Bastion retries.`);
+    return transient("EXCHANGE_MAINTENANCE", `${exchange} is under maintenance while ${ctx.action} (${detail}); nothing was done, Bastion retries.`);
   if (is("InvalidNonce"))
-    return transient("CLOCK_DRIFT", `${ex} refused the request's timestamp while ${ctx.action} (${detail}); check this machine's clock. Nothing was done.`);
+    return transient(
+      "CLOCK_DRIFT",
+      `${exchange} refused the request's timestamp while ${ctx.action} (${detail}); check this machine's clock. Nothing was done.`,
+    );
   if (is("NetworkError") && !is("RequestTimeout", "ExchangeNotAvailable") && NEVER_CONNECTED.test(raw)) {
-    return transient("NOT_CONNECTED", `cannot connect to ${ex} while ${ctx.action} (${detail}); nothing was sent, Bastion retries.`);
+    return transient("NOT_CONNECTED", `cannot connect to ${exchange} while ${ctx.action} (${detail}); nothing was sent, Bastion retries.`);
   }
   // Outcome unknown for state-changing requests.
   if (is("RequestTimeout"))
-    return unknown(`${ex} did not answer in time`) ?? transient("TIMEOUT", `${ex} did not answer in time while ${ctx.action} (${detail}).`);
+    return unknown(`${exchange} did not answer in time`) ?? transient("TIMEOUT", `${exchange} did not answer in time while ${ctx.action} (${detail}).`);
   if (is("ExchangeNotAvailable"))
     return (
-      unknown(`${ex} answered with a server error`) ??
-      transient("EXCHANGE_UNAVAILABLE", `${ex} is unavailable while ${ctx.action} (${detail}); Bastion retries.`)
+      unknown(`${exchange} answered with a server error`) ??
+      transient("EXCHANGE_UNAVAILABLE", `${exchange} is unavailable while ${ctx.action} (${detail}); Bastion retries.`)
     );
   if (is("NetworkError"))
-    return unknown(`the connection to ${ex} failed`) ?? transient("NETWORK", `cannot reach ${ex} while ${ctx.action} (${detail}); Bastion retries.`);
+    return (
+      unknown(`the connection to ${exchange} failed`) ?? transient("NETWORK", `cannot reach ${exchange} while ${ctx.action} (${detail}); Bastion retries.`)
+    );
   if (is("BadResponse", "NullResponse", "OperationFailed", "CancelPending"))
-    return unknown(`${ex} sent an unreadable answer`) ?? transient("BAD_RESPONSE", `${ex} sent an unreadable answer while ${ctx.action} (${detail}).`);
+    return (
+      unknown(`${exchange} sent an unreadable answer`) ?? transient("BAD_RESPONSE", `${exchange} sent an unreadable answer while ${ctx.action} (${detail}).`)
+    );
   if (ctx.kind === "create" && (is("DuplicateOrderId") || /duplicate (order|client)|clientOid duplicate|client order id (already|is duplicated)/i.test(raw))) {
-    return transient("TIMEOUT", `${ex} already has an order with this clientOrderId (${detail}): an earlier attempt landed; it is looked up, not sent again.`);
+    return transient(
+      "TIMEOUT",
+      `${exchange} already has an order with this clientOrderId (${detail}): an earlier attempt landed; it is looked up, not sent again.`,
+    );
   }
   // Final.
-  if (is("InsufficientFunds")) return final("INSUFFICIENT_FUNDS", `${ex} refused ${ctx.action}: the account does not have enough funds (${detail}).`);
+  if (is("InsufficientFunds")) return final("INSUFFICIENT_FUNDS", `${exchange} refused ${ctx.action}: the account does not have enough funds (${detail}).`);
   if (is("OrderImmediatelyFillable"))
-    return final("POST_ONLY_WOULD_TAKE", `${ex} refused ${ctx.action}: the order would execute at once (post-only, or a trigger already reached) (${detail}).`);
-  if (is("OrderNotFound")) return final("ORDER_NOT_FOUND", `${ex} does not know the order (${ctx.action}): it may already be filled or canceled (${detail}).`);
-  if (is("InvalidOrder", "OrderNotFillable", "ContractUnavailable")) return final("INVALID_ORDER", `${ex} refused ${ctx.action} as invalid (${detail}).`);
+    return final(
+      "POST_ONLY_WOULD_TAKE",
+      `${exchange} refused ${ctx.action}: the order would execute at once (post-only, or a trigger already reached) (${detail}).`,
+    );
+  if (is("OrderNotFound"))
+    return final("ORDER_NOT_FOUND", `${exchange} does not know the order (${ctx.action}): it may already be filled or canceled (${detail}).`);
+  if (is("InvalidOrder", "OrderNotFillable", "ContractUnavailable")) return final("INVALID_ORDER", `${exchange} refused ${ctx.action} as invalid (${detail}).`);
   if (is("AccountSuspended"))
-    return final("ACCOUNT_SUSPENDED", `${ex} refused ${ctx.action}: the account is suspended or this action is disabled (${detail}).`);
+    return final("ACCOUNT_SUSPENDED", `${exchange} refused ${ctx.action}: the account is suspended or this action is disabled (${detail}).`);
   if (is("PermissionDenied", "AccountNotEnabled"))
-    return final("PERMISSION_DENIED", `${ex} refused ${ctx.action}: the API key lacks the permission (${detail}). Enable trading for the key on the exchange.`);
+    return final(
+      "PERMISSION_DENIED",
+      `${exchange} refused ${ctx.action}: the API key lacks the permission (${detail}). Enable trading for the key on the exchange.`,
+    );
   if (is("AuthenticationError"))
-    return final("AUTHENTICATION_FAILED", `${ex} refused ${ctx.action}: the API key or secret is wrong, expired or not allowed from this IP (${detail}).`);
-  if (is("BadSymbol")) return final("BAD_SYMBOL", `${ex} does not list the symbol (${ctx.action}) (${detail}).`);
-  if (is("MarketClosed")) return final("MARKET_CLOSED", `${ex} refused ${ctx.action}: the market is closed (${detail}).`);
-  if (is("NotSupported")) return final("NOT_SUPPORTED", `${ex} does not support ${ctx.action} (${detail}).`);
-  if (is("BadRequest", "ArgumentsRequired")) return final("BAD_REQUEST", `${ex} refused ${ctx.action} as a bad request (${detail}).`);
-  if (is("ExchangeError", "OperationRejected", "BaseError")) return final("EXCHANGE_REFUSED", `${ex} refused ${ctx.action} (${detail}).`);
+    return final(
+      "AUTHENTICATION_FAILED",
+      `${exchange} refused ${ctx.action}: the API key or secret is wrong, expired or not allowed from this IP (${detail}).`,
+    );
+  if (is("BadSymbol")) return final("BAD_SYMBOL", `${exchange} does not list the symbol (${ctx.action}) (${detail}).`);
+  if (is("MarketClosed")) return final("MARKET_CLOSED", `${exchange} refused ${ctx.action}: the market is closed (${detail}).`);
+  if (is("NotSupported")) return final("NOT_SUPPORTED", `${exchange} does not support ${ctx.action} (${detail}).`);
+  if (is("BadRequest", "ArgumentsRequired")) return final("BAD_REQUEST", `${exchange} refused ${ctx.action} as a bad request (${detail}).`);
+  if (is("ExchangeError", "OperationRejected", "BaseError")) return final("EXCHANGE_REFUSED", `${exchange} refused ${ctx.action} (${detail}).`);
   // Not a ccxt error: a bug or a transport failure outside ccxt. For a state change the outcome is unknown.
-  return unknown(`an unexpected error occurred`) ?? transient("NETWORK", `unexpected error while ${ctx.action} on ${ex} (${detail}).`);
+  return unknown(`an unexpected error occurred`) ?? transient("NETWORK", `unexpected error while ${ctx.action} on ${exchange} (${detail}).`);
 }

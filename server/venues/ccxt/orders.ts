@@ -30,24 +30,8 @@ import { D, type Decimal, ZERO, isMultipleOf } from "../../core/money";
 import { isValidClientOrderId } from "../../core/ids";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType } from "../../core/orders/types";
 import { FinalVenueError } from "../venue";
+import type { CcxtMarketLike } from "./markets";
 import type { VenueFill, VenueOrderSnapshot } from "../venue";
-
-/** The part of a ccxt market we read. */
-export interface MarketLike {
-  id: string;
-  symbol: string;
-  base: string;
-  quote: string;
-  type?: string;
-  spot?: boolean;
-  swap?: boolean;
-  future?: boolean;
-  option?: boolean;
-  contract?: boolean;
-  linear?: boolean | undefined;
-  inverse?: boolean | undefined;
-  info?: unknown;
-}
 
 /** ccxt's `features[type][subType].createOrder` (or `features[type].createOrder` for spot). */
 export interface CreateOrderFeatures {
@@ -68,7 +52,7 @@ export interface ExchangeProfile {
   /** The param fetchOrder / cancelOrder read our clientOrderId from. */
   lookupParam: string;
   /** Trigger orders of this market live in a separate book (ccxt needs `{ trigger: true }` to see or cancel them). */
-  separateTriggerBook(market: MarketLike, trigger: boolean): boolean;
+  separateTriggerBook(market: CcxtMarketLike, trigger: boolean): boolean;
 }
 
 export function profileFor(exchangeId: string): ExchangeProfile {
@@ -101,7 +85,7 @@ export interface CcxtOrderRequest {
 
 export interface MapContext {
   profile: ExchangeProfile;
-  market: MarketLike;
+  market: CcxtMarketLike;
   instrument: Instrument;
   features: CreateOrderFeatures | null;
   /** Last price seen for the symbol (from onMarketData), for market orders' notional and Bitget market buys. */
@@ -125,7 +109,7 @@ function decimalOrNull(value: unknown): Decimal | null {
   }
 }
 
-function nativeOrderTypes(market: MarketLike): string[] | null {
+function nativeOrderTypes(market: CcxtMarketLike): string[] | null {
   const info = market.info as { orderTypes?: unknown } | undefined;
   return Array.isArray(info?.orderTypes) ? info.orderTypes.filter((t): t is string => typeof t === "string") : null;
 }

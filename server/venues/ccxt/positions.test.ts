@@ -5,7 +5,8 @@
  */
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../core/clock";
-import { CcxtVenue, toVenuePosition, type CcxtPositionLike } from "./ccxt-venue";
+import { CcxtVenue } from "./ccxt-venue";
+import { toVenuePosition, type CcxtPositionLike } from "./positions";
 import { FakeBinance, ccxtExchange, recorded } from "../../../test/ccxt/fake-exchange";
 
 const T0 = 1_700_000_000_000;

@@ -27,8 +27,8 @@
 import { type Exchange } from "ccxt";
 import { type Clock } from "../../core/clock";
 import { type Rng } from "../../core/rng";
-import { type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/sim/market-data";
-import { type Scheduler, type TimerHandle } from "../replay/scheduler";
+import { type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/market-data";
+import { type Timers, type TimerHandle } from "../../core/clock";
 
 // ---------------------------------------------------------------------------------------------
 // The exchange, structurally
@@ -228,7 +228,7 @@ export interface PublicFeedOptions {
   candles?: { timeframe: string };
   backoff?: BackoffOptions;
   clock: Clock;
-  scheduler: Scheduler;
+  scheduler: Timers;
   /** Jitter for the backoff. */
   rng: Rng;
   onUpdate: (update: PublicFeedUpdate, now: number) => void;

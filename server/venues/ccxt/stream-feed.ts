@@ -25,8 +25,8 @@
  */
 import { type Clock } from "../../core/clock";
 import { type Rng } from "../../core/rng";
-import { type CandleUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/sim/market-data";
-import { type Scheduler, type TimerHandle } from "../replay/scheduler";
+import { type CandleUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/market-data";
+import { type Timers, type TimerHandle } from "../../core/clock";
 import {
   classifyFeedError,
   FeedConfigError,
@@ -86,7 +86,7 @@ export interface StreamFeedOptions {
   /** Extra params for watchTicker; default `{ name: "ticker" }` for binance ids, else none. */
   tickerParams?: Record<string, unknown>;
   clock: Clock;
-  scheduler: Scheduler;
+  scheduler: Timers;
   rng: Rng;
   onUpdate: (update: PublicFeedUpdate, now: number) => void;
   onStatus?: (status: StreamFeedStatus) => void;

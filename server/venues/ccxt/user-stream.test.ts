@@ -11,7 +11,8 @@ import ccxt from "ccxt";
 import { ManualClock } from "../../core/clock";
 import type { OrderSpec } from "../../core/orders/types";
 import type { VenueEvent } from "../venue";
-import { CcxtVenue, type VenueTimers } from "./ccxt-venue";
+import type { Timers } from "../../core/clock";
+import { CcxtVenue } from "./ccxt-venue";
 import { classifyCcxtError } from "./errors";
 import { FakeBinance, SECRETS, ccxtExchange } from "../../../test/ccxt/fake-exchange";
 import { UserStream, userChannels, type UserStreamExchange } from "./user-stream";
@@ -137,7 +138,7 @@ function executionReport(fake: FakeBinance, clientOrderId: string, tradeId: numb
  */
 function testTimers() {
   const polls: number[] = [];
-  const timers: VenueTimers = {
+  const timers: Timers = {
     setTimeout: (fn, ms) => {
       changes.notify();
       if (ms >= 1_000) {

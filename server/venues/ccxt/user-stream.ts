@@ -25,7 +25,7 @@
  */
 import type { TransientVenueError, FinalVenueError } from "../venue";
 import { TransientVenueError as Transient } from "../venue";
-import type { VenueTimers } from "./ccxt-venue";
+import type { Timers } from "../../core/clock";
 
 /** The private part of a ccxt pro instance, structurally. */
 export interface UserStreamExchange {
@@ -78,7 +78,7 @@ export interface UserStreamStatus {
 export interface UserStreamOptions {
   stream: UserStreamExchange;
   symbols: readonly string[];
-  timers: VenueTimers;
+  timers: Pick<Timers, "setTimeout"> & Partial<Timers>;
   backoff?: { baseMs?: number; maxMs?: number };
   classify: (error: unknown, action: string) => TransientVenueError | FinalVenueError;
   onTrades: (symbol: string, trades: unknown[]) => void;

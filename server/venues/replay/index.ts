@@ -27,5 +27,5 @@ export {
   iterateCandles,
   inferBarMs,
 } from "./replay-feed";
-export { type Scheduler, type TimerHandle, systemScheduler } from "./scheduler";
+export { systemScheduler } from "./scheduler";
 export { type RecordedSet, type SymbolCandles, RECORDED_SETS, alignCandleSets, bittrexBtcInstrument, checkFileSymbol, symbolOfFile } from "./portfolio";

@@ -14,7 +14,7 @@
  *
  * Candles without expansion go out once each, at their close (open time + bar length): that is
  * when a live feed would know the bar. With `expandIntraBar` (the default) a bar is first played as
- * ticks along the path the simulator assumes for a bar (core/sim/market-data.ts `candlePath`):
+ * ticks along the path the simulator assumes for a bar (core/market-data.ts `candlePath`):
  * open → the nearer extreme → the other extreme → close, i.e. an up bar (close ≥ open) visits its
  * low first, a down bar its high first. By default the four points go out at 0, ¼, ½ and ¾ of the
  * bar (`stepsPerLeg` adds evenly spaced points along each leg), each as a quote (bid/ask
@@ -39,9 +39,9 @@
  * status(), and `onError` (if given) is called.
  */
 import { type Clock } from "../../core/clock";
-import { candlePath, type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/sim/market-data";
+import { candlePath, type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/market-data";
 import { type Candle, type RecordedTrade } from "./csv";
-import { type Scheduler, type TimerHandle } from "./scheduler";
+import { type Timers, type TimerHandle } from "../../core/clock";
 
 /** Which point of a bar's path a synthesized tick is: an extreme, or "path" for a step between two of them. */
 export type IntraBarPoint = "open" | "high" | "low" | "close" | "path";
@@ -104,7 +104,7 @@ export interface ReplayFeedOptions extends CandleExpansionOptions {
   /** Most updates emitted by one timer firing when playback is behind (default 1000); the rest follow at once on a new timer. */
   maxBurst?: number;
   clock: Clock;
-  scheduler: Scheduler;
+  scheduler: Timers;
   onUpdate: (update: ReplayUpdate, now: number) => void;
   onError?: (error: unknown, update: ReplayUpdate) => void;
 }

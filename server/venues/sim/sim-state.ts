@@ -6,7 +6,7 @@
  *    counters, market state per symbol, requests in flight — with `"ordersInRows": true` and no orders or
  *    order lists. Its size does not grow with the open orders.
  *  - `sim_orders`: the latest record of every order (JSON), one row each, `done` = finished. A commit writes
- *    the rows of the orders that call changed (SimulatedVenue.takeTouched). A restore reads the open rows and
+ *    the rows of the orders that call changed (MatchingEngine.takeTouched). A restore reads the open rows and
  *    rebuilds the full snapshot (snapshotFromParts: the order lists follow from each record's phase, price
  *    and ranks); the newest finished rows become its history. Finished rows beyond `maxFinishedOrders` are pruned.
  *  - `sim_fills`: append-only, every fill ever made (fetchFills reads it).

@@ -8,7 +8,7 @@ import { ManualClock } from "../../core/clock";
 import { type VenueEvent } from "../venue";
 import { SimStateFile } from "./sim-state";
 import { SimVenue } from "./sim-venue";
-import { SimulatedVenue } from "../../core/sim/venue";
+import { MatchingEngine } from "../../core/sim/matching-engine";
 import { applyStep, scenarioConfig, scenarioSteps, simConfig, type SimStep } from "../../../test/sim/test-scenario";
 
 const ROOT = join(import.meta.dirname, "..", "..", "..");
@@ -391,7 +391,7 @@ describe("incremental state file (a write costs what the call changed, not the o
     const path = tempPath();
     const reference = track(new SimVenue(config()));
     runSteps(reference, steps.slice(0, 120));
-    const core = new SimulatedVenue(config());
+    const core = new MatchingEngine(config());
     for (const step of steps.slice(0, 120)) applyStep(core as unknown as Parameters<typeof applyStep>[0], step);
     const full = core.toSnapshot({ history: false });
     delete full.rankSeq;

@@ -1,5 +1,5 @@
 /**
- * The simulated exchange behind the Venue port (paper, replay, backtest): a SimulatedVenue (the pure
+ * The simulated exchange behind the Venue port (paper, replay, backtest): a MatchingEngine (the pure
  * matching engine in core/sim) plus, optionally, durability of its own.
  *
  * Durability (`statePath`): the venue plays the exchange, and an exchange does not forget what it did
@@ -33,9 +33,9 @@
 import { type Clock } from "../../core/clock";
 import { type Instrument } from "../../core/instrument";
 import { D, type Decimal } from "../../core/money";
-import { type OrderSpec } from "../../core/orders/types";
+import { TERMINAL_STATUSES, type OrderSpec } from "../../core/orders/types";
 import { fillFromRecord, fillToRecord, type SimFill, type SimFillRecord, type SimOrderRecord } from "../../core/sim/snapshot";
-import { SimulatedVenue, type SimOrderView, type SimulatedVenueConfig } from "../../core/sim/venue";
+import { MatchingEngine, type SimOrderView, type MatchingEngineConfig } from "../../core/sim/matching-engine";
 import {
   TransientVenueError,
   type MarketUpdate,
@@ -55,8 +55,6 @@ export interface SimVenueOptions extends SimStateOptions {
   /** The venue's own SQLite file; without it the venue is in memory only. */
   statePath?: string;
 }
-
-const TERMINAL = new Set(["FILLED", "CANCELED", "EXPIRED", "REJECTED"]);
 
 function toSnapshot(view: SimOrderView): VenueOrderSnapshot {
   return {
@@ -93,8 +91,8 @@ function toVenueFill(fill: SimFill): VenueFill {
 export class SimVenue implements Venue {
   readonly id: string;
   readonly kind = "sim" as const;
-  private readonly config: SimulatedVenueConfig;
-  private readonly core: SimulatedVenue;
+  private readonly config: MatchingEngineConfig;
+  private readonly core: MatchingEngine;
   private readonly file: SimStateFile | null;
   private readonly quoteOf = new Map<string, string>();
   private savedRevision: number;
@@ -105,13 +103,13 @@ export class SimVenue implements Venue {
   /** Latest `now` seen, for the close() write's timestamp. */
   private lastNow = 0;
 
-  constructor(config: SimulatedVenueConfig, options: SimVenueOptions = {}) {
+  constructor(config: MatchingEngineConfig, options: SimVenueOptions = {}) {
     this.id = options.id ?? "sim";
     this.config = config;
     for (const instrument of config.instruments) this.quoteOf.set(instrument.symbol, instrument.quote);
     if (options.statePath === undefined) {
       this.file = null;
-      this.core = new SimulatedVenue(config);
+      this.core = new MatchingEngine(config);
     } else {
       const file = new SimStateFile(options.statePath, this.id, options);
       try {
@@ -119,15 +117,15 @@ export class SimVenue implements Venue {
         if (saved) {
           const inSnapshot = new Set(saved.snapshot.orders.map((order) => order.clientOrderId));
           const finished = saved.finished.filter((order) => !inSnapshot.has(order.clientOrderId));
-          this.core = SimulatedVenue.fromSnapshot(config, { ...saved.snapshot, orders: [...finished, ...saved.snapshot.orders], fills: saved.fills });
+          this.core = MatchingEngine.fromSnapshot(config, { ...saved.snapshot, orders: [...finished, ...saved.snapshot.orders], fills: saved.fills });
           this.core.trackTouched();
           if (!saved.ordersInRows) {
             // A file from before orders had rows of their own: write every open order's row once, then the head.
-            const orders = this.core.toSnapshot({ history: false }).orders.map((record) => ({ record, done: TERMINAL.has(record.status) }));
+            const orders = this.core.toSnapshot({ history: false }).orders.map((record) => ({ record, done: TERMINAL_STATUSES.has(record.status) }));
             file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills: [], orders, now: 0 });
           }
         } else {
-          this.core = new SimulatedVenue(config);
+          this.core = new MatchingEngine(config);
           this.core.trackTouched();
           file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills: [], orders: [], now: 0 });
         }
@@ -302,7 +300,7 @@ export class SimVenue implements Venue {
       }
     }
     try {
-      const orders = [...touched.values()].map((record) => ({ record, done: TERMINAL.has(record.status) }));
+      const orders = [...touched.values()].map((record) => ({ record, done: TERMINAL_STATUSES.has(record.status) }));
       file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills, orders, now: Number.isFinite(now) ? now : 0 });
       this.savedRevision = this.core.revision;
     } catch (error) {

@@ -1,8 +1,8 @@
 /**
- * Market data the simulated venue consumes. Prices and sizes are plain numbers (they arrive as
- * numbers from feeds and are compared on every tick); fills convert them to Decimals.
+ * Market data every feed produces and the engine and the simulated venue consume. Prices and sizes are
+ * plain numbers (they arrive as numbers from feeds and are compared on every tick); fills convert them to Decimals.
  */
-import { type OrderSide } from "../orders/types";
+import { type OrderSide } from "./orders/types";
 
 export interface QuoteUpdate {
   kind: "quote";

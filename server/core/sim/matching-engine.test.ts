@@ -1,8 +1,8 @@
 import { describe, it, expect } from "vitest";
 import { book, candle, makeVenue, quote, run, trade, type Step } from "../../../test/sim/core-helpers";
-import { type SimulatedVenueConfig } from "./venue";
+import { type MatchingEngineConfig } from "./matching-engine";
 
-type Case = [name: string, config: Partial<SimulatedVenueConfig>, steps: Step[], expected: string[]];
+type Case = [name: string, config: Partial<MatchingEngineConfig>, steps: Step[], expected: string[]];
 
 function table(cases: Case[]): void {
   it.each(cases)("%s", (_name, config, steps, expected) => {

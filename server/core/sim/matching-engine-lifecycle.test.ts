@@ -3,7 +3,8 @@ import fc from "fast-check";
 import { D, ZERO } from "../money";
 import { seededRng } from "../rng";
 import { balanceStrings, candle, lines, makeVenue, quote, run, trade, BTC, type Step } from "../../../test/sim/core-helpers";
-import { SimulatedVenue, type VenueEvent } from "./venue";
+import { MatchingEngine } from "./matching-engine";
+import { type VenueEvent } from "../orders/events";
 
 describe("latency", () => {
   it("an order arrives latency ms after it is sent and executes against the quote standing then", () => {
@@ -374,7 +375,7 @@ describe("property: fills never exceed the order and accounting is exact", () =>
         fc.array(fc.tuple(fc.option(order, { nil: undefined }), update), { minLength: 1, maxLength: 40 }),
         fc.constantFrom(0.1, 0.5, 1),
         (steps, cap) => {
-          const venue = new SimulatedVenue({ instruments: [BTC], initialBalances: { USDT: "200000", BTC: "5" }, participationCap: cap });
+          const venue = new MatchingEngine({ instruments: [BTC], initialBalances: { USDT: "200000", BTC: "5" }, participationCap: cap });
           const events: VenueEvent[] = [];
           steps.forEach(([o, u], i) => {
             if (u.kind === "trade") events.push(...venue.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: u.price, qty: u.qty }, i));

@@ -1,0 +1,182 @@
+/**
+ * The matching engine's working records: one order as the venue holds it (SimOrder), one symbol's market state and
+ * lists (SymbolState), requests in flight, and the small helpers every room of the simulator shares. Internal to
+ * core/sim: the outside sees SimOrderView (a copy) and SimOrderRecord (the snapshot form).
+ */
+import type { Instrument } from "../instrument";
+import { Decimal, sub } from "../money";
+import type { OrderChanges } from "../orders/events";
+import type { OrderSide, OrderSpec, OrderStatus, OrderType, TimeInForce, TrailingState, TriggerSource } from "../orders/types";
+import type { OrderPhase } from "./snapshot";
+import { RollingVolatility } from "./volatility";
+
+/** The venue's view of one order. */
+export interface SimOrderView {
+  clientOrderId: string;
+  venueOrderId: string;
+  symbol: string;
+  side: OrderSide;
+  type: OrderType;
+  timeInForce: TimeInForce;
+  status: OrderStatus;
+  quantity: Decimal;
+  filledQty: Decimal;
+  remainingQty: Decimal;
+  price: Decimal | null;
+  triggerPrice: Decimal | null;
+  triggered: boolean;
+  avgFillPrice: Decimal | null;
+  feesPaid: Decimal;
+  reservedCurrency: string;
+  reserved: Decimal;
+  sentAt: number;
+  acceptedAt: number | null;
+  reason: string | null;
+}
+
+export interface SimOrder {
+  seq: number;
+  clientOrderId: string;
+  venueOrderId: string;
+  instrument: Instrument;
+  side: OrderSide;
+  type: OrderType;
+  tif: TimeInForce;
+  postOnly: boolean;
+  quantity: Decimal;
+  filled: Decimal;
+  limitPrice: Decimal | null;
+  limitNum: number;
+  triggerPrice: Decimal | null;
+  triggerNum: number;
+  triggerSource: TriggerSource;
+  trailing: TrailingState | null;
+  expireAt: number | null;
+  triggered: boolean;
+  /** Where it is: being placed (in no list), watching its trigger, waiting for a print, resting, or finished. */
+  phase: OrderPhase;
+  status: OrderStatus;
+  reserveCurrency: string;
+  reservePerUnit: Decimal;
+  reserved: Decimal;
+  filledNotional: Decimal;
+  fees: Decimal;
+  sentAt: number;
+  acceptedAt: number | null;
+  reason: string | null;
+  /** When the order entered its current list (book side, triggers, waiting) and the open set: a venue-wide counter. */
+  listRank: number;
+  openRank: number;
+}
+
+export interface Level {
+  price: number;
+  priceDec: Decimal;
+  size: Decimal;
+}
+
+export interface SymbolState {
+  instrument: Instrument;
+  bid: number | undefined;
+  ask: number | undefined;
+  bidSize: number | undefined;
+  askSize: number | undefined;
+  last: number | undefined;
+  mark: number | undefined;
+  /** Set while the last touch came from a book snapshot (levels with what is left of them). */
+  bookBids: Level[] | null;
+  bookAsks: Level[] | null;
+  /** Resting buy limits, best (highest) price first, then time. */
+  buys: SimOrder[];
+  /** Resting sell limits, best (lowest) price first, then time. */
+  sells: SimOrder[];
+  /** Trigger orders not yet triggered, in arrival order. */
+  triggers: SimOrder[];
+  /** Orders waiting for the next print (no touch to execute against). */
+  waiting: SimOrder[];
+  volatility: RollingVolatility | null;
+}
+
+export type Request =
+  | { kind: "submit"; arrival: number; spec: OrderSpec; sentAt: number }
+  | { kind: "cancel"; arrival: number; clientOrderId: string }
+  | { kind: "cancelAll"; arrival: number; symbol: string | undefined }
+  | { kind: "modify"; arrival: number; clientOrderId: string; changes: OrderChanges };
+
+/** Remaining quantity fillable in the current update, per side (null = unlimited). */
+export interface Budget {
+  BUY: Decimal | null;
+  SELL: Decimal | null;
+}
+
+/** A traded price an order meets: a trade, a candle's fill price, or a candle trigger point. */
+export interface Print {
+  price: number;
+  volume: number;
+  budget: Budget;
+}
+
+export const BPS = new Decimal(10_000);
+
+/** A refusal reason: an UPPER_SNAKE code, then a sentence. */
+export function reason(code: string, message: string): string {
+  return `${code}: ${message}`;
+}
+
+export function bySide<T>(side: OrderSide, buy: T, sell: T): T {
+  return side === "BUY" ? buy : sell;
+}
+
+export function isMarketKind(order: SimOrder): boolean {
+  return order.type === "MARKET" || order.type === "STOP_MARKET" || order.type === "TAKE_PROFIT_MARKET" || order.type === "TRAILING_STOP_MARKET";
+}
+
+export function hasTouch(state: SymbolState): boolean {
+  return state.bid !== undefined && state.ask !== undefined;
+}
+
+/** A symbol's state before any market data: no prices, empty lists. */
+export function newSymbolState(instrument: Instrument, volatilityWindow: number | null): SymbolState {
+  return {
+    instrument,
+    bid: undefined,
+    ask: undefined,
+    bidSize: undefined,
+    askSize: undefined,
+    last: undefined,
+    mark: undefined,
+    bookBids: null,
+    bookAsks: null,
+    buys: [],
+    sells: [],
+    triggers: [],
+    waiting: [],
+    volatility: volatilityWindow === null ? null : new RollingVolatility(volatilityWindow),
+  };
+}
+
+/** The venue's view of one order (what openOrders() and order() return). */
+export function orderView(order: SimOrder): SimOrderView {
+  return {
+    clientOrderId: order.clientOrderId,
+    venueOrderId: order.venueOrderId,
+    symbol: order.instrument.symbol,
+    side: order.side,
+    type: order.type,
+    timeInForce: order.tif,
+    status: order.status,
+    quantity: order.quantity,
+    filledQty: order.filled,
+    remainingQty: sub(order.quantity, order.filled),
+    price: order.limitPrice,
+    triggerPrice: order.triggerPrice,
+    triggered: order.triggered,
+    avgFillPrice: order.filled.isZero() ? null : order.filledNotional.dividedBy(order.filled),
+    feesPaid: order.fees,
+    reservedCurrency: order.reserveCurrency,
+    reserved: order.reserved,
+    sentAt: order.sentAt,
+    acceptedAt: order.acceptedAt,
+    reason: order.reason,
+  };
+}
