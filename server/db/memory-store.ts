@@ -15,7 +15,7 @@
  */
 import { TERMINAL_STATUSES, type Order, type OrderStatus } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
-import type { VenueBalance } from "../venues/venue";
+import type { VenueBalance } from "../core/venue-records";
 import type {
   AuditRecord,
   BreakerEventRecord,

@@ -39,7 +39,7 @@ import { type Clock } from "../core/clock";
 import { Decimal } from "../core/money";
 import { TERMINAL_STATUSES, type Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
-import type { VenueBalance } from "../venues/venue";
+import type { VenueBalance } from "../core/venue-records";
 import { decodeJson, encodeJson } from "./codec";
 import { LEASE_ID, StoreError, leaseDecision, type LeaseRow, type StoreHistory } from "./memory-store";
 import type {

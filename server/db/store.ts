@@ -7,7 +7,7 @@
 import type { Decimal } from "../core/money";
 import type { Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
-import type { VenueBalance, VenueFill } from "../venues/venue";
+import type { VenueBalance, VenueFill } from "../core/venue-records";
 
 export interface OrderMeta {
   venue: string;

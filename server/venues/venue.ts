@@ -6,65 +6,13 @@
  */
 import type { Instrument } from "../core/instrument";
 import type { Decimal } from "../core/money";
-import type { OrderSide, OrderSpec, OrderStatus, OrderType } from "../core/orders/types";
+import type { OrderSpec } from "../core/orders/types";
 import type { MarketUpdate } from "../core/market-data";
 import type { OrderChanges, VenueEvent } from "../core/orders/events";
 
-export type { MarketUpdate, OrderChanges, VenueEvent };
+import type { VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../core/venue-records";
 
-/** The venue's view of one order, for recovery and reconciliation. */
-export interface VenueOrderSnapshot {
-  clientOrderId: string;
-  venueOrderId: string | null;
-  symbol: string;
-  side: OrderSide;
-  type: OrderType;
-  status: OrderStatus;
-  quantity: Decimal;
-  filledQty: Decimal;
-  price: Decimal | null;
-  triggerPrice: Decimal | null;
-  avgFillPrice: Decimal | null;
-  reason: string | null;
-}
-
-/** One execution as the venue reports it. Unique per (venue, tradeId). */
-export interface VenueFill {
-  tradeId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: OrderSide;
-  qty: Decimal;
-  price: Decimal;
-  fee: Decimal;
-  feeCurrency: string;
-  liquidity: "MAKER" | "TAKER" | null;
-  ts: number;
-}
-
-export interface VenueBalance {
-  currency: string;
-  free: Decimal;
-  reserved: Decimal;
-  total: Decimal;
-}
-
-/** A derivatives position as Bastion shows it. */
-export interface VenuePosition {
-  symbol: string;
-  side: "LONG" | "SHORT";
-  /** Absolute size in contracts (Binance USD-M: contract size 1, so in base units). */
-  contracts: Decimal;
-  /** contracts × contract size, in base units. */
-  quantity: Decimal;
-  entryPrice: Decimal | null;
-  markPrice: Decimal | null;
-  unrealizedPnl: Decimal | null;
-  /** The exchange's leverage setting; without it (Binance positionRisk v3), notional ÷ initial margin. */
-  leverage: Decimal | null;
-  liquidationPrice: Decimal | null;
-  marginMode: "cross" | "isolated" | null;
-}
+export type { MarketUpdate, OrderChanges, VenueEvent, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition };
 
 export type VenueStatus = { connected: boolean; latencyMs: number | null; lastError: string | null; detail?: string };
 
