@@ -7,7 +7,7 @@ import { boundedJson, boundedText } from "../core/bounded-json";
 import { CircuitBreaker, type BreakerConfigInput } from "../core/breaker";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
-import { approxNumber, D, Decimal, numberToDecimal, roundReport, ZERO, type DecimalInput } from "../core/money";
+import { D, Decimal, numberToDecimal, ZERO, type DecimalInput } from "../core/money";
 import type { ExitState } from "../core/positions";
 import type { TradingState } from "../core/risk";
 import type { Store, TradeRecord } from "../db/store";
@@ -81,17 +81,6 @@ const defaultTimers: EngineTimers = {
   },
   clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
 };
-
-/**
- * Slippage in bps (positive = against the trader), a report float to 4 places: the difference of two prices
- * in floats is exact to ~1e-12 of the price. null without a requested price.
- */
-export function slippageBps(requestedPrice: Decimal | null, filled: Decimal, buy: boolean): number | null {
-  if (!requestedPrice || requestedPrice.isZero() || filled.isZero()) return null;
-  const requested = approxNumber(requestedPrice);
-  const diff = buy ? approxNumber(filled) - requested : requested - approxNumber(filled);
-  return roundReport((diff / requested) * 10_000, 4);
-}
 
 const NO_VALUES: readonly never[] = [];
 

@@ -282,21 +282,19 @@ export class Emergency {
     }
   }
 
-  updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.cx.engine.run(() => {
-      const refuse = (result: CommandResult) => this.cx.audited(actor, "set_breaker_config", null, null, input, () => result);
-      const breaker = this.cx.breaker;
-      if (!breaker) return refuse(fail("NO_BREAKER", "The circuit breaker is disabled in this mode."));
-      const parsed = breakerConfigSchema.safeParse(input);
-      if (!parsed.success) return refuse(fail("VALIDATION", formatConfigErrors(parsed.error)));
-      const result = this.cx.auditedChange(actor, "set_breaker_config", null, input, {
-        what: "Breaker configuration",
-        write: () => this.cx.store.setState("breakerConfig", parsed.data),
-        apply: () => breaker.updateConfig(parsed.data),
-      });
-      if (result.ok) this.saveBreaker();
-      return result;
+  updateBreakerConfig(input: unknown, actor: Actor): CommandResult {
+    const refuse = (result: CommandResult) => this.cx.audited(actor, "set_breaker_config", null, null, input, () => result);
+    const breaker = this.cx.breaker;
+    if (!breaker) return refuse(fail("NO_BREAKER", "The circuit breaker is disabled in this mode."));
+    const parsed = breakerConfigSchema.safeParse(input);
+    if (!parsed.success) return refuse(fail("VALIDATION", formatConfigErrors(parsed.error)));
+    const result = this.cx.auditedChange(actor, "set_breaker_config", null, input, {
+      what: "Breaker configuration",
+      write: () => this.cx.store.setState("breakerConfig", parsed.data),
+      apply: () => breaker.updateConfig(parsed.data),
     });
+    if (result.ok) this.saveBreaker();
+    return result;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -42,6 +42,9 @@ export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
 export { DEFAULT_SIGNAL_WINDOW, DRIFT_RESOLUTION_KINDS, type EngineTimers, type SignalWindow, type UnknownOrder } from "./types";
 
+/** Commands that change settings (see handleGuarded). */
+const SETTINGS_COMMANDS: ReadonlySet<EngineCommand["kind"]> = new Set(["setSymbolSettings", "setRiskLimits", "setBreakerConfig"]);
+
 export class Engine {
   readonly bus: EventBus;
   /** The rooms and what they share; every room is called only from inside `run()`. */
@@ -120,7 +123,8 @@ export class Engine {
 
   /** A command, refused while trading is stopped; a store error in it answers STORE_ERROR (memory reloaded) instead of throwing. */
   private handleGuarded(command: EngineCommand): CommandResult {
-    const stopped = this.refusalWhenStopped();
+    // Settings changes call no venue and were never refused by the stop latch: they still are not.
+    const stopped = SETTINGS_COMMANDS.has(command.kind) ? null : this.refusalWhenStopped();
     if (stopped) return stopped;
     try {
       return this.handle(command);
@@ -135,7 +139,7 @@ export class Engine {
             role: command.actor.role,
             action: command.kind.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`),
             target: null,
-            reason: command.reason,
+            reason: command.reason ?? null,
             params: null,
             result: "ERROR",
             detail: `${failure.code}: ${failure.message}`,
@@ -352,6 +356,13 @@ export class Engine {
           { stopLoss: command.stopLoss, takeProfit: command.takeProfit },
           () => this.cx.watchers.setExits(command.positionId, command.stopLoss, command.takeProfit),
         );
+      // Settings: each writes its row and its audit entry in one transaction (auditedChange), so no audited() around them.
+      case "setSymbolSettings":
+        return this.cx.gate.updateSymbolSettings(command.symbol, command.settings, command.actor);
+      case "setRiskLimits":
+        return this.cx.gate.updateRiskLimits(command.limits, command.actor);
+      case "setBreakerConfig":
+        return this.cx.emergency.updateBreakerConfig(command.config, command.actor);
     }
   }
 
@@ -523,18 +534,6 @@ export class Engine {
 
   markInDoubtNotPlaced(clientOrderId: string, actor: Actor, reason: string): Promise<CommandResult> {
     return this.cx.doubts.markInDoubtNotPlaced(clientOrderId, actor, reason);
-  }
-
-  updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.cx.gate.updateSymbolSettings(symbol, input, actor);
-  }
-
-  updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.cx.gate.updateRiskLimits(input, actor);
-  }
-
-  updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.cx.emergency.updateBreakerConfig(input, actor);
   }
 
   settingsFor(symbol: string): SymbolSettings {

@@ -6,7 +6,7 @@
 import { type Instrument, roundQty } from "../core/instrument";
 import { cmp, D, Decimal, isPositive, onePlus } from "../core/money";
 import type { OrderSide, OrderSpec } from "../core/orders";
-import type { PositionSide } from "../core/positions";
+import { stopLossWrongSide, takeProfitWrongSide, type PositionSide } from "../core/positions";
 import { sizeByConfidence, sizeFixedFraction, sizeFixedRisk } from "../core/risk";
 import { executionPrice } from "../core/sim/slippage";
 import type { SignalRecord } from "../db/store";
@@ -77,7 +77,7 @@ export class Intake {
     if (!mark) return null; // refused later with NO_MARKET_PRICE
     const long = signal.action === "BUY";
     const market = mark.last;
-    if (signal.stopLoss != null && (long ? signal.stopLoss >= market : signal.stopLoss <= market)) {
+    if (signal.stopLoss != null && stopLossWrongSide(long ? "LONG" : "SHORT", signal.stopLoss, market)) {
       return fail(
         "STOP_LOSS_WRONG_SIDE",
         `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`,
@@ -87,7 +87,7 @@ export class Intake {
         },
       );
     }
-    if (signal.takeProfit != null && (long ? signal.takeProfit <= market : signal.takeProfit >= market)) {
+    if (signal.takeProfit != null && takeProfitWrongSide(long ? "LONG" : "SHORT", signal.takeProfit, market)) {
       return fail(
         "TAKE_PROFIT_WRONG_SIDE",
         `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`,

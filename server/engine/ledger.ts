@@ -4,14 +4,14 @@
  * before they are sent. Called only from inside the engine's queue.
  */
 import type { BreakerTrip } from "../core/breaker";
-import { D, type Decimal, isPositive, ratioNumber, ZERO } from "../core/money";
+import { D, type Decimal, isPositive } from "../core/money";
 import { applyOrderEvent, isTerminal, type Order, type OrderEvent } from "../core/orders";
-import { applyFill, averageEntryPrice, createExitState, openPosition, type Position, type PositionSide } from "../core/positions";
+import { applyFill, createExitState, exitReasonOf, tradeRecordOf, openPosition, type Position, type PositionSide } from "../core/positions";
 import type { VenueEvent } from "../core/sim/venue";
 import type { FillRecord, TradeRecord } from "../db/store";
 import { exitConfigFor } from "./settings";
 import type { CommandResult, OrderRecord, PositionRecord, QuoteExpectation } from "./types";
-import { slippageBps, valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
+import { valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
 
 export class Ledger {
   constructor(private readonly cx: EngineContext) {}
@@ -208,41 +208,22 @@ export class Ledger {
     this.cx.emergency.onHaltPositionClosed(position.id);
     this.cx.closedRealizedNet = this.cx.closedRealizedNet.plus(position.realizedPnlNet);
     this.cx.accounting.saveAccounting();
-    const exitReason = closingOrder.tags.reason && closingOrder.tags.reason !== "entry" ? closingOrder.tags.reason : "signal";
-    const entryNotional = position.entryNotional;
-    const pnl = position.realizedPnlNet;
-    const entryPrice = averageEntryPrice(position);
-    const exitPrice = position.avgExitPrice ?? ZERO;
     const entryOrderId = record.meta.entryOrderId ?? null;
-    const requested = entryOrderId
+    const entryRequested = entryOrderId
       ? (this.cx.books.orders.get(entryOrderId)?.meta.requestedPrice ?? this.cx.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null)
       : null;
     const exitRequested =
       this.cx.books.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ??
       this.cx.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ??
       null;
-    const trade: TradeRecord = {
-      id: `trd-${position.id}`,
-      positionId: position.id,
-      symbol: position.symbol,
-      side: position.side,
-      quantity: position.entryQuantity,
-      entryPrice,
-      exitPrice,
-      entryTime: position.fills[0]?.ts ?? position.openedAt,
-      exitTime: position.closedAt ?? this.cx.clock.now(),
-      fees: position.fees,
-      grossPnl: position.realizedPnl,
-      pnl,
-      pnlPct: ratioNumber(pnl, entryNotional, 100, 6) ?? 0,
-      outcome: pnl.isZero() ? "BREAKEVEN" : pnl.isNegative() ? "LOSS" : "WIN",
-      exitReason,
-      requestedPrice: requested,
-      entrySlippageBps: slippageBps(requested, entryPrice, position.side === "LONG"),
-      exitSlippageBps: slippageBps(exitRequested, exitPrice, position.side === "SHORT"),
+    const trade: TradeRecord = tradeRecordOf(position, {
+      exitReason: exitReasonOf(closingOrder.tags.reason),
+      entryRequested,
+      exitRequested,
       strategy: record.meta.strategy,
       signalId: record.meta.signalId,
-    };
+      now: this.cx.clock.now(),
+    });
     this.cx.store.insertTrade(trade);
     this.cx.onTradeClosed(trade);
     // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's

@@ -278,45 +278,41 @@ export class RiskGate {
   // ---------------------------------------------------------------------------------------------
   // Settings
 
-  updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.cx.engine.run(() => {
-      const refuse = (result: CommandResult) => this.cx.audited(actor, "set_symbol_settings", symbol, null, input, () => result);
-      if (!this.cx.books.instruments.has(symbol)) return refuse(fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.cx.venue.id}.`));
-      const parsed = symbolSettingsSchema.safeParse(input);
-      if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
-      return this.cx.auditedChange(actor, "set_symbol_settings", symbol, input, {
-        what: `Settings of ${symbol}`,
-        write: () =>
-          this.cx.store.saveSymbolSetting({
-            symbol,
-            enabled: parsed.data.enabled,
-            settings: parsed.data,
-            updatedAt: this.cx.clock.now(),
-            updatedBy: actor.username,
-          }),
-        apply: () => {
-          this.cx.symbolSettings.set(symbol, parsed.data);
-          this.cachedRiskLimits = null;
-        },
-      });
+  updateSymbolSettings(symbol: string, input: unknown, actor: Actor): CommandResult {
+    const refuse = (result: CommandResult) => this.cx.audited(actor, "set_symbol_settings", symbol, null, input, () => result);
+    if (!this.cx.books.instruments.has(symbol)) return refuse(fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.cx.venue.id}.`));
+    const parsed = symbolSettingsSchema.safeParse(input);
+    if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
+    return this.cx.auditedChange(actor, "set_symbol_settings", symbol, input, {
+      what: `Settings of ${symbol}`,
+      write: () =>
+        this.cx.store.saveSymbolSetting({
+          symbol,
+          enabled: parsed.data.enabled,
+          settings: parsed.data,
+          updatedAt: this.cx.clock.now(),
+          updatedBy: actor.username,
+        }),
+      apply: () => {
+        this.cx.symbolSettings.set(symbol, parsed.data);
+        this.cachedRiskLimits = null;
+      },
     });
   }
 
-  updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult> {
-    return this.cx.engine.run(() => {
-      const parsed = riskLimitsSchema.safeParse(input);
-      if (!parsed.success) {
-        const refusal = fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
-        return this.cx.audited(actor, "set_risk_limits", null, null, input, () => refusal);
-      }
-      return this.cx.auditedChange(actor, "set_risk_limits", null, input, {
-        what: "Risk limits",
-        write: () => this.cx.store.setState("riskLimits", parsed.data),
-        apply: () => {
-          this.cx.riskLimits = parsed.data;
-          this.cachedRiskLimits = null;
-        },
-      });
+  updateRiskLimits(input: unknown, actor: Actor): CommandResult {
+    const parsed = riskLimitsSchema.safeParse(input);
+    if (!parsed.success) {
+      const refusal = fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
+      return this.cx.audited(actor, "set_risk_limits", null, null, input, () => refusal);
+    }
+    return this.cx.auditedChange(actor, "set_risk_limits", null, input, {
+      what: "Risk limits",
+      write: () => this.cx.store.setState("riskLimits", parsed.data),
+      apply: () => {
+        this.cx.riskLimits = parsed.data;
+        this.cachedRiskLimits = null;
+      },
     });
   }
 

@@ -59,7 +59,11 @@ export type EngineCommand =
   | { kind: "emergencyStop"; flatten: boolean; actor: Actor; reason: string }
   | { kind: "tripBreaker"; actor: Actor; reason: string }
   | { kind: "resetBreaker"; actor: Actor; reason: string; force?: boolean }
-  | { kind: "setExits"; positionId: string; stopLoss?: number | null; takeProfit?: number | null; actor: Actor; reason: string | null };
+  | { kind: "setExits"; positionId: string; stopLoss?: number | null; takeProfit?: number | null; actor: Actor; reason: string | null }
+  /** Settings changes: validated again by the engine (the input is whatever the caller sent), written and audited in one transaction. */
+  | { kind: "setSymbolSettings"; symbol: string; settings: unknown; actor: Actor; reason?: null }
+  | { kind: "setRiskLimits"; limits: unknown; actor: Actor; reason?: null }
+  | { kind: "setBreakerConfig"; config: unknown; actor: Actor; reason?: null };
 
 /** What a command did; refusals carry a code and a sentence. */
 export type CommandResult =

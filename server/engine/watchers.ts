@@ -16,7 +16,7 @@ import {
   type OrderSide,
   type OrderSpec,
 } from "../core/orders";
-import { createExitState, evaluateExits, markClosing, withExitConfig, type ExitConfig, type ExitIntent } from "../core/positions";
+import { createExitState, evaluateExits, exitsWrongSide, markClosing, withExitConfig, type ExitConfig, type ExitIntent } from "../core/positions";
 import { checkPreTrade } from "../core/risk";
 import type { MarketUpdate } from "../core/sim/market-data";
 import type { VenueEvent } from "../core/sim/venue";
@@ -355,21 +355,16 @@ export class Watchers {
       }
     }
     const mark = this.cx.books.marks.get(record.position.symbol);
-    if (mark && next.stopLoss && "price" in next.stopLoss) {
-      const wrong = record.position.side === "LONG" ? next.stopLoss.price >= mark.last : next.stopLoss.price <= mark.last;
-      if (wrong)
-        return fail(
-          "STOP_WRONG_SIDE",
-          `A ${record.position.side.toLowerCase()} stop-loss at ${next.stopLoss.price} would fire at once: the market is at ${mark.last}.`,
-        );
-    }
-    if (mark && next.takeProfit && "price" in next.takeProfit) {
-      const wrong = record.position.side === "LONG" ? next.takeProfit.price <= mark.last : next.takeProfit.price >= mark.last;
-      if (wrong)
-        return fail(
-          "TAKE_PROFIT_WRONG_SIDE",
-          `A ${record.position.side.toLowerCase()} take-profit at ${next.takeProfit.price} would fire at once: the market is at ${mark.last}.`,
-        );
+    if (mark) {
+      const wrong = exitsWrongSide(
+        record.position.side,
+        {
+          stopLoss: next.stopLoss && "price" in next.stopLoss ? next.stopLoss.price : null,
+          takeProfit: next.takeProfit && "price" in next.takeProfit ? next.takeProfit.price : null,
+        },
+        mark.last,
+      );
+      if (wrong) return fail(wrong.code, wrong.message);
     }
     record.exit = record.exit ? withExitConfig(record.exit, next) : createExitState(next);
     record.meta = { ...record.meta, stopLoss: stopLoss ?? record.meta.stopLoss ?? null, takeProfit: takeProfit ?? record.meta.takeProfit ?? null };
