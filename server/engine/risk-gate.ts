@@ -6,14 +6,56 @@
  */
 import type { Instrument } from "../core/instrument";
 import { add, D, type Decimal, maxDec, sub, ZERO } from "../core/money";
-import { applyOrderEvent, createOrder, TRIGGER_TYPES, validateOrderSpec, type OrderSide, type OrderSpec } from "../core/orders";
-import { openPosition, type PositionSide } from "../core/positions";
+import { applyOrderEvent, createOrder, TRIGGER_TYPES, validateOrderSpec, type Order, type OrderSide, type OrderSpec } from "../core/orders";
+import { openPosition, type Position, type PositionSide } from "../core/positions";
 import { checkPreTrade, type RiskPosition } from "../core/risk";
 import type { VenueEvent } from "../core/sim/venue";
 import type { OrderMeta } from "../db/store";
 import { riskLimitsSchema, symbolSettingsSchema, toRiskLimits, type SymbolSettings } from "./settings";
 import type { Actor, CommandResult, EquityPoint, Signal, PositionRecord } from "./types";
-import { markDecimal, fail, done, type EngineContext } from "./context";
+import { fail, done, type EngineContext } from "./context";
+import { reservedFromScratch } from "./open-orders";
+
+/** Open positions at their marks and what open entries reserve, as the gate counts them. */
+export interface RiskPortfolio {
+  /** Positions with a quantity, priced at the mark (the average entry price without one). */
+  positions: RiskPosition[];
+  /** Σ leaves × price (the mark for orders without a price) of open orders that add exposure, per symbol. */
+  reservedBySymbol: Map<string, Decimal>;
+  reservedTotal: Decimal;
+  /** Cost of the open positions plus the reserved notional: the quote that is not free. */
+  committed: Decimal;
+}
+
+/**
+ * The gate's portfolio arithmetic, shared with the Risk page (services/risk.ts) so both count alike. `reserved`: the
+ * order book's running sums (the engine: O(symbols)), or the open orders to sum from scratch (the definition the
+ * running sums are tested against; the Risk page reads it that way).
+ */
+export function riskPortfolioOf(
+  positions: Iterable<{ position: Position }>,
+  markOf: (symbol: string) => Decimal | null,
+  reserved: { bySymbol: Map<string, Decimal>; total: Decimal } | { openOrders: Iterable<Order> },
+): RiskPortfolio {
+  const open: RiskPosition[] = [];
+  let committed = ZERO;
+  for (const { position } of positions) {
+    if (position.quantity.isZero()) continue;
+    open.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: markOf(position.symbol) ?? position.avgEntryPrice ?? ZERO });
+    committed = add(committed, position.costBasis);
+  }
+  let reservedBySymbol: Map<string, Decimal>;
+  let reservedTotal: Decimal;
+  if ("openOrders" in reserved) {
+    reservedBySymbol = reservedFromScratch(reserved.openOrders, markOf);
+    reservedTotal = ZERO;
+    for (const amount of reservedBySymbol.values()) reservedTotal = reservedTotal.plus(amount);
+  } else {
+    reservedBySymbol = reserved.bySymbol;
+    reservedTotal = reserved.total;
+  }
+  return { positions: open, reservedBySymbol, reservedTotal, committed: add(committed, reservedTotal) };
+}
 
 /** The portfolio for the risk gate; equity and the free quote are computed on first read. */
 export class RiskPortfolioView {
@@ -244,24 +286,11 @@ export class RiskGate {
    * gate checks again, e.g. a released trigger, is not counted against itself).
    */
   riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
-    const positions: RiskPosition[] = [];
-    let committed = ZERO;
-    for (const { position } of this.cx.books.positions.values()) {
-      if (position.quantity.isZero()) continue;
-      const mark = this.cx.books.marks.get(position.symbol);
-      positions.push({
-        symbol: position.symbol,
-        side: position.side,
-        qty: position.quantity,
-        markPrice: mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO),
-      });
-      committed = add(committed, position.costBasis);
-    }
+    const books = this.cx.books;
     // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
-    const reserved = this.cx.books.orders.reserved(this.cx.books.markOf);
-    committed = add(committed, reserved.total);
-    const exits = this.cx.books.orders.workingReduceOnly(exceptClientOrderId);
-    return new RiskPortfolioView(this.cx.accounting, positions, reserved.bySymbol, committed, knownEquity ?? null, exits);
+    const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf));
+    const exits = books.orders.workingReduceOnly(exceptClientOrderId);
+    return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
   }
 
   /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */
