@@ -1,7 +1,6 @@
 /**
  * The engine's shared context: the ports, settings and state every room reads, the transaction and audit helpers
  * (an audited action's row commits with its first durable change), and the small helpers the rooms share.
- * Nothing here is called from outside the engine's queue.
  */
 import { boundedJson, boundedText } from "../core/bounded-json";
 import { CircuitBreaker, type BreakerConfigInput } from "../core/breaker";
@@ -139,54 +138,74 @@ export function done(message: string, data?: Record<string, unknown>): CommandRe
 /**
  * What the rooms share: the ports (store, venue, clock, ids, bus), the settings, the trading state and the
  * transaction/audit helpers, plus a reference to every room. Built once by the Engine; a room reaches another
- * room only through it, and only from inside the engine's queue (`run()`), so the single-writer rule holds.
+ * room only through it. State changes only inside the engine's queue (`run()`), so the single-writer rule holds: the
+ * few asynchronous entry points (reconcile, adopting an order, looking up an order in doubt) read the venue first
+ * and then queue their changes with `engine.run`.
  */
 export class EngineContext {
+  readonly options: EngineOptions;
   readonly bus: EventBus;
-
   readonly venue: Venue;
-
   readonly store: Store;
-
   readonly clock: Clock;
-
   readonly ids: IdGenerator;
-
   readonly quote: string;
-
   readonly log: NonNullable<EngineOptions["log"]>;
-
   readonly symbolSettings = new Map<string, SymbolSettings>();
-
   readonly defaultSettings: SymbolSettings;
-
   riskLimits: RiskLimitsSettings;
-
   breaker: CircuitBreaker | null;
-
   tradingState: TradingState = "ACTIVE";
-
   tradingStateInfo = { reason: "start", by: "system", since: 0 };
-
   initialEquity: Decimal;
-
   closedRealizedNet = ZERO;
-
   readonly expectedSlippageBps: number;
-
   readonly equitySnapshotOnFill: boolean;
-
   readonly timers: EngineTimers;
-
   readonly emergencyConfirmMs: number;
-
   /** Set once a store error interrupted a handler (memory was then reloaded from the books): shown by state() and health. */
   degradedInfo: { reason: string; since: number; lastAt: number; errors: number } | null = null;
-
   /** Set when this process must not trade any more (its lease is lost, or the books could not be reloaded): every command and venue call is refused. */
   stopInfo: { code: string; reason: string; since: number } | null = null;
-
   readonly inDoubtPolicy: InDoubtPolicy;
+  /** The audited manual action being run, until its row is written (`transaction`); null for other work. */
+  auditDraft: AuditDraft | null = null;
+  transactionDepth = 0;
+
+  /** The rooms, set by the Engine's constructor right after this object is built. */
+  engine!: Engine;
+  books!: Books;
+  intake!: Intake;
+  gate!: RiskGate;
+  ledger!: Ledger;
+  watchers!: Watchers;
+  emergency!: Emergency;
+  reconciliation!: Reconciliation;
+  unknowns!: UnknownOrders;
+  doubts!: InDoubtOrders;
+  accounting!: Accounting;
+  /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
+  onTradeClosed!: (trade: TradeRecord) => void;
+
+  constructor(options: EngineOptions) {
+    this.options = options;
+    this.venue = options.venue;
+    this.store = options.store;
+    this.clock = options.clock;
+    this.ids = options.ids;
+    this.bus = options.bus ?? new EventBus();
+    this.quote = options.quoteCurrency ?? "USDT";
+    this.log = options.log ?? (() => undefined);
+    this.initialEquity = D(options.initialEquity);
+    this.expectedSlippageBps = options.expectedSlippageBps ?? 0;
+    this.equitySnapshotOnFill = options.equitySnapshotOnFill ?? true;
+    this.defaultSettings = options.defaultSymbolSettings ? symbolSettingsSchema.parse(options.defaultSymbolSettings) : DEFAULT_SYMBOL_SETTINGS;
+    this.riskLimits = options.riskLimits ?? DEFAULT_RISK_LIMITS;
+    this.breaker = options.breaker === null ? null : new CircuitBreaker(options.breaker ?? {}, this.clock);
+    this.timers = options.timers ?? defaultTimers;
+    this.emergencyConfirmMs = options.emergencyConfirmMs ?? 10_000;
+    this.inDoubtPolicy = { ...DEFAULT_IN_DOUBT_POLICY, ...options.inDoubtPolicy };
+  }
 
   /**
    * Runs a manual action and records who/when/what/why/result in the audit log, in the same transaction as the
@@ -215,11 +234,6 @@ export class EngineContext {
     }
     return result;
   }
-
-  /** The audited manual action being run, until its row is written (`transaction`); null for other work. */
-  auditDraft: AuditDraft | null = null;
-
-  transactionDepth = 0;
 
   /**
    * Every store transaction of the engine. The outermost one committed while an audited action has not written its
@@ -294,41 +308,5 @@ export class EngineContext {
     }
     change.apply();
     return result;
-  }
-
-  readonly options: EngineOptions;
-  /** The rooms, set by the Engine's constructor right after this object is built. */
-  engine!: Engine;
-  books!: Books;
-  intake!: Intake;
-  gate!: RiskGate;
-  ledger!: Ledger;
-  watchers!: Watchers;
-  emergency!: Emergency;
-  reconciliation!: Reconciliation;
-  unknowns!: UnknownOrders;
-  doubts!: InDoubtOrders;
-  accounting!: Accounting;
-  /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
-  onTradeClosed!: (trade: TradeRecord) => void;
-
-  constructor(options: EngineOptions) {
-    this.options = options;
-    this.venue = options.venue;
-    this.store = options.store;
-    this.clock = options.clock;
-    this.ids = options.ids;
-    this.bus = options.bus ?? new EventBus();
-    this.quote = options.quoteCurrency ?? "USDT";
-    this.log = options.log ?? (() => undefined);
-    this.initialEquity = D(options.initialEquity);
-    this.expectedSlippageBps = options.expectedSlippageBps ?? 0;
-    this.equitySnapshotOnFill = options.equitySnapshotOnFill ?? true;
-    this.defaultSettings = options.defaultSymbolSettings ? symbolSettingsSchema.parse(options.defaultSymbolSettings) : DEFAULT_SYMBOL_SETTINGS;
-    this.riskLimits = options.riskLimits ?? DEFAULT_RISK_LIMITS;
-    this.breaker = options.breaker === null ? null : new CircuitBreaker(options.breaker ?? {}, this.clock);
-    this.timers = options.timers ?? defaultTimers;
-    this.emergencyConfirmMs = options.emergencyConfirmMs ?? 10_000;
-    this.inDoubtPolicy = { ...DEFAULT_IN_DOUBT_POLICY, ...options.inDoubtPolicy };
   }
 }

@@ -49,6 +49,9 @@ export class Engine {
   readonly bus: EventBus;
   /** The rooms and what they share; every room is called only from inside `run()`. */
   private readonly cx: EngineContext;
+  private queue: (() => void)[] = [];
+  private draining = false;
+  private started = false;
 
   constructor(options: EngineOptions) {
     const cx = new EngineContext(options);
@@ -74,12 +77,6 @@ export class Engine {
       (report) => void this.run(() => cx.doubts.markInDoubt(report)).catch((e: unknown) => cx.log("error", `order in doubt: ${String(e)}`)),
     );
   }
-
-  private queue: (() => void)[] = [];
-
-  private draining = false;
-
-  private started = false;
 
   // ---------------------------------------------------------------------------------------------
   // The queue: one command at a time, in arrival order.
