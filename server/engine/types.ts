@@ -1,4 +1,4 @@
-/** The engine's vocabulary: signals in, commands in, domain events out. */
+/** The engine's vocabulary: signals in, commands in, domain events out; and the records its rooms share. */
 import type { Decimal } from "../core/money";
 import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/types";
 import type { ExitState, Position } from "../core/positions";
@@ -112,6 +112,9 @@ export type DomainEvent =
   | { type: "alert"; level: "info" | "warn" | "error"; message: string }
   /** Market prices moved (throttled by the runtime): screens showing marks and unrealized PnL refresh. */
   | { type: "marks"; marks: Record<string, number> };
+
+// ---------------------------------------------------------------------------------------------------------------
+// The engine's own records and options, shared by its rooms (context.ts and the room files).
 
 /** A signal stamped longer than `maxAgeMs` before the engine's clock, or more than `maxAheadMs` after it, is refused. */
 export interface SignalWindow {
