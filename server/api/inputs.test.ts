@@ -121,7 +121,7 @@ describe("breaker.setConfig and the audit log", () => {
   it("the engine records a refusal of a huge, circular or BigInt input as a bounded summary, and answers", async () => {
     const circular: Record<string, unknown> = { maxDailyLossPct: 5, big: 10n, text: "x".repeat(2_000_000) };
     circular.self = circular;
-    const result = await desk.engine.updateBreakerConfig(circular, { username: "ada", role: "admin" });
+    const result = await desk.engine.execute({ kind: "setBreakerConfig", config: circular, actor: { username: "ada", role: "admin" } });
     expect(result.ok).toBe(false);
     const rows = await desk.tdb.client.auditLog.findMany({ where: { action: "set_breaker_config" } });
     expect(rows).toHaveLength(1);

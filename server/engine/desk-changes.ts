@@ -9,7 +9,7 @@ import { type BreakerConfig } from "../core/breaker/config";
 import { D } from "../core/money";
 import { BREAKER_FILE_KEYS, patched, RISK_FILE_KEYS, RISK_SHARE_KEYS, SYMBOL_FILE_KEYS, type DeskFile, type DeskStrategy, type DeskVenue } from "./desk-file";
 import type { RiskLimitsSettings, SymbolSettings } from "./settings";
-import type { Actor, CommandResult } from "./types";
+import type { Actor, CommandResult, EngineCommand } from "./types";
 
 /** What is in force, as Engine.riskSettings() gives it. */
 export interface SettingsInForce {
@@ -261,9 +261,7 @@ export function deskExportYaml(current: SettingsInForce, context: DeskExportCont
 /** The engine's settings commands (the audited paths the Risk page uses too). */
 export interface SettingsCommands {
   riskSettings(): SettingsInForce;
-  updateRiskLimits(input: unknown, actor: Actor): Promise<CommandResult>;
-  updateBreakerConfig(input: unknown, actor: Actor): Promise<CommandResult>;
-  updateSymbolSettings(symbol: string, input: unknown, actor: Actor): Promise<CommandResult>;
+  execute(command: Extract<EngineCommand, { kind: "setRiskLimits" | "setBreakerConfig" | "setSymbolSettings" }>): Promise<CommandResult>;
 }
 
 /**
@@ -284,8 +282,10 @@ export async function putDeskInForce(
     if (result.ok) changed++;
     else refused.push(`${what}: ${result.message}`);
   };
-  if (changes.riskLimits) await run("risk", () => engine.updateRiskLimits(changes.riskLimits, actor));
-  if (changes.breakerConfig) await run("breaker", () => engine.updateBreakerConfig(changes.breakerConfig, actor));
-  for (const { symbol, settings } of changes.symbols) await run(`symbols.${symbol}`, () => engine.updateSymbolSettings(symbol, settings, actor));
+  const { riskLimits, breakerConfig } = changes;
+  if (riskLimits) await run("risk", () => engine.execute({ kind: "setRiskLimits", limits: riskLimits, actor }));
+  if (breakerConfig) await run("breaker", () => engine.execute({ kind: "setBreakerConfig", config: breakerConfig, actor }));
+  for (const { symbol, settings } of changes.symbols)
+    await run(`symbols.${symbol}`, () => engine.execute({ kind: "setSymbolSettings", symbol, settings, actor }));
   return { changed, refused };
 }

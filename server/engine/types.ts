@@ -1,7 +1,8 @@
-/** The engine's vocabulary: signals in, commands in, domain events out. */
+/** The engine's vocabulary: signals in, commands in, domain events out; and the records its rooms share. */
 import type { Decimal } from "../core/money";
 import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/types";
-import type { Position } from "../core/positions/book";
+import type { ExitState, Position } from "../core/positions";
+import type { OrderMeta, PositionMeta } from "../db/store";
 import type { TradingState } from "../core/risk/trading-state";
 import type { SignalAction } from "../db/store";
 
@@ -58,7 +59,11 @@ export type EngineCommand =
   | { kind: "emergencyStop"; flatten: boolean; actor: Actor; reason: string }
   | { kind: "tripBreaker"; actor: Actor; reason: string }
   | { kind: "resetBreaker"; actor: Actor; reason: string; force?: boolean }
-  | { kind: "setExits"; positionId: string; stopLoss?: number | null; takeProfit?: number | null; actor: Actor; reason: string | null };
+  | { kind: "setExits"; positionId: string; stopLoss?: number | null; takeProfit?: number | null; actor: Actor; reason: string | null }
+  /** Settings changes: validated again by the engine (the input is whatever the caller sent), written and audited in one transaction. */
+  | { kind: "setSymbolSettings"; symbol: string; settings: unknown; actor: Actor; reason?: null }
+  | { kind: "setRiskLimits"; limits: unknown; actor: Actor; reason?: null }
+  | { kind: "setBreakerConfig"; config: unknown; actor: Actor; reason?: null };
 
 /** What a command did; refusals carry a code and a sentence. */
 export type CommandResult =
@@ -107,3 +112,117 @@ export type DomainEvent =
   | { type: "alert"; level: "info" | "warn" | "error"; message: string }
   /** Market prices moved (throttled by the runtime): screens showing marks and unrealized PnL refresh. */
   | { type: "marks"; marks: Record<string, number> };
+
+// ---------------------------------------------------------------------------------------------------------------
+// The engine's own records and options, shared by its rooms (context.ts and the room files).
+
+/** A signal stamped longer than `maxAgeMs` before the engine's clock, or more than `maxAheadMs` after it, is refused. */
+export interface SignalWindow {
+  maxAgeMs: number;
+  maxAheadMs: number;
+}
+
+/** Five minutes old at most (a model's signal is about the market now); 30 s ahead covers clock skew. */
+export const DEFAULT_SIGNAL_WINDOW: SignalWindow = { maxAgeMs: 5 * 60_000, maxAheadMs: 30_000 };
+
+/** The engine's timers are core's one Timers interface (core/clock.ts). */
+export type { Timers as EngineTimers } from "../core/clock";
+
+/**
+ * Drift rows that resolve earlier ones (the drift table is append-only): `detail.resolves` names the drift
+ * resolved, by id (`{ id }`) or by kind and the same subject (`{ kind }`).
+ */
+export const DRIFT_RESOLUTION_KINDS = ["ACKNOWLEDGED", "UNKNOWN_ORDER_ADOPTED", "UNKNOWN_ORDER_CANCELED", "UNKNOWN_ORDER_GONE", "IN_DOUBT_RESOLVED"] as const;
+
+/** An order open at the venue that Bastion's books do not have (placed by hand on the exchange, or by another tool). */
+export interface UnknownOrder {
+  clientOrderId: string;
+  venueOrderId: string | null;
+  symbol: string;
+  side: OrderSide;
+  type: string;
+  status: string;
+  quantity: string;
+  filledQty: string;
+  price: string | null;
+  triggerPrice: string | null;
+  firstSeen: number;
+  lastSeen: number;
+  /** A cancel was sent at a trader's request and is not confirmed yet. */
+  canceling: boolean;
+}
+
+/** An emergency stop in progress: cancels (then the flatten) followed as the venue confirms them. */
+export interface HaltRun {
+  progress: EmergencyProgress;
+  flatten: boolean;
+  exitReason: string;
+  phase: "canceling" | "flattening";
+  cancelPending: Set<string>;
+  filledInstead: number;
+  flattenPending: Set<string>;
+  /** False while the synchronous part runs (events counted, no transitions). */
+  armed: boolean;
+  timer: unknown;
+}
+
+export interface OrderRecord {
+  order: Order;
+  meta: OrderMeta;
+}
+
+export interface PositionRecord {
+  position: Position;
+  exit: ExitState | null;
+  meta: PositionMeta & { stopLoss?: number | null; takeProfit?: number | null; entryOrderId?: string | null };
+  /** Working exit order, so one price tick does not send the same exit twice. */
+  exitOrderId: string | null;
+  /**
+   * A close waiting for the position's working exits to end (one exit at a time): sent when the last of them is
+   * canceled or done, for what is then left (quantity null: all of it). Dropped by a cancel-all or a halt.
+   */
+  pendingClose?: { quantity: Decimal | null; reason: string } | null;
+}
+
+export interface Mark {
+  last: number;
+  bid?: number;
+  ask?: number;
+  ts: number;
+  /** `last` as a Decimal, made on first use (most marks are replaced before anyone needs one). */
+  lastDec?: Decimal;
+}
+
+export interface StoredAccounting {
+  /** Decimals (the codec keeps them exact); strings in databases written before, which D() reads alike. */
+  initialEquity: Decimal | string;
+  /** Σ realizedPnlNet of closed positions. */
+  closedRealizedNet: Decimal | string;
+}
+
+/** What the store keeps in a position's opaque `exit` column: the exit rules' state and what the trade record needs later. */
+export interface PositionBlob {
+  state: ExitState | null;
+  entryOrderId: string | null;
+  stopLoss: number | null;
+  takeProfit: number | null;
+  /** A close waiting for working exits to end (absent in rows written before it existed). */
+  pendingClose?: { quantity: string | null; reason: string } | null;
+}
+
+/** What the books expect one spot quote balance at the venue to be: the venue's figure at the last match, plus the fills' cash since. */
+export interface QuoteExpectation {
+  expected: Decimal;
+  /** Fees booked since the last match: their currency may not be the quote (base or BNB), so they widen the tolerance. */
+  fees: Decimal;
+}
+
+/** An audited manual action while it runs; `written` is what its audit row says once one committed. */
+export interface AuditDraft {
+  readonly actor: Actor;
+  readonly action: string;
+  readonly target: string | null;
+  readonly reason: string | null;
+  readonly params: unknown;
+  written: CommandResult | null;
+}

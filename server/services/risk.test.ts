@@ -65,10 +65,11 @@ describe("risk.summary", () => {
     expect([levelOf(null), levelOf(0.75), levelOf(0.76), levelOf(0.9), levelOf(0.91), levelOf(1.2)]).toEqual(["off", "ok", "warn", "warn", "bad", "bad"]);
     await buildBook();
     await desk.order({ symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" });
-    await desk.engine.updateRiskLimits(
-      { maxOpenPositions: 2, maxPortfolioExposurePct: 100, maxSymbolExposurePct: 50, maxOrdersPerMinute: 5 },
-      { username: "ada", role: "admin" },
-    );
+    await desk.engine.execute({
+      kind: "setRiskLimits",
+      limits: { maxOpenPositions: 2, maxPortfolioExposurePct: 100, maxSymbolExposurePct: 50, maxOrdersPerMinute: 5 },
+      actor: { username: "ada", role: "admin" },
+    });
     const s = await callerFor("viewer").risk.summary();
     // still 2 positions (the second BTC buy adds to the first), at a limit of 2 → 100%
     expect(limitOf(s, "maxOpenPositions")).toMatchObject({ used: "2", limit: "2", ratio: 1, level: "bad" });

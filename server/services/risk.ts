@@ -11,8 +11,8 @@
  */
 import { Prisma } from "../db/generated/client";
 import { D, Decimal, ZERO } from "../core/money";
-import { reservedFromScratch } from "../engine/open-orders";
-import { dailyReturns, exposureConcentration, historicalVar, type RiskPosition, type VarEstimate } from "../core/risk";
+import { riskPortfolioOf } from "../engine/risk-gate";
+import { dailyReturns, exposureConcentration, historicalVar, type VarEstimate } from "../core/risk";
 import { utcDayStart } from "../core/clock";
 import { db } from "../db/client";
 import { requireEngine } from "./engine";
@@ -133,18 +133,15 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
 
   // Open positions at their marks, and what open orders reserve (as the gate counts them).
   const open = state.positions.filter((p) => p.position.quantity.greaterThan(0));
-  const riskPositions: RiskPosition[] = open.map((p) => ({
-    symbol: p.position.symbol,
-    side: p.position.side,
-    qty: p.position.quantity,
-    markPrice: p.mark !== null ? new Decimal(p.mark) : (p.position.avgEntryPrice ?? ZERO),
-  }));
   // The definition the engine's running sums are tested against (open-order-sums.test.ts): the same figures.
-  const reserved = reservedFromScratch(state.openOrders, (symbol) => {
+  const markOf = (symbol: string) => {
     const mark = state.marks[symbol]?.last;
     return mark !== undefined ? new Decimal(mark) : null;
-  });
-  const reservedTotal = [...reserved.values()].reduce((a, b) => a.plus(b), ZERO);
+  };
+  const portfolio = riskPortfolioOf(open, markOf, { openOrders: state.openOrders });
+  const riskPositions = portfolio.positions;
+  const reserved = portfolio.reservedBySymbol;
+  const reservedTotal = portfolio.reservedTotal;
   const concentration = exposureConcentration(riskPositions);
   const pctOfEquity = (pct: number | undefined) => (pct === undefined ? null : equity.greaterThan(0) ? equity.times(pct).dividedBy(HUNDRED) : ZERO);
 

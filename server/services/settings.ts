@@ -157,7 +157,7 @@ function refusal(what: string, e: unknown): never {
 export async function setRiskLimits(limits: RiskLimitsSettings, actor: Actor) {
   const engine = requireEngine();
   try {
-    return commandValue(await engine.updateRiskLimits(limits, actor));
+    return commandValue(await engine.execute({ kind: "setRiskLimits", limits, actor }));
   } catch (e) {
     refusal("Risk limits", e);
   }
@@ -166,7 +166,7 @@ export async function setRiskLimits(limits: RiskLimitsSettings, actor: Actor) {
 export async function setSymbolSettings(symbol: string, settings: SymbolSettings, actor: Actor) {
   const engine = requireEngine();
   try {
-    return commandValue(await engine.updateSymbolSettings(symbol, settings, actor));
+    return commandValue(await engine.execute({ kind: "setSymbolSettings", symbol, settings, actor }));
   } catch (e) {
     if (e instanceof DomainError && e.code === "UNKNOWN_SYMBOL") {
       const known = engine
@@ -185,7 +185,7 @@ export async function setSymbolSettings(symbol: string, settings: SymbolSettings
 export async function setBreakerConfig(config: z.output<typeof breakerConfigSchema>, actor: Actor) {
   const engine = requireEngine();
   try {
-    return commandValue(await engine.updateBreakerConfig(config, actor));
+    return commandValue(await engine.execute({ kind: "setBreakerConfig", config, actor }));
   } catch (e) {
     refusal("Breaker configuration", e);
   }

@@ -33,5 +33,7 @@ export const breakerRouter = router({
   setConfig: adminProcedure
     // The whole config, checked field by field (unknown, absurd or odd values are a 400, never stored).
     .input(z.object({ config: breakerConfigSchema }).strict())
-    .mutation(async ({ ctx, input }) => commandValue(await requireEngine().updateBreakerConfig(input.config, actorOf(ctx.user)))),
+    .mutation(async ({ ctx, input }) =>
+      commandValue(await requireEngine().execute({ kind: "setBreakerConfig", config: input.config, actor: actorOf(ctx.user) })),
+    ),
 });

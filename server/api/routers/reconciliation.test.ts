@@ -9,7 +9,7 @@ let venue: SimVenue;
 beforeEach(async () => {
   desk = await openTestDesk();
   // The test desk's simulated venue, to place orders behind Bastion's back (as a person on the exchange's site would).
-  venue = desk.engine["venue"] as SimVenue;
+  venue = desk.engine["cx"].venue as SimVenue;
 });
 afterEach(async () => {
   await desk.close();

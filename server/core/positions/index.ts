@@ -2,3 +2,5 @@
 export * from "./book";
 export * from "./exits";
 export * from "./stats";
+export * from "./exit-side";
+export * from "./trade-record";

@@ -1,0 +1,106 @@
+/**
+ * The books in memory: working order records (with the gate's running sums), open position records, marks and
+ * instruments, and the small reads over them the other rooms share. Every change to a position record is
+ * persisted through `persistPosition`.
+ */
+import type { Instrument } from "../core/instrument";
+import { type Decimal } from "../core/money";
+import { isTerminal } from "../core/orders";
+import type { ExitState, Position } from "../core/positions";
+import type { MarketUpdate } from "../core/market-data";
+import { OpenOrderBook } from "./open-orders";
+import type { OrderRecord, PositionRecord, Mark, PositionBlob } from "./types";
+import { markDecimal, type EngineContext } from "./context";
+
+export class Books {
+  constructor(private readonly cx: EngineContext) {}
+
+  readonly instruments = new Map<string, Instrument>();
+
+  /** Working orders, with running sums of what they reserve (the gate reads those, not every order). */
+  readonly orders = new OpenOrderBook<OrderRecord>();
+
+  /** clientOrderIds of EMULATED orders: market data checks their triggers without scanning every open order. */
+  readonly emulated = new Set<string>();
+
+  readonly positions = new Map<string, PositionRecord>();
+
+  readonly marks = new Map<string, Mark>();
+
+  readonly markOf = (symbol: string): Decimal | null => {
+    const mark = this.marks.get(symbol);
+    return mark ? markDecimal(mark) : null;
+  };
+
+  /** Whether another order still works for this position (several resting entries may target one). */
+  othersWorkingFor(positionId: string, exceptClientOrderId: string): boolean {
+    for (const r of this.orders.values()) {
+      if (r.meta.positionId === positionId && r.order.clientOrderId !== exceptClientOrderId && !isTerminal(r.order)) return true;
+    }
+    return false;
+  }
+
+  /** Sets a mark without venue matching (the backtest sets the bar's open before signals are sized). */
+  setMark(symbol: string, price: number, ts: number): void {
+    const mark = this.marks.get(symbol);
+    if (mark && mark.bid === undefined && mark.ask === undefined) {
+      // A last-price mark moves in place (once per candle in a backtest: no object each time).
+      mark.last = price;
+      mark.ts = ts;
+      mark.lastDec = undefined;
+    } else {
+      this.marks.set(symbol, { last: price, ts });
+    }
+  }
+
+  updateMark(update: MarketUpdate, now: number): Mark | null {
+    let mark: Mark;
+    switch (update.kind) {
+      case "quote":
+        mark = { last: (update.bid + update.ask) / 2, bid: update.bid, ask: update.ask, ts: now };
+        break;
+      case "trade":
+        mark = { ...this.marks.get(update.symbol), last: update.price, ts: now };
+        break;
+      case "candle":
+        mark = { last: update.close, ts: now };
+        break;
+      case "book": {
+        const bid = update.bids[0]?.[0];
+        const ask = update.asks[0]?.[0];
+        if (bid === undefined || ask === undefined) return null;
+        mark = { last: (bid + ask) / 2, bid, ask, ts: now };
+        break;
+      }
+      case "mark":
+        mark = { ...this.marks.get(update.symbol), last: update.price, ts: now };
+        break;
+    }
+    this.marks.set(update.symbol, mark);
+    return mark;
+  }
+
+  /** Non-terminal reduce-only orders of a position (its working exits, resting take-profits, stops). */
+  workingExitsFor(positionId: string): OrderRecord[] {
+    const out: OrderRecord[] = [];
+    for (const r of this.orders.values()) if (r.meta.positionId === positionId && r.order.reduceOnly && !isTerminal(r.order)) out.push(r);
+    return out;
+  }
+
+  persistPosition(record: PositionRecord, position: Position = record.position, state: ExitState | null = record.exit): void {
+    const blob: PositionBlob = {
+      state,
+      entryOrderId: record.meta.entryOrderId ?? null,
+      stopLoss: record.meta.stopLoss ?? null,
+      takeProfit: record.meta.takeProfit ?? null,
+      ...(record.pendingClose && { pendingClose: { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason } }),
+    };
+    this.cx.durably(() => this.cx.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId }));
+  }
+
+  openPositionsFor(symbol: string): PositionRecord[] {
+    const out: PositionRecord[] = [];
+    for (const r of this.positions.values()) if (r.position.symbol === symbol && r.position.state !== "CLOSED") out.push(r);
+    return out;
+  }
+}

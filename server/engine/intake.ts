@@ -1,0 +1,255 @@
+/**
+ * Intake: a signal is checked (time window, exits on the protective side), deduplicated by id, checked against its
+ * symbol's settings, sized, and handed to the risk gate as an entry; manual orders enter here too. Called only
+ * from inside the engine's queue.
+ */
+import { type Instrument, roundQty } from "../core/instrument";
+import { cmp, D, Decimal, isPositive, onePlus } from "../core/money";
+import type { OrderSide, OrderSpec } from "../core/orders";
+import { stopLossWrongSide, takeProfitWrongSide, type PositionSide } from "../core/positions";
+import { sizeByConfidence, sizeFixedFraction, sizeFixedRisk } from "../core/risk";
+import { executionPrice } from "../core/sim/slippage";
+import type { SignalRecord } from "../db/store";
+import type { SymbolSettings } from "./settings";
+import { type Actor, type CommandResult, type ManualOrderRequest, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
+import { markDecimal, DecimalDown, fail, type EngineContext } from "./context";
+
+export class Intake {
+  constructor(private readonly cx: EngineContext) {}
+
+  // ---------------------------------------------------------------------------------------------
+  // Signals: validate → dedupe → per-symbol settings → risk gate → sizing → order → monitoring.
+
+  onSignal(signal: Signal, source: string): CommandResult {
+    const now = this.cx.clock.now();
+    const existing = this.cx.store.getSignal(signal.id);
+    if (existing) return fail("DUPLICATE_SIGNAL", `Signal ${signal.id} was already received (${existing.status.toLowerCase()}); it is not processed twice.`);
+    // While it is processed, an order it sends records the signal in the intent's transaction (placeOrder):
+    // a signal retried after a crash between the venue call and the row below is then still a duplicate.
+    this.signalInFlight = { signal, source, receivedAt: now };
+    let result: CommandResult;
+    try {
+      result = this.processSignal(signal, now);
+    } finally {
+      this.signalInFlight = null;
+    }
+    const status = result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
+    this.cx.durably(() => this.cx.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
+    this.cx.bus.publish({ type: "signal", id: signal.id, symbol: signal.symbol, status, code: result.ok ? null : result.code, message: result.message });
+    return result;
+  }
+
+  signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
+
+  /**
+   * A signal's own facts checked at intake: its time within the window around the engine's clock (a signal from
+   * 1970 or beyond the date range is not about this market), and its exits on the side of the market where they
+   * protect (a BUY's stop-loss below the mark and take-profit above; a SELL's the other way).
+   */
+  private checkSignalIntake(signal: Signal, now: number): CommandResult | null {
+    const window = this.cx.options.signalWindow ?? DEFAULT_SIGNAL_WINDOW;
+    const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
+    const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+    if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
+      return fail(
+        "SIGNAL_TOO_OLD",
+        `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${minutes(window.maxAgeMs)} before the desk's clock (${when(now)}); it is not acted on.`,
+        {
+          ts: signal.ts,
+          now,
+          maxAgeMs: window.maxAgeMs,
+        },
+      );
+    }
+    if (signal.ts > now + window.maxAheadMs) {
+      return fail(
+        "SIGNAL_FROM_FUTURE",
+        `Signal ${signal.id} is stamped ${when(signal.ts)}: more than ${Math.round(window.maxAheadMs / 1000)} s after the desk's clock (${when(now)}); check the sender's clock.`,
+        {
+          ts: signal.ts,
+          now,
+          maxAheadMs: window.maxAheadMs,
+        },
+      );
+    }
+    if (signal.action === "CLOSE") return null;
+    const mark = this.cx.books.marks.get(signal.symbol);
+    if (!mark) return null; // refused later with NO_MARKET_PRICE
+    const long = signal.action === "BUY";
+    const market = mark.last;
+    if (signal.stopLoss != null && stopLossWrongSide(long ? "LONG" : "SHORT", signal.stopLoss, market)) {
+      return fail(
+        "STOP_LOSS_WRONG_SIDE",
+        `The ${signal.action} signal's stopLoss ${signal.stopLoss} is ${long ? "at or above" : "at or below"} the market (${market}): it would fire at once. A ${long ? "long's stop is below" : "short's stop is above"} the market.`,
+        {
+          stopLoss: signal.stopLoss,
+          market,
+        },
+      );
+    }
+    if (signal.takeProfit != null && takeProfitWrongSide(long ? "LONG" : "SHORT", signal.takeProfit, market)) {
+      return fail(
+        "TAKE_PROFIT_WRONG_SIDE",
+        `The ${signal.action} signal's takeProfit ${signal.takeProfit} is ${long ? "at or below" : "at or above"} the market (${market}): it would take a loss at once. A ${long ? "long's take-profit is above" : "short's take-profit is below"} the market.`,
+        {
+          takeProfit: signal.takeProfit,
+          market,
+        },
+      );
+    }
+    return null;
+  }
+
+  signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
+    return {
+      id: signal.id,
+      symbol: signal.symbol,
+      action: signal.action,
+      confidence: signal.confidence,
+      expectedReturn: signal.expectedReturn ?? null,
+      stopLoss: signal.stopLoss == null ? null : D(signal.stopLoss),
+      takeProfit: signal.takeProfit == null ? null : D(signal.takeProfit),
+      strategy: signal.strategy,
+      ts: signal.ts,
+      receivedAt,
+      source,
+      status: result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED",
+      denyCode: result.ok ? null : result.code,
+      denyReason: result.ok ? null : result.message,
+      clientOrderId: result.ok ? ((result.data?.clientOrderId as string | undefined) ?? null) : null,
+    };
+  }
+
+  private processSignal(signal: Signal, now: number): CommandResult {
+    const instrument = this.cx.books.instruments.get(signal.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${signal.symbol} is not traded on ${this.cx.venue.id}.`);
+    const intake = this.checkSignalIntake(signal, now);
+    if (intake) return intake;
+    const settings = this.cx.gate.settingsFor(signal.symbol);
+    if (!settings.enabled) return fail("SYMBOL_DISABLED", `Trading ${signal.symbol} is disabled in its settings.`);
+    if (signal.confidence < settings.minConfidence) {
+      return fail("MIN_CONFIDENCE", `Signal confidence ${signal.confidence} is below ${signal.symbol}'s minimum ${settings.minConfidence}.`);
+    }
+    const open = this.cx.books.openPositionsFor(signal.symbol);
+    if (signal.action === "CLOSE") {
+      if (open.length === 0) return fail("NO_POSITION", `There is no open ${signal.symbol} position to close.`);
+      return this.cx.watchers.closePositions(open, "signal");
+    }
+    const wantSide: PositionSide = signal.action === "BUY" ? "LONG" : "SHORT";
+    const opposite = open.filter((r) => r.position.side !== wantSide);
+    if (opposite.length > 0) return this.cx.watchers.closePositions(opposite, "signal");
+    if (wantSide === "SHORT" && instrument.kind === "spot") {
+      return fail("SHORT_NOT_SUPPORTED", `${signal.symbol} is a spot market: a SELL signal closes a long position, and there is none open.`);
+    }
+    const mark = this.cx.books.marks.get(signal.symbol);
+    if (!mark) return fail("NO_MARKET_PRICE", `No market price for ${signal.symbol} yet; the signal cannot be sized.`);
+    const side: OrderSide = wantSide === "LONG" ? "BUY" : "SELL";
+    const touch = side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last);
+    const refPrice = touch === mark.last ? markDecimal(mark) : new Decimal(touch);
+    const sized = this.size(signal, settings, instrument, refPrice, side);
+    if (!sized.ok) return sized.result;
+    const existing = open.find((r) => r.position.side === wantSide);
+    return this.cx.gate.placeEntry({
+      instrument,
+      side,
+      quantity: sized.quantity,
+      refPrice,
+      signal,
+      positionRecord: existing ?? null,
+      now,
+      settings,
+      equity: sized.equity,
+    });
+  }
+
+  private size(
+    signal: Signal,
+    settings: SymbolSettings,
+    instrument: Instrument,
+    price: Decimal,
+    side: OrderSide,
+  ): { ok: true; quantity: Decimal; equity: Decimal } | { ok: false; result: CommandResult } {
+    const equity = this.cx.accounting.equity().equity;
+    const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
+    const sizing = settings.sizing;
+    let outcome;
+    switch (sizing.method) {
+      case "all_in": {
+        // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
+        const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
+        // Never more than the venue says is free: its books, not ours, decide what an order may spend.
+        const free = this.cx.venue.freeBalance(instrument.quote);
+        const budget = free !== null && cmp(free, equity) < 0 ? free : equity;
+        // Back to the standard class at once: later arithmetic on qty must round like everything else.
+        const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
+        const stepped = roundQty(instrument, qty, "down");
+        return isPositive(stepped)
+          ? { ok: true, quantity: stepped, equity }
+          : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
+      }
+      case "fixed_fraction":
+        outcome = sizeFixedFraction({ equity, fraction: sizing.fraction, price }, constraints);
+        break;
+      case "confidence":
+        outcome = sizeByConfidence({ baseQty: equity.times(sizing.fraction).dividedBy(price), confidence: signal.confidence, price }, constraints);
+        break;
+      case "fixed_risk": {
+        const stop =
+          signal.stopLoss != null
+            ? D(signal.stopLoss)
+            : settings.stopLossPct !== null
+              ? price.times(side === "BUY" ? 1 - settings.stopLossPct / 100 : 1 + settings.stopLossPct / 100)
+              : null;
+        if (!stop) return { ok: false, result: fail("NO_STOP", "fixed_risk sizing needs a stop-loss (signal stopLoss or the symbol's stopLossPct).") };
+        outcome = sizeFixedRisk({ equity, riskFraction: sizing.riskFraction, entry: price, stop, side }, constraints);
+        break;
+      }
+    }
+    if (!outcome.ok) return { ok: false, result: fail(outcome.error.code, outcome.error.message) };
+    if (outcome.value.zeroReason) return { ok: false, result: fail(outcome.value.zeroReason.code, outcome.value.zeroReason.message) };
+    return { ok: true, quantity: outcome.value.quantity, equity };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Manual actions
+
+  onManualOrder(request: ManualOrderRequest, actor: Actor): CommandResult {
+    const instrument = this.cx.books.instruments.get(request.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
+    const mark = this.cx.books.marks.get(request.symbol);
+    const refPrice = request.price ? D(request.price) : mark ? markDecimal(mark) : null;
+    if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
+    const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";
+    const open = this.cx.books.openPositionsFor(request.symbol);
+    const reducing = open.find((r) => r.position.side !== wantSide);
+    if (request.reduceOnly && !reducing)
+      return fail("INVALID_REDUCE_ONLY", `There is no ${request.symbol} position this reduce-only ${request.side} would reduce.`);
+    if (!request.reduceOnly && wantSide === "SHORT" && instrument.kind === "spot" && !reducing) {
+      return fail("SHORT_NOT_SUPPORTED", `${request.symbol} is spot: selling needs a long position to sell from.`);
+    }
+    const target = reducing ?? open.find((r) => r.position.side === wantSide) ?? null;
+    const positionId = target?.position.id ?? this.cx.ids.next("pos");
+    const isReduce = Boolean(reducing);
+    const spec: OrderSpec = {
+      clientOrderId: this.cx.ids.next("bst"),
+      symbol: request.symbol,
+      side: request.side,
+      type: request.type,
+      quantity: request.quantity,
+      ...(request.price !== undefined && { price: request.price }),
+      ...(request.triggerPrice !== undefined && { triggerPrice: request.triggerPrice }),
+      ...(request.trailingOffset !== undefined && { trailingOffset: request.trailingOffset, trailingOffsetType: request.trailingOffsetType ?? "PRICE" }),
+      ...(request.activationPrice !== undefined && { activationPrice: request.activationPrice }),
+      timeInForce: request.timeInForce ?? "GTC",
+      ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
+      postOnly: request.postOnly ?? false,
+      reduceOnly: isReduce || (request.reduceOnly ?? false),
+      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: "manual", manualBy: actor.username },
+      venue: this.cx.venue.id,
+    };
+    return this.cx.gate.placeOrder(spec, {
+      refPrice,
+      newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: "manual", signalId: null, entryOrderId: spec.clientOrderId } },
+    });
+  }
+}

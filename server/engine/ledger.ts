@@ -1,0 +1,359 @@
+/**
+ * The ledger: venue events are journaled and applied in one transaction (order FSM → fills → positions → exact
+ * PnL), once per (venue, tradeId); positions are settled and finished into trade records; cancels are journaled
+ * before they are sent. Called only from inside the engine's queue.
+ */
+import type { BreakerTrip } from "../core/breaker";
+import { D, type Decimal, isPositive } from "../core/money";
+import { applyOrderEvent, isTerminal, type Order, type OrderEvent } from "../core/orders";
+import { applyFill, createExitState, exitReasonOf, tradeRecordOf, openPosition, type Position, type PositionSide } from "../core/positions";
+import type { VenueEvent } from "../core/orders/events";
+import type { FillRecord, TradeRecord } from "../db/store";
+import { exitConfigFor } from "./settings";
+import type { CommandResult, OrderRecord, PositionRecord, QuoteExpectation } from "./types";
+import { valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
+
+export class Ledger {
+  constructor(private readonly cx: EngineContext) {}
+
+  /** A booked spot fill moves the expected quote balance by its cash (inside the fill's transaction). */
+  private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
+    const instrument = this.cx.books.instruments.get(order.symbol);
+    if (!instrument || instrument.kind !== "spot") return;
+    const ledger = this.loadQuoteLedger();
+    const known = ledger.get(instrument.quote);
+    if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
+    const notional = qty.times(price);
+    const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
+    ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
+    this.saveQuoteLedger(ledger);
+  }
+
+  /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
+  loadQuoteLedger(): Map<string, QuoteExpectation> {
+    const stored = this.cx.store.getState<Record<string, { expected: string; fees: string }>>("quoteLedger") ?? {};
+    return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+  }
+
+  saveQuoteLedger(ledger: Map<string, QuoteExpectation>): void {
+    const out: Record<string, { expected: string; fees: string }> = {};
+    for (const [currency, e] of ledger) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
+    this.cx.store.setState("quoteLedger", out);
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Venue events: journal, apply to the FSM, book fills to positions.
+
+  ingest(events: VenueEvent[], source: "venue" | "reconcile"): void {
+    for (const { clientOrderId, event } of events) this.ingestOne(clientOrderId, event, source);
+  }
+
+  private ingestOne(clientOrderId: string, event: OrderEvent, source: "venue" | "reconcile"): void {
+    const record = this.cx.books.orders.get(clientOrderId) ?? this.cx.store.getOrder(clientOrderId);
+    const ts = event.ts ?? this.cx.clock.now();
+    if (!record) {
+      if (this.cx.unknowns.onUnknownOrderCancelEvent(clientOrderId, event, source, ts)) return;
+      this.cx.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: false, refusal: "UNKNOWN_ORDER", ts });
+      this.cx.reconciliation.drift("UNKNOWN_ORDER_EVENT", clientOrderId, { event: event.type }, false, null);
+      return;
+    }
+    if (event.type === "fill" && this.cx.store.hasFill(record.meta.venue, String(event.tradeId))) return; // exactly once
+    const result = applyOrderEvent(record.order, event);
+    if (!result.ok) {
+      this.cx.store.appendJournal({
+        clientOrderId,
+        type: event.type,
+        source,
+        payload: event,
+        applied: false,
+        refusal: `${result.reason.code}: ${result.reason.message}`,
+        ts,
+      });
+      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED")
+        this.cx.reconciliation.checkEndedOrder(clientOrderId);
+      // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
+      // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
+      if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {
+        const key = `${record.meta.venue}:${String((event as { tradeId?: unknown }).tradeId)}`;
+        if (this.cx.reconciliation.refusedFills.has(key)) return; // recorded already; every reconciliation sees it again
+        this.cx.reconciliation.refusedFills.add(key);
+        const o = record.order;
+        this.cx.reconciliation.drift(
+          "OVERFILL",
+          clientOrderId,
+          { event, status: o.status, quantity: o.quantity.toString(), filled: o.filledQty.toString() },
+          false,
+          "not booked: check the venue's trades",
+        );
+        this.cx.bus.publish({
+          type: "alert",
+          level: "error",
+          message: `${result.reason.message} Not booked: check ${this.cx.venue.id}'s trades for order ${clientOrderId}.`,
+        });
+      }
+      return;
+    }
+    const order = result.order;
+    const late = event.type === "fill" && TERMINAL_STATUSES.has(record.order.status);
+    this.cx.transaction(() => {
+      this.cx.store.appendJournal({ clientOrderId, type: event.type, source, payload: event, applied: true, ts });
+      this.cx.books.orders.replaceOrder(record, order);
+      this.cx.store.saveOrder(order, record.meta);
+      if (event.type === "fill") this.bookFill(record, event, late, ts);
+    });
+    this.settleOrder(record);
+    if (late && event.type === "fill") this.cx.reconciliation.noteLateFill(record, event);
+  }
+
+  /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
+  settleOrder(record: OrderRecord): void {
+    if (this.bookingFill) this.afterFillCommit();
+    const order = record.order;
+    if (order.status !== "EMULATED") this.cx.books.emulated.delete(order.clientOrderId);
+    if (isTerminal(order)) this.onOrderDone(record);
+    if (TERMINAL_STATUSES.has(order.status)) this.cx.books.orders.delete(order.clientOrderId);
+    else this.cx.books.orders.set(order.clientOrderId, record);
+    this.cx.bus.publish({ type: "order", order });
+    if (TERMINAL_STATUSES.has(order.status)) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
+    if (this.cx.doubts.inDoubt.size > 0) this.cx.doubts.onInDoubtOrderChanged(order);
+  }
+
+  private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
+    this.bookingFill = true; // inside the fill's transaction: venue calls wait for its commit (settleOrder)
+    const order = record.order;
+    const qty = D(event.qty);
+    const price = D(event.price);
+    const fee = D(event.fee ?? 0);
+    const tradeId = String(event.tradeId);
+    let positionRecord = record.meta.positionId ? this.cx.books.positions.get(record.meta.positionId) : undefined;
+    if (!positionRecord || positionRecord.position.state === "CLOSED") {
+      // A real execution with no open position to book it to (e.g. a late fill after the position closed):
+      // it opens a position of its own, never dropped.
+      const side: PositionSide = order.side === "BUY" ? "LONG" : "SHORT";
+      const position = openPosition({ id: this.cx.ids.next("pos"), symbol: order.symbol, side, ts });
+      positionRecord = {
+        position,
+        exit: null,
+        meta: { strategy: order.tags.strategy ?? null, signalId: order.tags.signalId ?? null, entryOrderId: order.reduceOnly ? null : order.clientOrderId },
+        exitOrderId: null,
+      };
+      this.cx.books.positions.set(position.id, positionRecord);
+      if (record.meta.positionId && !late)
+        this.cx.reconciliation.drift(
+          "ORPHAN_FILL",
+          order.clientOrderId,
+          { tradeId, positionId: record.meta.positionId },
+          true,
+          `booked to new position ${position.id}`,
+        );
+      record.meta = { ...record.meta, positionId: position.id };
+    }
+    const fillRecord: FillRecord = {
+      venue: record.meta.venue,
+      tradeId,
+      clientOrderId: order.clientOrderId,
+      symbol: order.symbol,
+      side: order.side,
+      qty,
+      price,
+      fee,
+      feeCurrency: this.cx.quote,
+      liquidity: event.liquidity ?? null,
+      ts,
+      positionId: positionRecord.position.id,
+      late,
+    };
+    if (!this.cx.store.insertFill(fillRecord)) return;
+    this.noteQuoteFlow(order, qty, price, fee);
+    const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
+    if (!applied.ok) {
+      this.cx.reconciliation.drift(
+        "POSITION_FILL_REFUSED",
+        order.clientOrderId,
+        { tradeId, code: applied.error.code, message: applied.error.message },
+        false,
+        null,
+      );
+      return;
+    }
+    const { position, excess, excessFee } = applied.value;
+    positionRecord.position = position;
+    if (positionRecord.exit === null && position.state !== "CLOSED" && !order.reduceOnly) {
+      const config = exitConfigFor(this.cx.gate.settingsFor(order.symbol), positionRecord.meta);
+      positionRecord.exit = createExitState({ ...config, qtyStep: this.cx.books.instruments.get(order.symbol)?.qtyStep });
+    }
+    this.cx.books.persistPosition(positionRecord, position, positionRecord.exit);
+    this.cx.bus.publish({ type: "fill", clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, qty, price, fee, tradeId, ts, late });
+    this.cx.bus.publish({ type: "position", position });
+    if (position.state === "CLOSED") this.finishPosition(positionRecord, order);
+    if (isPositive(excess)) {
+      // An exit larger than the position: the rest is a real opposite position.
+      const side: PositionSide = position.side === "LONG" ? "SHORT" : "LONG";
+      const flipped = openPosition({ id: this.cx.ids.next("pos"), symbol: order.symbol, side, ts });
+      const flippedFill = applyFill(flipped, { tradeId, side: order.side, qty: excess, price, fee: excessFee, ts });
+      if (flippedFill.ok) {
+        const rec: PositionRecord = { position: flippedFill.value.position, exit: null, meta: { strategy: null, signalId: null }, exitOrderId: null };
+        this.cx.books.positions.set(rec.position.id, rec);
+        this.cx.books.persistPosition(rec, rec.position, null);
+        this.cx.reconciliation.drift("OVER_CLOSE", order.clientOrderId, { excess: excess.toString() }, true, `opened ${rec.position.id}`);
+      }
+    }
+    if (this.cx.equitySnapshotOnFill) this.cx.accounting.recordEquity("fill");
+    this.cx.emergency.updateBreakerEquity();
+  }
+
+  private finishPosition(record: PositionRecord, closingOrder: Order): void {
+    const position = record.position;
+    this.cx.books.positions.delete(position.id);
+    this.cx.emergency.onHaltPositionClosed(position.id);
+    this.cx.closedRealizedNet = this.cx.closedRealizedNet.plus(position.realizedPnlNet);
+    this.cx.accounting.saveAccounting();
+    const entryOrderId = record.meta.entryOrderId ?? null;
+    const entryRequested = entryOrderId
+      ? (this.cx.books.orders.get(entryOrderId)?.meta.requestedPrice ?? this.cx.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null)
+      : null;
+    const exitRequested =
+      this.cx.books.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ??
+      this.cx.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ??
+      null;
+    const trade: TradeRecord = tradeRecordOf(position, {
+      exitReason: exitReasonOf(closingOrder.tags.reason),
+      entryRequested,
+      exitRequested,
+      strategy: record.meta.strategy,
+      signalId: record.meta.signalId,
+      now: this.cx.clock.now(),
+    });
+    this.cx.store.insertTrade(trade);
+    this.cx.onTradeClosed(trade);
+    // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
+    // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
+    for (const other of valuesOf(this.cx.books.orders)) {
+      if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
+        this.cancelsAfterCommit.push(other);
+      }
+    }
+  }
+
+  /**
+   * What a fill's booking decided that calls the venue — cancels of the closed position's other orders, a breaker
+   * trip's action (cancel-all, flatten) — runs after the fill's transaction committed (settleOrder); when it fails,
+   * the reload drops it, and the books never show a request the venue got for something that did not commit.
+   */
+  bookingFill = false;
+
+  cancelsAfterCommit: OrderRecord[] = [];
+
+  tripsAfterCommit: BreakerTrip[] = [];
+
+  private afterFillCommit(): void {
+    this.bookingFill = false;
+    const records = this.cancelsAfterCommit;
+    const trips = this.tripsAfterCommit;
+    this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
+    for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
+    for (const trip of trips) {
+      this.cx.emergency.recordTrip(trip);
+      this.cx.emergency.applyTripAction(trip);
+    }
+  }
+
+  private onOrderDone(record: OrderRecord): void {
+    const order = record.order;
+    const positionId = record.meta.positionId;
+    const positionRecord = positionId ? this.cx.books.positions.get(positionId) : undefined;
+    if (!positionRecord) return;
+    if (positionRecord.exitOrderId === order.clientOrderId) positionRecord.exitOrderId = null;
+    if (order.reduceOnly && positionRecord.pendingClose && this.cx.books.workingExitsFor(positionRecord.position.id).length === 0)
+      this.cx.watchers.sendPendingClose(positionRecord);
+    // An entry that ended without any fill leaves an empty position: abandon it — unless other entries
+    // still work for it (several resting limits can target one position), which may yet fill it.
+    if (
+      !order.reduceOnly &&
+      order.filledQty.isZero() &&
+      positionRecord.position.quantity.isZero() &&
+      positionRecord.position.fills.length === 0 &&
+      !this.cx.books.othersWorkingFor(positionRecord.position.id, order.clientOrderId)
+    ) {
+      this.cx.books.positions.delete(positionRecord.position.id);
+      const abandoned: Position = { ...positionRecord.position, state: "CLOSED", closedAt: this.cx.clock.now() };
+      this.cx.books.persistPosition(positionRecord, abandoned, null);
+    }
+  }
+
+  /**
+   * Journal first for a cancel: the request (the order moves to PENDING_CANCEL) commits before the venue hears of it.
+   * `audit` says what committed, for a manual command's audit row. False when the order cannot be canceled now.
+   */
+  private journalCancelRequest(record: OrderRecord, now: number, audit: string): boolean {
+    const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
+    if (!pending.ok) return false;
+    this.cx.transaction(() => {
+      this.cx.store.appendJournal({
+        clientOrderId: record.order.clientOrderId,
+        type: "cancelRequest",
+        source: "engine",
+        payload: { type: "cancelRequest", ts: now },
+        applied: true,
+        ts: now,
+      });
+      this.cx.books.orders.replaceOrder(record, pending.order);
+      this.cx.store.saveOrder(record.order, record.meta);
+    }, audit);
+    return true;
+  }
+
+  requestCancel(record: OrderRecord): void {
+    if (this.cx.stopInfo) return;
+    const now = this.cx.clock.now();
+    if (record.order.status === "EMULATED") {
+      // Never sent: nothing to cancel at the venue.
+      this.cx.watchers.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
+      return;
+    }
+    if (!this.journalCancelRequest(record, now, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`)) return;
+    this.ingest(this.cx.venue.cancel(record.order.clientOrderId, now), "venue");
+  }
+
+  cancelOrder(clientOrderId: string): CommandResult {
+    const record = this.cx.books.orders.get(clientOrderId);
+    if (!record || isTerminal(record.order)) return fail("NOT_FOUND", `Order ${clientOrderId} is not open.`);
+    this.requestCancel(record);
+    const after = this.cx.books.orders.get(clientOrderId)?.order.status ?? "CANCELED";
+    return done(`Cancel requested for ${clientOrderId} (${after}).`, { status: after });
+  }
+
+  cancelAllOrders(symbol: string | undefined): CommandResult {
+    const now = this.cx.clock.now();
+    // A close waiting for exits to end is an order too: canceling everything drops it (a flatten sets its own).
+    for (const record of this.cx.books.positions.values()) {
+      if (!record.pendingClose || (symbol !== undefined && record.position.symbol !== symbol)) continue;
+      record.pendingClose = null;
+      this.cx.books.persistPosition(record);
+    }
+    const open = [...this.cx.books.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
+    for (const record of open) {
+      if (record.order.status === "EMULATED") {
+        this.cx.watchers.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
+        continue;
+      }
+      if (!this.journalCancelRequest(record, now, `cancels journaled before they are sent to ${this.cx.venue.id}`)) continue;
+    }
+    // One batch request at the venue: trigger orders included.
+    if (this.cx.stopInfo) return this.cx.engine.refusalWhenStopped()!;
+    this.ingest(this.cx.venue.cancelAll(symbol, now), "venue");
+    const stillOpen = open.filter(
+      (r) => this.cx.books.orders.has(r.order.clientOrderId) && !isTerminal(this.cx.books.orders.get(r.order.clientOrderId)!.order),
+    ).length;
+    for (const record of this.cx.books.positions.values()) if (record.exitOrderId && !this.cx.books.orders.has(record.exitOrderId)) record.exitOrderId = null;
+    const data = { requested: open.length, canceled: open.length - stillOpen, pending: stillOpen };
+    // A real exchange confirms later: say what was asked, not "0 canceled".
+    if (stillOpen > 0)
+      return done(
+        `Cancel requested for ${open.length} open order(s) on ${this.cx.venue.id}: ${open.length - stillOpen} confirmed so far, ${stillOpen} awaiting the venue's confirmation.`,
+        data,
+      );
+    return done(`Canceled ${open.length - stillOpen} of ${open.length} open order(s).`, data);
+  }
+}

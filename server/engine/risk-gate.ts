@@ -1,0 +1,359 @@
+/**
+ * The risk gate: every new order (signal entries, manual orders, exits, released triggers, flatten orders) is
+ * checked here against the trading state, the limits and the portfolio, journaled (intent + submit, with the
+ * signal's row and the audit row) and only then sent to the venue. Also the symbol-settings and risk-limit
+ * commands, which change what the gate checks.
+ */
+import type { Instrument } from "../core/instrument";
+import { add, D, type Decimal, maxDec, sub, ZERO } from "../core/money";
+import { applyOrderEvent, createOrder, TRIGGER_TYPES, validateOrderSpec, type Order, type OrderSide, type OrderSpec } from "../core/orders";
+import { openPosition, type Position, type PositionSide } from "../core/positions";
+import { checkPreTrade, type RiskPosition } from "../core/risk";
+import type { VenueEvent } from "../core/orders/events";
+import type { OrderMeta } from "../db/store";
+import { riskLimitsSchema, symbolSettingsSchema, toRiskLimits, type SymbolSettings } from "./settings";
+import type { Actor, CommandResult, EquityPoint, Signal, PositionRecord } from "./types";
+import { fail, done, type EngineContext } from "./context";
+import { reservedFromScratch } from "./open-orders";
+
+/** Open positions at their marks and what open entries reserve, as the gate counts them. */
+export interface RiskPortfolio {
+  /** Positions with a quantity, priced at the mark (the average entry price without one). */
+  positions: RiskPosition[];
+  /** Σ leaves × price (the mark for orders without a price) of open orders that add exposure, per symbol. */
+  reservedBySymbol: Map<string, Decimal>;
+  reservedTotal: Decimal;
+  /** Cost of the open positions plus the reserved notional: the quote that is not free. */
+  committed: Decimal;
+}
+
+/**
+ * The gate's portfolio arithmetic, shared with the Risk page (services/risk.ts) so both count alike. `reserved`: the
+ * order book's running sums (the engine: O(symbols)), or the open orders to sum from scratch (the definition the
+ * running sums are tested against; the Risk page reads it that way).
+ */
+export function riskPortfolioOf(
+  positions: Iterable<{ position: Position }>,
+  markOf: (symbol: string) => Decimal | null,
+  reserved: { bySymbol: Map<string, Decimal>; total: Decimal } | { openOrders: Iterable<Order> },
+): RiskPortfolio {
+  const open: RiskPosition[] = [];
+  let committed = ZERO;
+  for (const { position } of positions) {
+    if (position.quantity.isZero()) continue;
+    open.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: markOf(position.symbol) ?? position.avgEntryPrice ?? ZERO });
+    committed = add(committed, position.costBasis);
+  }
+  let reservedBySymbol: Map<string, Decimal>;
+  let reservedTotal: Decimal;
+  if ("openOrders" in reserved) {
+    reservedBySymbol = reservedFromScratch(reserved.openOrders, markOf);
+    reservedTotal = ZERO;
+    for (const amount of reservedBySymbol.values()) reservedTotal = reservedTotal.plus(amount);
+  } else {
+    reservedBySymbol = reserved.bySymbol;
+    reservedTotal = reserved.total;
+  }
+  return { positions: open, reservedBySymbol, reservedTotal, committed: add(committed, reservedTotal) };
+}
+
+/** The portfolio for the risk gate; equity and the free quote are computed on first read. */
+export class RiskPortfolioView {
+  private equityValue: Decimal | null;
+  private availableValue: Decimal | null = null;
+
+  constructor(
+    private readonly engine: { equity(): EquityPoint; realizedEquity(): Decimal },
+    readonly positions: RiskPosition[],
+    readonly reservedNotionalBySymbol: Map<string, Decimal>,
+    private readonly committed: Decimal,
+    knownEquity: Decimal | null,
+    readonly workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> = new Map(),
+  ) {
+    this.equityValue = knownEquity;
+  }
+
+  get equity(): Decimal {
+    return (this.equityValue ??= this.engine.equity().equity);
+  }
+
+  /** Cash (initial + realized net) less the cost of open positions and the notional reserved by open entries. */
+  get availableQuote(): Decimal {
+    return (this.availableValue ??= maxDec(ZERO, sub(this.engine.realizedEquity(), this.committed)));
+  }
+}
+
+export class RiskGate {
+  constructor(private readonly cx: EngineContext) {}
+
+  recentOrderTimes: number[] = [];
+
+  private recentOrderTrimAt = 1000;
+
+  placeEntry(input: {
+    instrument: Instrument;
+    side: OrderSide;
+    quantity: Decimal;
+    refPrice: Decimal;
+    signal: Signal | null;
+    positionRecord: PositionRecord | null;
+    now: number;
+    settings: SymbolSettings;
+    /** Equity as sizing saw it (same command: unchanged). */
+    equity?: Decimal;
+  }): CommandResult {
+    const { instrument, side, signal, now } = input;
+    const clientOrderId = this.cx.ids.next("bst");
+    const positionId = input.positionRecord?.position.id ?? this.cx.ids.next("pos");
+    const spec: OrderSpec = {
+      clientOrderId,
+      symbol: instrument.symbol,
+      side,
+      type: "MARKET",
+      quantity: input.quantity,
+      timeInForce: "GTC",
+      tags: {
+        positionId,
+        reason: "entry",
+        ...(signal ? { signalId: signal.id, strategy: signal.strategy } : {}),
+      },
+      venue: this.cx.venue.id,
+      ts: now,
+    };
+    const meta: PositionRecord["meta"] = {
+      strategy: signal?.strategy ?? null,
+      signalId: signal?.id ?? null,
+      stopLoss: signal?.stopLoss ?? null,
+      takeProfit: signal?.takeProfit ?? null,
+      entryOrderId: clientOrderId,
+    };
+    return this.placeOrder(spec, {
+      refPrice: input.refPrice,
+      ...(input.equity && { equity: input.equity }),
+      confidence: signal?.confidence,
+      newPosition: input.positionRecord ? null : { id: positionId, side: side === "BUY" ? "LONG" : "SHORT", meta },
+    });
+  }
+
+  /**
+   * Every new order passes here: validation, the risk gate, the journal, then the venue.
+   * `newPosition`: an entry that opens a position (created OPENING in the same transaction as the intent).
+   */
+  placeOrder(
+    spec: OrderSpec,
+    ctx: {
+      refPrice: Decimal;
+      equity?: Decimal;
+      confidence?: number;
+      newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
+    },
+  ): CommandResult {
+    const stopped = this.cx.engine.refusalWhenStopped();
+    if (stopped) return stopped;
+    const now = this.cx.clock.now();
+    const instrument = this.cx.books.instruments.get(spec.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.cx.venue.id}.`);
+    const mark = this.cx.books.marks.get(spec.symbol);
+    // A Mark is a market snapshot (last, bid?, ask?) as it is.
+    const validation = validateOrderSpec(spec, { instrument, market: mark, now });
+    if (!validation.ok) return fail(validation.error.code, validation.error.message);
+    // Stamped with this command's time (the spec's own ts, when it has one, is the creation time it asked for).
+    const normalized = validation.value.ts === now ? validation.value : { ...validation.value, ts: now };
+    const quantity = normalized.quantity;
+    const gate = checkPreTrade({
+      order: {
+        symbol: spec.symbol,
+        side: spec.side,
+        quantity,
+        price: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+        reduceOnly: spec.reduceOnly ?? false,
+        ...(ctx.confidence !== undefined && { confidence: ctx.confidence }),
+        ...(this.cx.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.cx.expectedSlippageBps }),
+      },
+      tradingState: this.cx.tradingState,
+      portfolio: this.riskPortfolio(ctx.equity),
+      recentOrderTimestamps: this.recentOrderTimes,
+      now,
+      limits: this.coreRiskLimits(),
+      feeRate: instrument.takerFee,
+      collectAll: false,
+    });
+    if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
+
+    let order = createOrder(normalized);
+    const meta: OrderMeta = {
+      venue: this.cx.venue.id,
+      positionId: spec.tags?.positionId ?? null,
+      requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+    };
+    // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
+    const emulate = TRIGGER_TYPES.has(order.type) && this.cx.venue.holdsNatively?.(normalized) === false;
+    const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
+    if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
+    // Journal first: the intent and the submit are durable before the venue hears of the order.
+    this.cx.transaction(
+      () => {
+        if (ctx.newPosition) {
+          const position = openPosition({ id: ctx.newPosition.id, symbol: spec.symbol, side: ctx.newPosition.side, ts: now });
+          const record: PositionRecord = { position, exit: null, meta: ctx.newPosition.meta, exitOrderId: null };
+          this.cx.books.positions.set(position.id, record);
+          this.cx.books.persistPosition(record, position, null);
+        }
+        this.cx.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
+        const first = emulate ? "emulate" : "submit";
+        this.cx.store.appendJournal({
+          clientOrderId: order.clientOrderId,
+          type: first,
+          source: "engine",
+          payload: { type: first, ts: now },
+          applied: true,
+          ts: now,
+        });
+        const inFlight = this.cx.intake.signalInFlight;
+        if (inFlight) {
+          // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
+          this.cx.store.saveSignal(
+            this.cx.intake.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId: order.clientOrderId })),
+          );
+        }
+        order = submitted.order;
+        this.cx.books.orders.set(order.clientOrderId, { order, meta });
+        if (emulate) this.cx.books.emulated.add(order.clientOrderId);
+        this.cx.store.saveOrder(order, meta);
+      },
+      emulate
+        ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
+        : `order ${order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`,
+    );
+    this.recentOrderTimes.push(now);
+    // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
+    // (amortized O(1) per order, instead of a copy of the whole minute on every order at a high rate).
+    if (this.recentOrderTimes.length > this.recentOrderTrimAt) {
+      this.recentOrderTimes = this.recentOrderTimes.filter((t) => t > now - 60_000);
+      this.recentOrderTrimAt = Math.max(1000, 2 * this.recentOrderTimes.length);
+    }
+    this.cx.bus.publish({ type: "order", order });
+    if (emulate) {
+      this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
+      return done(
+        `${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} held by the engine: ${this.cx.venue.id} cannot hold it, so it is released when its trigger fires.`,
+        {
+          clientOrderId: order.clientOrderId,
+          status: order.status,
+        },
+      );
+    }
+
+    let events: VenueEvent[];
+    try {
+      events = this.cx.venue.submit(normalized, now);
+    } catch (e) {
+      // A synchronous refusal by the adapter (e.g. a final error before sending).
+      const message = e instanceof Error ? e.message : String(e);
+      events = [{ clientOrderId: order.clientOrderId, event: { type: "reject", reason: message, ts: now } }];
+      this.onVenueError();
+    }
+    this.cx.ledger.ingest(events, "venue");
+    this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
+    const final = this.cx.books.orders.get(order.clientOrderId)?.order ?? this.cx.store.getOrder(order.clientOrderId)?.order ?? order;
+    if (final.status === "REJECTED") return fail("VENUE_REJECTED", final.reason ?? "The venue rejected the order.", { clientOrderId: final.clientOrderId });
+    return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
+      clientOrderId: order.clientOrderId,
+      status: final.status,
+    });
+  }
+
+  onVenueError(): void {
+    this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordError() ?? null);
+  }
+
+  /** A venue request failed (from the ResilientVenue decorator): the breaker counts consecutive errors. */
+  noteVenueError(): void {
+    void this.cx.engine.run(() => this.onVenueError());
+  }
+
+  /** A venue request succeeded: the breaker's consecutive-error count starts over. */
+  noteVenueSuccess(): void {
+    if (!this.cx.breaker) return;
+    void this.cx.engine.run(() => this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordSuccess() ?? null));
+  }
+
+  /**
+   * The portfolio as the risk gate sees it. Equity and the available quote are computed when the gate reads
+   * them (percent limits; orders that add exposure): an exit that only shrinks a position needs neither.
+   * `knownEquity`: when the caller has just computed it (sizing) in the same command, nothing has moved since.
+   * Working reduce-only orders are counted against the positions they reduce (`exceptClientOrderId`: an order the
+   * gate checks again, e.g. a released trigger, is not counted against itself).
+   */
+  riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
+    const books = this.cx.books;
+    // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
+    const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf));
+    const exits = books.orders.workingReduceOnly(exceptClientOrderId);
+    return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
+  }
+
+  /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */
+  openOrderSums(exceptClientOrderId?: string): {
+    reservedBySymbol: Map<string, Decimal>;
+    workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>>;
+  } {
+    return {
+      reservedBySymbol: this.cx.books.orders.reserved(this.cx.books.markOf).bySymbol,
+      workingReduceOnlyBySymbol: this.cx.books.orders.workingReduceOnly(exceptClientOrderId),
+    };
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Settings
+
+  updateSymbolSettings(symbol: string, input: unknown, actor: Actor): CommandResult {
+    const refuse = (result: CommandResult) => this.cx.audited(actor, "set_symbol_settings", symbol, null, input, () => result);
+    if (!this.cx.books.instruments.has(symbol)) return refuse(fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${this.cx.venue.id}.`));
+    const parsed = symbolSettingsSchema.safeParse(input);
+    if (!parsed.success) return refuse(fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "settings"}: ${i.message}`).join("; ")));
+    return this.cx.auditedChange(actor, "set_symbol_settings", symbol, input, {
+      what: `Settings of ${symbol}`,
+      write: () =>
+        this.cx.store.saveSymbolSetting({
+          symbol,
+          enabled: parsed.data.enabled,
+          settings: parsed.data,
+          updatedAt: this.cx.clock.now(),
+          updatedBy: actor.username,
+        }),
+      apply: () => {
+        this.cx.symbolSettings.set(symbol, parsed.data);
+        this.cachedRiskLimits = null;
+      },
+    });
+  }
+
+  updateRiskLimits(input: unknown, actor: Actor): CommandResult {
+    const parsed = riskLimitsSchema.safeParse(input);
+    if (!parsed.success) {
+      const refusal = fail("VALIDATION", parsed.error.issues.map((i) => `${i.path.join(".") || "limits"}: ${i.message}`).join("; "));
+      return this.cx.audited(actor, "set_risk_limits", null, null, input, () => refusal);
+    }
+    return this.cx.auditedChange(actor, "set_risk_limits", null, input, {
+      what: "Risk limits",
+      write: () => this.cx.store.setState("riskLimits", parsed.data),
+      apply: () => {
+        this.cx.riskLimits = parsed.data;
+        this.cachedRiskLimits = null;
+      },
+    });
+  }
+
+  cachedRiskLimits: ReturnType<typeof toRiskLimits> | null = null;
+
+  /** The core's limits, rebuilt only when the settings change. */
+  coreRiskLimits(): ReturnType<typeof toRiskLimits> {
+    this.cachedRiskLimits ??= toRiskLimits(this.cx.riskLimits, this.cx.symbolSettings);
+    return this.cachedRiskLimits;
+  }
+
+  settingsFor(symbol: string): SymbolSettings {
+    return this.cx.symbolSettings.get(symbol) ?? this.cx.defaultSettings;
+  }
+}
