@@ -90,7 +90,7 @@ describe("parseDeskFile: a bad file names the file, the line, the key path and t
     [
       "an unknown strategy kind",
       "strategies:\n  - { id: x, kind: rsi-magic, symbols: [BTC/USDT] }\n",
-      ['line 2, strategies[0].kind: must be one of sma-cross (got "rsi-magic")'],
+      ['line 2, strategies[0].kind: must be one of sma-cross, rsi-reversion (got "rsi-magic")'],
     ],
     [
       "a venue id used twice",
