@@ -432,6 +432,15 @@ export class BitgetTestServer {
     routes.set("GET /api/v2/spot/trade/unfilled-orders", { signed: true, handle: (params) => account.unfilledOrders(params) });
     routes.set("GET /api/v2/spot/trade/history-orders", { signed: true, handle: (params) => account.historyOrders(params) });
     routes.set("GET /api/v2/spot/trade/fills", { signed: true, handle: (params) => account.fills(params) });
+    // Plan (trigger) orders are not served, so there never is one: their lists are empty and cancelling them cancels nothing.
+    // ccxt reads and cancels this book beside the regular one (Bastion's venue does on every Bitget poll and cancel-all).
+    const emptyPlanList = (params: Params) => {
+      if (params.symbol) account.spec(params.symbol);
+      return { nextFlag: false, idLessThan: "", orderList: [] };
+    };
+    routes.set("GET /api/v2/spot/trade/current-plan-order", { signed: true, handle: emptyPlanList });
+    routes.set("GET /api/v2/spot/trade/history-plan-order", { signed: true, handle: emptyPlanList });
+    routes.set("POST /api/v2/spot/trade/batch-cancel-plan-order", { signed: true, handle: () => ({ successList: [], failureList: [] }) });
     routes.set("GET /api/v2/spot/account/assets", { signed: true, handle: (params) => account.assets(params) });
     return routes;
   }
