@@ -15,7 +15,11 @@
  *   fee in the base coin.
  * - A post_only order that would take is accepted and cancelled at once (Bitget's behaviour), with no fill.
  * - A clientOid can never be used again, even after its order is closed (40786 "Duplicate clientOid").
- * - Plan (trigger) orders, margin and batch endpoints are not served.
+ * - Plan (trigger) orders: a plan whose trigger is above the last price at placement waits for the price to rise to
+ *   it, one below waits for a fall (the simulator's take-profit / stop kinds); it triggers on the last price
+ *   (mark_price is taken as the last price: spot has no mark). Once triggered it becomes a regular order with a
+ *   new orderId and the plan's clientOid, so its fills and lookups name the clientOid the client chose.
+ * - Margin and batch-place endpoints are not served.
  * - Orders live in memory only: a restarted server starts empty.
  */
 import { D, type Decimal, ZERO, roundToStep, type DecimalInput } from "../../server/core/money";
@@ -57,6 +61,15 @@ interface OrderMeta {
   forcedCancel: boolean;
   cancelReason: string;
   frozen: FrozenView | null;
+  /** A plan (trigger) order; its regular orderId is "" until it triggers. */
+  plan: PlanInfo | null;
+}
+
+interface PlanInfo {
+  planId: string;
+  triggerPrice: Decimal;
+  triggerType: string;
+  planType: string;
 }
 
 export interface BitgetTrade {
@@ -119,6 +132,7 @@ export class BitgetAccount {
   private readonly metas = new Map<string, OrderMeta>();
   private readonly byClientOid = new Map<string, string>();
   private readonly byOrderId = new Map<string, string>();
+  private readonly byPlanId = new Map<string, string>();
   private readonly trades: BitgetTrade[] = [];
   private orderSeq = 0n;
   private tradeSeq = 0n;
@@ -155,6 +169,11 @@ export class BitgetAccount {
       if (!meta) continue;
       const ts = event.ts ?? meta.uTime;
       meta.uTime = Math.max(meta.uTime, ts);
+      if (meta.plan && meta.orderId === "" && (event.type === "trigger" || event.type === "fill")) {
+        // The plan triggered: Bitget places the regular order now, under a new orderId.
+        meta.orderId = this.nextOrderId();
+        this.byOrderId.set(meta.orderId, key);
+      }
       if (event.type !== "fill") continue;
       this.tradeSeq += 1n;
       this.trades.push({
@@ -231,8 +250,7 @@ export class BitgetAccount {
     if (qty.isZero() || qty.lessThan(f.minQty)) throw BitgetErrors.qtyBelowMin();
     if (!f.maxQty.isZero() && qty.greaterThan(f.maxQty)) throw BitgetErrors.qtyAboveMax();
 
-    this.orderSeq += 1n;
-    const orderId = String(ORDER_ID_BASE + this.orderSeq);
+    const orderId = this.nextOrderId();
     // Bitget makes up a clientOid when none is sent; the order's id keeps it unique.
     const oid = clientOid || `bg${orderId}`;
     const tif: TimeInForce = force === "ioc" ? "IOC" : force === "fok" ? "FOK" : "GTC";
@@ -262,6 +280,7 @@ export class BitgetAccount {
       forcedCancel: false,
       cancelReason: "",
       frozen: null,
+      plan: null,
     };
     const events = this.venue.submit(orderSpec, now);
     const rejection = events.find((e) => e.clientOrderId === oid && e.event.type === "reject");
@@ -285,6 +304,181 @@ export class BitgetAccount {
     this.touch(spec.base, now);
     this.touch(spec.quote, now);
     return { orderId, clientOid: oid };
+  }
+
+  private nextOrderId(): string {
+    this.orderSeq += 1n;
+    return String(ORDER_ID_BASE + this.orderSeq);
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // POST /api/v2/spot/trade/place-plan-order
+
+  placePlanOrder(params: Params, now: number, market: { bid?: number; ask?: number; last?: number }): { orderId: string; clientOid: string } {
+    const spec = this.spec(params.symbol);
+    const side = params.side;
+    if (!side) throw BitgetErrors.paramEmpty("side");
+    if (side !== "buy" && side !== "sell") throw BitgetErrors.paramInvalid("side");
+    const orderType = params.orderType;
+    if (!orderType) throw BitgetErrors.paramEmpty("orderType");
+    if (orderType !== "limit" && orderType !== "market") throw BitgetErrors.paramInvalid("orderType");
+    if (spec.info.status !== "online") throw BitgetErrors.symbolOffline();
+    const triggerType = params.triggerType ?? "fill_price";
+    if (triggerType !== "fill_price" && triggerType !== "mark_price") throw BitgetErrors.paramInvalid("triggerType");
+    const isLimit = orderType === "limit";
+    const planType = params.planType ?? (!isLimit && side === "buy" ? "total" : "amount");
+    if (planType !== "amount" && planType !== "total") throw BitgetErrors.paramInvalid("planType");
+    const clientOid = params.clientOid;
+    if (clientOid !== undefined && clientOid !== "" && !CLIENT_OID.test(clientOid)) throw BitgetErrors.paramInvalid("clientOid");
+    if (clientOid && this.byClientOid.has(clientOid)) throw BitgetErrors.duplicateClientOid();
+    const f = spec.filters;
+    const triggerPrice = decimalParam(params, "triggerPrice", true)!;
+    if (triggerPrice.isZero()) throw BitgetErrors.paramInvalid("triggerPrice");
+    checkScale("triggerPrice", triggerPrice, f.pricePrecision);
+    const executePrice = isLimit ? decimalParam(params, "executePrice", true)! : null;
+    if (executePrice !== null) {
+      if (executePrice.isZero()) throw BitgetErrors.paramInvalid("executePrice");
+      checkScale("executePrice", executePrice, f.pricePrecision);
+    }
+    const size = decimalParam(params, "size", true)!;
+    if (size.isZero()) throw BitgetErrors.paramInvalid("size");
+    checkScale("size", size, planType === "total" ? f.quotePrecision : f.quantityPrecision);
+    const reference = executePrice ?? triggerPrice;
+    // A plan sized in quote ("total") buys what that amount is worth at its execute (or trigger) price.
+    const qty = planType === "total" ? roundToStep(size.dividedBy(reference), f.stepSize, "down") : size;
+    const value = planType === "total" ? size : reference.times(qty);
+    if (!f.minNotional.isZero() && value.lessThan(f.minNotional)) throw BitgetErrors.belowMinAmount(f.minNotional.toFixed(), spec.quote);
+    if (qty.isZero() || qty.lessThan(f.minQty)) throw BitgetErrors.qtyBelowMin();
+    if (!f.maxQty.isZero() && qty.greaterThan(f.maxQty)) throw BitgetErrors.qtyAboveMax();
+    const last = market.last ?? (market.bid !== undefined && market.ask !== undefined ? (market.bid + market.ask) / 2 : undefined);
+    if (last === undefined) throw BitgetErrors.noPrice();
+
+    const planId = this.nextOrderId();
+    const oid = clientOid || `bg${planId}`;
+    // Above the market: wait for a rise; below: wait for a fall. In the simulator's words that is a buy stop or a
+    // sell take-profit (rise), a sell stop or a buy take-profit (fall).
+    const rises = triggerPrice.greaterThan(last);
+    const kind = rises === (side === "buy") ? "STOP" : "TAKE_PROFIT";
+    const orderSpec: OrderSpec = {
+      clientOrderId: oid,
+      symbol: spec.symbol,
+      side: side.toUpperCase() as OrderSide,
+      type: isLimit ? (`${kind}_LIMIT` as const) : (`${kind}_MARKET` as const),
+      quantity: qty,
+      triggerPrice,
+    };
+    if (executePrice !== null) orderSpec.price = executePrice;
+    const meta: OrderMeta = {
+      orderId: "",
+      clientOid: oid,
+      spec,
+      orderType,
+      side,
+      force: (params.force ?? "gtc").toLowerCase(),
+      price: executePrice ?? ZERO,
+      size,
+      cTime: now,
+      uTime: now,
+      forcedCancel: false,
+      cancelReason: "",
+      frozen: null,
+      plan: { planId, triggerPrice, triggerType, planType },
+    };
+    const events = this.venue.submit(orderSpec, now);
+    const rejection = events.find((e) => e.clientOrderId === oid && e.event.type === "reject");
+    if (rejection && rejection.event.type === "reject") throw this.rejectionError(rejection.event.reason.split(":")[0] ?? "");
+    this.metas.set(oid, meta);
+    this.byClientOid.set(oid, oid);
+    this.byPlanId.set(planId, oid);
+    this.apply(events);
+    if (!isLimit && meta.orderId !== "" && this.venue.openOrders().some((o) => o.clientOrderId === oid)) {
+      this.apply(this.venue.cancel(oid, now));
+      meta.forcedCancel = true;
+      meta.cancelReason = "market order remainder cancelled: no liquidity";
+    }
+    return { orderId: planId, clientOid: oid };
+  }
+
+  /** A plan order that has not triggered (and was not cancelled): it lives in the plan book only. */
+  private isWaitingPlan(meta: OrderMeta): boolean {
+    return meta.plan !== null && meta.orderId === "";
+  }
+
+  private planBody(meta: OrderMeta): Record<string, unknown> {
+    const plan = meta.plan!;
+    const waiting = this.isWaitingPlan(meta);
+    const open = waiting && this.view(meta).open;
+    return {
+      orderId: plan.planId,
+      clientOid: meta.clientOid,
+      symbol: meta.spec.id,
+      size: str(meta.size),
+      executePrice: str(meta.price),
+      triggerPrice: str(plan.triggerPrice),
+      status: open ? "live" : waiting ? "cancelled" : "executed",
+      orderType: meta.orderType,
+      side: meta.side,
+      planType: plan.planType,
+      triggerType: plan.triggerType,
+      enterPointSource: "API",
+      cTime: String(meta.cTime),
+      uTime: String(meta.uTime),
+    };
+  }
+
+  private plans(params: Params, keep: (meta: OrderMeta) => boolean): { nextFlag: boolean; idLessThan: string; orderList: Record<string, unknown>[] } {
+    const spec = this.spec(params.symbol);
+    const limit = Math.min(intParam(params, "limit") ?? 100, 100);
+    const list = [...this.metas.values()]
+      .filter((m) => m.plan !== null && m.spec.id === spec.id && keep(m))
+      .sort((a, b) => (BigInt(b.plan!.planId) > BigInt(a.plan!.planId) ? 1 : -1))
+      .slice(0, limit);
+    return { nextFlag: false, idLessThan: list[list.length - 1]?.plan!.planId ?? "", orderList: list.map((m) => this.planBody(m)) };
+  }
+
+  /** GET current-plan-order: plans still waiting for their trigger. */
+  currentPlanOrders(params: Params): ReturnType<BitgetAccount["plans"]> {
+    return this.plans(params, (m) => this.isWaitingPlan(m) && this.view(m).open);
+  }
+
+  /** GET history-plan-order: plans that triggered or were cancelled. */
+  historyPlanOrders(params: Params): ReturnType<BitgetAccount["plans"]> {
+    return this.plans(params, (m) => !this.isWaitingPlan(m) || !this.view(m).open);
+  }
+
+  cancelPlanOrder(params: Params, now: number): { result: string } {
+    const planId = params.orderId;
+    const clientOid = params.clientOid;
+    if (!planId && !clientOid) throw BitgetErrors.paramEmpty("orderId");
+    const key = planId ? this.byPlanId.get(planId) : this.byClientOid.get(clientOid!);
+    const meta = key === undefined ? undefined : this.metas.get(key);
+    if (!meta || !this.isWaitingPlan(meta) || !this.view(meta).open) throw BitgetErrors.planNotExist();
+    this.apply(this.venue.cancel(meta.clientOid, now));
+    meta.uTime = now;
+    return { result: "success" };
+  }
+
+  /** POST batch-cancel-plan-order: every waiting plan of the listed symbols (all symbols without a list). */
+  batchCancelPlanOrders(params: Params, now: number): { successList: { orderId: string; clientOid: string }[]; failureList: never[] } {
+    let symbols: string[] | null = null;
+    if (params.symbolList) {
+      let parsed: unknown;
+      try {
+        parsed = JSON.parse(params.symbolList);
+      } catch {
+        throw BitgetErrors.paramInvalid("symbolList");
+      }
+      if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) throw BitgetErrors.paramInvalid("symbolList");
+      symbols = parsed.map((id: string) => this.spec(id).id);
+    }
+    const successList: { orderId: string; clientOid: string }[] = [];
+    for (const meta of this.metas.values()) {
+      if (!this.isWaitingPlan(meta) || !this.view(meta).open || (symbols !== null && !symbols.includes(meta.spec.id))) continue;
+      this.apply(this.venue.cancel(meta.clientOid, now));
+      meta.uTime = now;
+      successList.push({ orderId: meta.plan!.planId, clientOid: meta.clientOid });
+    }
+    return { successList, failureList: [] };
   }
 
   private rejectionError(code: string): Error {
@@ -406,13 +600,13 @@ export class BitgetAccount {
   /** GET /api/v2/spot/trade/orderInfo: a list of one order, or an empty list (ccxt: OrderNotFound). */
   orderInfo(params: Params): Record<string, unknown>[] {
     const meta = this.find(params);
-    return meta ? [this.orderBody(meta)] : [];
+    return meta && !this.isWaitingPlan(meta) ? [this.orderBody(meta)] : [];
   }
 
   cancelOrder(params: Params, now: number): { orderId: string; clientOid: string } {
     const spec = this.spec(params.symbol);
     const meta = this.find(params);
-    if (!meta || meta.spec.id !== spec.id || !this.view(meta).open) throw BitgetErrors.orderNotExist();
+    if (!meta || meta.spec.id !== spec.id || this.isWaitingPlan(meta) || !this.view(meta).open) throw BitgetErrors.orderNotExist();
     this.apply(this.venue.cancel(meta.clientOid, now));
     meta.uTime = now;
     return { orderId: meta.orderId, clientOid: meta.clientOid };
@@ -421,9 +615,12 @@ export class BitgetAccount {
   /** POST cancel-symbol-order: every open order of the symbol (none is not an error). */
   cancelSymbolOrders(params: Params, now: number): { symbol: string } {
     const spec = this.spec(params.symbol);
-    const open = this.openMetas(spec.id);
-    if (open.length > 0) this.apply(this.venue.cancelAll(spec.symbol, now));
-    for (const meta of open) meta.uTime = now;
+    // One by one: the simulator's cancel-all would take the waiting plans too, which Bitget keeps in their own book.
+    for (const meta of this.openMetas(spec.id)) {
+      if (this.isWaitingPlan(meta)) continue;
+      this.apply(this.venue.cancel(meta.clientOid, now));
+      meta.uTime = now;
+    }
     return { symbol: spec.id };
   }
 
@@ -453,12 +650,13 @@ export class BitgetAccount {
 
   unfilledOrders(params: Params): Record<string, unknown>[] {
     const symbolId = params.symbol ? this.spec(params.symbol).id : undefined;
-    return this.listed(this.openMetas(symbolId), params).map((m) => this.openOrderBody(m));
+    const open = this.openMetas(symbolId).filter((m) => !this.isWaitingPlan(m));
+    return this.listed(open, params).map((m) => this.openOrderBody(m));
   }
 
   historyOrders(params: Params): Record<string, unknown>[] {
     const symbolId = params.symbol ? this.spec(params.symbol).id : undefined;
-    const closed = [...this.metas.values()].filter((m) => (symbolId === undefined || m.spec.id === symbolId) && !this.view(m).open);
+    const closed = [...this.metas.values()].filter((m) => (symbolId === undefined || m.spec.id === symbolId) && !this.isWaitingPlan(m) && !this.view(m).open);
     return this.listed(closed, params).map((m) => this.orderBody(m));
   }
 

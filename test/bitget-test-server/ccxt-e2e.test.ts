@@ -183,6 +183,59 @@ describe("ccxt bitget against the test server: the happy paths", () => {
   });
 });
 
+describe("ccxt bitget against the test server: plan (trigger) orders", () => {
+  it("keeps plans in their own book, triggers one when the price falls through it, and cancels the rest", async () => {
+    const { server, exchange } = await setup();
+    server.pushTrade("BTCUSDT", 30_000, 0.1, "BUY");
+    const stop = await exchange.createOrder("BTC/USDT", "market", "sell", 0.01, undefined, { triggerPrice: 29_500, clientOrderId: "sl-1" });
+    const takeProfit = await exchange.createOrder("BTC/USDT", "limit", "sell", 0.01, 31_100, { triggerPrice: 31_000, clientOrderId: "tp-1" });
+    expect(server.requests("POST /api/v2/spot/trade/place-plan-order")[0]!.params).toMatchObject({
+      symbol: "BTCUSDT",
+      orderType: "market",
+      side: "sell",
+      size: "0.01",
+      triggerPrice: "29500",
+      planType: "amount",
+      clientOid: "sl-1",
+    });
+    const plans = await exchange.fetchOpenOrders("BTC/USDT", undefined, undefined, { trigger: true });
+    expect(plans.map((o) => ({ id: o.id, clientOrderId: o.clientOrderId, status: o.status, triggerPrice: o.triggerPrice, price: o.price }))).toEqual([
+      { id: idOf(stop), clientOrderId: "sl-1", status: "open", triggerPrice: 29_500, price: undefined },
+      { id: idOf(takeProfit), clientOrderId: "tp-1", status: "open", triggerPrice: 31_000, price: 31_100 },
+    ]);
+    expect(await exchange.fetchOpenOrders("BTC/USDT")).toEqual([]);
+    expect(await caught(exchange.fetchOrder("", "BTC/USDT", { clientOrderId: "sl-1" }))).toBeInstanceOf(ccxt.OrderNotFound);
+
+    server.pushQuote("BTCUSDT", 29_400, 29_400.5, 5, 5);
+    server.pushTrade("BTCUSDT", 29_400, 0.2, "SELL");
+    expect((await exchange.fetchOpenOrders("BTC/USDT", undefined, undefined, { trigger: true })).map((o) => o.clientOrderId)).toEqual(["tp-1"]);
+    const triggered = await exchange.fetchOrder("", "BTC/USDT", { clientOrderId: "sl-1" });
+    expect(triggered).toMatchObject({ clientOrderId: "sl-1", status: "closed", filled: 0.01, average: 29_400 });
+    expect(triggered.id).not.toBe(idOf(stop));
+    expect((await exchange.fetchMyTrades("BTC/USDT")).map((t) => [t.order, t.amount, t.price])).toEqual([[triggered.id, 0.01, 29_400]]);
+
+    await exchange.cancelOrder(idOf(takeProfit), "BTC/USDT", { trigger: true });
+    expect(await exchange.fetchOpenOrders("BTC/USDT", undefined, undefined, { trigger: true })).toEqual([]);
+    expect((await caught(exchange.cancelOrder(idOf(takeProfit), "BTC/USDT", { trigger: true }))).message).toContain("43025");
+    const history = await exchange.fetchCanceledAndClosedOrders("BTC/USDT", undefined, undefined, { trigger: true });
+    expect(history.map((o) => `${o.clientOrderId}:${o.status}`)).toEqual(["sl-1:closed", "tp-1:canceled"]);
+  });
+
+  it("cancels every waiting plan of a symbol with cancelAllOrders({ trigger: true }), leaving regular orders alone", async () => {
+    const { server, exchange } = await setup();
+    server.pushTrade("BTCUSDT", 30_000, 0.1, "BUY");
+    await exchange.createOrder("BTC/USDT", "market", "sell", 0.01, undefined, { triggerPrice: 29_000, clientOrderId: "p-1" });
+    await exchange.createOrder("BTC/USDT", "limit", "buy", 0.01, 31_100, { triggerPrice: 31_000, clientOrderId: "p-2" });
+    await exchange.createOrder("BTC/USDT", "limit", "buy", 0.01, 28_000, { clientOrderId: "r-1" });
+    await exchange.cancelAllOrders("BTC/USDT", { trigger: true });
+    expect(server.requests("POST /api/v2/spot/trade/batch-cancel-plan-order")[0]!.params).toEqual({ symbolList: '["BTCUSDT"]' });
+    expect(await exchange.fetchOpenOrders("BTC/USDT", undefined, undefined, { trigger: true })).toEqual([]);
+    expect((await exchange.fetchOpenOrders("BTC/USDT")).map((o) => o.clientOrderId)).toEqual(["r-1"]);
+    await exchange.cancelAllOrders("BTC/USDT");
+    expect(server.account.openOrderCount()).toBe(0);
+  });
+});
+
 describe("ccxt bitget against the test server: the error classes", () => {
   it("InsufficientFunds, OrderNotFound and InvalidOrder from Bitget's codes", async () => {
     const { exchange } = await setup();

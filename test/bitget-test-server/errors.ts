@@ -46,6 +46,8 @@ export const BitgetErrors = {
   /** ccxt maps no class to it; its message carries "Duplicate clientOid", which Bastion reads as "an earlier attempt landed". */
   duplicateClientOid: (): BitgetApiError => bad("40786", "Duplicate clientOid"),
   orderNotExist: (): BitgetApiError => bad("43001", "The order does not exist"),
+  /** ccxt maps it to InvalidOrder (not OrderNotFound). */
+  planNotExist: (): BitgetApiError => bad("43025", "Plan order does not exist"),
   qtyBelowMin: (): BitgetApiError => bad("43006", "The order quantity is less than the minimum transaction quantity"),
   qtyAboveMax: (): BitgetApiError => bad("43007", "The order quantity is greater than the maximum transaction quantity"),
   insufficientBalance: (): BitgetApiError => bad("43012", "Insufficient balance"),

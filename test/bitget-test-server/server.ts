@@ -6,7 +6,7 @@
  * (account.ts); prices come from what is pushed in (`push*`, the admin endpoint, or a replay through the
  * Binance server's replay.ts, which drives either server). Signed endpoints check Bitget's ACCESS-KEY,
  * ACCESS-SIGN (base64 HMAC-SHA256 of timestamp + METHOD + path[?query] + body), ACCESS-TIMESTAMP (within 30 s of
- * the server clock) and ACCESS-PASSPHRASE; every endpoint has a per-second request limit answered with Bitget's
+ * the server clock) and ACCESS-PASSPHRASE; plan (trigger) orders have their own book as on Bitget; every endpoint has a per-second request limit answered with Bitget's
  * 429; faults can be injected per endpoint with the Binance server's FaultQueue (same kinds, Bitget's bodies).
  *
  * Answers are Bitget's envelope `{ "code": "00000", "msg": "success", "requestTime": …, "data": … }`; errors
@@ -432,15 +432,18 @@ export class BitgetTestServer {
     routes.set("GET /api/v2/spot/trade/unfilled-orders", { signed: true, handle: (params) => account.unfilledOrders(params) });
     routes.set("GET /api/v2/spot/trade/history-orders", { signed: true, handle: (params) => account.historyOrders(params) });
     routes.set("GET /api/v2/spot/trade/fills", { signed: true, handle: (params) => account.fills(params) });
-    // Plan (trigger) orders are not served, so there never is one: their lists are empty and cancelling them cancels nothing.
-    // ccxt reads and cancels this book beside the regular one (Bastion's venue does on every Bitget poll and cancel-all).
-    const emptyPlanList = (params: Params) => {
-      if (params.symbol) account.spec(params.symbol);
-      return { nextFlag: false, idLessThan: "", orderList: [] };
-    };
-    routes.set("GET /api/v2/spot/trade/current-plan-order", { signed: true, handle: emptyPlanList });
-    routes.set("GET /api/v2/spot/trade/history-plan-order", { signed: true, handle: emptyPlanList });
-    routes.set("POST /api/v2/spot/trade/batch-cancel-plan-order", { signed: true, handle: () => ({ successList: [], failureList: [] }) });
+    // Plan (trigger) orders live in their own book: ccxt places, lists and cancels them apart from the regular ones.
+    routes.set("POST /api/v2/spot/trade/place-plan-order", {
+      signed: true,
+      handle: (params, now) => {
+        const touch = board.touch(account.spec(params.symbol).id);
+        return account.placePlanOrder(params, now, { bid: touch.bid, ask: touch.ask, last: touch.last });
+      },
+    });
+    routes.set("GET /api/v2/spot/trade/current-plan-order", { signed: true, handle: (params) => account.currentPlanOrders(params) });
+    routes.set("GET /api/v2/spot/trade/history-plan-order", { signed: true, handle: (params) => account.historyPlanOrders(params) });
+    routes.set("POST /api/v2/spot/trade/cancel-plan-order", { signed: true, handle: (params, now) => account.cancelPlanOrder(params, now) });
+    routes.set("POST /api/v2/spot/trade/batch-cancel-plan-order", { signed: true, handle: (params, now) => account.batchCancelPlanOrders(params, now) });
     routes.set("GET /api/v2/spot/account/assets", { signed: true, handle: (params) => account.assets(params) });
     return routes;
   }
