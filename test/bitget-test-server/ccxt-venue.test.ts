@@ -100,4 +100,30 @@ describe("CcxtVenue on the Bitget test server", () => {
         .map((r) => r.endpoint),
     ).toEqual(["GET /api/v3/account/settings", "GET /api/v3/account/settings"]);
   });
+
+  it("holds a stop natively as a Bitget plan order, listed among the venue's open orders, which the server triggers on a fall", async () => {
+    const { server, venue, events } = await bitgetVenue();
+    server.pushTrade("BTCUSDT", 30_000, 0.1, "BUY");
+    const stop = { clientOrderId: "bst-stop-1", symbol: "BTC/USDT", side: "SELL", type: "STOP_MARKET", quantity: "0.005", triggerPrice: "29500" } as const;
+    expect(venue.holdsNatively(stop)).toBe(true);
+    venue.submit(stop, clock.now());
+    await venue.idle();
+    expect(server.requests("POST /api/v2/spot/trade/place-plan-order")[0]!.params).toMatchObject({
+      clientOid: "bst-stop-1",
+      orderType: "market",
+      side: "sell",
+      size: "0.005",
+      triggerPrice: "29500",
+      triggerType: "fill_price",
+    });
+    expect(summary(events, "bst-stop-1")).toEqual(["accept"]);
+    expect((await venue.fetchOpenOrders()).map((o) => `${o.clientOrderId} ${o.type} ${String(o.triggerPrice)}`)).toEqual(["bst-stop-1 STOP_MARKET 29500"]);
+    expect(server.account.openOrderCount()).toBe(1);
+
+    server.pushQuote("BTCUSDT", 29_400, 29_400.5, 5, 5);
+    server.pushTrade("BTCUSDT", 29_400, 0.2, "SELL");
+    // Triggered: a regular order under a new orderId with the plan's clientOid, filled at the bid.
+    expect(server.account.allOrders().map((o) => `${o.clientOid} ${o.status} ${o.filled.toString()}`)).toEqual(["bst-stop-1 filled 0.005"]);
+    expect(await venue.fetchOpenOrders()).toEqual([]);
+  });
 });
