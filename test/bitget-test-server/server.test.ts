@@ -324,6 +324,35 @@ describe("limits and faults", () => {
     expect(server.faultStats()).toMatchObject({ lateExecuted: 1, injected: { statusUnknown: 1 } });
   });
 
+  it("delay: executed at once, answered when the delay has passed; dropResponse: executed, never answered", async () => {
+    const { server, clock, timers } = await start();
+    server.pushQuote("BTCUSDT", 30_000, 30_000.5);
+    const route = "/api/v2/spot/trade/place-order";
+    const params = { symbol: "BTCUSDT", side: "buy", orderType: "limit", force: "gtc", price: "29000", size: "0.01" };
+    /** Yields to the event loop until the server has taken `count` placements (no clock involved). */
+    const placements = async (count: number) => {
+      while (server.requests(`POST ${route}`).length < count) await new Promise((resolve) => setImmediate(resolve));
+    };
+    server.addFault({ endpoint: `POST ${route}`, kind: "delay", delayMs: 5_000 });
+    const late = signed(server, clock, "POST", route, { ...params, clientOid: "d-1" });
+    await placements(1);
+    expect(server.account.allOrders().map((o) => o.clientOid)).toEqual(["d-1"]);
+    expect(timers.nextDue()).toBe(T0 + 5_000);
+    timers.runNext();
+    expect((await late).body).toMatchObject({ code: "00000", data: { clientOid: "d-1" } });
+
+    server.addFault({ endpoint: `POST ${route}`, kind: "dropResponse" });
+    const lost = signed(server, clock, "POST", route, { ...params, clientOid: "d-2" }).then(
+      () => "answered",
+      () => "connection closed",
+    );
+    await placements(2);
+    expect(server.requests(`POST ${route}`)[1]!.outcome).toBe("dropped");
+    expect(server.account.allOrders().map((o) => o.clientOid)).toEqual(["d-1", "d-2"]);
+    await server.close();
+    expect(await lost).toBe("connection closed");
+  });
+
   it("placeOnLookup: the first lookup by clientOid finds nothing, and that lookup places the order", async () => {
     const { server, clock } = await start();
     server.pushQuote("BTCUSDT", 30_000, 30_000.5);
