@@ -4,4 +4,4 @@ export { BinanceApiError, BinanceErrors } from "./errors";
 export { FAULT_KINDS, EXECUTING_FAULTS, type FaultKind, type FaultPlan, type FaultPlanRule, type FaultRule } from "./faults";
 export { type AccountOrder, type AccountTrade } from "./account";
 export { loadSymbolSpecs, DEFAULT_MARKETS_FILE, type SymbolSpec } from "./exchange-info";
-export { startReplay, type ServerReplay, type ServerReplayOptions } from "./replay";
+export { startReplay, type ReplayTarget, type ServerReplay, type ServerReplayOptions } from "./replay";

@@ -2,7 +2,8 @@
  * Plays a recorded candle file (data/market/*.csv) into a test server as a live market: each bar
  * goes out as quotes and trades along its path (ReplayFeed's intra-bar expansion) so orders fill and
  * stops trigger inside the bar, and the bar itself goes to the klines at its close (with its recorded
- * open time, shifted by the recording's span on every loop so candle times keep increasing).
+ * open time, shifted by the recording's span on every loop so candle times keep increasing). It drives any
+ * server with the same push methods (the Binance server, the Bitget server in ../bitget-test-server).
  */
 import { type Clock } from "../../server/core/clock";
 import { loadCandlesCsv } from "../../server/venues/replay/csv";
@@ -10,7 +11,7 @@ import { ReplayFeed, inferBarMs, type ReplayStatus, type ReplayUpdate } from "..
 import { type Timers } from "../../server/core/clock";
 import { systemScheduler } from "../../server/venues/replay/scheduler";
 import { KLINE_INTERVALS } from "./market-board";
-import { type BinanceTestServer } from "./server";
+import { type PushCandle } from "./server";
 
 export interface ServerReplayOptions {
   /** A candle CSV (ts,open,high,low,close,volume). */
@@ -27,12 +28,20 @@ export interface ServerReplayOptions {
   scheduler?: Timers;
 }
 
+/** What a replay needs from a test server: its symbols' ids and ticks, and the push methods. */
+export interface ReplayTarget {
+  symbolSpec(symbol: string): { id: string; symbol: string; filters: { tickSize: { toNumber(): number } } };
+  pushCandle(candle: PushCandle): void;
+  pushQuote(symbol: string, bid: number, ask: number, bidSize?: number, askSize?: number): void;
+  pushTrade(symbol: string, price: number, qty: number, aggressor?: "BUY" | "SELL"): void;
+}
+
 export interface ServerReplay {
   status(): ReplayStatus;
   stop(): void;
 }
 
-export function startReplay(server: BinanceTestServer, options: ServerReplayOptions): ServerReplay {
+export function startReplay(server: ReplayTarget, options: ServerReplayOptions): ServerReplay {
   const spec = server.symbolSpec(options.symbol ?? "BTC/USDT");
   const candles = loadCandlesCsv(options.file);
   const barMs = inferBarMs(candles) ?? 60_000;
