@@ -41,7 +41,7 @@ import type { Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../venues/venue";
 import { decodeJson, encodeJson } from "./codec";
-import { LEASE_ID, StoreError, leaseDecision, type LeaseRow, type StoreHistory } from "./memory-store";
+import { LEASE_ID, StoreError, leaseDecision } from "./store";
 import type {
   AuditRecord,
   BreakerEventRecord,
@@ -52,12 +52,13 @@ import type {
   JournalSource,
   LeaseRequest,
   LeaseResult,
+  LeaseRow,
   OrderMeta,
   PositionMeta,
-  SignalAction,
   SignalRecord,
   SignalStatus,
   Store,
+  StoreHistory,
   StoredOrder,
   StoredPosition,
   SymbolSettingRecord,
@@ -362,7 +363,7 @@ function toSignal(row: SignalRow): SignalRecord {
   return {
     id: row.id,
     symbol: row.symbol,
-    action: row.action as SignalAction,
+    action: row.action as SignalRecord["action"],
     confidence: row.confidence,
     expectedReturn: row.expectedReturn,
     stopLoss: decOrNull(row.stopLoss),

@@ -3,7 +3,10 @@ import type { Decimal } from "../core/money";
 import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { TradingState } from "../core/risk/trading-state";
-import type { SignalAction } from "../db/store";
+import type { SIGNAL_ACTIONS } from "../core/input-schemas";
+
+/** What a signal asks for (the webhook's and tRPC's `action`). */
+export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
 
 export interface Signal {
   id: string;

@@ -1,10 +1,12 @@
 /** Signals from any source (webhook, tRPC, a person) into the engine. */
-import type { SignalInput } from "../core/input-schemas";
-import type { Actor, CommandResult } from "../engine/types";
+import type { Actor, CommandResult, Signal } from "../engine/types";
 import { requireEngine } from "./engine";
 
+/** A signal as it arrives (checked at the edge by api/webhooks/signal-schema.ts): its time may be left to the engine. */
+export type SignalRequest = Omit<Signal, "ts"> & { ts?: number };
+
 /** `actor`: a person sent it; the engine audits it in the same command. A signal without a time gets the engine's. */
-export function submitSignal(input: SignalInput, source: string, actor?: Actor): Promise<CommandResult> {
+export function submitSignal(input: SignalRequest, source: string, actor?: Actor): Promise<CommandResult> {
   const engine = requireEngine();
   const signal = {
     id: input.id,

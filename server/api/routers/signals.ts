@@ -3,7 +3,8 @@ import { z } from "zod";
 import { db } from "../../db/client";
 import { actorOf, commandValue } from "../../services/engine";
 import { submitSignal } from "../../services/signals";
-import { idempotencyKeySchema, signalInputSchema, symbolSchema } from "../../core/input-schemas";
+import { idempotencyKeySchema, symbolSchema } from "../../core/input-schemas";
+import { signalInputSchema } from "../webhooks/signal-schema";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const signalsRouter = router({
