@@ -2,7 +2,6 @@
  * settings: risk limits, per-symbol settings and the breaker config. Everyone signed in reads them; only an admin
  * changes them, through the engine (validated again there, applied in its queue, audited).
  */
-import { actorOf } from "../../services/engine";
 import {
   breakerConfigInput,
   riskLimitsInput,
@@ -17,9 +16,9 @@ import { adminProcedure, router, viewerProcedure } from "../trpc";
 export const settingsRouter = router({
   get: viewerProcedure.query(() => settingsSnapshot()),
   /** The whole set of portfolio limits: a limit left out is no limit. */
-  setRiskLimits: adminProcedure.input(riskLimitsInput).mutation(({ ctx, input }) => setRiskLimits(input, actorOf(ctx.user))),
+  setRiskLimits: adminProcedure.input(riskLimitsInput).mutation(({ ctx, input }) => setRiskLimits(input, ctx.actor)),
   /** One symbol's settings, whole (fields left out take their defaults). */
-  setSymbol: adminProcedure.input(symbolSettingsInput).mutation(({ ctx, input }) => setSymbolSettings(input.symbol, input.settings, actorOf(ctx.user))),
+  setSymbol: adminProcedure.input(symbolSettingsInput).mutation(({ ctx, input }) => setSymbolSettings(input.symbol, input.settings, ctx.actor)),
   /** The whole breaker config (fields left out take their defaults; null disables a limit). */
-  setBreakerConfig: adminProcedure.input(breakerConfigInput).mutation(({ ctx, input }) => setBreakerConfig(input, actorOf(ctx.user))),
+  setBreakerConfig: adminProcedure.input(breakerConfigInput).mutation(({ ctx, input }) => setBreakerConfig(input, ctx.actor)),
 });

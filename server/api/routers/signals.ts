@@ -1,7 +1,7 @@
 /** signals: submit one by hand or from a tool (trader), and review what came in (viewer). */
 import { z } from "zod";
 import { db } from "../../db/client";
-import { actorOf, commandValue } from "../../services/engine";
+import { commandValue } from "../../services/engine";
 import { submitSignal } from "../../services/signals";
 import { idempotencyKeySchema, symbolSchema } from "../../core/input-schemas";
 import { signalInputSchema } from "../webhooks/signal-schema";
@@ -10,7 +10,7 @@ import { router, traderProcedure, viewerProcedure } from "../trpc";
 export const signalsRouter = router({
   submit: traderProcedure
     .input(signalInputSchema.extend({ idempotencyKey: idempotencyKeySchema }))
-    .mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${ctx.user.username}`, actorOf(ctx.user)))),
+    .mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${ctx.user.username}`, ctx.actor))),
   list: viewerProcedure
     .input(
       z
