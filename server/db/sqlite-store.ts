@@ -41,6 +41,20 @@ import type { Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../venues/venue";
 import { decodeJson, encodeJson } from "./codec";
+import type {
+  AuditLog,
+  Balance,
+  BreakerEvent,
+  EquitySnapshot,
+  Fill,
+  OrderEvent,
+  Order as PrismaOrder,
+  Position as PrismaPosition,
+  ReconciliationDrift,
+  Signal,
+  SymbolSetting,
+  Trade,
+} from "./generated/client";
 import { LEASE_ID, StoreError, leaseDecision } from "./store";
 import type {
   AuditRecord,
@@ -134,147 +148,22 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 }
 
 // ── row shapes ─────────────────────────────────────────────────────────────────────────────────────
+// The tables are Prisma's (prisma/schema.prisma); a row here is its model as better-sqlite3 returns it: booleans as 0/1.
 type Bit = 0 | 1;
+type SqliteRow<T> = { [K in keyof T]: T[K] extends boolean ? Bit : T[K] };
 
-interface JournalRow {
-  seq: number;
-  clientOrderId: string;
-  type: string;
-  source: string;
-  payload: string;
-  applied: Bit;
-  refusal: string | null;
-  ts: number;
-}
-
-interface OrderRow {
-  data: string;
-  venue: string;
-  positionId: string | null;
-  requestedPrice: string | null;
-}
-
-interface FillRow {
-  venue: string;
-  tradeId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: string;
-  qty: string;
-  price: string;
-  fee: string;
-  feeCurrency: string;
-  liquidity: string | null;
-  positionId: string | null;
-  late: Bit;
-  ts: number;
-}
-
-interface PositionRow {
-  data: string;
-  exit: string | null;
-  strategy: string | null;
-  signalId: string | null;
-}
-
-interface TradeRow {
-  id: string;
-  positionId: string;
-  symbol: string;
-  side: string;
-  quantity: string;
-  entryPrice: string;
-  exitPrice: string;
-  entryTime: number;
-  exitTime: number;
-  fees: string;
-  grossPnl: string;
-  pnl: string;
-  pnlPct: number;
-  outcome: string;
-  exitReason: string;
-  requestedPrice: string | null;
-  entrySlippageBps: number | null;
-  exitSlippageBps: number | null;
-  strategy: string | null;
-  signalId: string | null;
-}
-
-interface SignalRow {
-  id: string;
-  symbol: string;
-  action: string;
-  confidence: number;
-  expectedReturn: number | null;
-  stopLoss: string | null;
-  takeProfit: string | null;
-  strategy: string;
-  ts: number;
-  receivedAt: number;
-  source: string;
-  status: string;
-  denyCode: string | null;
-  denyReason: string | null;
-  clientOrderId: string | null;
-}
-
-interface BalanceRow {
-  currency: string;
-  free: string;
-  reserved: string;
-  total: string;
-}
-
-interface EquityRow {
-  ts: number;
-  equity: string;
-  cash: string;
-  unrealized: string;
-  realized: string;
-  fees: string;
-  exposure: string;
-  cause: string;
-}
-
-interface BreakerRow {
-  ts: number;
-  kind: string;
-  reason: string;
-  message: string;
-  by: string;
-  action: string | null;
-  detail: string | null;
-}
-
-interface AuditRow {
-  ts: number;
-  actor: string;
-  role: string;
-  action: string;
-  target: string | null;
-  reason: string | null;
-  params: string | null;
-  result: string;
-  detail: string | null;
-}
-
-interface DriftRow {
-  ts: number;
-  venue: string;
-  kind: string;
-  subject: string;
-  detail: string;
-  resolved: Bit;
-  resolution: string | null;
-}
-
-interface SymbolSettingRow {
-  symbol: string;
-  enabled: Bit;
-  settings: string;
-  updatedAt: number;
-  updatedBy: string;
-}
+type JournalRow = SqliteRow<OrderEvent>;
+type OrderRow = Pick<PrismaOrder, "data" | "venue" | "positionId" | "requestedPrice">;
+type FillRow = SqliteRow<Fill>;
+type PositionRow = Pick<PrismaPosition, "data" | "exit" | "strategy" | "signalId">;
+type TradeRow = Trade;
+type SignalRow = Signal;
+type BalanceRow = Pick<Balance, "currency" | "free" | "reserved" | "total">;
+type EquityRow = EquitySnapshot;
+type BreakerRow = BreakerEvent;
+type AuditRow = AuditLog;
+type DriftRow = SqliteRow<ReconciliationDrift>;
+type SymbolSettingRow = SqliteRow<SymbolSetting>;
 
 // ── conversions ────────────────────────────────────────────────────────────────────────────────────
 const bit = (b: boolean): Bit => (b ? 1 : 0);

@@ -1,4 +1,5 @@
-/** Signals from any source (webhook, tRPC, a person) into the engine. */
+/** Signals from any source (webhook, tRPC, a person) into the engine, and the list of what came in. */
+import { signalRows, type SignalFilter } from "../db/queries/signals";
 import type { Actor, CommandResult, Signal } from "../engine/types";
 import { requireEngine } from "./engine";
 
@@ -20,4 +21,10 @@ export function submitSignal(input: SignalRequest, source: string, actor?: Actor
     ...(input.takeProfit !== undefined && { takeProfit: input.takeProfit }),
   };
   return engine.execute({ kind: "signal", signal, source, ...(actor && { actor }) });
+}
+
+/** Received signals, newest first (the raw rows: every field is plain JSON already). */
+export function listSignals(input: SignalFilter & { limit: number }) {
+  const { limit, ...filter } = input;
+  return signalRows(filter, limit);
 }

@@ -1,9 +1,9 @@
 /** breaker: status and history, and the desk's controls — emergency stop, pause/resume, trip, reset (admin), config (admin). */
 import { z } from "zod";
 import { breakerConfigSchema } from "../../core/breaker/config";
-import { db } from "../../db/client";
 import { plain } from "../../services/dto";
 import { commandValue, requireEngine, runCommand } from "../../services/engine";
+import { recentBreakerEvents } from "../../services/risk";
 import { idempotencyKeySchema, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
 import { adminProcedure, router, traderProcedure, viewerProcedure } from "../trpc";
 
@@ -14,7 +14,7 @@ export const breakerRouter = router({
   }),
   history: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict())
-    .query(async ({ input }) => db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: input.limit })),
+    .query(({ input }) => recentBreakerEvents(input.limit)),
   emergencyStop: traderProcedure
     .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: ctx.actor, reason: input.reason })),
