@@ -9,6 +9,7 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../trpc/client";
+import type { RouterOutputs } from "../trpc/types";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
 import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 
@@ -335,18 +336,7 @@ function SortTh({ label, by, q, go, num }: { label: string; by: SortBy; q: Query
   );
 }
 
-interface TotalsData {
-  count: number;
-  wins: number;
-  losses: number;
-  breakeven: number;
-  winRatePct: number | null;
-  grossPnl: string;
-  netPnl: string;
-  fees: string;
-  avgPnl: string | null;
-  exact: boolean;
-}
+type TotalsData = RouterOutputs["trades"]["totals"];
 
 function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; error: unknown; loading: boolean }) {
   if (error) return <ErrorText error={error} />;

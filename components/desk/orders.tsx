@@ -7,7 +7,7 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useMemo, useState } from "react";
-import type { InstrumentDto, OrderDto } from "@/server/services/dto";
+import type { InstrumentOut, OrderOut } from "@/components/trpc/types";
 import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
@@ -48,17 +48,11 @@ interface Dp {
   qty: number;
 }
 
-/** A working order whose submission had an unknown outcome: never re-sent, looked up by clientOrderId (orders.open). */
-interface InDoubt {
-  since: number;
-  reason: string;
-  lookups: number;
-  nextLookupAt: number | null;
-}
-type OrderRow = OrderDto & { inDoubt?: InDoubt | null };
+/** An order with its in-doubt marker (a submission with an unknown outcome: never re-sent, looked up by clientOrderId). */
+type OrderRow = OrderOut;
 const FALLBACK: Dp = { price: 2, qty: 5 };
 
-function useDecimals(instruments: InstrumentDto[] | undefined): (symbol: string) => Dp {
+function useDecimals(instruments: InstrumentOut[] | undefined): (symbol: string) => Dp {
   const map = useMemo(
     () => new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }])),
     [instruments],
@@ -87,7 +81,7 @@ function OpenOrders({
   dp,
   canTrade,
 }: {
-  data: { orders: OrderRow[]; instruments: InstrumentDto[] } | undefined;
+  data: { orders: OrderRow[]; instruments: InstrumentOut[] } | undefined;
   error: unknown;
   dp: (s: string) => Dp;
   canTrade: boolean;
@@ -96,7 +90,7 @@ function OpenOrders({
   const queryClient = useQueryClient();
   const cancel = useMutation(trpc.orders.cancel.mutationOptions());
   const cancelAll = useMutation(trpc.orders.cancelAll.mutationOptions());
-  const [pending, setPending] = useState<{ kind: "one"; order: OrderDto } | { kind: "all" } | null>(null);
+  const [pending, setPending] = useState<{ kind: "one"; order: OrderOut } | { kind: "all" } | null>(null);
   const [scope, setScope] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
   const done = (message: string) => {
@@ -191,7 +185,7 @@ function OpenOrders({
   );
 }
 
-function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderDto) => void }) {
+function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void }) {
   return (
     <div className="table-wrap">
       <table className="data po-orders">
@@ -282,14 +276,14 @@ function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: stri
 }
 
 /** Why the order exists: entry from a strategy or a person, or an exit (stop, take-profit, manual close …). */
-export function origin(o: OrderDto): string {
+export function origin(o: Pick<OrderOut, "strategy" | "tagReason">): string {
   const who = o.strategy === "manual" ? "manual" : (o.strategy ?? "");
   const why = o.tagReason ?? "";
   if (why === "entry" || why === "") return who ? `entry · ${who}` : "entry";
   return `exit · ${why.replace(/_/g, " ")}`;
 }
 
-function PlaceOrder({ instruments, marks }: { instruments: InstrumentDto[]; marks: Record<string, number> }) {
+function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; marks: Record<string, number> }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const place = useMutation(trpc.orders.place.mutationOptions());
@@ -473,7 +467,7 @@ function dayMs(day: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function AllOrders({ instruments, dp }: { instruments: InstrumentDto[]; dp: (s: string) => Dp }) {
+function AllOrders({ instruments, dp }: { instruments: InstrumentOut[]; dp: (s: string) => Dp }) {
   const trpc = useTRPC();
   const [symbol, setSymbol] = useState("");
   const [statusIdx, setStatusIdx] = useState(0);

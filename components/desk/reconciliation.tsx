@@ -7,7 +7,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import type { InstrumentDto } from "@/server/services/dto";
+import type { InstrumentOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { driftSentence } from "./drift-words";
 import { useCan } from "../trpc/session";
@@ -41,7 +41,7 @@ const KIND_HELP: Record<string, string> = {
   ORDER_IN_DOUBT: "the venue never said whether the order was placed (never re-sent)",
 };
 
-function useDecimals(instruments: InstrumentDto[] | undefined) {
+function useDecimals(instruments: InstrumentOut[] | undefined) {
   return useMemo(() => {
     const map = new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }]));
     return (symbol: string) => map.get(symbol) ?? { price: 2, qty: 5 };

@@ -2,7 +2,7 @@
 /** The breaker on the risk page: state, config (admins edit it), and the history of trips, resets and state changes. */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { RiskSummary } from "@/server/services/risk";
+import type { RiskSummaryOut as RiskSummary } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { Can } from "../trpc/session";
 import { fmtDuration, fmtTime } from "../ui/format";

@@ -1,6 +1,9 @@
 "use client";
 /** Risk page parts: usage bars, the limits table, exposure per symbol with concentration, daily loss, VaR. */
-import type { LimitLevel, LimitUsage, RiskSummary } from "@/server/services/risk";
+import type { RiskSummaryOut as RiskSummary } from "@/components/trpc/types";
+
+type LimitUsage = RiskSummary["limits"][number];
+type LimitLevel = LimitUsage["level"];
 import { fmtNum, fmtPct } from "../ui/format";
 import { Badge, Empty, Pnl } from "../ui/kit";
 

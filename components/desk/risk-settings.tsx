@@ -2,7 +2,9 @@
 /** Settings on the risk page: portfolio limits, per-symbol settings and the breaker config — read-only, or edited by admins. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { SettingsSnapshot, SymbolSettingsRow } from "@/server/services/settings";
+import type { SettingsOut as SettingsSnapshot } from "@/components/trpc/types";
+
+type SymbolSettingsRow = SettingsSnapshot["symbols"][number];
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { fmtTime } from "../ui/format";
