@@ -5,7 +5,7 @@
  * markup; the classes (`data`, `num`, the page's own) stay what the styles and the Playwright specs select on.
  * Key–value tables (`<th scope="row">`) are not lists and keep their own markup.
  */
-import type { HTMLAttributes, ReactNode, ThHTMLAttributes } from "react";
+import type { HTMLAttributes, ReactNode, TdHTMLAttributes, ThHTMLAttributes } from "react";
 
 export interface Column<T> {
   /** Unique among the table's columns (React's key). */
@@ -19,6 +19,8 @@ export interface Column<T> {
   rowHeader?: boolean;
   /** A class for the cells, fixed or per row (added after `num`). */
   cellClassName?: string | ((row: T) => string | undefined);
+  /** Other attributes of a cell (e.g. a `title`), from the row. */
+  cellProps?: (row: T) => Omit<TdHTMLAttributes<HTMLTableCellElement>, "className" | "children">;
   cell: (row: T) => ReactNode;
 }
 
@@ -64,11 +66,11 @@ export function DataTable<T>({ columns, rows, rowKey, className, wrapClassName, 
               {columns.map((c) => {
                 const className = classes(c.numeric && "num", typeof c.cellClassName === "function" ? c.cellClassName(row) : c.cellClassName);
                 return c.rowHeader ? (
-                  <th key={c.key} scope="row" className={className}>
+                  <th key={c.key} scope="row" {...c.cellProps?.(row)} className={className}>
                     {c.cell(row)}
                   </th>
                 ) : (
-                  <td key={c.key} className={className}>
+                  <td key={c.key} {...c.cellProps?.(row)} className={className}>
                     {c.cell(row)}
                   </td>
                 );
