@@ -23,7 +23,7 @@ export async function register(): Promise<void> {
   const { ensureRuntime } = await import("./server/engine/runtime");
   await ensureRuntime();
   // Warm the History totals cache in the background (batched, yields to the engine) so the first visit is fast.
-  void import("./server/services/trade-totals")
+  void import("./server/db/queries/trade-totals")
     .then(async ({ warmTradeTotals }) => {
       const { db } = await import("./server/db/client");
       await warmTradeTotals(db());

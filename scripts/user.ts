@@ -13,7 +13,7 @@
  */
 import { userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
-import { recordAudit } from "../server/auth/audit";
+import { audited } from "../server/auth/audit";
 import { generatePassword } from "../server/auth/password";
 import { ROLES, isRole, type Role } from "../server/auth/roles";
 import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole } from "../server/auth/users";
@@ -142,17 +142,6 @@ function cliActor(): string {
   }
 }
 
-async function audited(action: string, target: string, params: Record<string, unknown> | null, fn: () => Promise<void>): Promise<void> {
-  const base = { actor: cliActor(), role: "cli", action, target: normalizeUsername(target), params };
-  try {
-    await fn();
-  } catch (e) {
-    if (isDomainError(e)) await recordAudit({ ...base, result: "REFUSED", detail: e.message }).catch(() => undefined);
-    throw e;
-  }
-  await recordAudit({ ...base, result: "OK" });
-}
-
 function pad(s: string, n: number): string {
   return s.length >= n ? s : s + " ".repeat(n - s.length);
 }
@@ -165,6 +154,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
     return 2;
   }
   const command = parsed.command;
+  const cli = { username: cliActor(), role: "cli" };
   try {
     switch (command.kind) {
       case "help":
@@ -182,7 +172,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
       case "create": {
         const { password, generated } = await passwordFrom(command.passwordStdin, command.username, io);
-        await audited("user_create", command.username, { role: command.role, generated }, async () => {
+        await audited(cli, "user_create", normalizeUsername(command.username), { role: command.role, generated }, async () => {
           await createUser({ username: command.username, password, role: command.role });
         });
         const name = normalizeUsername(command.username);
@@ -192,25 +182,25 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
       }
       case "reset-password": {
         const { password, generated } = await passwordFrom(command.passwordStdin, command.username, io);
-        await audited("user_reset_password", command.username, { generated }, () => setPassword(command.username, password));
+        await audited(cli, "user_reset_password", normalizeUsername(command.username), { generated }, () => setPassword(command.username, password));
         io.out(`New password set for "${normalizeUsername(command.username)}"; their sessions were ended.`);
         if (generated) io.out(`Password (shown only this once): ${password}`);
         return 0;
       }
       case "set-role":
-        await audited("user_set_role", command.username, { role: command.role }, async () => {
+        await audited(cli, "user_set_role", normalizeUsername(command.username), { role: command.role }, async () => {
           await setRole(command.username, command.role);
         });
         io.out(`"${normalizeUsername(command.username)}" now has the role ${command.role}.`);
         return 0;
       case "disable":
-        await audited("user_disable", command.username, null, async () => {
+        await audited(cli, "user_disable", normalizeUsername(command.username), null, async () => {
           await disableUser(command.username);
         });
         io.out(`Disabled "${normalizeUsername(command.username)}" and ended their sessions.`);
         return 0;
       case "enable":
-        await audited("user_enable", command.username, null, async () => {
+        await audited(cli, "user_enable", normalizeUsername(command.username), null, async () => {
           await enableUser(command.username);
         });
         io.out(`Enabled "${normalizeUsername(command.username)}".`);

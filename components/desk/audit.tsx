@@ -7,6 +7,7 @@ import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../trpc/client";
 import { fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 
 const PAGE = 100;
@@ -127,40 +128,30 @@ export function AuditView() {
           <Empty>{filtered ? "No entries match these filters." : "No manual actions have been recorded yet."}</Empty>
         ) : (
           <>
-            <div className="table-wrap">
-              <table className="data audit-table">
-                <thead>
-                  <tr>
-                    <th scope="col">Time (UTC)</th>
-                    <th scope="col">Who</th>
-                    <th scope="col">Action</th>
-                    <th scope="col">Target</th>
-                    <th scope="col">Why</th>
-                    <th scope="col">Result</th>
-                    <th scope="col">Detail</th>
-                    <th scope="col">Params</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {entries.map((e) => (
-                    <tr key={e.id}>
-                      <td className="mono">{fmtTime(e.ts)}</td>
-                      <td className="nowrap">
-                        {e.actor} <span className="muted">· {e.role}</span>
-                      </td>
-                      <td className="mono">{e.action}</td>
-                      <td className="mono">{e.target ?? <span className="muted">—</span>}</td>
-                      <td className="audit-text">{e.reason ?? <span className="muted">—</span>}</td>
-                      <td>
-                        <ResultBadge result={e.result} />
-                      </td>
-                      <td className="audit-text">{e.detail ?? <span className="muted">—</span>}</td>
-                      <td className="audit-text mono-soft">{e.paramsSummary ?? <span className="muted">—</span>}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </div>
+            <DataTable
+              className="audit-table"
+              rows={entries}
+              rowKey={(e) => e.id}
+              columns={[
+                { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (e) => fmtTime(e.ts) },
+                {
+                  key: "who",
+                  header: "Who",
+                  cellClassName: "nowrap",
+                  cell: (e) => (
+                    <>
+                      {e.actor} <span className="muted">· {e.role}</span>
+                    </>
+                  ),
+                },
+                { key: "action", header: "Action", cellClassName: "mono", cell: (e) => e.action },
+                { key: "target", header: "Target", cellClassName: "mono", cell: (e) => e.target ?? <span className="muted">—</span> },
+                { key: "why", header: "Why", cellClassName: "audit-text", cell: (e) => e.reason ?? <span className="muted">—</span> },
+                { key: "result", header: "Result", cell: (e) => <ResultBadge result={e.result} /> },
+                { key: "detail", header: "Detail", cellClassName: "audit-text", cell: (e) => e.detail ?? <span className="muted">—</span> },
+                { key: "params", header: "Params", cellClassName: "audit-text mono-soft", cell: (e) => e.paramsSummary ?? <span className="muted">—</span> },
+              ]}
+            />
             <div className="pager">
               <span className="muted">
                 {entries.length.toLocaleString("en-US")} entries shown{list.hasNextPage ? "" : " · end of the log"}

@@ -11,6 +11,7 @@ import { EquityChart } from "../charts/equity-chart";
 import { Can } from "../trpc/session";
 import { errorMessage, useTRPC } from "../trpc/client";
 import { fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 
 function fmtRange(first: number | null, last: number | null): string {
@@ -88,80 +89,70 @@ export function BacktestsView() {
         ) : runs.data.length === 0 ? (
           <Empty>No backtests yet. Run one on a shipped data set with the form, or with npm run backtest -- --save.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="data bt-runs">
-              <thead>
-                <tr>
-                  <th scope="col">Run</th>
-                  <th scope="col">Created (UTC)</th>
-                  <th scope="col">Data set</th>
-                  <th scope="col">Strategy</th>
-                  <th scope="col" className="num">
-                    Fee / slip bps
-                  </th>
-                  <th scope="col" className="num">
-                    Capital
-                  </th>
-                  <th scope="col" className="num">
-                    Candles
-                  </th>
-                  <th scope="col" className="num">
-                    Trades
-                  </th>
-                  <th scope="col" className="num">
-                    Final equity
-                  </th>
-                  <th scope="col" className="num">
-                    Return
-                  </th>
-                  <th scope="col" className="num">
-                    Max DD
-                  </th>
-                  <th scope="col" className="num">
-                    Sharpe
-                  </th>
-                  <th scope="col" className="num">
-                    Win rate
-                  </th>
-                  <th scope="col">Status</th>
-                </tr>
-              </thead>
-              <tbody>
-                {runs.data.map((r) => (
-                  <tr key={r.id} className={r.id === justRan ? "row-new" : undefined}>
-                    <td className="mono">
-                      <Link href={`/backtests/${encodeURIComponent(r.id)}`} aria-label={`Open backtest ${r.id}`}>
-                        {r.id}
-                      </Link>
-                    </td>
-                    <td className="mono">{fmtTime(r.createdAt, false)}</td>
-                    <td className="nowrap" title={r.dataSet}>
-                      {dataSetLabel(r.symbol, r.dataSet)}
-                    </td>
-                    <td className="mono nowrap">
-                      {r.strategy} {String(r.params.fast ?? "—")}/{String(r.params.slow ?? "—")}
-                    </td>
-                    <td className="num">
-                      {String(r.params.feeBps ?? "0")} / {slipBps(r.params.slippage)}
-                    </td>
-                    <td className="num">{fmtNum(String(r.params.capital ?? ""), 0)}</td>
-                    <td className="num">{r.candles.toLocaleString("en-US")}</td>
-                    <td className="num">{r.tradeCount.toLocaleString("en-US")}</td>
-                    <td className="num">{fmtNum(r.finalEquity, 2)}</td>
-                    <td className="num">
-                      <Pnl value={r.totalReturnPct} />%
-                    </td>
-                    <td className="num">{fmtPct(r.maxDrawdownPct, 2)}</td>
-                    <td className="num">{r.sharpe === null ? "—" : fmtNum(r.sharpe, 2)}</td>
-                    <td className="num">{fmtPct(r.winRatePct, 1)}</td>
-                    <td>
-                      <StatusBadge status={r.status} />
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="bt-runs"
+            rows={runs.data}
+            rowKey={(r) => r.id}
+            rowProps={(r) => ({ className: r.id === justRan ? "row-new" : undefined })}
+            columns={[
+              {
+                key: "run",
+                header: "Run",
+                cellClassName: "mono",
+                cell: (r) => (
+                  <Link href={`/backtests/${encodeURIComponent(r.id)}`} aria-label={`Open backtest ${r.id}`}>
+                    {r.id}
+                  </Link>
+                ),
+              },
+              { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (r) => fmtTime(r.createdAt, false) },
+              {
+                key: "dataSet",
+                header: "Data set",
+                cellClassName: "nowrap",
+                cellProps: (r) => ({ title: r.dataSet }),
+                cell: (r) => dataSetLabel(r.symbol, r.dataSet),
+              },
+              {
+                key: "strategy",
+                header: "Strategy",
+                cellClassName: "mono nowrap",
+                cell: (r) => (
+                  <>
+                    {r.strategy} {String(r.params.fast ?? "—")}/{String(r.params.slow ?? "—")}
+                  </>
+                ),
+              },
+              {
+                key: "costs",
+                header: "Fee / slip bps",
+                numeric: true,
+                cell: (r) => (
+                  <>
+                    {String(r.params.feeBps ?? "0")} / {slipBps(r.params.slippage)}
+                  </>
+                ),
+              },
+              { key: "capital", header: "Capital", numeric: true, cell: (r) => fmtNum(String(r.params.capital ?? ""), 0) },
+              { key: "candles", header: "Candles", numeric: true, cell: (r) => r.candles.toLocaleString("en-US") },
+              { key: "trades", header: "Trades", numeric: true, cell: (r) => r.tradeCount.toLocaleString("en-US") },
+              { key: "final", header: "Final equity", numeric: true, cell: (r) => fmtNum(r.finalEquity, 2) },
+              {
+                key: "return",
+                header: "Return",
+                numeric: true,
+                cell: (r) => (
+                  <>
+                    <Pnl value={r.totalReturnPct} />%
+                  </>
+                ),
+              },
+              { key: "maxDd", header: "Max DD", numeric: true, cell: (r) => fmtPct(r.maxDrawdownPct, 2) },
+              { key: "sharpe", header: "Sharpe", numeric: true, cell: (r) => (r.sharpe === null ? "—" : fmtNum(r.sharpe, 2)) },
+              { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
+              { key: "status", header: "Status", cell: (r) => <StatusBadge status={r.status} /> },
+            ]}
+          />
         )}
       </Panel>
     </>
@@ -348,58 +339,24 @@ export function BacktestDetailView({ id }: { id: string }) {
         {trades.length === 0 ? (
           <Empty>This run made no trades.</Empty>
         ) : (
-          <div className="table-wrap bt-trades">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col" className="num">
-                    #
-                  </th>
-                  <th scope="col">Entry (UTC)</th>
-                  <th scope="col">Exit (UTC)</th>
-                  <th scope="col">Side</th>
-                  <th scope="col" className="num">
-                    Qty
-                  </th>
-                  <th scope="col" className="num">
-                    Entry price
-                  </th>
-                  <th scope="col" className="num">
-                    Exit price
-                  </th>
-                  <th scope="col" className="num">
-                    Fees
-                  </th>
-                  <th scope="col" className="num">
-                    PnL
-                  </th>
-                  <th scope="col" className="num">
-                    Held
-                  </th>
-                  <th scope="col">Exit reason</th>
-                </tr>
-              </thead>
-              <tbody>
-                {trades.map((t, i) => (
-                  <tr key={`${t.entryTime}-${i}`}>
-                    <td className="num muted">{i + 1}</td>
-                    <td className="mono">{fmtTime(t.entryTime, false)}</td>
-                    <td className="mono">{fmtTime(t.exitTime, false)}</td>
-                    <td className={t.side === "LONG" ? "side-buy" : "side-sell"}>{t.side}</td>
-                    <td className="num">{fmtNum(t.qty, qtyDp)}</td>
-                    <td className="num">{fmtNum(t.entryPrice, 2)}</td>
-                    <td className="num">{fmtNum(t.exitPrice, 2)}</td>
-                    <td className="num">{fmtNum(t.fees, 2)}</td>
-                    <td className="num">
-                      <Pnl value={t.pnl} />
-                    </td>
-                    <td className="num">{fmtDuration(t.exitTime - t.entryTime)}</td>
-                    <td>{t.exitReason}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            wrapClassName="bt-trades"
+            rows={trades.map((t, i) => ({ ...t, n: i + 1 }))}
+            rowKey={(t) => `${t.entryTime}-${t.n - 1}`}
+            columns={[
+              { key: "n", header: "#", numeric: true, cellClassName: "muted", cell: (t) => t.n },
+              { key: "entry", header: "Entry (UTC)", cellClassName: "mono", cell: (t) => fmtTime(t.entryTime, false) },
+              { key: "exit", header: "Exit (UTC)", cellClassName: "mono", cell: (t) => fmtTime(t.exitTime, false) },
+              { key: "side", header: "Side", cellClassName: (t) => (t.side === "LONG" ? "side-buy" : "side-sell"), cell: (t) => t.side },
+              { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, qtyDp) },
+              { key: "entryPrice", header: "Entry price", numeric: true, cell: (t) => fmtNum(t.entryPrice, 2) },
+              { key: "exitPrice", header: "Exit price", numeric: true, cell: (t) => fmtNum(t.exitPrice, 2) },
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => fmtNum(t.fees, 2) },
+              { key: "pnl", header: "PnL", numeric: true, cell: (t) => <Pnl value={t.pnl} /> },
+              { key: "held", header: "Held", numeric: true, cell: (t) => fmtDuration(t.exitTime - t.entryTime) },
+              { key: "reason", header: "Exit reason", cell: (t) => t.exitReason },
+            ]}
+          />
         )}
       </Panel>
     </>

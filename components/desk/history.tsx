@@ -9,7 +9,9 @@ import Link from "next/link";
 import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../trpc/client";
+import type { RouterOutputs } from "../trpc/types";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 
 const DAY = 86_400_000;
@@ -218,70 +220,37 @@ export function HistoryView() {
         ) : rows.length === 0 ? (
           <Empty>{filtered ? "No closed trades match these filters." : q.page > 1 ? "This page is past the last trade." : "No closed trades yet."}</Empty>
         ) : (
-          <div className="table-wrap history-table-wrap">
-            <table className="data history-table" aria-label={`Closed trades, sorted by ${q.sort} ${q.dir === "asc" ? "ascending" : "descending"}`}>
-              <thead>
-                <tr>
-                  <SortTh label="Exit (UTC)" by="exitTime" q={q} go={go} />
-                  <SortTh label="Symbol" by="symbol" q={q} go={go} />
-                  <th scope="col">Side</th>
-                  <th scope="col" className="num">
-                    Qty
-                  </th>
-                  <th scope="col" className="num">
-                    Entry
-                  </th>
-                  <th scope="col" className="num">
-                    Exit
-                  </th>
-                  <SortTh label="Entry (UTC)" by="entryTime" q={q} go={go} />
-                  <SortTh label="Duration" by="duration" q={q} go={go} num />
-                  <th scope="col" className="num">
-                    Fees
-                  </th>
-                  <SortTh label="PnL" by="pnl" q={q} go={go} num />
-                  <SortTh label="PnL %" by="pnlPct" q={q} go={go} num />
-                  <th scope="col">Outcome</th>
-                  <th scope="col">Exit reason</th>
-                  <th scope="col">
-                    <span className="sr-only">Detail</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((t) => {
-                  const inst = instruments[t.symbol];
-                  const pdp = decimalsOf(inst?.priceTick);
-                  return (
-                    <tr key={t.id}>
-                      <td className="mono">{fmtTime(t.exitTime)}</td>
-                      <td>{t.symbol}</td>
-                      <td className={t.side === "LONG" ? "side-buy" : "side-sell"}>{t.side}</td>
-                      <td className="num">{fmtNum(t.qty, decimalsOf(inst?.qtyStep, 5))}</td>
-                      <td className="num">{fmtNum(t.entryPrice, pdp)}</td>
-                      <td className="num">{fmtNum(t.exitPrice, pdp)}</td>
-                      <td className="mono">{fmtTime(t.entryTime)}</td>
-                      <td className="num">{fmtDuration(t.durationMs)}</td>
-                      <td className="num">{fmtNum(t.fees, 2)}</td>
-                      <td className="num">
-                        <Pnl value={t.pnl} />
-                      </td>
-                      <td className="num">{fmtPct(t.pnlPct, 2, true)}</td>
-                      <td>
-                        <Outcome outcome={t.outcome} />
-                      </td>
-                      <td>{reasonLabel(t.exitReason)}</td>
-                      <td>
-                        <Link href={`/history/${encodeURIComponent(t.id)}`} aria-label={`Detail of trade ${t.id}`}>
-                          Detail
-                        </Link>
-                      </td>
-                    </tr>
-                  );
-                })}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            className="history-table"
+            wrapClassName="history-table-wrap"
+            label={`Closed trades, sorted by ${q.sort} ${q.dir === "asc" ? "ascending" : "descending"}`}
+            rows={rows}
+            rowKey={(t) => t.id}
+            columns={[
+              { key: "exitTime", ...sortHeader("Exit (UTC)", "exitTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.exitTime) },
+              { key: "symbol", ...sortHeader("Symbol", "symbol", q, go), cell: (t) => t.symbol },
+              { key: "side", header: "Side", cellClassName: (t) => (t.side === "LONG" ? "side-buy" : "side-sell"), cell: (t) => t.side },
+              { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, decimalsOf(instruments[t.symbol]?.qtyStep, 5)) },
+              { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
+              { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
+              { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.entryTime) },
+              { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => fmtNum(t.fees, 2) },
+              { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} /> },
+              { key: "pnlPct", ...sortHeader("PnL %", "pnlPct", q, go), numeric: true, cell: (t) => fmtPct(t.pnlPct, 2, true) },
+              { key: "outcome", header: "Outcome", cell: (t) => <Outcome outcome={t.outcome} /> },
+              { key: "reason", header: "Exit reason", cell: (t) => reasonLabel(t.exitReason) },
+              {
+                key: "detail",
+                header: <span className="sr-only">Detail</span>,
+                cell: (t) => (
+                  <Link href={`/history/${encodeURIComponent(t.id)}`} aria-label={`Detail of trade ${t.id}`}>
+                    Detail
+                  </Link>
+                ),
+              },
+            ]}
+          />
         )}
         <nav className="pager history-pager" aria-label="Pages">
           <label className="field pager-size">
@@ -318,35 +287,26 @@ export function HistoryView() {
   );
 }
 
-function SortTh({ label, by, q, go, num }: { label: string; by: SortBy; q: Query; go: (next: Partial<Query>) => void; num?: boolean }) {
+/** A sortable column's header: a button that sorts by it (first click descending, then flips), and its `aria-sort`. */
+function sortHeader(label: string, by: SortBy, q: Query, go: (next: Partial<Query>) => void) {
   const active = q.sort === by;
   const ariaSort = active ? (q.dir === "asc" ? "ascending" : "descending") : "none";
   // First click sorts descending (newest, largest first); a second click flips.
   const nextDir = active ? (q.dir === "asc" ? "desc" : "asc") : by === "symbol" ? "asc" : "desc";
-  return (
-    <th scope="col" aria-sort={ariaSort} className={num ? "num" : undefined}>
+  return {
+    header: (
       <button type="button" className={`sort-btn${active ? " active" : ""}`} onClick={() => go({ sort: by, dir: nextDir })} title={`Sort by ${label}`}>
         {label}
         <span aria-hidden="true" className="sort-mark">
           {active ? (q.dir === "asc" ? " ▲" : " ▼") : " ↕"}
         </span>
       </button>
-    </th>
-  );
+    ),
+    headerProps: { "aria-sort": ariaSort } as const,
+  };
 }
 
-interface TotalsData {
-  count: number;
-  wins: number;
-  losses: number;
-  breakeven: number;
-  winRatePct: number | null;
-  grossPnl: string;
-  netPnl: string;
-  fees: string;
-  avgPnl: string | null;
-  exact: boolean;
-}
+type TotalsData = RouterOutputs["trades"]["totals"];
 
 function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; error: unknown; loading: boolean }) {
   if (error) return <ErrorText error={error} />;

@@ -5,6 +5,7 @@ import Link from "next/link";
 import type { ReactNode } from "react";
 import { useTRPC } from "../trpc/client";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 import { origin, statusTone, typeLabel } from "./orders";
 
@@ -150,94 +151,75 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
             {events.length === 0 ? (
               <Empty>No journal entries for this order.</Empty>
             ) : (
-              <div className="table-wrap">
-                <table className="data po-timeline">
-                  <thead>
-                    <tr>
-                      <th scope="col" className="num">
-                        Seq
-                      </th>
-                      <th scope="col">Time (UTC)</th>
-                      <th scope="col">Event</th>
-                      <th scope="col">Source</th>
-                      <th scope="col">Result</th>
-                      <th scope="col">Details</th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {events.map((e) => (
-                      <tr key={e.seq} className={e.applied ? undefined : "po-refused"}>
-                        <td className="num">{e.seq}</td>
-                        <td className="mono">{fmtTime(e.ts)}</td>
-                        <td>{EVENT_LABEL[e.type] ?? e.type}</td>
-                        <td>
-                          <Badge tone={e.source === "engine" ? "info" : e.source === "venue" ? "muted" : "warn"}>{e.source}</Badge>
-                        </td>
-                        <td>{e.applied ? <Badge tone="ok">✓ applied</Badge> : <Badge tone="bad">✕ refused</Badge>}</td>
-                        <td className="po-details">
-                          {e.summary}
-                          {!e.applied && e.refusal ? <div className="error po-refusal">{e.refusal}</div> : null}
-                        </td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                className="po-timeline"
+                rows={events}
+                rowKey={(e) => e.seq}
+                rowProps={(e) => ({ className: e.applied ? undefined : "po-refused" })}
+                columns={[
+                  { key: "seq", header: "Seq", numeric: true, cell: (e) => e.seq },
+                  { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (e) => fmtTime(e.ts) },
+                  { key: "event", header: "Event", cell: (e) => EVENT_LABEL[e.type] ?? e.type },
+                  {
+                    key: "source",
+                    header: "Source",
+                    cell: (e) => <Badge tone={e.source === "engine" ? "info" : e.source === "venue" ? "muted" : "warn"}>{e.source}</Badge>,
+                  },
+                  { key: "result", header: "Result", cell: (e) => (e.applied ? <Badge tone="ok">✓ applied</Badge> : <Badge tone="bad">✕ refused</Badge>) },
+                  {
+                    key: "details",
+                    header: "Details",
+                    cellClassName: "po-details",
+                    cell: (e) => (
+                      <>
+                        {e.summary}
+                        {!e.applied && e.refusal ? <div className="error po-refusal">{e.refusal}</div> : null}
+                      </>
+                    ),
+                  },
+                ]}
+              />
             )}
           </Panel>
           <Panel title={`Fills (${fills.length})`}>
             {fills.length === 0 ? (
               <Empty>No fills.</Empty>
             ) : (
-              <div className="table-wrap">
-                <table className="data">
-                  <thead>
-                    <tr>
-                      <th scope="col">Time (UTC)</th>
-                      <th scope="col">Trade id</th>
-                      <th scope="col" className="num">
-                        Qty
+              <DataTable
+                rows={fills}
+                rowKey={(f) => f.tradeId}
+                columns={[
+                  { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
+                  { key: "tradeId", header: "Trade id", cellClassName: "mono", cell: (f) => f.tradeId },
+                  { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, qdp) },
+                  { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, pdp) },
+                  {
+                    key: "fee",
+                    header: "Fee",
+                    numeric: true,
+                    cell: (f) => (
+                      <>
+                        {fmtNum(f.fee, 4)} <span className="muted">{f.feeCurrency}</span>
+                      </>
+                    ),
+                  },
+                  { key: "liquidity", header: "Liquidity", cell: (f) => f.liquidity?.toLowerCase() ?? "—" },
+                  { key: "note", header: "Note", cell: (f) => (f.late ? <Badge tone="warn">late fill</Badge> : null) },
+                ]}
+                foot={
+                  fills.length > 1 ? (
+                    <tr className="po-totals">
+                      <th scope="row" colSpan={2}>
+                        Total
                       </th>
-                      <th scope="col" className="num">
-                        Price
-                      </th>
-                      <th scope="col" className="num">
-                        Fee
-                      </th>
-                      <th scope="col">Liquidity</th>
-                      <th scope="col">Note</th>
+                      <td className="num">{fmtNum(o.filledQty, qdp)}</td>
+                      <td className="num">{fmtNum(Number(o.filledQty) > 0 ? notional / Number(o.filledQty) : null, pdp)}</td>
+                      <td className="num">{fmtNum(fees, 4)}</td>
+                      <td colSpan={2} />
                     </tr>
-                  </thead>
-                  <tbody>
-                    {fills.map((f) => (
-                      <tr key={f.tradeId}>
-                        <td className="mono">{fmtTime(f.ts)}</td>
-                        <td className="mono">{f.tradeId}</td>
-                        <td className="num">{fmtNum(f.qty, qdp)}</td>
-                        <td className="num">{fmtNum(f.price, pdp)}</td>
-                        <td className="num">
-                          {fmtNum(f.fee, 4)} <span className="muted">{f.feeCurrency}</span>
-                        </td>
-                        <td>{f.liquidity?.toLowerCase() ?? "—"}</td>
-                        <td>{f.late ? <Badge tone="warn">late fill</Badge> : null}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                  {fills.length > 1 ? (
-                    <tfoot>
-                      <tr className="po-totals">
-                        <th scope="row" colSpan={2}>
-                          Total
-                        </th>
-                        <td className="num">{fmtNum(o.filledQty, qdp)}</td>
-                        <td className="num">{fmtNum(Number(o.filledQty) > 0 ? notional / Number(o.filledQty) : null, pdp)}</td>
-                        <td className="num">{fmtNum(fees, 4)}</td>
-                        <td colSpan={2} />
-                      </tr>
-                    </tfoot>
-                  ) : null}
-                </table>
-              </div>
+                  ) : null
+                }
+              />
             )}
           </Panel>
         </div>

@@ -7,10 +7,11 @@
 import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useCallback, useMemo, useState } from "react";
-import type { InstrumentDto, OrderDto } from "@/server/services/dto";
+import type { InstrumentOut, OrderOut } from "@/components/trpc/types";
 import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
 
@@ -48,17 +49,11 @@ interface Dp {
   qty: number;
 }
 
-/** A working order whose submission had an unknown outcome: never re-sent, looked up by clientOrderId (orders.open). */
-interface InDoubt {
-  since: number;
-  reason: string;
-  lookups: number;
-  nextLookupAt: number | null;
-}
-type OrderRow = OrderDto & { inDoubt?: InDoubt | null };
+/** An order with its in-doubt marker (a submission with an unknown outcome: never re-sent, looked up by clientOrderId). */
+type OrderRow = OrderOut;
 const FALLBACK: Dp = { price: 2, qty: 5 };
 
-function useDecimals(instruments: InstrumentDto[] | undefined): (symbol: string) => Dp {
+function useDecimals(instruments: InstrumentOut[] | undefined): (symbol: string) => Dp {
   const map = useMemo(
     () => new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }])),
     [instruments],
@@ -87,7 +82,7 @@ function OpenOrders({
   dp,
   canTrade,
 }: {
-  data: { orders: OrderRow[]; instruments: InstrumentDto[] } | undefined;
+  data: { orders: OrderRow[]; instruments: InstrumentOut[] } | undefined;
   error: unknown;
   dp: (s: string) => Dp;
   canTrade: boolean;
@@ -96,7 +91,7 @@ function OpenOrders({
   const queryClient = useQueryClient();
   const cancel = useMutation(trpc.orders.cancel.mutationOptions());
   const cancelAll = useMutation(trpc.orders.cancelAll.mutationOptions());
-  const [pending, setPending] = useState<{ kind: "one"; order: OrderDto } | { kind: "all" } | null>(null);
+  const [pending, setPending] = useState<{ kind: "one"; order: OrderOut } | { kind: "all" } | null>(null);
   const [scope, setScope] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
   const done = (message: string) => {
@@ -191,105 +186,94 @@ function OpenOrders({
   );
 }
 
-function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderDto) => void }) {
+function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void }) {
   return (
-    <div className="table-wrap">
-      <table className="data po-orders">
-        <thead>
-          <tr>
-            <th scope="col">Created (UTC)</th>
-            <th scope="col">Order</th>
-            <th scope="col">Symbol</th>
-            <th scope="col">Side</th>
-            <th scope="col">Type</th>
-            <th scope="col">Status</th>
-            <th scope="col" className="num">
-              Qty
-            </th>
-            <th scope="col" className="num">
-              Filled
-            </th>
-            <th scope="col" className="num">
-              Price
-            </th>
-            <th scope="col" className="num">
-              Trigger
-            </th>
-            <th scope="col" className="num">
-              Avg fill
-            </th>
-            <th scope="col">TIF</th>
-            <th scope="col">Origin</th>
-            {onCancel ? <th scope="col">Action</th> : null}
-          </tr>
-        </thead>
-        <tbody>
-          {orders.map((o) => {
-            const d = dp(o.symbol);
-            return (
-              <tr key={o.clientOrderId}>
-                <td className="mono">{fmtTime(o.createdAt)}</td>
-                <td className="mono">
-                  <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>
-                </td>
-                <td>{o.symbol}</td>
-                <td className={o.side === "BUY" ? "side-buy" : "side-sell"}>{o.side}</td>
-                <td className="po-nowrap">
-                  {typeLabel(o.type)}
-                  {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
-                  {o.postOnly ? <span className="muted"> · post-only</span> : null}
-                </td>
-                <td className="po-nowrap">
-                  <Badge tone={statusTone(o.status)}>{o.status}</Badge>
-                  {o.inDoubt ? (
-                    <>
+    <DataTable
+      className="po-orders"
+      rows={orders}
+      rowKey={(o) => o.clientOrderId}
+      columns={[
+        { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
+        {
+          key: "order",
+          header: "Order",
+          cellClassName: "mono",
+          cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>,
+        },
+        { key: "symbol", header: "Symbol", cell: (o) => o.symbol },
+        { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
+        {
+          key: "type",
+          header: "Type",
+          cellClassName: "po-nowrap",
+          cell: (o) => (
+            <>
+              {typeLabel(o.type)}
+              {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
+              {o.postOnly ? <span className="muted"> · post-only</span> : null}
+            </>
+          ),
+        },
+        {
+          key: "status",
+          header: "Status",
+          cellClassName: "po-nowrap",
+          cell: (o) => (
+            <>
+              <Badge tone={statusTone(o.status)}>{o.status}</Badge>
+              {o.inDoubt ? (
+                <>
+                  {" "}
+                  {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
+                  <span
+                    title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
+                  >
+                    <Badge tone="warn">IN DOUBT</Badge>
+                    <span className="sr-only">
                       {" "}
-                      {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
-                      <span
-                        title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
-                      >
-                        <Badge tone="warn">IN DOUBT</Badge>
-                        <span className="sr-only">
-                          {" "}
-                          since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
-                        </span>
-                      </span>
-                      <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
-                    </>
-                  ) : null}
-                </td>
-                <td className="num">{fmtNum(o.quantity, d.qty)}</td>
-                <td className="num">{fmtNum(o.filledQty, d.qty)}</td>
-                <td className="num">{fmtNum(o.price, d.price)}</td>
-                <td className="num">{fmtNum(o.triggerPrice, d.price)}</td>
-                <td className="num">{fmtNum(o.avgFillPrice, d.price)}</td>
-                <td>{o.timeInForce}</td>
-                <td className="muted">{origin(o)}</td>
-                {onCancel ? (
-                  <td>
-                    <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
-                      Cancel
-                    </button>
-                  </td>
-                ) : null}
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+                      since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
+                    </span>
+                  </span>
+                  <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+        { key: "qty", header: "Qty", numeric: true, cell: (o) => fmtNum(o.quantity, dp(o.symbol).qty) },
+        { key: "filled", header: "Filled", numeric: true, cell: (o) => fmtNum(o.filledQty, dp(o.symbol).qty) },
+        { key: "price", header: "Price", numeric: true, cell: (o) => fmtNum(o.price, dp(o.symbol).price) },
+        { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
+        { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
+        { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
+        { key: "origin", header: "Origin", cellClassName: "muted", cell: (o) => origin(o) },
+        ...(onCancel
+          ? [
+              {
+                key: "action",
+                header: "Action",
+                cell: (o: OrderRow) => (
+                  <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
+                    Cancel
+                  </button>
+                ),
+              },
+            ]
+          : []),
+      ]}
+    />
   );
 }
 
 /** Why the order exists: entry from a strategy or a person, or an exit (stop, take-profit, manual close …). */
-export function origin(o: OrderDto): string {
+export function origin(o: Pick<OrderOut, "strategy" | "tagReason">): string {
   const who = o.strategy === "manual" ? "manual" : (o.strategy ?? "");
   const why = o.tagReason ?? "";
   if (why === "entry" || why === "") return who ? `entry · ${who}` : "entry";
   return `exit · ${why.replace(/_/g, " ")}`;
 }
 
-function PlaceOrder({ instruments, marks }: { instruments: InstrumentDto[]; marks: Record<string, number> }) {
+function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; marks: Record<string, number> }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const place = useMutation(trpc.orders.place.mutationOptions());
@@ -473,7 +457,7 @@ function dayMs(day: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function AllOrders({ instruments, dp }: { instruments: InstrumentDto[]; dp: (s: string) => Dp }) {
+function AllOrders({ instruments, dp }: { instruments: InstrumentOut[]; dp: (s: string) => Dp }) {
   const trpc = useTRPC();
   const [symbol, setSymbol] = useState("");
   const [statusIdx, setStatusIdx] = useState(0);

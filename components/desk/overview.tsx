@@ -6,6 +6,7 @@ import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { useTRPC } from "../trpc/client";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 
 export function OverviewView() {
@@ -67,91 +68,37 @@ export function OverviewView() {
             {s.positions.length === 0 ? (
               <Empty>No open positions.</Empty>
             ) : (
-              <div className="table-wrap">
-                <table className="data">
-                  <thead>
-                    <tr>
-                      <th scope="col">Symbol</th>
-                      <th scope="col">Side</th>
-                      <th scope="col" className="num">
-                        Qty
-                      </th>
-                      <th scope="col" className="num">
-                        Entry
-                      </th>
-                      <th scope="col" className="num">
-                        Mark
-                      </th>
-                      <th scope="col" className="num">
-                        Unrealized
-                      </th>
-                      <th scope="col" className="num">
-                        Age
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s.positions.map((p) => {
-                      const i = instrument(p.symbol);
-                      const pdp = decimalsOf(i?.priceTick);
-                      return (
-                        <tr key={p.id}>
-                          <td>{p.symbol}</td>
-                          <td>{p.side}</td>
-                          <td className="num">{fmtNum(p.quantity, decimalsOf(i?.qtyStep, 5))}</td>
-                          <td className="num">{fmtNum(p.avgEntryPrice, pdp)}</td>
-                          <td className="num">{fmtNum(p.mark, pdp)}</td>
-                          <td className="num">
-                            <Pnl value={p.unrealizedPnl} pct={p.unrealizedPnlPct} />
-                          </td>
-                          <td className="num">{fmtDuration(p.ageMs)}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                rows={s.positions}
+                rowKey={(p) => p.id}
+                columns={[
+                  { key: "symbol", header: "Symbol", cell: (p) => p.symbol },
+                  { key: "side", header: "Side", cell: (p) => p.side },
+                  { key: "qty", header: "Qty", numeric: true, cell: (p) => fmtNum(p.quantity, decimalsOf(instrument(p.symbol)?.qtyStep, 5)) },
+                  { key: "entry", header: "Entry", numeric: true, cell: (p) => fmtNum(p.avgEntryPrice, decimalsOf(instrument(p.symbol)?.priceTick)) },
+                  { key: "mark", header: "Mark", numeric: true, cell: (p) => fmtNum(p.mark, decimalsOf(instrument(p.symbol)?.priceTick)) },
+                  { key: "unrealized", header: "Unrealized", numeric: true, cell: (p) => <Pnl value={p.unrealizedPnl} pct={p.unrealizedPnlPct} /> },
+                  { key: "age", header: "Age", numeric: true, cell: (p) => fmtDuration(p.ageMs) },
+                ]}
+              />
             )}
           </Panel>
           <Panel title="Recent fills">
             {s.recentFills.length === 0 ? (
               <Empty>No fills yet.</Empty>
             ) : (
-              <div className="table-wrap">
-                <table className="data">
-                  <thead>
-                    <tr>
-                      <th scope="col">Time (UTC)</th>
-                      <th scope="col">Symbol</th>
-                      <th scope="col">Side</th>
-                      <th scope="col" className="num">
-                        Qty
-                      </th>
-                      <th scope="col" className="num">
-                        Price
-                      </th>
-                      <th scope="col" className="num">
-                        Fee
-                      </th>
-                    </tr>
-                  </thead>
-                  <tbody>
-                    {s.recentFills.map((f) => {
-                      const i = instrument(f.symbol);
-                      return (
-                        <tr key={f.tradeId}>
-                          <td className="mono">{fmtTime(f.ts)}</td>
-                          <td>{f.symbol}</td>
-                          <td className={f.side === "BUY" ? "side-buy" : "side-sell"}>{f.side}</td>
-                          <td className="num">{fmtNum(f.qty, decimalsOf(i?.qtyStep, 5))}</td>
-                          <td className="num">{fmtNum(f.price, decimalsOf(i?.priceTick))}</td>
-                          <td className="num">{fmtNum(f.fee, 4)}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </div>
+              <DataTable
+                rows={s.recentFills}
+                rowKey={(f) => f.tradeId}
+                columns={[
+                  { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
+                  { key: "symbol", header: "Symbol", cell: (f) => f.symbol },
+                  { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
+                  { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, decimalsOf(instrument(f.symbol)?.qtyStep, 5)) },
+                  { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, decimalsOf(instrument(f.symbol)?.priceTick)) },
+                  { key: "fee", header: "Fee", numeric: true, cell: (f) => fmtNum(f.fee, 4) },
+                ]}
+              />
             )}
           </Panel>
         </div>

@@ -6,6 +6,7 @@ import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
 import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 
 const WINDOWS: [key: string, label: string, days: number | null][] = [
@@ -158,77 +159,50 @@ export function PerformanceView() {
             {s.bySymbol.length === 0 ? (
               <Empty>No closed trades in this window.</Empty>
             ) : (
-              <div className="table-wrap">
-                <table className="data perf-symbols">
-                  <thead>
+              <DataTable
+                className="perf-symbols"
+                rows={s.bySymbol}
+                rowKey={(r) => r.symbol}
+                columns={[
+                  { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
+                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
+                  { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
+                  {
+                    key: "wonLost",
+                    header: "Won / lost",
+                    numeric: true,
+                    cell: (r) => (
+                      <>
+                        {r.wins} / {r.losses}
+                      </>
+                    ),
+                  },
+                  { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
+                  { key: "fees", header: "Fees", numeric: true, cell: (r) => fmtNum(r.fees, 2) },
+                  { key: "slippage", header: "Slippage", numeric: true, cell: (r) => (r.slippageKnown > 0 ? fmtNum(r.slippageCost, 2) : "—") },
+                  { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
+                  { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+                ]}
+                foot={
+                  s.bySymbol.length > 1 ? (
                     <tr>
-                      <th scope="col">Symbol</th>
-                      <th scope="col" className="num">
-                        Trades
-                      </th>
-                      <th scope="col" className="num">
-                        Win rate
-                      </th>
-                      <th scope="col" className="num">
-                        Won / lost
-                      </th>
-                      <th scope="col" className="num">
-                        Net PnL
-                      </th>
-                      <th scope="col" className="num">
-                        Fees
-                      </th>
-                      <th scope="col" className="num">
-                        Slippage
-                      </th>
-                      <th scope="col" className="num">
-                        Avg duration
-                      </th>
-                      <th scope="col" className="num">
-                        Profit factor
-                      </th>
+                      <th scope="row">All</th>
+                      <td className="num">{s.portfolio.trades.toLocaleString("en-US")}</td>
+                      <td className="num">{fmtPct(s.portfolio.winRatePct, 1)}</td>
+                      <td className="num">
+                        {s.portfolio.wins} / {s.portfolio.losses}
+                      </td>
+                      <td className="num">
+                        <Pnl value={s.portfolio.netPnl} />
+                      </td>
+                      <td className="num">{fmtNum(s.portfolio.fees, 2)}</td>
+                      <td className="num">{s.portfolio.slippageKnown > 0 ? fmtNum(s.portfolio.slippageCost, 2) : "—"}</td>
+                      <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
+                      <td className="num">{fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}</td>
                     </tr>
-                  </thead>
-                  <tbody>
-                    {s.bySymbol.map((r) => (
-                      <tr key={r.symbol}>
-                        <th scope="row">{r.symbol}</th>
-                        <td className="num">{r.trades.toLocaleString("en-US")}</td>
-                        <td className="num">{fmtPct(r.winRatePct, 1)}</td>
-                        <td className="num">
-                          {r.wins} / {r.losses}
-                        </td>
-                        <td className="num">
-                          <Pnl value={r.netPnl} />
-                        </td>
-                        <td className="num">{fmtNum(r.fees, 2)}</td>
-                        <td className="num">{r.slippageKnown > 0 ? fmtNum(r.slippageCost, 2) : "—"}</td>
-                        <td className="num">{fmtDuration(r.avgDurationMs)}</td>
-                        <td className="num">{fmtPf(r.profitFactor, r.grossProfit)}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                  {s.bySymbol.length > 1 ? (
-                    <tfoot>
-                      <tr>
-                        <th scope="row">All</th>
-                        <td className="num">{s.portfolio.trades.toLocaleString("en-US")}</td>
-                        <td className="num">{fmtPct(s.portfolio.winRatePct, 1)}</td>
-                        <td className="num">
-                          {s.portfolio.wins} / {s.portfolio.losses}
-                        </td>
-                        <td className="num">
-                          <Pnl value={s.portfolio.netPnl} />
-                        </td>
-                        <td className="num">{fmtNum(s.portfolio.fees, 2)}</td>
-                        <td className="num">{s.portfolio.slippageKnown > 0 ? fmtNum(s.portfolio.slippageCost, 2) : "—"}</td>
-                        <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
-                        <td className="num">{fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}</td>
-                      </tr>
-                    </tfoot>
-                  ) : null}
-                </table>
-              </div>
+                  ) : null
+                }
+              />
             )}
           </Panel>
         </>

@@ -6,14 +6,14 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { memo, useCallback, useMemo, useState } from "react";
-import type { InstrumentDto, PositionDto } from "@/server/services/dto";
+import type { InstrumentOut, PositionOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
 
-type Pending = { kind: "close" | "partial" | "exits"; position: PositionDto } | { kind: "closeAll" } | null;
+type Pending = { kind: "close" | "partial" | "exits"; position: PositionOut } | { kind: "closeAll" } | null;
 
 interface Decimals {
   price: number;
@@ -22,7 +22,7 @@ interface Decimals {
 
 const FALLBACK_DP: Decimals = { price: 2, qty: 5 };
 
-function decimalsFor(instruments: InstrumentDto[], symbol: string): Decimals {
+function decimalsFor(instruments: InstrumentOut[], symbol: string): Decimals {
   const i = instruments.find((x) => x.symbol === symbol);
   return { price: decimalsOf(i?.priceTick), qty: decimalsOf(i?.qtyStep, 5) };
 }
@@ -40,7 +40,7 @@ export function PositionsView() {
   const [notice, setNotice] = useState<string | null>(null);
   const instrumentList = list.data?.instruments;
   const dpBySymbol = useMemo(() => new Map((instrumentList ?? []).map((i) => [i.symbol, decimalsFor(instrumentList ?? [], i.symbol)])), [instrumentList]);
-  const onAction = useCallback((kind: "close" | "partial" | "exits", position: PositionDto) => setPending({ kind, position }), []);
+  const onAction = useCallback((kind: "close" | "partial" | "exits", position: PositionOut) => setPending({ kind, position }), []);
 
   if (list.error) return <ErrorText error={list.error} />;
   if (!list.data) return <Loading />;
@@ -219,10 +219,10 @@ const PositionRow = memo(function PositionRow({
   canTrade,
   onAction,
 }: {
-  p: PositionDto;
+  p: PositionOut;
   dp: Decimals;
   canTrade: boolean;
-  onAction: (kind: "close" | "partial" | "exits", position: PositionDto) => void;
+  onAction: (kind: "close" | "partial" | "exits", position: PositionOut) => void;
 }) {
   const filled = Number(p.quantity) > 0;
   const label = `${p.symbol} ${p.side.toLowerCase()} ${p.id}`;
@@ -278,7 +278,7 @@ function signClass(n: number | null): string {
 }
 
 /** The single take-profit, or the ladder's pending levels (price and the share of the rest each one closes). */
-function TakeProfit({ p, dp }: { p: PositionDto; dp: number }) {
+function TakeProfit({ p, dp }: { p: PositionOut; dp: number }) {
   if (p.ladder.length === 0) return <>{fmtNum(p.takeProfit, dp)}</>;
   return (
     <span className="po-ladder" title="Take-profit ladder: levels not yet reached">
@@ -298,7 +298,7 @@ function PartialCloseDialog({
   onConfirm,
   onClose,
 }: {
-  position: PositionDto;
+  position: PositionOut;
   dp: Decimals;
   onConfirm: (input: { percent?: number; quantity?: string; reason?: string; idempotencyKey: string }) => Promise<void>;
   onClose: () => void;
@@ -382,7 +382,7 @@ function ExitsDialog({
   onConfirm,
   onClose,
 }: {
-  position: PositionDto;
+  position: PositionOut;
   dp: Decimals;
   onConfirm: (input: { stopLoss?: number | null; takeProfit?: number | null; reason?: string; idempotencyKey: string }) => Promise<void>;
   onClose: () => void;

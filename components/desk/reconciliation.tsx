@@ -7,13 +7,14 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
-import type { InstrumentDto } from "@/server/services/dto";
+import type { InstrumentOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { driftSentence } from "./drift-words";
 import { useCan } from "../trpc/session";
 import { ConfirmAction } from "../ui/confirm-dialog";
 import { RowActionDialog } from "./row-action-dialog";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 
 const PAGE = 50;
@@ -41,7 +42,7 @@ const KIND_HELP: Record<string, string> = {
   ORDER_IN_DOUBT: "the venue never said whether the order was placed (never re-sent)",
 };
 
-function useDecimals(instruments: InstrumentDto[] | undefined) {
+function useDecimals(instruments: InstrumentOut[] | undefined) {
   return useMemo(() => {
     const map = new Map((instruments ?? []).map((i) => [i.symbol, { price: decimalsOf(i.priceTick), qty: decimalsOf(i.qtyStep, 5) }]));
     return (symbol: string) => map.get(symbol) ?? { price: 2, qty: 5 };
@@ -114,48 +115,56 @@ function InDoubtOrders() {
       ) : orders.length === 0 ? (
         <Empty>None: the venue answered for every order.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data in-doubt-table">
-            <thead>
-              <tr>
-                <th scope="col">In doubt since (UTC)</th>
-                <th scope="col">Order id</th>
-                <th scope="col">Order</th>
-                <th scope="col">Why</th>
-                <th scope="col" className="num">
-                  Lookups
-                </th>
-                <th scope="col">Next lookup (UTC)</th>
-                {canTrade ? <th scope="col">Choice</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((m) => {
-                const d = dp(m.symbol);
-                const o = m.order;
-                const what = o
-                  ? `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}`
-                  : m.symbol;
-                return (
-                  <tr key={m.clientOrderId}>
-                    <td className="mono">
-                      {fmtTime(m.since)} <span className="muted">({ago(now - m.since)})</span>
-                    </td>
-                    <td className="mono">{m.clientOrderId}</td>
-                    <td>{what}</td>
-                    <td className="recon-why">
-                      {m.reason}
-                      {m.alerted ? (
-                        <>
-                          {" "}
-                          <Badge tone="bad">NEEDS A PERSON</Badge>
-                        </>
-                      ) : null}
-                    </td>
-                    <td className="num">{m.lookups}</td>
-                    <td className="mono">{m.nextLookupAt ? fmtTime(m.nextLookupAt) : "—"}</td>
-                    {canTrade ? (
-                      <td className="row-actions">
+        <DataTable
+          className="in-doubt-table"
+          rows={orders.map((m) => {
+            const d = dp(m.symbol);
+            const o = m.order;
+            const what = o
+              ? `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}`
+              : m.symbol;
+            return { m, what };
+          })}
+          rowKey={({ m }) => m.clientOrderId}
+          columns={[
+            {
+              key: "since",
+              header: "In doubt since (UTC)",
+              cellClassName: "mono",
+              cell: ({ m }) => (
+                <>
+                  {fmtTime(m.since)} <span className="muted">({ago(now - m.since)})</span>
+                </>
+              ),
+            },
+            { key: "id", header: "Order id", cellClassName: "mono", cell: ({ m }) => m.clientOrderId },
+            { key: "order", header: "Order", cell: ({ what }) => what },
+            {
+              key: "why",
+              header: "Why",
+              cellClassName: "recon-why",
+              cell: ({ m }) => (
+                <>
+                  {m.reason}
+                  {m.alerted ? (
+                    <>
+                      {" "}
+                      <Badge tone="bad">NEEDS A PERSON</Badge>
+                    </>
+                  ) : null}
+                </>
+              ),
+            },
+            { key: "lookups", header: "Lookups", numeric: true, cell: ({ m }) => m.lookups },
+            { key: "next", header: "Next lookup (UTC)", cellClassName: "mono", cell: ({ m }) => (m.nextLookupAt ? fmtTime(m.nextLookupAt) : "—") },
+            ...(canTrade
+              ? [
+                  {
+                    key: "choice",
+                    header: "Choice",
+                    cellClassName: "row-actions",
+                    cell: ({ m, what }: { m: (typeof orders)[number]; what: string }) => (
+                      <>
                         <button
                           type="button"
                           className="btn"
@@ -172,14 +181,13 @@ function InDoubtOrders() {
                         >
                           Mark not placed
                         </button>
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                      </>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       )}
       {/* Outside the table: when a lookup (or this very action, its answer lost) settles the order, its row goes, but
           the open dialog stays, so confirming again (same idempotency key) shows what happened. */}
@@ -252,49 +260,36 @@ function UnknownOrders() {
       ) : orders.length === 0 ? (
         <Empty>None: every open order at {unknown.data.venue} is in Bastion&apos;s books.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Found (UTC)</th>
-                <th scope="col">Order id</th>
-                <th scope="col">Symbol</th>
-                <th scope="col">Side</th>
-                <th scope="col">Type</th>
-                <th scope="col" className="num">
-                  Quantity
-                </th>
-                <th scope="col" className="num">
-                  Filled
-                </th>
-                <th scope="col" className="num">
-                  Price
-                </th>
-                <th scope="col" className="num">
-                  Trigger
-                </th>
-                <th scope="col">Status</th>
-                {canTrade ? <th scope="col">Choice</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {orders.map((o) => {
-                const d = dp(o.symbol);
-                const what = `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}`;
-                return (
-                  <tr key={o.clientOrderId}>
-                    <td className="mono">{fmtTime(o.firstSeen)}</td>
-                    <td className="mono">{o.clientOrderId}</td>
-                    <td>{o.symbol}</td>
-                    <td className={o.side === "BUY" ? "side-buy" : "side-sell"}>{o.side}</td>
-                    <td>{o.type.replace(/_/g, " ").toLowerCase()}</td>
-                    <td className="num">{fmtNum(o.quantity, d.qty)}</td>
-                    <td className="num">{fmtNum(o.filledQty, d.qty)}</td>
-                    <td className="num">{o.price ? fmtNum(o.price, d.price) : "—"}</td>
-                    <td className="num">{o.triggerPrice ? fmtNum(o.triggerPrice, d.price) : "—"}</td>
-                    <td>{o.canceling ? <Badge tone="warn">CANCELING</Badge> : <Badge tone="info">{o.status}</Badge>}</td>
-                    {canTrade ? (
-                      <td className="row-actions">
+        <DataTable
+          rows={orders.map((o) => {
+            const d = dp(o.symbol);
+            const what = `${o.side} ${fmtNum(o.quantity, d.qty)} ${o.symbol} ${o.type.replace(/_/g, " ").toLowerCase()}${o.price ? ` @ ${fmtNum(o.price, d.price)}` : ""}`;
+            return { o, d, what };
+          })}
+          rowKey={({ o }) => o.clientOrderId}
+          columns={[
+            { key: "found", header: "Found (UTC)", cellClassName: "mono", cell: ({ o }) => fmtTime(o.firstSeen) },
+            { key: "id", header: "Order id", cellClassName: "mono", cell: ({ o }) => o.clientOrderId },
+            { key: "symbol", header: "Symbol", cell: ({ o }) => o.symbol },
+            { key: "side", header: "Side", cellClassName: ({ o }) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: ({ o }) => o.side },
+            { key: "type", header: "Type", cell: ({ o }) => o.type.replace(/_/g, " ").toLowerCase() },
+            { key: "quantity", header: "Quantity", numeric: true, cell: ({ o, d }) => fmtNum(o.quantity, d.qty) },
+            { key: "filled", header: "Filled", numeric: true, cell: ({ o, d }) => fmtNum(o.filledQty, d.qty) },
+            { key: "price", header: "Price", numeric: true, cell: ({ o, d }) => (o.price ? fmtNum(o.price, d.price) : "—") },
+            { key: "trigger", header: "Trigger", numeric: true, cell: ({ o, d }) => (o.triggerPrice ? fmtNum(o.triggerPrice, d.price) : "—") },
+            {
+              key: "status",
+              header: "Status",
+              cell: ({ o }) => (o.canceling ? <Badge tone="warn">CANCELING</Badge> : <Badge tone="info">{o.status}</Badge>),
+            },
+            ...(canTrade
+              ? [
+                  {
+                    key: "choice",
+                    header: "Choice",
+                    cellClassName: "row-actions",
+                    cell: ({ o, what }: { o: (typeof orders)[number]; what: string }) => (
+                      <>
                         <ConfirmAction
                           label="Adopt"
                           ariaLabel={`Adopt order ${o.clientOrderId}`}
@@ -324,14 +319,13 @@ function UnknownOrders() {
                             done((await cancel.mutateAsync({ clientOrderId: o.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey })).message)
                           }
                         />
-                      </td>
-                    ) : null}
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
+                      </>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       )}
     </Panel>
   );
@@ -408,72 +402,84 @@ function Drifts() {
       ) : rows.length === 0 ? (
         <Empty>{status === "open" ? "No open drifts: the books agree with the venue." : "No drifts match."}</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data recon-drifts">
-            <thead>
-              <tr>
-                <th scope="col">Time (UTC)</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Subject</th>
-                <th scope="col">Detail</th>
-                <th scope="col">State</th>
-                <th scope="col">Resolution</th>
-                {canTrade ? <th scope="col">Action</th> : null}
-              </tr>
-            </thead>
-            <tbody>
-              {rows.map((r) => (
-                <tr key={r.id}>
-                  <td className="mono">{fmtTime(r.ts)}</td>
-                  <td title={KIND_HELP[r.kind]}>
-                    <span className="mono">{r.kind}</span>
-                    {KIND_HELP[r.kind] ? <div className="muted recon-help">{KIND_HELP[r.kind]}</div> : null}
-                  </td>
-                  <td className="mono">{r.subject}</td>
-                  <td className="recon-detail">
-                    {driftSentence(r.kind, r.subject, r.detail) ? (
+        <DataTable
+          className="recon-drifts"
+          rows={rows}
+          rowKey={(r) => r.id}
+          columns={[
+            { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (r) => fmtTime(r.ts) },
+            {
+              key: "kind",
+              header: "Kind",
+              cellProps: (r) => ({ title: KIND_HELP[r.kind] }),
+              cell: (r) => (
+                <>
+                  <span className="mono">{r.kind}</span>
+                  {KIND_HELP[r.kind] ? <div className="muted recon-help">{KIND_HELP[r.kind]}</div> : null}
+                </>
+              ),
+            },
+            { key: "subject", header: "Subject", cellClassName: "mono", cell: (r) => r.subject },
+            {
+              key: "detail",
+              header: "Detail",
+              cellClassName: "recon-detail",
+              cell: (r) =>
+                driftSentence(r.kind, r.subject, r.detail) ? (
+                  <>
+                    <div>{driftSentence(r.kind, r.subject, r.detail)}</div>
+                    <div className="muted mono recon-raw">{detailText(r.detail)}</div>
+                  </>
+                ) : (
+                  <span className="mono">{detailText(r.detail)}</span>
+                ),
+            },
+            { key: "state", header: "State", cell: (r) => (r.resolved ? <Badge tone="ok">✓ RESOLVED</Badge> : <Badge tone="warn">! OPEN</Badge>) },
+            {
+              key: "resolution",
+              header: "Resolution",
+              cell: (r) => (
+                <>
+                  {r.resolution ?? "—"}
+                  {r.resolvedAt ? <div className="muted mono">{fmtTime(r.resolvedAt)}</div> : null}
+                </>
+              ),
+            },
+            ...(canTrade
+              ? [
+                  {
+                    key: "action",
+                    header: "Action",
+                    cellClassName: "row-actions",
+                    cell: (r: (typeof rows)[number]) => (
                       <>
-                        <div>{driftSentence(r.kind, r.subject, r.detail)}</div>
-                        <div className="muted mono recon-raw">{detailText(r.detail)}</div>
+                        {r.resolved ? null : r.actionable ? (
+                          <span className="muted">adopt or cancel above</span>
+                        ) : (
+                          <ConfirmAction
+                            label="Acknowledge"
+                            ariaLabel={`Acknowledge drift ${r.id}`}
+                            title={`Acknowledge drift #${r.id}`}
+                            description={
+                              <>
+                                {r.kind} {r.subject}: mark it seen and dealt with. The drift stays in the log, with your name and reason.
+                              </>
+                            }
+                            confirmLabel="Acknowledge"
+                            reason="optional"
+                            onConfirm={async (reason, idempotencyKey) => {
+                              setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}), idempotencyKey })).message);
+                              void queryClient.invalidateQueries();
+                            }}
+                          />
+                        )}
                       </>
-                    ) : (
-                      <span className="mono">{detailText(r.detail)}</span>
-                    )}
-                  </td>
-                  <td>{r.resolved ? <Badge tone="ok">✓ RESOLVED</Badge> : <Badge tone="warn">! OPEN</Badge>}</td>
-                  <td>
-                    {r.resolution ?? "—"}
-                    {r.resolvedAt ? <div className="muted mono">{fmtTime(r.resolvedAt)}</div> : null}
-                  </td>
-                  {canTrade ? (
-                    <td className="row-actions">
-                      {r.resolved ? null : r.actionable ? (
-                        <span className="muted">adopt or cancel above</span>
-                      ) : (
-                        <ConfirmAction
-                          label="Acknowledge"
-                          ariaLabel={`Acknowledge drift ${r.id}`}
-                          title={`Acknowledge drift #${r.id}`}
-                          description={
-                            <>
-                              {r.kind} {r.subject}: mark it seen and dealt with. The drift stays in the log, with your name and reason.
-                            </>
-                          }
-                          confirmLabel="Acknowledge"
-                          reason="optional"
-                          onConfirm={async (reason, idempotencyKey) => {
-                            setNotice((await acknowledge.mutateAsync({ id: r.id, ...(reason ? { reason } : {}), idempotencyKey })).message);
-                            void queryClient.invalidateQueries();
-                          }}
-                        />
-                      )}
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+                    ),
+                  },
+                ]
+              : []),
+          ]}
+        />
       )}
     </Panel>
   );

@@ -2,10 +2,11 @@
 /** The breaker on the risk page: state, config (admins edit it), and the history of trips, resets and state changes. */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { RiskSummary } from "@/server/services/risk";
+import type { RiskSummaryOut as RiskSummary } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { Can } from "../trpc/session";
 import { fmtDuration, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 import { BreakerConfigTable, EditBreakerConfig } from "./risk-settings";
 
@@ -112,34 +113,23 @@ export function BreakerHistory() {
       ) : history.data.events.length === 0 ? (
         <Empty>No trips, resets or state changes yet.</Empty>
       ) : (
-        <div className="table-wrap">
-          <table className="data risk-history">
-            <thead>
-              <tr>
-                <th scope="col">Time (UTC)</th>
-                <th scope="col">Event</th>
-                <th scope="col">Reason</th>
-                <th scope="col">By</th>
-                <th scope="col">Action</th>
-                <th scope="col">Message</th>
-              </tr>
-            </thead>
-            <tbody>
-              {history.data.events.map((e) => (
-                <tr key={e.id}>
-                  <td className="mono">{fmtTime(e.ts)}</td>
-                  <td>
-                    <Badge tone={e.kind === "STATE" && e.reason === "HALTED" ? "bad" : KIND_TONE[e.kind]}>{KIND_WORD[e.kind]}</Badge>
-                  </td>
-                  <td>{e.reason}</td>
-                  <td>{e.by}</td>
-                  <td>{e.action ?? <span className="muted">—</span>}</td>
-                  <td className="risk-message">{e.message}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          className="risk-history"
+          rows={history.data.events}
+          rowKey={(e) => e.id}
+          columns={[
+            { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (e) => fmtTime(e.ts) },
+            {
+              key: "event",
+              header: "Event",
+              cell: (e) => <Badge tone={e.kind === "STATE" && e.reason === "HALTED" ? "bad" : KIND_TONE[e.kind]}>{KIND_WORD[e.kind]}</Badge>,
+            },
+            { key: "reason", header: "Reason", cell: (e) => e.reason },
+            { key: "by", header: "By", cell: (e) => e.by },
+            { key: "action", header: "Action", cell: (e) => e.action ?? <span className="muted">—</span> },
+            { key: "message", header: "Message", cellClassName: "risk-message", cell: (e) => e.message },
+          ]}
+        />
       )}
       <div className="pager">
         <button type="button" className="btn small" disabled={pages.length <= 1} onClick={() => setPages((p) => p.slice(0, -1))}>

@@ -1,7 +1,11 @@
 "use client";
 /** Risk page parts: usage bars, the limits table, exposure per symbol with concentration, daily loss, VaR. */
-import type { LimitLevel, LimitUsage, RiskSummary } from "@/server/services/risk";
+import type { RiskSummaryOut as RiskSummary } from "@/components/trpc/types";
+
+type LimitUsage = RiskSummary["limits"][number];
+type LimitLevel = LimitUsage["level"];
 import { fmtNum, fmtPct } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, Pnl } from "../ui/kit";
 
 const LEVEL_WORD: Record<LimitLevel, string> = { ok: "OK", warn: "High", bad: "Near limit", off: "No limit" };
@@ -52,48 +56,47 @@ export function LevelBadge({ level, ratio }: { level: LimitLevel; ratio?: number
 
 export function LimitsTable({ limits }: { limits: LimitUsage[] }) {
   return (
-    <div className="table-wrap">
-      <table className="data risk-limits">
-        <thead>
-          <tr>
-            <th scope="col">Limit</th>
-            <th scope="col" className="risk-effect">
-              At the limit
-            </th>
-            <th scope="col" className="risk-bar-col">
-              Usage
-            </th>
-            <th scope="col" className="num">
-              Used / limit
-            </th>
-            <th scope="col">Status</th>
-          </tr>
-        </thead>
-        <tbody>
-          {limits.map((l) => {
-            const text = usageText(l);
-            return (
-              <tr key={`${l.key}-${l.label}`} className={`risk-row-${l.level}`}>
-                <th scope="row" className="risk-limit-name">
-                  {l.label}
-                  {l.detail ? <div className="muted risk-detail">{l.detail}</div> : null}
-                </th>
-                <td className="risk-effect">
-                  <span className={`risk-scope risk-scope-${l.scope}`}>{l.scope === "gate" ? "Gate" : "Breaker"}</span> {l.effect}
-                </td>
-                <td className="risk-bar-col">
-                  {l.limit === null ? <span className="muted">not set</span> : <UsageBar ratio={l.ratio} level={l.level} label={l.label} text={text} />}
-                </td>
-                <td className="num">{text}</td>
-                <td>
-                  <LevelBadge level={l.level} ratio={l.ratio} />
-                </td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-    </div>
+    <DataTable
+      className="risk-limits"
+      rows={limits}
+      rowKey={(l) => `${l.key}-${l.label}`}
+      rowProps={(l) => ({ className: `risk-row-${l.level}` })}
+      columns={[
+        {
+          key: "limit",
+          header: "Limit",
+          rowHeader: true,
+          cellClassName: "risk-limit-name",
+          cell: (l) => (
+            <>
+              {l.label}
+              {l.detail ? <div className="muted risk-detail">{l.detail}</div> : null}
+            </>
+          ),
+        },
+        {
+          key: "effect",
+          header: "At the limit",
+          headerProps: { className: "risk-effect" },
+          cellClassName: "risk-effect",
+          cell: (l) => (
+            <>
+              <span className={`risk-scope risk-scope-${l.scope}`}>{l.scope === "gate" ? "Gate" : "Breaker"}</span> {l.effect}
+            </>
+          ),
+        },
+        {
+          key: "usage",
+          header: "Usage",
+          headerProps: { className: "risk-bar-col" },
+          cellClassName: "risk-bar-col",
+          cell: (l) =>
+            l.limit === null ? <span className="muted">not set</span> : <UsageBar ratio={l.ratio} level={l.level} label={l.label} text={usageText(l)} />,
+        },
+        { key: "used", header: "Used / limit", numeric: true, cell: (l) => usageText(l) },
+        { key: "status", header: "Status", cell: (l) => <LevelBadge level={l.level} ratio={l.ratio} /> },
+      ]}
+    />
   );
 }
 
@@ -101,76 +104,65 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
   if (exposure.bySymbol.length === 0) return <Empty>No exposure: no open positions and no open orders that add exposure.</Empty>;
   return (
     <>
-      <div className="table-wrap">
-        <table className="data">
-          <thead>
-            <tr>
-              <th scope="col">Symbol</th>
-              <th scope="col" className="num">
-                Net qty
-              </th>
-              <th scope="col" className="num">
-                Gross
-              </th>
-              <th scope="col" className="num">
-                Open orders
-              </th>
-              <th scope="col" className="num">
-                Share
-              </th>
-              <th scope="col" className="num">
-                % equity
-              </th>
-              <th scope="col" className="risk-bar-col">
-                Symbol limit
-              </th>
-              <th scope="col" className="num">
-                Used / limit
-              </th>
-            </tr>
-          </thead>
-          <tbody>
-            {exposure.bySymbol.map((r) => {
-              const text = usageText(r.exposure);
+      <DataTable
+        rows={exposure.bySymbol}
+        rowKey={(r) => r.symbol}
+        columns={[
+          { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
+          {
+            key: "netQty",
+            header: "Net qty",
+            numeric: true,
+            cell: (r) => {
               const qty = Number(r.netQty);
               return (
-                <tr key={r.symbol}>
-                  <th scope="row">{r.symbol}</th>
-                  <td className="num">
-                    {qty > 0 ? "+" : qty < 0 ? "−" : ""}
-                    {fmtNum(Math.abs(qty), decimals(r.symbol))}
-                  </td>
-                  <td className="num">{fmtNum(r.gross, 2)}</td>
-                  <td className="num">{fmtNum(r.reserved, 2)}</td>
-                  <td className="num">{r.share === null ? "—" : fmtPct(r.share * 100, 1)}</td>
-                  <td className="num">{fmtPct(r.pctOfEquity, 1)}</td>
-                  <td className="risk-bar-col">
-                    {r.exposure.limit === null ? (
-                      <span className="muted">not set</span>
-                    ) : (
-                      <UsageBar ratio={r.exposure.ratio} level={r.exposure.level} label={`${r.symbol} exposure`} text={text} />
-                    )}
-                  </td>
-                  <td className="num">
-                    {text} {r.exposure.level === "bad" || r.exposure.level === "warn" ? <LevelBadge level={r.exposure.level} ratio={r.exposure.ratio} /> : null}
-                  </td>
-                </tr>
+                <>
+                  {qty > 0 ? "+" : qty < 0 ? "−" : ""}
+                  {fmtNum(Math.abs(qty), decimals(r.symbol))}
+                </>
               );
-            })}
-          </tbody>
-          <tfoot>
-            <tr>
-              <th scope="row">Total</th>
-              <td />
-              <td className="num">{fmtNum(exposure.gross, 2)}</td>
-              <td className="num">{fmtNum(exposure.reserved, 2)}</td>
-              <td className="num">100.0%</td>
-              <td className="num">{fmtPct(exposure.pctOfEquity, 1)}</td>
-              <td colSpan={2} />
-            </tr>
-          </tfoot>
-        </table>
-      </div>
+            },
+          },
+          { key: "gross", header: "Gross", numeric: true, cell: (r) => fmtNum(r.gross, 2) },
+          { key: "reserved", header: "Open orders", numeric: true, cell: (r) => fmtNum(r.reserved, 2) },
+          { key: "share", header: "Share", numeric: true, cell: (r) => (r.share === null ? "—" : fmtPct(r.share * 100, 1)) },
+          { key: "pctOfEquity", header: "% equity", numeric: true, cell: (r) => fmtPct(r.pctOfEquity, 1) },
+          {
+            key: "limit",
+            header: "Symbol limit",
+            headerProps: { className: "risk-bar-col" },
+            cellClassName: "risk-bar-col",
+            cell: (r) =>
+              r.exposure.limit === null ? (
+                <span className="muted">not set</span>
+              ) : (
+                <UsageBar ratio={r.exposure.ratio} level={r.exposure.level} label={`${r.symbol} exposure`} text={usageText(r.exposure)} />
+              ),
+          },
+          {
+            key: "used",
+            header: "Used / limit",
+            numeric: true,
+            cell: (r) => (
+              <>
+                {usageText(r.exposure)}{" "}
+                {r.exposure.level === "bad" || r.exposure.level === "warn" ? <LevelBadge level={r.exposure.level} ratio={r.exposure.ratio} /> : null}
+              </>
+            ),
+          },
+        ]}
+        foot={
+          <tr>
+            <th scope="row">Total</th>
+            <td />
+            <td className="num">{fmtNum(exposure.gross, 2)}</td>
+            <td className="num">{fmtNum(exposure.reserved, 2)}</td>
+            <td className="num">100.0%</td>
+            <td className="num">{fmtPct(exposure.pctOfEquity, 1)}</td>
+            <td colSpan={2} />
+          </tr>
+        }
+      />
       <p className="muted risk-note">
         Concentration: Herfindahl index <span className="num-text">{exposure.herfindahl === null ? "—" : fmtNum(exposure.herfindahl, 3)}</span>
         {exposure.effectiveSymbols !== null ? (

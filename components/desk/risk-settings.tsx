@@ -2,10 +2,13 @@
 /** Settings on the risk page: portfolio limits, per-symbol settings and the breaker config — read-only, or edited by admins. */
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { SettingsSnapshot, SymbolSettingsRow } from "@/server/services/settings";
+import type { SettingsOut as SettingsSnapshot } from "@/components/trpc/types";
+
+type SymbolSettingsRow = SettingsSnapshot["symbols"][number];
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Panel } from "../ui/kit";
 import { collect, EditDialog, Field, scalarText, toFormValue, type FieldSpec, type FormValues } from "./risk-form";
 
@@ -323,67 +326,35 @@ export function SymbolSettingsPanel({ symbols }: { symbols: SymbolSettingsRow[] 
   const isAdmin = useCan("admin");
   return (
     <Panel title="Per-symbol settings">
-      <div className="table-wrap">
-        <table className="data">
-          <thead>
-            <tr>
-              <th scope="col">Symbol</th>
-              <th scope="col">Trading</th>
-              <th scope="col" className="num">
-                Min conf.
-              </th>
-              <th scope="col">Sizing</th>
-              <th scope="col" className="num">
-                Max qty
-              </th>
-              <th scope="col" className="num">
-                Max notional
-              </th>
-              <th scope="col" className="num">
-                Stop-loss
-              </th>
-              <th scope="col">Take-profit ladder</th>
-              <th scope="col">Trailing</th>
-              <th scope="col" className="num">
-                Max age
-              </th>
-              <th scope="col">Source</th>
-              {isAdmin ? (
-                <th scope="col">
-                  <span className="visually-hidden">Actions</span>
-                </th>
-              ) : null}
-            </tr>
-          </thead>
-          <tbody>
-            {symbols.map((r) => {
-              const s = r.settings;
-              return (
-                <tr key={r.symbol}>
-                  <th scope="row">{r.symbol}</th>
-                  <td>{s.enabled ? <Badge tone="ok">✓ on</Badge> : <Badge tone="bad">✕ off</Badge>}</td>
-                  <td className="num">{s.minConfidence.toFixed(2)}</td>
-                  <td>{sizingText(s.sizing)}</td>
-                  <td className="num">{show(s.maxPositionQty)}</td>
-                  <td className="num">{show(s.maxPositionNotional)}</td>
-                  <td className="num">{show(s.stopLossPct, "%")}</td>
-                  <td className="mono">{ladderText(s.takeProfitLevels)}</td>
-                  <td>{s.trailing ? `from +${s.trailing.activationPct}%, ${s.trailing.distancePct}% behind` : off}</td>
-                  <td className="num">{s.maxAgeMinutes === null ? off : `${s.maxAgeMinutes} min`}</td>
-                  <td className="risk-source">
-                    {r.stored ? `${r.updatedBy ?? "?"}, ${fmtTime(r.updatedAt, false)}` : <span className="muted">defaults</span>}
-                  </td>
-                  {isAdmin ? (
-                    <td>
-                      <EditSymbol row={r} />
-                    </td>
-                  ) : null}
-                </tr>
-              );
-            })}
-          </tbody>
-        </table>
-      </div>
+      <DataTable
+        rows={symbols}
+        rowKey={(r) => r.symbol}
+        columns={[
+          { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
+          { key: "trading", header: "Trading", cell: (r) => (r.settings.enabled ? <Badge tone="ok">✓ on</Badge> : <Badge tone="bad">✕ off</Badge>) },
+          { key: "minConf", header: "Min conf.", numeric: true, cell: (r) => r.settings.minConfidence.toFixed(2) },
+          { key: "sizing", header: "Sizing", cell: (r) => sizingText(r.settings.sizing) },
+          { key: "maxQty", header: "Max qty", numeric: true, cell: (r) => show(r.settings.maxPositionQty) },
+          { key: "maxNotional", header: "Max notional", numeric: true, cell: (r) => show(r.settings.maxPositionNotional) },
+          { key: "stopLoss", header: "Stop-loss", numeric: true, cell: (r) => show(r.settings.stopLossPct, "%") },
+          { key: "ladder", header: "Take-profit ladder", cellClassName: "mono", cell: (r) => ladderText(r.settings.takeProfitLevels) },
+          {
+            key: "trailing",
+            header: "Trailing",
+            cell: (r) => (r.settings.trailing ? `from +${r.settings.trailing.activationPct}%, ${r.settings.trailing.distancePct}% behind` : off),
+          },
+          { key: "maxAge", header: "Max age", numeric: true, cell: (r) => (r.settings.maxAgeMinutes === null ? off : `${r.settings.maxAgeMinutes} min`) },
+          {
+            key: "source",
+            header: "Source",
+            cellClassName: "risk-source",
+            cell: (r) => (r.stored ? `${r.updatedBy ?? "?"}, ${fmtTime(r.updatedAt, false)}` : <span className="muted">defaults</span>),
+          },
+          ...(isAdmin
+            ? [{ key: "actions", header: <span className="visually-hidden">Actions</span>, cell: (r: SymbolSettingsRow) => <EditSymbol row={r} /> }]
+            : []),
+        ]}
+      />
     </Panel>
   );
 }

@@ -4,6 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { Outcome, reasonLabel } from "./history";
 
@@ -67,112 +68,82 @@ export function TradeDetailView({ id }: { id: string }) {
       </div>
 
       <Panel title="Execution: requested vs filled">
-        <div className="table-wrap">
-          <table className="data">
-            <thead>
-              <tr>
-                <th scope="col">Leg</th>
-                <th scope="col">Time (UTC)</th>
-                <th scope="col" className="num">
-                  Requested
-                </th>
-                <th scope="col" className="num">
-                  Filled (avg)
-                </th>
-                <th scope="col" className="num">
-                  Slippage
-                </th>
-                <th scope="col">Order</th>
-              </tr>
-            </thead>
-            <tbody>
-              {(
-                [
-                  ["Entry", t.entryTime, execution.entry],
-                  ["Exit", t.exitTime, execution.exit],
-                ] as const
-              ).map(([leg, ts, e]) => (
-                <tr key={leg}>
-                  <th scope="row">{leg}</th>
-                  <td className="mono">{fmtTime(ts)}</td>
-                  <td className="num">{fmtNum(e.requestedPrice, pdp)}</td>
-                  <td className="num">{fmtNum(e.filledPrice, pdp)}</td>
-                  <td className="num">
-                    <Slippage bps={e.slippageBps} />
-                  </td>
-                  <td>{e.orderId ? <Link href={`/orders/${encodeURIComponent(e.orderId)}`}>{e.orderId}</Link> : <span className="muted">—</span>}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
+        <DataTable
+          rows={
+            [
+              ["Entry", t.entryTime, execution.entry],
+              ["Exit", t.exitTime, execution.exit],
+            ] as const
+          }
+          rowKey={([leg]) => leg}
+          columns={[
+            { key: "leg", header: "Leg", rowHeader: true, cell: ([leg]) => leg },
+            { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: ([, ts]) => fmtTime(ts) },
+            { key: "requested", header: "Requested", numeric: true, cell: ([, , e]) => fmtNum(e.requestedPrice, pdp) },
+            { key: "filled", header: "Filled (avg)", numeric: true, cell: ([, , e]) => fmtNum(e.filledPrice, pdp) },
+            { key: "slippage", header: "Slippage", numeric: true, cell: ([, , e]) => <Slippage bps={e.slippageBps} /> },
+            {
+              key: "order",
+              header: "Order",
+              cell: ([, , e]) => (e.orderId ? <Link href={`/orders/${encodeURIComponent(e.orderId)}`}>{e.orderId}</Link> : <span className="muted">—</span>),
+            },
+          ]}
+        />
       </Panel>
 
       <Panel title={`Fills (${fills.length})`}>
         {fills.length === 0 ? (
           <Empty>No fills are recorded for this trade&apos;s position.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Time (UTC)</th>
-                  <th scope="col">Leg</th>
-                  <th scope="col">Side</th>
-                  <th scope="col" className="num">
-                    Qty
-                  </th>
-                  <th scope="col" className="num">
-                    Price
-                  </th>
-                  <th scope="col" className="num">
-                    Fee
-                  </th>
-                  <th scope="col">Liquidity</th>
-                  <th scope="col">Order</th>
-                  <th scope="col">Venue trade id</th>
-                </tr>
-              </thead>
-              <tbody>
-                {fills.map((f) => (
-                  <tr key={f.id}>
-                    <td className="mono">{fmtTime(f.ts)}</td>
-                    <td>
-                      {f.role}
-                      {f.late ? (
-                        <>
-                          {" "}
-                          <Badge tone="warn">LATE</Badge>
-                        </>
-                      ) : null}
-                    </td>
-                    <td className={f.side === "BUY" ? "side-buy" : "side-sell"}>{f.side}</td>
-                    <td className="num">{fmtNum(f.qty, qdp)}</td>
-                    <td className="num">{fmtNum(f.price, pdp)}</td>
-                    <td className="num">
-                      {fmtNum(f.fee, 4)} <span className="muted">{f.feeCurrency}</span>
-                    </td>
-                    <td>{f.liquidity ?? "—"}</td>
-                    <td>
-                      <Link href={`/orders/${encodeURIComponent(f.clientOrderId)}`}>{f.clientOrderId}</Link>
-                    </td>
-                    <td className="mono muted">{f.tradeId}</td>
-                  </tr>
-                ))}
-              </tbody>
-              <tfoot>
-                <tr>
-                  <th scope="row" colSpan={5}>
-                    Fees on fills
-                  </th>
-                  <td className="num">{fillFees}</td>
-                  <td colSpan={3} className={feesMatch ? "muted" : "error"}>
-                    {feesMatch ? "= the trade's fees" : `≠ the trade's fees (${t.fees})`}
-                  </td>
-                </tr>
-              </tfoot>
-            </table>
-          </div>
+          <DataTable
+            rows={fills}
+            rowKey={(f) => f.id}
+            columns={[
+              { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
+              {
+                key: "leg",
+                header: "Leg",
+                cell: (f) => (
+                  <>
+                    {f.role}
+                    {f.late ? (
+                      <>
+                        {" "}
+                        <Badge tone="warn">LATE</Badge>
+                      </>
+                    ) : null}
+                  </>
+                ),
+              },
+              { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
+              { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, qdp) },
+              { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, pdp) },
+              {
+                key: "fee",
+                header: "Fee",
+                numeric: true,
+                cell: (f) => (
+                  <>
+                    {fmtNum(f.fee, 4)} <span className="muted">{f.feeCurrency}</span>
+                  </>
+                ),
+              },
+              { key: "liquidity", header: "Liquidity", cell: (f) => f.liquidity ?? "—" },
+              { key: "order", header: "Order", cell: (f) => <Link href={`/orders/${encodeURIComponent(f.clientOrderId)}`}>{f.clientOrderId}</Link> },
+              { key: "tradeId", header: "Venue trade id", cellClassName: "mono muted", cell: (f) => f.tradeId },
+            ]}
+            foot={
+              <tr>
+                <th scope="row" colSpan={5}>
+                  Fees on fills
+                </th>
+                <td className="num">{fillFees}</td>
+                <td colSpan={3} className={feesMatch ? "muted" : "error"}>
+                  {feesMatch ? "= the trade's fees" : `≠ the trade's fees (${t.fees})`}
+                </td>
+              </tr>
+            }
+          />
         )}
       </Panel>
 
@@ -180,61 +151,41 @@ export function TradeDetailView({ id }: { id: string }) {
         {orders.length === 0 ? (
           <Empty>No orders are recorded for this trade&apos;s position.</Empty>
         ) : (
-          <div className="table-wrap">
-            <table className="data">
-              <thead>
-                <tr>
-                  <th scope="col">Order</th>
-                  <th scope="col">Leg</th>
-                  <th scope="col">Side</th>
-                  <th scope="col">Type</th>
-                  <th scope="col">Status</th>
-                  <th scope="col" className="num">
-                    Qty (filled)
-                  </th>
-                  <th scope="col" className="num">
-                    Requested
-                  </th>
-                  <th scope="col" className="num">
-                    Avg fill
-                  </th>
-                  <th scope="col" className="num">
-                    Slippage
-                  </th>
-                  <th scope="col" className="num">
-                    Fees
-                  </th>
-                  <th scope="col">Created (UTC)</th>
-                </tr>
-              </thead>
-              <tbody>
-                {orders.map((o) => (
-                  <tr key={o.clientOrderId}>
-                    <td>
-                      <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>
-                    </td>
-                    <td>
-                      {o.role}
-                      {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
-                    </td>
-                    <td className={o.side === "BUY" ? "side-buy" : "side-sell"}>{o.side}</td>
-                    <td>{o.type}</td>
-                    <td>{o.status}</td>
-                    <td className="num">
-                      {fmtNum(o.quantity, qdp)} <span className="muted">({fmtNum(o.filledQty, qdp)})</span>
-                    </td>
-                    <td className="num">{fmtNum(o.requestedPrice, pdp)}</td>
-                    <td className="num">{fmtNum(o.avgFillPrice, pdp)}</td>
-                    <td className="num">
-                      <Slippage bps={o.slippageBps} />
-                    </td>
-                    <td className="num">{fmtNum(o.feesPaid, 4)}</td>
-                    <td className="mono">{fmtTime(o.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <DataTable
+            rows={orders}
+            rowKey={(o) => o.clientOrderId}
+            columns={[
+              { key: "order", header: "Order", cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link> },
+              {
+                key: "leg",
+                header: "Leg",
+                cell: (o) => (
+                  <>
+                    {o.role}
+                    {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
+                  </>
+                ),
+              },
+              { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
+              { key: "type", header: "Type", cell: (o) => o.type },
+              { key: "status", header: "Status", cell: (o) => o.status },
+              {
+                key: "qty",
+                header: "Qty (filled)",
+                numeric: true,
+                cell: (o) => (
+                  <>
+                    {fmtNum(o.quantity, qdp)} <span className="muted">({fmtNum(o.filledQty, qdp)})</span>
+                  </>
+                ),
+              },
+              { key: "requested", header: "Requested", numeric: true, cell: (o) => fmtNum(o.requestedPrice, pdp) },
+              { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, pdp) },
+              { key: "slippage", header: "Slippage", numeric: true, cell: (o) => <Slippage bps={o.slippageBps} /> },
+              { key: "fees", header: "Fees", numeric: true, cell: (o) => fmtNum(o.feesPaid, 4) },
+              { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
+            ]}
+          />
         )}
       </Panel>
     </>

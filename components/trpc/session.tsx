@@ -4,12 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import { type ReactNode } from "react";
 import { hasRole, type Role } from "@/server/auth/roles";
 import { useTRPC } from "./client";
+import type { RouterOutputs } from "./types";
 
-export interface Me {
-  id: string;
-  username: string;
-  role: string;
-}
+export type Me = NonNullable<RouterOutputs["auth"]["me"]>;
 
 /** The signed-in user (null when signed out; undefined while loading). Needs TRPCReactProvider. */
 export function useMe(): Me | null | undefined {

@@ -17,7 +17,7 @@ import { createCaller } from "../../server/api/root";
 import type { Context } from "../../server/api/context";
 import { createDbClient, setDbForTests } from "../../server/db/client";
 import { createMigratedDb } from "../../test/db";
-import { tradeRollupStats } from "../../server/services/trade-totals";
+import { tradeRollupStats } from "../../server/db/queries/trade-totals";
 import { seedTrades } from "../seed-trades";
 
 export interface HistoryBenchOptions {

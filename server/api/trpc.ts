@@ -8,6 +8,7 @@
  */
 import { initTRPC } from "@trpc/server";
 import { hasRole, withArticle, type Role } from "../auth/roles";
+import type { Actor } from "../engine/types";
 import { type Context } from "./context";
 import { DomainError, isDomainError, toTrpcError } from "./errors";
 import { scrubDeep } from "./venue-errors";
@@ -104,6 +105,12 @@ const mapDomainErrors = t.middleware(async ({ next }) => {
   return result;
 });
 
+/** The person a procedure acts for, as the engine and the audit log name them. */
+export function actorOf(user: { username: string; role: Role }): Actor {
+  return { username: user.username, role: user.role };
+}
+
+/** Signed in with at least `required`; the context then carries `user` and `actor` (so routers never build one). */
 function requireRole(required: Role) {
   return t.middleware(({ ctx, next }) => {
     const user = ctx.user;
@@ -111,7 +118,7 @@ function requireRole(required: Role) {
     if (!hasRole(user.role, required)) {
       throw toTrpcError(new DomainError("FORBIDDEN", `This needs the ${required} role; you are ${withArticle(user.role)}.`, { required, actual: user.role }));
     }
-    return next({ ctx: { ...ctx, user } });
+    return next({ ctx: { ...ctx, user, actor: actorOf(user) } });
   });
 }
 

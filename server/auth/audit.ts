@@ -1,6 +1,7 @@
 /** Append-only audit entries for sign-in, sign-out and user management (DESIGN.md invariant 7). */
 import { boundedJson, boundedText } from "../core/bounded-json";
 import { type Clock } from "../core/clock";
+import { isDomainError } from "../core/errors";
 import { db } from "../db/client";
 import { wallClock } from "./clock";
 
@@ -31,4 +32,29 @@ export async function recordAudit(entry: AuditEntry, clock: Clock = wallClock): 
       detail: boundedText(entry.detail),
     },
   });
+}
+
+/** Who acted, as the audit log records them: a signed-in person (the API's `ctx.actor`) or a tool (`cli:alice`, role "cli"). */
+export interface Auditor {
+  username: string;
+  role: string;
+}
+
+/**
+ * Runs a user-management action and audits it: OK, REFUSED (a DomainError, with its message) or ERROR. The one wrapper
+ * for the API's auth router and the user CLI (the engine audits its own commands inside their transaction).
+ */
+export async function audited<T>(by: Auditor, action: string, target: string | null, params: Record<string, unknown> | null, fn: () => Promise<T>): Promise<T> {
+  const base = { actor: by.username, role: by.role, action, target, params };
+  let value: T;
+  try {
+    value = await fn();
+  } catch (e) {
+    const entry: AuditEntry = { ...base, result: isDomainError(e) ? "REFUSED" : "ERROR", detail: e instanceof Error ? e.message : String(e) };
+    // the caller gets the original error even when the audit write fails too
+    await recordAudit(entry).catch((auditError: unknown) => console.error(`audit: could not record ${action} by ${entry.actor}:`, auditError));
+    throw e;
+  }
+  await recordAudit({ ...base, result: "OK" });
+  return value;
 }

@@ -53,41 +53,13 @@ export function shortText(s: string): string {
   return s.length > 40 ? `${s.slice(0, 40)}…` : s;
 }
 
-const finite = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be a finite number`);
-
 export const symbolSchema = z
   .string({ error: "symbol is required" })
   .trim()
   .regex(/^[A-Z0-9]{1,20}\/[A-Z0-9]{1,20}(:[A-Z0-9]{1,20})?$/, "symbol must look like BTC/USDT");
 
-export const signalInputSchema = z
-  .object({
-    id: z
-      .string({ error: "id is required" })
-      .trim()
-      .min(1, "id is required")
-      .max(100, "id must be at most 100 characters")
-      .regex(/^[A-Za-z0-9._:-]+$/, "id may contain letters, digits and . _ : - only"),
-    symbol: symbolSchema,
-    action: z.enum(["BUY", "SELL", "CLOSE"], { error: "action must be BUY, SELL or CLOSE" }),
-    confidence: finite("confidence").min(0, "confidence must be from 0 to 1").max(1, "confidence must be from 0 to 1"),
-    expectedReturn: finite("expectedReturn")
-      .min(-1, "expectedReturn is a fraction from -1 to 10")
-      .max(10, "expectedReturn is a fraction from -1 to 10")
-      .optional(),
-    stopLoss: finite("stopLoss").positive("stopLoss must be a positive price").max(1e12, "stopLoss is absurdly large").optional(),
-    takeProfit: finite("takeProfit").positive("takeProfit must be a positive price").max(1e12, "takeProfit is absurdly large").optional(),
-    strategy: text("strategy", { min: 1, max: 64, person: true }),
-    ts: z
-      .number({ error: "ts must be epoch milliseconds" })
-      .int("ts must be epoch milliseconds")
-      .positive("ts must be epoch milliseconds")
-      .max(EPOCH_MS_MAX, "ts is beyond the range of dates")
-      .optional(),
-  })
-  .strict();
-
-export type SignalInput = z.infer<typeof signalInputSchema>;
+/** What a signal asks for; the engine's name for one of these is `SignalAction` (engine/types.ts). */
+export const SIGNAL_ACTIONS = ["BUY", "SELL", "CLOSE"] as const;
 
 export const reasonSchema = text("the reason", { max: 500, person: true });
 export const requiredReasonSchema = text("the reason", { max: 500, person: true }).check(z.minLength(3, "give a reason (at least 3 characters)"));

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../core/money";
 import { MemoryStore } from "./memory-store";
-import { makeOrder, runStoreContract } from "./store.contract";
+import { makeOrder, runStoreContract } from "../../test/store-contract";
 
 runStoreContract("MemoryStore", () => new MemoryStore());
 

@@ -1,6 +1,6 @@
 /**
  * MemoryStore: the Store port in memory, for backtests and engine unit tests. Behaves like SqliteStore
- * (same contract suite, `store.contract.ts`), but keeps object references instead of encoding JSON, so
+ * (same contract suite, `test/store-contract.ts`), but keeps object references instead of encoding JSON, so
  * the hot path (journal, orders, fills) costs a few Map operations.
  *
  * References: saved orders, positions, payloads and records are stored as given and returned as stored.
@@ -25,15 +25,18 @@ import type {
   JournalEntry,
   LeaseRequest,
   LeaseResult,
+  LeaseRow,
   OrderMeta,
   PositionMeta,
   SignalRecord,
   Store,
   StoredOrder,
   StoredPosition,
+  StoreHistory,
   SymbolSettingRecord,
   TradeRecord,
 } from "./store";
+import { StoreError, leaseDecision } from "./store";
 
 /** Undo step kinds (see MemoryStore's undo log). */
 const UNDO_MAP_RESTORE = 0;
@@ -42,52 +45,12 @@ const UNDO_LIST_POP = 2;
 const UNDO_SET_DELETE = 3;
 const UNDO_CALL = 4;
 
-/** The id of the single lease row. */
-export const LEASE_ID = "engine";
-
-export type StoreErrorCode = "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION" | "LEASE_LOST";
-
-/** A store failure people may see: a plain sentence and a code. */
-export class StoreError extends Error {
-  override readonly name = "StoreError";
-  constructor(
-    readonly code: StoreErrorCode,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
-/**
- * Read-backs beyond the engine's port, in insertion order: backtest reports (trades, equity curve) and
- * tests. Both stores implement it. (Candidate for `store.ts`.)
- */
-export interface StoreHistory {
-  listTrades(): TradeRecord[];
-  listEquity(): EquityRecord[];
-  listSignals(): SignalRecord[];
-  /** Every position, closed ones included, ordered by openedAt. */
-  listPositions(): StoredPosition[];
-  listFills(): FillRecord[];
-  listBreakerEvents(): BreakerEventRecord[];
-  listAudit(): AuditRecord[];
-  listDrifts(): DriftRecord[];
-}
-
 export function isOpenStatus(status: OrderStatus): boolean {
   return !TERMINAL_STATUSES.has(status);
 }
 
 export function isOpenPosition(position: Position): boolean {
   return position.state !== "CLOSED";
-}
-
-export interface LeaseRow {
-  ownerId: string;
-  pid: number;
-  host: string;
-  acquiredAt: number;
-  heartbeatAt: number;
 }
 
 function isThenable(value: unknown): boolean {
@@ -469,15 +432,4 @@ export class MemoryStore implements Store, StoreHistory {
   close(): void {
     this.closed = true;
   }
-}
-
-/**
- * The lease rule shared by both stores: free when there is no holder, when we hold it, or when the
- * holder's heartbeat is older than `staleAfterMs`; otherwise the holder is returned.
- */
-export function leaseDecision(current: LeaseRow | null, request: LeaseRequest): LeaseResult {
-  if (current === null || current.ownerId === request.ownerId || request.now - current.heartbeatAt > request.staleAfterMs) {
-    return { ok: true };
-  }
-  return { ok: false, holder: { ownerId: current.ownerId, pid: current.pid, host: current.host, heartbeatAt: current.heartbeatAt } };
 }

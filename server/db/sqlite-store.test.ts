@@ -8,9 +8,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { D } from "../core/money";
 import { PrismaClient } from "./generated/client";
-import { StoreError } from "./memory-store";
+import { StoreError } from "./store";
 import { SqliteStore, openSqliteStore, sqlitePathFromUrl } from "./sqlite-store";
-import { makeOrder, makeTrade, richOrder, runStoreContract } from "./store.contract";
+import { makeOrder, makeTrade, richOrder, runStoreContract } from "../../test/store-contract";
 import { createMigratedDb } from "../../test/db";
 
 const dirs: string[] = [];

@@ -41,7 +41,21 @@ import { TERMINAL_STATUSES, type Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../core/venue-records";
 import { decodeJson, encodeJson } from "./codec";
-import { LEASE_ID, StoreError, leaseDecision, type LeaseRow, type StoreHistory } from "./memory-store";
+import type {
+  AuditLog,
+  Balance,
+  BreakerEvent,
+  EquitySnapshot,
+  Fill,
+  OrderEvent,
+  Order as PrismaOrder,
+  Position as PrismaPosition,
+  ReconciliationDrift,
+  Signal,
+  SymbolSetting,
+  Trade,
+} from "./generated/client";
+import { LEASE_ID, StoreError, leaseDecision } from "./store";
 import type {
   AuditRecord,
   BreakerEventRecord,
@@ -52,12 +66,13 @@ import type {
   JournalSource,
   LeaseRequest,
   LeaseResult,
+  LeaseRow,
   OrderMeta,
   PositionMeta,
-  SignalAction,
   SignalRecord,
   SignalStatus,
   Store,
+  StoreHistory,
   StoredOrder,
   StoredPosition,
   SymbolSettingRecord,
@@ -134,147 +149,22 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
 }
 
 // ── row shapes ─────────────────────────────────────────────────────────────────────────────────────
+// The tables are Prisma's (prisma/schema.prisma); a row here is its model as better-sqlite3 returns it: booleans as 0/1.
 type Bit = 0 | 1;
+type SqliteRow<T> = { [K in keyof T]: T[K] extends boolean ? Bit : T[K] };
 
-interface JournalRow {
-  seq: number;
-  clientOrderId: string;
-  type: string;
-  source: string;
-  payload: string;
-  applied: Bit;
-  refusal: string | null;
-  ts: number;
-}
-
-interface OrderRow {
-  data: string;
-  venue: string;
-  positionId: string | null;
-  requestedPrice: string | null;
-}
-
-interface FillRow {
-  venue: string;
-  tradeId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: string;
-  qty: string;
-  price: string;
-  fee: string;
-  feeCurrency: string;
-  liquidity: string | null;
-  positionId: string | null;
-  late: Bit;
-  ts: number;
-}
-
-interface PositionRow {
-  data: string;
-  exit: string | null;
-  strategy: string | null;
-  signalId: string | null;
-}
-
-interface TradeRow {
-  id: string;
-  positionId: string;
-  symbol: string;
-  side: string;
-  quantity: string;
-  entryPrice: string;
-  exitPrice: string;
-  entryTime: number;
-  exitTime: number;
-  fees: string;
-  grossPnl: string;
-  pnl: string;
-  pnlPct: number;
-  outcome: string;
-  exitReason: string;
-  requestedPrice: string | null;
-  entrySlippageBps: number | null;
-  exitSlippageBps: number | null;
-  strategy: string | null;
-  signalId: string | null;
-}
-
-interface SignalRow {
-  id: string;
-  symbol: string;
-  action: string;
-  confidence: number;
-  expectedReturn: number | null;
-  stopLoss: string | null;
-  takeProfit: string | null;
-  strategy: string;
-  ts: number;
-  receivedAt: number;
-  source: string;
-  status: string;
-  denyCode: string | null;
-  denyReason: string | null;
-  clientOrderId: string | null;
-}
-
-interface BalanceRow {
-  currency: string;
-  free: string;
-  reserved: string;
-  total: string;
-}
-
-interface EquityRow {
-  ts: number;
-  equity: string;
-  cash: string;
-  unrealized: string;
-  realized: string;
-  fees: string;
-  exposure: string;
-  cause: string;
-}
-
-interface BreakerRow {
-  ts: number;
-  kind: string;
-  reason: string;
-  message: string;
-  by: string;
-  action: string | null;
-  detail: string | null;
-}
-
-interface AuditRow {
-  ts: number;
-  actor: string;
-  role: string;
-  action: string;
-  target: string | null;
-  reason: string | null;
-  params: string | null;
-  result: string;
-  detail: string | null;
-}
-
-interface DriftRow {
-  ts: number;
-  venue: string;
-  kind: string;
-  subject: string;
-  detail: string;
-  resolved: Bit;
-  resolution: string | null;
-}
-
-interface SymbolSettingRow {
-  symbol: string;
-  enabled: Bit;
-  settings: string;
-  updatedAt: number;
-  updatedBy: string;
-}
+type JournalRow = SqliteRow<OrderEvent>;
+type OrderRow = Pick<PrismaOrder, "data" | "venue" | "positionId" | "requestedPrice">;
+type FillRow = SqliteRow<Fill>;
+type PositionRow = Pick<PrismaPosition, "data" | "exit" | "strategy" | "signalId">;
+type TradeRow = Trade;
+type SignalRow = Signal;
+type BalanceRow = Pick<Balance, "currency" | "free" | "reserved" | "total">;
+type EquityRow = EquitySnapshot;
+type BreakerRow = BreakerEvent;
+type AuditRow = AuditLog;
+type DriftRow = SqliteRow<ReconciliationDrift>;
+type SymbolSettingRow = SqliteRow<SymbolSetting>;
 
 // ── conversions ────────────────────────────────────────────────────────────────────────────────────
 const bit = (b: boolean): Bit => (b ? 1 : 0);
@@ -363,7 +253,7 @@ function toSignal(row: SignalRow): SignalRecord {
   return {
     id: row.id,
     symbol: row.symbol,
-    action: row.action as SignalAction,
+    action: row.action as SignalRecord["action"],
     confidence: row.confidence,
     expectedReturn: row.expectedReturn,
     stopLoss: decOrNull(row.stopLoss),

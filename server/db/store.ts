@@ -4,6 +4,7 @@
  * returns control. Implementations: SqliteStore (better-sqlite3, WAL) and MemoryStore (backtests, tests).
  * The dashboard reads the same tables through Prisma.
  */
+import type { SIGNAL_ACTIONS } from "../core/input-schemas";
 import type { Decimal } from "../core/money";
 import type { Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
@@ -81,13 +82,13 @@ export interface TradeRecord {
   signalId: string | null;
 }
 
-export type SignalAction = "BUY" | "SELL" | "CLOSE";
 export type SignalStatus = "ACCEPTED" | "DENIED" | "FAILED";
 
 export interface SignalRecord {
   id: string;
   symbol: string;
-  action: SignalAction;
+  /** The engine's `SignalAction` (engine/types.ts), spelled from core because the store sits below the engine. */
+  action: (typeof SIGNAL_ACTIONS)[number];
   confidence: number;
   expectedReturn: number | null;
   stopLoss: Decimal | null;
@@ -214,4 +215,57 @@ export interface Store {
   releaseLease(ownerId: string): void;
 
   close(): void;
+}
+
+// ── shared by both stores ────────────────────────────────────────────────────────────────────────
+
+/** The id of the single lease row. */
+export const LEASE_ID = "engine";
+
+export type StoreErrorCode = "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION" | "LEASE_LOST";
+
+/** A store failure people may see: a plain sentence and a code. */
+export class StoreError extends Error {
+  override readonly name = "StoreError";
+  constructor(
+    readonly code: StoreErrorCode,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Read-backs beyond the engine's port, in insertion order: backtest reports (trades, equity curve) and
+ * tests. Both stores implement it.
+ */
+export interface StoreHistory {
+  listTrades(): TradeRecord[];
+  listEquity(): EquityRecord[];
+  listSignals(): SignalRecord[];
+  /** Every position, closed ones included, ordered by openedAt. */
+  listPositions(): StoredPosition[];
+  listFills(): FillRecord[];
+  listBreakerEvents(): BreakerEventRecord[];
+  listAudit(): AuditRecord[];
+  listDrifts(): DriftRecord[];
+}
+
+export interface LeaseRow {
+  ownerId: string;
+  pid: number;
+  host: string;
+  acquiredAt: number;
+  heartbeatAt: number;
+}
+
+/**
+ * The lease rule shared by both stores: free when there is no holder, when we hold it, or when the
+ * holder's heartbeat is older than `staleAfterMs`; otherwise the holder is returned.
+ */
+export function leaseDecision(current: LeaseRow | null, request: LeaseRequest): LeaseResult {
+  if (current === null || current.ownerId === request.ownerId || request.now - current.heartbeatAt > request.staleAfterMs) {
+    return { ok: true };
+  }
+  return { ok: false, holder: { ownerId: current.ownerId, pid: current.pid, host: current.host, heartbeatAt: current.heartbeatAt } };
 }

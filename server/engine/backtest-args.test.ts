@@ -2,7 +2,8 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { BACKTEST_USAGE, type BacktestRunArgs, backtestReportParams, parseBacktestArgs } from "./backtest-args";
+import { type BacktestRunArgs, backtestReportParams } from "../core/backtest/run-args";
+import { BACKTEST_USAGE, parseBacktestArgs } from "./backtest-args";
 
 const dir = mkdtempSync(join(tmpdir(), "bastion-backtest-args-"));
 const file = join(dir, "candles.csv");

@@ -12,31 +12,9 @@ import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { type Decimal, parseDecimal } from "../core/money";
 import { type Result, err, ok } from "../core/result";
-import { STRATEGY_NAMES, type StrategyName } from "../core/strategies";
+import { STRATEGY_NAMES } from "../core/strategies";
 import { type SlippageSpec } from "../core/backtest";
-
-export interface BacktestRunArgs {
-  help: false;
-  /** Absolute path of an existing file. */
-  data: string;
-  symbol: string;
-  strategy: StrategyName;
-  fast: number;
-  slow: number;
-  capital: Decimal;
-  feeBps: Decimal;
-  slippage: SlippageSpec;
-  /** Print the JSON report on stdout (progress always goes to stderr). */
-  json: boolean;
-  /** Seed for anything random in the simulated venue (latency, …); the same seed and data give the same report. */
-  seed: number;
-  /** Instrument quantity step: quantities are rounded down onto it. null: no rounding. */
-  qtyStep: Decimal | null;
-  /** Write elapsedMs as 0 so that two runs print byte-identical reports. */
-  deterministic: boolean;
-  /** Store the run (and its report) in the database. */
-  save: boolean;
-}
+import { type BacktestRunArgs } from "../core/backtest/run-args";
 
 export type BacktestArgs = BacktestRunArgs | { help: true };
 
@@ -263,20 +241,4 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     deterministic: a.deterministic,
     save: a.save,
   });
-}
-
-/** The run's settings for the report's `params` (stable key order; data as the file's name, not the machine's path). */
-export function backtestReportParams(args: BacktestRunArgs): Record<string, string | number | boolean | null> {
-  return {
-    data: args.data.split(/[\\/]/).pop() ?? args.data,
-    symbol: args.symbol,
-    strategy: args.strategy,
-    fast: args.fast,
-    slow: args.slow,
-    capital: args.capital.toFixed(),
-    feeBps: args.feeBps.toFixed(),
-    slippage: args.slippage.kind === "none" ? "none" : `fixed:${args.slippage.bps.toFixed()}`,
-    qtyStep: args.qtyStep ? args.qtyStep.toFixed() : null,
-    seed: args.seed,
-  };
 }

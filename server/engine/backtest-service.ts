@@ -1,8 +1,7 @@
 /** Runs a backtest from validated arguments and builds its report; optionally stores it as a backtest run. */
 import { buildBacktestReport, type BacktestReport } from "../core/backtest/report";
 import { createStrategy } from "../core/strategies";
-import type { BacktestRunArgs } from "./backtest-args";
-import { backtestReportParams } from "./backtest-args";
+import { type BacktestRunArgs, backtestReportParams } from "../core/backtest/run-args";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { runEngineBacktest } from "./backtest";
 

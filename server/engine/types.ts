@@ -4,7 +4,10 @@ import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/ty
 import type { ExitState, Position } from "../core/positions";
 import type { OrderMeta, PositionMeta } from "../db/store";
 import type { TradingState } from "../core/risk/trading-state";
-import type { SignalAction } from "../db/store";
+import type { SIGNAL_ACTIONS } from "../core/input-schemas";
+
+/** What a signal asks for (the webhook's and tRPC's `action`). */
+export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
 
 export interface Signal {
   id: string;

@@ -2,32 +2,18 @@
  * The audit log, read-only. `audit_log` is append-only (DESIGN.md invariant 7): the engine and the auth code append
  * to it; there is no procedure that updates or deletes an entry, and none may be added.
  */
-import { db } from "../db/client";
+import type { AuditLog } from "../db/generated/client";
+import { auditActorsAndActions, auditRows, type AuditFilter } from "../db/queries/audit";
 
-export interface AuditListInput {
-  actor?: string | undefined;
-  action?: string | undefined;
-  result?: "OK" | "REFUSED" | "ERROR" | undefined;
-  from?: number | undefined;
-  to?: number | undefined;
+export interface AuditListInput extends AuditFilter {
   limit: number;
-  /** The id of the last entry already shown: the next page has older entries (smaller ids). */
-  cursor?: number | undefined;
 }
 
-export interface AuditEntryDto {
-  id: number;
-  ts: number;
-  actor: string;
-  role: string;
-  action: string;
-  target: string | null;
-  reason: string | null;
-  result: string;
-  detail: string | null;
+/** An audit row as the API shows it: the params as one readable line instead of their JSON. */
+export type AuditEntryDto = Omit<AuditLog, "params"> & {
   /** `key=value, …` from the JSON params, at most PARAMS_SUMMARY_MAX characters. */
   paramsSummary: string | null;
-}
+};
 
 const PARAMS_SUMMARY_MAX = 200;
 
@@ -58,21 +44,10 @@ export function summarizeParams(params: string | null): string | null {
   return text.length > PARAMS_SUMMARY_MAX ? `${text.slice(0, PARAMS_SUMMARY_MAX - 1)}…` : text;
 }
 
-/** Newest first; `nextCursor` is null on the last page. Uses the (actor, ts), (action, ts) and ts indexes. */
+/** Newest first; `nextCursor` is null on the last page. */
 export async function listAudit(input: AuditListInput): Promise<{ entries: AuditEntryDto[]; nextCursor: number | null }> {
-  const rows = await db().auditLog.findMany({
-    where: {
-      ...(input.actor ? { actor: input.actor } : {}),
-      ...(input.action ? { action: input.action } : {}),
-      ...(input.result ? { result: input.result } : {}),
-      ...(input.from !== undefined || input.to !== undefined
-        ? { ts: { ...(input.from !== undefined ? { gte: input.from } : {}), ...(input.to !== undefined ? { lt: input.to } : {}) } }
-        : {}),
-      ...(input.cursor !== undefined ? { id: { lt: input.cursor } } : {}),
-    },
-    orderBy: { id: "desc" },
-    take: input.limit + 1,
-  });
+  const { limit, ...filter } = input;
+  const rows = await auditRows(filter, limit + 1);
   const page = rows.slice(0, input.limit);
   return {
     entries: page.map((r) => ({
@@ -91,12 +66,7 @@ export async function listAudit(input: AuditListInput): Promise<{ entries: Audit
   };
 }
 
-/** The actors and actions that occur, for the filter selects (DISTINCT over indexed columns). */
-export async function auditFacets(): Promise<{ actors: string[]; actions: string[] }> {
-  // Raw SQL: Prisma's `distinct` would read every row and de-duplicate in memory.
-  const [actors, actions] = await Promise.all([
-    db().$queryRaw<{ v: string }[]>`SELECT DISTINCT actor AS v FROM audit_log ORDER BY actor LIMIT 500`,
-    db().$queryRaw<{ v: string }[]>`SELECT DISTINCT action AS v FROM audit_log ORDER BY action LIMIT 500`,
-  ]);
-  return { actors: actors.map((a) => a.v), actions: actions.map((a) => a.v) };
+/** The actors and actions that occur, for the filter selects. */
+export function auditFacets(): Promise<{ actors: string[]; actions: string[] }> {
+  return auditActorsAndActions();
 }

@@ -15,7 +15,8 @@ import { DomainError } from "../core/errors";
 import { recordAudit } from "../auth/audit";
 import { type Decimal } from "../core/money";
 import { saveBacktestRun } from "../db/backtests";
-import { db } from "../db/client";
+import type { BacktestRun } from "../db/generated/client";
+import { backtestRunById, backtestRunRows } from "../db/queries/backtests";
 import { runBacktest } from "../engine/backtest-service";
 import { CANDLE_HEADER } from "../venues/replay/csv";
 
@@ -128,45 +129,10 @@ function parseParams(params: string): Record<string, Scalar> {
   return out;
 }
 
-export interface BacktestRunDto {
-  id: string;
-  createdAt: number;
-  status: string;
-  dataSet: string;
-  symbol: string;
-  strategy: string;
-  params: Record<string, Scalar>;
-  candles: number;
-  tradeCount: number;
-  finalEquity: string;
-  totalReturnPct: number;
-  maxDrawdownPct: number;
-  sharpe: number | null;
-  winRatePct: number | null;
-  elapsedMs: number;
-  error: string | null;
-}
+/** A stored run as the list shows it: the row without its report, params parsed. */
+export type BacktestRunDto = Omit<BacktestRun, "report" | "params"> & { params: Record<string, Scalar> };
 
-const LIST_SELECT = {
-  id: true,
-  createdAt: true,
-  status: true,
-  dataSet: true,
-  symbol: true,
-  strategy: true,
-  params: true,
-  candles: true,
-  tradeCount: true,
-  finalEquity: true,
-  totalReturnPct: true,
-  maxDrawdownPct: true,
-  sharpe: true,
-  winRatePct: true,
-  elapsedMs: true,
-  error: true,
-} as const;
-
-type ListRow = { [K in keyof typeof LIST_SELECT]: K extends "params" ? string : BacktestRunDto[K] };
+type ListRow = Awaited<ReturnType<typeof backtestRunRows>>[number];
 
 function runDto(r: ListRow): BacktestRunDto {
   return { ...r, params: parseParams(r.params) };
@@ -174,7 +140,7 @@ function runDto(r: ListRow): BacktestRunDto {
 
 /** Newest first, without the (large) reports. */
 export async function listBacktestRuns(input: { limit: number }): Promise<BacktestRunDto[]> {
-  const rows = await db().backtestRun.findMany({ select: LIST_SELECT, orderBy: { createdAt: "desc" }, take: input.limit });
+  const rows = await backtestRunRows(input.limit);
   return rows.map(runDto);
 }
 
@@ -219,7 +185,7 @@ const str = (v: unknown): string | null => (typeof v === "string" ? v : typeof v
 const numOrNull = (v: unknown): number | null => (typeof v === "number" && Number.isFinite(v) ? v : null);
 
 export async function backtestDetail(id: string): Promise<BacktestDetailDto> {
-  const row = await db().backtestRun.findUnique({ where: { id } });
+  const row = await backtestRunById(id);
   if (!row) throw new DomainError("NOT_FOUND", `There is no backtest run '${id}'.`, { id });
   let report: Record<string, unknown> = {};
   try {

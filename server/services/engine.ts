@@ -2,7 +2,7 @@
 import { DomainError } from "../core/errors";
 import type { Engine } from "../engine/engine";
 import { getRuntime, runtimeState, type Runtime } from "../engine/runtime";
-import type { Actor, CommandResult, EngineCommand } from "../engine/types";
+import type { CommandResult, EngineCommand } from "../engine/types";
 
 export function requireRuntime(): Runtime {
   const runtime = getRuntime();
@@ -26,8 +26,4 @@ export function commandValue(result: CommandResult): { message: string; data?: R
 
 export async function runCommand(command: EngineCommand): Promise<{ message: string; data?: Record<string, unknown> }> {
   return commandValue(await requireEngine().execute(command));
-}
-
-export function actorOf(user: { username: string; role: "viewer" | "trader" | "admin" }): Actor {
-  return { username: user.username, role: user.role };
 }

@@ -1,13 +1,13 @@
 /**
  * Orders: the working orders (from the engine), every order ever sent (from the `orders` projection, paginated by
  * creation time), one order's journal timeline and fills, and the manual actions — cancel, cancel all, place.
- * Reads go through Prisma; changes are engine commands (audited by the engine).
+ * Reads come from db/queries/orders.ts; changes are engine commands (audited by the engine).
  */
 import { DomainError } from "../core/errors";
 import type { Order, OrderStatus } from "../core/orders/types";
-import { db } from "../db/client";
 import { decodeJson } from "../db/codec";
 import type { Prisma } from "../db/generated/client";
+import { orderRows, orderWithHistory } from "../db/queries/orders";
 import { getRuntime } from "../engine/runtime";
 import type { Actor, ManualOrderRequest } from "../engine/types";
 import { instrumentDto, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
@@ -77,12 +77,7 @@ export async function listOrders(input: OrderListInput): Promise<{ orders: (Orde
     const c = parseCursor(input.cursor);
     and.push({ OR: [{ createdAt: { lt: c.createdAt } }, { createdAt: c.createdAt, clientOrderId: { lt: c.id } }] });
   }
-  const rows = await db().order.findMany({
-    where: and.length > 0 ? { AND: and } : {},
-    orderBy: [{ createdAt: "desc" }, { clientOrderId: "desc" }],
-    take: input.limit + 1,
-    select: { clientOrderId: true, createdAt: true, data: true },
-  });
+  const rows = await orderRows(and.length > 0 ? { AND: and } : {}, input.limit + 1);
   const page = rows.slice(0, input.limit);
   const last = page[page.length - 1];
   const doubts = inDoubtMarkers();
@@ -193,12 +188,9 @@ export async function orderDetail(clientOrderId: string): Promise<{
   events: OrderTimelineEvent[];
   fills: OrderFillDto[];
 }> {
-  const row = await db().order.findUnique({ where: { clientOrderId } });
-  if (!row) throw new DomainError("NOT_FOUND", `No order with the id ${clientOrderId}: check the id (client order ids look like bst-…).`);
-  const [events, fills] = await Promise.all([
-    db().orderEvent.findMany({ where: { clientOrderId }, orderBy: { seq: "asc" } }),
-    db().fill.findMany({ where: { clientOrderId }, orderBy: [{ ts: "asc" }, { id: "asc" }] }),
-  ]);
+  const found = await orderWithHistory(clientOrderId);
+  if (!found) throw new DomainError("NOT_FOUND", `No order with the id ${clientOrderId}: check the id (client order ids look like bst-…).`);
+  const { row, events, fills } = found;
   // Decimals for display: from the running engine's instruments (absent in backtest mode: the page falls back).
   const known = getRuntime()
     ?.engine.instrumentList()

@@ -1,5 +1,8 @@
 /** The overview: everything the desk's first page and top bar show, in one read. */
-import { db } from "../db/client";
+import { recentBreakerEvents } from "../db/queries/breaker-events";
+import { recentDrifts } from "../db/queries/drifts";
+import { equitySince } from "../db/queries/equity";
+import { recentFills as queryRecentFills } from "../db/queries/fills";
 import { instrumentDto, equityDto, plain, positionDto, type InstrumentDto } from "./dto";
 import { requireRuntime } from "./engine";
 
@@ -7,11 +10,7 @@ export async function overviewSummary(now = Date.now()) {
   const runtime = requireRuntime();
   const state = runtime.engine.state();
   const breaker = state.breaker ? plain({ ...state.breaker, history: state.breaker.history.slice(-20) }) : null;
-  const [recentFills, drifts, breakerEvents] = await Promise.all([
-    db().fill.findMany({ orderBy: { ts: "desc" }, take: 12 }),
-    db().reconciliationDrift.findMany({ orderBy: { ts: "desc" }, take: 5 }),
-    db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: 5 }),
-  ]);
+  const [recentFills, drifts, breakerEvents] = await Promise.all([queryRecentFills(12), recentDrifts(5), recentBreakerEvents(5)]);
   const instruments: InstrumentDto[] = runtime.engine.instrumentList().map(instrumentDto);
   const venue = runtime.venueStatus();
   const feed = runtime.feedStatus();
@@ -80,11 +79,7 @@ export type OverviewSummary = Awaited<ReturnType<typeof overviewSummary>>;
 /** Equity snapshots for charts: at most `points` evenly spaced over the window. */
 export async function equityCurve(input: { sinceMs?: number; points?: number }) {
   const since = input.sinceMs ?? 0;
-  const rows = await db().equitySnapshot.findMany({
-    where: { ts: { gte: since } },
-    orderBy: { ts: "asc" },
-    select: { ts: true, equityNum: true, equity: true },
-  });
+  const rows = await equitySince(since);
   const max = input.points ?? 500;
   const step = Math.max(1, Math.ceil(rows.length / max));
   const out = rows.filter((_, i) => i % step === 0 || i === rows.length - 1);

@@ -26,8 +26,9 @@
 import { D, type Decimal } from "../core/money";
 import { type ClosedTrade, computeTradeStats, type TradeStats } from "../core/positions/stats";
 import { dailyPnl, dailyReturns, sharpeRatio, type EquityPoint } from "../core/risk/metrics";
-import { db } from "../db/client";
-import { addTradeAgg, DAY_MS, emptyTradeAgg, type EquityHour, equityWindow, type TradeAgg, tradeWindow } from "./performance-rollup";
+import { equityNumsBetween } from "../db/queries/equity";
+import { tradesClosedBetween } from "../db/queries/trades";
+import { addTradeAgg, DAY_MS, emptyTradeAgg, type EquityHour, equityWindow, type TradeAgg, tradeWindow } from "../db/queries/performance-rollup";
 
 /** Above this many trades in the window, totals come from SQL over REAL columns instead of exact decimals. */
 export const EXACT_TRADE_LIMIT = 5_000;
@@ -128,22 +129,7 @@ function withExact(base: Omit<SymbolPerformance, "symbol">, s: TradeStats): Omit
 
 /** Exact: every trade's TEXT decimals through computeTradeStats. */
 async function exactStats(from: number, to: number) {
-  const rows = await db().trade.findMany({
-    where: { exitTime: { gte: from, lt: to } },
-    select: {
-      positionId: true,
-      symbol: true,
-      side: true,
-      quantity: true,
-      entryPrice: true,
-      exitPrice: true,
-      entryTime: true,
-      exitTime: true,
-      fees: true,
-      pnl: true,
-      exitReason: true,
-    },
-  });
+  const rows = await tradesClosedBetween(from, to);
   const trades: ClosedTrade[] = rows.map((r) => ({
     positionId: r.positionId,
     symbol: r.symbol,
@@ -200,11 +186,7 @@ async function equityPart(from: number, to: number, points: number) {
   ];
   let curve: { ts: number; equity: number }[];
   if (count <= DIRECT_CURVE_LIMIT) {
-    const rows = await db().equitySnapshot.findMany({
-      where: { ts: { gte: from, lt: to } },
-      orderBy: [{ ts: "asc" }, { id: "asc" }],
-      select: { ts: true, equityNum: true },
-    });
+    const rows = await equityNumsBetween(from, to);
     curve = downsample(
       rows.map((r) => ({ ts: r.ts, equity: r.equityNum })),
       points,

@@ -8,8 +8,8 @@
  * acknowledgement) or by kind on the same subject (`{ kind }`, e.g. an UNKNOWN_ORDER adopted, canceled or gone).
  */
 import { DomainError } from "../core/errors";
-import { decodeJson } from "../db/codec";
-import { db } from "../db/client";
+import type { ReconciliationDrift } from "../db/generated/client";
+import { driftById, driftDetail, driftPage, driftResolutions, type DriftQuery } from "../db/queries/drifts";
 import { DRIFT_RESOLUTION_KINDS, type UnknownOrder } from "../engine/engine";
 import type { InDoubtView } from "../engine/in-doubt";
 import type { Actor } from "../engine/types";
@@ -18,83 +18,21 @@ import { commandValue, requireEngine } from "./engine";
 
 const RESOLUTIONS: readonly string[] = DRIFT_RESOLUTION_KINDS;
 
-export interface DriftDto {
-  id: number;
-  ts: number;
-  venue: string;
-  kind: string;
-  subject: string;
+/** A drift row as the API shows it: its detail decoded, whether (and when) it is resolved, and whether a trader can act on it. */
+export type DriftDto = Omit<ReconciliationDrift, "detail"> & {
   detail: unknown;
-  resolved: boolean;
-  resolution: string | null;
   /** When a later row resolved it (null when resolved on the spot or open). */
   resolvedAt: number | null;
   /** An unknown order still open at the venue: a trader can adopt or cancel it. */
   actionable: boolean;
-}
+};
 
-export interface DriftListInput {
-  status: "open" | "resolved" | "all";
-  kind?: string;
-  subject?: string;
-  fromMs?: number;
-  toMs?: number;
-  limit: number;
-  offset: number;
-}
-
-interface Resolution {
-  id: number;
-  ts: number;
-  resolution: string | null;
-}
-
-function detailOf(text: string): unknown {
-  try {
-    return decodeJson<unknown>(text);
-  } catch {
-    return text;
-  }
-}
-
-/** Which drifts later rows resolved: by id, and by kind + subject. */
-async function resolutions(): Promise<{ byId: Map<number, Resolution>; byKindSubject: Map<string, Resolution> }> {
-  const rows = await db().reconciliationDrift.findMany({ where: { kind: { in: [...RESOLUTIONS] } }, orderBy: { id: "asc" } });
-  const byId = new Map<number, Resolution>();
-  const byKindSubject = new Map<string, Resolution>();
-  for (const row of rows) {
-    const resolves = (detailOf(row.detail) as { resolves?: { id?: unknown; kind?: unknown } } | null)?.resolves;
-    const value = { id: row.id, ts: row.ts, resolution: row.resolution };
-    if (typeof resolves?.id === "number") byId.set(resolves.id, value);
-    if (typeof resolves?.kind === "string") byKindSubject.set(`${resolves.kind}\u0000${row.subject}`, value);
-  }
-  return { byId, byKindSubject };
-}
+export type DriftListInput = DriftQuery;
 
 export async function listDrifts(input: DriftListInput): Promise<{ rows: DriftDto[]; total: number; open: number; kinds: string[] }> {
-  const { byId, byKindSubject } = await resolutions();
-  const resolvedIds = [...byId.keys()];
-  const resolvedPairs = [...byKindSubject.keys()].map((key) => {
-    const [kind, subject] = key.split("\u0000") as [string, string];
-    return { kind, subject };
-  });
-  const laterResolved = [...(resolvedIds.length > 0 ? [{ id: { in: resolvedIds } }] : []), ...resolvedPairs];
-  const isResolved = { OR: [{ resolved: true }, ...laterResolved] };
-  const isOpen = { resolved: false, ...(laterResolved.length > 0 ? { NOT: { OR: laterResolved } } : {}) };
-  const base = {
-    kind: input.kind !== undefined ? input.kind : { notIn: [...RESOLUTIONS] },
-    ...(input.subject !== undefined && { subject: input.subject }),
-    ...((input.fromMs !== undefined || input.toMs !== undefined) && {
-      ts: { ...(input.fromMs !== undefined && { gte: input.fromMs }), ...(input.toMs !== undefined && { lt: input.toMs }) },
-    }),
-  };
-  const where = input.status === "open" ? { AND: [base, isOpen] } : input.status === "resolved" ? { AND: [base, isResolved] } : base;
-  const [rows, total, open, kinds] = await Promise.all([
-    db().reconciliationDrift.findMany({ where, orderBy: { id: "desc" }, take: input.limit, skip: input.offset }),
-    db().reconciliationDrift.count({ where }),
-    db().reconciliationDrift.count({ where: { AND: [{ kind: { notIn: [...RESOLUTIONS] } }, isOpen] } }),
-    db().reconciliationDrift.findMany({ distinct: ["kind"], select: { kind: true }, orderBy: { kind: "asc" } }),
-  ]);
+  const resolutions = await driftResolutions(RESOLUTIONS);
+  const { byId, byKindSubject } = resolutions;
+  const { rows, total, open, kinds } = await driftPage(input, RESOLUTIONS, resolutions);
   const unknown = new Set(unknownOrdersOrEmpty().map((u) => u.clientOrderId));
   return {
     rows: rows.map((row) => {
@@ -106,7 +44,7 @@ export async function listDrifts(input: DriftListInput): Promise<{ rows: DriftDt
         venue: row.venue,
         kind: row.kind,
         subject: row.subject,
-        detail: detailOf(row.detail),
+        detail: driftDetail(row.detail),
         resolved,
         resolution: row.resolution ?? later?.resolution ?? null,
         resolvedAt: row.resolved ? null : (later?.ts ?? null),
@@ -115,7 +53,7 @@ export async function listDrifts(input: DriftListInput): Promise<{ rows: DriftDt
     }),
     total,
     open,
-    kinds: kinds.map((k) => k.kind),
+    kinds,
   };
 }
 
@@ -170,9 +108,9 @@ export async function markNotPlaced(clientOrderId: string, actor: Actor, reason:
 
 export async function acknowledgeDrift(id: number, actor: Actor, reason: string | null) {
   const engine = requireEngine();
-  const row = await db().reconciliationDrift.findUnique({ where: { id } });
+  const row = await driftById(id);
   if (!row || RESOLUTIONS.includes(row.kind)) throw new DomainError("NOT_FOUND", `There is no drift #${id}.`);
-  const { byId, byKindSubject } = await resolutions();
+  const { byId, byKindSubject } = await driftResolutions(RESOLUTIONS);
   if (row.resolved || byId.has(id) || byKindSubject.has(`${row.kind}\u0000${row.subject}`)) {
     throw new DomainError("ALREADY_RESOLVED", `Drift #${id} (${row.kind} ${row.subject}) is already resolved.`);
   }

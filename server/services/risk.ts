@@ -9,12 +9,13 @@
  * mark) plus the notional that open orders which add exposure reserve; a limit in % of equity is that % of the
  * current equity. Levels: above 75% of a limit is "warn", above 90% is "bad" (the UI colours and labels them).
  */
-import { Prisma } from "../db/generated/client";
 import { D, Decimal, ZERO } from "../core/money";
 import { riskPortfolioOf } from "../engine/risk-gate";
 import { dailyReturns, exposureConcentration, historicalVar, type VarEstimate } from "../core/risk";
 import { utcDayStart } from "../core/clock";
-import { db } from "../db/client";
+import { breakerEventRows, recentBreakerEvents as queryRecentBreakerEvents } from "../db/queries/breaker-events";
+import { dailyLastEquity, drawdownBuckets, firstEquityTs } from "../db/queries/equity";
+import { ordersCreatedBetween } from "../db/queries/orders";
 import { requireEngine } from "./engine";
 import { plain } from "./dto";
 
@@ -83,29 +84,16 @@ interface DrawdownRow {
 async function drawdownSeries(sinceMs: number, untilMs: number, points: number): Promise<DrawdownRow[]> {
   const span = Math.max(1, untilMs - sinceMs);
   const bucket = Math.max(1, Math.ceil(span / points));
-  const rows = await db().$queryRaw<{ ts: number; e: number; peak: number; dd: number }[]>(Prisma.sql`
-    WITH seed AS (SELECT MAX(equityNum) AS p FROM equity_snapshots WHERE ts < ${sinceMs}),
-    s AS (
-      SELECT ts, equityNum AS e, MAX(equityNum) OVER (ORDER BY ts, id ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) AS run
-      FROM equity_snapshots WHERE ts >= ${sinceMs}
-    ),
-    d AS (
-      SELECT ts, e, MAX(run, COALESCE((SELECT p FROM seed), run)) AS peak, CAST((ts - ${sinceMs}) / ${bucket} AS INTEGER) AS b FROM s
-    )
-    SELECT ts, e, peak, MAX(CASE WHEN peak > 0 THEN (peak - e) * 100.0 / peak ELSE 0 END) AS dd FROM d GROUP BY b ORDER BY b`);
-  return rows.map((r) => ({ ts: Number(r.ts), equity: Number(r.e), peak: Number(r.peak), ddPct: Math.max(0, Number(r.dd)) }));
+  return drawdownBuckets(sinceMs, bucket);
 }
 
 /** Each UTC day's last equity snapshot over the look-back (one index seek per day). */
 async function dailyCloses(now: number): Promise<{ ts: number; equity: Decimal }[]> {
-  const first = await db().equitySnapshot.findFirst({ orderBy: { ts: "asc" }, select: { ts: true } });
-  if (!first) return [];
+  const first = await firstEquityTs();
+  if (first === null) return [];
   const lastDay = utcDayStart(now);
-  const firstDay = Math.max(utcDayStart(first.ts), lastDay - VAR_LOOKBACK_DAYS * DAY_MS);
-  const rows = await db().$queryRaw<{ d: number; equity: string | null }[]>(Prisma.sql`
-    WITH RECURSIVE days(d) AS (SELECT ${firstDay} UNION ALL SELECT d + ${DAY_MS} FROM days WHERE d < ${lastDay})
-    SELECT d, (SELECT equity FROM equity_snapshots WHERE ts >= d AND ts < d + ${DAY_MS} ORDER BY ts DESC LIMIT 1) AS equity FROM days`);
-  return rows.filter((r) => r.equity !== null).map((r) => ({ ts: Number(r.d), equity: D(r.equity!) }));
+  const firstDay = Math.max(utcDayStart(first), lastDay - VAR_LOOKBACK_DAYS * DAY_MS);
+  return (await dailyLastEquity(firstDay, lastDay, DAY_MS)).map((r) => ({ ts: r.ts, equity: D(r.equity) }));
 }
 
 function varDto(v: VarEstimate | null) {
@@ -200,7 +188,7 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
     })
     .sort((a, b) => new Decimal(b.gross).plus(b.reserved).comparedTo(new Decimal(a.gross).plus(a.reserved)) || a.symbol.localeCompare(b.symbol));
 
-  const ordersLastMinute = await db().order.count({ where: { createdAt: { gt: now - 60_000, lte: now } } });
+  const ordersLastMinute = await ordersCreatedBetween(now - 60_000, now);
   const portfolioExposure = concentration.gross.plus(reservedTotal);
   const exposureDetail = `positions ${money(concentration.gross)} + open orders ${money(reservedTotal)}`;
   const largest = bySymbol[0];
@@ -437,11 +425,7 @@ export interface BreakerHistoryInput {
 /** Trips, resets and trading-state changes, newest first: who, when, why, and the action taken. */
 export async function breakerHistory(input: BreakerHistoryInput = {}) {
   const take = input.limit ?? 100;
-  const rows = await db().breakerEvent.findMany({
-    where: { ...(input.beforeId !== undefined && { id: { lt: input.beforeId } }), ...(input.kinds?.length && { kind: { in: input.kinds } }) },
-    orderBy: { id: "desc" },
-    take: take + 1,
-  });
+  const rows = await breakerEventRows(input, take + 1);
   const page = rows.slice(0, take);
   return {
     events: page.map((e) => ({
@@ -456,4 +440,9 @@ export async function breakerHistory(input: BreakerHistoryInput = {}) {
     })),
     nextBeforeId: rows.length > take ? page[page.length - 1]!.id : null,
   };
+}
+
+/** The latest breaker events by time, as stored (the breaker router's history). */
+export function recentBreakerEvents(limit: number) {
+  return queryRecentBreakerEvents(limit);
 }

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { DomainError } from "../core/errors";
 import { text } from "../core/input-schemas";
 import { breakerConfigSchema, DEFAULT_BREAKER_CONFIG } from "../core/breaker/config";
-import { db } from "../db/client";
+import { symbolSettingChanges } from "../db/queries/symbol-settings";
 import { DEFAULT_RISK_LIMITS, riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "../engine/settings";
 import type { Actor } from "../engine/types";
 import { instrumentDto } from "./dto";
@@ -116,7 +116,7 @@ export interface SymbolSettingsRow {
 export async function settingsSnapshot() {
   const engine = requireEngine();
   const current = engine.riskSettings();
-  const rows = await db().symbolSetting.findMany({ select: { symbol: true, updatedAt: true, updatedBy: true } });
+  const rows = await symbolSettingChanges();
   const meta = new Map(rows.map((r) => [r.symbol, r]));
   const stored = new Set(current.stored);
   const symbols: SymbolSettingsRow[] = engine

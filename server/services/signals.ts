@@ -1,10 +1,13 @@
-/** Signals from any source (webhook, tRPC, a person) into the engine. */
-import type { SignalInput } from "../core/input-schemas";
-import type { Actor, CommandResult } from "../engine/types";
+/** Signals from any source (webhook, tRPC, a person) into the engine, and the list of what came in. */
+import { signalRows, type SignalFilter } from "../db/queries/signals";
+import type { Actor, CommandResult, Signal } from "../engine/types";
 import { requireEngine } from "./engine";
 
+/** A signal as it arrives (checked at the edge by api/webhooks/signal-schema.ts): its time may be left to the engine. */
+export type SignalRequest = Omit<Signal, "ts"> & { ts?: number };
+
 /** `actor`: a person sent it; the engine audits it in the same command. A signal without a time gets the engine's. */
-export function submitSignal(input: SignalInput, source: string, actor?: Actor): Promise<CommandResult> {
+export function submitSignal(input: SignalRequest, source: string, actor?: Actor): Promise<CommandResult> {
   const engine = requireEngine();
   const signal = {
     id: input.id,
@@ -18,4 +21,10 @@ export function submitSignal(input: SignalInput, source: string, actor?: Actor):
     ...(input.takeProfit !== undefined && { takeProfit: input.takeProfit }),
   };
   return engine.execute({ kind: "signal", signal, source, ...(actor && { actor }) });
+}
+
+/** Received signals, newest first (the raw rows: every field is plain JSON already). */
+export function listSignals(input: SignalFilter & { limit: number }) {
+  const { limit, ...filter } = input;
+  return signalRows(filter, limit);
 }

@@ -17,8 +17,9 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import { type Context } from "../api/context";
 import { createCaller } from "../api/root";
 import { Prisma } from "../db/generated/client";
-import { dropTradeRollup, filterSql, scaledToString, toScaled, whereSql } from "./trade-totals";
-import { csvField, pageSql, tradeCsvLine, type TradeRow } from "./trades";
+import { dropTradeRollup, filterSql, scaledToString, toScaled, whereSql } from "../db/queries/trade-totals";
+import { pageSql, type TradeRow } from "../db/queries/trades";
+import { csvField, tradeCsvLine } from "./trades";
 
 const DAY = 86_400_000;
 const D0 = Date.UTC(2024, 2, 1); // 2024-03-01 00:00 UTC

@@ -1,44 +1,30 @@
 /**
- * History: closed trades, with server-side filters, sorting, pagination, exact totals, a trade's detail, and the
- * rows for the CSV export. Built for a million rows (see scripts/bench/history.ts for the numbers):
- *
- * - Every sort has a total order: its column(s), then rowid (the table's own key, in insertion order), so pages
- *   never repeat or skip rows. exitTime, pnl (via pnlNum) and symbol (symbol, exitTime) are served by indexes;
- *   entryTime, pnlPct and duration have none yet and cost a top-N scan of the table (see the note in the report).
- * - Pages: a keyset cursor (after the last row) for scrolling on, or a page number. A page number is an OFFSET
- *   over rowids only (a covering index scan), and only the page's rows are then read from the table, so page
- *   1000 costs about as much as page 1. Offsets are capped at MAX_OFFSET rows.
- * - Totals (count, wins, losses, win rate, gross/net PnL, fees, average) are exact and come from the rollup in
- *   trade-totals.ts; `total` is its count.
+ * History for the API: closed trades with server-side filters, sorting, pagination and exact totals (the queries are in
+ * db/queries/trades.ts and trade-totals.ts), a trade's detail, and the CSV export. Rows are shaped here from the
+ * table's own type (Prisma's `Trade`), never copied by hand.
  */
 import { DomainError } from "../core/errors";
 import { Decimal } from "../core/money";
 import { db } from "../db/client";
-import { Prisma, type PrismaClient } from "../db/generated/client";
-import { filterSql, tradeTotals, whereSql, type TradeFilter, type TradeTotals } from "./trade-totals";
+import { type PrismaClient, type Trade } from "../db/generated/client";
+import { tradeTotals, type TradeFilter, type TradeTotals } from "../db/queries/trade-totals";
+import {
+  cursorAfter,
+  filterOf,
+  instrumentDecimals,
+  iterateTrades,
+  MAX_OFFSET,
+  MAX_PAGE_SIZE,
+  tradePageRows,
+  tradeWithLegs,
+  type InstrumentDecimals,
+  type SortBy,
+  type SortDir,
+} from "../db/queries/trades";
+import type { TradeOutcome } from "../db/store";
 
-export type { TradeFilter, TradeTotals } from "./trade-totals";
-
-export const SORT_BYS = ["exitTime", "entryTime", "pnl", "pnlPct", "symbol", "duration"] as const;
-export type SortBy = (typeof SORT_BYS)[number];
-export type SortDir = "asc" | "desc";
-
-/** The columns behind each sort (constants: never from input), before the rowid tie-break. */
-const SORT_COLUMNS: Record<SortBy, readonly ("exitTime" | "entryTime" | "pnlNum" | "pnlPct" | "symbol" | "durationMs")[]> = {
-  exitTime: ["exitTime"],
-  entryTime: ["entryTime"],
-  pnl: ["pnlNum"],
-  pnlPct: ["pnlPct"],
-  symbol: ["symbol", "exitTime"],
-  duration: ["durationMs"],
-};
-
-/** Sorts served by an index (others scan the table once per page). */
-export const INDEXED_SORTS: ReadonlySet<SortBy> = new Set(["exitTime", "pnl", "symbol"]);
-
-export const MAX_PAGE_SIZE = 200;
-/** Deepest OFFSET a page number may reach; past it, use the cursor or narrow the filter. */
-export const MAX_OFFSET = 500_000;
+export type { TradeFilter, TradeTotals } from "../db/queries/trade-totals";
+export { SORT_BYS, tradeFacets, type SortBy, type SortDir } from "../db/queries/trades";
 
 export interface TradeListInput extends TradeFilter {
   sort: { by: SortBy; dir: SortDir };
@@ -50,30 +36,24 @@ export interface TradeListInput extends TradeFilter {
   withTotals?: boolean;
 }
 
-export interface TradeRowDto {
-  id: string;
-  positionId: string;
-  symbol: string;
-  side: "LONG" | "SHORT";
-  qty: string;
-  entryPrice: string;
-  exitPrice: string;
-  entryTime: number;
-  exitTime: number;
-  durationMs: number;
-  fees: string;
-  grossPnl: string;
-  pnl: string;
-  pnlPct: number;
-  outcome: "WIN" | "LOSS" | "BREAKEVEN";
-  exitReason: string;
-  strategy: string | null;
-}
-
-export interface InstrumentDecimals {
-  priceTick: string;
-  qtyStep: string;
-}
+/** A History row: the `trades` row as the API shows it (quantity as `qty`, side and outcome narrowed, sort shadows left out). */
+export type TradeRowDto = Pick<
+  Trade,
+  | "id"
+  | "positionId"
+  | "symbol"
+  | "entryPrice"
+  | "exitPrice"
+  | "entryTime"
+  | "exitTime"
+  | "durationMs"
+  | "fees"
+  | "grossPnl"
+  | "pnl"
+  | "pnlPct"
+  | "exitReason"
+  | "strategy"
+> & { side: "LONG" | "SHORT"; qty: string; outcome: TradeOutcome };
 
 export interface TradeListResult {
   rows: TradeRowDto[];
@@ -87,33 +67,7 @@ export interface TradeListResult {
   instruments: Record<string, InstrumentDecimals>;
 }
 
-interface TradeRow {
-  rid: number | bigint;
-  id: string;
-  positionId: string;
-  symbol: string;
-  side: string;
-  quantity: string;
-  entryPrice: string;
-  exitPrice: string;
-  entryTime: number;
-  exitTime: number;
-  durationMs: number;
-  fees: string;
-  grossPnl: string;
-  pnl: string;
-  pnlNum: number;
-  pnlPct: number;
-  outcome: string;
-  exitReason: string;
-  requestedPrice: string | null;
-  entrySlippageBps: number | null;
-  exitSlippageBps: number | null;
-  strategy: string | null;
-  signalId: string | null;
-}
-
-export function tradeRowDto(r: TradeRow): TradeRowDto {
+export function tradeRowDto(r: Trade): TradeRowDto {
   return {
     id: r.id,
     positionId: r.positionId,
@@ -135,92 +89,6 @@ export function tradeRowDto(r: TradeRow): TradeRowDto {
   };
 }
 
-// ── cursors ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-interface CursorData {
-  by: SortBy;
-  dir: SortDir;
-  /** The sort column values of the last row, then its rowid. */
-  k: (string | number)[];
-}
-
-export function encodeCursor(c: CursorData): string {
-  return Buffer.from(JSON.stringify(c)).toString("base64url");
-}
-
-function badCursor(why: string): DomainError {
-  return new DomainError("VALIDATION", `The page cursor is not valid (${why}); start again from page 1.`);
-}
-
-export function decodeCursor(text: string, by: SortBy, dir: SortDir): CursorData {
-  let c: unknown;
-  try {
-    c = JSON.parse(Buffer.from(text, "base64url").toString("utf8"));
-  } catch {
-    throw badCursor("unreadable");
-  }
-  const cur = c as Partial<CursorData> | null;
-  if (!cur || typeof cur !== "object" || cur.by !== by || cur.dir !== dir) throw badCursor("it belongs to another sort");
-  const cols = SORT_COLUMNS[by];
-  const k = cur.k;
-  if (!Array.isArray(k) || k.length !== cols.length + 1) throw badCursor("wrong shape");
-  for (const [i, v] of k.entries()) {
-    const col = i < cols.length ? cols[i] : "rowid";
-    const ok = col === "symbol" ? typeof v === "string" && v.length <= 64 : typeof v === "number" && Number.isFinite(v);
-    if (!ok) throw badCursor("wrong values");
-  }
-  return { by, dir, k };
-}
-
-// ── queries ──────────────────────────────────────────────────────────────────────────────────────────────────
-
-function orderSql(by: SortBy, dir: SortDir, alias = ""): Prisma.Sql {
-  const d = dir === "asc" ? "ASC" : "DESC";
-  return Prisma.raw([...SORT_COLUMNS[by], "rowid"].map((c) => `${alias}${c} ${d}`).join(", "));
-}
-
-/** (c1, c2, rowid) < (?, ?, ?) for desc, > for asc: the rows after the cursor's row. */
-function keysetSql(c: CursorData): Prisma.Sql {
-  const cols = Prisma.raw(`(${[...SORT_COLUMNS[c.by], "rowid"].join(", ")})`);
-  const op = Prisma.raw(c.dir === "asc" ? ">" : "<");
-  return Prisma.sql`${cols} ${op} (${Prisma.join(c.k)})`;
-}
-
-function cursorAfter(row: TradeRow, by: SortBy, dir: SortDir): string {
-  const r = row as unknown as Record<string, string | number>;
-  return encodeCursor({ by, dir, k: [...SORT_COLUMNS[by].map((c) => r[c]!), Number(row.rid)] });
-}
-
-async function instrumentDecimals(client: PrismaClient, symbols: string[]): Promise<Record<string, InstrumentDecimals>> {
-  if (symbols.length === 0) return {};
-  const rows = await client.instrument.findMany({ where: { symbol: { in: symbols } }, select: { symbol: true, priceTick: true, qtyStep: true } });
-  return Object.fromEntries(rows.map((i) => [i.symbol, { priceTick: i.priceTick, qtyStep: i.qtyStep }]));
-}
-
-export function filterOf(input: TradeFilter): TradeFilter {
-  const f: TradeFilter = {};
-  if (input.symbol !== undefined) f.symbol = input.symbol;
-  if (input.side !== undefined) f.side = input.side;
-  if (input.outcome !== undefined) f.outcome = input.outcome;
-  if (input.exitReason !== undefined) f.exitReason = input.exitReason;
-  if (input.from !== undefined) f.from = input.from;
-  if (input.to !== undefined) f.to = input.to;
-  return f;
-}
-
-/**
- * One page: the inner query touches only an index (rowids, in the sort's order); the outer one reads just those
- * rows. CROSS JOIN pins that join order: otherwise SQLite may satisfy the outer ORDER BY by scanning the whole
- * table in index order and probing the page's rowids (100+ ms on a million rows instead of under 1 ms).
- */
-export function pageSql(by: SortBy, dir: SortDir, where: Prisma.Sql, limit: number, offset: number): Prisma.Sql {
-  return Prisma.sql`
-    SELECT t.rowid AS rid, t.* FROM (
-      SELECT rowid AS r FROM trades ${where} ORDER BY ${orderSql(by, dir)} LIMIT ${limit} OFFSET ${offset}
-    ) AS k CROSS JOIN trades AS t ON t.rowid = k.r
-    ORDER BY ${orderSql(by, dir, "t.")}`;
-}
-
 export async function listTrades(input: TradeListInput, client: PrismaClient = db()): Promise<TradeListResult> {
   const { by, dir } = input.sort;
   const pageSize = Math.min(MAX_PAGE_SIZE, input.pageSize ?? 50);
@@ -228,12 +96,9 @@ export async function listTrades(input: TradeListInput, client: PrismaClient = d
   if (filter.from !== undefined && filter.to !== undefined && filter.from >= filter.to) {
     throw new DomainError("VALIDATION", "The date range is empty: 'from' must be before 'to'.");
   }
-  const conditions = filterSql(filter);
   let offset = 0;
   let page: number | null = null;
-  if (input.cursor) {
-    conditions.push(keysetSql(decodeCursor(input.cursor, by, dir)));
-  } else {
+  if (!input.cursor) {
     page = input.page ?? 1;
     offset = (page - 1) * pageSize;
     if (offset > MAX_OFFSET) {
@@ -243,9 +108,8 @@ export async function listTrades(input: TradeListInput, client: PrismaClient = d
       );
     }
   }
-  const where = whereSql(conditions);
   // One extra row tells whether there is a next page.
-  const rowsPromise = client.$queryRaw<TradeRow[]>(pageSql(by, dir, where, pageSize + 1, offset));
+  const rowsPromise = tradePageRows(by, dir, filter, { cursor: input.cursor, limit: pageSize + 1, offset }, client);
   const totalsPromise = input.withTotals === false ? Promise.resolve(null) : tradeTotals(client, filter);
   const [raw, totals] = await Promise.all([rowsPromise, totalsPromise]);
   const more = raw.length > pageSize;
@@ -269,25 +133,6 @@ export function totalsFor(filter: TradeFilter, client: PrismaClient = db()): Pro
   return tradeTotals(client, filterOf(filter));
 }
 
-/**
- * Symbols and exit reasons that occur in the trades (for the filter menus), by a skip-scan over the
- * (symbol, exitTime) and (exitReason, exitTime) indexes: one index seek per distinct value, not a scan.
- */
-export async function tradeFacets(client: PrismaClient = db()): Promise<{ symbols: string[]; exitReasons: string[] }> {
-  const distinct = async (col: "symbol" | "exitReason") => {
-    const c = Prisma.raw(col);
-    const rows = await client.$queryRaw<{ v: string }[]>`
-      WITH RECURSIVE d(v) AS (
-        SELECT MIN(${c}) FROM trades
-        UNION ALL
-        SELECT (SELECT MIN(${c}) FROM trades WHERE ${c} > d.v) FROM d WHERE d.v IS NOT NULL LIMIT 1000
-      ) SELECT v FROM d WHERE v IS NOT NULL`;
-    return rows.map((r) => r.v);
-  };
-  const [symbols, exitReasons] = await Promise.all([distinct("symbol"), distinct("exitReason")]);
-  return { symbols, exitReasons };
-}
-
 // ── detail ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 /** Slippage in basis points, positive = worse than asked (paid more on a buy, got less on a sell). */
@@ -301,13 +146,9 @@ export function slippageBps(requested: string | null, filled: string | null, sid
 }
 
 export async function tradeDetail(id: string, client: PrismaClient = db()) {
-  const trade = await client.trade.findUnique({ where: { id } });
-  if (!trade) throw new DomainError("NOT_FOUND", `No closed trade with id '${id}'.`);
-  const [fills, orders, instrument] = await Promise.all([
-    client.fill.findMany({ where: { positionId: trade.positionId }, orderBy: [{ ts: "asc" }, { id: "asc" }] }),
-    client.order.findMany({ where: { positionId: trade.positionId }, orderBy: [{ createdAt: "asc" }] }),
-    client.instrument.findUnique({ where: { symbol: trade.symbol }, select: { priceTick: true, qtyStep: true } }),
-  ]);
+  const legs = await tradeWithLegs(id, client);
+  if (!legs) throw new DomainError("NOT_FOUND", `No closed trade with id '${id}'.`);
+  const { trade, fills, orders, instrument } = legs;
   const entrySide = trade.side === "LONG" ? "BUY" : "SELL";
   const role = (side: string) => (side === entrySide ? ("entry" as const) : ("exit" as const));
   const entryOrder = orders.find((o) => o.side === entrySide && o.avgFillPrice !== null) ?? null;
@@ -316,7 +157,7 @@ export async function tradeDetail(id: string, client: PrismaClient = db()) {
   const sumFees = fills.reduce((s, f) => s.plus(f.fee), new Decimal(0));
   return {
     trade: {
-      ...tradeRowDto({ ...trade, rid: 0 }),
+      ...tradeRowDto(trade),
       requestedPrice: trade.requestedPrice,
       entrySlippageBps: trade.entrySlippageBps,
       exitSlippageBps: trade.exitSlippageBps,
@@ -380,27 +221,6 @@ export type TradeDetail = Awaited<ReturnType<typeof tradeDetail>>;
 
 // ── export ───────────────────────────────────────────────────────────────────────────────────────────────────
 
-/**
- * The filtered trades in exitTime order (desc or asc), chunk by chunk by keyset on (exitTime, rowid): memory stays
- * at one chunk whatever the size of the set.
- */
-export async function* iterateTrades(filter: TradeFilter, dir: SortDir = "desc", chunk = 2000, client: PrismaClient = db()): AsyncGenerator<TradeRow[]> {
-  let cursor: CursorData | null = null;
-  for (;;) {
-    const conditions = filterSql(filterOf(filter));
-    if (cursor) conditions.push(keysetSql(cursor));
-    const rows: TradeRow[] = await client.$queryRaw<TradeRow[]>`
-      SELECT rowid AS rid, * FROM trades ${whereSql(conditions)} ORDER BY ${orderSql("exitTime", dir)} LIMIT ${chunk}`;
-    if (rows.length === 0) return;
-    yield rows;
-    if (rows.length < chunk) return;
-    const last = rows.at(-1)!;
-    cursor = { by: "exitTime", dir, k: [last.exitTime, Number(last.rid)] };
-  }
-}
-
-export type { TradeRow };
-
 // ── CSV ──────────────────────────────────────────────────────────────────────────────────────────────────────
 
 export const CSV_COLUMNS = [
@@ -441,7 +261,7 @@ export function csvField(value: string | number | null | undefined, text = false
 const iso = (ms: number) => new Date(ms).toISOString();
 
 /** A trade as one CSV record (CRLF-terminated): decimals as the exact stored strings, times as ISO 8601 UTC. */
-export function tradeCsvLine(r: TradeRow): string {
+export function tradeCsvLine(r: Trade): string {
   return (
     [
       csvField(r.id, true),

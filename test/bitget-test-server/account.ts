@@ -1,6 +1,6 @@
 /**
  * The trading side of the Bitget test server: one Bitget classic spot account backed by the simulator
- * (`SimulatedVenue`), the way the Binance server's account.ts is. Bitget's v2 order parameters (symbol, side,
+ * (`MatchingEngine`), the way the Binance server's account.ts is. Bitget's v2 order parameters (symbol, side,
  * orderType, force, price, size, clientOid) become an OrderSpec; the simulator's events and views become
  * Bitget's JSON (orderId / clientOid as strings, status live / partially_filled / filled / cancelled, size,
  * priceAvg, baseVolume, quoteVolume, feeDetail as a JSON string, fills with tradeId and feeDetail), and
@@ -27,8 +27,9 @@
  */
 import { D, type Decimal, ZERO, roundToStep, type DecimalInput } from "../../server/core/money";
 import { type OrderSide, type OrderSpec, type TimeInForce } from "../../server/core/orders/types";
-import { type MarketUpdate } from "../../server/core/sim/market-data";
-import { SimulatedVenue, type SimOrderView, type VenueEvent } from "../../server/core/sim/venue";
+import { type MarketUpdate } from "../../server/core/market-data";
+import { MatchingEngine, type SimOrderView } from "../../server/core/sim/matching-engine";
+import { type VenueEvent } from "../../server/core/orders/events";
 import { BitgetErrors } from "./errors";
 import { bitgetInstrument, type BitgetSymbolSpec } from "./symbols";
 
@@ -129,7 +130,7 @@ function checkScale(name: string, value: Decimal, scale: number): void {
 }
 
 export class BitgetAccount {
-  readonly venue: SimulatedVenue;
+  readonly venue: MatchingEngine;
   private readonly specs = new Map<string, BitgetSymbolSpec>();
   private readonly metas = new Map<string, OrderMeta>();
   private readonly byClientOid = new Map<string, string>();
@@ -142,7 +143,7 @@ export class BitgetAccount {
 
   constructor(options: BitgetAccountOptions) {
     for (const spec of options.specs) this.specs.set(spec.id, spec);
-    this.venue = new SimulatedVenue({
+    this.venue = new MatchingEngine({
       instruments: options.specs.map((s) =>
         bitgetInstrument(s, { maker: options.makerFee ?? s.info.makerFeeRate ?? "0.001", taker: options.takerFee ?? s.info.takerFeeRate ?? "0.001" }),
       ),

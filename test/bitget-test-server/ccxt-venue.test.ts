@@ -7,7 +7,7 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
 import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
-import { type VenueEvent } from "../../server/core/sim/venue";
+import { type VenueEvent } from "../../server/core/orders/events";
 import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer } from "./index";
 
 const SYMBOLS = ["BTC/USDT", "ETH/USDT"];

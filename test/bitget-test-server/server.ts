@@ -30,7 +30,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { type AddressInfo, type Socket } from "node:net";
 import { type Clock } from "../../server/core/clock";
 import { type DecimalInput } from "../../server/core/money";
-import { type BookLevel, type MarketUpdate } from "../../server/core/sim/market-data";
+import { type BookLevel, type MarketUpdate } from "../../server/core/market-data";
 import { FaultQueue, type FaultKind, type FaultPlan, type FaultRule } from "../binance-test-server/faults";
 import { KLINE_INTERVALS, MarketBoard, type KlineRow } from "../binance-test-server/market-board";
 import { type PushCandle } from "../binance-test-server/server";

@@ -2,7 +2,7 @@
  * auth: sign in/out, who am I, change my password, and user management (admin). Every change is audited.
  */
 import { z } from "zod";
-import { recordAudit, type AuditEntry } from "../../auth/audit";
+import { audited, recordAudit } from "../../auth/audit";
 import { clearSessionCookie, serializeSessionCookie } from "../../auth/cookies";
 import { deviceIdFor, issueDeviceToken, serializeDeviceCookie } from "../../auth/device";
 import { generatePassword } from "../../auth/password";
@@ -11,7 +11,6 @@ import { refusedSignInAudit } from "../../auth/sign-in-audit";
 import { ROLES } from "../../auth/roles";
 import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/sessions";
 import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole, verifyCredentials, type UserInfo } from "../../auth/users";
-import { type Context } from "../context";
 import { DomainError, isDomainError } from "../errors";
 import { isPersonText, isWellFormed } from "../../core/input-schemas";
 import { adminProcedure, publicProcedure, router, viewerProcedure } from "../trpc";
@@ -30,36 +29,6 @@ const password = z
   .refine(isWellFormed, "The password contains a broken character (a lone UTF-16 surrogate).");
 const role = z.enum(ROLES, { error: `The role must be one of ${ROLES.join(", ")}.` });
 
-function actorOf(ctx: Context): { actor: string; role: string } {
-  return { actor: ctx.user?.username ?? "anonymous", role: ctx.user?.role ?? "none" };
-}
-
-async function audit(entry: AuditEntry): Promise<void> {
-  await recordAudit(entry);
-}
-
-/** Runs a management action and audits it: OK, REFUSED (a DomainError, with its message) or ERROR. */
-async function audited<T>(ctx: Context, action: string, target: string, params: Record<string, unknown> | null, fn: () => Promise<T>): Promise<T> {
-  let value: T;
-  try {
-    value = await fn();
-  } catch (e) {
-    const entry: AuditEntry = {
-      ...actorOf(ctx),
-      action,
-      target,
-      params,
-      result: isDomainError(e) ? "REFUSED" : "ERROR",
-      detail: e instanceof Error ? e.message : String(e),
-    };
-    // the caller gets the original error even when the audit write fails too
-    await audit(entry).catch((auditError: unknown) => console.error(`audit: could not record ${action} by ${entry.actor}:`, auditError));
-    throw e;
-  }
-  await audit({ ...actorOf(ctx), action, target, params, result: "OK" });
-  return value;
-}
-
 function publicUser(u: { id: string; username: string; role: string }): { id: string; username: string; role: string } {
   return { id: u.id, username: u.username, role: u.role };
 }
@@ -69,7 +38,7 @@ const usersRouter = router({
 
   /** Without a password, one is generated and returned once. */
   create: adminProcedure.input(z.object({ username, role, password: password.optional() })).mutation(({ ctx, input }) =>
-    audited(ctx, "user_create", normalizeUsername(input.username), { role: input.role, generated: !input.password }, async () => {
+    audited(ctx.actor, "user_create", normalizeUsername(input.username), { role: input.role, generated: !input.password }, async () => {
       const pw = input.password ?? generatePassword(normalizeUsername(input.username));
       const user = await createUser({ username: input.username, password: pw, role: input.role });
       return { user, generatedPassword: input.password ? null : pw };
@@ -79,12 +48,12 @@ const usersRouter = router({
   setRole: adminProcedure
     .input(z.object({ username, role }))
     .mutation(({ ctx, input }) =>
-      audited(ctx, "user_set_role", normalizeUsername(input.username), { role: input.role }, () => setRole(input.username, input.role)),
+      audited(ctx.actor, "user_set_role", normalizeUsername(input.username), { role: input.role }, () => setRole(input.username, input.role)),
     ),
 
   /** Without a password, one is generated and returned once. Signs the user out everywhere. */
   resetPassword: adminProcedure.input(z.object({ username, password: password.optional() })).mutation(({ ctx, input }) =>
-    audited(ctx, "user_reset_password", normalizeUsername(input.username), { generated: !input.password }, async () => {
+    audited(ctx.actor, "user_reset_password", normalizeUsername(input.username), { generated: !input.password }, async () => {
       const pw = input.password ?? generatePassword(normalizeUsername(input.username));
       await setPassword(input.username, pw);
       return { username: normalizeUsername(input.username), generatedPassword: input.password ? null : pw };
@@ -92,7 +61,7 @@ const usersRouter = router({
   ),
 
   disable: adminProcedure.input(z.object({ username })).mutation(({ ctx, input }) =>
-    audited(ctx, "user_disable", normalizeUsername(input.username), null, async () => {
+    audited(ctx.actor, "user_disable", normalizeUsername(input.username), null, async () => {
       if (normalizeUsername(input.username) === ctx.user.username) {
         throw new DomainError("CONFLICT", "You cannot disable your own account; ask another admin.");
       }
@@ -102,7 +71,7 @@ const usersRouter = router({
 
   enable: adminProcedure
     .input(z.object({ username }))
-    .mutation(({ ctx, input }) => audited(ctx, "user_enable", normalizeUsername(input.username), null, () => enableUser(input.username))),
+    .mutation(({ ctx, input }) => audited(ctx.actor, "user_enable", normalizeUsername(input.username), null, () => enableUser(input.username))),
 });
 
 export const authRouter = router({
@@ -138,7 +107,7 @@ export const authRouter = router({
     const { token } = await createSession(check.user.id);
     ctx.resHeaders.append("set-cookie", serializeSessionCookie(token, { secure: ctx.secureCookies }));
     if (!deviceIdFor(ctx.deviceToken, name)) ctx.resHeaders.append("set-cookie", serializeDeviceCookie(issueDeviceToken(name), { secure: ctx.secureCookies }));
-    await audit({ ...attempt, role: check.user.role, result: "OK" });
+    await recordAudit({ ...attempt, role: check.user.role, result: "OK" });
     await refusals.flushDue();
     await purgeExpiredSessions();
     return { user: publicUser(check.user) };
@@ -147,13 +116,13 @@ export const authRouter = router({
   signOut: viewerProcedure.mutation(async ({ ctx }) => {
     if (ctx.sessionToken) await revokeSession(ctx.sessionToken);
     ctx.resHeaders.append("set-cookie", clearSessionCookie({ secure: ctx.secureCookies }));
-    await audit({ ...actorOf(ctx), action: "sign_out", target: ctx.user.username, result: "OK" });
+    await recordAudit({ actor: ctx.actor.username, role: ctx.actor.role, action: "sign_out", target: ctx.user.username, result: "OK" });
     return { ok: true as const };
   }),
 
   /** Change my own password (needs the current one). Other sessions end; this one is renewed. */
   changePassword: viewerProcedure.input(z.object({ currentPassword: password, newPassword: password })).mutation(({ ctx, input }) =>
-    audited(ctx, "password_change", ctx.user.username, null, async () => {
+    audited(ctx.actor, "password_change", ctx.user.username, null, async () => {
       const gate = signInLimiter().begin(ctx.user.username, ctx.ip, deviceIdFor(ctx.deviceToken, ctx.user.username));
       if (!gate.ok) throw new DomainError("RATE_LIMITED", gate.message, { retryAfterMs: gate.retryAfterMs });
       let check: Awaited<ReturnType<typeof verifyCredentials>>;

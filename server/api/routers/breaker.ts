@@ -1,9 +1,9 @@
 /** breaker: status and history, and the desk's controls — emergency stop, pause/resume, trip, reset (admin), config (admin). */
 import { z } from "zod";
 import { breakerConfigSchema } from "../../core/breaker/config";
-import { db } from "../../db/client";
 import { plain } from "../../services/dto";
-import { actorOf, commandValue, requireEngine, runCommand } from "../../services/engine";
+import { commandValue, requireEngine, runCommand } from "../../services/engine";
+import { recentBreakerEvents } from "../../services/risk";
 import { idempotencyKeySchema, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
 import { adminProcedure, router, traderProcedure, viewerProcedure } from "../trpc";
 
@@ -14,26 +14,24 @@ export const breakerRouter = router({
   }),
   history: viewerProcedure
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict())
-    .query(async ({ input }) => db().breakerEvent.findMany({ orderBy: { ts: "desc" }, take: input.limit })),
+    .query(({ input }) => recentBreakerEvents(input.limit)),
   emergencyStop: traderProcedure
     .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: actorOf(ctx.user), reason: input.reason })),
+    .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: ctx.actor, reason: input.reason })),
   pause: traderProcedure
     .input(z.object({ reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "pause", actor: actorOf(ctx.user), reason: input.reason || null })),
+    .mutation(({ ctx, input }) => runCommand({ kind: "pause", actor: ctx.actor, reason: input.reason || null })),
   resume: traderProcedure
     .input(z.object({ reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "resume", actor: actorOf(ctx.user), reason: input.reason || null })),
+    .mutation(({ ctx, input }) => runCommand({ kind: "resume", actor: ctx.actor, reason: input.reason || null })),
   trip: traderProcedure
     .input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "tripBreaker", actor: actorOf(ctx.user), reason: input.reason })),
+    .mutation(({ ctx, input }) => runCommand({ kind: "tripBreaker", actor: ctx.actor, reason: input.reason })),
   reset: adminProcedure
     .input(z.object({ reason: requiredReasonSchema, force: z.boolean().default(false), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "resetBreaker", actor: actorOf(ctx.user), reason: input.reason, force: input.force })),
+    .mutation(({ ctx, input }) => runCommand({ kind: "resetBreaker", actor: ctx.actor, reason: input.reason, force: input.force })),
   setConfig: adminProcedure
     // The whole config, checked field by field (unknown, absurd or odd values are a 400, never stored).
     .input(z.object({ config: breakerConfigSchema }).strict())
-    .mutation(async ({ ctx, input }) =>
-      commandValue(await requireEngine().execute({ kind: "setBreakerConfig", config: input.config, actor: actorOf(ctx.user) })),
-    ),
+    .mutation(async ({ ctx, input }) => commandValue(await requireEngine().execute({ kind: "setBreakerConfig", config: input.config, actor: ctx.actor }))),
 });

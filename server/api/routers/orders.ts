@@ -1,7 +1,6 @@
 /** orders: working orders and all orders with their journal (viewer); cancel, cancel all and manual orders (trader). */
 import { z } from "zod";
 import { ORDER_STATUSES } from "../../core/orders/types";
-import { actorOf } from "../../services/engine";
 import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, placeOrder } from "../../services/orders";
 import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema, text } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
@@ -63,9 +62,9 @@ export const ordersRouter = router({
   detail: viewerProcedure.input(z.object({ clientOrderId }).strict()).query(({ input }) => orderDetail(input.clientOrderId)),
   cancel: traderProcedure
     .input(z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => cancelOrder(input, actorOf(ctx.user))),
+    .mutation(({ ctx, input }) => cancelOrder(input, ctx.actor)),
   cancelAll: traderProcedure
     .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => cancelAll(input, actorOf(ctx.user))),
-  place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, actorOf(ctx.user))),
+    .mutation(({ ctx, input }) => cancelAll(input, ctx.actor)),
+  place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, ctx.actor)),
 });

@@ -1,6 +1,5 @@
 /** positions: the open book (viewer) and the manual actions on it (trader), all engine commands, all audited. */
 import { z } from "zod";
-import { actorOf } from "../../services/engine";
 import { closeAll, closePosition, listPositions, partialClose, setExits } from "../../services/positions";
 import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
@@ -41,8 +40,8 @@ export const positionsRouter = router({
   list: viewerProcedure.query(() => listPositions()),
   close: traderProcedure
     .input(z.object({ positionId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => closePosition(input, actorOf(ctx.user))),
-  partialClose: traderProcedure.input(partialCloseInput).mutation(({ ctx, input }) => partialClose(input, actorOf(ctx.user))),
+    .mutation(({ ctx, input }) => closePosition(input, ctx.actor)),
+  partialClose: traderProcedure.input(partialCloseInput).mutation(({ ctx, input }) => partialClose(input, ctx.actor)),
   setExits: traderProcedure
     .input(
       z
@@ -55,8 +54,8 @@ export const positionsRouter = router({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => setExits(input, actorOf(ctx.user))),
+    .mutation(({ ctx, input }) => setExits(input, ctx.actor)),
   closeAll: traderProcedure
     .input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => closeAll(input, actorOf(ctx.user))),
+    .mutation(({ ctx, input }) => closeAll(input, ctx.actor)),
 });

@@ -3,7 +3,6 @@
  * order, adopt an order in doubt as the venue shows it or mark it not placed, acknowledge a drift (trader).
  */
 import { z } from "zod";
-import { actorOf } from "../../services/engine";
 import {
   acknowledgeDrift,
   adoptInDoubt,
@@ -52,14 +51,14 @@ const orderChoice = z.object({ clientOrderId, reason: reasonSchema.optional(), i
 export const reconciliationRouter = router({
   drifts: viewerProcedure.input(driftListInput).query(({ input }) => listDrifts(input)),
   unknownOrders: viewerProcedure.query(() => unknownOrders()),
-  adopt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptOrder(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
-  cancel: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => cancelUnknownOrder(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
+  adopt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptOrder(input.clientOrderId, ctx.actor, input.reason || null)),
+  cancel: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => cancelUnknownOrder(input.clientOrderId, ctx.actor, input.reason || null)),
   /** Orders in doubt (their submission's outcome is unknown); adopt what the venue shows, or mark one not placed. */
   inDoubt: viewerProcedure.query(() => inDoubtOrders()),
-  adoptInDoubt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptInDoubt(input.clientOrderId, actorOf(ctx.user), input.reason || null)),
+  adoptInDoubt: traderProcedure.input(orderChoice).mutation(({ ctx, input }) => adoptInDoubt(input.clientOrderId, ctx.actor, input.reason || null)),
   markNotPlaced: traderProcedure
     .input(z.object({ clientOrderId, reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => markNotPlaced(input.clientOrderId, actorOf(ctx.user), input.reason)),
+    .mutation(({ ctx, input }) => markNotPlaced(input.clientOrderId, ctx.actor, input.reason)),
   acknowledge: traderProcedure
     .input(
       z
@@ -70,5 +69,5 @@ export const reconciliationRouter = router({
         })
         .strict(),
     )
-    .mutation(({ ctx, input }) => acknowledgeDrift(input.id, actorOf(ctx.user), input.reason || null)),
+    .mutation(({ ctx, input }) => acknowledgeDrift(input.id, ctx.actor, input.reason || null)),
 });

@@ -4,7 +4,6 @@
  * importing a desk file; only an admin exports them as one.
  */
 import { applyDeskImport, deskImportInput, exportDesk, previewDeskImport } from "../../services/desk-settings";
-import { actorOf } from "../../services/engine";
 import {
   breakerConfigInput,
   riskLimitsInput,
@@ -19,15 +18,15 @@ import { adminProcedure, router, viewerProcedure } from "../trpc";
 export const settingsRouter = router({
   get: viewerProcedure.query(() => settingsSnapshot()),
   /** The whole set of portfolio limits: a limit left out is no limit. */
-  setRiskLimits: adminProcedure.input(riskLimitsInput).mutation(({ ctx, input }) => setRiskLimits(input, actorOf(ctx.user))),
+  setRiskLimits: adminProcedure.input(riskLimitsInput).mutation(({ ctx, input }) => setRiskLimits(input, ctx.actor)),
   /** One symbol's settings, whole (fields left out take their defaults). */
-  setSymbol: adminProcedure.input(symbolSettingsInput).mutation(({ ctx, input }) => setSymbolSettings(input.symbol, input.settings, actorOf(ctx.user))),
+  setSymbol: adminProcedure.input(symbolSettingsInput).mutation(({ ctx, input }) => setSymbolSettings(input.symbol, input.settings, ctx.actor)),
   /** The whole breaker config (fields left out take their defaults; null disables a limit). */
-  setBreakerConfig: adminProcedure.input(breakerConfigInput).mutation(({ ctx, input }) => setBreakerConfig(input, actorOf(ctx.user))),
+  setBreakerConfig: adminProcedure.input(breakerConfigInput).mutation(({ ctx, input }) => setBreakerConfig(input, ctx.actor)),
   /** The live settings as a desk file (YAML), to download. */
   exportDesk: adminProcedure.query(() => exportDesk()),
   /** A desk file's differences from the live settings, field by field (nothing changes). */
   previewDeskImport: adminProcedure.input(deskImportInput).mutation(({ input }) => previewDeskImport(input.yaml)),
   /** Puts a desk file's differences in force through the audited paths above; the same file twice changes nothing. */
-  applyDeskImport: adminProcedure.input(deskImportInput).mutation(({ ctx, input }) => applyDeskImport(input.yaml, actorOf(ctx.user))),
+  applyDeskImport: adminProcedure.input(deskImportInput).mutation(({ ctx, input }) => applyDeskImport(input.yaml, ctx.actor)),
 });

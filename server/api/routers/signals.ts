@@ -1,15 +1,15 @@
 /** signals: submit one by hand or from a tool (trader), and review what came in (viewer). */
 import { z } from "zod";
-import { db } from "../../db/client";
-import { actorOf, commandValue } from "../../services/engine";
-import { submitSignal } from "../../services/signals";
-import { idempotencyKeySchema, signalInputSchema, symbolSchema } from "../../core/input-schemas";
+import { commandValue } from "../../services/engine";
+import { listSignals, submitSignal } from "../../services/signals";
+import { idempotencyKeySchema, symbolSchema } from "../../core/input-schemas";
+import { signalInputSchema } from "../webhooks/signal-schema";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const signalsRouter = router({
   submit: traderProcedure
     .input(signalInputSchema.extend({ idempotencyKey: idempotencyKeySchema }))
-    .mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${ctx.user.username}`, actorOf(ctx.user)))),
+    .mutation(async ({ ctx, input }) => commandValue(await submitSignal(input, `manual:${ctx.user.username}`, ctx.actor))),
   list: viewerProcedure
     .input(
       z
@@ -21,15 +21,5 @@ export const signalsRouter = router({
         })
         .strict(),
     )
-    .query(async ({ input }) =>
-      db().signal.findMany({
-        where: {
-          ...(input.symbol ? { symbol: input.symbol } : {}),
-          ...(input.status ? { status: input.status } : {}),
-          ...(input.beforeMs ? { receivedAt: { lt: input.beforeMs } } : {}),
-        },
-        orderBy: { receivedAt: "desc" },
-        take: input.limit,
-      }),
-    ),
+    .query(({ input }) => listSignals(input)),
 });

@@ -1,13 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ManualClock } from "../core/clock";
-import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
-import { MemoryStore } from "../db/memory-store";
-import { EventBus } from "../engine/bus";
-import { Engine } from "../engine/engine";
-import { runtimeState, type Runtime } from "../engine/runtime";
-import { SimVenue } from "../venues/sim/sim-venue";
-import { handleSignalWebhook } from "./signal-webhook";
+import { ManualClock } from "../../core/clock";
+import { sequentialIds } from "../../core/ids";
+import { makeInstrument } from "../../core/instrument";
+import { MemoryStore } from "../../db/memory-store";
+import { EventBus } from "../../engine/bus";
+import { Engine } from "../../engine/engine";
+import { runtimeState, type Runtime } from "../../engine/runtime";
+import { SimVenue } from "../../venues/sim/sim-venue";
+import { handleSignalWebhook } from "./signals";
 
 const SECRET = "s3cret-webhook-key";
 const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minNotional: "5", takerFee: "0.001", makerFee: "0.001" });

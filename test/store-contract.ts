@@ -4,11 +4,11 @@
  * StoreHistory, which both stores implement.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { D, type Decimal } from "../core/money";
-import { applyOrderEvent, createOrder } from "../core/orders/fsm";
-import type { Order, OrderSpec, OrderStatus } from "../core/orders/types";
-import { type FillInput, applyFill, openPosition, type Position } from "../core/positions/book";
-import { StoreError, type StoreHistory } from "./memory-store";
+import { D, type Decimal } from "../server/core/money";
+import { applyOrderEvent, createOrder } from "../server/core/orders/fsm";
+import type { Order, OrderSpec, OrderStatus } from "../server/core/orders/types";
+import { type FillInput, applyFill, openPosition, type Position } from "../server/core/positions/book";
+import { StoreError, type StoreHistory } from "../server/db/store";
 import type {
   AuditRecord,
   BreakerEventRecord,
@@ -20,7 +20,7 @@ import type {
   SignalRecord,
   Store,
   TradeRecord,
-} from "./store";
+} from "../server/db/store";
 
 export type ContractStore = Store & StoreHistory;
 

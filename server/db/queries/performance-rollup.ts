@@ -10,8 +10,8 @@
  * Money sums here are REAL (pnlNum, CAST(fees AS REAL)): display values. Counts, durations and the equity's TEXT
  * first/last values are exact. One rollup per Prisma client (tests swap clients); rebuilt when the table shrinks.
  */
-import { db } from "../db/client";
-import { type PrismaClient } from "../db/generated/client";
+import { db } from "../client";
+import { type PrismaClient } from "../generated/client";
 
 export const DAY_MS = 86_400_000;
 export const HOUR_MS = 3_600_000;

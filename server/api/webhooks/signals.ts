@@ -1,9 +1,13 @@
-/** The signal webhook: secret check, strict JSON validation, one call into the engine, plain-words answers. */
+/**
+ * The signal webhook behind POST /api/signals (app/api/signals/route.ts only hands the request here): secret check,
+ * strict JSON validation, one call into the engine, plain-words answers with the HTTP status.
+ */
 import { createHash, timingSafeEqual } from "node:crypto";
-import { appConfig } from "../config";
-import { isDomainError } from "../core/errors";
-import { capText, signalInputSchema } from "../core/input-schemas";
-import { submitSignal } from "./signals";
+import { appConfig } from "../../config";
+import { isDomainError } from "../../core/errors";
+import { capText } from "../../core/input-schemas";
+import { submitSignal } from "../../services/signals";
+import { signalInputSchema } from "./signal-schema";
 
 const MAX_BODY = 16 * 1024;
 

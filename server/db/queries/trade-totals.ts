@@ -16,8 +16,8 @@
  * A safety net: every 60 s a query also checks COUNT(*) up to the high-water mark against the rollup and rebuilds
  * on a mismatch (rows deleted or rewritten behind the engine's back, e.g. a restored backup).
  */
-import { Prisma, type PrismaClient } from "../db/generated/client";
-import { Decimal } from "../core/money";
+import { Prisma, type PrismaClient } from "../generated/client";
+import { Decimal } from "../../core/money";
 
 export const DAY_MS = 86_400_000;
 /** Fixed-point scale of the sums: 40 decimals covers every value Decimal (precision 40, toExpNeg −30) prints. */

@@ -1,0 +1,22 @@
+/** The read side of received signals (what came in, from where, and what became of it). */
+import { db } from "../client";
+
+export interface SignalFilter {
+  symbol?: string | undefined;
+  status?: "ACCEPTED" | "DENIED" | "FAILED" | undefined;
+  /** Only signals received before this time (epoch ms): the next page. */
+  beforeMs?: number | undefined;
+}
+
+/** Newest first by arrival, at most `take`. */
+export function signalRows(filter: SignalFilter, take: number) {
+  return db().signal.findMany({
+    where: {
+      ...(filter.symbol ? { symbol: filter.symbol } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.beforeMs ? { receivedAt: { lt: filter.beforeMs } } : {}),
+    },
+    orderBy: { receivedAt: "desc" },
+    take,
+  });
+}
