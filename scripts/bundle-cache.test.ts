@@ -1,0 +1,59 @@
+import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { pathToFileURL } from "node:url";
+import { afterEach, describe, expect, it } from "vitest";
+import { buildBundle, bundledEntry, cachedBundle } from "./bundle-cache.mjs";
+
+const dirs: string[] = [];
+afterEach(() => {
+  for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+});
+
+/** A two-file TypeScript program in a temp dir: main.ts exports what answer.ts says. */
+function program(answer: string) {
+  const root = mkdtempSync(join(tmpdir(), "bastion-bundle-"));
+  dirs.push(root);
+  writeFileSync(join(root, "answer.ts"), `export const answer: string = ${JSON.stringify(answer)};\n`);
+  writeFileSync(join(root, "main.ts"), `import { answer } from "./answer";\nexport const said: string = answer;\n`);
+  // Written well before the build starts (a file written during a build is not cached).
+  for (const file of ["answer.ts", "main.ts"]) utimesSync(join(root, file), new Date(1999, 0, 1), new Date(1999, 0, 1));
+  return { root, entry: join(root, "main.ts"), cacheDir: join(root, "cache") };
+}
+
+const said = async (file: string) => ((await import(`${pathToFileURL(file).href}?t=${Math.random()}`)) as { said: string }).said;
+
+describe("bundle cache", () => {
+  it("reuses the bundle while no input changed, and rebuilds when one did", async () => {
+    const options = program("first");
+    expect(cachedBundle(options)).toBeNull();
+    const built = await buildBundle(options);
+    expect(await said(built)).toBe("first");
+    expect(cachedBundle(options)).toBe(built);
+
+    // Same size, new content: the changed time makes it hash the file again, and the hash differs.
+    writeFileSync(join(options.root, "answer.ts"), `export const answer: string = "other";\n`);
+    utimesSync(join(options.root, "answer.ts"), new Date(2000, 0, 1), new Date(2000, 0, 1));
+    expect(cachedBundle(options)).toBeNull();
+    const rebuilt = await bundledEntry(options);
+    expect(rebuilt).not.toBe(built);
+    expect(await said(rebuilt)).toBe("other");
+    expect(cachedBundle(options)).toBe(rebuilt);
+  });
+
+  it("keeps the bundle when a file was touched but its content is the same", async () => {
+    const options = program("same");
+    const built = await buildBundle(options);
+    const content = `export const answer: string = ${JSON.stringify("same")};\n`;
+    writeFileSync(join(options.root, "answer.ts"), content);
+    utimesSync(join(options.root, "answer.ts"), new Date(2001, 0, 1), new Date(2001, 0, 1));
+    expect(cachedBundle(options)).toBe(built);
+  });
+
+  it("does not use a bundle whose input is gone", async () => {
+    const options = program("gone");
+    await buildBundle(options);
+    rmSync(join(options.root, "answer.ts"));
+    expect(cachedBundle(options)).toBeNull();
+  });
+});
