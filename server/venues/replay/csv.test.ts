@@ -72,6 +72,37 @@ describe("parseCandlesCsv", () => {
     expect(() => parseCandlesCsv(text, "m.csv")).toThrow(message);
   });
 
+  it("reads every number as Number() does, whatever its form (fast plain rows and checked ones alike)", () => {
+    // A seeded generator: decimals of every length up to 17 digits, signs, leading zeros, "1." / ".5" / exponents.
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % n;
+    };
+    const digitsOf = (n: number) => Array.from({ length: n }, () => String(next(10))).join("");
+    const decimal = () => {
+      const whole = `${1 + next(9)}${digitsOf(next(9))}`;
+      const frac = digitsOf(next(12));
+      const forms = [whole, `${whole}.${frac || "0"}`, `0.${frac || "1"}`, `${whole}.`, `.${frac || "5"}`, `${whole}e${next(5)}`, `00${whole}.${frac}0`];
+      return forms[next(forms.length)]!;
+    };
+    const rows: string[] = [];
+    const expected: { ts: number; open: number; high: number; low: number; close: number; volume: number }[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const price = decimal();
+      const volume = next(4) === 0 ? "-0" : decimal();
+      const ts = 1000 + i;
+      rows.push(`${ts},${price},${price},${price},${price},${volume}`);
+      const p = Number(price);
+      expected.push({ ts, open: p, high: p, low: p, close: p, volume: Number(volume) });
+    }
+    const candles = parseCandlesCsv([H, ...rows].join("\n"), "gen.csv");
+    for (let i = 0; i < rows.length; i++) {
+      expect(candles[i], rows[i]).toEqual(expected[i]);
+      expect(Object.is(candles[i]!.volume, expected[i]!.volume), rows[i]).toBe(true);
+    }
+  });
+
   it("reports the 57th line of a long file", () => {
     const rows = Array.from({ length: 100 }, (_, i) => (i === 55 ? `${1000 + i},1.1,1.2,1,1.3,1` : `${1000 + i},1,1,1,1,1`));
     let error: unknown;

@@ -91,6 +91,11 @@ class RowReader {
     return this.end - 1;
   }
 
+  /** Data row `row` (0-based) as it is in the file, without its CR. */
+  line(row: number): string {
+    return stripCr(this.lines[row + 1]!);
+  }
+
   /** Fields of data row `row` (0-based), checked for count. */
   fields(row: number, expected: number): string[] {
     const line = stripCr(this.lines[row + 1]!);
@@ -132,12 +137,80 @@ function truncate(text: string, max = 60): string {
   return text.length > max ? `${text.slice(0, max)}…` : text;
 }
 
+/** 10^k for k ≤ 22: every one of them is exact in a double. */
+const POW10 = Array.from({ length: 23 }, (_, k) => 10 ** k);
+
+/**
+ * The value of a field of the common form `-?digits(.digits)?` with at most 15 digits in line[start, end), or NaN
+ * for any other form (the checked path then decides). With the digits as an exact integer m (< 2^53) and 10^k exact,
+ * m / 10^k is one correctly rounded division: the same double as Number(field), which rounds correctly too.
+ */
+function plainDecimal(line: string, start: number, end: number): number {
+  let i = start;
+  const negative = i < end && line.charCodeAt(i) === 45; // "-"
+  if (negative) i++;
+  let mantissa = 0;
+  let digits = 0;
+  let scale = 0;
+  let dot = false;
+  for (; i < end; i++) {
+    const c = line.charCodeAt(i);
+    if (c >= 48 && c <= 57) {
+      mantissa = mantissa * 10 + (c - 48);
+      digits++;
+      if (dot) scale++;
+    } else if (c === 46 && !dot && digits > 0) {
+      dot = true;
+    } else {
+      return NaN;
+    }
+  }
+  if (digits === 0 || digits > 15 || (dot && scale === 0)) return NaN;
+  const value = scale === 0 ? mantissa : mantissa / POW10[scale]!;
+  return negative ? -value : value;
+}
+
+/**
+ * A candle row read without splitting it or matching the number pattern, or null when the row is anything but a
+ * plain, valid one (another number form, a wrong field count, a failed check): the checked path then reads it and
+ * throws the error it has. Whatever this accepts, the checked path accepts with the same numbers.
+ */
+function plainCandle(line: string, previousTs: number): Candle | null {
+  const values = [0, 0, 0, 0, 0, 0];
+  let start = 0;
+  for (let field = 0; field < 6; field++) {
+    let end = line.indexOf(",", start);
+    if (field === 5) {
+      if (end !== -1) return null;
+      end = line.length;
+    } else if (end === -1) {
+      return null;
+    }
+    const value = plainDecimal(line, start, end);
+    if (Number.isNaN(value)) return null;
+    values[field] = value;
+    start = end + 1;
+  }
+  const [ts, open, high, low, close, volume] = values as [number, number, number, number, number, number];
+  if (!Number.isSafeInteger(ts) || ts < 0 || ts <= previousTs) return null;
+  if (!(open > 0 && high > 0 && low > 0 && close > 0) || volume < 0) return null;
+  if (high < open || high < close || low > open || low > close) return null;
+  return { ts, open, high, low, close, volume };
+}
+
 /** Parses candles from CSV text; `name` appears in error messages (a file name, or "inline"). */
 export function parseCandlesCsv(text: string, name: string): Candle[] {
   const reader = new RowReader(text, name, CANDLE_HEADER);
   const candles: Candle[] = new Array<Candle>(reader.rowCount);
   let previousTs = -1;
   for (let row = 0; row < reader.rowCount; row++) {
+    // Almost every row of a recorded file is plain: read it fast; any other row takes the checked path below.
+    const plain = plainCandle(reader.line(row), previousTs);
+    if (plain) {
+      candles[row] = plain;
+      previousTs = plain.ts;
+      continue;
+    }
     const f = reader.fields(row, 6);
     const ts = reader.timestamp(row, f[0]!);
     const open = reader.positive(row, "open", f[1]!);
