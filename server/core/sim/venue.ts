@@ -266,6 +266,23 @@ interface Print {
 
 const BPS = new Decimal(10_000);
 
+/** A Decimal as text, null as null (records are plain JSON). */
+function decimalText(value: Decimal | null): string | null {
+  return value === null ? null : value.toString();
+}
+
+/** The ids of `orders`, each order also appended to `listed` (toSnapshot writes the listed orders once). */
+function listIds(orders: readonly SimOrder[], listed: SimOrder[]): string[] {
+  return orders.map((order) => {
+    listed.push(order);
+    return order.clientOrderId;
+  });
+}
+
+function noIds(): string[] {
+  return [];
+}
+
 function reason(code: string, message: string): string {
   return `${code}: ${message}`;
 }
@@ -533,13 +550,8 @@ export class SimulatedVenue {
     const withOrders = options.ordersElsewhere !== true;
     const history = (options.history ?? true) && withOrders;
     const listed: SimOrder[] = [];
-    const ids = (orders: readonly SimOrder[]): string[] =>
-      !withOrders
-        ? []
-        : orders.map((order) => {
-            listed.push(order);
-            return order.clientOrderId;
-          });
+    // No closure made per call (the durable venue snapshots on every write): a module function with `listed` passed in.
+    const ids = withOrders ? listIds : noIds;
     const symbols: SymbolSnapshot[] = [];
     for (const state of this.symbols.values()) {
       symbols.push({
@@ -552,10 +564,10 @@ export class SimulatedVenue {
         mark: encodeNum(state.mark),
         bookBids: state.bookBids === null ? null : state.bookBids.map((level) => [encodeNum(level.price), level.size.toString()]),
         bookAsks: state.bookAsks === null ? null : state.bookAsks.map((level) => [encodeNum(level.price), level.size.toString()]),
-        buys: ids(state.buys),
-        sells: ids(state.sells),
-        triggers: ids(state.triggers),
-        waiting: ids(state.waiting),
+        buys: ids(state.buys, listed),
+        sells: ids(state.sells, listed),
+        triggers: ids(state.triggers, listed),
+        waiting: ids(state.waiting, listed),
         volatility: state.volatility?.toSnapshot() ?? null,
       });
     }
@@ -681,7 +693,7 @@ export class SimulatedVenue {
   }
 
   private record(order: SimOrder): SimOrderRecord {
-    const dec = (value: Decimal | null): string | null => (value === null ? null : value.toString());
+    const dec = decimalText;
     const trailing = order.trailing;
     return {
       seq: order.seq,
