@@ -1,5 +1,5 @@
 /**
- * A TypeScript entry point as one prebuilt ESM bundle, cached outside git and keyed by the content of every file it
+ * A TypeScript entry point as one prebuilt bundle, cached outside git and keyed by the content of every file it
  * was built from (esbuild's own list of inputs, packages included). Used by scripts/run-backtest.mjs so that a cold
  * `npm run backtest` does not start tsx and transpile ~60 files before its first candle.
  *
@@ -10,22 +10,24 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { basename, extname, join, relative } from "node:path";
+import { createRequire, Module } from "node:module";
+import { basename, dirname, extname, join, relative } from "node:path";
+import vm from "node:vm";
 
 /** Bumped when the build options below change, so a bundle built differently is not reused. */
-const BUILD_VERSION = 1;
+const BUILD_VERSION = 2;
 
 const hashFile = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
 /**
- * @typedef {{ root: string, entry: string, cacheDir: string, external?: string[], conditions?: string[] }} BundleOptions
+ * @typedef {{ root: string, entry: string, cacheDir: string, external?: string[], conditions?: string[], plugins?: import("esbuild").Plugin[] }} BundleOptions
  * `entry` is an absolute path under `root`; `external` packages stay imports (native addons, Prisma).
  */
 
 /** @param {BundleOptions} options @returns {string} */
 const manifestPath = (options) => join(options.cacheDir, "manifest.json");
 /** @param {BundleOptions} options @returns {string} */
-const entryFileName = (options) => `${basename(options.entry, extname(options.entry))}.js`;
+const entryFileName = (options) => `${basename(options.entry, extname(options.entry))}.cjs`;
 /** @param {BundleOptions} options */
 const optionsKey = (options) => JSON.stringify([BUILD_VERSION, relative(options.root, options.entry), options.external ?? [], options.conditions ?? []]);
 
@@ -65,15 +67,17 @@ export async function buildBundle(/** @type {BundleOptions} */ options) {
     entryPoints: [options.entry],
     absWorkingDir: options.root,
     bundle: true,
-    splitting: true, // a dynamic import (e.g. `--save`'s Prisma) becomes a chunk of its own, loaded only when used
     platform: "node",
-    format: "esm",
+    // CommonJS, so that runBundle can compile it as a vm.Script with V8's code cache (Node 20 has no code cache for
+    // ES modules). The sources are still ES modules: esbuild hoists them into one scope, as for an ESM bundle.
+    format: "cjs",
+    outExtension: { ".js": ".cjs" },
+    mainFields: ["module", "main"], // packages' ES module builds, which esbuild can trim
     target: "node20",
     conditions: options.conditions ?? [],
     outdir: tmp,
     external: options.external ?? [],
-    // Bundled CommonJS packages call require: give the ESM bundle one.
-    banner: { js: 'import { createRequire as __bundleCreateRequire } from "node:module"; const require = __bundleCreateRequire(import.meta.url);' },
+    plugins: options.plugins ?? [],
     metafile: true,
     logLevel: "error",
   });
@@ -100,6 +104,36 @@ export async function buildBundle(/** @type {BundleOptions} */ options) {
     renameSync(tmpManifest, manifestPath(options));
   }
   return join(dir, entryFileName(options));
+}
+
+/**
+ * Runs a bundle built here. Its compiled code comes from V8's code cache beside it (`<bundle>.v8-cache`) when there
+ * is one that V8 accepts; otherwise the cache is written as the process exits, holding every function the run
+ * compiled, so the next cold run skips parsing and compiling them.
+ */
+export function runBundle(/** @type {string} */ file) {
+  const cacheFile = `${file}.v8-cache`;
+  let cachedData;
+  try {
+    cachedData = readFileSync(cacheFile);
+  } catch {
+    cachedData = undefined; // no cache yet: this run writes it
+  }
+  const script = new vm.Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
+  if (cachedData === undefined || script.cachedDataRejected) {
+    process.once("exit", () => {
+      try {
+        const tmp = `${cacheFile}.${process.pid}`;
+        writeFileSync(tmp, script.createCachedData());
+        renameSync(tmp, cacheFile);
+      } catch {
+        // Only an optimization: without the cache file the next run compiles as this one did.
+      }
+    });
+  }
+  const module = { exports: {} };
+  script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
+  return module.exports;
 }
 
 /** The bundle's entry file: the cached one, or a fresh build. */

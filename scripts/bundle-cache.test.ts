@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, utimesSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
@@ -22,6 +23,15 @@ function program(answer: string) {
 }
 
 const said = async (file: string) => ((await import(`${pathToFileURL(file).href}?t=${Math.random()}`)) as { said: string }).said;
+
+/** Runs a built bundle with runBundle in a fresh node process (the code cache is written as that process exits). */
+function runInChild(file: string): string {
+  const loader = pathToFileURL(join(import.meta.dirname, "bundle-cache.mjs")).href;
+  const code = `import { runBundle } from ${JSON.stringify(loader)}; process.stdout.write(String(runBundle(${JSON.stringify(file)}).said));`;
+  const child = spawnSync(process.execPath, ["--input-type=module", "-e", code], { encoding: "utf8" });
+  if (child.status !== 0) throw new Error(child.stderr);
+  return child.stdout;
+}
 
 describe("bundle cache", () => {
   it("reuses the bundle while no input changed, and rebuilds when one did", async () => {
@@ -48,6 +58,19 @@ describe("bundle cache", () => {
     writeFileSync(join(options.root, "answer.ts"), content);
     utimesSync(join(options.root, "answer.ts"), new Date(2001, 0, 1), new Date(2001, 0, 1));
     expect(cachedBundle(options)).toBe(built);
+  });
+
+  it("runs a bundle with V8's code cache: written by the first run, used by the next, rewritten when V8 refuses it", async () => {
+    const options = program("cached");
+    const built = await buildBundle(options);
+    const cacheFile = `${built}.v8-cache`;
+    expect(existsSync(cacheFile)).toBe(false);
+    expect(runInChild(built)).toBe("cached");
+    expect(readFileSync(cacheFile).length).toBeGreaterThan(0);
+    expect(runInChild(built)).toBe("cached");
+    writeFileSync(cacheFile, "not a code cache");
+    expect(runInChild(built)).toBe("cached");
+    expect(readFileSync(cacheFile, "utf8")).not.toBe("not a code cache");
   });
 
   it("does not use a bundle whose input is gone", async () => {
