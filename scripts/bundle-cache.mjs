@@ -9,7 +9,7 @@
  * temp dir and renamed into place, and the manifest is replaced atomically, so two runs at once never see half a bundle.
  */
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { createRequire, Module } from "node:module";
 import { basename, dirname, extname, join, relative } from "node:path";
 import vm from "node:vm";
@@ -102,6 +102,11 @@ export async function buildBundle(/** @type {BundleOptions} */ options) {
     const tmpManifest = `${manifestPath(options)}.${process.pid}`;
     writeFileSync(tmpManifest, JSON.stringify({ options: optionsKey(options), dir: key, inputs }));
     renameSync(tmpManifest, manifestPath(options));
+    // Older builds are never used again: one bundle stays, not one per edit. (A run still going from an old one has
+    // read its bundle already; at worst its code cache is not written.)
+    for (const entry of readdirSync(options.cacheDir)) {
+      if (entry !== key && /^[0-9a-f]{16}$/.test(entry)) rmSync(join(options.cacheDir, entry), { recursive: true, force: true });
+    }
   }
   return join(dir, entryFileName(options));
 }

@@ -49,6 +49,7 @@ describe("bundle cache", () => {
     expect(rebuilt).not.toBe(built);
     expect(await said(rebuilt)).toBe("other");
     expect(cachedBundle(options)).toBe(rebuilt);
+    expect(existsSync(built)).toBe(false); // the old build is gone: one bundle is kept, not one per edit
   });
 
   it("keeps the bundle when a file was touched but its content is the same", async () => {
