@@ -36,6 +36,28 @@ describe("Decimal-safe JSON", () => {
     if (Decimal.isDecimal(value)) expect(Decimal.isDecimal(back)).toBe(true);
   });
 
+  it.each([
+    ["an order", createOrder({ clientOrderId: "bst-2", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.5", price: "30000.1", ts: 7 })],
+    ["undefined and function properties are left out", { a: undefined, b: () => 1, c: [undefined, D("2")] }],
+    ["a Date takes its toJSON", { at: new Date(0), q: D("1") }],
+    ["an object with toJSON", { inner: { toJSON: () => "custom" }, q: D("1") }],
+    [
+      "a class instance",
+      {
+        inner: new (class Box {
+          v = D("4");
+        })(),
+      },
+    ],
+    ["an own __proto__ key", JSON.parse('{"__proto__":{"x":1},"q":"1"}') as unknown],
+  ])("writes the same text as a JSON.stringify replacer: %s", (_name, value) => {
+    const reference = JSON.stringify(value, function (this: Record<string, unknown>, key: string, v: unknown) {
+      const original = key === "" ? value : this[key];
+      return Decimal.isDecimal(original) ? { $d: original.toString() } : v;
+    });
+    expect(encodeJson(value)).toBe(reference);
+  });
+
   it("never assigns through a parsed __proto__ key", () => {
     const back = decodeJson<Record<string, unknown>>('{"__proto__":{"$d":"1"},"a":1}');
     expect(Object.getPrototypeOf(back)).toBe(Object.prototype);

@@ -306,14 +306,18 @@ function prepareStatements(db: Database.Database) {
          @timeInForce, @reduceOnly, @status, @filledQty, @avgFillPrice, @feesPaid, @positionId, @signalId, @strategy, @reason,
          @listId, @parentClientOrderId, @requestedPrice, @data, @createdAt, @updatedAt)
        ON CONFLICT (clientOrderId) DO UPDATE SET venueOrderId = excluded.venueOrderId, venue = excluded.venue,
-         symbol = excluded.symbol, side = excluded.side, type = excluded.type, quantity = excluded.quantity,
+         quantity = excluded.quantity,
          price = excluded.price, triggerPrice = excluded.triggerPrice, timeInForce = excluded.timeInForce,
          reduceOnly = excluded.reduceOnly, status = excluded.status, filledQty = excluded.filledQty,
-         avgFillPrice = excluded.avgFillPrice, feesPaid = excluded.feesPaid, positionId = excluded.positionId,
+         avgFillPrice = excluded.avgFillPrice, feesPaid = excluded.feesPaid,
          signalId = excluded.signalId, strategy = excluded.strategy, reason = excluded.reason, listId = excluded.listId,
          parentClientOrderId = excluded.parentClientOrderId, requestedPrice = excluded.requestedPrice,
-         data = excluded.data, createdAt = excluded.createdAt, updatedAt = excluded.updatedAt`,
+         data = excluded.data, updatedAt = excluded.updatedAt`,
     ),
+    // SQLite rewrites an index entry for every indexed column an UPDATE assigns, changed or not (a page each, every
+    // save of every order). So the upsert above leaves out what cannot change — symbol, side, type and createdAt are
+    // the order's identity (the FSM copies them) — and the position, which rarely does, moves here, only when it differs.
+    saveOrderPosition: p("UPDATE orders SET positionId = @positionId WHERE clientOrderId = @clientOrderId AND positionId IS NOT @positionId"),
     loadAllOrders: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders ORDER BY createdAt, rowid"),
     loadOpenOrders: p<OrderRow>(`SELECT data, venue, positionId, requestedPrice FROM orders WHERE status NOT IN ${TERMINAL_SQL} ORDER BY createdAt, rowid`),
     getOrder: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders WHERE clientOrderId = ?"),
@@ -518,6 +522,7 @@ export class SqliteStore implements Store, StoreHistory {
       createdAt: order.createdAt,
       updatedAt: order.updatedAt,
     });
+    this.s.saveOrderPosition.run({ clientOrderId: order.clientOrderId, positionId: meta.positionId });
   }
 
   loadOrders(filter: { onlyOpen: boolean }): StoredOrder[] {

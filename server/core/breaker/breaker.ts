@@ -23,6 +23,7 @@
 import { HOUR_MS, MINUTE_MS, type Clock, utcDayStart } from "../clock";
 import { D, Decimal, ZERO, maxDec } from "../money";
 import { type Result, err, ok } from "../result";
+import { countAfter } from "../recent-times";
 import { type BreakerConfig, type BreakerConfigInput, breakerConfigSchema, formatConfigErrors } from "./config";
 import { BREAKER_SNAPSHOT_VERSION, type BreakerSnapshot, breakerSnapshotSchema } from "./snapshot";
 import {
@@ -83,13 +84,9 @@ function percentOf(part: Decimal, whole: Decimal | null): Decimal | null {
 function measure(c: Counters, now: number): Metrics {
   const dailyLoss = c.dailyPnl.isNegative() ? c.dailyPnl.negated() : ZERO;
   const drawdownAbs = c.peakEquity !== null && c.equity !== null ? maxDec(ZERO, c.peakEquity.minus(c.equity)) : ZERO;
-  let ordersLastMinute = 0;
-  let ordersLastHour = 0;
-  for (const t of c.orderTimes) {
-    const age = now - t;
-    if (age < HOUR_MS) ordersLastHour += 1;
-    if (age < MINUTE_MS) ordersLastMinute += 1;
-  }
+  // age < window ⇔ t > now − window (integer ms); O(log n) per order instead of a walk over the hour's orders.
+  const ordersLastMinute = countAfter(c.orderTimes, now - MINUTE_MS);
+  const ordersLastHour = countAfter(c.orderTimes, now - HOUR_MS);
   return {
     dailyLoss,
     dailyLossPct: percentOf(dailyLoss, c.dayStartEquity),

@@ -31,6 +31,7 @@ import { MINUTE_MS } from "../clock";
 import { add, cmp, Decimal, isPositive, maxDec, onePlus, sub, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type DomainError } from "../result";
+import { countAfter } from "../recent-times";
 import { gateByTradingState, shrinksExposure, describeNetPosition, whyNotShrinking, type TradingState } from "./trading-state";
 import { type RiskPosition } from "./types";
 
@@ -284,8 +285,7 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   const maxPerMinute = limits.maxOrdersPerMinute;
   if (maxPerMinute !== undefined) {
     const windowStart = input.now - MINUTE_MS;
-    let recent = 0;
-    for (const ts of input.recentOrderTimestamps) if (ts > windowStart) recent++;
+    const recent = countAfter(input.recentOrderTimestamps, windowStart);
     if (recent >= maxPerMinute) {
       (denials ??= []).push(
         denial("RATE_LIMIT", `Rate limit reached: ${recent} orders in the last minute, and the limit is ${maxPerMinute} per minute.`, {

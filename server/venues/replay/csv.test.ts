@@ -72,6 +72,59 @@ describe("parseCandlesCsv", () => {
     expect(() => parseCandlesCsv(text, "m.csv")).toThrow(message);
   });
 
+  // A seeded generator of decimals: up to 15 digits, leading and trailing zeros, and (unless plainOnly) the other
+  // forms the format allows ("1.", ".5", exponents, longer numbers), which send the file to the checked reader.
+  function generated(plainOnly: boolean, lineEnd: string) {
+    let seed = 12345;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor(seed / 65536) % n; // the high bits: an LCG's low bits cycle
+    };
+    const digitsOf = (n: number) => Array.from({ length: n }, () => String(next(10))).join("");
+    const decimal = () => {
+      // At most 15 digits in the plain forms (the fast reader's limit; one longer number sends the file to the checked one).
+      const whole = `${1 + next(9)}${digitsOf(next(7))}`;
+      const frac = digitsOf(next(7));
+      const plain = [whole, `${whole}.${frac || "0"}`, `0.${frac}1`, `0${whole}.${frac}0`];
+      const other = [`${whole}.`, `.${frac}5`, `${whole}e${next(5)}`, `${whole}${digitsOf(10)}.${digitsOf(5)}`];
+      const forms = plainOnly ? plain : [...plain, ...other];
+      return forms[next(forms.length)]!;
+    };
+    const rows: string[] = [];
+    const expected: { ts: number; open: number; high: number; low: number; close: number; volume: number }[] = [];
+    for (let i = 0; i < 2000; i++) {
+      const price = decimal();
+      const volume = next(4) === 0 ? "-0" : decimal();
+      rows.push(`${1000 + i},${price},${price},${price},${price},${volume}`);
+      const p = Number(price);
+      expected.push({ ts: 1000 + i, open: p, high: p, low: p, close: p, volume: Number(volume) });
+    }
+    return { text: [H, ...rows].join(lineEnd) + lineEnd, rows, expected };
+  }
+
+  it.each([
+    { plainOnly: true, lineEnd: "\n" },
+    { plainOnly: true, lineEnd: "\r\n" },
+    { plainOnly: false, lineEnd: "\n" },
+  ])("reads every number as Number() does (plain numbers only: $plainOnly, line end $lineEnd)", ({ plainOnly, lineEnd }) => {
+    const { text, rows, expected } = generated(plainOnly, lineEnd);
+    const candles = parseCandlesCsv(text, "gen.csv");
+    expect(candles).toHaveLength(rows.length);
+    for (let i = 0; i < rows.length; i++) {
+      expect(candles[i], rows[i]).toEqual(expected[i]);
+      expect(Object.is(candles[i]!.volume, expected[i]!.volume), rows[i]).toBe(true);
+    }
+  });
+
+  it.each([
+    ["no final newline", `${H}\n1000,1,2,0.5,1.5,3`],
+    ["a final CR without LF", `${H}\r\n1000,1,2,0.5,1.5,3\r`],
+    ["trailing blank lines", `${H}\n1000,1,2,0.5,1.5,3\n\n\n`],
+    ["a header with spaces around it", ` ${H} \n1000,1,2,0.5,1.5,3\n`],
+  ])("accepts %s", (_name, text) => {
+    expect(parseCandlesCsv(text, "e.csv")).toEqual([{ ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 }]);
+  });
+
   it("reports the 57th line of a long file", () => {
     const rows = Array.from({ length: 100 }, (_, i) => (i === 55 ? `${1000 + i},1.1,1.2,1,1.3,1` : `${1000 + i},1,1,1,1,1`));
     let error: unknown;
