@@ -13,7 +13,7 @@
  */
 import { userInfo } from "node:os";
 import { pathToFileURL } from "node:url";
-import { audited } from "../server/auth/audit";
+import { audited } from "../server/db/audit";
 import { generatePassword } from "../server/auth/password";
 import { ROLES, isRole, type Role } from "../server/auth/roles";
 import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole } from "../server/auth/users";

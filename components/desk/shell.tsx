@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
 import type { ReactNode } from "react";
-import { SignOutButton } from "@/app/signin/sign-out-button";
+import { SignOutButton } from "./sign-out-button";
 import { TRPCReactProvider, useTRPC } from "../trpc/client";
 import { Badge } from "../ui/kit";
 import { fmtDuration } from "../ui/format";

@@ -2,11 +2,12 @@
 /** Who is signed in, for hiding what a role cannot do (the server enforces roles regardless). */
 import { useQuery } from "@tanstack/react-query";
 import { type ReactNode } from "react";
-import { hasRole, type Role } from "@/server/auth/roles";
 import { useTRPC } from "./client";
 import type { RouterOutputs } from "./types";
 
 export type Me = NonNullable<RouterOutputs["auth"]["me"]>;
+/** A role, lowest to highest: viewer, trader, admin (the server says which the signed-in user has in `me.can`). */
+export type Role = keyof Me["can"];
 
 /** The signed-in user (null when signed out; undefined while loading). Needs TRPCReactProvider. */
 export function useMe(): Me | null | undefined {
@@ -17,7 +18,7 @@ export function useMe(): Me | null | undefined {
 /** True when the signed-in user has `role` or higher. */
 export function useCan(role: Role): boolean {
   const me = useMe();
-  return !!me && hasRole(me.role, role);
+  return !!me && me.can[role];
 }
 
 /** Renders its children only for `role` or higher (else `fallback`). */

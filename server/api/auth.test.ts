@@ -156,7 +156,7 @@ describe("sign in and out over HTTP", () => {
     expect(cookie).not.toContain("Secure");
 
     const me = await http("auth.me", undefined, { method: "GET", cookie: cookieFrom(res.setCookie) });
-    expect(me.data).toEqual({ id: users.trader.id, username: "trader1", role: "trader" });
+    expect(me.data).toEqual({ id: users.trader.id, username: "trader1", role: "trader", can: { viewer: true, trader: true, admin: false } });
     expect((await http("auth.me", undefined, { method: "GET" })).data).toBeNull();
 
     const audit = await tdb.client.auditLog.findMany();

@@ -9,7 +9,7 @@
  * new username per request cannot grow the table either). Successful sign-ins are always written, one row each.
  */
 import { MINUTE_MS, type Clock } from "../core/clock";
-import { recordAudit, type AuditEntry } from "./audit";
+import { recordAudit, type AuditEntry } from "../db/audit";
 import { wallClock } from "./clock";
 
 export interface RefusedSignIn {

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { type Context } from "../api/context";
 import { appRouter, createCaller } from "../api/root";
-import { recordAudit } from "../auth/audit";
+import { recordAudit } from "../db/audit";
 import { useFreshDb, type TestDb } from "../../test/auth-support";
 import { ManualClock } from "../core/clock";
 import { summarizeParams } from "./audit";

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import path from "node:path";
 import { DomainError } from "../core/errors";
-import { recordAudit } from "../auth/audit";
+import { recordAudit } from "../db/audit";
 import { type Decimal } from "../core/money";
 import { saveBacktestRun } from "../db/backtests";
 import type { BacktestRun } from "../db/generated/client";

@@ -2,13 +2,13 @@
  * auth: sign in/out, who am I, change my password, and user management (admin). Every change is audited.
  */
 import { z } from "zod";
-import { audited, recordAudit } from "../../auth/audit";
+import { audited, recordAudit } from "../../db/audit";
 import { clearSessionCookie, serializeSessionCookie } from "../../auth/cookies";
 import { deviceIdFor, issueDeviceToken, serializeDeviceCookie } from "../../auth/device";
 import { generatePassword } from "../../auth/password";
 import { signInLimiter } from "../../auth/rate-limit";
 import { refusedSignInAudit } from "../../auth/sign-in-audit";
-import { ROLES } from "../../auth/roles";
+import { hasRole, ROLES } from "../../auth/roles";
 import { createSession, purgeExpiredSessions, revokeSession } from "../../auth/sessions";
 import { createUser, disableUser, enableUser, listUsers, normalizeUsername, setPassword, setRole, verifyCredentials, type UserInfo } from "../../auth/users";
 import { DomainError, isDomainError } from "../errors";
@@ -76,7 +76,15 @@ const usersRouter = router({
 
 export const authRouter = router({
   /** The signed-in user, or null. */
-  me: publicProcedure.query(({ ctx }) => (ctx.user ? publicUser(ctx.user) : null)),
+  /** `can` says what the role may do, so the UI hides what it cannot without knowing the role order itself. */
+  me: publicProcedure.query(({ ctx }) =>
+    ctx.user
+      ? {
+          ...publicUser(ctx.user),
+          can: { viewer: hasRole(ctx.user.role, "viewer"), trader: hasRole(ctx.user.role, "trader"), admin: hasRole(ctx.user.role, "admin") },
+        }
+      : null,
+  ),
 
   signIn: publicProcedure.input(z.object({ username, password })).mutation(async ({ ctx, input }) => {
     const name = normalizeUsername(input.username).slice(0, 64);

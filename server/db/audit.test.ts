@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { DomainError } from "../core/errors";
-import { createDbClient, setDbForTests } from "../db/client";
+import { createDbClient, setDbForTests } from "./client";
 import { useFreshDb, type TestDb } from "../../test/auth-support";
 import { audited } from "./audit";
 

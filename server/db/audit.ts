@@ -1,9 +1,13 @@
-/** Append-only audit entries for sign-in, sign-out and user management (DESIGN.md invariant 7). */
+/**
+ * Append-only audit entries written outside the engine (sign-in, sign-out, user management, backtest runs) — the engine
+ * writes its own in the command's transaction (DESIGN.md invariant 9). In db so auth and services share one `audited`.
+ */
 import { boundedJson, boundedText } from "../core/bounded-json";
 import { type Clock } from "../core/clock";
 import { isDomainError } from "../core/errors";
-import { db } from "../db/client";
-import { wallClock } from "./clock";
+import { db } from "./client";
+
+const wallClock: Clock = { now: () => Date.now() };
 
 export interface AuditEntry {
   actor: string;
