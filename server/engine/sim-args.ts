@@ -277,7 +277,12 @@ const ORDER = z
       price: positiveAmount("price").optional(),
       timeInForce: upper(["GTC", "IOC", "FOK"], "timeInForce").optional(),
     },
-    { error: "each order must be an object { ts, side, type, qty, price? }" },
+    {
+      error: (issue) =>
+        issue.code === "unrecognized_keys"
+          ? `unknown field ${issue.keys.join(", ")}: an order has ts, side, type, qty, price, id, timeInForce`
+          : "each order must be an object { ts, side, type, qty, price? }",
+    },
   )
   .strict()
   .superRefine((order, ctx) => {

@@ -82,10 +82,13 @@ export function simulateRecorded(
   });
   const symbol = instrument.symbol;
   const arrivals = new Map<string, number>();
+  /** Refusals: a rejected order is not kept by the venue, so its reason is only in the event. */
+  const rejections = new Map<string, string>();
   const fills = new Map<string, SimFillOut[]>();
   const record = (events: VenueEvent[]): void => {
     for (const { clientOrderId, event } of events) {
       if (event.type === "accept" || event.type === "reject") arrivals.set(clientOrderId, event.ts ?? Number.NaN);
+      if (event.type === "reject") rejections.set(clientOrderId, event.reason);
       if (event.type === "fill") {
         const list = fills.get(clientOrderId) ?? [];
         list.push({ ts: event.ts ?? Number.NaN, price: D(event.price).toString(), qty: D(event.qty).toString(), liquidity: event.liquidity ?? "TAKER" });
@@ -146,10 +149,10 @@ export function simulateRecorded(
       type: order.type,
       qty: order.qty.toString(),
       price: order.price === null ? null : order.price.toString(),
-      status: view?.status ?? (arrivalTs === null ? "NOT_ARRIVED" : "REJECTED"),
+      status: view?.status ?? (rejections.has(order.id) ? "REJECTED" : "NOT_ARRIVED"),
       filledQty: view ? view.filledQty.toString() : "0",
       avgPrice: view?.avgFillPrice ? view.avgFillPrice.toDecimalPlaces(8).toString() : null,
-      reason: view?.reason ?? null,
+      reason: view?.reason ?? rejections.get(order.id) ?? null,
       fills: fills.get(order.id) ?? [],
     };
   });
