@@ -5,7 +5,7 @@
  * state it keeps (books, balances, counters) is shared with MatchingEngine (matching-engine.ts), which adds the
  * requests, cancels, modifies, views and snapshots; the module header there lists the matching rules in full.
  *
- * Size (~600 lines): the execution paths (touch, print, resting, triggers, one symbol's market update) call each
+ * Size (~700 lines): the execution paths (touch, print, resting, triggers, one symbol's market update) call each
  * other and share the books, balances and event buffer; split further they would pass most of this state around.
  */
 import type { Instrument } from "../instrument";
