@@ -63,6 +63,12 @@ describe("impact beyond the shown depth", () => {
       ["a accept t0", "a fill 1@99 fee 0 TAKER sim-1 t0", "a fill 1@98 fee 0 TAKER sim-2 t0", "a fill 1@97.3 fee 0 TAKER sim-3 t0"],
     ],
     [
+      "a sell so large that the formula passes zero fills at one tick: 98 × (1 − 100 % × √(4/1)) < 0",
+      { bookFidelity: { impactBps: 10_000 } },
+      [{ md: book([[98, 1]], [[100, 1]]) }, { submit: { clientOrderId: "a", side: "SELL", type: "MARKET", quantity: "5" } }],
+      ["a accept t0", "a fill 1@98 fee 0 TAKER sim-1 t0", "a fill 4@0.01 fee 0 TAKER sim-2 t0"],
+    ],
+    [
       "a FOK market larger than the shown book fills (the impact model prices the rest)",
       { bookFidelity: { impactBps: 100 } },
       [{ md: twoAsks }, buy("a", "4", 0, { timeInForce: "FOK" })],

@@ -150,5 +150,6 @@ export function beyondDepthPrice(side: OrderSide, raw: readonly BookLevel[], rem
   const move = (eta / 10_000) * Math.sqrt(remaining.toNumber() / depth);
   const lastDec = new Decimal(last);
   const price = side === "BUY" ? lastDec.times(1 + move) : lastDec.times(1 - move);
-  return roundToStep(price, tick, side === "BUY" ? "up" : "down");
+  // A sell so large that the formula passes zero still gets a price: one tick.
+  return maxDec(tick, roundToStep(price, tick, side === "BUY" ? "up" : "down"));
 }
