@@ -2,6 +2,7 @@
 export { MatchingEngine, type MatchingEngineConfig, type SimOrderView } from "./matching-engine";
 export { type BalanceView } from "./balances";
 export { type LatencyModel, sampleLatency } from "./latency";
+export { type BookFidelityConfig } from "./book-fidelity";
 export {
   type SlippageConfig,
   type SlippageContext,

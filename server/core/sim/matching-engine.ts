@@ -10,7 +10,9 @@
  * - "Touch" = the last quote or book snapshot. Orders that arrive (or trigger) while a touch is known execute
  *   against it immediately: quotes are treated as deep at the touch (their sizes only feed the slippage
  *   model), books are walked level by level with one fill per level (their VWAP is the walk's VWAP), and
- *   liquidity taken from a snapshot is gone until the next snapshot.
+ *   liquidity taken from a snapshot is gone until the next snapshot. With config.bookFidelity (book-fidelity.ts) market
+ *   orders go beyond the shown depth at a stated impact, liquidity taken stays out of later snapshots until the book
+ *   refills, and resting limits queue behind the recorded size at their price.
  * - Without a touch (trade or candle feeds) market orders, and limits marketable against the last price, wait
  *   for the next print: a trade fills them at its price, a candle at its open ("the open of the next bar",
  *   or the close with candleFillPrice: "CLOSE"). IOC/FOK without a touch treat that next print as "now".

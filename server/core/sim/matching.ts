@@ -5,7 +5,7 @@
  * state it keeps (books, balances, counters) is shared with MatchingEngine (matching-engine.ts), which adds the
  * requests, cancels, modifies, views and snapshots; the module header there lists the matching rules in full.
  *
- * Size (~600 lines): the execution paths (touch, print, resting, triggers, one symbol's market update) call each
+ * Size (~700 lines): the execution paths (touch, print, resting, triggers, one symbol's market update) call each
  * other and share the books, balances and event buffer; split further they would pass most of this state around.
  */
 import type { Instrument } from "../instrument";
@@ -16,6 +16,17 @@ import { ORDER_SIDES, TRIGGERABLE_LIMIT_TYPES, type OrderEvent, type OrderSide, 
 import { candlePath, type BookLevel, type MarketUpdate } from "../market-data";
 import { seededRng, type Rng } from "../rng";
 import { SimBalances } from "./balances";
+import {
+  applyConsumed,
+  beyondDepthPrice,
+  capQueueAhead,
+  queueAheadAt,
+  recordConsumed,
+  recordedLevels,
+  repayOnTrade,
+  type BookFidelityConfig,
+  type BookSide,
+} from "./book-fidelity";
 import { RollingVolume, commissionSchedule, feeRatesFor, type CommissionConfig, type CommissionSchedule, type FeeRates, type Liquidity } from "./commission";
 import { type LatencyModel } from "./latency";
 import { reservePrice } from "./order-checks";
@@ -49,6 +60,12 @@ export interface MatchingEngineConfig {
   marketReserveBufferBps?: number;
   /** Returns used for the REALISTIC slippage model's volatility. Default 20. */
   volatilityWindow?: number;
+  /**
+   * Book fidelity for recorded books (book-fidelity.ts): market orders go beyond the shown depth at a stated impact,
+   * what our fills take stays out of later snapshots until the book refills, resting limits queue behind the recorded
+   * size at their price. Default off: books are walked as they come and liquidity taken is back with the next snapshot.
+   */
+  bookFidelity?: BookFidelityConfig;
   /** Prefix of trade ids (`sim-1`, `sim-2`, …) and venue order ids (`sim-o-1`, …). Default "sim". */
   idPrefix?: string;
   /** How many recent fills the in-memory fill log keeps (see fills()). Default 10 000. */
@@ -86,6 +103,7 @@ export abstract class Matcher {
   /** Recent fills, oldest first (see fills()). */
   protected readonly fillLog: SimFill[] = [];
   protected readonly fillHistoryLimit: number;
+  protected readonly fidelity: BookFidelityConfig | null;
 
   constructor(config: MatchingEngineConfig) {
     const realistic = config.slippage?.model === "REALISTIC";
@@ -107,6 +125,9 @@ export abstract class Matcher {
     this.reserveBuffer = new Decimal(config.marketReserveBufferBps ?? 200).dividedBy(BPS).plus(1);
     this.idPrefix = config.idPrefix ?? "sim";
     this.fillHistoryLimit = Math.max(0, Math.floor(config.fillHistoryLimit ?? 10_000));
+    const impactBps = config.bookFidelity?.impactBps;
+    if (impactBps !== undefined && !(Number.isFinite(impactBps) && impactBps >= 0)) throw new RangeError(`bookFidelity.impactBps ${impactBps} must be ≥ 0`);
+    this.fidelity = config.bookFidelity ?? null;
   }
 
   // -------------------------------------------------------------------------------------------
@@ -249,7 +270,8 @@ export abstract class Matcher {
     if (levels !== null) {
       const remaining = sub(order.quantity, order.filled);
       const within = (level: Level): boolean => isMarket || (order.side === "BUY" ? level.price <= order.limitNum : level.price >= order.limitNum);
-      if (order.tif === "FOK") {
+      // With book fidelity a market order can always go beyond the shown depth (at its impact price).
+      if (order.tif === "FOK" && !(isMarket && this.fidelity !== null)) {
         let available = ZERO;
         for (const level of levels) {
           if (!within(level)) break;
@@ -275,9 +297,10 @@ export abstract class Matcher {
         const take = minDec(level.size, sub(order.quantity, order.filled));
         let price = bps > 0 ? applySlippage({ model: "FIXED", bps }, order.side, level.priceDec, { qty: 0 }, order.instrument.priceTick).price : level.priceDec;
         if (!isMarket) price = order.side === "BUY" ? minDec(price, order.limitPrice!) : maxDec(price, order.limitPrice!);
-        level.size = level.size.minus(take);
+        this.take(state, order.side === "BUY" ? "asks" : "bids", level, take);
         this.fill(order, take, price, "TAKER", now);
       }
+      if (isMarket && this.fidelity !== null && order.phase !== "DONE") this.fillBeyondDepth(order, state, now);
     } else {
       const touch = bySide(order.side, state.ask, state.bid)!;
       const marketable = isMarket || (order.side === "BUY" ? order.limitNum >= touch : order.limitNum <= touch);
@@ -288,6 +311,21 @@ export abstract class Matcher {
       }
     }
     this.leftOver(order, state, now);
+  }
+
+  /** Takes `qty` from a level of the current book; with book fidelity, remembers it for the following snapshots. */
+  protected take(state: SymbolState, side: BookSide, level: Level, qty: Decimal): void {
+    level.size = level.size.minus(qty);
+    if (this.fidelity !== null) recordConsumed(state.consumed[side], level.price, qty);
+  }
+
+  /** What a market order still wants after the shown book, at the impact price of book-fidelity.ts (rule 1). */
+  protected fillBeyondDepth(order: SimOrder, state: SymbolState, now: number): void {
+    const raw = bySide(order.side, state.rawAsks, state.rawBids);
+    const remaining = sub(order.quantity, order.filled);
+    if (raw === null || !isPositive(remaining)) return;
+    const price = beyondDepthPrice(order.side, raw, remaining, order.instrument.priceTick, this.fidelity?.impactBps);
+    if (price !== null) this.fill(order, remaining, price, "TAKER", now);
   }
 
   protected executeOnPrint(order: SimOrder, state: SymbolState, print: Print, now: number): void {
@@ -313,6 +351,9 @@ export abstract class Matcher {
   /** Inserts a limit into its side of the book at price-time priority. */
   protected rest(order: SimOrder, state: SymbolState): void {
     order.phase = "RESTING";
+    // Book fidelity: the recorded size at its price queues ahead of it (a modified order queues again).
+    const own = bySide(order.side, state.rawBids, state.rawAsks);
+    order.queueAhead = this.fidelity !== null && own !== null ? queueAheadAt(order.side === "BUY" ? "bids" : "asks", own, order.limitNum) : null;
     this.enlist(order);
     const list = order.side === "BUY" ? state.buys : state.sells;
     const better = order.side === "BUY" ? (a: number, b: number) => a > b : (a: number, b: number) => a < b;
@@ -479,15 +520,27 @@ export abstract class Matcher {
         state.askSize = update.askSize;
         state.bookBids = null;
         state.bookAsks = null;
+        state.rawBids = null;
+        state.rawAsks = null;
         state.volatility?.add((update.bid + update.ask) / 2);
         this.onTouch(state, { bid: update.bid, ask: update.ask }, now);
         break;
       }
       case "book": {
-        const toLevels = (levels: readonly BookLevel[]): Level[] =>
-          levels.filter(([price, size]) => price > 0 && size > 0).map(([price, size]) => ({ price, priceDec: new Decimal(price), size: new Decimal(size) }));
-        state.bookBids = toLevels(update.bids);
-        state.bookAsks = toLevels(update.asks);
+        if (this.fidelity !== null) {
+          const bids = recordedLevels(update.bids);
+          const asks = recordedLevels(update.asks);
+          state.bookBids = applyConsumed("bids", bids, state.rawBids, state.consumed.bids);
+          state.bookAsks = applyConsumed("asks", asks, state.rawAsks, state.consumed.asks);
+          state.rawBids = bids;
+          state.rawAsks = asks;
+          this.capQueues(state);
+        } else {
+          const toLevels = (levels: readonly BookLevel[]): Level[] =>
+            levels.filter(([price, size]) => price > 0 && size > 0).map(([price, size]) => ({ price, priceDec: new Decimal(price), size: new Decimal(size) }));
+          state.bookBids = toLevels(update.bids);
+          state.bookAsks = toLevels(update.asks);
+        }
         const bestBid = state.bookBids[0];
         const bestAsk = state.bookAsks[0];
         state.bid = bestBid?.price;
@@ -502,9 +555,10 @@ export abstract class Matcher {
         state.last = update.price;
         state.volatility?.add(update.price);
         const print: Print = { price: update.price, volume: update.qty, budget: this.budget(update.qty) };
+        if (this.fidelity !== null) repayOnTrade(state.consumed, update.price, update.qty, update.aggressor);
         this.runWaiting(state, print, now);
         this.runTriggers(state, [{ last: update.price }], () => print, now);
-        this.matchResting(state, update.price, update.price, print.budget, update.aggressor, now);
+        this.matchResting(state, update.price, update.price, print.budget, update.aggressor, now, update.qty);
         break;
       }
       case "candle": {
@@ -552,19 +606,48 @@ export abstract class Matcher {
     return limit < price || (this.fillOnTouch && limit === price && aggressor !== "SELL");
   }
 
-  /** Resting limits a trade or candle traded through fill at their limit, as makers, within the volume budget. */
-  protected matchResting(state: SymbolState, low: number, high: number, budget: Budget, aggressor: OrderSide | undefined, now: number): void {
+  /**
+   * Resting limits a trade or candle traded through fill at their limit, as makers, within the volume budget. A trade
+   * (tradeQty given) at the limit of an order that tracks its queue (book fidelity) first works off the queue ahead.
+   */
+  protected matchResting(
+    state: SymbolState,
+    low: number,
+    high: number,
+    budget: Budget,
+    aggressor: OrderSide | undefined,
+    now: number,
+    tradeQty?: number,
+  ): void {
     for (const side of ORDER_SIDES) {
       const list = bySide(side, state.buys, state.sells);
       if (list.length === 0) continue;
       const price = side === "BUY" ? low : high;
       let finished = false;
       for (const order of list) {
-        if (!this.crosses(side, order.limitNum, price, aggressor)) break;
+        let beyondQueue: Decimal | null = null;
+        if (order.queueAhead !== null && tradeQty !== undefined && order.limitNum === price) {
+          // A trade at the limit by an aggressor of the order's own side did not take from its side of the book.
+          if (aggressor === side) continue;
+          const traded = new Decimal(tradeQty);
+          beyondQueue = maxDec(ZERO, traded.minus(order.queueAhead));
+          order.queueAhead = maxDec(ZERO, order.queueAhead.minus(traded));
+          this.changes += 1;
+          this.touched?.add(order);
+          if (!isPositive(beyondQueue)) continue;
+        } else if (!this.crosses(side, order.limitNum, price, aggressor)) {
+          // Sorted best first: past the traded price nothing fills; at it, an order behind may track its queue.
+          if (order.limitNum === price) continue;
+          break;
+        }
         const available = budget[side];
         const remaining = sub(order.quantity, order.filled);
-        const qty = available === null ? remaining : minDec(remaining, roundToStep(available, order.instrument.qtyStep, "down"));
-        if (!isPositive(qty)) break;
+        let qty = available === null ? remaining : minDec(remaining, roundToStep(available, order.instrument.qtyStep, "down"));
+        if (beyondQueue !== null) qty = minDec(qty, roundToStep(beyondQueue, order.instrument.qtyStep, "down"));
+        if (!isPositive(qty)) {
+          if (beyondQueue !== null && (available === null || isPositive(available))) continue;
+          break;
+        }
         if (available !== null) budget[side] = available.minus(qty);
         this.fill(order, qty, order.limitPrice!, "MAKER", now);
         if (order.phase === "DONE") finished = true;
@@ -587,7 +670,7 @@ export abstract class Matcher {
         for (const level of levels) {
           if (taken.greaterThanOrEqualTo(qty) || !this.crosses(side, order.limitNum, level.price, undefined)) break;
           const take = minDec(level.size, qty.minus(taken));
-          level.size = level.size.minus(take);
+          this.take(state, side === "BUY" ? "asks" : "bids", level, take);
           taken = taken.plus(take);
         }
         qty = taken;
@@ -597,6 +680,23 @@ export abstract class Matcher {
       if (order.phase === "DONE") finished = true;
     }
     if (finished) this.prune(state, side);
+  }
+
+  /** A new snapshot caps the queue ahead of each resting limit that tracks it (book-fidelity.ts rule 3). */
+  protected capQueues(state: SymbolState): void {
+    for (const side of ORDER_SIDES) {
+      const own = bySide(side, state.rawBids, state.rawAsks);
+      if (own === null) continue;
+      for (const order of bySide(side, state.buys, state.sells)) {
+        if (order.queueAhead === null) continue;
+        const capped = capQueueAhead(side === "BUY" ? "bids" : "asks", own, order.limitNum, order.queueAhead);
+        if (!capped.equals(order.queueAhead)) {
+          order.queueAhead = capped;
+          this.changes += 1;
+          this.touched?.add(order);
+        }
+      }
+    }
   }
 
   protected prune(state: SymbolState, side: OrderSide): void {

@@ -139,6 +139,7 @@ export function checkOrderSpec(spec: OrderSpec, venue: OrderCheckContext, sentAt
     reason: null,
     listRank: 0,
     openRank: 0,
+    queueAhead: null,
   };
 }
 

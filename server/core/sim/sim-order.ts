@@ -5,6 +5,7 @@
  */
 import type { Instrument } from "../instrument";
 import { Decimal, sub } from "../money";
+import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType, TimeInForce, TrailingState, TriggerSource } from "../orders/types";
 import type { OrderPhase } from "./snapshot";
@@ -67,6 +68,8 @@ export interface SimOrder {
   /** When the order entered its current list (book side, triggers, waiting) and the open set: a venue-wide counter. */
   listRank: number;
   openRank: number;
+  /** Book fidelity (book-fidelity.ts): the recorded quantity still queued ahead of this resting limit; null = not tracked. */
+  queueAhead: Decimal | null;
 }
 
 export interface Level {
@@ -86,6 +89,10 @@ export interface SymbolState {
   /** Set while the last touch came from a book snapshot (levels with what is left of them). */
   bookBids: Level[] | null;
   bookAsks: Level[] | null;
+  /** Book fidelity only (book-fidelity.ts): the last snapshot as recorded, and what our fills took per price level. */
+  rawBids: BookLevel[] | null;
+  rawAsks: BookLevel[] | null;
+  consumed: { bids: Map<number, Decimal>; asks: Map<number, Decimal> };
   /** Resting buy limits, best (highest) price first, then time. */
   buys: SimOrder[];
   /** Resting sell limits, best (lowest) price first, then time. */
@@ -147,6 +154,9 @@ export function newSymbolState(instrument: Instrument, volatilityWindow: number 
     mark: undefined,
     bookBids: null,
     bookAsks: null,
+    rawBids: null,
+    rawAsks: null,
+    consumed: { bids: new Map(), asks: new Map() },
     buys: [],
     sells: [],
     triggers: [],

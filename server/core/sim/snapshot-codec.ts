@@ -4,6 +4,7 @@
  * calls it from toSnapshot() and fromSnapshot(); nothing here decides anything about matching.
  */
 import { Decimal, type DecimalInput } from "../money";
+import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderType, TimeInForce } from "../orders/types";
 import { SimBalances, type BalanceView } from "./balances";
@@ -146,6 +147,7 @@ export function orderToRecord(order: SimOrder): SimOrderRecord {
     reason: order.reason,
     listRank: order.listRank,
     openRank: order.openRank,
+    ...(order.queueAhead === null ? {} : { queueAhead: order.queueAhead.toString() }),
   };
 }
 
@@ -198,6 +200,7 @@ export function orderFromRecord(record: SimOrderRecord, symbols: ReadonlyMap<str
     reason: record.reason,
     listRank: record.listRank ?? 0,
     openRank: record.openRank ?? 0,
+    queueAhead: record.queueAhead === undefined ? null : new Decimal(record.queueAhead),
   };
 }
 
@@ -218,6 +221,11 @@ export function encodeSymbolState(state: SymbolState, ids: (orders: readonly Sim
     triggers: ids(state.triggers),
     waiting: ids(state.waiting),
     volatility: state.volatility?.toSnapshot() ?? null,
+    // Book fidelity only (absent otherwise, so snapshots without it keep their shape).
+    ...(state.rawBids === null ? {} : { rawBids: state.rawBids.map(([price, size]) => [encodeNum(price), encodeNum(size)]) }),
+    ...(state.rawAsks === null ? {} : { rawAsks: state.rawAsks.map(([price, size]) => [encodeNum(price), encodeNum(size)]) }),
+    ...(state.consumed.bids.size === 0 ? {} : { consumedBids: [...state.consumed.bids].map(([price, qty]) => [encodeNum(price), qty.toString()]) }),
+    ...(state.consumed.asks.size === 0 ? {} : { consumedAsks: [...state.consumed.asks].map(([price, qty]) => [encodeNum(price), qty.toString()]) }),
   };
 }
 
@@ -238,6 +246,13 @@ export function restoreSymbolState(state: SymbolState, saved: SymbolSnapshot, kn
         });
   state.bookBids = levels(saved.bookBids);
   state.bookAsks = levels(saved.bookAsks);
+  const raw = (saved: [SnapNum, SnapNum][] | undefined): BookLevel[] | null =>
+    saved === undefined ? null : saved.map(([price, size]) => [decodeNum(price) ?? Number.NaN, decodeNum(size) ?? Number.NaN] as const);
+  state.rawBids = raw(saved.rawBids);
+  state.rawAsks = raw(saved.rawAsks);
+  const owed = (saved: [SnapNum, string][] | undefined): Map<number, Decimal> =>
+    new Map((saved ?? []).map(([price, qty]) => [decodeNum(price) ?? Number.NaN, new Decimal(qty)]));
+  state.consumed = { bids: owed(saved.consumedBids), asks: owed(saved.consumedAsks) };
   state.buys = saved.buys.map(known);
   state.sells = saved.sells.map(known);
   state.triggers = saved.triggers.map(known);

@@ -96,6 +96,8 @@ export interface SimOrderRecord {
   /** When it entered its list and the open set (a venue-wide counter); absent in snapshots from before ranks. */
   listRank?: number;
   openRank?: number;
+  /** Book fidelity: the quantity queued ahead of a resting limit; absent when not tracked. */
+  queueAhead?: string;
 }
 
 /** The fields of an OrderSpec the venue reads, with raw inputs. */
@@ -156,6 +158,11 @@ export interface SymbolSnapshot {
   triggers: string[];
   waiting: string[];
   volatility: VolatilitySnapshot | null;
+  /** Book fidelity only: the last snapshot as recorded, and what our fills took per level ([price, qty]). */
+  rawBids?: [SnapNum, SnapNum][];
+  rawAsks?: [SnapNum, SnapNum][];
+  consumedBids?: [SnapNum, string][];
+  consumedAsks?: [SnapNum, string][];
 }
 
 /** One fill the venue made, with its order's symbol and side. */

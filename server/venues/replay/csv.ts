@@ -11,6 +11,7 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
+import type { BookLevel } from "../../core/market-data";
 
 export interface Candle {
   /** Bar open time, UTC epoch milliseconds. */
@@ -33,8 +34,44 @@ export interface RecordedTrade {
   aggressor: "BUY" | "SELL";
 }
 
+/** One recorded order book snapshot (Tardis "book_snapshot_N" layout). */
+export interface RecordedBook {
+  /** Exchange time, UTC epoch milliseconds (the file's `timestamp`, µs, divided by 1000 and floored). */
+  ts: number;
+  /** The file's `timestamp` and `local_timestamp` as recorded, microseconds. */
+  timestampUs: number;
+  localTimestampUs: number;
+  exchange: string;
+  symbol: string;
+  /** [price, size], best first; the file's levels whose price and size are both empty are left out (a thin book). */
+  bids: BookLevel[];
+  asks: BookLevel[];
+}
+
+/** One best bid/ask update. */
+export interface RecordedBbo {
+  /** UTC epoch milliseconds: the receive time corrected by the recorder's clock offset (see data/README.md). */
+  ts: number;
+  /** Receive time as recorded, and the exchange's own time when the feed gave one. */
+  recvTs: number;
+  exchangeTs: number | null;
+  updateId: string;
+  bid: number;
+  bidSize: number;
+  ask: number;
+  askSize: number;
+}
+
 export const CANDLE_HEADER = "ts,open,high,low,close,volume";
 export const TRADE_HEADER = "ts,trade_id,price,quantity,buyer_maker";
+export const BBO_HEADER = "ts,recv_ts,exchange_ts,update_id,bid_price,bid_qty,ask_price,ask_qty";
+
+/** The header of a book snapshot file with `depth` levels a side. */
+export function bookHeader(depth: number): string {
+  const levels: string[] = [];
+  for (let i = 0; i < depth; i++) levels.push(`asks[${i}].price,asks[${i}].amount,bids[${i}].price,bids[${i}].amount`);
+  return ["exchange,symbol,timestamp,local_timestamp", ...levels].join(",");
+}
 
 /** The recorded files shipped in `data/market/` (paths relative to the repository root). */
 export const RECORDED_FILES = {
@@ -73,7 +110,7 @@ class RowReader {
   constructor(
     text: string,
     readonly file: string,
-    header: string,
+    header: string | ((found: string) => boolean),
   ) {
     const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
     this.lines = body.split("\n");
@@ -81,9 +118,11 @@ class RowReader {
     // One final newline (or a run of trailing blank lines) is not data.
     while (end > 0 && stripCr(this.lines[end - 1]!) === "") end--;
     this.end = end;
-    if (end === 0) throw new CsvFormatError(file, 0, `the file is empty; expected the header "${header}"`);
+    const expected = typeof header === "string" ? header : "a book snapshot header (exchange,symbol,timestamp,local_timestamp,asks[0].price,…)";
+    if (end === 0) throw new CsvFormatError(file, 0, `the file is empty; expected the header "${expected}"`);
     const found = stripCr(this.lines[0]!).trim();
-    if (found !== header) throw new CsvFormatError(file, 1, `the header is "${truncate(found)}", expected "${header}"`);
+    if (typeof header === "string" ? found !== header : !header(found))
+      throw new CsvFormatError(file, 1, `the header is "${truncate(found)}", expected "${truncate(expected, 120)}"`);
     if (end === 1) throw new CsvFormatError(file, 0, "the file has a header but no rows");
   }
 
@@ -110,6 +149,13 @@ class RowReader {
   timestamp(row: number, field: string): number {
     const value = this.number(row, "ts", field);
     if (!Number.isSafeInteger(value) || value < 0) throw this.error(row, `ts ${field} is not a whole number of epoch milliseconds`);
+    return value;
+  }
+
+  /** A whole number ≥ 0 (a timestamp in another unit than ms, an id). */
+  whole(row: number, name: string, field: string): number {
+    const value = this.number(row, name, field);
+    if (!Number.isSafeInteger(value) || value < 0) throw this.error(row, `${name} ${field} is not a whole number ≥ 0`);
     return value;
   }
 
@@ -265,6 +311,92 @@ export function parseTradesCsv(text: string, name: string): RecordedTrade[] {
   return trades;
 }
 
+/**
+ * Parses book snapshots from CSV text (Tardis layout: `exchange,symbol,timestamp,local_timestamp` in µs, then
+ * `asks[i].price,asks[i].amount,bids[i].price,bids[i].amount` for i = 0…depth−1; the depth is read from the header).
+ * Checks each row: numbers, positive prices and sizes, asks rising and bids falling strictly, bid below ask, and
+ * timestamps never going back. A level may be empty (both fields blank) only after the last filled one of its side.
+ */
+export function parseBookSnapshotsCsv(text: string, name: string): RecordedBook[] {
+  let depth = 0;
+  const reader = new RowReader(text, name, (found) => {
+    const columns = found.split(",").length;
+    depth = (columns - 4) / 4;
+    return Number.isInteger(depth) && depth >= 1 && found === bookHeader(depth);
+  });
+  const books: RecordedBook[] = new Array<RecordedBook>(reader.rowCount);
+  let previousUs = -1;
+  for (let row = 0; row < reader.rowCount; row++) {
+    const f = reader.fields(row, 4 + 4 * depth);
+    const exchange = f[0]!.trim();
+    const symbol = f[1]!.trim();
+    if (exchange === "") throw reader.error(row, "exchange is empty");
+    if (symbol === "") throw reader.error(row, "symbol is empty");
+    const timestampUs = reader.whole(row, "timestamp", f[2]!);
+    const localTimestampUs = reader.whole(row, "local_timestamp", f[3]!);
+    if (timestampUs < previousUs) throw reader.error(row, `timestamp ${timestampUs} is before the previous row's timestamp ${previousUs}`);
+    const sides: { asks: BookLevel[]; bids: BookLevel[] } = { asks: [], bids: [] };
+    const ended = { asks: false, bids: false };
+    for (let i = 0; i < depth; i++) {
+      for (const [side, offset] of [
+        ["asks", 0],
+        ["bids", 2],
+      ] as const) {
+        const priceField = f[4 + 4 * i + offset]!;
+        const sizeField = f[5 + 4 * i + offset]!;
+        const column = `${side}[${i}]`;
+        if (priceField === "" && sizeField === "") {
+          ended[side] = true;
+          continue;
+        }
+        if (ended[side]) throw reader.error(row, `${column} follows an empty level of the same side`);
+        const price = reader.positive(row, `${column}.price`, priceField);
+        const size = reader.positive(row, `${column}.amount`, sizeField);
+        const levels = sides[side];
+        const previous = levels[levels.length - 1];
+        if (previous !== undefined && (side === "asks" ? price <= previous[0] : price >= previous[0])) {
+          throw reader.error(row, `${column}.price ${priceField} is not ${side === "asks" ? "above" : "below"} the level before it (${previous[0]})`);
+        }
+        levels.push([price, size]);
+      }
+    }
+    const bestBid = sides.bids[0];
+    const bestAsk = sides.asks[0];
+    if (bestBid !== undefined && bestAsk !== undefined && bestBid[0] >= bestAsk[0]) {
+      throw reader.error(row, `the book is crossed: best bid ${bestBid[0]} is not below best ask ${bestAsk[0]}`);
+    }
+    books[row] = { ts: Math.floor(timestampUs / 1000), timestampUs, localTimestampUs, exchange, symbol, bids: sides.bids, asks: sides.asks };
+    previousUs = timestampUs;
+  }
+  return books;
+}
+
+/** Parses best bid/ask updates from CSV text (`ts` never going back, bid not above ask, sizes ≥ 0); `name` appears in errors. */
+export function parseBboCsv(text: string, name: string): RecordedBbo[] {
+  const reader = new RowReader(text, name, BBO_HEADER);
+  const quotes: RecordedBbo[] = new Array<RecordedBbo>(reader.rowCount);
+  let previousTs = -1;
+  for (let row = 0; row < reader.rowCount; row++) {
+    const f = reader.fields(row, 8);
+    const ts = reader.timestamp(row, f[0]!);
+    const recvTs = reader.whole(row, "recv_ts", f[1]!);
+    const exchangeTs = f[2] === "" ? null : reader.whole(row, "exchange_ts", f[2]!);
+    const updateId = f[3]!.trim();
+    if (!/^\d+$/.test(updateId)) throw reader.error(row, `update_id "${truncate(updateId)}" is not a whole number`);
+    const bid = reader.positive(row, "bid_price", f[4]!);
+    const bidSize = reader.number(row, "bid_qty", f[5]!);
+    const ask = reader.positive(row, "ask_price", f[6]!);
+    const askSize = reader.number(row, "ask_qty", f[7]!);
+    if (bidSize < 0) throw reader.error(row, `bid_qty ${f[5]} is negative`);
+    if (askSize < 0) throw reader.error(row, `ask_qty ${f[7]} is negative`);
+    if (bid > ask) throw reader.error(row, `bid_price ${f[4]} is above ask_price ${f[6]}`);
+    if (ts < previousTs) throw reader.error(row, `ts ${ts} is before the previous row's ts ${previousTs} (quotes must be in time order)`);
+    quotes[row] = { ts, recvTs, exchangeTs, updateId, bid, bidSize, ask, askSize };
+    previousTs = ts;
+  }
+  return quotes;
+}
+
 function readText(file: string): string {
   try {
     return readFileSync(file, "utf8");
@@ -281,4 +413,12 @@ export function loadCandlesCsv(file: string): Candle[] {
 
 export function loadTradesCsv(file: string): RecordedTrade[] {
   return parseTradesCsv(readText(file), file);
+}
+
+export function loadBookSnapshotsCsv(file: string): RecordedBook[] {
+  return parseBookSnapshotsCsv(readText(file), file);
+}
+
+export function loadBboCsv(file: string): RecordedBbo[] {
+  return parseBboCsv(readText(file), file);
 }

@@ -2,15 +2,23 @@
 export {
   type Candle,
   type RecordedTrade,
+  type RecordedBook,
+  type RecordedBbo,
   CsvFormatError,
   CANDLE_HEADER,
   TRADE_HEADER,
+  BBO_HEADER,
+  bookHeader,
   RECORDED_FILES,
   recordedFilePath,
   parseCandlesCsv,
   parseTradesCsv,
   loadCandlesCsv,
   loadTradesCsv,
+  parseBookSnapshotsCsv,
+  parseBboCsv,
+  loadBookSnapshotsCsv,
+  loadBboCsv,
 } from "./csv";
 export {
   type ReplayUpdate,
