@@ -2,6 +2,7 @@
 import type { Decimal } from "../core/money";
 import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
+import type { ProtectionFiring } from "../core/protection/types";
 import type { TradingState } from "../core/risk/trading-state";
 import type { SignalAction } from "../db/store";
 
@@ -105,5 +106,7 @@ export type DomainEvent =
   | { type: "signal"; id: string; symbol: string; status: "ACCEPTED" | "DENIED" | "FAILED"; code: string | null; message: string }
   | { type: "drift"; kind: string; subject: string; message: string }
   | { type: "alert"; level: "info" | "warn" | "error"; message: string }
+  /** A protection rule fired (core/protection); notifications deliver it by default. */
+  | { type: "protection"; firing: ProtectionFiring }
   /** Market prices moved (throttled by the runtime): screens showing marks and unrealized PnL refresh. */
   | { type: "marks"; marks: Record<string, number> };
