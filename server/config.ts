@@ -165,7 +165,10 @@ const envSchema = z
     BASTION_NOTIFY_WEBHOOK_URL: z
       .string()
       .max(2_000, "BASTION_NOTIFY_WEBHOOK_URL must be at most 2,000 characters")
-      .refine((v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol), "BASTION_NOTIFY_WEBHOOK_URL must be an http(s) URL such as https://hooks.example/bastion")
+      .refine(
+        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+        "BASTION_NOTIFY_WEBHOOK_URL must be an http(s) URL such as https://hooks.example/bastion",
+      )
       .optional(),
     /** Signs every webhook delivery (X-Bastion-Signature); also the secret of the desk file's webhook channels. */
     BASTION_NOTIFY_WEBHOOK_SECRET: z
@@ -453,13 +456,16 @@ function notificationChannels(desk: DeskFile | null, e: z.output<typeof envSchem
     const where = `${desk?.source ?? "the desk file"}, notification channel ${channel.name}`;
     switch (channel.type) {
       case "webhook":
-        if (e.BASTION_NOTIFY_WEBHOOK_SECRET === undefined) problems.push(`${where}: needs BASTION_NOTIFY_WEBHOOK_SECRET (or notify_webhook_secret in the secrets file) to sign its deliveries`);
+        if (e.BASTION_NOTIFY_WEBHOOK_SECRET === undefined)
+          problems.push(`${where}: needs BASTION_NOTIFY_WEBHOOK_SECRET (or notify_webhook_secret in the secrets file) to sign its deliveries`);
         return { ...channel, secret: e.BASTION_NOTIFY_WEBHOOK_SECRET ?? "" };
       case "telegram":
-        if (e.BASTION_NOTIFY_TELEGRAM_BOT_TOKEN === undefined) problems.push(`${where}: needs BASTION_NOTIFY_TELEGRAM_BOT_TOKEN (or notify_telegram_bot_token in the secrets file)`);
+        if (e.BASTION_NOTIFY_TELEGRAM_BOT_TOKEN === undefined)
+          problems.push(`${where}: needs BASTION_NOTIFY_TELEGRAM_BOT_TOKEN (or notify_telegram_bot_token in the secrets file)`);
         return { ...channel, botToken: e.BASTION_NOTIFY_TELEGRAM_BOT_TOKEN ?? "" };
       case "email":
-        if (channel.user !== undefined && e.BASTION_NOTIFY_SMTP_PASSWORD === undefined) problems.push(`${where}: names a user, so it needs BASTION_NOTIFY_SMTP_PASSWORD (or notify_smtp_password in the secrets file)`);
+        if (channel.user !== undefined && e.BASTION_NOTIFY_SMTP_PASSWORD === undefined)
+          problems.push(`${where}: names a user, so it needs BASTION_NOTIFY_SMTP_PASSWORD (or notify_smtp_password in the secrets file)`);
         return channel.user !== undefined && e.BASTION_NOTIFY_SMTP_PASSWORD !== undefined ? { ...channel, pass: e.BASTION_NOTIFY_SMTP_PASSWORD } : channel;
     }
   });
@@ -468,7 +474,9 @@ function notificationChannels(desk: DeskFile | null, e: z.output<typeof envSchem
   const parsed = notifySettingsSchema.safeParse({ channels: fromEnvironment ? [...channels, fromEnvironment] : channels });
   if (!parsed.success) {
     // notify's messages never echo a secret; the path names the channel.
-    throw new ConfigError(parsed.error.issues.map((issue) => `notification channels${issue.path.length ? ` (${issue.path.join(".")})` : ""}: ${issue.message}`));
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `notification channels${issue.path.length ? ` (${issue.path.join(".")})` : ""}: ${issue.message}`),
+    );
   }
   return parsed.data.channels;
 }

@@ -421,14 +421,16 @@ function notificationChannelsOf(channels: readonly Record<string, unknown>[], lo
       for (const issue of check.error.issues) {
         const path = [...at, ...issue.path.map(snakeOf)];
         if (issue.code === "unrecognized_keys") {
-          for (const key of issue.keys.map((k) => String(snakeOf(k)))) problems.push(locator.say(locator.keyNode(path, key), [...path, key], "unknown setting of a notification channel (see the example desk file)"));
+          for (const key of issue.keys.map((k) => String(snakeOf(k))))
+            problems.push(locator.say(locator.keyNode(path, key), [...path, key], "unknown setting of a notification channel (see the example desk file)"));
         } else {
           problems.push(locator.say(locator.nodeAt(path), path, issue.message));
         }
       }
       return;
     }
-    if (names.has(check.data.name)) problems.push(locator.say(locator.nodeAt([...at, "name"]), [...at, "name"], `the channel name ${check.data.name} is used twice`));
+    if (names.has(check.data.name))
+      problems.push(locator.say(locator.nodeAt([...at, "name"]), [...at, "name"], `the channel name ${check.data.name} is used twice`));
     names.add(check.data.name);
     out.push({ ...input, name: check.data.name, type: check.data.type });
   });
