@@ -64,8 +64,9 @@ test("an admin sends a test message to the env-configured webhook and sees it de
 
   const deliveries = page.getByRole("region", { name: "Recent deliveries" });
   const deliveredRow = deliveries.getByRole("row").filter({ hasText: "webhook-env" }).filter({ hasText: "test" }).filter({ hasText: "delivered" });
-  await expect(deliveredRow.first()).toBeVisible();
-  await expect(row).not.toContainText("never");
+  // Both tables poll every 2 s: the recorded delivery shows within a few polls.
+  await expect(deliveredRow.first()).toBeVisible({ timeout: 15_000 });
+  await expect(row).not.toContainText("never", { timeout: 15_000 });
 
   mkdirSync("/tmp/shots", { recursive: true });
   await page.screenshot({ path: "/tmp/shots/notifications.png", fullPage: true });

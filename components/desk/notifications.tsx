@@ -67,7 +67,7 @@ function SendTestButton({ channel, disabled }: { channel: string; disabled: bool
 function ChannelsPanel() {
   const trpc = useTRPC();
   const isAdmin = useCan("admin");
-  const channels = useQuery(trpc.notifications.channels.queryOptions(undefined, { refetchInterval: 5_000 }));
+  const channels = useQuery(trpc.notifications.channels.queryOptions(undefined, { refetchInterval: 2_000 }));
   return (
     <Panel title="Channels">
       {channels.error ? <ErrorText error={channels.error} /> : null}
@@ -140,7 +140,7 @@ function ChannelsPanel() {
 function DeliveriesPanel() {
   const trpc = useTRPC();
   const list = useInfiniteQuery(
-    trpc.notifications.deliveries.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (last) => last.nextCursor ?? undefined, refetchInterval: 5_000 }),
+    trpc.notifications.deliveries.infiniteQueryOptions({ limit: PAGE }, { getNextPageParam: (last) => last.nextCursor ?? undefined, refetchInterval: 2_000 }),
   );
   const rows = list.data?.pages.flatMap((p) => p.rows) ?? [];
   return (
@@ -186,7 +186,7 @@ function DeliveriesPanel() {
           </div>
           <div className="pager">
             <span className="muted">
-              {rows.length.toLocaleString("en-US")} attempts shown{list.hasNextPage ? "" : " · end of the kept history"}
+              {rows.length.toLocaleString("en-US")} {rows.length === 1 ? "attempt" : "attempts"} shown{list.hasNextPage ? "" : " · end of the kept history"}
             </span>
             {list.hasNextPage ? (
               <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
