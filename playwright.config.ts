@@ -1,6 +1,7 @@
 import { defineConfig } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD } from "./e2e/auth-helpers";
 import { E2E_SIGNAL_SECRET } from "./e2e/desk-helpers";
+import { E2E_WEBHOOK_SECRET, E2E_WEBHOOK_URL } from "./e2e/notify-helpers";
 
 // Each run serves the built app on a fresh SQLite file in replay mode (the embedded default). The built-in
 // strategy is off so that every position comes from the specs' own webhook signals (deterministic); the replay
@@ -44,6 +45,9 @@ export default defineConfig({
       BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, // the first start creates `admin` with it
       BASTION_STRATEGY: "off",
       BASTION_SIGNAL_SECRET: E2E_SIGNAL_SECRET,
+      // The notifications spec listens there; other specs' emergency stops just fail to deliver (recorded, retried).
+      BASTION_NOTIFY_WEBHOOK_URL: E2E_WEBHOOK_URL,
+      BASTION_NOTIFY_WEBHOOK_SECRET: E2E_WEBHOOK_SECRET,
     },
     stdout: "ignore",
     stderr: "pipe",

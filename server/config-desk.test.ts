@@ -137,3 +137,63 @@ describe("loadConfig with a secrets file", () => {
     expect(problems[0]).not.toContain('short"');
   });
 });
+
+describe("notification channels", () => {
+  const SECRET = "notify-secret-0123456789abcdef";
+  const CHANNELS = `notifications:
+  channels:
+    - { name: ops, type: webhook, url: https://hooks.example/bastion, min_severity: warning }
+    - { name: phone, type: telegram, chat_id: "-100123" }
+`;
+
+  it("the environment's webhook joins the desk file's channels, each with its secret from the environment or the secrets file", () => {
+    const secrets = file(`notify_telegram_bot_token: "123456:${"a".repeat(30)}"\n`, "secrets-notify.yaml");
+    const config = loadConfig({
+      BASTION_CONFIG: file(CHANNELS),
+      BASTION_SECRETS_FILE: secrets,
+      BASTION_NOTIFY_WEBHOOK_URL: "http://127.0.0.1:9/hook",
+      BASTION_NOTIFY_WEBHOOK_SECRET: SECRET,
+    });
+    expect(config.notifications.map((c) => [c.name, c.type])).toEqual([
+      ["ops", "webhook"],
+      ["phone", "telegram"],
+      ["webhook-env", "webhook"],
+    ]);
+    expect(config.notifications[0]).toMatchObject({ url: "https://hooks.example/bastion", secret: SECRET, minSeverity: "warning" });
+    expect(config.notifications[1]).toMatchObject({ botToken: `123456:${"a".repeat(30)}`, chatId: "-100123" });
+    expect(config.notifications[2]).toMatchObject({ url: "http://127.0.0.1:9/hook", secret: SECRET, kinds: null });
+    // Secrets stay out of JSON and inspect.
+    expect(JSON.stringify(config)).not.toContain(SECRET);
+    expect(inspect(config, { depth: 10 })).not.toContain(SECRET);
+  });
+
+  it.each<[string, Record<string, string>, string]>([
+    [
+      "a URL without its secret",
+      { BASTION_NOTIFY_WEBHOOK_URL: "https://hooks.example/x" },
+      "BASTION_NOTIFY_WEBHOOK_SECRET must be set (at least 16 characters) when BASTION_NOTIFY_WEBHOOK_URL is",
+    ],
+    [
+      "a short secret",
+      { BASTION_NOTIFY_WEBHOOK_URL: "https://hooks.example/x", BASTION_NOTIFY_WEBHOOK_SECRET: "short" },
+      "BASTION_NOTIFY_WEBHOOK_SECRET must be at least 16 characters",
+    ],
+    [
+      "a URL that is not http",
+      { BASTION_NOTIFY_WEBHOOK_URL: "ftp://hooks.example/T0KEN", BASTION_NOTIFY_WEBHOOK_SECRET: SECRET },
+      "BASTION_NOTIFY_WEBHOOK_URL must be an http(s) URL",
+    ],
+    ["a bad bot token", { BASTION_NOTIFY_TELEGRAM_BOT_TOKEN: "not-a-token" }, "BASTION_NOTIFY_TELEGRAM_BOT_TOKEN must be a Telegram bot token"],
+  ])("refuses %s, never showing the value", (_, env, message) => {
+    const problems = problemsOf(env).join("\n");
+    expect(problems).toContain(message);
+    for (const value of Object.values(env)) expect(problems).not.toContain(value);
+  });
+
+  it("refuses a desk file's channel whose secret is nowhere", () => {
+    expect(problemsOf({ BASTION_CONFIG: file(CHANNELS) })).toEqual([
+      expect.stringContaining("notification channel ops: needs BASTION_NOTIFY_WEBHOOK_SECRET (or notify_webhook_secret in the secrets file)"),
+      expect.stringContaining("notification channel phone: needs BASTION_NOTIFY_TELEGRAM_BOT_TOKEN"),
+    ]);
+  });
+});

@@ -22,6 +22,7 @@ import { existsSync, readFileSync } from "node:fs";
 import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { closestKey, DeskFileError, parseDeskFile, type DeskFile } from "./engine/desk-file";
+import { notifySettingsSchema, webhookFromEnvironment, type ChannelSettings } from "./notify/settings";
 
 export const MODES = ["replay", "paper", "live", "backtest"] as const;
 export type Mode = (typeof MODES)[number];
@@ -29,7 +30,18 @@ export type Mode = (typeof MODES)[number];
 type Env = Readonly<Record<string, string | undefined>>;
 
 /** Secrets: no value in messages, logs, JSON or util.inspect. */
-const SECRET_VARIABLES = new Set(["BASTION_ADMIN_PASSWORD", "BASTION_SIGNAL_SECRET", "BASTION_API_KEY", "BASTION_API_SECRET", "BASTION_API_PASSWORD"]);
+const SECRET_VARIABLES = new Set([
+  "BASTION_ADMIN_PASSWORD",
+  "BASTION_SIGNAL_SECRET",
+  "BASTION_API_KEY",
+  "BASTION_API_SECRET",
+  "BASTION_API_PASSWORD",
+  "BASTION_NOTIFY_WEBHOOK_SECRET",
+  "BASTION_NOTIFY_TELEGRAM_BOT_TOKEN",
+  "BASTION_NOTIFY_SMTP_PASSWORD",
+  // Not a secret by name, but a receiver's URL often carries its token in the path (Slack, Discord): never echoed.
+  "BASTION_NOTIFY_WEBHOOK_URL",
+]);
 
 /** Handed over unchecked to venues/ccxt/live-config.ts, which merges them with its settings file. */
 export const LIVE_VARIABLES = [
@@ -149,8 +161,38 @@ const envSchema = z
     BASTION_CONFIG: z.string().max(4096, "BASTION_CONFIG must be a file path").optional(),
     /** The secrets file; unset: config/secrets.yaml when it exists. */
     BASTION_SECRETS_FILE: z.string().max(4096, "BASTION_SECRETS_FILE must be a file path").optional(),
+    /** A webhook channel ("webhook-env") on top of the desk file's channels; its deliveries are signed with the secret below. */
+    BASTION_NOTIFY_WEBHOOK_URL: z
+      .string()
+      .max(2_000, "BASTION_NOTIFY_WEBHOOK_URL must be at most 2,000 characters")
+      .refine(
+        (v) => URL.canParse(v) && /^https?:$/.test(new URL(v).protocol),
+        "BASTION_NOTIFY_WEBHOOK_URL must be an http(s) URL such as https://hooks.example/bastion",
+      )
+      .optional(),
+    /** Signs every webhook delivery (X-Bastion-Signature); also the secret of the desk file's webhook channels. */
+    BASTION_NOTIFY_WEBHOOK_SECRET: z
+      .string()
+      .min(16, "BASTION_NOTIFY_WEBHOOK_SECRET must be at least 16 characters (receivers check the signature with it)")
+      .max(512, "BASTION_NOTIFY_WEBHOOK_SECRET must be at most 512 characters")
+      .optional(),
+    /** The bot token of the desk file's Telegram channels. */
+    BASTION_NOTIFY_TELEGRAM_BOT_TOKEN: z
+      .string()
+      .regex(/^\d{1,20}:[A-Za-z0-9_-]{20,100}$/, "BASTION_NOTIFY_TELEGRAM_BOT_TOKEN must be a Telegram bot token (digits, a colon, then letters)")
+      .optional(),
+    /** The SMTP password of the desk file's email channels that name a user. */
+    BASTION_NOTIFY_SMTP_PASSWORD: z.string().max(256, "BASTION_NOTIFY_SMTP_PASSWORD must be at most 256 characters").optional(),
   })
   .superRefine((env, ctx) => {
+    if (env.BASTION_NOTIFY_WEBHOOK_URL !== undefined && env.BASTION_NOTIFY_WEBHOOK_SECRET === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["BASTION_NOTIFY_WEBHOOK_SECRET"],
+        message:
+          "BASTION_NOTIFY_WEBHOOK_SECRET must be set (at least 16 characters) when BASTION_NOTIFY_WEBHOOK_URL is: every delivery is signed; unset the URL to turn the webhook off",
+      });
+    }
     if (env.BASTION_SMA_FAST >= env.BASTION_SMA_SLOW) {
       ctx.addIssue({
         code: "custom",
@@ -200,6 +242,11 @@ export interface AppConfig {
   liveEnv: LiveEnv;
   /** The checked desk file (its settings are put in force at start), or null without one. */
   desk: DeskFile | null;
+  /**
+   * Outbound notification channels: the desk file's, with their secrets from the environment or the secrets file, then
+   * the webhook of BASTION_NOTIFY_WEBHOOK_URL ("webhook-env"). Holds secrets: hidden from JSON and inspect like liveEnv.
+   */
+  notifications: readonly ChannelSettings[];
 }
 
 /** A secret value that does not print itself. */
@@ -254,6 +301,9 @@ export const SECRETS_FILE_KEYS = {
   api_password: "BASTION_API_PASSWORD",
   signal_secret: "BASTION_SIGNAL_SECRET",
   admin_password: "BASTION_ADMIN_PASSWORD",
+  notify_webhook_secret: "BASTION_NOTIFY_WEBHOOK_SECRET",
+  notify_telegram_bot_token: "BASTION_NOTIFY_TELEGRAM_BOT_TOKEN",
+  notify_smtp_password: "BASTION_NOTIFY_SMTP_PASSWORD",
 } as const;
 
 /** Reads a named file, or the default one when it exists; a named file that is missing is a problem. */
@@ -392,9 +442,43 @@ export function loadConfig(env: Env = process.env): AppConfig {
     },
     liveEnv: Object.freeze(liveEnv),
     desk,
+    notifications: notificationChannels(desk, e),
   };
   Object.defineProperty(config, "liveEnv", { enumerable: false });
+  Object.defineProperty(config, "notifications", { enumerable: false });
   return config;
+}
+
+/** The desk file's channels with their secrets put in, and the environment's webhook; checked by notify's schema. */
+function notificationChannels(desk: DeskFile | null, e: z.output<typeof envSchema>): ChannelSettings[] {
+  const problems: string[] = [];
+  const channels = (desk?.notifications ?? []).map((channel) => {
+    const where = `${desk?.source ?? "the desk file"}, notification channel ${channel.name}`;
+    switch (channel.type) {
+      case "webhook":
+        if (e.BASTION_NOTIFY_WEBHOOK_SECRET === undefined)
+          problems.push(`${where}: needs BASTION_NOTIFY_WEBHOOK_SECRET (or notify_webhook_secret in the secrets file) to sign its deliveries`);
+        return { ...channel, secret: e.BASTION_NOTIFY_WEBHOOK_SECRET ?? "" };
+      case "telegram":
+        if (e.BASTION_NOTIFY_TELEGRAM_BOT_TOKEN === undefined)
+          problems.push(`${where}: needs BASTION_NOTIFY_TELEGRAM_BOT_TOKEN (or notify_telegram_bot_token in the secrets file)`);
+        return { ...channel, botToken: e.BASTION_NOTIFY_TELEGRAM_BOT_TOKEN ?? "" };
+      case "email":
+        if (channel.user !== undefined && e.BASTION_NOTIFY_SMTP_PASSWORD === undefined)
+          problems.push(`${where}: names a user, so it needs BASTION_NOTIFY_SMTP_PASSWORD (or notify_smtp_password in the secrets file)`);
+        return channel.user !== undefined && e.BASTION_NOTIFY_SMTP_PASSWORD !== undefined ? { ...channel, pass: e.BASTION_NOTIFY_SMTP_PASSWORD } : channel;
+    }
+  });
+  if (problems.length > 0) throw new ConfigError(problems);
+  const fromEnvironment = webhookFromEnvironment(e.BASTION_NOTIFY_WEBHOOK_URL, e.BASTION_NOTIFY_WEBHOOK_SECRET);
+  const parsed = notifySettingsSchema.safeParse({ channels: fromEnvironment ? [...channels, fromEnvironment] : channels });
+  if (!parsed.success) {
+    // notify's messages never echo a secret; the path names the channel.
+    throw new ConfigError(
+      parsed.error.issues.map((issue) => `notification channels${issue.path.length ? ` (${issue.path.join(".")})` : ""}: ${issue.message}`),
+    );
+  }
+  return parsed.data.channels;
 }
 
 let cached: { key: string; config: AppConfig } | undefined;

@@ -19,6 +19,7 @@ const NAV: [href: string, label: string][] = [
   ["/risk", "Risk"],
   ["/performance", "Performance"],
   ["/reconciliation", "Reconciliation"],
+  ["/notifications", "Notifications"],
   ["/audit", "Audit"],
   ["/backtests", "Backtests"],
 ];

@@ -1,10 +1,11 @@
 /**
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
- * audit, backtests, settings. Routers are thin: input schema, authorization (the procedure), one service call.
+ * audit, backtests, settings, reconciliation, notifications. Routers are thin: input schema, authorization (the procedure), one service call.
  */
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { backtestsRouter } from "./routers/backtests";
+import { notificationsRouter } from "./routers/notifications";
 import { breakerRouter } from "./routers/breaker";
 import { ordersRouter } from "./routers/orders";
 import { overviewRouter } from "./routers/overview";
@@ -31,6 +32,7 @@ export const appRouter = router({
   risk: riskRouter,
   settings: settingsRouter,
   reconciliation: reconciliationRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

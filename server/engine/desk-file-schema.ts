@@ -184,6 +184,17 @@ export const breakerSection = z.strictObject({
   trip_action: oneOf(TRIP_ACTIONS).optional(),
 });
 
+/**
+ * Outbound notification channels (webhook, Telegram, email). Each channel is checked by server/notify's own schema in
+ * desk-file.ts (its keys written in snake_case here); their secrets come from the environment or the secrets file.
+ */
+const notificationsSection = z.strictObject({
+  channels: list(
+    z.record(z.string(), z.unknown(), { error: (issue) => `must be a map such as { name: ops, type: webhook, url: … } (got ${got(issue.input)})` }),
+    20,
+  ).optional(),
+});
+
 export const deskFileSchema = z.strictObject({
   version: z.literal(1, { error: (issue) => `must be 1 (got ${got(issue.input)})` }).optional(),
   desk: deskSection.optional(),
@@ -192,5 +203,6 @@ export const deskFileSchema = z.strictObject({
   strategies: list(strategyEntry, 100).optional(),
   risk: riskSection.optional(),
   breaker: breakerSection.optional(),
+  notifications: notificationsSection.optional(),
 });
 export type DeskFileInput = z.output<typeof deskFileSchema>;

@@ -7,7 +7,7 @@ import { z } from "zod";
 import { got } from "./desk-file-schema";
 
 /** Keys that name a secret: refused anywhere in the desk file (its value is never shown). */
-const SECRET_KEY = /(api[_-]?key|secret|passw(or)?d|passphrase|private[_-]?key|token|^key$|^uid$)/i;
+const SECRET_KEY = /(api[_-]?key|secret|passw(or)?d|passphrase|private[_-]?key|token|^key$|^uid$|^pass$)/i;
 
 /** "did you mean" among `known`, for a key a few typos away. */
 export function closestKey(key: string, known: readonly string[]): string | null {

@@ -198,6 +198,75 @@ const TODAY: SettingsInForce = {
 };
 const RUNNING = { mode: "replay", symbols: ["BTC/USDT"] };
 
+describe("parseDeskFile: notifications", () => {
+  const CHANNELS = `notifications:
+  channels:
+    - name: ops-hook
+      type: webhook
+      url: https://hooks.example/bastion
+      kinds: [emergency, breaker]
+      min_severity: warning
+      rate_limit: { capacity: 5, per_minute: 2 }
+    - { name: phone, type: telegram, chat_id: "-1001234567890", base_url: "http://127.0.0.1:8081" }
+    - { name: mail, type: email, host: smtp.example, user: bastion, from: bastion@desk.example, to: [ops@desk.example] }
+`;
+
+  it("keeps the channels in notify's words, without secrets", () => {
+    expect(parseDeskFile(CHANNELS, { source: SOURCE }).notifications).toEqual([
+      {
+        name: "ops-hook",
+        type: "webhook",
+        url: "https://hooks.example/bastion",
+        kinds: ["emergency", "breaker"],
+        minSeverity: "warning",
+        rateLimit: { capacity: 5, perMinute: 2 },
+      },
+      { name: "phone", type: "telegram", chatId: "-1001234567890", baseUrl: "http://127.0.0.1:8081" },
+      { name: "mail", type: "email", host: "smtp.example", user: "bastion", from: "bastion@desk.example", to: ["ops@desk.example"] },
+    ]);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      "a secret in a channel",
+      "notifications:\n  channels:\n    - { name: a, type: webhook, url: https://h.example, secret: abcdefabcdefabcdef }\n",
+      "line 3, notifications.channels[0].secret: secrets are refused in the desk file",
+    ],
+    [
+      "a bot token",
+      "notifications:\n  channels:\n    - { name: a, type: telegram, chat_id: '1', bot_token: '1:abc' }\n",
+      "notifications.channels[0].bot_token: secrets are refused in the desk file (it is shared and its example is committed); put a channel's secret in the environment (BASTION_NOTIFY_WEBHOOK_SECRET",
+    ],
+    [
+      "an SMTP password",
+      "notifications:\n  channels:\n    - { name: a, type: email, host: h, from: a@b.c, to: [a@b.c], pass: x }\n",
+      "notifications.channels[0].pass: secrets are refused",
+    ],
+    [
+      "a URL that is not http",
+      "notifications:\n  channels:\n    - { name: a, type: webhook, url: ftp://h.example }\n",
+      "line 3, notifications.channels[0].url: url must be an http(s) URL.",
+    ],
+    [
+      "an unknown key",
+      "notifications:\n  channels:\n    - { name: a, type: webhook, url: https://h.example, min_sevrity: info }\n",
+      "notifications.channels[0].min_sevrity: unknown setting of a notification channel",
+    ],
+    [
+      "a bad rate limit",
+      "notifications:\n  channels:\n    - { name: a, type: webhook, url: https://h.example, rate_limit: { capacity: 0, per_minute: 1 } }\n",
+      "notifications.channels[0].rate_limit.capacity: rateLimit.capacity must be a whole number from 1 to 1000.",
+    ],
+    [
+      "a name used twice",
+      "notifications:\n  channels:\n    - { name: a, type: webhook, url: https://h.example }\n    - { name: a, type: webhook, url: https://i.example }\n",
+      "notifications.channels[1].name: the channel name a is used twice",
+    ],
+  ])("refuses %s", (_, text, message) => {
+    expect(problemsOf(text).join("\n")).toContain(message);
+  });
+});
+
 describe("the committed example desk files", () => {
   it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml"])("%s parses", (name) => {
     expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();

@@ -18,6 +18,7 @@ import type { z } from "zod";
 import { type BreakerConfig, breakerConfigSchema } from "../core/breaker/config";
 import { D } from "../core/money";
 import { createStrategy } from "../core/strategies";
+import { channelSettingsSchema } from "../notify/settings";
 import { type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
 import { riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
@@ -79,11 +80,20 @@ export interface DeskFile {
   /** Retries of a venue request known not to have run (ResilientVenue maxAttempts − 1); null: the runtime default (4). */
   retryAttempts: number | null;
   orderTimeoutSeconds: number | null;
+  /**
+   * Notification channels as the file states them, in notify's camelCase and without their secrets (the desk file
+   * refuses them): config.ts puts in the webhook secret, bot token and SMTP password from the environment or the
+   * secrets file, and checks the whole with notifySettingsSchema.
+   */
+  notifications: DeskNotificationChannel[];
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
   notActedUpon: string[];
   /** The line of each key, by key path, for messages about values checked later (config.ts's rules). */
   keyLines: Record<string, number>;
 }
+
+/** A notification channel of the desk file: notify's channel settings (camelCase) less its secret. */
+export type DeskNotificationChannel = { name: string; type: "webhook" | "telegram" | "email" } & Record<string, unknown>;
 
 export class DeskFileError extends Error {
   constructor(readonly problems: readonly string[]) {
@@ -214,7 +224,9 @@ export function parseDeskFile(text: string, options: ParseDeskOptions): DeskFile
         locator.say(
           locator.keyNode(path.slice(0, -1), String(path[path.length - 1])),
           path,
-          "secrets are refused in the desk file (it is shared and its example is committed); put API keys in the environment (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)",
+          path[0] === "notifications"
+            ? "secrets are refused in the desk file (it is shared and its example is committed); put a channel's secret in the environment (BASTION_NOTIFY_WEBHOOK_SECRET, BASTION_NOTIFY_TELEGRAM_BOT_TOKEN, BASTION_NOTIFY_SMTP_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)"
+            : "secrets are refused in the desk file (it is shared and its example is committed); put API keys in the environment (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)",
         ),
       ),
     );
@@ -357,6 +369,8 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   const breakerCheck = breakerConfigSchema.safeParse(breaker);
   if (!breakerCheck.success) for (const issue of breakerCheck.error.issues) refuse(["breaker"], issue.message);
 
+  const notifications = notificationChannelsOf(input.notifications?.channels ?? [], locator, problems);
+
   return {
     source,
     desk: input.desk ?? {},
@@ -368,7 +382,57 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     breaker,
     retryAttempts: riskInput.retry_attempts ?? null,
     orderTimeoutSeconds: riskInput.order_timeout_seconds ?? null,
+    notifications,
     notActedUpon,
     keyLines: locator.keyLines(),
   };
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Notification channels: notify's schema is the one word on them; the file writes its keys in snake_case.
+
+const camelOf = (key: string) => key.replace(/_([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+const snakeOf = (key: PropertyKey) => (typeof key === "string" ? key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`) : key);
+
+/** Map keys in camelCase, at every depth (list items that are maps too; values are left as they are). */
+function camelKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(camelKeys);
+  if (value === null || typeof value !== "object") return value;
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [camelOf(key), camelKeys(inner)]));
+}
+
+/**
+ * Stand-ins for the secrets a channel needs but the desk file may not hold, so its shape can be checked here; they are
+ * never kept (config.ts puts the real secret in and checks again).
+ */
+const SECRET_STAND_INS: Record<string, Record<string, string>> = {
+  webhook: { secret: "desk-file-stand-in" },
+  telegram: { botToken: "1:desk-file-stand-in-token" },
+};
+
+function notificationChannelsOf(channels: readonly Record<string, unknown>[], locator: Locator, problems: string[]): DeskNotificationChannel[] {
+  const out: DeskNotificationChannel[] = [];
+  const names = new Set<string>();
+  channels.forEach((raw, i) => {
+    const at: PropertyKey[] = ["notifications", "channels", i];
+    const input = camelKeys(raw) as Record<string, unknown>;
+    const check = channelSettingsSchema.safeParse({ ...input, ...(SECRET_STAND_INS[String(input.type)] ?? {}) });
+    if (!check.success) {
+      for (const issue of check.error.issues) {
+        const path = [...at, ...issue.path.map(snakeOf)];
+        if (issue.code === "unrecognized_keys") {
+          for (const key of issue.keys.map((k) => String(snakeOf(k))))
+            problems.push(locator.say(locator.keyNode(path, key), [...path, key], "unknown setting of a notification channel (see the example desk file)"));
+        } else {
+          problems.push(locator.say(locator.nodeAt(path), path, issue.message));
+        }
+      }
+      return;
+    }
+    if (names.has(check.data.name))
+      problems.push(locator.say(locator.nodeAt([...at, "name"]), [...at, "name"], `the channel name ${check.data.name} is used twice`));
+    names.add(check.data.name);
+    out.push({ ...input, name: check.data.name, type: check.data.type });
+  });
+  return out;
 }

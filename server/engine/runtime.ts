@@ -46,6 +46,7 @@ import { DEFAULT_RISK_LIMITS, DEFAULT_SYMBOL_SETTINGS } from "./settings";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
+import { startDeskNotifications, type DeskNotifications } from "./notifications";
 
 export interface FeedStatusView {
   kind: "replay" | "paper" | "live";
@@ -62,6 +63,8 @@ export interface Runtime {
   startedAt: number;
   feedStatus(): FeedStatusView;
   venueStatus(): VenueStatus;
+  /** Outbound notifications (webhook, Telegram, email) from the bus; absent where a runtime has none (tests). */
+  notifications?: DeskNotifications;
   stop(): Promise<void>;
 }
 
@@ -389,6 +392,17 @@ async function startRuntime(): Promise<Runtime | null> {
     };
   }
 
+  // Every configured channel hears the bus from here on; a channel that is down never slows the engine.
+  const notifications = startDeskNotifications({
+    channels: config.notifications,
+    databaseUrl,
+    bus,
+    store,
+    clock: wallClock,
+    ids: timeOrderedIds(() => Date.now(), random),
+    log,
+  });
+
   // Housekeeping: the lease heartbeat, breaker ticks and venue time, equity snapshots.
   const timers: ReturnType<typeof setInterval>[] = [];
   const every = (ms: number, fn: () => void) => {
@@ -403,6 +417,7 @@ async function startRuntime(): Promise<Runtime | null> {
     stopFeed();
     for (const t of timers) clearInterval(t);
     await engine.run(() => undefined);
+    notifications.close();
     lease.release();
     await venue.close();
     store.close();
@@ -459,6 +474,7 @@ async function startRuntime(): Promise<Runtime | null> {
     startedAt: Date.now(),
     feedStatus: () => feedStatus(),
     venueStatus: () => venue.status(),
+    notifications,
     stop,
   };
 }

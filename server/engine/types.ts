@@ -3,6 +3,7 @@ import type { Decimal } from "../core/money";
 import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/types";
 import type { ExitState, Position } from "../core/positions";
 import type { OrderMeta, PositionMeta } from "../db/store";
+import type { ProtectionFiring } from "../core/protection/types";
 import type { TradingState } from "../core/risk/trading-state";
 import type { SIGNAL_ACTIONS } from "../core/input-schemas";
 
@@ -113,6 +114,8 @@ export type DomainEvent =
   | { type: "signal"; id: string; symbol: string; status: "ACCEPTED" | "DENIED" | "FAILED"; code: string | null; message: string }
   | { type: "drift"; kind: string; subject: string; message: string }
   | { type: "alert"; level: "info" | "warn" | "error"; message: string }
+  /** A protection rule fired (core/protection); notifications deliver it by default. */
+  | { type: "protection"; firing: ProtectionFiring }
   /** Market prices moved (throttled by the runtime): screens showing marks and unrealized PnL refresh. */
   | { type: "marks"; marks: Record<string, number> };
 

@@ -1,0 +1,5 @@
+import { NotificationsView } from "@/components/desk/notifications";
+
+export default function NotificationsPage() {
+  return <NotificationsView />;
+}
