@@ -80,6 +80,8 @@ describe("MarketHistory", () => {
     });
     expect(history.symbols()).toEqual(["A", "B"]);
     expect(history.latestTs()).toBe(T + 2 * HOUR_MS);
+    // The last candle was observed until its close.
+    expect(history.observedUntil()).toBe(T + 3 * HOUR_MS);
   });
 
   it.each([

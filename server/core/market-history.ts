@@ -55,6 +55,7 @@ export class MarketHistory {
   readonly maxSymbols: number;
   private readonly bars = new Map<string, StoredBar[]>();
   private changes = 0;
+  private observedTo: number | null = null;
 
   constructor(options: MarketHistoryOptions) {
     if (!(Number.isInteger(options.barMs) && options.barMs > 0)) throw new RangeError(`barMs must be a positive whole number of ms, not ${options.barMs}.`);
@@ -111,6 +112,14 @@ export class MarketHistory {
     return latest;
   }
 
+  /**
+   * The latest moment any observation reached (a candle's close time, a trade's time): the market's "now" as the
+   * history knows it, which in replay is recorded time, not the wall clock. Null when empty.
+   */
+  observedUntil(): number | null {
+    return this.observedTo;
+  }
+
   /** Counts every kept observation: a reader can tell whether anything changed since it last looked. */
   get version(): number {
     return this.changes;
@@ -156,6 +165,7 @@ export class MarketHistory {
     // Amortized trimming: drop the oldest bars in one splice once the list is a tenth over its bound.
     if (list.length > this.maxBars + Math.max(1, Math.floor(this.maxBars / 10))) list.splice(0, list.length - this.maxBars);
     this.changes++;
+    if (this.observedTo === null || to > this.observedTo) this.observedTo = to;
     return true;
   }
 }

@@ -46,6 +46,8 @@ import { DEFAULT_RISK_LIMITS, DEFAULT_SYMBOL_SETTINGS } from "./settings";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
+import { createMarketHistory, recordFeedUpdate, ReplayHistoryFeed } from "./market-history-feed";
+import { type MarketHistory } from "../core/market-history";
 
 export interface FeedStatusView {
   kind: "replay" | "paper" | "live";
@@ -62,6 +64,8 @@ export interface Runtime {
   startedAt: number;
   feedStatus(): FeedStatusView;
   venueStatus(): VenueStatus;
+  /** Bars of every symbol the feeds deliver, for the portfolio statistics (risk.portfolio); absent in tests that need none. */
+  marketHistory?: MarketHistory;
   stop(): Promise<void>;
 }
 
@@ -294,6 +298,7 @@ async function startRuntime(): Promise<Runtime | null> {
 
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
+  const marketHistory = createMarketHistory();
   if (mode === "replay") {
     const file = config.replay.file ?? recordedFilePath("btcUsdt5m");
     if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
@@ -301,6 +306,7 @@ async function startRuntime(): Promise<Runtime | null> {
     // Warm the strategy on the first candles so the desk trades within a minute of the start.
     const warm = Math.min(candles.length - 1, strategy.warmup);
     for (const candle of candles.slice(0, warm)) strategy.onCandle(candle, { position: "FLAT" });
+    const replayHistory = new ReplayHistoryFeed(marketHistory, symbol, candles, { startIndex: warm, rebaseOnLoop: true });
     const feed = new ReplayFeed({
       symbol,
       source: { kind: "candles", candles },
@@ -313,6 +319,7 @@ async function startRuntime(): Promise<Runtime | null> {
       clock: wallClock,
       scheduler: systemScheduler,
       onUpdate: (update: ReplayUpdate) => {
+        replayHistory.onUpdate(update);
         if (update.kind === "candle" && update.expanded) {
           onCandle(update);
           return;
@@ -358,7 +365,8 @@ async function startRuntime(): Promise<Runtime | null> {
         clock: wallClock,
         scheduler: systemScheduler,
         rng: seededRng(Date.now() % 2 ** 31),
-        onUpdate: (update) => {
+        onUpdate: (update, now) => {
+          recordFeedUpdate(marketHistory, update, now);
           if (update.kind === "candle") {
             if (strategyFeed) onCandle({ ...update, ts: update.exchangeTs ?? Date.now() });
           } else onMarket(update);
@@ -459,6 +467,7 @@ async function startRuntime(): Promise<Runtime | null> {
     startedAt: Date.now(),
     feedStatus: () => feedStatus(),
     venueStatus: () => venue.status(),
+    marketHistory,
     stop,
   };
 }
