@@ -27,6 +27,12 @@ describe("ReplayHistoryFeed", () => {
     expect(beforeFirst[beforeFirst.length - 1]!.close).toBeCloseTo(ETH[0]!.open, 12);
   });
 
+  it("without the previous pass holds exactly the rows before the start", () => {
+    const history = createMarketHistory(10);
+    new ReplayHistoryFeed(history, "ETH/BTC", ETH, { startIndex: 100, rebaseOnLoop: true, previousPass: false });
+    expect(history.barsOf("ETH/BTC").map((b) => b.ts)).toEqual(ETH.slice(0, 100).map((c) => c.ts));
+  });
+
   it("keeps only the played candles (not their ticks), at recorded time shifted by the loops", () => {
     const history = createMarketHistory(1);
     const feed = new ReplayHistoryFeed(history, "ETH/BTC", ETH, { startIndex: 0, rebaseOnLoop: false });

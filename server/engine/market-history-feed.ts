@@ -34,6 +34,8 @@ export interface ReplayHistoryOptions {
   startIndex: number;
   /** As given to ReplayFeed: pass k's prices are multiplied by (last close / first open)^k. */
   rebaseOnLoop: boolean;
+  /** Pre-fill the previous pass before the first row too (default true: the figures are there at once). */
+  previousPass?: boolean;
 }
 
 /** One replayed symbol's candles into the history: the pre-fill at construction, then every played candle. */
@@ -56,7 +58,7 @@ export class ReplayHistoryFeed {
     const start = candles[Math.min(options.startIndex, candles.length - 1)]!.ts;
     const keepFrom = start - history.maxBars * history.barMs;
     // The previous pass, back to what the history keeps, then the rows before the start.
-    for (const c of candles) {
+    for (const c of options.previousPass === false ? [] : candles) {
       const ts = c.ts - this.span;
       if (ts >= keepFrom && ts < start) this.add({ ...c, ts }, 1 / ratio);
     }

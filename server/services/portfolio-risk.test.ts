@@ -2,6 +2,7 @@
  * risk.portfolio end to end: a real engine on a migrated SQLite file, ten Bittrex altcoins against BTC as the desk's
  * instruments, and the runtime's MarketHistory fed with their recorded candles the way the replay feeds it.
  */
+import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
 import { useFreshDb as freshDb, type TestDb } from "../../test/auth-support";
 import { callerFor, trpcError } from "../../test/desk-support";
@@ -73,7 +74,7 @@ async function openDesk(options: { symbols?: string[]; rows?: number } = {}): Pr
   for (const set of SETS.filter((s) => symbols.includes(s.symbol))) {
     const rows = options.rows ?? set.candles.length;
     // Only the rows before the start, no previous pass: exactly `rows` recorded bars.
-    new ReplayHistoryFeed(history, set.symbol, set.candles.slice(0, rows), { startIndex: rows, rebaseOnLoop: false });
+    new ReplayHistoryFeed(history, set.symbol, set.candles.slice(0, rows), { startIndex: rows, rebaseOnLoop: false, previousPass: false });
     const last = set.candles[rows - 1]!.close;
     clock.advance(1);
     await engine.marketData({ kind: "quote", symbol: set.symbol, bid: last * 0.999, ask: last * 1.001 });
@@ -111,7 +112,9 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
     expect(view.reason).toBeNull();
     // The contract's fields and types.
     expect(typeof view.asOf).toBe("number");
-    expect(view.window).toMatchObject({ bars: 720, barMinutes: 60 });
+    // 20 days of hourly bars in a 30-day window: more than the half needed.
+    expect(view.window).toMatchObject({ bars: 720, barMinutes: 60, minHistory: 360 });
+    expect(view.window.used).toBeGreaterThan(470);
     expect(view.symbols).toEqual(SYMBOLS);
     expect(view.correlation).toHaveLength(10);
     for (let i = 0; i < 10; i++) {
@@ -211,5 +214,35 @@ describe("the figures' history", () => {
     await openDesk({ rows: 100 });
     expect(await recordPortfolioRiskPoint(Date.UTC(2026, 0, 1))).toBe(false);
     expect((await callerFor("viewer").risk.portfolioHistory()).points).toEqual([]);
+  });
+});
+
+/** The keys of a JSON value, recursively (arrays by their first element; record keys of weights/current as "*"). */
+function shapeOf(value: unknown, key = ""): unknown {
+  if (Array.isArray(value)) return value.length === 0 ? [] : [shapeOf(value[0], key)];
+  if (value !== null && typeof value === "object") {
+    if (["weights", "current", "expectedReturnSource"].includes(key)) return "record";
+    return Object.fromEntries(
+      Object.entries(value)
+        .map(([k, v]) => [k, shapeOf(v, k)])
+        .sort(([a], [b]) => String(a).localeCompare(String(b))),
+    );
+  }
+  return typeof value;
+}
+
+describe("the e2e fixture (e2e/fixtures/portfolio-risk.json, this desk's output on the recorded portfolio at threshold 0.5)", () => {
+  it("has the shape risk.portfolio returns, so the browser test renders what the server sends", async () => {
+    const fixture = JSON.parse(readFileSync("e2e/fixtures/portfolio-risk.json", "utf8")) as { portfolio: unknown; history: { points: object[] } };
+    const d = await openDesk();
+    await buy(d, "ADA/BTC");
+    await buy(d, "XLM/BTC");
+    await buy(d, "ETH/BTC");
+    const view = await callerFor("viewer").risk.portfolio({ correlationThreshold: 0.5 });
+    expect(shapeOf(fixture.portfolio)).toEqual(shapeOf(view));
+    expect(fixture.portfolio).toMatchObject({ symbols: view.symbols, var95Pct: view.var95Pct, current: view.current });
+    expect(await recordPortfolioRiskPoint(Date.UTC(2026, 0, 1))).toBe(true);
+    const history = await callerFor("viewer").risk.portfolioHistory();
+    expect(Object.keys(fixture.history.points[0]!).sort()).toEqual(Object.keys(history.points[0]!).sort());
   });
 });
