@@ -98,7 +98,6 @@ function CorrelationTable({ symbols, correlation, bars }: { symbols: string[]; c
       <h3 className="portfolio-sub">Correlation</h3>
       <div className="table-wrap">
         <table className="data portfolio-heatmap" aria-label="Correlation heat map">
-          <caption className="muted">Correlation of {bars} returns: +1 moves together (red), −1 moves opposite (blue), 0 unrelated.</caption>
           <thead>
             <tr>
               <td />
@@ -126,6 +125,7 @@ function CorrelationTable({ symbols, correlation, bars }: { symbols: string[]; c
           </tbody>
         </table>
       </div>
+      <p className="muted risk-note">Correlation of {bars} returns: +1 moves together (red), −1 moves opposite (blue), 0 unrelated.</p>
     </>
   );
 }
@@ -254,7 +254,7 @@ function Weights({ p }: { p: Portfolio }) {
             <ResponsiveContainer width="100%" height={220}>
               <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
                 <CartesianGrid stroke="#21262d" vertical={false} />
-                <XAxis dataKey="symbol" stroke="#8b949e" fontSize={11} interval={0} />
+                <XAxis dataKey="symbol" stroke="#8b949e" fontSize={11} interval={0} angle={-40} textAnchor="end" height={44} />
                 <YAxis tickFormatter={(v: number) => `${fmtNum(v, 0)}%`} stroke="#8b949e" fontSize={11} width={44} />
                 <Tooltip
                   contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
@@ -336,17 +336,27 @@ function VarHistoryChart({ history }: { history: PortfolioHistory }) {
             stroke="#8b949e"
             fontSize={11}
           />
-          <YAxis tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} stroke="#8b949e" fontSize={11} width={48} />
+          <YAxis yAxisId="var" tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} stroke="#8b949e" fontSize={11} width={48} />
+          {/* The cluster exposure is tens of % where VaR is a few: its own axis, on the right. */}
+          <YAxis yAxisId="cluster" orientation="right" tickFormatter={(v: number) => `${fmtNum(v, 0)}%`} stroke="#3fb950" fontSize={11} width={40} />
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
             labelFormatter={(v) => fmtTime(Number(v))}
             formatter={(v) => `${fmtNum(Number(v), 2)}%`}
           />
           <Legend wrapperStyle={{ fontSize: 12 }} />
-          <Line type="monotone" dataKey="var95Pct" name="VaR 95%" stroke="#58a6ff" dot={false} isAnimationActive={false} />
-          <Line type="monotone" dataKey="var99Pct" name="VaR 99%" stroke="#d29922" dot={false} isAnimationActive={false} />
-          <Line type="monotone" dataKey="es95Pct" name="ES 95%" stroke="#f85149" dot={false} isAnimationActive={false} />
-          <Line type="monotone" dataKey="maxClusterExposurePct" name="Largest cluster (% equity)" stroke="#3fb950" dot={false} isAnimationActive={false} />
+          <Line yAxisId="var" type="monotone" dataKey="var95Pct" name="VaR 95%" stroke="#58a6ff" dot={false} isAnimationActive={false} />
+          <Line yAxisId="var" type="monotone" dataKey="var99Pct" name="VaR 99%" stroke="#d29922" dot={false} isAnimationActive={false} />
+          <Line yAxisId="var" type="monotone" dataKey="es95Pct" name="ES 95%" stroke="#f85149" dot={false} isAnimationActive={false} />
+          <Line
+            yAxisId="cluster"
+            type="monotone"
+            dataKey="maxClusterExposurePct"
+            name="Largest cluster (% equity)"
+            stroke="#3fb950"
+            dot={false}
+            isAnimationActive={false}
+          />
         </LineChart>
       </ResponsiveContainer>
     </div>

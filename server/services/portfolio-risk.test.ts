@@ -144,6 +144,14 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
   });
 
+  it("with two symbols gives every method a target (the 40 % weight cap is raised to one half)", async () => {
+    await openDesk({ symbols: ["ADA/BTC", "XLM/BTC"] });
+    const view = await callerFor("viewer").risk.portfolio();
+    expect(view.targetProblems.filter((p) => p.code.includes("CAP"))).toEqual([]);
+    expect(view.targets.map((t) => t.method)).toContain("min_variance");
+    for (const t of view.targets.filter((x) => x.method !== "risk_parity")) for (const w of Object.values(t.weights)) expect(w).toBeLessThanOrEqual(0.5 + 1e-9);
+  });
+
   it("finds the ADA/XLM cluster at a lower threshold and counts the positions in it", async () => {
     const d = await openDesk();
     await buy(d, "ADA/BTC");
@@ -173,6 +181,10 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
     expect(view.correlation).toEqual([]);
     expect(view.targets).toEqual([]);
     expect(view.reason).toMatch(/one symbol \(ETH\/BTC\): a one-symbol portfolio has no correlation to show/);
+    // Its VaR is still a figure (one position's), and its history is recorded.
+    expect(view.targetProblems).toEqual([]);
+    expect(view.var95Pct).not.toBeNull();
+    expect(await recordPortfolioRiskPoint(Date.UTC(2026, 0, 1))).toBe(true);
   });
 
   it.each([

@@ -33,7 +33,7 @@ export const PORTFOLIO_RISK_DEFAULTS = {
   correlationThreshold: 0.7,
   /** The issue's example: a correlated cluster is capped like one symbol at 40 % of equity. */
   maxCorrelatedExposurePct: 40,
-  /** Per-weight cap for the optimizers' targets. */
+  /** Per-weight cap for the optimizers' targets (raised to 1/n when fewer than 1/cap symbols are traded). */
   weightCap: 0.4,
 } as const;
 
@@ -162,11 +162,12 @@ function buildReport(
     reservedNotionalBySymbol: reserved,
     correlationThreshold: settings.threshold,
     maxCorrelatedExposurePct: settings.maxCorrelatedExposurePct,
-    weightCap: PORTFOLIO_RISK_DEFAULTS.weightCap,
+    // Caps that add up to less than 1 leave no feasible weights: with few symbols each may hold at least 1/n.
+    weightCap: Math.max(PORTFOLIO_RISK_DEFAULTS.weightCap, symbols.length > 0 ? 1 / symbols.length : 1),
   });
   if (report.reason === null && symbols.length < 2) {
     // A trusted one-symbol "portfolio": its VaR is real, but there is nothing to correlate or allocate between.
-    return { ...report, correlation: [], clusters: [], targets: [], reason: oneSymbolReason(symbols) };
+    return { ...report, correlation: [], clusters: [], targets: [], targetProblems: [], reason: oneSymbolReason(symbols) };
   }
   if (symbols.length === 0) return { ...report, reason: "No market data yet: the feeds have delivered no prices." };
   if (symbols.length === 1 && report.reason !== null) return { ...report, reason: `${oneSymbolReason(symbols)} ${report.reason}` };
@@ -244,12 +245,12 @@ function toView(report: PortfolioRiskReport, x: { barMinutes: number; threshold:
 export const PORTFOLIO_POINT_EVERY_MS = 5 * MINUTE_MS;
 
 /**
- * Records the current figures as one point when they are trusted and the last point is at least
- * PORTFOLIO_POINT_EVERY_MS old. Returns whether a point was written.
+ * Records the current figures as one point when there are figures (a trusted window; one symbol has a VaR too) and the
+ * last point is at least PORTFOLIO_POINT_EVERY_MS old. Returns whether a point was written.
  */
 export async function recordPortfolioRiskPoint(now: number = Date.now()): Promise<boolean> {
   const view = await portfolioRisk({}, now);
-  if (view.reason !== null || view.var95Pct === null || view.var99Pct === null || view.es95Pct === null || view.asOf === null) return false;
+  if (view.var95Pct === null || view.var99Pct === null || view.es95Pct === null || view.asOf === null) return false;
   const last = await db().portfolioRiskPoint.findFirst({ orderBy: { ts: "desc" }, select: { ts: true } });
   if (last && now - last.ts < PORTFOLIO_POINT_EVERY_MS) return false;
   const clusterPcts = view.clusters.map((c) => c.pctOfEquity).filter((p): p is number => p !== null);
