@@ -25,6 +25,9 @@ const METHOD_LABEL: Record<Method, string> = {
   kelly: "Half Kelly",
 };
 
+/** Quotes that are coins, shown to 8 decimals (a stablecoin or fiat equity to cents). */
+const COIN_QUOTES = new Set(["BTC", "ETH", "BNB"]);
+
 const BAR_LABEL: Record<number, string> = { 5: "5-minute", 15: "15-minute", 60: "hourly", 240: "4-hour", 1440: "daily" };
 
 /** "ADA/BTC" → "ADA": the heat map's column headers stay narrow; the full name is in the row header and the title. */
@@ -57,7 +60,7 @@ function PortfolioBody({ p }: { p: Portfolio }) {
       <p className="muted risk-note">
         {p.symbols.length} symbol{p.symbols.length === 1 ? "" : "s"}, {bars} returns, {p.window.used} of {p.window.bars} bars in the window
         {p.asOf !== null ? `, newest bar ${fmtTime(p.asOf, false)}` : ""}. VaR and ES are parametric, 1 day, in % of equity
-        {p.quote ? ` (${fmtNum(p.equity, 8)} ${p.quote})` : ""}.
+        {p.quote ? ` (${fmtNum(p.equity, COIN_QUOTES.has(p.quote) ? 8 : 2)} ${p.quote})` : ""}.
       </p>
       {!trusted ? (
         <p className="portfolio-reason" role="status">
@@ -237,7 +240,7 @@ function Weights({ p }: { p: Portfolio }) {
     <>
       <h3 className="portfolio-sub">Weights: current vs target</h3>
       {p.targets.length === 0 ? (
-        <p className="muted">Targets appear with the correlations.</p>
+        <p className="muted">{p.symbols.length < 2 ? "Target weights need two symbols or more." : "Target weights appear with the correlations."}</p>
       ) : (
         <>
           <div className="risk-windows" role="group" aria-label="Allocation method">
@@ -269,7 +272,7 @@ function Weights({ p }: { p: Portfolio }) {
         </>
       )}
       <div className="table-wrap">
-        <table className="data portfolio-weights" aria-label="Current and target weights">
+        <table className={`data${p.targets.length > 0 ? " portfolio-weights" : ""}`} aria-label="Current and target weights">
           <thead>
             <tr>
               <th scope="col">Symbol</th>
