@@ -18,7 +18,7 @@ import { DEFAULT_RISK_LIMITS } from "../engine/settings";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { clearPortfolioRiskCache, PORTFOLIO_POINT_EVERY_MS, recordPortfolioRiskPoint } from "./portfolio-risk";
+import { clearPortfolioRiskCache, PORTFOLIO_CACHE_MS, PORTFOLIO_POINT_EVERY_MS, portfolioRisk, recordPortfolioRiskPoint } from "./portfolio-risk";
 
 const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
 const SYMBOLS = SETS.map((s) => s.symbol);
@@ -203,6 +203,22 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
   it("needs a session", async () => {
     await openDesk({ symbols: ["ETH/BTC"], rows: 20 });
     expect((await trpcError(callerFor(null).risk.portfolio())).code).toBe("UNAUTHORIZED");
+  });
+});
+
+describe("the cache", () => {
+  it("serves the same figures for PORTFOLIO_CACHE_MS, then computes them again", async () => {
+    const d = await openDesk({ symbols: ["ADA/BTC", "XLM/BTC"] });
+    const t = Date.UTC(2026, 0, 1);
+    const first = await portfolioRisk({}, t);
+    await buy(d, "ADA/BTC");
+    expect(await portfolioRisk({}, t + PORTFOLIO_CACHE_MS - 1)).toBe(first);
+    // Another input is another entry.
+    expect((await portfolioRisk({ barMinutes: 240, windowBars: 100 }, t + 1)).window.barMinutes).toBe(240);
+    const later = await portfolioRisk({}, t + PORTFOLIO_CACHE_MS);
+    expect(later).not.toBe(first);
+    expect(later.current).toEqual({ "ADA/BTC": 1 });
+    expect(first.current).toEqual({});
   });
 });
 
