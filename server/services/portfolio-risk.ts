@@ -74,6 +74,7 @@ interface CacheEntry {
   value: Promise<PortfolioRiskView>;
 }
 const cache = new Map<string, CacheEntry>();
+const MAX_CACHED = 16;
 
 /** For tests that change the book between two reads inside the cache's lifetime. */
 export function clearPortfolioRiskCache(): void {
@@ -86,6 +87,9 @@ export function portfolioRisk(input: PortfolioRiskInput = {}, now: number = Date
   const key = JSON.stringify([input.barMinutes, input.windowBars, input.correlationThreshold]);
   const hit = cache.get(key);
   if (hit && now - hit.at < PORTFOLIO_CACHE_MS && now >= hit.at) return hit.value;
+  // Bounded: expired entries go, and at most MAX_CACHED inputs are kept (a viewer may ask for many windows).
+  for (const [k, entry] of cache) if (now - entry.at >= PORTFOLIO_CACHE_MS || now < entry.at) cache.delete(k);
+  if (cache.size >= MAX_CACHED) cache.delete(cache.keys().next().value!);
   const value = Promise.resolve().then(() => computePortfolioRisk(input));
   cache.set(key, { at: now, value });
   // A failed computation is not served again.
