@@ -56,6 +56,9 @@ test("a one-symbol desk: the section says there is no correlation to show and li
   await expect(section.getByRole("table", { name: "Correlation heat map" })).toHaveCount(0);
   const weights = section.getByRole("table", { name: "Current and target weights" });
   await expect(weights.getByRole("row", { name: /BTC\/USDT/ })).toContainText("100.0%");
+  // Another bar size is another computation on the same history: daily returns over 30 days.
+  await section.getByLabel("Bars").selectOption({ label: "1 day" });
+  await expect(section).toContainText(/daily returns, \d+ of 30 bars/);
   await screenshots(page, "portfolio-one-symbol");
 });
 

@@ -39,12 +39,40 @@ function cellColor(value: number): string {
   return value >= 0 ? `rgba(248, 81, 73, ${alpha.toFixed(3)})` : `rgba(88, 166, 255, ${alpha.toFixed(3)})`;
 }
 
+/** Bar sizes offered, each over 30 days (5-minute bars: the schema's 5000-bar bound, about 17 days). */
+const BAR_CHOICES = [
+  [5, "5 min"],
+  [15, "15 min"],
+  [60, "1 hour"],
+  [240, "4 hours"],
+  [1440, "1 day"],
+] as const;
+const windowFor = (barMinutes: number) => Math.min(5000, Math.round((30 * 1440) / barMinutes));
+
 export function PortfolioRiskSection() {
   const trpc = useTRPC();
-  const portfolio = useQuery(trpc.risk.portfolio.queryOptions(undefined, { refetchInterval: 15_000, placeholderData: (prev) => prev }));
+  const [barMinutes, setBarMinutes] = useState(60);
+  const portfolio = useQuery(
+    trpc.risk.portfolio.queryOptions({ barMinutes, windowBars: windowFor(barMinutes) }, { refetchInterval: 15_000, placeholderData: (prev) => prev }),
+  );
   const history = useQuery(trpc.risk.portfolioHistory.queryOptions(undefined, { refetchInterval: 60_000 }));
   return (
-    <Panel title="Portfolio" id="portfolio">
+    <Panel
+      title="Portfolio"
+      id="portfolio"
+      actions={
+        <label className="portfolio-bars">
+          Bars{" "}
+          <select value={barMinutes} onChange={(e) => setBarMinutes(Number(e.target.value))}>
+            {BAR_CHOICES.map(([minutes, label]) => (
+              <option key={minutes} value={minutes}>
+                {label}
+              </option>
+            ))}
+          </select>
+        </label>
+      }
+    >
       {portfolio.error ? <ErrorText error={portfolio.error} /> : !portfolio.data ? <Loading /> : <PortfolioBody p={portfolio.data} />}
       <h3 className="portfolio-sub">VaR over time</h3>
       {history.error ? <ErrorText error={history.error} /> : history.data ? <VarHistoryChart history={history.data} /> : <Loading />}
