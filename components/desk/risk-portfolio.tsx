@@ -74,7 +74,7 @@ export function PortfolioRiskSection() {
       }
     >
       {portfolio.error ? <ErrorText error={portfolio.error} /> : !portfolio.data ? <Loading /> : <PortfolioBody p={portfolio.data} />}
-      <h3 className="portfolio-sub">VaR over time</h3>
+      <h3 className="portfolio-sub">VaR over time (hourly bars, 30 days)</h3>
       {history.error ? <ErrorText error={history.error} /> : history.data ? <VarHistoryChart history={history.data} /> : <Loading />}
     </Panel>
   );
