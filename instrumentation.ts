@@ -22,6 +22,8 @@ export async function register(): Promise<void> {
   if (!engineOn) return;
   const { ensureRuntime } = await import("./server/engine/runtime");
   await ensureRuntime();
+  // The portfolio risk figures' history (VaR, ES, cluster exposure): a point every few minutes while the server runs.
+  void import("./server/services/portfolio-risk").then(({ startPortfolioRiskHistory }) => startPortfolioRiskHistory());
   // Warm the History totals cache in the background (batched, yields to the engine) so the first visit is fast.
   void import("./server/db/queries/trade-totals")
     .then(async ({ warmTradeTotals }) => {

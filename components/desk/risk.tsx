@@ -13,6 +13,7 @@ import { BreakerHistory, BreakerPanel } from "./risk-breaker";
 import { DrawdownChart } from "./risk-charts";
 import { DailyLoss, ExposureTable, LimitsTable, VarTable } from "./risk-limits";
 import { DeskFilePanel } from "./risk-desk-file";
+import { PortfolioRiskSection } from "./risk-portfolio";
 import { RiskLimitsPanel, SymbolSettingsPanel } from "./risk-settings";
 
 const WINDOWS = [
@@ -118,6 +119,8 @@ export function RiskView() {
           <BreakerPanel breaker={s.breaker} config={s.breakerConfig} tradingState={s.tradingState} />
         </div>
       </div>
+
+      <PortfolioRiskSection />
 
       <BreakerHistory />
 

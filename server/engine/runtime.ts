@@ -47,6 +47,8 @@ import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
 import { startDeskNotifications, type DeskNotifications } from "./notifications";
+import { createMarketHistory, recordFeedUpdate, ReplayHistoryFeed } from "./market-history-feed";
+import { type MarketHistory } from "../core/market-history";
 
 export interface FeedStatusView {
   kind: "replay" | "paper" | "live";
@@ -65,6 +67,8 @@ export interface Runtime {
   venueStatus(): VenueStatus;
   /** Outbound notifications (webhook, Telegram, email) from the bus; absent where a runtime has none (tests). */
   notifications?: DeskNotifications;
+  /** Bars of every symbol the feeds deliver, for the portfolio statistics (risk.portfolio); absent in tests that need none. */
+  marketHistory?: MarketHistory;
   stop(): Promise<void>;
 }
 
@@ -297,6 +301,7 @@ async function startRuntime(): Promise<Runtime | null> {
 
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
+  const marketHistory = createMarketHistory();
   if (mode === "replay") {
     const file = config.replay.file ?? recordedFilePath("btcUsdt5m");
     if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
@@ -304,6 +309,7 @@ async function startRuntime(): Promise<Runtime | null> {
     // Warm the strategy on the first candles so the desk trades within a minute of the start.
     const warm = Math.min(candles.length - 1, strategy.warmup);
     for (const candle of candles.slice(0, warm)) strategy.onCandle(candle, { position: "FLAT" });
+    const replayHistory = new ReplayHistoryFeed(marketHistory, symbol, candles, { startIndex: warm, rebaseOnLoop: true });
     const feed = new ReplayFeed({
       symbol,
       source: { kind: "candles", candles },
@@ -316,6 +322,7 @@ async function startRuntime(): Promise<Runtime | null> {
       clock: wallClock,
       scheduler: systemScheduler,
       onUpdate: (update: ReplayUpdate) => {
+        replayHistory.onUpdate(update);
         if (update.kind === "candle" && update.expanded) {
           onCandle(update);
           return;
@@ -361,7 +368,8 @@ async function startRuntime(): Promise<Runtime | null> {
         clock: wallClock,
         scheduler: systemScheduler,
         rng: seededRng(Date.now() % 2 ** 31),
-        onUpdate: (update) => {
+        onUpdate: (update, now) => {
+          recordFeedUpdate(marketHistory, update, now);
           if (update.kind === "candle") {
             if (strategyFeed) onCandle({ ...update, ts: update.exchangeTs ?? Date.now() });
           } else onMarket(update);
@@ -475,6 +483,7 @@ async function startRuntime(): Promise<Runtime | null> {
     feedStatus: () => feedStatus(),
     venueStatus: () => venue.status(),
     notifications,
+    marketHistory,
     stop,
   };
 }

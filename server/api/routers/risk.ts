@@ -1,5 +1,6 @@
-/** risk: each limit with its usage, exposure and concentration, VaR, drawdown, daily PnL vs the loss limit; breaker history. */
+/** risk: each limit with its usage, exposure and concentration, VaR, drawdown, daily PnL vs the loss limit; breaker history; the portfolio figures. */
 import { z } from "zod";
+import { portfolioHistoryInputSchema, portfolioRisk, portfolioRiskHistory, portfolioRiskInputSchema } from "../../services/portfolio-risk";
 import { breakerHistory, riskSummary } from "../../services/risk";
 import { router, viewerProcedure } from "../trpc";
 
@@ -30,4 +31,7 @@ export const riskRouter = router({
         .default({ limit: 100 }),
     )
     .query(({ input }) => breakerHistory(input)),
+  /** Correlation, VaR/ES and its decomposition, clusters, target vs current weights (services/portfolio-risk.ts). */
+  portfolio: viewerProcedure.input(portfolioRiskInputSchema.optional()).query(({ input }) => portfolioRisk(input ?? {})),
+  portfolioHistory: viewerProcedure.input(portfolioHistoryInputSchema.optional()).query(({ input }) => portfolioRiskHistory(input ?? {})),
 });
