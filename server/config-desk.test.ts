@@ -44,7 +44,8 @@ describe("loadConfig with a desk file", () => {
   it("no file: exactly the zero-config desk (the default path is only read when it exists)", () => {
     const config = loadConfig({});
     expect(config.desk).toBeNull();
-    expect(config).toMatchObject({ mode: "replay", symbols: ["BTC/USDT"], capital: null, strategy: { enabled: true, fast: 10, slow: 30 } });
+    expect(config).toMatchObject({ mode: "replay", capital: null, strategy: { enabled: true, fast: 10, slow: 30 }, replay: { set: "portfolio" } });
+    expect(config.symbols).toHaveLength(10);
   });
 
   it("the file fills in what the environment leaves unset", () => {
@@ -99,8 +100,23 @@ describe("loadConfig with a desk file", () => {
     const path = file("desk:\n  seed: 1\n  symbols: [BTC/USDT, ETH/USDT]\n");
     const problems = problemsOf({ BASTION_CONFIG: path });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today/);
+    expect(problems[0]).toMatch(/^BASTION_SYMBOL lists 2 symbols, but replay mode plays several symbols only from a recorded set with a file per symbol/);
     expect(problems[0]).toContain(`(from ${path} line 3, desk.symbols)`);
+  });
+
+  it("the file's strategies run on the symbols they name", () => {
+    const path = file(
+      "desk:\n  symbols: [ETH/BTC, LTC/BTC, ADA/BTC]\nstrategies:\n  - { id: trend, kind: sma-cross, params: { fast: 5, slow: 20 }, symbols: [ETH/BTC, LTC/BTC] }\n  - { id: dip, kind: rsi-reversion, symbols: [ADA/BTC] }\n  - { id: idle, kind: sma-cross, params: { fast: 3, slow: 9 }, symbols: [ADA/BTC], enabled: false }\n",
+    );
+    const config = loadConfig({ BASTION_CONFIG: path });
+    expect(config.replay.set).toBe("portfolio");
+    expect(config.strategies).toEqual([
+      { id: "trend", kind: "sma-cross", params: { fast: 5, slow: 20 }, symbols: ["ETH/BTC", "LTC/BTC"] },
+      { id: "dip", kind: "rsi-reversion", params: {}, symbols: ["ADA/BTC"] },
+    ]);
+    // An rsi-reversion alone runs too (the strategy is on; BASTION_STRATEGY only turns it off).
+    const rsiOnly = loadConfig({ BASTION_CONFIG: file("desk:\n  symbols: [ADA/BTC]\nstrategies:\n  - { id: dip, kind: rsi-reversion, symbols: [ADA/BTC] }\n") });
+    expect(rsiOnly.strategies.map((s) => s.id)).toEqual(["dip"]);
   });
 
   it("BASTION_CONFIG naming a missing file is refused", () => {

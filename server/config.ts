@@ -333,10 +333,11 @@ function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; or
   const symbols = desk.desk.symbols ?? Object.keys(desk.symbols);
   if (symbols.length > 0) set("BASTION_SYMBOL", symbols.join(","), desk.desk.symbols ? "desk.symbols" : "symbols");
   if (desk.strategies.length > 0) {
-    // One built-in strategy runs today: the first enabled one (none enabled: the strategy is off).
-    const index = desk.strategies.findIndex((s) => s.enabled);
+    // Every enabled strategy runs (strategyPlan); none enabled: the strategy is off. The moving averages of the first
+    // enabled sma-cross stand for BASTION_SMA_FAST/SLOW (what the health page and the export show).
+    const index = desk.strategies.findIndex((s) => s.enabled && s.kind === "sma-cross");
     const strategy = desk.strategies[index];
-    set("BASTION_STRATEGY", strategy?.kind ?? "off", strategy ? `strategies[${index}].kind` : "strategies (none enabled)");
+    if (!desk.strategies.some((s) => s.enabled)) set("BASTION_STRATEGY", "off", "strategies (none enabled)");
     if (strategy && typeof strategy.params.fast === "number") set("BASTION_SMA_FAST", strategy.params.fast, `strategies[${index}].params.fast`);
     if (strategy && typeof strategy.params.slow === "number") set("BASTION_SMA_SLOW", strategy.params.slow, `strategies[${index}].params.slow`);
   }
