@@ -44,6 +44,7 @@ export function exportDesk(now: Date = new Date()): { yaml: string; fileName: st
     ...running(),
     desk: config.desk,
     strategy: config.strategy,
+    strategies: config.strategies,
     venueId: engine.venueId(),
     at: now,
   });
