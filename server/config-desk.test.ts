@@ -119,6 +119,17 @@ describe("loadConfig with a desk file", () => {
     expect(rsiOnly.strategies.map((s) => s.id)).toEqual(["dip"]);
   });
 
+  it("the committed portfolio desk file starts the zero-config desk; the cross-venue one, its Binance.US recording alone", () => {
+    const portfolio = loadConfig({ BASTION_CONFIG: "config/desk.portfolio.example.yaml" });
+    const zero = loadConfig({});
+    expect(portfolio).toMatchObject({ mode: "replay", capital: "1", replay: { set: "portfolio", speed: 300, files: zero.replay.files } });
+    expect([...portfolio.symbols].sort()).toEqual([...zero.symbols].sort());
+    expect(portfolio.strategies).toEqual(zero.strategies);
+    const crossVenue = loadConfig({ BASTION_CONFIG: "config/desk.cross-venue.example.yaml" });
+    expect(crossVenue).toMatchObject({ symbols: ["BTC/USDT"], replay: { set: null, files: [{ symbol: "BTC/USDT", file: expect.stringContaining("binanceus") }] } });
+    expect(crossVenue.desk!.notActedUpon.join("; ")).toMatch(/venues/);
+  });
+
   it("BASTION_CONFIG naming a missing file is refused", () => {
     expect(problemsOf({ BASTION_CONFIG: join(dir, "nope.yaml") })).toEqual([
       `BASTION_CONFIG names ${join(dir, "nope.yaml")}, which does not exist; fix the path or unset BASTION_CONFIG`,

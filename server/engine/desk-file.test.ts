@@ -199,7 +199,7 @@ const TODAY: SettingsInForce = {
 const RUNNING = { mode: "replay", symbols: ["BTC/USDT"] };
 
 describe("the committed example desk files", () => {
-  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml"])("%s parses", (name) => {
+  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml", "desk.portfolio.example.yaml", "desk.cross-venue.example.yaml"])("%s parses", (name) => {
     expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();
   });
 
