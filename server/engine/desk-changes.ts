@@ -242,8 +242,8 @@ export function deskExportYaml(current: SettingsInForce, context: DeskExportCont
     : context.strategies
       ? context.strategies.map((s) => ({ id: s.id, kind: s.kind, params: { ...s.params }, symbols: [...s.symbols] }))
       : context.strategy.enabled && first
-      ? [{ id: "sma-cross", kind: "sma-cross", params: { fast: context.strategy.fast, slow: context.strategy.slow }, symbols: [first] }]
-      : [];
+        ? [{ id: "sma-cross", kind: "sma-cross", params: { fast: context.strategy.fast, slow: context.strategy.slow }, symbols: [first] }]
+        : [];
   const data: Record<string, unknown> = {
     version: 1,
     desk: { mode: context.mode, symbols: [...context.symbols] },

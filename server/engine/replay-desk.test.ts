@@ -11,7 +11,16 @@ import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
-import { buildLanes, chooseStartTs, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk, type SignalOutcome } from "./replay-desk";
+import {
+  buildLanes,
+  chooseStartTs,
+  createStrategyRouter,
+  defaultRiskLimits,
+  replayBreaker,
+  simulatedDesk,
+  startReplayDesk,
+  type SignalOutcome,
+} from "./replay-desk";
 
 const T0 = Date.UTC(2026, 0, 5, 9, 0, 0);
 const cleanups: (() => void | Promise<void>)[] = [];

@@ -16,7 +16,6 @@ import type { BreakerConfig } from "../core/breaker/config";
 import type { Instrument } from "../core/instrument";
 import { createStrategy, type Strategy, type StrategyPosition } from "../core/strategies";
 import type { CommandResult } from "./types";
-import type { Candle } from "../venues/replay/csv";
 import { alignCandleSets, RECORDED_SETS, type SymbolCandles } from "../venues/replay/portfolio";
 import { ReplayFeed, type ReplayStatus, type ReplayUpdate } from "../venues/replay/replay-feed";
 import type { MarketUpdate } from "../venues/venue";
@@ -34,7 +33,12 @@ export interface StrategyAssignment {
 /** sma-cross on the large caps, rsi-reversion on the smaller, noisier coins: disjoint, so attribution is unambiguous. */
 export const PORTFOLIO_STRATEGIES: readonly StrategyAssignment[] = [
   { id: "sma-cross", kind: "sma-cross", params: { fast: 10, slow: 30 }, symbols: ["ETH/BTC", "LTC/BTC", "DASH/BTC", "XMR/BTC", "ZEC/BTC"] },
-  { id: "rsi-reversion", kind: "rsi-reversion", params: { period: 14, oversold: 30, exit: 55 }, symbols: ["ADA/BTC", "ETC/BTC", "NXT/BTC", "POWR/BTC", "XLM/BTC"] },
+  {
+    id: "rsi-reversion",
+    kind: "rsi-reversion",
+    params: { period: 14, oversold: 30, exit: 55 },
+    symbols: ["ADA/BTC", "ETC/BTC", "NXT/BTC", "POWR/BTC", "XLM/BTC"],
+  },
 ];
 
 /** One strategy on one symbol. */
@@ -197,7 +201,7 @@ export function startReplayDesk(options: ReplayDeskOptions): ReplayDesk {
     (set) =>
       new ReplayFeed({
         symbol: set.symbol,
-        source: { kind: "candles", candles: set.candles as Candle[] },
+        source: { kind: "candles", candles: set.candles },
         speed: options.speed,
         loop: true,
         rebaseOnLoop: true,
@@ -235,7 +239,9 @@ export function simulatedDesk(
 ): { instruments: Instrument[]; capital: string; initialBalances: Record<string, string | number> } {
   // The portfolio set's rules are Bittrex's of the time (portfolio.ts); other symbols take Binance's recorded ones.
   const instruments =
-    config.mode === "replay" && config.replay.set === "portfolio" ? config.symbols.map(RECORDED_SETS.portfolio.instrument) : otherInstruments([...config.symbols]);
+    config.mode === "replay" && config.replay.set === "portfolio"
+      ? config.symbols.map(RECORDED_SETS.portfolio.instrument)
+      : otherInstruments([...config.symbols]);
   const quote = instruments[0]!.quote;
   // Capital is in the quote currency: 1 BTC for a BTC-quoted desk (the portfolio set), 10000 otherwise.
   const capital = config.capital ?? (quote === "BTC" ? "1" : "10000");
