@@ -145,6 +145,8 @@ async function startRuntime(): Promise<Runtime | null> {
   }
   // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
   const live = mode === "live" ? liveConfigOrRefuse(config) : null;
+  // Replay: the recorded files are checked and read before anything is opened (a bad file leaves nothing behind).
+  const sets = mode === "replay" ? replaySets(config) : [];
   const dbPath = sqlitePathFromUrl(databaseUrl);
   const store = openSqliteStore({ url: databaseUrl, clock: wallClock, synchronous: synchronousFor(mode) });
   const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -287,16 +289,6 @@ async function startRuntime(): Promise<Runtime | null> {
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
   if (mode === "replay") {
-    const sets = config.replay.files.map(({ symbol, file }) => {
-      if (!existsSync(file)) throw new StartError(`replay data not found at ${file}`);
-      // A file named for another symbol is refused by name (it would trade one market on another's prices).
-      try {
-        checkFileSymbol(file, symbol);
-      } catch (e) {
-        throw new StartError(e instanceof Error ? e.message : String(e));
-      }
-      return { symbol, candles: loadCandlesCsv(file) };
-    });
     const tick = new Map(instruments.map((i) => [i.symbol, i.priceTick.toNumber()]));
     // Every lane is warmed on the bars before the start, chosen a few bars before the first entry: a trade within seconds.
     const replay = startReplayDesk({
@@ -453,6 +445,20 @@ async function startRuntime(): Promise<Runtime | null> {
     venueStatus: () => venue.status(),
     stop,
   };
+}
+
+/** The recorded candles of each replayed symbol; a missing file, or one named for another symbol, refuses the start. */
+function replaySets(config: AppConfig): { symbol: string; candles: ReturnType<typeof loadCandlesCsv> }[] {
+  return config.replay.files.map(({ symbol, file }) => {
+    if (!existsSync(file)) throw new StartError(`replay data not found at ${file}`);
+    // A file named for another symbol is refused by name (it would trade one market on another's prices).
+    try {
+      checkFileSymbol(file, symbol);
+    } catch (e) {
+      throw new StartError(e instanceof Error ? e.message : String(e));
+    }
+    return { symbol, candles: loadCandlesCsv(file) };
+  });
 }
 
 /** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
