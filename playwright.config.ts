@@ -3,7 +3,8 @@ import { E2E_ADMIN_PASSWORD } from "./e2e/auth-helpers";
 import { E2E_SIGNAL_SECRET } from "./e2e/desk-helpers";
 import { E2E_WEBHOOK_SECRET, E2E_WEBHOOK_URL } from "./e2e/notify-helpers";
 
-// Each run serves the built app on a fresh SQLite file in replay mode (the embedded default). The built-in
+// Each run serves the built app on a fresh SQLite file in replay mode, on the one-symbol BTC/USDT desk the specs are written
+// for (the zero-config default is the ten-symbol portfolio desk; BASTION_SYMBOL=BTC/USDT picks today's desk). The built-in
 // strategy is off so that every position comes from the specs' own webhook signals (deterministic); the replay
 // feed still moves the marks live.
 const port = Number(process.env.E2E_PORT ?? 3199);
@@ -41,6 +42,7 @@ export default defineConfig({
     env: {
       DATABASE_URL: `file:./${dbFile}`,
       BASTION_MODE: "replay",
+      BASTION_SYMBOL: "BTC/USDT",
       NEXT_TELEMETRY_DISABLED: "1",
       BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, // the first start creates `admin` with it
       BASTION_STRATEGY: "off",

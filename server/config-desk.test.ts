@@ -44,7 +44,8 @@ describe("loadConfig with a desk file", () => {
   it("no file: exactly the zero-config desk (the default path is only read when it exists)", () => {
     const config = loadConfig({});
     expect(config.desk).toBeNull();
-    expect(config).toMatchObject({ mode: "replay", symbols: ["BTC/USDT"], capital: null, strategy: { enabled: true, fast: 10, slow: 30 } });
+    expect(config).toMatchObject({ mode: "replay", capital: null, strategy: { enabled: true, fast: 10, slow: 30 }, replay: { set: "portfolio" } });
+    expect(config.symbols).toHaveLength(10);
   });
 
   it("the file fills in what the environment leaves unset", () => {
@@ -99,8 +100,37 @@ describe("loadConfig with a desk file", () => {
     const path = file("desk:\n  seed: 1\n  symbols: [BTC/USDT, ETH/USDT]\n");
     const problems = problemsOf({ BASTION_CONFIG: path });
     expect(problems).toHaveLength(1);
-    expect(problems[0]).toMatch(/^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today/);
+    expect(problems[0]).toMatch(/^BASTION_SYMBOL lists 2 symbols, but replay mode plays several symbols only from a recorded set with a file per symbol/);
     expect(problems[0]).toContain(`(from ${path} line 3, desk.symbols)`);
+  });
+
+  it("the file's strategies run on the symbols they name", () => {
+    const path = file(
+      "desk:\n  symbols: [ETH/BTC, LTC/BTC, ADA/BTC]\nstrategies:\n  - { id: trend, kind: sma-cross, params: { fast: 5, slow: 20 }, symbols: [ETH/BTC, LTC/BTC] }\n  - { id: dip, kind: rsi-reversion, symbols: [ADA/BTC] }\n  - { id: idle, kind: sma-cross, params: { fast: 3, slow: 9 }, symbols: [ADA/BTC], enabled: false }\n",
+    );
+    const config = loadConfig({ BASTION_CONFIG: path });
+    expect(config.replay.set).toBe("portfolio");
+    expect(config.strategies).toEqual([
+      { id: "trend", kind: "sma-cross", params: { fast: 5, slow: 20 }, symbols: ["ETH/BTC", "LTC/BTC"] },
+      { id: "dip", kind: "rsi-reversion", params: {}, symbols: ["ADA/BTC"] },
+    ]);
+    // An rsi-reversion alone runs too (the strategy is on; BASTION_STRATEGY only turns it off).
+    const rsiOnly = loadConfig({
+      BASTION_CONFIG: file("desk:\n  symbols: [ADA/BTC]\nstrategies:\n  - { id: dip, kind: rsi-reversion, symbols: [ADA/BTC] }\n"),
+    });
+    expect(rsiOnly.strategies.map((s) => s.id)).toEqual(["dip"]);
+  });
+
+  it("the committed portfolio desk file starts the zero-config desk; the cross-venue one, its Binance.US recording alone", () => {
+    const portfolio = loadConfig({ BASTION_CONFIG: "config/desk.portfolio.example.yaml" });
+    const zero = loadConfig({});
+    expect(portfolio).toMatchObject({ mode: "replay", capital: "1", replay: { set: "portfolio", speed: 300, files: zero.replay.files } });
+    expect([...portfolio.symbols].sort()).toEqual([...zero.symbols].sort());
+    expect(portfolio.strategies).toEqual(zero.strategies);
+    const crossVenue = loadConfig({ BASTION_CONFIG: "config/desk.cross-venue.example.yaml" });
+    expect(crossVenue).toMatchObject({ symbols: ["BTC/USDT"], replay: { set: null } });
+    expect(crossVenue.replay.files).toEqual([{ symbol: "BTC/USDT", file: "data/market/cross-venue/btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv" }]);
+    expect(crossVenue.desk!.notActedUpon.join("; ")).toMatch(/venues/);
   });
 
   it("BASTION_CONFIG naming a missing file is refused", () => {

@@ -2,6 +2,8 @@ import { inspect } from "node:util";
 import { describe, expect, it } from "vitest";
 import { appConfig, ConfigError, loadConfig, type AppConfig } from "./config";
 
+const PORTFOLIO_SYMBOLS = ["ADA/BTC", "DASH/BTC", "ETC/BTC", "ETH/BTC", "LTC/BTC", "NXT/BTC", "POWR/BTC", "XLM/BTC", "XMR/BTC", "ZEC/BTC"];
+
 function problemsOf(env: Record<string, string>): readonly string[] {
   try {
     loadConfig(env);
@@ -13,7 +15,7 @@ function problemsOf(env: Record<string, string>): readonly string[] {
 }
 
 describe("loadConfig: defaults", () => {
-  it("an empty environment is a working replay desk", () => {
+  it("an empty environment is a working replay desk: the ten-symbol portfolio set", () => {
     const config = loadConfig({});
     expect(config).toMatchObject({
       mode: "replay",
@@ -24,10 +26,18 @@ describe("loadConfig: defaults", () => {
       signalSecret: null,
       signalWindow: { maxAgeMs: 300_000, maxAheadMs: 30_000 },
       http: { secureCookies: false, trustProxy: false, allowedHosts: [] },
-      symbols: ["BTC/USDT"],
+      symbols: PORTFOLIO_SYMBOLS,
       capital: null,
       sim: { seed: 7, statePath: null },
-      replay: { file: null, speed: 300 },
+      replay: {
+        file: null,
+        speed: 300,
+        set: "portfolio",
+        files: PORTFOLIO_SYMBOLS.map((symbol) => ({
+          symbol,
+          file: `data/market/portfolio/${symbol.split("/")[0]!.toLowerCase()}-btc_5m_bittrex_2018-01-10_2018-01-30.csv`,
+        })),
+      },
       strategy: { enabled: true, fast: 10, slow: 30 },
       exchange: "binance",
       websockets: true,
@@ -38,7 +48,7 @@ describe("loadConfig: defaults", () => {
   it("an empty or blank value counts as unset", () => {
     expect(loadConfig({ BASTION_POLL_MS: "", BASTION_SYMBOL: "  ", BASTION_MODE: "" })).toMatchObject({
       mode: "replay",
-      symbols: ["BTC/USDT"],
+      symbols: PORTFOLIO_SYMBOLS,
       intervals: { pollMs: 2000 },
     });
   });
@@ -54,6 +64,31 @@ describe("loadConfig: values taken", () => {
       ["BTC/USDT", "ETH/USDT", "SOL/USDT:USDT"],
     ],
     ["one symbol in replay", { BASTION_SYMBOL: "ETH/USDT" }, (c) => c.symbols, ["ETH/USDT"]],
+    [
+      "BTC/USDT alone: today's one-symbol desk, sma-cross on it",
+      { BASTION_SYMBOL: "BTC/USDT" },
+      (c) => [c.replay.set, c.replay.files, c.strategies],
+      [
+        null,
+        [{ symbol: "BTC/USDT", file: "data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv" }],
+        [{ id: "sma-cross", kind: "sma-cross", params: { fast: 10, slow: 30 }, symbols: ["BTC/USDT"] }],
+      ],
+    ],
+    [
+      "symbols of the portfolio set: each from its file, each with its strategy",
+      { BASTION_SYMBOL: "ETH/BTC,ADA/BTC" },
+      (c) => [c.replay.set, c.replay.files.map((f) => f.file), c.strategies.map((s) => [s.kind, s.symbols])],
+      [
+        "portfolio",
+        ["data/market/portfolio/eth-btc_5m_bittrex_2018-01-10_2018-01-30.csv", "data/market/portfolio/ada-btc_5m_bittrex_2018-01-10_2018-01-30.csv"],
+        [
+          ["sma-cross", ["ETH/BTC"]],
+          ["rsi-reversion", ["ADA/BTC"]],
+        ],
+      ],
+    ],
+    ["several symbols in paper", { BASTION_MODE: "paper", BASTION_SYMBOL: "BTC/USDT,ETH/USDT" }, (c) => c.symbols, ["BTC/USDT", "ETH/USDT"]],
+    ["no strategies when the strategy is off", { BASTION_STRATEGY: "off" }, (c) => c.strategies, []],
     ["the capital as exact text", { BASTION_CAPITAL: "2500.12345678" }, (c) => c.capital, "2500.12345678"],
     [
       "on/off words",
@@ -94,14 +129,19 @@ describe("loadConfig: refusals name the variable and the problem", () => {
   it.each<[string, Record<string, string>, RegExp]>([
     ["an unknown mode", { BASTION_MODE: "demo" }, /^BASTION_MODE must be one of replay, paper, live, backtest \(got "demo"\)$/],
     [
-      "two symbols in replay",
+      "two symbols in replay without a file for each",
       { BASTION_SYMBOL: "BTC/USDT,ETH/USDT" },
-      /^BASTION_SYMBOL lists 2 symbols, but replay mode plays one symbol today \(several symbols in replay and paper come with issue 11\); set one, such as BASTION_SYMBOL=BTC\/USDT/,
+      /^BASTION_SYMBOL lists 2 symbols, but replay mode plays several symbols only from a recorded set with a file per symbol \(the portfolio set: ADA\/BTC, .*\), without BASTION_REPLAY_FILE; set one symbol, such as BASTION_SYMBOL=BTC\/USDT/,
     ],
     [
-      "two symbols in paper",
-      { BASTION_MODE: "paper", BASTION_SYMBOL: "BTC/USDT,ETH/USDT" },
-      /^BASTION_SYMBOL lists 2 symbols, but paper mode plays one symbol/,
+      "symbols of the set with one replay file",
+      { BASTION_SYMBOL: "ETH/BTC,LTC/BTC", BASTION_REPLAY_FILE: "data/market/portfolio/eth-btc_5m_bittrex_2018-01-10_2018-01-30.csv" },
+      /^BASTION_SYMBOL lists 2 symbols, but replay mode plays several symbols only from a recorded set/,
+    ],
+    [
+      "a replay file named for another symbol",
+      { BASTION_SYMBOL: "ETH/USDT", BASTION_REPLAY_FILE: "data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv" },
+      /^BASTION_REPLAY_FILE: REPLAY_SYMBOL_MISMATCH: btc-usdt_5m_2023-01-02_2023-02-09.csv holds BTC\/USDT, not ETH\/USDT/,
     ],
     [
       "a symbol without a quote",

@@ -23,6 +23,10 @@ import { isMap, isScalar, LineCounter, parseDocument } from "yaml";
 import { z } from "zod";
 import { closestKey, DeskFileError, parseDeskFile, type DeskFile } from "./engine/desk-file";
 import { notifySettingsSchema, webhookFromEnvironment, type ChannelSettings } from "./notify/settings";
+import { PORTFOLIO_STRATEGIES, type StrategyAssignment } from "./engine/replay-desk";
+import { RECORDED_FILES } from "./venues/replay/csv";
+import { checkFileSymbol, RECORDED_SETS, symbolOfFile } from "./venues/replay/portfolio";
+import { ReplayError } from "./venues/replay/replay-feed";
 
 export const MODES = ["replay", "paper", "live", "backtest"] as const;
 export type Mode = (typeof MODES)[number];
@@ -57,8 +61,9 @@ export const LIVE_VARIABLES = [
 ] as const;
 export type LiveEnv = Readonly<Partial<Record<(typeof LIVE_VARIABLES)[number], string>>>;
 
-/** The modes whose simulated venue and feed carry one symbol today (several come with issue 11). */
-const ONE_SYMBOL_MODES: readonly Mode[] = ["replay", "paper"];
+/** The recorded set the zero-config replay desk plays, and its symbols (from the files' names). */
+const PORTFOLIO = RECORDED_SETS.portfolio;
+const PORTFOLIO_FILES = PORTFOLIO.files.map((file) => ({ symbol: symbolOfFile(file)!, file }));
 
 function wholeNumber(name: string, min: number, max: number, fallback: number, unit: string) {
   const message = `${name} must be a whole number of ${unit} from ${min} to ${max}`;
@@ -200,11 +205,13 @@ const envSchema = z
         message: `BASTION_SMA_FAST (${env.BASTION_SMA_FAST}) must be below BASTION_SMA_SLOW (${env.BASTION_SMA_SLOW})`,
       });
     }
-    if (ONE_SYMBOL_MODES.includes(env.BASTION_MODE) && env.BASTION_SYMBOL.length > 1) {
+    // Replay plays several symbols only from files that say which symbol each holds (a recorded set, today the portfolio).
+    const several = env.BASTION_SYMBOL.length > 1;
+    if (env.BASTION_MODE === "replay" && several && (env.BASTION_REPLAY_FILE !== undefined || !env.BASTION_SYMBOL.every((s) => portfolioFile(s)))) {
       ctx.addIssue({
         code: "custom",
         path: ["BASTION_SYMBOL"],
-        message: `BASTION_SYMBOL lists ${env.BASTION_SYMBOL.length} symbols, but ${env.BASTION_MODE} mode plays one symbol today (several symbols in replay and paper come with issue 11); set one, such as BASTION_SYMBOL=${env.BASTION_SYMBOL[0]}, or use live mode`,
+        message: `BASTION_SYMBOL lists ${env.BASTION_SYMBOL.length} symbols, but replay mode plays several symbols only from a recorded set with a file per symbol (the portfolio set: ${PORTFOLIO_FILES.map((f) => f.symbol).join(", ")}), without BASTION_REPLAY_FILE; set one symbol, such as BASTION_SYMBOL=${env.BASTION_SYMBOL[0]}, or symbols of the set`,
       });
     }
   });
@@ -226,14 +233,20 @@ export interface AppConfig {
   /** The window of signal timestamps the engine takes, around its clock. */
   signalWindow: { maxAgeMs: number; maxAheadMs: number };
   http: { secureCookies: boolean; trustProxy: boolean; allowedHosts: readonly string[] };
-  /** The symbols traded; replay and paper take exactly one. */
+  /** The symbols traded (replay: one file per symbol, see `replay.files`). */
   symbols: readonly string[];
   /** Starting capital as exact decimal text; null: 10000 in simulation, the account's quote balance live. */
   capital: string | null;
   sim: { seed: number; statePath: string | null };
-  replay: { file: string | null; speed: number };
+  /**
+   * `files`: the file each replayed symbol plays (empty outside replay); `set`: the recorded set they come from, or null
+   * (one file: BASTION_REPLAY_FILE, else the recorded BTC/USDT candles).
+   */
+  replay: { file: string | null; speed: number; set: "portfolio" | null; files: readonly { symbol: string; file: string }[] };
   /** The built-in sma-cross strategy; `enabled` false with BASTION_STRATEGY=off (the default in live mode). */
   strategy: { enabled: boolean; fast: number; slow: number };
+  /** The built-in strategies that run, each on its symbols (empty when the strategy is off). */
+  strategies: readonly StrategyAssignment[];
   /** Paper: the ccxt exchange whose public data is played (live mode takes it from the live settings). */
   exchange: string;
   websockets: boolean;
@@ -370,10 +383,11 @@ function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; or
   const symbols = desk.desk.symbols ?? Object.keys(desk.symbols);
   if (symbols.length > 0) set("BASTION_SYMBOL", symbols.join(","), desk.desk.symbols ? "desk.symbols" : "symbols");
   if (desk.strategies.length > 0) {
-    // One built-in strategy runs today: the first enabled one (none enabled: the strategy is off).
-    const index = desk.strategies.findIndex((s) => s.enabled);
+    // Every enabled strategy runs (strategyPlan); none enabled: the strategy is off. The moving averages of the first
+    // enabled sma-cross stand for BASTION_SMA_FAST/SLOW (what the health page and the export show).
+    const index = desk.strategies.findIndex((s) => s.enabled && s.kind === "sma-cross");
     const strategy = desk.strategies[index];
-    set("BASTION_STRATEGY", strategy?.kind ?? "off", strategy ? `strategies[${index}].kind` : "strategies (none enabled)");
+    if (!desk.strategies.some((s) => s.enabled)) set("BASTION_STRATEGY", "off", "strategies (none enabled)");
     if (strategy && typeof strategy.params.fast === "number") set("BASTION_SMA_FAST", strategy.params.fast, `strategies[${index}].params.fast`);
     if (strategy && typeof strategy.params.slow === "number") set("BASTION_SMA_SLOW", strategy.params.slow, `strategies[${index}].params.slow`);
   }
@@ -385,6 +399,58 @@ function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; or
     if (venue.testnet) set("BASTION_SANDBOX", "1", `venues[${index}].testnet`);
   }
   return { values, origin };
+}
+
+function portfolioFile(symbol: string): string | undefined {
+  return PORTFOLIO_FILES.find((f) => f.symbol === symbol.toUpperCase())?.file;
+}
+
+/**
+ * Which symbols replay plays from which files. No symbol and no file named anywhere: the portfolio set (the zero-config
+ * desk). Symbols of the set without BASTION_REPLAY_FILE: their files from the set. Otherwise one symbol from
+ * BASTION_REPLAY_FILE or the recorded BTC/USDT file, whose name must say that symbol.
+ */
+function replayPlan(
+  mode: Mode,
+  symbolsNamed: boolean,
+  symbols: readonly string[],
+  file: string | undefined,
+): { symbols: readonly string[]; set: "portfolio" | null; files: { symbol: string; file: string }[] } {
+  if (mode !== "replay") return { symbols, set: null, files: [] };
+  if (!symbolsNamed && file === undefined) return { symbols: PORTFOLIO_FILES.map((f) => f.symbol), set: "portfolio", files: [...PORTFOLIO_FILES] };
+  if (file === undefined && symbols.every((s) => portfolioFile(s))) {
+    return { symbols, set: "portfolio", files: symbols.map((symbol) => ({ symbol, file: portfolioFile(symbol)! })) };
+  }
+  const path = file ?? RECORDED_BTC_USDT;
+  return { symbols, set: null, files: [{ symbol: symbols[0]!, file: path }] };
+}
+
+const RECORDED_BTC_USDT = RECORDED_FILES.btcUsdt5m;
+
+/** The strategies that run: the desk file's enabled ones, else the replayed set's pair, else sma-cross on the first symbol. */
+function strategyPlan(
+  enabled: boolean,
+  desk: DeskFile | null,
+  symbols: readonly string[],
+  set: "portfolio" | null,
+  sma: { fast: number; slow: number },
+): StrategyAssignment[] {
+  if (!enabled) return [];
+  const traded = new Set(symbols);
+  if (desk && desk.strategies.length > 0) {
+    return desk.strategies
+      .filter((s) => s.enabled)
+      .map((s) => ({ id: s.id, kind: s.kind, params: s.params, symbols: s.symbols.filter((x) => traded.has(x)) }))
+      .filter((s) => s.symbols.length > 0);
+  }
+  if (set === "portfolio") {
+    return PORTFOLIO_STRATEGIES.map((s) => ({
+      ...s,
+      params: s.kind === "sma-cross" ? { fast: sma.fast, slow: sma.slow } : s.params,
+      symbols: s.symbols.filter((x) => traded.has(x)),
+    })).filter((s) => s.symbols.length > 0);
+  }
+  return symbols.length > 0 ? [{ id: "sma-cross", kind: "sma-cross", params: { fast: sma.fast, slow: sma.slow }, symbols: [symbols[0]!] }] : [];
 }
 
 /** Parses the environment (and the desk and secrets files); throws ConfigError naming every bad variable or key. */
@@ -418,6 +484,16 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const liveEnv: Record<string, string> = {};
   for (const name of LIVE_VARIABLES) if (raw[name] !== undefined) liveEnv[name] = raw[name];
   const strategyName = e.BASTION_STRATEGY ?? (e.BASTION_MODE === "live" ? "off" : "sma-cross");
+  const plan = replayPlan(e.BASTION_MODE, raw.BASTION_SYMBOL !== undefined, e.BASTION_SYMBOL, e.BASTION_REPLAY_FILE);
+  // A file that holds another symbol than the one it would be traded as is refused by name.
+  if (e.BASTION_REPLAY_FILE !== undefined && plan.files[0]) {
+    try {
+      checkFileSymbol(plan.files[0].file, plan.files[0].symbol);
+    } catch (error) {
+      if (!(error instanceof ReplayError)) throw error;
+      throw new ConfigError([`BASTION_REPLAY_FILE: ${error.message}${shown("BASTION_REPLAY_FILE", raw.BASTION_REPLAY_FILE)}${origin("BASTION_REPLAY_FILE")}`]);
+    }
+  }
   const config: AppConfig = {
     mode: e.BASTION_MODE,
     databaseUrl: e.DATABASE_URL,
@@ -427,11 +503,12 @@ export function loadConfig(env: Env = process.env): AppConfig {
     signalSecret: e.BASTION_SIGNAL_SECRET === undefined ? null : new Secret(e.BASTION_SIGNAL_SECRET),
     signalWindow: { maxAgeMs: e.BASTION_SIGNAL_MAX_AGE_SECONDS * 1000, maxAheadMs: e.BASTION_SIGNAL_MAX_AHEAD_SECONDS * 1000 },
     http: { secureCookies: e.BASTION_COOKIE_SECURE, trustProxy: e.BASTION_TRUST_PROXY, allowedHosts: e.BASTION_ALLOWED_HOSTS },
-    symbols: e.BASTION_SYMBOL,
+    symbols: plan.symbols,
     capital: e.BASTION_CAPITAL ?? null,
     sim: { seed: e.BASTION_SEED, statePath: e.BASTION_SIM_STATE ?? null },
-    replay: { file: e.BASTION_REPLAY_FILE ?? null, speed: e.BASTION_REPLAY_SPEED },
+    replay: { file: e.BASTION_REPLAY_FILE ?? null, speed: e.BASTION_REPLAY_SPEED, set: plan.set, files: plan.files },
     strategy: { enabled: strategyName !== "off", fast: e.BASTION_SMA_FAST, slow: e.BASTION_SMA_SLOW },
+    strategies: strategyPlan(strategyName !== "off", desk, plan.symbols, plan.set, { fast: e.BASTION_SMA_FAST, slow: e.BASTION_SMA_SLOW }),
     exchange: e.BASTION_EXCHANGE,
     websockets: e.BASTION_WEBSOCKETS,
     intervals: {

@@ -202,6 +202,8 @@ export interface DeskExportContext extends RunningDesk {
   desk: DeskFile | null;
   /** Without a desk file: the built-in strategy as it runs. */
   strategy: { enabled: boolean; fast: number; slow: number };
+  /** Without a desk file: the built-in strategies as they run (config.ts's plan); absent: `strategy` on the first symbol. */
+  strategies?: readonly { id: string; kind: string; params: Readonly<Record<string, unknown>>; symbols: readonly string[] }[];
   venueId: string;
   /** When the export was made (a comment in the file). */
   at: Date;
@@ -237,9 +239,11 @@ export function deskExportYaml(current: SettingsInForce, context: DeskExportCont
   const first = context.symbols[0];
   const strategies = context.desk?.strategies.length
     ? context.desk.strategies.map(strategyToFile)
-    : context.strategy.enabled && first
-      ? [{ id: "sma-cross", kind: "sma-cross", params: { fast: context.strategy.fast, slow: context.strategy.slow }, symbols: [first] }]
-      : [];
+    : context.strategies
+      ? context.strategies.map((s) => ({ id: s.id, kind: s.kind, params: { ...s.params }, symbols: [...s.symbols] }))
+      : context.strategy.enabled && first
+        ? [{ id: "sma-cross", kind: "sma-cross", params: { fast: context.strategy.fast, slow: context.strategy.slow }, symbols: [first] }]
+        : [];
   const data: Record<string, unknown> = {
     version: 1,
     desk: { mode: context.mode, symbols: [...context.symbols] },

@@ -268,7 +268,7 @@ describe("parseDeskFile: notifications", () => {
 });
 
 describe("the committed example desk files", () => {
-  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml"])("%s parses", (name) => {
+  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml", "desk.portfolio.example.yaml", "desk.cross-venue.example.yaml"])("%s parses", (name) => {
     expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();
   });
 
@@ -326,6 +326,25 @@ describe("deskChanges and deskExportYaml", () => {
     });
     expect(desk.strategies).toEqual([
       { id: "sma-cross", kind: "sma-cross", params: { fast: 10, slow: 30 }, symbols: ["BTC/USDT"], venue: null, enabled: true },
+    ]);
+  });
+
+  it("an export of the zero-config portfolio desk writes both strategies with their symbols", () => {
+    const yaml = deskExportYaml(TODAY, {
+      mode: "replay",
+      symbols: ["ETH/BTC", "ADA/BTC"],
+      desk: null,
+      strategy: { enabled: true, fast: 10, slow: 30 },
+      strategies: [
+        { id: "sma-cross", kind: "sma-cross", params: { fast: 10, slow: 30 }, symbols: ["ETH/BTC"] },
+        { id: "rsi-reversion", kind: "rsi-reversion", params: { period: 14, oversold: 30, exit: 55 }, symbols: ["ADA/BTC"] },
+      ],
+      venueId: "sim",
+      at: new Date(Date.UTC(2026, 0, 2)),
+    });
+    expect(parseDeskFile(yaml, { source: "export" }).strategies).toEqual([
+      { id: "sma-cross", kind: "sma-cross", params: { fast: 10, slow: 30 }, symbols: ["ETH/BTC"], venue: null, enabled: true },
+      { id: "rsi-reversion", kind: "rsi-reversion", params: { period: 14, oversold: 30, exit: 55 }, symbols: ["ADA/BTC"], venue: null, enabled: true },
     ]);
   });
 });

@@ -319,9 +319,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
       }
     });
   });
-  if (strategies.filter((s) => s.enabled).length > 1) notActedUpon.push("strategies (one built-in strategy runs today; several come with issue 11)");
   if (strategies.some((s) => s.venue !== null)) notActedUpon.push("strategies[].venue");
-  if (strategies.some((s) => s.symbols.length > 1)) notActedUpon.push("strategies[].symbols beyond the first traded symbol");
 
   const symbols: Record<string, Partial<SymbolSettings>> = {};
   for (const [symbol, entry] of Object.entries(input.symbols ?? {})) {

@@ -2,8 +2,10 @@
  * The process runtime: exactly one engine per process (and per database, through the lease), alive whether
  * or not a browser is open, kept on globalThis so Next's separate bundles and dev hot reloads share it.
  *
- * replay (default): recorded BTC/USDT candles from data/market played as a live feed (intrabar ticks, looping),
- *   a durable simulated venue next to the database, the built-in sma-cross strategy emitting signals.
+ * replay (default): the portfolio desk: ten recorded Bittrex altcoins against BTC (data/market/portfolio) played as
+ *   time-aligned live feeds (intrabar ticks, looping), a durable simulated venue next to the database with capital in
+ *   BTC, sma-cross and rsi-reversion on disjoint symbols emitting signals (replay-desk.ts). With BASTION_SYMBOL=BTC/USDT
+ *   (or config/desk.btc-usdt.example.yaml): today's one-symbol desk on the recorded BTC/USDT candles.
  * paper: public market data from a ccxt exchange (websockets where ccxt has them, else polling), the same simulated venue and strategy.
  * live: real orders on a ccxt exchange (CcxtVenue, its emergency instance for cancels, behind ResilientVenue),
  *   instruments from the exchange's loaded markets, market data polled from the same exchange; reconciliation
@@ -24,8 +26,6 @@ import { timeOrderedIds } from "../core/ids";
 import { type Instrument } from "../core/instrument";
 import { instrumentFromCcxtMarket, type CcxtMarketLike } from "../venues/ccxt/markets";
 import { seededRng } from "../core/rng";
-import { createStrategy } from "../core/strategies";
-import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { appConfig, type AppConfig, type Mode } from "../config";
 import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqlite-store";
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
@@ -34,8 +34,9 @@ import { scrubSecrets } from "../venues/ccxt/errors";
 import { createLiveExchange, createLiveStreamExchange, loadLiveConfig, type LiveConfig } from "../venues/ccxt/live-config";
 import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
 import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
-import { loadCandlesCsv, recordedFilePath } from "../venues/replay/csv";
-import { ReplayFeed, type ReplayUpdate } from "../venues/replay/replay-feed";
+import { loadCandlesCsv } from "../venues/replay/csv";
+import { checkFileSymbol } from "../venues/replay/portfolio";
+import { buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk } from "./replay-desk";
 import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
@@ -151,6 +152,8 @@ async function startRuntime(): Promise<Runtime | null> {
   }
   // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
   const live = mode === "live" ? liveConfigOrRefuse(config) : null;
+  // Replay: the recorded files are checked and read before anything is opened (a bad file leaves nothing behind).
+  const sets = mode === "replay" ? replaySets(config) : [];
   const dbPath = sqlitePathFromUrl(databaseUrl);
   const store = openSqliteStore({ url: databaseUrl, clock: wallClock, synchronous: synchronousFor(mode) });
   const ownerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
@@ -177,9 +180,8 @@ async function startRuntime(): Promise<Runtime | null> {
       `another engine (pid ${h.pid} on ${h.host}) holds this database (heartbeat ${Math.round((Date.now() - h.heartbeatAt) / 1000)} s ago); refusing to start a second engine`,
     );
   }
-  // One parse of the list for every mode; replay and paper take one symbol (config.ts refuses more).
+  // One parse of the list for every mode (replay: one recorded file per symbol, config.ts's replay.files).
   const symbols = [...config.symbols];
-  const symbol = symbols[0] ?? "BTC/USDT";
   const lease = leased.keeper;
   const desk = config.desk;
   const resilience = {
@@ -210,13 +212,14 @@ async function startRuntime(): Promise<Runtime | null> {
     capital = opened.capital;
     liveExchange = opened.exchange;
   } else {
-    const instruments = deskInstruments([symbol]);
-    capital = config.capital ?? "10000";
+    const sim = simulatedDesk(config, deskInstruments);
+    const instruments = sim.instruments;
+    capital = sim.capital;
     const statePath = config.sim.statePath ?? join(dirname(dbPath), "sim-venue.db");
     inner = new SimVenue(
       {
         instruments,
-        initialBalances: { [instruments[0]!.quote]: capital, [instruments[0]!.base]: 0 },
+        initialBalances: sim.initialBalances,
         slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
         participationCap: 0.25,
         latencyMs: { fixedMs: 20, jitterMs: 10 },
@@ -240,12 +243,14 @@ async function startRuntime(): Promise<Runtime | null> {
     initialEquity: capital,
     quoteCurrency: instruments[0]!.quote,
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
-    breaker: { ...(mode === "replay" ? { maxConsecutiveLosses: 12 } : {}), ...desk?.breaker },
+    breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
     // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
-    ...(desk && {
-      riskLimits: patched(DEFAULT_RISK_LIMITS, desk.risk, true),
-      defaultSymbolSettings: patched(DEFAULT_SYMBOL_SETTINGS, desk.symbolDefaults),
-    }),
+    ...(desk
+      ? {
+          riskLimits: patched(DEFAULT_RISK_LIMITS, desk.risk, true),
+          defaultSymbolSettings: patched(DEFAULT_SYMBOL_SETTINGS, desk.symbolDefaults),
+        }
+      : { riskLimits: defaultRiskLimits(instruments[0]!.quote, mode === "replay" ? symbols.length : 1) }),
     log,
   });
   engineRef = engine;
@@ -269,31 +274,20 @@ async function startRuntime(): Promise<Runtime | null> {
     if (desk.notActedUpon.length > 0) log("warn", `desk file ${desk.source}: parsed and kept, not acted upon yet: ${desk.notActedUpon.join("; ")}`);
   }
 
-  const strategy = makeStrategy(config);
-  // BASTION_STRATEGY=off: no built-in strategy (signals come only from the webhook, tRPC or people).
-  // LIVE: the demo strategy never trades real money unless asked for by name (config.ts: off by default there).
-  const strategyOn = config.strategy.enabled;
-  // The strategy needs strictly increasing candle times; a replay burst can deliver two in one millisecond.
-  let lastCandleTs = 0;
-  const onCandle = (bar: { ts: number; open: number; high: number; low: number; close: number; volume: number }) => {
-    if (!strategyOn) return;
-    const candle = { ...bar, ts: Math.max(bar.ts, lastCandleTs + 1) };
-    lastCandleTs = candle.ts;
-    const open = engine.openPosition(symbol);
-    const position: StrategyPosition = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
-    const intent = strategy.onCandle(candle, { position });
-    if (!intent) return;
-    const action = intent.action === "OPEN_LONG" ? "BUY" : intent.action === "CLOSE_LONG" ? "CLOSE" : null;
-    if (!action) return;
-    void engine
-      .execute({
-        kind: "signal",
-        signal: { id: `${strategy.name}-${candle.ts}-${randomUUID().slice(0, 6)}`, symbol, action, confidence: 0.75, strategy: strategy.name, ts: Date.now() },
-        source: "strategy",
-      })
-      .then((r) => log(r.ok ? "info" : "warn", `${strategy.name} ${action}: ${r.ok ? r.message : `${r.code} ${r.message}`}`))
-      .catch((e: unknown) => log("error", `strategy signal failed: ${String(e)}`));
-  };
+  // The built-in strategies, one lane per (strategy, symbol); none with BASTION_STRATEGY=off (signals come only from the
+  // webhook, tRPC or people). LIVE: the demo strategy never trades real money unless asked for by name (config.ts).
+  const lanes = buildLanes(config.strategies);
+  const router = createStrategyRouter({
+    engine,
+    lanes,
+    clock: wallClock,
+    idSuffix: () => randomUUID().slice(0, 6),
+    onSignal: ({ lane, action, result: r }) =>
+      log(r.ok ? "info" : "warn", `${lane.id} ${action} ${lane.symbol}: ${r.ok ? r.message : `${r.code} ${r.message}`}`),
+    onError: (e) => log("error", `strategy signal failed: ${String(e)}`),
+  });
+  const strategySymbols = new Set(router.symbols());
+  if (lanes.length > 0) log("info", `strategies: ${config.strategies.map((s) => `${s.id} (${s.kind}) on ${s.symbols.join(", ")}`).join("; ")}`);
 
   const onMarket = (update: MarketUpdate) => {
     engine.marketData(update).catch((e: unknown) => log("error", `market data: ${String(e)}`));
@@ -303,46 +297,35 @@ async function startRuntime(): Promise<Runtime | null> {
   let stopFeed: () => void;
   const marketHistory = createMarketHistory();
   if (mode === "replay") {
-    const file = config.replay.file ?? recordedFilePath("btcUsdt5m");
-    if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
-    const candles = loadCandlesCsv(file);
-    // Warm the strategy on the first candles so the desk trades within a minute of the start.
-    const warm = Math.min(candles.length - 1, strategy.warmup);
-    for (const candle of candles.slice(0, warm)) strategy.onCandle(candle, { position: "FLAT" });
-    const replayHistory = new ReplayHistoryFeed(marketHistory, symbol, candles, { startIndex: warm, rebaseOnLoop: true });
-    const feed = new ReplayFeed({
-      symbol,
-      source: { kind: "candles", candles },
+    const tick = new Map(instruments.map((i) => [i.symbol, i.priceTick.toNumber()]));
+    // Every lane is warmed on the bars before the start, chosen a few bars before the first entry: a trade within seconds.
+    const replay = startReplayDesk({
+      sets,
+      history: marketHistory,
+      router,
+      lanes,
+      engine,
       speed: config.replay.speed,
-      loop: true,
-      rebaseOnLoop: true,
-      startIndex: warm,
-      priceTick: instruments[0]!.priceTick.toNumber(),
-      stepsPerLeg: 3,
       clock: wallClock,
       scheduler: systemScheduler,
-      onUpdate: (update: ReplayUpdate) => {
-        replayHistory.onUpdate(update);
-        if (update.kind === "candle" && update.expanded) {
-          onCandle(update);
-          return;
-        }
-        onMarket(update);
-      },
+      priceTick: (s) => tick.get(s) ?? 0.01,
       onError: (e) => log("warn", `replay update failed: ${String(e)}`),
     });
-    feed.start();
+    log("info", `replaying ${sets.map((s) => s.symbol).join(", ")} from ${new Date(replay.startTs).toISOString()} at ${config.replay.speed}×`);
     feedStatus = () => {
-      const s = feed.status();
+      const all = replay.status();
+      const s = all[0]!;
+      const lastUpdates = all.map((x) => x.lastUpdateAt).filter((t): t is number => t !== null);
+      const what = all.length === 1 ? s.symbol : `${all.length} symbols (${all.map((x) => x.symbol).join(", ")})`;
       return {
         kind: "replay",
-        connected: s.playing,
-        message: `replaying ${s.symbol} at ${s.speed}× (candle ${s.position}/${s.total}, loop ${s.loops + 1})`,
-        lastUpdateAt: s.lastUpdateAt,
-        detail: { ...s },
+        connected: all.every((x) => x.playing),
+        message: `replaying ${what} at ${s.speed}× (candle ${s.position}/${s.total}, loop ${s.loops + 1})`,
+        lastUpdateAt: lastUpdates.length > 0 ? Math.max(...lastUpdates) : null,
+        detail: all.length === 1 ? { ...s } : { feeds: all },
       };
     };
-    stopFeed = () => feed.stop();
+    stopFeed = () => replay.stop();
   } else {
     const exchangeId = config.exchange;
     // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
@@ -351,11 +334,11 @@ async function startRuntime(): Promise<Runtime | null> {
     const websockets = config.websockets;
     const streamFor = async () =>
       !websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: config.intervals.liveTimeoutMs }) : await createCcxtProExchange(exchangeId, {});
-    const streams = await Promise.all((live ? symbols : [symbol]).map(() => streamFor()));
-    // LIVE: quotes for every traded symbol (marks, exits, sizing); 5m candles of the first drive the strategy.
-    const feeds = (live ? symbols : [symbol]).map((feedSymbol, i) => {
+    const streams = await Promise.all(symbols.map(() => streamFor()));
+    // Quotes for every traded symbol (marks, exits, sizing); 5m candles of the symbols a strategy trades drive it.
+    const feeds = symbols.map((feedSymbol, i) => {
       let lastStatus: PublicFeedStatus | null = null;
-      const strategyFeed = feedSymbol === symbol;
+      const strategyFeed = strategySymbols.has(feedSymbol);
       const feed = new StreamMarketFeed({
         exchange,
         stream: streams[i] ?? null,
@@ -371,7 +354,7 @@ async function startRuntime(): Promise<Runtime | null> {
         onUpdate: (update, now) => {
           recordFeedUpdate(marketHistory, update, now);
           if (update.kind === "candle") {
-            if (strategyFeed) onCandle({ ...update, ts: update.exchangeTs ?? Date.now() });
+            if (strategyFeed) router.onCandle(feedSymbol, { ...update, ts: update.exchangeTs ?? Date.now() });
           } else onMarket(update);
         },
         onStatus: (status) => {
@@ -488,6 +471,20 @@ async function startRuntime(): Promise<Runtime | null> {
   };
 }
 
+/** The recorded candles of each replayed symbol; a missing file, or one named for another symbol, refuses the start. */
+function replaySets(config: AppConfig): { symbol: string; candles: ReturnType<typeof loadCandlesCsv> }[] {
+  return config.replay.files.map(({ symbol, file }) => {
+    if (!existsSync(file)) throw new StartError(`replay data not found at ${file}`);
+    // A file named for another symbol is refused by name (it would trade one market on another's prices).
+    try {
+      checkFileSymbol(file, symbol);
+    } catch (e) {
+      throw new StartError(e instanceof Error ? e.message : String(e));
+    }
+    return { symbol, candles: loadCandlesCsv(file) };
+  });
+}
+
 /** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
 function liveConfigOrRefuse(config: AppConfig): LiveConfig {
   const loaded = loadLiveConfig(config.liveEnv);
@@ -548,13 +545,6 @@ async function openLiveVenue(config: LiveConfig, symbols: string[], app: AppConf
   }
   log("info", `live venue ${venue.id}: ${symbols.join(", ")}; starting capital ${capital}`);
   return { venue, exchange, capital };
-}
-
-function makeStrategy(config: AppConfig): Strategy {
-  const { fast, slow } = config.strategy;
-  const created = createStrategy("sma-cross", { fast, slow });
-  if (!created.ok) throw new Error(`${created.error.code}: ${created.error.message}`);
-  return created.value;
 }
 
 export type { SqliteStore };

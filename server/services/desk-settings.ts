@@ -40,10 +40,14 @@ function running(): RunningDesk {
 export function exportDesk(now: Date = new Date()): { yaml: string; fileName: string } {
   const engine = requireEngine();
   const config = appConfig();
+  const desk = running();
+  // The strategies as they run: on the symbols the running desk trades (none of them: the built-in one on its first).
+  const strategies = config.strategies.map((s) => ({ ...s, symbols: s.symbols.filter((x) => desk.symbols.includes(x)) })).filter((s) => s.symbols.length > 0);
   const yaml = deskExportYaml(engine.riskSettings(), {
-    ...running(),
+    ...desk,
     desk: config.desk,
     strategy: config.strategy,
+    ...(strategies.length > 0 ? { strategies } : {}),
     venueId: engine.venueId(),
     at: now,
   });
