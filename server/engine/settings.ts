@@ -56,8 +56,16 @@ const quantity = (what: string) => decimalString(what, { min: "0.000000000001", 
 
 export const sizingSchema = z.discriminatedUnion("method", [
   z.object({ method: z.literal("fixed_fraction"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
-  /** The whole equity, fees included: qty = equity / (price × (1 + slippage) × (1 + fee)). */
-  z.object({ method: z.literal("all_in") }),
+  /**
+   * The whole equity, fees included: qty = budget / (price × (1 + slippage) × (1 + fee)), budget = equity. A portfolio
+   * backtest shares one equity between symbols, so it narrows the budget: equityFraction (equity × fraction) or a fixed
+   * notional (quote currency). The budget never exceeds the venue's free balance.
+   */
+  z.object({
+    method: z.literal("all_in"),
+    equityFraction: numberIn("equityFraction (a share of equity)", 0.0001, 1).optional(),
+    notional: decimalString("notional (quote currency per entry)", { min: "0.00000001", max: "1000000000000", decimals: 12 }).optional(),
+  }),
   z.object({
     method: z.literal("fixed_risk"),
     riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2),
