@@ -227,6 +227,11 @@ function fileExists(path: string): boolean {
 /** `FILE:SYMBOL` (the symbol as --symbol takes it); the file part may itself hold colons. */
 const FILE_SYMBOL = /^(.+):([A-Z0-9]+\/[A-Z0-9]+(?::[A-Z0-9]+)?)$/;
 
+/** A --data value in the list form: some comma-separated item is FILE:SYMBOL. */
+function isFileSymbolList(value: string): boolean {
+  return value.split(",").some((item) => FILE_SYMBOL.test(item));
+}
+
 /** Parses `process.argv.slice(2)`. `--help` anywhere wins over every other problem. */
 export function parseBacktestArgs(argv: readonly string[], options: ParseBacktestArgsOptions = {}): Result<BacktestArgs, BacktestArgsErrorCode> {
   if (argv.includes("--help") || argv.includes("-h")) return ok({ help: true });
@@ -280,7 +285,7 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     data.length > 1 ||
     symbol.length > 1 ||
     strategy.length > 1 ||
-    data.some((d) => FILE_SYMBOL.test(d)) ||
+    data.some(isFileSymbolList) ||
     strategy.some((s) => s.includes(":")) ||
     Object.hasOwn(raw, "alloc") ||
     Object.hasOwn(raw, "notional");
@@ -324,7 +329,7 @@ function parsePortfolio(
 ): Result<BacktestArgs, BacktestArgsErrorCode> {
   const problems: string[] = [];
   const legs: PortfolioLegArg[] = [];
-  const plainFiles = data.filter((d) => !FILE_SYMBOL.test(d));
+  const plainFiles = data.filter((d) => !isFileSymbolList(d));
   if (data.length === 0)
     problems.push("--data is required: one candle CSV per symbol (--data FILE --symbol SYMBOL, repeated, or --data FILE:SYMBOL,FILE:SYMBOL).");
   if (symbols.length > 0 && symbols.length !== plainFiles.length) {
@@ -334,7 +339,7 @@ function parsePortfolio(
   }
   let plainIndex = 0;
   for (const value of data) {
-    const items = FILE_SYMBOL.test(value) ? value.split(",") : [value];
+    const items = isFileSymbolList(value) ? value.split(",") : [value];
     for (const item of items) {
       const match = FILE_SYMBOL.exec(item);
       let file: string;
