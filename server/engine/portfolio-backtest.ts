@@ -112,7 +112,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     interval: input.intervalMs ?? smallestGap(leg.candles),
     slots: input.strategies
       .filter((s) => s.symbols === null || s.symbols.includes(leg.symbol))
-      .map((s) => ({ strategy: s.name, instance: s.create(leg.symbol), context: { position: "FLAT" as StrategyPosition } })),
+      .map((s) => ({ strategy: s.name, instance: s.create(leg.symbol), context: { position: "FLAT" } })),
     pending: null,
     owner: null,
   }));
