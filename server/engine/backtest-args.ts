@@ -55,8 +55,9 @@ Portfolio form: several symbols, one file each, traded with one equity in their 
   --notional AMOUNT    each entry is all in of AMOUNT quote currency instead (symbols never share capital while
                        capital ≥ symbols × AMOUNT × (1 + fee))
   Files of the shipped portfolio set (data/market/portfolio, X/BTC) trade on Bittrex's rules of the time (price and
-  quantity step 0.00000001 BTC, minimum order 0.0005 BTC, fee 25 bps; --fee-bps and --qty-step do not apply to them);
-  other files use an instrument without rounding, with --fee-bps and --qty-step. Without --json a text report with
+  quantity step 0.00000001 BTC, minimum order 0.0005 BTC, fee 25 bps); symbols of the recorded Binance market snapshot
+  on Binance's precision, limits and fee (as the desk does); --fee-bps and --qty-step apply to other symbols only,
+  which trade without rounding. Without --json a text report with
   per-symbol and per-strategy tables is printed.`;
 
 type OptionKind = "value" | "flag";

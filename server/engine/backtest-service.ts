@@ -5,6 +5,8 @@ import { buildPortfolioReport, type PortfolioReport } from "../core/backtest/por
 import { makeInstrument, type Instrument } from "../core/instrument";
 import { createStrategy, type Strategy } from "../core/strategies";
 import { type BacktestRunArgs, backtestReportParams, isPortfolioRunArgs, type PortfolioRunArgs, portfolioReportParams } from "../core/backtest/run-args";
+import { type CcxtMarketLike, instrumentFromCcxtMarket } from "../venues/ccxt/markets";
+import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS } from "../venues/replay/portfolio";
 import { runEngineBacktest } from "./backtest";
@@ -74,9 +76,10 @@ function chartCurve({ ts, equity, last }: { ts: Float64Array; equity: Float64Arr
 const PORTFOLIO_SET_FILES: ReadonlySet<string> = new Set(RECORDED_SETS.portfolio.files.map((f) => basename(f)));
 
 /**
- * A leg's venue rules: a file of the shipped portfolio set trades on Bittrex's rules of the time (its recording does not
- * carry them); any other file on an instrument without rounding with the run's --fee-bps and --qty-step, as the
- * single-symbol form does. Returns the rules' name for the report.
+ * A leg's venue rules, named for the report: a file of the shipped portfolio set trades on Bittrex's rules of the time
+ * (its recording does not carry them), a symbol of the recorded Binance market snapshot on Binance's precision, limits
+ * and fee (as the desk does), any other on an instrument without rounding with the run's --fee-bps and --qty-step, as
+ * the single-symbol form does.
  */
 export function portfolioInstrument(
   file: string,
@@ -84,6 +87,8 @@ export function portfolioInstrument(
   args: Pick<PortfolioRunArgs, "feeBps" | "qtyStep">,
 ): { instrument: Instrument; rules: string } {
   if (PORTFOLIO_SET_FILES.has(basename(file)) && symbol.endsWith("/BTC")) return { instrument: bittrexBtcInstrument(symbol), rules: "bittrex-2018" };
+  const market = (binanceMarkets as unknown as Record<string, CcxtMarketLike>)[symbol];
+  if (market) return { instrument: instrumentFromCcxtMarket(market, "TICK_SIZE"), rules: "binance" };
   const fee = args.feeBps.dividedBy(10_000);
   return {
     instrument: makeInstrument({ symbol, priceTick: "1e-40", qtyStep: args.qtyStep ?? "1e-40", makerFee: fee, takerFee: fee }),

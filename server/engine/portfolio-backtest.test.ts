@@ -6,7 +6,7 @@ import { D } from "../core/money";
 import { createStrategy, type Strategy, type StrategyCandle, type StrategyName } from "../core/strategies";
 import { type PortfolioRunArgs } from "../core/backtest/run-args";
 import { runEngineBacktest } from "./backtest";
-import { loadPortfolioLegs, runBacktest } from "./backtest-service";
+import { loadPortfolioLegs, portfolioInstrument, runBacktest } from "./backtest-service";
 import { type PortfolioLeg, type PortfolioStrategy, runPortfolioBacktest } from "./portfolio-backtest";
 
 const ROOT = join(import.meta.dirname, "..", "..");
@@ -253,5 +253,30 @@ describe("portfolio backtest report", () => {
       expect(cost.lessThanOrEqualTo("0.01")).toBe(true);
       expect(cost.greaterThan("0.0099999")).toBe(true);
     }
+  });
+});
+
+describe("portfolio instruments", () => {
+  const plain = { feeBps: D(7), qtyStep: null };
+  it.each([
+    ["data/market/portfolio/eth-btc_5m_bittrex_2018-01-10_2018-01-30.csv", "ETH/BTC", "bittrex-2018", "0.00000001", "0.0025"],
+    ["data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv", "BTC/USDT", "binance", "0.00001", "0.001"],
+    ["elsewhere/eth-btc_5m.csv", "ETH/BTC", "plain", "1e-40", "0.0007"],
+    ["elsewhere/foo-usdt.csv", "FOO/USDT", "plain", "1e-40", "0.0007"],
+  ])("%s as %s trades on %s rules", (file, symbol, rules, qtyStep, fee) => {
+    const made = portfolioInstrument(file, symbol, plain);
+    expect(made.rules).toBe(rules);
+    expect(made.instrument.qtyStep.toString()).toBe(D(qtyStep).toString());
+    expect(made.instrument.takerFee.toString()).toBe(D(fee).toString());
+  });
+
+  it("a Binance symbol's entries are rounded down to its quantity step", () => {
+    const run = runBacktest({
+      ...args([], [{ name: "sma-cross", symbols: null }], { kind: "share", fraction: D(1) }, "10000"),
+      legs: [{ data: join(ROOT, "data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv"), symbol: "BTC/USDT" }],
+    });
+    expect(run.report.params.instruments).toBe("BTC/USDT=binance");
+    expect(run.report.tradeCount).toBeGreaterThan(10);
+    for (const t of run.report.trades) expect(D(t.qty).mod("0.00001").isZero()).toBe(true);
   });
 });
