@@ -24,11 +24,10 @@ import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { EventBus } from "./bus";
 import { Engine } from "./engine";
-import type { Sizing } from "./settings";
+import type { AllInSizing } from "./settings";
 import { SYSTEM } from "./types";
 
-/** The backtests' sizing: all in, of the whole equity or of a narrower budget. */
-export type AllInSizing = Extract<Sizing, { method: "all_in" }>;
+export type { AllInSizing };
 
 export interface EngineBacktestInput {
   candles: readonly Candle[];

@@ -6,6 +6,7 @@ import { D } from "../core/money";
 import { createStrategy, type Strategy, type StrategyCandle, type StrategyName } from "../core/strategies";
 import { type PortfolioRunArgs } from "../core/backtest/run-args";
 import { runEngineBacktest } from "./backtest";
+import { symbolSettingsSchema, withAllInBudget } from "./settings";
 import { loadPortfolioLegs, portfolioInstrument, runBacktest } from "./backtest-service";
 import { type PortfolioLeg, type PortfolioStrategy, runPortfolioBacktest } from "./portfolio-backtest";
 
@@ -278,5 +279,29 @@ describe("portfolio instruments", () => {
     expect(run.report.params.instruments).toBe("BTC/USDT=binance");
     expect(run.report.tradeCount).toBeGreaterThan(10);
     for (const t of run.report.trades) expect(D(t.qty).mod("0.00001").isZero()).toBe(true);
+  });
+});
+
+describe("withAllInBudget (the backtests' all_in budget, outside the settings schema)", () => {
+  const base = symbolSettingsSchema.parse({});
+  it.each<[string, unknown, unknown]>([
+    ["keeps plain all_in", { method: "all_in" }, base.sizing],
+    ["carries an equity share", { method: "all_in", equityFraction: 0.25 }, { method: "all_in", equityFraction: 0.25 }],
+    ["carries a notional as plain decimal text", { method: "all_in", notional: "1e-2" }, { method: "all_in", notional: "0.01" }],
+    ["ignores other methods", { method: "fixed_fraction", fraction: 0.5 }, base.sizing],
+  ])("%s", (_, sizing, expected) => {
+    expect(withAllInBudget(base, sizing).sizing).toEqual(expected);
+  });
+  it.each<[string, unknown]>([
+    ["a share of 0", { method: "all_in", equityFraction: 0 }],
+    ["a share above 1", { method: "all_in", equityFraction: 1.5 }],
+    ["a notional of 0", { method: "all_in", notional: "0" }],
+    ["a notional that is no number", { method: "all_in", notional: "lots" }],
+    ["both", { method: "all_in", equityFraction: 0.5, notional: "1" }],
+  ])("refuses %s", (_, sizing) => {
+    expect(() => withAllInBudget(base, sizing)).toThrow(RangeError);
+  });
+  it("people cannot set it: the settings schema drops it", () => {
+    expect(symbolSettingsSchema.parse({ sizing: { method: "all_in", notional: "1" } }).sizing).toEqual({ method: "all_in" });
   });
 });
