@@ -179,6 +179,7 @@ export class Intake {
         const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
         // Never more than the venue says is free: its books, not ours, decide what an order may spend.
         const free = this.cx.venue.freeBalance(instrument.quote);
+        // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
         let wanted = equity;
         if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
         else if (sizing.notional !== undefined) wanted = D(sizing.notional);
