@@ -1,8 +1,12 @@
 /**
  * `npm run backtest -- --data FILE --symbol BTC/USDT --strategy sma-cross --fast 10 --slow 30 --capital 10000
  *  --fee-bps 0 --slippage none --json` — one JSON report on stdout; progress on stderr.
+ * The portfolio form (`--data FILE --symbol SYM` repeated, or `--data FILE:SYM,…`; `--strategy` repeated) prints its
+ * report as JSON with --json, else as text with per-symbol and per-strategy tables.
  */
 import { basename } from "node:path";
+import { formatPortfolioReport } from "../server/core/backtest/portfolio-report";
+import { isPortfolioRunArgs, type PortfolioRunArgs } from "../server/core/backtest/run-args";
 import { BACKTEST_USAGE, parseBacktestArgs } from "../server/engine/backtest-args";
 import { runBacktest } from "../server/engine/backtest-service";
 
@@ -20,6 +24,7 @@ async function main(): Promise<number> {
     return 0;
   }
   const args = parsed.value;
+  if (isPortfolioRunArgs(args)) return runPortfolioCli(args, mainStarted, mainStartedCpu);
   process.stderr.write(`backtest: ${args.strategy} fast=${args.fast} slow=${args.slow} on ${basename(args.data)}\n`);
   const { report, curve, timings } = runBacktest(args, (done, total) =>
     process.stderr.write(`  ${Math.round((done / total) * 100)}% (${done}/${total} candles)\n`),
@@ -36,6 +41,30 @@ async function main(): Promise<number> {
     process.stderr.write(`saved as backtest run ${id}\n`);
   }
   await writeWhole(process.stdout, args.json ? `${JSON.stringify(report)}\n` : `${JSON.stringify(report, null, 2)}\n`);
+  return 0;
+}
+
+async function runPortfolioCli(args: PortfolioRunArgs, mainStarted: number, mainStartedCpu: NodeJS.CpuUsage): Promise<number> {
+  const symbols = args.legs.map((l) => l.symbol).join(", ");
+  process.stderr.write(`backtest: portfolio of ${args.legs.length} symbols (${symbols}), ${args.strategies.map((s) => s.name).join(" + ")}\n`);
+  const { report, curve, timings } = runBacktest(args);
+  process.stderr.write(`done: ${report.tradeCount} trades, final equity ${report.finalEquity} ${report.quote}, ${report.elapsedMs} ms\n`);
+  const cpu = process.cpuUsage();
+  process.stderr.write(
+    `timings: ${JSON.stringify({ mainStartedMs: mainStarted, ...timings, doneMs: performance.now(), cpuMs: (cpu.user + cpu.system) / 1000, inProcessCpuMs: (cpu.user + cpu.system - mainStartedCpu.user - mainStartedCpu.system) / 1000 })}\n`,
+  );
+  if (args.save) {
+    const { saveBacktestRun } = await import("../server/db/backtests");
+    const id = await saveBacktestRun({
+      report,
+      curve,
+      dataSet: args.legs.map((l) => basename(l.data)).join(","),
+      symbol: report.symbols.join(","),
+      strategy: report.strategies.join(","),
+    });
+    process.stderr.write(`saved as backtest run ${id}\n`);
+  }
+  await writeWhole(process.stdout, args.json ? `${JSON.stringify(report)}\n` : `${formatPortfolioReport(report)}\n`);
   return 0;
 }
 

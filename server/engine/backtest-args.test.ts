@@ -2,7 +2,7 @@ import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { type BacktestRunArgs, backtestReportParams } from "../core/backtest/run-args";
+import { type BacktestRunArgs, backtestReportParams, isPortfolioRunArgs } from "../core/backtest/run-args";
 import { BACKTEST_USAGE, parseBacktestArgs } from "./backtest-args";
 
 const dir = mkdtempSync(join(tmpdir(), "bastion-backtest-args-"));
@@ -35,6 +35,7 @@ function parseOk(argv: string[]): BacktestRunArgs {
   const r = parseBacktestArgs(argv, { cwd: dir });
   if (!r.ok) throw new Error(r.error.message);
   if (r.value.help) throw new Error("unexpected help");
+  if (isPortfolioRunArgs(r.value)) throw new Error("unexpected portfolio form");
   return r.value;
 }
 
@@ -82,7 +83,7 @@ describe("parseBacktestArgs", () => {
     process.env.INIT_CWD = dir;
     try {
       const r = parseBacktestArgs(["--data", "candles.csv"]);
-      expect(r.ok && !r.value.help && r.value.data).toBe(file);
+      expect(r.ok && !r.value.help && !isPortfolioRunArgs(r.value) && r.value.data).toBe(file);
     } finally {
       if (before === undefined) delete process.env.INIT_CWD;
       else process.env.INIT_CWD = before;
@@ -179,7 +180,7 @@ describe("parseBacktestArgs", () => {
 
   it("uses the injected file check", () => {
     const r = parseBacktestArgs(["--data", "/virtual/x.csv"], { isFile: (p) => p === "/virtual/x.csv" });
-    expect(r.ok && !r.value.help && r.value.data).toBe("/virtual/x.csv");
+    expect(r.ok && !r.value.help && !isPortfolioRunArgs(r.value) && r.value.data).toBe("/virtual/x.csv");
   });
 });
 

@@ -1,9 +1,16 @@
-/** Runs a backtest from validated arguments and builds its report; optionally stores it as a backtest run. */
+/** Runs a backtest from validated arguments (one symbol, or a portfolio of several) and builds its report. */
+import { basename } from "node:path";
 import { buildBacktestReport, type BacktestReport } from "../core/backtest/report";
-import { createStrategy } from "../core/strategies";
-import { type BacktestRunArgs, backtestReportParams } from "../core/backtest/run-args";
+import { buildPortfolioReport, type PortfolioReport } from "../core/backtest/portfolio-report";
+import { makeInstrument, type Instrument } from "../core/instrument";
+import { createStrategy, type Strategy } from "../core/strategies";
+import { type BacktestRunArgs, backtestReportParams, isPortfolioRunArgs, type PortfolioRunArgs, portfolioReportParams } from "../core/backtest/run-args";
+import { type CcxtMarketLike, instrumentFromCcxtMarket } from "../venues/ccxt/markets";
+import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { loadCandlesCsv } from "../venues/replay/csv";
+import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS } from "../venues/replay/portfolio";
 import { runEngineBacktest } from "./backtest";
+import { runPortfolioBacktest, type PortfolioLeg } from "./portfolio-backtest";
 
 export interface BacktestOutcome {
   report: BacktestReport;
@@ -13,7 +20,20 @@ export interface BacktestOutcome {
   timings: { csvMs: number; engineMs: number; reportMs: number };
 }
 
-export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome {
+export interface PortfolioOutcome {
+  report: PortfolioReport;
+  curve: [number, number][];
+  timings: { csvMs: number; engineMs: number; reportMs: number };
+}
+
+export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome;
+export function runBacktest(args: PortfolioRunArgs, onProgress?: (done: number, total: number) => void): PortfolioOutcome;
+export function runBacktest(args: BacktestRunArgs | PortfolioRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome | PortfolioOutcome;
+export function runBacktest(args: BacktestRunArgs | PortfolioRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome | PortfolioOutcome {
+  return isPortfolioRunArgs(args) ? runPortfolio(args) : runSingle(args, onProgress);
+}
+
+function runSingle(args: BacktestRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome {
   const csvStarted = performance.now();
   const candles = loadCandlesCsv(args.data);
   const strategy = createStrategy(args.strategy, { fast: args.fast, slow: args.slow });
@@ -40,11 +60,96 @@ export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, t
     params: backtestReportParams(args),
     deterministic: args.deterministic,
   });
-  // A chart needs at most a few thousand points.
-  const { ts, equity, last } = result.numericEquityCurve;
+  const curve = chartCurve(result.numericEquityCurve);
+  const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
+  return { report, curve, timings };
+}
+
+/** A chart needs at most a few thousand points. */
+function chartCurve({ ts, equity, last }: { ts: Float64Array; equity: Float64Array; last: { toNumber(): number } }): [number, number][] {
   const step = Math.max(1, Math.ceil(equity.length / 2000));
   const curve: [number, number][] = [];
   for (let i = 0; i < equity.length; i += step) curve.push([ts[i]!, i === equity.length - 1 ? last.toNumber() : equity[i]!]);
+  return curve;
+}
+
+const PORTFOLIO_SET_FILES: ReadonlySet<string> = new Set(RECORDED_SETS.portfolio.files.map((f) => basename(f)));
+
+/**
+ * A leg's venue rules, named for the report: a file of the shipped portfolio set trades on Bittrex's rules of the time
+ * (its recording does not carry them), a symbol of the recorded Binance market snapshot on Binance's precision, limits
+ * and fee (as the desk does), any other on an instrument without rounding with the run's --fee-bps and --qty-step, as
+ * the single-symbol form does.
+ */
+export function portfolioInstrument(
+  file: string,
+  symbol: string,
+  args: Pick<PortfolioRunArgs, "feeBps" | "qtyStep">,
+): { instrument: Instrument; rules: string } {
+  if (PORTFOLIO_SET_FILES.has(basename(file)) && symbol.endsWith("/BTC")) return { instrument: bittrexBtcInstrument(symbol), rules: "bittrex-2018" };
+  const market = (binanceMarkets as unknown as Record<string, CcxtMarketLike>)[symbol];
+  if (market) return { instrument: instrumentFromCcxtMarket(market, "TICK_SIZE"), rules: "binance" };
+  const fee = args.feeBps.dividedBy(10_000);
+  return {
+    instrument: makeInstrument({ symbol, priceTick: "1e-40", qtyStep: args.qtyStep ?? "1e-40", makerFee: fee, takerFee: fee }),
+    rules: "plain",
+  };
+}
+
+/** The candles of each leg, trimmed to the window all of them cover, with their instruments. */
+export function loadPortfolioLegs(args: Pick<PortfolioRunArgs, "legs" | "feeBps" | "qtyStep">): { legs: PortfolioLeg[]; rules: string } {
+  const aligned = alignCandleSets(args.legs.map((l) => ({ symbol: l.symbol, candles: loadCandlesCsv(l.data) })));
+  const rules: string[] = [];
+  const legs = aligned.map((set, i) => {
+    const { instrument, rules: name } = portfolioInstrument(args.legs[i]!.data, set.symbol, args);
+    rules.push(`${set.symbol}=${name}`);
+    return { symbol: set.symbol, candles: set.candles, instrument };
+  });
+  return { legs, rules: rules.join(",") };
+}
+
+function strategyFor(name: string, args: Pick<PortfolioRunArgs, "fast" | "slow">): Strategy {
+  const made = createStrategy(name, { fast: args.fast, slow: args.slow });
+  if (!made.ok) throw new Error(`${made.error.code}: ${made.error.message}`);
+  return made.value;
+}
+
+function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
+  const csvStarted = performance.now();
+  const { legs, rules } = loadPortfolioLegs(args);
+  const symbols = legs.map((l) => l.symbol);
+  const started = performance.now();
+  const result = runPortfolioBacktest({
+    legs,
+    strategies: args.strategies.map((s) => ({ name: s.name, symbols: s.symbols, create: () => strategyFor(s.name, args) })),
+    capital: args.capital,
+    slippageBps: args.slippage.kind === "fixed" ? args.slippage.bps.toNumber() : 0,
+    sizing:
+      args.sizing.kind === "notional"
+        ? { method: "all_in", notional: args.sizing.notional.toFixed() }
+        : { method: "all_in", equityFraction: args.sizing.fraction ? args.sizing.fraction.toNumber() : 1 / legs.length },
+  });
+  const elapsedMs = performance.now() - started;
+  const reportStarted = performance.now();
+  const totals = buildBacktestReport({
+    trades: result.trades,
+    equityCurve: result.numericEquityCurve,
+    initialCapital: args.capital,
+    candles: result.candles,
+    elapsedMs,
+    params: portfolioReportParams(args, rules),
+    deterministic: args.deterministic,
+  });
+  const report = buildPortfolioReport({
+    totals,
+    trades: result.trades,
+    quote: result.quote,
+    symbols,
+    strategies: args.strategies.map((s) => ({ name: s.name, symbols: s.symbols ?? symbols })),
+    spanMs: result.spanMs,
+    skippedSignals: result.skippedSignals,
+    refusedSignals: result.refusedSignals,
+  });
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
-  return { report, curve, timings };
+  return { report, curve: chartCurve(result.numericEquityCurve), timings };
 }

@@ -13,7 +13,7 @@
  */
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
+import { type Instrument, makeInstrument } from "../core/instrument";
 import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
 import type { BacktestExitReason, BacktestTrade } from "../core/backtest/types";
 import type { NumericEquityCurve } from "../core/backtest/report";
@@ -24,7 +24,10 @@ import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { EventBus } from "./bus";
 import { Engine } from "./engine";
+import type { AllInSizing } from "./settings";
 import { SYSTEM } from "./types";
+
+export type { AllInSizing };
 
 export interface EngineBacktestInput {
   candles: readonly Candle[];
@@ -39,6 +42,10 @@ export interface EngineBacktestInput {
   qtyStep?: DecimalInput | null;
   /** Candle length; defaults to the smallest gap between candles. */
   intervalMs?: number;
+  /** A venue's rules instead of the unrounded instrument (feeBps and qtyStep are then unused): a portfolio's per-symbol check. */
+  instrument?: Instrument;
+  /** The all_in budget (equity share or fixed notional); default the whole equity. */
+  sizing?: AllInSizing;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -62,7 +69,7 @@ const NO_ROUNDING = "1e-40";
  * The engine with the backtest's trade list as it closes trades. One class for every run: a class made per
  * run gives each run's engine its own hidden classes, and the engine's call sites go megamorphic across runs.
  */
-class BacktestEngine extends Engine {
+export class BacktestEngine extends Engine {
   constructor(
     private readonly closedTrades: TradeRecord[],
     options: ConstructorParameters<typeof Engine>[0],
@@ -76,7 +83,7 @@ class BacktestEngine extends Engine {
   }
 }
 
-function smallestGap(candles: readonly Candle[]): number {
+export function smallestGap(candles: readonly Candle[]): number {
   let gap = Infinity;
   for (let i = 1; i < candles.length; i++) {
     const d = candles[i]!.ts - candles[i - 1]!.ts;
@@ -90,15 +97,17 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const feeRate = D(input.feeBps).dividedBy(10_000);
   const interval = input.intervalMs ?? smallestGap(candles);
   const [base = symbol, quoteCcy = "USDT"] = symbol.split(/[/:]/);
-  const instrument = makeInstrument({
-    symbol,
-    base,
-    quote: quoteCcy,
-    priceTick: NO_ROUNDING,
-    qtyStep: input.qtyStep ?? NO_ROUNDING,
-    makerFee: feeRate,
-    takerFee: feeRate,
-  });
+  const instrument =
+    input.instrument ??
+    makeInstrument({
+      symbol,
+      base,
+      quote: quoteCcy,
+      priceTick: NO_ROUNDING,
+      qtyStep: input.qtyStep ?? NO_ROUNDING,
+      makerFee: feeRate,
+      takerFee: feeRate,
+    });
   const clock = new ManualClock(candles[0]?.ts ?? 0);
   const store = new MemoryStore();
   const venue = new SimVenue({
@@ -120,7 +129,14 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     quoteCurrency: quoteCcy,
     breaker: null,
     riskLimits: {},
-    defaultSymbolSettings: { minConfidence: 0, sizing: { method: "all_in" }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    defaultSymbolSettings: {
+      minConfidence: 0,
+      sizing: input.sizing ?? { method: "all_in" },
+      stopLossPct: null,
+      takeProfitLevels: [],
+      trailing: null,
+      maxAgeMinutes: null,
+    },
     expectedSlippageBps: input.slippageBps,
     equitySnapshotOnFill: false,
   });

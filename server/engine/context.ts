@@ -17,6 +17,7 @@ import {
   DEFAULT_RISK_LIMITS,
   DEFAULT_SYMBOL_SETTINGS,
   symbolSettingsSchema,
+  withAllInBudget,
   type RiskLimitsSettings,
   type SymbolSettings,
   type SymbolSettingsInput,
@@ -200,7 +201,9 @@ export class EngineContext {
     this.initialEquity = D(options.initialEquity);
     this.expectedSlippageBps = options.expectedSlippageBps ?? 0;
     this.equitySnapshotOnFill = options.equitySnapshotOnFill ?? true;
-    this.defaultSettings = options.defaultSymbolSettings ? symbolSettingsSchema.parse(options.defaultSymbolSettings) : DEFAULT_SYMBOL_SETTINGS;
+    const given = options.defaultSymbolSettings;
+    // A backtest's narrowed all_in budget is not in the schema (people cannot set it): carried over once checked.
+    this.defaultSettings = given ? withAllInBudget(symbolSettingsSchema.parse(given), given.sizing) : DEFAULT_SYMBOL_SETTINGS;
     this.riskLimits = options.riskLimits ?? DEFAULT_RISK_LIMITS;
     this.breaker = options.breaker === null ? null : new CircuitBreaker(options.breaker ?? {}, this.clock);
     this.timers = options.timers ?? defaultTimers;

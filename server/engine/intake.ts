@@ -179,7 +179,11 @@ export class Intake {
         const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
         // Never more than the venue says is free: its books, not ours, decide what an order may spend.
         const free = this.cx.venue.freeBalance(instrument.quote);
-        const budget = free !== null && cmp(free, equity) < 0 ? free : equity;
+        // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
+        let wanted = equity;
+        if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
+        else if (sizing.notional !== undefined) wanted = D(sizing.notional);
+        const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
         // Back to the standard class at once: later arithmetic on qty must round like everything else.
         const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
         const stepped = roundQty(instrument, qty, "down");

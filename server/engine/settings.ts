@@ -64,7 +64,18 @@ export const sizingSchema = z.discriminatedUnion("method", [
   }),
   z.object({ method: z.literal("confidence"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
 ]);
-export type Sizing = z.infer<typeof sizingSchema>;
+/**
+ * all_in with a narrower budget than the whole equity, for portfolio backtests (server/engine/portfolio-backtest.ts), which
+ * share one equity between symbols: equityFraction (equity × fraction) or a fixed notional (quote currency). The budget
+ * never exceeds the venue's free balance. Not in the schema on purpose: people and desk files cannot set it (a desk
+ * export would carry keys the desk file refuses); only code that builds an engine's settings does.
+ */
+export interface AllInSizing {
+  method: "all_in";
+  equityFraction?: number;
+  notional?: string;
+}
+export type Sizing = Exclude<z.infer<typeof sizingSchema>, { method: "all_in" }> | AllInSizing;
 
 export const takeProfitLevelSchema = z.object({
   pct: pct("A take-profit level", 10_000),
@@ -97,8 +108,23 @@ export const symbolSettingsSchema = z
       .default(24 * 60),
   })
   .strict();
-export type SymbolSettings = z.infer<typeof symbolSettingsSchema>;
+export type SymbolSettings = Omit<z.infer<typeof symbolSettingsSchema>, "sizing"> & { sizing: Sizing };
 export type SymbolSettingsInput = z.input<typeof symbolSettingsSchema>;
+
+/** Carries a checked all_in budget (AllInSizing) past the schema, which does not know it. Throws RangeError on a bad one. */
+export function withAllInBudget(settings: SymbolSettings, sizing: unknown): SymbolSettings {
+  if (typeof sizing !== "object" || sizing === null || (sizing as { method?: unknown }).method !== "all_in") return settings;
+  const { equityFraction, notional } = sizing as AllInSizing;
+  if (equityFraction === undefined && notional === undefined) return settings;
+  if (equityFraction !== undefined && notional !== undefined) throw new RangeError("all_in takes equityFraction or notional, not both");
+  if (equityFraction !== undefined) {
+    if (!(equityFraction > 0 && equityFraction <= 1)) throw new RangeError(`all_in equityFraction must be greater than 0 and at most 1, got ${equityFraction}`);
+    return { ...settings, sizing: { method: "all_in", equityFraction } };
+  }
+  const amount = parseDecimal(String(notional));
+  if (amount === null || !amount.greaterThan(0)) throw new RangeError(`all_in notional must be an amount greater than 0, got ${String(notional)}`);
+  return { ...settings, sizing: { method: "all_in", notional: amount.toFixed() } };
+}
 
 export const DEFAULT_SYMBOL_SETTINGS: SymbolSettings = symbolSettingsSchema.parse({});
 

@@ -2,3 +2,4 @@
 export * from "./types";
 export * from "./oracle";
 export * from "./report";
+export * from "./portfolio-report";

@@ -44,3 +44,54 @@ export function backtestReportParams(args: BacktestRunArgs): Record<string, stri
     seed: args.seed,
   };
 }
+
+/** How a portfolio backtest sizes each entry (all in of this budget, fees included; never more than the free cash). */
+export type PortfolioSizingArg =
+  /** equity × fraction; null: 1 / the number of symbols, so that every symbol can be held at once. */
+  | { kind: "share"; fraction: Decimal | null }
+  /** A fixed amount of quote currency per entry: while capital covers every symbol at once, symbols never interact. */
+  | { kind: "notional"; notional: Decimal };
+
+/** One symbol of a portfolio run: its candle file (absolute path) and the symbol traded on it. */
+export interface PortfolioLegArg {
+  data: string;
+  symbol: string;
+}
+
+/** A strategy of a portfolio run and the symbols it runs on (null: every symbol). */
+export interface PortfolioStrategyArg {
+  name: StrategyName;
+  symbols: string[] | null;
+}
+
+/** A portfolio run: several files (`--data` repeated or FILE:SYMBOL lists), several strategies, one shared equity. */
+export interface PortfolioRunArgs extends Omit<BacktestRunArgs, "data" | "symbol" | "strategy"> {
+  legs: PortfolioLegArg[];
+  strategies: PortfolioStrategyArg[];
+  sizing: PortfolioSizingArg;
+}
+
+export function isPortfolioRunArgs(args: BacktestRunArgs | PortfolioRunArgs): args is PortfolioRunArgs {
+  return "legs" in args;
+}
+
+/** The portfolio run's settings for the report's `params` (stable key order; files by name; instruments as given by the runner). */
+export function portfolioReportParams(args: PortfolioRunArgs, instruments: string): Record<string, string | number | boolean | null> {
+  return {
+    data: args.legs.map((l) => l.data.split(/[\\/]/).pop() ?? l.data).join(","),
+    symbols: args.legs.map((l) => l.symbol).join(","),
+    strategies: args.strategies.map((s) => (s.symbols ? `${s.name}:${s.symbols.join("+")}` : s.name)).join(","),
+    fast: args.fast,
+    slow: args.slow,
+    capital: args.capital.toFixed(),
+    sizing:
+      args.sizing.kind === "notional"
+        ? `notional:${args.sizing.notional.toFixed()}`
+        : `equity×${args.sizing.fraction ? args.sizing.fraction.toFixed() : `1/${args.legs.length}`}`,
+    instruments,
+    feeBps: args.feeBps.toFixed(),
+    slippage: args.slippage.kind === "none" ? "none" : `fixed:${args.slippage.bps.toFixed()}`,
+    qtyStep: args.qtyStep ? args.qtyStep.toFixed() : null,
+    seed: args.seed,
+  };
+}

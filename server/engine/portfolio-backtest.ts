@@ -1,0 +1,258 @@
+/**
+ * A portfolio backtest: several symbols (one candle series each) and several strategies through one engine, one
+ * simulated venue and one equity in the symbols' common quote currency, on a simulated clock.
+ *
+ * The candles of all symbols are merged in time order (equal times in the order the symbols were given). Per candle of
+ * symbol S, exactly as the single-symbol runner (backtest.ts) does for its one symbol:
+ *   1. the clock moves to the candle's open; S's pending intent (from S's previous candle) is sent to the engine as a
+ *      signal with its strategy's name and fills at the open;
+ *   2. with working orders or exit rules the bar's path is played as touches of S;
+ *   3. S's mark is set at the close and every strategy that runs on S sees the candle — only S's candles, each
+ *      (strategy, symbol) pair has its own strategy instance;
+ * and after the last candle of a time the equity curve gets a point (cash + positions marked at their last close).
+ * At the end each open position is closed at its symbol's last close, at that candle's close time ("end_of_data").
+ *
+ * Ownership. Today's engine holds one position per symbol. The position belongs to the strategy whose signal opened it:
+ * another strategy's entry on a held symbol is skipped (counted in `skippedSignals`), and only the owner's exit closes it.
+ * A strategy sees itself as flat on a symbol another strategy holds.
+ *
+ * Sizing (the same rule the per-symbol oracle uses): every entry is all in of a budget, fees and slippage included —
+ * either a share of the current equity (`equityFraction`, default 1 / number of symbols, so that every symbol can be
+ * held at once) or a fixed notional in quote currency (`notional`: capital never binds while capital ≥ symbols ×
+ * notional × (1 + fee), so the symbols do not interact). The budget is capped by the free balance.
+ */
+import { ManualClock } from "../core/clock";
+import { sequentialIds } from "../core/ids";
+import { type Instrument } from "../core/instrument";
+import { approxNumber, D, type Decimal, type DecimalInput } from "../core/money";
+import type { NumericEquityCurve } from "../core/backtest/report";
+import type { BacktestTrade } from "../core/backtest/types";
+import type { Strategy, StrategyPosition } from "../core/strategies/types";
+import { MemoryStore } from "../db/memory-store";
+import type { TradeRecord } from "../db/store";
+import type { Candle } from "../venues/replay/csv";
+import { SimVenue } from "../venues/sim/sim-venue";
+import { type AllInSizing, BacktestEngine, smallestGap } from "./backtest";
+import { EventBus } from "./bus";
+
+export interface PortfolioLeg {
+  symbol: string;
+  candles: readonly Candle[];
+  instrument: Instrument;
+}
+
+export interface PortfolioStrategy {
+  name: string;
+  /** The symbols it runs on; null: every symbol. */
+  symbols: readonly string[] | null;
+  /** A fresh instance for one symbol (each pair keeps its own state). */
+  create: (symbol: string) => Strategy;
+}
+
+export interface PortfolioBacktestInput {
+  legs: readonly PortfolioLeg[];
+  strategies: readonly PortfolioStrategy[];
+  capital: DecimalInput;
+  slippageBps: number;
+  sizing: AllInSizing;
+  intervalMs?: number;
+}
+
+export interface PortfolioTrade extends BacktestTrade {
+  symbol: string;
+  strategy: string;
+}
+
+export interface PortfolioBacktestResult {
+  trades: PortfolioTrade[];
+  numericEquityCurve: NumericEquityCurve;
+  /** Candles consumed, over all symbols. */
+  candles: number;
+  /** Distinct candle times (points of the equity curve). */
+  times: number;
+  finalEquity: Decimal;
+  quote: string;
+  /** First candle open → last candle close, over all symbols (ms). */
+  spanMs: number;
+  /** Candles per symbol (after alignment by the caller). */
+  candlesPerSymbol: Record<string, number>;
+  /** Entries not sent because another strategy held the symbol, per strategy. */
+  skippedSignals: Record<string, number>;
+  /** Signals the engine refused (e.g. a budget too small for the venue's minimum), per strategy. */
+  refusedSignals: Record<string, number>;
+}
+
+interface Slot {
+  strategy: string;
+  instance: Strategy;
+  context: { position: StrategyPosition };
+}
+
+interface LegState {
+  leg: PortfolioLeg;
+  interval: number;
+  slots: Slot[];
+  pending: { action: "BUY" | "SELL"; strategy: string; reason: string } | null;
+  /** The strategy whose signal opened the symbol's position; null when flat. */
+  owner: string | null;
+}
+
+export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBacktestResult {
+  if (input.legs.length === 0) throw new RangeError("a portfolio backtest needs at least one symbol");
+  const quote = input.legs[0]!.instrument.quote;
+  for (const leg of input.legs) {
+    if (leg.instrument.quote !== quote)
+      throw new RangeError(`${leg.symbol} is quoted in ${leg.instrument.quote}, not ${quote}: one equity needs one quote currency`);
+  }
+  const symbols = input.legs.map((l) => l.symbol);
+  if (new Set(symbols).size !== symbols.length) throw new RangeError(`a symbol is given twice: ${symbols.join(", ")}`);
+
+  const states: LegState[] = input.legs.map((leg) => ({
+    leg,
+    interval: input.intervalMs ?? smallestGap(leg.candles),
+    slots: input.strategies
+      .filter((s) => s.symbols === null || s.symbols.includes(leg.symbol))
+      .map((s) => ({ strategy: s.name, instance: s.create(leg.symbol), context: { position: "FLAT" } })),
+    pending: null,
+    owner: null,
+  }));
+
+  // Time order over all symbols; a stable sort keeps the symbols' order among equal times.
+  const events: { state: LegState; index: number }[] = [];
+  for (const state of states) state.leg.candles.forEach((_, index) => events.push({ state, index }));
+  events.sort((a, b) => a.state.leg.candles[a.index]!.ts - b.state.leg.candles[b.index]!.ts);
+
+  const first = events[0];
+  const clock = new ManualClock(first ? first.state.leg.candles[first.index]!.ts : 0);
+  const balances: Record<string, Decimal> = { [quote]: D(input.capital) };
+  for (const leg of input.legs) balances[leg.instrument.base] = D(0);
+  const venue = new SimVenue({
+    instruments: input.legs.map((l) => l.instrument),
+    initialBalances: balances,
+    slippage: input.slippageBps > 0 ? { model: "FIXED", bps: input.slippageBps } : { model: "NONE" },
+    marketReserveBufferBps: input.slippageBps,
+  });
+  const closed: TradeRecord[] = [];
+  const engine = new BacktestEngine(closed, {
+    bus: new EventBus(0),
+    venue,
+    store: new MemoryStore(),
+    clock,
+    ids: sequentialIds(),
+    initialEquity: input.capital,
+    quoteCurrency: quote,
+    breaker: null,
+    riskLimits: {},
+    defaultSymbolSettings: { minConfidence: 0, sizing: input.sizing, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
+    expectedSlippageBps: input.slippageBps,
+    equitySnapshotOnFill: false,
+  });
+  void engine.start();
+
+  const skippedSignals: Record<string, number> = {};
+  const refusedSignals: Record<string, number> = {};
+  for (const s of input.strategies) {
+    skippedSignals[s.name] = 0;
+    refusedSignals[s.name] = 0;
+  }
+  let signalSeq = 0;
+  const touch = (symbol: string, price: number) => engine.executeMarketData({ kind: "quote", symbol, bid: price, ask: price });
+  const send = (state: LegState, action: "BUY" | "SELL", strategy: string, reason: string) => {
+    const symbol = state.leg.symbol;
+    const result = engine.executeSync({
+      kind: "signal",
+      signal: { id: `bt-${++signalSeq}`, symbol, action: action === "BUY" ? "BUY" : "CLOSE", confidence: 1, strategy, ts: clock.now() },
+      source: `backtest: ${reason}`,
+    });
+    if (!result.ok) refusedSignals[strategy] = (refusedSignals[strategy] ?? 0) + 1;
+    const open = engine.openPosition(symbol);
+    state.owner = open ? (state.owner ?? strategy) : null;
+  };
+
+  const curveTs: number[] = [];
+  const curveEq: number[] = [];
+  for (let e = 0; e < events.length; e++) {
+    const { state, index } = events[e]!;
+    const { symbol, candles } = state.leg;
+    const candle = candles[index]!;
+    clock.set(Math.max(clock.now(), candle.ts));
+    let busy = false;
+    if (state.pending || engine.hasWorkingOrders() || engine.hasExitRules()) {
+      touch(symbol, candle.open);
+      if (state.pending) {
+        send(state, state.pending.action, state.pending.strategy, state.pending.reason);
+        state.pending = null;
+      }
+      busy = engine.hasWorkingOrders() || engine.hasExitRules();
+    }
+    if (busy) {
+      const [first, second] = candle.close >= candle.open ? [candle.low, candle.high] : [candle.high, candle.low];
+      touch(symbol, first);
+      touch(symbol, second);
+      touch(symbol, candle.close);
+    }
+    engine.setMark(symbol, candle.close, candle.ts + state.interval);
+    for (const slot of state.slots) {
+      const position: StrategyPosition = state.owner === slot.strategy ? "LONG" : "FLAT";
+      slot.context.position = position;
+      const intent = slot.instance.onCandle(candle, slot.context);
+      if (!intent || index + 1 >= candles.length || state.pending) continue;
+      if (intent.action === "OPEN_LONG" && position === "FLAT") {
+        if (state.owner !== null) skippedSignals[slot.strategy] = (skippedSignals[slot.strategy] ?? 0) + 1;
+        else state.pending = { action: "BUY", strategy: slot.strategy, reason: intent.reason };
+      } else if (intent.action === "CLOSE_LONG" && position === "LONG") {
+        state.pending = { action: "SELL", strategy: slot.strategy, reason: intent.reason };
+      }
+    }
+    const next = events[e + 1];
+    if (!next || next.state.leg.candles[next.index]!.ts !== candle.ts) {
+      // Money is exact inside the engine; the curve is market data as numbers (as in the single-symbol runner).
+      curveTs.push(candle.ts + state.interval);
+      curveEq.push(approxNumber(engine.equity().equity));
+    }
+  }
+
+  // End of data: each open position at its own symbol's last close, in the order of those close times.
+  const endOfData = new Set<string>();
+  const ending = states.filter((s) => s.owner !== null && s.leg.candles.length > 0);
+  ending.sort((a, b) => a.leg.candles[a.leg.candles.length - 1]!.ts + a.interval - (b.leg.candles[b.leg.candles.length - 1]!.ts + b.interval));
+  for (const state of ending) {
+    const last = state.leg.candles[state.leg.candles.length - 1]!;
+    clock.set(Math.max(clock.now(), last.ts + state.interval));
+    touch(state.leg.symbol, last.close);
+    const before = closed.length;
+    send(state, "SELL", state.owner!, "end of data");
+    for (const t of closed.slice(before)) endOfData.add(t.id);
+  }
+  const finalEquity = engine.realizedEquity();
+
+  const firstTs = first ? first.state.leg.candles[first.index]!.ts : 0;
+  const lastClose =
+    curveTs.length > 0 ? Math.max(...states.map((s) => (s.leg.candles.length > 0 ? s.leg.candles[s.leg.candles.length - 1]!.ts + s.interval : 0))) : 0;
+  const candlesPerSymbol: Record<string, number> = {};
+  for (const s of states) candlesPerSymbol[s.leg.symbol] = s.leg.candles.length;
+  return {
+    trades: closed.map((t) => ({
+      symbol: t.symbol,
+      strategy: t.strategy ?? "",
+      entryTime: t.entryTime,
+      exitTime: t.exitTime,
+      side: t.side,
+      qty: t.quantity,
+      entryPrice: t.entryPrice,
+      exitPrice: t.exitPrice,
+      fees: t.fees,
+      pnl: t.pnl,
+      exitReason: endOfData.has(t.id) ? "end_of_data" : "signal",
+    })),
+    numericEquityCurve: { ts: Float64Array.from(curveTs), equity: Float64Array.from(curveEq), last: finalEquity },
+    candles: events.length,
+    times: curveTs.length,
+    finalEquity,
+    quote,
+    spanMs: Math.max(0, lastClose - firstTs),
+    candlesPerSymbol,
+    skippedSignals,
+    refusedSignals,
+  };
+}
