@@ -272,7 +272,7 @@ async function startRuntime(): Promise<Runtime | null> {
     if (!strategyOn) return;
     const candle = { ...bar, ts: Math.max(bar.ts, lastCandleTs + 1) };
     lastCandleTs = candle.ts;
-    const open = engine.openPosition(symbol);
+    const open = engine.openPosition(symbol, strategy.name);
     const position: StrategyPosition = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
     const intent = strategy.onCandle(candle, { position });
     if (!intent) return;
