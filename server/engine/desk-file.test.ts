@@ -198,6 +198,19 @@ const TODAY: SettingsInForce = {
 };
 const RUNNING = { mode: "replay", symbols: ["BTC/USDT"] };
 
+describe("per-strategy risk keys (issue 11)", () => {
+  it("map to the engine's limits, shares as percentages", () => {
+    const desk = parseDeskFile("risk:\n  max_open_positions_per_strategy: 2\n  max_strategy_exposure: 0.3\n  strategy_conflict: allow\n", { source: SOURCE });
+    expect(desk.risk).toEqual({ maxOpenPositionsPerStrategy: 2, maxStrategyExposurePct: 30, strategyConflict: "allow" });
+  });
+
+  it("refuses a conflict rule it does not know, by line and key", () => {
+    expect(() => parseDeskFile("risk:\n  strategy_conflict: merge\n", { source: SOURCE })).toThrow(
+      "line 2, risk.strategy_conflict: strategy_conflict must be one of allow, net, refuse",
+    );
+  });
+});
+
 describe("the committed example desk files", () => {
   it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml"])("%s parses", (name) => {
     expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();

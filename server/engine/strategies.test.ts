@@ -339,3 +339,26 @@ describe("a signal for a symbol another strategy holds", () => {
     expect(Object.keys(positionsBy(d, PERP_SYMBOL))).toEqual(["alpha LONG"]);
   });
 });
+
+describe("a person's orders belong to manual", () => {
+  it("a sell reduces the manual position, never past it; with none, a reduce-only sell reduces the strategy's position", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, 20000);
+    await send(d, "BUY", "alpha");
+    const order = (side: "BUY" | "SELL", quantity: string, reduceOnly = false) =>
+      d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", side, type: "MARKET", quantity, reduceOnly }, actor: trader, reason: null });
+    // No manual position yet: a reduce-only sell reduces alpha's (the operator's exit on the strategy's position).
+    expect(await order("SELL", "0.00999", true)).toMatchObject({ ok: true });
+    expect(positionsBy(d)).toEqual({ "alpha LONG": "0.09" });
+    // A manual buy is the manual position, beside alpha's.
+    expect(await order("BUY", "0.01")).toMatchObject({ ok: true });
+    expect(positionsBy(d)).toEqual({ "alpha LONG": "0.09", "manual LONG": "0.01" });
+    // A sell now reduces the manual position, and may not sell more than it holds (the rest would be alpha's coins).
+    const over = await order("SELL", "0.05");
+    expect(over).toMatchObject({ ok: false, code: "REDUCE_ONLY_OVERCOMMITTED" });
+    expect(over.message).toMatch(/\(manual, 0\.01\): at most 0\.01 more can be\.$/);
+    expect(await order("SELL", "0.01")).toMatchObject({ ok: true });
+    expect(positionsBy(d)).toEqual({ "alpha LONG": "0.09" });
+  });
+});
