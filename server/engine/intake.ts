@@ -173,7 +173,9 @@ export class Intake {
   /**
    * The rule for an entry on a symbol where another owner (another strategy, or `manual`) holds a position
    * (riskLimits.strategyConflict, default `net`):
-   * - `allow`: positions are independent, whatever their sides;
+   * - `allow`: positions are independent, whatever their sides. Known limit: on a derivatives venue the venue holds the
+   *   net of a long and a short, and a close is a reduce-only order checked against that net, so with opposite sides
+   *   held the close of one is refused (INVALID_REDUCE_ONLY) until exits are sent against the net; `net` avoids this;
    * - `net`: an entry on the same side as the others' positions is allowed; an opposite-side entry is refused, since
    *   the venue would net it against their position (on a one-way venue, one net position per symbol) and the books
    *   would hold a long and a short the venue sees as one smaller position;

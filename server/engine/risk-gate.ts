@@ -190,7 +190,7 @@ export class RiskGate {
       collectAll: false,
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
-    if (!spec.reduceOnly) {
+    if (!spec.reduceOnly && spec.tags?.reason === "entry") {
       const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
       const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(price), ctx.newPosition != null, ctx.equity);
       if (denied) return denied;
