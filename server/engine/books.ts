@@ -12,6 +12,24 @@ import { OpenOrderBook } from "./open-orders";
 import type { OrderRecord, PositionRecord, Mark, PositionBlob } from "./types";
 import { markDecimal, type EngineContext } from "./context";
 
+/** Who owns the positions of people (manual orders, closes from the UI) and those no strategy opened. */
+export const MANUAL_OWNER = "manual";
+
+/**
+ * The owner of a position: the strategy that opened it, or `manual`. A position no strategy opened (a late fill
+ * with no strategy, the excess of an over-close) is for people to handle, so it is `manual` too.
+ */
+export function ownerOf(meta: { strategy: string | null }): string {
+  return meta.strategy ?? MANUAL_OWNER;
+}
+
+/** What a position belongs to. One engine trades one venue today; the venue is in the key so several can share the books later. */
+export interface PositionKey {
+  venue: string;
+  symbol: string;
+  owner: string;
+}
+
 export class Books {
   constructor(private readonly cx: EngineContext) {}
 
@@ -98,9 +116,15 @@ export class Books {
     this.cx.durably(() => this.cx.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId }));
   }
 
-  openPositionsFor(symbol: string): PositionRecord[] {
+  /**
+   * The open (and opening) positions on a symbol; with `owner`, only that owner's (a strategy, or `manual`): positions
+   * belong to (venue, symbol, owner), and one engine has one venue, so (symbol, owner) is the key here.
+   */
+  openPositionsFor(symbol: string, owner?: string): PositionRecord[] {
     const out: PositionRecord[] = [];
-    for (const r of this.positions.values()) if (r.position.symbol === symbol && r.position.state !== "CLOSED") out.push(r);
+    for (const r of this.positions.values()) {
+      if (r.position.symbol === symbol && r.position.state !== "CLOSED" && (owner === undefined || ownerOf(r.meta) === owner)) out.push(r);
+    }
     return out;
   }
 }

@@ -154,6 +154,10 @@ const riskSection = z.strictObject({
   max_slippage_bps: numberIn(0.1, 10_000, " bp").nullable().optional(),
   max_orders_per_minute: wholeIn(1, 10_000).nullable().optional(),
   min_confidence: numberIn(0, 1).nullable().optional(),
+  max_open_positions_per_strategy: wholeIn(1, 10_000).nullable().optional(),
+  max_strategy_exposure: share(0.0001, 100, "equity").nullable().optional(),
+  /** A signal for a symbol another strategy holds: allow, net (opposite-side entries refused) or refuse. */
+  strategy_conflict: z.enum(["allow", "net", "refuse"], { error: "strategy_conflict must be one of allow, net, refuse" }).nullable().optional(),
   /** The breaker's drawdown limit (breaker.max_drawdown_pct), as a share. */
   emergency_stop_drawdown: share(0.0001, 1, "the equity peak").nullable().optional(),
   /** Defaults of symbols without settings of their own. */

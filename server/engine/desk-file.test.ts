@@ -348,3 +348,16 @@ describe("deskChanges and deskExportYaml", () => {
     ]);
   });
 });
+
+describe("per-strategy risk keys (issue 11)", () => {
+  it("map to the engine's limits, shares as percentages", () => {
+    const desk = parseDeskFile("risk:\n  max_open_positions_per_strategy: 2\n  max_strategy_exposure: 0.3\n  strategy_conflict: allow\n", { source: SOURCE });
+    expect(desk.risk).toEqual({ maxOpenPositionsPerStrategy: 2, maxStrategyExposurePct: 30, strategyConflict: "allow" });
+  });
+
+  it("refuses a conflict rule it does not know, by line and key", () => {
+    expect(() => parseDeskFile("risk:\n  strategy_conflict: merge\n", { source: SOURCE })).toThrow(
+      "line 2, risk.strategy_conflict: strategy_conflict must be one of allow, net, refuse",
+    );
+  });
+});

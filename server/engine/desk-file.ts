@@ -135,9 +135,12 @@ export const RISK_FILE_KEYS: Record<keyof RiskLimitsSettings, string> = {
   maxOrdersPerMinute: "max_orders_per_minute",
   minConfidence: "min_confidence",
   maxSymbolExposurePct: "max_symbol_exposure",
+  maxOpenPositionsPerStrategy: "max_open_positions_per_strategy",
+  maxStrategyExposurePct: "max_strategy_exposure",
+  strategyConflict: "strategy_conflict",
 };
 /** Risk limits written as shares in the file and as percentages in the engine. */
-export const RISK_SHARE_KEYS: ReadonlySet<keyof RiskLimitsSettings> = new Set(["maxPortfolioExposurePct", "maxSymbolExposurePct"]);
+export const RISK_SHARE_KEYS: ReadonlySet<keyof RiskLimitsSettings> = new Set(["maxPortfolioExposurePct", "maxSymbolExposurePct", "maxStrategyExposurePct"]);
 
 export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   enabled: "enabled",

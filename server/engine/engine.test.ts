@@ -252,19 +252,22 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
   });
 
   it("a CLOSE signal while the entry is still resting cancels the entry instead of doing nothing", async () => {
-    const d = desk();
+    // The strategy's own entry, still on its way to a venue that answers later (issue 11: a CLOSE touches only its
+    // strategy's orders; an operator's resting order on the symbol is left alone, strategies.test.ts).
+    const deferred = new DeferredVenue(venue());
+    const d = desk({}, new MemoryStore(), deferred as unknown as SimVenue);
     await d.engine.start();
     await quote(d, 20000);
-    const limit = await d.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    expect(limit).toMatchObject({ ok: true, data: { status: "ACCEPTED" } });
+    // The venue takes the entry and has not filled it yet; it confirms the cancel later.
+    deferred.inner.submit = (spec, now) => [{ clientOrderId: spec.clientOrderId, event: { type: "accept", ts: now } }];
+    deferred.inner.cancel = (clientOrderId, now) => [{ clientOrderId, event: { type: "cancel", ts: now } }];
+    const entry = await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    expect(entry).toMatchObject({ ok: true, data: { status: "SUBMITTED" } });
+    await deferred.flush();
     const closed = await d.engine.execute({ kind: "signal", signal: signal("CLOSE"), source: "test" });
     expect(closed).toMatchObject({ ok: true });
     expect(!closed.ok || closed.message).toMatch(/1 pending entry order\(s\) canceled/);
+    await deferred.flush();
     expect(d.engine.state().openOrders).toHaveLength(0);
     expect(d.engine.state().positions).toHaveLength(0);
   });

@@ -27,7 +27,7 @@ import type { InDoubtView } from "./in-doubt";
 import type { RiskLimitsSettings, SymbolSettings } from "./settings";
 import { type Actor, type CommandResult, type EmergencyProgress, type EngineCommand, type EquityPoint, type UnknownOrder, type Mark } from "./types";
 import { type EngineOptions, valuesOf, exitHasRules, EngineError, isStoreFailure, storeFailureText, fail, EngineContext } from "./context";
-import { Books } from "./books";
+import { Books, ownerOf } from "./books";
 import { Intake } from "./intake";
 import { RiskGate } from "./risk-gate";
 import { Ledger } from "./ledger";
@@ -439,10 +439,22 @@ export class Engine {
     return out;
   }
 
-  /** The open position on a symbol (the first, when several), for the backtest loop. */
-  openPosition(symbol: string): Position | null {
-    for (const { position } of this.cx.books.positions.values()) if (position.symbol === symbol && isPositive(position.quantity)) return position;
+  /**
+   * The open position on a symbol (the first, when several), for the backtest loop and the built-in strategies; with
+   * `owner` (a strategy, or `manual`), only that owner's: positions belong to (symbol, owner).
+   */
+  openPosition(symbol: string, owner?: string): Position | null {
+    for (const record of this.cx.books.positions.values()) {
+      const position = record.position;
+      if (position.symbol === symbol && isPositive(position.quantity) && (owner === undefined || ownerOf(record.meta) === owner)) return position;
+    }
     return null;
+  }
+
+  /** Who a position belongs to (its strategy, or `manual`); null when it is not in the books' open positions. */
+  positionOwner(positionId: string): string | null {
+    const record = this.cx.books.positions.get(positionId);
+    return record ? ownerOf(record.meta) : null;
   }
 
   get currentTradingState(): TradingState {

@@ -4,14 +4,15 @@
  * from inside the engine's queue.
  */
 import { type Instrument, roundQty } from "../core/instrument";
-import { cmp, D, Decimal, isPositive, onePlus } from "../core/money";
-import type { OrderSide, OrderSpec } from "../core/orders";
+import { cmp, D, Decimal, isPositive, maxDec, onePlus, ZERO } from "../core/money";
+import { leavesQty, type OrderSide, type OrderSpec } from "../core/orders";
 import { stopLossWrongSide, takeProfitWrongSide, type PositionSide } from "../core/positions";
 import { sizeByConfidence, sizeFixedFraction, sizeFixedRisk } from "../core/risk";
 import { executionPrice } from "../core/sim/slippage";
 import type { SignalRecord } from "../db/store";
-import type { SymbolSettings } from "./settings";
-import { type Actor, type CommandResult, type ManualOrderRequest, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
+import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettings } from "./settings";
+import { MANUAL_OWNER, ownerOf } from "./books";
+import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
 import { markDecimal, DecimalDown, fail, type EngineContext } from "./context";
 
 export class Intake {
@@ -130,14 +131,18 @@ export class Intake {
     if (signal.confidence < settings.minConfidence) {
       return fail("MIN_CONFIDENCE", `Signal confidence ${signal.confidence} is below ${signal.symbol}'s minimum ${settings.minConfidence}.`);
     }
-    const open = this.cx.books.openPositionsFor(signal.symbol);
+    // Positions belong to (symbol, strategy): a signal acts on its own strategy's positions only.
+    const open = this.cx.books.openPositionsFor(signal.symbol, signal.strategy);
     if (signal.action === "CLOSE") {
-      if (open.length === 0) return fail("NO_POSITION", `There is no open ${signal.symbol} position to close.`);
+      if (open.length === 0) return fail("NO_POSITION", `There is no open ${signal.symbol} position of strategy ${signal.strategy} to close.`);
+      // Closes the strategy's positions and cancels its pending entries (each entry belongs to one of those positions).
       return this.cx.watchers.closePositions(open, "signal");
     }
     const wantSide: PositionSide = signal.action === "BUY" ? "LONG" : "SHORT";
     const opposite = open.filter((r) => r.position.side !== wantSide);
     if (opposite.length > 0) return this.cx.watchers.closePositions(opposite, "signal");
+    const conflict = this.conflictWithOthers(signal, wantSide);
+    if (conflict.refusal) return conflict.refusal;
     if (wantSide === "SHORT" && instrument.kind === "spot") {
       return fail("SHORT_NOT_SUPPORTED", `${signal.symbol} is a spot market: a SELL signal closes a long position, and there is none open.`);
     }
@@ -149,7 +154,7 @@ export class Intake {
     const sized = this.size(signal, settings, instrument, refPrice, side);
     if (!sized.ok) return sized.result;
     const existing = open.find((r) => r.position.side === wantSide);
-    return this.cx.gate.placeEntry({
+    const placed = this.cx.gate.placeEntry({
       instrument,
       side,
       quantity: sized.quantity,
@@ -160,6 +165,45 @@ export class Intake {
       settings,
       equity: sized.equity,
     });
+    // The acceptance says which rule let it share the symbol with another owner's position.
+    if (!placed.ok || !conflict.note) return placed;
+    return { ...placed, message: `${placed.message} ${conflict.note.sentence}`, data: { ...placed.data, conflictRule: conflict.note.rule } };
+  }
+
+  /**
+   * The rule for an entry on a symbol where another owner (another strategy, or `manual`) holds a position
+   * (riskLimits.strategyConflict, default `net`):
+   * - `allow`: positions are independent, whatever their sides. Known limit: on a derivatives venue the venue holds the
+   *   net of a long and a short, and a close is a reduce-only order checked against that net, so with opposite sides
+   *   held the close of one is refused (INVALID_REDUCE_ONLY) until exits are sent against the net; `net` avoids this;
+   * - `net`: an entry on the same side as the others' positions is allowed; an opposite-side entry is refused, since
+   *   the venue would net it against their position (on a one-way venue, one net position per symbol) and the books
+   *   would hold a long and a short the venue sees as one smaller position;
+   * - `refuse`: no entry while another owner holds any position on the symbol.
+   */
+  private conflictWithOthers(
+    signal: Signal,
+    wantSide: PositionSide,
+  ): { refusal: CommandResult | null; note: { rule: StrategyConflictRule; sentence: string } | null } {
+    const others = this.cx.books.openPositionsFor(signal.symbol).filter((r) => ownerOf(r.meta) !== signal.strategy);
+    if (others.length === 0) return { refusal: null, note: null };
+    const rule = this.cx.riskLimits.strategyConflict ?? DEFAULT_STRATEGY_CONFLICT;
+    const holders = [...new Set(others.map((r) => `${ownerOf(r.meta)} (${r.position.side.toLowerCase()})`))].join(", ");
+    const against = others.filter((r) => r.position.side !== wantSide);
+    const refused = rule === "refuse" || (rule === "net" && against.length > 0);
+    if (refused) {
+      const why =
+        rule === "refuse" ? "no strategy enters a symbol another one holds" : `an opposite entry would net against their position at ${this.cx.venue.id}`;
+      return {
+        refusal: fail(
+          "STRATEGY_CONFLICT",
+          `Strategy ${signal.strategy}'s ${signal.action} on ${signal.symbol} refused by the conflict rule '${rule}': ${holders} hold${others.length === 1 ? "s" : ""} a position there and ${why}.`,
+          { rule, holders: others.map((r) => ownerOf(r.meta)) },
+        ),
+        note: null,
+      };
+    }
+    return { refusal: null, note: { rule, sentence: `Conflict rule '${rule}': taken beside ${holders}, each position kept apart.` } };
   }
 
   private size(
@@ -224,12 +268,32 @@ export class Intake {
     const refPrice = request.price ? D(request.price) : mark ? markDecimal(mark) : null;
     if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
     const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";
-    const open = this.cx.books.openPositionsFor(request.symbol);
-    const reducing = open.find((r) => r.position.side !== wantSide);
+    // A person's orders belong to `manual`: they add to and reduce the manual position. An order that can only reduce
+    // (reduce-only, or a sell on spot) reduces, when people hold nothing to reduce, the symbol's oldest filled position
+    // on the other side, whoever owns it: the operator's resting take-profit on a strategy's position.
+    const open = this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER);
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    const onlyReduces = request.reduceOnly === true || (wantSide === "SHORT" && instrument.kind === "spot");
+    const reducing = open.find(holds) ?? (onlyReduces ? this.cx.books.openPositionsFor(request.symbol).find(holds) : undefined);
     if (request.reduceOnly && !reducing)
       return fail("INVALID_REDUCE_ONLY", `There is no ${request.symbol} position this reduce-only ${request.side} would reduce.`);
     if (!request.reduceOnly && wantSide === "SHORT" && instrument.kind === "spot" && !reducing) {
       return fail("SHORT_NOT_SUPPORTED", `${request.symbol} is spot: selling needs a long position to sell from.`);
+    }
+    if (reducing && this.cx.books.openPositionsFor(request.symbol).length > 1) {
+      // Several positions on the symbol: what this order may reduce is its target position less that position's
+      // working exits (the gate's own check sums the whole symbol, which is the same thing when there is one). A
+      // larger order would close the position and open the rest the other way.
+      let working = ZERO;
+      for (const w of this.cx.books.workingExitsFor(reducing.position.id)) if (w.order.side === request.side) working = working.plus(leavesQty(w.order));
+      const room = maxDec(ZERO, reducing.position.quantity.minus(working));
+      if (cmp(D(request.quantity), room) > 0) {
+        return fail(
+          "REDUCE_ONLY_OVERCOMMITTED",
+          `${request.side} ${D(request.quantity).toString()} ${request.symbol} would reduce position ${reducing.position.id} (${ownerOf(reducing.meta)}, ${reducing.position.quantity.toString()}${working.isZero() ? "" : `, ${working.toString()} already on its way out`}): at most ${room.toString()} more can be.`,
+          { positionId: reducing.position.id, room: room.toString() },
+        );
+      }
     }
     const target = reducing ?? open.find((r) => r.position.side === wantSide) ?? null;
     const positionId = target?.position.id ?? this.cx.ids.next("pos");
@@ -248,12 +312,12 @@ export class Intake {
       ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
       postOnly: request.postOnly ?? false,
       reduceOnly: isReduce || (request.reduceOnly ?? false),
-      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: "manual", manualBy: actor.username },
+      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: MANUAL_OWNER, manualBy: actor.username },
       venue: this.cx.venue.id,
     };
     return this.cx.gate.placeOrder(spec, {
       refPrice,
-      newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: "manual", signalId: null, entryOrderId: spec.clientOrderId } },
+      newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: MANUAL_OWNER, signalId: null, entryOrderId: spec.clientOrderId } },
     });
   }
 }

@@ -102,7 +102,7 @@ export function createStrategyRouter(options: StrategyRouterOptions): StrategyRo
         if (lane.symbol !== symbol) continue;
         const candle = { ...bar, ts: Math.max(bar.ts, lane.lastTs + 1) };
         lane.lastTs = candle.ts;
-        const open = engine.openPosition(symbol);
+        const open = engine.openPosition(symbol, lane.id);
         const position: StrategyPosition = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
         const intent = lane.strategy.onCandle(candle, { position });
         if (!intent) continue;

@@ -5,8 +5,18 @@
  * commands, which change what the gate checks.
  */
 import type { Instrument } from "../core/instrument";
-import { add, D, type Decimal, maxDec, sub, ZERO } from "../core/money";
-import { applyOrderEvent, createOrder, TRIGGER_TYPES, validateOrderSpec, type Order, type OrderSide, type OrderSpec } from "../core/orders";
+import { add, cmp, D, type Decimal, maxDec, sub, ZERO } from "../core/money";
+import {
+  applyOrderEvent,
+  createOrder,
+  isTerminal,
+  leavesQty,
+  TRIGGER_TYPES,
+  validateOrderSpec,
+  type Order,
+  type OrderSide,
+  type OrderSpec,
+} from "../core/orders";
 import { openPosition, type Position, type PositionSide } from "../core/positions";
 import { checkPreTrade, type RiskPosition } from "../core/risk";
 import type { VenueEvent } from "../core/orders/events";
@@ -15,6 +25,7 @@ import { riskLimitsSchema, symbolSettingsSchema, toRiskLimits, type SymbolSettin
 import type { Actor, CommandResult, EquityPoint, Signal, PositionRecord } from "./types";
 import { fail, done, type EngineContext } from "./context";
 import { reservedFromScratch } from "./open-orders";
+import { MANUAL_OWNER, ownerOf } from "./books";
 
 /** Open positions at their marks and what open entries reserve, as the gate counts them. */
 export interface RiskPortfolio {
@@ -179,6 +190,11 @@ export class RiskGate {
       collectAll: false,
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
+    if (!spec.reduceOnly && spec.tags?.reason === "entry") {
+      const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
+      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(price), ctx.newPosition != null, ctx.equity);
+      if (denied) return denied;
+    }
 
     let order = createOrder(normalized);
     const meta: OrderMeta = {
@@ -261,6 +277,54 @@ export class RiskGate {
       clientOrderId: order.clientOrderId,
       status: final.status,
     });
+  }
+
+  /**
+   * The per-strategy limits (after the order's, the symbol's and the portfolio's): how many open positions one owner (a
+   * strategy, or `manual`) holds over all symbols — positions whose entry has not filled yet count, they are on their
+   * way — and its exposure (its positions at their marks, its open entries and this order) as a share of equity.
+   */
+  private checkStrategyLimits(owner: string, notional: Decimal, opensPosition: boolean, knownEquity?: Decimal): CommandResult | null {
+    const limits = this.cx.riskLimits;
+    const maxPositions = limits.maxOpenPositionsPerStrategy;
+    const maxPct = limits.maxStrategyExposurePct;
+    if (maxPositions === undefined && maxPct === undefined) return null;
+    const books = this.cx.books;
+    if (maxPositions !== undefined && opensPosition) {
+      let held = 0;
+      for (const r of books.positions.values()) if (r.position.state !== "CLOSED" && ownerOf(r.meta) === owner) held++;
+      if (held >= maxPositions) {
+        return fail(
+          "STRATEGY_MAX_POSITIONS",
+          `Strategy ${owner} already holds ${held} open position(s), its limit (maxOpenPositionsPerStrategy ${maxPositions}): no new position is opened for it.`,
+          { strategy: owner, held, limit: maxPositions },
+        );
+      }
+    }
+    if (maxPct !== undefined) {
+      let exposure = notional;
+      for (const r of books.positions.values()) {
+        if (r.position.state === "CLOSED" || ownerOf(r.meta) !== owner || r.position.quantity.isZero()) continue;
+        const mark = books.markOf(r.position.symbol) ?? r.position.avgEntryPrice ?? ZERO;
+        exposure = exposure.plus(r.position.quantity.times(mark));
+      }
+      for (const r of books.orders.values()) {
+        const order = r.order;
+        if (order.reduceOnly || isTerminal(order) || (order.tags.strategy ?? MANUAL_OWNER) !== owner) continue;
+        const price = order.price ?? books.markOf(order.symbol);
+        if (price) exposure = exposure.plus(leavesQty(order).times(price));
+      }
+      const equity = knownEquity ?? this.cx.accounting.equity().equity;
+      const limit = equity.times(maxPct).dividedBy(100);
+      if (cmp(exposure, limit) > 0) {
+        return fail(
+          "STRATEGY_MAX_EXPOSURE",
+          `Strategy ${owner}'s exposure would be ${exposure.toFixed(2)} ${this.cx.quote} with this order, above its limit of ${maxPct} % of equity (${limit.toFixed(2)}).`,
+          { strategy: owner, exposure: exposure.toString(), limit: limit.toString() },
+        );
+      }
+    }
+    return null;
   }
 
   onVenueError(): void {

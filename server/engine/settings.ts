@@ -146,6 +146,11 @@ export function exitConfigFor(settings: SymbolSettings, signal?: { stopLoss?: nu
   return config;
 }
 
+export const STRATEGY_CONFLICT_RULES = ["allow", "net", "refuse"] as const;
+export type StrategyConflictRule = (typeof STRATEGY_CONFLICT_RULES)[number];
+/** Same-side entries of several strategies are independent; an opposite-side one is refused (see intake.ts). */
+export const DEFAULT_STRATEGY_CONFLICT: StrategyConflictRule = "net";
+
 export const riskLimitsSchema = z
   .object({
     maxOpenPositions: wholeIn("maxOpenPositions", 1, 10_000).optional(),
@@ -157,6 +162,12 @@ export const riskLimitsSchema = z
     maxOrdersPerMinute: wholeIn("maxOrdersPerMinute", 1, 10_000).optional(),
     minConfidence: numberIn("minConfidence", 0, 1).optional(),
     maxSymbolExposurePct: pct("maxSymbolExposurePct", 10_000).optional(),
+    /** Open (and opening) positions one strategy (or `manual`) may hold, over all symbols. */
+    maxOpenPositionsPerStrategy: wholeIn("maxOpenPositionsPerStrategy", 1, 10_000).optional(),
+    /** One strategy's exposure (its positions at their marks and its open entries) as a share of equity. */
+    maxStrategyExposurePct: pct("maxStrategyExposurePct", 10_000).optional(),
+    /** A signal for a symbol another strategy holds: allow, net or refuse (intake.ts says what each means; default net). */
+    strategyConflict: z.enum(STRATEGY_CONFLICT_RULES, { error: "strategyConflict must be one of allow, net, refuse" }).optional(),
   })
   .strict();
 export type RiskLimitsSettings = z.infer<typeof riskLimitsSchema>;

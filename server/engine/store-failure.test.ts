@@ -228,7 +228,13 @@ describe("a store error inside a command", () => {
 describe("no venue call for what did not commit", () => {
   it("a fill that closes a position but cannot be booked sends no cancel for the position's other orders", async () => {
     const { engine, failNext, venue } = await deskOnSqlite();
-    await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
+    // A person's position (the add below joins it: a person's orders belong to `manual`, issue 11).
+    await engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.09999" },
+      actor: tina,
+      reason: "entry",
+    });
     const add = await engine.execute({
       kind: "manualOrder",
       order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
