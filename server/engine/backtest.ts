@@ -119,6 +119,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     initialEquity: input.capital,
     quoteCurrency: quoteCcy,
     breaker: null,
+    // Like the breaker: off, so the engine agrees with the oracle (a backtest with protections is still to come).
+    protections: null,
     riskLimits: {},
     defaultSymbolSettings: { minConfidence: 0, sizing: { method: "all_in" }, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
     expectedSlippageBps: input.slippageBps,
