@@ -241,6 +241,8 @@ async function startRuntime(): Promise<Runtime | null> {
     quoteCurrency: instruments[0]!.quote,
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? { maxConsecutiveLosses: 12 } : {}), ...desk?.breaker },
+    // Same reason for the protections' strategy lock (the desk file has no protections section yet: defaults elsewhere).
+    protections: mode === "replay" ? { strategyFailure: { maxLosingStreak: 12 } } : {},
     // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
     ...(desk && {
       riskLimits: patched(DEFAULT_RISK_LIMITS, desk.risk, true),

@@ -20,6 +20,9 @@ describe("protections.list (viewer) and protections.lift (admin)", () => {
     ]);
     expect(listed.firings).toMatchObject([{ rule: "FLASH_MOVE", action: "LOCK_SYMBOL", lockMinutes: 30 }]);
     expect(JSON.parse(JSON.stringify(listed))).toEqual(listed);
+    // The overview's alerts (the header's list) show the firing.
+    const { alerts } = await callerFor("viewer").overview.summary();
+    expect(alerts.some((a) => a.level === "error" && a.message.startsWith("Protection FLASH_MOVE (LOCK_SYMBOL): BTC/USDT"))).toBe(true);
     const lockId = listed.locks[0]!.id;
 
     expect((await trpcError(callerFor(null).protections.list())).code).toBe("UNAUTHORIZED");
