@@ -14,6 +14,7 @@ import { DrawdownChart } from "./risk-charts";
 import { DailyLoss, ExposureTable, LimitsTable, VarTable } from "./risk-limits";
 import { DeskFilePanel } from "./risk-desk-file";
 import { PortfolioRiskSection } from "./risk-portfolio";
+import { ProtectionsPanel } from "./risk-protections";
 import { RiskLimitsPanel, SymbolSettingsPanel } from "./risk-settings";
 
 const WINDOWS = [
@@ -121,6 +122,8 @@ export function RiskView() {
       </div>
 
       <PortfolioRiskSection />
+
+      <ProtectionsPanel />
 
       <BreakerHistory />
 

@@ -1,6 +1,6 @@
 /**
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
- * audit, backtests, settings, reconciliation, notifications. Routers are thin: input schema, authorization (the procedure), one service call.
+ * audit, backtests, settings, reconciliation, notifications, protections. Routers are thin: input schema, authorization (the procedure), one service call.
  */
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
@@ -11,6 +11,7 @@ import { ordersRouter } from "./routers/orders";
 import { overviewRouter } from "./routers/overview";
 import { performanceRouter } from "./routers/performance";
 import { positionsRouter } from "./routers/positions";
+import { protectionsRouter } from "./routers/protections";
 import { reconciliationRouter } from "./routers/reconciliation";
 import { riskRouter } from "./routers/risk";
 import { settingsRouter } from "./routers/settings";
@@ -33,6 +34,7 @@ export const appRouter = router({
   settings: settingsRouter,
   reconciliation: reconciliationRouter,
   notifications: notificationsRouter,
+  protections: protectionsRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -128,6 +128,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     initialEquity: input.capital,
     quoteCurrency: quoteCcy,
     breaker: null,
+    // Like the breaker: off, so the engine agrees with the oracle (a backtest with protections is still to come).
+    protections: null,
     riskLimits: {},
     defaultSymbolSettings: {
       minConfidence: 0,

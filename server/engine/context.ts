@@ -33,6 +33,8 @@ import type { Reconciliation } from "./reconciliation";
 import type { UnknownOrders } from "./unknown-orders";
 import type { InDoubtOrders } from "./in-doubt-orders";
 import type { Accounting } from "./accounting";
+import type { ProtectionsRoom } from "./protections";
+import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
 
 export interface EngineOptions {
@@ -71,6 +73,8 @@ export interface EngineOptions {
   signalWindow?: SignalWindow;
   /** Lookups of orders in doubt (growing delays, alert, clock-skew margin for a venue's fence). */
   inDoubtPolicy?: Partial<InDoubtPolicy>;
+  /** Protection settings (core/protection; DEFAULT_PROTECTION_SETTINGS for what is left out); null turns protections off. */
+  protections?: ProtectionSettingsInput | null;
 }
 
 const defaultTimers: EngineTimers = {
@@ -186,6 +190,7 @@ export class EngineContext {
   unknowns!: UnknownOrders;
   doubts!: InDoubtOrders;
   accounting!: Accounting;
+  protections!: ProtectionsRoom;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

@@ -63,7 +63,7 @@ export class Emergency {
    * as they arrive (published on the bus), and the flatten starts once every cancel is confirmed (or after
    * `emergencyConfirmMs`), so its sells are not refused for coins the canceled orders still held.
    */
-  private runHalt(flatten: boolean, reason: string, by: string, exitReason: string): EmergencyProgress {
+  runHalt(flatten: boolean, reason: string, by: string, exitReason: string): EmergencyProgress {
     const venue = this.cx.venue.id;
     if (this.halt) this.cx.timers.clearTimeout(this.halt.timer);
     const progress: EmergencyProgress = {

@@ -37,6 +37,7 @@ import { Reconciliation } from "./reconciliation";
 import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
+import { ProtectionsRoom } from "./protections";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -69,6 +70,7 @@ export class Engine {
     cx.unknowns = new UnknownOrders(cx);
     cx.doubts = new InDoubtOrders(cx);
     cx.accounting = new Accounting(cx);
+    cx.protections = new ProtectionsRoom(cx, options.protections);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -207,6 +209,7 @@ export class Engine {
       if (fresh.ok) this.cx.breaker = fresh.value;
     }
     this.cx.reconciliation.restore();
+    this.cx.protections.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -278,6 +281,7 @@ export class Engine {
   /** Restores state from the store and reconciles with the venue. Call once before anything else. */
   async start(): Promise<{ drifts: number }> {
     this.cx.reconciliation.restore();
+    this.cx.protections.restore();
     if (this.cx.tradingState === "HALTED") this.cx.venue.haltNewOrders?.();
     const drifts = await this.cx.reconciliation.reconcile();
     await this.run(() => {
@@ -360,17 +364,23 @@ export class Engine {
         return this.cx.gate.updateRiskLimits(command.limits, command.actor);
       case "setBreakerConfig":
         return this.cx.emergency.updateBreakerConfig(command.config, command.actor);
+      case "liftProtectionLock":
+        return this.cx.audited(command.actor, "lift_protection_lock", command.lockId, command.reason, {}, () =>
+          this.cx.protections.lift(command.lockId, command.actor, command.reason),
+        );
     }
   }
 
   /** Hook for the backtest's trade list; the live desk reads trades from the store. */
   protected onTradeClosed(trade: TradeRecord): void {
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordTrade(trade.pnl) ?? null);
+    this.cx.protections.onTradeClosed(trade);
   }
 
   /** Periodic duties (auto reset, heartbeat-driven checks); the runtime calls it every few seconds. */
   tick(): Promise<void> {
     return this.run(() => {
+      this.cx.protections.tick(this.cx.clock.now(), { eventLoopLagMs: 0, queueDepth: this.queue.length });
       if (!this.cx.breaker) return;
       const outcome = this.cx.breaker.tick();
       if (outcome.reset) {
@@ -489,6 +499,11 @@ export class Engine {
 
   venueId(): string {
     return this.cx.venue.id;
+  }
+
+  /** Protection locks in force and the recent firings (newest first), for the Protections panel. */
+  protections(): ReturnType<EngineContext["protections"]["view"]> {
+    return this.cx.protections.view(this.cx.clock.now());
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -171,6 +171,8 @@ export class RiskGate {
     // Stamped with this command's time (the spec's own ts, when it has one, is the creation time it asked for).
     const normalized = validation.value.ts === now ? validation.value : { ...validation.value, ts: now };
     const quantity = normalized.quantity;
+    const locked = spec.reduceOnly ? null : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now);
+    if (locked) return locked;
     const gate = checkPreTrade({
       order: {
         symbol: spec.symbol,
@@ -333,13 +335,18 @@ export class RiskGate {
 
   /** A venue request failed (from the ResilientVenue decorator): the breaker counts consecutive errors. */
   noteVenueError(): void {
-    void this.cx.engine.run(() => this.onVenueError());
+    void this.cx.engine.run(() => {
+      this.onVenueError();
+      this.cx.protections.onVenueFailure(this.cx.clock.now(), "a request failed");
+    });
   }
 
   /** A venue request succeeded: the breaker's consecutive-error count starts over. */
   noteVenueSuccess(): void {
-    if (!this.cx.breaker) return;
-    void this.cx.engine.run(() => this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordSuccess() ?? null));
+    void this.cx.engine.run(() => {
+      this.cx.protections.onVenueSuccess(this.cx.clock.now());
+      if (this.cx.breaker) this.cx.emergency.afterBreakerCall(this.cx.breaker.recordSuccess());
+    });
   }
 
   /**

@@ -244,6 +244,9 @@ async function startRuntime(): Promise<Runtime | null> {
     quoteCurrency: instruments[0]!.quote,
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
+    // Replay runs hours of recorded prices per desk minute, so protections measured in desk time would lock every symbol
+    // for the rest of the demo: there a flash move alerts (it shows in the header) and a failing strategy rests 5 minutes.
+    protections: mode === "replay" ? { flashMove: { action: "ALERT" }, strategyFailure: { maxLosingStreak: 12, lockMinutes: 5 } } : {},
     // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
     ...(desk
       ? {

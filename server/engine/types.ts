@@ -67,7 +67,9 @@ export type EngineCommand =
   /** Settings changes: validated again by the engine (the input is whatever the caller sent), written and audited in one transaction. */
   | { kind: "setSymbolSettings"; symbol: string; settings: unknown; actor: Actor; reason?: null }
   | { kind: "setRiskLimits"; limits: unknown; actor: Actor; reason?: null }
-  | { kind: "setBreakerConfig"; config: unknown; actor: Actor; reason?: null };
+  | { kind: "setBreakerConfig"; config: unknown; actor: Actor; reason?: null }
+  /** An admin lifts a protection lock (core/protection LockBook); audited. */
+  | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string };
 
 /** What a command did; refusals carry a code and a sentence. */
 export type CommandResult =

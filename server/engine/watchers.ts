@@ -36,6 +36,7 @@ export class Watchers {
     if (events.length > 0) this.cx.ledger.ingest(events, "venue");
     const mark = this.cx.books.updateMark(update, now);
     if (!mark) return;
+    this.cx.protections.onPrice(update.symbol, mark.last, now);
     if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now);
     if (this.cx.breaker && this.cx.books.positions.size > 0) this.cx.emergency.updateBreakerEquity();

@@ -26,6 +26,14 @@ export async function overviewSummary(now = Date.now()) {
       message:
         e.kind === "STATE" ? `Trading ${e.reason} by ${e.by}: ${e.message}` : `Breaker ${e.kind === "TRIP" ? "tripped" : "reset"} by ${e.by}: ${e.message}`,
     })),
+    ...runtime.engine
+      .protections()
+      .firings.slice(0, 5)
+      .map((f) => ({
+        ts: f.ts,
+        level: f.action === "ALERT" ? ("warn" as const) : ("error" as const),
+        message: `Protection ${f.rule} (${f.action}): ${f.message}`,
+      })),
     ...(feed.connected ? [] : [{ ts: now, level: "error" as const, message: `Market data: ${feed.message}` }]),
     ...(state.degraded
       ? [

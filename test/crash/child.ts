@@ -91,6 +91,8 @@ async function main(): Promise<void> {
       cooldownMinutes: 0,
       tripAction: "HALT_CANCEL",
     },
+    // Off like the loose breaker: random restarts jump prices and a lock would stop the stream.
+    protections: null,
     riskLimits: { maxOpenPositions: 50, maxPortfolioExposurePct: 90, maxSymbolExposurePct: 60, minNotional: "10" },
     defaultSymbolSettings: {
       minConfidence: 0.3,
