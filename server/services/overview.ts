@@ -53,7 +53,7 @@ export async function overviewSummary(now = Date.now()) {
     drawdownPct: breaker?.drawdownPct ?? null,
     openPositions: state.positions.filter((p) => p.position.quantity.greaterThan(0)).length,
     openOrders: state.openOrders.length,
-    positions: state.positions.map((p) => positionDto(p.position, p.exit, p.mark, now)),
+    positions: state.positions.map((p) => positionDto(p.position, p.exit, p.mark, now, p)),
     venue: { id: runtime.engine.venueId(), ...venue },
     feed,
     emergency: state.emergency,

@@ -2,13 +2,13 @@
 import { db } from "../client";
 import type { Prisma } from "../generated/client";
 
-/** Newest first by (createdAt, clientOrderId), at most `take`: the id, the time and the whole order as JSON. */
+/** Newest first by (createdAt, clientOrderId), at most `take`: the id, the time, the venue and the whole order as JSON. */
 export function orderRows(where: Prisma.OrderWhereInput, take: number) {
   return db().order.findMany({
     where,
     orderBy: [{ createdAt: "desc" }, { clientOrderId: "desc" }],
     take,
-    select: { clientOrderId: true, createdAt: true, data: true },
+    select: { clientOrderId: true, createdAt: true, venue: true, data: true },
   });
 }
 
