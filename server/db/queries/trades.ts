@@ -113,7 +113,9 @@ export async function instrumentDecimals(client: PrismaClient, symbols: string[]
 
 export function filterOf(input: TradeFilter): TradeFilter {
   const f: TradeFilter = {};
+  if (input.venue !== undefined) f.venue = input.venue;
   if (input.symbol !== undefined) f.symbol = input.symbol;
+  if (input.strategy !== undefined) f.strategy = input.strategy;
   if (input.side !== undefined) f.side = input.side;
   if (input.outcome !== undefined) f.outcome = input.outcome;
   if (input.exitReason !== undefined) f.exitReason = input.exitReason;
@@ -161,6 +163,13 @@ export async function tradeWithLegs(id: string, client: PrismaClient = db()) {
     client.instrument.findUnique({ where: { symbol: trade.symbol }, select: { priceTick: true, qtyStep: true } }),
   ]);
   return { trade, fills, orders, instrument };
+}
+
+/** The venue each symbol is listed on (`instruments`); a symbol with no instrument row is left out. */
+export async function venuesOfSymbols(symbols: string[], client: PrismaClient = db()): Promise<Record<string, string>> {
+  if (symbols.length === 0) return {};
+  const rows = await client.instrument.findMany({ where: { symbol: { in: symbols } }, select: { symbol: true, venue: true } });
+  return Object.fromEntries(rows.map((i) => [i.symbol, i.venue]));
 }
 
 /**
