@@ -207,6 +207,7 @@ export function tradesClosedBetween(from: number, to: number, client: PrismaClie
       fees: true,
       pnl: true,
       exitReason: true,
+      strategy: true,
     },
   });
 }
