@@ -212,6 +212,11 @@ export function tradesClosedBetween(from: number, to: number, client: PrismaClie
   });
 }
 
+/** Net PnL (exact TEXT) and strategy of the trades closed at or after `since`: one UTC day's worth for the Overview. */
+export function tradesClosedSince(since: number, client: PrismaClient = db()) {
+  return client.trade.findMany({ where: { exitTime: { gte: since } }, select: { strategy: true, pnl: true } });
+}
+
 // ── export ───────────────────────────────────────────────────────────────────────────────────────────────────
 
 /**
