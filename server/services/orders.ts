@@ -7,7 +7,7 @@ import { DomainError } from "../core/errors";
 import type { Order, OrderStatus } from "../core/orders/types";
 import { decodeJson } from "../db/codec";
 import type { Prisma } from "../db/generated/client";
-import { orderRows, orderWithHistory } from "../db/queries/orders";
+import { orderAttributions, orderRows, orderWithHistory } from "../db/queries/orders";
 import { getRuntime } from "../engine/runtime";
 import type { Actor, ManualOrderRequest } from "../engine/types";
 import { instrumentDto, MANUAL_STRATEGY, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
@@ -54,6 +54,13 @@ export interface OrderListInput {
   toMs?: number;
   limit: number;
   cursor?: string;
+}
+
+/** The venues, symbols and strategies that occur in the orders (for the filter menus), each sorted. */
+export async function orderFacets(): Promise<{ venues: string[]; symbols: string[]; strategies: string[] }> {
+  const rows = await orderAttributions();
+  const sorted = (values: string[]) => [...new Set(values)].sort();
+  return { venues: sorted(rows.map((r) => r.venue)), symbols: sorted(rows.map((r) => r.symbol)), strategies: sorted(rows.map((r) => r.strategy)) };
 }
 
 /** The cursor is "<createdAt>:<clientOrderId>" of the last row seen (newest first). */

@@ -194,6 +194,8 @@ describe("orders.list", () => {
     expect((await viewer.orders.list({ venue: "elsewhere" })).orders).toHaveLength(0);
     expect((await viewer.orders.list({ venue, symbol: "BTC/USDT", strategy: "sma-cross" })).orders).toHaveLength(0);
 
+    expect(await viewer.orders.facets()).toEqual({ venues: [venue], symbols: ["BTC/USDT", "ETH/USDT"], strategies: ["manual", "sma-cross"] });
+
     const open = await viewer.orders.open({ strategy: "manual" });
     expect(open.orders.map((o) => ({ venue: o.venue, symbol: o.symbol, strategy: o.strategy }))).toEqual([{ venue, symbol: "BTC/USDT", strategy: "manual" }]);
     expect((await viewer.orders.open({ strategy: "sma-cross" })).orders).toHaveLength(0);

@@ -1,7 +1,7 @@
 /** orders: working orders and all orders with their journal (viewer); cancel, cancel all and manual orders (trader). */
 import { z } from "zod";
 import { ORDER_STATUSES } from "../../core/orders/types";
-import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, placeOrder } from "../../services/orders";
+import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, orderFacets, placeOrder } from "../../services/orders";
 import {
   attributionFilterShape,
   idempotencyKeySchema,
@@ -67,6 +67,7 @@ export const ordersRouter = router({
     .query(({ input: { direction: _direction, status, ...input } }) =>
       listOrders({ ...input, ...(status !== undefined && { status: Array.isArray(status) ? status : [status] }) }),
     ),
+  facets: viewerProcedure.query(() => orderFacets()),
   detail: viewerProcedure.input(z.object({ clientOrderId }).strict()).query(({ input }) => orderDetail(input.clientOrderId)),
   cancel: traderProcedure
     .input(z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
