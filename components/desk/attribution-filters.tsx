@@ -62,6 +62,7 @@ export function AttributionSelects({
   onChange,
   keys = ATTRIBUTION_KEYS,
   idPrefix,
+  clearButton = true,
 }: {
   value: AttributionFilter;
   facets: AttributionFacets;
@@ -69,6 +70,8 @@ export function AttributionSelects({
   keys?: readonly (keyof AttributionFilter)[];
   /** Distinguishes the boxes when a page shows two sets. */
   idPrefix?: string;
+  /** False when the surrounding form has its own Clear. */
+  clearButton?: boolean;
 }) {
   return (
     <>
@@ -89,7 +92,7 @@ export function AttributionSelects({
           </label>
         );
       })}
-      {keys.some((k) => value[k]) ? (
+      {clearButton && keys.some((k) => value[k]) ? (
         <button type="button" className="btn" onClick={() => onChange(Object.fromEntries(keys.map((k) => [k, ""])))}>
           Clear filters
         </button>

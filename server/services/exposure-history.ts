@@ -40,7 +40,7 @@ export async function exposureHistory(input: { top?: number; maxFills?: number; 
   }
   // The price in force before a fill is the previous fill's price: find the oldest fill of each symbol in the window.
   const snapshot = (ts: number) => {
-    const point: { ts: number } & Record<string, number> = { ts } as never;
+    const point: { ts: number } & Record<string, number> = { ts };
     for (const [symbol, q] of qty)
       point[symbol] = Number(
         q
@@ -68,7 +68,7 @@ export async function exposureHistory(input: { top?: number; maxFills?: number; 
   const named = new Set(symbols);
   const hasOther = ranked.length > top;
   const shaped = points.map((p) => {
-    const out: { ts: number } & Record<string, number> = { ts: p.ts } as never;
+    const out: { ts: number } & Record<string, number> = { ts: p.ts };
     let other = 0;
     for (const [k, v] of Object.entries(p)) {
       if (k === "ts") continue;
