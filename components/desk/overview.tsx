@@ -85,7 +85,7 @@ export function OverviewView() {
               />
             )}
           </Panel>
-          <Panel title="Strategies today" actions={<Link href="/performance">Compare →</Link>}>
+          <Panel title="Strategies today (UTC)" actions={<Link href="/performance">Compare →</Link>}>
             {s.strategies.length === 0 ? (
               <Empty>No strategy has positions, trades or signals today.</Empty>
             ) : (
@@ -99,15 +99,21 @@ export function OverviewView() {
                     key: "strategy",
                     header: "Strategy",
                     rowHeader: true,
+                    cellClassName: "keep-case",
                     cell: (r) => <Link href={`/positions?strategy=${encodeURIComponent(r.strategy)}`}>{r.strategy}</Link>,
                   },
                   { key: "open", header: "Open", numeric: true, cell: (r) => r.openPositions },
                   { key: "exposure", header: "Exposure", numeric: true, cell: (r) => fmtNum(r.exposure, 2) },
                   { key: "unrealized", header: "Unrealized", numeric: true, cell: (r) => <Pnl value={r.unrealized} /> },
-                  { key: "realized", header: "Realized today", numeric: true, cell: (r) => <Pnl value={r.realizedToday} /> },
-                  { key: "trades", header: "Trades today", numeric: true, cell: (r) => r.tradesToday },
-                  { key: "accepted", header: "Signals accepted", numeric: true, cell: (r) => r.signalsAccepted },
-                  { key: "refused", header: "Signals refused", numeric: true, cell: (r) => r.signalsRefused },
+                  { key: "realized", header: "Realized", numeric: true, cell: (r) => <Pnl value={r.realizedToday} /> },
+                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.tradesToday },
+                  { key: "accepted", header: <abbr title="Signals accepted today">Sig. ok</abbr>, numeric: true, cell: (r) => r.signalsAccepted },
+                  {
+                    key: "refused",
+                    header: <abbr title="Signals refused today (denied or failed)">Sig. refused</abbr>,
+                    numeric: true,
+                    cell: (r) => r.signalsRefused,
+                  },
                 ]}
               />
             )}
@@ -211,7 +217,7 @@ export function OverviewView() {
               rows={[s.venue]}
               rowKey={(v) => v.id}
               columns={[
-                { key: "id", header: "Venue", rowHeader: true, cell: (v) => v.id },
+                { key: "id", header: "Venue", rowHeader: true, cellClassName: "keep-case", cell: (v) => v.id },
                 { key: "state", header: "State", cell: (v) => <Badge tone={v.connected ? "ok" : "bad"}>{v.connected ? "connected" : "DOWN"}</Badge> },
                 {
                   key: "latency",
@@ -219,7 +225,7 @@ export function OverviewView() {
                   numeric: true,
                   cell: (v) => (v.latencyMs === null || v.latencyMs === undefined ? "—" : `${v.latencyMs} ms`),
                 },
-                { key: "orders", header: "Open orders", numeric: true, cell: () => s.openOrders },
+                { key: "orders", header: "Orders", numeric: true, cell: () => s.openOrders },
                 { key: "positions", header: "Positions", numeric: true, cell: (v) => s.positions.filter((p) => p.venue === v.id && p.quantity !== "0").length },
                 {
                   key: "error",

@@ -182,7 +182,7 @@ export function PerformanceView() {
                 rows={byStrategy}
                 rowKey={(r) => r.strategy}
                 columns={[
-                  { key: "strategy", header: "Strategy", rowHeader: true, cell: (r) => r.strategy },
+                  { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
                   { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
                   { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
                   {

@@ -169,7 +169,7 @@ function GroupExposure({ rows, what }: { rows: GroupRow[]; what: string }) {
       rows={rows}
       rowKey={(r) => r.name}
       columns={[
-        { key: "name", header: what, rowHeader: true, cell: (r) => r.name },
+        { key: "name", header: what, rowHeader: true, cellClassName: "keep-case", cell: (r) => r.name },
         { key: "positions", header: "Positions", numeric: true, cell: (r) => r.positions },
         { key: "gross", header: "Gross", numeric: true, cell: (r) => <Num value={r.gross} dp={2} /> },
         { key: "share", header: "Share", numeric: true, cell: (r) => (r.share === null ? "—" : fmtPct(r.share * 100, 1)) },

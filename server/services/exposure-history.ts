@@ -38,7 +38,7 @@ export async function exposureHistory(input: { top?: number; maxFills?: number; 
     const mark = p.mark ?? p.position.avgEntryPrice?.toNumber() ?? null;
     if (mark !== null) price.set(p.position.symbol, mark);
   }
-  // The price in force before a fill is the previous fill's price: find the oldest fill of each symbol in the window.
+  // Before a fill the price is not known until the next older fill is reached: the fill's own price stands in for it.
   const snapshot = (ts: number) => {
     const point: { ts: number } & Record<string, number> = { ts };
     for (const [symbol, q] of qty)
