@@ -128,6 +128,7 @@ export function OverviewView() {
                 columns={[
                   { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
                   { key: "symbol", header: "Symbol", cell: (f) => f.symbol },
+                  { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (f) => f.strategy },
                   { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
                   { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, decimalsOf(instrument(f.symbol)?.qtyStep, 5)) },
                   { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, decimalsOf(instrument(f.symbol)?.priceTick)) },

@@ -40,6 +40,12 @@ describe("overview.summary per strategy", () => {
     expect(byName.rsi).toMatchObject({ openPositions: 0, exposure: "0", signalsAccepted: 0, signalsRefused: 1 });
     expect(byName.manual).toMatchObject({ openPositions: 1, signalsAccepted: 0, signalsRefused: 0 });
 
+    // fills carry venue, symbol and strategy too
+    expect(s.recentFills.map((f) => [f.venue, f.symbol, f.strategy]).sort()).toEqual([
+      [venue, "BTC/USDT", "sma-cross"],
+      [venue, "ETH/USDT", "manual"],
+    ]);
+
     // closing the strategy's position books its realized PnL today
     await desk.signal("CLOSE", { strategy: "sma-cross" });
     const after = await callerFor("viewer").overview.summary();

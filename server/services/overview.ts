@@ -128,7 +128,9 @@ export async function overviewSummary(now = Date.now()) {
     recentFills: recentFills.map((f) => ({
       tradeId: f.tradeId,
       clientOrderId: f.clientOrderId,
+      venue: f.venue,
       symbol: f.symbol,
+      strategy: strategyName(f.strategy),
       side: f.side,
       qty: f.qty,
       price: f.price,
