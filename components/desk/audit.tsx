@@ -6,6 +6,9 @@
 import { useInfiniteQuery, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../trpc/client";
+import { AttributionSelects, useAttributionFilter } from "./attribution-filters";
+
+const AUDIT_FILTERS = ["symbol"] as const;
 import { fmtTime } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
@@ -32,6 +35,8 @@ export function AuditView() {
   const [fromDay, setFromDay] = useState("");
   const [toDay, setToDay] = useState("");
   const facets = useQuery(trpc.audit.facets.queryOptions(undefined, { staleTime: 30_000 }));
+  // Audit entries are people's actions: they have a symbol (target or params) but no venue or strategy to filter by.
+  const symbolFilter = useAttributionFilter(AUDIT_FILTERS);
   const from = dayMs(fromDay);
   const to = dayMs(toDay, 1);
   const badRange = from !== undefined && to !== undefined && from >= to;
@@ -39,6 +44,7 @@ export function AuditView() {
     limit: PAGE,
     ...(actor ? { actor } : {}),
     ...(action ? { action } : {}),
+    ...symbolFilter.input,
     ...(result ? { result } : {}),
     ...(from !== undefined ? { from } : {}),
     ...(to !== undefined && !badRange ? { to } : {}),
@@ -51,7 +57,7 @@ export function AuditView() {
     }),
   );
   const entries = list.data?.pages.flatMap((p) => p.entries) ?? [];
-  const filtered = Boolean(actor || action || result || fromDay || toDay);
+  const filtered = Boolean(actor || action || result || fromDay || toDay || symbolFilter.active);
 
   return (
     <>
@@ -63,6 +69,13 @@ export function AuditView() {
       </p>
       <Panel title="Entries">
         <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Filter the audit log">
+          <AttributionSelects
+            keys={AUDIT_FILTERS}
+            value={symbolFilter.value}
+            facets={{ symbols: facets.data?.symbols ?? [] }}
+            onChange={symbolFilter.set}
+            clearButton={false}
+          />
           <label className="field">
             <span>Who</span>
             <select value={actor} onChange={(e) => setActor(e.target.value)}>
@@ -112,6 +125,7 @@ export function AuditView() {
                 setResult("");
                 setFromDay("");
                 setToDay("");
+                symbolFilter.set({ symbol: "" });
               }}
             >
               Clear filters

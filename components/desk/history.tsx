@@ -55,7 +55,9 @@ function dayStart(value: string | null): number | undefined {
 }
 
 interface Query {
+  venue: string;
   symbol: string;
+  strategy: string;
   side: "" | "LONG" | "SHORT";
   outcome: "" | "WIN" | "LOSS" | "BREAKEVEN";
   reason: string;
@@ -75,7 +77,9 @@ function readQuery(params: URLSearchParams): Query {
   const page = Number(params.get("page") ?? 1);
   const size = Number(params.get("size") ?? 50);
   return {
+    venue: params.get("venue") ?? "",
     symbol: params.get("symbol") ?? "",
+    strategy: params.get("strategy") ?? "",
     side: pick("side", ["LONG", "SHORT"] as const, "" as "LONG"),
     outcome: pick("outcome", ["WIN", "LOSS", "BREAKEVEN"] as const, "" as "WIN"),
     reason: params.get("reason") ?? "",
@@ -91,7 +95,9 @@ function readQuery(params: URLSearchParams): Query {
 /** The URL for a query: defaults are left out so links stay short. */
 function queryString(q: Query): string {
   const p = new URLSearchParams();
+  if (q.venue) p.set("venue", q.venue);
   if (q.symbol) p.set("symbol", q.symbol);
+  if (q.strategy) p.set("strategy", q.strategy);
   if (q.side) p.set("side", q.side);
   if (q.outcome) p.set("outcome", q.outcome);
   if (q.reason) p.set("reason", q.reason);
@@ -121,7 +127,9 @@ export function HistoryView() {
   const toMs = toDay !== undefined ? toDay + DAY : undefined; // the "to" date is inclusive
   const badRange = fromMs !== undefined && toMs !== undefined && fromMs >= toMs;
   const filter = {
+    ...(q.venue ? { venue: q.venue } : {}),
     ...(q.symbol ? { symbol: q.symbol } : {}),
+    ...(q.strategy ? { strategy: q.strategy } : {}),
     ...(q.side ? { side: q.side } : {}),
     ...(q.outcome ? { outcome: q.outcome } : {}),
     ...(q.reason ? { exitReason: q.reason } : {}),
@@ -141,8 +149,10 @@ export function HistoryView() {
   const lastPage = count !== null ? Math.max(1, Math.ceil(count / q.size)) : null;
   const deepest = Math.floor(MAX_OFFSET / q.size) + 1;
   const exportQuery = new URLSearchParams(Object.entries(filter).map(([k, v]) => [k, String(v)]));
-  const filtered = Boolean(q.symbol || q.side || q.outcome || q.reason || q.from || q.to);
+  const filtered = Boolean(q.venue || q.symbol || q.strategy || q.side || q.outcome || q.reason || q.from || q.to);
   const symbols = facets.data?.symbols ?? [];
+  const venues = facets.data?.venues ?? [];
+  const strategies = facets.data?.strategies ?? [];
   const reasons = facets.data?.exitReasons ?? [];
   const rows = list.data?.rows ?? [];
   const instruments = list.data?.instruments ?? {};
@@ -151,6 +161,28 @@ export function HistoryView() {
     <>
       <h1 className="page-title">History</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Trade filters">
+        <label className="field">
+          <span>Venue</span>
+          <select value={q.venue} onChange={(e) => go({ venue: e.target.value })}>
+            <option value="">All venues</option>
+            {[...new Set([...venues, ...(q.venue ? [q.venue] : [])])].map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
+        <label className="field">
+          <span>Strategy</span>
+          <select value={q.strategy} onChange={(e) => go({ strategy: e.target.value })}>
+            <option value="">All strategies</option>
+            {[...new Set([...strategies, ...(q.strategy ? [q.strategy] : [])])].map((v) => (
+              <option key={v} value={v}>
+                {v}
+              </option>
+            ))}
+          </select>
+        </label>
         <label className="field">
           <span>Symbol</span>
           <select value={q.symbol} onChange={(e) => go({ symbol: e.target.value })}>
@@ -199,7 +231,11 @@ export function HistoryView() {
           <input type="date" value={q.to} onChange={(e) => go({ to: e.target.value })} />
         </label>
         {filtered ? (
-          <button type="button" className="btn" onClick={() => go({ symbol: "", side: "", outcome: "", reason: "", from: "", to: "" })}>
+          <button
+            type="button"
+            className="btn"
+            onClick={() => go({ venue: "", symbol: "", strategy: "", side: "", outcome: "", reason: "", from: "", to: "" })}
+          >
             Clear filters
           </button>
         ) : null}
@@ -228,7 +264,9 @@ export function HistoryView() {
             rowKey={(t) => t.id}
             columns={[
               { key: "exitTime", ...sortHeader("Exit (UTC)", "exitTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.exitTime) },
+              { key: "venue", header: "Venue", cell: (t) => t.venue ?? "—" },
               { key: "symbol", ...sortHeader("Symbol", "symbol", q, go), cell: (t) => t.symbol },
+              { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (t) => t.strategy },
               { key: "side", header: "Side", cellClassName: (t) => (t.side === "LONG" ? "side-buy" : "side-sell"), cell: (t) => t.side },
               { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, decimalsOf(instruments[t.symbol]?.qtyStep, 5)) },
               { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },

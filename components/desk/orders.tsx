@@ -13,6 +13,7 @@ import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
+import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
 import { RowActionDialog } from "./row-action-dialog";
 
 const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
@@ -65,13 +66,23 @@ export function OrdersView() {
   const trpc = useTRPC();
   const canTrade = useCan("trader");
   const open = useQuery(trpc.orders.open.queryOptions());
+  const facets = useQuery(trpc.orders.facets.queryOptions(undefined, { staleTime: 30_000 }));
+  const filter = useAttributionFilter();
   const dp = useDecimals(open.data?.instruments);
+  // The menus: what the orders hold, plus the symbols the desk trades and what is working now.
+  const working = open.data?.orders ?? [];
+  const menus = {
+    venues: [...(facets.data?.venues ?? []), ...working.map((o) => o.venue)],
+    symbols: [...(facets.data?.symbols ?? []), ...(open.data?.instruments ?? []).map((i) => i.symbol)],
+    strategies: [...(facets.data?.strategies ?? []), ...working.map((o) => o.strategy)],
+  };
   return (
     <>
       <h1 className="page-title">Orders</h1>
-      <OpenOrders data={open.data} error={open.error} dp={dp} canTrade={canTrade} />
+      <AttributionFilterBar label="Order filters by venue, symbol and strategy" value={filter.value} facets={menus} onChange={filter.set} />
+      <OpenOrders data={open.data} error={open.error} dp={dp} canTrade={canTrade} filter={filter.value} />
       {canTrade ? <PlaceOrder instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
-      <AllOrders instruments={open.data?.instruments ?? []} dp={dp} />
+      <AllOrders dp={dp} attribution={filter.input} />
     </>
   );
 }
@@ -81,11 +92,14 @@ function OpenOrders({
   error,
   dp,
   canTrade,
+  filter,
 }: {
   data: { orders: OrderRow[]; instruments: InstrumentOut[] } | undefined;
   error: unknown;
   dp: (s: string) => Dp;
   canTrade: boolean;
+  /** Narrows the rows shown; Cancel all still names and cancels every working order (its dialog says how many). */
+  filter: AttributionFilter;
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -99,11 +113,15 @@ function OpenOrders({
     void queryClient.invalidateQueries();
   };
   const orders = data?.orders ?? [];
+  const shown = orders.filter(
+    (o) =>
+      (!filter.venue || o.venue === filter.venue) && (!filter.symbol || o.symbol === filter.symbol) && (!filter.strategy || o.strategy === filter.strategy),
+  );
   const symbols = [...new Set(orders.map((o) => o.symbol))].sort();
   const doubts = orders.filter((o) => o.inDoubt).length;
   return (
     <Panel
-      title={`Open orders${data ? ` (${orders.length})` : ""}`}
+      title={`Open orders${data ? (shown.length === orders.length ? ` (${orders.length})` : ` (${shown.length} of ${orders.length})`) : ""}`}
       actions={
         canTrade && orders.length > 0 ? (
           <button type="button" className="btn danger" onClick={() => (setScope(""), setPending({ kind: "all" }))}>
@@ -131,7 +149,11 @@ function OpenOrders({
               them on the <Link href="/reconciliation#recon-in-doubt">Reconciliation page</Link>.
             </p>
           ) : null}
-          <OrderTable orders={orders} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+          {shown.length === 0 ? (
+            <Empty>No working orders match these filters.</Empty>
+          ) : (
+            <OrderTable orders={shown} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+          )}
         </>
       )}
       {pending?.kind === "one" ? (
@@ -200,7 +222,9 @@ function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: stri
           cellClassName: "mono",
           cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>,
         },
+        { key: "venue", header: "Venue", cell: (o) => o.venue },
         { key: "symbol", header: "Symbol", cell: (o) => o.symbol },
+        { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (o) => o.strategy },
         { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
         {
           key: "type",
@@ -457,9 +481,8 @@ function dayMs(day: string): number | undefined {
   return Number.isFinite(ms) ? ms : undefined;
 }
 
-function AllOrders({ instruments, dp }: { instruments: InstrumentOut[]; dp: (s: string) => Dp }) {
+function AllOrders({ dp, attribution }: { dp: (s: string) => Dp; attribution: Partial<AttributionFilter> }) {
   const trpc = useTRPC();
-  const [symbol, setSymbol] = useState("");
   const [statusIdx, setStatusIdx] = useState(0);
   const [side, setSide] = useState<"" | "BUY" | "SELL">("");
   const [from, setFrom] = useState("");
@@ -471,7 +494,7 @@ function AllOrders({ instruments, dp }: { instruments: InstrumentOut[]; dp: (s: 
   const statuses = STATUS_FILTERS[statusIdx]?.[1] ?? null;
   const input = {
     limit: 50,
-    ...(symbol ? { symbol } : {}),
+    ...attribution,
     ...(statuses ? { status: statuses } : {}),
     ...(side ? { side } : {}),
     ...(fromMs !== undefined && !badRange ? { fromMs } : {}),
@@ -482,17 +505,6 @@ function AllOrders({ instruments, dp }: { instruments: InstrumentOut[]; dp: (s: 
   return (
     <Panel title="All orders">
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Order filters">
-        <label className="field">
-          <span>Symbol</span>
-          <select value={symbol} onChange={(e) => setSymbol(e.target.value)}>
-            <option value="">All symbols</option>
-            {instruments.map((i) => (
-              <option key={i.symbol} value={i.symbol}>
-                {i.symbol}
-              </option>
-            ))}
-          </select>
-        </label>
         <label className="field">
           <span>Status</span>
           <select value={statusIdx} onChange={(e) => setStatusIdx(Number(e.target.value))}>
@@ -519,8 +531,8 @@ function AllOrders({ instruments, dp }: { instruments: InstrumentOut[]; dp: (s: 
           <span>To (UTC, inclusive)</span>
           <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
         </label>
-        {symbol || statusIdx || side || from || to ? (
-          <button type="button" className="btn" onClick={() => (setSymbol(""), setStatusIdx(0), setSide(""), setFrom(""), setTo(""))}>
+        {statusIdx || side || from || to ? (
+          <button type="button" className="btn" onClick={() => (setStatusIdx(0), setSide(""), setFrom(""), setTo(""))}>
             Clear filters
           </button>
         ) : null}

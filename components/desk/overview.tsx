@@ -73,12 +73,47 @@ export function OverviewView() {
                 rowKey={(p) => p.id}
                 columns={[
                   { key: "symbol", header: "Symbol", cell: (p) => p.symbol },
+                  { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (p) => p.strategy },
+                  { key: "venue", header: "Venue", cell: (p) => p.venue },
                   { key: "side", header: "Side", cell: (p) => p.side },
                   { key: "qty", header: "Qty", numeric: true, cell: (p) => fmtNum(p.quantity, decimalsOf(instrument(p.symbol)?.qtyStep, 5)) },
                   { key: "entry", header: "Entry", numeric: true, cell: (p) => fmtNum(p.avgEntryPrice, decimalsOf(instrument(p.symbol)?.priceTick)) },
                   { key: "mark", header: "Mark", numeric: true, cell: (p) => fmtNum(p.mark, decimalsOf(instrument(p.symbol)?.priceTick)) },
                   { key: "unrealized", header: "Unrealized", numeric: true, cell: (p) => <Pnl value={p.unrealizedPnl} pct={p.unrealizedPnlPct} /> },
                   { key: "age", header: "Age", numeric: true, cell: (p) => fmtDuration(p.ageMs) },
+                ]}
+              />
+            )}
+          </Panel>
+          <Panel title="Strategies today (UTC)" actions={<Link href="/performance">Compare →</Link>}>
+            {s.strategies.length === 0 ? (
+              <Empty>No strategy has positions, trades or signals today.</Empty>
+            ) : (
+              <DataTable
+                className="ov-strategies"
+                label="Strategies today (UTC)"
+                rows={s.strategies}
+                rowKey={(r) => r.strategy}
+                columns={[
+                  {
+                    key: "strategy",
+                    header: "Strategy",
+                    rowHeader: true,
+                    cellClassName: "keep-case",
+                    cell: (r) => <Link href={`/positions?strategy=${encodeURIComponent(r.strategy)}`}>{r.strategy}</Link>,
+                  },
+                  { key: "open", header: "Open", numeric: true, cell: (r) => r.openPositions },
+                  { key: "exposure", header: "Exposure", numeric: true, cell: (r) => fmtNum(r.exposure, 2) },
+                  { key: "unrealized", header: "Unrealized", numeric: true, cell: (r) => <Pnl value={r.unrealized} /> },
+                  { key: "realized", header: "Realized", numeric: true, cell: (r) => <Pnl value={r.realizedToday} /> },
+                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.tradesToday },
+                  { key: "accepted", header: <abbr title="Signals accepted today">Sig. ok</abbr>, numeric: true, cell: (r) => r.signalsAccepted },
+                  {
+                    key: "refused",
+                    header: <abbr title="Signals refused today (denied or failed)">Sig. refused</abbr>,
+                    numeric: true,
+                    cell: (r) => r.signalsRefused,
+                  },
                 ]}
               />
             )}
@@ -93,6 +128,7 @@ export function OverviewView() {
                 columns={[
                   { key: "time", header: "Time (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
                   { key: "symbol", header: "Symbol", cell: (f) => f.symbol },
+                  { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (f) => f.strategy },
                   { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
                   { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, decimalsOf(instrument(f.symbol)?.qtyStep, 5)) },
                   { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, decimalsOf(instrument(f.symbol)?.priceTick)) },
@@ -174,6 +210,38 @@ export function OverviewView() {
             ) : (
               <Empty>The breaker is off in this mode.</Empty>
             )}
+          </Panel>
+          <Panel title="Venues">
+            <DataTable
+              className="ov-venues"
+              label="Venues"
+              rows={[s.venue]}
+              rowKey={(v) => v.id}
+              columns={[
+                { key: "id", header: "Venue", rowHeader: true, cellClassName: "keep-case", cell: (v) => v.id },
+                { key: "state", header: "State", cell: (v) => <Badge tone={v.connected ? "ok" : "bad"}>{v.connected ? "connected" : "DOWN"}</Badge> },
+                {
+                  key: "latency",
+                  header: "Latency",
+                  numeric: true,
+                  cell: (v) => (v.latencyMs === null || v.latencyMs === undefined ? "—" : `${v.latencyMs} ms`),
+                },
+                { key: "orders", header: "Orders", numeric: true, cell: () => s.openOrders },
+                { key: "positions", header: "Positions", numeric: true, cell: (v) => s.positions.filter((p) => p.venue === v.id && p.quantity !== "0").length },
+                {
+                  key: "error",
+                  header: "Last error",
+                  cell: (v) =>
+                    v.lastError ? (
+                      <span className="stat-hint-clamp" title={v.lastError}>
+                        {v.lastError}
+                      </span>
+                    ) : (
+                      <span className="muted">none</span>
+                    ),
+                },
+              ]}
+            />
           </Panel>
           <Panel title="Market data">
             <p>

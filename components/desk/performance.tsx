@@ -1,5 +1,9 @@
 "use client";
-/** Performance: the portfolio's ratios, the equity curve, daily PnL bars and the per-symbol table over a window. */
+/**
+ * Performance: the portfolio's ratios, the equity curve, daily PnL bars, the strategies side by side and the per-symbol
+ * table over a window. The symbol and strategy filters (in the URL) narrow the two tables; the ratios and the curves
+ * are the whole portfolio's (equity is not split by strategy).
+ */
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
@@ -8,6 +12,9 @@ import { useTRPC } from "../trpc/client";
 import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
+
+const PERF_FILTERS = ["symbol", "strategy"] as const;
 
 const WINDOWS: [key: string, label: string, days: number | null][] = [
   ["7d", "7 days", 7],
@@ -34,6 +41,9 @@ export function PerformanceView() {
   };
   const summary = useQuery(trpc.performance.summary.queryOptions(from === undefined ? {} : { from }));
   const s = summary.data;
+  const filter = useAttributionFilter(PERF_FILTERS);
+  const bySymbol = s ? s.bySymbol.filter((r) => !filter.value.symbol || r.symbol === filter.value.symbol) : [];
+  const byStrategy = s ? s.byStrategy.filter((r) => !filter.value.strategy || r.strategy === filter.value.strategy) : [];
 
   return (
     <>
@@ -155,13 +165,52 @@ export function PerformanceView() {
             </p>
           </Panel>
 
+          <AttributionFilterBar
+            label="Performance filters"
+            keys={PERF_FILTERS}
+            value={filter.value}
+            facets={{ symbols: s.bySymbol.map((r) => r.symbol), strategies: s.byStrategy.map((r) => r.strategy) }}
+            onChange={filter.set}
+          />
+          <Panel title="Strategies side by side">
+            {byStrategy.length === 0 ? (
+              <Empty>{filter.value.strategy ? "No closed trades of this strategy in this window." : "No closed trades in this window."}</Empty>
+            ) : (
+              <DataTable
+                className="perf-strategies"
+                label="Closed trades per strategy"
+                rows={byStrategy}
+                rowKey={(r) => r.strategy}
+                columns={[
+                  { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
+                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
+                  { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
+                  {
+                    key: "wonLost",
+                    header: "Won / lost",
+                    numeric: true,
+                    cell: (r) => (
+                      <>
+                        {r.wins} / {r.losses}
+                      </>
+                    ),
+                  },
+                  { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
+                  { key: "fees", header: "Fees", numeric: true, cell: (r) => fmtNum(r.fees, 2) },
+                  { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
+                  { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+                ]}
+              />
+            )}
+          </Panel>
+
           <Panel title="By symbol">
-            {s.bySymbol.length === 0 ? (
-              <Empty>No closed trades in this window.</Empty>
+            {bySymbol.length === 0 ? (
+              <Empty>{filter.value.symbol ? "No closed trades of this symbol in this window." : "No closed trades in this window."}</Empty>
             ) : (
               <DataTable
                 className="perf-symbols"
-                rows={s.bySymbol}
+                rows={bySymbol}
                 rowKey={(r) => r.symbol}
                 columns={[
                   { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
@@ -184,7 +233,7 @@ export function PerformanceView() {
                   { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
                 ]}
                 foot={
-                  s.bySymbol.length > 1 ? (
+                  bySymbol.length > 1 && !filter.value.symbol ? (
                     <tr>
                       <th scope="row">All</th>
                       <td className="num">{s.portfolio.trades.toLocaleString("en-US")}</td>

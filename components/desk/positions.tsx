@@ -4,13 +4,14 @@
  * stop-loss, take-profit levels, trailing stop, age — with totals, and for traders: Close, Partial close, Edit SL/TP
  * per row and Close all. Refreshed live by the `marks` and `position` events (components/desk/live.tsx).
  */
-import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { keepPreviousData, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import { memo, useCallback, useMemo, useState } from "react";
 import type { InstrumentOut, PositionOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { RowActionDialog } from "./row-action-dialog";
 
 type Pending = { kind: "close" | "partial" | "exits"; position: PositionOut } | { kind: "closeAll" } | null;
@@ -31,7 +32,8 @@ export function PositionsView() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const canTrade = useCan("trader");
-  const list = useQuery(trpc.positions.list.queryOptions());
+  const filter = useAttributionFilter();
+  const list = useQuery(trpc.positions.list.queryOptions(filter.input, { placeholderData: keepPreviousData }));
   const [pending, setPending] = useState<Pending>(null);
   const close = useMutation(trpc.positions.close.mutationOptions());
   const partial = useMutation(trpc.positions.partialClose.mutationOptions());
@@ -44,7 +46,7 @@ export function PositionsView() {
 
   if (list.error) return <ErrorText error={list.error} />;
   if (!list.data) return <Loading />;
-  const { positions, instruments, totals } = list.data;
+  const { positions, instruments, totals, facets } = list.data;
 
   const done = (message: string) => {
     setNotice(message);
@@ -66,8 +68,9 @@ export function PositionsView() {
           <Pnl value={totals.unrealized} />
         </Stat>
       </div>
+      <AttributionFilterBar label="Position filters" value={filter.value} facets={facets} onChange={filter.set} />
       <Panel
-        title={`Open positions (${totals.count})`}
+        title={`Open positions (${totals.count}${filter.active ? ", filtered" : ""})`}
         actions={
           canTrade && positions.length > 0 ? (
             <button type="button" className="btn danger" onClick={() => setPending({ kind: "closeAll" })}>
@@ -82,13 +85,15 @@ export function PositionsView() {
           </p>
         ) : null}
         {positions.length === 0 ? (
-          <Empty>No open positions.</Empty>
+          <Empty>{filter.active ? "No open positions match these filters." : "No open positions."}</Empty>
         ) : (
           <div className="table-wrap">
             <table className="data po-table">
               <thead>
                 <tr>
+                  <th scope="col">Venue</th>
                   <th scope="col">Symbol</th>
+                  <th scope="col">Strategy</th>
                   <th scope="col">Side</th>
                   <th scope="col" className="num">
                     Qty
@@ -130,7 +135,7 @@ export function PositionsView() {
               </tbody>
               <tfoot>
                 <tr className="po-totals">
-                  <th scope="row" colSpan={2}>
+                  <th scope="row" colSpan={4}>
                     Total · {totals.long} long / {totals.short} short
                   </th>
                   <td colSpan={3} />
@@ -228,6 +233,7 @@ const PositionRow = memo(function PositionRow({
   const label = `${p.symbol} ${p.side.toLowerCase()} ${p.id}`;
   return (
     <tr>
+      <td>{p.venue}</td>
       <td>
         {p.symbol}
         {p.state !== "OPEN" ? (
@@ -237,6 +243,7 @@ const PositionRow = memo(function PositionRow({
           </>
         ) : null}
       </td>
+      <td className="strategy-cell">{p.strategy}</td>
       <td className={p.side === "LONG" ? "side-buy" : "side-sell"}>{p.side}</td>
       <td className="num">{fmtNum(p.quantity, dp.qty)}</td>
       <td className="num">{fmtNum(p.avgEntryPrice, dp.price)}</td>

@@ -6,9 +6,12 @@
 import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
 import { useTRPC } from "../trpc/client";
+import type { RouterOutputs } from "../trpc/types";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtPct } from "../ui/format";
 import { ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { DataTable } from "../ui/data-table";
+import { ExposureChart } from "../charts/exposure-chart";
 import { BreakerHistory, BreakerPanel } from "./risk-breaker";
 import { DrawdownChart } from "./risk-charts";
 import { DailyLoss, ExposureTable, LimitsTable, VarTable } from "./risk-limits";
@@ -32,6 +35,7 @@ export function RiskView() {
   const [since, setSince] = useState(() => Math.floor((Date.now() - 30 * 86_400_000) / 60_000) * 60_000);
   const summary = useQuery(trpc.risk.summary.queryOptions({ sinceMs: since, points: 400 }, { placeholderData: (prev) => prev }));
   const settings = useQuery(trpc.settings.get.queryOptions());
+  const history = useQuery(trpc.risk.exposureHistory.queryOptions({ top: 8 }, { placeholderData: (prev) => prev }));
   const isAdmin = useCan("admin");
   if (summary.error) return <ErrorText error={summary.error} />;
   if (!summary.data) return <Loading />;
@@ -78,6 +82,27 @@ export function RiskView() {
         <div>
           <Panel title="Exposure per symbol">
             <ExposureTable exposure={s.exposure} decimals={qtyDecimals} />
+          </Panel>
+          <Panel title="Exposure per venue">
+            <GroupExposure rows={s.exposure.byVenue.map((r) => ({ ...r, name: r.venue }))} what="Venue" />
+          </Panel>
+          <Panel title="Exposure per strategy">
+            <GroupExposure rows={s.exposure.byStrategy.map((r) => ({ ...r, name: r.strategy }))} what="Strategy" />
+          </Panel>
+          <Panel title="Exposure per symbol over time">
+            {history.error ? (
+              <ErrorText error={history.error} />
+            ) : history.data ? (
+              <>
+                <ExposureChart points={history.data.points} symbols={history.data.symbols} hasOther={history.data.hasOther} />
+                <p className="muted risk-note">
+                  From the last {history.data.fills.toLocaleString("en-US")} fills: |net quantity| × the latest fill price, stepping at each fill (not marked to
+                  market between fills); the current point uses the marks.
+                </p>
+              </>
+            ) : (
+              <Loading />
+            )}
           </Panel>
           <Panel
             title="Drawdown"
@@ -136,5 +161,26 @@ export function RiskView() {
       ) : null}
       {isAdmin ? <DeskFilePanel /> : null}
     </div>
+  );
+}
+
+type GroupRow = Omit<RouterOutputs["risk"]["summary"]["exposure"]["byVenue"][number], "venue"> & { name: string };
+
+/** Gross exposure of the open positions per venue or per strategy, with its share of the book and of equity. */
+function GroupExposure({ rows, what }: { rows: GroupRow[]; what: string }) {
+  if (rows.length === 0) return <p className="muted">No open positions.</p>;
+  return (
+    <DataTable
+      label={`Exposure per ${what.toLowerCase()}`}
+      rows={rows}
+      rowKey={(r) => r.name}
+      columns={[
+        { key: "name", header: what, rowHeader: true, cellClassName: "keep-case", cell: (r) => r.name },
+        { key: "positions", header: "Positions", numeric: true, cell: (r) => r.positions },
+        { key: "gross", header: "Gross", numeric: true, cell: (r) => <Num value={r.gross} dp={2} /> },
+        { key: "share", header: "Share", numeric: true, cell: (r) => (r.share === null ? "—" : fmtPct(r.share * 100, 1)) },
+        { key: "equity", header: "% of equity", numeric: true, cell: (r) => fmtPct(r.pctOfEquity, 1) },
+      ]}
+    />
   );
 }

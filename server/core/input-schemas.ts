@@ -83,3 +83,19 @@ export const positiveDecimalString = (what: string) =>
     }
     return s;
   });
+
+/** A venue id as the desk names one (`binance-main`, `sim-a`). */
+export const venueIdSchema = z
+  .string({ error: "venue must be text" })
+  .trim()
+  .regex(/^[A-Za-z0-9._-]{1,40}$/, "venue must be a venue id such as binance-main (letters, digits, . _ -, at most 40)");
+
+/** A strategy name as a filter (`sma-cross`, `manual` for what people placed). */
+export const strategyNameSchema = text("strategy", { min: 1, max: 64, person: true });
+
+/** The attribution filters every list of orders, positions and trades takes (applied in the query). */
+export const attributionFilterShape = {
+  venue: venueIdSchema.optional(),
+  symbol: symbolSchema.optional(),
+  strategy: strategyNameSchema.optional(),
+};

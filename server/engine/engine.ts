@@ -410,7 +410,8 @@ export class Engine {
     tradingStateInfo: { reason: string; by: string; since: number };
     breaker: ReturnType<CircuitBreaker["status"]> | null;
     openOrders: Order[];
-    positions: { position: Position; exit: ExitState | null; mark: number | null }[];
+    /** `strategy` null: placed by no strategy (the API shows "manual"); `venue`: the venue the position trades on. */
+    positions: { position: Position; exit: ExitState | null; mark: number | null; strategy: string | null; venue: string }[];
     equity: EquityPoint;
     emergency: EmergencyProgress | null;
     marks: Record<string, Mark>;
@@ -428,6 +429,8 @@ export class Engine {
         position: r.position,
         exit: r.exit,
         mark: this.cx.books.marks.get(r.position.symbol)?.last ?? null,
+        strategy: r.meta.strategy,
+        venue: this.cx.venue.id,
       })),
       equity: this.cx.accounting.equity(),
       emergency: this.cx.emergency.lastEmergency,
@@ -504,6 +507,11 @@ export class Engine {
   /** Protection locks in force and the recent firings (newest first), for the Protections panel. */
   protections(): ReturnType<EngineContext["protections"]["view"]> {
     return this.cx.protections.view(this.cx.clock.now());
+  }
+
+  /** The strategy a position belongs to (null: none recorded — a person's, or a flip's remainder). */
+  positionStrategy(positionId: string): string | null {
+    return this.cx.books.positions.get(positionId)?.meta.strategy ?? null;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -100,7 +100,21 @@ describe("audit.list", () => {
     expect(await createCaller(viewer).audit.facets()).toEqual({
       actors: ["alice", "bob", "carol"],
       actions: ["cancel_order", "close_position", "emergency_stop", "reset_breaker"],
+      symbols: [],
     });
+  });
+
+  it("filters by symbol: the target, or the symbol in the params, and offers the symbols named", async () => {
+    const clock = new ManualClock(T0 + 3_600_000);
+    await recordAudit({ actor: "alice", role: "trader", action: "manual_order", params: { symbol: "ETH/USDT", side: "BUY" }, result: "OK" }, clock);
+    await recordAudit({ actor: "bob", role: "trader", action: "cancel_all", target: "BTC/USDT", result: "OK" }, clock);
+    await recordAudit({ actor: "bob", role: "trader", action: "manual_order", params: { symbol: "ETH/USDT:USDT" }, result: "OK" }, clock);
+    const c = createCaller(viewer);
+    expect((await c.audit.list({ symbol: "ETH/USDT" })).entries.map((e) => [e.actor, e.action])).toEqual([["alice", "manual_order"]]);
+    expect((await c.audit.list({ symbol: "BTC/USDT" })).entries.map((e) => [e.actor, e.action])).toEqual([["bob", "cancel_all"]]);
+    expect((await c.audit.list({ symbol: "BTC/USDT", actor: "alice" })).entries).toHaveLength(0);
+    expect((await c.audit.facets()).symbols).toEqual(["ETH/USDT", "ETH/USDT:USDT"]);
+    await expect(c.audit.list({ symbol: 'BTC","x' })).rejects.toThrow(/symbol must look like BTC\/USDT/);
   });
 
   it("is append-only: the router has no procedure that changes an entry", () => {

@@ -67,6 +67,6 @@ export async function listAudit(input: AuditListInput): Promise<{ entries: Audit
 }
 
 /** The actors and actions that occur, for the filter selects. */
-export function auditFacets(): Promise<{ actors: string[]; actions: string[] }> {
+export function auditFacets(): Promise<{ actors: string[]; actions: string[]; symbols: string[] }> {
   return auditActorsAndActions();
 }

@@ -11,6 +11,14 @@ import type { EquityPoint } from "../engine/types";
 
 const s = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toString());
 
+/** What the API calls rows that no strategy placed: people's orders and positions (the issue 11 contract). */
+export const MANUAL_STRATEGY = "manual";
+
+/** A row's strategy as the API shows it: `manual` when none is recorded. */
+export function strategyName(strategy: string | null | undefined): string {
+  return strategy === null || strategy === undefined || strategy === "" ? MANUAL_STRATEGY : strategy;
+}
+
 export interface InstrumentDto {
   symbol: string;
   base: string;
@@ -40,6 +48,8 @@ export function instrumentDto(i: Instrument): InstrumentDto {
 export interface OrderDto {
   clientOrderId: string;
   venueOrderId: string | null;
+  /** The venue the order was sent to. */
+  venue: string;
   symbol: string;
   side: "BUY" | "SELL";
   type: string;
@@ -56,16 +66,19 @@ export interface OrderDto {
   reason: string | null;
   positionId: string | null;
   tagReason: string | null;
-  strategy: string | null;
+  /** The strategy that placed it; `manual` for a person's order. */
+  strategy: string;
   signalId: string | null;
   createdAt: number;
   updatedAt: number;
 }
 
-export function orderDto(o: Order): OrderDto {
+/** `venue`: the desk's venue, for an order that does not name its own (orders journaled before venues were recorded). */
+export function orderDto(o: Order, venue: string): OrderDto {
   return {
     clientOrderId: o.clientOrderId,
     venueOrderId: o.venueOrderId,
+    venue: o.venue ?? venue,
     symbol: o.symbol,
     side: o.side,
     type: o.type,
@@ -82,7 +95,7 @@ export function orderDto(o: Order): OrderDto {
     reason: o.reason,
     positionId: o.tags.positionId ?? null,
     tagReason: o.tags.reason ?? null,
-    strategy: o.tags.strategy ?? null,
+    strategy: strategyName(o.tags.strategy),
     signalId: o.tags.signalId ?? null,
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
@@ -91,7 +104,10 @@ export function orderDto(o: Order): OrderDto {
 
 export interface PositionDto {
   id: string;
+  venue: string;
   symbol: string;
+  /** The strategy the position belongs to; `manual` for a person's. */
+  strategy: string;
   side: "LONG" | "SHORT";
   state: string;
   quantity: string;
@@ -111,12 +127,21 @@ export interface PositionDto {
   ladder: { level: number; price: number; closeFraction: number }[];
 }
 
-export function positionDto(p: Position, exit: ExitState | null, mark: number | null, now: number): PositionDto {
+/** `owner`: where the position trades and whose it is (the engine's books hold them beside the position). */
+export function positionDto(
+  p: Position,
+  exit: ExitState | null,
+  mark: number | null,
+  now: number,
+  owner: { venue: string; strategy: string | null },
+): PositionDto {
   const levels = exit && p.avgEntryPrice ? exitLevels(p, exit) : null;
   const hasMark = mark !== null && p.quantity.greaterThan(0);
   return {
     id: p.id,
+    venue: owner.venue,
     symbol: p.symbol,
+    strategy: strategyName(owner.strategy),
     side: p.side,
     state: p.state,
     quantity: p.quantity.toString(),

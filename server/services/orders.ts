@@ -7,10 +7,10 @@ import { DomainError } from "../core/errors";
 import type { Order, OrderStatus } from "../core/orders/types";
 import { decodeJson } from "../db/codec";
 import type { Prisma } from "../db/generated/client";
-import { orderRows, orderWithHistory } from "../db/queries/orders";
+import { orderAttributions, orderRows, orderWithHistory } from "../db/queries/orders";
 import { getRuntime } from "../engine/runtime";
 import type { Actor, ManualOrderRequest } from "../engine/types";
-import { instrumentDto, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
+import { instrumentDto, MANUAL_STRATEGY, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
 import { requireEngine, runCommand } from "./engine";
 
 /** An order's in-doubt marker as the Orders page shows it: since when, why, lookups so far and the next one. */
@@ -21,26 +21,46 @@ export interface OrderInDoubtDto {
   nextLookupAt: number | null;
 }
 
-/** Working orders (newest first, each with its in-doubt marker or null), the instruments (for decimals and the order form) and the last prices. */
-export function openOrders(): { orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[]; instruments: InstrumentDto[]; marks: Record<string, number> } {
+/** Working orders matching the filter (newest first, each with its in-doubt marker or null), the instruments (for decimals and the order form) and the last prices. */
+export function openOrders(filter: { venue?: string | undefined; symbol?: string | undefined; strategy?: string | undefined } = {}): {
+  orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[];
+  instruments: InstrumentDto[];
+  marks: Record<string, number>;
+} {
   const engine = requireEngine();
   const state = engine.state();
   const doubts = inDoubtMarkers();
   const orders = state.openOrders
-    .map((o) => ({ ...orderDto(o), inDoubt: doubts.get(o.clientOrderId) ?? null }))
+    .map((o) => ({ ...orderDto(o, engine.venueId()), inDoubt: doubts.get(o.clientOrderId) ?? null }))
+    .filter(
+      (o) =>
+        (filter.venue === undefined || o.venue === filter.venue) &&
+        (filter.symbol === undefined || o.symbol === filter.symbol) &&
+        (filter.strategy === undefined || o.strategy === filter.strategy),
+    )
     .sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
   const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
   return { orders, instruments: engine.instrumentList().map(instrumentDto), marks };
 }
 
 export interface OrderListInput {
+  venue?: string;
   symbol?: string;
+  /** `manual` also matches orders without a recorded strategy. */
+  strategy?: string;
   status?: OrderStatus[];
   side?: "BUY" | "SELL";
   fromMs?: number;
   toMs?: number;
   limit: number;
   cursor?: string;
+}
+
+/** The venues, symbols and strategies that occur in the orders (for the filter menus), each sorted. */
+export async function orderFacets(): Promise<{ venues: string[]; symbols: string[]; strategies: string[] }> {
+  const rows = await orderAttributions();
+  const sorted = (values: string[]) => [...new Set(values)].sort();
+  return { venues: sorted(rows.map((r) => r.venue)), symbols: sorted(rows.map((r) => r.symbol)), strategies: sorted(rows.map((r) => r.strategy)) };
 }
 
 /** The cursor is "<createdAt>:<clientOrderId>" of the last row seen (newest first). */
@@ -53,8 +73,8 @@ function parseCursor(cursor: string): { createdAt: number; id: string } {
   return { createdAt, id };
 }
 
-function fromRow(row: { data: string }): OrderDto {
-  return orderDto(decodeJson<Order>(row.data));
+function fromRow(row: { data: string; venue: string }): OrderDto {
+  return orderDto(decodeJson<Order>(row.data), row.venue);
 }
 
 /** The running engine's in-doubt markers by clientOrderId (none without an engine, e.g. in backtest mode). */
@@ -65,10 +85,17 @@ function inDoubtMarkers(): Map<string, OrderInDoubtDto> {
   );
 }
 
+/** Rows of one strategy; `manual` also takes rows without one (a person's, in the API's words). */
+function strategyWhere(strategy: string): Prisma.OrderWhereInput {
+  return strategy === MANUAL_STRATEGY ? { OR: [{ strategy: null }, { strategy: MANUAL_STRATEGY }] } : { strategy };
+}
+
 /** All orders, newest first, filtered (each with its in-doubt marker or null); `nextCursor` is null on the last page. */
 export async function listOrders(input: OrderListInput): Promise<{ orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[]; nextCursor: string | null }> {
   const and: Prisma.OrderWhereInput[] = [];
+  if (input.venue) and.push({ venue: input.venue });
   if (input.symbol) and.push({ symbol: input.symbol });
+  if (input.strategy) and.push(strategyWhere(input.strategy));
   if (input.status && input.status.length > 0) and.push({ status: { in: input.status } });
   if (input.side) and.push({ side: input.side });
   if (input.fromMs !== undefined) and.push({ createdAt: { gte: input.fromMs } });

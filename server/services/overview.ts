@@ -3,7 +3,69 @@ import { recentBreakerEvents } from "../db/queries/breaker-events";
 import { recentDrifts } from "../db/queries/drifts";
 import { equitySince } from "../db/queries/equity";
 import { recentFills as queryRecentFills } from "../db/queries/fills";
-import { instrumentDto, equityDto, plain, positionDto, type InstrumentDto } from "./dto";
+import { signalCountsByStrategy } from "../db/queries/signals";
+import { tradesClosedSince } from "../db/queries/trades";
+import { utcDayStart } from "../core/clock";
+import { Decimal, ZERO } from "../core/money";
+import { instrumentDto, equityDto, plain, positionDto, strategyName, type InstrumentDto, type PositionDto } from "./dto";
+
+/** One strategy on the Overview: what it holds now and how its (UTC) day went. */
+export interface StrategyDayDto {
+  strategy: string;
+  openPositions: number;
+  /** Σ |qty| × mark of its open positions (those without a mark are left out). */
+  exposure: string;
+  unrealized: string;
+  /** Net PnL of its trades closed since 00:00 UTC. */
+  realizedToday: string;
+  tradesToday: number;
+  /** Signals received since 00:00 UTC: accepted, and refused (denied by the gate or failed). */
+  signalsAccepted: number;
+  signalsRefused: number;
+}
+
+/** Per strategy (`manual` for a person's): open book, today's closed trades and today's signals, sorted by name. */
+export async function strategyDay(positions: PositionDto[], dayStart: number): Promise<StrategyDayDto[]> {
+  const [closed, signals] = await Promise.all([tradesClosedSince(dayStart), signalCountsByStrategy(dayStart)]);
+  const rows = new Map<
+    string,
+    { openPositions: number; exposure: Decimal; unrealized: Decimal; realized: Decimal; trades: number; accepted: number; refused: number }
+  >();
+  const row = (strategy: string) => {
+    let r = rows.get(strategy);
+    if (!r) rows.set(strategy, (r = { openPositions: 0, exposure: ZERO, unrealized: ZERO, realized: ZERO, trades: 0, accepted: 0, refused: 0 }));
+    return r;
+  };
+  for (const p of positions) {
+    if (p.quantity === "0") continue;
+    const r = row(p.strategy);
+    r.openPositions += 1;
+    if (p.notional !== null) r.exposure = r.exposure.plus(p.notional);
+    if (p.unrealizedPnl !== null) r.unrealized = r.unrealized.plus(p.unrealizedPnl);
+  }
+  for (const t of closed) {
+    const r = row(strategyName(t.strategy));
+    r.realized = r.realized.plus(new Decimal(t.pnl));
+    r.trades += 1;
+  }
+  for (const sig of signals) {
+    const r = row(strategyName(sig.strategy));
+    if (sig.status === "ACCEPTED") r.accepted += sig.count;
+    else r.refused += sig.count;
+  }
+  return [...rows]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([strategy, r]) => ({
+      strategy,
+      openPositions: r.openPositions,
+      exposure: r.exposure.toString(),
+      unrealized: r.unrealized.toString(),
+      realizedToday: r.realized.toString(),
+      tradesToday: r.trades,
+      signalsAccepted: r.accepted,
+      signalsRefused: r.refused,
+    }));
+}
 import { requireRuntime } from "./engine";
 
 export async function overviewSummary(now = Date.now()) {
@@ -12,6 +74,9 @@ export async function overviewSummary(now = Date.now()) {
   const breaker = state.breaker ? plain({ ...state.breaker, history: state.breaker.history.slice(-20) }) : null;
   const [recentFills, drifts, breakerEvents] = await Promise.all([queryRecentFills(12), recentDrifts(5), recentBreakerEvents(5)]);
   const instruments: InstrumentDto[] = runtime.engine.instrumentList().map(instrumentDto);
+  const positions = state.positions.map((p) => positionDto(p.position, p.exit, p.mark, now, p));
+  // "Today" on the engine's clock (a replay's day is its data's day, not the wall clock's).
+  const strategies = await strategyDay(positions, utcDayStart(runtime.engine.now()));
   const venue = runtime.venueStatus();
   const feed = runtime.feedStatus();
   const alerts = [
@@ -61,7 +126,8 @@ export async function overviewSummary(now = Date.now()) {
     drawdownPct: breaker?.drawdownPct ?? null,
     openPositions: state.positions.filter((p) => p.position.quantity.greaterThan(0)).length,
     openOrders: state.openOrders.length,
-    positions: state.positions.map((p) => positionDto(p.position, p.exit, p.mark, now)),
+    positions,
+    strategies,
     venue: { id: runtime.engine.venueId(), ...venue },
     feed,
     emergency: state.emergency,
@@ -70,7 +136,9 @@ export async function overviewSummary(now = Date.now()) {
     recentFills: recentFills.map((f) => ({
       tradeId: f.tradeId,
       clientOrderId: f.clientOrderId,
+      venue: f.venue,
       symbol: f.symbol,
+      strategy: strategyName(f.strategy),
       side: f.side,
       qty: f.qty,
       price: f.price,

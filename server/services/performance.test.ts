@@ -35,6 +35,8 @@ interface T {
   exitTime: number;
   entrySlip?: number;
   exitSlip?: number;
+  /** Left out: a person's trade (`manual`). */
+  strategy?: string;
 }
 
 async function seedTrade(t: T) {
@@ -60,6 +62,7 @@ async function seedTrade(t: T) {
       exitReason: "signal",
       entrySlippageBps: t.entrySlip ?? null,
       exitSlippageBps: t.exitSlip ?? null,
+      strategy: t.strategy ?? null,
     },
   });
 }
@@ -86,6 +89,7 @@ beforeEach(async () => {
     entryTime: DAY1,
     exitTime: DAY1 + H,
     entrySlip: 2,
+    strategy: "sma-cross",
   });
   await seedTrade({
     id: "p2",
@@ -114,6 +118,7 @@ beforeEach(async () => {
     pnl: "99.71",
     entryTime: DAY2,
     exitTime: DAY2 + H / 2,
+    strategy: "sma-cross",
   });
   await seedTrade({
     id: "p4",
@@ -127,6 +132,7 @@ beforeEach(async () => {
     pnl: "0",
     entryTime: DAY2 + H,
     exitTime: DAY2 + H + 600_000,
+    strategy: "rsi",
   });
   for (const [ts, eq] of [
     [DAY1, "10000"],
@@ -199,6 +205,24 @@ describe("performance.summary", () => {
     expect(s.daily[1]!.realized).toBeCloseTo(99.71, 9);
     expect(s.equity.map((e) => e.equity)).toEqual([10000, 10050, 9987.6, 10100, 10087.31, 10200]);
     expect(s.snapshotCount).toBe(6);
+  });
+
+  it("compares strategies side by side (manual for a person's trades), exact and through the SQL path", async () => {
+    const s = await performanceSummary({});
+    expect(s.byStrategy.map((b) => [b.strategy, b.trades, b.wins, b.losses, b.winRatePct, b.netPnl, b.fees])).toEqual([
+      ["manual", 1, 0, 1, 0, "-108.3", "8.3"],
+      ["rsi", 1, 0, 0, 0, "0", "0"],
+      ["sma-cross", 2, 2, 0, 100, "195.61", "4.39"],
+    ]);
+    const approx = await performanceSummary({}, { exactTradeLimit: 1 });
+    expect(approx.byStrategy.map((b) => [b.strategy, b.trades, b.wins, b.losses])).toEqual(s.byStrategy.map((b) => [b.strategy, b.trades, b.wins, b.losses]));
+    for (const [i, b] of approx.byStrategy.entries()) expect(Number(b.netPnl)).toBeCloseTo(Number(s.byStrategy[i]!.netPnl), 9);
+    // a window that cuts a day: the edge comes from SQL, grouped the same way
+    const day2 = await performanceSummary({ from: DAY2 + H / 4, to: DAY3 });
+    expect(day2.byStrategy.map((b) => [b.strategy, b.trades, b.netPnl])).toEqual([
+      ["rsi", 1, "0"],
+      ["sma-cross", 1, "99.71"],
+    ]);
   });
 
   it("gives the same numbers through the SQL aggregation path (approximate)", async () => {

@@ -28,6 +28,7 @@ import { type ClosedTrade, computeTradeStats, type TradeStats } from "../core/po
 import { dailyPnl, dailyReturns, sharpeRatio, type EquityPoint } from "../core/risk/metrics";
 import { equityNumsBetween } from "../db/queries/equity";
 import { tradesClosedBetween } from "../db/queries/trades";
+import { strategyName } from "./dto";
 import { addTradeAgg, DAY_MS, emptyTradeAgg, type EquityHour, equityWindow, type TradeAgg, tradeWindow } from "../db/queries/performance-rollup";
 
 /** Above this many trades in the window, totals come from SQL over REAL columns instead of exact decimals. */
@@ -58,6 +59,9 @@ export interface SymbolPerformance {
   slippageCost: number;
 }
 
+/** One strategy's closed trades (`manual`: trades no strategy placed), for the side-by-side comparison. */
+export type StrategyPerformance = Omit<SymbolPerformance, "symbol"> & { strategy: string };
+
 export interface PerformanceSummary {
   from: number | null;
   to: number | null;
@@ -75,6 +79,8 @@ export interface PerformanceSummary {
     avgSlippageBps: number | null;
   };
   bySymbol: SymbolPerformance[];
+  /** Per strategy, sorted by name; exact under the same rule as bySymbol. */
+  byStrategy: StrategyPerformance[];
   equity: { ts: number; equity: number }[];
   daily: { day: string; dayStart: number; equityChange: string | null; equityChangePct: number | null; realized: number; trades: number }[];
   snapshotCount: number;
@@ -127,10 +133,14 @@ function withExact(base: Omit<SymbolPerformance, "symbol">, s: TradeStats): Omit
   };
 }
 
-/** Exact: every trade's TEXT decimals through computeTradeStats. */
-async function exactStats(from: number, to: number) {
+/** Exact: every trade's TEXT decimals through computeTradeStats, for the whole window and per strategy. */
+async function exactStats(
+  from: number,
+  to: number,
+): Promise<{ all: ReturnType<typeof computeTradeStats>; byStrategy: Map<string, ReturnType<typeof computeTradeStats>> }> {
   const rows = await tradesClosedBetween(from, to);
-  const trades: ClosedTrade[] = rows.map((r) => ({
+  const trades: (ClosedTrade & { strategy: string })[] = rows.map((r) => ({
+    strategy: strategyName(r.strategy),
     positionId: r.positionId,
     symbol: r.symbol,
     side: r.side === "SHORT" ? "SHORT" : "LONG",
@@ -143,7 +153,9 @@ async function exactStats(from: number, to: number) {
     realizedPnl: D(r.pnl),
     exitReason: r.exitReason,
   }));
-  return computeTradeStats(trades);
+  const groups = new Map<string, ClosedTrade[]>();
+  for (const t of trades) (groups.get(t.strategy) ?? groups.set(t.strategy, []).get(t.strategy)!).push(t);
+  return { all: computeTradeStats(trades), byStrategy: new Map([...groups].map(([strategy, list]) => [strategy, computeTradeStats(list)])) };
 }
 
 /** Last point of each equal time bucket (the first point kept), at most ~`points`. */
@@ -214,10 +226,12 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   const equity = await equityPart(from, to, points);
 
   const bySymbolAgg = new Map<string, TradeAgg>();
+  const byStrategyAgg = new Map<string, TradeAgg>();
   const byDay = new Map<number, TradeAgg>();
   const total = emptyTradeAgg();
   for (const c of cells) {
     addTradeAgg(bySymbolAgg.get(c.symbol) ?? bySymbolAgg.set(c.symbol, emptyTradeAgg()).get(c.symbol)!, c.agg);
+    addTradeAgg(byStrategyAgg.get(c.strategy) ?? byStrategyAgg.set(c.strategy, emptyTradeAgg()).get(c.strategy)!, c.agg);
     addTradeAgg(byDay.get(c.dayStart) ?? byDay.set(c.dayStart, emptyTradeAgg()).get(c.dayStart)!, c.agg);
     addTradeAgg(total, c.agg);
   }
@@ -225,14 +239,19 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   const exact = total.trades <= exactTradeLimit;
   const symbols = [...bySymbolAgg.keys()].sort();
   let bySymbol: SymbolPerformance[] = symbols.map((symbol) => ({ symbol, ...fromAgg(bySymbolAgg.get(symbol)!) }));
+  let byStrategy: StrategyPerformance[] = [...byStrategyAgg.keys()].sort().map((strategy) => ({ strategy, ...fromAgg(byStrategyAgg.get(strategy)!) }));
   let portfolio = fromAgg(total);
   if (exact && total.trades > 0) {
     const stats = await exactStats(from, to);
     bySymbol = bySymbol.map((row) => {
-      const s = stats.bySymbol[row.symbol];
+      const s = stats.all.bySymbol[row.symbol];
       return s ? { ...withExact(row, s), symbol: row.symbol } : row;
     });
-    portfolio = withExact(portfolio, stats);
+    byStrategy = byStrategy.map((row) => {
+      const s = stats.byStrategy.get(row.strategy);
+      return s ? { ...withExact(row, s), strategy: row.strategy } : row;
+    });
+    portfolio = withExact(portfolio, stats.all);
   }
 
   // Days: every day with an equity close or a closed trade.
@@ -271,6 +290,7 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
       avgSlippageBps: total.bpsCount > 0 ? total.bpsSum / total.bpsCount : null,
     },
     bySymbol,
+    byStrategy,
     equity: equity.curve,
     daily,
     snapshotCount: equity.count,

@@ -7,22 +7,43 @@ import { DomainError } from "../core/errors";
 import { Decimal, ZERO } from "../core/money";
 import type { Actor } from "../engine/types";
 import { instrumentDto, positionDto, type InstrumentDto, type PositionDto } from "./dto";
+
+/** The attribution filters of the positions list (each optional; all given must match). */
+export interface PositionFilter {
+  venue?: string | undefined;
+  symbol?: string | undefined;
+  strategy?: string | undefined;
+}
 import { requireEngine, runCommand } from "./engine";
 
 export interface PositionsView {
   now: number;
   positions: PositionDto[];
+  /** The venues, symbols and strategies of every open position (unfiltered): the filter menus. */
+  facets: { venues: string[]; symbols: string[]; strategies: string[] };
   instruments: InstrumentDto[];
   totals: { count: number; exposure: string; unrealized: string; long: number; short: number };
 }
 
-/** Open positions (and entries still being filled), sorted by symbol then age, with totals. */
-export function listPositions(now = Date.now()): PositionsView {
+const distinctSorted = (values: Iterable<string>): string[] => [...new Set(values)].sort();
+
+/** Open positions (and entries still being filled) that match the filter, sorted by symbol then age, with their totals. */
+export function listPositions(filter: PositionFilter = {}, now = Date.now()): PositionsView {
   const engine = requireEngine();
   const state = engine.state();
-  const positions = state.positions
-    .filter((p) => p.position.state !== "CLOSED")
-    .map((p) => positionDto(p.position, p.exit, p.mark, now))
+  const open = state.positions.filter((p) => p.position.state !== "CLOSED").map((p) => positionDto(p.position, p.exit, p.mark, now, p));
+  const facets = {
+    venues: distinctSorted(open.map((p) => p.venue)),
+    symbols: distinctSorted(open.map((p) => p.symbol)),
+    strategies: distinctSorted(open.map((p) => p.strategy)),
+  };
+  const positions = open
+    .filter(
+      (p) =>
+        (filter.venue === undefined || p.venue === filter.venue) &&
+        (filter.symbol === undefined || p.symbol === filter.symbol) &&
+        (filter.strategy === undefined || p.strategy === filter.strategy),
+    )
     .sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : a.openedAt - b.openedAt || (a.id < b.id ? -1 : 1)));
   let exposure: Decimal = ZERO;
   let unrealized: Decimal = ZERO;
@@ -34,6 +55,7 @@ export function listPositions(now = Date.now()): PositionsView {
   return {
     now,
     positions,
+    facets,
     instruments: engine
       .instrumentList()
       .filter((i) => symbols.has(i.symbol))

@@ -91,7 +91,7 @@ export function inDoubtOrders(): { orders: InDoubtOrderDto[]; instruments: Instr
   return {
     orders: engine.inDoubtList().map((m) => {
       const order = open.get(m.clientOrderId);
-      return { ...m, order: order ? orderDto(order) : null };
+      return { ...m, order: order ? orderDto(order, engine.venueId()) : null };
     }),
     instruments: engine.instrumentList().map(instrumentDto),
     venue: engine.venueId(),

@@ -61,6 +61,17 @@ describe("risk.summary", () => {
     expect(JSON.parse(JSON.stringify(s))).toEqual(s);
   });
 
+  it("shows exposure per venue and per strategy (manual for a person's positions)", async () => {
+    await buildBook();
+    const s = await callerFor("viewer").risk.summary();
+    const venue = desk.engine.venueId();
+    // both positions are a person's (manual orders): 2000 + 1000 at the marks, one venue
+    expect(s.exposure.byVenue.map((r) => [r.venue, r.gross, r.positions])).toEqual([[venue, "3000", 2]]);
+    expect(s.exposure.byVenue[0]!.share).toBe(1);
+    expect(s.exposure.byStrategy.map((r) => [r.strategy, r.gross, r.positions])).toEqual([["manual", "3000", 2]]);
+    expect(s.exposure.byStrategy[0]!.pctOfEquity).toBeCloseTo((3000 / 9996.44945) * 100, 10);
+  });
+
   it("colours usage: above 75% warns, above 90% is bad", async () => {
     expect([levelOf(null), levelOf(0.75), levelOf(0.76), levelOf(0.9), levelOf(0.91), levelOf(1.2)]).toEqual(["off", "ok", "warn", "warn", "bad", "bad"]);
     await buildBook();

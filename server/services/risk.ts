@@ -17,7 +17,7 @@ import { breakerEventRows, recentBreakerEvents as queryRecentBreakerEvents } fro
 import { dailyLastEquity, drawdownBuckets, firstEquityTs } from "../db/queries/equity";
 import { ordersCreatedBetween } from "../db/queries/orders";
 import { requireEngine } from "./engine";
-import { plain } from "./dto";
+import { plain, strategyName } from "./dto";
 
 const DAY_MS = 86_400_000;
 const HUNDRED = new Decimal(100);
@@ -187,6 +187,29 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
       };
     })
     .sort((a, b) => new Decimal(b.gross).plus(b.reserved).comparedTo(new Decimal(a.gross).plus(a.reserved)) || a.symbol.localeCompare(b.symbol));
+
+  // Per venue and per strategy: the open positions' gross exposure (|qty| × mark, the entry price without a mark, as
+  // the gate counts it). Open orders' reservations are per symbol only (the gate reserves by symbol), so not here.
+  const grossBy = (keyOf: (p: (typeof open)[number]) => string) => {
+    const sums = new Map<string, { gross: Decimal; positions: number }>();
+    for (const p of open) {
+      const price = markOf(p.position.symbol) ?? p.position.avgEntryPrice ?? ZERO;
+      const key = keyOf(p);
+      const row = sums.get(key) ?? { gross: ZERO, positions: 0 };
+      sums.set(key, { gross: row.gross.plus(p.position.quantity.abs().times(price)), positions: row.positions + 1 });
+    }
+    return [...sums]
+      .map(([key, row]) => ({
+        key,
+        gross: row.gross.toString(),
+        positions: row.positions,
+        share: concentration.gross.greaterThan(0) ? row.gross.dividedBy(concentration.gross).toNumber() : null,
+        pctOfEquity: equity.greaterThan(0) ? row.gross.dividedBy(equity).times(HUNDRED).toNumber() : null,
+      }))
+      .sort((a, b) => new Decimal(b.gross).comparedTo(a.gross) || a.key.localeCompare(b.key));
+  };
+  const byVenue = grossBy((p) => p.venue).map(({ key, ...row }) => ({ venue: key, ...row }));
+  const byStrategy = grossBy((p) => strategyName(p.strategy)).map(({ key, ...row }) => ({ strategy: key, ...row }));
 
   const ordersLastMinute = await ordersCreatedBetween(now - 60_000, now);
   const portfolioExposure = concentration.gross.plus(reservedTotal);
@@ -395,6 +418,8 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
       /** 1 / HHI: how many equal positions the book is worth. */
       effectiveSymbols: concentration.herfindahl ? 1 / concentration.herfindahl : null,
       bySymbol,
+      byVenue,
+      byStrategy,
     },
     daily,
     var: value,

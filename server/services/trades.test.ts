@@ -230,6 +230,66 @@ describe("trades.list on a small hand-checked set", () => {
     expect(none.totals).toMatchObject({ winRatePct: null, avgPnl: null });
   });
 
+  it("carries venue and strategy (manual when none) on each row, filters by each with exact totals, and offers them as facets", async () => {
+    const instrument = (symbol: string, venue: string) => ({
+      symbol,
+      venue,
+      venueSymbol: symbol.replace("/", ""),
+      base: symbol.split("/")[0]!,
+      quote: "USDT",
+      kind: "spot",
+      priceTick: "0.01",
+      qtyStep: "0.0001",
+      minQty: "0.0001",
+      minNotional: "5",
+      makerFee: "0.001",
+      takerFee: "0.001",
+      updatedAt: D0,
+    });
+    // SOL/USDT has no instrument row: its trades have no venue (and match no venue filter).
+    await tdb.client.instrument.createMany({ data: [instrument("BTC/USDT", "binance-main"), instrument("ETH/USDT", "bitget-1")] });
+    const all = await viewer().trades.list({});
+    expect(all.rows.map((x) => [x.id, x.venue, x.strategy])).toEqual([
+      ["t6", null, "=cmd"],
+      ["t5", "binance-main", "manual"],
+      ["t4", "bitget-1", 'odd, "quoted"\nname'],
+      ["t3", "bitget-1", "manual"],
+      ["t2", "binance-main", "manual"],
+      ["t1", "binance-main", "manual"],
+    ]);
+    const ids = async (input: Parameters<ReturnType<typeof viewer>["trades"]["totals"]>[0]) => {
+      const r = await viewer().trades.list(input);
+      expect(await viewer().trades.totals(input)).toEqual(r.totals);
+      return { ids: r.rows.map((x) => x.id), net: r.totals!.netPnl, count: r.total };
+    };
+    expect(await ids({ strategy: "manual" })).toEqual({ ids: ["t5", "t3", "t2", "t1"], net: "0.150000000000000000001", count: 4 });
+    expect(await ids({ strategy: "=cmd" })).toEqual({ ids: ["t6"], net: "2.0000000001", count: 1 });
+    expect(await ids({ strategy: "sma-cross" })).toEqual({ ids: [], net: "0", count: 0 });
+    expect(await ids({ venue: "bitget-1" })).toEqual({ ids: ["t4", "t3"], net: "0.000000000000000000001", count: 2 });
+    expect(await ids({ venue: "binance-main", strategy: "manual" })).toEqual({ ids: ["t5", "t2", "t1"], net: "0.15", count: 3 });
+    expect(await ids({ venue: "kraken" })).toEqual({ ids: [], net: "0", count: 0 });
+    // Partial days at both ends (the SQL edge path) agree with the rollup's cells.
+    expect(await ids({ strategy: "manual", from: D0 + 11 * 3600_000, to: D0 + 2 * DAY })).toEqual({
+      ids: ["t3", "t2"],
+      net: "-3.249999999999999999999",
+      count: 2,
+    });
+    expect(await ids({ venue: "bitget-1", from: D0 + 11 * 3600_000, to: D0 + 2 * DAY + 1 })).toEqual({
+      ids: ["t4", "t3"],
+      net: "0.000000000000000000001",
+      count: 2,
+    });
+    expect(await viewer().trades.facets()).toEqual({
+      venues: ["binance-main", "bitget-1"],
+      symbols: ["BTC/USDT", "ETH/USDT", "SOL/USDT"],
+      strategies: ["=cmd", "manual", 'odd, "quoted"\nname'],
+      exitReasons: ["manual", "signal", "stop_loss", "take_profit"],
+    });
+    expect((await viewer().trades.detail({ id: "t2" })).trade).toMatchObject({ venue: "binance-main", strategy: "manual" });
+    expect((await trpcCode(viewer().trades.list({ venue: "two words" }))).code).toBe("BAD_REQUEST");
+    expect((await trpcCode(viewer().trades.list({ strategy: "x".repeat(65) }))).code).toBe("BAD_REQUEST");
+  });
+
   it("sorts by every column with a stable tie-break, both ways", async () => {
     const order = async (by: "exitTime" | "entryTime" | "pnl" | "pnlPct" | "symbol" | "duration", dir: "asc" | "desc") =>
       (await viewer().trades.list({ sort: { by, dir }, withTotals: false })).rows.map((x) => x.id);
@@ -328,6 +388,9 @@ describe("trades.list on a small hand-checked set", () => {
     expect(await viewer().trades.facets()).toEqual({
       symbols: ["BTC/USDT", "ETH/USDT", "SOL/USDT"],
       exitReasons: ["manual", "signal", "stop_loss", "take_profit"],
+      // no instrument rows in this set: no venue to offer
+      venues: [],
+      strategies: ["=cmd", "manual", 'odd, "quoted"\nname'],
     });
   });
 });
@@ -436,9 +499,11 @@ describe("decimal helpers and CSV fields", () => {
       signalId: null,
       rid: 1,
     } as TradeRow;
-    expect(tradeCsvLine(row)).toBe(
-      't,p,BTC/USDT,LONG,0.00001,60000.01,60000.02,2024-03-01T00:00:00.000Z,2024-03-01T00:00:01.500Z,1500,0.000000000000000000001,0,-0.1,-0.01,LOSS,stop_loss,,1.5,,"a,b",\r\n',
+    expect(tradeCsvLine(row, "binance-main")).toBe(
+      't,p,BTC/USDT,LONG,0.00001,60000.01,60000.02,2024-03-01T00:00:00.000Z,2024-03-01T00:00:01.500Z,1500,0.000000000000000000001,0,-0.1,-0.01,LOSS,stop_loss,,1.5,,"a,b",,binance-main\r\n',
     );
+    // a person's trade (no strategy recorded) is `manual`; a symbol the desk no longer lists has an empty venue
+    expect(tradeCsvLine({ ...row, strategy: null }, null)).toMatch(/,LOSS,stop_loss,,1\.5,,manual,,\r\n$/);
   });
 });
 
@@ -469,11 +534,20 @@ describe("GET /api/trades/export", () => {
     expect(res.headers.get("content-disposition")).toMatch(/attachment; filename="bastion-trades-.*\.csv"/);
     const lines = (await res.text()).split("\r\n");
     expect(lines[0]).toBe(
-      "id,positionId,symbol,side,quantity,entryPrice,exitPrice,entryTime,exitTime,durationMs,fees,grossPnl,pnl,pnlPct,outcome,exitReason,requestedPrice,entrySlippageBps,exitSlippageBps,strategy,signalId",
+      "id,positionId,symbol,side,quantity,entryPrice,exitPrice,entryTime,exitTime,durationMs,fees,grossPnl,pnl,pnlPct,outcome,exitReason,requestedPrice,entrySlippageBps,exitSlippageBps,strategy,signalId,venue",
     );
     expect(lines.slice(1, -1).map((l) => l.split(",")[0])).toEqual(["t5", "t2", "t1"]);
     expect(lines.at(-1)).toBe("");
     expect(lines[1]).toContain(",2024-03-05T00:00:00.000Z,");
+  });
+
+  it("filters the export by strategy (manual for people's trades) and by venue", async () => {
+    const manual = (await (await get("?strategy=manual", { cookie })).text()).split("\r\n").filter(Boolean);
+    expect(manual.slice(1).map((l) => l.split(",")[0])).toEqual(["t5", "t3", "t2", "t1"]);
+    expect(manual.slice(1).every((l) => l.includes(",manual,"))).toBe(true);
+    const none = (await (await get("?venue=kraken", { cookie })).text()).split("\r\n").filter(Boolean);
+    expect(none).toHaveLength(1);
+    expect((await get("?venue=two%20words", { cookie })).status).toBe(400);
   });
 
   it("quotes awkward text and keeps every row across chunks", async () => {

@@ -7,7 +7,7 @@ import { DomainError } from "../core/errors";
 import { Decimal } from "../core/money";
 import { db } from "../db/client";
 import { type PrismaClient, type Trade } from "../db/generated/client";
-import { tradeTotals, type TradeFilter, type TradeTotals } from "../db/queries/trade-totals";
+import { tradeStrategies, tradeTotals, type TradeFilter, type TradeTotals } from "../db/queries/trade-totals";
 import {
   cursorAfter,
   filterOf,
@@ -15,16 +15,19 @@ import {
   iterateTrades,
   MAX_OFFSET,
   MAX_PAGE_SIZE,
+  tradeFacets as tradeFacetRows,
   tradePageRows,
   tradeWithLegs,
+  venuesOfSymbols,
   type InstrumentDecimals,
   type SortBy,
   type SortDir,
 } from "../db/queries/trades";
 import type { TradeOutcome } from "../db/store";
+import { strategyName } from "./dto";
 
 export type { TradeFilter, TradeTotals } from "../db/queries/trade-totals";
-export { SORT_BYS, tradeFacets, type SortBy, type SortDir } from "../db/queries/trades";
+export { SORT_BYS, type SortBy, type SortDir } from "../db/queries/trades";
 
 export interface TradeListInput extends TradeFilter {
   sort: { by: SortBy; dir: SortDir };
@@ -36,24 +39,15 @@ export interface TradeListInput extends TradeFilter {
   withTotals?: boolean;
 }
 
-/** A History row: the `trades` row as the API shows it (quantity as `qty`, side and outcome narrowed, sort shadows left out). */
+/**
+ * A History row: the `trades` row as the API shows it (quantity as `qty`, side and outcome narrowed, sort shadows left
+ * out), with its venue (its symbol's, from `instruments`; null for a symbol the desk no longer lists) and its strategy
+ * (`manual` when none is recorded).
+ */
 export type TradeRowDto = Pick<
   Trade,
-  | "id"
-  | "positionId"
-  | "symbol"
-  | "entryPrice"
-  | "exitPrice"
-  | "entryTime"
-  | "exitTime"
-  | "durationMs"
-  | "fees"
-  | "grossPnl"
-  | "pnl"
-  | "pnlPct"
-  | "exitReason"
-  | "strategy"
-> & { side: "LONG" | "SHORT"; qty: string; outcome: TradeOutcome };
+  "id" | "positionId" | "symbol" | "entryPrice" | "exitPrice" | "entryTime" | "exitTime" | "durationMs" | "fees" | "grossPnl" | "pnl" | "pnlPct" | "exitReason"
+> & { side: "LONG" | "SHORT"; qty: string; outcome: TradeOutcome; venue: string | null; strategy: string };
 
 export interface TradeListResult {
   rows: TradeRowDto[];
@@ -67,10 +61,11 @@ export interface TradeListResult {
   instruments: Record<string, InstrumentDecimals>;
 }
 
-export function tradeRowDto(r: Trade): TradeRowDto {
+export function tradeRowDto(r: Trade, venue: string | null): TradeRowDto {
   return {
     id: r.id,
     positionId: r.positionId,
+    venue,
     symbol: r.symbol,
     side: r.side as TradeRowDto["side"],
     qty: r.quantity,
@@ -85,7 +80,7 @@ export function tradeRowDto(r: Trade): TradeRowDto {
     pnlPct: r.pnlPct,
     outcome: r.outcome as TradeRowDto["outcome"],
     exitReason: r.exitReason,
-    strategy: r.strategy,
+    strategy: strategyName(r.strategy),
   };
 }
 
@@ -115,15 +110,24 @@ export async function listTrades(input: TradeListInput, client: PrismaClient = d
   const more = raw.length > pageSize;
   const rows = more ? raw.slice(0, pageSize) : raw;
   const last = rows.at(-1);
+  const symbols = [...new Set(rows.map((r) => r.symbol))];
+  const [instruments, venues] = await Promise.all([instrumentDecimals(client, symbols), venuesOfSymbols(symbols, client)]);
   return {
-    rows: rows.map(tradeRowDto),
+    rows: rows.map((r) => tradeRowDto(r, venues[r.symbol] ?? null)),
     page,
     pageSize,
     nextCursor: more && last ? cursorAfter(last, by, dir) : null,
     total: totals?.count ?? null,
     totals,
-    instruments: await instrumentDecimals(client, [...new Set(rows.map((r) => r.symbol))]),
+    instruments,
   };
+}
+
+/** What the History filter menus offer: the venues, symbols, strategies and exit reasons that occur in the trades. */
+export async function tradeFacets(client: PrismaClient = db()): Promise<{ venues: string[]; symbols: string[]; strategies: string[]; exitReasons: string[] }> {
+  const [{ symbols, exitReasons }, strategies] = await Promise.all([tradeFacetRows(client), tradeStrategies(client)]);
+  const venues = [...new Set(Object.values(await venuesOfSymbols(symbols, client)))].sort();
+  return { venues, symbols, strategies, exitReasons };
 }
 
 export function totalsFor(filter: TradeFilter, client: PrismaClient = db()): Promise<TradeTotals> {
@@ -149,6 +153,7 @@ export async function tradeDetail(id: string, client: PrismaClient = db()) {
   const legs = await tradeWithLegs(id, client);
   if (!legs) throw new DomainError("NOT_FOUND", `No closed trade with id '${id}'.`);
   const { trade, fills, orders, instrument } = legs;
+  const venue = (await venuesOfSymbols([trade.symbol], client))[trade.symbol] ?? null;
   const entrySide = trade.side === "LONG" ? "BUY" : "SELL";
   const role = (side: string) => (side === entrySide ? ("entry" as const) : ("exit" as const));
   const entryOrder = orders.find((o) => o.side === entrySide && o.avgFillPrice !== null) ?? null;
@@ -157,7 +162,7 @@ export async function tradeDetail(id: string, client: PrismaClient = db()) {
   const sumFees = fills.reduce((s, f) => s.plus(f.fee), new Decimal(0));
   return {
     trade: {
-      ...tradeRowDto(trade),
+      ...tradeRowDto(trade, venue),
       requestedPrice: trade.requestedPrice,
       entrySlippageBps: trade.entrySlippageBps,
       exitSlippageBps: trade.exitSlippageBps,
@@ -245,6 +250,8 @@ export const CSV_COLUMNS = [
   "exitSlippageBps",
   "strategy",
   "signalId",
+  // Added last so that tools reading columns by position keep working.
+  "venue",
 ] as const;
 
 /**
@@ -260,8 +267,11 @@ export function csvField(value: string | number | null | undefined, text = false
 
 const iso = (ms: number) => new Date(ms).toISOString();
 
-/** A trade as one CSV record (CRLF-terminated): decimals as the exact stored strings, times as ISO 8601 UTC. */
-export function tradeCsvLine(r: Trade): string {
+/**
+ * A trade as one CSV record (CRLF-terminated): decimals as the exact stored strings, times as ISO 8601 UTC; strategy
+ * `manual` when none is recorded; `venue` the symbol's (empty when the desk no longer lists it).
+ */
+export function tradeCsvLine(r: Trade, venue: string | null): string {
   return (
     [
       csvField(r.id, true),
@@ -283,8 +293,9 @@ export function tradeCsvLine(r: Trade): string {
       csvField(r.requestedPrice),
       csvField(r.entrySlippageBps),
       csvField(r.exitSlippageBps),
-      csvField(r.strategy, true),
+      csvField(strategyName(r.strategy), true),
       csvField(r.signalId, true),
+      csvField(venue, true),
     ].join(",") + "\r\n"
   );
 }
@@ -308,7 +319,8 @@ export function tradesCsvStream(filter: TradeFilter, dir: SortDir = "desc", clie
         controller.close();
         return;
       }
-      controller.enqueue(encoder.encode(next.value.map(tradeCsvLine).join("")));
+      const venues = await venuesOfSymbols([...new Set(next.value.map((r) => r.symbol))], client);
+      controller.enqueue(encoder.encode(next.value.map((r) => tradeCsvLine(r, venues[r.symbol] ?? null)).join("")));
     },
     async cancel() {
       await chunks.return(undefined);

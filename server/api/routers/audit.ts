@@ -4,7 +4,7 @@
  */
 import { z } from "zod";
 import { auditFacets, listAudit } from "../../services/audit";
-import { EPOCH_MS_MAX, text } from "../../core/input-schemas";
+import { EPOCH_MS_MAX, symbolSchema, text } from "../../core/input-schemas";
 import { router, viewerProcedure } from "../trpc";
 
 const filterText = (what: string) => text(what, { min: 1, max: 100, person: true });
@@ -22,6 +22,7 @@ export const auditRouter = router({
         .object({
           actor: filterText("actor").optional(),
           action: filterText("action").optional(),
+          symbol: symbolSchema.optional(),
           result: z.enum(["OK", "REFUSED", "ERROR"], { error: "result must be OK, REFUSED or ERROR" }).optional(),
           from: epochMs("from").optional(),
           to: epochMs("to").optional(),

@@ -175,6 +175,44 @@ describe("orders.list", () => {
     expect(seen).toEqual(all.orders.map((o) => o.clientOrderId));
   });
 
+  it("carries venue, symbol and strategy on every row (manual for a person's) and filters by each in the query", async () => {
+    await placeResting();
+    desk.clock.advance(60_000);
+    await desk.signal("BUY", { symbol: "ETH/USDT", strategy: "sma-cross" });
+    const viewer = callerFor("viewer");
+    const venue = desk.engine.venueId();
+
+    const all = await viewer.orders.list({});
+    expect(all.orders.map((o) => ({ venue: o.venue, symbol: o.symbol, strategy: o.strategy }))).toEqual([
+      { venue, symbol: "ETH/USDT", strategy: "sma-cross" },
+      { venue, symbol: "BTC/USDT", strategy: "manual" },
+    ]);
+    expect((await viewer.orders.list({ strategy: "sma-cross" })).orders.map((o) => o.symbol)).toEqual(["ETH/USDT"]);
+    expect((await viewer.orders.list({ strategy: "manual" })).orders.map((o) => o.symbol)).toEqual(["BTC/USDT"]);
+    expect((await viewer.orders.list({ strategy: "rsi" })).orders).toHaveLength(0);
+    expect((await viewer.orders.list({ venue })).orders).toHaveLength(2);
+    expect((await viewer.orders.list({ venue: "elsewhere" })).orders).toHaveLength(0);
+    expect((await viewer.orders.list({ venue, symbol: "BTC/USDT", strategy: "sma-cross" })).orders).toHaveLength(0);
+
+    expect(await viewer.orders.facets()).toEqual({ venues: [venue], symbols: ["BTC/USDT", "ETH/USDT"], strategies: ["manual", "sma-cross"] });
+
+    const open = await viewer.orders.open({ strategy: "manual" });
+    expect(open.orders.map((o) => ({ venue: o.venue, symbol: o.symbol, strategy: o.strategy }))).toEqual([{ venue, symbol: "BTC/USDT", strategy: "manual" }]);
+    expect((await viewer.orders.open({ strategy: "sma-cross" })).orders).toHaveLength(0);
+    expect((await viewer.orders.open({ venue: "elsewhere" })).orders).toHaveLength(0);
+  });
+
+  it.each([
+    ["a venue with spaces", { venue: "binance main" }, /venue must be a venue id/],
+    ["a venue too long", { venue: "v".repeat(41) }, /venue must be a venue id/],
+    ["a strategy too long", { strategy: "s".repeat(65) }, /strategy must be at most 64 characters/],
+    ["a strategy with a control character", { strategy: "sma\u0000" }, /control characters/],
+  ])("refuses %s as a filter", async (_name, input, message) => {
+    const e = await trpcError(callerFor("viewer").orders.list(input));
+    expect(e.code).toBe("BAD_REQUEST");
+    expect(JSON.stringify((e.cause as { issues?: unknown }).issues ?? e.message)).toMatch(message);
+  });
+
   it.each([
     ["limit 0", { limit: 0 }, /limit must be 1 to 500/],
     ["limit 501", { limit: 501 }, /limit must be 1 to 500/],

@@ -1,8 +1,16 @@
 /** orders: working orders and all orders with their journal (viewer); cancel, cancel all and manual orders (trader). */
 import { z } from "zod";
 import { ORDER_STATUSES } from "../../core/orders/types";
-import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, placeOrder } from "../../services/orders";
-import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema, symbolSchema, text } from "../../core/input-schemas";
+import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, orderFacets, placeOrder } from "../../services/orders";
+import {
+  attributionFilterShape,
+  idempotencyKeySchema,
+  positiveDecimalString,
+  reasonSchema,
+  requiredReasonSchema,
+  symbolSchema,
+  text,
+} from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z
@@ -23,7 +31,7 @@ export const MANUAL_ORDER_TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT
 
 export const orderListInput = z
   .object({
-    symbol: symbolSchema.optional(),
+    ...attributionFilterShape,
     status: z.union([status, z.array(status).min(1, "status: give at least one").max(ORDER_STATUSES.length)]).optional(),
     side: z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" }).optional(),
     fromMs: epochMs("fromMs").optional(),
@@ -53,12 +61,13 @@ export const placeOrderInput = z
   .strict();
 
 export const ordersRouter = router({
-  open: viewerProcedure.query(() => openOrders()),
+  open: viewerProcedure.input(z.object(attributionFilterShape).strict().optional()).query(({ input }) => openOrders(input ?? {})),
   list: viewerProcedure
     .input(orderListInput)
     .query(({ input: { direction: _direction, status, ...input } }) =>
       listOrders({ ...input, ...(status !== undefined && { status: Array.isArray(status) ? status : [status] }) }),
     ),
+  facets: viewerProcedure.query(() => orderFacets()),
   detail: viewerProcedure.input(z.object({ clientOrderId }).strict()).query(({ input }) => orderDetail(input.clientOrderId)),
   cancel: traderProcedure
     .input(z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())

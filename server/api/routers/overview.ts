@@ -14,9 +14,12 @@ import { router, viewerProcedure } from "../trpc";
 function liveEvent(event: DomainEvent) {
   switch (event.type) {
     case "order":
-      return { type: event.type, order: orderDto(event.order) };
-    case "position":
-      return { type: event.type, position: positionDto(event.position, null, null, Date.now()) };
+      return { type: event.type, order: orderDto(event.order, requireRuntime().engine.venueId()) };
+    case "position": {
+      const { engine } = requireRuntime();
+      const owner = { venue: engine.venueId(), strategy: engine.positionStrategy(event.position.id) };
+      return { type: event.type, position: positionDto(event.position, null, null, Date.now(), owner) };
+    }
     default:
       return plain(event);
   }

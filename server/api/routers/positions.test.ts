@@ -43,6 +43,30 @@ describe("positions.list", () => {
     expect(view.positions.map((p) => p.symbol)).toEqual(["BTC/USDT", "ETH/USDT"]);
   });
 
+  it("carries venue, symbol and strategy (manual for a person's), filters by each, and lists the facets of the whole book", async () => {
+    await desk.signal("BUY", { strategy: "sma-cross" });
+    await desk.order({ symbol: "ETH/USDT", side: "BUY", type: "MARKET", quantity: "0.1" });
+    const viewer = callerFor("viewer");
+    const venue = desk.engine.venueId();
+    const all = await viewer.positions.list();
+    expect(all.positions.map((p) => ({ venue: p.venue, symbol: p.symbol, strategy: p.strategy }))).toEqual([
+      { venue, symbol: "BTC/USDT", strategy: "sma-cross" },
+      { venue, symbol: "ETH/USDT", strategy: "manual" },
+    ]);
+    expect(all.facets).toEqual({ venues: [venue], symbols: ["BTC/USDT", "ETH/USDT"], strategies: ["manual", "sma-cross"] });
+
+    const manual = await viewer.positions.list({ strategy: "manual" });
+    expect(manual.positions.map((p) => p.symbol)).toEqual(["ETH/USDT"]);
+    expect(manual.totals.count).toBe(1);
+    expect(manual.totals.exposure).toBe(manual.positions[0]!.notional ?? "0");
+    // the menus still offer every value while a filter is applied
+    expect(manual.facets.strategies).toEqual(["manual", "sma-cross"]);
+    expect((await viewer.positions.list({ symbol: "BTC/USDT" })).positions.map((p) => p.strategy)).toEqual(["sma-cross"]);
+    expect((await viewer.positions.list({ venue })).positions).toHaveLength(2);
+    expect((await viewer.positions.list({ venue: "elsewhere" })).positions).toHaveLength(0);
+    expect((await trpcError(viewer.positions.list({ venue: "no spaces please" }))).code).toBe("BAD_REQUEST");
+  });
+
   it("needs a session", async () => {
     expect((await trpcError(callerFor(null).positions.list())).code).toBe("UNAUTHORIZED");
   });

@@ -1,7 +1,7 @@
 /** positions: the open book (viewer) and the manual actions on it (trader), all engine commands, all audited. */
 import { z } from "zod";
 import { closeAll, closePosition, listPositions, partialClose, setExits } from "../../services/positions";
-import { idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
+import { attributionFilterShape, idempotencyKeySchema, positiveDecimalString, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const positionId = z
@@ -37,7 +37,8 @@ export const partialCloseInput = z
   .refine((v) => (v.percent === undefined) !== (v.quantity === undefined), { message: "give either percent or quantity, not both and not neither" });
 
 export const positionsRouter = router({
-  list: viewerProcedure.query(() => listPositions()),
+  /** Open positions, optionally of one venue / symbol / strategy (`manual`: a person's). */
+  list: viewerProcedure.input(z.object(attributionFilterShape).strict().optional()).query(({ input }) => listPositions(input ?? {})),
   close: traderProcedure
     .input(z.object({ positionId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => closePosition(input, ctx.actor)),

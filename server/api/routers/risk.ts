@@ -1,6 +1,7 @@
 /** risk: each limit with its usage, exposure and concentration, VaR, drawdown, daily PnL vs the loss limit; breaker history; the portfolio figures. */
 import { z } from "zod";
 import { portfolioHistoryInputSchema, portfolioRisk, portfolioRiskHistory, portfolioRiskInputSchema } from "../../services/portfolio-risk";
+import { exposureHistory } from "../../services/exposure-history";
 import { breakerHistory, riskSummary } from "../../services/risk";
 import { router, viewerProcedure } from "../trpc";
 
@@ -16,6 +17,18 @@ export const riskRouter = router({
         .optional(),
     )
     .query(({ input }) => riskSummary(input ?? {})),
+  /** Exposure per symbol over time, derived from the latest fills (services/exposure-history.ts says how). */
+  exposureHistory: viewerProcedure
+    .input(
+      z
+        .object({
+          top: z.number().int("top must be a whole number").min(1, "top must be 1 to 20").max(20, "top must be 1 to 20").optional(),
+          points: z.number().int().min(2, "points must be at least 2").max(2000, "points must be at most 2000").optional(),
+        })
+        .strict()
+        .optional(),
+    )
+    .query(({ input }) => exposureHistory(input ?? {})),
   breakerHistory: viewerProcedure
     .input(
       z

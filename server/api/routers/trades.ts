@@ -1,7 +1,7 @@
 /** trades: closed trades for History — the filtered, sorted page with exact totals, a trade's detail, filter menus. */
 import { z } from "zod";
 import { listTrades, SORT_BYS, totalsFor, tradeDetail, tradeFacets } from "../../services/trades";
-import { symbolSchema, text } from "../../core/input-schemas";
+import { attributionFilterShape, text } from "../../core/input-schemas";
 import { router, viewerProcedure } from "../trpc";
 
 const epochMs = (what: string) =>
@@ -13,7 +13,7 @@ const epochMs = (what: string) =>
 
 /** The filters shared by list, totals and the CSV export (app/api/trades/export). */
 export const tradeFilterShape = {
-  symbol: symbolSchema.optional(),
+  ...attributionFilterShape,
   side: z.enum(["LONG", "SHORT"], { error: "side must be LONG or SHORT" }).optional(),
   outcome: z.enum(["WIN", "LOSS", "BREAKEVEN"], { error: "outcome must be WIN, LOSS or BREAKEVEN" }).optional(),
   exitReason: z

@@ -57,21 +57,25 @@ export function addTradeAgg(into: TradeAgg, a: TradeAgg): TradeAgg {
   return into;
 }
 
+// REAL zeros (0.0, not 0) in the sums: the driver types a column by its first row, and an integer 0 there truncated
+// every later row's profit (a group of losses first).
 /** Slippage cost per row: bps / 10 000 × quantity × price for the entry and the exit, where known. */
-const TRADE_AGG_SQL = `SELECT symbol, CAST(exitTime / ${DAY_MS} AS INTEGER) AS d, COUNT(*) AS trades,
+const TRADE_AGG_SQL = `SELECT symbol, COALESCE(NULLIF(strategy, ''), 'manual') AS strategy, CAST(exitTime / ${DAY_MS} AS INTEGER) AS d, COUNT(*) AS trades,
   SUM(pnlNum > 0) AS wins, SUM(pnlNum < 0) AS losses, SUM(pnlNum) AS net,
-  SUM(CASE WHEN pnlNum > 0 THEN pnlNum ELSE 0 END) AS profit, SUM(CASE WHEN pnlNum < 0 THEN pnlNum ELSE 0 END) AS loss,
+  SUM(CASE WHEN pnlNum > 0 THEN pnlNum ELSE 0.0 END) AS profit, SUM(CASE WHEN pnlNum < 0 THEN pnlNum ELSE 0.0 END) AS loss,
   SUM(CAST(fees AS REAL)) AS fees, SUM(durationMs) AS durSum,
   SUM(entrySlippageBps IS NOT NULL OR exitSlippageBps IS NOT NULL) AS slipKnown,
   SUM(COALESCE(entrySlippageBps * CAST(quantity AS REAL) * CAST(entryPrice AS REAL), 0) / 10000.0
     + COALESCE(exitSlippageBps * CAST(quantity AS REAL) * CAST(exitPrice AS REAL), 0) / 10000.0) AS slipCost,
-  SUM(COALESCE(entrySlippageBps, 0) + COALESCE(exitSlippageBps, 0)) AS bpsSum,
+  SUM(COALESCE(entrySlippageBps, 0.0) + COALESCE(exitSlippageBps, 0.0)) AS bpsSum,
   SUM((entrySlippageBps IS NOT NULL) + (exitSlippageBps IS NOT NULL)) AS bpsCount,
   MAX(rowid) AS maxRowid
   FROM trades`;
 
 export interface TradeCell {
   symbol: string;
+  /** `manual` for trades without a recorded strategy (a person's). */
+  strategy: string;
   dayStart: number;
   agg: TradeAgg;
 }
@@ -79,6 +83,7 @@ export interface TradeCell {
 function tradeCell(r: Row): TradeCell & { maxRowid: number } {
   return {
     symbol: String(r.symbol),
+    strategy: String(r.strategy),
     dayStart: num(r.d) * DAY_MS,
     maxRowid: num(r.maxRowid),
     agg: {
@@ -99,7 +104,7 @@ function tradeCell(r: Row): TradeCell & { maxRowid: number } {
 }
 
 async function tradeCells(client: PrismaClient, where: string, ...args: number[]): Promise<(TradeCell & { maxRowid: number })[]> {
-  const rows = await client.$queryRawUnsafe<Row[]>(`${TRADE_AGG_SQL} WHERE ${where} GROUP BY symbol, d`, ...args);
+  const rows = await client.$queryRawUnsafe<Row[]>(`${TRADE_AGG_SQL} WHERE ${where} GROUP BY symbol, strategy, d`, ...args);
   return rows.map(tradeCell);
 }
 
@@ -207,10 +212,10 @@ async function update(client: PrismaClient, r: Rollup): Promise<void> {
   if (maxRowid < r.lastRowid || maxId < r.lastSnapshotId) Object.assign(r, { ...fresh(), lock: r.lock });
   if (maxRowid > r.lastRowid) {
     for (const c of await tradeCells(client, "rowid > ? AND rowid <= ?", r.lastRowid, maxRowid)) {
-      const key = `${c.symbol}|${c.dayStart}`;
+      const key = `${c.symbol}|${c.strategy}|${c.dayStart}`;
       const have = r.trades.get(key);
       if (have) addTradeAgg(have.agg, c.agg);
-      else r.trades.set(key, { symbol: c.symbol, dayStart: c.dayStart, agg: c.agg });
+      else r.trades.set(key, { symbol: c.symbol, strategy: c.strategy, dayStart: c.dayStart, agg: c.agg });
     }
     r.lastRowid = maxRowid;
   }
@@ -244,14 +249,14 @@ function split(from: number, to: number, unit: number): { fullStart: number; ful
   return { fullStart, fullEnd };
 }
 
-/** Trade aggregates per (symbol, day) for closed trades with exitTime in [from, to). */
+/** Trade aggregates per (symbol, strategy, day) for closed trades with exitTime in [from, to). */
 export async function tradeWindow(from: number, to: number): Promise<TradeCell[]> {
   const { client, rollup } = await current();
   const { fullStart, fullEnd } = split(from, to, DAY_MS);
   const out: TradeCell[] = [];
   if (fullStart >= fullEnd) return tradeCells(client, "exitTime >= ? AND exitTime < ?", from, to);
   for (const c of rollup.trades.values())
-    if (c.dayStart >= fullStart && c.dayStart < fullEnd) out.push({ symbol: c.symbol, dayStart: c.dayStart, agg: { ...c.agg } });
+    if (c.dayStart >= fullStart && c.dayStart < fullEnd) out.push({ symbol: c.symbol, strategy: c.strategy, dayStart: c.dayStart, agg: { ...c.agg } });
   if (from < fullStart) out.push(...(await tradeCells(client, "exitTime >= ? AND exitTime < ?", from, fullStart)));
   if (fullEnd < to) out.push(...(await tradeCells(client, "exitTime >= ? AND exitTime < ?", fullEnd, to)));
   return out;

@@ -20,3 +20,9 @@ export function signalRows(filter: SignalFilter, take: number) {
     take,
   });
 }
+
+/** Signals received at or after `since`, counted per strategy and status (the Overview's per-strategy figures). */
+export async function signalCountsByStrategy(since: number): Promise<{ strategy: string; status: string; count: number }[]> {
+  const rows = await db().signal.groupBy({ by: ["strategy", "status"], where: { receivedAt: { gte: since } }, _count: { _all: true } });
+  return rows.map((r) => ({ strategy: r.strategy, status: r.status, count: r._count._all }));
+}

@@ -113,7 +113,9 @@ export async function instrumentDecimals(client: PrismaClient, symbols: string[]
 
 export function filterOf(input: TradeFilter): TradeFilter {
   const f: TradeFilter = {};
+  if (input.venue !== undefined) f.venue = input.venue;
   if (input.symbol !== undefined) f.symbol = input.symbol;
+  if (input.strategy !== undefined) f.strategy = input.strategy;
   if (input.side !== undefined) f.side = input.side;
   if (input.outcome !== undefined) f.outcome = input.outcome;
   if (input.exitReason !== undefined) f.exitReason = input.exitReason;
@@ -163,6 +165,13 @@ export async function tradeWithLegs(id: string, client: PrismaClient = db()) {
   return { trade, fills, orders, instrument };
 }
 
+/** The venue each symbol is listed on (`instruments`); a symbol with no instrument row is left out. */
+export async function venuesOfSymbols(symbols: string[], client: PrismaClient = db()): Promise<Record<string, string>> {
+  if (symbols.length === 0) return {};
+  const rows = await client.instrument.findMany({ where: { symbol: { in: symbols } }, select: { symbol: true, venue: true } });
+  return Object.fromEntries(rows.map((i) => [i.symbol, i.venue]));
+}
+
 /**
  * Symbols and exit reasons that occur in the trades (for the filter menus), by a skip-scan over the
  * (symbol, exitTime) and (exitReason, exitTime) indexes: one index seek per distinct value, not a scan.
@@ -198,8 +207,14 @@ export function tradesClosedBetween(from: number, to: number, client: PrismaClie
       fees: true,
       pnl: true,
       exitReason: true,
+      strategy: true,
     },
   });
+}
+
+/** Net PnL (exact TEXT) and strategy of the trades closed at or after `since`: one UTC day's worth for the Overview. */
+export function tradesClosedSince(since: number, client: PrismaClient = db()) {
+  return client.trade.findMany({ where: { exitTime: { gte: since } }, select: { strategy: true, pnl: true } });
 }
 
 // ── export ───────────────────────────────────────────────────────────────────────────────────────────────────

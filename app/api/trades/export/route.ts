@@ -1,5 +1,5 @@
 /**
- * GET /api/trades/export?symbol=&side=&outcome=&exitReason=&from=&to=&dir= — the filtered closed trades as CSV
+ * GET /api/trades/export?venue=&symbol=&strategy=&side=&outcome=&exitReason=&from=&to=&dir= — the filtered closed trades as CSV
  * (RFC 4180, CRLF, exact decimal strings, ISO 8601 UTC times), streamed in chunks so a million rows never sit in
  * memory. Needs a session (any role); 401 without one, 400 with readable reasons for bad filters.
  * `from`/`to` are epoch ms on the exit time (or ISO dates such as 2024-01-31); from inclusive, to exclusive.
@@ -30,7 +30,9 @@ export async function GET(req: Request): Promise<Response> {
   const q = new URL(req.url).searchParams;
   const text = (name: string) => q.get(name) || undefined;
   const raw = {
+    venue: text("venue"),
     symbol: text("symbol"),
+    strategy: text("strategy"),
     side: text("side"),
     outcome: text("outcome"),
     exitReason: text("exitReason"),
