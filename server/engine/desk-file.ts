@@ -135,9 +135,19 @@ export const RISK_FILE_KEYS: Record<keyof RiskLimitsSettings, string> = {
   maxOrdersPerMinute: "max_orders_per_minute",
   minConfidence: "min_confidence",
   maxSymbolExposurePct: "max_symbol_exposure",
+  maxCorrelatedExposurePct: "max_correlated_exposure",
+  correlationThreshold: "correlation_threshold",
+  correlationWindowBars: "correlation_window_bars",
+  correlationBarMinutes: "correlation_bar_minutes",
+  maxVarPct: "max_var",
 };
 /** Risk limits written as shares in the file and as percentages in the engine. */
-export const RISK_SHARE_KEYS: ReadonlySet<keyof RiskLimitsSettings> = new Set(["maxPortfolioExposurePct", "maxSymbolExposurePct"]);
+export const RISK_SHARE_KEYS: ReadonlySet<keyof RiskLimitsSettings> = new Set([
+  "maxPortfolioExposurePct",
+  "maxSymbolExposurePct",
+  "maxCorrelatedExposurePct",
+  "maxVarPct",
+]);
 
 export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   enabled: "enabled",

@@ -15,6 +15,7 @@ import { riskLimitsSchema, symbolSettingsSchema, toRiskLimits, type SymbolSettin
 import type { Actor, CommandResult, EquityPoint, Signal, PositionRecord } from "./types";
 import { fail, done, type EngineContext } from "./context";
 import { reservedFromScratch } from "./open-orders";
+import { PortfolioGate } from "./portfolio-gate";
 
 /** Open positions at their marks and what open entries reserve, as the gate counts them. */
 export interface RiskPortfolio {
@@ -84,7 +85,12 @@ export class RiskPortfolioView {
 }
 
 export class RiskGate {
-  constructor(private readonly cx: EngineContext) {}
+  constructor(private readonly cx: EngineContext) {
+    this.portfolioLimits = new PortfolioGate(cx);
+  }
+
+  /** Correlated-exposure and VaR limits (portfolio-gate.ts). */
+  private readonly portfolioLimits: PortfolioGate;
 
   recentOrderTimes: number[] = [];
 
@@ -160,6 +166,7 @@ export class RiskGate {
     // Stamped with this command's time (the spec's own ts, when it has one, is the creation time it asked for).
     const normalized = validation.value.ts === now ? validation.value : { ...validation.value, ts: now };
     const quantity = normalized.quantity;
+    const portfolio = this.riskPortfolio(ctx.equity);
     const gate = checkPreTrade({
       order: {
         symbol: spec.symbol,
@@ -171,7 +178,7 @@ export class RiskGate {
         ...(this.cx.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.cx.expectedSlippageBps }),
       },
       tradingState: this.cx.tradingState,
-      portfolio: this.riskPortfolio(ctx.equity),
+      portfolio,
       recentOrderTimestamps: this.recentOrderTimes,
       now,
       limits: this.coreRiskLimits(),
@@ -179,6 +186,10 @@ export class RiskGate {
       collectAll: false,
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
+    const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
+    const reduceOnly = spec.reduceOnly ?? false;
+    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price, reduceOnly }, portfolio);
+    if (statistical) return statistical;
 
     let order = createOrder(normalized);
     const meta: OrderMeta = {

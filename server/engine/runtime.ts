@@ -230,10 +230,13 @@ async function startRuntime(): Promise<Runtime | null> {
   const venue = new ResilientVenue(inner, live ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
   const bus = new EventBus();
   const random = () => randomBytes(4).readUInt32BE(0) / 2 ** 32;
+  // The portfolio statistics' prices: the Risk page reads them, and the gate's correlation and VaR limits.
+  const marketHistory = createMarketHistory();
   const engine = new Engine({
     venue,
     store,
     clock: wallClock,
+    marketHistory,
     signalWindow: config.signalWindow,
     ids: timeOrderedIds(() => Date.now(), random),
     bus,
@@ -301,7 +304,6 @@ async function startRuntime(): Promise<Runtime | null> {
 
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
-  const marketHistory = createMarketHistory();
   if (mode === "replay") {
     const file = config.replay.file ?? recordedFilePath("btcUsdt5m");
     if (!existsSync(file)) throw new Error(`replay data not found at ${file}`);
