@@ -42,7 +42,10 @@ export class PortfolioGate {
   }
 
   /** Null when the order passes (or neither limit is on); otherwise the denial. */
-  check(order: { symbol: string; side: OrderSide; quantity: Decimal; price: Decimal; reduceOnly: boolean }, portfolio: RiskPortfolioView): CommandResult | null {
+  check(
+    order: { symbol: string; side: OrderSide; quantity: Decimal; price: Decimal; reduceOnly: boolean },
+    portfolio: RiskPortfolioView,
+  ): CommandResult | null {
     if (order.reduceOnly) return null;
     const limits = this.cx.riskLimits;
     const clusterPct = limits.maxCorrelatedExposurePct ?? null;

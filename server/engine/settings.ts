@@ -154,7 +154,9 @@ export const riskLimitsSchema = z
   })
   .strict()
   .refine(
-    (v) => (v.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars) * (v.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) <= MAX_CORRELATION_WINDOW_MINUTES,
+    (v) =>
+      (v.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars) * (v.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) <=
+      MAX_CORRELATION_WINDOW_MINUTES,
     { error: "correlationWindowBars × correlationBarMinutes must be at most 34 days (the desk keeps 35 days of prices)", path: ["correlationWindowBars"] },
   );
 export type RiskLimitsSettings = z.infer<typeof riskLimitsSchema>;
