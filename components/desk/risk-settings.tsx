@@ -26,6 +26,21 @@ export const LIMIT_FIELDS: readonly FieldSpec[] = [
   { key: "maxSlippageBps", label: "Max expected slippage (bps)", kind: "number" },
   { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int" },
   { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number", hint: "a symbol's own minimum wins" },
+  {
+    key: "maxCorrelatedExposurePct",
+    label: "Max correlated exposure (% of equity)",
+    kind: "number",
+    hint: "gross exposure cap of a cluster of correlated symbols; empty = off",
+  },
+  { key: "correlationThreshold", label: "Correlation threshold (0.1–0.99)", kind: "number", hint: "symbols correlated above this form a cluster; default 0.7" },
+  { key: "correlationWindowBars", label: "Correlation window (bars)", kind: "int", hint: "default 720; window × bar size at most 34 days" },
+  { key: "correlationBarMinutes", label: "Correlation bar size (minutes)", kind: "int", hint: "5, 15, 60, 240 or 1440; default 60" },
+  {
+    key: "maxVarPct",
+    label: "Max portfolio VaR (99 %, 1 day, % of equity)",
+    kind: "number",
+    hint: "entries that would raise VaR above it are refused; empty = off",
+  },
 ];
 
 export const BREAKER_FIELDS: readonly FieldSpec[] = [
