@@ -46,6 +46,7 @@ export const LIMIT_FIELDS: readonly FieldSpec[] = [
 export const BREAKER_FIELDS: readonly FieldSpec[] = [
   { key: "maxDailyLossPct", label: "Max daily loss (% of day-start equity)", kind: "number", empty: "null", hint: "above 0, at most 100; empty = off" },
   { key: "maxDailyLossAbs", label: "Max daily loss (amount)", kind: "number", empty: "null" },
+  { key: "maxWeeklyLossPct", label: "Max weekly loss (% of week-start equity)", kind: "number", empty: "null", hint: "UTC week from Monday; empty = off" },
   { key: "maxDrawdownPct", label: "Max drawdown from peak (%)", kind: "number", empty: "null" },
   { key: "maxDrawdownAbs", label: "Max drawdown (amount)", kind: "number", empty: "null" },
   { key: "maxConsecutiveLosses", label: "Max consecutive losses", kind: "int", empty: "null" },

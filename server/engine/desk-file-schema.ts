@@ -179,6 +179,7 @@ const countLimit = (max: number) => wholeIn(1, max).nullable().optional();
 export const breakerSection = z.strictObject({
   max_daily_loss_pct: pctLimit(),
   max_daily_loss_abs: amountLimit(),
+  max_weekly_loss_pct: pctLimit(),
   max_drawdown_pct: pctLimit(),
   max_drawdown_abs: amountLimit(),
   max_consecutive_losses: countLimit(1_000),

@@ -108,6 +108,7 @@ const pctOf = (shareValue: number) => D(shareValue).times(100).toNumber();
 const BREAKER_KEYS: Record<keyof z.output<typeof breakerSection>, keyof BreakerConfig> = {
   max_daily_loss_pct: "maxDailyLossPct",
   max_daily_loss_abs: "maxDailyLossAbs",
+  max_weekly_loss_pct: "maxWeeklyLossPct",
   max_drawdown_pct: "maxDrawdownPct",
   max_drawdown_abs: "maxDrawdownAbs",
   max_consecutive_losses: "maxConsecutiveLosses",
