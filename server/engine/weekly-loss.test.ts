@@ -73,7 +73,7 @@ describe("weekly loss limit", () => {
     const state = d.engine.state();
     expect(state.tradingState).toBe("HALTED");
     expect(state.breaker).toMatchObject({ state: "OPEN", reason: "WEEKLY_LOSS_PCT" });
-    expect(state.breaker?.message).toMatch(/^Weekly loss of 4\.\d+% \(realized PnL -\d+(\.\d+)? on week-start equity 10000\) reached the 3% limit\.$/);
+    expect(state.breaker?.message).toMatch(/^Weekly loss of 4\.\d+% \(realized PnL -\d+(\.\d+)? on week-start equity 99\d\d(\.\d+)?\) reached the 3% limit\.$/);
     expect(d.store.listBreakerEvents().some((e) => e.kind === "TRIP" && e.reason === "WEEKLY_LOSS_PCT")).toBe(true);
   });
 
