@@ -26,11 +26,27 @@ export const LIMIT_FIELDS: readonly FieldSpec[] = [
   { key: "maxSlippageBps", label: "Max expected slippage (bps)", kind: "number" },
   { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int" },
   { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number", hint: "a symbol's own minimum wins" },
+  {
+    key: "maxCorrelatedExposurePct",
+    label: "Max correlated exposure (% of equity)",
+    kind: "number",
+    hint: "gross exposure cap of a cluster of correlated symbols; empty = off",
+  },
+  { key: "correlationThreshold", label: "Correlation threshold (0.1–0.99)", kind: "number", hint: "symbols correlated above this form a cluster; default 0.7" },
+  { key: "correlationWindowBars", label: "Correlation window (bars)", kind: "int", hint: "default 720; window × bar size at most 34 days" },
+  { key: "correlationBarMinutes", label: "Correlation bar size (minutes)", kind: "int", hint: "5, 15, 60, 240 or 1440; default 60" },
+  {
+    key: "maxVarPct",
+    label: "Max portfolio VaR (99 %, 1 day, % of equity)",
+    kind: "number",
+    hint: "entries that would raise VaR above it are refused; empty = off",
+  },
 ];
 
 export const BREAKER_FIELDS: readonly FieldSpec[] = [
   { key: "maxDailyLossPct", label: "Max daily loss (% of day-start equity)", kind: "number", empty: "null", hint: "above 0, at most 100; empty = off" },
   { key: "maxDailyLossAbs", label: "Max daily loss (amount)", kind: "number", empty: "null" },
+  { key: "maxWeeklyLossPct", label: "Max weekly loss (% of week-start equity)", kind: "number", empty: "null", hint: "UTC week from Monday; empty = off" },
   { key: "maxDrawdownPct", label: "Max drawdown from peak (%)", kind: "number", empty: "null" },
   { key: "maxDrawdownAbs", label: "Max drawdown (amount)", kind: "number", empty: "null" },
   { key: "maxConsecutiveLosses", label: "Max consecutive losses", kind: "int", empty: "null" },

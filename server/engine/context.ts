@@ -6,6 +6,7 @@ import { boundedJson, boundedText } from "../core/bounded-json";
 import { CircuitBreaker, type BreakerConfigInput } from "../core/breaker";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
+import type { MarketHistory } from "../core/market-history";
 import { D, Decimal, numberToDecimal, ZERO, type DecimalInput } from "../core/money";
 import type { ExitState } from "../core/positions";
 import type { TradingState } from "../core/risk";
@@ -75,6 +76,8 @@ export interface EngineOptions {
   inDoubtPolicy?: Partial<InDoubtPolicy>;
   /** Protection settings (core/protection; DEFAULT_PROTECTION_SETTINGS for what is left out); null turns protections off. */
   protections?: ProtectionSettingsInput | null;
+  /** The desk's market history (the runtime's): the portfolio gate's correlations and VaR (portfolio-gate.ts). */
+  marketHistory?: MarketHistory;
 }
 
 const defaultTimers: EngineTimers = {

@@ -149,6 +149,13 @@ const riskSection = z.strictObject({
   max_portfolio_exposure: share(0.0001, 100, "equity").nullable().optional(),
   max_portfolio_exposure_amount: money().nullable().optional(),
   max_symbol_exposure: share(0.0001, 100, "equity").nullable().optional(),
+  /** A correlation cluster's gross exposure cap (the max_correlated_exposure, e.g. 0.4). */
+  max_correlated_exposure: share(0.0001, 100, "equity").nullable().optional(),
+  correlation_threshold: numberIn(0.1, 0.99).nullable().optional(),
+  correlation_window_bars: wholeIn(10, 5000, " bars").nullable().optional(),
+  correlation_bar_minutes: wholeIn(5, 1440, " minutes").nullable().optional(),
+  /** The highest portfolio 99 % 1-day VaR a new entry may lead to, as a share of equity. */
+  max_var: share(0.0001, 1, "equity").nullable().optional(),
   min_notional: decimalIn("0.01", "1000000", 8, " (quote currency)").nullable().optional(),
   max_notional_per_order: money().nullable().optional(),
   max_slippage_bps: numberIn(0.1, 10_000, " bp").nullable().optional(),
@@ -176,6 +183,7 @@ const countLimit = (max: number) => wholeIn(1, max).nullable().optional();
 export const breakerSection = z.strictObject({
   max_daily_loss_pct: pctLimit(),
   max_daily_loss_abs: amountLimit(),
+  max_weekly_loss_pct: pctLimit(),
   max_drawdown_pct: pctLimit(),
   max_drawdown_abs: amountLimit(),
   max_consecutive_losses: countLimit(1_000),

@@ -198,6 +198,44 @@ const TODAY: SettingsInForce = {
 };
 const RUNNING = { mode: "replay", symbols: ["BTC/USDT"] };
 
+describe("parseDeskFile: portfolio limits and the weekly loss", () => {
+  it("reads the correlated-exposure, correlation, VaR and weekly-loss keys in the engine's units", () => {
+    const desk = parseDeskFile(
+      [
+        "risk:",
+        "  max_correlated_exposure: 0.4",
+        "  correlation_threshold: 0.6",
+        "  correlation_window_bars: 480",
+        "  correlation_bar_minutes: 60",
+        "  max_var: 0.05",
+        "breaker:",
+        "  max_weekly_loss_pct: 8",
+      ].join("\n"),
+      { source: SOURCE },
+    );
+    expect(desk.risk).toEqual({ maxCorrelatedExposurePct: 40, correlationThreshold: 0.6, correlationWindowBars: 480, correlationBarMinutes: 60, maxVarPct: 5 });
+    expect(desk.breaker).toEqual({ maxWeeklyLossPct: 8 });
+  });
+
+  it("an export with them parses again and changes nothing", () => {
+    const current: SettingsInForce = {
+      ...TODAY,
+      limits: { ...DEFAULT_RISK_LIMITS, maxCorrelatedExposurePct: 40, correlationThreshold: 0.55, correlationWindowBars: 480, maxVarPct: 4.5 },
+      breakerConfig: { ...DEFAULT_BREAKER_CONFIG, maxWeeklyLossPct: 8 },
+    };
+    const running = { ...RUNNING, desk: null, strategy: { enabled: true, fast: 10, slow: 30 }, venueId: "sim", at: new Date(Date.UTC(2026, 0, 2)) };
+    const desk = parseDeskFile(deskExportYaml(current, running), { source: "export" });
+    expect(desk.risk).toMatchObject({ maxCorrelatedExposurePct: 40, correlationThreshold: 0.55, maxVarPct: 4.5 });
+    expect(deskChanges(current, desk, RUNNING)).toMatchObject({ rows: [], riskLimits: null, breakerConfig: null });
+  });
+
+  it("refuses a correlation bar size the history cannot give", () => {
+    expect(() => parseDeskFile("risk:\n  correlation_bar_minutes: 7\n", { source: SOURCE })).toThrow(
+      /correlationBarMinutes must be one of 5, 15, 60, 240 or 1440/,
+    );
+  });
+});
+
 describe("parseDeskFile: notifications", () => {
   const CHANNELS = `notifications:
   channels:

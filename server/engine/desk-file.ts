@@ -108,6 +108,7 @@ const pctOf = (shareValue: number) => D(shareValue).times(100).toNumber();
 const BREAKER_KEYS: Record<keyof z.output<typeof breakerSection>, keyof BreakerConfig> = {
   max_daily_loss_pct: "maxDailyLossPct",
   max_daily_loss_abs: "maxDailyLossAbs",
+  max_weekly_loss_pct: "maxWeeklyLossPct",
   max_drawdown_pct: "maxDrawdownPct",
   max_drawdown_abs: "maxDrawdownAbs",
   max_consecutive_losses: "maxConsecutiveLosses",
@@ -138,9 +139,20 @@ export const RISK_FILE_KEYS: Record<keyof RiskLimitsSettings, string> = {
   maxOpenPositionsPerStrategy: "max_open_positions_per_strategy",
   maxStrategyExposurePct: "max_strategy_exposure",
   strategyConflict: "strategy_conflict",
+  maxCorrelatedExposurePct: "max_correlated_exposure",
+  correlationThreshold: "correlation_threshold",
+  correlationWindowBars: "correlation_window_bars",
+  correlationBarMinutes: "correlation_bar_minutes",
+  maxVarPct: "max_var",
 };
 /** Risk limits written as shares in the file and as percentages in the engine. */
-export const RISK_SHARE_KEYS: ReadonlySet<keyof RiskLimitsSettings> = new Set(["maxPortfolioExposurePct", "maxSymbolExposurePct", "maxStrategyExposurePct"]);
+export const RISK_SHARE_KEYS: ReadonlySet<keyof RiskLimitsSettings> = new Set([
+  "maxPortfolioExposurePct",
+  "maxSymbolExposurePct",
+  "maxStrategyExposurePct",
+  "maxCorrelatedExposurePct",
+  "maxVarPct",
+]);
 
 export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   enabled: "enabled",

@@ -26,6 +26,7 @@ import type { Actor, CommandResult, EquityPoint, Signal, PositionRecord } from "
 import { fail, done, type EngineContext } from "./context";
 import { reservedFromScratch } from "./open-orders";
 import { MANUAL_OWNER, ownerOf } from "./books";
+import { PortfolioGate } from "./portfolio-gate";
 
 /** Open positions at their marks and what open entries reserve, as the gate counts them. */
 export interface RiskPortfolio {
@@ -95,7 +96,12 @@ export class RiskPortfolioView {
 }
 
 export class RiskGate {
-  constructor(private readonly cx: EngineContext) {}
+  constructor(private readonly cx: EngineContext) {
+    this.portfolioLimits = new PortfolioGate(cx);
+  }
+
+  /** Correlated-exposure and VaR limits (portfolio-gate.ts). */
+  private readonly portfolioLimits: PortfolioGate;
 
   recentOrderTimes: number[] = [];
 
@@ -173,6 +179,7 @@ export class RiskGate {
     const quantity = normalized.quantity;
     const locked = spec.reduceOnly ? null : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now);
     if (locked) return locked;
+    const portfolio = this.riskPortfolio(ctx.equity);
     const gate = checkPreTrade({
       order: {
         symbol: spec.symbol,
@@ -184,7 +191,7 @@ export class RiskGate {
         ...(this.cx.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.cx.expectedSlippageBps }),
       },
       tradingState: this.cx.tradingState,
-      portfolio: this.riskPortfolio(ctx.equity),
+      portfolio,
       recentOrderTimestamps: this.recentOrderTimes,
       now,
       limits: this.coreRiskLimits(),
@@ -192,11 +199,14 @@ export class RiskGate {
       collectAll: false,
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
+    const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
     if (!spec.reduceOnly && spec.tags?.reason === "entry") {
-      const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
       const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(price), ctx.newPosition != null, ctx.equity);
       if (denied) return denied;
     }
+    const reduceOnly = spec.reduceOnly ?? false;
+    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price, reduceOnly }, portfolio);
+    if (statistical) return statistical;
 
     let order = createOrder(normalized);
     const meta: OrderMeta = {

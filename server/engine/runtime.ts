@@ -233,10 +233,13 @@ async function startRuntime(): Promise<Runtime | null> {
   const venue = new ResilientVenue(inner, live ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
   const bus = new EventBus();
   const random = () => randomBytes(4).readUInt32BE(0) / 2 ** 32;
+  // The portfolio statistics' prices: the Risk page reads them, and the gate's correlation and VaR limits.
+  const marketHistory = createMarketHistory();
   const engine = new Engine({
     venue,
     store,
     clock: wallClock,
+    marketHistory,
     signalWindow: config.signalWindow,
     ids: timeOrderedIds(() => Date.now(), random),
     bus,
@@ -298,7 +301,6 @@ async function startRuntime(): Promise<Runtime | null> {
 
   let feedStatus: () => FeedStatusView;
   let stopFeed: () => void;
-  const marketHistory = createMarketHistory();
   if (mode === "replay") {
     const tick = new Map(instruments.map((i) => [i.symbol, i.priceTick.toNumber()]));
     // Every lane is warmed on the bars before the start, chosen a few bars before the first entry: a trade within seconds.

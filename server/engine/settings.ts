@@ -150,6 +150,12 @@ export const STRATEGY_CONFLICT_RULES = ["allow", "net", "refuse"] as const;
 export type StrategyConflictRule = (typeof STRATEGY_CONFLICT_RULES)[number];
 /** Same-side entries of several strategies are independent; an opposite-side one is refused (see intake.ts). */
 export const DEFAULT_STRATEGY_CONFLICT: StrategyConflictRule = "net";
+/** Bar sizes the correlation window can use (the market history holds 5-minute bars). */
+export const CORRELATION_BAR_MINUTES = [5, 15, 60, 240, 1440] as const;
+/** What the portfolio gate uses for the correlation settings left out. */
+export const PORTFOLIO_GATE_DEFAULTS = { correlationThreshold: 0.7, windowBars: 720, barMinutes: 60 } as const;
+/** The market history keeps 35 days; a window may use 34 of them. */
+const MAX_CORRELATION_WINDOW_MINUTES = 34 * 24 * 60;
 
 export const riskLimitsSchema = z
   .object({
@@ -168,8 +174,27 @@ export const riskLimitsSchema = z
     maxStrategyExposurePct: pct("maxStrategyExposurePct", 10_000).optional(),
     /** A signal for a symbol another strategy holds: allow, net or refuse (intake.ts says what each means; default net). */
     strategyConflict: z.enum(STRATEGY_CONFLICT_RULES, { error: "strategyConflict must be one of allow, net, refuse" }).optional(),
+    /** Gross exposure cap of a correlation cluster (portfolio-gate.ts); absent or null = off. */
+    maxCorrelatedExposurePct: pct("maxCorrelatedExposurePct", 10_000).nullable().optional(),
+    /** Symbols whose return correlation is above this form a cluster. Default 0.7. */
+    correlationThreshold: numberIn("correlationThreshold", 0.1, 0.99).optional(),
+    /** Bars in the correlation/covariance window. Default 720 (30 days of 1h bars). */
+    correlationWindowBars: wholeIn("correlationWindowBars", 10, 5000, " bars").optional(),
+    /** Bar size of the correlation/covariance window, in minutes. Default 60. */
+    correlationBarMinutes: z
+      .number({ error: "correlationBarMinutes must be one of 5, 15, 60, 240 or 1440" })
+      .refine((v) => (CORRELATION_BAR_MINUTES as readonly number[]).includes(v), { error: "correlationBarMinutes must be one of 5, 15, 60, 240 or 1440" })
+      .optional(),
+    /** Highest portfolio 99 % 1-day parametric VaR a new entry may lead to, in % of equity; absent or null = off. */
+    maxVarPct: pct("maxVarPct", 100).nullable().optional(),
   })
-  .strict();
+  .strict()
+  .refine(
+    (v) =>
+      (v.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars) * (v.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) <=
+      MAX_CORRELATION_WINDOW_MINUTES,
+    { error: "correlationWindowBars × correlationBarMinutes must be at most 34 days (the desk keeps 35 days of prices)", path: ["correlationWindowBars"] },
+  );
 export type RiskLimitsSettings = z.infer<typeof riskLimitsSchema>;
 
 export const DEFAULT_RISK_LIMITS: RiskLimitsSettings = {

@@ -12,6 +12,7 @@ const T0 = Date.UTC(2024, 0, 15, 12, 0, 0);
 const ALL_OFF = {
   maxDailyLossPct: null,
   maxDailyLossAbs: null,
+  maxWeeklyLossPct: null,
   maxDrawdownPct: null,
   maxDrawdownAbs: null,
   maxConsecutiveLosses: null,
@@ -77,6 +78,14 @@ describe("each limit trips at the limit, not below", () => {
       reach: trade("-0.01"),
       over: [trade("-500.01")],
       message: "Daily loss of 500 (realized PnL -500) reached the 500 limit.",
+    },
+    {
+      reason: "WEEKLY_LOSS_PCT",
+      config: { maxWeeklyLossPct: 5 },
+      below: [equity("10000"), trade("-499.99")],
+      reach: trade("-0.01"),
+      over: [equity("10000"), trade("-800")],
+      message: "Weekly loss of 5% (realized PnL -500 on week-start equity 10000) reached the 5% limit.",
     },
     {
       reason: "DRAWDOWN_PCT",
@@ -174,6 +183,7 @@ describe("priority when several limits are breached", () => {
   const breachedLimits = {
     maxDailyLossPct: 2,
     maxDailyLossAbs: 200,
+    maxWeeklyLossPct: 2,
     maxDrawdownPct: 2,
     maxDrawdownAbs: 200,
     maxConsecutiveLosses: 1,
@@ -184,6 +194,7 @@ describe("priority when several limits are breached", () => {
   const configKeyFor: Record<LimitReason, keyof typeof breachedLimits> = {
     DAILY_LOSS_PCT: "maxDailyLossPct",
     DAILY_LOSS_ABS: "maxDailyLossAbs",
+    WEEKLY_LOSS_PCT: "maxWeeklyLossPct",
     DRAWDOWN_PCT: "maxDrawdownPct",
     DRAWDOWN_ABS: "maxDrawdownAbs",
     CONSECUTIVE_LOSSES: "maxConsecutiveLosses",
@@ -196,6 +207,7 @@ describe("priority when several limits are breached", () => {
     expect(LIMIT_REASONS).toEqual([
       "DAILY_LOSS_PCT",
       "DAILY_LOSS_ABS",
+      "WEEKLY_LOSS_PCT",
       "DRAWDOWN_PCT",
       "DRAWDOWN_ABS",
       "CONSECUTIVE_LOSSES",
@@ -224,6 +236,52 @@ describe("priority when several limits are breached", () => {
       expect(breaker.status().history).toHaveLength(1);
     },
   );
+});
+
+describe("weekly loss (UTC week from Monday)", () => {
+  it("adds up the days of a week, trips on the week's loss while each day stays under the daily limit, and starts over on Monday", () => {
+    // T0 is Monday 12:00 UTC.
+    const { clock, breaker } = setup({ maxDailyLossPct: 3, maxWeeklyLossPct: 5 });
+    breaker.updateEquity(D("10000"));
+    expect(breaker.recordTrade(D("-250"))).toBeNull();
+    clock.advance(24 * HOUR_MS); // Tuesday
+    breaker.updateEquity(D("9750"));
+    expect(breaker.status().dailyPnl.toString()).toBe("0");
+    expect(breaker.status().weeklyPnl.toString()).toBe("-250");
+    expect(breaker.recordTrade(D("-249.99"))).toBeNull();
+    const trip = breaker.recordTrade(D("-0.01"));
+    expect(trip?.reason).toBe("WEEKLY_LOSS_PCT");
+    expect(trip?.message).toBe("Weekly loss of 5% (realized PnL -500 on week-start equity 10000) reached the 5% limit.");
+    // The day rolled at Tuesday's first call, at the equity then known (10000).
+    expect(breaker.status().dailyLossPct?.toString()).toBe("2.5");
+  });
+
+  it("a new week starts with no loss and the last known equity; a loss spread over two weeks does not trip", () => {
+    // Sunday 23:00 UTC, then Monday 01:00.
+    const { clock, breaker } = setup({ maxWeeklyLossPct: 5 }, Date.UTC(2024, 0, 21, 23, 0, 0));
+    breaker.updateEquity(D("10000"));
+    expect(breaker.recordTrade(D("-400"))).toBeNull();
+    breaker.updateEquity(D("9600"));
+    clock.advance(2 * HOUR_MS);
+    expect(breaker.recordTrade(D("-400"))).toBeNull();
+    const status = breaker.status();
+    expect(status.weeklyPnl.toString()).toBe("-400");
+    expect(status.weekStartEquity?.toString()).toBe("9600");
+    expect(breaker.recordTrade(D("-80"))?.reason).toBe("WEEKLY_LOSS_PCT");
+  });
+
+  it("survives a snapshot, and reads one written before the weekly limit existed", () => {
+    const { clock, breaker } = setup({ maxWeeklyLossPct: 5 });
+    breaker.updateEquity(D("10000"));
+    breaker.recordTrade(D("-300"));
+    const snapshot = breaker.toSnapshot();
+    const restored = CircuitBreaker.fromSnapshot(snapshot, { ...ALL_OFF, maxWeeklyLossPct: 5 }, clock);
+    expect(restored.ok && restored.value.status().weeklyPnl.toString()).toBe("-300");
+    const { weekStart: _w, weeklyPnl: _p, weekStartEquity: _e, ...old } = snapshot;
+    const legacy = CircuitBreaker.fromSnapshot(old, { ...ALL_OFF, maxWeeklyLossPct: 5 }, clock);
+    expect(legacy.ok && legacy.value.status().weeklyPnl.toString()).toBe("-300");
+    expect(legacy.ok && legacy.value.recordTrade(D("-200"))?.reason).toBe("WEEKLY_LOSS_PCT");
+  });
 });
 
 describe("no double trip", () => {

@@ -12,6 +12,7 @@
  *   after UTC midnight; the day-start equity is the last equity known at that moment (or the first
  *   one reported that day), so the engine should report equity at startup. Unrealized losses are
  *   caught by the drawdown limits.
+ * - Weekly PnL works like daily PnL over the UTC week (Monday 00:00 UTC), with the week-start equity.
  * - Order windows are sliding: an order counts toward the minute while now − t < 60 s (an order
  *   exactly 60 s old no longer counts), toward the hour while now − t < 3600 s; older timestamps are dropped.
  * - Only `tick()` resets automatically, and reports it, so the engine sees every state change.
@@ -20,7 +21,7 @@
  *   emptied, daily PnL restarted at 0 with the day-start equity and the peak equity re-based to the
  *   current equity. The history keeps what happened before.
  */
-import { HOUR_MS, MINUTE_MS, type Clock, utcDayStart } from "../clock";
+import { DAY_MS, HOUR_MS, MINUTE_MS, type Clock, utcDayStart } from "../clock";
 import { D, Decimal, ZERO, maxDec } from "../money";
 import { type Result, err, ok } from "../result";
 import { countAfter } from "../recent-times";
@@ -53,6 +54,11 @@ interface Counters {
   /** Realized PnL since dayStart or the last reset. */
   dailyPnl: Decimal;
   dayStartEquity: Decimal | null;
+  /** Start (UTC ms) of the week (Monday) `weeklyPnl` belongs to. */
+  weekStart: number;
+  /** Realized PnL since weekStart or the last reset. */
+  weeklyPnl: Decimal;
+  weekStartEquity: Decimal | null;
   equity: Decimal | null;
   peakEquity: Decimal | null;
   consecutiveLosses: number;
@@ -64,17 +70,27 @@ interface Counters {
 interface Metrics {
   dailyLoss: Decimal;
   dailyLossPct: Decimal | null;
+  weeklyLoss: Decimal;
+  weeklyLossPct: Decimal | null;
   drawdownAbs: Decimal;
   drawdownPct: Decimal | null;
   ordersLastMinute: number;
   ordersLastHour: number;
 }
 
-/** The counters as they are at `now`: a new UTC day starts with no PnL and the last known equity. */
+/** Monday 00:00 UTC of the week `ms` falls in (1970-01-01 was a Thursday, 3 days after a Monday). */
+export function utcWeekStart(ms: number): number {
+  const day = Math.floor(ms / DAY_MS);
+  return (day - ((((day + 3) % 7) + 7) % 7)) * DAY_MS;
+}
+
+/** The counters as they are at `now`: a new UTC day (week) starts with no PnL and the last known equity. */
 function rolledToDay(c: Counters, now: number): Counters {
   const today = utcDayStart(now);
-  if (today === c.dayStart) return c;
-  return { ...c, dayStart: today, dailyPnl: ZERO, dayStartEquity: c.equity };
+  const week = utcWeekStart(now);
+  if (today === c.dayStart && week === c.weekStart) return c;
+  const rolled = today === c.dayStart ? c : { ...c, dayStart: today, dailyPnl: ZERO, dayStartEquity: c.equity };
+  return week === c.weekStart ? rolled : { ...rolled, weekStart: week, weeklyPnl: ZERO, weekStartEquity: c.equity };
 }
 
 function percentOf(part: Decimal, whole: Decimal | null): Decimal | null {
@@ -83,6 +99,7 @@ function percentOf(part: Decimal, whole: Decimal | null): Decimal | null {
 
 function measure(c: Counters, now: number): Metrics {
   const dailyLoss = c.dailyPnl.isNegative() ? c.dailyPnl.negated() : ZERO;
+  const weeklyLoss = c.weeklyPnl.isNegative() ? c.weeklyPnl.negated() : ZERO;
   const drawdownAbs = c.peakEquity !== null && c.equity !== null ? maxDec(ZERO, c.peakEquity.minus(c.equity)) : ZERO;
   // age < window ⇔ t > now − window (integer ms); O(log n) per order instead of a walk over the hour's orders.
   const ordersLastMinute = countAfter(c.orderTimes, now - MINUTE_MS);
@@ -90,6 +107,8 @@ function measure(c: Counters, now: number): Metrics {
   return {
     dailyLoss,
     dailyLossPct: percentOf(dailyLoss, c.dayStartEquity),
+    weeklyLoss,
+    weeklyLossPct: percentOf(weeklyLoss, c.weekStartEquity),
     drawdownAbs,
     drawdownPct: percentOf(drawdownAbs, c.peakEquity),
     ordersLastMinute,
@@ -115,6 +134,12 @@ function findBreach(config: BreakerConfig, c: Counters, m: Metrics): { reason: L
     return {
       reason: "DAILY_LOSS_ABS",
       message: `Daily loss of ${m.dailyLoss.toString()} (realized PnL ${dailyPnl}) reached the ${D(config.maxDailyLossAbs).toString()} limit.`,
+    };
+  }
+  if (config.maxWeeklyLossPct !== null && m.weeklyLossPct !== null && m.weeklyLossPct.greaterThanOrEqualTo(config.maxWeeklyLossPct)) {
+    return {
+      reason: "WEEKLY_LOSS_PCT",
+      message: `Weekly loss of ${pct(m.weeklyLossPct)}% (realized PnL ${c.weeklyPnl.toString()} on week-start equity ${String(c.weekStartEquity)}) reached the ${config.maxWeeklyLossPct}% limit.`,
     };
   }
   const drawdownContext = `from peak equity ${String(c.peakEquity)} (equity ${String(c.equity)})`;
@@ -206,6 +231,9 @@ export class CircuitBreaker {
       dayStart: utcDayStart(clock.now()),
       dailyPnl: ZERO,
       dayStartEquity: null,
+      weekStart: utcWeekStart(clock.now()),
+      weeklyPnl: ZERO,
+      weekStartEquity: null,
       equity: null,
       peakEquity: null,
       consecutiveLosses: 0,
@@ -236,6 +264,9 @@ export class CircuitBreaker {
       dayStart: s.dayStart,
       dailyPnl: D(s.dailyPnl),
       dayStartEquity: dec(s.dayStartEquity),
+      weekStart: s.weekStart ?? utcWeekStart(s.dayStart),
+      weeklyPnl: D(s.weeklyPnl ?? s.dailyPnl),
+      weekStartEquity: s.weekStartEquity !== undefined ? dec(s.weekStartEquity) : dec(s.dayStartEquity),
       equity: dec(s.equity),
       peakEquity: dec(s.peakEquity),
       consecutiveLosses: s.consecutiveLosses,
@@ -257,6 +288,9 @@ export class CircuitBreaker {
       dayStart: c.dayStart,
       dailyPnl: c.dailyPnl.toString(),
       dayStartEquity: str(c.dayStartEquity),
+      weekStart: c.weekStart,
+      weeklyPnl: c.weeklyPnl.toString(),
+      weekStartEquity: str(c.weekStartEquity),
       equity: str(c.equity),
       peakEquity: str(c.peakEquity),
       consecutiveLosses: c.consecutiveLosses,
@@ -293,6 +327,7 @@ export class CircuitBreaker {
     requireFinite(pnl, "trade PnL");
     const c = this.advance();
     c.dailyPnl = c.dailyPnl.plus(pnl);
+    c.weeklyPnl = c.weeklyPnl.plus(pnl);
     if (pnl.lessThan(0)) c.consecutiveLosses += 1;
     else if (pnl.greaterThan(0)) c.consecutiveLosses = 0;
     return this.evaluate();
@@ -323,6 +358,7 @@ export class CircuitBreaker {
     const c = this.advance();
     c.equity = equity;
     if (c.dayStartEquity === null) c.dayStartEquity = equity;
+    if (c.weekStartEquity === null) c.weekStartEquity = equity;
     if (c.peakEquity === null || equity.greaterThan(c.peakEquity)) c.peakEquity = equity;
     return this.evaluate();
   }
@@ -420,6 +456,8 @@ export class CircuitBreaker {
     c.orderTimes = [];
     c.dailyPnl = ZERO;
     c.dayStartEquity = c.equity;
+    c.weeklyPnl = ZERO;
+    c.weekStartEquity = c.equity;
     c.peakEquity = c.equity;
     this.tripped = null;
     const entry: BreakerResetEntry = {
@@ -452,6 +490,9 @@ export class CircuitBreaker {
       dailyPnl: c.dailyPnl,
       dayStartEquity: c.dayStartEquity,
       dailyLossPct: m.dailyLossPct,
+      weeklyPnl: c.weeklyPnl,
+      weekStartEquity: c.weekStartEquity,
+      weeklyLossPct: m.weeklyLossPct,
       consecutiveLosses: c.consecutiveLosses,
       equity: c.equity,
       peakEquity: c.peakEquity,

@@ -13,6 +13,7 @@ describe("breakerConfigSchema", () => {
     expect(DEFAULT_BREAKER_CONFIG).toEqual({
       maxDailyLossPct: 5,
       maxDailyLossAbs: null,
+      maxWeeklyLossPct: null,
       maxDrawdownPct: 15,
       maxDrawdownAbs: null,
       maxConsecutiveLosses: 5,

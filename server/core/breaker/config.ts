@@ -72,6 +72,8 @@ export const breakerConfigSchema = z.strictObject(
     maxDailyLossPct: percentLimit("maxDailyLossPct").default(5),
     /** Realized loss since the UTC day start (or the last reset), in the account currency. */
     maxDailyLossAbs: amountLimit("maxDailyLossAbs").default(null),
+    /** Realized loss since the UTC week start (Monday 00:00, or the last reset), as % of that moment's equity. */
+    maxWeeklyLossPct: percentLimit("maxWeeklyLossPct").default(null),
     /** Equity drawdown from the peak, as % of the peak. */
     maxDrawdownPct: percentLimit("maxDrawdownPct").default(15),
     /** Equity drawdown from the peak, in the account currency. */

@@ -42,6 +42,10 @@ export const breakerSnapshotSchema = z
     dayStart: epochMs,
     dailyPnl: decimalString,
     dayStartEquity: decimalString.nullable(),
+    /** Optional: snapshots written before the weekly limit existed start the week at their day. */
+    weekStart: epochMs.optional(),
+    weeklyPnl: decimalString.optional(),
+    weekStartEquity: decimalString.nullable().optional(),
     equity: decimalString.nullable(),
     peakEquity: decimalString.nullable(),
     consecutiveLosses: count,

@@ -11,6 +11,7 @@ import type { TripAction } from "./config";
 export const LIMIT_REASONS = [
   "DAILY_LOSS_PCT",
   "DAILY_LOSS_ABS",
+  "WEEKLY_LOSS_PCT",
   "DRAWDOWN_PCT",
   "DRAWDOWN_ABS",
   "CONSECUTIVE_LOSSES",
@@ -109,6 +110,11 @@ export interface BreakerStatus {
   dayStartEquity: Decimal | null;
   /** Today's realized loss as a positive % of dayStartEquity (0 when in profit); null without a positive dayStartEquity. */
   dailyLossPct: Decimal | null;
+  /** Realized PnL since the start of the UTC week (Monday 00:00) or the last reset, whichever is later. */
+  weeklyPnl: Decimal;
+  weekStartEquity: Decimal | null;
+  /** This week's realized loss as a positive % of weekStartEquity; null without a positive weekStartEquity. */
+  weeklyLossPct: Decimal | null;
   consecutiveLosses: number;
   equity: Decimal | null;
   /** Highest equity since the breaker started or was last reset. */

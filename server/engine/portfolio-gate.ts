@@ -1,0 +1,112 @@
+/**
+ * The risk gate's portfolio limits that need statistics (issue 14 §2): a correlation cluster's gross exposure cap
+ * (`maxCorrelatedExposurePct`, denial CORRELATED_EXPOSURE) and a ceiling on the portfolio's 99 % 1-day parametric VaR
+ * (`maxVarPct`, denial VAR_LIMIT). The checks are the pure core's (core/risk/portfolio-limits.ts); this room only
+ * feeds them: the covariance of the desk's own market history (EngineOptions.marketHistory) and the gate's portfolio.
+ *
+ * Decisions:
+ * - Only new entries are checked: a reduce-only order passes untouched, and the core denies only an order that adds
+ *   to its symbol's exposure, so an exit is never refused and a lowered limit never traps a position.
+ * - The covariance is cached per bar: it is estimated again only when a bar of the window's size has closed (the
+ *   bar still forming is left out, as on the Risk page) or the settings change, so a burst of entries costs one
+ *   estimate, not one per order.
+ * - Too little history (or none: a desk without a MarketHistory): the correlation check passes (no trusted cluster
+ *   exists) and the VaR check follows the core's `unmeasured: "deny"` policy — with `maxVarPct` set, an entry
+ *   whose VaR cannot be measured is refused with a sentence saying so. Protecting capital beats making it; the
+ *   limit is off by default, and an operator who sets it gets the figures it needs after `minHistory` bars.
+ */
+import { MINUTE_MS } from "../core/clock";
+import { type MarketHistory } from "../core/market-history";
+import { type Decimal } from "../core/money";
+import { type OrderSide } from "../core/orders";
+import { alignReturns, checkCorrelatedExposure, checkVarLimit, correlationClusters, estimateCovariance, resampleCandles } from "../core/risk";
+import { type CovarianceEstimate } from "../core/risk/covariance";
+import { fail, type EngineContext } from "./context";
+import type { RiskPortfolioView } from "./risk-gate";
+import { PORTFOLIO_GATE_DEFAULTS } from "./settings";
+import type { CommandResult } from "./types";
+
+interface CachedEstimate {
+  key: string;
+  estimate: CovarianceEstimate;
+  clusters: string[][];
+}
+
+export class PortfolioGate {
+  private cached: CachedEstimate | null = null;
+
+  constructor(private readonly cx: EngineContext) {}
+
+  private get history(): MarketHistory | undefined {
+    return this.cx.options.marketHistory;
+  }
+
+  /** Null when the order passes (or neither limit is on); otherwise the denial. */
+  check(
+    order: { symbol: string; side: OrderSide; quantity: Decimal; price: Decimal; reduceOnly: boolean },
+    portfolio: RiskPortfolioView,
+  ): CommandResult | null {
+    if (order.reduceOnly) return null;
+    const limits = this.cx.riskLimits;
+    const clusterPct = limits.maxCorrelatedExposurePct ?? null;
+    const varPct = limits.maxVarPct ?? null;
+    if (clusterPct === null && varPct === null) return null;
+    const threshold = limits.correlationThreshold ?? PORTFOLIO_GATE_DEFAULTS.correlationThreshold;
+    const barMs = (limits.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) * MINUTE_MS;
+    const { estimate, clusters } = this.estimate(barMs, limits.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars, threshold);
+    const check = { symbol: order.symbol, side: order.side, quantity: order.quantity, price: order.price };
+    if (clusterPct !== null && estimate.trusted) {
+      const denial = checkCorrelatedExposure({
+        order: check,
+        positions: portfolio.positions,
+        equity: portfolio.equity,
+        reservedNotionalBySymbol: portfolio.reservedNotionalBySymbol,
+        clusters,
+        threshold,
+        limitPct: clusterPct,
+      });
+      if (denial) return fail(denial.code, denial.message, { denials: [denial.code], ...denial.details });
+    }
+    if (varPct !== null) {
+      const { denial } = checkVarLimit({
+        order: check,
+        positions: portfolio.positions,
+        equity: portfolio.equity,
+        symbols: estimate.trusted ? estimate.symbols : [],
+        covariance: estimate.trusted ? estimate.covariance : [],
+        barMs,
+        limitPct: varPct,
+        unmeasured: "deny",
+      });
+      if (denial) return fail(denial.code, denial.message, { denials: [denial.code], ...denial.details });
+    }
+    return null;
+  }
+
+  /** The window's covariance and clusters, estimated again only when a bar has closed or the settings changed. */
+  private estimate(barMs: number, window: number, threshold: number): CachedEstimate {
+    const history = this.history;
+    const until = history?.observedUntil() ?? null;
+    // Bars closed so far (the one forming is left out): a new key only when a bar of `barMs` closes.
+    const closedBars = until === null ? -1 : Math.floor(until / barMs);
+    const symbols = history?.symbols() ?? [];
+    const key = JSON.stringify([barMs, window, threshold, closedBars, symbols]);
+    if (this.cached?.key === key) return this.cached;
+    let estimate: CovarianceEstimate;
+    const minHistory = Math.max(2, Math.ceil(window / 2));
+    if (!history || symbols.length === 0) {
+      estimate = { trusted: false, symbols, count: 0, minHistory, reason: "The desk keeps no market history yet." };
+    } else {
+      const closes = history.closes(symbols);
+      const bars = Object.fromEntries(symbols.map((s) => [s, resampleCandles(closes[s]!, barMs, { completeBefore: until ?? undefined })]));
+      const aligned = alignReturns(bars, { barMs, symbols });
+      estimate = aligned.problem
+        ? { trusted: false, symbols, count: 0, minHistory, reason: aligned.problem }
+        : estimateCovariance(symbols, aligned.rows, { window, minHistory, timestamps: aligned.timestamps });
+    }
+    // Single-linkage clusters over the trusted correlation; a symbol alone has no cluster limit.
+    const clusters = estimate.trusted ? correlationClusters(estimate.symbols, estimate.correlation, { threshold }).filter((c) => c.length > 1) : [];
+    this.cached = { key, estimate, clusters };
+    return this.cached;
+  }
+}
