@@ -48,7 +48,7 @@ import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
 import { startDeskNotifications, type DeskNotifications } from "./notifications";
-import { createMarketHistory, recordFeedUpdate, ReplayHistoryFeed } from "./market-history-feed";
+import { createMarketHistory, recordFeedUpdate } from "./market-history-feed";
 import { type MarketHistory } from "../core/market-history";
 
 export interface FeedStatusView {
