@@ -56,7 +56,7 @@ export interface TestDesk {
 export interface TestDeskOptions {
   /** Starting capital (default 100000). */
   capital?: string;
-  /** Engine options over the defaults (breaker off, 10 % sizing, 2 % stop, a two-level take-profit ladder). */
+  /** Engine options over the defaults (breaker and protections off, 10 % sizing, 2 % stop, a two-level take-profit ladder). */
   engine?: Partial<EngineOptions>;
   /** The ETH/USDT quote at start (default 2000). */
   ethPrice?: number;
@@ -83,6 +83,8 @@ export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestD
     ids: sequentialIds(),
     initialEquity: capital,
     breaker: null,
+    // Off like the breaker unless a test asks (a 5 % move between two quotes would lock the symbol).
+    protections: null,
     defaultSymbolSettings: {
       minConfidence: 0.5,
       sizing: { method: "fixed_fraction", fraction: 0.1 },

@@ -33,7 +33,7 @@ afterEach(async () => {
 });
 
 async function open(options: TestDeskOptions["engine"] = {}): Promise<{ desk: TestDesk; firings: ProtectionFiring[]; alerts: string[] }> {
-  desk = await openTestDesk({ engine: { defaultSymbolSettings: NO_EXITS, ...options } });
+  desk = await openTestDesk({ engine: { defaultSymbolSettings: NO_EXITS, protections: {}, ...options } });
   const firings: ProtectionFiring[] = [];
   const alerts: string[] = [];
   desk.engine.bus.subscribe((event) => {

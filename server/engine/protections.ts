@@ -40,7 +40,8 @@ export class ProtectionsRoom {
     private readonly cx: EngineContext,
     settings: ProtectionSettingsInput | null | undefined,
   ) {
-    this.detectors = settings === null ? null : new Protections(settings ?? {});
+    // Off unless asked for (the runtime always passes its settings; tests and tools that build an engine opt in).
+    this.detectors = settings == null ? null : new Protections(settings);
     this.book = new LockBook(cx.ids);
   }
 

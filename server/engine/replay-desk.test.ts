@@ -17,6 +17,7 @@ import {
   createStrategyRouter,
   defaultRiskLimits,
   replayBreaker,
+  REPLAY_PROTECTIONS,
   simulatedDesk,
   startReplayDesk,
   type SignalOutcome,
@@ -53,6 +54,7 @@ async function zeroConfigDesk() {
     initialEquity: sim.capital,
     quoteCurrency: sim.instruments[0]!.quote,
     breaker: replayBreaker(config.symbols.length),
+    protections: REPLAY_PROTECTIONS,
     riskLimits: defaultRiskLimits(sim.instruments[0]!.quote, config.symbols.length),
   });
   await engine.start();

@@ -266,6 +266,13 @@ export function defaultRiskLimits(quote: string, symbols = 1): RiskLimitsSetting
 }
 
 /**
+ * Protections for a replay desk. Replay runs hours of recorded prices per desk minute (speed 300: five hours a minute),
+ * so protections measured in desk time would lock every symbol for the rest of the demo: a flash move alerts (it shows in
+ * the header and is delivered) and a failing strategy rests 5 minutes.
+ */
+export const REPLAY_PROTECTIONS = { flashMove: { action: "ALERT" }, strategyFailure: { maxLosingStreak: 12, lockMinutes: 5 } } as const;
+
+/**
  * The breaker of a replay desk (a desk file's breaker section wins). The demo strategies lose often on 5-minute noise: a
  * longer losing streak before the breaker halts. Order-rate caps count desk time, and at speed 300 one desk minute is
  * five recorded hours of every replayed symbol: the caps grow with the symbol count.

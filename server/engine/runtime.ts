@@ -36,7 +36,7 @@ import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "
 import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { checkFileSymbol } from "../venues/replay/portfolio";
-import { buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk } from "./replay-desk";
+import { REPLAY_PROTECTIONS, buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk } from "./replay-desk";
 import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
@@ -247,9 +247,8 @@ async function startRuntime(): Promise<Runtime | null> {
     quoteCurrency: instruments[0]!.quote,
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
-    // Replay runs hours of recorded prices per desk minute, so protections measured in desk time would lock every symbol
-    // for the rest of the demo: there a flash move alerts (it shows in the header) and a failing strategy rests 5 minutes.
-    protections: mode === "replay" ? { flashMove: { action: "ALERT" }, strategyFailure: { maxLosingStreak: 12, lockMinutes: 5 } } : {},
+    // Replay: hours of recorded prices per desk minute (REPLAY_PROTECTIONS says why).
+    protections: mode === "replay" ? REPLAY_PROTECTIONS : {},
     // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
     ...(desk
       ? {

@@ -4,7 +4,7 @@ import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../../test
 let desk: TestDesk;
 
 beforeEach(async () => {
-  desk = await openTestDesk();
+  desk = await openTestDesk({ engine: { protections: {} } });
   // A flash move (−7 % in a second) locks BTC/USDT with the default settings.
   await desk.quote(18_600);
 });
