@@ -56,9 +56,18 @@ export async function openLong(request: APIRequestContext): Promise<string> {
   return id;
 }
 
-/** A webhook CLOSE, then waits until no position is left (open or closing). */
+/**
+ * A webhook CLOSE (it closes the strategy's positions only); then, for what people left (their orders and positions
+ * belong to `manual`), a person's "cancel all" and "close all"; then waits until no position is left (open or closing).
+ */
 export async function closeLong(request: APIRequestContext): Promise<void> {
   await acceptedSignal(request, "CLOSE");
+  const left = await trpcQuery<OpenPositions>(request, "positions.list");
+  if (left.positions.length > 0) {
+    const key = () => `e2e-clean-${Date.now()}-${Math.random().toString(36).slice(2, 8)}`;
+    await trpcMutation(request, "orders.cancelAll", { reason: "e2e: clean up what people left", idempotencyKey: key() });
+    await trpcMutation(request, "positions.closeAll", { reason: "e2e: clean up what people left", idempotencyKey: key() });
+  }
   await expect.poll(async () => (await trpcQuery<OpenPositions>(request, "positions.list")).positions.length, { timeout: 15_000 }).toBe(0);
 }
 

@@ -202,7 +202,10 @@ test("a viewer sees the desk without a single control, and the API answers FORBI
 
   await signIn(page, E2E_VIEWER.username, E2E_VIEWER.password);
   await expect(page.getByLabel("signed in as")).toContainText("viewer");
-  await expect(page.getByRole("region", { name: "Open positions" }).locator("tbody tr")).toHaveCount(1);
+  // The strategy's filled long and the person's resting entry, which is the person's own (`manual`) position.
+  const openRows = page.getByRole("region", { name: "Open positions" }).locator("tbody tr");
+  await expect(openRows).toHaveCount(2);
+  await expect(openRows.filter({ hasText: "manual" })).toHaveCount(1);
   const noControls = async () => {
     await expect(page.getByRole("button", { name: "EMERGENCY STOP" })).toHaveCount(0);
     await expect(page.getByRole("button", { name: /^(Pause entries|Trip breaker|Reset breaker|Resume)$/ })).toHaveCount(0);
@@ -211,7 +214,7 @@ test("a viewer sees the desk without a single control, and the API answers FORBI
   await noControls();
 
   await page.goto("/positions");
-  await expect(positionsTable(page)).toHaveCount(1);
+  await expect(positionsTable(page)).toHaveCount(2);
   await noControls();
   await expect(page.getByRole("button", { name: "Close all" })).toHaveCount(0);
 
@@ -245,10 +248,10 @@ test("a viewer sees the desk without a single control, and the API answers FORBI
   const close = await page.request.post("/api/trpc/positions.closeAll", { data: { json: { reason: "viewer tries" } } });
   expect(close.status()).toBe(403);
 
-  // Nothing changed: still ACTIVE, the position and the order still there.
+  // Nothing changed: still ACTIVE, the strategy's position and the person's resting entry (its own position) still there.
   const status = await trpcQuery<{ tradingState: string }>(request, "breaker.status");
   expect(status.tradingState).toBe("ACTIVE");
-  expect((await trpcQuery<PositionList>(request, "positions.list")).positions).toHaveLength(1);
+  expect((await trpcQuery<PositionList>(request, "positions.list")).positions).toHaveLength(2);
 
   // Tidy up for the specs that follow (as admin).
   await trpcMutation(request, "positions.closeAll", { reason: "e2e: tidy up" });

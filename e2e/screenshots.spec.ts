@@ -34,12 +34,13 @@ test("screenshots of every page", async ({ page, request, browser }) => {
   await signIn(page);
 
   // Overview: the live position on it, the equity chart drawn.
-  await expect(page.getByRole("region", { name: "Open positions" }).locator("tbody tr")).toHaveCount(1);
+  // The strategy's long and the person's resting entry (a `manual` position of its own).
+  await expect(page.getByRole("region", { name: "Open positions" }).locator("tbody tr")).toHaveCount(2);
   await expect(page.getByRole("region", { name: "Market data" })).toContainText("replaying BTC/USDT");
   await capture(page, "overview", { chart: true });
 
   await page.goto("/positions");
-  await expect(page.locator("table.po-table tbody tr")).toHaveCount(1);
+  await expect(page.locator("table.po-table tbody tr")).toHaveCount(2);
   await capture(page, "positions");
 
   await page.goto("/orders");
@@ -102,7 +103,8 @@ test("screenshots of every page", async ({ page, request, browser }) => {
   // The overview at phone width.
   await page.setViewportSize({ width: 390, height: 844 });
   await page.goto("/");
-  await expect(page.getByRole("region", { name: "Open positions" }).locator("tbody tr")).toHaveCount(1);
+  // The strategy's long and the person's resting entry (a `manual` position of its own).
+  await expect(page.getByRole("region", { name: "Open positions" }).locator("tbody tr")).toHaveCount(2);
   await capture(page, "overview-phone", { chart: true });
 
   // The sign-in page, without a session.
