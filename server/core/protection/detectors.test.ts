@@ -6,6 +6,7 @@ import { describe, expect, it } from "vitest";
 import { D } from "../money";
 import { FlashMoveDetector } from "./flash-move";
 import { SystemOverloadDetector } from "./overload";
+import { formatPrice } from "./types";
 import { Protections } from "./protections";
 import { protectionSettingsSchema } from "./settings";
 import { StrategyFailureDetector } from "./strategy-health";
@@ -143,5 +144,23 @@ describe("Protections", () => {
 
   it("refuses bad settings", () => {
     expect(() => new Protections({ flashMove: { movePct: -1 } })).toThrow(/movePct/);
+  });
+});
+
+describe("prices in protection messages", () => {
+  it.each([
+    [0.00010334999999999999, "0.00010335"],
+    [0.026099999999999998, "0.0261"],
+    [20000, "20000"],
+    [16721.52, "16721.52"],
+  ])("%s reads as %s", (value, shown) => {
+    expect(formatPrice(value)).toBe(shown);
+  });
+
+  it("a flash move on a rebased float names the price a person would read", () => {
+    const detector = new FlashMoveDetector(settings({}).flashMove);
+    expect(detector.observe("XLM/BTC", 0.00010334999999999999, 0)).toBeNull();
+    const firing = detector.observe("XLM/BTC", 0.00010334999999999999 * 1.06, 1_000);
+    expect(firing?.message).toContain("(from 0.00010335 to 0.000109551)");
   });
 });

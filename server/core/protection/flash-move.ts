@@ -10,7 +10,7 @@
  * money is computed. Points must arrive in time order per symbol; an older point is ignored.
  */
 import { resolveSymbolRule, type FlashMoveSettings } from "./settings";
-import { type ProtectionFiring, formatPct, formatSpan } from "./types";
+import { type ProtectionFiring, formatPct, formatPrice, formatSpan } from "./types";
 import { WindowExtremes } from "./window-extremes";
 
 interface SymbolWindow {
@@ -52,7 +52,7 @@ export class FlashMoveDetector {
       ts,
       action: rule.action,
       lockMinutes: rule.action === "LOCK_SYMBOL" ? rule.lockMinutes : null,
-      message: `${symbol} ${isFall ? "fell" : "rose"} ${formatPct(movePct)}% within ${formatSpan(ts - from.ts)} (from ${from.value} to ${price}), reaching the ${formatPct(rule.movePct)}% in ${formatSpan(windowMs)} limit.`,
+      message: `${symbol} ${isFall ? "fell" : "rose"} ${formatPct(movePct)}% within ${formatSpan(ts - from.ts)} (from ${formatPrice(from.value)} to ${formatPrice(price)}), reaching the ${formatPct(rule.movePct)}% in ${formatSpan(windowMs)} limit.`,
       measured: isFall ? -movePct : movePct,
       bound: rule.movePct,
     };

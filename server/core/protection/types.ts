@@ -64,6 +64,14 @@ export function scopeKey(scope: ProtectionScope): string {
 }
 
 /** Percentages in messages: at most 2 decimals. */
+/**
+ * A market price as a person reads it: ten significant digits at most, so a replayed or rebased float
+ * (0.00010334999999999999) reads as the price it stands for (0.00010335).
+ */
+export function formatPrice(value: number): string {
+  return Number.isFinite(value) ? String(Number(value.toPrecision(10))) : String(value);
+}
+
 export function formatPct(value: number): string {
   return String(Math.round(value * 100) / 100);
 }
