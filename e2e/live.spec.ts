@@ -287,10 +287,10 @@ test("a signal trades on the exchange; the position is closed by hand; the emerg
   await expect(page.getByRole("region", { name: /^Drifts/ }).getByRole("cell", { name: "adopted by admin" })).toBeVisible();
   await expect.poll(() => exchangeOpenOrders(page.request)).toBe(2);
 
-  // The emergency stop. The exchange answers the cancel-all 6 s late (executed at once), so the stop is still
-  // running when the trader presses it a second time: the second press shows the running stop's progress and does
-  // not start another one.
-  await exchangeAdmin(page.request, "POST", "faults", { endpoint: "DELETE /api/v3/openOrders", kind: "delay", delayMs: 6_000, times: 5 });
+  // The emergency stop. The exchange answers the cancel-all 8 s late (executed at once; the desk's request timeout is
+  // 10 s), so the stop is still running when the trader presses it a second time: the second press shows the running
+  // stop's progress and does not start another one. Nothing slow runs between the two presses (a busy machine).
+  await exchangeAdmin(page.request, "POST", "faults", { endpoint: "DELETE /api/v3/openOrders", kind: "delay", delayMs: 8_000, times: 5 });
   await page.goto("/orders");
   const press = async (reason: string) => {
     await page.getByRole("button", { name: "EMERGENCY STOP" }).click();
@@ -312,8 +312,8 @@ test("a signal trades on the exchange; the position is closed by hand; the emerg
   await expect(page.getByLabel("trading state").first()).toHaveText("HALTED");
   const progress = page.getByRole("status").filter({ hasText: /^Emergency stop running: / });
   await expect(progress).toContainText("waiting for binance to confirm 2");
-  await page.screenshot({ path: "test-results/screenshots/live-stop-running.png", fullPage: true });
   const second = await press("e2e: pressed again");
+  await page.screenshot({ path: "test-results/screenshots/live-stop-running.png", fullPage: true });
   expect(second).toMatchObject({ data: { alreadyRunning: true }, message: expect.stringMatching(/^An emergency stop is already running: /) });
   await expect(progress).toBeVisible();
   await page.setViewportSize({ width: 390, height: 844 });
