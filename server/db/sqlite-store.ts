@@ -27,9 +27,10 @@
  *
  * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
  *
- * Size (~960 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
- * audit, lease) because every write shares one connection, one transaction wrapper and the lease fence; splitting
- * it by table (one module per aggregate, same connection) is part of issue 10's read/write split.
+ * Size (~860 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
+ * audit, lease) because every write shares one connection, one transaction wrapper and the lease fence: the fence
+ * must run inside each write transaction, so a split by table would pass the connection and the fenced `transaction`
+ * to every piece. The reads moved out to `db/queries/`; what stays is the engine's writes and its restore reads.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
