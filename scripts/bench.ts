@@ -79,7 +79,7 @@ function fsmBench(): BenchResult {
       let order: Order = createOrder({ clientOrderId: `b-${n++}`, symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "1", price: "30010" });
       for (const e of events) {
         const r = applyOrderEvent(order, e);
-        if (!r.ok) throw new Error(`bench FSM refused ${e.type}: ${r.reason.message}`);
+        if (!r.ok) throw new Error(`bench FSM refused ${e.type}: ${r.error.message}`);
         order = r.order;
       }
       if (order.status !== "FILLED") throw new Error("bench order did not fill");

@@ -12,7 +12,7 @@ import { openSqliteStore, type SqliteStore } from "../server/db/sqlite-store";
 import { EventBus } from "../server/engine/bus";
 import { Engine, type EngineOptions } from "../server/engine/engine";
 import { runtimeState, type Runtime } from "../server/engine/runtime";
-import type { ManualOrderRequest, Signal } from "../server/engine/types";
+import type { CommandResult, ManualOrderRequest, Signal } from "../server/engine/types";
 import { SimVenue } from "../server/venues/sim/sim-venue";
 import type { Venue } from "../server/venues/venue";
 import type { Context } from "../server/api/context";
@@ -47,7 +47,7 @@ export interface TestDesk {
   /** Sends a signal; throws when it is refused. Returns the entry's clientOrderId. */
   signal(action: Signal["action"], extra?: Partial<Signal>): Promise<string>;
   /** Sends a signal and returns the outcome, refused or not. */
-  trySignal: (action: Signal["action"], extra?: Partial<Signal>) => Promise<{ ok: boolean; code?: string; message: string; clientOrderId?: string }>;
+  trySignal: (action: Signal["action"], extra?: Partial<Signal>) => Promise<CommandResult & { clientOrderId?: string }>;
   /** A manual order as the trader "tina"; throws when refused. */
   order(order: ManualOrderRequest): Promise<void>;
   close(): Promise<void>;
@@ -117,7 +117,7 @@ export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestD
     });
     return result.ok
       ? { ok: true, message: result.message, ...(typeof result.data?.clientOrderId === "string" ? { clientOrderId: result.data.clientOrderId } : {}) }
-      : { ok: false, code: result.code, message: result.message };
+      : result;
   };
   const desk: TestDesk = {
     tdb,
@@ -130,13 +130,13 @@ export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestD
     },
     async signal(action, extra = {}) {
       const result = await trySignal(action, extra);
-      if (!result.ok) throw new Error(`signal refused: ${result.code} ${result.message}`);
+      if (!result.ok) throw new Error(`signal refused: ${result.error.code} ${result.error.message}`);
       return String(result.clientOrderId);
     },
     trySignal,
     async order(order) {
       const result = await engine.execute({ kind: "manualOrder", order, actor: { username: "tina", role: "trader" }, reason: "test" });
-      if (!result.ok) throw new Error(`order refused: ${result.code} ${result.message}`);
+      if (!result.ok) throw new Error(`order refused: ${result.error.code} ${result.error.message}`);
     },
     async close() {
       runtimeState().runtime = null;
@@ -172,4 +172,9 @@ export async function trpcError(p: Promise<unknown>): Promise<TRPCError & { doma
     throw e;
   }
   throw new Error("expected a TRPCError");
+}
+
+/** The refusal code of a command's result, or null when it was done. */
+export function codeOf(result: CommandResult): string | null {
+  return result.ok ? null : result.error.code;
 }

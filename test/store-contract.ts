@@ -73,7 +73,7 @@ export function richOrder(): Order {
     { type: "fill", tradeId: "t-1", qty: "0.2", price: "3106.75", fee: "0.000123", liquidity: "MAKER", ts: 1_700_000_000_500 },
   ] as const) {
     const result = applyOrderEvent(order, event);
-    if (!result.ok) throw new Error(`fixture: ${result.reason.message}`);
+    if (!result.ok) throw new Error(`fixture: ${result.error.message}`);
     order = result.order;
   }
   return order;

@@ -132,7 +132,7 @@ export async function tradeSignals(desk: Desk, n: number, onProgress?: (done: nu
     desk.clock.advance(100);
     const action = i % 2 === 0 ? "BUY" : "SELL";
     const result = await desk.engine.execute({ kind: "signal", signal: benchSignal(action, desk.clock.now()), source: "bench" });
-    if (!result.ok) throw new Error(`BENCH_SIGNAL_REFUSED: signal ${i + 1} (${action}) was refused: ${result.code} ${result.message}`);
+    if (!result.ok) throw new Error(`BENCH_SIGNAL_REFUSED: signal ${i + 1} (${action}) was refused: ${result.error.code} ${result.error.message}`);
     if (onProgress && (i + 1) % 1000 === 0) onProgress(i + 1);
   }
 }

@@ -75,7 +75,7 @@ async function placeRestingLimits(desk: Desk, n: number, log?: (line: string) =>
       actor: TRADER,
       reason: null,
     });
-    if (!result.ok) throw new Error(`BENCH_ORDER_REFUSED: resting order ${i + 1} was refused: ${result.code} ${result.message}`);
+    if (!result.ok) throw new Error(`BENCH_ORDER_REFUSED: resting order ${i + 1} was refused: ${result.error.code} ${result.error.message}`);
     if (log && (i + 1) % 2000 === 0) log(`  open orders placed: ${i + 1}/${n}`);
   }
 }
@@ -124,14 +124,14 @@ export function writeRestingLimits(files: DeskFiles, n: number, now: number, log
           }
           const meta = { venue: "sim", positionId, requestedPrice: D(normalized.price!) };
           const submitted = applyOrderEvent(createOrder({ ...normalized, ts }), { type: "submit", ts });
-          if (!submitted.ok) throw new Error(`BENCH_FSM: ${submitted.reason.message}`);
+          if (!submitted.ok) throw new Error(`BENCH_FSM: ${submitted.error.message}`);
           let order = submitted.order;
           store.appendJournal({ clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts });
           store.appendJournal({ clientOrderId, type: "submit", source: "engine", payload: { type: "submit", ts }, applied: true, ts });
           store.saveOrder(order, meta);
           for (const { event } of sim.submit({ ...normalized, ts }, ts)) {
             const applied = applyOrderEvent(order, event);
-            if (!applied.ok) throw new Error(`BENCH_FSM: ${applied.reason.message}`);
+            if (!applied.ok) throw new Error(`BENCH_FSM: ${applied.error.message}`);
             order = applied.order;
             store.appendJournal({ clientOrderId, type: event.type, source: "venue", payload: event, applied: true, ts });
             store.saveOrder(order, meta);

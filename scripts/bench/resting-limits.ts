@@ -59,7 +59,7 @@ export async function restingLimitsBench(options: {
         reason: null,
       });
       times[i] = performance.now() - t0;
-      if (!result.ok) throw new Error(`BENCH_ORDER_REFUSED: resting order ${i + 1} was refused: ${result.code} ${result.message}`);
+      if (!result.ok) throw new Error(`BENCH_ORDER_REFUSED: resting order ${i + 1} was refused: ${result.error.code} ${result.error.message}`);
       if (options.log && (i + 1) % 2000 === 0) options.log(`  ${options.name}: ${i + 1}/${options.orders} orders placed`);
     }
     const elapsed = performance.now() - start;

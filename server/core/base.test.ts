@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { DAY_MS, ManualClock, utcDayStart } from "./clock";
 import { isValidClientOrderId, sequentialIds, timeOrderedIds } from "./ids";
-import { err, ok } from "./result";
+import { err, ok } from "./errors";
 import { seededRng } from "./rng";
 
 describe("ManualClock", () => {

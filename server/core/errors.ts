@@ -1,12 +1,37 @@
 /**
- * A typed refusal that crosses the API edge: a code a program can match and a plain sentence a person understands.
- * Services (auth, engine commands, repositories) throw it; `toTrpcError` (./errors.ts) maps it to a tRPC error.
- * Shape-compatible with the core's value type `DomainError` (server/core/result.ts), so a core refusal can be thrown
- * with `DomainError.from(result.error)`.
+ * The one refusal vocabulary, from the core to the API edge: a code a program can match and a sentence a person
+ * understands.
  *
- * This file has no imports on purpose: server/auth and the engine can use it without depending on tRPC.
+ * - `Refusal` is the value: every refusal in the code base has this shape, whatever produced it.
+ * - `Result<T>`, the order FSM's `ApplyResult` and the engine's `CommandResult` all say "no" the same way:
+ *   `{ ok: false, error: Refusal }`.
+ * - `DomainError` is the thrown form for services (auth, engine commands, repositories); `toTrpcError`
+ *   (server/api/errors.ts) maps it to a tRPC error at the edge. `DomainError.from(result.error)` throws a refusal.
+ *
+ * This file has no imports on purpose: every layer can use it.
  */
-export class DomainError extends Error {
+export interface Refusal<C extends string = string> {
+  code: C;
+  message: string;
+  /** Optional machine-readable context (limit, actual value, symbol …). */
+  details?: Record<string, unknown>;
+}
+
+export type Result<T, C extends string = string> = { ok: true; value: T } | { ok: false; error: Refusal<C> };
+
+export function ok<T>(value: T): { ok: true; value: T } {
+  return { ok: true, value };
+}
+
+export function err<C extends string>(code: C, message: string, details?: Record<string, unknown>): { ok: false; error: Refusal<C> } {
+  return { ok: false, error: refusal(code, message, details) };
+}
+
+export function refusal<C extends string>(code: C, message: string, details?: Record<string, unknown>): Refusal<C> {
+  return details ? { code, message, details } : { code, message };
+}
+
+export class DomainError extends Error implements Refusal {
   override readonly name = "DomainError";
   readonly code: string;
   readonly details?: Record<string, unknown>;
@@ -17,8 +42,8 @@ export class DomainError extends Error {
     if (details) this.details = details;
   }
 
-  /** From a core refusal value `{ code, message, details? }`. */
-  static from(e: { code: string; message: string; details?: Record<string, unknown> }): DomainError {
+  /** From a refusal value `{ code, message, details? }`. */
+  static from(e: Refusal): DomainError {
     return new DomainError(e.code, e.message, e.details);
   }
 }

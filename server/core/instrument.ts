@@ -3,7 +3,7 @@
  * ccxt only rounds; Bastion enforces tick/step, min/max quantity and min notional itself.
  */
 import { cmp, D, type Decimal, isMultipleOf, isPositive, roundToStep, type DecimalInput } from "./money";
-import { err, ok, type Result } from "./result";
+import { err, ok, type Result } from "./errors";
 
 export interface Instrument {
   /** Unified symbol, e.g. "BTC/USDT" (spot) or "BTC/USDT:USDT" (linear perpetual). */

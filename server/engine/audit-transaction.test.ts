@@ -123,7 +123,7 @@ describe("the audit row of a manual command commits with its first change", () =
     const { engine, venue, store } = await deskOnSqlite();
     venue.rejectNext = "insufficient balance (simulated)";
     const result = await engine.execute({ kind: "manualOrder", order: limitBuy, actor: tina, reason: null });
-    expect(result).toMatchObject({ ok: false, code: "VENUE_REJECTED" });
+    expect(result).toMatchObject({ ok: false, error: { code: "VENUE_REJECTED" } });
     expect(venue.seenAtSubmit.map((rows) => rows.map((r) => `${r.action}:${r.result}`))).toEqual([["manual_order:OK"]]);
     const rows = store.listAudit();
     expect(rows.map((a) => `${a.action}:${a.result}`)).toEqual(["manual_order:OK", "manual_order:REFUSED"]);
@@ -134,7 +134,7 @@ describe("the audit row of a manual command commits with its first change", () =
     const { engine, venue, store, failNextAudit } = await deskOnSqlite();
     failNextAudit();
     const result = await engine.execute({ kind: "manualOrder", order: limitBuy, actor: tina, reason: null });
-    expect(result).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(result).toMatchObject({ ok: false, error: { code: "STORE_ERROR" } });
     expect(venue.seenAtSubmit).toEqual([]);
     expect(store.loadOrders({ onlyOpen: false })).toEqual([]);
     expect(engine.state().openOrders).toEqual([]);
@@ -147,7 +147,7 @@ describe("the audit row of a manual command commits with its first change", () =
   it("a pause whose audit row cannot be written is not committed either; once written, the row and the state commit together", async () => {
     const { engine, store, failNextAudit } = await deskOnSqlite();
     failNextAudit();
-    expect(await engine.execute({ kind: "pause", actor: tina, reason: "lunch" })).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(await engine.execute({ kind: "pause", actor: tina, reason: "lunch" })).toMatchObject({ ok: false, error: { code: "STORE_ERROR" } });
     expect(store.getState("tradingState") ?? "ACTIVE").toBe("ACTIVE");
     expect(engine.state().tradingState).toBe("ACTIVE");
     expect(await engine.execute({ kind: "pause", actor: tina, reason: "lunch" })).toMatchObject({ ok: true });
@@ -160,7 +160,7 @@ describe("the audit row of a manual command commits with its first change", () =
   it("a refusal that changes nothing writes exactly one row, and the venue never hears of it", async () => {
     const { engine, venue, store } = await deskOnSqlite();
     const result = await engine.execute({ kind: "cancelOrder", clientOrderId: "no-such-order", actor: tina, reason: null });
-    expect(result).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(result).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
     expect(venue.seenAtCancel).toEqual([]);
     expect(store.listAudit().map((a) => `${a.action}:${a.result}:${a.detail}`)).toEqual(["cancel_order:REFUSED:NOT_FOUND: Order no-such-order is not open."]);
   });

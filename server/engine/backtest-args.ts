@@ -15,7 +15,7 @@ import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { type Decimal, parseDecimal } from "../core/money";
-import { type Result, err, ok } from "../core/result";
+import { type Result, err, ok } from "../core/errors";
 import { STRATEGY_NAMES } from "../core/strategies";
 import { type SlippageSpec } from "../core/backtest";
 import { type BacktestRunArgs, type PortfolioLegArg, type PortfolioRunArgs, type PortfolioStrategyArg } from "../core/backtest/run-args";

@@ -2,6 +2,7 @@
  * The engine's shared context: the ports, settings and state every room reads, the transaction and audit helpers
  * (an audited action's row commits with its first durable change), and the small helpers the rooms share.
  */
+import { refusal } from "../core/errors";
 import { boundedJson, boundedText } from "../core/bounded-json";
 import { CircuitBreaker, type BreakerConfigInput } from "../core/breaker";
 import type { Clock } from "../core/clock";
@@ -137,7 +138,12 @@ export function storeFailureText(e: Error & { code: string }): string {
 }
 
 export function fail(code: string, message: string, data?: Record<string, unknown>): CommandResult {
-  return data ? { ok: false, code, message, data } : { ok: false, code, message };
+  return data ? { ok: false, error: refusal(code, message), data } : { ok: false, error: refusal(code, message) };
+}
+
+/** The sentence of a result: what was done, or why it was refused. */
+export function resultMessage(result: CommandResult): string {
+  return result.ok ? result.message : result.error.message;
 }
 
 export function done(message: string, data?: Record<string, unknown>): CommandResult {
@@ -241,7 +247,7 @@ export class EngineContext {
     // The audit table is append-only (rows are never updated): when the row written with the first change says
     // something else than the outcome (e.g. "accepted", then the venue rejected the order), a second row records it.
     const written = draft?.written;
-    if (!written || written.ok !== result.ok || (!written.ok && !result.ok && written.code !== result.code)) {
+    if (!written || written.ok !== result.ok || (!written.ok && !result.ok && written.error.code !== result.error.code)) {
       this.appendAuditRow(actor, action, target, reason, params, result);
     }
     return result;
@@ -287,8 +293,8 @@ export class EngineContext {
       reason: boundedText(reason),
       // Bounded: a refusal of a huge, deep or odd input must not store it whole, nor fail to be recorded.
       params: boundedJson(params),
-      result: result.ok ? "OK" : result.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
-      detail: boundedText(result.ok ? result.message : `${result.code}: ${result.message}`),
+      result: result.ok ? "OK" : result.error.code === "INTERNAL_ERROR" ? "ERROR" : "REFUSED",
+      detail: boundedText(result.ok ? result.message : `${result.error.code}: ${result.error.message}`),
     });
   }
 

@@ -284,7 +284,7 @@ export async function putDeskInForce(
   const run = async (what: string, command: () => Promise<CommandResult>) => {
     const result = await command();
     if (result.ok) changed++;
-    else refused.push(`${what}: ${result.message}`);
+    else refused.push(`${what}: ${result.error.message}`);
   };
   const { riskLimits, breakerConfig } = changes;
   if (riskLimits) await run("risk", () => engine.execute({ kind: "setRiskLimits", limits: riskLimits, actor }));

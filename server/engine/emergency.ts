@@ -181,7 +181,7 @@ export class Emergency {
         run.exitReason,
         mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO),
       );
-      if (!result.ok) this.cx.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.code} ${result.message}`);
+      if (!result.ok) this.cx.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.error.code} ${result.error.message}`);
     }
     run.armed = true;
     if (run.flattenPending.size === 0) this.haltFinish(run, false);

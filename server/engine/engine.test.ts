@@ -1,3 +1,4 @@
+import { resultMessage } from "./context";
 import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
@@ -135,15 +136,15 @@ describe("signal → order → fill → position", () => {
     await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" });
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "dup" }), source: "test" })).toMatchObject({
       ok: false,
-      code: "DUPLICATE_SIGNAL",
+      error: { code: "DUPLICATE_SIGNAL" },
     });
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "DOGE/USDT" }), source: "test" })).toMatchObject({
       ok: false,
-      code: "UNKNOWN_SYMBOL",
+      error: { code: "UNKNOWN_SYMBOL" },
     });
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { confidence: 0.1 }), source: "test" })).toMatchObject({
       ok: false,
-      code: "MIN_CONFIDENCE",
+      error: { code: "MIN_CONFIDENCE" },
     });
     expect(await d.engine.execute({ kind: "signal", signal: signal("SELL", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({ ok: false });
     expect(
@@ -228,7 +229,10 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
       ["tina", "close_position", "OK"],
       ["tina", "close_position", "OK"],
     ]);
-    expect(await d.engine.execute({ kind: "closePosition", positionId: id, actor: trader, reason: null })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await d.engine.execute({ kind: "closePosition", positionId: id, actor: trader, reason: null })).toMatchObject({
+      ok: false,
+      error: { code: "NOT_FOUND" },
+    });
     expect(history(d.store).listAudit().at(-1)).toMatchObject({ result: "REFUSED" });
   });
 
@@ -282,7 +286,7 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     await quote(d, 1500, "ETH/USDT");
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { symbol: "ETH/USDT" }), source: "test" })).toMatchObject({
       ok: false,
-      code: "REDUCING_ONLY",
+      error: { code: "REDUCING_ONLY" },
     });
     expect(await d.engine.execute({ kind: "signal", signal: signal("CLOSE"), source: "test" })).toMatchObject({ ok: true });
     await d.engine.execute({ kind: "resume", actor: trader, reason: null });
@@ -330,10 +334,10 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
         .listTrades()
         .map((t) => t.exitReason),
     ).toEqual(["emergency_stop", "emergency_stop"]);
-    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
-    expect(await d.engine.execute({ kind: "resume", actor: trader, reason: null })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
-    expect(await d.engine.execute({ kind: "resetBreaker", actor: trader, reason: "ok now" })).toMatchObject({ ok: false, code: "FORBIDDEN" });
-    expect(await d.engine.execute({ kind: "resetBreaker", actor: admin, reason: "" })).toMatchObject({ ok: false, code: "REASON_REQUIRED" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, error: { code: "TRADING_HALTED" } });
+    expect(await d.engine.execute({ kind: "resume", actor: trader, reason: null })).toMatchObject({ ok: false, error: { code: "TRADING_HALTED" } });
+    expect(await d.engine.execute({ kind: "resetBreaker", actor: trader, reason: "ok now" })).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
+    expect(await d.engine.execute({ kind: "resetBreaker", actor: admin, reason: "" })).toMatchObject({ ok: false, error: { code: "REASON_REQUIRED" } });
     expect(await d.engine.execute({ kind: "resetBreaker", actor: admin, reason: "outage over" })).toMatchObject({ ok: true });
     expect(d.engine.state().tradingState).toBe("ACTIVE");
     expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: true });
@@ -363,7 +367,7 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
         .some((e) => e.kind === "TRIP" && e.reason === "CONSECUTIVE_LOSSES"),
     ).toBe(true);
     await quote(d, 20000);
-    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "TRADING_HALTED" });
+    expect(await d.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, error: { code: "TRADING_HALTED" } });
   });
 
   it("edits a position's stop-loss and refuses one on the wrong side", async () => {
@@ -374,11 +378,11 @@ describe("manual actions, pause, emergency stop and the breaker", () => {
     const id = d.engine.state().positions[0]!.position.id;
     expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 20500, actor: trader, reason: null })).toMatchObject({
       ok: false,
-      code: "STOP_WRONG_SIDE",
+      error: { code: "STOP_WRONG_SIDE" },
     });
     expect(await d.engine.execute({ kind: "setExits", positionId: id, takeProfit: 19000, actor: trader, reason: null })).toMatchObject({
       ok: false,
-      code: "TAKE_PROFIT_WRONG_SIDE",
+      error: { code: "TAKE_PROFIT_WRONG_SIDE" },
     });
     expect(await d.engine.execute({ kind: "setExits", positionId: id, stopLoss: 19900, actor: trader, reason: null })).toMatchObject({ ok: true });
     await quote(d, 19850);
@@ -629,7 +633,7 @@ describe("found by the crash test (crash.test.ts)", () => {
     const b = desk({ ids: sequentialIds("b") }, store, venue(venuePath), clock);
     await b.engine.start();
     await quote(b, 20000);
-    expect(await b.engine.execute({ kind: "signal", signal: retried, source: "webhook" })).toMatchObject({ ok: false, code: "DUPLICATE_SIGNAL" });
+    expect(await b.engine.execute({ kind: "signal", signal: retried, source: "webhook" })).toMatchObject({ ok: false, error: { code: "DUPLICATE_SIGNAL" } });
     expect(store.listFills()).toHaveLength(1);
     expect((await b.venue.fetchFills(0)).length).toBe(1);
     expect(store.getSignal("webhook-1")).toMatchObject({ status: "ACCEPTED" });
@@ -767,7 +771,7 @@ describe("emergency stop with a venue that confirms later", () => {
     const stop = await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "test" });
     // Nothing is confirmed yet: the answer says so instead of "0 of 3 canceled".
     expect(stop).toMatchObject({ ok: true, data: { progress: { step: "canceling", ordersToCancel: 3, ordersCanceled: 0 } } });
-    expect(stop.message).toContain("waiting for sim to confirm 3");
+    expect(resultMessage(stop)).toContain("waiting for sim to confirm 3");
     expect(deferred.calls).toEqual(["cancelAll"]); // no flatten sell while the canceled orders may still hold funds
     expect(timers.pending.size).toBe(1);
 
@@ -804,7 +808,7 @@ describe("emergency stop with a venue that confirms later", () => {
     const { d, deferred } = await deskWithOrders();
     const result = await d.engine.execute({ kind: "cancelAll", actor: trader, reason: null });
     expect(result).toMatchObject({ ok: true, data: { requested: 3, canceled: 0, pending: 3 } });
-    expect(result.message).toContain("3 awaiting the venue's confirmation");
+    expect(resultMessage(result)).toContain("3 awaiting the venue's confirmation");
     await deferred.flush();
     expect(d.engine.state().openOrders).toHaveLength(0);
   });
@@ -911,7 +915,7 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     d.clock.advance(1000);
     await d.engine.marketData({ kind: "trade", symbol: "BTC/USDT", price: 19940, qty: 1, aggressor: "SELL" });
     expect(d.engine.state().positions.map((p) => [p.position.side, p.position.quantity.toString()])).toEqual([["LONG", "0.003"]]);
-    expect(await d.engine.adoptOrder("web-1", trader, null)).toMatchObject({ ok: false, code: "ALREADY_TRACKED" });
+    expect(await d.engine.adoptOrder("web-1", trader, null)).toMatchObject({ ok: false, error: { code: "ALREADY_TRACKED" } });
     expect(await d.engine.reconcile()).toBe(0);
     expect(
       history(d.store)
@@ -940,7 +944,7 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
   it("canceling one cancels it at the venue, keeps it out of the books, and resolves its drift", async () => {
     const d = await withUnknown();
     await d.engine.reconcile();
-    expect(await d.engine.cancelUnknownOrder("nope", trader, null)).toMatchObject({ ok: false, code: "NOT_UNKNOWN" });
+    expect(await d.engine.cancelUnknownOrder("nope", trader, null)).toMatchObject({ ok: false, error: { code: "NOT_UNKNOWN" } });
     expect(await d.engine.cancelUnknownOrder("web-1", trader, "not ours")).toMatchObject({ ok: true, data: { status: "CANCELED" } });
     expect(await d.venue.fetchOpenOrders()).toEqual([]);
     expect(d.store.getOrder("web-1")).toBeNull();

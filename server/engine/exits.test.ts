@@ -296,8 +296,8 @@ describe("one exit at a time, on a venue that confirms later", () => {
         reason: null,
       });
     const refused = await sell("0.09999");
-    expect(refused).toMatchObject({ ok: false, code: "REDUCE_ONLY_OVERCOMMITTED" });
-    expect(refused.ok ? "" : refused.message).toContain("at most 0.03999 more can be");
+    expect(refused).toMatchObject({ ok: false, error: { code: "REDUCE_ONLY_OVERCOMMITTED" } });
+    expect(refused.ok ? "" : refused.error.message).toContain("at most 0.03999 more can be");
     expect(await sell("0.03999")).toMatchObject({ ok: true });
     await late.deliver();
     expect(engine.state().positions).toHaveLength(0);

@@ -4,6 +4,7 @@
  * through reconciliation; reconciliation tracks again an ended order the venue still works, compares spot quote
  * balances with the cash the books booked, and a derivatives venue's positions with the books.
  */
+import { resultMessage } from "./context";
 import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
@@ -166,7 +167,7 @@ async function buy(
     reason: null,
   });
   const coid = placed.data?.clientOrderId;
-  if (typeof coid !== "string") throw new Error(placed.message);
+  if (typeof coid !== "string") throw new Error(resultMessage(placed));
   return coid;
 }
 
@@ -182,7 +183,7 @@ function endedOrder(store: Store, clientOrderId: string, status: OrderStatus, sp
   let order = createOrder({ clientOrderId, symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002", ts: T0, ...spec });
   for (const event of paths[status]!) {
     const next = applyOrderEvent(order, { ...event, ts: T0 });
-    if (!next.ok) throw new Error(next.reason.message);
+    if (!next.ok) throw new Error(next.error.message);
     order = next.order;
   }
   store.appendJournal({ clientOrderId, type: "intent", source: "engine", payload: {}, applied: true, ts: T0 });

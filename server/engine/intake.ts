@@ -13,7 +13,7 @@ import type { SignalRecord } from "../db/store";
 import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettings } from "./settings";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
-import { markDecimal, DecimalDown, fail, type EngineContext } from "./context";
+import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
 
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
@@ -34,9 +34,16 @@ export class Intake {
     } finally {
       this.signalInFlight = null;
     }
-    const status = result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
+    const status = result.ok ? "ACCEPTED" : result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
     this.cx.durably(() => this.cx.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
-    this.cx.bus.publish({ type: "signal", id: signal.id, symbol: signal.symbol, status, code: result.ok ? null : result.code, message: result.message });
+    this.cx.bus.publish({
+      type: "signal",
+      id: signal.id,
+      symbol: signal.symbol,
+      status,
+      code: result.ok ? null : result.error.code,
+      message: resultMessage(result),
+    });
     return result;
   }
 
@@ -114,9 +121,9 @@ export class Intake {
       ts: signal.ts,
       receivedAt,
       source,
-      status: result.ok ? "ACCEPTED" : result.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED",
-      denyCode: result.ok ? null : result.code,
-      denyReason: result.ok ? null : result.message,
+      status: result.ok ? "ACCEPTED" : result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED",
+      denyCode: result.ok ? null : result.error.code,
+      denyReason: result.ok ? null : result.error.message,
       clientOrderId: result.ok ? ((result.data?.clientOrderId as string | undefined) ?? null) : null,
     };
   }

@@ -119,7 +119,7 @@ describe("LeaseKeeper", () => {
     expect(engine.state().stopped).toMatchObject({ code: "LEASE_LOST" });
     expect(await engine.execute({ kind: "cancelAll", actor: { username: "tina", role: "trader" }, reason: null })).toMatchObject({
       ok: false,
-      code: "LEASE_LOST",
+      error: { code: "LEASE_LOST" },
     });
     timers.tick();
     expect(lost).toHaveLength(1);

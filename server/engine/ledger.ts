@@ -66,14 +66,14 @@ export class Ledger {
         source,
         payload: event,
         applied: false,
-        refusal: `${result.reason.code}: ${result.reason.message}`,
+        refusal: `${result.error.code}: ${result.error.message}`,
         ts,
       });
-      if (result.reason.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED")
+      if (result.error.code === "TERMINAL" && (event.type === "accept" || event.type === "trigger") && record.order.status !== "FILLED")
         this.cx.reconciliation.checkEndedOrder(clientOrderId);
       // A fill the order cannot take (over its quantity, or on a FILLED order) is not booked: it may be an
       // execution already booked, reported again under another id. Recorded and raised for a person, never silent.
-      if (result.reason.code === "OVERFILL" || (event.type === "fill" && result.reason.code === "TERMINAL")) {
+      if (result.error.code === "OVERFILL" || (event.type === "fill" && result.error.code === "TERMINAL")) {
         const key = `${record.meta.venue}:${String((event as { tradeId?: unknown }).tradeId)}`;
         if (this.cx.reconciliation.refusedFills.has(key)) return; // recorded already; every reconciliation sees it again
         this.cx.reconciliation.refusedFills.add(key);
@@ -88,7 +88,7 @@ export class Ledger {
         this.cx.bus.publish({
           type: "alert",
           level: "error",
-          message: `${result.reason.message} Not booked: check ${this.cx.venue.id}'s trades for order ${clientOrderId}.`,
+          message: `${result.error.message} Not booked: check ${this.cx.venue.id}'s trades for order ${clientOrderId}.`,
         });
       }
       return;

@@ -7,6 +7,7 @@
  * timers, so nothing here can slow or fail an engine command. Secrets stay inside the channels: a view shows the
  * receiver's host only (a webhook URL often carries a token in its path).
  */
+import { done, fail, resultMessage } from "./context";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
 import { openDeliveryLog, type SqliteDeliveryLog } from "../db/deliveries";
@@ -127,7 +128,7 @@ export function startNotifications(options: NotificationsOptions): DeskNotificat
       reason: null,
       params: { channel: target },
       result: result.ok ? "OK" : "REFUSED",
-      detail: result.message,
+      detail: resultMessage(result),
     };
     options.store.transaction(() => options.store.appendAudit(record));
   };
@@ -137,14 +138,14 @@ export function startNotifications(options: NotificationsOptions): DeskNotificat
     sendTest(name, actor) {
       const known = settings.find((s) => s.name === name);
       let result: CommandResult;
-      if (!known) result = { ok: false, code: "UNKNOWN_CHANNEL", message: `There is no notification channel named ${name}.` };
-      else if (!known.enabled) result = { ok: false, code: "CHANNEL_DISABLED", message: `The notification channel ${name} is disabled in the desk file.` };
+      if (!known) result = fail("UNKNOWN_CHANNEL", `There is no notification channel named ${name}.`);
+      else if (!known.enabled) result = fail("CHANNEL_DISABLED", `The notification channel ${name} is disabled in the desk file.`);
       else {
         const offered = dispatcher.sendTest(name, actor.username);
         result =
           offered === "queued"
-            ? { ok: true, message: `Test message to ${name} queued; its delivery shows in the list below.` }
-            : { ok: false, code: "NOT_QUEUED", message: `Test message to ${name} ${OFFER_WORDS[offered ?? "filtered"]}.` };
+            ? done(`Test message to ${name} queued; its delivery shows in the list below.`)
+            : fail("NOT_QUEUED", `Test message to ${name} ${OFFER_WORDS[offered ?? "filtered"]}.`);
       }
       if (actor.role !== "system") audit(actor, name, result);
       return result;

@@ -17,7 +17,7 @@ const plainExits = (m: Exits) => Object.fromEntries([...m].map(([k, v]) => [k, O
 
 function step(order: Order, event: Parameters<typeof applyOrderEvent>[1]): Order {
   const r = applyOrderEvent(order, event);
-  if (!r.ok) throw new Error(r.reason.message);
+  if (!r.ok) throw new Error(r.error.message);
   return r.order;
 }
 

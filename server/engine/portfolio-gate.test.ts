@@ -109,7 +109,7 @@ function signal(d: Desk, symbol: string, action: "BUY" | "CLOSE" = "BUY"): Promi
 
 async function accepted(d: Desk, symbol: string, action: "BUY" | "CLOSE" = "BUY"): Promise<void> {
   const result = await signal(d, symbol, action);
-  expect(result.ok, result.ok ? "" : `${result.code} ${result.message}`).toBe(true);
+  expect(result.ok, result.ok ? "" : `${result.error.code} ${result.error.message}`).toBe(true);
 }
 
 async function refused(d: Desk, symbol: string): Promise<Extract<CommandResult, { ok: false }>> {
@@ -125,9 +125,9 @@ describe("correlated exposure (maxCorrelatedExposurePct)", () => {
     await accepted(d, "ADA/BTC");
     await accepted(d, "XLM/BTC");
     const denial = await refused(d, "POWR/BTC");
-    expect(denial.code).toBe("CORRELATED_EXPOSURE");
-    expect(denial.message).toContain("correlated cluster ADA/BTC, POWR/BTC, XLM/BTC (correlation above 0.5)");
-    expect(denial.message).toContain("above the maximum of 25% of equity");
+    expect(denial.error.code).toBe("CORRELATED_EXPOSURE");
+    expect(denial.error.message).toContain("correlated cluster ADA/BTC, POWR/BTC, XLM/BTC (correlation above 0.5)");
+    expect(denial.error.message).toContain("above the maximum of 25% of equity");
     expect(denial.data?.cluster).toEqual(["ADA/BTC", "POWR/BTC", "XLM/BTC"]);
     // ETH is in no cluster: only the symbol and portfolio limits apply.
     await accepted(d, "ETH/BTC");
@@ -148,7 +148,7 @@ describe("correlated exposure (maxCorrelatedExposurePct)", () => {
     await accepted(d, "XLM/BTC");
     // The rest of the recording arrives (bars close): the estimate is made again and trusted.
     for (const set of SETS) for (const c of set.candles.slice(1000)) d.history.addCandle(set.symbol, c, 5 * MINUTE_MS);
-    expect((await refused(d, "POWR/BTC")).code).toBe("CORRELATED_EXPOSURE");
+    expect((await refused(d, "POWR/BTC")).error.code).toBe("CORRELATED_EXPOSURE");
   });
 
   it("an admin lowers the cap through the settings router, audited, and the next entry is refused", async () => {
@@ -159,7 +159,7 @@ describe("correlated exposure (maxCorrelatedExposurePct)", () => {
     await callerFor("admin").settings.setRiskLimits({ ...limits, maxCorrelatedExposurePct: 25 });
     expect(d.engine.riskSettings().limits.maxCorrelatedExposurePct).toBe(25);
     expect(d.store.listAudit().some((a) => a.action === "set_risk_limits" && a.actor === "ada")).toBe(true);
-    expect((await refused(d, "POWR/BTC")).code).toBe("CORRELATED_EXPOSURE");
+    expect((await refused(d, "POWR/BTC")).error.code).toBe("CORRELATED_EXPOSURE");
     // And off again (null): the entry passes.
     await callerFor("admin").settings.setRiskLimits({ ...limits, maxCorrelatedExposurePct: null });
     await accepted(d, "POWR/BTC");
@@ -169,9 +169,9 @@ describe("correlated exposure (maxCorrelatedExposurePct)", () => {
     const d = await openDesk({});
     const bad = (limits: RiskLimitsSettings) => d.engine.execute({ kind: "setRiskLimits", limits, actor: ADMIN });
     const low = await bad({ correlationThreshold: 0.05 });
-    expect(low.ok ? "" : low.message).toContain("correlationThreshold must be from 0.1 to 0.99");
+    expect(low.ok ? "" : low.error.message).toContain("correlationThreshold must be from 0.1 to 0.99");
     const long = await bad({ correlationWindowBars: 5000, correlationBarMinutes: 60 });
-    expect(long.ok ? "" : long.message).toContain("at most 34 days");
+    expect(long.ok ? "" : long.error.message).toContain("at most 34 days");
   });
 });
 
@@ -182,8 +182,8 @@ describe("VaR limit (maxVarPct)", () => {
     const result = await d.engine.execute({ kind: "setRiskLimits", limits: { ...d.engine.riskSettings().limits, maxVarPct: 0.5 }, actor: ADMIN });
     expect(result.ok).toBe(true);
     const denial = await refused(d, "XLM/BTC");
-    expect(denial.code).toBe("VAR_LIMIT");
-    expect(denial.message).toMatch(
+    expect(denial.error.code).toBe("VAR_LIMIT");
+    expect(denial.error.message).toMatch(
       /would raise the portfolio's 1-day 99% VaR from [\d.]+ to [\d.]+ \([\d.]+% of equity\), above the maximum of 0\.5% of equity/,
     );
     expect(Number(denial.data?.varAfter)).toBeGreaterThan(Number(denial.data?.varBefore));
@@ -196,7 +196,7 @@ describe("VaR limit (maxVarPct)", () => {
     await accepted(d, "XLM/BTC");
     await d.engine.execute({ kind: "setRiskLimits", limits: { ...d.engine.riskSettings().limits, maxVarPct: 50 }, actor: ADMIN });
     const denial = await refused(d, "POWR/BTC");
-    expect(denial.code).toBe("VAR_LIMIT");
-    expect(denial.message).toContain("cannot be measured: there is no trusted return history for POWR/BTC yet");
+    expect(denial.error.code).toBe("VAR_LIMIT");
+    expect(denial.error.message).toContain("cannot be measured: there is no trusted return history for POWR/BTC yet");
   });
 });

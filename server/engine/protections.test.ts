@@ -9,9 +9,10 @@
 import { afterEach, describe, expect, it } from "vitest";
 import { sequentialIds } from "../core/ids";
 import type { ProtectionAction, ProtectionFiring } from "../core/protection";
-import { BTC, ETH, openTestDesk, type TestDesk, type TestDeskOptions } from "../../test/desk-support";
+import { BTC, codeOf, ETH, openTestDesk, type TestDesk, type TestDeskOptions } from "../../test/desk-support";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
+import { resultMessage } from "./context";
 import type { Actor } from "./types";
 
 const ADMIN: Actor = { username: "ada", role: "admin" };
@@ -63,9 +64,9 @@ describe("protections in the engine", () => {
 
     const refused = await d.trySignal("BUY");
     expect(refused.ok).toBe(false);
-    expect(refused.code).toBe("PROTECTION_LOCK");
-    expect(refused.message).toContain("FLASH_MOVE");
-    expect(refused.message).toContain(`until ${new Date(lock!.until!).toISOString()}`);
+    expect(codeOf(refused)).toBe("PROTECTION_LOCK");
+    expect(resultMessage(refused)).toContain("FLASH_MOVE");
+    expect(resultMessage(refused)).toContain(`until ${new Date(lock!.until!).toISOString()}`);
     // A manual entry is refused alike; another symbol is not locked.
     await expect(d.order({ symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" })).rejects.toThrow(/PROTECTION_LOCK/);
     expect((await d.trySignal("BUY", { symbol: ETH.symbol })).ok).toBe(true);
@@ -80,7 +81,7 @@ describe("protections in the engine", () => {
   it("a lock expires with its time: the engine's tick removes it and entries pass again", async () => {
     const { desk: d } = await open();
     await flashCrash(d);
-    expect((await d.trySignal("BUY")).code).toBe("PROTECTION_LOCK");
+    expect(codeOf(await d.trySignal("BUY"))).toBe("PROTECTION_LOCK");
     d.clock.advance(29 * 60_000);
     await d.engine.tick();
     expect(d.engine.protections().locks).toHaveLength(1);
@@ -96,10 +97,10 @@ describe("protections in the engine", () => {
     const lockId = d.engine.protections().locks[0]!.id;
 
     const byTrader = await d.engine.execute({ kind: "liftProtectionLock", lockId, actor: TRADER, reason: "I want in" });
-    expect(byTrader).toMatchObject({ ok: false, code: "FORBIDDEN" });
+    expect(byTrader).toMatchObject({ ok: false, error: { code: "FORBIDDEN" } });
     const noReason = await d.engine.execute({ kind: "liftProtectionLock", lockId, actor: ADMIN, reason: "  " });
-    expect(noReason).toMatchObject({ ok: false, code: "LIFT_REASON_REQUIRED" });
-    expect((await d.trySignal("BUY")).code).toBe("PROTECTION_LOCK");
+    expect(noReason).toMatchObject({ ok: false, error: { code: "LIFT_REASON_REQUIRED" } });
+    expect(codeOf(await d.trySignal("BUY"))).toBe("PROTECTION_LOCK");
 
     const lifted = await d.engine.execute({ kind: "liftProtectionLock", lockId, actor: ADMIN, reason: "feed glitch, checked on the venue" });
     expect(lifted.ok).toBe(true);
@@ -112,7 +113,7 @@ describe("protections in the engine", () => {
       ["ada", lockId, "feed glitch, checked on the venue", "OK"],
     ]);
     const again = await d.engine.execute({ kind: "liftProtectionLock", lockId, actor: ADMIN, reason: "twice" });
-    expect(again).toMatchObject({ ok: false, code: "LOCK_NOT_FOUND" });
+    expect(again).toMatchObject({ ok: false, error: { code: "LOCK_NOT_FOUND" } });
   });
 
   it("a restart keeps the lock: the engine built again on the same store refuses the entry", async () => {
@@ -136,7 +137,7 @@ describe("protections in the engine", () => {
       signal: { id: "sig-after-restart", symbol: "BTC/USDT", action: "BUY", confidence: 0.9, strategy: "test", ts: d.clock.now() },
       source: "test",
     });
-    expect(refused).toMatchObject({ ok: false, code: "PROTECTION_LOCK" });
+    expect(refused).toMatchObject({ ok: false, error: { code: "PROTECTION_LOCK" } });
   });
 
   it("a losing streak locks the strategy, not the symbol or the desk", async () => {
@@ -146,7 +147,7 @@ describe("protections in the engine", () => {
     await d.quote(19_900);
     expect((await d.engine.execute({ kind: "closePosition", positionId: position.position.id, actor: TRADER, reason: "cut" })).ok).toBe(true);
     expect(firings.map((f) => [f.rule, f.scope])).toEqual([["STRATEGY_FAILURE", { kind: "strategy", strategy: "sma" }]]);
-    expect((await d.trySignal("BUY", { strategy: "sma", symbol: ETH.symbol })).code).toBe("PROTECTION_LOCK");
+    expect(codeOf(await d.trySignal("BUY", { strategy: "sma", symbol: ETH.symbol }))).toBe("PROTECTION_LOCK");
     expect((await d.trySignal("BUY", { strategy: "other" })).ok).toBe(true);
   });
 

@@ -202,8 +202,8 @@ describe("ResilientVenue: retries only what certainly did not execute", () => {
     const d = await desk();
     d.flaky.script.push("final");
     const placed = await d.buy();
-    expect(placed).toMatchObject({ ok: false, code: "VENUE_REJECTED" });
-    expect(!placed.ok && placed.message).toMatch(/INSUFFICIENT_FUNDS: Account has insufficient balance/);
+    expect(placed).toMatchObject({ ok: false, error: { code: "VENUE_REJECTED" } });
+    expect(!placed.ok && placed.error.message).toMatch(/INSUFFICIENT_FUNDS: Account has insufficient balance/);
   });
 
   it("gives up after the attempt limit, rejects, and the breaker counts the errors and trips", async () => {
@@ -341,9 +341,9 @@ describe("orders in doubt: never sent again blindly", () => {
         .sort(),
     ).toEqual([missing, landed].sort());
 
-    expect(await d.engine.adoptInDoubt(missing, trader, null)).toMatchObject({ ok: false, code: "NOT_AT_VENUE" });
-    expect(await d.engine.markInDoubtNotPlaced(missing, trader, "  ")).toMatchObject({ ok: false, code: "REASON_REQUIRED" });
-    expect(await d.engine.markInDoubtNotPlaced(landed, trader, "checked the exchange")).toMatchObject({ ok: false, code: "FOUND_AT_VENUE" });
+    expect(await d.engine.adoptInDoubt(missing, trader, null)).toMatchObject({ ok: false, error: { code: "NOT_AT_VENUE" } });
+    expect(await d.engine.markInDoubtNotPlaced(missing, trader, "  ")).toMatchObject({ ok: false, error: { code: "REASON_REQUIRED" } });
+    expect(await d.engine.markInDoubtNotPlaced(landed, trader, "checked the exchange")).toMatchObject({ ok: false, error: { code: "FOUND_AT_VENUE" } });
 
     expect(await d.engine.adoptInDoubt(landed, trader, "seen on the exchange")).toMatchObject({ ok: true, data: { status: "FILLED", fills: 1 } });
     const notPlaced = await d.engine.markInDoubtNotPlaced(missing, trader, "not on the exchange's order history");
@@ -359,7 +359,7 @@ describe("orders in doubt: never sent again blindly", () => {
       ["in_doubt_adopt", "OK"],
       ["in_doubt_not_placed", "OK"],
     ]);
-    expect(await d.engine.adoptInDoubt(missing, trader, null)).toMatchObject({ ok: false, code: "NOT_IN_DOUBT" });
+    expect(await d.engine.adoptInDoubt(missing, trader, null)).toMatchObject({ ok: false, error: { code: "NOT_IN_DOUBT" } });
     await d.timers.advance(60_000);
     expect(d.flaky.submits).toBe(1);
   });

@@ -217,7 +217,7 @@ export class RiskGate {
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
     const emulate = TRIGGER_TYPES.has(order.type) && this.cx.venue.holdsNatively?.(normalized) === false;
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
-    if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
+    if (!submitted.ok) return fail(submitted.error.code, submitted.error.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
     this.cx.transaction(
       () => {

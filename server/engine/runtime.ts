@@ -288,7 +288,7 @@ async function startRuntime(): Promise<Runtime | null> {
     clock: wallClock,
     idSuffix: () => randomUUID().slice(0, 6),
     onSignal: ({ lane, action, result: r }) =>
-      log(r.ok ? "info" : "warn", `${lane.id} ${action} ${lane.symbol}: ${r.ok ? r.message : `${r.code} ${r.message}`}`),
+      log(r.ok ? "info" : "warn", `${lane.id} ${action} ${lane.symbol}: ${r.ok ? r.message : `${r.error.code} ${r.error.message}`}`),
     onError: (e) => log("error", `strategy signal failed: ${String(e)}`),
   });
   const strategySymbols = new Set(router.symbols());

@@ -65,7 +65,7 @@ describe("settings commands", () => {
     const { engine, store } = desk();
     await engine.start();
     const result = await engine.execute({ kind: "setSymbolSettings", symbol: "DOGE/USDT", settings: {}, actor: admin });
-    expect(result).toMatchObject({ ok: false, code: "UNKNOWN_SYMBOL" });
+    expect(result).toMatchObject({ ok: false, error: { code: "UNKNOWN_SYMBOL" } });
     expect(store.listAudit().map((row) => [row.action, row.result])).toEqual([["set_symbol_settings", "REFUSED"]]);
   });
 
@@ -73,7 +73,7 @@ describe("settings commands", () => {
     const { engine } = desk();
     await engine.start();
     engine.stopTrading("LEASE_LOST", "another process holds the lease");
-    expect(await engine.execute({ kind: "pause", actor: admin, reason: null })).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(await engine.execute({ kind: "pause", actor: admin, reason: null })).toMatchObject({ ok: false, error: { code: "LEASE_LOST" } });
     const result = await engine.execute({ kind: "setRiskLimits", limits: { ...DEFAULT_RISK_LIMITS, maxOpenPositions: 4 }, actor: admin });
     expect(result.ok).toBe(true);
     expect(engine.riskSettings().limits.maxOpenPositions).toBe(4);

@@ -12,7 +12,7 @@ import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { type Decimal, parseDecimal } from "../core/money";
-import { type Result, err, ok } from "../core/result";
+import { type Result, err, ok } from "../core/errors";
 
 export interface SimRunArgs {
   help: false;

@@ -14,7 +14,7 @@ import { makeInstrument } from "../core/instrument";
 import type { MarketUpdate } from "../core/market-data";
 import { D, type Decimal } from "../core/money";
 import type { VenueEvent } from "../core/orders/events";
-import { type Result, err, ok } from "../core/result";
+import { type Result, err, ok } from "../core/errors";
 import { seededRng } from "../core/rng";
 import { MatchingEngine } from "../core/sim/matching-engine";
 import { loadBookSnapshotsCsv, loadTradesCsv, type RecordedBook, type RecordedTrade } from "../venues/replay/csv";

@@ -144,8 +144,8 @@ describe("a store error inside a command", () => {
     const before = memory(engine);
     failNext("saveOrder", "SQLITE_FULL", "database or disk is full");
     const result = await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
-    expect(result).toMatchObject({ ok: false, code: "STORE_ERROR" });
-    expect(result.ok ? "" : result.message).toContain("SQLITE_FULL: database or disk is full");
+    expect(result).toMatchObject({ ok: false, error: { code: "STORE_ERROR" } });
+    expect(result.ok ? "" : result.error.message).toContain("SQLITE_FULL: database or disk is full");
     expect(venue.submitted).toEqual([]);
     expect(memory(engine)).toEqual(before);
     expect(books(dbPath)).toEqual({ orders: [], positions: [] });
@@ -166,7 +166,7 @@ describe("a store error inside a command", () => {
     const before = memory(engine);
     failNext("appendJournal", "SQLITE_BUSY", "database is locked");
     const result = await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: "out" });
-    expect(result).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(result).toMatchObject({ ok: false, error: { code: "STORE_ERROR" } });
     expect(venue.submitted).toEqual(["BUY 0.09999"]);
     expect(memory(engine)).toEqual(before);
     expect(memory(engine).positions[0]).toContain(" OPEN ");
@@ -185,7 +185,7 @@ describe("a store error inside a command", () => {
     failNext("savePosition", "SQLITE_IOERR_WRITE", "disk I/O error");
     expect(await engine.execute({ kind: "setExits", positionId, stopLoss: 15000, actor: tina, reason: null })).toMatchObject({
       ok: false,
-      code: "STORE_ERROR",
+      error: { code: "STORE_ERROR" },
     });
     expect(memory(engine)).toEqual(before);
   });
@@ -197,8 +197,8 @@ describe("a store error inside a command", () => {
     const before = memory(engine);
     const order = { symbol: "BTC/USDT", side: "BUY" as const, type: "LIMIT" as const, quantity: "0.001", price: "19000" };
     const result = await engine.execute({ kind: "manualOrder", order, actor: tina, reason: null });
-    expect(result).toMatchObject({ ok: false, code: "STORE_ERROR" });
-    expect(result.ok ? "" : result.message).toContain("disk quota exceeded");
+    expect(result).toMatchObject({ ok: false, error: { code: "STORE_ERROR" } });
+    expect(result.ok ? "" : result.error.message).toContain("disk quota exceeded");
     expect(venue.submitted).toEqual([]);
     expect(memory(engine)).toEqual(before);
     raw.exec("DROP TRIGGER refuse_orders;");
@@ -269,7 +269,7 @@ describe("a breaker trip inside a fill that cannot be booked", () => {
     const positionId = engine.state().positions[0]!.position.id;
     failNext("appendEquity", "SQLITE_FULL", "database or disk is full");
     // A losing close: its fill trips the breaker (one loss in a row), and booking it fails after the trip.
-    expect(await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null })).toMatchObject({ ok: false, code: "STORE_ERROR" });
+    expect(await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null })).toMatchObject({ ok: false, error: { code: "STORE_ERROR" } });
     expect(venue.canceled).toEqual([]);
     expect(engine.state().tradingState).toBe("ACTIVE");
     expect(engine.state().breaker?.state).toBe("CLOSED");
@@ -294,11 +294,11 @@ describe("stopping trading at once (a lost lease)", () => {
     const other = openSqliteStore({ path: dbPath });
     expect(other.acquireLease({ ownerId: "B", pid: 2, host: "b", now: 5_000, staleAfterMs: 1_000 })).toEqual({ ok: true });
     const result = await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null });
-    expect(result).toMatchObject({ ok: false, code: "LEASE_LOST" });
-    expect(result.ok ? "" : result.message).toContain("another engine, pid 2 on b, took over the database");
+    expect(result).toMatchObject({ ok: false, error: { code: "LEASE_LOST" } });
+    expect(result.ok ? "" : result.error.message).toContain("another engine, pid 2 on b, took over the database");
     expect(venue.submitted).toEqual(["BUY 0.09999"]);
     expect(engine.state()).toMatchObject({ tradingState: "HALTED", stopped: { code: "LEASE_LOST" } });
-    expect(await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, error: { code: "LEASE_LOST" } });
     expect(venue.submitted).toEqual(["BUY 0.09999"]);
     expect(other.loadOpenPositions().map((p) => p.position.state)).toEqual(["OPEN"]);
     other.close();
@@ -310,9 +310,12 @@ describe("stopping trading at once (a lost lease)", () => {
     const positionId = engine.state().positions[0]!.position.id;
     engine.stopTrading("LEASE_LOST", "another engine took over the database");
     expect(engine.state()).toMatchObject({ tradingState: "HALTED", stopped: { code: "LEASE_LOST" } });
-    expect(await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null })).toMatchObject({ ok: false, code: "LEASE_LOST" });
-    expect(await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, code: "LEASE_LOST" });
-    expect(await engine.execute({ kind: "emergencyStop", flatten: true, actor: tina, reason: "x" })).toMatchObject({ ok: false, code: "LEASE_LOST" });
+    expect(await engine.execute({ kind: "closePosition", positionId, actor: tina, reason: null })).toMatchObject({ ok: false, error: { code: "LEASE_LOST" } });
+    expect(await engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" })).toMatchObject({ ok: false, error: { code: "LEASE_LOST" } });
+    expect(await engine.execute({ kind: "emergencyStop", flatten: true, actor: tina, reason: "x" })).toMatchObject({
+      ok: false,
+      error: { code: "LEASE_LOST" },
+    });
     // The stop-loss would fire here: nothing is sent.
     await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 15000, ask: 15001 });
     expect(venue.submitted).toEqual(["BUY 0.09999"]);

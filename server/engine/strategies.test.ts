@@ -2,6 +2,7 @@
  * Positions belong to (symbol, strategy): two strategies on one symbol hold separate positions, a strategy's CLOSE
  * touches only its own, per-strategy limits and the rule for a signal against another strategy's position.
  */
+import { resultMessage } from "./context";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -210,8 +211,8 @@ describe("positions belong to (symbol, strategy)", () => {
     await quote(d, 20000);
     await send(d, "BUY", "alpha");
     const refused = await send(d, "CLOSE", "beta");
-    expect(refused).toMatchObject({ ok: false, code: "NO_POSITION" });
-    expect(refused.message).toBe("There is no open BTC/USDT position of strategy beta to close.");
+    expect(refused).toMatchObject({ ok: false, error: { code: "NO_POSITION" } });
+    expect(resultMessage(refused)).toBe("There is no open BTC/USDT position of strategy beta to close.");
     expect(positionsBy(d)).toEqual({ "alpha LONG": "0.09999" });
   });
 
@@ -246,7 +247,7 @@ describe("positions belong to (symbol, strategy)", () => {
       }
       await quote(b, 21000);
       const closed = await send(b, "CLOSE", "alpha");
-      expect(closed, closed.message).toMatchObject({ ok: true });
+      expect(closed, resultMessage(closed)).toMatchObject({ ok: true });
       expect(b.engine.openPosition("BTC/USDT", "alpha")).toBeNull();
       expect(b.engine.openPosition("BTC/USDT", "beta")?.quantity.toString()).toBe(before.beta.quantity.toString());
       (b.store as SqliteStore).close();
@@ -265,8 +266,8 @@ describe("per-strategy limits", () => {
     // Adding to its own position is not a new position.
     expect(await send(d, "BUY", "alpha", { confidence: 0.6 })).toMatchObject({ ok: true });
     const refused = await send(d, "BUY", "alpha", { symbol: "ETH/USDT" });
-    expect(refused).toMatchObject({ ok: false, code: "STRATEGY_MAX_POSITIONS" });
-    expect(!refused.ok && refused.message).toMatch(/^Strategy alpha already holds 1 open position\(s\), its limit \(maxOpenPositionsPerStrategy 1\)/);
+    expect(refused).toMatchObject({ ok: false, error: { code: "STRATEGY_MAX_POSITIONS" } });
+    expect(!refused.ok && refused.error.message).toMatch(/^Strategy alpha already holds 1 open position\(s\), its limit \(maxOpenPositionsPerStrategy 1\)/);
     expect(await send(d, "BUY", "beta", { symbol: "ETH/USDT" })).toMatchObject({ ok: true });
     expect(d.engine.state().positions).toHaveLength(2);
   });
@@ -277,8 +278,10 @@ describe("per-strategy limits", () => {
     await quote(d, 20000);
     expect(await send(d, "BUY", "alpha")).toMatchObject({ ok: true }); // 20 % of equity
     const refused = await send(d, "BUY", "alpha"); // 20 % more: about 40 % > 25 %
-    expect(refused).toMatchObject({ ok: false, code: "STRATEGY_MAX_EXPOSURE" });
-    expect(!refused.ok && refused.message).toMatch(/^Strategy alpha's exposure would be 399\d\.\d\d USDT with this order, above its limit of 25 % of equity/);
+    expect(refused).toMatchObject({ ok: false, error: { code: "STRATEGY_MAX_EXPOSURE" } });
+    expect(!refused.ok && refused.error.message).toMatch(
+      /^Strategy alpha's exposure would be 399\d\.\d\d USDT with this order, above its limit of 25 % of equity/,
+    );
     expect(await send(d, "BUY", "beta")).toMatchObject({ ok: true });
     expect(Object.keys(positionsBy(d)).sort()).toEqual(["alpha LONG", "beta LONG"]);
   });
@@ -287,9 +290,9 @@ describe("per-strategy limits", () => {
     const d = desk();
     await d.engine.start();
     const bad = await d.engine.execute({ kind: "setRiskLimits", limits: { maxStrategyExposurePct: 0, strategyConflict: "maybe" }, actor: admin });
-    expect(bad).toMatchObject({ ok: false, code: "VALIDATION" });
-    expect(!bad.ok && bad.message).toContain("maxStrategyExposurePct must be from 0.01 to 10,000 %");
-    expect(!bad.ok && bad.message).toContain("strategyConflict must be one of allow, net, refuse");
+    expect(bad).toMatchObject({ ok: false, error: { code: "VALIDATION" } });
+    expect(!bad.ok && bad.error.message).toContain("maxStrategyExposurePct must be from 0.01 to 10,000 %");
+    expect(!bad.ok && bad.error.message).toContain("strategyConflict must be one of allow, net, refuse");
     const good = { ...DEFAULT_RISK_LIMITS, maxOpenPositionsPerStrategy: 3, maxStrategyExposurePct: 40, strategyConflict: "refuse" };
     expect(await d.engine.execute({ kind: "setRiskLimits", limits: good, actor: admin })).toMatchObject({ ok: true });
     expect(d.engine.riskSettings().limits).toMatchObject({ maxOpenPositionsPerStrategy: 3, maxStrategyExposurePct: 40, strategyConflict: "refuse" });
@@ -312,15 +315,15 @@ describe("a signal for a symbol another strategy holds", () => {
     const d = await longAlpha("allow");
     const short = await send(d, "SELL", "beta", { symbol: PERP_SYMBOL });
     expect(short).toMatchObject({ ok: true, data: { conflictRule: "allow" } });
-    expect(short.message).toContain("Conflict rule 'allow': taken beside alpha (long)");
+    expect(resultMessage(short)).toContain("Conflict rule 'allow': taken beside alpha (long)");
     expect(Object.keys(positionsBy(d, PERP_SYMBOL)).sort()).toEqual(["alpha LONG", "beta SHORT"]);
   });
 
   it.each([[undefined], ["net" as const]])("net (%s = the default): an opposite entry is refused, a same-side one taken", async (rule) => {
     const d = await longAlpha(rule);
     const short = await send(d, "SELL", "beta", { symbol: PERP_SYMBOL });
-    expect(short).toMatchObject({ ok: false, code: "STRATEGY_CONFLICT", data: { rule: "net", holders: ["alpha"] } });
-    expect(short.message).toBe(
+    expect(short).toMatchObject({ ok: false, error: { code: "STRATEGY_CONFLICT" }, data: { rule: "net", holders: ["alpha"] } });
+    expect(resultMessage(short)).toBe(
       "Strategy beta's SELL on BTC/USDT:USDT refused by the conflict rule 'net': alpha (long) holds a position there and an opposite entry would net against their position at sim.",
     );
     const long = await send(d, "BUY", "beta", { symbol: PERP_SYMBOL });
@@ -332,8 +335,8 @@ describe("a signal for a symbol another strategy holds", () => {
     const d = await longAlpha("refuse");
     for (const action of ["BUY", "SELL"] as const) {
       const result = await send(d, action, "beta", { symbol: PERP_SYMBOL });
-      expect(result).toMatchObject({ ok: false, code: "STRATEGY_CONFLICT", data: { rule: "refuse" } });
-      expect(result.message).toContain("refused by the conflict rule 'refuse': alpha (long) holds a position there");
+      expect(result).toMatchObject({ ok: false, error: { code: "STRATEGY_CONFLICT" }, data: { rule: "refuse" } });
+      expect(resultMessage(result)).toContain("refused by the conflict rule 'refuse': alpha (long) holds a position there");
     }
     expect(await send(d, "BUY", "alpha", { symbol: PERP_SYMBOL, confidence: 0.6 })).toMatchObject({ ok: true });
     expect(Object.keys(positionsBy(d, PERP_SYMBOL))).toEqual(["alpha LONG"]);
@@ -356,8 +359,8 @@ describe("a person's orders belong to manual", () => {
     expect(positionsBy(d)).toEqual({ "alpha LONG": "0.09", "manual LONG": "0.01" });
     // A sell now reduces the manual position, and may not sell more than it holds (the rest would be alpha's coins).
     const over = await order("SELL", "0.05");
-    expect(over).toMatchObject({ ok: false, code: "REDUCE_ONLY_OVERCOMMITTED" });
-    expect(over.message).toMatch(/\(manual, 0\.01\): at most 0\.01 more can be\.$/);
+    expect(over).toMatchObject({ ok: false, error: { code: "REDUCE_ONLY_OVERCOMMITTED" } });
+    expect(resultMessage(over)).toMatch(/\(manual, 0\.01\): at most 0\.01 more can be\.$/);
     expect(await order("SELL", "0.01")).toMatchObject({ ok: true });
     expect(positionsBy(d)).toEqual({ "alpha LONG": "0.09" });
   });

@@ -1,4 +1,5 @@
 /** The engine's vocabulary: signals in, commands in, domain events out; and the records its rooms share. */
+import type { Refusal } from "../core/errors";
 import type { Decimal } from "../core/money";
 import type { Order, OrderSide, OrderType, TimeInForce } from "../core/orders/types";
 import type { ExitState, Position } from "../core/positions";
@@ -71,9 +72,8 @@ export type EngineCommand =
   /** An admin lifts a protection lock (core/protection LockBook); audited. */
   | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string };
 
-/** What a command did; refusals carry a code and a sentence. */
-export type CommandResult =
-  { ok: true; message: string; data?: Record<string, unknown> } | { ok: false; code: string; message: string; data?: Record<string, unknown> };
+/** What a command did; a refusal is the one shape of core/errors.ts (`error: { code, message }`). */
+export type CommandResult = { ok: true; message: string; data?: Record<string, unknown> } | { ok: false; error: Refusal; data?: Record<string, unknown> };
 
 export interface EmergencyProgress {
   step: "halted" | "canceling" | "canceled" | "flattening" | "flattened" | "done";

@@ -158,7 +158,7 @@ export class UnknownOrders {
       return fail("UNSUPPORTED_ORDER", `Order ${clientOrderId} cannot be represented in the books: ${e instanceof Error ? e.message : String(e)}`);
     }
     const submitted = applyOrderEvent(order, { type: "submit", ts: now });
-    if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
+    if (!submitted.ok) return fail(submitted.error.code, submitted.error.message);
     const meta: OrderMeta = { venue: this.cx.venue.id, positionId, requestedPrice: snapshot.price ?? snapshot.avgFillPrice ?? null };
     this.cx.transaction(() => {
       if (!target) {

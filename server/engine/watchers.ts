@@ -67,7 +67,7 @@ export class Watchers {
     const quantity = cmp(intent.qty, record.position.quantity) > 0 ? record.position.quantity : intent.qty;
     const result = this.closeWhenFree(record, quantity, cmp(quantity, record.position.quantity) >= 0, intent.reason, D(intent.marketPrice));
     this.cx.books.persistPosition(record, record.position, record.exit);
-    if (!result.ok) this.cx.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.code} ${result.message}`);
+    if (!result.ok) this.cx.log("warn", `exit ${intent.reason} for ${record.position.id} refused: ${result.error.code} ${result.error.message}`);
   }
 
   private closeRefPrice(record: PositionRecord): Decimal {
@@ -145,11 +145,11 @@ export class Watchers {
     const result = this.placeReduceOnly(record, quantity, pending.reason, this.closeRefPrice(record));
     if (this.cx.books.positions.has(record.position.id)) this.cx.books.persistPosition(record);
     if (!result.ok) {
-      this.cx.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.code} ${result.message}`);
+      this.cx.log("warn", `close of ${record.position.id} after its working exits ended refused: ${result.error.code} ${result.error.message}`);
       this.cx.bus.publish({
         type: "alert",
         level: "error",
-        message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.message}`,
+        message: `The close of position ${record.position.id} was refused after its working exits ended: ${result.error.message}`,
       });
     }
   }
@@ -195,7 +195,7 @@ export class Watchers {
         source: "engine",
         payload: event,
         applied: false,
-        refusal: `${result.reason.code}: ${result.reason.message}`,
+        refusal: `${result.error.code}: ${result.error.message}`,
         ts,
       });
       return false;

@@ -57,7 +57,7 @@ async function openDesk(maxWeeklyLossPct: number | null) {
         signal: { id: `sig-${++n}`, symbol: "BTC/USDT", action, confidence: 0.9, strategy: "test", ts: clock.now() },
         source: "test",
       });
-      expect(result.ok, result.ok ? "" : result.message).toBe(true);
+      expect(result.ok, result.ok ? "" : result.error.message).toBe(true);
     }
   };
   return { engine, clock, store, losingTrade };

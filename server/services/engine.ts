@@ -20,7 +20,7 @@ export function requireEngine(): Engine {
 
 /** A command's result, or its refusal as a DomainError (code + message) for the API edge. */
 export function commandValue(result: CommandResult): { message: string; data?: Record<string, unknown> } {
-  if (!result.ok) throw new DomainError(result.code, result.message, result.data);
+  if (!result.ok) throw new DomainError(result.error.code, result.error.message, result.data);
   return result.data ? { message: result.message, data: result.data } : { message: result.message };
 }
 

@@ -99,7 +99,7 @@ async function buy(d: Desk, symbol: string): Promise<void> {
     signal: { id: `sig-${symbol}`, symbol, action: "BUY", confidence: 0.9, strategy: "test", ts: d.clock.now() },
     source: "test",
   });
-  expect(result.ok, result.ok ? "" : result.message).toBe(true);
+  expect(result.ok, result.ok ? "" : result.error.message).toBe(true);
 }
 
 describe("risk.portfolio on the recorded ten-symbol portfolio", () => {

@@ -192,7 +192,7 @@ describe("changes take effect through the engine and are audited", () => {
     expect(await desk.signal("BUY")).toMatchObject({ ok: true });
     const result = await callerFor("admin").settings.setRiskLimits({ ...LIMITS, maxOpenPositions: 1 });
     expect(result.message).toBe("Risk limits saved.");
-    expect(await desk.signal("BUY", { symbol: "ETH/USDT" })).toMatchObject({ ok: false, code: "MAX_OPEN_POSITIONS" });
+    expect(await desk.signal("BUY", { symbol: "ETH/USDT" })).toMatchObject({ ok: false, error: { code: "MAX_OPEN_POSITIONS" } });
     expect((await callerFor("viewer").settings.get()).limits.maxOpenPositions).toBe(1);
     const audit = await desk.tdb.client.auditLog.findMany({ where: { action: "set_risk_limits" } });
     expect(audit).toHaveLength(1);
@@ -205,7 +205,7 @@ describe("changes take effect through the engine and are audited", () => {
 
   it("a symbol's settings apply to its next signal (minConfidence) and are stored", async () => {
     await callerFor("admin").settings.setSymbol({ symbol: "BTC/USDT", settings: { ...BTC_SETTINGS, minConfidence: 0.95 } });
-    expect(await desk.signal("BUY", { confidence: 0.9 })).toMatchObject({ ok: false, code: "MIN_CONFIDENCE" });
+    expect(await desk.signal("BUY", { confidence: 0.9 })).toMatchObject({ ok: false, error: { code: "MIN_CONFIDENCE" } });
     expect(await desk.signal("BUY", { symbol: "ETH/USDT", confidence: 0.9 })).toMatchObject({ ok: true });
     const row = await desk.tdb.client.symbolSetting.findUnique({ where: { symbol: "BTC/USDT" } });
     expect(JSON.parse(row!.settings)).toMatchObject({ minConfidence: 0.95 });

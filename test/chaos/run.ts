@@ -422,7 +422,7 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
         [
           ...group(
             results.filter((r) => !r.ok),
-            (r) => (r.ok ? null : r.code),
+            (r) => (r.ok ? null : r.error.code),
           ),
         ].map(([code, list]) => [code, list.length]),
       ),

@@ -155,7 +155,7 @@ async function main(): Promise<void> {
       for (const retry of retries) {
         const signal: Signal = { id: retry.signalId, symbol: retry.symbol, action: "BUY", confidence: 0.9, strategy: "crash", ts: Date.now() };
         const result = await engine.execute({ kind: "signal", signal, source: "crash-test-retry" });
-        process.stdout.write(`RETRY ${result.ok ? "OK" : result.code}\n`);
+        process.stdout.write(`RETRY ${result.ok ? "OK" : result.error.code}\n`);
       }
     } else if (r < 0.22) {
       const action: Signal["action"] = r < 0.13 ? "BUY" : r < 0.19 ? "SELL" : "CLOSE";

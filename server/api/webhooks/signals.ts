@@ -73,8 +73,8 @@ export async function handleSignalWebhook(request: Request, secret = appConfig()
   try {
     const result = await submitSignal(parsed.data, "webhook");
     if (result.ok) return json(202, { status: "ACCEPTED", message: result.message, clientOrderId: result.data?.clientOrderId ?? null });
-    const status = result.code === "DUPLICATE_SIGNAL" ? 409 : 422;
-    return json(status, { status: "DENIED", error: result.code, message: result.message });
+    const status = result.error.code === "DUPLICATE_SIGNAL" ? 409 : 422;
+    return json(status, { status: "DENIED", error: result.error.code, message: result.error.message });
   } catch (e) {
     if (isDomainError(e)) return json(e.code === "ENGINE_UNAVAILABLE" ? 503 : 422, { error: e.code, message: e.message });
     console.error("signal webhook failed", e);

@@ -15,7 +15,7 @@
 import { type Instrument } from "../instrument";
 import { add, cmp, Decimal, isPositive, ZERO } from "../money";
 import { isValidClientOrderId } from "../ids";
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 import { decide, liveChild, marketable, observeVolume, referencePrice, twapSchedule, unfilledQty, vwapSchedule } from "./planners";
 import { isOnStep, meetsMinimums, stepDown } from "./sizing";
 import { implementationShortfallBps } from "./shortfall";

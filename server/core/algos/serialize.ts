@@ -3,7 +3,7 @@
  * they come back as Decimals (never floats), and a state of another layout version is refused, not misread.
  */
 import { Decimal } from "../money";
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 import { type ParentState } from "./types";
 
 const TAG = "$decimal";

@@ -25,7 +25,7 @@
 import { D, Decimal, type DecimalInput, ZERO, roundToStep } from "../money";
 
 const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN });
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 import { validateSmaCrossParams } from "../strategies/sma-cross";
 import { type PriceValue } from "../strategies/types";
 import { type BacktestFill, type BacktestTrade, type EquityPoint, type SlippageSpec } from "./types";

@@ -23,7 +23,7 @@
  */
 import { DAY_MS, HOUR_MS, MINUTE_MS, type Clock, utcDayStart } from "../clock";
 import { D, Decimal, ZERO, maxDec } from "../money";
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 import { countAfter } from "../recent-times";
 import { type BreakerConfig, type BreakerConfigInput, breakerConfigSchema, formatConfigErrors } from "./config";
 import { BREAKER_SNAPSHOT_VERSION, type BreakerSnapshot, breakerSnapshotSchema } from "./snapshot";

@@ -53,7 +53,7 @@ function run(orderSpec: OrderSpec, events: OrderEvent[]) {
   events.forEach((event, i) => {
     const result = applyOrderEvent(order, event);
     if (i < events.length - 1 && !result.ok) {
-      throw new Error(`event ${i} (${event.type}) refused: ${result.reason.code} ${result.reason.message}`);
+      throw new Error(`event ${i} (${event.type}) refused: ${result.error.code} ${result.error.message}`);
     }
     last = result;
     order = result.order;
@@ -706,8 +706,8 @@ describe("order lifecycle scenarios", () => {
     } else {
       expect(last?.ok).toBe(false);
       if (last && !last.ok) {
-        expect(last.reason.code).toBe(s.refusal);
-        expect(last.reason.message.length).toBeGreaterThan(10);
+        expect(last.error.code).toBe(s.refusal);
+        expect(last.error.message.length).toBeGreaterThan(10);
       }
     }
     if (s.previousStatus !== undefined) expect(order.previousStatus).toBe(s.previousStatus);
@@ -839,9 +839,9 @@ describe("applyOrderEvent details", () => {
     const { last } = run(spec(), [submit, fill("t1", 8), fill("t2", "2.5")]);
     expect(last?.ok).toBe(false);
     if (last && !last.ok) {
-      expect(last.reason.code).toBe("OVERFILL");
-      expect(last.reason.message).toContain("by 0.5");
-      expect(last.reason.message).toContain("10.5");
+      expect(last.error.code).toBe("OVERFILL");
+      expect(last.error.message).toContain("by 0.5");
+      expect(last.error.message).toContain("10.5");
     }
   });
 
@@ -972,7 +972,7 @@ describe("ORDER_TRANSITIONS", () => {
     const outcome = ORDER_TRANSITIONS[status][eventType];
     if (outcome === undefined) {
       expect(result.ok).toBe(false);
-      if (!result.ok) expect(result.reason.code).toBe(TERMINAL_STATUSES.has(status) ? "TERMINAL" : "INVALID_TRANSITION");
+      if (!result.ok) expect(result.error.code).toBe(TERMINAL_STATUSES.has(status) ? "TERMINAL" : "INVALID_TRANSITION");
       expect(result.order).toBe(order);
     } else {
       expect(result.ok).toBe(true);
@@ -1064,7 +1064,7 @@ describe("FSM properties", () => {
           const result = applyOrderEvent(order, event);
           expect(snapshot(order)).toEqual(before); // input never mutated
           if (!result.ok) {
-            reached.add(result.reason.code);
+            reached.add(result.error.code);
             expect(result.order).toBe(order);
             expect(snapshot(result.order)).toEqual(before);
             continue;
@@ -1126,7 +1126,7 @@ describe("FSM properties", () => {
         if (!first.ok) {
           const second = applyOrderEvent(first.order, probe);
           expect(second.ok).toBe(false);
-          if (!second.ok) expect(second.reason.code).toBe(first.reason.code);
+          if (!second.ok) expect(second.error.code).toBe(first.error.code);
         }
       }),
       { numRuns: 200, seed: 7 },

@@ -261,7 +261,7 @@ export function createOrder(spec: OrderSpec): Order {
 type Refused = Extract<ApplyResult, { ok: false }>;
 
 function refuse(order: Order, code: OrderRefusalCode, message: string): Refused {
-  return { ok: false, order, reason: { code, message } };
+  return { ok: false, order, error: { code, message } };
 }
 
 /** The amounts of a modify event, parsed; undefined = not changed. */

@@ -7,7 +7,7 @@ import { type Order, type OrderEvent, type OrderSpec } from "./types";
 function step(order: Order, ...events: OrderEvent[]): Order {
   for (const event of events) {
     const result = applyOrderEvent(order, event);
-    if (!result.ok) throw new Error(`${event.type} refused: ${result.reason.message}`);
+    if (!result.ok) throw new Error(`${event.type} refused: ${result.error.message}`);
     order = result.order;
   }
   return order;

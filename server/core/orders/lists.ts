@@ -4,7 +4,7 @@
  * every resulting order still passes the risk gate.
  */
 import { parseDecimal, type Decimal } from "../money";
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 import { isOpen, isTerminal } from "./fsm";
 import { type Order, type OrderSide, type OrderSpec, type OrderType } from "./types";
 

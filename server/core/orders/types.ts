@@ -3,6 +3,7 @@
  * Status and event names follow NautilusTrader / FIX 4.4 (see DESIGN.md "Order lifecycle").
  */
 import type { Decimal, DecimalInput } from "../money";
+import type { Refusal } from "../errors";
 
 export const ORDER_SIDES = ["BUY", "SELL"] as const;
 export type OrderSide = (typeof ORDER_SIDES)[number];
@@ -207,10 +208,7 @@ export type OrderEventType = OrderEvent["type"];
 
 export type OrderRefusalCode = "INVALID_TRANSITION" | "TERMINAL" | "DUPLICATE_FILL" | "OVERFILL" | "INVALID_EVENT" | "NOT_TRIGGERABLE";
 
-export interface OrderRefusal {
-  code: OrderRefusalCode;
-  message: string;
-}
+export type OrderRefusal = Refusal<OrderRefusalCode>;
 
 /** Result of applying an event. A refusal leaves the order unchanged and never throws. */
-export type ApplyResult = { ok: true; order: Order; reconciliationNeeded?: boolean } | { ok: false; order: Order; reason: OrderRefusal };
+export type ApplyResult = { ok: true; order: Order; reconciliationNeeded?: boolean } | { ok: false; order: Order; error: OrderRefusal };

@@ -14,7 +14,7 @@
 import { isValidClientOrderId } from "../ids";
 import { checkAgainstInstrument, roundPrice, type Instrument, type InstrumentCheckCode } from "../instrument";
 import { cmp, Decimal, isMultipleOf, isPositive, parseDecimal } from "../money";
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 import {
   LIMIT_PRICE_TYPES,
   ORDER_SIDES,

@@ -16,7 +16,7 @@
 import { type IdGenerator } from "../ids";
 import { type Decimal, type DecimalInput, D, ZERO, add, isPositive, maxDec, minDec, parseDecimal, sub } from "../money";
 import { type OrderSide } from "../orders/types";
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 
 export const POSITION_SIDES = ["LONG", "SHORT"] as const;
 export type PositionSide = (typeof POSITION_SIDES)[number];

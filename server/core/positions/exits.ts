@@ -8,7 +8,7 @@
  */
 import { type Decimal, type DecimalInput, D, ZERO, isPositive, minDec, parseDecimal, roundToStep } from "../money";
 import { type OrderSide } from "../orders/types";
-import { type DomainError } from "../result";
+import { type Refusal } from "../errors";
 import { type Position, type PositionSide, exitSide } from "./book";
 
 /** A level given as an absolute price, or as a percentage move from the average entry price. */
@@ -116,8 +116,8 @@ function checkPriceOrPct(value: unknown, what: string, maxPct: number | null): s
  * per side: a long's stop-loss % and a short's take-profit % must stay below 100, and price levels must sit on the
  * right side of each other.
  */
-export function validateExitConfig(config: ExitConfig, side?: PositionSide): DomainError<ExitConfigErrorCode>[] {
-  const errors: DomainError<ExitConfigErrorCode>[] = [];
+export function validateExitConfig(config: ExitConfig, side?: PositionSide): Refusal<ExitConfigErrorCode>[] {
+  const errors: Refusal<ExitConfigErrorCode>[] = [];
   const add = (code: ExitConfigErrorCode, message: string | null): void => {
     if (message !== null) errors.push({ code, message });
   };

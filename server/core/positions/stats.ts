@@ -9,7 +9,7 @@
  * grossProfit > 0). null, not Infinity, because these values travel as JSON.
  */
 import { type Decimal, ZERO } from "../money";
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 import { type Position, type PositionSide } from "./book";
 
 export interface ClosedTrade {

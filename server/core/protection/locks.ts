@@ -13,7 +13,7 @@
  */
 import { z } from "zod";
 import { type IdGenerator } from "../ids";
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 import { PROTECTION_RULES, type ProtectionFiring, type ProtectionRule, type ProtectionScope, scopeKey, scopeLabel } from "./types";
 
 /** Locks a person set by hand carry this rule. */

@@ -21,7 +21,7 @@
  * - Fractional Kelly (fraction k): the growth-optimal fully invested mix at risk aversion 1/k,
  *   argmax (μ − r_f)ᵀw − wᵀΣw / (2k). How much of equity to put behind the mix is sizing's business (kellySize).
  */
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 import { covarianceProblem, dot, eigenvalueBound, matVec, quadForm, type ReadonlyMatrix, solveLinear, sum } from "./linalg";
 
 export type AllocationErrorCode =

@@ -30,7 +30,7 @@
 import { MINUTE_MS } from "../clock";
 import { add, cmp, Decimal, isPositive, maxDec, onePlus, sub, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
-import { type DomainError } from "../result";
+import { type Refusal } from "../errors";
 import { countAfter } from "../recent-times";
 import { gateByTradingState, shrinksExposure, describeNetPosition, whyNotShrinking, type TradingState } from "./trading-state";
 import { type RiskPosition } from "./types";
@@ -52,7 +52,7 @@ export type RiskDenialCode =
   | "RATE_LIMIT"
   | "INVALID_ORDER";
 
-export type RiskDenial = DomainError<RiskDenialCode>;
+export type RiskDenial = Refusal<RiskDenialCode>;
 
 /** Limits for one symbol. Each one set here replaces the portfolio-wide value of the same name for that symbol. */
 export interface SymbolRiskLimits {
@@ -553,7 +553,7 @@ function exposureDenial(
 // Validation of the limits themselves (settings page, API): zod-free so core stays dependency-light.
 
 export type RiskLimitErrorCode = "INVALID_LIMIT" | "NEGATIVE_LIMIT" | "LIMIT_OUT_OF_RANGE" | "CONFLICTING_LIMITS";
-export type RiskLimitError = DomainError<RiskLimitErrorCode>;
+export type RiskLimitError = Refusal<RiskLimitErrorCode>;
 
 /** Bounds past which a limit is surely a typo (a percent where a fraction was meant, an extra zero …). */
 export const LIMIT_BOUNDS = {

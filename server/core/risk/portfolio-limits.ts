@@ -23,13 +23,13 @@
 import { DAY_MS } from "../clock";
 import { add, cmp, Decimal, maxDec, sub, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
-import { type DomainError } from "../result";
+import { type Refusal } from "../errors";
 import { type ReadonlyMatrix } from "./linalg";
 import { parametricPortfolioVar } from "./portfolio-var";
 import { type RiskPosition } from "./types";
 
 export type PortfolioRiskDenialCode = "CORRELATED_EXPOSURE" | "VAR_LIMIT";
-export type PortfolioRiskDenial = DomainError<PortfolioRiskDenialCode>;
+export type PortfolioRiskDenial = Refusal<PortfolioRiskDenialCode>;
 
 const HUNDRED = new Decimal(100);
 

@@ -9,7 +9,7 @@
  */
 import { Decimal, ONE, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 
 export type SizingErrorCode =
   | "NON_POSITIVE_EQUITY"

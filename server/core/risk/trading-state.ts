@@ -7,7 +7,7 @@
  */
 import { cmp, isPositive, type Decimal } from "../money";
 import { type OrderSide } from "../orders/types";
-import { type Result } from "../result";
+import { type Result } from "../errors";
 
 export const TRADING_STATES = ["ACTIVE", "REDUCING", "HALTED"] as const;
 export type TradingState = (typeof TRADING_STATES)[number];

@@ -4,7 +4,7 @@
  */
 import { Decimal, roundToStep } from "../money";
 import { type OrderSide } from "../orders/types";
-import { err, ok, type Result } from "../result";
+import { err, ok, type Result } from "../errors";
 
 /**
  * - NONE: fills at the reference price.

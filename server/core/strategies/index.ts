@@ -1,5 +1,5 @@
 /** Built-in strategies and the registry the engine and the backtest CLI look them up in. */
-import { type Result, err } from "../result";
+import { type Result, err } from "../errors";
 import { createRsiReversionStrategy } from "./rsi-reversion";
 import { createSmaCrossStrategy } from "./sma-cross";
 import { type Strategy } from "./types";

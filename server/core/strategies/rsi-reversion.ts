@@ -12,7 +12,7 @@
  * money; IEEE doubles give the same result on every platform for the same closes, so runs stay deterministic.
  * Quantities and prices the engine derives from the intent remain decimals.
  */
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 import { type PriceValue, type SignalIntent, type Strategy, type StrategyCandle, type StrategyContext, StrategyError } from "./types";
 
 // A type alias (not an interface) so it is assignable to StrategyParams.

@@ -23,7 +23,7 @@
  *   decimal that happens only when fast × slow > 9 × 10^8.
  */
 import { Decimal, parseDecimal } from "../money";
-import { type Result, err, ok } from "../result";
+import { type Result, err, ok } from "../errors";
 import { type PriceValue, type SignalIntent, type Strategy, type StrategyCandle, type StrategyContext, StrategyError } from "./types";
 
 export type CrossSignal = "BUY" | "SELL";

@@ -27,7 +27,7 @@ import { statSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { inspect } from "node:util";
 import ccxt, { type Exchange } from "ccxt";
-import { err, ok, type Result } from "../../core/result";
+import { err, ok, type Result } from "../../core/errors";
 
 export const LIVE_OPT_IN_VALUE = "I_UNDERSTAND_REAL_MONEY";
 export const DEFAULT_LIVE_CONFIG_FILE = path.join("data", "live.json");
