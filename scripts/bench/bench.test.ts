@@ -62,6 +62,9 @@ describe("engine benches", () => {
     expect(result.meetsTarget).toBe(result.value < 2000);
     expect(result.firstUsPerOrder).toBeGreaterThan(0);
     expect(result.lastUsPerOrder).toBeGreaterThan(0);
+    expect(result.at10UsPerOrder).toBeGreaterThan(0);
+    expect(result.at10kUsPerOrder).toBeGreaterThan(0);
+    expect(result.at10kOverAt10).toBeCloseTo(result.at10kUsPerOrder / result.at10UsPerOrder, 1);
     expect(benchDirs()).toEqual(before);
   });
 
