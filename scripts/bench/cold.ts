@@ -117,7 +117,8 @@ export interface ColdBenchResult {
   rounds: number;
   bastion: Side & { finalEquity: string; command: string };
   grademark: (Side & { finalCapital: number }) | { skipped: string };
-  ratio: { backtest: number; inProcess: number; process: number; inProcessCpu: number } | null;
+  /** grademark ÷ bastion (above 1: bastion faster); the CPU ratios are the steadier ones on a shared machine. */
+  ratio: { backtest: number; inProcess: number; process: number; inProcessCpu: number; processCpu: number } | null;
   target: number;
   meetsTarget: boolean | null;
 }
@@ -276,6 +277,7 @@ function coldBenchOn(options: ColdBenchOptions, data: string, source: string, re
           inProcess: round1(median(g.inProcess) / median(b.inProcess)),
           process: round1(median(g.wall) / median(b.wall)),
           inProcessCpu: round1(median(g.inProcessCpu) / median(b.inProcessCpu)),
+          processCpu: round1(median(g.cpu) / median(b.cpu)),
         };
   return {
     name: options.name,
