@@ -19,6 +19,9 @@
  * (history.ts), and the time to first render of the overview and the Positions page with 500 open positions in
  * chromium against the built app (render.ts; skipped with a note when there is no `npm run build` output).
  *
+ * A speed change keeps every backtest report byte-identical: `scripts/bench/report-digest.ts` prints the digests of six
+ * reports before a change and checks them after (`--check FILE`).
+ *
  * Profiling: `node -C react-server --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
  * then `npx tsx scripts/bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile`.
  */
