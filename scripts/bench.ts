@@ -13,11 +13,14 @@
  *
  * Cold run (scripts/bench/cold.ts): one fresh `npm run backtest` process on the shared 30,240-candle 1-minute file
  * against the same strategy in grademark 0.3.0 (installed with npm into a temp dir on first use), each in a fresh
- * process; `--cold-data FILE` picks another file.
+ * process, and the same on ten copies of the file end to end (302,400 candles); `--cold-data FILE` picks another file.
  *
  * Dashboard benches (scripts/bench/): History's queries on 1,000,000 closed trades through the real tRPC router
  * (history.ts), and the time to first render of the overview and the Positions page with 500 open positions in
  * chromium against the built app (render.ts; skipped with a note when there is no `npm run build` output).
+ *
+ * A speed change keeps every backtest report byte-identical: `scripts/bench/report-digest.ts` prints the digests of six
+ * reports before a change and checks them after (`--check FILE`).
  *
  * Profiling: `node -C react-server --import tsx --cpu-prof --cpu-prof-dir=/tmp/prof scripts/bench.ts --only backtest_candles`,
  * then `npx tsx scripts/bench/profile-summary.ts /tmp/prof/<largest>.cpuprofile`.
@@ -207,6 +210,9 @@ async function main(): Promise<void> {
     const data = i >= 0 ? process.argv[i + 1] : undefined;
     const { name: _c, ...cold } = coldBench({ name: "backtest_cold_1m", ...(data ? { data: resolve(data) } : {}), log });
     results.backtest_cold_1m = cold;
+    log("bench: backtest_cold_1m_x10 (the same on ten copies of the file end to end)");
+    const { name: _x, ...long } = coldBench({ name: "backtest_cold_1m_x10", ...(data ? { data: resolve(data) } : {}), repeat: 10, rounds: 3, log });
+    results.backtest_cold_1m_x10 = long;
   }
 
   if (wanted("signals_per_sec_sqlite")) {

@@ -15,7 +15,7 @@ import { basename, dirname, extname, join, relative } from "node:path";
 import vm from "node:vm";
 
 /** Bumped when the build options below change, so a bundle built differently is not reused. */
-const BUILD_VERSION = 2;
+const BUILD_VERSION = 3;
 
 const hashFile = (file) => createHash("sha256").update(readFileSync(file)).digest("hex");
 
@@ -29,7 +29,14 @@ const manifestPath = (options) => join(options.cacheDir, "manifest.json");
 /** @param {BundleOptions} options @returns {string} */
 const entryFileName = (options) => `${basename(options.entry, extname(options.entry))}.cjs`;
 /** @param {BundleOptions} options */
-const optionsKey = (options) => JSON.stringify([BUILD_VERSION, relative(options.root, options.entry), options.external ?? [], options.conditions ?? []]);
+const optionsKey = (options) =>
+  JSON.stringify([
+    BUILD_VERSION,
+    relative(options.root, options.entry),
+    options.external ?? [],
+    options.conditions ?? [],
+    (options.plugins ?? []).map((plugin) => plugin.name), // a plugin added or removed builds differently
+  ]);
 
 /** The cached bundle's entry file when every input still has the content it was built from; else null. */
 export function cachedBundle(/** @type {BundleOptions} */ options) {
@@ -115,9 +122,14 @@ export async function buildBundle(/** @type {BundleOptions} */ options) {
  * Runs a bundle built here. Its compiled code comes from V8's code cache beside it (`<bundle>.v8-cache`) when there
  * is one that V8 accepts; otherwise the cache is written as the process exits, holding every function the run
  * compiled, so the next cold run skips parsing and compiling them.
+ * A cache holds only what its run compiled: one written by `--help` or a usage error lacks the engine, and every
+ * later backtest would compile it again (~20 ms of CPU on the 1-minute file). So the CPU time of the run that wrote
+ * the cache is kept beside it (`<bundle>.v8-cache.cpu`), and a run that used half as much again rewrites the cache
+ * once (a longer run has compiled at least what a shorter one did, in practice more).
  */
 export function runBundle(/** @type {string} */ file) {
   const cacheFile = `${file}.v8-cache`;
+  const cpuFile = `${cacheFile}.cpu`;
   let cachedData;
   try {
     cachedData = readFileSync(cacheFile);
@@ -125,17 +137,28 @@ export function runBundle(/** @type {string} */ file) {
     cachedData = undefined; // no cache yet: this run writes it
   }
   const script = new vm.Script(Module.wrap(readFileSync(file, "utf8")), { filename: file, cachedData });
-  if (cachedData === undefined || script.cachedDataRejected) {
-    process.once("exit", () => {
-      try {
-        const tmp = `${cacheFile}.${process.pid}`;
-        writeFileSync(tmp, script.createCachedData());
-        renameSync(tmp, cacheFile);
-      } catch {
-        // Only an optimization: without the cache file the next run compiles as this one did.
-      }
-    });
+  const fresh = cachedData === undefined || script.cachedDataRejected;
+  let writtenByCpuMs = 0;
+  if (!fresh) {
+    try {
+      writtenByCpuMs = Number(readFileSync(cpuFile, "utf8")) || 0;
+    } catch {
+      writtenByCpuMs = 0; // a cache from before the CPU note: rewritten once by the next run long enough
+    }
   }
+  process.once("exit", () => {
+    const cpu = process.cpuUsage();
+    const cpuMs = (cpu.user + cpu.system) / 1000;
+    if (!fresh && cpuMs < 1.5 * writtenByCpuMs) return;
+    try {
+      const tmp = `${cacheFile}.${process.pid}`;
+      writeFileSync(tmp, script.createCachedData());
+      renameSync(tmp, cacheFile);
+      writeFileSync(cpuFile, String(Math.round(cpuMs)));
+    } catch {
+      // Only an optimization: without the cache file the next run compiles as this one did.
+    }
+  });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(file), module, file, dirname(file));
   return module.exports;

@@ -74,6 +74,25 @@ describe("bundle cache", () => {
     expect(readFileSync(cacheFile, "utf8")).not.toBe("not a code cache");
   });
 
+  it("rewrites a code cache written by a run that did far less (--help lacks the engine), and keeps one from a run as long", async () => {
+    const options = program("longer");
+    const built = await buildBundle(options);
+    const cacheFile = `${built}.v8-cache`;
+    expect(runInChild(built)).toBe("longer");
+    const firstCpu = Number(readFileSync(`${cacheFile}.cpu`, "utf8"));
+    expect(firstCpu).toBeGreaterThan(0);
+    // As if a far longer run had written it: this one is not long enough to replace it.
+    writeFileSync(`${cacheFile}.cpu`, String(firstCpu * 100));
+    const kept = readFileSync(cacheFile);
+    expect(runInChild(built)).toBe("longer");
+    expect(readFileSync(cacheFile).equals(kept)).toBe(true);
+    expect(readFileSync(`${cacheFile}.cpu`, "utf8")).toBe(String(firstCpu * 100));
+    // As if a run of next to nothing had written it: this run writes it again, with its own CPU time.
+    writeFileSync(`${cacheFile}.cpu`, "0.001");
+    expect(runInChild(built)).toBe("longer");
+    expect(Number(readFileSync(`${cacheFile}.cpu`, "utf8"))).toBeGreaterThan(0.001);
+  });
+
   it("does not use a bundle whose input is gone", async () => {
     const options = program("gone");
     await buildBundle(options);

@@ -1,9 +1,9 @@
 /** The engine benches at toy sizes: they run, do the work they claim, and clean up (no timing assertions). */
-import { readdirSync } from "node:fs";
+import { readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { describe, expect, it } from "vitest";
 import { BACKTEST_DATA, backtestBench, benchCandles } from "./backtest";
-import { coldBench } from "./cold";
+import { coldBench, repeatCandleFile } from "./cold";
 import { parseBacktestArgs } from "../../server/engine/backtest-args";
 import { runBacktest } from "../../server/engine/backtest-service";
 import { MEMORY_TMP } from "./desk";
@@ -55,6 +55,22 @@ describe("engine benches", () => {
     },
   );
 
+  it("a long file for the cold run: copies end to end, in time order, the prices unchanged", () => {
+    const rows = (file: string) => readFileSync(file, "utf8").trimEnd().split("\n").slice(1);
+    const one = rows(BACKTEST_DATA);
+    const long = repeatCandleFile(BACKTEST_DATA, 3);
+    try {
+      const three = rows(long.file);
+      expect(three).toHaveLength(one.length * 3);
+      const ts = three.map((r) => Number(r.split(",")[0]));
+      for (let i = 1; i < ts.length; i++) expect(ts[i]).toBeGreaterThan(ts[i - 1]!);
+      const rest = (r: string) => r.slice(r.indexOf(","));
+      expect(three.slice(one.length * 2).map(rest)).toEqual(one.map(rest));
+    } finally {
+      rmSync(long.dir, { recursive: true, force: true });
+    }
+  });
+
   it("resting limits: every order placed through the engine stays open, first and last windows reported", async () => {
     const before = benchDirs();
     const result = await restingLimitsBench({ name: "rl", orders: 40, window: 10 });
@@ -62,6 +78,9 @@ describe("engine benches", () => {
     expect(result.meetsTarget).toBe(result.value < 2000);
     expect(result.firstUsPerOrder).toBeGreaterThan(0);
     expect(result.lastUsPerOrder).toBeGreaterThan(0);
+    expect(result.at10UsPerOrder).toBeGreaterThan(0);
+    expect(result.at10kUsPerOrder).toBeGreaterThan(0);
+    expect(result.at10kOverAt10).toBeCloseTo(result.at10kUsPerOrder / result.at10UsPerOrder, 1);
     expect(benchDirs()).toEqual(before);
   });
 

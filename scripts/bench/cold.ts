@@ -19,18 +19,52 @@
  *
  * Data: `--cold-data FILE`, else the shared 30,240-candle Binance.US BTC/USDT file at
  * `../shared/data/market/cross-venue/` (see ../shared/data/README.md; it is not copied into data/market/ because its
- * source states no licence). Missing: the bench is skipped with a note.
+ * source states no licence; from a git worktree, the `../shared` beside the main checkout). Missing: the bench is
+ * skipped with a note. `npm run bench` runs it twice: on the file, and on ten copies of it end to end
+ * (`backtest_cold_1m_x10`, 302,400 candles; repeatCandleFile), where module loading and the JIT's warm-up weigh less.
  * grademark: installed once with npm into `BASTION_BENCH_GRADEMARK_DIR` (default `<tmpdir>/bastion-bench-grademark`),
  * outside the repository — it is not a dependency of Bastion. grademark needs chai at run time but does not declare
  * it, so chai@4 is installed beside it. Without npm or the registry: skipped with a note.
  */
 import { spawnSync } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 
 const ROOT = join(import.meta.dirname, "..", "..");
-export const COLD_DATA = join(ROOT, "..", "shared", "data", "market", "cross-venue", "btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv");
+const COLD_FILE = join("data", "market", "cross-venue", "btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv");
+
+/** `../shared` beside the repository, or beside the main checkout when this is a git worktree. */
+function sharedDirs(): string[] {
+  const dirs = [join(ROOT, "..", "shared")];
+  const common = spawnSync("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], { cwd: ROOT, encoding: "utf8" });
+  if (common.status === 0 && common.stdout.trim()) dirs.push(join(dirname(dirname(common.stdout.trim())), "shared"));
+  return dirs;
+}
+export const COLD_DATA = sharedDirs()
+  .map((dir) => join(dir, COLD_FILE))
+  .reduce((found, file) => (existsSync(found) ? found : file));
+
+/**
+ * A longer file made of `times` copies of a candle CSV, each shifted in time to follow the one before (by the file's
+ * span plus one candle), the prices unchanged: a long run on real prices, with a seam between copies. Written to a temp
+ * dir; the caller removes it.
+ */
+export function repeatCandleFile(file: string, times: number): { file: string; dir: string } {
+  const lines = readFileSync(file, "utf8").trimEnd().split("\n");
+  const [header, ...rows] = lines;
+  const tsOf = (row: string) => Number(row.slice(0, row.indexOf(",")));
+  const first = tsOf(rows[0]!);
+  const last = tsOf(rows[rows.length - 1]!);
+  const step = rows.length > 1 ? (last - first) / (rows.length - 1) : 60_000;
+  const span = last - first + Math.round(step);
+  const out: string[] = [header!];
+  for (let k = 0; k < times; k++) for (const row of rows) out.push(`${tsOf(row) + k * span}${row.slice(row.indexOf(","))}`);
+  const dir = mkdtempSync(join(tmpdir(), "bastion-bench-cold-"));
+  const repeated = join(dir, `x${times}-${file.split("/").pop()}`);
+  writeFileSync(repeated, `${out.join("\n")}\n`);
+  return { file: repeated, dir };
+}
 export const COLD_TARGET_RATIO = 4;
 const GRADEMARK_PACKAGES = ["grademark@0.3.0", "chai@4.5.0", "data-forge@1.10.5"];
 
@@ -77,11 +111,14 @@ export interface ColdBenchResult {
   /** bastion's in-process candles/s (the figure the target is on). */
   value: number;
   data: string;
+  /** The file was `repeat` copies of `data` end to end (1: the file itself). */
+  repeat: number;
   candles: number;
   rounds: number;
   bastion: Side & { finalEquity: string; command: string };
   grademark: (Side & { finalCapital: number }) | { skipped: string };
-  ratio: { backtest: number; inProcess: number; process: number; inProcessCpu: number } | null;
+  /** grademark ÷ bastion (above 1: bastion faster); the CPU ratios are the steadier ones on a shared machine. */
+  ratio: { backtest: number; inProcess: number; process: number; inProcessCpu: number; processCpu: number } | null;
   target: number;
   meetsTarget: boolean | null;
 }
@@ -90,6 +127,8 @@ export interface ColdBenchOptions {
   name: string;
   data?: string;
   rounds?: number;
+  /** Runs on `repeat` copies of the file end to end (repeatCandleFile): a long file from a real one. Default 1. */
+  repeat?: number;
   /** Where grademark is (or gets installed); null: bastion only (tests, no network). */
   grademarkDir?: string | null;
   log?: (line: string) => void;
@@ -138,10 +177,21 @@ function timed(argv: readonly string[]): { stdout: string; stderr: string; wallM
 }
 
 export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: string; skipped: string } {
+  const source = options.data ?? COLD_DATA;
+  if (!existsSync(source)) return { name: options.name, skipped: `no data file at ${source} (pass --cold-data FILE)` };
+  const repeat = Math.max(1, Math.floor(options.repeat ?? 1));
+  if (repeat === 1) return coldBenchOn(options, source, source, 1);
+  const long = repeatCandleFile(source, repeat);
+  try {
+    return coldBenchOn(options, long.file, source, repeat);
+  } finally {
+    rmSync(long.dir, { recursive: true, force: true });
+  }
+}
+
+function coldBenchOn(options: ColdBenchOptions, data: string, source: string, repeat: number): ColdBenchResult {
   const log = options.log ?? (() => {});
-  const data = options.data ?? COLD_DATA;
   const rounds = options.rounds ?? 7;
-  if (!existsSync(data)) return { name: options.name, skipped: `no data file at ${data} (pass --cold-data FILE)` };
   const gmDir =
     options.grademarkDir === undefined ? (process.env.BASTION_BENCH_GRADEMARK_DIR ?? join(tmpdir(), "bastion-bench-grademark")) : options.grademarkDir;
   const gmMissing = gmDir === null ? "not asked for" : ensureGrademark(gmDir, log);
@@ -227,12 +277,14 @@ export function coldBench(options: ColdBenchOptions): ColdBenchResult | { name: 
           inProcess: round1(median(g.inProcess) / median(b.inProcess)),
           process: round1(median(g.wall) / median(b.wall)),
           inProcessCpu: round1(median(g.inProcessCpu) / median(b.inProcessCpu)),
+          processCpu: round1(median(g.cpu) / median(b.cpu)),
         };
   return {
     name: options.name,
     unit: "candles/s",
     value: bastion.inProcessCandlesPerSec,
-    data,
+    data: source,
+    repeat,
     candles,
     rounds,
     bastion,

@@ -1,4 +1,4 @@
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import { DEFAULT_PROTECTION_SETTINGS, formatProtectionSettingsErrors, protectionSettingsSchema, resolveSymbolRule } from "./settings";
 
 function messagesFor(input: unknown): string[] {
@@ -69,5 +69,23 @@ describe("protectionSettingsSchema", () => {
     expect(resolveSymbolRule(settings.flashMove, "ETH/BTC")).toEqual({ enabled: true, movePct: 4, windowSeconds: 60, action: "LOCK_SYMBOL", lockMinutes: 30 });
     // An inherited property name is not an override.
     expect(resolveSymbolRule(settings.flashMove, "constructor").movePct).toBe(4);
+  });
+});
+
+describe("protection schemas at module load", () => {
+  it("format no number until a value is refused (a process's first toLocaleString starts ICU, ~15 ms of every cold start)", async () => {
+    vi.resetModules();
+    const spy = vi.spyOn(Number.prototype, "toLocaleString");
+    try {
+      const fresh = await import("./settings");
+      expect(spy).not.toHaveBeenCalled();
+      const parsed = fresh.protectionSettingsSchema.safeParse({ flashMove: { windowSeconds: 1.5 } });
+      expect(parsed.success ? [] : parsed.error.issues.map((i) => i.message)).toEqual([
+        "flashMove.windowSeconds must be a whole number from 1 to 86,400 seconds (got 1.5).",
+      ]);
+      expect(spy).toHaveBeenCalled();
+    } finally {
+      spy.mockRestore();
+    }
   });
 });

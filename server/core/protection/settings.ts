@@ -18,10 +18,17 @@ function describe(input: unknown): string {
   return typeof input;
 }
 
-/** A finite number from `min` to `max` (whole when `int`), refused with the range in words. */
+/**
+ * A finite number from `min` to `max` (whole when `int`), refused with the range in words. The words are built on the
+ * first refusal, not when the schema is: the first toLocaleString of a process starts ICU's number formatting
+ * (~15 ms), and these schemas are built at module load, which every cold `npm run backtest` pays.
+ */
 function bounded(name: string, min: number, max: number, options: { int?: boolean; unit?: string } = {}) {
-  const range = `${options.int ? "a whole number" : "a number"} from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}${options.unit ? ` ${options.unit}` : ""}`;
-  const message = (input: unknown) => `${name} must be ${range} (got ${describe(input)}).`;
+  let range: string | null = null;
+  const message = (input: unknown) => {
+    range ??= `${options.int ? "a whole number" : "a number"} from ${min.toLocaleString("en-US")} to ${max.toLocaleString("en-US")}${options.unit ? ` ${options.unit}` : ""}`;
+    return `${name} must be ${range} (got ${describe(input)}).`;
+  };
   const base = z.number({ error: (issue) => message(issue.input) });
   const whole = options.int ? base.int({ error: (issue) => message(issue.input) }) : base;
   return whole.gte(min, { error: (issue) => message(issue.input) }).lte(max, { error: (issue) => message(issue.input) });
