@@ -74,7 +74,7 @@ async function placeResting(
       if (options.holdAt !== undefined && i >= options.holdAt) {
         const clientOrderId = String(result.data?.clientOrderId);
         const canceled = await desk.engine.execute({ kind: "cancelOrder", clientOrderId, actor: TRADER, reason: null });
-        if (!canceled.ok) throw new Error(`BENCH_CANCEL_REFUSED: ${canceled.code} ${canceled.message}`);
+        if (!canceled.ok) throw new Error(`BENCH_CANCEL_REFUSED: ${canceled.error.code} ${canceled.error.message}`);
       }
       options.onProgress?.(i + 1);
     }
