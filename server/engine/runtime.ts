@@ -49,6 +49,7 @@ import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
 import { processTimers, startDeskNotifications, type DeskNotifications } from "./notifications";
 import { startDeskAlerts, type DeskAlerts } from "./alerts";
+import { DEFAULT_ALERT_SETTINGS } from "../core/alerts";
 import { createMarketHistory, recordFeedUpdate } from "./market-history-feed";
 import { type MarketHistory } from "../core/market-history";
 
@@ -409,6 +410,7 @@ async function startRuntime(): Promise<Runtime | null> {
     clock: wallClock,
     timers: processTimers,
     ids: timeOrderedIds(() => Date.now(), random),
+    settings: { ...DEFAULT_ALERT_SETTINGS, ...config.desk?.alerts },
     requestedPrice: (clientOrderId) => store.getOrder(clientOrderId)?.meta.requestedPrice?.toString() ?? null,
     log,
   });
