@@ -89,8 +89,18 @@ export function AlertsView() {
   const common = [
     { key: "severity", header: "Severity", cell: (a: AlertRow) => <SeverityBadge severity={a.severity} /> },
     { key: "kind", header: "Kind", cell: (a: AlertRow) => KIND_WORDS[a.kind] ?? a.kind },
-    { key: "title", header: "Alert", rowHeader: true, cell: (a: AlertRow) => a.title },
-    { key: "message", header: "Latest", cellClassName: "alert-message", cell: (a: AlertRow) => a.message },
+    {
+      key: "title",
+      header: "Alert",
+      rowHeader: true,
+      cellClassName: "keep-case alert-title",
+      cell: (a: AlertRow) => (
+        <>
+          {a.title}
+          <span className="alert-message">{a.message}</span>
+        </>
+      ),
+    },
     { key: "count", header: "Count", numeric: true, cell: (a: AlertRow) => a.count },
     { key: "first", header: "First seen (UTC)", cellClassName: "mono", cell: (a: AlertRow) => fmtTime(a.firstSeen) },
     { key: "last", header: "Last seen (UTC)", cellClassName: "mono", cell: (a: AlertRow) => fmtTime(a.lastSeen) },
