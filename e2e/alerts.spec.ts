@@ -46,8 +46,9 @@ function zeroConfigEnv(): NodeJS.ProcessEnv {
   };
 }
 
+/** A shell command in a process group of its own, so that stopping it stops the servers it started too. */
 function run(command: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn("sh", ["-c", command], { env, stdio: ["ignore", "pipe", "pipe"], detached: true });
   child.stdout?.on("data", (chunk: Buffer) => (appLog = (appLog + chunk.toString()).slice(-4000)));
   child.stderr?.on("data", (chunk: Buffer) => (appLog = (appLog + chunk.toString()).slice(-4000)));
   return child;
@@ -69,26 +70,41 @@ test.beforeAll(async () => {
   await new Promise<void>((resolve) => receiver.listen(hookPort, "127.0.0.1", resolve));
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  app = run(`npx prisma migrate deploy && exec npx next start -H 127.0.0.1 -p ${port}`, zeroConfigEnv());
-  await expect
+  app = run(`npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`, zeroConfigEnv());
+  const started = app;
+  const stopped = new Promise<never>((_, reject) => started.once("exit", (code) => reject(new Error(`the zero-config server stopped (${code}): ${appLog}`))));
+  const healthy = expect
     .poll(
-      async () => {
-        if (app?.exitCode !== null) throw new Error(`the zero-config server stopped: ${appLog}`);
-        return fetch(`http://127.0.0.1:${port}/api/health`).then(
+      () =>
+        fetch(`http://127.0.0.1:${port}/api/health`).then(
           (r) => r.status,
           () => 0,
-        );
-      },
+        ),
       { timeout: 150_000, intervals: [1_000] },
     )
     .toBe(200);
+  await Promise.race([healthy, stopped]);
 });
 
 test.afterAll(async () => {
-  if (app && app.exitCode === null) {
-    const exited = new Promise((resolve) => app?.once("exit", resolve));
-    app.kill("SIGTERM");
-    await exited;
+  const group = app?.pid;
+  if (app && group !== undefined) {
+    try {
+      process.kill(-group, "SIGTERM"); // the group this spec started: sh, npx and the Next.js server under it
+    } catch {
+      // already gone
+    }
+    // The server stops its engine and exits; wait until nothing of the group answers on the port.
+    await expect
+      .poll(
+        () =>
+          fetch(`http://127.0.0.1:${port}/api/health`).then(
+            () => "up",
+            () => "down",
+          ),
+        { timeout: 90_000 },
+      )
+      .toBe("down");
   }
   receiver.closeAllConnections();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
