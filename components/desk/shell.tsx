@@ -1,5 +1,5 @@
 "use client";
-/** The desk frame: mode banner, trading state and breaker badges, global controls, navigation, stale-data banner. */
+/** The desk frame: mode banner, trading state, breaker and alert badges, global controls, navigation, stale-data banner. */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
@@ -8,6 +8,7 @@ import { SignOutButton } from "./sign-out-button";
 import { TRPCReactProvider, useTRPC } from "../trpc/client";
 import { Badge } from "../ui/kit";
 import { fmtDuration } from "../ui/format";
+import { AlertBadge } from "./alerts";
 import { EmergencyStopButton, TradingControls } from "./controls";
 import { LiveProvider, StaleBanner } from "./live";
 
@@ -19,6 +20,7 @@ const NAV: [href: string, label: string][] = [
   ["/risk", "Risk"],
   ["/performance", "Performance"],
   ["/reconciliation", "Reconciliation"],
+  ["/alerts", "Alerts"],
   ["/notifications", "Notifications"],
   ["/audit", "Audit"],
   ["/backtests", "Backtests"],
@@ -69,6 +71,7 @@ function TopBar({ user, mode }: { user: { username: string; role: string }; mode
           {breaker.state === "OPEN" && breaker.cooldownRemainingMs > 0 ? ` · ${fmtDuration(breaker.cooldownRemainingMs)}` : ""}
         </span>
       ) : null}
+      <AlertBadge />
       <span className="spacer" />
       <TradingControls />
       <EmergencyStopButton />

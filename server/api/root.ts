@@ -1,7 +1,8 @@
 /**
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
- * audit, backtests, settings, reconciliation, notifications, protections. Routers are thin: input schema, authorization (the procedure), one service call.
+ * audit, backtests, settings, reconciliation, notifications, protections, alerts. Routers are thin: input schema, authorization (the procedure), one service call.
  */
+import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { backtestsRouter } from "./routers/backtests";
@@ -35,6 +36,7 @@ export const appRouter = router({
   reconciliation: reconciliationRouter,
   notifications: notificationsRouter,
   protections: protectionsRouter,
+  alerts: alertsRouter,
 });
 
 export type AppRouter = typeof appRouter;

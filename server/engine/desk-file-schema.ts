@@ -207,6 +207,17 @@ const notificationsSection = z.strictObject({
   ).optional(),
 });
 
+/** The alert center's thresholds (core/alerts AlertSettings); a key left out keeps its default. */
+export const alertsSection = z.strictObject({
+  slippage_warn_bps: numberIn(0.01, 10_000, " basis points").optional(),
+  slippage_critical_bps: numberIn(0.01, 10_000, " basis points").optional(),
+  latency_ms: wholeIn(1, 600_000, " ms").optional(),
+  limit_fill_timeout_seconds: wholeIn(1, 7 * 86_400, " seconds").optional(),
+  fill_rate_window_minutes: wholeIn(1, 7 * 1_440, " minutes").optional(),
+  fill_rate_min_orders: wholeIn(1, 10_000).optional(),
+  fill_rate_floor_pct: numberIn(0, 100, " %").optional(),
+});
+
 export const deskFileSchema = z.strictObject({
   version: z.literal(1, { error: (issue) => `must be 1 (got ${got(issue.input)})` }).optional(),
   desk: deskSection.optional(),
@@ -216,5 +227,6 @@ export const deskFileSchema = z.strictObject({
   risk: riskSection.optional(),
   breaker: breakerSection.optional(),
   notifications: notificationsSection.optional(),
+  alerts: alertsSection.optional(),
 });
 export type DeskFileInput = z.output<typeof deskFileSchema>;

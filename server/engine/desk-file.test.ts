@@ -399,3 +399,43 @@ describe("per-strategy risk keys (issue 11)", () => {
     );
   });
 });
+
+describe("parseDeskFile: the alert center's thresholds", () => {
+  it("reads the alerts section in core/alerts' units; keys left out keep their defaults", () => {
+    const desk = parseDeskFile(
+      [
+        "alerts:",
+        "  slippage_warn_bps: 25",
+        "  slippage_critical_bps: 120",
+        "  latency_ms: 1500",
+        "  limit_fill_timeout_seconds: 90",
+        "  fill_rate_window_minutes: 30",
+        "  fill_rate_min_orders: 8",
+        "  fill_rate_floor_pct: 40",
+      ].join("\n"),
+      { source: SOURCE },
+    );
+    expect(desk.alerts).toEqual({
+      slippageWarnBps: 25,
+      slippageCriticalBps: 120,
+      latencyMs: 1_500,
+      limitFillTimeoutMs: 90_000,
+      fillRateWindowMs: 1_800_000,
+      fillRateMinOrders: 8,
+      fillRateFloor: 0.4,
+    });
+    expect(parseDeskFile("# nothing yet\n", { source: SOURCE }).alerts).toEqual({});
+  });
+
+  it.each([
+    { text: "alerts:\n  latency_ms: 0", problem: /alerts\.latency_ms.*must be a whole number from 1 to 600,?000 ms/ },
+    { text: "alerts:\n  fill_rate_floor_pct: 150", problem: /alerts\.fill_rate_floor_pct.*must be a number from 0 to 100 %/ },
+    {
+      text: "alerts:\n  slippage_warn_bps: 80\n  slippage_critical_bps: 40",
+      problem: /alerts\.slippage_critical_bps.*must be at least alerts\.slippage_warn_bps/,
+    },
+    { text: "alerts:\n  latency: 100", problem: /alerts\.latency/ },
+  ])("refuses $text", ({ text, problem }) => {
+    expect(problemsOf(text).join("\n")).toMatch(problem);
+  });
+});

@@ -15,11 +15,12 @@
  */
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
+import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from "../core/alerts";
 import { type BreakerConfig, breakerConfigSchema } from "../core/breaker/config";
 import { D } from "../core/money";
 import { createStrategy } from "../core/strategies";
 import { channelSettingsSchema } from "../notify/settings";
-import { type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
+import { type alertsSection, type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
 import { riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
 
@@ -86,6 +87,8 @@ export interface DeskFile {
    * secrets file, and checks the whole with notifySettingsSchema.
    */
   notifications: DeskNotificationChannel[];
+  /** The alert center's thresholds the file sets (the rest keep core/alerts' defaults). */
+  alerts: Partial<AlertSettings>;
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
   notActedUpon: string[];
   /** The line of each key, by key path, for messages about values checked later (config.ts's rules). */
@@ -383,6 +386,10 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   if (!breakerCheck.success) for (const issue of breakerCheck.error.issues) refuse(["breaker"], issue.message);
 
   const notifications = notificationChannelsOf(input.notifications?.channels ?? [], locator, problems);
+  const alerts = alertSettingsOf(input.alerts ?? {});
+  if ((alerts.slippageCriticalBps ?? DEFAULT_ALERT_SETTINGS.slippageCriticalBps) < (alerts.slippageWarnBps ?? DEFAULT_ALERT_SETTINGS.slippageWarnBps)) {
+    refuse(["alerts", "slippage_critical_bps"], "must be at least alerts.slippage_warn_bps (a critical slippage is a larger one)");
+  }
 
   return {
     source,
@@ -396,9 +403,24 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     retryAttempts: riskInput.retry_attempts ?? null,
     orderTimeoutSeconds: riskInput.order_timeout_seconds ?? null,
     notifications,
+    alerts,
     notActedUpon,
     keyLines: locator.keyLines(),
   };
+}
+
+/** The file's alerts section in core/alerts' words and units. */
+function alertSettingsOf(input: z.output<typeof alertsSection>): Partial<AlertSettings> {
+  const out: Partial<AlertSettings> = {};
+  if (input.slippage_warn_bps !== undefined) out.slippageWarnBps = input.slippage_warn_bps;
+  if (input.slippage_critical_bps !== undefined) out.slippageCriticalBps = input.slippage_critical_bps;
+  if (input.latency_ms !== undefined) out.latencyMs = input.latency_ms;
+  if (input.limit_fill_timeout_seconds !== undefined) out.limitFillTimeoutMs = input.limit_fill_timeout_seconds * 1_000;
+  if (input.fill_rate_window_minutes !== undefined) out.fillRateWindowMs = input.fill_rate_window_minutes * 60_000;
+  if (input.fill_rate_min_orders !== undefined) out.fillRateMinOrders = input.fill_rate_min_orders;
+  // A share (0–1) compared with a measured share, not money.
+  if (input.fill_rate_floor_pct !== undefined) out.fillRateFloor = input.fill_rate_floor_pct / 100;
+  return out;
 }
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -47,7 +47,9 @@ import { DEFAULT_RISK_LIMITS, DEFAULT_SYMBOL_SETTINGS } from "./settings";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
-import { startDeskNotifications, type DeskNotifications } from "./notifications";
+import { processTimers, startDeskNotifications, type DeskNotifications } from "./notifications";
+import { startDeskAlerts, type DeskAlerts } from "./alerts";
+import { DEFAULT_ALERT_SETTINGS } from "../core/alerts";
 import { createMarketHistory, recordFeedUpdate } from "./market-history-feed";
 import { type MarketHistory } from "../core/market-history";
 
@@ -68,6 +70,8 @@ export interface Runtime {
   venueStatus(): VenueStatus;
   /** Outbound notifications (webhook, Telegram, email) from the bus; absent where a runtime has none (tests). */
   notifications?: DeskNotifications;
+  /** The alert center (alerts page, header badge), fed by the bus; absent where a runtime has none (tests). */
+  alerts?: DeskAlerts;
   /** Bars of every symbol the feeds deliver, for the portfolio statistics (risk.portfolio); absent in tests that need none. */
   marketHistory?: MarketHistory;
   stop(): Promise<void>;
@@ -398,6 +402,19 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   });
 
+  // The alert center hears the bus too (queued, off the engine's turn); fills are measured against their order's requested price.
+  const alerts = startDeskAlerts({
+    databaseUrl,
+    bus,
+    store,
+    clock: wallClock,
+    timers: processTimers,
+    ids: timeOrderedIds(() => Date.now(), random),
+    settings: { ...DEFAULT_ALERT_SETTINGS, ...config.desk?.alerts },
+    requestedPrice: (clientOrderId) => store.getOrder(clientOrderId)?.meta.requestedPrice?.toString() ?? null,
+    log,
+  });
+
   // Housekeeping: the lease heartbeat, breaker ticks and venue time, equity snapshots.
   const timers: ReturnType<typeof setInterval>[] = [];
   const every = (ms: number, fn: () => void) => {
@@ -413,6 +430,7 @@ async function startRuntime(): Promise<Runtime | null> {
     for (const t of timers) clearInterval(t);
     await engine.run(() => undefined);
     notifications.close();
+    alerts.close();
     lease.release();
     await venue.close();
     store.close();
@@ -458,6 +476,14 @@ async function startRuntime(): Promise<Runtime | null> {
       bus.publish({ type: "marks", marks });
     }
   });
+  // Connectivity and limit-order timeouts for the alert center.
+  every(2_000, () => {
+    const feed = feedStatus();
+    alerts.connectivity("market data", feed.connected, feed.message);
+    const venueState = venue.status();
+    alerts.connectivity(`venue ${venue.id}`, venueState.connected, venueState.lastError ?? (venueState.connected ? "connected" : "not connected"));
+    alerts.tick();
+  });
   const onExit = () => void stop();
   process.once("SIGTERM", onExit);
   process.once("SIGINT", onExit);
@@ -470,6 +496,7 @@ async function startRuntime(): Promise<Runtime | null> {
     feedStatus: () => feedStatus(),
     venueStatus: () => venue.status(),
     notifications,
+    alerts,
     marketHistory,
     stop,
   };

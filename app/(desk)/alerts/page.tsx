@@ -1,0 +1,5 @@
+import { AlertsView } from "@/components/desk/alerts";
+
+export default function AlertsPage() {
+  return <AlertsView />;
+}
