@@ -14,6 +14,7 @@ import { scopeLabel } from "../core/protection/types";
 import { MemoryAlertLog, openAlertLog, type AlertRepository, type SqliteAlertLog } from "../db/alerts";
 import type { AuditRecord, Store } from "../db/store";
 import type { EventBus } from "./bus";
+import { resultMessage } from "./context";
 import type { Actor, CommandResult, DomainEvent } from "./types";
 
 export interface AlertTimers {
@@ -142,7 +143,7 @@ export function startAlerts(options: AlertsOptions): DeskAlerts {
       reason,
       params: { id },
       result: result.ok ? "OK" : "REFUSED",
-      detail: result.message,
+      detail: resultMessage(result),
     };
     options.store.transaction(() => options.store.appendAudit(record));
   };
@@ -152,7 +153,7 @@ export function startAlerts(options: AlertsOptions): DeskAlerts {
       flush();
       const acked = book.acknowledge(id, actor.username, reason, options.clock.now());
       let result: CommandResult;
-      if (!acked.ok) result = { ok: false, code: acked.code, message: acked.message };
+      if (!acked.ok) result = { ok: false, error: acked.error };
       else {
         options.repository.write(acked.change);
         result = { ok: true, message: `Alert ${acked.change.alert.title} acknowledged.`, data: { id } };

@@ -224,8 +224,8 @@ describe("AlertBook", () => {
     book.apply(raise("K", "critical", 10));
     const acked = book.acknowledge("alr-1", "alice", "looked at the venue", 12);
     expect(acked).toMatchObject({ ok: true, change: { change: "ACKNOWLEDGED", actor: "alice", message: "looked at the venue" } });
-    expect(book.acknowledge("alr-1", "bob", "again", 13)).toMatchObject({ ok: false, code: "ALREADY_ACKNOWLEDGED" });
-    expect(book.acknowledge("alr-9", "bob", "x", 13)).toMatchObject({ ok: false, code: "UNKNOWN_ALERT" });
+    expect(book.acknowledge("alr-1", "bob", "again", 13)).toMatchObject({ ok: false, error: { code: "ALREADY_ACKNOWLEDGED" } });
+    expect(book.acknowledge("alr-9", "bob", "x", 13)).toMatchObject({ ok: false, error: { code: "UNKNOWN_ALERT" } });
     expect(book.summary().total).toBe(0);
     expect(book.apply(raise("K", "warning", 20))).toMatchObject({ change: "RAISED", alert: { id: "alr-2", count: 1, firstSeen: 20 } });
     // An acknowledged occurrence that is still active still resolves when its condition ends.

@@ -6,6 +6,7 @@
  *
  * Pure: ids and times come in. Every change is returned so the caller can persist it and its history row.
  */
+import { err, type Refusal } from "../errors";
 import type { IdGenerator } from "../ids";
 import { maxSeverity, severityRank, type AlertKind, type AlertSeverity, type AlertSignal } from "./rules";
 
@@ -49,7 +50,7 @@ export interface AlertSummary {
   highest: AlertSeverity | null;
 }
 
-export type AcknowledgeResult = { ok: true; change: AlertChange } | { ok: false; code: "UNKNOWN_ALERT" | "ALREADY_ACKNOWLEDGED"; message: string };
+export type AcknowledgeResult = { ok: true; change: AlertChange } | { ok: false; error: Refusal<"UNKNOWN_ALERT" | "ALREADY_ACKNOWLEDGED"> };
 
 /** Counts of unacknowledged alerts by severity (the header badge). */
 export function summarize(alerts: Iterable<Pick<AlertRecord, "severity" | "acknowledgedAt">>): AlertSummary {
@@ -126,9 +127,9 @@ export class AlertBook {
 
   acknowledge(id: string, by: string, reason: string, ts: number): AcknowledgeResult {
     const record = this.byId.get(id);
-    if (!record) return { ok: false, code: "UNKNOWN_ALERT", message: `There is no alert ${id} waiting for acknowledgement.` };
+    if (!record) return err("UNKNOWN_ALERT", `There is no alert ${id} waiting for acknowledgement.`);
     if (record.acknowledgedAt !== null) {
-      return { ok: false, code: "ALREADY_ACKNOWLEDGED", message: `Alert ${id} was already acknowledged by ${record.acknowledgedBy ?? "someone"}.` };
+      return err("ALREADY_ACKNOWLEDGED", `Alert ${id} was already acknowledged by ${record.acknowledgedBy ?? "someone"}.`);
     }
     record.acknowledgedAt = ts;
     record.acknowledgedBy = by;
