@@ -23,6 +23,8 @@ export interface ManualOrderLink {
   linkedClientOrderIds: string[];
   tags: Record<string, string>;
   exceptClientOrderId?: string;
+  /** Hold a trigger order in the engine (an OCO leg: the venue holds the coins for one sell only). */
+  emulate?: boolean;
 }
 
 export class Intake {
@@ -333,6 +335,7 @@ export class Intake {
     return this.cx.gate.placeOrder(spec, {
       refPrice,
       ...(link?.exceptClientOrderId && { exceptClientOrderId: link.exceptClientOrderId }),
+      ...(link?.emulate && { emulate: true }),
       newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: MANUAL_OWNER, signalId: null, entryOrderId: spec.clientOrderId } },
     });
   }

@@ -5,7 +5,9 @@
  *
  * Every list is emulated by the engine (the list's `mode` says so): its legs are ordinary orders that each pass the risk
  * gate, linked by `listId` and a `listRole` tag; this room reacts to their changes (ledger.settleOrder calls it once a
- * change committed). What the room promises:
+ * change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
+ * where the venue could hold it: on spot the venue reserves the coins for each resting sell, so a resting stop beside a
+ * resting take-profit would be refused for want of balance (what a venue's native OCO list avoids). What the room promises:
  * - one leg executing (any fill) cancels its alternatives, and an emulated leg whose trigger fires goes to the venue
  *   only once its alternatives are confirmed gone (`mayRelease`), so two alternatives are never both live by our doing;
  * - cancel of the list cancels every leg, and a halt sends nothing more (the emergency stop cancels the legs);
@@ -392,7 +394,7 @@ export class OrderLists {
     // Sent before the gate answers: a fill the venue reports at once must find its leg sent.
     leg.sent = true;
     this.save(list);
-    const result = this.cx.gate.placeOrder(spec, { refPrice, ...(sibling?.sent && { exceptClientOrderId: sibling.clientOrderId }) });
+    const result = this.cx.gate.placeOrder(spec, { refPrice, emulate: true, ...(sibling?.sent && { exceptClientOrderId: sibling.clientOrderId }) });
     if (!result.ok && !this.cx.books.orders.has(leg.clientOrderId) && !this.cx.store.getOrder(leg.clientOrderId)) {
       leg.sent = false; // refused before it existed: a later fill of the entry tries again
       this.save(list);
@@ -436,6 +438,7 @@ export class OrderLists {
       linkedClientOrderIds: leg.role === "secondary" ? [] : others,
       tags: { listRole: leg.role },
       ...(placedSibling && { exceptClientOrderId: placedSibling.clientOrderId }),
+      ...(ALTERNATIVES[list.kind].includes(leg.role) && { emulate: true }),
     };
   }
 

@@ -165,6 +165,8 @@ export class RiskGate {
       newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
       /** A working exit not counted against this one: its OCO sibling (alternatives, only one of them executes). */
       exceptClientOrderId?: string;
+      /** Hold a trigger order in the engine even where the venue could hold it (an order-list leg: see order-lists.ts). */
+      emulate?: boolean;
     },
   ): CommandResult {
     const stopped = this.cx.engine.refusalWhenStopped();
@@ -222,7 +224,7 @@ export class RiskGate {
       requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
     };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
-    const emulate = TRIGGER_TYPES.has(order.type) && this.cx.venue.holdsNatively?.(venueSpec) === false;
+    const emulate = TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.reason.code, submitted.reason.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
