@@ -320,7 +320,7 @@ export function orderLists(input: { all?: boolean; limit?: number } = {}): { lis
 
 export function placeOrderList(input: PlaceListRequest & { reason?: string; idempotencyKey?: string }, actor: Actor) {
   const { reason, idempotencyKey: _idempotencyKey, ...list } = input;
-  return runCommand({ kind: "placeOrderList", list: list as PlaceListRequest, actor, reason: reason || null });
+  return runCommand({ kind: "placeOrderList", list, actor, reason: reason || null });
 }
 
 export function cancelOrderList(input: { listId: string; reason?: string }, actor: Actor) {
