@@ -118,7 +118,9 @@ export function OrderListsPanel({ dp, canTrade }: { dp: (symbol: string) => Dp; 
                         {o ? (
                           <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>
                         ) : (
-                          <span className="muted">{leg.note ?? (list.status === "WORKING" ? "sent when the entry fills" : "never sent")}</span>
+                          <span className="muted">
+                            {leg.note ?? (list.status === "WORKING" ? `sent when the ${list.kind === "OTO" ? "primary" : "entry"} fills` : "never sent")}
+                          </span>
                         )}
                         {leg.replaced.length > 0 ? <span className="muted"> · replaces {leg.replaced.join(", ")}</span> : null}
                       </td>

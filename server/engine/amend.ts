@@ -85,7 +85,7 @@ export class Amends {
     const refusal = this.checkGate(record, quantity, price);
     if (refusal) return refusal;
     const now = this.cx.clock.now();
-    const what = `${order.clientOrderId} to ${quantity.toString()}${changes.price ? ` at ${changes.price.toString()}` : ""}`;
+    const what = `${order.clientOrderId}${changes.quantity ? ` to ${quantity.toString()}` : ""}${changes.price ? ` at ${changes.price.toString()}` : ""}`;
 
     if (order.status === "EMULATED") {
       // Held by the engine: nothing at the venue to change.
