@@ -297,7 +297,7 @@ describe("order lists through the engine", () => {
     expect(d.store.listAudit().map((a) => a.action)).toEqual(["place_order_list", "cancel_order_list"]);
   });
 
-  it("a halt cancels the legs and later entry fills send nothing", async () => {
+  it("a halt cancels the entry's remainder and the legs, and the list ends", async () => {
     const d = await desk();
     await d.quote(20100);
     const [entry, stop] = ids(await d.place(bracket({ type: "LIMIT", price: "20000" }))) as [string, string];
@@ -375,6 +375,38 @@ describe("GTD the venue cannot hold", () => {
     expect(d.get(coid).status).toBe("EMULATED");
     await d.timers.advance(120_000);
     expect(d.get(coid)).toMatchObject({ status: "CANCELED", reason: "expired (GTD)" });
+  });
+});
+
+describe("GTD expiry across a restart", () => {
+  const dirs: string[] = [];
+  afterEach(() => {
+    for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+  });
+
+  it("the timer is armed again from the books; an order already due is canceled at once", async () => {
+    const path = createMigratedDb();
+    dirs.push(dirname(path));
+    const clock = new ManualClock(T0);
+    const statePath = `${dirname(path)}/venue.db`;
+    const first = await desk({ store: openSqliteStore({ path, clock }), statePath, clock });
+    await first.quote(20100);
+    const placed = await first.order({
+      symbol: "BTC/USDT",
+      side: "BUY",
+      type: "LIMIT",
+      quantity: "0.1",
+      price: "19000",
+      timeInForce: "GTD",
+      expireAt: T0 + 60_000,
+    });
+    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    await first.venue.close();
+    clock.advance(120_000); // down past the expiry
+    const second = await desk({ store: openSqliteStore({ path, clock }), statePath, clock });
+    await second.timers.advance(0);
+    expect(second.get(coid)).toMatchObject({ status: "CANCELED", reason: "expired (GTD)" });
+    await second.venue.close();
   });
 });
 

@@ -314,10 +314,10 @@ export class OrderLists {
     return list.legs.find((l) => l !== leg && pair.includes(l.role)) ?? null;
   }
 
+  /** The alternative still live (the entry's remainder is canceled too, but not waited for: it adds, it does not sell twice). */
   private liveAlternatives(list: OrderListState, leg: ListLeg): string[] {
     const sibling = this.siblingLeg(list, leg);
     const ids = sibling?.sent ? [sibling.clientOrderId] : [];
-    if (list.kind === "BRACKET" && list.legs[0]!.sent) ids.push(list.legs[0]!.clientOrderId);
     return ids.filter((id) => {
       const o = this.orderOf(id);
       return o !== null && !isTerminal(o);
