@@ -201,6 +201,21 @@ describe("order lists through the engine", () => {
     expect(d.lists()[0]!.status).toBe("DONE");
   });
 
+  it("a bracket with a trailing stop: the stop ratchets with the market and, when it fires, the take-profit is canceled first", async () => {
+    const d = await desk();
+    await d.quote(20000);
+    const placed = await d.place({ ...bracket(), stopLoss: { type: "TRAILING_STOP_MARKET", trailingOffset: "200", trailingOffsetType: "PRICE" } });
+    expect(placed).toMatchObject({ ok: true });
+    const [, stop, profit] = ids(placed) as [string, string, string];
+    await d.quote(20300);
+    expect(d.get(stop).triggerPrice?.toString()).toBe("20100");
+    await d.quote(20050); // the pullback reaches the trigger
+    expect(d.get(profit).status).toBe("CANCELED");
+    expect(d.get(stop).status).toBe("FILLED");
+    expect(d.engine.state().positions).toHaveLength(0);
+    expect(d.lists()[0]!.status).toBe("DONE");
+  });
+
   it("a bracket whose entry ends unfilled ends canceled, and no leg was ever sent", async () => {
     const d = await desk();
     await d.quote(20100);
