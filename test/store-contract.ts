@@ -452,6 +452,28 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         store.saveSymbolSetting(ethOff);
         expect(store.loadSymbolSettings()).toEqual([btc, ethOff]);
       });
+
+      it("upserts order lists by id, loads the working ones or all, and reads one back exactly", () => {
+        const store = fresh();
+        const bracket = {
+          listId: "lst-1",
+          kind: "BRACKET",
+          symbol: "BTC/USDT",
+          status: "WORKING",
+          data: { legs: [{ role: "entry", qty: D("0.1") }] },
+          createdAt: 1,
+          updatedAt: 1,
+        };
+        const oco = { listId: "lst-2", kind: "OCO", symbol: "BTC/USDT", status: "WORKING", data: { legs: [] }, createdAt: 2, updatedAt: 2 };
+        store.saveOrderList(bracket);
+        store.saveOrderList(oco);
+        const done = { ...bracket, status: "DONE", data: { legs: [], endReason: "executed" }, updatedAt: 5 };
+        store.saveOrderList(done);
+        expect(store.loadOrderLists({ onlyOpen: true })).toEqual([oco]);
+        expect(store.loadOrderLists({ onlyOpen: false })).toEqual([done, oco]);
+        expect(store.getOrderList("lst-1")).toEqual(done);
+        expect(store.getOrderList("lst-9")).toBeNull();
+      });
     });
 
     describe("transactions", () => {

@@ -15,8 +15,9 @@ import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
 import { RowActionDialog } from "./row-action-dialog";
+import { AmendOrderDialog, OrderListsPanel, PlaceListForm } from "./order-lists";
 
-const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
+const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED", "TRAILING_STOP_MARKET"] as const;
 type ManualType = (typeof TYPES)[number];
 const NEEDS_PRICE: ReadonlySet<ManualType> = new Set(["LIMIT", "STOP_LIMIT", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);
 const NEEDS_TRIGGER: ReadonlySet<ManualType> = new Set(["STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);
@@ -81,7 +82,9 @@ export function OrdersView() {
       <h1 className="page-title">Orders</h1>
       <AttributionFilterBar label="Order filters by venue, symbol and strategy" value={filter.value} facets={menus} onChange={filter.set} />
       <OpenOrders data={open.data} error={open.error} dp={dp} canTrade={canTrade} filter={filter.value} />
+      <OrderListsPanel dp={dp} canTrade={canTrade} />
       {canTrade ? <PlaceOrder instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
+      {canTrade ? <PlaceListForm instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
       <AllOrders dp={dp} attribution={filter.input} />
     </>
   );
@@ -105,7 +108,7 @@ function OpenOrders({
   const queryClient = useQueryClient();
   const cancel = useMutation(trpc.orders.cancel.mutationOptions());
   const cancelAll = useMutation(trpc.orders.cancelAll.mutationOptions());
-  const [pending, setPending] = useState<{ kind: "one"; order: OrderOut } | { kind: "all" } | null>(null);
+  const [pending, setPending] = useState<{ kind: "one" | "amend"; order: OrderOut } | { kind: "all" } | null>(null);
   const [scope, setScope] = useState("");
   const [notice, setNotice] = useState<string | null>(null);
   const done = (message: string) => {
@@ -152,7 +155,12 @@ function OpenOrders({
           {shown.length === 0 ? (
             <Empty>No working orders match these filters.</Empty>
           ) : (
-            <OrderTable orders={shown} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+            <OrderTable
+              orders={shown}
+              dp={dp}
+              onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined}
+              onAmend={canTrade ? (order) => setPending({ kind: "amend", order }) : undefined}
+            />
           )}
         </>
       )}
@@ -175,6 +183,15 @@ function OpenOrders({
             const r = await cancel.mutateAsync({ clientOrderId: pending.order.clientOrderId, ...(reason ? { reason } : {}), idempotencyKey });
             done(r.message);
           }}
+        />
+      ) : null}
+      {pending?.kind === "amend" ? (
+        <AmendOrderDialog
+          key={`amend-${pending.order.clientOrderId}`}
+          order={pending.order}
+          dp={dp(pending.order.symbol)}
+          onClose={() => setPending(null)}
+          onDone={done}
         />
       ) : null}
       {pending?.kind === "all" ? (
@@ -208,7 +225,17 @@ function OpenOrders({
   );
 }
 
-function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void }) {
+function OrderTable({
+  orders,
+  dp,
+  onCancel,
+  onAmend,
+}: {
+  orders: OrderRow[];
+  dp: (s: string) => Dp;
+  onCancel?: (o: OrderOut) => void;
+  onAmend?: (o: OrderOut) => void;
+}) {
   return (
     <DataTable
       className="po-orders"
@@ -270,16 +297,33 @@ function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: stri
         { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
         { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
         { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
-        { key: "origin", header: "Origin", cellClassName: "muted", cell: (o) => origin(o) },
+        {
+          key: "origin",
+          header: "Origin",
+          cellClassName: "muted",
+          cell: (o) => (
+            <>
+              {origin(o)}
+              {o.listId ? ` · ${(o.listRole ?? "leg").replace(/_/g, "-")} of ${o.listId}` : ""}
+            </>
+          ),
+        },
         ...(onCancel
           ? [
               {
                 key: "action",
                 header: "Action",
                 cell: (o: OrderRow) => (
-                  <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
-                    Cancel
-                  </button>
+                  <span className="po-actions">
+                    {onAmend && o.type !== "MARKET" && o.status !== "PENDING_CANCEL" ? (
+                      <button type="button" className="btn small" onClick={() => onAmend(o)} aria-label={`Amend order ${o.clientOrderId}`}>
+                        Amend
+                      </button>
+                    ) : null}
+                    <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
+                      Cancel
+                    </button>
+                  </span>
                 ),
               },
             ]
@@ -310,6 +354,9 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
   const [tif, setTif] = useState<"GTC" | "IOC" | "FOK">("GTC");
   const [postOnly, setPostOnly] = useState(false);
   const [reduceOnly, setReduceOnly] = useState(false);
+  const [trailOffset, setTrailOffset] = useState("");
+  const [trailUnit, setTrailUnit] = useState<"PRICE" | "BASIS_POINTS">("PRICE");
+  const [activation, setActivation] = useState("");
   const [formError, setFormError] = useState<string | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [review, setReview] = useState(false);
@@ -321,10 +368,11 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
   const mark = marks[chosen];
   const needsPrice = NEEDS_PRICE.has(type);
   const needsTrigger = NEEDS_TRIGGER.has(type);
+  const trailing = type === "TRAILING_STOP_MARKET";
   const refPrice = needsPrice && Number(price) > 0 ? Number(price) : (mark ?? null);
   const notional = Number(quantity) > 0 && refPrice ? Number(quantity) * refPrice : null;
 
-  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}`;
+  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}`;
 
   const check = (): string | null => {
     if (!instrument) return "Choose a symbol.";
@@ -332,6 +380,10 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
     if (!dec.test(quantity.trim()) || Number(quantity) <= 0) return "Quantity must be a positive number such as 0.015.";
     if (needsPrice && (!dec.test(price.trim()) || Number(price) <= 0)) return `A ${typeLabel(type)} order needs a positive limit price.`;
     if (needsTrigger && (!dec.test(trigger.trim()) || Number(trigger) <= 0)) return `A ${typeLabel(type)} order needs a positive trigger price.`;
+    if (trailing && (!dec.test(trailOffset.trim()) || Number(trailOffset) <= 0))
+      return "A trailing stop needs a positive trailing offset (a price distance, or basis points).";
+    if (trailing && activation.trim() !== "" && (!dec.test(activation.trim()) || Number(activation) <= 0))
+      return "The activation price must be a positive number, or left empty.";
     return null;
   };
 
@@ -390,6 +442,25 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
             <span>Trigger price</span>
             <input value={trigger} onChange={(e) => setTrigger(e.target.value)} inputMode="decimal" placeholder={mark ? mark.toFixed(dpPrice) : ""} />
           </label>
+        ) : null}
+        {trailing ? (
+          <>
+            <label className="field">
+              <span>Trailing offset</span>
+              <input value={trailOffset} onChange={(e) => setTrailOffset(e.target.value)} inputMode="decimal" aria-label="Trailing offset" />
+            </label>
+            <label className="field">
+              <span>Offset unit</span>
+              <select value={trailUnit} onChange={(e) => setTrailUnit(e.target.value as "PRICE" | "BASIS_POINTS")} aria-label="Trailing offset unit">
+                <option value="PRICE">Price distance</option>
+                <option value="BASIS_POINTS">Basis points</option>
+              </select>
+            </label>
+            <label className="field">
+              <span>Activation price (optional)</span>
+              <input value={activation} onChange={(e) => setActivation(e.target.value)} inputMode="decimal" aria-label="Activation price" />
+            </label>
+          </>
         ) : null}
         {type !== "MARKET" ? (
           <label className="field">
@@ -455,6 +526,8 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
                 quantity: quantity.trim(),
                 ...(needsPrice && { price: price.trim() }),
                 ...(needsTrigger && { triggerPrice: trigger.trim() }),
+                ...(trailing && { trailingOffset: trailOffset.trim(), trailingOffsetType: trailUnit }),
+                ...(trailing && activation.trim() !== "" && { activationPrice: activation.trim() }),
                 ...(type !== "MARKET" && { timeInForce: tif }),
                 ...(needsPrice && postOnly && { postOnly: true }),
                 ...(reduceOnly && { reduceOnly: true }),

@@ -26,6 +26,7 @@ import type {
   LeaseRequest,
   LeaseResult,
   LeaseRow,
+  OrderListRow,
   OrderMeta,
   PositionMeta,
   SignalRecord,
@@ -84,6 +85,7 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly audit: AuditRecord[] = [];
   private readonly drifts: DriftRecord[] = [];
   private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
+  private readonly orderLists = new Map<string, OrderListRow>();
   private lease: LeaseRow | null = null;
 
   /**
@@ -332,6 +334,21 @@ export class MemoryStore implements Store, StoreHistory {
   setState(key: string, value: unknown): void {
     this.assertOpen();
     this.setIn(this.state, key, value ?? null);
+  }
+
+  // ── order lists ──────────────────────────────────────────────────────────────────────────────────
+  saveOrderList(row: OrderListRow): void {
+    this.assertOpen();
+    this.setIn(this.orderLists, row.listId, row);
+  }
+
+  loadOrderLists(filter: { onlyOpen: boolean }): OrderListRow[] {
+    const out = [...this.orderLists.values()].filter((row) => !filter.onlyOpen || row.status === "WORKING");
+    return out.sort((a, b) => a.createdAt - b.createdAt);
+  }
+
+  getOrderList(listId: string): OrderListRow | null {
+    return this.orderLists.get(listId) ?? null;
   }
 
   // ── append-only logs, settings ───────────────────────────────────────────────────────────────────

@@ -68,6 +68,7 @@ import type {
   LeaseRequest,
   LeaseResult,
   LeaseRow,
+  OrderListRow,
   OrderMeta,
   PositionMeta,
   SignalRecord,
@@ -173,6 +174,16 @@ const dec = (s: string): Decimal => new Decimal(s);
 const decOrNull = (s: string | null): Decimal | null => (s === null ? null : new Decimal(s));
 const str = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toString());
 /** Codec JSON; undefined is stored as JSON null so NOT NULL columns stay valid. */
+interface OrderListDbRow {
+  listId: string;
+  kind: string;
+  symbol: string;
+  status: string;
+  data: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
 const json = (value: unknown): string => encodeJson(value ?? null);
 const jsonOrNull = (value: unknown): string | null => (value === undefined || value === null ? null : encodeJson(value));
 const fromJson = (text: string | null): unknown => (text === null ? null : decodeJson<unknown>(text));
@@ -384,6 +395,15 @@ function prepareStatements(db: Database.Database) {
     ),
     lastEquity: p<EquityRow>("SELECT * FROM equity_snapshots ORDER BY id DESC LIMIT 1"),
     listEquity: p<EquityRow>("SELECT * FROM equity_snapshots ORDER BY id"),
+
+    saveOrderList: p(
+      `INSERT INTO order_lists (listId, kind, symbol, status, data, createdAt, updatedAt)
+       VALUES (@listId, @kind, @symbol, @status, @data, @createdAt, @updatedAt)
+       ON CONFLICT (listId) DO UPDATE SET status = excluded.status, data = excluded.data, updatedAt = excluded.updatedAt`,
+    ),
+    loadAllOrderLists: p<OrderListDbRow>("SELECT * FROM order_lists ORDER BY createdAt, rowid"),
+    loadOpenOrderLists: p<OrderListDbRow>("SELECT * FROM order_lists WHERE status = 'WORKING' ORDER BY createdAt, rowid"),
+    getOrderList: p<OrderListDbRow>("SELECT * FROM order_lists WHERE listId = ?"),
 
     getState: p<{ value: string }>(`SELECT value FROM "SystemState" WHERE key = ?`),
     setState: p(
@@ -694,6 +714,20 @@ export class SqliteStore implements Store, StoreHistory {
   lastEquity(): EquityRecord | null {
     const row = this.s.lastEquity.get();
     return row === undefined ? null : toEquity(row);
+  }
+
+  // ── order lists ──────────────────────────────────────────────────────────────────────────────────
+  saveOrderList(row: OrderListRow): void {
+    this.s.saveOrderList.run({ ...row, data: encodeJson(row.data) });
+  }
+
+  loadOrderLists(filter: { onlyOpen: boolean }): OrderListRow[] {
+    return (filter.onlyOpen ? this.s.loadOpenOrderLists : this.s.loadAllOrderLists).all().map((row) => ({ ...row, data: decodeJson<unknown>(row.data) }));
+  }
+
+  getOrderList(listId: string): OrderListRow | null {
+    const row = this.s.getOrderList.get(listId);
+    return row === undefined ? null : { ...row, data: decodeJson<unknown>(row.data) };
   }
 
   getState<T>(key: string): T | null {

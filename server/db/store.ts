@@ -166,6 +166,21 @@ export interface LeaseRequest {
 
 export type LeaseResult = { ok: true } | { ok: false; holder: { ownerId: string; pid: number; host: string; heartbeatAt: number } };
 
+/**
+ * An order list (OCO, OTO, bracket) as the engine keeps it: who its legs are and what it is waiting for. `data` is the
+ * engine's own record (engine/order-lists.ts), stored whole as JSON like an order's; the other columns are for queries.
+ */
+export interface OrderListRow {
+  listId: string;
+  kind: string;
+  symbol: string;
+  /** WORKING until every leg has ended; then DONE or CANCELED. */
+  status: string;
+  data: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface Store {
   /** Runs `fn` atomically (nested calls join the outer transaction). */
   transaction<T>(fn: () => T): T;
@@ -213,6 +228,11 @@ export interface Store {
   /** False when the lease is no longer ours (taken over): the engine must stop writing. */
   heartbeat(ownerId: string, now: number): boolean;
   releaseLease(ownerId: string): void;
+
+  /** Order lists (engine/order-lists.ts): upsert by listId; `onlyOpen` loads the WORKING ones. */
+  saveOrderList(row: OrderListRow): void;
+  loadOrderLists(filter: { onlyOpen: boolean }): OrderListRow[];
+  getOrderList(listId: string): OrderListRow | null;
 
   close(): void;
 }

@@ -38,6 +38,9 @@ import type { Accounting } from "./accounting";
 import type { ProtectionsRoom } from "./protections";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
+import type { OrderLists } from "./order-lists";
+import type { Amends } from "./amend";
+import type { Expiries } from "./expiries";
 
 export interface EngineOptions {
   venue: Venue;
@@ -200,6 +203,9 @@ export class EngineContext {
   doubts!: InDoubtOrders;
   accounting!: Accounting;
   protections!: ProtectionsRoom;
+  lists!: OrderLists;
+  amends!: Amends;
+  expiries!: Expiries;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

@@ -16,7 +16,7 @@
  */
 import { CircuitBreaker } from "../core/breaker";
 import type { Instrument } from "../core/instrument";
-import { type Decimal, isPositive } from "../core/money";
+import { D, type Decimal, isPositive } from "../core/money";
 import { isTerminal, type Order, type OrderSide } from "../core/orders";
 import { type ExitState, type Position } from "../core/positions";
 import type { TradingState } from "../core/risk";
@@ -38,6 +38,9 @@ import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
 import { ProtectionsRoom } from "./protections";
+import { OrderLists, type OrderListView } from "./order-lists";
+import { Amends } from "./amend";
+import { Expiries } from "./expiries";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -71,6 +74,9 @@ export class Engine {
     cx.doubts = new InDoubtOrders(cx);
     cx.accounting = new Accounting(cx);
     cx.protections = new ProtectionsRoom(cx, options.protections);
+    cx.lists = new OrderLists(cx);
+    cx.amends = new Amends(cx);
+    cx.expiries = new Expiries(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -210,6 +216,9 @@ export class Engine {
     }
     this.cx.reconciliation.restore();
     this.cx.protections.restore();
+    this.cx.lists.restore();
+    this.cx.amends.restore();
+    this.cx.expiries.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -282,8 +291,11 @@ export class Engine {
   async start(): Promise<{ drifts: number }> {
     this.cx.reconciliation.restore();
     this.cx.protections.restore();
+    this.cx.lists.restore();
+    this.cx.amends.restore();
     if (this.cx.tradingState === "HALTED") this.cx.venue.haltNewOrders?.();
     const drifts = await this.cx.reconciliation.reconcile();
+    await this.run(() => this.cx.expiries.restore());
     await this.run(() => {
       // A close that waited for exits which ended while the engine was down goes out now.
       for (const record of valuesOf(this.cx.books.positions))
@@ -364,6 +376,20 @@ export class Engine {
         return this.cx.gate.updateRiskLimits(command.limits, command.actor);
       case "setBreakerConfig":
         return this.cx.emergency.updateBreakerConfig(command.config, command.actor);
+      case "placeOrderList":
+        return this.cx.audited(command.actor, "place_order_list", command.list.kind, command.reason, command.list, () =>
+          this.cx.lists.placeList(command.list, command.actor),
+        );
+      case "cancelOrderList":
+        return this.cx.audited(command.actor, "cancel_order_list", command.listId, command.reason, {}, () => this.cx.lists.cancelList(command.listId));
+      case "modifyOrder":
+        return this.cx.audited(command.actor, "modify_order", command.clientOrderId, command.reason, { quantity: command.quantity, price: command.price }, () =>
+          this.cx.amends.amend(
+            command.clientOrderId,
+            { ...(command.quantity !== undefined && { quantity: D(command.quantity) }), ...(command.price !== undefined && { price: D(command.price) }) },
+            command.reason ?? "amended by hand",
+          ),
+        );
       case "liftProtectionLock":
         return this.cx.audited(command.actor, "lift_protection_lock", command.lockId, command.reason, {}, () =>
           this.cx.protections.lift(command.lockId, command.actor, command.reason),
@@ -498,6 +524,11 @@ export class Engine {
       stored: [...this.cx.symbolSettings.keys()].filter((s) => this.cx.books.instruments.has(s)),
       breakerConfig: this.cx.breaker?.currentConfig ?? null,
     };
+  }
+
+  /** Order lists with their legs' orders: the working ones, or every stored one (`all`), newest first. */
+  orderLists(options: { all?: boolean; limit?: number } = {}): OrderListView[] {
+    return this.cx.lists.view(options);
   }
 
   venueId(): string {

@@ -5,7 +5,7 @@
  */
 import { type Instrument, roundQty } from "../core/instrument";
 import { cmp, D, Decimal, isPositive, maxDec, onePlus, ZERO } from "../core/money";
-import { leavesQty, type OrderSide, type OrderSpec } from "../core/orders";
+import { leavesQty, type ContingencyType, type OrderSide, type OrderSpec } from "../core/orders";
 import { stopLossWrongSide, takeProfitWrongSide, type PositionSide } from "../core/positions";
 import { sizeByConfidence, sizeFixedFraction, sizeFixedRisk } from "../core/risk";
 import { executionPrice } from "../core/sim/slippage";
@@ -14,6 +14,18 @@ import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettin
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
 import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
+
+/** How a manual order joins an order list (order-lists.ts). */
+export interface ManualOrderLink {
+  clientOrderId: string;
+  listId: string;
+  contingency: ContingencyType;
+  linkedClientOrderIds: string[];
+  tags: Record<string, string>;
+  exceptClientOrderId?: string;
+  /** Hold a trigger order in the engine (an OCO leg: the venue holds the coins for one sell only). */
+  emulate?: boolean;
+}
 
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
@@ -268,7 +280,11 @@ export class Intake {
   // ---------------------------------------------------------------------------------------------
   // Manual actions
 
-  onManualOrder(request: ManualOrderRequest, actor: Actor): CommandResult {
+  /**
+   * `link`: an order-list leg (order-lists.ts): its preassigned clientOrderId, its list fields and tags, and the working
+   * exit the gate leaves out (its OCO sibling).
+   */
+  onManualOrder(request: ManualOrderRequest, actor: Actor, link?: ManualOrderLink): CommandResult {
     const instrument = this.cx.books.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
     const mark = this.cx.books.marks.get(request.symbol);
@@ -306,7 +322,7 @@ export class Intake {
     const positionId = target?.position.id ?? this.cx.ids.next("pos");
     const isReduce = Boolean(reducing);
     const spec: OrderSpec = {
-      clientOrderId: this.cx.ids.next("bst"),
+      clientOrderId: link?.clientOrderId ?? this.cx.ids.next("bst"),
       symbol: request.symbol,
       side: request.side,
       type: request.type,
@@ -319,11 +335,14 @@ export class Intake {
       ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
       postOnly: request.postOnly ?? false,
       reduceOnly: isReduce || (request.reduceOnly ?? false),
-      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: MANUAL_OWNER, manualBy: actor.username },
+      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: MANUAL_OWNER, manualBy: actor.username, ...link?.tags },
       venue: this.cx.venue.id,
+      ...(link && { listId: link.listId, contingency: link.contingency, linkedClientOrderIds: link.linkedClientOrderIds }),
     };
     return this.cx.gate.placeOrder(spec, {
       refPrice,
+      ...(link?.exceptClientOrderId && { exceptClientOrderId: link.exceptClientOrderId }),
+      ...(link?.emulate && { emulate: true }),
       newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: MANUAL_OWNER, signalId: null, entryOrderId: spec.clientOrderId } },
     });
   }

@@ -48,6 +48,9 @@ export class Ledger {
     for (const { clientOrderId, event } of events) this.ingestOne(clientOrderId, event, source);
   }
 
+  /** Reasons of cancels the engine requested for its own reasons (GTD expiry), until the venue confirms them. */
+  private readonly cancelReasons = new Map<string, string>();
+
   private ingestOne(clientOrderId: string, event: OrderEvent, source: "venue" | "reconcile"): void {
     const record = this.cx.books.orders.get(clientOrderId) ?? this.cx.store.getOrder(clientOrderId);
     const ts = event.ts ?? this.cx.clock.now();
@@ -58,6 +61,12 @@ export class Ledger {
       return;
     }
     if (event.type === "fill" && this.cx.store.hasFill(record.meta.venue, String(event.tradeId))) return; // exactly once
+    // A cancel the engine asked for with a reason of its own (a GTD expiry) says so on the order.
+    const engineReason = event.type === "cancel" ? this.cancelReasons.get(clientOrderId) : undefined;
+    if (engineReason !== undefined) {
+      this.cancelReasons.delete(clientOrderId);
+      event = { ...event, reason: engineReason } as OrderEvent;
+    }
     const result = applyOrderEvent(record.order, event);
     if (!result.ok) {
       this.cx.store.appendJournal({
@@ -114,6 +123,9 @@ export class Ledger {
     if (TERMINAL_STATUSES.has(order.status)) this.cx.books.orders.delete(order.clientOrderId);
     else this.cx.books.orders.set(order.clientOrderId, record);
     this.cx.bus.publish({ type: "order", order });
+    // Cancel-replace amends and order lists react to their orders (after the change committed).
+    this.cx.amends.onOrderChanged(record);
+    if (order.listId !== null) this.cx.lists.onOrderChanged(record);
     if (TERMINAL_STATUSES.has(order.status)) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
     if (this.cx.doubts.inDoubt.size > 0) this.cx.doubts.onInDoubtOrderChanged(order);
   }
@@ -286,7 +298,7 @@ export class Ledger {
    * Journal first for a cancel: the request (the order moves to PENDING_CANCEL) commits before the venue hears of it.
    * `audit` says what committed, for a manual command's audit row. False when the order cannot be canceled now.
    */
-  private journalCancelRequest(record: OrderRecord, now: number, audit: string): boolean {
+  private journalCancelRequest(record: OrderRecord, now: number, audit: string, reason?: string): boolean {
     const pending = applyOrderEvent(record.order, { type: "cancelRequest", ts: now });
     if (!pending.ok) return false;
     this.cx.transaction(() => {
@@ -294,7 +306,7 @@ export class Ledger {
         clientOrderId: record.order.clientOrderId,
         type: "cancelRequest",
         source: "engine",
-        payload: { type: "cancelRequest", ts: now },
+        payload: { type: "cancelRequest", ts: now, ...(reason !== undefined && { reason }) },
         applied: true,
         ts: now,
       });
@@ -304,15 +316,17 @@ export class Ledger {
     return true;
   }
 
-  requestCancel(record: OrderRecord): void {
+  /** `reason`: the engine's own reason (a GTD expiry), journaled with the request and given to the order when it ends. */
+  requestCancel(record: OrderRecord, reason?: string): void {
     if (this.cx.stopInfo) return;
     const now = this.cx.clock.now();
     if (record.order.status === "EMULATED") {
       // Never sent: nothing to cancel at the venue.
-      this.cx.watchers.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
+      this.cx.watchers.ingestLocal(record, { type: "cancel", reason: reason ?? "canceled (held by the engine, never sent)", ts: now });
       return;
     }
-    if (!this.journalCancelRequest(record, now, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`)) return;
+    if (!this.journalCancelRequest(record, now, `cancel of ${record.order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`, reason)) return;
+    if (reason !== undefined) this.cancelReasons.set(record.order.clientOrderId, reason);
     this.ingest(this.cx.venue.cancel(record.order.clientOrderId, now), "venue");
   }
 

@@ -163,6 +163,10 @@ export class RiskGate {
       equity?: Decimal;
       confidence?: number;
       newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
+      /** A working exit not counted against this one: its OCO sibling (alternatives, only one of them executes). */
+      exceptClientOrderId?: string;
+      /** Hold a trigger order in the engine even where the venue could hold it (an order-list leg: see order-lists.ts). */
+      emulate?: boolean;
     },
   ): CommandResult {
     const stopped = this.cx.engine.refusalWhenStopped();
@@ -175,11 +179,16 @@ export class RiskGate {
     const validation = validateOrderSpec(spec, { instrument, market: mark, now });
     if (!validation.ok) return fail(validation.error.code, validation.error.message);
     // Stamped with this command's time (the spec's own ts, when it has one, is the creation time it asked for).
-    const normalized = validation.value.ts === now ? validation.value : { ...validation.value, ts: now };
+    const stamped = validation.value.ts === now ? validation.value : { ...validation.value, ts: now };
+    // A GTD the venue cannot hold is sent as GTC and expired by the engine (expiries.ts); the tag says so in the books.
+    const gtdByEngine = stamped.timeInForce === "GTD" && this.cx.venue.holdsNatively?.(stamped) === false;
+    const normalized = gtdByEngine ? { ...stamped, tags: { ...stamped.tags, gtd: "engine" } } : stamped;
+    const { expireAt: _expireAt, ...withoutExpiry } = normalized;
+    const venueSpec: OrderSpec = gtdByEngine ? { ...withoutExpiry, timeInForce: "GTC" } : normalized;
     const quantity = normalized.quantity;
     const locked = spec.reduceOnly ? null : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now);
     if (locked) return locked;
-    const portfolio = this.riskPortfolio(ctx.equity);
+    const portfolio = this.riskPortfolio(ctx.equity, ctx.exceptClientOrderId);
     const gate = checkPreTrade({
       order: {
         symbol: spec.symbol,
@@ -215,7 +224,7 @@ export class RiskGate {
       requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
     };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
-    const emulate = TRIGGER_TYPES.has(order.type) && this.cx.venue.holdsNatively?.(normalized) === false;
+    const emulate = TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.error.code, submitted.error.message);
     // Journal first: the intent and the submit are durable before the venue hears of the order.
@@ -253,6 +262,7 @@ export class RiskGate {
         ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
         : `order ${order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`,
     );
+    this.cx.expiries.watch(order);
     this.recentOrderTimes.push(now);
     // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
     // (amortized O(1) per order, instead of a copy of the whole minute on every order at a high rate).
@@ -274,7 +284,7 @@ export class RiskGate {
 
     let events: VenueEvent[];
     try {
-      events = this.cx.venue.submit(normalized, now);
+      events = this.cx.venue.submit(venueSpec, now);
     } catch (e) {
       // A synchronous refusal by the adapter (e.g. a final error before sending).
       const message = e instanceof Error ? e.message : String(e);

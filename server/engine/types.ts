@@ -7,6 +7,7 @@ import type { OrderMeta, PositionMeta } from "../db/store";
 import type { ProtectionFiring } from "../core/protection/types";
 import type { TradingState } from "../core/risk/trading-state";
 import type { SIGNAL_ACTIONS } from "../core/input-schemas";
+import type { PlaceListRequest } from "./order-lists";
 
 /** What a signal asks for (the webhook's and tRPC's `action`). */
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
@@ -69,6 +70,11 @@ export type EngineCommand =
   | { kind: "setSymbolSettings"; symbol: string; settings: unknown; actor: Actor; reason?: null }
   | { kind: "setRiskLimits"; limits: unknown; actor: Actor; reason?: null }
   | { kind: "setBreakerConfig"; config: unknown; actor: Actor; reason?: null }
+  /** Order lists (order-lists.ts): OCO, OTO, bracket; audited. */
+  | { kind: "placeOrderList"; list: PlaceListRequest; actor: Actor; reason: string | null }
+  | { kind: "cancelOrderList"; listId: string; actor: Actor; reason: string | null }
+  /** Amend a working order's price and/or quantity (amend.ts): decimal strings; audited. */
+  | { kind: "modifyOrder"; clientOrderId: string; quantity?: string; price?: string; actor: Actor; reason: string | null }
   /** An admin lifts a protection lock (core/protection LockBook); audited. */
   | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string };
 

@@ -249,6 +249,8 @@ export class Watchers {
   /** The trigger fired: trigger → release → the risk gate again → submit as a market or limit order with the same clientOrderId. */
   private release(record: OrderRecord, mark: Mark, now: number): void {
     if (this.cx.stopInfo) return;
+    // An order-list leg goes out only once its siblings are gone (never two alternatives live at the venue).
+    if (record.order.listId !== null && !this.cx.lists.mayRelease(record)) return;
     if (!this.ingestLocal(record, { type: "trigger", ts: now })) return;
     if (!this.ingestLocal(record, { type: "release", ts: now })) return;
     const order = record.order;
@@ -275,7 +277,9 @@ export class Watchers {
       type: asLimit ? "LIMIT" : "MARKET",
       quantity: leavesQty(order),
       ...(asLimit ? { price: order.price! } : {}),
-      timeInForce: asLimit ? order.timeInForce : "GTC",
+      // A GTD the engine expires is sent as GTC (expiries.ts).
+      timeInForce: asLimit && order.tags.gtd !== "engine" ? order.timeInForce : "GTC",
+      ...(asLimit && order.expireAt !== null && order.tags.gtd !== "engine" && { expireAt: order.expireAt }),
       reduceOnly: order.reduceOnly,
       tags: order.tags,
       venue: this.cx.venue.id,

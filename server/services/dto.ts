@@ -71,6 +71,14 @@ export interface OrderDto {
   signalId: string | null;
   createdAt: number;
   updatedAt: number;
+  /** The order list (OCO, OTO, bracket) it belongs to, and its role there (entry, stop_loss, take_profit, first, …). */
+  listId: string | null;
+  listRole: string | null;
+  /** GTD expiry (epoch ms). */
+  expireAt: number | null;
+  /** Trailing stops: the offset and its unit. */
+  trailingOffset: string | null;
+  trailingOffsetType: string | null;
 }
 
 /** `venue`: the desk's venue, for an order that does not name its own (orders journaled before venues were recorded). */
@@ -99,6 +107,11 @@ export function orderDto(o: Order, venue: string): OrderDto {
     signalId: o.tags.signalId ?? null,
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
+    listId: o.listId ?? null,
+    listRole: o.tags.listRole ?? null,
+    expireAt: o.expireAt ?? null,
+    trailingOffset: o.trailing ? o.trailing.offset.toString() : null,
+    trailingOffsetType: o.trailing ? o.trailing.offsetType : null,
   };
 }
 

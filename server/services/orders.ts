@@ -10,6 +10,7 @@ import type { Prisma } from "../db/generated/client";
 import { orderAttributions, orderRows, orderWithHistory } from "../db/queries/orders";
 import { getRuntime } from "../engine/runtime";
 import type { Actor, ManualOrderRequest } from "../engine/types";
+import type { OrderListView, PlaceListRequest } from "../engine/order-lists";
 import { instrumentDto, MANUAL_STRATEGY, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
 import { requireEngine, runCommand } from "./engine";
 
@@ -272,4 +273,67 @@ export function cancelAll(input: { symbol?: string; reason: string }, actor: Act
 export function placeOrder(input: ManualOrderRequest & { reason?: string }, actor: Actor) {
   const { reason, ...order } = input;
   return runCommand({ kind: "manualOrder", order, actor, reason: reason || null });
+}
+
+/** An order list as the Orders page shows it: one unit, its legs in order with their orders (null: not sent yet). */
+export interface OrderListDto {
+  listId: string;
+  kind: string;
+  symbol: string;
+  status: string;
+  /** Who keeps the contingency: EMULATED (the engine) or NATIVE (the venue). */
+  mode: string;
+  createdAt: number;
+  updatedAt: number;
+  createdBy: string;
+  endReason: string | null;
+  legs: { role: string; clientOrderId: string; sent: boolean; order: OrderDto | null; replaced: string[]; note: string | null }[];
+}
+
+function orderListDto(list: OrderListView, venue: string): OrderListDto {
+  return {
+    listId: list.listId,
+    kind: list.kind,
+    symbol: list.symbol,
+    status: list.status,
+    mode: list.mode,
+    createdAt: list.createdAt,
+    updatedAt: list.updatedAt,
+    createdBy: list.createdBy,
+    endReason: list.endReason,
+    legs: list.legs.map((l) => ({
+      role: l.role,
+      clientOrderId: l.clientOrderId,
+      sent: l.sent,
+      order: l.order ? orderDto(l.order, venue) : null,
+      replaced: l.replaced,
+      note: l.note,
+    })),
+  };
+}
+
+/** Order lists, newest first: the working ones, or the last `limit` of all (`all`). */
+export function orderLists(input: { all?: boolean; limit?: number } = {}): { lists: OrderListDto[] } {
+  const engine = requireEngine();
+  return { lists: engine.orderLists(input).map((l) => orderListDto(l, engine.venueId())) };
+}
+
+export function placeOrderList(input: PlaceListRequest & { reason?: string; idempotencyKey?: string }, actor: Actor) {
+  const { reason, idempotencyKey: _idempotencyKey, ...list } = input;
+  return runCommand({ kind: "placeOrderList", list, actor, reason: reason || null });
+}
+
+export function cancelOrderList(input: { listId: string; reason?: string }, actor: Actor) {
+  return runCommand({ kind: "cancelOrderList", listId: input.listId, actor, reason: input.reason || null });
+}
+
+export function amendOrder(input: { clientOrderId: string; quantity?: string; price?: string; reason?: string }, actor: Actor) {
+  return runCommand({
+    kind: "modifyOrder",
+    clientOrderId: input.clientOrderId,
+    ...(input.quantity !== undefined && { quantity: input.quantity }),
+    ...(input.price !== undefined && { price: input.price }),
+    actor,
+    reason: input.reason || null,
+  });
 }

@@ -80,6 +80,8 @@ export interface Venue {
   /** Every open order (trigger orders too), of one symbol or all. */
   cancelAll(symbol: string | undefined, now: number): VenueEvent[];
   modify(clientOrderId: string, changes: OrderChanges, now: number): VenueEvent[];
+  /** Whether `modify` works for this symbol's orders; absent: the simulator's do, others are amended by cancel-replace. */
+  modifiesNatively?(symbol: string): boolean;
   /** Market data: simulated venues match against it; real venues ignore it and return []. */
   onMarketData(update: MarketUpdate, now: number): VenueEvent[];
   /** Lets a simulated venue process arrivals and expiries when no market data comes. */

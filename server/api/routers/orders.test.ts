@@ -72,7 +72,12 @@ describe("orders.place", () => {
     ["absurd quantity", { quantity: "5000000000000" }, /absurdly large/],
     ["zero price", { price: "0" }, /price must be above 0/],
     ["bad symbol", { symbol: "btc-usdt" }, /symbol must look like BTC\/USDT/],
-    ["trailing type", { type: "TRAILING_STOP_MARKET" }, /type must be one of/],
+    ["an order type there is none of", { type: "TRAILING_TAKE_PROFIT" }, /type must be one of/],
+    [
+      "a trailing offset unit there is none of",
+      { type: "TRAILING_STOP_MARKET", trailingOffset: "100", trailingOffsetType: "PERCENT" },
+      /trailingOffsetType must be PRICE or BASIS_POINTS/,
+    ],
     ["GTD", { timeInForce: "GTD" }, /timeInForce must be GTC, IOC or FOK/],
     ["extra field", { leverage: 100 }, /leverage/],
   ])("refuses %s at the edge", async (_name, extra, message) => {
@@ -299,5 +304,73 @@ describe("orders.list as an infinite query", () => {
   it("accepts tRPC's direction field", async () => {
     await placeResting();
     expect((await callerFor("viewer").orders.list({ direction: "forward" })).orders).toHaveLength(1);
+  });
+});
+
+describe("order lists, trailing stops and amends through the API", () => {
+  const bracket = {
+    kind: "BRACKET" as const,
+    entry: { symbol: "BTC/USDT", side: "BUY" as const, type: "LIMIT" as const, quantity: "0.01", price: "19000" },
+    stopLoss: { type: "STOP_MARKET" as const, triggerPrice: "18500" },
+    takeProfit: { type: "LIMIT" as const, price: "19800" },
+  };
+
+  it("places a bracket: one unit in orders.lists, the entry's list id and role in orders.list; the legs appear on fill", async () => {
+    const placed = await callerFor("trader").orders.placeList({ ...bracket, reason: "breakout" });
+    const listId = String(placed.data?.listId);
+    const lists = await callerFor("viewer").orders.lists();
+    expect(lists.lists).toHaveLength(1);
+    expect(lists.lists[0]).toMatchObject({ listId, kind: "BRACKET", status: "WORKING", mode: "EMULATED" });
+    expect(lists.lists[0]!.legs.map((l) => [l.role, l.sent])).toEqual([
+      ["entry", true],
+      ["stop_loss", false],
+      ["take_profit", false],
+    ]);
+    const rows = (await callerFor("viewer").orders.list({})).orders;
+    expect(rows[0]).toMatchObject({ listId, listRole: "entry" });
+    await desk.quote(18990);
+    const after = (await callerFor("viewer").orders.lists()).lists[0]!;
+    expect(after.legs.map((l) => [l.role, l.order?.status])).toEqual([
+      ["entry", "FILLED"],
+      ["stop_loss", "EMULATED"], // held by the engine: on spot the venue reserves the coins for the take-profit
+      ["take_profit", "ACCEPTED"],
+    ]);
+    expect(await desk.tdb.client.auditLog.findFirst()).toMatchObject({ action: "place_order_list", target: "BRACKET", reason: "breakout", result: "OK" });
+    await callerFor("trader").orders.cancelList({ listId });
+    expect((await callerFor("viewer").orders.lists()).lists).toHaveLength(0);
+  });
+
+  it("refuses a bracket with its prices on the wrong side, and bad input at the edge", async () => {
+    const e = await trpcError(callerFor("trader").orders.placeList({ ...bracket, stopLoss: { type: "STOP_MARKET", triggerPrice: "19500" } }));
+    expect(e.domainCode).toBe("BRACKET_PRICES");
+    const edge = await trpcError(callerFor("trader").orders.placeList({ kind: "OCA" } as never));
+    expect(edge.code).toBe("BAD_REQUEST");
+    expect(JSON.stringify((edge.cause as { issues?: unknown }).issues ?? edge.message)).toMatch(/kind must be OCO, OTO or BRACKET/);
+  });
+
+  it("places a trailing stop with its offset in basis points", async () => {
+    await callerFor("trader").orders.place({ symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" });
+    const result = await callerFor("trader").orders.place({
+      symbol: "BTC/USDT",
+      side: "SELL",
+      type: "TRAILING_STOP_MARKET",
+      quantity: "0.01",
+      trailingOffset: "50",
+      trailingOffsetType: "BASIS_POINTS",
+    });
+    const open = (await callerFor("viewer").orders.open()).orders.find((o) => o.clientOrderId === result.data?.clientOrderId);
+    expect(open).toMatchObject({ type: "TRAILING_STOP_MARKET", trailingOffset: "50", trailingOffsetType: "BASIS_POINTS" });
+  });
+
+  it("amends a working order's price, audited; refuses an amend with nothing to change at the edge", async () => {
+    const id = await placeResting();
+    await callerFor("trader").orders.amend({ clientOrderId: id, price: "19100", reason: "closer" });
+    const open = (await callerFor("viewer").orders.open()).orders;
+    expect(open).toHaveLength(1);
+    expect(open[0]!.price).toBe("19100");
+    expect(await desk.tdb.client.auditLog.findFirst({ where: { action: "modify_order" } })).toMatchObject({ target: id, reason: "closer", result: "OK" });
+    const e = await trpcError(callerFor("trader").orders.amend({ clientOrderId: id }));
+    expect(e.code).toBe("BAD_REQUEST");
+    expect((await trpcError(callerFor("viewer").orders.amend({ clientOrderId: id, price: "19200" }))).code).toBe("FORBIDDEN");
   });
 });

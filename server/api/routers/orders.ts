@@ -1,7 +1,19 @@
 /** orders: working orders and all orders with their journal (viewer); cancel, cancel all and manual orders (trader). */
 import { z } from "zod";
 import { ORDER_STATUSES } from "../../core/orders/types";
-import { cancelAll, cancelOrder, listOrders, openOrders, orderDetail, orderFacets, placeOrder } from "../../services/orders";
+import {
+  amendOrder,
+  cancelAll,
+  cancelOrder,
+  cancelOrderList,
+  listOrders,
+  openOrders,
+  orderDetail,
+  orderFacets,
+  orderLists,
+  placeOrder,
+  placeOrderList,
+} from "../../services/orders";
 import {
   attributionFilterShape,
   idempotencyKeySchema,
@@ -27,7 +39,28 @@ const epochMs = (what: string) =>
     .int(`${what} must be epoch milliseconds`)
     .nonnegative(`${what} must be epoch milliseconds`);
 
-export const MANUAL_ORDER_TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
+export const MANUAL_ORDER_TYPES = [
+  "MARKET",
+  "LIMIT",
+  "STOP_MARKET",
+  "STOP_LIMIT",
+  "TAKE_PROFIT_MARKET",
+  "TAKE_PROFIT_LIMIT",
+  "LIMIT_IF_TOUCHED",
+  "TRAILING_STOP_MARKET",
+  "TRAILING_STOP_LIMIT",
+] as const;
+
+/** Trailing stops: the trigger follows the best price by this offset (a price distance, or basis points), optionally from an activation price. */
+const trailingShape = {
+  trailingOffset: positiveDecimalString("trailingOffset").optional(),
+  trailingOffsetType: z.enum(["PRICE", "BASIS_POINTS"], { error: "trailingOffsetType must be PRICE or BASIS_POINTS" }).optional(),
+  activationPrice: positiveDecimalString("activationPrice").optional(),
+};
+
+const orderType = z.enum(MANUAL_ORDER_TYPES, { error: `type must be one of ${MANUAL_ORDER_TYPES.join(", ")}` });
+const side = z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" });
+const timeInForce = z.enum(["GTC", "IOC", "FOK"], { error: "timeInForce must be GTC, IOC or FOK" });
 
 export const orderListInput = z
   .object({
@@ -48,17 +81,74 @@ export const placeOrderInput = z
   .object({
     symbol: symbolSchema,
     side: z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" }),
-    type: z.enum(MANUAL_ORDER_TYPES, { error: `type must be one of ${MANUAL_ORDER_TYPES.join(", ")}` }),
+    type: orderType,
     quantity: positiveDecimalString("quantity"),
     price: positiveDecimalString("price").optional(),
     triggerPrice: positiveDecimalString("triggerPrice").optional(),
-    timeInForce: z.enum(["GTC", "IOC", "FOK"], { error: "timeInForce must be GTC, IOC or FOK" }).optional(),
+    timeInForce: timeInForce.optional(),
     postOnly: z.boolean().optional(),
     reduceOnly: z.boolean().optional(),
+    ...trailingShape,
     reason: reasonSchema.optional(),
     idempotencyKey: idempotencyKeySchema,
   })
   .strict();
+
+/** One order of a list (OCO, OTO, a bracket's entry). */
+const listOrder = z
+  .object({
+    symbol: symbolSchema,
+    side,
+    type: orderType,
+    quantity: positiveDecimalString("quantity"),
+    price: positiveDecimalString("price").optional(),
+    triggerPrice: positiveDecimalString("triggerPrice").optional(),
+    timeInForce: timeInForce.optional(),
+    postOnly: z.boolean().optional(),
+    reduceOnly: z.boolean().optional(),
+    ...trailingShape,
+  })
+  .strict();
+
+/** A bracket's stop-loss or take-profit: its side and quantity follow the entry. */
+const bracketExit = z
+  .object({
+    type: orderType,
+    price: positiveDecimalString("price").optional(),
+    triggerPrice: positiveDecimalString("triggerPrice").optional(),
+    ...trailingShape,
+  })
+  .strict();
+
+const listCommon = { reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema };
+
+export const placeListInput = z.discriminatedUnion(
+  "kind",
+  [
+    z.object({ kind: z.literal("OCO"), first: listOrder, second: listOrder, ...listCommon }).strict(),
+    z.object({ kind: z.literal("OTO"), primary: listOrder, secondary: listOrder, ...listCommon }).strict(),
+    z.object({ kind: z.literal("BRACKET"), entry: listOrder, stopLoss: bracketExit, takeProfit: bracketExit, ...listCommon }).strict(),
+  ],
+  { error: "kind must be OCO, OTO or BRACKET" },
+);
+
+const listId = z
+  .string({ error: "listId is required" })
+  .trim()
+  .min(1, "listId is required")
+  .max(64, "listId must be at most 64 characters")
+  .regex(/^[A-Za-z0-9._:/-]+$/, "listId may contain letters, digits and . _ : / - only");
+
+export const amendOrderInput = z
+  .object({
+    clientOrderId,
+    quantity: positiveDecimalString("quantity").optional(),
+    price: positiveDecimalString("price").optional(),
+    reason: reasonSchema.optional(),
+    idempotencyKey: idempotencyKeySchema,
+  })
+  .strict()
+  .refine((v) => v.quantity !== undefined || v.price !== undefined, { message: "give a new price, a new quantity, or both" });
 
 export const ordersRouter = router({
   open: viewerProcedure.input(z.object(attributionFilterShape).strict().optional()).query(({ input }) => openOrders(input ?? {})),
@@ -76,4 +166,19 @@ export const ordersRouter = router({
     .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => cancelAll(input, ctx.actor)),
   place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, ctx.actor)),
+  /** Order lists: OCO, OTO, bracket (entry → stop-loss + take-profit as an OCO, sent as the entry fills). */
+  lists: viewerProcedure
+    .input(
+      z
+        .object({ all: z.boolean().optional(), limit: z.number().int().min(1, "limit must be 1 to 500").max(500, "limit must be 1 to 500").optional() })
+        .strict()
+        .optional(),
+    )
+    .query(({ input }) => orderLists(input ?? {})),
+  placeList: traderProcedure.input(placeListInput).mutation(({ ctx, input }) => placeOrderList(input, ctx.actor)),
+  cancelList: traderProcedure
+    .input(z.object({ listId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
+    .mutation(({ ctx, input }) => cancelOrderList(input, ctx.actor)),
+  /** Amend a working order's price and/or quantity: native modify, or cancel-replace that never leaves two live. */
+  amend: traderProcedure.input(amendOrderInput).mutation(({ ctx, input }) => amendOrder(input, ctx.actor)),
 });
