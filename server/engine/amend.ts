@@ -126,7 +126,7 @@ export class Amends {
         ts: now,
       };
       const pending = applyOrderEvent(order, event);
-      if (!pending.ok) return fail("AMEND_REFUSED", `Order ${clientOrderId} cannot be amended now: ${pending.reason.message}`);
+      if (!pending.ok) return fail("AMEND_REFUSED", `Order ${clientOrderId} cannot be amended now: ${pending.error.message}`);
       // Journal first: the request commits before the venue hears of it.
       this.cx.transaction(() => {
         this.cx.store.appendJournal({ clientOrderId, type: "modifyRequest", source: "engine", payload: { ...event, reason }, applied: true, ts: now });
@@ -250,11 +250,11 @@ export class Amends {
       return;
     }
     this.cx.lists.onReplaced(clientOrderId, null);
-    this.cx.log("warn", `replacement of ${old.clientOrderId} refused: ${result.code} ${result.message}`);
+    this.cx.log("warn", `replacement of ${old.clientOrderId} refused: ${result.error.code} ${result.error.message}`);
     this.cx.bus.publish({
       type: "alert",
       level: "error",
-      message: `Order ${old.clientOrderId} was canceled to be amended, and its replacement was refused: ${result.message}`,
+      message: `Order ${old.clientOrderId} was canceled to be amended, and its replacement was refused: ${result.error.message}`,
     });
   }
 }

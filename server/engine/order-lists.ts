@@ -158,9 +158,9 @@ export class OrderLists {
       if (!result.ok) {
         if (!this.orderOf(l.clientOrderId)) l.sent = false;
         for (const id of placed) this.cancelIfLive(id);
-        this.endList(list, `${l.role} refused: ${result.code}: ${result.message}`, "CANCELED");
+        this.endList(list, `${l.role} refused: ${result.error.code}: ${result.error.message}`, "CANCELED");
         const undone = placed.length > 0 ? ` The other leg (${placed.join(", ")}) was canceled.` : "";
-        return fail(result.code, `${request.kind} list ${listId}: the ${l.role.replace("_", "-")} order was refused: ${result.message}${undone}`, {
+        return fail(result.error.code, `${request.kind} list ${listId}: the ${l.role.replace("_", "-")} order was refused: ${result.error.message}${undone}`, {
           listId,
           ...result.data,
         });
@@ -443,7 +443,7 @@ export class OrderLists {
   }
 
   private noteLeg(list: OrderListState, leg: ListLeg, result: CommandResult): void {
-    const note = result.ok ? null : `${result.code}: ${result.message}`;
+    const note = result.ok ? null : `${result.error.code}: ${result.error.message}`;
     if (note === leg.note) return;
     leg.note = note;
     this.save(list);
@@ -452,7 +452,7 @@ export class OrderLists {
       this.cx.bus.publish({
         type: "alert",
         level: "error",
-        message: `Order list ${list.listId}: its ${leg.role.replace("_", "-")} was refused: ${result.ok ? "" : result.message}`,
+        message: `Order list ${list.listId}: its ${leg.role.replace("_", "-")} was refused: ${result.ok ? "" : result.error.message}`,
       });
     }
   }
