@@ -230,7 +230,7 @@ describe("order lists through the engine", () => {
     const d = await desk();
     await d.quote(20000);
     const refused = await d.place({ ...bracket(), stopLoss: { type: "STOP_MARKET", triggerPrice: "20200" } });
-    expect(refused).toMatchObject({ ok: false, code: "BRACKET_PRICES" });
+    expect(refused).toMatchObject({ ok: false, error: { code: "BRACKET_PRICES" } });
     expect(d.venue.submitted).toHaveLength(0);
   });
 
@@ -476,8 +476,8 @@ describe("amend a working order", () => {
 
   it("refuses what cannot be amended, in words", async () => {
     const { d, coid } = await resting(true);
-    expect(await amend(d, coid, {})).toMatchObject({ ok: false, code: "NOTHING_TO_AMEND" });
-    expect(await amend(d, coid, { quantity: "0.000001" })).toMatchObject({ ok: false, code: "QTY_PRECISION" });
-    expect(await amend(d, "nope", { price: "1" })).toMatchObject({ ok: false, code: "NOT_FOUND" });
+    expect(await amend(d, coid, {})).toMatchObject({ ok: false, error: { code: "NOTHING_TO_AMEND" } });
+    expect(await amend(d, coid, { quantity: "0.000001" })).toMatchObject({ ok: false, error: { code: "QTY_PRECISION" } });
+    expect(await amend(d, "nope", { price: "1" })).toMatchObject({ ok: false, error: { code: "NOT_FOUND" } });
   });
 });
