@@ -1,0 +1,2 @@
+/** Per-strategy (per-model) measurement: signals, direction, expectedReturn, calibration, PnL attribution. */
+export * from "./metrics";
