@@ -1,6 +1,6 @@
 /**
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
- * audit, backtests, settings, reconciliation, notifications, protections. Routers are thin: input schema, authorization (the procedure), one service call.
+ * audit, backtests, settings, reconciliation, notifications, protections, strategies. Routers are thin: input schema, authorization (the procedure), one service call.
  */
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
@@ -16,6 +16,7 @@ import { reconciliationRouter } from "./routers/reconciliation";
 import { riskRouter } from "./routers/risk";
 import { settingsRouter } from "./routers/settings";
 import { signalsRouter } from "./routers/signals";
+import { strategiesRouter } from "./routers/strategies";
 import { tradesRouter } from "./routers/trades";
 import { createCallerFactory, router } from "./trpc";
 
@@ -35,6 +36,7 @@ export const appRouter = router({
   reconciliation: reconciliationRouter,
   notifications: notificationsRouter,
   protections: protectionsRouter,
+  strategies: strategiesRouter,
 });
 
 export type AppRouter = typeof appRouter;
