@@ -18,6 +18,7 @@ const NAV: [href: string, label: string][] = [
   ["/history", "History"],
   ["/risk", "Risk"],
   ["/performance", "Performance"],
+  ["/strategies", "Strategies"],
   ["/reconciliation", "Reconciliation"],
   ["/notifications", "Notifications"],
   ["/audit", "Audit"],
