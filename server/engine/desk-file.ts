@@ -21,7 +21,7 @@ import { createStrategy } from "../core/strategies";
 import { channelSettingsSchema } from "../notify/settings";
 import { type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
-import { riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
+import { expectedReturnScalingSchema, riskLimitsSchema, sizingSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
 
 /** A desk file larger than this is refused (the import box and the start alike). */
 export const DESK_FILE_MAX_BYTES = 64 * 1024;
@@ -164,10 +164,23 @@ export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   takeProfitLevels: "take_profit_levels",
   trailing: "trailing",
   maxAgeMinutes: "max_age_minutes",
+  expectedReturnScaling: "expected_return_scaling",
 };
 
 function sizingOf(input: NonNullable<z.output<typeof symbolEntry>["sizing"]>): SymbolSettings["sizing"] {
   if (input.method === "fixed_risk") return { method: "fixed_risk", riskFraction: input.risk_fraction };
+  // Parameters left out take the engine schema's defaults.
+  if (input.method === "kelly") {
+    return sizingSchema.parse({
+      method: "kelly",
+      multiplier: input.multiplier,
+      maxFraction: input.max_fraction,
+      minTrades: input.min_trades,
+      fallbackFraction: input.fallback_fraction,
+    });
+  }
+  if (input.method === "atr")
+    return sizingSchema.parse({ method: "atr", riskFraction: input.risk_fraction, atrMultiple: input.atr_multiple, period: input.period });
   return input;
 }
 
@@ -188,6 +201,11 @@ function symbolPatchOf(entry: z.output<typeof symbolEntry>): Partial<SymbolSetti
   if (entry.trailing !== undefined)
     patch.trailing = entry.trailing && { activationPct: entry.trailing.activation_pct, distancePct: entry.trailing.distance_pct };
   if (entry.max_age_minutes !== undefined) patch.maxAgeMinutes = entry.max_age_minutes;
+  if (entry.expected_return_scaling !== undefined) {
+    const scaling = entry.expected_return_scaling;
+    patch.expectedReturnScaling =
+      scaling === null ? undefined : expectedReturnScalingSchema.parse({ reference: scaling.reference, maxMultiplier: scaling.max_multiplier });
+  }
   return patch;
 }
 

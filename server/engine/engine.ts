@@ -38,6 +38,7 @@ import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
 import { ProtectionsRoom } from "./protections";
+import { StrategyRecords } from "./sizing-methods";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -71,6 +72,7 @@ export class Engine {
     cx.doubts = new InDoubtOrders(cx);
     cx.accounting = new Accounting(cx);
     cx.protections = new ProtectionsRoom(cx, options.protections);
+    cx.strategyRecords = new StrategyRecords(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -210,6 +212,7 @@ export class Engine {
     }
     this.cx.reconciliation.restore();
     this.cx.protections.restore();
+    this.cx.strategyRecords.forget();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -375,6 +378,7 @@ export class Engine {
   protected onTradeClosed(trade: TradeRecord): void {
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordTrade(trade.pnl) ?? null);
     this.cx.protections.onTradeClosed(trade);
+    this.cx.strategyRecords.onTradeClosed(trade);
   }
 
   /** Periodic duties (auto reset, heartbeat-driven checks); the runtime calls it every few seconds. */

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../money";
 import { correlation, directionOf, realizedReturn, signalOutcomes, strategyMetrics, type SignalFact, type TradeFact } from "./metrics";
+import { addTrade, EMPTY_TALLY, kellyEvidence } from "./tally";
 
 const signal = (id: string, over: Partial<SignalFact> = {}): SignalFact => ({
   id,
@@ -206,5 +207,17 @@ describe("signalOutcomes: one row per signal for the training loop", () => {
   ])("$name", ({ s, want }) => {
     const [row] = signalOutcomes([s], [trade("1", { exit: "103" }), trade("4", { exit: "100" })]);
     expect(row).toMatchObject({ signalId: s.id, status: s.status, ...want });
+  });
+});
+
+describe("StrategyTally: the running record Kelly sizing reads", () => {
+  it.each([
+    { name: "nothing yet", pnls: [], want: { trades: 0, winRate: null, payoffRatio: null } },
+    { name: "wins only: no payoff ratio", pnls: ["2", "1"], want: { trades: 2, winRate: 1, payoffRatio: null } },
+    { name: "3 wins averaging 2, 1 loss of 1, a scratch", pnls: ["1", "2", "3", "-1", "0"], want: { trades: 5, winRate: 0.6, payoffRatio: 2 } },
+    { name: "exact sums: 0.1 + 0.2", pnls: ["0.1", "0.2", "-0.3"], want: { trades: 3, winRate: 2 / 3, payoffRatio: 0.5 } },
+  ])("$name", ({ pnls, want }) => {
+    const tally = pnls.reduce((t, p) => addTrade(t, D(p)), EMPTY_TALLY);
+    expect(kellyEvidence(tally)).toEqual(want);
   });
 });
