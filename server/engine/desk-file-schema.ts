@@ -228,6 +228,15 @@ const notificationsSection = z.strictObject({
   ).optional(),
 });
 
+/**
+ * Protections (core/protection): flash_move, stale_data, venue_unreachable, volatility, strategy_failure, system_overload,
+ * each with its values, an action and per-symbol overrides under `symbols`. Checked by core/protection's own schema in
+ * desk-file.ts (its keys written in snake_case here).
+ */
+const protectionsSection = z.record(z.string(), z.unknown(), {
+  error: (issue) => `must be a map of protection rules such as { flash_move: { move_pct: 5 } } (got ${got(issue.input)})`,
+});
+
 export const deskFileSchema = z.strictObject({
   version: z.literal(1, { error: (issue) => `must be 1 (got ${got(issue.input)})` }).optional(),
   desk: deskSection.optional(),
@@ -237,5 +246,6 @@ export const deskFileSchema = z.strictObject({
   risk: riskSection.optional(),
   breaker: breakerSection.optional(),
   notifications: notificationsSection.optional(),
+  protections: protectionsSection.optional(),
 });
 export type DeskFileInput = z.output<typeof deskFileSchema>;

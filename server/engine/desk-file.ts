@@ -19,6 +19,7 @@ import { type BreakerConfig, breakerConfigSchema } from "../core/breaker/config"
 import { D } from "../core/money";
 import { createStrategy } from "../core/strategies";
 import { channelSettingsSchema } from "../notify/settings";
+import { protectionSettingsSchema, type ProtectionSettingsInput } from "../core/protection/settings";
 import { type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
 import { expectedReturnScalingSchema, riskLimitsSchema, sizingSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
@@ -86,6 +87,8 @@ export interface DeskFile {
    * secrets file, and checks the whole with notifySettingsSchema.
    */
   notifications: DeskNotificationChannel[];
+  /** The protections the file sets (core/protection's camelCase; what it leaves out takes the defaults); null: no section. */
+  protections: ProtectionSettingsInput | null;
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
   notActedUpon: string[];
   /** The line of each key, by key path, for messages about values checked later (config.ts's rules). */
@@ -401,6 +404,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   if (!breakerCheck.success) for (const issue of breakerCheck.error.issues) refuse(["breaker"], issue.message);
 
   const notifications = notificationChannelsOf(input.notifications?.channels ?? [], locator, problems);
+  const protections = input.protections === undefined ? null : protectionsOf(input.protections, locator, problems);
 
   return {
     source,
@@ -414,6 +418,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     retryAttempts: riskInput.retry_attempts ?? null,
     orderTimeoutSeconds: riskInput.order_timeout_seconds ?? null,
     notifications,
+    protections,
     notActedUpon,
     keyLines: locator.keyLines(),
   };
@@ -466,4 +471,34 @@ function notificationChannelsOf(channels: readonly Record<string, unknown>[], lo
     out.push({ ...input, name: check.data.name, type: check.data.type });
   });
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Protections: core/protection's schema is the one word on them; the file writes its keys in snake_case.
+
+/** Keys in camelCase, except the symbol names under a rule's `symbols`. */
+function camelProtectionKeys(value: unknown, underSymbols = false): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [underSymbols ? key : camelOf(key), camelProtectionKeys(inner, !underSymbols && key === "symbols")]),
+  );
+}
+
+function protectionsOf(raw: Record<string, unknown>, locator: Locator, problems: string[]): ProtectionSettingsInput | null {
+  const at: PropertyKey[] = ["protections"];
+  const input = camelProtectionKeys(raw) as ProtectionSettingsInput;
+  const check = protectionSettingsSchema.safeParse(input);
+  if (check.success) return input;
+  for (const issue of check.error.issues) {
+    // Symbol names under `symbols` stay as written; rule and value keys go back to the file's snake_case.
+    const path = [...at, ...issue.path.map((key, i) => (issue.path[i - 1] === "symbols" ? key : snakeOf(key)))];
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys.map((k) => String(snakeOf(k))))
+        problems.push(locator.say(locator.keyNode(path, key), [...path, key], "unknown protection setting (see config/desk.example.yaml)"));
+    } else {
+      // core's sentences start with the camelCase name ("flashMove.movePct must be …"): the path already says it.
+      problems.push(locator.say(locator.nodeAt(path), path, issue.message.replace(/^[A-Za-z.]+ (?=must )/, "").replace(/\.$/, "")));
+    }
+  }
+  return null;
 }

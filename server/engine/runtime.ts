@@ -248,7 +248,8 @@ async function startRuntime(): Promise<Runtime | null> {
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
     // Replay: hours of recorded prices per desk minute (REPLAY_PROTECTIONS says why).
-    protections: mode === "replay" ? REPLAY_PROTECTIONS : {},
+    // A desk file's protections win, rule by rule (a rule it sets is taken whole, its missing values at the defaults).
+    protections: { ...(mode === "replay" ? REPLAY_PROTECTIONS : {}), ...desk?.protections },
     // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
     ...(desk
       ? {
