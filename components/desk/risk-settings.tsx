@@ -76,12 +76,12 @@ const SYMBOL_FIELDS: readonly FieldSpec[] = [
   { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number" },
   { key: "maxPositionQty", label: "Max position (quantity)", kind: "decimal", hint: "empty = no limit" },
   { key: "maxPositionNotional", label: "Max position (notional)", kind: "decimal", hint: "empty = no limit" },
-  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in"] },
+  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in", "kelly", "atr"] },
   {
     key: "sizing.amount",
     label: "Sizing fraction (0–1)",
     kind: "number",
-    hint: "share of equity (fixed_fraction, confidence) or of equity risked (fixed_risk, ≤ 0.2)",
+    hint: "share of equity (fixed_fraction, confidence; kelly: until it has enough trades) or of equity risked (fixed_risk, atr: ≤ 0.2)",
   },
   { key: "stopLossPct", label: "Stop-loss (%)", kind: "number", empty: "null", hint: "empty = none" },
   { key: "takeProfitLevels", label: "Take-profit ladder", kind: "select" },
@@ -207,6 +207,10 @@ function sizingText(s: SymbolSettings["sizing"]): string {
       return `risk ${s.riskFraction * 100}% / trade`;
     case "confidence":
       return `${s.fraction * 100}% × confidence`;
+    case "kelly":
+      return `${s.multiplier} Kelly, ≤ ${s.maxFraction * 100}% (${s.fallbackFraction * 100}% until ${s.minTrades} trades)`;
+    case "atr":
+      return `risk ${s.riskFraction * 100}% / ${s.atrMultiple} × ATR(${s.period})`;
     default:
       return `${s.fraction * 100}% of equity`;
   }
@@ -234,6 +238,21 @@ function ladderFromText(text: string): { pct: number; closeFraction: number }[] 
   return levels;
 }
 
+/** The one number the form edits for a sizing method. */
+function sizingAmount(s: SymbolSettings["sizing"]): string {
+  switch (s.method) {
+    case "all_in":
+      return "";
+    case "fixed_risk":
+    case "atr":
+      return String(s.riskFraction);
+    case "kelly":
+      return String(s.fallbackFraction);
+    default:
+      return String(s.fraction);
+  }
+}
+
 function symbolForm(s: SymbolSettings): FormValues {
   return {
     enabled: s.enabled,
@@ -241,7 +260,7 @@ function symbolForm(s: SymbolSettings): FormValues {
     maxPositionQty: s.maxPositionQty ?? "",
     maxPositionNotional: s.maxPositionNotional ?? "",
     "sizing.method": s.sizing.method,
-    "sizing.amount": s.sizing.method === "all_in" ? "" : String(s.sizing.method === "fixed_risk" ? s.sizing.riskFraction : s.sizing.fraction),
+    "sizing.amount": sizingAmount(s.sizing),
     stopLossPct: s.stopLossPct === null ? "" : String(s.stopLossPct),
     takeProfitLevels: ladderToText(s.takeProfitLevels),
     "trailing.activationPct": s.trailing ? String(s.trailing.activationPct) : "",
@@ -257,7 +276,15 @@ const text = (v: string | boolean | undefined) => (typeof v === "string" ? v.tri
 function symbolFromForm(values: FormValues): Record<string, unknown> | { problem: string; field: string } {
   const method = text(values["sizing.method"]);
   const amount = num(values["sizing.amount"]);
-  const sizing = method === "all_in" ? { method } : method === "fixed_risk" ? { method, riskFraction: amount } : { method, fraction: amount };
+  // kelly and atr keep their other parameters' defaults here (the desk file sets them all).
+  const sizing =
+    method === "all_in"
+      ? { method }
+      : method === "fixed_risk" || method === "atr"
+        ? { method, riskFraction: amount }
+        : method === "kelly"
+          ? { method, fallbackFraction: amount }
+          : { method, fraction: amount };
   const ladder = ladderFromText(text(values.takeProfitLevels));
   if (typeof ladder === "string") return { problem: ladder, field: "takeProfitLevels" };
   const activation = text(values["trailing.activationPct"]);
@@ -271,6 +298,13 @@ function symbolFromForm(values: FormValues): Record<string, unknown> | { problem
     takeProfitLevels: ladder,
     trailing: activation === "" && distance === "" ? null : { activationPct: Number(activation), distancePct: Number(distance) },
   };
+}
+
+/** What the form does not edit is kept: expectedReturn scaling, and the kelly / atr parameters while the method stays. */
+function keepUnedited(current: SymbolSettings, next: Record<string, unknown>): Record<string, unknown> {
+  const sizing = next.sizing as { method: string };
+  const merged = current.sizing.method === sizing.method ? { ...current.sizing, ...sizing } : sizing;
+  return { ...next, sizing: merged, ...(current.expectedReturnScaling && { expectedReturnScaling: current.expectedReturnScaling }) };
 }
 
 function EditSymbol({ row }: { row: SymbolSettingsRow }) {
@@ -291,7 +325,8 @@ function EditSymbol({ row }: { row: SymbolSettingsRow }) {
         setLocalError({});
       }}
       onSave={async () => {
-        const settings = symbolFromForm(values);
+        const formSettings = symbolFromForm(values);
+        const settings = "problem" in formSettings ? formSettings : keepUnedited(row.settings, formSettings);
         if ("problem" in settings) {
           setLocalError({ [`settings.${String(settings.field)}`]: [String(settings.problem)] });
           throw new Error(String(settings.problem));

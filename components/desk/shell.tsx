@@ -19,6 +19,7 @@ const NAV: [href: string, label: string][] = [
   ["/history", "History"],
   ["/risk", "Risk"],
   ["/performance", "Performance"],
+  ["/strategies", "Strategies"],
   ["/reconciliation", "Reconciliation"],
   ["/alerts", "Alerts"],
   ["/notifications", "Notifications"],

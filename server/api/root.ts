@@ -1,6 +1,6 @@
 /**
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
- * audit, backtests, settings, reconciliation, notifications, protections, alerts. Routers are thin: input schema, authorization (the procedure), one service call.
+ * audit, backtests, settings, reconciliation, notifications, protections, alerts, strategies. Routers are thin: input schema, authorization (the procedure), one service call.
  */
 import { alertsRouter } from "./routers/alerts";
 import { auditRouter } from "./routers/audit";
@@ -17,6 +17,7 @@ import { reconciliationRouter } from "./routers/reconciliation";
 import { riskRouter } from "./routers/risk";
 import { settingsRouter } from "./routers/settings";
 import { signalsRouter } from "./routers/signals";
+import { strategiesRouter } from "./routers/strategies";
 import { tradesRouter } from "./routers/trades";
 import { createCallerFactory, router } from "./trpc";
 
@@ -37,6 +38,7 @@ export const appRouter = router({
   notifications: notificationsRouter,
   protections: protectionsRouter,
   alerts: alertsRouter,
+  strategies: strategiesRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -11,7 +11,7 @@
  * Options take their value as the next argument or after "=" (--fast=10). A relative --data path is resolved against
  * the directory npm was started from (INIT_CWD, which npm sets), else the current directory.
  */
-import { statSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { type Decimal, parseDecimal } from "../core/money";
@@ -20,6 +20,7 @@ import { STRATEGY_NAMES } from "../core/strategies";
 import { type SlippageSpec } from "../core/backtest";
 import { type BacktestRunArgs, type PortfolioLegArg, type PortfolioRunArgs, type PortfolioStrategyArg } from "../core/backtest/run-args";
 import { symbolOfFile } from "../venues/replay/portfolio";
+import { DeskFileError, parseDeskFile } from "./desk-file";
 
 export type BacktestArgs = BacktestRunArgs | PortfolioRunArgs | { help: true };
 
@@ -54,6 +55,9 @@ Portfolio form: several symbols, one file each, traded with one equity in their 
   --alloc FRACTION     each entry is all in of equity × FRACTION, 0 < FRACTION ≤ 1 (default 1 / number of symbols)
   --notional AMOUNT    each entry is all in of AMOUNT quote currency instead (symbols never share capital while
                        capital ≥ symbols × AMOUNT × (1 + fee))
+  --config FILE        a desk file (config/desk.example.yaml): the run uses its risk limits, breaker and protections,
+                       and the report lists protectionsFired [{ rule, symbol, ts, action }]. Picks the portfolio form
+                       (one symbol: --data FILE:SYMBOL).
   Files of the shipped portfolio set (data/market/portfolio, X/BTC) trade on Bittrex's rules of the time (price and
   quantity step 0.00000001 BTC, minimum order 0.0005 BTC, fee 25 bps); symbols of the recorded Binance market snapshot
   on Binance's precision, limits and fee (as the desk does); --fee-bps and --qty-step apply to other symbols only,
@@ -78,6 +82,7 @@ const OPTIONS = {
   help: "flag",
   alloc: "value",
   notional: "value",
+  config: "value",
 } as const satisfies Record<string, OptionKind>;
 type OptionName = keyof typeof OPTIONS;
 
@@ -215,6 +220,8 @@ export interface ParseBacktestArgsOptions {
   cwd?: string;
   /** Whether a path is an existing file (default: the file system). */
   isFile?: (path: string) => boolean;
+  /** Reads a --config desk file (default: the file system). */
+  readFile?: (path: string) => string;
 }
 
 function fileExists(path: string): boolean {
@@ -289,8 +296,9 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     data.some(isFileSymbolList) ||
     strategy.some((s) => s.includes(":")) ||
     Object.hasOwn(raw, "alloc") ||
-    Object.hasOwn(raw, "notional");
-  if (isPortfolio) return parsePortfolio(raw, data, symbol, strategy, cwd, isFile);
+    Object.hasOwn(raw, "notional") ||
+    Object.hasOwn(raw, "config");
+  if (isPortfolio) return parsePortfolio(raw, data, symbol, strategy, cwd, isFile, options.readFile ?? ((path) => readFileSync(path, "utf8")));
   if (data[0] !== undefined) raw.data = data[0];
   if (symbol[0] !== undefined) raw.symbol = symbol[0];
   if (strategy[0] !== undefined) raw.strategy = strategy[0];
@@ -327,9 +335,26 @@ function parsePortfolio(
   strategies: readonly string[],
   cwd: string,
   isFile: (path: string) => boolean,
+  readFile: (path: string) => string,
 ): Result<BacktestArgs, BacktestArgsErrorCode> {
   const problems: string[] = [];
   const legs: PortfolioLegArg[] = [];
+  // The desk file is checked here, so that its problems (with their lines) come back as a usage error.
+  let config: string | null = null;
+  if (typeof raw.config === "string") {
+    const path = resolvePath(cwd, raw.config);
+    if (raw.config.trim() === "" || !isFile(path)) problems.push(`--config must be an existing desk file, got ${shown(raw.config)} (looked for ${path}).`);
+    else {
+      try {
+        parseDeskFile(readFile(path), { source: raw.config });
+        config = path;
+      } catch (e) {
+        if (!(e instanceof DeskFileError)) throw e;
+        problems.push(...e.problems.map((p) => `--config: ${p}`));
+      }
+    }
+  }
+  delete raw.config;
   const plainFiles = data.filter((d) => !isFileSymbolList(d));
   if (data.length === 0)
     problems.push("--data is required: one candle CSV per symbol (--data FILE --symbol SYMBOL, repeated, or --data FILE:SYMBOL,FILE:SYMBOL).");
@@ -436,5 +461,6 @@ function parsePortfolio(
     qtyStep: a["qty-step"] ?? null,
     deterministic: a.deterministic,
     save: a.save,
+    config,
   });
 }

@@ -11,6 +11,9 @@ import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS } from "../venues/replay/portfolio";
 import { runEngineBacktest } from "./backtest";
 import { runPortfolioBacktest, type PortfolioLeg } from "./portfolio-backtest";
+import { readFileSync } from "node:fs";
+import { parseDeskFile, patched } from "./desk-file";
+import type { RiskLimitsSettings } from "./settings";
 
 export interface BacktestOutcome {
   report: BacktestReport;
@@ -114,8 +117,23 @@ function strategyFor(name: string, args: Pick<PortfolioRunArgs, "fast" | "slow">
   return made.value;
 }
 
+/**
+ * The engine settings a desk file gives a backtest (--config): its risk limits (only those it states: a backtest has no
+ * desk defaults in another quote currency to fall back on), its breaker (when it has a breaker section) and its
+ * protections. Throws DeskFileError with line/key problems (the argument parser has checked the file already).
+ */
+export function backtestDeskSettings(path: string) {
+  const desk = parseDeskFile(readFileSync(path, "utf8"), { source: basename(path) });
+  return {
+    riskLimits: patched<RiskLimitsSettings>({}, desk.risk, true),
+    breaker: Object.keys(desk.breaker).length > 0 ? desk.breaker : null,
+    protections: desk.protections,
+  };
+}
+
 function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
   const csvStarted = performance.now();
+  const deskSettings = args.config ? backtestDeskSettings(args.config) : null;
   const { legs, rules } = loadPortfolioLegs(args);
   const symbols = legs.map((l) => l.symbol);
   const started = performance.now();
@@ -128,6 +146,7 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
       args.sizing.kind === "notional"
         ? { method: "all_in", notional: args.sizing.notional.toFixed() }
         : { method: "all_in", equityFraction: args.sizing.fraction ? args.sizing.fraction.toNumber() : 1 / legs.length },
+    ...deskSettings,
   });
   const elapsedMs = performance.now() - started;
   const reportStarted = performance.now();
@@ -149,6 +168,7 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
     spanMs: result.spanMs,
     skippedSignals: result.skippedSignals,
     refusedSignals: result.refusedSignals,
+    protectionsFired: result.protectionsFired,
   });
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
   return { report, curve: chartCurve(result.numericEquityCurve), timings };

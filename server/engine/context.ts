@@ -36,6 +36,7 @@ import type { UnknownOrders } from "./unknown-orders";
 import type { InDoubtOrders } from "./in-doubt-orders";
 import type { Accounting } from "./accounting";
 import type { ProtectionsRoom } from "./protections";
+import type { StrategyRecords } from "./sizing-methods";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
 import type { OrderLists } from "./order-lists";
@@ -206,6 +207,8 @@ export class EngineContext {
   lists!: OrderLists;
   amends!: Amends;
   expiries!: Expiries;
+  /** Per strategy, its closed trades' record (kelly sizing). */
+  strategyRecords!: StrategyRecords;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

@@ -77,7 +77,8 @@ export function defaultsToFile(defaults: SymbolSettings): Record<string, unknown
 }
 
 export function symbolToFile(settings: SymbolSettings): Record<string, unknown> {
-  const sizing = settings.sizing.method === "fixed_risk" ? { method: "fixed_risk", risk_fraction: settings.sizing.riskFraction } : settings.sizing;
+  // The file writes sizing parameters in snake_case (riskFraction → risk_fraction).
+  const sizing = Object.fromEntries(Object.entries(settings.sizing).map(([key, value]) => [key.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), value]));
   return {
     [SYMBOL_FILE_KEYS.enabled]: settings.enabled,
     [SYMBOL_FILE_KEYS.minConfidence]: settings.minConfidence,
@@ -88,6 +89,12 @@ export function symbolToFile(settings: SymbolSettings): Record<string, unknown> 
     [SYMBOL_FILE_KEYS.takeProfitLevels]: settings.takeProfitLevels.map((l) => ({ pct: l.pct, close_fraction: l.closeFraction })),
     [SYMBOL_FILE_KEYS.trailing]: settings.trailing && { activation_pct: settings.trailing.activationPct, distance_pct: settings.trailing.distancePct },
     [SYMBOL_FILE_KEYS.maxAgeMinutes]: settings.maxAgeMinutes,
+    ...(settings.expectedReturnScaling && {
+      [SYMBOL_FILE_KEYS.expectedReturnScaling]: {
+        reference: settings.expectedReturnScaling.reference,
+        max_multiplier: settings.expectedReturnScaling.maxMultiplier,
+      },
+    }),
   };
 }
 

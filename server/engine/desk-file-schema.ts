@@ -83,8 +83,24 @@ const sizing = () =>
       z.strictObject({ method: z.literal("all_in") }),
       z.strictObject({ method: z.literal("fixed_risk"), risk_fraction: share(0.0001, 0.2, "equity risked per trade") }),
       z.strictObject({ method: z.literal("confidence"), fraction: share(0.0001, 1, "equity") }),
+      z.strictObject({
+        method: z.literal("kelly"),
+        multiplier: numberIn(0.01, 1, " (the share of full Kelly bet: 0.5 = half Kelly)").optional(),
+        max_fraction: share(0.0001, 1, "equity").optional(),
+        min_trades: wholeIn(1, 100_000, " closed trades").optional(),
+        fallback_fraction: share(0.0001, 1, "equity").optional(),
+      }),
+      z.strictObject({
+        method: z.literal("atr"),
+        risk_fraction: share(0.0001, 0.2, "equity risked per trade"),
+        atr_multiple: numberIn(0.1, 50).optional(),
+        period: wholeIn(2, 500, " bars").optional(),
+      }),
     ],
-    { error: (issue) => `method must be one of fixed_fraction, all_in, fixed_risk, confidence (got ${got((issue.input as { method?: unknown })?.method)})` },
+    {
+      error: (issue) =>
+        `method must be one of fixed_fraction, all_in, fixed_risk, confidence, kelly, atr (got ${got((issue.input as { method?: unknown })?.method)})`,
+    },
   );
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -142,6 +158,11 @@ export const symbolEntry = z.strictObject({
     .nullable()
     .optional(),
   max_age_minutes: wholeIn(1, 525_600, " minutes").nullable().optional(),
+  /** Size × expectedReturn / reference, at most × max_multiplier; null: the size does not depend on it. */
+  expected_return_scaling: z
+    .strictObject({ reference: share(0.0001, 10, "the price (the expectedReturn sized at ×1)"), max_multiplier: numberIn(0.1, 10).optional() })
+    .nullable()
+    .optional(),
 });
 
 const riskSection = z.strictObject({
@@ -218,6 +239,15 @@ export const alertsSection = z.strictObject({
   fill_rate_floor_pct: numberIn(0, 100, " %").optional(),
 });
 
+/**
+ * Protections (core/protection): flash_move, stale_data, venue_unreachable, volatility, strategy_failure, system_overload,
+ * each with its values, an action and per-symbol overrides under `symbols`. Checked by core/protection's own schema in
+ * desk-file.ts (its keys written in snake_case here).
+ */
+const protectionsSection = z.record(z.string(), z.unknown(), {
+  error: (issue) => `must be a map of protection rules such as { flash_move: { move_pct: 5 } } (got ${got(issue.input)})`,
+});
+
 export const deskFileSchema = z.strictObject({
   version: z.literal(1, { error: (issue) => `must be 1 (got ${got(issue.input)})` }).optional(),
   desk: deskSection.optional(),
@@ -228,5 +258,6 @@ export const deskFileSchema = z.strictObject({
   breaker: breakerSection.optional(),
   notifications: notificationsSection.optional(),
   alerts: alertsSection.optional(),
+  protections: protectionsSection.optional(),
 });
 export type DeskFileInput = z.output<typeof deskFileSchema>;

@@ -180,6 +180,7 @@ export function messageOf(issue: z.core.$ZodIssue, data: unknown): string {
   // Issues do not carry their input: a key that is absent is said as such, not as a type problem.
   if (issue.code === "invalid_type" && valueAt(data, issue.path) === undefined) return "is required";
   if (issue.code === "invalid_key") return issue.issues[0]?.message ?? issue.message;
-  if (issue.code === "invalid_union") return `is not valid (got ${got(issue.input)})`;
+  // A discriminated union's unknown tag (sizing.method: martingale): the issue carries no input, the file does.
+  if (issue.code === "invalid_union") return `is not valid (got ${got(issue.input ?? valueAt(data, issue.path))})`;
   return issue.message;
 }

@@ -20,9 +20,10 @@ import { type BreakerConfig, breakerConfigSchema } from "../core/breaker/config"
 import { D } from "../core/money";
 import { createStrategy } from "../core/strategies";
 import { channelSettingsSchema } from "../notify/settings";
+import { protectionSettingsSchema, type ProtectionSettingsInput } from "../core/protection/settings";
 import { type alertsSection, type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
-import { riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
+import { expectedReturnScalingSchema, riskLimitsSchema, sizingSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
 
 /** A desk file larger than this is refused (the import box and the start alike). */
 export const DESK_FILE_MAX_BYTES = 64 * 1024;
@@ -89,6 +90,8 @@ export interface DeskFile {
   notifications: DeskNotificationChannel[];
   /** The alert center's thresholds the file sets (the rest keep core/alerts' defaults). */
   alerts: Partial<AlertSettings>;
+  /** The protections the file sets (core/protection's camelCase; what it leaves out takes the defaults); null: no section. */
+  protections: ProtectionSettingsInput | null;
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
   notActedUpon: string[];
   /** The line of each key, by key path, for messages about values checked later (config.ts's rules). */
@@ -167,10 +170,23 @@ export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   takeProfitLevels: "take_profit_levels",
   trailing: "trailing",
   maxAgeMinutes: "max_age_minutes",
+  expectedReturnScaling: "expected_return_scaling",
 };
 
 function sizingOf(input: NonNullable<z.output<typeof symbolEntry>["sizing"]>): SymbolSettings["sizing"] {
   if (input.method === "fixed_risk") return { method: "fixed_risk", riskFraction: input.risk_fraction };
+  // Parameters left out take the engine schema's defaults.
+  if (input.method === "kelly") {
+    return sizingSchema.parse({
+      method: "kelly",
+      multiplier: input.multiplier,
+      maxFraction: input.max_fraction,
+      minTrades: input.min_trades,
+      fallbackFraction: input.fallback_fraction,
+    });
+  }
+  if (input.method === "atr")
+    return sizingSchema.parse({ method: "atr", riskFraction: input.risk_fraction, atrMultiple: input.atr_multiple, period: input.period });
   return input;
 }
 
@@ -191,6 +207,11 @@ function symbolPatchOf(entry: z.output<typeof symbolEntry>): Partial<SymbolSetti
   if (entry.trailing !== undefined)
     patch.trailing = entry.trailing && { activationPct: entry.trailing.activation_pct, distancePct: entry.trailing.distance_pct };
   if (entry.max_age_minutes !== undefined) patch.maxAgeMinutes = entry.max_age_minutes;
+  if (entry.expected_return_scaling !== undefined) {
+    const scaling = entry.expected_return_scaling;
+    patch.expectedReturnScaling =
+      scaling === null ? undefined : expectedReturnScalingSchema.parse({ reference: scaling.reference, maxMultiplier: scaling.max_multiplier });
+  }
   return patch;
 }
 
@@ -390,6 +411,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   if ((alerts.slippageCriticalBps ?? DEFAULT_ALERT_SETTINGS.slippageCriticalBps) < (alerts.slippageWarnBps ?? DEFAULT_ALERT_SETTINGS.slippageWarnBps)) {
     refuse(["alerts", "slippage_critical_bps"], "must be at least alerts.slippage_warn_bps (a critical slippage is a larger one)");
   }
+  const protections = input.protections === undefined ? null : protectionsOf(input.protections, locator, problems);
 
   return {
     source,
@@ -404,6 +426,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     orderTimeoutSeconds: riskInput.order_timeout_seconds ?? null,
     notifications,
     alerts,
+    protections,
     notActedUpon,
     keyLines: locator.keyLines(),
   };
@@ -470,4 +493,34 @@ function notificationChannelsOf(channels: readonly Record<string, unknown>[], lo
     out.push({ ...input, name: check.data.name, type: check.data.type });
   });
   return out;
+}
+
+// ---------------------------------------------------------------------------------------------------------------
+// Protections: core/protection's schema is the one word on them; the file writes its keys in snake_case.
+
+/** Keys in camelCase, except the symbol names under a rule's `symbols`. */
+function camelProtectionKeys(value: unknown, underSymbols = false): unknown {
+  if (value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  return Object.fromEntries(
+    Object.entries(value).map(([key, inner]) => [underSymbols ? key : camelOf(key), camelProtectionKeys(inner, !underSymbols && key === "symbols")]),
+  );
+}
+
+function protectionsOf(raw: Record<string, unknown>, locator: Locator, problems: string[]): ProtectionSettingsInput | null {
+  const at: PropertyKey[] = ["protections"];
+  const input = camelProtectionKeys(raw) as ProtectionSettingsInput;
+  const check = protectionSettingsSchema.safeParse(input);
+  if (check.success) return input;
+  for (const issue of check.error.issues) {
+    // Symbol names under `symbols` stay as written; rule and value keys go back to the file's snake_case.
+    const path = [...at, ...issue.path.map((key, i) => (issue.path[i - 1] === "symbols" ? key : snakeOf(key)))];
+    if (issue.code === "unrecognized_keys") {
+      for (const key of issue.keys.map((k) => String(snakeOf(k))))
+        problems.push(locator.say(locator.keyNode(path, key), [...path, key], "unknown protection setting (see config/desk.example.yaml)"));
+    } else {
+      // core's sentences start with the camelCase name ("flashMove.movePct must be …"): the path already says it.
+      problems.push(locator.say(locator.nodeAt(path), path, issue.message.replace(/^[A-Za-z.]+ (?=must )/, "").replace(/\.$/, "")));
+    }
+  }
+  return null;
 }

@@ -41,6 +41,7 @@ import { ProtectionsRoom } from "./protections";
 import { OrderLists, type OrderListView } from "./order-lists";
 import { Amends } from "./amend";
 import { Expiries } from "./expiries";
+import { StrategyRecords } from "./sizing-methods";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -77,6 +78,7 @@ export class Engine {
     cx.lists = new OrderLists(cx);
     cx.amends = new Amends(cx);
     cx.expiries = new Expiries(cx);
+    cx.strategyRecords = new StrategyRecords(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -219,6 +221,7 @@ export class Engine {
     this.cx.lists.restore();
     this.cx.amends.restore();
     this.cx.expiries.restore();
+    this.cx.strategyRecords.forget();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -401,6 +404,7 @@ export class Engine {
   protected onTradeClosed(trade: TradeRecord): void {
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordTrade(trade.pnl) ?? null);
     this.cx.protections.onTradeClosed(trade);
+    this.cx.strategyRecords.onTradeClosed(trade);
   }
 
   /** Periodic duties (auto reset, heartbeat-driven checks); the runtime calls it every few seconds. */

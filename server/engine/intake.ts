@@ -14,6 +14,7 @@ import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettin
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
 import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
+import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
 
 /** How a manual order joins an order list (order-lists.ts). */
 export interface ManualOrderLink {
@@ -271,10 +272,21 @@ export class Intake {
         outcome = sizeFixedRisk({ equity, riskFraction: sizing.riskFraction, entry: price, stop, side }, constraints);
         break;
       }
+      case "kelly":
+        outcome = sizeKellyFor(this.cx.strategyRecords, signal, sizing, { equity, price }, constraints).outcome;
+        break;
+      case "atr": {
+        const sized = sizeAtrFor(this.cx, signal.symbol, sizing, { equity, price }, constraints);
+        if ("result" in sized) return sized;
+        outcome = sized;
+        break;
+      }
     }
     if (!outcome.ok) return { ok: false, result: fail(outcome.error.code, outcome.error.message) };
     if (outcome.value.zeroReason) return { ok: false, result: fail(outcome.value.zeroReason.code, outcome.value.zeroReason.message) };
-    return { ok: true, quantity: outcome.value.quantity, equity };
+    if (!settings.expectedReturnScaling) return { ok: true, quantity: outcome.value.quantity, equity };
+    const scaled = scaleByExpectedReturn(outcome.value.quantity, signal, settings.expectedReturnScaling, price, constraints);
+    return scaled.ok ? { ok: true, quantity: scaled.quantity, equity } : scaled;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -20,6 +20,11 @@
  * either a share of the current equity (`equityFraction`, default 1 / number of symbols, so that every symbol can be
  * held at once) or a fixed notional in quote currency (`notional`: capital never binds while capital ≥ symbols ×
  * notional × (1 + fee), so the symbols do not interact). The budget is capped by the free balance.
+ *
+ * Desk settings (`npm run backtest -- … --config FILE`): risk limits, breaker and protections go to the engine as they
+ * would on a desk. With protections, every candle's path (open, the extremes, close, all at the candle's open time) is
+ * played as touches of its symbol, so the detectors see each price; a 5-minute candle is one instant to them. What
+ * fired is listed in `protectionsFired` (from the engine's bus).
  */
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
@@ -34,6 +39,8 @@ import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { type AllInSizing, BacktestEngine, smallestGap } from "./backtest";
 import { EventBus } from "./bus";
+import type { EngineOptions } from "./context";
+import type { ProtectionFired } from "../core/backtest/portfolio-report";
 
 export interface PortfolioLeg {
   symbol: string;
@@ -56,6 +63,10 @@ export interface PortfolioBacktestInput {
   slippageBps: number;
   sizing: AllInSizing;
   intervalMs?: number;
+  /** The desk file's settings (--config); left out: no limits, no breaker, no protections. */
+  riskLimits?: EngineOptions["riskLimits"];
+  breaker?: EngineOptions["breaker"];
+  protections?: EngineOptions["protections"];
 }
 
 export interface PortfolioTrade extends BacktestTrade {
@@ -80,6 +91,8 @@ export interface PortfolioBacktestResult {
   skippedSignals: Record<string, number>;
   /** Signals the engine refused (e.g. a budget too small for the venue's minimum), per strategy. */
   refusedSignals: Record<string, number>;
+  /** Protections that fired, in order (none without `protections`). */
+  protectionsFired: ProtectionFired[];
 }
 
 interface Slot {
@@ -141,13 +154,21 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     ids: sequentialIds(),
     initialEquity: input.capital,
     quoteCurrency: quote,
-    breaker: null,
-    riskLimits: {},
+    breaker: input.breaker ?? null,
+    riskLimits: input.riskLimits ?? {},
+    ...(input.protections != null && { protections: input.protections }),
     defaultSymbolSettings: { minConfidence: 0, sizing: input.sizing, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
     expectedSlippageBps: input.slippageBps,
     equitySnapshotOnFill: false,
   });
   void engine.start();
+  const protected_ = input.protections != null;
+  const protectionsFired: ProtectionFired[] = [];
+  engine.bus.subscribe((event) => {
+    if (event.type !== "protection") return;
+    const { rule, scope, ts, action } = event.firing;
+    protectionsFired.push({ rule, symbol: scope.kind === "symbol" ? scope.symbol : null, ts, action });
+  });
 
   const skippedSignals: Record<string, number> = {};
   const refusedSignals: Record<string, number> = {};
@@ -177,13 +198,13 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     const candle = candles[index]!;
     clock.set(Math.max(clock.now(), candle.ts));
     let busy = false;
-    if (state.pending || engine.hasWorkingOrders() || engine.hasExitRules()) {
+    if (state.pending || protected_ || engine.hasWorkingOrders() || engine.hasExitRules()) {
       touch(symbol, candle.open);
       if (state.pending) {
         send(state, state.pending.action, state.pending.strategy, state.pending.reason);
         state.pending = null;
       }
-      busy = engine.hasWorkingOrders() || engine.hasExitRules();
+      busy = protected_ || engine.hasWorkingOrders() || engine.hasExitRules();
     }
     if (busy) {
       const [first, second] = candle.close >= candle.open ? [candle.low, candle.high] : [candle.high, candle.low];
@@ -254,5 +275,6 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     candlesPerSymbol,
     skippedSignals,
     refusedSignals,
+    protectionsFired,
   };
 }

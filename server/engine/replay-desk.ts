@@ -11,6 +11,7 @@
  * bar is chosen so that the desk trades at once: a few bars before the earliest entry any lane takes after its
  * warm-up, and every lane is warmed on the bars before it (so a fresh desk shows a trade within seconds, not minutes).
  */
+import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Clock, Timers } from "../core/clock";
 import type { BreakerConfig } from "../core/breaker/config";
 import type { Instrument } from "../core/instrument";
@@ -271,6 +272,14 @@ export function defaultRiskLimits(quote: string, symbols = 1): RiskLimitsSetting
  * the header and is delivered) and a failing strategy rests 5 minutes.
  */
 export const REPLAY_PROTECTIONS = { flashMove: { action: "ALERT" }, strategyFailure: { maxLosingStreak: 12, lockMinutes: 5 } } as const;
+
+/**
+ * The protections a desk runs with, in every mode: a desk file's `protections:` win rule by rule (a rule it sets is taken
+ * whole, its missing values at the defaults) over the replay desk's own; without either, the defaults.
+ */
+export function deskProtections(mode: string, fromFile: ProtectionSettingsInput | null | undefined): ProtectionSettingsInput {
+  return { ...(mode === "replay" ? REPLAY_PROTECTIONS : {}), ...fromFile };
+}
 
 /**
  * The breaker of a replay desk (a desk file's breaker section wins). The demo strategies lose often on 5-minute noise: a

@@ -36,7 +36,7 @@ import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "
 import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { checkFileSymbol } from "../venues/replay/portfolio";
-import { REPLAY_PROTECTIONS, buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk } from "./replay-desk";
+import { deskProtections, buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk } from "./replay-desk";
 import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
@@ -252,7 +252,7 @@ async function startRuntime(): Promise<Runtime | null> {
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
     // Replay: hours of recorded prices per desk minute (REPLAY_PROTECTIONS says why).
-    protections: mode === "replay" ? REPLAY_PROTECTIONS : {},
+    protections: deskProtections(mode, desk?.protections),
     // A first start takes the desk file's settings as they are; later starts put them in force below (audited).
     ...(desk
       ? {

@@ -63,7 +63,34 @@ export const sizingSchema = z.discriminatedUnion("method", [
     riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2),
   }),
   z.object({ method: z.literal("confidence"), fraction: numberIn("fraction (a share of equity)", 0.0001, 1) }),
+  /**
+   * Fractional Kelly from the strategy's own closed trades (win rate, payoff ratio), capped at maxFraction of equity;
+   * until the strategy has minTrades trades with a win and a loss, fixed_fraction with fallbackFraction.
+   */
+  z.object({
+    method: z.literal("kelly"),
+    multiplier: numberIn("multiplier (the share of full Kelly bet: 0.5 = half Kelly)", 0.01, 1).default(0.5),
+    maxFraction: numberIn("maxFraction (the largest share of equity one entry may take)", 0.0001, 1).default(0.2),
+    minTrades: wholeIn("minTrades (closed trades before Kelly replaces the fallback)", 1, 100_000).default(30),
+    fallbackFraction: numberIn("fallbackFraction (a share of equity, until minTrades)", 0.0001, 1).default(0.1),
+  }),
+  /** Volatility sizing: the stop sits atrMultiple × ATR(period) of the recent market-history bars away; riskFraction of equity is risked. */
+  z.object({
+    method: z.literal("atr"),
+    riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2),
+    atrMultiple: numberIn("atrMultiple", 0.1, 50).default(2),
+    period: wholeIn("period (bars of the ATR)", 2, 500).default(14),
+  }),
 ]);
+
+/**
+ * Size scaled by the signal's expectedReturn: × expectedReturn / reference, at most maxMultiplier. A signal without an
+ * expectedReturn keeps its size; one that expects nothing (≤ 0) is refused. Not applied to all_in (its budget is the cap).
+ */
+export const expectedReturnScalingSchema = z.object({
+  reference: numberIn("reference (the expectedReturn sized at ×1, a fraction: 0.02 = 2 %)", 0.0001, 10),
+  maxMultiplier: numberIn("maxMultiplier", 0.1, 10).default(1),
+});
 /**
  * all_in with a narrower budget than the whole equity, for portfolio backtests (server/engine/portfolio-backtest.ts), which
  * share one equity between symbols: equityFraction (equity × fraction) or a fixed notional (quote currency). The budget
@@ -106,6 +133,8 @@ export const symbolSettingsSchema = z
     maxAgeMinutes: wholeIn("maxAgeMinutes", 1, 525_600, " minutes (a year)")
       .nullable()
       .default(24 * 60),
+    /** Left out: the size does not depend on expectedReturn. */
+    expectedReturnScaling: expectedReturnScalingSchema.optional(),
   })
   .strict();
 export type SymbolSettings = Omit<z.infer<typeof symbolSettingsSchema>, "sizing"> & { sizing: Sizing };

@@ -29,8 +29,19 @@ export interface PortfolioGroupStats {
   exposurePct: number | null;
 }
 
+/** A protection that fired during the run (the desk file's `protections:`, with `--config`). */
+export interface ProtectionFired {
+  rule: string;
+  /** The symbol it concerned; null for a rule about the desk, a venue or a strategy. */
+  symbol: string | null;
+  ts: number;
+  action: string;
+}
+
 export interface PortfolioReport extends Omit<BacktestReport, "trades" | "equityCurve"> {
   quote: string;
+  /** In the order they fired; empty when none did (or the run had no protections). */
+  protectionsFired: ProtectionFired[];
   symbols: string[];
   strategies: string[];
   skippedSignals: Record<string, number>;
@@ -51,6 +62,7 @@ export interface PortfolioReportInput {
   spanMs: number;
   skippedSignals: Record<string, number>;
   refusedSignals: Record<string, number>;
+  protectionsFired?: readonly ProtectionFired[];
 }
 
 function groupStats(trades: readonly BacktestTrade[], spanMs: number, symbolCount: number): PortfolioGroupStats {
@@ -114,6 +126,7 @@ export function buildPortfolioReport(input: PortfolioReportInput): PortfolioRepo
     elapsedMs: totals.elapsedMs,
     skippedSignals: { ...input.skippedSignals },
     refusedSignals: { ...input.refusedSignals },
+    protectionsFired: (input.protectionsFired ?? []).map((f) => ({ ...f })),
     perSymbol,
     perStrategy,
     trades: input.trades.map((t, i) => ({ symbol: t.symbol, strategy: t.strategy, ...totals.trades[i]! })),

@@ -69,6 +69,8 @@ export interface PortfolioRunArgs extends Omit<BacktestRunArgs, "data" | "symbol
   legs: PortfolioLegArg[];
   strategies: PortfolioStrategyArg[];
   sizing: PortfolioSizingArg;
+  /** A desk file (absolute path, already checked) whose risk, breaker and protection settings the run uses; null: none. */
+  config?: string | null;
 }
 
 export function isPortfolioRunArgs(args: BacktestRunArgs | PortfolioRunArgs): args is PortfolioRunArgs {
@@ -93,5 +95,6 @@ export function portfolioReportParams(args: PortfolioRunArgs, instruments: strin
     slippage: args.slippage.kind === "none" ? "none" : `fixed:${args.slippage.bps.toFixed()}`,
     qtyStep: args.qtyStep ? args.qtyStep.toFixed() : null,
     seed: args.seed,
+    ...(args.config ? { config: args.config.split(/[\\/]/).pop() ?? args.config } : {}),
   };
 }

@@ -1,0 +1,5 @@
+import { StrategiesView } from "@/components/desk/strategies";
+
+export default function StrategiesPage() {
+  return <StrategiesView />;
+}
