@@ -12,7 +12,7 @@ import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 
 const DAY = 86_400_000;
 const SORTS = ["exitTime", "entryTime", "pnl", "pnlPct", "symbol", "duration"] as const;
@@ -273,7 +273,7 @@ export function HistoryView() {
               { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
               { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.entryTime) },
               { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
-              { key: "fees", header: "Fees", numeric: true, cell: (t) => fmtNum(t.fees, 2) },
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} /> },
               { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} /> },
               { key: "pnlPct", ...sortHeader("PnL %", "pnlPct", q, go), numeric: true, cell: (t) => fmtPct(t.pnlPct, 2, true) },
               { key: "outcome", header: "Outcome", cell: (t) => <Outcome outcome={t.outcome} /> },
@@ -367,7 +367,7 @@ function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; erro
         <Pnl value={totals.grossPnl} />
       </Stat>
       <Stat label="Fees">
-        <Num value={totals.fees} dp={2} />
+        <Money value={totals.fees} />
       </Stat>
       <Stat label="Avg PnL" hint={totals.exact ? "per trade" : "per trade · some rows approximate"}>
         {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} />}

@@ -10,7 +10,7 @@ import { useCallback, useMemo, useState } from "react";
 import type { InstrumentOut, OrderOut } from "@/components/trpc/types";
 import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
-import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
@@ -415,8 +415,9 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
           Review {side === "BUY" ? "buy" : "sell"} order
         </button>
         <p className="muted po-preview">
-          Last {mark !== undefined ? fmtNum(mark, dpPrice) : "—"} · notional ≈ {notional !== null ? fmtNum(notional, 2) : "—"} {instrument?.quote ?? ""}
-          {instrument ? ` · min ${fmtNum(instrument.minNotional, 2)}` : ""}
+          Last {mark !== undefined ? fmtNum(mark, dpPrice) : "—"} · notional ≈ {notional !== null ? fmtMoney(notional, instrument?.quote) : "—"}{" "}
+          {instrument?.quote ?? ""}
+          {instrument ? ` · min ${fmtMoney(instrument.minNotional, instrument.quote)}` : ""}
         </p>
         {formError ? (
           <p className="error" role="alert">
@@ -437,7 +438,7 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
               <strong className="mono">{summary}</strong>
               <br />
               It passes the risk gate like any other order and is recorded in the audit log.
-              {notional !== null ? ` Notional ≈ ${fmtNum(notional, 2)} ${instrument?.quote ?? ""}.` : ""}
+              {notional !== null ? ` Notional ≈ ${fmtMoney(notional, instrument?.quote)} ${instrument?.quote ?? ""}.` : ""}
               {quantity ? ` Quantity in ${instrument?.base ?? ""}: ${fmtNum(quantity, dpQty)}.` : ""}
             </>
           }

@@ -5,9 +5,10 @@ import Link from "next/link";
 import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { decimalsOf, fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import type { RouterOutputs } from "../trpc/types";
 import { DataTable } from "../ui/data-table";
-import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 
 export function OverviewView() {
   const trpc = useTRPC();
@@ -26,8 +27,8 @@ export function OverviewView() {
     <>
       <h1 className="page-title">Overview</h1>
       <div className="stats">
-        <Stat label="Equity">
-          <Num value={s.equity.equity} dp={2} />
+        <Stat label="Equity" hint={<UsdtEquity money={s.money} />}>
+          <Money value={s.equity.equity} currency={s.money.currency} suffix />
         </Stat>
         <Stat label="Today's PnL" hint="realized, UTC day">
           <Pnl value={s.dailyPnl} />
@@ -36,7 +37,7 @@ export function OverviewView() {
           {fmtPct(s.drawdownPct ?? 0)}
         </Stat>
         <Stat label="Exposure" hint={`${fmtPct(exposurePct, 1)} of equity`}>
-          <Num value={s.equity.exposure} dp={2} />
+          <Money value={s.equity.exposure} currency={s.money.currency} />
         </Stat>
         <Stat label="Unrealized">
           <Pnl value={s.equity.unrealized} />
@@ -103,7 +104,7 @@ export function OverviewView() {
                     cell: (r) => <Link href={`/positions?strategy=${encodeURIComponent(r.strategy)}`}>{r.strategy}</Link>,
                   },
                   { key: "open", header: "Open", numeric: true, cell: (r) => r.openPositions },
-                  { key: "exposure", header: "Exposure", numeric: true, cell: (r) => fmtNum(r.exposure, 2) },
+                  { key: "exposure", header: "Exposure", numeric: true, cell: (r) => <Money value={r.exposure} /> },
                   { key: "unrealized", header: "Unrealized", numeric: true, cell: (r) => <Pnl value={r.unrealized} /> },
                   { key: "realized", header: "Realized", numeric: true, cell: (r) => <Pnl value={r.realizedToday} /> },
                   { key: "trades", header: "Trades", numeric: true, cell: (r) => r.tradesToday },
@@ -132,7 +133,7 @@ export function OverviewView() {
                   { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
                   { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, decimalsOf(instrument(f.symbol)?.qtyStep, 5)) },
                   { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, decimalsOf(instrument(f.symbol)?.priceTick)) },
-                  { key: "fee", header: "Fee", numeric: true, cell: (f) => fmtNum(f.fee, 4) },
+                  { key: "fee", header: "Fee", numeric: true, cell: (f) => <Money value={f.fee} /> },
                 ]}
               />
             )}
@@ -265,5 +266,19 @@ export function OverviewView() {
         </div>
       </div>
     </>
+  );
+}
+
+type DeskMoney = RouterOutputs["overview"]["summary"]["money"];
+
+/** Equity in USDT at the recorded mark, saying which bar the mark is and when the recording does not cover the desk's time. */
+function UsdtEquity({ money }: { money: DeskMoney }) {
+  if (!money.equityUsdt || !money.mark) return null;
+  const m = money.mark;
+  return (
+    <span data-testid="equity-usdt" title={m.covers ? undefined : `No ${m.pair} is recorded for the time being replayed; the nearest recorded bar stands in.`}>
+      ≈ {fmtMoney(money.equityUsdt, "USDT")} USDT at {m.pair} {fmtMoney(m.price, "USDT")} ({fmtTime(m.ts, false)}
+      {m.covers ? "" : ", nearest recorded"})
+    </span>
   );
 }

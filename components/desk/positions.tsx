@@ -10,7 +10,7 @@ import type { InstrumentOut, PositionOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct } from "../ui/format";
-import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { RowActionDialog } from "./row-action-dialog";
 
@@ -62,7 +62,7 @@ export function PositionsView() {
           {totals.count}
         </Stat>
         <Stat label="Exposure" hint="Σ quantity × mark">
-          <Num value={totals.exposure} dp={2} />
+          <Money value={totals.exposure} />
         </Stat>
         <Stat label="Unrealized PnL">
           <Pnl value={totals.unrealized} />
@@ -144,7 +144,7 @@ export function PositionsView() {
                   </td>
                   <td />
                   <td className="num">
-                    <Num value={totals.exposure} dp={2} />
+                    <Money value={totals.exposure} />
                   </td>
                   <td colSpan={canTrade ? 5 : 4} />
                 </tr>
@@ -254,7 +254,9 @@ const PositionRow = memo(function PositionRow({
       <td className="num">
         <span className={`pnl ${signClass(p.unrealizedPnlPct)}`}>{fmtPct(p.unrealizedPnlPct, 2, true)}</span>
       </td>
-      <td className="num">{fmtNum(p.notional, 2)}</td>
+      <td className="num">
+        <Money value={p.notional} />
+      </td>
       <td className="num">{fmtNum(p.stopLoss, dp.price)}</td>
       <td className="num">
         <TakeProfit p={p} dp={dp.price} />

@@ -7,6 +7,7 @@ import type { ReactNode } from "react";
 import { SignOutButton } from "./sign-out-button";
 import { TRPCReactProvider, useTRPC } from "../trpc/client";
 import { Badge } from "../ui/kit";
+import { DeskCurrencyProvider } from "../ui/currency";
 import { fmtDuration } from "../ui/format";
 import { EmergencyStopButton, TradingControls } from "./controls";
 import { LiveProvider, StaleBanner } from "./live";
@@ -28,10 +29,12 @@ export function DeskShell({ user, mode, children }: { user: { username: string; 
   return (
     <TRPCReactProvider>
       <LiveProvider>
-        <TopBar user={user} mode={mode} />
-        <StaleBanner />
-        <Nav />
-        <main className="desk-main">{children}</main>
+        <DeskCurrencyProvider>
+          <TopBar user={user} mode={mode} />
+          <StaleBanner />
+          <Nav />
+          <main className="desk-main">{children}</main>
+        </DeskCurrencyProvider>
       </LiveProvider>
     </TRPCReactProvider>
   );

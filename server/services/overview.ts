@@ -67,6 +67,7 @@ export async function strategyDay(positions: PositionDto[], dayStart: number): P
     }));
 }
 import { requireRuntime } from "./engine";
+import { deskMoney } from "./desk-money";
 
 export async function overviewSummary(now = Date.now()) {
   const runtime = requireRuntime();
@@ -122,6 +123,8 @@ export async function overviewSummary(now = Date.now()) {
     tradingStateInfo: state.tradingStateInfo,
     breaker,
     equity: equityDto(state.equity),
+    /** The books' currency and, when it is not USDT, equity in USDT at a recorded mark (./desk-money.ts). */
+    money: deskMoney(runtime, state.equity.equity.toString()),
     dailyPnl: breaker?.dailyPnl ?? null,
     drawdownPct: breaker?.drawdownPct ?? null,
     openPositions: state.positions.filter((p) => p.position.quantity.greaterThan(0)).length,
