@@ -11,6 +11,8 @@ import type { InstrumentOut, OrderOut } from "@/components/trpc/types";
 import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
+import { Pager, usePaged } from "../ui/pager";
+import { DEFAULT_PAGE_SIZE } from "../ui/paging";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
@@ -152,7 +154,7 @@ function OpenOrders({
           {shown.length === 0 ? (
             <Empty>No working orders match these filters.</Empty>
           ) : (
-            <OrderTable orders={shown} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+            <OrderTable paged orders={shown} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
           )}
         </>
       )}
@@ -208,84 +210,89 @@ function OpenOrders({
   );
 }
 
-function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void }) {
+/** `paged`: 50 rows a page (the working orders, sent whole); the history list pages on the server instead. */
+function OrderTable({ orders, dp, onCancel, paged }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void; paged?: boolean }) {
+  const page = usePaged(orders, paged ? DEFAULT_PAGE_SIZE : Math.max(1, orders.length));
   return (
-    <DataTable
-      className="po-orders"
-      rows={orders}
-      rowKey={(o) => o.clientOrderId}
-      columns={[
-        { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
-        {
-          key: "order",
-          header: "Order",
-          cellClassName: "mono",
-          cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>,
-        },
-        { key: "venue", header: "Venue", cell: (o) => o.venue },
-        { key: "symbol", header: "Symbol", cell: (o) => o.symbol },
-        { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (o) => o.strategy },
-        { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
-        {
-          key: "type",
-          header: "Type",
-          cellClassName: "po-nowrap",
-          cell: (o) => (
-            <>
-              {typeLabel(o.type)}
-              {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
-              {o.postOnly ? <span className="muted"> · post-only</span> : null}
-            </>
-          ),
-        },
-        {
-          key: "status",
-          header: "Status",
-          cellClassName: "po-nowrap",
-          cell: (o) => (
-            <>
-              <Badge tone={statusTone(o.status)}>{o.status}</Badge>
-              {o.inDoubt ? (
-                <>
-                  {" "}
-                  {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
-                  <span
-                    title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
-                  >
-                    <Badge tone="warn">IN DOUBT</Badge>
-                    <span className="sr-only">
-                      {" "}
-                      since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
+    <>
+      <DataTable
+        className="po-orders"
+        rows={page.rows}
+        rowKey={(o) => o.clientOrderId}
+        columns={[
+          { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
+          {
+            key: "order",
+            header: "Order",
+            cellClassName: "mono",
+            cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>,
+          },
+          { key: "venue", header: "Venue", cell: (o) => o.venue },
+          { key: "symbol", header: "Symbol", cell: (o) => o.symbol },
+          { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (o) => o.strategy },
+          { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
+          {
+            key: "type",
+            header: "Type",
+            cellClassName: "po-nowrap",
+            cell: (o) => (
+              <>
+                {typeLabel(o.type)}
+                {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
+                {o.postOnly ? <span className="muted"> · post-only</span> : null}
+              </>
+            ),
+          },
+          {
+            key: "status",
+            header: "Status",
+            cellClassName: "po-nowrap",
+            cell: (o) => (
+              <>
+                <Badge tone={statusTone(o.status)}>{o.status}</Badge>
+                {o.inDoubt ? (
+                  <>
+                    {" "}
+                    {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
+                    <span
+                      title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
+                    >
+                      <Badge tone="warn">IN DOUBT</Badge>
+                      <span className="sr-only">
+                        {" "}
+                        since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
+                      </span>
                     </span>
-                  </span>
-                  <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
-                </>
-              ) : null}
-            </>
-          ),
-        },
-        { key: "qty", header: "Qty", numeric: true, cell: (o) => fmtNum(o.quantity, dp(o.symbol).qty) },
-        { key: "filled", header: "Filled", numeric: true, cell: (o) => fmtNum(o.filledQty, dp(o.symbol).qty) },
-        { key: "price", header: "Price", numeric: true, cell: (o) => fmtNum(o.price, dp(o.symbol).price) },
-        { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
-        { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
-        { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
-        { key: "origin", header: "Origin", cellClassName: "muted", cell: (o) => origin(o) },
-        ...(onCancel
-          ? [
-              {
-                key: "action",
-                header: "Action",
-                cell: (o: OrderRow) => (
-                  <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
-                    Cancel
-                  </button>
-                ),
-              },
-            ]
-          : []),
-      ]}
-    />
+                    <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
+                  </>
+                ) : null}
+              </>
+            ),
+          },
+          { key: "qty", header: "Qty", numeric: true, cell: (o) => fmtNum(o.quantity, dp(o.symbol).qty) },
+          { key: "filled", header: "Filled", numeric: true, cell: (o) => fmtNum(o.filledQty, dp(o.symbol).qty) },
+          { key: "price", header: "Price", numeric: true, cell: (o) => fmtNum(o.price, dp(o.symbol).price) },
+          { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
+          { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
+          { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
+          { key: "origin", header: "Origin", cellClassName: "muted", cell: (o) => origin(o) },
+          ...(onCancel
+            ? [
+                {
+                  key: "action",
+                  header: "Action",
+                  cell: (o: OrderRow) => (
+                    <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
+                      Cancel
+                    </button>
+                  ),
+                },
+              ]
+            : []),
+        ]}
+      />
+      <Pager slice={page} label="working orders" onPage={page.setPage} />
+    </>
   );
 }
 

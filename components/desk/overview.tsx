@@ -10,6 +10,9 @@ import type { RouterOutputs } from "../trpc/types";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 
+/** The Overview lists this many positions; the Positions page pages through all of them. */
+const OVERVIEW_ROWS = 10;
+
 export function OverviewView() {
   const trpc = useTRPC();
   const summary = useQuery(trpc.overview.summary.queryOptions());
@@ -65,12 +68,15 @@ export function OverviewView() {
       <div className="grid-2">
         <div>
           <Panel title="Equity">{curve.data ? <EquityChart points={curve.data.map((p) => ({ ts: p.ts, equity: p.equity }))} /> : <Loading />}</Panel>
-          <Panel title="Open positions" actions={<Link href="/positions">All positions →</Link>}>
+          <Panel
+            title={`Open positions${s.positions.length > OVERVIEW_ROWS ? ` (${OVERVIEW_ROWS} of ${s.positions.length})` : ""}`}
+            actions={<Link href="/positions">All positions →</Link>}
+          >
             {s.positions.length === 0 ? (
               <Empty>No open positions.</Empty>
             ) : (
               <DataTable
-                rows={s.positions}
+                rows={s.positions.slice(0, OVERVIEW_ROWS)}
                 rowKey={(p) => p.id}
                 columns={[
                   { key: "symbol", header: "Symbol", cell: (p) => p.symbol },
@@ -249,6 +255,10 @@ export function OverviewView() {
               <Badge tone={s.feed.connected ? "ok" : "bad"}>{s.feed.connected ? "LIVE" : "DOWN"}</Badge> {s.feed.message}
             </p>
             <p className="muted">Last update {fmtTime(s.feed.lastUpdateAt)}</p>
+            <p className="muted" data-testid="desk-started">
+              Desk started {fmtTime(s.desk.startedAt)};{" "}
+              {s.desk.firstFillAt === null ? "no trade yet" : `first trade ${fmtDuration(s.desk.firstFillAt - s.desk.startedAt)} later`}.
+            </p>
           </Panel>
           <Panel title="Alerts">
             {s.alerts.length === 0 ? (

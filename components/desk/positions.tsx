@@ -11,6 +11,7 @@ import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtDuration, fmtNum, fmtPct } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { Pager, usePaged } from "../ui/pager";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { RowActionDialog } from "./row-action-dialog";
 
@@ -43,6 +44,8 @@ export function PositionsView() {
   const instrumentList = list.data?.instruments;
   const dpBySymbol = useMemo(() => new Map((instrumentList ?? []).map((i) => [i.symbol, decimalsFor(instrumentList ?? [], i.symbol)])), [instrumentList]);
   const onAction = useCallback((kind: "close" | "partial" | "exits", position: PositionOut) => setPending({ kind, position }), []);
+  // 50 rows a page: a desk with 500 positions stays quick to render and to read (the totals still cover every row).
+  const paged = usePaged(list.data?.positions ?? []);
 
   if (list.error) return <ErrorText error={list.error} />;
   if (!list.data) return <Loading />;
@@ -129,7 +132,7 @@ export function PositionsView() {
                 </tr>
               </thead>
               <tbody>
-                {positions.map((p) => (
+                {paged.rows.map((p) => (
                   <PositionRow key={p.id} p={p} dp={dpBySymbol.get(p.symbol) ?? FALLBACK_DP} canTrade={canTrade} onAction={onAction} />
                 ))}
               </tbody>
@@ -152,6 +155,7 @@ export function PositionsView() {
             </table>
           </div>
         )}
+        <Pager slice={paged} label="open positions" onPage={paged.setPage} />
       </Panel>
 
       {pending?.kind === "close" ? (
