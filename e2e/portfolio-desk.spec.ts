@@ -217,14 +217,20 @@ test("500 positions on 50 symbols: 50 rows a page, filters usable, at 1280 and 3
       const symbol = page.getByRole("combobox", { name: "Symbol" });
       await expect(symbol.locator("option")).toHaveCount(51);
       await symbol.selectOption("C07/BTC");
+      await expect(page).toHaveURL(/symbol=C07/);
       await expect(page.locator("table.po-table tbody tr")).toHaveCount(10);
       await expect(page.getByRole("navigation", { name: "open positions pages" })).toHaveCount(0);
       await symbol.selectOption("");
+      // Each filter rewrites the URL from the one before: wait for it (as a person would) before the next.
+      await expect(page).not.toHaveURL(/symbol=/);
+      await expect(pager).toContainText("of 500");
       await page.getByRole("combobox", { name: "Strategy" }).selectOption("rsi-reversion");
+      await expect(page).toHaveURL(/strategy=rsi-reversion/);
       await expect(pager).toContainText("of 250");
       expect(new Set(await columnTexts(page.locator("table.po-table"), "Strategy"))).toEqual(new Set(["rsi-reversion"]));
       await expectNoSidewaysScroll(page);
       await page.getByRole("combobox", { name: "Strategy" }).selectOption("");
+      await expect(page).not.toHaveURL(/strategy=/);
     }
   } finally {
     // The page keeps polling: a request still in the route when the test ends must not fail the run.

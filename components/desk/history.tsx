@@ -10,7 +10,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 
@@ -268,9 +268,9 @@ export function HistoryView() {
               { key: "symbol", ...sortHeader("Symbol", "symbol", q, go), cell: (t) => t.symbol },
               { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (t) => t.strategy },
               { key: "side", header: "Side", cellClassName: (t) => (t.side === "LONG" ? "side-buy" : "side-sell"), cell: (t) => t.side },
-              { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, decimalsOf(instruments[t.symbol]?.qtyStep, 5)) },
-              { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
-              { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
+              { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, instrumentDecimals(instruments[t.symbol], t.symbol).qty) },
+              { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
+              { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
               { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.entryTime) },
               { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
               { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} /> },

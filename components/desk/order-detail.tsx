@@ -4,7 +4,7 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
+import { fmtMoney, fmtNum, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Panel } from "../ui/kit";
 import { origin, statusTone, typeLabel } from "./orders";
@@ -46,8 +46,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
     );
   if (!detail.data) return <Loading />;
   const { order: o, events, fills, instrument, venue, requestedPrice } = detail.data;
-  const pdp = decimalsOf(instrument?.priceTick);
-  const qdp = decimalsOf(instrument?.qtyStep, 5);
+  const { price: pdp, qty: qdp } = instrumentDecimals(instrument, o.symbol);
   const leaves = Math.max(0, Number(o.quantity) - Number(o.filledQty));
   const notional = fills.reduce((sum, f) => sum + Number(f.qty) * Number(f.price), 0);
   const fees = fills.reduce((sum, f) => sum + Number(f.fee), 0);

@@ -5,7 +5,7 @@ import Link from "next/link";
 import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
 import type { RouterOutputs } from "../trpc/types";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
@@ -83,9 +83,14 @@ export function OverviewView() {
                   { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (p) => p.strategy },
                   { key: "venue", header: "Venue", cell: (p) => p.venue },
                   { key: "side", header: "Side", cell: (p) => p.side },
-                  { key: "qty", header: "Qty", numeric: true, cell: (p) => fmtNum(p.quantity, decimalsOf(instrument(p.symbol)?.qtyStep, 5)) },
-                  { key: "entry", header: "Entry", numeric: true, cell: (p) => fmtNum(p.avgEntryPrice, decimalsOf(instrument(p.symbol)?.priceTick)) },
-                  { key: "mark", header: "Mark", numeric: true, cell: (p) => fmtNum(p.mark, decimalsOf(instrument(p.symbol)?.priceTick)) },
+                  { key: "qty", header: "Qty", numeric: true, cell: (p) => fmtNum(p.quantity, instrumentDecimals(instrument(p.symbol), p.symbol).qty) },
+                  {
+                    key: "entry",
+                    header: "Entry",
+                    numeric: true,
+                    cell: (p) => fmtNum(p.avgEntryPrice, instrumentDecimals(instrument(p.symbol), p.symbol).price),
+                  },
+                  { key: "mark", header: "Mark", numeric: true, cell: (p) => fmtNum(p.mark, instrumentDecimals(instrument(p.symbol), p.symbol).price) },
                   { key: "unrealized", header: "Unrealized", numeric: true, cell: (p) => <Pnl value={p.unrealizedPnl} pct={p.unrealizedPnlPct} /> },
                   { key: "age", header: "Age", numeric: true, cell: (p) => fmtDuration(p.ageMs) },
                 ]}
@@ -137,8 +142,8 @@ export function OverviewView() {
                   { key: "symbol", header: "Symbol", cell: (f) => f.symbol },
                   { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (f) => f.strategy },
                   { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
-                  { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, decimalsOf(instrument(f.symbol)?.qtyStep, 5)) },
-                  { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, decimalsOf(instrument(f.symbol)?.priceTick)) },
+                  { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, instrumentDecimals(instrument(f.symbol), f.symbol).qty) },
+                  { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, instrumentDecimals(instrument(f.symbol), f.symbol).price) },
                   { key: "fee", header: "Fee", numeric: true, cell: (f) => <Money value={f.fee} /> },
                 ]}
               />

@@ -9,7 +9,7 @@ import { memo, useCallback, useMemo, useState } from "react";
 import type { InstrumentOut, PositionOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, instrumentDecimals } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { Pager, usePaged } from "../ui/pager";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
@@ -22,11 +22,11 @@ interface Decimals {
   qty: number;
 }
 
-const FALLBACK_DP: Decimals = { price: 2, qty: 5 };
-
 function decimalsFor(instruments: InstrumentOut[], symbol: string): Decimals {
   const i = instruments.find((x) => x.symbol === symbol);
-  return { price: decimalsOf(i?.priceTick), qty: decimalsOf(i?.qtyStep, 5) };
+  // Without an instrument a price still gets its quote's precision (ETH/BTC: 8 decimals).
+  const d = instrumentDecimals(i, symbol);
+  return { price: d.price, qty: d.qty };
 }
 
 export function PositionsView() {
@@ -133,7 +133,7 @@ export function PositionsView() {
               </thead>
               <tbody>
                 {paged.rows.map((p) => (
-                  <PositionRow key={p.id} p={p} dp={dpBySymbol.get(p.symbol) ?? FALLBACK_DP} canTrade={canTrade} onAction={onAction} />
+                  <PositionRow key={p.id} p={p} dp={dpBySymbol.get(p.symbol) ?? decimalsFor([], p.symbol)} canTrade={canTrade} onAction={onAction} />
                 ))}
               </tbody>
               <tfoot>

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { Outcome, reasonLabel } from "./history";
@@ -35,8 +35,7 @@ export function TradeDetailView({ id }: { id: string }) {
   }
   if (!detail.data) return <Loading />;
   const { trade: t, execution, fills, orders, instrument, fillFees } = detail.data;
-  const pdp = decimalsOf(instrument?.priceTick);
-  const qdp = decimalsOf(instrument?.qtyStep, 5);
+  const { price: pdp, qty: qdp } = instrumentDecimals(instrument, t.symbol);
   const feesMatch = Number(fillFees) === Number(t.fees);
   return (
     <>
