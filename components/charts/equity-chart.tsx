@@ -2,10 +2,22 @@
 /** An equity curve (recharts): time on x, equity on y, in the desk's dark theme. */
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMoney } from "../ui/currency";
-import { fmtAxis, fmtTime } from "../ui/format";
+import { fmtAxis, fmtMoney, fmtTime } from "../ui/format";
 
-export function EquityChart({ points, height = 220, label = "Equity" }: { points: { ts: number; equity: number }[]; height?: number; label?: string }) {
-  const money = useMoney();
+/** `currency`: the curve's own (a backtest's quote); the desk's by default. */
+export function EquityChart({
+  points,
+  height = 220,
+  label = "Equity",
+  currency,
+}: {
+  points: { ts: number; equity: number }[];
+  height?: number;
+  label?: string;
+  currency?: string | null;
+}) {
+  const desk = useMoney();
+  const money = currency === undefined ? desk : { fmt: (v: number) => fmtMoney(v, currency) };
   if (points.length < 2) return <p className="muted">Not enough equity history yet to draw a curve.</p>;
   const min = Math.min(...points.map((p) => p.equity));
   const max = Math.max(...points.map((p) => p.equity));

@@ -331,7 +331,7 @@ export function BacktestDetailView({ id }: { id: string }) {
         </Stat>
       </div>
       <Panel title="Equity">
-        <EquityChart points={curve} label="Backtest equity" height={240} />
+        <EquityChart points={curve} label="Backtest equity" height={240} currency={quote} />
       </Panel>
       <Panel title="Drawdown">
         <DrawdownChart points={drawdown} />
