@@ -45,7 +45,7 @@ export function PositionsView() {
   const dpBySymbol = useMemo(() => new Map((instrumentList ?? []).map((i) => [i.symbol, decimalsFor(instrumentList ?? [], i.symbol)])), [instrumentList]);
   const onAction = useCallback((kind: "close" | "partial" | "exits", position: PositionOut) => setPending({ kind, position }), []);
   // 50 rows a page: a desk with 500 positions stays quick to render and to read (the totals still cover every row).
-  const paged = usePaged(list.data?.positions ?? []);
+  const paged = usePaged(list.data?.positions ?? [], undefined, JSON.stringify(filter.value));
 
   if (list.error) return <ErrorText error={list.error} />;
   if (!list.data) return <Loading />;

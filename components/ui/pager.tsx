@@ -3,10 +3,14 @@
 import { useState } from "react";
 import { DEFAULT_PAGE_SIZE, pageOf, type PageSlice } from "./paging";
 
-/** The rows of the current page and the page setter; `size` rows a page. */
-export function usePaged<T>(rows: readonly T[], size = DEFAULT_PAGE_SIZE): PageSlice<T> & { setPage: (page: number) => void } {
-  const [page, setPage] = useState(0);
-  return { ...pageOf(rows, page, size), setPage };
+/**
+ * The rows of the current page and the page setter; `size` rows a page. A new `resetKey` (the filter, say) goes back
+ * to the first page; a list that merely grows or shrinks under a poll keeps its page.
+ */
+export function usePaged<T>(rows: readonly T[], size = DEFAULT_PAGE_SIZE, resetKey = ""): PageSlice<T> & { setPage: (page: number) => void } {
+  const [state, setState] = useState({ page: 0, key: resetKey });
+  const page = state.key === resetKey ? state.page : 0;
+  return { ...pageOf(rows, page, size), setPage: (next: number) => setState({ page: next, key: resetKey }) };
 }
 
 export function Pager({ slice, label, onPage }: { slice: PageSlice<unknown>; label: string; onPage: (page: number) => void }) {
