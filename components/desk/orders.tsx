@@ -12,7 +12,6 @@ import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
 import { Pager, usePaged } from "../ui/pager";
-import { DEFAULT_PAGE_SIZE } from "../ui/paging";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
@@ -119,6 +118,8 @@ function OpenOrders({
     (o) =>
       (!filter.venue || o.venue === filter.venue) && (!filter.symbol || o.symbol === filter.symbol) && (!filter.strategy || o.strategy === filter.strategy),
   );
+  // 50 working orders a page (they come whole); a new filter starts at the first page.
+  const page = usePaged(shown, undefined, JSON.stringify(filter));
   const symbols = [...new Set(orders.map((o) => o.symbol))].sort();
   const doubts = orders.filter((o) => o.inDoubt).length;
   return (
@@ -154,8 +155,9 @@ function OpenOrders({
           {shown.length === 0 ? (
             <Empty>No working orders match these filters.</Empty>
           ) : (
-            <OrderTable paged orders={shown} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
+            <OrderTable orders={page.rows} dp={dp} onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined} />
           )}
+          <Pager slice={page} label="working orders" onPage={page.setPage} />
         </>
       )}
       {pending?.kind === "one" ? (
@@ -210,89 +212,84 @@ function OpenOrders({
   );
 }
 
-/** `paged`: 50 rows a page (the working orders, sent whole); the history list pages on the server instead. */
-function OrderTable({ orders, dp, onCancel, paged }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void; paged?: boolean }) {
-  const page = usePaged(orders, paged ? DEFAULT_PAGE_SIZE : Math.max(1, orders.length));
+function OrderTable({ orders, dp, onCancel }: { orders: OrderRow[]; dp: (s: string) => Dp; onCancel?: (o: OrderOut) => void }) {
   return (
-    <>
-      <DataTable
-        className="po-orders"
-        rows={page.rows}
-        rowKey={(o) => o.clientOrderId}
-        columns={[
-          { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
-          {
-            key: "order",
-            header: "Order",
-            cellClassName: "mono",
-            cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>,
-          },
-          { key: "venue", header: "Venue", cell: (o) => o.venue },
-          { key: "symbol", header: "Symbol", cell: (o) => o.symbol },
-          { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (o) => o.strategy },
-          { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
-          {
-            key: "type",
-            header: "Type",
-            cellClassName: "po-nowrap",
-            cell: (o) => (
-              <>
-                {typeLabel(o.type)}
-                {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
-                {o.postOnly ? <span className="muted"> · post-only</span> : null}
-              </>
-            ),
-          },
-          {
-            key: "status",
-            header: "Status",
-            cellClassName: "po-nowrap",
-            cell: (o) => (
-              <>
-                <Badge tone={statusTone(o.status)}>{o.status}</Badge>
-                {o.inDoubt ? (
-                  <>
-                    {" "}
-                    {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
-                    <span
-                      title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
-                    >
-                      <Badge tone="warn">IN DOUBT</Badge>
-                      <span className="sr-only">
-                        {" "}
-                        since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
-                      </span>
+    <DataTable
+      className="po-orders"
+      rows={orders}
+      rowKey={(o) => o.clientOrderId}
+      columns={[
+        { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
+        {
+          key: "order",
+          header: "Order",
+          cellClassName: "mono",
+          cell: (o) => <Link href={`/orders/${encodeURIComponent(o.clientOrderId)}`}>{o.clientOrderId}</Link>,
+        },
+        { key: "venue", header: "Venue", cell: (o) => o.venue },
+        { key: "symbol", header: "Symbol", cell: (o) => o.symbol },
+        { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (o) => o.strategy },
+        { key: "side", header: "Side", cellClassName: (o) => (o.side === "BUY" ? "side-buy" : "side-sell"), cell: (o) => o.side },
+        {
+          key: "type",
+          header: "Type",
+          cellClassName: "po-nowrap",
+          cell: (o) => (
+            <>
+              {typeLabel(o.type)}
+              {o.reduceOnly ? <span className="muted"> · reduce-only</span> : null}
+              {o.postOnly ? <span className="muted"> · post-only</span> : null}
+            </>
+          ),
+        },
+        {
+          key: "status",
+          header: "Status",
+          cellClassName: "po-nowrap",
+          cell: (o) => (
+            <>
+              <Badge tone={statusTone(o.status)}>{o.status}</Badge>
+              {o.inDoubt ? (
+                <>
+                  {" "}
+                  {/* The details on hover and for screen readers (an aria-label on a plain span is not read out). */}
+                  <span
+                    title={`In doubt since ${fmtTime(o.inDoubt.since)}: ${o.inDoubt.reason}. ${o.inDoubt.lookups} lookup(s) so far${o.inDoubt.nextLookupAt ? `, next at ${fmtTime(o.inDoubt.nextLookupAt)}` : ""}.`}
+                  >
+                    <Badge tone="warn">IN DOUBT</Badge>
+                    <span className="sr-only">
+                      {" "}
+                      since {fmtTime(o.inDoubt.since)}: {o.inDoubt.reason}.
                     </span>
-                    <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
-                  </>
-                ) : null}
-              </>
-            ),
-          },
-          { key: "qty", header: "Qty", numeric: true, cell: (o) => fmtNum(o.quantity, dp(o.symbol).qty) },
-          { key: "filled", header: "Filled", numeric: true, cell: (o) => fmtNum(o.filledQty, dp(o.symbol).qty) },
-          { key: "price", header: "Price", numeric: true, cell: (o) => fmtNum(o.price, dp(o.symbol).price) },
-          { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
-          { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
-          { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
-          { key: "origin", header: "Origin", cellClassName: "muted", cell: (o) => origin(o) },
-          ...(onCancel
-            ? [
-                {
-                  key: "action",
-                  header: "Action",
-                  cell: (o: OrderRow) => (
-                    <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
-                      Cancel
-                    </button>
-                  ),
-                },
-              ]
-            : []),
-        ]}
-      />
-      <Pager slice={page} label="working orders" onPage={page.setPage} />
-    </>
+                  </span>
+                  <span className="muted"> · {o.inDoubt.lookups} lookup(s)</span>
+                </>
+              ) : null}
+            </>
+          ),
+        },
+        { key: "qty", header: "Qty", numeric: true, cell: (o) => fmtNum(o.quantity, dp(o.symbol).qty) },
+        { key: "filled", header: "Filled", numeric: true, cell: (o) => fmtNum(o.filledQty, dp(o.symbol).qty) },
+        { key: "price", header: "Price", numeric: true, cell: (o) => fmtNum(o.price, dp(o.symbol).price) },
+        { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
+        { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
+        { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
+        { key: "origin", header: "Origin", cellClassName: "muted", cell: (o) => origin(o) },
+        ...(onCancel
+          ? [
+              {
+                key: "action",
+                header: "Action",
+                cell: (o: OrderRow) => (
+                  <button type="button" className="btn small danger" onClick={() => onCancel(o)} aria-label={`Cancel order ${o.clientOrderId}`}>
+                    Cancel
+                  </button>
+                ),
+              },
+            ]
+          : []),
+      ]}
+    />
   );
 }
 
