@@ -1,4 +1,5 @@
 // Signs in and takes a screenshot of every desk page: `node scripts/screenshots.mjs [baseUrl] [outDir]`.
+// WIDTH=390 takes them at a phone's width (files end in -phone); PAGES=/,/positions picks the pages.
 // Uses Debian's chromium (CHROMIUM_PATH to override). BASTION_USER / BASTION_PASSWORD give the account.
 import { chromium } from "@playwright/test";
 import { mkdirSync } from "node:fs";
@@ -22,7 +23,8 @@ for (const path of pages) {
   await page.goto(`${base}${path}`);
   await page.waitForTimeout(Number(process.env.SETTLE_MS ?? 2500));
   const name = path === "/" ? "overview" : path.slice(1).replace(/\//g, "-");
-  await page.screenshot({ path: `${out}/${name}${width < 800 ? "-phone" : ""}.png`, fullPage: true });
-  console.log(`${out}/${name}.png`);
+  const file = `${out}/${name}${width < 800 ? "-phone" : ""}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(file);
 }
 await browser.close();

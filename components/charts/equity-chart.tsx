@@ -1,9 +1,23 @@
 "use client";
 /** An equity curve (recharts): time on x, equity on y, in the desk's dark theme. */
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { fmtNum, fmtTime } from "../ui/format";
+import { useMoney } from "../ui/currency";
+import { fmtAxis, fmtMoney, fmtTime } from "../ui/format";
 
-export function EquityChart({ points, height = 220, label = "Equity" }: { points: { ts: number; equity: number }[]; height?: number; label?: string }) {
+/** `currency`: the curve's own (a backtest's quote); the desk's by default. */
+export function EquityChart({
+  points,
+  height = 220,
+  label = "Equity",
+  currency,
+}: {
+  points: { ts: number; equity: number }[];
+  height?: number;
+  label?: string;
+  currency?: string | null;
+}) {
+  const desk = useMoney();
+  const money = currency === undefined ? desk : { fmt: (v: number) => fmtMoney(v, currency) };
   if (points.length < 2) return <p className="muted">Not enough equity history yet to draw a curve.</p>;
   const min = Math.min(...points.map((p) => p.equity));
   const max = Math.max(...points.map((p) => p.equity));
@@ -11,7 +25,7 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
   return (
     <div
       role="img"
-      aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${fmtNum(points[0]!.equity)} to ${fmtNum(points.at(-1)!.equity)}`}
+      aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${money.fmt(points[0]!.equity)} to ${money.fmt(points.at(-1)!.equity)}`}
     >
       <ResponsiveContainer width="100%" height={height}>
         <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
@@ -31,10 +45,11 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
             fontSize={11}
           />
           <YAxis
-            domain={[Math.floor(min - pad), Math.ceil(max + pad)]}
+            // Whole-number bounds only where whole numbers mean something: a 1 BTC curve lives between 0.99 and 1.01.
+            domain={max - min >= 10 ? [Math.floor(min - pad), Math.ceil(max + pad)] : [min - pad, max + pad]}
             tickCount={5}
-            allowDecimals={false}
-            tickFormatter={(v: number) => fmtNum(v, 0)}
+            allowDecimals={max - min < 10}
+            tickFormatter={fmtAxis}
             stroke="#8b949e"
             fontSize={11}
             width={70}
@@ -42,7 +57,7 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
             labelFormatter={(v) => fmtTime(Number(v))}
-            formatter={(v) => [fmtNum(Number(v), 2), label]}
+            formatter={(v) => [money.fmt(Number(v)), label]}
           />
           <Area type="monotone" dataKey="equity" stroke="#58a6ff" fill="url(#eq)" strokeWidth={1.5} isAnimationActive={false} />
         </AreaChart>

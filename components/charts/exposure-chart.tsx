@@ -1,7 +1,8 @@
 "use client";
 /** Exposure per symbol over time (recharts): one stacked area per charted symbol, the rest summed as "other". */
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { fmtNum, fmtTime } from "../ui/format";
+import { useMoney } from "../ui/currency";
+import { fmtAxis, fmtTime } from "../ui/format";
 
 // Distinct on the dark theme; repeats after ten (the chart names at most 20 symbols).
 const COLORS = ["#58a6ff", "#3fb950", "#d29922", "#f778ba", "#a371f7", "#39c5cf", "#ff7b72", "#7ee787", "#e3b341", "#79c0ff"];
@@ -17,6 +18,7 @@ export function ExposureChart({
   hasOther: boolean;
   height?: number;
 }) {
+  const money = useMoney();
   if (points.length < 2 || symbols.length === 0) return <p className="muted">No fills yet: exposure over time appears after the first trade.</p>;
   const keys = hasOther ? [...symbols, "other"] : symbols;
   const first = points[0]!.ts;
@@ -34,11 +36,11 @@ export function ExposureChart({
             stroke="#8b949e"
             fontSize={11}
           />
-          <YAxis tickCount={5} tickFormatter={(v: number) => fmtNum(v, 0)} stroke="#8b949e" fontSize={11} width={60} />
+          <YAxis tickCount={5} tickFormatter={fmtAxis} stroke="#8b949e" fontSize={11} width={60} />
           <Tooltip
             contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
             labelFormatter={(v) => fmtTime(Number(v))}
-            formatter={(v, name) => [fmtNum(Number(v), 2), String(name)]}
+            formatter={(v, name) => [money.fmt(Number(v)), String(name)]}
           />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {keys.map((k, i) => (

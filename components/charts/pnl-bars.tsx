@@ -4,7 +4,8 @@
  * colour is never the only cue. Values are display numbers.
  */
 import { Bar, BarChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
-import { fmtNum, fmtSigned } from "../ui/format";
+import { useMoney } from "../ui/currency";
+import { fmtAxis, fmtSigned } from "../ui/format";
 
 export interface SignedBar {
   /** Unique key and x value, e.g. "2024-01-02". */
@@ -19,7 +20,19 @@ interface Row extends SignedBar {
   down: number;
 }
 
-function BarTooltip({ active, payload, label, unit }: { active?: boolean; payload?: readonly { payload?: Row }[]; label?: string | number; unit: string }) {
+function BarTooltip({
+  active,
+  payload,
+  label,
+  unit,
+  dp,
+}: {
+  active?: boolean;
+  payload?: readonly { payload?: Row }[];
+  label?: string | number;
+  unit: string;
+  dp: number;
+}) {
   const row = payload?.[0]?.payload;
   if (!active || !row) return null;
   const sign = row.value > 0 ? "▲" : row.value < 0 ? "▼" : "•";
@@ -27,7 +40,7 @@ function BarTooltip({ active, payload, label, unit }: { active?: boolean; payloa
     <div className="chart-tooltip">
       <div className="muted">{String(label ?? row.key)}</div>
       <div className={row.value > 0 ? "pnl up" : row.value < 0 ? "pnl down" : "pnl flat"}>
-        {sign} {fmtSigned(row.value, 2)} {unit}
+        {sign} {fmtSigned(row.value, dp)} {unit}
       </div>
       {row.details?.map((d) => (
         <div key={d} className="muted">
@@ -38,7 +51,22 @@ function BarTooltip({ active, payload, label, unit }: { active?: boolean; payloa
   );
 }
 
-export function PnlBars({ bars, height = 200, label = "Daily PnL", unit = "" }: { bars: SignedBar[]; height?: number; label?: string; unit?: string }) {
+/** `dp` defaults to the desk currency's precision (bars are money unless told otherwise). */
+export function PnlBars({
+  bars,
+  height = 200,
+  label = "Daily PnL",
+  unit = "",
+  dp,
+}: {
+  bars: SignedBar[];
+  height?: number;
+  label?: string;
+  unit?: string;
+  dp?: number;
+}) {
+  const money = useMoney();
+  const decimals = dp ?? money.dp;
   if (bars.length === 0) return <p className="muted">No days with PnL in this window.</p>;
   const data: Row[] = bars.map((b) => ({ ...b, up: b.value > 0 ? b.value : 0, down: b.value < 0 ? b.value : 0 }));
   const gains = bars.filter((b) => b.value > 0).length;
@@ -49,11 +77,11 @@ export function PnlBars({ bars, height = 200, label = "Daily PnL", unit = "" }: 
         <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }} stackOffset="sign">
           <CartesianGrid stroke="#21262d" vertical={false} />
           <XAxis dataKey="key" stroke="#8b949e" fontSize={11} tickFormatter={(v: string) => v.slice(5)} minTickGap={12} />
-          <YAxis stroke="#8b949e" fontSize={11} width={70} tickFormatter={(v: number) => fmtNum(v, 0)} />
+          <YAxis stroke="#8b949e" fontSize={11} width={70} tickFormatter={fmtAxis} />
           <ReferenceLine y={0} stroke="#8b949e" />
           <Tooltip
             cursor={{ fill: "rgba(139,148,158,0.12)" }}
-            content={(props) => <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} />}
+            content={(props) => <BarTooltip active={props.active} payload={props.payload} label={props.label} unit={unit} dp={decimals} />}
           />
           <Bar dataKey="up" stackId="pnl" fill="#3fb950" isAnimationActive={false} name="gain" maxBarSize={40} />
           <Bar dataKey="down" stackId="pnl" fill="#f85149" isAnimationActive={false} name="loss" maxBarSize={40} />

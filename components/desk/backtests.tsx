@@ -10,9 +10,9 @@ import { DrawdownChart } from "../charts/drawdown-chart";
 import { EquityChart } from "../charts/equity-chart";
 import { Can } from "../trpc/session";
 import { errorMessage, useTRPC } from "../trpc/client";
-import { fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtPrice, fmtTime, quoteOfSymbol } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 
 function fmtRange(first: number | null, last: number | null): string {
   return `${fmtTime(first, false)} → ${fmtTime(last, false)}`;
@@ -133,17 +133,17 @@ export function BacktestsView() {
                   </>
                 ),
               },
-              { key: "capital", header: "Capital", numeric: true, cell: (r) => fmtNum(String(r.params.capital ?? ""), 0) },
+              { key: "capital", header: "Capital", numeric: true, cell: (r) => fmtMoney(String(r.params.capital ?? ""), quoteOfSymbol(r.symbol)) },
               { key: "candles", header: "Candles", numeric: true, cell: (r) => r.candles.toLocaleString("en-US") },
               { key: "trades", header: "Trades", numeric: true, cell: (r) => r.tradeCount.toLocaleString("en-US") },
-              { key: "final", header: "Final equity", numeric: true, cell: (r) => fmtNum(r.finalEquity, 2) },
+              { key: "final", header: "Final equity", numeric: true, cell: (r) => fmtMoney(r.finalEquity, quoteOfSymbol(r.symbol)) },
               {
                 key: "return",
                 header: "Return",
                 numeric: true,
                 cell: (r) => (
                   <>
-                    <Pnl value={r.totalReturnPct} />%
+                    <Pnl value={r.totalReturnPct} dp={2} />%
                   </>
                 ),
               },
@@ -288,6 +288,8 @@ export function BacktestDetailView({ id }: { id: string }) {
     );
   if (!detail.data) return <Loading />;
   const { run, report, trades, curve, drawdown, tradesTruncated } = detail.data;
+  // A backtest's money is in its symbol's quote (ETH/BTC → BTC), which need not be the running desk's.
+  const quote = quoteOfSymbol(run.symbol);
   const qtyDp = run.params.qtyStep ? Math.min(8, String(run.params.qtyStep).split(".")[1]?.length ?? 0) : 6;
   return (
     <>
@@ -302,14 +304,14 @@ export function BacktestDetailView({ id }: { id: string }) {
         {fmtTime(run.createdAt)} UTC in {fmtNum(run.elapsedMs, 0)} ms
       </p>
       <div className="stats">
-        <Stat label="Final equity" hint={`from ${fmtNum(report.initialCapital, 2)}`}>
-          <Num value={report.finalEquity} dp={2} />
+        <Stat label="Final equity" hint={`from ${fmtMoney(report.initialCapital, quote)}`}>
+          <Money value={report.finalEquity} currency={quote} />
         </Stat>
         <Stat label="Net PnL">
-          <Pnl value={report.netPnl} />
+          <Pnl value={report.netPnl} currency={quote} />
         </Stat>
         <Stat label="Return">
-          <Pnl value={report.totalReturnPct} />%
+          <Pnl value={report.totalReturnPct} dp={2} />%
         </Stat>
         <Stat label="Max drawdown" hint="at candle closes">
           {fmtPct(report.maxDrawdownPct, 2)}
@@ -325,11 +327,11 @@ export function BacktestDetailView({ id }: { id: string }) {
           {run.tradeCount.toLocaleString("en-US")}
         </Stat>
         <Stat label="Fees">
-          <Num value={report.totalFees} dp={2} />
+          <Money value={report.totalFees} currency={quote} />
         </Stat>
       </div>
       <Panel title="Equity">
-        <EquityChart points={curve} label="Backtest equity" height={240} />
+        <EquityChart points={curve} label="Backtest equity" height={240} currency={quote} />
       </Panel>
       <Panel title="Drawdown">
         <DrawdownChart points={drawdown} />
@@ -349,10 +351,10 @@ export function BacktestDetailView({ id }: { id: string }) {
               { key: "exit", header: "Exit (UTC)", cellClassName: "mono", cell: (t) => fmtTime(t.exitTime, false) },
               { key: "side", header: "Side", cellClassName: (t) => (t.side === "LONG" ? "side-buy" : "side-sell"), cell: (t) => t.side },
               { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, qtyDp) },
-              { key: "entryPrice", header: "Entry price", numeric: true, cell: (t) => fmtNum(t.entryPrice, 2) },
-              { key: "exitPrice", header: "Exit price", numeric: true, cell: (t) => fmtNum(t.exitPrice, 2) },
-              { key: "fees", header: "Fees", numeric: true, cell: (t) => fmtNum(t.fees, 2) },
-              { key: "pnl", header: "PnL", numeric: true, cell: (t) => <Pnl value={t.pnl} /> },
+              { key: "entryPrice", header: "Entry price", numeric: true, cell: (t) => fmtPrice(t.entryPrice, null, run.symbol) },
+              { key: "exitPrice", header: "Exit price", numeric: true, cell: (t) => fmtPrice(t.exitPrice, null, run.symbol) },
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => fmtMoney(t.fees, quote) },
+              { key: "pnl", header: "PnL", numeric: true, cell: (t) => <Pnl value={t.pnl} currency={quote} /> },
               { key: "held", header: "Held", numeric: true, cell: (t) => fmtDuration(t.exitTime - t.entryTime) },
               { key: "reason", header: "Exit reason", cell: (t) => t.exitReason },
             ]}

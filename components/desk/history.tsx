@@ -10,9 +10,9 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 
 const DAY = 86_400_000;
 const SORTS = ["exitTime", "entryTime", "pnl", "pnlPct", "symbol", "duration"] as const;
@@ -268,12 +268,12 @@ export function HistoryView() {
               { key: "symbol", ...sortHeader("Symbol", "symbol", q, go), cell: (t) => t.symbol },
               { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (t) => t.strategy },
               { key: "side", header: "Side", cellClassName: (t) => (t.side === "LONG" ? "side-buy" : "side-sell"), cell: (t) => t.side },
-              { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, decimalsOf(instruments[t.symbol]?.qtyStep, 5)) },
-              { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
-              { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, decimalsOf(instruments[t.symbol]?.priceTick)) },
+              { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, instrumentDecimals(instruments[t.symbol], t.symbol).qty) },
+              { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
+              { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
               { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.entryTime) },
               { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
-              { key: "fees", header: "Fees", numeric: true, cell: (t) => fmtNum(t.fees, 2) },
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} /> },
               { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} /> },
               { key: "pnlPct", ...sortHeader("PnL %", "pnlPct", q, go), numeric: true, cell: (t) => fmtPct(t.pnlPct, 2, true) },
               { key: "outcome", header: "Outcome", cell: (t) => <Outcome outcome={t.outcome} /> },
@@ -367,7 +367,7 @@ function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; erro
         <Pnl value={totals.grossPnl} />
       </Stat>
       <Stat label="Fees">
-        <Num value={totals.fees} dp={2} />
+        <Money value={totals.fees} />
       </Stat>
       <Stat label="Avg PnL" hint={totals.exact ? "per trade" : "per trade · some rows approximate"}>
         {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} />}

@@ -4,9 +4,9 @@ import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import type { ReactNode } from "react";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { fmtMoney, fmtNum, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
+import { Badge, Empty, ErrorText, Loading, Money, Panel } from "../ui/kit";
 import { origin, statusTone, typeLabel } from "./orders";
 
 const EVENT_LABEL: Record<string, string> = {
@@ -46,8 +46,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
     );
   if (!detail.data) return <Loading />;
   const { order: o, events, fills, instrument, venue, requestedPrice } = detail.data;
-  const pdp = decimalsOf(instrument?.priceTick);
-  const qdp = decimalsOf(instrument?.qtyStep, 5);
+  const { price: pdp, qty: qdp } = instrumentDecimals(instrument, o.symbol);
   const leaves = Math.max(0, Number(o.quantity) - Number(o.filledQty));
   const notional = fills.reduce((sum, f) => sum + Number(f.qty) * Number(f.price), 0);
   const fees = fills.reduce((sum, f) => sum + Number(f.fee), 0);
@@ -106,7 +105,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
     [
       "Fees paid",
       <span key="fee" className="num-text">
-        {fmtNum(o.feesPaid, 4)}
+        <Money value={o.feesPaid} />
       </span>,
     ],
     ["Origin", origin(o)],
@@ -199,7 +198,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
                     numeric: true,
                     cell: (f) => (
                       <>
-                        {fmtNum(f.fee, 4)} <span className="muted">{f.feeCurrency}</span>
+                        {fmtMoney(f.fee, f.feeCurrency)} <span className="muted">{f.feeCurrency}</span>
                       </>
                     ),
                   },
@@ -214,7 +213,9 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
                       </th>
                       <td className="num">{fmtNum(o.filledQty, qdp)}</td>
                       <td className="num">{fmtNum(Number(o.filledQty) > 0 ? notional / Number(o.filledQty) : null, pdp)}</td>
-                      <td className="num">{fmtNum(fees, 4)}</td>
+                      <td className="num">
+                        <Money value={fees} />
+                      </td>
                       <td colSpan={2} />
                     </tr>
                   ) : null

@@ -10,7 +10,8 @@ import { useCallback, useMemo, useState } from "react";
 import type { InstrumentOut, OrderOut } from "@/components/trpc/types";
 import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
-import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
+import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
+import { Pager, usePaged } from "../ui/pager";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
@@ -120,6 +121,8 @@ function OpenOrders({
     (o) =>
       (!filter.venue || o.venue === filter.venue) && (!filter.symbol || o.symbol === filter.symbol) && (!filter.strategy || o.strategy === filter.strategy),
   );
+  // 50 working orders a page (they come whole); a new filter starts at the first page.
+  const page = usePaged(shown, undefined, JSON.stringify(filter));
   const symbols = [...new Set(orders.map((o) => o.symbol))].sort();
   const doubts = orders.filter((o) => o.inDoubt).length;
   return (
@@ -156,12 +159,13 @@ function OpenOrders({
             <Empty>No working orders match these filters.</Empty>
           ) : (
             <OrderTable
-              orders={shown}
+              orders={page.rows}
               dp={dp}
               onCancel={canTrade ? (order) => setPending({ kind: "one", order }) : undefined}
               onAmend={canTrade ? (order) => setPending({ kind: "amend", order }) : undefined}
             />
           )}
+          <Pager slice={page} label="working orders" onPage={page.setPage} />
         </>
       )}
       {pending?.kind === "one" ? (
@@ -486,8 +490,9 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
           Review {side === "BUY" ? "buy" : "sell"} order
         </button>
         <p className="muted po-preview">
-          Last {mark !== undefined ? fmtNum(mark, dpPrice) : "—"} · notional ≈ {notional !== null ? fmtNum(notional, 2) : "—"} {instrument?.quote ?? ""}
-          {instrument ? ` · min ${fmtNum(instrument.minNotional, 2)}` : ""}
+          Last {mark !== undefined ? fmtNum(mark, dpPrice) : "—"} · notional ≈ {notional !== null ? fmtMoney(notional, instrument?.quote) : "—"}{" "}
+          {instrument?.quote ?? ""}
+          {instrument ? ` · min ${fmtMoney(instrument.minNotional, instrument.quote)}` : ""}
         </p>
         {formError ? (
           <p className="error" role="alert">
@@ -508,7 +513,7 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
               <strong className="mono">{summary}</strong>
               <br />
               It passes the risk gate like any other order and is recorded in the audit log.
-              {notional !== null ? ` Notional ≈ ${fmtNum(notional, 2)} ${instrument?.quote ?? ""}.` : ""}
+              {notional !== null ? ` Notional ≈ ${fmtMoney(notional, instrument?.quote)} ${instrument?.quote ?? ""}.` : ""}
               {quantity ? ` Quantity in ${instrument?.base ?? ""}: ${fmtNum(quantity, dpQty)}.` : ""}
             </>
           }

@@ -5,9 +5,13 @@ import Link from "next/link";
 import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
+import type { RouterOutputs } from "../trpc/types";
 import { DataTable } from "../ui/data-table";
-import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+
+/** The Overview lists this many positions; the Positions page pages through all of them. */
+const OVERVIEW_ROWS = 10;
 
 export function OverviewView() {
   const trpc = useTRPC();
@@ -26,8 +30,8 @@ export function OverviewView() {
     <>
       <h1 className="page-title">Overview</h1>
       <div className="stats">
-        <Stat label="Equity">
-          <Num value={s.equity.equity} dp={2} />
+        <Stat label="Equity" hint={<UsdtEquity money={s.money} />}>
+          <Money value={s.equity.equity} currency={s.money.currency} suffix />
         </Stat>
         <Stat label="Today's PnL" hint="realized, UTC day">
           <Pnl value={s.dailyPnl} />
@@ -36,7 +40,7 @@ export function OverviewView() {
           {fmtPct(s.drawdownPct ?? 0)}
         </Stat>
         <Stat label="Exposure" hint={`${fmtPct(exposurePct, 1)} of equity`}>
-          <Num value={s.equity.exposure} dp={2} />
+          <Money value={s.equity.exposure} currency={s.money.currency} />
         </Stat>
         <Stat label="Unrealized">
           <Pnl value={s.equity.unrealized} />
@@ -64,21 +68,29 @@ export function OverviewView() {
       <div className="grid-2">
         <div>
           <Panel title="Equity">{curve.data ? <EquityChart points={curve.data.map((p) => ({ ts: p.ts, equity: p.equity }))} /> : <Loading />}</Panel>
-          <Panel title="Open positions" actions={<Link href="/positions">All positions →</Link>}>
+          <Panel
+            title={`Open positions${s.positions.length > OVERVIEW_ROWS ? ` (${OVERVIEW_ROWS} of ${s.positions.length})` : ""}`}
+            actions={<Link href="/positions">All positions →</Link>}
+          >
             {s.positions.length === 0 ? (
               <Empty>No open positions.</Empty>
             ) : (
               <DataTable
-                rows={s.positions}
+                rows={s.positions.slice(0, OVERVIEW_ROWS)}
                 rowKey={(p) => p.id}
                 columns={[
                   { key: "symbol", header: "Symbol", cell: (p) => p.symbol },
                   { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (p) => p.strategy },
                   { key: "venue", header: "Venue", cell: (p) => p.venue },
                   { key: "side", header: "Side", cell: (p) => p.side },
-                  { key: "qty", header: "Qty", numeric: true, cell: (p) => fmtNum(p.quantity, decimalsOf(instrument(p.symbol)?.qtyStep, 5)) },
-                  { key: "entry", header: "Entry", numeric: true, cell: (p) => fmtNum(p.avgEntryPrice, decimalsOf(instrument(p.symbol)?.priceTick)) },
-                  { key: "mark", header: "Mark", numeric: true, cell: (p) => fmtNum(p.mark, decimalsOf(instrument(p.symbol)?.priceTick)) },
+                  { key: "qty", header: "Qty", numeric: true, cell: (p) => fmtNum(p.quantity, instrumentDecimals(instrument(p.symbol), p.symbol).qty) },
+                  {
+                    key: "entry",
+                    header: "Entry",
+                    numeric: true,
+                    cell: (p) => fmtNum(p.avgEntryPrice, instrumentDecimals(instrument(p.symbol), p.symbol).price),
+                  },
+                  { key: "mark", header: "Mark", numeric: true, cell: (p) => fmtNum(p.mark, instrumentDecimals(instrument(p.symbol), p.symbol).price) },
                   { key: "unrealized", header: "Unrealized", numeric: true, cell: (p) => <Pnl value={p.unrealizedPnl} pct={p.unrealizedPnlPct} /> },
                   { key: "age", header: "Age", numeric: true, cell: (p) => fmtDuration(p.ageMs) },
                 ]}
@@ -103,7 +115,7 @@ export function OverviewView() {
                     cell: (r) => <Link href={`/positions?strategy=${encodeURIComponent(r.strategy)}`}>{r.strategy}</Link>,
                   },
                   { key: "open", header: "Open", numeric: true, cell: (r) => r.openPositions },
-                  { key: "exposure", header: "Exposure", numeric: true, cell: (r) => fmtNum(r.exposure, 2) },
+                  { key: "exposure", header: "Exposure", numeric: true, cell: (r) => <Money value={r.exposure} /> },
                   { key: "unrealized", header: "Unrealized", numeric: true, cell: (r) => <Pnl value={r.unrealized} /> },
                   { key: "realized", header: "Realized", numeric: true, cell: (r) => <Pnl value={r.realizedToday} /> },
                   { key: "trades", header: "Trades", numeric: true, cell: (r) => r.tradesToday },
@@ -130,9 +142,9 @@ export function OverviewView() {
                   { key: "symbol", header: "Symbol", cell: (f) => f.symbol },
                   { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (f) => f.strategy },
                   { key: "side", header: "Side", cellClassName: (f) => (f.side === "BUY" ? "side-buy" : "side-sell"), cell: (f) => f.side },
-                  { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, decimalsOf(instrument(f.symbol)?.qtyStep, 5)) },
-                  { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, decimalsOf(instrument(f.symbol)?.priceTick)) },
-                  { key: "fee", header: "Fee", numeric: true, cell: (f) => fmtNum(f.fee, 4) },
+                  { key: "qty", header: "Qty", numeric: true, cell: (f) => fmtNum(f.qty, instrumentDecimals(instrument(f.symbol), f.symbol).qty) },
+                  { key: "price", header: "Price", numeric: true, cell: (f) => fmtNum(f.price, instrumentDecimals(instrument(f.symbol), f.symbol).price) },
+                  { key: "fee", header: "Fee", numeric: true, cell: (f) => <Money value={f.fee} /> },
                 ]}
               />
             )}
@@ -248,6 +260,10 @@ export function OverviewView() {
               <Badge tone={s.feed.connected ? "ok" : "bad"}>{s.feed.connected ? "LIVE" : "DOWN"}</Badge> {s.feed.message}
             </p>
             <p className="muted">Last update {fmtTime(s.feed.lastUpdateAt)}</p>
+            <p className="muted" data-testid="desk-started">
+              Desk started {fmtTime(s.desk.startedAt)};{" "}
+              {s.desk.firstFillAt === null ? "no trade yet" : `first trade ${fmtDuration(s.desk.firstFillAt - s.desk.startedAt)} later`}.
+            </p>
           </Panel>
           <Panel title="Alerts">
             {s.alerts.length === 0 ? (
@@ -265,5 +281,19 @@ export function OverviewView() {
         </div>
       </div>
     </>
+  );
+}
+
+type DeskMoney = RouterOutputs["overview"]["summary"]["money"];
+
+/** Equity in USDT at the recorded mark, saying which bar the mark is and when the recording does not cover the desk's time. */
+function UsdtEquity({ money }: { money: DeskMoney }) {
+  if (!money.equityUsdt || !money.mark) return null;
+  const m = money.mark;
+  return (
+    <span data-testid="equity-usdt" title={m.covers ? undefined : `No ${m.pair} is recorded for the time being replayed; the nearest recorded bar stands in.`}>
+      ≈ {fmtMoney(money.equityUsdt, "USDT")} USDT at {m.pair} {fmtMoney(m.price, "USDT")} ({fmtTime(m.ts, false)}
+      {m.covers ? "" : ", nearest recorded"})
+    </span>
   );
 }

@@ -10,8 +10,9 @@ import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
 import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
+import { useMoney } from "../ui/currency";
 import { DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 
 const PERF_FILTERS = ["symbol", "strategy"] as const;
@@ -31,6 +32,7 @@ function fmtPf(pf: number | null, grossProfit: string): string {
 
 export function PerformanceView() {
   const trpc = useTRPC();
+  const money = useMoney();
   const [windowKey, setWindowKey] = useState("all");
   const [daily, setDaily] = useState<"equity" | "realized">("equity");
   // A window start that stays the same between renders (rounded to the minute when chosen).
@@ -89,11 +91,11 @@ export function PerformanceView() {
             <Stat label="Avg duration" hint="entry to exit">
               {fmtDuration(s.portfolio.avgDurationMs)}
             </Stat>
-            <Stat label="Equity change" hint={s.portfolio.equityStart ? `from ${fmtNum(s.portfolio.equityStart, 2)}` : "no snapshots"}>
+            <Stat label="Equity change" hint={s.portfolio.equityStart ? `from ${money.fmt(s.portfolio.equityStart)}` : "no snapshots"}>
               <Pnl value={s.portfolio.equityChange} />
             </Stat>
             <Stat label="Fees" hint="closed trades">
-              <Num value={s.portfolio.fees} dp={2} />
+              <Money value={s.portfolio.fees} />
             </Stat>
             <Stat
               label="Slippage cost"
@@ -103,10 +105,10 @@ export function PerformanceView() {
                   : `avg ${fmtSigned(s.portfolio.avgSlippageBps, 2)} bps · ${s.portfolio.slippageKnown} trades`
               }
             >
-              <Num value={s.portfolio.slippageCost} dp={2} />
+              <Money value={s.portfolio.slippageCost} />
             </Stat>
             <Stat label="Total costs" hint="fees + slippage">
-              <Num value={s.portfolio.totalCost} dp={2} />
+              <Money value={s.portfolio.totalCost} />
             </Stat>
           </div>
           <p className="muted perf-note">
@@ -152,8 +154,8 @@ export function PerformanceView() {
                   value: daily === "equity" ? Number(d.equityChange) : d.realized,
                   details: [
                     daily === "equity"
-                      ? `realized ${fmtSigned(d.realized, 2)} over ${d.trades} trades`
-                      : `equity change ${d.equityChange === null ? "—" : fmtSigned(d.equityChange, 2)}`,
+                      ? `realized ${money.signed(d.realized)} over ${d.trades} trades`
+                      : `equity change ${d.equityChange === null ? "—" : money.signed(d.equityChange)}`,
                     ...(daily === "equity" && d.equityChangePct !== null ? [`${fmtPct(d.equityChangePct, 2, true)} of the previous close`] : []),
                   ],
                 }))}
@@ -196,7 +198,7 @@ export function PerformanceView() {
                     ),
                   },
                   { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-                  { key: "fees", header: "Fees", numeric: true, cell: (r) => fmtNum(r.fees, 2) },
+                  { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
                   { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
                   { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
                 ]}
@@ -227,8 +229,8 @@ export function PerformanceView() {
                     ),
                   },
                   { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-                  { key: "fees", header: "Fees", numeric: true, cell: (r) => fmtNum(r.fees, 2) },
-                  { key: "slippage", header: "Slippage", numeric: true, cell: (r) => (r.slippageKnown > 0 ? fmtNum(r.slippageCost, 2) : "—") },
+                  { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
+                  { key: "slippage", header: "Slippage", numeric: true, cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} /> : "—") },
                   { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
                   { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
                 ]}
@@ -244,8 +246,10 @@ export function PerformanceView() {
                       <td className="num">
                         <Pnl value={s.portfolio.netPnl} />
                       </td>
-                      <td className="num">{fmtNum(s.portfolio.fees, 2)}</td>
-                      <td className="num">{s.portfolio.slippageKnown > 0 ? fmtNum(s.portfolio.slippageCost, 2) : "—"}</td>
+                      <td className="num">
+                        <Money value={s.portfolio.fees} />
+                      </td>
+                      <td className="num">{s.portfolio.slippageKnown > 0 ? <Money value={s.portfolio.slippageCost} /> : "—"}</td>
                       <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
                       <td className="num">{fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}</td>
                     </tr>

@@ -9,8 +9,9 @@ import { memo, useCallback, useMemo, useState } from "react";
 import type { InstrumentOut, PositionOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct } from "../ui/format";
-import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { fmtDuration, fmtNum, fmtPct, instrumentDecimals } from "../ui/format";
+import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { Pager, usePaged } from "../ui/pager";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { RowActionDialog } from "./row-action-dialog";
 
@@ -21,11 +22,11 @@ interface Decimals {
   qty: number;
 }
 
-const FALLBACK_DP: Decimals = { price: 2, qty: 5 };
-
 function decimalsFor(instruments: InstrumentOut[], symbol: string): Decimals {
   const i = instruments.find((x) => x.symbol === symbol);
-  return { price: decimalsOf(i?.priceTick), qty: decimalsOf(i?.qtyStep, 5) };
+  // Without an instrument a price still gets its quote's precision (ETH/BTC: 8 decimals).
+  const d = instrumentDecimals(i, symbol);
+  return { price: d.price, qty: d.qty };
 }
 
 export function PositionsView() {
@@ -43,6 +44,8 @@ export function PositionsView() {
   const instrumentList = list.data?.instruments;
   const dpBySymbol = useMemo(() => new Map((instrumentList ?? []).map((i) => [i.symbol, decimalsFor(instrumentList ?? [], i.symbol)])), [instrumentList]);
   const onAction = useCallback((kind: "close" | "partial" | "exits", position: PositionOut) => setPending({ kind, position }), []);
+  // 50 rows a page: a desk with 500 positions stays quick to render and to read (the totals still cover every row).
+  const paged = usePaged(list.data?.positions ?? [], undefined, JSON.stringify(filter.value));
 
   if (list.error) return <ErrorText error={list.error} />;
   if (!list.data) return <Loading />;
@@ -62,7 +65,7 @@ export function PositionsView() {
           {totals.count}
         </Stat>
         <Stat label="Exposure" hint="Σ quantity × mark">
-          <Num value={totals.exposure} dp={2} />
+          <Money value={totals.exposure} />
         </Stat>
         <Stat label="Unrealized PnL">
           <Pnl value={totals.unrealized} />
@@ -129,8 +132,8 @@ export function PositionsView() {
                 </tr>
               </thead>
               <tbody>
-                {positions.map((p) => (
-                  <PositionRow key={p.id} p={p} dp={dpBySymbol.get(p.symbol) ?? FALLBACK_DP} canTrade={canTrade} onAction={onAction} />
+                {paged.rows.map((p) => (
+                  <PositionRow key={p.id} p={p} dp={dpBySymbol.get(p.symbol) ?? decimalsFor([], p.symbol)} canTrade={canTrade} onAction={onAction} />
                 ))}
               </tbody>
               <tfoot>
@@ -144,7 +147,7 @@ export function PositionsView() {
                   </td>
                   <td />
                   <td className="num">
-                    <Num value={totals.exposure} dp={2} />
+                    <Money value={totals.exposure} />
                   </td>
                   <td colSpan={canTrade ? 5 : 4} />
                 </tr>
@@ -152,6 +155,7 @@ export function PositionsView() {
             </table>
           </div>
         )}
+        <Pager slice={paged} label="open positions" onPage={paged.setPage} />
       </Panel>
 
       {pending?.kind === "close" ? (
@@ -254,7 +258,9 @@ const PositionRow = memo(function PositionRow({
       <td className="num">
         <span className={`pnl ${signClass(p.unrealizedPnlPct)}`}>{fmtPct(p.unrealizedPnlPct, 2, true)}</span>
       </td>
-      <td className="num">{fmtNum(p.notional, 2)}</td>
+      <td className="num">
+        <Money value={p.notional} />
+      </td>
       <td className="num">{fmtNum(p.stopLoss, dp.price)}</td>
       <td className="num">
         <TakeProfit p={p} dp={dp.price} />

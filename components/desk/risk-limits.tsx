@@ -6,17 +6,18 @@ type LimitUsage = RiskSummary["limits"][number];
 type LimitLevel = LimitUsage["level"];
 import { fmtNum, fmtPct } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Badge, Empty, Pnl } from "../ui/kit";
+import { Badge, Empty, Money, Pnl } from "../ui/kit";
+import { useMoney } from "../ui/currency";
 
 const LEVEL_WORD: Record<LimitLevel, string> = { ok: "OK", warn: "High", bad: "Near limit", off: "No limit" };
 const LEVEL_TONE = { ok: "ok", warn: "warn", bad: "bad", off: "muted" } as const;
 
-/** "37 / 50 (74%)" in the limit's unit. */
-export function usageText(row: Pick<LimitUsage, "used" | "limit" | "ratio" | "unit">, dp?: number): string {
+/** "37 / 50 (74%)" in the limit's unit; money at `moneyDp` (the desk currency's precision) unless `dp` says otherwise. */
+export function usageText(row: Pick<LimitUsage, "used" | "limit" | "ratio" | "unit">, dp?: number, moneyDp = 2): string {
   const fmt = (v: string | null) => {
     if (v === null) return "—";
     if (row.unit === "pct") return fmtPct(v, dp ?? 2);
-    if (row.unit === "money") return fmtNum(v, dp ?? 2);
+    if (row.unit === "money") return fmtNum(v, dp ?? moneyDp);
     return fmtNum(v, dp ?? (Number.isInteger(Number(v)) ? 0 : 5));
   };
   if (row.limit === null) return `${fmt(row.used)} (no limit)`;
@@ -55,6 +56,7 @@ export function LevelBadge({ level, ratio }: { level: LimitLevel; ratio?: number
 }
 
 export function LimitsTable({ limits }: { limits: LimitUsage[] }) {
+  const money = useMoney();
   return (
     <DataTable
       className="risk-limits"
@@ -91,9 +93,13 @@ export function LimitsTable({ limits }: { limits: LimitUsage[] }) {
           headerProps: { className: "risk-bar-col" },
           cellClassName: "risk-bar-col",
           cell: (l) =>
-            l.limit === null ? <span className="muted">not set</span> : <UsageBar ratio={l.ratio} level={l.level} label={l.label} text={usageText(l)} />,
+            l.limit === null ? (
+              <span className="muted">not set</span>
+            ) : (
+              <UsageBar ratio={l.ratio} level={l.level} label={l.label} text={usageText(l, undefined, money.dp)} />
+            ),
         },
-        { key: "used", header: "Used / limit", numeric: true, cell: (l) => usageText(l) },
+        { key: "used", header: "Used / limit", numeric: true, cell: (l) => usageText(l, undefined, money.dp) },
         { key: "status", header: "Status", cell: (l) => <LevelBadge level={l.level} ratio={l.ratio} /> },
       ]}
     />
@@ -101,6 +107,7 @@ export function LimitsTable({ limits }: { limits: LimitUsage[] }) {
 }
 
 export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["exposure"]; decimals: (symbol: string) => number }) {
+  const money = useMoney();
   if (exposure.bySymbol.length === 0) return <Empty>No exposure: no open positions and no open orders that add exposure.</Empty>;
   return (
     <>
@@ -123,8 +130,8 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
               );
             },
           },
-          { key: "gross", header: "Gross", numeric: true, cell: (r) => fmtNum(r.gross, 2) },
-          { key: "reserved", header: "Open orders", numeric: true, cell: (r) => fmtNum(r.reserved, 2) },
+          { key: "gross", header: "Gross", numeric: true, cell: (r) => <Money value={r.gross} /> },
+          { key: "reserved", header: "Open orders", numeric: true, cell: (r) => <Money value={r.reserved} /> },
           { key: "share", header: "Share", numeric: true, cell: (r) => (r.share === null ? "—" : fmtPct(r.share * 100, 1)) },
           { key: "pctOfEquity", header: "% equity", numeric: true, cell: (r) => fmtPct(r.pctOfEquity, 1) },
           {
@@ -136,7 +143,7 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
               r.exposure.limit === null ? (
                 <span className="muted">not set</span>
               ) : (
-                <UsageBar ratio={r.exposure.ratio} level={r.exposure.level} label={`${r.symbol} exposure`} text={usageText(r.exposure)} />
+                <UsageBar ratio={r.exposure.ratio} level={r.exposure.level} label={`${r.symbol} exposure`} text={usageText(r.exposure, undefined, money.dp)} />
               ),
           },
           {
@@ -145,7 +152,7 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
             numeric: true,
             cell: (r) => (
               <>
-                {usageText(r.exposure)}{" "}
+                {usageText(r.exposure, undefined, money.dp)}{" "}
                 {r.exposure.level === "bad" || r.exposure.level === "warn" ? <LevelBadge level={r.exposure.level} ratio={r.exposure.ratio} /> : null}
               </>
             ),
@@ -155,8 +162,12 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
           <tr>
             <th scope="row">Total</th>
             <td />
-            <td className="num">{fmtNum(exposure.gross, 2)}</td>
-            <td className="num">{fmtNum(exposure.reserved, 2)}</td>
+            <td className="num">
+              <Money value={exposure.gross} />
+            </td>
+            <td className="num">
+              <Money value={exposure.reserved} />
+            </td>
             <td className="num">100.0%</td>
             <td className="num">{fmtPct(exposure.pctOfEquity, 1)}</td>
             <td colSpan={2} />
@@ -178,11 +189,12 @@ export function ExposureTable({ exposure, decimals }: { exposure: RiskSummary["e
 }
 
 export function DailyLoss({ daily }: { daily: RiskSummary["daily"] }) {
+  const money = useMoney();
   if (daily.pnl === null) return <Empty>The breaker is off in this mode: no daily loss limit.</Empty>;
   const ratio = daily.ratio;
   const level: LimitLevel = ratio === null ? "off" : ratio > 0.9 ? "bad" : ratio > 0.75 ? "warn" : "ok";
   const loss = Math.max(0, -Number(daily.pnl));
-  const text = daily.lossLimit === null ? "no daily loss limit" : `loss ${fmtNum(loss, 2)} / ${fmtNum(daily.lossLimit, 2)} (${fmtPct((ratio ?? 0) * 100, 0)})`;
+  const text = daily.lossLimit === null ? "no daily loss limit" : `loss ${money.fmt(loss)} / ${money.fmt(daily.lossLimit)} (${fmtPct((ratio ?? 0) * 100, 0)})`;
   return (
     <div className="risk-daily">
       <div className="risk-daily-head">
@@ -196,9 +208,9 @@ export function DailyLoss({ daily }: { daily: RiskSummary["daily"] }) {
         {text}.{" "}
         {daily.lossLimit !== null ? (
           <>
-            Room left before the breaker trips: <span className="num-text">{fmtNum(daily.remaining, 2)}</span>. The limit is the tighter of{" "}
-            {daily.limitPct !== null ? `${daily.limitPct}% of the day-start equity ${fmtNum(daily.dayStartEquity, 2)}` : "no % limit"} and{" "}
-            {daily.limitAbs !== null ? fmtNum(daily.limitAbs, 2) : "no absolute limit"}.
+            Room left before the breaker trips: <span className="num-text">{money.fmt(daily.remaining)}</span>. The limit is the tighter of{" "}
+            {daily.limitPct !== null ? `${daily.limitPct}% of the day-start equity ${money.fmt(daily.dayStartEquity)}` : "no % limit"} and{" "}
+            {daily.limitAbs !== null ? money.fmt(daily.limitAbs) : "no absolute limit"}.
           </>
         ) : null}
       </p>
@@ -228,7 +240,9 @@ export function VarTable({ value }: { value: RiskSummary["var"] }) {
                 <tr key={v.confidence}>
                   <th scope="row">VaR {Math.round(v.confidence * 100)}%</th>
                   <td className="num">{fmtPct(v.pct, 2)}</td>
-                  <td className="num">{fmtNum(v.amount, 2)}</td>
+                  <td className="num">
+                    <Money value={v.amount} />
+                  </td>
                 </tr>
               ) : null,
             )}

@@ -10,7 +10,7 @@ import { useState } from "react";
 import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../trpc/client";
-import { fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtMoney, fmtNum, fmtPct, fmtTime } from "../ui/format";
 import { ErrorText, Loading, Panel, Stat } from "../ui/kit";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -24,9 +24,6 @@ const METHOD_LABEL: Record<Method, string> = {
   max_sharpe: "Max Sharpe",
   kelly: "Half Kelly",
 };
-
-/** Quotes that are coins, shown to 8 decimals (a stablecoin or fiat equity to cents). */
-const COIN_QUOTES = new Set(["BTC", "ETH", "BNB"]);
 
 const BAR_LABEL: Record<number, string> = { 5: "5-minute", 15: "15-minute", 60: "hourly", 240: "4-hour", 1440: "daily" };
 
@@ -88,7 +85,7 @@ function PortfolioBody({ p }: { p: Portfolio }) {
       <p className="muted risk-note">
         {p.symbols.length} symbol{p.symbols.length === 1 ? "" : "s"}, {bars} returns, {p.window.used} of {p.window.bars} bars in the window
         {p.asOf !== null ? `, newest bar ${fmtTime(p.asOf, false)}` : ""}. VaR and ES are parametric, 1 day, in % of equity
-        {p.quote ? ` (${fmtNum(p.equity, COIN_QUOTES.has(p.quote) ? 8 : 2)} ${p.quote})` : ""}.
+        {p.quote ? ` (${fmtMoney(p.equity, p.quote)} ${p.quote})` : ""}.
       </p>
       {!trusted ? (
         <p className="portfolio-reason" role="status">
@@ -116,7 +113,7 @@ function PortfolioBody({ p }: { p: Portfolio }) {
       </div>
 
       {p.correlation.length > 0 ? <CorrelationTable symbols={p.symbols} correlation={p.correlation} bars={bars} /> : null}
-      {trusted ? <Decomposition rows={p.decomposition} var95Pct={p.var95Pct} /> : null}
+      {trusted ? <Decomposition rows={p.decomposition} var95Pct={p.var95Pct} quote={p.quote} /> : null}
       {trusted ? <Clusters clusters={p.clusters} quote={p.quote} threshold={p.correlationThreshold} /> : null}
       <Weights p={p} />
     </div>
@@ -161,7 +158,7 @@ function CorrelationTable({ symbols, correlation, bars }: { symbols: string[]; c
   );
 }
 
-function Decomposition({ rows, var95Pct }: { rows: Portfolio["decomposition"]; var95Pct: number | null }) {
+function Decomposition({ rows, var95Pct, quote }: { rows: Portfolio["decomposition"]; var95Pct: number | null; quote: string | null }) {
   return (
     <>
       <h3 className="portfolio-sub">VaR 95% by position</h3>
@@ -191,7 +188,7 @@ function Decomposition({ rows, var95Pct }: { rows: Portfolio["decomposition"]; v
               {rows.map((r) => (
                 <tr key={r.symbol}>
                   <th scope="row">{r.symbol}</th>
-                  <td className="num">{fmtNum(r.exposure, 6)}</td>
+                  <td className="num">{fmtMoney(r.exposure, quote)}</td>
                   <td className="num">{fmtNum(r.marginalVar, 4)}</td>
                   <td className="num">{r.componentVarPct === null ? "—" : fmtPct(r.componentVarPct)}</td>
                   <td className="num">{fmtPct(r.share * 100, 1)}</td>
@@ -242,9 +239,9 @@ function Clusters({ clusters, quote, threshold }: { clusters: Portfolio["cluster
                 <tr key={c.symbols.join(",")}>
                   <th scope="row">{c.symbols.join(", ")}</th>
                   <td className="num">
-                    {fmtNum(c.grossExposure, 6)} <span className="muted">({fmtPct(c.pctOfEquity, 1)} of equity)</span>
+                    {fmtMoney(c.grossExposure, quote)} <span className="muted">({fmtPct(c.pctOfEquity, 1)} of equity)</span>
                   </td>
-                  <td className="num">{c.limit === null ? "none" : fmtNum(c.limit, 6)}</td>
+                  <td className="num">{c.limit === null ? "none" : fmtMoney(c.limit, quote)}</td>
                   <td className={`num${c.ratio !== null && c.ratio > 0.9 ? " neg" : ""}`}>{c.ratio === null ? "—" : fmtPct(c.ratio * 100, 0)}</td>
                 </tr>
               ))}

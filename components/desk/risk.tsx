@@ -9,7 +9,8 @@ import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtPct } from "../ui/format";
-import { ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { useMoney } from "../ui/currency";
 import { DataTable } from "../ui/data-table";
 import { ExposureChart } from "../charts/exposure-chart";
 import { BreakerHistory, BreakerPanel } from "./risk-breaker";
@@ -30,6 +31,7 @@ const WINDOWS = [
 
 export function RiskView() {
   const trpc = useTRPC();
+  const money = useMoney();
   const [days, setDays] = useState<number>(30);
   // A stable window start (minute-aligned), so the query key does not change every render.
   const [since, setSince] = useState(() => Math.floor((Date.now() - 30 * 86_400_000) / 60_000) * 60_000);
@@ -48,19 +50,19 @@ export function RiskView() {
       <h1 className="page-title">Risk</h1>
       <div className="stats">
         <Stat label="Equity">
-          <Num value={s.equity} dp={2} />
+          <Money value={s.equity} />
         </Stat>
         <Stat label="Gross exposure" hint={`${fmtPct(s.exposure.pctOfEquity, 1)} of equity`}>
-          <Num value={s.exposure.gross} dp={2} />
+          <Money value={s.exposure.gross} />
         </Stat>
         <Stat label="Concentration" hint={s.exposure.effectiveSymbols ? `≈ ${fmtNum(s.exposure.effectiveSymbols, 1)} equal positions` : "flat"}>
           {s.exposure.herfindahl === null ? "—" : `HHI ${fmtNum(s.exposure.herfindahl, 3)}`}
         </Stat>
         <Stat label="VaR 95% (1 day)" hint={s.var.var95 ? fmtPct(s.var.var95.pct) : "not enough history"}>
-          {s.var.var95 ? <Num value={s.var.var95.amount} dp={2} /> : "—"}
+          {s.var.var95 ? <Money value={s.var.var95.amount} /> : "—"}
         </Stat>
         <Stat label="VaR 99% (1 day)" hint={s.var.var99 ? fmtPct(s.var.var99.pct) : "not enough history"}>
-          {s.var.var99 ? <Num value={s.var.var99.amount} dp={2} /> : "—"}
+          {s.var.var99 ? <Money value={s.var.var99.amount} /> : "—"}
         </Stat>
         <Stat label="Drawdown" hint={breakerDd !== null ? `breaker at ${fmtPct(breakerDd, 1)}` : "from the peak"}>
           {fmtPct(s.breaker?.drawdownPct ?? s.drawdown.current ?? 0)}
@@ -129,7 +131,7 @@ export function RiskView() {
             <p className="muted risk-note">
               Below the running equity peak. Deepest in the window:{" "}
               {s.drawdown.max
-                ? `${fmtPct(s.drawdown.max.pct)} (equity ${fmtNum(s.drawdown.max.equity, 2)} against a peak of ${fmtNum(s.drawdown.max.peak, 2)})`
+                ? `${fmtPct(s.drawdown.max.pct)} (equity ${money.fmt(s.drawdown.max.equity)} against a peak of ${money.fmt(s.drawdown.max.peak)})`
                 : "—"}
               ; now {fmtPct(s.drawdown.current)}.
             </p>
@@ -177,7 +179,7 @@ function GroupExposure({ rows, what }: { rows: GroupRow[]; what: string }) {
       columns={[
         { key: "name", header: what, rowHeader: true, cellClassName: "keep-case", cell: (r) => r.name },
         { key: "positions", header: "Positions", numeric: true, cell: (r) => r.positions },
-        { key: "gross", header: "Gross", numeric: true, cell: (r) => <Num value={r.gross} dp={2} /> },
+        { key: "gross", header: "Gross", numeric: true, cell: (r) => <Money value={r.gross} /> },
         { key: "share", header: "Share", numeric: true, cell: (r) => (r.share === null ? "—" : fmtPct(r.share * 100, 1)) },
         { key: "equity", header: "% of equity", numeric: true, cell: (r) => fmtPct(r.pctOfEquity, 1) },
       ]}

@@ -3,10 +3,11 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { usePathname } from "next/navigation";
-import type { ReactNode } from "react";
+import { useState, type ReactNode } from "react";
 import { SignOutButton } from "./sign-out-button";
 import { TRPCReactProvider, useTRPC } from "../trpc/client";
 import { Badge } from "../ui/kit";
+import { DeskCurrencyProvider } from "../ui/currency";
 import { fmtDuration } from "../ui/format";
 import { AlertBadge } from "./alerts";
 import { EmergencyStopButton, TradingControls } from "./controls";
@@ -31,10 +32,12 @@ export function DeskShell({ user, mode, children }: { user: { username: string; 
   return (
     <TRPCReactProvider>
       <LiveProvider>
-        <TopBar user={user} mode={mode} />
-        <StaleBanner />
-        <Nav />
-        <main className="desk-main">{children}</main>
+        <DeskCurrencyProvider>
+          <TopBar user={user} mode={mode} />
+          <StaleBanner />
+          <Nav />
+          <main className="desk-main">{children}</main>
+        </DeskCurrencyProvider>
       </LiveProvider>
     </TRPCReactProvider>
   );
@@ -84,18 +87,26 @@ function TopBar({ user, mode }: { user: { username: string; role: string }; mode
   );
 }
 
+/** The page links; on a phone (≤ 700 px, globals.css) they fold behind a Menu button that names the current page. */
 function Nav() {
   const path = usePathname();
+  const [open, setOpen] = useState(false);
+  const current = NAV.find(([href]) => (href === "/" ? path === "/" : path.startsWith(href)))?.[1] ?? "Menu";
   return (
-    <nav className="desk-nav" aria-label="Desk">
-      {NAV.map(([href, label]) => {
-        const active = href === "/" ? path === "/" : path.startsWith(href);
-        return (
-          <Link key={href} href={href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined}>
-            {label}
-          </Link>
-        );
-      })}
+    <nav className={`desk-nav${open ? " open" : ""}`} aria-label="Desk">
+      <button type="button" className="desk-nav-toggle" aria-expanded={open} aria-controls="desk-nav-links" onClick={() => setOpen((o) => !o)}>
+        <span aria-hidden="true">☰</span> {current}
+      </button>
+      <div className="desk-nav-links" id="desk-nav-links">
+        {NAV.map(([href, label]) => {
+          const active = href === "/" ? path === "/" : path.startsWith(href);
+          return (
+            <Link key={href} href={href} className={active ? "active" : undefined} aria-current={active ? "page" : undefined} onClick={() => setOpen(false)}>
+              {label}
+            </Link>
+          );
+        })}
+      </div>
     </nav>
   );
 }

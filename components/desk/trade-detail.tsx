@@ -3,9 +3,9 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client";
-import { decimalsOf, fmtDuration, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Badge, Empty, ErrorText, Loading, Num, Panel, Pnl, Stat } from "../ui/kit";
+import { Badge, Empty, ErrorText, Loading, Money, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { Outcome, reasonLabel } from "./history";
 
 /** Slippage in bps, with a word: positive is worse than asked. */
@@ -35,8 +35,7 @@ export function TradeDetailView({ id }: { id: string }) {
   }
   if (!detail.data) return <Loading />;
   const { trade: t, execution, fills, orders, instrument, fillFees } = detail.data;
-  const pdp = decimalsOf(instrument?.priceTick);
-  const qdp = decimalsOf(instrument?.qtyStep, 5);
+  const { price: pdp, qty: qdp } = instrumentDecimals(instrument, t.symbol);
   const feesMatch = Number(fillFees) === Number(t.fees);
   return (
     <>
@@ -54,7 +53,7 @@ export function TradeDetailView({ id }: { id: string }) {
           <Pnl value={t.grossPnl} />
         </Stat>
         <Stat label="Fees">
-          <Num value={t.fees} dp={4} />
+          <Money value={t.fees} />
         </Stat>
         <Stat label="Quantity">
           <Num value={t.qty} dp={qdp} />
@@ -124,7 +123,7 @@ export function TradeDetailView({ id }: { id: string }) {
                 numeric: true,
                 cell: (f) => (
                   <>
-                    {fmtNum(f.fee, 4)} <span className="muted">{f.feeCurrency}</span>
+                    {fmtMoney(f.fee, f.feeCurrency)} <span className="muted">{f.feeCurrency}</span>
                   </>
                 ),
               },
@@ -182,7 +181,7 @@ export function TradeDetailView({ id }: { id: string }) {
               { key: "requested", header: "Requested", numeric: true, cell: (o) => fmtNum(o.requestedPrice, pdp) },
               { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, pdp) },
               { key: "slippage", header: "Slippage", numeric: true, cell: (o) => <Slippage bps={o.slippageBps} /> },
-              { key: "fees", header: "Fees", numeric: true, cell: (o) => fmtNum(o.feesPaid, 4) },
+              { key: "fees", header: "Fees", numeric: true, cell: (o) => <Money value={o.feesPaid} /> },
               { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
             ]}
           />

@@ -1,4 +1,8 @@
-/** Number and time formatting for the desk: fixed decimals per instrument, right-aligned in tables. */
+/**
+ * Number and time formatting for the desk: money by its currency's precision (a BTC desk's equity is 1.00000000, a
+ * USDT one's 1,000.00), prices and quantities by the instrument's tick and step, right-aligned in tables. Every
+ * component formats money through `fmtMoney`/`fmtMoneySigned` (or the kit's <Money>/<Pnl>), never with a fixed 2.
+ */
 
 /** Decimal places implied by a tick or step such as "0.01" → 2, "1" → 0, "0.00001" → 5. */
 export function decimalsOf(step: string | number | null | undefined, fallback = 2): number {
@@ -58,4 +62,71 @@ export function fmtDuration(ms: number | null | undefined): string {
 export function signOf(value: string | number | null | undefined): -1 | 0 | 1 {
   const n = typeof value === "number" ? value : Number(value ?? 0);
   return !Number.isFinite(n) || n === 0 ? 0 : n > 0 ? 1 : -1;
+}
+
+/**
+ * Currencies whose amounts people read in cents: fiat and the dollar stablecoins. Anything else is a coin, read to the
+ * satoshi (8 decimals): 0.00012345 BTC of PnL must not show as 0.00.
+ */
+const CENT_CURRENCIES = new Set(["USD", "USDT", "USDC", "BUSD", "TUSD", "FDUSD", "DAI", "EUR", "GBP", "JPY", "TRY", "BRL", "AUD"]);
+
+/** Decimals an amount of `currency` is shown with: 2 for fiat and dollar stablecoins, 8 for coins; 2 when unknown. */
+export function currencyDecimals(currency: string | null | undefined): number {
+  if (!currency) return 2;
+  return CENT_CURRENCIES.has(currency.toUpperCase()) ? 2 : 8;
+}
+
+/** An amount of money in `currency`, at that currency's precision ("—" for null). */
+export function fmtMoney(value: string | number | null | undefined, currency: string | null | undefined): string {
+  return fmtNum(value, currencyDecimals(currency));
+}
+
+/** A signed amount of money (+1.00000000 / −0.00012345) at the currency's precision. */
+export function fmtMoneySigned(value: string | number | null | undefined, currency: string | null | undefined): string {
+  return fmtSigned(value, currencyDecimals(currency));
+}
+
+/** What the desk needs to show a symbol's numbers: its tick, step and quote currency (the API's instrument rows). */
+export interface InstrumentLike {
+  priceTick?: string | null;
+  qtyStep?: string | null;
+  quote?: string | null;
+}
+
+/**
+ * Decimals for a symbol's prices, quantities and notional: the tick and step when the instrument is known; else the
+ * precision of the symbol's quote (a BTC-quoted price needs 8 decimals; "ETH/BTC" says BTC) and 5 for a quantity.
+ */
+export function instrumentDecimals(instrument: InstrumentLike | null | undefined, symbol?: string): { price: number; qty: number; money: number } {
+  const quote = instrument?.quote ?? quoteOfSymbol(symbol);
+  const money = currencyDecimals(quote);
+  return { price: decimalsOf(instrument?.priceTick, money), qty: decimalsOf(instrument?.qtyStep, 5), money };
+}
+
+/** "ETH/BTC" → "BTC", "BTC/USDT:USDT" → "USDT", "ETH/BTC,LTC/BTC" → "BTC"; null when the symbol does not say. */
+export function quoteOfSymbol(symbol: string | null | undefined): string | null {
+  if (!symbol) return null;
+  // A portfolio names several symbols ("ETH/BTC,LTC/BTC"): they share one quote, so the first one says it.
+  const quote = symbol.split(/[,\s]/)[0]!.split(":")[0]!.split("/")[1];
+  return quote ? quote.toUpperCase() : null;
+}
+
+/** A price at the instrument's tick. */
+export function fmtPrice(value: string | number | null | undefined, instrument: InstrumentLike | null | undefined, symbol?: string): string {
+  return fmtNum(value, instrumentDecimals(instrument, symbol).price);
+}
+
+/** A quantity at the instrument's step. */
+export function fmtQty(value: string | number | null | undefined, instrument: InstrumentLike | null | undefined, symbol?: string): string {
+  return fmtNum(value, instrumentDecimals(instrument, symbol).qty);
+}
+
+/**
+ * A chart axis tick: whole numbers from 1,000 up, else four significant digits (a BTC equity axis reads 1.002, 1.004,
+ * not 1, 1, 1). Ticks are labels, not amounts: amounts use fmtMoney.
+ */
+export function fmtAxis(value: number): string {
+  if (!Number.isFinite(value)) return "—";
+  if (Math.abs(value) >= 1000) return fmtNum(value, 0);
+  return value.toLocaleString("en-US", { maximumSignificantDigits: 4 });
 }

@@ -2,7 +2,8 @@
 /** The desk's small UI kit: numbers, PnL with a non-colour cue, panels, badges, stats, errors. */
 import type { ReactNode } from "react";
 import { errorMessage } from "../trpc/client";
-import { fmtNum, fmtPct, fmtSigned, signOf } from "./format";
+import { useDeskCurrency } from "./currency";
+import { currencyDecimals, fmtNum, fmtPct, fmtSigned, signOf } from "./format";
 
 /** A right-aligned number with fixed decimals (use inside <td className="num">, or alone). */
 export function Num({ value, dp = 2, suffix }: { value: string | number | null | undefined; dp?: number; suffix?: string }) {
@@ -14,15 +15,27 @@ export function Num({ value, dp = 2, suffix }: { value: string | number | null |
   );
 }
 
-/** Profit and loss: green/red plus ▲/▼ and a sign, so colour is never the only cue. */
-export function Pnl({ value, dp = 2, pct }: { value: string | number | null | undefined; dp?: number; pct?: number | null }) {
+/** An amount of money at its currency's precision: `currency` when given, else the desk's (BTC 8 decimals, USDT 2). */
+export function Money({ value, currency, suffix = false }: { value: string | number | null | undefined; currency?: string | null; suffix?: boolean }) {
+  const desk = useDeskCurrency();
+  const c = currency === undefined ? desk : currency;
+  return <Num value={value} dp={currencyDecimals(c)} suffix={suffix && c ? c : undefined} />;
+}
+
+/**
+ * Profit and loss: green/red plus ▲/▼ and a sign, so colour is never the only cue. Money by default (the desk's
+ * currency precision, or `currency`'s); pass `dp` for a percentage or a ratio.
+ */
+export function Pnl({ value, dp, pct, currency }: { value: string | number | null | undefined; dp?: number; pct?: number | null; currency?: string | null }) {
+  const desk = useDeskCurrency();
+  const decimals = dp ?? currencyDecimals(currency === undefined ? desk : currency);
   const sign = signOf(value);
   const cls = sign > 0 ? "up" : sign < 0 ? "down" : "flat";
   const arrow = sign > 0 ? "▲" : sign < 0 ? "▼" : "•";
   return (
     <span className={`pnl ${cls}`}>
       <span aria-hidden="true">{arrow} </span>
-      {fmtSigned(value, dp)}
+      {fmtSigned(value, decimals)}
       {pct !== undefined && pct !== null ? <span className="muted"> ({fmtPct(pct, 2, true)})</span> : null}
     </span>
   );

@@ -67,12 +67,19 @@ export async function strategyDay(positions: PositionDto[], dayStart: number): P
     }));
 }
 import { requireRuntime } from "./engine";
+import { deskMoney } from "./desk-money";
+import { firstFillSince } from "../db/queries/first-fill";
 
 export async function overviewSummary(now = Date.now()) {
   const runtime = requireRuntime();
   const state = runtime.engine.state();
   const breaker = state.breaker ? plain({ ...state.breaker, history: state.breaker.history.slice(-20) }) : null;
-  const [recentFills, drifts, breakerEvents] = await Promise.all([queryRecentFills(12), recentDrifts(5), recentBreakerEvents(5)]);
+  const [recentFills, drifts, breakerEvents, firstFillAt] = await Promise.all([
+    queryRecentFills(12),
+    recentDrifts(5),
+    recentBreakerEvents(5),
+    firstFillSince(runtime.startedAt),
+  ]);
   const instruments: InstrumentDto[] = runtime.engine.instrumentList().map(instrumentDto);
   const positions = state.positions.map((p) => positionDto(p.position, p.exit, p.mark, now, p));
   // "Today" on the engine's clock (a replay's day is its data's day, not the wall clock's).
@@ -122,6 +129,10 @@ export async function overviewSummary(now = Date.now()) {
     tradingStateInfo: state.tradingStateInfo,
     breaker,
     equity: equityDto(state.equity),
+    /** The books' currency and, when it is not USDT, equity in USDT at a recorded mark (./desk-money.ts). */
+    money: deskMoney(runtime, state.equity.equity.toString()),
+    /** When this process started its engine, and its first fill since (a fresh replay desk trades within seconds). */
+    desk: { startedAt: runtime.startedAt, firstFillAt },
     dailyPnl: breaker?.dailyPnl ?? null,
     drawdownPct: breaker?.drawdownPct ?? null,
     openPositions: state.positions.filter((p) => p.position.quantity.greaterThan(0)).length,

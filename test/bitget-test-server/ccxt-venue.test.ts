@@ -126,4 +126,23 @@ describe("CcxtVenue on the Bitget test server", () => {
     expect(server.account.allOrders().map((o) => `${o.clientOid} ${o.status} ${o.filled.toString()}`)).toEqual(["bst-stop-1 filled 0.005"]);
     expect(await venue.fetchOpenOrders()).toEqual([]);
   });
+
+  it("sees the fill of a triggered plan order: the poll finds the regular order the plan became and reports its fill", async () => {
+    const { server, venue, events } = await bitgetVenue();
+    server.pushTrade("BTCUSDT", 30_000, 0.1, "BUY");
+    venue.submit({ clientOrderId: "bst-stop-2", symbol: "BTC/USDT", side: "SELL", type: "STOP_MARKET", quantity: "0.005", triggerPrice: "29500" }, clock.now());
+    await venue.idle();
+    server.pushQuote("BTCUSDT", 29_400, 29_400.5, 5, 5);
+    server.pushTrade("BTCUSDT", 29_400, 0.2, "SELL");
+    expect(server.account.allOrders().map((o) => `${o.clientOid} ${o.status}`)).toEqual(["bst-stop-2 filled"]);
+
+    // One poll: the plan is gone from the plan book, the regular order it became is found by its clientOid, its fill read.
+    await venue.pollOnce();
+    await venue.idle();
+    expect(summary(events, "bst-stop-2")).toEqual(["accept", "fill 0.005 @ 29400"]);
+    // A second poll reports nothing new (the fill is seen once, whichever way it came).
+    await venue.pollOnce();
+    await venue.idle();
+    expect(summary(events, "bst-stop-2")).toEqual(["accept", "fill 0.005 @ 29400"]);
+  });
 });

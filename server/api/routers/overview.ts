@@ -4,6 +4,7 @@ import type { DomainEvent } from "../../engine/types";
 import { orderDto, plain, positionDto } from "../../services/dto";
 import { requireRuntime } from "../../services/engine";
 import { equityCurve, overviewSummary } from "../../services/overview";
+import { deskCurrency } from "../../services/desk-money";
 import { hashToken, sessionStillValid } from "../../auth/sessions";
 import { liveEventStream } from "../live-events";
 import { scrubDeep } from "../venue-errors";
@@ -29,6 +30,8 @@ export type LiveEvent = ReturnType<typeof liveEvent> | { type: "resync" } | { ty
 
 export const overviewRouter = router({
   summary: viewerProcedure.query(() => overviewSummary()),
+  /** The currency the desk's books are kept in: every page formats money at its precision (BTC 8 decimals, USDT 2). */
+  currency: viewerProcedure.query(() => ({ currency: deskCurrency(requireRuntime()) })),
   equity: viewerProcedure
     .input(z.object({ sinceMs: z.number().int().nonnegative().optional(), points: z.number().int().min(2).max(5000).optional() }).strict())
     .query(({ input }) => equityCurve(input)),

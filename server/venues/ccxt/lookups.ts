@@ -56,6 +56,12 @@ export class ExchangeLookups {
         const open = await this.context.call(instance, "read", action, () => instance.fetchOpenOrders(symbol, undefined, undefined, { trigger: true }));
         const found = (open as CcxtOrderLike[]).find((o) => clientIdOf(o) === clientOrderId || (record?.venueOrderId && o.id === record.venueOrderId));
         if (found) return found;
+        // Not waiting any more: a triggered Bitget plan became a regular order under a new orderId and the plan's
+        // clientOid. Found by that clientOid, it carries the fill (and its new id, so the poll can match its trades).
+        if (record?.triggerBook) {
+          const placed = await this.regularByClientId(clientOrderId, symbol, instance, action);
+          if (placed) return placed;
+        }
         continue;
       }
       const params: Record<string, unknown> = record?.venueOrderId
@@ -72,6 +78,19 @@ export class ExchangeLookups {
       }
     }
     return null;
+  }
+
+  /** A regular-book order by our clientOrderId, or null when the exchange has none. */
+  private async regularByClientId(clientOrderId: string, symbol: string, instance: Exchange, action: string): Promise<CcxtOrderLike | null> {
+    try {
+      const order = (await this.context.call(instance, "read", action, () =>
+        instance.fetchOrder("", symbol, { [this.context.profile.lookupParam]: clientOrderId }),
+      )) as CcxtOrderLike;
+      return order?.id ? order : null;
+    } catch (error) {
+      if (!isNotFound(error)) throw error;
+      return null;
+    }
   }
 
   async openOrdersOf(symbol: string, instance: Exchange, triggerBook?: boolean): Promise<CcxtOrderLike[]> {

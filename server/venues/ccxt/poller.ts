@@ -78,11 +78,15 @@ export class OrderPoller {
       try {
         const events: VenueEvent[] = [];
         const since = Math.min(...records.map((r) => r.createdAt)) - 60_000;
-        for (const trade of await this.host.readTrades(symbol, since)) {
-          const clientOrderId = trade.order ? tracker.clientOrderIdOf(String(trade.order)) : undefined;
-          const record = clientOrderId ? tracker.get(clientOrderId) : undefined;
-          if (record) events.push(...tracker.fillEvents(record, [{ ...trade, symbol }]));
-        }
+        const readFills = async () => {
+          for (const trade of await this.host.readTrades(symbol, since)) {
+            const clientOrderId = trade.order ? tracker.clientOrderIdOf(String(trade.order)) : undefined;
+            const record = clientOrderId ? tracker.get(clientOrderId) : undefined;
+            if (record) events.push(...tracker.fillEvents(record, [{ ...trade, symbol }]));
+          }
+        };
+        await readFills();
+        const idsBefore = new Map(records.map((r) => [r.clientOrderId, r.venueOrderId]));
         const open = records.filter((r) => r.open);
         if (open.length > 0) {
           const listed = new Set<string>();
@@ -100,6 +104,9 @@ export class OrderPoller {
             if (order) events.push(...tracker.eventsForOrder(record, order, "poll"));
           }
         }
+        // An order that turned up under a new exchange id (a triggered Bitget plan) has fills the first read could not
+        // match to it: read them again now rather than a poll later.
+        if (records.some((r) => r.venueOrderId !== idsBefore.get(r.clientOrderId) && r.reportedFilled.greaterThan(r.seenFilled))) await readFills();
         this.host.emit(events);
       } catch (error) {
         this.host.log("warn", `${this.host.venueId}: poll of ${symbol} failed: ${error instanceof Error ? error.message : String(error)}`);
