@@ -2,6 +2,7 @@
 export * from "./types";
 export * from "./trading-state";
 export * from "./limits";
+export * from "./limit-validation";
 export * from "./sizing";
 export * from "./metrics";
 export * from "./returns";

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import fc from "fast-check";
 import { D, Decimal } from "../money";
-import { checkPreTrade, validateRiskLimits, type PreTradeInput, type PreTradeOrder, type RiskDenialCode, type RiskLimits } from "./limits";
+import { validateRiskLimits } from "./limit-validation";
+import { checkPreTrade, type PreTradeInput, type PreTradeOrder, type RiskDenialCode, type RiskLimits } from "./limits";
 
 const NOW = 1_700_000_000_000;
 
