@@ -38,6 +38,7 @@ import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
 import { ProtectionsRoom } from "./protections";
+import { VenueRoom } from "./venue-room";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -71,6 +72,8 @@ export class Engine {
     cx.doubts = new InDoubtOrders(cx);
     cx.accounting = new Accounting(cx);
     cx.protections = new ProtectionsRoom(cx, options.protections);
+    cx.venueRoom = new VenueRoom(cx);
+    if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -282,6 +285,7 @@ export class Engine {
   async start(): Promise<{ drifts: number }> {
     this.cx.reconciliation.restore();
     this.cx.protections.restore();
+    this.cx.venueRoom.restore();
     if (this.cx.tradingState === "HALTED") this.cx.venue.haltNewOrders?.();
     const drifts = await this.cx.reconciliation.reconcile();
     await this.run(() => {
@@ -330,16 +334,38 @@ export class Engine {
         return this.cx.audited(command.actor, "cancel_order", command.clientOrderId, command.reason, {}, () =>
           this.cx.ledger.cancelOrder(command.clientOrderId),
         );
-      case "cancelAll":
-        return this.cx.audited(command.actor, "cancel_all", command.symbol ?? null, command.reason, {}, () => this.cx.ledger.cancelAllOrders(command.symbol));
-      case "pause":
+      case "cancelAll": {
+        const { venue, symbol } = command;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "cancel_all", venue, command.reason, { symbol, venue }, () => this.cx.venueRoom.cancelAllAt(venue, symbol));
+        return this.cx.audited(command.actor, "cancel_all", symbol ?? null, command.reason, {}, () => this.cx.ledger.cancelAllOrders(symbol));
+      }
+      case "pause": {
+        const venue = command.venue;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "pause", venue, command.reason, { venue }, () =>
+            this.cx.venueRoom.pauseVenue(venue, command.actor, command.reason),
+          );
         return this.cx.audited(command.actor, "pause", null, command.reason, {}, () => this.cx.emergency.pause(command.actor, command.reason));
-      case "resume":
+      }
+      case "resume": {
+        const venue = command.venue;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "resume", venue, command.reason, { venue }, () =>
+            this.cx.venueRoom.resumeVenue(venue, command.actor, command.reason),
+          );
         return this.cx.audited(command.actor, "resume", null, command.reason, {}, () => this.cx.emergency.resume(command.actor, command.reason));
-      case "emergencyStop":
+      }
+      case "emergencyStop": {
+        const venue = command.venue;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "halt_venue", venue, command.reason, { flatten: command.flatten, venue }, () =>
+            this.cx.venueRoom.haltVenue(venue, command.flatten, command.actor, command.reason),
+          );
         return this.cx.audited(command.actor, "emergency_stop", null, command.reason, { flatten: command.flatten }, () =>
           this.cx.emergency.emergencyStop(command.flatten, command.actor, command.reason),
         );
+      }
       case "tripBreaker":
         return this.cx.audited(command.actor, "trip_breaker", null, command.reason, {}, () =>
           this.cx.emergency.tripBreakerByHand(command.actor, command.reason),

@@ -22,6 +22,8 @@ export interface Signal {
   strategy: string;
   /** When the signal was produced (epoch ms). */
   ts: number;
+  /** The venue to trade at (a desk with several); absent: the desk routes it (venue-room.ts). */
+  venue?: string;
 }
 
 /** Who asks: a person (audited) or the system. */
@@ -47,6 +49,8 @@ export interface ManualOrderRequest {
   trailingOffset?: string;
   trailingOffsetType?: "PRICE" | "BASIS_POINTS";
   activationPrice?: string;
+  /** The venue to send it to (a desk with several); absent: the position's venue, else the best net price. */
+  venue?: string;
 }
 
 export type EngineCommand =
@@ -57,10 +61,12 @@ export type EngineCommand =
   /** `exitReason` (system only, e.g. "end_of_data" in backtests) overrides the default "manual". */
   | { kind: "closeAll"; actor: Actor; reason: string | null; exitReason?: string }
   | { kind: "cancelOrder"; clientOrderId: string; actor: Actor; reason: string | null }
-  | { kind: "cancelAll"; symbol?: string; actor: Actor; reason: string | null }
-  | { kind: "pause"; actor: Actor; reason: string | null }
-  | { kind: "resume"; actor: Actor; reason: string | null }
-  | { kind: "emergencyStop"; flatten: boolean; actor: Actor; reason: string }
+  /** `venue`: only that venue (a desk with several); without it, every venue. */
+  | { kind: "cancelAll"; symbol?: string; venue?: string; actor: Actor; reason: string | null }
+  | { kind: "pause"; venue?: string; actor: Actor; reason: string | null }
+  | { kind: "resume"; venue?: string; actor: Actor; reason: string | null }
+  /** With `venue`: halts that venue only (cancel-all there, optionally flatten there); the others trade on. */
+  | { kind: "emergencyStop"; flatten: boolean; venue?: string; actor: Actor; reason: string }
   | { kind: "tripBreaker"; actor: Actor; reason: string }
   | { kind: "resetBreaker"; actor: Actor; reason: string; force?: boolean }
   | { kind: "setExits"; positionId: string; stopLoss?: number | null; takeProfit?: number | null; actor: Actor; reason: string | null }
@@ -83,6 +89,8 @@ export interface EmergencyProgress {
   positionsToFlatten: number;
   positionsFlattened: number;
   message: string;
+  /** A desk with several venues: the same counts for each venue. */
+  venues?: { venue: string; ordersToCancel: number; ordersCanceled: number; positionsToFlatten: number; positionsFlattened: number }[];
 }
 
 export interface EquityPoint {
