@@ -38,7 +38,7 @@ import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
 import { ProtectionsRoom } from "./protections";
-import { VenueRoom } from "./venue-room";
+import { VenueRoom, type VenueView } from "./venue-room";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -444,6 +444,8 @@ export class Engine {
     degraded: ReturnType<Engine["health"]>["degraded"];
     stopped: ReturnType<Engine["health"]>["stopped"];
     inDoubt: InDoubtView[];
+    /** Each venue: connection, its own state, open orders, positions, exposure and balances (venue-room.ts). */
+    venues: VenueView[];
   } {
     return {
       ...this.health(),
@@ -456,8 +458,9 @@ export class Engine {
         exit: r.exit,
         mark: this.cx.books.marks.get(r.position.symbol)?.last ?? null,
         strategy: r.meta.strategy,
-        venue: this.cx.venue.id,
+        venue: this.cx.venueRoom.venueOfPosition(r),
       })),
+      venues: this.cx.venueRoom.views(),
       equity: this.cx.accounting.equity(),
       emergency: this.cx.emergency.lastEmergency,
       // Copies without the cached Decimal: what the API sends is the prices and their time.

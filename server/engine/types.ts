@@ -180,6 +180,10 @@ export interface HaltRun {
   /** False while the synchronous part runs (events counted, no transitions). */
   armed: boolean;
   timer: unknown;
+  /** A desk with several venues: which venue each order and position of the run is at (the progress per venue counts them). */
+  venueOf?: Map<string, string>;
+  /** Venues whose positions are being flattened already (their cancels were all confirmed first). */
+  flattenedVenues?: Set<string>;
 }
 
 export interface OrderRecord {

@@ -11,7 +11,7 @@ import { add, D, Decimal, ZERO } from "../core/money";
 import { isTerminal, type OrderSide, type OrderSpec } from "../core/orders";
 import { unrealizedPnl } from "../core/positions";
 import type { VenueBalance } from "../venues/venue";
-import type { Actor, CommandResult, PositionRecord } from "./types";
+import type { Actor, CommandResult, EmergencyProgress, HaltRun, OrderRecord, PositionRecord } from "./types";
 import { done, fail, markDecimal, type EngineContext } from "./context";
 import type { VenueTradingState } from "./venue-set";
 
@@ -246,6 +246,46 @@ export class VenueRoom {
       ...canceled.data,
       flattened,
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The desk's emergency stop, counted per venue (emergency.ts runs it on every venue at once)
+
+  emptyProgress(venue: string): NonNullable<EmergencyProgress["venues"]>[number] {
+    return { venue, ordersToCancel: 0, ordersCanceled: 0, positionsToFlatten: 0, positionsFlattened: 0 };
+  }
+
+  private progressOf(run: HaltRun, venue: string): NonNullable<EmergencyProgress["venues"]>[number] | undefined {
+    return run.progress.venues?.find((v) => v.venue === venue);
+  }
+
+  countHaltOrders(run: HaltRun, open: readonly OrderRecord[]): void {
+    if (!run.venueOf) return;
+    for (const record of open) {
+      run.venueOf.set(record.order.clientOrderId, record.meta.venue);
+      const entry = this.progressOf(run, record.meta.venue);
+      if (entry) entry.ordersToCancel++;
+    }
+  }
+
+  countHaltPositions(run: HaltRun, positions: readonly PositionRecord[]): void {
+    if (!run.venueOf) return;
+    for (const record of positions) {
+      const venue = this.venueOfPosition(record);
+      run.venueOf.set(record.position.id, venue);
+      const entry = this.progressOf(run, venue);
+      if (entry) entry.positionsToFlatten++;
+    }
+  }
+
+  countHaltProgress(run: HaltRun, id: string, field: "ordersCanceled" | "positionsFlattened"): void {
+    const venue = run.venueOf?.get(id);
+    const entry = venue === undefined ? undefined : this.progressOf(run, venue);
+    if (entry) entry[field]++;
+  }
+
+  copyProgress(progress: EmergencyProgress): EmergencyProgress {
+    return progress.venues ? { ...progress, venues: progress.venues.map((v) => ({ ...v })) } : { ...progress };
   }
 
   // ---------------------------------------------------------------------------------------------
