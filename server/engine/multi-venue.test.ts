@@ -228,7 +228,8 @@ describe("several venues in one engine", () => {
       ["sim-a", false],
       ["sim-b", true],
     ]);
-    expect(views[1]).toMatchObject({ openPositions: 2, balances: expect.arrayContaining([expect.objectContaining({ currency: "USDT" })]) });
+    expect(views[1]).toMatchObject({ openPositions: 2 });
+    expect(views[1]!.balances.map((b) => b.currency)).toContain("USDT");
   });
 
   it("cancel-all, pause and halt can target one venue; the other keeps its orders and trades on", async () => {
