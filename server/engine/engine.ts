@@ -529,6 +529,11 @@ export class Engine {
     };
   }
 
+  /** Each venue's connection, for /api/health (one entry on a single-venue desk). */
+  venueStatuses(): { id: string; exchange: string; connected: boolean; latencyMs: number | null; lastError: string | null }[] {
+    return this.cx.venueRoom.statuses();
+  }
+
   venueId(): string {
     return this.cx.venue.id;
   }

@@ -13,7 +13,7 @@ import { unrealizedPnl } from "../core/positions";
 import type { VenueBalance } from "../venues/venue";
 import type { Actor, CommandResult, EmergencyProgress, HaltRun, OrderRecord, PositionRecord } from "./types";
 import { done, fail, markDecimal, type EngineContext } from "./context";
-import type { VenueTradingState } from "./venue-set";
+import { exchangeOf, type VenueTradingState } from "./venue-set";
 
 export interface VenueView {
   id: string;
@@ -318,10 +318,19 @@ export class VenueRoom {
   // ---------------------------------------------------------------------------------------------
   // Views
 
+  /** Each venue's connection (health): id, exchange, connected, latency, last error. */
+  statuses(): { id: string; exchange: string; connected: boolean; latencyMs: number | null; lastError: string | null }[] {
+    const set = this.cx.venues;
+    const all = set ? set.statuses() : [{ ...this.cx.venue.status(), id: this.cx.venue.id, exchange: exchangeOf(this.cx.venue) }];
+    return all.map((s) => ({ id: s.id, exchange: s.exchange, connected: s.connected, latencyMs: s.latencyMs, lastError: s.lastError }));
+  }
+
   /** Each venue: connection, its own state, open orders and positions, exposure and unrealized PnL in the desk's quote, balances. */
   views(): VenueView[] {
     const set = this.cx.venues;
-    const statuses = set ? set.statuses() : [{ ...this.cx.venue.status(), id: this.cx.venue.id, kind: this.cx.venue.kind }];
+    const statuses = set
+      ? set.statuses()
+      : [{ ...this.cx.venue.status(), id: this.cx.venue.id, kind: this.cx.venue.kind, exchange: exchangeOf(this.cx.venue) }];
     return statuses.map((status) => {
       let openOrders = 0;
       for (const r of this.cx.books.orders.values()) if (!isTerminal(r.order) && (r.meta.venue === status.id || (!set && true))) openOrders++;
@@ -351,7 +360,7 @@ export class VenueRoom {
       const state = set?.stateOf(status.id) ?? (this.cx.tradingState === "REDUCING" ? "PAUSED" : this.cx.tradingState);
       return {
         id: status.id,
-        exchange: status.kind === "sim" ? "simulator" : status.id,
+        exchange: status.exchange,
         connected: status.connected,
         latencyMs: status.latencyMs,
         lastError: status.lastError,

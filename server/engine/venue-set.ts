@@ -27,6 +27,11 @@ export interface VenueQuote {
 /** A venue's own trading state, on top of the desk's: PAUSED refuses new entries there, HALTED every new order. */
 export type VenueTradingState = "ACTIVE" | "PAUSED" | "HALTED";
 
+/** The exchange behind a venue (ccxt's id), "simulator" for a simulated one. */
+export function exchangeOf(venue: Venue): string {
+  return venue.exchangeName?.() ?? (venue.kind === "sim" ? "simulator" : venue.id);
+}
+
 export class VenueSet implements Venue {
   readonly kind: "sim" | "ccxt";
   private readonly members = new Map<string, Venue>();
@@ -251,8 +256,8 @@ export class VenueSet implements Venue {
     };
   }
 
-  statuses(): (VenueStatus & { id: string; kind: "sim" | "ccxt" })[] {
-    return [...this.members.values()].map((venue) => ({ ...venue.status(), id: venue.id, kind: venue.kind }));
+  statuses(): (VenueStatus & { id: string; kind: "sim" | "ccxt"; exchange: string })[] {
+    return [...this.members.values()].map((venue) => ({ ...venue.status(), id: venue.id, kind: venue.kind, exchange: exchangeOf(venue) }));
   }
 
   async close(): Promise<void> {

@@ -10,6 +10,7 @@ import {
   requiredReasonSchema,
   symbolSchema,
   text,
+  venueIdSchema,
 } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
@@ -55,6 +56,8 @@ export const placeOrderInput = z
     timeInForce: z.enum(["GTC", "IOC", "FOK"], { error: "timeInForce must be GTC, IOC or FOK" }).optional(),
     postOnly: z.boolean().optional(),
     reduceOnly: z.boolean().optional(),
+    /** The venue to send it to (a desk with several); absent: its position's venue, else the best net price. */
+    venue: venueIdSchema.optional(),
     reason: reasonSchema.optional(),
     idempotencyKey: idempotencyKeySchema,
   })
@@ -73,7 +76,11 @@ export const ordersRouter = router({
     .input(z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => cancelOrder(input, ctx.actor)),
   cancelAll: traderProcedure
-    .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
+    .input(
+      z
+        .object({ symbol: symbolSchema.optional(), venue: venueIdSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema })
+        .strict(),
+    )
     .mutation(({ ctx, input }) => cancelAll(input, ctx.actor)),
   place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, ctx.actor)),
 });
