@@ -544,6 +544,12 @@ export class Engine {
   }
 
   /** The strategy a position belongs to (null: none recorded — a person's, or a flip's remainder). */
+  /** The venue a position lives on (the primary venue's id for one the books no longer hold). */
+  positionVenue(positionId: string): string {
+    const record = this.cx.books.positions.get(positionId);
+    return record ? this.cx.venueRoom.venueOfPosition(record) : this.cx.venue.id;
+  }
+
   positionStrategy(positionId: string): string | null {
     return this.cx.books.positions.get(positionId)?.meta.strategy ?? null;
   }
