@@ -172,7 +172,8 @@ export class RiskGate {
     const stopped = this.cx.engine.refusalWhenStopped();
     if (stopped) return stopped;
     const now = this.cx.clock.now();
-    const instrument = this.cx.books.instruments.get(spec.symbol);
+    // A desk with several venues checks the order against the rules of the venue it goes to (steps, ticks, fees differ).
+    const instrument = (spec.venue !== undefined && this.cx.venues?.listing(spec.venue, spec.symbol)) || this.cx.books.instruments.get(spec.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.cx.venue.id}.`);
     const venueRefusal = this.cx.venueRoom.refusal(spec);
     if (venueRefusal) return venueRefusal;
