@@ -207,7 +207,8 @@ export class EngineContext {
 
   constructor(options: EngineOptions) {
     this.options = options;
-    this.venues = options.venues && options.venues.length > 0 ? new VenueSet(options.venues) : null;
+    // A VenueSet given as `venue` (the runtime builds one to close and watch it) is a desk with several venues too.
+    this.venues = options.venues && options.venues.length > 0 ? new VenueSet(options.venues) : options.venue instanceof VenueSet ? options.venue : null;
     const venue = this.venues ?? options.venue;
     if (!venue) throw new EngineError("NO_VENUE", "An engine needs a venue (`venue`) or several (`venues`).");
     this.venue = venue;
