@@ -221,17 +221,6 @@ async function startRuntime(): Promise<Runtime | null> {
     const instruments = sim.instruments;
     capital = sim.capital;
     const statePath = config.sim.statePath ?? join(dirname(dbPath), "sim-venue.db");
-    inner = new SimVenue(
-      {
-        instruments,
-        initialBalances: sim.initialBalances,
-        slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
-        participationCap: 0.25,
-        latencyMs: { fixedMs: 20, jitterMs: 10 },
-        rng: seededRng(config.sim.seed),
-      },
-      { statePath, synchronous: "NORMAL" },
-    );
     const several = simulatedVenueEntries(desk);
     if (several.length > 1) {
       // Each venue its own simulator, id, file and fees (desk-venues.ts); the capital is per venue, equity their sum.
@@ -242,10 +231,21 @@ async function startRuntime(): Promise<Runtime | null> {
           statePath: i === 0 ? statePath : join(dirname(dbPath), `sim-venue-${entry.id}.db`),
         }),
       );
-      await inner.close();
       inner = built[0]!;
       others = built.slice(1);
       capital = D(capital).times(several.length).toString();
+    } else {
+      inner = new SimVenue(
+        {
+          instruments,
+          initialBalances: sim.initialBalances,
+          slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
+          participationCap: 0.25,
+          latencyMs: { fixedMs: 20, jitterMs: 10 },
+          rng: seededRng(config.sim.seed),
+        },
+        { statePath, synchronous: "NORMAL" },
+      );
     }
   }
   const instruments = inner.instruments();

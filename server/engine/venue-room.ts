@@ -100,7 +100,8 @@ export class VenueRoom {
       if (!instrument) return { ok: false, result: fail("UNKNOWN_SYMBOL", `${symbol} is not traded on ${named}.`) };
       return { ok: true, venue: named, instrument, choice: null };
     }
-    const held = positionVenues.find((v) => set.has(v));
+    // Adds go where the position lives, while that venue takes entries (else a new position opens where routing says).
+    const held = positionVenues.find((v) => set.has(v) && set.stateOf(v) === "ACTIVE" && set.member(v).status().connected);
     if (held) {
       const instrument = set.listing(held, symbol);
       if (instrument) return { ok: true, venue: held, instrument, choice: null };
