@@ -8,6 +8,7 @@ import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { TransientVenueError, type MarketUpdate, type OrderChanges, type Venue, type VenueEvent, type VenueStatus } from "../venues/venue";
 import { Engine } from "./engine";
+import type { VenueSet } from "./venue-set";
 import type { Actor, EmergencyProgress, Signal } from "./types";
 
 const BTC = makeInstrument({
@@ -368,5 +369,46 @@ describe("several venues in one engine", () => {
 
   it("refuses two venues with one id", () => {
     expect(() => desk([sim("same"), sim("same")])).toThrow("Two venues share the id same");
+  });
+});
+
+describe("several venues: orders the books do not know", () => {
+  it("an unknown order is kept per venue (another venue's reconciliation does not call it gone) and canceled at its own venue", async () => {
+    const a = sim("sim-a");
+    const b = sim("sim-b");
+    const d = desk([a, b]);
+    await d.engine.start();
+    await quote(d, "sim-a", 20000);
+    await quote(d, "sim-b", 20000);
+    // Placed at sim-b by hand, outside Bastion.
+    b.submit({ clientOrderId: "hand-1", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "19000" }, d.clock.now());
+    await d.engine.reconcile();
+    expect(d.engine.unknownOrderList()).toMatchObject([{ clientOrderId: "hand-1", venue: "sim-b" }]);
+    // A second pass (sim-a's reconciliation sees no such order) keeps it, and records no "gone" drift.
+    await d.engine.reconcile();
+    expect(d.engine.unknownOrderList().map((u) => u.clientOrderId)).toEqual(["hand-1"]);
+    expect(d.store.listDrifts().map((r) => `${r.kind} ${r.venue}`)).toEqual(["UNKNOWN_ORDER sim-b"]);
+    const canceled = await d.engine.cancelUnknownOrder("hand-1", trader, "not ours");
+    expect(canceled).toMatchObject({ ok: true });
+    expect((await b.fetchOrder("hand-1"))?.status).toBe("CANCELED");
+  });
+
+  it("a breaker trip while one venue is being reconciled still cancels at every venue", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, "sim-a", 20000);
+    await quote(d, "sim-b", 20000);
+    for (const venue of ["sim-a", "sim-b"])
+      await d.engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "19000", venue },
+        actor: trader,
+        reason: null,
+      });
+    // Run the desk's emergency stop from inside sim-a's pinned scope, as a trip during its reconciliation would.
+    const set = (d.engine as unknown as { cx: { venues: VenueSet } }).cx.venues;
+    await set.pinned("sim-a", () => d.engine.execute({ kind: "emergencyStop", flatten: false, actor: trader, reason: "trip" }));
+    for (const venue of d.venues) expect(await venue.fetchOpenOrders()).toEqual([]);
+    expect(d.engine.state().openOrders).toEqual([]);
   });
 });

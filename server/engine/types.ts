@@ -166,6 +166,8 @@ export interface UnknownOrder {
   lastSeen: number;
   /** A cancel was sent at a trader's request and is not confirmed yet. */
   canceling: boolean;
+  /** Where it was found (a desk with several venues reconciles each on its own). */
+  venue?: string;
 }
 
 /** An emergency stop in progress: cancels (then the flatten) followed as the venue confirms them. */

@@ -64,7 +64,12 @@ export class VenueRoom {
 
   /** Which venue holds an order (its meta.venue), or null when the books do not know it. */
   venueOfOrder(clientOrderId: string): string | null {
-    return this.cx.books.orders.get(clientOrderId)?.meta.venue ?? this.cx.store.getOrder(clientOrderId)?.meta.venue ?? null;
+    return (
+      this.cx.books.orders.get(clientOrderId)?.meta.venue ??
+      this.cx.store.getOrder(clientOrderId)?.meta.venue ??
+      this.cx.unknowns.unknownOrders.get(clientOrderId)?.venue ??
+      null
+    );
   }
 
   /** Why a new order may not go to its venue now (unknown venue, not listed there, paused or halted there), or null. */
@@ -174,7 +179,7 @@ export class VenueRoom {
     for (const [venue, info] of Object.entries(stored)) {
       if (!set.has(venue)) continue;
       set.states.set(venue, info);
-      if (info.state === "HALTED") set.pinned(venue, () => set.haltNewOrders());
+      if (info.state === "HALTED") set.haltAt(venue);
     }
   }
 
@@ -195,7 +200,7 @@ export class VenueRoom {
     if (!this.cx.venues) return this.cx.emergency.resume(actor, reason);
     if (this.cx.venues.stateOf(venue) === "ACTIVE") return done(`${venue} is already active.`);
     this.setVenueState(venue, "ACTIVE", reason ?? "resumed", actor.username);
-    if (this.cx.tradingState !== "HALTED") this.cx.venues.pinned(venue, () => this.cx.venues!.resumeNewOrders());
+    if (this.cx.tradingState !== "HALTED") this.cx.venues.resumeAt(venue);
     return done(`${venue} resumed.`, { venue });
   }
 
@@ -218,7 +223,7 @@ export class VenueRoom {
     const set = this.cx.venues;
     if (!set) return this.cx.emergency.emergencyStop(flatten, actor, reason);
     this.setVenueState(venue, "HALTED", reason, actor.username);
-    const dropped = set.pinned(venue, () => set.haltNewOrders());
+    const dropped = set.haltAt(venue);
     const now = this.cx.clock.now();
     for (const coid of dropped)
       this.cx.ledger.ingest(
@@ -309,6 +314,12 @@ export class VenueRoom {
     if (failures.length === results.length) throw new Error(`Reconciliation failed on every venue (${failures.join("; ")}).`);
     for (const failure of failures) this.cx.log("warn", `reconciliation of ${failure}; the other venues were reconciled`);
     return drifts;
+  }
+
+  /** Runs `fn` pinned to the venue that holds an order (its in-doubt lookups, its fence), or as it is when unknown. */
+  atVenueOf<T>(clientOrderId: string, fn: () => T): T {
+    const venue = this.cx.venues ? this.venueOfOrder(clientOrderId) : null;
+    return venue && this.cx.venues!.has(venue) ? this.cx.venues!.pinned(venue, fn) : fn();
   }
 
   /** Inside a pinned reconciliation: whether an order belongs to the venue being reconciled (always, on a single venue). */

@@ -8,6 +8,8 @@
  * Reads that only make sense for one venue (fills, balances, open orders, positions — reconciliation) run with the
  * set pinned to that member (`pinned`, an AsyncLocalStorage scope that follows the awaits of that one read), so the
  * rooms' `cx.venue.id` and `cx.venue.fetch*` name that member there. Never pinned, `id` is the first (primary) venue.
+ * The pin never narrows what must reach every venue: cancel-all and the halt latch always fan out (a breaker trip
+ * during one venue's reconciliation halts them all); one venue alone is asked for by name (`cancelAllAt`, `haltAt`).
  */
 import { AsyncLocalStorage } from "node:async_hooks";
 import type { Instrument } from "../core/instrument";
@@ -102,18 +104,14 @@ export class VenueSet implements Venue {
     return id && this.members.has(id) ? this.member(id) : this.current();
   }
 
-  /** Every member (or the pinned one), each asked on its own: a throw from one is logged by the caller's `onError` and skipped. */
-  private each(fn: (venue: Venue) => VenueEvent[], onError?: (venue: Venue, error: unknown) => void): VenueEvent[] {
-    const pin = this.scope.getStore();
-    const targets = pin ? [this.member(pin)] : [...this.members.values()];
+  /** Every member, each asked on its own: a throw from one is kept in `lastErrors` and the others are still asked. */
+  private each(fn: (venue: Venue) => VenueEvent[]): VenueEvent[] {
     const out: VenueEvent[] = [];
-    for (const venue of targets) {
+    for (const venue of this.members.values()) {
       try {
         out.push(...fn(venue));
       } catch (e) {
-        if (targets.length === 1) throw e;
         this.lastErrors.set(venue.id, e instanceof Error ? e.message : String(e));
-        onError?.(venue, e);
       }
     }
     return out;
@@ -274,14 +272,20 @@ export class VenueSet implements Venue {
   }
 
   haltNewOrders(): string[] {
-    const pin = this.scope.getStore();
-    const targets = pin ? [this.member(pin)] : [...this.members.values()];
-    return targets.flatMap((venue) => venue.haltNewOrders?.() ?? []);
+    return [...this.members.values()].flatMap((venue) => venue.haltNewOrders?.() ?? []);
   }
 
   resumeNewOrders(): void {
-    const pin = this.scope.getStore();
     // A venue halted on its own stays closed when the desk resumes.
-    for (const venue of pin ? [this.member(pin)] : this.members.values()) if (pin || this.stateOf(venue.id) !== "HALTED") venue.resumeNewOrders?.();
+    for (const venue of this.members.values()) if (this.stateOf(venue.id) !== "HALTED") venue.resumeNewOrders?.();
+  }
+
+  /** The halt latch of one venue: what its resilience layer still queued is dropped (ids returned). */
+  haltAt(venueId: string): string[] {
+    return this.member(venueId).haltNewOrders?.() ?? [];
+  }
+
+  resumeAt(venueId: string): void {
+    this.member(venueId).resumeNewOrders?.();
   }
 }
