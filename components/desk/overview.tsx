@@ -9,6 +9,7 @@ import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } fr
 import type { RouterOutputs } from "../trpc/types";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { VenueControls } from "./venue-controls";
 
 /** The Overview lists this many positions; the Positions page pages through all of them. */
 const OVERVIEW_ROWS = 10;
@@ -227,19 +228,45 @@ export function OverviewView() {
             <DataTable
               className="ov-venues"
               label="Venues"
-              rows={[s.venue]}
+              rows={s.venues}
               rowKey={(v) => v.id}
               columns={[
                 { key: "id", header: "Venue", rowHeader: true, cellClassName: "keep-case", cell: (v) => v.id },
-                { key: "state", header: "State", cell: (v) => <Badge tone={v.connected ? "ok" : "bad"}>{v.connected ? "connected" : "DOWN"}</Badge> },
+                { key: "exchange", header: "Exchange", cellClassName: "keep-case", cell: (v) => v.exchange },
+                {
+                  key: "connected",
+                  header: "Connection",
+                  cell: (v) => <Badge tone={v.connected ? "ok" : "bad"}>{v.connected ? "connected" : "DOWN"}</Badge>,
+                },
                 {
                   key: "latency",
                   header: "Latency",
                   numeric: true,
-                  cell: (v) => (v.latencyMs === null || v.latencyMs === undefined ? "—" : `${v.latencyMs} ms`),
+                  cell: (v) => (v.latencyMs === null ? "—" : `${v.latencyMs} ms`),
                 },
-                { key: "orders", header: "Orders", numeric: true, cell: () => s.openOrders },
-                { key: "positions", header: "Positions", numeric: true, cell: (v) => s.positions.filter((p) => p.venue === v.id && p.quantity !== "0").length },
+                {
+                  key: "state",
+                  header: "State",
+                  cell: (v) => (
+                    <span title={v.stateReason ?? undefined}>
+                      <Badge tone={v.state === "ACTIVE" ? "ok" : v.state === "HALTED" ? "bad" : "warn"}>{v.state}</Badge>
+                    </span>
+                  ),
+                },
+                { key: "orders", header: "Orders", numeric: true, cell: (v) => v.openOrders },
+                { key: "positions", header: "Positions", numeric: true, cell: (v) => v.openPositions },
+                {
+                  key: "exposure",
+                  header: "Exposure",
+                  numeric: true,
+                  cell: (v) => (v.exposure === null ? <span title={v.conversionNote ?? undefined}>—</span> : fmtNum(v.exposure)),
+                },
+                {
+                  key: "balances",
+                  header: "Balances",
+                  cell: (v) =>
+                    v.balances.length === 0 ? <span className="muted">not read yet</span> : v.balances.map((b) => `${b.total} ${b.currency}`).join(", "),
+                },
                 {
                   key: "error",
                   header: "Last error",
@@ -252,6 +279,15 @@ export function OverviewView() {
                       <span className="muted">none</span>
                     ),
                 },
+                ...(s.venues.length > 1
+                  ? [
+                      {
+                        key: "controls",
+                        header: "Controls",
+                        cell: (v: (typeof s.venues)[number]) => <VenueControls venue={v.id} state={v.state} openOrders={v.openOrders} />,
+                      },
+                    ]
+                  : []),
               ]}
             />
           </Panel>

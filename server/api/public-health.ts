@@ -12,7 +12,7 @@ export function downParts(report: HealthReport): string[] {
   const down: string[] = [];
   if (report.db !== "ok") down.push("database");
   if ((!report.engine.running || report.engine.degraded || report.engine.stopped !== null) && report.mode !== "backtest") down.push("engine");
-  if (report.venue && !report.venue.connected) down.push("venue");
+  if ((report.venue && !report.venue.connected) || report.venues.some((v) => !v.connected)) down.push("venue");
   if (report.feed && !report.feed.connected) down.push("market data");
   return down;
 }
@@ -22,6 +22,7 @@ export function publicHealth(report: HealthReport): HealthReport & { down: strin
   if (report.dbError) logged.push(`database: ${report.dbError}`);
   if (report.engine.error) logged.push(`engine: ${report.engine.error}`);
   if (report.venue?.lastError) logged.push(`venue: ${report.venue.lastError}`);
+  for (const v of report.venues) if (v.lastError && v.id !== report.venue?.id) logged.push(`venue ${v.id}: ${v.lastError}`);
   // The raw texts stay on the server: logged when they change, not at every poll of a monitor.
   const line = logged.join(" | ");
   if (line !== "" && line !== lastLogged) console.warn(`health: ${line}`);
@@ -32,6 +33,7 @@ export function publicHealth(report: HealthReport): HealthReport & { down: strin
     ...(report.dbError !== undefined ? { dbError: DB_DOWN_TEXT } : {}),
     engine: { ...report.engine, error: report.engine.error === null ? null : ENGINE_DOWN_TEXT },
     venue: report.venue ? { ...report.venue, lastError: healthCategory(report.venue.lastError) } : null,
+    venues: report.venues.map((v) => ({ ...v, lastError: healthCategory(v.lastError) })),
     feed: report.feed ? { ...report.feed, message: report.feed.connected ? "Market data is flowing." : "Market data is not arriving." } : null,
   };
 }

@@ -99,6 +99,16 @@ describe("viewers read exchange errors scrubbed; traders and admins whole", () =
       expect((await callerFor("trader").overview.summary()).venue.lastError).toContain("1234.56 USDT");
     });
 
+    it("GET /api/health lists every venue with its exchange and connection", async () => {
+      vi.spyOn(console, "warn").mockImplementation(() => undefined);
+      const body = (await (await health()).json()) as {
+        venues: { id: string; exchange: string; connected: boolean; latencyMs: number | null; lastError: string | null }[];
+      };
+      expect(body.venues).toHaveLength(1);
+      expect(Object.keys(body.venues[0]!).sort()).toEqual(["connected", "exchange", "id", "lastError", "latencyMs"]);
+      expect(body.venues[0]!.id).toBe(runtimeState().runtime!.engine.venueId());
+    });
+
     it("GET /api/health says what is down in our words, never the raw text", async () => {
       vi.spyOn(console, "warn").mockImplementation(() => undefined);
       const res = await health();

@@ -7,6 +7,8 @@ import { type OrderSide } from "./orders/types";
 export interface QuoteUpdate {
   kind: "quote";
   symbol: string;
+  /** The venue this data is from (a desk with several venues); absent: every venue's. */
+  venue?: string;
   bid: number;
   ask: number;
   bidSize?: number;
@@ -16,6 +18,8 @@ export interface QuoteUpdate {
 export interface TradeUpdate {
   kind: "trade";
   symbol: string;
+  /** The venue this data is from (a desk with several venues); absent: every venue's. */
+  venue?: string;
   price: number;
   qty: number;
   /** The side that took liquidity; with fillOnTouch only a SELL (or unknown) aggressor fills a bid resting at the trade price. */
@@ -26,6 +30,8 @@ export interface TradeUpdate {
 export interface CandleUpdate {
   kind: "candle";
   symbol: string;
+  /** The venue this data is from (a desk with several venues); absent: every venue's. */
+  venue?: string;
   open: number;
   high: number;
   low: number;
@@ -39,6 +45,8 @@ export type BookLevel = readonly [price: number, size: number];
 export interface BookUpdate {
   kind: "book";
   symbol: string;
+  /** The venue this data is from (a desk with several venues); absent: every venue's. */
+  venue?: string;
   bids: readonly BookLevel[];
   asks: readonly BookLevel[];
 }
@@ -46,6 +54,8 @@ export interface BookUpdate {
 export interface MarkUpdate {
   kind: "mark";
   symbol: string;
+  /** The venue this data is from (a desk with several venues); absent: every venue's. */
+  venue?: string;
   price: number;
 }
 

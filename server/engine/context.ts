@@ -14,6 +14,7 @@ import type { TradingState } from "../core/risk";
 import type { Store, TradeRecord } from "../db/store";
 import type { Venue } from "../venues/venue";
 import { EventBus } from "./bus";
+import { VenueSet } from "./venue-set";
 import { DEFAULT_IN_DOUBT_POLICY, type InDoubtPolicy } from "./in-doubt";
 import {
   DEFAULT_RISK_LIMITS,
@@ -42,9 +43,13 @@ import type { Engine } from "./engine";
 import type { OrderLists } from "./order-lists";
 import type { Amends } from "./amend";
 import type { Expiries } from "./expiries";
+import type { VenueRoom } from "./venue-room";
 
 export interface EngineOptions {
-  venue: Venue;
+  /** The one venue of a single-venue desk (or give `venues`). */
+  venue?: Venue;
+  /** Several venues in one engine (venue-set.ts); the first is the primary. Takes the place of `venue`. */
+  venues?: Venue[];
   store: Store;
   clock: Clock;
   ids: IdGenerator;
@@ -165,6 +170,8 @@ export class EngineContext {
   readonly options: EngineOptions;
   readonly bus: EventBus;
   readonly venue: Venue;
+  /** The venues of a desk with several (venue-set.ts), also `venue`; null on a single-venue desk. */
+  readonly venues: VenueSet | null;
   readonly store: Store;
   readonly clock: Clock;
   readonly ids: IdGenerator;
@@ -209,12 +216,17 @@ export class EngineContext {
   expiries!: Expiries;
   /** Per strategy, its closed trades' record (kelly sizing). */
   strategyRecords!: StrategyRecords;
+  venueRoom!: VenueRoom;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 
   constructor(options: EngineOptions) {
     this.options = options;
-    this.venue = options.venue;
+    // A VenueSet given as `venue` (the runtime builds one to close and watch it) is a desk with several venues too.
+    this.venues = options.venues && options.venues.length > 0 ? new VenueSet(options.venues) : options.venue instanceof VenueSet ? options.venue : null;
+    const venue = this.venues ?? options.venue;
+    if (!venue) throw new EngineError("NO_VENUE", "An engine needs a venue (`venue`) or several (`venues`).");
+    this.venue = venue;
     this.store = options.store;
     this.clock = options.clock;
     this.ids = options.ids;

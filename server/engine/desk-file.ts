@@ -318,14 +318,19 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     symbols: v.symbols ?? [],
   }));
   const venueIds = venues.map((v) => v.id);
+  // Several enabled simulated venues run as such in replay and paper (desk-venues.ts): their ids, fees and symbols count.
+  const severalSims = venues.filter((v) => v.enabled && v.mode === "sim").length > 1;
   venues.forEach((v, i) => {
     if (venueIds.indexOf(v.id) !== i) refuse(["venues", i, "id"], `the venue id ${v.id} is used twice`);
     if (v.mode === "sim" && v.testnet) refuse(["venues", i, "testnet"], "a simulated venue has no testnet; remove testnet or use mode: ccxt");
-    if (v.fees) notActedUpon.push(`venues[${i}].fees`);
-    if (v.symbols.length > 0) notActedUpon.push(`venues[${i}].symbols`);
+    const actedUpon = severalSims && v.enabled && v.mode === "sim";
+    if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
+    if (v.symbols.length > 0 && !actedUpon) notActedUpon.push(`venues[${i}].symbols`);
   });
-  if (venues.length > 0) notActedUpon.push("venues[].id (the running venue keeps its built-in id until several venues come with issue 11)");
-  if (venues.filter((v) => v.enabled).length > 1) notActedUpon.push("venues (one venue runs today; several in one engine come with issue 11)");
+  if (venues.length > 0 && !severalSims) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
+  if (severalSims) notActedUpon.push("venues (the simulated venues all match the desk's one market feed: a recording per venue is not played yet)");
+  if (venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1)
+    notActedUpon.push("venues (several live exchanges from the desk file: not yet; several simulated venues run in replay and paper)");
 
   const symbolNames = new Set([...(input.desk?.symbols ?? []), ...Object.keys(input.symbols ?? {})]);
   const strategies: DeskStrategy[] = (input.strategies ?? []).map((s) => ({

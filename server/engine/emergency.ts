@@ -7,7 +7,7 @@ import { breakerConfigSchema, formatConfigErrors, type BreakerTrip } from "../co
 import { isPositive, ZERO } from "../core/money";
 import { isTerminal, type OrderStatus } from "../core/orders";
 import type { TradingState } from "../core/risk";
-import type { Actor, CommandResult, EmergencyProgress, HaltRun } from "./types";
+import type { Actor, CommandResult, EmergencyProgress, HaltRun, PositionRecord } from "./types";
 import { markDecimal, fail, done, type EngineContext } from "./context";
 
 export class Emergency {
@@ -64,7 +64,7 @@ export class Emergency {
    * `emergencyConfirmMs`), so its sells are not refused for coins the canceled orders still held.
    */
   runHalt(flatten: boolean, reason: string, by: string, exitReason: string): EmergencyProgress {
-    const venue = this.cx.venue.id;
+    const venue = this.cx.venues ? this.cx.venues.ids().join(", ") : this.cx.venue.id;
     if (this.halt) this.cx.timers.clearTimeout(this.halt.timer);
     const progress: EmergencyProgress = {
       step: "halted",
@@ -85,7 +85,9 @@ export class Emergency {
       flattenPending: new Set(),
       armed: false,
       timer: null,
+      ...(this.cx.venues && { venueOf: new Map<string, string>() }),
     };
+    if (this.cx.venues) progress.venues = this.cx.venues.ids().map((id) => this.cx.venueRoom.emptyProgress(id));
     this.halt = run;
     this.setTradingState("HALTED", reason, by);
     this.publishHalt(run, "halted", "Trading halted.");
@@ -94,9 +96,12 @@ export class Emergency {
     const open = [...this.cx.books.orders.values()].filter((r) => !isTerminal(r.order) && !this.cx.doubts.inDoubt.has(r.order.clientOrderId));
     progress.ordersToCancel = open.length;
     for (const record of open) run.cancelPending.add(record.order.clientOrderId);
+    this.cx.venueRoom.countHaltOrders(run, open);
     const doubts = this.cx.doubts.inDoubt.size > 0 ? ` ${this.cx.doubts.inDoubt.size} order(s) in doubt are looked up and canceled if found.` : "";
     this.publishHalt(run, "canceling", `Canceling ${open.length} open order(s) on ${venue}.${doubts}`);
     this.cx.ledger.cancelAllOrders(undefined);
+    // Several venues: a venue whose cancels are all confirmed is flattened at once, without waiting for the others.
+    if (run.flatten && run.venueOf) for (const id of this.cx.venueRoom.ids()) this.flattenVenueWhenClear(run, id);
     run.armed = true;
     if (run.cancelPending.size === 0) this.haltCancelsDone(run, false);
     else {
@@ -107,14 +112,14 @@ export class Emergency {
       );
       this.armHaltTimer(run, () => this.haltCancelsDone(run, true));
     }
-    return { ...progress };
+    return this.cx.venueRoom.copyProgress(progress);
   }
 
   private publishHalt(run: HaltRun, step: EmergencyProgress["step"], message: string): void {
     run.progress.step = step;
     run.progress.message = message;
-    this.lastEmergency = { ...run.progress };
-    this.cx.bus.publish({ type: "emergency", progress: { ...run.progress } });
+    this.lastEmergency = this.cx.venueRoom.copyProgress(run.progress);
+    this.cx.bus.publish({ type: "emergency", progress: this.cx.venueRoom.copyProgress(run.progress) });
   }
 
   private armHaltTimer(run: HaltRun, onTimeout: () => void): void {
@@ -133,6 +138,9 @@ export class Emergency {
     if (!run || run.phase !== "canceling" || !run.cancelPending.delete(clientOrderId)) return;
     if (status === "FILLED") run.filledInstead++;
     else run.progress.ordersCanceled++;
+    if (status !== "FILLED") this.cx.venueRoom.countHaltProgress(run, clientOrderId, "ordersCanceled");
+    const venue = run.venueOf?.get(clientOrderId);
+    if (run.flatten && venue !== undefined) this.flattenVenueWhenClear(run, venue);
     if (!run.armed) return;
     if (run.cancelPending.size > 0) {
       this.publishHalt(
@@ -144,6 +152,39 @@ export class Emergency {
     }
     this.cx.timers.clearTimeout(run.timer);
     this.haltCancelsDone(run, false);
+  }
+
+  /**
+   * A desk with several venues: once no cancel at `venue` is waiting, its positions are flattened now (a venue that is
+   * down or slow to confirm never holds up the others' flatten); the rest follow in `haltCancelsDone`.
+   */
+  private flattenVenueWhenClear(run: HaltRun, venue: string): void {
+    const flattened = (run.flattenedVenues ??= new Set());
+    if (flattened.has(venue)) return;
+    for (const coid of run.cancelPending) if (run.venueOf?.get(coid) === venue) return;
+    flattened.add(venue);
+    const positions = [...this.cx.books.positions.values()].filter(
+      (r) => isPositive(r.position.quantity) && !run.flattenPending.has(r.position.id) && this.cx.venueRoom.venueOfPosition(r) === venue,
+    );
+    this.flattenPositions(run, positions);
+  }
+
+  private flattenPositions(run: HaltRun, positions: PositionRecord[]): void {
+    run.progress.positionsToFlatten += positions.length;
+    for (const record of positions) run.flattenPending.add(record.position.id);
+    this.cx.venueRoom.countHaltPositions(run, positions);
+    for (const record of positions) {
+      if (!this.cx.books.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
+      const mark = this.cx.books.marks.get(record.position.symbol);
+      const result = this.cx.watchers.closeWhenFree(
+        record,
+        record.position.quantity,
+        true,
+        run.exitReason,
+        mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO),
+      );
+      if (!result.ok) this.cx.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.error.code} ${result.error.message}`);
+    }
   }
 
   private haltCancelsDone(run: HaltRun, timedOut: boolean): void {
@@ -167,22 +208,10 @@ export class Emergency {
     }
     run.phase = "flattening";
     run.armed = false;
-    const positions = [...this.cx.books.positions.values()].filter((r) => isPositive(r.position.quantity));
-    p.positionsToFlatten = positions.length;
-    for (const record of positions) run.flattenPending.add(record.position.id);
-    this.publishHalt(run, "flattening", `Flattening ${positions.length} position(s) with reduce-only market orders.`);
-    for (const record of positions) {
-      if (!this.cx.books.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
-      const mark = this.cx.books.marks.get(record.position.symbol);
-      const result = this.cx.watchers.closeWhenFree(
-        record,
-        record.position.quantity,
-        true,
-        run.exitReason,
-        mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO),
-      );
-      if (!result.ok) this.cx.log("warn", `emergency stop: flattening ${record.position.id} refused: ${result.error.code} ${result.error.message}`);
-    }
+    // Positions already being flattened (their venue was clear first) are not sent again.
+    const positions = [...this.cx.books.positions.values()].filter((r) => isPositive(r.position.quantity) && !run.flattenPending.has(r.position.id));
+    this.publishHalt(run, "flattening", `Flattening ${positions.length + run.flattenPending.size} position(s) with reduce-only market orders.`);
+    this.flattenPositions(run, positions);
     run.armed = true;
     if (run.flattenPending.size === 0) this.haltFinish(run, false);
     else {
@@ -193,9 +222,11 @@ export class Emergency {
 
   onHaltPositionClosed(positionId: string): void {
     const run = this.halt;
-    if (!run || run.phase !== "flattening" || !run.flattenPending.delete(positionId)) return;
+    // A venue flattened early (several venues) closes positions while others still cancel: counted, nothing more yet.
+    if (!run || !run.flattenPending.delete(positionId)) return;
     run.progress.positionsFlattened++;
-    if (!run.armed) return;
+    this.cx.venueRoom.countHaltProgress(run, positionId, "positionsFlattened");
+    if (run.phase !== "flattening" || !run.armed) return;
     if (run.flattenPending.size > 0) {
       this.publishHalt(
         run,

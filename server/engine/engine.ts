@@ -42,6 +42,7 @@ import { OrderLists, type OrderListView } from "./order-lists";
 import { Amends } from "./amend";
 import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
+import { VenueRoom, type VenueView } from "./venue-room";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -79,6 +80,8 @@ export class Engine {
     cx.amends = new Amends(cx);
     cx.expiries = new Expiries(cx);
     cx.strategyRecords = new StrategyRecords(cx);
+    cx.venueRoom = new VenueRoom(cx);
+    if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -296,6 +299,7 @@ export class Engine {
     this.cx.protections.restore();
     this.cx.lists.restore();
     this.cx.amends.restore();
+    this.cx.venueRoom.restore();
     if (this.cx.tradingState === "HALTED") this.cx.venue.haltNewOrders?.();
     const drifts = await this.cx.reconciliation.reconcile();
     await this.run(() => this.cx.expiries.restore());
@@ -345,16 +349,38 @@ export class Engine {
         return this.cx.audited(command.actor, "cancel_order", command.clientOrderId, command.reason, {}, () =>
           this.cx.ledger.cancelOrder(command.clientOrderId),
         );
-      case "cancelAll":
-        return this.cx.audited(command.actor, "cancel_all", command.symbol ?? null, command.reason, {}, () => this.cx.ledger.cancelAllOrders(command.symbol));
-      case "pause":
+      case "cancelAll": {
+        const { venue, symbol } = command;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "cancel_all", venue, command.reason, { symbol, venue }, () => this.cx.venueRoom.cancelAllAt(venue, symbol));
+        return this.cx.audited(command.actor, "cancel_all", symbol ?? null, command.reason, {}, () => this.cx.ledger.cancelAllOrders(symbol));
+      }
+      case "pause": {
+        const venue = command.venue;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "pause", venue, command.reason, { venue }, () =>
+            this.cx.venueRoom.pauseVenue(venue, command.actor, command.reason),
+          );
         return this.cx.audited(command.actor, "pause", null, command.reason, {}, () => this.cx.emergency.pause(command.actor, command.reason));
-      case "resume":
+      }
+      case "resume": {
+        const venue = command.venue;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "resume", venue, command.reason, { venue }, () =>
+            this.cx.venueRoom.resumeVenue(venue, command.actor, command.reason),
+          );
         return this.cx.audited(command.actor, "resume", null, command.reason, {}, () => this.cx.emergency.resume(command.actor, command.reason));
-      case "emergencyStop":
+      }
+      case "emergencyStop": {
+        const venue = command.venue;
+        if (venue !== undefined)
+          return this.cx.audited(command.actor, "halt_venue", venue, command.reason, { flatten: command.flatten, venue }, () =>
+            this.cx.venueRoom.haltVenue(venue, command.flatten, command.actor, command.reason),
+          );
         return this.cx.audited(command.actor, "emergency_stop", null, command.reason, { flatten: command.flatten }, () =>
           this.cx.emergency.emergencyStop(command.flatten, command.actor, command.reason),
         );
+      }
       case "tripBreaker":
         return this.cx.audited(command.actor, "trip_breaker", null, command.reason, {}, () =>
           this.cx.emergency.tripBreakerByHand(command.actor, command.reason),
@@ -448,6 +474,8 @@ export class Engine {
     degraded: ReturnType<Engine["health"]>["degraded"];
     stopped: ReturnType<Engine["health"]>["stopped"];
     inDoubt: InDoubtView[];
+    /** Each venue: connection, its own state, open orders, positions, exposure and balances (venue-room.ts). */
+    venues: VenueView[];
   } {
     return {
       ...this.health(),
@@ -460,8 +488,9 @@ export class Engine {
         exit: r.exit,
         mark: this.cx.books.marks.get(r.position.symbol)?.last ?? null,
         strategy: r.meta.strategy,
-        venue: this.cx.venue.id,
+        venue: this.cx.venueRoom.venueOfPosition(r),
       })),
+      venues: this.cx.venueRoom.views(),
       equity: this.cx.accounting.equity(),
       emergency: this.cx.emergency.lastEmergency,
       // Copies without the cached Decimal: what the API sends is the prices and their time.
@@ -535,6 +564,11 @@ export class Engine {
     return this.cx.lists.view(options);
   }
 
+  /** Each venue's connection, for /api/health (one entry on a single-venue desk). */
+  venueStatuses(): { id: string; exchange: string; connected: boolean; latencyMs: number | null; lastError: string | null }[] {
+    return this.cx.venueRoom.statuses();
+  }
+
   venueId(): string {
     return this.cx.venue.id;
   }
@@ -545,6 +579,12 @@ export class Engine {
   }
 
   /** The strategy a position belongs to (null: none recorded — a person's, or a flip's remainder). */
+  /** The venue a position lives on (the primary venue's id for one the books no longer hold). */
+  positionVenue(positionId: string): string {
+    const record = this.cx.books.positions.get(positionId);
+    return record ? this.cx.venueRoom.venueOfPosition(record) : this.cx.venue.id;
+  }
+
   positionStrategy(positionId: string): string | null {
     return this.cx.books.positions.get(positionId)?.meta.strategy ?? null;
   }

@@ -36,7 +36,7 @@ export class InDoubtOrders {
       nextLookupAt: now + nextLookupDelayMs(0, this.cx.inDoubtPolicy),
       lastLookupAt: null,
       lastLookupError: null,
-      fenceMs: this.cx.venue.submitFenceMs?.(record.order.symbol) ?? null,
+      fenceMs: this.cx.venueRoom.atVenueOf(coid, () => this.cx.venue.submitFenceMs?.(record.order.symbol) ?? null),
       alerted: false,
     };
     // Journal first: memory holds the marker only once the store does.
@@ -82,7 +82,12 @@ export class InDoubtOrders {
   }
 
   /** One lookup by clientOrderId (the venue read happens outside the queue; its result is applied in it). */
-  private async lookUpInDoubt(coid: string): Promise<void> {
+  private lookUpInDoubt(coid: string): Promise<void> {
+    // A desk with several venues: the lookup, its fills and its verdict are the order's own venue's.
+    return this.cx.venueRoom.atVenueOf(coid, () => this.lookUpInDoubtAtVenue(coid));
+  }
+
+  private async lookUpInDoubtAtVenue(coid: string): Promise<void> {
     if (!this.inDoubt.has(coid)) return;
     const sentAt = this.cx.clock.now();
     let snapshot: VenueOrderSnapshot | null = null;

@@ -144,6 +144,8 @@ export class Intake {
   private processSignal(signal: Signal, now: number): CommandResult {
     const instrument = this.cx.books.instruments.get(signal.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${signal.symbol} is not traded on ${this.cx.venue.id}.`);
+    const unknownVenue = signal.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(signal.venue);
+    if (unknownVenue) return unknownVenue;
     const intake = this.checkSignalIntake(signal, now);
     if (intake) return intake;
     const settings = this.cx.gate.settingsFor(signal.symbol);
@@ -169,13 +171,24 @@ export class Intake {
     const mark = this.cx.books.marks.get(signal.symbol);
     if (!mark) return fail("NO_MARKET_PRICE", `No market price for ${signal.symbol} yet; the signal cannot be sized.`);
     const side: OrderSide = wantSide === "LONG" ? "BUY" : "SELL";
+    // The venue: named, the one its position on this side lives on, or the best net price (recorded with the order).
+    const sameSide = open.filter((r) => r.position.side === wantSide);
+    const route = this.cx.venueRoom.routeEntry(
+      signal.symbol,
+      side,
+      signal.venue,
+      sameSide.map((r) => this.cx.venueRoom.venueOfPosition(r)),
+    );
+    if (!route.ok) return route.result;
     const touch = side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last);
-    const refPrice = touch === mark.last ? markDecimal(mark) : new Decimal(touch);
-    const sized = this.size(signal, settings, instrument, refPrice, side);
+    const refPrice = this.cx.venueRoom.touch(route.venue, signal.symbol, side) ?? (touch === mark.last ? markDecimal(mark) : new Decimal(touch));
+    const sized = this.size(signal, settings, route.instrument, refPrice, side, route.venue);
     if (!sized.ok) return sized.result;
-    const existing = open.find((r) => r.position.side === wantSide);
+    const existing = sameSide.find((r) => this.cx.venueRoom.venueOfPosition(r) === route.venue);
     const placed = this.cx.gate.placeEntry({
-      instrument,
+      venue: route.venue,
+      ...(route.choice && { route: route.choice.summary }),
+      instrument: route.instrument,
       side,
       quantity: sized.quantity,
       refPrice,
@@ -232,6 +245,7 @@ export class Intake {
     instrument: Instrument,
     price: Decimal,
     side: OrderSide,
+    venue: string = this.cx.venue.id,
   ): { ok: true; quantity: Decimal; equity: Decimal } | { ok: false; result: CommandResult } {
     const equity = this.cx.accounting.equity().equity;
     const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
@@ -242,7 +256,7 @@ export class Intake {
         // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
         const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
         // Never more than the venue says is free: its books, not ours, decide what an order may spend.
-        const free = this.cx.venue.freeBalance(instrument.quote);
+        const free = this.cx.venues ? this.cx.venueRoom.freeBalance(venue, instrument.quote) : this.cx.venue.freeBalance(instrument.quote);
         // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
         let wanted = equity;
         if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
@@ -299,6 +313,8 @@ export class Intake {
   onManualOrder(request: ManualOrderRequest, actor: Actor, link?: ManualOrderLink): CommandResult {
     const instrument = this.cx.books.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
+    const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);
+    if (unknownVenue) return unknownVenue;
     const mark = this.cx.books.marks.get(request.symbol);
     const refPrice = request.price ? D(request.price) : mark ? markDecimal(mark) : null;
     if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
@@ -330,7 +346,25 @@ export class Intake {
         );
       }
     }
-    const target = reducing ?? open.find((r) => r.position.side === wantSide) ?? null;
+    // A reduce goes to the venue its position lives on; an entry to the venue named, its position's, or the best net price.
+    const reducingVenue = reducing ? this.cx.venueRoom.venueOfPosition(reducing) : undefined;
+    if (reducing && request.venue !== undefined && request.venue !== reducingVenue)
+      return fail(
+        "WRONG_VENUE",
+        `${request.symbol} position ${reducing.position.id} is held at ${reducingVenue}: a reducing order goes there, not to ${request.venue}.`,
+      );
+    const sameSide = open.filter((r) => r.position.side === wantSide);
+    const route = reducing
+      ? null
+      : this.cx.venueRoom.routeEntry(
+          request.symbol,
+          request.side,
+          request.venue,
+          sameSide.map((r) => this.cx.venueRoom.venueOfPosition(r)),
+        );
+    if (route && !route.ok) return route.result;
+    const venue = reducingVenue ?? (route?.ok ? route.venue : this.cx.venue.id);
+    const target = reducing ?? sameSide.find((r) => this.cx.venueRoom.venueOfPosition(r) === venue) ?? null;
     const positionId = target?.position.id ?? this.cx.ids.next("pos");
     const isReduce = Boolean(reducing);
     const spec: OrderSpec = {
@@ -347,8 +381,15 @@ export class Intake {
       ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
       postOnly: request.postOnly ?? false,
       reduceOnly: isReduce || (request.reduceOnly ?? false),
-      tags: { positionId, reason: isReduce ? "manual" : "entry", strategy: MANUAL_OWNER, manualBy: actor.username, ...link?.tags },
-      venue: this.cx.venue.id,
+      tags: {
+        positionId,
+        reason: isReduce ? "manual" : "entry",
+        strategy: MANUAL_OWNER,
+        manualBy: actor.username,
+        ...(route?.ok && route.choice && { route: route.choice.summary }),
+        ...link?.tags,
+      },
+      venue,
       ...(link && { listId: link.listId, contingency: link.contingency, linkedClientOrderIds: link.linkedClientOrderIds }),
     };
     return this.cx.gate.placeOrder(spec, {

@@ -20,25 +20,31 @@ export class Ledger {
   private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
-    const ledger = this.loadQuoteLedger();
+    const venue = order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id;
+    const ledger = this.loadQuoteLedger(venue);
     const known = ledger.get(instrument.quote);
     if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
     const notional = qty.times(price);
     const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
     ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
-    this.saveQuoteLedger(ledger);
+    this.saveQuoteLedger(ledger, venue);
+  }
+
+  /** Where a venue's quote expectations are kept: each venue of a desk with several has its own (the primary keeps the single-venue key). */
+  private quoteLedgerKey(venue: string): string {
+    return this.cx.venues && venue !== this.cx.venues.primary.id ? `quoteLedger:${venue}` : "quoteLedger";
   }
 
   /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
-  loadQuoteLedger(): Map<string, QuoteExpectation> {
-    const stored = this.cx.store.getState<Record<string, { expected: string; fees: string }>>("quoteLedger") ?? {};
+  loadQuoteLedger(venue: string = this.cx.venue.id): Map<string, QuoteExpectation> {
+    const stored = this.cx.store.getState<Record<string, { expected: string; fees: string }>>(this.quoteLedgerKey(venue)) ?? {};
     return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
   }
 
-  saveQuoteLedger(ledger: Map<string, QuoteExpectation>): void {
+  saveQuoteLedger(ledger: Map<string, QuoteExpectation>, venue: string = this.cx.venue.id): void {
     const out: Record<string, { expected: string; fees: string }> = {};
     for (const [currency, e] of ledger) out[currency] = { expected: e.expected.toString(), fees: e.fees.toString() };
-    this.cx.store.setState("quoteLedger", out);
+    this.cx.store.setState(this.quoteLedgerKey(venue), out);
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -338,15 +344,19 @@ export class Ledger {
     return done(`Cancel requested for ${clientOrderId} (${after}).`, { status: after });
   }
 
-  cancelAllOrders(symbol: string | undefined): CommandResult {
+  /** Every open order (of one symbol; at one venue of a desk with several, `venue`). */
+  cancelAllOrders(symbol: string | undefined, venue?: string): CommandResult {
     const now = this.cx.clock.now();
     // A close waiting for exits to end is an order too: canceling everything drops it (a flatten sets its own).
     for (const record of this.cx.books.positions.values()) {
       if (!record.pendingClose || (symbol !== undefined && record.position.symbol !== symbol)) continue;
+      if (venue !== undefined && this.cx.venueRoom.venueOfPosition(record) !== venue) continue;
       record.pendingClose = null;
       this.cx.books.persistPosition(record);
     }
-    const open = [...this.cx.books.orders.values()].filter((r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol));
+    const open = [...this.cx.books.orders.values()].filter(
+      (r) => !isTerminal(r.order) && (symbol === undefined || r.order.symbol === symbol) && (venue === undefined || r.meta.venue === venue),
+    );
     for (const record of open) {
       if (record.order.status === "EMULATED") {
         this.cx.watchers.ingestLocal(record, { type: "cancel", reason: "canceled (held by the engine, never sent)", ts: now });
@@ -356,7 +366,7 @@ export class Ledger {
     }
     // One batch request at the venue: trigger orders included.
     if (this.cx.stopInfo) return this.cx.engine.refusalWhenStopped()!;
-    this.ingest(this.cx.venue.cancelAll(symbol, now), "venue");
+    this.ingest(venue !== undefined && this.cx.venues ? this.cx.venues.cancelAllAt(venue, symbol, now) : this.cx.venue.cancelAll(symbol, now), "venue");
     const stillOpen = open.filter(
       (r) => this.cx.books.orders.has(r.order.clientOrderId) && !isTerminal(this.cx.books.orders.get(r.order.clientOrderId)!.order),
     ).length;
@@ -365,7 +375,7 @@ export class Ledger {
     // A real exchange confirms later: say what was asked, not "0 canceled".
     if (stillOpen > 0)
       return done(
-        `Cancel requested for ${open.length} open order(s) on ${this.cx.venue.id}: ${open.length - stillOpen} confirmed so far, ${stillOpen} awaiting the venue's confirmation.`,
+        `Cancel requested for ${open.length} open order(s) on ${venue ?? (this.cx.venues ? this.cx.venues.ids().join(", ") : this.cx.venue.id)}: ${open.length - stillOpen} confirmed so far, ${stillOpen} awaiting the venue's confirmation.`,
         data,
       );
     return done(`Canceled ${open.length - stillOpen} of ${open.length} open order(s).`, data);

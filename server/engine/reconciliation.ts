@@ -107,12 +107,19 @@ export class Reconciliation {
    * request or its answer may still be on the way, and "not at the venue yet" must not mark them lost.
    */
   async reconcile(options: { graceMs?: number } = {}): Promise<number> {
+    // A desk with several venues reconciles each on its own (venue-room.ts), this method pinned to one at a time.
+    return this.cx.venueRoom.reconcileEach(() => this.reconcileVenue(options));
+  }
+
+  private async reconcileVenue(options: { graceMs?: number }): Promise<number> {
     if (this.cx.stopInfo) throw new EngineError(this.cx.stopInfo.code, `Trading is stopped in this process (${this.cx.stopInfo.reason}): no reconciliation.`);
     let drifts = 0;
     const now = this.cx.clock.now();
     const graceMs = options.graceMs ?? 0;
     // Emulated orders live only here (never sent): nothing to compare at the venue.
-    const open = [...this.cx.books.orders.values()].filter((r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs);
+    const open = [...this.cx.books.orders.values()].filter(
+      (r) => !isTerminal(r.order) && r.order.status !== "EMULATED" && now - r.order.updatedAt >= graceMs && this.cx.venueRoom.isReconciled(r.meta.venue),
+    );
     const since = Math.min(
       this.cx.store.lastFillTs(this.cx.venue.id) ?? now,
       ...open.map((r) => r.order.createdAt),
@@ -394,20 +401,22 @@ export class Reconciliation {
   private checkBalances(balances: VenueBalance[]): number {
     if (balances.length === 0) return 0;
     const held = new Map<string, Decimal>();
-    for (const { position } of this.cx.books.positions.values()) {
+    for (const record of this.cx.books.positions.values()) {
+      const position = record.position;
       const instrument = this.cx.books.instruments.get(position.symbol);
       if (!instrument || instrument.kind !== "spot" || position.side !== "LONG" || position.quantity.isZero()) continue;
+      if (!this.cx.venueRoom.isReconciled(this.cx.venueRoom.venueOfPosition(record))) continue; // coins held at another venue
       held.set(instrument.base, (held.get(instrument.base) ?? ZERO).plus(position.quantity));
     }
     let found = 0;
     for (const [currency, qty] of held) {
       const total = balances.find((b) => b.currency === currency)?.total ?? ZERO;
       if (total.greaterThanOrEqualTo(qty)) {
-        this.balanceShortfalls.delete(currency);
+        this.balanceShortfalls.delete(`${this.cx.venue.id}:${currency}`);
         continue;
       }
-      if (this.balanceShortfalls.has(currency)) continue;
-      this.balanceShortfalls.add(currency);
+      if (this.balanceShortfalls.has(`${this.cx.venue.id}:${currency}`)) continue;
+      this.balanceShortfalls.add(`${this.cx.venue.id}:${currency}`);
       this.drift("BALANCE_SHORTFALL", currency, { books: qty.toString(), venue: total.toString() }, false, null);
       found++;
     }
@@ -446,15 +455,15 @@ export class Reconciliation {
       const difference = actual.minus(known.expected);
       const allowed = tolerance.plus(known.fees.abs());
       if (difference.abs().lessThanOrEqualTo(allowed)) {
-        this.quoteSuspects.delete(currency);
+        this.quoteSuspects.delete(`${this.cx.venue.id}:${currency}`);
         ledger.set(currency, { expected: actual, fees: ZERO });
         continue;
       }
-      if (!this.quoteSuspects.has(currency)) {
-        this.quoteSuspects.add(currency);
+      if (!this.quoteSuspects.has(`${this.cx.venue.id}:${currency}`)) {
+        this.quoteSuspects.add(`${this.cx.venue.id}:${currency}`);
         continue;
       }
-      this.quoteSuspects.delete(currency);
+      this.quoteSuspects.delete(`${this.cx.venue.id}:${currency}`);
       this.drift(
         "QUOTE_BALANCE_MISMATCH",
         currency,
@@ -481,9 +490,11 @@ export class Reconciliation {
   private checkPositions(venuePositions: VenuePosition[]): number {
     const net = (side: PositionSide, qty: Decimal) => (side === "LONG" ? qty : qty.negated());
     const books = new Map<string, Decimal>();
-    for (const { position } of this.cx.books.positions.values()) {
+    for (const record of this.cx.books.positions.values()) {
+      const position = record.position;
       const instrument = this.cx.books.instruments.get(position.symbol);
       if (!instrument || instrument.kind === "spot" || position.quantity.isZero()) continue;
+      if (!this.cx.venueRoom.isReconciled(this.cx.venueRoom.venueOfPosition(record))) continue; // another venue's
       books.set(position.symbol, (books.get(position.symbol) ?? ZERO).plus(net(position.side, position.quantity)));
     }
     const venue = new Map<string, Decimal>();
@@ -496,12 +507,12 @@ export class Reconciliation {
       const ours = books.get(symbol) ?? ZERO;
       const theirs = venue.get(symbol) ?? ZERO;
       if (ours.equals(theirs)) {
-        this.positionMismatches.delete(symbol);
+        this.positionMismatches.delete(`${this.cx.venue.id}:${symbol}`);
         continue;
       }
       const key = `${words(ours)}|${words(theirs)}`;
-      if (this.positionMismatches.get(symbol) === key) continue;
-      this.positionMismatches.set(symbol, key);
+      if (this.positionMismatches.get(`${this.cx.venue.id}:${symbol}`) === key) continue;
+      this.positionMismatches.set(`${this.cx.venue.id}:${symbol}`, key);
       this.drift("POSITION_MISMATCH", symbol, { books: words(ours), venue: words(theirs), difference: theirs.minus(ours).toString() }, false, null);
       this.cx.bus.publish({
         type: "alert",

@@ -249,6 +249,10 @@ export class ResilientVenue implements Venue {
     return this.inner.freeBalance(currency);
   }
 
+  exchangeName(): string {
+    return this.inner.exchangeName?.() ?? (this.inner.kind === "sim" ? "simulator" : this.inner.id);
+  }
+
   status(): VenueStatus {
     return this.inner.status();
   }

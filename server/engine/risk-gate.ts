@@ -118,6 +118,9 @@ export class RiskGate {
     settings: SymbolSettings;
     /** Equity as sizing saw it (same command: unchanged). */
     equity?: Decimal;
+    /** The venue it goes to and, when routed, the decision (recorded in its tags and intent). */
+    venue?: string;
+    route?: string;
   }): CommandResult {
     const { instrument, side, signal, now } = input;
     const clientOrderId = this.cx.ids.next("bst");
@@ -133,8 +136,9 @@ export class RiskGate {
         positionId,
         reason: "entry",
         ...(signal ? { signalId: signal.id, strategy: signal.strategy } : {}),
+        ...(input.route !== undefined && { route: input.route }),
       },
-      venue: this.cx.venue.id,
+      venue: input.venue ?? this.cx.venue.id,
       ts: now,
     };
     const meta: PositionRecord["meta"] = {
@@ -172,8 +176,11 @@ export class RiskGate {
     const stopped = this.cx.engine.refusalWhenStopped();
     if (stopped) return stopped;
     const now = this.cx.clock.now();
-    const instrument = this.cx.books.instruments.get(spec.symbol);
+    // A desk with several venues checks the order against the rules of the venue it goes to (steps, ticks, fees differ).
+    const instrument = (spec.venue !== undefined && this.cx.venues?.listing(spec.venue, spec.symbol)) || this.cx.books.instruments.get(spec.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.cx.venue.id}.`);
+    const venueRefusal = this.cx.venueRoom.refusal(spec);
+    if (venueRefusal) return venueRefusal;
     const mark = this.cx.books.marks.get(spec.symbol);
     // A Mark is a market snapshot (last, bid?, ask?) as it is.
     const validation = validateOrderSpec(spec, { instrument, market: mark, now });
@@ -219,7 +226,7 @@ export class RiskGate {
 
     let order = createOrder(normalized);
     const meta: OrderMeta = {
-      venue: this.cx.venue.id,
+      venue: spec.venue ?? this.cx.venue.id,
       positionId: spec.tags?.positionId ?? null,
       requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
     };

@@ -43,6 +43,9 @@ import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
 import { putDeskInForce } from "./desk-changes";
 import { DESK_FILE_ACTOR, patched } from "./desk-file";
+import { simulatedVenue, simulatedVenueEntries } from "./desk-venues";
+import { VenueSet } from "./venue-set";
+import { D } from "../core/money";
 import { DEFAULT_RISK_LIMITS, DEFAULT_SYMBOL_SETTINGS } from "./settings";
 import { ResilientVenue } from "./resilient-venue";
 import { Engine } from "./engine";
@@ -201,6 +204,8 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   };
   let inner: Venue;
+  // Further simulated venues of a desk file that lists several (venues[] with mode: sim); each trades the same market data.
+  let others: Venue[] = [];
   let capital: string;
   let liveExchange: PublicExchange | null = null;
   if (live) {
@@ -220,21 +225,39 @@ async function startRuntime(): Promise<Runtime | null> {
     const instruments = sim.instruments;
     capital = sim.capital;
     const statePath = config.sim.statePath ?? join(dirname(dbPath), "sim-venue.db");
-    inner = new SimVenue(
-      {
-        instruments,
-        initialBalances: sim.initialBalances,
-        slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
-        participationCap: 0.25,
-        latencyMs: { fixedMs: 20, jitterMs: 10 },
-        rng: seededRng(config.sim.seed),
-      },
-      { statePath, synchronous: "NORMAL" },
-    );
+    const several = simulatedVenueEntries(desk);
+    if (several.length > 1) {
+      // Each venue its own simulator, id, file and fees (desk-venues.ts); the capital is per venue, equity their sum.
+      const built = several.map((entry, i) =>
+        simulatedVenue(entry, sim.instruments, {
+          initialBalances: sim.initialBalances,
+          seed: config.sim.seed + i,
+          statePath: i === 0 ? statePath : join(dirname(dbPath), `sim-venue-${entry.id}.db`),
+        }),
+      );
+      inner = built[0]!;
+      others = built.slice(1);
+      capital = D(capital).times(several.length).toString();
+    } else {
+      inner = new SimVenue(
+        {
+          instruments,
+          initialBalances: sim.initialBalances,
+          slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
+          participationCap: 0.25,
+          latencyMs: { fixedMs: 20, jitterMs: 10 },
+          rng: seededRng(config.sim.seed),
+        },
+        { statePath, synchronous: "NORMAL" },
+      );
+    }
   }
   const instruments = inner.instruments();
   // A real exchange: ccxt's own limiter paces requests too; this bucket keeps bursts of orders within the exchange's limits.
-  const venue = new ResilientVenue(inner, live ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
+  const resilient = (member: Venue) =>
+    new ResilientVenue(member, live ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
+  // Several venues: each keeps its own resilience layer (limiter, retries, halt latch) inside one VenueSet.
+  const venue: Venue = others.length > 0 ? new VenueSet([inner, ...others].map(resilient)) : resilient(inner);
   const bus = new EventBus();
   const random = () => randomBytes(4).readUInt32BE(0) / 2 ** 32;
   // The portfolio statistics' prices: the Risk page reads them, and the gate's correlation and VaR limits.

@@ -24,6 +24,8 @@ export interface Signal {
   strategy: string;
   /** When the signal was produced (epoch ms). */
   ts: number;
+  /** The venue to trade at (a desk with several); absent: the desk routes it (venue-room.ts). */
+  venue?: string;
 }
 
 /** Who asks: a person (audited) or the system. */
@@ -49,6 +51,8 @@ export interface ManualOrderRequest {
   trailingOffset?: string;
   trailingOffsetType?: "PRICE" | "BASIS_POINTS";
   activationPrice?: string;
+  /** The venue to send it to (a desk with several); absent: the position's venue, else the best net price. */
+  venue?: string;
 }
 
 export type EngineCommand =
@@ -59,10 +63,12 @@ export type EngineCommand =
   /** `exitReason` (system only, e.g. "end_of_data" in backtests) overrides the default "manual". */
   | { kind: "closeAll"; actor: Actor; reason: string | null; exitReason?: string }
   | { kind: "cancelOrder"; clientOrderId: string; actor: Actor; reason: string | null }
-  | { kind: "cancelAll"; symbol?: string; actor: Actor; reason: string | null }
-  | { kind: "pause"; actor: Actor; reason: string | null }
-  | { kind: "resume"; actor: Actor; reason: string | null }
-  | { kind: "emergencyStop"; flatten: boolean; actor: Actor; reason: string }
+  /** `venue`: only that venue (a desk with several); without it, every venue. */
+  | { kind: "cancelAll"; symbol?: string; venue?: string; actor: Actor; reason: string | null }
+  | { kind: "pause"; venue?: string; actor: Actor; reason: string | null }
+  | { kind: "resume"; venue?: string; actor: Actor; reason: string | null }
+  /** With `venue`: halts that venue only (cancel-all there, optionally flatten there); the others trade on. */
+  | { kind: "emergencyStop"; flatten: boolean; venue?: string; actor: Actor; reason: string }
   | { kind: "tripBreaker"; actor: Actor; reason: string }
   | { kind: "resetBreaker"; actor: Actor; reason: string; force?: boolean }
   | { kind: "setExits"; positionId: string; stopLoss?: number | null; takeProfit?: number | null; actor: Actor; reason: string | null }
@@ -89,6 +95,8 @@ export interface EmergencyProgress {
   positionsToFlatten: number;
   positionsFlattened: number;
   message: string;
+  /** A desk with several venues: the same counts for each venue. */
+  venues?: { venue: string; ordersToCancel: number; ordersCanceled: number; positionsToFlatten: number; positionsFlattened: number }[];
 }
 
 export interface EquityPoint {
@@ -164,6 +172,8 @@ export interface UnknownOrder {
   lastSeen: number;
   /** A cancel was sent at a trader's request and is not confirmed yet. */
   canceling: boolean;
+  /** Where it was found (a desk with several venues reconciles each on its own). */
+  venue?: string;
 }
 
 /** An emergency stop in progress: cancels (then the flatten) followed as the venue confirms them. */
@@ -178,6 +188,10 @@ export interface HaltRun {
   /** False while the synchronous part runs (events counted, no transitions). */
   armed: boolean;
   timer: unknown;
+  /** A desk with several venues: which venue each order and position of the run is at (the progress per venue counts them). */
+  venueOf?: Map<string, string>;
+  /** Venues whose positions are being flattened already (their cancels were all confirmed first). */
+  flattenedVenues?: Set<string>;
 }
 
 export interface OrderRecord {

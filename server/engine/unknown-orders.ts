@@ -43,6 +43,7 @@ export class UnknownOrders {
         firstSeen: known?.firstSeen ?? now,
         lastSeen: now,
         canceling: known?.canceling ?? false,
+        venue: this.cx.venue.id,
       };
       this.unknownOrders.set(coid, view);
       changed = true;
@@ -66,6 +67,7 @@ export class UnknownOrders {
     }
     for (const [coid, unknown] of [...this.unknownOrders]) {
       if (listed.has(coid) || this.cx.books.orders.has(coid)) continue;
+      if (unknown.venue !== undefined && !this.cx.venueRoom.isReconciled(unknown.venue)) continue; // another venue's, read on its own
       this.unknownOrders.delete(coid);
       changed = true;
       this.cx.reconciliation.drift(
@@ -99,7 +101,12 @@ export class UnknownOrders {
    * (the opposite open position when it reduces one, else the same-side one, else a new one), its end (filled,
    * canceled) applied. It is not a new order, so it does not pass the risk gate; it is audited.
    */
-  async adoptOrder(clientOrderId: string, actor: Actor, reason: string | null): Promise<CommandResult> {
+  adoptOrder(clientOrderId: string, actor: Actor, reason: string | null): Promise<CommandResult> {
+    // A desk with several venues: read and adopted at the venue it was found at (its fills, its meta.venue).
+    return this.cx.venueRoom.atVenueOf(clientOrderId, () => this.adoptOrderAtVenue(clientOrderId, actor, reason));
+  }
+
+  private async adoptOrderAtVenue(clientOrderId: string, actor: Actor, reason: string | null): Promise<CommandResult> {
     let snapshot: VenueOrderSnapshot | null = null;
     let fills: VenueFill[] = [];
     let readError: string | null = null;

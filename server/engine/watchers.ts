@@ -173,7 +173,7 @@ export class Watchers {
         reduceOnly: true,
         timeInForce: "GTC",
         tags: { positionId: position.id, reason, ...(record.meta.strategy ? { strategy: record.meta.strategy } : {}) },
-        venue: this.cx.venue.id,
+        venue: this.cx.venueRoom.venueOfPosition(record),
       },
       { refPrice },
     );

@@ -13,6 +13,8 @@ export interface HealthReport {
   /** `degraded`: a database error interrupted a command (memory was reloaded from the books); `stopped`: why this process no longer trades (e.g. LEASE_LOST). */
   engine: { running: boolean; error: string | null; degraded: boolean; stopped: string | null };
   venue: { id: string; connected: boolean; latencyMs: number | null; lastError: string | null } | null;
+  /** Every venue of the desk (one on a single-venue desk), each with its own connection. */
+  venues: { id: string; exchange: string; connected: boolean; latencyMs: number | null; lastError: string | null }[];
   feed: { kind: string; connected: boolean; message: string; lastUpdateAt: number | null } | null;
   time: string;
 }
@@ -29,6 +31,7 @@ export async function healthReport(): Promise<HealthReport> {
     runtime && venueStatus
       ? { id: runtime.engine.venueId(), connected: venueStatus.connected, latencyMs: venueStatus.latencyMs, lastError: venueStatus.lastError }
       : null;
+  const venues = runtime ? runtime.engine.venueStatuses() : [];
   const feedStatus = runtime ? runtime.feedStatus() : null;
   const feed = feedStatus
     ? { kind: feedStatus.kind, connected: feedStatus.connected, message: feedStatus.message, lastUpdateAt: feedStatus.lastUpdateAt }
@@ -40,9 +43,9 @@ export async function healthReport(): Promise<HealthReport> {
     const engineOk = (runtime !== null && !engine.degraded && engine.stopped === null) || mode === "backtest";
     // No market data (e.g. paper mode offline) means exits and marks are blind: degraded, with the feed's reason.
     const feedOk = feed === null || feed.connected;
-    return { status: engineOk && feedOk ? "ok" : "degraded", mode, tradingState, db: "ok", engine, venue, feed, time };
+    return { status: engineOk && feedOk ? "ok" : "degraded", mode, tradingState, db: "ok", engine, venue, venues, feed, time };
   } catch (e) {
     const message = e instanceof Error ? e.message.split("\n")[0] : String(e);
-    return { status: "degraded", mode, tradingState: "UNKNOWN", db: "error", dbError: message, engine, venue, feed, time };
+    return { status: "degraded", mode, tradingState: "UNKNOWN", db: "error", dbError: message, engine, venue, venues, feed, time };
   }
 }

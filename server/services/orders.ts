@@ -266,8 +266,14 @@ export function cancelOrder(input: { clientOrderId: string; reason?: string }, a
   return runCommand({ kind: "cancelOrder", clientOrderId: input.clientOrderId, actor, reason: input.reason || null });
 }
 
-export function cancelAll(input: { symbol?: string; reason: string }, actor: Actor) {
-  return runCommand({ kind: "cancelAll", ...(input.symbol ? { symbol: input.symbol } : {}), actor, reason: input.reason });
+export function cancelAll(input: { symbol?: string; venue?: string; reason: string }, actor: Actor) {
+  return runCommand({
+    kind: "cancelAll",
+    ...(input.symbol ? { symbol: input.symbol } : {}),
+    ...(input.venue ? { venue: input.venue } : {}),
+    actor,
+    reason: input.reason,
+  });
 }
 
 export function placeOrder(input: ManualOrderRequest & { reason?: string }, actor: Actor) {

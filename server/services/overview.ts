@@ -140,6 +140,8 @@ export async function overviewSummary(now = Date.now()) {
     positions,
     strategies,
     venue: { id: runtime.engine.venueId(), ...venue },
+    /** Every venue: connection, its own state (paused/halted), open orders, positions, exposure, balances. */
+    venues: state.venues,
     feed,
     emergency: state.emergency,
     marks: state.marks,

@@ -97,6 +97,8 @@ export interface Venue {
   /** The last known free balance of a currency without a request (the simulator's exact one; a live venue's last fetch), or null. */
   freeBalance(currency: string): Decimal | null;
   status(): VenueStatus;
+  /** Which exchange this is (ccxt's id, e.g. "binance"); absent: the simulator. */
+  exchangeName?(): string;
   /** Flushes and releases resources (files, sockets). */
   close(): Promise<void>;
 

@@ -4,7 +4,7 @@ import { breakerConfigSchema } from "../../core/breaker/config";
 import { plain } from "../../services/dto";
 import { commandValue, requireEngine, runCommand } from "../../services/engine";
 import { recentBreakerEvents } from "../../services/risk";
-import { idempotencyKeySchema, reasonSchema, requiredReasonSchema } from "../../core/input-schemas";
+import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, venueIdSchema } from "../../core/input-schemas";
 import { adminProcedure, router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const breakerRouter = router({
@@ -16,14 +16,21 @@ export const breakerRouter = router({
     .input(z.object({ limit: z.number().int().min(1).max(500).default(100) }).strict())
     .query(({ input }) => recentBreakerEvents(input.limit)),
   emergencyStop: traderProcedure
-    .input(z.object({ reason: requiredReasonSchema, flatten: z.boolean().default(true), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "emergencyStop", flatten: input.flatten, actor: ctx.actor, reason: input.reason })),
+    // `venue`: halt that venue only (cancel-all there, optionally flatten there); the other venues trade on.
+    .input(
+      z
+        .object({ reason: requiredReasonSchema, flatten: z.boolean().default(true), venue: venueIdSchema.optional(), idempotencyKey: idempotencyKeySchema })
+        .strict(),
+    )
+    .mutation(({ ctx, input }) =>
+      runCommand({ kind: "emergencyStop", flatten: input.flatten, ...(input.venue && { venue: input.venue }), actor: ctx.actor, reason: input.reason }),
+    ),
   pause: traderProcedure
-    .input(z.object({ reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "pause", actor: ctx.actor, reason: input.reason || null })),
+    .input(z.object({ reason: reasonSchema.optional(), venue: venueIdSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "pause", ...(input.venue && { venue: input.venue }), actor: ctx.actor, reason: input.reason || null })),
   resume: traderProcedure
-    .input(z.object({ reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
-    .mutation(({ ctx, input }) => runCommand({ kind: "resume", actor: ctx.actor, reason: input.reason || null })),
+    .input(z.object({ reason: reasonSchema.optional(), venue: venueIdSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
+    .mutation(({ ctx, input }) => runCommand({ kind: "resume", ...(input.venue && { venue: input.venue }), actor: ctx.actor, reason: input.reason || null })),
   trip: traderProcedure
     .input(z.object({ reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => runCommand({ kind: "tripBreaker", actor: ctx.actor, reason: input.reason })),

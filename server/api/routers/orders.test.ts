@@ -142,6 +142,21 @@ describe("orders.cancel / cancelAll", () => {
   });
 });
 
+describe("a named venue on orders and controls", () => {
+  it("places at, cancels all at and pauses the desk's own venue by name; an unknown venue is refused naming the venues", async () => {
+    const trader = callerFor("trader");
+    const venue = (await callerFor("viewer").overview.summary()).venues[0]!.id;
+    expect(await trader.orders.place({ ...restingBuy, venue })).toMatchObject({ data: { status: "ACCEPTED" } });
+    const unknown = await trpcError(trader.orders.place({ ...restingBuy, venue: "kraken" }));
+    expect(unknown.message).toBe(`There is no venue 'kraken' on this desk; its venues are ${venue}.`);
+    expect((await trpcError(trader.orders.place({ ...restingBuy, venue: "not a venue!" }))).code).toBe("BAD_REQUEST");
+    expect((await trader.orders.cancelAll({ venue, reason: "flat at the venue" })).message).toBe("Canceled 1 of 1 open order(s).");
+    expect((await trpcError(trader.breaker.pause({ venue: "kraken" }))).message).toContain("There is no venue 'kraken'");
+    await trader.breaker.pause({ venue });
+    expect((await callerFor("viewer").breaker.status()).tradingState).toBe("REDUCING");
+  });
+});
+
 describe("orders.list", () => {
   it("filters by symbol, status (one or several), side and time, newest first, with cursor pagination", async () => {
     const ids: string[] = [];

@@ -22,6 +22,7 @@ import {
   requiredReasonSchema,
   symbolSchema,
   text,
+  venueIdSchema,
 } from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
@@ -89,6 +90,8 @@ export const placeOrderInput = z
     postOnly: z.boolean().optional(),
     reduceOnly: z.boolean().optional(),
     ...trailingShape,
+    /** The venue to send it to (a desk with several); absent: its position's venue, else the best net price. */
+    venue: venueIdSchema.optional(),
     reason: reasonSchema.optional(),
     idempotencyKey: idempotencyKeySchema,
   })
@@ -163,7 +166,11 @@ export const ordersRouter = router({
     .input(z.object({ clientOrderId, reason: reasonSchema.optional(), idempotencyKey: idempotencyKeySchema }).strict())
     .mutation(({ ctx, input }) => cancelOrder(input, ctx.actor)),
   cancelAll: traderProcedure
-    .input(z.object({ symbol: symbolSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema }).strict())
+    .input(
+      z
+        .object({ symbol: symbolSchema.optional(), venue: venueIdSchema.optional(), reason: requiredReasonSchema, idempotencyKey: idempotencyKeySchema })
+        .strict(),
+    )
     .mutation(({ ctx, input }) => cancelAll(input, ctx.actor)),
   place: traderProcedure.input(placeOrderInput).mutation(({ ctx, input }) => placeOrder(input, ctx.actor)),
   /** Order lists: OCO, OTO, bracket (entry → stop-loss + take-profit as an OCO, sent as the entry fills). */

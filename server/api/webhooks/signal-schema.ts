@@ -3,7 +3,7 @@
  * bounded, every problem said in plain words.
  */
 import { z } from "zod";
-import { EPOCH_MS_MAX, SIGNAL_ACTIONS, symbolSchema, text } from "../../core/input-schemas";
+import { EPOCH_MS_MAX, SIGNAL_ACTIONS, symbolSchema, text, venueIdSchema } from "../../core/input-schemas";
 
 const finite = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be a finite number`);
 
@@ -31,6 +31,8 @@ export const signalInputSchema = z
       .positive("ts must be epoch milliseconds")
       .max(EPOCH_MS_MAX, "ts is beyond the range of dates")
       .optional(),
+    /** The venue to trade at (a desk with several); absent: the desk routes it. An unknown one is refused by the engine, by name. */
+    venue: venueIdSchema.optional(),
   })
   .strict();
 

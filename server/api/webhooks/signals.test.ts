@@ -78,6 +78,7 @@ describe("POST /api/signals", () => {
     ["bad symbol", { ...good, id: "x5", symbol: "btc-usdt" }, "VALIDATION", /BTC\/USDT/],
     ["unknown action", { ...good, id: "x6", action: "HODL" }, "VALIDATION", /BUY, SELL or CLOSE/],
     ["extra field", { ...good, id: "x7", leverage: 100 }, "VALIDATION", /leverage/],
+    ["bad venue id", { ...good, id: "x8", venue: "binance main!" }, "VALIDATION", /venue must be a venue id such as binance-main/],
   ])("refuses %s with 400 and a readable message", async (_name, body, code, message) => {
     const res = await post(body);
     expect(res.status).toBe(400);
@@ -91,6 +92,15 @@ describe("POST /api/signals", () => {
     expect(res.status).toBe(422);
     expect(await res.json()).toMatchObject({ error: "UNKNOWN_SYMBOL" });
     expect(store.getSignal("wh-eth")).toMatchObject({ status: "DENIED", denyCode: "UNKNOWN_SYMBOL" });
+  });
+
+  it("takes a venue: the desk's own trades, an unknown one is a domain denial (422) that names the venues", async () => {
+    const own = await post({ ...good, id: "wh-v1", venue: "sim" });
+    expect(own.status).toBe(202);
+    const res = await post({ ...good, id: "wh-v2", venue: "kraken" });
+    expect(res.status).toBe(422);
+    expect(await res.json()).toMatchObject({ error: "UNKNOWN_VENUE", message: "There is no venue 'kraken' on this desk; its venues are sim." });
+    expect(store.getSignal("wh-v2")).toMatchObject({ status: "DENIED", denyCode: "UNKNOWN_VENUE" });
   });
 
   it("counts the 16 KiB limit in bytes, not UTF-16 units", async () => {

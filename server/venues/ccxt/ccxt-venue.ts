@@ -489,6 +489,10 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     return this.free.get(currency) ?? null;
   }
 
+  exchangeName(): string {
+    return this.exchange.id;
+  }
+
   status(): VenueStatus {
     const latencyMs = this.latencies.length === 0 ? null : Math.round(this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length);
     const open = [...this.tracker.all()].filter((t) => t.open).length;
