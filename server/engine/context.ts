@@ -35,6 +35,7 @@ import type { UnknownOrders } from "./unknown-orders";
 import type { InDoubtOrders } from "./in-doubt-orders";
 import type { Accounting } from "./accounting";
 import type { ProtectionsRoom } from "./protections";
+import type { Algos } from "./algos";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
 
@@ -194,6 +195,7 @@ export class EngineContext {
   doubts!: InDoubtOrders;
   accounting!: Accounting;
   protections!: ProtectionsRoom;
+  algos!: Algos;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

@@ -88,6 +88,13 @@ export function symbolToFile(settings: SymbolSettings): Record<string, unknown> 
     [SYMBOL_FILE_KEYS.takeProfitLevels]: settings.takeProfitLevels.map((l) => ({ pct: l.pct, close_fraction: l.closeFraction })),
     [SYMBOL_FILE_KEYS.trailing]: settings.trailing && { activation_pct: settings.trailing.activationPct, distance_pct: settings.trailing.distancePct },
     [SYMBOL_FILE_KEYS.maxAgeMinutes]: settings.maxAgeMinutes,
+    ...(settings.execution && {
+      [SYMBOL_FILE_KEYS.execution]: {
+        order_timeout_seconds: settings.execution.orderTimeoutSeconds,
+        retry_attempts: settings.execution.retryAttempts,
+        chaser_end: settings.execution.chaserEnd,
+      },
+    }),
   };
 }
 

@@ -142,6 +142,15 @@ export const symbolEntry = z.strictObject({
     .nullable()
     .optional(),
   max_age_minutes: wholeIn(1, 525_600, " minutes").nullable().optional(),
+  /** The chaser (engine/algos.ts): a limit entry unfilled after order_timeout_seconds is re-priced retry_attempts times, then crossed or cancelled. */
+  execution: z
+    .strictObject({
+      order_timeout_seconds: wholeIn(1, 86_400, " s").optional(),
+      retry_attempts: wholeIn(0, 100).optional(),
+      chaser_end: z.enum(["cross", "cancel"], { error: "must be cross or cancel" }).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 const riskSection = z.strictObject({

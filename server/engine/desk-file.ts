@@ -21,7 +21,7 @@ import { createStrategy } from "../core/strategies";
 import { channelSettingsSchema } from "../notify/settings";
 import { type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
-import { riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
+import { executionSettingsSchema, riskLimitsSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
 
 /** A desk file larger than this is refused (the import box and the start alike). */
 export const DESK_FILE_MAX_BYTES = 64 * 1024;
@@ -164,6 +164,7 @@ export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   takeProfitLevels: "take_profit_levels",
   trailing: "trailing",
   maxAgeMinutes: "max_age_minutes",
+  execution: "execution",
 };
 
 function sizingOf(input: NonNullable<z.output<typeof symbolEntry>["sizing"]>): SymbolSettings["sizing"] {
@@ -188,6 +189,14 @@ function symbolPatchOf(entry: z.output<typeof symbolEntry>): Partial<SymbolSetti
   if (entry.trailing !== undefined)
     patch.trailing = entry.trailing && { activationPct: entry.trailing.activation_pct, distancePct: entry.trailing.distance_pct };
   if (entry.max_age_minutes !== undefined) patch.maxAgeMinutes = entry.max_age_minutes;
+  if (entry.execution !== undefined)
+    patch.execution = entry.execution
+      ? executionSettingsSchema.parse({
+          orderTimeoutSeconds: entry.execution.order_timeout_seconds,
+          retryAttempts: entry.execution.retry_attempts,
+          chaserEnd: entry.execution.chaser_end,
+        })
+      : undefined;
   return patch;
 }
 

@@ -38,6 +38,7 @@ import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
 import { ProtectionsRoom } from "./protections";
+import { Algos, type ParentView } from "./algos";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -71,6 +72,7 @@ export class Engine {
     cx.doubts = new InDoubtOrders(cx);
     cx.accounting = new Accounting(cx);
     cx.protections = new ProtectionsRoom(cx, options.protections);
+    cx.algos = new Algos(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -210,6 +212,7 @@ export class Engine {
     }
     this.cx.reconciliation.restore();
     this.cx.protections.restore();
+    this.cx.algos.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -290,6 +293,8 @@ export class Engine {
         if (record.pendingClose && this.cx.books.workingExitsFor(record.position.id).length === 0) this.cx.watchers.sendPendingClose(record);
     });
     for (const coid of this.cx.doubts.inDoubt.keys()) this.cx.doubts.scheduleInDoubtLookup(coid);
+    // Parents after reconciliation: a child sent before a crash is looked up in books that are up to date.
+    await this.run(() => this.cx.algos.restore());
     this.started = true;
     this.cx.accounting.recordEquity("start");
     return { drifts };
@@ -364,6 +369,20 @@ export class Engine {
         return this.cx.gate.updateRiskLimits(command.limits, command.actor);
       case "setBreakerConfig":
         return this.cx.emergency.updateBreakerConfig(command.config, command.actor);
+      case "startParent":
+        return this.cx.audited(command.actor, "start_parent_order", command.parent.symbol, command.reason, command.parent, () =>
+          this.cx.algos.startManual(command.parent, command.actor),
+        );
+      case "pauseParent":
+        return this.cx.audited(command.actor, "pause_parent_order", command.parentId, command.reason, {}, () =>
+          this.cx.algos.pause(command.parentId, command.reason),
+        );
+      case "resumeParent":
+        return this.cx.audited(command.actor, "resume_parent_order", command.parentId, command.reason, {}, () => this.cx.algos.resume(command.parentId));
+      case "cancelParent":
+        return this.cx.audited(command.actor, "cancel_parent_order", command.parentId, command.reason, {}, () =>
+          this.cx.algos.cancel(command.parentId, command.reason),
+        );
       case "liftProtectionLock":
         return this.cx.audited(command.actor, "lift_protection_lock", command.lockId, command.reason, {}, () =>
           this.cx.protections.lift(command.lockId, command.actor, command.reason),
@@ -498,6 +517,11 @@ export class Engine {
       stored: [...this.cx.symbolSettings.keys()].filter((s) => this.cx.books.instruments.has(s)),
       breakerConfig: this.cx.breaker?.currentConfig ?? null,
     };
+  }
+
+  /** Parent orders with progress and children, newest first (the Orders page). */
+  parentOrders(limit?: number): ParentView[] {
+    return this.cx.algos.list(limit);
   }
 
   venueId(): string {

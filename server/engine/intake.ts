@@ -154,6 +154,14 @@ export class Intake {
     const sized = this.size(signal, settings, instrument, refPrice, side);
     if (!sized.ok) return sized.result;
     const existing = open.find((r) => r.position.side === wantSide);
+    const algo = this.cx.algos.algoFor(signal.algo, settings, sized.quantity.times(refPrice));
+    if (algo) {
+      // The entry is worked by an algorithm: its children pass the gate one by one (engine/algos.ts).
+      return this.cx.algos.start(
+        { symbol: signal.symbol, side, quantity: sized.quantity, algo },
+        { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark) },
+      );
+    }
     const placed = this.cx.gate.placeEntry({
       instrument,
       side,
@@ -262,6 +270,19 @@ export class Intake {
   // Manual actions
 
   onManualOrder(request: ManualOrderRequest, actor: Actor): CommandResult {
+    if (request.algo) {
+      return this.cx.algos.startManual(
+        {
+          symbol: request.symbol,
+          side: request.side,
+          quantity: request.quantity,
+          algo: request.algo,
+          ...(request.price !== undefined && { limitPrice: request.price }),
+          ...(request.endBehaviour && { endBehaviour: request.endBehaviour }),
+        },
+        actor,
+      );
+    }
     const instrument = this.cx.books.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
     const mark = this.cx.books.marks.get(request.symbol);

@@ -6,6 +6,7 @@ import type { OrderMeta, PositionMeta } from "../db/store";
 import type { ProtectionFiring } from "../core/protection/types";
 import type { TradingState } from "../core/risk/trading-state";
 import type { SIGNAL_ACTIONS } from "../core/input-schemas";
+import type { AlgoRequest, END_BEHAVIOURS, RESTART_POLICIES } from "../core/algos/request";
 
 /** What a signal asks for (the webhook's and tRPC's `action`). */
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
@@ -22,6 +23,8 @@ export interface Signal {
   strategy: string;
   /** When the signal was produced (epoch ms). */
   ts: number;
+  /** Work the entry with an algorithm (engine/algos.ts) instead of one market order. */
+  algo?: AlgoRequest;
 }
 
 /** Who asks: a person (audited) or the system. */
@@ -47,6 +50,20 @@ export interface ManualOrderRequest {
   trailingOffset?: string;
   trailingOffsetType?: "PRICE" | "BASIS_POINTS";
   activationPrice?: string;
+  /** Work the order with an algorithm (a parent order); `price` is then the parent's limit-price guard. */
+  algo?: AlgoRequest;
+  endBehaviour?: (typeof END_BEHAVIOURS)[number];
+}
+
+/** A parent order a person starts (engine/algos.ts). `limitPrice`: no child buys above / sells below it. */
+export interface ParentOrderRequest {
+  symbol: string;
+  side: OrderSide;
+  quantity: string;
+  limitPrice?: string;
+  algo: AlgoRequest;
+  endBehaviour?: (typeof END_BEHAVIOURS)[number];
+  restartPolicy?: (typeof RESTART_POLICIES)[number];
 }
 
 export type EngineCommand =
@@ -68,6 +85,9 @@ export type EngineCommand =
   | { kind: "setSymbolSettings"; symbol: string; settings: unknown; actor: Actor; reason?: null }
   | { kind: "setRiskLimits"; limits: unknown; actor: Actor; reason?: null }
   | { kind: "setBreakerConfig"; config: unknown; actor: Actor; reason?: null }
+  /** Parent orders (engine/algos.ts): start, pause, resume, cancel; audited like every manual action. */
+  | { kind: "startParent"; parent: ParentOrderRequest; actor: Actor; reason: string | null }
+  | { kind: "pauseParent" | "resumeParent" | "cancelParent"; parentId: string; actor: Actor; reason: string | null }
   /** An admin lifts a protection lock (core/protection LockBook); audited. */
   | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string };
 

@@ -19,6 +19,7 @@ export function submitSignal(input: SignalRequest, source: string, actor?: Actor
     ...(input.expectedReturn !== undefined && { expectedReturn: input.expectedReturn }),
     ...(input.stopLoss !== undefined && { stopLoss: input.stopLoss }),
     ...(input.takeProfit !== undefined && { takeProfit: input.takeProfit }),
+    ...(input.algo !== undefined && { algo: input.algo }),
   };
   return engine.execute({ kind: "signal", signal, source, ...(actor && { actor }) });
 }

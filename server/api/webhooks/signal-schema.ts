@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { EPOCH_MS_MAX, SIGNAL_ACTIONS, symbolSchema, text } from "../../core/input-schemas";
+import { algoRequestSchema } from "../../core/algos/request";
 
 const finite = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be a finite number`);
 
@@ -31,6 +32,8 @@ export const signalInputSchema = z
       .positive("ts must be epoch milliseconds")
       .max(EPOCH_MS_MAX, "ts is beyond the range of dates")
       .optional(),
+    /** Work the entry with an algorithm instead of one market order (engine/algos.ts). */
+    algo: algoRequestSchema.optional(),
   })
   .strict();
 
