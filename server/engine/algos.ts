@@ -260,7 +260,12 @@ export class Algos {
       this.parents.set(row.id, live);
       for (const child of live.state.children) this.parentOfChild.set(child.clientOrderId, row.id);
     }
-    for (const id of [...this.parents.keys()]) this.enqueue({ id, event: { type: "restart" } });
+    for (const [id, live] of [...this.parents]) {
+      // Fills and ends booked after the parent's last save (a crash between the two transactions) are caught up too.
+      const children = live.state.children.filter((c) => c.status !== "sent").map((c) => c.clientOrderId);
+      this.enqueue({ id, event: { type: "restart" } });
+      for (const clientOrderId of children) this.enqueue({ id, sync: clientOrderId });
+    }
   }
 
   // ---------------------------------------------------------------------------------------------
