@@ -14,6 +14,7 @@ import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
+import { ParentOrders } from "./parent-orders";
 import { RowActionDialog } from "./row-action-dialog";
 
 const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"] as const;
@@ -82,6 +83,7 @@ export function OrdersView() {
       <AttributionFilterBar label="Order filters by venue, symbol and strategy" value={filter.value} facets={menus} onChange={filter.set} />
       <OpenOrders data={open.data} error={open.error} dp={dp} canTrade={canTrade} filter={filter.value} />
       {canTrade ? <PlaceOrder instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
+      <ParentOrders canTrade={canTrade} instruments={open.data?.instruments ?? []} />
       <AllOrders dp={dp} attribution={filter.input} />
     </>
   );
