@@ -59,6 +59,8 @@ export interface StartParentContext {
   startedBy: string;
   /** The benchmark of the shortfall; default the mark now. */
   arrivalPrice?: Decimal;
+  /** An iceberg without a limit price rests at the arrival price (signals and backtests; people name theirs). */
+  limitAtArrival?: boolean;
 }
 
 interface LiveParent {
@@ -114,11 +116,12 @@ export class Algos {
       symbol: input.symbol,
       side: input.side,
       targetQty: D(input.quantity),
-      limitPrice: input.limitPrice ? D(input.limitPrice) : null,
+      // A signal's iceberg rests at the arrival price (a person's must name its price).
+      limitPrice: input.limitPrice ? D(input.limitPrice) : context.limitAtArrival && input.algo.kind === "iceberg" ? arrival : null,
       arrivalPrice: arrival,
       startAt: now,
       seed: input.seed ?? hashSeed(id),
-      algo: algoConfigOf(input.algo, defaults, input.algo.kind === "vwap" ? this.volumeProfile(input.symbol) : undefined),
+      algo: algoConfigOf(input.algo, defaults, D(input.quantity), input.algo.kind === "vwap" ? this.volumeProfile(input.symbol) : undefined),
       endBehaviour: input.endBehaviour ?? (input.algo.kind === "chaser" ? (settings.execution?.chaserEnd ?? "cancel") : "cross"),
       restartPolicy: input.restartPolicy ?? "resume",
       maxRejections: input.maxRejections ?? 3,
@@ -234,6 +237,15 @@ export class Algos {
       this.enqueue({ id, event: { type: "market", bid, ask, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
       const due = live.state.nextTimerAt;
       if (due !== null && now >= due) this.enqueue({ id, event: { type: "timer", at: due } });
+    }
+  }
+
+  /** Traded volume seen apart from market updates (a backtest's candle volume). */
+  onVolume(symbol: string, volume: number): void {
+    if (!(volume > 0)) return;
+    for (const [id, live] of this.parents) {
+      if (live.state.spec.symbol === symbol && !isParentTerminal(live.state))
+        this.enqueue({ id, event: { type: "market", tradedVolume: numberToDecimal(volume) } });
     }
   }
 

@@ -519,6 +519,17 @@ export class Engine {
     };
   }
 
+  /** Volume traded on a symbol (a backtest's candle volume): POV parents take their share of it. Synchronous, like executeMarketData. */
+  noteTradedVolume(symbol: string, volume: number): void {
+    if (this.draining) throw new EngineError("REENTRANT", "noteTradedVolume called while the engine is processing another command");
+    this.cx.algos.onVolume(symbol, volume);
+  }
+
+  /** True while a parent order still works (the backtest loop feeds it every candle then). */
+  hasLiveParents(): boolean {
+    return this.cx.algos.hasLive;
+  }
+
   /** Parent orders with progress and children, newest first (the Orders page). */
   parentOrders(limit?: number): ParentView[] {
     return this.cx.algos.list(limit);

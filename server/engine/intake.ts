@@ -159,7 +159,7 @@ export class Intake {
       // The entry is worked by an algorithm: its children pass the gate one by one (engine/algos.ts).
       return this.cx.algos.start(
         { symbol: signal.symbol, side, quantity: sized.quantity, algo },
-        { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark) },
+        { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark), limitAtArrival: true },
       );
     }
     const placed = this.cx.gate.placeEntry({

@@ -4,7 +4,7 @@
  * config holds ms. Pure: the settings' defaults (chaser timeout and retries) are passed in.
  */
 import { z } from "zod";
-import { D } from "../money";
+import { D, type Decimal } from "../money";
 import { learnVolumeProfile, type VolumeProfile } from "./volume-profile";
 import type { AlgoConfig, EndBehaviour, RestartPolicy } from "./types";
 
@@ -50,11 +50,14 @@ export const algoRequestSchema = z.discriminatedUnion(
     z
       .object({
         kind: z.literal("iceberg"),
-        displayQty: positiveDecimal("displayQty"),
+        /** The visible quantity; or `displayFraction` of the order (one of the two). */
+        displayQty: positiveDecimal("displayQty").optional(),
+        displayFraction: z.number().gt(0, "displayFraction must be above 0").max(1, "displayFraction must be at most 1").optional(),
         displayJitter: z.number().min(0).max(0.9, "displayJitter must be from 0 to 0.9").optional(),
         horizonSeconds: seconds("horizonSeconds", 1, 30 * DAY).optional(),
       })
-      .strict(),
+      .strict()
+      .refine((v) => (v.displayQty === undefined) !== (v.displayFraction === undefined), "an iceberg needs displayQty or displayFraction (one of the two)"),
     z
       .object({
         kind: z.literal("pov"),
@@ -86,7 +89,7 @@ export interface ChaserDefaults {
 }
 
 /** The state machine's config for a request (`profile`: VWAP's learned volume profile; flat when none). */
-export function algoConfigOf(request: AlgoRequest, defaults: ChaserDefaults, profile?: VolumeProfile): AlgoConfig {
+export function algoConfigOf(request: AlgoRequest, defaults: ChaserDefaults, targetQty: Decimal, profile?: VolumeProfile): AlgoConfig {
   switch (request.kind) {
     case "twap":
       return {
@@ -106,7 +109,8 @@ export function algoConfigOf(request: AlgoRequest, defaults: ChaserDefaults, pro
     case "iceberg":
       return {
         kind: "iceberg",
-        displayQty: D(request.displayQty),
+        // A fraction of the order is a display size like any other (rounded to the step by the planner).
+        displayQty: request.displayQty !== undefined ? D(request.displayQty) : targetQty.times(request.displayFraction ?? 1),
         displayJitter: request.displayJitter ?? 0,
         horizonMs: request.horizonSeconds === undefined ? null : request.horizonSeconds * 1000,
       };
@@ -135,7 +139,7 @@ export function algoLabel(request: AlgoRequest): string {
     case "vwap":
       return `${request.kind} ${dur(request.horizonSeconds)}/${dur(request.intervalSeconds)}`;
     case "iceberg":
-      return `iceberg ${request.displayQty}`;
+      return `iceberg ${request.displayQty ?? `${(request.displayFraction ?? 1) * 100}%`}`;
     case "pov":
       return `pov ${request.rate}`;
     case "chaser":
