@@ -311,7 +311,7 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
         </label>
         <label className="field">
           <span>Algorithm</span>
-          <select value={kind} onChange={(e) => setKind(e.target.value as Kind)}>
+          <select value={kind} onChange={(e) => setKind(e.target.value as Kind)} aria-label="Algorithm">
             {KINDS.map(([k, label]) => (
               <option key={k} value={k}>
                 {label}

@@ -81,6 +81,9 @@ export class Algos {
   private readonly parentOfChild = new Map<string, string>();
   private readonly work: WorkItem[] = [];
   private working = false;
+  /** Parents changed since their last save by events that sent nothing (saved when the queue is empty). */
+  private readonly dirty = new Set<LiveParent>();
+  private readonly savedStatus = new Map<string, string>();
   /** Children placed since the start (bench and backtest reports). */
   childrenPlaced = 0;
 
@@ -289,7 +292,11 @@ export class Algos {
     this.working = true;
     try {
       for (let next = this.work.shift(); next; next = this.work.shift()) this.process(next);
+      // Changes that sent nothing (a fill, an acceptance) are saved once the queue is empty; the books hold them
+      // already, and a restart reads them back from there (restore syncs every child).
+      for (const live of this.dirty) this.persist(live);
     } finally {
+      this.dirty.clear();
       this.working = false;
     }
   }
@@ -337,9 +344,13 @@ export class Algos {
     return { now: this.cx.clock.now(), instrument };
   }
 
-  /** Journal first: the state carrying the intents is saved, then the intents are carried out. */
+  /**
+   * Journal first: a state whose intents act (send or cancel a child, finish) is saved before they are carried out;
+   * one that only books what happened is saved when the queue is empty.
+   */
   private commit(live: LiveParent, intents: ParentIntent[]): void {
-    this.persist(live);
+    if (intents.some((i) => i.type !== "scheduleTimer") || live.state.status !== this.savedStatus.get(live.state.spec.id)) this.persist(live);
+    else this.dirty.add(live);
     for (const intent of intents) this.carryOut(live, intent);
     if (isParentTerminal(live.state) && live.timer !== null) {
       this.cx.timers.clearTimeout(live.timer);
@@ -349,6 +360,8 @@ export class Algos {
 
   private persist(live: LiveParent): void {
     const state = live.state;
+    this.dirty.delete(live);
+    this.savedStatus.set(state.spec.id, state.status);
     const record: ParentOrderRecord = {
       id: state.spec.id,
       symbol: state.spec.symbol,
