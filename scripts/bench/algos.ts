@@ -73,9 +73,10 @@ export function slicesBench(options: { slices: number; log: (line: string) => vo
 
 export function twapVsMarketBench(log: (line: string) => void): Record<string, unknown> {
   const candles = loadCandlesCsv(join(import.meta.dirname, "..", "..", "data", "market", "btc-usdt_5m_2023-01-02_2023-02-09.csv"));
-  const strategy = createSmaCrossStrategy({ fast: 10, slow: 30 });
-  if (!strategy.ok) throw new Error(strategy.error.message);
   const run = (text: string) => {
+    // A strategy keeps its averages: a fresh one per run.
+    const strategy = createSmaCrossStrategy({ fast: 10, slow: 30 });
+    if (!strategy.ok) throw new Error(strategy.error.message);
     const exec = parseExecSpec(text);
     if (!exec.ok) throw new Error(exec.error.message);
     const started = performance.now();
