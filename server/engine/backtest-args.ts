@@ -307,6 +307,10 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     strategy.some((s) => s.includes(":")) ||
     Object.hasOwn(raw, "alloc") ||
     Object.hasOwn(raw, "notional");
+  if (isPortfolio && Object.hasOwn(raw, "exec"))
+    return err("BACKTEST_ARGS_INVALID", "--exec works with one symbol for now: drop it, or run each symbol on its own.", {
+      problems: ["--exec works with one symbol for now"],
+    });
   if (isPortfolio) return parsePortfolio(raw, data, symbol, strategy, cwd, isFile);
   if (data[0] !== undefined) raw.data = data[0];
   if (symbol[0] !== undefined) raw.symbol = symbol[0];

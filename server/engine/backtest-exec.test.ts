@@ -92,6 +92,12 @@ describe("backtest --exec", () => {
     if (!parsed.ok) expect(parsed.error.message).toContain("--exec must be market, twap:DURATION");
   });
 
+  it("the portfolio form refuses --exec in words (not silently ignored)", () => {
+    const parsed = parseBacktestArgs(["--data", "a.csv:ETH/BTC,b.csv:LTC/BTC", "--exec", "twap:30m"], { isFile: () => true, cwd: "/" });
+    expect(parsed.ok).toBe(false);
+    if (!parsed.ok) expect(parsed.error.message).toContain("--exec works with one symbol");
+  });
+
   it("--exec is carried to the run's arguments, and absent without it", () => {
     const withExec = parseBacktestArgs(["--data", "x.csv", "--exec", "twap:30m"], { isFile: () => true, cwd: "/" });
     expect(withExec).toMatchObject({ ok: true, value: { exec: { kind: "twap", horizonSeconds: 1800 } } });
