@@ -3,13 +3,14 @@
  * Targets live here, never in timed unit tests (the machines are shared and noisy).
  *
  * `npm run bench -- --only backtest,signals` runs only the benches whose names contain one of the words
- * (fsm, pretrade, sim, backtest, cold, signals, resting, restart, history, render).
+ * (fsm, pretrade, sim, backtest, cold, signals, resting, restart, history, render, algo, twap).
  *
  * Core hot paths (this file): FSM events, pre-trade checks, simulated fills.
  * Engine benches (scripts/bench/): the engine backtest in candles/s against the 1,000,000 target, signals end
  * to end with the journal on SQLite, placing 10 000 resting limits through the engine with the durable venue
  * (resting-limits.ts: total against the 2 s target, and the cost of the first and last 100 orders, which must
- * be the same), and restart recovery with 10 000 orders in the journal.
+ * be the same), and restart recovery with 10 000 orders in the journal; parent orders (scripts/bench/algos.ts): TWAP
+ * slices per second through the gate, and a 100-slice TWAP's execution cost in a backtest against one market order.
  *
  * Cold run (scripts/bench/cold.ts): one fresh `npm run backtest` process on the shared 30,240-candle 1-minute file
  * against the same strategy in grademark 0.3.0 (installed with npm into a temp dir on first use), each in a fresh
@@ -31,6 +32,7 @@ import { D, type Decimal } from "../server/core/money";
 import { applyOrderEvent, createOrder, type Order, type OrderEvent } from "../server/core/orders";
 import { checkPreTrade, type PreTradeInput } from "../server/core/risk";
 import { MatchingEngine } from "../server/core/sim";
+import { slicesBench, twapVsMarketBench } from "./bench/algos";
 import { backtestBench, benchCandles } from "./bench/backtest";
 import { coldBench } from "./bench/cold";
 import { historyBench } from "./bench/history";
@@ -202,6 +204,19 @@ async function main(): Promise<void> {
       const { name: _n, ...rest } = backtestBench({ name, qtyStep, candles, warmupRuns: 5, timedRuns: 25, log });
       results[name] = rest;
     }
+  }
+
+  if (wanted("algo_slices_per_sec")) {
+    log("bench: algo_slices_per_sec (TWAP slices through the risk gate, journal and simulator)");
+    slicesBench({ slices: 100, log: () => undefined }); // warm-up
+    // The parent's whole state is saved on every step (its children included): the rate falls as a parent grows.
+    results.algo_slices_per_sec = slicesBench({ slices: 100, log });
+    results.algo_slices_per_sec_500_slice_parent = slicesBench({ slices: 500, log });
+  }
+
+  if (wanted("twap_100_vs_market")) {
+    log("bench: twap_100_vs_market (sma-cross 10/30 on the 5m recording: 100-slice TWAP entries and exits vs one market order each)");
+    results.twap_100_vs_market = twapVsMarketBench(log);
   }
 
   if (wanted("backtest_cold_1m")) {

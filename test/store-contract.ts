@@ -474,6 +474,32 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         expect(store.getOrderList("lst-1")).toEqual(done);
         expect(store.getOrderList("lst-9")).toBeNull();
       });
+
+      it("upserts parent orders by id, keeps the first createdAt, and lists open ones apart", () => {
+        const store = fresh();
+        const twap = {
+          id: "par-1",
+          symbol: "BTC/USDT",
+          side: "BUY" as const,
+          algo: "twap",
+          status: "working",
+          targetQty: D("1.5"),
+          filledQty: D("0"),
+          state: '{"version":1}',
+          meta: { owner: "manual", positionId: null },
+          createdAt: 10,
+          updatedAt: 10,
+        };
+        const ice = { ...twap, id: "par-2", algo: "iceberg", createdAt: 20, updatedAt: 20 };
+        store.saveParentOrder(ice);
+        store.saveParentOrder(twap);
+        store.saveParentOrder({ ...twap, status: "done", filledQty: D("1.5"), state: '{"version":1,"x":2}', createdAt: 99, updatedAt: 30 });
+        const done = { ...twap, status: "done", filledQty: D("1.5"), state: '{"version":1,"x":2}', updatedAt: 30 };
+        expect(store.getParentOrder("par-1")).toEqual(done);
+        expect(store.getParentOrder("nope")).toBeNull();
+        expect(store.loadParentOrders({ onlyOpen: false })).toEqual([done, ice]);
+        expect(store.loadParentOrders({ onlyOpen: true })).toEqual([ice]);
+      });
     });
 
     describe("transactions", () => {
@@ -488,6 +514,19 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         store.saveBalances("sim", [{ currency: tag, free: D(1), reserved: D(0), total: D(1) }], 1);
         store.appendEquity(makeEquity(1, "1"));
         store.setState(`k-${tag}`, tag);
+        store.saveParentOrder({
+          id: `par-${tag}`,
+          symbol: "BTC/USDT",
+          side: "BUY",
+          algo: "twap",
+          status: "working",
+          targetQty: D(1),
+          filledQty: D(0),
+          state: "{}",
+          meta: null,
+          createdAt: 1,
+          updatedAt: 1,
+        });
         store.appendAudit(auditRecord);
         store.appendBreakerEvent(breakerEvent);
         store.appendDrift(driftRecord);
@@ -509,6 +548,7 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
           breaker: store.listBreakerEvents().length,
           drifts: store.listDrifts().length,
           settings: store.loadSymbolSettings().length,
+          parents: store.loadParentOrders({ onlyOpen: false }).length,
         };
       }
 
@@ -532,6 +572,7 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
           breaker: 1,
           drifts: 1,
           settings: 1,
+          parents: 1,
         });
         expect(store.getState("k-A")).toBe("A");
       });

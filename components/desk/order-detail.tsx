@@ -110,6 +110,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
     ],
     ["Origin", origin(o)],
     ["Signal", o.signalId ?? "—"],
+    ["Parent order", o.parentId ?? "—"],
     ["Position", o.positionId ?? "—"],
     ["Venue", `${venue}${o.venueOrderId ? ` · ${o.venueOrderId}` : ""}`],
     [

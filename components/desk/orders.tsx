@@ -15,6 +15,7 @@ import { Pager, usePaged } from "../ui/pager";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
+import { ParentOrders } from "./parent-orders";
 import { RowActionDialog } from "./row-action-dialog";
 import { AmendOrderDialog, OrderListsPanel, PlaceListForm } from "./order-lists";
 
@@ -86,6 +87,7 @@ export function OrdersView() {
       <OrderListsPanel dp={dp} canTrade={canTrade} />
       {canTrade ? <PlaceOrder instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
       {canTrade ? <PlaceListForm instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
+      <ParentOrders canTrade={canTrade} instruments={open.data?.instruments ?? []} />
       <AllOrders dp={dp} attribution={filter.input} />
     </>
   );

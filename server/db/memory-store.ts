@@ -28,6 +28,7 @@ import type {
   LeaseRow,
   OrderListRow,
   OrderMeta,
+  ParentOrderRecord,
   PositionMeta,
   SignalRecord,
   Store,
@@ -37,7 +38,7 @@ import type {
   SymbolSettingRecord,
   TradeRecord,
 } from "./store";
-import { StoreError, leaseDecision } from "./store";
+import { StoreError, TERMINAL_PARENT_STATUSES, leaseDecision } from "./store";
 
 /** Undo step kinds (see MemoryStore's undo log). */
 const UNDO_MAP_RESTORE = 0;
@@ -86,6 +87,7 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly drifts: DriftRecord[] = [];
   private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
   private readonly orderLists = new Map<string, OrderListRow>();
+  private readonly parentOrders = new Map<string, ParentOrderRecord>();
   private lease: LeaseRow | null = null;
 
   /**
@@ -374,6 +376,24 @@ export class MemoryStore implements Store, StoreHistory {
 
   loadSymbolSettings(): SymbolSettingRecord[] {
     return [...this.symbolSettings.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  }
+
+  saveParentOrder(record: ParentOrderRecord): void {
+    this.assertOpen();
+    const createdAt = this.parentOrders.get(record.id)?.createdAt ?? record.createdAt;
+    this.setIn(this.parentOrders, record.id, { ...record, createdAt });
+  }
+
+  loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[] {
+    return [...this.parentOrders.values()]
+      .filter((r) => !filter.onlyOpen || !TERMINAL_PARENT_STATUSES.has(r.status))
+      .sort((a, b) => a.createdAt - b.createdAt)
+      .map((r) => ({ ...r }));
+  }
+
+  getParentOrder(id: string): ParentOrderRecord | null {
+    const record = this.parentOrders.get(id);
+    return record ? { ...record } : null;
   }
 
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────

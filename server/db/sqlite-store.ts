@@ -52,6 +52,7 @@ import type {
   Order as PrismaOrder,
   Position as PrismaPosition,
   ReconciliationDrift,
+  ParentOrder,
   Signal,
   SymbolSetting,
   Trade,
@@ -78,6 +79,7 @@ import type {
   StoredOrder,
   StoredPosition,
   SymbolSettingRecord,
+  ParentOrderRecord,
   TradeOutcome,
   TradeRecord,
 } from "./store";
@@ -167,6 +169,7 @@ type BreakerRow = BreakerEvent;
 type AuditRow = AuditLog;
 type DriftRow = SqliteRow<ReconciliationDrift>;
 type SymbolSettingRow = SqliteRow<SymbolSetting>;
+type ParentOrderRow = SqliteRow<ParentOrder>;
 
 // ── conversions ────────────────────────────────────────────────────────────────────────────────────
 const bit = (b: boolean): Bit => (b ? 1 : 0);
@@ -435,6 +438,16 @@ function prepareStatements(db: Database.Database) {
     ),
     loadSymbolSettings: p<SymbolSettingRow>("SELECT * FROM symbol_settings ORDER BY symbol"),
 
+    saveParentOrder: p(
+      `INSERT INTO parent_orders (id, symbol, side, algo, status, targetQty, filledQty, state, meta, createdAt, updatedAt)
+       VALUES (@id, @symbol, @side, @algo, @status, @targetQty, @filledQty, @state, @meta, @createdAt, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, filledQty = excluded.filledQty, state = excluded.state,
+         meta = excluded.meta, updatedAt = excluded.updatedAt`,
+    ),
+    loadOpenParentOrders: p<ParentOrderRow>(`SELECT * FROM parent_orders WHERE status NOT IN ('done', 'cancelled', 'failed') ORDER BY createdAt, id`),
+    loadParentOrders: p<ParentOrderRow>("SELECT * FROM parent_orders ORDER BY createdAt, id"),
+    getParentOrder: p<ParentOrderRow>("SELECT * FROM parent_orders WHERE id = ?"),
+
     getLease: p<LeaseRow>("SELECT ownerId, pid, host, acquiredAt, heartbeatAt FROM engine_lease WHERE id = ?"),
     putLease: p(
       `INSERT INTO engine_lease (id, ownerId, pid, host, acquiredAt, heartbeatAt)
@@ -445,6 +458,22 @@ function prepareStatements(db: Database.Database) {
     heartbeat: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ?"),
     heartbeatFenced: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ? AND acquiredAt = ?"),
     releaseLease: p("DELETE FROM engine_lease WHERE id = ? AND ownerId = ?"),
+  };
+}
+
+function parentOrderOf(r: ParentOrderRow): ParentOrderRecord {
+  return {
+    id: r.id,
+    symbol: r.symbol,
+    side: r.side === "SELL" ? "SELL" : "BUY",
+    algo: r.algo,
+    status: r.status,
+    targetQty: new Decimal(r.targetQty),
+    filledQty: new Decimal(r.filledQty),
+    state: r.state,
+    meta: decodeJson<unknown>(r.meta),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
   };
 }
 
@@ -796,6 +825,31 @@ export class SqliteStore implements Store, StoreHistory {
       updatedAt: r.updatedAt,
       updatedBy: r.updatedBy,
     }));
+  }
+
+  saveParentOrder(record: ParentOrderRecord): void {
+    this.s.saveParentOrder.run({
+      id: record.id,
+      symbol: record.symbol,
+      side: record.side,
+      algo: record.algo,
+      status: record.status,
+      targetQty: record.targetQty.toString(),
+      filledQty: record.filledQty.toString(),
+      state: record.state,
+      meta: json(record.meta),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    });
+  }
+
+  loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[] {
+    return (filter.onlyOpen ? this.s.loadOpenParentOrders : this.s.loadParentOrders).all().map(parentOrderOf);
+  }
+
+  getParentOrder(id: string): ParentOrderRecord | null {
+    const row = this.s.getParentOrder.get(id);
+    return row ? parentOrderOf(row) : null;
   }
 
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────

@@ -155,6 +155,27 @@ export interface SymbolSettingRecord {
   updatedBy: string;
 }
 
+/**
+ * A parent order (TWAP, VWAP, iceberg, POV, chaser): the core state machine's serialized state (core/algos/serialize.ts)
+ * and the engine's own facts about it (who owns it, the position it feeds or reduces), with flat columns for queries.
+ */
+export interface ParentOrderRecord {
+  id: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  algo: string;
+  /** The parent's status (core/algos PARENT_STATUSES). */
+  status: string;
+  targetQty: Decimal;
+  filledQty: Decimal;
+  /** serializeParentState(state): Decimals tagged, a version checked on the way back. */
+  state: string;
+  /** The engine's parent facts (engine/algos.ts ParentMeta), opaque to the store. */
+  meta: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface LeaseRequest {
   ownerId: string;
   pid: number;
@@ -224,6 +245,12 @@ export interface Store {
   saveSymbolSetting(record: SymbolSettingRecord): void;
   loadSymbolSettings(): SymbolSettingRecord[];
 
+  /** Parent orders (engine/algos.ts): upserted by id on every step, in the transaction that journals its intents. */
+  saveParentOrder(record: ParentOrderRecord): void;
+  /** Open = not done, cancelled or failed; ordered by createdAt. */
+  loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[];
+  getParentOrder(id: string): ParentOrderRecord | null;
+
   acquireLease(request: LeaseRequest): LeaseResult;
   /** False when the lease is no longer ours (taken over): the engine must stop writing. */
   heartbeat(ownerId: string, now: number): boolean;
@@ -238,6 +265,9 @@ export interface Store {
 }
 
 // ── shared by both stores ────────────────────────────────────────────────────────────────────────
+
+/** The statuses after which a parent order never changes again (core/algos ParentStatus). */
+export const TERMINAL_PARENT_STATUSES: ReadonlySet<string> = new Set(["done", "cancelled", "failed"]);
 
 /** The id of the single lease row. */
 export const LEASE_ID = "engine";

@@ -14,6 +14,7 @@
 import { readFileSync, statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
+import { parseExecSpec, type ExecSpec } from "../core/algos/exec-spec";
 import { type Decimal, parseDecimal } from "../core/money";
 import { type Result, err, ok } from "../core/errors";
 import { STRATEGY_NAMES } from "../core/strategies";
@@ -40,6 +41,9 @@ Runs a strategy through the engine over recorded candles on a simulated clock an
   --slippage MODEL     none, or fixed:N to move every fill N bps against the trader (default none)
   --qty-step STEP      round quantities down to a multiple of STEP (default: no rounding)
   --seed N             seed for the simulator's random choices, a whole number ≥ 0 (default 0)
+  --exec ALGO          work every entry and exit with an algorithm on the simulated clock: market (one order, the
+                       default), twap:DURATION or vwap:DURATION (e.g. twap:30m), iceberg:FRACTION (visible share),
+                       pov:RATE; the JSON report then has execution and each trade's entry/exit shortfall in bps
   --json               print the report as one JSON object on stdout
   --deterministic      write elapsedMs as 0 so that identical runs print identical bytes
   --save               store the run and its report in the database
@@ -83,6 +87,7 @@ const OPTIONS = {
   alloc: "value",
   notional: "value",
   config: "value",
+  exec: "value",
 } as const satisfies Record<string, OptionKind>;
 type OptionName = keyof typeof OPTIONS;
 
@@ -211,6 +216,18 @@ function makeSchema(cwd: string, isFile: (path: string) => boolean) {
           return name;
         }),
       ...commonShape(),
+      exec: z
+        .string()
+        .optional()
+        .transform((s, ctx): ExecSpec | undefined => {
+          if (s === undefined) return undefined;
+          const parsed = parseExecSpec(s);
+          if (!parsed.ok) {
+            ctx.addIssue({ code: "custom", message: parsed.error.message });
+            return z.NEVER;
+          }
+          return parsed.value;
+        }),
     })
     .superRefine(slowAboveFast);
 }
@@ -298,6 +315,10 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     Object.hasOwn(raw, "alloc") ||
     Object.hasOwn(raw, "notional") ||
     Object.hasOwn(raw, "config");
+  if (isPortfolio && Object.hasOwn(raw, "exec"))
+    return err("BACKTEST_ARGS_INVALID", "--exec works with one symbol for now: drop it, or run each symbol on its own.", {
+      problems: ["--exec works with one symbol for now"],
+    });
   if (isPortfolio) return parsePortfolio(raw, data, symbol, strategy, cwd, isFile, options.readFile ?? ((path) => readFileSync(path, "utf8")));
   if (data[0] !== undefined) raw.data = data[0];
   if (symbol[0] !== undefined) raw.symbol = symbol[0];
@@ -324,6 +345,7 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     qtyStep: a["qty-step"] ?? null,
     deterministic: a.deterministic,
     save: a.save,
+    ...(a.exec && { exec: a.exec }),
   });
 }
 

@@ -51,6 +51,7 @@ function runSingle(args: BacktestRunArgs, onProgress?: (done: number, total: num
     slippageBps: args.slippage.kind === "fixed" ? args.slippage.bps.toNumber() : 0,
     qtyStep: args.qtyStep,
     ...(onProgress ? { onProgress } : {}),
+    ...(args.exec && { exec: args.exec }),
   });
   const elapsedMs = performance.now() - started;
   const reportStarted = performance.now();
@@ -63,6 +64,17 @@ function runSingle(args: BacktestRunArgs, onProgress?: (done: number, total: num
     params: backtestReportParams(args),
     deterministic: args.deterministic,
   });
+  const execution = result.execution;
+  if (execution) {
+    // Only with --exec: the default run's report stays byte for byte what it was.
+    report.execution = {
+      algo: execution.algo,
+      parentOrders: execution.parentOrders,
+      childOrders: execution.childOrders,
+      avgShortfallBps: execution.avgShortfallBps,
+    };
+    report.trades = report.trades.map((t, i) => ({ ...t, ...execution.trades[i] }));
+  }
   const curve = chartCurve(result.numericEquityCurve);
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
   return { report, curve, timings };

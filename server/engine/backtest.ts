@@ -26,6 +26,7 @@ import { EventBus } from "./bus";
 import { Engine } from "./engine";
 import type { AllInSizing } from "./settings";
 import { SYSTEM } from "./types";
+import { execAlgoRequest, execLabel, type ExecSpec } from "../core/algos/exec-spec";
 
 export type { AllInSizing };
 
@@ -47,6 +48,19 @@ export interface EngineBacktestInput {
   /** The all_in budget (equity share or fixed notional); default the whole equity. */
   sizing?: AllInSizing;
   onProgress?: (done: number, total: number) => void;
+  /** `--exec`: every entry and exit worked by this algorithm on the simulated clock; absent: one market order each (today's run, unchanged). */
+  exec?: ExecSpec;
+}
+
+/** What `--exec` adds to the report: the parents and children it made, and each trade's cost against its arrival price. */
+export interface ExecutionSummary {
+  algo: string;
+  parentOrders: number;
+  childOrders: number;
+  /** Mean implementation shortfall of the executions (entries and exits), in bps; a statistic (float). */
+  avgShortfallBps: number | null;
+  /** Per trade (the report's order): entry and exit shortfall in bps against the mark when the signal came. */
+  trades: { entryShortfallBps: number | null; exitShortfallBps: number | null }[];
 }
 
 export interface EngineBacktestResult {
@@ -60,6 +74,8 @@ export interface EngineBacktestResult {
   /** Orders the engine placed and fills it booked (for the report and the tests). */
   orders: number;
   fills: number;
+  /** Only with `exec`. */
+  execution?: ExecutionSummary;
 }
 
 /** Steps so fine that nothing a 40-digit quantity or a bps-slipped price carries is rounded away. */
@@ -109,6 +125,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       takerFee: feeRate,
     });
   const clock = new ManualClock(candles[0]?.ts ?? 0);
+  const exec = input.exec;
+  const algoMode = exec !== undefined && exec.kind !== "market";
   const store = new MemoryStore();
   const venue = new SimVenue({
     instruments: [instrument],
@@ -141,11 +159,17 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     },
     expectedSlippageBps: input.slippageBps,
     equitySnapshotOnFill: false,
+    // Parents' timers are served by the candles (a due timer is delivered with the market data): no wall-clock timer.
+    ...(algoMode && { timers: { setTimeout: () => null, clearTimeout: () => undefined } }),
   });
   // An in-memory venue and store answer at once: start() resolves synchronously in effect.
   void engine.start();
 
-  const touch = (price: number) => engine.executeMarketData({ kind: "quote", symbol, bid: price, ask: price });
+  let lastTouch = 0;
+  const touch = (price: number) => {
+    lastTouch = price;
+    engine.executeMarketData({ kind: "quote", symbol, bid: price, ask: price });
+  };
   let pending: { action: "BUY" | "SELL"; candleTs: number; reason: string } | null = null;
   let position = "FLAT" as StrategyPosition; // `as`: act() changes it, which narrowing cannot see
   let signalSeq = 0;
@@ -160,9 +184,46 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const progressEvery = Math.max(1, Math.floor(candles.length / 10));
   const strategyContext: { position: StrategyPosition } = { position };
 
+  /** Live parents are stopped (an entry still buying must not outlive the exit that follows it). */
+  const stopParents = () => {
+    for (const parent of engine.parentOrders(1000))
+      if (parent.status === "working" || parent.status === "paused")
+        engine.executeSync({ kind: "cancelParent", parentId: parent.id, actor: SYSTEM, reason: "next signal" });
+  };
   const act = (action: "BUY" | "SELL", reason: string, exitReason: BacktestExitReason) => {
+    if (algoMode) stopParents();
     if (exitReason === "end_of_data") {
       engine.executeSync({ kind: "closeAll", actor: SYSTEM, reason, exitReason });
+    } else if (algoMode && action === "SELL") {
+      const open = engine.openPosition(symbol);
+      if (open)
+        engine.executeSync({
+          kind: "startParent",
+          parent: {
+            symbol,
+            side: "SELL",
+            quantity: open.quantity.toString(),
+            algo: execAlgoRequest(exec, open.quantity.toString(), interval)!,
+            // An iceberg rests at the arrival price, as an entry's does.
+            ...(exec.kind === "iceberg" && { limitPrice: new Decimal(lastTouch).toString() }),
+          },
+          actor: SYSTEM,
+          reason,
+        });
+    } else if (algoMode) {
+      engine.executeSync({
+        kind: "signal",
+        signal: {
+          id: `bt-${++signalSeq}`,
+          symbol,
+          action: "BUY",
+          confidence: 1,
+          strategy: strategy.name,
+          ts: clock.now(),
+          algo: execAlgoRequest(exec, "1000000000000", interval)!,
+        },
+        source: `backtest: ${reason}`,
+      });
     } else {
       engine.executeSync({
         kind: "signal",
@@ -170,6 +231,10 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
         source: `backtest: ${reason}`,
       });
     }
+    syncHeld();
+  };
+  /** The position as the curve and the strategy see it (after every act, and every candle while a parent works). */
+  const syncHeld = () => {
     const open = engine.openPosition(symbol);
     position = open ? (open.side === "LONG" ? "LONG" : "SHORT") : "FLAT";
     if (open) {
@@ -191,13 +256,16 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     // The open is market data only when an intent is sized at it or orders and exits are watched; otherwise
     // the close mark below replaces it before anything reads it.
     let busy = false;
-    if (pending || engine.hasWorkingOrders() || engine.hasExitRules()) {
+    const working = algoMode && engine.hasLiveParents();
+    // POV takes its share of what traded: the candle's volume, before its prices.
+    if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, candle.volume);
+    if (pending || working || engine.hasWorkingOrders() || engine.hasExitRules()) {
       touch(candle.open);
       if (pending) {
         act(pending.action, pending.reason, "signal");
         pending = null;
       }
-      busy = engine.hasWorkingOrders() || engine.hasExitRules();
+      busy = engine.hasWorkingOrders() || engine.hasExitRules() || (algoMode && engine.hasLiveParents());
     }
     if (busy) {
       const [, first, second, close] =
@@ -206,6 +274,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       touch(second);
       touch(close);
     }
+    if (working || (algoMode && busy)) syncHeld();
     engine.setMark(symbol, candle.close, candle.ts + interval);
     strategyContext.position = position;
     const intent = strategy.onCandle(candle, strategyContext);
@@ -219,6 +288,10 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   }
 
   const last = candles[candles.length - 1];
+  if (algoMode && last && engine.hasLiveParents()) {
+    stopParents();
+    syncHeld();
+  }
   if (last && position !== "FLAT") {
     clock.set(Math.max(clock.now(), last.ts + interval));
     touch(last.close);
@@ -252,5 +325,38 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     finalEquity: engine.equity().equity,
     orders: new Set(fills.map((f) => f.clientOrderId)).size,
     fills: fills.length,
+    ...(exec && { execution: executionSummary(exec, engine, store, trades) }),
   };
+}
+
+/** Each trade's entry and exit cost against its arrival price: a parent's shortfall, or a market order's slippage against the touch. */
+function executionSummary(exec: ExecSpec, engine: Engine, store: MemoryStore, trades: readonly TradeRecord[]): ExecutionSummary {
+  const parents = engine.parentOrders(Number.MAX_SAFE_INTEGER);
+  const entryByPosition = new Map<string, number | null>();
+  const exitByPosition = new Map<string, number | null>();
+  const meta = store.loadParentOrders({ onlyOpen: false });
+  for (const parent of parents) {
+    const reduces = (meta.find((m) => m.id === parent.id)?.meta as { reducePositionId?: string | null } | undefined)?.reducePositionId ?? null;
+    const positionId = reduces ?? parent.children.map((c) => store.getOrder(c.clientOrderId)?.meta.positionId).find((p) => p) ?? null;
+    if (!positionId || parent.shortfallBps === null) continue;
+    const map = reduces ? exitByPosition : entryByPosition;
+    if (!map.has(positionId)) map.set(positionId, parent.shortfallBps);
+  }
+  const perTrade = trades.map((t) => ({
+    entryShortfallBps: entryByPosition.get(t.positionId) ?? (exec.kind === "market" ? round2(t.entrySlippageBps) : null),
+    exitShortfallBps: exitByPosition.get(t.positionId) ?? round2(t.exitSlippageBps),
+  }));
+  const values = perTrade.flatMap((t) => [t.entryShortfallBps, t.exitShortfallBps]).filter((v): v is number => v !== null);
+  return {
+    algo: execLabel(exec),
+    parentOrders: parents.length,
+    childOrders: parents.reduce((n, p) => n + p.children.length, 0),
+    avgShortfallBps: values.length === 0 ? null : round2(values.reduce((a, b) => a + b, 0) / values.length),
+    trades: perTrade,
+  };
+}
+
+/** Two decimals for display (a statistic). */
+function round2(x: number | null): number | null {
+  return x === null ? null : Math.round(x * 100) / 100;
 }

@@ -38,6 +38,7 @@ import type { InDoubtOrders } from "./in-doubt-orders";
 import type { Accounting } from "./accounting";
 import type { ProtectionsRoom } from "./protections";
 import type { StrategyRecords } from "./sizing-methods";
+import type { Algos } from "./algos";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
 import type { OrderLists } from "./order-lists";
@@ -217,6 +218,7 @@ export class EngineContext {
   /** Per strategy, its closed trades' record (kelly sizing). */
   strategyRecords!: StrategyRecords;
   venueRoom!: VenueRoom;
+  algos!: Algos;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

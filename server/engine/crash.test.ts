@@ -12,6 +12,8 @@
  * - order statuses and filled quantities agree with the venue's for every order the venue knows;
  * - the journal holds one applied `fill` event per fill row;
  * - a signal retried after a restart never makes a second order (it is refused as a duplicate);
+ * - parent orders: each child id is `<parent>.<n>` and sent once; a parent's filled quantity is the sum of its children's
+ *   booked fills (never more than its target), whatever moment the kill came at;
  * - reconciliation only caught up (missed fills, never-sent orders, statuses, undelivered cancels):
  *   no orphan fill, overfill, unknown order or event.
  * Every fifth run is killed as soon as READY is read; the others 30–300 ms into the stream (seeded).
@@ -109,6 +111,13 @@ interface EventRow {
   applied: number;
   payload: string;
 }
+interface ParentRow {
+  id: string;
+  status: string;
+  targetQty: string;
+  filledQty: string;
+  state: string;
+}
 interface VenueFillRow {
   trade_id: string;
   client_order_id: string;
@@ -132,6 +141,7 @@ function readBastion(path: string) {
       events: db.prepare("SELECT clientOrderId, type, applied, payload FROM order_events ORDER BY seq").all() as EventRow[],
       retries: db.prepare("SELECT status, denyCode FROM signals WHERE source = 'crash-test-retry'").all() as { status: string; denyCode: string | null }[],
       drifts: db.prepare("SELECT kind, COUNT(*) AS n FROM reconciliation_drifts GROUP BY kind").all() as { kind: string; n: number }[],
+      parents: db.prepare("SELECT id, status, targetQty, filledQty, state FROM parent_orders").all() as ParentRow[],
     };
   } finally {
     db.close();
@@ -321,6 +331,30 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
       ).toEqual([]);
       expect(summary.tradingState).toBe("ACTIVE");
 
+      // ── parent orders: children sent once each, and a parent's fills are exactly its children's ──
+      expect(bastion.parents.length, "the stream started parent orders").toBeGreaterThan(0);
+      const childrenOf = new Map<string, OrderRow[]>();
+      for (const order of bastion.orders) {
+        const parentId = (JSON.parse(order.data) as { tags?: { parentId?: string } }).tags?.parentId;
+        if (parentId) childrenOf.set(parentId, [...(childrenOf.get(parentId) ?? []), order]);
+      }
+      const fillsByOrder = new Map<string, Decimal>();
+      for (const f of bastion.fills) fillsByOrder.set(f.clientOrderId, (fillsByOrder.get(f.clientOrderId) ?? ZERO).plus(D(f.qty)));
+      const parentMismatch: string[] = [];
+      for (const parent of bastion.parents) {
+        const state = JSON.parse(parent.state) as { children: { clientOrderId: string }[] };
+        const ids = state.children.map((c) => c.clientOrderId);
+        if (new Set(ids).size !== ids.length || ids.some((id, i) => id !== `${parent.id}.${i + 1}`))
+          parentMismatch.push(`${parent.id}: child ids ${ids.join(",")}`);
+        const booked = (childrenOf.get(parent.id) ?? []).reduce((sum, o) => sum.plus(fillsByOrder.get(o.clientOrderId) ?? ZERO), ZERO);
+        if (!booked.equals(D(parent.filledQty))) parentMismatch.push(`${parent.id}: parent filled ${parent.filledQty}, children's fills ${booked.toString()}`);
+        if (D(parent.filledQty).greaterThan(D(parent.targetQty)))
+          parentMismatch.push(`${parent.id}: filled ${parent.filledQty} over its target ${parent.targetQty}`);
+        for (const child of childrenOf.get(parent.id) ?? [])
+          if (!ids.includes(child.clientOrderId)) parentMismatch.push(`${parent.id}: order ${child.clientOrderId} unknown to it`);
+      }
+      expect(parentMismatch, "parents that disagree with their children's books").toEqual([]);
+
       // `npm run chaos` reads the figures of a passed run from here (written only when every verdict above held).
       const reportPath = process.env.BASTION_CRASH_REPORT;
       if (reportPath) {
@@ -333,6 +367,7 @@ describe("crash test: SIGKILL at random moments, then restart", () => {
             ordersAtVenue: venue.orders.size,
             fills: bastion.fills.length,
             retriedSignals: retried.length,
+            parents: bastion.parents.length,
             drifts: Object.fromEntries(bastion.drifts.map((d) => [d.kind, d.n])),
           }),
         );

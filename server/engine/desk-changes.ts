@@ -95,6 +95,13 @@ export function symbolToFile(settings: SymbolSettings): Record<string, unknown> 
         max_multiplier: settings.expectedReturnScaling.maxMultiplier,
       },
     }),
+    ...(settings.execution && {
+      [SYMBOL_FILE_KEYS.execution]: {
+        order_timeout_seconds: settings.execution.orderTimeoutSeconds,
+        retry_attempts: settings.execution.retryAttempts,
+        chaser_end: settings.execution.chaserEnd,
+      },
+    }),
   };
 }
 

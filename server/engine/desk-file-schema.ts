@@ -163,6 +163,15 @@ export const symbolEntry = z.strictObject({
     .strictObject({ reference: share(0.0001, 10, "the price (the expectedReturn sized at ×1)"), max_multiplier: numberIn(0.1, 10).optional() })
     .nullable()
     .optional(),
+  /** The chaser (engine/algos.ts): a limit entry unfilled after order_timeout_seconds is re-priced retry_attempts times, then crossed or cancelled. */
+  execution: z
+    .strictObject({
+      order_timeout_seconds: wholeIn(1, 86_400, " s").optional(),
+      retry_attempts: wholeIn(0, 100).optional(),
+      chaser_end: z.enum(["cross", "cancel"], { error: "must be cross or cancel" }).optional(),
+    })
+    .nullable()
+    .optional(),
 });
 
 const riskSection = z.strictObject({

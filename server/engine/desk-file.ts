@@ -23,7 +23,15 @@ import { channelSettingsSchema } from "../notify/settings";
 import { protectionSettingsSchema, type ProtectionSettingsInput } from "../core/protection/settings";
 import { type alertsSection, type breakerSection, DESK_MODES, deskFileSchema, type symbolEntry, type DeskFileInput } from "./desk-file-schema";
 import { closestKey, knownKeysAt, Locator, messageOf, plain, secretKeys } from "./desk-file-yaml";
-import { expectedReturnScalingSchema, riskLimitsSchema, sizingSchema, symbolSettingsSchema, type RiskLimitsSettings, type SymbolSettings } from "./settings";
+import {
+  executionSettingsSchema,
+  expectedReturnScalingSchema,
+  riskLimitsSchema,
+  sizingSchema,
+  symbolSettingsSchema,
+  type RiskLimitsSettings,
+  type SymbolSettings,
+} from "./settings";
 
 /** A desk file larger than this is refused (the import box and the start alike). */
 export const DESK_FILE_MAX_BYTES = 64 * 1024;
@@ -171,6 +179,7 @@ export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
   trailing: "trailing",
   maxAgeMinutes: "max_age_minutes",
   expectedReturnScaling: "expected_return_scaling",
+  execution: "execution",
 };
 
 function sizingOf(input: NonNullable<z.output<typeof symbolEntry>["sizing"]>): SymbolSettings["sizing"] {
@@ -212,6 +221,14 @@ function symbolPatchOf(entry: z.output<typeof symbolEntry>): Partial<SymbolSetti
     patch.expectedReturnScaling =
       scaling === null ? undefined : expectedReturnScalingSchema.parse({ reference: scaling.reference, maxMultiplier: scaling.max_multiplier });
   }
+  if (entry.execution !== undefined)
+    patch.execution = entry.execution
+      ? executionSettingsSchema.parse({
+          orderTimeoutSeconds: entry.execution.order_timeout_seconds,
+          retryAttempts: entry.execution.retry_attempts,
+          chaserEnd: entry.execution.chaser_end,
+        })
+      : undefined;
   return patch;
 }
 

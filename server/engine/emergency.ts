@@ -28,6 +28,8 @@ export class Emergency {
     });
     this.cx.bus.publish({ type: "tradingState", state, reason, by });
     this.latchVenue(state);
+    // A halt stops every parent order at once (its working child canceled first).
+    if (state === "HALTED") this.cx.algos.haltAll(reason);
   }
 
   pause(actor: Actor, reason: string | null): CommandResult {

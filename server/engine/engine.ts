@@ -43,6 +43,7 @@ import { Amends } from "./amend";
 import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
 import { VenueRoom, type VenueView } from "./venue-room";
+import { Algos, type ParentView } from "./algos";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -82,6 +83,7 @@ export class Engine {
     cx.strategyRecords = new StrategyRecords(cx);
     cx.venueRoom = new VenueRoom(cx);
     if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
+    cx.algos = new Algos(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -225,6 +227,7 @@ export class Engine {
     this.cx.amends.restore();
     this.cx.expiries.restore();
     this.cx.strategyRecords.forget();
+    this.cx.algos.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -309,6 +312,8 @@ export class Engine {
         if (record.pendingClose && this.cx.books.workingExitsFor(record.position.id).length === 0) this.cx.watchers.sendPendingClose(record);
     });
     for (const coid of this.cx.doubts.inDoubt.keys()) this.cx.doubts.scheduleInDoubtLookup(coid);
+    // Parents after reconciliation: a child sent before a crash is looked up in books that are up to date.
+    await this.run(() => this.cx.algos.restore());
     this.started = true;
     this.cx.accounting.recordEquity("start");
     return { drifts };
@@ -418,6 +423,20 @@ export class Engine {
             { ...(command.quantity !== undefined && { quantity: D(command.quantity) }), ...(command.price !== undefined && { price: D(command.price) }) },
             command.reason ?? "amended by hand",
           ),
+        );
+      case "startParent":
+        return this.cx.audited(command.actor, "start_parent_order", command.parent.symbol, command.reason, command.parent, () =>
+          this.cx.algos.startManual(command.parent, command.actor),
+        );
+      case "pauseParent":
+        return this.cx.audited(command.actor, "pause_parent_order", command.parentId, command.reason, {}, () =>
+          this.cx.algos.pause(command.parentId, command.reason),
+        );
+      case "resumeParent":
+        return this.cx.audited(command.actor, "resume_parent_order", command.parentId, command.reason, {}, () => this.cx.algos.resume(command.parentId));
+      case "cancelParent":
+        return this.cx.audited(command.actor, "cancel_parent_order", command.parentId, command.reason, {}, () =>
+          this.cx.algos.cancel(command.parentId, command.reason),
         );
       case "liftProtectionLock":
         return this.cx.audited(command.actor, "lift_protection_lock", command.lockId, command.reason, {}, () =>
@@ -567,6 +586,22 @@ export class Engine {
   /** Each venue's connection, for /api/health (one entry on a single-venue desk). */
   venueStatuses(): { id: string; exchange: string; connected: boolean; latencyMs: number | null; lastError: string | null }[] {
     return this.cx.venueRoom.statuses();
+  }
+
+  /** Volume traded on a symbol (a backtest's candle volume): POV parents take their share of it. Synchronous, like executeMarketData. */
+  noteTradedVolume(symbol: string, volume: number): void {
+    if (this.draining) throw new EngineError("REENTRANT", "noteTradedVolume called while the engine is processing another command");
+    this.cx.algos.onVolume(symbol, volume);
+  }
+
+  /** True while a parent order still works (the backtest loop feeds it every candle then). */
+  hasLiveParents(): boolean {
+    return this.cx.algos.hasLive;
+  }
+
+  /** Parent orders with progress and children, newest first (the Orders page). */
+  parentOrders(limit?: number): ParentView[] {
+    return this.cx.algos.list(limit);
   }
 
   venueId(): string {

@@ -185,6 +185,14 @@ export class Intake {
     const sized = this.size(signal, settings, route.instrument, refPrice, side, route.venue);
     if (!sized.ok) return sized.result;
     const existing = sameSide.find((r) => this.cx.venueRoom.venueOfPosition(r) === route.venue);
+    const algo = this.cx.algos.algoFor(signal.algo, settings, sized.quantity.times(refPrice));
+    if (algo) {
+      // The entry is worked by an algorithm: its children pass the gate one by one (engine/algos.ts).
+      return this.cx.algos.start(
+        { symbol: signal.symbol, side, quantity: sized.quantity, algo },
+        { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark), limitAtArrival: true },
+      );
+    }
     const placed = this.cx.gate.placeEntry({
       venue: route.venue,
       ...(route.choice && { route: route.choice.summary }),
@@ -311,6 +319,19 @@ export class Intake {
    * exit the gate leaves out (its OCO sibling).
    */
   onManualOrder(request: ManualOrderRequest, actor: Actor, link?: ManualOrderLink): CommandResult {
+    if (request.algo) {
+      return this.cx.algos.startManual(
+        {
+          symbol: request.symbol,
+          side: request.side,
+          quantity: request.quantity,
+          algo: request.algo,
+          ...(request.price !== undefined && { limitPrice: request.price }),
+          ...(request.endBehaviour && { endBehaviour: request.endBehaviour }),
+        },
+        actor,
+      );
+    }
     const instrument = this.cx.books.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
     const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);

@@ -6,6 +6,7 @@
 import { z } from "zod";
 import { D, parseDecimal } from "../core/money";
 import type { ExitConfig } from "../core/positions/exits";
+import { algoRequestSchema } from "../core/algos/request";
 import type { RiskLimits, SymbolRiskLimits } from "../core/risk/limits";
 
 /*
@@ -109,6 +110,22 @@ export const takeProfitLevelSchema = z.object({
   closeFraction: numberIn("closeFraction (the share of the position closed)", 0.01, 1),
 });
 
+/**
+ * Execution settings of a symbol: the chaser's `order_timeout_seconds` / `retry_attempts` (a limit entry not filled in
+ * time is re-priced toward the touch that many times, then crossed or cancelled per `chaserEnd`), and an algorithm
+ * used by default for entries above a notional.
+ */
+export const executionSettingsSchema = z
+  .object({
+    orderTimeoutSeconds: wholeIn("orderTimeoutSeconds", 1, 86_400, " s").default(30),
+    retryAttempts: wholeIn("retryAttempts", 0, 100).default(3),
+    chaserEnd: z.enum(["cross", "cancel"], { error: "chaserEnd must be cross or cancel" }).default("cancel"),
+    defaultAlgo: algoRequestSchema.nullable().default(null),
+    defaultAlgoAboveNotional: money("defaultAlgoAboveNotional").nullable().default(null),
+  })
+  .strict();
+export type ExecutionSettings = z.infer<typeof executionSettingsSchema>;
+
 export const symbolSettingsSchema = z
   .object({
     enabled: z.boolean().default(true),
@@ -135,6 +152,8 @@ export const symbolSettingsSchema = z
       .default(24 * 60),
     /** Left out: the size does not depend on expectedReturn. */
     expectedReturnScaling: expectedReturnScalingSchema.optional(),
+    /** How entries are worked (engine/algos.ts); absent: one order each, as always. */
+    execution: executionSettingsSchema.optional(),
   })
   .strict();
 export type SymbolSettings = Omit<z.infer<typeof symbolSettingsSchema>, "sizing"> & { sizing: Sizing };

@@ -8,6 +8,7 @@ import type { ProtectionFiring } from "../core/protection/types";
 import type { TradingState } from "../core/risk/trading-state";
 import type { SIGNAL_ACTIONS } from "../core/input-schemas";
 import type { PlaceListRequest } from "./order-lists";
+import type { AlgoRequest, END_BEHAVIOURS, RESTART_POLICIES } from "../core/algos/request";
 
 /** What a signal asks for (the webhook's and tRPC's `action`). */
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
@@ -26,6 +27,8 @@ export interface Signal {
   ts: number;
   /** The venue to trade at (a desk with several); absent: the desk routes it (venue-room.ts). */
   venue?: string;
+  /** Work the entry with an algorithm (engine/algos.ts) instead of one market order. */
+  algo?: AlgoRequest;
 }
 
 /** Who asks: a person (audited) or the system. */
@@ -53,6 +56,20 @@ export interface ManualOrderRequest {
   activationPrice?: string;
   /** The venue to send it to (a desk with several); absent: the position's venue, else the best net price. */
   venue?: string;
+  /** Work the order with an algorithm (a parent order); `price` is then the parent's limit-price guard. */
+  algo?: AlgoRequest;
+  endBehaviour?: (typeof END_BEHAVIOURS)[number];
+}
+
+/** A parent order a person starts (engine/algos.ts). `limitPrice`: no child buys above / sells below it. */
+export interface ParentOrderRequest {
+  symbol: string;
+  side: OrderSide;
+  quantity: string;
+  limitPrice?: string;
+  algo: AlgoRequest;
+  endBehaviour?: (typeof END_BEHAVIOURS)[number];
+  restartPolicy?: (typeof RESTART_POLICIES)[number];
 }
 
 export type EngineCommand =
@@ -81,6 +98,9 @@ export type EngineCommand =
   | { kind: "cancelOrderList"; listId: string; actor: Actor; reason: string | null }
   /** Amend a working order's price and/or quantity (amend.ts): decimal strings; audited. */
   | { kind: "modifyOrder"; clientOrderId: string; quantity?: string; price?: string; actor: Actor; reason: string | null }
+  /** Parent orders (engine/algos.ts): start, pause, resume, cancel; audited like every manual action. */
+  | { kind: "startParent"; parent: ParentOrderRequest; actor: Actor; reason: string | null }
+  | { kind: "pauseParent" | "resumeParent" | "cancelParent"; parentId: string; actor: Actor; reason: string | null }
   /** An admin lifts a protection lock (core/protection LockBook); audited. */
   | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string };
 

@@ -69,6 +69,8 @@ export interface OrderDto {
   /** The strategy that placed it; `manual` for a person's order. */
   strategy: string;
   signalId: string | null;
+  /** The parent order (engine/algos.ts) this order is a child of, or null. */
+  parentId: string | null;
   createdAt: number;
   updatedAt: number;
   /** The order list (OCO, OTO, bracket) it belongs to, and its role there (entry, stop_loss, take_profit, first, …). */
@@ -105,6 +107,7 @@ export function orderDto(o: Order, venue: string): OrderDto {
     tagReason: o.tags.reason ?? null,
     strategy: strategyName(o.tags.strategy),
     signalId: o.tags.signalId ?? null,
+    parentId: o.tags.parentId ?? null,
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
     listId: o.listId ?? null,

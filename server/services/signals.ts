@@ -20,6 +20,7 @@ export function submitSignal(input: SignalRequest, source: string, actor?: Actor
     ...(input.stopLoss !== undefined && { stopLoss: input.stopLoss }),
     ...(input.takeProfit !== undefined && { takeProfit: input.takeProfit }),
     ...(input.venue !== undefined && { venue: input.venue }),
+    ...(input.algo !== undefined && { algo: input.algo }),
   };
   return engine.execute({ kind: "signal", signal, source, ...(actor && { actor }) });
 }

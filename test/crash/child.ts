@@ -7,7 +7,7 @@
  * - mode `run` (default): take the lease (the previous owner was killed: wait until its heartbeat is
  *   stale), start (restore + reconcile), print `READY <drifts>`, then loop: random-walk quotes (and some
  *   trades) for BTC/USDT and ETH/USDT, BUY/SELL/CLOSE signals, manual LIMIT orders away from the market,
- *   cancels, partial and full closes, a rare cancel-all. Prints `TICK <n>` every TICK_EVERY iterations.
+ *   cancels, partial and full closes, a rare cancel-all, parent orders (short TWAPs, icebergs below the market). Prints `TICK <n>` every TICK_EVERY iterations.
  *   Early in the stream it sends again the last 3 signals that made an order before the restart (a
  *   webhook retrying what it never got an answer for) and prints `RETRY <result code>` for each.
  *   Exits by itself after MAX_RUN_MS (a safety net: the test kills it long before).
@@ -211,6 +211,25 @@ async function main(): Promise<void> {
       }
     } else if (r < 0.407) {
       await engine.execute({ kind: "cancelAll", actor: trader, reason: "crash test cancel all" });
+    } else if (r < 0.425 && engine.parentOrders(20).filter((p) => p.status === "working").length < 3) {
+      // A parent order: a short TWAP at market, or an iceberg resting below it (children of ~15 USDT each).
+      const slice = roundQty(instrument, D(15 + rand() * 5).dividedBy(price), "up");
+      const twap = rand() < 0.6;
+      await engine.execute({
+        kind: "startParent",
+        parent: twap
+          ? { symbol, side: "BUY", quantity: slice.times(4).toString(), algo: { kind: "twap", horizonSeconds: 4, intervalSeconds: 1 } }
+          : {
+              symbol,
+              side: "BUY",
+              quantity: slice.times(3).toString(),
+              limitPrice: round2(price * (1 - 0.0005 - rand() * 0.003)).toFixed(2),
+              algo: { kind: "iceberg", displayQty: slice.toString() },
+              restartPolicy: rand() < 0.5 ? "resume" : "stop",
+            },
+        actor: trader,
+        reason: "crash test parent",
+      });
     }
 
     if (n % TICK_EVERY === 0) {

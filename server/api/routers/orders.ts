@@ -24,6 +24,8 @@ import {
   text,
   venueIdSchema,
 } from "../../core/input-schemas";
+import { algoRequestSchema, END_BEHAVIOURS, RESTART_POLICIES } from "../../core/algos/request";
+import { listParentOrders, parentOrderAction, startParentOrder } from "../../services/parent-orders";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 const clientOrderId = z
@@ -152,6 +154,27 @@ export const amendOrderInput = z
   })
   .strict()
   .refine((v) => v.quantity !== undefined || v.price !== undefined, { message: "give a new price, a new quantity, or both" });
+/** A parent order (engine/algos.ts): `limitPrice` is its guard (no child buys above / sells below it); required for an iceberg. */
+export const startParentInput = z
+  .object({
+    symbol: symbolSchema,
+    side: z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" }),
+    quantity: positiveDecimalString("quantity"),
+    limitPrice: positiveDecimalString("limitPrice").optional(),
+    algo: algoRequestSchema,
+    endBehaviour: z.enum(END_BEHAVIOURS, { error: "endBehaviour must be cross, cancel or leave" }).optional(),
+    restartPolicy: z.enum(RESTART_POLICIES, { error: "restartPolicy must be resume or stop" }).optional(),
+    reason: reasonSchema.optional(),
+    idempotencyKey: idempotencyKeySchema,
+  })
+  .strict();
+
+const parentId = z
+  .string({ error: "parentId is required" })
+  .trim()
+  .min(1, "parentId is required")
+  .max(28, "parentId must be at most 28 characters")
+  .regex(/^[A-Za-z0-9._:/-]+$/, "parentId may contain letters, digits and . _ : / - only");
 
 export const ordersRouter = router({
   open: viewerProcedure.input(z.object(attributionFilterShape).strict().optional()).query(({ input }) => openOrders(input ?? {})),
@@ -188,4 +211,25 @@ export const ordersRouter = router({
     .mutation(({ ctx, input }) => cancelOrderList(input, ctx.actor)),
   /** Amend a working order's price and/or quantity: native modify, or cancel-replace that never leaves two live. */
   amend: traderProcedure.input(amendOrderInput).mutation(({ ctx, input }) => amendOrder(input, ctx.actor)),
+  parents: viewerProcedure
+    .input(
+      z
+        .object({ limit: z.number().int().min(1, "limit must be 1 to 200").max(200, "limit must be 1 to 200").default(50) })
+        .strict()
+        .optional(),
+    )
+    .query(({ input }) => listParentOrders({ limit: input?.limit ?? 50 })),
+  startParent: traderProcedure.input(startParentInput).mutation(({ ctx, input: { idempotencyKey: _key, ...input } }) => startParentOrder(input, ctx.actor)),
+  parentAction: traderProcedure
+    .input(
+      z
+        .object({
+          parentId,
+          action: z.enum(["pause", "resume", "cancel"], { error: "action must be pause, resume or cancel" }),
+          reason: reasonSchema.optional(),
+          idempotencyKey: idempotencyKeySchema,
+        })
+        .strict(),
+    )
+    .mutation(({ ctx, input: { idempotencyKey: _key, ...input } }) => parentOrderAction(input, ctx.actor)),
 });

@@ -4,6 +4,7 @@
  */
 import { z } from "zod";
 import { EPOCH_MS_MAX, SIGNAL_ACTIONS, symbolSchema, text, venueIdSchema } from "../../core/input-schemas";
+import { algoRequestSchema } from "../../core/algos/request";
 
 const finite = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be a finite number`);
 
@@ -33,6 +34,8 @@ export const signalInputSchema = z
       .optional(),
     /** The venue to trade at (a desk with several); absent: the desk routes it. An unknown one is refused by the engine, by name. */
     venue: venueIdSchema.optional(),
+    /** Work the entry with an algorithm instead of one market order (engine/algos.ts). */
+    algo: algoRequestSchema.optional(),
   })
   .strict();
 

@@ -8,3 +8,4 @@ export * from "./shortfall";
 export * from "./serialize";
 export * from "./routing";
 export * from "./arbitrage";
+export * from "./request";

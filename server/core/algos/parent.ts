@@ -35,6 +35,8 @@ export interface ParentContext {
   /** Now, from the injected clock (ms). */
   now: number;
   instrument: Instrument;
+  /** At the start only: the touch when the parent is asked for, so its first child already respects the guard. */
+  touch?: { bid: Decimal | null; ask: Decimal | null };
 }
 
 export type ParentSpecCode = "INVALID_PARENT";
@@ -137,8 +139,8 @@ export function startParent(spec: ParentSpec, ctx: ParentContext): Result<StepRe
     filledQty: ZERO,
     filledNotional: ZERO,
     fees: ZERO,
-    bid: null,
-    ask: null,
+    bid: ctx.touch?.bid ?? null,
+    ask: ctx.touch?.ask ?? null,
     nextTimerAt: null,
     rngState,
     consecutiveRejections: 0,

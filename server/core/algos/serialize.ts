@@ -9,11 +9,22 @@ import { type ParentState } from "./types";
 const TAG = "$decimal";
 
 export function serializeParentState(state: ParentState): string {
-  return JSON.stringify(state, function (this: Record<string, unknown>, key: string, value: unknown) {
-    // `value` has already been through Decimal#toJSON (a string); the holder still has the Decimal.
-    const original = key === "" ? value : this[key];
-    return original instanceof Decimal || Decimal.isDecimal(original) ? { [TAG]: original.toString() } : value;
-  });
+  // One walk that tags the Decimals, then a plain stringify: a replacer looked up every key's holder again, and the
+  // engine saves a parent on every step, so this is its hot path.
+  return JSON.stringify(tagged(state));
+}
+
+function tagged(value: unknown): unknown {
+  if (value === null || typeof value !== "object") return value;
+  if (value instanceof Decimal) return { [TAG]: value.toString() };
+  if (Array.isArray(value)) return value.map(tagged);
+  if (Decimal.isDecimal(value)) return { [TAG]: value.toString() };
+  const out: Record<string, unknown> = {};
+  for (const key of Object.keys(value)) {
+    const v = (value as Record<string, unknown>)[key];
+    if (v !== undefined) out[key] = tagged(v);
+  }
+  return out;
 }
 
 export function parseParentState(text: string): Result<ParentState, "INVALID_PARENT_STATE"> {

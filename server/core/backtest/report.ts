@@ -63,6 +63,9 @@ export interface BacktestReportTrade {
   fees: string;
   pnl: string;
   exitReason: BacktestExitReason;
+  /** With `--exec` only: the entry's and the exit's cost against the mark when the signal came, in bps. */
+  entryShortfallBps?: number | null;
+  exitShortfallBps?: number | null;
 }
 
 export interface BacktestReport {
@@ -82,6 +85,8 @@ export interface BacktestReport {
   elapsedMs: number;
   trades: BacktestReportTrade[];
   equityCurve?: { ts: number; equity: string }[];
+  /** With `--exec` only: how entries and exits were worked and what that cost against the arrival prices. */
+  execution?: { algo: string; parentOrders: number; childOrders: number; avgShortfallBps: number | null };
 }
 
 /** Plain decimal text, without a minus sign on zero. */

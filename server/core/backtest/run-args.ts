@@ -5,6 +5,7 @@
 import { type Decimal } from "../money";
 import { type StrategyName } from "../strategies";
 import { type SlippageSpec } from "./types";
+import { execLabel, type ExecSpec } from "../algos/exec-spec";
 
 export interface BacktestRunArgs {
   help: false;
@@ -27,6 +28,8 @@ export interface BacktestRunArgs {
   deterministic: boolean;
   /** Store the run (and its report) in the database. */
   save: boolean;
+  /** `--exec`: entries and exits worked by an algorithm (absent: one market order each, as always). */
+  exec?: ExecSpec;
 }
 
 /** The run's settings for the report's `params` (stable key order; data as the file's name, not the machine's path). */
@@ -42,6 +45,7 @@ export function backtestReportParams(args: BacktestRunArgs): Record<string, stri
     slippage: args.slippage.kind === "none" ? "none" : `fixed:${args.slippage.bps.toFixed()}`,
     qtyStep: args.qtyStep ? args.qtyStep.toFixed() : null,
     seed: args.seed,
+    ...(args.exec && { exec: execLabel(args.exec) }),
   };
 }
 

@@ -1,0 +1,603 @@
+/**
+ * The algos room: parent orders (TWAP, VWAP, iceberg, POV, chaser) worked by the engine. The slicing logic is the
+ * pure state machine in core/algos; this room feeds it events (market data, child order changes, timers, commands)
+ * and carries out its intents. Called only from inside the engine's queue.
+ *
+ * What it must never do:
+ * - send a child that is not journaled: the parent's state (child recorded `sent`) is saved before the child goes to
+ *   the risk gate, whose own journal commits before the venue hears of it. After a crash a `sent` child is looked up by
+ *   its client order id (`<parent>.<n>`): found, it is followed; not in the books, it never left — it is never resent.
+ * - bypass the gate: every child is a new order through `gate.placeOrder` (DESIGN.md invariant 5), tagged `parentId`.
+ * - outlive a halt: a halt finishes every parent at once, canceling its working child first.
+ */
+import { algoConfigOf, algoLabel, type AlgoRequest, type ChaserDefaults } from "../core/algos/request";
+import { isParentTerminal, parentProgress, startParent, stepParent } from "../core/algos/parent";
+import { parseParentState, serializeParentState } from "../core/algos/serialize";
+import { learnVolumeProfile, type VolumeProfile } from "../core/algos/volume-profile";
+import type { EndBehaviour, ParentEvent, ParentIntent, ParentSpec, ParentState, RestartPolicy } from "../core/algos/types";
+import { D, type Decimal, isPositive, numberToDecimal } from "../core/money";
+import { isTerminal, type Order, type OrderSide, type OrderSpec } from "../core/orders";
+import type { MarketUpdate } from "../core/market-data";
+import type { ParentOrderRecord } from "../db/store";
+import { MANUAL_OWNER, ownerOf } from "./books";
+import { done, fail, markDecimal, type EngineContext } from "./context";
+import type { SymbolSettings } from "./settings";
+import type { Actor, CommandResult, Mark, ParentOrderRequest, PositionRecord } from "./types";
+
+/** The engine's facts about a parent that the state machine does not keep. */
+export interface ParentMeta {
+  /** Who the children's positions belong to: a strategy, or `manual`. */
+  owner: string;
+  signalId: string | null;
+  /** Set when the parent reduces this position (an exit): its children are reduce-only. */
+  reducePositionId: string | null;
+  /** The request as asked (for the list and the audit). */
+  algo: AlgoRequest;
+  label: string;
+  startedBy: string;
+  /** The exit reason a reducing parent's children carry (e.g. "signal", "stop_loss"). */
+  reason: string | null;
+}
+
+export interface StartParentInput {
+  symbol: string;
+  side: OrderSide;
+  quantity: string | Decimal;
+  limitPrice?: string | null;
+  algo: AlgoRequest;
+  endBehaviour?: EndBehaviour;
+  restartPolicy?: RestartPolicy;
+  maxRejections?: number;
+  seed?: number;
+}
+
+export interface StartParentContext {
+  owner: string;
+  signalId?: string | null;
+  reducePositionId?: string | null;
+  reason?: string | null;
+  startedBy: string;
+  /** The benchmark of the shortfall; default the mark now. */
+  arrivalPrice?: Decimal;
+  /** An iceberg without a limit price rests at the arrival price (signals and backtests; people name theirs). */
+  limitAtArrival?: boolean;
+}
+
+interface LiveParent {
+  state: ParentState;
+  meta: ParentMeta;
+  createdAt: number;
+  timer: unknown;
+}
+
+type WorkItem = { id: string; event: ParentEvent } | { id: string; sync: string };
+
+/** Chaser defaults when no setting says otherwise. */
+export const DEFAULT_CHASER: ChaserDefaults = { timeoutSeconds: 30, retryAttempts: 3 };
+
+export class Algos {
+  /** Parents not finished (and those finished this session, until the next restore). */
+  private readonly parents = new Map<string, LiveParent>();
+  private readonly parentOfChild = new Map<string, string>();
+  private readonly work: WorkItem[] = [];
+  private working = false;
+  /** Parents changed since their last save by events that sent nothing (saved when the queue is empty). */
+  private readonly dirty = new Set<LiveParent>();
+  private readonly savedStatus = new Map<string, string>();
+  /** Children placed since the start (bench and backtest reports). */
+  childrenPlaced = 0;
+
+  constructor(private readonly cx: EngineContext) {}
+
+  /** True when some parent still works: watchers skip the room otherwise. */
+  get hasLive(): boolean {
+    for (const live of this.parents.values()) if (!isParentTerminal(live.state)) return true;
+    return false;
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Start and commands
+
+  start(input: StartParentInput, context: StartParentContext): CommandResult {
+    const stopped = this.cx.engine.refusalWhenStopped();
+    if (stopped) return stopped;
+    if (this.cx.tradingState === "HALTED") return fail("TRADING_HALTED", "Trading is halted: no parent order is started.");
+    const instrument = this.cx.books.instruments.get(input.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${input.symbol} is not traded on ${this.cx.venue.id}.`);
+    const mark = this.cx.books.marks.get(input.symbol);
+    const arrival = context.arrivalPrice ?? (mark ? markDecimal(mark) : null);
+    if (!arrival) return fail("NO_MARKET_PRICE", `No market price for ${input.symbol} yet: the arrival price is unknown.`);
+    const now = this.cx.clock.now();
+    const id = this.cx.ids.next("par");
+    const settings = this.cx.gate.settingsFor(input.symbol);
+    const defaults: ChaserDefaults = {
+      timeoutSeconds: settings.execution?.orderTimeoutSeconds ?? DEFAULT_CHASER.timeoutSeconds,
+      retryAttempts: settings.execution?.retryAttempts ?? DEFAULT_CHASER.retryAttempts,
+    };
+    const spec: ParentSpec = {
+      id,
+      symbol: input.symbol,
+      side: input.side,
+      targetQty: D(input.quantity),
+      // A signal's iceberg rests at the arrival price (a person's must name its price).
+      limitPrice: input.limitPrice ? D(input.limitPrice) : context.limitAtArrival && input.algo.kind === "iceberg" ? arrival : null,
+      arrivalPrice: arrival,
+      startAt: now,
+      seed: input.seed ?? hashSeed(id),
+      algo: algoConfigOf(input.algo, defaults, D(input.quantity), input.algo.kind === "vwap" ? this.volumeProfile(input.symbol) : undefined),
+      endBehaviour: input.endBehaviour ?? (input.algo.kind === "chaser" ? (settings.execution?.chaserEnd ?? "cancel") : "cross"),
+      restartPolicy: input.restartPolicy ?? "resume",
+      maxRejections: input.maxRejections ?? 3,
+    };
+    const touch = mark ? this.touchOf(mark) : { bid: null, ask: null };
+    const started = startParent(spec, { now, instrument, touch });
+    if (!started.ok) return fail(started.error.code, started.error.message);
+    const meta: ParentMeta = {
+      owner: context.owner,
+      signalId: context.signalId ?? null,
+      reducePositionId: context.reducePositionId ?? null,
+      algo: input.algo,
+      label: algoLabel(input.algo),
+      startedBy: context.startedBy,
+      reason: context.reason ?? null,
+    };
+    const live: LiveParent = { state: started.value.state, meta, createdAt: now, timer: null };
+    this.parents.set(id, live);
+    this.commit(live, started.value.intents);
+    const after = this.parents.get(id)!.state;
+    return done(`${meta.label} ${spec.side} ${spec.targetQty.toString()} ${spec.symbol} started as ${id} (${after.status}).`, {
+      parentId: id,
+      status: after.status,
+    });
+  }
+
+  /**
+   * A person's parent: it adds to their (`manual`) position on its side, or reduces the position it opposes (a sell
+   * on spot needs a long to sell from), as a manual order does.
+   */
+  startManual(request: ParentOrderRequest, actor: Actor): CommandResult {
+    const instrument = this.cx.books.instruments.get(request.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
+    const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    const onlyReduces = wantSide === "SHORT" && instrument.kind === "spot";
+    const reducing =
+      this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).find(holds) ??
+      (onlyReduces ? this.cx.books.openPositionsFor(request.symbol).find(holds) : undefined);
+    if (onlyReduces && !reducing) return fail("SHORT_NOT_SUPPORTED", `${request.symbol} is spot: selling needs a long position to sell from.`);
+    if (reducing && D(request.quantity).greaterThan(reducing.position.quantity)) {
+      return fail(
+        "REDUCE_ONLY_OVERCOMMITTED",
+        `${request.side} ${request.quantity} ${request.symbol} would reduce position ${reducing.position.id} (${reducing.position.quantity.toString()}): at most that much.`,
+      );
+    }
+    return this.start(
+      {
+        symbol: request.symbol,
+        side: request.side,
+        quantity: request.quantity,
+        limitPrice: request.limitPrice ?? null,
+        algo: request.algo,
+        ...(request.endBehaviour && { endBehaviour: request.endBehaviour }),
+        ...(request.restartPolicy && { restartPolicy: request.restartPolicy }),
+      },
+      { owner: MANUAL_OWNER, reducePositionId: reducing?.position.id ?? null, reason: reducing ? "manual" : null, startedBy: actor.username },
+    );
+  }
+
+  /** The algorithm an entry asks for, or the symbol's default above its notional; null: one order, as always. */
+  algoFor(requested: AlgoRequest | undefined, settings: SymbolSettings, notional: Decimal): AlgoRequest | null {
+    if (requested) return requested;
+    const execution = settings.execution;
+    if (!execution?.defaultAlgo || execution.defaultAlgoAboveNotional === null) return null;
+    return notional.greaterThan(execution.defaultAlgoAboveNotional) ? execution.defaultAlgo : null;
+  }
+
+  pause(id: string, reason: string | null): CommandResult {
+    return this.command(id, { type: "pause", ...(reason ? { reason } : {}) }, "paused");
+  }
+
+  resume(id: string): CommandResult {
+    return this.command(id, { type: "resume" }, "resumed");
+  }
+
+  cancel(id: string, reason: string | null): CommandResult {
+    return this.command(id, { type: "cancel", ...(reason ? { reason } : {}) }, "cancel requested");
+  }
+
+  private command(id: string, event: ParentEvent, verb: string): CommandResult {
+    const live = this.parents.get(id);
+    if (!live) return fail("NOT_FOUND", `Parent order ${id} is not known (or finished before the last restart).`);
+    const result = stepParent(live.state, event, this.contextFor(live.state));
+    if (result.ignored) return fail("INVALID_STATE", `Parent order ${id}: ${result.ignored}.`);
+    live.state = result.state;
+    this.commit(live, result.intents);
+    const status = this.parents.get(id)!.state.status;
+    return done(`Parent order ${id} ${verb} (${status}).`, { parentId: id, status });
+  }
+
+  /** A halt: every parent finishes at once, its working child canceled first. */
+  haltAll(reason: string): void {
+    for (const [id, live] of this.parents) if (!isParentTerminal(live.state)) this.enqueue({ id, event: { type: "halt", reason } });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Events from the other rooms
+
+  /** A child order changed (ledger.settleOrder): its fills and status are read back at processing time. */
+  onChildOrder(order: Order): void {
+    const id = order.tags.parentId ?? this.parentOfChild.get(order.clientOrderId);
+    if (!id || !this.parents.has(id)) return;
+    this.enqueue({ id, sync: order.clientOrderId });
+  }
+
+  /** Market data: the touch and traded volume, and any timer that is due (the backtest's clock moves by data). */
+  onMarket(update: MarketUpdate, mark: Mark, now: number): void {
+    const { bid, ask } = this.touchOf(mark);
+    const volume = update.kind === "trade" ? update.qty : update.kind === "candle" ? update.volume : 0;
+    for (const [id, live] of this.parents) {
+      if (live.state.spec.symbol !== update.symbol || isParentTerminal(live.state)) continue;
+      this.enqueue({ id, event: { type: "market", bid, ask, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
+      const due = live.state.nextTimerAt;
+      if (due !== null && now >= due) this.enqueue({ id, event: { type: "timer", at: due } });
+    }
+  }
+
+  /** Traded volume seen apart from market updates (a backtest's candle volume). */
+  onVolume(symbol: string, volume: number): void {
+    if (!(volume > 0)) return;
+    for (const [id, live] of this.parents) {
+      if (live.state.spec.symbol === symbol && !isParentTerminal(live.state))
+        this.enqueue({ id, event: { type: "market", tradedVolume: numberToDecimal(volume) } });
+    }
+  }
+
+  private touchOf(mark: Mark): { bid: Decimal; ask: Decimal } {
+    return {
+      bid: mark.bid !== undefined ? numberToDecimal(mark.bid) : markDecimal(mark),
+      ask: mark.ask !== undefined ? numberToDecimal(mark.ask) : markDecimal(mark),
+    };
+  }
+
+  /** At start (after reconciliation) and after a reload: open parents come back and look up what they sent. */
+  restore(): void {
+    for (const live of this.parents.values()) if (live.timer !== null) this.cx.timers.clearTimeout(live.timer);
+    this.parents.clear();
+    this.parentOfChild.clear();
+    this.work.length = 0;
+    for (const row of this.cx.store.loadParentOrders({ onlyOpen: true })) {
+      const parsed = parseParentState(row.state);
+      if (!parsed.ok) {
+        this.cx.log("error", `parent ${row.id} not restored: ${parsed.error.message}`);
+        continue;
+      }
+      const live: LiveParent = { state: parsed.value, meta: row.meta as ParentMeta, createdAt: row.createdAt, timer: null };
+      this.parents.set(row.id, live);
+      for (const child of live.state.children) this.parentOfChild.set(child.clientOrderId, row.id);
+    }
+    for (const [id, live] of [...this.parents]) {
+      // Fills and ends booked after the parent's last save (a crash between the two transactions) are caught up too.
+      const children = live.state.children.filter((c) => c.status !== "sent").map((c) => c.clientOrderId);
+      this.enqueue({ id, event: { type: "restart" } });
+      for (const clientOrderId of children) this.enqueue({ id, sync: clientOrderId });
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // The work queue: one event at a time, so an intent's own consequences (a fill while placing) wait their turn.
+
+  private enqueue(item: WorkItem): void {
+    this.work.push(item);
+    if (this.working) return;
+    this.working = true;
+    try {
+      for (let next = this.work.shift(); next; next = this.work.shift()) this.process(next);
+      // Changes that sent nothing (a fill, an acceptance) are saved once the queue is empty; the books hold them
+      // already, and a restart reads them back from there (restore syncs every child).
+      for (const live of this.dirty) this.persist(live);
+    } finally {
+      this.dirty.clear();
+      this.working = false;
+    }
+  }
+
+  private process(item: WorkItem): void {
+    const live = this.parents.get(item.id);
+    if (!live) return;
+    const events = "sync" in item ? this.childEvents(live.state, item.sync) : [item.event];
+    for (const event of events) {
+      const result = stepParent(live.state, event, this.contextFor(live.state));
+      if (result.ignored) continue;
+      const quiet = event.type === "market" && result.intents.length === 0;
+      live.state = result.state;
+      // A quote that changed nothing but the touch is not worth a write (the next quote after a restart brings it back).
+      if (quiet) continue;
+      this.commit(live, result.intents);
+    }
+  }
+
+  /** The events that bring a child's record up to its order: accepted, each fill not yet booked, its end. */
+  private childEvents(state: ParentState, clientOrderId: string): ParentEvent[] {
+    const child = state.children.find((c) => c.clientOrderId === clientOrderId);
+    if (!child) return [];
+    const stored = this.cx.books.orders.get(clientOrderId) ?? this.cx.store.getOrder(clientOrderId);
+    if (!stored) return [];
+    const order = stored.order;
+    const events: ParentEvent[] = [];
+    if ((child.status === "sent" || child.status === "in_doubt") && !["REJECTED", "DENIED", "INITIALIZED"].includes(order.status)) {
+      events.push({ type: "childAccepted", clientOrderId });
+    }
+    for (const fill of this.cx.store.fillsForOrder(clientOrderId)) {
+      if (child.tradeIds.includes(fill.tradeId)) continue;
+      events.push({ type: "childFilled", clientOrderId, tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee });
+    }
+    if (order.status === "CANCELED" || order.status === "EXPIRED")
+      events.push({ type: "childCancelled", clientOrderId, reason: order.reason ?? order.status.toLowerCase() });
+    if (order.status === "REJECTED" || order.status === "DENIED")
+      events.push({ type: "childRejected", clientOrderId, reason: order.reason ?? order.status.toLowerCase() });
+    return events;
+  }
+
+  private contextFor(state: ParentState): { now: number; instrument: NonNullable<ReturnType<EngineContext["books"]["instruments"]["get"]>> } {
+    const instrument = this.cx.books.instruments.get(state.spec.symbol);
+    if (!instrument) throw new Error(`parent ${state.spec.id}: ${state.spec.symbol} is not traded on ${this.cx.venue.id}`);
+    return { now: this.cx.clock.now(), instrument };
+  }
+
+  /**
+   * Journal first: a state whose intents act (send or cancel a child, finish) is saved before they are carried out;
+   * one that only books what happened is saved when the queue is empty.
+   */
+  private commit(live: LiveParent, intents: ParentIntent[]): void {
+    if (intents.some((i) => i.type !== "scheduleTimer") || live.state.status !== this.savedStatus.get(live.state.spec.id)) this.persist(live);
+    else this.dirty.add(live);
+    for (const intent of intents) this.carryOut(live, intent);
+    if (isParentTerminal(live.state) && live.timer !== null) {
+      this.cx.timers.clearTimeout(live.timer);
+      live.timer = null;
+    }
+  }
+
+  private persist(live: LiveParent): void {
+    const state = live.state;
+    this.dirty.delete(live);
+    this.savedStatus.set(state.spec.id, state.status);
+    const record: ParentOrderRecord = {
+      id: state.spec.id,
+      symbol: state.spec.symbol,
+      side: state.spec.side,
+      algo: state.spec.algo.kind,
+      status: state.status,
+      targetQty: state.spec.targetQty,
+      filledQty: state.filledQty,
+      state: serializeParentState(state),
+      meta: live.meta,
+      createdAt: live.createdAt,
+      updatedAt: state.updatedAt,
+    };
+    this.cx.durably(() => this.cx.store.saveParentOrder(record), `parent order ${state.spec.id} journaled`);
+  }
+
+  private carryOut(live: LiveParent, intent: ParentIntent): void {
+    const id = live.state.spec.id;
+    switch (intent.type) {
+      case "placeChild":
+        this.parentOfChild.set(intent.child.clientOrderId, id);
+        this.placeChild(live, intent.child);
+        return;
+      case "cancelChild": {
+        const record = this.cx.books.orders.get(intent.clientOrderId);
+        if (record && !isTerminal(record.order)) {
+          if (record.order.status !== "PENDING_CANCEL") this.cx.ledger.requestCancel(record);
+          return;
+        }
+        // Already ended (or never in the books): what the books say is the answer.
+        if (record || this.cx.store.getOrder(intent.clientOrderId)) this.enqueue({ id, sync: intent.clientOrderId });
+        else this.enqueue({ id, event: { type: "childCancelled", clientOrderId: intent.clientOrderId, reason: "never sent" } });
+        return;
+      }
+      case "reconcileChild": {
+        const known = this.cx.books.orders.get(intent.clientOrderId) ?? this.cx.store.getOrder(intent.clientOrderId);
+        // Not journaled: the crash came before its intent committed, so it never reached the venue (journal first).
+        if (!known)
+          this.enqueue({
+            id,
+            event: { type: "childRejected", clientOrderId: intent.clientOrderId, reason: "never journaled: the engine stopped before sending it" },
+          });
+        else this.enqueue({ id, sync: intent.clientOrderId });
+        return;
+      }
+      case "scheduleTimer": {
+        if (live.timer !== null) this.cx.timers.clearTimeout(live.timer);
+        const at = intent.at;
+        live.timer = this.cx.timers.setTimeout(
+          () => {
+            void this.cx.engine
+              .run(() => {
+                if (this.parents.get(id) === live) {
+                  live.timer = null;
+                  this.enqueue({ id, event: { type: "timer", at } });
+                }
+              })
+              .catch((e: unknown) => this.cx.log("error", `parent ${id} timer: ${String(e)}`));
+          },
+          Math.max(0, at - this.cx.clock.now()),
+        );
+        return;
+      }
+      case "finish":
+        this.cx.log(intent.status === "failed" ? "warn" : "info", `parent ${id} ${intent.status}: ${intent.reason}`);
+        if (intent.status === "failed") this.cx.bus.publish({ type: "alert", level: "warn", message: `Parent order ${id} failed: ${intent.reason}` });
+        return;
+    }
+  }
+
+  /** One child through the risk gate, booked to the owner's position (or reducing the parent's). */
+  private placeChild(live: LiveParent, child: ParentIntent & { type: "placeChild" } extends { child: infer C } ? C : never): void {
+    const { meta } = live;
+    const wantSide = child.side === "BUY" ? "LONG" : "SHORT";
+    let positionId: string;
+    let newPosition: { id: string; side: "LONG" | "SHORT"; meta: PositionRecord["meta"] } | null = null;
+    if (meta.reducePositionId) {
+      const record = this.cx.books.positions.get(meta.reducePositionId);
+      if (!record || record.position.state === "CLOSED" || !isPositive(record.position.quantity)) {
+        this.enqueue({ id: live.state.spec.id, event: { type: "cancel", reason: `position ${meta.reducePositionId} is closed` } });
+        this.enqueue({ id: live.state.spec.id, event: { type: "childRejected", clientOrderId: child.clientOrderId, reason: "the position is closed" } });
+        return;
+      }
+      positionId = record.position.id;
+    } else {
+      const target = this.cx.books.openPositionsFor(child.symbol, meta.owner).find((r) => r.position.side === wantSide);
+      positionId = target?.position.id ?? this.cx.ids.next("pos");
+      if (!target)
+        newPosition = {
+          id: positionId,
+          side: wantSide,
+          meta: { strategy: meta.owner === MANUAL_OWNER ? MANUAL_OWNER : meta.owner, signalId: meta.signalId, entryOrderId: child.clientOrderId },
+        };
+    }
+    const spec: OrderSpec = {
+      clientOrderId: child.clientOrderId,
+      symbol: child.symbol,
+      side: child.side,
+      type: child.type,
+      quantity: child.qty,
+      ...(child.price !== null && { price: child.price }),
+      timeInForce: child.timeInForce,
+      reduceOnly: meta.reducePositionId !== null,
+      tags: {
+        positionId,
+        parentId: live.state.spec.id,
+        reason: meta.reducePositionId ? (meta.reason ?? "algo") : "entry",
+        strategy: meta.owner,
+        ...(meta.signalId ? { signalId: meta.signalId } : {}),
+      },
+      venue: this.cx.venue.id,
+    };
+    const mark = this.cx.books.marks.get(child.symbol);
+    const refPrice = child.price ?? (mark ? markDecimal(mark) : live.state.spec.arrivalPrice);
+    this.childrenPlaced++;
+    const result = this.cx.gate.placeOrder(spec, { refPrice, newPosition });
+    // A gate refusal leaves no order behind: the parent hears it here. A venue refusal came through settleOrder.
+    if (!result.ok && !this.cx.books.orders.has(child.clientOrderId) && !this.cx.store.getOrder(child.clientOrderId)) {
+      this.enqueue({
+        id: live.state.spec.id,
+        event: { type: "childRejected", clientOrderId: child.clientOrderId, reason: `${result.error.code}: ${result.error.message}` },
+      });
+    }
+  }
+
+  /** VWAP's profile: learned from the desk's recorded candles when it has them, else flat. */
+  private volumeProfile(symbol: string): VolumeProfile | undefined {
+    const history = this.cx.options.marketHistory;
+    const candles = history?.barsOf(symbol) ?? [];
+    if (candles.length === 0) return undefined;
+    return learnVolumeProfile(
+      candles.map((c) => ({ ts: c.ts, volume: c.volume })),
+      3_600_000,
+    );
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Views
+
+  /** Parents with their progress and children, newest first (finished ones from the store). */
+  list(limit = 50): ParentView[] {
+    const rows = this.cx.store.loadParentOrders({ onlyOpen: false });
+    const views: ParentView[] = [];
+    for (const row of rows.slice(-limit).reverse()) {
+      const live = this.parents.get(row.id);
+      const state = live?.state ?? (parseParentState(row.state).ok ? (parseParentState(row.state) as { value: ParentState }).value : null);
+      if (!state) continue;
+      views.push(viewOf(state, (live?.meta ?? row.meta) as ParentMeta, row.createdAt));
+    }
+    return views;
+  }
+
+  /** Live parents' states (tests and the backtest report). */
+  states(): ParentState[] {
+    return [...this.parents.values()].map((p) => p.state);
+  }
+}
+
+export interface ParentView {
+  id: string;
+  symbol: string;
+  side: OrderSide;
+  algo: string;
+  label: string;
+  owner: string;
+  status: string;
+  reason: string | null;
+  createdAt: number;
+  targetQty: string;
+  filledQty: string;
+  remainingQty: string;
+  avgPrice: string | null;
+  arrivalPrice: string;
+  limitPrice: string | null;
+  shortfallBps: number | null;
+  childrenSent: number;
+  slicesLeft: number | null;
+  nextSliceAt: number | null;
+  children: {
+    clientOrderId: string;
+    slice: number;
+    purpose: string;
+    type: string;
+    qty: string;
+    price: string | null;
+    status: string;
+    filledQty: string;
+    placedAt: number;
+    reason: string | null;
+  }[];
+}
+
+function viewOf(state: ParentState, meta: ParentMeta, createdAt: number): ParentView {
+  const progress = parentProgress(state);
+  return {
+    id: state.spec.id,
+    symbol: state.spec.symbol,
+    side: state.spec.side,
+    algo: state.spec.algo.kind,
+    label: meta.label ?? state.spec.algo.kind,
+    owner: meta.owner ?? ownerOf({ strategy: null }),
+    status: state.status,
+    reason: state.reason,
+    createdAt,
+    targetQty: progress.targetQty.toString(),
+    filledQty: progress.filledQty.toString(),
+    remainingQty: progress.remainingQty.toString(),
+    avgPrice: progress.avgPrice?.toSignificantDigits(10).toString() ?? null,
+    arrivalPrice: state.spec.arrivalPrice.toString(),
+    limitPrice: state.spec.limitPrice?.toString() ?? null,
+    // A display figure (two decimals), converted at the edge.
+    shortfallBps: progress.shortfallBps === null ? null : progress.shortfallBps.toDecimalPlaces(2).toNumber(),
+    childrenSent: progress.childrenSent,
+    slicesLeft: progress.slicesLeft,
+    nextSliceAt: progress.nextSliceAt,
+    children: state.children.map((c) => ({
+      clientOrderId: c.clientOrderId,
+      slice: c.slice,
+      purpose: c.purpose,
+      type: c.type,
+      qty: c.qty.toString(),
+      price: c.price?.toString() ?? null,
+      status: c.status,
+      filledQty: c.filledQty.toString(),
+      placedAt: c.placedAt,
+      reason: c.reason,
+    })),
+  };
+}
+
+/** A stable 32-bit seed from the parent id (FNV-1a): the same parent plans the same slices. */
+function hashSeed(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) {
+    hash ^= text.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
