@@ -49,6 +49,13 @@ export const BREAKER_FIELDS: readonly FieldSpec[] = [
   { key: "maxWeeklyLossPct", label: "Max weekly loss (% of week-start equity)", kind: "number", empty: "null", hint: "UTC week from Monday; empty = off" },
   { key: "maxDrawdownPct", label: "Max drawdown from peak (%)", kind: "number", empty: "null" },
   { key: "maxDrawdownAbs", label: "Max drawdown (amount)", kind: "number", empty: "null" },
+  {
+    key: "maxPortfolioVarPct",
+    label: "Trip at portfolio VaR (99 %, 1 day, % of equity)",
+    kind: "number",
+    empty: "null",
+    hint: "halts the desk when the VaR measured with each equity update reaches it; empty = off",
+  },
   { key: "maxConsecutiveLosses", label: "Max consecutive losses", kind: "int", empty: "null" },
   { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int", empty: "null" },
   { key: "maxOrdersPerHour", label: "Max orders per hour", kind: "int", empty: "null" },

@@ -186,6 +186,8 @@ export const breakerSection = z.strictObject({
   max_weekly_loss_pct: pctLimit(),
   max_drawdown_pct: pctLimit(),
   max_drawdown_abs: amountLimit(),
+  /** The portfolio's 99 % 1-day VaR as % of equity (maxPortfolioVarPct). */
+  max_portfolio_var_pct: pctLimit(),
   max_consecutive_losses: countLimit(1_000),
   max_orders_per_minute: countLimit(10_000),
   max_orders_per_hour: countLimit(100_000),

@@ -111,6 +111,7 @@ const BREAKER_KEYS: Record<keyof z.output<typeof breakerSection>, keyof BreakerC
   max_weekly_loss_pct: "maxWeeklyLossPct",
   max_drawdown_pct: "maxDrawdownPct",
   max_drawdown_abs: "maxDrawdownAbs",
+  max_portfolio_var_pct: "maxPortfolioVarPct",
   max_consecutive_losses: "maxConsecutiveLosses",
   max_orders_per_minute: "maxOrdersPerMinute",
   max_orders_per_hour: "maxOrdersPerHour",

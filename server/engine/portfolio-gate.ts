@@ -20,6 +20,7 @@ import { type MarketHistory } from "../core/market-history";
 import { type Decimal } from "../core/money";
 import { type OrderSide } from "../core/orders";
 import { alignReturns, checkCorrelatedExposure, checkVarLimit, correlationClusters, estimateCovariance, resampleCandles } from "../core/risk";
+import { exposuresFromPositions, parametricPortfolioVar } from "../core/risk/portfolio-var";
 import { type CovarianceEstimate } from "../core/risk/covariance";
 import { fail, type EngineContext } from "./context";
 import type { RiskPortfolioView } from "./risk-gate";
@@ -81,6 +82,24 @@ export class PortfolioGate {
       if (denial) return fail(denial.code, denial.message, { denials: [denial.code], ...denial.details });
     }
     return null;
+  }
+
+  /**
+   * The portfolio's 99 % 1-day parametric VaR in % of equity (a float: a statistic), the figure the breaker's
+   * maxPortfolioVarPct compares; the same covariance and horizon as the VAR_LIMIT check. Null while it cannot be
+   * measured (too little history, no positive equity). Positions in symbols without a trusted covariance are left out.
+   */
+  portfolioVarPct(portfolio: RiskPortfolioView): number | null {
+    const limits = this.cx.riskLimits;
+    const barMs = (limits.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) * MINUTE_MS;
+    const threshold = limits.correlationThreshold ?? PORTFOLIO_GATE_DEFAULTS.correlationThreshold;
+    const { estimate } = this.estimate(barMs, limits.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars, threshold);
+    if (!estimate.trusted) return null;
+    const equity = portfolio.equity.toNumber();
+    if (!(equity > 0)) return null;
+    const { exposures } = exposuresFromPositions(portfolio.positions, estimate.symbols);
+    const report = parametricPortfolioVar({ symbols: estimate.symbols, covariance: estimate.covariance, barMs, exposures, equity, confidences: [0.99] });
+    return report.levels[0]!.varPct;
   }
 
   /** The window's covariance and clusters, estimated again only when a bar has closed or the settings changed. */

@@ -374,6 +374,11 @@ export class RiskGate {
     return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
   }
 
+  /** The portfolio's 99 % 1-day VaR in % of equity, for the breaker (portfolio-gate.ts); null while unmeasurable. */
+  portfolioVarPct(equity: Decimal): number | null {
+    return this.portfolioLimits.portfolioVarPct(this.riskPortfolio(equity));
+  }
+
   /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */
   openOrderSums(exceptClientOrderId?: string): {
     reservedBySymbol: Map<string, Decimal>;
