@@ -83,12 +83,19 @@ const SYMBOL_FIELDS: readonly FieldSpec[] = [
   { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number" },
   { key: "maxPositionQty", label: "Max position (quantity)", kind: "decimal", hint: "empty = no limit" },
   { key: "maxPositionNotional", label: "Max position (notional)", kind: "decimal", hint: "empty = no limit" },
-  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in"] },
+  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in", "target_weight"] },
   {
     key: "sizing.amount",
     label: "Sizing fraction (0–1)",
     kind: "number",
-    hint: "share of equity (fixed_fraction, confidence) or of equity risked (fixed_risk, ≤ 0.2)",
+    hint: "share of equity (fixed_fraction, confidence), of equity risked (fixed_risk, ≤ 0.2) or of equity the whole book holds (target_weight)",
+  },
+  {
+    key: "sizing.allocation",
+    label: "Target weights from",
+    kind: "select",
+    options: ["risk_parity", "min_variance", "max_sharpe", "kelly"],
+    hint: "target_weight only: the allocation method whose weight the entry sizes toward",
   },
   { key: "stopLossPct", label: "Stop-loss (%)", kind: "number", empty: "null", hint: "empty = none" },
   { key: "takeProfitLevels", label: "Take-profit ladder", kind: "select" },
@@ -214,6 +221,8 @@ function sizingText(s: SymbolSettings["sizing"]): string {
       return `risk ${s.riskFraction * 100}% / trade`;
     case "confidence":
       return `${s.fraction * 100}% × confidence`;
+    case "target_weight":
+      return `${s.allocation} weight of ${s.fraction * 100}% of equity`;
     default:
       return `${s.fraction * 100}% of equity`;
   }
@@ -249,6 +258,7 @@ function symbolForm(s: SymbolSettings): FormValues {
     maxPositionNotional: s.maxPositionNotional ?? "",
     "sizing.method": s.sizing.method,
     "sizing.amount": s.sizing.method === "all_in" ? "" : String(s.sizing.method === "fixed_risk" ? s.sizing.riskFraction : s.sizing.fraction),
+    "sizing.allocation": s.sizing.method === "target_weight" ? s.sizing.allocation : "risk_parity",
     stopLossPct: s.stopLossPct === null ? "" : String(s.stopLossPct),
     takeProfitLevels: ladderToText(s.takeProfitLevels),
     "trailing.activationPct": s.trailing ? String(s.trailing.activationPct) : "",
@@ -264,7 +274,14 @@ const text = (v: string | boolean | undefined) => (typeof v === "string" ? v.tri
 function symbolFromForm(values: FormValues): Record<string, unknown> | { problem: string; field: string } {
   const method = text(values["sizing.method"]);
   const amount = num(values["sizing.amount"]);
-  const sizing = method === "all_in" ? { method } : method === "fixed_risk" ? { method, riskFraction: amount } : { method, fraction: amount };
+  const sizing =
+    method === "all_in"
+      ? { method }
+      : method === "fixed_risk"
+        ? { method, riskFraction: amount }
+        : method === "target_weight"
+          ? { method, fraction: amount, allocation: text(values["sizing.allocation"]) || "risk_parity" }
+          : { method, fraction: amount };
   const ladder = ladderFromText(text(values.takeProfitLevels));
   if (typeof ladder === "string") return { problem: ladder, field: "takeProfitLevels" };
   const activation = text(values["trailing.activationPct"]);

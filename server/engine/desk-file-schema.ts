@@ -6,6 +6,7 @@ import { z } from "zod";
 import { MAX_BREAKER_MINUTES, TRIP_ACTIONS } from "../core/breaker/config";
 import { parseDecimal } from "../core/money";
 import { STRATEGY_NAMES } from "../core/strategies";
+import { ALLOCATION_METHODS } from "../core/risk/portfolio-report";
 
 export const DESK_MODES = ["replay", "paper", "live", "backtest"] as const;
 
@@ -83,8 +84,16 @@ const sizing = () =>
       z.strictObject({ method: z.literal("all_in") }),
       z.strictObject({ method: z.literal("fixed_risk"), risk_fraction: share(0.0001, 0.2, "equity risked per trade") }),
       z.strictObject({ method: z.literal("confidence"), fraction: share(0.0001, 1, "equity") }),
+      z.strictObject({
+        method: z.literal("target_weight"),
+        fraction: share(0.0001, 1, "equity the whole book holds"),
+        allocation: z.enum(ALLOCATION_METHODS, { error: `allocation must be one of ${ALLOCATION_METHODS.join(", ")}` }).optional(),
+      }),
     ],
-    { error: (issue) => `method must be one of fixed_fraction, all_in, fixed_risk, confidence (got ${got((issue.input as { method?: unknown })?.method)})` },
+    {
+      error: (issue) =>
+        `method must be one of fixed_fraction, all_in, fixed_risk, confidence, target_weight (got ${got((issue.input as { method?: unknown })?.method)})`,
+    },
   );
 
 // ---------------------------------------------------------------------------------------------------------------

@@ -169,6 +169,7 @@ export const SYMBOL_FILE_KEYS: Record<keyof SymbolSettings, string> = {
 
 function sizingOf(input: NonNullable<z.output<typeof symbolEntry>["sizing"]>): SymbolSettings["sizing"] {
   if (input.method === "fixed_risk") return { method: "fixed_risk", riskFraction: input.risk_fraction };
+  if (input.method === "target_weight") return { method: "target_weight", fraction: input.fraction, allocation: input.allocation ?? "risk_parity" };
   return input;
 }
 

@@ -38,6 +38,8 @@ import { UnknownOrders } from "./unknown-orders";
 import { InDoubtOrders } from "./in-doubt-orders";
 import { Accounting } from "./accounting";
 import { ProtectionsRoom } from "./protections";
+import type { AllocationMethod } from "../core/risk/portfolio-report";
+import type { Result } from "../core/result";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -443,6 +445,11 @@ export class Engine {
       ),
       inDoubt: this.cx.doubts.inDoubtList(),
     };
+  }
+
+  /** Target weights of an allocation method on the gate's covariance, as `target_weight` sizing sees them (target-weight.ts). */
+  targetWeights(method: AllocationMethod): Result<Record<string, number>, string> {
+    return this.cx.gate.targetWeights(method);
   }
 
   /** The last price of every symbol (for the runtime's periodic marks event). */

@@ -14,6 +14,7 @@ import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettin
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
 import { markDecimal, DecimalDown, fail, type EngineContext } from "./context";
+import { sizeTowardTargetWeight } from "./target-weight";
 
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
@@ -241,6 +242,12 @@ export class Intake {
       case "confidence":
         outcome = sizeByConfidence({ baseQty: equity.times(sizing.fraction).dividedBy(price), confidence: signal.confidence, price }, constraints);
         break;
+      case "target_weight": {
+        const sized = sizeTowardTargetWeight(this.cx, { symbol: instrument.symbol, side, price, equity, sizing }, constraints);
+        if (!sized.ok) return sized;
+        outcome = sized.outcome;
+        break;
+      }
       case "fixed_risk": {
         const stop =
           signal.stopLoss != null

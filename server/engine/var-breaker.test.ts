@@ -4,33 +4,14 @@
  * `maxPortfolioVarPct`; an admin changes the bound through the settings command, audited.
  */
 import { describe, expect, it } from "vitest";
-import { ManualClock, MINUTE_MS } from "../core/clock";
-import { sequentialIds } from "../core/ids";
-import { MemoryStore } from "../db/memory-store";
-import { loadCandlesCsv } from "../venues/replay/csv";
-import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
-import { SimVenue } from "../venues/sim/sim-venue";
-import { Engine } from "./engine";
-import { createMarketHistory, ReplayHistoryFeed } from "./market-history-feed";
-import { DEFAULT_RISK_LIMITS } from "./settings";
+import { openPortfolioDesk } from "../../test/portfolio-desk";
 
-const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
-const T_END = SETS[0]!.candles[SETS[0]!.candles.length - 1]!.ts + 5 * MINUTE_MS;
-const TRADED = ["ADA/BTC", "XLM/BTC"];
 const ADMIN = { username: "ada", role: "admin" as const };
 
-async function openDesk(maxPortfolioVarPct: number | null, options: { history?: boolean } = {}) {
-  const clock = new ManualClock(T_END);
-  const store = new MemoryStore();
-  const history = createMarketHistory();
-  for (const set of SETS) new ReplayHistoryFeed(history, set.symbol, set.candles, { startIndex: set.candles.length, rebaseOnLoop: false, previousPass: false });
-  const engine = new Engine({
-    venue: new SimVenue({ instruments: TRADED.map(bittrexBtcInstrument), initialBalances: { BTC: "1" } }),
-    store,
-    clock,
-    ids: sequentialIds(),
-    initialEquity: "1",
-    quoteCurrency: "BTC",
+function openDesk(maxPortfolioVarPct: number | null, options: { history?: boolean } = {}) {
+  return openPortfolioDesk({
+    traded: ["ADA/BTC", "XLM/BTC"],
+    sizing: { method: "fixed_fraction", fraction: 0.3 },
     breaker: {
       maxDailyLossPct: null,
       maxDrawdownPct: null,
@@ -40,36 +21,8 @@ async function openDesk(maxPortfolioVarPct: number | null, options: { history?: 
       maxPortfolioVarPct,
       tripAction: "HALT",
     },
-    riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "0.01", correlationBarMinutes: 60, correlationWindowBars: 720 },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.3 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
-    ...(options.history !== false && { marketHistory: history }),
+    ...options,
   });
-  await engine.start();
-  const quote = async (symbol: string) => {
-    const set = SETS.find((s) => s.symbol === symbol)!;
-    const last = set.candles[set.candles.length - 1]!.close;
-    clock.advance(1);
-    await engine.marketData({ kind: "quote", symbol, bid: last * 0.999, ask: last * 1.001 });
-  };
-  for (const symbol of TRADED) await quote(symbol);
-  let n = 0;
-  const buy = async (symbol: string) => {
-    const result = await engine.execute({
-      kind: "signal",
-      signal: { id: `sig-${++n}`, symbol, action: "BUY", confidence: 0.9, strategy: "test", ts: clock.now() },
-      source: "test",
-    });
-    expect(result.ok, result.ok ? "" : `${result.code} ${result.message}`).toBe(true);
-    await quote(symbol);
-  };
-  return { engine, store, buy, quote };
 }
 
 describe("portfolio VaR as a breaker input", () => {
