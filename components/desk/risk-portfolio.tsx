@@ -117,7 +117,7 @@ function PortfolioBody({ p }: { p: Portfolio }) {
 
       {p.correlation.length > 0 ? <CorrelationTable symbols={p.symbols} correlation={p.correlation} bars={bars} /> : null}
       {trusted ? <Decomposition rows={p.decomposition} var95Pct={p.var95Pct} /> : null}
-      {trusted ? <Clusters clusters={p.clusters} quote={p.quote} threshold={p.correlationThreshold} /> : null}
+      {trusted ? <Clusters clusters={p.clusters} quote={p.quote} threshold={p.correlationThreshold} limitPct={p.correlatedExposureLimitPct} /> : null}
       <Weights p={p} />
     </div>
   );
@@ -214,10 +214,23 @@ function Decomposition({ rows, var95Pct }: { rows: Portfolio["decomposition"]; v
   );
 }
 
-function Clusters({ clusters, quote, threshold }: { clusters: Portfolio["clusters"]; quote: string | null; threshold: number }) {
+function Clusters({
+  clusters,
+  quote,
+  threshold,
+  limitPct,
+}: {
+  clusters: Portfolio["clusters"];
+  quote: string | null;
+  threshold: number;
+  limitPct: number | null;
+}) {
   return (
     <>
       <h3 className="portfolio-sub">Correlation clusters</h3>
+      <p className="muted risk-note" data-testid="cluster-limit">
+        Correlated exposure limit (what the gate enforces): {limitPct === null ? "off" : `${fmtNum(limitPct, 2)}% of equity per cluster`}.
+      </p>
       {clusters.length === 0 ? (
         <p className="muted">No two symbols are correlated above {fmtNum(threshold, 2)}.</p>
       ) : (
@@ -244,7 +257,7 @@ function Clusters({ clusters, quote, threshold }: { clusters: Portfolio["cluster
                   <td className="num">
                     {fmtNum(c.grossExposure, 6)} <span className="muted">({fmtPct(c.pctOfEquity, 1)} of equity)</span>
                   </td>
-                  <td className="num">{c.limit === null ? "none" : fmtNum(c.limit, 6)}</td>
+                  <td className="num">{c.limit === null ? "off" : fmtNum(c.limit, 6)}</td>
                   <td className={`num${c.ratio !== null && c.ratio > 0.9 ? " neg" : ""}`}>{c.ratio === null ? "—" : fmtPct(c.ratio * 100, 0)}</td>
                 </tr>
               ))}

@@ -10,8 +10,9 @@
  * out of the statistics and named in `notes`, never silently dropped. One symbol has no correlation to show: the
  * report then says so in `reason`.
  *
- * Settings: the correlation threshold and the correlated-exposure cap come from the risk limits once they carry them
- * (`correlationThreshold`, `maxCorrelatedExposurePct`, the gate's own settings); until then the defaults below.
+ * Settings: the correlation threshold and the correlated-exposure cap are the gate's own (`correlationThreshold`,
+ * `maxCorrelatedExposurePct` in the risk limits). A cap the gate does not enforce (the limit off) is shown as off —
+ * never as a default the gate ignores.
  */
 import { z } from "zod";
 import { MINUTE_MS } from "../core/clock";
@@ -20,6 +21,7 @@ import { type MarketHistory } from "../core/market-history";
 import { Decimal, ZERO } from "../core/money";
 import { buildPortfolioRiskReport, type PortfolioRiskReport, type RiskPosition } from "../core/risk";
 import { db } from "../db/client";
+import { type RiskLimitsSettings } from "../engine/settings";
 import { reservedFromScratch } from "../engine/open-orders";
 import { requireRuntime } from "./engine";
 
@@ -31,8 +33,6 @@ export const PORTFOLIO_RISK_DEFAULTS = {
   /** 30 days of hourly bars. */
   windowBars: 720,
   correlationThreshold: 0.7,
-  /** The issue's example: a correlated cluster is capped like one symbol at 40 % of equity. */
-  maxCorrelatedExposurePct: 40,
   /** Per-weight cap for the optimizers' targets (raised to 1/n when fewer than 1/cap symbols are traded). */
   weightCap: 0.4,
 } as const;
@@ -97,12 +97,11 @@ export function portfolioRisk(input: PortfolioRiskInput = {}, now: number = Date
   return value;
 }
 
-/** The risk limits' fields for the portfolio figures, once the settings carry them (see the header). */
-function portfolioSettings(limits: object): { correlationThreshold: number; maxCorrelatedExposurePct: number | undefined } {
-  const x = limits as { correlationThreshold?: unknown; maxCorrelatedExposurePct?: unknown };
+/** The gate's settings for the portfolio figures: its threshold, and its cluster cap only when it enforces one. */
+function portfolioSettings(limits: RiskLimitsSettings): { correlationThreshold: number; maxCorrelatedExposurePct: number | undefined } {
   return {
-    correlationThreshold: typeof x.correlationThreshold === "number" ? x.correlationThreshold : PORTFOLIO_RISK_DEFAULTS.correlationThreshold,
-    maxCorrelatedExposurePct: typeof x.maxCorrelatedExposurePct === "number" ? x.maxCorrelatedExposurePct : PORTFOLIO_RISK_DEFAULTS.maxCorrelatedExposurePct,
+    correlationThreshold: limits.correlationThreshold ?? PORTFOLIO_RISK_DEFAULTS.correlationThreshold,
+    maxCorrelatedExposurePct: limits.maxCorrelatedExposurePct ?? undefined,
   };
 }
 
@@ -136,7 +135,14 @@ function computePortfolioRisk(input: PortfolioRiskInput): PortfolioRiskView {
     equity,
     reserved,
   );
-  return toView(report, { barMinutes, threshold, equity, quote: engine.instrumentList()[0]?.quote ?? null, positions });
+  return toView(report, {
+    barMinutes,
+    threshold,
+    equity,
+    quote: engine.instrumentList()[0]?.quote ?? null,
+    positions,
+    limitPct: settings.maxCorrelatedExposurePct ?? null,
+  });
 }
 
 interface ReportSettings {
@@ -184,7 +190,10 @@ function oneSymbolReason(symbols: string[]): string {
 
 const pctOfEquity = (amount: Decimal, equity: Decimal) => (equity.greaterThan(0) ? amount.dividedBy(equity).times(100).toNumber() : null);
 
-function toView(report: PortfolioRiskReport, x: { barMinutes: number; threshold: number; equity: Decimal; quote: string | null; positions: RiskPosition[] }) {
+function toView(
+  report: PortfolioRiskReport,
+  x: { barMinutes: number; threshold: number; equity: Decimal; quote: string | null; positions: RiskPosition[]; limitPct: number | null },
+) {
   const parametric95 = report.parametric?.levels[0] ?? null;
   const historical = report.historical;
   const measured = new Set(report.symbols);
@@ -220,6 +229,8 @@ function toView(report: PortfolioRiskReport, x: { barMinutes: number; threshold:
         }
       : null,
     correlationThreshold: x.threshold,
+    /** The gate's cluster cap in % of equity (maxCorrelatedExposurePct); null when the limit is off. */
+    correlatedExposureLimitPct: x.limitPct,
     clusters: report.clusters.map((c) => ({
       symbols: c.symbols,
       grossExposure: c.grossExposure.toString(),
