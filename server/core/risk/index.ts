@@ -11,3 +11,4 @@ export * from "./portfolio-limits";
 export * from "./allocation";
 export { normalQuantile, normalPdf, type Matrix, type ReadonlyMatrix } from "./linalg";
 export * from "./portfolio-report";
+export * from "./rebalance";
