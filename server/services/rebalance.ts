@@ -9,6 +9,7 @@ import { D, Decimal, ZERO } from "../core/money";
 import { proposeRebalance, type RebalanceHolding } from "../core/risk";
 import { ALLOCATION_METHODS } from "../core/risk/portfolio-report";
 import type { Actor } from "../engine/types";
+import { idempotencyKeySchema } from "../core/input-schemas";
 import { requireEngine } from "./engine";
 
 export const rebalanceInputSchema = z
@@ -86,6 +87,8 @@ export const sendRebalanceInputSchema = z
       .min(1, "there are no orders to send")
       .max(50, "at most 50 orders at once"),
     reason: z.string().trim().min(1, "say why you rebalance").max(500, "the reason must be at most 500 characters"),
+    /** Taken off by the idempotency middleware (a second click on the same dialog does not send twice). */
+    idempotencyKey: idempotencyKeySchema,
   })
   .strict();
 
