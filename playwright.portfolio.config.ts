@@ -1,0 +1,22 @@
+import { defineConfig } from "@playwright/test";
+import base from "./playwright.config";
+
+// The ten-symbol portfolio desk (the zero-config replay default, BASTION_SYMBOL unset) for the specs that need a real
+// correlation between symbols (e2e/allocation.spec.ts); the strategies stay off so every entry is the spec's own.
+const port = Number(process.env.E2E_PORT ?? 3198);
+const dbFile = "e2e/.tmp-portfolio/e2e.db";
+const env: Record<string, string> = { ...(base.webServer as { env: Record<string, string> }).env, DATABASE_URL: `file:./${dbFile}` };
+delete env.BASTION_SYMBOL;
+
+export default defineConfig({
+  ...base,
+  testMatch: "allocation.spec.ts",
+  testIgnore: [],
+  use: { ...base.use, baseURL: `http://127.0.0.1:${port}` },
+  webServer: {
+    ...(base.webServer as object),
+    command: `rm -rf e2e/.tmp-portfolio && mkdir -p e2e/.tmp-portfolio && DATABASE_URL=file:./${dbFile} npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
+    url: `http://127.0.0.1:${port}/api/health`,
+    env,
+  },
+});
