@@ -18,7 +18,15 @@ import { DEFAULT_RISK_LIMITS, type RiskLimitsSettings } from "../engine/settings
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { clearPortfolioRiskCache, PORTFOLIO_CACHE_MS, PORTFOLIO_POINT_EVERY_MS, portfolioRisk, recordPortfolioRiskPoint } from "./portfolio-risk";
+import { FakeScheduler } from "../../test/replay/fake-scheduler";
+import {
+  clearPortfolioRiskCache,
+  PORTFOLIO_CACHE_MS,
+  PORTFOLIO_POINT_EVERY_MS,
+  portfolioRisk,
+  recordPortfolioRiskPoint,
+  startPortfolioRiskHistory,
+} from "./portfolio-risk";
 
 const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
 const SYMBOLS = SETS.map((s) => s.symbol);
@@ -253,6 +261,52 @@ describe("the figures' history", () => {
     expect(points[1]).toMatchObject({ asOf: view.asOf, symbols: 10 });
     // REAL through Prisma keeps 15 significant digits.
     for (const key of ["var95Pct", "var99Pct", "es95Pct"] as const) expect(points[1]![key]).toBeCloseTo(view[key]!, 12);
+  });
+
+  it("keeps the allocation with each point: target weights by method and the current weights", async () => {
+    const d = await openDesk();
+    await buy(d, "ADA/BTC");
+    expect(await recordPortfolioRiskPoint(Date.UTC(2026, 0, 1))).toBe(true);
+    const [point] = (await callerFor("viewer").risk.portfolioHistory()).points;
+    const view = await callerFor("viewer").risk.portfolio();
+    expect(Object.keys(point!.targets!)).toEqual(["risk_parity", "min_variance", "max_sharpe", "kelly"]);
+    for (const target of view.targets) {
+      for (const symbol of SYMBOLS) expect(point!.targets![target.method]![symbol]).toBeCloseTo(target.weights[symbol]!, 12);
+    }
+    expect(point!.current).toEqual({ "ADA/BTC": 1 });
+  });
+
+  it("computes and records on its schedule, with the interval it is given, one tick after the other, until stopped", async () => {
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const timers = new FakeScheduler(clock);
+    const calls: number[] = [];
+    const stop = startPortfolioRiskHistory({
+      everyMs: 15 * MINUTE_MS,
+      timers,
+      clock,
+      record: (now) => {
+        calls.push(now);
+        return calls.length === 2 ? Promise.reject(new Error("store busy")) : Promise.resolve(true);
+      },
+      log: (m) => logs.push(m),
+    });
+    const logs: string[] = [];
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    timers.advance(15 * MINUTE_MS - 1);
+    expect(calls).toEqual([]);
+    timers.advance(1);
+    await settle();
+    timers.advance(15 * MINUTE_MS);
+    await settle();
+    timers.advance(15 * MINUTE_MS);
+    await settle();
+    const t0 = Date.UTC(2026, 0, 1);
+    expect(calls).toEqual([t0 + 15 * MINUTE_MS, t0 + 30 * MINUTE_MS, t0 + 45 * MINUTE_MS]);
+    expect(logs).toEqual(["portfolio risk point not recorded: store busy"]); // a failed tick is said, and the schedule goes on
+    stop();
+    timers.advance(60 * MINUTE_MS);
+    expect(calls).toHaveLength(3);
+    expect(timers.pending).toBe(0);
   });
 
   it("records nothing while the statistics are untrusted", async () => {

@@ -15,7 +15,7 @@
  * never as a default the gate ignores.
  */
 import { z } from "zod";
-import { MINUTE_MS } from "../core/clock";
+import { type Clock, MINUTE_MS, type TimerHandle, type Timers } from "../core/clock";
 import { DomainError } from "../core/errors";
 import { type MarketHistory } from "../core/market-history";
 import { Decimal, ZERO } from "../core/money";
@@ -263,11 +263,11 @@ export const PORTFOLIO_POINT_EVERY_MS = 5 * MINUTE_MS;
  * Records the current figures as one point when there are figures (a trusted window; one symbol has a VaR too) and the
  * last point is at least PORTFOLIO_POINT_EVERY_MS old. Returns whether a point was written.
  */
-export async function recordPortfolioRiskPoint(now: number = Date.now()): Promise<boolean> {
+export async function recordPortfolioRiskPoint(now: number = Date.now(), everyMs: number = PORTFOLIO_POINT_EVERY_MS): Promise<boolean> {
   const view = await portfolioRisk({}, now);
   if (view.var95Pct === null || view.var99Pct === null || view.es95Pct === null || view.asOf === null) return false;
   const last = await db().portfolioRiskPoint.findFirst({ orderBy: { ts: "desc" }, select: { ts: true } });
-  if (last && now - last.ts < PORTFOLIO_POINT_EVERY_MS) return false;
+  if (last && now - last.ts < everyMs) return false;
   const clusterPcts = view.clusters.map((c) => c.pctOfEquity).filter((p): p is number => p !== null);
   await db().portfolioRiskPoint.create({
     data: {
@@ -278,6 +278,9 @@ export async function recordPortfolioRiskPoint(now: number = Date.now()): Promis
       es95Pct: view.es95Pct,
       maxClusterExposurePct: clusterPcts.length > 0 ? Math.max(...clusterPcts) : null,
       symbols: view.symbols.length,
+      // The allocation as it stood: target weights by method beside the current ones, for the page's history.
+      targets: JSON.stringify(Object.fromEntries(view.targets.map((t) => [t.method, t.weights]))),
+      current: JSON.stringify(view.current),
     },
   });
   return true;
@@ -307,19 +310,69 @@ export async function portfolioRiskHistory(input: z.infer<typeof portfolioHistor
       es95Pct: r.es95Pct,
       maxClusterExposurePct: r.maxClusterExposurePct,
       symbols: r.symbols,
+      /** Target weights by method then ({method: {symbol: weight}}); null on points from before they were kept. */
+      targets: parseWeights<Record<string, Record<string, number>>>(r.targets),
+      current: parseWeights<Record<string, number>>(r.current),
     })),
   };
 }
 
-/** Records a point every PORTFOLIO_POINT_EVERY_MS while the server runs (instrumentation.ts starts it once). */
-export function startPortfolioRiskHistory(log: (message: string) => void = (m) => console.warn(m)): () => void {
-  const timer = setInterval(() => {
-    recordPortfolioRiskPoint().catch((e: unknown) => {
-      // The engine still starting is not worth a line; anything else is.
-      if (!(e instanceof DomainError && e.code === "ENGINE_UNAVAILABLE"))
-        log(`portfolio risk point not recorded: ${e instanceof Error ? e.message : String(e)}`);
-    });
-  }, PORTFOLIO_POINT_EVERY_MS);
-  timer.unref?.();
-  return () => clearInterval(timer);
+function parseWeights<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null; // a damaged cell shows as no weights, never breaks the history
+  }
+}
+
+export interface PortfolioScheduleOptions {
+  /** How often the figures and the allocation are computed and recorded (default PORTFOLIO_POINT_EVERY_MS). */
+  everyMs?: number;
+  /** Injected so tests drive the schedule without waiting; default the global timers (unref'd). */
+  timers?: Timers;
+  clock?: Clock;
+  log?: (message: string) => void;
+  /** What runs on each tick (default recordPortfolioRiskPoint). */
+  record?: (now: number) => Promise<boolean>;
+}
+
+const globalTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Computes the portfolio figures and the allocation (target weights by every method) on a schedule and records them
+ * as a point (instrumentation.ts starts it once, every BASTION_PORTFOLIO_POINT_MINUTES). Each tick is scheduled after
+ * the previous one finished, so a slow computation never piles up. Returns the stop function.
+ */
+export function startPortfolioRiskHistory(options: PortfolioScheduleOptions = {}): () => void {
+  const everyMs = options.everyMs ?? PORTFOLIO_POINT_EVERY_MS;
+  const timers = options.timers ?? globalTimers;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const log = options.log ?? ((m: string) => console.warn(m));
+  const record = options.record ?? ((now: number) => recordPortfolioRiskPoint(now, everyMs));
+  let stopped = false;
+  let handle: { current: TimerHandle } | null = null;
+  const tick = () => {
+    record(clock.now())
+      .catch((e: unknown) => {
+        // The engine still starting is not worth a line; anything else is.
+        if (!(e instanceof DomainError && e.code === "ENGINE_UNAVAILABLE"))
+          log(`portfolio risk point not recorded: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => {
+        if (!stopped) handle = { current: timers.setTimeout(tick, everyMs) };
+      });
+  };
+  handle = { current: timers.setTimeout(tick, everyMs) };
+  return () => {
+    stopped = true;
+    if (handle !== null) timers.clearTimeout(handle.current);
+  };
 }
