@@ -69,6 +69,8 @@ export interface PortfolioRunArgs extends Omit<BacktestRunArgs, "data" | "symbol
   legs: PortfolioLegArg[];
   strategies: PortfolioStrategyArg[];
   sizing: PortfolioSizingArg;
+  /** Run again with correlation clusters capped at this % of equity and compare (--compare-correlation-limit). */
+  compareCorrelationLimitPct?: number;
 }
 
 export function isPortfolioRunArgs(args: BacktestRunArgs | PortfolioRunArgs): args is PortfolioRunArgs {
