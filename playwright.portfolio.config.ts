@@ -7,6 +7,8 @@ const port = Number(process.env.E2E_PORT ?? 3198);
 const dbFile = "e2e/.tmp-portfolio/e2e.db";
 const env: Record<string, string> = { ...(base.webServer as { env: Record<string, string> }).env, DATABASE_URL: `file:./${dbFile}` };
 delete env.BASTION_SYMBOL;
+// A point (figures and target weights) every minute, so the spec sees the allocation history within the run.
+env.BASTION_PORTFOLIO_POINT_MINUTES = "1";
 
 export default defineConfig({
   ...base,

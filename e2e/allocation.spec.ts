@@ -10,7 +10,7 @@ import { signIn } from "./auth-helpers";
 import { shot, trpcQuery } from "./desk-helpers";
 
 test("heat map and target weights; an admin sets the correlated exposure limit and an entry in the cluster is refused", async ({ page }) => {
-  test.setTimeout(90_000);
+  test.setTimeout(240_000);
   await signIn(page);
   await page.goto("/risk");
   const section = page.getByRole("region", { name: "Portfolio" });
@@ -61,6 +61,12 @@ test("heat map and target weights; an admin sets the correlated exposure limit a
   const rebalancing = page.getByRole("region", { name: "Rebalancing" });
   await expect(rebalancing.getByRole("table", { name: "Proposed rebalancing orders" })).toBeVisible({ timeout: 30_000 });
   await expect(rebalancing.getByRole("button", { name: /^Send \d+ orders?$/ })).toBeVisible();
+  // The schedule records a point a minute (playwright.portfolio.config.ts): the target weights' history appears.
+  await expect(async () => {
+    await page.reload();
+    await expect(section.getByRole("table", { name: "Target weights over time" })).toBeVisible({ timeout: 5_000 });
+  }).toPass({ timeout: 150_000, intervals: [5_000, 10_000] });
+  await expect(section.getByRole("table", { name: "Target weights over time" }).getByRole("columnheader", { name: "ADA" })).toBeVisible();
   for (const width of [1280, 390]) {
     await page.setViewportSize({ width, height: 900 });
     await section.scrollIntoViewIfNeeded();

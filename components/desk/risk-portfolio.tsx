@@ -76,6 +76,7 @@ export function PortfolioRiskSection() {
       {portfolio.error ? <ErrorText error={portfolio.error} /> : !portfolio.data ? <Loading /> : <PortfolioBody p={portfolio.data} />}
       <h3 className="portfolio-sub">VaR over time (hourly bars, 30 days)</h3>
       {history.error ? <ErrorText error={history.error} /> : history.data ? <VarHistoryChart history={history.data} /> : <Loading />}
+      {history.data ? <TargetHistory history={history.data} /> : null}
     </Panel>
   );
 }
@@ -352,6 +353,52 @@ function Weights({ p }: { p: Portfolio }) {
           {METHOD_LABEL[problem.method]}: {problem.message}
         </p>
       ))}
+    </>
+  );
+}
+
+/** The last recorded allocations: each point's target weights of one method (the schedule records them with the VaR). */
+function TargetHistory({ history }: { history: PortfolioHistory }) {
+  const [method, setMethod] = useState<Method>("risk_parity");
+  const points = history.points.filter((p) => p.targets !== null && p.targets[method] !== undefined).slice(-6);
+  if (points.length === 0) return null;
+  const symbols = Object.keys(points[points.length - 1]!.targets![method]!);
+  return (
+    <>
+      <h3 className="portfolio-sub">Target weights over time</h3>
+      <div className="risk-windows" role="group" aria-label="Allocation method of the history">
+        {(Object.keys(METHOD_LABEL) as Method[]).map((m) => (
+          <button key={m} type="button" className={`btn small${m === method ? " primary" : ""}`} aria-pressed={m === method} onClick={() => setMethod(m)}>
+            {METHOD_LABEL[m]}
+          </button>
+        ))}
+      </div>
+      <div className="table-wrap">
+        <table className="data" aria-label="Target weights over time">
+          <thead>
+            <tr>
+              <th scope="col">Recorded</th>
+              {symbols.map((s) => (
+                <th key={s} scope="col" className="num" title={s}>
+                  {baseOf(s)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr key={p.ts}>
+                <th scope="row">{fmtTime(p.ts, false)}</th>
+                {symbols.map((s) => (
+                  <td key={s} className="num">
+                    {fmtPct((p.targets![method]![s] ?? 0) * 100, 1)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }
