@@ -277,6 +277,7 @@ describe("the figures' history", () => {
   });
 
   it("computes and records on its schedule, with the interval it is given, one tick after the other, until stopped", async () => {
+    await openDesk({ rows: 100 });
     const clock = new ManualClock(Date.UTC(2026, 0, 1));
     const timers = new FakeScheduler(clock);
     const calls: number[] = [];
@@ -303,6 +304,7 @@ describe("the figures' history", () => {
     const t0 = Date.UTC(2026, 0, 1);
     expect(calls).toEqual([t0 + 15 * MINUTE_MS, t0 + 30 * MINUTE_MS, t0 + 45 * MINUTE_MS]);
     expect(logs).toEqual(["portfolio risk point not recorded: store busy"]); // a failed tick is said, and the schedule goes on
+    expect((await callerFor("viewer").risk.portfolioHistory()).everyMs).toBe(15 * MINUTE_MS); // the page says the interval in force
     stop();
     timers.advance(60 * MINUTE_MS);
     expect(calls).toHaveLength(3);

@@ -301,7 +301,7 @@ export async function portfolioRiskHistory(input: z.infer<typeof portfolioHistor
     take: input.limit ?? 500,
   });
   return {
-    everyMs: PORTFOLIO_POINT_EVERY_MS,
+    everyMs: scheduledEveryMs,
     points: rows.reverse().map((r) => ({
       ts: r.ts,
       asOf: r.asOf,
@@ -325,6 +325,9 @@ function parseWeights<T>(text: string | null): T | null {
     return null; // a damaged cell shows as no weights, never breaks the history
   }
 }
+
+/** The running schedule's interval, for the history's "a point every …" (the default until a schedule starts). */
+let scheduledEveryMs = PORTFOLIO_POINT_EVERY_MS;
 
 export interface PortfolioScheduleOptions {
   /** How often the figures and the allocation are computed and recorded (default PORTFOLIO_POINT_EVERY_MS). */
@@ -353,6 +356,7 @@ const globalTimers: Timers = {
  */
 export function startPortfolioRiskHistory(options: PortfolioScheduleOptions = {}): () => void {
   const everyMs = options.everyMs ?? PORTFOLIO_POINT_EVERY_MS;
+  scheduledEveryMs = everyMs;
   const timers = options.timers ?? globalTimers;
   const clock = options.clock ?? { now: () => Date.now() };
   const log = options.log ?? ((m: string) => console.warn(m));
