@@ -22,8 +22,9 @@ export async function register(): Promise<void> {
   if (!engineOn) return;
   const { ensureRuntime } = await import("./server/engine/runtime");
   await ensureRuntime();
-  // The portfolio risk figures' history (VaR, ES, cluster exposure): a point every few minutes while the server runs.
-  void import("./server/services/portfolio-risk").then(({ startPortfolioRiskHistory }) => startPortfolioRiskHistory());
+  // The portfolio risk figures' history (VaR, ES, cluster exposure, target weights): a point every few minutes while the server runs.
+  const everyMs = appConfig().intervals.portfolioPointMinutes * 60_000;
+  void import("./server/services/portfolio-risk").then(({ startPortfolioRiskHistory }) => startPortfolioRiskHistory({ everyMs }));
   // Warm the History totals cache in the background (batched, yields to the engine) so the first visit is fast.
   void import("./server/db/queries/trade-totals")
     .then(async ({ warmTradeTotals }) => {

@@ -47,7 +47,7 @@ async function main(): Promise<number> {
 async function runPortfolioCli(args: PortfolioRunArgs, mainStarted: number, mainStartedCpu: NodeJS.CpuUsage): Promise<number> {
   const symbols = args.legs.map((l) => l.symbol).join(", ");
   process.stderr.write(`backtest: portfolio of ${args.legs.length} symbols (${symbols}), ${args.strategies.map((s) => s.name).join(" + ")}\n`);
-  const { report, curve, timings } = runBacktest(args);
+  const { report, curve, timings, correlationComparison } = runBacktest(args);
   process.stderr.write(`done: ${report.tradeCount} trades, final equity ${report.finalEquity} ${report.quote}, ${report.elapsedMs} ms\n`);
   const cpu = process.cpuUsage();
   process.stderr.write(
@@ -64,7 +64,9 @@ async function runPortfolioCli(args: PortfolioRunArgs, mainStarted: number, main
     });
     process.stderr.write(`saved as backtest run ${id}\n`);
   }
-  await writeWhole(process.stdout, args.json ? `${JSON.stringify(report)}\n` : `${formatPortfolioReport(report)}\n`);
+  const comparison = correlationComparison === undefined ? "" : args.json ? "" : `\n${correlationComparison}\n`;
+  const json = correlationComparison === undefined ? report : { ...report, correlationComparison };
+  await writeWhole(process.stdout, args.json ? `${JSON.stringify(json)}\n` : `${formatPortfolioReport(report)}\n${comparison}`);
   return 0;
 }
 

@@ -41,7 +41,7 @@ describe("loadConfig: defaults", () => {
       strategy: { enabled: true, fast: 10, slow: 30 },
       exchange: "binance",
       websockets: true,
-      intervals: { pollMs: 2000, venuePollMs: 2000, liveTimeoutMs: 10_000, reconcileMs: 60_000 },
+      intervals: { pollMs: 2000, venuePollMs: 2000, liveTimeoutMs: 10_000, reconcileMs: 60_000, portfolioPointMinutes: 5 },
     } satisfies Partial<AppConfig>);
   });
 

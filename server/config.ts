@@ -162,6 +162,8 @@ const envSchema = z
     BASTION_VENUE_POLL_MS: wholeNumber("BASTION_VENUE_POLL_MS", 250, 60_000, 2000, "milliseconds"),
     BASTION_LIVE_TIMEOUT_MS: wholeNumber("BASTION_LIVE_TIMEOUT_MS", 500, 120_000, 10_000, "milliseconds"),
     BASTION_RECONCILE_MS: wholeNumber("BASTION_RECONCILE_MS", 5_000, 3_600_000, 60_000, "milliseconds"),
+    /** How often the portfolio figures and the allocation (target weights) are computed and recorded. */
+    BASTION_PORTFOLIO_POINT_MINUTES: wholeNumber("BASTION_PORTFOLIO_POINT_MINUTES", 1, 1_440, 5, "minutes"),
     /** The desk file; unset: config/desk.yaml when it exists (a path that is set must exist). */
     BASTION_CONFIG: z.string().max(4096, "BASTION_CONFIG must be a file path").optional(),
     /** The secrets file; unset: config/secrets.yaml when it exists. */
@@ -250,7 +252,7 @@ export interface AppConfig {
   /** Paper: the ccxt exchange whose public data is played (live mode takes it from the live settings). */
   exchange: string;
   websockets: boolean;
-  intervals: { pollMs: number; venuePollMs: number; liveTimeoutMs: number; reconcileMs: number };
+  intervals: { pollMs: number; venuePollMs: number; liveTimeoutMs: number; reconcileMs: number; portfolioPointMinutes: number };
   /** The LIVE settings as given, for venues/ccxt/live-config.ts (hidden from JSON and inspect). */
   liveEnv: LiveEnv;
   /** The checked desk file (its settings are put in force at start), or null without one. */
@@ -516,6 +518,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
       venuePollMs: e.BASTION_VENUE_POLL_MS,
       liveTimeoutMs: e.BASTION_LIVE_TIMEOUT_MS,
       reconcileMs: e.BASTION_RECONCILE_MS,
+      portfolioPointMinutes: e.BASTION_PORTFOLIO_POINT_MINUTES,
     },
     liveEnv: Object.freeze(liveEnv),
     desk,

@@ -73,6 +73,7 @@ export function PortfolioRiskSection() {
       {portfolio.error ? <ErrorText error={portfolio.error} /> : !portfolio.data ? <Loading /> : <PortfolioBody p={portfolio.data} />}
       <h3 className="portfolio-sub">VaR over time (hourly bars, 30 days)</h3>
       {history.error ? <ErrorText error={history.error} /> : history.data ? <VarHistoryChart history={history.data} /> : <Loading />}
+      {history.data ? <TargetHistory history={history.data} /> : null}
     </Panel>
   );
 }
@@ -114,7 +115,7 @@ function PortfolioBody({ p }: { p: Portfolio }) {
 
       {p.correlation.length > 0 ? <CorrelationTable symbols={p.symbols} correlation={p.correlation} bars={bars} /> : null}
       {trusted ? <Decomposition rows={p.decomposition} var95Pct={p.var95Pct} quote={p.quote} /> : null}
-      {trusted ? <Clusters clusters={p.clusters} quote={p.quote} threshold={p.correlationThreshold} /> : null}
+      {trusted ? <Clusters clusters={p.clusters} quote={p.quote} threshold={p.correlationThreshold} limitPct={p.correlatedExposureLimitPct} /> : null}
       <Weights p={p} />
     </div>
   );
@@ -211,10 +212,23 @@ function Decomposition({ rows, var95Pct, quote }: { rows: Portfolio["decompositi
   );
 }
 
-function Clusters({ clusters, quote, threshold }: { clusters: Portfolio["clusters"]; quote: string | null; threshold: number }) {
+function Clusters({
+  clusters,
+  quote,
+  threshold,
+  limitPct,
+}: {
+  clusters: Portfolio["clusters"];
+  quote: string | null;
+  threshold: number;
+  limitPct: number | null;
+}) {
   return (
     <>
       <h3 className="portfolio-sub">Correlation clusters</h3>
+      <p className="muted risk-note" data-testid="cluster-limit">
+        Correlated exposure limit (what the gate enforces): {limitPct === null ? "off" : `${fmtNum(limitPct, 2)}% of equity per cluster`}.
+      </p>
       {clusters.length === 0 ? (
         <p className="muted">No two symbols are correlated above {fmtNum(threshold, 2)}.</p>
       ) : (
@@ -241,7 +255,7 @@ function Clusters({ clusters, quote, threshold }: { clusters: Portfolio["cluster
                   <td className="num">
                     {fmtMoney(c.grossExposure, quote)} <span className="muted">({fmtPct(c.pctOfEquity, 1)} of equity)</span>
                   </td>
-                  <td className="num">{c.limit === null ? "none" : fmtMoney(c.limit, quote)}</td>
+                  <td className="num">{c.limit === null ? "off" : fmtMoney(c.limit, quote)}</td>
                   <td className={`num${c.ratio !== null && c.ratio > 0.9 ? " neg" : ""}`}>{c.ratio === null ? "—" : fmtPct(c.ratio * 100, 0)}</td>
                 </tr>
               ))}
@@ -336,6 +350,52 @@ function Weights({ p }: { p: Portfolio }) {
           {METHOD_LABEL[problem.method]}: {problem.message}
         </p>
       ))}
+    </>
+  );
+}
+
+/** The last recorded allocations: each point's target weights of one method (the schedule records them with the VaR). */
+function TargetHistory({ history }: { history: PortfolioHistory }) {
+  const [method, setMethod] = useState<Method>("risk_parity");
+  const points = history.points.filter((p) => p.targets !== null && p.targets[method] !== undefined).slice(-6);
+  if (points.length === 0) return null;
+  const symbols = Object.keys(points[points.length - 1]!.targets![method]!);
+  return (
+    <>
+      <h3 className="portfolio-sub">Target weights over time</h3>
+      <div className="risk-windows" role="group" aria-label="Allocation method of the history">
+        {(Object.keys(METHOD_LABEL) as Method[]).map((m) => (
+          <button key={m} type="button" className={`btn small${m === method ? " primary" : ""}`} aria-pressed={m === method} onClick={() => setMethod(m)}>
+            {METHOD_LABEL[m]}
+          </button>
+        ))}
+      </div>
+      <div className="table-wrap">
+        <table className="data" aria-label="Target weights over time">
+          <thead>
+            <tr>
+              <th scope="col">Recorded</th>
+              {symbols.map((s) => (
+                <th key={s} scope="col" className="num" title={s}>
+                  {baseOf(s)}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {points.map((p) => (
+              <tr key={p.ts}>
+                <th scope="row">{fmtTime(p.ts, false)}</th>
+                {symbols.map((s) => (
+                  <td key={s} className="num">
+                    {fmtPct((p.targets![method]![s] ?? 0) * 100, 1)}
+                  </td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      </div>
     </>
   );
 }

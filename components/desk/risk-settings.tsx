@@ -49,6 +49,13 @@ export const BREAKER_FIELDS: readonly FieldSpec[] = [
   { key: "maxWeeklyLossPct", label: "Max weekly loss (% of week-start equity)", kind: "number", empty: "null", hint: "UTC week from Monday; empty = off" },
   { key: "maxDrawdownPct", label: "Max drawdown from peak (%)", kind: "number", empty: "null" },
   { key: "maxDrawdownAbs", label: "Max drawdown (amount)", kind: "number", empty: "null" },
+  {
+    key: "maxPortfolioVarPct",
+    label: "Trip at portfolio VaR (99 %, 1 day, % of equity)",
+    kind: "number",
+    empty: "null",
+    hint: "halts the desk when the VaR measured with each equity update reaches it; empty = off",
+  },
   { key: "maxConsecutiveLosses", label: "Max consecutive losses", kind: "int", empty: "null" },
   { key: "maxOrdersPerMinute", label: "Max orders per minute", kind: "int", empty: "null" },
   { key: "maxOrdersPerHour", label: "Max orders per hour", kind: "int", empty: "null" },
@@ -76,12 +83,19 @@ const SYMBOL_FIELDS: readonly FieldSpec[] = [
   { key: "minConfidence", label: "Min signal confidence (0–1)", kind: "number" },
   { key: "maxPositionQty", label: "Max position (quantity)", kind: "decimal", hint: "empty = no limit" },
   { key: "maxPositionNotional", label: "Max position (notional)", kind: "decimal", hint: "empty = no limit" },
-  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in", "kelly", "atr"] },
+  { key: "sizing.method", label: "Sizing", kind: "select", options: ["fixed_fraction", "confidence", "fixed_risk", "all_in", "kelly", "atr", "target_weight"] },
   {
     key: "sizing.amount",
     label: "Sizing fraction (0–1)",
     kind: "number",
-    hint: "share of equity (fixed_fraction, confidence; kelly: until it has enough trades) or of equity risked (fixed_risk, atr: ≤ 0.2)",
+    hint: "share of equity (fixed_fraction, confidence; kelly: until it has enough trades), of equity risked (fixed_risk, atr: ≤ 0.2) or of equity the whole book holds (target_weight)",
+  },
+  {
+    key: "sizing.allocation",
+    label: "Target weights from",
+    kind: "select",
+    options: ["risk_parity", "min_variance", "max_sharpe", "kelly"],
+    hint: "target_weight only: the allocation method whose weight the entry sizes toward",
   },
   { key: "stopLossPct", label: "Stop-loss (%)", kind: "number", empty: "null", hint: "empty = none" },
   { key: "takeProfitLevels", label: "Take-profit ladder", kind: "select" },
@@ -211,6 +225,8 @@ function sizingText(s: SymbolSettings["sizing"]): string {
       return `${s.multiplier} Kelly, ≤ ${s.maxFraction * 100}% (${s.fallbackFraction * 100}% until ${s.minTrades} trades)`;
     case "atr":
       return `risk ${s.riskFraction * 100}% / ${s.atrMultiple} × ATR(${s.period})`;
+    case "target_weight":
+      return `${s.allocation} weight of ${s.fraction * 100}% of equity`;
     default:
       return `${s.fraction * 100}% of equity`;
   }
@@ -261,6 +277,7 @@ function symbolForm(s: SymbolSettings): FormValues {
     maxPositionNotional: s.maxPositionNotional ?? "",
     "sizing.method": s.sizing.method,
     "sizing.amount": sizingAmount(s.sizing),
+    "sizing.allocation": s.sizing.method === "target_weight" ? s.sizing.allocation : "risk_parity",
     stopLossPct: s.stopLossPct === null ? "" : String(s.stopLossPct),
     takeProfitLevels: ladderToText(s.takeProfitLevels),
     "trailing.activationPct": s.trailing ? String(s.trailing.activationPct) : "",
@@ -284,7 +301,9 @@ function symbolFromForm(values: FormValues): Record<string, unknown> | { problem
         ? { method, riskFraction: amount }
         : method === "kelly"
           ? { method, fallbackFraction: amount }
-          : { method, fraction: amount };
+          : method === "target_weight"
+            ? { method, fraction: amount, allocation: text(values["sizing.allocation"]) || "risk_parity" }
+            : { method, fraction: amount };
   const ladder = ladderFromText(text(values.takeProfitLevels));
   if (typeof ladder === "string") return { problem: ladder, field: "takeProfitLevels" };
   const activation = text(values["trailing.activationPct"]);

@@ -18,6 +18,7 @@ import { DrawdownChart } from "./risk-charts";
 import { DailyLoss, ExposureTable, LimitsTable, VarTable } from "./risk-limits";
 import { DeskFilePanel } from "./risk-desk-file";
 import { PortfolioRiskSection } from "./risk-portfolio";
+import { RebalanceSection } from "./risk-rebalance";
 import { ProtectionsPanel } from "./risk-protections";
 import { RiskLimitsPanel, SymbolSettingsPanel } from "./risk-settings";
 
@@ -149,6 +150,8 @@ export function RiskView() {
       </div>
 
       <PortfolioRiskSection />
+
+      <RebalanceSection />
 
       <ProtectionsPanel />
 

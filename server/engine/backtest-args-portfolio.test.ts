@@ -46,6 +46,11 @@ describe("parseBacktestArgs: the portfolio form", () => {
     ],
     ["--alloc", ["--data", "eth-btc_5m.csv", "--data", "ltc-btc_5m.csv", "--alloc", "0.25"], { sizing: { kind: "share", fraction: D("0.25") } }],
     ["--notional", ["--data", "eth-btc_5m.csv", "--data", "ltc-btc_5m.csv", "--notional=0.01"], { sizing: { kind: "notional", notional: D("0.01") } }],
+    [
+      "--compare-correlation-limit (it alone picks the portfolio form)",
+      ["--data", "eth-btc_5m.csv", "--compare-correlation-limit", "25"],
+      { legs: [{ data: "/d/eth-btc_5m.csv", symbol: "ETH/BTC" }], compareCorrelationLimitPct: 25 },
+    ],
     ["--alloc alone makes one file a portfolio", ["--data", "eth-btc_5m.csv", "--symbol", "ETH/BTC", "--alloc", "1"], { legs: [twoLegs[0]!] }],
     [
       "a file whose name says no symbol, paired with --symbol",
@@ -114,6 +119,11 @@ describe("parseBacktestArgs: the portfolio form", () => {
     ["--alloc above 1", ["--data", "eth-btc_5m.csv", "--alloc", "1.5"], ["--alloc must be a fraction greater than 0 and at most 1, got '1.5'."]],
     ["--notional zero", ["--data", "eth-btc_5m.csv", "--notional", "0"], ["--notional must be an amount greater than 0, got '0'."]],
     ["--alloc and --notional", ["--data", "eth-btc_5m.csv", "--alloc", "0.5", "--notional", "1"], ["Give --alloc or --notional, not both."]],
+    [
+      "--compare-correlation-limit zero",
+      ["--data", "eth-btc_5m.csv", "--compare-correlation-limit", "0"],
+      ["--compare-correlation-limit must be a percentage of equity greater than 0 and at most 10000, got '0'."],
+    ],
     [
       "the shared options are still checked",
       ["--data", "eth-btc_5m.csv", "--data", "ltc-btc_5m.csv", "--fast", "30", "--slow", "10"],

@@ -5,8 +5,8 @@
  *     --fee-bps 0 --slippage none --json
  *
  * The portfolio form (several files, one symbol each, several strategies, one shared equity) is chosen by any of: more
- * than one --data or --symbol, a FILE:SYMBOL item, more than one --strategy, a NAME:SYM1+SYM2 strategy, --alloc or
- * --notional. Everything else is the single-symbol form, parsed exactly as before (same result, same messages).
+ * than one --data or --symbol, a FILE:SYMBOL item, more than one --strategy, a NAME:SYM1+SYM2 strategy, --alloc,
+ * --notional or --compare-correlation-limit. Everything else is the single-symbol form, parsed exactly as before (same result, same messages).
  *
  * Options take their value as the next argument or after "=" (--fast=10). A relative --data path is resolved against
  * the directory npm was started from (INIT_CWD, which npm sets), else the current directory.
@@ -62,6 +62,9 @@ Portfolio form: several symbols, one file each, traded with one equity in their 
   --config FILE        a desk file (config/desk.example.yaml): the run uses its risk limits, breaker and protections,
                        and the report lists protectionsFired [{ rule, symbol, ts, action }]. Picks the portfolio form
                        (one symbol: --data FILE:SYMBOL).
+  --compare-correlation-limit PCT
+                       run it twice, without and with correlation clusters (ρ > 0.5 over 5 days of hourly bars) capped
+                       at PCT % of equity, 0 < PCT ≤ 10000, and print the comparison after the report
   Files of the shipped portfolio set (data/market/portfolio, X/BTC) trade on Bittrex's rules of the time (price and
   quantity step 0.00000001 BTC, minimum order 0.0005 BTC, fee 25 bps); symbols of the recorded Binance market snapshot
   on Binance's precision, limits and fee (as the desk does); --fee-bps and --qty-step apply to other symbols only,
@@ -88,6 +91,7 @@ const OPTIONS = {
   notional: "value",
   config: "value",
   exec: "value",
+  "compare-correlation-limit": "value",
 } as const satisfies Record<string, OptionKind>;
 type OptionName = keyof typeof OPTIONS;
 
@@ -177,6 +181,11 @@ function makePortfolioSchema() {
       ...commonShape(),
       alloc: decimal("alloc", "a fraction greater than 0 and at most 1", (d) => d.greaterThan(0) && d.lessThanOrEqualTo(1)).optional(),
       notional: decimal("notional", "an amount greater than 0", (d) => d.greaterThan(0)).optional(),
+      "compare-correlation-limit": decimal(
+        "compare-correlation-limit",
+        "a percentage of equity greater than 0 and at most 10000",
+        (d) => d.greaterThan(0) && d.lessThanOrEqualTo(10_000),
+      ).optional(),
     })
     .superRefine(slowAboveFast);
 }
@@ -314,7 +323,8 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     strategy.some((s) => s.includes(":")) ||
     Object.hasOwn(raw, "alloc") ||
     Object.hasOwn(raw, "notional") ||
-    Object.hasOwn(raw, "config");
+    Object.hasOwn(raw, "config") ||
+    Object.hasOwn(raw, "compare-correlation-limit");
   if (isPortfolio && Object.hasOwn(raw, "exec"))
     return err("BACKTEST_ARGS_INVALID", "--exec works with one symbol for now: drop it, or run each symbol on its own.", {
       problems: ["--exec works with one symbol for now"],
@@ -473,6 +483,7 @@ function parsePortfolio(
     legs,
     strategies: chosen,
     sizing: a.notional !== undefined ? { kind: "notional", notional: a.notional } : { kind: "share", fraction: a.alloc ?? null },
+    ...(a["compare-correlation-limit"] !== undefined && { compareCorrelationLimitPct: a["compare-correlation-limit"].toNumber() }),
     fast: a.fast,
     slow: a.slow,
     capital: a.capital,

@@ -10,7 +10,13 @@ import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.jso
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS } from "../venues/replay/portfolio";
 import { runEngineBacktest } from "./backtest";
-import { runPortfolioBacktest, type PortfolioLeg } from "./portfolio-backtest";
+import {
+  compareCorrelationLimit,
+  formatCorrelationComparison,
+  type PortfolioBacktestInput,
+  type PortfolioLeg,
+  runPortfolioBacktest,
+} from "./portfolio-backtest";
 import { readFileSync } from "node:fs";
 import { parseDeskFile, patched } from "./desk-file";
 import type { RiskLimitsSettings } from "./settings";
@@ -27,7 +33,12 @@ export interface PortfolioOutcome {
   report: PortfolioReport;
   curve: [number, number][];
   timings: { csvMs: number; engineMs: number; reportMs: number };
+  /** With --compare-correlation-limit: the runs without and with the limit, as the report's comparison section. */
+  correlationComparison?: string;
 }
+
+/** The correlation settings of the comparison: clusters at ρ > 0.5 over 5 days of hourly bars (trusted after half). */
+export const COMPARISON_CORRELATION = { correlationThreshold: 0.5, correlationBarMinutes: 60, correlationWindowBars: 120 } as const;
 
 export function runBacktest(args: BacktestRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome;
 export function runBacktest(args: PortfolioRunArgs, onProgress?: (done: number, total: number) => void): PortfolioOutcome;
@@ -149,7 +160,7 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
   const { legs, rules } = loadPortfolioLegs(args);
   const symbols = legs.map((l) => l.symbol);
   const started = performance.now();
-  const result = runPortfolioBacktest({
+  const input: PortfolioBacktestInput = {
     legs,
     strategies: args.strategies.map((s) => ({ name: s.name, symbols: s.symbols, create: () => strategyFor(s.name, args) })),
     capital: args.capital,
@@ -159,8 +170,16 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
         ? { method: "all_in", notional: args.sizing.notional.toFixed() }
         : { method: "all_in", equityFraction: args.sizing.fraction ? args.sizing.fraction.toNumber() : 1 / legs.length },
     ...deskSettings,
-  });
+  };
+  const result = runPortfolioBacktest(input);
   const elapsedMs = performance.now() - started;
+  const correlationComparison =
+    args.compareCorrelationLimitPct !== undefined
+      ? formatCorrelationComparison(
+          compareCorrelationLimit({ ...input, riskLimits: { ...COMPARISON_CORRELATION } }, args.compareCorrelationLimitPct),
+          args.capital,
+        )
+      : undefined;
   const reportStarted = performance.now();
   const totals = buildBacktestReport({
     trades: result.trades,
@@ -183,5 +202,5 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
     protectionsFired: result.protectionsFired,
   });
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
-  return { report, curve: chartCurve(result.numericEquityCurve), timings };
+  return { report, curve: chartCurve(result.numericEquityCurve), timings, ...(correlationComparison !== undefined && { correlationComparison }) };
 }

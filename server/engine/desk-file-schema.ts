@@ -6,6 +6,7 @@ import { z } from "zod";
 import { MAX_BREAKER_MINUTES, TRIP_ACTIONS } from "../core/breaker/config";
 import { parseDecimal } from "../core/money";
 import { STRATEGY_NAMES } from "../core/strategies";
+import { ALLOCATION_METHODS } from "../core/risk/portfolio-report";
 
 export const DESK_MODES = ["replay", "paper", "live", "backtest"] as const;
 
@@ -96,10 +97,15 @@ const sizing = () =>
         atr_multiple: numberIn(0.1, 50).optional(),
         period: wholeIn(2, 500, " bars").optional(),
       }),
+      z.strictObject({
+        method: z.literal("target_weight"),
+        fraction: share(0.0001, 1, "equity the whole book holds"),
+        allocation: z.enum(ALLOCATION_METHODS, { error: `allocation must be one of ${ALLOCATION_METHODS.join(", ")}` }).optional(),
+      }),
     ],
     {
       error: (issue) =>
-        `method must be one of fixed_fraction, all_in, fixed_risk, confidence, kelly, atr (got ${got((issue.input as { method?: unknown })?.method)})`,
+        `method must be one of fixed_fraction, all_in, fixed_risk, confidence, kelly, atr, target_weight (got ${got((issue.input as { method?: unknown })?.method)})`,
     },
   );
 
@@ -216,6 +222,8 @@ export const breakerSection = z.strictObject({
   max_weekly_loss_pct: pctLimit(),
   max_drawdown_pct: pctLimit(),
   max_drawdown_abs: amountLimit(),
+  /** The portfolio's 99 % 1-day VaR as % of equity (maxPortfolioVarPct). */
+  max_portfolio_var_pct: pctLimit(),
   max_consecutive_losses: countLimit(1_000),
   max_orders_per_minute: countLimit(10_000),
   max_orders_per_hour: countLimit(100_000),

@@ -229,6 +229,31 @@ describe("parseDeskFile: portfolio limits and the weekly loss", () => {
     expect(deskChanges(current, desk, RUNNING)).toMatchObject({ rows: [], riskLimits: null, breakerConfig: null });
   });
 
+  it("reads target_weight sizing (risk parity by default), and an export with it changes nothing", () => {
+    const desk = parseDeskFile(["symbols:", "  BTC/USDT:", "    sizing: { method: target_weight, fraction: 0.8 }"].join("\n"), { source: SOURCE });
+    expect(desk.symbols["BTC/USDT"]?.sizing).toEqual({ method: "target_weight", fraction: 0.8, allocation: "risk_parity" });
+    const current: SettingsInForce = {
+      ...TODAY,
+      symbolSettings: { "BTC/USDT": { ...DEFAULT_SYMBOL_SETTINGS, sizing: { method: "target_weight", fraction: 0.6, allocation: "max_sharpe" } } },
+    };
+    const running = { ...RUNNING, desk: null, strategy: { enabled: true, fast: 10, slow: 30 }, venueId: "sim", at: new Date(Date.UTC(2026, 0, 2)) };
+    const exported = deskExportYaml(current, running);
+    expect(deskChanges(current, parseDeskFile(exported, { source: "export" }), RUNNING)).toMatchObject({ rows: [], symbols: [] });
+    expect(() => parseDeskFile("symbols:\n  BTC/USDT:\n    sizing: { method: target_weight, fraction: 0.5, allocation: magic }\n", { source: SOURCE })).toThrow(
+      /allocation must be one of risk_parity, min_variance, max_sharpe, kelly/,
+    );
+  });
+
+  it("reads the breaker's portfolio VaR bound, and an export with it changes nothing", () => {
+    const desk = parseDeskFile(["breaker:", "  max_portfolio_var_pct: 6.5"].join("\n"), { source: SOURCE });
+    expect(desk.breaker).toEqual({ maxPortfolioVarPct: 6.5 });
+    const current: SettingsInForce = { ...TODAY, breakerConfig: { ...DEFAULT_BREAKER_CONFIG, maxPortfolioVarPct: 6.5 } };
+    const running = { ...RUNNING, desk: null, strategy: { enabled: true, fast: 10, slow: 30 }, venueId: "sim", at: new Date(Date.UTC(2026, 0, 2)) };
+    const exported = deskExportYaml(current, running);
+    expect(exported).toContain("max_portfolio_var_pct: 6.5");
+    expect(deskChanges(current, parseDeskFile(exported, { source: "export" }), RUNNING)).toMatchObject({ rows: [], breakerConfig: null });
+  });
+
   it("refuses a correlation bar size the history cannot give", () => {
     expect(() => parseDeskFile("risk:\n  correlation_bar_minutes: 7\n", { source: SOURCE })).toThrow(
       /correlationBarMinutes must be one of 5, 15, 60, 240 or 1440/,

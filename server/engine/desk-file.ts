@@ -125,6 +125,7 @@ const BREAKER_KEYS: Record<keyof z.output<typeof breakerSection>, keyof BreakerC
   max_weekly_loss_pct: "maxWeeklyLossPct",
   max_drawdown_pct: "maxDrawdownPct",
   max_drawdown_abs: "maxDrawdownAbs",
+  max_portfolio_var_pct: "maxPortfolioVarPct",
   max_consecutive_losses: "maxConsecutiveLosses",
   max_orders_per_minute: "maxOrdersPerMinute",
   max_orders_per_hour: "maxOrdersPerHour",
@@ -196,6 +197,7 @@ function sizingOf(input: NonNullable<z.output<typeof symbolEntry>["sizing"]>): S
   }
   if (input.method === "atr")
     return sizingSchema.parse({ method: "atr", riskFraction: input.risk_fraction, atrMultiple: input.atr_multiple, period: input.period });
+  if (input.method === "target_weight") return { method: "target_weight", fraction: input.fraction, allocation: input.allocation ?? "risk_parity" };
   return input;
 }
 

@@ -381,8 +381,13 @@ export class Emergency {
     this.cx.store.setState("breaker", this.cx.breaker.toSnapshot());
   }
 
+  /** Equity, and the portfolio VaR when the breaker has a VaR limit (measuring it costs a covariance per closed bar). */
   updateBreakerEquity(): void {
-    if (!this.cx.breaker) return;
-    this.afterBreakerCall(this.cx.breaker.updateEquity(this.cx.accounting.equity().equity));
+    const breaker = this.cx.breaker;
+    if (!breaker) return;
+    const equity = this.cx.accounting.equity().equity;
+    const trip = breaker.updateEquity(equity);
+    const measureVar = !trip && breaker.currentConfig.maxPortfolioVarPct !== null;
+    this.afterBreakerCall(measureVar ? breaker.updatePortfolioVar(this.cx.gate.portfolioVarPct(equity)) : trip);
   }
 }

@@ -44,6 +44,8 @@ import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
 import { VenueRoom, type VenueView } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
+import type { AllocationMethod } from "../core/risk/portfolio-report";
+import type { Result } from "../core/errors";
 
 export type { EngineOptions } from "./context";
 export { EngineError } from "./context";
@@ -521,6 +523,11 @@ export class Engine {
       ),
       inDoubt: this.cx.doubts.inDoubtList(),
     };
+  }
+
+  /** Target weights of an allocation method on the gate's covariance, as `target_weight` sizing sees them (target-weight.ts). */
+  targetWeights(method: AllocationMethod): Result<Record<string, number>, string> {
+    return this.cx.gate.targetWeights(method);
   }
 
   /** The last price of every symbol (for the runtime's periodic marks event). */

@@ -27,6 +27,7 @@ export interface ManualOrderLink {
   /** Hold a trigger order in the engine (an OCO leg: the venue holds the coins for one sell only). */
   emulate?: boolean;
 }
+import { sizeTowardTargetWeight } from "./target-weight";
 
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
@@ -283,6 +284,12 @@ export class Intake {
       case "confidence":
         outcome = sizeByConfidence({ baseQty: equity.times(sizing.fraction).dividedBy(price), confidence: signal.confidence, price }, constraints);
         break;
+      case "target_weight": {
+        const sized = sizeTowardTargetWeight(this.cx, { symbol: instrument.symbol, side, price, equity, sizing }, constraints);
+        if (!sized.ok) return sized;
+        outcome = sized.outcome;
+        break;
+      }
       case "fixed_risk": {
         const stop =
           signal.stopLoss != null

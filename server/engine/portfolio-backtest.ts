@@ -41,6 +41,8 @@ import { type AllInSizing, BacktestEngine, smallestGap } from "./backtest";
 import { EventBus } from "./bus";
 import type { EngineOptions } from "./context";
 import type { ProtectionFired } from "../core/backtest/portfolio-report";
+import { createMarketHistory } from "./market-history-feed";
+import type { RiskLimitsSettings } from "./settings";
 
 export interface PortfolioLeg {
   symbol: string;
@@ -63,8 +65,11 @@ export interface PortfolioBacktestInput {
   slippageBps: number;
   sizing: AllInSizing;
   intervalMs?: number;
-  /** The desk file's settings (--config); left out: no limits, no breaker, no protections. */
-  riskLimits?: EngineOptions["riskLimits"];
+  /**
+   * Risk limits in force (default none). With the statistical limits (maxCorrelatedExposurePct, maxVarPct) the engine
+   * gets a market history fed with every played candle at its close, so the gate measures what it would have known then.
+   */
+  riskLimits?: RiskLimitsSettings;
   breaker?: EngineOptions["breaker"];
   protections?: EngineOptions["protections"];
 }
@@ -146,7 +151,11 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     marketReserveBufferBps: input.slippageBps,
   });
   const closed: TradeRecord[] = [];
+  const limits = input.riskLimits ?? {};
+  const statistical = limits.maxCorrelatedExposurePct != null || limits.maxVarPct != null;
+  const history = statistical ? createMarketHistory() : null;
   const engine = new BacktestEngine(closed, {
+    ...(history && { marketHistory: history }),
     bus: new EventBus(0),
     venue,
     store: new MemoryStore(),
@@ -155,7 +164,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     initialEquity: input.capital,
     quoteCurrency: quote,
     breaker: input.breaker ?? null,
-    riskLimits: input.riskLimits ?? {},
+    riskLimits: limits,
     ...(input.protections != null && { protections: input.protections }),
     defaultSymbolSettings: { minConfidence: 0, sizing: input.sizing, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
     expectedSlippageBps: input.slippageBps,
@@ -213,6 +222,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
       touch(symbol, candle.close);
     }
     engine.setMark(symbol, candle.close, candle.ts + state.interval);
+    history?.addCandle(symbol, candle, state.interval);
     for (const slot of state.slots) {
       const position: StrategyPosition = state.owner === slot.strategy ? "LONG" : "FLAT";
       slot.context.position = position;
@@ -277,4 +287,53 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     refusedSignals,
     protectionsFired,
   };
+}
+
+export interface CorrelationLimitComparison {
+  limitPct: number;
+  without: PortfolioBacktestResult;
+  with: PortfolioBacktestResult;
+}
+
+/**
+ * The same portfolio backtest twice: without and with the correlated-exposure limit (`limitPct` % of equity per
+ * cluster; the other correlation settings from `riskLimits`), for the report's comparison.
+ */
+export function compareCorrelationLimit(input: PortfolioBacktestInput, limitPct: number): CorrelationLimitComparison {
+  const base = input.riskLimits ?? {};
+  const without = runPortfolioBacktest({ ...input, riskLimits: { ...base, maxCorrelatedExposurePct: null } });
+  const withLimit = runPortfolioBacktest({ ...input, riskLimits: { ...base, maxCorrelatedExposurePct: limitPct } });
+  return { limitPct, without, with: withLimit };
+}
+
+/** Return, max drawdown (both % of capital, floats for a report), trades and refused entries of one run. */
+export function comparisonFigures(result: PortfolioBacktestResult, capital: DecimalInput) {
+  const start = approxNumber(D(capital));
+  let peak = start;
+  let maxDrawdownPct = 0;
+  for (const equity of result.numericEquityCurve.equity) {
+    peak = Math.max(peak, equity);
+    if (peak > 0) maxDrawdownPct = Math.max(maxDrawdownPct, ((peak - equity) / peak) * 100);
+  }
+  const refused = Object.values(result.refusedSignals).reduce((a, b) => a + b, 0);
+  return {
+    returnPct: start > 0 ? ((approxNumber(result.finalEquity) - start) / start) * 100 : 0,
+    maxDrawdownPct,
+    trades: result.trades.length,
+    refused,
+  };
+}
+
+/** The report section: one line per run, then the difference. */
+export function formatCorrelationComparison(comparison: CorrelationLimitComparison, capital: DecimalInput): string {
+  const a = comparisonFigures(comparison.without, capital);
+  const b = comparisonFigures(comparison.with, capital);
+  const row = (name: string, f: typeof a) =>
+    `  ${name.padEnd(28)} return ${f.returnPct.toFixed(2).padStart(7)}%  max drawdown ${f.maxDrawdownPct.toFixed(2).padStart(6)}%  trades ${String(f.trades).padStart(4)}  refused ${String(f.refused).padStart(4)}`;
+  return [
+    `Correlation limit comparison (clusters capped at ${comparison.limitPct}% of equity):`,
+    row("without the limit", a),
+    row(`with the limit (${comparison.limitPct}%)`, b),
+    `  difference: return ${(b.returnPct - a.returnPct).toFixed(2)} points, max drawdown ${(b.maxDrawdownPct - a.maxDrawdownPct).toFixed(2)} points, ${b.refused - a.refused} more entries refused`,
+  ].join("\n");
 }

@@ -20,6 +20,9 @@ import { type MarketHistory } from "../core/market-history";
 import { type Decimal } from "../core/money";
 import { type OrderSide } from "../core/orders";
 import { alignReturns, checkCorrelatedExposure, checkVarLimit, correlationClusters, estimateCovariance, resampleCandles } from "../core/risk";
+import { exposuresFromPositions, parametricPortfolioVar } from "../core/risk/portfolio-var";
+import { type AllocationMethod, allocationTargetFor } from "../core/risk/portfolio-report";
+import { type Result } from "../core/errors";
 import { type CovarianceEstimate } from "../core/risk/covariance";
 import { fail, type EngineContext } from "./context";
 import type { RiskPortfolioView } from "./risk-gate";
@@ -30,6 +33,8 @@ interface CachedEstimate {
   key: string;
   estimate: CovarianceEstimate;
   clusters: string[][];
+  /** Target weights per allocation method, computed on first use for this estimate. */
+  targets: Map<AllocationMethod, Result<Record<string, number>, string>>;
 }
 
 export class PortfolioGate {
@@ -83,6 +88,46 @@ export class PortfolioGate {
     return null;
   }
 
+  /**
+   * Target weights of one allocation method on the gate's covariance (sizing's `target_weight`), computed once per
+   * closed bar. Max Sharpe and Kelly take each symbol's mean return over the window as its expected return.
+   */
+  targetWeights(method: AllocationMethod): Result<Record<string, number>, string> {
+    const limits = this.cx.riskLimits;
+    const barMs = (limits.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) * MINUTE_MS;
+    const threshold = limits.correlationThreshold ?? PORTFOLIO_GATE_DEFAULTS.correlationThreshold;
+    const cached = this.estimate(barMs, limits.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars, threshold);
+    let target = cached.targets.get(method);
+    if (!target) {
+      const estimate = cached.estimate;
+      if (!estimate.trusted) target = { ok: false, error: { code: "NOT_TRUSTED", message: `No ${method} target weights yet: ${estimate.reason}` } };
+      else {
+        const outcome = allocationTargetFor(method, estimate);
+        target = outcome.ok ? outcome : { ok: false, error: { code: outcome.error.code, message: `No ${method} target weights: ${outcome.error.message}` } };
+      }
+      cached.targets.set(method, target);
+    }
+    return target;
+  }
+
+  /**
+   * The portfolio's 99 % 1-day parametric VaR in % of equity (a float: a statistic), the figure the breaker's
+   * maxPortfolioVarPct compares; the same covariance and horizon as the VAR_LIMIT check. Null while it cannot be
+   * measured (too little history, no positive equity). Positions in symbols without a trusted covariance are left out.
+   */
+  portfolioVarPct(portfolio: RiskPortfolioView): number | null {
+    const limits = this.cx.riskLimits;
+    const barMs = (limits.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) * MINUTE_MS;
+    const threshold = limits.correlationThreshold ?? PORTFOLIO_GATE_DEFAULTS.correlationThreshold;
+    const { estimate } = this.estimate(barMs, limits.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars, threshold);
+    if (!estimate.trusted) return null;
+    const equity = portfolio.equity.toNumber();
+    if (!(equity > 0)) return null;
+    const { exposures } = exposuresFromPositions(portfolio.positions, estimate.symbols);
+    const report = parametricPortfolioVar({ symbols: estimate.symbols, covariance: estimate.covariance, barMs, exposures, equity, confidences: [0.99] });
+    return report.levels[0]!.varPct;
+  }
+
   /** The window's covariance and clusters, estimated again only when a bar has closed or the settings changed. */
   private estimate(barMs: number, window: number, threshold: number): CachedEstimate {
     const history = this.history;
@@ -106,7 +151,7 @@ export class PortfolioGate {
     }
     // Single-linkage clusters over the trusted correlation; a symbol alone has no cluster limit.
     const clusters = estimate.trusted ? correlationClusters(estimate.symbols, estimate.correlation, { threshold }).filter((c) => c.length > 1) : [];
-    this.cached = { key, estimate, clusters };
+    this.cached = { key, estimate, clusters, targets: new Map() };
     return this.cached;
   }
 }

@@ -27,6 +27,8 @@ import { fail, done, type EngineContext } from "./context";
 import { reservedFromScratch } from "./open-orders";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { PortfolioGate } from "./portfolio-gate";
+import type { AllocationMethod } from "../core/risk/portfolio-report";
+import type { Result } from "../core/errors";
 
 /** Open positions at their marks and what open entries reserve, as the gate counts them. */
 export interface RiskPortfolio {
@@ -389,6 +391,16 @@ export class RiskGate {
     const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf));
     const exits = books.orders.workingReduceOnly(exceptClientOrderId);
     return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
+  }
+
+  /** Target weights of an allocation method on the gate's covariance, for `target_weight` sizing (portfolio-gate.ts). */
+  targetWeights(method: AllocationMethod): Result<Record<string, number>, string> {
+    return this.portfolioLimits.targetWeights(method);
+  }
+
+  /** The portfolio's 99 % 1-day VaR in % of equity, for the breaker (portfolio-gate.ts); null while unmeasurable. */
+  portfolioVarPct(equity: Decimal): number | null {
+    return this.portfolioLimits.portfolioVarPct(this.riskPortfolio(equity));
   }
 
   /** The gate's running sums, for the consistency tests (they must equal a sum over `state().openOrders`). */

@@ -3,6 +3,7 @@
  * API validates with them; the engine parses stored JSON with them), plus their conversion to the
  * core's types.
  */
+import { ALLOCATION_METHODS } from "../core/risk/portfolio-report";
 import { z } from "zod";
 import { D, parseDecimal } from "../core/money";
 import type { ExitConfig } from "../core/positions/exits";
@@ -81,6 +82,15 @@ export const sizingSchema = z.discriminatedUnion("method", [
     riskFraction: numberIn("riskFraction (a share of equity risked per trade; more than 20% is refused)", 0.0001, 0.2),
     atrMultiple: numberIn("atrMultiple", 0.1, 50).default(2),
     period: wholeIn("period (bars of the ATR)", 2, 500).default(14),
+  }),
+  /**
+   * Toward the symbol's target weight from an allocation method (core/risk/allocation.ts, on the gate's covariance):
+   * the symbol may hold fraction × weight of equity and an entry buys the gap (target-weight.ts).
+   */
+  z.object({
+    method: z.literal("target_weight"),
+    fraction: numberIn("fraction (the share of equity the whole book holds)", 0.0001, 1),
+    allocation: z.enum(ALLOCATION_METHODS, { error: `allocation must be one of ${ALLOCATION_METHODS.join(", ")}` }).default("risk_parity"),
   }),
 ]);
 

@@ -14,11 +14,19 @@ import { EventBus } from "../engine/bus";
 import { Engine } from "../engine/engine";
 import { createMarketHistory, ReplayHistoryFeed } from "../engine/market-history-feed";
 import { runtimeState } from "../engine/runtime";
-import { DEFAULT_RISK_LIMITS } from "../engine/settings";
+import { DEFAULT_RISK_LIMITS, type RiskLimitsSettings } from "../engine/settings";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { clearPortfolioRiskCache, PORTFOLIO_CACHE_MS, PORTFOLIO_POINT_EVERY_MS, portfolioRisk, recordPortfolioRiskPoint } from "./portfolio-risk";
+import { FakeScheduler } from "../../test/replay/fake-scheduler";
+import {
+  clearPortfolioRiskCache,
+  PORTFOLIO_CACHE_MS,
+  PORTFOLIO_POINT_EVERY_MS,
+  portfolioRisk,
+  recordPortfolioRiskPoint,
+  startPortfolioRiskHistory,
+} from "./portfolio-risk";
 
 const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
 const SYMBOLS = SETS.map((s) => s.symbol);
@@ -43,7 +51,7 @@ afterEach(async () => {
 });
 
 /** The desk with `symbols` traded and the history as the replay leaves it after `playedRows` rows (or every row). */
-async function openDesk(options: { symbols?: string[]; rows?: number } = {}): Promise<Desk> {
+async function openDesk(options: { symbols?: string[]; rows?: number; limits?: Partial<RiskLimitsSettings> } = {}): Promise<Desk> {
   const symbols = options.symbols ?? SYMBOLS;
   const tdb = freshDb();
   const clock = new ManualClock(T_END);
@@ -59,7 +67,7 @@ async function openDesk(options: { symbols?: string[]; rows?: number } = {}): Pr
     quoteCurrency: "BTC",
     breaker: null,
     // Bittrex's own minimum is 0.0005 BTC; the desk's default (10, meant for USDT) would refuse every BTC order.
-    riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "0.01" },
+    riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "0.01", ...options.limits },
     defaultSymbolSettings: {
       minConfidence: 0.5,
       sizing: { method: "fixed_fraction", fraction: 0.1 },
@@ -104,7 +112,7 @@ async function buy(d: Desk, symbol: string): Promise<void> {
 
 describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
   it("returns the contract: correlation, VaR/ES, clusters, a target per method and the current weights", async () => {
-    const d = await openDesk();
+    const d = await openDesk({ limits: { maxCorrelatedExposurePct: 40 } });
     await buy(d, "ADA/BTC");
     await buy(d, "XLM/BTC");
     await buy(d, "ETH/BTC");
@@ -130,6 +138,7 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
       expect(typeof cluster.grossExposure).toBe("string");
       expect(cluster.limit).toBe("0.4"); // 40 % of 1 BTC
     }
+    expect(view.correlatedExposureLimitPct).toBe(40);
     expect(view.targets.map((t) => t.method)).toEqual(["risk_parity", "min_variance", "max_sharpe", "kelly"]);
     for (const target of view.targets) {
       expect(Object.keys(target.weights)).toEqual(SYMBOLS);
@@ -142,6 +151,22 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
     expect(view.decomposition.reduce((a, p) => a + p.componentVarPct!, 0)).toBeCloseTo(view.var95Pct!, 9);
     expect(view.quote).toBe("BTC");
     expect(JSON.parse(JSON.stringify(view))).toEqual(view);
+  });
+
+  it("shows the cluster limit the gate enforces: off when maxCorrelatedExposurePct is off, never a default", async () => {
+    const d = await openDesk({ limits: { correlationThreshold: 0.5 } });
+    await buy(d, "ADA/BTC");
+    await buy(d, "XLM/BTC");
+    const off = await callerFor("viewer").risk.portfolio();
+    expect(off.clusters.length).toBeGreaterThan(0);
+    expect(off.correlatedExposureLimitPct).toBeNull();
+    for (const cluster of off.clusters) expect(cluster).toMatchObject({ limit: null, ratio: null });
+    const admin = { username: "ada", role: "admin" as const };
+    await d.engine.execute({ kind: "setRiskLimits", limits: { ...d.engine.riskSettings().limits, maxCorrelatedExposurePct: 25 }, actor: admin });
+    clearPortfolioRiskCache();
+    const on = await callerFor("viewer").risk.portfolio();
+    expect(on.correlatedExposureLimitPct).toBe(25);
+    for (const cluster of on.clusters) expect(Number(cluster.limit)).toBeCloseTo(0.25 * Number(on.equity), 12);
   });
 
   it("with two symbols gives every method a target (the 40 % weight cap is raised to one half)", async () => {
@@ -238,6 +263,54 @@ describe("the figures' history", () => {
     for (const key of ["var95Pct", "var99Pct", "es95Pct"] as const) expect(points[1]![key]).toBeCloseTo(view[key]!, 12);
   });
 
+  it("keeps the allocation with each point: target weights by method and the current weights", async () => {
+    const d = await openDesk();
+    await buy(d, "ADA/BTC");
+    expect(await recordPortfolioRiskPoint(Date.UTC(2026, 0, 1))).toBe(true);
+    const [point] = (await callerFor("viewer").risk.portfolioHistory()).points;
+    const view = await callerFor("viewer").risk.portfolio();
+    expect(Object.keys(point!.targets!)).toEqual(["risk_parity", "min_variance", "max_sharpe", "kelly"]);
+    for (const target of view.targets) {
+      for (const symbol of SYMBOLS) expect(point!.targets![target.method]![symbol]).toBeCloseTo(target.weights[symbol]!, 12);
+    }
+    expect(point!.current).toEqual({ "ADA/BTC": 1 });
+  });
+
+  it("computes and records on its schedule, with the interval it is given, one tick after the other, until stopped", async () => {
+    await openDesk({ rows: 100 });
+    const clock = new ManualClock(Date.UTC(2026, 0, 1));
+    const timers = new FakeScheduler(clock);
+    const calls: number[] = [];
+    const stop = startPortfolioRiskHistory({
+      everyMs: 15 * MINUTE_MS,
+      timers,
+      clock,
+      record: (now) => {
+        calls.push(now);
+        return calls.length === 2 ? Promise.reject(new Error("store busy")) : Promise.resolve(true);
+      },
+      log: (m) => logs.push(m),
+    });
+    const logs: string[] = [];
+    const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
+    timers.advance(15 * MINUTE_MS - 1);
+    expect(calls).toEqual([]);
+    timers.advance(1);
+    await settle();
+    timers.advance(15 * MINUTE_MS);
+    await settle();
+    timers.advance(15 * MINUTE_MS);
+    await settle();
+    const t0 = Date.UTC(2026, 0, 1);
+    expect(calls).toEqual([t0 + 15 * MINUTE_MS, t0 + 30 * MINUTE_MS, t0 + 45 * MINUTE_MS]);
+    expect(logs).toEqual(["portfolio risk point not recorded: store busy"]); // a failed tick is said, and the schedule goes on
+    expect((await callerFor("viewer").risk.portfolioHistory()).everyMs).toBe(15 * MINUTE_MS); // the page says the interval in force
+    stop();
+    timers.advance(60 * MINUTE_MS);
+    expect(calls).toHaveLength(3);
+    expect(timers.pending).toBe(0);
+  });
+
   it("records nothing while the statistics are untrusted", async () => {
     await openDesk({ rows: 100 });
     expect(await recordPortfolioRiskPoint(Date.UTC(2026, 0, 1))).toBe(false);
@@ -262,7 +335,8 @@ function shapeOf(value: unknown, key = ""): unknown {
 describe("the e2e fixture (e2e/fixtures/portfolio-risk.json, this desk's output on the recorded portfolio at threshold 0.5)", () => {
   it("has the shape risk.portfolio returns, so the browser test renders what the server sends", async () => {
     const fixture = JSON.parse(readFileSync("e2e/fixtures/portfolio-risk.json", "utf8")) as { portfolio: unknown; history: { points: object[] } };
-    const d = await openDesk();
+    // The fixture was recorded with a 40 % cluster cap in force (its clusters carry a limit).
+    const d = await openDesk({ limits: { maxCorrelatedExposurePct: 40 } });
     await buy(d, "ADA/BTC");
     await buy(d, "XLM/BTC");
     await buy(d, "ETH/BTC");

@@ -10,16 +10,18 @@
  * out of the statistics and named in `notes`, never silently dropped. One symbol has no correlation to show: the
  * report then says so in `reason`.
  *
- * Settings: the correlation threshold and the correlated-exposure cap come from the risk limits once they carry them
- * (`correlationThreshold`, `maxCorrelatedExposurePct`, the gate's own settings); until then the defaults below.
+ * Settings: the correlation threshold and the correlated-exposure cap are the gate's own (`correlationThreshold`,
+ * `maxCorrelatedExposurePct` in the risk limits). A cap the gate does not enforce (the limit off) is shown as off —
+ * never as a default the gate ignores.
  */
 import { z } from "zod";
-import { MINUTE_MS } from "../core/clock";
+import { type Clock, MINUTE_MS, type TimerHandle, type Timers } from "../core/clock";
 import { DomainError } from "../core/errors";
 import { type MarketHistory } from "../core/market-history";
 import { Decimal, ZERO } from "../core/money";
 import { buildPortfolioRiskReport, type PortfolioRiskReport, type RiskPosition } from "../core/risk";
 import { db } from "../db/client";
+import { type RiskLimitsSettings } from "../engine/settings";
 import { reservedFromScratch } from "../engine/open-orders";
 import { requireRuntime } from "./engine";
 
@@ -31,8 +33,6 @@ export const PORTFOLIO_RISK_DEFAULTS = {
   /** 30 days of hourly bars. */
   windowBars: 720,
   correlationThreshold: 0.7,
-  /** The issue's example: a correlated cluster is capped like one symbol at 40 % of equity. */
-  maxCorrelatedExposurePct: 40,
   /** Per-weight cap for the optimizers' targets (raised to 1/n when fewer than 1/cap symbols are traded). */
   weightCap: 0.4,
 } as const;
@@ -97,12 +97,11 @@ export function portfolioRisk(input: PortfolioRiskInput = {}, now: number = Date
   return value;
 }
 
-/** The risk limits' fields for the portfolio figures, once the settings carry them (see the header). */
-function portfolioSettings(limits: object): { correlationThreshold: number; maxCorrelatedExposurePct: number | undefined } {
-  const x = limits as { correlationThreshold?: unknown; maxCorrelatedExposurePct?: unknown };
+/** The gate's settings for the portfolio figures: its threshold, and its cluster cap only when it enforces one. */
+function portfolioSettings(limits: RiskLimitsSettings): { correlationThreshold: number; maxCorrelatedExposurePct: number | undefined } {
   return {
-    correlationThreshold: typeof x.correlationThreshold === "number" ? x.correlationThreshold : PORTFOLIO_RISK_DEFAULTS.correlationThreshold,
-    maxCorrelatedExposurePct: typeof x.maxCorrelatedExposurePct === "number" ? x.maxCorrelatedExposurePct : PORTFOLIO_RISK_DEFAULTS.maxCorrelatedExposurePct,
+    correlationThreshold: limits.correlationThreshold ?? PORTFOLIO_RISK_DEFAULTS.correlationThreshold,
+    maxCorrelatedExposurePct: limits.maxCorrelatedExposurePct ?? undefined,
   };
 }
 
@@ -136,7 +135,14 @@ function computePortfolioRisk(input: PortfolioRiskInput): PortfolioRiskView {
     equity,
     reserved,
   );
-  return toView(report, { barMinutes, threshold, equity, quote: engine.instrumentList()[0]?.quote ?? null, positions });
+  return toView(report, {
+    barMinutes,
+    threshold,
+    equity,
+    quote: engine.instrumentList()[0]?.quote ?? null,
+    positions,
+    limitPct: settings.maxCorrelatedExposurePct ?? null,
+  });
 }
 
 interface ReportSettings {
@@ -184,7 +190,10 @@ function oneSymbolReason(symbols: string[]): string {
 
 const pctOfEquity = (amount: Decimal, equity: Decimal) => (equity.greaterThan(0) ? amount.dividedBy(equity).times(100).toNumber() : null);
 
-function toView(report: PortfolioRiskReport, x: { barMinutes: number; threshold: number; equity: Decimal; quote: string | null; positions: RiskPosition[] }) {
+function toView(
+  report: PortfolioRiskReport,
+  x: { barMinutes: number; threshold: number; equity: Decimal; quote: string | null; positions: RiskPosition[]; limitPct: number | null },
+) {
   const parametric95 = report.parametric?.levels[0] ?? null;
   const historical = report.historical;
   const measured = new Set(report.symbols);
@@ -220,6 +229,8 @@ function toView(report: PortfolioRiskReport, x: { barMinutes: number; threshold:
         }
       : null,
     correlationThreshold: x.threshold,
+    /** The gate's cluster cap in % of equity (maxCorrelatedExposurePct); null when the limit is off. */
+    correlatedExposureLimitPct: x.limitPct,
     clusters: report.clusters.map((c) => ({
       symbols: c.symbols,
       grossExposure: c.grossExposure.toString(),
@@ -252,11 +263,11 @@ export const PORTFOLIO_POINT_EVERY_MS = 5 * MINUTE_MS;
  * Records the current figures as one point when there are figures (a trusted window; one symbol has a VaR too) and the
  * last point is at least PORTFOLIO_POINT_EVERY_MS old. Returns whether a point was written.
  */
-export async function recordPortfolioRiskPoint(now: number = Date.now()): Promise<boolean> {
+export async function recordPortfolioRiskPoint(now: number = Date.now(), everyMs: number = PORTFOLIO_POINT_EVERY_MS): Promise<boolean> {
   const view = await portfolioRisk({}, now);
   if (view.var95Pct === null || view.var99Pct === null || view.es95Pct === null || view.asOf === null) return false;
   const last = await db().portfolioRiskPoint.findFirst({ orderBy: { ts: "desc" }, select: { ts: true } });
-  if (last && now - last.ts < PORTFOLIO_POINT_EVERY_MS) return false;
+  if (last && now - last.ts < everyMs) return false;
   const clusterPcts = view.clusters.map((c) => c.pctOfEquity).filter((p): p is number => p !== null);
   await db().portfolioRiskPoint.create({
     data: {
@@ -267,6 +278,9 @@ export async function recordPortfolioRiskPoint(now: number = Date.now()): Promis
       es95Pct: view.es95Pct,
       maxClusterExposurePct: clusterPcts.length > 0 ? Math.max(...clusterPcts) : null,
       symbols: view.symbols.length,
+      // The allocation as it stood: target weights by method beside the current ones, for the page's history.
+      targets: JSON.stringify(Object.fromEntries(view.targets.map((t) => [t.method, t.weights]))),
+      current: JSON.stringify(view.current),
     },
   });
   return true;
@@ -287,7 +301,7 @@ export async function portfolioRiskHistory(input: z.infer<typeof portfolioHistor
     take: input.limit ?? 500,
   });
   return {
-    everyMs: PORTFOLIO_POINT_EVERY_MS,
+    everyMs: scheduledEveryMs,
     points: rows.reverse().map((r) => ({
       ts: r.ts,
       asOf: r.asOf,
@@ -296,19 +310,73 @@ export async function portfolioRiskHistory(input: z.infer<typeof portfolioHistor
       es95Pct: r.es95Pct,
       maxClusterExposurePct: r.maxClusterExposurePct,
       symbols: r.symbols,
+      /** Target weights by method then ({method: {symbol: weight}}); null on points from before they were kept. */
+      targets: parseWeights<Record<string, Record<string, number>>>(r.targets),
+      current: parseWeights<Record<string, number>>(r.current),
     })),
   };
 }
 
-/** Records a point every PORTFOLIO_POINT_EVERY_MS while the server runs (instrumentation.ts starts it once). */
-export function startPortfolioRiskHistory(log: (message: string) => void = (m) => console.warn(m)): () => void {
-  const timer = setInterval(() => {
-    recordPortfolioRiskPoint().catch((e: unknown) => {
-      // The engine still starting is not worth a line; anything else is.
-      if (!(e instanceof DomainError && e.code === "ENGINE_UNAVAILABLE"))
-        log(`portfolio risk point not recorded: ${e instanceof Error ? e.message : String(e)}`);
-    });
-  }, PORTFOLIO_POINT_EVERY_MS);
-  timer.unref?.();
-  return () => clearInterval(timer);
+function parseWeights<T>(text: string | null): T | null {
+  if (text === null) return null;
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    return null; // a damaged cell shows as no weights, never breaks the history
+  }
+}
+
+/** The running schedule's interval, for the history's "a point every …" (the default until a schedule starts). */
+let scheduledEveryMs = PORTFOLIO_POINT_EVERY_MS;
+
+export interface PortfolioScheduleOptions {
+  /** How often the figures and the allocation are computed and recorded (default PORTFOLIO_POINT_EVERY_MS). */
+  everyMs?: number;
+  /** Injected so tests drive the schedule without waiting; default the global timers (unref'd). */
+  timers?: Timers;
+  clock?: Clock;
+  log?: (message: string) => void;
+  /** What runs on each tick (default recordPortfolioRiskPoint). */
+  record?: (now: number) => Promise<boolean>;
+}
+
+const globalTimers: Timers = {
+  setTimeout: (fn, ms) => {
+    const handle = setTimeout(fn, ms);
+    handle.unref?.();
+    return handle;
+  },
+  clearTimeout: (handle) => clearTimeout(handle as ReturnType<typeof setTimeout>),
+};
+
+/**
+ * Computes the portfolio figures and the allocation (target weights by every method) on a schedule and records them
+ * as a point (instrumentation.ts starts it once, every BASTION_PORTFOLIO_POINT_MINUTES). Each tick is scheduled after
+ * the previous one finished, so a slow computation never piles up. Returns the stop function.
+ */
+export function startPortfolioRiskHistory(options: PortfolioScheduleOptions = {}): () => void {
+  const everyMs = options.everyMs ?? PORTFOLIO_POINT_EVERY_MS;
+  scheduledEveryMs = everyMs;
+  const timers = options.timers ?? globalTimers;
+  const clock = options.clock ?? { now: () => Date.now() };
+  const log = options.log ?? ((m: string) => console.warn(m));
+  const record = options.record ?? ((now: number) => recordPortfolioRiskPoint(now, everyMs));
+  let stopped = false;
+  let handle: { current: TimerHandle } | null = null;
+  const tick = () => {
+    record(clock.now())
+      .catch((e: unknown) => {
+        // The engine still starting is not worth a line; anything else is.
+        if (!(e instanceof DomainError && e.code === "ENGINE_UNAVAILABLE"))
+          log(`portfolio risk point not recorded: ${e instanceof Error ? e.message : String(e)}`);
+      })
+      .finally(() => {
+        if (!stopped) handle = { current: timers.setTimeout(tick, everyMs) };
+      });
+  };
+  handle = { current: timers.setTimeout(tick, everyMs) };
+  return () => {
+    stopped = true;
+    if (handle !== null) timers.clearTimeout(handle.current);
+  };
 }

@@ -3,7 +3,8 @@ import { z } from "zod";
 import { portfolioHistoryInputSchema, portfolioRisk, portfolioRiskHistory, portfolioRiskInputSchema } from "../../services/portfolio-risk";
 import { exposureHistory } from "../../services/exposure-history";
 import { breakerHistory, riskSummary } from "../../services/risk";
-import { router, viewerProcedure } from "../trpc";
+import { rebalanceInputSchema, rebalanceProposal, sendRebalance, sendRebalanceInputSchema } from "../../services/rebalance";
+import { router, traderProcedure, viewerProcedure } from "../trpc";
 
 export const riskRouter = router({
   summary: viewerProcedure
@@ -47,4 +48,8 @@ export const riskRouter = router({
   /** Correlation, VaR/ES and its decomposition, clusters, target vs current weights (services/portfolio-risk.ts). */
   portfolio: viewerProcedure.input(portfolioRiskInputSchema.optional()).query(({ input }) => portfolioRisk(input ?? {})),
   portfolioHistory: viewerProcedure.input(portfolioHistoryInputSchema.optional()).query(({ input }) => portfolioRiskHistory(input ?? {})),
+  /** The orders that would bring the book to a method's target weights: a proposal, nothing is sent (services/rebalance.ts). */
+  rebalance: viewerProcedure.input(rebalanceInputSchema.optional()).query(({ input }) => rebalanceProposal(input ?? rebalanceInputSchema.parse({}))),
+  /** Sends the orders a trader reviewed, each through the risk gate and audited. */
+  sendRebalance: traderProcedure.input(sendRebalanceInputSchema).mutation(({ ctx, input }) => sendRebalance(input, ctx.actor)),
 });

@@ -75,6 +75,8 @@ export interface PortfolioRunArgs extends Omit<BacktestRunArgs, "data" | "symbol
   sizing: PortfolioSizingArg;
   /** A desk file (absolute path, already checked) whose risk, breaker and protection settings the run uses; null: none. */
   config?: string | null;
+  /** Run again with correlation clusters capped at this % of equity and compare (--compare-correlation-limit). */
+  compareCorrelationLimitPct?: number;
 }
 
 export function isPortfolioRunArgs(args: BacktestRunArgs | PortfolioRunArgs): args is PortfolioRunArgs {

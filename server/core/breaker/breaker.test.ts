@@ -15,6 +15,7 @@ const ALL_OFF = {
   maxWeeklyLossPct: null,
   maxDrawdownPct: null,
   maxDrawdownAbs: null,
+  maxPortfolioVarPct: null,
   maxConsecutiveLosses: null,
   maxOrdersPerMinute: null,
   maxOrdersPerHour: null,
@@ -36,6 +37,10 @@ const equity =
   (value: string): Step =>
   (b) =>
     b.updateEquity(D(value));
+const portfolioVar =
+  (pct: number | null): Step =>
+  (b) =>
+    b.updatePortfolioVar(pct);
 const order: Step = (b) => b.recordOrder();
 const error: Step = (b) => b.recordError();
 const wait =
@@ -102,6 +107,14 @@ describe("each limit trips at the limit, not below", () => {
       reach: equity("11000"),
       over: [equity("12000"), equity("10000")],
       message: "Drawdown of 1000 from peak equity 12000 (equity 11000) reached the 1000 limit.",
+    },
+    {
+      reason: "PORTFOLIO_VAR_PCT",
+      config: { maxPortfolioVarPct: 5 },
+      below: [equity("10000"), portfolioVar(4.99), portfolioVar(null)],
+      reach: portfolioVar(5),
+      over: [equity("10000"), portfolioVar(null), portfolioVar(12.5)],
+      message: "Portfolio 1-day 99% VaR of 5% of equity 10000 reached the 5% limit.",
     },
     {
       reason: "CONSECUTIVE_LOSSES",
@@ -186,6 +199,7 @@ describe("priority when several limits are breached", () => {
     maxWeeklyLossPct: 2,
     maxDrawdownPct: 2,
     maxDrawdownAbs: 200,
+    maxPortfolioVarPct: 3,
     maxConsecutiveLosses: 1,
     maxOrdersPerMinute: 1,
     maxOrdersPerHour: 1,
@@ -197,6 +211,7 @@ describe("priority when several limits are breached", () => {
     WEEKLY_LOSS_PCT: "maxWeeklyLossPct",
     DRAWDOWN_PCT: "maxDrawdownPct",
     DRAWDOWN_ABS: "maxDrawdownAbs",
+    PORTFOLIO_VAR_PCT: "maxPortfolioVarPct",
     CONSECUTIVE_LOSSES: "maxConsecutiveLosses",
     ORDER_RATE_MINUTE: "maxOrdersPerMinute",
     ORDER_RATE_HOUR: "maxOrdersPerHour",
@@ -210,6 +225,7 @@ describe("priority when several limits are breached", () => {
       "WEEKLY_LOSS_PCT",
       "DRAWDOWN_PCT",
       "DRAWDOWN_ABS",
+      "PORTFOLIO_VAR_PCT",
       "CONSECUTIVE_LOSSES",
       "ORDER_RATE_MINUTE",
       "ORDER_RATE_HOUR",
@@ -224,6 +240,7 @@ describe("priority when several limits are breached", () => {
       breaker.updateEquity(D("10000"));
       breaker.recordTrade(D("-200"));
       breaker.updateEquity(D("9800"));
+      breaker.updatePortfolioVar(3);
       breaker.recordOrder();
       breaker.recordError();
       expect(breaker.state).toBe("CLOSED");
@@ -281,6 +298,31 @@ describe("weekly loss (UTC week from Monday)", () => {
     const legacy = CircuitBreaker.fromSnapshot(old, { ...ALL_OFF, maxWeeklyLossPct: 5 }, clock);
     expect(legacy.ok && legacy.value.status().weeklyPnl.toString()).toBe("-300");
     expect(legacy.ok && legacy.value.recordTrade(D("-200"))?.reason).toBe("WEEKLY_LOSS_PCT");
+  });
+});
+
+describe("portfolio VaR input", () => {
+  it("keeps the last figure in the status and the snapshot, reads a snapshot written before it existed, and forgets it on reset", () => {
+    const { clock, breaker } = setup({ maxPortfolioVarPct: 8 });
+    breaker.updateEquity(D("10000"));
+    expect(breaker.updatePortfolioVar(6.25)).toBeNull();
+    expect(breaker.status().portfolioVarPct).toBe(6.25);
+    const snapshot = breaker.toSnapshot();
+    const restored = CircuitBreaker.fromSnapshot(snapshot, { ...ALL_OFF, maxPortfolioVarPct: 6 }, clock);
+    expect(restored.ok && restored.value.checkAndTrip()?.reason).toBe("PORTFOLIO_VAR_PCT");
+    const { portfolioVarPct: _v, ...old } = snapshot;
+    const legacy = CircuitBreaker.fromSnapshot(old, { ...ALL_OFF, maxPortfolioVarPct: 6 }, clock);
+    expect(legacy.ok && legacy.value.status().portfolioVarPct).toBeNull();
+    expect(legacy.ok && legacy.value.checkAndTrip()).toBeNull();
+    expect(breaker.updatePortfolioVar(9)?.reason).toBe("PORTFOLIO_VAR_PCT");
+    expect(breaker.reset({ manual: true, by: "alice", reason: "halved the book" }).ok).toBe(true);
+    expect(breaker.status().portfolioVarPct).toBeNull();
+    expect(breaker.updatePortfolioVar(9)?.reason).toBe("PORTFOLIO_VAR_PCT"); // still above: the next figure trips again
+  });
+
+  it.each([-1, Number.NaN, Number.POSITIVE_INFINITY])("refuses %s as a programming error", (value) => {
+    const { breaker } = setup({ maxPortfolioVarPct: 8 });
+    expect(() => breaker.updatePortfolioVar(value)).toThrow(TypeError);
   });
 });
 

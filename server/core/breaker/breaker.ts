@@ -13,6 +13,10 @@
  *   one reported that day), so the engine should report equity at startup. Unrealized losses are
  *   caught by the drawdown limits.
  * - Weekly PnL works like daily PnL over the UTC week (Monday 00:00 UTC), with the week-start equity.
+ * - Portfolio VaR is measured by the engine (core/risk on its market history) and handed in with
+ *   `updatePortfolioVar`; the breaker only compares it. Null (not measurable yet) never trips: the gate's
+ *   VaR limit already refuses entries it cannot measure. A reset forgets the figure, so the next
+ *   measurement decides again (a portfolio still above the limit trips again: reduce it first).
  * - Order windows are sliding: an order counts toward the minute while now − t < 60 s (an order
  *   exactly 60 s old no longer counts), toward the hour while now − t < 3600 s; older timestamps are dropped.
  * - Only `tick()` resets automatically, and reports it, so the engine sees every state change.
@@ -61,6 +65,8 @@ interface Counters {
   weekStartEquity: Decimal | null;
   equity: Decimal | null;
   peakEquity: Decimal | null;
+  /** Last portfolio VaR handed in, % of equity (a float: a statistic); null when unmeasured. */
+  portfolioVarPct: number | null;
   consecutiveLosses: number;
   consecutiveErrors: number;
   /** Order timestamps within the last hour, in recording order. */
@@ -155,6 +161,12 @@ function findBreach(config: BreakerConfig, c: Counters, m: Metrics): { reason: L
       message: `Drawdown of ${m.drawdownAbs.toString()} ${drawdownContext} reached the ${D(config.maxDrawdownAbs).toString()} limit.`,
     };
   }
+  if (config.maxPortfolioVarPct !== null && c.portfolioVarPct !== null && c.portfolioVarPct >= config.maxPortfolioVarPct) {
+    return {
+      reason: "PORTFOLIO_VAR_PCT",
+      message: `Portfolio 1-day 99% VaR of ${Number(c.portfolioVarPct.toFixed(2))}% of equity ${String(c.equity)} reached the ${config.maxPortfolioVarPct}% limit.`,
+    };
+  }
   if (config.maxConsecutiveLosses !== null && c.consecutiveLosses >= config.maxConsecutiveLosses) {
     return {
       reason: "CONSECUTIVE_LOSSES",
@@ -236,6 +248,7 @@ export class CircuitBreaker {
       weekStartEquity: null,
       equity: null,
       peakEquity: null,
+      portfolioVarPct: null,
       consecutiveLosses: 0,
       consecutiveErrors: 0,
       orderTimes: [],
@@ -269,6 +282,7 @@ export class CircuitBreaker {
       weekStartEquity: s.weekStartEquity !== undefined ? dec(s.weekStartEquity) : dec(s.dayStartEquity),
       equity: dec(s.equity),
       peakEquity: dec(s.peakEquity),
+      portfolioVarPct: s.portfolioVarPct ?? null,
       consecutiveLosses: s.consecutiveLosses,
       consecutiveErrors: s.consecutiveErrors,
       orderTimes: [...s.orderTimes],
@@ -293,6 +307,7 @@ export class CircuitBreaker {
       weekStartEquity: str(c.weekStartEquity),
       equity: str(c.equity),
       peakEquity: str(c.peakEquity),
+      portfolioVarPct: c.portfolioVarPct,
       consecutiveLosses: c.consecutiveLosses,
       consecutiveErrors: c.consecutiveErrors,
       orderTimes: [...c.orderTimes],
@@ -360,6 +375,16 @@ export class CircuitBreaker {
     if (c.dayStartEquity === null) c.dayStartEquity = equity;
     if (c.weekStartEquity === null) c.weekStartEquity = equity;
     if (c.peakEquity === null || equity.greaterThan(c.peakEquity)) c.peakEquity = equity;
+    return this.evaluate();
+  }
+
+  /**
+   * The portfolio's 99 % 1-day VaR as % of equity, measured by the engine; null when it cannot be measured.
+   * A negative or non-finite figure is a programming error.
+   */
+  updatePortfolioVar(varPct: number | null): BreakerTrip | null {
+    if (varPct !== null && !(Number.isFinite(varPct) && varPct >= 0)) throw new TypeError(`portfolio VaR % must be a finite number ≥ 0, got ${varPct}`);
+    this.advance().portfolioVarPct = varPct;
     return this.evaluate();
   }
 
@@ -459,6 +484,7 @@ export class CircuitBreaker {
     c.weeklyPnl = ZERO;
     c.weekStartEquity = c.equity;
     c.peakEquity = c.equity;
+    c.portfolioVarPct = null;
     this.tripped = null;
     const entry: BreakerResetEntry = {
       kind: "RESET",
@@ -498,6 +524,7 @@ export class CircuitBreaker {
       peakEquity: c.peakEquity,
       drawdownAbs: m.drawdownAbs,
       drawdownPct: m.drawdownPct,
+      portfolioVarPct: c.portfolioVarPct,
       ordersLastMinute: m.ordersLastMinute,
       ordersLastHour: m.ordersLastHour,
       consecutiveErrors: c.consecutiveErrors,

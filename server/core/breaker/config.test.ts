@@ -16,6 +16,7 @@ describe("breakerConfigSchema", () => {
       maxWeeklyLossPct: null,
       maxDrawdownPct: 15,
       maxDrawdownAbs: null,
+      maxPortfolioVarPct: null,
       maxConsecutiveLosses: 5,
       maxOrdersPerMinute: 30,
       maxOrdersPerHour: 500,

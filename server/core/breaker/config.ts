@@ -78,6 +78,11 @@ export const breakerConfigSchema = z.strictObject(
     maxDrawdownPct: percentLimit("maxDrawdownPct").default(15),
     /** Equity drawdown from the peak, in the account currency. */
     maxDrawdownAbs: amountLimit("maxDrawdownAbs").default(null),
+    /**
+     * The portfolio's 99 % 1-day parametric VaR (the figure the gate's maxVarPct uses), as % of equity. The engine
+     * measures it with every equity update; an unmeasured VaR (too little history) never trips.
+     */
+    maxPortfolioVarPct: percentLimit("maxPortfolioVarPct").default(null),
     maxConsecutiveLosses: countLimit("maxConsecutiveLosses", 1_000).default(5),
     /** Orders recorded in the last 60 s (sliding window). */
     maxOrdersPerMinute: countLimit("maxOrdersPerMinute", 10_000).default(30),

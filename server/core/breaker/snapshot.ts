@@ -48,6 +48,8 @@ export const breakerSnapshotSchema = z
     weekStartEquity: decimalString.nullable().optional(),
     equity: decimalString.nullable(),
     peakEquity: decimalString.nullable(),
+    /** Optional: snapshots written before the VaR input existed have no measurement. */
+    portfolioVarPct: z.number().nonnegative().nullable().optional(),
     consecutiveLosses: count,
     consecutiveErrors: count,
     orderTimes: z.array(epochMs),

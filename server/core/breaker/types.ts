@@ -3,10 +3,10 @@ import type { Decimal } from "../money";
 import type { TripAction } from "./config";
 
 /**
- * Why the breaker tripped. The first eight are limits and are evaluated in this order: when several
+ * Why the breaker tripped. All but MANUAL are limits and are evaluated in this order: when several
  * are breached at once, the first one in this list is the reported reason. Money lost comes first
- * (daily, then drawdown; % before absolute), then the losing streak, then runaway order rates,
- * then system health.
+ * (daily, weekly, then drawdown; % before absolute), then money at risk (portfolio VaR), then the
+ * losing streak, then runaway order rates, then system health.
  */
 export const LIMIT_REASONS = [
   "DAILY_LOSS_PCT",
@@ -14,6 +14,7 @@ export const LIMIT_REASONS = [
   "WEEKLY_LOSS_PCT",
   "DRAWDOWN_PCT",
   "DRAWDOWN_ABS",
+  "PORTFOLIO_VAR_PCT",
   "CONSECUTIVE_LOSSES",
   "ORDER_RATE_MINUTE",
   "ORDER_RATE_HOUR",
@@ -123,6 +124,11 @@ export interface BreakerStatus {
   drawdownAbs: Decimal;
   /** drawdownAbs as % of peakEquity; null without a positive peak. */
   drawdownPct: Decimal | null;
+  /**
+   * The portfolio's 99 % 1-day parametric VaR as % of equity, as the engine last measured it (a float: a statistic);
+   * null until measured, when it cannot be measured (too little history), and after a reset.
+   */
+  portfolioVarPct: number | null;
   ordersLastMinute: number;
   ordersLastHour: number;
   consecutiveErrors: number;

@@ -12,3 +12,4 @@ export * from "./portfolio-limits";
 export * from "./allocation";
 export { normalQuantile, normalPdf, type Matrix, type ReadonlyMatrix } from "./linalg";
 export * from "./portfolio-report";
+export * from "./rebalance";

@@ -2,7 +2,9 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { HOUR_MS } from "../clock";
 import { D } from "../money";
-import { buildPortfolioRiskReport, currentWeights, type PortfolioRiskReportInput } from "./portfolio-report";
+import { estimateCovariance } from "./covariance";
+import { allocationTargetFor, buildPortfolioRiskReport, currentWeights, type PortfolioRiskReportInput } from "./portfolio-report";
+import { alignReturns, resampleCandles } from "./returns";
 import { type CandleInput } from "./returns";
 import { type RiskPosition } from "./types";
 
@@ -98,5 +100,21 @@ describe("currentWeights", () => {
     ],
   ])("%s", (_label, positions, expected) => {
     expect(currentWeights(positions)).toEqual(expected);
+  });
+});
+
+describe("allocationTargetFor", () => {
+  it("gives one method's weights, the same as the report's target for that method", () => {
+    const report = buildPortfolioRiskReport(input());
+    const bars = Object.fromEntries(COINS.map((c) => [c, resampleCandles(CANDLES[c]!, HOUR_MS)]));
+    const aligned = alignReturns(bars, { barMs: HOUR_MS, symbols: COINS });
+    const estimate = estimateCovariance(COINS, aligned.rows, { window: 480, minHistory: 240, timestamps: aligned.timestamps });
+    if (!estimate.trusted) throw new Error(estimate.reason);
+    for (const method of ["risk_parity", "min_variance"] as const) {
+      const target = allocationTargetFor(method, estimate, { weightCap: 0.3 });
+      expect(target.ok).toBe(true);
+      const fromReport = report.targets.find((t) => t.method === method)!.weights;
+      for (const coin of COINS) expect(target.ok && target.value[coin]).toBeCloseTo(fromReport[coin]!, 9);
+    }
   });
 });

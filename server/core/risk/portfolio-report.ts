@@ -16,7 +16,15 @@
  * - Floats for the statistics; exposures stay Decimal (clusters) as in limits.ts.
  */
 import { type Decimal } from "../money";
-import { type AllocationOutcome, fractionalKellyWeights, maxSharpeWeights, minVarianceWeights, riskParityWeights, type WeightCaps } from "./allocation";
+import {
+  type AllocationErrorCode,
+  type AllocationOutcome,
+  fractionalKellyWeights,
+  maxSharpeWeights,
+  minVarianceWeights,
+  riskParityWeights,
+  type WeightCaps,
+} from "./allocation";
 import { type CovarianceEstimateTrusted, estimateCovariance } from "./covariance";
 import { type Matrix } from "./linalg";
 import { type ClusterExposure, clusterExposures, correlationClusters } from "./portfolio-limits";
@@ -24,7 +32,8 @@ import { exposuresFromPositions, type HistoricalVarReport, historicalPortfolioVa
 import { alignReturns, type CandleInput, type MissingBarPolicy, resampleCandles, type ReturnKind } from "./returns";
 import { type RiskPosition } from "./types";
 
-export type AllocationMethod = "risk_parity" | "min_variance" | "max_sharpe" | "kelly";
+export const ALLOCATION_METHODS = ["risk_parity", "min_variance", "max_sharpe", "kelly"] as const;
+export type AllocationMethod = (typeof ALLOCATION_METHODS)[number];
 
 export interface AllocationTarget {
   method: AllocationMethod;
@@ -151,9 +160,26 @@ export function currentWeights(positions: readonly RiskPosition[]): Record<strin
   return out;
 }
 
+/** The options one allocation method reads (the report's, without the candles and the book). */
+export type AllocationTargetOptions = Pick<PortfolioRiskReportInput, "expectedReturns" | "riskFreeRate" | "weightCap" | "kellyFraction">;
+
+/** The target weights of one method on a trusted estimate, keyed by symbol (sizing's `target_weight` reads it). */
+export function allocationTargetFor(
+  method: AllocationMethod,
+  estimate: CovarianceEstimateTrusted,
+  options: AllocationTargetOptions = {},
+): AllocationOutcome<Record<string, number>> {
+  const { targets, targetProblems } = allocationTargets(estimate, options, [method]);
+  const target = targets[0];
+  if (target) return { ok: true, value: target.weights };
+  const problem = targetProblems[0]!;
+  return { ok: false, error: { code: problem.code as AllocationErrorCode, message: problem.message } };
+}
+
 function allocationTargets(
   estimate: CovarianceEstimateTrusted,
-  input: PortfolioRiskReportInput,
+  input: AllocationTargetOptions,
+  methods: readonly AllocationMethod[] = ALLOCATION_METHODS,
 ): { targets: AllocationTarget[]; targetProblems: PortfolioRiskReport["targetProblems"] } {
   const { symbols, covariance } = estimate;
   const targets: AllocationTarget[] = [];
@@ -173,9 +199,11 @@ function allocationTargets(
     targets.push(withSource ? { method, weights, expectedReturnSource: { ...source } } : { method, weights });
   };
   const caps = input.weightCap;
-  add("risk_parity", riskParityWeights(covariance), false);
-  add("min_variance", minVarianceWeights(covariance, { caps }), false);
-  add("max_sharpe", maxSharpeWeights(expected, covariance, { caps, riskFreeRate: input.riskFreeRate }), true);
-  add("kelly", fractionalKellyWeights(expected, covariance, { caps, riskFreeRate: input.riskFreeRate, fraction: input.kellyFraction ?? 0.5 }), true);
+  const wanted = new Set(methods);
+  if (wanted.has("risk_parity")) add("risk_parity", riskParityWeights(covariance), false);
+  if (wanted.has("min_variance")) add("min_variance", minVarianceWeights(covariance, { caps }), false);
+  if (wanted.has("max_sharpe")) add("max_sharpe", maxSharpeWeights(expected, covariance, { caps, riskFreeRate: input.riskFreeRate }), true);
+  if (wanted.has("kelly"))
+    add("kelly", fractionalKellyWeights(expected, covariance, { caps, riskFreeRate: input.riskFreeRate, fraction: input.kellyFraction ?? 0.5 }), true);
   return { targets, targetProblems };
 }

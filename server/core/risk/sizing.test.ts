@@ -10,6 +10,7 @@ import {
   sizeFixedFraction,
   sizeFixedRisk,
   sizeKelly,
+  sizeToTargetWeight,
   type Candle,
   type SizeOutcome,
 } from "./sizing";
@@ -275,5 +276,53 @@ describe("atr (Wilder)", () => {
     ["NaN close", [{ high: 1, low: 1, close: NaN }, ...candles], 3, "INVALID_CANDLE"],
   ])("refuses %s", (_label, input, period, code) => {
     expect(codeOf(atr(input, period))).toBe(code);
+  });
+});
+
+describe("sizeToTargetWeight", () => {
+  const base = { equity: D(10_000), bookFraction: 0.5, price: D(100), symbol: "BTC/USDT" };
+  it.each([
+    { name: "a flat symbol buys its whole target", targetWeight: 0.3, held: "0", qty: "15", zero: null },
+    { name: "a held part is left out", targetWeight: 0.3, held: "600", qty: "9", zero: null },
+    { name: "a gap inside the 1 % band is at target", targetWeight: 0.3, held: "1486", qty: "0", zero: "AT_TARGET_WEIGHT" },
+    { name: "above the target buys nothing", targetWeight: 0.3, held: "2000", qty: "0", zero: "AT_TARGET_WEIGHT" },
+    { name: "a zero weight buys nothing", targetWeight: 0, held: "0", qty: "0", zero: "AT_TARGET_WEIGHT" },
+  ])("$name", ({ targetWeight, held, qty, zero }) => {
+    const outcome = sizeToTargetWeight({ ...base, targetWeight, heldNotional: D(held) }, { qtyStep: D("0.001") });
+    if (!outcome.ok) throw new Error(outcome.error.message);
+    expect(outcome.value.quantity.toString()).toBe(qty);
+    expect(outcome.value.zeroReason?.code ?? null).toBe(zero);
+  });
+
+  it("says what is held and what the target is", () => {
+    const outcome = sizeToTargetWeight({ ...base, targetWeight: 0.3, heldNotional: D(2000) });
+    expect(outcome.ok && outcome.value.zeroReason?.message).toBe(
+      "BTC/USDT already holds 2000, within 1% of or above its target of 1500 (30% of 50% of equity 10000).",
+    );
+  });
+
+  it.each([
+    { targetWeight: 1.2, heldNotional: D(0), code: "INVALID_FRACTION" },
+    { targetWeight: Number.NaN, heldNotional: D(0), code: "INVALID_FRACTION" },
+    { targetWeight: 0.2, heldNotional: D(-1), code: "INVALID_BASE_SIZE" },
+  ])("refuses weight $targetWeight with held $heldNotional", ({ targetWeight, heldNotional, code }) => {
+    const outcome = sizeToTargetWeight({ ...base, targetWeight, heldNotional });
+    expect(!outcome.ok && outcome.error.code).toBe(code);
+  });
+
+  it("never takes a symbol past its target (property)", () => {
+    fc.assert(
+      fc.property(
+        fc.double({ min: 0, max: 1, noNaN: true }),
+        fc.double({ min: 0.0001, max: 1, noNaN: true }),
+        fc.integer({ min: 0, max: 20_000 }),
+        (targetWeight, bookFraction, held) => {
+          const outcome = sizeToTargetWeight({ ...base, targetWeight, bookFraction, heldNotional: D(held) }, { qtyStep: D("0.0001") });
+          if (!outcome.ok) return false;
+          const after = D(held).plus(outcome.value.quantity.times(base.price));
+          return outcome.value.quantity.isZero() || after.lessThanOrEqualTo(base.equity.times(bookFraction).times(targetWeight));
+        },
+      ),
+    );
   });
 });

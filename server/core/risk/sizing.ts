@@ -25,7 +25,7 @@ export type SizingErrorCode =
   | "INVALID_CONSTRAINT"
   | "MISSING_PRICE";
 
-export type ZeroSizeCode = "ZERO_RAW_SIZE" | "CAPPED_TO_ZERO" | "BELOW_QTY_STEP" | "BELOW_MIN_QTY" | "BELOW_MIN_CONFIDENCE" | "NO_EDGE";
+export type ZeroSizeCode = "ZERO_RAW_SIZE" | "CAPPED_TO_ZERO" | "BELOW_QTY_STEP" | "BELOW_MIN_QTY" | "BELOW_MIN_CONFIDENCE" | "NO_EDGE" | "AT_TARGET_WEIGHT";
 
 export interface SizingConstraints {
   /** Round the quantity down to a multiple of this step (the instrument's qtyStep). */
@@ -209,6 +209,47 @@ export function sizeByConfidence(
     });
   }
   return finishSize(input.baseQty.times(clamped), input.price, constraints);
+}
+
+/**
+ * Toward a target weight (allocation.ts): the symbol should hold `bookFraction × targetWeight` of equity, so the entry
+ * buys the gap between that and what the symbol already holds on this side (`heldNotional`: its positions at their
+ * marks plus its open entries). At or above the target the size is zero (AT_TARGET_WEIGHT): the entry never pushes a
+ * symbol past its weight. The weight is a statistic (a float); the notional stays Decimal.
+ */
+export function sizeToTargetWeight(
+  input: { equity: Decimal; targetWeight: number; bookFraction: number; heldNotional: Decimal; price: Decimal; symbol?: string; band?: number },
+  constraints?: SizingConstraints,
+): SizeOutcome {
+  const invalid = checkEquity(input.equity) ?? checkFraction(input.bookFraction, "bookFraction") ?? checkPrice(input.price);
+  if (invalid) return invalid;
+  if (!(Number.isFinite(input.targetWeight) && input.targetWeight >= 0 && input.targetWeight <= 1)) {
+    return err("INVALID_FRACTION", `A target weight must be from 0 to 1, not ${input.targetWeight}.`);
+  }
+  if (!isFiniteDecimal(input.heldNotional) || input.heldNotional.isNegative()) {
+    return err("INVALID_BASE_SIZE", `The notional already held must be a finite amount ≥ 0, not ${String(input.heldNotional)}.`);
+  }
+  const target = input.equity.times(input.bookFraction).times(input.targetWeight);
+  const gap = target.minus(input.heldNotional);
+  const band = input.band ?? 0.01;
+  if (!(Number.isFinite(band) && band >= 0 && band < 1)) return err("INVALID_FRACTION", `The band around the target must be from 0 to below 1, not ${band}.`);
+  if (!gap.greaterThan(target.times(band))) {
+    const invalidConstraints = checkConstraints(constraints ?? {}, input.price);
+    if (invalidConstraints) return invalidConstraints;
+    const what = input.symbol ?? "The symbol";
+    const pctText = Number((input.targetWeight * 100).toFixed(2));
+    return ok({
+      quantity: ZERO,
+      rawQuantity: ZERO,
+      notional: ZERO,
+      cappedBy: null,
+      zeroReason: {
+        code: "AT_TARGET_WEIGHT",
+        message: `${what} already holds ${input.heldNotional.toDecimalPlaces(8).toString()}, within ${band * 100}% of or above its target of ${target.toDecimalPlaces(8).toString()} (${pctText}% of ${input.bookFraction * 100}% of equity ${input.equity.toString()}).`,
+      },
+    });
+  }
+  return finishSize(gap.dividedBy(input.price), input.price, constraints);
 }
 
 /** Kelly fraction f* = W − (1 − W) / R for win rate W and payoff ratio R (average win / average loss). */
