@@ -509,11 +509,6 @@ export class Engine {
     return this.cx.protections.view(this.cx.clock.now());
   }
 
-  /** The strategy a position belongs to (null: none recorded — a person's, or a flip's remainder). */
-  positionStrategy(positionId: string): string | null {
-    return this.cx.books.positions.get(positionId)?.meta.strategy ?? null;
-  }
-
   // ---------------------------------------------------------------------------------------------
   // Entry points kept on the engine for its callers (the API, the runtime, tests); the rooms do the work.
 
