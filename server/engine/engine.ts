@@ -192,16 +192,8 @@ export class Engine {
 
   /** Memory from the books: orders, positions, state and settings as the database has them. */
   private reloadFromStore(): void {
-    this.cx.ledger.bookingFill = false;
-    this.cx.ledger.cancelsAfterCommit = [];
-    this.cx.ledger.tripsAfterCommit = [];
-    this.cx.books.orders.clear();
-    this.cx.books.emulated.clear();
-    this.cx.books.positions.clear();
-    this.cx.unknowns.unknownOrders.clear();
-    this.cx.doubts.inDoubt.clear();
+    this.cx.resetRooms();
     this.cx.symbolSettings.clear();
-    this.cx.gate.cachedRiskLimits = null;
     this.cx.tradingState = "ACTIVE";
     // Without a stored snapshot the breaker is what a restart would build (a trip that did not commit is undone).
     if (this.cx.breaker && this.cx.store.getState<unknown>("breaker") === null) {
