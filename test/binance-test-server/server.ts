@@ -5,7 +5,8 @@
  * on the simulator (account.ts), prices come from what is pushed in (`push*`, the admin endpoint, or
  * a replay, replay.ts). Signed endpoints check Binance's HMAC-SHA256 signature, API key, timestamp
  * and recvWindow; request weight and order-count limits answer 429 like Binance; faults can be
- * injected per endpoint (faults.ts).
+ * injected per endpoint (faults.ts). The plumbing it shares with the Bitget server (listening, the request log,
+ * faults, market pushes, admin) is ../exchange-test-server/exchange-server.ts.
  *
  * Only ever listens on 127.0.0.1. The API key and secret are test values, not secrets.
  *
