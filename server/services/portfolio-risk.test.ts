@@ -4,92 +4,26 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { useFreshDb as freshDb, type TestDb } from "../../test/auth-support";
 import { callerFor, trpcError } from "../../test/desk-support";
-import { ManualClock, MINUTE_MS } from "../core/clock";
-import { sequentialIds } from "../core/ids";
-import { type MarketHistory } from "../core/market-history";
-import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
-import { EventBus } from "../engine/bus";
-import { Engine } from "../engine/engine";
-import { createMarketHistory, ReplayHistoryFeed } from "../engine/market-history-feed";
-import { runtimeState } from "../engine/runtime";
-import { DEFAULT_RISK_LIMITS } from "../engine/settings";
-import { loadCandlesCsv } from "../venues/replay/csv";
-import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
-import { SimVenue } from "../venues/sim/sim-venue";
+import { closePortfolioDesk, openPortfolioDesk, PORTFOLIO_SETS, type PortfolioDesk } from "../../test/portfolio-desk";
 import { clearPortfolioRiskCache, PORTFOLIO_CACHE_MS, PORTFOLIO_POINT_EVERY_MS, portfolioRisk, recordPortfolioRiskPoint } from "./portfolio-risk";
 
-const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
-const SYMBOLS = SETS.map((s) => s.symbol);
-const T_END = SETS[0]!.candles[SETS[0]!.candles.length - 1]!.ts + 5 * MINUTE_MS;
+const SYMBOLS = PORTFOLIO_SETS.map((s) => s.symbol);
 
-interface Desk {
-  tdb: TestDb;
-  store: SqliteStore;
-  clock: ManualClock;
-  engine: Engine;
-  history: MarketHistory;
-}
+type Desk = PortfolioDesk;
 
 let desk: Desk | null = null;
 afterEach(async () => {
   clearPortfolioRiskCache();
   if (!desk) return;
-  runtimeState().runtime = null;
-  desk.store.close();
-  await desk.tdb.close();
+  await closePortfolioDesk(desk);
   desk = null;
 });
 
 /** The desk with `symbols` traded and the history as the replay leaves it after `playedRows` rows (or every row). */
 async function openDesk(options: { symbols?: string[]; rows?: number } = {}): Promise<Desk> {
   const symbols = options.symbols ?? SYMBOLS;
-  const tdb = freshDb();
-  const clock = new ManualClock(T_END);
-  const store = openSqliteStore({ path: tdb.path, clock });
-  const instruments = symbols.map(bittrexBtcInstrument);
-  const venue = new SimVenue({ instruments, initialBalances: { BTC: "1" } });
-  const engine = new Engine({
-    venue,
-    store,
-    clock,
-    ids: sequentialIds(),
-    initialEquity: "1",
-    quoteCurrency: "BTC",
-    breaker: null,
-    // Bittrex's own minimum is 0.0005 BTC; the desk's default (10, meant for USDT) would refuse every BTC order.
-    riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "0.01" },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.1 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
-  });
-  await engine.start();
-  const history = createMarketHistory();
-  for (const set of SETS.filter((s) => symbols.includes(s.symbol))) {
-    const rows = options.rows ?? set.candles.length;
-    // Only the rows before the start, no previous pass: exactly `rows` recorded bars.
-    new ReplayHistoryFeed(history, set.symbol, set.candles.slice(0, rows), { startIndex: rows, rebaseOnLoop: false, previousPass: false });
-    const last = set.candles[rows - 1]!.close;
-    clock.advance(1);
-    await engine.marketData({ kind: "quote", symbol: set.symbol, bid: last * 0.999, ask: last * 1.001 });
-  }
-  runtimeState().runtime = {
-    mode: "replay",
-    engine,
-    bus: new EventBus(),
-    startedAt: T_END,
-    feedStatus: () => ({ kind: "replay", connected: true, message: "", lastUpdateAt: null }),
-    venueStatus: () => venue.status(),
-    marketHistory: history,
-    stop: () => Promise.resolve(),
-  };
-  desk = { tdb, store, clock, engine, history };
+  desk = await openPortfolioDesk({ traded: symbols, history: { symbols, rows: options.rows }, engineReadsHistory: false, quoteAtHistoryEnd: true });
   return desk;
 }
 
