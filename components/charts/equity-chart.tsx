@@ -2,6 +2,7 @@
 /** An equity curve (recharts): time on x, equity on y, in the desk's dark theme. */
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fmtNum, fmtTime } from "../ui/format";
+import { CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "./chart-theme";
 
 export function EquityChart({ points, height = 220, label = "Equity" }: { points: { ts: number; equity: number }[]; height?: number; label?: string }) {
   if (points.length < 2) return <p className="muted">Not enough equity history yet to draw a curve.</p>;
@@ -14,22 +15,15 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
       aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${fmtNum(points[0]!.equity)} to ${fmtNum(points.at(-1)!.equity)}`}
     >
       <ResponsiveContainer width="100%" height={height}>
-        <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+        <AreaChart data={points} margin={CHART_MARGIN}>
           <defs>
             <linearGradient id="eq" x1="0" y1="0" x2="0" y2="1">
               <stop offset="0%" stopColor="#58a6ff" stopOpacity={0.35} />
               <stop offset="100%" stopColor="#58a6ff" stopOpacity={0} />
             </linearGradient>
           </defs>
-          <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis
-            dataKey="ts"
-            type="number"
-            domain={["dataMin", "dataMax"]}
-            tickFormatter={(v: number) => fmtTime(v, false).slice(5)}
-            stroke="#8b949e"
-            fontSize={11}
-          />
+          <CartesianGrid stroke={GRID_STROKE} vertical={false} />
+          <XAxis {...TIME_X_AXIS} />
           <YAxis
             domain={[Math.floor(min - pad), Math.ceil(max + pad)]}
             tickCount={5}
@@ -39,11 +33,7 @@ export function EquityChart({ points, height = 220, label = "Equity" }: { points
             fontSize={11}
             width={70}
           />
-          <Tooltip
-            contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
-            labelFormatter={(v) => fmtTime(Number(v))}
-            formatter={(v) => [fmtNum(Number(v), 2), label]}
-          />
+          <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={timeLabel} formatter={(v) => [fmtNum(Number(v), 2), label]} />
           <Area type="monotone" dataKey="equity" stroke="#58a6ff" fill="url(#eq)" strokeWidth={1.5} isAnimationActive={false} />
         </AreaChart>
       </ResponsiveContainer>
