@@ -7,7 +7,6 @@ import type { Role } from "../server/auth/roles";
 import { useFreshDb as freshDb, type TestDb } from "./auth-support";
 import { ManualClock } from "../server/core/clock";
 import { sequentialIds } from "../server/core/ids";
-import { makeInstrument } from "../server/core/instrument";
 import { openSqliteStore, type SqliteStore } from "../server/db/sqlite-store";
 import { EventBus } from "../server/engine/bus";
 import { Engine, type EngineOptions } from "../server/engine/engine";
@@ -17,25 +16,10 @@ import { SimVenue } from "../server/venues/sim/sim-venue";
 import type { Venue } from "../server/venues/venue";
 import type { Context } from "../server/api/context";
 import { createCaller } from "../server/api/root";
+import { BTC, ETH } from "./instruments";
 
-export const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
-export const ETH = makeInstrument({
-  symbol: "ETH/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.0001",
-  minQty: "0.0001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
+export { BTC, ETH };
+
 export const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 
 export interface TestDesk {

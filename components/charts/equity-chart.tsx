@@ -3,6 +3,7 @@
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMoney } from "../ui/currency";
 import { fmtAxis, fmtMoney, fmtTime } from "../ui/format";
+import { CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "./chart-theme";
 
 /** `currency`: the curve's own (a backtest's quote); the desk's by default. */
 export function EquityChart({
@@ -28,22 +29,15 @@ export function EquityChart({
       aria-label={`${label} chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: ${money.fmt(points[0]!.equity)} to ${money.fmt(points.at(-1)!.equity)}`}
     >
       <ResponsiveContainer width="100%" height={height}>
-        <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+        <AreaChart data={points} margin={CHART_MARGIN}>
           <defs>
             <linearGradient id="eq" x1="0" y1="0" x2="0" y2="1">
               <stop offset="0%" stopColor="#58a6ff" stopOpacity={0.35} />
               <stop offset="100%" stopColor="#58a6ff" stopOpacity={0} />
             </linearGradient>
           </defs>
-          <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis
-            dataKey="ts"
-            type="number"
-            domain={["dataMin", "dataMax"]}
-            tickFormatter={(v: number) => fmtTime(v, false).slice(5)}
-            stroke="#8b949e"
-            fontSize={11}
-          />
+          <CartesianGrid stroke={GRID_STROKE} vertical={false} />
+          <XAxis {...TIME_X_AXIS} />
           <YAxis
             // Whole-number bounds only where whole numbers mean something: a 1 BTC curve lives between 0.99 and 1.01.
             domain={max - min >= 10 ? [Math.floor(min - pad), Math.ceil(max + pad)] : [min - pad, max + pad]}
@@ -54,11 +48,7 @@ export function EquityChart({
             fontSize={11}
             width={70}
           />
-          <Tooltip
-            contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
-            labelFormatter={(v) => fmtTime(Number(v))}
-            formatter={(v) => [money.fmt(Number(v)), label]}
-          />
+          <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={timeLabel} formatter={(v) => [money.fmt(Number(v)), label]} />
           <Area type="monotone" dataKey="equity" stroke="#58a6ff" fill="url(#eq)" strokeWidth={1.5} isAnimationActive={false} />
         </AreaChart>
       </ResponsiveContainer>

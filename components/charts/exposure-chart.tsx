@@ -3,6 +3,7 @@
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMoney } from "../ui/currency";
 import { fmtAxis, fmtTime } from "../ui/format";
+import { AXIS_STYLE, CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "./chart-theme";
 
 // Distinct on the dark theme; repeats after ten (the chart names at most 20 symbols).
 const COLORS = ["#58a6ff", "#3fb950", "#d29922", "#f778ba", "#a371f7", "#39c5cf", "#ff7b72", "#7ee787", "#e3b341", "#79c0ff"];
@@ -26,22 +27,11 @@ export function ExposureChart({
   return (
     <div role="img" aria-label={`Exposure per symbol from ${fmtTime(first)} to ${fmtTime(last)}: ${keys.join(", ")}`}>
       <ResponsiveContainer width="100%" height={height}>
-        <AreaChart data={points} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
-          <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis
-            dataKey="ts"
-            type="number"
-            domain={["dataMin", "dataMax"]}
-            tickFormatter={(v: number) => fmtTime(v, false).slice(5)}
-            stroke="#8b949e"
-            fontSize={11}
-          />
-          <YAxis tickCount={5} tickFormatter={fmtAxis} stroke="#8b949e" fontSize={11} width={60} />
-          <Tooltip
-            contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
-            labelFormatter={(v) => fmtTime(Number(v))}
-            formatter={(v, name) => [money.fmt(Number(v)), String(name)]}
-          />
+        <AreaChart data={points} margin={CHART_MARGIN}>
+          <CartesianGrid stroke={GRID_STROKE} vertical={false} />
+          <XAxis {...TIME_X_AXIS} />
+          <YAxis tickCount={5} tickFormatter={fmtAxis} {...AXIS_STYLE} width={60} />
+          <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={timeLabel} formatter={(v, name) => [money.fmt(Number(v)), String(name)]} />
           <Legend wrapperStyle={{ fontSize: 11 }} />
           {keys.map((k, i) => (
             <Area

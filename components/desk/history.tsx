@@ -13,6 +13,7 @@ import type { RouterOutputs } from "../trpc/types";
 import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { FacetSelect } from "../ui/facet-select";
 
 const DAY = 86_400_000;
 const SORTS = ["exitTime", "entryTime", "pnl", "pnlPct", "symbol", "duration"] as const;
@@ -161,39 +162,9 @@ export function HistoryView() {
     <>
       <h1 className="page-title">History</h1>
       <form className="filters" onSubmit={(e) => e.preventDefault()} aria-label="Trade filters">
-        <label className="field">
-          <span>Venue</span>
-          <select value={q.venue} onChange={(e) => go({ venue: e.target.value })}>
-            <option value="">All venues</option>
-            {[...new Set([...venues, ...(q.venue ? [q.venue] : [])])].map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Strategy</span>
-          <select value={q.strategy} onChange={(e) => go({ strategy: e.target.value })}>
-            <option value="">All strategies</option>
-            {[...new Set([...strategies, ...(q.strategy ? [q.strategy] : [])])].map((v) => (
-              <option key={v} value={v}>
-                {v}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label className="field">
-          <span>Symbol</span>
-          <select value={q.symbol} onChange={(e) => go({ symbol: e.target.value })}>
-            <option value="">All symbols</option>
-            {[...new Set([...symbols, ...(q.symbol ? [q.symbol] : [])])].map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FacetSelect label="Venue" allLabel="All venues" value={q.venue} values={venues} onChange={(venue) => go({ venue })} />
+        <FacetSelect label="Strategy" allLabel="All strategies" value={q.strategy} values={strategies} onChange={(strategy) => go({ strategy })} />
+        <FacetSelect label="Symbol" allLabel="All symbols" value={q.symbol} values={symbols} onChange={(symbol) => go({ symbol })} />
         <label className="field">
           <span>Side</span>
           <select value={q.side} onChange={(e) => go({ side: e.target.value as Query["side"] })}>
@@ -211,17 +182,14 @@ export function HistoryView() {
             <option value="BREAKEVEN">Breakeven</option>
           </select>
         </label>
-        <label className="field">
-          <span>Exit reason</span>
-          <select value={q.reason} onChange={(e) => go({ reason: e.target.value })}>
-            <option value="">All reasons</option>
-            {[...new Set([...reasons, ...(q.reason ? [q.reason] : [])])].map((r) => (
-              <option key={r} value={r}>
-                {reasonLabel(r)}
-              </option>
-            ))}
-          </select>
-        </label>
+        <FacetSelect
+          label="Exit reason"
+          allLabel="All reasons"
+          value={q.reason}
+          values={reasons}
+          optionLabel={reasonLabel}
+          onChange={(reason) => go({ reason })}
+        />
         <label className="field">
           <span>Exit from (UTC)</span>
           <input type="date" value={q.from} onChange={(e) => go({ from: e.target.value })} />

@@ -2,6 +2,7 @@
 /** The drawdown ("underwater") chart: % below the running equity peak over time, with the breaker's limit as a line. */
 import { Area, AreaChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { AXIS_STYLE, CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "../charts/chart-theme";
 
 export function DrawdownChart({
   points,
@@ -22,26 +23,19 @@ export function DrawdownChart({
       aria-label={`Drawdown chart from ${fmtTime(points[0]!.ts)} to ${fmtTime(points.at(-1)!.ts)}: deepest ${fmtPct(worst)} below the peak, now ${fmtPct(points.at(-1)!.ddPct)}${limitPct !== null ? `; the breaker trips at ${fmtPct(limitPct)}` : ""}`}
     >
       <ResponsiveContainer width="100%" height={height}>
-        <AreaChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 8 }}>
+        <AreaChart data={data} margin={CHART_MARGIN}>
           <defs>
             <linearGradient id="dd" x1="0" y1="0" x2="0" y2="1">
               <stop offset="0%" stopColor="#f85149" stopOpacity={0} />
               <stop offset="100%" stopColor="#f85149" stopOpacity={0.35} />
             </linearGradient>
           </defs>
-          <CartesianGrid stroke="#21262d" vertical={false} />
-          <XAxis
-            dataKey="ts"
-            type="number"
-            domain={["dataMin", "dataMax"]}
-            tickFormatter={(v: number) => fmtTime(v, false).slice(5)}
-            stroke="#8b949e"
-            fontSize={11}
-          />
-          <YAxis domain={[floor, 0]} tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} stroke="#8b949e" fontSize={11} width={56} />
+          <CartesianGrid stroke={GRID_STROKE} vertical={false} />
+          <XAxis {...TIME_X_AXIS} />
+          <YAxis domain={[floor, 0]} tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} {...AXIS_STYLE} width={56} />
           <Tooltip
-            contentStyle={{ background: "#161b22", border: "1px solid #30363d", color: "#e6edf3" }}
-            labelFormatter={(v) => fmtTime(Number(v))}
+            contentStyle={TOOLTIP_STYLE}
+            labelFormatter={timeLabel}
             formatter={(v, name) => (name === "dd" ? [`${fmtNum(Number(v), 2)}%`, "Drawdown"] : [fmtNum(Number(v), 2), "Equity"])}
           />
           {limitPct !== null ? (

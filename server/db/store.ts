@@ -8,6 +8,7 @@ import type { SIGNAL_ACTIONS } from "../core/input-schemas";
 import type { Decimal } from "../core/money";
 import type { Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
+import type { BookedTrade } from "../core/positions/trade-record";
 import type { VenueBalance, VenueFill } from "../core/venue-records";
 
 export interface OrderMeta {
@@ -57,30 +58,10 @@ export interface StoredPosition {
   meta: PositionMeta;
 }
 
-export type TradeOutcome = "WIN" | "LOSS" | "BREAKEVEN";
+export type { TradeOutcome } from "../core/positions/trade-record";
 
-export interface TradeRecord {
-  id: string;
-  positionId: string;
-  symbol: string;
-  side: "LONG" | "SHORT";
-  quantity: Decimal;
-  entryPrice: Decimal;
-  exitPrice: Decimal;
-  entryTime: number;
-  exitTime: number;
-  fees: Decimal;
-  grossPnl: Decimal;
-  pnl: Decimal;
-  pnlPct: number;
-  outcome: TradeOutcome;
-  exitReason: string;
-  requestedPrice: Decimal | null;
-  entrySlippageBps: number | null;
-  exitSlippageBps: number | null;
-  strategy: string | null;
-  signalId: string | null;
-}
+/** A closed trade as stored: the shape core books it in (core/positions/trade-record.ts). */
+export type TradeRecord = BookedTrade;
 
 export type SignalStatus = "ACCEPTED" | "DENIED" | "FAILED";
 

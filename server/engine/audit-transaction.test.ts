@@ -10,23 +10,14 @@ import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
 import type { OrderSpec } from "../core/orders";
 import { openSqliteStore } from "../db/sqlite-store";
 import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import type { Actor } from "./types";
+import { BTC } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const tina: Actor = { username: "tina", role: "trader" };
 

@@ -11,17 +11,17 @@
  * Options take their value as the next argument or after "=" (--fast=10). A relative --data path is resolved against
  * the directory npm was started from (INIT_CWD, which npm sets), else the current directory.
  */
-import { readFileSync, statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
+import { readFileSync } from "node:fs";
 import { z } from "zod";
 import { parseExecSpec, type ExecSpec } from "../core/algos/exec-spec";
-import { type Decimal, parseDecimal } from "../core/money";
+import { parseDecimal } from "../core/money";
 import { type Result, err, ok } from "../core/errors";
 import { STRATEGY_NAMES } from "../core/strategies";
 import { type SlippageSpec } from "../core/backtest";
 import { type BacktestRunArgs, type PortfolioLegArg, type PortfolioRunArgs, type PortfolioStrategyArg } from "../core/backtest/run-args";
 import { symbolOfFile } from "../venues/replay/portfolio";
 import { DeskFileError, parseDeskFile } from "./desk-file";
+import { type CliPathOptions, type OptionKind, cliPaths, decimal, existingFile, resolvePath, shown, splitOptions, symbolOption, wholeNumber } from "./cli-args";
 
 export type BacktestArgs = BacktestRunArgs | PortfolioRunArgs | { help: true };
 
@@ -71,7 +71,6 @@ Portfolio form: several symbols, one file each, traded with one equity in their 
   which trade without rounding. Without --json a text report with
   per-symbol and per-strategy tables is printed.`;
 
-type OptionKind = "value" | "flag";
 const OPTIONS = {
   data: "value",
   symbol: "value",
@@ -93,48 +92,11 @@ const OPTIONS = {
   exec: "value",
   "compare-correlation-limit": "value",
 } as const satisfies Record<string, OptionKind>;
-type OptionName = keyof typeof OPTIONS;
 
 /** Options the portfolio form repeats. */
-const REPEATABLE: ReadonlySet<string> = new Set(["data", "symbol", "strategy"]);
-
-function isOption(name: string): name is OptionName {
-  return Object.hasOwn(OPTIONS, name);
-}
-
-/** Quotes what the user typed, so that empty and odd values are visible. */
-function shown(value: string): string {
-  return `'${value}'`;
-}
-
-function wholeNumber(flag: string, min: number) {
-  return z.string().transform((s, ctx) => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s.trim()) || !Number.isSafeInteger(n) || n < min) {
-      ctx.addIssue({ code: "custom", message: `--${flag} must be a whole number ≥ ${min}, got ${shown(s)}.` });
-      return z.NEVER;
-    }
-    return n;
-  });
-}
-
-/** A decimal that passes `check`; `what` says in words what is expected. */
-function decimal(flag: string, what: string, check: (d: Decimal) => boolean) {
-  return z.string().transform((s, ctx) => {
-    const d = parseDecimal(s);
-    if (d === null || !check(d)) {
-      ctx.addIssue({ code: "custom", message: `--${flag} must be ${what}, got ${shown(s)}.` });
-      return z.NEVER;
-    }
-    return d;
-  });
-}
+const REPEATABLE = ["data", "symbol", "strategy"] as const;
 
 const SYMBOL = /^[A-Z0-9]+\/[A-Z0-9]+(:[A-Z0-9]+)?$/;
-
-function resolvePath(cwd: string, s: string): string {
-  return isAbsolute(s) ? s : resolve(cwd, s);
-}
 
 /** The options both forms share, in the order their messages are listed. */
 function commonShape() {
@@ -193,26 +155,13 @@ function makePortfolioSchema() {
 function makeSchema(cwd: string, isFile: (path: string) => boolean) {
   return z
     .object({
-      data: z
-        .string({ error: "--data is required: the candle CSV to test on (e.g. --data ../shared/data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv)." })
-        .transform((s, ctx) => {
-          const path = resolvePath(cwd, s);
-          if (s.trim() === "" || !isFile(path)) {
-            ctx.addIssue({ code: "custom", message: `--data must be an existing file, got ${shown(s)} (looked for ${path}).` });
-            return z.NEVER;
-          }
-          return path;
-        }),
-      symbol: z
-        .string()
-        .default("BTC/USDT")
-        .transform((s, ctx) => {
-          if (!SYMBOL.test(s)) {
-            ctx.addIssue({ code: "custom", message: `--symbol must look like BASE/QUOTE in capitals (e.g. BTC/USDT), got ${shown(s)}.` });
-            return z.NEVER;
-          }
-          return s;
-        }),
+      data: existingFile(
+        "data",
+        "--data is required: the candle CSV to test on (e.g. --data ../shared/data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv).",
+        cwd,
+        isFile,
+      ),
+      symbol: symbolOption(SYMBOL),
       strategy: z
         .string()
         .default("sma-cross")
@@ -241,21 +190,9 @@ function makeSchema(cwd: string, isFile: (path: string) => boolean) {
     .superRefine(slowAboveFast);
 }
 
-export interface ParseBacktestArgsOptions {
-  /** Directory a relative --data path is resolved against (default: INIT_CWD, else the current directory). */
-  cwd?: string;
-  /** Whether a path is an existing file (default: the file system). */
-  isFile?: (path: string) => boolean;
+export interface ParseBacktestArgsOptions extends CliPathOptions {
   /** Reads a --config desk file (default: the file system). */
   readFile?: (path: string) => string;
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
 }
 
 /** `FILE:SYMBOL` (the symbol as --symbol takes it); the file part may itself hold colons. */
@@ -270,50 +207,10 @@ function isFileSymbolList(value: string): boolean {
 export function parseBacktestArgs(argv: readonly string[], options: ParseBacktestArgsOptions = {}): Result<BacktestArgs, BacktestArgsErrorCode> {
   if (argv.includes("--help") || argv.includes("-h")) return ok({ help: true });
 
-  const problems: string[] = [];
-  const raw: Record<string, string | boolean> = {};
-  const repeated: Record<string, string[]> = { data: [], symbol: [], strategy: [] };
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (!token.startsWith("--")) {
-      problems.push(`Unexpected argument ${shown(token)}: options start with -- (see --help).`);
-      continue;
-    }
-    const eq = token.indexOf("=");
-    const name = token.slice(2, eq === -1 ? undefined : eq);
-    if (!isOption(name)) {
-      problems.push(`Unknown option --${name} (see --help).`);
-      continue;
-    }
-    if (Object.hasOwn(raw, name)) {
-      problems.push(`--${name} was given twice.`);
-      if (OPTIONS[name] === "value" && eq === -1) i++;
-      continue;
-    }
-    if (OPTIONS[name] === "flag") {
-      if (eq !== -1) problems.push(`--${name} takes no value, got ${shown(token.slice(eq + 1))}.`);
-      else raw[name] = true;
-      continue;
-    }
-    let value: string;
-    if (eq !== -1) {
-      value = token.slice(eq + 1);
-    } else {
-      const next = argv[i + 1];
-      if (next === undefined || next.startsWith("--")) {
-        problems.push(`--${name} needs a value.`);
-        continue;
-      }
-      value = next;
-      i++;
-    }
-    if (REPEATABLE.has(name)) repeated[name]!.push(value);
-    else raw[name] = value;
-  }
+  const { problems, raw, repeated } = splitOptions(argv, OPTIONS, REPEATABLE);
   if (problems.length > 0) return err("BACKTEST_ARGS_INVALID", problems.join("\n"), { problems });
 
-  const cwd = options.cwd ?? process.env.INIT_CWD ?? process.cwd();
-  const isFile = options.isFile ?? fileExists;
+  const { cwd, isFile } = cliPaths(options);
   const { data, symbol, strategy } = repeated as { data: string[]; symbol: string[]; strategy: string[] };
   const isPortfolio =
     data.length > 1 ||

@@ -45,6 +45,13 @@ export class Books {
 
   readonly marks = new Map<string, Mark>();
 
+  /** Forgets the orders and positions (a reload reads them back); instruments and marks come from the venue, not the books. */
+  reset(): void {
+    this.orders.clear();
+    this.emulated.clear();
+    this.positions.clear();
+  }
+
   readonly markOf = (symbol: string): Decimal | null => {
     const mark = this.marks.get(symbol);
     return mark ? markDecimal(mark) : null;

@@ -248,6 +248,11 @@ export class EngineContext {
     this.inDoubtPolicy = { ...DEFAULT_IN_DOUBT_POLICY, ...options.inDoubtPolicy };
   }
 
+  /** Every room that keeps memory read from the books forgets it (reloadFromStore reads it back). */
+  resetRooms(): void {
+    for (const name of RESETTABLE_ROOMS) this[name].reset();
+  }
+
   /**
    * Runs a manual action and records who/when/what/why/result in the audit log, in the same transaction as the
    * action's first durable change (`transaction`): for an order, the intent's journal transaction, which commits before
@@ -351,3 +356,16 @@ export class EngineContext {
     return result;
   }
 }
+
+/** A room that keeps memory read from the books; `reset()` forgets it. */
+interface Resettable {
+  reset(): void;
+}
+
+/** The context's fields that are resettable rooms. */
+type ResettableRoom = { [K in keyof EngineContext]: EngineContext[K] extends Resettable ? K : never }[keyof EngineContext];
+
+/** The rooms resetRooms() asks; the check below fails to compile when a room with reset() is left out. */
+const RESETTABLE_ROOMS = ["books", "gate", "ledger", "unknowns", "doubts"] as const satisfies readonly ResettableRoom[];
+const everyRoomListed: [Exclude<ResettableRoom, (typeof RESETTABLE_ROOMS)[number]>] extends [never] ? true : never = true;
+void everyRoomListed;

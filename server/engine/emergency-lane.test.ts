@@ -8,12 +8,12 @@ import { afterEach, describe, expect, it } from "vitest";
 import { timeOrderedIds } from "../core/ids";
 import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
+import { BinanceTestServer } from "../../test/binance-test-server";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
 import { Engine } from "./engine";
 import { type Timers } from "../core/clock";
 import { ResilientVenue } from "./resilient-venue";
+import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
 
 const clock = { now: () => Date.now() };
 
@@ -55,12 +55,7 @@ describe("emergency lane against the Binance test server", () => {
     const server = await BinanceTestServer.start({ symbols: ["BTC/USDT"] });
     closers.push(() => server.close());
     server.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
-    const config = loadLiveConfig(
-      { BASTION_API_KEY: TEST_API_KEY, BASTION_API_SECRET: TEST_API_SECRET, BASTION_API_URL: server.url, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
-      { cwd: "/nonexistent-bastion-dir" },
-    );
-    if (!config.ok) throw new Error(config.error.message);
-    const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: 5_000 });
+    const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs: 5_000 });
     const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
     const timers = new HeldTimers();
     const resilient = new ResilientVenue(venue, {

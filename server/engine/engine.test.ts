@@ -5,7 +5,6 @@ import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock, type Timers } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
 import { D } from "../core/money";
 import { MemoryStore } from "../db/memory-store";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
@@ -16,25 +15,8 @@ import type { OrderSpec } from "../core/orders";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine, type EngineOptions } from "./engine";
 import type { Actor, EmergencyProgress, Signal } from "./types";
+import { BTC, ETH } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
-const ETH = makeInstrument({
-  symbol: "ETH/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.0001",
-  minQty: "0.0001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const trader: Actor = { username: "tina", role: "trader" };
 const admin: Actor = { username: "ada", role: "admin" };

@@ -207,16 +207,8 @@ export class Engine {
 
   /** Memory from the books: orders, positions, state and settings as the database has them. */
   private reloadFromStore(): void {
-    this.cx.ledger.bookingFill = false;
-    this.cx.ledger.cancelsAfterCommit = [];
-    this.cx.ledger.tripsAfterCommit = [];
-    this.cx.books.orders.clear();
-    this.cx.books.emulated.clear();
-    this.cx.books.positions.clear();
-    this.cx.unknowns.unknownOrders.clear();
-    this.cx.doubts.inDoubt.clear();
+    this.cx.resetRooms();
     this.cx.symbolSettings.clear();
-    this.cx.gate.cachedRiskLimits = null;
     this.cx.tradingState = "ACTIVE";
     // Without a stored snapshot the breaker is what a restart would build (a trip that did not commit is undone).
     if (this.cx.breaker && this.cx.store.getState<unknown>("breaker") === null) {
@@ -620,15 +612,10 @@ export class Engine {
     return this.cx.protections.view(this.cx.clock.now());
   }
 
-  /** The strategy a position belongs to (null: none recorded — a person's, or a flip's remainder). */
   /** The venue a position lives on (the primary venue's id for one the books no longer hold). */
   positionVenue(positionId: string): string {
     const record = this.cx.books.positions.get(positionId);
     return record ? this.cx.venueRoom.venueOfPosition(record) : this.cx.venue.id;
-  }
-
-  positionStrategy(positionId: string): string | null {
-    return this.cx.books.positions.get(positionId)?.meta.strategy ?? null;
   }
 
   // ---------------------------------------------------------------------------------------------

@@ -8,7 +8,6 @@ import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock, type Timers } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
 import { D, type Decimal } from "../core/money";
 import type { OrderSpec } from "../core/orders";
 import { MemoryStore } from "../db/memory-store";
@@ -19,16 +18,8 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine } from "./engine";
 import type { Actor, CommandResult, Signal } from "./types";
+import { BTC } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const tina: Actor = { username: "tina", role: "trader" };
 const tom: Actor = { username: "tom", role: "trader" };

@@ -25,16 +25,8 @@ import { ResilientVenue } from "./resilient-venue";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { FakeBinance, ccxtExchange } from "../../test/ccxt/fake-exchange";
 import type { Actor, DomainEvent } from "./types";
+import { BTC } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const PERP = makeInstrument({
   symbol: "BTC/USDT:USDT",
   kind: "swap",

@@ -16,6 +16,11 @@ export class InDoubtOrders {
 
   readonly inDoubtTimers = new Map<string, unknown>();
 
+  /** Forgets the markers (a reload reads them back); their lookup timers stay, so a marker read back is not looked up twice. */
+  reset(): void {
+    this.inDoubt.clear();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Orders in doubt (in-doubt.ts): a submission with an unknown outcome is never sent again; it is looked up by
   // clientOrderId until the venue says what became of it, a documented fence proves it never placed, or a person decides.

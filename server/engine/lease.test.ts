@@ -3,22 +3,12 @@ import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import { createMigratedDb } from "../../test/db";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor, type IntervalTimers } from "./lease";
-
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
+import { BTC } from "../../test/instruments";
 
 /** Intervals fired by hand. */
 class ManualIntervals implements IntervalTimers {

@@ -265,6 +265,13 @@ export class Ledger {
 
   tripsAfterCommit: BreakerTrip[] = [];
 
+  /** Forgets the fill in progress and its after-commit work (a reload: what did not commit never happened). */
+  reset(): void {
+    this.bookingFill = false;
+    this.cancelsAfterCommit = [];
+    this.tripsAfterCommit = [];
+  }
+
   private afterFillCommit(): void {
     this.bookingFill = false;
     const records = this.cancelsAfterCommit;

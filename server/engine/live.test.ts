@@ -13,11 +13,12 @@ import { MemoryStore } from "../db/memory-store";
 import { createMigratedDb } from "../../test/db";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
+import { LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
 import { Engine } from "./engine";
 import { ResilientVenue } from "./resilient-venue";
 import { ensureRuntime, runtimeState } from "./runtime";
 import type { Actor, EmergencyProgress } from "./types";
+import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
 
 const trader: Actor = { username: "tina", role: "trader" };
 const SYMBOLS = ["BTC/USDT", "ETH/USDT", "LTC/USDT"];
@@ -69,12 +70,7 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
   server.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
   server.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
   server.pushQuote("LTCUSDT", 90, 90.01, 5_000, 5_000);
-  const config = loadLiveConfig(
-    { BASTION_API_KEY: TEST_API_KEY, BASTION_API_SECRET: TEST_API_SECRET, BASTION_API_URL: server.url, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
-    { cwd: "/nonexistent-bastion-dir" },
-  );
-  if (!config.ok) throw new Error(config.error.message);
-  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: options.timeoutMs ?? PATIENT_MS });
+  const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs: options.timeoutMs ?? PATIENT_MS });
   const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: SYMBOLS, clock, pollIntervalMs: 200 });
   let engineRef: Engine | null = null;
   const resilient = new ResilientVenue(venue, {

@@ -9,7 +9,6 @@ import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
 import { D, Decimal } from "../core/money";
 import { seededRng } from "../core/rng";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
@@ -18,25 +17,8 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import { reservedFromScratch, workingReduceOnlyFromScratch } from "./open-orders";
 import type { Actor } from "./types";
+import { BTC, ETH } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
-const ETH = makeInstrument({
-  symbol: "ETH/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.0001",
-  minQty: "0.0001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const MID: Record<string, number> = { "BTC/USDT": 20_000, "ETH/USDT": 1_500 };
 const trader: Actor = { username: "tina", role: "trader" };
 

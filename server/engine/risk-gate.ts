@@ -457,6 +457,11 @@ export class RiskGate {
 
   cachedRiskLimits: ReturnType<typeof toRiskLimits> | null = null;
 
+  /** Forgets the cached limits (a reload reads the settings back from the books). */
+  reset(): void {
+    this.cachedRiskLimits = null;
+  }
+
   /** The core's limits, rebuilt only when the settings change. */
   coreRiskLimits(): ReturnType<typeof toRiskLimits> {
     this.cachedRiskLimits ??= toRiskLimits(this.cx.riskLimits, this.cx.symbolSettings);

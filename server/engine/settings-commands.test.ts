@@ -2,22 +2,13 @@
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 import { DEFAULT_RISK_LIMITS } from "./settings";
 import type { Actor, EngineCommand } from "./types";
+import { BTC } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const admin: Actor = { username: "ada", role: "admin" };
 
 function desk() {

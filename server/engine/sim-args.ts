@@ -8,11 +8,10 @@
  * array of `{ ts, side, type, qty, price? }` (ts in epoch ms, side BUY/SELL, type MARKET/LIMIT, qty and price as
  * numbers or decimal strings); parseSimOrders checks it.
  */
-import { statSync } from "node:fs";
-import { isAbsolute, resolve } from "node:path";
 import { z } from "zod";
 import { type Decimal, parseDecimal } from "../core/money";
 import { type Result, err, ok } from "../core/errors";
+import { type CliPathOptions, type OptionKind, cliPaths, decimal, existingFile, shown, splitOptions, symbolOption, wholeNumber } from "./cli-args";
 
 export interface SimRunArgs {
   help: false;
@@ -58,7 +57,6 @@ order's fills: market orders walk the recorded book, resting limits fill only wh
   --json               print the result as one JSON object on stdout (default: a table)
   --help               show this text`;
 
-type OptionKind = "value" | "flag";
 const OPTIONS = {
   book: "value",
   trades: "value",
@@ -73,65 +71,20 @@ const OPTIONS = {
   json: "flag",
   help: "flag",
 } as const satisfies Record<string, OptionKind>;
-type OptionName = keyof typeof OPTIONS;
-
-function isOption(name: string): name is OptionName {
-  return Object.hasOwn(OPTIONS, name);
-}
-
-/** Quotes what the user typed, so that empty and odd values are visible. */
-function shown(value: string): string {
-  return `'${value}'`;
-}
-
-function wholeNumber(flag: string, min: number, max: number) {
-  return z.string().transform((s, ctx) => {
-    const n = Number(s);
-    if (!/^\d+$/.test(s.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
-      ctx.addIssue({ code: "custom", message: `--${flag} must be a whole number from ${min} to ${max}, got ${shown(s)}.` });
-      return z.NEVER;
-    }
-    return n;
-  });
-}
 
 function positiveDecimal(flag: string) {
-  return z.string().transform((s, ctx) => {
-    const d = parseDecimal(s);
-    if (d === null || !d.greaterThan(0)) {
-      ctx.addIssue({ code: "custom", message: `--${flag} must be a number greater than 0, got ${shown(s)}.` });
-      return z.NEVER;
-    }
-    return d;
-  });
+  return decimal(flag, "a number greater than 0", (d) => d.greaterThan(0));
 }
 
 const SYMBOL = /^[A-Z0-9]+\/[A-Z0-9]+$/;
 
 function makeSchema(cwd: string, isFile: (path: string) => boolean) {
-  const file = (flag: string, example: string) =>
-    z.string({ error: `--${flag} is required: ${example}.` }).transform((s, ctx) => {
-      const path = isAbsolute(s) ? s : resolve(cwd, s);
-      if (s.trim() === "" || !isFile(path)) {
-        ctx.addIssue({ code: "custom", message: `--${flag} must be an existing file, got ${shown(s)} (looked for ${path}).` });
-        return z.NEVER;
-      }
-      return path;
-    });
+  const file = (flag: string, example: string) => existingFile(flag, `--${flag} is required: ${example}.`, cwd, isFile);
   return z.object({
     book: file("book", "the book snapshots CSV (e.g. --book ../shared/data/market/microstructure/btc-usdt_binance-spot_book-snapshot-25_….csv)"),
     trades: file("trades", "").optional(),
     orders: file("orders", "a JSON file with the orders to simulate, [{ ts, side, type, qty, price? }]"),
-    symbol: z
-      .string()
-      .default("BTC/USDT")
-      .transform((s, ctx) => {
-        if (!SYMBOL.test(s)) {
-          ctx.addIssue({ code: "custom", message: `--symbol must look like BASE/QUOTE in capitals (e.g. BTC/USDT), got ${shown(s)}.` });
-          return z.NEVER;
-        }
-        return s;
-      }),
+    symbol: symbolOption(SYMBOL),
     "price-tick": positiveDecimal("price-tick").default(() => parseDecimal("0.01")!),
     "qty-step": positiveDecimal("qty-step").default(() => parseDecimal("0.00001")!),
     latency: wholeNumber("latency", 0, 3_600_000).default(0),
@@ -152,65 +105,17 @@ function makeSchema(cwd: string, isFile: (path: string) => boolean) {
   });
 }
 
-export interface ParseSimArgsOptions {
-  /** Directory relative paths are resolved against (default: INIT_CWD, else the current directory). */
-  cwd?: string;
-  /** Whether a path is an existing file (default: the file system). */
-  isFile?: (path: string) => boolean;
-}
-
-function fileExists(path: string): boolean {
-  try {
-    return statSync(path).isFile();
-  } catch {
-    return false;
-  }
-}
+export type ParseSimArgsOptions = CliPathOptions;
 
 /** Parses `process.argv.slice(2)`. `--help` anywhere wins over every other problem. */
 export function parseSimArgs(argv: readonly string[], options: ParseSimArgsOptions = {}): Result<SimArgs, SimArgsErrorCode> {
   if (argv.includes("--help") || argv.includes("-h")) return ok({ help: true });
 
-  const problems: string[] = [];
-  const raw: Record<string, string | boolean> = {};
-  for (let i = 0; i < argv.length; i++) {
-    const token = argv[i]!;
-    if (!token.startsWith("--")) {
-      problems.push(`Unexpected argument ${shown(token)}: options start with -- (see --help).`);
-      continue;
-    }
-    const eq = token.indexOf("=");
-    const name = token.slice(2, eq === -1 ? undefined : eq);
-    if (!isOption(name)) {
-      problems.push(`Unknown option --${name} (see --help).`);
-      continue;
-    }
-    if (Object.hasOwn(raw, name)) {
-      problems.push(`--${name} was given twice.`);
-      if (OPTIONS[name] === "value" && eq === -1) i++;
-      continue;
-    }
-    if (OPTIONS[name] === "flag") {
-      if (eq !== -1) problems.push(`--${name} takes no value, got ${shown(token.slice(eq + 1))}.`);
-      else raw[name] = true;
-      continue;
-    }
-    if (eq !== -1) {
-      raw[name] = token.slice(eq + 1);
-      continue;
-    }
-    const next = argv[i + 1];
-    if (next === undefined || next.startsWith("--")) {
-      problems.push(`--${name} needs a value.`);
-      continue;
-    }
-    raw[name] = next;
-    i++;
-  }
+  const { problems, raw } = splitOptions(argv, OPTIONS);
   if (problems.length > 0) return err("SIM_ARGS_INVALID", problems.join("\n"), { problems });
 
-  const cwd = options.cwd ?? process.env.INIT_CWD ?? process.cwd();
-  const parsed = makeSchema(cwd, options.isFile ?? fileExists).safeParse(raw);
+  const { cwd, isFile } = cliPaths(options);
+  const parsed = makeSchema(cwd, isFile).safeParse(raw);
   if (!parsed.success) {
     const messages = parsed.error.issues.map((issue) => issue.message);
     return err("SIM_ARGS_INVALID", messages.join("\n"), { problems: messages });

@@ -18,25 +18,8 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine, type EngineOptions } from "./engine";
 import { DEFAULT_RISK_LIMITS } from "./settings";
 import type { Actor, CommandResult, Signal } from "./types";
+import { BTC, ETH } from "../../test/instruments";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
-const ETH = makeInstrument({
-  symbol: "ETH/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.0001",
-  minQty: "0.0001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const PERP = makeInstrument({
   symbol: "BTC/USDT:USDT",
   kind: "swap",

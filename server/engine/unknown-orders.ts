@@ -16,6 +16,11 @@ export class UnknownOrders {
 
   readonly unknownOrders = new Map<string, UnknownOrder>();
 
+  /** Forgets the unknown orders (a reload reads them back from the books). */
+  reset(): void {
+    this.unknownOrders.clear();
+  }
+
   /**
    * Orders open at the venue that the books do not have: recorded once (a drift each, kept across restarts) and
    * listed until a trader adopts or cancels them, or they leave the venue. Returns the number of new ones.

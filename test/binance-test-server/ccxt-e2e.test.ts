@@ -4,24 +4,16 @@
  * the failure paths (lost answers, timeouts, 429, 503).
  */
 import ccxt, { type Exchange, type Order } from "ccxt";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { type Clock } from "../../server/core/clock";
 import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE, type CreateLiveExchangeOptions } from "../../server/venues/ccxt/live-config";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type BinanceTestServerOptions } from "./index";
+import { caught, closedAfterEach, PATIENT_MS } from "../exchange-test-server/ccxt-e2e-support";
 
-const open: BinanceTestServer[] = [];
+const closeAfterTest = closedAfterEach<BinanceTestServer>();
 
-/**
- * ccxt's timeout for requests that must succeed: the server runs in this process, and on a busy machine an answer
- * can take seconds, which is slow, not a failure (the test runner's timeout is the backstop).
- */
-const PATIENT_MS = 20_000;
 /** ccxt's timeout for the one request that hangs by design, set just around it: how soon ccxt gives up on it. */
 const HANG_MS = 400;
-
-afterEach(async () => {
-  while (open.length > 0) await open.pop()!.close();
-});
 
 interface Setup {
   server: BinanceTestServer;
@@ -35,7 +27,7 @@ async function setup(
   credentials: { key?: string; secret?: string } = {},
 ): Promise<Setup> {
   const server = await BinanceTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT", "LTC/USDT"], ...serverOptions });
-  open.push(server);
+  closeAfterTest(server);
   server.pushQuote("BTCUSDT", 30_000, 30_000.5, 5, 5);
   server.pushTrade("BTCUSDT", 30_000.2, 0.5);
   server.pushQuote("ETHUSDT", 2_000, 2_000.1, 50, 50);
@@ -53,15 +45,6 @@ async function setup(
   if (!config.ok) throw new Error(config.error.message);
   const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: PATIENT_MS, ...exchangeOptions });
   return { server, exchange, emergency };
-}
-
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("ccxt binance against the test server: the happy paths", () => {

@@ -5,7 +5,8 @@
  * on the simulator (account.ts), prices come from what is pushed in (`push*`, the admin endpoint, or
  * a replay, replay.ts). Signed endpoints check Binance's HMAC-SHA256 signature, API key, timestamp
  * and recvWindow; request weight and order-count limits answer 429 like Binance; faults can be
- * injected per endpoint (faults.ts).
+ * injected per endpoint (faults.ts). The plumbing it shares with the Bitget server (listening, the request log,
+ * faults, market pushes, admin) is ../exchange-test-server/exchange-server.ts.
  *
  * Only ever listens on 127.0.0.1. The API key and secret are test values, not secrets.
  *
@@ -17,21 +18,19 @@
  *   GET    /__admin/state    open orders, balances, fills, request counts
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type AddressInfo, type Socket } from "node:net";
-import { type Clock } from "../../server/core/clock";
+import { type IncomingMessage, type ServerResponse } from "node:http";
 import { type DecimalInput } from "../../server/core/money";
-import { type BookLevel, type MarketUpdate } from "../../server/core/market-data";
+import { ExchangeTestServer, type ExchangeServerOptions, type RequestRecord } from "../exchange-test-server/exchange-server";
 import { BinanceAccount, type Params } from "./account";
 import { BinanceApiError, BinanceErrors } from "./errors";
 import { DEFAULT_RATE_LIMITS, exchangeInfoBody, loadSymbolSpecs, type SymbolSpec } from "./exchange-info";
-import { FaultQueue, type FaultKind, type FaultPlan, type FaultRule } from "./faults";
-import { KLINE_INTERVALS, MarketBoard, type KlineRow } from "./market-board";
+import { type FaultKind } from "./faults";
+import { KLINE_INTERVALS, MarketBoard } from "./market-board";
 
 export const TEST_API_KEY = "bastion-test-key-0000000000000000000000000000000000000000000000";
 export const TEST_API_SECRET = "bastion-test-secret-000000000000000000000000000000000000000000000";
 
-export interface BinanceTestServerOptions {
+export interface BinanceTestServerOptions extends ExchangeServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   apiKey?: string;
@@ -44,15 +43,9 @@ export interface BinanceTestServerOptions {
   marketsFile?: string;
   /** See loadSymbolSpecs; default adds STOP_LOSS and TAKE_PROFIT. */
   extraOrderTypes?: readonly string[];
-  /** Server time; default the wall clock. */
-  clock?: Clock;
   makerFee?: string;
   takerFee?: string;
   rateLimits?: Partial<typeof DEFAULT_RATE_LIMITS>;
-  /** Largest request body accepted, bytes (default 1 MiB). */
-  maxBodyBytes?: number;
-  /** Timers for late answers and late executions (faults); default the real ones, unref'd. */
-  timers?: { setTimeout(fn: () => void, ms: number): unknown };
   /**
    * May a clientOrderId be used again? Binance: once the order that had it is closed ("whenClosed";
    * a re-sent MARKET order is then executed a second time). Default "never" (a reuse answers -2010).
@@ -60,31 +53,7 @@ export interface BinanceTestServerOptions {
   clientOrderIdReuse?: "never" | "whenClosed";
 }
 
-export interface RequestRecord {
-  /** "POST /api/v3/order" */
-  endpoint: string;
-  /** Parameters as sent, without the signature. */
-  params: Params;
-  /** HTTP status sent, or what the fault did instead. */
-  outcome: number | "hang" | "dropped" | "reset";
-  /** The fault applied to this request, if any. */
-  fault?: FaultKind;
-  time: number;
-}
-
-/** A candle to push: open time and interval default to the current bar of "1m" on the server clock. */
-export interface PushCandle {
-  symbol: string;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
-  openTime?: number;
-  interval?: string;
-  /** Also match resting orders and stops against the bar (default true). */
-  simulate?: boolean;
-}
+export type { RequestRecord, PushCandle } from "../exchange-test-server/exchange-server";
 
 interface Route {
   signed: boolean;
@@ -92,8 +61,6 @@ interface Route {
   order?: boolean;
   handle: (params: Params, now: number) => unknown;
 }
-
-const MAX_RECORDS = 10_000;
 
 function splitSignature(raw: string): { rest: string; signature: string | undefined } {
   const match = /(^|&)signature=([^&]*)/.exec(raw);
@@ -114,50 +81,23 @@ function parseParams(query: string, body: string): Params {
   return out;
 }
 
-export class BinanceTestServer {
+export class BinanceTestServer extends ExchangeTestServer<SymbolSpec> {
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly account: BinanceAccount;
   readonly board: MarketBoard;
-  readonly faults = new FaultQueue();
-  readonly specs: readonly SymbolSpec[];
-  private readonly byUnified = new Map<string, SymbolSpec>();
-  private readonly byId = new Map<string, SymbolSpec>();
-  private readonly clock: Clock;
+  protected override readonly jsonContentType = "application/json;charset=UTF-8";
+  protected override readonly candleWord = "kline";
   private readonly limits: typeof DEFAULT_RATE_LIMITS;
-  private readonly maxBody: number;
   private readonly routes: Map<string, Route>;
-  private readonly records: RequestRecord[] = [];
-  private readonly sockets = new Set<Socket>();
-  private readonly held = new Set<ServerResponse>();
-  private readonly server: Server;
-  private readonly timers: NonNullable<BinanceTestServerOptions["timers"]>;
-  /** placeOnLookup: orders to place right after the first lookup of their clientOrderId. */
-  private readonly placeAfterLookup = new Map<string, () => void>();
-  private readonly late = { executed: 0, refused: 0, scheduled: 0 };
   private weightWindow = { minute: -1, used: 0 };
   private orderWindows = { tenSec: -1, usedTenSec: 0, day: -1, usedDay: 0 };
-  private listening = false;
-  private port = 0;
 
   constructor(options: BinanceTestServerOptions = {}) {
+    super(loadSymbolSpecs({ file: options.marketsFile, only: options.symbols, extraOrderTypes: options.extraOrderTypes }), options);
     this.apiKey = options.apiKey ?? TEST_API_KEY;
     this.apiSecret = options.apiSecret ?? TEST_API_SECRET;
-    this.clock = options.clock ?? { now: () => Date.now() };
     this.limits = { ...DEFAULT_RATE_LIMITS, ...options.rateLimits };
-    this.maxBody = options.maxBodyBytes ?? 1 << 20;
-    this.timers = options.timers ?? {
-      setTimeout: (fn, ms) => {
-        const timer = setTimeout(fn, ms);
-        timer.unref();
-        return timer;
-      },
-    };
-    this.specs = loadSymbolSpecs({ file: options.marketsFile, only: options.symbols, extraOrderTypes: options.extraOrderTypes });
-    for (const spec of this.specs) {
-      this.byUnified.set(spec.symbol, spec);
-      this.byId.set(spec.id, spec);
-    }
     this.account = new BinanceAccount({
       specs: this.specs,
       balances: options.balances ?? { USDT: "100000", BTC: "2", ETH: "20" },
@@ -167,11 +107,6 @@ export class BinanceTestServer {
     });
     this.board = new MarketBoard(this.specs.map((s) => s.id));
     this.routes = this.buildRoutes();
-    this.server = createServer((req, res) => this.onRequest(req, res));
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
   }
 
   /** Starts a server and waits until it listens. */
@@ -181,129 +116,44 @@ export class BinanceTestServer {
     return server;
   }
 
-  async listen(port = 0): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-    this.listening = true;
-  }
-
-  /** Base URL, e.g. http://127.0.0.1:4010 (ccxt's spot endpoints live under /api/v3). */
-  get url(): string {
-    if (!this.listening) throw new Error("the test server is not listening");
-    return `http://127.0.0.1:${this.port}`;
-  }
-
-  /** Stops listening and drops every connection, held requests included. */
-  async close(): Promise<void> {
-    if (!this.listening) return;
-    this.listening = false;
-    for (const res of this.held) res.destroy();
-    this.held.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-
-  /** Requests received so far (optionally of one endpoint), oldest first. */
-  requests(endpoint?: string): RequestRecord[] {
-    return endpoint === undefined ? [...this.records] : this.records.filter((r) => r.endpoint === endpoint);
-  }
-
-  addFault(rule: FaultRule): void {
-    this.faults.add(rule);
-  }
-
-  /** A seeded random fault plan per endpoint (null: off). See faults.ts. */
-  setFaultPlan(plan: FaultPlan | null): void {
-    this.faults.setPlan(plan);
-  }
-
-  /** Faults applied so far by kind, and requests executed after their (lost) answer. */
-  faultStats(): { injected: Partial<Record<FaultKind, number>>; lateExecuted: number; lateRefused: number; latePending: number; awaitingLookup: number } {
-    return {
-      injected: this.faults.injected(),
-      lateExecuted: this.late.executed,
-      lateRefused: this.late.refused,
-      /** Executions still scheduled (their timer has not fired). */
-      latePending: this.late.scheduled,
-      /** placeOnLookup orders whose lookup has not come (placed only if it does). */
-      awaitingLookup: this.placeAfterLookup.size,
-    };
-  }
-
   // -------------------------------------------------------------------------------------------
-  // Market data in
+  // Binance's words for the shared plumbing (../exchange-test-server/exchange-server.ts)
 
-  /** The symbol's spec from a unified symbol ("BTC/USDT") or a Binance id ("BTCUSDT"). */
-  symbolSpec(symbol: string): SymbolSpec {
-    const spec = this.byUnified.get(symbol) ?? this.byId.get(symbol);
-    if (!spec) throw new RangeError(`the test server does not trade ${symbol}`);
-    return spec;
+  /** The signature is not kept in the request log. */
+  protected override record(endpoint: string, params: Params, outcome: RequestRecord["outcome"], fault?: FaultKind): void {
+    const { signature: _omit, ...rest } = params;
+    super.record(endpoint, rest, outcome, fault);
   }
 
-  /** Any simulator market update (symbol unified or Binance id). */
-  push(update: MarketUpdate): void {
-    const spec = this.symbolSpec(update.symbol);
-    const now = this.clock.now();
-    switch (update.kind) {
-      case "quote":
-        this.board.quote(spec.id, update.bid, update.ask, update.bidSize ?? 1, update.askSize ?? 1);
-        break;
-      case "trade":
-        this.board.trade(spec.id, update.price, update.qty, now, update.aggressor);
-        break;
-      case "book":
-        this.board.book(spec.id, update.bids, update.asks);
-        break;
-      case "candle":
-        this.board.candle(spec.id, 60_000, { openTime: Math.floor(now / 60_000) * 60_000, ...update }, now);
-        break;
-      case "mark":
-        break;
-    }
-    this.account.onMarketData({ ...update, symbol: spec.symbol }, now);
+  protected sendInternalError(res: ServerResponse, error: unknown): void {
+    this.send(res, 500, BinanceErrors.unknown(error instanceof Error ? error.message : String(error)).body());
   }
 
-  pushQuote(symbol: string, bid: number, ask: number, bidSize = 1, askSize = 1): void {
-    this.push({ kind: "quote", symbol, bid, ask, bidSize, askSize });
+  protected unknownStatus(): { httpStatus: number; body: unknown } {
+    const error = BinanceErrors.statusUnknown();
+    return { httpStatus: error.httpStatus, body: error.body() };
   }
 
-  pushTrade(symbol: string, price: number, qty: number, aggressor?: "BUY" | "SELL"): void {
-    this.push(aggressor ? { kind: "trade", symbol, price, qty, aggressor } : { kind: "trade", symbol, price, qty });
+  protected sendRateLimited(res: ServerResponse, delayMs: number, headers: Record<string, string>): void {
+    // Retry-After in whole seconds: the fault's delay (rounded up), else Binance's usual minute.
+    this.send(res, 429, BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute).body(), {
+      ...headers,
+      "Retry-After": String(delayMs > 0 ? Math.ceil(delayMs / 1000) : 60),
+    });
   }
 
-  pushBook(symbol: string, bids: BookLevel[], asks: BookLevel[]): void {
-    this.push({ kind: "book", symbol, bids, asks });
+  protected placementId(endpoint: string, params: Params): string | undefined {
+    return endpoint === "POST /api/v3/order" ? params.newClientOrderId : undefined;
   }
 
-  pushCandle(candle: PushCandle): void {
-    const spec = this.symbolSpec(candle.symbol);
-    const interval = candle.interval ?? "1m";
-    const ms = KLINE_INTERVALS[interval];
-    if (ms === undefined) throw new RangeError(`unknown kline interval ${interval}`);
-    const now = this.clock.now();
-    const row: KlineRow = {
-      openTime: candle.openTime ?? Math.floor(now / ms) * ms,
-      open: candle.open,
-      high: candle.high,
-      low: candle.low,
-      close: candle.close,
-      volume: candle.volume,
-    };
-    this.board.candle(spec.id, ms, row, now);
-    if (candle.simulate !== false) {
-      this.account.onMarketData(
-        { kind: "candle", symbol: spec.symbol, open: row.open, high: row.high, low: row.low, close: row.close, volume: row.volume },
-        now,
-      );
-    }
+  protected lookupId(endpoint: string, params: Params): string | undefined {
+    return endpoint === "GET /api/v3/order" ? params.origClientOrderId : undefined;
+  }
+
+  protected adminState(): Record<string, unknown> {
+    const balances: Record<string, { free: string; locked: string }> = {};
+    for (const [asset, b] of Object.entries(this.account.venue.balances())) balances[asset] = { free: b.free.toString(), locked: b.reserved.toString() };
+    return { openOrders: this.account.openOrderCount(), fills: this.account.allTrades().length, balances };
   }
 
   // -------------------------------------------------------------------------------------------
@@ -487,46 +337,7 @@ export class BinanceTestServer {
   // -------------------------------------------------------------------------------------------
   // HTTP
 
-  private record(endpoint: string, params: Params, outcome: RequestRecord["outcome"], fault?: FaultKind): void {
-    const { signature: _omit, ...rest } = params;
-    this.records.push({ endpoint, params: rest, outcome, time: this.clock.now(), ...(fault ? { fault } : {}) });
-    if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS);
-  }
-
-  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (res.destroyed || res.writableEnded) return;
-    const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      "Content-Type": typeof body === "string" ? "text/html" : "application/json;charset=UTF-8",
-      "Content-Length": Buffer.byteLength(text),
-      ...headers,
-    });
-    res.end(text);
-  }
-
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > this.maxBody) {
-        this.send(res, 413, "Payload Too Large");
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (res.writableEnded) return;
-      try {
-        this.dispatch(req, res, Buffer.concat(chunks).toString("utf8"));
-      } catch (error) {
-        this.send(res, 500, BinanceErrors.unknown(error instanceof Error ? error.message : String(error)).body());
-      }
-    });
-  }
-
-  private dispatch(req: IncomingMessage, res: ServerResponse, body: string): void {
+  protected dispatch(req: IncomingMessage, res: ServerResponse, body: string): void {
     const method = req.method ?? "GET";
     const rawUrl = req.url ?? "/";
     const q = rawUrl.indexOf("?");
@@ -566,7 +377,7 @@ export class BinanceTestServer {
 
       if (route.signed) this.authenticate(req, query, body, params, now);
       if (route.order) this.countOrder(now, headers);
-      if (fault && this.deferredFault(fault.kind, fault.delayMs, res, endpoint, params, route)) return;
+      if (fault && this.deferredFault(fault.kind, fault.delayMs, res, endpoint, params, route.handle)) return;
       const result = route.handle(params, now);
       if (fault) {
         this.postFault(fault.kind, fault.delayMs, res, endpoint, params, result, headers);
@@ -581,141 +392,11 @@ export class BinanceTestServer {
     }
   }
 
-  /** placeOnLookup: the first lookup of a held order by clientOrderId has been answered ("does not exist"): place it now. */
-  private afterLookup(endpoint: string, params: Params): void {
-    if (endpoint !== "GET /api/v3/order" || params.origClientOrderId === undefined) return;
-    const place = this.placeAfterLookup.get(params.origClientOrderId);
-    if (!place) return;
-    this.placeAfterLookup.delete(params.origClientOrderId);
-    place();
-  }
-
-  /** Executes a request whose answer is already gone; a refusal then (balance, filters) is only counted. */
-  private executeLate(route: Route, params: Params): void {
-    try {
-      route.handle(params, this.clock.now());
-      this.late.executed += 1;
-    } catch {
-      this.late.refused += 1;
-    }
-  }
-
-  /** Faults whose request is executed later or never, after a lost or "unknown" answer; true when handled. */
-  private deferredFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, route: Route): boolean {
-    const later = (): void => {
-      this.late.scheduled += 1;
-      this.timers.setTimeout(() => {
-        this.late.scheduled -= 1;
-        this.executeLate(route, params);
-      }, delayMs);
-    };
-    switch (kind) {
-      case "statusUnknown":
-        if (delayMs <= 0) return false; // executed now, answered -1007 (postFault)
-        later();
-        this.sendUnknown(res, endpoint, params, kind);
-        return true;
-      case "statusUnknownNotExecuted":
-        this.sendUnknown(res, endpoint, params, kind);
-        return true;
-      case "placeOnLookup": {
-        const coid = params.newClientOrderId;
-        if (endpoint === "POST /api/v3/order" && coid !== undefined && coid !== "") this.placeAfterLookup.set(coid, () => this.executeLate(route, params));
-        this.sendUnknown(res, endpoint, params, kind);
-        return true;
-      }
-      case "resetAfterExecute":
-        if (delayMs <= 0) return false; // executed now, then reset (postFault)
-        later();
-        this.record(endpoint, params, "reset", kind);
-        res.socket?.destroy();
-        return true;
-      case "resetBeforeExecute":
-        this.record(endpoint, params, "reset", kind);
-        res.socket?.destroy();
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  private sendUnknown(res: ServerResponse, endpoint: string, params: Params, kind: FaultKind): void {
-    const error = BinanceErrors.statusUnknown();
-    this.record(endpoint, params, error.httpStatus, kind);
-    this.send(res, error.httpStatus, error.body());
-  }
-
   private fail(res: ServerResponse, endpoint: string, params: Params, error: unknown, headers: Record<string, string> = {}): void {
     const apiError = error instanceof BinanceApiError ? error : BinanceErrors.unknown(error instanceof Error ? error.message : String(error));
     this.record(endpoint, params, apiError.httpStatus);
     if (apiError.httpStatus === 429) headers["Retry-After"] = "60";
     this.send(res, apiError.httpStatus, apiError.body(), headers);
-  }
-
-  /** Faults that replace the request entirely; true when the request is done with. */
-  private preFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, headers: Record<string, string>): boolean {
-    switch (kind) {
-      case "unavailable":
-        this.record(endpoint, params, 503, kind);
-        this.send(res, 503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>");
-        return true;
-      case "rateLimit":
-        this.record(endpoint, params, 429, kind);
-        // Retry-After in whole seconds: the fault's delay (rounded up), else Binance's usual minute.
-        this.send(res, 429, BinanceErrors.tooManyRequests(this.limits.requestWeightPerMinute).body(), {
-          ...headers,
-          "Retry-After": String(delayMs > 0 ? Math.ceil(delayMs / 1000) : 60),
-        });
-        return true;
-      case "hang":
-        this.record(endpoint, params, "hang", kind);
-        this.hold(res);
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  /** Faults applied after the request was executed. */
-  private postFault(
-    kind: FaultKind,
-    delayMs: number,
-    res: ServerResponse,
-    endpoint: string,
-    params: Params,
-    result: unknown,
-    headers: Record<string, string>,
-  ): void {
-    switch (kind) {
-      case "dropResponse":
-        this.record(endpoint, params, "dropped", kind);
-        this.hold(res);
-        return;
-      case "resetAfterExecute":
-        this.record(endpoint, params, "reset", kind);
-        res.socket?.destroy();
-        return;
-      case "statusUnknown":
-        this.sendUnknown(res, endpoint, params, kind);
-        return;
-      case "delay": {
-        this.record(endpoint, params, 200, kind);
-        this.hold(res);
-        this.timers.setTimeout(() => {
-          this.held.delete(res);
-          this.send(res, 200, result, headers);
-        }, delayMs);
-        return;
-      }
-      default:
-        this.record(endpoint, params, 200);
-        this.send(res, 200, result, headers);
-    }
-  }
-
-  private hold(res: ServerResponse): void {
-    this.held.add(res);
-    res.on("close", () => this.held.delete(res));
   }
 
   private authenticate(req: IncomingMessage, query: string, body: string, params: Params, now: number): void {
@@ -758,51 +439,5 @@ export class BinanceTestServer {
     headers["x-mbx-order-count-1d"] = String(w.usedDay);
     if (w.usedTenSec > this.limits.ordersPer10s) throw BinanceErrors.tooManyOrders(this.limits.ordersPer10s, "10 SECOND");
     if (w.usedDay > this.limits.ordersPerDay) throw BinanceErrors.tooManyOrders(this.limits.ordersPerDay, "1 DAY");
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Admin
-
-  private admin(method: string, pathname: string, body: string, res: ServerResponse): void {
-    try {
-      const json = (): Record<string, unknown> => {
-        const parsed: unknown = body ? JSON.parse(body) : {};
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("the body must be a JSON object");
-        return parsed as Record<string, unknown>;
-      };
-      if (method === "POST" && pathname === "/__admin/market") {
-        const m = json();
-        if (m.kind === "candle") this.pushCandle(m as unknown as PushCandle);
-        else this.push(m as unknown as MarketUpdate);
-        this.send(res, 200, { ok: true });
-      } else if (method === "POST" && pathname === "/__admin/faults") {
-        this.faults.add(json() as unknown as FaultRule);
-        this.send(res, 200, { ok: true, pending: this.faults.pending() });
-      } else if (method === "POST" && pathname === "/__admin/faults/plan") {
-        this.faults.setPlan(json() as unknown as FaultPlan);
-        this.send(res, 200, { ok: true });
-      } else if (method === "DELETE" && pathname === "/__admin/faults") {
-        this.faults.clear();
-        this.send(res, 200, { ok: true });
-      } else if (method === "GET" && pathname === "/__admin/state") {
-        const counts: Record<string, number> = {};
-        for (const r of this.records) counts[r.endpoint] = (counts[r.endpoint] ?? 0) + 1;
-        const balances: Record<string, { free: string; locked: string }> = {};
-        for (const [asset, b] of Object.entries(this.account.venue.balances())) balances[asset] = { free: b.free.toString(), locked: b.reserved.toString() };
-        this.send(res, 200, {
-          url: this.url,
-          openOrders: this.account.openOrderCount(),
-          fills: this.account.allTrades().length,
-          balances,
-          requests: counts,
-          faults: this.faults.pending(),
-          faultStats: this.faultStats(),
-        });
-      } else {
-        this.send(res, 404, { ok: false, error: `no admin endpoint ${method} ${pathname}` });
-      }
-    } catch (error) {
-      this.send(res, 400, { ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
   }
 }

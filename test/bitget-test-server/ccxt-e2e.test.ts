@@ -5,22 +5,17 @@
  * must raise for Bitget's answers; then the same server through Bastion's own live configuration.
  */
 import ccxt, { type Exchange } from "ccxt";
-import { afterEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock";
 import { classifyCcxtError } from "../../server/venues/ccxt/errors";
 import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
 import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer, type BitgetTestServerOptions } from "./index";
+import { caught, closedAfterEach, PATIENT_MS } from "../exchange-test-server/ccxt-e2e-support";
 
-const open: BitgetTestServer[] = [];
+const closeAfterTest = closedAfterEach<BitgetTestServer>();
 
-/** ccxt's timeout for requests that must succeed (the server runs in this process; a busy machine is slow, not broken). */
-const PATIENT_MS = 20_000;
 /** ccxt's timeout for the one request whose answer is dropped by design: how soon ccxt gives up on it. */
 const DROPPED_MS = 400;
-
-afterEach(async () => {
-  while (open.length > 0) await open.pop()!.close();
-});
 
 interface Setup {
   server: BitgetTestServer;
@@ -29,7 +24,7 @@ interface Setup {
 
 async function setup(serverOptions: BitgetTestServerOptions = {}, credentials: { secret?: string; password?: string } = {}): Promise<Setup> {
   const server = await BitgetTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"], ...serverOptions });
-  open.push(server);
+  closeAfterTest(server);
   server.pushQuote("BTCUSDT", 30_000, 30_000.5, 5, 5);
   server.pushTrade("BTCUSDT", 30_000.2, 0.5, "BUY");
   server.pushQuote("ETHUSDT", 2_000, 2_000.1, 50, 50);
@@ -48,15 +43,6 @@ async function setup(serverOptions: BitgetTestServerOptions = {}, credentials: {
 function idOf(order: { id?: string }): string {
   if (order.id === undefined) throw new Error("the order has no id");
   return order.id;
-}
-
-async function caught(promise: Promise<unknown>): Promise<Error> {
-  try {
-    await promise;
-  } catch (error) {
-    return error as Error;
-  }
-  throw new Error("expected the call to fail");
 }
 
 describe("ccxt bitget against the test server: the happy paths", () => {
@@ -310,7 +296,7 @@ describe("ccxt bitget against the test server: the error classes", () => {
 describe("Bastion's live configuration pointed at the Bitget test server", () => {
   it("BASTION_EXCHANGE=bitget with BASTION_API_URL reaches every Bitget host of ccxt on the test server, passphrase included", async () => {
     const server = await BitgetTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
-    open.push(server);
+    closeAfterTest(server);
     server.pushQuote("BTCUSDT", 30_000, 30_000.5, 5, 5);
     const config = loadLiveConfig(
       {

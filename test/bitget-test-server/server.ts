@@ -22,18 +22,14 @@
  *   DELETE /__admin/faults
  *   GET    /__admin/state    open orders, balances, fills, request counts
  *
- * Over 600 lines because the HTTP plumbing (auth, limits, faults, admin) and the route table belong together,
- * as in the Binance server; the account and the error table live in their own files.
+ * The plumbing both test exchanges share (listening, the request log, faults, market pushes, admin) is
+ * ../exchange-test-server/exchange-server.ts; the account and the error table live in their own files.
  */
 import { createHmac, timingSafeEqual } from "node:crypto";
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import { type AddressInfo, type Socket } from "node:net";
-import { type Clock } from "../../server/core/clock";
+import { type IncomingMessage, type ServerResponse } from "node:http";
 import { type DecimalInput } from "../../server/core/money";
-import { type BookLevel, type MarketUpdate } from "../../server/core/market-data";
-import { FaultQueue, type FaultKind, type FaultPlan, type FaultRule } from "../binance-test-server/faults";
-import { KLINE_INTERVALS, MarketBoard, type KlineRow } from "../binance-test-server/market-board";
-import { type PushCandle } from "../binance-test-server/server";
+import { MarketBoard } from "../binance-test-server/market-board";
+import { ExchangeTestServer, type ExchangeServerOptions, type RequestRecord } from "../exchange-test-server/exchange-server";
 import { BitgetAccount, type Params } from "./account";
 import { BitgetApiError, BitgetErrors } from "./errors";
 import { loadBitgetSymbols, type BitgetSymbolSpec } from "./symbols";
@@ -48,7 +44,7 @@ export const BITGET_API_HOSTS = ["spot", "mix", "user", "p2p", "broker", "margin
 /** Bitget's window for ACCESS-TIMESTAMP: "within 30 seconds of the API server time". */
 export const TIMESTAMP_WINDOW_MS = 30_000;
 
-export interface BitgetTestServerOptions {
+export interface BitgetTestServerOptions extends ExchangeServerOptions {
   /** 0 (default) picks a free port. */
   port?: number;
   apiKey?: string;
@@ -60,36 +56,21 @@ export interface BitgetTestServerOptions {
   symbols?: readonly string[];
   /** A ccxt Bitget markets snapshot; default server/venues/ccxt/fixtures/markets/bitget.json. */
   marketsFile?: string;
-  /** Server time; default the wall clock. */
-  clock?: Clock;
   /** Fee rates; default each symbol's recorded rates. */
   makerFee?: string;
   takerFee?: string;
   /** Requests per second per endpoint before 429 (default 20, Bitget's usual "20 times/1s"). */
   requestsPerSecond?: number;
-  /** Largest request body accepted, bytes (default 1 MiB). */
-  maxBodyBytes?: number;
-  /** Timers for late answers and late executions (faults); default the real ones, unref'd. */
-  timers?: { setTimeout(fn: () => void, ms: number): unknown };
 }
 
-export interface BitgetRequestRecord {
-  /** "POST /api/v2/spot/trade/place-order" */
-  endpoint: string;
-  /** Query or body parameters as sent. */
-  params: Params;
-  /** HTTP status sent, or what the fault did instead. */
-  outcome: number | "hang" | "dropped" | "reset";
-  fault?: FaultKind;
-  time: number;
-}
+/** The shared request log entry (the name tests know this server's by). */
+export type BitgetRequestRecord = RequestRecord;
 
 interface Route {
   signed: boolean;
   handle: (params: Params, now: number) => unknown;
 }
 
-const MAX_RECORDS = 10_000;
 const PLACE_ORDER = "POST /api/v2/spot/trade/place-order";
 const ORDER_INFO = "GET /api/v2/spot/trade/orderInfo";
 
@@ -123,50 +104,22 @@ function toParams(source: Record<string, unknown>): Params {
   return out;
 }
 
-export class BitgetTestServer {
+export class BitgetTestServer extends ExchangeTestServer<BitgetSymbolSpec> {
   readonly apiKey: string;
   readonly apiSecret: string;
   readonly passphrase: string;
   readonly account: BitgetAccount;
   readonly board: MarketBoard;
-  readonly faults = new FaultQueue();
-  readonly specs: readonly BitgetSymbolSpec[];
-  private readonly byUnified = new Map<string, BitgetSymbolSpec>();
-  private readonly byId = new Map<string, BitgetSymbolSpec>();
-  private readonly clock: Clock;
   private readonly perSecond: number;
-  private readonly maxBody: number;
   private readonly routes: Map<string, Route>;
-  private readonly records: BitgetRequestRecord[] = [];
-  private readonly sockets = new Set<Socket>();
-  private readonly held = new Set<ServerResponse>();
-  private readonly server: Server;
-  private readonly timers: NonNullable<BitgetTestServerOptions["timers"]>;
-  private readonly placeAfterLookup = new Map<string, () => void>();
-  private readonly late = { executed: 0, refused: 0, scheduled: 0 };
   private readonly windows = new Map<string, { second: number; used: number }>();
-  private listening = false;
-  private port = 0;
 
   constructor(options: BitgetTestServerOptions = {}) {
+    super(loadBitgetSymbols({ file: options.marketsFile, only: options.symbols }), options);
     this.apiKey = options.apiKey ?? BITGET_TEST_API_KEY;
     this.apiSecret = options.apiSecret ?? BITGET_TEST_API_SECRET;
     this.passphrase = options.passphrase ?? BITGET_TEST_PASSPHRASE;
-    this.clock = options.clock ?? { now: () => Date.now() };
     this.perSecond = options.requestsPerSecond ?? 20;
-    this.maxBody = options.maxBodyBytes ?? 1 << 20;
-    this.timers = options.timers ?? {
-      setTimeout: (fn, ms) => {
-        const timer = setTimeout(fn, ms);
-        timer.unref();
-        return timer;
-      },
-    };
-    this.specs = loadBitgetSymbols({ file: options.marketsFile, only: options.symbols });
-    for (const spec of this.specs) {
-      this.byUnified.set(spec.symbol, spec);
-      this.byId.set(spec.id, spec);
-    }
     this.account = new BitgetAccount({
       specs: this.specs,
       balances: options.balances ?? { USDT: "100000", BTC: "2", ETH: "20" },
@@ -175,11 +128,6 @@ export class BitgetTestServer {
     });
     this.board = new MarketBoard(this.specs.map((s) => s.id));
     this.routes = this.buildRoutes();
-    this.server = createServer((req, res) => this.onRequest(req, res));
-    this.server.on("connection", (socket) => {
-      this.sockets.add(socket);
-      socket.on("close", () => this.sockets.delete(socket));
-    });
   }
 
   /** Starts a server and waits until it listens. */
@@ -189,132 +137,41 @@ export class BitgetTestServer {
     return server;
   }
 
-  async listen(port = 0): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once("error", reject);
-      this.server.listen(port, "127.0.0.1", () => {
-        this.server.off("error", reject);
-        resolve();
-      });
-    });
-    this.port = (this.server.address() as AddressInfo).port;
-    this.listening = true;
+  // -------------------------------------------------------------------------------------------
+  // Bitget's words for the shared plumbing (../exchange-test-server/exchange-server.ts)
+
+  protected sendInternalError(res: ServerResponse, error: unknown): void {
+    this.fail(res, "?", {}, BitgetErrors.internal(error instanceof Error ? error.message : String(error)));
   }
 
-  /** Base URL, e.g. http://127.0.0.1:4020 (Bitget's endpoints live under /api/v2). */
-  get url(): string {
-    if (!this.listening) throw new Error("the test server is not listening");
-    return `http://127.0.0.1:${this.port}`;
+  protected unknownStatus(): { httpStatus: number; body: unknown } {
+    const error = BitgetErrors.systemBusy();
+    return { httpStatus: error.httpStatus, body: error.body(this.clock.now()) };
+  }
+
+  protected sendRateLimited(res: ServerResponse): void {
+    this.send(res, 429, BitgetErrors.tooManyRequests().body(this.clock.now()));
+  }
+
+  protected placementId(endpoint: string, params: Params): string | undefined {
+    return endpoint === PLACE_ORDER ? params.clientOid : undefined;
+  }
+
+  /** An empty clientOid is no lookup of a held order. */
+  protected lookupId(endpoint: string, params: Params): string | undefined {
+    return endpoint === ORDER_INFO && params.clientOid ? params.clientOid : undefined;
+  }
+
+  protected adminState(): Record<string, unknown> {
+    const balances: Record<string, { available: string; frozen: string }> = {};
+    for (const [coin, b] of Object.entries(this.account.venue.balances())) balances[coin] = { available: b.free.toFixed(), frozen: b.reserved.toFixed() };
+    return { exchange: "bitget", openOrders: this.account.openOrderCount(), fills: this.account.allTrades().length, balances };
   }
 
   /** ccxt's `urls.api` for `new ccxt.bitget({ urls: { api: server.ccxtApiUrls() } })`: every host at this server. */
   ccxtApiUrls(): Record<(typeof BITGET_API_HOSTS)[number], string> {
     const url = this.url;
     return Object.fromEntries(BITGET_API_HOSTS.map((host) => [host, url])) as Record<(typeof BITGET_API_HOSTS)[number], string>;
-  }
-
-  /** Stops listening and drops every connection, held requests included. */
-  async close(): Promise<void> {
-    if (!this.listening) return;
-    this.listening = false;
-    for (const res of this.held) res.destroy();
-    this.held.clear();
-    const closed = new Promise<void>((resolve) => this.server.close(() => resolve()));
-    this.server.closeAllConnections();
-    for (const socket of this.sockets) socket.destroy();
-    await closed;
-  }
-
-  /** Requests received so far (optionally of one endpoint), oldest first. */
-  requests(endpoint?: string): BitgetRequestRecord[] {
-    return endpoint === undefined ? [...this.records] : this.records.filter((r) => r.endpoint === endpoint);
-  }
-
-  addFault(rule: FaultRule): void {
-    this.faults.add(rule);
-  }
-
-  setFaultPlan(plan: FaultPlan | null): void {
-    this.faults.setPlan(plan);
-  }
-
-  faultStats(): { injected: Partial<Record<FaultKind, number>>; lateExecuted: number; lateRefused: number; latePending: number; awaitingLookup: number } {
-    return {
-      injected: this.faults.injected(),
-      lateExecuted: this.late.executed,
-      lateRefused: this.late.refused,
-      latePending: this.late.scheduled,
-      awaitingLookup: this.placeAfterLookup.size,
-    };
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Market data in
-
-  /** The symbol's spec from a unified symbol ("BTC/USDT") or a Bitget id ("BTCUSDT"). */
-  symbolSpec(symbol: string): BitgetSymbolSpec {
-    const spec = this.byUnified.get(symbol) ?? this.byId.get(symbol);
-    if (!spec) throw new RangeError(`the test server does not trade ${symbol}`);
-    return spec;
-  }
-
-  /** Any simulator market update (symbol unified or Bitget id). */
-  push(update: MarketUpdate): void {
-    const spec = this.symbolSpec(update.symbol);
-    const now = this.clock.now();
-    switch (update.kind) {
-      case "quote":
-        this.board.quote(spec.id, update.bid, update.ask, update.bidSize ?? 1, update.askSize ?? 1);
-        break;
-      case "trade":
-        this.board.trade(spec.id, update.price, update.qty, now, update.aggressor);
-        break;
-      case "book":
-        this.board.book(spec.id, update.bids, update.asks);
-        break;
-      case "candle":
-        this.board.candle(spec.id, 60_000, { openTime: Math.floor(now / 60_000) * 60_000, ...update }, now);
-        break;
-      case "mark":
-        break;
-    }
-    this.account.onMarketData({ ...update, symbol: spec.symbol }, now);
-  }
-
-  pushQuote(symbol: string, bid: number, ask: number, bidSize = 1, askSize = 1): void {
-    this.push({ kind: "quote", symbol, bid, ask, bidSize, askSize });
-  }
-
-  pushTrade(symbol: string, price: number, qty: number, aggressor?: "BUY" | "SELL"): void {
-    this.push(aggressor ? { kind: "trade", symbol, price, qty, aggressor } : { kind: "trade", symbol, price, qty });
-  }
-
-  pushBook(symbol: string, bids: BookLevel[], asks: BookLevel[]): void {
-    this.push({ kind: "book", symbol, bids, asks });
-  }
-
-  /** A candle (interval in Binance's names, "1m", "5m", …, as the replay sends them); see the Binance server's PushCandle. */
-  pushCandle(candle: PushCandle): void {
-    const spec = this.symbolSpec(candle.symbol);
-    const interval = candle.interval ?? "1m";
-    const ms = KLINE_INTERVALS[interval];
-    if (ms === undefined) throw new RangeError(`unknown candle interval ${interval}`);
-    const now = this.clock.now();
-    const row: KlineRow = {
-      openTime: candle.openTime ?? Math.floor(now / ms) * ms,
-      open: candle.open,
-      high: candle.high,
-      low: candle.low,
-      close: candle.close,
-      volume: candle.volume,
-    };
-    this.board.candle(spec.id, ms, row, now);
-    if (candle.simulate !== false) {
-      this.account.onMarketData(
-        { kind: "candle", symbol: spec.symbol, open: row.open, high: row.high, low: row.low, close: row.close, volume: row.volume },
-        now,
-      );
-    }
   }
 
   // -------------------------------------------------------------------------------------------
@@ -451,46 +308,8 @@ export class BitgetTestServer {
   // -------------------------------------------------------------------------------------------
   // HTTP
 
-  private record(endpoint: string, params: Params, outcome: BitgetRequestRecord["outcome"], fault?: FaultKind): void {
-    this.records.push({ endpoint, params, outcome, time: this.clock.now(), ...(fault ? { fault } : {}) });
-    if (this.records.length > MAX_RECORDS) this.records.splice(0, this.records.length - MAX_RECORDS);
-  }
-
-  private send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
-    if (res.destroyed || res.writableEnded) return;
-    const text = typeof body === "string" ? body : JSON.stringify(body);
-    res.writeHead(status, {
-      "Content-Type": typeof body === "string" ? "text/html" : "application/json",
-      "Content-Length": Buffer.byteLength(text),
-      ...headers,
-    });
-    res.end(text);
-  }
-
   private ok(data: unknown): unknown {
     return { code: "00000", msg: "success", requestTime: this.clock.now(), data };
-  }
-
-  private onRequest(req: IncomingMessage, res: ServerResponse): void {
-    const chunks: Buffer[] = [];
-    let size = 0;
-    req.on("data", (chunk: Buffer) => {
-      size += chunk.length;
-      if (size > this.maxBody) {
-        this.send(res, 413, "Payload Too Large");
-        req.destroy();
-        return;
-      }
-      chunks.push(chunk);
-    });
-    req.on("end", () => {
-      if (res.writableEnded) return;
-      try {
-        this.dispatch(req, res, Buffer.concat(chunks).toString("utf8"));
-      } catch (error) {
-        this.fail(res, "?", {}, BitgetErrors.internal(error instanceof Error ? error.message : String(error)));
-      }
-    });
   }
 
   private parseParams(method: string, query: string, body: string): Params {
@@ -506,7 +325,7 @@ export class BitgetTestServer {
     return toParams(parsed as Record<string, unknown>);
   }
 
-  private dispatch(req: IncomingMessage, res: ServerResponse, body: string): void {
+  protected dispatch(req: IncomingMessage, res: ServerResponse, body: string): void {
     const method = req.method ?? "GET";
     const rawUrl = req.url ?? "/";
     const q = rawUrl.indexOf("?");
@@ -539,9 +358,9 @@ export class BitgetTestServer {
       if (this.windows.get(endpoint)!.used > this.perSecond) throw BitgetErrors.tooManyRequests();
 
       const fault = this.faults.take(endpoint);
-      if (fault && this.preFault(fault.kind, res, endpoint, params)) return;
+      if (fault && this.preFault(fault.kind, fault.delayMs, res, endpoint, params, {})) return;
       if (route.signed) this.authenticate(req, method, pathname, query, body, now);
-      if (fault && this.deferredFault(fault.kind, fault.delayMs, res, endpoint, params, route)) return;
+      if (fault && this.deferredFault(fault.kind, fault.delayMs, res, endpoint, params, route.handle)) return;
       const result = this.ok(route.handle(params, now));
       if (fault) {
         this.postFault(fault.kind, fault.delayMs, res, endpoint, params, result);
@@ -556,124 +375,10 @@ export class BitgetTestServer {
     }
   }
 
-  /** placeOnLookup: the first lookup of a held order by clientOid has been answered (an empty list): place it now. */
-  private afterLookup(endpoint: string, params: Params): void {
-    if (endpoint !== ORDER_INFO || !params.clientOid) return;
-    const place = this.placeAfterLookup.get(params.clientOid);
-    if (!place) return;
-    this.placeAfterLookup.delete(params.clientOid);
-    place();
-  }
-
-  private executeLate(route: Route, params: Params): void {
-    try {
-      route.handle(params, this.clock.now());
-      this.late.executed += 1;
-    } catch {
-      this.late.refused += 1;
-    }
-  }
-
-  /** Faults whose request is executed later or never, after a lost or "unknown" answer; true when handled. */
-  private deferredFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, route: Route): boolean {
-    const later = (): void => {
-      this.late.scheduled += 1;
-      this.timers.setTimeout(() => {
-        this.late.scheduled -= 1;
-        this.executeLate(route, params);
-      }, delayMs);
-    };
-    switch (kind) {
-      case "statusUnknown":
-        if (delayMs <= 0) return false; // executed now, answered "System busy" (postFault)
-        later();
-        this.sendUnknown(res, endpoint, params, kind);
-        return true;
-      case "statusUnknownNotExecuted":
-        this.sendUnknown(res, endpoint, params, kind);
-        return true;
-      case "placeOnLookup":
-        if (endpoint === PLACE_ORDER && params.clientOid) this.placeAfterLookup.set(params.clientOid, () => this.executeLate(route, params));
-        this.sendUnknown(res, endpoint, params, kind);
-        return true;
-      case "resetAfterExecute":
-        if (delayMs <= 0) return false;
-        later();
-        this.record(endpoint, params, "reset", kind);
-        res.socket?.destroy();
-        return true;
-      case "resetBeforeExecute":
-        this.record(endpoint, params, "reset", kind);
-        res.socket?.destroy();
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  private sendUnknown(res: ServerResponse, endpoint: string, params: Params, kind: FaultKind): void {
-    const error = BitgetErrors.systemBusy();
-    this.record(endpoint, params, error.httpStatus, kind);
-    this.send(res, error.httpStatus, error.body(this.clock.now()));
-  }
-
   private fail(res: ServerResponse, endpoint: string, params: Params, error: unknown): void {
     const apiError = error instanceof BitgetApiError ? error : BitgetErrors.internal(error instanceof Error ? error.message : String(error));
     this.record(endpoint, params, apiError.httpStatus);
     this.send(res, apiError.httpStatus, apiError.body(this.clock.now()));
-  }
-
-  /** Faults that replace the request entirely; true when the request is done with. */
-  private preFault(kind: FaultKind, res: ServerResponse, endpoint: string, params: Params): boolean {
-    switch (kind) {
-      case "unavailable":
-        this.record(endpoint, params, 503, kind);
-        this.send(res, 503, "<html><body><h1>503 Service Temporarily Unavailable</h1></body></html>");
-        return true;
-      case "rateLimit":
-        this.record(endpoint, params, 429, kind);
-        this.send(res, 429, BitgetErrors.tooManyRequests().body(this.clock.now()));
-        return true;
-      case "hang":
-        this.record(endpoint, params, "hang", kind);
-        this.hold(res);
-        return true;
-      default:
-        return false;
-    }
-  }
-
-  /** Faults applied after the request was executed. */
-  private postFault(kind: FaultKind, delayMs: number, res: ServerResponse, endpoint: string, params: Params, result: unknown): void {
-    switch (kind) {
-      case "dropResponse":
-        this.record(endpoint, params, "dropped", kind);
-        this.hold(res);
-        return;
-      case "resetAfterExecute":
-        this.record(endpoint, params, "reset", kind);
-        res.socket?.destroy();
-        return;
-      case "statusUnknown":
-        this.sendUnknown(res, endpoint, params, kind);
-        return;
-      case "delay":
-        this.record(endpoint, params, 200, kind);
-        this.hold(res);
-        this.timers.setTimeout(() => {
-          this.held.delete(res);
-          this.send(res, 200, result);
-        }, delayMs);
-        return;
-      default:
-        this.record(endpoint, params, 200);
-        this.send(res, 200, result);
-    }
-  }
-
-  private hold(res: ServerResponse): void {
-    this.held.add(res);
-    res.on("close", () => this.held.delete(res));
   }
 
   /**
@@ -710,52 +415,5 @@ export class BitgetTestServer {
       return given.length === wanted.length && timingSafeEqual(given, wanted);
     });
     if (!matches) throw BitgetErrors.badSign();
-  }
-
-  // -------------------------------------------------------------------------------------------
-  // Admin
-
-  private admin(method: string, pathname: string, body: string, res: ServerResponse): void {
-    try {
-      const json = (): Record<string, unknown> => {
-        const parsed: unknown = body ? JSON.parse(body) : {};
-        if (typeof parsed !== "object" || parsed === null || Array.isArray(parsed)) throw new TypeError("the body must be a JSON object");
-        return parsed as Record<string, unknown>;
-      };
-      if (method === "POST" && pathname === "/__admin/market") {
-        const m = json();
-        if (m.kind === "candle") this.pushCandle(m as unknown as PushCandle);
-        else this.push(m as unknown as MarketUpdate);
-        this.send(res, 200, { ok: true });
-      } else if (method === "POST" && pathname === "/__admin/faults") {
-        this.faults.add(json() as unknown as FaultRule);
-        this.send(res, 200, { ok: true, pending: this.faults.pending() });
-      } else if (method === "POST" && pathname === "/__admin/faults/plan") {
-        this.faults.setPlan(json() as unknown as FaultPlan);
-        this.send(res, 200, { ok: true });
-      } else if (method === "DELETE" && pathname === "/__admin/faults") {
-        this.faults.clear();
-        this.send(res, 200, { ok: true });
-      } else if (method === "GET" && pathname === "/__admin/state") {
-        const counts: Record<string, number> = {};
-        for (const r of this.records) counts[r.endpoint] = (counts[r.endpoint] ?? 0) + 1;
-        const balances: Record<string, { available: string; frozen: string }> = {};
-        for (const [coin, b] of Object.entries(this.account.venue.balances())) balances[coin] = { available: b.free.toFixed(), frozen: b.reserved.toFixed() };
-        this.send(res, 200, {
-          url: this.url,
-          exchange: "bitget",
-          openOrders: this.account.openOrderCount(),
-          fills: this.account.allTrades().length,
-          balances,
-          requests: counts,
-          faults: this.faults.pending(),
-          faultStats: this.faultStats(),
-        });
-      } else {
-        this.send(res, 404, { ok: false, error: `no admin endpoint ${method} ${pathname}` });
-      }
-    } catch (error) {
-      this.send(res, 400, { ok: false, error: error instanceof Error ? error.message : String(error) });
-    }
   }
 }

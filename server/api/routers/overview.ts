@@ -18,7 +18,7 @@ function liveEvent(event: DomainEvent) {
       return { type: event.type, order: orderDto(event.order, requireRuntime().engine.venueId()) };
     case "position": {
       const { engine } = requireRuntime();
-      const owner = { venue: engine.positionVenue(event.position.id), strategy: engine.positionStrategy(event.position.id) };
+      const owner = { venue: engine.positionVenue(event.position.id), strategy: engine.positionOwner(event.position.id) };
       return { type: event.type, position: positionDto(event.position, null, null, Date.now(), owner) };
     }
     default:

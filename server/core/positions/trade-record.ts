@@ -8,7 +8,7 @@ import { averageEntryPrice, type Position, type PositionSide } from "./book";
 
 export type TradeOutcome = "WIN" | "LOSS" | "BREAKEVEN";
 
-/** The same fields as the store's TradeRecord (db/store.ts), which is this shape. */
+/** A closed trade; the store's TradeRecord (db/store.ts) is this type. */
 export interface BookedTrade {
   id: string;
   positionId: string;
