@@ -402,7 +402,7 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   });
 
-  // The alert center hears the bus too (queued, off the engine's turn); fills are measured against their order's requested price.
+  // The alert center hears the bus too (queued, off the engine's turn); fills are measured against their arrival price (core arrivalPrice).
   const alerts = startDeskAlerts({
     databaseUrl,
     bus,
@@ -412,6 +412,7 @@ async function startRuntime(): Promise<Runtime | null> {
     ids: timeOrderedIds(() => Date.now(), random),
     settings: { ...DEFAULT_ALERT_SETTINGS, ...config.desk?.alerts },
     requestedPrice: (clientOrderId) => store.getOrder(clientOrderId)?.meta.requestedPrice?.toString() ?? null,
+    orderOf: (clientOrderId) => store.getOrder(clientOrderId)?.order ?? null,
     log,
   });
 
