@@ -5,7 +5,7 @@
 import { TRPCError } from "@trpc/server";
 import type { Role } from "../server/auth/roles";
 import { useFreshDb as freshDb, type TestDb } from "./auth-support";
-import { ManualClock } from "../server/core/clock";
+import { ManualClock, type Timers } from "../server/core/clock";
 import { sequentialIds } from "../server/core/ids";
 import { openSqliteStore, type SqliteStore } from "../server/db/sqlite-store";
 import { EventBus } from "../server/engine/bus";
@@ -46,6 +46,8 @@ export interface TestDeskOptions {
   ethPrice?: number;
   /** Puts a layer between the engine and the simulated venue (e.g. ResilientVenue). */
   wrapVenue?: (venue: SimVenue) => Venue;
+  /** The engine's timers on the desk's manual clock (e.g. a FakeScheduler), for tests that fire them by moving time. */
+  timers?: (clock: ManualClock) => Timers;
 }
 
 let signalNo = 0;
@@ -80,6 +82,7 @@ export async function openTestDesk(options: TestDeskOptions = {}): Promise<TestD
       trailing: null,
       maxAgeMinutes: null,
     },
+    ...(options.timers && { timers: options.timers(clock) }),
     ...options.engine,
   });
   await engine.start();

@@ -24,6 +24,11 @@ type ManualType = (typeof TYPES)[number];
 const NEEDS_PRICE: ReadonlySet<ManualType> = new Set(["LIMIT", "STOP_LIMIT", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);
 const NEEDS_TRIGGER: ReadonlySet<ManualType> = new Set(["STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED"]);
 
+type Tif = "GTC" | "IOC" | "FOK" | "GTD";
+/** GTD bounds the form checks before the engine does (it refuses an expiry not after now, or more than 90 days ahead). */
+const GTD_MIN_LEAD_MS = 60_000;
+const GTD_MAX_AHEAD_MS = 90 * 86_400_000;
+
 const WORKING = ["INITIALIZED", "EMULATED", "RELEASED", "SUBMITTED", "ACCEPTED", "TRIGGERED", "PENDING_UPDATE", "PENDING_CANCEL", "PARTIALLY_FILLED"] as const;
 type Status = (typeof WORKING)[number] | "FILLED" | "CANCELED" | "EXPIRED" | "REJECTED" | "DENIED";
 const STATUS_FILTERS: [label: string, statuses: Status[] | null][] = [
@@ -302,7 +307,16 @@ function OrderTable({
         { key: "price", header: "Price", numeric: true, cell: (o) => fmtNum(o.price, dp(o.symbol).price) },
         { key: "trigger", header: "Trigger", numeric: true, cell: (o) => fmtNum(o.triggerPrice, dp(o.symbol).price) },
         { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, dp(o.symbol).price) },
-        { key: "tif", header: "TIF", cell: (o) => o.timeInForce },
+        {
+          key: "tif",
+          header: "TIF",
+          cell: (o) =>
+            o.timeInForce === "GTD" && o.expireAt !== null ? (
+              <span title="Good till date: expires at (UTC)">GTD · {fmtTime(o.expireAt, false)}</span>
+            ) : (
+              o.timeInForce
+            ),
+        },
         {
           key: "origin",
           header: "Origin",
@@ -357,7 +371,8 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
   const [quantity, setQuantity] = useState("");
   const [price, setPrice] = useState("");
   const [trigger, setTrigger] = useState("");
-  const [tif, setTif] = useState<"GTC" | "IOC" | "FOK">("GTC");
+  const [tif, setTif] = useState<Tif>("GTC");
+  const [expires, setExpires] = useState("");
   const [postOnly, setPostOnly] = useState(false);
   const [reduceOnly, setReduceOnly] = useState(false);
   const [trailOffset, setTrailOffset] = useState("");
@@ -375,10 +390,12 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
   const needsPrice = NEEDS_PRICE.has(type);
   const needsTrigger = NEEDS_TRIGGER.has(type);
   const trailing = type === "TRAILING_STOP_MARKET";
+  const gtd = type !== "MARKET" && tif === "GTD";
+  const expireAt = gtd ? utcInputMs(expires) : undefined;
   const refPrice = needsPrice && Number(price) > 0 ? Number(price) : (mark ?? null);
   const notional = Number(quantity) > 0 && refPrice ? Number(quantity) * refPrice : null;
 
-  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}`;
+  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${gtd && expireAt !== undefined ? ` until ${fmtTime(expireAt, false)} UTC` : ""}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}`;
 
   const check = (): string | null => {
     if (!instrument) return "Choose a symbol.";
@@ -390,6 +407,12 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
       return "A trailing stop needs a positive trailing offset (a price distance, or basis points).";
     if (trailing && activation.trim() !== "" && (!dec.test(activation.trim()) || Number(activation) <= 0))
       return "The activation price must be a positive number, or left empty.";
+    if (gtd) {
+      // The desk runs on the wall clock (also in replay), so the browser's clock is a fair first check; the engine checks again.
+      if (expireAt === undefined) return "A GTD order needs an expiry: choose the date and time (UTC) it expires at.";
+      if (expireAt <= Date.now() + GTD_MIN_LEAD_MS) return "The expiry must be at least a minute from now (UTC).";
+      if (expireAt > Date.now() + GTD_MAX_AHEAD_MS) return "The expiry must be at most 90 days ahead.";
+    }
     return null;
   };
 
@@ -471,11 +494,18 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
         {type !== "MARKET" ? (
           <label className="field">
             <span>Time in force</span>
-            <select value={tif} onChange={(e) => setTif(e.target.value as "GTC" | "IOC" | "FOK")}>
+            <select value={tif} onChange={(e) => setTif(e.target.value as Tif)}>
               <option value="GTC">GTC — good till canceled</option>
               <option value="IOC">IOC — immediate or cancel</option>
               <option value="FOK">FOK — fill or kill</option>
+              <option value="GTD">GTD — good till date</option>
             </select>
+          </label>
+        ) : null}
+        {gtd ? (
+          <label className="field">
+            <span>Expires at (UTC)</span>
+            <input type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} aria-label="Expires at (UTC)" />
           </label>
         ) : null}
         <div className="po-flags">
@@ -536,6 +566,7 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
                 ...(trailing && { trailingOffset: trailOffset.trim(), trailingOffsetType: trailUnit }),
                 ...(trailing && activation.trim() !== "" && { activationPrice: activation.trim() }),
                 ...(type !== "MARKET" && { timeInForce: tif }),
+                ...(gtd && expireAt !== undefined && { expireAt }),
                 ...(needsPrice && postOnly && { postOnly: true }),
                 ...(reduceOnly && { reduceOnly: true }),
                 ...(reason ? { reason } : {}),
@@ -552,6 +583,13 @@ function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; mark
       ) : null}
     </Panel>
   );
+}
+
+/** A datetime-local value read as UTC (the desk shows every time in UTC): "YYYY-MM-DDTHH:mm[:ss]" → epoch ms, or undefined. */
+function utcInputMs(value: string): number | undefined {
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?$/.test(value)) return undefined;
+  const ms = Date.parse(`${value}Z`);
+  return Number.isFinite(ms) ? ms : undefined;
 }
 
 /** "YYYY-MM-DD" (UTC) → epoch ms at 00:00 UTC, or undefined. */

@@ -31,7 +31,10 @@ let log: SqliteAlertLog;
 let alerts: DeskAlerts;
 let timers: HeldTimers;
 
-function start(idSpace = "a"): DeskAlerts {
+// Any slippage counts by default here, so a market order's half-spread is enough to raise one.
+const ANY_SLIPPAGE = { ...DEFAULT_ALERT_SETTINGS, slippageWarnBps: 0.01, slippageCriticalBps: 10_000 };
+
+function start(idSpace = "a", settings = ANY_SLIPPAGE): DeskAlerts {
   log = openAlertLog({ url: desk.tdb.path });
   timers = new HeldTimers();
   alerts = startAlerts({
@@ -41,9 +44,9 @@ function start(idSpace = "a"): DeskAlerts {
     clock: desk.clock,
     timers,
     ids: sequentialIds(idSpace),
-    // Any slippage counts here, so a market order's half-spread is enough to raise one.
-    settings: { ...DEFAULT_ALERT_SETTINGS, slippageWarnBps: 0.01, slippageCriticalBps: 10_000 },
+    settings,
     requestedPrice: (clientOrderId) => desk.store.getOrder(clientOrderId)?.meta.requestedPrice?.toString() ?? null,
+    orderOf: (clientOrderId) => desk.store.getOrder(clientOrderId)?.order ?? null,
   });
   const runtime = runtimeState().runtime;
   if (runtime) runtime.alerts = alerts;
@@ -110,6 +113,28 @@ describe("the alert center on the engine's bus", () => {
     const [slipped] = rows("SELECT key, kind, message FROM alerts WHERE kind = 'SLIPPAGE'");
     expect(slipped).toMatchObject({ key: "SLIPPAGE:BTC/USDT", kind: "SLIPPAGE" });
     expect(String(slipped!.message)).toMatch(/bps worse than the 20000/);
+  });
+
+  it("measures a stop's fill against its trigger (its arrival price), not the market when it was placed", async () => {
+    alerts.close();
+    log.close();
+    await desk.close();
+    // No exit rules: the stop below is the only thing that sells.
+    desk = await openTestDesk({ engine: { defaultSymbolSettings: { stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null } } });
+    start("b", DEFAULT_ALERT_SETTINGS);
+    await desk.order({ symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.01" });
+    // Placed with the market at 20000: its requested price is that mark, 5 % above where it can fill.
+    await desk.order({ symbol: "BTC/USDT", side: "SELL", type: "STOP_MARKET", quantity: "0.01", triggerPrice: "19000" });
+    await desk.quote(18_990);
+    // The simulator triggers on the last trade price (the stop's trigger source), then fills at the bid.
+    desk.clock.advance(1000);
+    await desk.engine.marketData({ kind: "trade", symbol: "BTC/USDT", price: 18_990, qty: 1 });
+    const stop = desk.store.loadOrders({ onlyOpen: false }).find((r) => r.order.type === "STOP_MARKET")!;
+    expect(stop.order.status).toBe("FILLED");
+    expect(stop.meta.requestedPrice?.toNumber()).toBeGreaterThanOrEqual(20_000);
+    alerts.flush();
+    // 5.5 bps below its trigger (the bid, 18989.5): under the 50 bps bound. Against the mark at placement it read 505 bps, critical.
+    expect(rows("SELECT key FROM alerts WHERE kind = 'SLIPPAGE'")).toEqual([]);
   });
 
   it("acknowledges with who and why (audited); the router lists, counts and refuses a viewer", async () => {

@@ -10,6 +10,7 @@
 import { AlertBook, AlertRules, DEFAULT_ALERT_SETTINGS, type AlertInput, type AlertRecord, type AlertSettings, type AlertSummary } from "../core/alerts";
 import type { Clock } from "../core/clock";
 import type { IdGenerator } from "../core/ids";
+import { trailingTriggerFor, type Order } from "../core/orders";
 import { scopeLabel } from "../core/protection/types";
 import { MemoryAlertLog, openAlertLog, type AlertRepository, type SqliteAlertLog } from "../db/alerts";
 import type { AuditRecord, Store } from "../db/store";
@@ -48,11 +49,24 @@ export interface AlertsOptions {
   settings?: AlertSettings;
   /** The price an order was meant to trade at (its requested price), for the slippage of its fills. */
   requestedPrice?: (clientOrderId: string) => string | null;
+  /** The order behind a fill: a trigger order's fills are measured against its trigger level (core arrivalPrice). */
+  orderOf?: (clientOrderId: string) => Order | null;
   log?: (level: "info" | "warn" | "error", message: string) => void;
 }
 
+/** The level a trigger order fired at: a trailing stop's follows the best price seen, others' is fixed. Null: none. */
+function triggerLevel(order: Order): string | null {
+  if (order.trailing?.extremePrice) return trailingTriggerFor(order.trailing, order.side, order.trailing.extremePrice).toString();
+  return order.triggerPrice?.toString() ?? null;
+}
+
 /** The rules' input for a bus event, or null for events that are not alert material. */
-export function alertInput(event: DomainEvent, now: number, requestedPrice: (clientOrderId: string) => string | null): AlertInput | null {
+export function alertInput(
+  event: DomainEvent,
+  now: number,
+  requestedPrice: (clientOrderId: string) => string | null,
+  orderOf: (clientOrderId: string) => Order | null = () => null,
+): AlertInput | null {
   switch (event.type) {
     case "order": {
       const o = event.order;
@@ -67,7 +81,8 @@ export function alertInput(event: DomainEvent, now: number, requestedPrice: (cli
         updatedAt: o.updatedAt,
       };
     }
-    case "fill":
+    case "fill": {
+      const order = orderOf(event.clientOrderId);
       return {
         type: "fill",
         clientOrderId: event.clientOrderId,
@@ -75,8 +90,10 @@ export function alertInput(event: DomainEvent, now: number, requestedPrice: (cli
         side: event.side,
         price: event.price.toString(),
         requestedPrice: requestedPrice(event.clientOrderId),
+        ...(order && { orderType: order.type, triggerPrice: triggerLevel(order) }),
         ts: event.ts,
       };
+    }
     case "drift":
       return { type: "drift", kind: event.kind, subject: event.subject, message: event.message, ts: now };
     case "protection": {
@@ -95,6 +112,7 @@ export function startAlerts(options: AlertsOptions): DeskAlerts {
   const book = new AlertBook(options.ids);
   const log = options.log ?? (() => undefined);
   const requestedPrice = options.requestedPrice ?? (() => null);
+  const orderOf = options.orderOf ?? (() => null);
   try {
     book.restore(options.repository.loadCurrent());
   } catch (error) {
@@ -128,8 +146,8 @@ export function startAlerts(options: AlertsOptions): DeskAlerts {
   };
 
   const detach = options.bus.subscribe((event) => {
-    // Only the mapping runs here, on the engine's turn (and a requested-price read for a fill): the rest waits.
-    const input = alertInput(event, options.clock.now(), requestedPrice);
+    // Only the mapping runs here, on the engine's turn (and the order's reads for a fill): the rest waits.
+    const input = alertInput(event, options.clock.now(), requestedPrice, orderOf);
     if (input) enqueue(input);
   });
 

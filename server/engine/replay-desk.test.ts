@@ -10,12 +10,15 @@ import { loadConfig } from "../config";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
+import { AlertRules, DEFAULT_ALERT_SETTINGS } from "../core/alerts";
+import { alertInput } from "./alerts";
 import { Engine } from "./engine";
 import {
   buildLanes,
   chooseStartTs,
   createStrategyRouter,
   defaultRiskLimits,
+  deskAlertSettings,
   replayBreaker,
   REPLAY_PROTECTIONS,
   simulatedDesk,
@@ -89,7 +92,23 @@ async function zeroConfigDesk() {
       each?.();
     }
   };
-  return { config, sim, engine, outcomes, advance, replay, store };
+  // The alert rules at the defaults and at the replay's thresholds, on the same bus events (as the runtime maps them).
+  const slippage = { atDefaults: [] as string[], atReplay: [] as string[] };
+  const defaultRules = new AlertRules(DEFAULT_ALERT_SETTINGS);
+  const replayRules = new AlertRules(deskAlertSettings("replay", null));
+  engine.bus.subscribe((event) => {
+    if (event.type !== "fill") return;
+    const input = alertInput(
+      event,
+      clock.now(),
+      (id) => store.getOrder(id)?.meta.requestedPrice?.toString() ?? null,
+      (id) => store.getOrder(id)?.order ?? null,
+    );
+    if (!input) return;
+    for (const signal of defaultRules.observe(input)) if (signal.op === "raise") slippage.atDefaults.push(signal.message);
+    for (const signal of replayRules.observe(input)) if (signal.op === "raise") slippage.atReplay.push(signal.message);
+  });
+  return { config, sim, engine, outcomes, advance, replay, store, slippage };
 }
 
 describe("the zero-config replay desk", () => {
@@ -131,7 +150,20 @@ describe("the zero-config replay desk", () => {
     expect([...byStrategy].sort()).toEqual(["rsi-reversion", "sma-cross"]);
     // Each signal is attributed to the strategy that runs on its symbol.
     for (const o of desk.outcomes) expect(desk.config.strategies.find((s) => s.id === o.lane.id)!.symbols).toContain(o.lane.symbol);
+    // Its fills raise no slippage alert at the replay's thresholds; at the live defaults, a fill now and then a bar step
+    // away from its arrival price does (REPLAY_ALERTS says why).
+    expect(desk.slippage.atReplay).toEqual([]);
+    expect(desk.slippage.atDefaults.length).toBeGreaterThan(0);
   }, 60_000);
+});
+
+describe("the replay desk's alert thresholds", () => {
+  it("replay raises the slippage bounds; a desk file's alerts win key by key; other modes keep the defaults", () => {
+    expect(deskAlertSettings("replay", null)).toEqual({ ...DEFAULT_ALERT_SETTINGS, slippageWarnBps: 150, slippageCriticalBps: 500 });
+    expect(deskAlertSettings("replay", { slippageWarnBps: 80 })).toMatchObject({ slippageWarnBps: 80, slippageCriticalBps: 500 });
+    expect(deskAlertSettings("paper", null)).toEqual(DEFAULT_ALERT_SETTINGS);
+    expect(deskAlertSettings("live", { latencyMs: 5_000 })).toEqual({ ...DEFAULT_ALERT_SETTINGS, latencyMs: 5_000 });
+  });
 });
 
 describe("the replay start", () => {

@@ -36,7 +36,16 @@ import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "
 import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { checkFileSymbol } from "../venues/replay/portfolio";
-import { deskProtections, buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk, startReplayDesk } from "./replay-desk";
+import {
+  deskAlertSettings,
+  deskProtections,
+  buildLanes,
+  createStrategyRouter,
+  defaultRiskLimits,
+  replayBreaker,
+  simulatedDesk,
+  startReplayDesk,
+} from "./replay-desk";
 import { systemScheduler } from "../venues/replay/scheduler";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
@@ -52,7 +61,6 @@ import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
 import { processTimers, startDeskNotifications, type DeskNotifications } from "./notifications";
 import { startDeskAlerts, type DeskAlerts } from "./alerts";
-import { DEFAULT_ALERT_SETTINGS } from "../core/alerts";
 import { createMarketHistory, recordFeedUpdate } from "./market-history-feed";
 import { type MarketHistory } from "../core/market-history";
 
@@ -425,7 +433,7 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   });
 
-  // The alert center hears the bus too (queued, off the engine's turn); fills are measured against their order's requested price.
+  // The alert center hears the bus too (queued, off the engine's turn); fills are measured against their arrival price (core arrivalPrice).
   const alerts = startDeskAlerts({
     databaseUrl,
     bus,
@@ -433,8 +441,10 @@ async function startRuntime(): Promise<Runtime | null> {
     clock: wallClock,
     timers: processTimers,
     ids: timeOrderedIds(() => Date.now(), random),
-    settings: { ...DEFAULT_ALERT_SETTINGS, ...config.desk?.alerts },
+    // Replay: thresholds for 5-minute bars played at speed 300 (REPLAY_ALERTS says why).
+    settings: deskAlertSettings(mode, config.desk?.alerts),
     requestedPrice: (clientOrderId) => store.getOrder(clientOrderId)?.meta.requestedPrice?.toString() ?? null,
+    orderOf: (clientOrderId) => store.getOrder(clientOrderId)?.order ?? null,
     log,
   });
 

@@ -134,6 +134,7 @@ export function summarizeEvent(type: string, payload: unknown): string {
       if (p.price !== undefined) parts.push(`@ ${str(p.price)}`);
       if (p.triggerPrice !== undefined) parts.push(`trigger ${str(p.triggerPrice)}`);
       if (p.timeInForce) parts.push(str(p.timeInForce));
+      if (typeof p.expireAt === "number") parts.push(`until ${new Date(p.expireAt).toISOString()}`);
       if (p.reduceOnly) parts.push("reduce-only");
       if (p.postOnly) parts.push("post-only");
       return parts.join(" ");
@@ -153,7 +154,8 @@ export function summarizeEvent(type: string, payload: unknown): string {
     case "cancel":
       return str(p.reason) ?? "canceled";
     case "cancelRequest":
-      return "cancel requested";
+      // The reason says who asked: a person's "user", or the engine's "expired (GTD)", "oco: sibling filled" …
+      return p.reason ? `cancel requested: ${str(p.reason)}` : "cancel requested";
     case "modifyRequest":
     case "modified": {
       const parts = [

@@ -1,6 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { summarizeEvent } from "../../services/orders";
 import { callerFor, openTestDesk, T0, trpcError, type TestDesk } from "../../../test/desk-support";
+import { FakeScheduler } from "../../../test/replay/fake-scheduler";
+import type { OrderSpec } from "../../core/orders/types";
 
 let desk: TestDesk;
 beforeEach(async () => {
@@ -78,7 +80,12 @@ describe("orders.place", () => {
       { type: "TRAILING_STOP_MARKET", trailingOffset: "100", trailingOffsetType: "PERCENT" },
       /trailingOffsetType must be PRICE or BASIS_POINTS/,
     ],
-    ["GTD", { timeInForce: "GTD" }, /timeInForce must be GTC, IOC or FOK/],
+    ["a time in force there is none of", { timeInForce: "GTX" }, /timeInForce must be GTC, IOC, FOK or GTD/],
+    ["GTD without its expiry", { timeInForce: "GTD" }, /a GTD order needs expireAt/],
+    ["an expiry on a GTC order", { timeInForce: "GTC", expireAt: T0 + 60_000 }, /expireAt is only for GTD orders/],
+    ["an expiry without a time in force", { expireAt: T0 + 60_000 }, /expireAt is only for GTD orders/],
+    ["an expiry that is not epoch ms", { timeInForce: "GTD", expireAt: "tomorrow" }, /expireAt must be epoch milliseconds/],
+    ["a fractional expiry", { timeInForce: "GTD", expireAt: T0 + 0.5 }, /expireAt must be epoch milliseconds/],
     ["extra field", { leverage: 100 }, /leverage/],
   ])("refuses %s at the edge", async (_name, extra, message) => {
     const e = await trpcError(callerFor("trader").orders.place({ ...restingBuy, ...extra } as never));
@@ -305,6 +312,8 @@ describe("orders.detail", () => {
   it("summarizes payloads in plain words", () => {
     expect(summarizeEvent("reject", { type: "reject", reason: "Insufficient balance" })).toBe("Insufficient balance");
     expect(summarizeEvent("cancel", { type: "cancel", reason: "user" })).toBe("user");
+    expect(summarizeEvent("cancelRequest", { reason: "expired (GTD)" })).toBe("cancel requested: expired (GTD)");
+    expect(summarizeEvent("cancelRequest", {})).toBe("cancel requested");
     expect(summarizeEvent("deny", { type: "deny", reason: "MIN_NOTIONAL" })).toBe("MIN_NOTIONAL");
     expect(summarizeEvent("modified", { type: "modified", price: "10" })).toBe("price 10");
     expect(summarizeEvent("reopen", { type: "reopen", reason: "open at binance (ACCEPTED) although the books had it REJECTED: tracked again" })).toBe(
@@ -387,5 +396,52 @@ describe("order lists, trailing stops and amends through the API", () => {
     const e = await trpcError(callerFor("trader").orders.amend({ clientOrderId: id }));
     expect(e.code).toBe("BAD_REQUEST");
     expect((await trpcError(callerFor("viewer").orders.amend({ clientOrderId: id, price: "19200" }))).code).toBe("FORBIDDEN");
+  });
+});
+
+describe("GTD orders through the API", () => {
+  const gtdBuy = { ...restingBuy, timeInForce: "GTD" as const };
+
+  it("a venue that cannot hold a GTD: sent as GTC, and the engine cancels it at its expiry on the desk clock", async () => {
+    await desk.close();
+    let scheduler: FakeScheduler | undefined;
+    desk = await openTestDesk({
+      // Like Binance spot through ccxt: no GTD at the venue (server/venues/ccxt/orders.ts), so the engine expires it.
+      wrapVenue: (venue) => Object.assign(venue, { holdsNatively: (spec: OrderSpec) => spec.timeInForce !== "GTD" }),
+      timers: (clock) => (scheduler = new FakeScheduler(clock)),
+    });
+    const expireAt = desk.clock.now() + 5 * 60_000;
+    const placed = await callerFor("trader").orders.place({ ...gtdBuy, expireAt, reason: "until the close" });
+    const id = String(placed.data?.clientOrderId);
+    expect((await callerFor("viewer").orders.open()).orders).toEqual([expect.objectContaining({ clientOrderId: id, timeInForce: "GTD", expireAt })]);
+    scheduler!.advance(5 * 60_000 - 1);
+    await desk.engine.run(() => undefined);
+    expect((await callerFor("viewer").orders.open()).orders.map((o) => o.clientOrderId)).toEqual([id]);
+    scheduler!.advance(1);
+    await desk.engine.run(() => undefined);
+    expect((await callerFor("viewer").orders.open()).orders).toHaveLength(0);
+    const detail = await callerFor("viewer").orders.detail({ clientOrderId: id });
+    expect(detail.order).toMatchObject({ status: "CANCELED", timeInForce: "GTD", expireAt });
+    expect(detail.events[0]!.summary).toBe(`BUY 0.01 BTC/USDT LIMIT @ 19000 GTD until ${new Date(expireAt).toISOString()}`);
+    expect(detail.events.find((e) => e.type === "cancelRequest")?.summary).toBe("cancel requested: expired (GTD)");
+  });
+
+  it("a venue that holds GTD (the simulator) expires it itself on the first update at its expiry", async () => {
+    const expireAt = desk.clock.now() + 60_000;
+    const placed = await callerFor("trader").orders.place({ ...gtdBuy, expireAt });
+    const id = String(placed.data?.clientOrderId);
+    desk.clock.advance(60_000);
+    await desk.quote(20000);
+    expect((await callerFor("viewer").orders.detail({ clientOrderId: id })).order.status).toBe("EXPIRED");
+  });
+
+  it.each([
+    ["in the past on the desk clock", -1, "GTD_IN_PAST"],
+    ["at the desk's now", 0, "GTD_IN_PAST"],
+    ["more than 90 days ahead", 90 * 86_400_000 + 1, "GTD_TOO_FAR"],
+  ])("refuses an expiry %s with the engine's code", async (_name, ahead, code) => {
+    const e = await trpcError(callerFor("trader").orders.place({ ...gtdBuy, expireAt: desk.clock.now() + ahead }));
+    expect(e.domainCode).toBe(code);
+    expect(e.message).toMatch(/expiry/);
   });
 });

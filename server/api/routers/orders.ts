@@ -64,6 +64,8 @@ const trailingShape = {
 const orderType = z.enum(MANUAL_ORDER_TYPES, { error: `type must be one of ${MANUAL_ORDER_TYPES.join(", ")}` });
 const side = z.enum(["BUY", "SELL"], { error: "side must be BUY or SELL" });
 const timeInForce = z.enum(["GTC", "IOC", "FOK"], { error: "timeInForce must be GTC, IOC or FOK" });
+/** A manual order may also be GTD (good till date): the venue or, where it cannot hold one, the engine expires it at `expireAt`. */
+const placeTimeInForce = z.enum(["GTC", "IOC", "FOK", "GTD"], { error: "timeInForce must be GTC, IOC, FOK or GTD" });
 
 export const orderListInput = z
   .object({
@@ -88,7 +90,9 @@ export const placeOrderInput = z
     quantity: positiveDecimalString("quantity"),
     price: positiveDecimalString("price").optional(),
     triggerPrice: positiveDecimalString("triggerPrice").optional(),
-    timeInForce: timeInForce.optional(),
+    timeInForce: placeTimeInForce.optional(),
+    /** GTD only: the expiry in epoch ms. The engine checks it against the desk clock (after now, at most 90 days ahead). */
+    expireAt: epochMs("expireAt").optional(),
     postOnly: z.boolean().optional(),
     reduceOnly: z.boolean().optional(),
     ...trailingShape,
@@ -97,7 +101,15 @@ export const placeOrderInput = z
     reason: reasonSchema.optional(),
     idempotencyKey: idempotencyKeySchema,
   })
-  .strict();
+  .strict()
+  .superRefine((v, ctx) => {
+    if (v.timeInForce === "GTD" && v.expireAt === undefined) {
+      ctx.addIssue({ code: "custom", path: ["expireAt"], message: "a GTD order needs expireAt: the expiry time in epoch milliseconds" });
+    }
+    if (v.timeInForce !== "GTD" && v.expireAt !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["expireAt"], message: "expireAt is only for GTD orders: set timeInForce to GTD, or leave expireAt out" });
+    }
+  });
 
 /** One order of a list (OCO, OTO, a bracket's entry). */
 const listOrder = z

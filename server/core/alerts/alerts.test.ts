@@ -1,7 +1,17 @@
 import { describe, expect, it } from "vitest";
 import { sequentialIds } from "../ids";
 import { D } from "../money";
-import { AlertBook, AlertRules, DEFAULT_ALERT_SETTINGS, slippageBps, summarize, type AlertInput, type AlertSettings, type AlertSignal } from "./index";
+import {
+  AlertBook,
+  AlertRules,
+  arrivalPrice,
+  DEFAULT_ALERT_SETTINGS,
+  slippageBps,
+  summarize,
+  type AlertInput,
+  type AlertSettings,
+  type AlertSignal,
+} from "./index";
 
 const settings: AlertSettings = {
   ...DEFAULT_ALERT_SETTINGS,
@@ -57,6 +67,92 @@ describe("AlertRules", () => {
       name: "a sell above the price asked is price improvement, not slippage",
       inputs: [{ type: "fill", clientOrderId: "o1", symbol: "BTC/USDT", side: "SELL", price: "103", requestedPrice: "100", ts: 1 }],
       expected: [],
+    },
+    {
+      // Placed with the market at 20000, the stop waited for 19000: the 10 below its trigger is its slippage (5.3 bps), not the 1010 below the market at placement.
+      name: "a sell stop is measured against its trigger, not the market when it was placed",
+      inputs: [
+        {
+          type: "fill",
+          clientOrderId: "s1",
+          symbol: "BTC/USDT",
+          side: "SELL",
+          price: "18990",
+          requestedPrice: "20000",
+          orderType: "STOP_MARKET",
+          triggerPrice: "19000",
+          ts: 1,
+        },
+      ],
+      expected: [],
+    },
+    {
+      name: "a sell stop that gaps 150 bps through its trigger: a warning",
+      inputs: [
+        {
+          type: "fill",
+          clientOrderId: "s1",
+          symbol: "BTC/USDT",
+          side: "SELL",
+          price: "18715",
+          requestedPrice: "20000",
+          orderType: "STOP_MARKET",
+          triggerPrice: "19000",
+          ts: 1,
+        },
+      ],
+      expected: ["raise SLIPPAGE:BTC/USDT warning"],
+    },
+    {
+      name: "a buy take-profit below the market is measured against its trigger",
+      inputs: [
+        {
+          type: "fill",
+          clientOrderId: "t1",
+          symbol: "BTC/USDT",
+          side: "BUY",
+          price: "18005",
+          requestedPrice: "20000",
+          orderType: "TAKE_PROFIT_MARKET",
+          triggerPrice: "18000",
+          ts: 1,
+        },
+      ],
+      expected: [],
+    },
+    {
+      name: "a trigger order without its trigger level cannot be measured",
+      inputs: [
+        {
+          type: "fill",
+          clientOrderId: "s1",
+          symbol: "BTC/USDT",
+          side: "SELL",
+          price: "18990",
+          requestedPrice: "20000",
+          orderType: "STOP_MARKET",
+          triggerPrice: null,
+          ts: 1,
+        },
+      ],
+      expected: [],
+    },
+    {
+      name: "a market order is measured against its requested price (the touch when it was sent), whatever else it carries",
+      inputs: [
+        {
+          type: "fill",
+          clientOrderId: "m1",
+          symbol: "BTC/USDT",
+          side: "BUY",
+          price: "101",
+          requestedPrice: "100",
+          orderType: "MARKET",
+          triggerPrice: null,
+          ts: 1,
+        },
+      ],
+      expected: ["raise SLIPPAGE:BTC/USDT warning"],
     },
     {
       name: "a fill without a requested price cannot be measured",
@@ -168,6 +264,38 @@ describe("AlertRules", () => {
     expect(signal && signal.op === "raise" ? signal.message : "").toBe(
       "Order o9 (BUY) filled at 101, 100 bps worse than the 100 asked for (the bound is 50 bps).",
     );
+  });
+
+  it.each([
+    ["market", { orderType: "MARKET", requestedPrice: "100", triggerPrice: null }, { price: "100", basis: "requested" }],
+    ["limit", { orderType: "LIMIT", requestedPrice: "99", triggerPrice: null }, { price: "99", basis: "requested" }],
+    ["no type given (older callers)", { requestedPrice: "100" }, { price: "100", basis: "requested" }],
+    ["stop market", { orderType: "STOP_MARKET", requestedPrice: "100", triggerPrice: "95" }, { price: "95", basis: "trigger" }],
+    ["stop limit", { orderType: "STOP_LIMIT", requestedPrice: "94", triggerPrice: "95" }, { price: "95", basis: "trigger" }],
+    ["trailing stop", { orderType: "TRAILING_STOP_MARKET", requestedPrice: "100", triggerPrice: "97.5" }, { price: "97.5", basis: "trigger" }],
+    ["stop without its trigger", { orderType: "STOP_MARKET", requestedPrice: "100", triggerPrice: null }, null],
+    ["market without a requested price", { orderType: "MARKET", requestedPrice: null }, null],
+  ] as const)("the arrival price of a %s order", (_name, fill, expected) => {
+    expect(arrivalPrice(fill)).toEqual(expected);
+  });
+
+  it("says a stop's slippage against its trigger price", () => {
+    const rules = new AlertRules(settings);
+    const [signal] = rules.observe({
+      type: "fill",
+      clientOrderId: "s9",
+      symbol: "BTC/USDT",
+      side: "SELL",
+      price: "18715",
+      requestedPrice: "20000",
+      orderType: "STOP_MARKET",
+      triggerPrice: "19000",
+      ts: 5,
+    });
+    expect(signal).toMatchObject({
+      op: "raise",
+      message: "Order s9 (SELL) filled at 18715, 150 bps worse than its trigger price 19000 (the bound is 50 bps).",
+    });
   });
 
   it("measures slippage in basis points, worse is positive", () => {

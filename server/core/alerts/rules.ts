@@ -9,6 +9,7 @@
  * events onto them.
  */
 import { D, type Decimal } from "../money";
+import { TRIGGER_TYPES, type OrderType } from "../orders/types";
 
 export const ALERT_SEVERITIES = ["info", "warning", "critical"] as const;
 export type AlertSeverity = (typeof ALERT_SEVERITIES)[number];
@@ -64,7 +65,18 @@ export type AlertInput =
       createdAt: number;
       updatedAt: number;
     }
-  | { type: "fill"; clientOrderId: string; symbol: string; side: "BUY" | "SELL"; price: string; requestedPrice: string | null; ts: number }
+  | {
+      type: "fill";
+      clientOrderId: string;
+      symbol: string;
+      side: "BUY" | "SELL";
+      price: string;
+      requestedPrice: string | null;
+      /** The order's type and, for a trigger order, the trigger level it fired at (see arrivalPrice). */
+      orderType?: string;
+      triggerPrice?: string | null;
+      ts: number;
+    }
   | { type: "drift"; kind: string; subject: string; message: string; ts: number }
   | { type: "protection"; rule: string; scope: string; action: string; message: string; ts: number }
   | { type: "breaker"; state: "OPEN" | "CLOSED"; reason: string; message: string; ts: number }
@@ -90,6 +102,22 @@ export function slippageBps(side: "BUY" | "SELL", requested: Decimal, filled: De
   const diff = side === "BUY" ? filled.minus(requested) : requested.minus(filled);
   // A ratio for display and comparison against a setting, never money: a number is fine.
   return diff.div(requested).times(10_000).toNumber();
+}
+
+/**
+ * The arrival price a fill's slippage is measured against (as implementation shortfall is): the market when the order
+ * could first trade. A market order's requested price is the touch when it was sent, a limit order's is its limit. A
+ * trigger order rests until its trigger: measured against the market when it was placed, a stop 5 % away would read as
+ * 500 bps of slippage, so its trigger price is where it arrived. Null: nothing to measure against.
+ */
+export function arrivalPrice(
+  fill: Pick<Extract<AlertInput, { type: "fill" }>, "orderType" | "requestedPrice" | "triggerPrice">,
+): { price: string; basis: "requested" | "trigger" } | null {
+  const triggered = fill.orderType !== undefined && TRIGGER_TYPES.has(fill.orderType as OrderType);
+  if (triggered && fill.triggerPrice != null) return { price: fill.triggerPrice, basis: "trigger" };
+  // A trigger order without its trigger level cannot be judged: the requested price is the market at placement.
+  if (triggered) return null;
+  return fill.requestedPrice === null ? null : { price: fill.requestedPrice, basis: "requested" };
 }
 
 function round(value: number, digits: number): number {
@@ -252,8 +280,9 @@ export class AlertRules {
   }
 
   private onFill(fill: Extract<AlertInput, { type: "fill" }>): AlertSignal[] {
-    if (fill.requestedPrice === null) return [];
-    const bps = slippageBps(fill.side, D(fill.requestedPrice), D(fill.price));
+    const arrival = arrivalPrice(fill);
+    if (arrival === null) return [];
+    const bps = slippageBps(fill.side, D(arrival.price), D(fill.price));
     if (bps === null || bps < this.settings.slippageWarnBps) return [];
     const severity: AlertSeverity = bps >= this.settings.slippageCriticalBps ? "critical" : "warning";
     return [
@@ -264,7 +293,7 @@ export class AlertRules {
         severity,
         subject: fill.symbol,
         title: `High slippage on ${fill.symbol}`,
-        message: `Order ${fill.clientOrderId} (${fill.side}) filled at ${fill.price}, ${round(bps, 1)} bps worse than the ${fill.requestedPrice} asked for (the bound is ${this.settings.slippageWarnBps} bps).`,
+        message: `Order ${fill.clientOrderId} (${fill.side}) filled at ${fill.price}, ${round(bps, 1)} bps worse than ${arrival.basis === "trigger" ? `its trigger price ${arrival.price}` : `the ${arrival.price} asked for`} (the bound is ${this.settings.slippageWarnBps} bps).`,
         ts: fill.ts,
       },
     ];

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { makeInstrument } from "../instrument";
 import { createOrder } from "./fsm";
 import { type OrderSpec } from "./types";
-import { validateOrderSpec, type OrderValidationCode, type ValidationContext } from "./validation";
+import { MAX_GTD_AHEAD_MS, validateOrderSpec, type OrderValidationCode, type ValidationContext } from "./validation";
 
 const NOW = 1_700_000_000_000;
 const btc = makeInstrument({
@@ -100,6 +100,8 @@ const rows: Row[] = [
   { name: "GTD with a NaN expiry", spec: spec({ timeInForce: "GTD", expireAt: Number.NaN }), code: "GTD_WITHOUT_EXPIRY" },
   { name: "GTD in the past", spec: spec({ timeInForce: "GTD", expireAt: NOW - 1 }), code: "GTD_IN_PAST", says: "2023-11-14T22:13:19.999Z" },
   { name: "GTD expiring now", spec: spec({ timeInForce: "GTD", expireAt: NOW }), code: "GTD_IN_PAST" },
+  { name: "GTD beyond 90 days", spec: spec({ timeInForce: "GTD", expireAt: NOW + MAX_GTD_AHEAD_MS + 1 }), code: "GTD_TOO_FAR", says: "90 days" },
+  { name: "GTD with seconds sent as ms", spec: spec({ timeInForce: "GTD", expireAt: NOW * 1000 }), code: "GTD_TOO_FAR" },
   { name: "expiry without GTD", spec: spec({ expireAt: NOW + 60_000 }), code: "EXPIRY_WITHOUT_GTD", says: "GTC" },
   { name: "post-only market", spec: spec({ type: "MARKET", price: undefined, postOnly: true }), code: "POST_ONLY_NOT_LIMIT" },
   { name: "post-only stop market", spec: spec({ type: "STOP_MARKET", price: undefined, triggerPrice: "110", postOnly: true }), code: "POST_ONLY_NOT_LIMIT" },
@@ -202,6 +204,7 @@ describe("validateOrderSpec refusals", () => {
       "INVALID_ACTIVATION_PRICE",
       "GTD_WITHOUT_EXPIRY",
       "GTD_IN_PAST",
+      "GTD_TOO_FAR",
       "EXPIRY_WITHOUT_GTD",
       "POST_ONLY_NOT_LIMIT",
       "POST_ONLY_WITH_IOC_FOK",
@@ -274,6 +277,7 @@ describe("validateOrderSpec accepts and normalizes", () => {
       spec({ side: "SELL", type: "TRAILING_STOP_LIMIT", price: undefined, trailingOffset: "25", trailingOffsetType: "BASIS_POINTS", limitOffset: "0" }),
     ],
     ["post-only GTD limit", spec({ postOnly: true, timeInForce: "GTD", expireAt: NOW + 1 })],
+    ["GTD expiring exactly 90 days ahead", spec({ timeInForce: "GTD", expireAt: NOW + MAX_GTD_AHEAD_MS })],
     ["no instrument: no precision checks", spec({ quantity: "0.0000001", price: "0.000001" }), { instrument: undefined }],
     ["linked and parent ids", spec({ linkedClientOrderIds: ["a-1"], parentClientOrderId: "p-1", listId: "L1", contingency: "OCO" })],
   ])("%s", (_name, s, over) => {

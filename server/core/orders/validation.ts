@@ -52,6 +52,7 @@ export type OrderValidationCode =
   | "INVALID_ACTIVATION_PRICE"
   | "GTD_WITHOUT_EXPIRY"
   | "GTD_IN_PAST"
+  | "GTD_TOO_FAR"
   | "EXPIRY_WITHOUT_GTD"
   | "POST_ONLY_NOT_LIMIT"
   | "POST_ONLY_WITH_IOC_FOK"
@@ -61,6 +62,9 @@ export type OrderValidationCode =
 /** Quantities and prices above this are input errors (a fat finger or a unit mix-up), whatever the venue allows. */
 export const MAX_SANE_AMOUNT = 1e15;
 const MAX_SANE_DECIMAL = new Decimal(MAX_SANE_AMOUNT);
+
+/** A GTD expiry further ahead than this is an input error (a year typed wrong, seconds sent as ms): 90 days. */
+export const MAX_GTD_AHEAD_MS = 90 * 24 * 60 * 60 * 1000;
 
 /** The spec with its amounts parsed to Decimals and defaults filled in. Still an OrderSpec, so `createOrder` takes it. */
 export interface NormalizedSpec extends OrderSpec {
@@ -256,6 +260,12 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     }
     if (spec.expireAt <= ctx.now) {
       return fail("GTD_IN_PAST", `The expiry ${formatTime(spec.expireAt)} is not in the future (now ${formatTime(ctx.now)}).`, {
+        expireAt: spec.expireAt,
+        now: ctx.now,
+      });
+    }
+    if (spec.expireAt > ctx.now + MAX_GTD_AHEAD_MS) {
+      return fail("GTD_TOO_FAR", `The expiry ${formatTime(spec.expireAt)} is more than 90 days ahead (now ${formatTime(ctx.now)}): choose an earlier time.`, {
         expireAt: spec.expireAt,
         now: ctx.now,
       });
