@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { inspect } from "node:util";
@@ -121,7 +121,7 @@ describe("loadConfig with a desk file", () => {
     expect(rsiOnly.strategies.map((s) => s.id)).toEqual(["dip"]);
   });
 
-  it("the committed portfolio desk file starts the zero-config desk; the cross-venue one, its Binance.US recording alone", () => {
+  it("the committed portfolio desk file starts the zero-config desk; the cross-venue one, each venue its own recording", () => {
     const portfolio = loadConfig({ BASTION_CONFIG: "config/desk.portfolio.example.yaml" });
     const zero = loadConfig({});
     expect(portfolio).toMatchObject({ mode: "replay", capital: "1", replay: { set: "portfolio", speed: 300, files: zero.replay.files } });
@@ -129,8 +129,38 @@ describe("loadConfig with a desk file", () => {
     expect(portfolio.strategies).toEqual(zero.strategies);
     const crossVenue = loadConfig({ BASTION_CONFIG: "config/desk.cross-venue.example.yaml" });
     expect(crossVenue).toMatchObject({ symbols: ["BTC/USDT"], replay: { set: null } });
-    expect(crossVenue.replay.files).toEqual([{ symbol: "BTC/USDT", file: "data/market/cross-venue/btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv" }]);
-    expect(crossVenue.desk!.notActedUpon.join("; ")).toMatch(/venues/);
+    // Each simulated venue plays its own recording, addressed to it (the desk's one feed for both was the known limit).
+    expect(crossVenue.replay.files).toEqual([
+      { symbol: "BTC/USDT", file: "data/market/cross-venue/btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv", venue: "sim-binanceus" },
+      { symbol: "BTC/USDT", file: "data/market/cross-venue/btc-usdt_5m_kraken_2023-01-01_2023-03-31.csv", venue: "sim-kraken" },
+    ]);
+    expect(crossVenue.desk!.notActedUpon.join("; ")).not.toMatch(/venues/);
+  });
+
+  it("a venue's own replay file must say a symbol the venue trades; only a simulated venue plays one", () => {
+    const dir = mkdtempSync(join(tmpdir(), "bastion-venue-replay-"));
+    try {
+      const write = (name: string, venues: string) => {
+        const file = join(dir, name);
+        writeFileSync(file, `version: 1\ndesk: { mode: replay, symbols: [BTC/USDT] }\nvenues:\n${venues}`);
+        return file;
+      };
+      const wrongSymbol = write(
+        "wrong.yaml",
+        "  - { id: a, exchange: sim, mode: sim, replay: data/market/cross-venue/btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv }\n" +
+          "  - { id: b, exchange: sim, mode: sim, replay: data/market/portfolio/eth-btc_5m_bittrex_2018-01-10_2018-01-30.csv }\n",
+      );
+      expect(() => loadConfig({ BASTION_CONFIG: wrongSymbol })).toThrow(
+        /venues \(b\)\.replay: .*eth-btc_5m.* holds ETH\/BTC, which b does not trade \(BTC\/USDT\)/,
+      );
+      const live = write(
+        "live.yaml",
+        "  - { id: a, exchange: binance, mode: ccxt, replay: data/market/cross-venue/btc-usdt_1m_binanceus_2023-03-01_2023-03-21.csv }\n",
+      );
+      expect(() => loadConfig({ BASTION_CONFIG: live })).toThrow(/replay.*only a simulated venue \(mode: sim\) plays a recording/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   it("BASTION_CONFIG naming a missing file is refused", () => {

@@ -244,7 +244,7 @@ export interface AppConfig {
    * `files`: the file each replayed symbol plays (empty outside replay); `set`: the recorded set they come from, or null
    * (one file: BASTION_REPLAY_FILE, else the recorded BTC/USDT candles).
    */
-  replay: { file: string | null; speed: number; set: "portfolio" | null; files: readonly { symbol: string; file: string }[] };
+  replay: { file: string | null; speed: number; set: "portfolio" | null; files: readonly ReplayFile[] };
   /** The built-in sma-cross strategy; `enabled` false with BASTION_STRATEGY=off (the default in live mode). */
   strategy: { enabled: boolean; fast: number; slow: number };
   /** The built-in strategies that run, each on its symbols (empty when the strategy is off). */
@@ -429,6 +429,45 @@ function replayPlan(
 
 const RECORDED_BTC_USDT = RECORDED_FILES.btcUsdt5m;
 
+/** A recording replay plays: its symbol, and the venue it is played to (absent: every venue). */
+export interface ReplayFile {
+  symbol: string;
+  file: string;
+  venue?: string;
+}
+
+/**
+ * The recordings per venue of a desk file whose simulated venues name their own (`venues[].replay`): each such venue
+ * plays its files to itself only, a venue without one plays the desk's files to itself. Without any, the desk's files
+ * go to every venue. A file whose name says no symbol the desk trades is refused by name.
+ */
+function venueReplayFiles(desk: DeskFile | null, symbols: readonly string[], files: readonly ReplayFile[]): { files: ReplayFile[]; problems: string[] } {
+  const sims = (desk?.venues ?? []).filter((v) => v.enabled && v.mode === "sim");
+  if (!sims.some((v) => v.replay.length > 0)) return { files: [...files], problems: [] };
+  const problems: string[] = [];
+  const out: ReplayFile[] = [];
+  const several = sims.length > 1;
+  for (const venue of sims) {
+    if (venue.replay.length === 0) {
+      out.push(...files.map((f) => ({ ...f, ...(several && { venue: venue.id }) })));
+      continue;
+    }
+    for (const file of venue.replay) {
+      const symbol = symbolOfFile(file);
+      const listed = venue.symbols.length > 0 ? venue.symbols : symbols;
+      const match = symbol === null ? undefined : listed.find((s) => s.split(":")[0]!.toUpperCase() === symbol);
+      if (!match) {
+        problems.push(
+          `venues (${venue.id}).replay: ${file} ${symbol === null ? "does not say which symbol it holds (name it <base>-<quote>_<bar>_….csv)" : `holds ${symbol}, which ${venue.id} does not trade (${listed.join(", ")})`}`,
+        );
+        continue;
+      }
+      out.push({ symbol: match, file, ...(several && { venue: venue.id }) });
+    }
+  }
+  return { files: out, problems };
+}
+
 /** The strategies that run: the desk file's enabled ones, else the replayed set's pair, else sma-cross on the first symbol. */
 function strategyPlan(
   enabled: boolean,
@@ -496,6 +535,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
       throw new ConfigError([`BASTION_REPLAY_FILE: ${error.message}${shown("BASTION_REPLAY_FILE", raw.BASTION_REPLAY_FILE)}${origin("BASTION_REPLAY_FILE")}`]);
     }
   }
+  // Simulated venues of the desk file may each play their own recording (replay only).
+  const perVenue = e.BASTION_MODE === "replay" ? venueReplayFiles(desk, plan.symbols, plan.files) : { files: plan.files, problems: [] };
+  if (perVenue.problems.length > 0) throw new ConfigError(perVenue.problems);
   const config: AppConfig = {
     mode: e.BASTION_MODE,
     databaseUrl: e.DATABASE_URL,
@@ -508,7 +550,7 @@ export function loadConfig(env: Env = process.env): AppConfig {
     symbols: plan.symbols,
     capital: e.BASTION_CAPITAL ?? null,
     sim: { seed: e.BASTION_SEED, statePath: e.BASTION_SIM_STATE ?? null },
-    replay: { file: e.BASTION_REPLAY_FILE ?? null, speed: e.BASTION_REPLAY_SPEED, set: plan.set, files: plan.files },
+    replay: { file: e.BASTION_REPLAY_FILE ?? null, speed: e.BASTION_REPLAY_SPEED, set: plan.set, files: perVenue.files },
     strategy: { enabled: strategyName !== "off", fast: e.BASTION_SMA_FAST, slow: e.BASTION_SMA_SLOW },
     strategies: strategyPlan(strategyName !== "off", desk, plan.symbols, plan.set, { fast: e.BASTION_SMA_FAST, slow: e.BASTION_SMA_SLOW }),
     exchange: e.BASTION_EXCHANGE,

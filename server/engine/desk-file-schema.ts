@@ -139,7 +139,13 @@ const venueEntry = z.strictObject({
   enabled: bool().optional(),
   fees: z.strictObject({ maker_bps: numberIn(-100, 1000, " bp"), taker_bps: numberIn(-100, 1000, " bp") }).optional(),
   symbols: list(symbolName(), 200).optional(),
+  /** Replay, mode sim: the venue's own recording(s), one file per symbol (its name says the symbol); else the desk's. */
+  replay: z.union([replayPath(), list(replayPath(), 200)], { error: (issue) => `must be a file path or a list of them (got ${got(issue.input)})` }).optional(),
 });
+
+function replayPath() {
+  return z.string({ error: (issue) => `must be a file path (got ${got(issue.input)})` }).min(1, { error: "must be a file path" });
+}
 
 const strategyEntry = z.strictObject({
   id: idName(),

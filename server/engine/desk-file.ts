@@ -55,6 +55,8 @@ export interface DeskVenue {
   enabled: boolean;
   fees: { makerBps: number; takerBps: number } | null;
   symbols: string[];
+  /** Replay: the recordings this simulated venue plays (one file per symbol); empty: the desk's replay file(s). */
+  replay: string[];
 }
 
 export interface DeskStrategy {
@@ -335,6 +337,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     enabled: v.enabled ?? true,
     fees: v.fees ? { makerBps: v.fees.maker_bps, takerBps: v.fees.taker_bps } : null,
     symbols: v.symbols ?? [],
+    replay: v.replay === undefined ? [] : typeof v.replay === "string" ? [v.replay] : v.replay,
   }));
   const venueIds = venues.map((v) => v.id);
   // Several enabled simulated venues run as such in replay and paper (desk-venues.ts): their ids, fees and symbols count.
@@ -345,9 +348,11 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     const actedUpon = severalSims && v.enabled && v.mode === "sim";
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
     if (v.symbols.length > 0 && !actedUpon) notActedUpon.push(`venues[${i}].symbols`);
+    if (v.replay.length > 0 && v.mode !== "sim") refuse(["venues", i, "replay"], "only a simulated venue (mode: sim) plays a recording");
   });
   if (venues.length > 0 && !severalSims) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
-  if (severalSims) notActedUpon.push("venues (the simulated venues all match the desk's one market feed: a recording per venue is not played yet)");
+  if (severalSims && !venues.some((v) => v.replay.length > 0))
+    notActedUpon.push("venues (the simulated venues all match the desk's one market feed: give a venue its own recording with replay:)");
   if (venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1)
     notActedUpon.push("venues (several live exchanges from the desk file: not yet; several simulated venues run in replay and paper)");
 

@@ -10,6 +10,13 @@
  * at the same desk time from the same recorded bar, so the feeds stay in step; each loops with its own rebase. The start
  * bar is chosen so that the desk trades at once: a few bars before the earliest entry any lane takes after its
  * warm-up, and every lane is warmed on the bars before it (so a fresh desk shows a trade within seconds, not minutes).
+ *
+ * Several venues, each its own recording (desk-file venues[].replay): a set that names its venue is played to that
+ * venue only (every update carries `venue`; the VenueSet matches it there and keeps that venue's quotes, which routing
+ * compares). Feeds of different bar lengths (Binance.US 1m, Kraken 5m) share the clock and the recorded start, so
+ * their ticks interleave in recorded time. The strategies and the portfolio statistics take a symbol's bars from its
+ * first set only (the first venue listed): two venues' bars of one symbol would feed a lane twice. The books keep one
+ * mark per symbol (the latest price from either venue); per-venue prices live in the VenueSet's quotes.
  */
 import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from "../core/alerts";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
@@ -178,12 +185,14 @@ export interface ReplayDeskOptions {
   /** Bars between the start and the first entry (default 3: at the default speed of 300 a bar a second, a trade within ~4 s). */
   lead?: number;
   onError?: (error: unknown) => void;
+  /** The recorded bar to start from (default: chosen from the lanes' first entry, see chooseStartTs). */
+  startAt?: number;
 }
 
 export interface ReplayDesk {
   startTs: number;
   feeds: ReplayFeed[];
-  status(): ReplayStatus[];
+  status(): (ReplayStatus & { venue?: string })[];
   stop(): void;
 }
 
@@ -191,7 +200,7 @@ export interface ReplayDesk {
 export function startReplayDesk(options: ReplayDeskOptions): ReplayDesk {
   const { router, lanes, engine } = options;
   const sets = alignCandleSets(options.sets);
-  const startTs = chooseStartTs(sets, lanes, options.lead ?? 3);
+  const startTs = options.startAt ?? chooseStartTs(sets, lanes, options.lead ?? 3);
   for (const lane of lanes) {
     const set = sets.find((s) => s.symbol === lane.symbol);
     for (const candle of set?.candles ?? []) {
@@ -203,13 +212,16 @@ export function startReplayDesk(options: ReplayDeskOptions): ReplayDesk {
   const onMarket = (update: MarketUpdate) => {
     engine.marketData(update).catch((e: unknown) => options.onError?.(e));
   };
-  const feeds = sets.map((set) => {
+  const feeds = sets.map((set, i) => {
+    // A symbol's first set feeds the strategies and the statistics; the others only their venue (see the header).
+    const primary = sets.findIndex((s) => s.symbol === set.symbol) === i;
+    const venue = set.venue;
     const startIndex = Math.max(
       0,
       set.candles.findIndex((c) => c.ts >= startTs),
     );
     // The portfolio statistics (risk.portfolio) see the recorded bars before the start at once, then every played bar.
-    const history = options.history ? new ReplayHistoryFeed(options.history, set.symbol, set.candles, { startIndex, rebaseOnLoop: true }) : null;
+    const history = options.history && primary ? new ReplayHistoryFeed(options.history, set.symbol, set.candles, { startIndex, rebaseOnLoop: true }) : null;
     return new ReplayFeed({
       symbol: set.symbol,
       source: { kind: "candles", candles: set.candles },
@@ -223,8 +235,9 @@ export function startReplayDesk(options: ReplayDeskOptions): ReplayDesk {
       scheduler: options.scheduler,
       onUpdate: (update: ReplayUpdate) => {
         history?.onUpdate(update);
-        if (update.kind === "candle" && update.expanded) router.onCandle(set.symbol, update);
-        else onMarket(update);
+        if (update.kind === "candle" && update.expanded) {
+          if (primary) router.onCandle(set.symbol, update);
+        } else onMarket(venue === undefined ? update : { ...update, venue });
       },
       onError: (e) => options.onError?.(e),
     });
@@ -234,7 +247,7 @@ export function startReplayDesk(options: ReplayDeskOptions): ReplayDesk {
   return {
     startTs,
     feeds,
-    status: () => feeds.map((f) => f.status()),
+    status: () => feeds.map((f, i) => ({ ...f.status(), ...(sets[i]!.venue !== undefined && { venue: sets[i]!.venue }) })),
     stop: () => {
       for (const feed of feeds) feed.stop();
     },

@@ -35,7 +35,7 @@ import { createLiveExchange, createLiveStreamExchange, loadLiveConfig, type Live
 import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
 import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
 import { loadCandlesCsv } from "../venues/replay/csv";
-import { checkFileSymbol } from "../venues/replay/portfolio";
+import { checkFileSymbol, type SymbolCandles } from "../venues/replay/portfolio";
 import {
   deskAlertSettings,
   deskProtections,
@@ -212,7 +212,8 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   };
   let inner: Venue;
-  // Further simulated venues of a desk file that lists several (venues[] with mode: sim); each trades the same market data.
+  // Further simulated venues of a desk file that lists several (venues[] with mode: sim); each matches the market data
+  // addressed to it (its own recording, venues[].replay) or, without one, the desk's.
   let others: Venue[] = [];
   let capital: string;
   let liveExchange: PublicExchange | null = null;
@@ -355,7 +356,8 @@ async function startRuntime(): Promise<Runtime | null> {
       const all = replay.status();
       const s = all[0]!;
       const lastUpdates = all.map((x) => x.lastUpdateAt).filter((t): t is number => t !== null);
-      const what = all.length === 1 ? s.symbol : `${all.length} symbols (${all.map((x) => x.symbol).join(", ")})`;
+      const named = all.map((x) => (x.venue ? `${x.symbol} on ${x.venue}` : x.symbol));
+      const what = all.length === 1 ? named[0]! : `${all.length} feeds (${named.join(", ")})`;
       return {
         kind: "replay",
         connected: all.every((x) => x.playing),
@@ -536,8 +538,8 @@ async function startRuntime(): Promise<Runtime | null> {
 }
 
 /** The recorded candles of each replayed symbol; a missing file, or one named for another symbol, refuses the start. */
-function replaySets(config: AppConfig): { symbol: string; candles: ReturnType<typeof loadCandlesCsv> }[] {
-  return config.replay.files.map(({ symbol, file }) => {
+function replaySets(config: AppConfig): SymbolCandles[] {
+  return config.replay.files.map(({ symbol, file, venue }) => {
     if (!existsSync(file)) throw new StartError(`replay data not found at ${file}`);
     // A file named for another symbol is refused by name (it would trade one market on another's prices).
     try {
@@ -545,7 +547,8 @@ function replaySets(config: AppConfig): { symbol: string; candles: ReturnType<ty
     } catch (e) {
       throw new StartError(e instanceof Error ? e.message : String(e));
     }
-    return { symbol, candles: loadCandlesCsv(file) };
+    // A venue's own recording is played to that venue only (desk-file venues[].replay).
+    return { symbol, candles: loadCandlesCsv(file), ...(venue !== undefined && { venue }) };
   });
 }
 

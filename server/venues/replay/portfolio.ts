@@ -43,6 +43,8 @@ export function checkFileSymbol(file: string, symbol: string): void {
 export interface SymbolCandles {
   symbol: string;
   candles: readonly Candle[];
+  /** The venue this recording is played to (several venues, each its own recording); absent: every venue. */
+  venue?: string;
 }
 
 /** Trims every set to the window all of them cover (see the header); refuses sets that do not overlap. */
@@ -57,7 +59,7 @@ export function alignCandleSets(sets: readonly SymbolCandles[]): SymbolCandles[]
     const ranges = sets.map((s) => `${s.symbol} ${iso(s.candles[0]!.ts)} → ${iso(s.candles[s.candles.length - 1]!.ts)}`).join("; ");
     throw new ReplayError("REPLAY_NO_DATA", `the recordings do not overlap in time, so they cannot play as one world (${ranges}).`);
   }
-  return sets.map((s) => ({ symbol: s.symbol, candles: s.candles.filter((c) => c.ts >= start && c.ts <= end) }));
+  return sets.map((s) => ({ ...s, candles: s.candles.filter((c) => c.ts >= start && c.ts <= end) }));
 }
 
 function iso(ts: number): string {
