@@ -35,6 +35,8 @@ describe("the runtime with several simulated venues", () => {
       ["sim-binanceus", "simulator", true],
       ["sim-kraken", "simulator", true],
     ]);
+    // Each venue plays its own recording (desk-file venues[].replay): one feed per venue.
+    expect(runtime!.feedStatus().message).toContain("2 feeds (BTC/USDT on sim-binanceus, BTC/USDT on sim-kraken)");
     // Capital is per venue: the desk's equity is their sum.
     expect(engine.equity().equity.toString()).toBe("20000");
     await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 23_000, ask: 23_001 });

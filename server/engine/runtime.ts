@@ -351,7 +351,10 @@ async function startRuntime(): Promise<Runtime | null> {
       priceTick: (s) => tick.get(s) ?? 0.01,
       onError: (e) => log("warn", `replay update failed: ${String(e)}`),
     });
-    log("info", `replaying ${sets.map((s) => s.symbol).join(", ")} from ${new Date(replay.startTs).toISOString()} at ${config.replay.speed}×`);
+    log(
+      "info",
+      `replaying ${sets.map((s) => (s.venue ? `${s.symbol} on ${s.venue}` : s.symbol)).join(", ")} from ${new Date(replay.startTs).toISOString()} at ${config.replay.speed}×`,
+    );
     feedStatus = () => {
       const all = replay.status();
       const s = all[0]!;
