@@ -139,6 +139,8 @@ const venueEntry = z.strictObject({
   enabled: bool().optional(),
   fees: z.strictObject({ maker_bps: numberIn(-100, 1000, " bp"), taker_bps: numberIn(-100, 1000, " bp") }).optional(),
   symbols: list(symbolName(), 200).optional(),
+  /** ccxt venues: a base URL replacing the exchange's API origin (a test server, a proxy), as BASTION_API_URL does for one. */
+  api_url: pattern(/^https?:\/\/[^\s?#]{1,300}$/, "an http(s) base URL such as http://127.0.0.1:8080").optional(),
 });
 
 const strategyEntry = z.strictObject({

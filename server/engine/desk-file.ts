@@ -55,6 +55,8 @@ export interface DeskVenue {
   enabled: boolean;
   fees: { makerBps: number; takerBps: number } | null;
   symbols: string[];
+  /** ccxt: the API base-URL override (live-config.ts checks it), or null. */
+  apiUrl: string | null;
 }
 
 export interface DeskStrategy {
@@ -335,6 +337,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     enabled: v.enabled ?? true,
     fees: v.fees ? { makerBps: v.fees.maker_bps, takerBps: v.fees.taker_bps } : null,
     symbols: v.symbols ?? [],
+    apiUrl: v.api_url ?? null,
   }));
   const venueIds = venues.map((v) => v.id);
   // Several enabled simulated venues run as such in replay and paper (desk-venues.ts): their ids, fees and symbols count.
@@ -342,14 +345,16 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   venues.forEach((v, i) => {
     if (venueIds.indexOf(v.id) !== i) refuse(["venues", i, "id"], `the venue id ${v.id} is used twice`);
     if (v.mode === "sim" && v.testnet) refuse(["venues", i, "testnet"], "a simulated venue has no testnet; remove testnet or use mode: ccxt");
+    if (v.mode === "sim" && v.apiUrl !== null) refuse(["venues", i, "api_url"], "a simulated venue has no API; remove api_url or use mode: ccxt");
     const actedUpon = severalSims && v.enabled && v.mode === "sim";
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
     if (v.symbols.length > 0 && !actedUpon) notActedUpon.push(`venues[${i}].symbols`);
   });
-  if (venues.length > 0 && !severalSims) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
+  const severalCcxt = venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1;
+  if (venues.length > 0 && !severalSims && !severalCcxt) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
   if (severalSims) notActedUpon.push("venues (the simulated venues all match the desk's one market feed: a recording per venue is not played yet)");
-  if (venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1)
-    notActedUpon.push("venues (several live exchanges from the desk file: not yet; several simulated venues run in replay and paper)");
+  // Several enabled ccxt venues run each with its own keys in live mode (runtime-live-venues.ts); paper plays the first one's data.
+  if (severalCcxt) notActedUpon.push("venues (in paper mode only the first ccxt venue's public data is played; live mode runs every ccxt venue)");
 
   const symbolNames = new Set([...(input.desk?.symbols ?? []), ...Object.keys(input.symbols ?? {})]);
   const strategies: DeskStrategy[] = (input.strategies ?? []).map((s) => ({
