@@ -286,7 +286,7 @@ export function parseDeskFile(text: string, options: ParseDeskOptions): DeskFile
           path,
           path[0] === "notifications"
             ? "secrets are refused in the desk file (it is shared and its example is committed); put a channel's secret in the environment (BASTION_NOTIFY_WEBHOOK_SECRET, BASTION_NOTIFY_TELEGRAM_BOT_TOKEN, BASTION_NOTIFY_SMTP_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)"
-            : "secrets are refused in the desk file (it is shared and its example is committed); put API keys in the environment (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)",
+            : "secrets are refused in the desk file (it is shared and its example is committed); put API keys in the environment (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD; per venue BASTION_VENUE_<ID>_API_KEY …) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE), per venue under venues.<id>",
         ),
       ),
     );
