@@ -189,6 +189,11 @@ describe("per-venue credentials", () => {
     for (const shown of [JSON.stringify(config), inspect(config, { depth: 5 })]) expect(shown).not.toMatch(/from-file|from-env/);
   });
 
+  it("the committed secrets example loads (every value empty, the venues map commented out)", () => {
+    const config = loadConfig({ BASTION_SECRETS_FILE: "config/secrets.example.yaml" });
+    expect(Object.keys(config.liveEnv).filter((k) => k.startsWith("BASTION_VENUE_"))).toEqual([]);
+  });
+
   it("refuses a misspelt venue secret with a did-you-mean, and a venue that is not a map, without showing any value", () => {
     const path = file("venues:\n  binance-main:\n    api_secert: hush-hush\n  bitget-1: hush-hush-too\n", "secrets-venues-bad.yaml");
     const problems = problemsOf({ BASTION_SECRETS_FILE: path });

@@ -342,18 +342,19 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   const venueIds = venues.map((v) => v.id);
   // Several enabled simulated venues run as such in replay and paper (desk-venues.ts): their ids, fees and symbols count.
   const severalSims = venues.filter((v) => v.enabled && v.mode === "sim").length > 1;
+  // Several enabled ccxt venues each run live with the symbols they list (their fees come from the exchange's markets).
+  const severalCcxt = venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1;
   venues.forEach((v, i) => {
     if (venueIds.indexOf(v.id) !== i) refuse(["venues", i, "id"], `the venue id ${v.id} is used twice`);
     if (v.mode === "sim" && v.testnet) refuse(["venues", i, "testnet"], "a simulated venue has no testnet; remove testnet or use mode: ccxt");
     if (v.mode === "sim" && v.apiUrl !== null) refuse(["venues", i, "api_url"], "a simulated venue has no API; remove api_url or use mode: ccxt");
     const actedUpon = severalSims && v.enabled && v.mode === "sim";
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
-    if (v.symbols.length > 0 && !actedUpon) notActedUpon.push(`venues[${i}].symbols`);
+    if (v.symbols.length > 0 && !actedUpon && !(severalCcxt && v.enabled && v.mode === "ccxt")) notActedUpon.push(`venues[${i}].symbols`);
   });
-  const severalCcxt = venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1;
   if (venues.length > 0 && !severalSims && !severalCcxt) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
   if (severalSims) notActedUpon.push("venues (the simulated venues all match the desk's one market feed: a recording per venue is not played yet)");
-  // Several enabled ccxt venues run each with its own keys in live mode (runtime-live-venues.ts); paper plays the first one's data.
+  // Several enabled ccxt venues run each with its own keys in live mode (runtime.ts); paper plays the first one's data.
   if (severalCcxt) notActedUpon.push("venues (in paper mode only the first ccxt venue's public data is played; live mode runs every ccxt venue)");
 
   const symbolNames = new Set([...(input.desk?.symbols ?? []), ...Object.keys(input.symbols ?? {})]);

@@ -401,18 +401,18 @@ async function startRuntime(): Promise<Runtime | null> {
     // venue (routing compares them), the strategies' candles from the first venue listing the symbol.
     const candleFrom = new Map<string, string>();
     for (const v of liveFeeds) for (const s of v.symbols) if (!candleFrom.has(s)) candleFrom.set(s, v.id);
-    const specs =
+    const specs: { symbol: string; exchange: PublicExchange; liveConfig: LiveConfig | null; venueId: string | null; candles: boolean }[] =
       liveFeeds.length > 0
         ? liveFeeds.flatMap((v) =>
             v.symbols.map((symbol) => ({
               symbol,
               exchange: v.exchange,
               liveConfig: v.config,
-              venueId: v.id as string | null,
+              venueId: v.id,
               candles: candleFrom.get(symbol) === v.id,
             })),
           )
-        : symbols.map((symbol) => ({ symbol, exchange, liveConfig: live, venueId: null as string | null, candles: true }));
+        : symbols.map((symbol) => ({ symbol, exchange, liveConfig: live, venueId: null, candles: true }));
     const streams = await Promise.all(specs.map((spec) => streamFor(spec.liveConfig)));
     // Quotes for every traded symbol (marks, exits, sizing); 5m candles of the symbols a strategy trades drive it.
     const feeds = specs.map(({ symbol: feedSymbol, exchange: feedExchange, venueId, candles }, i) => {
