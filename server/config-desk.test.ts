@@ -198,6 +198,52 @@ describe("loadConfig with a secrets file", () => {
   });
 });
 
+describe("per-venue credentials", () => {
+  it("the secrets file's venues map and BASTION_VENUE_<ID>_API_* become each venue's keys (the environment wins), never shown", () => {
+    const path = file(
+      'venues:\n  binance-main: { api_key: "bkey-from-file", api_secret: "bsecret-from-file" }\n  bitget-1:\n    api_key: "gkey-from-file"\n    api_secret: "gsecret-from-file"\n    api_password: ""\n',
+      "secrets-venues.yaml",
+    );
+    const config = loadConfig({
+      BASTION_SECRETS_FILE: path,
+      BASTION_VENUE_BINANCE_MAIN_API_SECRET: "bsecret-from-env",
+      BASTION_VENUE_BITGET_1_API_PASSWORD: "gpass-from-env",
+    });
+    expect(config.liveEnv).toMatchObject({
+      BASTION_VENUE_BINANCE_MAIN_API_KEY: "bkey-from-file",
+      BASTION_VENUE_BINANCE_MAIN_API_SECRET: "bsecret-from-env",
+      BASTION_VENUE_BITGET_1_API_KEY: "gkey-from-file",
+      BASTION_VENUE_BITGET_1_API_SECRET: "gsecret-from-file",
+      BASTION_VENUE_BITGET_1_API_PASSWORD: "gpass-from-env",
+    });
+    for (const shown of [JSON.stringify(config), inspect(config, { depth: 5 })]) expect(shown).not.toMatch(/from-file|from-env/);
+  });
+
+  it("the committed secrets example loads (every value empty, the venues map commented out)", () => {
+    const config = loadConfig({ BASTION_SECRETS_FILE: "config/secrets.example.yaml" });
+    expect(Object.keys(config.liveEnv).filter((k) => k.startsWith("BASTION_VENUE_"))).toEqual([]);
+  });
+
+  it("refuses a misspelt venue secret with a did-you-mean, and a venue that is not a map, without showing any value", () => {
+    const path = file("venues:\n  binance-main:\n    api_secert: hush-hush\n  bitget-1: hush-hush-too\n", "secrets-venues-bad.yaml");
+    const problems = problemsOf({ BASTION_SECRETS_FILE: path });
+    expect(problems).toEqual([
+      `${path} line 3, venues.binance-main.api_secert: unknown secret; did you mean api_secret?`,
+      `${path} line 4, venues.bitget-1: must be a map such as { api_key: …, api_secret: … }`,
+    ]);
+    expect(problems.join(" ")).not.toContain("hush");
+  });
+
+  it("a desk file venue takes no keys, and a simulated venue no api_url", () => {
+    const keyed = file("venues:\n  - { id: binance-main, exchange: binance, mode: ccxt, api_key: abc }\n");
+    expect(problemsOf({ BASTION_CONFIG: keyed }).join("\n")).toMatch(
+      /line 2, venues\[0\]\.api_key: secrets are refused in the desk file.*BASTION_VENUE_<ID>_API_KEY/,
+    );
+    const simUrl = file("venues:\n  - { id: sim-a, exchange: sim, mode: sim, api_url: http://127.0.0.1:1 }\n");
+    expect(problemsOf({ BASTION_CONFIG: simUrl })).toEqual([expect.stringMatching(/line 2, venues\[0\]\.api_url: a simulated venue has no API/)]);
+  });
+});
+
 describe("notification channels", () => {
   const SECRET = "notify-secret-0123456789abcdef";
   const CHANNELS = `notifications:

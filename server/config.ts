@@ -27,6 +27,7 @@ import { PORTFOLIO_STRATEGIES, type StrategyAssignment } from "./engine/replay-d
 import { RECORDED_FILES } from "./venues/replay/csv";
 import { checkFileSymbol, RECORDED_SETS, symbolOfFile } from "./venues/replay/portfolio";
 import { ReplayError } from "./venues/replay/replay-feed";
+import { VENUE_SECRET_KEYS, VENUE_VARIABLE, venueVariable } from "./venues/ccxt/venue-credentials";
 
 export const MODES = ["replay", "paper", "live", "backtest"] as const;
 export type Mode = (typeof MODES)[number];
@@ -59,7 +60,8 @@ export const LIVE_VARIABLES = [
   "BASTION_LIVE_OPT_IN",
   "BASTION_LIVE_CONFIG",
 ] as const;
-export type LiveEnv = Readonly<Partial<Record<(typeof LIVE_VARIABLES)[number], string>>>;
+/** The live settings, and each desk-file venue's credentials (BASTION_VENUE_<ID>_API_*, venue-credentials.ts). */
+export type LiveEnv = Readonly<Partial<Record<(typeof LIVE_VARIABLES)[number], string>>> & Readonly<Record<string, string | undefined>>;
 
 /** The recorded set the zero-config replay desk plays, and its symbols (from the files' names). */
 const PORTFOLIO = RECORDED_SETS.portfolio;
@@ -335,6 +337,46 @@ function readNamed(named: string | undefined, fallback: string, variable: string
   }
 }
 
+/** The secrets file's `venues: { <id>: { api_key, api_secret, api_password? } }` as BASTION_VENUE_<ID>_API_* variables. */
+function venueSecrets(path: string, node: unknown, at: (offset: number | undefined) => string, out: Record<string, string>, problems: string[]): void {
+  if (node === null || (isScalar(node) && (node.value === null || node.value === ""))) return;
+  if (!isMap(node)) {
+    problems.push(`${path}, venues: must be a map of venue ids, such as binance-main: { api_key: …, api_secret: … }`);
+    return;
+  }
+  const keys = Object.keys(VENUE_SECRET_KEYS);
+  for (const venuePair of node.items) {
+    const id = isScalar(venuePair.key) ? String(venuePair.key.value) : "";
+    const venueLine = at(isScalar(venuePair.key) ? venuePair.key.range?.[0] : undefined);
+    if (!/^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/.test(id)) {
+      problems.push(`${path}${venueLine}, venues: ${id === "" ? "a venue" : `"${id.slice(0, 40)}"`} is not a venue id (letters, digits, - and _)`);
+      continue;
+    }
+    if (!isMap(venuePair.value)) {
+      problems.push(`${path}${venueLine}, venues.${id}: must be a map such as { api_key: …, api_secret: … }`);
+      continue;
+    }
+    for (const pair of venuePair.value.items) {
+      const key = isScalar(pair.key) ? String(pair.key.value) : "";
+      const line = at(isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+      const what = VENUE_SECRET_KEYS[key];
+      if (what === undefined) {
+        const suggestion = closestKey(key, keys);
+        problems.push(
+          `${path}${line}, venues.${id}.${key}: unknown secret${suggestion ? `; did you mean ${suggestion}?` : `; a venue's secrets are ${keys.join(", ")}`}`,
+        );
+        continue;
+      }
+      const value = isScalar(pair.value) ? pair.value.value : undefined;
+      if (typeof value !== "string" && typeof value !== "number") {
+        problems.push(`${path}${line}, venues.${id}.${key}: must be text`);
+        continue;
+      }
+      if (String(value).trim() !== "") out[venueVariable(id, what)] = String(value).trim();
+    }
+  }
+}
+
 /** The secrets file as variables; its values never appear in a message. */
 function secretsFromFile(path: string, text: string): Record<string, string> {
   const lines = new LineCounter();
@@ -343,12 +385,16 @@ function secretsFromFile(path: string, text: string): Record<string, string> {
   if (doc.errors.length > 0) throw new ConfigError([`${path}${at(doc.errors[0]!.pos[0])}: this is not valid YAML`]);
   if (doc.contents === null) return {};
   if (!isMap(doc.contents)) throw new ConfigError([`${path}: the secrets file must be a map such as api_key: …`]);
-  const known = Object.keys(SECRETS_FILE_KEYS);
+  const known = [...Object.keys(SECRETS_FILE_KEYS), "venues"];
   const out: Record<string, string> = {};
   const problems: string[] = [];
   for (const pair of doc.contents.items) {
     const key = isScalar(pair.key) ? String(pair.key.value) : "";
     const line = at(isScalar(pair.key) ? pair.key.range?.[0] : undefined);
+    if (key === "venues") {
+      venueSecrets(path, pair.value, at, out, problems);
+      continue;
+    }
     if (!(key in SECRETS_FILE_KEYS)) {
       const suggestion = closestKey(key, known);
       problems.push(`${path}${line}, ${key}: unknown secret${suggestion ? `; did you mean ${suggestion}?` : `; the secrets are ${known.join(", ")}`}`);
@@ -399,6 +445,7 @@ function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; or
   if (venue) {
     set("BASTION_EXCHANGE", venue.exchange, `venues[${index}].exchange`);
     if (venue.testnet) set("BASTION_SANDBOX", "1", `venues[${index}].testnet`);
+    if (venue.apiUrl !== null) set("BASTION_API_URL", venue.apiUrl, `venues[${index}].api_url`);
   }
   return { values, origin };
 }
@@ -524,6 +571,9 @@ export function loadConfig(env: Env = process.env): AppConfig {
   const e = parsed.data;
   const liveEnv: Record<string, string> = {};
   for (const name of LIVE_VARIABLES) if (raw[name] !== undefined) liveEnv[name] = raw[name];
+  // Each desk-file venue's credentials: the secrets file's venues map, then the environment (which wins).
+  for (const [name, value] of Object.entries(fromSecrets)) if (VENUE_VARIABLE.test(name)) liveEnv[name] = value;
+  for (const [name, value] of Object.entries(env)) if (VENUE_VARIABLE.test(name) && value !== undefined && value.trim() !== "") liveEnv[name] = value.trim();
   const strategyName = e.BASTION_STRATEGY ?? (e.BASTION_MODE === "live" ? "off" : "sma-cross");
   const plan = replayPlan(e.BASTION_MODE, raw.BASTION_SYMBOL !== undefined, e.BASTION_SYMBOL, e.BASTION_REPLAY_FILE);
   // A file that holds another symbol than the one it would be traded as is refused by name.
@@ -607,7 +657,11 @@ let cached: { key: string; config: AppConfig } | undefined;
 
 /** The configuration of this process; parsed again only when one of Bastion's variables changed. */
 export function appConfig(env: Env = process.env): AppConfig {
-  const key = VARIABLES.map((name) => env[name] ?? "\u0001").join("\u0000");
+  const venueCredentials = Object.keys(env)
+    .filter((name) => VENUE_VARIABLE.test(name))
+    .sort()
+    .map((name) => `${name}=${env[name] ?? ""}`);
+  const key = [...VARIABLES.map((name) => env[name] ?? "\u0001"), ...venueCredentials].join("\u0000");
   if (cached?.key !== key) cached = { key, config: loadConfig(env) };
   return cached.config;
 }

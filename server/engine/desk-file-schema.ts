@@ -141,6 +141,8 @@ const venueEntry = z.strictObject({
   symbols: list(symbolName(), 200).optional(),
   /** Replay, mode sim: the venue's own recording(s), one file per symbol (its name says the symbol); else the desk's. */
   replay: z.union([replayPath(), list(replayPath(), 200)], { error: (issue) => `must be a file path or a list of them (got ${got(issue.input)})` }).optional(),
+  /** ccxt venues: a base URL replacing the exchange's API origin (a test server, a proxy), as BASTION_API_URL does for one. */
+  api_url: pattern(/^https?:\/\/[^\s?#]{1,300}$/, "an http(s) base URL such as http://127.0.0.1:8080").optional(),
 });
 
 function replayPath() {

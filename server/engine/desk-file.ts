@@ -57,6 +57,8 @@ export interface DeskVenue {
   symbols: string[];
   /** Replay: the recordings this simulated venue plays (one file per symbol); empty: the desk's replay file(s). */
   replay: string[];
+  /** ccxt: the API base-URL override (live-config.ts checks it), or null. */
+  apiUrl: string | null;
 }
 
 export interface DeskStrategy {
@@ -286,7 +288,7 @@ export function parseDeskFile(text: string, options: ParseDeskOptions): DeskFile
           path,
           path[0] === "notifications"
             ? "secrets are refused in the desk file (it is shared and its example is committed); put a channel's secret in the environment (BASTION_NOTIFY_WEBHOOK_SECRET, BASTION_NOTIFY_TELEGRAM_BOT_TOKEN, BASTION_NOTIFY_SMTP_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)"
-            : "secrets are refused in the desk file (it is shared and its example is committed); put API keys in the environment (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE)",
+            : "secrets are refused in the desk file (it is shared and its example is committed); put API keys in the environment (BASTION_API_KEY, BASTION_API_SECRET, BASTION_API_PASSWORD; per venue BASTION_VENUE_<ID>_API_KEY …) or in the git-ignored secrets file config/secrets.yaml (BASTION_SECRETS_FILE), per venue under venues.<id>",
         ),
       ),
     );
@@ -338,23 +340,27 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     fees: v.fees ? { makerBps: v.fees.maker_bps, takerBps: v.fees.taker_bps } : null,
     symbols: v.symbols ?? [],
     replay: v.replay === undefined ? [] : typeof v.replay === "string" ? [v.replay] : v.replay,
+    apiUrl: v.api_url ?? null,
   }));
   const venueIds = venues.map((v) => v.id);
   // Several enabled simulated venues run as such in replay and paper (desk-venues.ts): their ids, fees and symbols count.
   const severalSims = venues.filter((v) => v.enabled && v.mode === "sim").length > 1;
+  // Several enabled ccxt venues each run live with the symbols they list (their fees come from the exchange's markets).
+  const severalCcxt = venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1;
   venues.forEach((v, i) => {
     if (venueIds.indexOf(v.id) !== i) refuse(["venues", i, "id"], `the venue id ${v.id} is used twice`);
     if (v.mode === "sim" && v.testnet) refuse(["venues", i, "testnet"], "a simulated venue has no testnet; remove testnet or use mode: ccxt");
+    if (v.mode === "sim" && v.apiUrl !== null) refuse(["venues", i, "api_url"], "a simulated venue has no API; remove api_url or use mode: ccxt");
     const actedUpon = severalSims && v.enabled && v.mode === "sim";
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
-    if (v.symbols.length > 0 && !actedUpon) notActedUpon.push(`venues[${i}].symbols`);
+    if (v.symbols.length > 0 && !actedUpon && !(severalCcxt && v.enabled && v.mode === "ccxt")) notActedUpon.push(`venues[${i}].symbols`);
     if (v.replay.length > 0 && v.mode !== "sim") refuse(["venues", i, "replay"], "only a simulated venue (mode: sim) plays a recording");
   });
-  if (venues.length > 0 && !severalSims) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
+  if (venues.length > 0 && !severalSims && !severalCcxt) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
   if (severalSims && !venues.some((v) => v.replay.length > 0))
     notActedUpon.push("venues (the simulated venues all match the desk's one market feed: give a venue its own recording with replay:)");
-  if (venues.filter((v) => v.enabled && v.mode === "ccxt").length > 1)
-    notActedUpon.push("venues (several live exchanges from the desk file: not yet; several simulated venues run in replay and paper)");
+  // Several enabled ccxt venues run each with its own keys in live mode (runtime.ts); paper plays the first one's data.
+  if (severalCcxt) notActedUpon.push("venues (in paper mode only the first ccxt venue's public data is played; live mode runs every ccxt venue)");
 
   const symbolNames = new Set([...(input.desk?.symbols ?? []), ...Object.keys(input.symbols ?? {})]);
   const strategies: DeskStrategy[] = (input.strategies ?? []).map((s) => ({

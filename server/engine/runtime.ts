@@ -31,7 +31,7 @@ import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqli
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { scrubSecrets } from "../venues/ccxt/errors";
-import { createLiveExchange, createLiveStreamExchange, loadLiveConfig, type LiveConfig } from "../venues/ccxt/live-config";
+import { createLiveExchange, createLiveStreamExchange, loadLiveConfig, loadLiveVenueConfigs, type LiveConfig } from "../venues/ccxt/live-config";
 import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
 import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
 import { loadCandlesCsv } from "../venues/replay/csv";
@@ -166,7 +166,10 @@ async function startRuntime(): Promise<Runtime | null> {
     return null;
   }
   // LIVE: the configuration is checked before anything else (no keys or no opt-in: refuse, plainly).
-  const live = mode === "live" ? liveConfigOrRefuse(config) : null;
+  // A desk file with several enabled ccxt venues: each its own keys (BASTION_VENUE_<ID>_API_*), client and emergency lane.
+  const liveVenues = mode === "live" ? liveVenueConfigsOrRefuse(config) : null;
+  const live = mode === "live" && liveVenues === null ? liveConfigOrRefuse(config) : null;
+  const isLive = mode === "live";
   // Replay: the recorded files are checked and read before anything is opened (a bad file leaves nothing behind).
   const sets = mode === "replay" ? replaySets(config) : [];
   const dbPath = sqlitePathFromUrl(databaseUrl);
@@ -217,7 +220,24 @@ async function startRuntime(): Promise<Runtime | null> {
   let others: Venue[] = [];
   let capital: string;
   let liveExchange: PublicExchange | null = null;
-  if (live) {
+  // Several live venues: each one's exchange (market data polled from it, quotes tagged with the venue) and symbols.
+  let liveFeeds: { id: string; config: LiveConfig; exchange: PublicExchange; symbols: string[] }[] = [];
+  if (liveVenues) {
+    const opened: Awaited<ReturnType<typeof openLiveVenue>>[] = [];
+    try {
+      for (const v of liveVenues) opened.push(await openLiveVenue(v.config, v.symbols, config, v.id));
+    } catch (e) {
+      await Promise.allSettled(opened.map((o) => o.venue.close()));
+      lease.release();
+      store.close();
+      throw e;
+    }
+    inner = opened[0]!.venue;
+    others = opened.slice(1).map((o) => o.venue);
+    // BASTION_CAPITAL stands for the whole desk; otherwise each account's quote balance counts, equity their sum.
+    capital = config.capital ?? opened.reduce((sum, o) => sum.plus(o.capital), D(0)).toString();
+    liveFeeds = liveVenues.map((v, i) => ({ id: v.id, config: v.config, exchange: opened[i]!.exchange, symbols: v.symbols }));
+  } else if (live) {
     let opened: Awaited<ReturnType<typeof openLiveVenue>>;
     try {
       opened = await openLiveVenue(live, symbols, config);
@@ -264,7 +284,7 @@ async function startRuntime(): Promise<Runtime | null> {
   const instruments = inner.instruments();
   // A real exchange: ccxt's own limiter paces requests too; this bucket keeps bursts of orders within the exchange's limits.
   const resilient = (member: Venue) =>
-    new ResilientVenue(member, live ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
+    new ResilientVenue(member, isLive ? { ...resilience, ratePerSecond: 10, burst: 10 } : { ...resilience, ratePerSecond: 50, burst: 20 });
   // Several venues: each keeps its own resilience layer (limiter, retries, halt latch) inside one VenueSet.
   const venue: Venue = others.length > 0 ? new VenueSet([inner, ...others].map(resilient)) : resilient(inner);
   const bus = new EventBus();
@@ -303,7 +323,7 @@ async function startRuntime(): Promise<Runtime | null> {
     lease.release();
     await venue.close();
     store.close();
-    if (!live) throw e;
+    if (!isLive) throw e;
     throw new StartError(`LIVE_RECONCILE_FAILED: reconciliation with ${venue.id} on start failed: ${e instanceof Error ? e.message : String(e)}`, 30_000);
   }
   log("info", `engine started in ${mode} mode on ${venue.id} (${drifts} reconciliation difference(s)); trading state ${engine.currentTradingState}`);
@@ -376,15 +396,35 @@ async function startRuntime(): Promise<Runtime | null> {
     const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
     // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
     const websockets = config.websockets;
-    const streamFor = async () =>
-      !websockets ? null : live ? createLiveStreamExchange(live, { timeoutMs: config.intervals.liveTimeoutMs }) : await createCcxtProExchange(exchangeId, {});
-    const streams = await Promise.all(symbols.map(() => streamFor()));
+    const streamFor = async (liveConfig: LiveConfig | null) =>
+      !websockets
+        ? null
+        : liveConfig
+          ? createLiveStreamExchange(liveConfig, { timeoutMs: config.intervals.liveTimeoutMs })
+          : await createCcxtProExchange(exchangeId, {});
+    // One feed per traded symbol; several live venues: one per (venue, symbol) it lists, its quotes tagged with the
+    // venue (routing compares them), the strategies' candles from the first venue listing the symbol.
+    const candleFrom = new Map<string, string>();
+    for (const v of liveFeeds) for (const s of v.symbols) if (!candleFrom.has(s)) candleFrom.set(s, v.id);
+    const specs: { symbol: string; exchange: PublicExchange; liveConfig: LiveConfig | null; venueId: string | null; candles: boolean }[] =
+      liveFeeds.length > 0
+        ? liveFeeds.flatMap((v) =>
+            v.symbols.map((symbol) => ({
+              symbol,
+              exchange: v.exchange,
+              liveConfig: v.config,
+              venueId: v.id,
+              candles: candleFrom.get(symbol) === v.id,
+            })),
+          )
+        : symbols.map((symbol) => ({ symbol, exchange, liveConfig: live, venueId: null, candles: true }));
+    const streams = await Promise.all(specs.map((spec) => streamFor(spec.liveConfig)));
     // Quotes for every traded symbol (marks, exits, sizing); 5m candles of the symbols a strategy trades drive it.
-    const feeds = symbols.map((feedSymbol, i) => {
+    const feeds = specs.map(({ symbol: feedSymbol, exchange: feedExchange, venueId, candles }, i) => {
       let lastStatus: PublicFeedStatus | null = null;
-      const strategyFeed = strategySymbols.has(feedSymbol);
+      const strategyFeed = candles && strategySymbols.has(feedSymbol);
       const feed = new StreamMarketFeed({
-        exchange,
+        exchange: feedExchange,
         stream: streams[i] ?? null,
         symbol: feedSymbol,
         intervalMs: config.intervals.pollMs,
@@ -399,7 +439,7 @@ async function startRuntime(): Promise<Runtime | null> {
           recordFeedUpdate(marketHistory, update, now);
           if (update.kind === "candle") {
             if (strategyFeed) router.onCandle(feedSymbol, { ...update, ts: update.exchangeTs ?? Date.now() });
-          } else onMarket(update);
+          } else onMarket(venueId === null ? update : { ...update, venue: venueId });
         },
         onStatus: (status) => {
           if (status.lastError && lastStatus?.lastError?.message !== status.lastError.message) log("warn", status.message);
@@ -415,7 +455,7 @@ async function startRuntime(): Promise<Runtime | null> {
       const down = all.filter((x) => !x.connected);
       const lastUpdates = all.map((x) => x.lastUpdateAt).filter((t): t is number => t !== null);
       return {
-        kind: live ? "live" : "paper",
+        kind: isLive ? "live" : "paper",
         connected: down.length === 0,
         message: all.length === 1 ? s.message : down.length > 0 ? down.map((x) => x.message).join(" ") : all.map((x) => x.message).join(" · "),
         lastUpdateAt: lastUpdates.length > 0 ? Math.max(...lastUpdates) : null,
@@ -482,7 +522,7 @@ async function startRuntime(): Promise<Runtime | null> {
   };
   if (lease.lost !== null) onLeaseLost(lease.lost);
   every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
-  if (live) {
+  if (isLive) {
     // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
     let reconciling = false;
     every(config.intervals.reconcileMs, () => {
@@ -555,6 +595,25 @@ function replaySets(config: AppConfig): SymbolCandles[] {
   });
 }
 
+/**
+ * The desk file's enabled ccxt venues when it lists several (null otherwise: the single-exchange path of BASTION_API_*),
+ * each with its checked configuration and the traded symbols it lists; a venue without keys refuses the start by name.
+ */
+function liveVenueConfigsOrRefuse(config: AppConfig): { id: string; config: LiveConfig; symbols: string[] }[] | null {
+  const entries = (config.desk?.venues ?? []).filter((v) => v.enabled && v.mode === "ccxt");
+  if (entries.length < 2) return null;
+  const loaded = loadLiveVenueConfigs(config.liveEnv, entries);
+  if (!loaded.ok) throw new StartError(`LIVE mode refused to start. ${loaded.error.message}`);
+  return loaded.value.map(({ id, config: venueConfig }) => {
+    const entry = entries.find((e) => e.id === id)!;
+    const symbols = entry.symbols.length > 0 ? config.symbols.filter((s) => entry.symbols.includes(s)) : [...config.symbols];
+    if (symbols.length === 0) throw new StartError(`LIVE mode refused to start. venue ${id} lists none of the traded symbols (${config.symbols.join(", ")}).`);
+    for (const warning of venueConfig.warnings) log("warn", `live configuration of ${id}: ${warning}`);
+    log("info", `live configuration of ${id}: ${venueConfig.toString()}`);
+    return { id, config: venueConfig, symbols };
+  });
+}
+
 /** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
 function liveConfigOrRefuse(config: AppConfig): LiveConfig {
   const loaded = loadLiveConfig(config.liveEnv);
@@ -569,7 +628,12 @@ function liveConfigOrRefuse(config: AppConfig): LiveConfig {
  * loaded from the exchange (instruments come from them, not from the recorded snapshot), balances read once
  * (all-in sizing needs the free quote), the starting capital (BASTION_CAPITAL, else the quote balance).
  */
-async function openLiveVenue(config: LiveConfig, symbols: string[], app: AppConfig): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
+async function openLiveVenue(
+  config: LiveConfig,
+  symbols: string[],
+  app: AppConfig,
+  id?: string,
+): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
   const timeoutMs = app.intervals.liveTimeoutMs;
   const { exchange, emergency } = createLiveExchange(config, { timeoutMs });
   const secrets = [exchange.apiKey, exchange.secret, exchange.password].filter((x): x is string => typeof x === "string" && x.length >= 4);
@@ -588,6 +652,7 @@ async function openLiveVenue(config: LiveConfig, symbols: string[], app: AppConf
     );
   }
   const venue = await CcxtVenue.open({
+    ...(id !== undefined ? { id } : {}),
     exchange,
     emergencyExchange: emergency,
     symbols,

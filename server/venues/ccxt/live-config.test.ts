@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE, overrideApiUrls, type LiveConfig } from "./live-config";
+import { createLiveExchange, loadLiveConfig, loadLiveVenueConfigs, LIVE_OPT_IN_VALUE, overrideApiUrls, type LiveConfig } from "./live-config";
 
 const KEY = "live-key-AAAA1111BBBB2222CCCC3333wxyz";
 const SECRET = "live-secret-ZZZZ9999YYYY8888XXXX7777s3cr3t";
@@ -274,5 +274,62 @@ describe("createLiveExchange", () => {
     const config = mustLoad(full);
     expect(() => createLiveExchange(config, { options: { maxRetriesOnFailure: 3 } })).toThrow("cannot be overridden");
     expect(() => createLiveExchange(config, { options: { secret: "x" } })).toThrow("cannot be overridden");
+  });
+});
+
+describe("loadLiveVenueConfigs: each ccxt venue of a desk file with its own keys", () => {
+  const binance = { id: "binance-main", exchange: "binance", testnet: false, apiUrl: "http://127.0.0.1:9001" };
+  const bitget = { id: "bitget-1", exchange: "bitget", testnet: false, apiUrl: null };
+
+  it("reads BASTION_VENUE_<ID>_API_* per venue, with the venue's exchange and api_url", () => {
+    const result = loadLiveVenueConfigs(
+      {
+        BASTION_VENUE_BINANCE_MAIN_API_KEY: KEY,
+        BASTION_VENUE_BINANCE_MAIN_API_SECRET: SECRET,
+        BASTION_VENUE_BITGET_1_API_KEY: `${KEY}-2`,
+        BASTION_VENUE_BITGET_1_API_SECRET: SECRET,
+        BASTION_VENUE_BITGET_1_API_PASSWORD: PASSPHRASE,
+        // The single-exchange keys are not a venue's.
+        BASTION_API_KEY: "other-key-0000",
+        BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
+      },
+      [binance, bitget],
+    );
+    if (!result.ok) throw new Error(result.error.message);
+    expect(result.value.map(({ id, config }) => [id, config.exchangeId, config.apiUrl, config.keyHint, config.hasPassword])).toEqual([
+      ["binance-main", "binance", "http://127.0.0.1:9001", "****wxyz", false],
+      ["bitget-1", "bitget", null, "****yz-2", true],
+    ]);
+  });
+
+  it("refuses naming every venue without keys and the variables to set, the opt-in said once, no value shown", () => {
+    const result = loadLiveVenueConfigs({ BASTION_VENUE_BITGET_1_API_KEY: KEY, BASTION_VENUE_BITGET_1_API_SECRET: SECRET }, [binance, bitget]);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    expect(result.error.code).toBe("LIVE_NO_KEYS");
+    expect(result.error.message).toBe(
+      "LIVE_NO_KEYS: venue binance-main needs BASTION_VENUE_BINANCE_MAIN_API_KEY and BASTION_VENUE_BINANCE_MAIN_API_SECRET (or api_key and api_secret under venues.binance-main in the secrets file). " +
+        "venue bitget-1 (bitget) also needs BASTION_VENUE_BITGET_1_API_PASSWORD (or api_password under venues.bitget-1 in the secrets file): the API passphrase set when the key was created. " +
+        `Set BASTION_LIVE_OPT_IN=${LIVE_OPT_IN_VALUE} to trade real money.`,
+    );
+    expect(result.error.details).toEqual({ problems: ["LIVE_NO_KEYS", "LIVE_NO_OPT_IN", "LIVE_NO_PASSWORD"] });
+    expect(result.error.message).not.toContain(SECRET);
+  });
+
+  it("names the venue whose api_url is unsafe, and reads no settings file", () => {
+    const dir = tempDir();
+    mkdirSync(path.join(dir, "data"));
+    writeFileSync(path.join(dir, "data", "live.json"), "not json");
+    const result = loadLiveVenueConfigs(
+      { BASTION_VENUE_BINANCE_MAIN_API_KEY: KEY, BASTION_VENUE_BINANCE_MAIN_API_SECRET: SECRET, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
+      [{ ...binance, apiUrl: "http://exchange.example" }],
+    );
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: "LIVE_BAD_URL",
+        message: "LIVE_BAD_URL: the api_url of venue binance-main must use https; plain http is allowed only for 127.0.0.1 and localhost.",
+      },
+    });
   });
 });

@@ -15,6 +15,11 @@
  * | BASTION_MARKET_TYPES | marketTypes | market types to load, comma-separated (binance default "spot") |
  * | BASTION_LIVE_OPT_IN | optIn | must be I_UNDERSTAND_REAL_MONEY |
  *
+ * A desk file with several enabled ccxt venues runs each with its own keys (loadLiveVenueConfigs): from
+ * BASTION_VENUE_<ID>_API_KEY / _API_SECRET / _API_PASSWORD (ID upper-cased, - → _), which config.ts also fills from
+ * the secrets file's `venues:` map; the exchange, testnet and api_url come from the venue's entry, the opt-in and
+ * BASTION_MARKET_TYPES are shared. Never from the desk file.
+ *
  * Secrets never leave this module except into the ccxt instances createLiveExchange builds: the
  * config object keeps them in a module-private WeakMap, and its toJSON / toString / util.inspect
  * show only the exchange, the switches and the last four characters of the API key. Error messages
@@ -28,6 +33,9 @@ import path from "node:path";
 import { inspect } from "node:util";
 import ccxt, { type Exchange } from "ccxt";
 import { err, ok, type Result } from "../../core/errors";
+import { venueVariable } from "./venue-credentials";
+
+export { venueVariable };
 
 export const LIVE_OPT_IN_VALUE = "I_UNDERSTAND_REAL_MONEY";
 export const DEFAULT_LIVE_CONFIG_FILE = path.join("data", "live.json");
@@ -66,6 +74,8 @@ type Env = Record<string, string | undefined>;
 export interface LoadLiveConfigOptions {
   /** Where a relative config path is resolved from (default process.cwd()). */
   cwd?: string;
+  /** One venue of a desk file: no settings file, and messages name the venue and its variables. */
+  venue?: string;
 }
 
 interface FileSettings {
@@ -135,22 +145,22 @@ function parseBool(value: string | undefined, name: string): Result<boolean, Liv
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "[::1]", "::1"]);
 
-function parseApiUrl(value: string | undefined): Result<string | null, LiveConfigErrorCode> {
+function parseApiUrl(value: string | undefined, name = "BASTION_API_URL"): Result<string | null, LiveConfigErrorCode> {
   if (value === undefined || value.trim() === "") return ok(null);
   let url: URL;
   try {
     url = new URL(value.trim());
   } catch {
-    return err("LIVE_BAD_URL", "LIVE_BAD_URL: BASTION_API_URL is not a valid URL.");
+    return err("LIVE_BAD_URL", `LIVE_BAD_URL: ${name} is not a valid URL.`);
   }
   if (url.username !== "" || url.password !== "") {
-    return err("LIVE_BAD_URL", "LIVE_BAD_URL: BASTION_API_URL must not carry credentials; use BASTION_API_KEY and BASTION_API_SECRET.");
+    return err("LIVE_BAD_URL", `LIVE_BAD_URL: ${name} must not carry credentials; use BASTION_API_KEY and BASTION_API_SECRET.`);
   }
-  if (url.search !== "" || url.hash !== "") return err("LIVE_BAD_URL", "LIVE_BAD_URL: BASTION_API_URL must be a base URL without a query or a fragment.");
+  if (url.search !== "" || url.hash !== "") return err("LIVE_BAD_URL", `LIVE_BAD_URL: ${name} must be a base URL without a query or a fragment.`);
   if (url.protocol === "http:" && !LOOPBACK.has(url.hostname)) {
-    return err("LIVE_BAD_URL", "LIVE_BAD_URL: BASTION_API_URL must use https; plain http is allowed only for 127.0.0.1 and localhost.");
+    return err("LIVE_BAD_URL", `LIVE_BAD_URL: ${name} must use https; plain http is allowed only for 127.0.0.1 and localhost.`);
   }
-  if (url.protocol !== "http:" && url.protocol !== "https:") return err("LIVE_BAD_URL", "LIVE_BAD_URL: BASTION_API_URL must be an http(s) URL.");
+  if (url.protocol !== "http:" && url.protocol !== "https:") return err("LIVE_BAD_URL", `LIVE_BAD_URL: ${name} must be an http(s) URL.`);
   return ok(url.toString().replace(/\/+$/, ""));
 }
 
@@ -187,9 +197,11 @@ function keyHint(apiKey: string): string {
 export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): Result<LiveConfig, LiveConfigErrorCode> {
   const cwd = options.cwd ?? process.cwd();
   const warnings: string[] = [];
-  const explicitFile = env.BASTION_LIVE_CONFIG?.trim();
+  const venue = options.venue;
+  const explicitFile = venue === undefined ? env.BASTION_LIVE_CONFIG?.trim() : undefined;
   const file = path.resolve(cwd, explicitFile || DEFAULT_LIVE_CONFIG_FILE);
-  const read = readSettingsFile(file, warnings);
+  // A desk-file venue takes nothing from the single-exchange settings file.
+  const read: Result<FileSettings | null, LiveConfigErrorCode> = venue === undefined ? readSettingsFile(file, warnings) : ok(null);
   if (!read.ok) return read;
   if (read.value === null && explicitFile) {
     return err("LIVE_BAD_FILE", `LIVE_BAD_FILE: BASTION_LIVE_CONFIG names ${file}, which does not exist.`);
@@ -213,7 +225,7 @@ export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): R
 
   const sandbox = parseBool(pick("BASTION_SANDBOX", "sandbox"), "BASTION_SANDBOX");
   if (!sandbox.ok) return sandbox;
-  const apiUrl = parseApiUrl(pick("BASTION_API_URL", "apiUrl"));
+  const apiUrl = parseApiUrl(pick("BASTION_API_URL", "apiUrl"), venue === undefined ? "BASTION_API_URL" : `the api_url of venue ${venue}`);
   if (!apiUrl.ok) return apiUrl;
   if (sandbox.value) {
     let hasTestnet: boolean;
@@ -247,9 +259,22 @@ export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): R
   const optIn = pick("BASTION_LIVE_OPT_IN", "optIn")?.trim();
 
   const problems: { code: LiveConfigErrorCode; message: string }[] = [];
-  if (apiKey === "" || secret === "") problems.push({ code: "LIVE_NO_KEYS", message: "LIVE mode needs BASTION_API_KEY and BASTION_API_SECRET." });
+  if (venue === undefined) {
+    if (apiKey === "" || secret === "") problems.push({ code: "LIVE_NO_KEYS", message: "LIVE mode needs BASTION_API_KEY and BASTION_API_SECRET." });
+  } else {
+    const missing = [apiKey === "" ? "API_KEY" : null, secret === "" ? "API_SECRET" : null].filter((x): x is "API_KEY" | "API_SECRET" => x !== null);
+    if (missing.length > 0) {
+      const variables = missing.map((m) => venueVariable(venue, m)).join(" and ");
+      const keys = missing.map((m) => m.toLowerCase()).join(" and ");
+      problems.push({ code: "LIVE_NO_KEYS", message: `venue ${venue} needs ${variables} (or ${keys} under venues.${venue} in the secrets file).` });
+    }
+  }
   if (probe.requiredCredentials.password === true && password === undefined) {
-    problems.push({ code: "LIVE_NO_PASSWORD", message: `${exchangeId} also needs BASTION_API_PASSWORD (the API passphrase set when the key was created).` });
+    const message =
+      venue === undefined
+        ? `${exchangeId} also needs BASTION_API_PASSWORD (the API passphrase set when the key was created).`
+        : `venue ${venue} (${exchangeId}) also needs ${venueVariable(venue, "API_PASSWORD")} (or api_password under venues.${venue} in the secrets file): the API passphrase set when the key was created.`;
+    problems.push({ code: "LIVE_NO_PASSWORD", message });
   }
   if (optIn !== LIVE_OPT_IN_VALUE) problems.push({ code: "LIVE_NO_OPT_IN", message: `Set BASTION_LIVE_OPT_IN=${LIVE_OPT_IN_VALUE} to trade real money.` });
   if (problems.length > 0) {
@@ -281,6 +306,53 @@ export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): R
   Object.freeze(config);
   secrets.set(config, { apiKey, secret, password });
   return ok(config);
+}
+
+/** A ccxt venue of the desk file, as loadLiveVenueConfigs needs it. */
+export interface LiveVenueEntry {
+  id: string;
+  exchange: string;
+  testnet: boolean;
+  apiUrl: string | null;
+}
+
+/**
+ * The live configuration of each ccxt venue of a desk file: its exchange, testnet and api_url from the entry, its keys
+ * from BASTION_VENUE_<ID>_API_* (env or secrets file, merged by config.ts), the opt-in and market types shared. Refuses
+ * with every venue's problems at once, each naming the venue and the variable.
+ */
+export function loadLiveVenueConfigs(env: Env, entries: readonly LiveVenueEntry[]): Result<{ id: string; config: LiveConfig }[], LiveConfigErrorCode> {
+  const out: { id: string; config: LiveConfig }[] = [];
+  const failures: { code: LiveConfigErrorCode; message: string; problems: string[] }[] = [];
+  for (const entry of entries) {
+    const loaded = loadLiveConfig(
+      {
+        BASTION_EXCHANGE: entry.exchange,
+        BASTION_SANDBOX: entry.testnet ? "1" : "0",
+        BASTION_API_URL: entry.apiUrl ?? undefined,
+        BASTION_API_KEY: env[venueVariable(entry.id, "API_KEY")],
+        BASTION_API_SECRET: env[venueVariable(entry.id, "API_SECRET")],
+        BASTION_API_PASSWORD: env[venueVariable(entry.id, "API_PASSWORD")],
+        BASTION_MARKET_TYPES: env.BASTION_MARKET_TYPES,
+        BASTION_LIVE_OPT_IN: env.BASTION_LIVE_OPT_IN,
+      },
+      { venue: entry.id },
+    );
+    if (loaded.ok) out.push({ id: entry.id, config: loaded.value });
+    else {
+      const problems = (loaded.error.details as { problems?: string[] } | undefined)?.problems ?? [loaded.error.code];
+      failures.push({ code: loaded.error.code, message: loaded.error.message.replace(/^[A-Z_]+: /, ""), problems });
+    }
+  }
+  if (failures.length > 0) {
+    // The opt-in is shared: said once, not once per venue.
+    const optIn = `Set BASTION_LIVE_OPT_IN=${LIVE_OPT_IN_VALUE} to trade real money.`;
+    const messages = [...new Set(failures.flatMap((f) => f.message.split(optIn).map((m) => m.trim())).filter((m) => m !== ""))];
+    const anyOptIn = failures.some((f) => f.message.includes(optIn));
+    const code = failures[0]!.code;
+    return err(code, `${code}: ${[...messages, ...(anyOptIn ? [optIn] : [])].join(" ")}`, { problems: [...new Set(failures.flatMap((f) => f.problems))] });
+  }
+  return ok(out);
 }
 
 // ---------------------------------------------------------------------------------------------
