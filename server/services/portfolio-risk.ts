@@ -13,7 +13,8 @@
  * Expected returns (max Sharpe, Kelly): each symbol's freshest signal with an expectedReturn from the signals table
  * (core signalExpectedReturns: within SIGNAL_RETURN_DEFAULTS.freshnessMs of the engine's clock, spread over its
  * horizonMs onto the window's bars), the window's mean return otherwise; each target names the source per symbol.
- * The engine's `target_weight` sizing still uses the historical means (it has no signals table in memory).
+ * The engine's targets (`target_weight` sizing, rebalance proposals) apply the same rules to the signals it has
+ * received since it started (portfolio-gate.ts); after a restart they use the means until a strategy signals again.
  *
  * Settings: the correlation threshold and the correlated-exposure cap are the gate's own (`correlationThreshold`,
  * `maxCorrelatedExposurePct` in the risk limits). A cap the gate does not enforce (the limit off) is shown as off —

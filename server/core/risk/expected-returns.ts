@@ -42,25 +42,27 @@ export function perBarReturn(r: number, barMs: number, horizonMs: number, kind: 
   return kind === "log" ? Math.log1p(r) * bars : Math.expm1(Math.log1p(r) * bars);
 }
 
+/** The symbol's expected return over the signal's trade (BUY: r, SELL: −r), or null when the signal forecasts none. */
+export function forecastReturn(s: Pick<SignalForecast, "action" | "expectedReturn">): number | null {
+  if (s.expectedReturn === null || s.expectedReturn === undefined || !Number.isFinite(s.expectedReturn)) return null;
+  if (s.action !== "BUY" && s.action !== "SELL") return null;
+  const r = s.action === "BUY" ? s.expectedReturn : -s.expectedReturn;
+  // ln(1 + r) needs r > −1; a BUY expecting −100 % and a SELL expecting ≥ 100 % both mean "to zero": skipped.
+  return r > -1 ? r : null;
+}
+
 /** Per-bar expected returns by symbol from the freshest directional signal of each (symbols without one are absent). */
 export function signalExpectedReturns(signals: readonly SignalForecast[], options: SignalReturnOptions): Record<string, number> {
-  const latest = new Map<string, SignalForecast>();
+  const latest = new Map<string, { r: number; receivedAt: number }>();
   for (const s of signals) {
-    if (s.expectedReturn === null || !Number.isFinite(s.expectedReturn)) continue;
-    if (s.action !== "BUY" && s.action !== "SELL") continue;
+    const r = forecastReturn(s);
     // A future receivedAt (clock skew) is not fresher than now; it counts as received now.
-    if (options.now - s.receivedAt > options.freshnessMs) continue;
-    // ln(1 + r) needs r > −1; a BUY expecting −100 % and a SELL expecting ≥ 100 % both mean "to zero": skipped.
-    const r = s.action === "BUY" ? s.expectedReturn : -s.expectedReturn;
-    if (r <= -1) continue;
+    if (r === null || options.now - s.receivedAt > options.freshnessMs) continue;
     const held = latest.get(s.symbol);
-    if (!held || s.receivedAt > held.receivedAt) latest.set(s.symbol, s);
+    if (!held || s.receivedAt > held.receivedAt) latest.set(s.symbol, { r, receivedAt: s.receivedAt });
   }
   const out: Record<string, number> = {};
-  for (const [symbol, s] of latest) {
-    const r = s.action === "BUY" ? s.expectedReturn! : -s.expectedReturn!;
-    out[symbol] = perBarReturn(r, options.barMs, options.horizonMs, options.kind);
-  }
+  for (const [symbol, { r }] of latest) out[symbol] = perBarReturn(r, options.barMs, options.horizonMs, options.kind);
   return out;
 }
 
