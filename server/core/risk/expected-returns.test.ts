@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { expectedReturnVector, perBarReturn, type SignalForecast, signalExpectedReturns } from "./expected-returns";
+import { expectedReturnVector, forecastReturn, perBarReturn, type SignalForecast, signalExpectedReturns } from "./expected-returns";
 
 const HOUR = 60 * 60 * 1000;
 const DAY = 24 * HOUR;
@@ -25,6 +25,21 @@ describe("perBarReturn", () => {
   it("compounds back to the trade's return over the horizon", () => {
     expect(Math.pow(1 + perBarReturn(0.1, HOUR, DAY, "simple"), 24) - 1).toBeCloseTo(0.1, 12);
     expect(Math.exp(perBarReturn(0.1, HOUR, DAY, "log") * 24) - 1).toBeCloseTo(0.1, 12);
+  });
+});
+
+describe("forecastReturn", () => {
+  it.each([
+    { action: "BUY", expectedReturn: 0.03, want: 0.03 },
+    { action: "SELL", expectedReturn: 0.03, want: -0.03 },
+    { action: "SELL", expectedReturn: -0.02, want: 0.02 },
+    { action: "CLOSE", expectedReturn: 0.03, want: null },
+    { action: "BUY", expectedReturn: null, want: null },
+    { action: "BUY", expectedReturn: Infinity, want: null },
+    { action: "BUY", expectedReturn: -1, want: null },
+    { action: "SELL", expectedReturn: 1, want: null },
+  ])("$action $expectedReturn → $want", ({ action, expectedReturn, want }) => {
+    expect(forecastReturn({ action, expectedReturn })).toBe(want);
   });
 });
 
