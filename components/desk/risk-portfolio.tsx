@@ -11,6 +11,7 @@ import { Bar, BarChart, CartesianGrid, Legend, Line, LineChart, ResponsiveContai
 import type { AppRouter } from "@/server/api/root";
 import { useTRPC } from "../trpc/client";
 import { fmtMoney, fmtNum, fmtPct, fmtTime } from "../ui/format";
+import { expectedReturnLine } from "./expected-return-words";
 import { ErrorText, Loading, Panel, Stat } from "../ui/kit";
 
 type RouterOutputs = inferRouterOutputs<AppRouter>;
@@ -275,6 +276,7 @@ function Weights({ p }: { p: Portfolio }) {
   const symbols = p.targets.length > 0 ? p.symbols : Object.keys(p.current);
   if (symbols.length === 0) return null;
   const data = symbols.map((s) => ({ symbol: baseOf(s), current: (p.current[s] ?? 0) * 100, target: target ? (target.weights[s] ?? 0) * 100 : null }));
+  const expectedReturns = expectedReturnLine(p.targets, p.signalReturns, (m) => METHOD_LABEL[m as Method] ?? m);
   return (
     <>
       <h3 className="portfolio-sub">Weights: current vs target</h3>
@@ -340,11 +342,7 @@ function Weights({ p }: { p: Portfolio }) {
           </tbody>
         </table>
       </div>
-      {p.targets.some((t) => t.expectedReturnSource && Object.values(t.expectedReturnSource).includes("history")) ? (
-        <p className="muted risk-note">
-          Max Sharpe and Kelly use each symbol&apos;s mean return over the window where no strategy signal gives one: a weak forecast.
-        </p>
-      ) : null}
+      {expectedReturns ? <p className="muted risk-note">{expectedReturns}</p> : null}
       {p.targetProblems.map((problem) => (
         <p key={problem.method} className="muted risk-note">
           {METHOD_LABEL[problem.method]}: {problem.message}

@@ -42,6 +42,8 @@ export class Intake {
     // While it is processed, an order it sends records the signal in the intent's transaction (placeOrder):
     // a signal retried after a crash between the venue call and the row below is then still a duplicate.
     this.signalInFlight = { signal, source, receivedAt: now };
+    // Before sizing, so a target_weight entry sizes toward targets that include its own forecast.
+    this.cx.gate.noteSignal(signal, now);
     let result: CommandResult;
     try {
       result = this.processSignal(signal, now);

@@ -22,6 +22,7 @@ import { type OrderSide } from "../core/orders";
 import { alignReturns, checkCorrelatedExposure, checkVarLimit, correlationClusters, estimateCovariance, resampleCandles } from "../core/risk";
 import { exposuresFromPositions, parametricPortfolioVar } from "../core/risk/portfolio-var";
 import { type AllocationMethod, allocationTargetFor } from "../core/risk/portfolio-report";
+import { forecastReturn, SIGNAL_RETURN_DEFAULTS, type SignalForecast, signalExpectedReturns } from "../core/risk/expected-returns";
 import { type Result } from "../core/errors";
 import { type CovarianceEstimate } from "../core/risk/covariance";
 import { fail, type EngineContext } from "./context";
@@ -33,12 +34,18 @@ interface CachedEstimate {
   key: string;
   estimate: CovarianceEstimate;
   clusters: string[][];
-  /** Target weights per allocation method, computed on first use for this estimate. */
-  targets: Map<AllocationMethod, Result<Record<string, number>, string>>;
+  /** Target weights per allocation method (and, for max Sharpe and Kelly, per set of forecasts), computed on first use. */
+  targets: Map<string, Result<Record<string, number>, string>>;
 }
 
 export class PortfolioGate {
   private cached: CachedEstimate | null = null;
+  /**
+   * The newest usable forecast per symbol among the signals received since the engine started (what
+   * signalExpectedReturns would pick from them; the signals table is not read back on start, so after a restart the
+   * targets use the historical means until a strategy signals again).
+   */
+  private readonly forecasts = new Map<string, SignalForecast>();
 
   constructor(private readonly cx: EngineContext) {}
 
@@ -88,24 +95,45 @@ export class PortfolioGate {
     return null;
   }
 
+  /** A received signal: its expectedReturn becomes its symbol's forecast when it is one (BUY/SELL, not to zero). */
+  noteSignal(signal: { symbol: string; action: string; expectedReturn?: number | null | undefined }, receivedAt: number): void {
+    const forecast: SignalForecast = { symbol: signal.symbol, action: signal.action, expectedReturn: signal.expectedReturn ?? null, receivedAt };
+    // The Risk page's rules (CLOSE, none, "to zero" skipped): the map never holds one signalExpectedReturns would skip.
+    if (forecastReturn(forecast) === null) return;
+    const held = this.forecasts.get(signal.symbol);
+    if (!held || receivedAt >= held.receivedAt) this.forecasts.set(signal.symbol, forecast);
+  }
+
   /**
    * Target weights of one allocation method on the gate's covariance (sizing's `target_weight`), computed once per
-   * closed bar. Max Sharpe and Kelly take each symbol's mean return over the window as its expected return.
+   * closed bar and set of fresh forecasts. Max Sharpe and Kelly take a symbol's fresh signal forecast as its expected
+   * return (core/risk/expected-returns.ts, the same rules as the Risk page), its mean over the window otherwise.
    */
   targetWeights(method: AllocationMethod): Result<Record<string, number>, string> {
     const limits = this.cx.riskLimits;
     const barMs = (limits.correlationBarMinutes ?? PORTFOLIO_GATE_DEFAULTS.barMinutes) * MINUTE_MS;
     const threshold = limits.correlationThreshold ?? PORTFOLIO_GATE_DEFAULTS.correlationThreshold;
     const cached = this.estimate(barMs, limits.correlationWindowBars ?? PORTFOLIO_GATE_DEFAULTS.windowBars, threshold);
-    let target = cached.targets.get(method);
+    // The gate's returns are log returns (alignReturns' default), so the forecasts are converted to per-bar log returns.
+    const expectedReturns = signalExpectedReturns([...this.forecasts.values()], {
+      now: this.cx.clock.now(),
+      freshnessMs: SIGNAL_RETURN_DEFAULTS.freshnessMs,
+      horizonMs: SIGNAL_RETURN_DEFAULTS.horizonMs,
+      barMs,
+      kind: "log",
+    });
+    // Risk parity and min variance read no expected returns: one entry each, whatever the forecasts.
+    const key = method === "max_sharpe" || method === "kelly" ? `${method} ${JSON.stringify(expectedReturns)}` : method;
+    let target = cached.targets.get(key);
     if (!target) {
       const estimate = cached.estimate;
       if (!estimate.trusted) target = { ok: false, error: { code: "NOT_TRUSTED", message: `No ${method} target weights yet: ${estimate.reason}` } };
       else {
-        const outcome = allocationTargetFor(method, estimate);
+        const outcome = allocationTargetFor(method, estimate, { expectedReturns });
         target = outcome.ok ? outcome : { ok: false, error: { code: outcome.error.code, message: `No ${method} target weights: ${outcome.error.message}` } };
       }
-      cached.targets.set(method, target);
+      if (cached.targets.size >= 64) cached.targets.clear(); // forecasts change often within one bar: stay bounded
+      cached.targets.set(key, target);
     }
     return target;
   }

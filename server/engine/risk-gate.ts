@@ -398,6 +398,11 @@ export class RiskGate {
     return this.portfolioLimits.targetWeights(method);
   }
 
+  /** A received signal's expectedReturn, for max Sharpe and Kelly targets (portfolio-gate.ts). */
+  noteSignal(signal: { symbol: string; action: string; expectedReturn?: number | null | undefined }, receivedAt: number): void {
+    this.portfolioLimits.noteSignal(signal, receivedAt);
+  }
+
   /** The portfolio's 99 % 1-day VaR in % of equity, for the breaker (portfolio-gate.ts); null while unmeasurable. */
   portfolioVarPct(equity: Decimal): number | null {
     return this.portfolioLimits.portfolioVarPct(this.riskPortfolio(equity));

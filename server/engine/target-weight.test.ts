@@ -43,4 +43,37 @@ describe("target_weight sizing", () => {
     expect(!result.ok && result.error.code).toBe("NO_TARGET_WEIGHT");
     expect(!result.ok && result.error.message).toContain("ADA/BTC cannot be sized by target weight. No risk_parity target weights yet:");
   });
+  it("max Sharpe takes a fresh signal's expectedReturn as its symbol's forecast, the entry sizing toward it, until it is stale", async () => {
+    const traded = ["ADA/BTC", "ETH/BTC", "LTC/BTC"];
+    const d = await openPortfolioDesk({ traded, sizing: { method: "target_weight", fraction: 0.4, allocation: "max_sharpe" } });
+    const before = d.engine.targetWeights("max_sharpe");
+    if (!before.ok) throw new Error(before.error.message);
+    const parity = d.engine.targetWeights("risk_parity");
+    const symbol = traded.reduce((a, b) => (before.value[a]! <= before.value[b]! ? a : b));
+    const signal = (id: string, action: "BUY" | "CLOSE", expectedReturn: number) =>
+      d.engine.execute({
+        kind: "signal",
+        signal: { id, symbol, action, confidence: 0.9, expectedReturn, strategy: "model", ts: d.clock.now() },
+        source: "test",
+      });
+
+    // A CLOSE carries no direction: nothing changes.
+    await signal("close-1", "CLOSE", 0.05);
+    expect(d.engine.targetWeights("max_sharpe")).toEqual(before);
+
+    const result = await signal("buy-1", "BUY", 0.05);
+    expect(result.ok, result.ok ? "" : result.error.message).toBe(true);
+    const after = d.engine.targetWeights("max_sharpe");
+    if (!after.ok) throw new Error(after.error.message);
+    expect(after.value[symbol]!).toBeGreaterThan(before.value[symbol]! + 0.1);
+    // The entry sized toward the new target (its own forecast counted): 40 % of equity 1 BTC × the weight, within rounding.
+    const position = d.engine.state().positions.find((p) => p.position.symbol === symbol)!.position;
+    expect(position.quantity.times(position.avgEntryPrice!).toNumber()).toBeCloseTo(0.4 * after.value[symbol]!, 2);
+    expect(d.engine.targetWeights("risk_parity")).toEqual(parity);
+
+    d.clock.advance(24 * 60 * 60 * 1000 + 1);
+    const stale = d.engine.targetWeights("max_sharpe");
+    if (!stale.ok) throw new Error(stale.error.message);
+    for (const s of Object.keys(before.value)) expect(stale.value[s]!).toBeCloseTo(before.value[s]!, 9);
+  });
 });

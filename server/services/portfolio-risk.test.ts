@@ -231,6 +231,59 @@ describe("risk.portfolio on the recorded ten-symbol portfolio", () => {
   });
 });
 
+describe("expected returns from the strategies' signals", () => {
+  const maxSharpe = (view: Awaited<ReturnType<typeof portfolioRisk>>) => view.targets.find((t) => t.method === "max_sharpe")!;
+
+  it("a fresh signal's expectedReturn replaces its symbol's historical mean in max Sharpe and Kelly, and says so", async () => {
+    const d = await openDesk();
+    const before = maxSharpe(await portfolioRisk());
+    expect(Object.values(before.expectedReturnSource!).every((s) => s === "history")).toBe(true);
+    // The symbol max Sharpe holds least of on history alone.
+    const symbol = SYMBOLS.reduce((a, b) => ((before.weights[a] ?? 0) <= (before.weights[b] ?? 0) ? a : b));
+    const result = await d.engine.execute({
+      kind: "signal",
+      signal: { id: "sig-forecast", symbol, action: "BUY", confidence: 0.9, expectedReturn: 0.05, strategy: "model-a", ts: d.clock.now() },
+      source: "test",
+    });
+    expect(result.ok, result.ok ? "" : result.error.message).toBe(true);
+    clearPortfolioRiskCache();
+    const view = await portfolioRisk();
+    const after = maxSharpe(view);
+    // +5 % over a day is ≈ 0.2 % per hourly bar, far above any 30-day mean: the optimizer moves toward it.
+    expect(after.weights[symbol]!).toBeGreaterThan(before.weights[symbol]! + 0.1);
+    expect(after.expectedReturnSource![symbol]).toBe("signal");
+    expect(Object.entries(after.expectedReturnSource!).filter(([, s]) => s === "signal")).toEqual([[symbol, "signal"]]);
+    expect(view.targets.find((t) => t.method === "kelly")!.expectedReturnSource![symbol]).toBe("signal");
+    // Risk parity and min variance take no expected returns: nothing to name.
+    expect(view.targets.find((t) => t.method === "min_variance")!.expectedReturnSource).toBeUndefined();
+    expect(view.signalReturns).toEqual({ freshnessMs: 24 * 60 * MINUTE_MS, horizonMs: 24 * 60 * MINUTE_MS });
+
+    // A day and a bit later the forecast is stale: back to the history's means and the weights they give.
+    d.clock.advance(24 * 60 * MINUTE_MS + 1);
+    clearPortfolioRiskCache();
+    const stale = maxSharpe(await portfolioRisk());
+    expect(stale.expectedReturnSource![symbol]).toBe("history");
+    for (const s of SYMBOLS) expect(stale.weights[s]!).toBeCloseTo(before.weights[s]!, 6);
+  });
+
+  it("a SELL forecasts a fall: its symbol's max Sharpe weight goes to zero", async () => {
+    const d = await openDesk();
+    const before = maxSharpe(await portfolioRisk());
+    const symbol = SYMBOLS.reduce((a, b) => ((before.weights[a] ?? 0) >= (before.weights[b] ?? 0) ? a : b));
+    expect(before.weights[symbol]!).toBeGreaterThan(0.1);
+    // Whatever the gate makes of a SELL with nothing to sell, the strategy's forecast stands.
+    await d.engine.execute({
+      kind: "signal",
+      signal: { id: "sig-fall", symbol, action: "SELL", confidence: 0.9, expectedReturn: 0.05, strategy: "model-b", ts: d.clock.now() },
+      source: "test",
+    });
+    clearPortfolioRiskCache();
+    const after = maxSharpe(await portfolioRisk());
+    expect(after.expectedReturnSource![symbol]).toBe("signal");
+    expect(after.weights[symbol]!).toBeCloseTo(0, 6);
+  });
+});
+
 describe("the cache", () => {
   it("serves the same figures for PORTFOLIO_CACHE_MS, then computes them again", async () => {
     const d = await openDesk({ symbols: ["ADA/BTC", "XLM/BTC"] });

@@ -10,6 +10,12 @@
  * out of the statistics and named in `notes`, never silently dropped. One symbol has no correlation to show: the
  * report then says so in `reason`.
  *
+ * Expected returns (max Sharpe, Kelly): each symbol's freshest signal with an expectedReturn from the signals table
+ * (core signalExpectedReturns: within SIGNAL_RETURN_DEFAULTS.freshnessMs of the engine's clock, spread over its
+ * horizonMs onto the window's bars), the window's mean return otherwise; each target names the source per symbol.
+ * The engine's targets (`target_weight` sizing, rebalance proposals) apply the same rules to the signals it has
+ * received since it started (portfolio-gate.ts); after a restart they use the means until a strategy signals again.
+ *
  * Settings: the correlation threshold and the correlated-exposure cap are the gate's own (`correlationThreshold`,
  * `maxCorrelatedExposurePct` in the risk limits). A cap the gate does not enforce (the limit off) is shown as off —
  * never as a default the gate ignores.
@@ -19,8 +25,9 @@ import { type Clock, MINUTE_MS, type TimerHandle, type Timers } from "../core/cl
 import { DomainError } from "../core/errors";
 import { type MarketHistory } from "../core/market-history";
 import { Decimal, ZERO } from "../core/money";
-import { buildPortfolioRiskReport, type PortfolioRiskReport, type RiskPosition } from "../core/risk";
+import { buildPortfolioRiskReport, type PortfolioRiskReport, type RiskPosition, SIGNAL_RETURN_DEFAULTS, signalExpectedReturns } from "../core/risk";
 import { db } from "../db/client";
+import { signalForecastsSince } from "../db/queries/signals";
 import { type RiskLimitsSettings } from "../engine/settings";
 import { reservedFromScratch } from "../engine/open-orders";
 import { requireRuntime } from "./engine";
@@ -105,11 +112,17 @@ function portfolioSettings(limits: RiskLimitsSettings): { correlationThreshold: 
   };
 }
 
-function computePortfolioRisk(input: PortfolioRiskInput): PortfolioRiskView {
+/** The return kind the statistics use (the report's default, passed explicitly so the signals' conversion agrees). */
+const RETURN_KIND = "log";
+
+async function computePortfolioRisk(input: PortfolioRiskInput): Promise<PortfolioRiskView> {
   const runtime = requireRuntime();
   const history = runtime.marketHistory;
   if (!history) throw new DomainError("NO_MARKET_HISTORY", "This desk keeps no market history, so there are no portfolio statistics.");
   const engine = runtime.engine;
+  // Signals are stamped with the engine's clock (recorded time in replay), so freshness is judged on it too.
+  const signalsNow = engine.now();
+  const forecasts = await signalForecastsSince(signalsNow - SIGNAL_RETURN_DEFAULTS.freshnessMs);
   const state = engine.state();
   const settings = portfolioSettings(engine.riskSettings().limits);
   const barMinutes = input.barMinutes ?? PORTFOLIO_RISK_DEFAULTS.barMinutes;
@@ -128,9 +141,16 @@ function computePortfolioRisk(input: PortfolioRiskInput): PortfolioRiskView {
     return mark !== undefined ? new Decimal(mark) : null;
   });
   const equity = state.equity.equity;
+  const expectedReturns = signalExpectedReturns(forecasts, {
+    now: signalsNow,
+    freshnessMs: SIGNAL_RETURN_DEFAULTS.freshnessMs,
+    horizonMs: SIGNAL_RETURN_DEFAULTS.horizonMs,
+    barMs: barMinutes * MINUTE_MS,
+    kind: RETURN_KIND,
+  });
   const report = buildReport(
     history,
-    { barMinutes, windowBars, threshold, maxCorrelatedExposurePct: settings.maxCorrelatedExposurePct },
+    { barMinutes, windowBars, threshold, maxCorrelatedExposurePct: settings.maxCorrelatedExposurePct, expectedReturns },
     positions,
     equity,
     reserved,
@@ -150,6 +170,8 @@ interface ReportSettings {
   windowBars: number;
   threshold: number;
   maxCorrelatedExposurePct: number | undefined;
+  /** Per bar, by symbol, from the strategies' signals. */
+  expectedReturns: Record<string, number>;
 }
 
 function buildReport(
@@ -172,6 +194,8 @@ function buildReport(
     reservedNotionalBySymbol: reserved,
     correlationThreshold: settings.threshold,
     maxCorrelatedExposurePct: settings.maxCorrelatedExposurePct,
+    kind: RETURN_KIND,
+    expectedReturns: settings.expectedReturns,
     // Caps that add up to less than 1 leave no feasible weights: with few symbols each may hold at least 1/n.
     weightCap: Math.max(PORTFOLIO_RISK_DEFAULTS.weightCap, symbols.length > 0 ? 1 / symbols.length : 1),
   });
@@ -243,6 +267,8 @@ function toView(
       weights: t.weights,
       ...(t.expectedReturnSource && { expectedReturnSource: t.expectedReturnSource }),
     })),
+    /** How a signal's expectedReturn becomes a per-bar forecast: the freshest within freshnessMs, spread over horizonMs. */
+    signalReturns: { freshnessMs: SIGNAL_RETURN_DEFAULTS.freshnessMs, horizonMs: SIGNAL_RETURN_DEFAULTS.horizonMs },
     targetProblems: report.targetProblems,
     current: report.current,
     equity: x.equity.toString(),

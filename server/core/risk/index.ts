@@ -13,3 +13,4 @@ export * from "./allocation";
 export { normalQuantile, normalPdf, type Matrix, type ReadonlyMatrix } from "./linalg";
 export * from "./portfolio-report";
 export * from "./rebalance";
+export * from "./expected-returns";

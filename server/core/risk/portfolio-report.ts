@@ -26,6 +26,7 @@ import {
   type WeightCaps,
 } from "./allocation";
 import { type CovarianceEstimateTrusted, estimateCovariance } from "./covariance";
+import { type ExpectedReturnOrigin, expectedReturnVector } from "./expected-returns";
 import { type Matrix } from "./linalg";
 import { type ClusterExposure, clusterExposures, correlationClusters } from "./portfolio-limits";
 import { exposuresFromPositions, type HistoricalVarReport, historicalPortfolioVar, type ParametricVarReport, parametricPortfolioVar } from "./portfolio-var";
@@ -39,7 +40,7 @@ export interface AllocationTarget {
   method: AllocationMethod;
   weights: Record<string, number>;
   /** For max_sharpe and kelly: where each symbol's expected return came from. */
-  expectedReturnSource?: Record<string, "signal" | "history">;
+  expectedReturnSource?: Record<string, ExpectedReturnOrigin>;
 }
 
 export interface PortfolioRiskReportInput {
@@ -60,7 +61,7 @@ export interface PortfolioRiskReportInput {
   correlationThreshold: number;
   /** maxCorrelatedExposurePct, for each cluster's `limit`. */
   maxCorrelatedExposurePct?: number;
-  /** Expected return per bar, from the strategies' signals, where one exists. */
+  /** Expected return per bar, from the strategies' signals, where one exists (signalExpectedReturns). */
   expectedReturns?: Readonly<Record<string, number>>;
   /** Per bar. Default 0. */
   riskFreeRate?: number;
@@ -184,12 +185,7 @@ function allocationTargets(
   const { symbols, covariance } = estimate;
   const targets: AllocationTarget[] = [];
   const targetProblems: PortfolioRiskReport["targetProblems"] = [];
-  const source: Record<string, "signal" | "history"> = {};
-  const expected = symbols.map((s, i) => {
-    const signal = input.expectedReturns?.[s];
-    source[s] = signal !== undefined && Number.isFinite(signal) ? "signal" : "history";
-    return source[s] === "signal" ? signal! : estimate.mean[i]!;
-  });
+  const { expected, source } = expectedReturnVector(symbols, estimate.mean, input.expectedReturns);
   const add = (method: AllocationMethod, outcome: AllocationOutcome<{ weights: number[] }>, withSource: boolean): void => {
     if (!outcome.ok) {
       targetProblems.push({ method, code: outcome.error.code, message: outcome.error.message });

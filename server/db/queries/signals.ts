@@ -26,3 +26,13 @@ export async function signalCountsByStrategy(since: number): Promise<{ strategy:
   const rows = await db().signal.groupBy({ by: ["strategy", "status"], where: { receivedAt: { gte: since } }, _count: { _all: true } });
   return rows.map((r) => ({ strategy: r.strategy, status: r.status, count: r._count._all }));
 }
+
+/** The newest signals received at or after `since` that carry an expectedReturn (the optimizers' forecasts), at most `take`. */
+export function signalForecastsSince(since: number, take = 2000) {
+  return db().signal.findMany({
+    where: { receivedAt: { gte: since }, expectedReturn: { not: null } },
+    select: { symbol: true, action: true, expectedReturn: true, receivedAt: true },
+    orderBy: { receivedAt: "desc" },
+    take,
+  });
+}
