@@ -9,23 +9,25 @@
  * venue is called; each venue event is journaled in the same transaction that applies it, so no state
  * exists without its journal row. Fills are booked once per (venue, tradeId).
  *
- * This file keeps the queue, the command dispatch, `start`, store-failure recovery and the read-only views. The
- * work is done by rooms sharing one EngineContext (context.ts), in the order a signal meets them: intake.ts →
- * risk-gate.ts → ledger.ts → watchers.ts, with books.ts (records, marks), emergency.ts, reconciliation.ts,
- * unknown-orders.ts, in-doubt-orders.ts and accounting.ts beside them.
+ * This file keeps the queue, `start`, store-failure recovery and the read-only views (the larger ones in views.ts);
+ * commands.ts dispatches each command to its room. The work is done by rooms sharing one EngineContext (context.ts), in
+ * the order a signal meets them: intake.ts (sizing-methods.ts sizes, venue-room.ts routes, algos.ts works an algo
+ * entry) → risk-gate.ts (protections.ts locks, expiries.ts watches a GTD) → ledger.ts → watchers.ts; beside them
+ * books.ts (records, marks), order-lists.ts, amend.ts, emergency.ts, reconciliation.ts, unknown-orders.ts,
+ * in-doubt-orders.ts and accounting.ts.
  */
 import { CircuitBreaker } from "../core/breaker";
 import type { Instrument } from "../core/instrument";
-import { D, type Decimal, isPositive } from "../core/money";
-import { isTerminal, type Order, type OrderSide } from "../core/orders";
-import { type ExitState, type Position } from "../core/positions";
+import { type Decimal, isPositive } from "../core/money";
+import { type OrderSide } from "../core/orders";
+import { type Position } from "../core/positions";
 import type { TradingState } from "../core/risk";
 import type { MarketUpdate } from "../core/market-data";
 import type { TradeRecord } from "../db/store";
 import { type EventBus } from "./bus";
 import type { InDoubtView } from "./in-doubt";
-import type { RiskLimitsSettings, SymbolSettings } from "./settings";
-import { type Actor, type CommandResult, type EmergencyProgress, type EngineCommand, type EquityPoint, type UnknownOrder, type Mark } from "./types";
+import type { SymbolSettings } from "./settings";
+import { type Actor, type CommandResult, type EngineCommand, type EquityPoint, type UnknownOrder } from "./types";
 import { type EngineOptions, valuesOf, exitHasRules, EngineError, isStoreFailure, storeFailureText, fail, EngineContext } from "./context";
 import { Books, ownerOf } from "./books";
 import { Intake } from "./intake";
@@ -42,8 +44,10 @@ import { OrderLists, type OrderListView } from "./order-lists";
 import { Amends } from "./amend";
 import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
-import { VenueRoom, type VenueView } from "./venue-room";
+import { VenueRoom } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
+import { dispatchCommand } from "./commands";
+import { healthView, riskSettingsView, stateView, type EngineHealth, type EngineState, type RiskSettingsView } from "./views";
 import type { AllocationMethod } from "../core/risk/portfolio-report";
 import type { Result } from "../core/errors";
 
@@ -255,11 +259,8 @@ export class Engine {
   }
 
   /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
-  health(): {
-    degraded: { reason: string; since: number; lastAt: number; errors: number } | null;
-    stopped: { code: string; reason: string; since: number } | null;
-  } {
-    return { degraded: this.cx.degradedInfo ? { ...this.cx.degradedInfo } : null, stopped: this.cx.stopInfo ? { ...this.cx.stopInfo } : null };
+  health(): EngineHealth {
+    return healthView(this.cx);
   }
 
   marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {
@@ -321,122 +322,7 @@ export class Engine {
   // Commands
 
   private handle(command: EngineCommand): CommandResult {
-    switch (command.kind) {
-      case "signal": {
-        const { signal, source, actor } = command;
-        if (!actor) return this.cx.intake.onSignal(signal, source);
-        return this.cx.audited(actor, "submit_signal", signal.id, null, signal, () => this.cx.intake.onSignal(signal, source));
-      }
-      case "manualOrder":
-        return this.cx.audited(command.actor, "manual_order", command.order.symbol, command.reason, command.order, () =>
-          this.cx.intake.onManualOrder(command.order, command.actor),
-        );
-      case "closePosition":
-        return this.cx.audited(
-          command.actor,
-          "close_position",
-          command.positionId,
-          command.reason,
-          { fraction: command.fraction, quantity: command.quantity },
-          () => this.cx.watchers.closePosition(command.positionId, { fraction: command.fraction, quantity: command.quantity }, "manual"),
-        );
-      case "closeAll":
-        return this.cx.audited(command.actor, "close_all", null, command.reason, {}, () =>
-          this.cx.watchers.closeAll(command.actor.role === "system" && command.exitReason ? command.exitReason : "manual"),
-        );
-      case "cancelOrder":
-        return this.cx.audited(command.actor, "cancel_order", command.clientOrderId, command.reason, {}, () =>
-          this.cx.ledger.cancelOrder(command.clientOrderId),
-        );
-      case "cancelAll": {
-        const { venue, symbol } = command;
-        if (venue !== undefined)
-          return this.cx.audited(command.actor, "cancel_all", venue, command.reason, { symbol, venue }, () => this.cx.venueRoom.cancelAllAt(venue, symbol));
-        return this.cx.audited(command.actor, "cancel_all", symbol ?? null, command.reason, {}, () => this.cx.ledger.cancelAllOrders(symbol));
-      }
-      case "pause": {
-        const venue = command.venue;
-        if (venue !== undefined)
-          return this.cx.audited(command.actor, "pause", venue, command.reason, { venue }, () =>
-            this.cx.venueRoom.pauseVenue(venue, command.actor, command.reason),
-          );
-        return this.cx.audited(command.actor, "pause", null, command.reason, {}, () => this.cx.emergency.pause(command.actor, command.reason));
-      }
-      case "resume": {
-        const venue = command.venue;
-        if (venue !== undefined)
-          return this.cx.audited(command.actor, "resume", venue, command.reason, { venue }, () =>
-            this.cx.venueRoom.resumeVenue(venue, command.actor, command.reason),
-          );
-        return this.cx.audited(command.actor, "resume", null, command.reason, {}, () => this.cx.emergency.resume(command.actor, command.reason));
-      }
-      case "emergencyStop": {
-        const venue = command.venue;
-        if (venue !== undefined)
-          return this.cx.audited(command.actor, "halt_venue", venue, command.reason, { flatten: command.flatten, venue }, () =>
-            this.cx.venueRoom.haltVenue(venue, command.flatten, command.actor, command.reason),
-          );
-        return this.cx.audited(command.actor, "emergency_stop", null, command.reason, { flatten: command.flatten }, () =>
-          this.cx.emergency.emergencyStop(command.flatten, command.actor, command.reason),
-        );
-      }
-      case "tripBreaker":
-        return this.cx.audited(command.actor, "trip_breaker", null, command.reason, {}, () =>
-          this.cx.emergency.tripBreakerByHand(command.actor, command.reason),
-        );
-      case "resetBreaker":
-        return this.cx.audited(command.actor, "reset_breaker", null, command.reason, { force: command.force ?? false }, () =>
-          this.cx.emergency.resetBreaker(command.actor, command.reason, command.force ?? false),
-        );
-      case "setExits":
-        return this.cx.audited(
-          command.actor,
-          "set_exits",
-          command.positionId,
-          command.reason,
-          { stopLoss: command.stopLoss, takeProfit: command.takeProfit },
-          () => this.cx.watchers.setExits(command.positionId, command.stopLoss, command.takeProfit),
-        );
-      // Settings: each writes its row and its audit entry in one transaction (auditedChange), so no audited() around them.
-      case "setSymbolSettings":
-        return this.cx.gate.updateSymbolSettings(command.symbol, command.settings, command.actor);
-      case "setRiskLimits":
-        return this.cx.gate.updateRiskLimits(command.limits, command.actor);
-      case "setBreakerConfig":
-        return this.cx.emergency.updateBreakerConfig(command.config, command.actor);
-      case "placeOrderList":
-        return this.cx.audited(command.actor, "place_order_list", command.list.kind, command.reason, command.list, () =>
-          this.cx.lists.placeList(command.list, command.actor),
-        );
-      case "cancelOrderList":
-        return this.cx.audited(command.actor, "cancel_order_list", command.listId, command.reason, {}, () => this.cx.lists.cancelList(command.listId));
-      case "modifyOrder":
-        return this.cx.audited(command.actor, "modify_order", command.clientOrderId, command.reason, { quantity: command.quantity, price: command.price }, () =>
-          this.cx.amends.amend(
-            command.clientOrderId,
-            { ...(command.quantity !== undefined && { quantity: D(command.quantity) }), ...(command.price !== undefined && { price: D(command.price) }) },
-            command.reason ?? "amended by hand",
-          ),
-        );
-      case "startParent":
-        return this.cx.audited(command.actor, "start_parent_order", command.parent.symbol, command.reason, command.parent, () =>
-          this.cx.algos.startManual(command.parent, command.actor),
-        );
-      case "pauseParent":
-        return this.cx.audited(command.actor, "pause_parent_order", command.parentId, command.reason, {}, () =>
-          this.cx.algos.pause(command.parentId, command.reason),
-        );
-      case "resumeParent":
-        return this.cx.audited(command.actor, "resume_parent_order", command.parentId, command.reason, {}, () => this.cx.algos.resume(command.parentId));
-      case "cancelParent":
-        return this.cx.audited(command.actor, "cancel_parent_order", command.parentId, command.reason, {}, () =>
-          this.cx.algos.cancel(command.parentId, command.reason),
-        );
-      case "liftProtectionLock":
-        return this.cx.audited(command.actor, "lift_protection_lock", command.lockId, command.reason, {}, () =>
-          this.cx.protections.lift(command.lockId, command.actor, command.reason),
-        );
-    }
+    return dispatchCommand(this.cx, command);
   }
 
   /** Hook for the backtest's trade list; the live desk reads trades from the store. */
@@ -474,47 +360,9 @@ export class Engine {
   // ---------------------------------------------------------------------------------------------
   // Read-only views (for the API and tests)
 
-  state(): {
-    tradingState: TradingState;
-    tradingStateInfo: { reason: string; by: string; since: number };
-    breaker: ReturnType<CircuitBreaker["status"]> | null;
-    openOrders: Order[];
-    /** `strategy` null: placed by no strategy (the API shows "manual"); `venue`: the venue the position trades on. */
-    positions: { position: Position; exit: ExitState | null; mark: number | null; strategy: string | null; venue: string }[];
-    equity: EquityPoint;
-    emergency: EmergencyProgress | null;
-    marks: Record<string, Mark>;
-    degraded: ReturnType<Engine["health"]>["degraded"];
-    stopped: ReturnType<Engine["health"]>["stopped"];
-    inDoubt: InDoubtView[];
-    /** Each venue: connection, its own state, open orders, positions, exposure and balances (venue-room.ts). */
-    venues: VenueView[];
-  } {
-    return {
-      ...this.health(),
-      tradingState: this.cx.tradingState,
-      tradingStateInfo: this.cx.tradingStateInfo,
-      breaker: this.cx.breaker?.status() ?? null,
-      openOrders: [...this.cx.books.orders.values()].map((r) => r.order).filter((o) => !isTerminal(o)),
-      positions: [...this.cx.books.positions.values()].map((r) => ({
-        position: r.position,
-        exit: r.exit,
-        mark: this.cx.books.marks.get(r.position.symbol)?.last ?? null,
-        strategy: r.meta.strategy,
-        venue: this.cx.venueRoom.venueOfPosition(r),
-      })),
-      venues: this.cx.venueRoom.views(),
-      equity: this.cx.accounting.equity(),
-      emergency: this.cx.emergency.lastEmergency,
-      // Copies without the cached Decimal: what the API sends is the prices and their time.
-      marks: Object.fromEntries(
-        [...this.cx.books.marks].map(([symbol, m]) => [
-          symbol,
-          { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts },
-        ]),
-      ),
-      inDoubt: this.cx.doubts.inDoubtList(),
-    };
+  /** Trading state, open orders, positions, equity, marks, venues and health in one view (views.ts). */
+  state(): EngineState {
+    return stateView(this.cx);
   }
 
   /** Target weights of an allocation method on the gate's covariance, as `target_weight` sizing sees them (target-weight.ts). */
@@ -559,22 +407,8 @@ export class Engine {
    * The settings in force (copies), for the risk and settings pages: the portfolio limits, every traded symbol's
    * settings (stored, or the defaults), which symbols have stored settings, and the breaker's config (null: no breaker).
    */
-  riskSettings(): {
-    limits: RiskLimitsSettings;
-    defaults: SymbolSettings;
-    symbolSettings: Record<string, SymbolSettings>;
-    stored: string[];
-    breakerConfig: CircuitBreaker["currentConfig"] | null;
-  } {
-    const symbolSettings: Record<string, SymbolSettings> = {};
-    for (const symbol of this.cx.books.instruments.keys()) symbolSettings[symbol] = structuredClone(this.cx.gate.settingsFor(symbol));
-    return {
-      limits: structuredClone(this.cx.riskLimits),
-      defaults: structuredClone(this.cx.defaultSettings),
-      symbolSettings,
-      stored: [...this.cx.symbolSettings.keys()].filter((s) => this.cx.books.instruments.has(s)),
-      breakerConfig: this.cx.breaker?.currentConfig ?? null,
-    };
+  riskSettings(): RiskSettingsView {
+    return riskSettingsView(this.cx);
   }
 
   /** Order lists with their legs' orders: the working ones, or every stored one (`all`), newest first. */
