@@ -15,13 +15,15 @@
  *
  * With a desk file (config.ts reads it), its risk, breaker and per-symbol settings are put in force right after the
  * engine starts, through the engine's audited commands and only where they differ (desk-changes.ts).
+ *
+ * This file composes the process; its rooms: runtime-live.ts (LIVE configuration and venues), runtime-feeds.ts (market
+ * data per mode), runtime-duties.ts (the periodic timers), runtime-base.ts (clock, log, StartError).
  */
 import "server-only";
 import { randomBytes, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { hostname } from "node:os";
 import { dirname, join } from "node:path";
-import type { Clock } from "../core/clock";
 import { timeOrderedIds } from "../core/ids";
 import { type Instrument } from "../core/instrument";
 import { instrumentFromCcxtMarket, type CcxtMarketLike } from "../venues/ccxt/markets";
@@ -29,24 +31,10 @@ import { seededRng } from "../core/rng";
 import { appConfig, type AppConfig, type Mode } from "../config";
 import { openSqliteStore, sqlitePathFromUrl, type SqliteStore } from "../db/sqlite-store";
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
-import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { scrubSecrets } from "../venues/ccxt/errors";
-import { createLiveExchange, createLiveStreamExchange, loadLiveConfig, loadLiveVenueConfigs, type LiveConfig } from "../venues/ccxt/live-config";
-import { createCcxtExchange, type PublicExchange, type PublicFeedStatus } from "../venues/ccxt/public-feed";
-import { createCcxtProExchange, StreamMarketFeed } from "../venues/ccxt/stream-feed";
+import type { PublicExchange } from "../venues/ccxt/public-feed";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { checkFileSymbol, type SymbolCandles } from "../venues/replay/portfolio";
-import {
-  deskAlertSettings,
-  deskProtections,
-  buildLanes,
-  createStrategyRouter,
-  defaultRiskLimits,
-  replayBreaker,
-  simulatedDesk,
-  startReplayDesk,
-} from "./replay-desk";
-import { systemScheduler } from "../venues/replay/scheduler";
+import { deskAlertSettings, deskProtections, buildLanes, createStrategyRouter, defaultRiskLimits, replayBreaker, simulatedDesk } from "./replay-desk";
 import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, Venue, VenueStatus } from "../venues/venue";
 import { EventBus } from "./bus";
@@ -61,16 +49,15 @@ import { Engine } from "./engine";
 import { LeaseKeeper, synchronousFor } from "./lease";
 import { processTimers, startDeskNotifications, type DeskNotifications } from "./notifications";
 import { startDeskAlerts, type DeskAlerts } from "./alerts";
-import { createMarketHistory, recordFeedUpdate } from "./market-history-feed";
+import { createMarketHistory } from "./market-history-feed";
 import { type MarketHistory } from "../core/market-history";
+import { log, StartError, wallClock } from "./runtime-base";
+import { liveConfigOrRefuse, liveVenueConfigsOrRefuse, openLiveDesk, type LiveFeedVenue } from "./runtime-live";
+import { startExchangeFeeds, startReplayFeeds, type DeskFeeds, type FeedStatusView } from "./runtime-feeds";
+import { startDuties } from "./runtime-duties";
 
-export interface FeedStatusView {
-  kind: "replay" | "paper" | "live";
-  connected: boolean;
-  message: string;
-  lastUpdateAt: number | null;
-  detail?: Record<string, unknown>;
-}
+export { StartError } from "./runtime-base";
+export type { FeedStatusView } from "./runtime-feeds";
 
 export interface Runtime {
   mode: Mode;
@@ -107,15 +94,6 @@ export function getRuntime(): Runtime | null {
   return runtimeState().runtime;
 }
 
-const wallClock: Clock = { now: () => Date.now() };
-
-function log(level: "info" | "warn" | "error", message: string): void {
-  const line = `${new Date().toISOString()} [bastion] ${level.toUpperCase()} ${message}`;
-  if (level === "error") console.error(line);
-  else if (level === "warn") console.warn(line);
-  else console.log(line);
-}
-
 /** Real Binance precision and limits for the symbols the desk trades (recorded ccxt market snapshot). */
 export function deskInstruments(symbols: string[]): Instrument[] {
   const markets = binanceMarkets as unknown as Record<string, CcxtMarketLike>;
@@ -146,16 +124,6 @@ export function ensureRuntime(): Promise<Runtime | null> {
       return null;
     });
   return state.starting;
-}
-
-/** A start failure; `retryMs` set when starting again later may succeed (the exchange was unreachable). */
-export class StartError extends Error {
-  constructor(
-    message: string,
-    readonly retryMs: number | null = null,
-  ) {
-    super(message);
-  }
 }
 
 async function startRuntime(): Promise<Runtime | null> {
@@ -221,34 +189,13 @@ async function startRuntime(): Promise<Runtime | null> {
   let capital: string;
   let liveExchange: PublicExchange | null = null;
   // Several live venues: each one's exchange (market data polled from it, quotes tagged with the venue) and symbols.
-  let liveFeeds: { id: string; config: LiveConfig; exchange: PublicExchange; symbols: string[] }[] = [];
-  if (liveVenues) {
-    const opened: Awaited<ReturnType<typeof openLiveVenue>>[] = [];
-    try {
-      for (const v of liveVenues) opened.push(await openLiveVenue(v.config, v.symbols, config, v.id));
-    } catch (e) {
-      await Promise.allSettled(opened.map((o) => o.venue.close()));
+  let liveFeeds: LiveFeedVenue[] = [];
+  const liveDesk = liveVenues ?? live;
+  if (liveDesk) {
+    ({ inner, others, capital, liveExchange, liveFeeds } = await openLiveDesk(liveDesk, symbols, config, () => {
       lease.release();
       store.close();
-      throw e;
-    }
-    inner = opened[0]!.venue;
-    others = opened.slice(1).map((o) => o.venue);
-    // BASTION_CAPITAL stands for the whole desk; otherwise each account's quote balance counts, equity their sum.
-    capital = config.capital ?? opened.reduce((sum, o) => sum.plus(o.capital), D(0)).toString();
-    liveFeeds = liveVenues.map((v, i) => ({ id: v.id, config: v.config, exchange: opened[i]!.exchange, symbols: v.symbols }));
-  } else if (live) {
-    let opened: Awaited<ReturnType<typeof openLiveVenue>>;
-    try {
-      opened = await openLiveVenue(live, symbols, config);
-    } catch (e) {
-      lease.release();
-      store.close();
-      throw e;
-    }
-    inner = opened.venue;
-    capital = opened.capital;
-    liveExchange = opened.exchange;
+    }));
   } else {
     const sim = simulatedDesk(config, deskInstruments);
     const instruments = sim.instruments;
@@ -354,118 +301,13 @@ async function startRuntime(): Promise<Runtime | null> {
     engine.marketData(update).catch((e: unknown) => log("error", `market data: ${String(e)}`));
   };
 
-  let feedStatus: () => FeedStatusView;
-  let stopFeed: () => void;
-  if (mode === "replay") {
-    const tick = new Map(instruments.map((i) => [i.symbol, i.priceTick.toNumber()]));
-    // Every lane is warmed on the bars before the start, chosen a few bars before the first entry: a trade within seconds.
-    const replay = startReplayDesk({
-      sets,
-      history: marketHistory,
-      router,
-      lanes,
-      engine,
-      speed: config.replay.speed,
-      clock: wallClock,
-      scheduler: systemScheduler,
-      priceTick: (s) => tick.get(s) ?? 0.01,
-      onError: (e) => log("warn", `replay update failed: ${String(e)}`),
-    });
-    log(
-      "info",
-      `replaying ${sets.map((s) => (s.venue ? `${s.symbol} on ${s.venue}` : s.symbol)).join(", ")} from ${new Date(replay.startTs).toISOString()} at ${config.replay.speed}×`,
-    );
-    feedStatus = () => {
-      const all = replay.status();
-      const s = all[0]!;
-      const lastUpdates = all.map((x) => x.lastUpdateAt).filter((t): t is number => t !== null);
-      const named = all.map((x) => (x.venue ? `${x.symbol} on ${x.venue}` : x.symbol));
-      const what = all.length === 1 ? named[0]! : `${all.length} feeds (${named.join(", ")})`;
-      return {
-        kind: "replay",
-        connected: all.every((x) => x.playing),
-        message: `replaying ${what} at ${s.speed}× (candle ${s.position}/${s.total}, loop ${s.loops + 1})`,
-        lastUpdateAt: lastUpdates.length > 0 ? Math.max(...lastUpdates) : null,
-        detail: all.length === 1 ? { ...s } : { feeds: all },
-      };
-    };
-    stopFeed = () => replay.stop();
-  } else {
-    const exchangeId = config.exchange;
-    // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
-    const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
-    // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
-    const websockets = config.websockets;
-    const streamFor = async (liveConfig: LiveConfig | null) =>
-      !websockets
-        ? null
-        : liveConfig
-          ? createLiveStreamExchange(liveConfig, { timeoutMs: config.intervals.liveTimeoutMs })
-          : await createCcxtProExchange(exchangeId, {});
-    // One feed per traded symbol; several live venues: one per (venue, symbol) it lists, its quotes tagged with the
-    // venue (routing compares them), the strategies' candles from the first venue listing the symbol.
-    const candleFrom = new Map<string, string>();
-    for (const v of liveFeeds) for (const s of v.symbols) if (!candleFrom.has(s)) candleFrom.set(s, v.id);
-    const specs: { symbol: string; exchange: PublicExchange; liveConfig: LiveConfig | null; venueId: string | null; candles: boolean }[] =
-      liveFeeds.length > 0
-        ? liveFeeds.flatMap((v) =>
-            v.symbols.map((symbol) => ({
-              symbol,
-              exchange: v.exchange,
-              liveConfig: v.config,
-              venueId: v.id,
-              candles: candleFrom.get(symbol) === v.id,
-            })),
-          )
-        : symbols.map((symbol) => ({ symbol, exchange, liveConfig: live, venueId: null, candles: true }));
-    const streams = await Promise.all(specs.map((spec) => streamFor(spec.liveConfig)));
-    // Quotes for every traded symbol (marks, exits, sizing); 5m candles of the symbols a strategy trades drive it.
-    const feeds = specs.map(({ symbol: feedSymbol, exchange: feedExchange, venueId, candles }, i) => {
-      let lastStatus: PublicFeedStatus | null = null;
-      const strategyFeed = candles && strategySymbols.has(feedSymbol);
-      const feed = new StreamMarketFeed({
-        exchange: feedExchange,
-        stream: streams[i] ?? null,
-        symbol: feedSymbol,
-        intervalMs: config.intervals.pollMs,
-        trades: true,
-        ...(strategyFeed ? { candles: { timeframe: "5m" } } : {}),
-        // Paper fills walk the real book (the simulator's market orders consume its levels).
-        ...(mode === "paper" ? { book: { depth: 20 } } : {}),
-        clock: wallClock,
-        scheduler: systemScheduler,
-        rng: seededRng(Date.now() % 2 ** 31),
-        onUpdate: (update, now) => {
-          recordFeedUpdate(marketHistory, update, now);
-          if (update.kind === "candle") {
-            if (strategyFeed) router.onCandle(feedSymbol, { ...update, ts: update.exchangeTs ?? Date.now() });
-          } else onMarket(venueId === null ? update : { ...update, venue: venueId });
-        },
-        onStatus: (status) => {
-          if (status.lastError && lastStatus?.lastError?.message !== status.lastError.message) log("warn", status.message);
-          lastStatus = status;
-        },
-      });
-      feed.start();
-      return feed;
-    });
-    feedStatus = () => {
-      const all = feeds.map((f) => f.status());
-      const s = all[0]!;
-      const down = all.filter((x) => !x.connected);
-      const lastUpdates = all.map((x) => x.lastUpdateAt).filter((t): t is number => t !== null);
-      return {
-        kind: isLive ? "live" : "paper",
-        connected: down.length === 0,
-        message: all.length === 1 ? s.message : down.length > 0 ? down.map((x) => x.message).join(" ") : all.map((x) => x.message).join(" · "),
-        lastUpdateAt: lastUpdates.length > 0 ? Math.max(...lastUpdates) : null,
-        detail: all.length === 1 ? { ...s } : { feeds: all },
-      };
-    };
-    stopFeed = () => {
-      for (const feed of feeds) feed.stop();
-    };
-  }
+  // The recorded replay desk, or one ccxt feed per traded symbol (per venue and symbol with several live venues).
+  const feeds: DeskFeeds =
+    mode === "replay"
+      ? startReplayFeeds({ config, sets, instruments, marketHistory, router, lanes, engine })
+      : await startExchangeFeeds({ config, mode, symbols, live, liveExchange, liveFeeds, strategySymbols, router, marketHistory, onMarket });
+  const feedStatus = (): FeedStatusView => feeds.feedStatus();
+  const stopFeed = () => feeds.stop();
 
   // Every configured channel hears the bus from here on; a channel that is down never slows the engine.
   const notifications = startDeskNotifications({
@@ -493,19 +335,14 @@ async function startRuntime(): Promise<Runtime | null> {
     log,
   });
 
-  // Housekeeping: the lease heartbeat, breaker ticks and venue time, equity snapshots.
-  const timers: ReturnType<typeof setInterval>[] = [];
-  const every = (ms: number, fn: () => void) => {
-    const t = setInterval(fn, ms);
-    t.unref?.();
-    timers.push(t);
-  };
+  // Housekeeping: the lease heartbeat, breaker ticks and venue time, equity snapshots (runtime-duties.ts).
+  let duties: { stop: () => void } | null = null;
   let stopped = false;
   const stop = async () => {
     if (stopped) return;
     stopped = true;
     stopFeed();
-    for (const t of timers) clearInterval(t);
+    duties?.stop();
     await engine.run(() => undefined);
     notifications.close();
     alerts.close();
@@ -521,46 +358,15 @@ async function startRuntime(): Promise<Runtime | null> {
     void stop();
   };
   if (lease.lost !== null) onLeaseLost(lease.lost);
-  every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
-  if (isLive) {
-    // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
-    let reconciling = false;
-    every(config.intervals.reconcileMs, () => {
-      if (reconciling || stopped) return;
-      reconciling = true;
-      engine
-        .reconcile({ graceMs: 30_000 })
-        .then((n) => {
-          if (n > 0) log("warn", `scheduled reconciliation with ${venue.id}: ${n} difference(s) recorded`);
-        })
-        .catch((e: unknown) => {
-          const message = `scheduled reconciliation with ${venue.id} failed: ${e instanceof Error ? e.message : String(e)}`;
-          log("error", message);
-          bus.publish({ type: "alert", level: "warn", message: `Reconciliation: ${message}` });
-        })
-        .finally(() => {
-          reconciling = false;
-        });
-    });
-  }
-  every(30_000, () => void engine.run(() => engine.recordEquity("schedule")).catch((e: unknown) => log("error", `equity: ${String(e)}`)));
-  // Marks move every tick; the dashboard hears about them at most every 2 s (pushed, not polled).
-  let lastMarks = "";
-  every(2_000, () => {
-    const marks = engine.lastPrices();
-    const text = JSON.stringify(marks);
-    if (text !== lastMarks) {
-      lastMarks = text;
-      bus.publish({ type: "marks", marks });
-    }
-  });
-  // Connectivity and limit-order timeouts for the alert center.
-  every(2_000, () => {
-    const feed = feedStatus();
-    alerts.connectivity("market data", feed.connected, feed.message);
-    const venueState = venue.status();
-    alerts.connectivity(`venue ${venue.id}`, venueState.connected, venueState.lastError ?? (venueState.connected ? "connected" : "not connected"));
-    alerts.tick();
+  duties = startDuties({
+    engine,
+    venue,
+    bus,
+    alerts,
+    feedStatus,
+    isLive,
+    reconcileMs: config.intervals.reconcileMs,
+    stopped: () => stopped,
   });
   const onExit = () => void stop();
   process.once("SIGTERM", onExit);
@@ -593,93 +399,6 @@ function replaySets(config: AppConfig): SymbolCandles[] {
     // A venue's own recording is played to that venue only (desk-file venues[].replay).
     return { symbol, candles: loadCandlesCsv(file), ...(venue !== undefined && { venue }) };
   });
-}
-
-/**
- * The desk file's enabled ccxt venues when it lists several (null otherwise: the single-exchange path of BASTION_API_*),
- * each with its checked configuration and the traded symbols it lists; a venue without keys refuses the start by name.
- */
-function liveVenueConfigsOrRefuse(config: AppConfig): { id: string; config: LiveConfig; symbols: string[] }[] | null {
-  const entries = (config.desk?.venues ?? []).filter((v) => v.enabled && v.mode === "ccxt");
-  if (entries.length < 2) return null;
-  const loaded = loadLiveVenueConfigs(config.liveEnv, entries);
-  if (!loaded.ok) throw new StartError(`LIVE mode refused to start. ${loaded.error.message}`);
-  return loaded.value.map(({ id, config: venueConfig }) => {
-    const entry = entries.find((e) => e.id === id)!;
-    const symbols = entry.symbols.length > 0 ? config.symbols.filter((s) => entry.symbols.includes(s)) : [...config.symbols];
-    if (symbols.length === 0) throw new StartError(`LIVE mode refused to start. venue ${id} lists none of the traded symbols (${config.symbols.join(", ")}).`);
-    for (const warning of venueConfig.warnings) log("warn", `live configuration of ${id}: ${warning}`);
-    log("info", `live configuration of ${id}: ${venueConfig.toString()}`);
-    return { id, config: venueConfig, symbols };
-  });
-}
-
-/** The LIVE configuration, or the refusal as the runtime's error (shown by /api/health and the log). */
-function liveConfigOrRefuse(config: AppConfig): LiveConfig {
-  const loaded = loadLiveConfig(config.liveEnv);
-  if (!loaded.ok) throw new StartError(`LIVE mode refused to start. ${loaded.error.message}`);
-  for (const warning of loaded.value.warnings) log("warn", `live configuration: ${warning}`);
-  log("info", `live configuration: ${loaded.value.toString()}`);
-  return loaded.value;
-}
-
-/**
- * The exchange for LIVE mode: two ccxt instances (trading and polling; cancels on the emergency one), markets
- * loaded from the exchange (instruments come from them, not from the recorded snapshot), balances read once
- * (all-in sizing needs the free quote), the starting capital (BASTION_CAPITAL, else the quote balance).
- */
-async function openLiveVenue(
-  config: LiveConfig,
-  symbols: string[],
-  app: AppConfig,
-  id?: string,
-): Promise<{ venue: CcxtVenue; exchange: PublicExchange; capital: string }> {
-  const timeoutMs = app.intervals.liveTimeoutMs;
-  const { exchange, emergency } = createLiveExchange(config, { timeoutMs });
-  const secrets = [exchange.apiKey, exchange.secret, exchange.password].filter((x): x is string => typeof x === "string" && x.length >= 4);
-  const plain = (e: unknown) => scrubSecrets(e instanceof Error ? e.message : String(e), secrets).slice(0, 300);
-  try {
-    await Promise.all([exchange.loadMarkets(), emergency.loadMarkets()]);
-  } catch (e) {
-    await Promise.allSettled([exchange.close(), emergency.close()]);
-    throw new StartError(`LIVE_NO_MARKETS: ${config.exchangeId}'s markets could not be loaded (${plain(e)}).`, 15_000);
-  }
-  const missing = symbols.filter((s) => !(exchange.markets ?? {})[s]);
-  if (missing.length > 0) {
-    await Promise.allSettled([exchange.close(), emergency.close()]);
-    throw new StartError(
-      `LIVE_BAD_SYMBOL: ${config.exchangeId} does not list ${missing.join(", ")}; set BASTION_SYMBOL to symbols it trades, such as BTC/USDT.`,
-    );
-  }
-  const venue = await CcxtVenue.open({
-    ...(id !== undefined ? { id } : {}),
-    exchange,
-    emergencyExchange: emergency,
-    symbols,
-    clock: wallClock,
-    pollIntervalMs: app.intervals.venuePollMs,
-    // Fills and order updates over websockets where ccxt has them (REST polling stays, slower while the stream is healthy).
-    stream: app.websockets ? createLiveStreamExchange(config, { timeoutMs }) : null,
-    log,
-  });
-  let capital = app.capital ?? undefined;
-  try {
-    const balances = await venue.fetchBalances();
-    const quote = venue.instruments()[0]!.quote;
-    capital ??= balances.find((b) => b.currency === quote)?.total.toString();
-  } catch (e) {
-    await venue.close();
-    const message = plain(e);
-    // Keys refused: a configuration problem, not worth retrying on a timer.
-    const final = /AUTHENTICATION|PERMISSION|ACCOUNT_SUSPENDED/.test(message);
-    throw new StartError(`LIVE_NO_BALANCES: ${config.exchangeId} balances could not be read: ${message}`, final ? null : 15_000);
-  }
-  if (capital === undefined || !(Number(capital) > 0)) {
-    await venue.close();
-    throw new StartError(`LIVE_NO_CAPITAL: the ${config.exchangeId} account holds no ${venue.instruments()[0]!.quote}; fund it or set BASTION_CAPITAL.`);
-  }
-  log("info", `live venue ${venue.id}: ${symbols.join(", ")}; starting capital ${capital}`);
-  return { venue, exchange, capital };
 }
 
 export type { SqliteStore };
