@@ -57,23 +57,25 @@ import {
   type VenuePosition,
   type VenueStatus,
 } from "../venue";
-import { classifyCcxtError, scrubSecrets, type RequestKind } from "./errors";
+import { classifyCcxtError, type RequestKind } from "./errors";
 import { UserStream, userChannels, type UserStreamExchange, type UserStreamStatus } from "./user-stream";
 import { cancelAllOf, type CancelAllContext } from "./emergency-cancel";
 import { ExchangeLookups } from "./lookups";
 import { clientIdOf, OrderTracker, type TrackedOrder } from "./order-tracker";
 import {
+  createOrderFeatures,
   mapOrder,
   profileFor,
   toSnapshot,
   toVenueFill,
   type CcxtOrderLike,
+  type CcxtOrderRequest,
   type CcxtTradeLike,
-  type CreateOrderFeatures,
   type ExchangeProfile,
 } from "./orders";
 import { OrderPoller } from "./poller";
-import { toVenuePosition, type CcxtPositionLike } from "./positions";
+import { RequestRunner } from "./request-runner";
+import { toVenueBalances, toVenuePosition, type CcxtBalanceLike, type CcxtPositionLike } from "./positions";
 
 /** The requests whose failures are reported (the same shape as ResilientVenue's). */
 export { reportsAsyncFailures, type FailureSink, type ReportsAsyncFailures, type VenueRequest } from "../venue";
@@ -131,13 +133,10 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   private readonly cancelAllContext: CancelAllContext;
   private readonly lastPrice = new Map<string, { bid?: number; ask?: number; last?: number }>();
   private readonly free = new Map<string, Decimal>();
-  private readonly inFlight = new Set<Promise<unknown>>();
+  private readonly runner: RequestRunner;
   private sink: (events: VenueEvent[]) => void = () => undefined;
   private failureSink: FailureSink | null = null;
   private closed = false;
-  private connected = true;
-  private latencies: number[] = [];
-  private lastError: string | null = null;
   private readonly userStream: UserStream | null = null;
 
   /** Loads markets on both instances (no HTTP when they were given `markets`) and builds the venue. */
@@ -164,8 +163,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.timers = options.timers ?? { setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (h) => clearTimeout(h as ReturnType<typeof setTimeout>) };
     this.monotonic = options.monotonic ?? (() => performance.now());
     this.log = options.log ?? (() => undefined);
+    this.runner = new RequestRunner({ venueId: this.id, exchangeId: this.exchange.id, monotonic: this.monotonic, secrets: () => this.secrets, log: this.log });
     this.tracker = new OrderTracker({ venueId: this.id, clock: this.clock, instrument: (symbol) => this.instrumentsBySymbol.get(symbol)!, log: this.log });
-    const call = <T>(instance: Exchange, kind: RequestKind, action: string, fn: () => Promise<T>): Promise<T> => this.call(instance, kind, action, fn);
+    const call = <T>(instance: Exchange, kind: RequestKind, action: string, fn: () => Promise<T>): Promise<T> => this.runner.call(instance, kind, action, fn);
     this.lookups = new ExchangeLookups({
       exchange: this.exchange,
       profile: this.profile,
@@ -272,21 +272,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const instrument = this.instrumentsBySymbol.get(spec.symbol);
     const market = this.marketsBySymbol.get(spec.symbol);
     if (!instrument || !market) return true; // unknown symbols are refused by submit with their own reason
-    const prices = this.lastPrice.get(spec.symbol);
-    const reference = spec.side === "BUY" ? (prices?.ask ?? prices?.last) : (prices?.bid ?? prices?.last);
     try {
-      mapOrder(
-        spec,
-        {
-          profile: this.profile,
-          market,
-          instrument,
-          features: this.featuresFor(market),
-          lastPrice: reference !== undefined ? D(reference) : null,
-          marketBuyProtectionBps: this.options.marketBuyProtectionBps ?? 100,
-        },
-        this.exchange.id,
-      );
+      this.orderRequest(spec, market, instrument);
       return true;
     } catch (e) {
       return !(e instanceof FinalVenueError && e.code === "EMULATION_REQUIRED");
@@ -304,20 +291,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
         "DUPLICATE_CLIENT_ORDER_ID",
       );
     }
-    const prices = this.lastPrice.get(spec.symbol);
-    const reference = spec.side === "BUY" ? (prices?.ask ?? prices?.last) : (prices?.bid ?? prices?.last);
-    const request = mapOrder(
-      spec,
-      {
-        profile: this.profile,
-        market,
-        instrument,
-        features: this.featuresFor(market),
-        lastPrice: reference !== undefined ? D(reference) : null,
-        marketBuyProtectionBps: this.options.marketBuyProtectionBps ?? 100,
-      },
-      this.exchange.id,
-    );
+    const request = this.orderRequest(spec, market, instrument);
     const record: TrackedOrder = {
       clientOrderId: spec.clientOrderId,
       symbol: spec.symbol,
@@ -335,8 +309,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     // Reduce-only orders (exits, the emergency flatten) take the emergency instance: they never wait in ccxt's
     // throttle behind routine orders and polling.
     const instance = spec.reduceOnly === true ? this.emergencyExchange : this.exchange;
-    this.start(
-      this.call(instance, "create", action, () =>
+    this.runner.start(
+      this.runner.call(instance, "create", action, () =>
         instance.createOrder(request.symbol, request.type, request.side, request.amount, request.price, request.params),
       ),
       (order) => this.emit(this.tracker.eventsForOrder(record, order as CcxtOrderLike, "create")),
@@ -348,11 +322,11 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   cancel(clientOrderId: string, _now: number): VenueEvent[] {
     this.usable();
     const action = `canceling order ${clientOrderId}`;
-    this.start(
+    this.runner.start(
       (async () => {
         const record = this.tracker.get(clientOrderId) ?? (await this.lookups.adopt(clientOrderId, this.emergencyExchange));
         if (!record) throw new FinalVenueError(`ORDER_NOT_FOUND: ${this.id} has no order ${clientOrderId}; nothing to cancel.`, "ORDER_NOT_FOUND");
-        await this.call(this.emergencyExchange, "cancel", action, () =>
+        await this.runner.call(this.emergencyExchange, "cancel", action, () =>
           this.emergencyExchange.cancelOrder(record.venueOrderId ?? "", record.symbol, this.lookups.idParams(record)),
         );
         const wasOpen = record.open; // the stream may have reported the cancel already
@@ -379,7 +353,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     if (symbol !== undefined && !this.instrumentsBySymbol.has(symbol))
       throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
     const symbols = symbol !== undefined ? [symbol] : [...this.symbols];
-    this.start(
+    this.runner.start(
       Promise.all(symbols.map((s) => cancelAllOf(this.cancelAllContext, s))),
       (lists) => this.emit(lists.flat()),
       (error) => this.failed({ kind: "cancelAll", symbol }, error),
@@ -461,18 +435,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
 
   async fetchBalances(): Promise<VenueBalance[]> {
     this.usable();
-    const balance = (await this.call(this.exchange, "read", "reading balances", () => this.exchange.fetchBalance())) as unknown as {
-      free?: Record<string, number | undefined>;
-      used?: Record<string, number | undefined>;
-      total?: Record<string, number | undefined>;
-    };
-    const out: VenueBalance[] = [];
-    for (const [currency, total] of Object.entries(balance.total ?? {})) {
-      if (total === undefined || total === null) continue;
-      const free = D(balance.free?.[currency] ?? 0);
-      out.push({ currency, free, reserved: D(balance.used?.[currency] ?? 0), total: D(total) });
-      this.free.set(currency, free);
-    }
+    const balance = await this.runner.call(this.exchange, "read", "reading balances", () => this.exchange.fetchBalance());
+    const out = toVenueBalances(balance as unknown as CcxtBalanceLike);
+    for (const { currency, free } of out) this.free.set(currency, free);
     return out;
   }
 
@@ -481,7 +446,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.usable();
     const symbols = this.symbols.filter((s) => this.marketsBySymbol.get(s)?.contract);
     if (symbols.length === 0 || !this.exchange.has.fetchPositions) return [];
-    const positions = await this.call(this.exchange, "read", "reading positions", () => this.exchange.fetchPositions(symbols));
+    const positions = await this.runner.call(this.exchange, "read", "reading positions", () => this.exchange.fetchPositions(symbols));
     return positions.map((p) => toVenuePosition(p as unknown as CcxtPositionLike)).filter((p): p is VenuePosition => p !== null && symbols.includes(p.symbol));
   }
 
@@ -494,13 +459,12 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
   }
 
   status(): VenueStatus {
-    const latencyMs = this.latencies.length === 0 ? null : Math.round(this.latencies.reduce((a, b) => a + b, 0) / this.latencies.length);
     const open = [...this.tracker.all()].filter((t) => t.open).length;
     return {
-      connected: !this.closed && this.connected,
-      latencyMs,
-      lastError: this.closed ? "VENUE_CLOSED: the exchange connection is closed." : this.lastError,
-      detail: `${this.exchange.id}: ${open} open order(s) tracked, ${this.inFlight.size} request(s) in flight`,
+      connected: !this.closed && this.runner.connected(),
+      latencyMs: this.runner.latencyMs(),
+      lastError: this.closed ? "VENUE_CLOSED: the exchange connection is closed." : this.runner.lastError(),
+      detail: `${this.exchange.id}: ${open} open order(s) tracked, ${this.runner.pending().length} request(s) in flight`,
     };
   }
 
@@ -515,8 +479,8 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
 
   /** Resolves when every request started so far (and those they started) has settled. For tests and shutdown. */
   async idle(): Promise<void> {
-    for (let polling = this.poller.running(); this.inFlight.size > 0 || polling; polling = this.poller.running()) {
-      await Promise.allSettled([...this.inFlight, ...(polling ? [polling] : [])]);
+    for (let polling = this.poller.running(); this.runner.pending().length > 0 || polling; polling = this.poller.running()) {
+      await Promise.allSettled([...this.runner.pending(), ...(polling ? [polling] : [])]);
     }
   }
 
@@ -534,33 +498,18 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
 
   /** The account's fills on a symbol since `since` (the poller and fetchFills). */
   private readTrades(symbol: string, since: number): Promise<CcxtTradeLike[]> {
-    return this.call(this.exchange, "read", `reading ${symbol} fills`, () => this.exchange.fetchMyTrades(symbol, since > 0 ? since : undefined));
+    return this.runner.call(this.exchange, "read", `reading ${symbol} fills`, () => this.exchange.fetchMyTrades(symbol, since > 0 ? since : undefined));
   }
 
   // ---------------------------------------------------------------------------------------------
   // Websocket fills and order updates (the same events as a poll)
 
   private onStreamTrades(symbol: string, trades: CcxtTradeLike[]): void {
-    if (this.closed) return;
-    const events: VenueEvent[] = [];
-    for (const trade of trades) {
-      const record = this.tracker.recordFor(trade.order, (trade as { info?: unknown }).info);
-      // A fill before the order's accept (its create answer still on the way) is left to that answer or the next poll.
-      if (record && record.symbol === symbol && record.accepted) events.push(...this.tracker.fillEvents(record, [{ ...trade, symbol }]));
-    }
-    this.emit(events);
+    if (!this.closed) this.emit(this.tracker.streamTradeEvents(symbol, trades));
   }
 
   private onStreamOrders(symbol: string, orders: CcxtOrderLike[]): void {
-    if (this.closed) return;
-    const events: VenueEvent[] = [];
-    for (const order of orders) {
-      const record = this.tracker.recordFor(order.id, order.info) ?? (clientIdOf(order) ? this.tracker.get(clientIdOf(order)!) : undefined);
-      // Orders Bastion did not place are left to reconciliation; an order already ended is not ended twice.
-      if (!record || record.symbol !== symbol || !record.open) continue;
-      events.push(...this.tracker.eventsForOrder(record, order, "poll"));
-    }
-    this.emit(events);
+    if (!this.closed) this.emit(this.tracker.streamOrderEvents(symbol, orders));
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -580,44 +529,14 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     return out;
   }
 
-  private featuresFor(market: CcxtMarketLike): CreateOrderFeatures | null {
-    const features = (this.exchange.features ?? {}) as Record<string, Record<string, unknown> | undefined>;
-    const type = market.spot ? "spot" : market.swap ? "swap" : market.future ? "future" : market.option ? "option" : "spot";
-    const byType = features[type];
-    if (!byType) return null;
-    if (type === "spot") return (byType.createOrder as CreateOrderFeatures | undefined) ?? null;
-    const sub = byType[market.linear ? "linear" : "inverse"] as { createOrder?: CreateOrderFeatures } | undefined;
-    return sub?.createOrder ?? null;
-  }
-
-  /** Runs a ccxt call: latency and connection status, errors classified and scrubbed. */
-  private async call<T>(instance: Exchange, kind: RequestKind, action: string, fn: () => Promise<T>): Promise<T> {
-    const started = this.monotonic();
-    try {
-      const result = await fn();
-      this.latencies = [...this.latencies.slice(-19), this.monotonic() - started];
-      this.connected = true;
-      return result;
-    } catch (e) {
-      const error = classifyCcxtError(e, { exchange: instance.id, kind, action, secrets: this.secrets });
-      if (!(error instanceof FinalVenueError && error.code === "ORDER_NOT_FOUND")) this.lastError = error.message;
-      if (error instanceof TransientVenueError) this.connected = false;
-      else this.latencies = [...this.latencies.slice(-19), this.monotonic() - started];
-      throw error;
-    }
-  }
-
-  private start<T>(work: Promise<T>, onDone: (value: T) => void, onError: (error: TransientVenueError | FinalVenueError) => void): void {
-    const tracked = work.then(onDone, (e: unknown) => {
-      const error =
-        e instanceof TransientVenueError || e instanceof FinalVenueError
-          ? e
-          : classifyCcxtError(e, { exchange: this.exchange.id, kind: "read", action: "a request", secrets: this.secrets });
-      onError(error);
-    });
-    const settled = tracked.catch((e: unknown) => this.log("error", `${this.id}: event handling failed: ${scrubSecrets(String(e), this.secrets)}`));
-    this.inFlight.add(settled);
-    void settled.finally(() => this.inFlight.delete(settled));
+  /** The createOrder arguments for a spec (orders.ts), priced against the last prices for market-order checks. */
+  private orderRequest(spec: OrderSpec, market: CcxtMarketLike, instrument: Instrument): CcxtOrderRequest {
+    const prices = this.lastPrice.get(spec.symbol);
+    const reference = spec.side === "BUY" ? (prices?.ask ?? prices?.last) : (prices?.bid ?? prices?.last);
+    const lastPrice = reference !== undefined ? D(reference) : null;
+    const marketBuyProtectionBps = this.options.marketBuyProtectionBps ?? 100;
+    const features = createOrderFeatures(this.exchange.features, market);
+    return mapOrder(spec, { profile: this.profile, market, instrument, features, lastPrice, marketBuyProtectionBps }, this.exchange.id);
   }
 
   private emit(events: VenueEvent[]): void {

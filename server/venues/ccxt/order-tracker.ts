@@ -171,4 +171,27 @@ export class OrderTracker {
     }
     return events;
   }
+
+  /** Events for trades the websocket stream reported on a symbol (user-stream.ts): the same fill events as a poll's. */
+  streamTradeEvents(symbol: string, trades: CcxtTradeLike[]): VenueEvent[] {
+    const events: VenueEvent[] = [];
+    for (const trade of trades) {
+      const record = this.recordFor(trade.order, (trade as { info?: unknown }).info);
+      // A fill before the order's accept (its create answer still on the way) is left to that answer or the next poll.
+      if (record && record.symbol === symbol && record.accepted) events.push(...this.fillEvents(record, [{ ...trade, symbol }]));
+    }
+    return events;
+  }
+
+  /** Events for order updates the websocket stream reported on a symbol: the same events as a poll's. */
+  streamOrderEvents(symbol: string, orders: CcxtOrderLike[]): VenueEvent[] {
+    const events: VenueEvent[] = [];
+    for (const order of orders) {
+      const record = this.recordFor(order.id, order.info) ?? (clientIdOf(order) ? this.get(clientIdOf(order)!) : undefined);
+      // Orders Bastion did not place are left to reconciliation; an order already ended is not ended twice.
+      if (!record || record.symbol !== symbol || !record.open) continue;
+      events.push(...this.eventsForOrder(record, order, "poll"));
+    }
+    return events;
+  }
 }

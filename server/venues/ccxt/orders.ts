@@ -43,6 +43,17 @@ export interface CreateOrderFeatures {
   timeInForce?: Partial<Record<"IOC" | "FOK" | "PO" | "GTD" | "GTC", boolean>>;
 }
 
+/** The createOrder features ccxt lists for a market's kind (`exchange.features`), or null when it lists none. */
+export function createOrderFeatures(exchangeFeatures: unknown, market: CcxtMarketLike): CreateOrderFeatures | null {
+  const features = (exchangeFeatures ?? {}) as Record<string, Record<string, unknown> | undefined>;
+  const type = market.spot ? "spot" : market.swap ? "swap" : market.future ? "future" : market.option ? "option" : "spot";
+  const byType = features[type];
+  if (!byType) return null;
+  if (type === "spot") return (byType.createOrder as CreateOrderFeatures | undefined) ?? null;
+  const sub = byType[market.linear ? "linear" : "inverse"] as { createOrder?: CreateOrderFeatures } | undefined;
+  return sub?.createOrder ?? null;
+}
+
 export type ExchangeFamily = "binance" | "bitget" | "generic";
 
 export interface ExchangeProfile {

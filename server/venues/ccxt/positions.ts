@@ -1,9 +1,27 @@
 /**
  * Derivative positions as ccxt reports them, in Bastion's shape (VenuePosition). Read by CcxtVenue.fetchPositions;
  * numbers come from the exchange's own strings where ccxt keeps them, so no float noise reaches the books.
+ * Balances (CcxtVenue.fetchBalances) are mapped here too: the other half of the account read.
  */
 import { D, type Decimal } from "../../core/money";
-import type { VenuePosition } from "../venue";
+import type { VenueBalance, VenuePosition } from "../venue";
+
+/** The fields of ccxt's fetchBalance answer Bastion reads. */
+export interface CcxtBalanceLike {
+  free?: Record<string, number | undefined>;
+  used?: Record<string, number | undefined>;
+  total?: Record<string, number | undefined>;
+}
+
+/** Every currency with a total, in Bastion's shape (used → reserved). */
+export function toVenueBalances(balance: CcxtBalanceLike): VenueBalance[] {
+  const out: VenueBalance[] = [];
+  for (const [currency, total] of Object.entries(balance.total ?? {})) {
+    if (total === undefined || total === null) continue;
+    out.push({ currency, free: D(balance.free?.[currency] ?? 0), reserved: D(balance.used?.[currency] ?? 0), total: D(total) });
+  }
+  return out;
+}
 
 /** The fields of a ccxt position Bastion reads. */
 export interface CcxtPositionLike {
