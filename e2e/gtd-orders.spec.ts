@@ -5,7 +5,7 @@
  */
 import { expect, test } from "@playwright/test";
 import { signIn } from "./auth-helpers";
-import { apiSignIn, confirmDialog, markPrice, shot, trpcQuery } from "./desk-helpers";
+import { apiSignIn, confirmDialog, markPrice, shot, trpcMutation, trpcQuery } from "./desk-helpers";
 
 interface OpenOut {
   orders: { clientOrderId: string; timeInForce: string; expireAt: number | null; status: string }[];
@@ -38,7 +38,10 @@ test("a GTD limit order from the Orders page rests with its expiry", async ({ pa
 
   const open = page.getByRole("region", { name: /^Open orders/ });
   await expect(open.locator("tbody tr").filter({ hasText: "GTD ·" })).toHaveCount(1);
-  const api = await trpcQuery<OpenOut>(request, "orders.open");
-  expect(api.orders.find((o) => o.timeInForce === "GTD")).toMatchObject({ expireAt: expiresAt, status: "ACCEPTED" });
+  // The venue's acceptance comes after its simulated latency: wait for it rather than race it.
+  await expect
+    .poll(async () => (await trpcQuery<OpenOut>(request, "orders.open")).orders.find((o) => o.timeInForce === "GTD"), { timeout: 15_000 })
+    .toMatchObject({ expireAt: expiresAt, status: "ACCEPTED" });
   await page.screenshot({ path: shot("gtd-order-resting"), fullPage: true });
+  await trpcMutation(request, "orders.cancelAll", { reason: "e2e: clean up the GTD bid", idempotencyKey: `e2e-gtd-${Date.now()}` });
 });
