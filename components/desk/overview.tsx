@@ -131,6 +131,73 @@ export function OverviewView() {
               />
             )}
           </Panel>
+          <Panel title="Venues">
+            <DataTable
+              className="ov-venues"
+              label="Venues"
+              rows={s.venues}
+              rowKey={(v) => v.id}
+              columns={[
+                { key: "id", header: "Venue", rowHeader: true, cellClassName: "keep-case", cell: (v) => v.id },
+                { key: "exchange", header: "Exchange", cellClassName: "keep-case", cell: (v) => v.exchange },
+                {
+                  key: "connected",
+                  header: "Connection",
+                  cell: (v) => <Badge tone={v.connected ? "ok" : "bad"}>{v.connected ? "connected" : "DOWN"}</Badge>,
+                },
+                {
+                  key: "latency",
+                  header: "Latency",
+                  numeric: true,
+                  cell: (v) => (v.latencyMs === null ? "—" : `${v.latencyMs} ms`),
+                },
+                {
+                  key: "state",
+                  header: "State",
+                  cell: (v) => (
+                    <span title={v.stateReason ?? undefined}>
+                      <Badge tone={v.state === "ACTIVE" ? "ok" : v.state === "HALTED" ? "bad" : "warn"}>{v.state}</Badge>
+                    </span>
+                  ),
+                },
+                { key: "orders", header: "Orders", numeric: true, cell: (v) => v.openOrders },
+                { key: "positions", header: "Positions", numeric: true, cell: (v) => v.openPositions },
+                {
+                  key: "exposure",
+                  header: "Exposure",
+                  numeric: true,
+                  cell: (v) => (v.exposure === null ? <span title={v.conversionNote ?? undefined}>—</span> : fmtNum(v.exposure)),
+                },
+                {
+                  key: "balances",
+                  header: "Balances",
+                  cell: (v) =>
+                    v.balances.length === 0 ? <span className="muted">not read yet</span> : v.balances.map((b) => `${b.total} ${b.currency}`).join(", "),
+                },
+                {
+                  key: "error",
+                  header: "Last error",
+                  cell: (v) =>
+                    v.lastError ? (
+                      <span className="stat-hint-clamp" title={v.lastError}>
+                        {v.lastError}
+                      </span>
+                    ) : (
+                      <span className="muted">none</span>
+                    ),
+                },
+                ...(s.venues.length > 1
+                  ? [
+                      {
+                        key: "controls",
+                        header: "Controls",
+                        cell: (v: (typeof s.venues)[number]) => <VenueControls venue={v.id} state={v.state} openOrders={v.openOrders} />,
+                      },
+                    ]
+                  : []),
+              ]}
+            />
+          </Panel>
           <Panel title="Recent fills">
             {s.recentFills.length === 0 ? (
               <Empty>No fills yet.</Empty>
@@ -223,73 +290,6 @@ export function OverviewView() {
             ) : (
               <Empty>The breaker is off in this mode.</Empty>
             )}
-          </Panel>
-          <Panel title="Venues">
-            <DataTable
-              className="ov-venues"
-              label="Venues"
-              rows={s.venues}
-              rowKey={(v) => v.id}
-              columns={[
-                { key: "id", header: "Venue", rowHeader: true, cellClassName: "keep-case", cell: (v) => v.id },
-                { key: "exchange", header: "Exchange", cellClassName: "keep-case", cell: (v) => v.exchange },
-                {
-                  key: "connected",
-                  header: "Connection",
-                  cell: (v) => <Badge tone={v.connected ? "ok" : "bad"}>{v.connected ? "connected" : "DOWN"}</Badge>,
-                },
-                {
-                  key: "latency",
-                  header: "Latency",
-                  numeric: true,
-                  cell: (v) => (v.latencyMs === null ? "—" : `${v.latencyMs} ms`),
-                },
-                {
-                  key: "state",
-                  header: "State",
-                  cell: (v) => (
-                    <span title={v.stateReason ?? undefined}>
-                      <Badge tone={v.state === "ACTIVE" ? "ok" : v.state === "HALTED" ? "bad" : "warn"}>{v.state}</Badge>
-                    </span>
-                  ),
-                },
-                { key: "orders", header: "Orders", numeric: true, cell: (v) => v.openOrders },
-                { key: "positions", header: "Positions", numeric: true, cell: (v) => v.openPositions },
-                {
-                  key: "exposure",
-                  header: "Exposure",
-                  numeric: true,
-                  cell: (v) => (v.exposure === null ? <span title={v.conversionNote ?? undefined}>—</span> : fmtNum(v.exposure)),
-                },
-                {
-                  key: "balances",
-                  header: "Balances",
-                  cell: (v) =>
-                    v.balances.length === 0 ? <span className="muted">not read yet</span> : v.balances.map((b) => `${b.total} ${b.currency}`).join(", "),
-                },
-                {
-                  key: "error",
-                  header: "Last error",
-                  cell: (v) =>
-                    v.lastError ? (
-                      <span className="stat-hint-clamp" title={v.lastError}>
-                        {v.lastError}
-                      </span>
-                    ) : (
-                      <span className="muted">none</span>
-                    ),
-                },
-                ...(s.venues.length > 1
-                  ? [
-                      {
-                        key: "controls",
-                        header: "Controls",
-                        cell: (v: (typeof s.venues)[number]) => <VenueControls venue={v.id} state={v.state} openOrders={v.openOrders} />,
-                      },
-                    ]
-                  : []),
-              ]}
-            />
           </Panel>
           <Panel title="Market data">
             <p>
