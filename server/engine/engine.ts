@@ -333,9 +333,10 @@ export class Engine {
   }
 
   /** Periodic duties (auto reset, heartbeat-driven checks); the runtime calls it every few seconds. */
-  tick(): Promise<void> {
+  tick(load: { eventLoopLagMs?: number } = {}): Promise<void> {
     return this.run(() => {
-      this.cx.protections.tick(this.cx.clock.now(), { eventLoopLagMs: 0, queueDepth: this.queue.length });
+      // The event loop's lag is measured by the runtime (it owns the process); the queue depth is the engine's own.
+      this.cx.protections.tick(this.cx.clock.now(), { eventLoopLagMs: load.eventLoopLagMs ?? 0, queueDepth: this.queue.length });
       if (!this.cx.breaker) return;
       const outcome = this.cx.breaker.tick();
       if (outcome.reset) {

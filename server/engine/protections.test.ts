@@ -50,6 +50,18 @@ async function flashCrash(d: TestDesk): Promise<void> {
 }
 
 describe("protections in the engine", () => {
+  it("system overload: an event-loop lag the runtime measured past the bound pauses entries; a tick under it does nothing", async () => {
+    const { desk: d, firings } = await open({ protections: { systemOverload: { maxEventLoopLagMs: 500 } } });
+    await d.quote(20_000);
+    await d.engine.tick({ eventLoopLagMs: 120 });
+    expect(firings).toEqual([]);
+    await d.engine.tick({ eventLoopLagMs: 800 });
+    expect(firings.map((f) => [f.rule, f.action])).toEqual([["SYSTEM_OVERLOAD", "PAUSE_ENTRIES"]]);
+    // Paused entries: the trading state only lets reducing orders through, and a new entry is refused.
+    expect(d.engine.state().tradingState).toBe("REDUCING");
+    expect((await d.trySignal("BUY")).ok).toBe(false);
+  });
+
   it("a flash move locks its symbol: a new entry is refused with PROTECTION_LOCK, an exit still passes, the bus hears it", async () => {
     const { desk: d, firings, alerts } = await open();
     await d.signal("BUY");

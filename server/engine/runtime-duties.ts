@@ -4,6 +4,7 @@
  * The timers never keep the process alive (unref) and stop together.
  */
 import "server-only";
+import { monitorEventLoopDelay } from "node:perf_hooks";
 import type { Venue } from "../venues/venue";
 import type { DeskAlerts } from "./alerts";
 import type { EventBus } from "./bus";
@@ -33,7 +34,14 @@ export function startDuties(options: DutiesOptions): { stop: () => void } {
     t.unref?.();
     timers.push(t);
   };
-  every(2_000, () => void engine.tick().catch((e: unknown) => log("error", `tick: ${String(e)}`)));
+  // The system-overload protection's event-loop lag: the 99th percentile of the loop's delay since the last tick.
+  const loopDelay = monitorEventLoopDelay({ resolution: 20 });
+  loopDelay.enable();
+  every(2_000, () => {
+    const eventLoopLagMs = loopDelay.count > 0 ? loopDelay.percentile(99) / 1e6 : 0;
+    loopDelay.reset();
+    void engine.tick({ eventLoopLagMs }).catch((e: unknown) => log("error", `tick: ${String(e)}`));
+  });
   if (options.isLive) {
     // Reconciliation on a schedule: missed fills booked, unknown orders shown, every drift recorded.
     let reconciling = false;
@@ -76,6 +84,7 @@ export function startDuties(options: DutiesOptions): { stop: () => void } {
   });
   return {
     stop: () => {
+      loopDelay.disable();
       for (const t of timers) clearInterval(t);
     },
   };
