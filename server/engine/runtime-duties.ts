@@ -78,8 +78,8 @@ export function startDuties(options: DutiesOptions): { stop: () => void } {
   every(2_000, () => {
     const feed = feedStatus();
     alerts.connectivity("market data", feed.connected, feed.message);
-    const venueState = venue.status();
-    alerts.connectivity(`venue ${venue.id}`, venueState.connected, venueState.lastError ?? (venueState.connected ? "connected" : "not connected"));
+    // Each venue on its own (a desk with several): one that is down raises its own alert while the others trade on.
+    for (const v of engine.venueStatuses()) alerts.connectivity(`venue ${v.id}`, v.connected, v.lastError ?? (v.connected ? "connected" : "not connected"));
     alerts.tick();
   });
   return {
