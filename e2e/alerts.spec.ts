@@ -9,7 +9,7 @@
  */
 import { spawn, type ChildProcess } from "node:child_process";
 import { mkdirSync, rmSync } from "node:fs";
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import { createServer, get as httpGet, type IncomingHttpHeaders, type Server } from "node:http";
 import { expect, test } from "@playwright/test";
 import { verifyWebhookSignature } from "../server/notify/webhook";
 import { E2E_ADMIN_PASSWORD, signIn } from "./auth-helpers";
@@ -44,6 +44,24 @@ function zeroConfigEnv(): NodeJS.ProcessEnv {
     BASTION_NOTIFY_WEBHOOK_SECRET: SECRET,
     NEXT_TELEMETRY_DISABLED: "1",
   };
+}
+
+/**
+ * Whether the server answers, on a fresh connection each time: fetch's keep-alive pool would hold one socket open, the
+ * stopping server waits for its connections to close, and the probe would keep it answering.
+ */
+function probeHealth(): Promise<"up" | "down"> {
+  return new Promise((resolve) => {
+    const req = httpGet({ host: "127.0.0.1", port, path: "/api/health", agent: false, timeout: 2_000 }, (res) => {
+      res.resume();
+      resolve("up");
+    });
+    req.on("error", () => resolve("down"));
+    req.on("timeout", () => {
+      req.destroy();
+      resolve("down");
+    });
+  });
 }
 
 /** A shell command in a process group of its own, so that stopping it stops the servers it started too. */
@@ -95,16 +113,7 @@ test.afterAll(async () => {
       // already gone
     }
     // The server stops its engine and exits; wait until nothing of the group answers on the port.
-    await expect
-      .poll(
-        () =>
-          fetch(`http://127.0.0.1:${port}/api/health`).then(
-            () => "up",
-            () => "down",
-          ),
-        { timeout: 90_000 },
-      )
-      .toBe("down");
+    await expect.poll(() => probeHealth(), { timeout: 90_000 }).toBe("down");
   }
   receiver.closeAllConnections();
   await new Promise<void>((resolve) => receiver.close(() => resolve()));
