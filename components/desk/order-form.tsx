@@ -3,6 +3,7 @@
  * The manual order form of the Orders page (traders only): symbol, side, type and the fields that type needs, checked in
  * plain words before a confirmation dialog sends it through the same risk gate as any other order.
  */
+import { FormOutcome } from "../ui/form-outcome";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { InstrumentOut } from "@/components/trpc/types";
@@ -190,16 +191,7 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
           {instrument?.quote ?? ""}
           {instrument ? ` · min ${fmtMoney(instrument.minNotional, instrument.quote)}` : ""}
         </p>
-        {formError ? (
-          <p className="error" role="alert">
-            {formError}
-          </p>
-        ) : null}
-        {result ? (
-          <p className={result.ok ? "po-notice" : "error"} role={result.ok ? "status" : "alert"}>
-            {result.text}
-          </p>
-        ) : null}
+        <FormOutcome problem={formError} result={result} />
       </form>
       {review ? (
         <RowActionDialog

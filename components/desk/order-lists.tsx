@@ -4,6 +4,7 @@
  * Cancel list (confirmed), the bracket / OCO form for traders (checked before the confirmation, refusals in plain
  * words), and the amend dialog of a working order (new price and/or quantity, confirmed and audited).
  */
+import { FormOutcome } from "../ui/form-outcome";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -294,16 +295,7 @@ export function PlaceListForm({ instruments, marks }: { instruments: InstrumentO
             ? "the stop-loss and take-profit are sent as the entry fills, sized to what filled; one executing cancels the other."
             : "both legs reduce the position; one executing cancels the other."}
         </p>
-        {formError ? (
-          <p className="error" role="alert">
-            {formError}
-          </p>
-        ) : null}
-        {result ? (
-          <p className={result.ok ? "po-notice" : "error"} role={result.ok ? "status" : "alert"}>
-            {result.text}
-          </p>
-        ) : null}
+        <FormOutcome problem={formError} result={result} />
       </form>
       {review ? (
         <RowActionDialog

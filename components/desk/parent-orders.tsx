@@ -4,6 +4,7 @@
  * average price, shortfall against the arrival price) with its child orders under it, pause / resume / cancel for
  * traders (cancel asks first), and a form that starts one (TWAP, VWAP, iceberg, POV, chaser).
  */
+import { FormOutcome } from "../ui/form-outcome";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { Fragment, useState } from "react";
@@ -362,16 +363,7 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
         <button type="submit" className={`btn ${side === "BUY" ? "primary" : "danger"}`} disabled={!chosen}>
           Review algorithm
         </button>
-        {problem ? (
-          <p className="error" role="alert">
-            {problem}
-          </p>
-        ) : null}
-        {result ? (
-          <p className={result.ok ? "po-notice" : "error"} role={result.ok ? "status" : "alert"}>
-            {result.text}
-          </p>
-        ) : null}
+        <FormOutcome problem={problem} result={result} />
       </form>
       {review ? (
         <RowActionDialog
