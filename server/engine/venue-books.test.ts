@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { makeInstrument } from "../core/instrument";
 import { D } from "../core/money";
+import type { VisibleBook } from "../core/algos/routing";
 import type { MarketUpdate } from "../core/market-data";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { RoutingTestVenue } from "../../test/routing-venues";
@@ -12,7 +13,7 @@ function venue(id: string): RoutingTestVenue {
   return new RoutingTestVenue(new SimVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } }, { id }));
 }
 
-const show = (book: { bids: readonly (readonly [{ toString(): string }, { toString(): string }])[]; asks: typeof book.bids; source: string } | null) =>
+const show = (book: VisibleBook | null) =>
   book && { bids: book.bids.map(([p, s]) => [p.toString(), s.toString()]), asks: book.asks.map(([p, s]) => [p.toString(), s.toString()]), source: book.source };
 
 const book = (venueId: string, asks: [number, number][], bids: [number, number][]): MarketUpdate => ({
