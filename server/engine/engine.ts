@@ -46,6 +46,7 @@ import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
 import { VenueRoom } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
+import { OrderRoutes } from "./order-routes";
 import { dispatchCommand } from "./commands";
 import { healthView, riskSettingsView, stateView, type EngineHealth, type EngineState, type RiskSettingsView } from "./views";
 import type { AllocationMethod } from "../core/risk/portfolio-report";
@@ -90,6 +91,7 @@ export class Engine {
     cx.venueRoom = new VenueRoom(cx);
     if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
     cx.algos = new Algos(cx);
+    cx.routes = new OrderRoutes(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),

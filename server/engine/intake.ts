@@ -196,6 +196,27 @@ export class Intake {
         { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark), limitAtArrival: true },
       );
     }
+    if (signal.route && signal.venue === undefined && this.cx.routes.applies()) {
+      // Split over the venues' books, or whole to the best one by its book (order-routes.ts); each child passes the gate.
+      return this.cx.routes.route(
+        {
+          symbol: signal.symbol,
+          side,
+          type: "MARKET",
+          price: null,
+          timeInForce: "GTC",
+          postOnly: false,
+          owner: signal.strategy,
+          signalId: signal.id,
+          confidence: signal.confidence,
+          stopLoss: signal.stopLoss ?? null,
+          takeProfit: signal.takeProfit ?? null,
+          manualBy: null,
+        },
+        sized.quantity,
+        signal.route,
+      );
+    }
     const placed = this.cx.gate.placeEntry({
       venue: route.venue,
       ...(route.choice && { route: route.choice.summary }),
@@ -384,6 +405,31 @@ export class Intake {
         `${request.symbol} position ${reducing.position.id} is held at ${reducingVenue}: a reducing order goes there, not to ${request.venue}.`,
       );
     const sameSide = open.filter((r) => r.position.side === wantSide);
+    if (request.route && !reducing && request.venue === undefined && this.cx.routes.applies()) {
+      if ((request.type !== "MARKET" && request.type !== "LIMIT") || request.timeInForce === "GTD")
+        return fail(
+          "ROUTE_NOT_SUPPORTED",
+          `Only MARKET and LIMIT orders (GTC, IOC or FOK) are routed over venues; send this ${request.type}${request.timeInForce === "GTD" ? " GTD" : ""} order without a route, or name its venue.`,
+        );
+      return this.cx.routes.route(
+        {
+          symbol: request.symbol,
+          side: request.side,
+          type: request.type,
+          price: request.type === "LIMIT" ? (request.price ?? null) : null,
+          timeInForce: request.timeInForce ?? "GTC",
+          postOnly: request.postOnly ?? false,
+          owner: MANUAL_OWNER,
+          signalId: null,
+          confidence: null,
+          stopLoss: null,
+          takeProfit: null,
+          manualBy: actor.username,
+        },
+        D(request.quantity),
+        request.route,
+      );
+    }
     const route = reducing
       ? null
       : this.cx.venueRoom.routeEntry(
