@@ -47,6 +47,7 @@ import { StrategyRecords } from "./sizing-methods";
 import { VenueRoom } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
 import { OrderRoutes } from "./order-routes";
+import { MAX_VISIBLE_DEPTH } from "../core/algos/routing";
 import { dispatchCommand } from "./commands";
 import { healthView, riskSettingsView, stateView, type EngineHealth, type EngineState, type RiskSettingsView } from "./views";
 import type { AllocationMethod } from "../core/risk/portfolio-report";
@@ -263,6 +264,14 @@ export class Engine {
   /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
   health(): EngineHealth {
     return healthView(this.cx);
+  }
+
+  /**
+   * Before a routed order (order-routes.ts): asks the venues that can be asked (ccxt) for the symbol's book, outside the
+   * queue, so the routing reads it synchronously. A venue whose fetch fails is skipped by the route with that reason.
+   */
+  refreshVisibleBooks(symbol: string): Promise<void> {
+    return this.cx.venues?.refreshBooks(symbol, MAX_VISIBLE_DEPTH) ?? Promise.resolve();
   }
 
   marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {
