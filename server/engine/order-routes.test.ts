@@ -58,7 +58,7 @@ const VENUES: { id: string; fee: string; asks: [number, number][]; bids: [number
   },
 ];
 
-async function desk(only = VENUES.map((v) => v.id)) {
+async function desk(only = VENUES.map((v) => v.id), splitAboveNotional: string | null = null) {
   const clock = new ManualClock(T0);
   const store = new MemoryStore();
   const specs = VENUES.filter((v) => only.includes(v.id));
@@ -79,6 +79,9 @@ async function desk(only = VENUES.map((v) => v.id)) {
       stopLossPct: null,
       takeProfitLevels: [],
       trailing: null,
+      ...(splitAboveNotional !== null && {
+        execution: { orderTimeoutSeconds: 30, retryAttempts: 3, chaserEnd: "cancel", defaultAlgo: null, defaultAlgoAboveNotional: null, splitAboveNotional },
+      }),
     },
   });
   await engine.start();
@@ -254,5 +257,48 @@ describe("smart order routing in the engine", () => {
     expect(children.length).toBeGreaterThan(0);
     expect(children.every((r) => r.order.tags.strategy === "momo" && r.order.tags.signalId === "sig-r1")).toBe(true);
     expect(d.store.getSignal("sig-r1")).toMatchObject({ status: "ACCEPTED", clientOrderId: children[0]!.order.clientOrderId });
+  });
+
+  it("a LIMIT routes only the levels within its price; every child rests at that price for what the book did not show", async () => {
+    const d = await desk();
+    // Within 20003: a 0.3 at 20000, b 0.25 at 20001, c 0.15 + 0.35 at 20002/20003 — 1.05 visible of the 1.2 asked.
+    const result = await order(d, { type: "LIMIT", price: "20003" });
+    const route = routeOf(d, result);
+    expect(route).toMatchObject({ status: "PARTIAL" });
+    expect(route.routedQty.toString()).toBe("1.05");
+    const data = route.data as RouteData;
+    expect(data.rounds[0]!.unroutedQty).toBe("0.15");
+    expect(data.rounds[0]!.venues.map((v) => [v.venue, v.visibleQty])).toEqual([
+      ["sim-a", "0.3"],
+      ["sim-b", "0.25"],
+      ["sim-c", "0.5"],
+    ]);
+    const children = d.store.loadOrders({ onlyOpen: false }).filter((r) => r.order.tags.routeId === route.id);
+    expect(children.every((r) => r.order.type === "LIMIT" && r.order.price?.toString() === "20003")).toBe(true);
+    expect(Object.fromEntries(children.map((r) => [r.meta.venue, r.order.quantity.toString()]))).toEqual({ "sim-a": "0.3", "sim-b": "0.25", "sim-c": "0.5" });
+    expect(result).toMatchObject({ ok: true, message: expect.stringContaining("0.15 not routed") as unknown });
+  });
+
+  it.each<[string, string, boolean, string | null]>([
+    ["above the symbol's splitAboveNotional: split by default", "1000", true, "split"],
+    ["below it: one venue by quoted price, as before", "100000000", true, null],
+    ["above it but no venue shows a book: one venue by quoted price", "1000", false, null],
+  ])("a signal without a route, %s", async (_name, above, books, mode) => {
+    const d = await desk(undefined, above);
+    if (!books) {
+      d.specs.forEach((v) => (d.venue(v.id).hideBook = true));
+      d.clock.advance(1000);
+      await d.engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 19990, ask: 20000 });
+    }
+    const result = await d.engine.execute({
+      kind: "signal",
+      signal: { id: `sig-${above}-${books}`, symbol: "BTC/USDT", action: "BUY", confidence: 0.9, strategy: "momo", ts: d.clock.now() },
+      source: "test",
+    });
+    expect(result).toMatchObject({ ok: true });
+    const entry = d.store.getOrder(String(result.data?.clientOrderId))!;
+    expect(entry.order.tags.routeId !== undefined).toBe(mode !== null);
+    if (mode) expect(d.store.getOrderRoute(entry.order.tags.routeId!)).toMatchObject({ mode });
+    else expect(entry.order.tags.route).toMatch(/^Routed to sim-/);
   });
 });

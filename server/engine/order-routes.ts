@@ -239,7 +239,7 @@ export class OrderRoutes {
       }));
       data.rounds.push(round);
       // Journal first: the decision and the children it is about to send are durable before any of them is placed.
-      this.save(record);
+      this.save(record, `route ${record.id} decided (${current.summary}); its child orders are sent next`);
       let refusedQty = ZERO;
       const causes: string[] = [];
       this.placing = record.id;
@@ -285,9 +285,10 @@ export class OrderRoutes {
     }
   }
 
-  private save(record: OrderRouteRecord): void {
+  /** `committed`: what an audited command's row says when this write is its first (durably). */
+  private save(record: OrderRouteRecord, committed?: string): void {
     record.updatedAt = this.cx.clock.now();
-    this.cx.durably(() => this.cx.store.saveOrderRoute({ ...record, data: structuredClone(record.data) }));
+    this.cx.durably(() => this.cx.store.saveOrderRoute({ ...record, data: structuredClone(record.data) }), committed);
   }
 
   /** One child: an entry at its venue, adding to the owner's position there or opening one. */
