@@ -162,6 +162,10 @@ describe("smart order routing in the engine", () => {
   it("a venue that refuses its child is skipped with the refusal and its share routed again over the others", async () => {
     const d = await desk();
     d.venue("sim-c").refuseWith = "Account has insufficient balance for requested action.";
+    const alerts: string[] = [];
+    d.engine.bus.subscribe((e) => {
+      if (e.type === "alert") alerts.push(e.message);
+    });
     const result = await order(d);
     expect(result).toMatchObject({ ok: true });
     const route = routeOf(d, result);
@@ -182,6 +186,9 @@ describe("smart order routing in the engine", () => {
     expect(filled.reduce((s, c) => s.plus(c.qty), D(0)).toString()).toBe("1.2");
     expect(children.filter((c) => c.venue === "sim-c").map((c) => c.status)).toEqual(["REJECTED"]);
     expect(route).toMatchObject({ status: "ROUTED" });
+    expect(alerts).toEqual([
+      `Route ${route.id} (BUY 1.2 BTC/USDT): sim-c refused ${cChild.clientOrderId} (Account has insufficient balance for requested action.); routed again.`,
+    ]);
   });
 
   it("a venue that is down is skipped with its reason; the split uses the others", async () => {

@@ -282,7 +282,17 @@ export class OrderRoutes {
       }
       record.status = routeStatus(record.requestedQty, record.routedQty);
       this.save(record);
+      if (causes.length > 0 || data.stopped) this.alert(record, current ? `${causes.join("; ")}; routed again` : (data.stopped ?? causes.join("; ")));
     }
+  }
+
+  /** A person watching the desk hears of a venue refusing a routed child and of a route that stopped short. */
+  private alert(record: OrderRouteRecord, what: string): void {
+    this.cx.bus.publish({
+      type: "alert",
+      level: "warn",
+      message: `Route ${record.id} (${record.side} ${record.requestedQty.toString()} ${record.symbol}): ${what}.`,
+    });
   }
 
   /** `committed`: what an audited command's row says when this write is its first (durably). */
@@ -360,6 +370,7 @@ export class OrderRoutes {
       data.stopped ??= `${MAX_ROUTE_ROUNDS} rounds of routing used; ${qty.toString()} not routed again`;
       record.status = routeStatus(record.requestedQty, record.routedQty);
       this.save(record);
+      this.alert(record, `${child.venue} rejected ${child.clientOrderId}: ${data.stopped}`);
       return;
     }
     const next = this.decide(data.template, qty, record.mode as RouteMode, data.refused);
@@ -367,7 +378,7 @@ export class OrderRoutes {
       data.stopped = `no other venue can take the ${qty.toString()} ${child.venue} rejected (${next.summary})`;
       record.status = routeStatus(record.requestedQty, record.routedQty);
       this.save(record);
-      this.cx.log("warn", `route ${routeId}: ${data.stopped}`);
+      this.alert(record, data.stopped);
       return;
     }
     this.runRounds(record, next, `re-routing ${qty.toString()}: ${child.venue} rejected ${child.clientOrderId} (${reason})`);
