@@ -239,6 +239,7 @@ describe("smart order routing in the engine", () => {
 
   it.each<[string, (d: Desk) => void, Partial<ManualOrderRequest>, string]>([
     ["no venue shows a book", (d) => d.specs.forEach((v) => (d.venue(v.id).hideBook = true)), {}, "NO_VISIBLE_BOOK"],
+    ["every venue is down (not a missing book)", (d) => d.specs.forEach((v) => (d.venue(v.id).down = true)), {}, "NO_ROUTE"],
     ["a stop order is not routed", () => undefined, { type: "STOP_MARKET", triggerPrice: "21000" }, "ROUTE_NOT_SUPPORTED"],
   ])("refuses in words: %s", async (_name, arrange, over, code) => {
     const d = await desk();

@@ -28,6 +28,8 @@ export const MAX_ROUTE_ROUNDS = 4;
 /** Venue refusals that make the venue skip the rest of the route (anything else the gate said stops the route). */
 const VENUE_REFUSALS = new Set(["VENUE_REJECTED", "VENUE_HALTED", "VENUE_PAUSED", "UNKNOWN_SYMBOL", "UNKNOWN_VENUE"]);
 
+const NO_BOOK = "shows no order book";
+
 /** What every child of a route is made of (kept with the route, so a later re-route builds the same children). */
 export interface RouteTemplate {
   symbol: string;
@@ -120,7 +122,8 @@ export class OrderRoutes {
     const data: RouteData = { template, refused: [], rounds: [], stopped: null };
     const first = this.decide(template, quantity, mode, data.refused);
     if (first.allocations.length === 0) {
-      const noBook = first.venues.every((v) => v.status === "skipped");
+      // Every venue skipped and some only for want of a book: routing by book is impossible here (the default falls back).
+      const noBook = first.venues.every((v) => v.status === "skipped") && first.venues.some((v) => v.reason.startsWith(NO_BOOK));
       return fail(
         noBook ? "NO_VISIBLE_BOOK" : "NO_ROUTE",
         `No venue can take a ${template.side} of ${quantity.toString()} ${template.symbol} by its visible book: ${first.venues.map((v) => `${v.venue}: ${v.reason}`).join("; ")}.${noBook ? " Send it without a route to go to the best quoted price." : ""}`,
@@ -178,7 +181,7 @@ export class OrderRoutes {
             : state !== "ACTIVE"
               ? `${state.toLowerCase()} (${set.states.get(venue)?.reason ?? ""})`
               : !book
-                ? `shows no order book for ${template.symbol}${fetchError ? ` (fetching it failed: ${fetchError})` : ""}`
+                ? `${NO_BOOK} for ${template.symbol}${fetchError ? ` (fetching it failed: ${fetchError})` : ""}`
                 : undefined;
       if (instrument && (qtyStep === null || cmp(instrument.qtyStep, qtyStep) > 0)) qtyStep = instrument.qtyStep;
       books.push({
