@@ -27,7 +27,7 @@
  *
  * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
  *
- * Size (~950 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
+ * Size (~990 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
  * audit, lease, and the order lists and parent orders of the execution rooms) because every write shares one connection, one transaction wrapper and the lease fence: the fence
  * must run inside each write transaction, so a split by table would pass the connection and the fenced `transaction`
  * to every piece. The reads moved out to `db/queries/`; what stays is the engine's writes and its restore reads.
