@@ -500,6 +500,26 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         expect(store.loadParentOrders({ onlyOpen: false })).toEqual([done, ice]);
         expect(store.loadParentOrders({ onlyOpen: true })).toEqual([ice]);
       });
+
+      it("upserts routing decisions by id and keeps the first createdAt", () => {
+        const store = fresh();
+        const route = {
+          id: "rte-1",
+          symbol: "BTC/USDT",
+          side: "BUY" as const,
+          mode: "split",
+          requestedQty: D("2"),
+          routedQty: D("2"),
+          status: "ROUTED",
+          data: { rounds: [{ summary: "split over 2 venues", children: [{ clientOrderId: "rte-1.1", venue: "a" }] }] },
+          createdAt: 10,
+          updatedAt: 10,
+        };
+        store.saveOrderRoute(route);
+        store.saveOrderRoute({ ...route, routedQty: D("1.5"), status: "PARTIAL", data: { rounds: [] }, createdAt: 99, updatedAt: 20 });
+        expect(store.getOrderRoute("rte-1")).toEqual({ ...route, routedQty: D("1.5"), status: "PARTIAL", data: { rounds: [] }, updatedAt: 20 });
+        expect(store.getOrderRoute("rte-9")).toBeNull();
+      });
     });
 
     describe("transactions", () => {

@@ -8,6 +8,7 @@ import { fmtMoney, fmtNum, fmtTime, instrumentDecimals } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Panel } from "../ui/kit";
 import { origin, statusTone, typeLabel } from "./orders";
+import { OrderRouteView } from "./order-route";
 
 const EVENT_LABEL: Record<string, string> = {
   intent: "Intent journaled",
@@ -45,7 +46,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
       </>
     );
   if (!detail.data) return <Loading />;
-  const { order: o, events, fills, instrument, venue, requestedPrice } = detail.data;
+  const { order: o, events, fills, instrument, venue, requestedPrice, route, venueChoice } = detail.data;
   const { price: pdp, qty: qdp } = instrumentDecimals(instrument, o.symbol);
   const leaves = Math.max(0, Number(o.quantity) - Number(o.filledQty));
   const notional = fills.reduce((sum, f) => sum + Number(f.qty) * Number(f.price), 0);
@@ -111,6 +112,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
     ["Origin", origin(o)],
     ["Signal", o.signalId ?? "—"],
     ["Parent order", o.parentId ?? "—"],
+    ["Route", route ? `${route.routeId} (${route.mode}, ${route.rounds.reduce((n, r) => n + r.children.length, 0)} child orders)` : "—"],
     ["Position", o.positionId ?? "—"],
     ["Venue", `${venue}${o.venueOrderId ? ` · ${o.venueOrderId}` : ""}`],
     [
@@ -226,6 +228,7 @@ export function OrderDetailView({ clientOrderId }: { clientOrderId: string }) {
           </Panel>
         </div>
       </div>
+      <OrderRouteView route={route} venueChoice={venueChoice} clientOrderId={o.clientOrderId} pdp={pdp} qdp={qdp} />
     </>
   );
 }

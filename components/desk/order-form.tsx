@@ -43,6 +43,8 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
   const [trailOffset, setTrailOffset] = useState("");
   const [trailUnit, setTrailUnit] = useState<"PRICE" | "BASIS_POINTS">("PRICE");
   const [activation, setActivation] = useState("");
+  /** Smart routing over a desk's venues (MARKET and LIMIT entries): "" is the desk's own choice. */
+  const [route, setRoute] = useState<"" | "split" | "best">("");
   const [formError, setFormError] = useState<string | null>(null);
   const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
   const [review, setReview] = useState(false);
@@ -56,11 +58,13 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
   const needsTrigger = NEEDS_TRIGGER.has(type);
   const trailing = type === "TRAILING_STOP_MARKET";
   const gtd = type !== "MARKET" && tif === "GTD";
+  const routable = (type === "MARKET" || type === "LIMIT") && !gtd && !reduceOnly;
+  const routed = routable && route !== "" ? route : null;
   const expireAt = gtd ? utcInputMs(expires) : undefined;
   const refPrice = needsPrice && Number(price) > 0 ? Number(price) : (mark ?? null);
   const notional = Number(quantity) > 0 && refPrice ? Number(quantity) * refPrice : null;
 
-  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${gtd && expireAt !== undefined ? ` until ${fmtTime(expireAt, false)} UTC` : ""}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}`;
+  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${gtd && expireAt !== undefined ? ` until ${fmtTime(expireAt, false)} UTC` : ""}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${routed ? ` routed: ${routed}` : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}`;
 
   const check = (): string | null => {
     if (!instrument) return "Choose a symbol.";
@@ -173,6 +177,16 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
             <input type="datetime-local" value={expires} onChange={(e) => setExpires(e.target.value)} aria-label="Expires at (UTC)" />
           </label>
         ) : null}
+        {routable ? (
+          <label className="field">
+            <span>Venues</span>
+            <select value={route} onChange={(e) => setRoute(e.target.value as "" | "split" | "best")} aria-label="Routing over venues">
+              <option value="">Desk default (best quoted price)</option>
+              <option value="split">Split over the venues&apos; books</option>
+              <option value="best">Whole to the best venue by its book</option>
+            </select>
+          </label>
+        ) : null}
         <div className="po-flags">
           {needsPrice ? (
             <label className="check">
@@ -225,6 +239,7 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
                 ...(gtd && expireAt !== undefined && { expireAt }),
                 ...(needsPrice && postOnly && { postOnly: true }),
                 ...(reduceOnly && { reduceOnly: true }),
+                ...(routed && { route: routed }),
                 ...(reason ? { reason } : {}),
               });
               setResult({ ok: true, text: r.message });

@@ -344,10 +344,11 @@ function OrderTable({
 }
 
 /** Why the order exists: entry from a strategy or a person, or an exit (stop, take-profit, manual close …). */
-export function origin(o: Pick<OrderOut, "strategy" | "tagReason">): string {
+export function origin(o: Pick<OrderOut, "strategy" | "tagReason"> & { routeId?: string | null }): string {
   const who = o.strategy === "manual" ? "manual" : (o.strategy ?? "");
   const why = o.tagReason ?? "";
-  if (why === "entry" || why === "") return who ? `entry · ${who}` : "entry";
+  // Children of one smart route carry its id: the list shows them as one unit.
+  if (why === "entry" || why === "") return `${who ? `entry · ${who}` : "entry"}${o.routeId ? ` · route ${o.routeId}` : ""}`;
   return `exit · ${why.replace(/_/g, " ")}`;
 }
 

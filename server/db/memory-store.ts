@@ -29,6 +29,7 @@ import type {
   OrderListRow,
   OrderMeta,
   ParentOrderRecord,
+  OrderRouteRecord,
   PositionMeta,
   SignalRecord,
   Store,
@@ -88,6 +89,7 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
   private readonly orderLists = new Map<string, OrderListRow>();
   private readonly parentOrders = new Map<string, ParentOrderRecord>();
+  private readonly orderRoutes = new Map<string, OrderRouteRecord>();
   private lease: LeaseRow | null = null;
 
   /**
@@ -394,6 +396,17 @@ export class MemoryStore implements Store, StoreHistory {
   getParentOrder(id: string): ParentOrderRecord | null {
     const record = this.parentOrders.get(id);
     return record ? { ...record } : null;
+  }
+
+  saveOrderRoute(record: OrderRouteRecord): void {
+    this.assertOpen();
+    const createdAt = this.orderRoutes.get(record.id)?.createdAt ?? record.createdAt;
+    this.setIn(this.orderRoutes, record.id, { ...record, createdAt, data: structuredClone(record.data) });
+  }
+
+  getOrderRoute(id: string): OrderRouteRecord | null {
+    const record = this.orderRoutes.get(id);
+    return record ? { ...record, data: structuredClone(record.data) } : null;
   }
 
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────

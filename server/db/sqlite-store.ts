@@ -27,7 +27,7 @@
  *
  * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
  *
- * Size (~950 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
+ * Size (~990 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
  * audit, lease, and the order lists and parent orders of the execution rooms) because every write shares one connection, one transaction wrapper and the lease fence: the fence
  * must run inside each write transaction, so a split by table would pass the connection and the fenced `transaction`
  * to every piece. The reads moved out to `db/queries/`; what stays is the engine's writes and its restore reads.
@@ -53,6 +53,7 @@ import type {
   Position as PrismaPosition,
   ReconciliationDrift,
   ParentOrder,
+  OrderRoute,
   Signal,
   SymbolSetting,
   Trade,
@@ -80,6 +81,7 @@ import type {
   StoredPosition,
   SymbolSettingRecord,
   ParentOrderRecord,
+  OrderRouteRecord,
   TradeOutcome,
   TradeRecord,
 } from "./store";
@@ -170,6 +172,7 @@ type AuditRow = AuditLog;
 type DriftRow = SqliteRow<ReconciliationDrift>;
 type SymbolSettingRow = SqliteRow<SymbolSetting>;
 type ParentOrderRow = SqliteRow<ParentOrder>;
+type OrderRouteRow = SqliteRow<OrderRoute>;
 
 // ── conversions ────────────────────────────────────────────────────────────────────────────────────
 const bit = (b: boolean): Bit => (b ? 1 : 0);
@@ -447,6 +450,12 @@ function prepareStatements(db: Database.Database) {
     loadOpenParentOrders: p<ParentOrderRow>(`SELECT * FROM parent_orders WHERE status NOT IN ('done', 'cancelled', 'failed') ORDER BY createdAt, id`),
     loadParentOrders: p<ParentOrderRow>("SELECT * FROM parent_orders ORDER BY createdAt, id"),
     getParentOrder: p<ParentOrderRow>("SELECT * FROM parent_orders WHERE id = ?"),
+    saveOrderRoute: p(
+      `INSERT INTO order_routes (id, symbol, side, mode, requestedQty, routedQty, status, data, createdAt, updatedAt)
+       VALUES (@id, @symbol, @side, @mode, @requestedQty, @routedQty, @status, @data, @createdAt, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET routedQty = excluded.routedQty, status = excluded.status, data = excluded.data, updatedAt = excluded.updatedAt`,
+    ),
+    getOrderRoute: p<OrderRouteRow>("SELECT * FROM order_routes WHERE id = ?"),
 
     getLease: p<LeaseRow>("SELECT ownerId, pid, host, acquiredAt, heartbeatAt FROM engine_lease WHERE id = ?"),
     putLease: p(
@@ -850,6 +859,38 @@ export class SqliteStore implements Store, StoreHistory {
   getParentOrder(id: string): ParentOrderRecord | null {
     const row = this.s.getParentOrder.get(id);
     return row ? parentOrderOf(row) : null;
+  }
+
+  saveOrderRoute(record: OrderRouteRecord): void {
+    this.s.saveOrderRoute.run({
+      id: record.id,
+      symbol: record.symbol,
+      side: record.side,
+      mode: record.mode,
+      requestedQty: record.requestedQty.toString(),
+      routedQty: record.routedQty.toString(),
+      status: record.status,
+      data: json(record.data),
+      createdAt: record.createdAt,
+      updatedAt: record.updatedAt,
+    });
+  }
+
+  getOrderRoute(id: string): OrderRouteRecord | null {
+    const r = this.s.getOrderRoute.get(id);
+    if (!r) return null;
+    return {
+      id: r.id,
+      symbol: r.symbol,
+      side: r.side === "SELL" ? "SELL" : "BUY",
+      mode: r.mode,
+      requestedQty: dec(r.requestedQty),
+      routedQty: dec(r.routedQty),
+      status: r.status,
+      data: decodeJson<unknown>(r.data),
+      createdAt: r.createdAt,
+      updatedAt: r.updatedAt,
+    };
   }
 
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────

@@ -157,6 +157,20 @@ export interface ParentOrderRecord {
   updatedAt: number;
 }
 
+/** A smart-routing decision (engine/order-routes.ts) with flat columns for queries; `data` is opaque to the store. */
+export interface OrderRouteRecord {
+  id: string;
+  symbol: string;
+  side: "BUY" | "SELL";
+  mode: string;
+  requestedQty: Decimal;
+  routedQty: Decimal;
+  status: string;
+  data: unknown;
+  createdAt: number;
+  updatedAt: number;
+}
+
 export interface LeaseRequest {
   ownerId: string;
   pid: number;
@@ -231,6 +245,10 @@ export interface Store {
   /** Open = not done, cancelled or failed; ordered by createdAt. */
   loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[];
   getParentOrder(id: string): ParentOrderRecord | null;
+
+  /** Routing decisions (engine/order-routes.ts): upserted by id, keeping the first createdAt. */
+  saveOrderRoute(record: OrderRouteRecord): void;
+  getOrderRoute(id: string): OrderRouteRecord | null;
 
   acquireLease(request: LeaseRequest): LeaseResult;
   /** False when the lease is no longer ours (taken over): the engine must stop writing. */

@@ -39,6 +39,7 @@ import type { Accounting } from "./accounting";
 import type { ProtectionsRoom } from "./protections";
 import type { StrategyRecords } from "./sizing-methods";
 import type { Algos } from "./algos";
+import type { OrderRoutes } from "./order-routes";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
 import type { OrderLists } from "./order-lists";
@@ -219,6 +220,8 @@ export class EngineContext {
   strategyRecords!: StrategyRecords;
   venueRoom!: VenueRoom;
   algos!: Algos;
+  /** Smart order routing over the venues (order-routes.ts). */
+  routes!: OrderRoutes;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

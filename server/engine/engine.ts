@@ -46,6 +46,8 @@ import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
 import { VenueRoom } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
+import { OrderRoutes } from "./order-routes";
+import { MAX_VISIBLE_DEPTH } from "../core/algos/routing";
 import { dispatchCommand } from "./commands";
 import { healthView, riskSettingsView, stateView, type EngineHealth, type EngineState, type RiskSettingsView } from "./views";
 import type { AllocationMethod } from "../core/risk/portfolio-report";
@@ -90,6 +92,7 @@ export class Engine {
     cx.venueRoom = new VenueRoom(cx);
     if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
     cx.algos = new Algos(cx);
+    cx.routes = new OrderRoutes(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -261,6 +264,14 @@ export class Engine {
   /** Degraded (a store error happened; memory was reloaded) and stopped (no trading at all in this process). */
   health(): EngineHealth {
     return healthView(this.cx);
+  }
+
+  /**
+   * Before a routed order (order-routes.ts): asks the venues that can be asked (ccxt) for the symbol's book, outside the
+   * queue, so the routing reads it synchronously. A venue whose fetch fails is skipped by the route with that reason.
+   */
+  refreshVisibleBooks(symbol: string): Promise<void> {
+    return this.cx.venues?.refreshBooks(symbol, MAX_VISIBLE_DEPTH) ?? Promise.resolve();
   }
 
   marketData(update: MarketUpdate, options?: { evaluateExits?: boolean }): Promise<void> {

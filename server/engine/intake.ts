@@ -196,6 +196,30 @@ export class Intake {
         { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark), limitAtArrival: true },
       );
     }
+    const routeMode = signal.venue === undefined ? (signal.route ?? this.defaultRoute(settings, sized.quantity.times(refPrice))) : undefined;
+    if (routeMode && this.cx.routes.applies()) {
+      // Split over the venues' books, or whole to the best one by its book (order-routes.ts); each child passes the gate.
+      const routed = this.cx.routes.route(
+        {
+          symbol: signal.symbol,
+          side,
+          type: "MARKET",
+          price: null,
+          timeInForce: "GTC",
+          postOnly: false,
+          owner: signal.strategy,
+          signalId: signal.id,
+          confidence: signal.confidence,
+          stopLoss: signal.stopLoss ?? null,
+          takeProfit: signal.takeProfit ?? null,
+          manualBy: null,
+        },
+        sized.quantity,
+        routeMode,
+      );
+      // A split by the symbol's default, on a desk whose venues show no book, goes to the best quoted price instead.
+      if (routed.ok || signal.route !== undefined || routed.error.code !== "NO_VISIBLE_BOOK") return routed;
+    }
     const placed = this.cx.gate.placeEntry({
       venue: route.venue,
       ...(route.choice && { route: route.choice.summary }),
@@ -248,6 +272,12 @@ export class Intake {
       };
     }
     return { refusal: null, note: { rule, sentence: `Conflict rule '${rule}': taken beside ${holders}, each position kept apart.` } };
+  }
+
+  /** The symbol's default route for an entry of this notional (execution.splitAboveNotional), or undefined. */
+  private defaultRoute(settings: SymbolSettings, notional: Decimal): "split" | undefined {
+    const above = settings.execution?.splitAboveNotional;
+    return above !== null && above !== undefined && notional.greaterThan(above) ? "split" : undefined;
   }
 
   private size(
@@ -384,6 +414,36 @@ export class Intake {
         `${request.symbol} position ${reducing.position.id} is held at ${reducingVenue}: a reducing order goes there, not to ${request.venue}.`,
       );
     const sameSide = open.filter((r) => r.position.side === wantSide);
+    const routable = (request.type === "MARKET" || request.type === "LIMIT") && request.timeInForce !== "GTD";
+    const routeMode =
+      request.route ??
+      (routable && !request.algo ? this.defaultRoute(this.cx.gate.settingsFor(request.symbol), D(request.quantity).times(refPrice)) : undefined);
+    if (routeMode && !reducing && request.venue === undefined && this.cx.routes.applies()) {
+      if ((request.type !== "MARKET" && request.type !== "LIMIT") || request.timeInForce === "GTD")
+        return fail(
+          "ROUTE_NOT_SUPPORTED",
+          `Only MARKET and LIMIT orders (GTC, IOC or FOK) are routed over venues; send this ${request.type}${request.timeInForce === "GTD" ? " GTD" : ""} order without a route, or name its venue.`,
+        );
+      const routed = this.cx.routes.route(
+        {
+          symbol: request.symbol,
+          side: request.side,
+          type: request.type,
+          price: request.type === "LIMIT" ? (request.price ?? null) : null,
+          timeInForce: request.timeInForce ?? "GTC",
+          postOnly: request.postOnly ?? false,
+          owner: MANUAL_OWNER,
+          signalId: null,
+          confidence: null,
+          stopLoss: null,
+          takeProfit: null,
+          manualBy: actor.username,
+        },
+        D(request.quantity),
+        routeMode,
+      );
+      if (routed.ok || request.route !== undefined || routed.error.code !== "NO_VISIBLE_BOOK") return routed;
+    }
     const route = reducing
       ? null
       : this.cx.venueRoom.routeEntry(

@@ -37,6 +37,7 @@ import {
   type VenueOrderSnapshot,
   type VenuePosition,
   type VenueStatus,
+  type VisibleBook,
 } from "../venues/venue";
 
 export interface ResilienceOptions {
@@ -155,6 +156,7 @@ export class ResilientVenue implements Venue {
     private readonly inner: Venue,
     private readonly options: ResilienceOptions,
   ) {
+    if (inner.fetchVisibleBook) this.fetchVisibleBook = (symbol, depth) => inner.fetchVisibleBook!(symbol, depth);
     this.id = inner.id;
     this.kind = inner.kind;
     if (inner.fetchPositions) this.fetchPositions = () => inner.fetchPositions!();
@@ -248,6 +250,14 @@ export class ResilientVenue implements Venue {
   freeBalance(currency: string): ReturnType<Venue["freeBalance"]> {
     return this.inner.freeBalance(currency);
   }
+
+  // Book reads for routing pass through: they are reads, not requests the lanes order.
+  visibleBook(symbol: string, depth: number): VisibleBook | null {
+    return this.inner.visibleBook?.(symbol, depth) ?? null;
+  }
+
+  /** Present only when the venue behind can be asked for its book (the venue set skips the others). */
+  readonly fetchVisibleBook?: (symbol: string, depth: number) => Promise<VisibleBook>;
 
   exchangeName(): string {
     return this.inner.exchangeName?.() ?? (this.inner.kind === "sim" ? "simulator" : this.inner.id);

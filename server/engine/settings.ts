@@ -132,6 +132,8 @@ export const executionSettingsSchema = z
     chaserEnd: z.enum(["cross", "cancel"], { error: "chaserEnd must be cross or cancel" }).default("cancel"),
     defaultAlgo: algoRequestSchema.nullable().default(null),
     defaultAlgoAboveNotional: money("defaultAlgoAboveNotional").nullable().default(null),
+    /** A desk with several venues: an entry above this notional that names no venue or route is split over the venues' books. */
+    splitAboveNotional: money("splitAboveNotional").nullable().default(null),
   })
   .strict();
 export type ExecutionSettings = z.infer<typeof executionSettingsSchema>;

@@ -9,6 +9,7 @@ import type { TradingState } from "../core/risk/trading-state";
 import type { SIGNAL_ACTIONS } from "../core/input-schemas";
 import type { PlaceListRequest } from "./order-lists";
 import type { AlgoRequest, END_BEHAVIOURS, RESTART_POLICIES } from "../core/algos/request";
+import type { RouteMode } from "../core/algos/route-mode";
 
 /** What a signal asks for (the webhook's and tRPC's `action`). */
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
@@ -29,6 +30,8 @@ export interface Signal {
   venue?: string;
   /** Work the entry with an algorithm (engine/algos.ts) instead of one market order. */
   algo?: AlgoRequest;
+  /** Without a venue: split the entry over the venues' visible books, or send it whole to the best one (order-routes.ts). */
+  route?: RouteMode;
 }
 
 /** Who asks: a person (audited) or the system. */
@@ -58,6 +61,8 @@ export interface ManualOrderRequest {
   venue?: string;
   /** Work the order with an algorithm (a parent order); `price` is then the parent's limit-price guard. */
   algo?: AlgoRequest;
+  /** A MARKET or LIMIT entry without a venue: split over the venues' visible books, or whole to the best one (order-routes.ts). */
+  route?: RouteMode;
   endBehaviour?: (typeof END_BEHAVIOURS)[number];
 }
 

@@ -16,6 +16,8 @@ import type { Instrument } from "../core/instrument";
 import type { Decimal } from "../core/money";
 import type { MarketUpdate } from "../core/market-data";
 import type { OrderSpec } from "../core/orders/types";
+import type { VisibleBook } from "../core/algos/routing";
+import { VisibleBooks } from "./venue-books";
 import type { InDoubtReport, OrderChanges, Venue, VenueBalance, VenueEvent, VenueFill, VenueOrderSnapshot, VenuePosition, VenueStatus } from "../venues/venue";
 
 /** What one venue quotes for a symbol, as the set last saw it in market data addressed to it. */
@@ -179,6 +181,7 @@ export class VenueSet implements Venue {
   }
 
   private noteQuote(venueId: string, update: MarketUpdate, now: number): void {
+    this.books.note(venueId, update, now);
     const quotes = this.quotes.get(venueId)!;
     const before = quotes.get(update.symbol);
     switch (update.kind) {
@@ -278,6 +281,32 @@ export class VenueSet implements Venue {
   resumeNewOrders(): void {
     // A venue halted on its own stays closed when the desk resumes.
     for (const venue of this.members.values()) if (this.stateOf(venue.id) !== "HALTED") venue.resumeNewOrders?.();
+  }
+
+  /** The books seen in market data and fetched (venue-books.ts), for routing. */
+  readonly books = new VisibleBooks();
+
+  /**
+   * What a venue shows of a symbol's book, at most `depth` levels a side: its own (the simulator's) when it keeps one,
+   * else the last one seen in market data or fetched; null when none is known.
+   */
+  visibleBookAt(venueId: string, symbol: string, depth: number): VisibleBook | null {
+    return this.member(venueId).visibleBook?.(symbol, depth) ?? this.books.get(venueId, symbol, depth);
+  }
+
+  /** Asks every venue that can be asked (fetchVisibleBook) for a symbol's book; a failure is kept as that venue's reason. */
+  async refreshBooks(symbol: string, depth: number): Promise<void> {
+    await Promise.all(
+      [...this.members.values()].map(async (venue) => {
+        if (!venue.fetchVisibleBook || !this.listing(venue.id, symbol)) return;
+        try {
+          this.books.set(venue.id, symbol, await venue.fetchVisibleBook(symbol, depth));
+          this.books.fetchErrors.delete(venue.id);
+        } catch (e) {
+          this.books.fetchErrors.set(venue.id, e instanceof Error ? e.message : String(e));
+        }
+      }),
+    );
   }
 
   /** The halt latch of one venue: what its resilience layer still queued is dropped (ids returned). */

@@ -71,6 +71,8 @@ export interface OrderDto {
   signalId: string | null;
   /** The parent order (engine/algos.ts) this order is a child of, or null. */
   parentId: string | null;
+  /** The smart route it is a child of (engine/order-routes.ts): its siblings share it. */
+  routeId: string | null;
   createdAt: number;
   updatedAt: number;
   /** The order list (OCO, OTO, bracket) it belongs to, and its role there (entry, stop_loss, take_profit, first, …). */
@@ -108,6 +110,7 @@ export function orderDto(o: Order, venue: string): OrderDto {
     strategy: strategyName(o.tags.strategy),
     signalId: o.tags.signalId ?? null,
     parentId: o.tags.parentId ?? null,
+    routeId: o.tags.routeId ?? null,
     createdAt: o.createdAt,
     updatedAt: o.updatedAt,
     listId: o.listId ?? null,

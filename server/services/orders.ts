@@ -13,6 +13,7 @@ import type { Actor, ManualOrderRequest } from "../engine/types";
 import type { OrderListView, PlaceListRequest } from "../engine/order-lists";
 import { instrumentDto, MANUAL_STRATEGY, orderDto, plain, type InstrumentDto, type OrderDto } from "./dto";
 import { requireEngine, runCommand } from "./engine";
+import { orderRouteOf, type OrderRouteDto } from "./order-routes";
 
 /** An order's in-doubt marker as the Orders page shows it: since when, why, lookups so far and the next one. */
 export interface OrderInDoubtDto {
@@ -217,6 +218,10 @@ export async function orderDetail(clientOrderId: string): Promise<{
   instrument: InstrumentDto | null;
   events: OrderTimelineEvent[];
   fills: OrderFillDto[];
+  /** The smart-routing decision it is a child of (order-routes.ts), or null. */
+  route: OrderRouteDto | null;
+  /** How the desk chose its one venue by quoted price (venue-room.ts), or null. */
+  venueChoice: string | null;
 }> {
   const found = await orderWithHistory(clientOrderId);
   if (!found) throw new DomainError("NOT_FOUND", `No order with the id ${clientOrderId}: check the id (client order ids look like bst-…).`);
@@ -226,7 +231,10 @@ export async function orderDetail(clientOrderId: string): Promise<{
     ?.engine.instrumentList()
     .find((i) => i.symbol === row.symbol);
   const instrument = known ? instrumentDto(known) : null;
+  const decoded = decodeJson<Order>(row.data);
   return {
+    route: await orderRouteOf(decoded),
+    venueChoice: decoded.tags.route ?? null,
     order: fromRow(row),
     venue: row.venue,
     requestedPrice: row.requestedPrice,
@@ -278,8 +286,10 @@ export function cancelAll(input: { symbol?: string; venue?: string; reason: stri
   });
 }
 
-export function placeOrder(input: ManualOrderRequest & { reason?: string }, actor: Actor) {
+export async function placeOrder(input: ManualOrderRequest & { reason?: string }, actor: Actor) {
   const { reason, ...order } = input;
+  // A routed order reads every venue's book: the venues that must be asked (ccxt) are asked first, outside the queue.
+  if (order.route && order.venue === undefined) await requireEngine().refreshVisibleBooks(order.symbol);
   return runCommand({ kind: "manualOrder", order, actor, reason: reason || null });
 }
 

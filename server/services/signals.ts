@@ -7,7 +7,7 @@ import { requireEngine } from "./engine";
 export type SignalRequest = Omit<Signal, "ts"> & { ts?: number };
 
 /** `actor`: a person sent it; the engine audits it in the same command. A signal without a time gets the engine's. */
-export function submitSignal(input: SignalRequest, source: string, actor?: Actor): Promise<CommandResult> {
+export async function submitSignal(input: SignalRequest, source: string, actor?: Actor): Promise<CommandResult> {
   const engine = requireEngine();
   const signal = {
     id: input.id,
@@ -21,7 +21,9 @@ export function submitSignal(input: SignalRequest, source: string, actor?: Actor
     ...(input.takeProfit !== undefined && { takeProfit: input.takeProfit }),
     ...(input.venue !== undefined && { venue: input.venue }),
     ...(input.algo !== undefined && { algo: input.algo }),
+    ...(input.route !== undefined && { route: input.route }),
   };
+  if (signal.route && signal.venue === undefined) await engine.refreshVisibleBooks(signal.symbol);
   return engine.execute({ kind: "signal", signal, source, ...(actor && { actor }) });
 }
 

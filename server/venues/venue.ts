@@ -11,8 +11,9 @@ import type { MarketUpdate } from "../core/market-data";
 import type { OrderChanges, VenueEvent } from "../core/orders/events";
 
 import type { VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../core/venue-records";
+import type { VisibleBook } from "../core/algos/routing";
 
-export type { MarketUpdate, OrderChanges, VenueEvent, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition };
+export type { MarketUpdate, OrderChanges, VenueEvent, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition, VisibleBook };
 
 export type VenueStatus = { connected: boolean; latencyMs: number | null; lastError: string | null; detail?: string };
 
@@ -97,6 +98,13 @@ export interface Venue {
   /** The last known free balance of a currency without a request (the simulator's exact one; a live venue's last fetch), or null. */
   freeBalance(currency: string): Decimal | null;
   status(): VenueStatus;
+  /**
+   * Optional, for smart order routing: what the venue shows of a symbol's book now, at most `depth` levels a side, without
+   * a request (the simulator's own book), or null. Absent: the venue set uses the last book its market data carried.
+   */
+  visibleBook?(symbol: string, depth: number): VisibleBook | null;
+  /** Optional: asks the exchange for a symbol's book (ccxt fetchOrderBook), at most `depth` levels a side. */
+  fetchVisibleBook?(symbol: string, depth: number): Promise<VisibleBook>;
   /** Which exchange this is (ccxt's id, e.g. "binance"); absent: the simulator. */
   exchangeName?(): string;
   /** Flushes and releases resources (files, sockets). */

@@ -25,6 +25,7 @@ import {
   venueIdSchema,
 } from "../../core/input-schemas";
 import { algoRequestSchema, END_BEHAVIOURS, RESTART_POLICIES } from "../../core/algos/request";
+import { routeModeSchema } from "../../core/algos/route-mode";
 import { listParentOrders, parentOrderAction, startParentOrder } from "../../services/parent-orders";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
@@ -98,11 +99,16 @@ export const placeOrderInput = z
     ...trailingShape,
     /** The venue to send it to (a desk with several); absent: its position's venue, else the best net price. */
     venue: venueIdSchema.optional(),
+    /** Without a venue, a MARKET or LIMIT entry: split over the venues' visible books, or whole to the best one. */
+    route: routeModeSchema.optional(),
     reason: reasonSchema.optional(),
     idempotencyKey: idempotencyKeySchema,
   })
   .strict()
   .superRefine((v, ctx) => {
+    if (v.route !== undefined && v.venue !== undefined) {
+      ctx.addIssue({ code: "custom", path: ["route"], message: "route is for an order without a venue: leave out venue, or route" });
+    }
     if (v.timeInForce === "GTD" && v.expireAt === undefined) {
       ctx.addIssue({ code: "custom", path: ["expireAt"], message: "a GTD order needs expireAt: the expiry time in epoch milliseconds" });
     }

@@ -5,6 +5,7 @@
 import { z } from "zod";
 import { EPOCH_MS_MAX, SIGNAL_ACTIONS, symbolSchema, text, venueIdSchema } from "../../core/input-schemas";
 import { algoRequestSchema } from "../../core/algos/request";
+import { routeModeSchema } from "../../core/algos/route-mode";
 
 const finite = (what: string) => z.number({ error: `${what} must be a number` }).finite(`${what} must be a finite number`);
 
@@ -36,6 +37,8 @@ export const signalInputSchema = z
     venue: venueIdSchema.optional(),
     /** Work the entry with an algorithm instead of one market order (engine/algos.ts). */
     algo: algoRequestSchema.optional(),
+    /** Without a venue: split the entry over the venues' visible books, or whole to the best one (engine/order-routes.ts). */
+    route: routeModeSchema.optional(),
   })
   .strict();
 

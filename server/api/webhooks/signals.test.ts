@@ -79,12 +79,19 @@ describe("POST /api/signals", () => {
     ["unknown action", { ...good, id: "x6", action: "HODL" }, "VALIDATION", /BUY, SELL or CLOSE/],
     ["extra field", { ...good, id: "x7", leverage: 100 }, "VALIDATION", /leverage/],
     ["bad venue id", { ...good, id: "x8", venue: "binance main!" }, "VALIDATION", /venue must be a venue id such as binance-main/],
+    ["unknown route", { ...good, id: "x9", route: "cheapest" }, "VALIDATION", /route must be split \(over the venues' visible books\) or best/],
   ])("refuses %s with 400 and a readable message", async (_name, body, code, message) => {
     const res = await post(body);
     expect(res.status).toBe(400);
     const json = (await res.json()) as { error: string; message: string };
     expect(json.error).toBe(code);
     expect(json.message).toMatch(message);
+  });
+
+  it("takes a route; on a desk with one venue the entry simply goes there", async () => {
+    const res = await post({ ...good, id: "wh-r1", route: "split" });
+    expect(res.status).toBe(202);
+    expect(store.getOrder(String(store.getSignal("wh-r1")?.clientOrderId))?.meta.venue).toBe("sim");
   });
 
   it("an unknown symbol is a domain denial (422), recorded", async () => {

@@ -14,6 +14,19 @@ import { type OrderSide } from "../orders/types";
 /** [price, size], best first: asks lowest first, bids highest first. */
 export type Level = readonly [price: Decimal, size: Decimal];
 
+/** What a venue shows of one symbol's book, at a bounded depth: the router's input per venue. */
+export interface VisibleBook {
+  bids: readonly Level[];
+  asks: readonly Level[];
+  /** "book": depth from a book snapshot; "quote": only the touch with its sizes. */
+  source: "book" | "quote";
+  /** When it was seen (epoch ms), or null when the venue does not say. */
+  ts: number | null;
+}
+
+/** The most levels a side of a visible book carries (deeper levels rarely change a split and cost a walk). */
+export const MAX_VISIBLE_DEPTH = 50;
+
 export interface VenueBook {
   venue: string;
   /** Set when the venue is down or refused the last order: it is skipped with this reason. */

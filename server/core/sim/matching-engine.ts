@@ -40,7 +40,8 @@
  * file is the venue itself: requests with latency, arrivals, cancel and modify, expiry, views and snapshots.
  * The durable adapter the engine talks to is SimVenue (venues/sim/sim-venue.ts).
  */
-import { ZERO, type Decimal } from "../money";
+import { isPositive, numberToDecimal, ZERO, type Decimal } from "../money";
+import type { Level as VisibleLevel, VisibleBook } from "../algos/routing";
 import type { OrderChanges, VenueEvent } from "../orders/events";
 import { TRIGGER_TYPES, type OrderEvent, type OrderSpec } from "../orders/types";
 import { isCapturableRng, seededRng } from "../rng";
@@ -50,7 +51,7 @@ import { sampleLatency } from "./latency";
 import { type MarketUpdate } from "../market-data";
 import { Matcher, type MatchingEngineConfig } from "./matching";
 import { checkModify, checkOrderSpec, type OrderCheckContext } from "./order-checks";
-import { bySide, hasTouch, orderView, reason, type Request, type SimOrder, type SimOrderView } from "./sim-order";
+import { bySide, hasTouch, orderView, reason, type Level, type Request, type SimOrder, type SimOrderView } from "./sim-order";
 import {
   balancesFromSnapshot,
   decodeRequest,
@@ -120,6 +121,27 @@ export class MatchingEngine extends Matcher {
     const state = this.symbols.get(update.symbol);
     if (state) this.applyUpdate(state, update, now);
     return this.takeEvents();
+  }
+
+  /**
+   * What the simulator shows of a symbol's book, best first, at most `depth` levels a side: the last book snapshot less
+   * what fills took from it, else the last quote when it came with sizes (one level a side), else null (candles and
+   * trades show no depth).
+   */
+  visibleBook(symbol: string, depth: number): VisibleBook | null {
+    const state = this.symbols.get(symbol);
+    if (!state) return null;
+    const levels = (side: Level[]): VisibleLevel[] =>
+      side
+        .filter((l) => isPositive(l.size))
+        .slice(0, depth)
+        .map((l) => [l.priceDec, l.size] as const);
+    if (state.bookBids !== null && state.bookAsks !== null) return { bids: levels(state.bookBids), asks: levels(state.bookAsks), source: "book", ts: null };
+    const touch = (price: number | undefined, size: number | undefined): VisibleLevel[] =>
+      price !== undefined && size !== undefined && price > 0 && size > 0 ? [[numberToDecimal(price), numberToDecimal(size)]] : [];
+    const bids = touch(state.bid, state.bidSize);
+    const asks = touch(state.ask, state.askSize);
+    return bids.length > 0 || asks.length > 0 ? { bids, asks, source: "quote", ts: null } : null;
   }
 
   balances(): Record<string, BalanceView> {

@@ -827,3 +827,37 @@ describe("CcxtVenue through ResilientVenue and the Engine", () => {
     expect(await restarted.reconcile()).toBe(0); // booked once
   });
 });
+
+describe("CcxtVenue: the visible book for routing", () => {
+  it("asks the exchange for the order book (fetchOrderBook) and keeps at most `depth` positive levels a side, as decimals", async () => {
+    const d = desk("binance");
+    d.binance.http.route("GET", "/api/v3/depth", () => ({
+      status: 200,
+      body: {
+        lastUpdateId: 7,
+        bids: [
+          ["29990.10", "0.50000000"],
+          ["29990.00", "0.00000000"],
+          ["29980.00", "2.00000000"],
+        ],
+        asks: [
+          ["30010.00", "0.40000000"],
+          ["30020.50", "1.25000000"],
+          ["30030.00", "3.00000000"],
+        ],
+      },
+    }));
+    const book = await d.venue.fetchVisibleBook("BTC/USDT", 2);
+    expect(lastRequest(d.http).url).toContain("/api/v3/depth");
+    expect(book.source).toBe("book");
+    expect(book.asks.map(([p, s]) => [p.toString(), s.toString()])).toEqual([
+      ["30010", "0.4"],
+      ["30020.5", "1.25"],
+    ]);
+    // The empty level is left out, not counted against the depth.
+    expect(book.bids.map(([p, s]) => [p.toString(), s.toString()])).toEqual([
+      ["29990.1", "0.5"],
+      ["29980", "2"],
+    ]);
+  });
+});

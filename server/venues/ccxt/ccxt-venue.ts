@@ -42,7 +42,8 @@ import type { Exchange } from "ccxt";
 import type { Clock, Timers } from "../../core/clock";
 import { type Instrument } from "../../core/instrument";
 import { instrumentFromCcxtMarket, type CcxtMarketLike } from "./markets";
-import { D, ZERO, type Decimal } from "../../core/money";
+import { D, numberToDecimal, ZERO, type Decimal } from "../../core/money";
+import type { OrderBookLike } from "./public-feed";
 import type { OrderSpec } from "../../core/orders/types";
 import {
   FinalVenueError,
@@ -56,6 +57,7 @@ import {
   type VenueOrderSnapshot,
   type VenuePosition,
   type VenueStatus,
+  type VisibleBook,
 } from "../venue";
 import { classifyCcxtError, type RequestKind } from "./errors";
 import { UserStream, userChannels, type UserStreamExchange, type UserStreamStatus } from "./user-stream";
@@ -448,6 +450,24 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     if (symbols.length === 0 || !this.exchange.has.fetchPositions) return [];
     const positions = await this.runner.call(this.exchange, "read", "reading positions", () => this.exchange.fetchPositions(symbols));
     return positions.map((p) => toVenuePosition(p as unknown as CcxtPositionLike)).filter((p): p is VenuePosition => p !== null && symbols.includes(p.symbol));
+  }
+
+  /** The exchange's order book for routing (fetchOrderBook), at most `depth` finite positive levels a side, best first. */
+  async fetchVisibleBook(symbol: string, depth: number): Promise<VisibleBook> {
+    this.usable();
+    const book = (await this.runner.call(this.exchange, "read", `reading the ${symbol} order book`, () =>
+      this.exchange.fetchOrderBook(symbol, depth),
+    )) as unknown as OrderBookLike;
+    const side = (levels: OrderBookLike["bids"]) => {
+      const out: [Decimal, Decimal][] = [];
+      for (const [price, size] of levels) {
+        if (out.length >= depth) break;
+        if (typeof price === "number" && typeof size === "number" && Number.isFinite(price) && Number.isFinite(size) && price > 0 && size > 0)
+          out.push([numberToDecimal(price), numberToDecimal(size)]);
+      }
+      return out;
+    };
+    return { bids: side(book.bids), asks: side(book.asks), source: "book", ts: typeof book.timestamp === "number" ? book.timestamp : this.clock.now() };
   }
 
   freeBalance(currency: string): Decimal | null {

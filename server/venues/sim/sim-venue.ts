@@ -46,6 +46,7 @@ import {
   type VenueFill,
   type VenueOrderSnapshot,
   type VenueStatus,
+  type VisibleBook,
 } from "../venue";
 import { SimStateFile, type SimStateOptions } from "./sim-state";
 
@@ -218,6 +219,11 @@ export class SimVenue implements Venue {
   }
 
   /** The simulator's exact free balance (no I/O); null for an unknown currency, or once closed or stopped by a failed write. */
+  /** The simulator's book as it matches against it (routing reads it; see MatchingEngine.visibleBook). */
+  visibleBook(symbol: string, depth: number): VisibleBook | null {
+    return this.core.visibleBook(symbol, depth);
+  }
+
   freeBalance(currency: string): Decimal | null {
     if (this.closed || this.failure !== null) return null;
     return this.core.freeBalance(currency);
