@@ -95,6 +95,18 @@ export class Algos {
     return false;
   }
 
+  /** True when some parent on `symbol` still works (a portfolio backtest plays that symbol's candles then). */
+  hasLiveOn(symbol: string): boolean {
+    return this.liveIdsOn(symbol).length > 0;
+  }
+
+  /** The ids of the parents on `symbol` that still work (a backtest stops them before the next signal). */
+  liveIdsOn(symbol: string): string[] {
+    const ids: string[] = [];
+    for (const [id, live] of this.parents) if (live.state.spec.symbol === symbol && !isParentTerminal(live.state)) ids.push(id);
+    return ids;
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Start and commands
 

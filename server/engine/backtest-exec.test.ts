@@ -92,10 +92,12 @@ describe("backtest --exec", () => {
     if (!parsed.ok) expect(parsed.error.message).toContain("--exec must be market, twap:DURATION");
   });
 
-  it("the portfolio form refuses --exec in words (not silently ignored)", () => {
+  it("the portfolio form takes --exec too (carried to its run, refused in the same words when bad)", () => {
     const parsed = parseBacktestArgs(["--data", "a.csv:ETH/BTC,b.csv:LTC/BTC", "--exec", "twap:30m"], { isFile: () => true, cwd: "/" });
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.error.message).toContain("--exec works with one symbol");
+    expect(parsed).toMatchObject({ ok: true, value: { legs: [{ symbol: "ETH/BTC" }, { symbol: "LTC/BTC" }], exec: { kind: "twap", horizonSeconds: 1800 } } });
+    const bad = parseBacktestArgs(["--data", "a.csv:ETH/BTC,b.csv:LTC/BTC", "--exec", "twap"], { isFile: () => true, cwd: "/" });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toContain("--exec must be market, twap:DURATION");
   });
 
   it("--exec is carried to the run's arguments, and absent without it", () => {

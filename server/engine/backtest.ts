@@ -329,14 +329,17 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   };
 }
 
-/** Each trade's entry and exit cost against its arrival price: a parent's shortfall, or a market order's slippage against the touch. */
-function executionSummary(exec: ExecSpec, engine: Engine, store: MemoryStore, trades: readonly TradeRecord[]): ExecutionSummary {
+/**
+ * Each trade's entry and exit cost against its arrival price: a parent's shortfall, or a market order's slippage against
+ * the touch. `trades` in the report's order (the single-symbol and the portfolio runner both pass their closed trades).
+ */
+export function executionSummary(exec: ExecSpec, engine: Engine, store: MemoryStore, trades: readonly TradeRecord[]): ExecutionSummary {
   const parents = engine.parentOrders(Number.MAX_SAFE_INTEGER);
   const entryByPosition = new Map<string, number | null>();
   const exitByPosition = new Map<string, number | null>();
-  const meta = store.loadParentOrders({ onlyOpen: false });
+  const metaById = new Map(store.loadParentOrders({ onlyOpen: false }).map((row) => [row.id, row.meta]));
   for (const parent of parents) {
-    const reduces = (meta.find((m) => m.id === parent.id)?.meta as { reducePositionId?: string | null } | undefined)?.reducePositionId ?? null;
+    const reduces = (metaById.get(parent.id) as { reducePositionId?: string | null } | undefined)?.reducePositionId ?? null;
     const positionId = reduces ?? parent.children.map((c) => store.getOrder(c.clientOrderId)?.meta.positionId).find((p) => p) ?? null;
     if (!positionId || parent.shortfallBps === null) continue;
     const map = reduces ? exitByPosition : entryByPosition;
