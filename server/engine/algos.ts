@@ -13,7 +13,7 @@
 import { algoConfigOf, algoLabel, type AlgoRequest, type ChaserDefaults } from "../core/algos/request";
 import { isParentTerminal, parentProgress, startParent, stepParent } from "../core/algos/parent";
 import { parseParentState, serializeParentState } from "../core/algos/serialize";
-import { learnVolumeProfile, type VolumeProfile } from "../core/algos/volume-profile";
+import { learnVolumeProfileBefore, type VolumeProfile } from "../core/algos/volume-profile";
 import type { EndBehaviour, ParentEvent, ParentIntent, ParentSpec, ParentState, RestartPolicy } from "../core/algos/types";
 import { D, type Decimal, isPositive, numberToDecimal } from "../core/money";
 import { isTerminal, type Order, type OrderSide, type OrderSpec } from "../core/orders";
@@ -136,7 +136,7 @@ export class Algos {
       arrivalPrice: arrival,
       startAt: now,
       seed: input.seed ?? hashSeed(id),
-      algo: algoConfigOf(input.algo, defaults, D(input.quantity), input.algo.kind === "vwap" ? this.volumeProfile(input.symbol) : undefined),
+      algo: algoConfigOf(input.algo, defaults, D(input.quantity), input.algo.kind === "vwap" ? this.volumeProfile(input.symbol, now) : undefined),
       endBehaviour: input.endBehaviour ?? (input.algo.kind === "chaser" ? (settings.execution?.chaserEnd ?? "cancel") : "cross"),
       restartPolicy: input.restartPolicy ?? "resume",
       maxRejections: input.maxRejections ?? 3,
@@ -499,15 +499,16 @@ export class Algos {
     }
   }
 
-  /** VWAP's profile: learned from the desk's recorded candles when it has them, else flat. */
-  private volumeProfile(symbol: string): VolumeProfile | undefined {
+  /**
+   * VWAP's profile: learned from the desk's market history (replay's recorded candles, a backtest's played ones, the
+   * feeds' bars) that had closed when the parent starts, in buckets of the history's bar; flat without any. The
+   * history's times are market times: in a backtest the clock's; in replay every kept bar has been played already.
+   */
+  private volumeProfile(symbol: string, startAt: number): VolumeProfile | undefined {
     const history = this.cx.options.marketHistory;
-    const candles = history?.barsOf(symbol) ?? [];
-    if (candles.length === 0) return undefined;
-    return learnVolumeProfile(
-      candles.map((c) => ({ ts: c.ts, volume: c.volume })),
-      3_600_000,
-    );
+    const bars = history?.barsOf(symbol) ?? [];
+    if (!history || bars.length === 0) return undefined;
+    return learnVolumeProfileBefore(bars, { before: startAt, candleMs: history.barMs });
   }
 
   // ---------------------------------------------------------------------------------------------

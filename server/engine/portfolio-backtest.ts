@@ -33,7 +33,7 @@
  * it is flat with no parent working. At the end, working parents stop and open positions close at the last close with
  * one market order each. The result's `execution` gives each trade's entry and exit shortfall.
  */
-import { DAY_MS, ManualClock } from "../core/clock";
+import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { type Instrument } from "../core/instrument";
 import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
@@ -45,13 +45,12 @@ import type { TradeRecord } from "../db/store";
 import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { execAlgoRequest, type ExecSpec } from "../core/algos/exec-spec";
-import { MarketHistory } from "../core/market-history";
-import { type AllInSizing, BacktestEngine, executionSummary, type ExecutionSummary, smallestGap } from "./backtest";
+import { type AllInSizing, BacktestEngine, backtestVolumeHistory, executionSummary, type ExecutionSummary, smallestGap } from "./backtest";
 import { EventBus } from "./bus";
 import { SYSTEM } from "./types";
 import type { EngineOptions } from "./context";
 import type { ProtectionFired } from "../core/backtest/portfolio-report";
-import { createMarketHistory, MARKET_HISTORY_BAR_MS, MARKET_HISTORY_DAYS } from "./market-history-feed";
+import { createMarketHistory } from "./market-history-feed";
 import type { RiskLimitsSettings } from "./settings";
 
 export interface PortfolioLeg {
@@ -169,7 +168,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
   const statistical = limits.maxCorrelatedExposurePct != null || limits.maxVarPct != null;
   const exec = input.exec;
   const algoMode = exec !== undefined && exec.kind !== "market";
-  const history = statistical ? createMarketHistory() : exec?.kind === "vwap" ? vwapHistory(states) : null;
+  const history = statistical ? createMarketHistory() : exec?.kind === "vwap" ? backtestVolumeHistory(states.map((s) => s.interval)) : null;
   const store = new MemoryStore();
   const engine = new BacktestEngine(closed, {
     ...(history && { marketHistory: history }),
@@ -371,15 +370,6 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     protectionsFired,
     ...(exec && { execution: executionSummary(exec, engine, store, closed) }),
   };
-}
-
-/**
- * VWAP's market history when the run keeps none for its risk limits: bars of the legs' candle size (a history refuses
- * candles longer than its bars), so each played candle is one bar of the volume profile.
- */
-function vwapHistory(states: readonly LegState[]): MarketHistory {
-  const barMs = Math.max(MARKET_HISTORY_BAR_MS, ...states.map((s) => s.interval));
-  return new MarketHistory({ barMs, maxBars: Math.ceil((MARKET_HISTORY_DAYS * DAY_MS) / barMs) });
 }
 
 export interface CorrelationLimitComparison {
