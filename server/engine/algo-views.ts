@@ -4,12 +4,12 @@
  * state, never changing it.
  */
 import { parentProgress } from "../core/algos/parent";
-import { parseParentState } from "../core/algos/serialize";
 import type { ParentState } from "../core/algos/types";
 import type { OrderSide } from "../core/orders";
 import type { ParentOrderRecord } from "../db/store";
 import { ownerOf } from "./books";
 import type { LiveParent, ParentMeta } from "./algo-types";
+import { storedParentState } from "./algo-journal";
 
 export interface ParentView {
   id: string;
@@ -88,7 +88,7 @@ export function parentViews(rows: readonly ParentOrderRecord[], live: ReadonlyMa
   const views: ParentView[] = [];
   for (const row of rows.slice(-limit).reverse()) {
     const held = live.get(row.id);
-    const stored = held ? null : parseParentState(row.state);
+    const stored = held ? null : storedParentState(row);
     const state = held?.state ?? (stored?.ok ? stored.value : null);
     if (!state) continue;
     views.push(viewOf(state, (held?.meta ?? row.meta) as ParentMeta, row.createdAt));

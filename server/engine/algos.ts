@@ -16,7 +16,6 @@
  */
 import { algoConfigOf, algoLabel, type AlgoRequest, type ChaserDefaults } from "../core/algos/request";
 import { isParentTerminal, startParent, stepParent } from "../core/algos/parent";
-import { parseParentState } from "../core/algos/serialize";
 import { learnVolumeProfileBefore, type VolumeProfile } from "../core/algos/volume-profile";
 import type { ParentEvent, ParentIntent, ParentSpec, ParentState } from "../core/algos/types";
 import { D, type Decimal, isPositive, numberToDecimal } from "../core/money";
@@ -28,7 +27,7 @@ import type { SymbolSettings } from "./settings";
 import type { Actor, CommandResult, Mark, ParentOrderRequest, PositionRecord } from "./types";
 import { DEFAULT_CHASER, hashSeed, type LiveParent, type ParentMeta, type StartParentContext, type StartParentInput, type WorkItem } from "./algo-types";
 import { childEvents, placeChildOrder } from "./algo-children";
-import { ParentJournal } from "./algo-journal";
+import { ParentJournal, storedParentState } from "./algo-journal";
 import { parentViews, type ParentView } from "./algo-views";
 
 export { DEFAULT_CHASER, type ParentMeta, type StartParentContext, type StartParentInput } from "./algo-types";
@@ -237,7 +236,7 @@ export class Algos {
     this.parentOfChild.clear();
     this.work.length = 0;
     for (const row of this.cx.store.loadParentOrders({ onlyOpen: true })) {
-      const parsed = parseParentState(row.state);
+      const parsed = storedParentState(row);
       if (!parsed.ok) {
         this.cx.log("error", `parent ${row.id} not restored: ${parsed.error.message}`);
         continue;
@@ -246,6 +245,7 @@ export class Algos {
       this.parents.set(row.id, live);
       for (const child of live.state.children) this.parentOfChild.set(child.clientOrderId, row.id);
     }
+    this.journal.reset(this.parents.values());
     for (const [id, live] of [...this.parents]) {
       // Fills and ends booked after the parent's last save (a crash between the two transactions) are caught up too.
       const children = live.state.children.filter((c) => c.status !== "sent").map((c) => c.clientOrderId);
