@@ -520,6 +520,75 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         expect(store.getOrderRoute("rte-1")).toEqual({ ...route, routedQty: D("1.5"), status: "PARTIAL", data: { rounds: [] }, updatedAt: 20 });
         expect(store.getOrderRoute("rte-9")).toBeNull();
       });
+
+      it("saves a parent's steps in parts: its progress and new or changed children; a whole save replaces them", () => {
+        const store = fresh();
+        const twap = {
+          id: "par-1",
+          symbol: "BTC/USDT",
+          side: "BUY" as const,
+          algo: "twap",
+          status: "working",
+          targetQty: D("1.5"),
+          filledQty: D("0"),
+          state: '{"version":1}',
+          meta: { owner: "manual" },
+          createdAt: 10,
+          updatedAt: 10,
+        };
+        store.saveParentOrder(twap);
+        store.saveParentOrder({ ...twap, id: "par-2", createdAt: 20 });
+        const child = (id: string, slice: number, state: string) => ({ parentId: "par-1", clientOrderId: id, slice, state, updatedAt: 11 });
+        store.saveParentProgress({ id: "par-1", status: "working", filledQty: D("0.5"), progress: '{"p":1}', updatedAt: 11 }, [
+          child("par-1.2", 2, '{"c":2}'),
+          child("par-1.1", 1, '{"c":1}'),
+        ]);
+        store.saveParentProgress({ id: "par-1", status: "completing", filledQty: D("1"), progress: '{"p":2}', updatedAt: 12 }, [
+          child("par-1.2", 2, '{"c":"2b"}'),
+        ]);
+        const stepped = { ...twap, status: "completing", filledQty: D("1"), progress: '{"p":2}', children: ['{"c":1}', '{"c":"2b"}'], updatedAt: 12 };
+        expect(store.getParentOrder("par-1")).toEqual(stepped);
+        expect(store.loadParentOrders({ onlyOpen: true })).toEqual([stepped, { ...twap, id: "par-2", createdAt: 20 }]);
+        // Finished: no longer open, still listed with its parts.
+        store.saveParentProgress({ id: "par-1", status: "done", filledQty: D("1.5"), progress: '{"p":3}', updatedAt: 13 }, []);
+        expect(store.loadParentOrders({ onlyOpen: true }).map((r) => r.id)).toEqual(["par-2"]);
+        expect(store.loadParentOrders({ onlyOpen: false })[0]).toMatchObject({ status: "done", progress: '{"p":3}', children: ['{"c":1}', '{"c":"2b"}'] });
+        // A whole save is the truth again: the parts are gone.
+        store.saveParentOrder({ ...twap, state: '{"version":1,"whole":true}', updatedAt: 14 });
+        expect(store.getParentOrder("par-1")).toEqual({ ...twap, state: '{"version":1,"whole":true}', updatedAt: 14 });
+        // Parts of a parent never saved whole are refused, and nothing is written.
+        expect(() => store.saveParentProgress({ id: "par-9", status: "working", filledQty: D("0"), progress: "{}", updatedAt: 1 }, [])).toThrow(
+          /never saved whole/,
+        );
+        expect(store.getParentOrder("par-9")).toBeNull();
+      });
+
+      it("a parent's step is all or nothing inside a transaction", () => {
+        const store = fresh();
+        const twap = {
+          id: "par-1",
+          symbol: "BTC/USDT",
+          side: "BUY" as const,
+          algo: "twap",
+          status: "working",
+          targetQty: D("1"),
+          filledQty: D("0"),
+          state: "{}",
+          meta: null,
+          createdAt: 1,
+          updatedAt: 1,
+        };
+        store.saveParentOrder(twap);
+        expect(() =>
+          store.transaction(() => {
+            store.saveParentProgress({ id: "par-1", status: "done", filledQty: D("1"), progress: '{"p":1}', updatedAt: 2 }, [
+              { parentId: "par-1", clientOrderId: "par-1.1", slice: 1, state: "{}", updatedAt: 2 },
+            ]);
+            throw new Error("crash before commit");
+          }),
+        ).toThrow("crash before commit");
+        expect(store.getParentOrder("par-1")).toEqual(twap);
+      });
     });
 
     describe("transactions", () => {

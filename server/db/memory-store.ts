@@ -28,8 +28,10 @@ import type {
   LeaseRow,
   OrderListRow,
   OrderMeta,
+  ParentChildRecord,
   ParentOrderRecord,
   OrderRouteRecord,
+  ParentProgressRecord,
   PositionMeta,
   SignalRecord,
   Store,
@@ -90,6 +92,8 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly orderLists = new Map<string, OrderListRow>();
   private readonly parentOrders = new Map<string, ParentOrderRecord>();
   private readonly orderRoutes = new Map<string, OrderRouteRecord>();
+  /** Per parent, its children saved in parts (by client order id). */
+  private readonly parentChildren = new Map<string, Map<string, { slice: number; state: string }>>();
   private lease: LeaseRow | null = null;
 
   /**
@@ -383,19 +387,47 @@ export class MemoryStore implements Store, StoreHistory {
   saveParentOrder(record: ParentOrderRecord): void {
     this.assertOpen();
     const createdAt = this.parentOrders.get(record.id)?.createdAt ?? record.createdAt;
-    this.setIn(this.parentOrders, record.id, { ...record, createdAt });
+    const { progress: _progress, children: _children, ...whole } = record;
+    this.setIn(this.parentOrders, record.id, { ...whole, createdAt });
+    if (this.parentChildren.has(record.id)) this.setIn(this.parentChildren, record.id, new Map());
+  }
+
+  saveParentProgress(progress: ParentProgressRecord, children: readonly ParentChildRecord[]): void {
+    this.assertOpen();
+    const record = this.parentOrders.get(progress.id);
+    if (!record) throw new RangeError(`parent order ${progress.id} was never saved whole: its progress has nothing to apply to`);
+    this.setIn(this.parentOrders, progress.id, {
+      ...record,
+      status: progress.status,
+      filledQty: progress.filledQty,
+      progress: progress.progress,
+      updatedAt: progress.updatedAt,
+    });
+    if (children.length === 0) return;
+    let saved = this.parentChildren.get(progress.id);
+    if (!saved) {
+      saved = new Map();
+      this.setIn(this.parentChildren, progress.id, saved);
+    }
+    for (const child of children) this.setIn(saved, child.clientOrderId, { slice: child.slice, state: child.state });
   }
 
   loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[] {
     return [...this.parentOrders.values()]
       .filter((r) => !filter.onlyOpen || !TERMINAL_PARENT_STATUSES.has(r.status))
       .sort((a, b) => a.createdAt - b.createdAt)
-      .map((r) => ({ ...r }));
+      .map((r) => this.withChildren(r));
   }
 
   getParentOrder(id: string): ParentOrderRecord | null {
     const record = this.parentOrders.get(id);
-    return record ? { ...record } : null;
+    return record ? this.withChildren(record) : null;
+  }
+
+  private withChildren(record: ParentOrderRecord): ParentOrderRecord {
+    const saved = this.parentChildren.get(record.id);
+    if (!saved || saved.size === 0) return { ...record };
+    return { ...record, children: [...saved.values()].sort((a, b) => a.slice - b.slice).map((c) => c.state) };
   }
 
   saveOrderRoute(record: OrderRouteRecord): void {

@@ -27,7 +27,7 @@
  *
  * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
  *
- * Size (~990 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
+ * Size (~1040 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
  * audit, lease, and the order lists and parent orders of the execution rooms) because every write shares one connection, one transaction wrapper and the lease fence: the fence
  * must run inside each write transaction, so a split by table would pass the connection and the fenced `transaction`
  * to every piece. The reads moved out to `db/queries/`; what stays is the engine's writes and its restore reads.
@@ -80,8 +80,10 @@ import type {
   StoredOrder,
   StoredPosition,
   SymbolSettingRecord,
+  ParentChildRecord,
   ParentOrderRecord,
   OrderRouteRecord,
+  ParentProgressRecord,
   TradeOutcome,
   TradeRecord,
 } from "./store";
@@ -442,11 +444,23 @@ function prepareStatements(db: Database.Database) {
     loadSymbolSettings: p<SymbolSettingRow>("SELECT * FROM symbol_settings ORDER BY symbol"),
 
     saveParentOrder: p(
-      `INSERT INTO parent_orders (id, symbol, side, algo, status, targetQty, filledQty, state, meta, createdAt, updatedAt)
-       VALUES (@id, @symbol, @side, @algo, @status, @targetQty, @filledQty, @state, @meta, @createdAt, @updatedAt)
+      `INSERT INTO parent_orders (id, symbol, side, algo, status, targetQty, filledQty, state, meta, createdAt, updatedAt, progress)
+       VALUES (@id, @symbol, @side, @algo, @status, @targetQty, @filledQty, @state, @meta, @createdAt, @updatedAt, NULL)
        ON CONFLICT (id) DO UPDATE SET status = excluded.status, filledQty = excluded.filledQty, state = excluded.state,
-         meta = excluded.meta, updatedAt = excluded.updatedAt`,
+         meta = excluded.meta, updatedAt = excluded.updatedAt, progress = NULL`,
     ),
+    deleteParentChildren: p("DELETE FROM parent_order_children WHERE parentId = ?"),
+    saveParentProgress: p("UPDATE parent_orders SET status = @status, filledQty = @filledQty, progress = @progress, updatedAt = @updatedAt WHERE id = @id"),
+    saveParentChild: p(
+      `INSERT INTO parent_order_children (clientOrderId, parentId, slice, state, updatedAt) VALUES (@clientOrderId, @parentId, @slice, @state, @updatedAt)
+       ON CONFLICT (clientOrderId) DO UPDATE SET state = excluded.state, updatedAt = excluded.updatedAt`,
+    ),
+    loadOpenParentChildren: p<{ parentId: string; state: string }>(
+      `SELECT parentId, state FROM parent_order_children WHERE parentId IN
+         (SELECT id FROM parent_orders WHERE status NOT IN ('done', 'cancelled', 'failed')) ORDER BY parentId, slice`,
+    ),
+    loadParentChildren: p<{ parentId: string; state: string }>("SELECT parentId, state FROM parent_order_children ORDER BY parentId, slice"),
+    getParentChildren: p<{ parentId: string; state: string }>("SELECT parentId, state FROM parent_order_children WHERE parentId = ? ORDER BY slice"),
     loadOpenParentOrders: p<ParentOrderRow>(`SELECT * FROM parent_orders WHERE status NOT IN ('done', 'cancelled', 'failed') ORDER BY createdAt, id`),
     loadParentOrders: p<ParentOrderRow>("SELECT * FROM parent_orders ORDER BY createdAt, id"),
     getParentOrder: p<ParentOrderRow>("SELECT * FROM parent_orders WHERE id = ?"),
@@ -470,7 +484,7 @@ function prepareStatements(db: Database.Database) {
   };
 }
 
-function parentOrderOf(r: ParentOrderRow): ParentOrderRecord {
+function parentOrderOf(r: ParentOrderRow, children: readonly { parentId: string; state: string }[] = []): ParentOrderRecord {
   return {
     id: r.id,
     symbol: r.symbol,
@@ -483,7 +497,20 @@ function parentOrderOf(r: ParentOrderRow): ParentOrderRecord {
     meta: decodeJson<unknown>(r.meta),
     createdAt: r.createdAt,
     updatedAt: r.updatedAt,
+    ...(r.progress !== null && { progress: r.progress }),
+    ...(children.length > 0 && { children: children.map((c) => c.state) }),
   };
+}
+
+/** Child rows by parent id (the rows come ordered by parent, then slice). */
+function childrenByParent(rows: readonly { parentId: string; state: string }[]): Map<string, { parentId: string; state: string }[]> {
+  const out = new Map<string, { parentId: string; state: string }[]>();
+  for (const row of rows) {
+    const list = out.get(row.parentId);
+    if (list) list.push(row);
+    else out.set(row.parentId, [row]);
+  }
+  return out;
 }
 
 // ── the store ──────────────────────────────────────────────────────────────────────────────────────
@@ -837,6 +864,28 @@ export class SqliteStore implements Store, StoreHistory {
   }
 
   saveParentOrder(record: ParentOrderRecord): void {
+    this.transaction(() => {
+      this.saveWholeParent(record);
+      // A whole save is the truth: parts saved before it are gone.
+      this.s.deleteParentChildren.run(record.id);
+    });
+  }
+
+  saveParentProgress(progress: ParentProgressRecord, children: readonly ParentChildRecord[]): void {
+    this.transaction(() => {
+      const updated = this.s.saveParentProgress.run({
+        id: progress.id,
+        status: progress.status,
+        filledQty: progress.filledQty.toString(),
+        progress: progress.progress,
+        updatedAt: progress.updatedAt,
+      });
+      if (updated.changes !== 1) throw new RangeError(`parent order ${progress.id} was never saved whole: its progress has nothing to apply to`);
+      for (const child of children) this.s.saveParentChild.run({ ...child });
+    });
+  }
+
+  private saveWholeParent(record: ParentOrderRecord): void {
     this.s.saveParentOrder.run({
       id: record.id,
       symbol: record.symbol,
@@ -853,12 +902,14 @@ export class SqliteStore implements Store, StoreHistory {
   }
 
   loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[] {
-    return (filter.onlyOpen ? this.s.loadOpenParentOrders : this.s.loadParentOrders).all().map(parentOrderOf);
+    const rows = (filter.onlyOpen ? this.s.loadOpenParentOrders : this.s.loadParentOrders).all();
+    const children = childrenByParent((filter.onlyOpen ? this.s.loadOpenParentChildren : this.s.loadParentChildren).all());
+    return rows.map((row) => parentOrderOf(row, children.get(row.id)));
   }
 
   getParentOrder(id: string): ParentOrderRecord | null {
     const row = this.s.getParentOrder.get(id);
-    return row ? parentOrderOf(row) : null;
+    return row ? parentOrderOf(row, this.s.getParentChildren.all(id)) : null;
   }
 
   saveOrderRoute(record: OrderRouteRecord): void {

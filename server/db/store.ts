@@ -149,11 +149,34 @@ export interface ParentOrderRecord {
   status: string;
   targetQty: Decimal;
   filledQty: Decimal;
-  /** serializeParentState(state): Decimals tagged, a version checked on the way back. */
+  /** serializeParentState(state): Decimals tagged, a version checked on the way back. The whole state as first saved. */
   state: string;
   /** The engine's parent facts (engine/algos.ts ParentMeta), opaque to the store. */
   meta: unknown;
   createdAt: number;
+  updatedAt: number;
+  /** Loaded only, when saved in parts since (saveParentProgress): the latest serializeParentProgress. */
+  progress?: string;
+  /** Loaded only, when saved in parts since: the children saved apart (serializeChildRecord), in slice order. */
+  children?: string[];
+}
+
+/** One step of a parent already saved whole: the row's flat columns and its progress (core/algos serializeParentProgress). */
+export interface ParentProgressRecord {
+  id: string;
+  status: string;
+  filledQty: Decimal;
+  progress: string;
+  updatedAt: number;
+}
+
+/** A child of a parent, new or changed in a step (core/algos serializeChildRecord). */
+export interface ParentChildRecord {
+  parentId: string;
+  clientOrderId: string;
+  /** 1, 2, …: the order the children were placed in. */
+  slice: number;
+  state: string;
   updatedAt: number;
 }
 
@@ -240,8 +263,13 @@ export interface Store {
   saveSymbolSetting(record: SymbolSettingRecord): void;
   loadSymbolSettings(): SymbolSettingRecord[];
 
-  /** Parent orders (engine/algos.ts): upserted by id on every step, in the transaction that journals its intents. */
+  /**
+   * Parent orders (engine/algo-journal.ts): saved whole when new (upserted by id; a whole save replaces any parts saved
+   * before), then per step only what changed, in one transaction with the step's intents' journal.
+   */
   saveParentOrder(record: ParentOrderRecord): void;
+  /** A step of a parent saved whole before: its progress and its new or changed children, all or nothing. */
+  saveParentProgress(progress: ParentProgressRecord, children: readonly ParentChildRecord[]): void;
   /** Open = not done, cancelled or failed; ordered by createdAt. */
   loadParentOrders(filter: { onlyOpen: boolean }): ParentOrderRecord[];
   getParentOrder(id: string): ParentOrderRecord | null;

@@ -15,7 +15,7 @@ import { D } from "../core/money";
 import type { OrderSpec } from "../core/orders";
 import { MemoryStore } from "../db/memory-store";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
-import type { Store } from "../db/store";
+import type { ParentChildRecord, ParentOrderRecord, ParentProgressRecord, Store } from "../db/store";
 import type { VenueEvent } from "../venues/venue";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine, type EngineOptions } from "./engine";
@@ -304,6 +304,45 @@ describe("chaser", () => {
   });
 });
 
+/** A store that tells what each parent save wrote. */
+class CountingStore extends MemoryStore {
+  readonly whole: string[] = [];
+  readonly steps: { children: string[]; bytes: number; progress: string }[] = [];
+  override saveParentOrder(record: ParentOrderRecord): void {
+    this.whole.push(record.id);
+    super.saveParentOrder(record);
+  }
+  override saveParentProgress(progress: ParentProgressRecord, children: readonly ParentChildRecord[]): void {
+    const bytes = progress.progress.length + children.reduce((n, c) => n + c.state.length, 0);
+    this.steps.push({ children: children.map((c) => c.clientOrderId), bytes, progress: progress.progress });
+    super.saveParentProgress(progress, children);
+  }
+}
+
+describe("the parent's journal", () => {
+  it("saves a parent whole once, then per slice only its progress and the children that changed", async () => {
+    const store = new CountingStore();
+    const d = desk(store);
+    await d.engine.start();
+    await quote(d, 20000);
+    await start(d, { quantity: "0.6", algo: { kind: "twap", horizonSeconds: 60, intervalSeconds: 1 } });
+    for (let i = 0; i < 60; i++) await quote(d, 20000, 1000);
+    expect(parent(d)).toMatchObject({ status: "done", childrenSent: 60 });
+    expect(store.whole).toEqual(["par-1"]);
+    // Each step writes the slice it sent (and the one it finished), never the children before them again.
+    expect(Math.max(...store.steps.map((s) => s.children.length))).toBeLessThanOrEqual(2);
+    // Every child once it changed after the whole save (the first one, saved whole as sent, when it filled).
+    const written = store.steps.flatMap((s) => s.children);
+    expect(new Set(written).size).toBe(60);
+    // So a slice costs the same to save at the end as at the start (sixty children in, not sixty times more).
+    const early = store.steps.slice(1, 6).reduce((n, s) => n + s.bytes, 0);
+    const late = store.steps.slice(-6, -1).reduce((n, s) => n + s.bytes, 0);
+    expect(late).toBeLessThan(early * 1.5);
+    // The progress carries no spec, no schedule and no children.
+    for (const step of store.steps) expect(step.progress).not.toMatch(/"spec"|"slices"|"children"/);
+  });
+});
+
 describe("restarts", () => {
   const paths: string[] = [];
   afterEach(() => {
@@ -374,6 +413,30 @@ describe("restarts", () => {
     await quote(d, 20000, 60_000);
     expect(parent(d)).toMatchObject({ status: "done", filledQty: "1" });
     expect(d.venue.submitted).not.toContain("par-1.2");
+    (d.store as SqliteStore).close();
+    await d.venue.close();
+  });
+
+  it("a parent saved in parts on SQLite (whole once, then progress and changed children) reads back as it ran", async () => {
+    const dbPath = createMigratedDb();
+    paths.push(dbPath);
+    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const clock = new ManualClock(T0);
+    let d = desk(openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
+    await d.engine.start();
+    await quote(d, 20000);
+    await start(d, { algo: { kind: "twap", horizonSeconds: 600, intervalSeconds: 60 } });
+    for (let i = 0; i < 10; i++) await quote(d, 20000 + i, 60_000);
+    const ran = parent(d);
+    expect(ran).toMatchObject({ status: "done", childrenSent: 10 });
+    // The first whole save knew one child; the other nine and the end came in parts.
+    const row = d.store.getParentOrder("par-1")!;
+    const first = parseParentState(row.state);
+    expect(first.ok && first.value.children.length).toBe(1);
+    expect(row.children).toHaveLength(10);
+    d = await crashAndRestart(d, dbPath, venuePath);
+    expect(parent(d)).toEqual(ran);
+    expect(d.venue.submitted).toEqual([]);
     (d.store as SqliteStore).close();
     await d.venue.close();
   });

@@ -9,71 +9,29 @@
  *   its client order id (`<parent>.<n>`): found, it is followed; not in the books, it never left — it is never resent.
  * - bypass the gate: every child is a new order through `gate.placeOrder` (DESIGN.md invariant 5), tagged `parentId`.
  * - outlive a halt: a halt finishes every parent at once, canceling its working child first.
+ *
+ * This file holds the parent lifecycle (start, commands, events, restore, the work queue, carrying out intents). Beside
+ * it: algo-children.ts (a child through the gate, and the events that bring a child's record up to its order),
+ * algo-journal.ts (when and how a parent is saved), algo-views.ts (what the Orders page sees), algo-types.ts (shapes).
  */
 import { algoConfigOf, algoLabel, type AlgoRequest, type ChaserDefaults } from "../core/algos/request";
-import { isParentTerminal, parentProgress, startParent, stepParent } from "../core/algos/parent";
-import { parseParentState, serializeParentState } from "../core/algos/serialize";
-import { learnVolumeProfile, type VolumeProfile } from "../core/algos/volume-profile";
-import type { EndBehaviour, ParentEvent, ParentIntent, ParentSpec, ParentState, RestartPolicy } from "../core/algos/types";
+import { isParentTerminal, startParent, stepParent } from "../core/algos/parent";
+import { learnVolumeProfileBefore, type VolumeProfile } from "../core/algos/volume-profile";
+import type { ParentEvent, ParentIntent, ParentSpec, ParentState } from "../core/algos/types";
 import { D, type Decimal, isPositive, numberToDecimal } from "../core/money";
-import { isTerminal, type Order, type OrderSide, type OrderSpec } from "../core/orders";
+import { isTerminal, type Order } from "../core/orders";
 import type { MarketUpdate } from "../core/market-data";
-import type { ParentOrderRecord } from "../db/store";
-import { MANUAL_OWNER, ownerOf } from "./books";
+import { MANUAL_OWNER } from "./books";
 import { done, fail, markDecimal, type EngineContext } from "./context";
 import type { SymbolSettings } from "./settings";
 import type { Actor, CommandResult, Mark, ParentOrderRequest, PositionRecord } from "./types";
+import { DEFAULT_CHASER, hashSeed, type LiveParent, type ParentMeta, type StartParentContext, type StartParentInput, type WorkItem } from "./algo-types";
+import { childEvents, placeChildOrder } from "./algo-children";
+import { ParentJournal, storedParentState } from "./algo-journal";
+import { parentViews, type ParentView } from "./algo-views";
 
-/** The engine's facts about a parent that the state machine does not keep. */
-export interface ParentMeta {
-  /** Who the children's positions belong to: a strategy, or `manual`. */
-  owner: string;
-  signalId: string | null;
-  /** Set when the parent reduces this position (an exit): its children are reduce-only. */
-  reducePositionId: string | null;
-  /** The request as asked (for the list and the audit). */
-  algo: AlgoRequest;
-  label: string;
-  startedBy: string;
-  /** The exit reason a reducing parent's children carry (e.g. "signal", "stop_loss"). */
-  reason: string | null;
-}
-
-export interface StartParentInput {
-  symbol: string;
-  side: OrderSide;
-  quantity: string | Decimal;
-  limitPrice?: string | null;
-  algo: AlgoRequest;
-  endBehaviour?: EndBehaviour;
-  restartPolicy?: RestartPolicy;
-  maxRejections?: number;
-  seed?: number;
-}
-
-export interface StartParentContext {
-  owner: string;
-  signalId?: string | null;
-  reducePositionId?: string | null;
-  reason?: string | null;
-  startedBy: string;
-  /** The benchmark of the shortfall; default the mark now. */
-  arrivalPrice?: Decimal;
-  /** An iceberg without a limit price rests at the arrival price (signals and backtests; people name theirs). */
-  limitAtArrival?: boolean;
-}
-
-interface LiveParent {
-  state: ParentState;
-  meta: ParentMeta;
-  createdAt: number;
-  timer: unknown;
-}
-
-type WorkItem = { id: string; event: ParentEvent } | { id: string; sync: string };
-
-/** Chaser defaults when no setting says otherwise. */
-export const DEFAULT_CHASER: ChaserDefaults = { timeoutSeconds: 30, retryAttempts: 3 };
+export { DEFAULT_CHASER, type ParentMeta, type StartParentContext, type StartParentInput } from "./algo-types";
+export type { ParentView } from "./algo-views";
 
 export class Algos {
   /** Parents not finished (and those finished this session, until the next restore). */
@@ -81,18 +39,30 @@ export class Algos {
   private readonly parentOfChild = new Map<string, string>();
   private readonly work: WorkItem[] = [];
   private working = false;
-  /** Parents changed since their last save by events that sent nothing (saved when the queue is empty). */
-  private readonly dirty = new Set<LiveParent>();
-  private readonly savedStatus = new Map<string, string>();
+  private readonly journal: ParentJournal;
   /** Children placed since the start (bench and backtest reports). */
   childrenPlaced = 0;
 
-  constructor(private readonly cx: EngineContext) {}
+  constructor(private readonly cx: EngineContext) {
+    this.journal = new ParentJournal(cx);
+  }
 
   /** True when some parent still works: watchers skip the room otherwise. */
   get hasLive(): boolean {
     for (const live of this.parents.values()) if (!isParentTerminal(live.state)) return true;
     return false;
+  }
+
+  /** True when some parent on `symbol` still works (a portfolio backtest plays that symbol's candles then). */
+  hasLiveOn(symbol: string): boolean {
+    return this.liveIdsOn(symbol).length > 0;
+  }
+
+  /** The ids of the parents on `symbol` that still work (a backtest stops them before the next signal). */
+  liveIdsOn(symbol: string): string[] {
+    const ids: string[] = [];
+    for (const [id, live] of this.parents) if (live.state.spec.symbol === symbol && !isParentTerminal(live.state)) ids.push(id);
+    return ids;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -124,7 +94,7 @@ export class Algos {
       arrivalPrice: arrival,
       startAt: now,
       seed: input.seed ?? hashSeed(id),
-      algo: algoConfigOf(input.algo, defaults, D(input.quantity), input.algo.kind === "vwap" ? this.volumeProfile(input.symbol) : undefined),
+      algo: algoConfigOf(input.algo, defaults, D(input.quantity), input.algo.kind === "vwap" ? this.volumeProfile(input.symbol, now) : undefined),
       endBehaviour: input.endBehaviour ?? (input.algo.kind === "chaser" ? (settings.execution?.chaserEnd ?? "cancel") : "cross"),
       restartPolicy: input.restartPolicy ?? "resume",
       maxRejections: input.maxRejections ?? 3,
@@ -266,7 +236,7 @@ export class Algos {
     this.parentOfChild.clear();
     this.work.length = 0;
     for (const row of this.cx.store.loadParentOrders({ onlyOpen: true })) {
-      const parsed = parseParentState(row.state);
+      const parsed = storedParentState(row);
       if (!parsed.ok) {
         this.cx.log("error", `parent ${row.id} not restored: ${parsed.error.message}`);
         continue;
@@ -275,6 +245,7 @@ export class Algos {
       this.parents.set(row.id, live);
       for (const child of live.state.children) this.parentOfChild.set(child.clientOrderId, row.id);
     }
+    this.journal.reset(this.parents.values());
     for (const [id, live] of [...this.parents]) {
       // Fills and ends booked after the parent's last save (a crash between the two transactions) are caught up too.
       const children = live.state.children.filter((c) => c.status !== "sent").map((c) => c.clientOrderId);
@@ -292,11 +263,10 @@ export class Algos {
     this.working = true;
     try {
       for (let next = this.work.shift(); next; next = this.work.shift()) this.process(next);
-      // Changes that sent nothing (a fill, an acceptance) are saved once the queue is empty; the books hold them
-      // already, and a restart reads them back from there (restore syncs every child).
-      for (const live of this.dirty) this.persist(live);
+      // Changes that sent nothing (a fill, an acceptance) are saved once the queue is empty (algo-journal.ts).
+      this.journal.flush();
     } finally {
-      this.dirty.clear();
+      this.journal.discard();
       this.working = false;
     }
   }
@@ -304,7 +274,7 @@ export class Algos {
   private process(item: WorkItem): void {
     const live = this.parents.get(item.id);
     if (!live) return;
-    const events = "sync" in item ? this.childEvents(live.state, item.sync) : [item.event];
+    const events = "sync" in item ? childEvents(this.cx, live.state, item.sync) : [item.event];
     for (const event of events) {
       const result = stepParent(live.state, event, this.contextFor(live.state));
       if (result.ignored) continue;
@@ -316,41 +286,15 @@ export class Algos {
     }
   }
 
-  /** The events that bring a child's record up to its order: accepted, each fill not yet booked, its end. */
-  private childEvents(state: ParentState, clientOrderId: string): ParentEvent[] {
-    const child = state.children.find((c) => c.clientOrderId === clientOrderId);
-    if (!child) return [];
-    const stored = this.cx.books.orders.get(clientOrderId) ?? this.cx.store.getOrder(clientOrderId);
-    if (!stored) return [];
-    const order = stored.order;
-    const events: ParentEvent[] = [];
-    if ((child.status === "sent" || child.status === "in_doubt") && !["REJECTED", "DENIED", "INITIALIZED"].includes(order.status)) {
-      events.push({ type: "childAccepted", clientOrderId });
-    }
-    for (const fill of this.cx.store.fillsForOrder(clientOrderId)) {
-      if (child.tradeIds.includes(fill.tradeId)) continue;
-      events.push({ type: "childFilled", clientOrderId, tradeId: fill.tradeId, qty: fill.qty, price: fill.price, fee: fill.fee });
-    }
-    if (order.status === "CANCELED" || order.status === "EXPIRED")
-      events.push({ type: "childCancelled", clientOrderId, reason: order.reason ?? order.status.toLowerCase() });
-    if (order.status === "REJECTED" || order.status === "DENIED")
-      events.push({ type: "childRejected", clientOrderId, reason: order.reason ?? order.status.toLowerCase() });
-    return events;
-  }
-
   private contextFor(state: ParentState): { now: number; instrument: NonNullable<ReturnType<EngineContext["books"]["instruments"]["get"]>> } {
     const instrument = this.cx.books.instruments.get(state.spec.symbol);
     if (!instrument) throw new Error(`parent ${state.spec.id}: ${state.spec.symbol} is not traded on ${this.cx.venue.id}`);
     return { now: this.cx.clock.now(), instrument };
   }
 
-  /**
-   * Journal first: a state whose intents act (send or cancel a child, finish) is saved before they are carried out;
-   * one that only books what happened is saved when the queue is empty.
-   */
+  /** Journal first (algo-journal.ts): a step whose intents act is saved before they are carried out. */
   private commit(live: LiveParent, intents: ParentIntent[]): void {
-    if (intents.some((i) => i.type !== "scheduleTimer") || live.state.status !== this.savedStatus.get(live.state.spec.id)) this.persist(live);
-    else this.dirty.add(live);
+    this.journal.record(live, intents);
     for (const intent of intents) this.carryOut(live, intent);
     if (isParentTerminal(live.state) && live.timer !== null) {
       this.cx.timers.clearTimeout(live.timer);
@@ -358,32 +302,12 @@ export class Algos {
     }
   }
 
-  private persist(live: LiveParent): void {
-    const state = live.state;
-    this.dirty.delete(live);
-    this.savedStatus.set(state.spec.id, state.status);
-    const record: ParentOrderRecord = {
-      id: state.spec.id,
-      symbol: state.spec.symbol,
-      side: state.spec.side,
-      algo: state.spec.algo.kind,
-      status: state.status,
-      targetQty: state.spec.targetQty,
-      filledQty: state.filledQty,
-      state: serializeParentState(state),
-      meta: live.meta,
-      createdAt: live.createdAt,
-      updatedAt: state.updatedAt,
-    };
-    this.cx.durably(() => this.cx.store.saveParentOrder(record), `parent order ${state.spec.id} journaled`);
-  }
-
   private carryOut(live: LiveParent, intent: ParentIntent): void {
     const id = live.state.spec.id;
     switch (intent.type) {
       case "placeChild":
         this.parentOfChild.set(intent.child.clientOrderId, id);
-        this.placeChild(live, intent.child);
+        if (placeChildOrder(this.cx, live, intent.child, (item) => this.enqueue(item))) this.childrenPlaced++;
         return;
       case "cancelChild": {
         const record = this.cx.books.orders.get(intent.clientOrderId);
@@ -432,70 +356,16 @@ export class Algos {
     }
   }
 
-  /** One child through the risk gate, booked to the owner's position (or reducing the parent's). */
-  private placeChild(live: LiveParent, child: ParentIntent & { type: "placeChild" } extends { child: infer C } ? C : never): void {
-    const { meta } = live;
-    const wantSide = child.side === "BUY" ? "LONG" : "SHORT";
-    let positionId: string;
-    let newPosition: { id: string; side: "LONG" | "SHORT"; meta: PositionRecord["meta"] } | null = null;
-    if (meta.reducePositionId) {
-      const record = this.cx.books.positions.get(meta.reducePositionId);
-      if (!record || record.position.state === "CLOSED" || !isPositive(record.position.quantity)) {
-        this.enqueue({ id: live.state.spec.id, event: { type: "cancel", reason: `position ${meta.reducePositionId} is closed` } });
-        this.enqueue({ id: live.state.spec.id, event: { type: "childRejected", clientOrderId: child.clientOrderId, reason: "the position is closed" } });
-        return;
-      }
-      positionId = record.position.id;
-    } else {
-      const target = this.cx.books.openPositionsFor(child.symbol, meta.owner).find((r) => r.position.side === wantSide);
-      positionId = target?.position.id ?? this.cx.ids.next("pos");
-      if (!target)
-        newPosition = {
-          id: positionId,
-          side: wantSide,
-          meta: { strategy: meta.owner === MANUAL_OWNER ? MANUAL_OWNER : meta.owner, signalId: meta.signalId, entryOrderId: child.clientOrderId },
-        };
-    }
-    const spec: OrderSpec = {
-      clientOrderId: child.clientOrderId,
-      symbol: child.symbol,
-      side: child.side,
-      type: child.type,
-      quantity: child.qty,
-      ...(child.price !== null && { price: child.price }),
-      timeInForce: child.timeInForce,
-      reduceOnly: meta.reducePositionId !== null,
-      tags: {
-        positionId,
-        parentId: live.state.spec.id,
-        reason: meta.reducePositionId ? (meta.reason ?? "algo") : "entry",
-        strategy: meta.owner,
-        ...(meta.signalId ? { signalId: meta.signalId } : {}),
-      },
-      venue: this.cx.venue.id,
-    };
-    const mark = this.cx.books.marks.get(child.symbol);
-    const refPrice = child.price ?? (mark ? markDecimal(mark) : live.state.spec.arrivalPrice);
-    this.childrenPlaced++;
-    const result = this.cx.gate.placeOrder(spec, { refPrice, newPosition });
-    // A gate refusal leaves no order behind: the parent hears it here. A venue refusal came through settleOrder.
-    if (!result.ok && !this.cx.books.orders.has(child.clientOrderId) && !this.cx.store.getOrder(child.clientOrderId)) {
-      this.enqueue({
-        id: live.state.spec.id,
-        event: { type: "childRejected", clientOrderId: child.clientOrderId, reason: `${result.error.code}: ${result.error.message}` },
-      });
-    }
-  }
-
-  /** VWAP's profile: learned from the desk's recorded candles when it has them, else flat. */
-  private volumeProfile(symbol: string): VolumeProfile | undefined {
+  /**
+   * VWAP's profile: learned from the desk's market history (replay's recorded candles, a backtest's played ones, the
+   * feeds' bars) that had closed when the parent starts, in buckets of the history's bar; flat without any. The
+   * history's times are market times: in a backtest the clock's; in replay every kept bar has been played already.
+   */
+  private volumeProfile(symbol: string, startAt: number): VolumeProfile | undefined {
     const history = this.cx.options.marketHistory;
-    const candles = history?.barsOf(symbol) ?? [];
-    if (candles.length === 0) return undefined;
-    return learnVolumeProfile(
-      candles.map((c) => ({ ts: c.ts, volume: c.volume })),
-      3_600_000,
-    );
+    const bars = history?.barsOf(symbol) ?? [];
+    if (!history || bars.length === 0) return undefined;
+    return learnVolumeProfileBefore(bars, { before: startAt, candleMs: history.barMs });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -503,101 +373,11 @@ export class Algos {
 
   /** Parents with their progress and children, newest first (finished ones from the store). */
   list(limit = 50): ParentView[] {
-    const rows = this.cx.store.loadParentOrders({ onlyOpen: false });
-    const views: ParentView[] = [];
-    for (const row of rows.slice(-limit).reverse()) {
-      const live = this.parents.get(row.id);
-      const state = live?.state ?? (parseParentState(row.state).ok ? (parseParentState(row.state) as { value: ParentState }).value : null);
-      if (!state) continue;
-      views.push(viewOf(state, (live?.meta ?? row.meta) as ParentMeta, row.createdAt));
-    }
-    return views;
+    return parentViews(this.cx.store.loadParentOrders({ onlyOpen: false }), this.parents, limit);
   }
 
   /** Live parents' states (tests and the backtest report). */
   states(): ParentState[] {
     return [...this.parents.values()].map((p) => p.state);
   }
-}
-
-export interface ParentView {
-  id: string;
-  symbol: string;
-  side: OrderSide;
-  algo: string;
-  label: string;
-  owner: string;
-  status: string;
-  reason: string | null;
-  createdAt: number;
-  targetQty: string;
-  filledQty: string;
-  remainingQty: string;
-  avgPrice: string | null;
-  arrivalPrice: string;
-  limitPrice: string | null;
-  shortfallBps: number | null;
-  childrenSent: number;
-  slicesLeft: number | null;
-  nextSliceAt: number | null;
-  children: {
-    clientOrderId: string;
-    slice: number;
-    purpose: string;
-    type: string;
-    qty: string;
-    price: string | null;
-    status: string;
-    filledQty: string;
-    placedAt: number;
-    reason: string | null;
-  }[];
-}
-
-function viewOf(state: ParentState, meta: ParentMeta, createdAt: number): ParentView {
-  const progress = parentProgress(state);
-  return {
-    id: state.spec.id,
-    symbol: state.spec.symbol,
-    side: state.spec.side,
-    algo: state.spec.algo.kind,
-    label: meta.label ?? state.spec.algo.kind,
-    owner: meta.owner ?? ownerOf({ strategy: null }),
-    status: state.status,
-    reason: state.reason,
-    createdAt,
-    targetQty: progress.targetQty.toString(),
-    filledQty: progress.filledQty.toString(),
-    remainingQty: progress.remainingQty.toString(),
-    avgPrice: progress.avgPrice?.toSignificantDigits(10).toString() ?? null,
-    arrivalPrice: state.spec.arrivalPrice.toString(),
-    limitPrice: state.spec.limitPrice?.toString() ?? null,
-    // A display figure (two decimals), converted at the edge.
-    shortfallBps: progress.shortfallBps === null ? null : progress.shortfallBps.toDecimalPlaces(2).toNumber(),
-    childrenSent: progress.childrenSent,
-    slicesLeft: progress.slicesLeft,
-    nextSliceAt: progress.nextSliceAt,
-    children: state.children.map((c) => ({
-      clientOrderId: c.clientOrderId,
-      slice: c.slice,
-      purpose: c.purpose,
-      type: c.type,
-      qty: c.qty.toString(),
-      price: c.price?.toString() ?? null,
-      status: c.status,
-      filledQty: c.filledQty.toString(),
-      placedAt: c.placedAt,
-      reason: c.reason,
-    })),
-  };
-}
-
-/** A stable 32-bit seed from the parent id (FNV-1a): the same parent plans the same slices. */
-function hashSeed(text: string): number {
-  let hash = 0x811c9dc5;
-  for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193);
-  }
-  return hash >>> 0;
 }

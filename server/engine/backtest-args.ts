@@ -65,6 +65,7 @@ Portfolio form: several symbols, one file each, traded with one equity in their 
   --compare-correlation-limit PCT
                        run it twice, without and with correlation clusters (ρ > 0.5 over 5 days of hourly bars) capped
                        at PCT % of equity, 0 < PCT ≤ 10000, and print the comparison after the report
+  --exec ALGO          as above, for every symbol's entries and exits
   Files of the shipped portfolio set (data/market/portfolio, X/BTC) trade on Bittrex's rules of the time (price and
   quantity step 0.00000001 BTC, minimum order 0.0005 BTC, fee 25 bps); symbols of the recorded Binance market snapshot
   on Binance's precision, limits and fee (as the desk does); --fee-bps and --qty-step apply to other symbols only,
@@ -128,6 +129,18 @@ function commonShape() {
     json: z.boolean().default(false),
     deterministic: z.boolean().default(false),
     save: z.boolean().default(false),
+    exec: z
+      .string()
+      .optional()
+      .transform((s, ctx): ExecSpec | undefined => {
+        if (s === undefined) return undefined;
+        const parsed = parseExecSpec(s);
+        if (!parsed.ok) {
+          ctx.addIssue({ code: "custom", message: parsed.error.message });
+          return z.NEVER;
+        }
+        return parsed.value;
+      }),
   };
 }
 
@@ -174,18 +187,6 @@ function makeSchema(cwd: string, isFile: (path: string) => boolean) {
           return name;
         }),
       ...commonShape(),
-      exec: z
-        .string()
-        .optional()
-        .transform((s, ctx): ExecSpec | undefined => {
-          if (s === undefined) return undefined;
-          const parsed = parseExecSpec(s);
-          if (!parsed.ok) {
-            ctx.addIssue({ code: "custom", message: parsed.error.message });
-            return z.NEVER;
-          }
-          return parsed.value;
-        }),
     })
     .superRefine(slowAboveFast);
 }
@@ -222,10 +223,6 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     Object.hasOwn(raw, "notional") ||
     Object.hasOwn(raw, "config") ||
     Object.hasOwn(raw, "compare-correlation-limit");
-  if (isPortfolio && Object.hasOwn(raw, "exec"))
-    return err("BACKTEST_ARGS_INVALID", "--exec works with one symbol for now: drop it, or run each symbol on its own.", {
-      problems: ["--exec works with one symbol for now"],
-    });
   if (isPortfolio) return parsePortfolio(raw, data, symbol, strategy, cwd, isFile, options.readFile ?? ((path) => readFileSync(path, "utf8")));
   if (data[0] !== undefined) raw.data = data[0];
   if (symbol[0] !== undefined) raw.symbol = symbol[0];
@@ -392,5 +389,6 @@ function parsePortfolio(
     deterministic: a.deterministic,
     save: a.save,
     config,
+    ...(a.exec && { exec: a.exec }),
   });
 }

@@ -92,10 +92,12 @@ describe("backtest --exec", () => {
     if (!parsed.ok) expect(parsed.error.message).toContain("--exec must be market, twap:DURATION");
   });
 
-  it("the portfolio form refuses --exec in words (not silently ignored)", () => {
+  it("the portfolio form takes --exec too (carried to its run, refused in the same words when bad)", () => {
     const parsed = parseBacktestArgs(["--data", "a.csv:ETH/BTC,b.csv:LTC/BTC", "--exec", "twap:30m"], { isFile: () => true, cwd: "/" });
-    expect(parsed.ok).toBe(false);
-    if (!parsed.ok) expect(parsed.error.message).toContain("--exec works with one symbol");
+    expect(parsed).toMatchObject({ ok: true, value: { legs: [{ symbol: "ETH/BTC" }, { symbol: "LTC/BTC" }], exec: { kind: "twap", horizonSeconds: 1800 } } });
+    const bad = parseBacktestArgs(["--data", "a.csv:ETH/BTC,b.csv:LTC/BTC", "--exec", "twap"], { isFile: () => true, cwd: "/" });
+    expect(bad.ok).toBe(false);
+    if (!bad.ok) expect(bad.error.message).toContain("--exec must be market, twap:DURATION");
   });
 
   it("--exec is carried to the run's arguments, and absent without it", () => {
@@ -103,5 +105,69 @@ describe("backtest --exec", () => {
     expect(withExec).toMatchObject({ ok: true, value: { exec: { kind: "twap", horizonSeconds: 1800 } } });
     const without = parseBacktestArgs(["--data", "x.csv"], { isFile: () => true, cwd: "/" });
     expect(without.ok && "exec" in without.value).toBe(false);
+  });
+});
+
+describe("backtest --exec vwap: slices follow the volume profile learned from the candles before each parent", () => {
+  const MIN = 60_000;
+  const HOUR = 60 * MIN;
+  const DAY = 24 * HOUR;
+  const isBusy = (ts: number, busyFrom: number) => {
+    const hour = Math.floor((ts % DAY) / HOUR);
+    return hour >= busyFrom && hour < busyFrom + 4;
+  };
+  /** Five days of 5-minute candles: a price that swings every six hours, ten times the volume in four busy hours a day. */
+  const synthetic = (busyFrom: (ts: number) => number) =>
+    Array.from({ length: 5 * 288 }, (_, i) => {
+      const ts = i * 5 * MIN;
+      const price = (k: number) => Math.round((20_000 + 400 * Math.sin((2 * Math.PI * k) / 72)) * 100) / 100;
+      const [open, close] = [price(i), price(i + 1)];
+      return { ts, open, high: Math.max(open, close) + 5, low: Math.min(open, close) - 5, close, volume: isBusy(ts, busyFrom(ts)) ? 10 : 1 };
+    });
+  const PATTERN = synthetic(() => 12);
+
+  const runOn = (candles: typeof PATTERN, text: string) => {
+    const strategy = createSmaCrossStrategy({ fast: 10, slow: 30 });
+    if (!strategy.ok) throw new Error(strategy.error.message);
+    return runEngineBacktest({ candles, symbol: "BTC/USDT", strategy: strategy.value, capital: "10000", feeBps: 10, slippageBps: 5, exec: spec(text) })
+      .execution!;
+  };
+  /** Per parent started after the first day with slices in busy and quiet hours: mean busy slice / mean quiet slice. */
+  const busyToQuiet = (execution: ReturnType<typeof runOn>) =>
+    execution.parents
+      .filter((p) => p.createdAt >= DAY)
+      .map((p) => {
+        const slices = p.children.filter((c) => c.purpose.startsWith("slice"));
+        const mean = (xs: typeof slices) => xs.reduce((a, c) => a + Number(c.qty), 0) / xs.length;
+        const busy = slices.filter((c) => isBusy(c.placedAt, 12));
+        const quiet = slices.filter((c) => !isBusy(c.placedAt, 12));
+        return busy.length > 0 && quiet.length > 0 ? mean(busy) / mean(quiet) : null;
+      })
+      .filter((r): r is number => r !== null);
+
+  it("VWAP sends bigger slices in the busy hours; TWAP's are even", () => {
+    const vwap = busyToQuiet(runOn(PATTERN, "vwap:2h"));
+    const twap = busyToQuiet(runOn(PATTERN, "twap:2h"));
+    expect(vwap.length).toBeGreaterThan(3);
+    expect(twap.length).toBeGreaterThan(3);
+    // Ten times the volume: about ten times the slice (the first day's profile is already learned).
+    for (const ratio of vwap) expect(ratio).toBeGreaterThan(5);
+    for (const ratio of twap) expect(ratio).toBeCloseTo(1, 6);
+  });
+
+  it("never looks ahead: changing the volume after a time leaves every parent started before it as it was", () => {
+    const cut = 3 * DAY;
+    // From day 3 the busy hours move to 00:00–04:00.
+    const moved = synthetic((ts) => (ts >= cut ? 0 : 12));
+    const slices = (execution: ReturnType<typeof runOn>, before: boolean) =>
+      execution.parents
+        .filter((p) => p.createdAt < cut === before)
+        .map((p) => `${p.id} ${p.createdAt} ${p.children.map((c) => `${c.placedAt}:${c.qty}`).join(",")}`);
+    const original = runOn(PATTERN, "vwap:2h");
+    const changed = runOn(moved, "vwap:2h");
+    expect(slices(original, true).length).toBeGreaterThan(3);
+    expect(slices(changed, true)).toEqual(slices(original, true));
+    // And the parents after it did learn the new hours (the comparison can fail).
+    expect(slices(changed, false)).not.toEqual(slices(original, false));
   });
 });

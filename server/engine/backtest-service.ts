@@ -9,7 +9,7 @@ import { type CcxtMarketLike, instrumentFromCcxtMarket } from "../venues/ccxt/ma
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS } from "../venues/replay/portfolio";
-import { runEngineBacktest } from "./backtest";
+import { type ExecutionSummary, runEngineBacktest } from "./backtest";
 import {
   compareCorrelationLimit,
   formatCorrelationComparison,
@@ -75,20 +75,22 @@ function runSingle(args: BacktestRunArgs, onProgress?: (done: number, total: num
     params: backtestReportParams(args),
     deterministic: args.deterministic,
   });
-  const execution = result.execution;
-  if (execution) {
-    // Only with --exec: the default run's report stays byte for byte what it was.
-    report.execution = {
-      algo: execution.algo,
-      parentOrders: execution.parentOrders,
-      childOrders: execution.childOrders,
-      avgShortfallBps: execution.avgShortfallBps,
-    };
-    report.trades = report.trades.map((t, i) => ({ ...t, ...execution.trades[i] }));
-  }
+  // Only with --exec: the default run's report stays byte for byte what it was.
+  if (result.execution) withExecution(report, result.execution);
   const curve = chartCurve(result.numericEquityCurve);
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
   return { report, curve, timings };
+}
+
+/** `--exec`'s part of a report (one symbol or a portfolio): the totals, and each trade's entry and exit shortfall. */
+function withExecution<T extends { execution?: BacktestReport["execution"]; trades: BacktestReport["trades"] }>(report: T, execution: ExecutionSummary): void {
+  report.execution = {
+    algo: execution.algo,
+    parentOrders: execution.parentOrders,
+    childOrders: execution.childOrders,
+    avgShortfallBps: execution.avgShortfallBps,
+  };
+  report.trades = report.trades.map((t, i) => ({ ...t, ...execution.trades[i] }));
 }
 
 /** A chart needs at most a few thousand points. */
@@ -170,6 +172,7 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
         ? { method: "all_in", notional: args.sizing.notional.toFixed() }
         : { method: "all_in", equityFraction: args.sizing.fraction ? args.sizing.fraction.toNumber() : 1 / legs.length },
     ...deskSettings,
+    ...(args.exec && { exec: args.exec }),
   };
   const result = runPortfolioBacktest(input);
   const elapsedMs = performance.now() - started;
@@ -201,6 +204,7 @@ function runPortfolio(args: PortfolioRunArgs): PortfolioOutcome {
     refusedSignals: result.refusedSignals,
     protectionsFired: result.protectionsFired,
   });
+  if (result.execution) withExecution(report, result.execution);
   const timings = { csvMs: started - csvStarted, engineMs: elapsedMs, reportMs: performance.now() - reportStarted };
   return { report, curve: chartCurve(result.numericEquityCurve), timings, ...(correlationComparison !== undefined && { correlationComparison }) };
 }

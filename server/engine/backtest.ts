@@ -11,7 +11,10 @@
  * After the last candle an open position is closed at the last close ("end_of_data").
  * The same data and parameters give the same trades and numbers (no wall clock, no randomness).
  */
-import { ManualClock } from "../core/clock";
+import { DAY_MS, ManualClock } from "../core/clock";
+import { MarketHistory } from "../core/market-history";
+import type { ParentView } from "./algos";
+import { MARKET_HISTORY_BAR_MS, MARKET_HISTORY_DAYS } from "./market-history-feed";
 import { sequentialIds } from "../core/ids";
 import { type Instrument, makeInstrument } from "../core/instrument";
 import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
@@ -61,6 +64,8 @@ export interface ExecutionSummary {
   avgShortfallBps: number | null;
   /** Per trade (the report's order): entry and exit shortfall in bps against the mark when the signal came. */
   trades: { entryShortfallBps: number | null; exitShortfallBps: number | null }[];
+  /** The parents with their children, newest first (tests look at the slices; not part of the report). */
+  parents: ParentView[];
 }
 
 export interface EngineBacktestResult {
@@ -76,6 +81,16 @@ export interface EngineBacktestResult {
   fills: number;
   /** Only with `exec`. */
   execution?: ExecutionSummary;
+}
+
+/**
+ * VWAP's market history in a backtest: bars of the candles' size (a history refuses candles longer than its bars, and
+ * at least the desk's 5 minutes), fed each candle at its close, so a parent's profile is learned from what had traded
+ * before it started.
+ */
+export function backtestVolumeHistory(candleMs: readonly number[]): MarketHistory {
+  const barMs = Math.max(MARKET_HISTORY_BAR_MS, ...candleMs);
+  return new MarketHistory({ barMs, maxBars: Math.ceil((MARKET_HISTORY_DAYS * DAY_MS) / barMs) });
 }
 
 /** Steps so fine that nothing a 40-digit quantity or a bps-slipped price carries is rounded away. */
@@ -128,6 +143,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const exec = input.exec;
   const algoMode = exec !== undefined && exec.kind !== "market";
   const store = new MemoryStore();
+  const volumeHistory = exec?.kind === "vwap" ? backtestVolumeHistory([interval]) : null;
   const venue = new SimVenue({
     instruments: [instrument],
     initialBalances: { [quoteCcy]: D(input.capital), [base]: 0 },
@@ -143,6 +159,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     store,
     clock,
     ids: sequentialIds(),
+    ...(volumeHistory && { marketHistory: volumeHistory }),
     initialEquity: input.capital,
     quoteCurrency: quoteCcy,
     breaker: null,
@@ -276,6 +293,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     }
     if (working || (algoMode && busy)) syncHeld();
     engine.setMark(symbol, candle.close, candle.ts + interval);
+    volumeHistory?.addCandle(symbol, candle, interval);
     strategyContext.position = position;
     const intent = strategy.onCandle(candle, strategyContext);
     if (intent && i + 1 < candles.length) {
@@ -329,14 +347,17 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   };
 }
 
-/** Each trade's entry and exit cost against its arrival price: a parent's shortfall, or a market order's slippage against the touch. */
-function executionSummary(exec: ExecSpec, engine: Engine, store: MemoryStore, trades: readonly TradeRecord[]): ExecutionSummary {
+/**
+ * Each trade's entry and exit cost against its arrival price: a parent's shortfall, or a market order's slippage against
+ * the touch. `trades` in the report's order (the single-symbol and the portfolio runner both pass their closed trades).
+ */
+export function executionSummary(exec: ExecSpec, engine: Engine, store: MemoryStore, trades: readonly TradeRecord[]): ExecutionSummary {
   const parents = engine.parentOrders(Number.MAX_SAFE_INTEGER);
   const entryByPosition = new Map<string, number | null>();
   const exitByPosition = new Map<string, number | null>();
-  const meta = store.loadParentOrders({ onlyOpen: false });
+  const metaById = new Map(store.loadParentOrders({ onlyOpen: false }).map((row) => [row.id, row.meta]));
   for (const parent of parents) {
-    const reduces = (meta.find((m) => m.id === parent.id)?.meta as { reducePositionId?: string | null } | undefined)?.reducePositionId ?? null;
+    const reduces = (metaById.get(parent.id) as { reducePositionId?: string | null } | undefined)?.reducePositionId ?? null;
     const positionId = reduces ?? parent.children.map((c) => store.getOrder(c.clientOrderId)?.meta.positionId).find((p) => p) ?? null;
     if (!positionId || parent.shortfallBps === null) continue;
     const map = reduces ? exitByPosition : entryByPosition;
@@ -353,6 +374,7 @@ function executionSummary(exec: ExecSpec, engine: Engine, store: MemoryStore, tr
     childOrders: parents.reduce((n, p) => n + p.children.length, 0),
     avgShortfallBps: values.length === 0 ? null : round2(values.reduce((a, b) => a + b, 0) / values.length),
     trades: perTrade,
+    parents,
   };
 }
 

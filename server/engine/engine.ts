@@ -439,9 +439,14 @@ export class Engine {
     this.cx.algos.onVolume(symbol, volume);
   }
 
-  /** True while a parent order still works (the backtest loop feeds it every candle then). */
-  hasLiveParents(): boolean {
-    return this.cx.algos.hasLive;
+  /** True while a parent order (on `symbol`, when given) still works (the backtest loop feeds it every candle then). */
+  hasLiveParents(symbol?: string): boolean {
+    return symbol === undefined ? this.cx.algos.hasLive : this.cx.algos.hasLiveOn(symbol);
+  }
+
+  /** The ids of the parents on `symbol` that still work (working or paused). */
+  liveParentIds(symbol: string): string[] {
+    return this.cx.algos.liveIdsOn(symbol);
   }
 
   /** Parent orders with progress and children, newest first (the Orders page). */

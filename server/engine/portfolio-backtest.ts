@@ -25,11 +25,18 @@
  * would on a desk. With protections, every candle's path (open, the extremes, close, all at the candle's open time) is
  * played as touches of its symbol, so the detectors see each price; a 5-minute candle is one instant to them. What
  * fired is listed in `protectionsFired` (from the engine's bus).
+ *
+ * `--exec ALGO` (as in the single-symbol runner): each entry is a signal asking for the algorithm and each exit a parent
+ * selling the open position, worked on the simulated clock (a parent's due slice goes out with its symbol's market
+ * data; POV takes its share of each candle's volume). A new signal on a symbol stops that symbol's working parents
+ * first. The symbol belongs to the strategy whose entry parent started, from its start (before anything fills) until
+ * it is flat with no parent working. At the end, working parents stop and open positions close at the last close with
+ * one market order each. The result's `execution` gives each trade's entry and exit shortfall.
  */
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { type Instrument } from "../core/instrument";
-import { approxNumber, D, type Decimal, type DecimalInput } from "../core/money";
+import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
 import type { NumericEquityCurve } from "../core/backtest/report";
 import type { BacktestTrade } from "../core/backtest/types";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
@@ -37,8 +44,10 @@ import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
 import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { type AllInSizing, BacktestEngine, smallestGap } from "./backtest";
+import { execAlgoRequest, type ExecSpec } from "../core/algos/exec-spec";
+import { type AllInSizing, BacktestEngine, backtestVolumeHistory, executionSummary, type ExecutionSummary, smallestGap } from "./backtest";
 import { EventBus } from "./bus";
+import { SYSTEM } from "./types";
 import type { EngineOptions } from "./context";
 import type { ProtectionFired } from "../core/backtest/portfolio-report";
 import { createMarketHistory } from "./market-history-feed";
@@ -72,6 +81,8 @@ export interface PortfolioBacktestInput {
   riskLimits?: RiskLimitsSettings;
   breaker?: EngineOptions["breaker"];
   protections?: EngineOptions["protections"];
+  /** `--exec`: entries and exits worked by this algorithm; absent (or market): one market order each. */
+  exec?: ExecSpec;
 }
 
 export interface PortfolioTrade extends BacktestTrade {
@@ -98,6 +109,8 @@ export interface PortfolioBacktestResult {
   refusedSignals: Record<string, number>;
   /** Protections that fired, in order (none without `protections`). */
   protectionsFired: ProtectionFired[];
+  /** Only with `exec`: parents, children and each trade's shortfall (in `trades` order). */
+  execution?: ExecutionSummary;
 }
 
 interface Slot {
@@ -153,12 +166,15 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
   const closed: TradeRecord[] = [];
   const limits = input.riskLimits ?? {};
   const statistical = limits.maxCorrelatedExposurePct != null || limits.maxVarPct != null;
-  const history = statistical ? createMarketHistory() : null;
+  const exec = input.exec;
+  const algoMode = exec !== undefined && exec.kind !== "market";
+  const history = statistical ? createMarketHistory() : exec?.kind === "vwap" ? backtestVolumeHistory(states.map((s) => s.interval)) : null;
+  const store = new MemoryStore();
   const engine = new BacktestEngine(closed, {
     ...(history && { marketHistory: history }),
     bus: new EventBus(0),
     venue,
-    store: new MemoryStore(),
+    store,
     clock,
     ids: sequentialIds(),
     initialEquity: input.capital,
@@ -169,6 +185,8 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     defaultSymbolSettings: { minConfidence: 0, sizing: input.sizing, stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
     expectedSlippageBps: input.slippageBps,
     equitySnapshotOnFill: false,
+    // Parents' timers are served by the candles (a due timer is delivered with its symbol's market data).
+    ...(algoMode && { timers: { setTimeout: () => null, clearTimeout: () => undefined } }),
   });
   void engine.start();
   const protected_ = input.protections != null;
@@ -186,7 +204,11 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     refusedSignals[s.name] = 0;
   }
   let signalSeq = 0;
-  const touch = (symbol: string, price: number) => engine.executeMarketData({ kind: "quote", symbol, bid: price, ask: price });
+  const lastTouch = new Map<string, number>();
+  const touch = (symbol: string, price: number) => {
+    if (algoMode) lastTouch.set(symbol, price);
+    engine.executeMarketData({ kind: "quote", symbol, bid: price, ask: price });
+  };
   const send = (state: LegState, action: "BUY" | "SELL", strategy: string, reason: string) => {
     const symbol = state.leg.symbol;
     const result = engine.executeSync({
@@ -198,6 +220,56 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     const open = engine.openPosition(symbol);
     state.owner = open ? (state.owner ?? strategy) : null;
   };
+  /** A symbol's working parents stop (an entry still buying must not outlive the exit that follows it). */
+  const stopParents = (symbol: string) => {
+    for (const parentId of engine.liveParentIds(symbol)) engine.executeSync({ kind: "cancelParent", parentId, actor: SYSTEM, reason: "next signal" });
+  };
+  /** The owner once parents moved: kept while the position is open or a parent works, released when flat and idle. */
+  const syncOwner = (state: LegState) => {
+    if (engine.openPosition(state.leg.symbol) === null && !engine.hasLiveParents(state.leg.symbol)) state.owner = null;
+  };
+  /** `--exec`: an entry is a signal asking for the algorithm, an exit a parent selling what is held. */
+  const sendWorked = (state: LegState, action: "BUY" | "SELL", strategy: string, reason: string) => {
+    const symbol = state.leg.symbol;
+    stopParents(symbol);
+    if (action === "SELL") {
+      const open = engine.openPosition(symbol);
+      if (open) {
+        const result = engine.executeSync({
+          kind: "startParent",
+          parent: {
+            symbol,
+            side: "SELL",
+            quantity: open.quantity.toString(),
+            algo: execAlgoRequest(exec!, open.quantity.toString(), state.interval)!,
+            // An iceberg rests at the arrival price, as an entry's does.
+            ...(exec!.kind === "iceberg" && { limitPrice: new Decimal(lastTouch.get(symbol) ?? 0).toString() }),
+          },
+          actor: SYSTEM,
+          reason,
+        });
+        if (!result.ok) refusedSignals[strategy] = (refusedSignals[strategy] ?? 0) + 1;
+      }
+    } else {
+      const result = engine.executeSync({
+        kind: "signal",
+        signal: {
+          id: `bt-${++signalSeq}`,
+          symbol,
+          action: "BUY",
+          confidence: 1,
+          strategy,
+          ts: clock.now(),
+          algo: execAlgoRequest(exec!, "1000000000000", state.interval)!,
+        },
+        source: `backtest: ${reason}`,
+      });
+      if (!result.ok) refusedSignals[strategy] = (refusedSignals[strategy] ?? 0) + 1;
+      // The symbol is the strategy's from its entry's start: another strategy's entry waits, as on a held symbol.
+      else state.owner = strategy;
+    }
+    syncOwner(state);
+  };
 
   const curveTs: number[] = [];
   const curveEq: number[] = [];
@@ -207,13 +279,16 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     const candle = candles[index]!;
     clock.set(Math.max(clock.now(), candle.ts));
     let busy = false;
-    if (state.pending || protected_ || engine.hasWorkingOrders() || engine.hasExitRules()) {
+    const working = algoMode && engine.hasLiveParents(symbol);
+    // POV takes its share of what traded: the candle's volume, before its prices.
+    if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, candle.volume);
+    if (state.pending || working || protected_ || engine.hasWorkingOrders() || engine.hasExitRules()) {
       touch(symbol, candle.open);
       if (state.pending) {
-        send(state, state.pending.action, state.pending.strategy, state.pending.reason);
+        (algoMode ? sendWorked : send)(state, state.pending.action, state.pending.strategy, state.pending.reason);
         state.pending = null;
       }
-      busy = protected_ || engine.hasWorkingOrders() || engine.hasExitRules();
+      busy = protected_ || engine.hasWorkingOrders() || engine.hasExitRules() || (algoMode && engine.hasLiveParents(symbol));
     }
     if (busy) {
       const [first, second] = candle.close >= candle.open ? [candle.low, candle.high] : [candle.high, candle.low];
@@ -221,6 +296,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
       touch(symbol, second);
       touch(symbol, candle.close);
     }
+    if (working || (algoMode && busy)) syncOwner(state);
     engine.setMark(symbol, candle.close, candle.ts + state.interval);
     history?.addCandle(symbol, candle, state.interval);
     for (const slot of state.slots) {
@@ -243,7 +319,13 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     }
   }
 
-  // End of data: each open position at its own symbol's last close, in the order of those close times.
+  // End of data: working parents stop (what they filled stays held), then each open position closes at its own symbol's
+  // last close, in the order of those close times.
+  if (algoMode)
+    for (const state of states) {
+      stopParents(state.leg.symbol);
+      syncOwner(state);
+    }
   const endOfData = new Set<string>();
   const ending = states.filter((s) => s.owner !== null && s.leg.candles.length > 0);
   ending.sort((a, b) => a.leg.candles[a.leg.candles.length - 1]!.ts + a.interval - (b.leg.candles[b.leg.candles.length - 1]!.ts + b.interval));
@@ -286,6 +368,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     skippedSignals,
     refusedSignals,
     protectionsFired,
+    ...(exec && { execution: executionSummary(exec, engine, store, closed) }),
   };
 }
 

@@ -102,5 +102,6 @@ export function portfolioReportParams(args: PortfolioRunArgs, instruments: strin
     qtyStep: args.qtyStep ? args.qtyStep.toFixed() : null,
     seed: args.seed,
     ...(args.config ? { config: args.config.split(/[\\/]/).pop() ?? args.config } : {}),
+    ...(args.exec && { exec: execLabel(args.exec) }),
   };
 }
