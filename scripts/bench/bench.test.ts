@@ -81,6 +81,7 @@ describe("engine benches", () => {
     expect(result.at10UsPerOrder).toBeGreaterThan(0);
     expect(result.at10kUsPerOrder).toBeGreaterThan(0);
     expect(result.at10kOverAt10).toBeCloseTo(result.at10kUsPerOrder / result.at10UsPerOrder, 1);
+    expect(result.ownFile.value).toBeGreaterThan(0);
     expect(benchDirs()).toEqual(before);
   });
 

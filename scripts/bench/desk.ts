@@ -1,6 +1,6 @@
 /**
  * A desk for the end-to-end benches: the real Engine journaling to SQLite (a migrated temp file) in front
- * of a SimVenue, in memory or durable (its own state file). Mirrors the engine tests' setup; the limits
+ * of a SimVenue, in memory or durable (its own state file, or its tables in the desk's database). Mirrors the engine tests' setup; the limits
  * that would stop a long run (breaker trips, orders-per-minute) are lifted so every signal trades.
  */
 import { existsSync, mkdtempSync, rmSync } from "node:fs";
@@ -59,15 +59,21 @@ export interface Desk {
 export interface DeskOptions {
   /** Durable venue (its own SQLite state file) when set. */
   venuePath?: string;
+  /** Durable venue with its tables in the desk's database (SimVenue `desk`, as a new replay desk runs); wins over venuePath. */
+  venueInDesk?: boolean;
   /** The venue file's `synchronous` (FULL, its default, fsyncs every commit). */
   venueSynchronous?: "FULL" | "NORMAL";
   clock?: ManualClock;
 }
 
-export function openVenue(options: DeskOptions): SimVenue {
+export function openVenue(options: DeskOptions, store?: SqliteStore): SimVenue {
   return new SimVenue(
     { instruments: [BENCH_INSTRUMENT], initialBalances: { USDT: BENCH_CAPITAL } },
-    options.venuePath ? { statePath: options.venuePath, ...(options.venueSynchronous ? { synchronous: options.venueSynchronous } : {}) } : {},
+    options.venueInDesk && store
+      ? { desk: store }
+      : options.venuePath
+        ? { statePath: options.venuePath, ...(options.venueSynchronous ? { synchronous: options.venueSynchronous } : {}) }
+        : {},
   );
 }
 
@@ -107,13 +113,17 @@ export function makeEngine(store: SqliteStore, venue: SimVenue, clock: ManualClo
 export function openDesk(dbPath: string, options: DeskOptions = {}): Desk {
   const clock = options.clock ?? new ManualClock(BENCH_T0);
   const store = openSqliteStore({ path: dbPath, clock });
-  const venue = openVenue(options);
+  const venue = openVenue(options, store);
   return { engine: makeEngine(store, venue, clock), store, venue, clock };
 }
 
+/** The venue first: one in the desk's database writes its last state through the store. */
 export async function closeDesk(desk: Desk): Promise<void> {
-  desk.store.close();
-  await desk.venue.close();
+  try {
+    await desk.venue.close();
+  } finally {
+    desk.store.close();
+  }
 }
 
 export async function quote(desk: Desk, mid = 20_000): Promise<void> {

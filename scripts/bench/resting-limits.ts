@@ -1,9 +1,11 @@
 /**
  * resting_limits_ms_10k: placing 10 000 resting LIMIT buys through the engine, as a trader does from the
- * Orders page, on SQLite with the durable simulated venue (its own state file, as the desk runs in replay
- * mode). Each order is validated, risk-checked (the gate counts every open order's reserved notional),
- * journaled, sent to the venue (which saves what changed) and accepted. The orders rest far below the market,
- * so all of them stay open: the 10 000th order is placed with 9 999 others working.
+ * Orders page, on SQLite with the durable simulated venue keeping its tables in the desk's database (as a new replay
+ * desk runs it: SimVenue `desk`). Each order is validated, risk-checked (the gate counts every open order's reserved
+ * notional), journaled, sent to the venue (which saves what changed, in the intent's transaction) and accepted — one
+ * commit per order. The orders rest far below the market, so all of them stay open: the 10 000th order is placed with
+ * 9 999 others working. `ownFile`: the same with the venue in a state file of its own (a desk that already had one;
+ * three commits per order: the intent, the venue's file, the acceptance).
  *
  * Placing must cost the same with 10 resting orders as with 10 000: besides the total, the bench reports the
  * mean µs per order of the first and the last 100 orders and their ratio (the first pay the JIT's warm-up, so the
@@ -38,6 +40,8 @@ export interface RestingLimitsBenchResult {
   at10kUsPerOrder: number;
   at10kOverAt10: number;
   openAtEnd: number;
+  /** The big run with the venue in a state file of its own: total and CPU ms. */
+  ownFile: { value: number; cpuMs: number };
 }
 
 const TRADER = { username: "bench", role: "trader" as const };
@@ -51,11 +55,11 @@ const LIMIT_ORDER = { symbol: BENCH_SYMBOL, side: "BUY" as const, type: "LIMIT" 
  */
 async function placeResting(
   orders: number,
-  options: { holdAt?: number; onProgress?: (placed: number) => void } = {},
+  options: { holdAt?: number; ownFile?: boolean; onProgress?: (placed: number) => void } = {},
 ): Promise<{ times: Float64Array; elapsedMs: number; cpuMs: number; openAtEnd: number }> {
   const files = makeDeskFiles("resting", { inMemoryFs: true });
   try {
-    const desk = openDesk(files.dbPath, { venuePath: files.venuePath, venueSynchronous: "NORMAL" });
+    const desk = openDesk(files.dbPath, { venuePath: files.venuePath, venueSynchronous: "NORMAL", venueInDesk: options.ownFile !== true });
     await desk.engine.start();
     await quote(desk);
     const times = new Float64Array(orders);
@@ -116,6 +120,7 @@ export async function restingLimitsBench(options: {
   // The same code, warm now, on a desk that keeps 10 resting: each order is placed with 10 others open (then canceled,
   // untimed). Three windows, the last one measured: the desk's own first orders (a new connection) are left out.
   const small = await placeResting(10 + 3 * window, { holdAt: 10 });
+  const ownFile = await placeResting(options.orders, { ownFile: true });
   const first = meanOf(big.times, 0, window);
   const last = meanOf(big.times, options.orders - window, options.orders);
   const at10 = medianOf(small.times, 10 + 2 * window, 10 + 3 * window);
@@ -136,5 +141,6 @@ export async function restingLimitsBench(options: {
     at10kUsPerOrder: Math.round(at10k),
     at10kOverAt10: Math.round((at10k / at10) * 100) / 100,
     openAtEnd: big.openAtEnd,
+    ownFile: { value: Math.round(ownFile.elapsedMs), cpuMs: Math.round(ownFile.cpuMs) },
   };
 }

@@ -539,6 +539,14 @@ export class SqliteStore implements Store, StoreHistory {
     }
   }
 
+  /**
+   * The connection, for the one writer that shares it: the simulated exchange whose tables live in this database
+   * (SimVenue's `desk` option), writing through `transaction` so that the lease fences it too.
+   */
+  get database(): Database.Database {
+    return this.db;
+  }
+
   transaction<T>(fn: () => T): T {
     const fence = this.fence;
     if (fence === null || this.db.inTransaction) return this.runInTransaction(fn) as T;

@@ -301,6 +301,10 @@ export class EngineContext {
       });
       if (draft) draft.written = row;
       return value;
+    } catch (error) {
+      // A simulator saving into this database (joinsDeskTransaction) may have written into what just rolled back.
+      if (this.transactionDepth === 1) this.venue.deskTransactionRolledBack?.();
+      throw error;
     } finally {
       this.transactionDepth--;
     }

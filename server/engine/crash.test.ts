@@ -176,10 +176,17 @@ const countBy = <T>(items: T[], key: (item: T) => string): Map<string, number> =
 };
 const repeated = (counts: Map<string, number>): string[] => [...counts].filter(([, n]) => n !== 1).map(([k, n]) => `${k}×${n}`);
 
-describe("crash test: SIGKILL at random moments, then restart", () => {
+/**
+ * Twice: the simulator in its own file (the desk's replay and paper venue today), and with its tables in Bastion's database
+ * (SimVenue's `desk`: a new order's intent, the venue's rows and its acceptance commit in one transaction).
+ */
+describe.each([
+  { where: "its own file", shared: false },
+  { where: "Bastion's database", shared: true },
+])("crash test: SIGKILL at random moments, then restart (the venue's state in $where)", ({ shared }) => {
   const dbPath = createMigratedDb();
   const dir = dirname(dbPath);
-  const venuePath = join(dir, "venue.db");
+  const venuePath = shared ? dbPath : join(dir, "venue.db");
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
   it(

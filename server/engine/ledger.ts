@@ -120,6 +120,31 @@ export class Ledger {
     if (late && event.type === "fill") this.cx.reconciliation.noteLateFill(record, event);
   }
 
+  /**
+   * A new order's acceptance, in the intent's own transaction (a simulator that saves into this database answered inside
+   * it): when the venue's whole answer is the acceptance of this order, it is journaled here, to commit with the intent,
+   * and the accepted order returned (the caller saves its row in the same transaction and applies it to memory after the
+   * commit: settleAccepted). Null otherwise: the answer is then ingested after the commit, as every venue's is.
+   */
+  acceptInTransaction(order: Order, events: VenueEvent[]): Order | null {
+    if (events.length !== 1) return null;
+    const { clientOrderId, event } = events[0]!;
+    if (clientOrderId !== order.clientOrderId || event.type !== "accept") return null;
+    const result = applyOrderEvent(order, event);
+    if (!result.ok) return null;
+    const ts = event.ts ?? this.cx.clock.now();
+    this.cx.store.appendJournal({ clientOrderId, type: event.type, source: "venue", payload: event, applied: true, ts });
+    return result.order;
+  }
+
+  /** After the commit of acceptInTransaction: memory follows, as after any ingested event. */
+  settleAccepted(clientOrderId: string, order: Order): void {
+    const record = this.cx.books.orders.get(clientOrderId);
+    if (!record) return;
+    this.cx.books.orders.replaceOrder(record, order);
+    this.settleOrder(record);
+  }
+
   /** After an order changed: positions learn it ended, the in-memory set follows, the bus and a running emergency stop hear of it. */
   settleOrder(record: OrderRecord): void {
     if (this.bookingFill) this.afterFillCommit();

@@ -151,6 +151,8 @@ export class ResilientVenue implements Venue {
   /** New orders whose request was on its way when the halt latched: canceled as soon as the venue acknowledges them. */
   private readonly cancelOnArrival = new Set<string>();
   private halted = false;
+  /** Forwarded: a simulator saving into the desk's database answers inside the engine's transaction (Venue.joinsDeskTransaction). */
+  readonly joinsDeskTransaction: boolean;
 
   constructor(
     private readonly inner: Venue,
@@ -160,6 +162,7 @@ export class ResilientVenue implements Venue {
     this.id = inner.id;
     this.kind = inner.kind;
     if (inner.fetchPositions) this.fetchPositions = () => inner.fetchPositions!();
+    this.joinsDeskTransaction = inner.joinsDeskTransaction === true;
     this.maxInFlight = Math.max(1, options.maxInFlight ?? Math.min(options.burst, 10));
     this.buckets = {
       routine: new Bucket(options.ratePerSecond, options.burst, options.now),
@@ -191,6 +194,10 @@ export class ResilientVenue implements Venue {
   /** Where submissions with an unknown outcome are reported (the engine's in-doubt process). */
   setInDoubtSink(sink: (report: InDoubtReport) => void): void {
     this.inDoubtSink = sink;
+  }
+
+  deskTransactionRolledBack(): void {
+    this.inner.deskTransactionRolledBack?.();
   }
 
   /** A fence the venue documents for a submission (see Venue.submitFenceMs), forwarded. */

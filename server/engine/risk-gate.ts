@@ -236,6 +236,12 @@ export class RiskGate {
     const emulate = TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.error.code, submitted.error.message);
+    // A simulator saving into this database (joinsDeskTransaction) is called inside the intent's transaction, after the
+    // intent's rows: its own rows commit with them — one commit, and no moment where the venue holds an order the journal
+    // does not (or the reverse). Every other venue is called only once the intent has committed.
+    const joined = !emulate && this.cx.venue.joinsDeskTransaction === true;
+    let sent: { events: VenueEvent[]; failed: boolean } | null = null;
+    let accepted: Order | null = null;
     // Journal first: the intent and the submit are durable before the venue hears of the order.
     this.cx.transaction(
       () => {
@@ -265,7 +271,13 @@ export class RiskGate {
         order = submitted.order;
         this.cx.books.orders.set(order.clientOrderId, { order, meta });
         if (emulate) this.cx.books.emulated.add(order.clientOrderId);
-        this.cx.store.saveOrder(order, meta);
+        if (joined) {
+          sent = this.sendToVenue(venueSpec, order.clientOrderId, now);
+          accepted = this.cx.ledger.acceptInTransaction(order, sent.events);
+          if (accepted) sent = { events: [], failed: false };
+        }
+        // The order's row once, as it stands when the transaction commits (accepted, when the venue's answer joined it).
+        this.cx.store.saveOrder(accepted ?? order, meta);
       },
       emulate
         ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
@@ -291,15 +303,9 @@ export class RiskGate {
       );
     }
 
-    let events: VenueEvent[];
-    try {
-      events = this.cx.venue.submit(venueSpec, now);
-    } catch (e) {
-      // A synchronous refusal by the adapter (e.g. a final error before sending).
-      const message = e instanceof Error ? e.message : String(e);
-      events = [{ clientOrderId: order.clientOrderId, event: { type: "reject", reason: message, ts: now } }];
-      this.onVenueError();
-    }
+    if (accepted) this.cx.ledger.settleAccepted(order.clientOrderId, accepted);
+    const { events, failed } = sent ?? this.sendToVenue(venueSpec, order.clientOrderId, now);
+    if (failed) this.onVenueError();
     this.cx.ledger.ingest(events, "venue");
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
     const final = this.cx.books.orders.get(order.clientOrderId)?.order ?? this.cx.store.getOrder(order.clientOrderId)?.order ?? order;
@@ -308,6 +314,16 @@ export class RiskGate {
       clientOrderId: order.clientOrderId,
       status: final.status,
     });
+  }
+
+  /** The venue's answer to a new order; a synchronous refusal by the adapter (e.g. a final error before sending) is a reject. */
+  private sendToVenue(venueSpec: OrderSpec, clientOrderId: string, now: number): { events: VenueEvent[]; failed: boolean } {
+    try {
+      return { events: this.cx.venue.submit(venueSpec, now), failed: false };
+    } catch (e) {
+      const message = e instanceof Error ? e.message : String(e);
+      return { events: [{ clientOrderId, event: { type: "reject", reason: message, ts: now } }], failed: true };
+    }
   }
 
   /**

@@ -215,6 +215,10 @@ async function startRuntime(): Promise<Runtime | null> {
       others = built.slice(1);
       capital = D(capital).times(several.length).toString();
     } else {
+      // A desk with no exchange file of its own (no BASTION_SIM_STATE, no sim-venue.db from before) keeps the simulated
+      // exchange's tables in its own database: a new order's intent, the exchange's rows and its acceptance then commit
+      // in one transaction (SimVenue `desk`). An existing file stays the exchange's: its orders are not forgotten.
+      const ownFile = config.sim.statePath !== null || existsSync(statePath);
       inner = new SimVenue(
         {
           instruments,
@@ -224,7 +228,7 @@ async function startRuntime(): Promise<Runtime | null> {
           latencyMs: { fixedMs: 20, jitterMs: 10 },
           rng: seededRng(config.sim.seed),
         },
-        { statePath, synchronous: "NORMAL" },
+        ownFile ? { statePath, synchronous: "NORMAL" } : { desk: store },
       );
     }
   }
@@ -267,8 +271,8 @@ async function startRuntime(): Promise<Runtime | null> {
     ({ drifts } = await engine.start());
   } catch (e) {
     // The exchange could not be read for the start's reconciliation: nothing was traded; start again later.
-    lease.release();
     await venue.close();
+    lease.release();
     store.close();
     if (!isLive) throw e;
     throw new StartError(`LIVE_RECONCILE_FAILED: reconciliation with ${venue.id} on start failed: ${e instanceof Error ? e.message : String(e)}`, 30_000);
@@ -346,9 +350,13 @@ async function startRuntime(): Promise<Runtime | null> {
     await engine.run(() => undefined);
     notifications.close();
     alerts.close();
-    lease.release();
-    await venue.close();
-    store.close();
+    // The venue first: a simulator in this database writes its last state under the lease.
+    try {
+      await venue.close();
+    } finally {
+      lease.release();
+      store.close();
+    }
     runtimeState().runtime = null;
     log("info", "engine stopped");
   };

@@ -77,6 +77,14 @@ export interface Venue {
    * data and releases it as a market or limit order. Absent: every order type is native (the simulator).
    */
   holdsNatively?(spec: OrderSpec): boolean;
+  /**
+   * True for an in-process simulator whose state lives in the desk's own database: a request the engine makes inside its
+   * open transaction is saved in that transaction, so the intent and the venue's acceptance commit together (one commit
+   * instead of two, and no moment where one is durable without the other). Absent/false for every real venue.
+   */
+  readonly joinsDeskTransaction?: boolean;
+  /** The desk's transaction rolled back after this venue wrote into it: the venue must not go on from its memory. */
+  deskTransactionRolledBack?(): void;
   cancel(clientOrderId: string, now: number): VenueEvent[];
   /** Every open order (trigger orders too), of one symbol or all. */
   cancelAll(symbol: string | undefined, now: number): VenueEvent[];

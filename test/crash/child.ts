@@ -3,7 +3,7 @@
  * simulated venue in its own SQLite file, the Engine — driven by a seeded random stream as fast as it
  * can go, until the parent kills it with SIGKILL. See ../crash.test.ts.
  *
- * Args: <dbPath> <venueStatePath> <seed> [mode]
+ * Args: <dbPath> <venueStatePath> <seed> [mode] (a venueStatePath equal to dbPath keeps the venue's tables in Bastion's database)
  * - mode `run` (default): take the lease (the previous owner was killed: wait until its heartbeat is
  *   stale), start (restore + reconcile), print `READY <drifts>`, then loop: random-walk quotes (and some
  *   trades) for BTC/USDT and ETH/USDT, BUY/SELL/CLOSE signals, manual LIMIT orders away from the market,
@@ -67,9 +67,11 @@ async function acquireLease(): Promise<void> {
 
 async function main(): Promise<void> {
   await acquireLease();
+  // The venue's path the same as Bastion's: the simulator keeps its tables in Bastion's database (SimVenue's `desk`), and a
+  // new order's intent and the venue's acceptance commit in one transaction.
   const venue = new SimVenue(
     { instruments: CRASH_INSTRUMENTS, initialBalances: { USDT: "10000" } },
-    { statePath: venuePath!, synchronous: "NORMAL", lockTimeoutMs: 5000 },
+    venuePath === dbPath ? { desk: store } : { statePath: venuePath!, synchronous: "NORMAL", lockTimeoutMs: 5000 },
   );
   const engine = new Engine({
     venue,

@@ -1,6 +1,8 @@
 /**
- * The simulated exchange's own SQLite file (better-sqlite3, WAL), separate from Bastion's database.
- * Every commit is one transaction, so the file always holds one consistent state:
+ * The simulated exchange's saved state: its own SQLite file (better-sqlite3, WAL), or its tables in Bastion's database
+ * (`host`: the engine's store, its connection and its fenced `transaction`; a commit made while the engine's transaction
+ * is open becomes a savepoint of it, so the engine's rows and the exchange's commit together or not at all).
+ * Every commit is one transaction, so the state is always consistent:
  *
  *  - `sim_state` (one row): the venue-wide part of the simulator's snapshot as JSON — balances, id and rank
  *    counters, market state per symbol, requests in flight — with `"ordersInRows": true` and no orders or
@@ -15,8 +17,9 @@
  * (a full snapshot in `sim_state`, orders included, no `ordersInRows`) still load as they are; the venue then
  * rewrites every open order's row once and continues in this format.
  *
- * The file is opened in EXCLUSIVE locking mode: one process at a time owns the exchange. A second
- * opener fails with SIM_STATE_LOCKED; the lock goes away with the process, even on SIGKILL.
+ * A file of its own is opened in EXCLUSIVE locking mode: one process at a time owns the exchange. A second
+ * opener fails with SIM_STATE_LOCKED; the lock goes away with the process, even on SIGKILL. In Bastion's database the
+ * engine's lease plays that part (every write goes through the store's lease-checked transaction).
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
@@ -41,6 +44,15 @@ export interface SimStateOptions {
   lockTimeoutMs?: number;
   /** Finished orders kept in the file (the newest). Default 50 000. */
   maxFinishedOrders?: number;
+}
+
+/**
+ * The desk's database, when the exchange's tables live in it (the engine's store): its connection, and its `transaction`
+ * (BEGIN IMMEDIATE with the lease check; a savepoint inside an open transaction).
+ */
+export interface SimStateHost {
+  readonly database: Database.Database;
+  transaction<T>(fn: () => T): T;
 }
 
 export interface SimStateLoad {
@@ -119,26 +131,40 @@ export class SimStateFile {
     prune: Database.Statement<[number]>;
     fillsSince: Database.Statement<[number], FillRow>;
   };
+  /** The rows of one commit (in a transaction: `commitTx`, or the desk's). */
+  private readonly write: (commit: SimStateCommit) => void;
   private readonly commitTx: (commit: SimStateCommit) => void;
+
+  /** The desk's database this file's tables live in, when they share it (`SimStateFile.inDesk`); null for a file of its own. */
+  private readonly host: SimStateHost | null;
 
   constructor(
     readonly path: string,
     private readonly venueId: string,
     options: SimStateOptions = {},
+    host: SimStateHost | null = null,
   ) {
     this.maxFinished = Math.max(0, options.maxFinishedOrders ?? 50_000);
-    mkdirSync(dirname(path), { recursive: true });
-    const db = new Database(path, { timeout: options.lockTimeoutMs ?? 2000 });
-    try {
-      db.pragma("locking_mode = EXCLUSIVE");
-      db.pragma("journal_mode = WAL");
-      db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
-      // The first write takes the exclusive lock and keeps it until close.
-      db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
-    } catch (error) {
-      db.close();
-      if (isBusy(error)) throw new SimStateError("SIM_STATE_LOCKED", `the simulated exchange's state file ${path} is in use by another process.`);
-      throw error;
+    this.host = host;
+    let db: Database.Database;
+    if (host) {
+      // The desk's connection: its lease, not a file lock, makes this process the only one that runs the exchange.
+      db = host.database;
+      host.transaction(() => db.exec(SCHEMA));
+    } else {
+      mkdirSync(dirname(path), { recursive: true });
+      db = new Database(path, { timeout: options.lockTimeoutMs ?? 2000 });
+      try {
+        db.pragma("locking_mode = EXCLUSIVE");
+        db.pragma("journal_mode = WAL");
+        db.pragma(`synchronous = ${options.synchronous ?? "FULL"}`);
+        // The first write takes the exclusive lock and keeps it until close.
+        db.exec(`BEGIN IMMEDIATE; ${SCHEMA} COMMIT;`);
+      } catch (error) {
+        db.close();
+        if (isBusy(error)) throw new SimStateError("SIM_STATE_LOCKED", `the simulated exchange's state file ${path} is in use by another process.`);
+        throw error;
+      }
     }
     this.db = db;
     this.stmts = {
@@ -155,7 +181,7 @@ export class SimStateFile {
       ),
       fillsSince: db.prepare<[number], FillRow>("SELECT * FROM sim_fills WHERE ts >= ? ORDER BY seq"),
     };
-    this.commitTx = db.transaction((commit: SimStateCommit) => {
+    this.write = (commit: SimStateCommit) => {
       this.stmts.saveState.run(this.venueId, JSON.stringify(commit.ordersInRows ? { ...commit.snapshot, ordersInRows: true } : commit.snapshot), commit.now);
       for (const f of commit.fills) {
         this.stmts.insertFill.run(f.tradeId, f.clientOrderId, f.symbol, f.side, f.qty, f.price, f.fee, f.feeCurrency, f.liquidity, f.ts);
@@ -172,7 +198,8 @@ export class SimStateFile {
         if (this.maxFinished > 0) this.stmts.prune.run(this.maxFinished);
         else this.db.exec("DELETE FROM sim_orders WHERE done = 1");
       }
-    });
+    };
+    this.commitTx = db.transaction(this.write);
   }
 
   /** The saved state, or null for a new file. */
@@ -201,17 +228,28 @@ export class SimStateFile {
     return { snapshot, ordersInRows: ordersInRows === true, finished, fills };
   }
 
-  /** Saves the snapshot, appends the fills and saves the order records, in one transaction. */
+  /**
+   * Saves the snapshot, appends the fills and saves the order records, in one transaction. In the desk's database,
+   * through the desk's own `transaction` (its lease check included): inside a transaction the desk has open, the rows
+   * commit with it (a savepoint), so the desk's rows and the exchange's commit together or not at all.
+   */
   commit(commit: SimStateCommit): void {
-    this.commitTx(commit);
+    if (this.host) this.host.transaction(() => this.write(commit));
+    else this.commitTx(commit);
+  }
+
+  /** Whether a transaction of the desk is open now (a commit then joins it: see SimVenue.rolledBack). */
+  joinsOpenTransaction(): boolean {
+    return this.host !== null && this.db.inTransaction;
   }
 
   fillsSince(since: number): SimFillRecord[] {
     return this.stmts.fillsSince.all(since).map(fromRow);
   }
 
+  /** Releases the file (the desk's connection is the desk's to close). */
   close(): void {
-    if (this.db.open) this.db.close();
+    if (this.host === null && this.db.open) this.db.close();
   }
 }
 

@@ -8,7 +8,11 @@
  * the simulator's venue-wide state (no orders), the fills made and the records of the orders the call changed
  * (the simulator tracks them: takeTouched). So whatever the engine saw, the venue has durably done; on
  * construction with an existing file it restores from it.
- * Without `statePath` it lives in memory only (backtests).
+ * Without `statePath` it lives in memory only (backtests). With `desk` (the engine's store) its tables live in Bastion's
+ * database instead: a call the engine makes inside its own open transaction (a new order, right after the intent's rows:
+ * risk-gate.ts) saves there and commits with the intent — and with the acceptance, when that is the whole answer — in one
+ * commit. Should that transaction roll back, the engine says so (deskTransactionRolledBack) and the venue stops as after a
+ * failed write of its own.
  *
  * When does it write? Requests (submit, cancel, cancelAll, modify) always change state (at least the
  * request queue), so each costs one transaction. Market data and advanceTo write only when the
@@ -48,13 +52,18 @@ import {
   type VenueStatus,
   type VisibleBook,
 } from "../venue";
-import { SimStateFile, type SimStateOptions } from "./sim-state";
+import { SimStateFile, type SimStateHost, type SimStateOptions } from "./sim-state";
 
 export interface SimVenueOptions extends SimStateOptions {
   /** The venue id in (venue, tradeId). Default "sim". */
   id?: string;
-  /** The venue's own SQLite file; without it the venue is in memory only. */
+  /** The venue's own SQLite file; without it (and without `desk`) the venue is in memory only. */
   statePath?: string;
+  /**
+   * The desk's database to keep the exchange's tables in, instead of a file of its own (`statePath` is then ignored):
+   * the engine's store. A request the engine makes inside its own open transaction then commits with it (see the header).
+   */
+  desk?: SimStateHost;
 }
 
 function toSnapshot(view: SimOrderView): VenueOrderSnapshot {
@@ -103,16 +112,23 @@ export class SimVenue implements Venue {
   private closed = false;
   /** Latest `now` seen, for the close() write's timestamp. */
   private lastNow = 0;
+  /** A write joined a transaction of the desk that has not been seen to end yet (see deskTransactionRolledBack). */
+  private joinedOpen = false;
+  /** True when the state lives in the desk's database: a request made inside the desk's transaction commits with it. */
+  readonly joinsDeskTransaction: boolean;
 
   constructor(config: MatchingEngineConfig, options: SimVenueOptions = {}) {
     this.id = options.id ?? "sim";
     this.config = config;
     for (const instrument of config.instruments) this.quoteOf.set(instrument.symbol, instrument.quote);
-    if (options.statePath === undefined) {
+    this.joinsDeskTransaction = options.desk !== undefined;
+    if (options.statePath === undefined && options.desk === undefined) {
       this.file = null;
       this.core = new MatchingEngine(config);
     } else {
-      const file = new SimStateFile(options.statePath, this.id, options);
+      const file = options.desk
+        ? new SimStateFile(options.desk.database.name, this.id, options, options.desk)
+        : new SimStateFile(options.statePath!, this.id, options);
       try {
         const saved = file.load(config.fillHistoryLimit ?? 10_000);
         if (saved) {
@@ -262,8 +278,21 @@ export class SimVenue implements Venue {
     if (this.failure !== null) throw new TransientVenueError(this.failure, "SIM_STATE_WRITE_FAILED");
   }
 
+  /**
+   * The desk's transaction that held this venue's last write rolled back: the simulator in memory is ahead of its saved
+   * state, so it stops as after a failed write of its own (a restart restores what committed, the desk's rows with it).
+   */
+  deskTransactionRolledBack(): void {
+    if (!this.joinedOpen) return;
+    this.joinedOpen = false;
+    this.failure =
+      "SIM_STATE_WRITE_FAILED: the desk's transaction that held the simulated exchange's last change rolled back; restart to continue from its last saved state.";
+  }
+
   private run(now: number, call: () => VenueEvent[]): VenueEvent[] {
     this.usable();
+    // A joined transaction that ended without a rollback reported (deskTransactionRolledBack) committed.
+    if (this.joinedOpen && !this.file!.joinsOpenTransaction()) this.joinedOpen = false;
     const events = call();
     if (Number.isFinite(now) && now > this.lastNow) this.lastNow = now;
     if (this.file && this.core.revision !== this.savedRevision) this.persist(events, now);
@@ -307,6 +336,7 @@ export class SimVenue implements Venue {
     }
     try {
       const orders = [...touched.values()].map((record) => ({ record, done: TERMINAL_STATUSES.has(record.status) }));
+      if (file.joinsOpenTransaction()) this.joinedOpen = true;
       file.commit({ snapshot: this.core.toSnapshot({ ordersElsewhere: true }), ordersInRows: true, fills, orders, now: Number.isFinite(now) ? now : 0 });
       this.savedRevision = this.core.revision;
     } catch (error) {
