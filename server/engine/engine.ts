@@ -46,6 +46,7 @@ import { Expiries } from "./expiries";
 import { StrategyRecords } from "./sizing-methods";
 import { VenueRoom } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
+import { Arbitrage, type ArbitrageView } from "./arbitrage";
 import { dispatchCommand } from "./commands";
 import { healthView, riskSettingsView, stateView, type EngineHealth, type EngineState, type RiskSettingsView } from "./views";
 import type { AllocationMethod } from "../core/risk/portfolio-report";
@@ -90,6 +91,7 @@ export class Engine {
     cx.venueRoom = new VenueRoom(cx);
     if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
     cx.algos = new Algos(cx);
+    cx.arbitrage = new Arbitrage(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -226,6 +228,7 @@ export class Engine {
     this.cx.expiries.restore();
     this.cx.strategyRecords.forget();
     this.cx.algos.restore();
+    this.cx.arbitrage.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -309,6 +312,8 @@ export class Engine {
     for (const coid of this.cx.doubts.inDoubt.keys()) this.cx.doubts.scheduleInDoubtLookup(coid);
     // Parents after reconciliation: a child sent before a crash is looked up in books that are up to date.
     await this.run(() => this.cx.algos.restore());
+    // Arbitrage round trips likewise: a leg sent before a crash is followed, never sent again.
+    await this.run(() => this.cx.arbitrage.restore());
     this.started = true;
     this.cx.accounting.recordEquity("start");
     return { drifts };
@@ -436,6 +441,11 @@ export class Engine {
   /** Parent orders with progress and children, newest first (the Orders page). */
   parentOrders(limit?: number): ParentView[] {
     return this.cx.algos.list(limit);
+  }
+
+  /** The arbitrage pairs, opportunities and round trips (the Arbitrage page). */
+  arbitrage(limits: { opportunities: number; roundTrips: number }): ArbitrageView {
+    return this.cx.arbitrage.view(limits);
   }
 
   venueId(): string {

@@ -135,6 +135,7 @@ export class Ledger {
     if (TERMINAL_STATUSES.has(order.status)) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
     if (this.cx.doubts.inDoubt.size > 0) this.cx.doubts.onInDoubtOrderChanged(order);
     if (order.tags.parentId) this.cx.algos.onChildOrder(order);
+    if (order.tags.arbId) this.cx.arbitrage.onOrder(order);
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {
