@@ -136,7 +136,13 @@ export class Arbitrage {
   private evaluate(pair: ArbPairConfig, now: number): void {
     this.seen.set(pair.id, (this.seen.get(pair.id) ?? 0) + 1);
     if (this.cx.stopInfo || this.cx.tradingState !== "ACTIVE") {
-      this.skip(pair.id, this.cx.tradingState === "HALTED" || this.cx.stopInfo ? "HALTED" : "PAUSED", `trading is ${this.cx.tradingState.toLowerCase()}: no new round trip`, null, now);
+      this.skip(
+        pair.id,
+        this.cx.tradingState === "HALTED" || this.cx.stopInfo ? "HALTED" : "PAUSED",
+        `trading is ${this.cx.tradingState.toLowerCase()}: no new round trip`,
+        null,
+        now,
+      );
       return;
     }
     const open = [...this.trips.values()].find((t) => t.pairId === pair.id && OPEN.has(t.status));
@@ -167,7 +173,11 @@ export class Arbitrage {
     const balances: Record<string, ArbBalance> = {};
     const instruments: Instrument[] = [];
     for (const market of pair.markets) {
-      const instrument = set ? set.listing(market.venue, market.symbol) : this.cx.venue.id === market.venue ? this.cx.books.instruments.get(market.symbol) : undefined;
+      const instrument = set
+        ? set.listing(market.venue, market.symbol)
+        : this.cx.venue.id === market.venue
+          ? this.cx.books.instruments.get(market.symbol)
+          : undefined;
       if (!instrument) return { ok: false, code: "NOT_LISTED", reason: `${market.venue} does not list ${market.symbol}` };
       instruments.push(instrument);
       const quote = set?.quotes.get(market.venue)?.get(market.symbol);
@@ -382,9 +392,7 @@ export class Arbitrage {
   }
 
   private positionOn(venue: string, symbol: string, strategy: string): PositionRecord | undefined {
-    return this.cx.books
-      .openPositionsFor(symbol, strategy)
-      .find((r) => this.cx.venueRoom.venueOfPosition(r) === venue && ownerOf(r.meta) === strategy);
+    return this.cx.books.openPositionsFor(symbol, strategy).find((r) => this.cx.venueRoom.venueOfPosition(r) === venue && ownerOf(r.meta) === strategy);
   }
 
   private legEnded(trip: RoundTrip, leg: RoundTripLeg, status: "failed" | "cancelled", reason: string): void {
@@ -568,7 +576,15 @@ export class Arbitrage {
     const primary = trip.legs.find((leg) => leg.role === (side === "BUY" ? "buy" : "sell"))!;
     const filledQty = legs.reduce((sum, leg) => sum.plus(leg.filledQty), ZERO);
     const working = legs.some((leg) => leg.status === "sent" || leg.status === "working");
-    const status: ArbLeg["status"] = working ? "working" : primary.status === "filled" ? "filled" : primary.status === "cancelled" ? "cancelled" : primary.status === "failed" ? "failed" : "filled";
+    const status: ArbLeg["status"] = working
+      ? "working"
+      : primary.status === "filled"
+        ? "filled"
+        : primary.status === "cancelled"
+          ? "cancelled"
+          : primary.status === "failed"
+            ? "failed"
+            : "filled";
     return { venue: primary.venue, side, targetQty: primary.qty, filledQty, status };
   }
 
@@ -631,7 +647,10 @@ export class Arbitrage {
       leg.status = status;
       if (status !== "working") {
         leg.reason = order.reason ?? null;
-        this.note(trip, `${leg.role} leg ${leg.clientOrderId} ${status}: ${qty.toString()} of ${leg.qty.toString()}${order.reason ? ` (${order.reason})` : ""}`);
+        this.note(
+          trip,
+          `${leg.role} leg ${leg.clientOrderId} ${status}: ${qty.toString()} of ${leg.qty.toString()}${order.reason ? ` (${order.reason})` : ""}`,
+        );
       }
     }
     return changed;
@@ -721,12 +740,17 @@ export class Arbitrage {
     if (pair.enabled === enabled) return done(`Pair ${pairId} is already ${enabled ? "enabled" : "disabled"}.`);
     pair.enabled = enabled;
     this.cx.log("info", `arbitrage pair ${pairId} ${enabled ? "enabled" : "disabled"} by ${actor.username}`);
-    return done(`Pair ${pairId} ${enabled ? "enabled: it takes opportunities again" : "disabled: no new round trip (an open one finishes)"}.`, { pairId, enabled });
+    return done(`Pair ${pairId} ${enabled ? "enabled: it takes opportunities again" : "disabled: no new round trip (an open one finishes)"}.`, {
+      pairId,
+      enabled,
+    });
   }
 
   view(limits: { opportunities: number; roundTrips: number }): ArbitrageView {
     const counts = this.cx.store.arbOpportunityCounts();
-    const trips = this.cx.store.loadArbRoundTrips({ onlyOpen: false, limit: limits.roundTrips }).map((row) => this.trips.get(row.id) ?? (row.data as RoundTrip));
+    const trips = this.cx.store
+      .loadArbRoundTrips({ onlyOpen: false, limit: limits.roundTrips })
+      .map((row) => this.trips.get(row.id) ?? (row.data as RoundTrip));
     const allTrips = trips;
     const pairs = [...this.pairs.values()].map((pair) => {
       const pending = this.skips.get(pair.id);

@@ -361,7 +361,8 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
     if (v.symbols.length > 0 && !actedUpon && !(severalCcxt && v.enabled && v.mode === "ccxt")) notActedUpon.push(`venues[${i}].symbols`);
     if (v.replay.length > 0 && v.mode !== "sim") refuse(["venues", i, "replay"], "only a simulated venue (mode: sim) plays a recording");
-    if (v.balances !== null && v.mode !== "sim") refuse(["venues", i, "balances"], "only a simulated venue (mode: sim) is given balances; an exchange reports its own");
+    if (v.balances !== null && v.mode !== "sim")
+      refuse(["venues", i, "balances"], "only a simulated venue (mode: sim) is given balances; an exchange reports its own");
   });
   if (venues.length > 0 && !severalSims && !severalCcxt) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
   if (severalSims && !venues.some((v) => v.replay.length > 0))
@@ -492,7 +493,10 @@ function arbitragePairsOf(
     p.markets.forEach((m, j) => {
       const venue = enabledVenues.find((v) => v.id === m.venue);
       if (!venue) {
-        const suggestion = closestKey(m.venue, enabledVenues.map((v) => v.id));
+        const suggestion = closestKey(
+          m.venue,
+          enabledVenues.map((v) => v.id),
+        );
         refuse(
           ["arbitrage", i, "markets", j, "venue"],
           `there is no enabled venue ${m.venue} in venues${suggestion ? `; did you mean ${suggestion}?` : enabledVenues.length ? ` (the venues are ${enabledVenues.map((v) => v.id).join(", ")})` : " (an arbitrage pair needs the venues listed under venues:)"}`,
