@@ -188,6 +188,34 @@ describe("the arbitrage room", () => {
     expect(trip!.events.some((e) => e.text.includes("still working after 10000 ms"))).toBe(true);
   });
 
+  it("maker-taker: the buy rests at the bid; the taker sell goes for what filled once the maker leg ends", async () => {
+    // Maker fee 0 on sim-a (BTC/USDC): buy there at its bid, sell on sim-b. BTC/USD 300 bp over BTC/USDC here.
+    const d = desk({ pair: { legs: "maker-taker" } });
+    await d.engine.start();
+    d.v.a.script.BUY.push({ kind: "rest" });
+    await quotes(d, 20_000, 20_600);
+    let [trip] = view(d).roundTrips;
+    expect(trip!.legs.map((l) => [l.role, l.venue, l.status])).toEqual([
+      ["buy", "sim-a", "working"],
+      ["sell", "sim-b", "pending"],
+    ]);
+    expect(d.v.a.submitted[0]).toMatchObject({ side: "BUY", type: "LIMIT", timeInForce: "GTC", price: D("19999.5") });
+    expect(d.v.b.submitted).toEqual([]);
+    // 0.03 of 0.1 fills at the bid, then the time limit: the rest is cancelled, and the taker sells the 0.03.
+    d.v.a.fillLater(trip!.legs[0]!.clientOrderId, D("0.03"), d.clock.now());
+    await d.engine.run(() => undefined);
+    d.timers.advance(10_000);
+    await d.engine.run(() => undefined);
+    [trip] = view(d).roundTrips;
+    expect(trip!.legs.map((l) => [l.role, l.venue, l.side, l.status, l.filledQty])).toEqual([
+      ["buy", "sim-a", "BUY", "cancelled", "0.03"],
+      ["sell", "sim-b", "SELL", "filled", "0.03"],
+    ]);
+    expect(d.v.b.submitted[0]).toMatchObject({ side: "SELL", timeInForce: "IOC", quantity: D("0.03") });
+    expect(trip).toMatchObject({ status: "done", boughtQty: "0.03", soldQty: "0.03" });
+    expect(D(trip!.pnl!).greaterThan(0)).toBe(true);
+  });
+
   it("after both repairs fail, a person decides (escalated, alert)", async () => {
     const d = desk();
     await d.engine.start();
@@ -341,7 +369,7 @@ describe("a restart mid-round-trip", () => {
     cleanups.push(() => store.close());
     await d.engine.start();
     const [trip] = view(d).roundTrips;
-    expect(trip).toMatchObject({ status: "done", pnl: "0" });
+    expect(trip).toMatchObject({ status: "failed", pnl: "0" }); // nothing traded
     expect(trip!.legs.map((l) => l.status)).toEqual(["failed", "failed"]);
     expect(v.a.submitted).toEqual([]);
     expect(v.b.submitted).toEqual([]);

@@ -44,7 +44,8 @@ import type { Actor, CommandResult, PositionRecord } from "./types";
 /** Skips of one reason are written at most this often per pair (desk time). */
 export const SKIP_FLUSH_MS = 60_000;
 
-export type RoundTripStatus = "open" | "repairing" | "done" | "escalated" | "halted";
+/** done: both sides filled and matched (a repair may have helped); failed: nothing traded; escalated: a person decides. */
+export type RoundTripStatus = "open" | "repairing" | "done" | "failed" | "escalated" | "halted";
 export type LegRole = "buy" | "sell" | "hedge" | "unwind";
 export type LegStatus = "pending" | "sent" | "working" | "filled" | "failed" | "cancelled";
 
@@ -108,6 +109,8 @@ export class Arbitrage {
   private readonly skips = new Map<string, PendingSkip>();
   private readonly work: string[] = [];
   private working = false;
+  /** After a round trip that needed a repair or traded nothing, the pair waits its leg time limit before the next one. */
+  private readonly coolUntil = new Map<string, number>();
   /** Opportunities evaluated since the start, per pair (the live "seen" counter; the log has the persisted ones). */
   readonly seen = new Map<string, number>();
 
@@ -148,6 +151,11 @@ export class Arbitrage {
     const open = [...this.trips.values()].find((t) => t.pairId === pair.id && OPEN.has(t.status));
     if (open) {
       this.skip(pair.id, "ROUND_TRIP_OPEN", `round trip ${open.id} is still open: one at a time per pair`, null, now);
+      return;
+    }
+    const cool = this.coolUntil.get(pair.id);
+    if (cool !== undefined && now < cool) {
+      this.skip(pair.id, "COOLING_DOWN", `the last round trip needed a repair or traded nothing: waiting until ${new Date(cool).toISOString()}`, null, now);
       return;
     }
     const inputs = this.inputsOf(pair, now);
@@ -499,7 +507,7 @@ export class Arbitrage {
       } else {
         sell.status = "cancelled";
         sell.reason = "the maker leg filled nothing";
-        this.finish(trip, "done", "the maker leg filled nothing: no trade");
+        this.finish(trip, "done", "the maker leg filled nothing: no trade"); // booked as failed (nothing traded)
       }
       return;
     }
@@ -670,8 +678,12 @@ export class Arbitrage {
     trip.boughtQty = bought.qty;
     trip.soldQty = sold.qty;
     trip.pnl = roundTripPnl(bought, sold).toDecimalPlaces(8);
-    trip.status = status;
-    this.note(trip, `${status}: ${reason}; PnL net of fees ${trip.pnl.toString()}`);
+    const tradedNothing = bought.qty.isZero() && sold.qty.isZero();
+    trip.status = status === "done" && tradedNothing ? "failed" : status;
+    // A refused, repaired or empty round trip says the market (or the gate) is not taking it now: wait before the next.
+    if (trip.status !== "done" || trip.attempted.length > 0)
+      this.coolUntil.set(trip.pairId, this.cx.clock.now() + (this.pairs.get(trip.pairId)?.legTimeoutMs ?? 30_000));
+    this.note(trip, `${trip.status}: ${reason}; PnL net of fees ${trip.pnl.toString()}`);
     this.persist(trip);
     this.clearTimer(trip.id);
   }
@@ -890,6 +902,8 @@ export interface RoundTripView {
   soldQty: string;
   pnl: string | null;
   fees: string;
+  /** Repairs sent, in order (hedge, unwind). */
+  repairs: string[];
   legs: {
     role: LegRole;
     venue: string;
@@ -927,6 +941,7 @@ function roundTripView(trip: RoundTrip): RoundTripView {
     soldQty: d(trip.soldQty)!,
     pnl: d(trip.pnl),
     fees: trip.legs.reduce((sum, leg) => sum.plus(leg.fees), ZERO).toString(),
+    repairs: [...trip.attempted],
     legs: trip.legs.map((leg) => ({
       role: leg.role,
       venue: leg.venue,
