@@ -55,7 +55,9 @@ export function ArbitrageView() {
         <Stat label="Skipped" hint={data.totals.skippedByCode.map((c) => `${c.code} ${c.count}`).join(" · ") || "none"}>
           {data.totals.skipped}
         </Stat>
-        <Stat label="Desk time (UTC)">{data.now ? fmtTime(data.now) : "—"}</Stat>
+        <Stat label="Engine clock (UTC)" hint="the times below are on it">
+          {data.now ? fmtTime(data.now) : "—"}
+        </Stat>
       </div>
       <Pairs pairs={data.pairs} canTrade={canTrade} />
       <Opportunities rows={data.opportunities} />
