@@ -51,7 +51,9 @@ export function ArbitrageView() {
         <Stat label="PnL net of fees" hint="over the round trips listed">
           <Pnl value={data.totals.pnl} />
         </Stat>
-        <Stat label="Opportunities taken">{data.totals.taken}</Stat>
+        <Stat label="Opportunities seen" hint={`${data.totals.taken} taken`}>
+          {data.totals.seen}
+        </Stat>
         <Stat label="Skipped" hint={data.totals.skippedByCode.map((c) => `${c.code} ${c.count}`).join(" · ") || "none"}>
           {data.totals.skipped}
         </Stat>

@@ -18,7 +18,7 @@ import { openSqliteStore } from "../db/sqlite-store";
 import { loadCandlesCsv } from "../venues/replay/csv";
 import { simulatedVenue, simulatedVenueEntries } from "./desk-venues";
 import { Engine } from "./engine";
-import { buildLanes, createStrategyRouter, simulatedDesk, startReplayDesk } from "./replay-desk";
+import { buildLanes, createStrategyRouter, deskProtections, simulatedDesk, startReplayDesk } from "./replay-desk";
 import { deskInstruments } from "./runtime";
 import { patched } from "./desk-file";
 import { DEFAULT_RISK_LIMITS } from "./settings";
@@ -51,6 +51,8 @@ async function arbitrageDesk(configPath: string, startAt: number) {
     initialEquity: "300000",
     quoteCurrency: sim.instruments[0]!.quote,
     breaker: null,
+    // The protections the runtime runs a replay desk with (flash moves alert; a losing streak locks the strategy).
+    protections: deskProtections("replay", config.desk!.protections),
     // The desk file's limits, as the runtime puts them in force (the gate's order rate among them).
     riskLimits: patched(DEFAULT_RISK_LIMITS, config.desk!.risk, true),
     arbitrage: config.desk!.arbitrage,

@@ -158,7 +158,7 @@ export class Arbitrage {
       this.skip(pair.id, "COOLING_DOWN", `the last round trip needed a repair or traded nothing: waiting until ${new Date(cool).toISOString()}`, null, now);
       return;
     }
-    const inputs = this.inputsOf(pair, now);
+    const inputs = this.inputsOf(pair);
     if (!inputs.ok) {
       this.skip(pair.id, inputs.code, inputs.reason, null, now);
       return;
@@ -174,7 +174,6 @@ export class Arbitrage {
   /** Each market's quote (from the venue set), fees, rules and free balances, keyed by the market's label. */
   private inputsOf(
     pair: ArbPairConfig,
-    now: number,
   ): { ok: true; quotes: [ArbQuote, ArbQuote]; balances: Record<string, ArbBalance>; settings: ArbSettings } | { ok: false; code: string; reason: string } {
     const set = this.cx.venues;
     const quotes: ArbQuote[] = [];
@@ -222,7 +221,6 @@ export class Arbitrage {
       minQty: Decimal.max(a.minQty, b.minQty),
       minNotional: Decimal.max(a.minNotional, b.minNotional),
     };
-    void now;
     return { ok: true, quotes: quotes as [ArbQuote, ArbQuote], balances, settings };
   }
 
@@ -831,6 +829,8 @@ export class Arbitrage {
       opportunities: [...pendingRows, ...stored].slice(0, limits.opportunities),
       roundTrips: trips.map(roundTripView),
       totals: {
+        // Every look at a pair is taken or skipped (with the reason): seen = taken + skipped.
+        seen: counts.reduce((s, c) => s + c.count, 0) + [...this.skips.values()].reduce((s, p) => s + p.count, 0),
         taken: counts.filter((c) => c.outcome === "taken").reduce((s, c) => s + c.count, 0),
         skipped: [...skipCodes.values()].reduce((s, n) => s + n, 0),
         skippedByCode: [...skipCodes.entries()].map(([code, count]) => ({ code, count })).sort((a, b) => b.count - a.count),
@@ -882,7 +882,7 @@ export interface ArbitrageView {
     roundTripId: string | null;
   }[];
   roundTrips: RoundTripView[];
-  totals: { taken: number; skipped: number; skippedByCode: { code: string; count: number }[]; roundTrips: number; open: number; pnl: string };
+  totals: { seen: number; taken: number; skipped: number; skippedByCode: { code: string; count: number }[]; roundTrips: number; open: number; pnl: string };
 }
 
 export interface RoundTripView {

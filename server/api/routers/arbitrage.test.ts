@@ -69,7 +69,7 @@ describe("arbitrage.view / setPair", () => {
       ["sell", "filled"],
     ]);
     expect(Number(view.roundTrips[0]!.pnl)).toBeGreaterThan(90);
-    expect(view.totals).toMatchObject({ taken: 1, roundTrips: 1, open: 0, pnl: view.roundTrips[0]!.pnl });
+    expect(view.totals).toMatchObject({ seen: 3, taken: 1, skipped: 2, roundTrips: 1, open: 0, pnl: view.roundTrips[0]!.pnl });
   });
 
   it("a trader turns a pair off and on (audited); a viewer cannot; an unknown pair is refused in words", async () => {
