@@ -358,6 +358,14 @@ describe("the arbitrage section", () => {
     expect(desk.venues[1]!.balances).toEqual({ BTC: "1", USD: "1000" });
   });
 
+  it("the export writes the pairs and the venues' balances back: re-read, they are the same", () => {
+    const desk = parseDeskFile(arbPair("    legs: maker-taker\n    repair: hedge\n    enabled: false\n"), { source: SOURCE });
+    const running = { ...RUNNING, desk, strategy: { enabled: false, fast: 10, slow: 30 }, venueId: "sim-a", at: new Date(Date.UTC(2026, 0, 2)) };
+    const again = parseDeskFile(deskExportYaml(TODAY, running), { source: "export" });
+    expect(again.arbitrage).toEqual(desk.arbitrage);
+    expect(again.venues.map((v) => v.balances)).toEqual([null, { BTC: "1", USD: "1000" }]);
+  });
+
   it.each<[string, string, string]>([
     [
       "an unknown venue, with a did-you-mean",
