@@ -109,6 +109,29 @@ describe("the arbitrage room", () => {
     expect(view(d).opportunities[0]).toMatchObject({ outcome: "taken", roundTripId: trip!.id, buyVenue: "sim-b", sellVenue: "sim-a" });
   });
 
+  it("a leg's position carries no exit rule: a move past the symbol's 2 % stop-loss does not close one side of the hedge", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quotes(d, 21_000, 19_943);
+    const legsBefore = d.engine.state().positions.filter((p) => p.strategy === "arb:usdc-usd");
+    expect(legsBefore.map((p) => [p.venue, p.position.side, p.position.quantity.toString()])).toEqual([
+      ["sim-b", "LONG", "0.1"],
+      ["sim-a", "SHORT", "0.1"],
+    ]);
+    expect(d.engine.settingsFor("BTC/USD").stopLossPct).toBe(2);
+    for (const p of legsBefore) expect(p.exit?.config).toEqual({});
+    // BTC falls 5 % on both venues (and the spread closes): no stop fires, no order but the legs'.
+    d.engine.executeSync({ kind: "setArbitragePair", pairId: "usdc-usd", enabled: false, actor: admin, reason: null });
+    await quotes(d, 18_950, 18_950);
+    expect(d.store.loadOrders({ onlyOpen: false }).filter((o) => !o.order.tags.arbId)).toEqual([]);
+    expect(
+      d.engine
+        .state()
+        .positions.filter((p) => p.strategy === "arb:usdc-usd")
+        .map((p) => p.position.quantity.toString()),
+    ).toEqual(["0.1", "0.1"]);
+  });
+
   it("skips a spread that fees eat, with the reason; skips of one reason are one row per minute, not one per quote", async () => {
     const d = desk();
     await d.engine.start();

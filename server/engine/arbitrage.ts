@@ -19,7 +19,11 @@
  *
  * The opportunity log: a taken opportunity is one row; skips are aggregated in memory per (pair, reason code) and
  * written as one row with a count when the reason changes, when one is taken, or at most once per SKIP_FLUSH_MS of
- * desk time: a noisy market writes a row a minute per pair, not a row per quote.
+ * desk time: a noisy market writes a row a minute per pair, not a row per quote. A crash loses at most the count of
+ * the run not yet written (a minute of skips); a round trip is never in memory only.
+ *
+ * A leg's position (owner `arb:<pair>`, on its venue) has no exit rule: it is hedged by the other venue's, so the
+ * symbol's stop-loss or take-profit must never close one side alone (the emergency stop still flattens both).
  */
 import {
   type ArbBalance,
@@ -36,6 +40,7 @@ import type { Instrument } from "../core/instrument";
 import { D, Decimal, isPositive, roundToStep, ZERO } from "../core/money";
 import { isTerminal, type Order, type OrderSide, type OrderSpec } from "../core/orders";
 import type { MarketUpdate } from "../core/market-data";
+import { createExitState } from "../core/positions";
 import type { ArbOpportunityRow, ArbRoundTripRow } from "../db/store";
 import { ownerOf } from "./books";
 import { done, fail, type EngineContext } from "./context";
@@ -365,7 +370,7 @@ export class Arbitrage {
     const strategy = owner(trip.pairId);
     const held = this.positionOn(leg.venue, leg.symbol, strategy);
     const reduceOnly = leg.role === "unwind";
-    let newPosition: { id: string; side: "LONG" | "SHORT"; meta: PositionRecord["meta"] } | null = null;
+    let newPosition: { id: string; side: "LONG" | "SHORT"; meta: PositionRecord["meta"]; exit: PositionRecord["exit"] } | null = null;
     if (!held) {
       if (reduceOnly) {
         this.legEnded(trip, leg, "failed", `no ${strategy} position on ${leg.venue} ${leg.symbol} to unwind`);
@@ -375,6 +380,8 @@ export class Arbitrage {
         id: this.cx.ids.next("pos"),
         side: leg.side === "BUY" ? "LONG" : "SHORT",
         meta: { strategy, signalId: null, entryOrderId: leg.clientOrderId },
+        // A leg is hedged by the other venue's: the symbol's stop-loss or take-profit must never close one side alone.
+        exit: createExitState({}),
       };
     }
     const spec: OrderSpec = {

@@ -14,7 +14,7 @@
  * the order a signal meets them: intake.ts (sizing-methods.ts sizes, venue-room.ts routes, algos.ts works an algo
  * entry) → risk-gate.ts (protections.ts locks, expiries.ts watches a GTD) → ledger.ts → watchers.ts; beside them
  * books.ts (records, marks), order-lists.ts, amend.ts, emergency.ts, reconciliation.ts, unknown-orders.ts,
- * in-doubt-orders.ts and accounting.ts.
+ * in-doubt-orders.ts, accounting.ts and arbitrage.ts (the arbitrage executor's round trips).
  */
 import { CircuitBreaker } from "../core/breaker";
 import type { Instrument } from "../core/instrument";
