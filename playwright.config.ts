@@ -12,8 +12,8 @@ const dbFile = "e2e/.tmp/e2e.db";
 
 export default defineConfig({
   testDir: "e2e",
-  // Runs on the ten-symbol portfolio desk: playwright.allocation.config.ts.
-  testIgnore: "allocation.spec.ts",
+  // Run on their own desks: the ten-symbol portfolio (playwright.allocation.config.ts), the arbitrage desk (playwright.arbitrage.config.ts).
+  testIgnore: ["allocation.spec.ts", "arbitrage.spec.ts"],
   outputDir: "test-results",
   fullyParallel: false,
   workers: 1,

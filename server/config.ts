@@ -108,7 +108,7 @@ const HOST_NAME = /^(\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9.-]{1,253})(:\d{1,5})?$/;
 /** Positive decimal money, at most 8 decimals: the capital is kept as exact text, never a float. */
 const MONEY = /^\d{1,13}(\.\d{1,8})?$/;
 
-const envSchema = z
+const envFields = z
   .object({
     BASTION_MODE: z.enum(MODES, { error: `BASTION_MODE must be one of ${MODES.join(", ")}` }).default("replay"),
     DATABASE_URL: z
@@ -193,7 +193,11 @@ const envSchema = z
     /** The SMTP password of the desk file's email channels that name a user. */
     BASTION_NOTIFY_SMTP_PASSWORD: z.string().max(256, "BASTION_NOTIFY_SMTP_PASSWORD must be at most 256 characters").optional(),
   })
-  .superRefine((env, ctx) => {
+  .strip();
+
+/** The environment's schema; `venueRecordings`: the desk file's simulated venues each name their recordings (several symbols replay then). */
+const envSchemaFor = (venueRecordings: boolean) =>
+  envFields.superRefine((env, ctx) => {
     if (env.BASTION_NOTIFY_WEBHOOK_URL !== undefined && env.BASTION_NOTIFY_WEBHOOK_SECRET === undefined) {
       ctx.addIssue({
         code: "custom",
@@ -209,9 +213,15 @@ const envSchema = z
         message: `BASTION_SMA_FAST (${env.BASTION_SMA_FAST}) must be below BASTION_SMA_SLOW (${env.BASTION_SMA_SLOW})`,
       });
     }
-    // Replay plays several symbols only from files that say which symbol each holds (a recorded set, today the portfolio).
+    // Replay plays several symbols only from files that say which symbol each holds (a recorded set, today the portfolio,
+    // or the desk file's simulated venues each naming their recordings: loadConfig knows the file).
     const several = env.BASTION_SYMBOL.length > 1;
-    if (env.BASTION_MODE === "replay" && several && (env.BASTION_REPLAY_FILE !== undefined || !env.BASTION_SYMBOL.every((s) => portfolioFile(s)))) {
+    if (
+      env.BASTION_MODE === "replay" &&
+      several &&
+      !venueRecordings &&
+      (env.BASTION_REPLAY_FILE !== undefined || !env.BASTION_SYMBOL.every((s) => portfolioFile(s)))
+    ) {
       ctx.addIssue({
         code: "custom",
         path: ["BASTION_SYMBOL"],
@@ -219,6 +229,7 @@ const envSchema = z
       });
     }
   });
+const envSchema = envSchemaFor(false);
 
 /** Every variable this module reads; anything else in the environment is not Bastion's. */
 const VARIABLES = [...new Set([...Object.keys(envSchema.shape), ...LIVE_VARIABLES])];
@@ -560,7 +571,10 @@ export function loadConfig(env: Env = process.env): AppConfig {
   // The environment wins over the desk file, which wins over the defaults.
   const raw: Record<string, string | undefined> = { ...fromSecrets, ...fromDesk.values, ...fromEnv };
   const origin = (name: string) => (fromEnv[name] === undefined && fromDesk.origin[name] ? ` (from ${fromDesk.origin[name]})` : "");
-  const parsed = envSchema.safeParse(raw);
+  // A desk file whose simulated venues each name their recordings (one file per symbol, named by it) replays several symbols.
+  const sims = (desk?.venues ?? []).filter((v) => v.enabled && v.mode === "sim");
+  const venueRecordings = sims.length > 1 && sims.every((v) => v.replay.length > 0) && raw.BASTION_REPLAY_FILE === undefined;
+  const parsed = envSchemaFor(venueRecordings).safeParse(raw);
   if (!parsed.success) {
     const problems = parsed.error.issues.map((issue) => {
       const name = typeof issue.path[0] === "string" ? issue.path[0] : "";

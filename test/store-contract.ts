@@ -755,6 +755,48 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
       });
     });
 
+    describe("arbitrage", () => {
+      it("upserts round trips (open ones oldest first, the newest of all), appends opportunities and sums them per reason", () => {
+        const store = fresh();
+        const trip = (id: string, status: string, openedAt: number) => ({
+          id,
+          pairId: "p",
+          status,
+          pnl: status === "done" ? D("1.25") : null,
+          data: { id, qty: D("0.1") },
+          openedAt,
+          updatedAt: openedAt,
+        });
+        store.saveArbRoundTrip(trip("a", "open", 1));
+        store.saveArbRoundTrip(trip("b", "open", 2));
+        store.saveArbRoundTrip(trip("a", "done", 1));
+        expect(store.loadArbRoundTrips({ onlyOpen: true }).map((r) => r.id)).toEqual(["b"]);
+        const all = store.loadArbRoundTrips({ onlyOpen: false, limit: 10 });
+        expect(all.map((r) => [r.id, r.status, r.pnl?.toString() ?? null])).toEqual([
+          ["b", "open", null],
+          ["a", "done", "1.25"],
+        ]);
+        expect((all[1]!.data as { qty: Decimal }).qty.equals(D("0.1"))).toBe(true);
+        const row = { pairId: "p", reason: "r", firstTs: 1, bestNetBps: null, buyVenue: null, sellVenue: null, qty: null, roundTripId: null };
+        store.appendArbOpportunity({ ...row, outcome: "skipped", code: "BELOW_THRESHOLD", count: 40, lastTs: 5 });
+        store.appendArbOpportunity({ ...row, outcome: "taken", code: "TAKEN", count: 1, lastTs: 6, bestNetBps: D("450.5"), qty: D("0.1"), roundTripId: "a" });
+        store.appendArbOpportunity({ ...row, outcome: "skipped", code: "BELOW_THRESHOLD", count: 2, lastTs: 7 });
+        expect(store.loadArbOpportunities(2).map((r) => [r.code, r.count, r.bestNetBps?.toString() ?? null])).toEqual([
+          ["BELOW_THRESHOLD", 2, null],
+          ["TAKEN", 1, "450.5"],
+        ]);
+        expect(
+          store
+            .arbOpportunityCounts()
+            .map((c) => [c.outcome, c.code, c.count])
+            .sort(),
+        ).toEqual([
+          ["skipped", "BELOW_THRESHOLD", 42],
+          ["taken", "TAKEN", 1],
+        ]);
+      });
+    });
+
     describe("engine lease", () => {
       const req = (ownerId: string, now: number) => ({ ownerId, pid: ownerId.length, host: `host-${ownerId}`, now, staleAfterMs: 10_000 });
 

@@ -21,6 +21,7 @@ const NAV: [href: string, label: string][] = [
   ["/risk", "Risk"],
   ["/performance", "Performance"],
   ["/strategies", "Strategies"],
+  ["/arbitrage", "Arbitrage"],
   ["/reconciliation", "Reconciliation"],
   ["/alerts", "Alerts"],
   ["/notifications", "Notifications"],

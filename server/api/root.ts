@@ -1,8 +1,9 @@
 /**
  * The app router at /api/trpc (DESIGN.md): auth, overview, positions, orders, trades, risk, breaker, signals,
- * audit, backtests, settings, reconciliation, notifications, protections, alerts, strategies. Routers are thin: input schema, authorization (the procedure), one service call.
+ * audit, backtests, settings, reconciliation, notifications, protections, alerts, strategies, arbitrage. Routers are thin: input schema, authorization (the procedure), one service call.
  */
 import { alertsRouter } from "./routers/alerts";
+import { arbitrageRouter } from "./routers/arbitrage";
 import { auditRouter } from "./routers/audit";
 import { authRouter } from "./routers/auth";
 import { backtestsRouter } from "./routers/backtests";
@@ -39,6 +40,7 @@ export const appRouter = router({
   protections: protectionsRouter,
   alerts: alertsRouter,
   strategies: strategiesRouter,
+  arbitrage: arbitrageRouter,
 });
 
 export type AppRouter = typeof appRouter;

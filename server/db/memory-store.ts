@@ -27,6 +27,8 @@ import type {
   LeaseResult,
   LeaseRow,
   OrderListRow,
+  ArbRoundTripRow,
+  ArbOpportunityRow,
   OrderMeta,
   ParentChildRecord,
   ParentOrderRecord,
@@ -41,7 +43,7 @@ import type {
   SymbolSettingRecord,
   TradeRecord,
 } from "./store";
-import { StoreError, TERMINAL_PARENT_STATUSES, leaseDecision } from "./store";
+import { OPEN_ARB_STATUSES, StoreError, TERMINAL_PARENT_STATUSES, leaseDecision } from "./store";
 
 /** Undo step kinds (see MemoryStore's undo log). */
 const UNDO_MAP_RESTORE = 0;
@@ -90,6 +92,8 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly drifts: DriftRecord[] = [];
   private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
   private readonly orderLists = new Map<string, OrderListRow>();
+  private readonly arbRoundTrips = new Map<string, ArbRoundTripRow>();
+  private readonly arbOpportunities: ArbOpportunityRow[] = [];
   private readonly parentOrders = new Map<string, ParentOrderRecord>();
   private readonly orderRoutes = new Map<string, OrderRouteRecord>();
   /** Per parent, its children saved in parts (by client order id). */
@@ -357,6 +361,38 @@ export class MemoryStore implements Store, StoreHistory {
 
   getOrderList(listId: string): OrderListRow | null {
     return this.orderLists.get(listId) ?? null;
+  }
+
+  // ── arbitrage ────────────────────────────────────────────────────────────────────────────────────
+  saveArbRoundTrip(row: ArbRoundTripRow): void {
+    this.assertOpen();
+    this.setIn(this.arbRoundTrips, row.id, { ...row });
+  }
+
+  loadArbRoundTrips(filter: { onlyOpen: true } | { onlyOpen: false; limit: number }): ArbRoundTripRow[] {
+    const all = [...this.arbRoundTrips.values()].map((row) => ({ ...row }));
+    if (filter.onlyOpen) return all.filter((row) => OPEN_ARB_STATUSES.includes(row.status)).sort((a, b) => a.openedAt - b.openedAt);
+    return all.sort((a, b) => b.openedAt - a.openedAt).slice(0, filter.limit);
+  }
+
+  appendArbOpportunity(row: ArbOpportunityRow): void {
+    this.assertOpen();
+    this.pushTo(this.arbOpportunities, { ...row, id: this.arbOpportunities.length + 1 });
+  }
+
+  loadArbOpportunities(limit: number): ArbOpportunityRow[] {
+    return [...this.arbOpportunities].sort((a, b) => b.lastTs - a.lastTs || (b.id ?? 0) - (a.id ?? 0)).slice(0, limit);
+  }
+
+  arbOpportunityCounts(): { pairId: string; outcome: string; code: string; count: number }[] {
+    const sums = new Map<string, { pairId: string; outcome: string; code: string; count: number }>();
+    for (const row of this.arbOpportunities) {
+      const key = `${row.pairId}\u0000${row.outcome}\u0000${row.code}`;
+      const sum = sums.get(key) ?? { pairId: row.pairId, outcome: row.outcome, code: row.code, count: 0 };
+      sum.count += row.count;
+      sums.set(key, sum);
+    }
+    return [...sums.values()];
   }
 
   // ── append-only logs, settings ───────────────────────────────────────────────────────────────────

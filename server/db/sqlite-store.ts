@@ -58,7 +58,7 @@ import type {
   SymbolSetting,
   Trade,
 } from "./generated/client";
-import { LEASE_ID, StoreError, leaseDecision } from "./store";
+import { LEASE_ID, OPEN_ARB_STATUSES, StoreError, leaseDecision } from "./store";
 import type {
   AuditRecord,
   BreakerEventRecord,
@@ -71,6 +71,8 @@ import type {
   LeaseResult,
   LeaseRow,
   OrderListRow,
+  ArbRoundTripRow,
+  ArbOpportunityRow,
   OrderMeta,
   PositionMeta,
   SignalRecord,
@@ -181,6 +183,30 @@ const bit = (b: boolean): Bit => (b ? 1 : 0);
 const dec = (s: string): Decimal => new Decimal(s);
 const decOrNull = (s: string | null): Decimal | null => (s === null ? null : new Decimal(s));
 const str = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toString());
+interface ArbRoundTripDbRow {
+  id: string;
+  pairId: string;
+  status: string;
+  pnl: string | null;
+  data: string;
+  openedAt: number;
+  updatedAt: number;
+}
+interface ArbOpportunityDbRow {
+  id: number;
+  pairId: string;
+  outcome: string;
+  code: string;
+  reason: string;
+  count: number;
+  firstTs: number;
+  lastTs: number;
+  bestNetBps: string | null;
+  buyVenue: string | null;
+  sellVenue: string | null;
+  qty: string | null;
+  roundTripId: string | null;
+}
 /** Codec JSON; undefined is stored as JSON null so NOT NULL columns stay valid. */
 interface OrderListDbRow {
   listId: string;
@@ -412,6 +438,24 @@ function prepareStatements(db: Database.Database) {
     loadAllOrderLists: p<OrderListDbRow>("SELECT * FROM order_lists ORDER BY createdAt, rowid"),
     loadOpenOrderLists: p<OrderListDbRow>("SELECT * FROM order_lists WHERE status = 'WORKING' ORDER BY createdAt, rowid"),
     getOrderList: p<OrderListDbRow>("SELECT * FROM order_lists WHERE listId = ?"),
+
+    saveArbRoundTrip: p(
+      `INSERT INTO arb_round_trips (id, pairId, status, pnl, data, openedAt, updatedAt)
+       VALUES (@id, @pairId, @status, @pnl, @data, @openedAt, @updatedAt)
+       ON CONFLICT (id) DO UPDATE SET status = excluded.status, pnl = excluded.pnl, data = excluded.data, updatedAt = excluded.updatedAt`,
+    ),
+    loadOpenArbRoundTrips: p<ArbRoundTripDbRow>(
+      `SELECT * FROM arb_round_trips WHERE status IN (${OPEN_ARB_STATUSES.map((s) => `'${s}'`).join(", ")}) ORDER BY openedAt, rowid`,
+    ),
+    loadRecentArbRoundTrips: p<ArbRoundTripDbRow>("SELECT * FROM arb_round_trips ORDER BY openedAt DESC, rowid DESC LIMIT ?"),
+    appendArbOpportunity: p(
+      `INSERT INTO arb_opportunities (pairId, outcome, code, reason, count, firstTs, lastTs, bestNetBps, buyVenue, sellVenue, qty, roundTripId)
+       VALUES (@pairId, @outcome, @code, @reason, @count, @firstTs, @lastTs, @bestNetBps, @buyVenue, @sellVenue, @qty, @roundTripId)`,
+    ),
+    loadArbOpportunities: p<ArbOpportunityDbRow>("SELECT * FROM arb_opportunities ORDER BY lastTs DESC, id DESC LIMIT ?"),
+    arbOpportunityCounts: p<{ pairId: string; outcome: string; code: string; count: number }>(
+      "SELECT pairId, outcome, code, SUM(count) AS count FROM arb_opportunities GROUP BY pairId, outcome, code ORDER BY pairId, outcome, code",
+    ),
 
     getState: p<{ value: string }>(`SELECT value FROM "SystemState" WHERE key = ?`),
     setState: p(
@@ -801,6 +845,46 @@ export class SqliteStore implements Store, StoreHistory {
   getOrderList(listId: string): OrderListRow | null {
     const row = this.s.getOrderList.get(listId);
     return row === undefined ? null : { ...row, data: decodeJson<unknown>(row.data) };
+  }
+
+  // ── arbitrage ────────────────────────────────────────────────────────────────────────────────────
+  saveArbRoundTrip(row: ArbRoundTripRow): void {
+    this.s.saveArbRoundTrip.run({ ...row, pnl: str(row.pnl), data: encodeJson(row.data) });
+  }
+
+  loadArbRoundTrips(filter: { onlyOpen: true } | { onlyOpen: false; limit: number }): ArbRoundTripRow[] {
+    const rows = filter.onlyOpen ? this.s.loadOpenArbRoundTrips.all() : this.s.loadRecentArbRoundTrips.all(filter.limit);
+    return rows.map((row) => ({ ...row, pnl: decOrNull(row.pnl), data: decodeJson<unknown>(row.data) }));
+  }
+
+  appendArbOpportunity(row: ArbOpportunityRow): void {
+    this.s.appendArbOpportunity.run({
+      pairId: row.pairId,
+      outcome: row.outcome,
+      code: row.code,
+      reason: row.reason,
+      count: row.count,
+      firstTs: row.firstTs,
+      lastTs: row.lastTs,
+      bestNetBps: str(row.bestNetBps),
+      buyVenue: row.buyVenue,
+      sellVenue: row.sellVenue,
+      qty: str(row.qty),
+      roundTripId: row.roundTripId,
+    });
+  }
+
+  loadArbOpportunities(limit: number): ArbOpportunityRow[] {
+    return this.s.loadArbOpportunities.all(limit).map((row) => ({
+      ...row,
+      outcome: row.outcome === "taken" ? "taken" : "skipped",
+      bestNetBps: decOrNull(row.bestNetBps),
+      qty: decOrNull(row.qty),
+    }));
+  }
+
+  arbOpportunityCounts(): { pairId: string; outcome: string; code: string; count: number }[] {
+    return this.s.arbOpportunityCounts.all();
   }
 
   getState<T>(key: string): T | null {

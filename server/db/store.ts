@@ -220,6 +220,38 @@ export interface OrderListRow {
   updatedAt: number;
 }
 
+/** An arbitrage round trip (engine/arbitrage.ts): `data` is the engine's record (legs, repairs, events), opaque here. */
+export interface ArbRoundTripRow {
+  id: string;
+  pairId: string;
+  /** open | repairing | done | escalated | halted */
+  status: string;
+  pnl: Decimal | null;
+  data: unknown;
+  openedAt: number;
+  updatedAt: number;
+}
+
+/** An opportunity the arbitrage executor looked at: taken, or skipped (a run of skips for one reason: one row, `count`). */
+export interface ArbOpportunityRow {
+  id?: number;
+  pairId: string;
+  outcome: "taken" | "skipped";
+  code: string;
+  reason: string;
+  count: number;
+  firstTs: number;
+  lastTs: number;
+  bestNetBps: Decimal | null;
+  buyVenue: string | null;
+  sellVenue: string | null;
+  qty: Decimal | null;
+  roundTripId: string | null;
+}
+
+/** The round trips that may still act: not done, escalated to a person, or halted. */
+export const OPEN_ARB_STATUSES: readonly string[] = ["open", "repairing"];
+
 export interface Store {
   /** Runs `fn` atomically (nested calls join the outer transaction). */
   transaction<T>(fn: () => T): T;
@@ -287,6 +319,16 @@ export interface Store {
   saveOrderList(row: OrderListRow): void;
   loadOrderLists(filter: { onlyOpen: boolean }): OrderListRow[];
   getOrderList(listId: string): OrderListRow | null;
+
+  /** Arbitrage round trips (engine/arbitrage.ts): upsert by id, saved before a leg is sent. */
+  saveArbRoundTrip(row: ArbRoundTripRow): void;
+  /** Open ones (status open/repairing) oldest first, or the newest `limit` of all, newest first. */
+  loadArbRoundTrips(filter: { onlyOpen: true } | { onlyOpen: false; limit: number }): ArbRoundTripRow[];
+  appendArbOpportunity(row: ArbOpportunityRow): void;
+  /** The newest `limit` opportunity rows, newest first. */
+  loadArbOpportunities(limit: number): ArbOpportunityRow[];
+  /** Per pair, outcome and code: rows' counts summed (the view's totals). */
+  arbOpportunityCounts(): { pairId: string; outcome: string; code: string; count: number }[];
 
   close(): void;
 }

@@ -102,5 +102,9 @@ export function dispatchCommand(cx: EngineContext, command: EngineCommand): Comm
       return cx.audited(command.actor, "lift_protection_lock", command.lockId, command.reason, {}, () =>
         cx.protections.lift(command.lockId, command.actor, command.reason),
       );
+    case "setArbitragePair":
+      return cx.audited(command.actor, command.enabled ? "enable_arbitrage_pair" : "disable_arbitrage_pair", command.pairId, command.reason, {}, () =>
+        cx.arbitrage.setEnabled(command.pairId, command.enabled, command.actor),
+      );
   }
 }

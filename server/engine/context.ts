@@ -40,6 +40,8 @@ import type { ProtectionsRoom } from "./protections";
 import type { StrategyRecords } from "./sizing-methods";
 import type { Algos } from "./algos";
 import type { OrderRoutes } from "./order-routes";
+import type { Arbitrage } from "./arbitrage";
+import type { ArbPairConfig } from "../core/algos/arbitrage";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { Engine } from "./engine";
 import type { OrderLists } from "./order-lists";
@@ -90,6 +92,8 @@ export interface EngineOptions {
   protections?: ProtectionSettingsInput | null;
   /** The desk's market history (the runtime's): the portfolio gate's correlations and VaR (portfolio-gate.ts). */
   marketHistory?: MarketHistory;
+  /** The desk file's arbitrage pairs (arbitrage.ts); absent or empty: no arbitrage executor. */
+  arbitrage?: readonly ArbPairConfig[];
 }
 
 const defaultTimers: EngineTimers = {
@@ -222,6 +226,7 @@ export class EngineContext {
   algos!: Algos;
   /** Smart order routing over the venues (order-routes.ts). */
   routes!: OrderRoutes;
+  arbitrage!: Arbitrage;
   /** The engine's overridable hook for closed trades (the backtest keeps its trade list through it). */
   onTradeClosed!: (trade: TradeRecord) => void;
 

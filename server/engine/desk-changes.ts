@@ -8,6 +8,7 @@ import { Document } from "yaml";
 import { type BreakerConfig } from "../core/breaker/config";
 import { D } from "../core/money";
 import { BREAKER_FILE_KEYS, patched, RISK_FILE_KEYS, RISK_SHARE_KEYS, SYMBOL_FILE_KEYS, type DeskFile, type DeskStrategy, type DeskVenue } from "./desk-file";
+import type { ArbPairConfig } from "../core/algos/arbitrage";
 import type { RiskLimitsSettings, SymbolSettings } from "./settings";
 import type { Actor, CommandResult, EngineCommand } from "./types";
 
@@ -232,6 +233,23 @@ function venueToFile(v: DeskVenue): Record<string, unknown> {
     ...(v.enabled ? {} : { enabled: false }),
     ...(v.fees ? { fees: { maker_bps: v.fees.makerBps, taker_bps: v.fees.takerBps } } : {}),
     ...(v.symbols.length > 0 ? { symbols: v.symbols } : {}),
+    ...(v.balances ? { balances: v.balances } : {}),
+  };
+}
+
+/** An arbitrage pair as the desk file writes it (engine/arbitrage.ts reads it at start). */
+function arbitragePairToFile(p: ArbPairConfig): Record<string, unknown> {
+  return {
+    id: p.id,
+    markets: p.markets.map((m) => ({ venue: m.venue, symbol: m.symbol })),
+    threshold_bps: p.thresholdBps,
+    slippage_bps: p.slippageBps,
+    legs: p.legs,
+    max_qty: p.maxQty,
+    leg_timeout_seconds: p.legTimeoutMs / 1000,
+    max_quote_age_seconds: p.maxQuoteAgeMs / 1000,
+    repair: p.repair,
+    ...(p.enabled ? {} : { enabled: false }),
   };
 }
 
@@ -266,6 +284,7 @@ export function deskExportYaml(current: SettingsInForce, context: DeskExportCont
     ...(strategies.length > 0 ? { strategies } : {}),
     risk: { ...riskToFile(current.limits), ...defaultsToFile(current.defaults) },
     ...(current.breakerConfig ? { breaker: breakerToFile(current.breakerConfig) } : {}),
+    ...(context.desk?.arbitrage.length ? { arbitrage: context.desk.arbitrage.map(arbitragePairToFile) } : {}),
   };
   const doc = new Document(data);
   doc.commentBefore = [

@@ -126,6 +126,8 @@ const deskSection = z.strictObject({
         .min(1, { error: "must be a file path" })
         .optional(),
       speed: wholeIn(1, 100_000, " recorded ms per real ms").optional(),
+      /** The recorded time to start from (UTC, e.g. 2023-03-10T18:00:00Z); default a few bars before the first entry. */
+      start: pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?Z$/, "a UTC time such as 2023-03-10T18:00:00Z").optional(),
     })
     .optional(),
 });
@@ -143,6 +145,12 @@ const venueEntry = z.strictObject({
   replay: z.union([replayPath(), list(replayPath(), 200)], { error: (issue) => `must be a file path or a list of them (got ${got(issue.input)})` }).optional(),
   /** ccxt venues: a base URL replacing the exchange's API origin (a test server, a proxy), as BASTION_API_URL does for one. */
   api_url: pattern(/^https?:\/\/[^\s?#]{1,300}$/, "an http(s) base URL such as http://127.0.0.1:8080").optional(),
+  /** Mode sim: the venue's starting balances per currency (e.g. { BTC: 1, USDC: 50000 }); else the desk's capital in its quote. */
+  balances: z
+    .record(pattern(/^[A-Z0-9]{1,20}$/, "a currency code in capitals such as BTC or USDC"), decimalIn("0", "1000000000000", 12, " (units of the currency)"), {
+      error: (issue) => `must be a map of currency: amount such as { BTC: 1, USDC: 50000 } (got ${got(issue.input)})`,
+    })
+    .optional(),
 });
 
 function replayPath() {
@@ -273,6 +281,34 @@ const protectionsSection = z.record(z.string(), z.unknown(), {
   error: (issue) => `must be a map of protection rules such as { flash_move: { move_pct: 5 } } (got ${got(issue.input)})`,
 });
 
+/** One market of an arbitrage pair: a symbol on a venue. */
+const arbMarket = z.strictObject({ venue: idName(), symbol: symbolName() });
+
+/**
+ * An arbitrage pair (engine/arbitrage.ts): the same asset on two markets; either may be the buy side (the spread
+ * decides). The two markets' quote currencies are treated as equal value (USDC = USD): say so in the file.
+ */
+const arbitragePair = z.strictObject({
+  id: idName(),
+  markets: z
+    .array(arbMarket, { error: (issue) => `must be a list of two { venue, symbol } markets (got ${got(issue.input)})` })
+    .length(2, { error: "must name exactly two markets, each { venue, symbol }" }),
+  /** The least net spread worth trading, after both fees and the expected slippage. */
+  threshold_bps: numberIn(0, 10_000, " bp"),
+  /** Expected slippage per taker leg; the taker legs' limit prices allow this much past the touch. */
+  slippage_bps: numberIn(0, 1_000, " bp").optional(),
+  legs: oneOf(["taker-taker", "maker-taker"] as const).optional(),
+  /** The largest quantity one round trip trades, in coins of the base. */
+  max_qty: quantity(),
+  /** A leg still working this long after the round trip opened is too slow: it is cancelled and the imbalance repaired. */
+  leg_timeout_seconds: wholeIn(1, 3_600, " s").optional(),
+  /** Two quotes further apart in time than this are not compared. */
+  max_quote_age_seconds: wholeIn(1, 86_400, " s").optional(),
+  /** How an imbalance is repaired first: hedge (complete the lagging leg) or unwind (reverse the leading one). */
+  repair: oneOf(["hedge", "unwind"] as const).optional(),
+  enabled: bool().optional(),
+});
+
 export const deskFileSchema = z.strictObject({
   version: z.literal(1, { error: (issue) => `must be 1 (got ${got(issue.input)})` }).optional(),
   desk: deskSection.optional(),
@@ -284,5 +320,6 @@ export const deskFileSchema = z.strictObject({
   notifications: notificationsSection.optional(),
   alerts: alertsSection.optional(),
   protections: protectionsSection.optional(),
+  arbitrage: list(arbitragePair, 50).optional(),
 });
 export type DeskFileInput = z.output<typeof deskFileSchema>;

@@ -330,10 +330,88 @@ describe("parseDeskFile: notifications", () => {
   });
 });
 
-describe("the committed example desk files", () => {
-  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml", "desk.portfolio.example.yaml", "desk.cross-venue.example.yaml"])("%s parses", (name) => {
-    expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();
+const ARB_VENUES =
+  "venues:\n  - { id: sim-a, exchange: sim, mode: sim, symbols: [BTC/USDC] }\n  - { id: sim-b, exchange: sim, mode: sim, symbols: [BTC/USD], balances: { BTC: 1, USD: 1000 } }\n";
+const arbPair = (extra: string) =>
+  `${ARB_VENUES}arbitrage:\n  - id: p\n    markets: [{ venue: sim-a, symbol: BTC/USDC }, { venue: sim-b, symbol: BTC/USD }]\n    threshold_bps: 30\n    max_qty: 0.05\n${extra}`;
+
+describe("the arbitrage section", () => {
+  it("gives the pairs in the engine's units, with the defaults, and the venues' balances", () => {
+    const desk = parseDeskFile(arbPair(""), { source: SOURCE });
+    expect(desk.arbitrage).toEqual([
+      {
+        id: "p",
+        markets: [
+          { venue: "sim-a", symbol: "BTC/USDC" },
+          { venue: "sim-b", symbol: "BTC/USD" },
+        ],
+        thresholdBps: 30,
+        slippageBps: 5,
+        legs: "taker-taker",
+        maxQty: "0.05",
+        legTimeoutMs: 30_000,
+        maxQuoteAgeMs: 10_000,
+        repair: "unwind",
+        enabled: true,
+      },
+    ]);
+    expect(desk.venues[1]!.balances).toEqual({ BTC: "1", USD: "1000" });
   });
+
+  it("the export writes the pairs and the venues' balances back: re-read, they are the same", () => {
+    const desk = parseDeskFile(arbPair("    legs: maker-taker\n    repair: hedge\n    enabled: false\n"), { source: SOURCE });
+    const running = { ...RUNNING, desk, strategy: { enabled: false, fast: 10, slow: 30 }, venueId: "sim-a", at: new Date(Date.UTC(2026, 0, 2)) };
+    const again = parseDeskFile(deskExportYaml(TODAY, running), { source: "export" });
+    expect(again.arbitrage).toEqual(desk.arbitrage);
+    expect(again.venues.map((v) => v.balances)).toEqual([null, { BTC: "1", USD: "1000" }]);
+  });
+
+  it.each<[string, string, string]>([
+    [
+      "an unknown venue, with a did-you-mean",
+      arbPair("").replace("venue: sim-b, symbol", "venue: sim-c, symbol"),
+      "arbitrage[0].markets[1].venue: there is no enabled venue sim-c in venues; did you mean sim-a?",
+    ],
+    [
+      "a symbol the venue does not list",
+      arbPair("").replace("venue: sim-b, symbol: BTC/USD }", "venue: sim-b, symbol: BTC/EUR }"),
+      "arbitrage[0].markets[1].symbol: sim-b does not list BTC/EUR (its symbols are BTC/USD)",
+    ],
+    ["two different assets", arbPair("").replace("venue: sim-b, symbol: BTC/USD }", "venue: sim-b, symbol: ETH/USD }"), "ETH/USD are not the same asset"],
+    [
+      "one market only",
+      arbPair("").replace(", { venue: sim-b, symbol: BTC/USD }", ""),
+      "arbitrage[0].markets: must name exactly two markets, each { venue, symbol }",
+    ],
+    [
+      "a threshold out of range",
+      arbPair("").replace("threshold_bps: 30", "threshold_bps: -3"),
+      "arbitrage[0].threshold_bps: must be a number from 0 to 10,000 bp (got -3)",
+    ],
+    ["an unknown leg style", arbPair("    legs: maker-maker\n"), 'arbitrage[0].legs: must be one of taker-taker, maker-taker (got "maker-maker")'],
+    [
+      "a time limit out of range",
+      arbPair("    leg_timeout_seconds: 0\n"),
+      "arbitrage[0].leg_timeout_seconds: must be a whole number from 1 to 3,600 s (got 0)",
+    ],
+    ["an unknown key, with a did-you-mean", arbPair("    max_qtty: 3\n"), "arbitrage[0].max_qtty: unknown setting; did you mean max_qty?"],
+    [
+      "balances on an exchange venue",
+      "venues:\n  - { id: x, exchange: binance, mode: ccxt, balances: { BTC: 1 } }\n",
+      "venues[0].balances: only a simulated venue (mode: sim) is given balances",
+    ],
+  ])("refuses %s", (_, text, message) => {
+    expect(problemsOf(text).join("\n")).toContain(message);
+  });
+});
+
+describe("the committed example desk files", () => {
+  it.each(["desk.example.yaml", "desk.btc-usdt.example.yaml", "desk.portfolio.example.yaml", "desk.cross-venue.example.yaml", "desk.arbitrage.example.yaml"])(
+    "%s parses",
+    (name) => {
+      expect(() => parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", name), "utf8"), { source: name })).not.toThrow();
+    },
+  );
 
   it("today's BTC/USDT desk file changes nothing on today's zero-config replay desk", () => {
     const desk = parseDeskFile(readFileSync(join(import.meta.dirname, "..", "..", "config", "desk.btc-usdt.example.yaml"), "utf8"), { source: "x" });

@@ -17,6 +17,7 @@ import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";
 import { DEFAULT_ALERT_SETTINGS, type AlertSettings } from "../core/alerts";
 import { type BreakerConfig, breakerConfigSchema } from "../core/breaker/config";
+import type { ArbPairConfig } from "../core/algos/arbitrage";
 import { D } from "../core/money";
 import { createStrategy } from "../core/strategies";
 import { channelSettingsSchema } from "../notify/settings";
@@ -59,6 +60,8 @@ export interface DeskVenue {
   replay: string[];
   /** ccxt: the API base-URL override (live-config.ts checks it), or null. */
   apiUrl: string | null;
+  /** Mode sim: starting balances per currency (decimal text); null: the desk's capital in its quote currency. */
+  balances: Record<string, string> | null;
 }
 
 export interface DeskStrategy {
@@ -81,7 +84,7 @@ export interface DeskFile {
     capital?: string;
     symbols?: string[];
     seed?: number;
-    replay?: { file?: string; speed?: number };
+    replay?: { file?: string; speed?: number; start?: string };
   };
   venues: DeskVenue[];
   strategies: DeskStrategy[];
@@ -104,6 +107,8 @@ export interface DeskFile {
   alerts: Partial<AlertSettings>;
   /** The protections the file sets (core/protection's camelCase; what it leaves out takes the defaults); null: no section. */
   protections: ProtectionSettingsInput | null;
+  /** Arbitrage pairs (engine/arbitrage.ts), checked against the venues; empty: no arbitrage executor. */
+  arbitrage: ArbPairConfig[];
   /** Key paths the file sets that the engine does not act upon yet (said at start and in the import preview). */
   notActedUpon: string[];
   /** The line of each key, by key path, for messages about values checked later (config.ts's rules). */
@@ -341,6 +346,7 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     symbols: v.symbols ?? [],
     replay: v.replay === undefined ? [] : typeof v.replay === "string" ? [v.replay] : v.replay,
     apiUrl: v.api_url ?? null,
+    balances: v.balances ?? null,
   }));
   const venueIds = venues.map((v) => v.id);
   // Several enabled simulated venues run as such in replay and paper (desk-venues.ts): their ids, fees and symbols count.
@@ -355,6 +361,8 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
     if (v.symbols.length > 0 && !actedUpon && !(severalCcxt && v.enabled && v.mode === "ccxt")) notActedUpon.push(`venues[${i}].symbols`);
     if (v.replay.length > 0 && v.mode !== "sim") refuse(["venues", i, "replay"], "only a simulated venue (mode: sim) plays a recording");
+    if (v.balances !== null && v.mode !== "sim")
+      refuse(["venues", i, "balances"], "only a simulated venue (mode: sim) is given balances; an exchange reports its own");
   });
   if (venues.length > 0 && !severalSims && !severalCcxt) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
   if (severalSims && !venues.some((v) => v.replay.length > 0))
@@ -448,6 +456,8 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   }
   const protections = input.protections === undefined ? null : protectionsOf(input.protections, locator, problems);
 
+  const arbitrage = arbitragePairsOf(input.arbitrage ?? [], venues, refuse);
+
   return {
     source,
     desk: input.desk ?? {},
@@ -462,9 +472,58 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     notifications,
     alerts,
     protections,
+    arbitrage,
     notActedUpon,
     keyLines: locator.keyLines(),
   };
+}
+
+/** The arbitrage pairs in the engine's units, each market checked against the venues (and the symbols each lists). */
+function arbitragePairsOf(
+  input: NonNullable<DeskFileInput["arbitrage"]>,
+  venues: readonly DeskVenue[],
+  refuse: (path: PropertyKey[], message: string) => void,
+): ArbPairConfig[] {
+  const ids = input.map((p) => p.id);
+  const enabledVenues = venues.filter((v) => v.enabled);
+  return input.map((p, i) => {
+    if (ids.indexOf(p.id) !== i) refuse(["arbitrage", i, "id"], `the pair id ${p.id} is used twice`);
+    const [a, b] = p.markets as [{ venue: string; symbol: string }, { venue: string; symbol: string }];
+    if (a.venue === b.venue && a.symbol === b.symbol) refuse(["arbitrage", i, "markets"], "names the same market twice; a pair needs two different markets");
+    p.markets.forEach((m, j) => {
+      const venue = enabledVenues.find((v) => v.id === m.venue);
+      if (!venue) {
+        const suggestion = closestKey(
+          m.venue,
+          enabledVenues.map((v) => v.id),
+        );
+        refuse(
+          ["arbitrage", i, "markets", j, "venue"],
+          `there is no enabled venue ${m.venue} in venues${suggestion ? `; did you mean ${suggestion}?` : enabledVenues.length ? ` (the venues are ${enabledVenues.map((v) => v.id).join(", ")})` : " (an arbitrage pair needs the venues listed under venues:)"}`,
+        );
+      } else if (venue.symbols.length > 0 && !venue.symbols.includes(m.symbol)) {
+        refuse(["arbitrage", i, "markets", j, "symbol"], `${m.venue} does not list ${m.symbol} (its symbols are ${venue.symbols.join(", ")})`);
+      }
+    });
+    if (a.symbol.split("/")[0] !== b.symbol.split("/")[0]) {
+      refuse(["arbitrage", i, "markets"], `${a.symbol} and ${b.symbol} are not the same asset: both markets must trade one base currency`);
+    }
+    return {
+      id: p.id,
+      markets: [
+        { venue: a.venue, symbol: a.symbol },
+        { venue: b.venue, symbol: b.symbol },
+      ],
+      thresholdBps: p.threshold_bps,
+      slippageBps: p.slippage_bps ?? 5,
+      legs: p.legs ?? "taker-taker",
+      maxQty: p.max_qty,
+      legTimeoutMs: (p.leg_timeout_seconds ?? 30) * 1000,
+      maxQuoteAgeMs: (p.max_quote_age_seconds ?? 10) * 1000,
+      repair: p.repair ?? "unwind",
+      enabled: p.enabled ?? true,
+    };
+  });
 }
 
 /** The file's alerts section in core/alerts' words and units. */

@@ -31,7 +31,8 @@ export function simulatedVenue(
   return new SimVenue(
     {
       instruments: venueInstruments(entry, instruments),
-      initialBalances: options.initialBalances,
+      // A venue's own balances (desk file) replace the desk's capital: an arbitrage desk holds the base on both venues.
+      initialBalances: entry.balances ?? options.initialBalances,
       slippage: { model: "REALISTIC", impactK: 0.1, fixedBps: 1 },
       participationCap: 0.25,
       latencyMs: { fixedMs: 20, jitterMs: 10 },

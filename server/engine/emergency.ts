@@ -30,6 +30,7 @@ export class Emergency {
     this.latchVenue(state);
     // A halt stops every parent order at once (its working child canceled first).
     if (state === "HALTED") this.cx.algos.haltAll(reason);
+    if (state === "HALTED") this.cx.arbitrage.haltAll(reason);
   }
 
   pause(actor: Actor, reason: string | null): CommandResult {

@@ -14,7 +14,7 @@
  * the order a signal meets them: intake.ts (sizing-methods.ts sizes, venue-room.ts routes, algos.ts works an algo
  * entry) → risk-gate.ts (protections.ts locks, expiries.ts watches a GTD) → ledger.ts → watchers.ts; beside them
  * books.ts (records, marks), order-lists.ts, amend.ts, emergency.ts, reconciliation.ts, unknown-orders.ts,
- * in-doubt-orders.ts and accounting.ts.
+ * in-doubt-orders.ts, accounting.ts and arbitrage.ts (the arbitrage executor's round trips).
  */
 import { CircuitBreaker } from "../core/breaker";
 import type { Instrument } from "../core/instrument";
@@ -48,6 +48,7 @@ import { VenueRoom } from "./venue-room";
 import { Algos, type ParentView } from "./algos";
 import { OrderRoutes } from "./order-routes";
 import { MAX_VISIBLE_DEPTH } from "../core/algos/routing";
+import { Arbitrage, type ArbitrageView } from "./arbitrage";
 import { dispatchCommand } from "./commands";
 import { healthView, riskSettingsView, stateView, type EngineHealth, type EngineState, type RiskSettingsView } from "./views";
 import type { AllocationMethod } from "../core/risk/portfolio-report";
@@ -93,6 +94,7 @@ export class Engine {
     if (cx.venues) cx.venues.venueOfOrder = (clientOrderId) => cx.venueRoom.venueOfOrder(clientOrderId);
     cx.algos = new Algos(cx);
     cx.routes = new OrderRoutes(cx);
+    cx.arbitrage = new Arbitrage(cx);
     for (const instrument of cx.venue.instruments()) cx.books.instruments.set(instrument.symbol, instrument);
     cx.venue.setEventSink(
       (events) => void this.run(() => cx.ledger.ingest(events, "venue")).catch((e: unknown) => cx.log("error", `venue events: ${String(e)}`)),
@@ -229,6 +231,7 @@ export class Engine {
     this.cx.expiries.restore();
     this.cx.strategyRecords.forget();
     this.cx.algos.restore();
+    this.cx.arbitrage.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -320,6 +323,8 @@ export class Engine {
     for (const coid of this.cx.doubts.inDoubt.keys()) this.cx.doubts.scheduleInDoubtLookup(coid);
     // Parents after reconciliation: a child sent before a crash is looked up in books that are up to date.
     await this.run(() => this.cx.algos.restore());
+    // Arbitrage round trips likewise: a leg sent before a crash is followed, never sent again.
+    await this.run(() => this.cx.arbitrage.restore());
     this.started = true;
     this.cx.accounting.recordEquity("start");
     return { drifts };
@@ -452,6 +457,11 @@ export class Engine {
   /** Parent orders with progress and children, newest first (the Orders page). */
   parentOrders(limit?: number): ParentView[] {
     return this.cx.algos.list(limit);
+  }
+
+  /** The arbitrage pairs, opportunities and round trips (the Arbitrage page). */
+  arbitrage(limits: { opportunities: number; roundTrips: number }): ArbitrageView {
+    return this.cx.arbitrage.view(limits);
   }
 
   venueId(): string {

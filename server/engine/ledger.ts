@@ -161,6 +161,7 @@ export class Ledger {
     if (this.cx.doubts.inDoubt.size > 0) this.cx.doubts.onInDoubtOrderChanged(order);
     if (order.tags.parentId) this.cx.algos.onChildOrder(order);
     if (order.tags.routeId) this.cx.routes.onChildOrder(order);
+    if (order.tags.arbId) this.cx.arbitrage.onOrder(order);
   }
 
   private bookFill(record: OrderRecord, event: Extract<OrderEvent, { type: "fill" }>, late: boolean, ts: number): void {

@@ -168,7 +168,8 @@ export class RiskGate {
       refPrice: Decimal;
       equity?: Decimal;
       confidence?: number;
-      newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"] } | null;
+      /** `exit`: the position's exit rules from the start (an arbitrage leg's: none); absent, the first fill sets the symbol's. */
+      newPosition?: { id: string; side: PositionSide; meta: PositionRecord["meta"]; exit?: PositionRecord["exit"] } | null;
       /** A working exit not counted against this one: its OCO sibling (alternatives, only one of them executes). */
       exceptClientOrderId?: string;
       /** Hold a trigger order in the engine even where the venue could hold it (an order-list leg: see order-lists.ts). */
@@ -247,9 +248,9 @@ export class RiskGate {
       () => {
         if (ctx.newPosition) {
           const position = openPosition({ id: ctx.newPosition.id, symbol: spec.symbol, side: ctx.newPosition.side, ts: now });
-          const record: PositionRecord = { position, exit: null, meta: ctx.newPosition.meta, exitOrderId: null };
+          const record: PositionRecord = { position, exit: ctx.newPosition.exit ?? null, meta: ctx.newPosition.meta, exitOrderId: null };
           this.cx.books.positions.set(position.id, record);
-          this.cx.books.persistPosition(record, position, null);
+          this.cx.books.persistPosition(record, position, record.exit);
         }
         this.cx.store.appendJournal({ clientOrderId: order.clientOrderId, type: "intent", source: "engine", payload: normalized, applied: true, ts: now });
         const first = emulate ? "emulate" : "submit";

@@ -58,6 +58,8 @@ export function startReplayFeeds(options: {
     scheduler: systemScheduler,
     priceTick: (s) => tick.get(s) ?? 0.01,
     onError: (e) => log("warn", `replay update failed: ${String(e)}`),
+    // The desk file may name the recorded time to start from (the arbitrage desk starts the eve of the USDC de-peg).
+    ...(config.desk?.desk.replay?.start !== undefined && { startAt: Date.parse(config.desk.desk.replay.start) }),
   });
   log(
     "info",

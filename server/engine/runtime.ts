@@ -99,8 +99,14 @@ export function deskInstruments(symbols: string[]): Instrument[] {
   const markets = binanceMarkets as unknown as Record<string, CcxtMarketLike>;
   return symbols.map((symbol) => {
     const market = markets[symbol];
-    if (!market) throw new Error(`No market data for ${symbol} in the recorded Binance snapshot`);
-    return instrumentFromCcxtMarket(market, "TICK_SIZE");
+    if (market) return instrumentFromCcxtMarket(market, "TICK_SIZE");
+    // A spot market quoted in another dollar (BTC/USDC, BTC/USD: the cross-venue arbitrage desk) takes its BASE/USDT
+    // rules (tick, step, minimums), which are Binance's for its USDC markets too; only the symbol and quote differ.
+    const [base, quote] = symbol.split("/");
+    const usdt = base && quote && !symbol.includes(":") ? markets[`${base}/USDT`] : undefined;
+    if (!usdt) throw new Error(`No market data for ${symbol} in the recorded Binance snapshot`);
+    const rules = instrumentFromCcxtMarket(usdt, "TICK_SIZE");
+    return { ...rules, symbol, quote: quote!, venueSymbol: `${base}${quote}` };
   });
 }
 
@@ -263,6 +269,7 @@ async function startRuntime(): Promise<Runtime | null> {
           defaultSymbolSettings: patched(DEFAULT_SYMBOL_SETTINGS, desk.symbolDefaults),
         }
       : { riskLimits: defaultRiskLimits(instruments[0]!.quote, mode === "replay" ? symbols.length : 1) }),
+    ...(desk && desk.arbitrage.length > 0 && { arbitrage: desk.arbitrage }),
     log,
   });
   engineRef = engine;

@@ -107,7 +107,9 @@ export type EngineCommand =
   | { kind: "startParent"; parent: ParentOrderRequest; actor: Actor; reason: string | null }
   | { kind: "pauseParent" | "resumeParent" | "cancelParent"; parentId: string; actor: Actor; reason: string | null }
   /** An admin lifts a protection lock (core/protection LockBook); audited. */
-  | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string };
+  | { kind: "liftProtectionLock"; lockId: string; actor: Actor; reason: string }
+  /** Turn an arbitrage pair on or off (engine/arbitrage.ts); audited. */
+  | { kind: "setArbitragePair"; pairId: string; enabled: boolean; actor: Actor; reason: string | null };
 
 /** What a command did; a refusal is the one shape of core/errors.ts (`error: { code, message }`). */
 export type CommandResult = { ok: true; message: string; data?: Record<string, unknown> } | { ok: false; error: Refusal; data?: Record<string, unknown> };

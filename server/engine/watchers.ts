@@ -40,6 +40,7 @@ export class Watchers {
     if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now);
     if (this.cx.algos.hasLive) this.cx.algos.onMarket(update, mark, now);
+    if (this.cx.arbitrage.hasPairs) this.cx.arbitrage.onMarket(update, now);
     if (this.cx.breaker && this.cx.books.positions.size > 0) this.cx.emergency.updateBreakerEquity();
   }
 

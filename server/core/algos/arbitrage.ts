@@ -9,6 +9,30 @@ import { type OrderSide } from "../orders/types";
 
 const BPS = new Decimal(10_000);
 
+/** One market of a pair: a symbol on a venue. */
+export interface ArbMarket {
+  venue: string;
+  symbol: string;
+}
+
+/**
+ * An arbitrage pair as the desk file states it (engine/arbitrage.ts works it): the same asset on two markets, either
+ * of which may be the buy side. Their quote currencies are treated as equal value (e.g. USDC = USD).
+ */
+export interface ArbPairConfig {
+  id: string;
+  markets: [ArbMarket, ArbMarket];
+  thresholdBps: number;
+  slippageBps: number;
+  legs: "taker-taker" | "maker-taker";
+  /** Decimal text, coins of the base. */
+  maxQty: string;
+  legTimeoutMs: number;
+  maxQuoteAgeMs: number;
+  repair: "hedge" | "unwind";
+  enabled: boolean;
+}
+
 export interface ArbQuote {
   venue: string;
   bid: Decimal;

@@ -1,0 +1,5 @@
+import { ArbitrageView } from "@/components/desk/arbitrage";
+
+export default function ArbitragePage() {
+  return <ArbitrageView />;
+}
