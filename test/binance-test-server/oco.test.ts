@@ -20,14 +20,22 @@ async function start(): Promise<BinanceTestServer> {
   return server;
 }
 
-async function call(server: BinanceTestServer, method: string, path: string, params: Record<string, string>): Promise<{ status: number; body: any }> {
+/** The fields of Binance's answers these tests read. */
+interface Body {
+  status?: string;
+  orderListId?: number;
+  orderReports?: { clientOrderId: string; type: string; status: string }[];
+  [field: string]: unknown;
+}
+
+async function call(server: BinanceTestServer, method: string, path: string, params: Record<string, string>): Promise<{ status: number; body: Body }> {
   let query = new URLSearchParams({ ...params, timestamp: String(Date.now()), recvWindow: "10000" }).toString();
   query += `&signature=${createHmac("sha256", TEST_API_SECRET).update(query).digest("hex")}`;
   const inBody = method === "POST";
   const headers: Record<string, string> = { "X-MBX-APIKEY": TEST_API_KEY };
   if (inBody) headers["Content-Type"] = "application/x-www-form-urlencoded";
   const response = await fetch(`${server.url}${path}${inBody ? "" : `?${query}`}`, { method, headers, body: inBody ? query : undefined });
-  return { status: response.status, body: await response.json() };
+  return { status: response.status, body: (await response.json()) as Body };
 }
 
 const sellOco = (over: Record<string, string> = {}): Record<string, string> => ({
@@ -47,7 +55,7 @@ const sellOco = (over: Record<string, string> = {}): Record<string, string> => (
 });
 
 const statusOf = async (server: BinanceTestServer, id: string): Promise<string> =>
-  (await call(server, "GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: id })).body.status as string;
+  (await call(server, "GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: id })).body.status ?? "";
 
 describe("POST /api/v3/orderList/oco: Binance's rules", () => {
   it.each<[string, Record<string, string>, number, string]>([
@@ -95,7 +103,7 @@ describe("an OCO's life on the test server", () => {
     const placed = await call(server, "POST", "/api/v3/orderList/oco", sellOco());
     expect(placed.status).toBe(200);
     expect(placed.body).toMatchObject({ contingencyType: "OCO", listStatusType: "EXEC_STARTED", listOrderStatus: "EXECUTING", listClientOrderId: "list-1" });
-    expect(placed.body.orderReports.map((r: { clientOrderId: string; type: string; status: string }) => [r.clientOrderId, r.type, r.status])).toEqual([
+    expect(placed.body.orderReports?.map((r) => [r.clientOrderId, r.type, r.status])).toEqual([
       ["sl-1", "STOP_LOSS_LIMIT", "NEW"],
       ["tp-1", "LIMIT_MAKER", "NEW"],
     ]);
@@ -105,7 +113,7 @@ describe("an OCO's life on the test server", () => {
     server.pushTrade("BTCUSDT", 31_001, 1, "BUY");
     expect(await statusOf(server, "tp-1")).toBe("FILLED");
     expect(await statusOf(server, "sl-1")).toBe("EXPIRED");
-    expect((await call(server, "GET", "/api/v3/orderList", { orderListId: String(placed.body.orderListId) })).body).toMatchObject({
+    expect((await call(server, "GET", "/api/v3/orderList", { orderListId: String(placed.body.orderListId ?? "") })).body).toMatchObject({
       listOrderStatus: "ALL_DONE",
     });
     expect(server.account.openOrderCount()).toBe(0);
