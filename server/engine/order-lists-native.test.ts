@@ -260,3 +260,60 @@ describe("a native OCO whose creation answer is lost", () => {
     expect(desk.server!.requests("POST /api/v3/orderList/oco")).toHaveLength(1);
   });
 });
+
+describe("a bracket's exits, and a person's cancel, natively and emulated", () => {
+  it.each(DESKS)("%s: a market entry fills whole, its stop-loss + take-profit go out as one pair, the take-profit ends the trade", async (_name, make) => {
+    const desk = await make();
+    await desk.move([quote(30_000, 30_000.5), trade(30_000, "BUY")]);
+    const placed = await desk.engine.execute({
+      kind: "placeOrderList",
+      list: {
+        kind: "BRACKET",
+        entry: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.5" },
+        stopLoss: { type: "STOP_LIMIT", triggerPrice: "29800", price: "29750" },
+        takeProfit: { type: "LIMIT", price: "30200" },
+      },
+      actor: trader,
+      reason: null,
+    });
+    expect(placed).toMatchObject({ ok: true });
+    const listId = placed.ok ? String(placed.data?.listId) : "";
+    const list = () => desk.engine.orderLists({ all: true }).find((l) => l.listId === listId);
+    await until(desk, "the exits working", () =>
+      list()
+        ?.legs.slice(1)
+        .every((l) => l.order && ["ACCEPTED", "EMULATED"].includes(l.order.status)),
+    );
+    expect(list()?.execution).toBe(desk.execution);
+    if (desk.server) expect(desk.server.requests("POST /api/v3/orderList/oco")).toHaveLength(1);
+    await desk.move([quote(30_200, 30_201), trade(30_201, "BUY")]);
+    await until(desk, "the bracket done", () => list()?.status === "DONE");
+    const [, stopLoss, takeProfit] = list()!.legs;
+    expect(takeProfit!.order).toMatchObject({ status: "FILLED" });
+    expect(isTerminal(stopLoss!.order!) && !isPositive(stopLoss!.order!.filledQty)).toBe(true);
+    expect(desk.engine.state().positions.filter((p) => !p.position.quantity.isZero())).toEqual([]);
+    expect(await desk.venueOpenOrders()).toBe(0);
+  });
+
+  it.each(DESKS)("%s: canceling the list ends both legs (natively: one cancel, the venue ends the other); a native leg is not amended", async (_name, make) => {
+    const desk = await make();
+    const oco = await longWithOco(desk);
+    const list = () => desk.engine.orderLists({ all: true }).find((l) => l.listId === oco.listId);
+    await until(desk, "the legs working", () => list()?.legs.every((l) => l.order && ["ACCEPTED", "EMULATED"].includes(l.order.status)));
+    const amended = await desk.engine.execute({ kind: "modifyOrder", clientOrderId: oco.takeProfit, price: "30300", actor: trader, reason: null });
+    if (desk.execution === "native") expect(amended).toMatchObject({ ok: false, error: { code: "NATIVE_LIST_LEG" } });
+    else expect(amended).toMatchObject({ ok: true });
+    const canceled = await desk.engine.execute({ kind: "cancelOrderList", listId: oco.listId, actor: trader, reason: null });
+    expect(canceled).toMatchObject({ ok: true });
+    await until(desk, "the list canceled", () => list()?.status === "CANCELED");
+    expect(list()?.legs.map((l) => l.order?.status)).toEqual(["CANCELED", "CANCELED"]);
+    expect(await desk.venueOpenOrders()).toBe(0);
+    if (desk.server) expect(desk.server.requests("DELETE /api/v3/order")).toHaveLength(1);
+    expect(
+      desk.engine
+        .state()
+        .positions.find((p) => !p.position.quantity.isZero())
+        ?.position.quantity.toString(),
+    ).toBe("0.5");
+  });
+});

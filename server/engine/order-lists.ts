@@ -420,6 +420,13 @@ export class OrderLists {
     }
   }
 
+  /** Whether an order is a leg of a working native OCO list. */
+  isNativeLeg(clientOrderId: string): boolean {
+    const listId = this.orderOf(clientOrderId)?.listId;
+    const list = listId ? this.lists.get(listId) : undefined;
+    return list?.execution === "native" && list.legs.some((l) => l.clientOrderId === clientOrderId && ALTERNATIVES[list.kind].includes(l.role));
+  }
+
   /** Whether two orders are the two legs of one native OCO list (the venue cancels one when the other executes). */
   nativeSiblings(clientOrderId: string, otherClientOrderId: string): boolean {
     const order = this.orderOf(clientOrderId);
