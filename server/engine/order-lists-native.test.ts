@@ -317,3 +317,21 @@ describe("a bracket's exits, and a person's cancel, natively and emulated", () =
     ).toBe("0.5");
   });
 });
+
+describe("a native list found ended by reconciliation", () => {
+  it("the venue's expiry of the other leg is booked without a drift (the executed leg's fill, unreported, is a missed fill)", async () => {
+    const desk = await binanceDesk();
+    const oco = await longWithOco(desk);
+    await until(desk, "the legs working", () => [oco.takeProfit, oco.stopLoss].every((id) => desk.store.getOrder(id)?.order.status === "ACCEPTED"));
+    // The market moves at the exchange only: no poll reports it, reconciliation finds it.
+    desk.server!.pushQuote("BTCUSDT", 30_200, 30_201, 50, 50);
+    desk.server!.pushTrade("BTCUSDT", 30_201, 1, "BUY");
+    await desk.engine.reconcile({ graceMs: 0 });
+    expect(desk.store.getOrder(oco.takeProfit)?.order.status).toBe("FILLED");
+    expect(desk.store.getOrder(oco.stopLoss)?.order.status).toBe("EXPIRED");
+    expect(desk.engine.orderLists({ all: true }).find((l) => l.listId === oco.listId)?.status).toBe("DONE");
+    const drifts = desk.store.listDrifts();
+    expect(drifts.filter((d) => d.subject === oco.stopLoss)).toEqual([]);
+    expect(drifts.filter((d) => d.subject === oco.takeProfit).map((d) => d.kind)).toEqual(["MISSED_FILL"]);
+  });
+});
