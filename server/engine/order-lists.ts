@@ -25,7 +25,7 @@ import type { OrderListRow } from "../db/store";
 import type { OcoListSpec, VenueEvent } from "../venues/venue";
 import { MANUAL_OWNER } from "./books";
 import type { ManualOrderLink } from "./intake";
-import type { Actor, CommandResult, ManualOrderRequest, OrderRecord } from "./types";
+import type { Actor, CommandResult, ManualOrderRequest, OrderRecord, PositionRecord } from "./types";
 import { done, fail, markDecimal, type EngineContext } from "./context";
 
 export const ORDER_LIST_KINDS = ["OCO", "OTO", "BRACKET"] as const;
@@ -213,6 +213,9 @@ export class OrderLists {
 
   /** An OCO's legs as the venue would see them, before the gate (which adds tags, position and venue routing). */
   private ocoPreview(list: OrderListState): OcoListSpec {
+    // On a desk with several venues, legs that reduce a position go to its venue (as intake routes them).
+    const first = list.legs[0]!.request;
+    const venue = first.venue ?? this.reducedPositionVenue(first);
     const spec = (l: ListLeg): OrderSpec => {
       const r = l.request;
       return {
@@ -227,10 +230,19 @@ export class OrderLists {
         ...(r.activationPrice !== undefined && { activationPrice: r.activationPrice }),
         timeInForce: r.timeInForce ?? "GTC",
         ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
-        ...(r.venue !== undefined && { venue: r.venue }),
+        ...(venue !== undefined && { venue }),
       };
     };
     return { listId: list.listId, legs: [spec(list.legs[0]!), spec(list.legs[1]!)] };
+  }
+
+  /** The venue of the position an order would reduce (a person's first, else the symbol's oldest), if any. */
+  private reducedPositionVenue(request: ManualOrderRequest): string | undefined {
+    if (!this.cx.venues) return undefined;
+    const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    const reducing = this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).find(holds) ?? this.cx.books.openPositionsFor(request.symbol).find(holds);
+    return reducing ? this.cx.venueRoom.venueOfPosition(reducing) : undefined;
   }
 
   /**
