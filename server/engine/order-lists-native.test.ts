@@ -204,7 +204,7 @@ describe("an OCO behaves the same natively and emulated; the books say which", (
     await desk.move([...moves]);
     await until(desk, "the list done", () => list()?.status === "DONE", 5_000).catch((e: unknown) => {
       throw new Error(
-        `${String(e)}: ${JSON.stringify(list()?.legs.map((l) => [l.role, l.order?.status, l.order?.filledQty.toString(), l.order?.reason]))} ${desk.engine.state().tradingState} ${JSON.stringify(list())}`,
+        `${String(e)}: legs ${JSON.stringify(list()?.legs.map((l) => [l.role, l.order?.status, l.order?.filledQty.toString(), l.order?.reason]))}`,
       );
     });
     const executed = executedLeg === "takeProfit" ? oco.takeProfit : oco.stopLoss;
