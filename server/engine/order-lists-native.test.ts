@@ -335,3 +335,18 @@ describe("a native list found ended by reconciliation", () => {
     expect(drifts.filter((d) => d.subject === oco.takeProfit).map((d) => d.kind)).toEqual(["MISSED_FILL"]);
   });
 });
+
+describe("the emergency stop with an OCO working", () => {
+  it.each(DESKS)("%s: both legs canceled, the position flattened, nothing left at the venue", async (_name, make) => {
+    const desk = await make();
+    const oco = await longWithOco(desk);
+    const list = () => desk.engine.orderLists({ all: true }).find((l) => l.listId === oco.listId);
+    await until(desk, "the legs working", () => list()?.legs.every((l) => l.order && ["ACCEPTED", "EMULATED"].includes(l.order.status)));
+    expect(await desk.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "drill" })).toMatchObject({ ok: true });
+    await until(desk, "the list ended", () => list()?.status === "CANCELED");
+    await until(desk, "flat", () => desk.engine.state().positions.every((p) => p.position.quantity.isZero()));
+    expect(list()?.legs.map((l) => l.order?.status)).toEqual(["CANCELED", "CANCELED"]);
+    expect(list()?.endReason).toBe("ended by the halt");
+    expect(await desk.venueOpenOrders()).toBe(0);
+  });
+});
