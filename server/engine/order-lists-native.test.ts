@@ -5,6 +5,8 @@
  * books say which way it ran and agree with the venue. A lost answer on the list's creation puts both legs in doubt;
  * they are found by their ids, never sent twice. Waits are on conditions (the exchange is polled), never fixed sleeps.
  */
+import { rmSync } from "node:fs";
+import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import { timeOrderedIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
@@ -13,6 +15,9 @@ import { D, isPositive } from "../core/money";
 import { isTerminal } from "../core/orders";
 import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
+import { openSqliteStore } from "../db/sqlite-store";
+import type { Store, StoreHistory } from "../db/store";
+import { createMigratedDb } from "../../test/db";
 import { BinanceTestServer, type FaultKind } from "../../test/binance-test-server";
 import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
@@ -34,7 +39,8 @@ afterEach(async () => {
 interface Desk {
   execution: "native" | "emulated";
   engine: Engine;
-  store: MemoryStore;
+  store: Store & StoreHistory;
+  close(): Promise<void>;
   /** The market moves: the venue sees it, then the engine. */
   move(updates: MarketUpdate[]): Promise<void>;
   /** One round of the venue's news reaching the engine (a real exchange is polled). */
@@ -59,8 +65,8 @@ function resilient(venue: Venue): ResilientVenue {
   });
 }
 
-async function engineOn(venue: Venue): Promise<{ engine: Engine; store: MemoryStore }> {
-  const store = new MemoryStore();
+async function engineOn<S extends Store & StoreHistory = MemoryStore>(venue: Venue, given?: S): Promise<{ engine: Engine; store: S }> {
+  const store = given ?? (new MemoryStore() as unknown as S);
   const engine = new Engine({
     venue,
     store,
@@ -77,14 +83,15 @@ async function engineOn(venue: Venue): Promise<{ engine: Engine; store: MemorySt
 
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function binanceDesk(): Promise<Desk> {
-  const server = await BinanceTestServer.start({ symbols: ["BTC/USDT"] });
-  closers.push(() => server.close());
+/** A desk on the Binance test server; `reuse`: a restart (the same exchange and books, a new process's engine and venue). */
+async function binanceDesk(reuse?: { server: BinanceTestServer; store: Store & StoreHistory }): Promise<Desk> {
+  const server = reuse?.server ?? (await BinanceTestServer.start({ symbols: ["BTC/USDT"] }));
+  if (!reuse) closers.push(() => server.close());
   const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs: 2_000 });
   const ccxt = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
   const venue = resilient(ccxt);
   closers.push(() => venue.close());
-  const { engine, store } = await engineOn(venue);
+  const { engine, store } = await engineOn(venue, reuse?.store);
   const push = (u: MarketUpdate): void => {
     if (u.kind === "quote") server.pushQuote("BTCUSDT", u.bid, u.ask, 50, 50);
     else if (u.kind === "trade") server.pushTrade("BTCUSDT", u.price, u.qty ?? 0.01, u.aggressor);
@@ -109,6 +116,7 @@ async function binanceDesk(): Promise<Desk> {
     },
     tick,
     venueOpenOrders: () => Promise.resolve(server.account.openOrderCount()),
+    close: () => venue.close(),
     venueStatus: async (id) => (await ccxt.fetchOrder(id))?.status ?? null,
   };
 }
@@ -129,6 +137,7 @@ async function simDesk(): Promise<Desk> {
       await pause(5);
     },
     venueOpenOrders: async () => (await sim.fetchOpenOrders()).length,
+    close: () => sim.close(),
     venueStatus: async (id) => (await sim.fetchOrder(id))?.status ?? null,
   };
 }
@@ -348,5 +357,29 @@ describe("the emergency stop with an OCO working", () => {
     expect(list()?.legs.map((l) => l.order?.status)).toEqual(["CANCELED", "CANCELED"]);
     expect(list()?.endReason).toBe("ended by the halt");
     expect(await desk.venueOpenOrders()).toBe(0);
+  });
+});
+
+describe("a native list across a restart", () => {
+  it("comes back native from the books, and still ends by the venue's events (no engine cancel, no drift)", async () => {
+    const path = createMigratedDb();
+    closers.push(() => Promise.resolve(rmSync(dirname(path), { recursive: true, force: true })));
+    const server = await BinanceTestServer.start({ symbols: ["BTC/USDT"] });
+    closers.push(() => server.close());
+    const before = await binanceDesk({ server, store: openSqliteStore({ path, clock }) });
+    const oco = await longWithOco(before);
+    await until(before, "the legs working", () => [oco.takeProfit, oco.stopLoss].every((id) => before.store.getOrder(id)?.order.status === "ACCEPTED"));
+    await before.close();
+
+    const after = await binanceDesk({ server, store: openSqliteStore({ path, clock }) });
+    const list = () => after.engine.orderLists({ all: true }).find((l) => l.listId === oco.listId);
+    expect(list()).toMatchObject({ execution: "native", status: "WORKING" });
+    await after.move([quote(30_200, 30_201), trade(30_201, "BUY")]);
+    await until(after, "the list done", () => list()?.status === "DONE");
+    expect(after.store.getOrder(oco.takeProfit)?.order.status).toBe("FILLED");
+    expect(after.store.getOrder(oco.stopLoss)?.order.status).toBe("EXPIRED");
+    expect(server.requests("DELETE /api/v3/order")).toEqual([]);
+    expect(server.requests("POST /api/v3/orderList/oco")).toHaveLength(1);
+    expect(after.store.listDrifts().filter((d) => d.subject === oco.stopLoss)).toEqual([]);
   });
 });
