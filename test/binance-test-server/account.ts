@@ -19,6 +19,9 @@
  *   origClientOrderId then finds the newest order with that id.
  * - PERCENT_PRICE_BY_SIDE is not checked. Trailing stops: STOP_LOSS / TAKE_PROFIT with trailingDelta
  *   (and optionally stopPrice as the activation price); trailing *_LIMIT orders answer -1014.
+ * - OCO lists (`newOcoList`): LIMIT_MAKER + STOP_LOSS / STOP_LOSS_LIMIT legs only (TAKE_PROFIT legs answer -1020). The stop
+ *   leg waits off the simulator's book until its stop price trades (the simulator would lock the quantity twice;
+ *   Binance locks it once), then its sibling expires and it goes to the book.
  * - Orders live in memory only: a restarted server starts empty.
  */
 import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../server/core/money";
