@@ -97,8 +97,15 @@ export function OrderListsPanel({ dp, canTrade }: { dp: (symbol: string) => Dp; 
                     <span className="ol-title">
                       <strong>{list.kind === "BRACKET" ? "Bracket" : list.kind}</strong> <span className="mono">{list.listId}</span> · {list.symbol}{" "}
                       <Badge tone={listTone(list.status)}>{list.status}</Badge>{" "}
+                      <Badge
+                        tone={list.execution === "native" ? "info" : "muted"}
+                        label={list.execution === "native" ? "Execution: native order list at the venue" : "Execution: emulated by the engine"}
+                      >
+                        {list.execution}
+                      </Badge>{" "}
                       <span className="muted">
-                        {list.mode === "EMULATED" ? "emulated by the engine" : "native at the venue"} · {fmtTime(list.createdAt)} · {list.createdBy}
+                        {list.execution === "native" ? "held by the venue as one order list" : "the engine links the legs"} · {fmtTime(list.createdAt)} ·{" "}
+                        {list.createdBy}
                         {list.endReason ? ` · ${list.endReason}` : ""}
                       </span>
                     </span>

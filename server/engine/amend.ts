@@ -69,6 +69,12 @@ export class Amends {
     if (this.replacing.has(clientOrderId))
       return fail("AMEND_IN_PROGRESS", `Order ${clientOrderId} is already being replaced; wait for its cancel to be confirmed.`);
     if (order.status === "PENDING_CANCEL") return fail("AMEND_IN_PROGRESS", `Order ${clientOrderId} is being canceled; it cannot be amended.`);
+    // A cancel-replace of one leg would end the whole native list at the venue (its cancel cancels both legs).
+    if (this.cx.lists.isNativeLeg(clientOrderId))
+      return fail(
+        "NATIVE_LIST_LEG",
+        `Order ${clientOrderId} is a leg of a native OCO list at ${record.meta.venue}: it cannot be amended there; cancel the list and place a new one.`,
+      );
     if (changes.quantity === undefined && changes.price === undefined) return fail("NOTHING_TO_AMEND", "Give a new price, a new quantity, or both.");
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${order.symbol} is not traded on ${this.cx.venue.id}.`);

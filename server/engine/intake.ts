@@ -26,6 +26,8 @@ export interface ManualOrderLink {
   exceptClientOrderId?: string;
   /** Hold a trigger order in the engine (an OCO leg: the venue holds the coins for one sell only). */
   emulate?: boolean;
+  /** A leg of a native list: journaled, then handed here instead of the venue (risk-gate placeOrder's `collect`). */
+  collect?: (venueSpec: OrderSpec) => void;
 }
 import { sizeTowardTargetWeight } from "./target-weight";
 
@@ -486,6 +488,7 @@ export class Intake {
       refPrice,
       ...(link?.exceptClientOrderId && { exceptClientOrderId: link.exceptClientOrderId }),
       ...(link?.emulate && { emulate: true }),
+      ...(link?.collect && { collect: link.collect }),
       newPosition: target ? null : { id: positionId, side: wantSide, meta: { strategy: MANUAL_OWNER, signalId: null, entryOrderId: spec.clientOrderId } },
     });
   }

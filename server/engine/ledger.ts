@@ -276,6 +276,8 @@ export class Ledger {
     // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
     for (const other of valuesOf(this.cx.books.orders)) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
+        // The other leg of a native OCO list: the venue ends it itself (its end arrives as the leg's own event).
+        if (this.cx.lists.nativeSiblings(other.order.clientOrderId, closingOrder.clientOrderId)) continue;
         this.cancelsAfterCommit.push(other);
       }
     }

@@ -3,9 +3,13 @@
  * secondary sent once the primary has filled) and brackets (an entry, then a stop-loss and a take-profit as an OCO,
  * sent when the entry fills, sized to what filled and grown with later fills by amend).
  *
- * Every list is emulated by the engine (the list's `mode` says so): its legs are ordinary orders that each pass the risk
- * gate, linked by `listId` and a `listRole` tag; this room reacts to their changes (ledger.settleOrder calls it once a
- * change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
+ * Native where the venue has them: an OCO (or a bracket's stop-loss + take-profit pair, once its entry has filled whole)
+ * goes to a venue that holds OCO lists (`Venue.holdsOcoNatively`, e.g. Binance spot) as one native order list: both
+ * legs pass the gate and are journaled first, then one request carries them (`submitOco`); the venue cancels one leg
+ * when the other executes, and that end arrives as the leg's own venue event (never an unknown order or a drift). The
+ * list's `execution` says which ("native" | "emulated"). Elsewhere the list is emulated by the engine: its legs are
+ * ordinary orders that each pass the risk gate, linked by `listId` and a `listRole` tag; this room reacts to their
+ * changes (ledger.settleOrder calls it once a change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
  * where the venue could hold it: on spot the venue reserves the coins for each resting sell, so a resting stop beside a
  * resting take-profit would be refused for want of balance (what a venue's native OCO list avoids). What the room promises:
  * - one leg executing (any fill) cancels its alternatives, and an emulated leg whose trigger fires goes to the venue
@@ -18,9 +22,10 @@ import { roundQty } from "../core/instrument";
 import { D, type Decimal, isPositive } from "../core/money";
 import { createBracket, isTerminal, type ContingencyType, type Order, type OrderSpec } from "../core/orders";
 import type { OrderListRow } from "../db/store";
+import type { OcoListSpec, VenueEvent } from "../venues/venue";
 import { MANUAL_OWNER } from "./books";
 import type { ManualOrderLink } from "./intake";
-import type { Actor, CommandResult, ManualOrderRequest, OrderRecord } from "./types";
+import type { Actor, CommandResult, ManualOrderRequest, OrderRecord, PositionRecord } from "./types";
 import { done, fail, markDecimal, type EngineContext } from "./context";
 
 export const ORDER_LIST_KINDS = ["OCO", "OTO", "BRACKET"] as const;
@@ -54,7 +59,9 @@ export interface OrderListState {
   kind: OrderListKind;
   symbol: string;
   status: OrderListStatus;
-  /** Who keeps the contingency: the engine (EMULATED) everywhere today. */
+  /** Who keeps the contingency: the venue (a native order list) or the engine. The books say which. */
+  execution: "native" | "emulated";
+  /** The same in the older words (kept for stored lists and readers of `mode`). */
   mode: "EMULATED" | "NATIVE";
   legs: ListLeg[];
   createdAt: number;
@@ -134,6 +141,7 @@ export class OrderLists {
       kind: request.kind,
       symbol,
       status: "WORKING",
+      execution: "emulated",
       mode: "EMULATED",
       legs,
       createdAt: now,
@@ -148,6 +156,18 @@ export class OrderLists {
     this.lists.set(listId, list);
     this.cx.durably(() => this.persist(list), `order list ${listId} journaled before its first order is sent`);
 
+    if (request.kind === "OCO" && this.venueHoldsOco(this.ocoPreview(list))) {
+      const placed = this.sendNativePair(list, [legs[0]!, legs[1]!], (l, collect, sibling) =>
+        this.cx.intake.onManualOrder(l.request, actor, { ...this.linkOf(list, l, sibling, true), collect }),
+      );
+      if (!placed.ok) return placed;
+      return done(`OCO list ${listId} placed at ${this.cx.venue.id} as one native order list (${legs.map((l) => l.clientOrderId).join(", ")}).`, {
+        listId,
+        clientOrderIds: legs.map((l) => l.clientOrderId),
+        roles: legs.map((l) => l.role),
+        execution: "native",
+      });
+    }
     const immediate = request.kind === "OCO" ? legs : [legs[0]!];
     const placed: string[] = [];
     for (const l of immediate) {
@@ -179,7 +199,112 @@ export class OrderLists {
       listId,
       clientOrderIds: legs.map((l) => l.clientOrderId),
       roles: legs.map((l) => l.role),
+      execution: list.execution,
     });
+  }
+
+  // ---------------------------------------------------------------------------------------------
+  // Native order lists
+
+  /** Whether the venue would hold this pair as one native OCO list. */
+  private venueHoldsOco(pair: OcoListSpec): boolean {
+    return typeof this.cx.venue.submitOco === "function" && this.cx.venue.holdsOcoNatively?.(pair) === true;
+  }
+
+  /** An OCO's legs as the venue would see them, before the gate (which adds tags, position and venue routing). */
+  private ocoPreview(list: OrderListState): OcoListSpec {
+    // On a desk with several venues, legs that reduce a position go to its venue (as intake routes them).
+    const first = list.legs[0]!.request;
+    const venue = first.venue ?? this.reducedPositionVenue(first);
+    const spec = (l: ListLeg): OrderSpec => {
+      const r = l.request;
+      return {
+        clientOrderId: l.clientOrderId,
+        symbol: r.symbol,
+        side: r.side,
+        type: r.type,
+        quantity: r.quantity,
+        ...(r.price !== undefined && { price: r.price }),
+        ...(r.triggerPrice !== undefined && { triggerPrice: r.triggerPrice }),
+        ...(r.trailingOffset !== undefined && { trailingOffset: r.trailingOffset, trailingOffsetType: r.trailingOffsetType ?? "PRICE" }),
+        ...(r.activationPrice !== undefined && { activationPrice: r.activationPrice }),
+        timeInForce: r.timeInForce ?? "GTC",
+        ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
+        ...(venue !== undefined && { venue }),
+      };
+    };
+    return { listId: list.listId, legs: [spec(list.legs[0]!), spec(list.legs[1]!)] };
+  }
+
+  /** The venue of the position an order would reduce (a person's first, else the symbol's oldest), if any. */
+  private reducedPositionVenue(request: ManualOrderRequest): string | undefined {
+    if (!this.cx.venues) return undefined;
+    const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    const reducing = this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).find(holds) ?? this.cx.books.openPositionsFor(request.symbol).find(holds);
+    return reducing ? this.cx.venueRoom.venueOfPosition(reducing) : undefined;
+  }
+
+  /**
+   * Sends two alternatives as one native order list. Each leg passes the gate and is journaled (intent + submit) by
+   * `place`, which hands its venue spec to `collect` instead of sending it; once both are journaled, one venue request
+   * carries them. A leg the gate refuses ends the other one, never sent. A request whose answer is lost puts both legs
+   * in doubt (ResilientVenue): they are looked up by their ids, never sent again.
+   */
+  private sendNativePair(
+    list: OrderListState,
+    pair: [ListLeg, ListLeg],
+    place: (leg: ListLeg, collect: (venueSpec: OrderSpec) => void, placedSibling: ListLeg | null) => CommandResult,
+  ): CommandResult {
+    const collected: OrderSpec[] = [];
+    const journaled: ListLeg[] = [];
+    list.execution = "native";
+    list.mode = "NATIVE";
+    this.save(list);
+    for (const leg of pair) {
+      leg.sent = true; // before the venue answers: a fill reported at once must find its leg sent
+      this.save(list);
+      const result = place(leg, (venueSpec) => collected.push(venueSpec), journaled[0] ?? null);
+      if (!result.ok) {
+        if (!this.orderOf(leg.clientOrderId)) leg.sent = false;
+        for (const other of journaled) this.endUnsent(other.clientOrderId, `its OCO sibling ${leg.clientOrderId} was refused (${result.error.code})`);
+        if (list.kind === "OCO") this.endList(list, `${leg.role} refused: ${result.error.code}: ${result.error.message}`, "CANCELED");
+        else this.noteLeg(list, leg, result);
+        const undone = journaled.length > 0 ? ` The other leg (${journaled.map((l) => l.clientOrderId).join(", ")}) was not sent.` : "";
+        return fail(
+          result.error.code,
+          `${list.kind} list ${list.listId}: the ${leg.role.replace("_", "-")} order was refused: ${result.error.message}${undone}`,
+          {
+            listId: list.listId,
+            ...result.data,
+          },
+        );
+      }
+      journaled.push(leg);
+    }
+    const now = this.cx.clock.now();
+    const venueList: OcoListSpec = { listId: list.listId, legs: [collected[0]!, collected[1]!] };
+    let events: VenueEvent[];
+    try {
+      events = this.cx.venue.submitOco!(venueList, now);
+    } catch (e) {
+      // Refused before anything was sent (the adapter's own checks): both legs end REJECTED with its words.
+      const reason = e instanceof Error ? e.message : String(e);
+      events = venueList.legs.map((l) => ({ clientOrderId: l.clientOrderId, event: { type: "reject" as const, reason, ts: now } }));
+      this.cx.gate.onVenueError();
+    }
+    this.cx.ledger.ingest(events, "venue");
+    const rejected = venueList.legs.map((l) => this.orderOf(l.clientOrderId)).find((o) => o?.status === "REJECTED");
+    if (rejected)
+      return fail("VENUE_REJECTED", `${list.kind} list ${list.listId}: ${rejected.reason ?? "the venue rejected the order list."}`, { listId: list.listId });
+    this.settle(list);
+    return done(`order list ${list.listId} sent`, { listId: list.listId });
+  }
+
+  /** A leg journaled for a native list that never left (its sibling was refused): it ends REJECTED, never sent. */
+  private endUnsent(clientOrderId: string, why: string): void {
+    const now = this.cx.clock.now();
+    this.cx.ledger.ingest([{ clientOrderId, event: { type: "reject", reason: `NOT_SENT: ${why}; nothing reached the venue.`, ts: now } }], "venue");
   }
 
   /** The bracket's shape (leg types, prices on the right sides), by core's createBracket; a market entry is judged at the mark. */
@@ -210,7 +335,16 @@ export class OrderLists {
     list.canceled = true;
     this.save(list);
     let requested = 0;
-    for (const l of list.legs) if (l.sent && this.cancelIfLive(l.clientOrderId)) requested++;
+    // A native OCO pair is ended by canceling one of its legs (the venue cancels the list); other legs one by one.
+    let pairCanceled = false;
+    for (const l of list.legs) {
+      const inNativePair = list.execution === "native" && ALTERNATIVES[list.kind].includes(l.role);
+      if (inNativePair && pairCanceled) continue;
+      if (l.sent && this.cancelIfLive(l.clientOrderId)) {
+        requested++;
+        if (inNativePair) pairCanceled = true;
+      }
+    }
     this.settle(list);
     const after = this.lists.get(listId)?.status ?? list.status;
     return done(`Cancel of list ${listId} requested (${requested} order(s)); the list is ${after.toLowerCase()}.`, { listId, status: after });
@@ -241,7 +375,8 @@ export class OrderLists {
         // except the leg waiting for this one's cancel to go out itself.
         if (filled || isTerminal(order)) {
           if (filled) list.exiting = true;
-          this.cancelAlternatives(list, leg);
+          // A native list's venue ends the other leg itself; its end arrives as that leg's own event.
+          if (list.execution !== "native") this.cancelAlternatives(list, leg);
         }
         break;
       case "stop_loss":
@@ -250,7 +385,7 @@ export class OrderLists {
         // without a fill leaves the other in place (the position keeps what protection it has).
         if (filled) {
           list.exiting = true;
-          this.cancelAlternatives(list, leg);
+          if (list.execution !== "native") this.cancelAlternatives(list, leg);
           const entry = list.legs[0]!;
           if (entry.sent) this.cancelIfLive(entry.clientOrderId);
         }
@@ -295,6 +430,22 @@ export class OrderLists {
       }
       return;
     }
+  }
+
+  /** Whether an order is a leg of a working native OCO list. */
+  isNativeLeg(clientOrderId: string): boolean {
+    const listId = this.orderOf(clientOrderId)?.listId;
+    const list = listId ? this.lists.get(listId) : undefined;
+    return list?.execution === "native" && list.legs.some((l) => l.clientOrderId === clientOrderId && ALTERNATIVES[list.kind].includes(l.role));
+  }
+
+  /** Whether two orders are the two legs of one native OCO list (the venue cancels one when the other executes). */
+  nativeSiblings(clientOrderId: string, otherClientOrderId: string): boolean {
+    const order = this.orderOf(clientOrderId);
+    const list = order?.listId ? this.lists.get(order.listId) : undefined;
+    if (!list || list.execution !== "native") return false;
+    const leg = list.legs.find((l) => l.clientOrderId === clientOrderId);
+    return leg !== undefined && this.siblingLeg(list, leg)?.clientOrderId === otherClientOrderId;
   }
 
   /** The alternative of a leg (its OCO sibling), when it has been sent: the gate does not count it against this one. */
@@ -343,6 +494,10 @@ export class OrderLists {
     if (list.exiting || list.canceled || this.cx.tradingState === "HALTED") return;
     const target = entry.filledQty;
     const positionId = this.cx.books.orders.get(entry.clientOrderId)?.meta.positionId ?? this.cx.store.getOrder(entry.clientOrderId)?.meta.positionId ?? null;
+    // An entry filled whole at once (a market entry, typically): its exits go out as one native OCO list where the venue
+    // has them. A partial fill keeps the emulated pair, which grows with later fills (a native list cannot be amended).
+    const [, stopLoss, takeProfit] = list.legs as [ListLeg, ListLeg, ListLeg];
+    if (entry.status === "FILLED" && !stopLoss.sent && !takeProfit.sent && this.sendNativeBracketPair(list, [stopLoss, takeProfit], target, positionId)) return;
     for (const leg of list.legs.slice(1)) {
       if (list.exiting) return;
       if (!leg.sent) {
@@ -358,7 +513,28 @@ export class OrderLists {
     }
   }
 
-  private sendBracketLeg(list: OrderListState, leg: ListLeg, quantity: Decimal, positionId: string | null): CommandResult {
+  /** The bracket's exits as one native OCO list, when the venue holds it; false: not native here (the emulated path runs). */
+  private sendNativeBracketPair(list: OrderListState, pair: [ListLeg, ListLeg], quantity: Decimal, positionId: string | null): boolean {
+    const built = pair.map((leg) => this.bracketLegSpec(list, leg, quantity, positionId));
+    const [first, second] = built;
+    if (!first || !second || "error" in first || "error" in second) return false;
+    if (!this.venueHoldsOco({ listId: list.listId, legs: [first.spec, second.spec] })) return false;
+    const result = this.sendNativePair(list, pair, (leg, collect, placedSibling) => {
+      const { spec, refPrice } = leg === pair[0] ? first : second;
+      return this.cx.gate.placeOrder(spec, { refPrice, collect, ...(placedSibling && { exceptClientOrderId: placedSibling.clientOrderId }) });
+    });
+    // A leg the gate refused was noted by sendNativePair; a list the venue refused is noted here (an unprotected position).
+    if (!result.ok && result.error.code === "VENUE_REJECTED") this.noteLeg(list, pair[0], result);
+    return true;
+  }
+
+  /** A bracket exit's order spec (side and quantity from the entry's fills) and the price the gate judges it at. */
+  private bracketLegSpec(
+    list: OrderListState,
+    leg: ListLeg,
+    quantity: Decimal,
+    positionId: string | null,
+  ): { spec: OrderSpec; refPrice: Decimal } | { error: CommandResult } {
     const r = leg.request;
     const sibling = this.siblingLeg(list, leg);
     const spec: OrderSpec = {
@@ -390,7 +566,15 @@ export class OrderLists {
     };
     const mark = this.cx.books.marks.get(r.symbol);
     const refPrice = r.price !== undefined ? D(r.price) : mark ? markDecimal(mark) : r.triggerPrice !== undefined ? D(r.triggerPrice) : null;
-    if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${r.symbol} yet.`);
+    if (!refPrice) return { error: fail("NO_MARKET_PRICE", `No market price for ${r.symbol} yet.`) };
+    return { spec, refPrice };
+  }
+
+  private sendBracketLeg(list: OrderListState, leg: ListLeg, quantity: Decimal, positionId: string | null): CommandResult {
+    const built = this.bracketLegSpec(list, leg, quantity, positionId);
+    if ("error" in built) return built.error;
+    const { spec, refPrice } = built;
+    const sibling = this.siblingLeg(list, leg);
     // Sent before the gate answers: a fill the venue reports at once must find its leg sent.
     leg.sent = true;
     this.save(list);
@@ -428,7 +612,7 @@ export class OrderLists {
     this.noteLeg(list, secondary, result);
   }
 
-  private linkOf(list: OrderListState, leg: ListLeg, placedSibling: ListLeg | null): ManualOrderLink {
+  private linkOf(list: OrderListState, leg: ListLeg, placedSibling: ListLeg | null, native = false): ManualOrderLink {
     const others = list.legs.filter((l) => l !== leg).map((l) => l.clientOrderId);
     const contingency: ContingencyType = list.kind === "OCO" ? "OCO" : leg.role === "secondary" ? "NONE" : "OTO";
     return {
@@ -438,7 +622,7 @@ export class OrderLists {
       linkedClientOrderIds: leg.role === "secondary" ? [] : others,
       tags: { listRole: leg.role },
       ...(placedSibling && { exceptClientOrderId: placedSibling.clientOrderId }),
-      ...(ALTERNATIVES[list.kind].includes(leg.role) && { emulate: true }),
+      ...(!native && ALTERNATIVES[list.kind].includes(leg.role) && { emulate: true }),
     };
   }
 
@@ -525,13 +709,16 @@ export class OrderLists {
     this.lists.clear();
     for (const row of this.cx.store.loadOrderLists({ onlyOpen: true })) {
       const list = row.data as OrderListState;
-      this.lists.set(list.listId, { ...list, legs: list.legs.map((l) => ({ ...l, replaced: [...l.replaced] })) });
+      const execution = list.execution ?? (list.mode === "NATIVE" ? "native" : "emulated"); // lists stored before `execution`
+      this.lists.set(list.listId, { ...list, execution, legs: list.legs.map((l) => ({ ...l, replaced: [...l.replaced] })) });
     }
   }
 
   /** The lists with their legs' orders (working ones, or every stored one with `all`), newest first. */
   view(options: { all?: boolean; limit?: number } = {}): OrderListView[] {
-    const rows = options.all ? this.cx.store.loadOrderLists({ onlyOpen: false }).map((r) => r.data as OrderListState) : [...this.lists.values()];
+    const rows = (options.all ? this.cx.store.loadOrderLists({ onlyOpen: false }).map((r) => r.data as OrderListState) : [...this.lists.values()]).map(
+      (list) => ({ ...list, execution: list.execution ?? (list.mode === "NATIVE" ? ("native" as const) : ("emulated" as const)) }),
+    );
     const views = rows
       .sort((a, b) => b.createdAt - a.createdAt)
       .slice(0, options.limit ?? 200)

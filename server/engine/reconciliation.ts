@@ -201,9 +201,12 @@ export class Reconciliation {
         if (events.length > 0) {
           // `record` is the live record: ingest updates record.order, so read the status before it.
           const before = record.order.status;
+          // A native OCO leg the venue ended unfilled (its partner executed, or the list was canceled) is the list working
+          // as it should, not a difference: booked, no drift.
+          const endedByNativeList = (snapshot.status === "CANCELED" || snapshot.status === "EXPIRED") && this.cx.lists.isNativeLeg(coid);
           this.cx.ledger.ingest(events, "reconcile");
           const after = record.order.status;
-          if (after !== before && !events.some((e) => e.event.type === "fill")) {
+          if (after !== before && !endedByNativeList && !events.some((e) => e.event.type === "fill")) {
             this.drift("STATUS_MISMATCH", coid, { ours: before, venue: snapshot.status }, true, `now ${after}`);
             drifts++;
           }

@@ -25,8 +25,10 @@ import type { OrderSpec } from "../core/orders/types";
 import {
   FinalVenueError,
   TransientVenueError,
+  placedIds,
   reportsAsyncFailures,
   type InDoubtReport,
+  type OcoListSpec,
   type VenueRequest,
   type MarketUpdate,
   type OrderChanges,
@@ -88,15 +90,29 @@ type Request = VenueRequest;
 type Lane = "routine" | "urgent";
 
 function requestKey(request: Request): string {
-  return request.kind === "submit"
-    ? `submit:${request.spec.clientOrderId}`
-    : request.kind === "cancel"
-      ? `cancel:${request.clientOrderId}`
-      : `cancelAll:${request.symbol ?? "*"}`;
+  switch (request.kind) {
+    case "submit":
+      return `submit:${request.spec.clientOrderId}`;
+    case "submitOco":
+      return `submitOco:${request.list.listId}`;
+    case "cancel":
+      return `cancel:${request.clientOrderId}`;
+    case "cancelAll":
+      return `cancelAll:${request.symbol ?? "*"}`;
+  }
+}
+
+/** A request that places orders (one, or an OCO list's two). */
+type Placement = Extract<Request, { kind: "submit" | "submitOco" }>;
+
+function isPlacement(request: Request): request is Placement {
+  return request.kind === "submit" || request.kind === "submitOco";
 }
 
 function laneOf(request: Request): Lane {
-  return request.kind === "submit" && request.spec.reduceOnly !== true ? "routine" : "urgent";
+  if (request.kind === "submit") return request.spec.reduceOnly !== true ? "routine" : "urgent";
+  if (request.kind === "submitOco") return request.list.legs.every((l) => l.reduceOnly === true) ? "urgent" : "routine";
+  return "urgent";
 }
 
 class Bucket {
@@ -184,8 +200,9 @@ export class ResilientVenue implements Venue {
         const key = requestKey(request);
         const attempt = this.attempts.get(key) ?? 1;
         this.attempts.delete(key);
-        const sentAt = request.kind === "submit" ? this.unanswered.get(request.spec.clientOrderId)?.sentAt : undefined;
-        if (request.kind === "submit") this.answered(request.spec.clientOrderId);
+        const ids = placedIds(request);
+        const sentAt = ids.length > 0 ? this.unanswered.get(ids[0]!)?.sentAt : undefined;
+        for (const id of ids) this.answered(id);
         this.deliver(this.onFailure(request, attempt, error, sentAt));
       });
     }
@@ -214,6 +231,18 @@ export class ResilientVenue implements Venue {
 
   holdsNatively(spec: OrderSpec): boolean {
     return this.inner.holdsNatively?.(spec) ?? true;
+  }
+
+  holdsOcoNatively(list: OcoListSpec): boolean {
+    return this.inner.holdsOcoNatively?.(list) ?? false;
+  }
+
+  /** An OCO list is one request: one rate-limit token, one flight for both legs, never re-sent when its outcome is unknown. */
+  submitOco(list: OcoListSpec, _now: number): VenueEvent[] {
+    if (this.halted && list.legs.some((l) => l.reduceOnly !== true)) {
+      throw new FinalVenueError(`TRADING_HALTED: trading is halted; ${this.id} takes no new order (only cancels and reduce-only closes).`, "TRADING_HALTED");
+    }
+    return this.send({ kind: "submitOco", list }, 1);
   }
 
   cancel(clientOrderId: string, _now: number): VenueEvent[] {
@@ -287,10 +316,9 @@ export class ResilientVenue implements Venue {
   requestInFlight(clientOrderId: string): boolean {
     if (this.unanswered.has(clientOrderId)) return true;
     if (this.retrying.has(`submit:${clientOrderId}`) || this.retrying.has(`cancel:${clientOrderId}`)) return true;
+    for (const request of this.retrying.values()) if (request.kind === "submitOco" && placedIds(request).includes(clientOrderId)) return true;
     const queued = (q: { request: Request }[]) =>
-      q.some(
-        ({ request }) => (request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : null) === clientOrderId,
-      );
+      q.some(({ request }) => (request.kind === "cancel" ? request.clientOrderId === clientOrderId : placedIds(request).includes(clientOrderId)));
     return queued(this.queues.routine) || queued(this.queues.urgent);
   }
 
@@ -303,14 +331,14 @@ export class ResilientVenue implements Venue {
     this.halted = true;
     const dropped: string[] = [];
     for (const item of this.queues.routine.splice(0)) {
-      if (item.request.kind === "submit" && laneOf(item.request) === "routine") dropped.push(item.request.spec.clientOrderId);
+      if (isPlacement(item.request) && laneOf(item.request) === "routine") dropped.push(...placedIds(item.request));
       else this.queues.urgent.push(item);
     }
     if (this.queues.urgent.length > 0) this.scheduleDrain("urgent");
     for (const [key, request] of [...this.retrying]) {
-      if (request.kind !== "submit" || laneOf(request) !== "routine") continue;
+      if (!isPlacement(request) || laneOf(request) !== "routine") continue;
       this.retrying.delete(key);
-      dropped.push(request.spec.clientOrderId);
+      dropped.push(...placedIds(request));
     }
     for (const [coid, flight] of this.unanswered) if (flight.routine) this.cancelOnArrival.add(coid);
     if (dropped.length > 0)
@@ -393,35 +421,46 @@ export class ResilientVenue implements Venue {
 
   private attempt(request: Request, attempt: number): VenueEvent[] {
     const now = this.options.now();
-    if (request.kind === "submit" && this.halted && laneOf(request) === "routine") {
+    if (isPlacement(request) && this.halted && laneOf(request) === "routine") {
       // Cannot happen through submit() (it refuses) or the queues (the halt empties them); kept as a last guard.
-      return [
-        { clientOrderId: request.spec.clientOrderId, event: { type: "deny", reason: "TRADING_HALTED: trading was halted before this order left.", ts: now } },
-      ];
+      return placedIds(request).map((clientOrderId) => ({
+        clientOrderId,
+        event: { type: "deny" as const, reason: "TRADING_HALTED: trading was halted before this order left.", ts: now },
+      }));
     }
     const async = reportsAsyncFailures(this.inner);
     if (async) {
       this.attempts.set(requestKey(request), attempt);
       if (this.attempts.size > MAX_TRACKED) this.attempts.delete(this.attempts.keys().next().value!);
     }
-    if (request.kind === "submit") {
+    for (const id of placedIds(request)) {
       const routine = laneOf(request) === "routine";
-      this.answered(request.spec.clientOrderId); // a retry replaces its earlier flight
-      this.unanswered.set(request.spec.clientOrderId, { sentAt: now, routine });
+      this.answered(id); // a retry replaces its earlier flight
+      this.unanswered.set(id, { sentAt: now, routine });
       if (routine) this.routineUnanswered++;
       if (this.unanswered.size > MAX_TRACKED) this.answered(this.unanswered.keys().next().value!);
     }
     try {
-      const events =
-        request.kind === "submit"
-          ? this.inner.submit(request.spec, now)
-          : request.kind === "cancel"
-            ? this.inner.cancel(request.clientOrderId, now)
-            : this.inner.cancelAll(request.symbol, now);
+      let events: VenueEvent[];
+      switch (request.kind) {
+        case "submit":
+          events = this.inner.submit(request.spec, now);
+          break;
+        case "submitOco":
+          if (!this.inner.submitOco) throw new FinalVenueError(`OCO_NOT_NATIVE: ${this.id} has no native OCO lists.`, "OCO_NOT_NATIVE");
+          events = this.inner.submitOco(request.list, now);
+          break;
+        case "cancel":
+          events = this.inner.cancel(request.clientOrderId, now);
+          break;
+        case "cancelAll":
+          events = this.inner.cancelAll(request.symbol, now);
+          break;
+      }
       this.options.onSuccess?.();
       return this.observe(events);
     } catch (e) {
-      if (request.kind === "submit") this.answered(request.spec.clientOrderId);
+      for (const id of placedIds(request)) this.answered(id);
       const error = e instanceof Error ? e : new Error(String(e));
       this.options.onError?.(error);
       return this.onFailure(request, attempt, error, now);
@@ -429,25 +468,28 @@ export class ResilientVenue implements Venue {
   }
 
   private onFailure(request: Request, attempt: number, error: Error, sentAt?: number): VenueEvent[] {
-    const subject = request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : null;
+    const subject = request.kind === "cancel" ? request.clientOrderId : isPlacement(request) ? placedIds(request).join("+") : null;
     const now = this.options.now();
+    // Every order a placement carries ends the same way (an OCO list is accepted or refused as one).
+    const rejectAll = (reason: string): VenueEvent[] =>
+      placedIds(request).map((clientOrderId) => ({ clientOrderId, event: { type: "reject" as const, reason, ts: now } }));
     if (error instanceof FinalVenueError || !(error instanceof TransientVenueError)) {
       this.options.log?.("warn", `${this.id}: ${request.kind} ${subject ?? ""} refused: ${error.message}`);
-      if (request.kind === "submit")
-        return [{ clientOrderId: request.spec.clientOrderId, event: { type: "reject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
+      if (isPlacement(request)) return rejectAll(`${codeOf(error)}: ${error.message}`);
       if (request.kind === "cancel")
         return [{ clientOrderId: request.clientOrderId, event: { type: "cancelReject", reason: `${codeOf(error)}: ${error.message}`, ts: now } }];
       return [];
     }
-    if (request.kind === "submit" && isOutcomeUnknown(error)) {
-      // The order may exist: never sent again. The engine's in-doubt process looks it up by clientOrderId.
-      const coid = request.spec.clientOrderId;
-      this.options.log?.("warn", `${this.id}: the outcome of ${coid} is unknown (${error.message}); it is in doubt and is not sent again`);
-      this.cancelOnArrival.delete(coid);
-      const reason = error.message.startsWith(`${error.code}:`) ? error.message : `${error.code}: ${error.message}`;
-      const report: InDoubtReport = { clientOrderId: coid, reason, sentAt: sentAt ?? now, ts: now };
-      if (this.inDoubtSink) this.inDoubtSink(report);
-      else this.options.log?.("error", `${this.id}: ${coid} is in doubt and nobody listens for it; reconciliation must settle it`);
+    if (isPlacement(request) && isOutcomeUnknown(error)) {
+      // The order (an OCO list: both legs) may exist: never sent again. The engine's in-doubt process looks each up by clientOrderId.
+      for (const coid of placedIds(request)) {
+        this.options.log?.("warn", `${this.id}: the outcome of ${coid} is unknown (${error.message}); it is in doubt and is not sent again`);
+        this.cancelOnArrival.delete(coid);
+        const reason = error.message.startsWith(`${error.code}:`) ? error.message : `${error.code}: ${error.message}`;
+        const report: InDoubtReport = { clientOrderId: coid, reason, sentAt: sentAt ?? now, ts: now };
+        if (this.inDoubtSink) this.inDoubtSink(report);
+        else this.options.log?.("error", `${this.id}: ${coid} is in doubt and nobody listens for it; reconciliation must settle it`);
+      }
       return [];
     }
     if (request.kind === "cancel" && isOutcomeUnknown(error) && error.code === "TIMEOUT") {
@@ -458,14 +500,7 @@ export class ResilientVenue implements Venue {
     }
     if (attempt >= this.options.maxAttempts) {
       this.options.log?.("error", `${this.id}: ${request.kind} ${subject ?? ""} failed after ${attempt} attempts: ${error.message}`);
-      if (request.kind === "submit") {
-        return [
-          {
-            clientOrderId: request.spec.clientOrderId,
-            event: { type: "reject", reason: `VENUE_UNAVAILABLE: gave up after ${attempt} attempts: ${error.message}`, ts: now },
-          },
-        ];
-      }
+      if (isPlacement(request)) return rejectAll(`VENUE_UNAVAILABLE: gave up after ${attempt} attempts: ${error.message}`);
       if (request.kind === "cancel") {
         return [
           {

@@ -174,6 +174,11 @@ export class RiskGate {
       exceptClientOrderId?: string;
       /** Hold a trigger order in the engine even where the venue could hold it (an order-list leg: see order-lists.ts). */
       emulate?: boolean;
+      /**
+       * A leg of a native order list (order-lists.ts): journaled here like any order, then handed to `collect` instead of
+       * the venue; the list sends its legs in one request once every leg is journaled.
+       */
+      collect?: (venueSpec: OrderSpec) => void;
     },
   ): CommandResult {
     const stopped = this.cx.engine.refusalWhenStopped();
@@ -234,13 +239,13 @@ export class RiskGate {
       requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
     };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
-    const emulate = TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
+    const emulate = !ctx.collect && TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
     const submitted = applyOrderEvent(order, { type: emulate ? "emulate" : "submit", ts: now });
     if (!submitted.ok) return fail(submitted.error.code, submitted.error.message);
     // A simulator saving into this database (joinsDeskTransaction) is called inside the intent's transaction, after the
     // intent's rows: its own rows commit with them — one commit, and no moment where the venue holds an order the journal
     // does not (or the reverse). Every other venue is called only once the intent has committed.
-    const joined = !emulate && this.cx.venue.joinsDeskTransaction === true;
+    const joined = !emulate && !ctx.collect && this.cx.venue.joinsDeskTransaction === true;
     let sent: { events: VenueEvent[]; failed: boolean } | null = null;
     let accepted: Order | null = null;
     // Journal first: the intent and the submit are durable before the venue hears of the order.
@@ -304,6 +309,14 @@ export class RiskGate {
       );
     }
 
+    if (ctx.collect) {
+      this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
+      ctx.collect(venueSpec);
+      return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} journaled; it goes to ${this.cx.venue.id} with its order list.`, {
+        clientOrderId: order.clientOrderId,
+        status: order.status,
+      });
+    }
     if (accepted) this.cx.ledger.settleAccepted(order.clientOrderId, accepted);
     const { events, failed } = sent ?? this.sendToVenue(venueSpec, order.clientOrderId, now);
     if (failed) this.onVenueError();

@@ -18,7 +18,19 @@ import type { MarketUpdate } from "../core/market-data";
 import type { OrderSpec } from "../core/orders/types";
 import type { VisibleBook } from "../core/algos/routing";
 import { VisibleBooks } from "./venue-books";
-import type { InDoubtReport, OrderChanges, Venue, VenueBalance, VenueEvent, VenueFill, VenueOrderSnapshot, VenuePosition, VenueStatus } from "../venues/venue";
+import {
+  FinalVenueError,
+  type InDoubtReport,
+  type OcoListSpec,
+  type OrderChanges,
+  type Venue,
+  type VenueBalance,
+  type VenueEvent,
+  type VenueFill,
+  type VenueOrderSnapshot,
+  type VenuePosition,
+  type VenueStatus,
+} from "../venues/venue";
 
 /** What one venue quotes for a symbol, as the set last saw it in market data addressed to it. */
 export interface VenueQuote {
@@ -146,6 +158,22 @@ export class VenueSet implements Venue {
     const id = spec.venue ?? this.venueOfOrder(spec.clientOrderId);
     const venue = id && this.members.has(id) ? this.member(id) : this.current();
     return venue.holdsNatively ? venue.holdsNatively(spec) : true;
+  }
+
+  /** An OCO list goes to the venue of its legs (both have the same). */
+  private ocoVenue(list: OcoListSpec): Venue {
+    const id = list.legs[0].venue ?? this.venueOfOrder(list.legs[0].clientOrderId);
+    return id && this.members.has(id) ? this.member(id) : this.current();
+  }
+
+  holdsOcoNatively(list: OcoListSpec): boolean {
+    return this.ocoVenue(list).holdsOcoNatively?.(list) ?? false;
+  }
+
+  submitOco(list: OcoListSpec, now: number): VenueEvent[] {
+    const venue = this.ocoVenue(list);
+    if (!venue.submitOco) throw new FinalVenueError(`OCO_NOT_NATIVE: ${venue.id} has no native OCO lists.`, "OCO_NOT_NATIVE");
+    return venue.submitOco(list, now);
   }
 
   cancel(clientOrderId: string, now: number): VenueEvent[] {

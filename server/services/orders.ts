@@ -301,6 +301,8 @@ export interface OrderListDto {
   status: string;
   /** Who keeps the contingency: EMULATED (the engine) or NATIVE (the venue). */
   mode: string;
+  /** The same, as the books say it: "native" (one order list at the venue) or "emulated" (the engine links the legs). */
+  execution: "native" | "emulated";
   createdAt: number;
   updatedAt: number;
   createdBy: string;
@@ -315,6 +317,7 @@ function orderListDto(list: OrderListView, venue: string): OrderListDto {
     symbol: list.symbol,
     status: list.status,
     mode: list.mode,
+    execution: list.execution,
     createdAt: list.createdAt,
     updatedAt: list.updatedAt,
     createdBy: list.createdBy,

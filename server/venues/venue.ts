@@ -39,8 +39,27 @@ export class FinalVenueError extends Error {
   }
 }
 
+/**
+ * An OCO pair sent as one native order list (e.g. Binance spot `POST /api/v3/orderList/oco`): two alternatives of one
+ * symbol, side and quantity, each with the clientOrderId the engine chose; the venue cancels one when the other executes.
+ */
+export interface OcoListSpec {
+  /** The engine's list id (sent as the venue's list client id where it has one). */
+  listId: string;
+  legs: [OrderSpec, OrderSpec];
+}
+
 /** A request to a venue, as retried by the resilience layer. */
-export type VenueRequest = { kind: "submit"; spec: OrderSpec } | { kind: "cancel"; clientOrderId: string } | { kind: "cancelAll"; symbol: string | undefined };
+export type VenueRequest =
+  | { kind: "submit"; spec: OrderSpec }
+  | { kind: "submitOco"; list: OcoListSpec }
+  | { kind: "cancel"; clientOrderId: string }
+  | { kind: "cancelAll"; symbol: string | undefined };
+
+/** The clientOrderIds a request places (both legs of an OCO list), or [] for cancels. */
+export function placedIds(request: VenueRequest): string[] {
+  return request.kind === "submit" ? [request.spec.clientOrderId] : request.kind === "submitOco" ? request.list.legs.map((l) => l.clientOrderId) : [];
+}
 
 /** Where a venue whose requests fail after the synchronous call returned (a real exchange) reports those failures. */
 export type FailureSink = (request: VenueRequest, error: TransientVenueError | FinalVenueError) => void;
@@ -85,6 +104,17 @@ export interface Venue {
   readonly joinsDeskTransaction?: boolean;
   /** The desk's transaction rolled back after this venue wrote into it: the venue must not go on from its memory. */
   deskTransactionRolledBack?(): void;
+  /**
+   * Whether the venue holds this OCO pair natively, as one order list that cancels the other leg itself. Absent or
+   * false: the engine emulates the list (order-lists.ts), each leg an ordinary order.
+   */
+  holdsOcoNatively?(list: OcoListSpec): boolean;
+  /**
+   * Sends an OCO pair as one native order list (only after `holdsOcoNatively` said yes). Like submit: checks that fail
+   * before anything is sent throw a FinalVenueError; events for both legs come back or later through the sink. Canceling
+   * either leg ends the list at the venue (the other leg's cancel or expiry is reported like any order's).
+   */
+  submitOco?(list: OcoListSpec, now: number): VenueEvent[];
   cancel(clientOrderId: string, now: number): VenueEvent[];
   /** Every open order (trigger orders too), of one symbol or all. */
   cancelAll(symbol: string | undefined, now: number): VenueEvent[];

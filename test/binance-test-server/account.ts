@@ -19,6 +19,9 @@
  *   origClientOrderId then finds the newest order with that id.
  * - PERCENT_PRICE_BY_SIDE is not checked. Trailing stops: STOP_LOSS / TAKE_PROFIT with trailingDelta
  *   (and optionally stopPrice as the activation price); trailing *_LIMIT orders answer -1014.
+ * - OCO lists (`newOcoList`): LIMIT_MAKER + STOP_LOSS / STOP_LOSS_LIMIT legs only (TAKE_PROFIT legs answer -1020). The stop
+ *   leg waits off the simulator's book until its stop price trades (the simulator would lock the quantity twice;
+ *   Binance locks it once), then its sibling expires and it goes to the book.
  * - Orders live in memory only: a restarted server starts empty.
  */
 import { D, Decimal, ZERO, isMultipleOf, roundToStep, type DecimalInput } from "../../server/core/money";
@@ -58,8 +61,71 @@ interface OrderMeta {
   updateTime: number;
   /** -1 while a stop has not triggered. */
   workingTime: number;
-  /** Set when the server ended the order itself (a MARKET order's unfilled remainder). */
+  /** Set when the server ended the order itself (a MARKET order's unfilled remainder, an OCO leg its sibling expired). */
   forcedStatus: string | null;
+  /** The OCO list it belongs to, or -1. */
+  orderListId: number;
+}
+
+type Touch = { bid?: number; ask?: number; last?: number };
+
+interface OrderListMeta {
+  orderListId: number;
+  listClientOrderId: string;
+  symbolId: string;
+  /** The LIMIT_MAKER leg's key and the stop leg's key. */
+  limitKey: string;
+  stopKey: string;
+  status: "EXECUTING" | "ALL_DONE";
+  transactionTime: number;
+}
+
+const OCO_TYPES = new Set(["STOP_LOSS_LIMIT", "STOP_LOSS", "LIMIT_MAKER", "TAKE_PROFIT", "TAKE_PROFIT_LIMIT"]);
+
+/** A held OCO stop leg as the simulator would show it: accepted, nothing filled, nothing reserved. */
+function heldView(spec: OrderSpec): SimOrderView {
+  const quantity = D(spec.quantity);
+  return {
+    clientOrderId: spec.clientOrderId,
+    venueOrderId: spec.clientOrderId,
+    symbol: spec.symbol,
+    side: spec.side,
+    type: spec.type,
+    timeInForce: spec.timeInForce ?? "GTC",
+    status: "ACCEPTED",
+    quantity,
+    filledQty: ZERO,
+    remainingQty: quantity,
+    price: spec.price !== undefined ? D(spec.price) : null,
+    triggerPrice: spec.triggerPrice !== undefined ? D(spec.triggerPrice) : null,
+    triggered: false,
+    avgFillPrice: null,
+    feesPaid: ZERO,
+    reservedCurrency: "",
+    reserved: ZERO,
+    sentAt: 0,
+    acceptedAt: 0,
+    reason: null,
+  };
+}
+
+/** A new order that passed Binance's checks, ready to place. */
+interface Prepared {
+  spec: SymbolSpec;
+  side: OrderSide;
+  type: string;
+  tif: string | undefined;
+  qty: Decimal;
+  price: Decimal | null;
+  stopPrice: Decimal | null;
+  trailingDelta: number | null;
+  icebergQty: Decimal;
+  quoteOrderQty: Decimal | null;
+  clientOrderId: string;
+  key: string;
+  respType: string;
+  isStop: boolean;
+  stp: string;
 }
 
 export interface AccountTrade {
@@ -141,6 +207,15 @@ export class BinanceAccount {
   private updateTime = 0;
   private readonly makerFee: string;
   private readonly takerFee: string;
+  /** OCO order lists by orderListId. */
+  private readonly lists = new Map<number, OrderListMeta>();
+  private nextOrderListId = 1;
+  /**
+   * OCO stop legs waiting for their trigger off the simulator's book, by key: Binance locks an OCO's quantity once for
+   * both legs, the simulator would reserve it for each. The leg goes to the simulator when its stop price is reached
+   * (its sibling expired first, releasing the reservation), so both never execute.
+   */
+  private readonly held = new Map<string, OrderSpec>();
 
   constructor(options: AccountOptions) {
     const maker = options.makerFee ?? "0.001";
@@ -208,12 +283,18 @@ export class BinanceAccount {
   /** Market data in: resting orders and stops react to it. */
   onMarketData(update: MarketUpdate, now: number): void {
     this.apply(this.venue.onMarketData(update, now));
+    this.reactLists(update, now);
   }
 
   // -------------------------------------------------------------------------------------------
   // POST /api/v3/order
 
-  newOrder(params: Params, now: number, touch: { bid?: number; ask?: number; last?: number }): Record<string, unknown> {
+  newOrder(params: Params, now: number, touch: Touch): Record<string, unknown> {
+    return this.place(this.prepare(params, touch), now);
+  }
+
+  /** Binance's checks of one new order (an OCO checks each of its legs the same way); nothing is placed yet. */
+  private prepare(params: Params, touch: Touch, listed = 0): Prepared {
     const spec = this.spec(params.symbol);
     const sideRaw = params.side;
     if (!sideRaw) throw BinanceErrors.mandatory("side");
@@ -300,9 +381,10 @@ export class BinanceAccount {
       if (trailingDelta < min || trailingDelta > max) throw BinanceErrors.filterFailure("TRAILING_DELTA");
       if (type === "STOP_LOSS_LIMIT" || type === "TAKE_PROFIT_LIMIT") throw BinanceErrors.unsupportedCombination();
     }
-    const open = this.venue.openOrders().filter((o) => o.symbol === spec.symbol);
-    if (open.length >= f.maxNumOrders) throw BinanceErrors.filterFailure("MAX_NUM_ORDERS");
-    if (isStop && this.openMetas(spec.id).filter((m) => STOP_TYPES.has(m.type)).length >= f.maxNumAlgoOrders) {
+    // `listed`: orders of the same OCO already counted (an OCO adds two orders to MAX_NUM_ORDERS).
+    const open = this.openMetas(spec.id);
+    if (open.length + listed >= f.maxNumOrders) throw BinanceErrors.filterFailure("MAX_NUM_ORDERS");
+    if (isStop && open.filter((m) => STOP_TYPES.has(m.type)).length >= f.maxNumAlgoOrders) {
       throw BinanceErrors.filterFailure("MAX_NUM_ALGO_ORDERS");
     }
     const previous = this.latestKey.get(clientOrderId);
@@ -310,16 +392,25 @@ export class BinanceAccount {
     if (previousMeta && (this.reuse === "never" || this.isOpen(previousMeta, this.view(previousMeta.key)))) throw BinanceErrors.duplicateOrder();
     let key = clientOrderId;
     // A reused id gets its own key in the simulator (valid characters, never one already used).
-    for (let n = this.nextOrderId; previousMeta && this.venue.order(key); n++) key = `:reuse:${n}`;
-    if (isStop && stopPrice !== null && trailingDelta === null && touch.last !== undefined) {
+    for (let n = this.nextOrderId; previousMeta && (this.venue.order(key) || this.held.has(key)); n++) key = `:reuse:${n}`;
+    // An OCO's legs are judged against the last price together (the list's price relationship) instead.
+    if (listed === 0 && isStop && stopPrice !== null && trailingDelta === null && touch.last !== undefined) {
       const last = new Decimal(touch.last);
       const isLoss = type === "STOP_LOSS" || type === "STOP_LOSS_LIMIT";
       const wouldTrigger = isLoss === (side === "SELL") ? stopPrice.greaterThanOrEqualTo(last) : stopPrice.lessThanOrEqualTo(last);
       if (wouldTrigger) throw BinanceErrors.stopWouldTrigger();
     }
+    const stp =
+      params.selfTradePreventionMode ?? (typeof spec.info.defaultSelfTradePreventionMode === "string" ? spec.info.defaultSelfTradePreventionMode : "NONE");
+    return { spec, side, type, tif, qty, price, stopPrice, trailingDelta, icebergQty, quoteOrderQty, clientOrderId, key, respType, isStop, stp };
+  }
 
+  /** Places a prepared order on the simulator (or, an OCO's stop leg, holds it off the book: `hold`). */
+  private place(p: Prepared, now: number, list?: { orderListId: number; hold: boolean }): Record<string, unknown> {
+    const { spec, side, type, tif, qty, price, stopPrice, trailingDelta, icebergQty, quoteOrderQty, clientOrderId, key, respType, isStop } = p;
     const orderSpec = this.toSpec({ clientOrderId: key, spec, side, type, tif, qty, price, stopPrice, trailingDelta });
-    const events = this.venue.submit(orderSpec, now);
+    if (list?.hold) this.held.set(key, orderSpec);
+    const events = list?.hold ? [] : this.venue.submit(orderSpec, now);
     const rejection = events.find((e) => e.clientOrderId === key && e.event.type === "reject");
     if (rejection && rejection.event.type === "reject") throw this.rejectionError(rejection.event.reason);
 
@@ -337,11 +428,12 @@ export class BinanceAccount {
       trailingDelta,
       icebergQty,
       origQuoteOrderQty: quoteOrderQty ?? ZERO,
-      stp: params.selfTradePreventionMode ?? (typeof spec.info.defaultSelfTradePreventionMode === "string" ? spec.info.defaultSelfTradePreventionMode : "NONE"),
+      stp: p.stp,
       time: now,
       updateTime: now,
       workingTime: isStop ? -1 : now,
       forcedStatus: null,
+      orderListId: list?.orderListId ?? -1,
     };
     this.metas.set(key, meta);
     this.byOrderId.set(orderId, key);
@@ -356,12 +448,12 @@ export class BinanceAccount {
     this.updateTime = now;
     const fills = this.trades.slice(tradesBefore).filter((t) => t.orderId === orderId);
 
-    if (respType === "ACK") return { symbol: spec.id, orderId, orderListId: -1, clientOrderId, transactTime: now };
+    if (respType === "ACK") return { symbol: spec.id, orderId, orderListId: meta.orderListId, clientOrderId, transactTime: now };
     const view = this.view(key);
     const body: Record<string, unknown> = {
       symbol: spec.id,
       orderId,
-      orderListId: -1,
+      orderListId: meta.orderListId,
       clientOrderId,
       transactTime: now,
       price: fmt(meta.price),
@@ -457,6 +549,8 @@ export class BinanceAccount {
   // Views
 
   private view(key: string): SimOrderView {
+    const held = this.held.get(key);
+    if (held) return heldView(held);
     const view = this.venue.order(key);
     if (!view) throw BinanceErrors.unknown(`order ${key} is missing from the simulator`);
     return view;
@@ -494,7 +588,7 @@ export class BinanceAccount {
     return {
       symbol: meta.spec.id,
       orderId: meta.orderId,
-      orderListId: -1,
+      orderListId: meta.orderListId,
       clientOrderId: meta.clientOrderId,
       price: fmt(meta.price),
       origQty: fmt(view.quantity),
@@ -522,7 +616,7 @@ export class BinanceAccount {
       symbol: meta.spec.id,
       origClientOrderId: meta.clientOrderId,
       orderId: meta.orderId,
-      orderListId: -1,
+      orderListId: meta.orderListId,
       clientOrderId: cancelId,
       transactTime: now,
       price: fmt(meta.price),
@@ -568,10 +662,23 @@ export class BinanceAccount {
     const meta = this.find(spec, params);
     if (!meta || !this.isOpen(meta, this.view(meta.key))) throw BinanceErrors.unknownOrderOnCancel();
     const cancelId = params.newClientOrderId ?? this.newCancelId();
-    this.apply(this.venue.cancel(meta.key, now));
-    meta.updateTime = now;
+    // "Canceling an individual order from an order list will cancel the entire order list." (Binance, DELETE /api/v3/orderList)
+    const list = this.lists.get(meta.orderListId);
+    if (list) this.endList(list, "CANCELED", now);
+    else this.cancelLeg(meta, "CANCELED", now);
     this.updateTime = now;
     return this.cancelBody(meta, cancelId, now);
+  }
+
+  /** Ends one open order: canceled on the simulator, or (a held OCO stop leg) marked ended off the book. */
+  private cancelLeg(meta: OrderMeta, status: "CANCELED" | "EXPIRED", now: number): void {
+    if (!this.isOpen(meta, this.view(meta.key))) return;
+    if (this.held.has(meta.key)) meta.forcedStatus = status;
+    else {
+      this.apply(this.venue.cancel(meta.key, now));
+      if (status === "EXPIRED") meta.forcedStatus = status;
+    }
+    meta.updateTime = now;
   }
 
   cancelOpenOrders(params: Params, now: number): Record<string, unknown>[] {
@@ -579,6 +686,8 @@ export class BinanceAccount {
     const open = this.openMetas(spec.id);
     if (open.length === 0) throw BinanceErrors.unknownOrderOnCancel();
     this.apply(this.venue.cancelAll(spec.symbol, now));
+    for (const meta of open) if (this.held.has(meta.key)) meta.forcedStatus = "CANCELED";
+    for (const list of this.lists.values()) if (list.symbolId === spec.id) list.status = "ALL_DONE";
     this.updateTime = now;
     return open.map((meta) => {
       meta.updateTime = now;
@@ -586,10 +695,186 @@ export class BinanceAccount {
     });
   }
 
+  // -------------------------------------------------------------------------------------------
+  // OCO order lists: POST /api/v3/orderList/oco, GET and DELETE /api/v3/orderList.
+  // Binance's rules (binance-spot-api-docs rest-api.md "New Order list - OCO (TRADE)", errors.md, faqs/spot_glossary.md):
+  // - one leg LIMIT_MAKER, the other STOP_LOSS or STOP_LOSS_LIMIT (TAKE_PROFIT legs are real on Binance but not
+  //   implemented here: -1020); a SELL has the LIMIT_MAKER above (-1166) and the stop below (-1197), a BUY the mirror
+  //   (-1165, -1196);
+  // - prices: SELL limit price > last traded price > stopPrice, BUY limit price < last < stopPrice, else -2010 "The
+  //   relationship of the prices for the orders is not correct.";
+  // - each leg passes the filters of a single order; an OCO adds 2 orders to MAX_NUM_ORDERS;
+  // - "if one of the orders execute, the other is automatically expired" (any fill of the LIMIT_MAKER, or the stop
+  //   triggering); canceling one order of a list cancels the whole list.
+
+  newOcoList(params: Params, now: number, touch: Touch): Record<string, unknown> {
+    const spec = this.spec(params.symbol);
+    if (spec.info.ocoAllowed === false) throw BinanceErrors.newOrderRejected("OCO orders are not supported for this symbol");
+    const side = params.side;
+    if (!side) throw BinanceErrors.mandatory("side");
+    if (side !== "BUY" && side !== "SELL") throw BinanceErrors.invalidSide();
+    if (params.quantity === undefined) throw BinanceErrors.mandatory("quantity");
+    for (const name of ["aboveType", "belowType"]) {
+      const t = params[name];
+      if (!t) throw BinanceErrors.mandatory(name);
+      if (!OCO_TYPES.has(t)) throw BinanceErrors.ocoTypeRejected();
+      if (t.startsWith("TAKE_PROFIT")) throw BinanceErrors.unsupportedOperation();
+    }
+    for (const name of ["aboveTrailingDelta", "belowTrailingDelta", "aboveIcebergQty", "belowIcebergQty"])
+      if (params[name] !== undefined) throw BinanceErrors.unsupportedOperation();
+    const above = params.aboveType!;
+    const below = params.belowType!;
+    if (above === "LIMIT_MAKER" && below === "LIMIT_MAKER") throw BinanceErrors.bothOcoLimit();
+    if (side === "SELL" && above !== "LIMIT_MAKER") throw BinanceErrors.sellOcoLimitAbove();
+    if (side === "SELL" && !below.startsWith("STOP_LOSS")) throw BinanceErrors.sellOcoStopBelow();
+    if (side === "BUY" && below !== "LIMIT_MAKER") throw BinanceErrors.buyOcoLimitBelow();
+    if (side === "BUY" && !above.startsWith("STOP_LOSS")) throw BinanceErrors.buyOcoStopAbove();
+    const leg = (prefix: "above" | "below"): Params => {
+      const out: Params = { symbol: spec.id, side, type: params[`${prefix}Type`]!, quantity: params.quantity!, newOrderRespType: "RESULT" };
+      for (const [from, to] of [
+        ["Price", "price"],
+        ["StopPrice", "stopPrice"],
+        ["TimeInForce", "timeInForce"],
+        ["ClientOrderId", "newClientOrderId"],
+      ] as const) {
+        const value = params[`${prefix}${from}`];
+        if (value !== undefined) out[to] = value;
+      }
+      if (params.selfTradePreventionMode !== undefined) out.selfTradePreventionMode = params.selfTradePreventionMode;
+      // Generated ids, one per leg (the single-order default would give both legs the same one).
+      out.newClientOrderId ??= `bts${String(this.nextOrderId + (prefix === "above" ? 0 : 1)).padStart(19, "0")}`;
+      return out;
+    };
+    const limitPrefix = side === "SELL" ? "above" : "below";
+    const stopPrefix = side === "SELL" ? "below" : "above";
+    const limitLeg = this.prepare(leg(limitPrefix), touch, 1);
+    const stopLeg = this.prepare(leg(stopPrefix), touch, 1);
+    if (limitLeg.clientOrderId === stopLeg.clientOrderId) throw BinanceErrors.duplicateOrder();
+    const last = touch.last ?? (touch.bid !== undefined && touch.ask !== undefined ? (touch.bid + touch.ask) / 2 : undefined);
+    if (last === undefined) throw BinanceErrors.newOrderRejected("Order would not execute: the market has no price yet.");
+    const limitPrice = limitLeg.price!;
+    const stopPrice = stopLeg.stopPrice!;
+    const ordered = side === "SELL" ? limitPrice.greaterThan(last) && stopPrice.lessThan(last) : limitPrice.lessThan(last) && stopPrice.greaterThan(last);
+    if (!ordered) throw BinanceErrors.newOrderRejected("The relationship of the prices for the orders is not correct.");
+    const listClientOrderId = params.listClientOrderId ?? `bto${String(this.nextOrderListId).padStart(19, "0")}`;
+    if (!CLIENT_ID.test(listClientOrderId)) throw BinanceErrors.illegalChars("listClientOrderId", CLIENT_ID_RANGE);
+    for (const list of this.lists.values())
+      if (list.listClientOrderId === listClientOrderId && list.status === "EXECUTING") throw BinanceErrors.duplicateOrder();
+
+    const orderListId = this.nextOrderListId++;
+    // The LIMIT_MAKER first: a refusal (balance, would take) leaves nothing placed.
+    const limitBody = this.place(limitLeg, now, { orderListId, hold: false });
+    const stopBody = this.place(stopLeg, now, { orderListId, hold: true });
+    const list: OrderListMeta = {
+      orderListId,
+      listClientOrderId,
+      symbolId: spec.id,
+      limitKey: limitLeg.key,
+      stopKey: stopLeg.key,
+      status: "EXECUTING",
+      transactionTime: now,
+    };
+    this.lists.set(orderListId, list);
+    const reports = side === "SELL" ? [stopBody, limitBody] : [limitBody, stopBody];
+    this.reactLists(null, now); // the LIMIT_MAKER cannot have filled (it would have taken), kept for symmetry
+    return {
+      ...this.listBody(list),
+      orderReports:
+        params.newOrderRespType === "ACK"
+          ? reports.map(({ symbol, orderId, orderListId: id, clientOrderId, transactTime }) => ({
+              symbol,
+              orderId,
+              orderListId: id,
+              clientOrderId,
+              transactTime,
+            }))
+          : reports,
+    };
+  }
+
+  private listBody(list: OrderListMeta): Record<string, unknown> {
+    const legs = [this.metas.get(list.stopKey)!, this.metas.get(list.limitKey)!].sort((a, b) => a.orderId - b.orderId);
+    return {
+      orderListId: list.orderListId,
+      contingencyType: "OCO",
+      listStatusType: list.status === "EXECUTING" ? "EXEC_STARTED" : "ALL_DONE",
+      listOrderStatus: list.status,
+      listClientOrderId: list.listClientOrderId,
+      transactionTime: list.transactionTime,
+      symbol: list.symbolId,
+      orders: legs.map((m) => ({ symbol: m.spec.id, orderId: m.orderId, clientOrderId: m.clientOrderId })),
+    };
+  }
+
+  /** After market data (or a placement): a LIMIT_MAKER that executed expires its stop; a stop that triggers expires the LIMIT_MAKER. */
+  private reactLists(update: MarketUpdate | null, now: number): void {
+    for (const list of this.lists.values()) {
+      if (list.status !== "EXECUTING") continue;
+      const limit = this.metas.get(list.limitKey)!;
+      const stop = this.metas.get(list.stopKey)!;
+      if (!this.held.has(stop.key)) continue;
+      if (this.view(limit.key).filledQty.greaterThan(0)) {
+        this.cancelLeg(stop, "EXPIRED", now);
+        list.status = "ALL_DONE";
+        continue;
+      }
+      if (!this.isOpen(limit, this.view(limit.key))) {
+        this.endList(list, "EXPIRED", now);
+        continue;
+      }
+      if (!update || update.symbol !== limit.spec.symbol) continue;
+      const extreme = update.kind === "trade" ? update.price : update.kind === "candle" ? (stop.side === "SELL" ? update.low : update.high) : null;
+      if (extreme === null) continue;
+      const fires = stop.side === "SELL" ? stop.stopPrice.greaterThanOrEqualTo(extreme) : stop.stopPrice.lessThanOrEqualTo(extreme);
+      if (!fires) continue;
+      this.cancelLeg(limit, "EXPIRED", now);
+      const spec = this.held.get(stop.key)!;
+      this.held.delete(stop.key);
+      stop.workingTime = now;
+      stop.updateTime = now;
+      // On the simulator the stop finds its trigger already reached and fires at once.
+      this.apply(this.venue.submit(spec, now));
+      list.status = "ALL_DONE";
+    }
+  }
+
+  /** Ends every open leg of a list (a cancel of the list or of one of its orders). */
+  private endList(list: OrderListMeta, status: "CANCELED" | "EXPIRED", now: number): void {
+    for (const key of [list.limitKey, list.stopKey]) this.cancelLeg(this.metas.get(key)!, status, now);
+    list.status = "ALL_DONE";
+  }
+
+  private findList(params: Params, idParam: "origClientOrderId" | "listClientOrderId"): OrderListMeta | undefined {
+    const id = int(params, "orderListId");
+    const clientId = params[idParam];
+    if (id === null && (clientId === undefined || clientId === "")) throw BinanceErrors.eitherParam("orderListId", idParam);
+    const lists = [...this.lists.values()].reverse();
+    const list = id !== null ? this.lists.get(id) : lists.find((l) => l.listClientOrderId === clientId);
+    if (list && id !== null && clientId !== undefined && clientId !== "" && list.listClientOrderId !== clientId) return undefined;
+    return list;
+  }
+
+  getOrderList(params: Params): Record<string, unknown> {
+    const list = this.findList(params, "origClientOrderId");
+    if (!list) throw BinanceErrors.orderListDoesNotExist();
+    return this.listBody(list);
+  }
+
+  cancelOrderList(params: Params, now: number): Record<string, unknown> {
+    const spec = this.spec(params.symbol);
+    const list = this.findList(params, "listClientOrderId");
+    if (!list || list.symbolId !== spec.id || list.status !== "EXECUTING") throw BinanceErrors.unknownOrderListOnCancel();
+    this.endList(list, "CANCELED", now);
+    this.updateTime = now;
+    const reports = [list.stopKey, list.limitKey].map((key) => this.cancelBody(this.metas.get(key)!, this.newCancelId(), now));
+    return { ...this.listBody(list), orderReports: reports };
+  }
+
   private openMetas(symbolId?: string): OrderMeta[] {
     const out: OrderMeta[] = [];
-    for (const view of this.venue.openOrders()) {
-      const meta = this.metas.get(view.clientOrderId);
+    const keys = [...this.venue.openOrders().map((v) => v.clientOrderId), ...[...this.held.keys()].filter((k) => this.metas.get(k)?.forcedStatus === null)];
+    for (const key of keys) {
+      const meta = this.metas.get(key);
       if (meta && (symbolId === undefined || meta.spec.id === symbolId)) out.push(meta);
     }
     return out.sort((a, b) => a.orderId - b.orderId);

@@ -344,7 +344,7 @@ describe("order lists, trailing stops and amends through the API", () => {
     const listId = String(placed.data?.listId);
     const lists = await callerFor("viewer").orders.lists();
     expect(lists.lists).toHaveLength(1);
-    expect(lists.lists[0]).toMatchObject({ listId, kind: "BRACKET", status: "WORKING", mode: "EMULATED" });
+    expect(lists.lists[0]).toMatchObject({ listId, kind: "BRACKET", status: "WORKING", mode: "EMULATED", execution: "emulated" });
     expect(lists.lists[0]!.legs.map((l) => [l.role, l.sent])).toEqual([
       ["entry", true],
       ["stop_loss", false],

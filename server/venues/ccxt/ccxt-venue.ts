@@ -21,6 +21,9 @@
  * - Orders placed here are polled (poller.ts; `pollIntervalMs`, or `pollOnce()`): new fills (fetchMyTrades, by
  *   trade id), and orders that left the open-order list (canceled or expired at the exchange). The order tracker
  *   (order-tracker.ts) turns every answer (create, poll, lookup, stream) into events, each reported once.
+ * - OCO pairs: on Binance spot `holdsOcoNatively` / `submitOco` send one native order list (`POST /api/v3/orderList/oco`,
+ *   oco.ts) with both legs under the engine's ids; the exchange expires one leg when the other executes, and that end
+ *   arrives like any order's (poll, lookup or stream). Elsewhere the engine emulates the list.
  * - `fetchOrder(clientOrderId)` works by OUR id: Binance `origClientOrderId`, Bitget `clientOid`,
  *   trying the order's known symbol, else every traded symbol (regular book, then the trigger book).
  * - Errors are classified from ccxt's hierarchy (errors.ts); messages never carry the API key,
@@ -48,7 +51,9 @@ import type { OrderSpec } from "../../core/orders/types";
 import {
   FinalVenueError,
   TransientVenueError,
+  placedIds,
   type MarketUpdate,
+  type OcoListSpec,
   type OrderChanges,
   type Venue,
   type VenueBalance,
@@ -75,6 +80,7 @@ import {
   type CcxtTradeLike,
   type ExchangeProfile,
 } from "./orders";
+import { ocoListParams, ocoShape } from "./oco";
 import { OrderPoller } from "./poller";
 import { RequestRunner } from "./request-runner";
 import { toVenueBalances, toVenuePosition, type CcxtBalanceLike, type CcxtPositionLike } from "./positions";
@@ -319,6 +325,81 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       (error) => this.failed({ kind: "submit", spec }, error),
     );
     return [];
+  }
+
+  holdsOcoNatively(list: OcoListSpec): boolean {
+    const shape = ocoShape(list, this.profile, this.marketsBySymbol.get(list.legs[0].symbol));
+    if (typeof shape === "string") return false;
+    try {
+      for (const leg of [shape.limit, shape.stop]) this.orderRequest(leg, this.marketsBySymbol.get(leg.symbol)!, this.instrumentsBySymbol.get(leg.symbol)!);
+      return true;
+    } catch {
+      return false; // a leg the exchange would refuse alone: the engine's emulation refuses it in its own words
+    }
+  }
+
+  /**
+   * One native OCO list (oco.ts): both legs checked like single orders, tracked under the engine's ids, sent in one
+   * request; the answer's order reports become each leg's events. A failure is reported as the list's (both legs).
+   */
+  submitOco(list: OcoListSpec, now: number): VenueEvent[] {
+    this.usable();
+    const symbol = list.legs[0].symbol;
+    const market = this.marketsBySymbol.get(symbol);
+    const instrument = this.instrumentsBySymbol.get(symbol);
+    if (!instrument || !market) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
+    const shape = ocoShape(list, this.profile, market);
+    if (typeof shape === "string") throw new FinalVenueError(`OCO_NOT_NATIVE: ${this.id} cannot hold this OCO list natively (${shape}).`, "OCO_NOT_NATIVE");
+    const records = list.legs.map((spec): TrackedOrder => {
+      if (this.tracker.get(spec.clientOrderId)?.venueOrderId)
+        throw new FinalVenueError(
+          `DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`,
+          "DUPLICATE_CLIENT_ORDER_ID",
+        );
+      const request = this.orderRequest(spec, market, instrument);
+      return {
+        clientOrderId: spec.clientOrderId,
+        symbol,
+        type: spec.type,
+        side: spec.side,
+        venueOrderId: null,
+        triggerBook: request.triggerBook,
+        open: true,
+        reportedFilled: ZERO,
+        seenFilled: ZERO,
+        createdAt: now,
+      };
+    });
+    for (const record of records) this.tracker.track(record);
+    const params = ocoListParams(list.listId, shape, market.id ?? symbol);
+    const reduceOnly = list.legs.every((l) => l.reduceOnly === true);
+    const instance = reduceOnly ? this.emergencyExchange : this.exchange;
+    const action = `placing OCO list ${list.listId} (${records.map((r) => r.clientOrderId).join(" + ")}, ${shape.limit.side} ${D(shape.limit.quantity).toString()} ${symbol})`;
+    const post = (instance as unknown as { privatePostOrderListOco(params: Record<string, string>): Promise<unknown> }).privatePostOrderListOco.bind(instance);
+    this.runner.start(
+      this.runner.call(instance, "create", action, () => post(params)),
+      (answer) => this.emit(this.ocoAnswerEvents(records, answer, market)),
+      (error) => this.failed({ kind: "submitOco", list }, error),
+    );
+    return [];
+  }
+
+  /** The order reports of an OCO answer as each leg's events (an ACK answer without reports: accepts only). */
+  private ocoAnswerEvents(records: TrackedOrder[], answer: unknown, market: CcxtMarketLike): VenueEvent[] {
+    const body = (answer ?? {}) as { orderReports?: Record<string, unknown>[]; orders?: { orderId?: string | number; clientOrderId?: string }[] };
+    const events: VenueEvent[] = [];
+    for (const record of records) {
+      const report = body.orderReports?.find((r) => r.clientOrderId === record.clientOrderId);
+      if (report) {
+        const order = this.exchange.parseOrder(report, market as never) as unknown as CcxtOrderLike;
+        events.push(...this.tracker.eventsForOrder(record, order, "create"));
+        continue;
+      }
+      const listed = body.orders?.find((o) => o.clientOrderId === record.clientOrderId);
+      const id = listed?.orderId !== undefined ? String(listed.orderId) : undefined;
+      events.push(...this.tracker.eventsForOrder(record, { id, clientOrderId: record.clientOrderId, status: "open", filled: 0 }, "create"));
+    }
+    return events;
   }
 
   cancel(clientOrderId: string, _now: number): VenueEvent[] {
@@ -568,9 +649,9 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
 
   private failed(request: VenueRequest, error: TransientVenueError | FinalVenueError): void {
     const subject =
-      request.kind === "submit" ? request.spec.clientOrderId : request.kind === "cancel" ? request.clientOrderId : (request.symbol ?? "all symbols");
+      request.kind === "cancel" ? request.clientOrderId : request.kind === "cancelAll" ? (request.symbol ?? "all symbols") : placedIds(request).join("+");
     this.log(error instanceof FinalVenueError ? "warn" : "error", `${this.id}: ${request.kind} ${subject} failed: ${error.message}`);
-    if (request.kind === "submit" && error instanceof FinalVenueError) this.tracker.forget(request.spec.clientOrderId);
+    if (error instanceof FinalVenueError) for (const id of placedIds(request)) this.tracker.forget(id);
     // No sink: not behind ResilientVenue, the one failure policy. Nothing is retried or looked up here; the failure is
     // logged above and in status(), and reconciliation settles the order.
     this.failureSink?.(request, error);
