@@ -42,9 +42,11 @@ export class Accounting {
   equity(): EquityPoint {
     let unrealized = ZERO;
     let exposure = ZERO;
-    for (const { position } of this.cx.books.positions.values()) {
+    for (const record of this.cx.books.positions.values()) {
+      const position = record.position;
       if (position.quantity.isZero()) continue;
-      const mark = this.cx.books.marks.get(position.symbol);
+      // At the position's own venue's mark (a desk with several venues quotes one symbol at several prices).
+      const mark = this.cx.books.markOfPosition(record);
       const price = mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO);
       unrealized = add(unrealized, unrealizedPnl(position, price));
       exposure = add(exposure, position.quantity.times(price));

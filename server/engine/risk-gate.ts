@@ -44,18 +44,22 @@ export interface RiskPortfolio {
 /**
  * The gate's portfolio arithmetic, shared with the Risk page (services/risk.ts) so both count alike. `reserved`: the
  * order book's running sums (the engine: O(symbols)), or the open orders to sum from scratch (the definition the
- * running sums are tested against; the Risk page reads it that way).
+ * running sums are tested against; the Risk page reads it that way). `positionMark`: a position's own mark (its
+ * venue's, on a desk with several venues), else `markOf` its symbol.
  */
-export function riskPortfolioOf(
-  positions: Iterable<{ position: Position }>,
+export function riskPortfolioOf<P extends { position: Position }>(
+  positions: Iterable<P>,
   markOf: (symbol: string) => Decimal | null,
   reserved: { bySymbol: Map<string, Decimal>; total: Decimal } | { openOrders: Iterable<Order> },
+  positionMark?: (entry: P) => Decimal | null,
 ): RiskPortfolio {
   const open: RiskPosition[] = [];
   let committed = ZERO;
-  for (const { position } of positions) {
+  for (const entry of positions) {
+    const position = entry.position;
     if (position.quantity.isZero()) continue;
-    open.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: markOf(position.symbol) ?? position.avgEntryPrice ?? ZERO });
+    const markPrice = (positionMark ? positionMark(entry) : markOf(position.symbol)) ?? position.avgEntryPrice ?? ZERO;
+    open.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice });
     committed = add(committed, position.costBasis);
   }
   let reservedBySymbol: Map<string, Decimal>;
@@ -183,7 +187,8 @@ export class RiskGate {
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.cx.venue.id}.`);
     const venueRefusal = this.cx.venueRoom.refusal(spec);
     if (venueRefusal) return venueRefusal;
-    const mark = this.cx.books.marks.get(spec.symbol);
+    // The market at the venue the order goes to (its own quote, else the desk-level mark).
+    const mark = this.cx.books.markAt(spec.venue, spec.symbol);
     // A Mark is a market snapshot (last, bid?, ask?) as it is.
     const validation = validateOrderSpec(spec, { instrument, market: mark, now });
     if (!validation.ok) return fail(validation.error.code, validation.error.message);
@@ -336,7 +341,7 @@ export class RiskGate {
       let exposure = notional;
       for (const r of books.positions.values()) {
         if (r.position.state === "CLOSED" || ownerOf(r.meta) !== owner || r.position.quantity.isZero()) continue;
-        const mark = books.markOf(r.position.symbol) ?? r.position.avgEntryPrice ?? ZERO;
+        const mark = books.positionMarkOf(r) ?? r.position.avgEntryPrice ?? ZERO;
         exposure = exposure.plus(r.position.quantity.times(mark));
       }
       for (const r of books.orders.values()) {
@@ -388,7 +393,7 @@ export class RiskGate {
   riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
     const books = this.cx.books;
     // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
-    const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf));
+    const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf), books.positionMarkOf);
     const exits = books.orders.workingReduceOnly(exceptClientOrderId);
     return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
   }

@@ -57,7 +57,8 @@ export function stateView(cx: EngineContext): EngineState {
     positions: [...cx.books.positions.values()].map((r) => ({
       position: r.position,
       exit: r.exit,
-      mark: cx.books.marks.get(r.position.symbol)?.last ?? null,
+      // Its own venue's price (a desk with several venues quotes one symbol at several prices).
+      mark: cx.books.markOfPosition(r)?.last ?? null,
       strategy: r.meta.strategy,
       venue: cx.venueRoom.venueOfPosition(r),
     })),

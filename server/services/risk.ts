@@ -126,7 +126,8 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
     const mark = state.marks[symbol]?.last;
     return mark !== undefined ? new Decimal(mark) : null;
   };
-  const portfolio = riskPortfolioOf(open, markOf, { openOrders: state.openOrders });
+  // Each position at its own mark (its venue's price on a desk with several venues), as the engine values it.
+  const portfolio = riskPortfolioOf(open, markOf, { openOrders: state.openOrders }, (p) => (p.mark !== null ? new Decimal(p.mark) : null));
   const riskPositions = portfolio.positions;
   const reserved = portfolio.reservedBySymbol;
   const reservedTotal = portfolio.reservedTotal;
