@@ -22,11 +22,15 @@ export interface OrderInDoubtDto {
   nextLookupAt: number | null;
 }
 
-/** Working orders matching the filter (newest first, each with its in-doubt marker or null), the instruments (for decimals and the order form) and the last prices. */
+/**
+ * Working orders matching the filter (newest first, each with its in-doubt marker or null), the instruments (for decimals
+ * and the order form), the last prices and the desk's venues (the order form's venue menu).
+ */
 export function openOrders(filter: { venue?: string | undefined; symbol?: string | undefined; strategy?: string | undefined } = {}): {
   orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[];
   instruments: InstrumentDto[];
   marks: Record<string, number>;
+  venues: string[];
 } {
   const engine = requireEngine();
   const state = engine.state();
@@ -41,7 +45,7 @@ export function openOrders(filter: { venue?: string | undefined; symbol?: string
     )
     .sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
   const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
-  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks };
+  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks, venues: state.venues.map((v) => v.id) };
 }
 
 export interface OrderListInput {
