@@ -29,6 +29,8 @@ export interface EngineState extends EngineHealth {
   equity: EquityPoint;
   emergency: EmergencyProgress | null;
   marks: Record<string, Mark>;
+  /** Each venue's own last price per symbol (a desk with several venues; a venue without its own quote is absent). */
+  venueMarks: Record<string, Record<string, number>>;
   inDoubt: InDoubtView[];
   /** Each venue: connection, its own state, open orders, positions, exposure and balances (venue-room.ts). */
   venues: VenueView[];
@@ -72,6 +74,7 @@ export function stateView(cx: EngineContext): EngineState {
         { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts },
       ]),
     ),
+    venueMarks: Object.fromEntries([...cx.books.venueMarks].map(([venue, marks]) => [venue, Object.fromEntries([...marks].map(([s, m]) => [s, m.last]))])),
     inDoubt: cx.doubts.inDoubtList(),
   };
 }
