@@ -128,6 +128,16 @@ const deskSection = z.strictObject({
       speed: wholeIn(1, 100_000, " recorded ms per real ms").optional(),
     })
     .optional(),
+  /**
+   * Fixed rates of pegged currencies into the desk's quote (units of the quote per unit: `USDC: 1` on a USDT desk), for a
+   * currency that has no conversion mark. A peg only (0.5 to 2): a floating rate is a market's, read from a mark.
+   */
+  conversion_rates: z
+    .record(pattern(/^[A-Z0-9]{2,10}$/, "a currency code such as USDC"), decimalIn("0.5", "2", 8, " units of the desk's quote (a peg)"), {
+      error: (issue) => `must be a map of currency: rate such as { USDC: 1 } (got ${got(issue.input)})`,
+    })
+    .refine((rates) => Object.keys(rates).length <= 20, { error: "allows at most 20 currencies" })
+    .optional(),
 });
 
 const venueEntry = z.strictObject({

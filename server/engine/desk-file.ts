@@ -83,6 +83,8 @@ export interface DeskFile {
     seed?: number;
     replay?: { file?: string; speed?: number };
   };
+  /** desk.conversion_rates: fixed rates of pegged currencies into the desk's quote (accounting.ts); absent: none. */
+  conversionRates?: Record<string, string>;
   venues: DeskVenue[];
   strategies: DeskStrategy[];
   /** Per-symbol patches over each symbol's settings in force. */
@@ -448,10 +450,12 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     refuse(["alerts", "slippage_critical_bps"], "must be at least alerts.slippage_warn_bps (a critical slippage is a larger one)");
   }
   const protections = input.protections === undefined ? null : protectionsOf(input.protections, locator, problems);
+  const { conversion_rates: conversionRates, ...deskSettings } = input.desk ?? {};
 
   return {
     source,
-    desk: input.desk ?? {},
+    desk: deskSettings,
+    ...(conversionRates && { conversionRates }),
     venues,
     strategies,
     symbols,

@@ -261,6 +261,8 @@ async function startRuntime(): Promise<Runtime | null> {
     bus,
     initialEquity: capital,
     quoteCurrency: instruments[0]!.quote,
+    // Pegged currencies without a conversion mark (desk.conversion_rates): equity converts them at these.
+    ...(desk?.conversionRates && { conversionRates: desk.conversionRates }),
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
     // Replay: hours of recorded prices per desk minute (REPLAY_PROTECTIONS says why).

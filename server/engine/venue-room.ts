@@ -391,13 +391,8 @@ export class VenueRoom {
     });
   }
 
-  /** Units of the desk's quote per unit of `currency`: 1 for the desk's own, else the mark of CURRENCY/QUOTE (or the inverse), else null. */
+  /** Units of the desk's quote per unit of `currency` (a conversion mark, or a configured fixed rate; accounting.ts), or null. */
   conversionRate(currency: string): Decimal | null {
-    if (currency === this.cx.quote) return new Decimal(1);
-    const direct = this.cx.books.marks.get(`${currency}/${this.cx.quote}`);
-    if (direct) return markDecimal(direct);
-    const inverse = this.cx.books.marks.get(`${this.cx.quote}/${currency}`);
-    if (inverse && markDecimal(inverse).isPositive()) return new Decimal(1).dividedBy(markDecimal(inverse));
-    return null;
+    return this.cx.accounting.conversionRate(currency)?.rate ?? null;
   }
 }
