@@ -7,6 +7,7 @@ import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
 import { D } from "../core/money";
+import type { OrderSpec } from "../core/orders/types";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
@@ -23,10 +24,17 @@ const BTC = makeInstrument({
 });
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 
+/** A venue like Binance spot: no native stop-market (the engine emulates it, triggered at the mark). */
+class NoStopsVenue extends SimVenue {
+  holdsNatively(spec: OrderSpec): boolean {
+    return spec.type !== "STOP_MARKET";
+  }
+}
+
 function desk() {
   const clock = new ManualClock(T0);
   const store = new MemoryStore();
-  const venues = ["sim-a", "sim-b"].map((id) => new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, { id }));
+  const venues = ["sim-a", "sim-b"].map((id) => new NoStopsVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, { id }));
   const engine = new Engine({
     venues,
     store,
@@ -137,5 +145,25 @@ describe("marks per (venue, symbol)", () => {
     await d.engine.marketData({ kind: "trade", symbol: "BTC/USDT", price: 21000, qty: 0.1, venue: "sim-a" });
     const { position } = positionAt(d, "sim-a");
     expect(d.engine.state().equity.unrealized.toString()).toBe(D(21000).minus(position.avgEntryPrice!).times(position.quantity).toString());
+  });
+
+  it("an emulated stop order triggers on the price of the venue it goes to", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, "sim-a", 20000);
+    await quote(d, "sim-b", 20000);
+    const trader = { username: "tina", role: "trader" } as const;
+    const order = (o: { side: "BUY" | "SELL"; type: "MARKET" | "STOP_MARKET"; quantity: string; triggerPrice?: string }) =>
+      d.engine.execute({ kind: "manualOrder", order: { symbol: "BTC/USDT", venue: "sim-a", ...o }, actor: trader, reason: null });
+    expect(await order({ side: "BUY", type: "MARKET", quantity: "0.1" })).toMatchObject({ ok: true });
+    const stop = await order({ side: "SELL", type: "STOP_MARKET", quantity: "0.1", triggerPrice: "19500" });
+    expect(stop).toMatchObject({ ok: true, data: { status: "EMULATED" } });
+    const coid = stop.ok ? (stop.data?.clientOrderId as string) : "";
+    const status = () => d.store.getOrder(coid)!.order.status;
+    await quote(d, "sim-b", 19000); // another venue's price crosses the trigger: nothing happens
+    expect(status()).toBe("EMULATED");
+    await quote(d, "sim-a", 19400); // its own venue's does
+    expect(status()).toBe("FILLED");
+    expect(d.store.getOrder(coid)!.meta.venue).toBe("sim-a");
   });
 });
