@@ -67,6 +67,22 @@ export class Accounting {
     return fixed ? { rate: fixed, source: "fixed rate" } : null;
   }
 
+  private mixedQuotes: { instruments: number; mixed: boolean } | null = null;
+
+  /** Whether the desk trades symbols quoted in another currency than its own (most desks: no, and nothing is converted). */
+  hasMixedQuotes(): boolean {
+    const instruments = this.cx.books.instruments;
+    if (this.mixedQuotes?.instruments !== instruments.size) {
+      let mixed = false;
+      for (const instrument of instruments.values()) if (instrument.quote !== this.cx.quote) mixed = true;
+      this.mixedQuotes = { instruments: instruments.size, mixed };
+    }
+    return this.mixedQuotes.mixed;
+  }
+
+  /** Units of the desk's quote per unit of a symbol's quote (conversionRate of its quote), or null without one. */
+  readonly symbolRate = (symbol: string): Decimal | null => this.conversionRate(this.quoteOf(symbol))?.rate ?? null;
+
   /** A closed position's realized PnL (net of fees) joins the closed sum of its currency. */
   bookClosed(position: Position): void {
     const currency = this.quoteOf(position.symbol);

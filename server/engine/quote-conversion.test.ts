@@ -21,9 +21,12 @@ const SOLUSDC = makeInstrument({ ...rules, symbol: "SOL/USDC", priceTick: "0.01"
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const trader: Actor = { username: "tina", role: "trader" };
 
-function desk(options: Partial<EngineOptions> = {}, store = new MemoryStore()) {
+function desk(
+  options: Partial<EngineOptions> = {},
+  store = new MemoryStore(),
+  venue = new SimVenue({ instruments: [BTCUSDT, ETHBTC, SOLUSDC], initialBalances: { USDT: "100000", BTC: "10", USDC: "100000" } }),
+) {
   const clock = new ManualClock(T0);
-  const venue = new SimVenue({ instruments: [BTCUSDT, ETHBTC, SOLUSDC], initialBalances: { USDT: "100000", BTC: "10", USDC: "100000" } });
   const engine = new Engine({
     venue,
     store,
@@ -39,7 +42,7 @@ function desk(options: Partial<EngineOptions> = {}, store = new MemoryStore()) {
     defaultSymbolSettings: { stopLossPct: null, takeProfitLevels: [], trailing: null, maxAgeMinutes: null },
     ...options,
   });
-  return { engine, store, clock };
+  return { engine, store, clock, venue };
 }
 
 type Desk = ReturnType<typeof desk>;
@@ -147,11 +150,14 @@ describe("equity across quote currencies", () => {
   });
 
   it("a currency with no rate is left out of equity and listed as unconverted, never summed 1:1", async () => {
-    const d = desk();
+    // The USDC position was opened while the desk had a peg for USDC; it restarts without one.
+    const pegged = desk({ conversionRates: { USDC: "1" } });
+    await pegged.engine.start();
+    await quote(pegged, "SOL/USDC", "100", "100.02");
+    await buy(pegged, "SOL/USDC", "10");
+    const d = desk({ ids: sequentialIds("b") }, pegged.store, pegged.venue);
     await d.engine.start();
     await quote(d, "BTC/USDT", "20000", "20000.02");
-    await quote(d, "SOL/USDC", "100", "100.02");
-    await buy(d, "SOL/USDC", "10");
     await buy(d, "BTC/USDT", "0.5");
     await quote(d, "SOL/USDC", "110", "110.02");
     const point = d.engine.equity();
@@ -166,5 +172,66 @@ describe("equity across quote currencies", () => {
     expect(point.unconverted![0]!.exposure.toString()).toBe(held(d, "SOL/USDC").exposure.toString());
     // The venue view says why its figures are missing.
     expect(d.engine.state().venues[0]!.conversionNote).toContain("USDC");
+  });
+});
+
+describe("the gate and sizing across quote currencies", () => {
+  it("weighs a BTC-quoted order in the desk's quote: the minimum notional is USDT, not BTC", async () => {
+    const d = desk({ riskLimits: DEFAULT_RISK_LIMITS }); // minNotional 10 (USDT)
+    await d.engine.start();
+    await quote(d, "BTC/USDT", "20000", "20000.02");
+    await quote(d, "ETH/BTC", "0.05", "0.050002");
+    // 0.5 ETH ≈ 0.025 BTC ≈ 500 USDT: above 10 USDT (0.025 alone would be below it).
+    await buy(d, "ETH/BTC", "0.5");
+    // 0.001 ETH ≈ 0.00005 BTC ≈ 1 USDT: below.
+    const small = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "ETH/BTC", side: "BUY", type: "MARKET", quantity: "0.001" },
+      actor: trader,
+      reason: null,
+    });
+    expect(small).toMatchObject({ ok: false, error: { code: "MIN_NOTIONAL" } });
+  });
+
+  it("sizes a signal on a BTC-quoted symbol from the desk's equity converted into BTC", async () => {
+    const d = desk({
+      riskLimits: DEFAULT_RISK_LIMITS,
+      defaultSymbolSettings: {
+        minConfidence: 0.5,
+        sizing: { method: "fixed_fraction", fraction: 0.1 },
+        stopLossPct: null,
+        takeProfitLevels: [],
+        trailing: null,
+        maxAgeMinutes: null,
+      },
+    });
+    await d.engine.start();
+    await quote(d, "BTC/USDT", "20000", "20000.02");
+    await quote(d, "ETH/BTC", "0.05", "0.050002");
+    const result = await d.engine.execute({
+      kind: "signal",
+      signal: { id: "s-1", symbol: "ETH/BTC", action: "BUY", confidence: 0.9, strategy: "x", ts: T0 },
+      source: "test",
+    });
+    expect(result, JSON.stringify(result)).toMatchObject({ ok: true });
+    const order = d.store.getOrder(result.ok ? (result.data?.clientOrderId as string) : "")!.order;
+    // 10 % of 100000 USDT = 10000 USDT ≈ 0.49999975 BTC at 20000.01: about 10 ETH at 0.05 — not 200000 ETH (10000 "BTC").
+    const btc = D("10000").dividedBy(markOf(d, "BTC/USDT"));
+    const expected = btc.dividedBy(D("0.050002")).toDecimalPlaces(3, 1);
+    expect(order.quantity.toString()).toBe(expected.toString());
+  });
+
+  it("refuses an entry in a currency it cannot convert, saying which", async () => {
+    const d = desk({ riskLimits: DEFAULT_RISK_LIMITS });
+    await d.engine.start();
+    await quote(d, "SOL/USDC", "100", "100.02");
+    const entry = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "SOL/USDC", side: "BUY", type: "MARKET", quantity: "1" },
+      actor: trader,
+      reason: null,
+    });
+    expect(entry).toMatchObject({ ok: false, error: { code: "NO_CONVERSION_RATE" } });
+    expect(entry.ok ? "" : entry.error.message).toContain("SOL/USDC is quoted in USDC, which has no mark or fixed rate into USDT");
   });
 });
