@@ -100,6 +100,8 @@ describe("equity across quote currencies", () => {
     expect(point.exposure.toString()).toBe(eth.exposure.times(btc).toString());
     expect(point.equity.toString()).toBe(D("100000").plus(eth.unrealized.times(btc)).toString());
     expect(point.unconverted).toBeUndefined();
+    // The rates the Risk page converts at (the same as equity's).
+    expect(d.engine.state().symbolRates).toEqual({ "BTC/USDT": "1", "ETH/BTC": btc.toString(), "SOL/USDC": null });
     // BTC moves, ETH/BTC does not: the same BTC profit is worth more USDT.
     await quote(d, "BTC/USDT", "30000", "30000.02");
     expect(d.engine.equity().unrealized.toString()).toBe(eth.unrealized.times(markOf(d, "BTC/USDT")).toString());

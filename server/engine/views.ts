@@ -31,6 +31,11 @@ export interface EngineState extends EngineHealth {
   marks: Record<string, Mark>;
   /** Each venue's own last price per symbol (a desk with several venues; a venue without its own quote is absent). */
   venueMarks: Record<string, Record<string, number>>;
+  /**
+   * On a desk trading symbols quoted in several currencies: units of the desk's quote per unit of each symbol's quote
+   * (a decimal string; null without a rate). Absent on a desk with one quote currency (nothing to convert).
+   */
+  symbolRates?: Record<string, string | null>;
   inDoubt: InDoubtView[];
   /** Each venue: connection, its own state, open orders, positions, exposure and balances (venue-room.ts). */
   venues: VenueView[];
@@ -76,6 +81,9 @@ export function stateView(cx: EngineContext): EngineState {
     ),
     venueMarks: Object.fromEntries([...cx.books.venueMarks].map(([venue, marks]) => [venue, Object.fromEntries([...marks].map(([s, m]) => [s, m.last]))])),
     inDoubt: cx.doubts.inDoubtList(),
+    ...(cx.accounting.hasMixedQuotes() && {
+      symbolRates: Object.fromEntries([...cx.books.instruments.keys()].map((s) => [s, cx.accounting.symbolRate(s)?.toString() ?? null])),
+    }),
   };
 }
 
