@@ -11,7 +11,7 @@ import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
 import { Panel } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
-import { ROUTED, venueChoices, venueField, venueWords } from "./venue-picker";
+import { lastPriceAt, ROUTED, venueChoices, venueField, venueWords } from "./venue-picker";
 
 const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED", "TRAILING_STOP_MARKET"] as const;
 type ManualType = (typeof TYPES)[number];
@@ -27,8 +27,18 @@ export function typeLabel(type: string): string {
   return type.replace(/_/g, " ").toLowerCase();
 }
 
-/** `venues`: the desk's venues; with several, a menu names one or leaves the order to routing. */
-export function PlaceOrder({ instruments, marks, venues = [] }: { instruments: InstrumentOut[]; marks: Record<string, number>; venues?: string[] }) {
+/** `venues`: the desk's venues; with several, a menu names one or leaves the order to routing (`venueMarks`: each one's prices). */
+export function PlaceOrder({
+  instruments,
+  marks,
+  venues = [],
+  venueMarks = {},
+}: {
+  instruments: InstrumentOut[];
+  marks: Record<string, number>;
+  venues?: string[];
+  venueMarks?: Record<string, Record<string, number>>;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const place = useMutation(trpc.orders.place.mutationOptions());
@@ -55,7 +65,7 @@ export function PlaceOrder({ instruments, marks, venues = [] }: { instruments: I
   const instrument = instruments.find((i) => i.symbol === chosen);
   const dpPrice = decimalsOf(instrument?.priceTick);
   const dpQty = decimalsOf(instrument?.qtyStep, 5);
-  const mark = marks[chosen];
+  const mark = lastPriceAt(chosen, venue, marks, venueMarks);
   const needsPrice = NEEDS_PRICE.has(type);
   const needsTrigger = NEEDS_TRIGGER.has(type);
   const trailing = type === "TRAILING_STOP_MARKET";

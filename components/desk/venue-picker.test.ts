@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ROUTED, venueChoices, venueField, venueWords } from "./venue-picker";
+import { lastPriceAt, ROUTED, venueChoices, venueField, venueWords } from "./venue-picker";
 
 describe("the order form's venue menu", () => {
   it("offers no menu on a one-venue desk", () => {
@@ -24,5 +24,14 @@ describe("the order form's venue menu", () => {
     expect(venueField("gone", venues)).toEqual({});
     expect(venueWords("sim-b", venues)).toBe(" at sim-b");
     expect(venueWords(ROUTED, venues)).toBe(" (routed to the best venue)");
+  });
+
+  it("shows the named venue's own last price, else the desk's", () => {
+    const marks = { "BTC/USDT": 28000 };
+    const venueMarks = { "sim-kraken": { "BTC/USDT": 28050 } };
+    expect(lastPriceAt("BTC/USDT", "sim-kraken", marks, venueMarks)).toBe(28050);
+    expect(lastPriceAt("BTC/USDT", "sim-binanceus", marks, venueMarks)).toBe(28000);
+    expect(lastPriceAt("BTC/USDT", ROUTED, marks, venueMarks)).toBe(28000);
+    expect(lastPriceAt("ETH/USDT", "sim-kraken", marks, venueMarks)).toBeUndefined();
   });
 });

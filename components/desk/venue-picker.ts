@@ -18,6 +18,16 @@ export function venueField(chosen: string, venues: readonly string[]): { venue?:
   return chosen !== ROUTED && venues.includes(chosen) ? { venue: chosen } : {};
 }
 
+/** The last price the form shows: the named venue's own (its market may differ), else the desk-level mark. */
+export function lastPriceAt(
+  symbol: string,
+  chosen: string,
+  marks: Readonly<Record<string, number>>,
+  venueMarks: Readonly<Record<string, Readonly<Record<string, number>>>>,
+): number | undefined {
+  return (chosen !== ROUTED ? venueMarks[chosen]?.[symbol] : undefined) ?? marks[symbol];
+}
+
 /** How the confirmation reads it: " at sim-b", " (routed to the best venue)", or nothing on a one-venue desk. */
 export function venueWords(chosen: string, venues: readonly string[]): string {
   if (venueChoices(venues).length === 0) return "";

@@ -31,6 +31,8 @@ export function openOrders(filter: { venue?: string | undefined; symbol?: string
   instruments: InstrumentDto[];
   marks: Record<string, number>;
   venues: string[];
+  /** Each venue's own last prices (a desk with several venues). */
+  venueMarks: Record<string, Record<string, number>>;
 } {
   const engine = requireEngine();
   const state = engine.state();
@@ -45,7 +47,7 @@ export function openOrders(filter: { venue?: string | undefined; symbol?: string
     )
     .sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
   const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
-  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks, venues: state.venues.map((v) => v.id) };
+  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks, venues: state.venues.map((v) => v.id), venueMarks: state.venueMarks };
 }
 
 export interface OrderListInput {
