@@ -53,6 +53,25 @@ export class Books {
    */
   readonly venueMarks = new Map<string, Map<string, Mark>>();
 
+  /** (symbol → venue) whose prices the protections watch on a desk with several venues: the first to quote the symbol. */
+  private readonly referenceVenues = new Map<string, string>();
+
+  /**
+   * Whether this market data is the symbol's reference series for price-watching rules (flash move, volatility, stale
+   * data): data for every venue, or from the first venue that quoted the symbol. Two venues' prices interleaved would
+   * read as moves that never happened (Kraken 28050 after Binance.US 28000 is not a move).
+   */
+  isReferencePrice(update: MarketUpdate): boolean {
+    const venue = update.venue;
+    if (venue === undefined || !this.cx.venues?.has(venue)) return true;
+    const reference = this.referenceVenues.get(update.symbol);
+    if (reference === undefined) {
+      this.referenceVenues.set(update.symbol, venue);
+      return true;
+    }
+    return reference === venue;
+  }
+
   /** A position's venue, remembered per record (found through its entry order, which may already be in the store only). */
   private readonly positionVenues = new WeakMap<PositionRecord, { entry: string; venue: string }>();
 

@@ -10,7 +10,7 @@ import { D } from "../core/money";
 import type { OrderSpec } from "../core/orders/types";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { Engine } from "./engine";
+import { Engine, type EngineOptions } from "./engine";
 import type { Signal } from "./types";
 
 const BTC = makeInstrument({
@@ -31,7 +31,7 @@ class NoStopsVenue extends SimVenue {
   }
 }
 
-function desk() {
+function desk(engineOptions: Partial<EngineOptions> = {}) {
   const clock = new ManualClock(T0);
   const store = new MemoryStore();
   const venues = ["sim-a", "sim-b"].map((id) => new NoStopsVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } }, { id }));
@@ -43,6 +43,7 @@ function desk() {
     initialEquity: "20000",
     breaker: null,
     defaultSymbolSettings: { minConfidence: 0.5, sizing: { method: "fixed_fraction", fraction: 0.1 }, stopLossPct: null, takeProfitLevels: [], trailing: null },
+    ...engineOptions,
   });
   return { engine, store, clock };
 }
@@ -165,5 +166,22 @@ describe("marks per (venue, symbol)", () => {
     await quote(d, "sim-a", 19400); // its own venue's does
     expect(status()).toBe("FILLED");
     expect(d.store.getOrder(coid)!.meta.venue).toBe("sim-a");
+  });
+
+  it("the price-watching protections follow one venue's series: two venues quoting apart are not a flash move", async () => {
+    const flashMove = { flashMove: { movePct: 3, windowSeconds: 300, action: "LOCK_SYMBOL" as const, lockMinutes: 60 } };
+    const d = desk({ protections: flashMove });
+    await d.engine.start();
+    // 5 % apart, interleaved: each venue's own series is flat.
+    for (let i = 0; i < 3; i++) {
+      await quote(d, "sim-a", 20000);
+      await quote(d, "sim-b", 21000);
+    }
+    expect(await d.engine.execute({ kind: "signal", signal: buy("sim-a", "one"), source: "test" })).toMatchObject({ ok: true });
+    // The reference venue's own 5 % move still locks the symbol.
+    await quote(d, "sim-a", 21000);
+    const after = await d.engine.execute({ kind: "signal", signal: buy("sim-b", "two"), source: "test" });
+    expect(after).toMatchObject({ ok: false });
+    expect(after.ok ? "" : after.error.message).toMatch(/flash|locked/i);
   });
 });
