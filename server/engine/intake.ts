@@ -356,7 +356,8 @@ export class Intake {
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
     const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);
     if (unknownVenue) return unknownVenue;
-    const mark = this.cx.books.marks.get(request.symbol);
+    // The named venue's own price (else the desk's mark): what a market order there is weighed at.
+    const mark = this.cx.books.markAt(request.venue, request.symbol);
     const refPrice = request.price ? D(request.price) : mark ? markDecimal(mark) : null;
     if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
     const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";

@@ -11,6 +11,7 @@ import type { OrderSpec } from "../core/orders/types";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine, type EngineOptions } from "./engine";
+import { DEFAULT_RISK_LIMITS } from "./settings";
 import type { Signal } from "./types";
 
 const BTC = makeInstrument({
@@ -183,5 +184,22 @@ describe("marks per (venue, symbol)", () => {
     const after = await d.engine.execute({ kind: "signal", signal: buy("sim-b", "two"), source: "test" });
     expect(after).toMatchObject({ ok: false });
     expect(after.ok ? "" : after.error.message).toMatch(/flash|locked/i);
+  });
+
+  it("a manual market order naming a venue is weighed at that venue's price", async () => {
+    const d = desk({ riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "10.2" } });
+    await d.engine.start();
+    await quote(d, "sim-b", 21000);
+    await quote(d, "sim-a", 20000); // the desk-level mark is sim-a's now
+    const order = (venue: string) =>
+      d.engine.execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.0005", venue },
+        actor: { username: "tina", role: "trader" },
+        reason: null,
+      });
+    // 0.0005 × 20999.5 ≈ 10.5 at sim-b: above the minimum; at sim-a's 19999.5 ≈ 10.0: below.
+    expect(await order("sim-b")).toMatchObject({ ok: true });
+    expect(await order("sim-a")).toMatchObject({ ok: false, error: { code: "MIN_NOTIONAL" } });
   });
 });
