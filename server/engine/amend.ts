@@ -181,7 +181,7 @@ export class Amends {
     const grows = quantity.greaterThan(order.quantity);
     if (!grows && order.reduceOnly) return null;
     const checked = grows ? quantity.minus(order.quantity) : quantity.minus(order.filledQty);
-    const mark = this.cx.books.markAt(record.meta.venue, order.symbol); // its venue's price
+    const mark = this.cx.books.marks.get(order.symbol);
     const refPrice = price ?? (mark ? D(mark.last) : null);
     if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${order.symbol} yet.`);
     const gate = checkPreTrade({
