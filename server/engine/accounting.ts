@@ -125,11 +125,9 @@ export class Accounting {
     return mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
   }
 
-  /** Whether any position or closed sum is in another currency than the desk's (the common case skips the conversion). */
+  /** Whether anything may be in another currency than the desk's (the common case skips the conversion; O(1) per tick). */
   private hasOtherCurrencies(): boolean {
-    if (this.closedOther.size > 0) return true;
-    for (const { position } of this.cx.books.positions.values()) if (this.quoteOf(position.symbol) !== this.cx.quote) return true;
-    return false;
+    return this.closedOther.size > 0 || this.hasMixedQuotes();
   }
 
   // ---------------------------------------------------------------------------------------------
