@@ -450,7 +450,8 @@ function variablesFromDesk(desk: DeskFile): { values: Record<string, string>; or
     if (strategy && typeof strategy.params.fast === "number") set("BASTION_SMA_FAST", strategy.params.fast, `strategies[${index}].params.fast`);
     if (strategy && typeof strategy.params.slow === "number") set("BASTION_SMA_SLOW", strategy.params.slow, `strategies[${index}].params.slow`);
   }
-  // One exchange runs today: the first enabled ccxt venue (paper: its public data; live: its orders and testnet).
+  // The first enabled ccxt venue is the single-exchange path (paper: its public data; live: its orders and testnet); with
+  // several, live opens each with its own keys (runtime-live.ts) and paper plays each one's data (runtime-paper-venues.ts).
   const index = desk.venues.findIndex((v) => v.enabled && v.mode === "ccxt");
   const venue = desk.venues[index];
   if (venue) {

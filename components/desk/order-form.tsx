@@ -11,6 +11,7 @@ import { domainCode, errorMessage, useTRPC } from "../trpc/client";
 import { decimalsOf, fmtMoney, fmtNum, fmtTime } from "../ui/format";
 import { Panel } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
+import { lastPriceAt, ROUTED, venueChoices, venueField, venueWords } from "./venue-picker";
 
 const TYPES = ["MARKET", "LIMIT", "STOP_MARKET", "STOP_LIMIT", "TAKE_PROFIT_MARKET", "TAKE_PROFIT_LIMIT", "LIMIT_IF_TOUCHED", "TRAILING_STOP_MARKET"] as const;
 type ManualType = (typeof TYPES)[number];
@@ -26,11 +27,24 @@ export function typeLabel(type: string): string {
   return type.replace(/_/g, " ").toLowerCase();
 }
 
-export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[]; marks: Record<string, number> }) {
+/** `venues`: the desk's venues; with several, a menu names one or leaves the order to routing (`venueMarks`: each one's prices). */
+export function PlaceOrder({
+  instruments,
+  marks,
+  venues = [],
+  venueMarks = {},
+}: {
+  instruments: InstrumentOut[];
+  marks: Record<string, number>;
+  venues?: string[];
+  venueMarks?: Record<string, Record<string, number>>;
+}) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const place = useMutation(trpc.orders.place.mutationOptions());
   const [symbol, setSymbol] = useState("");
+  const [venue, setVenue] = useState(ROUTED);
+  const venueOptions = venueChoices(venues);
   const [side, setSide] = useState<"BUY" | "SELL">("BUY");
   const [type, setType] = useState<ManualType>("MARKET");
   const [quantity, setQuantity] = useState("");
@@ -53,18 +67,19 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
   const instrument = instruments.find((i) => i.symbol === chosen);
   const dpPrice = decimalsOf(instrument?.priceTick);
   const dpQty = decimalsOf(instrument?.qtyStep, 5);
-  const mark = marks[chosen];
+  const mark = lastPriceAt(chosen, venue, marks, venueMarks);
   const needsPrice = NEEDS_PRICE.has(type);
   const needsTrigger = NEEDS_TRIGGER.has(type);
   const trailing = type === "TRAILING_STOP_MARKET";
   const gtd = type !== "MARKET" && tif === "GTD";
-  const routable = (type === "MARKET" || type === "LIMIT") && !gtd && !reduceOnly;
+  // Routing is offered only where there is a choice: several venues, none named in the Venue menu.
+  const routable = venueOptions.length > 0 && venue === ROUTED && (type === "MARKET" || type === "LIMIT") && !gtd && !reduceOnly;
   const routed = routable && route !== "" ? route : null;
   const expireAt = gtd ? utcInputMs(expires) : undefined;
   const refPrice = needsPrice && Number(price) > 0 ? Number(price) : (mark ?? null);
   const notional = Number(quantity) > 0 && refPrice ? Number(quantity) * refPrice : null;
 
-  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${gtd && expireAt !== undefined ? ` until ${fmtTime(expireAt, false)} UTC` : ""}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${routed ? ` routed: ${routed}` : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}`;
+  const summary = `${side} ${quantity || "?"} ${chosen} ${typeLabel(type)}${needsPrice ? ` @ ${price || "?"}` : ""}${needsTrigger ? ` trigger ${trigger || "?"}` : ""}${type === "MARKET" ? "" : ` ${tif}`}${gtd && expireAt !== undefined ? ` until ${fmtTime(expireAt, false)} UTC` : ""}${postOnly && needsPrice ? " post-only" : ""}${reduceOnly ? " reduce-only" : ""}${routed ? ` routed: ${routed}` : ""}${trailing ? ` trailing ${trailOffset || "?"}${trailUnit === "BASIS_POINTS" ? " bps" : ""}${activation ? ` from ${activation}` : ""}` : ""}${venueWords(venue, venues)}`;
 
   const check = (): string | null => {
     if (!instrument) return "Choose a symbol.";
@@ -107,6 +122,18 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
             ))}
           </select>
         </label>
+        {venueOptions.length > 0 ? (
+          <label className="field">
+            <span>Venue</span>
+            <select value={venue} onChange={(e) => setVenue(e.target.value)} aria-label="Venue">
+              {venueOptions.map((o) => (
+                <option key={o.value} value={o.value}>
+                  {o.label}
+                </option>
+              ))}
+            </select>
+          </label>
+        ) : null}
         <fieldset className="po-side" aria-label="Side">
           <legend>Side</legend>
           {(["BUY", "SELL"] as const).map((s) => (
@@ -179,7 +206,7 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
         ) : null}
         {routable ? (
           <label className="field">
-            <span>Venues</span>
+            <span>Routing</span>
             <select value={route} onChange={(e) => setRoute(e.target.value as "" | "split" | "best")} aria-label="Routing over venues">
               <option value="">Desk default (best quoted price)</option>
               <option value="split">Split over the venues&apos; books</option>
@@ -228,6 +255,7 @@ export function PlaceOrder({ instruments, marks }: { instruments: InstrumentOut[
               const r = await place.mutateAsync({
                 idempotencyKey,
                 symbol: chosen,
+                ...venueField(venue, venues),
                 side,
                 type,
                 quantity: quantity.trim(),

@@ -80,7 +80,14 @@ export function OrdersView() {
       <AttributionFilterBar label="Order filters by venue, symbol and strategy" value={filter.value} facets={menus} onChange={filter.set} />
       <OpenOrders data={open.data} error={open.error} dp={dp} canTrade={canTrade} filter={filter.value} />
       <OrderListsPanel dp={dp} canTrade={canTrade} />
-      {canTrade ? <PlaceOrder instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
+      {canTrade ? (
+        <PlaceOrder
+          instruments={open.data?.instruments ?? []}
+          marks={open.data?.marks ?? {}}
+          venues={open.data?.venues ?? []}
+          venueMarks={open.data?.venueMarks ?? {}}
+        />
+      ) : null}
       {canTrade ? <PlaceListForm instruments={open.data?.instruments ?? []} marks={open.data?.marks ?? {}} /> : null}
       <ParentOrders canTrade={canTrade} instruments={open.data?.instruments ?? []} />
       <AllOrders dp={dp} attribution={filter.input} />

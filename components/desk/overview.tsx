@@ -65,6 +65,13 @@ export function OverviewView() {
           <Badge tone={s.venue.connected ? "ok" : "bad"}>{s.venue.connected ? `${s.venue.id} connected` : `${s.venue.id} DOWN`}</Badge>
         </Stat>
       </div>
+      {s.equity.unconverted ? (
+        // A currency with no rate into the desk's is left out of equity, and said so (never counted 1:1).
+        <p role="status" className="muted">
+          Not in equity (no mark or fixed rate into {s.money.currency}):{" "}
+          {s.equity.unconverted.map((u) => `${u.currency} unrealized ${u.unrealized}, realized ${u.realizedNet}, exposure ${u.exposure}`).join("; ")}.
+        </p>
+      ) : null}
 
       <div className="grid-2">
         <div>

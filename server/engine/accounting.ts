@@ -1,29 +1,153 @@
 /**
  * Accounting: realized and unrealized PnL, equity and exposure at the marks, and the equity points recorded on a
  * schedule and on fills (the breaker's drawdown and the dashboard's curve read them).
+ *
+ * Equity is kept in the desk's quote currency (`cx.quote`). A position whose instrument is quoted in another currency
+ * (a BTC-quoted pair on a USDT desk, a USD venue next to USDT ones) earns and loses in that currency: its PnL and
+ * exposure are converted at a mark of the conversion pair (CURRENCY/QUOTE, or QUOTE/CURRENCY inverted), else at a
+ * fixed rate the desk configures for a pegged currency (`conversionRates`). A currency with neither is never summed
+ * 1:1: its amounts are left out of equity and listed in `unconverted`, so the figure says what it does not count.
  */
-import { add, type Decimal, ZERO } from "../core/money";
-import { unrealizedPnl } from "../core/positions";
-import type { EquityPoint, StoredAccounting } from "./types";
+import { add, D, Decimal, ZERO, type DecimalInput } from "../core/money";
+import { unrealizedPnl, type Position } from "../core/positions";
+import type { EquityPoint, PositionRecord, StoredAccounting } from "./types";
 import { markDecimal, type EngineContext } from "./context";
+
+/** What a currency's amounts are converted into the desk's quote at: a mark, a fixed rate, or (the desk's own) 1. */
+export interface ConversionRate {
+  rate: Decimal;
+  /** "BTC/USDT mark", "USDT/USDC mark (inverted)", "fixed rate", or "desk currency". */
+  source: string;
+}
+
+/** Amounts in a currency that has no rate into the desk's quote: shown and flagged, not in equity. */
+export interface UnconvertedAmounts {
+  currency: string;
+  realizedNet: Decimal;
+  unrealized: Decimal;
+  exposure: Decimal;
+}
+
+interface CurrencySums {
+  realizedNet: Decimal;
+  unrealized: Decimal;
+  exposure: Decimal;
+}
 
 export class Accounting {
   constructor(private readonly cx: EngineContext) {}
 
+  /** Σ realizedPnlNet of closed positions quoted in another currency than the desk's, per currency (the desk's own is cx.closedRealizedNet). */
+  private readonly closedOther = new Map<string, Decimal>();
+
+  private fixedRates: Map<string, Decimal> | null = null;
+
+  /** The configured rates of pegged currencies (EngineOptions.conversionRates), read once. */
+  private fixedRate(currency: string): Decimal | undefined {
+    this.fixedRates ??= new Map(Object.entries(this.cx.options.conversionRates ?? {}).map(([c, r]: [string, DecimalInput]) => [c, D(r)]));
+    return this.fixedRates.get(currency);
+  }
+
+  /** The currency a position's PnL and exposure are in: its instrument's quote (the desk's when the instrument is unknown). */
+  quoteOf(symbol: string): string {
+    return this.cx.books.instruments.get(symbol)?.quote ?? this.cx.quote;
+  }
+
+  /**
+   * Units of the desk's quote per unit of `currency`: 1 for the desk's own; the mark of CURRENCY/QUOTE, or of
+   * QUOTE/CURRENCY inverted (market prices first: a peg can break); a configured fixed rate; else null.
+   */
+  conversionRate(currency: string): ConversionRate | null {
+    if (currency === this.cx.quote) return { rate: new Decimal(1), source: "desk currency" };
+    const direct = this.cx.books.marks.get(`${currency}/${this.cx.quote}`);
+    if (direct && direct.last > 0) return { rate: markDecimal(direct), source: `${currency}/${this.cx.quote} mark` };
+    const inverse = this.cx.books.marks.get(`${this.cx.quote}/${currency}`);
+    if (inverse && inverse.last > 0) return { rate: new Decimal(1).dividedBy(markDecimal(inverse)), source: `${this.cx.quote}/${currency} mark (inverted)` };
+    const fixed = this.fixedRate(currency);
+    return fixed ? { rate: fixed, source: "fixed rate" } : null;
+  }
+
+  private mixedQuotes: { instruments: number; mixed: boolean } | null = null;
+
+  /** Whether the desk trades symbols quoted in another currency than its own (most desks: no, and nothing is converted). */
+  hasMixedQuotes(): boolean {
+    const instruments = this.cx.books.instruments;
+    if (this.mixedQuotes?.instruments !== instruments.size) {
+      let mixed = false;
+      for (const instrument of instruments.values()) if (instrument.quote !== this.cx.quote) mixed = true;
+      this.mixedQuotes = { instruments: instruments.size, mixed };
+    }
+    return this.mixedQuotes.mixed;
+  }
+
+  /** Units of the desk's quote per unit of a symbol's quote (conversionRate of its quote), or null without one. */
+  readonly symbolRate = (symbol: string): Decimal | null => this.conversionRate(this.quoteOf(symbol))?.rate ?? null;
+
+  /** A closed position's realized PnL (net of fees) joins the closed sum of its currency. */
+  bookClosed(position: Position): void {
+    const currency = this.quoteOf(position.symbol);
+    if (currency === this.cx.quote) this.cx.closedRealizedNet = this.cx.closedRealizedNet.plus(position.realizedPnlNet);
+    else this.closedOther.set(currency, (this.closedOther.get(currency) ?? ZERO).plus(position.realizedPnlNet));
+  }
+
+  /** Reads the closed sums of other currencies back from the books (the desk's own is restored by the caller). */
+  restoreClosed(stored: StoredAccounting): void {
+    this.closedOther.clear();
+    for (const [currency, amount] of Object.entries(stored.closedRealizedByCurrency ?? {})) this.closedOther.set(currency, D(amount));
+  }
+
+  /** Open positions quoted in other currencies, and the closed sums of those currencies, per currency (empty on most desks). */
+  private otherCurrencies(withUnrealized: boolean): Map<string, CurrencySums> {
+    const sums = new Map<string, CurrencySums>();
+    const sumsOf = (currency: string) => {
+      let s = sums.get(currency);
+      if (!s) sums.set(currency, (s = { realizedNet: ZERO, unrealized: ZERO, exposure: ZERO }));
+      return s;
+    };
+    for (const [currency, amount] of this.closedOther) sumsOf(currency).realizedNet = amount;
+    for (const record of this.cx.books.positions.values()) {
+      const position = record.position;
+      const currency = this.quoteOf(position.symbol);
+      if (currency === this.cx.quote) continue;
+      const s = sumsOf(currency);
+      s.realizedNet = add(s.realizedNet, position.realizedPnlNet);
+      if (!withUnrealized || position.quantity.isZero()) continue;
+      const price = this.priceOf(record);
+      s.unrealized = add(s.unrealized, unrealizedPnl(position, price));
+      s.exposure = add(s.exposure, position.quantity.times(price));
+    }
+    return sums;
+  }
+
+  /** At the position's own venue's mark (a desk with several venues quotes one symbol at several prices). */
+  private priceOf(record: PositionRecord): Decimal {
+    const mark = this.cx.books.markOfPosition(record);
+    return mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
+  }
+
+  /** Whether anything may be in another currency than the desk's (the common case skips the conversion; O(1) per tick). */
+  private hasOtherCurrencies(): boolean {
+    return this.closedOther.size > 0 || this.hasMixedQuotes();
+  }
+
   // ---------------------------------------------------------------------------------------------
   // Accounting
-
-  private realizedNet(): Decimal {
-    let total = this.cx.closedRealizedNet;
-    for (const { position } of this.cx.books.positions.values()) total = add(total, position.realizedPnlNet);
-    return total;
-  }
 
   /** Initial equity + realized PnL net of fees: equity before marking open positions (equity itself when flat). */
   realizedEquity(): Decimal {
     // initial + closed, kept as one sum, then the open positions' realized net (their fees so far).
     let total = this.closedEquity();
-    for (const { position } of this.cx.books.positions.values()) total = add(total, position.realizedPnlNet);
+    const mixed = this.hasOtherCurrencies();
+    for (const { position } of this.cx.books.positions.values()) {
+      if (mixed && this.quoteOf(position.symbol) !== this.cx.quote) continue;
+      total = add(total, position.realizedPnlNet);
+    }
+    if (mixed) {
+      for (const [currency, sums] of this.otherCurrencies(false)) {
+        const rate = this.conversionRate(currency);
+        if (rate) total = add(total, sums.realizedNet.times(rate.rate));
+      }
+    }
     return total;
   }
 
@@ -38,19 +162,45 @@ export class Accounting {
     return sum;
   }
 
-  /** Equity = initial + realized (net of fees) + unrealized at the marks. */
+  /**
+   * Equity = initial + realized (net of fees) + unrealized at the marks, in the desk's quote; other currencies converted
+   * (see the header), those without a rate listed in `unconverted` and left out.
+   */
   equity(): EquityPoint {
     let unrealized = ZERO;
     let exposure = ZERO;
-    for (const { position } of this.cx.books.positions.values()) {
+    let realizedNet = this.cx.closedRealizedNet;
+    const mixed = this.hasOtherCurrencies();
+    for (const record of this.cx.books.positions.values()) {
+      const position = record.position;
+      if (mixed && this.quoteOf(position.symbol) !== this.cx.quote) continue;
+      realizedNet = add(realizedNet, position.realizedPnlNet);
       if (position.quantity.isZero()) continue;
-      const mark = this.cx.books.marks.get(position.symbol);
-      const price = mark ? markDecimal(mark) : (position.avgEntryPrice ?? ZERO);
+      const price = this.priceOf(record);
       unrealized = add(unrealized, unrealizedPnl(position, price));
       exposure = add(exposure, position.quantity.times(price));
     }
-    const realizedNet = this.realizedNet();
-    return { ts: this.cx.clock.now(), equity: add(add(this.cx.initialEquity, realizedNet), unrealized), realizedNet, unrealized, exposure };
+    const unconverted: UnconvertedAmounts[] = [];
+    if (mixed) {
+      for (const [currency, sums] of this.otherCurrencies(true)) {
+        const rate = this.conversionRate(currency);
+        if (!rate) {
+          unconverted.push({ currency, ...sums });
+          continue;
+        }
+        realizedNet = add(realizedNet, sums.realizedNet.times(rate.rate));
+        unrealized = add(unrealized, sums.unrealized.times(rate.rate));
+        exposure = add(exposure, sums.exposure.times(rate.rate));
+      }
+    }
+    return {
+      ts: this.cx.clock.now(),
+      equity: add(add(this.cx.initialEquity, realizedNet), unrealized),
+      realizedNet,
+      unrealized,
+      exposure,
+      ...(unconverted.length > 0 && { unconverted }),
+    };
   }
 
   recordEquity(cause: "schedule" | "fill" | "start"): EquityPoint {
@@ -70,6 +220,11 @@ export class Accounting {
   }
 
   saveAccounting(): void {
-    this.cx.store.setState("accounting", { initialEquity: this.cx.initialEquity, closedRealizedNet: this.cx.closedRealizedNet } satisfies StoredAccounting);
+    const other = Object.fromEntries(this.closedOther);
+    this.cx.store.setState("accounting", {
+      initialEquity: this.cx.initialEquity,
+      closedRealizedNet: this.cx.closedRealizedNet,
+      ...(this.closedOther.size > 0 && { closedRealizedByCurrency: other }),
+    } satisfies StoredAccounting);
   }
 }

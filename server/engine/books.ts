@@ -43,7 +43,37 @@ export class Books {
 
   readonly positions = new Map<string, PositionRecord>();
 
+  /** The desk-level mark of each symbol: the latest price from any venue (a single-venue desk has only these). */
   readonly marks = new Map<string, Mark>();
+
+  /**
+   * (venue → symbol → mark) from market data addressed to one venue (`update.venue`): a position is valued, and its
+   * exits triggered, at its own venue's price. A venue without its own quote for a symbol (data addressed to every
+   * venue, or none yet) uses the desk-level mark; data addressed to every venue replaces the venues' own marks.
+   */
+  readonly venueMarks = new Map<string, Map<string, Mark>>();
+
+  /** (symbol → venue) whose prices the protections watch on a desk with several venues: the first to quote the symbol. */
+  private readonly referenceVenues = new Map<string, string>();
+
+  /**
+   * Whether this market data is the symbol's reference series for price-watching rules (flash move, volatility, stale
+   * data): data for every venue, or from the first venue that quoted the symbol. Two venues' prices interleaved would
+   * read as moves that never happened (Kraken 28050 after Binance.US 28000 is not a move).
+   */
+  isReferencePrice(update: MarketUpdate): boolean {
+    const venue = update.venue;
+    if (venue === undefined || !this.cx.venues?.has(venue)) return true;
+    const reference = this.referenceVenues.get(update.symbol);
+    if (reference === undefined) {
+      this.referenceVenues.set(update.symbol, venue);
+      return true;
+    }
+    return reference === venue;
+  }
+
+  /** A position's venue, remembered per record (found through its entry order, which may already be in the store only). */
+  private readonly positionVenues = new WeakMap<PositionRecord, { entry: string; venue: string }>();
 
   /** Forgets the orders and positions (a reload reads them back); instruments and marks come from the venue, not the books. */
   reset(): void {
@@ -51,6 +81,34 @@ export class Books {
     this.emulated.clear();
     this.positions.clear();
   }
+
+  /** The mark at a venue: its own quote, else the desk-level mark (see venueMarks). */
+  markAt(venue: string | undefined, symbol: string): Mark | undefined {
+    return (venue === undefined ? undefined : this.venueMarks.get(venue)?.get(symbol)) ?? this.marks.get(symbol);
+  }
+
+  /** The venue a position lives on (the venue room says how), remembered; always the one venue on a single-venue desk. */
+  venueOfPosition(record: PositionRecord): string {
+    if (!this.cx.venues) return this.cx.venue.id;
+    const entry = record.meta.entryOrderId;
+    const known = this.positionVenues.get(record);
+    if (known && entry && known.entry === entry) return known.venue;
+    const venue = this.cx.venueRoom.venueOfPosition(record);
+    // Only a venue found through the entry order is kept (the fallback may still change once the order is known).
+    if (entry && this.cx.venueRoom.venueOfOrder(entry) === venue) this.positionVenues.set(record, { entry, venue });
+    return venue;
+  }
+
+  /** The mark a position is valued and its exits triggered at: its venue's (see venueMarks). */
+  markOfPosition(record: PositionRecord): Mark | undefined {
+    return this.cx.venues ? this.markAt(this.venueOfPosition(record), record.position.symbol) : this.marks.get(record.position.symbol);
+  }
+
+  /** markOfPosition as a Decimal (null without a mark). */
+  readonly positionMarkOf = (record: PositionRecord): Decimal | null => {
+    const mark = this.markOfPosition(record);
+    return mark ? markDecimal(mark) : null;
+  };
 
   readonly markOf = (symbol: string): Decimal | null => {
     const mark = this.marks.get(symbol);
@@ -79,13 +137,14 @@ export class Books {
   }
 
   updateMark(update: MarketUpdate, now: number): Mark | null {
+    const venue = update.venue;
     let mark: Mark;
     switch (update.kind) {
       case "quote":
         mark = { last: (update.bid + update.ask) / 2, bid: update.bid, ask: update.ask, ts: now };
         break;
       case "trade":
-        mark = { ...this.marks.get(update.symbol), last: update.price, ts: now };
+        mark = { ...this.markAt(venue, update.symbol), last: update.price, ts: now, lastDec: undefined };
         break;
       case "candle":
         mark = { last: update.close, ts: now };
@@ -98,10 +157,19 @@ export class Books {
         break;
       }
       case "mark":
-        mark = { ...this.marks.get(update.symbol), last: update.price, ts: now };
+        mark = { ...this.markAt(venue, update.symbol), last: update.price, ts: now, lastDec: undefined };
         break;
     }
-    this.marks.set(update.symbol, mark);
+    if (venue !== undefined && this.cx.venues?.has(venue)) {
+      let own = this.venueMarks.get(venue);
+      if (!own) this.venueMarks.set(venue, (own = new Map<string, Mark>()));
+      own.set(update.symbol, mark);
+      // Its own object: setMark moves a desk-level mark in place.
+      this.marks.set(update.symbol, { ...mark });
+    } else {
+      this.marks.set(update.symbol, mark);
+      for (const own of this.venueMarks.values()) own.delete(update.symbol);
+    }
     return mark;
   }
 

@@ -62,6 +62,8 @@ export interface EngineOptions {
   initialEquity: DecimalInput;
   /** Currency equity and PnL are counted in. */
   quoteCurrency?: string;
+  /** Fixed rates (units of quoteCurrency per unit) of pegged currencies without a conversion mark (accounting.ts). */
+  conversionRates?: Record<string, DecimalInput>;
   /** Breaker configuration; null disables the breaker (backtests). */
   breaker?: BreakerConfigInput | null;
   riskLimits?: RiskLimitsSettings;

@@ -130,6 +130,16 @@ const deskSection = z.strictObject({
       start: pattern(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?Z$/, "a UTC time such as 2023-03-10T18:00:00Z").optional(),
     })
     .optional(),
+  /**
+   * Fixed rates of pegged currencies into the desk's quote (units of the quote per unit: `USDC: 1` on a USDT desk), for a
+   * currency that has no conversion mark. A peg only (0.5 to 2): a floating rate is a market's, read from a mark.
+   */
+  conversion_rates: z
+    .record(pattern(/^[A-Z0-9]{2,10}$/, "a currency code such as USDC"), decimalIn("0.5", "2", 8, " units of the desk's quote (a peg)"), {
+      error: (issue) => `must be a map of currency: rate such as { USDC: 1 } (got ${got(issue.input)})`,
+    })
+    .refine((rates) => Object.keys(rates).length <= 20, { error: "allows at most 20 currencies" })
+    .optional(),
 });
 
 const venueEntry = z.strictObject({

@@ -34,7 +34,7 @@ describe("parseDeskFile: a bad file names the file, the line, the key path and t
     [
       "an unknown key far from any, with the list",
       "desk:\n  colour: blue\n",
-      ["config/desk.yaml line 2, desk.colour: unknown setting; the settings here are mode, capital, symbols, seed, replay"],
+      ["config/desk.yaml line 2, desk.colour: unknown setting; the settings here are mode, capital, symbols, seed, replay, conversion_rates"],
     ],
     [
       "several problems at once, each on its line",

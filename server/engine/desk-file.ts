@@ -86,6 +86,8 @@ export interface DeskFile {
     seed?: number;
     replay?: { file?: string; speed?: number; start?: string };
   };
+  /** desk.conversion_rates: fixed rates of pegged currencies into the desk's quote (accounting.ts); absent: none. */
+  conversionRates?: Record<string, string>;
   venues: DeskVenue[];
   strategies: DeskStrategy[];
   /** Per-symbol patches over each symbol's settings in force. */
@@ -357,7 +359,8 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     if (venueIds.indexOf(v.id) !== i) refuse(["venues", i, "id"], `the venue id ${v.id} is used twice`);
     if (v.mode === "sim" && v.testnet) refuse(["venues", i, "testnet"], "a simulated venue has no testnet; remove testnet or use mode: ccxt");
     if (v.mode === "sim" && v.apiUrl !== null) refuse(["venues", i, "api_url"], "a simulated venue has no API; remove api_url or use mode: ccxt");
-    const actedUpon = severalSims && v.enabled && v.mode === "sim";
+    // A paper desk simulates its several ccxt venues too: their fees count there.
+    const actedUpon = v.enabled && ((severalSims && v.mode === "sim") || (severalCcxt && v.mode === "ccxt" && input.desk?.mode === "paper"));
     if (v.fees && !actedUpon) notActedUpon.push(`venues[${i}].fees`);
     if (v.symbols.length > 0 && !actedUpon && !(severalCcxt && v.enabled && v.mode === "ccxt")) notActedUpon.push(`venues[${i}].symbols`);
     if (v.replay.length > 0 && v.mode !== "sim") refuse(["venues", i, "replay"], "only a simulated venue (mode: sim) plays a recording");
@@ -367,8 +370,8 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
   if (venues.length > 0 && !severalSims && !severalCcxt) notActedUpon.push("venues[].id (a single venue keeps its built-in id)");
   if (severalSims && !venues.some((v) => v.replay.length > 0))
     notActedUpon.push("venues (the simulated venues all match the desk's one market feed: give a venue its own recording with replay:)");
-  // Several enabled ccxt venues run each with its own keys in live mode (runtime.ts); paper plays the first one's data.
-  if (severalCcxt) notActedUpon.push("venues (in paper mode only the first ccxt venue's public data is played; live mode runs every ccxt venue)");
+  // Several enabled ccxt venues run each with its own keys in live mode (runtime.ts); in paper mode each is a simulator
+  // fed by its own exchange's public data (runtime-paper-venues.ts).
 
   const symbolNames = new Set([...(input.desk?.symbols ?? []), ...Object.keys(input.symbols ?? {})]);
   const strategies: DeskStrategy[] = (input.strategies ?? []).map((s) => ({
@@ -455,12 +458,14 @@ function toDesk(input: DeskFileInput, source: string, locator: Locator, problems
     refuse(["alerts", "slippage_critical_bps"], "must be at least alerts.slippage_warn_bps (a critical slippage is a larger one)");
   }
   const protections = input.protections === undefined ? null : protectionsOf(input.protections, locator, problems);
+  const { conversion_rates: conversionRates, ...deskSettings } = input.desk ?? {};
 
   const arbitrage = arbitragePairsOf(input.arbitrage ?? [], venues, refuse);
 
   return {
     source,
-    desk: input.desk ?? {},
+    desk: deskSettings,
+    ...(conversionRates && { conversionRates }),
     venues,
     strategies,
     symbols,

@@ -178,7 +178,7 @@ export class Emergency {
     this.cx.venueRoom.countHaltPositions(run, positions);
     for (const record of positions) {
       if (!this.cx.books.positions.has(record.position.id) || record.position.quantity.isZero()) continue;
-      const mark = this.cx.books.marks.get(record.position.symbol);
+      const mark = this.cx.books.markOfPosition(record);
       const result = this.cx.watchers.closeWhenFree(
         record,
         record.position.quantity,

@@ -290,7 +290,18 @@ export class Intake {
     side: OrderSide,
     venue: string = this.cx.venue.id,
   ): { ok: true; quantity: Decimal; equity: Decimal } | { ok: false; result: CommandResult } {
-    const equity = this.cx.accounting.equity().equity;
+    const deskEquity = this.cx.accounting.equity().equity;
+    // Sized in the symbol's quote currency: on a desk trading several, the desk's equity converted at its rate.
+    const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(instrument.symbol) : null;
+    if (this.cx.accounting.hasMixedQuotes() && !rate)
+      return {
+        ok: false,
+        result: fail(
+          "NO_CONVERSION_RATE",
+          `${instrument.symbol} is quoted in ${instrument.quote}, which has no mark or fixed rate into ${this.cx.quote}: the signal cannot be sized.`,
+        ),
+      };
+    const equity = rate ? deskEquity.dividedBy(rate) : deskEquity;
     const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
     const sizing = settings.sizing;
     let outcome;
@@ -309,7 +320,7 @@ export class Intake {
         const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
         const stepped = roundQty(instrument, qty, "down");
         return isPositive(stepped)
-          ? { ok: true, quantity: stepped, equity }
+          ? { ok: true, quantity: stepped, equity: deskEquity }
           : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
       }
       case "fixed_fraction":
@@ -347,9 +358,9 @@ export class Intake {
     }
     if (!outcome.ok) return { ok: false, result: fail(outcome.error.code, outcome.error.message) };
     if (outcome.value.zeroReason) return { ok: false, result: fail(outcome.value.zeroReason.code, outcome.value.zeroReason.message) };
-    if (!settings.expectedReturnScaling) return { ok: true, quantity: outcome.value.quantity, equity };
+    if (!settings.expectedReturnScaling) return { ok: true, quantity: outcome.value.quantity, equity: deskEquity };
     const scaled = scaleByExpectedReturn(outcome.value.quantity, signal, settings.expectedReturnScaling, price, constraints);
-    return scaled.ok ? { ok: true, quantity: scaled.quantity, equity } : scaled;
+    return scaled.ok ? { ok: true, quantity: scaled.quantity, equity: deskEquity } : scaled;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -377,7 +388,8 @@ export class Intake {
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
     const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);
     if (unknownVenue) return unknownVenue;
-    const mark = this.cx.books.marks.get(request.symbol);
+    // The named venue's own price (else the desk's mark): what a market order there is weighed at.
+    const mark = this.cx.books.markAt(request.venue, request.symbol);
     const refPrice = request.price ? D(request.price) : mark ? markDecimal(mark) : null;
     if (!refPrice) return fail("NO_MARKET_PRICE", `No market price for ${request.symbol} yet.`);
     const wantSide: PositionSide = request.side === "BUY" ? "LONG" : "SHORT";

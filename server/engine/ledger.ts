@@ -252,7 +252,7 @@ export class Ledger {
     const position = record.position;
     this.cx.books.positions.delete(position.id);
     this.cx.emergency.onHaltPositionClosed(position.id);
-    this.cx.closedRealizedNet = this.cx.closedRealizedNet.plus(position.realizedPnlNet);
+    this.cx.accounting.bookClosed(position); // in its own currency's sum (accounting.ts)
     this.cx.accounting.saveAccounting();
     const entryOrderId = record.meta.entryOrderId ?? null;
     const entryRequested = entryOrderId

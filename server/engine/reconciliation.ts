@@ -40,6 +40,7 @@ export class Reconciliation {
     if (accounting) {
       this.cx.initialEquity = D(accounting.initialEquity);
       this.cx.closedRealizedNet = D(accounting.closedRealizedNet);
+      this.cx.accounting.restoreClosed(accounting);
     } else {
       this.cx.accounting.saveAccounting();
     }

@@ -5,7 +5,7 @@
  * commands, which change what the gate checks.
  */
 import type { Instrument } from "../core/instrument";
-import { add, cmp, D, type Decimal, maxDec, sub, ZERO } from "../core/money";
+import { add, cmp, D, type Decimal, maxDec, ONE, sub, ZERO } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -44,19 +44,28 @@ export interface RiskPortfolio {
 /**
  * The gate's portfolio arithmetic, shared with the Risk page (services/risk.ts) so both count alike. `reserved`: the
  * order book's running sums (the engine: O(symbols)), or the open orders to sum from scratch (the definition the
- * running sums are tested against; the Risk page reads it that way).
+ * running sums are tested against; the Risk page reads it that way). `positionMark`: a position's own mark (its
+ * venue's, on a desk with several venues), else `markOf` its symbol. `rateOf`: on a desk whose symbols are quoted in
+ * several currencies, units of the desk's quote per unit of a symbol's quote — prices, costs and reserves are counted in
+ * the desk's quote (a symbol without a rate is left out here; equity lists it as unconverted and the gate refuses its entries).
  */
-export function riskPortfolioOf(
-  positions: Iterable<{ position: Position }>,
+export function riskPortfolioOf<P extends { position: Position }>(
+  positions: Iterable<P>,
   markOf: (symbol: string) => Decimal | null,
   reserved: { bySymbol: Map<string, Decimal>; total: Decimal } | { openOrders: Iterable<Order> },
+  positionMark?: (entry: P) => Decimal | null,
+  rateOf?: (symbol: string) => Decimal | null,
 ): RiskPortfolio {
   const open: RiskPosition[] = [];
   let committed = ZERO;
-  for (const { position } of positions) {
+  for (const entry of positions) {
+    const position = entry.position;
     if (position.quantity.isZero()) continue;
-    open.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: markOf(position.symbol) ?? position.avgEntryPrice ?? ZERO });
-    committed = add(committed, position.costBasis);
+    const markPrice = (positionMark ? positionMark(entry) : markOf(position.symbol)) ?? position.avgEntryPrice ?? ZERO;
+    const rate = rateOf ? rateOf(position.symbol) : null;
+    if (rateOf && !rate) continue;
+    open.push({ symbol: position.symbol, side: position.side, qty: position.quantity, markPrice: rate ? markPrice.times(rate) : markPrice });
+    committed = add(committed, rate ? position.costBasis.times(rate) : position.costBasis);
   }
   let reservedBySymbol: Map<string, Decimal>;
   let reservedTotal: Decimal;
@@ -67,6 +76,17 @@ export function riskPortfolioOf(
   } else {
     reservedBySymbol = reserved.bySymbol;
     reservedTotal = reserved.total;
+  }
+  if (rateOf) {
+    const converted = new Map<string, Decimal>();
+    reservedTotal = ZERO;
+    for (const [symbol, amount] of reservedBySymbol) {
+      const rate = rateOf(symbol);
+      if (!rate) continue;
+      converted.set(symbol, amount.times(rate));
+      reservedTotal = reservedTotal.plus(amount.times(rate));
+    }
+    reservedBySymbol = converted;
   }
   return { positions: open, reservedBySymbol, reservedTotal, committed: add(committed, reservedTotal) };
 }
@@ -189,7 +209,8 @@ export class RiskGate {
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on ${this.cx.venue.id}.`);
     const venueRefusal = this.cx.venueRoom.refusal(spec);
     if (venueRefusal) return venueRefusal;
-    const mark = this.cx.books.marks.get(spec.symbol);
+    // The market at the venue the order goes to (its own quote, else the desk-level mark).
+    const mark = this.cx.books.markAt(spec.venue, spec.symbol);
     // A Mark is a market snapshot (last, bid?, ask?) as it is.
     const validation = validateOrderSpec(spec, { instrument, market: mark, now });
     if (!validation.ok) return fail(validation.error.code, validation.error.message);
@@ -203,13 +224,21 @@ export class RiskGate {
     const quantity = normalized.quantity;
     const locked = spec.reduceOnly ? null : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now);
     if (locked) return locked;
+    // The order's price in the desk's quote (limits and equity are): 1 on a desk with one quote currency.
+    const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(spec.symbol) : ONE;
+    if (!rate && !spec.reduceOnly)
+      return fail(
+        "NO_CONVERSION_RATE",
+        `${spec.symbol} is quoted in ${this.cx.accounting.quoteOf(spec.symbol)}, which has no mark or fixed rate into ${this.cx.quote}: the order cannot be weighed against the desk's limits. Add desk.conversion_rates or trade the conversion pair.`,
+      );
+    const inDeskQuote = (p: Decimal) => (rate && rate !== ONE ? p.times(rate) : p);
     const portfolio = this.riskPortfolio(ctx.equity, ctx.exceptClientOrderId);
     const gate = checkPreTrade({
       order: {
         symbol: spec.symbol,
         side: spec.side,
         quantity,
-        price: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+        price: inDeskQuote(normalized.price !== undefined ? D(normalized.price) : ctx.refPrice),
         reduceOnly: spec.reduceOnly ?? false,
         ...(ctx.confidence !== undefined && { confidence: ctx.confidence }),
         ...(this.cx.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.cx.expectedSlippageBps }),
@@ -225,11 +254,11 @@ export class RiskGate {
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
     const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
     if (!spec.reduceOnly && spec.tags?.reason === "entry") {
-      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(price), ctx.newPosition != null, ctx.equity);
+      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(inDeskQuote(price)), ctx.newPosition != null, ctx.equity);
       if (denied) return denied;
     }
     const reduceOnly = spec.reduceOnly ?? false;
-    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price, reduceOnly }, portfolio);
+    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price: inDeskQuote(price), reduceOnly }, portfolio);
     if (statistical) return statistical;
 
     let order = createOrder(normalized);
@@ -364,16 +393,19 @@ export class RiskGate {
     }
     if (maxPct !== undefined) {
       let exposure = notional;
+      // In the desk's quote on a desk with several quote currencies (a symbol without a rate is not counted).
+      const mixed = this.cx.accounting.hasMixedQuotes();
+      const inDeskQuote = (symbol: string, amount: Decimal) => (mixed ? amount.times(this.cx.accounting.symbolRate(symbol) ?? ZERO) : amount);
       for (const r of books.positions.values()) {
         if (r.position.state === "CLOSED" || ownerOf(r.meta) !== owner || r.position.quantity.isZero()) continue;
-        const mark = books.markOf(r.position.symbol) ?? r.position.avgEntryPrice ?? ZERO;
-        exposure = exposure.plus(r.position.quantity.times(mark));
+        const mark = books.positionMarkOf(r) ?? r.position.avgEntryPrice ?? ZERO;
+        exposure = exposure.plus(inDeskQuote(r.position.symbol, r.position.quantity.times(mark)));
       }
       for (const r of books.orders.values()) {
         const order = r.order;
         if (order.reduceOnly || isTerminal(order) || (order.tags.strategy ?? MANUAL_OWNER) !== owner) continue;
         const price = order.price ?? books.markOf(order.symbol);
-        if (price) exposure = exposure.plus(leavesQty(order).times(price));
+        if (price) exposure = exposure.plus(inDeskQuote(order.symbol, leavesQty(order).times(price)));
       }
       const equity = knownEquity ?? this.cx.accounting.equity().equity;
       const limit = equity.times(maxPct).dividedBy(100);
@@ -418,7 +450,9 @@ export class RiskGate {
   riskPortfolio(knownEquity?: Decimal, exceptClientOrderId?: string): RiskPortfolioView {
     const books = this.cx.books;
     // Running sums kept by the order book as orders change (O(symbols), not O(open orders)).
-    const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf));
+    // A desk whose symbols are quoted in several currencies counts them all in its own (accounting.ts's rates).
+    const rateOf = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate : undefined;
+    const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf), books.positionMarkOf, rateOf);
     const exits = books.orders.workingReduceOnly(exceptClientOrderId);
     return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
   }

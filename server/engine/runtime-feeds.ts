@@ -1,7 +1,7 @@
 /**
  * The runtime's market data: the recorded replay desk (every symbol's recording played as a time-aligned live feed), or
- * one ccxt feed per traded symbol (paper, live) — per (venue, symbol) with several live venues, quotes tagged with the
- * venue — each feeding the engine's marks, the strategies' candles and the portfolio statistics' bars.
+ * one ccxt feed per traded symbol (paper, live) — per (venue, symbol) with several live or paper venues, quotes tagged
+ * with the venue — each feeding the engine's marks, the strategies' candles and the portfolio statistics' bars.
  */
 import "server-only";
 import type { AppConfig, Mode } from "../config";
@@ -19,6 +19,7 @@ import { recordFeedUpdate } from "./market-history-feed";
 import { startReplayDesk, type Lane, type StrategyRouter } from "./replay-desk";
 import { log, wallClock } from "./runtime-base";
 import type { LiveFeedVenue } from "./runtime-live";
+import type { PaperFeedVenue } from "./runtime-paper-venues";
 
 export interface FeedStatusView {
   kind: "replay" | "paper" | "live";
@@ -84,7 +85,7 @@ export function startReplayFeeds(options: {
   };
 }
 
-/** Paper and live: one ccxt feed per traded symbol, or per (venue, symbol) with several live venues. */
+/** Paper and live: one ccxt feed per traded symbol, or per (venue, symbol) with several live or paper venues. */
 export async function startExchangeFeeds(options: {
   config: AppConfig;
   mode: Mode;
@@ -95,41 +96,52 @@ export async function startExchangeFeeds(options: {
   liveExchange: PublicExchange | null;
   /** Several live venues: each one's exchange and symbols (empty otherwise). */
   liveFeeds: readonly LiveFeedVenue[];
+  /** Several paper venues: each one's public exchange and symbols (empty otherwise; runtime-paper-venues.ts). */
+  paperFeeds?: readonly PaperFeedVenue[];
   strategySymbols: ReadonlySet<string>;
   router: StrategyRouter;
   marketHistory: MarketHistory;
   onMarket: (update: MarketUpdate) => void;
 }): Promise<DeskFeeds> {
-  const { config, mode, symbols, live, liveExchange, liveFeeds, strategySymbols, router, marketHistory, onMarket } = options;
+  const { config, mode, symbols, live, liveExchange, strategySymbols, router, marketHistory, onMarket } = options;
   const isLive = mode === "live";
   const exchangeId = config.exchange;
-  // LIVE: the trading exchange's instance (markets loaded, the URL override applied); paper: a public one.
-  const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
   // Websockets (ccxt pro, one instance per feed, built like the REST one) unless BASTION_WEBSOCKETS=off; REST polling otherwise or as the fallback.
   const websockets = config.websockets;
-  const streamFor = async (liveConfig: LiveConfig | null) =>
+  type Stream = Awaited<ReturnType<typeof createCcxtProExchange>> | ReturnType<typeof createLiveStreamExchange>;
+  const streamFor = async (liveConfig: LiveConfig | null): Promise<Stream> =>
     !websockets
       ? null
       : liveConfig
         ? createLiveStreamExchange(liveConfig, { timeoutMs: config.intervals.liveTimeoutMs })
         : await createCcxtProExchange(exchangeId, {});
-  // One feed per traded symbol; several live venues: one per (venue, symbol) it lists, its quotes tagged with the
-  // venue (routing compares them), the strategies' candles from the first venue listing the symbol.
+  // Several venues (live, or paper from the desk file's ccxt venues): one feed per (venue, symbol) it lists, its quotes
+  // tagged with the venue (routing compares them, positions are marked at them), the strategies' candles from the first
+  // venue listing the symbol.
+  const venueFeeds: { id: string; exchange: PublicExchange; symbols: readonly string[]; stream: () => Promise<Stream> }[] = [
+    ...options.liveFeeds.map((v) => ({ id: v.id, exchange: v.exchange, symbols: v.symbols, stream: () => streamFor(v.config) })),
+    ...(options.paperFeeds ?? []).map((v) => ({
+      id: v.id,
+      exchange: v.exchange,
+      symbols: v.symbols,
+      stream: async (): Promise<Stream> => (websockets && v.streams ? await createCcxtProExchange(v.exchangeId, {}) : null),
+    })),
+  ];
   const candleFrom = new Map<string, string>();
-  for (const v of liveFeeds) for (const s of v.symbols) if (!candleFrom.has(s)) candleFrom.set(s, v.id);
-  const specs: { symbol: string; exchange: PublicExchange; liveConfig: LiveConfig | null; venueId: string | null; candles: boolean }[] =
-    liveFeeds.length > 0
-      ? liveFeeds.flatMap((v) =>
-          v.symbols.map((symbol) => ({
-            symbol,
-            exchange: v.exchange,
-            liveConfig: v.config,
-            venueId: v.id,
-            candles: candleFrom.get(symbol) === v.id,
-          })),
+  for (const v of venueFeeds) for (const s of v.symbols) if (!candleFrom.has(s)) candleFrom.set(s, v.id);
+  const specs: { symbol: string; exchange: PublicExchange; stream: () => Promise<Stream>; venueId: string | null; candles: boolean }[] =
+    venueFeeds.length > 0
+      ? venueFeeds.flatMap((v) =>
+          v.symbols.map((symbol) => ({ symbol, exchange: v.exchange, stream: v.stream, venueId: v.id, candles: candleFrom.get(symbol) === v.id })),
         )
-      : symbols.map((symbol) => ({ symbol, exchange, liveConfig: live, venueId: null, candles: true }));
-  const streams = await Promise.all(specs.map((spec) => streamFor(spec.liveConfig)));
+      : await oneExchangeSpecs();
+  // One feed per traded symbol on the one exchange. LIVE: the trading exchange's instance (markets loaded, the URL
+  // override applied); paper: a public one.
+  async function oneExchangeSpecs() {
+    const exchange = liveExchange ?? (await createCcxtExchange(exchangeId, {}));
+    return symbols.map((symbol) => ({ symbol, exchange, stream: () => streamFor(live), venueId: null, candles: true }));
+  }
+  const streams = await Promise.all(specs.map((spec) => spec.stream()));
   // Quotes for every traded symbol (marks, exits, sizing); 5m candles of the symbols a strategy trades drive it.
   const feeds = specs.map(({ symbol: feedSymbol, exchange: feedExchange, venueId, candles }, i) => {
     let lastStatus: PublicFeedStatus | null = null;

@@ -78,11 +78,24 @@ export async function openLiveDesk(live: LiveVenueConfig[] | LiveConfig, symbols
       release();
       throw e;
     }
+    // BASTION_CAPITAL stands for the whole desk; otherwise each account's quote balance counts, equity their sum.
+    let capital = config.capital;
+    if (capital === null) {
+      const summed = deskCapital(
+        opened.map((o) => ({ id: o.venue.id, quote: o.venue.instruments()[0]!.quote, capital: o.capital })),
+        config.desk?.conversionRates ?? {},
+      );
+      if (!summed.ok) {
+        await Promise.allSettled(opened.map((o) => o.venue.close()));
+        release();
+        throw new StartError(`LIVE mode refused to start. ${summed.error}`);
+      }
+      capital = summed.value;
+    }
     return {
       inner: opened[0]!.venue,
       others: opened.slice(1).map((o) => o.venue),
-      // BASTION_CAPITAL stands for the whole desk; otherwise each account's quote balance counts, equity their sum.
-      capital: config.capital ?? opened.reduce((sum, o) => sum.plus(o.capital), D(0)).toString(),
+      capital,
       liveExchange: null,
       liveFeeds: liveVenues.map((v, i) => ({ id: v.id, config: v.config, exchange: opened[i]!.exchange, symbols: v.symbols })),
     };
@@ -95,6 +108,29 @@ export async function openLiveDesk(live: LiveVenueConfig[] | LiveConfig, symbols
     throw e;
   }
   return { inner: opened.venue, others: [], capital: opened.capital, liveExchange: opened.exchange, liveFeeds: [] };
+}
+
+/**
+ * The desk's starting capital from each venue's quote balance, in the first venue's quote (the desk's currency): a venue
+ * whose account is in another currency counts at desk.conversion_rates (a peg); without one the start is refused by
+ * name — summing USD and USDT 1:1 would be a guess, and there is no market price yet to convert at.
+ */
+export function deskCapital(
+  venues: readonly { id: string; quote: string; capital: string }[],
+  rates: Readonly<Record<string, string>>,
+): { ok: true; value: string } | { ok: false; error: string } {
+  const deskQuote = venues[0]!.quote;
+  let total = D(0);
+  for (const venue of venues) {
+    const rate = venue.quote === deskQuote ? "1" : rates[venue.quote];
+    if (rate === undefined)
+      return {
+        ok: false,
+        error: `LIVE_MIXED_QUOTES: venue ${venue.id} holds its capital in ${venue.quote} and the desk counts in ${deskQuote}; set desk.conversion_rates.${venue.quote} (a peg) or BASTION_CAPITAL.`,
+      };
+    total = total.plus(D(venue.capital).times(rate));
+  }
+  return { ok: true, value: total.toString() };
 }
 
 /**

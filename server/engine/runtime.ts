@@ -53,6 +53,7 @@ import { createMarketHistory } from "./market-history-feed";
 import { type MarketHistory } from "../core/market-history";
 import { log, StartError, wallClock } from "./runtime-base";
 import { liveConfigOrRefuse, liveVenueConfigsOrRefuse, openLiveDesk, type LiveFeedVenue } from "./runtime-live";
+import { openPaperFeedVenues, paperCcxtEntries, type PaperFeedVenue } from "./runtime-paper-venues";
 import { startExchangeFeeds, startReplayFeeds, type DeskFeeds, type FeedStatusView } from "./runtime-feeds";
 import { startDuties } from "./runtime-duties";
 
@@ -196,6 +197,7 @@ async function startRuntime(): Promise<Runtime | null> {
   let liveExchange: PublicExchange | null = null;
   // Several live venues: each one's exchange (market data polled from it, quotes tagged with the venue) and symbols.
   let liveFeeds: LiveFeedVenue[] = [];
+  let paperFeeds: PaperFeedVenue[] = [];
   const liveDesk = liveVenues ?? live;
   if (liveDesk) {
     ({ inner, others, capital, liveExchange, liveFeeds } = await openLiveDesk(liveDesk, symbols, config, () => {
@@ -207,7 +209,18 @@ async function startRuntime(): Promise<Runtime | null> {
     const instruments = sim.instruments;
     capital = sim.capital;
     const statePath = config.sim.statePath ?? join(dirname(dbPath), "sim-venue.db");
-    const several = simulatedVenueEntries(desk);
+    // Paper with several ccxt venues: each a simulator fed by its own exchange's public data (runtime-paper-venues.ts).
+    const paperEntries = mode === "paper" ? paperCcxtEntries(desk) : [];
+    const several = paperEntries.length > 1 ? paperEntries : simulatedVenueEntries(desk);
+    if (paperEntries.length > 1) {
+      try {
+        paperFeeds = await openPaperFeedVenues(paperEntries, symbols, config.liveEnv);
+      } catch (e) {
+        lease.release();
+        store.close();
+        throw new StartError(`paper venues: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
     if (several.length > 1) {
       // Each venue its own simulator, id, file and fees (desk-venues.ts); the capital is per venue, equity their sum.
       const built = several.map((entry, i) =>
@@ -258,6 +271,8 @@ async function startRuntime(): Promise<Runtime | null> {
     bus,
     initialEquity: capital,
     quoteCurrency: instruments[0]!.quote,
+    // Pegged currencies without a conversion mark (desk.conversion_rates): equity converts them at these.
+    ...(desk?.conversionRates && { conversionRates: desk.conversionRates }),
     // The demo strategy loses often on 5-minute noise: a longer losing streak before the breaker halts the desk.
     breaker: { ...(mode === "replay" ? replayBreaker(symbols.length) : {}), ...desk?.breaker },
     // Replay: hours of recorded prices per desk minute (REPLAY_PROTECTIONS says why).
@@ -316,7 +331,7 @@ async function startRuntime(): Promise<Runtime | null> {
   const feeds: DeskFeeds =
     mode === "replay"
       ? startReplayFeeds({ config, sets, instruments, marketHistory, router, lanes, engine })
-      : await startExchangeFeeds({ config, mode, symbols, live, liveExchange, liveFeeds, strategySymbols, router, marketHistory, onMarket });
+      : await startExchangeFeeds({ config, mode, symbols, live, liveExchange, liveFeeds, paperFeeds, strategySymbols, router, marketHistory, onMarket });
   const feedStatus = (): FeedStatusView => feeds.feedStatus();
   const stopFeed = () => feeds.stop();
 

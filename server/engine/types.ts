@@ -10,6 +10,7 @@ import type { SIGNAL_ACTIONS } from "../core/input-schemas";
 import type { PlaceListRequest } from "./order-lists";
 import type { AlgoRequest, END_BEHAVIOURS, RESTART_POLICIES } from "../core/algos/request";
 import type { RouteMode } from "../core/algos/route-mode";
+import type { UnconvertedAmounts } from "./accounting";
 
 /** What a signal asks for (the webhook's and tRPC's `action`). */
 export type SignalAction = (typeof SIGNAL_ACTIONS)[number];
@@ -132,6 +133,8 @@ export interface EquityPoint {
   realizedNet: Decimal;
   unrealized: Decimal;
   exposure: Decimal;
+  /** Amounts in currencies with no rate into the desk's quote: left out of the figures above (accounting.ts). */
+  unconverted?: UnconvertedAmounts[];
 }
 
 /** Domain events on the bus (the dashboard's live updates). */
@@ -253,6 +256,8 @@ export interface StoredAccounting {
   initialEquity: Decimal | string;
   /** Σ realizedPnlNet of closed positions. */
   closedRealizedNet: Decimal | string;
+  /** Closed realized PnL of positions quoted in other currencies than the desk's, per currency (accounting.ts). */
+  closedRealizedByCurrency?: Record<string, Decimal | string>;
 }
 
 /** What the store keeps in a position's opaque `exit` column: the exit rules' state and what the trade record needs later. */

@@ -235,7 +235,7 @@ export class VenueRoom {
     if (flatten) {
       for (const record of [...this.cx.books.positions.values()]) {
         if (this.venueOfPosition(record) !== venue || record.position.quantity.isZero()) continue;
-        const mark = this.cx.books.marks.get(record.position.symbol);
+        const mark = this.cx.books.markOfPosition(record);
         const result = this.cx.watchers.closeWhenFree(
           record,
           record.position.quantity,
@@ -351,9 +351,9 @@ export class VenueRoom {
       let openPositions = 0;
       const missing = new Set<string>();
       for (const record of this.cx.books.positions.values()) {
-        if (record.position.quantity.isZero() || (set && this.venueOfPosition(record) !== status.id)) continue;
+        if (record.position.quantity.isZero() || (set && this.cx.books.venueOfPosition(record) !== status.id)) continue;
         openPositions++;
-        const mark = this.cx.books.marks.get(record.position.symbol);
+        const mark = this.cx.books.markOfPosition(record);
         const price = mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
         const quote = (set?.listing(status.id, record.position.symbol) ?? this.cx.books.instruments.get(record.position.symbol))?.quote ?? this.cx.quote;
         const rate = this.conversionRate(quote);
@@ -391,13 +391,8 @@ export class VenueRoom {
     });
   }
 
-  /** Units of the desk's quote per unit of `currency`: 1 for the desk's own, else the mark of CURRENCY/QUOTE (or the inverse), else null. */
+  /** Units of the desk's quote per unit of `currency` (a conversion mark, or a configured fixed rate; accounting.ts), or null. */
   conversionRate(currency: string): Decimal | null {
-    if (currency === this.cx.quote) return new Decimal(1);
-    const direct = this.cx.books.marks.get(`${currency}/${this.cx.quote}`);
-    if (direct) return markDecimal(direct);
-    const inverse = this.cx.books.marks.get(`${this.cx.quote}/${currency}`);
-    if (inverse && markDecimal(inverse).isPositive()) return new Decimal(1).dividedBy(markDecimal(inverse));
-    return null;
+    return this.cx.accounting.conversionRate(currency)?.rate ?? null;
   }
 }

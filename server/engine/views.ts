@@ -29,6 +29,13 @@ export interface EngineState extends EngineHealth {
   equity: EquityPoint;
   emergency: EmergencyProgress | null;
   marks: Record<string, Mark>;
+  /** Each venue's own last price per symbol (a desk with several venues; a venue without its own quote is absent). */
+  venueMarks: Record<string, Record<string, number>>;
+  /**
+   * On a desk trading symbols quoted in several currencies: units of the desk's quote per unit of each symbol's quote
+   * (a decimal string; null without a rate). Absent on a desk with one quote currency (nothing to convert).
+   */
+  symbolRates?: Record<string, string | null>;
   inDoubt: InDoubtView[];
   /** Each venue: connection, its own state, open orders, positions, exposure and balances (venue-room.ts). */
   venues: VenueView[];
@@ -57,7 +64,8 @@ export function stateView(cx: EngineContext): EngineState {
     positions: [...cx.books.positions.values()].map((r) => ({
       position: r.position,
       exit: r.exit,
-      mark: cx.books.marks.get(r.position.symbol)?.last ?? null,
+      // Its own venue's price (a desk with several venues quotes one symbol at several prices).
+      mark: cx.books.markOfPosition(r)?.last ?? null,
       strategy: r.meta.strategy,
       venue: cx.venueRoom.venueOfPosition(r),
     })),
@@ -71,7 +79,11 @@ export function stateView(cx: EngineContext): EngineState {
         { last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }), ts: m.ts },
       ]),
     ),
+    venueMarks: Object.fromEntries([...cx.books.venueMarks].map(([venue, marks]) => [venue, Object.fromEntries([...marks].map(([s, m]) => [s, m.last]))])),
     inDoubt: cx.doubts.inDoubtList(),
+    ...(cx.accounting.hasMixedQuotes() && {
+      symbolRates: Object.fromEntries([...cx.books.instruments.keys()].map((s) => [s, cx.accounting.symbolRate(s)?.toString() ?? null])),
+    }),
   };
 }
 

@@ -36,19 +36,28 @@ export class Watchers {
     if (events.length > 0) this.cx.ledger.ingest(events, "venue");
     const mark = this.cx.books.updateMark(update, now);
     if (!mark) return;
-    this.cx.protections.onPrice(update.symbol, mark.last, now);
-    if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now);
-    if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now);
+    if (this.cx.books.isReferencePrice(update)) this.cx.protections.onPrice(update.symbol, mark.last, now);
+    if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now, update.venue);
+    if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now, update.venue);
     if (this.cx.algos.hasLive) this.cx.algos.onMarket(update, mark, now);
     if (this.cx.arbitrage.hasPairs) this.cx.arbitrage.onMarket(update, now);
     if (this.cx.breaker && this.cx.books.positions.size > 0) this.cx.emergency.updateBreakerEquity();
   }
 
-  private evaluateExitsFor(symbol: string, mark: Mark, now: number): void {
-    for (const record of valuesOf(this.cx.books.positions)) {
+  /** `venue`: the venue the data came from — a position on another venue with its own quote is not moved by it. */
+  private evaluateExitsFor(symbol: string, deskMark: Mark, now: number, venue?: string): void {
+    const books = this.cx.books;
+    for (const record of valuesOf(books.positions)) {
       if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working
       if (record.pendingClose?.quantity === null) continue; // a full close waits for the working exits to end
+      let mark = deskMark;
+      if (this.cx.venues) {
+        const own = books.venueOfPosition(record);
+        const ownMark = books.venueMarks.get(own)?.get(symbol);
+        if (ownMark && venue !== undefined && own !== venue) continue; // its venue's price did not move
+        mark = ownMark ?? books.marks.get(symbol) ?? deskMark;
+      }
       const result = evaluateExits(record.position, record.exit, {
         price: mark.last,
         ts: now,
@@ -73,7 +82,7 @@ export class Watchers {
   }
 
   private closeRefPrice(record: PositionRecord): Decimal {
-    const mark = this.cx.books.marks.get(record.position.symbol);
+    const mark = this.cx.books.markOfPosition(record);
     return mark ? markDecimal(mark) : (record.position.avgEntryPrice ?? ZERO);
   }
 
@@ -211,13 +220,24 @@ export class Watchers {
     return true;
   }
 
-  private watchEmulated(symbol: string, mark: Mark, now: number): void {
-    const observation = { last: mark.last, ...(mark.bid !== undefined && { bid: mark.bid }), ...(mark.ask !== undefined && { ask: mark.ask }) };
+  /** `venue`: the venue the data came from — an order held for another venue with its own quote is not moved by it. */
+  private watchEmulated(symbol: string, deskMark: Mark, now: number, venue?: string): void {
+    const observe = (m: Mark) => ({ last: m.last, ...(m.bid !== undefined && { bid: m.bid }), ...(m.ask !== undefined && { ask: m.ask }) });
+    const deskObservation = observe(deskMark);
     const tick = this.cx.books.instruments.get(symbol)?.priceTick;
     for (const clientOrderId of [...this.cx.books.emulated]) {
       const record = this.cx.books.orders.get(clientOrderId);
       const order = record?.order;
       if (!record || !order || order.status !== "EMULATED" || order.symbol !== symbol) continue;
+      let mark = deskMark;
+      let observation = deskObservation;
+      if (this.cx.venues) {
+        // Triggered at the price of the venue the order goes to.
+        const ownMark = this.cx.books.venueMarks.get(record.meta.venue)?.get(symbol);
+        if (ownMark && venue !== undefined && record.meta.venue !== venue) continue;
+        mark = ownMark ?? this.cx.books.marks.get(symbol) ?? deskMark;
+        observation = observe(mark);
+      }
       if (order.trailing) {
         const moved = updateTrailingStop(order.trailing, order.side, observation, {
           source: order.triggerSource,
@@ -361,7 +381,7 @@ export class Watchers {
         delete next.takeProfitLadder;
       }
     }
-    const mark = this.cx.books.marks.get(record.position.symbol);
+    const mark = this.cx.books.markOfPosition(record);
     if (mark) {
       const wrong = exitsWrongSide(
         record.position.side,

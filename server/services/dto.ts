@@ -186,10 +186,26 @@ export interface EquityDto {
   realizedNet: string;
   unrealized: string;
   exposure: string;
+  /** Amounts in currencies with no rate into the desk's quote, left out of the figures above (engine accounting.ts). */
+  unconverted?: { currency: string; realizedNet: string; unrealized: string; exposure: string }[];
 }
 
 export function equityDto(p: EquityPoint): EquityDto {
-  return { ts: p.ts, equity: p.equity.toString(), realizedNet: p.realizedNet.toString(), unrealized: p.unrealized.toString(), exposure: p.exposure.toString() };
+  return {
+    ts: p.ts,
+    equity: p.equity.toString(),
+    realizedNet: p.realizedNet.toString(),
+    unrealized: p.unrealized.toString(),
+    exposure: p.exposure.toString(),
+    ...(p.unconverted && {
+      unconverted: p.unconverted.map((u) => ({
+        currency: u.currency,
+        realizedNet: u.realizedNet.toString(),
+        unrealized: u.unrealized.toString(),
+        exposure: u.exposure.toString(),
+      })),
+    }),
+  };
 }
 
 /** Decimal → string, deeply (types follow). For status objects with many decimal fields. */

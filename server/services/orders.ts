@@ -23,11 +23,17 @@ export interface OrderInDoubtDto {
   nextLookupAt: number | null;
 }
 
-/** Working orders matching the filter (newest first, each with its in-doubt marker or null), the instruments (for decimals and the order form) and the last prices. */
+/**
+ * Working orders matching the filter (newest first, each with its in-doubt marker or null), the instruments (for decimals
+ * and the order form), the last prices and the desk's venues (the order form's venue menu).
+ */
 export function openOrders(filter: { venue?: string | undefined; symbol?: string | undefined; strategy?: string | undefined } = {}): {
   orders: (OrderDto & { inDoubt: OrderInDoubtDto | null })[];
   instruments: InstrumentDto[];
   marks: Record<string, number>;
+  venues: string[];
+  /** Each venue's own last prices (a desk with several venues). */
+  venueMarks: Record<string, Record<string, number>>;
 } {
   const engine = requireEngine();
   const state = engine.state();
@@ -42,7 +48,7 @@ export function openOrders(filter: { venue?: string | undefined; symbol?: string
     )
     .sort((a, b) => b.createdAt - a.createdAt || (a.clientOrderId < b.clientOrderId ? 1 : -1));
   const marks = Object.fromEntries(Object.entries(state.marks).map(([symbol, m]) => [symbol, m.last]));
-  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks };
+  return { orders, instruments: engine.instrumentList().map(instrumentDto), marks, venues: state.venues.map((v) => v.id), venueMarks: state.venueMarks };
 }
 
 export interface OrderListInput {

@@ -126,7 +126,11 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
     const mark = state.marks[symbol]?.last;
     return mark !== undefined ? new Decimal(mark) : null;
   };
-  const portfolio = riskPortfolioOf(open, markOf, { openOrders: state.openOrders });
+  // Each position at its own mark (its venue's price on a desk with several venues), as the engine values it.
+  // A desk trading several quote currencies counts everything in its own, at the engine's rates (as the gate does).
+  const rates = state.symbolRates;
+  const rateOf = rates ? (symbol: string) => (rates[symbol] ? new Decimal(rates[symbol]) : null) : undefined;
+  const portfolio = riskPortfolioOf(open, markOf, { openOrders: state.openOrders }, (p) => (p.mark !== null ? new Decimal(p.mark) : null), rateOf);
   const riskPositions = portfolio.positions;
   const reserved = portfolio.reservedBySymbol;
   const reservedTotal = portfolio.reservedTotal;
@@ -193,7 +197,11 @@ export async function riskSummary(input: RiskSummaryInput = {}) {
   const grossBy = (keyOf: (p: (typeof open)[number]) => string) => {
     const sums = new Map<string, { gross: Decimal; positions: number }>();
     for (const p of open) {
-      const price = markOf(p.position.symbol) ?? p.position.avgEntryPrice ?? ZERO;
+      // At the position's own mark (its venue's), in the desk's quote.
+      const rate = rateOf ? rateOf(p.position.symbol) : null;
+      if (rateOf && !rate) continue;
+      const own = (p.mark !== null ? new Decimal(p.mark) : null) ?? p.position.avgEntryPrice ?? ZERO;
+      const price = rate ? own.times(rate) : own;
       const key = keyOf(p);
       const row = sums.get(key) ?? { gross: ZERO, positions: 0 };
       sums.set(key, { gross: row.gross.plus(p.position.quantity.abs().times(price)), positions: row.positions + 1 });

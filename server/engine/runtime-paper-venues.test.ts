@@ -1,0 +1,136 @@
+/**
+ * The runtime in PAPER mode from a desk file with two ccxt venues: binance-main reads the Binance-compatible test
+ * server's public data and bitget-1 the Bitget-compatible one's, each a simulator of its own (no keys). Each venue's
+ * feed is its own exchange's: the venues' marks differ as the exchanges' prices do, a routed buy goes to the cheaper
+ * one, and each position is marked at its own venue's price. Waits on the engine's events, never on the clock.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createMigratedDb } from "../../test/db";
+import { BinanceTestServer } from "../../test/binance-test-server";
+import { BitgetTestServer } from "../../test/bitget-test-server";
+import type { Engine } from "./engine";
+import { ensureRuntime, runtimeState } from "./runtime";
+
+const rechecks = new Set<() => void>();
+
+function waitFor<T>(probe: () => T | null | undefined | false): Promise<T> {
+  const first = probe();
+  if (first) return Promise.resolve(first);
+  return new Promise((resolve) => {
+    const check = () => {
+      const value = probe();
+      if (!value) return;
+      rechecks.delete(check);
+      resolve(value);
+    };
+    rechecks.add(check);
+  });
+}
+
+function deskFile(binanceUrl: string, bitgetUrl: string): string {
+  return `desk:
+  mode: paper
+  capital: 10000
+  symbols: [BTC/USDT, ETH/USDT]
+venues:
+  - { id: binance-main, exchange: binance, mode: ccxt, api_url: "${binanceUrl}" }
+  - { id: bitget-1, exchange: bitget, mode: ccxt, api_url: "${bitgetUrl}" }
+risk:
+  max_open_positions: 10
+  max_portfolio_exposure: 1.0
+symbols:
+  BTC/USDT: { min_confidence: 0.5, max_position_size: 0.05, sizing: { method: fixed_fraction, fraction: 0.01 } }
+`;
+}
+
+describe("the runtime in PAPER mode with two ccxt venues from the desk file", { timeout: 90_000 }, () => {
+  const saved = { ...process.env };
+  let dir = "";
+  let work = "";
+  let binance: BinanceTestServer | null = null;
+  let bitget: BitgetTestServer | null = null;
+
+  beforeAll(async () => {
+    const dbPath = createMigratedDb();
+    dir = dirname(dbPath);
+    work = mkdtempSync(join(tmpdir(), "bastion-paper-venues-"));
+    binance = await BinanceTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
+    bitget = await BitgetTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
+    // The two exchanges quote BTC 1000 apart: one desk-wide feed could not show both.
+    binance.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
+    binance.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
+    bitget.pushQuote("BTCUSDT", 29_000, 29_000.5, 50, 50);
+    bitget.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
+    const desk = join(work, "desk.yaml");
+    writeFileSync(desk, deskFile(binance.url, bitget.url));
+    for (const key of Object.keys(process.env)) if (key.startsWith("BASTION_")) delete process.env[key];
+    Object.assign(process.env, {
+      DATABASE_URL: `file:${dbPath}`,
+      BASTION_CONFIG: desk,
+      BASTION_MARKET_TYPES: "spot",
+      BASTION_POLL_MS: "250",
+      BASTION_WEBSOCKETS: "off",
+      BASTION_STRATEGY: "off",
+    });
+  });
+
+  afterAll(async () => {
+    await runtimeState().runtime?.stop();
+    await Promise.allSettled([binance?.close(), bitget?.close()]);
+    process.env = saved;
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  it("polls each venue's own exchange: per-venue marks, a routed buy at the cheaper venue, each position at its venue's price", async () => {
+    (globalThis as Record<string, unknown>).__bastionRuntime = undefined;
+    const runtime = await ensureRuntime();
+    expect(runtimeState().error).toBeNull();
+    const engine: Engine = runtime!.engine;
+    engine.bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
+    expect(engine.venueStatuses().map((v) => v.id)).toEqual(["binance-main", "bitget-1"]);
+    // A feed per (venue, symbol), each tagged with its venue.
+    expect((runtime!.feedStatus().detail as { feeds: unknown[] }).feeds).toHaveLength(4);
+
+    const marks = await waitFor(() => {
+      const own = engine.state().venueMarks;
+      const atBinance = own["binance-main"]?.["BTC/USDT"];
+      const atBitget = own["bitget-1"]?.["BTC/USDT"];
+      return atBinance !== undefined && atBitget !== undefined ? { atBinance, atBitget } : null;
+    });
+    expect(marks.atBinance).toBeGreaterThan(29_900);
+    expect(marks.atBitget).toBeLessThan(29_100);
+
+    const signal = (id: string, strategy: string, venue?: string) =>
+      engine.execute({
+        kind: "signal",
+        signal: { id, symbol: "BTC/USDT", action: "BUY", confidence: 0.9, strategy, ts: Date.now(), ...(venue !== undefined && { venue }) },
+        source: "test",
+      });
+    const routed = await signal("pv-1", "routed");
+    expect(routed, JSON.stringify(routed)).toMatchObject({ ok: true });
+    const named = await signal("pv-2", "named", "binance-main");
+    expect(named, JSON.stringify(named)).toMatchObject({ ok: true });
+    const positions = await waitFor(() => {
+      const open = engine.state().positions.filter((p) => p.position.quantity.greaterThan(0));
+      return open.length === 2 ? open : null;
+    });
+    const routedPosition = positions.find((p) => p.strategy === "routed")!;
+    const namedPosition = positions.find((p) => p.strategy === "named")!;
+    expect(routedPosition.venue).toBe("bitget-1");
+    expect(namedPosition.venue).toBe("binance-main");
+    // Filled from each venue's own book, and marked at it.
+    expect(routedPosition.position.avgEntryPrice!.toNumber()).toBeLessThan(29_100);
+    expect(namedPosition.position.avgEntryPrice!.toNumber()).toBeGreaterThan(29_900);
+    expect(routedPosition.mark).toBeLessThan(29_100);
+    expect(namedPosition.mark).toBeGreaterThan(29_900);
+    // Paper: nothing reached either exchange's account.
+    expect(binance!.account.allTrades()).toHaveLength(0);
+    expect(bitget!.account.allTrades()).toHaveLength(0);
+    expect(runtime!.feedStatus()).toMatchObject({ kind: "paper" });
+    await runtime!.stop();
+  });
+});
