@@ -21,7 +21,7 @@ import type { CommandResult } from "../server/engine/types";
 import { loadCandlesCsv } from "../server/venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../server/venues/replay/portfolio";
 import { SimVenue } from "../server/venues/sim/sim-venue";
-import { useFreshDb, type TestDb } from "./auth-support";
+import { useFreshDb as freshDb, type TestDb } from "./auth-support";
 
 export const PORTFOLIO_SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
 /** Every recorded symbol, in the sets' order. */
@@ -156,7 +156,7 @@ export interface SqlitePortfolioDesk extends PortfolioDesk<SqliteStore> {
 
 /** The desk on a fresh migrated SQLite file (behind `db()` too), installed as the runtime. */
 export async function openSqlitePortfolioDesk(options: PortfolioDeskOptions): Promise<SqlitePortfolioDesk> {
-  const tdb = useFreshDb();
+  const tdb = freshDb();
   const desk = await buildPortfolioDesk(options, (clock) => openSqliteStore({ path: tdb.path, clock }));
   installPortfolioRuntime(desk);
   return {
