@@ -14,10 +14,11 @@ import { useMoney } from "../ui/currency";
 import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
+import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
 const PERF_FILTERS = ["symbol", "strategy"] as const;
 
-const WINDOWS: [key: string, label: string, days: number | null][] = [
+const WINDOWS: WindowOption[] = [
   ["7d", "7 days", 7],
   ["30d", "30 days", 30],
   ["90d", "90 days", 90],
@@ -33,14 +34,8 @@ function fmtPf(pf: number | null, grossProfit: string): string {
 export function PerformanceView() {
   const trpc = useTRPC();
   const money = useMoney();
-  const [windowKey, setWindowKey] = useState("all");
+  const { windowKey, from, choose } = useWindowChoice();
   const [daily, setDaily] = useState<"equity" | "realized">("equity");
-  // A window start that stays the same between renders (rounded to the minute when chosen).
-  const [from, setFrom] = useState<number | undefined>(undefined);
-  const choose = (key: string, days: number | null) => {
-    setWindowKey(key);
-    setFrom(days === null ? undefined : Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000);
-  };
   const summary = useQuery(trpc.performance.summary.queryOptions(from === undefined ? {} : { from }));
   const s = summary.data;
   const filter = useAttributionFilter(PERF_FILTERS);
@@ -49,22 +44,7 @@ export function PerformanceView() {
 
   return (
     <>
-      <div className="perf-head">
-        <h1 className="page-title">Performance</h1>
-        <div className="perf-seg" role="group" aria-label="Window">
-          {WINDOWS.map(([key, label, days]) => (
-            <button
-              key={key}
-              type="button"
-              className={`btn small${windowKey === key ? " active" : ""}`}
-              aria-pressed={windowKey === key}
-              onClick={() => choose(key, days)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
-      </div>
+      <WindowHead title="Performance" windows={WINDOWS} windowKey={windowKey} onChoose={choose} />
       {summary.error ? <ErrorText error={summary.error} /> : null}
       {!s ? (
         summary.error ? null : (
