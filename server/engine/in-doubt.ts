@@ -10,7 +10,7 @@
  *   shows, or mark it not placed) from the Reconciliation page.
  * Pure: no I/O, time passed in.
  */
-import type { VenueEvent } from "../core/orders/events";
+import { acceptEvent, type VenueEvent, venueFillEvent } from "../core/orders/events";
 import type { VenueFill, VenueOrderSnapshot } from "../venues/venue";
 
 export interface InDoubtMarker {
@@ -85,14 +85,10 @@ export function eventsFromSnapshot(
   if (snapshot.status === "REJECTED" && own.length === 0) {
     return [{ clientOrderId: coid, event: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now } }];
   }
-  if (needsAccept)
-    events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+  if (needsAccept) events.push(acceptEvent(coid, snapshot.venueOrderId, now));
   for (const f of own) {
     if (booked(f.tradeId)) continue;
-    events.push({
-      clientOrderId: coid,
-      event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: quoteFee(f), ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts },
-    });
+    events.push(venueFillEvent(coid, f, quoteFee(f)));
   }
   if (snapshot.status === "CANCELED")
     events.push({ clientOrderId: coid, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
