@@ -96,20 +96,8 @@ export function eventsFromSnapshot(
   return events;
 }
 
-/** The marker as the API shows it. */
-export interface InDoubtView {
-  clientOrderId: string;
-  symbol: string;
-  since: number;
-  sentAt: number;
-  reason: string;
-  lookups: number;
-  nextLookupAt: number | null;
-  lastLookupAt: number | null;
-  lastLookupError: string | null;
-  fenceMs: number | null;
-  alerted: boolean;
-}
+/** The marker as the API shows it: every field (none is internal or secret); a copy, so the books' marker stays theirs. */
+export type InDoubtView = InDoubtMarker;
 
 export function inDoubtView(marker: InDoubtMarker): InDoubtView {
   return { ...marker };
