@@ -537,15 +537,18 @@ export class PublicMarketFeed {
   }
 }
 
-function isPrice(value: number | null | undefined): value is number {
+/** A price an exchange sent that can be used: a finite number above zero. */
+export function isPrice(value: number | null | undefined): value is number {
   return typeof value === "number" && Number.isFinite(value) && value > 0;
 }
 
-function isSize(value: number | null | undefined): value is number {
+/** A size an exchange sent that can be used: a finite number, zero or more. */
+export function isSize(value: number | null | undefined): value is number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0;
 }
 
-function positive(name: string, value: number): number {
+/** A feed option in milliseconds, refused unless positive. */
+export function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) throw new FeedConfigError("FEED_BAD_OPTION", `${name} must be a positive number of milliseconds, got ${value}.`);
   return value;
 }
