@@ -9,9 +9,10 @@ import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
+import type { RouterOutputs } from "../trpc/types";
 import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
 import { useMoney } from "../ui/currency";
-import { DataTable } from "../ui/data-table";
+import { type Column, DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
@@ -29,6 +30,41 @@ const WINDOWS: WindowOption[] = [
 function fmtPf(pf: number | null, grossProfit: string): string {
   if (pf !== null) return fmtNum(pf, 2);
   return Number(grossProfit) > 0 ? "∞" : "—";
+}
+
+type Summary = RouterOutputs["performance"]["summary"];
+type StrategyRow = Summary["byStrategy"][number];
+type SymbolRow = Summary["bySymbol"][number];
+
+/** What the per-strategy and per-symbol rows both carry: their closed trades' figures. */
+type ClosedTradeStats = Pick<StrategyRow, "trades" | "winRatePct" | "wins" | "losses" | "netPnl" | "fees" | "avgDurationMs" | "profitFactor" | "grossProfit">;
+
+/** Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables. */
+function tradeColumns<T extends ClosedTradeStats>(): Column<T>[] {
+  return [
+    { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
+    { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
+    {
+      key: "wonLost",
+      header: "Won / lost",
+      numeric: true,
+      cell: (r) => (
+        <>
+          {r.wins} / {r.losses}
+        </>
+      ),
+    },
+    { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
+    { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
+  ];
+}
+
+/** Average duration and profit factor: the last columns of both tables. */
+function outcomeColumns<T extends ClosedTradeStats>(): Column<T>[] {
+  return [
+    { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
+    { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+  ];
 }
 
 export function PerformanceView() {
@@ -165,22 +201,8 @@ export function PerformanceView() {
                 rowKey={(r) => r.strategy}
                 columns={[
                   { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
-                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
-                  { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
-                  {
-                    key: "wonLost",
-                    header: "Won / lost",
-                    numeric: true,
-                    cell: (r) => (
-                      <>
-                        {r.wins} / {r.losses}
-                      </>
-                    ),
-                  },
-                  { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-                  { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
-                  { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-                  { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+                  ...tradeColumns<StrategyRow>(),
+                  ...outcomeColumns<StrategyRow>(),
                 ]}
               />
             )}
@@ -196,23 +218,9 @@ export function PerformanceView() {
                 rowKey={(r) => r.symbol}
                 columns={[
                   { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
-                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
-                  { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
-                  {
-                    key: "wonLost",
-                    header: "Won / lost",
-                    numeric: true,
-                    cell: (r) => (
-                      <>
-                        {r.wins} / {r.losses}
-                      </>
-                    ),
-                  },
-                  { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-                  { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
+                  ...tradeColumns<SymbolRow>(),
                   { key: "slippage", header: "Slippage", numeric: true, cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} /> : "—") },
-                  { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-                  { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+                  ...outcomeColumns<SymbolRow>(),
                 ]}
                 foot={
                   bySymbol.length > 1 && !filter.value.symbol ? (
