@@ -29,7 +29,7 @@ export function liveSymbolSettings(fraction: number): SymbolSettingsInput {
 }
 
 /** An engine on the wall clock with 100 000 of equity, a breaker that never trips on the tests' order rates, and the wide limits. */
-export function liveEngine(options: Omit<EngineOptions, "clock" | "ids" | "initialEquity">): Engine {
+export function liveEngine(options: Omit<EngineOptions, "clock" | "ids" | "initialEquity"> & Partial<Pick<EngineOptions, "ids">>): Engine {
   const rng = seededRng(2);
   return new Engine({
     clock: wallClock,
@@ -45,13 +45,30 @@ export function liveEngine(options: Omit<EngineOptions, "clock" | "ids" | "initi
 }
 
 /**
+ * The chaos and crash desks' guards: a breaker that trips only on a 90 % loss and no order-rate limit (the faults and
+ * the kills are under test, not the guards), each entry 0.4 % of equity.
+ */
+export const STRESS_DESK = {
+  breaker: {
+    maxOrdersPerMinute: null,
+    maxOrdersPerHour: null,
+    maxConsecutiveErrors: null,
+    maxConsecutiveLosses: null,
+    maxDailyLossPct: 90,
+    maxDrawdownPct: 90,
+  },
+  riskLimits: { ...LIVE_RISK_LIMITS, maxOrdersPerMinute: 1_000_000 },
+  defaultSymbolSettings: liveSymbolSettings(0.004),
+} satisfies Partial<EngineOptions>;
+
+/**
  * ResilientVenue around a live venue on the wall clock (real timers unless given), a seeded jitter, and — when `engine`
  * is given — the venue's errors and successes reported to that engine once it exists.
  */
 export function liveResilient(
   venue: Venue,
   options: Pick<ResilienceOptions, "maxAttempts" | "baseDelayMs" | "maxDelayMs"> &
-    Partial<Pick<ResilienceOptions, "ratePerSecond" | "burst" | "timers">> & { engine?: () => Engine | null },
+    Partial<Pick<ResilienceOptions, "ratePerSecond" | "burst" | "timers" | "rng">> & { engine?: () => Engine | null },
 ): ResilientVenue {
   const { engine, ...resilience } = options;
   return new ResilientVenue(venue, {
