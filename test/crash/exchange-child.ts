@@ -12,11 +12,11 @@
  *   JSON line, exit 0.
  */
 import { randomInt } from "node:crypto";
-import { hostname } from "node:os";
 import type { Clock } from "../../server/core/clock";
 import { timeOrderedIds } from "../../server/core/ids";
 import { seededRng } from "../../server/core/rng";
 import { openSqliteStore } from "../../server/db/sqlite-store";
+import { acquireChildLease } from "./child-lease";
 import { liveExchangesFor } from "../binance-test-server/live-exchange";
 import { liveEngine, liveResilient, STRESS_DESK, wallClock } from "../live-desk";
 import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
@@ -43,23 +43,13 @@ const rng = seededRng(Number(seedArg));
 const store = openSqliteStore({ path: dbPath, synchronous: "NORMAL", clock });
 const ownerId = `xcrash-${process.pid}-${randomInt(1_000_000)}`;
 
-async function acquireLease(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const lease = store.acquireLease({ ownerId, pid: process.pid, host: hostname(), now: Date.now(), staleAfterMs: LEASE_STALE_MS });
-    if (lease.ok) return;
-    if (Date.now() > deadline) throw new Error(`LEASE_HELD: the lease is held by ${lease.holder.ownerId} (pid ${lease.holder.pid}).`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function until(probe: () => boolean, boundMs: number): Promise<void> {
   const deadline = Date.now() + boundMs;
   while (!probe() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
 }
 
 async function main(): Promise<void> {
-  await acquireLease();
+  await acquireChildLease(store, ownerId, LEASE_STALE_MS);
   // The test exchange has no weight limit: a fast bucket keeps the run short (see chaos/run.ts).
   const { exchange, emergency } = liveExchangesFor(url!, { timeoutMs: TIMEOUT_MS, unthrottled: true });
   const venue = await CcxtVenue.open({
