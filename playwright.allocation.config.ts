@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import base from "./playwright.config";
+import { appServer, chromiumUse, localUrl } from "./e2e/support/playwright-base";
 
 // The ten-symbol portfolio desk (the zero-config replay default, BASTION_SYMBOL unset, its own port and database) for the specs that need a real
 // correlation between symbols (e2e/allocation.spec.ts); the strategies stay off so every entry is the spec's own.
@@ -15,11 +16,7 @@ export default defineConfig({
   testMatch: "allocation.spec.ts",
   testIgnore: [],
   outputDir: "test-results/allocation",
-  use: { ...base.use, baseURL: `http://127.0.0.1:${port}` },
-  webServer: {
-    ...(base.webServer as object),
-    command: `rm -rf e2e/.tmp-allocation && mkdir -p e2e/.tmp-allocation && DATABASE_URL=file:./${dbFile} npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
-    url: `http://127.0.0.1:${port}/api/health`,
-    env,
-  },
+  use: chromiumUse(localUrl(port)),
+  // Playwright hands `env` (DATABASE_URL included) to the whole command, prisma's migration as well.
+  webServer: appServer(port, "rm -rf e2e/.tmp-allocation && mkdir -p e2e/.tmp-allocation", env),
 });

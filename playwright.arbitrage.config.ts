@@ -1,15 +1,15 @@
 import { defineConfig } from "@playwright/test";
 import base from "./playwright.config";
+import { appServer, chromiumUse, localUrl } from "./e2e/support/playwright-base";
 
 // The arbitrage desk (config/desk.arbitrage.example.yaml: BTC/USDC on a simulated Binance.US against BTC/USD on a simulated
 // Kraken, the recorded March 2023 data from two hours before the USDC de-peg) for e2e/arbitrage.spec.ts: its own port
 // (E2E_ARBITRAGE_PORT, else E2E_PORT, else 3199) and database. BASTION_SYMBOL is unset so the desk file's two symbols hold.
 const port = Number(process.env.E2E_ARBITRAGE_PORT ?? process.env.E2E_PORT ?? 3199);
 const dir = "e2e/.tmp-arbitrage";
-const dbFile = `${dir}/e2e.db`;
 const env: Record<string, string> = {
   ...(base.webServer as { env: Record<string, string> }).env,
-  DATABASE_URL: `file:./${dbFile}`,
+  DATABASE_URL: `file:./${dir}/e2e.db`,
   BASTION_CONFIG: "config/desk.arbitrage.example.yaml",
 };
 delete env.BASTION_SYMBOL;
@@ -22,11 +22,7 @@ export default defineConfig({
   testIgnore: [],
   outputDir: "test-results/arbitrage",
   timeout: 90_000,
-  use: { ...base.use, baseURL: `http://127.0.0.1:${port}` },
-  webServer: {
-    ...(base.webServer as object),
-    command: `rm -rf ${dir} && mkdir -p ${dir} && DATABASE_URL=file:./${dbFile} npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
-    url: `http://127.0.0.1:${port}/api/health`,
-    env,
-  },
+  use: chromiumUse(localUrl(port)),
+  // Playwright hands `env` (DATABASE_URL included) to the whole command, prisma's migration as well.
+  webServer: appServer(port, `rm -rf ${dir} && mkdir -p ${dir}`, env),
 });

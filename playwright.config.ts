@@ -2,6 +2,7 @@ import { defineConfig } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD } from "./e2e/auth-helpers";
 import { E2E_SIGNAL_SECRET } from "./e2e/desk-helpers";
 import { E2E_WEBHOOK_SECRET, E2E_WEBHOOK_URL } from "./e2e/notify-helpers";
+import { appServer, chromiumUse, localUrl, serialRun } from "./e2e/support/playwright-base";
 
 // Each run serves the built app on a fresh SQLite file in replay mode, on the one-symbol BTC/USDT desk the specs are written
 // for (the zero-config default is the ten-symbol portfolio desk; BASTION_SYMBOL=BTC/USDT picks today's desk). The built-in
@@ -11,49 +12,21 @@ const port = Number(process.env.E2E_PORT ?? 3199);
 const dbFile = "e2e/.tmp/e2e.db";
 
 export default defineConfig({
-  testDir: "e2e",
+  ...serialRun,
   // Run on their own desks: the ten-symbol portfolio (playwright.allocation.config.ts), the arbitrage desk (playwright.arbitrage.config.ts).
   testIgnore: ["allocation.spec.ts", "arbitrage.spec.ts"],
   outputDir: "test-results",
-  fullyParallel: false,
-  workers: 1,
-  retries: 0,
-  reporter: [["list"]],
   timeout: 30_000,
-  use: {
-    baseURL: `http://127.0.0.1:${port}`,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    },
-  },
-  webServer: {
-    command: `rm -rf e2e/.tmp && mkdir -p e2e/.tmp && npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${port}`,
-    url: `http://127.0.0.1:${port}/api/health`,
-    reuseExistingServer: false,
-    timeout: 120_000,
-    env: {
-      DATABASE_URL: `file:./${dbFile}`,
-      BASTION_MODE: "replay",
-      BASTION_SYMBOL: "BTC/USDT",
-      NEXT_TELEMETRY_DISABLED: "1",
-      BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, // the first start creates `admin` with it
-      BASTION_STRATEGY: "off",
-      BASTION_SIGNAL_SECRET: E2E_SIGNAL_SECRET,
-      // The notifications spec listens there; other specs' emergency stops just fail to deliver (recorded, retried).
-      BASTION_NOTIFY_WEBHOOK_URL: E2E_WEBHOOK_URL,
-      BASTION_NOTIFY_WEBHOOK_SECRET: E2E_WEBHOOK_SECRET,
-    },
-    stdout: "ignore",
-    stderr: "pipe",
-  },
+  use: chromiumUse(localUrl(port)),
+  webServer: appServer(port, "rm -rf e2e/.tmp && mkdir -p e2e/.tmp", {
+    DATABASE_URL: `file:./${dbFile}`,
+    BASTION_MODE: "replay",
+    BASTION_SYMBOL: "BTC/USDT",
+    BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD, // the first start creates `admin` with it
+    BASTION_STRATEGY: "off",
+    BASTION_SIGNAL_SECRET: E2E_SIGNAL_SECRET,
+    // The notifications spec listens there; other specs' emergency stops just fail to deliver (recorded, retried).
+    BASTION_NOTIFY_WEBHOOK_URL: E2E_WEBHOOK_URL,
+    BASTION_NOTIFY_WEBHOOK_SECRET: E2E_WEBHOOK_SECRET,
+  }),
 });

@@ -1,5 +1,6 @@
 import { defineConfig } from "@playwright/test";
 import { E2E_ADMIN_PASSWORD } from "./e2e/auth-helpers";
+import { appServer, chromiumUse, localUrl, serialRun, server } from "./e2e/support/playwright-base";
 
 /**
  * LIVE mode end to end: the Binance-compatible test exchange (simulated fills, the recorded BTC/USDT candles
@@ -12,8 +13,8 @@ const tmp = "e2e/.tmp/live";
 
 /** What the spec needs to know about the servers started here. */
 export const LIVE_E2E = {
-  appUrl: `http://127.0.0.1:${appPort}`,
-  exchangeUrl: `http://127.0.0.1:${exchangePort}`,
+  appUrl: localUrl(appPort),
+  exchangeUrl: localUrl(exchangePort),
   // The test exchange's key and secret (test/binance-test-server/server.ts): test values, not secrets.
   apiKey: "bastion-test-key-0000000000000000000000000000000000000000000000",
   apiSecret: "bastion-test-secret-000000000000000000000000000000000000000000000",
@@ -22,68 +23,37 @@ export const LIVE_E2E = {
 };
 
 export default defineConfig({
-  testDir: "e2e",
+  ...serialRun,
   testMatch: "live.spec.ts",
   outputDir: "test-results/live",
-  fullyParallel: false,
-  workers: 1,
-  retries: 0,
-  reporter: [["list"]],
   timeout: 90_000,
   expect: { timeout: 15_000 },
-  use: {
-    baseURL: LIVE_E2E.appUrl,
-    launchOptions: {
-      executablePath: process.env.CHROMIUM_PATH ?? "/usr/bin/chromium",
-      args: [
-        "--headless",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    },
-  },
+  use: chromiumUse(LIVE_E2E.appUrl),
   // Started in this order: the exchange first, then the app that connects to it.
   webServer: [
-    {
+    server({
       command: `npx tsx -C react-server scripts/binance-test-server.ts --port ${exchangePort} --replay data/market/btc-usdt_5m_2023-01-02_2023-02-09.csv --speed 600`,
-      url: `http://127.0.0.1:${exchangePort}/api/v3/ping`,
-      reuseExistingServer: false,
+      url: `${LIVE_E2E.exchangeUrl}/api/v3/ping`,
       timeout: 60_000,
-      stdout: "ignore",
-      stderr: "pipe",
-    },
-    {
-      // An empty live settings file, so a developer's git-ignored data/live.json never leaks into the run.
-      command: `rm -rf ${tmp} && mkdir -p ${tmp} && echo '{}' > ${tmp}/live.json && chmod 600 ${tmp}/live.json && npx prisma migrate deploy && npx next start -H 127.0.0.1 -p ${appPort}`,
-      url: `http://127.0.0.1:${appPort}/api/health`,
-      reuseExistingServer: false,
-      timeout: 120_000,
-      env: {
-        DATABASE_URL: `file:./${tmp}/e2e.db`,
-        NEXT_TELEMETRY_DISABLED: "1",
-        BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
-        BASTION_MODE: "live",
-        BASTION_EXCHANGE: "binance",
-        BASTION_API_URL: `http://127.0.0.1:${exchangePort}`,
-        BASTION_API_KEY: LIVE_E2E.apiKey,
-        BASTION_API_SECRET: LIVE_E2E.apiSecret,
-        BASTION_LIVE_OPT_IN: "I_UNDERSTAND_REAL_MONEY",
-        BASTION_LIVE_CONFIG: `${tmp}/live.json`,
-        BASTION_SYMBOL: LIVE_E2E.symbol,
-        BASTION_STRATEGY: "off",
-        BASTION_SIGNAL_SECRET: LIVE_E2E.signalSecret,
-        BASTION_POLL_MS: "500",
-        BASTION_VENUE_POLL_MS: "500",
-        // Reconciliation every 5 s (60 s by default), so an order placed behind Bastion's back shows up quickly.
-        BASTION_RECONCILE_MS: "5000",
-      },
-      stdout: "ignore",
-      stderr: "pipe",
-    },
+    }),
+    // An empty live settings file, so a developer's git-ignored data/live.json never leaks into the run.
+    appServer(appPort, `rm -rf ${tmp} && mkdir -p ${tmp} && echo '{}' > ${tmp}/live.json && chmod 600 ${tmp}/live.json`, {
+      DATABASE_URL: `file:./${tmp}/e2e.db`,
+      BASTION_ADMIN_PASSWORD: E2E_ADMIN_PASSWORD,
+      BASTION_MODE: "live",
+      BASTION_EXCHANGE: "binance",
+      BASTION_API_URL: LIVE_E2E.exchangeUrl,
+      BASTION_API_KEY: LIVE_E2E.apiKey,
+      BASTION_API_SECRET: LIVE_E2E.apiSecret,
+      BASTION_LIVE_OPT_IN: "I_UNDERSTAND_REAL_MONEY",
+      BASTION_LIVE_CONFIG: `${tmp}/live.json`,
+      BASTION_SYMBOL: LIVE_E2E.symbol,
+      BASTION_STRATEGY: "off",
+      BASTION_SIGNAL_SECRET: LIVE_E2E.signalSecret,
+      BASTION_POLL_MS: "500",
+      BASTION_VENUE_POLL_MS: "500",
+      // Reconciliation every 5 s (60 s by default), so an order placed behind Bastion's back shows up quickly.
+      BASTION_RECONCILE_MS: "5000",
+    }),
   ],
 });

@@ -7,20 +7,11 @@
  */
 import { BinanceTestServer, startReplay } from "../test/binance-test-server";
 import { LIVE_OPT_IN_VALUE } from "../server/venues/ccxt/live-config";
-import { runTestServerLauncher } from "../test/exchange-test-server/launcher";
-
-const USAGE = `usage: npx tsx -C react-server scripts/binance-test-server.ts [--port 4010] [--replay FILE.csv] [--speed 300] [--symbol BTC/USDT]
-                                                               [--no-loop] [--balance USDT=100000 --balance BTC=2 …]
-  --port      port on 127.0.0.1 (default 0: a free one)
-  --replay    a candle CSV (ts,open,high,low,close,volume) played as the market
-  --speed     recorded ms per real ms (default 300: one 5-minute bar per second)
-  --symbol    the symbol the replay drives (default BTC/USDT)
-  --no-loop   stop at the end of the recording instead of starting over
-  --balance   a starting balance, ASSET=AMOUNT (repeatable; default USDT=100000 BTC=2 ETH=20)`;
+import { launcherUsage, runTestServerLauncher } from "../test/exchange-test-server/launcher";
 
 runTestServerLauncher<BinanceTestServer>({
   name: "binance-test-server",
-  usage: USAGE,
+  usage: launcherUsage("scripts/binance-test-server.ts", 4010, "ASSET"),
   start: (options) => BinanceTestServer.start(options),
   replay: startReplay,
   banner: (server, replayLine) => [

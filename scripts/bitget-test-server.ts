@@ -7,20 +7,11 @@
  */
 import { BitgetTestServer, startReplay } from "../test/bitget-test-server";
 import { LIVE_OPT_IN_VALUE } from "../server/venues/ccxt/live-config";
-import { runTestServerLauncher } from "../test/exchange-test-server/launcher";
-
-const USAGE = `usage: npx tsx -C react-server scripts/bitget-test-server.ts [--port 4020] [--replay FILE.csv] [--speed 300] [--symbol BTC/USDT]
-                                                              [--no-loop] [--balance USDT=100000 --balance BTC=2 …]
-  --port      port on 127.0.0.1 (default 0: a free one)
-  --replay    a candle CSV (ts,open,high,low,close,volume) played as the market
-  --speed     recorded ms per real ms (default 300: one 5-minute bar per second)
-  --symbol    the symbol the replay drives (default BTC/USDT)
-  --no-loop   stop at the end of the recording instead of starting over
-  --balance   a starting balance, COIN=AMOUNT (repeatable; default USDT=100000 BTC=2 ETH=20)`;
+import { launcherUsage, runTestServerLauncher } from "../test/exchange-test-server/launcher";
 
 runTestServerLauncher<BitgetTestServer>({
   name: "bitget-test-server",
-  usage: USAGE,
+  usage: launcherUsage("scripts/bitget-test-server.ts", 4020, "COIN"),
   start: (options) => BitgetTestServer.start(options),
   replay: startReplay,
   banner: (server, replayLine) => [

@@ -14,6 +14,7 @@
 import Database from "better-sqlite3";
 import { pathToFileURL } from "node:url";
 import { encodeJson } from "../server/db/codec";
+import { scaledToString } from "../server/db/queries/trade-totals";
 import { D } from "../server/core/money";
 import { createOrder } from "../server/core/orders/fsm";
 
@@ -82,16 +83,6 @@ function rng(seed: number): () => number {
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
-}
-
-/** An integer amount of 10^-scale as a decimal string without trailing zeros ("-12.5", "0", "0.0001"). */
-export function scaledToString(value: bigint, scale: number): string {
-  const negative = value < 0n;
-  const digits = (negative ? -value : value).toString().padStart(scale + 1, "0");
-  const int = digits.slice(0, digits.length - scale);
-  const frac = digits.slice(digits.length - scale).replace(/0+$/, "");
-  const text = frac ? `${int}.${frac}` : int;
-  return negative && text !== "0" ? `-${text}` : text;
 }
 
 function pick<T>(r: () => number, weighted: [T, number][]): T {

@@ -12,6 +12,7 @@ const AUDIT_FILTERS = ["symbol"] as const;
 import { fmtTime } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
+import { LoadMore } from "../ui/pager";
 
 const PAGE = 100;
 
@@ -166,16 +167,14 @@ export function AuditView() {
                 { key: "params", header: "Params", cellClassName: "audit-text mono-soft", cell: (e) => e.paramsSummary ?? <span className="muted">—</span> },
               ]}
             />
-            <div className="pager">
-              <span className="muted">
-                {entries.length.toLocaleString("en-US")} entries shown{list.hasNextPage ? "" : " · end of the log"}
-              </span>
-              {list.hasNextPage ? (
-                <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-                  {list.isFetchingNextPage ? "Loading…" : "Load more"}
-                </button>
-              ) : null}
-            </div>
+            <LoadMore
+              list={list}
+              shown={
+                <>
+                  {entries.length.toLocaleString("en-US")} entries shown{list.hasNextPage ? "" : " · end of the log"}
+                </>
+              }
+            />
           </>
         )}
       </Panel>

@@ -11,6 +11,7 @@ import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { fmtTime } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
+import { LoadMore } from "../ui/pager";
 
 const PAGE = 50;
 
@@ -184,16 +185,14 @@ function DeliveriesPanel() {
               </tbody>
             </table>
           </div>
-          <div className="pager">
-            <span className="muted">
-              {rows.length.toLocaleString("en-US")} {rows.length === 1 ? "attempt" : "attempts"} shown{list.hasNextPage ? "" : " · end of the kept history"}
-            </span>
-            {list.hasNextPage ? (
-              <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-                {list.isFetchingNextPage ? "Loading…" : "Load more"}
-              </button>
-            ) : null}
-          </div>
+          <LoadMore
+            list={list}
+            shown={
+              <>
+                {rows.length.toLocaleString("en-US")} {rows.length === 1 ? "attempt" : "attempts"} shown{list.hasNextPage ? "" : " · end of the kept history"}
+              </>
+            }
+          />
         </>
       )}
     </Panel>

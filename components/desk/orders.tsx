@@ -11,7 +11,7 @@ import type { InstrumentOut, OrderOut } from "@/components/trpc/types";
 import { useTRPC } from "../trpc/client";
 import { useCan } from "../trpc/session";
 import { decimalsOf, fmtNum, fmtTime } from "../ui/format";
-import { Pager, usePaged } from "../ui/pager";
+import { LoadMore, Pager, usePaged } from "../ui/pager";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Panel, type BadgeTone } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter, type AttributionFilter } from "./attribution-filters";
@@ -432,16 +432,14 @@ function AllOrders({ dp, attribution }: { dp: (s: string) => Dp; attribution: Pa
       ) : (
         <OrderTable orders={orders} dp={dp} />
       )}
-      <div className="pager">
-        <span className="muted">
-          {orders.length} shown{list.hasNextPage ? "" : list.data ? " · all loaded" : ""}
-        </span>
-        {list.hasNextPage ? (
-          <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
-            {list.isFetchingNextPage ? "Loading…" : "Load more"}
-          </button>
-        ) : null}
-      </div>
+      <LoadMore
+        list={list}
+        shown={
+          <>
+            {orders.length} shown{list.hasNextPage ? "" : list.data ? " · all loaded" : ""}
+          </>
+        }
+      />
     </Panel>
   );
 }

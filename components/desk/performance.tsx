@@ -9,15 +9,17 @@ import { useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
+import type { RouterOutputs } from "../trpc/types";
 import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
 import { useMoney } from "../ui/currency";
-import { DataTable } from "../ui/data-table";
+import { type Column, DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
+import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
 const PERF_FILTERS = ["symbol", "strategy"] as const;
 
-const WINDOWS: [key: string, label: string, days: number | null][] = [
+const WINDOWS: WindowOption[] = [
   ["7d", "7 days", 7],
   ["30d", "30 days", 30],
   ["90d", "90 days", 90],
@@ -30,17 +32,46 @@ function fmtPf(pf: number | null, grossProfit: string): string {
   return Number(grossProfit) > 0 ? "∞" : "—";
 }
 
+type Summary = RouterOutputs["performance"]["summary"];
+type StrategyRow = Summary["byStrategy"][number];
+type SymbolRow = Summary["bySymbol"][number];
+
+/** What the per-strategy and per-symbol rows both carry: their closed trades' figures. */
+type ClosedTradeStats = Pick<StrategyRow, "trades" | "winRatePct" | "wins" | "losses" | "netPnl" | "fees" | "avgDurationMs" | "profitFactor" | "grossProfit">;
+
+/** Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables. */
+function tradeColumns<T extends ClosedTradeStats>(): Column<T>[] {
+  return [
+    { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
+    { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
+    {
+      key: "wonLost",
+      header: "Won / lost",
+      numeric: true,
+      cell: (r) => (
+        <>
+          {r.wins} / {r.losses}
+        </>
+      ),
+    },
+    { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
+    { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
+  ];
+}
+
+/** Average duration and profit factor: the last columns of both tables. */
+function outcomeColumns<T extends ClosedTradeStats>(): Column<T>[] {
+  return [
+    { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
+    { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+  ];
+}
+
 export function PerformanceView() {
   const trpc = useTRPC();
   const money = useMoney();
-  const [windowKey, setWindowKey] = useState("all");
+  const { windowKey, from, choose } = useWindowChoice();
   const [daily, setDaily] = useState<"equity" | "realized">("equity");
-  // A window start that stays the same between renders (rounded to the minute when chosen).
-  const [from, setFrom] = useState<number | undefined>(undefined);
-  const choose = (key: string, days: number | null) => {
-    setWindowKey(key);
-    setFrom(days === null ? undefined : Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000);
-  };
   const summary = useQuery(trpc.performance.summary.queryOptions(from === undefined ? {} : { from }));
   const s = summary.data;
   const filter = useAttributionFilter(PERF_FILTERS);
@@ -49,22 +80,7 @@ export function PerformanceView() {
 
   return (
     <>
-      <div className="perf-head">
-        <h1 className="page-title">Performance</h1>
-        <div className="perf-seg" role="group" aria-label="Window">
-          {WINDOWS.map(([key, label, days]) => (
-            <button
-              key={key}
-              type="button"
-              className={`btn small${windowKey === key ? " active" : ""}`}
-              aria-pressed={windowKey === key}
-              onClick={() => choose(key, days)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
-      </div>
+      <WindowHead title="Performance" windows={WINDOWS} windowKey={windowKey} onChoose={choose} />
       {summary.error ? <ErrorText error={summary.error} /> : null}
       {!s ? (
         summary.error ? null : (
@@ -185,22 +201,8 @@ export function PerformanceView() {
                 rowKey={(r) => r.strategy}
                 columns={[
                   { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
-                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
-                  { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
-                  {
-                    key: "wonLost",
-                    header: "Won / lost",
-                    numeric: true,
-                    cell: (r) => (
-                      <>
-                        {r.wins} / {r.losses}
-                      </>
-                    ),
-                  },
-                  { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-                  { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
-                  { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-                  { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+                  ...tradeColumns<StrategyRow>(),
+                  ...outcomeColumns<StrategyRow>(),
                 ]}
               />
             )}
@@ -216,23 +218,9 @@ export function PerformanceView() {
                 rowKey={(r) => r.symbol}
                 columns={[
                   { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
-                  { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
-                  { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
-                  {
-                    key: "wonLost",
-                    header: "Won / lost",
-                    numeric: true,
-                    cell: (r) => (
-                      <>
-                        {r.wins} / {r.losses}
-                      </>
-                    ),
-                  },
-                  { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-                  { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
+                  ...tradeColumns<SymbolRow>(),
                   { key: "slippage", header: "Slippage", numeric: true, cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} /> : "—") },
-                  { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-                  { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+                  ...outcomeColumns<SymbolRow>(),
                 ]}
                 foot={
                   bySymbol.length > 1 && !filter.value.symbol ? (

@@ -65,6 +65,24 @@ export function fieldErrorsOf(error: unknown): Record<string, string[]> {
   return fields;
 }
 
+/** A field's hint and its errors under it, with the ids its `aria-describedby` names. */
+function FieldNotes({ id, hint, errors }: { id: string; hint: string | undefined; errors: string[] | undefined }) {
+  return (
+    <>
+      {hint ? (
+        <small id={`${id}-hint`} className="muted">
+          {hint}
+        </small>
+      ) : null}
+      {errors?.length ? (
+        <small id={`${id}-err`} className="error" role="alert">
+          {errors.join(" ")}
+        </small>
+      ) : null}
+    </>
+  );
+}
+
 export function Field({
   spec,
   value,
@@ -86,16 +104,7 @@ export function Field({
         <label className="check" htmlFor={id}>
           <input id={id} type="checkbox" checked={value === true} onChange={(e) => onChange(e.target.checked)} aria-describedby={describedBy} /> {spec.label}
         </label>
-        {spec.hint ? (
-          <small id={`${id}-hint`} className="muted">
-            {spec.hint}
-          </small>
-        ) : null}
-        {errors?.length ? (
-          <small id={`${id}-err`} className="error" role="alert">
-            {errors.join(" ")}
-          </small>
-        ) : null}
+        <FieldNotes id={id} hint={spec.hint} errors={errors} />
       </div>
     );
   }
@@ -128,16 +137,7 @@ export function Field({
           autoComplete="off"
         />
       )}
-      {spec.hint ? (
-        <small id={`${id}-hint`} className="muted">
-          {spec.hint}
-        </small>
-      ) : null}
-      {errors?.length ? (
-        <small id={`${id}-err`} className="error" role="alert">
-          {errors.join(" ")}
-        </small>
-      ) : null}
+      <FieldNotes id={id} hint={spec.hint} errors={errors} />
     </div>
   );
 }

@@ -14,11 +14,12 @@ import { useTRPC } from "../trpc/client";
 import { DataTable } from "../ui/data-table";
 import { fmtNum, fmtPct } from "../ui/format";
 import { Empty, ErrorText, Loading, Panel, Pnl } from "../ui/kit";
+import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
 type Report = inferRouterOutputs<AppRouter>["strategies"]["metrics"];
 type Row = Report["strategies"][number];
 
-const WINDOWS: [key: string, label: string, days: number | null][] = [
+const WINDOWS: WindowOption[] = [
   ["7d", "7 days", 7],
   ["30d", "30 days", 30],
   ["all", "All time", null],
@@ -33,37 +34,17 @@ const name = { key: "strategy", header: "Strategy", rowHeader: true, cellClassNa
 
 export function StrategiesView() {
   const trpc = useTRPC();
-  const [windowKey, setWindowKey] = useState("all");
-  const [from, setFrom] = useState<number | undefined>(undefined);
+  const { windowKey, from, choose } = useWindowChoice();
   const [chosen, setChosen] = useState<string | null>(null);
   const report = useQuery(trpc.strategies.metrics.queryOptions(from === undefined ? {} : { from }));
   const r = report.data;
-  const choose = (key: string, days: number | null) => {
-    setWindowKey(key);
-    setFrom(days === null ? undefined : Math.floor((Date.now() - days * 86_400_000) / 60_000) * 60_000);
-  };
   const query = from === undefined ? "" : `&from=${from}`;
   const rows = r?.strategies ?? [];
   const calibrated = rows.find((s) => s.strategy === chosen) ?? rows.find((s) => s.calibration.some((b) => b.trades > 0)) ?? rows[0];
 
   return (
     <>
-      <div className="perf-head">
-        <h1 className="page-title">Strategies</h1>
-        <div className="perf-seg" role="group" aria-label="Window">
-          {WINDOWS.map(([key, label, days]) => (
-            <button
-              key={key}
-              type="button"
-              className={`btn small${windowKey === key ? " active" : ""}`}
-              aria-pressed={windowKey === key}
-              onClick={() => choose(key, days)}
-            >
-              {label}
-            </button>
-          ))}
-        </div>
-      </div>
+      <WindowHead title="Strategies" windows={WINDOWS} windowKey={windowKey} onChoose={choose} />
       <p className="muted perf-note">
         Export for a model&apos;s training loop:{" "}
         <a href={`/api/strategies/export?format=json${query}`} download>

@@ -1,6 +1,9 @@
 "use client";
-/** Previous/next for a client-side page (./paging.ts): "Rows 51–100 of 500", with accessible names. */
-import { useState } from "react";
+/**
+ * Previous/next for a client-side page (./paging.ts): "Rows 51–100 of 500", with accessible names; and "Load more"
+ * under a server-paged (infinite) list.
+ */
+import { useState, type ReactNode } from "react";
 import { DEFAULT_PAGE_SIZE, pageOf, type PageSlice } from "./paging";
 
 /**
@@ -36,5 +39,26 @@ export function Pager({ slice, label, onPage }: { slice: PageSlice<unknown>; lab
         Next →
       </button>
     </nav>
+  );
+}
+
+/** An infinite query's paging, as TanStack Query's useInfiniteQuery returns it. */
+export interface MorePages {
+  hasNextPage: boolean;
+  isFetchingNextPage: boolean;
+  fetchNextPage: () => Promise<unknown>;
+}
+
+/** What a server-paged list shows (`shown`: "120 entries shown · end of the log") and a button for the next page while there is one. */
+export function LoadMore({ shown, list }: { shown: ReactNode; list: MorePages }) {
+  return (
+    <div className="pager">
+      <span className="muted">{shown}</span>
+      {list.hasNextPage ? (
+        <button type="button" className="btn" onClick={() => void list.fetchNextPage()} disabled={list.isFetchingNextPage}>
+          {list.isFetchingNextPage ? "Loading…" : "Load more"}
+        </button>
+      ) : null}
+    </div>
   );
 }

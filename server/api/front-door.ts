@@ -13,6 +13,7 @@
  * Refusals answer in tRPC's error shape (superjson envelope) so the browser's client shows the sentence.
  */
 import { appConfig } from "../config";
+import { readBodyLimited } from "./read-body";
 
 export const MAX_TRPC_BODY_BYTES = 256 * 1024;
 /** The server's maxBatchSize; the browser's httpBatchLink uses the same `maxItems`. */
@@ -124,33 +125,6 @@ export function checkRequestHead(req: Request, opts: FrontDoorOptions): Refusal 
     }
   }
   return null;
-}
-
-/** The body, at most `maxBytes` bytes, or null when it is longer (reading stops there). */
-export async function readBodyLimited(req: Request, maxBytes: number): Promise<Uint8Array<ArrayBuffer> | null> {
-  const declared = Number(req.headers.get("content-length"));
-  if (Number.isFinite(declared) && declared > maxBytes) return null;
-  if (!req.body) return new Uint8Array(0);
-  const reader = req.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > maxBytes) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let at = 0;
-  for (const c of chunks) {
-    body.set(c, at);
-    at += c.byteLength;
-  }
-  return body;
 }
 
 /** A refusal in tRPC's error shape (one entry per call for a batch). */

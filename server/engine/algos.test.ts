@@ -118,13 +118,19 @@ function start(d: Desk, parent: Partial<ParentOrderRequest> & Pick<ParentOrderRe
   });
 }
 
+/** A started in-memory desk with a first quote at 20000 (a second later). */
+async function quotedDesk(): Promise<Desk> {
+  const d = desk();
+  await d.engine.start();
+  await quote(d, 20000);
+  return d;
+}
+
 const parent = (d: Desk, id = "par-1") => d.engine.parentOrders().find((p) => p.id === id)!;
 
 describe("TWAP through the engine", () => {
   it("sends every slice through the gate with its parent link, fills the target and reports the shortfall", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     const started = await start(d, { algo: { kind: "twap", horizonSeconds: 240, intervalSeconds: 60 } });
     expect(started).toMatchObject({ ok: true, data: { parentId: "par-1" } });
     // The first slice goes at once.
@@ -151,9 +157,7 @@ describe("TWAP through the engine", () => {
   });
 
   it("fires its slices from timers when no market data comes", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     await start(d, { algo: { kind: "twap", horizonSeconds: 120, intervalSeconds: 60 } });
     d.clock.advance(60_000);
     d.timers.fireDue();
@@ -162,9 +166,7 @@ describe("TWAP through the engine", () => {
   });
 
   it("skips slices while the touch is beyond the limit-price guard and crosses nothing beyond it", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     await start(d, { limitPrice: "20005", endBehaviour: "cancel", algo: { kind: "twap", horizonSeconds: 180, intervalSeconds: 60 } });
     // Slice 1 at 20000.5 (inside the guard) fills as a limit IOC at the guard.
     expect(parent(d).filledQty).toBe("0.333");
@@ -179,9 +181,7 @@ describe("TWAP through the engine", () => {
   });
 
   it("pauses (canceling nothing live), resumes and cancels; a cancelled parent sends nothing more", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     await start(d, { algo: { kind: "twap", horizonSeconds: 300, intervalSeconds: 60 } });
     expect(await d.engine.execute({ kind: "pauseParent", parentId: "par-1", actor: trader, reason: "wait" })).toMatchObject({ ok: true });
     await quote(d, 20000, 60_000);
@@ -205,9 +205,7 @@ describe("TWAP through the engine", () => {
 
 describe("iceberg with partial fills", () => {
   it("shows the display quantity, books partial fills once, refills, and cancels its resting child when cancelled", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     await start(d, { limitPrice: "19990", algo: { kind: "iceberg", displayQty: "0.2" } });
     const open = () => d.engine.state().openOrders;
     expect(open()).toHaveLength(1);
@@ -228,9 +226,7 @@ describe("iceberg with partial fills", () => {
 
 describe("halts and refusals", () => {
   it("an emergency stop finishes every parent at once and cancels the working child first", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     await start(d, { limitPrice: "19990", algo: { kind: "iceberg", displayQty: "0.2" } });
     await start(d, { algo: { kind: "twap", horizonSeconds: 600, intervalSeconds: 60 } });
     await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: { username: "ada", role: "admin" }, reason: "test halt" });
@@ -247,9 +243,7 @@ describe("halts and refusals", () => {
   });
 
   it("a venue refusal is retried with the next child; maxRejections refusals in a row fail the parent", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     d.venue.refusals = 1;
     await start(d, { algo: { kind: "twap", horizonSeconds: 120, intervalSeconds: 60 } });
     // The refused slice 1 rolls into slice 2.
@@ -267,9 +261,7 @@ describe("halts and refusals", () => {
   });
 
   it("a gate refusal (entries paused) reaches the parent as a refused child", async () => {
-    const d = desk();
-    await d.engine.start();
-    await quote(d, 20000);
+    const d = await quotedDesk();
     await d.engine.execute({ kind: "pause", actor: trader, reason: "calm" });
     await start(d, { algo: { kind: "twap", horizonSeconds: 60, intervalSeconds: 60 }, endBehaviour: "cancel" });
     const view = parent(d);
@@ -349,22 +341,33 @@ describe("restarts", () => {
     for (const path of paths.splice(0)) rmSync(dirname(path), { recursive: true, force: true });
   });
 
-  async function crashAndRestart(old: Desk, dbPath: string, venuePath: string): Promise<Desk> {
-    (old.store as SqliteStore).close();
-    await old.venue.close();
-    const clock = new ManualClock(old.clock.now());
+  /** A fresh migrated database and a simulator state file beside it, deleted after the test. */
+  function durablePaths(): { dbPath: string; venuePath: string } {
+    const dbPath = createMigratedDb();
+    paths.push(dbPath);
+    return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
+  }
+
+  /** A started desk on the SQLite file and the durable simulator's state file. */
+  async function durableDesk(dbPath: string, venuePath: string, clock: ManualClock): Promise<Desk> {
     const d = desk(openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
     await d.engine.start();
     return d;
   }
 
+  async function closeDesk(d: Desk): Promise<void> {
+    (d.store as SqliteStore).close();
+    await d.venue.close();
+  }
+
+  async function crashAndRestart(old: Desk, dbPath: string, venuePath: string): Promise<Desk> {
+    await closeDesk(old);
+    return durableDesk(dbPath, venuePath, new ManualClock(old.clock.now()));
+  }
+
   it("resumes a TWAP after a restart and never sends a slice twice", async () => {
-    const dbPath = createMigratedDb();
-    paths.push(dbPath);
-    const venuePath = `${dirname(dbPath)}/venue.db`;
-    const clock = new ManualClock(T0);
-    let d = desk(openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
-    await d.engine.start();
+    const { dbPath, venuePath } = durablePaths();
+    let d = await durableDesk(dbPath, venuePath, new ManualClock(T0));
     await quote(d, 20000);
     await start(d, { algo: { kind: "twap", horizonSeconds: 240, intervalSeconds: 60 } });
     await quote(d, 20000, 60_000);
@@ -376,17 +379,12 @@ describe("restarts", () => {
     const view = parent(d);
     expect(view).toMatchObject({ status: "done", filledQty: "1", childrenSent: 4 });
     expect(d.venue.submitted).toEqual(["par-1.3", "par-1.4"]);
-    (d.store as SqliteStore).close();
-    await d.venue.close();
+    await closeDesk(d);
   });
 
   it("a child journaled as sent but never reached the books is not resent: it is refused and the next child takes its place", async () => {
-    const dbPath = createMigratedDb();
-    paths.push(dbPath);
-    const venuePath = `${dirname(dbPath)}/venue.db`;
-    const clock = new ManualClock(T0);
-    let d = desk(openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
-    await d.engine.start();
+    const { dbPath, venuePath } = durablePaths();
+    let d = await durableDesk(dbPath, venuePath, new ManualClock(T0));
     await quote(d, 20000);
     await start(d, { algo: { kind: "twap", horizonSeconds: 240, intervalSeconds: 60 } });
     // The crash came after the parent saved slice 2 as sent and before its order intent committed.
@@ -413,8 +411,7 @@ describe("restarts", () => {
     await quote(d, 20000, 60_000);
     expect(parent(d)).toMatchObject({ status: "done", filledQty: "1" });
     expect(d.venue.submitted).not.toContain("par-1.2");
-    (d.store as SqliteStore).close();
-    await d.venue.close();
+    await closeDesk(d);
   });
 
   it("a parent saved in parts on SQLite (whole once, then progress and changed children) reads back as it ran", async () => {
@@ -442,12 +439,8 @@ describe("restarts", () => {
   });
 
   it("restartPolicy stop: the parent cancels its working child and stops after a restart", async () => {
-    const dbPath = createMigratedDb();
-    paths.push(dbPath);
-    const venuePath = `${dirname(dbPath)}/venue.db`;
-    const clock = new ManualClock(T0);
-    let d = desk(openSqliteStore({ path: dbPath, clock }), venue(venuePath), clock);
-    await d.engine.start();
+    const { dbPath, venuePath } = durablePaths();
+    let d = await durableDesk(dbPath, venuePath, new ManualClock(T0));
     await quote(d, 20000);
     await start(d, { limitPrice: "19990", restartPolicy: "stop", algo: { kind: "iceberg", displayQty: "0.2" } });
     expect(d.engine.state().openOrders).toHaveLength(1);
@@ -455,7 +448,6 @@ describe("restarts", () => {
     expect(parent(d)).toMatchObject({ status: "cancelled", reason: "stopped after a restart" });
     expect(d.engine.state().openOrders).toHaveLength(0);
     expect(d.venue.submitted).toEqual([]);
-    (d.store as SqliteStore).close();
-    await d.venue.close();
+    await closeDesk(d);
   });
 });

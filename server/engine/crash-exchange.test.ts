@@ -13,57 +13,24 @@
  * BASTION_CRASH_KILLS sets the number of kills (`npm run chaos` runs 100); CI runs 5.
  */
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
 import { rmSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { afterAll, describe, expect, it } from "vitest";
 import { D } from "../core/money";
 import { seededRng } from "../core/rng";
 import { createMigratedDb } from "../../test/db";
+import { crashKills, runCrashChild, type RunOutcome } from "../../test/crash/run-child";
 import { BinanceTestServer } from "../../test/binance-test-server";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const CHILD = join(import.meta.dirname, "..", "..", "test", "crash", "exchange-child.ts");
-const KILLS = (() => {
-  const raw = process.env.BASTION_CRASH_KILLS;
-  if (raw === undefined || raw === "") return 5;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000) throw new RangeError(`BASTION_CRASH_KILLS must be a whole number from 1 to 1000, got ${raw}`);
-  return n;
-})();
+const KILLS = crashKills(process.env.BASTION_CRASH_KILLS, 5);
 
-interface RunOutcome {
-  ready: boolean;
-  ticks: number;
-  stdout: string[];
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
-
+/** Runs the child; in `run` mode SIGKILLs it `killAfterMs` after READY (0 = as READY is read). */
 function runChild(args: string[], killAfterMs: number | null): Promise<RunOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["-C", "react-server", "--import", "tsx", CHILD, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    const outcome: RunOutcome = { ready: false, ticks: 0, stdout: [], stderr: "", code: null, signal: null };
-    child.stderr.on("data", (chunk: Buffer) => (outcome.stderr += chunk.toString()));
-    const guard = setTimeout(() => child.kill("SIGKILL"), 60_000); // never leave a child behind
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      outcome.stdout.push(line);
-      if (line.startsWith("TICK ")) outcome.ticks++;
-      if (line.startsWith("READY") && !outcome.ready) {
-        outcome.ready = true;
-        if (killAfterMs === 0) child.kill("SIGKILL");
-        else if (killAfterMs !== null) setTimeout(() => child.kill("SIGKILL"), killAfterMs);
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(guard);
-      outcome.code = code;
-      outcome.signal = signal;
-      resolve(outcome);
-    });
+  return runCrashChild(CHILD, args, {
+    nodeArgs: ["-C", "react-server", "--import", "tsx"],
+    guardMs: 60_000,
+    kill: killAfterMs === null ? null : { afterMs: killAfterMs },
   });
 }
 

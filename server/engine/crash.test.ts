@@ -19,68 +19,27 @@
  * Every fifth run is killed as soon as READY is read; the others 30–300 ms into the stream (seeded).
  */
 import Database from "better-sqlite3";
-import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
 import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseStoredParent } from "../core/algos/serialize";
 import { D, type Decimal, ZERO } from "../core/money";
 import { seededRng } from "../core/rng";
 import { createMigratedDb } from "../../test/db";
+import { crashKills, runCrashChild, type RunOutcome } from "../../test/crash/run-child";
 
-const ROOT = join(import.meta.dirname, "..", "..");
 const CHILD = join(import.meta.dirname, "..", "..", "test", "crash", "child.ts");
 /** `npm run chaos` runs 100 (BASTION_CRASH_KILLS=100); CI runs the default. */
-const KILLS = crashKills(process.env.BASTION_CRASH_KILLS);
-
-function crashKills(raw: string | undefined): number {
-  if (raw === undefined || raw === "") return 22;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < 1 || n > 1_000) throw new RangeError(`BASTION_CRASH_KILLS must be a whole number from 1 to 1000, got ${raw}`);
-  return n;
-}
-
-interface RunOutcome {
-  ready: boolean;
-  ticks: number;
-  stdout: string[];
-  stderr: string;
-  code: number | null;
-  signal: NodeJS.Signals | null;
-}
+const KILLS = crashKills(process.env.BASTION_CRASH_KILLS, 22);
 
 /**
- * Spawns the child; in `run` mode SIGKILLs it as its `killAfterTicks`-th TICK line is read (0 = as READY is read).
+ * Runs the child; in `run` mode SIGKILLs it as its `killAfterTicks`-th TICK line is read (0 = as READY is read).
  * Counted in ticks, not milliseconds: on a busy machine the child does as much work before the kill as on an idle
  * one (and the kill still lands wherever the child has got to by then).
  */
 function runChild(args: string[], killAfterTicks: number | null): Promise<RunOutcome> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", CHILD, ...args], { cwd: ROOT, stdio: ["ignore", "pipe", "pipe"] });
-    const outcome: RunOutcome = { ready: false, ticks: 0, stdout: [], stderr: "", code: null, signal: null };
-    child.stderr.on("data", (chunk: Buffer) => (outcome.stderr += chunk.toString()));
-    const guard = setTimeout(() => child.kill("SIGKILL"), 20_000); // never leave a child behind
-    createInterface({ input: child.stdout }).on("line", (line) => {
-      outcome.stdout.push(line);
-      if (line.startsWith("TICK ")) {
-        outcome.ticks++;
-        if (outcome.ticks === killAfterTicks) child.kill("SIGKILL");
-      }
-      if (line.startsWith("READY") && !outcome.ready) {
-        outcome.ready = true;
-        if (killAfterTicks === 0) child.kill("SIGKILL");
-      }
-    });
-    child.on("error", reject);
-    child.on("exit", (code, signal) => {
-      clearTimeout(guard);
-      outcome.code = code;
-      outcome.signal = signal;
-      resolve(outcome);
-    });
-  });
+  return runCrashChild(CHILD, args, { nodeArgs: ["--import", "tsx"], guardMs: 20_000, kill: killAfterTicks === null ? null : { afterTicks: killAfterTicks } });
 }
 
 // ── the two files, read-only ─────────────────────────────────────────────────────────────────────

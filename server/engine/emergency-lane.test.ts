@@ -5,27 +5,12 @@
  * the wall clock; the exchange answers are awaited as events (polling a condition, never a fixed sleep).
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { timeOrderedIds } from "../core/ids";
-import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
 import { BinanceTestServer } from "../../test/binance-test-server";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { Engine } from "./engine";
 import { type Timers } from "../core/clock";
-import { ResilientVenue } from "./resilient-venue";
 import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
-
-const clock = { now: () => Date.now() };
-
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
+import { LIVE_RISK_LIMITS, liveEngine, liveResilient, liveSymbolSettings, pollFor, wallClock } from "../../test/live-desk";
 
 /** The resilience layer's timers, run only on demand. */
 class HeldTimers implements Pick<Timers, "setTimeout"> {
@@ -56,36 +41,16 @@ describe("emergency lane against the Binance test server", () => {
     closers.push(() => server.close());
     server.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
     const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs: 5_000 });
-    const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
+    const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock: wallClock, pollIntervalMs: 0 });
     const timers = new HeldTimers();
-    const resilient = new ResilientVenue(venue, {
-      ratePerSecond: 1,
-      burst: 5,
-      maxAttempts: 3,
-      baseDelayMs: 50,
-      maxDelayMs: 500,
-      now: () => Date.now(),
-      timers,
-      rng: seededRng(1),
-    });
+    const resilient = liveResilient(venue, { ratePerSecond: 1, burst: 5, maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timers });
     closers.push(() => resilient.close());
     const store = new MemoryStore();
-    const engine = new Engine({
+    const engine = liveEngine({
       venue: resilient,
       store,
-      clock,
-      ids: timeOrderedIds(() => Date.now(), seededRng(2).next),
-      initialEquity: "100000",
-      breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
-      riskLimits: { maxOpenPositions: 100, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
-      defaultSymbolSettings: {
-        minConfidence: 0.5,
-        sizing: { method: "fixed_fraction", fraction: 0.001 },
-        stopLossPct: null,
-        takeProfitLevels: [],
-        trailing: null,
-        maxAgeMinutes: null,
-      },
+      riskLimits: { ...LIVE_RISK_LIMITS, maxOpenPositions: 100 },
+      defaultSymbolSettings: liveSymbolSettings(0.001),
       emergencyConfirmMs: 15_000,
     });
     await engine.start();
@@ -103,7 +68,7 @@ describe("emergency lane against the Binance test server", () => {
       expect(placed).toMatchObject({ ok: true });
     }
     await venue.idle();
-    await waitFor("5 resting orders accepted", () => engine.state().openOrders.filter((o) => o.status === "ACCEPTED").length === 5);
+    await pollFor("5 resting orders accepted", () => engine.state().openOrders.filter((o) => o.status === "ACCEPTED").length === 5);
     for (let i = 0; i < 30; i++) {
       const r = await engine.execute({
         kind: "signal",
@@ -121,7 +86,7 @@ describe("emergency lane against the Binance test server", () => {
     expect(stop).toMatchObject({ ok: true, data: { progress: { ordersToCancel: 5 } } });
     expect(resilient.pending).toBe(0);
     await venue.idle();
-    await waitFor("the emergency stop done", () => engine.state().emergency?.step === "done");
+    await pollFor("the emergency stop done", () => engine.state().emergency?.step === "done");
     console.info(
       `[emergency-lane] stop with 30 queued orders dropped and 5 resting orders canceled, confirmed in ${(performance.now() - started).toFixed(0)} ms`,
     );

@@ -4,29 +4,15 @@
  * Waits are on conditions (never fixed sleeps); the in-doubt lookups run on short, growing delays.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { timeOrderedIds } from "../core/ids";
 import { D } from "../core/money";
-import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
 import { BinanceTestServer, type FaultKind } from "../../test/binance-test-server";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { Engine } from "./engine";
-import { ResilientVenue } from "./resilient-venue";
 import type { DomainEvent } from "./types";
 import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
+import { liveEngine, liveResilient, pollFor, wallClock } from "../../test/live-desk";
 
-const clock = { now: () => Date.now() };
 const trader = { username: "tina", role: "trader" as const };
-
-async function waitFor<T>(what: string, probe: () => T | null | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
-}
 
 const closers: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -38,27 +24,13 @@ async function liveDesk() {
   closers.push(() => server.close());
   server.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
   const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs: 2_000 });
-  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock, pollIntervalMs: 0 });
-  const resilient = new ResilientVenue(venue, {
-    ratePerSecond: 100,
-    burst: 100,
-    maxAttempts: 4,
-    baseDelayMs: 20,
-    maxDelayMs: 200,
-    now: () => Date.now(),
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
-    rng: seededRng(1),
-  });
+  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: ["BTC/USDT"], clock: wallClock, pollIntervalMs: 0 });
+  const resilient = liveResilient(venue, { maxAttempts: 4, baseDelayMs: 20, maxDelayMs: 200 });
   closers.push(() => resilient.close());
   const store = new MemoryStore();
-  const engine = new Engine({
+  const engine = liveEngine({
     venue: resilient,
     store,
-    clock,
-    ids: timeOrderedIds(() => Date.now(), seededRng(2).next),
-    initialEquity: "100000",
-    breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
-    riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
     inDoubtPolicy: { firstDelayMs: 100, factor: 2, maxDelayMs: 400, alertAfterLookups: 2 },
   });
   const alerts: string[] = [];
@@ -88,8 +60,8 @@ describe("orders in doubt against the Binance test server", () => {
   ])("%s: in doubt, never re-sent, booked once when a later lookup finds it", async (fault, delayMs) => {
     const d = await liveDesk();
     const coid = await d.marketBuy(fault, delayMs);
-    await waitFor("the order in doubt", () => d.engine.state().inDoubt.some((m) => m.clientOrderId === coid));
-    await waitFor("the order found and filled", () => d.store.getOrder(coid)?.order.status === "FILLED");
+    await pollFor("the order in doubt", () => d.engine.state().inDoubt.some((m) => m.clientOrderId === coid));
+    await pollFor("the order found and filled", () => d.store.getOrder(coid)?.order.status === "FILLED");
     await d.venue.idle();
     expect(d.server.requests("POST /api/v3/order")).toHaveLength(1); // never sent twice
     expect(d.server.requests("GET /api/v3/order").every((r) => r.params.origClientOrderId === coid)).toBe(true);
@@ -106,7 +78,7 @@ describe("orders in doubt against the Binance test server", () => {
   it("status unknown and never executed: it stays in doubt with an alert (no fence on Binance spot); the operator marks it not placed", async () => {
     const d = await liveDesk();
     const coid = await d.marketBuy("statusUnknownNotExecuted");
-    const marker = await waitFor("the alert", () => d.engine.state().inDoubt.find((m) => m.clientOrderId === coid && m.alerted));
+    const marker = await pollFor("the alert", () => d.engine.state().inDoubt.find((m) => m.clientOrderId === coid && m.alerted));
     expect(marker).toMatchObject({ fenceMs: null, reason: expect.stringMatching(/^TIMEOUT: /) as unknown });
     expect(d.alerts.filter((a) => a.includes(coid) && a.includes("in doubt"))).toHaveLength(2); // when it went in doubt, and when a person is needed
     expect(d.store.getOrder(coid)?.order.status).toBe("SUBMITTED");

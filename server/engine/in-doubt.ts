@@ -10,7 +10,7 @@
  *   shows, or mark it not placed) from the Reconciliation page.
  * Pure: no I/O, time passed in.
  */
-import type { VenueEvent } from "../core/orders/events";
+import { acceptEvent, type VenueEvent, venueFillEvent } from "../core/orders/events";
 import type { VenueFill, VenueOrderSnapshot } from "../venues/venue";
 
 export interface InDoubtMarker {
@@ -85,14 +85,10 @@ export function eventsFromSnapshot(
   if (snapshot.status === "REJECTED" && own.length === 0) {
     return [{ clientOrderId: coid, event: { type: "reject", reason: snapshot.reason ?? "rejected by the venue", ts: now } }];
   }
-  if (needsAccept)
-    events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+  if (needsAccept) events.push(acceptEvent(coid, snapshot.venueOrderId, now));
   for (const f of own) {
     if (booked(f.tradeId)) continue;
-    events.push({
-      clientOrderId: coid,
-      event: { type: "fill", tradeId: f.tradeId, qty: f.qty, price: f.price, fee: quoteFee(f), ...(f.liquidity ? { liquidity: f.liquidity } : {}), ts: f.ts },
-    });
+    events.push(venueFillEvent(coid, f, quoteFee(f)));
   }
   if (snapshot.status === "CANCELED")
     events.push({ clientOrderId: coid, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
@@ -100,20 +96,8 @@ export function eventsFromSnapshot(
   return events;
 }
 
-/** The marker as the API shows it. */
-export interface InDoubtView {
-  clientOrderId: string;
-  symbol: string;
-  since: number;
-  sentAt: number;
-  reason: string;
-  lookups: number;
-  nextLookupAt: number | null;
-  lastLookupAt: number | null;
-  lastLookupError: string | null;
-  fenceMs: number | null;
-  alerted: boolean;
-}
+/** The marker as the API shows it: every field (none is internal or secret); a copy, so the books' marker stays theirs. */
+export type InDoubtView = InDoubtMarker;
 
 export function inDoubtView(marker: InDoubtMarker): InDoubtView {
   return { ...marker };

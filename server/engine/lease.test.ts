@@ -49,22 +49,18 @@ function holderSeenBy(store: SqliteStore, now: number) {
   return probe.ok ? null : probe.holder;
 }
 
+/** Process A takes the lease on `store`: stale after 15 s, a heartbeat every 3 s. */
+function acquireAsA(store: SqliteStore, options: Pick<Parameters<typeof LeaseKeeper.acquire>[1], "timers" | "now" | "onLost">) {
+  return LeaseKeeper.acquire(store, { ownerId: "A", pid: 1, host: "a", staleAfterMs: 15_000, heartbeatMs: 3_000, ...options });
+}
+
 describe("LeaseKeeper", () => {
   it("starts the heartbeat the moment the lease is taken, before anything else runs", () => {
     const { ours, theirs } = twoConnections();
     const timers = new ManualIntervals();
     let now = 1_000;
     const lost: string[] = [];
-    const leased = LeaseKeeper.acquire(ours, {
-      ownerId: "A",
-      pid: 1,
-      host: "a",
-      staleAfterMs: 15_000,
-      heartbeatMs: 3_000,
-      now: () => now,
-      timers,
-      onLost: (r) => lost.push(r),
-    });
+    const leased = acquireAsA(ours, { timers, now: () => now, onLost: (r) => lost.push(r) });
     expect(leased.ok).toBe(true);
     expect(timers.active.size).toBe(1);
     // A slow start (an exchange read taking 20 s) does not let the lease go stale: the heartbeat keeps it.
@@ -85,14 +81,9 @@ describe("LeaseKeeper", () => {
     const venue = new SimVenue({ instruments: [BTC], initialBalances: { USDT: "10000" } });
     const engine = new Engine({ venue, store: ours, clock, ids: sequentialIds(), initialEquity: "10000", breaker: null });
     const lost: string[] = [];
-    const leased = LeaseKeeper.acquire(ours, {
-      ownerId: "A",
-      pid: 1,
-      host: "a",
-      staleAfterMs: 15_000,
-      heartbeatMs: 3_000,
-      now: () => now,
+    const leased = acquireAsA(ours, {
       timers,
+      now: () => now,
       onLost: (reason) => {
         engine.stopTrading("LEASE_LOST", reason);
         lost.push(reason);
@@ -121,16 +112,7 @@ describe("LeaseKeeper", () => {
     const { ours } = twoConnections();
     const timers = new ManualIntervals();
     const lost: string[] = [];
-    const leased = LeaseKeeper.acquire(ours, {
-      ownerId: "A",
-      pid: 1,
-      host: "a",
-      staleAfterMs: 15_000,
-      heartbeatMs: 3_000,
-      now: () => 1,
-      timers,
-      onLost: (r) => lost.push(r),
-    });
+    const leased = acquireAsA(ours, { timers, now: () => 1, onLost: (r) => lost.push(r) });
     expect(leased.ok).toBe(true);
     ours.close();
     timers.tick();
@@ -142,16 +124,7 @@ describe("LeaseKeeper", () => {
     const { ours, theirs } = twoConnections();
     const timers = new ManualIntervals();
     expect(theirs.acquireLease({ ownerId: "B", pid: 2, host: "b", now: 0, staleAfterMs: 15_000 })).toEqual({ ok: true });
-    const leased = LeaseKeeper.acquire(ours, {
-      ownerId: "A",
-      pid: 1,
-      host: "a",
-      staleAfterMs: 15_000,
-      heartbeatMs: 3_000,
-      now: () => 1_000,
-      timers,
-      onLost: () => undefined,
-    });
+    const leased = acquireAsA(ours, { timers, now: () => 1_000, onLost: () => undefined });
     expect(leased).toMatchObject({ ok: false, holder: { ownerId: "B", pid: 2, host: "b" } });
     expect(timers.active.size).toBe(0);
   });

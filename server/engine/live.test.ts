@@ -7,52 +7,21 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { timeOrderedIds } from "../core/ids";
-import { seededRng } from "../core/rng";
 import { MemoryStore } from "../db/memory-store";
 import { createMigratedDb } from "../../test/db";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
 import { LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
-import { Engine } from "./engine";
-import { ResilientVenue } from "./resilient-venue";
+import { type Engine } from "./engine";
 import { ensureRuntime, runtimeState } from "./runtime";
 import type { Actor, EmergencyProgress } from "./types";
 import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
+import { EngineWaits, liveEngine, liveResilient, liveSymbolSettings, wallClock } from "../../test/live-desk";
 
 const trader: Actor = { username: "tina", role: "trader" };
 const SYMBOLS = ["BTC/USDT", "ETH/USDT", "LTC/USDT"];
-const clock = { now: () => Date.now() };
-
-/** Re-checks of pending `waitFor`s, run after each event of a watched engine's bus. */
-const rechecks = new Set<() => void>();
-let waitingFor: string | null = null;
-
-/** The engine's bus events (orders, fills, positions, the emergency, marks) are when what the tests wait for changes. */
-function watchBus(bus: Engine["bus"]): void {
-  // On the next turn: the state is read once the event's command has finished.
-  bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
-}
-
-/**
- * Resolves with the probe's value once it is truthy, re-checked on the engine's events: no deadline of its own (on a
- * busy machine the exchange's answers are slow, not missing; the test runner's timeout is the backstop).
- */
-function waitFor<T>(what: string, probe: () => T | null | undefined | false): Promise<T> {
-  const first = probe();
-  if (first) return Promise.resolve(first);
-  waitingFor = what;
-  return new Promise((resolve) => {
-    const check = () => {
-      const value = probe();
-      if (!value) return;
-      rechecks.delete(check);
-      waitingFor = null;
-      resolve(value);
-    };
-    rechecks.add(check);
-  });
-}
+const waits = new EngineWaits();
+const waitFor = waits.waitFor.bind(waits);
 
 /** ccxt's timeout for requests that must succeed: the test server runs in this process and answers slowly under load. */
 const PATIENT_MS = 20_000;
@@ -71,41 +40,13 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
   server.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
   server.pushQuote("LTCUSDT", 90, 90.01, 5_000, 5_000);
   const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs: options.timeoutMs ?? PATIENT_MS });
-  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: SYMBOLS, clock, pollIntervalMs: 200 });
+  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: SYMBOLS, clock: wallClock, pollIntervalMs: 200 });
   let engineRef: Engine | null = null;
-  const resilient = new ResilientVenue(venue, {
-    ratePerSecond: 100,
-    burst: 100,
-    maxAttempts: 5,
-    baseDelayMs: 50,
-    maxDelayMs: 500,
-    now: () => Date.now(),
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
-    rng: seededRng(1),
-    onError: () => engineRef?.noteVenueError(),
-    onSuccess: () => engineRef?.noteVenueSuccess(),
-  });
+  const resilient = liveResilient(venue, { maxAttempts: 5, baseDelayMs: 50, maxDelayMs: 500, engine: () => engineRef });
   const store = new MemoryStore();
-  const engine = new Engine({
-    venue: resilient,
-    store,
-    clock,
-    ids: timeOrderedIds(() => Date.now(), seededRng(2).next),
-    initialEquity: "100000",
-    breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
-    riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.01 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
-    emergencyConfirmMs: 15_000,
-  });
+  const engine = liveEngine({ venue: resilient, store, defaultSymbolSettings: liveSymbolSettings(0.01), emergencyConfirmMs: 15_000 });
   engineRef = engine;
-  watchBus(engine.bus);
+  waits.watch(engine.bus);
   await engine.start();
   await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5 });
   await engine.marketData({ kind: "quote", symbol: "ETH/USDT", bid: 2_000, ask: 2_000.1 });
@@ -124,9 +65,8 @@ async function liveDesk(options: { timeoutMs?: number } = {}): Promise<LiveDesk>
 
 const desks: LiveDesk[] = [];
 afterEach(async (context) => {
-  if (waitingFor !== null) context.task.result?.errors?.push({ name: "Waiting", message: `still waiting for ${waitingFor}` });
-  rechecks.clear();
-  waitingFor = null;
+  if (waits.waitingFor !== null) context.task.result?.errors?.push({ name: "Waiting", message: `still waiting for ${waits.waitingFor}` });
+  waits.clear();
   while (desks.length > 0) await desks.pop()!.close();
 });
 
@@ -300,7 +240,7 @@ describe("the runtime in LIVE mode", () => {
     const runtime = await ensureRuntime();
     expect(runtimeState().error).toBeNull();
     expect(runtime).not.toBeNull();
-    watchBus(runtime!.engine.bus);
+    waits.watch(runtime!.engine.bus);
     expect(runtime!.mode).toBe("live");
     expect(runtime!.engine.venueId()).toBe("binance");
     expect(runtime!.venueStatus()).toMatchObject({ connected: true, lastError: null });

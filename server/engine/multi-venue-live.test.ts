@@ -5,62 +5,24 @@
  * trading; the books agree with each exchange. Waits on the engine's events, never on the wall clock.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { timeOrderedIds } from "../core/ids";
-import { seededRng } from "../core/rng";
 import { D } from "../core/money";
 import { MemoryStore } from "../db/memory-store";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
-import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer } from "../../test/bitget-test-server";
+import type { Exchange } from "ccxt";
+import { BinanceTestServer } from "../../test/binance-test-server";
+import { liveExchangesFor } from "../../test/binance-test-server/live-exchange";
+import { BitgetTestServer } from "../../test/bitget-test-server";
+import { bitgetLiveExchangesFor } from "../../test/bitget-test-server/live-exchange";
+import { EngineWaits, liveEngine, liveResilient, liveSymbolSettings, wallClock } from "../../test/live-desk";
 import { CcxtVenue } from "../venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
-import { Engine } from "./engine";
-import { ResilientVenue } from "./resilient-venue";
+import { type Engine } from "./engine";
 import type { Actor, EmergencyProgress, Signal } from "./types";
 
 const trader: Actor = { username: "tina", role: "trader" };
 const SYMBOLS = ["BTC/USDT", "ETH/USDT"];
-const clock = { now: () => Date.now() };
 const PATIENT_MS = 20_000;
 
-const rechecks = new Set<() => void>();
-
-function waitFor<T>(probe: () => T | null | undefined | false | Promise<T | null | undefined | false>): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let busy = false;
-    const check = () => {
-      if (busy) return;
-      busy = true;
-      Promise.resolve(probe())
-        .then((value) => {
-          busy = false;
-          if (!value) return;
-          rechecks.delete(check);
-          resolve(value);
-        })
-        .catch((e: unknown) => {
-          rechecks.delete(check);
-          reject(e instanceof Error ? e : new Error(String(e)));
-        });
-    };
-    rechecks.add(check);
-    check();
-  });
-}
-
-function resilient(venue: CcxtVenue, engineRef: { engine: Engine | null }): ResilientVenue {
-  return new ResilientVenue(venue, {
-    ratePerSecond: 100,
-    burst: 100,
-    maxAttempts: 3,
-    baseDelayMs: 50,
-    maxDelayMs: 200,
-    now: () => Date.now(),
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
-    rng: seededRng(1),
-    onError: () => engineRef.engine?.noteVenueError(),
-    onSuccess: () => engineRef.engine?.noteVenueSuccess(),
-  });
-}
+const waits = new EngineWaits();
+const waitFor = waits.waitFor.bind(waits);
 
 interface TwoVenueDesk {
   binance: BinanceTestServer;
@@ -78,51 +40,25 @@ async function twoVenueDesk(): Promise<TwoVenueDesk> {
   binance.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
   bitget.pushQuote("BTCUSDT", 29_939.5, 29_940, 50, 50);
   bitget.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
-  const binanceConfig = loadLiveConfig(
-    { BASTION_API_KEY: TEST_API_KEY, BASTION_API_SECRET: TEST_API_SECRET, BASTION_API_URL: binance.url, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
-    { cwd: "/nonexistent-bastion-dir" },
-  );
-  const bitgetConfig = loadLiveConfig(
-    {
-      BASTION_EXCHANGE: "bitget",
-      BASTION_API_KEY: BITGET_TEST_API_KEY,
-      BASTION_API_SECRET: BITGET_TEST_API_SECRET,
-      BASTION_API_PASSWORD: BITGET_TEST_PASSPHRASE,
-      BASTION_API_URL: bitget.url,
-      BASTION_MARKET_TYPES: "spot",
-      BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
-    },
-    { cwd: "/nonexistent-bastion-dir" },
-  );
-  if (!binanceConfig.ok) throw new Error(binanceConfig.error.message);
-  if (!bitgetConfig.ok) throw new Error(bitgetConfig.error.message);
-  const engineRef: { engine: Engine | null } = { engine: null };
-  const open = async (config: typeof binanceConfig.value) => {
-    const { exchange, emergency } = createLiveExchange(config, { timeoutMs: PATIENT_MS });
-    return resilient(await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: SYMBOLS, clock, pollIntervalMs: 200 }), engineRef);
+  let engineRef: Engine | null = null;
+  const open = async (exchanges: { exchange: Exchange; emergency: Exchange }) => {
+    const venue = await CcxtVenue.open({
+      exchange: exchanges.exchange,
+      emergencyExchange: exchanges.emergency,
+      symbols: SYMBOLS,
+      clock: wallClock,
+      pollIntervalMs: 200,
+    });
+    return liveResilient(venue, { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 200, engine: () => engineRef });
   };
-  const venues = [await open(binanceConfig.value), await open(bitgetConfig.value)];
+  const venues = [
+    await open(liveExchangesFor(binance.url, { timeoutMs: PATIENT_MS })),
+    await open(bitgetLiveExchangesFor(bitget.url, { timeoutMs: PATIENT_MS })),
+  ];
   const store = new MemoryStore();
-  const engine = new Engine({
-    venues,
-    store,
-    clock,
-    ids: timeOrderedIds(() => Date.now(), seededRng(2).next),
-    initialEquity: "100000",
-    breaker: { maxOrdersPerMinute: 1_000, maxOrdersPerHour: 10_000 },
-    riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.01 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
-    emergencyConfirmMs: 15_000,
-  });
-  engineRef.engine = engine;
-  engine.bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
+  const engine = liveEngine({ venues, store, defaultSymbolSettings: liveSymbolSettings(0.01), emergencyConfirmMs: 15_000 });
+  engineRef = engine;
+  waits.watch(engine.bus);
   await engine.start();
   await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5, venue: "binance" });
   await engine.marketData({ kind: "quote", symbol: "BTC/USDT", bid: 29_939.5, ask: 29_940, venue: "bitget" });
@@ -141,7 +77,7 @@ async function twoVenueDesk(): Promise<TwoVenueDesk> {
 
 const desks: TwoVenueDesk[] = [];
 afterEach(async () => {
-  rechecks.clear();
+  waits.clear();
   while (desks.length > 0) await desks.pop()!.close();
 });
 
@@ -203,7 +139,7 @@ describe("one engine, two live venues (Binance and Bitget test servers)", { time
     expect(routedOrder.order.tags.route).toMatch(
       /^Routed to bitget \(binance passed: buy 30000\.5 .*; bitget chosen: best net price: buy 29940 \+ 0.2% fee = 29999.88 net/,
     );
-    await waitFor(() => d.engine.state().positions.filter((p) => p.position.quantity.greaterThan(0)).length === 3);
+    await waitFor("three positions", () => d.engine.state().positions.filter((p) => p.position.quantity.greaterThan(0)).length === 3);
     expect(d.binance.requests("POST /api/v3/order").map((r) => r.params.newClientOrderId)).toEqual([coid(atBinance)]);
     expect(d.bitget.requests("POST /api/v2/spot/trade/place-order").map((r) => r.params.clientOid)).toEqual([coid(atBitget), coid(routed)]);
     expect(
@@ -220,13 +156,13 @@ describe("one engine, two live venues (Binance and Bitget test servers)", { time
       ["bitget", "29000"],
     ] as const)
       expect(await place(d, venue, price)).toMatchObject({ ok: true });
-    await waitFor(() => d.binance.account.openOrderCount() === 2 && d.bitget.account.openOrderCount() === 1);
+    await waitFor("two resting at Binance, one at Bitget", () => d.binance.account.openOrderCount() === 2 && d.bitget.account.openOrderCount() === 1);
     const progress: EmergencyProgress[] = [];
     d.engine.bus.subscribe((event) => {
       if (event.type === "emergency") progress.push(event.progress);
     });
     expect(await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "two-venue drill" })).toMatchObject({ ok: true });
-    const last = await waitFor(() => progress.find((p) => p.step === "done"));
+    const last = await waitFor("the emergency stop done", () => progress.find((p) => p.step === "done"));
     expect(last.venues).toEqual([
       { venue: "binance", ordersToCancel: 2, ordersCanceled: 2, positionsToFlatten: 1, positionsFlattened: 1 },
       { venue: "bitget", ordersToCancel: 1, ordersCanceled: 1, positionsToFlatten: 2, positionsFlattened: 2 },
@@ -235,7 +171,7 @@ describe("one engine, two live venues (Binance and Bitget test servers)", { time
     expect(d.bitget.account.openOrderCount()).toBe(0);
     expect(d.engine.state().positions.filter((p) => p.position.quantity.greaterThan(0))).toEqual([]);
     // Books = each exchange: every fill the exchange executed is booked once, under its venue.
-    await waitFor(() => JSON.stringify(booked(d, "bitget")) === JSON.stringify(bitgetTrades(d.bitget)));
+    await waitFor("the Bitget books matching the exchange", () => JSON.stringify(booked(d, "bitget")) === JSON.stringify(bitgetTrades(d.bitget)));
     expect(booked(d, "binance")).toEqual(binanceTrades(d.binance));
     expect(booked(d, "bitget")).toEqual(bitgetTrades(d.bitget));
     expect(Object.keys(booked(d, "binance"))).toHaveLength(2); // entry and flatten
@@ -247,23 +183,23 @@ describe("one engine, two live venues (Binance and Bitget test servers)", { time
     desks.push(d);
     const before = await d.engine.execute({ kind: "signal", signal: signal({ strategy: "b", venue: "bitget" }), source: "test" });
     expect(before).toMatchObject({ ok: true });
-    await waitFor(() => d.engine.state().positions.some((p) => p.venue === "bitget" && p.position.quantity.greaterThan(0)));
+    await waitFor("a Bitget position", () => d.engine.state().positions.some((p) => p.venue === "bitget" && p.position.quantity.greaterThan(0)));
     await d.bitget.close(); // the Bitget server is gone
 
     const atBinance = await d.engine.execute({ kind: "signal", signal: signal({ strategy: "a", venue: "binance" }), source: "test" });
     expect(atBinance).toMatchObject({ ok: true });
-    await waitFor(() => d.engine.state().positions.some((p) => p.venue === "binance" && p.position.quantity.greaterThan(0)));
+    await waitFor("a Binance position", () => d.engine.state().positions.some((p) => p.venue === "binance" && p.position.quantity.greaterThan(0)));
     // Reconciliation: Bitget cannot be read, Binance is, and its books agree (no drift there).
     await expect(d.engine.reconcile()).resolves.toBe(0);
     expect(booked(d, "binance")).toEqual(binanceTrades(d.binance));
 
     expect(await place(d, "binance", "29000")).toMatchObject({ ok: true });
-    await waitFor(() => d.binance.account.openOrderCount() === 1);
+    await waitFor("one order resting at Binance", () => d.binance.account.openOrderCount() === 1);
     const stop = await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: trader, reason: "bitget is down" });
     expect(stop).toMatchObject({ ok: true });
     // Binance is cleared and flattened without waiting for Bitget's cancels (which cannot be confirmed).
-    await waitFor(() => d.binance.account.openOrderCount() === 0);
-    await waitFor(() => !d.engine.state().positions.some((p) => p.venue === "binance" && p.position.quantity.greaterThan(0)));
+    await waitFor("no order left at Binance", () => d.binance.account.openOrderCount() === 0);
+    await waitFor("the Binance position closed", () => !d.engine.state().positions.some((p) => p.venue === "binance" && p.position.quantity.greaterThan(0)));
     const progress = d.engine.state().emergency!;
     expect(progress.venues?.find((v) => v.venue === "binance")).toMatchObject({ ordersToCancel: 1, ordersCanceled: 1, positionsFlattened: 1 });
     expect(progress.step).not.toBe("done"); // Bitget's position is still waiting

@@ -5,115 +5,45 @@
  * POWR–XLM 0.53); ETH correlates below 0.4 with every symbol.
  */
 import { afterEach, describe, expect, it } from "vitest";
-import { useFreshDb as freshDb, type TestDb } from "../../test/auth-support";
 import { callerFor } from "../../test/desk-support";
-import { ManualClock, MINUTE_MS } from "../core/clock";
-import { sequentialIds } from "../core/ids";
-import { type MarketHistory } from "../core/market-history";
-import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
-import { loadCandlesCsv } from "../venues/replay/csv";
-import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
-import { SimVenue } from "../venues/sim/sim-venue";
-import { EventBus } from "./bus";
-import { Engine } from "./engine";
-import { createMarketHistory, ReplayHistoryFeed } from "./market-history-feed";
-import { runtimeState } from "./runtime";
-import { DEFAULT_RISK_LIMITS, type RiskLimitsSettings } from "./settings";
+import { openSqlitePortfolioDesk, PORTFOLIO_SETS, type SqlitePortfolioDesk } from "../../test/portfolio-desk";
+import { MINUTE_MS } from "../core/clock";
+import { type RiskLimitsSettings } from "./settings";
 import type { CommandResult } from "./types";
 
-const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
-const T_END = SETS[0]!.candles[SETS[0]!.candles.length - 1]!.ts + 5 * MINUTE_MS;
 const TRADED = ["ADA/BTC", "POWR/BTC", "XLM/BTC", "ETH/BTC"];
 const ADMIN = { username: "ada", role: "admin" as const };
 
 /** Correlation over 30 days of 1h bars (the recording has 20: more than the half needed), clusters at 0.5. */
 const CORRELATION: RiskLimitsSettings = { correlationThreshold: 0.5, correlationBarMinutes: 60, correlationWindowBars: 720 };
 
-interface Desk {
-  tdb: TestDb;
-  store: SqliteStore;
-  clock: ManualClock;
-  engine: Engine;
-  history: MarketHistory;
-}
+type Desk = SqlitePortfolioDesk;
 
 let desk: Desk | null = null;
 afterEach(async () => {
   if (!desk) return;
-  runtimeState().runtime = null;
-  desk.store.close();
-  await desk.tdb.close();
+  await desk.close();
   desk = null;
 });
 
 /** The desk with the history holding the first `rows` recorded 5-minute rows of every symbol (default: all). */
 async function openDesk(limits: RiskLimitsSettings, options: { rows?: number; history?: boolean } = {}): Promise<Desk> {
-  const tdb = freshDb();
-  const clock = new ManualClock(T_END);
-  const store = openSqliteStore({ path: tdb.path, clock });
-  const venue = new SimVenue({ instruments: TRADED.map(bittrexBtcInstrument), initialBalances: { BTC: "1" } });
-  const history = createMarketHistory();
-  for (const set of SETS) {
-    const rows = options.rows ?? set.candles.length;
-    new ReplayHistoryFeed(history, set.symbol, set.candles.slice(0, rows), { startIndex: rows, rebaseOnLoop: false, previousPass: false });
-  }
-  const engine = new Engine({
-    venue,
-    store,
-    clock,
-    ids: sequentialIds(),
-    initialEquity: "1",
-    quoteCurrency: "BTC",
-    breaker: null,
-    // Bittrex's minimum is 0.0005 BTC; the desk's default (10, meant for USDT) would refuse every BTC order.
-    riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "0.01", ...limits },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.1 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
-    ...(options.history !== false && { marketHistory: history }),
+  desk = await openSqlitePortfolioDesk({
+    traded: TRADED,
+    riskLimits: limits,
+    ...(options.rows !== undefined && { historyRows: options.rows }),
+    ...(options.history !== undefined && { history: options.history }),
   });
-  await engine.start();
-  for (const symbol of TRADED) {
-    const set = SETS.find((s) => s.symbol === symbol)!;
-    const last = set.candles[set.candles.length - 1]!.close;
-    clock.advance(1);
-    await engine.marketData({ kind: "quote", symbol, bid: last * 0.999, ask: last * 1.001 });
-  }
-  runtimeState().runtime = {
-    mode: "replay",
-    engine,
-    bus: new EventBus(),
-    startedAt: T_END,
-    feedStatus: () => ({ kind: "replay", connected: true, message: "", lastUpdateAt: null }),
-    venueStatus: () => venue.status(),
-    marketHistory: history,
-    stop: () => Promise.resolve(),
-  };
-  desk = { tdb, store, clock, engine, history };
   return desk;
 }
 
-let signalNo = 0;
-function signal(d: Desk, symbol: string, action: "BUY" | "CLOSE" = "BUY"): Promise<CommandResult> {
-  return d.engine.execute({
-    kind: "signal",
-    signal: { id: `sig-${++signalNo}`, symbol, action, confidence: 0.9, strategy: "test", ts: d.clock.now() },
-    source: "test",
-  });
-}
-
 async function accepted(d: Desk, symbol: string, action: "BUY" | "CLOSE" = "BUY"): Promise<void> {
-  const result = await signal(d, symbol, action);
+  const result = await d.send(symbol, action);
   expect(result.ok, result.ok ? "" : `${result.error.code} ${result.error.message}`).toBe(true);
 }
 
 async function refused(d: Desk, symbol: string): Promise<Extract<CommandResult, { ok: false }>> {
-  const result = await signal(d, symbol);
+  const result = await d.send(symbol);
   if (result.ok) throw new Error(`${symbol} entry was accepted: ${result.message}`);
   return result;
 }
@@ -147,7 +77,7 @@ describe("correlated exposure (maxCorrelatedExposurePct)", () => {
     await accepted(d, "ADA/BTC");
     await accepted(d, "XLM/BTC");
     // The rest of the recording arrives (bars close): the estimate is made again and trusted.
-    for (const set of SETS) for (const c of set.candles.slice(1000)) d.history.addCandle(set.symbol, c, 5 * MINUTE_MS);
+    for (const set of PORTFOLIO_SETS) for (const c of set.candles.slice(1000)) d.history.addCandle(set.symbol, c, 5 * MINUTE_MS);
     expect((await refused(d, "POWR/BTC")).error.code).toBe("CORRELATED_EXPOSURE");
   });
 

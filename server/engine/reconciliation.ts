@@ -8,7 +8,7 @@ import { D, type Decimal, ZERO } from "../core/money";
 import { isOpenAtVenue, isTerminal, type OrderEvent, type OrderStatus } from "../core/orders";
 import type { PositionSide } from "../core/positions";
 import type { TradingState } from "../core/risk";
-import type { VenueEvent } from "../core/orders/events";
+import { acceptEvent, type VenueEvent, venueFillEvent } from "../core/orders/events";
 import type { Venue, VenueBalance, VenueFill, VenueOrderSnapshot, VenuePosition } from "../venues/venue";
 import type { InDoubtMarker } from "./in-doubt";
 import { riskLimitsSchema, symbolSettingsSchema } from "./settings";
@@ -171,24 +171,13 @@ export class Reconciliation {
         }
         const events: VenueEvent[] = [];
         if (record.order.status === "SUBMITTED" && snapshot.status !== "REJECTED") {
-          events.push({ clientOrderId: coid, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+          events.push(acceptEvent(coid, snapshot.venueOrderId, now));
         }
         for (const fill of venueFills) {
           if (fill.clientOrderId !== coid || this.cx.store.hasFill(this.cx.venue.id, fill.tradeId)) continue;
           const fee = this.quoteFee(fill, record.order.symbol);
           if (fee.drift) drifts++;
-          events.push({
-            clientOrderId: coid,
-            event: {
-              type: "fill",
-              tradeId: fill.tradeId,
-              qty: fill.qty,
-              price: fill.price,
-              fee: fee.fee,
-              ...(fill.liquidity ? { liquidity: fill.liquidity } : {}),
-              ts: fill.ts,
-            },
-          });
+          events.push(venueFillEvent(coid, fill, fee.fee));
           this.drift("MISSED_FILL", coid, { tradeId: fill.tradeId, qty: fill.qty.toString(), price: fill.price.toString() }, true, "booked");
           drifts++;
         }
@@ -285,23 +274,7 @@ export class Reconciliation {
       const fee = this.quoteFee(fill, record.order.symbol);
       if (fee.drift) found++;
       const refusedBefore = this.refusedFills.size;
-      this.cx.ledger.ingest(
-        [
-          {
-            clientOrderId: fill.clientOrderId,
-            event: {
-              type: "fill",
-              tradeId: fill.tradeId,
-              qty: fill.qty,
-              price: fill.price,
-              fee: fee.fee,
-              ...(fill.liquidity ? { liquidity: fill.liquidity } : {}),
-              ts: fill.ts,
-            },
-          },
-        ],
-        "reconcile",
-      );
+      this.cx.ledger.ingest([venueFillEvent(fill.clientOrderId, fill, fee.fee)], "reconcile");
       const booked = this.cx.store.hasFill(this.cx.venue.id, fill.tradeId);
       // A late fill records its own drift (LATE_FILL); a fill on an order tracked again is a missed one.
       if (booked && !ended)

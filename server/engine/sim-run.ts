@@ -12,7 +12,7 @@ import { readFileSync } from "node:fs";
 import { basename } from "node:path";
 import { makeInstrument } from "../core/instrument";
 import type { MarketUpdate } from "../core/market-data";
-import { D, type Decimal } from "../core/money";
+import { D } from "../core/money";
 import type { VenueEvent } from "../core/orders/events";
 import { type Result, err, ok } from "../core/errors";
 import { seededRng } from "../core/rng";
@@ -52,15 +52,8 @@ export interface SimReport {
   orders: SimOrderOut[];
 }
 
-export interface SimulateOptions {
-  symbol: string;
-  priceTick: Decimal;
-  qtyStep: Decimal;
-  latencyMs: number;
-  jitterMs: number;
-  seed: number;
-  impactBps: number | null;
-}
+/** What the simulation itself takes of the CLI's arguments (the files are read by runSim). */
+export type SimulateOptions = Pick<SimRunArgs, "symbol" | "priceTick" | "qtyStep" | "latencyMs" | "jitterMs" | "seed" | "impactBps">;
 
 /** Plenty of both currencies: the simulation is about prices and fills, not about the account. */
 const BALANCE = "1000000000000";

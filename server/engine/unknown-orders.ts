@@ -5,7 +5,7 @@
 import { ZERO } from "../core/money";
 import { applyOrderEvent, createOrder, type Order, type OrderEvent, type OrderSpec } from "../core/orders";
 import { openPosition, type PositionSide } from "../core/positions";
-import type { VenueEvent } from "../core/orders/events";
+import { acceptEvent, type VenueEvent, venueFillEvent } from "../core/orders/events";
 import type { OrderMeta } from "../db/store";
 import type { VenueFill, VenueOrderSnapshot } from "../venues/venue";
 import type { Actor, CommandResult, UnknownOrder, PositionRecord } from "./types";
@@ -199,26 +199,13 @@ export class UnknownOrders {
       this.cx.store.saveOrder(order, meta);
     });
     this.cx.bus.publish({ type: "order", order });
-    const events: VenueEvent[] = [
-      { clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } },
-    ];
+    const events: VenueEvent[] = [acceptEvent(clientOrderId, snapshot.venueOrderId, now)];
     let booked = ZERO;
     for (const fill of fills) {
       if (this.cx.store.hasFill(this.cx.venue.id, fill.tradeId)) continue;
       const fee = this.cx.reconciliation.quoteFee(fill, snapshot.symbol);
       booked = booked.plus(fill.qty);
-      events.push({
-        clientOrderId,
-        event: {
-          type: "fill",
-          tradeId: fill.tradeId,
-          qty: fill.qty,
-          price: fill.price,
-          fee: fee.fee,
-          ...(fill.liquidity ? { liquidity: fill.liquidity } : {}),
-          ts: fill.ts,
-        },
-      });
+      events.push(venueFillEvent(clientOrderId, fill, fee.fee));
     }
     if (snapshot.status === "CANCELED") events.push({ clientOrderId, event: { type: "cancel", reason: snapshot.reason ?? "canceled at the venue", ts: now } });
     if (snapshot.status === "EXPIRED") events.push({ clientOrderId, event: { type: "expire", ts: now } });

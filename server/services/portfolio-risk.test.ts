@@ -4,20 +4,10 @@
  */
 import { readFileSync } from "node:fs";
 import { afterEach, describe, expect, it } from "vitest";
-import { useFreshDb as freshDb, type TestDb } from "../../test/auth-support";
 import { callerFor, trpcError } from "../../test/desk-support";
+import { openSqlitePortfolioDesk, PORTFOLIO_SYMBOLS as SYMBOLS, type SqlitePortfolioDesk } from "../../test/portfolio-desk";
 import { ManualClock, MINUTE_MS } from "../core/clock";
-import { sequentialIds } from "../core/ids";
-import { type MarketHistory } from "../core/market-history";
-import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
-import { EventBus } from "../engine/bus";
-import { Engine } from "../engine/engine";
-import { createMarketHistory, ReplayHistoryFeed } from "../engine/market-history-feed";
-import { runtimeState } from "../engine/runtime";
-import { DEFAULT_RISK_LIMITS, type RiskLimitsSettings } from "../engine/settings";
-import { loadCandlesCsv } from "../venues/replay/csv";
-import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS, symbolOfFile } from "../venues/replay/portfolio";
-import { SimVenue } from "../venues/sim/sim-venue";
+import { type RiskLimitsSettings } from "../engine/settings";
 import { FakeScheduler } from "../../test/replay/fake-scheduler";
 import {
   clearPortfolioRiskCache,
@@ -28,85 +18,32 @@ import {
   startPortfolioRiskHistory,
 } from "./portfolio-risk";
 
-const SETS = alignCandleSets(RECORDED_SETS.portfolio.files.map((file) => ({ symbol: symbolOfFile(file)!, candles: loadCandlesCsv(file) })));
-const SYMBOLS = SETS.map((s) => s.symbol);
-const T_END = SETS[0]!.candles[SETS[0]!.candles.length - 1]!.ts + 5 * MINUTE_MS;
-
-interface Desk {
-  tdb: TestDb;
-  store: SqliteStore;
-  clock: ManualClock;
-  engine: Engine;
-  history: MarketHistory;
-}
+type Desk = SqlitePortfolioDesk;
 
 let desk: Desk | null = null;
 afterEach(async () => {
   clearPortfolioRiskCache();
   if (!desk) return;
-  runtimeState().runtime = null;
-  desk.store.close();
-  await desk.tdb.close();
+  await desk.close();
   desk = null;
 });
 
 /** The desk with `symbols` traded and the history as the replay leaves it after `playedRows` rows (or every row). */
 async function openDesk(options: { symbols?: string[]; rows?: number; limits?: Partial<RiskLimitsSettings> } = {}): Promise<Desk> {
   const symbols = options.symbols ?? SYMBOLS;
-  const tdb = freshDb();
-  const clock = new ManualClock(T_END);
-  const store = openSqliteStore({ path: tdb.path, clock });
-  const instruments = symbols.map(bittrexBtcInstrument);
-  const venue = new SimVenue({ instruments, initialBalances: { BTC: "1" } });
-  const engine = new Engine({
-    venue,
-    store,
-    clock,
-    ids: sequentialIds(),
-    initialEquity: "1",
-    quoteCurrency: "BTC",
-    breaker: null,
-    // Bittrex's own minimum is 0.0005 BTC; the desk's default (10, meant for USDT) would refuse every BTC order.
-    riskLimits: { ...DEFAULT_RISK_LIMITS, minNotional: "0.01", ...options.limits },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.1 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
+  // The engine trades without the history (only risk.portfolio reads it, from the runtime); the quotes are at the last played row.
+  desk = await openSqlitePortfolioDesk({
+    traded: symbols,
+    historySymbols: symbols,
+    history: false,
+    ...(options.limits && { riskLimits: options.limits }),
+    ...(options.rows !== undefined && { historyRows: options.rows, quoteRows: options.rows }),
   });
-  await engine.start();
-  const history = createMarketHistory();
-  for (const set of SETS.filter((s) => symbols.includes(s.symbol))) {
-    const rows = options.rows ?? set.candles.length;
-    // Only the rows before the start, no previous pass: exactly `rows` recorded bars.
-    new ReplayHistoryFeed(history, set.symbol, set.candles.slice(0, rows), { startIndex: rows, rebaseOnLoop: false, previousPass: false });
-    const last = set.candles[rows - 1]!.close;
-    clock.advance(1);
-    await engine.marketData({ kind: "quote", symbol: set.symbol, bid: last * 0.999, ask: last * 1.001 });
-  }
-  runtimeState().runtime = {
-    mode: "replay",
-    engine,
-    bus: new EventBus(),
-    startedAt: T_END,
-    feedStatus: () => ({ kind: "replay", connected: true, message: "", lastUpdateAt: null }),
-    venueStatus: () => venue.status(),
-    marketHistory: history,
-    stop: () => Promise.resolve(),
-  };
-  desk = { tdb, store, clock, engine, history };
   return desk;
 }
 
 async function buy(d: Desk, symbol: string): Promise<void> {
-  const result = await d.engine.execute({
-    kind: "signal",
-    signal: { id: `sig-${symbol}`, symbol, action: "BUY", confidence: 0.9, strategy: "test", ts: d.clock.now() },
-    source: "test",
-  });
+  const result = await d.send(symbol);
   expect(result.ok, result.ok ? "" : result.error.message).toBe(true);
 }
 

@@ -5,8 +5,7 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { callerFor, trpcError } from "../../test/desk-support";
-import { openPortfolioDesk, PORTFOLIO_END, type PortfolioDesk } from "../../test/portfolio-desk";
-import { EventBus } from "../engine/bus";
+import { installPortfolioRuntime, openPortfolioDesk, type PortfolioDesk } from "../../test/portfolio-desk";
 import { runtimeState } from "../engine/runtime";
 
 const TRADED = ["ADA/BTC", "ETH/BTC", "XLM/BTC"];
@@ -17,16 +16,7 @@ afterEach(() => {
 
 async function openDesk(limits: Parameters<typeof openPortfolioDesk>[0]["riskLimits"] = {}): Promise<PortfolioDesk> {
   const d = await openPortfolioDesk({ traded: TRADED, sizing: { method: "fixed_fraction", fraction: 0.3 }, riskLimits: limits });
-  runtimeState().runtime = {
-    mode: "replay",
-    engine: d.engine,
-    bus: new EventBus(),
-    startedAt: PORTFOLIO_END,
-    feedStatus: () => ({ kind: "replay", connected: true, message: "", lastUpdateAt: null }),
-    venueStatus: () => ({ connected: true }) as never,
-    marketHistory: d.history,
-    stop: () => Promise.resolve(),
-  };
+  installPortfolioRuntime(d);
   return d;
 }
 

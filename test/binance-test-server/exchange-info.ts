@@ -140,9 +140,13 @@ export function loadSymbolSpecs(options: LoadSymbolsOptions = {}): SymbolSpec[] 
 /**
  * The simulator's instrument for a symbol. Precision and quantity limits match the filters; the
  * notional limits are left to the server, which checks them with Binance's rules (market orders
- * against the last price) before the simulator sees the order.
+ * against the last price) before the simulator sees the order. Takes any spot spec shaped like Binance's (the
+ * Bitget server's too).
  */
-export function instrumentFor(spec: SymbolSpec, fees: { maker: string; taker: string }): Instrument {
+export function instrumentFor(
+  spec: Pick<SymbolSpec, "id" | "symbol" | "base" | "quote"> & { filters: Pick<SymbolFilters, "tickSize" | "stepSize" | "minQty" | "maxQty"> },
+  fees: { maker: string; taker: string },
+): Instrument {
   const f = spec.filters;
   return makeInstrument({
     symbol: spec.symbol,

@@ -8,7 +8,7 @@ import ccxt, { type Exchange } from "ccxt";
 import { describe, expect, it } from "vitest";
 import { ManualClock } from "../../server/core/clock";
 import { classifyCcxtError } from "../../server/venues/ccxt/errors";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
+import { bitgetLiveExchangesFor } from "./live-exchange";
 import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer, type BitgetTestServerOptions } from "./index";
 import { caught, closedAfterEach, PATIENT_MS } from "../exchange-test-server/ccxt-e2e-support";
 
@@ -298,21 +298,8 @@ describe("Bastion's live configuration pointed at the Bitget test server", () =>
     const server = await BitgetTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
     closeAfterTest(server);
     server.pushQuote("BTCUSDT", 30_000, 30_000.5, 5, 5);
-    const config = loadLiveConfig(
-      {
-        BASTION_EXCHANGE: "bitget",
-        BASTION_API_KEY: BITGET_TEST_API_KEY,
-        BASTION_API_SECRET: BITGET_TEST_API_SECRET,
-        BASTION_API_PASSWORD: BITGET_TEST_PASSPHRASE,
-        BASTION_API_URL: server.url,
-        BASTION_MARKET_TYPES: "spot",
-        BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
-      },
-      { cwd: "/nonexistent-bastion-dir" },
-    );
-    if (!config.ok) throw new Error(config.error.message);
     // No uta option: ccxt probes the account kind first; the classic account the server is refuses the UTA endpoint.
-    const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: PATIENT_MS });
+    const { exchange, emergency } = bitgetLiveExchangesFor(server.url, { timeoutMs: PATIENT_MS });
     expect(Object.keys(await exchange.loadMarkets()).sort()).toEqual(["BTC/USDT", "ETH/USDT"]);
     expect(server.requests("GET /api/v3/account/settings").map((r) => r.outcome)).toEqual([404]);
     expect((exchange.options as Record<string, unknown>).uta).toBe(false);

@@ -6,9 +6,9 @@
  */
 import { afterEach, describe, expect, it } from "vitest";
 import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
+import { bitgetLiveExchangesFor } from "./live-exchange";
 import { type VenueEvent } from "../../server/core/orders/events";
-import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer } from "./index";
+import { BitgetTestServer } from "./index";
 
 const SYMBOLS = ["BTC/USDT", "ETH/USDT"];
 const clock = { now: () => Date.now() };
@@ -23,20 +23,7 @@ async function bitgetVenue(): Promise<{ server: BitgetTestServer; venue: CcxtVen
   cleanups.push(() => server.close());
   server.pushQuote("BTCUSDT", 30_000, 30_000.5, 5, 5);
   server.pushQuote("ETHUSDT", 2_000, 2_000.1, 50, 50);
-  const config = loadLiveConfig(
-    {
-      BASTION_EXCHANGE: "bitget",
-      BASTION_API_KEY: BITGET_TEST_API_KEY,
-      BASTION_API_SECRET: BITGET_TEST_API_SECRET,
-      BASTION_API_PASSWORD: BITGET_TEST_PASSPHRASE,
-      BASTION_API_URL: server.url,
-      BASTION_MARKET_TYPES: "spot",
-      BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
-    },
-    { cwd: "/nonexistent-bastion-dir" },
-  );
-  if (!config.ok) throw new Error(config.error.message);
-  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: 20_000 });
+  const { exchange, emergency } = bitgetLiveExchangesFor(server.url, { timeoutMs: 20_000 });
   const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: SYMBOLS, clock, pollIntervalMs: 0 });
   cleanups.push(() => venue.close());
   const events: VenueEvent[] = [];

@@ -7,7 +7,8 @@
  */
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import { makeInstrument, type Instrument } from "../../server/core/instrument";
+import { type Instrument } from "../../server/core/instrument";
+import { instrumentFor } from "../binance-test-server/exchange-info";
 import { D, type Decimal } from "../../server/core/money";
 
 /** One raw entry of GET /api/v2/spot/public/symbols. */
@@ -102,18 +103,5 @@ export function loadBitgetSymbols(options: LoadBitgetSymbolsOptions = {}): Bitge
 
 /** The simulator's instrument: Bitget's decimals as tick and step; value limits stay with the server's own checks. */
 export function bitgetInstrument(spec: BitgetSymbolSpec, fees: { maker: string; taker: string }): Instrument {
-  const f = spec.filters;
-  return makeInstrument({
-    symbol: spec.symbol,
-    base: spec.base,
-    quote: spec.quote,
-    venueSymbol: spec.id,
-    kind: "spot",
-    priceTick: f.tickSize,
-    qtyStep: f.stepSize,
-    minQty: f.minQty,
-    maxQty: f.maxQty.isZero() ? null : f.maxQty,
-    makerFee: fees.maker,
-    takerFee: fees.taker,
-  });
+  return instrumentFor(spec, fees);
 }

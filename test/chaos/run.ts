@@ -22,11 +22,11 @@ import { timeOrderedIds } from "../../server/core/ids";
 import { D, ZERO, type Decimal } from "../../server/core/money";
 import { seededRng } from "../../server/core/rng";
 import { MemoryStore } from "../../server/db/memory-store";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET, type FaultKind, type FaultPlanRule } from "../binance-test-server";
+import { BinanceTestServer, type FaultKind, type FaultPlanRule } from "../binance-test-server";
+import { liveExchangesFor } from "../binance-test-server/live-exchange";
+import { liveEngine, liveResilient, STRESS_DESK, wallClock } from "../live-desk";
 import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
-import { Engine } from "../../server/engine/engine";
-import { ResilientVenue } from "../../server/engine/resilient-venue";
+import { type Engine } from "../../server/engine/engine";
 import type { Actor, CommandResult, EmergencyProgress } from "../../server/engine/types";
 
 export interface ChaosOptions {
@@ -158,62 +158,28 @@ export async function runChaos(options: ChaosOptions): Promise<ChaosReport> {
   };
   for (const symbol of SYMBOLS) await quote(null, symbol);
 
-  const config = loadLiveConfig(
-    { BASTION_API_KEY: TEST_API_KEY, BASTION_API_SECRET: TEST_API_SECRET, BASTION_API_URL: server.url, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
-    { cwd: "/nonexistent-bastion-dir" },
-  );
-  if (!config.ok) throw new Error(config.error.message);
-  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs });
-  // ccxt paces requests by Binance's weights (fetchMyTrades costs 20 × 50 ms); this exchange has no
-  // weight limit, so a faster bucket keeps the run short without changing what is sent.
-  for (const instance of [exchange, emergency]) {
-    instance.rateLimit = 1;
-    instance.tokenBucket = { ...instance.tokenBucket, refillRate: 1, rateLimit: 1 };
-    instance.initThrottler();
-  }
-  const clock = { now: () => Date.now() };
-  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...SYMBOLS], clock, pollIntervalMs: 400 });
+  const { exchange, emergency } = liveExchangesFor(server.url, { timeoutMs, unthrottled: true });
+  const venue = await CcxtVenue.open({ exchange, emergencyExchange: emergency, symbols: [...SYMBOLS], clock: wallClock, pollIntervalMs: 400 });
   let engineRef: Engine | null = null;
-  const resilient = new ResilientVenue(venue, {
+  const resilient = liveResilient(venue, {
     ratePerSecond: 200,
     burst: 50,
     maxAttempts: 6,
     baseDelayMs: 20,
     maxDelayMs: Math.max(200, timeoutMs),
-    now: () => Date.now(),
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
     rng: seededRng(options.seed + 1),
-    onError: () => engineRef?.noteVenueError(),
-    onSuccess: () => engineRef?.noteVenueSuccess(),
+    engine: () => engineRef,
   });
   const store = new MemoryStore();
   const idRng = seededRng(options.seed + 2);
-  const engine = new Engine({
+  const engine = liveEngine({
     venue: resilient,
     store,
-    clock,
     ids: timeOrderedIds(
       () => Date.now(),
       () => idRng.next(),
     ),
-    initialEquity: "100000",
-    breaker: {
-      maxOrdersPerMinute: null,
-      maxOrdersPerHour: null,
-      maxConsecutiveErrors: null,
-      maxConsecutiveLosses: null,
-      maxDailyLossPct: 90,
-      maxDrawdownPct: 90,
-    },
-    riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.004 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
+    ...STRESS_DESK,
     emergencyConfirmMs: Math.max(5_000, timeoutMs * 10),
     // Lookups of orders in doubt at a test pace (the defaults wait 1 s, 2 s, 4 s …).
     inDoubtPolicy: { firstDelayMs: 100, factor: 2, maxDelayMs: 1_000, alertAfterLookups: 3 },

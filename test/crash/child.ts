@@ -17,13 +17,13 @@
  */
 import Database from "better-sqlite3";
 import { randomInt } from "node:crypto";
-import { hostname } from "node:os";
 import type { Clock } from "../../server/core/clock";
 import { timeOrderedIds } from "../../server/core/ids";
 import { makeInstrument, roundQty, type Instrument } from "../../server/core/instrument";
 import { D } from "../../server/core/money";
 import { seededRng } from "../../server/core/rng";
 import { openSqliteStore } from "../../server/db/sqlite-store";
+import { acquireChildLease } from "./child-lease";
 import { SimVenue } from "../../server/venues/sim/sim-venue";
 import { Engine } from "../../server/engine/engine";
 import type { Actor, Signal } from "../../server/engine/types";
@@ -55,18 +55,8 @@ const round2 = (x: number): number => Math.round(x * 100) / 100;
 const store = openSqliteStore({ path: dbPath, synchronous: "NORMAL", clock: wallClock });
 const ownerId = `crash-${process.pid}-${randomInt(1_000_000)}`;
 
-async function acquireLease(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const lease = store.acquireLease({ ownerId, pid: process.pid, host: hostname(), now: Date.now(), staleAfterMs: LEASE_STALE_MS });
-    if (lease.ok) return;
-    if (Date.now() > deadline) throw new Error(`LEASE_HELD: the lease is held by ${lease.holder.ownerId} (pid ${lease.holder.pid}).`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 async function main(): Promise<void> {
-  await acquireLease();
+  await acquireChildLease(store, ownerId, LEASE_STALE_MS);
   // The venue's path the same as Bastion's: the simulator keeps its tables in Bastion's database (SimVenue's `desk`), and a
   // new order's intent and the venue's acceptance commit in one transaction.
   const venue = new SimVenue(

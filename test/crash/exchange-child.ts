@@ -12,16 +12,15 @@
  *   JSON line, exit 0.
  */
 import { randomInt } from "node:crypto";
-import { hostname } from "node:os";
 import type { Clock } from "../../server/core/clock";
 import { timeOrderedIds } from "../../server/core/ids";
 import { seededRng } from "../../server/core/rng";
 import { openSqliteStore } from "../../server/db/sqlite-store";
-import { TEST_API_KEY, TEST_API_SECRET } from "../binance-test-server";
+import { acquireChildLease } from "./child-lease";
+import { liveExchangesFor } from "../binance-test-server/live-exchange";
+import { liveEngine, liveResilient, STRESS_DESK, wallClock } from "../live-desk";
 import { CcxtVenue } from "../../server/venues/ccxt/ccxt-venue";
-import { createLiveExchange, loadLiveConfig, LIVE_OPT_IN_VALUE } from "../../server/venues/ccxt/live-config";
-import { Engine } from "../../server/engine/engine";
-import { ResilientVenue } from "../../server/engine/resilient-venue";
+import { type Engine } from "../../server/engine/engine";
 import type { Actor } from "../../server/engine/types";
 
 export const EXCHANGE_CRASH_SYMBOLS = ["BTC/USDT", "ETH/USDT"] as const;
@@ -39,20 +38,10 @@ if (dbPath === undefined || url === undefined || seedArg === undefined || (mode 
   process.exit(2);
 }
 
-const clock: Clock = { now: () => Date.now() };
+const clock: Clock = wallClock;
 const rng = seededRng(Number(seedArg));
 const store = openSqliteStore({ path: dbPath, synchronous: "NORMAL", clock });
 const ownerId = `xcrash-${process.pid}-${randomInt(1_000_000)}`;
-
-async function acquireLease(): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const lease = store.acquireLease({ ownerId, pid: process.pid, host: hostname(), now: Date.now(), staleAfterMs: LEASE_STALE_MS });
-    if (lease.ok) return;
-    if (Date.now() > deadline) throw new Error(`LEASE_HELD: the lease is held by ${lease.holder.ownerId} (pid ${lease.holder.pid}).`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 async function until(probe: () => boolean, boundMs: number): Promise<void> {
   const deadline = Date.now() + boundMs;
@@ -60,19 +49,9 @@ async function until(probe: () => boolean, boundMs: number): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  await acquireLease();
-  const config = loadLiveConfig(
-    { BASTION_API_KEY: TEST_API_KEY, BASTION_API_SECRET: TEST_API_SECRET, BASTION_API_URL: url!, BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE },
-    { cwd: "/nonexistent-bastion-dir" },
-  );
-  if (!config.ok) throw new Error(config.error.message);
-  const { exchange, emergency } = createLiveExchange(config.value, { timeoutMs: TIMEOUT_MS });
+  await acquireChildLease(store, ownerId, LEASE_STALE_MS);
   // The test exchange has no weight limit: a fast bucket keeps the run short (see chaos/run.ts).
-  for (const instance of [exchange, emergency]) {
-    instance.rateLimit = 1;
-    instance.tokenBucket = { ...instance.tokenBucket, refillRate: 1, rateLimit: 1 };
-    instance.initThrottler();
-  }
+  const { exchange, emergency } = liveExchangesFor(url!, { timeoutMs: TIMEOUT_MS, unthrottled: true });
   const venue = await CcxtVenue.open({
     exchange,
     emergencyExchange: emergency,
@@ -81,44 +60,23 @@ async function main(): Promise<void> {
     pollIntervalMs: 150,
   });
   let engineRef: Engine | null = null;
-  const resilient = new ResilientVenue(venue, {
+  const resilient = liveResilient(venue, {
     ratePerSecond: 200,
     burst: 50,
     maxAttempts: 6,
     baseDelayMs: 20,
     maxDelayMs: 300,
-    now: () => Date.now(),
-    timers: { setTimeout: (fn, ms) => setTimeout(fn, ms) },
     rng: seededRng(Number(seedArg) + 1),
-    onError: () => engineRef?.noteVenueError(),
-    onSuccess: () => engineRef?.noteVenueSuccess(),
+    engine: () => engineRef,
   });
-  const engine = new Engine({
+  const engine = liveEngine({
     venue: resilient,
     store,
-    clock,
     ids: timeOrderedIds(
       () => Date.now(),
       () => randomInt(281_474_976_710_655) / 281_474_976_710_655,
     ),
-    initialEquity: "100000",
-    breaker: {
-      maxOrdersPerMinute: null,
-      maxOrdersPerHour: null,
-      maxConsecutiveErrors: null,
-      maxConsecutiveLosses: null,
-      maxDailyLossPct: 90,
-      maxDrawdownPct: 90,
-    },
-    riskLimits: { maxOpenPositions: 10, maxPortfolioExposurePct: 100, minNotional: "5", maxOrdersPerMinute: 1_000_000, maxSymbolExposurePct: 100 },
-    defaultSymbolSettings: {
-      minConfidence: 0.5,
-      sizing: { method: "fixed_fraction", fraction: 0.004 },
-      stopLossPct: null,
-      takeProfitLevels: [],
-      trailing: null,
-      maxAgeMinutes: null,
-    },
+    ...STRESS_DESK,
   });
   engineRef = engine;
   const mid: Record<string, number> = { ...BASE_PRICE };

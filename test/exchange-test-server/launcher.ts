@@ -1,10 +1,23 @@
 /**
  * The command line both test-exchange launchers share (scripts/binance-test-server.ts, scripts/bitget-test-server.ts):
  * parse --port/--replay/--speed/--symbol/--no-loop/--balance, start the server and the replay, print what the exchange
- * says to print, run until SIGINT/SIGTERM, then stop. Each script keeps its own usage text and its own lines.
+ * says to print, run until SIGINT/SIGTERM, then stop. The usage text is one template (`launcherUsage`); each script keeps its own lines.
  */
 import { parseArgs } from "node:util";
 import { type ServerReplay, type ServerReplayOptions } from "../binance-test-server/replay";
+
+/** The options above in words, for the script at `script` (its default port and its name for a balance's currency). */
+export function launcherUsage(script: string, defaultPort: number, currencyWord: string): string {
+  const command = `usage: npx tsx -C react-server ${script} `;
+  return `${command}[--port ${defaultPort}] [--replay FILE.csv] [--speed 300] [--symbol BTC/USDT]
+${" ".repeat(command.length + 1)}[--no-loop] [--balance USDT=100000 --balance BTC=2 …]
+  --port      port on 127.0.0.1 (default 0: a free one)
+  --replay    a candle CSV (ts,open,high,low,close,volume) played as the market
+  --speed     recorded ms per real ms (default 300: one 5-minute bar per second)
+  --symbol    the symbol the replay drives (default BTC/USDT)
+  --no-loop   stop at the end of the recording instead of starting over
+  --balance   a starting balance, ${currencyWord}=AMOUNT (repeatable; default USDT=100000 BTC=2 ETH=20)`;
+}
 
 export interface TestServerLauncher<Server extends { readonly url: string; close(): Promise<void> }> {
   /** The script's name in the failure line ("binance-test-server failed: …"). */

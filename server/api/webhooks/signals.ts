@@ -7,6 +7,7 @@ import { appConfig } from "../../config";
 import { isDomainError } from "../../core/errors";
 import { capText } from "../../core/input-schemas";
 import { submitSignal } from "../../services/signals";
+import { readTextLimited } from "../read-body";
 import { signalInputSchema } from "./signal-schema";
 
 const MAX_BODY = 16 * 1024;
@@ -22,40 +23,12 @@ function sameSecret(given: string, expected: string): boolean {
   return timingSafeEqual(a, b);
 }
 
-/**
- * The body as text, reading at most `max` bytes (UTF-8 bytes, not UTF-16 units: "é" is 2 bytes, an emoji 4);
- * null when it is longer (the rest is never read), undefined when it is not valid UTF-8.
- */
-async function readBodyUpTo(request: Request, max: number): Promise<string | null | undefined> {
-  const declared = Number(request.headers.get("content-length") ?? "0");
-  if (declared > max) return null;
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > max) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  try {
-    return new TextDecoder("utf-8", { fatal: true }).decode(Buffer.concat(chunks));
-  } catch {
-    return undefined;
-  }
-}
-
 export async function handleSignalWebhook(request: Request, secret = appConfig().signalSecret?.reveal()): Promise<Response> {
   if (!secret) return json(503, { error: "WEBHOOK_DISABLED", message: "The signal webhook is off: set BASTION_SIGNAL_SECRET to enable it." });
   const header = request.headers.get("authorization");
   const given = header?.startsWith("Bearer ") ? header.slice(7) : (request.headers.get("x-bastion-secret") ?? "");
   if (!given || !sameSecret(given, secret)) return json(401, { error: "UNAUTHORIZED", message: "Missing or wrong signal secret." });
-  const text = await readBodyUpTo(request, MAX_BODY);
+  const text = await readTextLimited(request, MAX_BODY);
   if (text === null) return json(413, { error: "TOO_LARGE", message: `A signal must be at most ${MAX_BODY} bytes.` });
   if (text === undefined) return json(400, { error: "MALFORMED_TEXT", message: "The body is not valid UTF-8 text." });
   let body: unknown;

@@ -2,45 +2,24 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { D } from "../money";
-import { type OracleCandle, runSmaCrossOracle } from "./oracle";
+import { handCandles, T0 } from "../../../test/backtest/hand-series";
+import { runSmaCrossOracle } from "./oracle";
 import { type BacktestReportInput, buildBacktestReport } from "./report";
 import { type EquityPoint } from "./types";
 
-const T0 = 1_672_531_200_000; // 2023-01-01T00:00:00Z
 const DAY = 86_400_000;
 
-// The oracle's hand-checked series (see oracle.test.ts for every number), with fee 25 bps.
-const HAND: [string, string][] = [
-  ["41.0", "40.8"],
-  ["40.8", "40.6"],
-  ["40.6", "40.4"],
-  ["40.4", "40.2"],
-  ["40.2", "40.0"],
-  ["40.0", "39.8"],
-  ["39.8", "39.9"],
-  ["39.9", "40.1"],
-  ["40.0", "40.3"],
-  ["40.3", "40.0"],
-  ["40.0", "40.4"],
-  ["40.4", "39.8"],
-  ["40.1", "39.6"],
-  ["39.6", "39.7"],
-  ["39.7", "40.2"],
-  ["39.9", "41.0"],
-  ["41.0", "42.0"],
-  ["42.0", "44.0"],
-];
+// The oracle's hand-checked series (test/backtest/hand-series.ts; oracle.test.ts checks every number), with fee 25 bps.
 const PARAMS = { symbol: "BTC/USDT", strategy: "sma-cross", fast: 2, slow: 4, capital: "401", feeBps: 25, slippage: "none" };
 
 function handInput(overrides: Partial<BacktestReportInput> = {}): BacktestReportInput {
-  const candles: OracleCandle[] = HAND.map(([open, close], i) => ({ ts: T0 + i * 300_000, open, close }));
-  const r = runSmaCrossOracle({ candles, fast: 2, slow: 4, capital: 401, feeBps: 25, slippage: { kind: "none" } });
+  const r = runSmaCrossOracle({ candles: handCandles, fast: 2, slow: 4, capital: 401, feeBps: 25, slippage: { kind: "none" } });
   if (!r.ok) throw new Error(r.error.message);
   return {
     trades: r.value.trades,
     equityCurve: r.value.equityCurve,
     initialCapital: "401",
-    candles: candles.length,
+    candles: handCandles.length,
     elapsedMs: 12.5,
     params: PARAMS,
     ...overrides,

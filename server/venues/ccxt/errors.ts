@@ -49,7 +49,7 @@ export function errorClassNames(error: unknown): string[] {
     if (typeof name === "string" && name !== "" && !names.includes(name)) names.push(name);
   }
   const own = (error as { name?: unknown }).name;
-  if (typeof own === "string" && !names.includes(own)) names.unshift(own);
+  if (typeof own === "string" && !names.includes(own)) names.unshift(own); // a look-alike (plain Error named "NetworkError") is more specific than its class
   return names;
 }
 

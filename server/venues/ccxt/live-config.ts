@@ -281,7 +281,8 @@ export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): R
     return err(problems[0]!.code, `${problems[0]!.code}: ${problems.map((p) => p.message).join(" ")}`, { problems: problems.map((p) => p.code) });
   }
 
-  const summary = (): Record<string, unknown> => ({
+  // What may be shown (logs, JSON, inspect): everything but the keys themselves.
+  const shown = {
     exchangeId,
     sandbox: sandbox.value,
     apiUrl: apiUrl.value,
@@ -289,15 +290,10 @@ export function loadLiveConfig(env: Env, options: LoadLiveConfigOptions = {}): R
     keyHint: keyHint(apiKey),
     hasPassword: password !== undefined,
     file: read.value === null ? null : file,
-  });
+  };
+  const summary = (): Record<string, unknown> => ({ ...shown });
   const config: LiveConfig = {
-    exchangeId,
-    sandbox: sandbox.value,
-    apiUrl: apiUrl.value,
-    marketTypes,
-    keyHint: keyHint(apiKey),
-    hasPassword: password !== undefined,
-    file: read.value === null ? null : file,
+    ...shown,
     warnings,
     toJSON: summary,
     toString: () => `LiveConfig(${exchangeId}${sandbox.value ? ", sandbox" : ""}${apiUrl.value ? `, ${apiUrl.value}` : ""}, key ${keyHint(apiKey)})`,

@@ -8,7 +8,7 @@
 import type { Clock } from "../../core/clock";
 import type { Instrument } from "../../core/instrument";
 import { ZERO, type Decimal } from "../../core/money";
-import type { VenueEvent } from "../../core/orders/events";
+import { acceptEvent, type VenueEvent, venueFillEvent } from "../../core/orders/events";
 import { TERMINAL_STATUSES, type OrderSide, type OrderType } from "../../core/orders/types";
 import { quoteFee, toSnapshot, toVenueFill, type CcxtOrderLike, type CcxtTradeLike } from "./orders";
 
@@ -123,7 +123,7 @@ export class OrderTracker {
     }
     if ((source !== "poll" || !record.venueOrderId) && !record.accepted) {
       record.accepted = true;
-      events.push({ clientOrderId, event: { type: "accept", ...(snapshot.venueOrderId ? { venueOrderId: snapshot.venueOrderId } : {}), ts: now } });
+      events.push(acceptEvent(clientOrderId, snapshot.venueOrderId, now));
     }
     this.remember(clientOrderId, record.symbol, order, record);
     if (snapshot.filledQty.greaterThan(record.reportedFilled)) record.reportedFilled = snapshot.filledQty;
@@ -156,18 +156,7 @@ export class OrderTracker {
           "warn",
           `${this.options.venueId}: fill ${fill.tradeId} paid its fee in ${fill.feeCurrency}; it is not converted to ${instrument.quote} (booked as 0).`,
         );
-      events.push({
-        clientOrderId: record.clientOrderId,
-        event: {
-          type: "fill",
-          tradeId: fill.tradeId,
-          qty: fill.qty,
-          price: fill.price,
-          fee,
-          ...(liquidity ? { liquidity } : {}),
-          ts: fill.ts || this.options.clock.now(),
-        },
-      });
+      events.push(venueFillEvent(record.clientOrderId, { ...fill, liquidity, ts: fill.ts || this.options.clock.now() }, fee));
     }
     return events;
   }

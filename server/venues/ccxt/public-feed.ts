@@ -29,6 +29,7 @@ import { type Clock } from "../../core/clock";
 import { type Rng } from "../../core/rng";
 import { type CandleUpdate, type MarketUpdate, type QuoteUpdate, type TradeUpdate } from "../../core/market-data";
 import { type Timers, type TimerHandle } from "../../core/clock";
+import { errorClassNames } from "./errors";
 
 // ---------------------------------------------------------------------------------------------
 // The exchange, structurally
@@ -93,19 +94,6 @@ const OFFLINE_HINT = "Paper mode needs internet access to public market data; us
 const ERRNO =
   /\b(ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|ENETUNREACH|EHOSTUNREACH|ENETDOWN|ECONNABORTED|EPIPE|UND_ERR_CONNECT_TIMEOUT|UND_ERR_SOCKET)\b[\s:]*([\w.-]+(?::\d+)?)?/;
 
-/** The error's class names, most specific first: the constructor chain (BadSymbol, BadRequest, ExchangeError, BaseError, Error), then its `name` if different. */
-function classNames(error: unknown): string[] {
-  const names: string[] = [];
-  if (typeof error !== "object" || error === null) return names;
-  for (let proto = Object.getPrototypeOf(error) as object | null; proto && proto !== Object.prototype; proto = Object.getPrototypeOf(proto) as object | null) {
-    const name = (proto as { constructor?: { name?: unknown } }).constructor?.name;
-    if (typeof name === "string" && name !== "" && !names.includes(name)) names.push(name);
-  }
-  const own = (error as { name?: unknown }).name;
-  if (typeof own === "string" && !names.includes(own)) names.unshift(own); // a look-alike (plain Error named "NetworkError") is more specific than its class
-  return names;
-}
-
 function messageOf(error: unknown): string {
   if (error instanceof Error) return error.message;
   return typeof error === "string" ? error : (JSON.stringify(error) ?? String(error));
@@ -136,7 +124,7 @@ function networkDetail(error: unknown, message: string, exchange: string): strin
 
 /** Classifies a failed poll and words it for a person. */
 export function classifyFeedError(error: unknown, exchange: string, symbol: string, at: number): FeedError {
-  const names = classNames(error);
+  const names = errorClassNames(error);
   const is = (...candidates: string[]): boolean => candidates.some((name) => names.includes(name));
   const message = messageOf(error);
   const short = shortDetail(message, exchange);
@@ -537,15 +525,18 @@ export class PublicMarketFeed {
   }
 }
 
-function isPrice(value: number | null | undefined): value is number {
+/** A price an exchange sent that can be used: a finite number above zero. */
+export function isPrice(value: number | null | undefined): value is number {
   return typeof value === "number" && Number.isFinite(value) && value > 0;
 }
 
-function isSize(value: number | null | undefined): value is number {
+/** A size an exchange sent that can be used: a finite number, zero or more. */
+export function isSize(value: number | null | undefined): value is number {
   return typeof value === "number" && Number.isFinite(value) && value >= 0;
 }
 
-function positive(name: string, value: number): number {
+/** A feed option in milliseconds, refused unless positive. */
+export function positive(name: string, value: number): number {
   if (!(Number.isFinite(value) && value > 0)) throw new FeedConfigError("FEED_BAD_OPTION", `${name} must be a positive number of milliseconds, got ${value}.`);
   return value;
 }

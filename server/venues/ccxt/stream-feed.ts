@@ -40,7 +40,7 @@ import {
   type TickerLike,
   type TradeLike,
 } from "./public-feed";
-import { backoffDelay, bookUpdate, type OrderBookLike } from "./public-feed";
+import { backoffDelay, bookUpdate, isPrice, isSize, positive, type OrderBookLike } from "./public-feed";
 
 export { backoffDelay };
 
@@ -497,19 +497,6 @@ function noQuote(exchange: string, symbol: string, at: number, error: Error): Fe
 
 function hasMarkets(markets: unknown): boolean {
   return typeof markets === "object" && markets !== null && Object.keys(markets).length > 0;
-}
-
-function isPrice(value: number | null | undefined): value is number {
-  return typeof value === "number" && Number.isFinite(value) && value > 0;
-}
-
-function isSize(value: number | null | undefined): value is number {
-  return typeof value === "number" && Number.isFinite(value) && value >= 0;
-}
-
-function positive(name: string, value: number): number {
-  if (!(Number.isFinite(value) && value > 0)) throw new FeedConfigError("FEED_BAD_OPTION", `${name} must be a positive number of milliseconds, got ${value}.`);
-  return value;
 }
 
 // ---------------------------------------------------------------------------------------------
