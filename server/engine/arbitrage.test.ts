@@ -69,6 +69,8 @@ function desk(options: { pair?: Partial<ArbPairConfig>; store?: Store; v?: Retur
     ids: sequentialIds(options.ids ?? ""),
     initialEquity: "100000",
     quoteCurrency: "USDC",
+    // USD counts at par in the desk's USDC (the pair's assumption): without a rate the gate refuses the BTC/USD leg.
+    conversionRates: { USD: "1" },
     breaker: null,
     arbitrage: [{ ...PAIR, ...options.pair }],
   });

@@ -13,6 +13,7 @@ beforeEach(async () => {
     engine: {
       venues: [new ScriptedVenue("sim-a", [USDC], { BTC: "1", USDC: "50000" }), new ScriptedVenue("sim-b", [USD], { BTC: "1", USD: "50000" })],
       quoteCurrency: "USDC",
+      conversionRates: { USD: "1" }, // the pair's par assumption, for the gate
       arbitrage: [
         {
           id: "usdc-usd",
