@@ -56,6 +56,7 @@ async function arbitrageDesk(configPath: string, startAt: number) {
     // The desk file's limits, as the runtime puts them in force (the gate's order rate among them).
     riskLimits: patched(DEFAULT_RISK_LIMITS, config.desk!.risk, true),
     arbitrage: config.desk!.arbitrage,
+    conversionRates: config.desk!.conversionRates,
   });
   await engine.start();
   const lanes = buildLanes(config.strategies);
