@@ -116,6 +116,11 @@ function Pairs({ pairs, canTrade }: { pairs: PairOut[]; canTrade: boolean }) {
                     <td>
                       <Badge tone={p.enabled ? "ok" : "muted"}>{p.enabled ? "enabled" : "disabled"}</Badge>
                       {p.openRoundTrip ? <span className="muted"> · open {p.openRoundTrip}</span> : null}
+                      <div className="muted" data-testid="pair-changed-by">
+                        {p.changedBy
+                          ? `${p.enabled ? "enabled" : "disabled"} by ${p.changedBy.by} at ${fmtTime(p.changedBy.at)}${p.changedBy.reason ? ` (${p.changedBy.reason})` : ""}`
+                          : "as the desk file says"}
+                      </div>
                     </td>
                     <td>
                       {p.quotes.map((q) => (

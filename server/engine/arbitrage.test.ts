@@ -69,6 +69,8 @@ function desk(options: { pair?: Partial<ArbPairConfig>; store?: Store; v?: Retur
     ids: sequentialIds(options.ids ?? ""),
     initialEquity: "100000",
     quoteCurrency: "USDC",
+    // The pair compares USDC and USD at par; the gate weighs a BTC/USD leg in the desk's USDC at the same peg.
+    conversionRates: { USD: "1" },
     breaker: null,
     arbitrage: [{ ...PAIR, ...options.pair }],
   });
@@ -294,6 +296,39 @@ describe("the arbitrage room", () => {
     await quotes(d, 21_000, 19_943);
     expect(view(d).roundTrips.length).toBeGreaterThan(0);
     expect(view(d).roundTrips.every((t) => t.status === "done")).toBe(true);
+  });
+});
+
+describe("the operator's on/off choice", () => {
+  it("outlives a restart: the stored choice wins over the desk file, and the view says who made it and when", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = createMigratedDb(dir);
+    const clock = new ManualClock(T0);
+    const first = desk({ store: openSqliteStore({ path, clock }), clock });
+    await first.engine.start();
+    // Never touched: the desk file's setting, nobody named.
+    expect(view(first).pairs[0]).toMatchObject({ enabled: true, changedBy: null });
+    const off = await first.engine.execute({ kind: "setArbitragePair", pairId: "usdc-usd", enabled: false, actor: admin, reason: "venue maintenance" });
+    expect(off).toMatchObject({ ok: true });
+    first.store.close();
+    // The desk file still says enabled: the operator's choice is what the restarted engine follows.
+    clock.advance(60_000);
+    const second = desk({ store: openSqliteStore({ path, clock }), clock, ids: "r2" });
+    cleanups.push(() => second.store.close());
+    await second.engine.start();
+    expect(view(second).pairs[0]).toMatchObject({ enabled: false, changedBy: { by: "ada", at: T0, reason: "venue maintenance" } });
+    await quotes(second, 21_000, 19_943);
+    expect(view(second).roundTrips).toEqual([]);
+    // Enabled again: stored too, and a third start follows it.
+    await second.engine.execute({ kind: "setArbitragePair", pairId: "usdc-usd", enabled: true, actor: admin, reason: null });
+    second.store.close();
+    const third = desk({ store: openSqliteStore({ path, clock }), clock, ids: "r3", pair: { enabled: false } });
+    cleanups.push(() => third.store.close());
+    await third.engine.start();
+    expect(view(third).pairs[0]).toMatchObject({ enabled: true, changedBy: { by: "ada", reason: null } });
+    await quotes(third, 21_000, 19_943);
+    expect(view(third).roundTrips.length).toBeGreaterThan(0);
   });
 });
 

@@ -49,6 +49,17 @@ import type { Actor, CommandResult, PositionRecord } from "./types";
 /** Skips of one reason are written at most this often per pair (desk time). */
 export const SKIP_FLUSH_MS = 60_000;
 
+/** The engine-state key of the operator's on/off choices per pair (the desk file's `enabled` is the default for a pair never touched). */
+export const PAIR_CHOICES_KEY = "arbitragePairs";
+
+/** Who turned a pair on or off, and when (desk time). */
+export interface PairChoice {
+  enabled: boolean;
+  by: string;
+  at: number;
+  reason: string | null;
+}
+
 /** done: both sides filled and matched (a repair may have helped); failed: nothing traded; escalated: a person decides. */
 export type RoundTripStatus = "open" | "repairing" | "done" | "failed" | "escalated" | "halted";
 export type LegRole = "buy" | "sell" | "hedge" | "unwind";
@@ -109,6 +120,10 @@ const OPEN: ReadonlySet<RoundTripStatus> = new Set(["open", "repairing"]);
 
 export class Arbitrage {
   private readonly pairs = new Map<string, ArbPairConfig>();
+  /** The desk file's `enabled` per pair: what a pair the operator never touched starts with. */
+  private readonly deskEnabled = new Map<string, boolean>();
+  /** The operator's last choice per pair, as stored (restored at start and on reload). */
+  private choices: Record<string, PairChoice> = {};
   private readonly trips = new Map<string, RoundTrip>();
   private readonly timers = new Map<string, unknown>();
   private readonly skips = new Map<string, PendingSkip>();
@@ -120,7 +135,10 @@ export class Arbitrage {
   readonly seen = new Map<string, number>();
 
   constructor(private readonly cx: EngineContext) {
-    for (const pair of cx.options.arbitrage ?? []) this.pairs.set(pair.id, { ...pair });
+    for (const pair of cx.options.arbitrage ?? []) {
+      this.pairs.set(pair.id, { ...pair });
+      this.deskEnabled.set(pair.id, pair.enabled);
+    }
   }
 
   get hasPairs(): boolean {
@@ -723,6 +741,10 @@ export class Arbitrage {
    * never sent again. Each round trip then resumes its leg-risk handling.
    */
   restore(): void {
+    // The operator's choices survive a restart (and a reload undoes one that did not commit); a pair never touched
+    // (or one whose choice names a pair the desk file no longer has) follows the desk file.
+    this.choices = this.cx.store.getState<Record<string, PairChoice>>(PAIR_CHOICES_KEY) ?? {};
+    for (const pair of this.pairs.values()) pair.enabled = this.choices[pair.id]?.enabled ?? this.deskEnabled.get(pair.id) ?? pair.enabled;
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
     this.trips.clear();
     this.work.length = 0;
@@ -750,11 +772,18 @@ export class Arbitrage {
   // ---------------------------------------------------------------------------------------------
   // Commands and views
 
-  /** Turns a pair on or off (no new round trip while off; an open one finishes). Not persisted: the desk file says at start. */
-  setEnabled(pairId: string, enabled: boolean, actor: Actor): CommandResult {
+  /**
+   * Turns a pair on or off (no new round trip while off; an open one finishes). The choice is stored (engine state, in
+   * the transaction of its audit row) and outlives a restart: the desk file's `enabled` only sets a pair never touched.
+   */
+  setEnabled(pairId: string, enabled: boolean, actor: Actor, reason: string | null = null): CommandResult {
     const pair = this.pairs.get(pairId);
     if (!pair) return fail("NOT_FOUND", `There is no arbitrage pair ${pairId}; the pairs are ${[...this.pairs.keys()].join(", ") || "none"}.`);
     if (pair.enabled === enabled) return done(`Pair ${pairId} is already ${enabled ? "enabled" : "disabled"}.`);
+    const choices = { ...this.choices, [pairId]: { enabled, by: actor.username, at: this.cx.clock.now(), reason } };
+    // Stored first: memory follows only what committed.
+    this.cx.durably(() => this.cx.store.setState(PAIR_CHOICES_KEY, choices));
+    this.choices = choices;
     pair.enabled = enabled;
     this.cx.log("info", `arbitrage pair ${pairId} ${enabled ? "enabled" : "disabled"} by ${actor.username}`);
     return done(`Pair ${pairId} ${enabled ? "enabled: it takes opportunities again" : "disabled: no new round trip (an open one finishes)"}.`, {
@@ -782,6 +811,7 @@ export class Arbitrage {
       return {
         id: pair.id,
         enabled: pair.enabled,
+        changedBy: this.choices[pair.id] ? { by: this.choices[pair.id]!.by, at: this.choices[pair.id]!.at, reason: this.choices[pair.id]!.reason } : null,
         legs: pair.legs,
         repair: pair.repair,
         thresholdBps: pair.thresholdBps,
@@ -859,6 +889,8 @@ export interface ArbitrageView {
   pairs: {
     id: string;
     enabled: boolean;
+    /** The operator's last on/off choice (null: the desk file's setting, never changed). */
+    changedBy: { by: string; at: number; reason: string | null } | null;
     legs: string;
     repair: string;
     thresholdBps: number;
