@@ -48,7 +48,7 @@ export function ArbitrageView() {
         <Stat label="Round trips" hint={`${data.totals.open} open`}>
           {data.totals.roundTrips}
         </Stat>
-        <Stat label="PnL net of fees" hint="over the round trips listed">
+        <Stat label="PnL net of fees" hint="over the round trips listed (a halted one: what matched)">
           <Pnl value={data.totals.pnl} />
         </Stat>
         <Stat label="Opportunities seen" hint={`${data.totals.taken} taken`}>
@@ -269,6 +269,11 @@ function RoundTrips({ trips }: { trips: TripOut[] }) {
                     <td>
                       <Badge tone={tripTone(t.status)}>{t.status}</Badge>
                       {t.repairs.length > 0 ? <span className="muted"> · {t.repairs.join(", ")}</span> : null}
+                      {t.halt && t.halt.openQty !== "0" ? (
+                        <div className="muted" data-testid="round-trip-halt">
+                          {t.halt.openQty} left open to the emergency stop ({t.halt.flattened ? "flattened by it" : "not flattened"}); PnL on what matched
+                        </div>
+                      ) : null}
                     </td>
                     <td>
                       {t.buyVenue} {t.buySymbol}

@@ -278,11 +278,63 @@ describe("the arbitrage room", () => {
     expect(trip!.legs).toHaveLength(2);
     const flatten = d.store.loadOrders({ onlyOpen: false }).filter((o) => o.order.tags.reason === "emergency_stop");
     expect(flatten.map((o) => [o.meta.venue, o.order.side])).toEqual([["sim-a", "BUY"]]);
+    // Booked once its legs ended: nothing matched, so the PnL is the sell's fee; the 0.1 sold was left to the flatten.
+    const sellFee = D("20995.31").times("0.1").times("0.001");
+    expect(trip).toMatchObject({
+      pnl: sellFee.negated().toDecimalPlaces(8).toString(),
+      boughtQty: "0",
+      soldQty: "0.1",
+      halt: { openQty: "0.1", flattened: true },
+    });
+    expect(view(d).totals.pnl).toBe(trip!.pnl);
     // No new round trip while halted, however wide the spread.
     d.v.b.script.BUY.length = 0;
     await quotes(d, 21_000, 19_943);
     expect(view(d).roundTrips).toHaveLength(1);
     expect(view(d).opportunities[0]).toMatchObject({ outcome: "skipped", code: "HALTED" });
+  });
+
+  it("a halted round trip keeps the PnL of what matched, net of every leg's fee, and the open quantity the flatten took", async () => {
+    const d = desk();
+    await d.engine.start();
+    d.v.b.script.BUY.push({ kind: "rest" });
+    await quotes(d, 21_000, 19_943);
+    const buyLeg = view(d).roundTrips[0]!.legs[0]!.clientOrderId;
+    // 0.06 of the resting buy fills, then the desk is stopped with a flatten: the rest of the buy is cancelled by the stop.
+    d.v.b.fillLater(buyLeg, D("0.06"), d.clock.now());
+    await d.engine.run(() => undefined);
+    expect(view(d).roundTrips[0]).toMatchObject({ status: "open", pnl: null });
+    await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: admin, reason: "test halt" });
+    await d.engine.run(() => undefined);
+    const [trip] = view(d).roundTrips;
+    expect(trip!.legs.map((l) => [l.role, l.status, l.filledQty])).toEqual([
+      ["buy", "cancelled", "0.06"],
+      ["sell", "filled", "0.1"],
+    ]);
+    const buyFee = D("19947.48").times("0.06").times("0.0026");
+    const sellFee = D("20995.31").times("0.1").times("0.001");
+    const pnl = D("20995.31").minus("19947.48").times("0.06").minus(buyFee).minus(sellFee);
+    expect(trip).toMatchObject({
+      status: "halted",
+      boughtQty: "0.06",
+      soldQty: "0.1",
+      pnl: pnl.toDecimalPlaces(8).toString(),
+      halt: { openQty: "0.04", flattened: true },
+    });
+    expect(view(d).totals.pnl).toBe(trip!.pnl);
+    expect(trip!.events.at(-1)!.text).toContain("0.04 left open to the emergency stop, which flattens it");
+  });
+
+  it("a halt that does not flatten says the open quantity stays open", async () => {
+    const d = desk();
+    await d.engine.start();
+    d.v.b.script.BUY.push({ kind: "rest" });
+    await quotes(d, 21_000, 19_943);
+    await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: admin, reason: "test halt" });
+    await d.engine.run(() => undefined);
+    const [trip] = view(d).roundTrips;
+    expect(trip).toMatchObject({ status: "halted", halt: { openQty: "0.1", flattened: false } });
+    expect(trip!.pnl).not.toBeNull();
   });
 
   it("a disabled pair takes nothing; enabling it again takes the spread", async () => {
