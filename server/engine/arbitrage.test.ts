@@ -424,6 +424,40 @@ describe("a restart mid-round-trip", () => {
     expect(v.a.submitted.length + v.b.submitted.length).toBe(submittedBefore + 1); // only the unwind
   });
 
+  it("a round trip halted before its legs ended is booked after a restart, once they have", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = createMigratedDb(dir);
+    const clock = new ManualClock(T0);
+    const v = venues();
+    const first = desk({ store: openSqliteStore({ path, clock }), v, clock });
+    await first.engine.start();
+    v.b.script.BUY.push({ kind: "rest" });
+    await quotes(first, 21_000, 19_943);
+    const [row] = first.store.loadArbRoundTrips({ onlyOpen: true });
+    // The engine dies right after the halt was recorded, before the stop's cancel of the resting buy was confirmed.
+    const data = row!.data as Record<string, unknown>;
+    first.store.saveArbRoundTrip({ ...row!, status: "halted", data: { ...data, status: "halted", halt: { openQty: D(0), flattened: true } } });
+    first.store.close();
+    // While it is down, 0.05 of the buy fills and the cancel takes the rest.
+    clock.advance(2_000);
+    const buyLeg = `${row!.id}.b`;
+    v.b.orders.get(buyLeg)!.status = "PARTIALLY_FILLED";
+    v.b.fillLater(buyLeg, D("0.05"), clock.now());
+    v.b.cancel(buyLeg, clock.now());
+    const second = desk({ store: openSqliteStore({ path, clock }), v, clock, ids: "r2" });
+    cleanups.push(() => second.store.close());
+    await second.engine.start();
+    const [trip] = view(second).roundTrips;
+    expect(trip!.legs.map((l) => [l.role, l.status, l.filledQty])).toEqual([
+      ["buy", "cancelled", "0.05"],
+      ["sell", "filled", "0.1"],
+    ]);
+    expect(trip).toMatchObject({ status: "halted", boughtQty: "0.05", soldQty: "0.1", halt: { openQty: "0.05", flattened: true } });
+    expect(D(trip!.pnl!).greaterThan(0)).toBe(true);
+    expect(v.a.submitted.length + v.b.submitted.length).toBe(2); // nothing sent again, no repair
+  });
+
   it("a leg journaled in the round trip but never handed to the gate counts as failed and is never sent", async () => {
     const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
     cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
