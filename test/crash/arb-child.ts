@@ -98,12 +98,6 @@ async function main(): Promise<void> {
     riskLimits: { maxOpenPositions: 50, maxPortfolioExposurePct: 90, maxSymbolExposurePct: 90, minNotional: "5" },
     arbitrage: [ARB_PAIR],
   });
-  // The exchange kept running while the desk was down: a request that was on the wire at the kill has arrived by now
-  // (what it did is in the venue's file, for reconciliation to find). The simulator only moves when called, and its
-  // reads do not move it: without this, an order in flight at the kill looks unknown to the lookup, is marked NEVER_SENT,
-  // and then arrives and fills.
-  a.advanceTo(Date.now());
-  b.advanceTo(Date.now());
   await engine.start();
   const open = () => engine.arbitrage({ opportunities: 1, roundTrips: 1 }).pairs[0]?.openRoundTrip ?? null;
   const quote = async (venueId: string, mid: number) => {
