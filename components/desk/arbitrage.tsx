@@ -48,7 +48,7 @@ export function ArbitrageView() {
         <Stat label="Round trips" hint={`${data.totals.open} open`}>
           {data.totals.roundTrips}
         </Stat>
-        <Stat label="PnL net of fees" hint="over the round trips listed">
+        <Stat label="PnL net of fees" hint="over the round trips listed (a halted one: what matched)">
           <Pnl value={data.totals.pnl} />
         </Stat>
         <Stat label="Opportunities seen" hint={`${data.totals.taken} taken`}>
@@ -116,6 +116,11 @@ function Pairs({ pairs, canTrade }: { pairs: PairOut[]; canTrade: boolean }) {
                     <td>
                       <Badge tone={p.enabled ? "ok" : "muted"}>{p.enabled ? "enabled" : "disabled"}</Badge>
                       {p.openRoundTrip ? <span className="muted"> · open {p.openRoundTrip}</span> : null}
+                      <div className="muted" data-testid="pair-changed-by">
+                        {p.changedBy
+                          ? `${p.enabled ? "enabled" : "disabled"} by ${p.changedBy.by} at ${fmtTime(p.changedBy.at)}${p.changedBy.reason ? ` (${p.changedBy.reason})` : ""}`
+                          : "as the desk file says"}
+                      </div>
                     </td>
                     <td>
                       {p.quotes.map((q) => (
@@ -264,6 +269,11 @@ function RoundTrips({ trips }: { trips: TripOut[] }) {
                     <td>
                       <Badge tone={tripTone(t.status)}>{t.status}</Badge>
                       {t.repairs.length > 0 ? <span className="muted"> · {t.repairs.join(", ")}</span> : null}
+                      {t.halt && t.halt.openQty !== "0" ? (
+                        <div className="muted" data-testid="round-trip-halt">
+                          {t.halt.openQty} left open to the emergency stop ({t.halt.flattened ? "flattened by it" : "not flattened"}); PnL on what matched
+                        </div>
+                      ) : null}
                     </td>
                     <td>
                       {t.buyVenue} {t.buySymbol}

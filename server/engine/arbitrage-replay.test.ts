@@ -50,14 +50,13 @@ async function arbitrageDesk(configPath: string, startAt: number) {
     ids: sequentialIds(),
     initialEquity: "300000",
     quoteCurrency: sim.instruments[0]!.quote,
-    // The desk file's rates (USD at par with USDC, the pair's own assumption), as the runtime passes them.
-    ...(config.desk!.conversionRates && { conversionRates: config.desk!.conversionRates }),
     breaker: null,
     // The protections the runtime runs a replay desk with (flash moves alert; a losing streak locks the strategy).
     protections: deskProtections("replay", config.desk!.protections),
     // The desk file's limits, as the runtime puts them in force (the gate's order rate among them).
     riskLimits: patched(DEFAULT_RISK_LIMITS, config.desk!.risk, true),
     arbitrage: config.desk!.arbitrage,
+    conversionRates: config.desk!.conversionRates,
   });
   await engine.start();
   const lanes = buildLanes(config.strategies);

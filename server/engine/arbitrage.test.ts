@@ -69,7 +69,7 @@ function desk(options: { pair?: Partial<ArbPairConfig>; store?: Store; v?: Retur
     ids: sequentialIds(options.ids ?? ""),
     initialEquity: "100000",
     quoteCurrency: "USDC",
-    // USD counts at par in the desk's USDC (the pair's assumption): without a rate the gate refuses the BTC/USD leg.
+    // The pair compares USDC and USD at par; the gate weighs a BTC/USD leg in the desk's USDC at the same peg.
     conversionRates: { USD: "1" },
     breaker: null,
     arbitrage: [{ ...PAIR, ...options.pair }],
@@ -278,11 +278,63 @@ describe("the arbitrage room", () => {
     expect(trip!.legs).toHaveLength(2);
     const flatten = d.store.loadOrders({ onlyOpen: false }).filter((o) => o.order.tags.reason === "emergency_stop");
     expect(flatten.map((o) => [o.meta.venue, o.order.side])).toEqual([["sim-a", "BUY"]]);
+    // Booked once its legs ended: nothing matched, so the PnL is the sell's fee; the 0.1 sold was left to the flatten.
+    const sellFee = D("20995.31").times("0.1").times("0.001");
+    expect(trip).toMatchObject({
+      pnl: sellFee.negated().toDecimalPlaces(8).toString(),
+      boughtQty: "0",
+      soldQty: "0.1",
+      halt: { openQty: "0.1", flattened: true },
+    });
+    expect(view(d).totals.pnl).toBe(trip!.pnl);
     // No new round trip while halted, however wide the spread.
     d.v.b.script.BUY.length = 0;
     await quotes(d, 21_000, 19_943);
     expect(view(d).roundTrips).toHaveLength(1);
     expect(view(d).opportunities[0]).toMatchObject({ outcome: "skipped", code: "HALTED" });
+  });
+
+  it("a halted round trip keeps the PnL of what matched, net of every leg's fee, and the open quantity the flatten took", async () => {
+    const d = desk();
+    await d.engine.start();
+    d.v.b.script.BUY.push({ kind: "rest" });
+    await quotes(d, 21_000, 19_943);
+    const buyLeg = view(d).roundTrips[0]!.legs[0]!.clientOrderId;
+    // 0.06 of the resting buy fills, then the desk is stopped with a flatten: the rest of the buy is cancelled by the stop.
+    d.v.b.fillLater(buyLeg, D("0.06"), d.clock.now());
+    await d.engine.run(() => undefined);
+    expect(view(d).roundTrips[0]).toMatchObject({ status: "open", pnl: null });
+    await d.engine.execute({ kind: "emergencyStop", flatten: true, actor: admin, reason: "test halt" });
+    await d.engine.run(() => undefined);
+    const [trip] = view(d).roundTrips;
+    expect(trip!.legs.map((l) => [l.role, l.status, l.filledQty])).toEqual([
+      ["buy", "cancelled", "0.06"],
+      ["sell", "filled", "0.1"],
+    ]);
+    const buyFee = D("19947.48").times("0.06").times("0.0026");
+    const sellFee = D("20995.31").times("0.1").times("0.001");
+    const pnl = D("20995.31").minus("19947.48").times("0.06").minus(buyFee).minus(sellFee);
+    expect(trip).toMatchObject({
+      status: "halted",
+      boughtQty: "0.06",
+      soldQty: "0.1",
+      pnl: pnl.toDecimalPlaces(8).toString(),
+      halt: { openQty: "0.04", flattened: true },
+    });
+    expect(view(d).totals.pnl).toBe(trip!.pnl);
+    expect(trip!.events.at(-1)!.text).toContain("0.04 left open to the emergency stop, which flattens it");
+  });
+
+  it("a halt that does not flatten says the open quantity stays open", async () => {
+    const d = desk();
+    await d.engine.start();
+    d.v.b.script.BUY.push({ kind: "rest" });
+    await quotes(d, 21_000, 19_943);
+    await d.engine.execute({ kind: "emergencyStop", flatten: false, actor: admin, reason: "test halt" });
+    await d.engine.run(() => undefined);
+    const [trip] = view(d).roundTrips;
+    expect(trip).toMatchObject({ status: "halted", halt: { openQty: "0.1", flattened: false } });
+    expect(trip!.pnl).not.toBeNull();
   });
 
   it("a disabled pair takes nothing; enabling it again takes the spread", async () => {
@@ -296,6 +348,39 @@ describe("the arbitrage room", () => {
     await quotes(d, 21_000, 19_943);
     expect(view(d).roundTrips.length).toBeGreaterThan(0);
     expect(view(d).roundTrips.every((t) => t.status === "done")).toBe(true);
+  });
+});
+
+describe("the operator's on/off choice", () => {
+  it("outlives a restart: the stored choice wins over the desk file, and the view says who made it and when", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = createMigratedDb(dir);
+    const clock = new ManualClock(T0);
+    const first = desk({ store: openSqliteStore({ path, clock }), clock });
+    await first.engine.start();
+    // Never touched: the desk file's setting, nobody named.
+    expect(view(first).pairs[0]).toMatchObject({ enabled: true, changedBy: null });
+    const off = await first.engine.execute({ kind: "setArbitragePair", pairId: "usdc-usd", enabled: false, actor: admin, reason: "venue maintenance" });
+    expect(off).toMatchObject({ ok: true });
+    first.store.close();
+    // The desk file still says enabled: the operator's choice is what the restarted engine follows.
+    clock.advance(60_000);
+    const second = desk({ store: openSqliteStore({ path, clock }), clock, ids: "r2" });
+    cleanups.push(() => second.store.close());
+    await second.engine.start();
+    expect(view(second).pairs[0]).toMatchObject({ enabled: false, changedBy: { by: "ada", at: T0, reason: "venue maintenance" } });
+    await quotes(second, 21_000, 19_943);
+    expect(view(second).roundTrips).toEqual([]);
+    // Enabled again: stored too, and a third start follows it.
+    await second.engine.execute({ kind: "setArbitragePair", pairId: "usdc-usd", enabled: true, actor: admin, reason: null });
+    second.store.close();
+    const third = desk({ store: openSqliteStore({ path, clock }), clock, ids: "r3", pair: { enabled: false } });
+    cleanups.push(() => third.store.close());
+    await third.engine.start();
+    expect(view(third).pairs[0]).toMatchObject({ enabled: true, changedBy: { by: "ada", reason: null } });
+    await quotes(third, 21_000, 19_943);
+    expect(view(third).roundTrips.length).toBeGreaterThan(0);
   });
 });
 
@@ -337,6 +422,40 @@ describe("a restart mid-round-trip", () => {
     const sent = [...v.a.submitted, ...v.b.submitted].map((s) => s.clientOrderId);
     expect(sent.filter((c) => c === buyLeg)).toHaveLength(1);
     expect(v.a.submitted.length + v.b.submitted.length).toBe(submittedBefore + 1); // only the unwind
+  });
+
+  it("a round trip halted before its legs ended is booked after a restart, once they have", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = createMigratedDb(dir);
+    const clock = new ManualClock(T0);
+    const v = venues();
+    const first = desk({ store: openSqliteStore({ path, clock }), v, clock });
+    await first.engine.start();
+    v.b.script.BUY.push({ kind: "rest" });
+    await quotes(first, 21_000, 19_943);
+    const [row] = first.store.loadArbRoundTrips({ onlyOpen: true });
+    // The engine dies right after the halt was recorded, before the stop's cancel of the resting buy was confirmed.
+    const data = row!.data as Record<string, unknown>;
+    first.store.saveArbRoundTrip({ ...row!, status: "halted", data: { ...data, status: "halted", halt: { openQty: D(0), flattened: true } } });
+    first.store.close();
+    // While it is down, 0.05 of the buy fills and the cancel takes the rest.
+    clock.advance(2_000);
+    const buyLeg = `${row!.id}.b`;
+    v.b.orders.get(buyLeg)!.status = "PARTIALLY_FILLED";
+    v.b.fillLater(buyLeg, D("0.05"), clock.now());
+    v.b.cancel(buyLeg, clock.now());
+    const second = desk({ store: openSqliteStore({ path, clock }), v, clock, ids: "r2" });
+    cleanups.push(() => second.store.close());
+    await second.engine.start();
+    const [trip] = view(second).roundTrips;
+    expect(trip!.legs.map((l) => [l.role, l.status, l.filledQty])).toEqual([
+      ["buy", "cancelled", "0.05"],
+      ["sell", "filled", "0.1"],
+    ]);
+    expect(trip).toMatchObject({ status: "halted", boughtQty: "0.05", soldQty: "0.1", halt: { openQty: "0.05", flattened: true } });
+    expect(D(trip!.pnl!).greaterThan(0)).toBe(true);
+    expect(v.a.submitted.length + v.b.submitted.length).toBe(2); // nothing sent again, no repair
   });
 
   it("a leg journaled in the round trip but never handed to the gate counts as failed and is never sent", async () => {

@@ -15,7 +15,8 @@
  * - bypass the gate: every leg and repair is a new order through `gate.placeOrder` (DESIGN.md invariant 5), tagged
  *   `arbId` and owned by the strategy `arb:<pair>`.
  * - outlive a halt: a halt opens no round trip and sends no repair; the open legs are the emergency stop's (it cancels
- *   the orders and flattens the positions on both venues), and the round trip says so.
+ *   the orders and flattens the positions on both venues), and the round trip says so; once its legs have ended it is
+ *   booked: the PnL of what matched net of every leg's fee, and the open quantity left to the stop's flatten.
  *
  * The opportunity log: a taken opportunity is one row; skips are aggregated in memory per (pair, reason code) and
  * written as one row with a count when the reason changes, when one is taken, or at most once per SKIP_FLUSH_MS of
@@ -48,6 +49,20 @@ import type { Actor, CommandResult, PositionRecord } from "./types";
 
 /** Skips of one reason are written at most this often per pair (desk time). */
 export const SKIP_FLUSH_MS = 60_000;
+
+/** How many of the newest round trips a restart looks through for a halted one not yet booked. */
+const HALTED_LOOKBACK = 200;
+
+/** The engine-state key of the operator's on/off choices per pair (the desk file's `enabled` is the default for a pair never touched). */
+export const PAIR_CHOICES_KEY = "arbitragePairs";
+
+/** Who turned a pair on or off, and when (desk time). */
+export interface PairChoice {
+  enabled: boolean;
+  by: string;
+  at: number;
+  reason: string | null;
+}
 
 /** done: both sides filled and matched (a repair may have helped); failed: nothing traded; escalated: a person decides. */
 export type RoundTripStatus = "open" | "repairing" | "done" | "failed" | "escalated" | "halted";
@@ -92,6 +107,12 @@ export interface RoundTrip {
   pnl: Decimal | null;
   boughtQty: Decimal;
   soldQty: Decimal;
+  /**
+   * A halted round trip, once its legs have ended: the quantity bought and not sold (or sold and not bought) that the
+   * room left to the emergency stop, and whether that stop flattens positions (it took this quantity) or leaves them.
+   * Absent on round trips that were not halted (and on those stored before this was recorded).
+   */
+  halt?: { openQty: Decimal; flattened: boolean };
 }
 
 interface PendingSkip {
@@ -109,6 +130,10 @@ const OPEN: ReadonlySet<RoundTripStatus> = new Set(["open", "repairing"]);
 
 export class Arbitrage {
   private readonly pairs = new Map<string, ArbPairConfig>();
+  /** The desk file's `enabled` per pair: what a pair the operator never touched starts with. */
+  private readonly deskEnabled = new Map<string, boolean>();
+  /** The operator's last choice per pair, as stored (restored at start and on reload). */
+  private choices: Record<string, PairChoice> = {};
   private readonly trips = new Map<string, RoundTrip>();
   private readonly timers = new Map<string, unknown>();
   private readonly skips = new Map<string, PendingSkip>();
@@ -120,7 +145,10 @@ export class Arbitrage {
   readonly seen = new Map<string, number>();
 
   constructor(private readonly cx: EngineContext) {
-    for (const pair of cx.options.arbitrage ?? []) this.pairs.set(pair.id, { ...pair });
+    for (const pair of cx.options.arbitrage ?? []) {
+      this.pairs.set(pair.id, { ...pair });
+      this.deskEnabled.set(pair.id, pair.enabled);
+    }
   }
 
   get hasPairs(): boolean {
@@ -422,7 +450,10 @@ export class Arbitrage {
   /** A leg's order changed (ledger.settleOrder): its fills and status are read back at processing time. */
   onOrder(order: Order): void {
     const id = order.tags.arbId;
-    if (id && this.trips.has(id)) this.enqueue(id);
+    const trip = id ? this.trips.get(id) : undefined;
+    if (!trip) return;
+    if (trip.status === "halted") this.settleHalted(trip);
+    else this.enqueue(trip.id);
   }
 
   /** A halt: no repair is sent; the emergency stop cancels the legs' orders and flattens both venues. */
@@ -431,9 +462,22 @@ export class Arbitrage {
     for (const trip of this.trips.values()) {
       if (!OPEN.has(trip.status)) continue;
       trip.status = "halted";
-      this.note(trip, `halted (${reason}): no repair is sent; the emergency stop cancels the open legs and flattens both venues`);
+      // The halt run is set before the trading state changes (emergency.runHalt): whether it flattens is known now.
+      const flattened = this.cx.emergency.halt?.flatten ?? false;
+      trip.halt = { openQty: ZERO, flattened };
+      // A leg recorded sent that never reached the books (refused at the gate by the halt itself) never will.
+      for (const leg of trip.legs)
+        if (leg.status === "sent" && !this.cx.books.orders.has(leg.clientOrderId) && !this.cx.store.getOrder(leg.clientOrderId)) {
+          leg.status = "failed";
+          leg.reason = "never sent: trading halted";
+        }
+      this.note(
+        trip,
+        `halted (${reason}): no repair is sent; the emergency stop cancels the open legs${flattened ? " and flattens both venues" : " (it does not flatten)"}`,
+      );
       this.persist(trip);
       this.clearTimer(trip.id);
+      this.settleHalted(trip);
     }
   }
 
@@ -671,6 +715,19 @@ export class Arbitrage {
 
   /** Both sides done: the PnL net of fees on the matched quantity (USDC and USD counted at par, as the pair says). */
   private finish(trip: RoundTrip, status: "done" | "escalated", reason: string): void {
+    const pnl = this.book(trip);
+    const tradedNothing = trip.boughtQty.isZero() && trip.soldQty.isZero();
+    trip.status = status === "done" && tradedNothing ? "failed" : status;
+    // A refused, repaired or empty round trip says the market (or the gate) is not taking it now: wait before the next.
+    if (trip.status !== "done" || trip.attempted.length > 0)
+      this.coolUntil.set(trip.pairId, this.cx.clock.now() + (this.pairs.get(trip.pairId)?.legTimeoutMs ?? 30_000));
+    this.note(trip, `${trip.status}: ${reason}; PnL net of fees ${pnl.toString()}`);
+    this.persist(trip);
+    this.clearTimer(trip.id);
+  }
+
+  /** What both sides bought and sold over all their orders, and the PnL net of every leg's fees on the matched quantity. */
+  private book(trip: RoundTrip): Decimal {
     const fillsOf = (side: OrderSide) => {
       const legs = trip.legs.filter((leg) => leg.side === side);
       const qty = legs.reduce((sum, leg) => sum.plus(leg.filledQty), ZERO);
@@ -683,14 +740,30 @@ export class Arbitrage {
     trip.boughtQty = bought.qty;
     trip.soldQty = sold.qty;
     trip.pnl = roundTripPnl(bought, sold).toDecimalPlaces(8);
-    const tradedNothing = bought.qty.isZero() && sold.qty.isZero();
-    trip.status = status === "done" && tradedNothing ? "failed" : status;
-    // A refused, repaired or empty round trip says the market (or the gate) is not taking it now: wait before the next.
-    if (trip.status !== "done" || trip.attempted.length > 0)
-      this.coolUntil.set(trip.pairId, this.cx.clock.now() + (this.pairs.get(trip.pairId)?.legTimeoutMs ?? 30_000));
-    this.note(trip, `${trip.status}: ${reason}; PnL net of fees ${trip.pnl.toString()}`);
+    return trip.pnl;
+  }
+
+  /**
+   * A halted round trip is booked once its legs have ended (the stop's cancels confirmed, or filled first): the PnL of
+   * what matched net of every leg's fees, and the open quantity left to the emergency stop (its flatten takes it, at
+   * the desk's risk, not as arbitrage PnL). Until then its PnL stays unknown (null), never a guess.
+   */
+  private settleHalted(trip: RoundTrip): void {
+    if (trip.status !== "halted" || trip.pnl !== null) return;
+    const changed = trip.legs.map((leg) => this.sync(trip, leg)).some(Boolean);
+    if (trip.legs.some((leg) => leg.status === "sent" || leg.status === "working")) {
+      if (changed) this.persist(trip);
+      return;
+    }
+    const pnl = this.book(trip);
+    const openQty = trip.boughtQty.minus(trip.soldQty).abs();
+    const flattened = trip.halt?.flattened ?? false;
+    trip.halt = { openQty, flattened };
+    const left = openQty.isZero()
+      ? "nothing left open"
+      : `${openQty.toString()} left open to the emergency stop${flattened ? ", which flattens it" : " (it does not flatten: the position stays open)"}`;
+    this.note(trip, `halted legs ended: PnL net of fees on the matched ${Decimal.min(trip.boughtQty, trip.soldQty).toString()} is ${pnl.toString()}; ${left}`);
     this.persist(trip);
-    this.clearTimer(trip.id);
   }
 
   private note(trip: RoundTrip, text: string): void {
@@ -723,6 +796,10 @@ export class Arbitrage {
    * never sent again. Each round trip then resumes its leg-risk handling.
    */
   restore(): void {
+    // The operator's choices survive a restart (and a reload undoes one that did not commit); a pair never touched
+    // (or one whose choice names a pair the desk file no longer has) follows the desk file.
+    this.choices = this.cx.store.getState<Record<string, PairChoice>>(PAIR_CHOICES_KEY) ?? {};
+    for (const pair of this.pairs.values()) pair.enabled = this.choices[pair.id]?.enabled ?? this.deskEnabled.get(pair.id) ?? pair.enabled;
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
     this.trips.clear();
     this.work.length = 0;
@@ -741,6 +818,13 @@ export class Arbitrage {
       this.note(trip, "resumed after a restart");
       this.persist(trip);
     }
+    // Halted round trips whose legs had not ended when the engine stopped: booked once they have (or now, if they did).
+    for (const row of this.cx.store.loadArbRoundTrips({ onlyOpen: false, limit: HALTED_LOOKBACK })) {
+      if (row.status !== "halted" || row.pnl !== null || this.trips.has(row.id)) continue;
+      const trip = row.data as RoundTrip;
+      this.trips.set(trip.id, trip);
+      this.settleHalted(trip);
+    }
     for (const trip of [...this.trips.values()]) {
       this.schedule(trip, this.deadlineOf(trip, this.pairs.get(trip.pairId)));
       this.enqueue(trip.id);
@@ -750,11 +834,18 @@ export class Arbitrage {
   // ---------------------------------------------------------------------------------------------
   // Commands and views
 
-  /** Turns a pair on or off (no new round trip while off; an open one finishes). Not persisted: the desk file says at start. */
-  setEnabled(pairId: string, enabled: boolean, actor: Actor): CommandResult {
+  /**
+   * Turns a pair on or off (no new round trip while off; an open one finishes). The choice is stored (engine state, in
+   * the transaction of its audit row) and outlives a restart: the desk file's `enabled` only sets a pair never touched.
+   */
+  setEnabled(pairId: string, enabled: boolean, actor: Actor, reason: string | null = null): CommandResult {
     const pair = this.pairs.get(pairId);
     if (!pair) return fail("NOT_FOUND", `There is no arbitrage pair ${pairId}; the pairs are ${[...this.pairs.keys()].join(", ") || "none"}.`);
     if (pair.enabled === enabled) return done(`Pair ${pairId} is already ${enabled ? "enabled" : "disabled"}.`);
+    const choices = { ...this.choices, [pairId]: { enabled, by: actor.username, at: this.cx.clock.now(), reason } };
+    // Stored first: memory follows only what committed.
+    this.cx.durably(() => this.cx.store.setState(PAIR_CHOICES_KEY, choices));
+    this.choices = choices;
     pair.enabled = enabled;
     this.cx.log("info", `arbitrage pair ${pairId} ${enabled ? "enabled" : "disabled"} by ${actor.username}`);
     return done(`Pair ${pairId} ${enabled ? "enabled: it takes opportunities again" : "disabled: no new round trip (an open one finishes)"}.`, {
@@ -782,6 +873,7 @@ export class Arbitrage {
       return {
         id: pair.id,
         enabled: pair.enabled,
+        changedBy: this.choices[pair.id] ? { by: this.choices[pair.id]!.by, at: this.choices[pair.id]!.at, reason: this.choices[pair.id]!.reason } : null,
         legs: pair.legs,
         repair: pair.repair,
         thresholdBps: pair.thresholdBps,
@@ -859,6 +951,8 @@ export interface ArbitrageView {
   pairs: {
     id: string;
     enabled: boolean;
+    /** The operator's last on/off choice (null: the desk file's setting, never changed). */
+    changedBy: { by: string; at: number; reason: string | null } | null;
     legs: string;
     repair: string;
     thresholdBps: number;
@@ -908,6 +1002,8 @@ export interface RoundTripView {
   boughtQty: string;
   soldQty: string;
   pnl: string | null;
+  /** A halted round trip once its legs ended: the open quantity left to the emergency stop, and whether it flattens. */
+  halt: { openQty: string; flattened: boolean } | null;
   fees: string;
   /** Repairs sent, in order (hedge, unwind). */
   repairs: string[];
@@ -947,6 +1043,7 @@ function roundTripView(trip: RoundTrip): RoundTripView {
     boughtQty: d(trip.boughtQty)!,
     soldQty: d(trip.soldQty)!,
     pnl: d(trip.pnl),
+    halt: trip.halt ? { openQty: d(trip.halt.openQty)!, flattened: trip.halt.flattened } : null,
     fees: trip.legs.reduce((sum, leg) => sum.plus(leg.fees), ZERO).toString(),
     repairs: [...trip.attempted],
     legs: trip.legs.map((leg) => ({

@@ -104,7 +104,7 @@ export function dispatchCommand(cx: EngineContext, command: EngineCommand): Comm
       );
     case "setArbitragePair":
       return cx.audited(command.actor, command.enabled ? "enable_arbitrage_pair" : "disable_arbitrage_pair", command.pairId, command.reason, {}, () =>
-        cx.arbitrage.setEnabled(command.pairId, command.enabled, command.actor),
+        cx.arbitrage.setEnabled(command.pairId, command.enabled, command.actor, command.reason),
       );
   }
 }

@@ -313,6 +313,12 @@ export class Engine {
     this.cx.amends.restore();
     this.cx.venueRoom.restore();
     if (this.cx.tradingState === "HALTED") this.cx.venue.haltNewOrders?.();
+    // A simulated venue moves only when called: a request on the wire when the desk stopped has reached it by now (the
+    // exchange kept running). It arrives before reconciliation asks for it, or it would look never sent and then fill.
+    await this.run(() => {
+      const arrived = this.cx.venue.advanceTo(this.cx.clock.now());
+      if (arrived.length > 0) this.cx.ledger.ingest(arrived, "venue");
+    });
     const drifts = await this.cx.reconciliation.reconcile();
     await this.run(() => this.cx.expiries.restore());
     await this.run(() => {

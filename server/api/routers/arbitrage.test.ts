@@ -13,7 +13,8 @@ beforeEach(async () => {
     engine: {
       venues: [new ScriptedVenue("sim-a", [USDC], { BTC: "1", USDC: "50000" }), new ScriptedVenue("sim-b", [USD], { BTC: "1", USD: "50000" })],
       quoteCurrency: "USDC",
-      conversionRates: { USD: "1" }, // the pair's par assumption, for the gate
+      // The pair compares USDC and USD at par; the gate weighs a BTC/USD leg in the desk's USDC at the same peg.
+      conversionRates: { USD: "1" },
       arbitrage: [
         {
           id: "usdc-usd",
@@ -79,6 +80,8 @@ describe("arbitrage.view / setPair", () => {
     expect(off.message).toContain("disabled");
     await quotes(21_000, 19_943);
     expect((await callerFor("viewer").arbitrage.view()).roundTrips).toEqual([]);
+    // The page says who turned it off, when and why (the choice is stored: a restart keeps it).
+    expect((await callerFor("viewer").arbitrage.view()).pairs[0]).toMatchObject({ enabled: false, changedBy: { by: "tina", reason: "venue maintenance" } });
     const unknown = await trpcError(callerFor("trader").arbitrage.setPair({ pairId: "nope", enabled: true }));
     expect(unknown.domainCode).toBe("NOT_FOUND");
     expect(unknown.message).toContain("the pairs are usdc-usd");
