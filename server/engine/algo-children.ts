@@ -79,9 +79,10 @@ export function placeChildOrder(cx: EngineContext, live: LiveParent, child: Chil
       strategy: meta.owner,
       ...(meta.signalId ? { signalId: meta.signalId } : {}),
     },
-    venue: cx.venue.id,
+    venue: live.meta.venue ?? cx.venue.id,
   };
-  const mark = cx.books.marks.get(child.symbol);
+  // The price of the venue the child goes to (its own quote, else the desk-level mark).
+  const mark = cx.books.markAt(spec.venue, child.symbol);
   const refPrice = child.price ?? (mark ? markDecimal(mark) : live.state.spec.arrivalPrice);
   const result = cx.gate.placeOrder(spec, { refPrice, newPosition });
   // A gate refusal leaves no order behind: the parent hears it here. A venue refusal came through settleOrder.

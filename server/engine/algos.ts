@@ -74,7 +74,9 @@ export class Algos {
     if (this.cx.tradingState === "HALTED") return fail("TRADING_HALTED", "Trading is halted: no parent order is started.");
     const instrument = this.cx.books.instruments.get(input.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${input.symbol} is not traded on ${this.cx.venue.id}.`);
-    const mark = this.cx.books.marks.get(input.symbol);
+    const venue = context.venue ?? this.cx.venue.id;
+    // The market of the venue the parent works on (its own quote, else the desk-level mark: books.markAt).
+    const mark = this.cx.books.markAt(venue, input.symbol);
     const arrival = context.arrivalPrice ?? (mark ? markDecimal(mark) : null);
     if (!arrival) return fail("NO_MARKET_PRICE", `No market price for ${input.symbol} yet: the arrival price is unknown.`);
     const now = this.cx.clock.now();
@@ -110,6 +112,7 @@ export class Algos {
       label: algoLabel(input.algo),
       startedBy: context.startedBy,
       reason: context.reason ?? null,
+      ...(this.cx.venues && { venue }),
     };
     const live: LiveParent = { state: started.value.state, meta, createdAt: now, timer: null };
     this.parents.set(id, live);
@@ -128,6 +131,8 @@ export class Algos {
   startManual(request: ParentOrderRequest, actor: Actor): CommandResult {
     const instrument = this.cx.books.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
+    const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);
+    if (unknownVenue) return unknownVenue;
     const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
     const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
     const onlyReduces = wantSide === "SHORT" && instrument.kind === "spot";
@@ -141,6 +146,8 @@ export class Algos {
         `${request.side} ${request.quantity} ${request.symbol} would reduce position ${reducing.position.id} (${reducing.position.quantity.toString()}): at most that much.`,
       );
     }
+    // The venue named, else (a reducing parent) its position's; else the engine's venue.
+    const venue = request.venue ?? (reducing && this.cx.venues ? this.cx.venueRoom.venueOfPosition(reducing) : undefined);
     return this.start(
       {
         symbol: request.symbol,
@@ -151,7 +158,13 @@ export class Algos {
         ...(request.endBehaviour && { endBehaviour: request.endBehaviour }),
         ...(request.restartPolicy && { restartPolicy: request.restartPolicy }),
       },
-      { owner: MANUAL_OWNER, reducePositionId: reducing?.position.id ?? null, reason: reducing ? "manual" : null, startedBy: actor.username },
+      {
+        owner: MANUAL_OWNER,
+        reducePositionId: reducing?.position.id ?? null,
+        reason: reducing ? "manual" : null,
+        startedBy: actor.username,
+        ...(venue !== undefined && { venue }),
+      },
     );
   }
 
@@ -203,11 +216,12 @@ export class Algos {
 
   /** Market data: the touch and traded volume, and any timer that is due (the backtest's clock moves by data). */
   onMarket(update: MarketUpdate, mark: Mark, now: number): void {
-    const { bid, ask } = this.touchOf(mark);
+    const deskTouch = this.touchOf(mark);
     const volume = update.kind === "trade" ? update.qty : update.kind === "candle" ? update.volume : 0;
     for (const [id, live] of this.parents) {
       if (live.state.spec.symbol !== update.symbol || isParentTerminal(live.state)) continue;
-      this.enqueue({ id, event: { type: "market", bid, ask, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
+      const touch = this.touchAtVenue(live, update, deskTouch);
+      if (touch) this.enqueue({ id, event: { type: "market", ...touch, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
       const due = live.state.nextTimerAt;
       if (due !== null && now >= due) this.enqueue({ id, event: { type: "timer", at: due } });
     }
@@ -220,6 +234,25 @@ export class Algos {
       if (live.state.spec.symbol === symbol && !isParentTerminal(live.state))
         this.enqueue({ id, event: { type: "market", tradedVolume: numberToDecimal(volume) } });
     }
+  }
+
+  /**
+   * The touch a parent sees for this update: on a desk with several venues, its own venue's (books.markAt); null when
+   * the data came from another venue while its venue has a quote of its own (its market did not move, nor did its
+   * volume trade there). A timer that is due still fires.
+   */
+  private touchAtVenue(live: LiveParent, update: MarketUpdate, deskTouch: { bid: Decimal; ask: Decimal }): { bid: Decimal; ask: Decimal } | null {
+    if (!this.cx.venues) return deskTouch;
+    const venue = this.venueOf(live);
+    const own = this.cx.books.venueMarks.get(venue)?.get(update.symbol);
+    if (own && update.venue !== undefined && update.venue !== venue) return null;
+    const mark = this.cx.books.markAt(venue, update.symbol);
+    return mark ? this.touchOf(mark) : deskTouch;
+  }
+
+  /** The venue a parent works on (parents stored before venues were kept: the engine's venue). */
+  venueOf(live: LiveParent): string {
+    return live.meta.venue ?? this.cx.venue.id;
   }
 
   private touchOf(mark: Mark): { bid: Decimal; ask: Decimal } {
