@@ -20,6 +20,7 @@ import { learnVolumeProfileBefore, type VolumeProfile } from "../core/algos/volu
 import type { ParentEvent, ParentIntent, ParentSpec, ParentState } from "../core/algos/types";
 import { D, type Decimal, isPositive, numberToDecimal } from "../core/money";
 import { isTerminal, type Order } from "../core/orders";
+import type { Instrument } from "../core/instrument";
 import type { MarketUpdate } from "../core/market-data";
 import { MANUAL_OWNER } from "./books";
 import { done, fail, markDecimal, type EngineContext } from "./context";
@@ -72,9 +73,9 @@ export class Algos {
     const stopped = this.cx.engine.refusalWhenStopped();
     if (stopped) return stopped;
     if (this.cx.tradingState === "HALTED") return fail("TRADING_HALTED", "Trading is halted: no parent order is started.");
-    const instrument = this.cx.books.instruments.get(input.symbol);
-    if (!instrument) return fail("UNKNOWN_SYMBOL", `${input.symbol} is not traded on ${this.cx.venue.id}.`);
     const venue = context.venue ?? this.cx.venue.id;
+    const instrument = this.instrumentAt(venue, input.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${input.symbol} is not traded on ${venue}.`);
     // The market of the venue the parent works on (its own quote, else the desk-level mark: books.markAt).
     const mark = this.cx.books.markAt(venue, input.symbol);
     const arrival = context.arrivalPrice ?? (mark ? markDecimal(mark) : null);
@@ -191,7 +192,7 @@ export class Algos {
   private command(id: string, event: ParentEvent, verb: string): CommandResult {
     const live = this.parents.get(id);
     if (!live) return fail("NOT_FOUND", `Parent order ${id} is not known (or finished before the last restart).`);
-    const result = stepParent(live.state, event, this.contextFor(live.state));
+    const result = stepParent(live.state, event, this.contextFor(live));
     if (result.ignored) return fail("INVALID_STATE", `Parent order ${id}: ${result.ignored}.`);
     live.state = result.state;
     this.commit(live, result.intents);
@@ -309,7 +310,7 @@ export class Algos {
     if (!live) return;
     const events = "sync" in item ? childEvents(this.cx, live.state, item.sync) : [item.event];
     for (const event of events) {
-      const result = stepParent(live.state, event, this.contextFor(live.state));
+      const result = stepParent(live.state, event, this.contextFor(live));
       if (result.ignored) continue;
       const quiet = event.type === "market" && result.intents.length === 0;
       live.state = result.state;
@@ -319,10 +320,16 @@ export class Algos {
     }
   }
 
-  private contextFor(state: ParentState): { now: number; instrument: NonNullable<ReturnType<EngineContext["books"]["instruments"]["get"]>> } {
-    const instrument = this.cx.books.instruments.get(state.spec.symbol);
-    if (!instrument) throw new Error(`parent ${state.spec.id}: ${state.spec.symbol} is not traded on ${this.cx.venue.id}`);
+  private contextFor(live: LiveParent): { now: number; instrument: Instrument } {
+    const { spec } = live.state;
+    const instrument = this.instrumentAt(this.venueOf(live), spec.symbol);
+    if (!instrument) throw new Error(`parent ${spec.id}: ${spec.symbol} is not traded on ${this.venueOf(live)}`);
     return { now: this.cx.clock.now(), instrument };
+  }
+
+  /** The symbol's rules at the venue the parent works on (steps and ticks differ between venues), else the desk's. */
+  private instrumentAt(venue: string, symbol: string): Instrument | undefined {
+    return (this.cx.venues?.has(venue) ? this.cx.venues.listing(venue, symbol) : undefined) || this.cx.books.instruments.get(symbol);
   }
 
   /** Journal first (algo-journal.ts): a step whose intents act is saved before they are carried out. */

@@ -12,7 +12,7 @@ import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { Engine } from "./engine";
 
-const BTC = makeInstrument({
+const BTC_RULES = {
   symbol: "BTC/USDT",
   priceTick: "0.01",
   qtyStep: "0.00001",
@@ -20,7 +20,8 @@ const BTC = makeInstrument({
   minNotional: "5",
   makerFee: "0",
   takerFee: "0",
-});
+};
+const BTC = makeInstrument(BTC_RULES);
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const trader = { username: "tina", role: "trader" } as const;
 
@@ -31,10 +32,12 @@ class NoStopsVenue extends SimVenue {
   }
 }
 
-function desk() {
+function desk(simB = BTC) {
   const clock = new ManualClock(T0);
   const store = new MemoryStore();
-  const venues = ["sim-a", "sim-b"].map((id) => new NoStopsVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } }, { id }));
+  const venues = (["sim-a", "sim-b"] as const).map(
+    (id) => new NoStopsVenue({ instruments: [id === "sim-b" ? simB : BTC], initialBalances: { USDT: "100000" } }, { id }),
+  );
   const engine = new Engine({
     venues,
     store,
@@ -109,6 +112,26 @@ describe("parents and lists at their venue's mark", () => {
     expect(d.engine.parentOrders()[0]!.arrivalPrice).toBe("20999.5");
     const children = d.store.loadOrders({ onlyOpen: false }).filter((o) => o.order.tags.parentId !== undefined);
     expect(children.map((o) => o.meta.venue)).toEqual(["sim-b"]);
+  });
+
+  it("a TWAP on sim-b slices by sim-b's quantity step (venues' rules differ)", async () => {
+    const d = desk(makeInstrument({ ...BTC_RULES, qtyStep: "0.01", minQty: "0.01" }));
+    await d.engine.start();
+    await quote(d, "sim-a", 20000);
+    await quote(d, "sim-b", 20000);
+    const started = await d.engine.execute({
+      kind: "startParent",
+      parent: { symbol: "BTC/USDT", side: "BUY", quantity: "0.1", venue: "sim-b", algo: { kind: "twap", horizonSeconds: 180, intervalSeconds: 60 } },
+      actor: trader,
+      reason: null,
+    });
+    expect(started).toMatchObject({ ok: true });
+    for (let i = 0; i < 3; i++) await quote(d, "sim-b", 20000, 60_000);
+    const children = d.store.loadOrders({ onlyOpen: false }).filter((o) => o.order.tags.parentId !== undefined);
+    expect(children.map((o) => [o.meta.venue, o.order.status])).toEqual(children.map(() => ["sim-b", "FILLED"]));
+    // Three slices on sim-b's step (at the desk's 0.00001 step they would be 0.03333…: refused at sim-b).
+    expect(children.map((o) => o.order.quantity.toString())).toEqual(["0.03", "0.04", "0.03"]);
+    expect(d.engine.parentOrders()[0]).toMatchObject({ status: "done", filledQty: "0.1" });
   });
 
   it("a bracket entered on sim-b is checked at sim-b's price; its emulated stop goes to sim-b and triggers on sim-b's price", async () => {
