@@ -135,7 +135,9 @@ export class Algos {
     const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);
     if (unknownVenue) return unknownVenue;
     const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
-    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    // A named venue reduces only a position that lives there (coins on another venue cannot be sold here).
+    const atVenue = (r: PositionRecord) => request.venue === undefined || !this.cx.venues || this.cx.venueRoom.venueOfPosition(r) === request.venue;
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity) && atVenue(r);
     const onlyReduces = wantSide === "SHORT" && instrument.kind === "spot";
     const reducing =
       this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).find(holds) ??

@@ -134,6 +134,42 @@ describe("parents and lists at their venue's mark", () => {
     expect(d.engine.parentOrders()[0]).toMatchObject({ status: "done", filledQty: "0.1" });
   });
 
+  it("a person's parent on sim-b opens a position there, beside their position on sim-a; a sell there reduces only sim-b's", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, "sim-a", 20000);
+    await quote(d, "sim-b", 20000);
+    const buyA = await d.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.2", venue: "sim-a" },
+      actor: trader,
+      reason: null,
+    });
+    expect(buyA).toMatchObject({ ok: true });
+    const parent = (side: "BUY" | "SELL", quantity: string) =>
+      d.engine.execute({
+        kind: "startParent",
+        parent: { symbol: "BTC/USDT", side, quantity, venue: "sim-b", algo: { kind: "twap", horizonSeconds: 60, intervalSeconds: 60 } },
+        actor: trader,
+        reason: null,
+      });
+    expect(await parent("BUY", "0.1")).toMatchObject({ ok: true });
+    const held = () =>
+      d.engine
+        .state()
+        .positions.filter((p) => p.position.quantity.greaterThan(0))
+        .map((p) => [p.venue, p.position.quantity.toString()])
+        .sort();
+    expect(held()).toEqual([
+      ["sim-a", "0.2"],
+      ["sim-b", "0.1"],
+    ]);
+    // Selling 0.15 on sim-b: sim-b holds 0.1 only (sim-a's 0.2 cannot be sold there).
+    expect(await parent("SELL", "0.15")).toMatchObject({ ok: false, error: { code: "REDUCE_ONLY_OVERCOMMITTED" } });
+    expect(await parent("SELL", "0.1")).toMatchObject({ ok: true });
+    expect(held()).toEqual([["sim-a", "0.2"]]);
+  });
+
   it("a bracket entered on sim-b is checked at sim-b's price; its emulated stop goes to sim-b and triggers on sim-b's price", async () => {
     const d = desk();
     await d.engine.start();
