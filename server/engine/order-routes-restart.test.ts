@@ -117,12 +117,7 @@ describe("a route interrupted by a restart before its children were placed", () 
     for (const c of children.slice(placedBefore)) expect(c.reason).toBe(RESTART_NOT_PLACED);
     expect(data.stopped).toBe(RESTART_NOT_PLACED);
     expect(route.status).toBe(placedBefore === 0 ? "FAILED" : "PARTIAL");
-    expect(route.routedQty.toString()).toBe(
-      children
-        .slice(0, placedBefore)
-        .reduce((n, c) => n + Number(c.qty), 0)
-        .toString(),
-    );
+    expect(route.routedQty.toString()).toBe(placedBefore === 0 ? "0" : children[0]!.qty);
     // Never re-sent: the venues saw only what left before the crash; an alert asks a person to re-submit.
     expect(submitted(v)).toHaveLength(placedBefore);
     expect(second.alerts.some((a) => a.includes(RESTART_NOT_PLACED) && a.includes("re-submit"))).toBe(true);
@@ -133,5 +128,41 @@ describe("a route interrupted by a restart before its children were placed", () 
     }
     // Finished: a further restart has nothing to do.
     expect(store.loadOpenOrderRoutes()).toEqual([]);
+  });
+
+  it("every child journaled, the crash before the route's last save: finished as routed, no alert, nothing re-sent", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "bastion-routes-"));
+    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+    const path = createMigratedDb(dir);
+    const clock = new ManualClock(T0);
+    const v = venues();
+    const firstStore = openSqliteStore({ path, clock });
+    const save = firstStore.saveOrderRoute.bind(firstStore);
+    firstStore.saveOrderRoute = (record) => {
+      if (record.status !== "ROUTING") throw new Error("the process died");
+      save(record);
+    };
+    const first = await desk(firstStore, v, clock, "");
+    await first.engine
+      .execute({
+        kind: "manualOrder",
+        order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "1.2", route: "split" },
+        actor: trader,
+        reason: null,
+      })
+      .catch(() => null);
+    expect(firstStore.getOrderRoute("rte-1")!.status).toBe("ROUTING");
+    expect(submitted(v)).toHaveLength(3);
+    firstStore.close();
+
+    const store = openSqliteStore({ path, clock });
+    cleanups.push(() => store.close());
+    const second = await desk(store, v, clock, "r2");
+    const route = store.getOrderRoute("rte-1")!;
+    const data = route.data as RouteData;
+    expect(data.rounds[0]!.children.map((c) => c.outcome)).toEqual(["sent", "sent", "sent"]);
+    expect([route.status, route.routedQty.toString(), data.stopped]).toEqual(["ROUTED", "1.2", null]);
+    expect(second.alerts.filter((a) => a.includes("rte-1"))).toEqual([]);
+    expect(submitted(v)).toHaveLength(3);
   });
 });
