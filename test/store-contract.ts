@@ -521,6 +521,28 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         expect(store.getOrderRoute("rte-9")).toBeNull();
       });
 
+      it("loads the routes still ROUTING (a restart finishes them), oldest first", () => {
+        const store = fresh();
+        const route = (id: string, status: string, createdAt: number) => ({
+          id,
+          symbol: "BTC/USDT",
+          side: "BUY" as const,
+          mode: "split",
+          requestedQty: D("2"),
+          routedQty: D("0"),
+          status,
+          data: { rounds: [] },
+          createdAt,
+          updatedAt: createdAt,
+        });
+        store.saveOrderRoute(route("rte-2", "ROUTING", 20));
+        store.saveOrderRoute(route("rte-1", "ROUTING", 10));
+        store.saveOrderRoute(route("rte-3", "ROUTED", 5));
+        expect(store.loadOpenOrderRoutes().map((r) => r.id)).toEqual(["rte-1", "rte-2"]);
+        store.saveOrderRoute({ ...route("rte-1", "PARTIAL", 10), updatedAt: 30 });
+        expect(store.loadOpenOrderRoutes()).toEqual([route("rte-2", "ROUTING", 20)]);
+      });
+
       it("saves a parent's steps in parts: its progress and new or changed children; a whole save replaces them", () => {
         const store = fresh();
         const twap = {

@@ -477,6 +477,13 @@ export class MemoryStore implements Store, StoreHistory {
     return record ? { ...record, data: structuredClone(record.data) } : null;
   }
 
+  loadOpenOrderRoutes(): OrderRouteRecord[] {
+    return [...this.orderRoutes.values()]
+      .filter((r) => r.status === "ROUTING")
+      .sort((a, b) => a.createdAt - b.createdAt || a.id.localeCompare(b.id))
+      .map((r) => ({ ...r, data: structuredClone(r.data) }));
+  }
+
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────
   acquireLease(request: LeaseRequest): LeaseResult {
     this.assertOpen();

@@ -514,6 +514,7 @@ function prepareStatements(db: Database.Database) {
        ON CONFLICT (id) DO UPDATE SET routedQty = excluded.routedQty, status = excluded.status, data = excluded.data, updatedAt = excluded.updatedAt`,
     ),
     getOrderRoute: p<OrderRouteRow>("SELECT * FROM order_routes WHERE id = ?"),
+    loadOpenOrderRoutes: p<OrderRouteRow>("SELECT * FROM order_routes WHERE status = 'ROUTING' ORDER BY createdAt, id"),
 
     getLease: p<LeaseRow>("SELECT ownerId, pid, host, acquiredAt, heartbeatAt FROM engine_lease WHERE id = ?"),
     putLease: p(
@@ -1021,19 +1022,11 @@ export class SqliteStore implements Store, StoreHistory {
 
   getOrderRoute(id: string): OrderRouteRecord | null {
     const r = this.s.getOrderRoute.get(id);
-    if (!r) return null;
-    return {
-      id: r.id,
-      symbol: r.symbol,
-      side: r.side === "SELL" ? "SELL" : "BUY",
-      mode: r.mode,
-      requestedQty: dec(r.requestedQty),
-      routedQty: dec(r.routedQty),
-      status: r.status,
-      data: decodeJson<unknown>(r.data),
-      createdAt: r.createdAt,
-      updatedAt: r.updatedAt,
-    };
+    return r ? orderRouteOf(r) : null;
+  }
+
+  loadOpenOrderRoutes(): OrderRouteRecord[] {
+    return this.s.loadOpenOrderRoutes.all().map(orderRouteOf);
   }
 
   // ── lease ────────────────────────────────────────────────────────────────────────────────────────
@@ -1130,4 +1123,20 @@ export class SqliteStore implements Store, StoreHistory {
   close(): void {
     if (this.db.open) this.db.close();
   }
+}
+
+/** An order_routes row as the engine keeps it. */
+function orderRouteOf(r: OrderRouteRow): OrderRouteRecord {
+  return {
+    id: r.id,
+    symbol: r.symbol,
+    side: r.side === "SELL" ? "SELL" : "BUY",
+    mode: r.mode,
+    requestedQty: dec(r.requestedQty),
+    routedQty: dec(r.routedQty),
+    status: r.status,
+    data: decodeJson<unknown>(r.data),
+    createdAt: r.createdAt,
+    updatedAt: r.updatedAt,
+  };
 }

@@ -309,6 +309,8 @@ export interface Store {
   /** Routing decisions (engine/order-routes.ts): upserted by id, keeping the first createdAt. */
   saveOrderRoute(record: OrderRouteRecord): void;
   getOrderRoute(id: string): OrderRouteRecord | null;
+  /** Routes still ROUTING (a round decided, its children being placed): a restart finishes them (engine/order-routes.ts). */
+  loadOpenOrderRoutes(): OrderRouteRecord[];
 
   acquireLease(request: LeaseRequest): LeaseResult;
   /** False when the lease is no longer ours (taken over): the engine must stop writing. */

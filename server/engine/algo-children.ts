@@ -54,7 +54,11 @@ export function placeChildOrder(cx: EngineContext, live: LiveParent, child: Chil
     }
     positionId = record.position.id;
   } else {
-    const target = cx.books.openPositionsFor(child.symbol, meta.owner).find((r) => r.position.side === wantSide);
+    // Positions belong to (venue, symbol, owner): the child adds to the owner's position at the parent's venue only.
+    const venue = meta.venue ?? cx.venue.id;
+    const target = cx.books
+      .openPositionsFor(child.symbol, meta.owner)
+      .find((r) => r.position.side === wantSide && (!cx.venues || cx.venueRoom.venueOfPosition(r) === venue));
     positionId = target?.position.id ?? cx.ids.next("pos");
     if (!target)
       newPosition = {
@@ -79,9 +83,10 @@ export function placeChildOrder(cx: EngineContext, live: LiveParent, child: Chil
       strategy: meta.owner,
       ...(meta.signalId ? { signalId: meta.signalId } : {}),
     },
-    venue: cx.venue.id,
+    venue: meta.venue ?? cx.venue.id,
   };
-  const mark = cx.books.marks.get(child.symbol);
+  // The price of the venue the child goes to (its own quote, else the desk-level mark).
+  const mark = cx.books.markAt(spec.venue, child.symbol);
   const refPrice = child.price ?? (mark ? markDecimal(mark) : live.state.spec.arrivalPrice);
   const result = cx.gate.placeOrder(spec, { refPrice, newPosition });
   // A gate refusal leaves no order behind: the parent hears it here. A venue refusal came through settleOrder.

@@ -20,6 +20,11 @@ export interface ParentMeta {
   startedBy: string;
   /** The exit reason a reducing parent's children carry (e.g. "signal", "stop_loss"). */
   reason: string | null;
+  /**
+   * The venue the parent works on (its children go there; its arrival price, limit guards and touch are that venue's
+   * mark). Absent on parents stored before venues were kept, and on a single-venue desk: the engine's venue.
+   */
+  venue?: string;
 }
 
 export interface StartParentInput {
@@ -44,6 +49,8 @@ export interface StartParentContext {
   arrivalPrice?: Decimal;
   /** An iceberg without a limit price rests at the arrival price (signals and backtests; people name theirs). */
   limitAtArrival?: boolean;
+  /** The venue to work on (a signal's routed venue, a person's named one); default the engine's venue. */
+  venue?: string;
 }
 
 /** A parent as the room holds it: the state machine's state, the engine's facts, its timer (null: none armed). */

@@ -20,6 +20,7 @@ import { learnVolumeProfileBefore, type VolumeProfile } from "../core/algos/volu
 import type { ParentEvent, ParentIntent, ParentSpec, ParentState } from "../core/algos/types";
 import { D, type Decimal, isPositive, numberToDecimal } from "../core/money";
 import { isTerminal, type Order } from "../core/orders";
+import type { Instrument } from "../core/instrument";
 import type { MarketUpdate } from "../core/market-data";
 import { MANUAL_OWNER } from "./books";
 import { done, fail, markDecimal, type EngineContext } from "./context";
@@ -72,9 +73,11 @@ export class Algos {
     const stopped = this.cx.engine.refusalWhenStopped();
     if (stopped) return stopped;
     if (this.cx.tradingState === "HALTED") return fail("TRADING_HALTED", "Trading is halted: no parent order is started.");
-    const instrument = this.cx.books.instruments.get(input.symbol);
-    if (!instrument) return fail("UNKNOWN_SYMBOL", `${input.symbol} is not traded on ${this.cx.venue.id}.`);
-    const mark = this.cx.books.marks.get(input.symbol);
+    const venue = context.venue ?? this.cx.venue.id;
+    const instrument = this.instrumentAt(venue, input.symbol);
+    if (!instrument) return fail("UNKNOWN_SYMBOL", `${input.symbol} is not traded on ${venue}.`);
+    // The market of the venue the parent works on (its own quote, else the desk-level mark: books.markAt).
+    const mark = this.cx.books.markAt(venue, input.symbol);
     const arrival = context.arrivalPrice ?? (mark ? markDecimal(mark) : null);
     if (!arrival) return fail("NO_MARKET_PRICE", `No market price for ${input.symbol} yet: the arrival price is unknown.`);
     const now = this.cx.clock.now();
@@ -110,6 +113,7 @@ export class Algos {
       label: algoLabel(input.algo),
       startedBy: context.startedBy,
       reason: context.reason ?? null,
+      ...(this.cx.venues && { venue }),
     };
     const live: LiveParent = { state: started.value.state, meta, createdAt: now, timer: null };
     this.parents.set(id, live);
@@ -128,8 +132,12 @@ export class Algos {
   startManual(request: ParentOrderRequest, actor: Actor): CommandResult {
     const instrument = this.cx.books.instruments.get(request.symbol);
     if (!instrument) return fail("UNKNOWN_SYMBOL", `${request.symbol} is not traded on ${this.cx.venue.id}.`);
+    const unknownVenue = request.venue === undefined ? null : this.cx.venueRoom.namedVenueRefusal(request.venue);
+    if (unknownVenue) return unknownVenue;
     const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
-    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    // A named venue reduces only a position that lives there (coins on another venue cannot be sold here).
+    const atVenue = (r: PositionRecord) => request.venue === undefined || !this.cx.venues || this.cx.venueRoom.venueOfPosition(r) === request.venue;
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity) && atVenue(r);
     const onlyReduces = wantSide === "SHORT" && instrument.kind === "spot";
     const reducing =
       this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).find(holds) ??
@@ -141,6 +149,8 @@ export class Algos {
         `${request.side} ${request.quantity} ${request.symbol} would reduce position ${reducing.position.id} (${reducing.position.quantity.toString()}): at most that much.`,
       );
     }
+    // The venue named, else (a reducing parent) its position's; else the engine's venue.
+    const venue = request.venue ?? (reducing && this.cx.venues ? this.cx.venueRoom.venueOfPosition(reducing) : undefined);
     return this.start(
       {
         symbol: request.symbol,
@@ -151,7 +161,13 @@ export class Algos {
         ...(request.endBehaviour && { endBehaviour: request.endBehaviour }),
         ...(request.restartPolicy && { restartPolicy: request.restartPolicy }),
       },
-      { owner: MANUAL_OWNER, reducePositionId: reducing?.position.id ?? null, reason: reducing ? "manual" : null, startedBy: actor.username },
+      {
+        owner: MANUAL_OWNER,
+        reducePositionId: reducing?.position.id ?? null,
+        reason: reducing ? "manual" : null,
+        startedBy: actor.username,
+        ...(venue !== undefined && { venue }),
+      },
     );
   }
 
@@ -178,7 +194,7 @@ export class Algos {
   private command(id: string, event: ParentEvent, verb: string): CommandResult {
     const live = this.parents.get(id);
     if (!live) return fail("NOT_FOUND", `Parent order ${id} is not known (or finished before the last restart).`);
-    const result = stepParent(live.state, event, this.contextFor(live.state));
+    const result = stepParent(live.state, event, this.contextFor(live));
     if (result.ignored) return fail("INVALID_STATE", `Parent order ${id}: ${result.ignored}.`);
     live.state = result.state;
     this.commit(live, result.intents);
@@ -203,11 +219,12 @@ export class Algos {
 
   /** Market data: the touch and traded volume, and any timer that is due (the backtest's clock moves by data). */
   onMarket(update: MarketUpdate, mark: Mark, now: number): void {
-    const { bid, ask } = this.touchOf(mark);
+    const deskTouch = this.touchOf(mark);
     const volume = update.kind === "trade" ? update.qty : update.kind === "candle" ? update.volume : 0;
     for (const [id, live] of this.parents) {
       if (live.state.spec.symbol !== update.symbol || isParentTerminal(live.state)) continue;
-      this.enqueue({ id, event: { type: "market", bid, ask, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
+      const touch = this.touchAtVenue(live, update, deskTouch);
+      if (touch) this.enqueue({ id, event: { type: "market", ...touch, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
       const due = live.state.nextTimerAt;
       if (due !== null && now >= due) this.enqueue({ id, event: { type: "timer", at: due } });
     }
@@ -220,6 +237,25 @@ export class Algos {
       if (live.state.spec.symbol === symbol && !isParentTerminal(live.state))
         this.enqueue({ id, event: { type: "market", tradedVolume: numberToDecimal(volume) } });
     }
+  }
+
+  /**
+   * The touch a parent sees for this update: on a desk with several venues, its own venue's (books.markAt); null when
+   * the data came from another venue while its venue has a quote of its own (its market did not move, nor did its
+   * volume trade there). A timer that is due still fires.
+   */
+  private touchAtVenue(live: LiveParent, update: MarketUpdate, deskTouch: { bid: Decimal; ask: Decimal }): { bid: Decimal; ask: Decimal } | null {
+    if (!this.cx.venues) return deskTouch;
+    const venue = this.venueOf(live);
+    const own = this.cx.books.venueMarks.get(venue)?.get(update.symbol);
+    if (own && update.venue !== undefined && update.venue !== venue) return null;
+    const mark = this.cx.books.markAt(venue, update.symbol);
+    return mark ? this.touchOf(mark) : deskTouch;
+  }
+
+  /** The venue a parent works on (parents stored before venues were kept: the engine's venue). */
+  venueOf(live: LiveParent): string {
+    return live.meta.venue ?? this.cx.venue.id;
   }
 
   private touchOf(mark: Mark): { bid: Decimal; ask: Decimal } {
@@ -276,7 +312,7 @@ export class Algos {
     if (!live) return;
     const events = "sync" in item ? childEvents(this.cx, live.state, item.sync) : [item.event];
     for (const event of events) {
-      const result = stepParent(live.state, event, this.contextFor(live.state));
+      const result = stepParent(live.state, event, this.contextFor(live));
       if (result.ignored) continue;
       const quiet = event.type === "market" && result.intents.length === 0;
       live.state = result.state;
@@ -286,10 +322,16 @@ export class Algos {
     }
   }
 
-  private contextFor(state: ParentState): { now: number; instrument: NonNullable<ReturnType<EngineContext["books"]["instruments"]["get"]>> } {
-    const instrument = this.cx.books.instruments.get(state.spec.symbol);
-    if (!instrument) throw new Error(`parent ${state.spec.id}: ${state.spec.symbol} is not traded on ${this.cx.venue.id}`);
+  private contextFor(live: LiveParent): { now: number; instrument: Instrument } {
+    const { spec } = live.state;
+    const instrument = this.instrumentAt(this.venueOf(live), spec.symbol);
+    if (!instrument) throw new Error(`parent ${spec.id}: ${spec.symbol} is not traded on ${this.venueOf(live)}`);
     return { now: this.cx.clock.now(), instrument };
+  }
+
+  /** The symbol's rules at the venue the parent works on (steps and ticks differ between venues), else the desk's. */
+  private instrumentAt(venue: string, symbol: string): Instrument | undefined {
+    return (this.cx.venues?.has(venue) ? this.cx.venues.listing(venue, symbol) : undefined) || this.cx.books.instruments.get(symbol);
   }
 
   /** Journal first (algo-journal.ts): a step whose intents act is saved before they are carried out. */

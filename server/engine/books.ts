@@ -53,12 +53,12 @@ export class Books {
    */
   readonly venueMarks = new Map<string, Map<string, Mark>>();
 
-  /** (symbol → venue) whose prices the protections watch on a desk with several venues: the first to quote the symbol. */
+  /** (symbol → venue) whose prices volatility watches on a desk with several venues: the first to quote the symbol. */
   private readonly referenceVenues = new Map<string, string>();
 
   /**
-   * Whether this market data is the symbol's reference series for price-watching rules (flash move, volatility, stale
-   * data): data for every venue, or from the first venue that quoted the symbol. Two venues' prices interleaved would
+   * Whether this market data is the symbol's reference series for volatility (stale data and flash moves are per
+   * (venue, symbol): protections.ts): data for every venue, or from the first venue that quoted the symbol. Two venues' prices interleaved would
    * read as moves that never happened (Kraken 28050 after Binance.US 28000 is not a move).
    */
   isReferencePrice(update: MarketUpdate): boolean {

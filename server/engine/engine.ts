@@ -232,6 +232,7 @@ export class Engine {
     this.cx.strategyRecords.forget();
     this.cx.algos.restore();
     this.cx.arbitrage.restore();
+    this.cx.routes.restore();
     // Markers that committed are back; their lookups go on (a marker that did not commit has no order to look up).
     for (const coid of this.cx.doubts.inDoubt.keys()) if (!this.cx.doubts.inDoubtTimers.has(coid)) this.cx.doubts.scheduleInDoubtLookup(coid);
   }
@@ -331,6 +332,8 @@ export class Engine {
     await this.run(() => this.cx.algos.restore());
     // Arbitrage round trips likewise: a leg sent before a crash is followed, never sent again.
     await this.run(() => this.cx.arbitrage.restore());
+    // Routes interrupted before their children were placed are finished (never re-sent): order-routes.ts.
+    await this.run(() => this.cx.routes.restore());
     this.started = true;
     this.cx.accounting.recordEquity("start");
     return { drifts };

@@ -195,7 +195,15 @@ export class Intake {
       // The entry is worked by an algorithm: its children pass the gate one by one (engine/algos.ts).
       return this.cx.algos.start(
         { symbol: signal.symbol, side, quantity: sized.quantity, algo },
-        { owner: signal.strategy, signalId: signal.id, startedBy: signal.strategy, arrivalPrice: markDecimal(mark), limitAtArrival: true },
+        {
+          owner: signal.strategy,
+          signalId: signal.id,
+          startedBy: signal.strategy,
+          // The arrival price is the routed venue's mark (its own quote, else the desk-level mark).
+          arrivalPrice: markDecimal(this.cx.books.markAt(route.venue, signal.symbol) ?? mark),
+          limitAtArrival: true,
+          venue: route.venue,
+        },
       );
     }
     const routeMode = signal.venue === undefined ? (signal.route ?? this.defaultRoute(settings, sized.quantity.times(refPrice))) : undefined;
@@ -378,6 +386,7 @@ export class Intake {
           side: request.side,
           quantity: request.quantity,
           algo: request.algo,
+          ...(request.venue !== undefined && { venue: request.venue }),
           ...(request.price !== undefined && { limitPrice: request.price }),
           ...(request.endBehaviour && { endBehaviour: request.endBehaviour }),
         },

@@ -236,6 +236,16 @@ export class OrderLists {
     return { listId: list.listId, legs: [spec(list.legs[0]!), spec(list.legs[1]!)] };
   }
 
+  /**
+   * The venue a bracket's exits go to: the one its entry went to (the position they protect lives there), else the one
+   * the entry named, else the engine's venue.
+   */
+  private entryVenue(list: OrderListState): string {
+    const entry = list.legs[0]!;
+    const stored = this.cx.books.orders.get(entry.clientOrderId) ?? this.cx.store.getOrder(entry.clientOrderId);
+    return stored?.meta.venue ?? entry.request.venue ?? this.cx.venue.id;
+  }
+
   /** The venue of the position an order would reduce (a person's first, else the symbol's oldest), if any. */
   private reducedPositionVenue(request: ManualOrderRequest): string | undefined {
     if (!this.cx.venues) return undefined;
@@ -310,7 +320,8 @@ export class OrderLists {
   /** The bracket's shape (leg types, prices on the right sides), by core's createBracket; a market entry is judged at the mark. */
   private checkBracket(listId: string, legs: ListLeg[]): CommandResult | null {
     const [entry, stopLoss, takeProfit] = legs as [ListLeg, ListLeg, ListLeg];
-    const mark = this.cx.books.marks.get(entry.request.symbol);
+    // The named venue's own price (else the desk-level mark): where the entry would fill.
+    const mark = this.cx.books.markAt(entry.request.venue, entry.request.symbol);
     const spec = (l: ListLeg, withMark = false): OrderSpec => {
       const r = l.request;
       const level = r.price ?? r.triggerPrice ?? (withMark && mark ? markDecimal(mark).toString() : undefined);
@@ -562,9 +573,10 @@ export class OrderLists {
       contingency: "OCO",
       linkedClientOrderIds: sibling ? [sibling.clientOrderId] : [],
       parentClientOrderId: list.legs[0]!.clientOrderId,
-      venue: this.cx.venue.id,
+      venue: this.entryVenue(list),
     };
-    const mark = this.cx.books.marks.get(r.symbol);
+    // Judged (and, emulated, triggered: watchers.watchEmulated) at the price of that venue.
+    const mark = this.cx.books.markAt(spec.venue, r.symbol);
     const refPrice = r.price !== undefined ? D(r.price) : mark ? markDecimal(mark) : r.triggerPrice !== undefined ? D(r.triggerPrice) : null;
     if (!refPrice) return { error: fail("NO_MARKET_PRICE", `No market price for ${r.symbol} yet.`) };
     return { spec, refPrice };

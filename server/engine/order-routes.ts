@@ -30,6 +30,9 @@ const VENUE_REFUSALS = new Set(["VENUE_REJECTED", "VENUE_HALTED", "VENUE_PAUSED"
 
 const NO_BOOK = "shows no order book";
 
+/** Why a child saved with its route's decision but never journaled by the gate is not placed (see restore). */
+export const RESTART_NOT_PLACED = "interrupted by a restart before its children were placed; not re-sent";
+
 /** What every child of a route is made of (kept with the route, so a later re-route builds the same children). */
 export interface RouteTemplate {
   symbol: string;
@@ -241,6 +244,8 @@ export class OrderRoutes {
         reason: null,
       }));
       data.rounds.push(round);
+      // ROUTING until this round's children are placed: a restart finds a route interrupted here (see restore).
+      record.status = "ROUTING";
       // Journal first: the decision and the children it is about to send are durable before any of them is placed.
       this.save(record, `route ${record.id} decided (${current.summary}); its child orders are sent next`);
       let refusedQty = ZERO;
@@ -286,6 +291,46 @@ export class OrderRoutes {
       record.status = routeStatus(record.requestedQty, record.routedQty);
       this.save(record);
       if (causes.length > 0 || data.stopped) this.alert(record, current ? `${causes.join("; ")}; routed again` : (data.stopped ?? causes.join("; ")));
+    }
+  }
+
+  /**
+   * At start (after reconciliation) and after a reload: a route still ROUTING was interrupted between saving a round's
+   * decision and saving its children's outcomes. A child journaled by the gate (in the books or the store) left and is
+   * followed as usual (its venue events come through onChildOrder). A child never journaled never reached its venue:
+   * it is recorded as not placed and never re-sent — the market has moved since the decision, so an operator re-submits
+   * what is missing (an alert says so) rather than the desk sending it silently on a restart.
+   */
+  restore(): void {
+    for (const record of this.cx.store.loadOpenOrderRoutes()) {
+      const data = record.data as RouteData;
+      let routed = ZERO;
+      const missing: RouteChild[] = [];
+      for (const child of data.rounds.flatMap((r) => r.children)) {
+        if (child.outcome !== "sent") continue;
+        const stored = this.cx.books.orders.get(child.clientOrderId) ?? this.cx.store.getOrder(child.clientOrderId);
+        if (!stored) {
+          child.outcome = "refused";
+          child.reason = RESTART_NOT_PLACED;
+          missing.push(child);
+        } else if (stored.order.status === "REJECTED" && !isPositive(stored.order.filledQty)) {
+          // Refused before the crash and not yet recorded here: not routed again either (the operator re-submits).
+          child.outcome = "refused";
+          child.reason = `VENUE_REJECTED: ${stored.order.reason ?? "rejected by the venue"}`;
+        } else routed = routed.plus(child.qty);
+      }
+      if (missing.length > 0) data.stopped ??= RESTART_NOT_PLACED;
+      record.routedQty = routed;
+      record.status = routeStatus(record.requestedQty, routed);
+      this.save(record);
+      this.cx.log(missing.length > 0 ? "warn" : "info", `route ${record.id} finished after a restart: ${missing.length} child order(s) not placed`);
+      if (missing.length > 0) {
+        const qty = missing.reduce((sum, c) => sum.plus(c.qty), ZERO);
+        this.alert(
+          record,
+          `${RESTART_NOT_PLACED}: ${missing.map((c) => `${c.clientOrderId} (${c.venue} ${c.qty})`).join(", ")}; ${qty.toString()} is for an operator to re-submit`,
+        );
+      }
     }
   }
 

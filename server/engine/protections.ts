@@ -9,7 +9,7 @@
  * (audited by the engine's command). Event-loop lag is not sampled here: it cannot be measured with the engine's
  * injected clock (the runtime may feed `onLoad` samples itself later).
  */
-import { LockBook, Protections, scopeLabel, type LoadSample, type ProtectionFiring, type ProtectionLock } from "../core/protection";
+import { LockBook, Protections, scopeLabel, type HeldSeries, type LoadSample, type ProtectionFiring, type ProtectionLock } from "../core/protection";
 import type { ProtectionSettingsInput } from "../core/protection/settings";
 import type { TradeRecord } from "../db/store";
 import { done, fail, type EngineContext } from "./context";
@@ -67,8 +67,12 @@ export class ProtectionsRoom {
   // ---------------------------------------------------------------------------------------------
   // Inputs (each called from inside the engine's queue)
 
-  onPrice(symbol: string, price: number, now: number): void {
-    if (this.detectors) this.applyAll(this.detectors.onPrice(symbol, price, now));
+  /**
+   * `venue`: the venue the price came from on a desk with several (absent: for every venue, or a desk with one);
+   * `reference`: whether it is the symbol's reference series (books.isReferencePrice), which volatility keeps to.
+   */
+  onPrice(symbol: string, price: number, now: number, source: { venue?: string; reference?: boolean } = {}): void {
+    if (this.detectors) this.applyAll(this.detectors.onPrice(symbol, price, now, source));
   }
 
   onVenueSuccess(now: number): void {
@@ -97,17 +101,44 @@ export class ProtectionsRoom {
   tick(now: number, load: LoadSample): void {
     if (this.book.expire(now).length > 0) this.save();
     if (!this.detectors) return;
-    const held = new Set<string>();
-    for (const { position } of this.cx.books.positions.values()) if (!position.quantity.isZero()) held.add(position.symbol);
-    this.applyAll([...this.detectors.check(now, held), ...this.detectors.onLoad(load, now)]);
+    // Held per (venue, symbol) on a desk with several venues: a position is stale when its own venue is silent.
+    const held = new Map<string, string | HeldSeries>();
+    for (const record of this.cx.books.positions.values()) {
+      const { position } = record;
+      if (position.quantity.isZero()) continue;
+      if (!this.cx.venues) held.set(position.symbol, position.symbol);
+      else {
+        const venue = this.cx.books.venueOfPosition(record);
+        held.set(`${position.symbol}@${venue}`, { symbol: position.symbol, venue });
+      }
+    }
+    this.applyAll([...this.detectors.check(now, held.values()), ...this.detectors.onLoad(load, now)]);
   }
 
   // ---------------------------------------------------------------------------------------------
   // The gate's question and the admin's lift
 
-  /** A refusal when a lock forbids a new entry on this symbol for this strategy; null when the entry may go. */
-  entryRefusal(symbol: string, strategy: string | undefined, now: number): CommandResult | null {
-    const lock = this.book.blockingLock({ symbol, ...(strategy !== undefined && { strategy }) }, now);
+  /**
+   * A refusal when a lock forbids a new entry on this symbol for this strategy; null when the entry may go.
+   *
+   * Stale data is per (venue, symbol) on a desk with several venues: a STALE_DATA lock on the symbol holds an entry
+   * only when the venue it goes to is silent (`venue`), or, for an entry the desk routed (`routed`: a smart route's
+   * child or the best quoted venue; no venue was asked for), only when every venue listing the symbol is. Another venue going silent says nothing about the
+   * prices an entry here is sized and checked at. A desk with one venue keeps the lock as it is (its only venue is
+   * the one that went silent; the lock's time or an admin lifts it).
+   */
+  entryRefusal(symbol: string, strategy: string | undefined, now: number, target: { venue?: string; routed?: boolean } = {}): CommandResult | null {
+    const set = this.cx.venues;
+    const stale = this.detectors?.staleData;
+    const waived =
+      set && stale
+        ? (lock: ProtectionLock) => {
+            if (lock.rule !== "STALE_DATA" || lock.scope.kind !== "symbol") return false;
+            if (target.routed || target.venue === undefined) return set.ids().some((v) => set.listing(v, symbol) && stale.freshAt(symbol, v, now));
+            return stale.freshAt(symbol, target.venue, now);
+          }
+        : undefined;
+    const lock = this.book.blockingLock({ symbol, ...(strategy !== undefined && { strategy }) }, now, waived);
     if (!lock) return null;
     return fail("PROTECTION_LOCK", `New entries refused: ${LockBook.describe(lock)} Exits and reduce-only orders still pass.`, {
       lockId: lock.id,

@@ -222,7 +222,13 @@ export class RiskGate {
     const { expireAt: _expireAt, ...withoutExpiry } = normalized;
     const venueSpec: OrderSpec = gtdByEngine ? { ...withoutExpiry, timeInForce: "GTC" } : normalized;
     const quantity = normalized.quantity;
-    const locked = spec.reduceOnly ? null : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now);
+    const locked = spec.reduceOnly
+      ? null
+      : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now, {
+          ...(spec.venue !== undefined && { venue: spec.venue }),
+          // Routed by the desk (a smart route's child, or the best quoted venue): no venue was asked for.
+          routed: spec.tags?.routeId !== undefined || spec.tags?.route !== undefined,
+        });
     if (locked) return locked;
     // The order's price in the desk's quote (limits and equity are): 1 on a desk with one quote currency.
     const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(spec.symbol) : ONE;

@@ -76,6 +76,8 @@ export interface ParentOrderRequest {
   algo: AlgoRequest;
   endBehaviour?: (typeof END_BEHAVIOURS)[number];
   restartPolicy?: (typeof RESTART_POLICIES)[number];
+  /** The venue to work on (a desk with several); absent: the engine's venue (a reducing parent: its position's). */
+  venue?: string;
 }
 
 export type EngineCommand =

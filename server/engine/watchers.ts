@@ -36,7 +36,10 @@ export class Watchers {
     if (events.length > 0) this.cx.ledger.ingest(events, "venue");
     const mark = this.cx.books.updateMark(update, now);
     if (!mark) return;
-    if (this.cx.books.isReferencePrice(update)) this.cx.protections.onPrice(update.symbol, mark.last, now);
+    // Every venue's prices feed the per-(venue, symbol) rules (stale data, flash move); volatility keeps to the reference.
+    const venue = update.venue !== undefined && this.cx.venues?.has(update.venue) ? update.venue : undefined;
+    const reference = this.cx.books.isReferencePrice(update);
+    this.cx.protections.onPrice(update.symbol, mark.last, now, { ...(venue !== undefined && { venue }), reference });
     if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now, update.venue);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now, update.venue);
     if (this.cx.algos.hasLive) this.cx.algos.onMarket(update, mark, now);

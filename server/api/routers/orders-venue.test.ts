@@ -1,4 +1,4 @@
-/** The order form's venue menu reads the desk's venues from orders.open, and orders.place sends a named venue on. */
+/** The order form's venue menu reads the desk's venues from orders.open, and orders.place (and startParent) send a named venue on. */
 import { afterEach, describe, expect, it } from "vitest";
 import { BTC, callerFor, ETH, openTestDesk, type TestDesk } from "../../../test/desk-support";
 import { SimVenue } from "../../venues/sim/sim-venue";
@@ -24,5 +24,15 @@ describe("orders.open venues and orders.place with a venue", () => {
     const placed = await callerFor("trader").orders.place({ symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.01", price: "19000", venue: "sim-b" });
     const open = await callerFor("viewer").orders.open();
     expect(open.orders.find((o) => o.clientOrderId === placed.data?.clientOrderId)).toMatchObject({ venue: "sim-b" });
+  });
+
+  it("orders.startParent with a venue works the parent there: its children go to that venue", async () => {
+    desk = await openTestDesk({ engine: { venues: [sim("sim-a"), sim("sim-b")] } });
+    const twap = { kind: "twap" as const, horizonSeconds: 3600, intervalSeconds: 900 };
+    const started = await callerFor("trader").orders.startParent({ symbol: "BTC/USDT", side: "BUY", quantity: "0.04", algo: twap, venue: "sim-b" });
+    const { parents } = await callerFor("viewer").orders.parents();
+    const child = parents.find((p) => p.id === started.data?.parentId)!.children[0]!;
+    const orders = (await callerFor("viewer").orders.list({ limit: 10 })).orders;
+    expect(orders.find((o) => o.clientOrderId === child.clientOrderId)).toMatchObject({ venue: "sim-b" });
   });
 });

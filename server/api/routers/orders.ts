@@ -182,6 +182,8 @@ export const startParentInput = z
     algo: algoRequestSchema,
     endBehaviour: z.enum(END_BEHAVIOURS, { error: "endBehaviour must be cross, cancel or leave" }).optional(),
     restartPolicy: z.enum(RESTART_POLICIES, { error: "restartPolicy must be resume or stop" }).optional(),
+    /** The venue to work on (a desk with several): its mark is the arrival price, its touch the children's. */
+    venue: venueIdSchema.optional(),
     reason: reasonSchema.optional(),
     idempotencyKey: idempotencyKeySchema,
   })

@@ -9,6 +9,7 @@ import { SystemOverloadDetector } from "./overload";
 import { formatPrice } from "./types";
 import { Protections } from "./protections";
 import { protectionSettingsSchema } from "./settings";
+import { StaleDataDetector } from "./stale-data";
 import { StrategyFailureDetector } from "./strategy-health";
 import { VenueUnreachableDetector } from "./venue-health";
 
@@ -47,6 +48,29 @@ describe("FlashMoveDetector", () => {
     const detector = new FlashMoveDetector(settings({ flashMove: { enabled: false } }).flashMove);
     detector.observe("S", 100, 0);
     expect(detector.observe("S", 50, 1)).toBeNull();
+  });
+});
+
+describe("StaleDataDetector per (venue, symbol)", () => {
+  const settings = () => protectionSettingsSchema.parse({ staleData: { maxSilenceSeconds: 30 } }).staleData;
+
+  it("a series held on a venue is stale when that venue is silent, whatever another venue quotes", () => {
+    const stale = new StaleDataDetector(settings());
+    stale.recordData("S", 0, "a");
+    stale.recordData("S", 0, "b");
+    for (let t = 5_000; t <= 40_000; t += 5_000) stale.recordData("S", t, "b");
+    const held = [
+      { symbol: "S", venue: "a" },
+      { symbol: "S", venue: "b" },
+    ];
+    expect(stale.check(40_000, held).map((f) => f.message)).toEqual([expect.stringContaining("No market data for S at a for 40 s")]);
+    expect(stale.check(45_000, held)).toEqual([]); // once per silence
+    expect([stale.freshAt("S", "a", 40_000), stale.freshAt("S", "b", 40_000)]).toEqual([false, true]);
+    // Data for every venue counts for each venue's series; a venue never quoted on its own follows any source.
+    stale.recordData("S", 50_000);
+    expect([stale.freshAt("S", "a", 60_000), stale.freshAt("S", "c", 60_000)]).toEqual([true, true]);
+    // The symbol as a whole (a desk with one venue) is as fresh as its latest data from any source.
+    expect(stale.check(60_000, ["S"])).toEqual([]);
   });
 });
 

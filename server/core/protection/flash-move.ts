@@ -8,6 +8,10 @@
  *
  * Prices here are market data points (numbers from the feed) and the move is a ratio: floats are fine, no
  * money is computed. Points must arrive in time order per symbol; an older point is ignored.
+ *
+ * On a desk with several venues each venue's prices are their own series (`venue`): two venues quoting apart,
+ * interleaved, are not a move; one venue's own move is. The firing's scope is the symbol (what a lock holds): a flash
+ * move at one venue locks entries on the symbol everywhere, as the same market is likely moving elsewhere too.
  */
 import { resolveSymbolRule, type FlashMoveSettings } from "./settings";
 import { type ProtectionFiring, formatPct, formatPrice, formatSpan } from "./types";
@@ -24,14 +28,15 @@ export class FlashMoveDetector {
   constructor(private readonly settings: FlashMoveSettings) {}
 
   /** Records a price; returns the firing when this price completes a move of the configured size. */
-  observe(symbol: string, price: number, ts: number): ProtectionFiring | null {
+  observe(symbol: string, price: number, ts: number, venue?: string): ProtectionFiring | null {
     const rule = resolveSymbolRule(this.settings, symbol);
     if (!rule.enabled || !Number.isFinite(price) || price <= 0) return null;
     const windowMs = rule.windowSeconds * 1000;
-    let state = this.windows.get(symbol);
+    const key = venue === undefined ? symbol : `${symbol}@${venue}`;
+    let state = this.windows.get(key);
     if (!state || state.extremes.windowMs !== windowMs) {
       state = { extremes: new WindowExtremes(windowMs), lastTs: Number.NEGATIVE_INFINITY };
-      this.windows.set(symbol, state);
+      this.windows.set(key, state);
     }
     if (ts < state.lastTs) return null;
     state.lastTs = ts;
@@ -52,7 +57,7 @@ export class FlashMoveDetector {
       ts,
       action: rule.action,
       lockMinutes: rule.action === "LOCK_SYMBOL" ? rule.lockMinutes : null,
-      message: `${symbol} ${isFall ? "fell" : "rose"} ${formatPct(movePct)}% within ${formatSpan(ts - from.ts)} (from ${formatPrice(from.value)} to ${formatPrice(price)}), reaching the ${formatPct(rule.movePct)}% in ${formatSpan(windowMs)} limit.`,
+      message: `${symbol}${venue === undefined ? "" : ` at ${venue}`} ${isFall ? "fell" : "rose"} ${formatPct(movePct)}% within ${formatSpan(ts - from.ts)} (from ${formatPrice(from.value)} to ${formatPrice(price)}), reaching the ${formatPct(rule.movePct)}% in ${formatSpan(windowMs)} limit.`,
       measured: isFall ? -movePct : movePct,
       bound: rule.movePct,
     };
@@ -61,5 +66,6 @@ export class FlashMoveDetector {
   /** Forgets a symbol (unsubscribed): its next price starts a new window. */
   forget(symbol: string): void {
     this.windows.delete(symbol);
+    for (const key of [...this.windows.keys()]) if (key.startsWith(`${symbol}@`)) this.windows.delete(key);
   }
 }

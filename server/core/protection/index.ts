@@ -2,7 +2,7 @@ export * from "./types";
 export * from "./settings";
 export * from "./locks";
 export { FlashMoveDetector } from "./flash-move";
-export { StaleDataDetector } from "./stale-data";
+export { type HeldSeries, StaleDataDetector } from "./stale-data";
 export { VenueUnreachableDetector } from "./venue-health";
 export { VolatilityDetector } from "./volatility";
 export { StrategyFailureDetector, type StrategyFailureReason } from "./strategy-health";

@@ -145,11 +145,14 @@ export class LockBook {
   }
 
   /** The first active lock that refuses a new entry on this symbol for this strategy (desk locks first), or null. */
-  blockingLock(query: EntryQuery, now: number): ProtectionLock | null {
+  /** `waived`: locks that do not hold this entry (the engine's call, e.g. a stale-data lock at a venue quoting again). */
+  blockingLock(query: EntryQuery, now: number, waived?: (lock: ProtectionLock) => boolean): ProtectionLock | null {
     const match = (scope: LockScope) =>
       scope.kind === "desk" || (scope.kind === "symbol" && scope.symbol === query.symbol) || (scope.kind === "strategy" && scope.strategy === query.strategy);
     const order = { desk: 0, symbol: 1, strategy: 2 } as const;
-    const found = this.locks.filter((lock) => isActive(lock, now) && match(lock.scope)).sort((a, b) => order[a.scope.kind] - order[b.scope.kind])[0];
+    const found = this.locks
+      .filter((lock) => isActive(lock, now) && match(lock.scope) && !waived?.(lock))
+      .sort((a, b) => order[a.scope.kind] - order[b.scope.kind])[0];
     return found ? copy(found) : null;
   }
 

@@ -8,7 +8,7 @@ import { type DecimalInput } from "../money";
 import { FlashMoveDetector } from "./flash-move";
 import { type LoadSample, SystemOverloadDetector } from "./overload";
 import { type ProtectionSettings, type ProtectionSettingsInput, protectionSettingsSchema } from "./settings";
-import { StaleDataDetector } from "./stale-data";
+import { type HeldSeries, StaleDataDetector } from "./stale-data";
 import { StrategyFailureDetector } from "./strategy-health";
 import { type ProtectionFiring } from "./types";
 import { VenueUnreachableDetector } from "./venue-health";
@@ -34,12 +34,17 @@ export class Protections {
     this.overload = new SystemOverloadDetector(this.settings.systemOverload);
   }
 
-  /** A market price (trade, mark or bar close) for a symbol. */
-  onPrice(symbol: string, price: number, ts: number): ProtectionFiring[] {
-    this.staleData.recordData(symbol, ts);
+  /**
+   * A market price (trade, mark or bar close) for a symbol. `source.venue`: the venue it came from on a desk with
+   * several (stale data and flash moves are per (venue, symbol)); `source.reference` false: not the symbol's reference
+   * series, which volatility (a statistic over one series of returns) keeps to.
+   */
+  onPrice(symbol: string, price: number, ts: number, source: { venue?: string; reference?: boolean } = {}): ProtectionFiring[] {
+    this.staleData.recordData(symbol, ts, source.venue);
     const firings: ProtectionFiring[] = [];
-    const flash = this.flashMove.observe(symbol, price, ts);
+    const flash = this.flashMove.observe(symbol, price, ts, source.venue);
     if (flash) firings.push(flash);
+    if (source.reference === false) return firings;
     const volatility = this.volatility.observe(symbol, price, ts);
     if (volatility) firings.push(volatility);
     return firings;
@@ -74,7 +79,7 @@ export class Protections {
   }
 
   /** The clock-driven rules (stale data, venue silence), asked on a schedule with the symbols held. */
-  check(now: number, openSymbols: Iterable<string>): ProtectionFiring[] {
+  check(now: number, openSymbols: Iterable<string | HeldSeries>): ProtectionFiring[] {
     return [...this.staleData.check(now, openSymbols), ...this.venues.check(now)];
   }
 }
