@@ -79,6 +79,24 @@ async function quote(d: Desk, price: number, symbol = "BTC/USDT"): Promise<void>
   await d.engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
 }
 
+/** A fresh migrated database and the durable venue's file beside it; `cleanup` collects the folder for afterEach. */
+function sqliteFiles(cleanup: string[]): { dbPath: string; venuePath: string } {
+  const dbPath = createMigratedDb();
+  cleanup.push(dirname(dbPath));
+  return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
+}
+
+/** A manual BUY limit on BTC/USDT; its clientOrderId ("" when refused). */
+async function placeLimit(d: Desk, quantity = "0.001", price = "19000"): Promise<string> {
+  const placed = await d.engine.execute({
+    kind: "manualOrder",
+    order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity, price },
+    actor: trader,
+    reason: null,
+  });
+  return placed.ok ? (placed.data?.clientOrderId as string) : "";
+}
+
 let n = 0;
 function signal(action: Signal["action"], extra: Partial<Signal> = {}): Signal {
   return { id: `sig-${++n}`, symbol: "BTC/USDT", action, confidence: 0.8, strategy: "test", ts: T0, ...extra };
@@ -378,14 +396,8 @@ describe("restart and reconciliation on SQLite", () => {
     for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  function files(): { dbPath: string; venuePath: string } {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
-  }
-
   it("restores orders, positions and the halted state after a restart", async () => {
-    const { dbPath, venuePath } = files();
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
@@ -413,7 +425,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("keeps closed-trade PnL exact across a restart (accounting stored as Decimals; older rows as strings still read)", async () => {
-    const { dbPath, venuePath } = files();
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
@@ -441,18 +453,12 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("books a fill the engine missed while it was down, once", async () => {
-    const { dbPath, venuePath } = files();
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
-    const placed = await a.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(a, "0.002", "19990");
     (a.store as SqliteStore).close();
     // The market trades through the limit while Bastion is down: only the venue sees it.
     clock.advance(1000);
@@ -475,7 +481,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("an order journaled but never sent is marked rejected, not re-sent", async () => {
-    const { dbPath, venuePath } = files();
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const store = openSqliteStore({ path: dbPath, clock });
     // What the engine leaves behind when it dies between the journal write and the venue call:
@@ -506,17 +512,8 @@ describe("found by the crash test (crash.test.ts)", () => {
     const d = desk();
     await d.engine.start();
     await quote(d, 20000);
-    const limit = (price: string) =>
-      d.engine.execute({
-        kind: "manualOrder",
-        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price },
-        actor: trader,
-        reason: null,
-      });
-    const first = await limit("19900");
-    const second = await limit("19800");
-    const firstId = first.ok ? (first.data?.clientOrderId as string) : "";
-    const secondId = second.ok ? (second.data?.clientOrderId as string) : "";
+    const firstId = await placeLimit(d, "0.001", "19900");
+    const secondId = await placeLimit(d, "0.001", "19800");
     const positionId = d.store.getOrder(firstId)?.meta.positionId;
     expect(d.store.getOrder(secondId)?.meta.positionId).toBe(positionId); // both target the same (still empty) position
     expect(await d.engine.execute({ kind: "cancelOrder", clientOrderId: secondId, actor: trader, reason: null })).toMatchObject({ ok: true });
@@ -535,20 +532,12 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a cancel journaled but never delivered is sent again on restart; the books then agree with the venue", async () => {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
-    const placed = await a.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(a);
     // What the engine leaves behind when it dies after journaling a cancel request, before the venue hears of it:
     const { applyOrderEvent } = await import("../core/orders");
     const stored = a.store.getOrder(coid)!;
@@ -578,9 +567,7 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a signal whose order reached the venue stays deduplicated when the engine died before the signal was recorded", async () => {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const sqlite = openSqliteStore({ path: dbPath, clock });
     // The process dies as soon as the venue has the order: every later write of Bastion's is lost.
@@ -624,20 +611,12 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a status drift records the status the books had before reconciliation", async () => {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const a = onSqlite(dbPath, venuePath, clock);
     await a.engine.start();
     await quote(a, 20000);
-    const placed = await a.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(a);
     (a.store as SqliteStore).close();
     // Canceled at the venue while Bastion is down (the engine never saw it).
     a.venue.cancel(coid, clock.now());
@@ -812,13 +791,7 @@ describe("reconciliation: fee currencies", () => {
     const d = desk({}, new MemoryStore(), sim);
     await d.engine.start();
     await quote(d, 20000);
-    const placed = await d.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(d, "0.002", "19990");
     // The market trades through the limit; the engine does not hear of it (a lost answer).
     d.clock.advance(1000);
     sim.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 19980, qty: 1, aggressor: "SELL" }, d.clock.now());
@@ -960,13 +933,7 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     const realSubmit = inner.submit.bind(inner);
     // The request is still on its way: the venue does not know the order yet.
     inner.submit = () => [];
-    const placed = await d.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(d);
     expect(await d.engine.reconcile({ graceMs: 30_000 })).toBe(0);
     expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([[coid, "SUBMITTED"]]);
     inner.submit = realSubmit;
