@@ -86,6 +86,16 @@ function sqliteFiles(cleanup: string[]): { dbPath: string; venuePath: string } {
   return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
 }
 
+/** The first process of a restart test: a desk on fresh files, started, with a 20000 quote for BTC/USDT. */
+async function startedOnSqlite(cleanup: string[]): Promise<{ dbPath: string; venuePath: string; clock: ManualClock; a: Desk }> {
+  const { dbPath, venuePath } = sqliteFiles(cleanup);
+  const clock = new ManualClock(T0);
+  const a = onSqlite(dbPath, venuePath, clock);
+  await a.engine.start();
+  await quote(a, 20000);
+  return { dbPath, venuePath, clock, a };
+}
+
 /** A manual BUY limit on BTC/USDT; its clientOrderId ("" when refused). */
 async function placeLimit(d: Desk, quantity = "0.001", price = "19000"): Promise<string> {
   const placed = await d.engine.execute({
@@ -397,11 +407,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("restores orders, positions and the halted state after a restart", async () => {
-    const { dbPath, venuePath } = sqliteFiles(cleanup);
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await a.engine.execute({
       kind: "manualOrder",
@@ -425,11 +431,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("keeps closed-trade PnL exact across a restart (accounting stored as Decimals; older rows as strings still read)", async () => {
-    const { dbPath, venuePath } = sqliteFiles(cleanup);
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await quote(a, 20100);
     await a.engine.execute({ kind: "signal", signal: signal("SELL"), source: "test" });
@@ -453,11 +455,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("books a fill the engine missed while it was down, once", async () => {
-    const { dbPath, venuePath } = sqliteFiles(cleanup);
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     const coid = await placeLimit(a, "0.002", "19990");
     (a.store as SqliteStore).close();
     // The market trades through the limit while Bastion is down: only the venue sees it.
@@ -532,11 +530,7 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a cancel journaled but never delivered is sent again on restart; the books then agree with the venue", async () => {
-    const { dbPath, venuePath } = sqliteFiles(cleanup);
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     const coid = await placeLimit(a);
     // What the engine leaves behind when it dies after journaling a cancel request, before the venue hears of it:
     const { applyOrderEvent } = await import("../core/orders");
@@ -611,11 +605,7 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a status drift records the status the books had before reconciliation", async () => {
-    const { dbPath, venuePath } = sqliteFiles(cleanup);
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     const coid = await placeLimit(a);
     (a.store as SqliteStore).close();
     // Canceled at the venue while Bastion is down (the engine never saw it).
