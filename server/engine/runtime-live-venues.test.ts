@@ -8,6 +8,7 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Changes } from "../../test/ccxt/test-changes";
 import { createMigratedDb } from "../../test/db";
 import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
 import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer } from "../../test/bitget-test-server";
@@ -15,21 +16,9 @@ import { LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
 import type { Engine } from "./engine";
 import { ensureRuntime, runtimeState } from "./runtime";
 
-const rechecks = new Set<() => void>();
-
-function waitFor<T>(probe: () => T | null | undefined | false): Promise<T> {
-  const first = probe();
-  if (first) return Promise.resolve(first);
-  return new Promise((resolve) => {
-    const check = () => {
-      const value = probe();
-      if (!value) return;
-      rechecks.delete(check);
-      resolve(value);
-    };
-    rechecks.add(check);
-  });
-}
+/** Re-checked on every engine event (the bus), never on the clock. */
+const changes = new Changes();
+const waitFor = <T>(probe: () => T | null | undefined | false): Promise<T> => changes.until(probe, "the engine's state");
 
 function deskFile(binanceUrl: string, bitgetUrl: string): string {
   return `desk:
@@ -113,7 +102,7 @@ describe("the runtime in LIVE mode with two ccxt venues from the desk file", { t
     const runtime = await ensureRuntime();
     expect(runtimeState().error).toBeNull();
     const engine: Engine = runtime!.engine;
-    engine.bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
+    engine.bus.subscribe(() => setImmediate(changes.notify));
     expect(engine.venueStatuses().map((v) => [v.id, v.connected])).toEqual([
       ["binance-main", true],
       ["bitget-1", true],
