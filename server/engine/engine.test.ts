@@ -3,7 +3,7 @@ import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock, type Timers } from "../core/clock";
+import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { D } from "../core/money";
 import { MemoryStore } from "../db/memory-store";
@@ -15,6 +15,7 @@ import type { OrderSpec } from "../core/orders";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine, type EngineOptions } from "./engine";
 import type { Actor, EmergencyProgress, Signal } from "./types";
+import { ManualTimers } from "../../test/manual-timers";
 import { BTC, ETH } from "../../test/instruments";
 
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
@@ -667,26 +668,6 @@ class DeferredVenue extends VenueReads<SimVenue> implements Venue {
     for (const event of events) this.sink([event]);
     await Promise.resolve();
     return events.length;
-  }
-}
-
-/** Timers fired by hand. */
-class ManualTimers implements Timers {
-  private next = 1;
-  readonly pending = new Map<number, () => void>();
-  setTimeout(fn: () => void, _ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, fn);
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  async fireAll(): Promise<void> {
-    const fns = [...this.pending.values()];
-    this.pending.clear();
-    for (const fn of fns) fn();
-    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
