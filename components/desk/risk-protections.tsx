@@ -12,21 +12,6 @@ import { DataTable } from "../ui/data-table";
 import { fmtTime } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 
-type Scope = { kind: "symbol"; symbol: string } | { kind: "strategy"; strategy: string } | { kind: "venue"; venue: string } | { kind: "desk" };
-
-function scopeText(scope: Scope): string {
-  switch (scope.kind) {
-    case "symbol":
-      return scope.symbol;
-    case "strategy":
-      return `strategy ${scope.strategy}`;
-    case "venue":
-      return `venue ${scope.venue}`;
-    case "desk":
-      return "desk";
-  }
-}
-
 export function ProtectionsPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -54,7 +39,7 @@ export function ProtectionsPanel() {
           rowKey={(lock) => lock.id}
           columns={[
             { key: "rule", header: "Rule", cell: (lock) => <Badge tone="warn">{lock.rule}</Badge> },
-            { key: "scope", header: "On", cell: (lock) => scopeText(lock.scope) },
+            { key: "scope", header: "On", cell: (lock) => lock.scopeLabel },
             { key: "since", header: "Since (UTC)", cellClassName: "mono", cell: (lock) => fmtTime(lock.since) },
             { key: "until", header: "Until (UTC)", cellClassName: "mono", cell: (lock) => (lock.until === null ? "until lifted" : fmtTime(lock.until)) },
             { key: "reason", header: "Reason", cell: (lock) => lock.reason },
@@ -67,9 +52,9 @@ export function ProtectionsPanel() {
                     cell: (lock: (typeof locks)[number]) => (
                       <ConfirmAction
                         label="Lift"
-                        ariaLabel={`Lift lock ${lock.rule} on ${scopeText(lock.scope)}`}
-                        title={`Lift lock ${lock.rule} on ${scopeText(lock.scope)}`}
-                        description={<>New entries on {scopeText(lock.scope)} are allowed again at once. The reason goes to the audit log.</>}
+                        ariaLabel={`Lift lock ${lock.rule} on ${lock.scopeLabel}`}
+                        title={`Lift lock ${lock.rule} on ${lock.scopeLabel}`}
+                        description={<>New entries on {lock.scopeLabel} are allowed again at once. The reason goes to the audit log.</>}
                         confirmLabel="Lift lock"
                         destructive
                         reason="required"
@@ -97,7 +82,7 @@ export function ProtectionsPanel() {
           columns={[
             { key: "ts", header: "When (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
             { key: "rule", header: "Rule", cell: (f) => f.rule },
-            { key: "scope", header: "On", cell: (f) => scopeText(f.scope) },
+            { key: "scope", header: "On", cell: (f) => f.scopeLabel },
             { key: "action", header: "Action", cell: (f) => <Badge tone={f.action === "ALERT" ? "info" : "bad"}>{f.action}</Badge> },
             { key: "message", header: "What happened", cell: (f) => f.message },
           ]}

@@ -10,7 +10,6 @@ import { join } from "node:path";
 import { parseExecSpec } from "../../server/core/algos/exec-spec";
 import { ManualClock } from "../../server/core/clock";
 import { sequentialIds } from "../../server/core/ids";
-import { makeInstrument } from "../../server/core/instrument";
 import { createSmaCrossStrategy } from "../../server/core/strategies/sma-cross";
 import { MemoryStore } from "../../server/db/memory-store";
 import { runEngineBacktest } from "../../server/engine/backtest";
@@ -18,16 +17,7 @@ import { Engine } from "../../server/engine/engine";
 import { SYSTEM } from "../../server/engine/types";
 import { loadCandlesCsv } from "../../server/venues/replay/csv";
 import { SimVenue } from "../../server/venues/sim/sim-venue";
-
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
+import { BENCH_INSTRUMENT as BTC } from "./desk";
 
 export function slicesBench(options: { slices: number; log: (line: string) => void }): { value: number; unit: string; slices: number; elapsedMs: number } {
   const clock = new ManualClock(Date.UTC(2024, 0, 2));

@@ -38,6 +38,21 @@ export const idempotencyKeySchema = z
   .regex(/^[A-Za-z0-9_-]{8,100}$/, "idempotencyKey must be 8 to 100 letters, digits, - or _")
   .optional();
 
+/** A client order id as the desk's inputs take it (the routers' lookups and choices). */
+export const clientOrderIdSchema = z
+  .string({ error: "clientOrderId is required" })
+  .trim()
+  .min(1, "clientOrderId is required")
+  .max(64, "clientOrderId must be at most 64 characters")
+  .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
+
+/** A time filter or expiry in epoch milliseconds; `what` names the field in the message. */
+export const epochMsSchema = (what: string) =>
+  z
+    .number({ error: `${what} must be epoch milliseconds` })
+    .int(`${what} must be epoch milliseconds`)
+    .nonnegative(`${what} must be epoch milliseconds`);
+
 /** The times a timestamp may take: JavaScript's date range (±8.64e15 ms), and not before 1970. */
 export const EPOCH_MS_MAX = 8.64e15;
 

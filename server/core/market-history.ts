@@ -14,13 +14,15 @@
  * Pure: no clock; every time is passed in.
  */
 
+/** One OHLCV bar as floats (market data, not money): the history's bars, a recorded file's candles, resampled bars. */
 export interface HistoryBar {
-  /** Open time, a multiple of the bar size (epoch ms). */
+  /** Open time, UTC epoch ms (in the market history, a multiple of the bar size). */
   ts: number;
   open: number;
   high: number;
   low: number;
   close: number;
+  /** Traded volume in base units. */
   volume: number;
 }
 

@@ -49,23 +49,8 @@ export class MemoryAlertLog implements AlertRepository {
   }
 }
 
-interface AlertRow {
-  id: string;
-  key: string;
-  kind: string;
-  severity: string;
-  subject: string;
-  title: string;
-  message: string;
-  firstSeen: number;
-  lastSeen: number;
-  count: number;
-  status: string;
-  resolvedAt: number | null;
-  acknowledgedAt: number | null;
-  acknowledgedBy: string | null;
-  acknowledgeReason: string | null;
-}
+/** The record as SQLite holds it: the kind, severity and status unchecked until read. */
+type AlertRow = Omit<AlertRecord, "kind" | "severity" | "status"> & { kind: string; severity: string; status: string };
 
 export class SqliteAlertLog implements AlertRepository {
   private readonly upsert: Database.Statement;

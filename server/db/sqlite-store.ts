@@ -192,21 +192,13 @@ interface ArbRoundTripDbRow {
   openedAt: number;
   updatedAt: number;
 }
-interface ArbOpportunityDbRow {
+/** The row as SQLite holds it: Decimals as text, the outcome unchecked until read. */
+type ArbOpportunityDbRow = Omit<ArbOpportunityRow, "id" | "outcome" | "bestNetBps" | "qty"> & {
   id: number;
-  pairId: string;
   outcome: string;
-  code: string;
-  reason: string;
-  count: number;
-  firstTs: number;
-  lastTs: number;
   bestNetBps: string | null;
-  buyVenue: string | null;
-  sellVenue: string | null;
   qty: string | null;
-  roundTripId: string | null;
-}
+};
 /** Codec JSON; undefined is stored as JSON null so NOT NULL columns stay valid. */
 interface OrderListDbRow {
   listId: string;

@@ -967,21 +967,8 @@ export interface ArbitrageView {
     skipped: number;
     seenSinceStart: number;
   }[];
-  opportunities: {
-    id: number | null;
-    pairId: string;
-    outcome: "taken" | "skipped";
-    code: string;
-    reason: string;
-    count: number;
-    firstTs: number;
-    lastTs: number;
-    bestNetBps: string | null;
-    buyVenue: string | null;
-    sellVenue: string | null;
-    qty: string | null;
-    roundTripId: string | null;
-  }[];
+  /** The stored rows with their Decimals as strings (the view goes out as JSON). */
+  opportunities: (Omit<ArbOpportunityRow, "id" | "bestNetBps" | "qty"> & { id: number | null; bestNetBps: string | null; qty: string | null })[];
   roundTrips: RoundTripView[];
   totals: { seen: number; taken: number; skipped: number; skippedByCode: { code: string; count: number }[]; roundTrips: number; open: number; pnl: string };
 }

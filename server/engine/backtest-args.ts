@@ -144,6 +144,24 @@ function commonShape() {
   };
 }
 
+type CommonOptions = z.output<z.ZodObject<ReturnType<typeof commonShape>>>;
+
+/** The shared options as both forms return them (exec apart: it is present only when given). */
+function commonArgs(a: CommonOptions) {
+  return {
+    fast: a.fast,
+    slow: a.slow,
+    capital: a.capital,
+    feeBps: a["fee-bps"],
+    slippage: a.slippage,
+    json: a.json,
+    seed: a.seed,
+    qtyStep: a["qty-step"] ?? null,
+    deterministic: a.deterministic,
+    save: a.save,
+  };
+}
+
 function slowAboveFast(args: { fast: number; slow: number }, ctx: z.RefinementCtx): void {
   if (args.slow <= args.fast) {
     ctx.addIssue({ code: "custom", message: `--slow must be greater than --fast (${args.fast}), got ${args.slow}.`, path: ["slow"] });
@@ -239,16 +257,7 @@ export function parseBacktestArgs(argv: readonly string[], options: ParseBacktes
     data: a.data,
     symbol: a.symbol,
     strategy: a.strategy,
-    fast: a.fast,
-    slow: a.slow,
-    capital: a.capital,
-    feeBps: a["fee-bps"],
-    slippage: a.slippage,
-    json: a.json,
-    seed: a.seed,
-    qtyStep: a["qty-step"] ?? null,
-    deterministic: a.deterministic,
-    save: a.save,
+    ...commonArgs(a),
     ...(a.exec && { exec: a.exec }),
   });
 }
@@ -378,16 +387,7 @@ function parsePortfolio(
     strategies: chosen,
     sizing: a.notional !== undefined ? { kind: "notional", notional: a.notional } : { kind: "share", fraction: a.alloc ?? null },
     ...(a["compare-correlation-limit"] !== undefined && { compareCorrelationLimitPct: a["compare-correlation-limit"].toNumber() }),
-    fast: a.fast,
-    slow: a.slow,
-    capital: a.capital,
-    feeBps: a["fee-bps"],
-    slippage: a.slippage,
-    json: a.json,
-    seed: a.seed,
-    qtyStep: a["qty-step"] ?? null,
-    deterministic: a.deterministic,
-    save: a.save,
+    ...commonArgs(a),
     config,
     ...(a.exec && { exec: a.exec }),
   });

@@ -83,6 +83,21 @@ export interface EngineBacktestResult {
   execution?: ExecutionSummary;
 }
 
+/** A closed trade as the backtest reports it (the single and the portfolio runner). */
+export function backtestTradeOf(t: TradeRecord, exitReason: BacktestExitReason): BacktestTrade {
+  return {
+    entryTime: t.entryTime,
+    exitTime: t.exitTime,
+    side: t.side,
+    qty: t.quantity,
+    entryPrice: t.entryPrice,
+    exitPrice: t.exitPrice,
+    fees: t.fees,
+    pnl: t.pnl,
+    exitReason,
+  };
+}
+
 /**
  * VWAP's market history in a backtest: bars of the candles' size (a history refuses candles longer than its bars, and
  * at least the desk's 5 minutes), fed each candle at its close, so a parent's profile is learned from what had traded
@@ -321,17 +336,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const lastFlat = flatEquity;
 
   const fills = store.listFills();
-  const out: BacktestTrade[] = trades.map((t) => ({
-    entryTime: t.entryTime,
-    exitTime: t.exitTime,
-    side: t.side,
-    qty: t.quantity,
-    entryPrice: t.entryPrice,
-    exitPrice: t.exitPrice,
-    fees: t.fees,
-    pnl: t.pnl,
-    exitReason: t.exitReason === "end_of_data" ? "end_of_data" : "signal",
-  }));
+  const out: BacktestTrade[] = trades.map((t) => backtestTradeOf(t, t.exitReason === "end_of_data" ? "end_of_data" : "signal"));
   return {
     trades: out,
     get equityCurve() {

@@ -3,7 +3,7 @@ import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock, type Timers } from "../core/clock";
+import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { D } from "../core/money";
 import { MemoryStore } from "../db/memory-store";
@@ -15,6 +15,7 @@ import type { OrderSpec } from "../core/orders";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine, type EngineOptions } from "./engine";
 import type { Actor, EmergencyProgress, Signal } from "./types";
+import { ManualTimers } from "../../test/manual-timers";
 import { BTC, ETH } from "../../test/instruments";
 
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
@@ -77,6 +78,34 @@ async function shutDown(d: Desk): Promise<void> {
 async function quote(d: Desk, price: number, symbol = "BTC/USDT"): Promise<void> {
   d.clock.advance(1000);
   await d.engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
+}
+
+/** A fresh migrated database and the durable venue's file beside it; `cleanup` collects the folder for afterEach. */
+function sqliteFiles(cleanup: string[]): { dbPath: string; venuePath: string } {
+  const dbPath = createMigratedDb();
+  cleanup.push(dirname(dbPath));
+  return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
+}
+
+/** The first process of a restart test: a desk on fresh files, started, with a 20000 quote for BTC/USDT. */
+async function startedOnSqlite(cleanup: string[]): Promise<{ dbPath: string; venuePath: string; clock: ManualClock; a: Desk }> {
+  const { dbPath, venuePath } = sqliteFiles(cleanup);
+  const clock = new ManualClock(T0);
+  const a = onSqlite(dbPath, venuePath, clock);
+  await a.engine.start();
+  await quote(a, 20000);
+  return { dbPath, venuePath, clock, a };
+}
+
+/** A manual BUY limit on BTC/USDT; its clientOrderId ("" when refused). */
+async function placeLimit(d: Desk, quantity = "0.001", price = "19000"): Promise<string> {
+  const placed = await d.engine.execute({
+    kind: "manualOrder",
+    order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity, price },
+    actor: trader,
+    reason: null,
+  });
+  return placed.ok ? (placed.data?.clientOrderId as string) : "";
 }
 
 let n = 0;
@@ -378,18 +407,8 @@ describe("restart and reconciliation on SQLite", () => {
     for (const dir of cleanup.splice(0)) rmSync(dir, { recursive: true, force: true });
   });
 
-  function files(): { dbPath: string; venuePath: string } {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    return { dbPath, venuePath: `${dirname(dbPath)}/venue.db` };
-  }
-
   it("restores orders, positions and the halted state after a restart", async () => {
-    const { dbPath, venuePath } = files();
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await a.engine.execute({
       kind: "manualOrder",
@@ -413,11 +432,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("keeps closed-trade PnL exact across a restart (accounting stored as Decimals; older rows as strings still read)", async () => {
-    const { dbPath, venuePath } = files();
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
     await a.engine.execute({ kind: "signal", signal: signal("BUY"), source: "test" });
     await quote(a, 20100);
     await a.engine.execute({ kind: "signal", signal: signal("SELL"), source: "test" });
@@ -441,18 +456,8 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("books a fill the engine missed while it was down, once", async () => {
-    const { dbPath, venuePath } = files();
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
-    const placed = await a.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
+    const coid = await placeLimit(a, "0.002", "19990");
     (a.store as SqliteStore).close();
     // The market trades through the limit while Bastion is down: only the venue sees it.
     clock.advance(1000);
@@ -475,7 +480,7 @@ describe("restart and reconciliation on SQLite", () => {
   });
 
   it("an order journaled but never sent is marked rejected, not re-sent", async () => {
-    const { dbPath, venuePath } = files();
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const store = openSqliteStore({ path: dbPath, clock });
     // What the engine leaves behind when it dies between the journal write and the venue call:
@@ -506,17 +511,8 @@ describe("found by the crash test (crash.test.ts)", () => {
     const d = desk();
     await d.engine.start();
     await quote(d, 20000);
-    const limit = (price: string) =>
-      d.engine.execute({
-        kind: "manualOrder",
-        order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price },
-        actor: trader,
-        reason: null,
-      });
-    const first = await limit("19900");
-    const second = await limit("19800");
-    const firstId = first.ok ? (first.data?.clientOrderId as string) : "";
-    const secondId = second.ok ? (second.data?.clientOrderId as string) : "";
+    const firstId = await placeLimit(d, "0.001", "19900");
+    const secondId = await placeLimit(d, "0.001", "19800");
     const positionId = d.store.getOrder(firstId)?.meta.positionId;
     expect(d.store.getOrder(secondId)?.meta.positionId).toBe(positionId); // both target the same (still empty) position
     expect(await d.engine.execute({ kind: "cancelOrder", clientOrderId: secondId, actor: trader, reason: null })).toMatchObject({ ok: true });
@@ -535,20 +531,8 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a cancel journaled but never delivered is sent again on restart; the books then agree with the venue", async () => {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    const venuePath = `${dirname(dbPath)}/venue.db`;
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
-    const placed = await a.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
+    const coid = await placeLimit(a);
     // What the engine leaves behind when it dies after journaling a cancel request, before the venue hears of it:
     const { applyOrderEvent } = await import("../core/orders");
     const stored = a.store.getOrder(coid)!;
@@ -578,9 +562,7 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a signal whose order reached the venue stays deduplicated when the engine died before the signal was recorded", async () => {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    const venuePath = `${dirname(dbPath)}/venue.db`;
+    const { dbPath, venuePath } = sqliteFiles(cleanup);
     const clock = new ManualClock(T0);
     const sqlite = openSqliteStore({ path: dbPath, clock });
     // The process dies as soon as the venue has the order: every later write of Bastion's is lost.
@@ -624,20 +606,8 @@ describe("found by the crash test (crash.test.ts)", () => {
   });
 
   it("a status drift records the status the books had before reconciliation", async () => {
-    const dbPath = createMigratedDb();
-    cleanup.push(dirname(dbPath));
-    const venuePath = `${dirname(dbPath)}/venue.db`;
-    const clock = new ManualClock(T0);
-    const a = onSqlite(dbPath, venuePath, clock);
-    await a.engine.start();
-    await quote(a, 20000);
-    const placed = await a.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const { dbPath, venuePath, clock, a } = await startedOnSqlite(cleanup);
+    const coid = await placeLimit(a);
     (a.store as SqliteStore).close();
     // Canceled at the venue while Bastion is down (the engine never saw it).
     a.venue.cancel(coid, clock.now());
@@ -698,26 +668,6 @@ class DeferredVenue extends VenueReads<SimVenue> implements Venue {
     for (const event of events) this.sink([event]);
     await Promise.resolve();
     return events.length;
-  }
-}
-
-/** Timers fired by hand. */
-class ManualTimers implements Timers {
-  private next = 1;
-  readonly pending = new Map<number, () => void>();
-  setTimeout(fn: () => void, _ms: number): unknown {
-    const id = this.next++;
-    this.pending.set(id, fn);
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  async fireAll(): Promise<void> {
-    const fns = [...this.pending.values()];
-    this.pending.clear();
-    for (const fn of fns) fn();
-    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 
@@ -812,13 +762,7 @@ describe("reconciliation: fee currencies", () => {
     const d = desk({}, new MemoryStore(), sim);
     await d.engine.start();
     await quote(d, 20000);
-    const placed = await d.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.002", price: "19990" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(d, "0.002", "19990");
     // The market trades through the limit; the engine does not hear of it (a lost answer).
     d.clock.advance(1000);
     sim.onMarketData({ kind: "trade", symbol: "BTC/USDT", price: 19980, qty: 1, aggressor: "SELL" }, d.clock.now());
@@ -960,13 +904,7 @@ describe("reconciliation: unknown orders are shown, then adopted or canceled by 
     const realSubmit = inner.submit.bind(inner);
     // The request is still on its way: the venue does not know the order yet.
     inner.submit = () => [];
-    const placed = await d.engine.execute({
-      kind: "manualOrder",
-      order: { symbol: "BTC/USDT", side: "BUY", type: "LIMIT", quantity: "0.001", price: "19000" },
-      actor: trader,
-      reason: null,
-    });
-    const coid = placed.ok ? (placed.data?.clientOrderId as string) : "";
+    const coid = await placeLimit(d);
     expect(await d.engine.reconcile({ graceMs: 30_000 })).toBe(0);
     expect(d.engine.state().openOrders.map((o) => [o.clientOrderId, o.status])).toEqual([[coid, "SUBMITTED"]]);
     inner.submit = realSubmit;

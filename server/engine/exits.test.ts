@@ -6,7 +6,7 @@ import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ManualClock, type Timers } from "../core/clock";
+import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { D, type Decimal } from "../core/money";
 import type { OrderSpec } from "../core/orders";
@@ -18,6 +18,7 @@ import { SimVenue } from "../venues/sim/sim-venue";
 import type { MarketUpdate, OrderChanges, Venue, VenueEvent } from "../venues/venue";
 import { Engine } from "./engine";
 import type { Actor, CommandResult, Signal } from "./types";
+import { ManualTimers } from "../../test/manual-timers";
 import { BTC } from "../../test/instruments";
 
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
@@ -86,26 +87,6 @@ class LateVenue extends VenueReads<SimVenue> implements Venue {
   }
   sells(): Request[] {
     return this.requests.filter((r) => r.kind === "submit" && r.side === "SELL");
-  }
-}
-
-/** Timers fired by hand (the emergency stop's confirmation wait). */
-class ManualTimers implements Timers {
-  private next = 1;
-  readonly pending = new Map<number, () => void>();
-  setTimeout(fn: () => void): unknown {
-    const id = this.next++;
-    this.pending.set(id, fn);
-    return id;
-  }
-  clearTimeout(handle: unknown): void {
-    this.pending.delete(handle as number);
-  }
-  async fireAll(): Promise<void> {
-    const fns = [...this.pending.values()];
-    this.pending.clear();
-    for (const fn of fns) fn();
-    await new Promise((resolve) => setTimeout(resolve, 0));
   }
 }
 

@@ -138,6 +138,15 @@ async function quote(d: Desk, price: number, symbol = "BTC/USDT"): Promise<void>
   await d.engine.marketData({ kind: "quote", symbol, bid: price - 0.5, ask: price + 0.5 });
 }
 
+/** A desk on a fresh simulator, started, with a 20000 quote for BTC/USDT. */
+async function startedOnSim(): Promise<{ sim: SimVenue; d: Desk }> {
+  const sim = simVenue();
+  const d = desk(sim, sim);
+  await d.engine.start();
+  await quote(d, 20000);
+  return { sim, d };
+}
+
 const drifts = (store: Store) => (store as MemoryStore).listDrifts();
 const alerts = (d: Desk) => d.events.filter((e): e is Extract<DomainEvent, { type: "alert" }> => e.type === "alert").map((e) => e.message);
 const positions = (d: Desk) => d.engine.state().positions.map((p) => `${p.position.symbol} ${p.position.side} ${p.position.quantity.toString()}`);
@@ -219,10 +228,7 @@ describe("a fill on an order the books call ended is booked, once, with a drift 
   });
 
   it.each<OrderStatus>(["REJECTED", "CANCELED", "EXPIRED", "DENIED"])("an order the books call %s whose fill only reconciliation finds", async (status) => {
-    const sim = simVenue();
-    const d = desk(sim, sim);
-    await d.engine.start();
-    await quote(d, 20000);
+    const { sim, d } = await startedOnSim();
     endedOrder(d.store, "bst-ended", status);
     // Executed at the venue; the engine never heard (the answer was lost).
     d.clock.advance(1000);
@@ -240,10 +246,7 @@ describe("a fill on an order the books call ended is booked, once, with a drift 
   });
 
   it("finds the late fill even when a later fill of another order was booked first (the fills are read far enough back)", async () => {
-    const sim = simVenue();
-    const d = desk(sim, sim);
-    await d.engine.start();
-    await quote(d, 20000);
+    const { sim, d } = await startedOnSim();
     endedOrder(d.store, "bst-ended", "REJECTED");
     d.clock.advance(1000);
     sim.submit({ clientOrderId: "bst-ended", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002", ts: d.clock.now() }, d.clock.now());
@@ -337,10 +340,7 @@ describe("through CcxtVenue and ccxt's binance (the fake exchange answering in B
 
 describe("reconciliation: a FILLED order the venue still reports", () => {
   it("with a fill the books lack: recorded and raised once, not booked, not counted again", async () => {
-    const sim = simVenue();
-    const d = desk(sim, sim);
-    await d.engine.start();
-    await quote(d, 20000);
+    const { sim, d } = await startedOnSim();
     endedOrder(d.store, "bst-full", "FILLED");
     d.clock.advance(1000);
     sim.submit({ clientOrderId: "bst-full", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.002", ts: d.clock.now() }, d.clock.now());
@@ -358,10 +358,7 @@ describe("reconciliation: a FILLED order the venue still reports", () => {
   });
 
   it("still open there: recorded and raised once, left FILLED in the books", async () => {
-    const sim = simVenue();
-    const d = desk(sim, sim);
-    await d.engine.start();
-    await quote(d, 20000);
+    const { sim, d } = await startedOnSim();
     endedOrder(d.store, "bst-full", "FILLED", { type: "LIMIT", price: "19000" });
     d.clock.advance(1000);
     sim.submit(
@@ -379,10 +376,7 @@ describe("reconciliation: a FILLED order the venue still reports", () => {
 
 describe("reconciliation: an order ended in the books but open at the venue is tracked again", () => {
   async function restingAtVenue(halted = false) {
-    const sim = simVenue();
-    const d = desk(sim, sim);
-    await d.engine.start();
-    await quote(d, 20000);
+    const { sim, d } = await startedOnSim();
     if (halted) await d.engine.execute({ kind: "emergencyStop", actor: admin, reason: "test", flatten: false });
     endedOrder(d.store, "bst-back", "REJECTED", { type: "LIMIT", price: "19900" });
     d.clock.advance(1000);

@@ -16,6 +16,20 @@ import { type Actor, type CommandResult, type ManualOrderRequest, type PositionR
 import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
 import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
 
+/** A manual request's prices and time terms as an order spec carries them (intake, OCO legs, bracket exits). */
+export function requestTerms(
+  r: ManualOrderRequest,
+): Pick<OrderSpec, "price" | "triggerPrice" | "trailingOffset" | "trailingOffsetType" | "activationPrice" | "timeInForce" | "expireAt"> {
+  return {
+    ...(r.price !== undefined && { price: r.price }),
+    ...(r.triggerPrice !== undefined && { triggerPrice: r.triggerPrice }),
+    ...(r.trailingOffset !== undefined && { trailingOffset: r.trailingOffset, trailingOffsetType: r.trailingOffsetType ?? "PRICE" }),
+    ...(r.activationPrice !== undefined && { activationPrice: r.activationPrice }),
+    timeInForce: r.timeInForce ?? "GTC",
+    ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
+  };
+}
+
 /** How a manual order joins an order list (order-lists.ts). */
 export interface ManualOrderLink {
   clientOrderId: string;
@@ -486,12 +500,7 @@ export class Intake {
       side: request.side,
       type: request.type,
       quantity: request.quantity,
-      ...(request.price !== undefined && { price: request.price }),
-      ...(request.triggerPrice !== undefined && { triggerPrice: request.triggerPrice }),
-      ...(request.trailingOffset !== undefined && { trailingOffset: request.trailingOffset, trailingOffsetType: request.trailingOffsetType ?? "PRICE" }),
-      ...(request.activationPrice !== undefined && { activationPrice: request.activationPrice }),
-      timeInForce: request.timeInForce ?? "GTC",
-      ...(request.expireAt !== undefined && { expireAt: request.expireAt }),
+      ...requestTerms(request),
       postOnly: request.postOnly ?? false,
       reduceOnly: isReduce || (request.reduceOnly ?? false),
       tags: {

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument } from "../core/instrument";
+import { BTC } from "../../test/instruments";
 import { D } from "../core/money";
 import type { OrderSpec } from "../core/orders";
 import { MemoryStore } from "../db/memory-store";
@@ -11,15 +12,6 @@ import { Engine } from "./engine";
 import type { VenueSet } from "./venue-set";
 import type { Actor, EmergencyProgress, Signal } from "./types";
 
-const BTC = makeInstrument({
-  symbol: "BTC/USDT",
-  priceTick: "0.01",
-  qtyStep: "0.00001",
-  minQty: "0.00001",
-  minNotional: "5",
-  makerFee: "0.001",
-  takerFee: "0.001",
-});
 const BTC_CHEAP_FEE = makeInstrument({ ...BTC, takerFee: "0.0001", makerFee: "0.0001" });
 const ETH = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001", minQty: "0.0001", minNotional: "5", takerFee: "0.001" });
 const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);

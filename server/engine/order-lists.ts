@@ -24,7 +24,7 @@ import { createBracket, isTerminal, type ContingencyType, type Order, type Order
 import type { OrderListRow } from "../db/store";
 import type { OcoListSpec, VenueEvent } from "../venues/venue";
 import { MANUAL_OWNER } from "./books";
-import type { ManualOrderLink } from "./intake";
+import { requestTerms, type ManualOrderLink } from "./intake";
 import type { Actor, CommandResult, ManualOrderRequest, OrderRecord, PositionRecord } from "./types";
 import { done, fail, markDecimal, type EngineContext } from "./context";
 
@@ -224,12 +224,7 @@ export class OrderLists {
         side: r.side,
         type: r.type,
         quantity: r.quantity,
-        ...(r.price !== undefined && { price: r.price }),
-        ...(r.triggerPrice !== undefined && { triggerPrice: r.triggerPrice }),
-        ...(r.trailingOffset !== undefined && { trailingOffset: r.trailingOffset, trailingOffsetType: r.trailingOffsetType ?? "PRICE" }),
-        ...(r.activationPrice !== undefined && { activationPrice: r.activationPrice }),
-        timeInForce: r.timeInForce ?? "GTC",
-        ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
+        ...requestTerms(r),
         ...(venue !== undefined && { venue }),
       };
     };
@@ -554,12 +549,7 @@ export class OrderLists {
       side: r.side,
       type: r.type,
       quantity,
-      ...(r.price !== undefined && { price: r.price }),
-      ...(r.triggerPrice !== undefined && { triggerPrice: r.triggerPrice }),
-      ...(r.trailingOffset !== undefined && { trailingOffset: r.trailingOffset, trailingOffsetType: r.trailingOffsetType ?? "PRICE" }),
-      ...(r.activationPrice !== undefined && { activationPrice: r.activationPrice }),
-      timeInForce: r.timeInForce ?? "GTC",
-      ...(r.expireAt !== undefined && { expireAt: r.expireAt }),
+      ...requestTerms(r),
       postOnly: r.postOnly ?? false,
       reduceOnly: true,
       tags: {

@@ -45,7 +45,7 @@ import type { TradeRecord } from "../db/store";
 import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { execAlgoRequest, type ExecSpec } from "../core/algos/exec-spec";
-import { type AllInSizing, BacktestEngine, backtestVolumeHistory, executionSummary, type ExecutionSummary, smallestGap } from "./backtest";
+import { type AllInSizing, BacktestEngine, backtestTradeOf, backtestVolumeHistory, executionSummary, type ExecutionSummary, smallestGap } from "./backtest";
 import { EventBus } from "./bus";
 import { SYSTEM } from "./types";
 import type { EngineOptions } from "./context";
@@ -348,15 +348,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     trades: closed.map((t) => ({
       symbol: t.symbol,
       strategy: t.strategy ?? "",
-      entryTime: t.entryTime,
-      exitTime: t.exitTime,
-      side: t.side,
-      qty: t.quantity,
-      entryPrice: t.entryPrice,
-      exitPrice: t.exitPrice,
-      fees: t.fees,
-      pnl: t.pnl,
-      exitReason: endOfData.has(t.id) ? "end_of_data" : "signal",
+      ...backtestTradeOf(t, endOfData.has(t.id) ? "end_of_data" : "signal"),
     })),
     numericEquityCurve: { ts: Float64Array.from(curveTs), equity: Float64Array.from(curveEq), last: finalEquity },
     candles: events.length,

@@ -4,32 +4,20 @@
  * venues map), each its own ccxt client, emergency lane and resilience layer in one engine. A signal per venue lands
  * on that exchange; a venue without keys refuses the start by name. Waits on the engine's events, never on the clock.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMigratedDb } from "../../test/db";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
-import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE, BitgetTestServer } from "../../test/bitget-test-server";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { Changes } from "../../test/ccxt/test-changes";
+import { twoVenueRuntime } from "../../test/two-venue-runtime";
+import { TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
+import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE } from "../../test/bitget-test-server";
 import { LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
 import type { Engine } from "./engine";
 import { ensureRuntime, runtimeState } from "./runtime";
 
-const rechecks = new Set<() => void>();
-
-function waitFor<T>(probe: () => T | null | undefined | false): Promise<T> {
-  const first = probe();
-  if (first) return Promise.resolve(first);
-  return new Promise((resolve) => {
-    const check = () => {
-      const value = probe();
-      if (!value) return;
-      rechecks.delete(check);
-      resolve(value);
-    };
-    rechecks.add(check);
-  });
-}
+/** Re-checked on every engine event (the bus), never on the clock. */
+const changes = new Changes();
+const waitFor = <T>(probe: () => T | null | undefined | false): Promise<T> => changes.until(probe, "the engine's state");
 
 function deskFile(binanceUrl: string, bitgetUrl: string): string {
   return `desk:
@@ -47,48 +35,25 @@ symbols:
 }
 
 describe("the runtime in LIVE mode with two ccxt venues from the desk file", { timeout: 90_000 }, () => {
-  const saved = { ...process.env };
-  let dir = "";
-  let work = "";
-  let binance: BinanceTestServer | null = null;
-  let bitget: BitgetTestServer | null = null;
-
-  beforeAll(async () => {
-    const dbPath = createMigratedDb();
-    dir = dirname(dbPath);
-    work = mkdtempSync(join(tmpdir(), "bastion-live-venues-"));
-    binance = await BinanceTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
-    bitget = await BitgetTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
-    binance.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
-    binance.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
-    bitget.pushQuote("BTCUSDT", 29_990, 29_990.5, 50, 50);
-    bitget.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
-    const desk = join(work, "desk.yaml");
-    writeFileSync(desk, deskFile(binance.url, bitget.url));
-    const secrets = join(work, "secrets.yaml");
-    writeFileSync(
-      secrets,
-      `venues:\n  bitget-1:\n    api_key: "${BITGET_TEST_API_KEY}"\n    api_secret: "${BITGET_TEST_API_SECRET}"\n    api_password: "${BITGET_TEST_PASSPHRASE}"\n`,
-      { mode: 0o600 },
-    );
-    for (const key of Object.keys(process.env)) if (key.startsWith("BASTION_")) delete process.env[key];
-    Object.assign(process.env, {
-      DATABASE_URL: `file:${dbPath}`,
-      BASTION_CONFIG: desk,
-      BASTION_SECRETS_FILE: secrets,
-      BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
-      BASTION_MARKET_TYPES: "spot",
-      BASTION_POLL_MS: "250",
-      BASTION_WEBSOCKETS: "off",
-    });
-  });
-
-  afterAll(async () => {
-    await runtimeState().runtime?.stop();
-    await Promise.allSettled([binance?.close(), bitget?.close()]);
-    process.env = saved;
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+  const servers = twoVenueRuntime({
+    tmpPrefix: "bastion-live-venues-",
+    bitgetBtcBid: 29_990,
+    deskFile,
+    env: (work) => {
+      const secrets = join(work, "secrets.yaml");
+      writeFileSync(
+        secrets,
+        `venues:\n  bitget-1:\n    api_key: "${BITGET_TEST_API_KEY}"\n    api_secret: "${BITGET_TEST_API_SECRET}"\n    api_password: "${BITGET_TEST_PASSPHRASE}"\n`,
+        { mode: 0o600 },
+      );
+      return {
+        BASTION_SECRETS_FILE: secrets,
+        BASTION_LIVE_OPT_IN: LIVE_OPT_IN_VALUE,
+        BASTION_MARKET_TYPES: "spot",
+        BASTION_POLL_MS: "250",
+        BASTION_WEBSOCKETS: "off",
+      };
+    },
   });
 
   function fresh(): void {
@@ -113,7 +78,7 @@ describe("the runtime in LIVE mode with two ccxt venues from the desk file", { t
     const runtime = await ensureRuntime();
     expect(runtimeState().error).toBeNull();
     const engine: Engine = runtime!.engine;
-    engine.bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
+    engine.bus.subscribe(() => setImmediate(changes.notify));
     expect(engine.venueStatuses().map((v) => [v.id, v.connected])).toEqual([
       ["binance-main", true],
       ["bitget-1", true],
@@ -133,9 +98,9 @@ describe("the runtime in LIVE mode with two ccxt venues from the desk file", { t
     expect(atBinance, JSON.stringify(atBinance)).toMatchObject({ ok: true });
     expect(atBitget, JSON.stringify(atBitget)).toMatchObject({ ok: true });
     // Each exchange saw exactly its own order.
-    await waitFor(() => binance!.account.allTrades().length > 0 && bitget!.account.allTrades().length > 0);
-    const binanceOrders = new Set(binance!.account.allTrades().map((t) => t.clientOrderId));
-    const bitgetOrders = new Set(bitget!.account.allTrades().map((t) => t.clientOid));
+    await waitFor(() => servers.binance.account.allTrades().length > 0 && servers.bitget.account.allTrades().length > 0);
+    const binanceOrders = new Set(servers.binance.account.allTrades().map((t) => t.clientOrderId));
+    const bitgetOrders = new Set(servers.bitget.account.allTrades().map((t) => t.clientOid));
     const coid = (r: typeof atBinance) => (r.ok ? (r.data?.clientOrderId as string) : "");
     expect([...binanceOrders]).toEqual([coid(atBinance)]);
     expect([...bitgetOrders]).toEqual([coid(atBitget)]);

@@ -4,31 +4,15 @@
  * feed is its own exchange's: the venues' marks differ as the exchanges' prices do, a routed buy goes to the cheaper
  * one, and each position is marked at its own venue's price. Waits on the engine's events, never on the clock.
  */
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createMigratedDb } from "../../test/db";
-import { BinanceTestServer } from "../../test/binance-test-server";
-import { BitgetTestServer } from "../../test/bitget-test-server";
+import { describe, expect, it } from "vitest";
+import { Changes } from "../../test/ccxt/test-changes";
+import { twoVenueRuntime } from "../../test/two-venue-runtime";
 import type { Engine } from "./engine";
 import { ensureRuntime, runtimeState } from "./runtime";
 
-const rechecks = new Set<() => void>();
-
-function waitFor<T>(probe: () => T | null | undefined | false): Promise<T> {
-  const first = probe();
-  if (first) return Promise.resolve(first);
-  return new Promise((resolve) => {
-    const check = () => {
-      const value = probe();
-      if (!value) return;
-      rechecks.delete(check);
-      resolve(value);
-    };
-    rechecks.add(check);
-  });
-}
+/** Re-checked on every engine event (the bus), never on the clock. */
+const changes = new Changes();
+const waitFor = <T>(probe: () => T | null | undefined | false): Promise<T> => changes.until(probe, "the engine's state");
 
 function deskFile(binanceUrl: string, bitgetUrl: string): string {
   return `desk:
@@ -47,42 +31,12 @@ symbols:
 }
 
 describe("the runtime in PAPER mode with two ccxt venues from the desk file", { timeout: 90_000 }, () => {
-  const saved = { ...process.env };
-  let dir = "";
-  let work = "";
-  let binance: BinanceTestServer | null = null;
-  let bitget: BitgetTestServer | null = null;
-
-  beforeAll(async () => {
-    const dbPath = createMigratedDb();
-    dir = dirname(dbPath);
-    work = mkdtempSync(join(tmpdir(), "bastion-paper-venues-"));
-    binance = await BinanceTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
-    bitget = await BitgetTestServer.start({ symbols: ["BTC/USDT", "ETH/USDT"] });
-    // The two exchanges quote BTC 1000 apart: one desk-wide feed could not show both.
-    binance.pushQuote("BTCUSDT", 30_000, 30_000.5, 50, 50);
-    binance.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
-    bitget.pushQuote("BTCUSDT", 29_000, 29_000.5, 50, 50);
-    bitget.pushQuote("ETHUSDT", 2_000, 2_000.1, 500, 500);
-    const desk = join(work, "desk.yaml");
-    writeFileSync(desk, deskFile(binance.url, bitget.url));
-    for (const key of Object.keys(process.env)) if (key.startsWith("BASTION_")) delete process.env[key];
-    Object.assign(process.env, {
-      DATABASE_URL: `file:${dbPath}`,
-      BASTION_CONFIG: desk,
-      BASTION_MARKET_TYPES: "spot",
-      BASTION_POLL_MS: "250",
-      BASTION_WEBSOCKETS: "off",
-      BASTION_STRATEGY: "off",
-    });
-  });
-
-  afterAll(async () => {
-    await runtimeState().runtime?.stop();
-    await Promise.allSettled([binance?.close(), bitget?.close()]);
-    process.env = saved;
-    rmSync(dir, { recursive: true, force: true });
-    rmSync(work, { recursive: true, force: true });
+  // The two exchanges quote BTC 1000 apart: one desk-wide feed could not show both.
+  const servers = twoVenueRuntime({
+    tmpPrefix: "bastion-paper-venues-",
+    bitgetBtcBid: 29_000,
+    deskFile,
+    env: () => ({ BASTION_MARKET_TYPES: "spot", BASTION_POLL_MS: "250", BASTION_WEBSOCKETS: "off", BASTION_STRATEGY: "off" }),
   });
 
   it("polls each venue's own exchange: per-venue marks, a routed buy at the cheaper venue, each position at its venue's price", async () => {
@@ -90,7 +44,7 @@ describe("the runtime in PAPER mode with two ccxt venues from the desk file", { 
     const runtime = await ensureRuntime();
     expect(runtimeState().error).toBeNull();
     const engine: Engine = runtime!.engine;
-    engine.bus.subscribe(() => setImmediate(() => rechecks.forEach((check) => check())));
+    engine.bus.subscribe(() => setImmediate(changes.notify));
     expect(engine.venueStatuses().map((v) => v.id)).toEqual(["binance-main", "bitget-1"]);
     // A feed per (venue, symbol), each tagged with its venue.
     expect((runtime!.feedStatus().detail as { feeds: unknown[] }).feeds).toHaveLength(4);
@@ -128,8 +82,8 @@ describe("the runtime in PAPER mode with two ccxt venues from the desk file", { 
     expect(routedPosition.mark).toBeLessThan(29_100);
     expect(namedPosition.mark).toBeGreaterThan(29_900);
     // Paper: nothing reached either exchange's account.
-    expect(binance!.account.allTrades()).toHaveLength(0);
-    expect(bitget!.account.allTrades()).toHaveLength(0);
+    expect(servers.binance.account.allTrades()).toHaveLength(0);
+    expect(servers.bitget.account.allTrades()).toHaveLength(0);
     expect(runtime!.feedStatus()).toMatchObject({ kind: "paper" });
     await runtime!.stop();
   });

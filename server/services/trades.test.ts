@@ -9,7 +9,7 @@ import { FAST_SCRYPT, useFreshDb as freshDb, type TestDb } from "../../test/auth
 import { createUser } from "../auth/users";
 import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
-import { makeInstrument } from "../core/instrument";
+import { BTC } from "../../test/instruments";
 import { Decimal } from "../core/money";
 import { openSqliteStore, type SqliteStore } from "../db/sqlite-store";
 import { Engine } from "../engine/engine";
@@ -567,15 +567,6 @@ describe("GET /api/trades/export", () => {
 });
 
 describe("trades.detail", () => {
-  const BTC = makeInstrument({
-    symbol: "BTC/USDT",
-    priceTick: "0.01",
-    qtyStep: "0.00001",
-    minQty: "0.00001",
-    minNotional: "5",
-    makerFee: "0.001",
-    takerFee: "0.001",
-  });
   let store: SqliteStore;
   beforeAll(async () => {
     await setUp();

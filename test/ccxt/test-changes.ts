@@ -13,15 +13,18 @@ export class Changes {
     for (const check of [...this.waiters]) check();
   };
 
-  until(condition: () => boolean, what: string): Promise<void> {
-    if (condition()) return Promise.resolve();
+  /** Resolves once `probe` gives something truthy (a condition, or the value a test waits for), with what it gave. */
+  until<T>(probe: () => T | null | undefined | false, what: string): Promise<T> {
+    const first = probe();
+    if (first) return Promise.resolve(first);
     this.waiting = what;
     return new Promise((resolve) => {
       const check = () => {
-        if (!condition()) return;
+        const value = probe();
+        if (!value) return;
         this.waiters.delete(check);
         this.waiting = null;
-        resolve();
+        resolve(value);
       };
       this.waiters.add(check);
     });

@@ -16,6 +16,8 @@ import {
 } from "../../services/orders";
 import {
   attributionFilterShape,
+  clientOrderIdSchema as clientOrderId,
+  epochMsSchema as epochMs,
   idempotencyKeySchema,
   positiveDecimalString,
   reasonSchema,
@@ -29,19 +31,7 @@ import { routeModeSchema } from "../../core/algos/route-mode";
 import { listParentOrders, parentOrderAction, startParentOrder } from "../../services/parent-orders";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
 
-const clientOrderId = z
-  .string({ error: "clientOrderId is required" })
-  .trim()
-  .min(1, "clientOrderId is required")
-  .max(64, "clientOrderId must be at most 64 characters")
-  .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
-
 const status = z.enum(ORDER_STATUSES, { error: `status must be one of ${ORDER_STATUSES.join(", ")}` });
-const epochMs = (what: string) =>
-  z
-    .number({ error: `${what} must be epoch milliseconds` })
-    .int(`${what} must be epoch milliseconds`)
-    .nonnegative(`${what} must be epoch milliseconds`);
 
 export const MANUAL_ORDER_TYPES = [
   "MARKET",

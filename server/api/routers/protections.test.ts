@@ -16,7 +16,13 @@ describe("protections.list (viewer) and protections.lift (admin)", () => {
   it("lists the lock and the firing; only an admin lifts it, with a reason, and the lift is audited", async () => {
     const listed = await callerFor("viewer").protections.list();
     expect(listed.locks).toMatchObject([
-      { rule: "FLASH_MOVE", scope: { kind: "symbol", symbol: "BTC/USDT" }, since: desk.clock.now(), until: desk.clock.now() + 30 * 60_000 },
+      {
+        rule: "FLASH_MOVE",
+        scope: { kind: "symbol", symbol: "BTC/USDT" },
+        scopeLabel: "BTC/USDT",
+        since: desk.clock.now(),
+        until: desk.clock.now() + 30 * 60_000,
+      },
     ]);
     expect(listed.firings).toMatchObject([{ rule: "FLASH_MOVE", action: "LOCK_SYMBOL", lockMinutes: 30 }]);
     expect(JSON.parse(JSON.stringify(listed))).toEqual(listed);

@@ -1,15 +1,33 @@
 /** protections: the locks in force and the recent firings (viewer), and lifting a lock with a reason (admin, audited). */
 import { z } from "zod";
 import { idempotencyKeySchema, requiredReasonSchema } from "../../core/input-schemas";
+import { scopeLabel } from "../../core/protection/types";
 import { requireEngine, runCommand } from "../../services/engine";
 import { adminProcedure, router, viewerProcedure } from "../trpc";
 
 export const protectionsRouter = router({
   list: viewerProcedure.query(() => {
     const { locks, firings } = requireEngine().protections();
+    // scopeLabel: the page shows the scope as core names it (components may not import core).
     return {
-      locks: locks.map((lock) => ({ id: lock.id, rule: lock.rule, scope: lock.scope, since: lock.since, until: lock.until, reason: lock.reason })),
-      firings: firings.map((f) => ({ rule: f.rule, scope: f.scope, ts: f.ts, action: f.action, lockMinutes: f.lockMinutes, message: f.message })),
+      locks: locks.map((lock) => ({
+        id: lock.id,
+        rule: lock.rule,
+        scope: lock.scope,
+        scopeLabel: scopeLabel(lock.scope),
+        since: lock.since,
+        until: lock.until,
+        reason: lock.reason,
+      })),
+      firings: firings.map((f) => ({
+        rule: f.rule,
+        scope: f.scope,
+        scopeLabel: scopeLabel(f.scope),
+        ts: f.ts,
+        action: f.action,
+        lockMinutes: f.lockMinutes,
+        message: f.message,
+      })),
     };
   }),
   lift: adminProcedure

@@ -13,21 +13,15 @@ import {
   markNotPlaced,
   unknownOrders,
 } from "../../services/reconciliation";
-import { idempotencyKeySchema, reasonSchema, requiredReasonSchema, text } from "../../core/input-schemas";
+import {
+  clientOrderIdSchema as clientOrderId,
+  epochMsSchema as epochMs,
+  idempotencyKeySchema,
+  reasonSchema,
+  requiredReasonSchema,
+  text,
+} from "../../core/input-schemas";
 import { router, traderProcedure, viewerProcedure } from "../trpc";
-
-const clientOrderId = z
-  .string({ error: "clientOrderId is required" })
-  .trim()
-  .min(1, "clientOrderId is required")
-  .max(64, "clientOrderId must be at most 64 characters")
-  .regex(/^[A-Za-z0-9._:/-]+$/, "clientOrderId may contain letters, digits and . _ : / - only");
-
-const epochMs = (what: string) =>
-  z
-    .number({ error: `${what} must be epoch milliseconds` })
-    .int(`${what} must be epoch milliseconds`)
-    .nonnegative(`${what} must be epoch milliseconds`);
 
 export const driftListInput = z
   .object({

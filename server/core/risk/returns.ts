@@ -19,6 +19,7 @@
  *   Either way the span is the overlap: from the latest first bar to the earliest last bar of the symbols.
  */
 import { type Decimal } from "../money";
+import type { HistoryBar } from "../market-history";
 
 /** A price as the desk holds it: a Decimal or a decimal string from storage, or a number from a feed. */
 export type PriceInput = number | string | Decimal;
@@ -34,13 +35,7 @@ export interface CandleInput {
 }
 
 /** A resampled bar, as floats. */
-export interface Bar {
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  volume: number;
+export interface Bar extends HistoryBar {
   /** How many source candles it was made of. */
   sourceCount: number;
 }

@@ -72,6 +72,13 @@ function checkConstraints(c: SizingConstraints, price: Decimal | undefined): { o
   return null;
 }
 
+/** A size of nothing for a stated reason; a bad constraint is still an error, not a zero. */
+function zeroSize(constraints: SizingConstraints | undefined, price: Decimal | undefined, code: ZeroSizeCode, message: string): SizeOutcome {
+  const invalid = checkConstraints(constraints ?? {}, price);
+  if (invalid) return invalid;
+  return ok({ quantity: ZERO, rawQuantity: ZERO, notional: price === undefined ? null : ZERO, cappedBy: null, zeroReason: { code, message } });
+}
+
 /** Applies caps, step rounding and the minimum to a raw quantity. */
 export function finishSize(rawQuantity: Decimal, price: Decimal | undefined, constraints: SizingConstraints = {}): SizeOutcome {
   const invalid = checkConstraints(constraints, price);
@@ -195,18 +202,12 @@ export function sizeByConfidence(
   }
   const clamped = Math.min(1, Math.max(0, input.confidence));
   if (clamped === 0 || (input.minConfidence !== undefined && clamped < input.minConfidence)) {
-    const invalid = checkConstraints(constraints ?? {}, input.price);
-    if (invalid) return invalid;
-    return ok({
-      quantity: ZERO,
-      rawQuantity: ZERO,
-      notional: input.price === undefined ? null : ZERO,
-      cappedBy: null,
-      zeroReason: {
-        code: "BELOW_MIN_CONFIDENCE",
-        message: `Confidence ${input.confidence} is below the minimum of ${input.minConfidence ?? 0}${clamped === 0 ? " (a zero confidence sizes to nothing)" : ""}.`,
-      },
-    });
+    return zeroSize(
+      constraints,
+      input.price,
+      "BELOW_MIN_CONFIDENCE",
+      `Confidence ${input.confidence} is below the minimum of ${input.minConfidence ?? 0}${clamped === 0 ? " (a zero confidence sizes to nothing)" : ""}.`,
+    );
   }
   return finishSize(input.baseQty.times(clamped), input.price, constraints);
 }
@@ -234,20 +235,14 @@ export function sizeToTargetWeight(
   const band = input.band ?? 0.01;
   if (!(Number.isFinite(band) && band >= 0 && band < 1)) return err("INVALID_FRACTION", `The band around the target must be from 0 to below 1, not ${band}.`);
   if (!gap.greaterThan(target.times(band))) {
-    const invalidConstraints = checkConstraints(constraints ?? {}, input.price);
-    if (invalidConstraints) return invalidConstraints;
     const what = input.symbol ?? "The symbol";
     const pctText = Number((input.targetWeight * 100).toFixed(2));
-    return ok({
-      quantity: ZERO,
-      rawQuantity: ZERO,
-      notional: ZERO,
-      cappedBy: null,
-      zeroReason: {
-        code: "AT_TARGET_WEIGHT",
-        message: `${what} already holds ${input.heldNotional.toDecimalPlaces(8).toString()}, within ${band * 100}% of or above its target of ${target.toDecimalPlaces(8).toString()} (${pctText}% of ${input.bookFraction * 100}% of equity ${input.equity.toString()}).`,
-      },
-    });
+    return zeroSize(
+      constraints,
+      input.price,
+      "AT_TARGET_WEIGHT",
+      `${what} already holds ${input.heldNotional.toDecimalPlaces(8).toString()}, within ${band * 100}% of or above its target of ${target.toDecimalPlaces(8).toString()} (${pctText}% of ${input.bookFraction * 100}% of equity ${input.equity.toString()}).`,
+    );
   }
   return finishSize(gap.dividedBy(input.price), input.price, constraints);
 }
@@ -286,20 +281,13 @@ export function sizeKelly(
   const scaled = fStar.times(input.multiplier);
   const maxFraction = new Decimal(input.maxFraction);
   if (!scaled.greaterThan(0)) {
-    const invalidConstraint = checkConstraints(constraints ?? {}, input.price);
-    if (invalidConstraint) return invalidConstraint;
-    return ok({
-      quantity: ZERO,
-      rawQuantity: ZERO,
-      notional: ZERO,
-      cappedBy: null,
-      zeroReason: {
-        code: "NO_EDGE",
-        message: `No edge: with a win rate of ${input.winRate} and a payoff ratio of ${input.payoffRatio} the Kelly fraction is ${fStar.toSignificantDigits(6).toString()}.`,
-      },
-      kellyFraction: fStar,
-      appliedFraction: ZERO,
-    });
+    const zero = zeroSize(
+      constraints,
+      input.price,
+      "NO_EDGE",
+      `No edge: with a win rate of ${input.winRate} and a payoff ratio of ${input.payoffRatio} the Kelly fraction is ${fStar.toSignificantDigits(6).toString()}.`,
+    );
+    return zero.ok ? ok({ ...zero.value, kellyFraction: fStar, appliedFraction: ZERO }) : zero;
   }
   const applied = Decimal.min(scaled, maxFraction);
   const sized = finishSize(input.equity.times(applied).dividedBy(input.price), input.price, constraints);

@@ -3,7 +3,7 @@
  * precision and limits, post-only, GTD expiry), a modify request, and the price a buy's reservation is based on.
  * Refusals are reason strings ("CODE: sentence"), as the venue reports them; nothing here changes the venue.
  */
-import { checkAgainstInstrument } from "../instrument";
+import { checkAgainstInstrument, type Instrument } from "../instrument";
 import { type Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, ZERO } from "../money";
 import type { OrderChanges } from "../orders/events";
 import { trailingLimitPrice } from "../orders/triggers";
@@ -89,14 +89,8 @@ export function checkOrderSpec(spec: OrderSpec, venue: OrderCheckContext, sentAt
     if (triggerPrice !== null && limitOffset !== null) limitPrice = trailingLimitPrice(trailing, spec.side, triggerPrice, instrument.priceTick);
   }
 
-  const check = checkAgainstInstrument(instrument, quantity, limitPrice ?? triggerPrice);
-  if (!check.ok) return reason(check.error.code, check.error.message);
-  if (limitPrice !== null && triggerPrice !== null && !isMultipleOf(triggerPrice, instrument.priceTick)) {
-    return reason(
-      "PRICE_PRECISION",
-      `${instrument.symbol}: trigger price ${triggerPrice.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`,
-    );
-  }
+  const refused = checkTerms(instrument, quantity, limitPrice, triggerPrice);
+  if (refused !== null) return refused;
   const postOnly = spec.postOnly ?? false;
   if (postOnly && type !== "LIMIT") return reason("INVALID_POST_ONLY", `post-only applies to LIMIT orders, not ${type}.`);
   if (postOnly && (tif === "IOC" || tif === "FOK")) return reason("INVALID_POST_ONLY", `a post-only order cannot be ${tif}.`);
@@ -183,6 +177,13 @@ export function checkModify(order: SimOrder, changes: OrderChanges): ModifiedTer
     }
     triggerPrice = parsed;
   }
+  const refused = checkTerms(instrument, quantity, limitPrice, triggerPrice);
+  if (refused !== null) return refused;
+  return { quantity, limitPrice, triggerPrice };
+}
+
+/** The instrument's filters on an order's terms (a new one or a modified one); a refusal reason, or null. */
+function checkTerms(instrument: Instrument, quantity: Decimal, limitPrice: Decimal | null, triggerPrice: Decimal | null): string | null {
   const check = checkAgainstInstrument(instrument, quantity, limitPrice ?? triggerPrice);
   if (!check.ok) return reason(check.error.code, check.error.message);
   if (limitPrice !== null && triggerPrice !== null && !isMultipleOf(triggerPrice, instrument.priceTick)) {
@@ -191,7 +192,7 @@ export function checkModify(order: SimOrder, changes: OrderChanges): ModifiedTer
       `${instrument.symbol}: trigger price ${triggerPrice.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}`,
     );
   }
-  return { quantity, limitPrice, triggerPrice };
+  return null;
 }
 
 /**

@@ -9,6 +9,7 @@
 import { D, Decimal, type DecimalInput } from "../money";
 import { type OrderSide, type OrderStatus, type OrderType, type TimeInForce, type TrailingOffsetType, type TriggerSource } from "../orders/types";
 import { type Liquidity, type VolumeSnapshot } from "./commission";
+import type { VenueFill } from "../venue-records";
 
 export const SIM_SNAPSHOT_VERSION = 1;
 
@@ -165,18 +166,9 @@ export interface SymbolSnapshot {
   consumedAsks?: [SnapNum, string][];
 }
 
-/** One fill the venue made, with its order's symbol and side. */
-export interface SimFill {
-  tradeId: string;
-  clientOrderId: string;
-  symbol: string;
-  side: OrderSide;
-  qty: Decimal;
-  price: Decimal;
-  fee: Decimal;
-  feeCurrency: string;
+/** One fill the venue made, with its order's symbol and side: a venue fill whose liquidity the simulator always knows. */
+export interface SimFill extends Omit<VenueFill, "liquidity"> {
   liquidity: Liquidity;
-  ts: number;
 }
 
 export interface SimFillRecord {

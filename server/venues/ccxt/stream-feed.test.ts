@@ -139,7 +139,7 @@ class RestExchange implements PublicExchange {
   }
 }
 
-function waitFor(condition: () => boolean, what: string): Promise<void> {
+function waitFor(condition: () => boolean, what: string): Promise<unknown> {
   return changes.until(condition, what);
 }
 

@@ -157,7 +157,7 @@ function testTimers() {
   return { polls, timers };
 }
 
-function waitFor(condition: () => boolean, what: string): Promise<void> {
+function waitFor(condition: () => boolean, what: string): Promise<unknown> {
   return changes.until(condition, what);
 }
 

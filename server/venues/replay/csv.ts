@@ -12,17 +12,10 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { BookLevel } from "../../core/market-data";
+import type { HistoryBar } from "../../core/market-history";
 
-export interface Candle {
-  /** Bar open time, UTC epoch milliseconds. */
-  ts: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-  /** Traded volume in base units. */
-  volume: number;
-}
+/** A recorded candle: core's bar shape (open time UTC epoch ms, volume in base units). */
+export type Candle = HistoryBar;
 
 export interface RecordedTrade {
   /** UTC epoch milliseconds. */
