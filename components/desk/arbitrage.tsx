@@ -37,7 +37,7 @@ export function ArbitrageView() {
   const trpc = useTRPC();
   const canTrade = useCan("trader");
   // Polled: opportunities come with the market, not with a click.
-  const view = useQuery(trpc.arbitrage.view.queryOptions({ opportunities: 100, roundTrips: 100 }, { refetchInterval: 2000 }));
+  const view = useQuery(trpc.arbitrage.view.queryOptions({ opportunities: 50, roundTrips: 100 }, { refetchInterval: 2000 }));
   if (view.error) return <ErrorText error={view.error} />;
   if (!view.data) return <Loading />;
   const data = view.data;
@@ -209,7 +209,7 @@ function Opportunities({ rows }: { rows: View["opportunities"] }) {
               {rows.map((o, i) => (
                 <tr key={o.id ?? `pending-${o.pairId}-${i}`} data-outcome={o.outcome}>
                   <td className="mono">{fmtTime(o.lastTs)}</td>
-                  <td>{o.pairId}</td>
+                  <td className="nowrap">{o.pairId}</td>
                   <td>
                     <Badge tone={o.outcome === "taken" ? "ok" : "muted"}>{o.outcome}</Badge> <span className="mono">{o.code}</span>
                   </td>
