@@ -49,7 +49,7 @@ export function OverviewView() {
         <Stat label="Open positions">{s.openPositions}</Stat>
         <Stat label="Open orders">{s.openOrders}</Stat>
         <Stat
-          label="Venue"
+          label={s.venues.length > 1 ? "Venues" : "Venue"}
           hint={
             s.venue.lastError ? (
               // A venue's error can carry its raw answer (an HTML 503 page): a few lines here, all of it on hover.
@@ -57,12 +57,28 @@ export function OverviewView() {
                 {s.venue.connected ? "last error: " : ""}
                 {s.venue.lastError}
               </span>
+            ) : s.venues.length > 1 ? (
+              s.venues.some((v) => !v.connected) ? (
+                `down: ${s.venues
+                  .filter((v) => !v.connected)
+                  .map((v) => v.id)
+                  .join(", ")}`
+              ) : (
+                `latency up to ${Math.max(...s.venues.map((v) => v.latencyMs ?? 0))} ms`
+              )
             ) : (
               `latency ${s.venue.latencyMs ?? "—"} ms`
             )
           }
         >
-          <Badge tone={s.venue.connected ? "ok" : "bad"}>{s.venue.connected ? `${s.venue.id} connected` : `${s.venue.id} DOWN`}</Badge>
+          {s.venues.length > 1 ? (
+            // Several venues: how many are up (the Venues table below has each one).
+            <Badge tone={s.venues.every((v) => v.connected) ? "ok" : "bad"}>
+              {`${s.venues.filter((v) => v.connected).length}/${s.venues.length} connected`}
+            </Badge>
+          ) : (
+            <Badge tone={s.venue.connected ? "ok" : "bad"}>{s.venue.connected ? `${s.venue.id} connected` : `${s.venue.id} DOWN`}</Badge>
+          )}
         </Stat>
       </div>
       {s.equity.unconverted ? (
