@@ -532,3 +532,28 @@ describe("a native OTO whose creation answer is lost", () => {
     ]);
   });
 });
+
+describe("a native OTO found moved on by reconciliation", () => {
+  it("the primary's fill and the secondary the exchange placed and filled are booked; the list ends without a drift on its orders beyond the missed fills", async () => {
+    const desk = await binanceDesk();
+    const oto = await placeOto(desk, "buy more, then sell");
+    await until(desk, "both orders accepted", () => [oto.primary, oto.secondary].every((id) => desk.store.getOrder(id)?.order.status === "ACCEPTED"));
+    // The market moves at the exchange only: no poll reports it, reconciliation finds it.
+    desk.server!.pushQuote("BTCUSDT", 29_890, 29_900, 50, 50);
+    desk.server!.pushTrade("BTCUSDT", 29_899, 1, "SELL");
+    desk.server!.pushQuote("BTCUSDT", 30_200, 30_201, 50, 50);
+    desk.server!.pushTrade("BTCUSDT", 30_201, 1, "BUY");
+    await desk.engine.reconcile({ graceMs: 0 });
+    expect(desk.store.getOrder(oto.primary)?.order.status).toBe("FILLED");
+    expect(desk.store.getOrder(oto.secondary)?.order.status).toBe("FILLED");
+    expect(desk.engine.orderLists({ all: true }).find((l) => l.listId === oto.listId)?.status).toBe("DONE");
+    const kinds = (id: string) =>
+      desk.store
+        .listDrifts()
+        .filter((d) => d.subject === id)
+        .map((d) => d.kind);
+    expect([kinds(oto.primary), kinds(oto.secondary)]).toEqual([["MISSED_FILL"], ["MISSED_FILL"]]);
+    const held = desk.engine.state().positions.reduce((sum, p) => sum.plus(p.position.quantity), D(0));
+    expect(held.toString()).toBe("0.5");
+  });
+});
