@@ -1,7 +1,8 @@
 /**
  * ResilientVenue with native OTO lists: a list is one request whose two orders share one fate — refused together,
  * retried together when certainly not executed, in doubt together (never re-sent) when the answer is lost, dropped
- * together by a halt — and each order's flight is tracked by its own clientOrderId.
+ * together by a halt — and each order's flight is tracked by its own clientOrderId. A VenueSet hands the list to the
+ * venue its orders name.
  */
 import { describe, expect, it } from "vitest";
 import { makeInstrument } from "../core/instrument";
@@ -10,6 +11,7 @@ import { seededRng } from "../core/rng";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { FinalVenueError, TransientVenueError, type InDoubtReport, type OtoListSpec, type VenueEvent } from "../venues/venue";
 import { ResilientVenue } from "./resilient-venue";
+import { VenueSet } from "./venue-set";
 
 const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minNotional: "5", takerFee: "0.001", makerFee: "0.001" });
 const T0 = Date.UTC(2024, 0, 1);
@@ -128,5 +130,18 @@ describe("a native OTO list through ResilientVenue", () => {
     });
     expect(venue.holdsOtoNatively(list())).toBe(false);
     expect(kinds(venue.submitOto(list(), T0))).toEqual(["entry-1:reject", "exit-1:reject"]);
+  });
+});
+
+describe("a native OTO list through a VenueSet", () => {
+  it("goes to the venue its orders name; a venue without native OTO lists says no and refuses one sent anyway", () => {
+    const native = new OtoVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } }, { id: "bn" });
+    const plain = new SimVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } }, { id: "sim" });
+    const set = new VenueSet([plain, native]);
+    const on = (venue: string): OtoListSpec => ({ ...list(), working: { ...list().working, venue }, pending: { ...list().pending, venue } });
+    expect([set.holdsOtoNatively(on("bn")), set.holdsOtoNatively(on("sim"))]).toEqual([true, false]);
+    expect(kinds(set.submitOto(on("bn"), T0))).toEqual(["entry-1:accept", "exit-1:accept"]);
+    expect(native.calls).toBe(1);
+    expect(() => set.submitOto(on("sim"), T0)).toThrow(/OTO_NOT_NATIVE/);
   });
 });
