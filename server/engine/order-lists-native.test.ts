@@ -3,7 +3,9 @@
  * one native `POST /api/v3/orderList/oco`; the exchange expires the other leg) and on the simulator (emulated by the
  * engine) ends the same way — one leg executes, the other ends unfilled, the position closes, the list is DONE — and the
  * books say which way it ran and agree with the venue. A lost answer on the list's creation puts both legs in doubt;
- * they are found by their ids, never sent twice. Waits are on conditions (the exchange is polled), never fixed sleeps.
+ * they are found by their ids, never sent twice. OTO lists likewise: the same outcome natively (one
+ * `POST /api/v3/orderList/oto`, the exchange places the secondary on the primary's full fill) and emulated, the shapes
+ * that stay emulated on Binance said by the books, and a lost answer settled by lookups. Waits are on conditions (the exchange is polled), never fixed sleeps.
  */
 import { rmSync } from "node:fs";
 import { dirname } from "node:path";
@@ -381,5 +383,177 @@ describe("a native list across a restart", () => {
     expect(server.requests("DELETE /api/v3/order")).toEqual([]);
     expect(server.requests("POST /api/v3/orderList/oco")).toHaveLength(1);
     expect(after.store.listDrifts().filter((d) => d.subject === oco.stopLoss)).toEqual([]);
+  });
+});
+
+type OtoShape = "buy more, then sell" | "sell, then buy back" | "buy, then sell";
+
+/**
+ * An OTO of 0.5 BTC at 29 900 / 30 200. "buy more, then sell": from a long of 0.5, buy 0.5 more, then sell 0.5 — both
+ * orders pass the gate now and the primary reduces nothing, so Binance holds it natively. "sell, then buy back": the
+ * primary closes the long, so the secondary is booked only after it (emulated everywhere). "buy, then sell": from flat,
+ * the sell cannot pass the gate on spot before the buy has filled (emulated everywhere).
+ */
+async function placeOto(desk: Desk, shape: OtoShape): Promise<{ listId: string; primary: string; secondary: string; execution: unknown }> {
+  await desk.move([quote(30_000, 30_000.5), trade(30_000, "BUY")]);
+  if (shape !== "buy, then sell") {
+    const bought = await desk.engine.execute({
+      kind: "manualOrder",
+      order: { symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "0.5" },
+      actor: trader,
+      reason: null,
+    });
+    expect(bought).toMatchObject({ ok: true });
+    await until(desk, "the long", () => desk.engine.state().positions.find((p) => p.position.quantity.equals(D("0.5"))));
+  }
+  const [first, second] = shape === "sell, then buy back" ? (["SELL", "BUY"] as const) : (["BUY", "SELL"] as const);
+  const placed = await desk.engine.execute({
+    kind: "placeOrderList",
+    list: {
+      kind: "OTO",
+      primary: { symbol: "BTC/USDT", side: first, type: "LIMIT", quantity: "0.5", price: first === "SELL" ? "30200" : "29900" },
+      secondary: { symbol: "BTC/USDT", side: second, type: "LIMIT", quantity: "0.5", price: second === "SELL" ? "30200" : "29900" },
+    },
+    actor: trader,
+    reason: null,
+  });
+  if (!placed.ok) throw new Error(JSON.stringify(placed));
+  const data = placed.data as { listId: string; clientOrderIds: string[]; execution: unknown };
+  return { listId: data.listId, primary: data.clientOrderIds[0]!, secondary: data.clientOrderIds[1]!, execution: data.execution };
+}
+
+const filledQty = (desk: Desk, id: string): string => desk.store.getOrder(id)?.order.filledQty.toString() ?? "0";
+const up: MarketUpdate[] = [quote(30_200, 30_201), trade(30_201, "BUY")];
+const down: MarketUpdate[] = [quote(29_890, 29_900), trade(29_899, "SELL")];
+
+describe("an OTO behaves the same natively and emulated; the books say which", () => {
+  it.each(
+    DESKS.flatMap(([name, make]) =>
+      (["buy more, then sell", "sell, then buy back", "buy, then sell"] as const).map((shape) => {
+        const native = name.startsWith("Binance") && shape === "buy more, then sell";
+        return [name, shape, native ? "native" : "emulated", make] as const;
+      }),
+    ),
+  )("%s, %s: %s; the secondary executes only after the primary has filled", async (_name, shape, execution, make) => {
+    const desk = await make();
+    const oto = await placeOto(desk, shape);
+    expect(oto.execution).toBe(execution);
+    const list = () => desk.engine.orderLists({ all: true }).find((l) => l.listId === oto.listId);
+    expect(list()).toMatchObject({ kind: "OTO", execution, status: "WORKING" });
+    await until(desk, "the primary working", () => desk.store.getOrder(oto.primary)?.order.status === "ACCEPTED");
+    if (desk.server) {
+      expect(desk.server.requests("POST /api/v3/orderList/oto")).toHaveLength(execution === "native" ? 1 : 0); // one request for both orders
+      // The long's market buy, if any, and emulated the primary (the secondary goes once it fills); natively nothing more.
+      expect(desk.server.requests("POST /api/v3/order").length).toBe(execution === "native" ? 1 : shape === "buy, then sell" ? 1 : 2);
+    }
+    const [primaryMove, secondaryMove] = shape === "sell, then buy back" ? [up, down] : [down, up];
+    // The secondary's price trades first: nothing executes (natively it waits at the venue, emulated it is not sent).
+    await desk.move(secondaryMove);
+    await desk.tick();
+    expect([filledQty(desk, oto.primary), filledQty(desk, oto.secondary)]).toEqual(["0", "0"]);
+    // The primary fills; the secondary then works, and executes when its price trades.
+    await desk.move(primaryMove);
+    await until(desk, "the primary filled", () => desk.store.getOrder(oto.primary)?.order.status === "FILLED");
+    await until(desk, "the secondary working", () => desk.store.getOrder(oto.secondary)?.order.status === "ACCEPTED", 3_000).catch((e: unknown) => {
+      throw new Error(`${String(e)}: ${JSON.stringify(desk.store.getOrder(oto.secondary)?.order)}`);
+    });
+    await desk.move(secondaryMove);
+    await until(desk, "the list done", () => list()?.status === "DONE").catch((e: unknown) => {
+      throw new Error(
+        `${String(e)}: legs ${JSON.stringify(list()?.legs.map((l) => [l.role, l.order?.status, l.order?.filledQty.toString(), l.order?.reason]))}`,
+      );
+    });
+    expect([filledQty(desk, oto.primary), filledQty(desk, oto.secondary)]).toEqual(["0.5", "0.5"]);
+    expect(list()).toMatchObject({ execution, endReason: "executed" });
+    const held = desk.engine.state().positions.reduce((sum, p) => sum.plus(p.position.quantity), D(0));
+    expect(held.toString()).toBe(shape === "buy, then sell" ? "0" : "0.5");
+
+    await desk.engine.reconcile({ graceMs: 0 });
+    expect(await desk.venueOpenOrders()).toBe(0);
+    expect([await desk.venueStatus(oto.primary), await desk.venueStatus(oto.secondary)]).toEqual(["FILLED", "FILLED"]);
+    expect(desk.store.listDrifts().filter((d) => [oto.primary, oto.secondary].includes(d.subject))).toEqual([]);
+  });
+
+  it.each(DESKS)("%s: canceling the list before the primary fills ends it, nothing left at the venue", async (_name, make) => {
+    const desk = await make();
+    const oto = await placeOto(desk, "buy more, then sell");
+    const list = () => desk.engine.orderLists({ all: true }).find((l) => l.listId === oto.listId);
+    await until(desk, "the primary working", () => desk.store.getOrder(oto.primary)?.order.status === "ACCEPTED");
+    expect(await desk.engine.execute({ kind: "cancelOrderList", listId: oto.listId, actor: trader, reason: null })).toMatchObject({ ok: true });
+    await until(desk, "the list canceled", () => list()?.status === "CANCELED");
+    expect(await desk.venueOpenOrders()).toBe(0);
+    expect(desk.store.getOrder(oto.primary)?.order.status).toBe("CANCELED");
+    // Natively the venue ended the pending order with the list (one cancel sent); emulated it was never sent.
+    if (desk.server) {
+      await until(desk, "the secondary canceled", () => desk.store.getOrder(oto.secondary)?.order.status === "CANCELED");
+      expect(desk.server.requests("DELETE /api/v3/order")).toHaveLength(1);
+      await desk.engine.reconcile({ graceMs: 0 });
+      expect(desk.store.listDrifts().filter((d) => [oto.primary, oto.secondary].includes(d.subject))).toEqual([]);
+    } else expect(desk.store.getOrder(oto.secondary)).toBeNull();
+  });
+});
+
+describe("a native OTO whose creation answer is lost", () => {
+  it.each<[FaultKind, number | undefined]>([
+    ["dropResponse", undefined],
+    ["statusUnknown", 300],
+  ])("%s: both orders in doubt, found by their ids, the list never sent twice", async (fault, delayMs) => {
+    const desk = await binanceDesk();
+    desk.server!.addFault({ endpoint: "POST /api/v3/orderList/oto", kind: fault, ...(delayMs !== undefined && { delayMs }) });
+    const oto = await placeOto(desk, "buy more, then sell");
+    expect(oto.execution).toBe("native");
+    const ids = [oto.primary, oto.secondary];
+    await until(desk, "both orders in doubt", () => ids.every((id) => desk.engine.state().inDoubt.some((m) => m.clientOrderId === id)));
+    await until(desk, "both orders found", () => ids.every((id) => desk.store.getOrder(id)?.order.status === "ACCEPTED"));
+    await until(desk, "the doubt settled", () => desk.engine.state().inDoubt.length === 0);
+    expect(desk.server!.requests("POST /api/v3/orderList/oto")).toHaveLength(1);
+    expect(desk.server!.account.allOrders().filter((o) => ids.includes(o.clientOrderId))).toHaveLength(2);
+
+    // It then works as any native OTO: the primary fills, the venue places the secondary, which fills; no drift.
+    await desk.move(down);
+    await until(desk, "the primary filled", () => desk.store.getOrder(oto.primary)?.order.status === "FILLED");
+    await desk.move(up);
+    await until(desk, "the list done", () => desk.engine.orderLists({ all: true }).find((l) => l.listId === oto.listId)?.status === "DONE");
+    expect(desk.server!.requests("POST /api/v3/orderList/oto")).toHaveLength(1);
+    await desk.engine.reconcile({ graceMs: 0 });
+    // The doubt and its resolution are recorded for each order; nothing else disagreed with the venue.
+    const kinds = (id: string) =>
+      [
+        ...new Set(
+          desk.store
+            .listDrifts()
+            .filter((d) => d.subject === id)
+            .map((d) => d.kind),
+        ),
+      ].sort();
+    expect(ids.map(kinds)).toEqual([
+      ["IN_DOUBT_RESOLVED", "ORDER_IN_DOUBT"],
+      ["IN_DOUBT_RESOLVED", "ORDER_IN_DOUBT"],
+    ]);
+  });
+});
+
+describe("a native OTO found moved on by reconciliation", () => {
+  it("the primary's fill and the secondary the exchange placed and filled are booked; the list ends without a drift on its orders beyond the missed fills", async () => {
+    const desk = await binanceDesk();
+    const oto = await placeOto(desk, "buy more, then sell");
+    await until(desk, "both orders accepted", () => [oto.primary, oto.secondary].every((id) => desk.store.getOrder(id)?.order.status === "ACCEPTED"));
+    // The market moves at the exchange only: no poll reports it, reconciliation finds it.
+    desk.server!.pushQuote("BTCUSDT", 29_890, 29_900, 50, 50);
+    desk.server!.pushTrade("BTCUSDT", 29_899, 1, "SELL");
+    desk.server!.pushQuote("BTCUSDT", 30_200, 30_201, 50, 50);
+    desk.server!.pushTrade("BTCUSDT", 30_201, 1, "BUY");
+    await desk.engine.reconcile({ graceMs: 0 });
+    expect(desk.store.getOrder(oto.primary)?.order.status).toBe("FILLED");
+    expect(desk.store.getOrder(oto.secondary)?.order.status).toBe("FILLED");
+    expect(desk.engine.orderLists({ all: true }).find((l) => l.listId === oto.listId)?.status).toBe("DONE");
+    const kinds = (id: string) =>
+      desk.store
+        .listDrifts()
+        .filter((d) => d.subject === id)
+        .map((d) => d.kind);
+    expect([kinds(oto.primary), kinds(oto.secondary)]).toEqual([["MISSED_FILL"], ["MISSED_FILL"]]);
+    const held = desk.engine.state().positions.reduce((sum, p) => sum.plus(p.position.quantity), D(0));
+    expect(held.toString()).toBe("0.5");
   });
 });

@@ -7,7 +7,12 @@
  * goes to a venue that holds OCO lists (`Venue.holdsOcoNatively`, e.g. Binance spot) as one native order list: both
  * legs pass the gate and are journaled first, then one request carries them (`submitOco`); the venue cancels one leg
  * when the other executes, and that end arrives as the leg's own venue event (never an unknown order or a drift). The
- * list's `execution` says which ("native" | "emulated"). Elsewhere the list is emulated by the engine: its legs are
+ * list's `execution` says which ("native" | "emulated"). An OTO goes to a venue that holds OTO lists (`holdsOtoNatively`)
+ * the same way (`submitOto`): both orders pass the gate and are journaled first, and the venue places the secondary
+ * itself once the primary has filled in full. Unless the primary reduces a position (the secondary would be booked to
+ * the position it closes) or the secondary cannot pass the gate before the primary has filled (a spot sell of coins
+ * the primary buys): those stay emulated. Differences a native OTO keeps: the venue places the secondary only on a FULL
+ * fill, so a primary canceled after a partial fill ends the list (emulated, a pro-rata secondary goes out). Elsewhere the list is emulated by the engine: its legs are
  * ordinary orders that each pass the risk gate, linked by `listId` and a `listRole` tag; this room reacts to their
  * changes (ledger.settleOrder calls it once a change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
  * where the venue could hold it: on spot the venue reserves the coins for each resting sell, so a resting stop beside a
@@ -22,7 +27,7 @@ import { roundQty } from "../core/instrument";
 import { D, type Decimal, isPositive } from "../core/money";
 import { createBracket, isTerminal, type ContingencyType, type Order, type OrderSpec } from "../core/orders";
 import type { OrderListRow } from "../db/store";
-import type { OcoListSpec, VenueEvent } from "../venues/venue";
+import type { OcoListSpec, OtoListSpec, VenueEvent } from "../venues/venue";
 import { MANUAL_OWNER } from "./books";
 import { requestTerms, type ManualOrderLink } from "./intake";
 import type { Actor, CommandResult, ManualOrderRequest, OrderRecord, PositionRecord } from "./types";
@@ -92,6 +97,11 @@ export interface OrderListView extends Omit<OrderListState, "legs"> {
 
 /** Pairs of alternatives (one executing cancels the other). */
 const ALTERNATIVES: Record<OrderListKind, readonly ListLegRole[]> = { OCO: ["first", "second"], OTO: [], BRACKET: ["stop_loss", "take_profit"] };
+
+/** The legs a native list holds at the venue as one unit (ending one there ends the other): an OCO pair, or both OTO orders. */
+function inVenueList(list: OrderListState, role: ListLegRole): boolean {
+  return list.execution === "native" && (list.kind === "OTO" || ALTERNATIVES[list.kind].includes(role));
+}
 
 export class OrderLists {
   private readonly lists = new Map<string, OrderListState>();
@@ -168,6 +178,23 @@ export class OrderLists {
         execution: "native",
       });
     }
+    // A primary that reduces a position stays emulated: a native secondary, booked now, would belong to the position
+    // the primary closes (and be canceled with it); emulated, it is booked once the primary has filled.
+    if (request.kind === "OTO" && !this.wouldReduce(legs[0]!.request) && this.venueHoldsOto(this.otoPreview(list))) {
+      // Both orders pass the gate and are journaled now; the venue places the secondary when the primary fills in full.
+      const placed = this.sendNativePair(
+        list,
+        [legs[0]!, legs[1]!],
+        (l, collect) => this.cx.intake.onManualOrder(l.request, actor, { ...this.linkOf(list, l, null, true), collect }),
+        ([working, pending], now) => this.cx.venue.submitOto!({ listId, working, pending }, now),
+        (primarySpec) => this.sendPrimaryAlone(list, primarySpec),
+      );
+      if (!placed.ok || list.execution === "emulated") return placed;
+      return done(
+        `OTO list ${listId} placed at ${this.cx.venue.id} as one native order list (${legs.map((l) => l.clientOrderId).join(", ")}); the venue sends the secondary once the primary fills.`,
+        { listId, clientOrderIds: legs.map((l) => l.clientOrderId), roles: legs.map((l) => l.role), execution: "native" },
+      );
+    }
     const immediate = request.kind === "OCO" ? legs : [legs[0]!];
     const placed: string[] = [];
     for (const l of immediate) {
@@ -209,6 +236,27 @@ export class OrderLists {
   /** Whether the venue would hold this pair as one native OCO list. */
   private venueHoldsOco(pair: OcoListSpec): boolean {
     return typeof this.cx.venue.submitOco === "function" && this.cx.venue.holdsOcoNatively?.(pair) === true;
+  }
+
+  /** Whether an order would reduce an open position, as intake judges it (a person's position, else any it can only reduce). */
+  private wouldReduce(request: ManualOrderRequest): boolean {
+    const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
+    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
+    const onlyReduces = request.reduceOnly === true || (wantSide === "SHORT" && this.cx.books.instruments.get(request.symbol)?.kind === "spot");
+    return (
+      this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).some(holds) || (onlyReduces && this.cx.books.openPositionsFor(request.symbol).some(holds))
+    );
+  }
+
+  /** Whether the venue would hold this pair as one native OTO list. */
+  private venueHoldsOto(pair: OtoListSpec): boolean {
+    return typeof this.cx.venue.submitOto === "function" && this.cx.venue.holdsOtoNatively?.(pair) === true;
+  }
+
+  /** An OTO's orders as the venue would see them (as ocoPreview). */
+  private otoPreview(list: OrderListState): OtoListSpec {
+    const [working, pending] = this.ocoPreview(list).legs;
+    return { listId: list.listId, working, pending };
   }
 
   /** An OCO's legs as the venue would see them, before the gate (which adds tags, position and venue routing). */
@@ -260,6 +308,9 @@ export class OrderLists {
     list: OrderListState,
     pair: [ListLeg, ListLeg],
     place: (leg: ListLeg, collect: (venueSpec: OrderSpec) => void, placedSibling: ListLeg | null) => CommandResult,
+    submit: (specs: [OrderSpec, OrderSpec], now: number) => VenueEvent[] = (specs, now) => this.cx.venue.submitOco!({ listId: list.listId, legs: specs }, now),
+    /** OTO: the second order refused before it was journaled — the first goes out alone and the engine emulates the rest. */
+    aloneIfSecondRefused?: (firstSpec: OrderSpec) => CommandResult,
   ): CommandResult {
     const collected: OrderSpec[] = [];
     const journaled: ListLeg[] = [];
@@ -272,6 +323,7 @@ export class OrderLists {
       const result = place(leg, (venueSpec) => collected.push(venueSpec), journaled[0] ?? null);
       if (!result.ok) {
         if (!this.orderOf(leg.clientOrderId)) leg.sent = false;
+        if (aloneIfSecondRefused && journaled.length === 1 && !leg.sent) return aloneIfSecondRefused(collected[0]!);
         for (const other of journaled) this.endUnsent(other.clientOrderId, `its OCO sibling ${leg.clientOrderId} was refused (${result.error.code})`);
         if (list.kind === "OCO") this.endList(list, `${leg.role} refused: ${result.error.code}: ${result.error.message}`, "CANCELED");
         else this.noteLeg(list, leg, result);
@@ -291,7 +343,7 @@ export class OrderLists {
     const venueList: OcoListSpec = { listId: list.listId, legs: [collected[0]!, collected[1]!] };
     let events: VenueEvent[];
     try {
-      events = this.cx.venue.submitOco!(venueList, now);
+      events = submit(venueList.legs, now);
     } catch (e) {
       // Refused before anything was sent (the adapter's own checks): both legs end REJECTED with its words.
       const reason = e instanceof Error ? e.message : String(e);
@@ -304,6 +356,37 @@ export class OrderLists {
       return fail("VENUE_REJECTED", `${list.kind} list ${list.listId}: ${rejected.reason ?? "the venue rejected the order list."}`, { listId: list.listId });
     this.settle(list);
     return done(`order list ${list.listId} sent`, { listId: list.listId });
+  }
+
+  /**
+   * An OTO whose secondary cannot pass the gate yet (on spot a sell needs the coins the primary buys): the list is
+   * emulated after all — its primary, journaled, goes to the venue alone; the secondary is judged and sent when it fills.
+   */
+  private sendPrimaryAlone(list: OrderListState, primarySpec: OrderSpec): CommandResult {
+    list.execution = "emulated";
+    list.mode = "EMULATED";
+    this.save(list);
+    const now = this.cx.clock.now();
+    let events: VenueEvent[];
+    try {
+      events = this.cx.venue.submit(primarySpec, now);
+    } catch (e) {
+      events = [{ clientOrderId: primarySpec.clientOrderId, event: { type: "reject", reason: e instanceof Error ? e.message : String(e), ts: now } }];
+      this.cx.gate.onVenueError();
+    }
+    this.cx.ledger.ingest(events, "venue");
+    const primary = this.orderOf(primarySpec.clientOrderId);
+    if (primary?.status === "REJECTED") {
+      this.settle(list);
+      return fail("VENUE_REJECTED", `OTO list ${list.listId}: ${primary.reason ?? "the venue rejected the primary order."}`, { listId: list.listId });
+    }
+    this.settle(list);
+    return done(`OTO list ${list.listId} placed (${primarySpec.clientOrderId}). The secondary is sent once the primary fills.`, {
+      listId: list.listId,
+      clientOrderIds: list.legs.map((l) => l.clientOrderId),
+      roles: list.legs.map((l) => l.role),
+      execution: "emulated",
+    });
   }
 
   /** A leg journaled for a native list that never left (its sibling was refused): it ends REJECTED, never sent. */
@@ -344,7 +427,7 @@ export class OrderLists {
     // A native OCO pair is ended by canceling one of its legs (the venue cancels the list); other legs one by one.
     let pairCanceled = false;
     for (const l of list.legs) {
-      const inNativePair = list.execution === "native" && ALTERNATIVES[list.kind].includes(l.role);
+      const inNativePair = inVenueList(list, l.role);
       if (inNativePair && pairCanceled) continue;
       if (l.sent && this.cancelIfLive(l.clientOrderId)) {
         requested++;
@@ -438,11 +521,11 @@ export class OrderLists {
     }
   }
 
-  /** Whether an order is a leg of a working native OCO list. */
+  /** Whether an order is a leg of a working native order list (an OCO pair, or an OTO's orders). */
   isNativeLeg(clientOrderId: string): boolean {
     const listId = this.orderOf(clientOrderId)?.listId;
     const list = listId ? this.lists.get(listId) : undefined;
-    return list?.execution === "native" && list.legs.some((l) => l.clientOrderId === clientOrderId && ALTERNATIVES[list.kind].includes(l.role));
+    return list !== undefined && list.legs.some((l) => l.clientOrderId === clientOrderId && inVenueList(list, l.role));
   }
 
   /** Whether two orders are the two legs of one native OCO list (the venue cancels one when the other executes). */

@@ -29,6 +29,7 @@ import {
   reportsAsyncFailures,
   type InDoubtReport,
   type OcoListSpec,
+  type OtoListSpec,
   type VenueRequest,
   type MarketUpdate,
   type OrderChanges,
@@ -95,6 +96,8 @@ function requestKey(request: Request): string {
       return `submit:${request.spec.clientOrderId}`;
     case "submitOco":
       return `submitOco:${request.list.listId}`;
+    case "submitOto":
+      return `submitOto:${request.list.listId}`;
     case "cancel":
       return `cancel:${request.clientOrderId}`;
     case "cancelAll":
@@ -102,16 +105,17 @@ function requestKey(request: Request): string {
   }
 }
 
-/** A request that places orders (one, or an OCO list's two). */
-type Placement = Extract<Request, { kind: "submit" | "submitOco" }>;
+/** A request that places orders (one, or an OCO or OTO list's two). */
+type Placement = Extract<Request, { kind: "submit" | "submitOco" | "submitOto" }>;
 
 function isPlacement(request: Request): request is Placement {
-  return request.kind === "submit" || request.kind === "submitOco";
+  return request.kind === "submit" || request.kind === "submitOco" || request.kind === "submitOto";
 }
 
 function laneOf(request: Request): Lane {
   if (request.kind === "submit") return request.spec.reduceOnly !== true ? "routine" : "urgent";
   if (request.kind === "submitOco") return request.list.legs.every((l) => l.reduceOnly === true) ? "urgent" : "routine";
+  if (request.kind === "submitOto") return request.list.working.reduceOnly === true && request.list.pending.reduceOnly === true ? "urgent" : "routine";
   return "urgent";
 }
 
@@ -245,6 +249,18 @@ export class ResilientVenue implements Venue {
     return this.send({ kind: "submitOco", list }, 1);
   }
 
+  holdsOtoNatively(list: OtoListSpec): boolean {
+    return this.inner.holdsOtoNatively?.(list) ?? false;
+  }
+
+  /** An OTO list is one request like an OCO list: one token, one flight for both orders, never re-sent when in doubt. */
+  submitOto(list: OtoListSpec, _now: number): VenueEvent[] {
+    if (this.halted && (list.working.reduceOnly !== true || list.pending.reduceOnly !== true)) {
+      throw new FinalVenueError(`TRADING_HALTED: trading is halted; ${this.id} takes no new order (only cancels and reduce-only closes).`, "TRADING_HALTED");
+    }
+    return this.send({ kind: "submitOto", list }, 1);
+  }
+
   cancel(clientOrderId: string, _now: number): VenueEvent[] {
     return this.send({ kind: "cancel", clientOrderId }, 1);
   }
@@ -316,7 +332,8 @@ export class ResilientVenue implements Venue {
   requestInFlight(clientOrderId: string): boolean {
     if (this.unanswered.has(clientOrderId)) return true;
     if (this.retrying.has(`submit:${clientOrderId}`) || this.retrying.has(`cancel:${clientOrderId}`)) return true;
-    for (const request of this.retrying.values()) if (request.kind === "submitOco" && placedIds(request).includes(clientOrderId)) return true;
+    for (const request of this.retrying.values())
+      if ((request.kind === "submitOco" || request.kind === "submitOto") && placedIds(request).includes(clientOrderId)) return true;
     const queued = (q: { request: Request }[]) =>
       q.some(({ request }) => (request.kind === "cancel" ? request.clientOrderId === clientOrderId : placedIds(request).includes(clientOrderId)));
     return queued(this.queues.routine) || queued(this.queues.urgent);
@@ -449,6 +466,10 @@ export class ResilientVenue implements Venue {
         case "submitOco":
           if (!this.inner.submitOco) throw new FinalVenueError(`OCO_NOT_NATIVE: ${this.id} has no native OCO lists.`, "OCO_NOT_NATIVE");
           events = this.inner.submitOco(request.list, now);
+          break;
+        case "submitOto":
+          if (!this.inner.submitOto) throw new FinalVenueError(`OTO_NOT_NATIVE: ${this.id} has no native OTO lists.`, "OTO_NOT_NATIVE");
+          events = this.inner.submitOto(request.list, now);
           break;
         case "cancel":
           events = this.inner.cancel(request.clientOrderId, now);

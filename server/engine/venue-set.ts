@@ -22,6 +22,7 @@ import {
   FinalVenueError,
   type InDoubtReport,
   type OcoListSpec,
+  type OtoListSpec,
   type OrderChanges,
   type Venue,
   type VenueBalance,
@@ -174,6 +175,22 @@ export class VenueSet implements Venue {
     const venue = this.ocoVenue(list);
     if (!venue.submitOco) throw new FinalVenueError(`OCO_NOT_NATIVE: ${venue.id} has no native OCO lists.`, "OCO_NOT_NATIVE");
     return venue.submitOco(list, now);
+  }
+
+  /** An OTO list goes to the venue of its orders (both have the same). */
+  private otoVenue(list: OtoListSpec): Venue {
+    const id = list.working.venue ?? this.venueOfOrder(list.working.clientOrderId);
+    return id && this.members.has(id) ? this.member(id) : this.current();
+  }
+
+  holdsOtoNatively(list: OtoListSpec): boolean {
+    return this.otoVenue(list).holdsOtoNatively?.(list) ?? false;
+  }
+
+  submitOto(list: OtoListSpec, now: number): VenueEvent[] {
+    const venue = this.otoVenue(list);
+    if (!venue.submitOto) throw new FinalVenueError(`OTO_NOT_NATIVE: ${venue.id} has no native OTO lists.`, "OTO_NOT_NATIVE");
+    return venue.submitOto(list, now);
   }
 
   cancel(clientOrderId: string, now: number): VenueEvent[] {

@@ -49,15 +49,28 @@ export interface OcoListSpec {
   legs: [OrderSpec, OrderSpec];
 }
 
+/**
+ * A one-triggers-the-other pair sent as one native order list (e.g. Binance spot `POST /api/v3/orderList/oto`): the
+ * working order rests at once; the venue places the pending order itself when the working one has filled in full.
+ */
+export interface OtoListSpec {
+  /** The engine's list id (sent as the venue's list client id where it has one). */
+  listId: string;
+  working: OrderSpec;
+  pending: OrderSpec;
+}
+
 /** A request to a venue, as retried by the resilience layer. */
 export type VenueRequest =
   | { kind: "submit"; spec: OrderSpec }
   | { kind: "submitOco"; list: OcoListSpec }
+  | { kind: "submitOto"; list: OtoListSpec }
   | { kind: "cancel"; clientOrderId: string }
   | { kind: "cancelAll"; symbol: string | undefined };
 
-/** The clientOrderIds a request places (both legs of an OCO list), or [] for cancels. */
+/** The clientOrderIds a request places (both legs of an OCO or OTO list), or [] for cancels. */
 export function placedIds(request: VenueRequest): string[] {
+  if (request.kind === "submitOto") return [request.list.working.clientOrderId, request.list.pending.clientOrderId];
   return request.kind === "submit" ? [request.spec.clientOrderId] : request.kind === "submitOco" ? request.list.legs.map((l) => l.clientOrderId) : [];
 }
 
@@ -115,6 +128,14 @@ export interface Venue {
    * either leg ends the list at the venue (the other leg's cancel or expiry is reported like any order's).
    */
   submitOco?(list: OcoListSpec, now: number): VenueEvent[];
+  /** Whether the venue holds this OTO pair natively, as one order list that places the pending order itself. Absent: no. */
+  holdsOtoNatively?(list: OtoListSpec): boolean;
+  /**
+   * Sends an OTO pair as one native order list (only after `holdsOtoNatively` said yes), like submitOco: both orders are
+   * accepted or refused as one; the pending order is reported accepted at once and fills only after the working one has
+   * filled in full; canceling either ends the list at the venue.
+   */
+  submitOto?(list: OtoListSpec, now: number): VenueEvent[];
   cancel(clientOrderId: string, now: number): VenueEvent[];
   /** Every open order (trigger orders too), of one symbol or all. */
   cancelAll(symbol: string | undefined, now: number): VenueEvent[];

@@ -19,6 +19,8 @@
  *   origClientOrderId then finds the newest order with that id.
  * - PERCENT_PRICE_BY_SIDE is not checked. Trailing stops: STOP_LOSS / TAKE_PROFIT with trailingDelta
  *   (and optionally stopPrice as the activation price); trailing *_LIMIT orders answer -1014.
+ * - OTO lists (`newOtoList`): the pending order waits off the book as PENDING_NEW, holding no balance, until the working
+ *   order has filled in full.
  * - OCO lists (`newOcoList`): LIMIT_MAKER + STOP_LOSS / STOP_LOSS_LIMIT legs only (TAKE_PROFIT legs answer -1020). The stop
  *   leg waits off the simulator's book until its stop price trades (the simulator would lock the quantity twice;
  *   Binance locks it once), then its sibling expires and it goes to the book.
@@ -71,9 +73,10 @@ type Touch = { bid?: number; ask?: number; last?: number };
 
 interface OrderListMeta {
   orderListId: number;
+  contingencyType: "OCO" | "OTO";
   listClientOrderId: string;
   symbolId: string;
-  /** The LIMIT_MAKER leg's key and the stop leg's key. */
+  /** OCO: the LIMIT_MAKER leg's key and the stop leg's key. OTO: the working order's key and the pending order's key. */
   limitKey: string;
   stopKey: string;
   status: "EXECUTING" | "ALL_DONE";
@@ -562,6 +565,8 @@ export class BinanceAccount {
 
   private status(meta: OrderMeta, view: SimOrderView): string {
     if (meta.forcedStatus) return meta.forcedStatus;
+    // An OTO's pending order before its working order has filled in full.
+    if (this.held.has(meta.key) && this.lists.get(meta.orderListId)?.contingencyType === "OTO") return "PENDING_NEW";
     switch (view.status) {
       case "PARTIALLY_FILLED":
       case "FILLED":
@@ -579,7 +584,7 @@ export class BinanceAccount {
 
   private isOpen(meta: OrderMeta, view: SimOrderView): boolean {
     const s = this.status(meta, view);
-    return s === "NEW" || s === "PARTIALLY_FILLED";
+    return s === "NEW" || s === "PARTIALLY_FILLED" || s === "PENDING_NEW";
   }
 
   /** GET /api/v3/order and openOrders entries. */
@@ -767,6 +772,7 @@ export class BinanceAccount {
     const stopBody = this.place(stopLeg, now, { orderListId, hold: true });
     const list: OrderListMeta = {
       orderListId,
+      contingencyType: "OCO",
       listClientOrderId,
       symbolId: spec.id,
       limitKey: limitLeg.key,
@@ -792,11 +798,121 @@ export class BinanceAccount {
     };
   }
 
+  // -------------------------------------------------------------------------------------------
+  // OTO order lists: POST /api/v3/orderList/oto (binance-spot-api-docs rest-api.md "New Order list - OTO (TRADE)"):
+  // - the working order is LIMIT or LIMIT_MAKER and goes on the book at once; the pending order (any type) waits, shown
+  //   as PENDING_NEW, and is placed only when the working order is FULLY filled (a partial fill does not place it);
+  // - the answer may show the working order FILLED and the pending one still PENDING_NEW;
+  // - canceling either order cancels the list; a working order that expires expires the pending one;
+  // - an OTO adds 2 orders to MAX_NUM_ORDERS.
+  // Here the pending order holds no balance until placed, and the list stays EXECUTING until the pending order ends.
+  // The code for a working type other than LIMIT / LIMIT_MAKER is not documented; -1116 "Invalid orderType." is used.
+
+  newOtoList(params: Params, now: number, touch: Touch): Record<string, unknown> {
+    const spec = this.spec(params.symbol);
+    if (spec.info.otoAllowed === false) throw BinanceErrors.newOrderRejected("OTO orders are not supported for this symbol");
+    for (const name of ["workingType", "workingSide", "workingPrice", "workingQuantity", "pendingType", "pendingSide", "pendingQuantity"])
+      if (params[name] === undefined || params[name] === "") throw BinanceErrors.mandatory(name);
+    if (params.workingType !== "LIMIT" && params.workingType !== "LIMIT_MAKER") throw BinanceErrors.invalidOrderType();
+    const leg = (prefix: "working" | "pending", n: number): Params => {
+      const out: Params = { symbol: spec.id, side: params[`${prefix}Side`]!, type: params[`${prefix}Type`]!, newOrderRespType: "RESULT" };
+      for (const [from, to] of [
+        ["Quantity", "quantity"],
+        ["Price", "price"],
+        ["StopPrice", "stopPrice"],
+        ["TrailingDelta", "trailingDelta"],
+        ["IcebergQty", "icebergQty"],
+        ["TimeInForce", "timeInForce"],
+        ["ClientOrderId", "newClientOrderId"],
+      ] as const) {
+        const value = params[`${prefix}${from}`];
+        if (value !== undefined) out[to] = value;
+      }
+      if (params.selfTradePreventionMode !== undefined) out.selfTradePreventionMode = params.selfTradePreventionMode;
+      out.newClientOrderId ??= `bts${String(this.nextOrderId + n).padStart(19, "0")}`;
+      return out;
+    };
+    const workingLeg = this.prepare(leg("working", 0), touch, 1);
+    const pendingLeg = this.prepare(leg("pending", 1), touch, 1);
+    if (workingLeg.clientOrderId === pendingLeg.clientOrderId) throw BinanceErrors.duplicateOrder();
+    const listClientOrderId = params.listClientOrderId ?? `bto${String(this.nextOrderListId).padStart(19, "0")}`;
+    if (!CLIENT_ID.test(listClientOrderId)) throw BinanceErrors.illegalChars("listClientOrderId", CLIENT_ID_RANGE);
+    for (const list of this.lists.values())
+      if (list.listClientOrderId === listClientOrderId && list.status === "EXECUTING") throw BinanceErrors.duplicateOrder();
+
+    const orderListId = this.nextOrderListId++;
+    // The working order first: a refusal (balance, would take) leaves nothing placed.
+    const workingBody = this.place(workingLeg, now, { orderListId, hold: false });
+    const list: OrderListMeta = {
+      orderListId,
+      contingencyType: "OTO",
+      listClientOrderId,
+      symbolId: spec.id,
+      limitKey: workingLeg.key,
+      stopKey: pendingLeg.key,
+      status: "EXECUTING",
+      transactionTime: now,
+    };
+    this.lists.set(orderListId, list);
+    const pendingBody = this.place(pendingLeg, now, { orderListId, hold: true });
+    this.metas.get(pendingLeg.key)!.workingTime = -1;
+    if (pendingBody.workingTime !== undefined) pendingBody.workingTime = -1;
+    const reports = [workingBody, pendingBody];
+    // After the answer is built, as on Binance: a working order that filled at once places the pending one now.
+    this.reactLists(null, now);
+    return {
+      ...this.listBody(list),
+      orderReports:
+        params.newOrderRespType === "ACK"
+          ? reports.map(({ symbol, orderId, orderListId: id, clientOrderId, transactTime }) => ({
+              symbol,
+              orderId,
+              orderListId: id,
+              clientOrderId,
+              transactTime,
+            }))
+          : reports,
+    };
+  }
+
+  /** An OTO after market data (or its placement): the working order filled in full places the pending one. */
+  private reactOto(list: OrderListMeta, now: number): void {
+    const working = this.metas.get(list.limitKey)!;
+    const pending = this.metas.get(list.stopKey)!;
+    const held = this.held.get(pending.key);
+    if (!held) {
+      if (!this.isOpen(pending, this.view(pending.key))) list.status = "ALL_DONE";
+      return;
+    }
+    if (pending.forcedStatus !== null) {
+      list.status = "ALL_DONE";
+      return;
+    }
+    const view = this.view(working.key);
+    if (view.status === "FILLED") {
+      this.held.delete(pending.key);
+      pending.updateTime = now;
+      if (!STOP_TYPES.has(pending.type)) pending.workingTime = now;
+      this.apply(this.venue.submit(held, now));
+      // Binance never parks a MARKET order: what the book could not fill expires at once.
+      if (pending.type === "MARKET" && this.venue.openOrders().some((o) => o.clientOrderId === pending.key)) {
+        this.apply(this.venue.cancel(pending.key, now));
+        pending.forcedStatus = "EXPIRED";
+      }
+      if (!this.isOpen(pending, this.view(pending.key))) list.status = "ALL_DONE";
+      return;
+    }
+    if (!this.isOpen(working, view)) {
+      this.cancelLeg(pending, "EXPIRED", now);
+      list.status = "ALL_DONE";
+    }
+  }
+
   private listBody(list: OrderListMeta): Record<string, unknown> {
     const legs = [this.metas.get(list.stopKey)!, this.metas.get(list.limitKey)!].sort((a, b) => a.orderId - b.orderId);
     return {
       orderListId: list.orderListId,
-      contingencyType: "OCO",
+      contingencyType: list.contingencyType,
       listStatusType: list.status === "EXECUTING" ? "EXEC_STARTED" : "ALL_DONE",
       listOrderStatus: list.status,
       listClientOrderId: list.listClientOrderId,
@@ -810,6 +926,10 @@ export class BinanceAccount {
   private reactLists(update: MarketUpdate | null, now: number): void {
     for (const list of this.lists.values()) {
       if (list.status !== "EXECUTING") continue;
+      if (list.contingencyType === "OTO") {
+        this.reactOto(list, now);
+        continue;
+      }
       const limit = this.metas.get(list.limitKey)!;
       const stop = this.metas.get(list.stopKey)!;
       if (!this.held.has(stop.key)) continue;

@@ -1,8 +1,8 @@
 /**
  * A Binance-compatible test exchange on 127.0.0.1: the subset of Binance's SPOT REST API that
  * ccxt's `binance` class (4.5.84) uses to load markets, read tickers, order books, candles and
- * trades, place / query / cancel orders, list open orders and fills, and read balances, plus OCO order lists
- * (`POST /api/v3/orderList/oco`, `GET` / `DELETE /api/v3/orderList`, account.ts has the rules). Orders run
+ * trades, place / query / cancel orders, list open orders and fills, and read balances, plus OCO and OTO order lists
+ * (`POST /api/v3/orderList/oco` and `/oto`, `GET` / `DELETE /api/v3/orderList`, account.ts has the rules). Orders run
  * on the simulator (account.ts), prices come from what is pushed in (`push*`, the admin endpoint, or
  * a replay, replay.ts). Signed endpoints check Binance's HMAC-SHA256 signature, API key, timestamp
  * and recvWindow; request weight and order-count limits answer 429 like Binance; faults can be
@@ -144,8 +144,10 @@ export class BinanceTestServer extends ExchangeTestServer<SymbolSpec> {
   }
 
   protected placementId(endpoint: string, params: Params): string | undefined {
-    // An OCO is placed when its above leg is looked up (placeOnLookup).
-    return endpoint === "POST /api/v3/order" ? params.newClientOrderId : endpoint === "POST /api/v3/orderList/oco" ? params.aboveClientOrderId : undefined;
+    // An OCO is placed when its above leg is looked up (placeOnLookup), an OTO when its working order is.
+    if (endpoint === "POST /api/v3/order") return params.newClientOrderId;
+    if (endpoint === "POST /api/v3/orderList/oco") return params.aboveClientOrderId;
+    return endpoint === "POST /api/v3/orderList/oto" ? params.workingClientOrderId : undefined;
   }
 
   protected lookupId(endpoint: string, params: Params): string | undefined {
@@ -302,6 +304,15 @@ export class BinanceTestServer extends ExchangeTestServer<SymbolSpec> {
       handle: (params, now) => {
         const touch = board.touch(account.spec(params.symbol).id);
         return account.newOcoList(params, now, { bid: touch.bid, ask: touch.ask, last: touch.last });
+      },
+    });
+    routes.set("POST /api/v3/orderList/oto", {
+      signed: true,
+      order: true,
+      weight: () => 1,
+      handle: (params, now) => {
+        const touch = board.touch(account.spec(params.symbol).id);
+        return account.newOtoList(params, now, { bid: touch.bid, ask: touch.ask, last: touch.last });
       },
     });
     routes.set("GET /api/v3/orderList", { signed: true, weight: () => 4, handle: (params) => account.getOrderList(params) });

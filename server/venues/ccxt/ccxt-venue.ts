@@ -23,7 +23,9 @@
  *   (order-tracker.ts) turns every answer (create, poll, lookup, stream) into events, each reported once.
  * - OCO pairs: on Binance spot `holdsOcoNatively` / `submitOco` send one native order list (`POST /api/v3/orderList/oco`,
  *   oco.ts) with both legs under the engine's ids; the exchange expires one leg when the other executes, and that end
- *   arrives like any order's (poll, lookup or stream). Elsewhere the engine emulates the list.
+ *   arrives like any order's (poll, lookup or stream). Elsewhere the engine emulates the list. OTO pairs likewise
+ *   (`holdsOtoNatively` / `submitOto`, `POST /api/v3/orderList/oto`, oto.ts): the exchange places the pending order when
+ *   the working one has filled in full; until then it reports it PENDING_NEW (an accepted order here).
  * - `fetchOrder(clientOrderId)` works by OUR id: Binance `origClientOrderId`, Bitget `clientOid`,
  *   trying the order's known symbol, else every traded symbol (regular book, then the trigger book).
  * - Errors are classified from ccxt's hierarchy (errors.ts); messages never carry the API key,
@@ -54,6 +56,7 @@ import {
   placedIds,
   type MarketUpdate,
   type OcoListSpec,
+  type OtoListSpec,
   type OrderChanges,
   type Venue,
   type VenueBalance,
@@ -81,6 +84,7 @@ import {
   type ExchangeProfile,
 } from "./orders";
 import { ocoListParams, ocoShape } from "./oco";
+import { otoListParams, otoRefusal } from "./oto";
 import { OrderPoller } from "./poller";
 import { RequestRunner } from "./request-runner";
 import { toVenueBalances, toVenuePosition, type CcxtBalanceLike, type CcxtPositionLike } from "./positions";
@@ -346,11 +350,54 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     this.usable();
     const symbol = list.legs[0].symbol;
     const market = this.marketsBySymbol.get(symbol);
-    const instrument = this.instrumentsBySymbol.get(symbol);
-    if (!instrument || !market) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
+    if (!this.instrumentsBySymbol.has(symbol) || !market) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
     const shape = ocoShape(list, this.profile, market);
     if (typeof shape === "string") throw new FinalVenueError(`OCO_NOT_NATIVE: ${this.id} cannot hold this OCO list natively (${shape}).`, "OCO_NOT_NATIVE");
-    const records = list.legs.map((spec): TrackedOrder => {
+    const action = `placing OCO list ${list.listId} (${list.legs.map((l) => l.clientOrderId).join(" + ")}, ${shape.limit.side} ${D(shape.limit.quantity).toString()} ${symbol})`;
+    return this.sendList(list.legs, market, now, action, ocoListParams(list.listId, shape, market.id ?? symbol), "privatePostOrderListOco", {
+      kind: "submitOco",
+      list,
+    });
+  }
+
+  holdsOtoNatively(list: OtoListSpec): boolean {
+    if (otoRefusal(list, this.profile, this.marketsBySymbol.get(list.working.symbol)) !== null) return false;
+    try {
+      for (const order of [list.working, list.pending])
+        this.orderRequest(order, this.marketsBySymbol.get(order.symbol)!, this.instrumentsBySymbol.get(order.symbol)!);
+      return true;
+    } catch {
+      return false; // an order the exchange would refuse alone: the engine's emulation refuses it in its own words
+    }
+  }
+
+  /** One native OTO list (oto.ts), sent like an OCO list: one request, both orders under the engine's ids, one fate. */
+  submitOto(list: OtoListSpec, now: number): VenueEvent[] {
+    this.usable();
+    const symbol = list.working.symbol;
+    const market = this.marketsBySymbol.get(symbol);
+    if (!this.instrumentsBySymbol.has(symbol) || !market) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
+    const refusal = otoRefusal(list, this.profile, market);
+    if (refusal !== null) throw new FinalVenueError(`OTO_NOT_NATIVE: ${this.id} cannot hold this OTO list natively (${refusal}).`, "OTO_NOT_NATIVE");
+    const action = `placing OTO list ${list.listId} (${list.working.clientOrderId} then ${list.pending.clientOrderId}, ${symbol})`;
+    return this.sendList([list.working, list.pending], market, now, action, otoListParams(list, market.id ?? symbol), "privatePostOrderListOto", {
+      kind: "submitOto",
+      list,
+    });
+  }
+
+  /** Sends a native order list: each order checked like a single one and tracked under the engine's id, then one request. */
+  private sendList(
+    orders: readonly OrderSpec[],
+    market: CcxtMarketLike,
+    now: number,
+    action: string,
+    params: Record<string, string>,
+    method: "privatePostOrderListOco" | "privatePostOrderListOto",
+    request: VenueRequest,
+  ): VenueEvent[] {
+    const instrument = this.instrumentsBySymbol.get(orders[0]!.symbol)!;
+    const records = orders.map((spec): TrackedOrder => {
       if (this.tracker.get(spec.clientOrderId)?.venueOrderId)
         throw new FinalVenueError(
           `DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`,
@@ -359,7 +406,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       const request = this.orderRequest(spec, market, instrument);
       return {
         clientOrderId: spec.clientOrderId,
-        symbol,
+        symbol: spec.symbol,
         type: spec.type,
         side: spec.side,
         venueOrderId: null,
@@ -371,20 +418,18 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       };
     });
     for (const record of records) this.tracker.track(record);
-    const params = ocoListParams(list.listId, shape, market.id ?? symbol);
-    const reduceOnly = list.legs.every((l) => l.reduceOnly === true);
+    const reduceOnly = orders.every((l) => l.reduceOnly === true);
     const instance = reduceOnly ? this.emergencyExchange : this.exchange;
-    const action = `placing OCO list ${list.listId} (${records.map((r) => r.clientOrderId).join(" + ")}, ${shape.limit.side} ${D(shape.limit.quantity).toString()} ${symbol})`;
-    const post = (instance as unknown as { privatePostOrderListOco(params: Record<string, string>): Promise<unknown> }).privatePostOrderListOco.bind(instance);
+    const post = (instance as unknown as Record<typeof method, (params: Record<string, string>) => Promise<unknown>>)[method].bind(instance);
     this.runner.start(
       this.runner.call(instance, "create", action, () => post(params)),
       (answer) => this.emit(this.ocoAnswerEvents(records, answer, market)),
-      (error) => this.failed({ kind: "submitOco", list }, error),
+      (error) => this.failed(request, error),
     );
     return [];
   }
 
-  /** The order reports of an OCO answer as each leg's events (an ACK answer without reports: accepts only). */
+  /** The order reports of an order list's answer (OCO or OTO) as each order's events (an ACK answer without reports: accepts only). */
   private ocoAnswerEvents(records: TrackedOrder[], answer: unknown, market: CcxtMarketLike): VenueEvent[] {
     const body = (answer ?? {}) as { orderReports?: Record<string, unknown>[]; orders?: { orderId?: string | number; clientOrderId?: string }[] };
     const events: VenueEvent[] = [];
