@@ -27,38 +27,20 @@
  *
  * It does not migrate: the app runs `prisma migrate deploy`; tests use `createMigratedDb()`.
  *
- * Size (~1040 lines): one adapter for the whole Store port (journal, orders, positions, fills, trades, state,
- * audit, lease, and the order lists and parent orders of the execution rooms) because every write shares one connection, one transaction wrapper and the lease fence: the fence
- * must run inside each write transaction, so a split by table would pass the connection and the fenced `transaction`
- * to every piece. The reads moved out to `db/queries/`; what stays is the engine's writes and its restore reads.
+ * The row shapes and their conversions live in db/sqlite-rows.ts, the SQL in db/sqlite-statements.ts; what stays here
+ * is one adapter for the whole Store port, because every write shares one connection, one transaction wrapper and the
+ * lease fence (the fence must run inside each write transaction). The reads moved out to `db/queries/`.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock } from "../core/clock";
-import { Decimal } from "../core/money";
-import { TERMINAL_STATUSES, type Order } from "../core/orders/types";
+import { type Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../core/venue-records";
 import { decodeJson, encodeJson } from "./codec";
-import type {
-  AuditLog,
-  Balance,
-  BreakerEvent,
-  EquitySnapshot,
-  Fill,
-  OrderEvent,
-  Order as PrismaOrder,
-  Position as PrismaPosition,
-  ReconciliationDrift,
-  ParentOrder,
-  OrderRoute,
-  Signal,
-  SymbolSetting,
-  Trade,
-} from "./generated/client";
-import { LEASE_ID, OPEN_ARB_STATUSES, StoreError, leaseDecision } from "./store";
+import { LEASE_ID, StoreError, leaseDecision } from "./store";
 import type {
   AuditRecord,
   BreakerEventRecord,
@@ -66,17 +48,14 @@ import type {
   EquityRecord,
   FillRecord,
   JournalEntry,
-  JournalSource,
   LeaseRequest,
   LeaseResult,
-  LeaseRow,
   OrderListRow,
   ArbRoundTripRow,
   ArbOpportunityRow,
   OrderMeta,
   PositionMeta,
   SignalRecord,
-  SignalStatus,
   Store,
   StoreHistory,
   StoredOrder,
@@ -86,10 +65,31 @@ import type {
   ParentOrderRecord,
   OrderRouteRecord,
   ParentProgressRecord,
-  TradeOutcome,
   TradeRecord,
 } from "./store";
 
+import {
+  bit,
+  dec,
+  decOrNull,
+  str,
+  json,
+  jsonOrNull,
+  fromJson,
+  prismaDateTime,
+  toJournal,
+  toStoredOrder,
+  toFill,
+  toStoredPosition,
+  toTrade,
+  toSignal,
+  toEquity,
+  isUniqueViolation,
+  parentOrderOf,
+  childrenByParent,
+  orderRouteOf,
+} from "./sqlite-rows";
+import { prepareStatements } from "./sqlite-statements";
 export interface SqliteStoreOptions {
   /** `file:./data/bastion.db` (relative to the working directory), `file:/abs/path.db`, or a plain path. */
   url?: string;
@@ -117,9 +117,6 @@ export const REQUIRED_TABLES = [
   "audit_log",
   "reconciliation_drifts",
 ] as const;
-
-/** The terminal statuses of core/orders as an SQL list: `('DENIED','FILLED',…)`. */
-const TERMINAL_SQL = `(${[...TERMINAL_STATUSES].map((status) => `'${status}'`).join(",")})`;
 
 const wallClock: Clock = { now: () => Date.now() };
 
@@ -156,398 +153,6 @@ export function openSqliteStore(options: SqliteStoreOptions): SqliteStore {
     db.close();
     throw error;
   }
-}
-
-// ── row shapes ─────────────────────────────────────────────────────────────────────────────────────
-// The tables are Prisma's (prisma/schema.prisma); a row here is its model as better-sqlite3 returns it: booleans as 0/1.
-type Bit = 0 | 1;
-type SqliteRow<T> = { [K in keyof T]: T[K] extends boolean ? Bit : T[K] };
-
-type JournalRow = SqliteRow<OrderEvent>;
-type OrderRow = Pick<PrismaOrder, "data" | "venue" | "positionId" | "requestedPrice">;
-type FillRow = SqliteRow<Fill>;
-type PositionRow = Pick<PrismaPosition, "data" | "exit" | "strategy" | "signalId">;
-type TradeRow = Trade;
-type SignalRow = Signal;
-type BalanceRow = Pick<Balance, "currency" | "free" | "reserved" | "total">;
-type EquityRow = EquitySnapshot;
-type BreakerRow = BreakerEvent;
-type AuditRow = AuditLog;
-type DriftRow = SqliteRow<ReconciliationDrift>;
-type SymbolSettingRow = SqliteRow<SymbolSetting>;
-type ParentOrderRow = SqliteRow<ParentOrder>;
-type OrderRouteRow = SqliteRow<OrderRoute>;
-
-// ── conversions ────────────────────────────────────────────────────────────────────────────────────
-const bit = (b: boolean): Bit => (b ? 1 : 0);
-const dec = (s: string): Decimal => new Decimal(s);
-const decOrNull = (s: string | null): Decimal | null => (s === null ? null : new Decimal(s));
-const str = (d: Decimal | null | undefined): string | null => (d === null || d === undefined ? null : d.toString());
-interface ArbRoundTripDbRow {
-  id: string;
-  pairId: string;
-  status: string;
-  pnl: string | null;
-  data: string;
-  openedAt: number;
-  updatedAt: number;
-}
-/** The row as SQLite holds it: Decimals as text, the outcome unchecked until read. */
-type ArbOpportunityDbRow = Omit<ArbOpportunityRow, "id" | "outcome" | "bestNetBps" | "qty"> & {
-  id: number;
-  outcome: string;
-  bestNetBps: string | null;
-  qty: string | null;
-};
-/** Codec JSON; undefined is stored as JSON null so NOT NULL columns stay valid. */
-interface OrderListDbRow {
-  listId: string;
-  kind: string;
-  symbol: string;
-  status: string;
-  data: string;
-  createdAt: number;
-  updatedAt: number;
-}
-
-const json = (value: unknown): string => encodeJson(value ?? null);
-const jsonOrNull = (value: unknown): string | null => (value === undefined || value === null ? null : encodeJson(value));
-const fromJson = (text: string | null): unknown => (text === null ? null : decodeJson<unknown>(text));
-/** The format Prisma's SQLite adapter writes DateTime in (its default "iso8601"). */
-const prismaDateTime = (ms: number): string => new Date(ms).toISOString().replace("Z", "+00:00");
-
-function toJournal(row: JournalRow): JournalEntry {
-  return {
-    seq: row.seq,
-    clientOrderId: row.clientOrderId,
-    type: row.type,
-    source: row.source as JournalSource,
-    payload: decodeJson<unknown>(row.payload),
-    applied: row.applied === 1,
-    refusal: row.refusal,
-    ts: row.ts,
-  };
-}
-
-function toStoredOrder(row: OrderRow): StoredOrder {
-  return {
-    order: decodeJson<Order>(row.data),
-    meta: { venue: row.venue, positionId: row.positionId, requestedPrice: decOrNull(row.requestedPrice) },
-  };
-}
-
-function toFill(row: FillRow): FillRecord {
-  return {
-    venue: row.venue,
-    tradeId: row.tradeId,
-    clientOrderId: row.clientOrderId,
-    symbol: row.symbol,
-    side: row.side as FillRecord["side"],
-    qty: dec(row.qty),
-    price: dec(row.price),
-    fee: dec(row.fee),
-    feeCurrency: row.feeCurrency,
-    liquidity: row.liquidity as FillRecord["liquidity"],
-    positionId: row.positionId,
-    late: row.late === 1,
-    ts: row.ts,
-  };
-}
-
-function toStoredPosition(row: PositionRow): StoredPosition {
-  return {
-    position: decodeJson<Position>(row.data),
-    exit: fromJson(row.exit),
-    meta: { strategy: row.strategy, signalId: row.signalId },
-  };
-}
-
-function toTrade(row: TradeRow): TradeRecord {
-  return {
-    id: row.id,
-    positionId: row.positionId,
-    symbol: row.symbol,
-    side: row.side as TradeRecord["side"],
-    quantity: dec(row.quantity),
-    entryPrice: dec(row.entryPrice),
-    exitPrice: dec(row.exitPrice),
-    entryTime: row.entryTime,
-    exitTime: row.exitTime,
-    fees: dec(row.fees),
-    grossPnl: dec(row.grossPnl),
-    pnl: dec(row.pnl),
-    pnlPct: row.pnlPct,
-    outcome: row.outcome as TradeOutcome,
-    exitReason: row.exitReason,
-    requestedPrice: decOrNull(row.requestedPrice),
-    entrySlippageBps: row.entrySlippageBps,
-    exitSlippageBps: row.exitSlippageBps,
-    strategy: row.strategy,
-    signalId: row.signalId,
-  };
-}
-
-function toSignal(row: SignalRow): SignalRecord {
-  return {
-    id: row.id,
-    symbol: row.symbol,
-    action: row.action as SignalRecord["action"],
-    confidence: row.confidence,
-    expectedReturn: row.expectedReturn,
-    stopLoss: decOrNull(row.stopLoss),
-    takeProfit: decOrNull(row.takeProfit),
-    strategy: row.strategy,
-    ts: row.ts,
-    receivedAt: row.receivedAt,
-    source: row.source,
-    status: row.status as SignalStatus,
-    denyCode: row.denyCode,
-    denyReason: row.denyReason,
-    clientOrderId: row.clientOrderId,
-  };
-}
-
-function toEquity(row: EquityRow): EquityRecord {
-  return {
-    ts: row.ts,
-    equity: dec(row.equity),
-    cash: dec(row.cash),
-    unrealized: dec(row.unrealized),
-    realized: dec(row.realized),
-    fees: dec(row.fees),
-    exposure: dec(row.exposure),
-    cause: row.cause as EquityRecord["cause"],
-  };
-}
-
-function isUniqueViolation(error: unknown): boolean {
-  const code = (error as { code?: unknown } | null)?.code;
-  return code === "SQLITE_CONSTRAINT_PRIMARYKEY" || code === "SQLITE_CONSTRAINT_UNIQUE";
-}
-
-/** Every statement, prepared once per connection. */
-function prepareStatements(db: Database.Database) {
-  const p = <R = unknown>(sql: string) => db.prepare<unknown[], R>(sql);
-  return {
-    appendJournal: p(
-      `INSERT INTO order_events (clientOrderId, type, source, payload, applied, refusal, ts)
-       VALUES (@clientOrderId, @type, @source, @payload, @applied, @refusal, @ts)`,
-    ),
-    journalFor: p<JournalRow>("SELECT * FROM order_events WHERE clientOrderId = ? ORDER BY seq"),
-    journalSince: p<JournalRow>("SELECT * FROM order_events WHERE seq > ? ORDER BY seq LIMIT ?"),
-
-    saveOrder: p(
-      `INSERT INTO orders (clientOrderId, venueOrderId, venue, symbol, side, type, quantity, price, triggerPrice,
-         timeInForce, reduceOnly, status, filledQty, avgFillPrice, feesPaid, positionId, signalId, strategy, reason,
-         listId, parentClientOrderId, requestedPrice, data, createdAt, updatedAt)
-       VALUES (@clientOrderId, @venueOrderId, @venue, @symbol, @side, @type, @quantity, @price, @triggerPrice,
-         @timeInForce, @reduceOnly, @status, @filledQty, @avgFillPrice, @feesPaid, @positionId, @signalId, @strategy, @reason,
-         @listId, @parentClientOrderId, @requestedPrice, @data, @createdAt, @updatedAt)
-       ON CONFLICT (clientOrderId) DO UPDATE SET venueOrderId = excluded.venueOrderId, venue = excluded.venue,
-         quantity = excluded.quantity,
-         price = excluded.price, triggerPrice = excluded.triggerPrice, timeInForce = excluded.timeInForce,
-         reduceOnly = excluded.reduceOnly, status = excluded.status, filledQty = excluded.filledQty,
-         avgFillPrice = excluded.avgFillPrice, feesPaid = excluded.feesPaid,
-         signalId = excluded.signalId, strategy = excluded.strategy, reason = excluded.reason, listId = excluded.listId,
-         parentClientOrderId = excluded.parentClientOrderId, requestedPrice = excluded.requestedPrice,
-         data = excluded.data, updatedAt = excluded.updatedAt`,
-    ),
-    // SQLite rewrites an index entry for every indexed column an UPDATE assigns, changed or not (a page each, every
-    // save of every order). So the upsert above leaves out what cannot change — symbol, side, type and createdAt are
-    // the order's identity (the FSM copies them) — and the position, which rarely does, moves here, only when it differs.
-    saveOrderPosition: p("UPDATE orders SET positionId = @positionId WHERE clientOrderId = @clientOrderId AND positionId IS NOT @positionId"),
-    loadAllOrders: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders ORDER BY createdAt, rowid"),
-    loadOpenOrders: p<OrderRow>(`SELECT data, venue, positionId, requestedPrice FROM orders WHERE status NOT IN ${TERMINAL_SQL} ORDER BY createdAt, rowid`),
-    getOrder: p<OrderRow>("SELECT data, venue, positionId, requestedPrice FROM orders WHERE clientOrderId = ?"),
-
-    insertFill: p(
-      `INSERT INTO fills (venue, tradeId, clientOrderId, symbol, side, qty, price, fee, feeCurrency, liquidity, positionId, late, ts)
-       VALUES (@venue, @tradeId, @clientOrderId, @symbol, @side, @qty, @price, @fee, @feeCurrency, @liquidity, @positionId, @late, @ts)
-       ON CONFLICT (venue, tradeId) DO NOTHING`,
-    ),
-    hasFill: p<{ one: number }>("SELECT 1 AS one FROM fills WHERE venue = ? AND tradeId = ?"),
-    fillsForOrder: p<FillRow>("SELECT * FROM fills WHERE clientOrderId = ? ORDER BY id"),
-    lastFillTs: p<{ ts: number | null }>("SELECT MAX(ts) AS ts FROM fills WHERE venue = ?"),
-    listFills: p<FillRow>("SELECT * FROM fills ORDER BY id"),
-
-    savePosition: p(
-      `INSERT INTO positions (id, symbol, side, state, quantity, avgEntryPrice, realizedPnl, feesPaid, openedAt, closedAt,
-         strategy, signalId, exit, data, updatedAt)
-       VALUES (@id, @symbol, @side, @state, @quantity, @avgEntryPrice, @realizedPnl, @feesPaid, @openedAt, @closedAt,
-         @strategy, @signalId, @exit, @data, @updatedAt)
-       ON CONFLICT (id) DO UPDATE SET symbol = excluded.symbol, side = excluded.side, state = excluded.state,
-         quantity = excluded.quantity, avgEntryPrice = excluded.avgEntryPrice, realizedPnl = excluded.realizedPnl,
-         feesPaid = excluded.feesPaid, openedAt = excluded.openedAt, closedAt = excluded.closedAt,
-         strategy = excluded.strategy, signalId = excluded.signalId, exit = excluded.exit, data = excluded.data,
-         updatedAt = excluded.updatedAt`,
-    ),
-    loadOpenPositions: p<PositionRow>("SELECT data, exit, strategy, signalId FROM positions WHERE state <> 'CLOSED' ORDER BY openedAt, rowid"),
-    listPositions: p<PositionRow>("SELECT data, exit, strategy, signalId FROM positions ORDER BY openedAt, rowid"),
-
-    insertTrade: p(
-      `INSERT INTO trades (id, positionId, symbol, side, quantity, entryPrice, exitPrice, entryTime, exitTime, durationMs,
-         fees, grossPnl, pnl, pnlNum, pnlPct, outcome, exitReason, requestedPrice, entrySlippageBps, exitSlippageBps,
-         strategy, signalId)
-       VALUES (@id, @positionId, @symbol, @side, @quantity, @entryPrice, @exitPrice, @entryTime, @exitTime, @durationMs,
-         @fees, @grossPnl, @pnl, @pnlNum, @pnlPct, @outcome, @exitReason, @requestedPrice, @entrySlippageBps, @exitSlippageBps,
-         @strategy, @signalId)`,
-    ),
-    listTrades: p<TradeRow>("SELECT * FROM trades ORDER BY rowid"),
-
-    getSignal: p<SignalRow>("SELECT * FROM signals WHERE id = ?"),
-    saveSignal: p(
-      `INSERT INTO signals (id, symbol, action, confidence, expectedReturn, stopLoss, takeProfit, strategy, ts, receivedAt,
-         source, status, denyCode, denyReason, clientOrderId)
-       VALUES (@id, @symbol, @action, @confidence, @expectedReturn, @stopLoss, @takeProfit, @strategy, @ts, @receivedAt,
-         @source, @status, @denyCode, @denyReason, @clientOrderId)
-       ON CONFLICT (id) DO UPDATE SET symbol = excluded.symbol, action = excluded.action, confidence = excluded.confidence,
-         expectedReturn = excluded.expectedReturn, stopLoss = excluded.stopLoss, takeProfit = excluded.takeProfit,
-         strategy = excluded.strategy, ts = excluded.ts, receivedAt = excluded.receivedAt, source = excluded.source,
-         status = excluded.status, denyCode = excluded.denyCode, denyReason = excluded.denyReason,
-         clientOrderId = excluded.clientOrderId`,
-    ),
-    listSignals: p<SignalRow>("SELECT * FROM signals ORDER BY rowid"),
-
-    deleteBalances: p("DELETE FROM balances WHERE venue = ?"),
-    insertBalance: p(
-      `INSERT INTO balances (venue, currency, free, reserved, total, updatedAt)
-       VALUES (@venue, @currency, @free, @reserved, @total, @updatedAt)`,
-    ),
-    loadBalances: p<BalanceRow>("SELECT currency, free, reserved, total FROM balances WHERE venue = ? ORDER BY rowid"),
-
-    appendEquity: p(
-      `INSERT INTO equity_snapshots (ts, equity, equityNum, cash, unrealized, realized, fees, exposure, cause)
-       VALUES (@ts, @equity, @equityNum, @cash, @unrealized, @realized, @fees, @exposure, @cause)`,
-    ),
-    lastEquity: p<EquityRow>("SELECT * FROM equity_snapshots ORDER BY id DESC LIMIT 1"),
-    listEquity: p<EquityRow>("SELECT * FROM equity_snapshots ORDER BY id"),
-
-    saveOrderList: p(
-      `INSERT INTO order_lists (listId, kind, symbol, status, data, createdAt, updatedAt)
-       VALUES (@listId, @kind, @symbol, @status, @data, @createdAt, @updatedAt)
-       ON CONFLICT (listId) DO UPDATE SET status = excluded.status, data = excluded.data, updatedAt = excluded.updatedAt`,
-    ),
-    loadAllOrderLists: p<OrderListDbRow>("SELECT * FROM order_lists ORDER BY createdAt, rowid"),
-    loadOpenOrderLists: p<OrderListDbRow>("SELECT * FROM order_lists WHERE status = 'WORKING' ORDER BY createdAt, rowid"),
-    getOrderList: p<OrderListDbRow>("SELECT * FROM order_lists WHERE listId = ?"),
-
-    saveArbRoundTrip: p(
-      `INSERT INTO arb_round_trips (id, pairId, status, pnl, data, openedAt, updatedAt)
-       VALUES (@id, @pairId, @status, @pnl, @data, @openedAt, @updatedAt)
-       ON CONFLICT (id) DO UPDATE SET status = excluded.status, pnl = excluded.pnl, data = excluded.data, updatedAt = excluded.updatedAt`,
-    ),
-    loadOpenArbRoundTrips: p<ArbRoundTripDbRow>(
-      `SELECT * FROM arb_round_trips WHERE status IN (${OPEN_ARB_STATUSES.map((s) => `'${s}'`).join(", ")}) ORDER BY openedAt, rowid`,
-    ),
-    loadRecentArbRoundTrips: p<ArbRoundTripDbRow>("SELECT * FROM arb_round_trips ORDER BY openedAt DESC, rowid DESC LIMIT ?"),
-    appendArbOpportunity: p(
-      `INSERT INTO arb_opportunities (pairId, outcome, code, reason, count, firstTs, lastTs, bestNetBps, buyVenue, sellVenue, qty, roundTripId)
-       VALUES (@pairId, @outcome, @code, @reason, @count, @firstTs, @lastTs, @bestNetBps, @buyVenue, @sellVenue, @qty, @roundTripId)`,
-    ),
-    loadArbOpportunities: p<ArbOpportunityDbRow>("SELECT * FROM arb_opportunities ORDER BY lastTs DESC, id DESC LIMIT ?"),
-    arbOpportunityCounts: p<{ pairId: string; outcome: string; code: string; count: number }>(
-      "SELECT pairId, outcome, code, SUM(count) AS count FROM arb_opportunities GROUP BY pairId, outcome, code ORDER BY pairId, outcome, code",
-    ),
-
-    getState: p<{ value: string }>(`SELECT value FROM "SystemState" WHERE key = ?`),
-    setState: p(
-      `INSERT INTO "SystemState" (key, value, updatedAt) VALUES (@key, @value, @updatedAt)
-       ON CONFLICT (key) DO UPDATE SET value = excluded.value, updatedAt = excluded.updatedAt`,
-    ),
-
-    appendBreaker: p(
-      `INSERT INTO breaker_events (ts, kind, reason, message, by, action, detail)
-       VALUES (@ts, @kind, @reason, @message, @by, @action, @detail)`,
-    ),
-    listBreaker: p<BreakerRow>("SELECT * FROM breaker_events ORDER BY id"),
-    appendAudit: p(
-      `INSERT INTO audit_log (ts, actor, role, action, target, reason, params, result, detail)
-       VALUES (@ts, @actor, @role, @action, @target, @reason, @params, @result, @detail)`,
-    ),
-    listAudit: p<AuditRow>("SELECT * FROM audit_log ORDER BY id"),
-    appendDrift: p(
-      `INSERT INTO reconciliation_drifts (ts, venue, kind, subject, detail, resolved, resolution)
-       VALUES (@ts, @venue, @kind, @subject, @detail, @resolved, @resolution)`,
-    ),
-    listDrifts: p<DriftRow>("SELECT * FROM reconciliation_drifts ORDER BY id"),
-
-    saveSymbolSetting: p(
-      `INSERT INTO symbol_settings (symbol, enabled, settings, updatedAt, updatedBy)
-       VALUES (@symbol, @enabled, @settings, @updatedAt, @updatedBy)
-       ON CONFLICT (symbol) DO UPDATE SET enabled = excluded.enabled, settings = excluded.settings,
-         updatedAt = excluded.updatedAt, updatedBy = excluded.updatedBy`,
-    ),
-    loadSymbolSettings: p<SymbolSettingRow>("SELECT * FROM symbol_settings ORDER BY symbol"),
-
-    saveParentOrder: p(
-      `INSERT INTO parent_orders (id, symbol, side, algo, status, targetQty, filledQty, state, meta, createdAt, updatedAt, progress)
-       VALUES (@id, @symbol, @side, @algo, @status, @targetQty, @filledQty, @state, @meta, @createdAt, @updatedAt, NULL)
-       ON CONFLICT (id) DO UPDATE SET status = excluded.status, filledQty = excluded.filledQty, state = excluded.state,
-         meta = excluded.meta, updatedAt = excluded.updatedAt, progress = NULL`,
-    ),
-    deleteParentChildren: p("DELETE FROM parent_order_children WHERE parentId = ?"),
-    saveParentProgress: p("UPDATE parent_orders SET status = @status, filledQty = @filledQty, progress = @progress, updatedAt = @updatedAt WHERE id = @id"),
-    saveParentChild: p(
-      `INSERT INTO parent_order_children (clientOrderId, parentId, slice, state, updatedAt) VALUES (@clientOrderId, @parentId, @slice, @state, @updatedAt)
-       ON CONFLICT (clientOrderId) DO UPDATE SET state = excluded.state, updatedAt = excluded.updatedAt`,
-    ),
-    loadOpenParentChildren: p<{ parentId: string; state: string }>(
-      `SELECT parentId, state FROM parent_order_children WHERE parentId IN
-         (SELECT id FROM parent_orders WHERE status NOT IN ('done', 'cancelled', 'failed')) ORDER BY parentId, slice`,
-    ),
-    loadParentChildren: p<{ parentId: string; state: string }>("SELECT parentId, state FROM parent_order_children ORDER BY parentId, slice"),
-    getParentChildren: p<{ parentId: string; state: string }>("SELECT parentId, state FROM parent_order_children WHERE parentId = ? ORDER BY slice"),
-    loadOpenParentOrders: p<ParentOrderRow>(`SELECT * FROM parent_orders WHERE status NOT IN ('done', 'cancelled', 'failed') ORDER BY createdAt, id`),
-    loadParentOrders: p<ParentOrderRow>("SELECT * FROM parent_orders ORDER BY createdAt, id"),
-    getParentOrder: p<ParentOrderRow>("SELECT * FROM parent_orders WHERE id = ?"),
-    saveOrderRoute: p(
-      `INSERT INTO order_routes (id, symbol, side, mode, requestedQty, routedQty, status, data, createdAt, updatedAt)
-       VALUES (@id, @symbol, @side, @mode, @requestedQty, @routedQty, @status, @data, @createdAt, @updatedAt)
-       ON CONFLICT (id) DO UPDATE SET routedQty = excluded.routedQty, status = excluded.status, data = excluded.data, updatedAt = excluded.updatedAt`,
-    ),
-    getOrderRoute: p<OrderRouteRow>("SELECT * FROM order_routes WHERE id = ?"),
-    loadOpenOrderRoutes: p<OrderRouteRow>("SELECT * FROM order_routes WHERE status = 'ROUTING' ORDER BY createdAt, id"),
-
-    getLease: p<LeaseRow>("SELECT ownerId, pid, host, acquiredAt, heartbeatAt FROM engine_lease WHERE id = ?"),
-    putLease: p(
-      `INSERT INTO engine_lease (id, ownerId, pid, host, acquiredAt, heartbeatAt)
-       VALUES (@id, @ownerId, @pid, @host, @acquiredAt, @heartbeatAt)
-       ON CONFLICT (id) DO UPDATE SET ownerId = excluded.ownerId, pid = excluded.pid, host = excluded.host,
-         acquiredAt = excluded.acquiredAt, heartbeatAt = excluded.heartbeatAt`,
-    ),
-    heartbeat: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ?"),
-    heartbeatFenced: p("UPDATE engine_lease SET heartbeatAt = ? WHERE id = ? AND ownerId = ? AND acquiredAt = ?"),
-    releaseLease: p("DELETE FROM engine_lease WHERE id = ? AND ownerId = ?"),
-  };
-}
-
-function parentOrderOf(r: ParentOrderRow, children: readonly { parentId: string; state: string }[] = []): ParentOrderRecord {
-  return {
-    id: r.id,
-    symbol: r.symbol,
-    side: r.side === "SELL" ? "SELL" : "BUY",
-    algo: r.algo,
-    status: r.status,
-    targetQty: new Decimal(r.targetQty),
-    filledQty: new Decimal(r.filledQty),
-    state: r.state,
-    meta: decodeJson<unknown>(r.meta),
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-    ...(r.progress !== null && { progress: r.progress }),
-    ...(children.length > 0 && { children: children.map((c) => c.state) }),
-  };
-}
-
-/** Child rows by parent id (the rows come ordered by parent, then slice). */
-function childrenByParent(rows: readonly { parentId: string; state: string }[]): Map<string, { parentId: string; state: string }[]> {
-  const out = new Map<string, { parentId: string; state: string }[]>();
-  for (const row of rows) {
-    const list = out.get(row.parentId);
-    if (list) list.push(row);
-    else out.set(row.parentId, [row]);
-  }
-  return out;
 }
 
 // ── the store ──────────────────────────────────────────────────────────────────────────────────────
@@ -1115,20 +720,4 @@ export class SqliteStore implements Store, StoreHistory {
   close(): void {
     if (this.db.open) this.db.close();
   }
-}
-
-/** An order_routes row as the engine keeps it. */
-function orderRouteOf(r: OrderRouteRow): OrderRouteRecord {
-  return {
-    id: r.id,
-    symbol: r.symbol,
-    side: r.side === "SELL" ? "SELL" : "BUY",
-    mode: r.mode,
-    requestedQty: dec(r.requestedQty),
-    routedQty: dec(r.routedQty),
-    status: r.status,
-    data: decodeJson<unknown>(r.data),
-    createdAt: r.createdAt,
-    updatedAt: r.updatedAt,
-  };
 }
