@@ -3,7 +3,7 @@
  * The manual order form of the Orders page (traders only): symbol, side, type and the fields that type needs, checked in
  * plain words before a confirmation dialog sends it through the same risk gate as any other order.
  */
-import { FormOutcome } from "../ui/form-outcome";
+import { FormOutcome, useReviewedForm } from "../ui/form-outcome";
 import { useMutation, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { InstrumentOut } from "@/components/trpc/types";
@@ -59,9 +59,7 @@ export function PlaceOrder({
   const [activation, setActivation] = useState("");
   /** Smart routing over a desk's venues (MARKET and LIMIT entries): "" is the desk's own choice. */
   const [route, setRoute] = useState<"" | "split" | "best">("");
-  const [formError, setFormError] = useState<string | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const [review, setReview] = useState(false);
+  const form = useReviewedForm(() => check());
 
   const chosen = symbol || instruments[0]?.symbol || "";
   const instrument = instruments.find((i) => i.symbol === chosen);
@@ -102,16 +100,7 @@ export function PlaceOrder({
 
   return (
     <Panel title="Place order">
-      <form
-        className="po-form"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const problem = check();
-          setFormError(problem);
-          setResult(null);
-          if (!problem) setReview(true);
-        }}
-      >
+      <form className="po-form" onSubmit={form.onSubmit}>
         <label className="field">
           <span>Symbol</span>
           <select value={chosen} onChange={(e) => setSymbol(e.target.value)}>
@@ -232,9 +221,9 @@ export function PlaceOrder({
           {instrument?.quote ?? ""}
           {instrument ? ` · min ${fmtMoney(instrument.minNotional, instrument.quote)}` : ""}
         </p>
-        <FormOutcome problem={formError} result={result} />
+        <FormOutcome problem={form.problem} result={form.result} />
       </form>
-      {review ? (
+      {form.review ? (
         <RowActionDialog
           title="Send this order?"
           description={
@@ -249,7 +238,7 @@ export function PlaceOrder({
           confirmLabel={`Send ${side === "BUY" ? "buy" : "sell"} order`}
           destructive={side === "SELL"}
           reason="optional"
-          onClose={() => setReview(false)}
+          onClose={form.closeReview}
           onConfirm={async (reason, idempotencyKey) => {
             try {
               const r = await place.mutateAsync({
@@ -270,7 +259,7 @@ export function PlaceOrder({
                 ...(routed && { route: routed }),
                 ...(reason ? { reason } : {}),
               });
-              setResult({ ok: true, text: r.message });
+              form.setResult({ ok: true, text: r.message });
               setQuantity("");
               void queryClient.invalidateQueries();
             } catch (e) {

@@ -4,7 +4,7 @@
  * Cancel list (confirmed), the bracket / OCO form for traders (checked before the confirmation, refusals in plain
  * words), and the amend dialog of a working order (new price and/or quantity, confirmed and audited).
  */
-import { FormOutcome } from "../ui/form-outcome";
+import { FormOutcome, useReviewedForm } from "../ui/form-outcome";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { useState } from "react";
@@ -182,9 +182,7 @@ export function PlaceListForm({ instruments, marks }: { instruments: InstrumentO
   const [entryPrice, setEntryPrice] = useState("");
   const [stop, setStop] = useState("");
   const [profit, setProfit] = useState("");
-  const [formError, setFormError] = useState<string | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const [review, setReview] = useState(false);
+  const form = useReviewedForm(() => check());
 
   const chosen = symbol || instruments[0]?.symbol || "";
   const instrument = instruments.find((i) => i.symbol === chosen);
@@ -220,17 +218,7 @@ export function PlaceListForm({ instruments, marks }: { instruments: InstrumentO
 
   return (
     <Panel title="Place a bracket or an OCO">
-      <form
-        className="po-form"
-        aria-label="Bracket or OCO order"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const problem = check();
-          setFormError(problem);
-          setResult(null);
-          if (!problem) setReview(true);
-        }}
-      >
+      <form className="po-form" aria-label="Bracket or OCO order" onSubmit={form.onSubmit}>
         <fieldset className="po-choice" aria-label="List kind">
           <legend>Kind</legend>
           <label className="check">
@@ -302,9 +290,9 @@ export function PlaceListForm({ instruments, marks }: { instruments: InstrumentO
             ? "the stop-loss and take-profit are sent as the entry fills, sized to what filled; one executing cancels the other."
             : "both legs reduce the position; one executing cancels the other."}
         </p>
-        <FormOutcome problem={formError} result={result} />
+        <FormOutcome problem={form.problem} result={form.result} />
       </form>
-      {review ? (
+      {form.review ? (
         <RowActionDialog
           title={kind === "BRACKET" ? "Place this bracket?" : "Place this OCO?"}
           description={
@@ -316,7 +304,7 @@ export function PlaceListForm({ instruments, marks }: { instruments: InstrumentO
           }
           confirmLabel={kind === "BRACKET" ? "Place bracket" : "Place OCO"}
           reason="optional"
-          onClose={() => setReview(false)}
+          onClose={form.closeReview}
           onConfirm={async (reason, idempotencyKey) => {
             const q = quantity.trim();
             try {
@@ -338,7 +326,7 @@ export function PlaceListForm({ instruments, marks }: { instruments: InstrumentO
                       ...(reason ? { reason } : {}),
                     },
               );
-              setResult({ ok: true, text: r.message });
+              form.setResult({ ok: true, text: r.message });
               void queryClient.invalidateQueries();
             } catch (e) {
               const code = domainCode(e);

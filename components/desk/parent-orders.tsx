@@ -4,7 +4,7 @@
  * average price, shortfall against the arrival price) with its child orders under it, pause / resume / cancel for
  * traders (cancel asks first), and a form that starts one (TWAP, VWAP, iceberg, POV, chaser).
  */
-import { FormOutcome } from "../ui/form-outcome";
+import { FormOutcome, useReviewedForm } from "../ui/form-outcome";
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
 import { Fragment, useState } from "react";
@@ -246,9 +246,7 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
   const [displayQty, setDisplayQty] = useState("");
   const [rate, setRate] = useState("0.1");
   const [endBehaviour, setEndBehaviour] = useState<"cross" | "cancel" | "leave">("cross");
-  const [problem, setProblem] = useState<string | null>(null);
-  const [result, setResult] = useState<{ ok: boolean; text: string } | null>(null);
-  const [review, setReview] = useState(false);
+  const form = useReviewedForm(() => check());
   const chosen = symbol || instruments[0]?.symbol || "";
   const dec = /^\d+(\.\d+)?$/;
 
@@ -282,17 +280,7 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
 
   return (
     <Panel title="Start an algorithm">
-      <form
-        className="po-form"
-        aria-label="Start an algorithm"
-        onSubmit={(e) => {
-          e.preventDefault();
-          const found = check();
-          setProblem(found);
-          setResult(null);
-          if (!found) setReview(true);
-        }}
-      >
+      <form className="po-form" aria-label="Start an algorithm" onSubmit={form.onSubmit}>
         <label className="field">
           <span>Symbol</span>
           <select value={chosen} onChange={(e) => setSymbol(e.target.value)} aria-label="Algorithm symbol">
@@ -363,9 +351,9 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
         <button type="submit" className={`btn ${side === "BUY" ? "primary" : "danger"}`} disabled={!chosen}>
           Review algorithm
         </button>
-        <FormOutcome problem={problem} result={result} />
+        <FormOutcome problem={form.problem} result={form.result} />
       </form>
-      {review ? (
+      {form.review ? (
         <RowActionDialog
           title="Start this algorithm?"
           description={
@@ -378,7 +366,7 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
           confirmLabel="Start algorithm"
           destructive={side === "SELL"}
           reason="optional"
-          onClose={() => setReview(false)}
+          onClose={form.closeReview}
           onConfirm={async (reason, idempotencyKey) => {
             try {
               const r = await start.mutateAsync({
@@ -391,9 +379,9 @@ function StartParent({ instruments }: { instruments: InstrumentOut[] }) {
                 ...(reason ? { reason } : {}),
                 idempotencyKey,
               });
-              setResult({ ok: true, text: r.message });
+              form.setResult({ ok: true, text: r.message });
             } catch (e) {
-              setResult({ ok: false, text: errorMessage(e) });
+              form.setResult({ ok: false, text: errorMessage(e) });
             }
             void queryClient.invalidateQueries();
           }}
