@@ -297,25 +297,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     const instrument = this.instrumentsBySymbol.get(spec.symbol);
     const market = this.marketsBySymbol.get(spec.symbol);
     if (!instrument || !market) throw new FinalVenueError(`UNKNOWN_SYMBOL: ${spec.symbol} is not traded on ${this.id}.`, "UNKNOWN_SYMBOL");
-    if (this.tracker.get(spec.clientOrderId)?.venueOrderId) {
-      throw new FinalVenueError(
-        `DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`,
-        "DUPLICATE_CLIENT_ORDER_ID",
-      );
-    }
-    const request = this.orderRequest(spec, market, instrument);
-    const record: TrackedOrder = {
-      clientOrderId: spec.clientOrderId,
-      symbol: spec.symbol,
-      type: spec.type,
-      side: spec.side,
-      venueOrderId: null,
-      triggerBook: request.triggerBook,
-      open: true,
-      reportedFilled: ZERO,
-      seenFilled: ZERO,
-      createdAt: now,
-    };
+    const { request, record } = this.newTrackedOrder(spec, market, instrument, now);
     this.tracker.track(record);
     const action = `placing order ${spec.clientOrderId} (${spec.side} ${D(spec.quantity).toString()} ${spec.symbol} ${spec.type})`;
     // Reduce-only orders (exits, the emergency flatten) take the emergency instance: they never wait in ccxt's
@@ -397,26 +379,7 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
     request: VenueRequest,
   ): VenueEvent[] {
     const instrument = this.instrumentsBySymbol.get(orders[0]!.symbol)!;
-    const records = orders.map((spec): TrackedOrder => {
-      if (this.tracker.get(spec.clientOrderId)?.venueOrderId)
-        throw new FinalVenueError(
-          `DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`,
-          "DUPLICATE_CLIENT_ORDER_ID",
-        );
-      const request = this.orderRequest(spec, market, instrument);
-      return {
-        clientOrderId: spec.clientOrderId,
-        symbol: spec.symbol,
-        type: spec.type,
-        side: spec.side,
-        venueOrderId: null,
-        triggerBook: request.triggerBook,
-        open: true,
-        reportedFilled: ZERO,
-        seenFilled: ZERO,
-        createdAt: now,
-      };
-    });
+    const records = orders.map((spec) => this.newTrackedOrder(spec, market, instrument, now).record);
     for (const record of records) this.tracker.track(record);
     const reduceOnly = orders.every((l) => l.reduceOnly === true);
     const instance = reduceOnly ? this.emergencyExchange : this.exchange;
@@ -673,6 +636,30 @@ export class CcxtVenue implements Venue, ReportsAsyncFailures {
       }
     }
     return out;
+  }
+
+  /** A new order checked against this adapter's memory (never placed twice under one id) and its tracking record. */
+  private newTrackedOrder(spec: OrderSpec, market: CcxtMarketLike, instrument: Instrument, now: number): { request: CcxtOrderRequest; record: TrackedOrder } {
+    if (this.tracker.get(spec.clientOrderId)?.venueOrderId) {
+      throw new FinalVenueError(
+        `DUPLICATE_CLIENT_ORDER_ID: ${spec.clientOrderId} was already placed on ${this.id}; it is not sent twice.`,
+        "DUPLICATE_CLIENT_ORDER_ID",
+      );
+    }
+    const request = this.orderRequest(spec, market, instrument);
+    const record: TrackedOrder = {
+      clientOrderId: spec.clientOrderId,
+      symbol: spec.symbol,
+      type: spec.type,
+      side: spec.side,
+      venueOrderId: null,
+      triggerBook: request.triggerBook,
+      open: true,
+      reportedFilled: ZERO,
+      seenFilled: ZERO,
+      createdAt: now,
+    };
+    return { request, record };
   }
 
   /** The createOrder arguments for a spec (orders.ts), priced against the last prices for market-order checks. */
