@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ScriptedVenue } from "../../test/arb-venue";
+import { ScriptedVenue, USDC_USD_PAIR as PAIR } from "../../test/arb-venue";
 import { createMigratedDb } from "../../test/db";
 import { FakeScheduler } from "../../test/replay/fake-scheduler";
 import type { ArbPairConfig } from "../core/algos/arbitrage";
@@ -27,22 +27,6 @@ const rules = { priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNot
 const USDC = makeInstrument({ symbol: "BTC/USDC", ...rules, makerFee: "0", takerFee: "0.001" });
 const USD = makeInstrument({ symbol: "BTC/USD", ...rules, makerFee: "0.0016", takerFee: "0.0026" });
 const admin: Actor = { username: "ada", role: "admin" };
-
-const PAIR: ArbPairConfig = {
-  id: "usdc-usd",
-  markets: [
-    { venue: "sim-a", symbol: "BTC/USDC" },
-    { venue: "sim-b", symbol: "BTC/USD" },
-  ],
-  thresholdBps: 20,
-  slippageBps: 2,
-  legs: "taker-taker",
-  maxQty: "0.1",
-  legTimeoutMs: 10_000,
-  maxQuoteAgeMs: 5_000,
-  repair: "unwind",
-  enabled: true,
-};
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
