@@ -4,6 +4,7 @@
  * and fills and answers the reads reconciliation makes, so an engine restarted on the same venue finds what it sent.
  */
 import { D, Decimal, ZERO } from "../server/core/money";
+import type { ArbPairConfig } from "../server/core/algos/arbitrage";
 import type { Instrument } from "../server/core/instrument";
 import type { OrderSpec, OrderStatus } from "../server/core/orders";
 import type { VenueEvent } from "../server/core/orders/events";
@@ -171,3 +172,20 @@ export class ScriptedVenue implements Venue {
 
   async close(): Promise<void> {}
 }
+
+/** The pair these tests trade: BTC/USDC at sim-a against BTC/USD at sim-b, taker legs, unwound when a leg fails. */
+export const USDC_USD_PAIR: ArbPairConfig = {
+  id: "usdc-usd",
+  markets: [
+    { venue: "sim-a", symbol: "BTC/USDC" },
+    { venue: "sim-b", symbol: "BTC/USD" },
+  ],
+  thresholdBps: 20,
+  slippageBps: 2,
+  legs: "taker-taker",
+  maxQty: "0.1",
+  legTimeoutMs: 10_000,
+  maxQuoteAgeMs: 5_000,
+  repair: "unwind",
+  enabled: true,
+};

@@ -5,20 +5,10 @@
  */
 import type { OrderSpec } from "../server/core/orders";
 import type { SimVenue } from "../server/venues/sim/sim-venue";
-import {
-  TransientVenueError,
-  type MarketUpdate,
-  type OrderChanges,
-  type Venue,
-  type VenueEvent,
-  type VenueStatus,
-  type VisibleBook,
-} from "../server/venues/venue";
-import { VenueReads } from "./venue-reads";
+import type { MarketUpdate, Venue, VenueEvent, VisibleBook } from "../server/venues/venue";
+import { DownableSimVenue } from "./downable-venue";
 
-export class RoutingTestVenue extends VenueReads<SimVenue> implements Venue {
-  readonly kind = "sim" as const;
-  down = false;
+export class RoutingTestVenue extends DownableSimVenue implements Venue {
   /** Every new order is refused at once with this reason. */
   refuseWith: string | null = null;
   /** New orders get no answer (the test pushes one through `push`). */
@@ -40,9 +30,6 @@ export class RoutingTestVenue extends VenueReads<SimVenue> implements Venue {
     };
   }
 
-  get id(): string {
-    return this.inner.id;
-  }
   fetchVisibleBook?: (symbol: string, depth: number) => Promise<VisibleBook>;
   setEventSink(sink: (events: VenueEvent[]) => void) {
     this.sink = sink;
@@ -52,9 +39,6 @@ export class RoutingTestVenue extends VenueReads<SimVenue> implements Venue {
   push(events: VenueEvent[]): void {
     this.sink(events);
   }
-  private check(): void {
-    if (this.down) throw new TransientVenueError(`${this.id} is unreachable`);
-  }
   submit(spec: OrderSpec, now: number) {
     this.check();
     this.submitted.push(spec);
@@ -62,28 +46,10 @@ export class RoutingTestVenue extends VenueReads<SimVenue> implements Venue {
     if (this.holdSubmits) return [];
     return this.inner.submit(spec, now);
   }
-  cancel(clientOrderId: string, now: number) {
-    this.check();
-    return this.inner.cancel(clientOrderId, now);
-  }
-  cancelAll(symbol: string | undefined, now: number) {
-    this.check();
-    return this.inner.cancelAll(symbol, now);
-  }
-  modify(clientOrderId: string, changes: OrderChanges, now: number) {
-    this.check();
-    return this.inner.modify(clientOrderId, changes, now);
-  }
   onMarketData(update: MarketUpdate, now: number) {
     return this.inner.onMarketData(update, now);
   }
-  advanceTo(now: number) {
-    return this.inner.advanceTo(now);
-  }
   visibleBook(symbol: string, depth: number): VisibleBook | null {
     return this.hideBook ? null : this.inner.visibleBook(symbol, depth);
-  }
-  override status(): VenueStatus {
-    return this.down ? { connected: false, latencyMs: null, lastError: `${this.id} is unreachable` } : this.inner.status();
   }
 }

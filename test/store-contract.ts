@@ -17,6 +17,7 @@ import type {
   FillRecord,
   JournalEntry,
   OrderMeta,
+  ParentOrderRecord,
   SignalRecord,
   Store,
   TradeRecord,
@@ -38,6 +39,24 @@ export function makeOrder(id: string, overrides: Partial<OrderSpec> = {}, status
     ...overrides,
   });
   return status === undefined ? order : { ...order, status };
+}
+
+/** A working manual TWAP parent for 1.5 BTC, saved whole at 10, changed by `over`. */
+export function twapParent(over: Partial<ParentOrderRecord> = {}): ParentOrderRecord {
+  return {
+    id: "par-1",
+    symbol: "BTC/USDT",
+    side: "BUY",
+    algo: "twap",
+    status: "working",
+    targetQty: D("1.5"),
+    filledQty: D("0"),
+    state: '{"version":1}',
+    meta: { owner: "manual" },
+    createdAt: 10,
+    updatedAt: 10,
+    ...over,
+  };
 }
 
 /** A trailing-stop order with tags, links and one partial fill: Decimals everywhere, nested state. */
@@ -477,19 +496,7 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
 
       it("upserts parent orders by id, keeps the first createdAt, and lists open ones apart", () => {
         const store = fresh();
-        const twap = {
-          id: "par-1",
-          symbol: "BTC/USDT",
-          side: "BUY" as const,
-          algo: "twap",
-          status: "working",
-          targetQty: D("1.5"),
-          filledQty: D("0"),
-          state: '{"version":1}',
-          meta: { owner: "manual", positionId: null },
-          createdAt: 10,
-          updatedAt: 10,
-        };
+        const twap = twapParent({ meta: { owner: "manual", positionId: null } });
         const ice = { ...twap, id: "par-2", algo: "iceberg", createdAt: 20, updatedAt: 20 };
         store.saveParentOrder(ice);
         store.saveParentOrder(twap);
@@ -545,19 +552,7 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
 
       it("saves a parent's steps in parts: its progress and new or changed children; a whole save replaces them", () => {
         const store = fresh();
-        const twap = {
-          id: "par-1",
-          symbol: "BTC/USDT",
-          side: "BUY" as const,
-          algo: "twap",
-          status: "working",
-          targetQty: D("1.5"),
-          filledQty: D("0"),
-          state: '{"version":1}',
-          meta: { owner: "manual" },
-          createdAt: 10,
-          updatedAt: 10,
-        };
+        const twap = twapParent();
         store.saveParentOrder(twap);
         store.saveParentOrder({ ...twap, id: "par-2", createdAt: 20 });
         const child = (id: string, slice: number, state: string) => ({ parentId: "par-1", clientOrderId: id, slice, state, updatedAt: 11 });
@@ -587,19 +582,7 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
 
       it("a parent's step is all or nothing inside a transaction", () => {
         const store = fresh();
-        const twap = {
-          id: "par-1",
-          symbol: "BTC/USDT",
-          side: "BUY" as const,
-          algo: "twap",
-          status: "working",
-          targetQty: D("1"),
-          filledQty: D("0"),
-          state: "{}",
-          meta: null,
-          createdAt: 1,
-          updatedAt: 1,
-        };
+        const twap = twapParent({ targetQty: D("1"), state: "{}", meta: null, createdAt: 1, updatedAt: 1 });
         store.saveParentOrder(twap);
         expect(() =>
           store.transaction(() => {

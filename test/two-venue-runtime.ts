@@ -70,3 +70,19 @@ export function twoVenueRuntime(options: TwoVenueRuntimeOptions): TwoVenueServer
     },
   };
 }
+
+/** The desk file both runtime tests start from: binance-main and bitget-1 on the test servers, BTC sized at `fraction`. */
+export const twoVenueDeskFile =
+  (desk: string, fraction: string) =>
+  (binanceUrl: string, bitgetUrl: string): string => `desk:
+${desk}
+  symbols: [BTC/USDT, ETH/USDT]
+venues:
+  - { id: binance-main, exchange: binance, mode: ccxt, api_url: "${binanceUrl}" }
+  - { id: bitget-1, exchange: bitget, mode: ccxt, api_url: "${bitgetUrl}" }
+risk:
+  max_open_positions: 10
+  max_portfolio_exposure: 1.0
+symbols:
+  BTC/USDT: { min_confidence: 0.5, max_position_size: 0.05, sizing: { method: fixed_fraction, fraction: ${fraction} } }
+`;

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
-import { ScriptedVenue } from "../../test/arb-venue";
+import { ScriptedVenue, USDC_USD_PAIR as PAIR } from "../../test/arb-venue";
 import { createMigratedDb } from "../../test/db";
 import { FakeScheduler } from "../../test/replay/fake-scheduler";
 import type { ArbPairConfig } from "../core/algos/arbitrage";
@@ -27,22 +27,6 @@ const rules = { priceTick: "0.01", qtyStep: "0.00001", minQty: "0.00001", minNot
 const USDC = makeInstrument({ symbol: "BTC/USDC", ...rules, makerFee: "0", takerFee: "0.001" });
 const USD = makeInstrument({ symbol: "BTC/USD", ...rules, makerFee: "0.0016", takerFee: "0.0026" });
 const admin: Actor = { username: "ada", role: "admin" };
-
-const PAIR: ArbPairConfig = {
-  id: "usdc-usd",
-  markets: [
-    { venue: "sim-a", symbol: "BTC/USDC" },
-    { venue: "sim-b", symbol: "BTC/USD" },
-  ],
-  thresholdBps: 20,
-  slippageBps: 2,
-  legs: "taker-taker",
-  maxQty: "0.1",
-  legTimeoutMs: 10_000,
-  maxQuoteAgeMs: 5_000,
-  repair: "unwind",
-  enabled: true,
-};
 
 const cleanups: (() => void)[] = [];
 afterEach(() => {
@@ -86,6 +70,24 @@ async function quotes(d: Desk, midA: number, midB: number): Promise<void> {
 }
 
 const view = (d: Desk) => d.engine.arbitrage({ opportunities: 50, roundTrips: 20 });
+
+/** A migrated SQLite file in a temporary folder (removed after the test) and a clock at T0, for desks that restart. */
+function dbOnDisk(): { path: string; clock: ManualClock } {
+  const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
+  cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
+  return { path: createMigratedDb(dir), clock: new ManualClock(T0) };
+}
+
+/** A started desk on disk whose first round trip is open: its buy leg rests at venue b. */
+async function restingTripOnDisk() {
+  const { path, clock } = dbOnDisk();
+  const v = venues();
+  const first = desk({ store: openSqliteStore({ path, clock }), v, clock });
+  await first.engine.start();
+  v.b.script.BUY.push({ kind: "rest" });
+  await quotes(first, 21_000, 19_943);
+  return { path, clock, v, first };
+}
 
 describe("the arbitrage room", () => {
   it("takes a spread above the threshold net of fees: both legs through the gate, PnL net of fees when both are done", async () => {
@@ -353,10 +355,7 @@ describe("the arbitrage room", () => {
 
 describe("the operator's on/off choice", () => {
   it("outlives a restart: the stored choice wins over the desk file, and the view says who made it and when", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = createMigratedDb(dir);
-    const clock = new ManualClock(T0);
+    const { path, clock } = dbOnDisk();
     const first = desk({ store: openSqliteStore({ path, clock }), clock });
     await first.engine.start();
     // Never touched: the desk file's setting, nobody named.
@@ -386,15 +385,7 @@ describe("the operator's on/off choice", () => {
 
 describe("a restart mid-round-trip", () => {
   it("resumes leg risk after a crash: the working leg is followed, never sent again, and the imbalance repaired", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = createMigratedDb(dir);
-    const clock = new ManualClock(T0);
-    const v = venues();
-    const first = desk({ store: openSqliteStore({ path, clock }), v, clock });
-    await first.engine.start();
-    v.b.script.BUY.push({ kind: "rest" });
-    await quotes(first, 21_000, 19_943);
+    const { path, clock, v, first } = await restingTripOnDisk();
     const tripId = view(first).roundTrips[0]!.id;
     const buyLeg = `${tripId}.b`;
     expect(view(first).roundTrips[0]).toMatchObject({ status: "open" });
@@ -425,15 +416,7 @@ describe("a restart mid-round-trip", () => {
   });
 
   it("a round trip halted before its legs ended is booked after a restart, once they have", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = createMigratedDb(dir);
-    const clock = new ManualClock(T0);
-    const v = venues();
-    const first = desk({ store: openSqliteStore({ path, clock }), v, clock });
-    await first.engine.start();
-    v.b.script.BUY.push({ kind: "rest" });
-    await quotes(first, 21_000, 19_943);
+    const { path, clock, v, first } = await restingTripOnDisk();
     const [row] = first.store.loadArbRoundTrips({ onlyOpen: true });
     // The engine dies right after the halt was recorded, before the stop's cancel of the resting buy was confirmed.
     const data = row!.data as Record<string, unknown>;
@@ -459,10 +442,7 @@ describe("a restart mid-round-trip", () => {
   });
 
   it("a leg journaled in the round trip but never handed to the gate counts as failed and is never sent", async () => {
-    const dir = mkdtempSync(join(tmpdir(), "bastion-arb-"));
-    cleanups.push(() => rmSync(dir, { recursive: true, force: true }));
-    const path = createMigratedDb(dir);
-    const clock = new ManualClock(T0);
+    const { path, clock } = dbOnDisk();
     const store = openSqliteStore({ path, clock });
     // A crash between the round trip's commit and its legs' intents: both legs `sent`, no order in the books.
     store.saveArbRoundTrip({

@@ -7,7 +7,8 @@ import { D } from "../core/money";
 import type { OrderSpec } from "../core/orders";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { TransientVenueError, type MarketUpdate, type OrderChanges, type Venue, type VenueEvent, type VenueStatus } from "../venues/venue";
+import type { MarketUpdate, Venue, VenueEvent } from "../venues/venue";
+import { DownableSimVenue } from "../../test/downable-venue";
 import { Engine } from "./engine";
 import type { VenueSet } from "./venue-set";
 import type { Actor, EmergencyProgress, Signal } from "./types";
@@ -18,68 +19,32 @@ const T0 = Date.UTC(2024, 0, 2, 12, 0, 0);
 const trader: Actor = { username: "tina", role: "trader" };
 
 /** A venue that can go down: refuses requests and reads, and says it is not connected (the others keep trading). */
-class DownableVenue implements Venue {
-  down = false;
-  constructor(private readonly inner: SimVenue) {}
-  get id(): string {
-    return this.inner.id;
-  }
-  readonly kind = "sim" as const;
-  instruments() {
-    return this.inner.instruments();
-  }
+class DownableVenue extends DownableSimVenue implements Venue {
   setEventSink(sink: (events: VenueEvent[]) => void) {
     this.inner.setEventSink(sink);
-  }
-  private check(): void {
-    if (this.down) throw new TransientVenueError(`${this.id} is unreachable`);
   }
   submit(spec: OrderSpec, now: number) {
     this.check();
     return this.inner.submit(spec, now);
   }
-  cancel(clientOrderId: string, now: number) {
-    this.check();
-    return this.inner.cancel(clientOrderId, now);
-  }
-  cancelAll(symbol: string | undefined, now: number) {
-    this.check();
-    return this.inner.cancelAll(symbol, now);
-  }
-  modify(clientOrderId: string, changes: OrderChanges, now: number) {
-    this.check();
-    return this.inner.modify(clientOrderId, changes, now);
-  }
   onMarketData(update: MarketUpdate, now: number) {
     return this.down ? [] : this.inner.onMarketData(update, now);
   }
-  advanceTo(now: number) {
-    return this.inner.advanceTo(now);
-  }
-  async fetchOrder(clientOrderId: string) {
+  override async fetchOrder(clientOrderId: string) {
     this.check();
     return this.inner.fetchOrder(clientOrderId);
   }
-  async fetchOpenOrders() {
+  override async fetchOpenOrders() {
     this.check();
     return this.inner.fetchOpenOrders();
   }
-  async fetchFills(since: number) {
+  override async fetchFills(since: number) {
     this.check();
     return this.inner.fetchFills(since);
   }
-  async fetchBalances() {
+  override async fetchBalances() {
     this.check();
     return this.inner.fetchBalances();
-  }
-  freeBalance(currency: string) {
-    return this.inner.freeBalance(currency);
-  }
-  status(): VenueStatus {
-    return this.down ? { connected: false, latencyMs: null, lastError: `${this.id} is unreachable` } : this.inner.status();
-  }
-  close() {
-    return this.inner.close();
   }
 }
 

@@ -4,17 +4,10 @@
  * a halt — and each leg's flight is tracked by its own clientOrderId.
  */
 import { describe, expect, it } from "vitest";
-import { makeInstrument } from "../core/instrument";
 import type { OrderSpec } from "../core/orders/types";
-import { seededRng } from "../core/rng";
+import { BTC, kinds, order, resilientHarness, scriptedListCall, T0, type Step } from "../../test/resilient-list-venue";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { FinalVenueError, TransientVenueError, type InDoubtReport, type OcoListSpec, type VenueEvent } from "../venues/venue";
-import { ResilientVenue } from "./resilient-venue";
-
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minNotional: "5", takerFee: "0.001", makerFee: "0.001" });
-const T0 = Date.UTC(2024, 0, 1);
-
-type Step = "ok" | "final" | "rate-limited" | "timeout-after-sending" | "silent";
+import type { OcoListSpec, VenueEvent } from "../venues/venue";
 
 /** The simulator with a native OCO entry point and scripted failures (each leg placed as the venue would). */
 class OcoVenue extends SimVenue {
@@ -25,61 +18,22 @@ class OcoVenue extends SimVenue {
   }
   submitOco(list: OcoListSpec, now: number): VenueEvent[] {
     this.calls++;
-    const step = this.script.shift() ?? "ok";
-    if (step === "final") throw new FinalVenueError("The relationship of the prices for the orders is not correct.", "VENUE_REFUSED");
-    if (step === "rate-limited") throw new TransientVenueError("RATE_LIMITED: too many requests; nothing was done", "RATE_LIMITED");
-    if (step === "silent") return [];
-    const events = list.legs.flatMap((leg) => this.submit(leg, now));
-    if (step === "timeout-after-sending") throw new TransientVenueError("TIMEOUT: request timed out after sending", "TIMEOUT");
-    return events;
+    return scriptedListCall(this.script, "The relationship of the prices for the orders is not correct.", () =>
+      list.legs.flatMap((leg) => this.submit(leg, now)),
+    );
   }
 }
 
-const leg = (clientOrderId: string, over: Partial<OrderSpec>): OrderSpec => ({
-  clientOrderId,
-  symbol: "BTC/USDT",
-  side: "BUY",
-  type: "LIMIT",
-  quantity: "0.1",
-  price: "29000",
-  timeInForce: "GTC",
-  ...over,
-});
 const list = (reduceOnly = false): OcoListSpec => ({
   listId: "lst-1",
-  legs: [leg("tp-1", { reduceOnly }), leg("sl-1", { type: "STOP_LIMIT", triggerPrice: "31000", price: "31100", reduceOnly })],
+  legs: [order("tp-1", { reduceOnly }), order("sl-1", { type: "STOP_LIMIT", triggerPrice: "31000", price: "31100", reduceOnly })],
 });
 
 function harness(script: Step[]) {
   const inner = new OcoVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } });
   inner.script.push(...script);
-  let now = T0;
-  const due: { at: number; fn: () => void }[] = [];
-  const venue = new ResilientVenue(inner, {
-    ratePerSecond: 100,
-    burst: 100,
-    maxAttempts: 3,
-    baseDelayMs: 10,
-    maxDelayMs: 100,
-    now: () => now,
-    timers: { setTimeout: (fn, ms) => due.push({ at: now + ms, fn }) },
-    rng: seededRng(1),
-  });
-  const events: VenueEvent[] = [];
-  const doubts: InDoubtReport[] = [];
-  venue.setEventSink((e) => events.push(...e));
-  venue.setInDoubtSink((r) => doubts.push(r));
-  inner.onMarketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5 }, now);
-  const advance = (ms: number) => {
-    now += ms;
-    for (const t of due.splice(0).sort((a, b) => a.at - b.at))
-      if (t.at <= now) t.fn();
-      else due.push(t);
-  };
-  return { inner, venue, events, doubts, advance };
+  return resilientHarness(inner);
 }
-
-const kinds = (events: VenueEvent[]) => events.map((e) => `${e.clientOrderId}:${e.event.type}`);
 
 describe("a native OCO list through ResilientVenue", () => {
   it.each<[string, Step[], string[], string[], number]>([

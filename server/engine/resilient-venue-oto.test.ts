@@ -5,18 +5,11 @@
  * venue its orders name.
  */
 import { describe, expect, it } from "vitest";
-import { makeInstrument } from "../core/instrument";
-import type { OrderSpec } from "../core/orders/types";
-import { seededRng } from "../core/rng";
+import { BTC, kinds, order, resilientHarness, resilientOptions, scriptedListCall, T0, type Step } from "../../test/resilient-list-venue";
 import { SimVenue } from "../venues/sim/sim-venue";
-import { FinalVenueError, TransientVenueError, type InDoubtReport, type OtoListSpec, type VenueEvent } from "../venues/venue";
+import type { OtoListSpec, VenueEvent } from "../venues/venue";
 import { ResilientVenue } from "./resilient-venue";
 import { VenueSet } from "./venue-set";
-
-const BTC = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", minNotional: "5", takerFee: "0.001", makerFee: "0.001" });
-const T0 = Date.UTC(2024, 0, 1);
-
-type Step = "ok" | "final" | "rate-limited" | "timeout-after-sending" | "silent";
 
 /** The simulator with a native OTO entry point and scripted failures (both orders reported accepted, as the venue answers). */
 class OtoVenue extends SimVenue {
@@ -27,26 +20,13 @@ class OtoVenue extends SimVenue {
   }
   submitOto(list: OtoListSpec, now: number): VenueEvent[] {
     this.calls++;
-    const step = this.script.shift() ?? "ok";
-    if (step === "final") throw new FinalVenueError("Account has insufficient balance for requested action.", "VENUE_REFUSED");
-    if (step === "rate-limited") throw new TransientVenueError("RATE_LIMITED: too many requests; nothing was done", "RATE_LIMITED");
-    if (step === "silent") return [];
-    const events = [...this.submit(list.working, now), { clientOrderId: list.pending.clientOrderId, event: { type: "accept" as const, ts: now } }];
-    if (step === "timeout-after-sending") throw new TransientVenueError("TIMEOUT: request timed out after sending", "TIMEOUT");
-    return events;
+    return scriptedListCall(this.script, "Account has insufficient balance for requested action.", () => [
+      ...this.submit(list.working, now),
+      { clientOrderId: list.pending.clientOrderId, event: { type: "accept" as const, ts: now } },
+    ]);
   }
 }
 
-const order = (clientOrderId: string, over: Partial<OrderSpec>): OrderSpec => ({
-  clientOrderId,
-  symbol: "BTC/USDT",
-  side: "BUY",
-  type: "LIMIT",
-  quantity: "0.1",
-  price: "29000",
-  timeInForce: "GTC",
-  ...over,
-});
 const list = (reduceOnly = false, suffix = ""): OtoListSpec => ({
   listId: `oto-1${suffix}`,
   working: order(`entry-1${suffix}`, { reduceOnly }),
@@ -56,33 +36,8 @@ const list = (reduceOnly = false, suffix = ""): OtoListSpec => ({
 function harness(script: Step[]) {
   const inner = new OtoVenue({ instruments: [BTC], initialBalances: { USDT: "100000", BTC: "1" } });
   inner.script.push(...script);
-  let now = T0;
-  const due: { at: number; fn: () => void }[] = [];
-  const venue = new ResilientVenue(inner, {
-    ratePerSecond: 100,
-    burst: 100,
-    maxAttempts: 3,
-    baseDelayMs: 10,
-    maxDelayMs: 100,
-    now: () => now,
-    timers: { setTimeout: (fn, ms) => due.push({ at: now + ms, fn }) },
-    rng: seededRng(1),
-  });
-  const events: VenueEvent[] = [];
-  const doubts: InDoubtReport[] = [];
-  venue.setEventSink((e) => events.push(...e));
-  venue.setInDoubtSink((r) => doubts.push(r));
-  inner.onMarketData({ kind: "quote", symbol: "BTC/USDT", bid: 30_000, ask: 30_000.5 }, now);
-  const advance = (ms: number) => {
-    now += ms;
-    for (const t of due.splice(0).sort((a, b) => a.at - b.at))
-      if (t.at <= now) t.fn();
-      else due.push(t);
-  };
-  return { inner, venue, events, doubts, advance };
+  return resilientHarness(inner);
 }
-
-const kinds = (events: VenueEvent[]) => events.map((e) => `${e.clientOrderId}:${e.event.type}`);
 
 describe("a native OTO list through ResilientVenue", () => {
   it.each<[string, Step[], string[], string[], number]>([
@@ -118,16 +73,10 @@ describe("a native OTO list through ResilientVenue", () => {
 
   it("a venue without native OTO lists refuses the list as one", () => {
     const inner = new SimVenue({ instruments: [BTC], initialBalances: { USDT: "100000" } });
-    const venue = new ResilientVenue(inner, {
-      ratePerSecond: 100,
-      burst: 100,
-      maxAttempts: 3,
-      baseDelayMs: 10,
-      maxDelayMs: 100,
-      now: () => T0,
-      timers: { setTimeout: () => undefined },
-      rng: seededRng(1),
-    });
+    const venue = new ResilientVenue(
+      inner,
+      resilientOptions(() => T0, { setTimeout: () => undefined }),
+    );
     expect(venue.holdsOtoNatively(list())).toBe(false);
     expect(kinds(venue.submitOto(list(), T0))).toEqual(["entry-1:reject", "exit-1:reject"]);
   });

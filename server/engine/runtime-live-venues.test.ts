@@ -8,7 +8,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { Changes } from "../../test/ccxt/test-changes";
-import { twoVenueRuntime } from "../../test/two-venue-runtime";
+import { twoVenueDeskFile, twoVenueRuntime } from "../../test/two-venue-runtime";
 import { TEST_API_KEY, TEST_API_SECRET } from "../../test/binance-test-server";
 import { BITGET_TEST_API_KEY, BITGET_TEST_API_SECRET, BITGET_TEST_PASSPHRASE } from "../../test/bitget-test-server";
 import { LIVE_OPT_IN_VALUE } from "../venues/ccxt/live-config";
@@ -19,20 +19,7 @@ import { ensureRuntime, runtimeState } from "./runtime";
 const changes = new Changes();
 const waitFor = <T>(probe: () => T | null | undefined | false): Promise<T> => changes.until(probe, "the engine's state");
 
-function deskFile(binanceUrl: string, bitgetUrl: string): string {
-  return `desk:
-  mode: live
-  symbols: [BTC/USDT, ETH/USDT]
-venues:
-  - { id: binance-main, exchange: binance, mode: ccxt, api_url: "${binanceUrl}" }
-  - { id: bitget-1, exchange: bitget, mode: ccxt, api_url: "${bitgetUrl}" }
-risk:
-  max_open_positions: 10
-  max_portfolio_exposure: 1.0
-symbols:
-  BTC/USDT: { min_confidence: 0.5, max_position_size: 0.05, sizing: { method: fixed_fraction, fraction: 0.001 } }
-`;
-}
+const deskFile = twoVenueDeskFile("  mode: live", "0.001");
 
 describe("the runtime in LIVE mode with two ccxt venues from the desk file", { timeout: 90_000 }, () => {
   const servers = twoVenueRuntime({

@@ -6,7 +6,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { Changes } from "../../test/ccxt/test-changes";
-import { twoVenueRuntime } from "../../test/two-venue-runtime";
+import { twoVenueDeskFile, twoVenueRuntime } from "../../test/two-venue-runtime";
 import type { Engine } from "./engine";
 import { ensureRuntime, runtimeState } from "./runtime";
 
@@ -14,21 +14,7 @@ import { ensureRuntime, runtimeState } from "./runtime";
 const changes = new Changes();
 const waitFor = <T>(probe: () => T | null | undefined | false): Promise<T> => changes.until(probe, "the engine's state");
 
-function deskFile(binanceUrl: string, bitgetUrl: string): string {
-  return `desk:
-  mode: paper
-  capital: 10000
-  symbols: [BTC/USDT, ETH/USDT]
-venues:
-  - { id: binance-main, exchange: binance, mode: ccxt, api_url: "${binanceUrl}" }
-  - { id: bitget-1, exchange: bitget, mode: ccxt, api_url: "${bitgetUrl}" }
-risk:
-  max_open_positions: 10
-  max_portfolio_exposure: 1.0
-symbols:
-  BTC/USDT: { min_confidence: 0.5, max_position_size: 0.05, sizing: { method: fixed_fraction, fraction: 0.01 } }
-`;
-}
+const deskFile = twoVenueDeskFile("  mode: paper\n  capital: 10000", "0.01");
 
 describe("the runtime in PAPER mode with two ccxt venues from the desk file", { timeout: 90_000 }, () => {
   // The two exchanges quote BTC 1000 apart: one desk-wide feed could not show both.

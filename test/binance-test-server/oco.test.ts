@@ -3,40 +3,10 @@
  * lock of the quantity for both legs, the sibling expired when one leg executes (the LIMIT_MAKER fills, or the stop
  * triggers), and a cancel of one order or of the list ending both.
  */
-import { createHmac } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
-import { BinanceTestServer, TEST_API_KEY, TEST_API_SECRET } from "./index";
+import { describe, expect, it } from "vitest";
+import { call, serversWithBtc, statusOf } from "./order-list-wire";
 
-const open: BinanceTestServer[] = [];
-afterEach(async () => {
-  while (open.length > 0) await open.pop()!.close();
-});
-
-async function start(): Promise<BinanceTestServer> {
-  const server = await BinanceTestServer.start({ symbols: ["BTC/USDT"], balances: { USDT: "100000", BTC: "1" } });
-  open.push(server);
-  server.pushQuote("BTCUSDT", 30_000, 30_001, 5, 5);
-  server.pushTrade("BTCUSDT", 30_000, 0.01);
-  return server;
-}
-
-/** The fields of Binance's answers these tests read. */
-interface Body {
-  status?: string;
-  orderListId?: number;
-  orderReports?: { clientOrderId: string; type: string; status: string }[];
-  [field: string]: unknown;
-}
-
-async function call(server: BinanceTestServer, method: string, path: string, params: Record<string, string>): Promise<{ status: number; body: Body }> {
-  let query = new URLSearchParams({ ...params, timestamp: String(Date.now()), recvWindow: "10000" }).toString();
-  query += `&signature=${createHmac("sha256", TEST_API_SECRET).update(query).digest("hex")}`;
-  const inBody = method === "POST";
-  const headers: Record<string, string> = { "X-MBX-APIKEY": TEST_API_KEY };
-  if (inBody) headers["Content-Type"] = "application/x-www-form-urlencoded";
-  const response = await fetch(`${server.url}${path}${inBody ? "" : `?${query}`}`, { method, headers, body: inBody ? query : undefined });
-  return { status: response.status, body: (await response.json()) as Body };
-}
+const start = serversWithBtc("1");
 
 const sellOco = (over: Record<string, string> = {}): Record<string, string> => ({
   symbol: "BTCUSDT",
@@ -53,9 +23,6 @@ const sellOco = (over: Record<string, string> = {}): Record<string, string> => (
   listClientOrderId: "list-1",
   ...over,
 });
-
-const statusOf = async (server: BinanceTestServer, id: string): Promise<string> =>
-  (await call(server, "GET", "/api/v3/order", { symbol: "BTCUSDT", origClientOrderId: id })).body.status ?? "";
 
 describe("POST /api/v3/orderList/oco: Binance's rules", () => {
   it.each<[string, Record<string, string>, number, string]>([

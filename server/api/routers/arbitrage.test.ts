@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { ScriptedVenue } from "../../../test/arb-venue";
+import { ScriptedVenue, USDC_USD_PAIR } from "../../../test/arb-venue";
 import { callerFor, openTestDesk, trpcError, type TestDesk } from "../../../test/desk-support";
 import { makeInstrument } from "../../core/instrument";
 
@@ -15,23 +15,7 @@ beforeEach(async () => {
       quoteCurrency: "USDC",
       // The pair compares USDC and USD at par; the gate weighs a BTC/USD leg in the desk's USDC at the same peg.
       conversionRates: { USD: "1" },
-      arbitrage: [
-        {
-          id: "usdc-usd",
-          markets: [
-            { venue: "sim-a", symbol: "BTC/USDC" },
-            { venue: "sim-b", symbol: "BTC/USD" },
-          ],
-          thresholdBps: 20,
-          slippageBps: 2,
-          legs: "taker-taker",
-          maxQty: "0.1",
-          legTimeoutMs: 10_000,
-          maxQuoteAgeMs: 5_000,
-          repair: "unwind",
-          enabled: true,
-        },
-      ],
+      arbitrage: [{ ...USDC_USD_PAIR }],
     },
   });
 });
