@@ -18,6 +18,11 @@ export function instrumentOf(cx: EngineContext, venue: string, symbol: string): 
   return cx.venues ? cx.venues.listing(venue, symbol) : cx.books.instruments.get(symbol);
 }
 
+/** Whether a leg's order reached the journal (the books, or the store once it ended): not there, it never left. */
+export function journaled(cx: EngineContext, clientOrderId: string): boolean {
+  return cx.books.orders.has(clientOrderId) || Boolean(cx.store.getOrder(clientOrderId));
+}
+
 /** Each market's quote (from the venue set), fees, rules and free balances, keyed by the market's label. */
 export function inputsOf(cx: EngineContext, pair: ArbPairConfig): PairInputs {
   const set = cx.venues;

@@ -9,7 +9,7 @@ import { D, type Decimal, roundToStep, ZERO } from "../core/money";
 import type { OrderSpec } from "../core/orders";
 import { createExitState } from "../core/positions";
 import type { ArbOpportunityRow } from "../db/store";
-import { instrumentOf } from "./arbitrage-legs";
+import { instrumentOf, journaled } from "./arbitrage-legs";
 import { label, owner, type RoundTrip, type RoundTripLeg } from "./arbitrage-types";
 import { ownerOf } from "./books";
 import type { EngineContext } from "./context";
@@ -122,7 +122,7 @@ export function sendLeg(cx: EngineContext, trip: RoundTrip, leg: RoundTripLeg): 
   const refPrice = leg.price ?? cx.venueRoom.touch(leg.venue, leg.symbol, leg.side) ?? trip.legs[0]!.price ?? ZERO;
   const result = cx.gate.placeOrder(spec, { refPrice, newPosition });
   // A gate refusal leaves no order behind: the leg failed here. A venue refusal comes back through the ledger.
-  if (!result.ok && !cx.books.orders.has(leg.clientOrderId) && !cx.store.getOrder(leg.clientOrderId)) {
+  if (!result.ok && !journaled(cx, leg.clientOrderId)) {
     return `${result.error.code}: ${result.error.message}`;
   }
   return null;

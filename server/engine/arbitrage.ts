@@ -25,13 +25,17 @@
  *
  * A leg's position (owner `arb:<pair>`, on its venue) has no exit rule: it is hedged by the other venue's, so the
  * symbol's stop-loss or take-profit must never close one side alone (the emergency stop still flattens both).
+ *
+ * This file is the room the engine calls (market data, order events, halt, restart, commands) and its work queue.
+ * Next door: arbitrage-types (the journaled records), arbitrage-skips (the opportunity log's skips), arbitrage-legs
+ * (reading the markets and the legs' orders, booking), arbitrage-orders (building and sending legs), arbitrage-view.
  */
 import { type ArbDecision, type ArbPairConfig, decideLegRisk, detectArbitrage } from "../core/algos/arbitrage";
 import { Decimal, isPositive, ZERO } from "../core/money";
 import { isTerminal, type Order } from "../core/orders";
 import type { MarketUpdate } from "../core/market-data";
 import type { ArbRoundTripRow } from "../db/store";
-import { book, inputsOf, minQtyOf, sideOf, syncLeg, venuesDown } from "./arbitrage-legs";
+import { book, inputsOf, journaled, minQtyOf, sideOf, syncLeg, venuesDown } from "./arbitrage-legs";
 import { newRoundTrip, repairLeg, sendLeg } from "./arbitrage-orders";
 import { SkipLog } from "./arbitrage-skips";
 import { DEFAULT_LEG_TIMEOUT_MS, HALTED_LOOKBACK, live, OPEN, PAIR_CHOICES_KEY, type PairChoice, type RoundTrip, type RoundTripLeg } from "./arbitrage-types";
@@ -197,7 +201,7 @@ export class Arbitrage {
       trip.halt = { openQty: ZERO, flattened };
       // A leg recorded sent that never reached the books (refused at the gate by the halt itself) never will.
       for (const leg of trip.legs)
-        if (leg.status === "sent" && !this.cx.books.orders.has(leg.clientOrderId) && !this.cx.store.getOrder(leg.clientOrderId)) {
+        if (leg.status === "sent" && !journaled(this.cx, leg.clientOrderId)) {
           leg.status = "failed";
           leg.reason = "never sent: trading halted";
         }
@@ -434,7 +438,7 @@ export class Arbitrage {
       this.trips.set(trip.id, trip);
       for (const leg of trip.legs) {
         if (!live(leg)) continue;
-        if (!this.cx.books.orders.has(leg.clientOrderId) && !this.cx.store.getOrder(leg.clientOrderId)) {
+        if (!journaled(this.cx, leg.clientOrderId)) {
           leg.status = "failed";
           leg.reason = "never journaled: the engine stopped before sending it";
           this.note(trip, `after a restart, ${leg.role} leg ${leg.clientOrderId} was never sent: it counts as failed and is not sent again`);
