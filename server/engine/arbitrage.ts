@@ -28,7 +28,8 @@
  *
  * This file is the room the engine calls (market data, order events, halt, restart, commands) and its work queue.
  * Next door: arbitrage-types (the journaled records), arbitrage-skips (the opportunity log's skips), arbitrage-legs
- * (reading the markets and the legs' orders, booking), arbitrage-orders (building and sending legs), arbitrage-view.
+ * (reading the markets and the legs' orders, booking), arbitrage-orders (building and sending legs), arbitrage-choices (the on/off
+ * choice per pair), arbitrage-view.
  */
 import { type ArbDecision, type ArbPairConfig, decideLegRisk, detectArbitrage } from "../core/algos/arbitrage";
 import { Decimal, isPositive, ZERO } from "../core/money";
@@ -37,10 +38,11 @@ import type { MarketUpdate } from "../core/market-data";
 import type { ArbRoundTripRow } from "../db/store";
 import { book, inputsOf, journaled, minQtyOf, sideOf, syncLeg, venuesDown } from "./arbitrage-legs";
 import { newRoundTrip, repairLeg, sendLeg } from "./arbitrage-orders";
+import { PairChoices } from "./arbitrage-choices";
 import { SkipLog } from "./arbitrage-skips";
-import { DEFAULT_LEG_TIMEOUT_MS, HALTED_LOOKBACK, live, OPEN, PAIR_CHOICES_KEY, type PairChoice, type RoundTrip, type RoundTripLeg } from "./arbitrage-types";
+import { DEFAULT_LEG_TIMEOUT_MS, HALTED_LOOKBACK, live, OPEN, type RoundTrip, type RoundTripLeg } from "./arbitrage-types";
 import { arbitrageView, type ArbitrageView } from "./arbitrage-view";
-import { done, fail, type EngineContext } from "./context";
+import type { EngineContext } from "./context";
 import type { Actor, CommandResult } from "./types";
 
 // The records and the view are defined next door; importers keep reading them from here.
@@ -51,10 +53,7 @@ const legTimeoutOf = (pair: ArbPairConfig | undefined) => pair?.legTimeoutMs ?? 
 
 export class Arbitrage {
   private readonly pairs = new Map<string, ArbPairConfig>();
-  /** The desk file's `enabled` per pair: what a pair the operator never touched starts with. */
-  private readonly deskEnabled = new Map<string, boolean>();
-  /** The operator's last choice per pair, as stored (restored at start and on reload). */
-  private choices: Record<string, PairChoice> = {};
+  private readonly choices: PairChoices;
   private readonly trips = new Map<string, RoundTrip>();
   private readonly timers = new Map<string, unknown>();
   private readonly skips: SkipLog;
@@ -67,10 +66,8 @@ export class Arbitrage {
 
   constructor(private readonly cx: EngineContext) {
     this.skips = new SkipLog(cx);
-    for (const pair of cx.options.arbitrage ?? []) {
-      this.pairs.set(pair.id, { ...pair });
-      this.deskEnabled.set(pair.id, pair.enabled);
-    }
+    for (const pair of cx.options.arbitrage ?? []) this.pairs.set(pair.id, { ...pair });
+    this.choices = new PairChoices(cx, this.pairs);
   }
 
   get hasPairs(): boolean {
@@ -425,10 +422,8 @@ export class Arbitrage {
    * never sent again. Each round trip then resumes its leg-risk handling.
    */
   restore(): void {
-    // The operator's choices survive a restart (and a reload undoes one that did not commit); a pair never touched
-    // (or one whose choice names a pair the desk file no longer has) follows the desk file.
-    this.choices = this.cx.store.getState<Record<string, PairChoice>>(PAIR_CHOICES_KEY) ?? {};
-    for (const pair of this.pairs.values()) pair.enabled = this.choices[pair.id]?.enabled ?? this.deskEnabled.get(pair.id) ?? pair.enabled;
+    // The operator's choices survive a restart; a pair never touched follows the desk file.
+    this.choices.restore();
     for (const id of [...this.timers.keys()]) this.clearTimer(id);
     this.trips.clear();
     this.work.length = 0;
@@ -466,24 +461,17 @@ export class Arbitrage {
   /**
    * Turns a pair on or off (no new round trip while off; an open one finishes). The choice is stored (engine state, in
    * the transaction of its audit row) and outlives a restart: the desk file's `enabled` only sets a pair never touched.
+   * (arbitrage-choices)
    */
   setEnabled(pairId: string, enabled: boolean, actor: Actor, reason: string | null = null): CommandResult {
-    const pair = this.pairs.get(pairId);
-    if (!pair) return fail("NOT_FOUND", `There is no arbitrage pair ${pairId}; the pairs are ${[...this.pairs.keys()].join(", ") || "none"}.`);
-    if (pair.enabled === enabled) return done(`Pair ${pairId} is already ${enabled ? "enabled" : "disabled"}.`);
-    const choices = { ...this.choices, [pairId]: { enabled, by: actor.username, at: this.cx.clock.now(), reason } };
-    // Stored first: memory follows only what committed.
-    this.cx.durably(() => this.cx.store.setState(PAIR_CHOICES_KEY, choices));
-    this.choices = choices;
-    pair.enabled = enabled;
-    this.cx.log("info", `arbitrage pair ${pairId} ${enabled ? "enabled" : "disabled"} by ${actor.username}`);
-    return done(`Pair ${pairId} ${enabled ? "enabled: it takes opportunities again" : "disabled: no new round trip (an open one finishes)"}.`, {
-      pairId,
-      enabled,
-    });
+    return this.choices.set(pairId, enabled, actor, reason);
   }
 
   view(limits: { opportunities: number; roundTrips: number }): ArbitrageView {
-    return arbitrageView(this.cx, { pairs: this.pairs.values(), choices: this.choices, trips: this.trips, skips: this.skips.pending, seen: this.seen }, limits);
+    return arbitrageView(
+      this.cx,
+      { pairs: this.pairs.values(), choices: this.choices.all, trips: this.trips, skips: this.skips.pending, seen: this.seen },
+      limits,
+    );
   }
 }
