@@ -5,6 +5,12 @@
  * the OTO fallback when the secondary cannot pass the gate yet (the primary goes alone, the list is emulated), and the
  * questions other rooms ask about native legs. The list's state and emulated lifecycle live in order-lists.ts
  * (`OrderLists`, which owns this room and lends it the list's bookkeeping through `NativeListHost`).
+ *
+ * The venue cancels one OCO leg when the other executes; that end arrives as the leg's own venue event (never an unknown
+ * order or a drift). An OTO stays emulated when its primary reduces a position (the secondary would be booked to the
+ * position it closes) or its secondary cannot pass the gate before the primary has filled (a spot sell of coins the
+ * primary buys). A native OTO's venue places the secondary only on a FULL fill, so a primary canceled after a partial
+ * fill ends the list (emulated, a pro-rata secondary goes out).
  */
 import { type Decimal, isPositive } from "../core/money";
 import type { Order, OrderSpec } from "../core/orders";
@@ -13,7 +19,7 @@ import { MANUAL_OWNER } from "./books";
 import { requestTerms, type ManualOrderLink } from "./intake";
 import type { Actor, CommandResult, ManualOrderRequest, PositionRecord } from "./types";
 import { done, fail, type EngineContext } from "./context";
-import type { ListLeg, ListLegRole, OrderListKind, OrderListState, OrderListStatus } from "./order-lists";
+import type { ListLeg, ListLegRole, OrderListKind, OrderListState, OrderListStatus } from "./order-lists-state";
 
 /** Pairs of alternatives (one executing cancels the other). */
 export const ALTERNATIVES: Record<OrderListKind, readonly ListLegRole[]> = { OCO: ["first", "second"], OTO: [], BRACKET: ["stop_loss", "take_profit"] };

@@ -3,16 +3,8 @@
  * secondary sent once the primary has filled) and brackets (an entry, then a stop-loss and a take-profit as an OCO,
  * sent when the entry fills, sized to what filled and grown with later fills by amend).
  *
- * Native where the venue has them: an OCO (or a bracket's stop-loss + take-profit pair, once its entry has filled whole)
- * goes to a venue that holds OCO lists (`Venue.holdsOcoNatively`, e.g. Binance spot) as one native order list: both
- * legs pass the gate and are journaled first, then one request carries them (`submitOco`); the venue cancels one leg
- * when the other executes, and that end arrives as the leg's own venue event (never an unknown order or a drift). The
- * list's `execution` says which ("native" | "emulated"). An OTO goes to a venue that holds OTO lists (`holdsOtoNatively`)
- * the same way (`submitOto`): both orders pass the gate and are journaled first, and the venue places the secondary
- * itself once the primary has filled in full. Unless the primary reduces a position (the secondary would be booked to
- * the position it closes) or the secondary cannot pass the gate before the primary has filled (a spot sell of coins
- * the primary buys): those stay emulated. Differences a native OTO keeps: the venue places the secondary only on a FULL
- * fill, so a primary canceled after a partial fill ends the list (emulated, a pro-rata secondary goes out). Elsewhere the list is emulated by the engine: its legs are
+ * Native lists (OCO/OTO as one venue request where the venue holds them) are sent by order-lists-native.ts.
+ * Elsewhere the list is emulated by the engine: its legs are
  * ordinary orders that each pass the risk gate, linked by `listId` and a `listRole` tag; this room reacts to their
  * changes (ledger.settleOrder calls it once a change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
  * where the venue could hold it: on spot the venue reserves the coins for each resting sell, so a resting stop beside a
@@ -33,67 +25,19 @@ import type { Actor, CommandResult, ManualOrderRequest, OrderRecord } from "./ty
 import { done, fail, markDecimal, type EngineContext } from "./context";
 import { ALTERNATIVES, inVenueList, legOrderFields, NativeLists, siblingLeg } from "./order-lists-native";
 
-export const ORDER_LIST_KINDS = ["OCO", "OTO", "BRACKET"] as const;
-export type OrderListKind = (typeof ORDER_LIST_KINDS)[number];
-export type ListLegRole = "first" | "second" | "primary" | "secondary" | "entry" | "stop_loss" | "take_profit";
-export type OrderListStatus = "WORKING" | "DONE" | "CANCELED";
-
-/** A bracket's exit leg: the side is the entry's opposite and the quantity follows the entry's fills. */
-export type BracketLegRequest = Omit<ManualOrderRequest, "symbol" | "side" | "quantity" | "reduceOnly">;
-
-export type PlaceListRequest =
-  | { kind: "OCO"; first: ManualOrderRequest; second: ManualOrderRequest }
-  | { kind: "OTO"; primary: ManualOrderRequest; secondary: ManualOrderRequest }
-  | { kind: "BRACKET"; entry: ManualOrderRequest; stopLoss: BracketLegRequest; takeProfit: BracketLegRequest };
-
-export interface ListLeg {
-  role: ListLegRole;
-  /** As asked (a bracket leg's side and quantity filled in from the entry). */
-  request: ManualOrderRequest;
-  /** The leg's current order (assigned before it is sent; a cancel-replace amend moves it to the replacement). */
-  clientOrderId: string;
-  sent: boolean;
-  /** Earlier orders of this leg, replaced by an amend. */
-  replaced: string[];
-  /** Why the leg could not be sent or grown, for people. */
-  note: string | null;
-}
-
-export interface OrderListState {
-  listId: string;
-  kind: OrderListKind;
-  symbol: string;
-  status: OrderListStatus;
-  /** Who keeps the contingency: the venue (a native order list) or the engine. The books say which. */
-  execution: "native" | "emulated";
-  /** The same in the older words (kept for stored lists and readers of `mode`). */
-  mode: "EMULATED" | "NATIVE";
-  legs: ListLeg[];
-  createdAt: number;
-  updatedAt: number;
-  createdBy: string;
-  /** A leg executed or is being released: the others are being canceled, nothing more is sent. */
-  exiting: boolean;
-  /** The emulated leg waiting for its alternatives' cancels before it goes to the venue. */
-  releasing: string | null;
-  /** A person canceled the list. */
-  canceled: boolean;
-  endReason: string | null;
-}
-
-/** A leg's order as the books (or, once ended, the store) have it. */
-export interface ListLegView {
-  role: ListLegRole;
-  clientOrderId: string;
-  sent: boolean;
-  order: Order | null;
-  replaced: string[];
-  note: string | null;
-}
-
-export interface OrderListView extends Omit<OrderListState, "legs"> {
-  legs: ListLegView[];
-}
+export { ORDER_LIST_KINDS } from "./order-lists-state";
+export type {
+  BracketLegRequest,
+  ListLeg,
+  ListLegRole,
+  ListLegView,
+  OrderListKind,
+  OrderListState,
+  OrderListStatus,
+  OrderListView,
+  PlaceListRequest,
+} from "./order-lists-state";
+import type { BracketLegRequest, ListLeg, ListLegRole, OrderListState, OrderListStatus, OrderListView, PlaceListRequest } from "./order-lists-state";
 
 /** Who keeps a stored list's contingency (lists stored before `execution` say it only in `mode`). */
 function executionOf(list: OrderListState): OrderListState["execution"] {
