@@ -4,6 +4,7 @@
  * sent when the entry fills, sized to what filled and grown with later fills by amend).
  *
  * Native lists (OCO/OTO as one venue request where the venue holds them) are sent by order-lists-native.ts.
+ * A bracket's exits are sent and grown by order-lists-bracket.ts; the list's shape and state are in order-lists-state.ts.
  * Elsewhere the list is emulated by the engine: its legs are
  * ordinary orders that each pass the risk gate, linked by `listId` and a `listRole` tag; this room reacts to their
  * changes (ledger.settleOrder calls it once a change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
@@ -17,13 +18,13 @@
  */
 import { roundQty } from "../core/instrument";
 import { D, type Decimal, isPositive } from "../core/money";
-import { createBracket, isTerminal, type ContingencyType, type Order, type OrderSpec } from "../core/orders";
+import { isTerminal, type ContingencyType, type Order } from "../core/orders";
 import type { OrderListRow } from "../db/store";
-import { MANUAL_OWNER } from "./books";
-import { requestTerms, type ManualOrderLink } from "./intake";
+import type { ManualOrderLink } from "./intake";
 import type { Actor, CommandResult, ManualOrderRequest, OrderRecord } from "./types";
-import { done, fail, markDecimal, type EngineContext } from "./context";
-import { ALTERNATIVES, inVenueList, legOrderFields, NativeLists, siblingLeg } from "./order-lists-native";
+import { done, fail, type EngineContext } from "./context";
+import { BracketExits } from "./order-lists-bracket";
+import { ALTERNATIVES, inVenueList, NativeLists, siblingLeg } from "./order-lists-native";
 
 export { ORDER_LIST_KINDS } from "./order-lists-state";
 export type {
@@ -49,6 +50,8 @@ export class OrderLists {
 
   /** The native lists (one venue request per list), lent this room's bookkeeping of a list. */
   private readonly native: NativeLists;
+  /** A bracket's exits (sent and grown as its entry fills). */
+  private readonly brackets: BracketExits;
 
   constructor(private readonly cx: EngineContext) {
     this.native = new NativeLists(cx, {
@@ -59,7 +62,13 @@ export class OrderLists {
       noteLeg: (list, leg, result) => this.noteLeg(list, leg, result),
       orderOf: (clientOrderId) => this.orderOf(clientOrderId),
       linkOf: (list, leg, placedSibling, native) => this.linkOf(list, leg, placedSibling, native),
-      bracketLegSpec: (list, leg, quantity, positionId) => this.bracketLegSpec(list, leg, quantity, positionId),
+      bracketLegSpec: (list, leg, quantity, positionId) => this.brackets.bracketLegSpec(list, leg, quantity, positionId),
+    });
+    this.brackets = new BracketExits(cx, {
+      save: (list) => this.save(list),
+      noteLeg: (list, leg, result) => this.noteLeg(list, leg, result),
+      orderOf: (clientOrderId) => this.orderOf(clientOrderId),
+      sendNativeBracketPair: (list, pair, quantity, positionId) => this.native.sendNativeBracketPair(list, pair, quantity, positionId),
     });
   }
 
@@ -98,7 +107,7 @@ export class OrderLists {
     const other = legs.find((l) => l.request.symbol !== symbol);
     if (other) return fail("LIST_SYMBOL", `Every order of a list trades one symbol: ${other.request.symbol} is not ${symbol}.`);
     if (request.kind === "BRACKET") {
-      const refused = this.checkBracket(listId, legs);
+      const refused = this.brackets.checkBracket(listId, legs);
       if (refused) return refused;
     }
     const list: OrderListState = {
@@ -158,25 +167,6 @@ export class OrderLists {
     });
   }
 
-  /** The bracket's shape (leg types, prices on the right sides), by core's createBracket; a market entry is judged at the mark. */
-  private checkBracket(listId: string, legs: ListLeg[]): CommandResult | null {
-    const [entry, stopLoss, takeProfit] = legs as [ListLeg, ListLeg, ListLeg];
-    // The named venue's own price (else the desk-level mark): where the entry would fill.
-    const mark = this.cx.books.markAt(entry.request.venue, entry.request.symbol);
-    const spec = (l: ListLeg, withMark = false): OrderSpec => {
-      const r = l.request;
-      const level = r.price ?? r.triggerPrice ?? (withMark && mark ? markDecimal(mark).toString() : undefined);
-      return {
-        ...legOrderFields(l),
-        ...(r.price !== undefined && { price: r.price }),
-        ...(r.triggerPrice !== undefined && { triggerPrice: r.triggerPrice }),
-        ...(withMark && r.price === undefined && r.triggerPrice === undefined && level !== undefined && { price: level }),
-      };
-    };
-    const built = createBracket({ listId, entry: spec(entry, true), stopLoss: spec(stopLoss), takeProfit: spec(takeProfit) });
-    return built.ok ? null : fail(built.error.code, built.error.message);
-  }
-
   cancelList(listId: string): CommandResult {
     const list = this.lists.get(listId);
     if (!list || list.status !== "WORKING") return fail("NOT_FOUND", `Order list ${listId} is not working.`);
@@ -211,7 +201,7 @@ export class OrderLists {
     const filled = isPositive(order.filledQty);
     switch (leg.role) {
       case "entry":
-        if (filled) this.growBracketLegs(list, order);
+        if (filled) this.brackets.growBracketLegs(list, order);
         break;
       case "primary":
         if (order.status === "FILLED") this.sendSecondary(list, order.quantity);
@@ -323,95 +313,6 @@ export class OrderLists {
     if (!record || isTerminal(record.order) || record.order.status === "PENDING_CANCEL") return false;
     this.cx.ledger.requestCancel(record);
     return true;
-  }
-
-  /** A bracket's exits protect what the entry has filled: sent with that quantity, then grown (amend) as it fills more. */
-  private growBracketLegs(list: OrderListState, entry: Order): void {
-    if (list.exiting || list.canceled || this.cx.tradingState === "HALTED") return;
-    const target = entry.filledQty;
-    const positionId = this.cx.books.orders.get(entry.clientOrderId)?.meta.positionId ?? this.cx.store.getOrder(entry.clientOrderId)?.meta.positionId ?? null;
-    // An entry filled whole at once (a market entry, typically): its exits go out as one native OCO list where the venue
-    // has them. A partial fill keeps the emulated pair, which grows with later fills (a native list cannot be amended).
-    const [, stopLoss, takeProfit] = list.legs as [ListLeg, ListLeg, ListLeg];
-    if (entry.status === "FILLED" && !stopLoss.sent && !takeProfit.sent && this.native.sendNativeBracketPair(list, [stopLoss, takeProfit], target, positionId))
-      return;
-    for (const leg of list.legs.slice(1)) {
-      if (list.exiting) return;
-      if (!leg.sent) {
-        const result = this.sendBracketLeg(list, leg, target, positionId);
-        this.noteLeg(list, leg, result);
-        continue;
-      }
-      const order = this.orderOf(leg.clientOrderId);
-      if (!order || isTerminal(order) || order.status === "PENDING_CANCEL" || this.cx.amends.isReplacing(order.clientOrderId)) continue;
-      if (!order.quantity.lessThan(target)) continue;
-      const result = this.cx.amends.amend(order.clientOrderId, { quantity: target }, `bracket ${list.listId}: the ${leg.role} follows the entry's fills`);
-      this.noteLeg(list, leg, result);
-    }
-  }
-
-  /**
-   * The venue a bracket's exits go to: the one its entry went to (the position they protect lives there), else the one
-   * the entry named, else the engine's venue.
-   */
-  private entryVenue(list: OrderListState): string {
-    const entry = list.legs[0]!;
-    const stored = this.cx.books.orders.get(entry.clientOrderId) ?? this.cx.store.getOrder(entry.clientOrderId);
-    return stored?.meta.venue ?? entry.request.venue ?? this.cx.venue.id;
-  }
-
-  /** A bracket exit's order spec (side and quantity from the entry's fills) and the price the gate judges it at. */
-  private bracketLegSpec(
-    list: OrderListState,
-    leg: ListLeg,
-    quantity: Decimal,
-    positionId: string | null,
-  ): { spec: OrderSpec; refPrice: Decimal } | { error: CommandResult } {
-    const r = leg.request;
-    const sibling = siblingLeg(list, leg);
-    const spec: OrderSpec = {
-      clientOrderId: leg.clientOrderId,
-      symbol: r.symbol,
-      side: r.side,
-      type: r.type,
-      quantity,
-      ...requestTerms(r),
-      postOnly: r.postOnly ?? false,
-      reduceOnly: true,
-      tags: {
-        ...(positionId !== null && { positionId }),
-        reason: leg.role,
-        strategy: MANUAL_OWNER,
-        manualBy: list.createdBy,
-        listRole: leg.role,
-      },
-      listId: list.listId,
-      contingency: "OCO",
-      linkedClientOrderIds: sibling ? [sibling.clientOrderId] : [],
-      parentClientOrderId: list.legs[0]!.clientOrderId,
-      venue: this.entryVenue(list),
-    };
-    // Judged (and, emulated, triggered: watchers.watchEmulated) at the price of that venue.
-    const mark = this.cx.books.markAt(spec.venue, r.symbol);
-    const refPrice = r.price !== undefined ? D(r.price) : mark ? markDecimal(mark) : r.triggerPrice !== undefined ? D(r.triggerPrice) : null;
-    if (!refPrice) return { error: fail("NO_MARKET_PRICE", `No market price for ${r.symbol} yet.`) };
-    return { spec, refPrice };
-  }
-
-  private sendBracketLeg(list: OrderListState, leg: ListLeg, quantity: Decimal, positionId: string | null): CommandResult {
-    const built = this.bracketLegSpec(list, leg, quantity, positionId);
-    if ("error" in built) return built.error;
-    const { spec, refPrice } = built;
-    const sibling = siblingLeg(list, leg);
-    // Sent before the gate answers: a fill the venue reports at once must find its leg sent.
-    leg.sent = true;
-    this.save(list);
-    const result = this.cx.gate.placeOrder(spec, { refPrice, emulate: true, ...(sibling?.sent && { exceptClientOrderId: sibling.clientOrderId }) });
-    if (!result.ok && !this.cx.books.orders.has(leg.clientOrderId) && !this.cx.store.getOrder(leg.clientOrderId)) {
-      leg.sent = false; // refused before it existed: a later fill of the entry tries again
-      this.save(list);
-    }
-    return result;
   }
 
   /** OTO: the secondary goes out once the primary has filled (all of it, or part of it when the primary ended early, pro rata). */
