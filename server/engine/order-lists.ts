@@ -3,16 +3,9 @@
  * secondary sent once the primary has filled) and brackets (an entry, then a stop-loss and a take-profit as an OCO,
  * sent when the entry fills, sized to what filled and grown with later fills by amend).
  *
- * Native where the venue has them: an OCO (or a bracket's stop-loss + take-profit pair, once its entry has filled whole)
- * goes to a venue that holds OCO lists (`Venue.holdsOcoNatively`, e.g. Binance spot) as one native order list: both
- * legs pass the gate and are journaled first, then one request carries them (`submitOco`); the venue cancels one leg
- * when the other executes, and that end arrives as the leg's own venue event (never an unknown order or a drift). The
- * list's `execution` says which ("native" | "emulated"). An OTO goes to a venue that holds OTO lists (`holdsOtoNatively`)
- * the same way (`submitOto`): both orders pass the gate and are journaled first, and the venue places the secondary
- * itself once the primary has filled in full. Unless the primary reduces a position (the secondary would be booked to
- * the position it closes) or the secondary cannot pass the gate before the primary has filled (a spot sell of coins
- * the primary buys): those stay emulated. Differences a native OTO keeps: the venue places the secondary only on a FULL
- * fill, so a primary canceled after a partial fill ends the list (emulated, a pro-rata secondary goes out). Elsewhere the list is emulated by the engine: its legs are
+ * Native lists (OCO/OTO as one venue request where the venue holds them) are sent by order-lists-native.ts.
+ * A bracket's exits are sent and grown by order-lists-bracket.ts; the list's shape and state are in order-lists-state.ts.
+ * Elsewhere the list is emulated by the engine: its legs are
  * ordinary orders that each pass the risk gate, linked by `listId` and a `listRole` tag; this room reacts to their
  * changes (ledger.settleOrder calls it once a change committed). A trigger leg with an alternative (a bracket's stop, an OCO's stop) is held by the engine even
  * where the venue could hold it: on spot the venue reserves the coins for each resting sell, so a resting stop beside a
@@ -25,88 +18,59 @@
  */
 import { roundQty } from "../core/instrument";
 import { D, type Decimal, isPositive } from "../core/money";
-import { createBracket, isTerminal, type ContingencyType, type Order, type OrderSpec } from "../core/orders";
+import { isTerminal, type ContingencyType, type Order } from "../core/orders";
 import type { OrderListRow } from "../db/store";
-import type { OcoListSpec, OtoListSpec, VenueEvent } from "../venues/venue";
-import { MANUAL_OWNER } from "./books";
-import { requestTerms, type ManualOrderLink } from "./intake";
-import type { Actor, CommandResult, ManualOrderRequest, OrderRecord, PositionRecord } from "./types";
-import { done, fail, markDecimal, type EngineContext } from "./context";
+import type { ManualOrderLink } from "./intake";
+import type { Actor, CommandResult, ManualOrderRequest, OrderRecord } from "./types";
+import { done, fail, type EngineContext } from "./context";
+import { BracketExits } from "./order-lists-bracket";
+import { ALTERNATIVES, inVenueList, NativeLists, siblingLeg } from "./order-lists-native";
 
-export const ORDER_LIST_KINDS = ["OCO", "OTO", "BRACKET"] as const;
-export type OrderListKind = (typeof ORDER_LIST_KINDS)[number];
-export type ListLegRole = "first" | "second" | "primary" | "secondary" | "entry" | "stop_loss" | "take_profit";
-export type OrderListStatus = "WORKING" | "DONE" | "CANCELED";
+export { ORDER_LIST_KINDS } from "./order-lists-state";
+export type {
+  BracketLegRequest,
+  ListLeg,
+  ListLegRole,
+  ListLegView,
+  OrderListKind,
+  OrderListState,
+  OrderListStatus,
+  OrderListView,
+  PlaceListRequest,
+} from "./order-lists-state";
+import type { BracketLegRequest, ListLeg, ListLegRole, OrderListState, OrderListStatus, OrderListView, PlaceListRequest } from "./order-lists-state";
 
-/** A bracket's exit leg: the side is the entry's opposite and the quantity follows the entry's fills. */
-export type BracketLegRequest = Omit<ManualOrderRequest, "symbol" | "side" | "quantity" | "reduceOnly">;
-
-export type PlaceListRequest =
-  | { kind: "OCO"; first: ManualOrderRequest; second: ManualOrderRequest }
-  | { kind: "OTO"; primary: ManualOrderRequest; secondary: ManualOrderRequest }
-  | { kind: "BRACKET"; entry: ManualOrderRequest; stopLoss: BracketLegRequest; takeProfit: BracketLegRequest };
-
-export interface ListLeg {
-  role: ListLegRole;
-  /** As asked (a bracket leg's side and quantity filled in from the entry). */
-  request: ManualOrderRequest;
-  /** The leg's current order (assigned before it is sent; a cancel-replace amend moves it to the replacement). */
-  clientOrderId: string;
-  sent: boolean;
-  /** Earlier orders of this leg, replaced by an amend. */
-  replaced: string[];
-  /** Why the leg could not be sent or grown, for people. */
-  note: string | null;
-}
-
-export interface OrderListState {
-  listId: string;
-  kind: OrderListKind;
-  symbol: string;
-  status: OrderListStatus;
-  /** Who keeps the contingency: the venue (a native order list) or the engine. The books say which. */
-  execution: "native" | "emulated";
-  /** The same in the older words (kept for stored lists and readers of `mode`). */
-  mode: "EMULATED" | "NATIVE";
-  legs: ListLeg[];
-  createdAt: number;
-  updatedAt: number;
-  createdBy: string;
-  /** A leg executed or is being released: the others are being canceled, nothing more is sent. */
-  exiting: boolean;
-  /** The emulated leg waiting for its alternatives' cancels before it goes to the venue. */
-  releasing: string | null;
-  /** A person canceled the list. */
-  canceled: boolean;
-  endReason: string | null;
-}
-
-/** A leg's order as the books (or, once ended, the store) have it. */
-export interface ListLegView {
-  role: ListLegRole;
-  clientOrderId: string;
-  sent: boolean;
-  order: Order | null;
-  replaced: string[];
-  note: string | null;
-}
-
-export interface OrderListView extends Omit<OrderListState, "legs"> {
-  legs: ListLegView[];
-}
-
-/** Pairs of alternatives (one executing cancels the other). */
-const ALTERNATIVES: Record<OrderListKind, readonly ListLegRole[]> = { OCO: ["first", "second"], OTO: [], BRACKET: ["stop_loss", "take_profit"] };
-
-/** The legs a native list holds at the venue as one unit (ending one there ends the other): an OCO pair, or both OTO orders. */
-function inVenueList(list: OrderListState, role: ListLegRole): boolean {
-  return list.execution === "native" && (list.kind === "OTO" || ALTERNATIVES[list.kind].includes(role));
+/** Who keeps a stored list's contingency (lists stored before `execution` say it only in `mode`). */
+function executionOf(list: OrderListState): OrderListState["execution"] {
+  return list.execution ?? (list.mode === "NATIVE" ? "native" : "emulated");
 }
 
 export class OrderLists {
   private readonly lists = new Map<string, OrderListState>();
 
-  constructor(private readonly cx: EngineContext) {}
+  /** The native lists (one venue request per list), lent this room's bookkeeping of a list. */
+  private readonly native: NativeLists;
+  /** A bracket's exits (sent and grown as its entry fills). */
+  private readonly brackets: BracketExits;
+
+  constructor(private readonly cx: EngineContext) {
+    this.native = new NativeLists(cx, {
+      working: (listId) => this.lists.get(listId),
+      save: (list) => this.save(list),
+      settle: (list) => this.settle(list),
+      endList: (list, reason, status) => this.endList(list, reason, status),
+      noteLeg: (list, leg, result) => this.noteLeg(list, leg, result),
+      orderOf: (clientOrderId) => this.orderOf(clientOrderId),
+      linkOf: (list, leg, placedSibling, native) => this.linkOf(list, leg, placedSibling, native),
+      bracketLegSpec: (list, leg, quantity, positionId) => this.brackets.bracketLegSpec(list, leg, quantity, positionId),
+    });
+    this.brackets = new BracketExits(cx, {
+      save: (list) => this.save(list),
+      noteLeg: (list, leg, result) => this.noteLeg(list, leg, result),
+      orderOf: (clientOrderId) => this.orderOf(clientOrderId),
+      sendNativeBracketPair: (list, pair, quantity, positionId) => this.native.sendNativeBracketPair(list, pair, quantity, positionId),
+    });
+  }
 
   // ---------------------------------------------------------------------------------------------
   // Placing and canceling lists
@@ -143,7 +107,7 @@ export class OrderLists {
     const other = legs.find((l) => l.request.symbol !== symbol);
     if (other) return fail("LIST_SYMBOL", `Every order of a list trades one symbol: ${other.request.symbol} is not ${symbol}.`);
     if (request.kind === "BRACKET") {
-      const refused = this.checkBracket(listId, legs);
+      const refused = this.brackets.checkBracket(listId, legs);
       if (refused) return refused;
     }
     const list: OrderListState = {
@@ -166,39 +130,12 @@ export class OrderLists {
     this.lists.set(listId, list);
     this.cx.durably(() => this.persist(list), `order list ${listId} journaled before its first order is sent`);
 
-    if (request.kind === "OCO" && this.venueHoldsOco(this.ocoPreview(list))) {
-      const placed = this.sendNativePair(list, [legs[0]!, legs[1]!], (l, collect, sibling) =>
-        this.cx.intake.onManualOrder(l.request, actor, { ...this.linkOf(list, l, sibling, true), collect }),
-      );
-      if (!placed.ok) return placed;
-      return done(`OCO list ${listId} placed at ${this.cx.venue.id} as one native order list (${legs.map((l) => l.clientOrderId).join(", ")}).`, {
-        listId,
-        clientOrderIds: legs.map((l) => l.clientOrderId),
-        roles: legs.map((l) => l.role),
-        execution: "native",
-      });
-    }
-    // A primary that reduces a position stays emulated: a native secondary, booked now, would belong to the position
-    // the primary closes (and be canceled with it); emulated, it is booked once the primary has filled.
-    if (request.kind === "OTO" && !this.wouldReduce(legs[0]!.request) && this.venueHoldsOto(this.otoPreview(list))) {
-      // Both orders pass the gate and are journaled now; the venue places the secondary when the primary fills in full.
-      const placed = this.sendNativePair(
-        list,
-        [legs[0]!, legs[1]!],
-        (l, collect) => this.cx.intake.onManualOrder(l.request, actor, { ...this.linkOf(list, l, null, true), collect }),
-        ([working, pending], now) => this.cx.venue.submitOto!({ listId, working, pending }, now),
-        (primarySpec) => this.sendPrimaryAlone(list, primarySpec),
-      );
-      if (!placed.ok || list.execution === "emulated") return placed;
-      return done(
-        `OTO list ${listId} placed at ${this.cx.venue.id} as one native order list (${legs.map((l) => l.clientOrderId).join(", ")}); the venue sends the secondary once the primary fills.`,
-        { listId, clientOrderIds: legs.map((l) => l.clientOrderId), roles: legs.map((l) => l.role), execution: "native" },
-      );
-    }
+    const native = this.native.placeNative(list, actor);
+    if (native) return native;
     const immediate = request.kind === "OCO" ? legs : [legs[0]!];
     const placed: string[] = [];
     for (const l of immediate) {
-      const sibling = this.siblingLeg(list, l);
+      const sibling = siblingLeg(list, l);
       // Marked sent before the venue answers: a fill reported at once must find its leg sent.
       l.sent = true;
       const result = this.cx.intake.onManualOrder(l.request, actor, this.linkOf(list, l, sibling && placed.includes(sibling.clientOrderId) ? sibling : null));
@@ -228,194 +165,6 @@ export class OrderLists {
       roles: legs.map((l) => l.role),
       execution: list.execution,
     });
-  }
-
-  // ---------------------------------------------------------------------------------------------
-  // Native order lists
-
-  /** Whether the venue would hold this pair as one native OCO list. */
-  private venueHoldsOco(pair: OcoListSpec): boolean {
-    return typeof this.cx.venue.submitOco === "function" && this.cx.venue.holdsOcoNatively?.(pair) === true;
-  }
-
-  /** Whether an order would reduce an open position, as intake judges it (a person's position, else any it can only reduce). */
-  private wouldReduce(request: ManualOrderRequest): boolean {
-    const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
-    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
-    const onlyReduces = request.reduceOnly === true || (wantSide === "SHORT" && this.cx.books.instruments.get(request.symbol)?.kind === "spot");
-    return (
-      this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).some(holds) || (onlyReduces && this.cx.books.openPositionsFor(request.symbol).some(holds))
-    );
-  }
-
-  /** Whether the venue would hold this pair as one native OTO list. */
-  private venueHoldsOto(pair: OtoListSpec): boolean {
-    return typeof this.cx.venue.submitOto === "function" && this.cx.venue.holdsOtoNatively?.(pair) === true;
-  }
-
-  /** An OTO's orders as the venue would see them (as ocoPreview). */
-  private otoPreview(list: OrderListState): OtoListSpec {
-    const [working, pending] = this.ocoPreview(list).legs;
-    return { listId: list.listId, working, pending };
-  }
-
-  /** An OCO's legs as the venue would see them, before the gate (which adds tags, position and venue routing). */
-  private ocoPreview(list: OrderListState): OcoListSpec {
-    // On a desk with several venues, legs that reduce a position go to its venue (as intake routes them).
-    const first = list.legs[0]!.request;
-    const venue = first.venue ?? this.reducedPositionVenue(first);
-    const spec = (l: ListLeg): OrderSpec => {
-      const r = l.request;
-      return {
-        clientOrderId: l.clientOrderId,
-        symbol: r.symbol,
-        side: r.side,
-        type: r.type,
-        quantity: r.quantity,
-        ...requestTerms(r),
-        ...(venue !== undefined && { venue }),
-      };
-    };
-    return { listId: list.listId, legs: [spec(list.legs[0]!), spec(list.legs[1]!)] };
-  }
-
-  /**
-   * The venue a bracket's exits go to: the one its entry went to (the position they protect lives there), else the one
-   * the entry named, else the engine's venue.
-   */
-  private entryVenue(list: OrderListState): string {
-    const entry = list.legs[0]!;
-    const stored = this.cx.books.orders.get(entry.clientOrderId) ?? this.cx.store.getOrder(entry.clientOrderId);
-    return stored?.meta.venue ?? entry.request.venue ?? this.cx.venue.id;
-  }
-
-  /** The venue of the position an order would reduce (a person's first, else the symbol's oldest), if any. */
-  private reducedPositionVenue(request: ManualOrderRequest): string | undefined {
-    if (!this.cx.venues) return undefined;
-    const wantSide = request.side === "BUY" ? "LONG" : "SHORT";
-    const holds = (r: PositionRecord) => r.position.side !== wantSide && isPositive(r.position.quantity);
-    const reducing = this.cx.books.openPositionsFor(request.symbol, MANUAL_OWNER).find(holds) ?? this.cx.books.openPositionsFor(request.symbol).find(holds);
-    return reducing ? this.cx.venueRoom.venueOfPosition(reducing) : undefined;
-  }
-
-  /**
-   * Sends two alternatives as one native order list. Each leg passes the gate and is journaled (intent + submit) by
-   * `place`, which hands its venue spec to `collect` instead of sending it; once both are journaled, one venue request
-   * carries them. A leg the gate refuses ends the other one, never sent. A request whose answer is lost puts both legs
-   * in doubt (ResilientVenue): they are looked up by their ids, never sent again.
-   */
-  private sendNativePair(
-    list: OrderListState,
-    pair: [ListLeg, ListLeg],
-    place: (leg: ListLeg, collect: (venueSpec: OrderSpec) => void, placedSibling: ListLeg | null) => CommandResult,
-    submit: (specs: [OrderSpec, OrderSpec], now: number) => VenueEvent[] = (specs, now) => this.cx.venue.submitOco!({ listId: list.listId, legs: specs }, now),
-    /** OTO: the second order refused before it was journaled — the first goes out alone and the engine emulates the rest. */
-    aloneIfSecondRefused?: (firstSpec: OrderSpec) => CommandResult,
-  ): CommandResult {
-    const collected: OrderSpec[] = [];
-    const journaled: ListLeg[] = [];
-    list.execution = "native";
-    list.mode = "NATIVE";
-    this.save(list);
-    for (const leg of pair) {
-      leg.sent = true; // before the venue answers: a fill reported at once must find its leg sent
-      this.save(list);
-      const result = place(leg, (venueSpec) => collected.push(venueSpec), journaled[0] ?? null);
-      if (!result.ok) {
-        if (!this.orderOf(leg.clientOrderId)) leg.sent = false;
-        if (aloneIfSecondRefused && journaled.length === 1 && !leg.sent) return aloneIfSecondRefused(collected[0]!);
-        for (const other of journaled) this.endUnsent(other.clientOrderId, `its OCO sibling ${leg.clientOrderId} was refused (${result.error.code})`);
-        if (list.kind === "OCO") this.endList(list, `${leg.role} refused: ${result.error.code}: ${result.error.message}`, "CANCELED");
-        else this.noteLeg(list, leg, result);
-        const undone = journaled.length > 0 ? ` The other leg (${journaled.map((l) => l.clientOrderId).join(", ")}) was not sent.` : "";
-        return fail(
-          result.error.code,
-          `${list.kind} list ${list.listId}: the ${leg.role.replace("_", "-")} order was refused: ${result.error.message}${undone}`,
-          {
-            listId: list.listId,
-            ...result.data,
-          },
-        );
-      }
-      journaled.push(leg);
-    }
-    const now = this.cx.clock.now();
-    const venueList: OcoListSpec = { listId: list.listId, legs: [collected[0]!, collected[1]!] };
-    let events: VenueEvent[];
-    try {
-      events = submit(venueList.legs, now);
-    } catch (e) {
-      // Refused before anything was sent (the adapter's own checks): both legs end REJECTED with its words.
-      const reason = e instanceof Error ? e.message : String(e);
-      events = venueList.legs.map((l) => ({ clientOrderId: l.clientOrderId, event: { type: "reject" as const, reason, ts: now } }));
-      this.cx.gate.onVenueError();
-    }
-    this.cx.ledger.ingest(events, "venue");
-    const rejected = venueList.legs.map((l) => this.orderOf(l.clientOrderId)).find((o) => o?.status === "REJECTED");
-    if (rejected)
-      return fail("VENUE_REJECTED", `${list.kind} list ${list.listId}: ${rejected.reason ?? "the venue rejected the order list."}`, { listId: list.listId });
-    this.settle(list);
-    return done(`order list ${list.listId} sent`, { listId: list.listId });
-  }
-
-  /**
-   * An OTO whose secondary cannot pass the gate yet (on spot a sell needs the coins the primary buys): the list is
-   * emulated after all — its primary, journaled, goes to the venue alone; the secondary is judged and sent when it fills.
-   */
-  private sendPrimaryAlone(list: OrderListState, primarySpec: OrderSpec): CommandResult {
-    list.execution = "emulated";
-    list.mode = "EMULATED";
-    this.save(list);
-    const now = this.cx.clock.now();
-    let events: VenueEvent[];
-    try {
-      events = this.cx.venue.submit(primarySpec, now);
-    } catch (e) {
-      events = [{ clientOrderId: primarySpec.clientOrderId, event: { type: "reject", reason: e instanceof Error ? e.message : String(e), ts: now } }];
-      this.cx.gate.onVenueError();
-    }
-    this.cx.ledger.ingest(events, "venue");
-    const primary = this.orderOf(primarySpec.clientOrderId);
-    if (primary?.status === "REJECTED") {
-      this.settle(list);
-      return fail("VENUE_REJECTED", `OTO list ${list.listId}: ${primary.reason ?? "the venue rejected the primary order."}`, { listId: list.listId });
-    }
-    this.settle(list);
-    return done(`OTO list ${list.listId} placed (${primarySpec.clientOrderId}). The secondary is sent once the primary fills.`, {
-      listId: list.listId,
-      clientOrderIds: list.legs.map((l) => l.clientOrderId),
-      roles: list.legs.map((l) => l.role),
-      execution: "emulated",
-    });
-  }
-
-  /** A leg journaled for a native list that never left (its sibling was refused): it ends REJECTED, never sent. */
-  private endUnsent(clientOrderId: string, why: string): void {
-    const now = this.cx.clock.now();
-    this.cx.ledger.ingest([{ clientOrderId, event: { type: "reject", reason: `NOT_SENT: ${why}; nothing reached the venue.`, ts: now } }], "venue");
-  }
-
-  /** The bracket's shape (leg types, prices on the right sides), by core's createBracket; a market entry is judged at the mark. */
-  private checkBracket(listId: string, legs: ListLeg[]): CommandResult | null {
-    const [entry, stopLoss, takeProfit] = legs as [ListLeg, ListLeg, ListLeg];
-    // The named venue's own price (else the desk-level mark): where the entry would fill.
-    const mark = this.cx.books.markAt(entry.request.venue, entry.request.symbol);
-    const spec = (l: ListLeg, withMark = false): OrderSpec => {
-      const r = l.request;
-      const level = r.price ?? r.triggerPrice ?? (withMark && mark ? markDecimal(mark).toString() : undefined);
-      return {
-        clientOrderId: l.clientOrderId,
-        symbol: r.symbol,
-        side: r.side,
-        type: r.type,
-        quantity: r.quantity,
-        ...(r.price !== undefined && { price: r.price }),
-        ...(r.triggerPrice !== undefined && { triggerPrice: r.triggerPrice }),
-        ...(withMark && r.price === undefined && r.triggerPrice === undefined && level !== undefined && { price: level }),
-      };
-    };
-    const built = createBracket({ listId, entry: spec(entry, true), stopLoss: spec(stopLoss), takeProfit: spec(takeProfit) });
-    return built.ok ? null : fail(built.error.code, built.error.message);
   }
 
   cancelList(listId: string): CommandResult {
@@ -452,7 +201,7 @@ export class OrderLists {
     const filled = isPositive(order.filledQty);
     switch (leg.role) {
       case "entry":
-        if (filled) this.growBracketLegs(list, order);
+        if (filled) this.brackets.growBracketLegs(list, order);
         break;
       case "primary":
         if (order.status === "FILLED") this.sendSecondary(list, order.quantity);
@@ -523,18 +272,12 @@ export class OrderLists {
 
   /** Whether an order is a leg of a working native order list (an OCO pair, or an OTO's orders). */
   isNativeLeg(clientOrderId: string): boolean {
-    const listId = this.orderOf(clientOrderId)?.listId;
-    const list = listId ? this.lists.get(listId) : undefined;
-    return list !== undefined && list.legs.some((l) => l.clientOrderId === clientOrderId && inVenueList(list, l.role));
+    return this.native.isNativeLeg(clientOrderId);
   }
 
   /** Whether two orders are the two legs of one native OCO list (the venue cancels one when the other executes). */
   nativeSiblings(clientOrderId: string, otherClientOrderId: string): boolean {
-    const order = this.orderOf(clientOrderId);
-    const list = order?.listId ? this.lists.get(order.listId) : undefined;
-    if (!list || list.execution !== "native") return false;
-    const leg = list.legs.find((l) => l.clientOrderId === clientOrderId);
-    return leg !== undefined && this.siblingLeg(list, leg)?.clientOrderId === otherClientOrderId;
+    return this.native.nativeSiblings(clientOrderId, otherClientOrderId);
   }
 
   /** The alternative of a leg (its OCO sibling), when it has been sent: the gate does not count it against this one. */
@@ -542,21 +285,15 @@ export class OrderLists {
     for (const list of this.lists.values()) {
       const leg = list.legs.find((l) => l.clientOrderId === clientOrderId);
       if (!leg) continue;
-      const sibling = this.siblingLeg(list, leg);
+      const sibling = siblingLeg(list, leg);
       return sibling?.sent ? sibling.clientOrderId : null;
     }
     return null;
   }
 
-  private siblingLeg(list: OrderListState, leg: ListLeg): ListLeg | null {
-    const pair = ALTERNATIVES[list.kind];
-    if (!pair.includes(leg.role)) return null;
-    return list.legs.find((l) => l !== leg && pair.includes(l.role)) ?? null;
-  }
-
   /** The alternative still live (the entry's remainder is canceled too, but not waited for: it adds, it does not sell twice). */
   private liveAlternatives(list: OrderListState, leg: ListLeg): string[] {
-    const sibling = this.siblingLeg(list, leg);
+    const sibling = siblingLeg(list, leg);
     const ids = sibling?.sent ? [sibling.clientOrderId] : [];
     return ids.filter((id) => {
       const o = this.orderOf(id);
@@ -565,7 +302,7 @@ export class OrderLists {
   }
 
   private cancelAlternatives(list: OrderListState, leg: ListLeg): void {
-    const sibling = this.siblingLeg(list, leg);
+    const sibling = siblingLeg(list, leg);
     if (!sibling?.sent || sibling.clientOrderId === list.releasing) return;
     this.cancelIfLive(sibling.clientOrderId);
   }
@@ -576,99 +313,6 @@ export class OrderLists {
     if (!record || isTerminal(record.order) || record.order.status === "PENDING_CANCEL") return false;
     this.cx.ledger.requestCancel(record);
     return true;
-  }
-
-  /** A bracket's exits protect what the entry has filled: sent with that quantity, then grown (amend) as it fills more. */
-  private growBracketLegs(list: OrderListState, entry: Order): void {
-    if (list.exiting || list.canceled || this.cx.tradingState === "HALTED") return;
-    const target = entry.filledQty;
-    const positionId = this.cx.books.orders.get(entry.clientOrderId)?.meta.positionId ?? this.cx.store.getOrder(entry.clientOrderId)?.meta.positionId ?? null;
-    // An entry filled whole at once (a market entry, typically): its exits go out as one native OCO list where the venue
-    // has them. A partial fill keeps the emulated pair, which grows with later fills (a native list cannot be amended).
-    const [, stopLoss, takeProfit] = list.legs as [ListLeg, ListLeg, ListLeg];
-    if (entry.status === "FILLED" && !stopLoss.sent && !takeProfit.sent && this.sendNativeBracketPair(list, [stopLoss, takeProfit], target, positionId)) return;
-    for (const leg of list.legs.slice(1)) {
-      if (list.exiting) return;
-      if (!leg.sent) {
-        const result = this.sendBracketLeg(list, leg, target, positionId);
-        this.noteLeg(list, leg, result);
-        continue;
-      }
-      const order = this.orderOf(leg.clientOrderId);
-      if (!order || isTerminal(order) || order.status === "PENDING_CANCEL" || this.cx.amends.isReplacing(order.clientOrderId)) continue;
-      if (!order.quantity.lessThan(target)) continue;
-      const result = this.cx.amends.amend(order.clientOrderId, { quantity: target }, `bracket ${list.listId}: the ${leg.role} follows the entry's fills`);
-      this.noteLeg(list, leg, result);
-    }
-  }
-
-  /** The bracket's exits as one native OCO list, when the venue holds it; false: not native here (the emulated path runs). */
-  private sendNativeBracketPair(list: OrderListState, pair: [ListLeg, ListLeg], quantity: Decimal, positionId: string | null): boolean {
-    const built = pair.map((leg) => this.bracketLegSpec(list, leg, quantity, positionId));
-    const [first, second] = built;
-    if (!first || !second || "error" in first || "error" in second) return false;
-    if (!this.venueHoldsOco({ listId: list.listId, legs: [first.spec, second.spec] })) return false;
-    const result = this.sendNativePair(list, pair, (leg, collect, placedSibling) => {
-      const { spec, refPrice } = leg === pair[0] ? first : second;
-      return this.cx.gate.placeOrder(spec, { refPrice, collect, ...(placedSibling && { exceptClientOrderId: placedSibling.clientOrderId }) });
-    });
-    // A leg the gate refused was noted by sendNativePair; a list the venue refused is noted here (an unprotected position).
-    if (!result.ok && result.error.code === "VENUE_REJECTED") this.noteLeg(list, pair[0], result);
-    return true;
-  }
-
-  /** A bracket exit's order spec (side and quantity from the entry's fills) and the price the gate judges it at. */
-  private bracketLegSpec(
-    list: OrderListState,
-    leg: ListLeg,
-    quantity: Decimal,
-    positionId: string | null,
-  ): { spec: OrderSpec; refPrice: Decimal } | { error: CommandResult } {
-    const r = leg.request;
-    const sibling = this.siblingLeg(list, leg);
-    const spec: OrderSpec = {
-      clientOrderId: leg.clientOrderId,
-      symbol: r.symbol,
-      side: r.side,
-      type: r.type,
-      quantity,
-      ...requestTerms(r),
-      postOnly: r.postOnly ?? false,
-      reduceOnly: true,
-      tags: {
-        ...(positionId !== null && { positionId }),
-        reason: leg.role,
-        strategy: MANUAL_OWNER,
-        manualBy: list.createdBy,
-        listRole: leg.role,
-      },
-      listId: list.listId,
-      contingency: "OCO",
-      linkedClientOrderIds: sibling ? [sibling.clientOrderId] : [],
-      parentClientOrderId: list.legs[0]!.clientOrderId,
-      venue: this.entryVenue(list),
-    };
-    // Judged (and, emulated, triggered: watchers.watchEmulated) at the price of that venue.
-    const mark = this.cx.books.markAt(spec.venue, r.symbol);
-    const refPrice = r.price !== undefined ? D(r.price) : mark ? markDecimal(mark) : r.triggerPrice !== undefined ? D(r.triggerPrice) : null;
-    if (!refPrice) return { error: fail("NO_MARKET_PRICE", `No market price for ${r.symbol} yet.`) };
-    return { spec, refPrice };
-  }
-
-  private sendBracketLeg(list: OrderListState, leg: ListLeg, quantity: Decimal, positionId: string | null): CommandResult {
-    const built = this.bracketLegSpec(list, leg, quantity, positionId);
-    if ("error" in built) return built.error;
-    const { spec, refPrice } = built;
-    const sibling = this.siblingLeg(list, leg);
-    // Sent before the gate answers: a fill the venue reports at once must find its leg sent.
-    leg.sent = true;
-    this.save(list);
-    const result = this.cx.gate.placeOrder(spec, { refPrice, emulate: true, ...(sibling?.sent && { exceptClientOrderId: sibling.clientOrderId }) });
-    if (!result.ok && !this.cx.books.orders.has(leg.clientOrderId) && !this.cx.store.getOrder(leg.clientOrderId)) {
-      leg.sent = false; // refused before it existed: a later fill of the entry tries again
-      this.save(list);
-    }
-    return result;
   }
 
   /** OTO: the secondary goes out once the primary has filled (all of it, or part of it when the primary ended early, pro rata). */
@@ -794,15 +438,14 @@ export class OrderLists {
     this.lists.clear();
     for (const row of this.cx.store.loadOrderLists({ onlyOpen: true })) {
       const list = row.data as OrderListState;
-      const execution = list.execution ?? (list.mode === "NATIVE" ? "native" : "emulated"); // lists stored before `execution`
-      this.lists.set(list.listId, { ...list, execution, legs: list.legs.map((l) => ({ ...l, replaced: [...l.replaced] })) });
+      this.lists.set(list.listId, { ...list, execution: executionOf(list), legs: list.legs.map((l) => ({ ...l, replaced: [...l.replaced] })) });
     }
   }
 
   /** The lists with their legs' orders (working ones, or every stored one with `all`), newest first. */
   view(options: { all?: boolean; limit?: number } = {}): OrderListView[] {
     const rows = (options.all ? this.cx.store.loadOrderLists({ onlyOpen: false }).map((r) => r.data as OrderListState) : [...this.lists.values()]).map(
-      (list) => ({ ...list, execution: list.execution ?? (list.mode === "NATIVE" ? ("native" as const) : ("emulated" as const)) }),
+      (list) => ({ ...list, execution: executionOf(list) }),
     );
     const views = rows
       .sort((a, b) => b.createdAt - a.createdAt)
