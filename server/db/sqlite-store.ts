@@ -30,6 +30,7 @@
  * The row shapes and their conversions live in db/sqlite-rows.ts, the SQL in db/sqlite-statements.ts; what stays here
  * is one adapter for the whole Store port, because every write shares one connection, one transaction wrapper and the
  * lease fence (the fence must run inside each write transaction). The reads moved out to `db/queries/`.
+ * Size (~720 lines): one short method per Store operation (~70 of them), each a statement and its row conversion.
  */
 import Database from "better-sqlite3";
 import { mkdirSync } from "node:fs";

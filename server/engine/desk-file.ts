@@ -12,6 +12,9 @@
  * and kept, and listed by `notActedUpon` so nobody believes they work.
  *
  * The schema is in desk-file-schema.ts, placing a problem in the YAML (line, key path, did you mean) in desk-file-yaml.ts.
+ * Size (~630 lines): parsing (parseDeskFile), the checked input turned into the engine's settings (toDesk) and one
+ * converter per section that needs one (symbols, arbitrage pairs, alerts, notification channels, protections); they
+ * share the locator that names a problem's line.
  */
 import { LineCounter, parseDocument } from "yaml";
 import type { z } from "zod";

@@ -40,7 +40,7 @@
  *   trigger books), emergency-cancel.ts (cancel-all), markets.ts (ccxt markets → Instruments), orders.ts (order
  *   mapping), positions.ts, errors.ts (classification), user-stream.ts (websockets).
  *
- * Size (~630 lines): every method of the Venue port (requests, reads, status, close) and the call wrapper that
+ * Size (~690 lines): every method of the Venue port (requests, reads, status, close) and the call wrapper that
  * keeps latency and connection status; what is left is the port itself, so it stays one file.
  */
 import type { Exchange } from "ccxt";
