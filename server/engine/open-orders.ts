@@ -34,6 +34,8 @@ interface SymbolSums {
 
 /** What one order adds to its symbol's sums (null: nothing, e.g. terminal). */
 interface Contribution {
+  /** The order it was computed from: orders are immutable values, so the same one adds the same again. */
+  order: Order;
   symbol: string;
   kind: "priced" | "unpriced" | "BUY" | "SELL";
   amount: Decimal;
@@ -42,9 +44,9 @@ interface Contribution {
 function contributionOf(order: Order): Contribution | null {
   if (isTerminal(order)) return null;
   const leaves = leavesQty(order);
-  if (order.reduceOnly) return { symbol: order.symbol, kind: order.side, amount: leaves };
-  if (order.price) return { symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
-  return { symbol: order.symbol, kind: "unpriced", amount: leaves };
+  if (order.reduceOnly) return { order, symbol: order.symbol, kind: order.side, amount: leaves };
+  if (order.price) return { order, symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
+  return { order, symbol: order.symbol, kind: "unpriced", amount: leaves };
 }
 
 const emptySlot = (): Slot => ({ count: 0, sum: ZERO });
@@ -118,10 +120,14 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
 
   private recount(key: string, order: Order | null): void {
     const before = this.counted.get(key);
+    // The engine re-sets a record after every event (settleOrder) with the order replaceOrder counted already.
+    if (before !== undefined && before.order === order) return;
     const after = order ? contributionOf(order) : null;
     // Most events (submit, accept, a cancel request) leave what an order holds as it was: nothing to re-add.
-    if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount)))
+    if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount))) {
+      before.order = after.order;
       return;
+    }
     if (before) {
       this.counted.delete(key);
       const sums = this.bySymbol.get(before.symbol)!;
