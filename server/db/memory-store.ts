@@ -203,7 +203,9 @@ export class MemoryStore implements Store, StoreHistory {
   /** Sets a map entry, remembering the previous value (or its absence). */
   private setIn<K, V>(map: Map<K, V>, key: K, value: V): void {
     if (this.depth > 0) {
-      if (map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, map.get(key));
+      // One lookup when the key is there with a value (the common case: an order saved again).
+      const previous = map.get(key);
+      if (previous !== undefined || map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, previous);
       else this.logUndo(UNDO_MAP_DELETE, map, key, undefined);
     }
     map.set(key, value);

@@ -4,7 +4,7 @@
  * before they are sent. Called only from inside the engine's queue.
  */
 import type { BreakerTrip } from "../core/breaker";
-import { D, type Decimal, isPositive } from "../core/money";
+import { D, type Decimal, isPositive, ZERO } from "../core/money";
 import { applyOrderEvent, isTerminal, type Order, type OrderEvent } from "../core/orders";
 import { applyFill, createExitState, exitReasonOf, tradeRecordOf, openPosition, type Position, type PositionSide } from "../core/positions";
 import type { VenueEvent } from "../core/orders/events";
@@ -21,9 +21,13 @@ export class Ledger {
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
     const venue = order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id;
+    // Not anchored yet (a backtest never is): the next reconciliation takes the venue's figure. Checked on the stored
+    // record before decoding the whole ledger for every fill.
+    const stored = this.cx.store.getState<Record<string, unknown>>(this.quoteLedgerKey(venue));
+    if (stored === null || !Object.hasOwn(stored, instrument.quote)) return;
     const ledger = this.loadQuoteLedger(venue);
     const known = ledger.get(instrument.quote);
-    if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
+    if (!known) return;
     const notional = qty.times(price);
     const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
     ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
@@ -169,7 +173,7 @@ export class Ledger {
     const order = record.order;
     const qty = D(event.qty);
     const price = D(event.price);
-    const fee = D(event.fee ?? 0);
+    const fee = event.fee === undefined ? ZERO : D(event.fee);
     const tradeId = String(event.tradeId);
     let positionRecord = record.meta.positionId ? this.cx.books.positions.get(record.meta.positionId) : undefined;
     if (!positionRecord || positionRecord.position.state === "CLOSED") {

@@ -35,12 +35,15 @@ export interface TallyWithSums {
 /** addTrade, keeping the sums it computed as Decimals for the next one. */
 export function addTradeToSums(current: TallyWithSums, pnl: Decimal): TallyWithSums {
   const { tally } = current;
-  if (pnl.greaterThan(0)) {
+  // Sign checks (no Decimal 0 built per comparison); a zero, even a negative one, is a break-even.
+  const zero = pnl.isZero();
+  if (!zero && pnl.s > 0) {
     const winSum = (current.winSum ?? D(tally.winSum)).plus(pnl);
     return { tally: { ...tally, trades: tally.trades + 1, wins: tally.wins + 1, winSum: winSum.toFixed() }, winSum, lossSum: current.lossSum };
   }
-  if (pnl.lessThan(0)) {
-    const lossSum = (current.lossSum ?? D(tally.lossSum)).plus(pnl.abs());
+  if (!zero && pnl.s < 0) {
+    // sum + |pnl| = sum − pnl: the same exact sum, rounded the same way, without building |pnl|.
+    const lossSum = (current.lossSum ?? D(tally.lossSum)).minus(pnl);
     return { tally: { ...tally, trades: tally.trades + 1, losses: tally.losses + 1, lossSum: lossSum.toFixed() }, winSum: current.winSum, lossSum };
   }
   return { tally: { ...tally, trades: tally.trades + 1 }, winSum: current.winSum, lossSum: current.lossSum };
