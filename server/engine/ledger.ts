@@ -13,6 +13,13 @@ import { exitConfigFor } from "./settings";
 import type { CommandResult, OrderRecord, PositionRecord, QuoteExpectation } from "./types";
 import { valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
 
+/** The quote expectations as stored (exact decimal text per currency). */
+type StoredQuoteLedger = Record<string, { expected: string; fees: string }>;
+
+function quoteLedgerOf(stored: StoredQuoteLedger): Map<string, QuoteExpectation> {
+  return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+}
+
 export class Ledger {
   constructor(private readonly cx: EngineContext) {}
 
@@ -23,9 +30,9 @@ export class Ledger {
     const venue = order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id;
     // Not anchored yet (a backtest never is): the next reconciliation takes the venue's figure. Checked on the stored
     // record before decoding the whole ledger for every fill.
-    const stored = this.cx.store.getState<Record<string, unknown>>(this.quoteLedgerKey(venue));
+    const stored = this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue));
     if (stored === null || !Object.hasOwn(stored, instrument.quote)) return;
-    const ledger = this.loadQuoteLedger(venue);
+    const ledger = quoteLedgerOf(stored);
     const known = ledger.get(instrument.quote);
     if (!known) return;
     const notional = qty.times(price);
@@ -41,8 +48,7 @@ export class Ledger {
 
   /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
   loadQuoteLedger(venue: string = this.cx.venue.id): Map<string, QuoteExpectation> {
-    const stored = this.cx.store.getState<Record<string, { expected: string; fees: string }>>(this.quoteLedgerKey(venue)) ?? {};
-    return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+    return quoteLedgerOf(this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue)) ?? {});
   }
 
   saveQuoteLedger(ledger: Map<string, QuoteExpectation>, venue: string = this.cx.venue.id): void {
