@@ -129,12 +129,13 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
       return;
     }
     if (before) {
-      this.counted.delete(key);
-      const sums = this.bySymbol.get(before.symbol)!;
-      const slot = this.slotOf(sums, before.kind);
+      // The key is set again below when the order still holds something: deleting first would shrink and regrow the map.
+      if (!after) this.counted.delete(key);
+      // A symbol's sums stay once made, empty or not (reads skip a zero count): dropping and re-making them for every
+      // order of a one-order-at-a-time backtest was a share of its garbage.
+      const slot = this.slotOf(this.bySymbol.get(before.symbol)!, before.kind);
       slot.count -= 1;
       slot.sum = slot.count === 0 ? ZERO : sub(slot.sum, before.amount);
-      if (sums.priced.count + sums.unpriced.count + sums.exits.BUY.count + sums.exits.SELL.count === 0) this.bySymbol.delete(before.symbol);
     }
     if (after) {
       this.counted.set(key, after);
