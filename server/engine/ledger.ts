@@ -315,8 +315,9 @@ export class Ledger {
     this.bookingFill = false;
     const records = this.cancelsAfterCommit;
     const trips = this.tripsAfterCommit;
-    this.cancelsAfterCommit = [];
-    this.tripsAfterCommit = [];
+    // Fresh lists only when these hold something (most fills leave both empty).
+    if (records.length > 0) this.cancelsAfterCommit = [];
+    if (trips.length > 0) this.tripsAfterCommit = [];
     for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
     for (const trip of trips) {
       this.cx.emergency.recordTrip(trip);
