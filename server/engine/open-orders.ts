@@ -51,6 +51,18 @@ function contributionOf(order: Order): Contribution | null {
 
 const emptySlot = (): Slot => ({ count: 0, sum: ZERO });
 
+/**
+ * The answer of `reserved`/`workingReduceOnly` when nothing is held (most reads of a backtest: the gate asks before
+ * every order, and one order at a time rests): one shared map, so no map is built per read. It refuses writes,
+ * so a caller that changed it could not change every later answer.
+ */
+class NothingHeld extends Map<string, never> {
+  override set(): this {
+    throw new TypeError("open-orders: the shared empty answer is read-only");
+  }
+}
+const NOTHING_HELD: Map<string, never> = new NothingHeld();
+
 export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
   private readonly counted = new Map<string, Contribution>();
   private readonly bySymbol = new Map<string, SymbolSums>();
@@ -86,22 +98,22 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
    * entry without either counts nothing), as the gate's `reservedNotionalBySymbol`, and its total.
    */
   reserved(markOf: (symbol: string) => Decimal | null): { bySymbol: Map<string, Decimal>; total: Decimal } {
-    const bySymbol = new Map<string, Decimal>();
+    let bySymbol: Map<string, Decimal> | null = null;
     let total = ZERO;
     for (const [symbol, sums] of this.bySymbol) {
       const mark = sums.unpriced.count > 0 ? markOf(symbol) : null;
       if (sums.priced.count === 0 && mark === null) continue;
       const amount = mark === null ? sums.priced.sum : add(sums.priced.sum, sums.unpriced.sum.times(mark));
-      bySymbol.set(symbol, amount);
+      (bySymbol ??= new Map()).set(symbol, amount);
       total = add(total, amount);
     }
-    return { bySymbol, total };
+    return { bySymbol: bySymbol ?? NOTHING_HELD, total };
   }
 
   /** Leaves of working reduce-only orders per symbol and side; `exceptClientOrderId` is left out (an order checked again). */
   workingReduceOnly(exceptClientOrderId?: string): Map<string, Partial<Record<OrderSide, Decimal>>> {
     const except = exceptClientOrderId === undefined ? undefined : this.counted.get(exceptClientOrderId);
-    const out = new Map<string, Partial<Record<OrderSide, Decimal>>>();
+    let out: Map<string, Partial<Record<OrderSide, Decimal>>> | null = null;
     for (const [symbol, sums] of this.bySymbol) {
       let bySide: Partial<Record<OrderSide, Decimal>> | null = null;
       for (const side of ["BUY", "SELL"] as const) {
@@ -113,9 +125,9 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
         }
         if (count > 0) (bySide ??= {})[side] = sum;
       }
-      if (bySide) out.set(symbol, bySide);
+      if (bySide) (out ??= new Map()).set(symbol, bySide);
     }
-    return out;
+    return out ?? NOTHING_HELD;
   }
 
   private recount(key: string, order: Order | null): void {
