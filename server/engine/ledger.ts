@@ -221,7 +221,8 @@ export class Ledger {
     };
     if (!this.cx.store.insertFill(fillRecord)) return;
     this.noteQuoteFlow(order, qty, price, fee);
-    const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
+    // The fill's record carries the position's input (trade id, side, qty, price, fee, time): no second object per fill.
+    const applied = applyFill(positionRecord.position, fillRecord);
     if (!applied.ok) {
       this.cx.reconciliation.drift(
         "POSITION_FILL_REFUSED",
