@@ -51,7 +51,6 @@ const UNDO_MAP_DELETE = 1;
 const UNDO_LIST_POP = 2;
 const UNDO_SET_DELETE = 3;
 const UNDO_CALL = 4;
-const UNDO_JOURNAL_POP = 5;
 
 export function isOpenStatus(status: OrderStatus): boolean {
   return !TERMINAL_STATUSES.has(status);
@@ -81,24 +80,13 @@ function byOpenedAt(a: StoredPosition, b: StoredPosition): number {
 }
 
 export class MemoryStore implements Store, StoreHistory {
+  private readonly journal: JournalEntry[] = [];
   /**
-   * The journal in columns, row i holding seq i + 1: an entry object is built only when it is read (journalFor,
-   * journalSince). A backtest writes several entries per order and reads none; an object kept per entry was a share of
-   * its allocations, and of what every young-generation collection had to copy.
+   * Per order, its journal entries: an index built on the first read (journalFor) and kept up to date from then on; a
+   * backtest never reads it, and building it for every order cost a map entry and an array per order. A rollback
+   * drops it (it is rebuilt from the journal on the next read), so appending to it logs no undo step.
    */
-  private readonly journalOrderIds: string[] = [];
-  private readonly journalTypes: string[] = [];
-  private readonly journalSources: JournalEntry["source"][] = [];
-  private readonly journalPayloads: unknown[] = [];
-  private readonly journalApplied: boolean[] = [];
-  private readonly journalRefusals: (string | null)[] = [];
-  private readonly journalTs: number[] = [];
-  /**
-   * Per order, the rows of its journal entries: an index built on the first read (journalFor) and kept up to date from
-   * then on; a backtest never reads it, and building it for every order cost a map entry and an array per order. A
-   * rollback drops it (it is rebuilt from the journal on the next read), so appending to it logs no undo step.
-   */
-  private journalByOrder: Map<string, number[]> | null = null;
+  private journalByOrder: Map<string, JournalEntry[]> | null = null;
   private readonly orders = new Map<string, StoredOrder>();
   /** Per venue, its fills by trade id (no "venue + trade id" key string built for every fill and every check). */
   private readonly fills = new Map<string, Map<string, FillRecord>>();
@@ -188,9 +176,6 @@ export class MemoryStore implements Store, StoreHistory {
         case UNDO_CALL:
           (target as () => void)();
           break;
-        case UNDO_JOURNAL_POP:
-          this.popJournalRow();
-          break;
       }
     }
   }
@@ -243,59 +228,35 @@ export class MemoryStore implements Store, StoreHistory {
   // ── journal ──────────────────────────────────────────────────────────────────────────────────────
   appendJournal(entry: JournalEntry): number {
     this.assertOpen();
-    const row = this.journalTs.length;
-    this.journalOrderIds.push(entry.clientOrderId);
-    this.journalTypes.push(entry.type);
-    this.journalSources.push(entry.source);
-    this.journalPayloads.push(entry.payload ?? null);
-    this.journalApplied.push(entry.applied);
-    this.journalRefusals.push(entry.refusal ?? null);
-    this.journalTs.push(entry.ts);
-    if (this.depth > 0) this.logUndo(UNDO_JOURNAL_POP, undefined, undefined, undefined);
-    if (this.journalByOrder !== null) appendTo(this.journalByOrder, entry.clientOrderId, row);
-    return row + 1;
-  }
-
-  private popJournalRow(): void {
-    this.journalOrderIds.pop();
-    this.journalTypes.pop();
-    this.journalSources.pop();
-    this.journalPayloads.pop();
-    this.journalApplied.pop();
-    this.journalRefusals.pop();
-    this.journalTs.pop();
-  }
-
-  /** The entry of a journal row, as it was appended (with its seq). */
-  private journalEntry(row: number): JournalEntry {
-    return {
-      seq: row + 1,
-      clientOrderId: this.journalOrderIds[row]!,
-      type: this.journalTypes[row]!,
-      source: this.journalSources[row]!,
-      payload: this.journalPayloads[row],
-      applied: this.journalApplied[row]!,
-      refusal: this.journalRefusals[row]!,
-      ts: this.journalTs[row]!,
+    const seq = this.journal.length + 1;
+    const stored: JournalEntry = {
+      seq,
+      clientOrderId: entry.clientOrderId,
+      type: entry.type,
+      source: entry.source,
+      payload: entry.payload ?? null,
+      applied: entry.applied,
+      refusal: entry.refusal ?? null,
+      ts: entry.ts,
     };
+    this.pushTo(this.journal, stored);
+    if (this.journalByOrder !== null) appendTo(this.journalByOrder, entry.clientOrderId, stored);
+    return seq;
   }
 
   journalFor(clientOrderId: string): JournalEntry[] {
     if (this.journalByOrder === null) {
-      const index = new Map<string, number[]>();
-      for (let row = 0; row < this.journalOrderIds.length; row++) appendTo(index, this.journalOrderIds[row]!, row);
+      const index = new Map<string, JournalEntry[]>();
+      for (const entry of this.journal) appendTo(index, entry.clientOrderId, entry);
       this.journalByOrder = index;
     }
-    return (this.journalByOrder.get(clientOrderId) ?? []).map((row) => this.journalEntry(row));
+    return [...(this.journalByOrder.get(clientOrderId) ?? [])];
   }
 
   journalSince(seq: number, limit: number): JournalEntry[] {
-    // seq n sits at row n - 1: entries after `seq` start at row `seq`.
+    // seq n sits at index n - 1: entries after `seq` start at index `seq`.
     const start = Math.max(0, Math.floor(seq));
-    const end = Math.min(this.journalTs.length, start + Math.max(0, Math.floor(limit)));
-    const out: JournalEntry[] = [];
-    for (let row = start; row < end; row++) out.push(this.journalEntry(row));
-    return out;
+    return this.journal.slice(start, start + Math.max(0, Math.floor(limit)));
   }
 
   // ── orders ───────────────────────────────────────────────────────────────────────────────────────
