@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../core/money";
 import { MemoryStore } from "./memory-store";
-import { makeOrder, runStoreContract } from "../../test/store-contract";
+import { makeFill, makeOrder, runStoreContract } from "../../test/store-contract";
 
 runStoreContract("MemoryStore", () => new MemoryStore());
 
@@ -31,5 +31,44 @@ describe("MemoryStore specifics", () => {
       }),
     ).toThrow("x");
     expect([store.getState("a"), store.getState("b")]).toEqual([1, null]);
+  });
+
+  it("builds its per-order journal and fill lists on the first read; they follow later writes and rollbacks", () => {
+    const store = new MemoryStore();
+    const entry = (clientOrderId: string, type: string, ts: number) => ({ clientOrderId, type, source: "engine" as const, payload: {}, applied: true, ts });
+    store.appendJournal(entry("o-1", "intent", 1));
+    store.insertFill(makeFill("t-1"));
+    expect(store.journalFor("o-1").map((e) => e.type)).toEqual(["intent"]);
+    expect(store.fillsForOrder("o-1").map((f) => f.tradeId)).toEqual(["t-1"]);
+    // Read once: later writes show in them.
+    store.appendJournal(entry("o-1", "accept", 2));
+    store.appendJournal(entry("o-2", "intent", 3));
+    store.insertFill(makeFill("t-2"));
+    expect(store.journalFor("o-1").map((e) => e.type)).toEqual(["intent", "accept"]);
+    expect(store.journalFor("o-2").map((e) => e.type)).toEqual(["intent"]);
+    expect(store.fillsForOrder("o-1").map((f) => f.tradeId)).toEqual(["t-1", "t-2"]);
+    // Read inside a transaction that rolls back: what it wrote is gone from them too.
+    expect(() =>
+      store.transaction(() => {
+        store.appendJournal(entry("o-1", "fill", 4));
+        store.insertFill(makeFill("t-3"));
+        expect(store.journalFor("o-1").map((e) => e.type)).toEqual(["intent", "accept", "fill"]);
+        expect(store.fillsForOrder("o-1").map((f) => f.tradeId)).toEqual(["t-1", "t-2", "t-3"]);
+        store.appendJournal(entry("o-3", "intent", 5));
+        throw new Error("rolled back");
+      }),
+    ).toThrow("rolled back");
+    expect(store.journalFor("o-1").map((e) => e.type)).toEqual(["intent", "accept"]);
+    expect(store.journalFor("o-3")).toEqual([]);
+    expect(store.fillsForOrder("o-1").map((f) => f.tradeId)).toEqual(["t-1", "t-2"]);
+    expect(store.hasFill("sim", "t-3")).toBe(false);
+    // Written before any read, inside a transaction that commits: the first read finds it.
+    const fresh = new MemoryStore();
+    fresh.transaction(() => {
+      fresh.appendJournal(entry("o-1", "intent", 1));
+      fresh.insertFill(makeFill("t-1"));
+    });
+    expect(fresh.journalFor("o-1").map((e) => e.seq)).toEqual([1]);
+    expect(fresh.fillsForOrder("o-1").map((f) => f.tradeId)).toEqual(["t-1"]);
   });
 });

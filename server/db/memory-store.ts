@@ -64,6 +64,13 @@ function isThenable(value: unknown): boolean {
   return value !== null && (typeof value === "object" || typeof value === "function") && typeof (value as { then?: unknown }).then === "function";
 }
 
+/** Appends `value` to the list of `key` in a lazy index. */
+function appendTo<V>(index: Map<string, V[]>, key: string, value: V): void {
+  const list = index.get(key);
+  if (list === undefined) index.set(key, [value]);
+  else list.push(value);
+}
+
 function byCreatedAt(a: StoredOrder, b: StoredOrder): number {
   return a.order.createdAt - b.order.createdAt;
 }
@@ -74,15 +81,24 @@ function byOpenedAt(a: StoredPosition, b: StoredPosition): number {
 
 export class MemoryStore implements Store, StoreHistory {
   private readonly journal: JournalEntry[] = [];
-  private readonly journalByOrder = new Map<string, JournalEntry[]>();
+  /**
+   * Per order, its journal entries: an index built on the first read (journalFor) and kept up to date from then on; a
+   * backtest never reads it, and building it for every order cost a map entry and an array per order. A rollback
+   * drops it (it is rebuilt from the journal on the next read), so appending to it logs no undo step.
+   */
+  private journalByOrder: Map<string, JournalEntry[]> | null = null;
   private readonly orders = new Map<string, StoredOrder>();
-  private readonly fills = new Map<string, FillRecord>();
+  /** Per venue, its fills by trade id (no "venue + trade id" key string built for every fill and every check). */
+  private readonly fills = new Map<string, Map<string, FillRecord>>();
   private readonly fillList: FillRecord[] = [];
-  private readonly fillsByOrder = new Map<string, FillRecord[]>();
+  /** Per order, its fills: built on the first read (fillsForOrder), kept from then on, dropped by a rollback (as journalByOrder). */
+  private fillsByOrder: Map<string, FillRecord[]> | null = null;
   private readonly lastFillTsByVenue = new Map<string, number>();
   private readonly positions = new Map<string, StoredPosition>();
   private readonly trades: TradeRecord[] = [];
-  private readonly tradeKeys = new Set<string>();
+  /** Trade ids and position ids already recorded (each is recorded once). */
+  private readonly tradeIds = new Set<string>();
+  private readonly tradePositionIds = new Set<string>();
   private readonly signals = new Map<string, SignalRecord>();
   private readonly balances = new Map<string, VenueBalance[]>();
   private readonly equity: EquityRecord[] = [];
@@ -134,6 +150,8 @@ export class MemoryStore implements Store, StoreHistory {
   }
 
   private rollbackTo(mark: number): void {
+    // The lazy indexes follow the journal and the fills without undo steps: rebuilt on their next read.
+    if (this.undoCount > mark) this.journalByOrder = this.fillsByOrder = null;
     while (this.undoCount > mark) {
       const i = --this.undoCount;
       const kind = this.undoKinds[i]!;
@@ -185,7 +203,9 @@ export class MemoryStore implements Store, StoreHistory {
   /** Sets a map entry, remembering the previous value (or its absence). */
   private setIn<K, V>(map: Map<K, V>, key: K, value: V): void {
     if (this.depth > 0) {
-      if (map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, map.get(key));
+      // One lookup when the key is there with a value (the common case: an order saved again).
+      const previous = map.get(key);
+      if (previous !== undefined || map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, previous);
       else this.logUndo(UNDO_MAP_DELETE, map, key, undefined);
     }
     map.set(key, value);
@@ -220,16 +240,16 @@ export class MemoryStore implements Store, StoreHistory {
       ts: entry.ts,
     };
     this.pushTo(this.journal, stored);
-    let forOrder = this.journalByOrder.get(entry.clientOrderId);
-    if (forOrder === undefined) {
-      forOrder = [];
-      this.setIn(this.journalByOrder, entry.clientOrderId, forOrder);
-    }
-    this.pushTo(forOrder, stored);
+    if (this.journalByOrder !== null) appendTo(this.journalByOrder, entry.clientOrderId, stored);
     return seq;
   }
 
   journalFor(clientOrderId: string): JournalEntry[] {
+    if (this.journalByOrder === null) {
+      const index = new Map<string, JournalEntry[]>();
+      for (const entry of this.journal) appendTo(index, entry.clientOrderId, entry);
+      this.journalByOrder = index;
+    }
     return [...(this.journalByOrder.get(clientOrderId) ?? [])];
   }
 
@@ -260,26 +280,29 @@ export class MemoryStore implements Store, StoreHistory {
   // ── fills ────────────────────────────────────────────────────────────────────────────────────────
   insertFill(fill: FillRecord): boolean {
     this.assertOpen();
-    const key = `${fill.venue}\u0000${fill.tradeId}`;
-    if (this.fills.has(key)) return false;
-    this.setIn(this.fills, key, fill);
+    let ofVenue = this.fills.get(fill.venue);
+    if (ofVenue === undefined) {
+      ofVenue = new Map();
+      this.setIn(this.fills, fill.venue, ofVenue);
+    } else if (ofVenue.has(fill.tradeId)) return false;
+    this.setIn(ofVenue, fill.tradeId, fill);
     this.pushTo(this.fillList, fill);
-    let forOrder = this.fillsByOrder.get(fill.clientOrderId);
-    if (forOrder === undefined) {
-      forOrder = [];
-      this.setIn(this.fillsByOrder, fill.clientOrderId, forOrder);
-    }
-    this.pushTo(forOrder, fill);
+    if (this.fillsByOrder !== null) appendTo(this.fillsByOrder, fill.clientOrderId, fill);
     const last = this.lastFillTsByVenue.get(fill.venue);
     if (last === undefined || fill.ts > last) this.setIn(this.lastFillTsByVenue, fill.venue, fill.ts);
     return true;
   }
 
   hasFill(venue: string, tradeId: string): boolean {
-    return this.fills.has(`${venue}\u0000${tradeId}`);
+    return this.fills.get(venue)?.has(tradeId) ?? false;
   }
 
   fillsForOrder(clientOrderId: string): FillRecord[] {
+    if (this.fillsByOrder === null) {
+      const index = new Map<string, FillRecord[]>();
+      for (const fill of this.fillList) appendTo(index, fill.clientOrderId, fill);
+      this.fillsByOrder = index;
+    }
     return [...(this.fillsByOrder.get(clientOrderId) ?? [])];
   }
 
@@ -301,13 +324,11 @@ export class MemoryStore implements Store, StoreHistory {
 
   insertTrade(trade: TradeRecord): void {
     this.assertOpen();
-    const idKey = `id:${trade.id}`;
-    const positionKey = `pos:${trade.positionId}`;
-    if (this.tradeKeys.has(idKey) || this.tradeKeys.has(positionKey)) {
+    if (this.tradeIds.has(trade.id) || this.tradePositionIds.has(trade.positionId)) {
       throw new StoreError("DUPLICATE_TRADE", `Trade ${trade.id} (position ${trade.positionId}) is already recorded.`);
     }
-    this.addTo(this.tradeKeys, idKey);
-    this.addTo(this.tradeKeys, positionKey);
+    this.addTo(this.tradeIds, trade.id);
+    this.addTo(this.tradePositionIds, trade.positionId);
     this.pushTo(this.trades, trade);
   }
 

@@ -186,8 +186,9 @@ export class Books {
       entryOrderId: record.meta.entryOrderId ?? null,
       stopLoss: record.meta.stopLoss ?? null,
       takeProfit: record.meta.takeProfit ?? null,
-      ...(record.pendingClose && { pendingClose: { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason } }),
     };
+    // Set only when there is one (a conditional spread in the literal built every blob through V8's slow path).
+    if (record.pendingClose) blob.pendingClose = { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason };
     this.cx.durably(() => this.cx.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId }));
   }
 

@@ -301,11 +301,15 @@ export class EngineContext {
     const row = draft && (typeof committed === "object" ? committed : done(`accepted: ${committed ?? "its first change committed"}`));
     this.transactionDepth++;
     try {
-      const value = this.store.transaction(() => {
-        const out = fn();
-        if (draft && row) this.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
-        return out;
-      });
+      // Without an audit row to write, `fn` itself is the store's transaction (no wrapper closure per fill and order).
+      const value =
+        draft && row
+          ? this.store.transaction(() => {
+              const out = fn();
+              this.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
+              return out;
+            })
+          : this.store.transaction(fn);
       if (draft) draft.written = row;
       return value;
     } catch (error) {

@@ -4,7 +4,7 @@
  * before they are sent. Called only from inside the engine's queue.
  */
 import type { BreakerTrip } from "../core/breaker";
-import { D, type Decimal, isPositive } from "../core/money";
+import { D, type Decimal, isPositive, ZERO } from "../core/money";
 import { applyOrderEvent, isTerminal, type Order, type OrderEvent } from "../core/orders";
 import { applyFill, createExitState, exitReasonOf, tradeRecordOf, openPosition, type Position, type PositionSide } from "../core/positions";
 import type { VenueEvent } from "../core/orders/events";
@@ -12,6 +12,13 @@ import type { FillRecord, TradeRecord } from "../db/store";
 import { exitConfigFor } from "./settings";
 import type { CommandResult, OrderRecord, PositionRecord, QuoteExpectation } from "./types";
 import { valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
+
+/** The quote expectations as stored (exact decimal text per currency). */
+type StoredQuoteLedger = Record<string, { expected: string; fees: string }>;
+
+function quoteLedgerOf(stored: StoredQuoteLedger): Map<string, QuoteExpectation> {
+  return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+}
 
 export class Ledger {
   constructor(private readonly cx: EngineContext) {}
@@ -21,9 +28,13 @@ export class Ledger {
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
     const venue = order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id;
-    const ledger = this.loadQuoteLedger(venue);
+    // Not anchored yet (a backtest never is): the next reconciliation takes the venue's figure. Checked on the stored
+    // record before decoding the whole ledger for every fill.
+    const stored = this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue));
+    if (stored === null || !Object.hasOwn(stored, instrument.quote)) return;
+    const ledger = quoteLedgerOf(stored);
     const known = ledger.get(instrument.quote);
-    if (!known) return; // not anchored yet: the next reconciliation takes the venue's figure
+    if (!known) return;
     const notional = qty.times(price);
     const expected = order.side === "BUY" ? known.expected.minus(notional).minus(fee) : known.expected.plus(notional).minus(fee);
     ledger.set(instrument.quote, { expected, fees: known.fees.plus(fee.abs()) });
@@ -37,8 +48,7 @@ export class Ledger {
 
   /** Read from the store each time (no copy in memory): a fill's transaction that rolls back takes its cash with it. */
   loadQuoteLedger(venue: string = this.cx.venue.id): Map<string, QuoteExpectation> {
-    const stored = this.cx.store.getState<Record<string, { expected: string; fees: string }>>(this.quoteLedgerKey(venue)) ?? {};
-    return new Map(Object.entries(stored).map(([currency, e]) => [currency, { expected: D(e.expected), fees: D(e.fees) }]));
+    return quoteLedgerOf(this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue)) ?? {});
   }
 
   saveQuoteLedger(ledger: Map<string, QuoteExpectation>, venue: string = this.cx.venue.id): void {
@@ -169,7 +179,7 @@ export class Ledger {
     const order = record.order;
     const qty = D(event.qty);
     const price = D(event.price);
-    const fee = D(event.fee ?? 0);
+    const fee = event.fee === undefined ? ZERO : D(event.fee);
     const tradeId = String(event.tradeId);
     let positionRecord = record.meta.positionId ? this.cx.books.positions.get(record.meta.positionId) : undefined;
     if (!positionRecord || positionRecord.position.state === "CLOSED") {
@@ -211,7 +221,8 @@ export class Ledger {
     };
     if (!this.cx.store.insertFill(fillRecord)) return;
     this.noteQuoteFlow(order, qty, price, fee);
-    const applied = applyFill(positionRecord.position, { tradeId, side: order.side, qty, price, fee, ts });
+    // The fill's record carries the position's input (trade id, side, qty, price, fee, time): no second object per fill.
+    const applied = applyFill(positionRecord.position, fillRecord);
     if (!applied.ok) {
       this.cx.reconciliation.drift(
         "POSITION_FILL_REFUSED",
@@ -305,8 +316,9 @@ export class Ledger {
     this.bookingFill = false;
     const records = this.cancelsAfterCommit;
     const trips = this.tripsAfterCommit;
-    this.cancelsAfterCommit = [];
-    this.tripsAfterCommit = [];
+    // Fresh lists only when these hold something (most fills leave both empty).
+    if (records.length > 0) this.cancelsAfterCommit = [];
+    if (trips.length > 0) this.tripsAfterCommit = [];
     for (const record of records) if (!isTerminal(record.order)) this.requestCancel(record);
     for (const trip of trips) {
       this.cx.emergency.recordTrip(trip);

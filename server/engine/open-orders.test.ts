@@ -119,4 +119,24 @@ describe("OpenOrderBook running sums", () => {
     expect(book.reserved(() => null).bySymbol.size).toBe(0);
     expect(plain(book.reserved(() => D("2000.5")).bySymbol)).toEqual({ "ETH/USDT": "3000.75" });
   });
+
+  it("answers nothing held with one shared map that refuses writes, and a map of its own once something is held", () => {
+    const book = new OpenOrderBook<Rec>();
+    const empty = book.reserved(() => null).bySymbol;
+    expect(book.workingReduceOnly()).toBe(empty);
+    expect(() => empty.set("BTC/USDT", D(1))).toThrow(TypeError);
+    expect(empty.size).toBe(0);
+    const order = step(createOrder({ clientOrderId: "x", symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: "1", price: "100", reduceOnly: true }), {
+      type: "submit",
+    });
+    book.set("x", { order, meta: { tag: 1 } });
+    const exits = book.workingReduceOnly();
+    expect(exits).not.toBe(empty);
+    expect(plainExits(exits)).toEqual({ "BTC/USDT": { SELL: "1" } });
+    // Its own map: changing it changes no later answer.
+    exits.delete("BTC/USDT");
+    expect(plainExits(book.workingReduceOnly())).toEqual({ "BTC/USDT": { SELL: "1" } });
+    book.delete("x");
+    expect(book.workingReduceOnly()).toBe(empty);
+  });
 });

@@ -34,6 +34,8 @@ interface SymbolSums {
 
 /** What one order adds to its symbol's sums (null: nothing, e.g. terminal). */
 interface Contribution {
+  /** The order it was computed from: orders are immutable values, so the same one adds the same again. */
+  order: Order;
   symbol: string;
   kind: "priced" | "unpriced" | "BUY" | "SELL";
   amount: Decimal;
@@ -42,12 +44,24 @@ interface Contribution {
 function contributionOf(order: Order): Contribution | null {
   if (isTerminal(order)) return null;
   const leaves = leavesQty(order);
-  if (order.reduceOnly) return { symbol: order.symbol, kind: order.side, amount: leaves };
-  if (order.price) return { symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
-  return { symbol: order.symbol, kind: "unpriced", amount: leaves };
+  if (order.reduceOnly) return { order, symbol: order.symbol, kind: order.side, amount: leaves };
+  if (order.price) return { order, symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
+  return { order, symbol: order.symbol, kind: "unpriced", amount: leaves };
 }
 
 const emptySlot = (): Slot => ({ count: 0, sum: ZERO });
+
+/**
+ * The answer of `reserved`/`workingReduceOnly` when nothing is held (most reads of a backtest: the gate asks before
+ * every order, and one order at a time rests): one shared map, so no map is built per read. It refuses writes,
+ * so a caller that changed it could not change every later answer.
+ */
+class NothingHeld extends Map<string, never> {
+  override set(): this {
+    throw new TypeError("open-orders: the shared empty answer is read-only");
+  }
+}
+const NOTHING_HELD: Map<string, never> = new NothingHeld();
 
 export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
   private readonly counted = new Map<string, Contribution>();
@@ -84,22 +98,22 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
    * entry without either counts nothing), as the gate's `reservedNotionalBySymbol`, and its total.
    */
   reserved(markOf: (symbol: string) => Decimal | null): { bySymbol: Map<string, Decimal>; total: Decimal } {
-    const bySymbol = new Map<string, Decimal>();
+    let bySymbol: Map<string, Decimal> | null = null;
     let total = ZERO;
     for (const [symbol, sums] of this.bySymbol) {
       const mark = sums.unpriced.count > 0 ? markOf(symbol) : null;
       if (sums.priced.count === 0 && mark === null) continue;
       const amount = mark === null ? sums.priced.sum : add(sums.priced.sum, sums.unpriced.sum.times(mark));
-      bySymbol.set(symbol, amount);
+      (bySymbol ??= new Map()).set(symbol, amount);
       total = add(total, amount);
     }
-    return { bySymbol, total };
+    return { bySymbol: bySymbol ?? NOTHING_HELD, total };
   }
 
   /** Leaves of working reduce-only orders per symbol and side; `exceptClientOrderId` is left out (an order checked again). */
   workingReduceOnly(exceptClientOrderId?: string): Map<string, Partial<Record<OrderSide, Decimal>>> {
     const except = exceptClientOrderId === undefined ? undefined : this.counted.get(exceptClientOrderId);
-    const out = new Map<string, Partial<Record<OrderSide, Decimal>>>();
+    let out: Map<string, Partial<Record<OrderSide, Decimal>>> | null = null;
     for (const [symbol, sums] of this.bySymbol) {
       let bySide: Partial<Record<OrderSide, Decimal>> | null = null;
       for (const side of ["BUY", "SELL"] as const) {
@@ -111,24 +125,29 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
         }
         if (count > 0) (bySide ??= {})[side] = sum;
       }
-      if (bySide) out.set(symbol, bySide);
+      if (bySide) (out ??= new Map()).set(symbol, bySide);
     }
-    return out;
+    return out ?? NOTHING_HELD;
   }
 
   private recount(key: string, order: Order | null): void {
     const before = this.counted.get(key);
+    // The engine re-sets a record after every event (settleOrder) with the order replaceOrder counted already.
+    if (before !== undefined && before.order === order) return;
     const after = order ? contributionOf(order) : null;
     // Most events (submit, accept, a cancel request) leave what an order holds as it was: nothing to re-add.
-    if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount)))
+    if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount))) {
+      before.order = after.order;
       return;
+    }
     if (before) {
-      this.counted.delete(key);
-      const sums = this.bySymbol.get(before.symbol)!;
-      const slot = this.slotOf(sums, before.kind);
+      // The key is set again below when the order still holds something: deleting first would shrink and regrow the map.
+      if (!after) this.counted.delete(key);
+      // A symbol's sums stay once made, empty or not (reads skip a zero count): dropping and re-making them for every
+      // order of a one-order-at-a-time backtest was a share of its garbage.
+      const slot = this.slotOf(this.bySymbol.get(before.symbol)!, before.kind);
       slot.count -= 1;
       slot.sum = slot.count === 0 ? ZERO : sub(slot.sum, before.amount);
-      if (sums.priced.count + sums.unpriced.count + sums.exits.BUY.count + sums.exits.SELL.count === 0) this.bySymbol.delete(before.symbol);
     }
     if (after) {
       this.counted.set(key, after);

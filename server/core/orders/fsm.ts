@@ -239,7 +239,7 @@ export function createOrder(spec: OrderSpec): Order {
     tags: { ...spec.tags },
     listId: spec.listId ?? null,
     contingency: spec.contingency ?? "NONE",
-    linkedClientOrderIds: [...(spec.linkedClientOrderIds ?? [])],
+    linkedClientOrderIds: spec.linkedClientOrderIds ? [...spec.linkedClientOrderIds] : [],
     parentClientOrderId: spec.parentClientOrderId ?? null,
     venue: spec.venue ?? null,
     status: "INITIALIZED",
@@ -546,32 +546,43 @@ function applyTrigger(order: Order, outcome: TransitionOutcome, base: Order): Ap
     return refuse(order, "INVALID_TRANSITION", `Order ${id} has already triggered.`);
   }
   const restingLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type);
-  const triggered: Order = { ...base, isTriggered: true };
+  // Field writes on the fresh copy `base`, as everywhere in this file: one copy per event.
+  const triggered = base;
+  triggered.isTriggered = true;
   switch (outcome) {
     case "trigger":
       // Market-type triggers stay in their status: they are now market orders.
-      return ok(restingLimit ? { ...triggered, status: "TRIGGERED", previousStatus: null } : triggered);
+      if (restingLimit) {
+        triggered.status = "TRIGGERED";
+        triggered.previousStatus = null;
+      }
+      return ok(triggered);
     case "triggerEmulated":
       return ok(triggered);
     case "triggerWhilePending":
-      return ok(restingLimit ? { ...triggered, previousStatus: "TRIGGERED" } : triggered);
+      if (restingLimit) triggered.previousStatus = "TRIGGERED";
+      return ok(triggered);
     default:
       throw new Error(`fsm: trigger cannot resolve outcome ${outcome}`);
   }
 }
 
 function applyModified(order: Order, amounts: ModifyAmounts, base: Order): Order {
-  const modified: Order = {
-    ...base,
-    price: amounts.price ?? order.price,
-    triggerPrice: amounts.triggerPrice ?? order.triggerPrice,
-  };
+  // Field writes on the fresh copy `base`: one copy per event.
+  const modified = base;
+  modified.price = amounts.price ?? order.price;
+  modified.triggerPrice = amounts.triggerPrice ?? order.triggerPrice;
   if (amounts.qty !== undefined && amounts.qty.lessThanOrEqualTo(order.filledQty)) {
     // FIX: reducing the quantity to (or below) what has filled completes the order. The quantity cannot
     // drop below what already executed, so it becomes the filled quantity.
-    return { ...modified, quantity: order.filledQty, status: "FILLED", previousStatus: null, pendingModifies: 0 };
+    modified.quantity = order.filledQty;
+    modified.status = "FILLED";
+    modified.previousStatus = null;
+    modified.pendingModifies = 0;
+    return modified;
   }
-  return answerModify({ ...modified, quantity: amounts.qty ?? order.quantity }, order);
+  modified.quantity = amounts.qty ?? order.quantity;
+  return answerModify(modified, order);
 }
 
 /** Modify requests awaiting an answer; in PENDING_UPDATE at least one (orders stored before the count existed). */

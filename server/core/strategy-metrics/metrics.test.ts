@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../money";
 import { correlation, directionOf, realizedReturn, signalOutcomes, strategyMetrics, type SignalFact, type TradeFact } from "./metrics";
-import { addTrade, EMPTY_TALLY, kellyEvidence } from "./tally";
+import { addTrade, addTradeToSums, EMPTY_TALLY, kellyEvidence, type TallyWithSums } from "./tally";
 
 const signal = (id: string, over: Partial<SignalFact> = {}): SignalFact => ({
   id,
@@ -219,5 +219,15 @@ describe("StrategyTally: the running record Kelly sizing reads", () => {
   ])("$name", ({ pnls, want }) => {
     const tally = pnls.reduce((t, p) => addTrade(t, D(p)), EMPTY_TALLY);
     expect(kellyEvidence(tally)).toEqual(want);
+  });
+
+  it("keeping the sums as Decimals between trades gives the tally that parsing them each time gives", () => {
+    const pnls = ["1.25", "-0.3333333333333333333333333333333333333333", "0", "7e-30", "-12.5", "0.1", "123456789.987654321"];
+    const parsed = pnls.reduce((t, p) => addTrade(t, D(p)), EMPTY_TALLY);
+    let kept: TallyWithSums = { tally: EMPTY_TALLY, winSum: null, lossSum: null };
+    for (const p of pnls) kept = addTradeToSums(kept, D(p));
+    expect(kept.tally).toEqual(parsed);
+    expect(kept.winSum?.toFixed()).toBe(parsed.winSum);
+    expect(kept.lossSum?.toFixed()).toBe(parsed.lossSum);
   });
 });

@@ -19,9 +19,34 @@ export const EMPTY_TALLY: StrategyTally = { trades: 0, wins: 0, losses: 0, winSu
 
 /** The tally with one more closed trade (net PnL); a break-even trade counts as a trade only. */
 export function addTrade(tally: StrategyTally, pnl: Decimal): StrategyTally {
-  if (pnl.greaterThan(0)) return { ...tally, trades: tally.trades + 1, wins: tally.wins + 1, winSum: D(tally.winSum).plus(pnl).toFixed() };
-  if (pnl.lessThan(0)) return { ...tally, trades: tally.trades + 1, losses: tally.losses + 1, lossSum: D(tally.lossSum).plus(pnl.abs()).toFixed() };
-  return { ...tally, trades: tally.trades + 1 };
+  return addTradeToSums({ tally, winSum: null, lossSum: null }, pnl).tally;
+}
+
+/**
+ * A tally with its sums as Decimals, when the caller kept them from the last addition (null: parsed from the text),
+ * so that a running record does not parse its own sums again for every trade.
+ */
+export interface TallyWithSums {
+  tally: StrategyTally;
+  winSum: Decimal | null;
+  lossSum: Decimal | null;
+}
+
+/** addTrade, keeping the sums it computed as Decimals for the next one. */
+export function addTradeToSums(current: TallyWithSums, pnl: Decimal): TallyWithSums {
+  const { tally } = current;
+  // Sign checks (no Decimal 0 built per comparison); a zero, even a negative one, is a break-even.
+  const zero = pnl.isZero();
+  if (!zero && pnl.s > 0) {
+    const winSum = (current.winSum ?? D(tally.winSum)).plus(pnl);
+    return { tally: { ...tally, trades: tally.trades + 1, wins: tally.wins + 1, winSum: winSum.toFixed() }, winSum, lossSum: current.lossSum };
+  }
+  if (!zero && pnl.s < 0) {
+    // sum + |pnl| = sum − pnl: the same exact sum, rounded the same way, without building |pnl|.
+    const lossSum = (current.lossSum ?? D(tally.lossSum)).minus(pnl);
+    return { tally: { ...tally, trades: tally.trades + 1, losses: tally.losses + 1, lossSum: lossSum.toFixed() }, winSum: current.winSum, lossSum };
+  }
+  return { tally: { ...tally, trades: tally.trades + 1 }, winSum: current.winSum, lossSum: current.lossSum };
 }
 
 export interface KellyEvidence {
