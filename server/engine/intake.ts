@@ -204,7 +204,9 @@ export class Intake {
     const sized = this.size(signal, settings, route.instrument, refPrice, side, route.venue);
     if (!sized.ok) return sized.result;
     const existing = sameSide.find((r) => this.cx.venueRoom.venueOfPosition(r) === route.venue);
-    const algo = this.cx.algos.algoFor(signal.algo, settings, sized.quantity.times(refPrice));
+    // The entry's notional is read only by the symbol's execution defaults (default algo, split above): once, and only then.
+    const notional = settings.execution ? sized.quantity.times(refPrice) : ZERO;
+    const algo = this.cx.algos.algoFor(signal.algo, settings, notional);
     if (algo) {
       // The entry is worked by an algorithm: its children pass the gate one by one (engine/algos.ts).
       return this.cx.algos.start(
@@ -220,7 +222,7 @@ export class Intake {
         },
       );
     }
-    const routeMode = signal.venue === undefined ? (signal.route ?? this.defaultRoute(settings, sized.quantity.times(refPrice))) : undefined;
+    const routeMode = signal.venue === undefined ? (signal.route ?? this.defaultRoute(settings, notional)) : undefined;
     if (routeMode && this.cx.routes.applies()) {
       // Split over the venues' books, or whole to the best one by its book (order-routes.ts); each child passes the gate.
       const routed = this.cx.routes.route(

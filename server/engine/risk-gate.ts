@@ -5,7 +5,7 @@
  * commands, which change what the gate checks.
  */
 import type { Instrument } from "../core/instrument";
-import { add, cmp, D, type Decimal, maxDec, ONE, sub, ZERO } from "../core/money";
+import { add, cmp, type Decimal, maxDec, ONE, sub, ZERO } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -89,6 +89,12 @@ export function riskPortfolioOf<P extends { position: Position }>(
     reservedBySymbol = converted;
   }
   return { positions: open, reservedBySymbol, reservedTotal, committed: add(committed, reservedTotal) };
+}
+
+/** A GTD spec without its expiry, as a GTC (the engine expires it: expiries.ts). */
+function withoutExpiry(spec: OrderSpec): OrderSpec {
+  const { expireAt: _expireAt, ...rest } = spec;
+  return { ...rest, timeInForce: "GTC" };
 }
 
 /** The portfolio for the risk gate; equity and the free quote are computed on first read. */
@@ -219,16 +225,17 @@ export class RiskGate {
     // A GTD the venue cannot hold is sent as GTC and expired by the engine (expiries.ts); the tag says so in the books.
     const gtdByEngine = stamped.timeInForce === "GTD" && this.cx.venue.holdsNatively?.(stamped) === false;
     const normalized = gtdByEngine ? { ...stamped, tags: { ...stamped.tags, gtd: "engine" } } : stamped;
-    const { expireAt: _expireAt, ...withoutExpiry } = normalized;
-    const venueSpec: OrderSpec = gtdByEngine ? { ...withoutExpiry, timeInForce: "GTC" } : normalized;
+    const venueSpec: OrderSpec = gtdByEngine ? withoutExpiry(normalized) : normalized;
     const quantity = normalized.quantity;
-    const locked = spec.reduceOnly
-      ? null
-      : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now, {
-          ...(spec.venue !== undefined && { venue: spec.venue }),
-          // Routed by the desk (a smart route's child, or the best quoted venue): no venue was asked for.
-          routed: spec.tags?.routeId !== undefined || spec.tags?.route !== undefined,
-        });
+    // Asked only while a lock is held (the question is built per order otherwise, to be answered "no").
+    const locked =
+      spec.reduceOnly || !this.cx.protections.mayRefuseEntries
+        ? null
+        : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now, {
+            ...(spec.venue !== undefined && { venue: spec.venue }),
+            // Routed by the desk (a smart route's child, or the best quoted venue): no venue was asked for.
+            routed: spec.tags?.routeId !== undefined || spec.tags?.route !== undefined,
+          });
     if (locked) return locked;
     // The order's price in the desk's quote (limits and equity are): 1 on a desk with one quote currency.
     const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(spec.symbol) : ONE;
@@ -239,15 +246,20 @@ export class RiskGate {
       );
     const inDeskQuote = (p: Decimal) => (rate && rate !== ONE ? p.times(rate) : p);
     const portfolio = this.riskPortfolio(ctx.equity, ctx.exceptClientOrderId);
+    // The limit price (a Decimal once validated), else the reference price; in the desk's quote for the limits.
+    const price = normalized.price ?? ctx.refPrice;
+    const deskPrice = inDeskQuote(price);
+    const reduceOnly = spec.reduceOnly ?? false;
     const gate = checkPreTrade({
+      // Absent and undefined read alike there: no spread per order.
       order: {
         symbol: spec.symbol,
         side: spec.side,
         quantity,
-        price: inDeskQuote(normalized.price !== undefined ? D(normalized.price) : ctx.refPrice),
-        reduceOnly: spec.reduceOnly ?? false,
-        ...(ctx.confidence !== undefined && { confidence: ctx.confidence }),
-        ...(this.cx.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.cx.expectedSlippageBps }),
+        price: deskPrice,
+        reduceOnly,
+        confidence: ctx.confidence,
+        expectedSlippageBps: this.cx.expectedSlippageBps > 0 && !reduceOnly ? this.cx.expectedSlippageBps : undefined,
       },
       tradingState: this.cx.tradingState,
       portfolio,
@@ -258,20 +270,18 @@ export class RiskGate {
       collectAll: false,
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
-    const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
-    if (!spec.reduceOnly && spec.tags?.reason === "entry") {
-      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(inDeskQuote(price)), ctx.newPosition != null, ctx.equity);
+    if (!reduceOnly && spec.tags?.reason === "entry") {
+      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity, deskPrice, ctx.newPosition != null, ctx.equity);
       if (denied) return denied;
     }
-    const reduceOnly = spec.reduceOnly ?? false;
-    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price: inDeskQuote(price), reduceOnly }, portfolio);
+    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price: deskPrice, reduceOnly }, portfolio);
     if (statistical) return statistical;
 
     let order = createOrder(normalized);
     const meta: OrderMeta = {
       venue: spec.venue ?? this.cx.venue.id,
       positionId: spec.tags?.positionId ?? null,
-      requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+      requestedPrice: price,
     };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
     const emulate = !ctx.collect && TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
@@ -380,7 +390,7 @@ export class RiskGate {
    * strategy, or `manual`) holds over all symbols — positions whose entry has not filled yet count, they are on their
    * way — and its exposure (its positions at their marks, its open entries and this order) as a share of equity.
    */
-  private checkStrategyLimits(owner: string, notional: Decimal, opensPosition: boolean, knownEquity?: Decimal): CommandResult | null {
+  private checkStrategyLimits(owner: string, quantity: Decimal, price: Decimal, opensPosition: boolean, knownEquity?: Decimal): CommandResult | null {
     const limits = this.cx.riskLimits;
     const maxPositions = limits.maxOpenPositionsPerStrategy;
     const maxPct = limits.maxStrategyExposurePct;
@@ -398,7 +408,7 @@ export class RiskGate {
       }
     }
     if (maxPct !== undefined) {
-      let exposure = notional;
+      let exposure = quantity.times(price); // this order's notional, priced only when a limit reads it
       // In the desk's quote on a desk with several quote currencies (a symbol without a rate is not counted).
       const mixed = this.cx.accounting.hasMixedQuotes();
       const inDeskQuote = (symbol: string, amount: Decimal) => (mixed ? amount.times(this.cx.accounting.symbolRate(symbol) ?? ZERO) : amount);

@@ -37,9 +37,12 @@ export class Watchers {
     const mark = this.cx.books.updateMark(update, now);
     if (!mark) return;
     // Every venue's prices feed the per-(venue, symbol) rules (stale data, flash move); volatility keeps to the reference.
-    const venue = update.venue !== undefined && this.cx.venues?.has(update.venue) ? update.venue : undefined;
-    const reference = this.cx.books.isReferencePrice(update);
-    this.cx.protections.onPrice(update.symbol, mark.last, now, { ...(venue !== undefined && { venue }), reference });
+    // (Protections are on or off for the engine's life: off, nothing reads the reference series.)
+    if (this.cx.protections.enabled) {
+      const venue = update.venue !== undefined && this.cx.venues?.has(update.venue) ? update.venue : undefined;
+      const reference = this.cx.books.isReferencePrice(update);
+      this.cx.protections.onPrice(update.symbol, mark.last, now, { ...(venue !== undefined && { venue }), reference });
+    }
     if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now, update.venue);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now, update.venue);
     if (this.cx.algos.hasLive) this.cx.algos.onMarket(update, mark, now);
