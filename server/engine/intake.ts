@@ -45,6 +45,13 @@ export interface ManualOrderLink {
 }
 import { sizeTowardTargetWeight } from "./target-weight";
 
+/** No other owner holds the symbol (shared: most entries). */
+const NO_CONFLICT = Object.freeze({ refusal: null, note: null });
+
+/** A signal's time for a message (the raw number when Date cannot print it). */
+const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
+const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
 
@@ -88,8 +95,6 @@ export class Intake {
    */
   private checkSignalIntake(signal: Signal, now: number): CommandResult | null {
     const window = this.cx.options.signalWindow ?? DEFAULT_SIGNAL_WINDOW;
-    const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
-    const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
     if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
       return fail(
         "SIGNAL_TOO_OLD",
@@ -280,7 +285,7 @@ export class Intake {
     wantSide: PositionSide,
   ): { refusal: CommandResult | null; note: { rule: StrategyConflictRule; sentence: string } | null } {
     const others = this.cx.books.openPositionsFor(signal.symbol).filter((r) => ownerOf(r.meta) !== signal.strategy);
-    if (others.length === 0) return { refusal: null, note: null };
+    if (others.length === 0) return NO_CONFLICT;
     const rule = this.cx.riskLimits.strategyConflict ?? DEFAULT_STRATEGY_CONFLICT;
     const holders = [...new Set(others.map((r) => `${ownerOf(r.meta)} (${r.position.side.toLowerCase()})`))].join(", ");
     const against = others.filter((r) => r.position.side !== wantSide);
@@ -316,8 +321,9 @@ export class Intake {
   ): { ok: true; quantity: Decimal; equity: Decimal } | { ok: false; result: CommandResult } {
     const deskEquity = this.cx.accounting.equity().equity;
     // Sized in the symbol's quote currency: on a desk trading several, the desk's equity converted at its rate.
-    const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(instrument.symbol) : null;
-    if (this.cx.accounting.hasMixedQuotes() && !rate)
+    const mixed = this.cx.accounting.hasMixedQuotes();
+    const rate = mixed ? this.cx.accounting.symbolRate(instrument.symbol) : null;
+    if (mixed && !rate)
       return {
         ok: false,
         result: fail(
@@ -326,27 +332,28 @@ export class Intake {
         ),
       };
     const equity = rate ? deskEquity.dividedBy(rate) : deskEquity;
-    const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
     const sizing = settings.sizing;
+    if (sizing.method === "all_in") {
+      // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
+      const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
+      // Never more than the venue says is free: its books, not ours, decide what an order may spend.
+      const free = this.cx.venues ? this.cx.venueRoom.freeBalance(venue, instrument.quote) : this.cx.venue.freeBalance(instrument.quote);
+      // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
+      let wanted = equity;
+      if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
+      else if (sizing.notional !== undefined) wanted = D(sizing.notional);
+      const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
+      // Back to the standard class at once: later arithmetic on qty must round like everything else.
+      const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
+      const stepped = roundQty(instrument, qty, "down");
+      return isPositive(stepped)
+        ? { ok: true, quantity: stepped, equity: deskEquity }
+        : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
+    }
+    // The instrument's steps and bounds, for every method below (all_in rounds on its own).
+    const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
     let outcome;
     switch (sizing.method) {
-      case "all_in": {
-        // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
-        const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
-        // Never more than the venue says is free: its books, not ours, decide what an order may spend.
-        const free = this.cx.venues ? this.cx.venueRoom.freeBalance(venue, instrument.quote) : this.cx.venue.freeBalance(instrument.quote);
-        // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
-        let wanted = equity;
-        if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
-        else if (sizing.notional !== undefined) wanted = D(sizing.notional);
-        const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
-        // Back to the standard class at once: later arithmetic on qty must round like everything else.
-        const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
-        const stepped = roundQty(instrument, qty, "down");
-        return isPositive(stepped)
-          ? { ok: true, quantity: stepped, equity: deskEquity }
-          : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
-      }
       case "fixed_fraction":
         outcome = sizeFixedFraction({ equity, fraction: sizing.fraction, price }, constraints);
         break;

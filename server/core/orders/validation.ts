@@ -140,9 +140,6 @@ function invalidLinkedId(linked: string): Failure {
   return fail("INVALID_CLIENT_ORDER_ID", `Linked client order id "${linked}" is invalid: use 1 to 36 characters of letters, digits and . _ : / -.`);
 }
 
-/** Fields only trailing stops take. */
-const TRAILING_FIELDS = ["trailingOffset", "activationPrice", "limitOffset"] as const;
-
 /** A refusal when `value` (a price of the order, named by `label`) is not on the instrument's tick; null when it is or is absent. */
 function offTickPrice(instrument: Instrument, label: string, value: Decimal | undefined): Failure | null {
   if (value === undefined || isMultipleOf(value, instrument.priceTick)) return null;
@@ -234,9 +231,16 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
   let activationPrice: Decimal | undefined;
   let limitOffset: Decimal | undefined;
   if (!isTrailing) {
-    for (const field of TRAILING_FIELDS) {
-      if (spec[field] !== undefined) return fail("UNEXPECTED_TRAILING_OFFSET", `A ${type} order takes no ${field}: only trailing stops do.`);
-    }
+    // Three reads, in this order (no list walked for every plain order).
+    const field =
+      spec.trailingOffset !== undefined
+        ? "trailingOffset"
+        : spec.activationPrice !== undefined
+          ? "activationPrice"
+          : spec.limitOffset !== undefined
+            ? "limitOffset"
+            : null;
+    if (field !== null) return fail("UNEXPECTED_TRAILING_OFFSET", `A ${type} order takes no ${field}: only trailing stops do.`);
   } else {
     if (spec.trailingOffset === undefined) return fail("MISSING_TRAILING_OFFSET", `A ${type} order needs a trailing offset.`);
     trailingOffsetType = spec.trailingOffsetType ?? "PRICE";

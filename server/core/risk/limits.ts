@@ -169,6 +169,8 @@ export function show(value: unknown): string {
 }
 
 export function isFiniteDecimal(d: unknown): d is Decimal {
+  // Our own class first: a plain instanceof, where decimal.js's isDecimal goes through its hasInstance and a tag test.
+  if (d instanceof Decimal) return d.isFinite();
   return Decimal.isDecimal(d) && d.isFinite();
 }
 
