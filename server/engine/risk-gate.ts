@@ -97,10 +97,16 @@ function withoutExpiry(spec: OrderSpec): OrderSpec {
   return { ...rest, timeInForce: "GTC" };
 }
 
-/** The portfolio for the risk gate; equity and the free quote are computed on first read. */
+type WorkingExits = Map<string, Partial<Record<OrderSide, Decimal>>>;
+
+/**
+ * The portfolio for the risk gate; equity, the free quote and the working exits are computed on first read (the gate
+ * reads the exits for reduce-only orders only; an entry never asks). Read within the check that built it.
+ */
 export class RiskPortfolioView {
   private equityValue: Decimal | null;
   private availableValue: Decimal | null = null;
+  private exitsValue: WorkingExits | null = null;
 
   constructor(
     private readonly engine: { equity(): EquityPoint; realizedEquity(): Decimal },
@@ -108,9 +114,13 @@ export class RiskPortfolioView {
     readonly reservedNotionalBySymbol: Map<string, Decimal>,
     private readonly committed: Decimal,
     knownEquity: Decimal | null,
-    readonly workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> = new Map(),
+    private readonly exitsOf: () => WorkingExits = () => new Map(),
   ) {
     this.equityValue = knownEquity;
+  }
+
+  get workingReduceOnlyBySymbol(): WorkingExits {
+    return (this.exitsValue ??= this.exitsOf());
   }
 
   get equity(): Decimal {
@@ -469,7 +479,7 @@ export class RiskGate {
     // A desk whose symbols are quoted in several currencies counts them all in its own (accounting.ts's rates).
     const rateOf = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate : undefined;
     const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf), books.positionMarkOf, rateOf);
-    const exits = books.orders.workingReduceOnly(exceptClientOrderId);
+    const exits = () => books.orders.workingReduceOnly(exceptClientOrderId);
     return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
   }
 
