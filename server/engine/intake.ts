@@ -253,7 +253,7 @@ export class Intake {
     }
     const placed = this.cx.gate.placeEntry({
       venue: route.venue,
-      ...(route.choice && { route: route.choice.summary }),
+      route: route.choice?.summary, // absent and undefined read alike
       instrument: route.instrument,
       side,
       quantity: sized.quantity,

@@ -163,6 +163,13 @@ export class RiskGate {
     const { instrument, side, signal, now } = input;
     const clientOrderId = this.cx.ids.next("bst");
     const positionId = input.positionRecord?.position.id ?? this.cx.ids.next("pos");
+    // Key by key in this order (the journal keeps the tags as written): no spread per entry.
+    const tags: Record<string, string> = { positionId, reason: "entry" };
+    if (signal) {
+      tags.signalId = signal.id;
+      tags.strategy = signal.strategy;
+    }
+    if (input.route !== undefined) tags.route = input.route;
     const spec: OrderSpec = {
       clientOrderId,
       symbol: instrument.symbol,
@@ -170,12 +177,7 @@ export class RiskGate {
       type: "MARKET",
       quantity: input.quantity,
       timeInForce: "GTC",
-      tags: {
-        positionId,
-        reason: "entry",
-        ...(signal ? { signalId: signal.id, strategy: signal.strategy } : {}),
-        ...(input.route !== undefined && { route: input.route }),
-      },
+      tags,
       venue: input.venue ?? this.cx.venue.id,
       ts: now,
     };
@@ -188,7 +190,7 @@ export class RiskGate {
     };
     return this.placeOrder(spec, {
       refPrice: input.refPrice,
-      ...(input.equity && { equity: input.equity }),
+      equity: input.equity, // absent and undefined read alike
       confidence: signal?.confidence,
       newPosition: input.positionRecord ? null : { id: positionId, side: side === "BUY" ? "LONG" : "SHORT", meta },
     });

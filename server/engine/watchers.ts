@@ -180,6 +180,8 @@ export class Watchers {
       if (marked.ok) record.position = marked.value;
     }
     const clientOrderId = this.cx.ids.next("bst");
+    const tags: Record<string, string> = { positionId: position.id, reason };
+    if (record.meta.strategy) tags.strategy = record.meta.strategy;
     const result = this.cx.gate.placeOrder(
       {
         clientOrderId,
@@ -189,7 +191,7 @@ export class Watchers {
         quantity,
         reduceOnly: true,
         timeInForce: "GTC",
-        tags: { positionId: position.id, reason, ...(record.meta.strategy ? { strategy: record.meta.strategy } : {}) },
+        tags,
         venue: this.cx.venueRoom.venueOfPosition(record),
       },
       { refPrice },
