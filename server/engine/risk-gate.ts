@@ -5,7 +5,7 @@
  * commands, which change what the gate checks.
  */
 import type { Instrument } from "../core/instrument";
-import { add, cmp, type Decimal, maxDec, ONE, sub, ZERO } from "../core/money";
+import { add, cmp, type Decimal, decimalText, maxDec, ONE, sub, ZERO } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -256,11 +256,10 @@ export class RiskGate {
         "NO_CONVERSION_RATE",
         `${spec.symbol} is quoted in ${this.cx.accounting.quoteOf(spec.symbol)}, which has no mark or fixed rate into ${this.cx.quote}: the order cannot be weighed against the desk's limits. Add desk.conversion_rates or trade the conversion pair.`,
       );
-    const inDeskQuote = (p: Decimal) => (rate && rate !== ONE ? p.times(rate) : p);
     const portfolio = this.riskPortfolio(ctx.equity, ctx.exceptClientOrderId);
     // The limit price (a Decimal once validated), else the reference price; in the desk's quote for the limits.
     const price = normalized.price ?? ctx.refPrice;
-    const deskPrice = inDeskQuote(price);
+    const deskPrice = rate && rate !== ONE ? price.times(rate) : price;
     const reduceOnly = spec.reduceOnly ?? false;
     const gate = checkPreTrade({
       // Absent and undefined read alike there: no spread per order.
@@ -381,7 +380,7 @@ export class RiskGate {
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
     const final = this.cx.books.orders.get(order.clientOrderId)?.order ?? this.cx.store.getOrder(order.clientOrderId)?.order ?? order;
     if (final.status === "REJECTED") return fail("VENUE_REJECTED", final.reason ?? "The venue rejected the order.", { clientOrderId: final.clientOrderId });
-    return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
+    return done(`${spec.side} ${decimalText(quantity)} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
       clientOrderId: order.clientOrderId,
       status: final.status,
     });

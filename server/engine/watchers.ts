@@ -4,7 +4,7 @@
  * through here, one working exit per position at a time.
  */
 import { roundQty } from "../core/instrument";
-import { add, cmp, D, Decimal, isPositive, ZERO } from "../core/money";
+import { add, cmp, D, Decimal, decimalText, isPositive, ZERO } from "../core/money";
 import {
   applyOrderEvent,
   isTerminal,
@@ -344,7 +344,7 @@ export class Watchers {
     const full = cmp(quantity, record.position.quantity) >= 0;
     const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
     if (!result.ok || result.data?.pending === true) return result;
-    return done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data);
+    return done(`Closing ${decimalText(quantity)} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
   closePositions(records: PositionRecord[], reason: string): CommandResult {

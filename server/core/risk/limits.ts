@@ -234,7 +234,8 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   }
   let denials: RiskDenial[] | null = null;
 
-  const gate = gateByTradingState(input.tradingState, order, { netQty }, { haltedAllowsReduceOnly: input.haltedAllowsReduceOnly });
+  const halted = input.haltedAllowsReduceOnly;
+  const gate = gateByTradingState(input.tradingState, order, { netQty }, halted === undefined ? undefined : { haltedAllowsReduceOnly: halted });
   if (!gate.ok) {
     denials = [gate.error];
     if (!collectAll) return refuse(denials);
