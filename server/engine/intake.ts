@@ -13,7 +13,7 @@ import type { SignalRecord } from "../db/store";
 import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettings } from "./settings";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
-import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
+import { markDecimal, DecimalDown, done, fail, type EngineContext, resultMessage } from "./context";
 import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
 
 /** A manual request's prices and time terms as an order spec carries them (intake, OCO legs, bracket exits). */
@@ -47,10 +47,20 @@ import { sizeTowardTargetWeight } from "./target-weight";
 
 /** No other owner holds the symbol (shared: most entries). */
 const NO_CONFLICT = Object.freeze({ refusal: null, note: null });
+/** No positions, so no venues of positions (shared: routeEntry only reads it). */
+const NO_VENUES: readonly string[] = Object.freeze([]);
 
 /** A signal's time for a message (the raw number when Date cannot print it). */
 const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
 const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+
+/** The signal onSignal is processing; `journaledOrderId`: the order whose transaction last wrote its provisional row. */
+export interface SignalInFlight {
+  signal: Signal;
+  source: string;
+  receivedAt: number;
+  journaledOrderId: string | null;
+}
 
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
@@ -64,7 +74,8 @@ export class Intake {
     if (existing) return fail("DUPLICATE_SIGNAL", `Signal ${signal.id} was already received (${existing.status.toLowerCase()}); it is not processed twice.`);
     // While it is processed, an order it sends records the signal in the intent's transaction (placeOrder):
     // a signal retried after a crash between the venue call and the row below is then still a duplicate.
-    this.signalInFlight = { signal, source, receivedAt: now };
+    const inFlight: SignalInFlight = { signal, source, receivedAt: now, journaledOrderId: null };
+    this.signalInFlight = inFlight;
     // Before sizing, so a target_weight entry sizes toward targets that include its own forecast.
     this.cx.gate.noteSignal(signal, now);
     let result: CommandResult;
@@ -74,7 +85,9 @@ export class Intake {
       this.signalInFlight = null;
     }
     const status = result.ok ? "ACCEPTED" : result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
-    this.cx.durably(() => this.cx.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
+    // The row the last journaled order wrote already reads this when the answer is that order's acceptance: not rewritten.
+    const written = result.ok && inFlight.journaledOrderId !== null && result.data?.clientOrderId === inFlight.journaledOrderId;
+    if (!written) this.cx.durably(() => this.cx.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
     this.cx.bus.publish({
       type: "signal",
       id: signal.id,
@@ -86,7 +99,16 @@ export class Intake {
     return result;
   }
 
-  signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
+  signalInFlight: SignalInFlight | null = null;
+
+  /**
+   * Inside an order's journal transaction (placeOrder): the signal being processed is recorded as received, accepted
+   * with this order. Once that transaction has committed, placeOrder notes the order in `journaledOrderId`: onSignal
+   * does not rewrite a final row that reads the same.
+   */
+  saveSignalInFlight(inFlight: SignalInFlight, clientOrderId: string): void {
+    this.cx.store.saveSignal(this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId })));
+  }
 
   /**
    * A signal's own facts checked at intake: its time within the window around the engine's clock (a signal from
@@ -185,7 +207,8 @@ export class Intake {
       return this.cx.watchers.closePositions(open, "signal");
     }
     const wantSide: PositionSide = signal.action === "BUY" ? "LONG" : "SHORT";
-    const opposite = open.filter((r) => r.position.side !== wantSide);
+    // (No list built from an empty one: most entries come with no position of their strategy open.)
+    const opposite = open.length === 0 ? open : open.filter((r) => r.position.side !== wantSide);
     if (opposite.length > 0) return this.cx.watchers.closePositions(opposite, "signal");
     const conflict = this.conflictWithOthers(signal, wantSide);
     if (conflict.refusal) return conflict.refusal;
@@ -196,12 +219,13 @@ export class Intake {
     if (!mark) return fail("NO_MARKET_PRICE", `No market price for ${signal.symbol} yet; the signal cannot be sized.`);
     const side: OrderSide = wantSide === "LONG" ? "BUY" : "SELL";
     // The venue: named, the one its position on this side lives on, or the best net price (recorded with the order).
-    const sameSide = open.filter((r) => r.position.side === wantSide);
+    // None is opposite (returned above): every open position of the strategy is on this side.
+    const sameSide = open;
     const route = this.cx.venueRoom.routeEntry(
       signal.symbol,
       side,
       signal.venue,
-      sameSide.map((r) => this.cx.venueRoom.venueOfPosition(r)),
+      sameSide.length === 0 ? NO_VENUES : sameSide.map((r) => this.cx.venueRoom.venueOfPosition(r)),
     );
     if (!route.ok) return route.result;
     const touch = side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last);
@@ -284,7 +308,9 @@ export class Intake {
     signal: Signal,
     wantSide: PositionSide,
   ): { refusal: CommandResult | null; note: { rule: StrategyConflictRule; sentence: string } | null } {
-    const others = this.cx.books.openPositionsFor(signal.symbol).filter((r) => ownerOf(r.meta) !== signal.strategy);
+    const all = this.cx.books.openPositionsFor(signal.symbol);
+    if (all.length === 0) return NO_CONFLICT;
+    const others = all.filter((r) => ownerOf(r.meta) !== signal.strategy);
     if (others.length === 0) return NO_CONFLICT;
     const rule = this.cx.riskLimits.strategyConflict ?? DEFAULT_STRATEGY_CONFLICT;
     const holders = [...new Set(others.map((r) => `${ownerOf(r.meta)} (${r.position.side.toLowerCase()})`))].join(", ");

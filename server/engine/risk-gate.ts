@@ -114,13 +114,15 @@ export class RiskPortfolioView {
     readonly reservedNotionalBySymbol: Map<string, Decimal>,
     private readonly committed: Decimal,
     knownEquity: Decimal | null,
-    private readonly exitsOf: () => WorkingExits = () => new Map(),
+    /** Where the working exits are summed from (no closure per order); `exceptClientOrderId` is left out. */
+    private readonly exits: { workingReduceOnly(exceptClientOrderId?: string): WorkingExits } | null = null,
+    private readonly exceptClientOrderId?: string,
   ) {
     this.equityValue = knownEquity;
   }
 
   get workingReduceOnlyBySymbol(): WorkingExits {
-    return (this.exitsValue ??= this.exitsOf());
+    return (this.exitsValue ??= this.exits ? this.exits.workingReduceOnly(this.exceptClientOrderId) : new Map());
   }
 
   get equity(): Decimal {
@@ -304,6 +306,7 @@ export class RiskGate {
     const joined = !emulate && !ctx.collect && this.cx.venue.joinsDeskTransaction === true;
     let sent: { events: VenueEvent[]; failed: boolean } | null = null;
     let accepted: Order | null = null;
+    const inFlight = this.cx.intake.signalInFlight;
     // Journal first: the intent and the submit are durable before the venue hears of the order.
     this.cx.transaction(
       () => {
@@ -323,13 +326,8 @@ export class RiskGate {
           applied: true,
           ts: now,
         });
-        const inFlight = this.cx.intake.signalInFlight;
-        if (inFlight) {
-          // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
-          this.cx.store.saveSignal(
-            this.cx.intake.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId: order.clientOrderId })),
-          );
-        }
+        // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
+        if (inFlight) this.cx.intake.saveSignalInFlight(inFlight, order.clientOrderId);
         order = submitted.order;
         this.cx.books.orders.set(order.clientOrderId, { order, meta });
         if (emulate) this.cx.books.emulated.add(order.clientOrderId);
@@ -345,6 +343,7 @@ export class RiskGate {
         ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
         : `order ${order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`,
     );
+    if (inFlight) inFlight.journaledOrderId = order.clientOrderId; // its provisional row committed with the intent
     this.cx.expiries.watch(order);
     this.recentOrderTimes.push(now);
     // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
@@ -480,8 +479,15 @@ export class RiskGate {
     // A desk whose symbols are quoted in several currencies counts them all in its own (accounting.ts's rates).
     const rateOf = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate : undefined;
     const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf), books.positionMarkOf, rateOf);
-    const exits = () => books.orders.workingReduceOnly(exceptClientOrderId);
-    return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
+    return new RiskPortfolioView(
+      this.cx.accounting,
+      portfolio.positions,
+      portfolio.reservedBySymbol,
+      portfolio.committed,
+      knownEquity ?? null,
+      books.orders,
+      exceptClientOrderId,
+    );
   }
 
   /** Target weights of an allocation method on the gate's covariance, for `target_weight` sizing (portfolio-gate.ts). */

@@ -23,6 +23,9 @@ import type { VenueEvent } from "../core/orders/events";
 import type { CommandResult, OrderRecord, PositionRecord, Mark } from "./types";
 import { valuesOf, exitHasRules, markDecimal, fail, done, type EngineContext } from "./context";
 
+/** A whole close (closePosition reads it, never keeps it). */
+const NO_AMOUNT: { fraction?: number; quantity?: string } = Object.freeze({});
+
 export class Watchers {
   constructor(private readonly cx: EngineContext) {}
 
@@ -358,8 +361,16 @@ export class Watchers {
         }
       }
     }
-    const results = records.filter((r) => isPositive(r.position.quantity)).map((r) => this.closePosition(r.position.id, {}, reason));
-    const refused = results.find((r) => !r.ok);
+    // The filled ones, chosen before any is closed, then closed in order; the first refusal is the answer (after every
+    // close was tried). One record (a signal's close, the usual case) is its own list.
+    const filled = records.length === 1 && isPositive(records[0]!.position.quantity) ? records : records.filter((r) => isPositive(r.position.quantity));
+    const results: CommandResult[] = [];
+    let refused: CommandResult | null = null;
+    for (const r of filled) {
+      const result = this.closePosition(r.position.id, NO_AMOUNT, reason);
+      results.push(result);
+      if (!result.ok) refused ??= result;
+    }
     if (refused) return refused;
     if (results.length === 0 && entriesCanceled === 0) return fail("NOTHING_TO_CLOSE", "There is no filled position and no pending entry to close.");
     const first = results[0];
