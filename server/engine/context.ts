@@ -125,6 +125,15 @@ export function markDecimal(mark: Mark): Decimal {
   return (mark.lastDec ??= numberToDecimal(mark.last));
 }
 
+/** `fn`, then the audit row of the action it carries out (inside the same store transaction). */
+function withAuditRow<T>(cx: EngineContext, fn: () => T, draft: AuditDraft, row: CommandResult): () => T {
+  return () => {
+    const out = fn();
+    cx.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
+    return out;
+  };
+}
+
 /** Division that never rounds up: a sized quantity must never cost more than the money behind it. */
 export const DecimalDown = Decimal.clone({ precision: 40, rounding: Decimal.ROUND_DOWN });
 
@@ -301,11 +310,8 @@ export class EngineContext {
     const row = draft && (typeof committed === "object" ? committed : done(`accepted: ${committed ?? "its first change committed"}`));
     this.transactionDepth++;
     try {
-      const value = this.store.transaction(() => {
-        const out = fn();
-        if (draft && row) this.appendAuditRow(draft.actor, draft.action, draft.target, draft.reason, draft.params, row);
-        return out;
-      });
+      // Without an audit row to add, the work itself is the store's transaction (no wrapper per transaction).
+      const value = draft && row ? this.store.transaction(withAuditRow(this, fn, draft, row)) : this.store.transaction(fn);
       if (draft) draft.written = row;
       return value;
     } catch (error) {
