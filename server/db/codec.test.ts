@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { D, Decimal } from "../core/money";
-import { createOrder, type OrderSpec } from "../core/orders";
-import { validateOrderSpec } from "../core/orders/validation";
+import { createOrder } from "../core/orders";
 import { decodeJson, encodeJson } from "./codec";
 
 describe("Decimal-safe JSON", () => {
@@ -63,65 +62,5 @@ describe("Decimal-safe JSON", () => {
     const back = decodeJson<Record<string, unknown>>('{"__proto__":{"$d":"1"},"a":1}');
     expect(Object.getPrototypeOf(back)).toBe(Object.prototype);
     expect(back.a).toBe(1);
-  });
-});
-
-describe("a normalized order spec in the journal", () => {
-  // The fields validateOrderSpec writes, in its order (it writes only those that are set).
-  const FIELDS = [
-    "clientOrderId",
-    "symbol",
-    "side",
-    "type",
-    "quantity",
-    "price",
-    "triggerPrice",
-    "triggerSource",
-    "trailingOffset",
-    "trailingOffsetType",
-    "activationPrice",
-    "limitOffset",
-    "timeInForce",
-    "expireAt",
-    "postOnly",
-    "reduceOnly",
-    "tags",
-    "listId",
-    "contingency",
-    "linkedClientOrderIds",
-    "parentClientOrderId",
-    "venue",
-    "ts",
-  ] as const;
-  const base = { clientOrderId: "bst-1", symbol: "BTC/USDT", side: "BUY", quantity: "0.5" } as const;
-
-  it.each<[string, OrderSpec]>([
-    ["a market entry", { ...base, type: "MARKET", tags: { positionId: "pos-1", reason: "entry" }, venue: "sim", ts: 7 }],
-    ["a reduce-only market exit", { ...base, side: "SELL", type: "MARKET", reduceOnly: true, tags: { positionId: "pos-1", reason: "exit" } }],
-    ["a post-only GTD limit", { ...base, type: "LIMIT", price: "100.5", timeInForce: "GTD", expireAt: 1_000, postOnly: true }],
-    [
-      "a trailing stop limit",
-      {
-        ...base,
-        side: "SELL",
-        type: "TRAILING_STOP_LIMIT",
-        trailingOffset: "25",
-        trailingOffsetType: "BASIS_POINTS",
-        activationPrice: "110",
-        limitOffset: "1.5",
-      },
-    ],
-    [
-      "an OCO leg",
-      { ...base, type: "STOP_MARKET", triggerPrice: "90", listId: "L1", contingency: "OCO", linkedClientOrderIds: ["a-1"], parentClientOrderId: "p-1" },
-    ],
-  ])("%s: carries only what is set, and its row reads as with every field written", (_name, spec) => {
-    const result = validateOrderSpec(spec, { now: 5 });
-    if (!result.ok) throw new Error(result.error.message);
-    const normalized = result.value as unknown as Record<string, unknown>;
-    expect(Object.keys(normalized)).toEqual(FIELDS.filter((k) => normalized[k] !== undefined));
-    const everyField = Object.fromEntries(FIELDS.map((k) => [k, normalized[k]]));
-    expect(encodeJson(normalized)).toBe(encodeJson(everyField));
-    expect(decodeJson(encodeJson(normalized))).toEqual(everyField);
   });
 });
