@@ -3,7 +3,7 @@
  * ccxt only rounds; Bastion enforces tick/step, min/max quantity and min notional itself.
  */
 import { cmp, D, type Decimal, isMultipleOf, isPositive, roundToStep, type DecimalInput } from "./money";
-import { err, ok, type Result } from "./errors";
+import { err, type Result } from "./errors";
 
 export interface Instrument {
   /** Unified symbol, e.g. "BTC/USDT" (spot) or "BTC/USDT:USDT" (linear perpetual). */
@@ -77,6 +77,9 @@ export function roundQty(instrument: Instrument, qty: DecimalInput, direction: "
 export type InstrumentCheckCode = "PRICE_PRECISION" | "QTY_PRECISION" | "MIN_QUANTITY" | "MAX_QUANTITY" | "MIN_NOTIONAL" | "MAX_NOTIONAL";
 
 /** Checks a quantity (and, when known, a price) against the instrument's precision and limits. */
+/** The passing answer, shared: every order is checked (callers only read it). */
+const PASSES: { ok: true; value: true } = Object.freeze({ ok: true as const, value: true as const });
+
 export function checkAgainstInstrument(instrument: Instrument, qty: Decimal, price: Decimal | null): Result<true, InstrumentCheckCode> {
   const s = instrument.symbol;
   if (!isMultipleOf(qty, instrument.qtyStep)) {
@@ -127,5 +130,5 @@ export function checkAgainstInstrument(instrument: Instrument, qty: Decimal, pri
       );
     }
   }
-  return ok(true);
+  return PASSES;
 }

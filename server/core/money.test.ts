@@ -9,6 +9,7 @@ import {
   approxNumber,
   bps,
   cmp,
+  decimalText,
   isMultipleOf,
   isPositive,
   maxDec,
@@ -270,5 +271,25 @@ describe("numberToDecimal", () => {
   it("refuses NaN and infinities", () => {
     expect(() => numberToDecimal(Number.NaN)).toThrow(TypeError);
     expect(() => numberToDecimal(Number.POSITIVE_INFINITY)).toThrow(TypeError);
+  });
+});
+
+describe("decimalText (toString, the last one remembered)", () => {
+  it("prints every Decimal as toString does, whatever was printed before", () => {
+    fc.assert(
+      fc.property(fc.array(decimalString, { minLength: 1, maxLength: 6 }), (texts) => {
+        const values = texts.map((t) => D(t));
+        // Each value twice in a row (the remembered one) and interleaved with the others (a different instance).
+        for (const value of [...values, ...values.slice().reverse()]) {
+          expect(decimalText(value)).toBe(value.toString());
+          expect(decimalText(value)).toBe(value.toString());
+        }
+      }),
+    );
+  });
+
+  it("prints what toString prints for trailing zeros and negative zero", () => {
+    expect(decimalText(D("1.50"))).toBe("1.5");
+    expect(decimalText(D("-0"))).toBe(D("-0").toString());
   });
 });

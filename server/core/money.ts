@@ -58,6 +58,21 @@ export function numberToDecimal(value: number): Decimal {
   return decimal;
 }
 
+let lastTextOf: Decimal | null = null;
+let lastText = "";
+
+/**
+ * `d.toString()`, remembering the last one: a close's sentence and its order's sentence print the same quantity (40
+ * digits cost a string build each time). Decimals are immutable, so the same instance always prints the same.
+ */
+export function decimalText(d: Decimal): string {
+  if (d !== lastTextOf) {
+    lastText = d.toString();
+    lastTextOf = d;
+  }
+  return lastText;
+}
+
 /** Converts trusted input to a Decimal; throws (a programming error, not a domain refusal) when it is not finite. */
 export function D(value: DecimalInput): Decimal {
   const d = parseDecimal(value);

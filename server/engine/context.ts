@@ -90,7 +90,7 @@ export interface EngineOptions {
   signalWindow?: SignalWindow;
   /** Lookups of orders in doubt (growing delays, alert, clock-skew margin for a venue's fence). */
   inDoubtPolicy?: Partial<InDoubtPolicy>;
-  /** Protection settings (core/protection; DEFAULT_PROTECTION_SETTINGS for what is left out); absent or null: off. */
+  /** Protection settings (core/protection; defaultProtectionSettings() for what is left out); absent or null: off. */
   protections?: ProtectionSettingsInput | null;
   /** The desk's market history (the runtime's): the portfolio gate's correlations and VaR (portfolio-gate.ts). */
   marketHistory?: MarketHistory;

@@ -116,6 +116,41 @@ function signal(action: Signal["action"], extra: Partial<Signal> = {}): Signal {
 const history = (store: Store) => store as unknown as MemoryStore;
 
 describe("signal → order → fill → position", () => {
+  it("keeps the signal's row as its order wrote it when the order is the answer, and rewrites it when the venue rejects the order", async () => {
+    // The order's journal transaction writes the row first (ACCEPTED with the order); the final row is written only
+    // when it says something else.
+    class RejectingVenue extends SimVenue {
+      rejectNext: string | null = null;
+      override submit(spec: OrderSpec, now: number) {
+        const why = this.rejectNext;
+        this.rejectNext = null;
+        if (why !== null) throw new Error(why);
+        return super.submit(spec, now);
+      }
+    }
+    const sim = new RejectingVenue({ instruments: [BTC, ETH], initialBalances: { USDT: "10000" } });
+    const d = desk({}, new MemoryStore(), sim);
+    await d.engine.start();
+    await quote(d, 20000);
+    const saved: string[] = [];
+    const store = d.store as MemoryStore;
+    const save = store.saveSignal.bind(store);
+    store.saveSignal = (row) => {
+      saved.push(`${row.id}:${row.status}:${row.denyCode ?? "-"}:${row.clientOrderId ?? "-"}`);
+      save(row);
+    };
+    const accepted = await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "s-ok" }), source: "test" });
+    const coid = accepted.ok ? String(accepted.data?.clientOrderId) : "";
+    expect(d.store.getSignal("s-ok")).toMatchObject({ status: "ACCEPTED", denyCode: null, clientOrderId: coid, source: "test" });
+    expect(saved).toEqual([`s-ok:ACCEPTED:-:${coid}`]);
+    await quote(d, 2000, "ETH/USDT");
+    sim.rejectNext = "insufficient balance (simulated)";
+    const rejected = await d.engine.execute({ kind: "signal", signal: signal("BUY", { id: "s-rej", symbol: "ETH/USDT" }), source: "test" });
+    expect(rejected).toMatchObject({ ok: false, error: { code: "VENUE_REJECTED" } });
+    expect(d.store.getSignal("s-rej")).toMatchObject({ status: "DENIED", denyCode: "VENUE_REJECTED", clientOrderId: null });
+    expect(saved.slice(1).map((s) => s.split(":").slice(0, 3).join(":"))).toEqual(["s-rej:ACCEPTED:-", "s-rej:DENIED:VENUE_REJECTED"]);
+  });
+
   it("sizes, journals and books a BUY signal", async () => {
     const d = desk();
     await d.engine.start();

@@ -299,7 +299,9 @@ export class Engine {
 
   /** True when an open position has exit rules to watch. */
   hasExitRules(): boolean {
-    for (const record of this.cx.books.positions.values()) if (exitHasRules(record.exit)) return true;
+    const positions = this.cx.books.positions;
+    if (positions.size === 0) return false; // asked every candle of a backtest: no iterator while flat
+    for (const record of positions.values()) if (exitHasRules(record.exit)) return true;
     return false;
   }
 

@@ -13,7 +13,7 @@ import type { SignalRecord } from "../db/store";
 import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettings } from "./settings";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
-import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
+import { markDecimal, DecimalDown, done, fail, type EngineContext, resultMessage } from "./context";
 import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
 
 /** A manual request's prices and time terms as an order spec carries them (intake, OCO legs, bracket exits). */
@@ -45,6 +45,23 @@ export interface ManualOrderLink {
 }
 import { sizeTowardTargetWeight } from "./target-weight";
 
+/** No other owner holds the symbol (shared: most entries). */
+const NO_CONFLICT = Object.freeze({ refusal: null, note: null });
+/** No positions, so no venues of positions (shared: routeEntry only reads it). */
+const NO_VENUES: readonly string[] = Object.freeze([]);
+
+/** A signal's time for a message (the raw number when Date cannot print it). */
+const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
+const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
+
+/** The signal onSignal is processing; `journaledOrderId`: the order whose transaction last wrote its provisional row. */
+export interface SignalInFlight {
+  signal: Signal;
+  source: string;
+  receivedAt: number;
+  journaledOrderId: string | null;
+}
+
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
 
@@ -57,7 +74,8 @@ export class Intake {
     if (existing) return fail("DUPLICATE_SIGNAL", `Signal ${signal.id} was already received (${existing.status.toLowerCase()}); it is not processed twice.`);
     // While it is processed, an order it sends records the signal in the intent's transaction (placeOrder):
     // a signal retried after a crash between the venue call and the row below is then still a duplicate.
-    this.signalInFlight = { signal, source, receivedAt: now };
+    const inFlight: SignalInFlight = { signal, source, receivedAt: now, journaledOrderId: null };
+    this.signalInFlight = inFlight;
     // Before sizing, so a target_weight entry sizes toward targets that include its own forecast.
     this.cx.gate.noteSignal(signal, now);
     let result: CommandResult;
@@ -67,7 +85,9 @@ export class Intake {
       this.signalInFlight = null;
     }
     const status = result.ok ? "ACCEPTED" : result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED";
-    this.cx.durably(() => this.cx.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
+    // The row the last journaled order wrote already reads this when the answer is that order's acceptance: not rewritten.
+    const written = result.ok && inFlight.journaledOrderId !== null && result.data?.clientOrderId === inFlight.journaledOrderId;
+    if (!written) this.cx.durably(() => this.cx.store.saveSignal(this.signalRecord(signal, source, now, result)), result);
     this.cx.bus.publish({
       type: "signal",
       id: signal.id,
@@ -79,7 +99,16 @@ export class Intake {
     return result;
   }
 
-  signalInFlight: { signal: Signal; source: string; receivedAt: number } | null = null;
+  signalInFlight: SignalInFlight | null = null;
+
+  /**
+   * Inside an order's journal transaction (placeOrder): the signal being processed is recorded as received, accepted
+   * with this order. Once that transaction has committed, placeOrder notes the order in `journaledOrderId`: onSignal
+   * does not rewrite a final row that reads the same.
+   */
+  saveSignalInFlight(inFlight: SignalInFlight, clientOrderId: string): void {
+    this.cx.store.saveSignal(this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId })));
+  }
 
   /**
    * A signal's own facts checked at intake: its time within the window around the engine's clock (a signal from
@@ -88,8 +117,6 @@ export class Intake {
    */
   private checkSignalIntake(signal: Signal, now: number): CommandResult | null {
     const window = this.cx.options.signalWindow ?? DEFAULT_SIGNAL_WINDOW;
-    const when = (ts: number) => (Number.isFinite(ts) && Math.abs(ts) <= 8.64e15 ? new Date(ts).toISOString() : String(ts));
-    const minutes = (ms: number) => `${Math.round(ms / 6_000) / 10} minute${ms === 60_000 ? "" : "s"}`;
     if (!Number.isFinite(signal.ts) || signal.ts < now - window.maxAgeMs) {
       return fail(
         "SIGNAL_TOO_OLD",
@@ -180,7 +207,8 @@ export class Intake {
       return this.cx.watchers.closePositions(open, "signal");
     }
     const wantSide: PositionSide = signal.action === "BUY" ? "LONG" : "SHORT";
-    const opposite = open.filter((r) => r.position.side !== wantSide);
+    // (No list built from an empty one: most entries come with no position of their strategy open.)
+    const opposite = open.length === 0 ? open : open.filter((r) => r.position.side !== wantSide);
     if (opposite.length > 0) return this.cx.watchers.closePositions(opposite, "signal");
     const conflict = this.conflictWithOthers(signal, wantSide);
     if (conflict.refusal) return conflict.refusal;
@@ -191,12 +219,13 @@ export class Intake {
     if (!mark) return fail("NO_MARKET_PRICE", `No market price for ${signal.symbol} yet; the signal cannot be sized.`);
     const side: OrderSide = wantSide === "LONG" ? "BUY" : "SELL";
     // The venue: named, the one its position on this side lives on, or the best net price (recorded with the order).
-    const sameSide = open.filter((r) => r.position.side === wantSide);
+    // None is opposite (returned above): every open position of the strategy is on this side.
+    const sameSide = open;
     const route = this.cx.venueRoom.routeEntry(
       signal.symbol,
       side,
       signal.venue,
-      sameSide.map((r) => this.cx.venueRoom.venueOfPosition(r)),
+      sameSide.length === 0 ? NO_VENUES : sameSide.map((r) => this.cx.venueRoom.venueOfPosition(r)),
     );
     if (!route.ok) return route.result;
     const touch = side === "BUY" ? (mark.ask ?? mark.last) : (mark.bid ?? mark.last);
@@ -204,7 +233,9 @@ export class Intake {
     const sized = this.size(signal, settings, route.instrument, refPrice, side, route.venue);
     if (!sized.ok) return sized.result;
     const existing = sameSide.find((r) => this.cx.venueRoom.venueOfPosition(r) === route.venue);
-    const algo = this.cx.algos.algoFor(signal.algo, settings, sized.quantity.times(refPrice));
+    // The entry's notional is read only by the symbol's execution defaults (default algo, split above): once, and only then.
+    const notional = settings.execution ? sized.quantity.times(refPrice) : ZERO;
+    const algo = this.cx.algos.algoFor(signal.algo, settings, notional);
     if (algo) {
       // The entry is worked by an algorithm: its children pass the gate one by one (engine/algos.ts).
       return this.cx.algos.start(
@@ -220,7 +251,7 @@ export class Intake {
         },
       );
     }
-    const routeMode = signal.venue === undefined ? (signal.route ?? this.defaultRoute(settings, sized.quantity.times(refPrice))) : undefined;
+    const routeMode = signal.venue === undefined ? (signal.route ?? this.defaultRoute(settings, notional)) : undefined;
     if (routeMode && this.cx.routes.applies()) {
       // Split over the venues' books, or whole to the best one by its book (order-routes.ts); each child passes the gate.
       const routed = this.cx.routes.route(
@@ -246,7 +277,7 @@ export class Intake {
     }
     const placed = this.cx.gate.placeEntry({
       venue: route.venue,
-      ...(route.choice && { route: route.choice.summary }),
+      route: route.choice?.summary, // absent and undefined read alike
       instrument: route.instrument,
       side,
       quantity: sized.quantity,
@@ -277,8 +308,10 @@ export class Intake {
     signal: Signal,
     wantSide: PositionSide,
   ): { refusal: CommandResult | null; note: { rule: StrategyConflictRule; sentence: string } | null } {
-    const others = this.cx.books.openPositionsFor(signal.symbol).filter((r) => ownerOf(r.meta) !== signal.strategy);
-    if (others.length === 0) return { refusal: null, note: null };
+    const all = this.cx.books.openPositionsFor(signal.symbol);
+    if (all.length === 0) return NO_CONFLICT;
+    const others = all.filter((r) => ownerOf(r.meta) !== signal.strategy);
+    if (others.length === 0) return NO_CONFLICT;
     const rule = this.cx.riskLimits.strategyConflict ?? DEFAULT_STRATEGY_CONFLICT;
     const holders = [...new Set(others.map((r) => `${ownerOf(r.meta)} (${r.position.side.toLowerCase()})`))].join(", ");
     const against = others.filter((r) => r.position.side !== wantSide);
@@ -314,8 +347,9 @@ export class Intake {
   ): { ok: true; quantity: Decimal; equity: Decimal } | { ok: false; result: CommandResult } {
     const deskEquity = this.cx.accounting.equity().equity;
     // Sized in the symbol's quote currency: on a desk trading several, the desk's equity converted at its rate.
-    const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(instrument.symbol) : null;
-    if (this.cx.accounting.hasMixedQuotes() && !rate)
+    const mixed = this.cx.accounting.hasMixedQuotes();
+    const rate = mixed ? this.cx.accounting.symbolRate(instrument.symbol) : null;
+    if (mixed && !rate)
       return {
         ok: false,
         result: fail(
@@ -324,27 +358,28 @@ export class Intake {
         ),
       };
     const equity = rate ? deskEquity.dividedBy(rate) : deskEquity;
-    const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
     const sizing = settings.sizing;
+    if (sizing.method === "all_in") {
+      // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
+      const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
+      // Never more than the venue says is free: its books, not ours, decide what an order may spend.
+      const free = this.cx.venues ? this.cx.venueRoom.freeBalance(venue, instrument.quote) : this.cx.venue.freeBalance(instrument.quote);
+      // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
+      let wanted = equity;
+      if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
+      else if (sizing.notional !== undefined) wanted = D(sizing.notional);
+      const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
+      // Back to the standard class at once: later arithmetic on qty must round like everything else.
+      const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
+      const stepped = roundQty(instrument, qty, "down");
+      return isPositive(stepped)
+        ? { ok: true, quantity: stepped, equity: deskEquity }
+        : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
+    }
+    // The instrument's steps and bounds, for every method below (all_in rounds on its own).
+    const constraints = { qtyStep: instrument.qtyStep, minQty: instrument.minQty, ...(instrument.maxQty ? { maxQty: instrument.maxQty } : {}) };
     let outcome;
     switch (sizing.method) {
-      case "all_in": {
-        // The whole equity, fee and expected slippage included; rounded down so the cost never exceeds it.
-        const fillPrice = executionPrice(side, price, this.cx.expectedSlippageBps);
-        // Never more than the venue says is free: its books, not ours, decide what an order may spend.
-        const free = this.cx.venues ? this.cx.venueRoom.freeBalance(venue, instrument.quote) : this.cx.venue.freeBalance(instrument.quote);
-        // A portfolio backtest narrows the budget (settings.ts, AllInSizing): one equity is shared between symbols.
-        let wanted = equity;
-        if (sizing.equityFraction !== undefined) wanted = equity.times(sizing.equityFraction);
-        else if (sizing.notional !== undefined) wanted = D(sizing.notional);
-        const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
-        // Back to the standard class at once: later arithmetic on qty must round like everything else.
-        const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
-        const stepped = roundQty(instrument, qty, "down");
-        return isPositive(stepped)
-          ? { ok: true, quantity: stepped, equity: deskEquity }
-          : { ok: false, result: fail("ZERO_SIZE", `Equity ${equity.toString()} buys no ${instrument.base} at ${price.toString()}.`) };
-      }
       case "fixed_fraction":
         outcome = sizeFixedFraction({ equity, fraction: sizing.fraction, price }, constraints);
         break;

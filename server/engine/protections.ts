@@ -75,6 +75,11 @@ export class ProtectionsRoom {
     if (this.detectors) this.applyAll(this.detectors.onPrice(symbol, price, now, source));
   }
 
+  /** False while no lock is held: the gate then skips asking (and building the question) for every entry. */
+  get mayRefuseEntries(): boolean {
+    return !this.book.isEmpty;
+  }
+
   onVenueSuccess(now: number): void {
     this.detectors?.onVenueSuccess(this.cx.venue.id, now);
   }
@@ -128,6 +133,7 @@ export class ProtectionsRoom {
    * the one that went silent; the lock's time or an admin lifts it).
    */
   entryRefusal(symbol: string, strategy: string | undefined, now: number, target: { venue?: string; routed?: boolean } = {}): CommandResult | null {
+    if (this.book.isEmpty) return null;
     const set = this.cx.venues;
     const stale = this.detectors?.staleData;
     const waived =

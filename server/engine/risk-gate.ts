@@ -5,7 +5,7 @@
  * commands, which change what the gate checks.
  */
 import type { Instrument } from "../core/instrument";
-import { add, cmp, D, type Decimal, maxDec, ONE, sub, ZERO } from "../core/money";
+import { add, cmp, type Decimal, decimalText, maxDec, ONE, sub, ZERO } from "../core/money";
 import {
   applyOrderEvent,
   createOrder,
@@ -91,10 +91,22 @@ export function riskPortfolioOf<P extends { position: Position }>(
   return { positions: open, reservedBySymbol, reservedTotal, committed: add(committed, reservedTotal) };
 }
 
-/** The portfolio for the risk gate; equity and the free quote are computed on first read. */
+/** A GTD spec without its expiry, as a GTC (the engine expires it: expiries.ts). */
+function withoutExpiry(spec: OrderSpec): OrderSpec {
+  const { expireAt: _expireAt, ...rest } = spec;
+  return { ...rest, timeInForce: "GTC" };
+}
+
+type WorkingExits = Map<string, Partial<Record<OrderSide, Decimal>>>;
+
+/**
+ * The portfolio for the risk gate; equity, the free quote and the working exits are computed on first read (the gate
+ * reads the exits for reduce-only orders only; an entry never asks). Read within the check that built it.
+ */
 export class RiskPortfolioView {
   private equityValue: Decimal | null;
   private availableValue: Decimal | null = null;
+  private exitsValue: WorkingExits | null = null;
 
   constructor(
     private readonly engine: { equity(): EquityPoint; realizedEquity(): Decimal },
@@ -102,9 +114,15 @@ export class RiskPortfolioView {
     readonly reservedNotionalBySymbol: Map<string, Decimal>,
     private readonly committed: Decimal,
     knownEquity: Decimal | null,
-    readonly workingReduceOnlyBySymbol: Map<string, Partial<Record<OrderSide, Decimal>>> = new Map(),
+    /** Where the working exits are summed from (no closure per order); `exceptClientOrderId` is left out. */
+    private readonly exits: { workingReduceOnly(exceptClientOrderId?: string): WorkingExits } | null = null,
+    private readonly exceptClientOrderId?: string,
   ) {
     this.equityValue = knownEquity;
+  }
+
+  get workingReduceOnlyBySymbol(): WorkingExits {
+    return (this.exitsValue ??= this.exits ? this.exits.workingReduceOnly(this.exceptClientOrderId) : new Map());
   }
 
   get equity(): Decimal {
@@ -147,6 +165,13 @@ export class RiskGate {
     const { instrument, side, signal, now } = input;
     const clientOrderId = this.cx.ids.next("bst");
     const positionId = input.positionRecord?.position.id ?? this.cx.ids.next("pos");
+    // Key by key in this order (the journal keeps the tags as written): no spread per entry.
+    const tags: Record<string, string> = { positionId, reason: "entry" };
+    if (signal) {
+      tags.signalId = signal.id;
+      tags.strategy = signal.strategy;
+    }
+    if (input.route !== undefined) tags.route = input.route;
     const spec: OrderSpec = {
       clientOrderId,
       symbol: instrument.symbol,
@@ -154,12 +179,7 @@ export class RiskGate {
       type: "MARKET",
       quantity: input.quantity,
       timeInForce: "GTC",
-      tags: {
-        positionId,
-        reason: "entry",
-        ...(signal ? { signalId: signal.id, strategy: signal.strategy } : {}),
-        ...(input.route !== undefined && { route: input.route }),
-      },
+      tags,
       venue: input.venue ?? this.cx.venue.id,
       ts: now,
     };
@@ -172,7 +192,7 @@ export class RiskGate {
     };
     return this.placeOrder(spec, {
       refPrice: input.refPrice,
-      ...(input.equity && { equity: input.equity }),
+      equity: input.equity, // absent and undefined read alike
       confidence: signal?.confidence,
       newPosition: input.positionRecord ? null : { id: positionId, side: side === "BUY" ? "LONG" : "SHORT", meta },
     });
@@ -219,16 +239,17 @@ export class RiskGate {
     // A GTD the venue cannot hold is sent as GTC and expired by the engine (expiries.ts); the tag says so in the books.
     const gtdByEngine = stamped.timeInForce === "GTD" && this.cx.venue.holdsNatively?.(stamped) === false;
     const normalized = gtdByEngine ? { ...stamped, tags: { ...stamped.tags, gtd: "engine" } } : stamped;
-    const { expireAt: _expireAt, ...withoutExpiry } = normalized;
-    const venueSpec: OrderSpec = gtdByEngine ? { ...withoutExpiry, timeInForce: "GTC" } : normalized;
+    const venueSpec: OrderSpec = gtdByEngine ? withoutExpiry(normalized) : normalized;
     const quantity = normalized.quantity;
-    const locked = spec.reduceOnly
-      ? null
-      : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now, {
-          ...(spec.venue !== undefined && { venue: spec.venue }),
-          // Routed by the desk (a smart route's child, or the best quoted venue): no venue was asked for.
-          routed: spec.tags?.routeId !== undefined || spec.tags?.route !== undefined,
-        });
+    // Asked only while a lock is held (the question is built per order otherwise, to be answered "no").
+    const locked =
+      spec.reduceOnly || !this.cx.protections.mayRefuseEntries
+        ? null
+        : this.cx.protections.entryRefusal(spec.symbol, spec.tags?.strategy, now, {
+            ...(spec.venue !== undefined && { venue: spec.venue }),
+            // Routed by the desk (a smart route's child, or the best quoted venue): no venue was asked for.
+            routed: spec.tags?.routeId !== undefined || spec.tags?.route !== undefined,
+          });
     if (locked) return locked;
     // The order's price in the desk's quote (limits and equity are): 1 on a desk with one quote currency.
     const rate = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate(spec.symbol) : ONE;
@@ -237,17 +258,21 @@ export class RiskGate {
         "NO_CONVERSION_RATE",
         `${spec.symbol} is quoted in ${this.cx.accounting.quoteOf(spec.symbol)}, which has no mark or fixed rate into ${this.cx.quote}: the order cannot be weighed against the desk's limits. Add desk.conversion_rates or trade the conversion pair.`,
       );
-    const inDeskQuote = (p: Decimal) => (rate && rate !== ONE ? p.times(rate) : p);
     const portfolio = this.riskPortfolio(ctx.equity, ctx.exceptClientOrderId);
+    // The limit price (a Decimal once validated), else the reference price; in the desk's quote for the limits.
+    const price = normalized.price ?? ctx.refPrice;
+    const deskPrice = rate && rate !== ONE ? price.times(rate) : price;
+    const reduceOnly = spec.reduceOnly ?? false;
     const gate = checkPreTrade({
+      // Absent and undefined read alike there: no spread per order.
       order: {
         symbol: spec.symbol,
         side: spec.side,
         quantity,
-        price: inDeskQuote(normalized.price !== undefined ? D(normalized.price) : ctx.refPrice),
-        reduceOnly: spec.reduceOnly ?? false,
-        ...(ctx.confidence !== undefined && { confidence: ctx.confidence }),
-        ...(this.cx.expectedSlippageBps > 0 && !spec.reduceOnly && { expectedSlippageBps: this.cx.expectedSlippageBps }),
+        price: deskPrice,
+        reduceOnly,
+        confidence: ctx.confidence,
+        expectedSlippageBps: this.cx.expectedSlippageBps > 0 && !reduceOnly ? this.cx.expectedSlippageBps : undefined,
       },
       tradingState: this.cx.tradingState,
       portfolio,
@@ -258,20 +283,18 @@ export class RiskGate {
       collectAll: false,
     });
     if (!gate.ok) return fail(gate.error.code, gate.error.message, { denials: gate.denials.map((d) => d.code) });
-    const price = normalized.price !== undefined ? D(normalized.price) : ctx.refPrice;
-    if (!spec.reduceOnly && spec.tags?.reason === "entry") {
-      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity.times(inDeskQuote(price)), ctx.newPosition != null, ctx.equity);
+    if (!reduceOnly && spec.tags?.reason === "entry") {
+      const denied = this.checkStrategyLimits(spec.tags?.strategy ?? MANUAL_OWNER, quantity, deskPrice, ctx.newPosition != null, ctx.equity);
       if (denied) return denied;
     }
-    const reduceOnly = spec.reduceOnly ?? false;
-    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price: inDeskQuote(price), reduceOnly }, portfolio);
+    const statistical = this.portfolioLimits.check({ symbol: spec.symbol, side: spec.side, quantity, price: deskPrice, reduceOnly }, portfolio);
     if (statistical) return statistical;
 
     let order = createOrder(normalized);
     const meta: OrderMeta = {
       venue: spec.venue ?? this.cx.venue.id,
       positionId: spec.tags?.positionId ?? null,
-      requestedPrice: normalized.price !== undefined ? D(normalized.price) : ctx.refPrice,
+      requestedPrice: price,
     };
     // A trigger order the venue cannot hold stays with the engine (EMULATED) until its trigger fires.
     const emulate = !ctx.collect && TRIGGER_TYPES.has(order.type) && (ctx.emulate === true || this.cx.venue.holdsNatively?.(venueSpec) === false);
@@ -283,6 +306,7 @@ export class RiskGate {
     const joined = !emulate && !ctx.collect && this.cx.venue.joinsDeskTransaction === true;
     let sent: { events: VenueEvent[]; failed: boolean } | null = null;
     let accepted: Order | null = null;
+    const inFlight = this.cx.intake.signalInFlight;
     // Journal first: the intent and the submit are durable before the venue hears of the order.
     this.cx.transaction(
       () => {
@@ -302,13 +326,8 @@ export class RiskGate {
           applied: true,
           ts: now,
         });
-        const inFlight = this.cx.intake.signalInFlight;
-        if (inFlight) {
-          // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
-          this.cx.store.saveSignal(
-            this.cx.intake.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId: order.clientOrderId })),
-          );
-        }
+        // Provisional (onSignal writes the final row): the signal is known received from the moment its order may reach the venue.
+        if (inFlight) this.cx.intake.saveSignalInFlight(inFlight, order.clientOrderId);
         order = submitted.order;
         this.cx.books.orders.set(order.clientOrderId, { order, meta });
         if (emulate) this.cx.books.emulated.add(order.clientOrderId);
@@ -324,6 +343,7 @@ export class RiskGate {
         ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
         : `order ${order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`,
     );
+    if (inFlight) inFlight.journaledOrderId = order.clientOrderId; // its provisional row committed with the intent
     this.cx.expiries.watch(order);
     this.recentOrderTimes.push(now);
     // The gate counts the last minute itself; old times are dropped when the list has doubled since the last trim
@@ -359,7 +379,7 @@ export class RiskGate {
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
     const final = this.cx.books.orders.get(order.clientOrderId)?.order ?? this.cx.store.getOrder(order.clientOrderId)?.order ?? order;
     if (final.status === "REJECTED") return fail("VENUE_REJECTED", final.reason ?? "The venue rejected the order.", { clientOrderId: final.clientOrderId });
-    return done(`${spec.side} ${quantity.toString()} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
+    return done(`${spec.side} ${decimalText(quantity)} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
       clientOrderId: order.clientOrderId,
       status: final.status,
     });
@@ -380,7 +400,7 @@ export class RiskGate {
    * strategy, or `manual`) holds over all symbols — positions whose entry has not filled yet count, they are on their
    * way — and its exposure (its positions at their marks, its open entries and this order) as a share of equity.
    */
-  private checkStrategyLimits(owner: string, notional: Decimal, opensPosition: boolean, knownEquity?: Decimal): CommandResult | null {
+  private checkStrategyLimits(owner: string, quantity: Decimal, price: Decimal, opensPosition: boolean, knownEquity?: Decimal): CommandResult | null {
     const limits = this.cx.riskLimits;
     const maxPositions = limits.maxOpenPositionsPerStrategy;
     const maxPct = limits.maxStrategyExposurePct;
@@ -398,7 +418,7 @@ export class RiskGate {
       }
     }
     if (maxPct !== undefined) {
-      let exposure = notional;
+      let exposure = quantity.times(price); // this order's notional, priced only when a limit reads it
       // In the desk's quote on a desk with several quote currencies (a symbol without a rate is not counted).
       const mixed = this.cx.accounting.hasMixedQuotes();
       const inDeskQuote = (symbol: string, amount: Decimal) => (mixed ? amount.times(this.cx.accounting.symbolRate(symbol) ?? ZERO) : amount);
@@ -459,8 +479,15 @@ export class RiskGate {
     // A desk whose symbols are quoted in several currencies counts them all in its own (accounting.ts's rates).
     const rateOf = this.cx.accounting.hasMixedQuotes() ? this.cx.accounting.symbolRate : undefined;
     const portfolio = riskPortfolioOf(books.positions.values(), books.markOf, books.orders.reserved(books.markOf), books.positionMarkOf, rateOf);
-    const exits = books.orders.workingReduceOnly(exceptClientOrderId);
-    return new RiskPortfolioView(this.cx.accounting, portfolio.positions, portfolio.reservedBySymbol, portfolio.committed, knownEquity ?? null, exits);
+    return new RiskPortfolioView(
+      this.cx.accounting,
+      portfolio.positions,
+      portfolio.reservedBySymbol,
+      portfolio.committed,
+      knownEquity ?? null,
+      books.orders,
+      exceptClientOrderId,
+    );
   }
 
   /** Target weights of an allocation method on the gate's covariance, for `target_weight` sizing (portfolio-gate.ts). */

@@ -4,7 +4,7 @@
  * through here, one working exit per position at a time.
  */
 import { roundQty } from "../core/instrument";
-import { add, cmp, D, Decimal, isPositive, ZERO } from "../core/money";
+import { add, cmp, D, Decimal, decimalText, isPositive, ZERO } from "../core/money";
 import {
   applyOrderEvent,
   isTerminal,
@@ -23,6 +23,9 @@ import type { VenueEvent } from "../core/orders/events";
 import type { CommandResult, OrderRecord, PositionRecord, Mark } from "./types";
 import { valuesOf, exitHasRules, markDecimal, fail, done, type EngineContext } from "./context";
 
+/** A whole close (closePosition reads it, never keeps it). */
+const NO_AMOUNT: { fraction?: number; quantity?: string } = Object.freeze({});
+
 export class Watchers {
   constructor(private readonly cx: EngineContext) {}
 
@@ -37,9 +40,12 @@ export class Watchers {
     const mark = this.cx.books.updateMark(update, now);
     if (!mark) return;
     // Every venue's prices feed the per-(venue, symbol) rules (stale data, flash move); volatility keeps to the reference.
-    const venue = update.venue !== undefined && this.cx.venues?.has(update.venue) ? update.venue : undefined;
-    const reference = this.cx.books.isReferencePrice(update);
-    this.cx.protections.onPrice(update.symbol, mark.last, now, { ...(venue !== undefined && { venue }), reference });
+    // (Protections are on or off for the engine's life: off, nothing reads the reference series.)
+    if (this.cx.protections.enabled) {
+      const venue = update.venue !== undefined && this.cx.venues?.has(update.venue) ? update.venue : undefined;
+      const reference = this.cx.books.isReferencePrice(update);
+      this.cx.protections.onPrice(update.symbol, mark.last, now, { ...(venue !== undefined && { venue }), reference });
+    }
     if (this.cx.books.emulated.size > 0) this.watchEmulated(update.symbol, mark, now, update.venue);
     if (options?.evaluateExits !== false) this.evaluateExitsFor(update.symbol, mark, now, update.venue);
     if (this.cx.algos.hasLive) this.cx.algos.onMarket(update, mark, now);
@@ -177,6 +183,8 @@ export class Watchers {
       if (marked.ok) record.position = marked.value;
     }
     const clientOrderId = this.cx.ids.next("bst");
+    const tags: Record<string, string> = { positionId: position.id, reason };
+    if (record.meta.strategy) tags.strategy = record.meta.strategy;
     const result = this.cx.gate.placeOrder(
       {
         clientOrderId,
@@ -186,7 +194,7 @@ export class Watchers {
         quantity,
         reduceOnly: true,
         timeInForce: "GTC",
-        tags: { positionId: position.id, reason, ...(record.meta.strategy ? { strategy: record.meta.strategy } : {}) },
+        tags,
         venue: this.cx.venueRoom.venueOfPosition(record),
       },
       { refPrice },
@@ -339,7 +347,7 @@ export class Watchers {
     const full = cmp(quantity, record.position.quantity) >= 0;
     const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
     if (!result.ok || result.data?.pending === true) return result;
-    return done(`Closing ${quantity.toString()} of ${record.position.symbol} position ${positionId}.`, result.data);
+    return done(`Closing ${decimalText(quantity)} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
   closePositions(records: PositionRecord[], reason: string): CommandResult {
@@ -353,8 +361,16 @@ export class Watchers {
         }
       }
     }
-    const results = records.filter((r) => isPositive(r.position.quantity)).map((r) => this.closePosition(r.position.id, {}, reason));
-    const refused = results.find((r) => !r.ok);
+    // The filled ones, chosen before any is closed, then closed in order; the first refusal is the answer (after every
+    // close was tried). One record (a signal's close, the usual case) is its own list.
+    const filled = records.length === 1 && isPositive(records[0]!.position.quantity) ? records : records.filter((r) => isPositive(r.position.quantity));
+    const results: CommandResult[] = [];
+    let refused: CommandResult | null = null;
+    for (const r of filled) {
+      const result = this.closePosition(r.position.id, NO_AMOUNT, reason);
+      results.push(result);
+      if (!result.ok) refused ??= result;
+    }
     if (refused) return refused;
     if (results.length === 0 && entriesCanceled === 0) return fail("NOTHING_TO_CLOSE", "There is no filled position and no pending entry to close.");
     const first = results[0];

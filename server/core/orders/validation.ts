@@ -136,6 +136,19 @@ function formatTime(ms: number): string {
   return Number.isNaN(date.getTime()) ? `${ms} ms` : date.toISOString();
 }
 
+function invalidLinkedId(linked: string): Failure {
+  return fail("INVALID_CLIENT_ORDER_ID", `Linked client order id "${linked}" is invalid: use 1 to 36 characters of letters, digits and . _ : / -.`);
+}
+
+/** A refusal when `value` (a price of the order, named by `label`) is not on the instrument's tick; null when it is or is absent. */
+function offTickPrice(instrument: Instrument, label: string, value: Decimal | undefined): Failure | null {
+  if (value === undefined || isMultipleOf(value, instrument.priceTick)) return null;
+  return fail("PRICE_PRECISION", `${instrument.symbol}: ${label} ${value.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}.`, {
+    price: value.toString(),
+    tick: instrument.priceTick.toString(),
+  });
+}
+
 export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): ValidationResult {
   // 1. identity and enums
   if (typeof spec.clientOrderId !== "string" || !isValidClientOrderId(spec.clientOrderId)) {
@@ -144,10 +157,10 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
       `Client order id "${String(spec.clientOrderId)}" is invalid: use 1 to 36 characters of letters, digits and . _ : / -.`,
     );
   }
-  for (const linked of [spec.parentClientOrderId, ...(spec.linkedClientOrderIds ?? [])]) {
-    if (linked !== undefined && !isValidClientOrderId(linked)) {
-      return fail("INVALID_CLIENT_ORDER_ID", `Linked client order id "${linked}" is invalid: use 1 to 36 characters of letters, digits and . _ : / -.`);
-    }
+  // The parent first, then the linked ids (no array built for the usual order that has neither).
+  if (spec.parentClientOrderId !== undefined && !isValidClientOrderId(spec.parentClientOrderId)) return invalidLinkedId(spec.parentClientOrderId);
+  if (spec.linkedClientOrderIds !== undefined) {
+    for (const linked of spec.linkedClientOrderIds) if (linked !== undefined && !isValidClientOrderId(linked)) return invalidLinkedId(linked);
   }
   if (!includes(ORDER_SIDES, spec.side)) return fail("INVALID_SIDE", `Side "${String(spec.side)}" is invalid: use BUY or SELL.`);
   if (!includes(ORDER_TYPES, spec.type)) {
@@ -218,9 +231,16 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
   let activationPrice: Decimal | undefined;
   let limitOffset: Decimal | undefined;
   if (!isTrailing) {
-    for (const field of ["trailingOffset", "activationPrice", "limitOffset"] as const) {
-      if (spec[field] !== undefined) return fail("UNEXPECTED_TRAILING_OFFSET", `A ${type} order takes no ${field}: only trailing stops do.`);
-    }
+    // Three reads, in this order (no list walked for every plain order).
+    const field =
+      spec.trailingOffset !== undefined
+        ? "trailingOffset"
+        : spec.activationPrice !== undefined
+          ? "activationPrice"
+          : spec.limitOffset !== undefined
+            ? "limitOffset"
+            : null;
+    if (field !== null) return fail("UNEXPECTED_TRAILING_OFFSET", `A ${type} order takes no ${field}: only trailing stops do.`);
   } else {
     if (spec.trailingOffset === undefined) return fail("MISSING_TRAILING_OFFSET", `A ${type} order needs a trailing offset.`);
     trailingOffsetType = spec.trailingOffsetType ?? "PRICE";
@@ -304,23 +324,11 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
     const instrument = ctx.instrument;
     const qtyCheck = checkAgainstInstrument(instrument, quantity, null);
     if (!qtyCheck.ok) return qtyCheck;
-    const prices: [string, Decimal | undefined][] = [
-      ["Price", price],
-      ["Trigger price", triggerPrice],
-      ["Activation price", activationPrice],
-    ];
-    for (const [label, value] of prices) {
-      if (value !== undefined && !isMultipleOf(value, instrument.priceTick)) {
-        return fail(
-          "PRICE_PRECISION",
-          `${instrument.symbol}: ${label.toLowerCase()} ${value.toString()} is not a multiple of the tick ${instrument.priceTick.toString()}.`,
-          {
-            price: value.toString(),
-            tick: instrument.priceTick.toString(),
-          },
-        );
-      }
-    }
+    // In this order: price, trigger price, activation price (a market order has none: nothing to build).
+    const offTick = offTickPrice(instrument, "price", price) ?? offTickPrice(instrument, "trigger price", triggerPrice);
+    if (offTick) return offTick;
+    const offTickActivation = offTickPrice(instrument, "activation price", activationPrice);
+    if (offTickActivation) return offTickActivation;
     // Notional at the limit price, else the trigger, else what the market would pay (rounded to the tick).
     const market = referencePrice(ctx.market, side, "touch");
     // (The market price is rounded to the tick only when there is a notional bound to hold it against.)

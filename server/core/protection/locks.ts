@@ -147,6 +147,7 @@ export class LockBook {
   /** The first active lock that refuses a new entry on this symbol for this strategy (desk locks first), or null. */
   /** `waived`: locks that do not hold this entry (the engine's call, e.g. a stale-data lock at a venue quoting again). */
   blockingLock(query: EntryQuery, now: number, waived?: (lock: ProtectionLock) => boolean): ProtectionLock | null {
+    if (this.locks.length === 0) return null; // asked before every entry: the usual empty book builds nothing
     const match = (scope: LockScope) =>
       scope.kind === "desk" || (scope.kind === "symbol" && scope.symbol === query.symbol) || (scope.kind === "strategy" && scope.strategy === query.strategy);
     const order = { desk: 0, symbol: 1, strategy: 2 } as const;
@@ -160,6 +161,11 @@ export class LockBook {
   static describe(lock: ProtectionLock): string {
     const until = lock.until === null ? "until an admin lifts it" : `until ${new Date(lock.until).toISOString()}`;
     return `${scopeLabel(lock.scope)} is locked by ${lock.rule} ${until}: ${lock.reason}`;
+  }
+
+  /** True when the book holds any lock (active or not yet expired away): without one, no entry is refused. */
+  get isEmpty(): boolean {
+    return this.locks.length === 0;
   }
 
   /** Locks in force at `now`, oldest first. */

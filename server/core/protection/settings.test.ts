@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from "vitest";
-import { DEFAULT_PROTECTION_SETTINGS, formatProtectionSettingsErrors, protectionSettingsSchema, resolveSymbolRule } from "./settings";
+import { defaultProtectionSettings, formatProtectionSettingsErrors, protectionSettingsSchema, resolveSymbolRule } from "./settings";
 
 function messagesFor(input: unknown): string[] {
   const parsed = protectionSettingsSchema.safeParse(input);
@@ -7,8 +7,13 @@ function messagesFor(input: unknown): string[] {
 }
 
 describe("protectionSettingsSchema", () => {
+  it("the defaults are the schema's own, parsed once and shared", () => {
+    expect(defaultProtectionSettings()).toEqual(protectionSettingsSchema.parse({}));
+    expect(defaultProtectionSettings()).toBe(defaultProtectionSettings());
+  });
+
   it("defaults: 5% in one minute locks the symbol for 30 minutes; volatility is off until configured", () => {
-    expect(DEFAULT_PROTECTION_SETTINGS.flashMove).toEqual({
+    expect(defaultProtectionSettings().flashMove).toEqual({
       enabled: true,
       movePct: 5,
       windowSeconds: 60,
@@ -16,11 +21,11 @@ describe("protectionSettingsSchema", () => {
       lockMinutes: 30,
       symbols: {},
     });
-    expect(DEFAULT_PROTECTION_SETTINGS.volatility.enabled).toBe(false);
-    expect(DEFAULT_PROTECTION_SETTINGS.staleData).toMatchObject({ maxSilenceSeconds: 120, action: "ALERT" });
-    expect(DEFAULT_PROTECTION_SETTINGS.venueUnreachable).toMatchObject({ maxConsecutiveFailures: 5, maxSecondsWithoutSuccess: 120, action: "PAUSE_ENTRIES" });
-    expect(DEFAULT_PROTECTION_SETTINGS.strategyFailure).toMatchObject({ maxLosingStreak: 5, maxDrawdownAbs: null, minAccuracyPct: null, lockMinutes: 240 });
-    expect(DEFAULT_PROTECTION_SETTINGS.systemOverload).toMatchObject({ maxEventLoopLagMs: 2_000, maxQueueDepth: 5_000 });
+    expect(defaultProtectionSettings().volatility.enabled).toBe(false);
+    expect(defaultProtectionSettings().staleData).toMatchObject({ maxSilenceSeconds: 120, action: "ALERT" });
+    expect(defaultProtectionSettings().venueUnreachable).toMatchObject({ maxConsecutiveFailures: 5, maxSecondsWithoutSuccess: 120, action: "PAUSE_ENTRIES" });
+    expect(defaultProtectionSettings().strategyFailure).toMatchObject({ maxLosingStreak: 5, maxDrawdownAbs: null, minAccuracyPct: null, lockMinutes: 240 });
+    expect(defaultProtectionSettings().systemOverload).toMatchObject({ maxEventLoopLagMs: 2_000, maxQueueDepth: 5_000 });
   });
 
   it.each([

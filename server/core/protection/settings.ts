@@ -194,7 +194,15 @@ export type VenueUnreachableSettings = ProtectionSettings["venueUnreachable"];
 export type StrategyFailureSettings = ProtectionSettings["strategyFailure"];
 export type SystemOverloadSettings = ProtectionSettings["systemOverload"];
 
-export const DEFAULT_PROTECTION_SETTINGS: ProtectionSettings = protectionSettingsSchema.parse({});
+let defaults: ProtectionSettings | null = null;
+
+/**
+ * Every rule at its default (the schema's own), parsed on first use: zod's first parse of this schema costs a cold
+ * process ~3 ms, and a desk or backtest without protections never needs it.
+ */
+export function defaultProtectionSettings(): ProtectionSettings {
+  return (defaults ??= protectionSettingsSchema.parse({}));
+}
 
 /** A market rule's values for one symbol: its override where it has one, the desk-wide value elsewhere. */
 export function resolveSymbolRule<R extends { symbols: Record<string, Partial<Omit<R, "symbols">>> }>(rule: R, symbol: string): Omit<R, "symbols"> {

@@ -169,6 +169,8 @@ export function show(value: unknown): string {
 }
 
 export function isFiniteDecimal(d: unknown): d is Decimal {
+  // Our own class first: a plain instanceof, where decimal.js's isDecimal goes through its hasInstance and a tag test.
+  if (d instanceof Decimal) return d.isFinite();
   return Decimal.isDecimal(d) && d.isFinite();
 }
 
@@ -232,7 +234,8 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   }
   let denials: RiskDenial[] | null = null;
 
-  const gate = gateByTradingState(input.tradingState, order, { netQty }, { haltedAllowsReduceOnly: input.haltedAllowsReduceOnly });
+  const halted = input.haltedAllowsReduceOnly;
+  const gate = gateByTradingState(input.tradingState, order, { netQty }, halted === undefined ? undefined : { haltedAllowsReduceOnly: halted });
   if (!gate.ok) {
     denials = [gate.error];
     if (!collectAll) return refuse(denials);
