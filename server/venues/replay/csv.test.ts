@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CsvFormatError, loadCandlesCsv, loadTradesCsv, parseCandlesCsv, parseTradesCsv, recordedFilePath } from "./csv";
 
@@ -22,6 +25,42 @@ describe("recorded files", () => {
     expect(trades[0]).toEqual({ ts: 1610064000278, tradeId: "553287559", price: 39432.48, qty: 0.000263, aggressor: "SELL" });
     expect(trades[1]).toMatchObject({ tradeId: "553287560", aggressor: "BUY" });
     expect(new Set(trades.map((t) => t.aggressor))).toEqual(new Set(["BUY", "SELL"]));
+  });
+
+  // A file is read as bytes and decoded only when it is not plain: the checked reader still names the line, and reads
+  // text that is not ASCII (a BOM, a character in the header) as the text it is.
+  it.each([
+    ["a bad row", `${H}\n1000,1,2,0.5,1.5,3\n2000,1.3,1.2,1,1.1,1\n`, "CSV_INVALID: {file}, line 3: high 1.2 is below open 1.3."],
+    [
+      "a header that is not ASCII",
+      `ts,öpen,high,low,close,volume\n1000,1,2,0.5,1.5,3\n`,
+      'CSV_INVALID: {file}, line 1: the header is "ts,öpen,high,low,close,volume", expected "ts,open,high,low,close,volume".',
+    ],
+  ])("loads a file with %s through the checked reader", (_name, text, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
+    try {
+      const file = join(dir, "c.csv");
+      writeFileSync(file, text);
+      expect(() => loadCandlesCsv(file)).toThrow(message.replace("{file}", file));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("loads a file with a BOM and CRLF, with an exponent (the checked reader) or without (the fast one)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
+    try {
+      const file = join(dir, "c.csv");
+      writeFileSync(file, `\ufeff${H}\r\n1000,1,2,0.5,1.5,3\r\n2000,1.5,1.5,1.5,1.5,1e1\r\n`);
+      expect(loadCandlesCsv(file)).toEqual([
+        { ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 },
+        { ts: 2000, open: 1.5, high: 1.5, low: 1.5, close: 1.5, volume: 10 },
+      ]);
+      writeFileSync(file, `\ufeff${H}\r\n1000,1,2,0.5,1.5,3\r\n`);
+      expect(loadCandlesCsv(file)).toEqual([{ ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 }]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it("says which file is missing", () => {
