@@ -20,7 +20,7 @@
  */
 import { utcDayStart } from "../clock";
 import { D, Decimal, type DecimalInput } from "../money";
-import { type ClosedTrade, computeTradeStats } from "../positions/stats";
+import { tradeTotals } from "../positions/stats";
 import { dailyReturns, drawdown, sharpeRatio } from "../risk/metrics";
 import { type BacktestExitReason, type BacktestTrade, type EquityPoint } from "./types";
 
@@ -98,22 +98,6 @@ function finiteOrNull(n: number | null | undefined): number | null {
   return typeof n === "number" && Number.isFinite(n) ? n : null;
 }
 
-function toClosedTrade(t: BacktestTrade, i: number, symbol: string): ClosedTrade {
-  return {
-    positionId: `bt-${i + 1}`,
-    symbol,
-    side: t.side,
-    qty: t.qty,
-    entryPrice: t.entryPrice,
-    exitPrice: t.exitPrice,
-    openedAt: t.entryTime,
-    closedAt: t.exitTime,
-    fees: t.fees,
-    realizedPnl: t.pnl,
-    exitReason: t.exitReason,
-  };
-}
-
 /** Builds the report. Throws RangeError on input no caller should pass (negative counts, non-finite time). */
 export function buildBacktestReport(input: BacktestReportInput): BacktestReport {
   if (!Number.isSafeInteger(input.candles) || input.candles < 0) throw new RangeError(`candles must be a whole number ≥ 0, got ${input.candles}`);
@@ -125,8 +109,7 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
     : { forDrawdown: given, forDays: given, last: given[given.length - 1] };
   const finalEquity = last ? last.equity : initial;
 
-  const symbol = typeof input.params.symbol === "string" ? input.params.symbol : "";
-  const stats = computeTradeStats(input.trades.map((t, i) => toClosedTrade(t, i, symbol)));
+  const stats = tradeTotals(input.trades.map((t) => ({ realizedPnl: t.pnl, fees: t.fees, closedAt: t.exitTime })));
 
   const first = forDrawdown[0];
   const dd = first ? drawdown([{ ts: first.ts, equity: initial }, ...forDrawdown]) : null;
