@@ -226,6 +226,7 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     { name: "falls to zero and below", equity: [1000, 0, -5, 10], last: "-0.5" },
     { name: "one point", equity: [], last: "977.123456789" },
     { name: "nearly equal ratios", equity: [2000, 1000.0000000000001, 4000, 2000.0000000000002, 2000], last: "2000.0000000000003" },
+    { name: "a deeper fall after a shallower one", equity: [1000, 900, 850, 950, 1100, 600, 580.5, 700, 1200, 1150], last: "1150.00000000000000001" },
     { name: "times out of order (sorted the old way)", equity: [1000, 1200, 900, 1100], last: "1000", ts: [4, 1, 3, 2, 5].map((h) => T0 + h * 17 * HOUR) },
   ];
   for (const c of cases) {

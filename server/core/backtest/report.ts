@@ -178,43 +178,63 @@ function allPoints(curve: NumericEquityCurve): EquityPoint[] {
 function essentialPoints(initial: Decimal, curve: NumericEquityCurve): { forDrawdown: EquityPoint[]; forDays: EquityPoint[]; last: EquityPoint | undefined } {
   const n = curve.equity.length;
   if (n === 0) return { forDrawdown: [], forDays: [], last: undefined };
-  const ts = curve.ts;
-  for (let i = 1; i < n; i++) {
-    if (!(ts[i]! >= ts[i - 1]!)) {
+  const { ts, equity } = curve;
+  const lastValue = curve.last.toNumber();
+  // One plain loop without a closure or a call per point (a cold process runs it before it optimizes anything), which
+  // notes indexes only: the peaks and last point (ratio -1), the falls within 1e-9 of the largest so far with their
+  // ratio (the largest at the end is at least that, so this holds every fall the final cut keeps), and the day edges.
+  const drawAt: number[] = [];
+  const drawRatio: number[] = [];
+  const dayAt: number[] = [];
+  let peak = initial.toNumber();
+  let maxRatio = 0;
+  let day = utcDayStart(ts[0]!);
+  let previousDay = Number.NaN;
+  for (let i = 0; i < n; i++) {
+    if (i > 0 && !(ts[i]! >= ts[i - 1]!)) {
       const all = allPoints(curve);
       return { forDrawdown: all, forDays: all, last: all[n - 1] };
     }
+    const v = i === n - 1 ? lastValue : equity[i]!;
+    if (i === n - 1 || !(peak > 0) || !Number.isFinite(v) || v >= peak) {
+      if (v >= peak) peak = v;
+      else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
+      drawAt.push(i);
+      drawRatio.push(-1);
+    } else {
+      const ratio = (peak - v) / peak;
+      maxRatio = Math.max(maxRatio, ratio);
+      if (ratio >= maxRatio - 1e-9) {
+        drawAt.push(i);
+        drawRatio.push(ratio);
+      }
+    }
+    const nextDay = i + 1 < n ? utcDayStart(ts[i + 1]!) : Number.NaN;
+    if (i === 0 || i === n - 1 || previousDay !== day || nextDay !== day) dayAt.push(i);
+    previousDay = day;
+    day = nextDay;
   }
-  const value = (i: number) => (i === n - 1 ? curve.last.toNumber() : curve.equity[i]!);
-  // Pass 1: the largest fall in floats.
-  let peak = initial.toNumber();
-  let maxRatio = 0;
-  for (let i = 0; i < n; i++) {
-    const v = value(i);
-    if (v >= peak) peak = v;
-    else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
-  }
-  // Pass 2: the points that can matter.
   const cutoff = maxRatio - 1e-9;
+  // The points as Decimals, one object for an index both lists hold (both are in time order).
   const forDrawdown: EquityPoint[] = [];
   const forDays: EquityPoint[] = [];
-  peak = initial.toNumber();
-  const points = new Map<number, EquityPoint>();
-  const point = (i: number): EquityPoint => {
-    let p = points.get(i);
-    if (!p) points.set(i, (p = pointOf(curve, i)));
-    return p;
-  };
-  for (let i = 0; i < n; i++) {
-    const v = value(i);
-    let keep = i === n - 1 || !(peak > 0) || !Number.isFinite(v);
-    if (v >= peak) {
-      peak = v;
-      keep = true;
-    } else if ((peak - v) / peak >= cutoff) keep = true;
-    if (keep) forDrawdown.push(point(i));
-    const day = utcDayStart(ts[i]!);
-    if (i === 0 || i === n - 1 || utcDayStart(ts[i - 1]!) !== day || utcDayStart(ts[i + 1]!) !== day) forDays.push(point(i));
+  let d = 0;
+  let k = 0;
+  while (d < drawAt.length || k < dayAt.length) {
+    while (d < drawAt.length && drawRatio[d]! !== -1 && !(drawRatio[d]! >= cutoff)) d++;
+    const nextDraw = d < drawAt.length ? drawAt[d]! : n;
+    const nextDayAt = k < dayAt.length ? dayAt[k]! : n;
+    if (nextDraw === n && nextDayAt === n) break;
+    const i = Math.min(nextDraw, nextDayAt);
+    const point = pointOf(curve, i);
+    if (nextDraw === i) {
+      forDrawdown.push(point);
+      d++;
+    }
+    if (nextDayAt === i) {
+      forDays.push(point);
+      k++;
+    }
   }
-  return { forDrawdown, forDays, last: point(n - 1) };
+  return { forDrawdown, forDays, last: forDrawdown[forDrawdown.length - 1] };
 }
