@@ -225,7 +225,9 @@ describe("tradeTotals", () => {
     };
     const digits = (n: number) => Array.from({ length: n }, () => String(next(10))).join("");
     const decimal = () => `${next(3) === 0 ? "-" : ""}${1 + next(9)}${digits(next(12))}.${digits(30)}`;
-    const trades = Array.from({ length: 300 }, (_, i) => trade(`r${i}`, "BTC/USDT", next(10) === 0 ? "0" : decimal(), decimal().replace("-", ""), 0, next(50)));
+    const trades = Array.from({ length: 300 }, (_, i) =>
+      trade(`r${i}`, "BTC/USDT", next(10) === 0 ? "0" : decimal(), next(4) === 0 ? "0" : decimal().replace("-", ""), 0, next(50)),
+    );
     expect(totals(trades)).toEqual(totalsOf(trades));
     const sorted = [...trades].sort((a, b) => a.closedAt - b.closedAt);
     expect(totals(sorted)).toEqual(totalsOf(trades));

@@ -178,7 +178,8 @@ export function tradeTotals(trades: readonly Pick<ClosedTrade, "realizedPnl" | "
   let lossCount = 0;
   for (const t of ordered) {
     const pnl = t.realizedPnl;
-    totalFees = totalFees.plus(t.fees);
+    // Adding zero gives the same sum (a backtest without fees has thousands of them).
+    if (!t.fees.isZero()) totalFees = totalFees.plus(t.fees);
     // The sign without comparing to a new Decimal(0), as greaterThan(0) would.
     if (!pnl.isZero()) {
       if (pnl.isPositive()) {
