@@ -227,6 +227,12 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     { name: "one point", equity: [], last: "977.123456789" },
     { name: "nearly equal ratios", equity: [2000, 1000.0000000000001, 4000, 2000.0000000000002, 2000], last: "2000.0000000000003" },
     { name: "a deeper fall after a shallower one", equity: [1000, 900, 850, 950, 1100, 600, 580.5, 700, 1200, 1150], last: "1150.00000000000000001" },
+    {
+      name: "uneven times: points on day edges, a day of one point, days without any",
+      equity: [1000, 1010, 990, 1020, 1005, 1030, 1001, 1040, 1039],
+      last: "1041.5",
+      ts: [0, 1, 86_399_999, 86_400_000, 86_400_001, 3 * 86_400_000 + 5, 5 * 86_400_000 - 1, 5 * 86_400_000, 5 * 86_400_000, 9 * 86_400_000].map((d) => T0 + d),
+    },
     { name: "times out of order (sorted the old way)", equity: [1000, 1200, 900, 1100], last: "1000", ts: [4, 1, 3, 2, 5].map((h) => T0 + h * 17 * HOUR) },
   ];
   for (const c of cases) {

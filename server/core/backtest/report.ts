@@ -179,41 +179,55 @@ function essentialPoints(initial: Decimal, curve: NumericEquityCurve): { forDraw
   const n = curve.equity.length;
   if (n === 0) return { forDrawdown: [], forDays: [], last: undefined };
   const { ts, equity } = curve;
-  const lastValue = curve.last.toNumber();
-  // One plain loop without a closure or a call per point (a cold process runs it before it optimizes anything), which
-  // notes indexes only: the peaks and last point (ratio -1), the falls within 1e-9 of the largest so far with their
-  // ratio (the largest at the end is at least that, so this holds every fall the final cut keeps), and the day edges.
+  // One small loop over the points (a cold process runs it before it optimizes anything), which notes indexes only:
+  // the peaks and the last point (ratio -1), and the falls within 1e-9 of the largest so far with their ratio (the
+  // largest at the end is at least that, so this holds every fall the final cut keeps).
   const drawAt: number[] = [];
   const drawRatio: number[] = [];
-  const dayAt: number[] = [];
   let peak = initial.toNumber();
   let maxRatio = 0;
-  let day = utcDayStart(ts[0]!);
-  let previousDay = Number.NaN;
+  let previousTs = -Infinity;
   for (let i = 0; i < n; i++) {
-    if (i > 0 && !(ts[i]! >= ts[i - 1]!)) {
+    const t = ts[i]!;
+    if (!(t >= previousTs)) {
       const all = allPoints(curve);
       return { forDrawdown: all, forDays: all, last: all[n - 1] };
     }
-    const v = i === n - 1 ? lastValue : equity[i]!;
-    if (i === n - 1 || !(peak > 0) || !Number.isFinite(v) || v >= peak) {
-      if (v >= peak) peak = v;
-      else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
-      drawAt.push(i);
-      drawRatio.push(-1);
-    } else {
+    previousTs = t;
+    const v = i < n - 1 ? equity[i]! : curve.last.toNumber();
+    // A finite fall below a positive peak, not at the last point; anything else is kept.
+    if (v < peak && peak > 0 && v > -Infinity && i < n - 1) {
       const ratio = (peak - v) / peak;
       maxRatio = Math.max(maxRatio, ratio);
       if (ratio >= maxRatio - 1e-9) {
         drawAt.push(i);
         drawRatio.push(ratio);
       }
+    } else {
+      if (v >= peak) peak = v;
+      else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
+      drawAt.push(i);
+      drawRatio.push(-1);
     }
-    const nextDay = i + 1 < n ? utcDayStart(ts[i + 1]!) : Number.NaN;
-    if (i === 0 || i === n - 1 || previousDay !== day || nextDay !== day) dayAt.push(i);
-    previousDay = day;
-    day = nextDay;
   }
+  // The day edges (each day's first and last point): the times are in order, so the days are too, and each day's end
+  // is found by bisection rather than a utcDayStart per point.
+  const dayAt: number[] = [0];
+  for (let first = 0; ;) {
+    const day = utcDayStart(ts[first]!);
+    let lo = first + 1;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (utcDayStart(ts[mid]!) === day) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= n) break;
+    if (dayAt[dayAt.length - 1] !== lo - 1) dayAt.push(lo - 1);
+    dayAt.push(lo);
+    first = lo;
+  }
+  if (dayAt[dayAt.length - 1] !== n - 1) dayAt.push(n - 1);
   const cutoff = maxRatio - 1e-9;
   // The points as Decimals, one object for an index both lists hold (both are in time order).
   const forDrawdown: EquityPoint[] = [];
