@@ -1,10 +1,10 @@
 // Tests may read the recorded market data fixture; the code under test stays pure.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { D } from "../money";
+import { D, Decimal } from "../money";
 import { handCandles, T0 } from "../../../test/backtest/hand-series";
 import { runSmaCrossOracle } from "./oracle";
-import { type BacktestReportInput, buildBacktestReport } from "./report";
+import { type BacktestReportInput, buildBacktestReport, decimalString } from "./report";
 import { type EquityPoint } from "./types";
 
 const DAY = 86_400_000;
@@ -268,5 +268,50 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     expect(fromNumbers).toEqual(fromDecimals);
     expect(fromNumbers.maxDrawdownPct).toBeGreaterThan(0);
     expect(fromNumbers.sharpe).not.toBeNull();
+  });
+});
+
+describe("decimalString", () => {
+  // What it was: toFixed(), and "0" for a zero of either sign. It now reads the digits itself, so every shape counts.
+  const reference = (d: Decimal) => (d.isZero() ? "0" : d.toFixed());
+
+  it("writes what toFixed writes, for every size and sign", () => {
+    let seed = 99;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor(seed / 65536) % n;
+    };
+    const values: Decimal[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = Array.from({ length: 1 + next(45) }, () => String(next(10))).join("");
+      const exponent = next(90) - 45;
+      const d = new Decimal(`${next(2) === 0 ? "-" : ""}${digits}e${exponent}`);
+      values.push(d, d.dividedBy(7), d.times(10_000_000), d.dividedBy(10_000_000));
+    }
+    const edges = [
+      "0",
+      "-0",
+      "1",
+      "-1",
+      "10",
+      "1e7",
+      "1e14",
+      "10000001",
+      "0.1",
+      "0.0000001",
+      "1e-7",
+      "1e-30",
+      "-1e-31",
+      "1e39",
+      "1e40",
+      "9999999",
+      "0.9999999",
+    ];
+    for (const text of edges) values.push(new Decimal(text));
+    for (const d of values) expect(decimalString(d), d.toString()).toBe(reference(d));
+  });
+
+  it("writes NaN and Infinity as toFixed does (no caller passes them)", () => {
+    for (const text of ["NaN", "Infinity", "-Infinity"]) expect(decimalString(new Decimal(text))).toBe(new Decimal(text).toFixed());
   });
 });

@@ -89,9 +89,33 @@ export interface BacktestReport {
   execution?: { algo: string; parentOrders: number; childOrders: number; avgShortfallBps: number | null };
 }
 
-/** Plain decimal text, without a minus sign on zero. */
+/** Zeros that pad a base-1e7 word of a Decimal to its seven digits. */
+const WORD_PAD = ["", "0", "00", "000", "0000", "00000", "000000"];
+
+/**
+ * Plain decimal text, without a minus sign on zero: d.toFixed() for a nonzero d, read straight from decimal.js's
+ * documented digits (d: base-1e7 words, most significant first, no trailing zero word; e: the base-10 exponent;
+ * s: the sign), because a report writes five of them a trade and toFixed builds each through several strings.
+ */
 export function decimalString(d: Decimal): string {
-  return d.isZero() ? "0" : d.toFixed();
+  const words = d.d;
+  if (!words) return d.toFixed(); // NaN, ±Infinity
+  if (words[0] === 0) return "0";
+  let digits = String(words[0]);
+  for (let k = 1; k < words.length; k++) {
+    const word = String(words[k]);
+    digits += WORD_PAD[7 - word.length]! + word;
+  }
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48) end--; // "0"
+  const e = d.e;
+  const text =
+    e < 0
+      ? `0.${"0".repeat(-e - 1)}${digits.slice(0, end)}`
+      : e + 1 >= end
+        ? digits.slice(0, end) + "0".repeat(e + 1 - end)
+        : `${digits.slice(0, e + 1)}.${digits.slice(e + 1, end)}`;
+  return d.s < 0 ? `-${text}` : text;
 }
 
 function finiteOrNull(n: number | null | undefined): number | null {
