@@ -141,6 +141,7 @@ export function smallestGap(candles: readonly Candle[]): number {
 
 export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestResult {
   const { symbol, strategy } = input;
+  // `as`: Array.isArray does not narrow a readonly array out of the union.
   const columns = Array.isArray(input.candles) ? candleColumnsOf(input.candles as readonly Candle[]) : (input.candles as CandleColumns);
   const count = columns.length;
   const { ts: tsColumn, open: openColumn, high: highColumn, low: lowColumn, close: closeColumn, volume: volumeColumn } = columns;
