@@ -289,7 +289,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
 
   // One candle object for the run, refilled each step: the Strategy contract lends the candle for the call (a strategy
   // keeps numbers, never the object; strategies/contract.test.ts holds every built-in to it), and so does addCandle.
-  const candle: Candle = { ts: 0, open: 0, high: 0, low: 0, close: 0, volume: 0 };
+  // NaN, not 0: the fields are doubles from the start (a 0 would make them small-integer fields that the first price widens).
+  const candle: Candle = { ts: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
   for (let i = 0; i < count; i++) {
     const ts = tsColumn[i]!;
     const open = openColumn[i]!;
