@@ -7,7 +7,7 @@ import { createStrategy, type Strategy } from "../core/strategies";
 import { type BacktestRunArgs, backtestReportParams, isPortfolioRunArgs, type PortfolioRunArgs, portfolioReportParams } from "../core/backtest/run-args";
 import { type CcxtMarketLike, instrumentFromCcxtMarket } from "../venues/ccxt/markets";
 import binanceMarkets from "../venues/ccxt/fixtures/markets/binance.ticksize.json";
-import { loadCandlesCsv } from "../venues/replay/csv";
+import { loadCandleColumns, loadCandlesCsv } from "../venues/replay/csv";
 import { alignCandleSets, bittrexBtcInstrument, RECORDED_SETS } from "../venues/replay/portfolio";
 import { type ExecutionSummary, runEngineBacktest } from "./backtest";
 import {
@@ -49,7 +49,7 @@ export function runBacktest(args: BacktestRunArgs | PortfolioRunArgs, onProgress
 
 function runSingle(args: BacktestRunArgs, onProgress?: (done: number, total: number) => void): BacktestOutcome {
   const csvStarted = performance.now();
-  const candles = loadCandlesCsv(args.data);
+  const candles = loadCandleColumns(args.data);
   const strategy = createStrategy(args.strategy, { fast: args.fast, slow: args.slow });
   if (!strategy.ok) throw new Error(`${strategy.error.code}: ${strategy.error.message}`);
   const started = performance.now();

@@ -4,10 +4,12 @@ import { runSmaCrossOracle } from "../core/backtest/oracle";
 import { buildBacktestReport } from "../core/backtest/report";
 import { D } from "../core/money";
 import { createSmaCrossStrategy } from "../core/strategies/sma-cross";
-import { loadCandlesCsv, type Candle } from "../venues/replay/csv";
+import type { Strategy } from "../core/strategies/types";
+import { candleColumnsOf, loadCandleColumns, loadCandlesCsv, type Candle } from "../venues/replay/csv";
 import { runEngineBacktest, type EngineBacktestInput } from "./backtest";
 
-const REAL = loadCandlesCsv(join(import.meta.dirname, "..", "..", "data", "market", "btc-usdt_5m_2023-01-02_2023-02-09.csv"));
+const REAL_FILE = join(import.meta.dirname, "..", "..", "data", "market", "btc-usdt_5m_2023-01-02_2023-02-09.csv");
+const REAL = loadCandlesCsv(REAL_FILE);
 
 function strategy(fast: number, slow: number) {
   const s = createSmaCrossStrategy({ fast, slow });
@@ -141,5 +143,41 @@ describe("determinism", () => {
     const a = report();
     expect(report()).toBe(a);
     expect(a).toContain('"tradeCount"');
+  });
+});
+
+describe("candles as columns", () => {
+  it("the loader's columns and the candle objects give the same run", () => {
+    const extra = { feeBps: 10, slippageBps: 2, qtyStep: "0.00001" };
+    const objects = engineRun(REAL, 10, 30, extra);
+    const columns = runEngineBacktest({ candles: loadCandleColumns(REAL_FILE), symbol: "BTC/USDT", strategy: strategy(10, 30), capital: "10000", ...extra });
+    expect(columns.trades.length).toBeGreaterThan(10);
+    expect(asStrings(columns.trades)).toEqual(asStrings(objects.trades));
+    expect(columns.numericEquityCurve.ts).toEqual(objects.numericEquityCurve.ts);
+    expect(columns.numericEquityCurve.equity).toEqual(objects.numericEquityCurve.equity);
+    expect(columns.finalEquity.toString()).toBe(objects.finalEquity.toString());
+    expect([columns.candles, columns.orders, columns.fills]).toEqual([objects.candles, objects.orders, objects.fills]);
+  });
+
+  it("the strategy sees each candle's values in order (one lent object, refilled every step)", () => {
+    const seen: Candle[] = [];
+    const lent = new Set<object>();
+    const inner = strategy(3, 8);
+    const recording: Strategy = {
+      name: inner.name,
+      params: inner.params,
+      warmup: inner.warmup,
+      onCandle: (candle, ctx) => {
+        lent.add(candle);
+        seen.push({ ...(candle as Candle) });
+        return inner.onCandle(candle, ctx);
+      },
+      reset: () => inner.reset(),
+    };
+    const candles = REAL.slice(0, 500);
+    runEngineBacktest({ candles: candleColumnsOf(candles), symbol: "BTC/USDT", strategy: recording, capital: "10000", feeBps: 0, slippageBps: 0 });
+    expect(seen).toEqual(candles);
+    // One object for the run: why the Strategy contract says a strategy must not keep it (strategies/contract.test.ts).
+    expect(lent.size).toBe(1);
   });
 });

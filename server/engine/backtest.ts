@@ -23,7 +23,7 @@ import type { NumericEquityCurve } from "../core/backtest/report";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
-import type { Candle } from "../venues/replay/csv";
+import { type Candle, type CandleColumns, candleColumnsOf } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { EventBus } from "./bus";
 import { Engine } from "./engine";
@@ -34,7 +34,8 @@ import { execAlgoRequest, execLabel, type ExecSpec } from "../core/algos/exec-sp
 export type { AllInSizing };
 
 export interface EngineBacktestInput {
-  candles: readonly Candle[];
+  /** Objects (converted once), or the loader's columns (loadCandleColumns: a long file without an object per candle). */
+  candles: readonly Candle[] | CandleColumns;
   symbol: string;
   strategy: Strategy;
   capital: DecimalInput;
@@ -44,7 +45,7 @@ export interface EngineBacktestInput {
   slippageBps: number;
   /** Quantity step; null or absent: no rounding (the quantity keeps decimal.js's 40 digits, rounded down). */
   qtyStep?: DecimalInput | null;
-  /** Candle length; defaults to the smallest gap between candles. */
+  /** Candle length; defaults to the smallest gap between candles (the columns carry it). */
   intervalMs?: number;
   /** A venue's rules instead of the unrounded instrument (feeBps and qtyStep are then unused): a portfolio's per-symbol check. */
   instrument?: Instrument;
@@ -139,9 +140,13 @@ export function smallestGap(candles: readonly Candle[]): number {
 }
 
 export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestResult {
-  const { candles, symbol, strategy } = input;
+  const { symbol, strategy } = input;
+  // `as`: Array.isArray does not narrow a readonly array out of the union.
+  const columns = Array.isArray(input.candles) ? candleColumnsOf(input.candles as readonly Candle[]) : (input.candles as CandleColumns);
+  const count = columns.length;
+  const { ts: tsColumn, open: openColumn, high: highColumn, low: lowColumn, close: closeColumn, volume: volumeColumn } = columns;
   const feeRate = D(input.feeBps).dividedBy(10_000);
-  const interval = input.intervalMs ?? smallestGap(candles);
+  const interval = input.intervalMs ?? columns.smallestGap;
   const [base = symbol, quoteCcy = "USDT"] = symbol.split(/[/:]/);
   const instrument =
     input.instrument ??
@@ -154,7 +159,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       makerFee: feeRate,
       takerFee: feeRate,
     });
-  const clock = new ManualClock(candles[0]?.ts ?? 0);
+  const clock = new ManualClock(count > 0 ? tsColumn[0]! : 0);
   const exec = input.exec;
   const algoMode = exec !== undefined && exec.kind !== "market";
   const store = new MemoryStore();
@@ -207,13 +212,13 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   let signalSeq = 0;
   // The curve at candle closes is market data (numbers, DESIGN allows it); money stays exact at every fill
   // (flatEquity, finalEquity). Building a Decimal per candle cost more than the rest of the loop.
-  const curveTs = new Float64Array(candles.length);
-  const curveEq = new Float64Array(candles.length);
+  const curveTs = new Float64Array(count);
+  const curveEq = new Float64Array(count);
   let flatEquity = D(input.capital);
   let flatNum = flatEquity.toNumber();
   let heldNum = 0;
   let heldCashNum = 0;
-  const progressEvery = Math.max(1, Math.floor(candles.length / 10));
+  const progressEvery = Math.max(1, Math.floor(count / 10));
   const strategyContext: { position: StrategyPosition } = { position };
 
   /** Live parents are stopped (an entry still buying must not outlive the exit that follows it). */
@@ -282,17 +287,32 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     }
   };
 
-  for (let i = 0; i < candles.length; i++) {
-    const candle = candles[i]!;
-    clock.set(Math.max(clock.now(), candle.ts));
+  // One candle object for the run, refilled each step: the Strategy contract lends the candle for the call (a strategy
+  // keeps numbers, never the object; strategies/contract.test.ts holds every built-in to it), and so does addCandle.
+  // NaN, not 0: the fields are doubles from the start (a 0 would make them small-integer fields that the first price widens).
+  const candle: Candle = { ts: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
+  for (let i = 0; i < count; i++) {
+    const ts = tsColumn[i]!;
+    const open = openColumn[i]!;
+    const high = highColumn[i]!;
+    const low = lowColumn[i]!;
+    const close = closeColumn[i]!;
+    const volume = volumeColumn[i]!;
+    candle.ts = ts;
+    candle.open = open;
+    candle.high = high;
+    candle.low = low;
+    candle.close = close;
+    candle.volume = volume;
+    clock.set(Math.max(clock.now(), ts));
     // The open is market data only when an intent is sized at it or orders and exits are watched; otherwise
     // the close mark below replaces it before anything reads it.
     let busy = false;
     const working = algoMode && engine.hasLiveParents();
     // POV takes its share of what traded: the candle's volume, before its prices.
-    if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, candle.volume);
+    if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, volume);
     if (pending || working || engine.hasWorkingOrders() || engine.hasExitRules()) {
-      touch(candle.open);
+      touch(open);
       if (pending) {
         act(pending.action, pending.reason, "signal");
         pending = null;
@@ -300,34 +320,33 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       busy = engine.hasWorkingOrders() || engine.hasExitRules() || (algoMode && engine.hasLiveParents());
     }
     if (busy) {
-      const [, first, second, close] =
-        candle.close >= candle.open ? [candle.open, candle.low, candle.high, candle.close] : [candle.open, candle.high, candle.low, candle.close];
-      touch(first);
-      touch(second);
+      // The bar's path: open → the nearer extreme (low on an up bar) → the other → close.
+      const up = close >= open;
+      touch(up ? low : high);
+      touch(up ? high : low);
       touch(close);
     }
     if (working || (algoMode && busy)) syncHeld();
-    engine.setMark(symbol, candle.close, candle.ts + interval);
+    engine.setMark(symbol, close, ts + interval);
     volumeHistory?.addCandle(symbol, candle, interval);
     strategyContext.position = position;
     const intent = strategy.onCandle(candle, strategyContext);
-    if (intent && i + 1 < candles.length) {
-      if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: candle.ts, reason: intent.reason };
-      else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: candle.ts, reason: intent.reason };
+    if (intent && i + 1 < count) {
+      if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: ts, reason: intent.reason };
+      else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: ts, reason: intent.reason };
     }
-    curveTs[i] = candle.ts + interval;
-    curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * candle.close;
-    if (input.onProgress && (i + 1) % progressEvery === 0) input.onProgress(i + 1, candles.length);
+    curveTs[i] = ts + interval;
+    curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
+    if (input.onProgress && (i + 1) % progressEvery === 0) input.onProgress(i + 1, count);
   }
 
-  const last = candles[candles.length - 1];
-  if (algoMode && last && engine.hasLiveParents()) {
+  if (algoMode && count > 0 && engine.hasLiveParents()) {
     stopParents();
     syncHeld();
   }
-  if (last && position !== "FLAT") {
-    clock.set(Math.max(clock.now(), last.ts + interval));
-    touch(last.close);
+  if (count > 0 && position !== "FLAT") {
+    clock.set(Math.max(clock.now(), tsColumn[count - 1]! + interval));
+    touch(closeColumn[count - 1]!);
     act("SELL", "end of data", "end_of_data");
     if (curveEq.length > 0) curveEq[curveEq.length - 1] = flatNum;
   }
@@ -344,7 +363,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       return curve;
     },
     numericEquityCurve: { ts: curveTs, equity: curveEq, last: lastFlat },
-    candles: candles.length,
+    candles: count,
     finalEquity: engine.equity().equity,
     orders: new Set(fills.map((f) => f.clientOrderId)).size,
     fills: fills.length,

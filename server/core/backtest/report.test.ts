@@ -1,10 +1,10 @@
 // Tests may read the recorded market data fixture; the code under test stays pure.
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
-import { D } from "../money";
+import { D, Decimal } from "../money";
 import { handCandles, T0 } from "../../../test/backtest/hand-series";
 import { runSmaCrossOracle } from "./oracle";
-import { type BacktestReportInput, buildBacktestReport } from "./report";
+import { type BacktestReportInput, buildBacktestReport, decimalString } from "./report";
 import { type EquityPoint } from "./types";
 
 const DAY = 86_400_000;
@@ -226,6 +226,13 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     { name: "falls to zero and below", equity: [1000, 0, -5, 10], last: "-0.5" },
     { name: "one point", equity: [], last: "977.123456789" },
     { name: "nearly equal ratios", equity: [2000, 1000.0000000000001, 4000, 2000.0000000000002, 2000], last: "2000.0000000000003" },
+    { name: "a deeper fall after a shallower one", equity: [1000, 900, 850, 950, 1100, 600, 580.5, 700, 1200, 1150], last: "1150.00000000000000001" },
+    {
+      name: "uneven times: points on day edges, a day of one point, days without any",
+      equity: [1000, 1010, 990, 1020, 1005, 1030, 1001, 1040, 1039],
+      last: "1041.5",
+      ts: [0, 1, 86_399_999, 86_400_000, 86_400_001, 3 * 86_400_000 + 5, 5 * 86_400_000 - 1, 5 * 86_400_000, 5 * 86_400_000, 9 * 86_400_000].map((d) => T0 + d),
+    },
     { name: "times out of order (sorted the old way)", equity: [1000, 1200, 900, 1100], last: "1000", ts: [4, 1, 3, 2, 5].map((h) => T0 + h * 17 * HOUR) },
   ];
   for (const c of cases) {
@@ -261,5 +268,50 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     expect(fromNumbers).toEqual(fromDecimals);
     expect(fromNumbers.maxDrawdownPct).toBeGreaterThan(0);
     expect(fromNumbers.sharpe).not.toBeNull();
+  });
+});
+
+describe("decimalString", () => {
+  // What it was: toFixed(), and "0" for a zero of either sign. It now reads the digits itself, so every shape counts.
+  const reference = (d: Decimal) => (d.isZero() ? "0" : d.toFixed());
+
+  it("writes what toFixed writes, for every size and sign", () => {
+    let seed = 99;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor(seed / 65536) % n;
+    };
+    const values: Decimal[] = [];
+    for (let i = 0; i < 20_000; i++) {
+      const digits = Array.from({ length: 1 + next(45) }, () => String(next(10))).join("");
+      const exponent = next(90) - 45;
+      const d = new Decimal(`${next(2) === 0 ? "-" : ""}${digits}e${exponent}`);
+      values.push(d, d.dividedBy(7), d.times(10_000_000), d.dividedBy(10_000_000));
+    }
+    const edges = [
+      "0",
+      "-0",
+      "1",
+      "-1",
+      "10",
+      "1e7",
+      "1e14",
+      "10000001",
+      "0.1",
+      "0.0000001",
+      "1e-7",
+      "1e-30",
+      "-1e-31",
+      "1e39",
+      "1e40",
+      "9999999",
+      "0.9999999",
+    ];
+    for (const text of edges) values.push(new Decimal(text));
+    for (const d of values) expect(decimalString(d), d.toString()).toBe(reference(d));
+  });
+
+  it("writes NaN and Infinity as toFixed does (no caller passes them)", () => {
+    for (const text of ["NaN", "Infinity", "-Infinity"]) expect(decimalString(new Decimal(text))).toBe(new Decimal(text).toFixed());
   });
 });

@@ -20,7 +20,7 @@
  */
 import { utcDayStart } from "../clock";
 import { D, Decimal, type DecimalInput } from "../money";
-import { type ClosedTrade, computeTradeStats } from "../positions/stats";
+import { tradeTotals } from "../positions/stats";
 import { dailyReturns, drawdown, sharpeRatio } from "../risk/metrics";
 import { type BacktestExitReason, type BacktestTrade, type EquityPoint } from "./types";
 
@@ -89,29 +89,37 @@ export interface BacktestReport {
   execution?: { algo: string; parentOrders: number; childOrders: number; avgShortfallBps: number | null };
 }
 
-/** Plain decimal text, without a minus sign on zero. */
+/** Zeros that pad a base-1e7 word of a Decimal to its seven digits. */
+const WORD_PAD = ["", "0", "00", "000", "0000", "00000", "000000"];
+
+/**
+ * Plain decimal text, without a minus sign on zero: d.toFixed() for a nonzero d, read straight from decimal.js's
+ * documented digits (d: base-1e7 words, most significant first, no trailing zero word; e: the base-10 exponent;
+ * s: the sign), because a report writes five of them a trade and toFixed builds each through several strings.
+ */
 export function decimalString(d: Decimal): string {
-  return d.isZero() ? "0" : d.toFixed();
+  const words = d.d;
+  if (!words) return d.toFixed(); // NaN, ±Infinity
+  if (words[0] === 0) return "0";
+  let digits = String(words[0]);
+  for (let k = 1; k < words.length; k++) {
+    const word = String(words[k]);
+    digits += WORD_PAD[7 - word.length]! + word;
+  }
+  let end = digits.length;
+  while (digits.charCodeAt(end - 1) === 48) end--; // "0"
+  const e = d.e;
+  const text =
+    e < 0
+      ? `0.${"0".repeat(-e - 1)}${digits.slice(0, end)}`
+      : e + 1 >= end
+        ? digits.slice(0, end) + "0".repeat(e + 1 - end)
+        : `${digits.slice(0, e + 1)}.${digits.slice(e + 1, end)}`;
+  return d.s < 0 ? `-${text}` : text;
 }
 
 function finiteOrNull(n: number | null | undefined): number | null {
   return typeof n === "number" && Number.isFinite(n) ? n : null;
-}
-
-function toClosedTrade(t: BacktestTrade, i: number, symbol: string): ClosedTrade {
-  return {
-    positionId: `bt-${i + 1}`,
-    symbol,
-    side: t.side,
-    qty: t.qty,
-    entryPrice: t.entryPrice,
-    exitPrice: t.exitPrice,
-    openedAt: t.entryTime,
-    closedAt: t.exitTime,
-    fees: t.fees,
-    realizedPnl: t.pnl,
-    exitReason: t.exitReason,
-  };
 }
 
 /** Builds the report. Throws RangeError on input no caller should pass (negative counts, non-finite time). */
@@ -125,8 +133,7 @@ export function buildBacktestReport(input: BacktestReportInput): BacktestReport 
     : { forDrawdown: given, forDays: given, last: given[given.length - 1] };
   const finalEquity = last ? last.equity : initial;
 
-  const symbol = typeof input.params.symbol === "string" ? input.params.symbol : "";
-  const stats = computeTradeStats(input.trades.map((t, i) => toClosedTrade(t, i, symbol)));
+  const stats = tradeTotals(input.trades.map((t) => ({ realizedPnl: t.pnl, fees: t.fees, closedAt: t.exitTime })));
 
   const first = forDrawdown[0];
   const dd = first ? drawdown([{ ts: first.ts, equity: initial }, ...forDrawdown]) : null;
@@ -195,43 +202,77 @@ function allPoints(curve: NumericEquityCurve): EquityPoint[] {
 function essentialPoints(initial: Decimal, curve: NumericEquityCurve): { forDrawdown: EquityPoint[]; forDays: EquityPoint[]; last: EquityPoint | undefined } {
   const n = curve.equity.length;
   if (n === 0) return { forDrawdown: [], forDays: [], last: undefined };
-  const ts = curve.ts;
-  for (let i = 1; i < n; i++) {
-    if (!(ts[i]! >= ts[i - 1]!)) {
+  const { ts, equity } = curve;
+  // One small loop over the points (a cold process runs it before it optimizes anything), which notes indexes only:
+  // the peaks and the last point (ratio -1), and the falls within 1e-9 of the largest so far with their ratio (the
+  // largest at the end is at least that, so this holds every fall the final cut keeps).
+  const drawAt: number[] = [];
+  const drawRatio: number[] = [];
+  let peak = initial.toNumber();
+  let maxRatio = 0;
+  let previousTs = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const t = ts[i]!;
+    if (!(t >= previousTs)) {
       const all = allPoints(curve);
       return { forDrawdown: all, forDays: all, last: all[n - 1] };
     }
+    previousTs = t;
+    const v = i < n - 1 ? equity[i]! : curve.last.toNumber();
+    // A finite fall below a positive peak, not at the last point; anything else is kept.
+    if (v < peak && peak > 0 && v > -Infinity && i < n - 1) {
+      const ratio = (peak - v) / peak;
+      maxRatio = Math.max(maxRatio, ratio);
+      if (ratio >= maxRatio - 1e-9) {
+        drawAt.push(i);
+        drawRatio.push(ratio);
+      }
+    } else {
+      if (v >= peak) peak = v;
+      else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
+      drawAt.push(i);
+      drawRatio.push(-1);
+    }
   }
-  const value = (i: number) => (i === n - 1 ? curve.last.toNumber() : curve.equity[i]!);
-  // Pass 1: the largest fall in floats.
-  let peak = initial.toNumber();
-  let maxRatio = 0;
-  for (let i = 0; i < n; i++) {
-    const v = value(i);
-    if (v >= peak) peak = v;
-    else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
+  // The day edges (each day's first and last point): the times are in order, so the days are too, and each day's end
+  // is found by bisection rather than a utcDayStart per point.
+  const dayAt: number[] = [0];
+  for (let first = 0; ;) {
+    const day = utcDayStart(ts[first]!);
+    let lo = first + 1;
+    let hi = n;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (utcDayStart(ts[mid]!) === day) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo >= n) break;
+    if (dayAt[dayAt.length - 1] !== lo - 1) dayAt.push(lo - 1);
+    dayAt.push(lo);
+    first = lo;
   }
-  // Pass 2: the points that can matter.
+  if (dayAt[dayAt.length - 1] !== n - 1) dayAt.push(n - 1);
   const cutoff = maxRatio - 1e-9;
+  // The points as Decimals, one object for an index both lists hold (both are in time order).
   const forDrawdown: EquityPoint[] = [];
   const forDays: EquityPoint[] = [];
-  peak = initial.toNumber();
-  const points = new Map<number, EquityPoint>();
-  const point = (i: number): EquityPoint => {
-    let p = points.get(i);
-    if (!p) points.set(i, (p = pointOf(curve, i)));
-    return p;
-  };
-  for (let i = 0; i < n; i++) {
-    const v = value(i);
-    let keep = i === n - 1 || !(peak > 0) || !Number.isFinite(v);
-    if (v >= peak) {
-      peak = v;
-      keep = true;
-    } else if ((peak - v) / peak >= cutoff) keep = true;
-    if (keep) forDrawdown.push(point(i));
-    const day = utcDayStart(ts[i]!);
-    if (i === 0 || i === n - 1 || utcDayStart(ts[i - 1]!) !== day || utcDayStart(ts[i + 1]!) !== day) forDays.push(point(i));
+  let d = 0;
+  let k = 0;
+  while (d < drawAt.length || k < dayAt.length) {
+    while (d < drawAt.length && drawRatio[d]! !== -1 && !(drawRatio[d]! >= cutoff)) d++;
+    const nextDraw = d < drawAt.length ? drawAt[d]! : n;
+    const nextDayAt = k < dayAt.length ? dayAt[k]! : n;
+    if (nextDraw === n && nextDayAt === n) break;
+    const i = Math.min(nextDraw, nextDayAt);
+    const point = pointOf(curve, i);
+    if (nextDraw === i) {
+      forDrawdown.push(point);
+      d++;
+    }
+    if (nextDayAt === i) {
+      forDays.push(point);
+      k++;
+    }
   }
-  return { forDrawdown, forDays, last: point(n - 1) };
+  return { forDrawdown, forDays, last: forDrawdown[forDrawdown.length - 1] };
 }

@@ -1,7 +1,7 @@
 import { describe, it, expect } from "vitest";
 import { D } from "../money";
 import { type Position, applyFill, openPosition } from "./book";
-import { type ClosedTrade, type TradeStats, closedTradeFromPosition, computeTradeStats } from "./stats";
+import { type ClosedTrade, type TradeStats, closedTradeFromPosition, computeTradeStats, tradeTotals } from "./stats";
 
 function trade(positionId: string, symbol: string, pnl: string, fees: string, openedAt: number, closedAt: number): ClosedTrade {
   return {
@@ -195,6 +195,42 @@ describe("computeTradeStats: hand-computed table", () => {
     expect(eth.totalPnl).toBe("30");
     expect(eth.breakeven).toBe(1);
     expect(view(report.bySymbol["SOL/USDT"]!)).toEqual({ ...EMPTY, openCount: 1 });
+  });
+});
+
+describe("tradeTotals", () => {
+  /** The totals of computeTradeStats, the same Decimals as strings. */
+  function totalsOf(trades: ClosedTrade[]) {
+    const s = computeTradeStats(trades);
+    return [s.tradeCount, s.winCount, s.lossCount, s.winRatePct, s.grossProfit.toString(), s.grossLoss.toString(), s.profitFactor, s.totalFees.toString()];
+  }
+  function totals(trades: ClosedTrade[]) {
+    const t = tradeTotals(trades);
+    return [t.tradeCount, t.winCount, t.lossCount, t.winRatePct, t.grossProfit.toString(), t.grossLoss.toString(), t.profitFactor, t.totalFees.toString()];
+  }
+
+  it("gives computeTradeStats' totals on the hand-computed trades, in any order", () => {
+    expect(totals([])).toEqual(totalsOf([]));
+    expect(totals([T1, T2, T3, T4, T5])).toEqual(totalsOf([T1, T2, T3, T4, T5]));
+    expect(totals([T5, T3, T1, T4, T2])).toEqual(totalsOf([T5, T3, T1, T4, T2]));
+    expect(totals([T1, T2, T3, T4, T5])).toEqual([5, 2, 2, 40, "130", "-75", 130 / 75, "5"]);
+  });
+
+  it("sums in closedAt order as computeTradeStats does, so 40-digit rounding lands the same", () => {
+    // Forty significant digits at very different magnitudes: each sum rounds, and the order decides how.
+    let seed = 7;
+    const next = (n: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return Math.floor(seed / 65536) % n;
+    };
+    const digits = (n: number) => Array.from({ length: n }, () => String(next(10))).join("");
+    const decimal = () => `${next(3) === 0 ? "-" : ""}${1 + next(9)}${digits(next(12))}.${digits(30)}`;
+    const trades = Array.from({ length: 300 }, (_, i) =>
+      trade(`r${i}`, "BTC/USDT", next(10) === 0 ? "0" : decimal(), next(4) === 0 ? "0" : decimal().replace("-", ""), 0, next(50)),
+    );
+    expect(totals(trades)).toEqual(totalsOf(trades));
+    const sorted = [...trades].sort((a, b) => a.closedAt - b.closedAt);
+    expect(totals(sorted)).toEqual(totalsOf(trades));
   });
 });
 

@@ -147,6 +147,63 @@ function statsOf(trades: readonly ClosedTrade[], openCount: number): TradeStats 
   };
 }
 
+/** The totals a backtest report shows: statsOf's counts, gross profit and loss, fees and profit factor. */
+export interface TradeTotals {
+  tradeCount: number;
+  winCount: number;
+  lossCount: number;
+  winRatePct: number | null;
+  grossProfit: Decimal;
+  grossLoss: Decimal;
+  profitFactor: number | null;
+  totalFees: Decimal;
+}
+
+/**
+ * TradeStats' totals without the rest (no averages, best or worst, nothing per symbol): a backtest report of thousands
+ * of trades shows only these. The same sums in the same order (by closedAt, ties in input order), so the same Decimals.
+ */
+export function tradeTotals(trades: readonly Pick<ClosedTrade, "realizedPnl" | "fees" | "closedAt">[]): TradeTotals {
+  let ordered = trades;
+  for (let i = 1; i < trades.length; i++) {
+    if (trades[i]!.closedAt < trades[i - 1]!.closedAt) {
+      ordered = [...trades].sort((a, b) => a.closedAt - b.closedAt);
+      break;
+    }
+  }
+  let grossProfit = ZERO;
+  let grossLoss = ZERO;
+  let totalFees = ZERO;
+  let winCount = 0;
+  let lossCount = 0;
+  for (const t of ordered) {
+    const pnl = t.realizedPnl;
+    // Adding zero gives the same sum (a backtest without fees has thousands of them).
+    if (!t.fees.isZero()) totalFees = totalFees.plus(t.fees);
+    // The sign without comparing to a new Decimal(0), as greaterThan(0) would.
+    if (!pnl.isZero()) {
+      if (pnl.isPositive()) {
+        winCount += 1;
+        grossProfit = grossProfit.plus(pnl);
+      } else if (pnl.isNegative()) {
+        lossCount += 1;
+        grossLoss = grossLoss.plus(pnl);
+      }
+    }
+  }
+  const n = trades.length;
+  return {
+    tradeCount: n,
+    winCount,
+    lossCount,
+    winRatePct: n === 0 ? null : (winCount * 100) / n,
+    grossProfit,
+    grossLoss,
+    profitFactor: grossLoss.isZero() ? null : grossProfit.dividedBy(grossLoss.abs()).toNumber(),
+    totalFees,
+  };
+}
+
 /** Statistics over all trades, and the same per symbol (symbols with only open positions included). */
 export function computeTradeStats(trades: readonly ClosedTrade[], positions: readonly Position[] = []): TradeStatsReport {
   const open = positions.filter((p) => p.state !== "CLOSED");

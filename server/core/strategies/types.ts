@@ -56,7 +56,11 @@ export interface Strategy {
   readonly params: StrategyParams;
   /** Candles needed before the first intent is possible. */
   readonly warmup: number;
-  /** Feeds the next closed candle (strictly increasing ts) and returns the intent for this close, if any. */
+  /**
+   * Feeds the next closed candle (strictly increasing ts) and returns the intent for this close, if any. The candle is
+   * lent for the call: the caller may hand the same object again with the next candle's values (the backtest does), so
+   * a strategy keeps the numbers it needs, never the object (contract.test.ts holds every built-in to it).
+   */
   onCandle(candle: StrategyCandle, ctx: StrategyContext): SignalIntent | null;
   /** Forgets every candle seen (a fresh run with the same parameters). */
   reset(): void;

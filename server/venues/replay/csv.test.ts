@@ -1,5 +1,19 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CsvFormatError, loadCandlesCsv, loadTradesCsv, parseCandlesCsv, parseTradesCsv, recordedFilePath } from "./csv";
+import {
+  type CandleColumns,
+  candleColumnsOf,
+  candlesOfColumns,
+  CsvFormatError,
+  loadCandleColumns,
+  loadCandlesCsv,
+  loadTradesCsv,
+  parseCandlesCsv,
+  parseTradesCsv,
+  recordedFilePath,
+} from "./csv";
 
 const H = "ts,open,high,low,close,volume";
 const TH = "ts,trade_id,price,quantity,buyer_maker";
@@ -24,8 +38,100 @@ describe("recorded files", () => {
     expect(new Set(trades.map((t) => t.aggressor))).toEqual(new Set(["BUY", "SELL"]));
   });
 
+  // A file is read as bytes and decoded only when it is not plain: the checked reader still names the line, and reads
+  // text that is not ASCII (a BOM, a character in the header) as the text it is.
+  it.each([
+    ["a bad row", `${H}\n1000,1,2,0.5,1.5,3\n2000,1.3,1.2,1,1.1,1\n`, "CSV_INVALID: {file}, line 3: high 1.2 is below open 1.3."],
+    [
+      "a header that is not ASCII",
+      `ts,öpen,high,low,close,volume\n1000,1,2,0.5,1.5,3\n`,
+      'CSV_INVALID: {file}, line 1: the header is "ts,öpen,high,low,close,volume", expected "ts,open,high,low,close,volume".',
+    ],
+  ])("loads a file with %s through the checked reader", (_name, text, message) => {
+    const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
+    try {
+      const file = join(dir, "c.csv");
+      writeFileSync(file, text);
+      expect(() => loadCandlesCsv(file)).toThrow(message.replace("{file}", file));
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
+  it("loads a file with a BOM and CRLF, with an exponent (the checked reader) or without (the fast one)", () => {
+    const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
+    try {
+      const file = join(dir, "c.csv");
+      writeFileSync(file, `\ufeff${H}\r\n1000,1,2,0.5,1.5,3\r\n2000,1.5,1.5,1.5,1.5,1e1\r\n`);
+      expect(loadCandlesCsv(file)).toEqual([
+        { ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 },
+        { ts: 2000, open: 1.5, high: 1.5, low: 1.5, close: 1.5, volume: 10 },
+      ]);
+      writeFileSync(file, `\ufeff${H}\r\n1000,1,2,0.5,1.5,3\r\n`);
+      expect(loadCandlesCsv(file)).toEqual([{ ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 }]);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  });
+
   it("says which file is missing", () => {
     expect(() => loadCandlesCsv("/nonexistent/x.csv")).toThrow("CSV_UNREADABLE: /nonexistent/x.csv: the file does not exist.");
+  });
+});
+
+describe("loadCandleColumns", () => {
+  const rows = (c: CandleColumns) => candlesOfColumns(c);
+  const withFile = (text: string, check: (file: string) => void) => {
+    const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
+    try {
+      const file = join(dir, "c.csv");
+      writeFileSync(file, text);
+      check(file);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
+  };
+
+  it("reads the recorded 5m file as the candles, one column a field, with the 5-minute gap", () => {
+    const file = recordedFilePath("btcUsdt5m");
+    const columns = loadCandleColumns(file);
+    expect(columns.length).toBe(10_999);
+    for (const column of [columns.ts, columns.open, columns.high, columns.low, columns.close, columns.volume]) expect(column).toHaveLength(10_999);
+    expect(columns.smallestGap).toBe(300_000);
+    expect(rows(columns)).toEqual(loadCandlesCsv(file));
+  });
+
+  it("grows its columns when the rows get shorter than the first (the room is guessed from the first row)", () => {
+    const first = "1000,123456.789012,123456.789012,123456.789012,123456.789012,123456.789012";
+    const rest = Array.from({ length: 200 }, (_, i) => `${2000 + 60 * i},1,2,0.5,1.5,${i}`);
+    withFile([H, first, ...rest].join("\n") + "\n", (file) => {
+      const columns = loadCandleColumns(file);
+      expect(columns.length).toBe(201);
+      expect(rows(columns)).toEqual(loadCandlesCsv(file));
+      expect(columns.smallestGap).toBe(60);
+      expect(columns.volume[200]).toBe(199);
+    });
+  });
+
+  it("reads a file that is not plain through the checked reader, and names a bad line", () => {
+    withFile(`\ufeff${H}\r\n1000,1,2,0.5,1.5,3\r\n3000,1.5,1.5,1.5,1.5,1e1\r\n`, (file) => {
+      const columns = loadCandleColumns(file);
+      expect(rows(columns)).toEqual([
+        { ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 },
+        { ts: 3000, open: 1.5, high: 1.5, low: 1.5, close: 1.5, volume: 10 },
+      ]);
+      expect(columns.smallestGap).toBe(2000);
+    });
+    withFile(`${H}\n1000,1,2,0.5,1.5,3\n2000,1.3,1.2,1,1.1,1\n`, (file) => {
+      expect(() => loadCandleColumns(file)).toThrow(`CSV_INVALID: ${file}, line 3: high 1.2 is below open 1.3.`);
+    });
+  });
+
+  it("gives a single candle a gap of 0, and counts only forward gaps of objects", () => {
+    const one = { ts: 1000, open: 1, high: 2, low: 0.5, close: 1.5, volume: 3 };
+    expect(candleColumnsOf([one]).smallestGap).toBe(0);
+    expect(candleColumnsOf([]).length).toBe(0);
+    expect(candleColumnsOf([one, { ...one, ts: 1000 }, { ...one, ts: 1500 }, { ...one, ts: 2500 }]).smallestGap).toBe(500);
   });
 });
 

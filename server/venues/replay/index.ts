@@ -1,6 +1,7 @@
 /** Recorded market data (data/market/) and replay: CSV loaders, the replay feed, the backtest iterator, injected timers. */
 export {
   type Candle,
+  type CandleColumns,
   type RecordedTrade,
   type RecordedBook,
   type RecordedBbo,
@@ -14,6 +15,9 @@ export {
   parseCandlesCsv,
   parseTradesCsv,
   loadCandlesCsv,
+  loadCandleColumns,
+  candleColumnsOf,
+  candlesOfColumns,
   loadTradesCsv,
   parseBookSnapshotsCsv,
   parseBboCsv,
