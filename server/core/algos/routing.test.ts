@@ -150,12 +150,27 @@ describe("which venues the router may trust now", () => {
       undefined,
       { kind: "stale", reason: `stale: its book is ${MAX_BOOK_AGE_MS + 1} ms old (the limit is ${MAX_BOOK_AGE_MS} ms)` },
     ],
-    ["a tighter bound given", { connected: true, lastError: null, bookTs: NOW - 600 }, 500, { kind: "stale", reason: "stale: its book is 600 ms old (the limit is 500 ms)" }],
+    [
+      "a tighter bound given",
+      { connected: true, lastError: null, bookTs: NOW - 600 },
+      500,
+      { kind: "stale", reason: "stale: its book is 600 ms old (the limit is 500 ms)" },
+    ],
     ["a book stamped after now (clock skew) is fresh", { connected: true, lastError: null, bookTs: NOW + 50 }, undefined, null],
-    ["a book of unknown age", { connected: true, lastError: null, bookTs: null }, 500, { kind: "stale", reason: "its book's age is unknown (the limit is 500 ms)" }],
+    [
+      "a book of unknown age",
+      { connected: true, lastError: null, bookTs: null },
+      500,
+      { kind: "stale", reason: "its book's age is unknown (the limit is 500 ms)" },
+    ],
     ["no book: not judged here", { connected: true, lastError: null, bookTs: undefined }, undefined, null],
     ["down, with its error", { connected: false, lastError: "x is unreachable", bookTs: NOW }, undefined, { kind: "down", reason: "down (x is unreachable)" }],
-    ["down without an error, book stale too: down wins", { connected: false, lastError: null, bookTs: 0 }, undefined, { kind: "down", reason: "down (not connected)" }],
+    [
+      "down without an error, book stale too: down wins",
+      { connected: false, lastError: null, bookTs: 0 },
+      undefined,
+      { kind: "down", reason: "down (not connected)" },
+    ],
   ])("%s", (_name, input, bound, expected) => {
     expect(untrustedVenue(input, NOW, bound)).toEqual(expected);
   });
