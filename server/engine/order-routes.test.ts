@@ -302,6 +302,20 @@ describe("smart order routing in the engine", () => {
     expect(d.venue("sim-b").submitted).toHaveLength(bSubmitted);
   });
 
+  it("a route stopped because the only venue left went stale says so in its saved record", async () => {
+    const d = await desk(["sim-a", "sim-b"]);
+    d.venue("sim-b").holdSubmits = true;
+    const result = await order(d);
+    const route = routeOf(d, result);
+    const bChild = (route.data as RouteData).rounds[0]!.children.find((c) => c.venue === "sim-b")!;
+    d.clock.advance(MAX_BOOK_AGE_MS + 1);
+    d.venue("sim-b").push([{ clientOrderId: bChild.clientOrderId, event: { type: "reject", reason: "Margin is insufficient.", ts: d.clock.now() } }]);
+    await d.engine.run(() => undefined);
+    const data = d.store.getOrderRoute(route.id)!.data as RouteData;
+    expect(data.rounds).toHaveLength(1);
+    expect(data.stopped).toBe(`no other venue can take the ${bChild.qty} sim-b rejected (no venue can take any of the quantity; not trusted: sim-a ${STALE})`);
+  });
+
   it.each<[string, (d: Desk) => void, Partial<ManualOrderRequest>, string]>([
     ["no venue shows a book", (d) => d.specs.forEach((v) => (d.venue(v.id).hideBook = true)), {}, "NO_VISIBLE_BOOK"],
     ["every venue is down (not a missing book)", (d) => d.specs.forEach((v) => (d.venue(v.id).down = true)), {}, "NO_ROUTE"],

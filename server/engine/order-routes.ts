@@ -112,6 +112,11 @@ function routeStatus(requested: Decimal, routed: Decimal): string {
 
 const str = (d: Decimal | null): string | null => (d === null ? null : d.toString());
 
+/** The venues a decision did not trust, for a route stopped without a round to record them in. */
+function untrustedNote(decision: Decision): string {
+  return decision.untrusted.length === 0 ? "" : `; not trusted: ${decision.untrusted.map((u) => `${u.venue} ${u.reason}`).join("; ")}`;
+}
+
 export class OrderRoutes {
   /** Set while a route places its children: their refusals are handled by that loop, not by onChildOrder. */
   private placing: string | null = null;
@@ -309,7 +314,7 @@ export class OrderRoutes {
           current = this.decide(data.template, refusedQty, record.mode as RouteMode, data.refused);
           why = `re-routing ${refusedQty.toString()}: ${causes.join("; ")}`;
           if (current.allocations.length === 0) {
-            data.stopped = `no other venue can take the ${refusedQty.toString()} refused (${current.summary})`;
+            data.stopped = `no other venue can take the ${refusedQty.toString()} refused (${current.summary}${untrustedNote(current)})`;
             current = null;
           }
         }
@@ -449,7 +454,7 @@ export class OrderRoutes {
     }
     const next = this.decide(data.template, qty, record.mode as RouteMode, data.refused);
     if (next.allocations.length === 0) {
-      data.stopped = `no other venue can take the ${qty.toString()} ${child.venue} rejected (${next.summary})`;
+      data.stopped = `no other venue can take the ${qty.toString()} ${child.venue} rejected (${next.summary}${untrustedNote(next)})`;
       record.status = routeStatus(record.requestedQty, record.routedQty);
       this.save(record);
       this.alert(record, data.stopped);
