@@ -3,7 +3,7 @@ import { ManualClock } from "../core/clock";
 import { sequentialIds } from "../core/ids";
 import { makeInstrument, type Instrument } from "../core/instrument";
 import { D } from "../core/money";
-import { routeOrder, type Level, type VenueBook } from "../core/algos/routing";
+import { MAX_BOOK_AGE_MS, routeOrder, type Level, type VenueBook } from "../core/algos/routing";
 import { MemoryStore } from "../db/memory-store";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { RoutingTestVenue } from "../../test/routing-venues";
@@ -235,6 +235,85 @@ describe("smart order routing in the engine", () => {
     expect(route.status).toBe("FAILED");
     expect(data.refused.map((r) => r.venue).sort()).toEqual(["sim-a", "sim-b"]);
     expect(data.stopped).toMatch(/^no other venue can take the/);
+  });
+
+  /** A fresh book at one venue (its spec's levels), on the desk's clock now. */
+  const refresh = (d: Desk, id: string) => {
+    const v = VENUES.find((x) => x.id === id)!;
+    return d.engine.marketData({ kind: "book", symbol: "BTC/USDT", venue: id, asks: v.asks, bids: v.bids });
+  };
+  const STALE = `stale: its book is ${MAX_BOOK_AGE_MS + 1} ms old (the limit is ${MAX_BOOK_AGE_MS} ms)`;
+
+  it("a venue whose book went stale is skipped and the decision says so; the fresh venue takes it all", async () => {
+    const d = await desk(["sim-a", "sim-b"]);
+    d.clock.advance(MAX_BOOK_AGE_MS + 1);
+    await refresh(d, "sim-b");
+    const result = await order(d);
+    expect(result).toMatchObject({ ok: true });
+    const data = routeOf(d, result).data as RouteData;
+    expect(data.rounds[0]!.venues[0]).toMatchObject({ venue: "sim-a", status: "skipped", reason: STALE });
+    expect(data.rounds[0]!.untrusted).toEqual([{ venue: "sim-a", kind: "stale", reason: STALE }]);
+    const children = childrenOf(d, routeOf(d, result).id);
+    expect(Object.fromEntries(children.map((c) => [c.venue, c.qty]))).toEqual(expected("BUY", "1.2", "split", [VENUES[1]!]));
+    expect(d.venue("sim-a").submitted).toHaveLength(0);
+    // Within the bound both are trusted again: no venue is left out of the decision.
+    await refresh(d, "sim-a");
+    const again = await order(d, { quantity: "0.2" });
+    expect((routeOf(d, again).data as RouteData).rounds[0]!.untrusted).toBeUndefined();
+  });
+
+  it("refuses in one sentence when one venue is down and the other stale; nothing is sent or saved", async () => {
+    const d = await desk(["sim-a", "sim-b"]);
+    d.venue("sim-a").down = true;
+    d.clock.advance(MAX_BOOK_AGE_MS + 1);
+    const result = await order(d);
+    expect(result).toMatchObject({
+      ok: false,
+      error: {
+        code: "NO_ROUTE",
+        message: `No venue can be trusted with a BUY of 1.2 BTC/USDT right now, so nothing was routed: sim-a down (sim-a is unreachable); sim-b ${STALE}.`,
+      },
+    });
+    expect(result.data?.untrusted).toEqual([
+      { venue: "sim-a", kind: "down", reason: "down (sim-a is unreachable)" },
+      { venue: "sim-b", kind: "stale", reason: STALE },
+    ]);
+    expect(d.store.loadOrders({ onlyOpen: false })).toHaveLength(0);
+    expect(d.store.loadOpenOrderRoutes()).toEqual([]);
+    expect(d.venue("sim-a").submitted.length + d.venue("sim-b").submitted.length).toBe(0);
+  });
+
+  it("a re-route after a later rejection skips a venue whose book has gone stale since the first round", async () => {
+    const d = await desk();
+    d.venue("sim-c").holdSubmits = true;
+    const result = await order(d);
+    const route = routeOf(d, result);
+    const cChild = (route.data as RouteData).rounds[0]!.children.find((c) => c.venue === "sim-c")!;
+    expect((route.data as RouteData).rounds[0]!.untrusted).toBeUndefined();
+    d.clock.advance(MAX_BOOK_AGE_MS + 1);
+    await refresh(d, "sim-a"); // sim-b has been silent since the first round
+    const bSubmitted = d.venue("sim-b").submitted.length;
+    d.venue("sim-c").push([{ clientOrderId: cChild.clientOrderId, event: { type: "reject", reason: "Margin is insufficient.", ts: d.clock.now() } }]);
+    await d.engine.run(() => undefined);
+    const data = d.store.getOrderRoute(route.id)!.data as RouteData;
+    expect(data.rounds).toHaveLength(2);
+    expect(data.rounds[1]!.untrusted).toEqual([{ venue: "sim-b", kind: "stale", reason: STALE }]);
+    expect(data.rounds[1]!.children.map((c) => [c.venue, c.qty])).toEqual([["sim-a", cChild.qty]]);
+    expect(d.venue("sim-b").submitted).toHaveLength(bSubmitted);
+  });
+
+  it("a route stopped because the only venue left went stale says so in its saved record", async () => {
+    const d = await desk(["sim-a", "sim-b"]);
+    d.venue("sim-b").holdSubmits = true;
+    const result = await order(d);
+    const route = routeOf(d, result);
+    const bChild = (route.data as RouteData).rounds[0]!.children.find((c) => c.venue === "sim-b")!;
+    d.clock.advance(MAX_BOOK_AGE_MS + 1);
+    d.venue("sim-b").push([{ clientOrderId: bChild.clientOrderId, event: { type: "reject", reason: "Margin is insufficient.", ts: d.clock.now() } }]);
+    await d.engine.run(() => undefined);
+    const data = d.store.getOrderRoute(route.id)!.data as RouteData;
+    expect(data.rounds).toHaveLength(1);
+    expect(data.stopped).toBe(`no other venue can take the ${bChild.qty} sim-b rejected (no venue can take any of the quantity; not trusted: sim-a ${STALE})`);
   });
 
   it.each<[string, (d: Desk) => void, Partial<ManualOrderRequest>, string]>([

@@ -2,7 +2,9 @@
  * The routes room: smart order routing of an entry over a desk's venues. The decision is core/algos/routing.ts over
  * each venue's visible book (venue-books.ts) and taker fee — split at the least total cost, or the single best venue —
  * and each venue allocation becomes one child order through the risk gate, tagged `routeId` so the Orders page shows
- * them as one unit. A venue that is down, paused, does not list the symbol or shows no book is skipped with its reason;
+ * them as one unit. A venue that is down, paused, does not list the symbol, shows no book or a book older than
+ * MAX_BOOK_AGE_MS on the desk's clock (routing.ts `untrustedVenue`) is skipped with its reason, and the round records
+ * the venues it did not trust;
  * a venue that refuses its child (at once, or later as a real exchange answers) is skipped from then on and the child's
  * quantity is routed again over the others, at most MAX_ROUTE_ROUNDS times per route.
  *
@@ -13,7 +15,7 @@
  *   the venue's fault, so another venue would be denied the same);
  * - route an order that reduces a position (it goes where the position lives) or one that names its venue.
  */
-import { MAX_VISIBLE_DEPTH, routeOrder, type RouteDecision, type VenueBook } from "../core/algos/routing";
+import { MAX_BOOK_AGE_MS, MAX_VISIBLE_DEPTH, routeOrder, untrustedVenue, type RouteDecision, type Untrusted, type VenueBook } from "../core/algos/routing";
 import { cmp, D, Decimal, isPositive, ZERO } from "../core/money";
 import type { Order, OrderSide, OrderSpec } from "../core/orders";
 import type { RouteMode } from "../core/algos/route-mode";
@@ -84,8 +86,16 @@ export interface RouteRound {
   netAmount: string;
   avgNetPrice: string | null;
   venues: RouteVenueLine[];
+  /**
+   * The venues this round did not trust (down, or their book stale), with why; absent in routes saved before it was
+   * recorded. Their lines in `venues` say the same, as skipped.
+   */
+  untrusted?: { venue: string; kind: Untrusted["kind"]; reason: string }[];
   children: RouteChild[];
 }
+
+/** A routing decision and the venues it did not trust (they are skipped in it with the same reason). */
+type Decision = RouteDecision & { untrusted: { venue: string; kind: Untrusted["kind"]; reason: string }[] };
 
 export interface RouteData {
   template: RouteTemplate;
@@ -101,6 +111,11 @@ function routeStatus(requested: Decimal, routed: Decimal): string {
 }
 
 const str = (d: Decimal | null): string | null => (d === null ? null : d.toString());
+
+/** The venues a decision did not trust, for a route stopped without a round to record them in. */
+function untrustedNote(decision: Decision): string {
+  return decision.untrusted.length === 0 ? "" : `; not trusted: ${decision.untrusted.map((u) => `${u.venue} ${u.reason}`).join("; ")}`;
+}
 
 export class OrderRoutes {
   /** Set while a route places its children: their refusals are handled by that loop, not by onChildOrder. */
@@ -125,6 +140,15 @@ export class OrderRoutes {
     const data: RouteData = { template, refused: [], rounds: [], stopped: null };
     const first = this.decide(template, quantity, mode, data.refused);
     if (first.allocations.length === 0) {
+      // No venue could be trusted with it: said in one sentence, naming each one and why (no fallback: the quoted
+      // prices of a desk whose venues are down or silent are no better than their books).
+      if (first.untrusted.length > 0 && first.venues.every((v) => v.status === "skipped")) {
+        return fail(
+          "NO_ROUTE",
+          `No venue can be trusted with a ${template.side} of ${quantity.toString()} ${template.symbol} right now, so nothing was routed: ${first.venues.map((v) => `${v.venue} ${v.reason}`).join("; ")}.`,
+          { venues: first.venues.map((v) => ({ venue: v.venue, status: v.status, reason: v.reason })), untrusted: first.untrusted },
+        );
+      }
       // Every venue skipped and some only for want of a book: routing by book is impossible here (the default falls back).
       const noBook = first.venues.every((v) => v.status === "skipped") && first.venues.some((v) => v.reason.startsWith(NO_BOOK));
       return fail(
@@ -164,9 +188,11 @@ export class OrderRoutes {
   }
 
   /** The routing decision over every venue now; `refused` venues are skipped with their refusal. */
-  private decide(template: RouteTemplate, quantity: Decimal, mode: RouteMode, refused: readonly { venue: string; reason: string }[]): RouteDecision {
+  private decide(template: RouteTemplate, quantity: Decimal, mode: RouteMode, refused: readonly { venue: string; reason: string }[]): Decision {
     const set = this.cx.venues!;
+    const now = this.cx.clock.now();
     const books: VenueBook[] = [];
+    const untrusted: Decision["untrusted"] = [];
     let qtyStep: Decimal | null = null;
     for (const venue of set.ids()) {
       const instrument = set.listing(venue, template.symbol);
@@ -175,17 +201,20 @@ export class OrderRoutes {
       const refusal = refused.find((r) => r.venue === venue);
       const book = instrument ? set.visibleBookAt(venue, template.symbol, MAX_VISIBLE_DEPTH) : null;
       const fetchError = set.books.fetchErrors.get(venue);
+      const trust =
+        instrument && !refusal ? untrustedVenue({ connected: status.connected, lastError: status.lastError, bookTs: book?.ts }, now, MAX_BOOK_AGE_MS) : null;
       const unavailable = !instrument
         ? `does not list ${template.symbol}`
         : refusal
           ? `refused its order: ${refusal.reason}`
-          : !status.connected
-            ? `down (${status.lastError ?? "not connected"})`
+          : trust?.kind === "down"
+            ? trust.reason
             : state !== "ACTIVE"
               ? `${state.toLowerCase()} (${set.states.get(venue)?.reason ?? ""})`
               : !book
                 ? `${NO_BOOK} for ${template.symbol}${fetchError ? ` (fetching it failed: ${fetchError})` : ""}`
-                : undefined;
+                : trust?.reason;
+      if (trust && unavailable === trust.reason) untrusted.push({ venue, kind: trust.kind, reason: trust.reason });
       if (instrument && (qtyStep === null || cmp(instrument.qtyStep, qtyStep) > 0)) qtyStep = instrument.qtyStep;
       books.push({
         venue,
@@ -197,7 +226,7 @@ export class OrderRoutes {
         minNotional: instrument?.minNotional ?? ZERO,
       });
     }
-    return routeOrder({
+    const decision = routeOrder({
       side: template.side,
       qty: quantity,
       qtyStep: qtyStep ?? this.cx.books.instruments.get(template.symbol)?.qtyStep ?? new Decimal("0.00000001"),
@@ -205,12 +234,13 @@ export class OrderRoutes {
       limitPrice: template.price === null ? null : D(template.price),
       venues: books,
     });
+    return { ...decision, untrusted };
   }
 
   /** Places the decision's children, re-routing refused quantity, until all is placed or the rounds are used up. */
-  private runRounds(record: OrderRouteRecord, decision: RouteDecision, cause: string): void {
+  private runRounds(record: OrderRouteRecord, decision: Decision, cause: string): void {
     const data = record.data as RouteData;
-    let current: RouteDecision | null = decision;
+    let current: Decision | null = decision;
     let why = cause;
     while (current) {
       const round: RouteRound = {
@@ -232,6 +262,7 @@ export class OrderRoutes {
           allocatedQty: v.allocatedQty.toString(),
           wholeQtyNetAmount: str(v.wholeQtyNetAmount),
         })),
+        ...(current.untrusted.length > 0 && { untrusted: current.untrusted }),
         children: [],
       };
       const n0 = data.rounds.reduce((sum, r) => sum + r.children.length, 0);
@@ -283,7 +314,7 @@ export class OrderRoutes {
           current = this.decide(data.template, refusedQty, record.mode as RouteMode, data.refused);
           why = `re-routing ${refusedQty.toString()}: ${causes.join("; ")}`;
           if (current.allocations.length === 0) {
-            data.stopped = `no other venue can take the ${refusedQty.toString()} refused (${current.summary})`;
+            data.stopped = `no other venue can take the ${refusedQty.toString()} refused (${current.summary}${untrustedNote(current)})`;
             current = null;
           }
         }
@@ -423,7 +454,7 @@ export class OrderRoutes {
     }
     const next = this.decide(data.template, qty, record.mode as RouteMode, data.refused);
     if (next.allocations.length === 0) {
-      data.stopped = `no other venue can take the ${qty.toString()} ${child.venue} rejected (${next.summary})`;
+      data.stopped = `no other venue can take the ${qty.toString()} ${child.venue} rejected (${next.summary}${untrustedNote(next)})`;
       record.status = routeStatus(record.requestedQty, record.routedQty);
       this.save(record);
       this.alert(record, data.stopped);

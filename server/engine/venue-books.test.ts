@@ -117,6 +117,17 @@ describe("the visible book per (venue, symbol)", () => {
     expect(set.visibleBookAt("b", "BTC/USDT", depth)).toBeNull(); // data addressed to a is a's alone
   });
 
+  it("a book the venue shows itself (the simulator's, with no time) is as old as the last book or quote it was fed", () => {
+    const set = new VenueSet([venue("a"), venue("b")]);
+    expect(venue("a").visibleBook("BTC/USDT", 5)).toBeNull();
+    set.onMarketData(book("a", [[100, 1]], [[99, 1]]), 1000);
+    expect(set.visibleBookAt("a", "BTC/USDT", 5)!.ts).toBe(1000);
+    set.onMarketData({ kind: "trade", symbol: "BTC/USDT", venue: "a", price: 100, qty: 0.1, aggressor: "BUY" }, 2000); // no depth: not fresher
+    expect(set.visibleBookAt("a", "BTC/USDT", 5)!.ts).toBe(1000);
+    set.onMarketData({ kind: "quote", symbol: "BTC/USDT", bid: 99, ask: 100, bidSize: 1, askSize: 1 }, 3000); // addressed to every venue
+    expect(set.visibleBookAt("a", "BTC/USDT", 5)!.ts).toBe(3000);
+  });
+
   it("keeps at most MAX_VISIBLE_DEPTH levels a side", () => {
     const a = venue("a");
     a.hideBook = true;

@@ -23,8 +23,19 @@ export class VisibleBooks {
   /** Why the last fetch of a venue's book failed (shown as the reason its book is missing). */
   readonly fetchErrors = new Map<string, string>();
 
+  /**
+   * When a book or quote for (venue, symbol) last came (epoch ms on the desk's clock): the age of a book a venue shows
+   * itself (the simulator's, which says no time) is the age of the data it was built from.
+   */
+  private readonly seen = new Map<string, Map<string, number>>();
+
   /** Keeps what a market update shows of the book; trades, candles and marks show no depth and leave it as it was. */
   note(venue: string, update: MarketUpdate, now: number): void {
+    if (update.kind === "book" || update.kind === "quote") {
+      let bySymbol = this.seen.get(venue);
+      if (!bySymbol) this.seen.set(venue, (bySymbol = new Map<string, number>()));
+      bySymbol.set(update.symbol, now);
+    }
     if (update.kind === "book") this.set(venue, update.symbol, { bids: levelsOf(update.bids), asks: levelsOf(update.asks), source: "book", ts: now });
     else if (update.kind === "quote") {
       const bids = update.bidSize !== undefined ? levelsOf([[update.bid, update.bidSize]]) : [];
@@ -39,6 +50,11 @@ export class VisibleBooks {
     let bySymbol = this.books.get(venue);
     if (!bySymbol) this.books.set(venue, (bySymbol = new Map<string, VisibleBook>()));
     bySymbol.set(symbol, { ...book, bids: book.bids.slice(0, MAX_VISIBLE_DEPTH), asks: book.asks.slice(0, MAX_VISIBLE_DEPTH) });
+  }
+
+  /** When a book or quote for (venue, symbol) last came, or null. */
+  seenAt(venue: string, symbol: string): number | null {
+    return this.seen.get(venue)?.get(symbol) ?? null;
   }
 
   /** The last book seen, cut to `depth` levels a side, or null. */

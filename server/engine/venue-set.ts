@@ -336,7 +336,10 @@ export class VenueSet implements Venue {
    * else the last one seen in market data or fetched; null when none is known.
    */
   visibleBookAt(venueId: string, symbol: string, depth: number): VisibleBook | null {
-    return this.member(venueId).visibleBook?.(symbol, depth) ?? this.books.get(venueId, symbol, depth);
+    const own = this.member(venueId).visibleBook?.(symbol, depth);
+    if (!own) return this.books.get(venueId, symbol, depth);
+    // A venue's own book that says no time (the simulator's) is as old as the book or quote it was last fed.
+    return own.ts === null ? { ...own, ts: this.books.seenAt(venueId, symbol) } : own;
   }
 
   /** Asks every venue that can be asked (fetchVisibleBook) for a symbol's book; a failure is kept as that venue's reason. */

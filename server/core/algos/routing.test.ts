@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D, Decimal } from "../money";
 import { seededRng } from "../rng";
-import { routeOrder, type Level, type RouteRequest, type VenueBook } from "./routing";
+import { MAX_BOOK_AGE_MS, routeOrder, untrustedVenue, type Level, type RouteRequest, type Untrusted, type VenueBook, type VenueTrustInput } from "./routing";
 
 const lv = (...pairs: [string, string][]): Level[] => pairs.map(([p, s]) => [D(p), D(s)] as const);
 
@@ -136,5 +136,42 @@ describe("smart order routing", () => {
     expect(decision.unfilledQty.toString()).toBe("1.45");
     expect(decision.venues[2]).toMatchObject({ status: "skipped", reason: expect.stringMatching(/no asks within the limit/) as unknown });
     expect(decision.summary).toMatch(/left unrouted/);
+  });
+});
+
+describe("which venues the router may trust now", () => {
+  const NOW = 1_700_000_000_000;
+  it.each<[string, VenueTrustInput, number | undefined, Untrusted | null]>([
+    ["connected, book just seen", { connected: true, lastError: null, bookTs: NOW }, undefined, null],
+    ["connected, book exactly at the bound", { connected: true, lastError: null, bookTs: NOW - MAX_BOOK_AGE_MS }, undefined, null],
+    [
+      "connected, book 1 ms past the bound",
+      { connected: true, lastError: null, bookTs: NOW - MAX_BOOK_AGE_MS - 1 },
+      undefined,
+      { kind: "stale", reason: `stale: its book is ${MAX_BOOK_AGE_MS + 1} ms old (the limit is ${MAX_BOOK_AGE_MS} ms)` },
+    ],
+    [
+      "a tighter bound given",
+      { connected: true, lastError: null, bookTs: NOW - 600 },
+      500,
+      { kind: "stale", reason: "stale: its book is 600 ms old (the limit is 500 ms)" },
+    ],
+    ["a book stamped after now (clock skew) is fresh", { connected: true, lastError: null, bookTs: NOW + 50 }, undefined, null],
+    [
+      "a book of unknown age",
+      { connected: true, lastError: null, bookTs: null },
+      500,
+      { kind: "stale", reason: "its book's age is unknown (the limit is 500 ms)" },
+    ],
+    ["no book: not judged here", { connected: true, lastError: null, bookTs: undefined }, undefined, null],
+    ["down, with its error", { connected: false, lastError: "x is unreachable", bookTs: NOW }, undefined, { kind: "down", reason: "down (x is unreachable)" }],
+    [
+      "down without an error, book stale too: down wins",
+      { connected: false, lastError: null, bookTs: 0 },
+      undefined,
+      { kind: "down", reason: "down (not connected)" },
+    ],
+  ])("%s", (_name, input, bound, expected) => {
+    expect(untrustedVenue(input, NOW, bound)).toEqual(expected);
   });
 });

@@ -27,6 +27,41 @@ export interface VisibleBook {
 /** The most levels a side of a visible book carries (deeper levels rarely change a split and cost a walk). */
 export const MAX_VISIBLE_DEPTH = 50;
 
+/**
+ * The oldest a venue's book may be for the router to trust it (ms on the desk's clock). No desk setting bounds a
+ * routed book's age (the arbitrage pairs' `max_quote_age_seconds` is per pair), so this is that setting's default:
+ * a book older than a quote the arbitrage executor would still act on is not priced against either.
+ */
+export const MAX_BOOK_AGE_MS = 10_000;
+
+/** What the router needs to know of a venue right now to trust its book. */
+export interface VenueTrustInput {
+  connected: boolean;
+  lastError: string | null;
+  /**
+   * When its book for the symbol was seen (epoch ms): null when nobody can say, undefined when it shows no book
+   * (the caller says so in its own words).
+   */
+  bookTs: number | null | undefined;
+}
+
+export interface Untrusted {
+  kind: "down" | "stale";
+  reason: string;
+}
+
+/**
+ * Why a venue cannot get a slice of a route now, or null when it can: it must be connected and its book for the
+ * symbol no older than `maxAgeMs` at `now` (a book of unknown age is not taken as fresh).
+ */
+export function untrustedVenue(input: VenueTrustInput, now: number, maxAgeMs: number = MAX_BOOK_AGE_MS): Untrusted | null {
+  if (!input.connected) return { kind: "down", reason: `down (${input.lastError ?? "not connected"})` };
+  if (input.bookTs === undefined) return null;
+  if (input.bookTs === null) return { kind: "stale", reason: `its book's age is unknown (the limit is ${maxAgeMs} ms)` };
+  const age = now - input.bookTs;
+  return age > maxAgeMs ? { kind: "stale", reason: `stale: its book is ${age} ms old (the limit is ${maxAgeMs} ms)` } : null;
+}
+
 export interface VenueBook {
   venue: string;
   /** Set when the venue is down or refused the last order: it is skipped with this reason. */
