@@ -92,7 +92,18 @@ export class MatchingEngine extends Matcher {
   // Public API: every call returns the events it produced (arrivals and expiries due by `now` included).
 
   submit(spec: OrderSpec, now: number): VenueEvent[] {
-    return this.request(now, (arrival) => ({ kind: "submit", arrival, spec, sentAt: now }));
+    const arrival = this.send(now);
+    // Nothing is in flight ahead of it and it has already arrived (no latency): handled now, exactly as processDue would
+    // handle it, without a trip through the queue.
+    if (arrival <= now && this.queueHead === this.queue.length) {
+      this.expireDue(arrival);
+      this.arrive(spec, now, arrival);
+      this.expireDue(now);
+    } else {
+      this.queue.push({ kind: "submit", arrival, spec, sentAt: now });
+      this.processDue(now);
+    }
+    return this.takeEvents();
   }
 
   cancel(clientOrderId: string, now: number): VenueEvent[] {
@@ -320,14 +331,19 @@ export class MatchingEngine extends Matcher {
   // Requests and arrival
 
   private request(now: number, make: (arrival: number) => Request): VenueEvent[] {
+    this.queue.push(make(this.send(now)));
+    this.processDue(now);
+    return this.takeEvents();
+  }
+
+  /** A request leaves the trader at `now`: what has arrived by then is handled first; returns when it arrives. */
+  private send(now: number): number {
     this.out = [];
     this.processDue(now);
     const arrival = Math.max(now + sampleLatency(this.latency, this.rng), this.lastArrival);
     this.lastArrival = arrival;
-    this.queue.push(make(arrival));
     this.changes += 1;
-    this.processDue(now);
-    return this.takeEvents();
+    return arrival;
   }
 
   private takeEvents(): VenueEvent[] {

@@ -30,7 +30,20 @@ import {
 import { RollingVolume, commissionSchedule, feeRatesFor, type CommissionConfig, type CommissionSchedule, type FeeRates, type Liquidity } from "./commission";
 import { type LatencyModel } from "./latency";
 import { reservePrice } from "./order-checks";
-import { BPS, bySide, hasTouch, isMarketKind, newSymbolState, reason, type Budget, type Level, type Print, type SimOrder, type SymbolState } from "./sim-order";
+import {
+  BPS,
+  bySide,
+  hasTouch,
+  isMarketKind,
+  newSymbolState,
+  reason,
+  scaled,
+  type Budget,
+  type Level,
+  type Print,
+  type SimOrder,
+  type SymbolState,
+} from "./sim-order";
 import { applySlippage, type SlippageConfig } from "./slippage";
 import type { SimFill } from "./snapshot";
 import { followTrailingStop, sweepTriggers } from "./trigger-book";
@@ -88,7 +101,12 @@ export abstract class Matcher {
   protected readonly fillOnTouch: boolean;
   protected readonly defaultTriggerSource: TriggerSource;
   protected readonly candleFill: "OPEN" | "CLOSE";
-  protected readonly reserveBuffer: Decimal;
+  /** 1 + marketReserveBufferBps; null when the buffer is 0 (a factor of exactly 1). */
+  protected readonly reserveBufferFactor: Decimal | null;
+  /** The instruments' own fee rates as one object each (rates() without a schedule). */
+  private readonly instrumentRates = new Map<Instrument, FeeRates>();
+  /** reserveFactor() per rates object (there are a handful: one per instrument, or the schedule's tiers). */
+  private readonly reserveFactors = new Map<FeeRates, Decimal | null>();
   protected readonly idPrefix: string;
   protected tradeSeq = 0;
   protected orderSeq = 0;
@@ -122,7 +140,8 @@ export abstract class Matcher {
     this.fillOnTouch = config.fillOnTouch ?? false;
     this.defaultTriggerSource = config.triggerSource ?? "LAST";
     this.candleFill = config.candleFillPrice ?? "OPEN";
-    this.reserveBuffer = new Decimal(config.marketReserveBufferBps ?? 200).dividedBy(BPS).plus(1);
+    const reserveBuffer = new Decimal(config.marketReserveBufferBps ?? 200).dividedBy(BPS).plus(1);
+    this.reserveBufferFactor = reserveBuffer.eq(1) ? null : reserveBuffer;
     this.idPrefix = config.idPrefix ?? "sim";
     this.fillHistoryLimit = Math.max(0, Math.floor(config.fillHistoryLimit ?? 10_000));
     const impactBps = config.bookFidelity?.impactBps;
@@ -149,8 +168,27 @@ export abstract class Matcher {
   }
 
   protected rates(instrument: Instrument, now: number): FeeRates {
-    if (!this.schedule) return { maker: instrument.makerFee, taker: instrument.takerFee };
+    if (!this.schedule) {
+      // One rates object per instrument, not one per call (reserve and every fill ask).
+      let rates = this.instrumentRates.get(instrument);
+      if (rates === undefined) {
+        rates = { maker: instrument.makerFee, taker: instrument.takerFee };
+        this.instrumentRates.set(instrument, rates);
+      }
+      return rates;
+    }
     return this.volume30d ? feeRatesFor(this.schedule, this.volume30d.total(now)) : this.schedule.base;
+  }
+
+  /** 1 + the higher fee rate (at least 0), once per rates object; null when it is exactly 1 (no fee: nothing to add). */
+  private reserveFactor(rates: FeeRates): Decimal | null {
+    let factor = this.reserveFactors.get(rates);
+    if (factor === undefined) {
+      const sum = onePlus(maxDec(ZERO, maxDec(rates.maker, rates.taker)));
+      factor = sum.eq(1) ? null : sum;
+      this.reserveFactors.set(rates, factor);
+    }
+    return factor;
   }
 
   /** Reserves what the order may spend; null on success, else a refusal reason. */
@@ -159,12 +197,11 @@ export abstract class Matcher {
     if (order.side === "SELL") {
       order.reservePerUnit = ONE;
     } else {
-      const price = reservePrice(order, state, this.reserveBuffer);
+      const price = reservePrice(order, state, this.reserveBufferFactor);
       if (price === null) {
         return reason("NO_MARKET_PRICE", `${order.instrument.symbol} has no market price yet to size the funds for a ${order.type} buy.`);
       }
-      const rates = this.rates(order.instrument, order.acceptedAt ?? order.sentAt);
-      order.reservePerUnit = price.times(onePlus(maxDec(ZERO, maxDec(rates.maker, rates.taker))));
+      order.reservePerUnit = scaled(price, this.reserveFactor(this.rates(order.instrument, order.acceptedAt ?? order.sentAt)));
     }
     const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
@@ -414,7 +451,12 @@ export abstract class Matcher {
   protected fill(order: SimOrder, qty: Decimal, price: Decimal, liquidity: Liquidity, now: number): void {
     const instrument = order.instrument;
     const rates = this.rates(instrument, now);
-    const notional = qty.times(price);
+    // A buy filled whole at the unit price it reserved at (a market buy at the touch it was sized on) costs exactly
+    // its reservation, which is that same product (reserveFor): no second multiplication.
+    const notional =
+      order.side === "BUY" && qty === order.quantity && price === order.reservePerUnit && price !== ONE && order.filled.isZero()
+        ? order.reserved
+        : qty.times(price);
     const feeRate = liquidity === "MAKER" ? rates.maker : rates.taker;
     const fee = feeRate.isZero() ? ZERO : notional.times(feeRate);
     const filled = add(order.filled, qty);
