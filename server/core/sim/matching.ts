@@ -565,7 +565,7 @@ export abstract class Matcher {
         state.rawBids = null;
         state.rawAsks = null;
         state.volatility?.add((update.bid + update.ask) / 2);
-        this.onTouch(state, { bid: update.bid, ask: update.ask }, now);
+        this.onTouch(state, now);
         break;
       }
       case "book": {
@@ -590,7 +590,7 @@ export abstract class Matcher {
         state.bidSize = bestBid?.size.toNumber();
         state.askSize = bestAsk?.size.toNumber();
         if (state.bid !== undefined && state.ask !== undefined) state.volatility?.add((state.bid + state.ask) / 2);
-        this.onTouch(state, { bid: state.bid, ask: state.ask }, now);
+        this.onTouch(state, now);
         break;
       }
       case "trade": {
@@ -624,14 +624,15 @@ export abstract class Matcher {
   }
 
   /** A new quote or book: waiting orders execute against it, triggers watch it, resting limits it crosses fill. */
-  protected onTouch(state: SymbolState, observation: MarketObservation, now: number): void {
+  protected onTouch(state: SymbolState, now: number): void {
     if (state.bid === undefined || state.ask === undefined) return;
     if (state.waiting.length > 0) {
       const waiting = state.waiting;
       state.waiting = [];
       for (const order of waiting) this.executeOnTouch(order, state, now);
     }
-    this.runTriggers(state, [observation], null, now);
+    // The observation only when some trigger watches it (most touches meet no trigger order).
+    if (state.triggers.length > 0) this.runTriggers(state, [{ bid: state.bid, ask: state.ask }], null, now);
     if (state.buys.length > 0) this.matchRestingAgainstTouch(state, "BUY", now);
     if (state.sells.length > 0) this.matchRestingAgainstTouch(state, "SELL", now);
   }
