@@ -49,7 +49,7 @@ import { type BalanceView } from "./balances";
 import { RollingVolume } from "./commission";
 import { sampleLatency } from "./latency";
 import { type MarketUpdate } from "../market-data";
-import { Matcher, type MatchingEngineConfig } from "./matching";
+import { Matcher, simFillOf, type MatchingEngineConfig } from "./matching";
 import { checkModify, checkOrderSpec, type OrderCheckContext } from "./order-checks";
 import { bySide, hasTouch, orderView, reason, type Level, type Request, type SimOrder, type SimOrderView } from "./sim-order";
 import {
@@ -179,8 +179,9 @@ export class MatchingEngine extends Matcher {
     const start = Math.max(0, this.fillLog.length - this.fillHistoryLimit);
     const out: SimFill[] = [];
     for (let i = start; i < this.fillLog.length; i++) {
-      const fill = this.fillLog[i]!;
-      if (since === undefined || fill.ts >= since) out.push(fill);
+      const entry = this.fillLog[i]!;
+      if (since !== undefined && entry.ts < since) continue;
+      out.push("type" in entry ? simFillOf(this.fillLogOrders[i]!, entry) : entry);
     }
     return out;
   }
@@ -324,7 +325,11 @@ export class MatchingEngine extends Matcher {
         for (const list of [state.buys, state.sells, state.triggers, state.waiting]) for (const order of list) order.listRank = ++this.rankSeq;
     }
     this.fillLog.length = 0;
-    for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) this.fillLog.push(fillFromRecord(fill));
+    this.fillLogOrders.length = 0;
+    for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) {
+      this.fillLog.push(fillFromRecord(fill));
+      this.fillLogOrders.push(null);
+    }
   }
 
   // -------------------------------------------------------------------------------------------

@@ -85,6 +85,34 @@ export interface MatchingEngineConfig {
   fillHistoryLimit?: number;
 }
 
+/** A fill event as the simulator emits it (every field set, as the fill log reads it back). */
+export interface FillEvent {
+  type: "fill";
+  tradeId: string;
+  qty: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  liquidity: Liquidity;
+  ts: number;
+}
+
+/** A logged fill as a SimFill: the event's figures with its order's symbol, side and fee currency. */
+export function simFillOf(order: SimOrder, event: FillEvent): SimFill {
+  const instrument = order.instrument;
+  return {
+    tradeId: event.tradeId,
+    clientOrderId: order.clientOrderId,
+    symbol: instrument.symbol,
+    side: order.side,
+    qty: event.qty,
+    price: event.price,
+    fee: event.fee,
+    feeCurrency: instrument.quote,
+    liquidity: event.liquidity,
+    ts: event.ts,
+  };
+}
+
 /** The matching rules and the state they work on; MatchingEngine (matching-engine.ts) is the venue built on them. */
 export abstract class Matcher {
   protected readonly symbols = new Map<string, SymbolState>();
@@ -118,8 +146,13 @@ export abstract class Matcher {
   protected rankSeq = 0;
   /** Orders changed since the last takeTouched(), when a caller tracks them (trackTouched). */
   protected touched: Set<SimOrder> | null = null;
-  /** Recent fills, oldest first (see fills()). */
-  protected readonly fillLog: SimFill[] = [];
+  /**
+   * Recent fills, oldest first (see fills()): each fill's event as emitted, with its order beside it in fillLogOrders (the
+   * rest of a SimFill is the order's, so a fill is logged without a copy), or a SimFill restored from a snapshot (its order
+   * may be gone), with null beside it.
+   */
+  protected readonly fillLog: (FillEvent | SimFill)[] = [];
+  protected readonly fillLogOrders: (SimOrder | null)[] = [];
   protected readonly fillHistoryLimit: number;
   protected readonly fidelity: BookFidelityConfig | null;
 
@@ -152,10 +185,15 @@ export abstract class Matcher {
   // -------------------------------------------------------------------------------------------
   // Funds, placement and execution
 
-  protected logFill(fill: SimFill): void {
+  protected logFill(order: SimOrder, event: FillEvent): void {
     if (this.fillHistoryLimit === 0) return;
-    this.fillLog.push(fill);
-    if (this.fillLog.length > this.fillHistoryLimit + 1024) this.fillLog.splice(0, this.fillLog.length - this.fillHistoryLimit);
+    this.fillLog.push(event);
+    this.fillLogOrders.push(order);
+    if (this.fillLog.length > this.fillHistoryLimit + 1024) {
+      const drop = this.fillLog.length - this.fillHistoryLimit;
+      this.fillLog.splice(0, drop);
+      this.fillLogOrders.splice(0, drop);
+    }
   }
 
   protected emit(clientOrderId: string, event: OrderEvent): void {
@@ -488,20 +526,9 @@ export abstract class Matcher {
     order.fees = add(order.fees, fee);
     this.volume30d?.add(now, notional);
     this.tradeSeq += 1;
-    const tradeId = `${this.idPrefix}-${this.tradeSeq}`;
-    this.emit(order.clientOrderId, { type: "fill", tradeId, qty, price, fee, liquidity, ts: now });
-    this.logFill({
-      tradeId,
-      clientOrderId: order.clientOrderId,
-      symbol: instrument.symbol,
-      side: order.side,
-      qty,
-      price,
-      fee,
-      feeCurrency: instrument.quote,
-      liquidity,
-      ts: now,
-    });
+    const event: FillEvent = { type: "fill", tradeId: `${this.idPrefix}-${this.tradeSeq}`, qty, price, fee, liquidity, ts: now };
+    this.emit(order.clientOrderId, event);
+    this.logFill(order, event);
     if (completes) {
       this.finish(order, "FILLED", null); // the fill event above is the final one
     } else {
