@@ -210,6 +210,7 @@ export class Reconciliation {
         }
       }
       drifts += this.reconcileEndedOrders(new Set(open.map((r) => r.order.clientOrderId)), venueOpen, venueFills, now);
+      this.cancelOrdersOfClosedPositions();
       drifts += this.cx.unknowns.noteUnknownOrders(venueOpen, now);
       drifts += this.checkBalances(balances);
       drifts += this.checkQuoteBalances(balances);
@@ -217,6 +218,25 @@ export class Reconciliation {
       this.cx.store.saveBalances(this.cx.venue.id, balances, now);
     });
     return drifts;
+  }
+
+  /**
+   * Orders still working for a position that is closed. A fill that closes a position has the position's other orders
+   * canceled once it has committed (ledger.ts, finishPosition): a process killed between that commit and the cancels'
+   * journal entries left them working, and one that filled later would belong to no position (ORPHAN_FILL). Their cancels
+   * are sent now, journaled first as every cancel is, with the reason. Not a drift: the books and the venue agree, it is
+   * the engine's own request that never went out. Every position is created (and saved) with the first order that
+   * targets it (risk-gate.ts) and the books hold every open one, so an order's position missing from them has closed.
+   * Only orders of the venue being reconciled.
+   */
+  private cancelOrdersOfClosedPositions(): void {
+    for (const record of [...this.cx.books.orders.values()]) {
+      const positionId = record.meta.positionId;
+      if (positionId === null || isTerminal(record.order) || record.order.status === "PENDING_CANCEL") continue;
+      if (this.cx.books.positions.has(positionId) || !this.cx.venueRoom.isReconciled(record.meta.venue)) continue;
+      this.cx.log("warn", `reconciliation: ${record.order.clientOrderId} still worked for closed position ${positionId}: canceled`);
+      this.cx.ledger.requestCancel(record, `canceled: its position ${positionId} closed before the engine could cancel it`);
+    }
   }
 
   /**
