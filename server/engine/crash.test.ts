@@ -9,6 +9,8 @@
  *   order, quantity and price;
  * - every fill belongs to a known order, each order's filledQty = Σ its fills, and each position's
  *   quantity = Σ its signed fills (open and closed positions);
+ * - no order still works for a closed position (a kill right after a position's closing fill leaves the cancels of its
+ *   other orders unsent: the restart sends them);
  * - order statuses and filled quantities agree with the venue's for every order the venue knows;
  * - the journal holds one applied `fill` event per fill row;
  * - a signal retried after a restart never makes a second order (it is refused as a duplicate);
@@ -25,6 +27,7 @@ import { writeFileSync } from "node:fs";
 import { afterAll, describe, expect, it } from "vitest";
 import { parseStoredParent } from "../core/algos/serialize";
 import { D, type Decimal, ZERO } from "../core/money";
+import { TERMINAL_STATUSES, type OrderStatus } from "../core/orders/types";
 import { seededRng } from "../core/rng";
 import { createMigratedDb } from "../../test/db";
 import { crashKills, runCrashChild, type RunOutcome } from "../../test/crash/run-child";
@@ -268,6 +271,15 @@ describe.each([
         return problems;
       });
       expect(positionMismatch).toEqual([]);
+      // A kill between a position's closing fill and the cancels of its other orders leaves them working: the restart
+      // cancels them (reconciliation.ts, cancelOrdersOfClosedPositions), else one fills later for no position (ORPHAN_FILL).
+      const closedPositions = new Set(bastion.positions.filter((p) => p.state === "CLOSED").map((p) => p.id));
+      expect(
+        bastion.orders
+          .filter((o) => !TERMINAL_STATUSES.has(o.status as OrderStatus) && o.positionId !== null && closedPositions.has(o.positionId))
+          .map((o) => o.clientOrderId),
+        "orders still working for a closed position",
+      ).toEqual([]);
 
       // ── statuses agree with the venue (after verify's reconcile) ──
       const statusMismatch = [...venue.orders.values()].flatMap((v) => {

@@ -35,6 +35,9 @@ export class Reconciliation {
   /** Orders FILLED in the books that the venue still lists open, recorded once per process. */
   private readonly filledButOpen = new Set<string>();
 
+  /** Orders restored as working for a closed position: their cancels, owed since before the restart. */
+  private readonly owedCancels = new Set<string>();
+
   restore(): void {
     const accounting = this.cx.store.getState<StoredAccounting>("accounting");
     if (accounting) {
@@ -95,10 +98,13 @@ export class Reconciliation {
           : null,
       });
     }
-    for (const { order } of this.cx.books.orders.values()) {
+    for (const { order, meta } of this.cx.books.orders.values()) {
       const positionId = order.tags.positionId;
       const record = positionId ? this.cx.books.positions.get(positionId) : undefined;
       if (record && order.reduceOnly && !isTerminal(order)) record.exitOrderId = order.clientOrderId;
+      // Every position is created and saved with the first order that targets it (risk-gate.ts), and the books hold every
+      // open one: a working order whose position is not among them works for a closed one (cancelOrdersOfClosedPositions).
+      if (meta.positionId !== null && !this.cx.books.positions.has(meta.positionId) && !isTerminal(order)) this.owedCancels.add(order.clientOrderId);
     }
   }
 
@@ -210,6 +216,7 @@ export class Reconciliation {
         }
       }
       drifts += this.reconcileEndedOrders(new Set(open.map((r) => r.order.clientOrderId)), venueOpen, venueFills, now);
+      this.cancelOrdersOfClosedPositions();
       drifts += this.cx.unknowns.noteUnknownOrders(venueOpen, now);
       drifts += this.checkBalances(balances);
       drifts += this.checkQuoteBalances(balances);
@@ -217,6 +224,28 @@ export class Reconciliation {
       this.cx.store.saveBalances(this.cx.venue.id, balances, now);
     });
     return drifts;
+  }
+
+  /**
+   * Orders still working for a position that is closed, as the books were restored. A fill that closes a position has the
+   * position's other orders canceled once it has committed (ledger.ts, finishPosition): a process killed between that
+   * commit and the cancels' journal entries left them working, and one that filled later would belong to no position
+   * (ORPHAN_FILL). Their cancels are sent by the first reconciliation of their venue, journaled first as every cancel is,
+   * with the reason. Not a drift: the books and the venue agree, it is the engine's own request that never went out.
+   * Only orders restored as working: one tracked again later (reopenEnded) is left to its own alert.
+   */
+  private cancelOrdersOfClosedPositions(): void {
+    if (this.owedCancels.size === 0) return;
+    for (const coid of [...this.owedCancels]) {
+      const record = this.cx.books.orders.get(coid);
+      if (record && !this.cx.venueRoom.isReconciled(record.meta.venue)) continue; // its own venue's turn
+      this.owedCancels.delete(coid);
+      // Ended meanwhile (its missed fill or end booked just before), or its cancel already journaled (sent again above).
+      if (!record || isTerminal(record.order) || record.order.status === "PENDING_CANCEL") continue;
+      const positionId = record.meta.positionId;
+      this.cx.log("warn", `reconciliation: ${coid} still worked for closed position ${positionId ?? ""}: canceled`);
+      this.cx.ledger.requestCancel(record, `canceled: its position ${positionId ?? ""} closed before the engine could cancel it`);
+    }
   }
 
   /**

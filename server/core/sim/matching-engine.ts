@@ -49,7 +49,7 @@ import { type BalanceView } from "./balances";
 import { RollingVolume } from "./commission";
 import { sampleLatency } from "./latency";
 import { type MarketUpdate } from "../market-data";
-import { Matcher, type MatchingEngineConfig } from "./matching";
+import { Matcher, simFillOf, type MatchingEngineConfig } from "./matching";
 import { checkModify, checkOrderSpec, type OrderCheckContext } from "./order-checks";
 import { bySide, hasTouch, orderView, reason, type Level, type Request, type SimOrder, type SimOrderView } from "./sim-order";
 import {
@@ -92,7 +92,18 @@ export class MatchingEngine extends Matcher {
   // Public API: every call returns the events it produced (arrivals and expiries due by `now` included).
 
   submit(spec: OrderSpec, now: number): VenueEvent[] {
-    return this.request(now, (arrival) => ({ kind: "submit", arrival, spec, sentAt: now }));
+    const arrival = this.send(now);
+    // Nothing is in flight ahead of it and it has already arrived (no latency): handled now, exactly as processDue would
+    // handle it, without a trip through the queue.
+    if (arrival <= now && this.queueHead === this.queue.length) {
+      this.expireDue(arrival);
+      this.arrive(spec, now, arrival);
+      this.expireDue(now);
+    } else {
+      this.queue.push({ kind: "submit", arrival, spec, sentAt: now });
+      this.processDue(now);
+    }
+    return this.takeEvents();
   }
 
   cancel(clientOrderId: string, now: number): VenueEvent[] {
@@ -168,8 +179,9 @@ export class MatchingEngine extends Matcher {
     const start = Math.max(0, this.fillLog.length - this.fillHistoryLimit);
     const out: SimFill[] = [];
     for (let i = start; i < this.fillLog.length; i++) {
-      const fill = this.fillLog[i]!;
-      if (since === undefined || fill.ts >= since) out.push(fill);
+      const entry = this.fillLog[i]!;
+      if (since !== undefined && entry.ts < since) continue;
+      out.push("type" in entry ? simFillOf(this.fillLogOrders[i]!, entry) : entry);
     }
     return out;
   }
@@ -313,21 +325,30 @@ export class MatchingEngine extends Matcher {
         for (const list of [state.buys, state.sells, state.triggers, state.waiting]) for (const order of list) order.listRank = ++this.rankSeq;
     }
     this.fillLog.length = 0;
-    for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) this.fillLog.push(fillFromRecord(fill));
+    this.fillLogOrders.length = 0;
+    for (const fill of snapshot.fills.slice(Math.max(0, snapshot.fills.length - this.fillHistoryLimit))) {
+      this.fillLog.push(fillFromRecord(fill));
+      this.fillLogOrders.push(null);
+    }
   }
 
   // -------------------------------------------------------------------------------------------
   // Requests and arrival
 
   private request(now: number, make: (arrival: number) => Request): VenueEvent[] {
+    this.queue.push(make(this.send(now)));
+    this.processDue(now);
+    return this.takeEvents();
+  }
+
+  /** A request leaves the trader at `now`: what has arrived by then is handled first; returns when it arrives. */
+  private send(now: number): number {
     this.out = [];
     this.processDue(now);
     const arrival = Math.max(now + sampleLatency(this.latency, this.rng), this.lastArrival);
     this.lastArrival = arrival;
-    this.queue.push(make(arrival));
     this.changes += 1;
-    this.processDue(now);
-    return this.takeEvents();
+    return arrival;
   }
 
   private takeEvents(): VenueEvent[] {

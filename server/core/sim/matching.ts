@@ -30,7 +30,20 @@ import {
 import { RollingVolume, commissionSchedule, feeRatesFor, type CommissionConfig, type CommissionSchedule, type FeeRates, type Liquidity } from "./commission";
 import { type LatencyModel } from "./latency";
 import { reservePrice } from "./order-checks";
-import { BPS, bySide, hasTouch, isMarketKind, newSymbolState, reason, type Budget, type Level, type Print, type SimOrder, type SymbolState } from "./sim-order";
+import {
+  BPS,
+  bySide,
+  hasTouch,
+  isMarketKind,
+  newSymbolState,
+  reason,
+  scaled,
+  type Budget,
+  type Level,
+  type Print,
+  type SimOrder,
+  type SymbolState,
+} from "./sim-order";
 import { applySlippage, type SlippageConfig } from "./slippage";
 import type { SimFill } from "./snapshot";
 import { followTrailingStop, sweepTriggers } from "./trigger-book";
@@ -72,6 +85,34 @@ export interface MatchingEngineConfig {
   fillHistoryLimit?: number;
 }
 
+/** A fill event as the simulator emits it (every field set, as the fill log reads it back). */
+export interface FillEvent {
+  type: "fill";
+  tradeId: string;
+  qty: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  liquidity: Liquidity;
+  ts: number;
+}
+
+/** A logged fill as a SimFill: the event's figures with its order's symbol, side and fee currency. */
+export function simFillOf(order: SimOrder, event: FillEvent): SimFill {
+  const instrument = order.instrument;
+  return {
+    tradeId: event.tradeId,
+    clientOrderId: order.clientOrderId,
+    symbol: instrument.symbol,
+    side: order.side,
+    qty: event.qty,
+    price: event.price,
+    fee: event.fee,
+    feeCurrency: instrument.quote,
+    liquidity: event.liquidity,
+    ts: event.ts,
+  };
+}
+
 /** The matching rules and the state they work on; MatchingEngine (matching-engine.ts) is the venue built on them. */
 export abstract class Matcher {
   protected readonly symbols = new Map<string, SymbolState>();
@@ -88,7 +129,12 @@ export abstract class Matcher {
   protected readonly fillOnTouch: boolean;
   protected readonly defaultTriggerSource: TriggerSource;
   protected readonly candleFill: "OPEN" | "CLOSE";
-  protected readonly reserveBuffer: Decimal;
+  /** 1 + marketReserveBufferBps; null when the buffer is 0 (a factor of exactly 1). */
+  protected readonly reserveBufferFactor: Decimal | null;
+  /** The instruments' own fee rates as one object each (rates() without a schedule). */
+  private readonly instrumentRates = new Map<Instrument, FeeRates>();
+  /** reserveFactor() per rates object (there are a handful: one per instrument, or the schedule's tiers). */
+  private readonly reserveFactors = new Map<FeeRates, Decimal | null>();
   protected readonly idPrefix: string;
   protected tradeSeq = 0;
   protected orderSeq = 0;
@@ -100,8 +146,13 @@ export abstract class Matcher {
   protected rankSeq = 0;
   /** Orders changed since the last takeTouched(), when a caller tracks them (trackTouched). */
   protected touched: Set<SimOrder> | null = null;
-  /** Recent fills, oldest first (see fills()). */
-  protected readonly fillLog: SimFill[] = [];
+  /**
+   * Recent fills, oldest first (see fills()): each fill's event as emitted, with its order beside it in fillLogOrders (the
+   * rest of a SimFill is the order's, so a fill is logged without a copy), or a SimFill restored from a snapshot (its order
+   * may be gone), with null beside it.
+   */
+  protected readonly fillLog: (FillEvent | SimFill)[] = [];
+  protected readonly fillLogOrders: (SimOrder | null)[] = [];
   protected readonly fillHistoryLimit: number;
   protected readonly fidelity: BookFidelityConfig | null;
 
@@ -122,7 +173,8 @@ export abstract class Matcher {
     this.fillOnTouch = config.fillOnTouch ?? false;
     this.defaultTriggerSource = config.triggerSource ?? "LAST";
     this.candleFill = config.candleFillPrice ?? "OPEN";
-    this.reserveBuffer = new Decimal(config.marketReserveBufferBps ?? 200).dividedBy(BPS).plus(1);
+    const reserveBuffer = new Decimal(config.marketReserveBufferBps ?? 200).dividedBy(BPS).plus(1);
+    this.reserveBufferFactor = reserveBuffer.eq(1) ? null : reserveBuffer;
     this.idPrefix = config.idPrefix ?? "sim";
     this.fillHistoryLimit = Math.max(0, Math.floor(config.fillHistoryLimit ?? 10_000));
     const impactBps = config.bookFidelity?.impactBps;
@@ -133,10 +185,15 @@ export abstract class Matcher {
   // -------------------------------------------------------------------------------------------
   // Funds, placement and execution
 
-  protected logFill(fill: SimFill): void {
+  protected logFill(order: SimOrder, event: FillEvent): void {
     if (this.fillHistoryLimit === 0) return;
-    this.fillLog.push(fill);
-    if (this.fillLog.length > this.fillHistoryLimit + 1024) this.fillLog.splice(0, this.fillLog.length - this.fillHistoryLimit);
+    this.fillLog.push(event);
+    this.fillLogOrders.push(order);
+    if (this.fillLog.length > this.fillHistoryLimit + 1024) {
+      const drop = this.fillLog.length - this.fillHistoryLimit;
+      this.fillLog.splice(0, drop);
+      this.fillLogOrders.splice(0, drop);
+    }
   }
 
   protected emit(clientOrderId: string, event: OrderEvent): void {
@@ -149,8 +206,27 @@ export abstract class Matcher {
   }
 
   protected rates(instrument: Instrument, now: number): FeeRates {
-    if (!this.schedule) return { maker: instrument.makerFee, taker: instrument.takerFee };
+    if (!this.schedule) {
+      // One rates object per instrument, not one per call (reserve and every fill ask).
+      let rates = this.instrumentRates.get(instrument);
+      if (rates === undefined) {
+        rates = { maker: instrument.makerFee, taker: instrument.takerFee };
+        this.instrumentRates.set(instrument, rates);
+      }
+      return rates;
+    }
     return this.volume30d ? feeRatesFor(this.schedule, this.volume30d.total(now)) : this.schedule.base;
+  }
+
+  /** 1 + the higher fee rate (at least 0), once per rates object; null when it is exactly 1 (no fee: nothing to add). */
+  private reserveFactor(rates: FeeRates): Decimal | null {
+    let factor = this.reserveFactors.get(rates);
+    if (factor === undefined) {
+      const sum = onePlus(maxDec(ZERO, maxDec(rates.maker, rates.taker)));
+      factor = sum.eq(1) ? null : sum;
+      this.reserveFactors.set(rates, factor);
+    }
+    return factor;
   }
 
   /** Reserves what the order may spend; null on success, else a refusal reason. */
@@ -159,12 +235,11 @@ export abstract class Matcher {
     if (order.side === "SELL") {
       order.reservePerUnit = ONE;
     } else {
-      const price = reservePrice(order, state, this.reserveBuffer);
+      const price = reservePrice(order, state, this.reserveBufferFactor);
       if (price === null) {
         return reason("NO_MARKET_PRICE", `${order.instrument.symbol} has no market price yet to size the funds for a ${order.type} buy.`);
       }
-      const rates = this.rates(order.instrument, order.acceptedAt ?? order.sentAt);
-      order.reservePerUnit = price.times(onePlus(maxDec(ZERO, maxDec(rates.maker, rates.taker))));
+      order.reservePerUnit = scaled(price, this.reserveFactor(this.rates(order.instrument, order.acceptedAt ?? order.sentAt)));
     }
     const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
@@ -414,7 +489,12 @@ export abstract class Matcher {
   protected fill(order: SimOrder, qty: Decimal, price: Decimal, liquidity: Liquidity, now: number): void {
     const instrument = order.instrument;
     const rates = this.rates(instrument, now);
-    const notional = qty.times(price);
+    // A buy filled whole at the unit price it reserved at (a market buy at the touch it was sized on) costs exactly
+    // its reservation, which is that same product (reserveFor): no second multiplication.
+    const notional =
+      order.side === "BUY" && qty === order.quantity && price === order.reservePerUnit && price !== ONE && order.filled.isZero()
+        ? order.reserved
+        : qty.times(price);
     const feeRate = liquidity === "MAKER" ? rates.maker : rates.taker;
     const fee = feeRate.isZero() ? ZERO : notional.times(feeRate);
     const filled = add(order.filled, qty);
@@ -446,20 +526,9 @@ export abstract class Matcher {
     order.fees = add(order.fees, fee);
     this.volume30d?.add(now, notional);
     this.tradeSeq += 1;
-    const tradeId = `${this.idPrefix}-${this.tradeSeq}`;
-    this.emit(order.clientOrderId, { type: "fill", tradeId, qty, price, fee, liquidity, ts: now });
-    this.logFill({
-      tradeId,
-      clientOrderId: order.clientOrderId,
-      symbol: instrument.symbol,
-      side: order.side,
-      qty,
-      price,
-      fee,
-      feeCurrency: instrument.quote,
-      liquidity,
-      ts: now,
-    });
+    const event: FillEvent = { type: "fill", tradeId: `${this.idPrefix}-${this.tradeSeq}`, qty, price, fee, liquidity, ts: now };
+    this.emit(order.clientOrderId, event);
+    this.logFill(order, event);
     if (completes) {
       this.finish(order, "FILLED", null); // the fill event above is the final one
     } else {
@@ -523,7 +592,7 @@ export abstract class Matcher {
         state.rawBids = null;
         state.rawAsks = null;
         state.volatility?.add((update.bid + update.ask) / 2);
-        this.onTouch(state, { bid: update.bid, ask: update.ask }, now);
+        this.onTouch(state, now);
         break;
       }
       case "book": {
@@ -548,7 +617,7 @@ export abstract class Matcher {
         state.bidSize = bestBid?.size.toNumber();
         state.askSize = bestAsk?.size.toNumber();
         if (state.bid !== undefined && state.ask !== undefined) state.volatility?.add((state.bid + state.ask) / 2);
-        this.onTouch(state, { bid: state.bid, ask: state.ask }, now);
+        this.onTouch(state, now);
         break;
       }
       case "trade": {
@@ -582,14 +651,15 @@ export abstract class Matcher {
   }
 
   /** A new quote or book: waiting orders execute against it, triggers watch it, resting limits it crosses fill. */
-  protected onTouch(state: SymbolState, observation: MarketObservation, now: number): void {
+  protected onTouch(state: SymbolState, now: number): void {
     if (state.bid === undefined || state.ask === undefined) return;
     if (state.waiting.length > 0) {
       const waiting = state.waiting;
       state.waiting = [];
       for (const order of waiting) this.executeOnTouch(order, state, now);
     }
-    this.runTriggers(state, [observation], null, now);
+    // The observation only when some trigger watches it (most touches meet no trigger order).
+    if (state.triggers.length > 0) this.runTriggers(state, [{ bid: state.bid, ask: state.ask }], null, now);
     if (state.buys.length > 0) this.matchRestingAgainstTouch(state, "BUY", now);
     if (state.sells.length > 0) this.matchRestingAgainstTouch(state, "SELL", now);
   }

@@ -19,7 +19,7 @@ import {
   type TrailingState,
   type TriggerSource,
 } from "../orders/types";
-import { BPS, reason, type SimOrder, type SymbolState } from "./sim-order";
+import { BPS, reason, scaled, type SimOrder, type SymbolState } from "./sim-order";
 
 /** What the checks read from the venue: known ids, the traded symbols, and how it numbers and defaults orders. */
 export interface OrderCheckContext {
@@ -196,10 +196,10 @@ function checkTerms(instrument: Instrument, quantity: Decimal, limitPrice: Decim
 }
 
 /**
- * The quote price a buy's reservation is based on (times the market buffer for orders that execute at market); null
- * when nothing is known to base it on.
+ * The quote price a buy's reservation is based on (times the market buffer for orders that execute at market; a null
+ * buffer is a factor of exactly 1); null when nothing is known to base it on.
  */
-export function reservePrice(order: SimOrder, state: SymbolState, marketBuffer: Decimal): Decimal | null {
+export function reservePrice(order: SimOrder, state: SymbolState, marketBuffer: Decimal | null): Decimal | null {
   const executesAtLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type) || order.type === "LIMIT";
   if (executesAtLimit && order.limitPrice !== null) return order.limitPrice;
   const market = state.ask ?? state.last ?? state.mark;
@@ -213,7 +213,7 @@ export function reservePrice(order: SimOrder, state: SymbolState, marketBuffer: 
   } else {
     base = marketDec;
   }
-  return base === null ? null : base.times(marketBuffer);
+  return base === null ? null : scaled(base, marketBuffer);
 }
 
 function trailingDistance(trailing: TrailingState, price: Decimal): Decimal {

@@ -4,7 +4,7 @@
  * core/sim: the outside sees SimOrderView (a copy) and SimOrderRecord (the snapshot form).
  */
 import type { Instrument } from "../instrument";
-import { Decimal, sub } from "../money";
+import { Decimal, ONE, sub } from "../money";
 import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType, TimeInForce, TrailingState, TriggerSource } from "../orders/types";
@@ -189,4 +189,13 @@ export function orderView(order: SimOrder): SimOrderView {
     acceptedAt: order.acceptedAt,
     reason: order.reason,
   };
+}
+
+/**
+ * x × factor, where a null factor means exactly 1: x itself, with no multiplication, when x has at most 35 significant
+ * digits (5 words of 7); a longer x is multiplied by one all the same, since the product rounds to the 40-digit precision.
+ */
+export function scaled(x: Decimal, factor: Decimal | null): Decimal {
+  if (factor !== null) return x.times(factor);
+  return x.d !== undefined && x.d.length <= 5 ? x : x.times(ONE);
 }

@@ -335,6 +335,25 @@ describe("snapshot and restore", () => {
     expect(venue.fills(3).map((f) => f.tradeId)).toEqual(["sim-3"]);
   });
 
+  it("lists restored fills and new ones in order, as the original venue lists them", () => {
+    const steps: Step[] = [
+      { md: quote(29999, 30001) },
+      { submit: { clientOrderId: "a", side: "BUY", type: "MARKET" }, t: 1 },
+      { submit: { clientOrderId: "b", side: "SELL", type: "MARKET", quantity: "0.5" }, t: 2 },
+    ];
+    const later: Step[] = [{ submit: { clientOrderId: "c", side: "SELL", type: "MARKET", quantity: "0.5" }, t: 3 }];
+    const original = new MatchingEngine(full({ fillHistoryLimit: 2 }));
+    run(original, steps);
+    const restored = MatchingEngine.fromSnapshot(full({ fillHistoryLimit: 2 }), viaJson(original.toSnapshot()));
+    run(original, later);
+    run(restored, later);
+    const text = (venue: MatchingEngine) =>
+      venue.fills().map((f) => `${f.tradeId} ${f.clientOrderId} ${f.symbol} ${f.side} ${f.qty.toString()}@${f.price.toString()} ${f.feeCurrency} t${f.ts}`);
+    expect(text(restored)).toEqual(["sim-2 b BTC/USDT SELL 0.5@29999 USDT t2", "sim-3 c BTC/USDT SELL 0.5@29999 USDT t3"]);
+    expect(text(restored)).toEqual(text(original));
+    expect(viaJson(restored.toSnapshot()).fills).toEqual(viaJson(original.toSnapshot()).fills);
+  });
+
   it("revision moves with orders and balances, not with market data alone", () => {
     const venue = new MatchingEngine(full({}));
     const r0 = venue.revision;

@@ -164,27 +164,33 @@ export class SimVenue implements Venue {
   }
 
   submit(spec: OrderSpec, now: number): VenueEvent[] {
-    return this.run(now, () => this.core.submit(spec, now));
+    this.enter();
+    return this.leave(this.core.submit(spec, now), now);
   }
 
   cancel(clientOrderId: string, now: number): VenueEvent[] {
-    return this.run(now, () => this.core.cancel(clientOrderId, now));
+    this.enter();
+    return this.leave(this.core.cancel(clientOrderId, now), now);
   }
 
   cancelAll(symbol: string | undefined, now: number): VenueEvent[] {
-    return this.run(now, () => this.core.cancelAll(symbol, now));
+    this.enter();
+    return this.leave(this.core.cancelAll(symbol, now), now);
   }
 
   modify(clientOrderId: string, changes: OrderChanges, now: number): VenueEvent[] {
-    return this.run(now, () => this.core.modify(clientOrderId, changes, now));
+    this.enter();
+    return this.leave(this.core.modify(clientOrderId, changes, now), now);
   }
 
   onMarketData(update: MarketUpdate, now: number): VenueEvent[] {
-    return this.run(now, () => this.core.onMarketData(update, now));
+    this.enter();
+    return this.leave(this.core.onMarketData(update, now), now);
   }
 
   advanceTo(now: number): VenueEvent[] {
-    return this.run(now, () => this.core.advanceTo(now));
+    this.enter();
+    return this.leave(this.core.advanceTo(now), now);
   }
 
   /**
@@ -289,11 +295,15 @@ export class SimVenue implements Venue {
       "SIM_STATE_WRITE_FAILED: the desk's transaction that held the simulated exchange's last change rolled back; restart to continue from its last saved state.";
   }
 
-  private run(now: number, call: () => VenueEvent[]): VenueEvent[] {
+  // Every call to the simulator: enter(), the simulator's call, leave() (no closure per call: market data and orders are
+  // the backtest's hot path).
+  private enter(): void {
     this.usable();
     // A joined transaction that ended without a rollback reported (deskTransactionRolledBack) committed.
     if (this.joinedOpen && !this.file!.joinsOpenTransaction()) this.joinedOpen = false;
-    const events = call();
+  }
+
+  private leave(events: VenueEvent[], now: number): VenueEvent[] {
     if (Number.isFinite(now) && now > this.lastNow) this.lastNow = now;
     if (this.file && this.core.revision !== this.savedRevision) this.persist(events, now);
     return events;
