@@ -6,7 +6,7 @@
  */
 import { atr, finishSize, sizeByVolatility, sizeFixedFraction, sizeKelly, type SizeOutcome, type SizingConstraints } from "../core/risk";
 import { type Decimal, D } from "../core/money";
-import { addTradeToSums, EMPTY_TALLY, kellyEvidence, type StrategyTally, type TallyWithSums } from "../core/strategy-metrics/tally";
+import { addTradeKeepingSums, EMPTY_TALLY, kellyEvidence, type StrategyTally } from "../core/strategy-metrics/tally";
 import type { TradeRecord } from "../db/store";
 import { type EngineContext, fail } from "./context";
 import type { SymbolSettings } from "./settings";
@@ -38,22 +38,14 @@ export class StrategyRecords {
   onTradeClosed(trade: TradeRecord): void {
     if (!trade.strategy) return;
     const records = this.all();
-    const tally = records.get(trade.strategy) ?? EMPTY_TALLY;
-    // The sums of the last addition, while the record is still the tally they were computed for.
-    const kept = this.sums.get(trade.strategy);
-    const next = addTradeToSums(kept !== undefined && kept.tally === tally ? kept : { tally, winSum: null, lossSum: null }, trade.pnl);
-    this.sums.set(trade.strategy, next);
-    records.set(trade.strategy, next.tally);
+    // A running tally: its sums stay Decimals between trades and become text only when read (persisting writes it).
+    records.set(trade.strategy, addTradeKeepingSums(records.get(trade.strategy) ?? EMPTY_TALLY, trade.pnl));
     this.cx.store.setState(STRATEGY_RECORDS_KEY, Object.fromEntries(records));
   }
-
-  /** Per strategy, its tally's sums as Decimals (keyed by the tally object they belong to). */
-  private readonly sums = new Map<string, TallyWithSums>();
 
   /** A rolled-back transaction: the next read starts again from the store. */
   forget(): void {
     this.records = null;
-    this.sums.clear();
   }
 }
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../money";
 import { correlation, directionOf, realizedReturn, signalOutcomes, strategyMetrics, type SignalFact, type TradeFact } from "./metrics";
-import { addTrade, addTradeToSums, EMPTY_TALLY, kellyEvidence, type TallyWithSums } from "./tally";
+import { addTrade, addTradeKeepingSums, EMPTY_TALLY, kellyEvidence, RunningTally, type StrategyTally } from "./tally";
 
 const signal = (id: string, over: Partial<SignalFact> = {}): SignalFact => ({
   id,
@@ -224,10 +224,20 @@ describe("StrategyTally: the running record Kelly sizing reads", () => {
   it("keeping the sums as Decimals between trades gives the tally that parsing them each time gives", () => {
     const pnls = ["1.25", "-0.3333333333333333333333333333333333333333", "0", "7e-30", "-12.5", "0.1", "123456789.987654321"];
     const parsed = pnls.reduce((t, p) => addTrade(t, D(p)), EMPTY_TALLY);
-    let kept: TallyWithSums = { tally: EMPTY_TALLY, winSum: null, lossSum: null };
-    for (const p of pnls) kept = addTradeToSums(kept, D(p));
-    expect(kept.tally).toEqual(parsed);
-    expect(kept.winSum?.toFixed()).toBe(parsed.winSum);
-    expect(kept.lossSum?.toFixed()).toBe(parsed.lossSum);
+    const kept = pnls.reduce<StrategyTally>((t, p) => addTradeKeepingSums(t, D(p)), EMPTY_TALLY);
+    expect(kept).toBeInstanceOf(RunningTally);
+    expect({ ...kept, winSum: kept.winSum, lossSum: kept.lossSum }).toMatchObject(parsed);
+    expect(JSON.parse(JSON.stringify(kept))).toEqual(parsed);
+    expect(JSON.stringify(kept)).toBe(JSON.stringify(parsed));
+    expect(kellyEvidence(kept)).toEqual(kellyEvidence(parsed));
+  });
+
+  it("a running tally keeps a sum's text while the sum is unchanged (a stored '2.50' stays '2.50'), and writes a new sum's", () => {
+    const stored: StrategyTally = { trades: 2, wins: 1, losses: 1, winSum: "2.50", lossSum: "1.0" };
+    const scratch = addTradeKeepingSums(stored, D("0"));
+    expect(JSON.parse(JSON.stringify(scratch))).toEqual({ trades: 3, wins: 1, losses: 1, winSum: "2.50", lossSum: "1.0" });
+    const win = addTradeKeepingSums(scratch, D("0.5"));
+    expect(JSON.parse(JSON.stringify(win))).toEqual({ trades: 4, wins: 2, losses: 1, winSum: "3", lossSum: "1.0" });
+    expect(addTrade(addTrade(stored, D("0")), D("0.5"))).toEqual(JSON.parse(JSON.stringify(win)));
   });
 });

@@ -1,7 +1,8 @@
 /**
  * A strategy's running record of closed trades — count, wins, losses and their sums — kept by the engine as trades close,
  * so that Kelly sizing can read the measured win rate and payoff ratio without reading the books. Pure and serializable
- * (sums as exact decimal strings), so the engine persists it in the trade's own transaction.
+ * (sums as exact decimal strings; a RunningTally writes them when read), so the engine persists it in the trade's own
+ * transaction.
  */
 import { D, type Decimal } from "../money";
 
@@ -19,34 +20,64 @@ export const EMPTY_TALLY: StrategyTally = { trades: 0, wins: 0, losses: 0, winSu
 
 /** The tally with one more closed trade (net PnL); a break-even trade counts as a trade only. */
 export function addTrade(tally: StrategyTally, pnl: Decimal): StrategyTally {
-  return addTradeToSums({ tally, winSum: null, lossSum: null }, pnl).tally;
+  const next = addTradeKeepingSums(tally, pnl);
+  return { trades: next.trades, wins: next.wins, losses: next.losses, winSum: next.winSum, lossSum: next.lossSum };
 }
 
 /**
- * A tally with its sums as Decimals, when the caller kept them from the last addition (null: parsed from the text),
- * so that a running record does not parse its own sums again for every trade.
+ * A tally that keeps its sums as Decimals and writes their text only when it is read: the engine stores one per closed
+ * trade (in the trade's transaction), and an in-memory store never reads the text back, so a backtest builds no sum text
+ * per trade. The text is what addTrade writes (a sum's toFixed, or the text it was read from while unchanged), and
+ * JSON.stringify writes the plain tally (toJSON). Immutable, like a plain tally.
  */
-export interface TallyWithSums {
-  tally: StrategyTally;
-  winSum: Decimal | null;
-  lossSum: Decimal | null;
+export class RunningTally implements StrategyTally {
+  constructor(
+    readonly trades: number,
+    readonly wins: number,
+    readonly losses: number,
+    readonly winTotal: Decimal,
+    readonly lossTotal: Decimal,
+    private winText: string | undefined,
+    private lossText: string | undefined,
+  ) {}
+
+  get winSum(): string {
+    return (this.winText ??= this.winTotal.toFixed());
+  }
+
+  get lossSum(): string {
+    return (this.lossText ??= this.lossTotal.toFixed());
+  }
+
+  /** A plain tally as a running one, its texts kept as they are. */
+  static of(tally: StrategyTally): RunningTally {
+    if (tally instanceof RunningTally) return tally;
+    return new RunningTally(tally.trades, tally.wins, tally.losses, D(tally.winSum), D(tally.lossSum), tally.winSum, tally.lossSum);
+  }
+
+  /** With one more closed trade (net PnL); a break-even trade counts as a trade only. An unchanged sum keeps its text. */
+  plus(pnl: Decimal): RunningTally {
+    // Sign checks (no Decimal 0 built per comparison); a zero, even a negative one, is a break-even.
+    const zero = pnl.isZero();
+    if (!zero && pnl.s > 0) {
+      return new RunningTally(this.trades + 1, this.wins + 1, this.losses, this.winTotal.plus(pnl), this.lossTotal, undefined, this.lossText);
+    }
+    if (!zero && pnl.s < 0) {
+      // sum + |pnl| = sum − pnl: the same exact sum, rounded the same way, without building |pnl|.
+      return new RunningTally(this.trades + 1, this.wins, this.losses + 1, this.winTotal, this.lossTotal.minus(pnl), this.winText, undefined);
+    }
+    return new RunningTally(this.trades + 1, this.wins, this.losses, this.winTotal, this.lossTotal, this.winText, this.lossText);
+  }
+
+  /** The plain tally, keys in StrategyTally's order: a store persists the same JSON a plain tally gives. */
+  toJSON(): StrategyTally {
+    return { trades: this.trades, wins: this.wins, losses: this.losses, winSum: this.winSum, lossSum: this.lossSum };
+  }
 }
 
-/** addTrade, keeping the sums it computed as Decimals for the next one. */
-export function addTradeToSums(current: TallyWithSums, pnl: Decimal): TallyWithSums {
-  const { tally } = current;
-  // Sign checks (no Decimal 0 built per comparison); a zero, even a negative one, is a break-even.
-  const zero = pnl.isZero();
-  if (!zero && pnl.s > 0) {
-    const winSum = (current.winSum ?? D(tally.winSum)).plus(pnl);
-    return { tally: { ...tally, trades: tally.trades + 1, wins: tally.wins + 1, winSum: winSum.toFixed() }, winSum, lossSum: current.lossSum };
-  }
-  if (!zero && pnl.s < 0) {
-    // sum + |pnl| = sum − pnl: the same exact sum, rounded the same way, without building |pnl|.
-    const lossSum = (current.lossSum ?? D(tally.lossSum)).minus(pnl);
-    return { tally: { ...tally, trades: tally.trades + 1, losses: tally.losses + 1, lossSum: lossSum.toFixed() }, winSum: current.winSum, lossSum };
-  }
-  return { tally: { ...tally, trades: tally.trades + 1 }, winSum: current.winSum, lossSum: current.lossSum };
+/** addTrade as a RunningTally: the sums carry over as Decimals (a plain tally's text is parsed once, here). */
+export function addTradeKeepingSums(tally: StrategyTally, pnl: Decimal): RunningTally {
+  return RunningTally.of(tally).plus(pnl);
 }
 
 export interface KellyEvidence {
@@ -60,6 +91,14 @@ export interface KellyEvidence {
 export function kellyEvidence(tally: StrategyTally): KellyEvidence {
   const winRate = tally.trades === 0 ? null : tally.wins / tally.trades;
   const payoffRatio =
-    tally.wins === 0 || tally.losses === 0 ? null : D(tally.winSum).dividedBy(tally.wins).dividedBy(D(tally.lossSum).dividedBy(tally.losses)).toNumber();
+    tally.wins === 0 || tally.losses === 0
+      ? null
+      : sumOf(tally, "win").dividedBy(tally.wins).dividedBy(sumOf(tally, "loss").dividedBy(tally.losses)).toNumber();
   return { trades: tally.trades, winRate, payoffRatio };
+}
+
+/** A tally's sum as a Decimal: a running tally's own (the value its text is written from), else parsed. */
+function sumOf(tally: StrategyTally, which: "win" | "loss"): Decimal {
+  if (tally instanceof RunningTally) return which === "win" ? tally.winTotal : tally.lossTotal;
+  return D(which === "win" ? tally.winSum : tally.lossSum);
 }
