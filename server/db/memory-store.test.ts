@@ -33,6 +33,27 @@ describe("MemoryStore specifics", () => {
     expect([store.getState("a"), store.getState("b")]).toEqual([1, null]);
   });
 
+  it("a rolled-back transaction restores a key it overwrote and removes a key it added, each set once or more", () => {
+    const store = new MemoryStore();
+    store.setState("kept", 1);
+    store.saveOrder(makeOrder("o-1"), { venue: "sim", positionId: null, requestedPrice: null });
+    const saved = store.getOrder("o-1");
+    expect(() =>
+      store.transaction(() => {
+        store.setState("kept", 2);
+        store.setState("added", 3);
+        store.setState("added", 4);
+        store.saveOrder(makeOrder("o-1"), { venue: "sim", positionId: "p-1", requestedPrice: null });
+        store.saveOrder(makeOrder("o-2"), { venue: "sim", positionId: null, requestedPrice: null });
+        throw new Error("rolled back");
+      }),
+    ).toThrow("rolled back");
+    expect([store.getState("kept"), store.getState("added")]).toEqual([1, null]);
+    expect(store.getOrder("o-1")).toBe(saved);
+    expect(store.getOrder("o-2")).toBeNull();
+    expect(store.loadOrders({ onlyOpen: false }).map((o) => o.order.clientOrderId)).toEqual(["o-1"]);
+  });
+
   it("builds its per-order journal and fill lists on the first read; they follow later writes and rollbacks", () => {
     const store = new MemoryStore();
     const entry = (clientOrderId: string, type: string, ts: number) => ({ clientOrderId, type, source: "engine" as const, payload: {}, applied: true, ts });

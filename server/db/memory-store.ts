@@ -203,10 +203,14 @@ export class MemoryStore implements Store, StoreHistory {
   /** Sets a map entry, remembering the previous value (or its absence). */
   private setIn<K, V>(map: Map<K, V>, key: K, value: V): void {
     if (this.depth > 0) {
-      // One lookup when the key is there with a value (the common case: an order saved again).
+      // Two lookups, new key or not: whether the set added the key shows in the map's size (a get that misses cannot
+      // tell an absent key from one holding undefined, and asking `has` too was a third lookup per new order or fill).
+      const size = map.size;
       const previous = map.get(key);
-      if (previous !== undefined || map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, previous);
+      map.set(key, value);
+      if (map.size === size) this.logUndo(UNDO_MAP_RESTORE, map, key, previous);
       else this.logUndo(UNDO_MAP_DELETE, map, key, undefined);
+      return;
     }
     map.set(key, value);
   }
