@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D, Decimal } from "../core/money";
 import { createOrder } from "../core/orders";
+import { addTrade, addTradeKeepingSums, EMPTY_TALLY } from "../core/strategy-metrics/tally";
 import { decodeJson, encodeJson } from "./codec";
 
 describe("Decimal-safe JSON", () => {
@@ -56,6 +57,14 @@ describe("Decimal-safe JSON", () => {
       return Decimal.isDecimal(original) ? { $d: original.toString() } : v;
     });
     expect(encodeJson(value)).toBe(reference);
+  });
+
+  it("writes a strategy's running tally (sums kept as Decimals) as the plain tally's text", () => {
+    const pnls = ["1.25", "0", "-0.3333333333333333333333333333333333333333", "123456789.987654321"];
+    const running = pnls.reduce((t, p) => addTradeKeepingSums(t, D(p)), EMPTY_TALLY);
+    const plain = pnls.reduce((t, p) => addTrade(t, D(p)), EMPTY_TALLY);
+    expect(encodeJson({ "sma-cross": running })).toBe(encodeJson({ "sma-cross": plain }));
+    expect(decodeJson(encodeJson({ "sma-cross": running }))).toEqual({ "sma-cross": plain });
   });
 
   it("never assigns through a parsed __proto__ key", () => {
