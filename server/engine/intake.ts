@@ -94,7 +94,10 @@ export class Intake {
       symbol: signal.symbol,
       status,
       code: result.ok ? null : result.error.code,
-      message: resultMessage(result),
+      // Read by subscribers only (a backtest has none): an accepted order's sentence is not printed for nobody.
+      get message() {
+        return resultMessage(result);
+      },
     });
     return result;
   }
