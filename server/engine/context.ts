@@ -168,28 +168,6 @@ export function done(message: string, data?: Record<string, unknown>): CommandRe
 }
 
 /**
- * done() whose sentence is built when first read: an answer on a hot path that is mostly never read (a backtest's
- * orders and closes) does not print its Decimals. The sentence is the same whenever it is read (built from values fixed here).
- */
-export function doneLazily(message: () => string, data?: Record<string, unknown>): CommandResult {
-  let text: string | undefined;
-  return data
-    ? {
-        ok: true,
-        get message() {
-          return (text ??= message());
-        },
-        data,
-      }
-    : {
-        ok: true,
-        get message() {
-          return (text ??= message());
-        },
-      };
-}
-
-/**
  * What the rooms share: the ports (store, venue, clock, ids, bus), the settings, the trading state and the
  * transaction/audit helpers, plus a reference to every room. Built once by the Engine; a room reaches another
  * room only through it. State changes only inside the engine's queue (`run()`), so the single-writer rule holds: the

@@ -94,10 +94,7 @@ export class Intake {
       symbol: signal.symbol,
       status,
       code: result.ok ? null : result.error.code,
-      // Read by subscribers only (a backtest has none): an accepted order's sentence is not printed for nobody.
-      get message() {
-        return resultMessage(result);
-      },
+      message: resultMessage(result),
     });
     return result;
   }

@@ -23,7 +23,7 @@ import type { VenueEvent } from "../core/orders/events";
 import type { OrderMeta } from "../db/store";
 import { riskLimitsSchema, symbolSettingsSchema, toRiskLimits, type SymbolSettings } from "./settings";
 import type { Actor, CommandResult, EquityPoint, Signal, PositionRecord } from "./types";
-import { fail, done, doneLazily, type EngineContext } from "./context";
+import { fail, done, type EngineContext } from "./context";
 import { reservedFromScratch } from "./open-orders";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { PortfolioGate } from "./portfolio-gate";
@@ -379,12 +379,9 @@ export class RiskGate {
     this.cx.emergency.afterBreakerCall(this.cx.breaker?.recordOrder() ?? null);
     const final = this.cx.books.orders.get(order.clientOrderId)?.order ?? this.cx.store.getOrder(order.clientOrderId)?.order ?? order;
     if (final.status === "REJECTED") return fail("VENUE_REJECTED", final.reason ?? "The venue rejected the order.", { clientOrderId: final.clientOrderId });
-    // The sentence is printed only when read (a backtest's orders: never).
-    const { side, symbol, type } = spec;
-    const status = final.status;
-    return doneLazily(() => `${side} ${decimalText(quantity)} ${symbol} ${type} sent (${status}).`, {
+    return done(`${spec.side} ${decimalText(quantity)} ${spec.symbol} ${spec.type} sent (${final.status}).`, {
       clientOrderId: order.clientOrderId,
-      status,
+      status: final.status,
     });
   }
 

@@ -21,7 +21,7 @@ import { checkPreTrade } from "../core/risk";
 import type { MarketUpdate } from "../core/market-data";
 import type { VenueEvent } from "../core/orders/events";
 import type { CommandResult, OrderRecord, PositionRecord, Mark } from "./types";
-import { valuesOf, exitHasRules, markDecimal, fail, done, doneLazily, type EngineContext } from "./context";
+import { valuesOf, exitHasRules, markDecimal, fail, done, type EngineContext } from "./context";
 
 /** A whole close (closePosition reads it, never keeps it). */
 const NO_AMOUNT: { fraction?: number; quantity?: string } = Object.freeze({});
@@ -347,8 +347,7 @@ export class Watchers {
     const full = cmp(quantity, record.position.quantity) >= 0;
     const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
     if (!result.ok || result.data?.pending === true) return result;
-    const symbol = record.position.symbol;
-    return doneLazily(() => `Closing ${decimalText(quantity)} of ${symbol} position ${positionId}.`, result.data);
+    return done(`Closing ${decimalText(quantity)} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
   closePositions(records: readonly PositionRecord[], reason: string): CommandResult {
