@@ -23,6 +23,9 @@ export function ownerOf(meta: { strategy: string | null }): string {
   return meta.strategy ?? MANUAL_OWNER;
 }
 
+/** openPositionsFor's answer when nothing matches (frozen: shared by every caller). */
+const NO_POSITIONS: readonly PositionRecord[] = Object.freeze([]);
+
 /** What a position belongs to. One engine trades one venue today; the venue is in the key so several can share the books later. */
 export interface PositionKey {
   venue: string;
@@ -196,11 +199,12 @@ export class Books {
    * The open (and opening) positions on a symbol; with `owner`, only that owner's (a strategy, or `manual`): positions
    * belong to (venue, symbol, owner), and one engine has one venue, so (symbol, owner) is the key here.
    */
-  openPositionsFor(symbol: string, owner?: string): PositionRecord[] {
-    const out: PositionRecord[] = [];
+  openPositionsFor(symbol: string, owner?: string): readonly PositionRecord[] {
+    // No list built when none matches (most signals: asked twice per signal), one shared empty list instead.
+    let out: PositionRecord[] | null = null;
     for (const r of this.positions.values()) {
-      if (r.position.symbol === symbol && r.position.state !== "CLOSED" && (owner === undefined || ownerOf(r.meta) === owner)) out.push(r);
+      if (r.position.symbol === symbol && r.position.state !== "CLOSED" && (owner === undefined || ownerOf(r.meta) === owner)) (out ??= []).push(r);
     }
-    return out;
+    return out ?? NO_POSITIONS;
   }
 }

@@ -350,7 +350,7 @@ export class Watchers {
     return done(`Closing ${decimalText(quantity)} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
-  closePositions(records: PositionRecord[], reason: string): CommandResult {
+  closePositions(records: readonly PositionRecord[], reason: string): CommandResult {
     // A position whose entry has not filled yet is closed by canceling that entry (a close means "be flat").
     let entriesCanceled = 0;
     for (const record of records) {
