@@ -180,4 +180,26 @@ describe("candles as columns", () => {
     // One object for the run: why the Strategy contract says a strategy must not keep it (strategies/contract.test.ts).
     expect(lent.size).toBe(1);
   });
+
+  it.each([
+    [500, [50, 100, 150, 200, 250, 300, 350, 400, 450, 500]],
+    [205, [20, 40, 60, 80, 100, 120, 140, 160, 180, 200]],
+    [7, [1, 2, 3, 4, 5, 6, 7]],
+  ])("%i candles: progress at every tenth, after that tenth's candles", (n, expected) => {
+    let seen = 0;
+    const calls: [number, number, number][] = [];
+    const inner = strategy(3, 8);
+    const counting: Strategy = { ...inner, onCandle: (candle, ctx) => (seen++, inner.onCandle(candle, ctx)), reset: () => inner.reset() };
+    const candles = REAL.slice(0, n);
+    runEngineBacktest({
+      candles,
+      symbol: "BTC/USDT",
+      strategy: counting,
+      capital: "10000",
+      feeBps: 0,
+      slippageBps: 0,
+      onProgress: (done, total) => calls.push([done, total, seen]),
+    });
+    expect(calls).toEqual(expected.map((done) => [done, n, done]));
+  });
 });

@@ -291,53 +291,63 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   // keeps numbers, never the object; strategies/contract.test.ts holds every built-in to it), and so does addCandle.
   // NaN, not 0: the fields are doubles from the start (a 0 would make them small-integer fields that the first price widens).
   const candle: Candle = { ts: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
-  for (let i = 0; i < count; i++) {
-    const ts = tsColumn[i]!;
-    const open = openColumn[i]!;
-    const high = highColumn[i]!;
-    const low = lowColumn[i]!;
-    const close = closeColumn[i]!;
-    const volume = volumeColumn[i]!;
-    candle.ts = ts;
-    candle.open = open;
-    candle.high = high;
-    candle.low = low;
-    candle.close = close;
-    candle.volume = volume;
-    clock.set(Math.max(clock.now(), ts));
-    // The open is market data only when an intent is sized at it or orders and exits are watched; otherwise
-    // the close mark below replaces it before anything reads it.
-    let busy = false;
-    const working = algoMode && engine.hasLiveParents();
-    // POV takes its share of what traded: the candle's volume, before its prices.
-    if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, volume);
-    if (pending || working || engine.hasWorkingOrders() || engine.hasExitRules()) {
-      touch(open);
-      if (pending) {
-        act(pending.action, pending.reason, "signal");
-        pending = null;
+  const runCandles = (from: number, to: number): void => {
+    for (let i = from; i < to; i++) {
+      const ts = tsColumn[i]!;
+      const open = openColumn[i]!;
+      const high = highColumn[i]!;
+      const low = lowColumn[i]!;
+      const close = closeColumn[i]!;
+      const volume = volumeColumn[i]!;
+      candle.ts = ts;
+      candle.open = open;
+      candle.high = high;
+      candle.low = low;
+      candle.close = close;
+      candle.volume = volume;
+      clock.set(Math.max(clock.now(), ts));
+      // The open is market data only when an intent is sized at it or orders and exits are watched; otherwise
+      // the close mark below replaces it before anything reads it.
+      let busy = false;
+      const working = algoMode && engine.hasLiveParents();
+      // POV takes its share of what traded: the candle's volume, before its prices.
+      if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, volume);
+      if (pending || working || engine.hasWorkingOrders() || engine.hasExitRules()) {
+        touch(open);
+        if (pending) {
+          act(pending.action, pending.reason, "signal");
+          pending = null;
+        }
+        busy = engine.hasWorkingOrders() || engine.hasExitRules() || (algoMode && engine.hasLiveParents());
       }
-      busy = engine.hasWorkingOrders() || engine.hasExitRules() || (algoMode && engine.hasLiveParents());
+      if (busy) {
+        // The bar's path: open → the nearer extreme (low on an up bar) → the other → close.
+        const up = close >= open;
+        touch(up ? low : high);
+        touch(up ? high : low);
+        touch(close);
+      }
+      if (working || (algoMode && busy)) syncHeld();
+      engine.setMark(symbol, close, ts + interval);
+      volumeHistory?.addCandle(symbol, candle, interval);
+      strategyContext.position = position;
+      const intent = strategy.onCandle(candle, strategyContext);
+      if (intent && i + 1 < count) {
+        if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: ts, reason: intent.reason };
+        else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: ts, reason: intent.reason };
+      }
+      curveTs[i] = ts + interval;
+      curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
     }
-    if (busy) {
-      // The bar's path: open → the nearer extreme (low on an up bar) → the other → close.
-      const up = close >= open;
-      touch(up ? low : high);
-      touch(up ? high : low);
-      touch(close);
-    }
-    if (working || (algoMode && busy)) syncHeld();
-    engine.setMark(symbol, close, ts + interval);
-    volumeHistory?.addCandle(symbol, candle, interval);
-    strategyContext.position = position;
-    const intent = strategy.onCandle(candle, strategyContext);
-    if (intent && i + 1 < count) {
-      if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: ts, reason: intent.reason };
-      else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: ts, reason: intent.reason };
-    }
-    curveTs[i] = ts + interval;
-    curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
-    if (input.onProgress && (i + 1) % progressEvery === 0) input.onProgress(i + 1, count);
+  };
+  // The candles a tenth at a time, with the progress between the tenths: the loop (runCandles, optimized once) never
+  // meets the progress call, whose first run a tenth of the way in would deoptimize it (no feedback at that call yet)
+  // and leave the rest of that tenth to the interpreter until it is compiled again.
+  const onProgress = input.onProgress;
+  for (let from = 0; from < count; from += progressEvery) {
+    const to = Math.min(count, from + progressEvery);
+    runCandles(from, to);
+    if (onProgress && to % progressEvery === 0) onProgress(to, count);
   }
 
   if (algoMode && count > 0 && engine.hasLiveParents()) {

@@ -230,7 +230,7 @@ class ColumnsBuilder {
     this.length = i + 1;
   }
 
-  private grow(): void {
+  grow(): void {
     const wider = (column: Float64Array) => {
       const next = new Float64Array(column.length * 2);
       next.set(column);
@@ -275,11 +275,12 @@ export function candlesOfColumns(columns: CandleColumns): Candle[] {
 }
 
 /**
- * The whole file read in one pass over its bytes, or null as soon as anything is not plain: a number of another
- * form than `-?digits(.digits)?` with at most 15 digits, a header not exactly CANDLE_HEADER, a blank line, a byte
- * outside ASCII, a failed check. The checked reader below then reads the text and reports what it finds. One loop over
- * the bytes (no decoded text, no line or field strings, no pattern per field) is what a cold process, which runs most
- * code before it is optimized, does fast.
+ * The whole file read in one pass over its bytes, or null as soon as anything is not plain: a ts of another form than
+ * digits, a price or volume of another form than `-?digits(.digits)?`, more than 15 digits, a header not exactly
+ * CANDLE_HEADER, a blank line, a byte outside ASCII, a failed check. The checked reader below then reads the text and
+ * reports what it finds (a signed ts is never valid, so leaving it to that reader changes nothing). One loop over the
+ * bytes (no decoded text, no line or field strings, no pattern per field, no call per row, values written straight into
+ * their columns) is what a cold process, which runs most code before it is optimized, does fast.
  *
  * Exact: with the digits as an integer m < 2^53 and 10^k exact, m / 10^k is one correctly rounded division, the same
  * double as Number(field). Whatever this accepts, the checked reader accepts with the same numbers.
@@ -296,23 +297,48 @@ function plainColumns(bytes: Uint8Array): CandleColumns | null {
   const firstEnd = bytes.indexOf(10, i);
   const rowBytes = firstEnd > i ? firstEnd - i + 1 : n - i;
   const columns = new ColumnsBuilder(Math.ceil(((n - i) / Math.max(rowBytes, 1)) * 1.1));
-  const values = new Float64Array(6);
+  // The builder's arrays as locals (taken again when it grows): a value is one typed-array store.
+  let tsColumn = columns.ts;
+  let prices = [columns.open, columns.high, columns.low, columns.close, columns.volume];
+  let capacity = tsColumn.length;
+  let row = 0;
   let previousTs = -1;
+  let smallestGap = Infinity;
+  // Past the end a read is undefined, which is no digit, dot, comma or line end.
   while (i < n) {
-    for (let field = 0; field < 6; field++) {
+    if (row === capacity) {
+      columns.grow();
+      tsColumn = columns.ts;
+      prices = [columns.open, columns.high, columns.low, columns.close, columns.volume];
+      capacity = tsColumn.length;
+    }
+    // ts: digits (at most 15: below 2^53, so a safe integer), after the previous row's.
+    const tsStart = i;
+    let c = bytes[i]!;
+    let ts = 0;
+    while (c >= 48 && c <= 57) {
+      ts = ts * 10 + (c - 48);
+      c = bytes[++i]!;
+    }
+    if (c !== 44 || i === tsStart || i - tsStart > 15 || ts <= previousTs) return null;
+    i++;
+    tsColumn[row] = ts;
+    if (row > 0 && ts - previousTs < smallestGap) smallestGap = ts - previousTs;
+    previousTs = ts;
+    // open, high, low, close, volume: digits, then a dot and digits; the counts come from positions, so a digit costs
+    // one multiply-add.
+    for (let field = 0; field < 5; field++) {
       const negative = bytes[i] === 45; // "-"
       if (negative) i++;
-      // Digits, then a dot and digits: the counts come from positions, so a digit costs one multiply-add. Past the end
-      // the read is undefined, which is no digit, dot or comma.
       const start = i;
       let mantissa = 0;
-      let c = bytes[i]!;
+      c = bytes[i]!;
       while (c >= 48 && c <= 57) {
         mantissa = mantissa * 10 + (c - 48);
         c = bytes[++i]!;
       }
       let digits = i - start;
-      let scale = 0;
+      let value = mantissa;
       if (c === 46 && digits > 0) {
         const dot = ++i;
         c = bytes[i]!;
@@ -320,39 +346,38 @@ function plainColumns(bytes: Uint8Array): CandleColumns | null {
           mantissa = mantissa * 10 + (c - 48);
           c = bytes[++i]!;
         }
-        scale = i - dot;
+        const scale = i - dot;
         if (scale === 0) return null;
         digits += scale;
+        value = mantissa / POW10[scale]!;
       }
       if (digits === 0 || digits > 15) return null;
-      const value = scale === 0 ? mantissa : mantissa / POW10[scale]!;
-      values[field] = negative ? -value : value;
-      if (field < 5) {
+      prices[field]![row] = negative ? -value : value;
+      if (field < 4) {
         if (c !== 44) return null; // ","
+        i++;
+      } else if (c === 10) {
         i++;
       } else if (c === 13) {
         i++;
         if (i < n && bytes[i] !== 10) return null;
         i++;
-      } else if (c === 10) {
-        i++;
       } else if (i < n) {
         return null;
       }
     }
-    const ts = values[0]!;
-    const open = values[1]!;
-    const high = values[2]!;
-    const low = values[3]!;
-    const close = values[4]!;
-    const volume = values[5]!;
-    if (!Number.isSafeInteger(ts) || ts < 0 || ts <= previousTs) return null;
-    if (!(open > 0 && high > 0 && low > 0 && close > 0) || volume < 0) return null;
-    if (high < open || high < close || low > open || low > close) return null;
-    columns.push(ts, open, high, low, close, volume);
-    previousTs = ts;
+    const open = prices[0]![row]!;
+    const high = prices[1]![row]!;
+    const low = prices[2]![row]!;
+    const close = prices[3]![row]!;
+    // Prices > 0, volume ≥ 0, and the bar's range holds its open and close.
+    if (!(open > 0 && low > 0) || prices[4]![row]! < 0 || high < open || high < close || low > open || low > close) return null;
+    row++;
   }
-  return columns.length > 0 ? columns.done() : null;
+  if (row === 0) return null;
+  columns.length = row;
+  columns.smallestGap = smallestGap;
+  return columns.done();
 }
 
 /** Parses candles from CSV text; `name` appears in error messages (a file name, or "inline"). */
