@@ -137,8 +137,11 @@ function scaledText(value: PriceValue): { units: number; decimals: number } {
   return { units: magnitude === 0 ? 0 : sign * magnitude, decimals: frac.length };
 }
 
+/** 10^0 … 10^22 (exact doubles), looked up per candle instead of computed. */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
 function pow10(n: number): number {
-  return 10 ** n; // exact for n ≤ 22
+  return POW10[n] ?? 10 ** n; // exact for n ≤ 22
 }
 
 function sign(n: number | bigint): -1 | 0 | 1 {
@@ -264,6 +267,16 @@ export class SmaCross {
 
   /** A close in units of 10^−decimals, rescaling what is held when the close has more decimals. */
   private toUnits(close: PriceValue): number {
+    // Fast path: a number that reads back exactly at the decimals already held needs no search and no rescale. The
+    // search below would stop at some d ≤ this.decimals (it makes this very test at d = this.decimals) and return
+    // units_d × 10^(decimals − d): an integer whose quotient by 10^decimals also reads back as `close`. Two integers
+    // below 2^51 whose quotients by 10^decimals read back as the same double are equal (they differ by at most
+    // |close| × 10^decimals × 2^−52 < 1), so below 2^50 this is that result.
+    if (typeof close === "number" && this.decimals <= 10) {
+      const scale = POW10[this.decimals]!;
+      const direct = Math.round(close * scale);
+      if (Math.abs(direct) < 2 ** 50 && direct / scale === close) return direct === 0 ? 0 : direct;
+    }
     let units: number;
     let decimals = scaledNumberDecimals(close);
     if (decimals !== null) units = scaledUnits;
