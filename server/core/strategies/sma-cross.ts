@@ -345,6 +345,9 @@ export class SmaCrossStrategy implements Strategy {
   readonly params: SmaCrossParams;
   readonly warmup: number;
   private readonly signal: SmaCross;
+  /** The intents' reasons, built once (the parameters never change). */
+  private readonly upReason: string;
+  private readonly downReason: string;
 
   /** Throws a StrategyError on bad parameters; use createSmaCrossStrategy for a Result. */
   constructor(params: SmaCrossParams) {
@@ -353,16 +356,17 @@ export class SmaCrossStrategy implements Strategy {
       params.decimals === undefined ? { fast: params.fast, slow: params.slow } : { fast: params.fast, slow: params.slow, decimals: params.decimals };
     // slow candles for both averages, one more for the previous relation a cross needs
     this.warmup = params.slow + 1;
+    this.upReason = `sma-cross: SMA(${params.fast}) crossed above SMA(${params.slow})`;
+    this.downReason = `sma-cross: SMA(${params.fast}) crossed below SMA(${params.slow})`;
   }
 
   onCandle(candle: StrategyCandle, ctx: StrategyContext): SignalIntent | null {
     const cross = this.signal.update(candle);
-    const { fast, slow } = this.params;
     if (cross === "BUY" && ctx.position === "FLAT") {
-      return { action: "OPEN_LONG", side: "BUY", candleTs: candle.ts, reason: `sma-cross: SMA(${fast}) crossed above SMA(${slow})` };
+      return { action: "OPEN_LONG", side: "BUY", candleTs: candle.ts, reason: this.upReason };
     }
     if (cross === "SELL" && ctx.position === "LONG") {
-      return { action: "CLOSE_LONG", side: "SELL", candleTs: candle.ts, reason: `sma-cross: SMA(${fast}) crossed below SMA(${slow})` };
+      return { action: "CLOSE_LONG", side: "SELL", candleTs: candle.ts, reason: this.downReason };
     }
     return null;
   }
