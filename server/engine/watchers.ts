@@ -56,6 +56,16 @@ export class Watchers {
   /** `venue`: the venue the data came from — a position on another venue with its own quote is not moved by it. */
   private evaluateExitsFor(symbol: string, deskMark: Mark, now: number, venue?: string): void {
     const books = this.cx.books;
+    // Most updates meet no position with rules on the symbol: no copy of the positions for them (the copy below is for
+    // exits that close positions while the loop runs).
+    let watched = false;
+    for (const record of books.positions.values()) {
+      if (record.position.symbol === symbol && exitHasRules(record.exit)) {
+        watched = true;
+        break;
+      }
+    }
+    if (!watched) return;
     for (const record of valuesOf(books.positions)) {
       if (record.position.symbol !== symbol || !exitHasRules(record.exit) || record.position.quantity.isZero()) continue;
       if (record.exitOrderId !== null) continue; // an exit is already working

@@ -121,13 +121,13 @@ export class MatchingEngine extends Matcher {
 
   /** Processes requests that have arrived and GTD expiries due by `now`, without market data. */
   advanceTo(now: number): VenueEvent[] {
-    this.out = [];
+    this.startCall();
     this.processDue(now);
     return this.takeEvents();
   }
 
   onMarketData(update: MarketUpdate, now: number): VenueEvent[] {
-    this.out = [];
+    this.startCall();
     this.processDue(now);
     const state = this.symbols.get(update.symbol);
     if (state) this.applyUpdate(state, update, now);
@@ -343,12 +343,20 @@ export class MatchingEngine extends Matcher {
 
   /** A request leaves the trader at `now`: what has arrived by then is handled first; returns when it arrives. */
   private send(now: number): number {
-    this.out = [];
+    this.startCall();
     this.processDue(now);
     const arrival = Math.max(now + sampleLatency(this.latency, this.rng), this.lastArrival);
     this.lastArrival = arrival;
     this.changes += 1;
     return arrival;
+  }
+
+  /**
+   * A call starts with no events: what a call that threw left behind is dropped. The empty list is still this engine's
+   * own (takeEvents hands a list out and starts a new one), so it is kept: no array per market-data update.
+   */
+  private startCall(): void {
+    if (this.out.length > 0) this.out = [];
   }
 
   private takeEvents(): VenueEvent[] {

@@ -332,3 +332,41 @@ describe("scaledClose's numeric fast path", () => {
     );
   });
 });
+
+describe("toUnits' fast path (a close read at the decimals already held)", () => {
+  /** Each update's cross, or the error code it threw, and the averages at the end. */
+  const run = (closes: readonly (number | string)[]) => {
+    const s = new SmaCross({ fast: 2, slow: 3 });
+    const out: (string | null)[] = []; // a cross, or the code of what was thrown
+    for (const close of closes) {
+      try {
+        out.push(s.update({ close }));
+      } catch (e) {
+        out.push(e instanceof StrategyError ? e.code : String(e));
+      }
+    }
+    const averages = s.averages();
+    return { out, averages: averages && { fast: averages.fast.toString(), slow: averages.slow.toString() } };
+  };
+
+  it("gives what the text path gives, up to and past 2^50 units and the safe-integer bound", () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(fc.oneof(fc.integer({ min: -(10 ** 6), max: 10 ** 6 }), fc.double({ min: -1e16, max: 1e16, noNaN: true })), fc.integer({ min: 0, max: 4 })),
+          { minLength: 1, maxLength: 12 },
+        ),
+        (pairs) => {
+          const closes = pairs.map(([n, k]) => Math.trunc(n) / 10 ** k);
+          expect(run(closes)).toEqual(run(closes.map((x) => String(x))));
+        },
+      ),
+      { numRuns: 3000, seed: 7 },
+    );
+  });
+
+  it("reads negative zero and closes right at 2^50 units as the search does", () => {
+    const closes = [2 ** 50 / 100, -0, 2 ** 50 / 100 - 0.01, 2 ** 50 / 100 + 0.01, 1.5, 2 ** 51 / 100];
+    expect(run(closes)).toEqual(run(closes.map((x) => (Object.is(x, -0) ? "-0" : String(x)))));
+  });
+});

@@ -137,8 +137,11 @@ function scaledText(value: PriceValue): { units: number; decimals: number } {
   return { units: magnitude === 0 ? 0 : sign * magnitude, decimals: frac.length };
 }
 
+/** 10^0 … 10^22 (exact doubles), looked up per candle instead of computed. */
+const POW10: readonly number[] = Array.from({ length: 23 }, (_, n) => 10 ** n);
+
 function pow10(n: number): number {
-  return 10 ** n; // exact for n ≤ 22
+  return POW10[n] ?? 10 ** n; // exact for n ≤ 22
 }
 
 function sign(n: number | bigint): -1 | 0 | 1 {
@@ -264,6 +267,16 @@ export class SmaCross {
 
   /** A close in units of 10^−decimals, rescaling what is held when the close has more decimals. */
   private toUnits(close: PriceValue): number {
+    // Fast path: a number that reads back exactly at the decimals already held needs no search and no rescale. The
+    // search below would stop at some d ≤ this.decimals (it makes this very test at d = this.decimals) and return
+    // units_d × 10^(decimals − d): an integer whose quotient by 10^decimals also reads back as `close`. Two integers
+    // below 2^51 whose quotients by 10^decimals read back as the same double are equal (they differ by at most
+    // |close| × 10^decimals × 2^−52 < 1), so below 2^50 this is that result.
+    if (typeof close === "number" && this.decimals <= 10) {
+      const scale = POW10[this.decimals]!;
+      const direct = Math.round(close * scale);
+      if (Math.abs(direct) < 2 ** 50 && direct / scale === close) return direct === 0 ? 0 : direct;
+    }
     let units: number;
     let decimals = scaledNumberDecimals(close);
     if (decimals !== null) units = scaledUnits;
@@ -332,6 +345,9 @@ export class SmaCrossStrategy implements Strategy {
   readonly params: SmaCrossParams;
   readonly warmup: number;
   private readonly signal: SmaCross;
+  /** The intents' reasons, built once (the parameters never change). */
+  private readonly upReason: string;
+  private readonly downReason: string;
 
   /** Throws a StrategyError on bad parameters; use createSmaCrossStrategy for a Result. */
   constructor(params: SmaCrossParams) {
@@ -340,16 +356,17 @@ export class SmaCrossStrategy implements Strategy {
       params.decimals === undefined ? { fast: params.fast, slow: params.slow } : { fast: params.fast, slow: params.slow, decimals: params.decimals };
     // slow candles for both averages, one more for the previous relation a cross needs
     this.warmup = params.slow + 1;
+    this.upReason = `sma-cross: SMA(${params.fast}) crossed above SMA(${params.slow})`;
+    this.downReason = `sma-cross: SMA(${params.fast}) crossed below SMA(${params.slow})`;
   }
 
   onCandle(candle: StrategyCandle, ctx: StrategyContext): SignalIntent | null {
     const cross = this.signal.update(candle);
-    const { fast, slow } = this.params;
     if (cross === "BUY" && ctx.position === "FLAT") {
-      return { action: "OPEN_LONG", side: "BUY", candleTs: candle.ts, reason: `sma-cross: SMA(${fast}) crossed above SMA(${slow})` };
+      return { action: "OPEN_LONG", side: "BUY", candleTs: candle.ts, reason: this.upReason };
     }
     if (cross === "SELL" && ctx.position === "LONG") {
-      return { action: "CLOSE_LONG", side: "SELL", candleTs: candle.ts, reason: `sma-cross: SMA(${fast}) crossed below SMA(${slow})` };
+      return { action: "CLOSE_LONG", side: "SELL", candleTs: candle.ts, reason: this.downReason };
     }
     return null;
   }
