@@ -54,6 +54,9 @@ export default defineConfig({
       BASTION_VENUE_POLL_MS: "500",
       // Reconciliation every 5 s (60 s by default), so an order placed behind Bastion's back shows up quickly.
       BASTION_RECONCILE_MS: "5000",
+      // Requests wait 20 s for an answer (10 s by default): the emergency drill leaves a cancel-all unanswered, and the
+      // trader's second press must land while the stop still waits for it, however busy the machine.
+      BASTION_LIVE_TIMEOUT_MS: "20000",
     }),
   ],
 });
