@@ -1,3 +1,4 @@
+import { dyingStore } from "../../test/dying-store";
 import { resultMessage } from "./context";
 import { VenueReads } from "../../test/venue-reads";
 import { rmSync } from "node:fs";
@@ -601,21 +602,11 @@ describe("found by the crash test (crash.test.ts)", () => {
     const clock = new ManualClock(T0);
     const sqlite = openSqliteStore({ path: dbPath, clock });
     // The process dies as soon as the venue has the order: every later write of Bastion's is lost.
-    let dead = false;
-    const dying = new Proxy(sqlite, {
-      get(target, key, receiver) {
-        const value: unknown = Reflect.get(target, key, receiver);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          if (dead && key !== "close") throw new Error("killed");
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    const { store: dying, kill } = dyingStore(sqlite);
     class DyingVenue extends SimVenue {
       override submit(...args: Parameters<SimVenue["submit"]>): ReturnType<SimVenue["submit"]> {
         const events = super.submit(...args);
-        dead = true;
+        kill();
         return events;
       }
     }

@@ -4,6 +4,7 @@
  * commit and the cancel's journal entry leaves an order working for a closed position; the restart must send that
  * cancel, or the order fills later and its fill belongs to no position.
  */
+import { dyingStore } from "../../test/dying-store";
 import { rmSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
@@ -56,18 +57,8 @@ describe.each([
     const clock = new ManualClock(T0);
     const sqlite = openSqliteStore({ path: dbPath, clock });
     // The process dies as the first cancel is about to be journaled: every later write of Bastion's is lost.
-    let dead = false;
-    const dying = new Proxy(sqlite, {
-      get(target, key, receiver) {
-        const value: unknown = Reflect.get(target, key, receiver);
-        if (typeof value !== "function") return value;
-        return (...args: unknown[]) => {
-          if (key === "appendJournal" && (args[0] as { type?: string }).type === "cancelRequest") dead = true;
-          if (dead && key !== "close") throw new Error("killed");
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    });
+    const dyingAt = dyingStore(sqlite, (key, args) => key === "appendJournal" && (args[0] as { type?: string }).type === "cancelRequest");
+    const dying = dyingAt.store;
     const a = desk(dying, venuePath, clock, "a", shared);
     await a.engine.start();
     await quote(a.engine, clock, 20_000);
@@ -80,7 +71,7 @@ describe.each([
     expect(sqlite.getOrder(limitId)?.meta.positionId).toBe(position!.position.id);
     // A sell of the whole position closes it; its fill commits, then the process dies before the limit's cancel is journaled.
     await manual(a.engine, "SELL", "0.002").catch(() => undefined);
-    expect(dead).toBe(true);
+    expect(dyingAt.dead).toBe(true);
     expect(sqlite.listFills()).toHaveLength(2);
     expect(sqlite.loadOpenPositions()).toEqual([]);
     expect(sqlite.getOrder(limitId)?.order.status).toBe("ACCEPTED");
