@@ -20,8 +20,7 @@ export const EMPTY_TALLY: StrategyTally = { trades: 0, wins: 0, losses: 0, winSu
 
 /** The tally with one more closed trade (net PnL); a break-even trade counts as a trade only. */
 export function addTrade(tally: StrategyTally, pnl: Decimal): StrategyTally {
-  const next = addTradeKeepingSums(tally, pnl);
-  return { trades: next.trades, wins: next.wins, losses: next.losses, winSum: next.winSum, lossSum: next.lossSum };
+  return addTradeKeepingSums(tally, pnl).toJSON();
 }
 
 /**
