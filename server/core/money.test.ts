@@ -9,6 +9,7 @@ import {
   approxNumber,
   bps,
   cmp,
+  compact,
   decimalText,
   isMultipleOf,
   isPositive,
@@ -248,6 +249,24 @@ describe("add, sub and onePlus (shortcuts that must not change a value)", () => 
     const rate = D("0.001");
     expect(onePlus(rate).toString()).toBe("1.001");
     expect(onePlus(rate)).toBe(onePlus(rate));
+  });
+});
+
+describe("compact", () => {
+  it("is the same value (digits, exponent, sign, sign of zero) in a Decimal of its own", () => {
+    fc.assert(
+      fc.property(decimalString, (text) => {
+        const value = D(text).times(D("1.0000001")); // a product: its digit words were pushed onto a fresh array
+        const copy = compact(value);
+        expect(copy).not.toBe(value);
+        expect(copy.d).not.toBe(value.d);
+        expect(copy.d).toEqual(value.d);
+        expect(copy.e).toBe(value.e);
+        expect(copy.s).toBe(value.s);
+        expect(copy.toString()).toBe(value.toString());
+      }),
+    );
+    expect(compact(D("-0")).isNegative()).toBe(true);
   });
 });
 

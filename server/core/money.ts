@@ -35,6 +35,17 @@ export function parseDecimal(value: unknown): Decimal | null {
   return null;
 }
 
+/**
+ * The same value, its digit words held in an array of exactly their length. decimal.js builds a parsed value's or a
+ * product's words by pushing onto an empty array, which reserves 17 words (152 bytes where a price needs two); a value
+ * kept for the rest of a run (a fill's price, a notional in a record) is copied by every young-generation collection it
+ * lives through with all of them. `new Decimal(d)` copies the words with slice, which allocates exactly; the original
+ * dies young.
+ */
+export function compact(d: Decimal): Decimal {
+  return new Decimal(d);
+}
+
 /** The last two numbers converted (market prices repeat: the engine's mark and the venue's touch are one price). */
 let recentNumberA = Number.NaN;
 let recentDecimalA: Decimal | null = null;
@@ -50,7 +61,8 @@ export function numberToDecimal(value: number): Decimal {
   if (Object.is(value, recentNumberA) && recentDecimalA !== null) return recentDecimalA;
   if (Object.is(value, recentNumberB) && recentDecimalB !== null) return recentDecimalB;
   if (!Number.isFinite(value)) throw new TypeError(`not a finite decimal: ${String(value)}`);
-  const decimal = new Decimal(value);
+  // Compact: the price of an order or a fill is kept in its records for the whole run.
+  const decimal = compact(new Decimal(value));
   recentNumberB = recentNumberA;
   recentDecimalB = recentDecimalA;
   recentNumberA = value;

@@ -9,6 +9,7 @@ import { isTerminal } from "../core/orders";
 import type { ExitState, Position } from "../core/positions";
 import type { MarketUpdate } from "../core/market-data";
 import { OpenOrderBook } from "./open-orders";
+import type { PositionMeta } from "../db/store";
 import type { OrderRecord, PositionRecord, Mark, PositionBlob } from "./types";
 import { markDecimal, type EngineContext } from "./context";
 
@@ -183,6 +184,9 @@ export class Books {
     return out;
   }
 
+  /** The store's meta of the last position saved: a position is saved several times (open, each fill), with the same one. */
+  private savedMeta: PositionMeta = { strategy: null, signalId: null };
+
   persistPosition(record: PositionRecord, position: Position = record.position, state: ExitState | null = record.exit): void {
     const blob: PositionBlob = {
       state,
@@ -192,7 +196,13 @@ export class Books {
     };
     // Set only when there is one (a conditional spread in the literal built every blob through V8's slow path).
     if (record.pendingClose) blob.pendingClose = { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason };
-    this.cx.durably(() => this.cx.store.savePosition(position, blob, { strategy: record.meta.strategy, signalId: record.meta.signalId }));
+    // A value the store keeps as given (never changed): equal fields, the same object.
+    let meta = this.savedMeta;
+    if (meta.strategy !== record.meta.strategy || meta.signalId !== record.meta.signalId)
+      this.savedMeta = meta = { strategy: record.meta.strategy, signalId: record.meta.signalId };
+    // No closure for durably when the write goes straight to the store (every save but one audited action's first).
+    if (this.cx.writesAlone()) this.cx.store.savePosition(position, blob, meta);
+    else this.cx.durably(() => this.cx.store.savePosition(position, blob, meta));
   }
 
   /**

@@ -323,8 +323,13 @@ export class EngineContext {
 
   /** A write outside a transaction: while an audited action has not written its audit row, it commits with it. */
   durably(fn: () => void, committed?: string | CommandResult): void {
-    if (this.transactionDepth === 0 && this.auditDraft && !this.auditDraft.written) this.transaction(fn, committed);
-    else fn();
+    if (this.writesAlone()) fn();
+    else this.transaction(fn, committed);
+  }
+
+  /** Whether durably would call its function as is (no audited action's row waits to commit with this write). */
+  writesAlone(): boolean {
+    return !(this.transactionDepth === 0 && this.auditDraft && !this.auditDraft.written);
   }
 
   /** The audit entry of a manual action (a system actor's actions are not audited). */

@@ -510,7 +510,8 @@ function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, o
   filled.filledQty = filledQty;
   filled.avgFillPrice = avgFillPrice;
   filled.feesPaid = add(order.feesPaid, fee);
-  filled.tradeIds = [...order.tradeIds, event.tradeId];
+  // concat, not a spread: `[...ids, id]` grows its backing store to 17 slots; concat allocates exactly n + 1 (the order is kept).
+  filled.tradeIds = order.tradeIds.concat(event.tradeId);
   // A trigger order that fills has triggered, even if the trigger report never reached us.
   filled.isTriggered = order.isTriggered || TRIGGER_TYPES.has(order.type);
   const complete = cmp(filledQty, order.quantity) === 0;

@@ -9,7 +9,7 @@
  * other and share the books, balances and event buffer; split further they would pass most of this state around.
  */
 import type { Instrument } from "../instrument";
-import { add, cmp, Decimal, isPositive, type DecimalInput, maxDec, minDec, numberToDecimal, ONE, onePlus, roundToStep, sub, ZERO } from "../money";
+import { add, cmp, compact, Decimal, isPositive, type DecimalInput, maxDec, minDec, numberToDecimal, ONE, onePlus, roundToStep, sub, ZERO } from "../money";
 import type { VenueEvent } from "../orders/events";
 import { type MarketObservation } from "../orders/triggers";
 import { ORDER_SIDES, TRIGGERABLE_LIMIT_TYPES, type OrderEvent, type OrderSide, type OrderStatus, type TriggerSource } from "../orders/types";
@@ -522,7 +522,8 @@ export abstract class Matcher {
     }
     order.reserved = sub(order.reserved, release);
     order.filled = filled;
-    order.filledNotional = add(order.filledNotional, notional);
+    // Compact: the simulator keeps every order, and so this sum, for the whole run (money.ts).
+    order.filledNotional = compact(add(order.filledNotional, notional));
     order.fees = add(order.fees, fee);
     this.volume30d?.add(now, notional);
     this.tradeSeq += 1;
