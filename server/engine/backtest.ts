@@ -19,7 +19,7 @@ import { sequentialIds } from "../core/ids";
 import { type Instrument, makeInstrument } from "../core/instrument";
 import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
 import type { BacktestExitReason, BacktestTrade } from "../core/backtest/types";
-import type { NumericEquityCurve } from "../core/backtest/report";
+import { CurveScan, type NumericEquityCurve } from "../core/backtest/report";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
@@ -215,6 +215,9 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const curveTs = new Float64Array(count);
   const curveEq = new Float64Array(count);
   let flatEquity = D(input.capital);
+  // What the report's drawdown needs from every point but the last, noted as the point is written (report.ts).
+  const curveScan = new CurveScan(flatEquity.toNumber());
+  const lastIndex = count - 1;
   let flatNum = flatEquity.toNumber();
   let heldNum = 0;
   let heldCashNum = 0;
@@ -336,8 +339,11 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
         if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: ts, reason: intent.reason };
         else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: ts, reason: intent.reason };
       }
-      curveTs[i] = ts + interval;
-      curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
+      const pointTs = ts + interval;
+      const pointEquity = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
+      curveTs[i] = pointTs;
+      curveEq[i] = pointEquity;
+      if (i < lastIndex) curveScan.note(pointTs, pointEquity);
     }
   };
   // The candles a tenth at a time, with the progress between the tenths: the loop (runCandles, optimized once) never
@@ -372,7 +378,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       curve ??= Array.from(curveTs, (ts, i) => ({ ts, equity: i === curveTs.length - 1 ? lastFlat : new Decimal(curveEq[i]!) }));
       return curve;
     },
-    numericEquityCurve: { ts: curveTs, equity: curveEq, last: lastFlat },
+    numericEquityCurve: { ts: curveTs, equity: curveEq, last: lastFlat, scan: curveScan },
     candles: count,
     finalEquity: engine.equity().equity,
     orders: new Set(fills.map((f) => f.clientOrderId)).size,
