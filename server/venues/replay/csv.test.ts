@@ -114,7 +114,7 @@ describe("loadCandleColumns", () => {
     });
   });
 
-  // The plain reader reads a file in chunks of 256 KiB: rows cross from one chunk into the next at every offset.
+  // The plain reader reads a file in chunks of 64 KiB: rows cross from one chunk into the next at every offset.
   it.each([
     { lineEnd: "\n", finalNewline: true },
     { lineEnd: "\r\n", finalNewline: true },

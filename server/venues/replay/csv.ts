@@ -414,8 +414,12 @@ function plainColumnsOfText(text: string): CandleColumns | null {
   return reader.rows(bytes, from, bytes.length) ? reader.done() : null;
 }
 
-/** Whole lines read at a time: a chunk the cache holds, reused (one 17 MB buffer for a long file costs its page faults). */
-const CHUNK_BYTES = 1 << 18;
+/**
+ * Whole lines read at a time: a chunk the cache holds, reused (one 17 MB buffer for a long file costs its page faults).
+ * 64 KiB: in a cold process the row parser, called once a chunk, is optimized sooner than with fewer, longer calls (30k
+ * file, fresh processes: ~13 ms CPU with 64 KiB chunks, ~20-28 with 256 KiB).
+ */
+const CHUNK_BYTES = 1 << 16;
 
 /**
  * The plain reader on a file, read a chunk of whole lines at a time (what follows the last line feed of a chunk starts
