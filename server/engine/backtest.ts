@@ -109,6 +109,9 @@ export function backtestVolumeHistory(candleMs: readonly number[]): MarketHistor
   return new MarketHistory({ barMs, maxBars: Math.ceil((MARKET_HISTORY_DAYS * DAY_MS) / barMs) });
 }
 
+/** Candles a call of the candle loop runs (see runEngineBacktest). */
+const CANDLE_SLICE = 256;
+
 /** Steps so fine that nothing a 40-digit quantity or a bps-slipped price carries is rounded away. */
 const NO_ROUNDING = "1e-40";
 
@@ -346,14 +349,21 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       if (i < lastIndex) curveScan.note(pointTs, pointEquity);
     }
   };
-  // The candles a tenth at a time, with the progress between the tenths: the loop (runCandles, optimized once) never
-  // meets the progress call, whose first run a tenth of the way in would deoptimize it (no feedback at that call yet)
-  // and leave the rest of that tenth to the interpreter until it is compiled again.
+  // The candles 256 at a time, with the progress between the slices at each tenth: the loop (runCandles, optimized once)
+  // never meets the progress call, whose first run a tenth of the way in would deoptimize it (no feedback at that call
+  // yet) and leave the rest of that tenth to the interpreter until it is compiled again. Short slices rather than
+  // tenths: a cold process runs the loop's first calls unoptimized, and a function called often is compiled and entered
+  // sooner than one long call is (30k file, fresh processes: in-process CPU ~4 % lower than with tenths).
   const onProgress = input.onProgress;
-  for (let from = 0; from < count; from += progressEvery) {
-    const to = Math.min(count, from + progressEvery);
+  let nextProgress = progressEvery;
+  for (let from = 0; from < count;) {
+    const to = Math.min(count, from + CANDLE_SLICE, nextProgress);
     runCandles(from, to);
-    if (onProgress && to % progressEvery === 0) onProgress(to, count);
+    from = to;
+    if (to === nextProgress) {
+      onProgress?.(to, count);
+      nextProgress += progressEvery;
+    }
   }
 
   if (algoMode && count > 0 && engine.hasLiveParents()) {
