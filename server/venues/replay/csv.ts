@@ -296,7 +296,7 @@ class PlainCandles {
   constructor(bytes: Uint8Array, from: number, to: number, size: number) {
     // Room for the rows the first one's length suggests, and a little more (the columns grow when a file's rows get shorter).
     const firstEnd = bytes.indexOf(10, from);
-    const rowBytes = firstEnd >= from && firstEnd < to ? firstEnd - from + 1 : to - from;
+    const rowBytes = firstEnd > from && firstEnd < to ? firstEnd - from + 1 : to - from;
     this.columns = new ColumnsBuilder(Math.ceil(((size - from) / Math.max(rowBytes, 1)) * 1.1));
   }
 
