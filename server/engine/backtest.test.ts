@@ -185,6 +185,8 @@ describe("candles as columns", () => {
     [500, [50, 100, 150, 200, 250, 300, 350, 400, 450, 500]],
     [205, [20, 40, 60, 80, 100, 120, 140, 160, 180, 200]],
     [7, [1, 2, 3, 4, 5, 6, 7]],
+    // Tenths longer than the loop's slices of 256 candles: still one call a tenth, none between.
+    [3001, [300, 600, 900, 1200, 1500, 1800, 2100, 2400, 2700, 3000]],
   ])("%i candles: progress at every tenth, after that tenth's candles", (n, expected) => {
     let seen = 0;
     const calls: [number, number, number][] = [];

@@ -19,7 +19,7 @@ import { sequentialIds } from "../core/ids";
 import { type Instrument, makeInstrument } from "../core/instrument";
 import { approxNumber, D, Decimal, type DecimalInput } from "../core/money";
 import type { BacktestExitReason, BacktestTrade } from "../core/backtest/types";
-import type { NumericEquityCurve } from "../core/backtest/report";
+import { CurveScan, type NumericEquityCurve } from "../core/backtest/report";
 import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
@@ -108,6 +108,9 @@ export function backtestVolumeHistory(candleMs: readonly number[]): MarketHistor
   const barMs = Math.max(MARKET_HISTORY_BAR_MS, ...candleMs);
   return new MarketHistory({ barMs, maxBars: Math.ceil((MARKET_HISTORY_DAYS * DAY_MS) / barMs) });
 }
+
+/** Candles a call of the candle loop runs (see runEngineBacktest). */
+const CANDLE_SLICE = 256;
 
 /** Steps so fine that nothing a 40-digit quantity or a bps-slipped price carries is rounded away. */
 const NO_ROUNDING = "1e-40";
@@ -215,6 +218,9 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const curveTs = new Float64Array(count);
   const curveEq = new Float64Array(count);
   let flatEquity = D(input.capital);
+  // What the report's drawdown needs from every point but the last, noted as the point is written (report.ts).
+  const curveScan = new CurveScan(flatEquity.toNumber());
+  const lastIndex = count - 1;
   let flatNum = flatEquity.toNumber();
   let heldNum = 0;
   let heldCashNum = 0;
@@ -336,18 +342,28 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
         if (intent.action === "OPEN_LONG" && position === "FLAT") pending = { action: "BUY", candleTs: ts, reason: intent.reason };
         else if (intent.action === "CLOSE_LONG" && position === "LONG") pending = { action: "SELL", candleTs: ts, reason: intent.reason };
       }
-      curveTs[i] = ts + interval;
-      curveEq[i] = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
+      const pointTs = ts + interval;
+      const pointEquity = position === "FLAT" ? flatNum : heldCashNum + heldNum * close;
+      curveTs[i] = pointTs;
+      curveEq[i] = pointEquity;
+      if (i < lastIndex) curveScan.note(pointTs, pointEquity);
     }
   };
-  // The candles a tenth at a time, with the progress between the tenths: the loop (runCandles, optimized once) never
-  // meets the progress call, whose first run a tenth of the way in would deoptimize it (no feedback at that call yet)
-  // and leave the rest of that tenth to the interpreter until it is compiled again.
+  // The candles 256 at a time, with the progress between the slices at each tenth: the loop (runCandles, optimized once)
+  // never meets the progress call, whose first run a tenth of the way in would deoptimize it (no feedback at that call
+  // yet) and leave the rest of that tenth to the interpreter until it is compiled again. Short slices rather than
+  // tenths: a cold process runs the loop's first calls unoptimized, and a function called often is compiled and entered
+  // sooner than one long call is (30k file, fresh processes: in-process CPU ~4 % lower than with tenths).
   const onProgress = input.onProgress;
-  for (let from = 0; from < count; from += progressEvery) {
-    const to = Math.min(count, from + progressEvery);
+  let nextProgress = progressEvery;
+  for (let from = 0; from < count;) {
+    const to = Math.min(count, from + CANDLE_SLICE, nextProgress);
     runCandles(from, to);
-    if (onProgress && to % progressEvery === 0) onProgress(to, count);
+    from = to;
+    if (to === nextProgress) {
+      onProgress?.(to, count);
+      nextProgress += progressEvery;
+    }
   }
 
   if (algoMode && count > 0 && engine.hasLiveParents()) {
@@ -372,7 +388,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       curve ??= Array.from(curveTs, (ts, i) => ({ ts, equity: i === curveTs.length - 1 ? lastFlat : new Decimal(curveEq[i]!) }));
       return curve;
     },
-    numericEquityCurve: { ts: curveTs, equity: curveEq, last: lastFlat },
+    numericEquityCurve: { ts: curveTs, equity: curveEq, last: lastFlat, scan: curveScan },
     candles: count,
     finalEquity: engine.equity().equity,
     orders: new Set(fills.map((f) => f.clientOrderId)).size,

@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { D, Decimal } from "../money";
 import { handCandles, T0 } from "../../../test/backtest/hand-series";
 import { runSmaCrossOracle } from "./oracle";
-import { type BacktestReportInput, buildBacktestReport, decimalString } from "./report";
+import { type BacktestReportInput, buildBacktestReport, CurveScan, decimalString } from "./report";
 import { type EquityPoint } from "./types";
 
 const DAY = 86_400_000;
@@ -249,6 +249,47 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
       expect(JSON.stringify(fromNumbers)).toBe(JSON.stringify(fromDecimals));
     });
   }
+
+  // The engine's backtest notes every point but the last as it writes them (CurveScan): the report then reads the notes
+  // instead of the points, and must give the same bytes; a scan that does not fit the curve (another capital, or not
+  // every point) is not used.
+  for (const c of cases) {
+    it(`gives the same report from the points noted while the curve was written: ${c.name}`, () => {
+      const values = [...c.equity, 0];
+      const ts = c.ts ?? values.map((_, i) => T0 + i * 17 * HOUR);
+      const last = D(c.last);
+      const curve = { ts: Float64Array.from(ts), equity: Float64Array.from(values), last };
+      const base = handInput({ includeEquityCurve: true });
+      const expected = JSON.stringify(buildBacktestReport({ ...base, equityCurve: curve }));
+      const noted = (initial: number, points: number) => {
+        const scan = new CurveScan(initial);
+        for (let i = 0; i < points; i++) scan.note(ts[i]!, values[i]!);
+        return scan;
+      };
+      const fitting = noted(401, values.length - 1);
+      expect(JSON.stringify(buildBacktestReport({ ...base, equityCurve: { ...curve, scan: fitting } }))).toBe(expected);
+      // Read, not changed: a second report from the same scan is the same.
+      expect(JSON.stringify(buildBacktestReport({ ...base, equityCurve: { ...curve, scan: fitting } }))).toBe(expected);
+      // Misfits: noted from another capital (a peak of 10^6 would hide every fall), or one point short.
+      expect(JSON.stringify(buildBacktestReport({ ...base, equityCurve: { ...curve, scan: noted(1e6, values.length - 1) } }))).toBe(expected);
+      if (values.length > 1) {
+        expect(JSON.stringify(buildBacktestReport({ ...base, equityCurve: { ...curve, scan: noted(401, values.length - 2) } }))).toBe(expected);
+      }
+    });
+  }
+
+  it("keeps few notes of a fall that deepens point after point (a fall below the largest by more than 1e-9 is never kept)", () => {
+    const scan = new CurveScan(1000);
+    for (let i = 0; i < 1000; i++) scan.note(i, 999 - i * 0.5);
+    expect(scan.count).toBe(1000);
+    expect(scan.drawAt).toEqual([999]);
+    expect(scan.maxRatio).toBeCloseTo(0.5005, 12);
+    scan.note(1000, 2000); // a new peak is always kept
+    scan.note(1001, 1500); // a fall of 25 %: less than the largest, never kept
+    scan.note(1002, 900); // 55 %: the largest now
+    expect(scan.drawAt).toEqual([999, 1000, 1002]);
+    expect(scan.drawRatio.slice(1)).toEqual([-1, 0.55]);
+  });
 
   it("matches the Decimal curve on a long random walk (drawdown and Sharpe read only a few points)", () => {
     let x = 10_000;

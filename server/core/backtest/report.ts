@@ -33,6 +33,65 @@ export interface NumericEquityCurve {
   ts: Float64Array;
   equity: Float64Array;
   last: Decimal;
+  /** The points before the last as the run noted them while writing the curve (see CurveScan); absent: the report scans them. */
+  scan?: CurveScan;
+}
+
+/**
+ * essentialPoints' pass over the points before the last, one note a point as a run writes its curve: the engine's
+ * backtest notes each candle's point in its candle loop, which is optimized early, instead of the report walking all
+ * 30,000 points once more at the end (a cold process runs that one loop mostly unoptimized). Only numbers are noted:
+ * the peaks (ratio -1) and the falls within 1e-9 of the largest so far, with their ratio.
+ * The report uses a scan only when it covers every point but the last and started from the same capital.
+ */
+export class CurveScan {
+  readonly drawAt: number[] = [];
+  readonly drawRatio: number[] = [];
+  peak: number;
+  maxRatio = 0;
+  /** Points noted; -1 once a time went back (the report then takes every point). */
+  count = 0;
+  lastTs = -Infinity;
+
+  constructor(readonly initial: number) {
+    this.peak = initial;
+  }
+
+  /** Point number `count` (they come in order) at time t with equity v; never the curve's last point. */
+  note(t: number, v: number): void {
+    const i = this.count;
+    if (i < 0) return;
+    if (!(t >= this.lastTs)) {
+      this.count = -1;
+      return;
+    }
+    this.lastTs = t;
+    this.count = i + 1;
+    const peak = this.peak;
+    // A finite fall below a positive peak; anything else is kept.
+    if (v < peak && peak > 0 && v > -Infinity) {
+      const ratio = (peak - v) / peak;
+      const maxRatio = Math.max(this.maxRatio, ratio);
+      this.maxRatio = maxRatio;
+      const cut = maxRatio - 1e-9;
+      if (ratio >= cut) {
+        // The largest fall only grows, so a fall already more than 1e-9 below it is never kept: the last ones noted
+        // go (a deepening fall would otherwise leave one entry a point).
+        const { drawAt, drawRatio } = this;
+        for (let last = drawRatio.length - 1; last >= 0 && drawRatio[last] !== -1 && !(drawRatio[last]! >= cut); last--) {
+          drawAt.pop();
+          drawRatio.pop();
+        }
+        drawAt.push(i);
+        drawRatio.push(ratio);
+      }
+    } else {
+      if (v >= peak) this.peak = v;
+      else if (peak > 0) this.maxRatio = Math.max(this.maxRatio, (peak - v) / peak);
+      this.drawAt.push(i);
+      this.drawRatio.push(-1);
+    }
+  }
 }
 
 /** The run's settings as they should appear in the report (JSON scalars; order kept). */
@@ -202,38 +261,28 @@ function allPoints(curve: NumericEquityCurve): EquityPoint[] {
 function essentialPoints(initial: Decimal, curve: NumericEquityCurve): { forDrawdown: EquityPoint[]; forDays: EquityPoint[]; last: EquityPoint | undefined } {
   const n = curve.equity.length;
   if (n === 0) return { forDrawdown: [], forDays: [], last: undefined };
-  const { ts, equity } = curve;
-  // One small loop over the points (a cold process runs it before it optimizes anything), which notes indexes only:
-  // the peaks and the last point (ratio -1), and the falls within 1e-9 of the largest so far with their ratio (the
-  // largest at the end is at least that, so this holds every fall the final cut keeps).
-  const drawAt: number[] = [];
-  const drawRatio: number[] = [];
-  let peak = initial.toNumber();
-  let maxRatio = 0;
-  let previousTs = -Infinity;
-  for (let i = 0; i < n; i++) {
-    const t = ts[i]!;
-    if (!(t >= previousTs)) {
-      const all = allPoints(curve);
-      return { forDrawdown: all, forDays: all, last: all[n - 1] };
-    }
-    previousTs = t;
-    const v = i < n - 1 ? equity[i]! : curve.last.toNumber();
-    // A finite fall below a positive peak, not at the last point; anything else is kept.
-    if (v < peak && peak > 0 && v > -Infinity && i < n - 1) {
-      const ratio = (peak - v) / peak;
-      maxRatio = Math.max(maxRatio, ratio);
-      if (ratio >= maxRatio - 1e-9) {
-        drawAt.push(i);
-        drawRatio.push(ratio);
-      }
-    } else {
-      if (v >= peak) peak = v;
-      else if (peak > 0) maxRatio = Math.max(maxRatio, (peak - v) / peak);
-      drawAt.push(i);
-      drawRatio.push(-1);
-    }
+  const { ts } = curve;
+  const initialNum = initial.toNumber();
+  // The points before the last: as the run noted them, or noted here (a cold process runs this loop before it
+  // optimizes anything, so a backtest hands its own).
+  let scan = curve.scan;
+  if (!(scan && scan.initial === initialNum && (scan.count === n - 1 || scan.count < 0))) {
+    scan = new CurveScan(initialNum);
+    const equity = curve.equity;
+    for (let i = 0; i < n - 1; i++) scan.note(ts[i]!, equity[i]!);
   }
+  // Any disorder in time (drawdown would sort): every point, as before.
+  if (scan.count < 0 || !(ts[n - 1]! >= scan.lastTs)) {
+    const all = allPoints(curve);
+    return { forDrawdown: all, forDays: all, last: all[n - 1] };
+  }
+  // The last point (exact) is always kept; it only moves the largest fall.
+  let maxRatio = scan.maxRatio;
+  const lastValue = curve.last.toNumber();
+  if (!(lastValue >= scan.peak) && scan.peak > 0) maxRatio = Math.max(maxRatio, (scan.peak - lastValue) / scan.peak);
+  const drawAt = scan.drawAt;
+  const drawRatio = scan.drawRatio;
+  const drawCount = drawAt.length + 1; // with the last point (index n − 1, ratio −1)
   // The day edges (each day's first and last point): the times are in order, so the days are too, and each day's end
   // is found by bisection rather than a utcDayStart per point.
   const dayAt: number[] = [0];
@@ -258,9 +307,9 @@ function essentialPoints(initial: Decimal, curve: NumericEquityCurve): { forDraw
   const forDays: EquityPoint[] = [];
   let d = 0;
   let k = 0;
-  while (d < drawAt.length || k < dayAt.length) {
-    while (d < drawAt.length && drawRatio[d]! !== -1 && !(drawRatio[d]! >= cutoff)) d++;
-    const nextDraw = d < drawAt.length ? drawAt[d]! : n;
+  while (d < drawCount || k < dayAt.length) {
+    while (d < drawCount - 1 && drawRatio[d]! !== -1 && !(drawRatio[d]! >= cutoff)) d++;
+    const nextDraw = d < drawCount - 1 ? drawAt[d]! : d === drawCount - 1 ? n - 1 : n;
     const nextDayAt = k < dayAt.length ? dayAt[k]! : n;
     if (nextDraw === n && nextDayAt === n) break;
     const i = Math.min(nextDraw, nextDayAt);

@@ -12,6 +12,7 @@ import {
   loadTradesCsv,
   parseCandlesCsv,
   parseTradesCsv,
+  plainColumnsOfFile,
   recordedFilePath,
 } from "./csv";
 
@@ -111,6 +112,48 @@ describe("loadCandleColumns", () => {
       expect(columns.smallestGap).toBe(60);
       expect(columns.volume[200]).toBe(199);
     });
+  });
+
+  // The plain reader reads a file in chunks of 64 KiB: rows cross from one chunk into the next at every offset.
+  it.each([
+    { lineEnd: "\n", finalNewline: true },
+    { lineEnd: "\r\n", finalNewline: true },
+    { lineEnd: "\n", finalNewline: false },
+    { lineEnd: "\r\n", finalNewline: false },
+  ])("reads a file of many chunks as its text (line end $lineEnd, final newline $finalNewline)", ({ lineEnd, finalNewline }) => {
+    const lines = [H];
+    for (let i = 0; i < 30_000; i++) {
+      // Rows of 21 to ~60 bytes, so the chunk edges fall anywhere in a row.
+      const base = 1 + (i % 97) * 1.25;
+      const tail = "7".repeat(i % 9);
+      lines.push(`${1_600_000_000_000 + i * 60_000 + (i % 3)},${base},${Math.floor(base) + 3}.5${tail},${base / 2},${base + 1},${i % 11}.${tail}1`);
+    }
+    const text = lines.join(lineEnd) + (finalNewline ? lineEnd : "");
+    withFile(text, (file) => {
+      // The plain reader itself reads it (not the checked one after it gave up).
+      const plain = plainColumnsOfFile(file);
+      expect(plain).not.toBeNull();
+      const columns = loadCandleColumns(file);
+      expect(rows(plain!)).toEqual(rows(columns));
+      expect(columns.length).toBe(30_000);
+      expect(rows(columns)).toEqual(parseCandlesCsv(text, "inline"));
+      expect(columns.smallestGap).toBe(59_998);
+      expect(columns.volume[29_999]).toBe(Number(`${29_999 % 11}.${"7".repeat(29_999 % 9)}1`));
+      expect(loadCandlesCsv(file)).toEqual(rows(columns));
+    });
+  });
+
+  it("gives a line longer than a chunk to the checked reader, and a directory is unreadable", () => {
+    withFile(`${H}\n1000,1,2,0.5,1.5,3${" ".repeat(300_000)}\n`, (file) => {
+      expect(plainColumnsOfFile(file)).toBeNull();
+      expect(() => loadCandleColumns(file)).toThrow(`CSV_INVALID: ${file}, line 2: volume "3      `);
+    });
+    const dir = mkdtempSync(join(tmpdir(), "csv-test-"));
+    try {
+      expect(() => loadCandleColumns(dir)).toThrow(`CSV_UNREADABLE: ${dir}: the file cannot be read (EISDIR).`);
+    } finally {
+      rmSync(dir, { recursive: true });
+    }
   });
 
   it("reads a file that is not plain through the checked reader, and names a bad line", () => {
