@@ -13,7 +13,7 @@ import type { SignalRecord } from "../db/store";
 import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettings } from "./settings";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
-import { markDecimal, DecimalDown, done, fail, type EngineContext, resultMessage } from "./context";
+import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
 import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
 
 /** A manual request's prices and time terms as an order spec carries them (intake, OCO legs, bracket exits). */
@@ -124,7 +124,7 @@ export class Intake {
    * does not rewrite a final row that reads the same.
    */
   saveSignalInFlight(inFlight: SignalInFlight, clientOrderId: string): void {
-    this.cx.store.saveSignal(this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId })));
+    this.cx.store.saveSignal(this.signalRow(inFlight.signal, inFlight.source, inFlight.receivedAt, "ACCEPTED", null, null, clientOrderId));
   }
 
   /**
@@ -185,6 +185,21 @@ export class Intake {
   }
 
   signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
+    return result.ok
+      ? this.signalRow(signal, source, receivedAt, "ACCEPTED", null, null, (result.data?.clientOrderId as string | undefined) ?? null)
+      : this.signalRow(signal, source, receivedAt, result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED", result.error.code, result.error.message, null);
+  }
+
+  /** A signal's row as its outcome reads (the in-flight row is written for every order: no result object built for it). */
+  private signalRow(
+    signal: Signal,
+    source: string,
+    receivedAt: number,
+    status: SignalRecord["status"],
+    denyCode: string | null,
+    denyReason: string | null,
+    clientOrderId: string | null,
+  ): SignalRecord {
     return {
       id: signal.id,
       symbol: signal.symbol,
@@ -197,10 +212,10 @@ export class Intake {
       ts: signal.ts,
       receivedAt,
       source,
-      status: result.ok ? "ACCEPTED" : result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED",
-      denyCode: result.ok ? null : result.error.code,
-      denyReason: result.ok ? null : result.error.message,
-      clientOrderId: result.ok ? ((result.data?.clientOrderId as string | undefined) ?? null) : null,
+      status,
+      denyCode,
+      denyReason,
+      clientOrderId,
     };
   }
 
