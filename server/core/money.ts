@@ -90,23 +90,26 @@ function decimalOfUnits(units: number, places: number): Decimal {
   let first = (exponent + 1) % 7;
   if (first <= 0) first += 7;
   const rest = digits - first;
+  // Every word through `| 0` (all are below 1e7): small-integer arrays, as the library's own (an array of doubles has
+  // another map, and every function reading `d` would deoptimize on it).
   let words: number[];
   if (rest <= 0) {
-    words = [units * POWERS_OF_TEN[-rest]!];
+    words = [(units * POWERS_OF_TEN[-rest]!) | 0];
   } else {
     const lastLength = rest - 7 * Math.floor((rest - 1) / 7);
     const lastScale = POWERS_OF_TEN[lastLength]!;
     let left = units;
     const low = left % lastScale;
     left = (left - low) / lastScale;
-    const tail = [low * POWERS_OF_TEN[7 - lastLength]!];
+    words = [];
+    words.push((low * POWERS_OF_TEN[7 - lastLength]!) | 0);
     for (let r = rest - lastLength; r > 0; r -= 7) {
       const word = left % 10_000_000;
       left = (left - word) / 10_000_000;
-      tail.push(word);
+      words.push(word | 0);
     }
-    tail.push(left);
-    words = tail.reverse();
+    words.push(left | 0);
+    words.reverse();
     while (words.length > 1 && words[words.length - 1] === 0) words.pop();
   }
   // A fresh Decimal given its fields before anyone sees it (same constructor and field order as the library's).
