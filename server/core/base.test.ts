@@ -51,6 +51,13 @@ describe("ids", () => {
     ["x".repeat(37), false],
     ["has space", false],
     ["emoji-✓", false],
+    ["x".repeat(36), true],
+    ["a\n", false],
+    ["a\u0100", false],
+    ["ç", false],
+    ["A-Z_a.z:0/9", true],
+    ["a+b", false],
+    ["a,b", false],
   ])("clientOrderId %j valid=%s", (id, valid) => {
     expect(isValidClientOrderId(id)).toBe(valid);
   });
@@ -75,5 +82,15 @@ describe("result", () => {
     expect(ok(1)).toEqual({ ok: true, value: 1 });
     expect(err("X", "bad")).toEqual({ ok: false, error: { code: "X", message: "bad" } });
     expect(err("X", "bad", { a: 1 })).toEqual({ ok: false, error: { code: "X", message: "bad", details: { a: 1 } } });
+  });
+});
+
+describe("isValidClientOrderId against its pattern", () => {
+  it("answers as /^[A-Za-z0-9._:/-]{1,36}$/ for every character and length", () => {
+    const pattern = /^[A-Za-z0-9._:/-]{1,36}$/;
+    for (let code = 0; code < 400; code++) {
+      const c = String.fromCharCode(code);
+      for (const id of [c, `a${c}`, `${c}b`, c.repeat(36), c.repeat(37)]) expect([id, isValidClientOrderId(id)]).toEqual([id, pattern.test(id)]);
+    }
   });
 });

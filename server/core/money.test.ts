@@ -282,6 +282,27 @@ describe("numberToDecimal", () => {
     expect(numberToDecimal(99.25)).toBe(b);
     expect(numberToDecimal(42).toString()).toBe("42");
   });
+  it("builds, without a string, the very Decimal new Decimal builds (digits, exponent, sign) for prices of any shape", () => {
+    // A seeded generator: the same cases every run.
+    let seed = 12345;
+    const random = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed / 2147483648;
+    };
+    const shapes: number[] = [1, 7, 9, 10, 99.99, 100, 1e7, 1e13, 12345678000000, 0.00123, 1e-8, 1.5e-8, 0.3, 0.1 + 0.2, 2 ** 49 - 1, 2 ** 49, 2 ** 53];
+    for (let i = 0; i < 20_000; i++) {
+      const places = Math.floor(random() * 10);
+      const magnitude = 10 ** Math.floor(random() * 18 - 6);
+      shapes.push(Number((random() * magnitude).toFixed(places)), random() * magnitude, Math.round(random() * magnitude) / 10 ** places);
+    }
+    for (const n of shapes) {
+      if (!(n > 0)) continue;
+      const want = new Decimal(n);
+      const got = numberToDecimal(n);
+      expect({ n, s: got.s, e: got.e, d: got.d, text: got.toString() }).toEqual({ n, s: want.s, e: want.e, d: want.d, text: want.toString() });
+      expect(got.constructor).toBe(Decimal);
+    }
+  });
   it("keeps the sign of zero apart", () => {
     expect(numberToDecimal(0).isNegative()).toBe(false);
     expect(numberToDecimal(-0).isNegative()).toBe(true);

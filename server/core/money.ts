@@ -61,12 +61,75 @@ export function numberToDecimal(value: number): Decimal {
   if (Object.is(value, recentNumberA) && recentDecimalA !== null) return recentDecimalA;
   if (Object.is(value, recentNumberB) && recentDecimalB !== null) return recentDecimalB;
   if (!Number.isFinite(value)) throw new TypeError(`not a finite decimal: ${String(value)}`);
-  // Compact: the price of an order or a fill is kept in its records for the whole run.
-  const decimal = compact(new Decimal(value));
+  // Both at their exact size: the price of an order or a fill is kept in its records for the whole run.
+  const decimal = fewDecimalsToDecimal(value) ?? compact(new Decimal(value));
   recentNumberB = recentNumberA;
   recentDecimalB = recentDecimalA;
   recentNumberA = value;
   recentDecimalA = decimal;
+  return decimal;
+}
+
+const POWERS_OF_TEN = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000, 100_000_000];
+/** Below this, a double's neighbours are closer than 1/16 of a unit: at most one integer at a scale can round-trip. */
+const UNITS_BOUND = 2 ** 49;
+
+/**
+ * A positive number with at most 8 decimals (a market price) as the Decimal `new Decimal(value)` builds, without its
+ * trip through a string: the fewest decimals k whose integer units (value × 10^k) divide back to exactly this double is
+ * the shortest decimal that reads back as it, which is what number → string prints (money.test.ts holds the two equal
+ * over random prices). null for anything else (the string path takes it).
+ */
+function fewDecimalsToDecimal(value: number): Decimal | null {
+  if (!(value > 0)) return null;
+  for (let k = 0; k < POWERS_OF_TEN.length; k++) {
+    const scale = POWERS_OF_TEN[k]!;
+    const units = Math.round(value * scale);
+    if (units >= UNITS_BOUND) return null;
+    if (units / scale === value) return units === 0 ? null : decimalOfUnits(units, k);
+  }
+  return null;
+}
+
+/**
+ * units × 10^-places (units a positive safe integer) in decimal.js's own form: base-1e7 words, the first holding the
+ * digits down to the exponent's word boundary, the last padded with zeros on the right, no trailing zero word.
+ */
+function decimalOfUnits(units: number, places: number): Decimal {
+  let digits = 1;
+  for (let t = units; t >= 10; t = (t - (t % 10)) / 10) digits++;
+  const exponent = digits - 1 - places;
+  let first = (exponent + 1) % 7;
+  if (first <= 0) first += 7;
+  const rest = digits - first;
+  // Every word through `| 0` (all are below 1e7): small-integer arrays, as the library's own (an array of doubles has
+  // another map, and every function reading `d` would deoptimize on it).
+  let words: number[];
+  if (rest <= 0) {
+    words = [(units * POWERS_OF_TEN[-rest]!) | 0];
+  } else {
+    const lastLength = rest - 7 * Math.floor((rest - 1) / 7);
+    const lastScale = POWERS_OF_TEN[lastLength]!;
+    let left = units;
+    const low = left % lastScale;
+    left = (left - low) / lastScale;
+    words = [];
+    words.push((low * POWERS_OF_TEN[7 - lastLength]!) | 0);
+    for (let r = rest - lastLength; r > 0; r -= 7) {
+      const word = left % 10_000_000;
+      left = (left - word) / 10_000_000;
+      words.push(word | 0);
+    }
+    words.push(left | 0);
+    words.reverse();
+    while (words.length > 1 && words[words.length - 1] === 0) words.pop();
+  }
+  // A fresh Decimal given its fields before anyone sees it (same constructor and field order as the library's).
+  const decimal = new Decimal(0);
+  const fields = decimal as { s: number; e: number; d: number[] };
+  fields.s = 1;
+  fields.e = exponent;
+  fields.d = words;
   return decimal;
 }
 
@@ -160,7 +223,7 @@ export function maxDec(a: Decimal, b: Decimal): Decimal {
 const POWERS_OF_TEN_IN_A_WORD = new Set([1, 10, 100, 1_000, 10_000, 100_000, 1_000_000]);
 
 /** k when `step` is 10^k (0.01, 1e-8, 1, 100 …), else null. Most venues' ticks and steps are. */
-function powerOfTenExponent(step: Decimal): number | null {
+export function powerOfTenExponent(step: Decimal): number | null {
   const d = step.d;
   return d && d.length === 1 && step.s > 0 && POWERS_OF_TEN_IN_A_WORD.has(d[0]!) ? step.e : null;
 }

@@ -4,7 +4,7 @@
  * from inside the engine's queue.
  */
 import { type Instrument, roundQty } from "../core/instrument";
-import { cmp, D, Decimal, isPositive, maxDec, onePlus, ZERO } from "../core/money";
+import { cmp, D, Decimal, isPositive, maxDec, onePlus, powerOfTenExponent, ZERO } from "../core/money";
 import { leavesQty, type ContingencyType, type OrderSide, type OrderSpec } from "../core/orders";
 import { stopLossWrongSide, takeProfitWrongSide, type PositionSide } from "../core/positions";
 import { sizeByConfidence, sizeFixedFraction, sizeFixedRisk } from "../core/risk";
@@ -13,7 +13,7 @@ import type { SignalRecord } from "../db/store";
 import { DEFAULT_STRATEGY_CONFLICT, type StrategyConflictRule, type SymbolSettings } from "./settings";
 import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
-import { markDecimal, DecimalDown, done, fail, type EngineContext, resultMessage } from "./context";
+import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
 import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
 
 /** A manual request's prices and time terms as an order spec carries them (intake, OCO legs, bracket exits). */
@@ -62,6 +62,23 @@ export interface SignalInFlight {
   journaledOrderId: string | null;
 }
 
+/** DecimalDown at fewer digits, by precision (built on first use). */
+const decimalDownAt: (typeof Decimal)[] = [];
+
+/**
+ * budget ÷ unitCost truncated (never rounded up) to 40 digits, or — when the quantity step is 10^-k and the budget
+ * positive — to only the digits that reach the step: the quotient is below 10^(eb − ec + 1), so eb − ec + k + 2
+ * digits hold every digit down to 10^-k (one to spare), and truncating there floors to the step exactly as truncating
+ * at 40 does (roundQty then floors both to the same quantity). A 40-digit division costs three times more.
+ */
+export function affordableQuantity(budget: Decimal, unitCost: Decimal, step: Decimal): Decimal {
+  const stepExponent = isPositive(budget) && isPositive(unitCost) ? powerOfTenExponent(step) : null;
+  const precision = stepExponent === null || stepExponent > 0 ? 40 : Math.max(1, budget.e - unitCost.e - stepExponent + 2);
+  if (precision >= 40) return new Decimal(new DecimalDown(budget).dividedBy(unitCost));
+  const Down = (decimalDownAt[precision] ??= DecimalDown.clone({ precision }));
+  return new Decimal(new Down(budget).dividedBy(unitCost));
+}
+
 export class Intake {
   constructor(private readonly cx: EngineContext) {}
 
@@ -107,7 +124,7 @@ export class Intake {
    * does not rewrite a final row that reads the same.
    */
   saveSignalInFlight(inFlight: SignalInFlight, clientOrderId: string): void {
-    this.cx.store.saveSignal(this.signalRecord(inFlight.signal, inFlight.source, inFlight.receivedAt, done("order journaled", { clientOrderId })));
+    this.cx.store.saveSignal(this.signalRow(inFlight.signal, inFlight.source, inFlight.receivedAt, "ACCEPTED", null, null, clientOrderId));
   }
 
   /**
@@ -168,6 +185,21 @@ export class Intake {
   }
 
   signalRecord(signal: Signal, source: string, receivedAt: number, result: CommandResult): SignalRecord {
+    return result.ok
+      ? this.signalRow(signal, source, receivedAt, "ACCEPTED", null, null, (result.data?.clientOrderId as string | undefined) ?? null)
+      : this.signalRow(signal, source, receivedAt, result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED", result.error.code, result.error.message, null);
+  }
+
+  /** A signal's row as its outcome reads (the in-flight row is written for every order: no result object built for it). */
+  private signalRow(
+    signal: Signal,
+    source: string,
+    receivedAt: number,
+    status: SignalRecord["status"],
+    denyCode: string | null,
+    denyReason: string | null,
+    clientOrderId: string | null,
+  ): SignalRecord {
     return {
       id: signal.id,
       symbol: signal.symbol,
@@ -180,10 +212,10 @@ export class Intake {
       ts: signal.ts,
       receivedAt,
       source,
-      status: result.ok ? "ACCEPTED" : result.error.code === "INTERNAL_ERROR" ? "FAILED" : "DENIED",
-      denyCode: result.ok ? null : result.error.code,
-      denyReason: result.ok ? null : result.error.message,
-      clientOrderId: result.ok ? ((result.data?.clientOrderId as string | undefined) ?? null) : null,
+      status,
+      denyCode,
+      denyReason,
+      clientOrderId,
     };
   }
 
@@ -370,7 +402,7 @@ export class Intake {
       else if (sizing.notional !== undefined) wanted = D(sizing.notional);
       const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
       // Back to the standard class at once: later arithmetic on qty must round like everything else.
-      const qty = new Decimal(new DecimalDown(budget).dividedBy(fillPrice.times(onePlus(instrument.takerFee))));
+      const qty = affordableQuantity(budget, fillPrice.times(onePlus(instrument.takerFee)), instrument.qtyStep);
       const stepped = roundQty(instrument, qty, "down");
       return isPositive(stepped)
         ? { ok: true, quantity: stepped, equity: deskEquity }

@@ -339,9 +339,12 @@ export class RiskGate {
         // The order's row once, as it stands when the transaction commits (accepted, when the venue's answer joined it).
         this.cx.store.saveOrder(accepted ?? order, meta);
       },
-      emulate
-        ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
-        : `order ${order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`,
+      // What the audit row says commits: read only while an audited action waits for its row (built only then).
+      this.cx.auditDraft && !this.cx.auditDraft.written
+        ? emulate
+          ? `order ${order.clientOrderId} journaled, held by the engine until its trigger fires`
+          : `order ${order.clientOrderId} journaled before it is sent to ${this.cx.venue.id}`
+        : undefined,
     );
     if (inFlight) inFlight.journaledOrderId = order.clientOrderId; // its provisional row committed with the intent
     this.cx.expiries.watch(order);

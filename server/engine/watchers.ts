@@ -338,7 +338,8 @@ export class Watchers {
     this.cx.ledger.ingest(events, "venue");
   }
 
-  closePosition(positionId: string, amount: { fraction?: number; quantity?: string }, reason: string): CommandResult {
+  /** `worded: false`: the caller answers in its own words (closePositions), so this close's sentence is not built. */
+  closePosition(positionId: string, amount: { fraction?: number; quantity?: string }, reason: string, worded = true): CommandResult {
     const record = this.cx.books.positions.get(positionId);
     if (!record || record.position.state === "CLOSED") return fail("NOT_FOUND", `Position ${positionId} is not open.`);
     if (record.position.quantity.isZero()) return fail("NOTHING_TO_CLOSE", `Position ${positionId} has no filled quantity yet.`);
@@ -356,7 +357,7 @@ export class Watchers {
     // hold the coins it needs: the close waits for them (canceled first, unless a market exit already covers it).
     const full = cmp(quantity, record.position.quantity) >= 0;
     const result = this.closeWhenFree(record, quantity, full, reason, this.closeRefPrice(record));
-    if (!result.ok || result.data?.pending === true) return result;
+    if (!result.ok || result.data?.pending === true || !worded) return result;
     return done(`Closing ${decimalText(quantity)} of ${record.position.symbol} position ${positionId}.`, result.data);
   }
 
@@ -377,7 +378,8 @@ export class Watchers {
     const results: CommandResult[] = [];
     let refused: CommandResult | null = null;
     for (const r of filled) {
-      const result = this.closePosition(r.position.id, NO_AMOUNT, reason);
+      // Only its success, refusal and data are read below: the answer is worded here.
+      const result = this.closePosition(r.position.id, NO_AMOUNT, reason, false);
       results.push(result);
       if (!result.ok) refused ??= result;
     }
