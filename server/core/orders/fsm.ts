@@ -2,6 +2,9 @@
  * The order state machine: one table of (status, event) → outcome, after NautilusTrader's OrderFsm and
  * FIX 4.4 Appendix D. `applyOrderEvent` is pure: it never mutates its input and never throws for a domain
  * refusal; anything the table does not allow is a typed refusal that leaves the order unchanged.
+ *
+ * Size (~600 lines): the table and every event's handler (fills, triggers, modify chains) are one reading, and the
+ * handlers share the copy-on-write helpers that keep `applyOrderEvent` pure.
  */
 import { add, cmp, D, isPositive, sub, ZERO, parseDecimal, type Decimal } from "../money";
 import {
