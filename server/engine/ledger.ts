@@ -159,15 +159,16 @@ export class Ledger {
   settleOrder(record: OrderRecord): void {
     if (this.bookingFill) this.afterFillCommit();
     const order = record.order;
+    const ended = TERMINAL_STATUSES.has(order.status); // isTerminal, asked once
     if (order.status !== "EMULATED") this.cx.books.emulated.delete(order.clientOrderId);
-    if (isTerminal(order)) this.onOrderDone(record);
-    if (TERMINAL_STATUSES.has(order.status)) this.cx.books.orders.delete(order.clientOrderId);
+    if (ended) this.onOrderDone(record);
+    if (ended) this.cx.books.orders.delete(order.clientOrderId);
     else this.cx.books.orders.set(order.clientOrderId, record);
     this.cx.bus.publish({ type: "order", order });
     // Cancel-replace amends and order lists react to their orders (after the change committed).
     this.cx.amends.onOrderChanged(record);
     if (order.listId !== null) this.cx.lists.onOrderChanged(record);
-    if (TERMINAL_STATUSES.has(order.status)) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
+    if (ended) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
     if (this.cx.doubts.inDoubt.size > 0) this.cx.doubts.onInDoubtOrderChanged(order);
     if (order.tags.parentId) this.cx.algos.onChildOrder(order);
     if (order.tags.routeId) this.cx.routes.onChildOrder(order);
@@ -242,7 +243,7 @@ export class Ledger {
     this.cx.books.persistPosition(positionRecord, position, positionRecord.exit);
     this.cx.bus.publish({ type: "fill", clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, qty, price, fee, tradeId, ts, late });
     this.cx.bus.publish({ type: "position", position });
-    if (position.state === "CLOSED") this.finishPosition(positionRecord, order);
+    if (position.state === "CLOSED") this.finishPosition(positionRecord, record);
     if (isPositive(excess)) {
       // An exit larger than the position: the rest is a real opposite position.
       const side: PositionSide = position.side === "LONG" ? "SHORT" : "LONG";
@@ -259,8 +260,10 @@ export class Ledger {
     this.cx.emergency.updateBreakerEquity();
   }
 
-  private finishPosition(record: PositionRecord, closingOrder: Order): void {
+  /** `closing`: the record of the order whose fill closed the position (its requested price is the exit's). */
+  private finishPosition(record: PositionRecord, closing: OrderRecord): void {
     const position = record.position;
+    const closingOrder = closing.order;
     this.cx.books.positions.delete(position.id);
     this.cx.emergency.onHaltPositionClosed(position.id);
     this.cx.accounting.bookClosed(position); // in its own currency's sum (accounting.ts)
@@ -269,10 +272,8 @@ export class Ledger {
     const entryRequested = entryOrderId
       ? (this.cx.books.orders.get(entryOrderId)?.meta.requestedPrice ?? this.cx.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null)
       : null;
-    const exitRequested =
-      this.cx.books.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ??
-      this.cx.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ??
-      null;
+    // The closing order's own record (held or read from the store by ingestOne): no second lookup of it.
+    const exitRequested = closing.meta.requestedPrice ?? null;
     const trade: TradeRecord = tradeRecordOf(position, {
       exitReason: exitReasonOf(closingOrder.tags.reason),
       entryRequested,

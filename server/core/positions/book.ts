@@ -167,6 +167,12 @@ export function isFlat(position: Position): boolean {
   return position.quantity.isZero();
 }
 
+/** Whether a fill of this trade id is among `fills` (a loop: no closure built per applied fill). */
+function hasTrade(fills: readonly PositionFill[], tradeId: string): boolean {
+  for (let i = 0; i < fills.length; i++) if (fills[i]!.tradeId === tradeId) return true;
+  return false;
+}
+
 /**
  * Applies one fill. An entry-side fill scales in; an exit-side fill scales out and realizes PnL; an exit fill larger
  * than the open quantity closes the position and reports the excess. Refusals leave the position unchanged.
@@ -181,7 +187,7 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   if (typeof fill.tradeId !== "string" || fill.tradeId.length === 0) {
     return err("INVALID_FILL", `A fill on position ${position.id} has no trade id.`);
   }
-  if (position.fills.some((f) => f.tradeId === fill.tradeId)) {
+  if (hasTrade(position.fills, fill.tradeId)) {
     return err("DUPLICATE_FILL", `Fill ${fill.tradeId} was already applied to position ${position.id}.`, {
       positionId: position.id,
       tradeId: fill.tradeId,
