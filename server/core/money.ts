@@ -183,6 +183,9 @@ export function isMultipleOf(value: Decimal, step: Decimal): boolean {
   return value.modulo(step).isZero();
 }
 
+/** 10 ** k for k in 0..290, computed once by the same `**` (so the same doubles): a variable power costs ~40 ns a call. */
+const POWERS_OF_TEN: readonly number[] = Array.from({ length: 291 }, (_, k) => 10 ** k);
+
 /**
  * A float within 1e-14 (relative) of `x`, read from its digits (toNumber prints the decimal and parses it back:
  * costly for 40 digits). For ratios and curves that are floats anyway, never for a price that must round-trip.
@@ -199,7 +202,7 @@ export function approxNumber(x: Decimal): number {
   for (let i = 1; i < words; i++) mantissa = mantissa * 1e7 + d[i]!;
   const exponent = x.e - (firstDigits - 1) - 7 * (words - 1);
   if (exponent > 290 || exponent < -290) return x.toNumber(); // outside what one power of ten can scale
-  const magnitude = exponent >= 0 ? mantissa * 10 ** exponent : mantissa / 10 ** -exponent;
+  const magnitude = exponent >= 0 ? mantissa * POWERS_OF_TEN[exponent]! : mantissa / POWERS_OF_TEN[-exponent]!;
   return x.s < 0 ? -magnitude : magnitude;
 }
 

@@ -11,7 +11,7 @@ import type { VenueEvent } from "../core/orders/events";
 import type { FillRecord, TradeRecord } from "../db/store";
 import { exitConfigFor } from "./settings";
 import type { CommandResult, OrderRecord, PositionRecord, QuoteExpectation } from "./types";
-import { valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
+import { TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
 
 /** The quote expectations as stored (exact decimal text per currency). */
 type StoredQuoteLedger = Record<string, { expected: string; fees: string }>;
@@ -286,7 +286,8 @@ export class Ledger {
     this.cx.onTradeClosed(trade);
     // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
     // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
-    for (const other of valuesOf(this.cx.books.orders)) {
+    // Read in place (nothing here changes the open orders while the loop runs): no copy of them per closed position.
+    for (const other of this.cx.books.orders.values()) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
         // The other leg of a native OCO list: the venue ends it itself (its end arrives as the leg's own event).
         if (this.cx.lists.nativeSiblings(other.order.clientOrderId, closingOrder.clientOrderId)) continue;
