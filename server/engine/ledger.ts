@@ -27,7 +27,8 @@ export class Ledger {
   private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
-    const venue = order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id;
+    // One venue: its ledger has the single key whichever venue the order names (no look-up of it per fill).
+    const venue = this.cx.venues ? (order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id) : this.cx.venue.id;
     // Not anchored yet (a backtest never is): the next reconciliation takes the venue's figure. Checked on the stored
     // record before decoding the whole ledger for every fill.
     const stored = this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue));
