@@ -49,19 +49,6 @@ function contributionOf(order: Order): Contribution | null {
   return { order, symbol: order.symbol, kind: "unpriced", amount: leaves };
 }
 
-/** Whether `next` adds what `counted` (an order with a contribution) added: the inputs of contributionOf are the same. */
-function holdsTheSame(counted: Order, next: Order): boolean {
-  return (
-    next.quantity === counted.quantity &&
-    next.filledQty === counted.filledQty &&
-    next.price === counted.price &&
-    next.reduceOnly === counted.reduceOnly &&
-    next.side === counted.side &&
-    next.symbol === counted.symbol &&
-    !isTerminal(next)
-  );
-}
-
 const emptySlot = (): Slot => ({ count: 0, sum: ZERO });
 
 /**
@@ -149,12 +136,6 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
     const before = this.counted.get(key);
     // The engine re-sets a record after every event (settleOrder) with the order replaceOrder counted already.
     if (before !== undefined && before.order === order) return;
-    // The same quantities, price and kind as the order counted (an acceptance, a cancel request: the FSM keeps the
-    // Decimals): it holds what it held. No contribution built, no leaves subtracted or compared.
-    if (before !== undefined && order !== null && holdsTheSame(before.order, order)) {
-      before.order = order;
-      return;
-    }
     const after = order ? contributionOf(order) : null;
     // Most events (submit, accept, a cancel request) leave what an order holds as it was: nothing to re-add.
     if (before && after && before.symbol === after.symbol && before.kind === after.kind && (before.amount === after.amount || before.amount.eq(after.amount))) {
