@@ -196,9 +196,12 @@ export class Accounting {
         exposure = add(exposure, sums.exposure.times(rate.rate));
       }
     }
+    // Still the closed sum itself (flat, or open positions with no realized PnL yet: most reads of a backtest): initial +
+    // closed is the sum realizedEquity keeps, added once per closed trade instead of once per read.
+    const realizedEquity = realizedNet === this.cx.closedRealizedNet ? this.closedEquity() : add(this.cx.initialEquity, realizedNet);
     const point: EquityPoint = {
       ts: this.cx.clock.now(),
-      equity: add(add(this.cx.initialEquity, realizedNet), unrealized),
+      equity: add(realizedEquity, unrealized),
       realizedNet,
       unrealized,
       exposure,
