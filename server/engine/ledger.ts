@@ -162,9 +162,10 @@ export class Ledger {
     const order = record.order;
     const ended = TERMINAL_STATUSES.has(order.status); // isTerminal, asked once
     if (order.status !== "EMULATED") this.cx.books.emulated.delete(order.clientOrderId);
-    if (ended) this.onOrderDone(record);
-    if (ended) this.cx.books.orders.delete(order.clientOrderId);
-    else this.cx.books.orders.set(order.clientOrderId, record);
+    if (ended) {
+      this.onOrderDone(record);
+      this.cx.books.orders.delete(order.clientOrderId);
+    } else this.cx.books.orders.set(order.clientOrderId, record);
     this.cx.bus.publish({ type: "order", order });
     // Cancel-replace amends and order lists react to their orders (after the change committed).
     this.cx.amends.onOrderChanged(record);
