@@ -176,16 +176,19 @@ export class Accounting {
       if (mixed && this.quoteOf(position.symbol) !== this.cx.quote) continue;
       realizedNet = add(realizedNet, position.realizedPnlNet);
       if (position.quantity.isZero()) continue;
-      const price = this.priceOf(record);
-      unrealized = add(unrealized, unrealizedPnl(position, price));
-      exposure = add(exposure, position.quantity.times(price));
+      // The open quantity's value at the mark is both its exposure and the base of its unrealized PnL (unrealizedPnl's
+      // arithmetic, the product computed once).
+      const value = position.quantity.times(this.priceOf(record));
+      unrealized = add(unrealized, position.side === "LONG" ? value.minus(position.costBasis) : position.costBasis.minus(value));
+      exposure = add(exposure, value);
     }
-    const unconverted: UnconvertedAmounts[] = [];
+    // Made only when a currency has no rate (most desks: never; equity is read before every order).
+    let unconverted: UnconvertedAmounts[] | null = null;
     if (mixed) {
       for (const [currency, sums] of this.otherCurrencies(true)) {
         const rate = this.conversionRate(currency);
         if (!rate) {
-          unconverted.push({ currency, ...sums });
+          (unconverted ??= []).push({ currency, ...sums });
           continue;
         }
         realizedNet = add(realizedNet, sums.realizedNet.times(rate.rate));
@@ -193,14 +196,19 @@ export class Accounting {
         exposure = add(exposure, sums.exposure.times(rate.rate));
       }
     }
-    return {
+    // Still the closed sum itself (flat, or open positions with no realized PnL yet: most reads of a backtest): initial +
+    // closed is the sum realizedEquity keeps, added once per closed trade instead of once per read.
+    const realizedEquity = realizedNet === this.cx.closedRealizedNet ? this.closedEquity() : add(this.cx.initialEquity, realizedNet);
+    const point: EquityPoint = {
       ts: this.cx.clock.now(),
-      equity: add(add(this.cx.initialEquity, realizedNet), unrealized),
+      equity: add(realizedEquity, unrealized),
       realizedNet,
       unrealized,
       exposure,
-      ...(unconverted.length > 0 && { unconverted }),
     };
+    // Set only when there is one (a conditional spread in the literal built every point through V8's slow path).
+    if (unconverted !== null) point.unconverted = unconverted;
+    return point;
   }
 
   recordEquity(cause: "schedule" | "fill" | "start"): EquityPoint {

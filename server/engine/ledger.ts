@@ -11,7 +11,7 @@ import type { VenueEvent } from "../core/orders/events";
 import type { FillRecord, TradeRecord } from "../db/store";
 import { exitConfigFor } from "./settings";
 import type { CommandResult, OrderRecord, PositionRecord, QuoteExpectation } from "./types";
-import { valuesOf, TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
+import { TERMINAL_STATUSES, fail, done, type EngineContext } from "./context";
 
 /** The quote expectations as stored (exact decimal text per currency). */
 type StoredQuoteLedger = Record<string, { expected: string; fees: string }>;
@@ -27,7 +27,8 @@ export class Ledger {
   private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
-    const venue = order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id;
+    // One venue: its ledger has the single key whichever venue the order names (no look-up of it per fill).
+    const venue = this.cx.venues ? (order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id) : this.cx.venue.id;
     // Not anchored yet (a backtest never is): the next reconciliation takes the venue's figure. Checked on the stored
     // record before decoding the whole ledger for every fill.
     const stored = this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue));
@@ -159,15 +160,17 @@ export class Ledger {
   settleOrder(record: OrderRecord): void {
     if (this.bookingFill) this.afterFillCommit();
     const order = record.order;
+    const ended = TERMINAL_STATUSES.has(order.status); // isTerminal, asked once
     if (order.status !== "EMULATED") this.cx.books.emulated.delete(order.clientOrderId);
-    if (isTerminal(order)) this.onOrderDone(record);
-    if (TERMINAL_STATUSES.has(order.status)) this.cx.books.orders.delete(order.clientOrderId);
-    else this.cx.books.orders.set(order.clientOrderId, record);
+    if (ended) {
+      this.onOrderDone(record);
+      this.cx.books.orders.delete(order.clientOrderId);
+    } else this.cx.books.orders.set(order.clientOrderId, record);
     this.cx.bus.publish({ type: "order", order });
     // Cancel-replace amends and order lists react to their orders (after the change committed).
     this.cx.amends.onOrderChanged(record);
     if (order.listId !== null) this.cx.lists.onOrderChanged(record);
-    if (TERMINAL_STATUSES.has(order.status)) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
+    if (ended) this.cx.emergency.onHaltOrderEnded(order.clientOrderId, order.status);
     if (this.cx.doubts.inDoubt.size > 0) this.cx.doubts.onInDoubtOrderChanged(order);
     if (order.tags.parentId) this.cx.algos.onChildOrder(order);
     if (order.tags.routeId) this.cx.routes.onChildOrder(order);
@@ -242,7 +245,7 @@ export class Ledger {
     this.cx.books.persistPosition(positionRecord, position, positionRecord.exit);
     this.cx.bus.publish({ type: "fill", clientOrderId: order.clientOrderId, symbol: order.symbol, side: order.side, qty, price, fee, tradeId, ts, late });
     this.cx.bus.publish({ type: "position", position });
-    if (position.state === "CLOSED") this.finishPosition(positionRecord, order);
+    if (position.state === "CLOSED") this.finishPosition(positionRecord, record);
     if (isPositive(excess)) {
       // An exit larger than the position: the rest is a real opposite position.
       const side: PositionSide = position.side === "LONG" ? "SHORT" : "LONG";
@@ -259,8 +262,10 @@ export class Ledger {
     this.cx.emergency.updateBreakerEquity();
   }
 
-  private finishPosition(record: PositionRecord, closingOrder: Order): void {
+  /** `closing`: the record of the order whose fill closed the position (its requested price is the exit's). */
+  private finishPosition(record: PositionRecord, closing: OrderRecord): void {
     const position = record.position;
+    const closingOrder = closing.order;
     this.cx.books.positions.delete(position.id);
     this.cx.emergency.onHaltPositionClosed(position.id);
     this.cx.accounting.bookClosed(position); // in its own currency's sum (accounting.ts)
@@ -269,10 +274,8 @@ export class Ledger {
     const entryRequested = entryOrderId
       ? (this.cx.books.orders.get(entryOrderId)?.meta.requestedPrice ?? this.cx.store.getOrder(entryOrderId)?.meta.requestedPrice ?? null)
       : null;
-    const exitRequested =
-      this.cx.books.orders.get(closingOrder.clientOrderId)?.meta.requestedPrice ??
-      this.cx.store.getOrder(closingOrder.clientOrderId)?.meta.requestedPrice ??
-      null;
+    // The closing order's own record (held or read from the store by ingestOne): no second lookup of it.
+    const exitRequested = closing.meta.requestedPrice ?? null;
     const trade: TradeRecord = tradeRecordOf(position, {
       exitReason: exitReasonOf(closingOrder.tags.reason),
       entryRequested,
@@ -285,7 +288,8 @@ export class Ledger {
     this.cx.onTradeClosed(trade);
     // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
     // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
-    for (const other of valuesOf(this.cx.books.orders)) {
+    // Read in place (nothing here changes the open orders while the loop runs): no copy of them per closed position.
+    for (const other of this.cx.books.orders.values()) {
       if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
         // The other leg of a native OCO list: the venue ends it itself (its end arrives as the leg's own event).
         if (this.cx.lists.nativeSiblings(other.order.clientOrderId, closingOrder.clientOrderId)) continue;

@@ -62,6 +62,8 @@ class NothingHeld extends Map<string, never> {
   }
 }
 const NOTHING_HELD: Map<string, never> = new NothingHeld();
+/** `reserved`'s whole answer when nothing is held (total zero): one frozen object, not one per order placed. */
+const NOTHING_RESERVED: { bySymbol: Map<string, Decimal>; total: Decimal } = Object.freeze({ bySymbol: NOTHING_HELD, total: ZERO });
 
 export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
   private readonly counted = new Map<string, Contribution>();
@@ -107,7 +109,7 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
       (bySymbol ??= new Map()).set(symbol, amount);
       total = add(total, amount);
     }
-    return { bySymbol: bySymbol ?? NOTHING_HELD, total };
+    return bySymbol === null ? NOTHING_RESERVED : { bySymbol, total };
   }
 
   /** Leaves of working reduce-only orders per symbol and side; `exceptClientOrderId` is left out (an order checked again). */

@@ -19,6 +19,20 @@ type Refusal = { ok: false; result: CommandResult };
 /** The store state key of the per-strategy records. */
 export const STRATEGY_RECORDS_KEY = "strategyRecords";
 
+/**
+ * The map as a fresh plain object (a rollback restores the one before), filled by a loop: Object.fromEntries walks a map
+ * through the iterator protocol, a share of every closed trade's cost. The same keys in the same order; a key that
+ * assignment would not define as its own ("__proto__") takes Object.fromEntries.
+ */
+function plainRecordOf(records: Map<string, StrategyTally>): Record<string, StrategyTally> {
+  const out: Record<string, StrategyTally> = {};
+  for (const [strategy, tally] of records) {
+    if (strategy === "__proto__") return Object.fromEntries(records);
+    out[strategy] = tally;
+  }
+  return out;
+}
+
 /** Per strategy, the running record of its closed trades (core/strategy-metrics/tally.ts). */
 export class StrategyRecords {
   private records: Map<string, StrategyTally> | null = null;
@@ -40,7 +54,7 @@ export class StrategyRecords {
     const records = this.all();
     // A running tally: its sums stay Decimals between trades and become text only when read (persisting writes it).
     records.set(trade.strategy, addTradeKeepingSums(records.get(trade.strategy) ?? EMPTY_TALLY, trade.pnl));
-    this.cx.store.setState(STRATEGY_RECORDS_KEY, Object.fromEntries(records));
+    this.cx.store.setState(STRATEGY_RECORDS_KEY, plainRecordOf(records));
   }
 
   /** A rolled-back transaction: the next read starts again from the store. */
