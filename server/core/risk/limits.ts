@@ -441,8 +441,10 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
       const leverage = input.leverage ?? 1;
       figures.opened(openedQty, feeRate, leverage);
       const available = portfolio.availableQuote;
-      // The exact figure (two 40-digit multiplications) only when the estimate cannot settle the comparison.
-      if (!certainlyAtMost(openedQty, price, feeRate, leverage, available) && cmp(figures.requiredQuote, available) > 0) {
+      // The exact figure (two 40-digit multiplications) only when the estimate cannot settle the comparison. A quantity
+      // of more than 21 digits was sized to the last digit of the balance (all-in, no step): no estimate settles that.
+      const estimated = openedQty.d.length <= 3 && certainlyAtMost(openedQty, price, feeRate, leverage, available);
+      if (!estimated && cmp(figures.requiredQuote, available) > 0) {
         const requiredQuote = figures.requiredQuote;
         (denials ??= []).push(
           denial("INSUFFICIENT_BALANCE", `The order needs ${requiredQuote.toString()} of quote balance but only ${available.toString()} is available.`, {
