@@ -165,13 +165,16 @@ export class RiskGate {
     const { instrument, side, signal, now } = input;
     const clientOrderId = this.cx.ids.next("bst");
     const positionId = input.positionRecord?.position.id ?? this.cx.ids.next("pos");
-    // Key by key in this order (the journal keeps the tags as written): no spread per entry.
-    const tags: Record<string, string> = { positionId, reason: "entry" };
-    if (signal) {
-      tags.signalId = signal.id;
-      tags.strategy = signal.strategy;
-    }
-    if (input.route !== undefined) tags.route = input.route;
+    // Key by key in this order (the journal keeps the tags as written), each key in the literal: keys added after it
+    // would go to a second (property) array, which every copy of the tags (createOrder's) then allocates too.
+    const route = input.route;
+    const tags: Record<string, string> = signal
+      ? route === undefined
+        ? { positionId, reason: "entry", signalId: signal.id, strategy: signal.strategy }
+        : { positionId, reason: "entry", signalId: signal.id, strategy: signal.strategy, route }
+      : route === undefined
+        ? { positionId, reason: "entry" }
+        : { positionId, reason: "entry", route };
     const spec: OrderSpec = {
       clientOrderId,
       symbol: instrument.symbol,

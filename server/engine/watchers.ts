@@ -193,8 +193,9 @@ export class Watchers {
       if (marked.ok) record.position = marked.value;
     }
     const clientOrderId = this.cx.ids.next("bst");
-    const tags: Record<string, string> = { positionId: position.id, reason };
-    if (record.meta.strategy) tags.strategy = record.meta.strategy;
+    // Every key in the literal (a key added later takes a property array, and so does each copy of the tags).
+    const strategy = record.meta.strategy;
+    const tags: Record<string, string> = strategy ? { positionId: position.id, reason, strategy } : { positionId: position.id, reason };
     const result = this.cx.gate.placeOrder(
       {
         clientOrderId,

@@ -312,3 +312,31 @@ describe("validateOrderSpec accepts and normalizes", () => {
     expect(result.ok && result.value.ts).toBe(42);
   });
 });
+
+describe("validateOrderSpec: a plain market order", () => {
+  it("is normalized to the fields it uses, read and printed as the full spec reads", () => {
+    const tags = { positionId: "pos-1", reason: "entry" };
+    const r = validateOrderSpec({ clientOrderId: "ord-2", symbol: "BTC/USDT", side: "SELL", type: "MARKET", quantity: "0.25", tags, venue: "sim" }, ctx());
+    expect(r.ok).toBe(true);
+    if (!r.ok) return;
+    const v = r.value;
+    expect(JSON.stringify(v)).toBe(
+      '{"clientOrderId":"ord-2","symbol":"BTC/USDT","side":"SELL","type":"MARKET","quantity":"0.25","triggerSource":"LAST","timeInForce":"GTC","postOnly":false,"reduceOnly":false,"tags":{"positionId":"pos-1","reason":"entry"},"venue":"sim","ts":1700000000000}',
+    );
+    expect([v.price, v.triggerPrice, v.trailingOffset, v.expireAt, v.listId, v.linkedClientOrderIds]).toEqual([
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+      undefined,
+    ]);
+    expect(v.tags).toBe(tags);
+    // A market order with a list's fields keeps them (the full spec).
+    const leg = validateOrderSpec(
+      { clientOrderId: "ord-3", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "1", listId: "l-1", contingency: "OCO" },
+      ctx(),
+    );
+    expect(leg.ok && [leg.value.listId, leg.value.contingency]).toEqual(["l-1", "OCO"]);
+  });
+});

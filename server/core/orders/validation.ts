@@ -342,6 +342,34 @@ export function validateOrderSpec(spec: OrderSpec, ctx: ValidationContext): Vali
 
   // Field by field, not `{ ...spec, … }`: specs arrive in many shapes, and V8 builds a spread-then-override
   // literal through its slow path (it was most of this function's time on the order path).
+  // A plain market order (most of them: entries and closes) without the eleven fields it has no use for: the journal
+  // keeps every intent, and absent and undefined read alike (JSON drops both; readers test `!== undefined`).
+  if (
+    price === undefined &&
+    triggerPrice === undefined &&
+    trailingOffset === undefined &&
+    limitOffset === undefined &&
+    spec.expireAt === undefined &&
+    spec.listId === undefined &&
+    spec.contingency === undefined &&
+    spec.linkedClientOrderIds === undefined &&
+    spec.parentClientOrderId === undefined
+  ) {
+    return ok({
+      clientOrderId: spec.clientOrderId,
+      symbol: spec.symbol,
+      side,
+      type,
+      quantity,
+      triggerSource,
+      timeInForce,
+      postOnly,
+      reduceOnly: spec.reduceOnly ?? false,
+      tags: spec.tags,
+      venue: spec.venue,
+      ts: spec.ts ?? ctx.now,
+    });
+  }
   const normalized: NormalizedSpec = {
     clientOrderId: spec.clientOrderId,
     symbol: spec.symbol,

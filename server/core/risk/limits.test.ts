@@ -510,3 +510,47 @@ describe("validateRiskLimits", () => {
     ]);
   });
 });
+
+describe("checkPreTrade: the balance check is exact to the last digit", () => {
+  // The gate settles clear cases on a float estimate; a required quote within a hair of the balance is judged exactly.
+  function balanceCase(quantity: string, price: string, feeRate: string, available: Decimal, leverage?: number): PreTradeInput {
+    const i = input({
+      order: { symbol: "XRP/USDT", quantity: D(quantity), price: D(price) },
+      feeRate: D(feeRate),
+      ...(leverage !== undefined && { leverage }),
+    });
+    i.portfolio = { ...i.portfolio, availableQuote: available };
+    return i;
+  }
+  const exactly = (q: string, p: string, fee: string, leverage = 1) => D(q).times(p).times(D(fee).plus(1)).dividedBy(leverage);
+
+  it("passes at exactly the balance and refuses a 1e-30 above it", () => {
+    const required = exactly("0.123456789", "27123.45", "0.00075");
+    expect(codes(balanceCase("0.123456789", "27123.45", "0.00075", required))).toEqual([]);
+    expect(codes(balanceCase("0.123456789", "27123.45", "0.00075", required.minus("1e-30")))).toEqual(["INSUFFICIENT_BALANCE"]);
+    const approved = checkPreTrade(balanceCase("0.123456789", "27123.45", "0.00075", required.plus(1000)));
+    expect(approved.ok && approved.value.requiredQuote.toString()).toBe(required.toString());
+  });
+
+  it("with leverage, the required quote is divided by it", () => {
+    const required = exactly("3", "7", "0.001", 3);
+    const approved = checkPreTrade(balanceCase("3", "7", "0.001", required, 3));
+    expect(approved.ok && approved.value.requiredQuote.toString()).toBe("7.007");
+    expect(codes(balanceCase("3", "7", "0.001", required.minus("1e-35"), 3))).toEqual(["INSUFFICIENT_BALANCE"]);
+  });
+
+  it("agrees with the exact product for balances near and far from it", () => {
+    const amount = fc.tuple(fc.integer({ min: 1, max: 10 ** 9 }), fc.integer({ min: 0, max: 12 })).map(([n, places]) => new Decimal(n).dividedBy(10 ** places));
+    fc.assert(
+      fc.property(amount, amount, fc.integer({ min: 0, max: 100 }), fc.integer({ min: -40, max: 3 }), fc.boolean(), (q, p, feeBps, shiftExp, below) => {
+        const fee = new Decimal(feeBps).dividedBy(10_000);
+        const required = q.times(p).times(fee.plus(1));
+        const shift = new Decimal(10).pow(shiftExp);
+        const available = below ? Decimal.max(0, required.minus(shift)) : required.plus(shift);
+        const i = balanceCase(q.toString(), p.toString(), fee.toString(), available);
+        expect(codes(i).includes("INSUFFICIENT_BALANCE")).toBe(required.greaterThan(available));
+      }),
+      { numRuns: 500 },
+    );
+  });
+});

@@ -28,7 +28,7 @@
  * - Percent limits (`…Pct`) are in percent of equity (150 = 150%). Equity ≤ 0 makes them zero: no new exposure.
  */
 import { MINUTE_MS } from "../clock";
-import { add, cmp, Decimal, isPositive, maxDec, onePlus, sub, ZERO } from "../money";
+import { add, approxNumber, cmp, Decimal, isPositive, maxDec, onePlus, sub, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type Refusal } from "../errors";
 import { countAfter } from "../recent-times";
@@ -433,22 +433,24 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   }
 
   // INSUFFICIENT_BALANCE: the part of the order that opens new exposure must be paid for.
-  let requiredQuote = ZERO;
   if (!shrinking) {
     const opposes = order.side === "SELL" ? isPositive(netQty) : netQty.isNegative() && !netQty.isZero();
     const openedQty = opposes ? order.quantity.minus(absNetBefore) : order.quantity;
     if (isPositive(openedQty)) {
-      requiredQuote = openedQty === order.quantity ? figures.notional : openedQty.times(price);
-      if (input.feeRate !== undefined && !input.feeRate.isZero()) requiredQuote = requiredQuote.times(onePlus(input.feeRate));
+      const feeRate = input.feeRate !== undefined && !input.feeRate.isZero() ? input.feeRate : null;
       const leverage = input.leverage ?? 1;
-      if (leverage !== 1) requiredQuote = requiredQuote.dividedBy(leverage);
-      if (cmp(requiredQuote, portfolio.availableQuote) > 0) {
+      figures.opened(openedQty, feeRate, leverage);
+      const available = portfolio.availableQuote;
+      // The exact figure (two 40-digit multiplications) only when the estimate cannot settle the comparison. A quantity
+      // of more than 21 digits was sized to the last digit of the balance (all-in, no step): no estimate settles that.
+      const estimated = openedQty.d.length <= 3 && certainlyAtMost(openedQty, price, feeRate, leverage, available);
+      if (!estimated && cmp(figures.requiredQuote, available) > 0) {
+        const requiredQuote = figures.requiredQuote;
         (denials ??= []).push(
-          denial(
-            "INSUFFICIENT_BALANCE",
-            `The order needs ${requiredQuote.toString()} of quote balance but only ${portfolio.availableQuote.toString()} is available.`,
-            { required: requiredQuote.toString(), available: portfolio.availableQuote.toString() },
-          ),
+          denial("INSUFFICIENT_BALANCE", `The order needs ${requiredQuote.toString()} of quote balance but only ${available.toString()} is available.`, {
+            required: requiredQuote.toString(),
+            available: available.toString(),
+          }),
         );
         if (!collectAll) return refuse(denials);
       }
@@ -456,7 +458,6 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
   }
 
   if (denials) return refuse(denials);
-  figures.requiredQuote = requiredQuote;
   return { ok: true, value: figures };
 }
 
@@ -465,8 +466,12 @@ export function checkPreTrade(input: PreTradeInput): PreTradeResult {
  * none of them, and the exposures cost a multiplication per open position. (One object per check.)
  */
 class Figures implements PreTradeApproval {
-  requiredQuote: Decimal = ZERO;
   private notionalValue: Decimal | null = null;
+  private requiredValue: Decimal | null = null;
+  /** The part of the order that opens exposure (null: none, nothing to pay), with the fee and leverage it is paid at. */
+  private openedQty: Decimal | null = null;
+  private feeRate: Decimal | null = null;
+  private leverage = 1;
   private changeValue: Decimal | null = null;
   private sums: { symbol: Decimal; gross: Decimal } | null = null;
 
@@ -485,6 +490,24 @@ class Figures implements PreTradeApproval {
   /** quantity × price. */
   get notional(): Decimal {
     return (this.notionalValue ??= this.order.quantity.times(this.order.price));
+  }
+
+  opened(quantity: Decimal, feeRate: Decimal | null, leverage: number): void {
+    this.openedQty = quantity;
+    this.feeRate = feeRate;
+    this.leverage = leverage;
+  }
+
+  /** openedQty × price × (1 + feeRate) / leverage; zero when the order opens nothing. */
+  get requiredQuote(): Decimal {
+    if (this.requiredValue === null) {
+      const opened = this.openedQty;
+      let required = opened === null ? ZERO : opened === this.order.quantity ? this.notional : opened.times(this.order.price);
+      if (opened !== null && this.feeRate !== null) required = required.times(onePlus(this.feeRate));
+      if (opened !== null && this.leverage !== 1) required = required.dividedBy(this.leverage);
+      this.requiredValue = required;
+    }
+    return this.requiredValue;
   }
 
   get exposureIncrease(): Decimal {
@@ -518,6 +541,19 @@ class Figures implements PreTradeApproval {
     this.sums = { symbol: add(inSymbol, this.symbolReserved), gross: add(gross, this.reservedTotal) };
     return this.sums;
   }
+}
+
+/**
+ * True when quantity × price × (1 + feeRate) / leverage is certainly at most `limit`, judged on floats: each operand
+ * read within 1e-14 (relative, approxNumber), the product within ~1e-13 of the exact figure, so an estimate below
+ * the limit by a margin of 1e-9 decides; anything closer (or not finite) is left to the exact comparison. A float
+ * here only orders two exact amounts with room to spare; no amount is computed from it.
+ */
+function certainlyAtMost(quantity: Decimal, price: Decimal, feeRate: Decimal | null, leverage: number, limit: Decimal): boolean {
+  let estimate = approxNumber(quantity) * approxNumber(price);
+  if (feeRate !== null) estimate *= approxNumber(onePlus(feeRate));
+  if (leverage !== 1) estimate /= leverage;
+  return estimate < approxNumber(limit) * (1 - 1e-9);
 }
 
 function hasOpenPosition(positions: readonly RiskPosition[], symbol: string): boolean {
