@@ -43,8 +43,10 @@ export class SimBalances {
   /** Moves `amount` from free to reserved; false (and nothing moves) when free is short. */
   reserve(currency: string, amount: Decimal): boolean {
     const balance = this.get(currency);
-    if (cmp(balance.free, amount) < 0) return false;
-    balance.free = sub(balance.free, amount);
+    const order = cmp(balance.free, amount);
+    if (order < 0) return false;
+    // The comparison above already says whether free is used up: no second one inside sub().
+    balance.free = order === 0 ? ZERO : amount.isZero() ? balance.free : balance.free.minus(amount);
     balance.reserved = add(balance.reserved, amount);
     return true;
   }

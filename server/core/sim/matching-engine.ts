@@ -49,9 +49,9 @@ import { type BalanceView } from "./balances";
 import { RollingVolume } from "./commission";
 import { sampleLatency } from "./latency";
 import { type MarketUpdate } from "../market-data";
-import { Matcher, simFillOf, type MatchingEngineConfig } from "./matching";
+import { Matcher, type MatchingEngineConfig } from "./matching";
 import { checkModify, checkOrderSpec, type OrderCheckContext } from "./order-checks";
-import { bySide, hasTouch, orderView, reason, type Level, type Request, type SimOrder, type SimOrderView } from "./sim-order";
+import { bySide, hasTouch, orderView, reason, simFillOf, type Level, type Request, type SimOrder, type SimOrderView } from "./sim-order";
 import {
   balancesFromSnapshot,
   decodeRequest,
@@ -437,7 +437,6 @@ export class MatchingEngine extends Matcher {
     order.status = "ACCEPTED";
     order.openRank = ++this.rankSeq;
     this.orders.set(order.clientOrderId, order);
-    this.open.set(order.clientOrderId, order);
     if (order.expireAt !== null) this.gtdOpen += 1;
     this.emit(order.clientOrderId, { type: "accept", venueOrderId: order.venueOrderId, ts: now });
     if (TRIGGER_TYPES.has(order.type)) {
@@ -446,6 +445,9 @@ export class MatchingEngine extends Matcher {
     } else {
       this.goLive(order, state, now, null);
     }
+    // Into the open set only if it is still working: an order done on arrival (most market orders) is never added and
+    // deleted again. Nothing else enters the set meanwhile, so its place in acceptance order is the same.
+    if (order.phase !== "DONE") this.open.set(order.clientOrderId, order);
   }
 
   /** Venue-side checks of an order spec (order-checks.ts); a refusal reason string, or the order ready to accept. */

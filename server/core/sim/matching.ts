@@ -39,6 +39,7 @@ import {
   reason,
   scaled,
   type Budget,
+  type FillEvent,
   type Level,
   type Print,
   type SimOrder,
@@ -83,34 +84,6 @@ export interface MatchingEngineConfig {
   idPrefix?: string;
   /** How many recent fills the in-memory fill log keeps (see fills()). Default 10 000. */
   fillHistoryLimit?: number;
-}
-
-/** A fill event as the simulator emits it (every field set, as the fill log reads it back). */
-export interface FillEvent {
-  type: "fill";
-  tradeId: string;
-  qty: Decimal;
-  price: Decimal;
-  fee: Decimal;
-  liquidity: Liquidity;
-  ts: number;
-}
-
-/** A logged fill as a SimFill: the event's figures with its order's symbol, side and fee currency. */
-export function simFillOf(order: SimOrder, event: FillEvent): SimFill {
-  const instrument = order.instrument;
-  return {
-    tradeId: event.tradeId,
-    clientOrderId: order.clientOrderId,
-    symbol: instrument.symbol,
-    side: order.side,
-    qty: event.qty,
-    price: event.price,
-    fee: event.fee,
-    feeCurrency: instrument.quote,
-    liquidity: event.liquidity,
-    ts: event.ts,
-  };
 }
 
 /** The matching rules and the state they work on; MatchingEngine (matching-engine.ts) is the venue built on them. */
@@ -239,7 +212,9 @@ export abstract class Matcher {
       if (price === null) {
         return reason("NO_MARKET_PRICE", `${order.instrument.symbol} has no market price yet to size the funds for a ${order.type} buy.`);
       }
-      order.reservePerUnit = scaled(price, this.reserveFactor(this.rates(order.instrument, order.acceptedAt ?? order.sentAt)));
+      const perUnit = scaled(price, this.reserveFactor(this.rates(order.instrument, order.acceptedAt ?? order.sentAt)));
+      // A product is compacted: the order keeps it for the whole run (money.ts compact).
+      order.reservePerUnit = perUnit === price ? perUnit : compact(perUnit);
     }
     const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
@@ -496,7 +471,8 @@ export abstract class Matcher {
         ? order.reserved
         : qty.times(price);
     const feeRate = liquidity === "MAKER" ? rates.maker : rates.taker;
-    const fee = feeRate.isZero() ? ZERO : notional.times(feeRate);
+    // Compact: the fee is kept by the order, the fill log and the desk's fill record for the whole run (money.ts).
+    const fee = feeRate.isZero() ? ZERO : compact(notional.times(feeRate));
     const filled = add(order.filled, qty);
     const completes = cmp(filled, order.quantity) >= 0;
     const release = completes ? order.reserved : minDec(order.reserved, order.reservePerUnit.times(qty));

@@ -9,7 +9,6 @@ import type { OrderChanges } from "../orders/events";
 import { trailingLimitPrice } from "../orders/triggers";
 import {
   LIMIT_PRICE_TYPES,
-  ORDER_SIDES,
   ORDER_TYPES,
   TIME_IN_FORCE,
   TRAILING_TYPES,
@@ -31,6 +30,10 @@ export interface OrderCheckContext {
   nextOrderSeq(): number;
 }
 
+// Sets of the vocabulary (a lookup, not a scan of the list, on every arriving order).
+const KNOWN_TYPES: ReadonlySet<string> = new Set(ORDER_TYPES);
+const KNOWN_TIME_IN_FORCE: ReadonlySet<string> = new Set(TIME_IN_FORCE);
+
 /** Venue-side checks of an order spec on arrival; a refusal reason string, or the order ready to accept (numbered by the venue). */
 export function checkOrderSpec(spec: OrderSpec, venue: OrderCheckContext, sentAt: number, now: number): SimOrder | string {
   const clientOrderId = spec.clientOrderId;
@@ -38,15 +41,16 @@ export function checkOrderSpec(spec: OrderSpec, venue: OrderCheckContext, sentAt
   const state = venue.symbols.get(spec.symbol);
   if (!state) return reason("UNKNOWN_SYMBOL", `${spec.symbol} is not traded on this venue.`);
   const instrument = state.instrument;
-  if (!(ORDER_SIDES as readonly string[]).includes(spec.side)) return reason("INVALID_SIDE", `side ${String(spec.side)} is neither BUY nor SELL.`);
-  if (!(ORDER_TYPES as readonly string[]).includes(spec.type)) return reason("INVALID_TYPE", `order type ${String(spec.type)} is not supported.`);
+  if (spec.side !== "BUY" && spec.side !== "SELL") return reason("INVALID_SIDE", `side ${String(spec.side)} is neither BUY nor SELL.`);
+  if (!KNOWN_TYPES.has(spec.type)) return reason("INVALID_TYPE", `order type ${String(spec.type)} is not supported.`);
   const tif = spec.timeInForce ?? "GTC";
-  if (!(TIME_IN_FORCE as readonly string[]).includes(tif)) return reason("INVALID_TIME_IN_FORCE", `time in force ${String(tif)} is not supported.`);
+  if (tif !== "GTC" && !KNOWN_TIME_IN_FORCE.has(tif)) return reason("INVALID_TIME_IN_FORCE", `time in force ${String(tif)} is not supported.`);
   const quantity = parseDecimal(spec.quantity);
   if (quantity === null || !isPositive(quantity)) return reason("INVALID_QUANTITY", `quantity ${String(spec.quantity)} is not a positive number.`);
 
   const type = spec.type;
   const isTrailing = TRAILING_TYPES.has(type);
+  const isTrigger = TRIGGER_TYPES.has(type);
   let limitPrice: Decimal | null = null;
   if (LIMIT_PRICE_TYPES.has(type) && type !== "TRAILING_STOP_LIMIT") {
     limitPrice = parseDecimal(spec.price);
@@ -54,12 +58,12 @@ export function checkOrderSpec(spec: OrderSpec, venue: OrderCheckContext, sentAt
       return reason("INVALID_PRICE", `a ${type} order needs a positive limit price, got ${String(spec.price)}.`);
   }
   let triggerPrice: Decimal | null = null;
-  if (spec.triggerPrice !== undefined && TRIGGER_TYPES.has(type)) {
+  if (spec.triggerPrice !== undefined && isTrigger) {
     triggerPrice = parseDecimal(spec.triggerPrice);
     if (triggerPrice === null || !isPositive(triggerPrice))
       return reason("INVALID_TRIGGER_PRICE", `trigger price ${String(spec.triggerPrice)} is not a positive number.`);
   }
-  if (TRIGGER_TYPES.has(type) && !isTrailing && triggerPrice === null) return reason("INVALID_TRIGGER_PRICE", `a ${type} order needs a trigger price.`);
+  if (isTrigger && !isTrailing && triggerPrice === null) return reason("INVALID_TRIGGER_PRICE", `a ${type} order needs a trigger price.`);
 
   let trailing: TrailingState | null = null;
   if (isTrailing) {

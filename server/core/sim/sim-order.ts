@@ -1,14 +1,15 @@
 /**
  * The matching engine's working records: one order as the venue holds it (SimOrder), one symbol's market state and
- * lists (SymbolState), requests in flight, and the small helpers every room of the simulator shares. Internal to
- * core/sim: the outside sees SimOrderView (a copy) and SimOrderRecord (the snapshot form).
+ * lists (SymbolState), requests in flight, a fill as emitted and logged (FillEvent), and the small helpers every room of
+ * the simulator shares. Internal to core/sim: the outside sees SimOrderView (a copy) and SimOrderRecord (the snapshot form).
  */
 import type { Instrument } from "../instrument";
 import { Decimal, ONE, sub } from "../money";
 import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType, TimeInForce, TrailingState, TriggerSource } from "../orders/types";
-import type { OrderPhase } from "./snapshot";
+import type { Liquidity } from "./commission";
+import type { OrderPhase, SimFill } from "./snapshot";
 import { RollingVolatility } from "./volatility";
 
 /** The venue's view of one order. */
@@ -198,4 +199,32 @@ export function orderView(order: SimOrder): SimOrderView {
 export function scaled(x: Decimal, factor: Decimal | null): Decimal {
   if (factor !== null) return x.times(factor);
   return x.d !== undefined && x.d.length <= 5 ? x : x.times(ONE);
+}
+
+/** A fill event as the simulator emits it (every field set, as the fill log reads it back). */
+export interface FillEvent {
+  type: "fill";
+  tradeId: string;
+  qty: Decimal;
+  price: Decimal;
+  fee: Decimal;
+  liquidity: Liquidity;
+  ts: number;
+}
+
+/** A logged fill as a SimFill: the event's figures with its order's symbol, side and fee currency. */
+export function simFillOf(order: SimOrder, event: FillEvent): SimFill {
+  const instrument = order.instrument;
+  return {
+    tradeId: event.tradeId,
+    clientOrderId: order.clientOrderId,
+    symbol: instrument.symbol,
+    side: order.side,
+    qty: event.qty,
+    price: event.price,
+    fee: event.fee,
+    feeCurrency: instrument.quote,
+    liquidity: event.liquidity,
+    ts: event.ts,
+  };
 }
