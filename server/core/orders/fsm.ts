@@ -6,6 +6,7 @@
  * Size (~600 lines): the table and every event's handler (fills, triggers, modify chains) are one reading, and the
  * handlers share the copy-on-write helpers that keep `applyOrderEvent` pure.
  */
+import { appended } from "../arrays";
 import { add, cmp, D, isPositive, sub, ZERO, parseDecimal, type Decimal } from "../money";
 import {
   LIMIT_PRICE_TYPES,
@@ -513,8 +514,7 @@ function applyFill(order: Order, event: Extract<OrderEvent, { type: "fill" }>, o
   filled.filledQty = filledQty;
   filled.avgFillPrice = avgFillPrice;
   filled.feesPaid = add(order.feesPaid, fee);
-  // concat, not a spread: `[...ids, id]` grows its backing store to 17 slots; concat allocates exactly n + 1 (the order is kept).
-  filled.tradeIds = order.tradeIds.concat(event.tradeId);
+  filled.tradeIds = appended(order.tradeIds, event.tradeId); // exactly n + 1 slots: the order is kept
   // A trigger order that fills has triggered, even if the trigger report never reached us.
   filled.isTriggered = order.isTriggered || TRIGGER_TYPES.has(order.type);
   const complete = cmp(filledQty, order.quantity) === 0;

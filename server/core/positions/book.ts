@@ -13,6 +13,7 @@
  * A fill larger than what is open closes the position and reports the `excess`: the caller decides
  * whether to open an opposite position with it (nothing here ever flips a position silently).
  */
+import { appended } from "../arrays";
 import { type IdGenerator } from "../ids";
 import { type Decimal, type DecimalInput, D, ZERO, add, compact, isPositive, maxDec, minDec, parseDecimal, sub } from "../money";
 import { type OrderSide } from "../orders/types";
@@ -165,17 +166,6 @@ export function exitSide(side: PositionSide): OrderSide {
 
 export function isFlat(position: Position): boolean {
   return position.quantity.isZero();
-}
-
-/**
- * `list` with `item` after it, as a new array of exactly that length: an array spread iterates and leaves spare room
- * (measured: ~180 bytes and ~80-240 ns for one or two fills, against ~60 bytes and ~20 ns here), and every position
- * holds one such array per version.
- */
-function appended<T>(list: readonly T[], item: T): T[] {
-  if (list.length === 0) return [item];
-  if (list.length === 1) return [list[0]!, item];
-  return list.concat(item);
 }
 
 /** Whether a fill of this trade id is among `fills` (a loop: no closure built per applied fill). */
