@@ -98,3 +98,27 @@ describe("npm run backtest -- … --json | a slow reader", () => {
     expect(run.exitedBeforeRead).toBe(false);
   }, 120_000);
 });
+
+describe("npm run backtest -- … --json | a reader that stops early (head)", () => {
+  it("ends quietly with exit code 0 when the reader closes the pipe after its first chunk", async () => {
+    const data = doubledCandles();
+    const child = spawn(TSX, ["scripts/backtest.ts", "--data", data, "--fast", "1", "--slow", "2", "--json", "--deterministic"], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
+    let first = "";
+    child.stdout.once("data", (chunk: Buffer) => {
+      first = chunk.toString("utf8");
+      child.stdout.destroy(); // as `head -c` does once it has its bytes
+    });
+    const code = await new Promise<number | null>((resolveExit, reject) => {
+      child.on("error", reject);
+      child.on("exit", (exitCode) => resolveExit(exitCode));
+    });
+    expect(first.startsWith('{"params"')).toBe(true);
+    expect(code).toBe(0);
+    expect(stderr).not.toMatch(/EPIPE|Unhandled 'error' event/);
+  }, 120_000);
+});

@@ -80,6 +80,12 @@ function writeWhole(stream: NodeJS.WriteStream, text: string): Promise<void> {
   });
 }
 
+// A reader that closes the pipe early (`| head`) has taken what it wanted: the run ends quietly, not with an EPIPE trace.
+process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  if (error.code === "EPIPE") process.exit(0);
+  throw error;
+});
+
 // The exit waits for stderr too: a usage error or a failure message is as easily cut off as the report.
 main().then(
   (code) => writeWhole(process.stderr, "").then(() => process.exit(code)),
