@@ -73,7 +73,7 @@ describe("engine benches", () => {
 
   it("resting limits: every order placed through the engine stays open, first and last windows reported", async () => {
     const before = benchDirs();
-    const result = await restingLimitsBench({ name: "rl", orders: 40, window: 10 });
+    const result = await restingLimitsBench({ name: "rl", orders: 40, window: 10, roundTrips: 3 });
     expect(result).toMatchObject({ name: "rl", unit: "ms", target: 2000, orders: 40, window: 10, openAtEnd: 40 });
     expect(result.meetsTarget).toBe(result.value < 2000);
     expect(result.firstUsPerOrder).toBeGreaterThan(0);
@@ -82,6 +82,10 @@ describe("engine benches", () => {
     expect(result.at10kUsPerOrder).toBeGreaterThan(0);
     expect(result.at10kOverAt10).toBeCloseTo(result.at10kUsPerOrder / result.at10UsPerOrder, 1);
     expect(result.ownFile.value).toBeGreaterThan(0);
+    // Each round trip opened and closed a position (the bench throws when one is left open).
+    expect(result.roundTrips).toBe(3);
+    expect(result.closeAt10UsPerRoundTrip).toBeGreaterThan(0);
+    expect(result.closeAt10kOverAt10).toBeCloseTo(result.closeAt10kUsPerRoundTrip / result.closeAt10UsPerRoundTrip, 1);
     expect(benchDirs()).toEqual(before);
   });
 

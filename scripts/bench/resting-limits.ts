@@ -12,11 +12,14 @@
  * ratio reads below 1), and the fair comparison: after the big run, with the code warm, a fresh desk keeps 10 orders
  * resting and places more one at a time, each canceled (untimed) after it was placed (`at10UsPerOrder`: exactly 10
  * resting), against the last `window` of the big run (`at10kUsPerOrder`), medians of both; `at10kOverAt10` ≈ 1 when placing does not grow with the open orders.
+ * Closing must not grow with them either: on both desks, once the orders rest, `roundTrips` BUY signals each followed by
+ * a SELL that closes the position (a market order, a fill, a closed position, a trade) are timed; `closeAt10kOverAt10`
+ * compares the medians (a close looks at its own position's orders, not at every open order).
  * Target: under 2 s in all.
  * Synchronous NORMAL for the journal and the venue file, as the runtime opens them in replay and paper mode;
  * files on tmpfs where there is one (what is measured is the work per order, not the disk).
  */
-import { closeDesk, makeDeskFiles, openDesk, quote, removeDeskFiles, BENCH_SYMBOL } from "./desk";
+import { benchSignal, closeDesk, makeDeskFiles, openDesk, quote, removeDeskFiles, BENCH_SYMBOL } from "./desk";
 
 export const RESTING_LIMITS_TARGET_MS = 2000;
 
@@ -40,6 +43,11 @@ export interface RestingLimitsBenchResult {
   at10kUsPerOrder: number;
   at10kOverAt10: number;
   openAtEnd: number;
+  /** Warm: median µs per round trip (open by a BUY signal, close by a SELL) with 10 resting and with ~10 000; ratio. */
+  roundTrips: number;
+  closeAt10UsPerRoundTrip: number;
+  closeAt10kUsPerRoundTrip: number;
+  closeAt10kOverAt10: number;
   /** The big run with the venue in a state file of its own: total and CPU ms. */
   ownFile: { value: number; cpuMs: number };
 }
@@ -55,8 +63,8 @@ const LIMIT_ORDER = { symbol: BENCH_SYMBOL, side: "BUY" as const, type: "LIMIT" 
  */
 async function placeResting(
   orders: number,
-  options: { holdAt?: number; ownFile?: boolean; onProgress?: (placed: number) => void } = {},
-): Promise<{ times: Float64Array; elapsedMs: number; cpuMs: number; openAtEnd: number }> {
+  options: { holdAt?: number; ownFile?: boolean; roundTrips?: number; onProgress?: (placed: number) => void } = {},
+): Promise<{ times: Float64Array; elapsedMs: number; cpuMs: number; openAtEnd: number; roundTripTimes: Float64Array }> {
   const files = makeDeskFiles("resting", { inMemoryFs: true });
   try {
     const desk = openDesk(files.dbPath, { venuePath: files.venuePath, venueSynchronous: "NORMAL", venueInDesk: options.ownFile !== true });
@@ -83,10 +91,21 @@ async function placeResting(
       options.onProgress?.(i + 1);
     }
     const openAtEnd = desk.engine.state().openOrders.length;
+    const roundTripTimes = new Float64Array(options.roundTrips ?? 0);
+    for (let i = 0; i < roundTripTimes.length; i++) {
+      const t0 = performance.now();
+      for (const action of ["BUY", "SELL"] as const) {
+        desk.clock.advance(100);
+        const result = await desk.engine.execute({ kind: "signal", signal: benchSignal(action, desk.clock.now()), source: "bench" });
+        if (!result.ok) throw new Error(`BENCH_SIGNAL_REFUSED: round trip ${i + 1} (${action}) was refused: ${result.error.code} ${result.error.message}`);
+      }
+      roundTripTimes[i] = (performance.now() - t0) * 1000;
+    }
+    if (desk.engine.openPosition(BENCH_SYMBOL) !== null) throw new Error("BENCH_NOT_CLOSED: a round trip left its position open.");
     await closeDesk(desk);
     const expected = options.holdAt === undefined ? orders : Math.min(orders, options.holdAt);
     if (openAtEnd !== expected) throw new Error(`BENCH_NOT_RESTING: ${expected} orders should rest, ${openAtEnd} are open.`);
-    return { times, elapsedMs: elapsed, cpuMs: cpuUs / 1000, openAtEnd };
+    return { times, elapsedMs: elapsed, cpuMs: cpuUs / 1000, openAtEnd, roundTripTimes };
   } finally {
     removeDeskFiles(files);
   }
@@ -108,23 +127,29 @@ export async function restingLimitsBench(options: {
   name: string;
   orders: number;
   window?: number;
+  /** BUY-then-SELL round trips timed on each desk once its orders rest (default 50). */
+  roundTrips?: number;
   log?: (line: string) => void;
 }): Promise<RestingLimitsBenchResult> {
   const window = Math.min(options.window ?? 100, Math.floor(options.orders / 2));
   const log = options.log;
+  const roundTrips = options.roundTrips ?? 50;
   const big = await placeResting(options.orders, {
+    roundTrips,
     onProgress: (n) => {
       if (log && n % 2000 === 0) log(`  ${options.name}: ${n}/${options.orders} orders placed`);
     },
   });
   // The same code, warm now, on a desk that keeps 10 resting: each order is placed with 10 others open (then canceled,
   // untimed). Three windows, the last one measured: the desk's own first orders (a new connection) are left out.
-  const small = await placeResting(10 + 3 * window, { holdAt: 10 });
+  const small = await placeResting(10 + 3 * window, { holdAt: 10, roundTrips });
   const ownFile = await placeResting(options.orders, { ownFile: true });
   const first = meanOf(big.times, 0, window);
   const last = meanOf(big.times, options.orders - window, options.orders);
   const at10 = medianOf(small.times, 10 + 2 * window, 10 + 3 * window);
   const at10k = medianOf(big.times, options.orders - window, options.orders);
+  const closeAt10 = medianOf(small.roundTripTimes, 0, roundTrips);
+  const closeAt10k = medianOf(big.roundTripTimes, 0, roundTrips);
   return {
     name: options.name,
     unit: "ms",
@@ -141,6 +166,10 @@ export async function restingLimitsBench(options: {
     at10kUsPerOrder: Math.round(at10k),
     at10kOverAt10: Math.round((at10k / at10) * 100) / 100,
     openAtEnd: big.openAtEnd,
+    roundTrips,
+    closeAt10UsPerRoundTrip: Math.round(closeAt10),
+    closeAt10kUsPerRoundTrip: Math.round(closeAt10k),
+    closeAt10kOverAt10: Math.round((closeAt10k / closeAt10) * 100) / 100,
     ownFile: { value: Math.round(ownFile.elapsedMs), cpuMs: Math.round(ownFile.cpuMs) },
   };
 }
