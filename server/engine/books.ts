@@ -40,7 +40,7 @@ export class Books {
   readonly instruments = new Map<string, Instrument>();
 
   /** Working orders, with running sums of what they reserve (the gate reads those, not every order). */
-  readonly orders = new OpenOrderBook<OrderRecord>();
+  readonly orders = new OpenOrderBook<OrderRecord>((record) => record.meta.positionId);
 
   /** clientOrderIds of EMULATED orders: market data checks their triggers without scanning every open order. */
   readonly emulated = new Set<string>();
@@ -121,8 +121,8 @@ export class Books {
 
   /** Whether another order still works for this position (several resting entries may target one). */
   othersWorkingFor(positionId: string, exceptClientOrderId: string): boolean {
-    for (const r of this.orders.values()) {
-      if (r.meta.positionId === positionId && r.order.clientOrderId !== exceptClientOrderId && !isTerminal(r.order)) return true;
+    for (const r of this.orders.heldFor(positionId)) {
+      if (r.order.clientOrderId !== exceptClientOrderId && !isTerminal(r.order)) return true;
     }
     return false;
   }
@@ -180,7 +180,7 @@ export class Books {
   /** Non-terminal reduce-only orders of a position (its working exits, resting take-profits, stops). */
   workingExitsFor(positionId: string): OrderRecord[] {
     const out: OrderRecord[] = [];
-    for (const r of this.orders.values()) if (r.meta.positionId === positionId && r.order.reduceOnly && !isTerminal(r.order)) out.push(r);
+    for (const r of this.orders.heldFor(positionId)) if (r.order.reduceOnly && !isTerminal(r.order)) out.push(r);
     return out;
   }
 

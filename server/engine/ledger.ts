@@ -289,8 +289,8 @@ export class Ledger {
     // Exit orders still working for this position have nothing left to reduce. This runs inside the fill's
     // transaction: their cancels go out once it commits (settleOrder), so a rolled-back fill sent none.
     // Read in place (nothing here changes the open orders while the loop runs): no copy of them per closed position.
-    for (const other of this.cx.books.orders.values()) {
-      if (other.meta.positionId === position.id && !isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
+    for (const other of this.cx.books.orders.heldFor(position.id)) {
+      if (!isTerminal(other.order) && other.order.clientOrderId !== closingOrder.clientOrderId) {
         // The other leg of a native OCO list: the venue ends it itself (its end arrives as the leg's own event).
         if (this.cx.lists.nativeSiblings(other.order.clientOrderId, closingOrder.clientOrderId)) continue;
         this.cancelsAfterCommit.push(other);

@@ -140,3 +140,63 @@ describe("OpenOrderBook running sums", () => {
     expect(book.workingReduceOnly()).toBe(empty);
   });
 });
+
+describe("OpenOrderBook.heldFor (the records of one group, e.g. a position)", () => {
+  interface Grouped {
+    order: Order;
+    meta: { positionId: string | null };
+  }
+  const GROUPS = ["p1", "p2", "p3", null];
+
+  it.each([1, 2, 3, 4, 5, 6])("lists what a scan of the whole book finds after random sets, re-sets to other groups, deletes and clears (seed %i)", (seed) => {
+    const source = seededRng(seed);
+    const pick = <T>(xs: readonly T[]): T => xs[Math.floor(source.next() * xs.length)]!;
+    const book = new OpenOrderBook<Grouped>((record) => record.meta.positionId);
+    const keys = Array.from({ length: 12 }, (_, i) => `k${i}`);
+    for (let i = 0; i < 500; i++) {
+      const roll = source.next();
+      const key = pick(keys);
+      if (roll < 0.6) {
+        const order = createOrder({ clientOrderId: key, symbol: pick(SYMBOLS), side: "BUY", type: "LIMIT", quantity: "1", price: "10" });
+        book.set(key, { order, meta: { positionId: pick(GROUPS) } }); // a re-set may move a key to another group
+      } else if (roll < 0.97) {
+        book.delete(key);
+      } else {
+        book.clear();
+      }
+      for (const group of ["p1", "p2", "p3"]) {
+        const byKey = (a: Grouped, b: Grouped) => a.order.clientOrderId.localeCompare(b.order.clientOrderId);
+        const scanned = [...book.values()].filter((r) => r.meta.positionId === group).sort(byKey);
+        expect([...book.heldFor(group)].sort(byKey)).toEqual(scanned);
+      }
+    }
+  });
+
+  it("lists a group's records in the book's own order while none moves between groups", () => {
+    const book = new OpenOrderBook<Grouped>((record) => record.meta.positionId);
+    const add = (key: string, positionId: string) =>
+      book.set(key, {
+        order: createOrder({ clientOrderId: key, symbol: "BTC/USDT", side: "SELL", type: "LIMIT", quantity: "1", price: "10" }),
+        meta: { positionId },
+      });
+    for (const [key, positionId] of [
+      ["a", "p1"],
+      ["b", "p2"],
+      ["c", "p1"],
+      ["d", "p1"],
+    ] as const)
+      add(key, positionId);
+    book.delete("a");
+    add("a", "p1");
+    add("c", "p1"); // set again in place (a new event), as the engine does
+    const scanned = [...book.values()].filter((r) => r.meta.positionId === "p1").map((r) => r.order.clientOrderId);
+    expect([...book.heldFor("p1")].map((r) => r.order.clientOrderId)).toEqual(scanned);
+    expect(scanned).toEqual(["c", "d", "a"]);
+  });
+
+  it("lists nothing for a book built without a group function", () => {
+    const book = new OpenOrderBook<Grouped>();
+    book.set("a", { order: createOrder({ clientOrderId: "a", symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "1" }), meta: { positionId: "p1" } });
+    expect([...book.heldFor("p1")]).toEqual([]);
+  });
+});

@@ -366,8 +366,9 @@ export class Watchers {
     // A position whose entry has not filled yet is closed by canceling that entry (a close means "be flat").
     let entriesCanceled = 0;
     for (const record of records) {
-      for (const working of valuesOf(this.cx.books.orders)) {
-        if (working.meta.positionId === record.position.id && !working.order.reduceOnly && !isTerminal(working.order)) {
+      // Its own orders only (not a walk over every open order), copied: a cancel request changes the book.
+      for (const working of [...this.cx.books.orders.heldFor(record.position.id)]) {
+        if (!working.order.reduceOnly && !isTerminal(working.order)) {
           this.cx.ledger.requestCancel(working);
           entriesCanceled++;
         }
