@@ -206,6 +206,8 @@ export class Ledger {
           `booked to new position ${position.id}`,
         );
       record.meta = { ...record.meta, positionId: position.id };
+      // Set again while held: the open orders list it under its new position at once (heldFor), not at its next event.
+      if (this.cx.books.orders.get(order.clientOrderId) === record) this.cx.books.orders.set(order.clientOrderId, record);
     }
     const fillRecord: FillRecord = {
       venue: record.meta.venue,

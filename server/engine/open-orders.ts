@@ -72,7 +72,10 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
   private readonly groups = new Map<string, Set<string>>();
   private readonly groupOfKey = new Map<string, string>();
 
-  /** `groupOf` names a record's group (null: none), read when the record is set; `heldFor` lists a group's records. */
+  /**
+   * `groupOf` names a record's group (null: none), read when the record is set: a record whose group changes is set
+   * again (as the ledger does when it books an order's fill to a new position). `heldFor` lists a group's records.
+   */
   constructor(private readonly groupOf: ((record: R) => string | null) | null = null) {
     super();
   }
