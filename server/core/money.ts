@@ -94,6 +94,9 @@ function fewDecimalsToDecimal(value: number): Decimal | null {
   return null;
 }
 
+/** decimalOfUnits' words, least significant first (a price below 2^49 with up to 8 decimals has at most 3). */
+const WORDS: number[] = [0, 0, 0, 0];
+
 /**
  * units × 10^-places (units a positive safe integer) in decimal.js's own form: base-1e7 words, the first holding the
  * digits down to the exponent's word boundary, the last padded with zeros on the right, no trailing zero word.
@@ -116,16 +119,20 @@ function decimalOfUnits(units: number, places: number): Decimal {
     let left = units;
     const low = left % lastScale;
     left = (left - low) / lastScale;
-    words = [];
-    words.push((low * POWERS_OF_TEN[7 - lastLength]!) | 0);
+    // Least significant first into the scratch, then copied out at exactly its length: an array grown by push reserves
+    // 17 slots (~150 bytes where a price needs two words), and a fill's price is kept by its records for the whole run.
+    let n = 0;
+    WORDS[n++] = (low * POWERS_OF_TEN[7 - lastLength]!) | 0;
     for (let r = rest - lastLength; r > 0; r -= 7) {
       const word = left % 10_000_000;
       left = (left - word) / 10_000_000;
-      words.push(word | 0);
+      WORDS[n++] = word | 0;
     }
-    words.push(left | 0);
-    words.reverse();
-    while (words.length > 1 && words[words.length - 1] === 0) words.pop();
+    WORDS[n++] = left | 0;
+    // No trailing zero word (the least significant words come first here).
+    let from = 0;
+    while (from < n - 1 && WORDS[from] === 0) from++;
+    words = WORDS.slice(from, n).reverse();
   }
   // A fresh Decimal given its fields before anyone sees it (same constructor and field order as the library's).
   const decimal = new Decimal(0);

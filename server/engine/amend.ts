@@ -242,7 +242,7 @@ export class Amends {
       tags: { ...old.tags, replaces: old.clientOrderId },
       ...(old.listId !== null && { listId: old.listId }),
       contingency: old.contingency,
-      linkedClientOrderIds: old.linkedClientOrderIds,
+      linkedClientOrderIds: [...old.linkedClientOrderIds],
       ...(old.parentClientOrderId !== null && { parentClientOrderId: old.parentClientOrderId }),
       venue: this.cx.venue.id,
     };

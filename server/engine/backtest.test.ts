@@ -6,7 +6,7 @@ import { D } from "../core/money";
 import { createSmaCrossStrategy } from "../core/strategies/sma-cross";
 import type { Strategy } from "../core/strategies/types";
 import { candleColumnsOf, loadCandleColumns, loadCandlesCsv, type Candle } from "../venues/replay/csv";
-import { runEngineBacktest, type EngineBacktestInput } from "./backtest";
+import { runEngineBacktest, signalSources, type EngineBacktestInput } from "./backtest";
 
 const REAL_FILE = join(import.meta.dirname, "..", "..", "data", "market", "btc-usdt_5m_2023-01-02_2023-02-09.csv");
 const REAL = loadCandlesCsv(REAL_FILE);
@@ -203,5 +203,22 @@ describe("candles as columns", () => {
       onProgress: (done, total) => calls.push([done, total, seen]),
     });
     expect(calls).toEqual(expected.map((done) => [done, n, done]));
+  });
+});
+
+describe("signalSources", () => {
+  it("words a reason's source once per run and answers the same string for it after", () => {
+    const sourceOf = signalSources();
+    const first = sourceOf("sma-cross: SMA(10) crossed above SMA(30)");
+    expect(first).toBe("backtest: sma-cross: SMA(10) crossed above SMA(30)");
+    expect(sourceOf("sma-cross: SMA(10) crossed below SMA(30)")).toBe("backtest: sma-cross: SMA(10) crossed below SMA(30)");
+    // Identity is not observable for strings; what is: the same text, whatever came between.
+    expect(sourceOf("sma-cross: SMA(10) crossed above SMA(30)")).toBe(first);
+  });
+
+  it("still words every reason when a strategy words more than it remembers", () => {
+    const sourceOf = signalSources();
+    for (let i = 0; i < 200; i++) expect(sourceOf(`reason ${i}`)).toBe(`backtest: reason ${i}`);
+    for (let i = 0; i < 200; i++) expect(sourceOf(`reason ${i}`)).toBe(`backtest: reason ${i}`);
   });
 });

@@ -109,6 +109,26 @@ export function backtestVolumeHistory(candleMs: readonly number[]): MarketHistor
   return new MarketHistory({ barMs, maxBars: Math.ceil((MARKET_HISTORY_DAYS * DAY_MS) / barMs) });
 }
 
+/** Distinct reasons whose sources signalSources remembers (a strategy words a few; one that words each differently is not held). */
+const REMEMBERED_REASONS = 64;
+
+/**
+ * A run's signal source for a strategy's reason ("backtest: <reason>"), one string per reason: every signal's record
+ * keeps its source for the whole run, and a string built per signal (a 32-byte cons over the same two parts) was kept
+ * with each of them.
+ */
+export function signalSources(): (reason: string) => string {
+  const known = new Map<string, string>();
+  return (reason) => {
+    let source = known.get(reason);
+    if (source === undefined) {
+      source = `backtest: ${reason}`;
+      if (known.size < REMEMBERED_REASONS) known.set(reason, source);
+    }
+    return source;
+  };
+}
+
 /** Candles a call of the candle loop runs (see runEngineBacktest). */
 const CANDLE_SLICE = 256;
 
@@ -213,6 +233,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   let pending: { action: "BUY" | "SELL"; candleTs: number; reason: string } | null = null;
   let position = "FLAT" as StrategyPosition; // `as`: act() changes it, which narrowing cannot see
   let signalSeq = 0;
+  const sourceOf = signalSources();
   // The curve at candle closes is market data (numbers, DESIGN allows it); money stays exact at every fill
   // (flatEquity, finalEquity). Building a Decimal per candle cost more than the rest of the loop.
   const curveTs = new Float64Array(count);
@@ -265,13 +286,13 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
           ts: clock.now(),
           algo: execAlgoRequest(exec, "1000000000000", interval)!,
         },
-        source: `backtest: ${reason}`,
+        source: sourceOf(reason),
       });
     } else {
       engine.executeSync({
         kind: "signal",
         signal: { id: `bt-${++signalSeq}`, symbol, action: action === "BUY" ? "BUY" : "CLOSE", confidence: 1, strategy: strategy.name, ts: clock.now() },
-        source: `backtest: ${reason}`,
+        source: sourceOf(reason),
       });
     }
     syncHeld();

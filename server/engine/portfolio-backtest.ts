@@ -45,7 +45,16 @@ import type { TradeRecord } from "../db/store";
 import type { Candle } from "../venues/replay/csv";
 import { SimVenue } from "../venues/sim/sim-venue";
 import { execAlgoRequest, type ExecSpec } from "../core/algos/exec-spec";
-import { type AllInSizing, BacktestEngine, backtestTradeOf, backtestVolumeHistory, executionSummary, type ExecutionSummary, smallestGap } from "./backtest";
+import {
+  type AllInSizing,
+  BacktestEngine,
+  backtestTradeOf,
+  backtestVolumeHistory,
+  executionSummary,
+  type ExecutionSummary,
+  signalSources,
+  smallestGap,
+} from "./backtest";
 import { EventBus } from "./bus";
 import { SYSTEM } from "./types";
 import type { EngineOptions } from "./context";
@@ -204,6 +213,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     refusedSignals[s.name] = 0;
   }
   let signalSeq = 0;
+  const sourceOf = signalSources();
   const lastTouch = new Map<string, number>();
   const touch = (symbol: string, price: number) => {
     if (algoMode) lastTouch.set(symbol, price);
@@ -214,7 +224,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     const result = engine.executeSync({
       kind: "signal",
       signal: { id: `bt-${++signalSeq}`, symbol, action: action === "BUY" ? "BUY" : "CLOSE", confidence: 1, strategy, ts: clock.now() },
-      source: `backtest: ${reason}`,
+      source: sourceOf(reason),
     });
     if (!result.ok) refusedSignals[strategy] = (refusedSignals[strategy] ?? 0) + 1;
     const open = engine.openPosition(symbol);
@@ -262,7 +272,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
           ts: clock.now(),
           algo: execAlgoRequest(exec!, "1000000000000", state.interval)!,
         },
-        source: `backtest: ${reason}`,
+        source: sourceOf(reason),
       });
       if (!result.ok) refusedSignals[strategy] = (refusedSignals[strategy] ?? 0) + 1;
       // The symbol is the strategy's from its entry's start: another strategy's entry waits, as on a held symbol.

@@ -203,6 +203,9 @@ function optionalDecimal(value: OrderSpec["price"], field: string): Decimal | nu
   return d;
 }
 
+/** An order linked to none (nearly all): one frozen list shared by every such order, not an empty array kept per order. */
+const NO_LINKED_IDS: readonly string[] = Object.freeze([]);
+
 /**
  * Builds a fresh INITIALIZED order from a (validated) spec. Throws TypeError only on programmer error:
  * a non-finite or non-positive quantity, a non-finite price, a trailing stop without an offset.
@@ -243,7 +246,7 @@ export function createOrder(spec: OrderSpec): Order {
     tags: { ...spec.tags },
     listId: spec.listId ?? null,
     contingency: spec.contingency ?? "NONE",
-    linkedClientOrderIds: spec.linkedClientOrderIds ? [...spec.linkedClientOrderIds] : [],
+    linkedClientOrderIds: spec.linkedClientOrderIds !== undefined && spec.linkedClientOrderIds.length > 0 ? [...spec.linkedClientOrderIds] : NO_LINKED_IDS,
     parentClientOrderId: spec.parentClientOrderId ?? null,
     venue: spec.venue ?? null,
     status: "INITIALIZED",

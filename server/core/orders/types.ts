@@ -149,7 +149,7 @@ export interface Order {
   tags: OrderTags;
   listId: string | null;
   contingency: ContingencyType;
-  linkedClientOrderIds: string[];
+  linkedClientOrderIds: readonly string[];
   parentClientOrderId: string | null;
   venue: string | null;
 

@@ -78,8 +78,11 @@ export interface MarketPrice {
 export type ExitConfigErrorCode =
   "INVALID_STOP_LOSS" | "INVALID_TAKE_PROFIT" | "INVALID_TRAILING_STOP" | "INVALID_LADDER" | "INVALID_MAX_AGE" | "INVALID_QTY_STEP" | "INCONSISTENT_LEVELS";
 
+/** No ladder level fired yet: one frozen list shared by every new state (a position's state is kept in its stored record). */
+const NONE_FIRED: readonly number[] = Object.freeze([]);
+
 export function createExitState(config: ExitConfig): ExitState {
-  return { config, firedLevels: [], watermark: null, trailingStop: null };
+  return { config, firedLevels: NONE_FIRED, watermark: null, trailingStop: null };
 }
 
 /**
