@@ -789,6 +789,16 @@ describe("createOrder", () => {
 });
 
 describe("applyOrderEvent details", () => {
+  it("builds a fill's copy and every other event's copy with the same keys in the same order (one hidden class)", () => {
+    const created = createOrder(spec());
+    const submitted = applyOrderEvent(created, submit).order;
+    const partly = applyOrderEvent(submitted, fill("t1", 3)).order;
+    const accepted = applyOrderEvent(partly, accept).order;
+    const filled = applyOrderEvent(accepted, fill("t2", 7)).order;
+    expect(filled.status).toBe("FILLED");
+    for (const order of [submitted, partly, accepted, filled]) expect(Object.keys(order)).toEqual(Object.keys(created));
+  });
+
   it("computes the exact volume-weighted average price, fees and trade ids", () => {
     const { order } = run(spec(), [submit, accept, fill("t1", 3, "100", "0.3"), fill("t2", "1", "104", "-0.05")]);
     expect(order.avgFillPrice?.toString()).toBe("101");
