@@ -71,6 +71,28 @@ function appendTo<V>(index: Map<string, V[]>, key: string, value: V): void {
   else list.push(value);
 }
 
+/*
+ * Two literals of one shape for a stored order and a stored position: one for an order that has ended or a position
+ * that has closed (kept as it is from then on), one for the rest (replaced at the next save). V8 learns per literal
+ * whether what it builds lives on and, when nearly all of it does, allocates it straight into the old generation; with
+ * one literal for both, every record kept for good was copied by the young-generation collections it lived through.
+ */
+function openOrderRow(order: Order, meta: OrderMeta): StoredOrder {
+  return { order, meta };
+}
+
+function endedOrderRow(order: Order, meta: OrderMeta): StoredOrder {
+  return { order, meta };
+}
+
+function openPositionRow(position: Position, exit: unknown, meta: PositionMeta): StoredPosition {
+  return { position, exit, meta };
+}
+
+function closedPositionRow(position: Position, exit: unknown, meta: PositionMeta): StoredPosition {
+  return { position, exit, meta };
+}
+
 function byCreatedAt(a: StoredOrder, b: StoredOrder): number {
   return a.order.createdAt - b.order.createdAt;
 }
@@ -266,7 +288,7 @@ export class MemoryStore implements Store, StoreHistory {
   // ── orders ───────────────────────────────────────────────────────────────────────────────────────
   saveOrder(order: Order, meta: OrderMeta): void {
     this.assertOpen();
-    this.setIn(this.orders, order.clientOrderId, { order, meta });
+    this.setIn(this.orders, order.clientOrderId, isOpenStatus(order.status) ? openOrderRow(order, meta) : endedOrderRow(order, meta));
   }
 
   loadOrders(filter: { onlyOpen: boolean }): StoredOrder[] {
@@ -317,7 +339,8 @@ export class MemoryStore implements Store, StoreHistory {
   // ── positions and trades ─────────────────────────────────────────────────────────────────────────
   savePosition(position: Position, exit: unknown, meta: PositionMeta): void {
     this.assertOpen();
-    this.setIn(this.positions, position.id, { position, exit: exit ?? null, meta });
+    const row = isOpenPosition(position) ? openPositionRow(position, exit ?? null, meta) : closedPositionRow(position, exit ?? null, meta);
+    this.setIn(this.positions, position.id, row);
   }
 
   loadOpenPositions(): StoredPosition[] {
