@@ -23,6 +23,7 @@ import {
   roundToStep,
   sub,
   sumDec,
+  timesCompact,
 } from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
@@ -267,6 +268,65 @@ describe("compact", () => {
       }),
     );
     expect(compact(D("-0")).isNegative()).toBe(true);
+  });
+});
+
+describe("timesCompact", () => {
+  /** Decimal strings whose digits are runs of 9s and 0s as often as anything else: the rounding's carries ripple through them. */
+  const carryString = fc
+    .tuple(fc.boolean(), fc.array(fc.constantFrom("9", "9", "9", "0", "1", "4", "5", "6"), { minLength: 1, maxLength: 60 }), fc.integer({ min: -45, max: 20 }))
+    .map(([negative, digits, exponent]) => `${negative ? "-" : ""}${digits.join("")}e${exponent}`);
+  const operand = fc.oneof(decimalString, carryString);
+
+  const expectSameProduct = (a: Decimal, b: Decimal) => {
+    const expected = a.times(b);
+    const product = timesCompact(a, b);
+    expect(product.s).toBe(expected.s);
+    expect(product.e).toBe(expected.e);
+    expect(product.d).toEqual(expected.d);
+    expect(product.toString()).toBe(expected.toString());
+    expect(product).toBeInstanceOf(Decimal);
+  };
+
+  it("is a.times(b) exactly (sign, exponent, every digit word after the half-up rounding to the precision)", () => {
+    fc.assert(
+      fc.property(operand, operand, (x, y) => expectSameProduct(D(x), D(y))),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("keeps exactly its words, and rounds the cases that carry into a new digit", () => {
+    const cases: [string, string][] = [
+      ["0.4322757850344394117936937879376035840849", "23133.38"], // a backtest's all-in quantity × a price
+      ["9999999999999999999999999999999999999999", "1.00000000000000000000000000000000000000005"],
+      ["99999999999999999999999999999999999999995", "1"],
+      ["9".repeat(41) + "5", "1"], // its first word holds 7 nines: the carry makes it 10^7, written as 1 with the exponent up
+      ["9999999.999999999999999999999999999999999", "9999999.999999999999999999999999999999999"],
+      ["123", "0.001"],
+      ["-2.5", "4"],
+      ["1e-30", "1e-25"],
+    ];
+    for (const [x, y] of cases) {
+      expectSameProduct(D(x), D(y));
+      const product = timesCompact(D(x), D(y));
+      expect(product.d).toEqual(compact(D(x).times(D(y))).d);
+    }
+  });
+
+  it("takes the library's path for zero, signed zero, NaN and infinities", () => {
+    for (const [x, y] of [
+      [0, 5],
+      ["-0", 5],
+      [5, "-0"],
+      [Infinity, 2],
+      [-Infinity, "-0"],
+      [NaN, 1],
+    ] as const) {
+      const expected = new Decimal(x).times(new Decimal(y));
+      const product = timesCompact(new Decimal(x), new Decimal(y));
+      expect(product.toString()).toBe(expected.toString());
+      expect(Object.is(product.s, expected.s) || (Number.isNaN(product.s) && Number.isNaN(expected.s))).toBe(true);
+    }
   });
 });
 
