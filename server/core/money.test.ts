@@ -15,9 +15,11 @@ import {
   isPositive,
   maxDec,
   minDec,
+  minusCompact,
   numberToDecimal,
   onePlus,
   parseDecimal,
+  plusCompact,
   ratioNumber,
   roundReport,
   roundToStep,
@@ -327,6 +329,73 @@ describe("timesCompact", () => {
       expect(product.toString()).toBe(expected.toString());
       expect(Object.is(product.s, expected.s) || (Number.isNaN(product.s) && Number.isNaN(expected.s))).toBe(true);
     }
+  });
+});
+
+describe("plusCompact and minusCompact", () => {
+  const carryString = fc
+    .tuple(fc.boolean(), fc.array(fc.constantFrom("9", "9", "9", "0", "1", "4", "5", "6"), { minLength: 1, maxLength: 60 }), fc.integer({ min: -45, max: 20 }))
+    .map(([negative, digits, exponent]) => `${negative ? "-" : ""}${digits.join("")}e${exponent}`);
+  /** Pairs of one magnitude (the fast path's case) as often as pairs of any two magnitudes. */
+  const sameMagnitude = fc
+    .tuple(fc.oneof(decimalString, carryString), fc.oneof(decimalString, carryString), fc.integer({ min: -3, max: 3 }))
+    .map(([x, y, shift]) => {
+      const a = D(x);
+      const b = D(y);
+      return [a, b.isZero() ? b : b.times(new Decimal(10).pow(a.e - b.e + shift))] as const;
+    });
+  const anyPair = fc.tuple(fc.oneof(decimalString, carryString), fc.oneof(decimalString, carryString)).map(([x, y]) => [D(x), D(y)] as const);
+
+  const expectSame = (value: Decimal, expected: Decimal) => {
+    expect(value).toBeInstanceOf(Decimal);
+    expect(Object.is(value.s, expected.s)).toBe(true);
+    expect(value.e).toBe(expected.e);
+    expect(value.d).toEqual(expected.d);
+    expect(value.toString()).toBe(expected.toString());
+  };
+
+  it("are a.plus(b) and a.minus(b) exactly (sign, exponent, every word after the half-up rounding)", () => {
+    fc.assert(
+      fc.property(fc.oneof(sameMagnitude, anyPair), ([a, b]) => {
+        expectSame(plusCompact(a, b), a.plus(b));
+        expectSame(minusCompact(a, b), a.minus(b));
+        expectSame(minusCompact(b, a), b.minus(a));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it("agree on the cases that carry, borrow, cancel and round", () => {
+    const cases: [string, string][] = [
+      ["10000", "1234.567890123456789012345678901234567891"], // initial equity + a closed sum of 40 digits
+      ["1234.567890123456789012345678901234567891", "-53.71026629052909691536645315124724532"], // a loss into the closed sum
+      ["9999999.999999999999999999999999999999999", "0.000000000000000000000000000000001"],
+      ["9999999", "1"],
+      ["1000000", "-999999.9999999999999999999999999999999999"],
+      ["5", "-5"],
+      ["-5", "5"],
+      ["0.1", "-0.1000000000000000000000000000000000000001"],
+      ["9".repeat(41) + "5", "1"],
+    ];
+    for (const [x, y] of cases) {
+      expectSame(plusCompact(D(x), D(y)), D(x).plus(D(y)));
+      expectSame(minusCompact(D(x), D(y)), D(x).minus(D(y)));
+      expectSame(plusCompact(D(y), D(x)), D(y).plus(D(x)));
+      expectSame(minusCompact(D(y), D(x)), D(y).minus(D(x)));
+    }
+  });
+
+  it("take the library's path for zeros, signed zeros, NaN and infinities", () => {
+    const values = [0, "-0", 5, -5, Infinity, -Infinity, NaN] as const;
+    for (const x of values)
+      for (const y of values) {
+        const a = new Decimal(x);
+        const b = new Decimal(y);
+        expect(plusCompact(a, b).toString()).toBe(a.plus(b).toString());
+        expect(minusCompact(a, b).toString()).toBe(a.minus(b).toString());
+        expect(Object.is(plusCompact(a, b).s, a.plus(b).s) || Number.isNaN(a.plus(b).s)).toBe(true);
+        expect(Object.is(minusCompact(a, b).s, a.minus(b).s) || Number.isNaN(a.minus(b).s)).toBe(true);
+      }
   });
 });
 

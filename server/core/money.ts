@@ -89,13 +89,84 @@ export function timesCompact(a: Decimal, b: Decimal): Decimal {
     r[k] = ((r[k]! + carry) % WORD_BASE) | 0;
   }
   while (r[end - 1] === 0) end--;
-  let wordExponent = Math.floor(a.e / 7) + Math.floor(b.e / 7);
+  const wordExponent = Math.floor(a.e / 7) + Math.floor(b.e / 7);
+  // The library's result: the carry out of the first word is a word of its own, else it starts at the next word.
+  return (carry ? roundedOfWords(a.s * b.s, 0, end, wordExponent + 1) : roundedOfWords(a.s * b.s, 1, end, wordExponent)) ?? compact(a.times(b));
+}
+
+/**
+ * a + b (or a − b: `negate`), the same value as the library's plus (minus), its words at their exact length, for
+ * operands whose first words sit at the same power of 10^7 (sums of amounts of one magnitude: a closed trade's PnL into
+ * the closed sum, initial equity and that sum). Others, zeros, a zero result and non-finite values take the library's
+ * path.
+ */
+function sumCompact(a: Decimal, b: Decimal, negate: boolean): Decimal | null {
+  const xd = a.d;
+  const yd = b.d;
+  if (!FAST_PRODUCT || !xd || !yd || !xd[0] || !yd[0] || Math.floor(a.e / 7) !== Math.floor(b.e / 7)) return null;
+  const xL = xd.length;
+  const yL = yd.length;
+  const length = xL > yL ? xL : yL;
+  if (length + 1 > PRODUCT_WORDS_MAX) return null;
+  const r = productWords;
+  const wordExponent = Math.floor(a.e / 7);
+  const bSign = negate ? -b.s : b.s;
+  if (a.s === bSign) {
+    // Same signs: the magnitudes add, word by word from the last; a carry out of the first word is a word of its own.
+    let carry = 0;
+    for (let i = length - 1; i >= 0; i--) {
+      const t = (i < xL ? xd[i]! : 0) + (i < yL ? yd[i]! : 0) + carry;
+      carry = t >= WORD_BASE ? 1 : 0;
+      r[i + 1] = (t - carry * WORD_BASE) | 0;
+    }
+    r[0] = carry;
+    let end = length + 1;
+    while (r[end - 1] === 0) end--;
+    return carry ? roundedOfWords(a.s, 0, end, wordExponent + 1) : roundedOfWords(a.s, 1, end, wordExponent);
+  }
+  // Signs differ: the smaller magnitude from the larger (equal prefixes: the longer is larger, its last word is not 0).
+  let order = 0;
+  const common = xL < yL ? xL : yL;
+  for (let i = 0; i < common && order === 0; i++) if (xd[i] !== yd[i]) order = xd[i]! > yd[i]! ? 1 : -1;
+  if (order === 0) order = xL === yL ? 0 : xL > yL ? 1 : -1;
+  if (order === 0) return null; // zero: the library's signed zero
+  const big = order > 0 ? xd : yd;
+  const small = order > 0 ? yd : xd;
+  const bigL = big.length;
+  const smallL = small.length;
+  let borrow = 0;
+  for (let i = length - 1; i >= 0; i--) {
+    let t = (i < bigL ? big[i]! : 0) - (i < smallL ? small[i]! : 0) - borrow;
+    borrow = t < 0 ? 1 : 0;
+    t += borrow * WORD_BASE;
+    r[i] = t | 0;
+  }
+  let end = length;
+  while (r[end - 1] === 0) end--;
   let start = 0;
-  if (carry) wordExponent++;
-  else start = 1;
+  while (r[start] === 0) start++;
+  return roundedOfWords(order > 0 ? a.s : bSign, start, end, wordExponent - start);
+}
+
+/** a + b exactly as `a.plus(b)` (its digits, exponent and sign), its words at their exact length. */
+export function plusCompact(a: Decimal, b: Decimal): Decimal {
+  return sumCompact(a, b, false) ?? compact(a.plus(b));
+}
+
+/** a − b exactly as `a.minus(b)`, its words at their exact length. */
+export function minusCompact(a: Decimal, b: Decimal): Decimal {
+  return sumCompact(a, b, true) ?? compact(a.minus(b));
+}
+
+/**
+ * The Decimal of the words productWords[start, end) (the first not 0, the last not 0), the first at 10^(7 × wordExponent),
+ * rounded half up to the precision as the library's finalise does; null far outside money (the library's ±Infinity or
+ * zero there).
+ */
+function roundedOfWords(sign: number, start: number, end: number, wordExponent: number): Decimal | null {
+  const r = productWords;
   let exponent = wordExponent * 7 + digitCount(r[start]!) - 1;
-  // Rounding to PRODUCT_DIGITS significant digits, half up (the library's finalise): the rounding digit lies past the
-  // first word, in word `at`, `p` digits into it (counting its leading zeros).
+  // The rounding digit lies past the first word, in word `at`, `p` digits into it (counting its leading zeros).
   const beyondFirst = PRODUCT_DIGITS - digitCount(r[start]!);
   let at = start + Math.floor(beyondFirst / 7) + 1;
   if (at < end) {
@@ -131,14 +202,13 @@ export function timesCompact(a: Decimal, b: Decimal): Decimal {
     }
     while (r[end - 1] === 0) end--;
   }
-  // Far outside money (the library turns these into ±Infinity or zero).
-  if (exponent > 1e9 || exponent < -1e9) return compact(a.times(b));
-  const product = new Decimal(0);
-  const fields = product as { s: number; e: number; d: number[] };
-  fields.s = a.s * b.s;
+  if (exponent > 1e9 || exponent < -1e9) return null;
+  const decimal = new Decimal(0);
+  const fields = decimal as { s: number; e: number; d: number[] };
+  fields.s = sign;
   fields.e = exponent;
   fields.d = r.slice(start, end);
-  return product;
+  return decimal;
 }
 
 /** Decimal digits of a word below 10^8 (1 for 0, as the library counts): compares, where the library divides. */

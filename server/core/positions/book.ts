@@ -15,7 +15,7 @@
  */
 import { appended } from "../arrays";
 import { type IdGenerator } from "../ids";
-import { type Decimal, type DecimalInput, D, ZERO, add, isPositive, maxDec, minDec, parseDecimal, sub, timesCompact } from "../money";
+import { type Decimal, type DecimalInput, D, ZERO, add, isPositive, maxDec, minDec, minusCompact, parseDecimal, sub, timesCompact } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type Result, err, ok } from "../errors";
 
@@ -262,7 +262,7 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   // The last exit takes the exact remaining cost, so rounding of partial releases never accumulates.
   const releasedCost = closesAll ? position.costBasis : position.costBasis.times(closedQty).dividedBy(position.quantity).toDecimalPlaces(COST_DECIMAL_PLACES);
   const exitNotional = timesCompact(closedQty, price);
-  const realized = position.side === "LONG" ? exitNotional.minus(releasedCost) : releasedCost.minus(exitNotional);
+  const realized = position.side === "LONG" ? minusCompact(exitNotional, releasedCost) : minusCompact(releasedCost, exitNotional);
   const realizedPnl = add(position.realizedPnl, realized);
   const fees = add(position.fees, closedFee);
   const firstExit = position.exitQuantity.isZero();
