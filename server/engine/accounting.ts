@@ -8,7 +8,7 @@
  * fixed rate the desk configures for a pegged currency (`conversionRates`). A currency with neither is never summed
  * 1:1: its amounts are left out of equity and listed in `unconverted`, so the figure says what it does not count.
  */
-import { add, D, Decimal, plusCompact, ZERO, type DecimalInput } from "../core/money";
+import { add, D, Decimal, minusCompact, plusCompact, timesCompact, ZERO, type DecimalInput } from "../core/money";
 import { unrealizedPnl, type Position } from "../core/positions";
 import type { EquityPoint, PositionRecord, StoredAccounting } from "./types";
 import { markDecimal, type EngineContext } from "./context";
@@ -180,9 +180,9 @@ export class Accounting {
       realizedNet = add(realizedNet, position.realizedPnlNet);
       if (position.quantity.isZero()) continue;
       // The open quantity's value at the mark is both its exposure and the base of its unrealized PnL (unrealizedPnl's
-      // arithmetic, the product computed once).
-      const value = position.quantity.times(this.priceOf(record));
-      unrealized = add(unrealized, position.side === "LONG" ? value.minus(position.costBasis) : position.costBasis.minus(value));
+      // arithmetic, the product computed once; money.ts's compact forms: the same values without the library's copies).
+      const value = timesCompact(position.quantity, this.priceOf(record));
+      unrealized = add(unrealized, position.side === "LONG" ? minusCompact(value, position.costBasis) : minusCompact(position.costBasis, value));
       exposure = add(exposure, value);
     }
     // Made only when a currency has no rate (most desks: never; equity is read before every order).

@@ -18,7 +18,7 @@
  * running sums; the Risk page still computes this way): the tests check that the running sums equal them after
  * random sequences of placements, fills, cancels and restarts.
  */
-import { add, sub, ZERO, type Decimal } from "../core/money";
+import { add, sub, timesCompact, ZERO, type Decimal } from "../core/money";
 import { isTerminal, leavesQty, type Order, type OrderSide } from "../core/orders";
 
 interface Slot {
@@ -45,7 +45,8 @@ function contributionOf(order: Order): Contribution | null {
   if (isTerminal(order)) return null;
   const leaves = leavesQty(order);
   if (order.reduceOnly) return { order, symbol: order.symbol, kind: order.side, amount: leaves };
-  if (order.price) return { order, symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
+  // Kept while the order rests: at its exact size (money.ts timesCompact, the same value as times).
+  if (order.price) return { order, symbol: order.symbol, kind: "priced", amount: timesCompact(leaves, order.price) };
   return { order, symbol: order.symbol, kind: "unpriced", amount: leaves };
 }
 
