@@ -315,6 +315,15 @@ describe("timesCompact", () => {
     }
   });
 
+  it("rounds a Decimal of another class at that class's precision, as its own times does", () => {
+    const Short = DecimalJs.clone({ precision: 10 });
+    const a = new Short("1.23456789012345");
+    const b = D("3.1");
+    expect(timesCompact(a, b).toString()).toBe(a.times(b).toString());
+    expect(plusCompact(a, b).toString()).toBe(a.plus(b).toString());
+    expect(minusCompact(a, b).toString()).toBe(a.minus(b).toString());
+  });
+
   it("takes the library's path for zero, signed zero, NaN and infinities", () => {
     for (const [x, y] of [
       [0, 5],

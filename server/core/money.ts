@@ -64,7 +64,8 @@ const FAST_PRODUCT = Decimal.rounding === DecimalJs.ROUND_HALF_UP && PRODUCT_DIG
 export function timesCompact(a: Decimal, b: Decimal): Decimal {
   let xd = a.d;
   let yd = b.d;
-  if (!FAST_PRODUCT || !xd || !yd || !xd[0] || !yd[0] || xd.length + yd.length > PRODUCT_WORDS_MAX) return compact(a.times(b));
+  // `a`'s class sets the library's precision (a Decimal of another clone, e.g. Prisma's, rounds as its own).
+  if (!FAST_PRODUCT || a.constructor !== Decimal || !xd || !yd || !xd[0] || !yd[0] || xd.length + yd.length > PRODUCT_WORDS_MAX) return compact(a.times(b));
   if (xd.length < yd.length) {
     const longer = yd;
     yd = xd;
@@ -103,7 +104,7 @@ export function timesCompact(a: Decimal, b: Decimal): Decimal {
 function sumCompact(a: Decimal, b: Decimal, negate: boolean): Decimal | null {
   const xd = a.d;
   const yd = b.d;
-  if (!FAST_PRODUCT || !xd || !yd || !xd[0] || !yd[0] || Math.floor(a.e / 7) !== Math.floor(b.e / 7)) return null;
+  if (!FAST_PRODUCT || a.constructor !== Decimal || !xd || !yd || !xd[0] || !yd[0] || Math.floor(a.e / 7) !== Math.floor(b.e / 7)) return null;
   const xL = xd.length;
   const yL = yd.length;
   const length = xL > yL ? xL : yL;
