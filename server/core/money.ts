@@ -97,26 +97,33 @@ export function timesCompact(a: Decimal, b: Decimal): Decimal {
 
 /**
  * a + b (or a − b: `negate`), the same value as the library's plus (minus), its words at their exact length, for
- * operands whose first words sit at the same power of 10^7 (sums of amounts of one magnitude: a closed trade's PnL into
- * the closed sum, initial equity and that sum). Others, zeros, a zero result and non-finite values take the library's
- * path.
+ * operands whose first words sit within 6 powers of 10^7 of each other (amounts of like magnitudes: a closed trade's PnL
+ * into the closed sum, initial equity and that sum). Others, zeros, a zero result and non-finite values take the
+ * library's path.
  */
 function sumCompact(a: Decimal, b: Decimal, negate: boolean): Decimal | null {
   const xd = a.d;
   const yd = b.d;
-  if (!FAST_PRODUCT || a.constructor !== Decimal || !xd || !yd || !xd[0] || !yd[0] || Math.floor(a.e / 7) !== Math.floor(b.e / 7)) return null;
-  const xL = xd.length;
-  const yL = yd.length;
-  const length = xL > yL ? xL : yL;
+  if (!FAST_PRODUCT || a.constructor !== Decimal || !xd || !yd || !xd[0] || !yd[0]) return null;
+  // Aligned at the larger operand's first word: each operand starts `offset` words into the sum. Up to 6 words apart
+  // the library aligns them the same way (further apart, it cuts the smaller operand to its first word: its path).
+  const xe = Math.floor(a.e / 7);
+  const ye = Math.floor(b.e / 7);
+  const wordExponent = xe > ye ? xe : ye;
+  const xOffset = wordExponent - xe;
+  const yOffset = wordExponent - ye;
+  if (xOffset > 6 || yOffset > 6) return null;
+  const xEnd = xOffset + xd.length;
+  const yEnd = yOffset + yd.length;
+  const length = xEnd > yEnd ? xEnd : yEnd;
   if (length + 1 > PRODUCT_WORDS_MAX) return null;
   const r = productWords;
-  const wordExponent = Math.floor(a.e / 7);
   const bSign = negate ? -b.s : b.s;
   if (a.s === bSign) {
     // Same signs: the magnitudes add, word by word from the last; a carry out of the first word is a word of its own.
     let carry = 0;
     for (let i = length - 1; i >= 0; i--) {
-      const t = (i < xL ? xd[i]! : 0) + (i < yL ? yd[i]! : 0) + carry;
+      const t = (i >= xOffset && i < xEnd ? xd[i - xOffset]! : 0) + (i >= yOffset && i < yEnd ? yd[i - yOffset]! : 0) + carry;
       carry = t >= WORD_BASE ? 1 : 0;
       r[i + 1] = (t - carry * WORD_BASE) | 0;
     }
@@ -125,19 +132,25 @@ function sumCompact(a: Decimal, b: Decimal, negate: boolean): Decimal | null {
     while (r[end - 1] === 0) end--;
     return carry ? roundedOfWords(a.s, 0, end, wordExponent + 1) : roundedOfWords(a.s, 1, end, wordExponent);
   }
-  // Signs differ: the smaller magnitude from the larger (equal prefixes: the longer is larger, its last word is not 0).
-  let order = 0;
-  const common = xL < yL ? xL : yL;
-  for (let i = 0; i < common && order === 0; i++) if (xd[i] !== yd[i]) order = xd[i]! > yd[i]! ? 1 : -1;
-  if (order === 0) order = xL === yL ? 0 : xL > yL ? 1 : -1;
-  if (order === 0) return null; // zero: the library's signed zero
+  // Signs differ: the smaller magnitude from the larger. The first words are not 0, so the operand that starts higher is
+  // larger; at one start, the first differing word decides, and equal prefixes leave the longer larger (its last word is
+  // not 0).
+  let order = yOffset - xOffset;
+  if (order === 0) {
+    const common = xd.length < yd.length ? xd.length : yd.length;
+    for (let i = 0; i < common && order === 0; i++) if (xd[i] !== yd[i]) order = xd[i]! > yd[i]! ? 1 : -1;
+    if (order === 0) order = xd.length - yd.length;
+    if (order === 0) return null; // zero: the library's signed zero
+  }
   const big = order > 0 ? xd : yd;
   const small = order > 0 ? yd : xd;
-  const bigL = big.length;
-  const smallL = small.length;
+  const bigOffset = order > 0 ? xOffset : yOffset;
+  const smallOffset = order > 0 ? yOffset : xOffset;
+  const bigEnd = bigOffset + big.length;
+  const smallEnd = smallOffset + small.length;
   let borrow = 0;
   for (let i = length - 1; i >= 0; i--) {
-    let t = (i < bigL ? big[i]! : 0) - (i < smallL ? small[i]! : 0) - borrow;
+    let t = (i >= bigOffset && i < bigEnd ? big[i - bigOffset]! : 0) - (i >= smallOffset && i < smallEnd ? small[i - smallOffset]! : 0) - borrow;
     borrow = t < 0 ? 1 : 0;
     t += borrow * WORD_BASE;
     r[i] = t | 0;
