@@ -49,7 +49,11 @@ export function compact(d: Decimal): Decimal {
 const WORD_BASE = 1e7;
 /** The most words a product may have on the fast path (448 digits; longer products take the library's). */
 const PRODUCT_WORDS_MAX = 64;
-/** Scratch for a product's words, small integers from the start (a slice of it is as the library's own arrays). */
+/**
+ * Scratch for a result's words, small integers from the start, so a slice of it is as the library's own arrays. Every
+ * word is stored through `| 0`: one double stored (a float product, a power from the table) would turn it, and every
+ * slice after, into an array of doubles, which deoptimizes whatever reads `d` (measured: %HasSmiElements).
+ */
 const productWords: number[] = [];
 for (let i = 0; i < PRODUCT_WORDS_MAX; i++) productWords.push(0);
 /** The precision every product rounds to; the fast path knows only half-up rounding beyond the first word's digits. */
@@ -195,20 +199,20 @@ function roundedOfWords(sign: number, start: number, end: number, wordExponent: 
     } else {
       end = at + 1;
       unit = POWERS_OF_TEN[7 - p]!;
-      r[at] = Math.floor(w / unit) * unit;
+      r[at] = (Math.floor(w / unit) * unit) | 0;
     }
     if (roundUp) {
       for (;;) {
         if (at === start) {
           const before = digitCount(r[at]!);
-          r[at] = r[at]! + unit;
+          r[at] = (r[at]! + unit) | 0;
           if (digitCount(r[at]!) !== before) {
             exponent++;
             if (r[at] === WORD_BASE) r[at] = 1;
           }
           break;
         }
-        r[at] = r[at]! + unit;
+        r[at] = (r[at]! + unit) | 0;
         if (r[at] !== WORD_BASE) break;
         r[at--] = 0;
         unit = 1;
