@@ -15,14 +15,17 @@ import {
   isPositive,
   maxDec,
   minDec,
+  minusCompact,
   numberToDecimal,
   onePlus,
   parseDecimal,
+  plusCompact,
   ratioNumber,
   roundReport,
   roundToStep,
   sub,
   sumDec,
+  timesCompact,
 } from "./money";
 
 /** Decimal strings across magnitudes: integers, long fractions, tiny and huge exponents, both signs. */
@@ -267,6 +270,145 @@ describe("compact", () => {
       }),
     );
     expect(compact(D("-0")).isNegative()).toBe(true);
+  });
+});
+
+describe("timesCompact", () => {
+  /** Decimal strings whose digits are runs of 9s and 0s as often as anything else: the rounding's carries ripple through them. */
+  const carryString = fc
+    .tuple(fc.boolean(), fc.array(fc.constantFrom("9", "9", "9", "0", "1", "4", "5", "6"), { minLength: 1, maxLength: 60 }), fc.integer({ min: -45, max: 20 }))
+    .map(([negative, digits, exponent]) => `${negative ? "-" : ""}${digits.join("")}e${exponent}`);
+  const operand = fc.oneof(decimalString, carryString);
+
+  const expectSameProduct = (a: Decimal, b: Decimal) => {
+    const expected = a.times(b);
+    const product = timesCompact(a, b);
+    expect(product.s).toBe(expected.s);
+    expect(product.e).toBe(expected.e);
+    expect(product.d).toEqual(expected.d);
+    expect(product.toString()).toBe(expected.toString());
+    expect(product).toBeInstanceOf(Decimal);
+  };
+
+  it("is a.times(b) exactly (sign, exponent, every digit word after the half-up rounding to the precision)", () => {
+    fc.assert(
+      fc.property(operand, operand, (x, y) => expectSameProduct(D(x), D(y))),
+      { numRuns: 3000 },
+    );
+  });
+
+  it("keeps exactly its words, and rounds the cases that carry into a new digit", () => {
+    const cases: [string, string][] = [
+      ["0.4322757850344394117936937879376035840849", "23133.38"], // a backtest's all-in quantity × a price
+      ["9999999999999999999999999999999999999999", "1.00000000000000000000000000000000000000005"],
+      ["99999999999999999999999999999999999999995", "1"],
+      ["9".repeat(41) + "5", "1"], // its first word holds 7 nines: the carry makes it 10^7, written as 1 with the exponent up
+      ["9999999.999999999999999999999999999999999", "9999999.999999999999999999999999999999999"],
+      ["123", "0.001"],
+      ["-2.5", "4"],
+      ["1e-30", "1e-25"],
+    ];
+    for (const [x, y] of cases) {
+      expectSameProduct(D(x), D(y));
+      const product = timesCompact(D(x), D(y));
+      expect(product.d).toEqual(compact(D(x).times(D(y))).d);
+    }
+  });
+
+  it("rounds a Decimal of another class at that class's precision, as its own times does", () => {
+    const Short = DecimalJs.clone({ precision: 10 });
+    const a = new Short("1.23456789012345");
+    const b = D("3.1");
+    expect(timesCompact(a, b).toString()).toBe(a.times(b).toString());
+    expect(plusCompact(a, b).toString()).toBe(a.plus(b).toString());
+    expect(minusCompact(a, b).toString()).toBe(a.minus(b).toString());
+  });
+
+  it("takes the library's path for zero, signed zero, NaN and infinities", () => {
+    for (const [x, y] of [
+      [0, 5],
+      ["-0", 5],
+      [5, "-0"],
+      [Infinity, 2],
+      [-Infinity, "-0"],
+      [NaN, 1],
+    ] as const) {
+      const expected = new Decimal(x).times(new Decimal(y));
+      const product = timesCompact(new Decimal(x), new Decimal(y));
+      expect(product.toString()).toBe(expected.toString());
+      expect(Object.is(product.s, expected.s) || (Number.isNaN(product.s) && Number.isNaN(expected.s))).toBe(true);
+    }
+  });
+});
+
+describe("plusCompact and minusCompact", () => {
+  const carryString = fc
+    .tuple(fc.boolean(), fc.array(fc.constantFrom("9", "9", "9", "0", "1", "4", "5", "6"), { minLength: 1, maxLength: 60 }), fc.integer({ min: -45, max: 20 }))
+    .map(([negative, digits, exponent]) => `${negative ? "-" : ""}${digits.join("")}e${exponent}`);
+  /** Pairs of like magnitudes (the fast path's case: up to 60 digits apart, past its 6 words) as often as pairs of any two. */
+  const sameMagnitude = fc
+    .tuple(fc.oneof(decimalString, carryString), fc.oneof(decimalString, carryString), fc.integer({ min: -60, max: 60 }))
+    .map(([x, y, shift]) => {
+      const a = D(x);
+      const b = D(y);
+      return [a, b.isZero() ? b : b.times(new Decimal(10).pow(a.e - b.e + shift))] as const;
+    });
+  const anyPair = fc.tuple(fc.oneof(decimalString, carryString), fc.oneof(decimalString, carryString)).map(([x, y]) => [D(x), D(y)] as const);
+
+  const expectSame = (value: Decimal, expected: Decimal) => {
+    expect(value).toBeInstanceOf(Decimal);
+    expect(Object.is(value.s, expected.s)).toBe(true);
+    expect(value.e).toBe(expected.e);
+    expect(value.d).toEqual(expected.d);
+    expect(value.toString()).toBe(expected.toString());
+  };
+
+  it("are a.plus(b) and a.minus(b) exactly (sign, exponent, every word after the half-up rounding)", () => {
+    fc.assert(
+      fc.property(fc.oneof(sameMagnitude, anyPair), ([a, b]) => {
+        expectSame(plusCompact(a, b), a.plus(b));
+        expectSame(minusCompact(a, b), a.minus(b));
+        expectSame(minusCompact(b, a), b.minus(a));
+      }),
+      { numRuns: 4000 },
+    );
+  });
+
+  it("agree on the cases that carry, borrow, cancel and round", () => {
+    const cases: [string, string][] = [
+      ["10000", "1234.567890123456789012345678901234567891"], // initial equity + a closed sum of 40 digits
+      ["1234.567890123456789012345678901234567891", "-53.71026629052909691536645315124724532"], // a loss into the closed sum
+      ["9999999.999999999999999999999999999999999", "0.000000000000000000000000000000001"],
+      ["9999999", "1"],
+      ["1000000", "-999999.9999999999999999999999999999999999"],
+      ["5", "-5"],
+      ["-5", "5"],
+      ["0.1", "-0.1000000000000000000000000000000000000001"],
+      ["9".repeat(41) + "5", "1"],
+      ["1234.5", "0.000000000000000000000000000000000000000000001"], // 6 words apart
+      ["1234.5", "-0.00000000000000000000000000000000000000000000000000001"], // 8 words apart: the library cuts the smaller
+      ["0.53", "1234.567890123456789012345678901234567891"], // a small PnL into the closed sum
+      ["1e7", "-0.0000001"],
+    ];
+    for (const [x, y] of cases) {
+      expectSame(plusCompact(D(x), D(y)), D(x).plus(D(y)));
+      expectSame(minusCompact(D(x), D(y)), D(x).minus(D(y)));
+      expectSame(plusCompact(D(y), D(x)), D(y).plus(D(x)));
+      expectSame(minusCompact(D(y), D(x)), D(y).minus(D(x)));
+    }
+  });
+
+  it("take the library's path for zeros, signed zeros, NaN and infinities", () => {
+    const values = [0, "-0", 5, -5, Infinity, -Infinity, NaN] as const;
+    for (const x of values)
+      for (const y of values) {
+        const a = new Decimal(x);
+        const b = new Decimal(y);
+        expect(plusCompact(a, b).toString()).toBe(a.plus(b).toString());
+        expect(minusCompact(a, b).toString()).toBe(a.minus(b).toString());
+        expect(Object.is(plusCompact(a, b).s, a.plus(b).s) || Number.isNaN(a.plus(b).s)).toBe(true);
+        expect(Object.is(minusCompact(a, b).s, a.minus(b).s) || Number.isNaN(a.minus(b).s)).toBe(true);
+      }
   });
 });
 

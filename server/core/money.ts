@@ -46,6 +46,195 @@ export function compact(d: Decimal): Decimal {
   return new Decimal(d);
 }
 
+const WORD_BASE = 1e7;
+/** The most words a product may have on the fast path (448 digits; longer products take the library's). */
+const PRODUCT_WORDS_MAX = 64;
+/**
+ * Scratch for a result's words, small integers from the start, so a slice of it is as the library's own arrays. Every
+ * word is stored through `| 0`: one double stored (a float product, a power from the table) would turn it, and every
+ * slice after, into an array of doubles, which deoptimizes whatever reads `d` (measured: %HasSmiElements).
+ */
+const productWords: number[] = [];
+for (let i = 0; i < PRODUCT_WORDS_MAX; i++) productWords.push(0);
+/** The precision every product rounds to; the fast path knows only half-up rounding beyond the first word's digits. */
+const PRODUCT_DIGITS: number = Decimal.precision;
+const FAST_PRODUCT = Decimal.rounding === DecimalJs.ROUND_HALF_UP && PRODUCT_DIGITS >= 7;
+
+/**
+ * a × b, the same value as `a.times(b)` (the library's digit loop and its half-up rounding to the precision), its words
+ * at their exact length: `compact(a.times(b))` in one step, without the library's copy of b, its 17-word array and the
+ * compacting copy (a fill's notional is kept for the run). Zero, NaN and ±Infinity operands take the library's path.
+ */
+export function timesCompact(a: Decimal, b: Decimal): Decimal {
+  let xd = a.d;
+  let yd = b.d;
+  // `a`'s class sets the library's precision (a Decimal of another clone, e.g. Prisma's, rounds as its own).
+  if (!FAST_PRODUCT || a.constructor !== Decimal || !xd || !yd || !xd[0] || !yd[0] || xd.length + yd.length > PRODUCT_WORDS_MAX) return compact(a.times(b));
+  if (xd.length < yd.length) {
+    const longer = yd;
+    yd = xd;
+    xd = longer;
+  }
+  const xdL = xd.length;
+  const ydL = yd.length;
+  const r = productWords;
+  let end = xdL + ydL;
+  for (let i = 0; i < end; i++) r[i] = 0;
+  // The library's loop (decimal.js P.times): base 1e7 words, each partial sum below 2^53.
+  let carry = 0;
+  for (let i = ydL; --i >= 0;) {
+    carry = 0;
+    let k = xdL + i;
+    while (k > i) {
+      const t = r[k]! + yd[i]! * xd[k - i - 1]! + carry;
+      // t % 1e7 by a multiply and a subtraction (every term is an integer below 2^53): a double's % costs more.
+      carry = (t / WORD_BASE) | 0;
+      r[k--] = (t - carry * WORD_BASE) | 0;
+    }
+    r[k] = ((r[k]! + carry) % WORD_BASE) | 0;
+  }
+  while (r[end - 1] === 0) end--;
+  const wordExponent = Math.floor(a.e / 7) + Math.floor(b.e / 7);
+  // The library's result: the carry out of the first word is a word of its own, else it starts at the next word.
+  return (carry ? roundedOfWords(a.s * b.s, 0, end, wordExponent + 1) : roundedOfWords(a.s * b.s, 1, end, wordExponent)) ?? compact(a.times(b));
+}
+
+/**
+ * a + b (or a − b: `negate`), the same value as the library's plus (minus), its words at their exact length, for
+ * operands whose first words sit within 6 powers of 10^7 of each other (amounts of like magnitudes: a closed trade's PnL
+ * into the closed sum, initial equity and that sum). Others, zeros, a zero result and non-finite values take the
+ * library's path.
+ */
+function sumCompact(a: Decimal, b: Decimal, negate: boolean): Decimal | null {
+  const xd = a.d;
+  const yd = b.d;
+  if (!FAST_PRODUCT || a.constructor !== Decimal || !xd || !yd || !xd[0] || !yd[0]) return null;
+  // Aligned at the larger operand's first word: each operand starts `offset` words into the sum. Up to 6 words apart
+  // the library aligns them the same way (further apart, it cuts the smaller operand to its first word: its path).
+  const xe = Math.floor(a.e / 7);
+  const ye = Math.floor(b.e / 7);
+  const wordExponent = xe > ye ? xe : ye;
+  const xOffset = wordExponent - xe;
+  const yOffset = wordExponent - ye;
+  if (xOffset > 6 || yOffset > 6) return null;
+  const xEnd = xOffset + xd.length;
+  const yEnd = yOffset + yd.length;
+  const length = xEnd > yEnd ? xEnd : yEnd;
+  if (length + 1 > PRODUCT_WORDS_MAX) return null;
+  const r = productWords;
+  const bSign = negate ? -b.s : b.s;
+  if (a.s === bSign) {
+    // Same signs: the magnitudes add, word by word from the last; a carry out of the first word is a word of its own.
+    let carry = 0;
+    for (let i = length - 1; i >= 0; i--) {
+      const t = (i >= xOffset && i < xEnd ? xd[i - xOffset]! : 0) + (i >= yOffset && i < yEnd ? yd[i - yOffset]! : 0) + carry;
+      carry = t >= WORD_BASE ? 1 : 0;
+      r[i + 1] = (t - carry * WORD_BASE) | 0;
+    }
+    r[0] = carry;
+    let end = length + 1;
+    while (r[end - 1] === 0) end--;
+    return carry ? roundedOfWords(a.s, 0, end, wordExponent + 1) : roundedOfWords(a.s, 1, end, wordExponent);
+  }
+  // Signs differ: the smaller magnitude from the larger. The first words are not 0, so the operand that starts higher is
+  // larger; at one start, the first differing word decides, and equal prefixes leave the longer larger (its last word is
+  // not 0).
+  let order = yOffset - xOffset;
+  if (order === 0) {
+    const common = xd.length < yd.length ? xd.length : yd.length;
+    for (let i = 0; i < common && order === 0; i++) if (xd[i] !== yd[i]) order = xd[i]! > yd[i]! ? 1 : -1;
+    if (order === 0) order = xd.length - yd.length;
+    if (order === 0) return null; // zero: the library's signed zero
+  }
+  const big = order > 0 ? xd : yd;
+  const small = order > 0 ? yd : xd;
+  const bigOffset = order > 0 ? xOffset : yOffset;
+  const smallOffset = order > 0 ? yOffset : xOffset;
+  const bigEnd = bigOffset + big.length;
+  const smallEnd = smallOffset + small.length;
+  let borrow = 0;
+  for (let i = length - 1; i >= 0; i--) {
+    let t = (i >= bigOffset && i < bigEnd ? big[i - bigOffset]! : 0) - (i >= smallOffset && i < smallEnd ? small[i - smallOffset]! : 0) - borrow;
+    borrow = t < 0 ? 1 : 0;
+    t += borrow * WORD_BASE;
+    r[i] = t | 0;
+  }
+  let end = length;
+  while (r[end - 1] === 0) end--;
+  let start = 0;
+  while (r[start] === 0) start++;
+  return roundedOfWords(order > 0 ? a.s : bSign, start, end, wordExponent - start);
+}
+
+/** a + b exactly as `a.plus(b)` (its digits, exponent and sign), its words at their exact length. */
+export function plusCompact(a: Decimal, b: Decimal): Decimal {
+  return sumCompact(a, b, false) ?? compact(a.plus(b));
+}
+
+/** a − b exactly as `a.minus(b)`, its words at their exact length. */
+export function minusCompact(a: Decimal, b: Decimal): Decimal {
+  return sumCompact(a, b, true) ?? compact(a.minus(b));
+}
+
+/**
+ * The Decimal of the words productWords[start, end) (the first not 0, the last not 0), the first at 10^(7 × wordExponent),
+ * rounded half up to the precision as the library's finalise does; null far outside money (the library's ±Infinity or
+ * zero there).
+ */
+function roundedOfWords(sign: number, start: number, end: number, wordExponent: number): Decimal | null {
+  const r = productWords;
+  let exponent = wordExponent * 7 + digitCount(r[start]!) - 1;
+  // The rounding digit lies past the first word, in word `at`, `p` digits into it (counting its leading zeros).
+  const beyondFirst = PRODUCT_DIGITS - digitCount(r[start]!);
+  let at = start + Math.floor(beyondFirst / 7) + 1;
+  if (at < end) {
+    const p = beyondFirst % 7;
+    const w = r[at]!;
+    const roundUp = Math.floor(w / POWERS_OF_TEN[6 - p]!) % 10 >= 5;
+    let unit: number;
+    if (p === 0) {
+      end = at;
+      at--;
+      unit = 1;
+    } else {
+      end = at + 1;
+      unit = POWERS_OF_TEN[7 - p]!;
+      r[at] = (Math.floor(w / unit) * unit) | 0;
+    }
+    if (roundUp) {
+      for (;;) {
+        if (at === start) {
+          const before = digitCount(r[at]!);
+          r[at] = (r[at]! + unit) | 0;
+          if (digitCount(r[at]!) !== before) {
+            exponent++;
+            if (r[at] === WORD_BASE) r[at] = 1;
+          }
+          break;
+        }
+        r[at] = (r[at]! + unit) | 0;
+        if (r[at] !== WORD_BASE) break;
+        r[at--] = 0;
+        unit = 1;
+      }
+    }
+    while (r[end - 1] === 0) end--;
+  }
+  if (exponent > 1e9 || exponent < -1e9) return null;
+  const decimal = new Decimal(0);
+  const fields = decimal as { s: number; e: number; d: number[] };
+  fields.s = sign;
+  fields.e = exponent;
+  fields.d = r.slice(start, end);
+  return decimal;
+}
+
+/** Decimal digits of a word below 10^8 (1 for 0, as the library counts): compares, where the library divides. */
+function digitCount(word: number): number {
+  if (word < 10_000) return word < 100 ? (word < 10 ? 1 : 2) : word < 1_000 ? 3 : 4;
+  return word < 1_000_000 ? (word < 100_000 ? 5 : 6) : word < 10_000_000 ? 7 : 8;
+}
+
 /** The last two numbers converted (market prices repeat: the engine's mark and the venue's touch are one price). */
 let recentNumberA = Number.NaN;
 let recentDecimalA: Decimal | null = null;

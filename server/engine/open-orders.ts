@@ -18,7 +18,7 @@
  * running sums; the Risk page still computes this way): the tests check that the running sums equal them after
  * random sequences of placements, fills, cancels and restarts.
  */
-import { add, sub, ZERO, type Decimal } from "../core/money";
+import { add, sub, timesCompact, ZERO, type Decimal } from "../core/money";
 import { isTerminal, leavesQty, type Order, type OrderSide } from "../core/orders";
 
 interface Slot {
@@ -45,7 +45,8 @@ function contributionOf(order: Order): Contribution | null {
   if (isTerminal(order)) return null;
   const leaves = leavesQty(order);
   if (order.reduceOnly) return { order, symbol: order.symbol, kind: order.side, amount: leaves };
-  if (order.price) return { order, symbol: order.symbol, kind: "priced", amount: leaves.times(order.price) };
+  // Kept while the order rests: at its exact size (money.ts timesCompact, the same value as times).
+  if (order.price) return { order, symbol: order.symbol, kind: "priced", amount: timesCompact(leaves, order.price) };
   return { order, symbol: order.symbol, kind: "unpriced", amount: leaves };
 }
 
@@ -68,8 +69,12 @@ const NOTHING_RESERVED: { bySymbol: Map<string, Decimal>; total: Decimal } = Obj
 export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
   private readonly counted = new Map<string, Contribution>();
   private readonly bySymbol = new Map<string, SymbolSums>();
-  /** The keys held per group (the engine's: per position), in the order they were first set, and each key's group. */
-  private readonly groups = new Map<string, Set<string>>();
+  /**
+   * The keys held per group (the engine's: per position), in the order they were first set, and each key's group. A
+   * group of one key holds the key itself (most positions have one working order at a time): no Set made and dropped
+   * per order.
+   */
+  private readonly groups = new Map<string, string | Set<string>>();
   private readonly groupOfKey = new Map<string, string>();
 
   /**
@@ -111,7 +116,9 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
    */
   *heldFor(group: string): IterableIterator<R> {
     const keys = this.groups.get(group);
-    if (keys) for (const key of keys) yield super.get(key)!;
+    if (keys === undefined) return;
+    if (typeof keys === "string") yield super.get(keys)!;
+    else for (const key of keys) yield super.get(key)!;
   }
 
   private regroup(key: string, group: string | null): void {
@@ -119,14 +126,18 @@ export class OpenOrderBook<R extends { order: Order }> extends Map<string, R> {
     if (before === group) return;
     if (before !== undefined) {
       const keys = this.groups.get(before)!;
-      keys.delete(key);
-      if (keys.size === 0) this.groups.delete(before);
+      if (typeof keys === "string") this.groups.delete(before);
+      else {
+        keys.delete(key);
+        if (keys.size === 0) this.groups.delete(before);
+      }
       this.groupOfKey.delete(key);
     }
     if (group !== null) {
-      let keys = this.groups.get(group);
-      if (!keys) this.groups.set(group, (keys = new Set()));
-      keys.add(key);
+      const keys = this.groups.get(group);
+      if (keys === undefined) this.groups.set(group, key);
+      else if (typeof keys === "string") this.groups.set(group, new Set([keys, key]));
+      else keys.add(key);
       this.groupOfKey.set(key, group);
     }
   }

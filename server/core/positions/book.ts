@@ -15,7 +15,7 @@
  */
 import { appended } from "../arrays";
 import { type IdGenerator } from "../ids";
-import { type Decimal, type DecimalInput, D, ZERO, add, compact, isPositive, maxDec, minDec, parseDecimal, sub } from "../money";
+import { type Decimal, type DecimalInput, D, ZERO, add, isPositive, maxDec, minDec, minusCompact, parseDecimal, sub, timesCompact } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type Result, err, ok } from "../errors";
 
@@ -216,8 +216,8 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   const lastFillAt = position.lastFillAt === null ? fill.ts : Math.max(position.lastFillAt, fill.ts);
 
   if (fill.side === entrySide(position.side)) {
-    // Compact: the entry's notional is kept (cost basis, entry notional) in the position's records (money.ts).
-    const notional = compact(qty.times(price));
+    // Compact: the entry's notional is kept (cost basis, entry notional) in the position's records (money.ts timesCompact).
+    const notional = timesCompact(qty, price);
     // `add`/`sub` skip the arithmetic when a side is zero (a first entry: most fills on the backtest path).
     const flat = position.quantity.isZero() && position.costBasis.isZero();
     const quantity = add(position.quantity, qty);
@@ -261,8 +261,8 @@ export function applyFill(position: Position, fill: FillInput): Result<FillOutco
   const closesAll = quantity.isZero();
   // The last exit takes the exact remaining cost, so rounding of partial releases never accumulates.
   const releasedCost = closesAll ? position.costBasis : position.costBasis.times(closedQty).dividedBy(position.quantity).toDecimalPlaces(COST_DECIMAL_PLACES);
-  const exitNotional = compact(closedQty.times(price));
-  const realized = position.side === "LONG" ? exitNotional.minus(releasedCost) : releasedCost.minus(exitNotional);
+  const exitNotional = timesCompact(closedQty, price);
+  const realized = position.side === "LONG" ? minusCompact(exitNotional, releasedCost) : minusCompact(releasedCost, exitNotional);
   const realizedPnl = add(position.realizedPnl, realized);
   const fees = add(position.fees, closedFee);
   const firstExit = position.exitQuantity.isZero();
