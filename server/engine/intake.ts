@@ -69,14 +69,191 @@ const decimalDownAt: (typeof Decimal)[] = [];
  * budget ÷ unitCost truncated (never rounded up) to 40 digits, or — when the quantity step is 10^-k and the budget
  * positive — to only the digits that reach the step: the quotient is below 10^(eb − ec + 1), so eb − ec + k + 2
  * digits hold every digit down to 10^-k (one to spare), and truncating there floors to the step exactly as truncating
- * at 40 does (roundQty then floors both to the same quantity). A 40-digit division costs three times more.
+ * at 40 does (roundQty then floors both to the same quantity). A 40-digit division costs three times more. Either is
+ * truncatedQuotient's long division when the unit cost has at most ~15 digits (every price, fee and slippage here).
  */
 export function affordableQuantity(budget: Decimal, unitCost: Decimal, step: Decimal): Decimal {
-  const stepExponent = isPositive(budget) && isPositive(unitCost) ? powerOfTenExponent(step) : null;
-  const precision = stepExponent === null || stepExponent > 0 ? 40 : Math.max(1, budget.e - unitCost.e - stepExponent + 2);
+  const positive = isPositive(budget) && isPositive(unitCost);
+  const stepExponent = positive ? powerOfTenExponent(step) : null;
+  const precision = stepExponent === null || stepExponent > 0 ? 40 : Math.min(40, Math.max(1, budget.e - unitCost.e - stepExponent + 2));
+  const quick = positive ? truncatedQuotient(budget, unitCost, precision) : null;
+  if (quick !== null) return quick;
   if (precision >= 40) return new Decimal(new DecimalDown(budget).dividedBy(unitCost));
   const Down = (decimalDownAt[precision] ??= DecimalDown.clone({ precision }));
   return new Decimal(new Down(budget).dividedBy(unitCost));
+}
+
+/** 10 ** k for k in 0..7 (the digits of a base-1e7 word). */
+const WORD_POWERS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
+/** Below this a divisor's remainder, times ten plus a digit, stays an exact integer in a double. */
+const SHORT_DIVISOR_BOUND = 9e14;
+
+/** Below this a divisor's remainder, times 1e7 plus a word, stays an exact integer in a double. */
+const WORD_DIVISOR_BOUND = 9e8;
+
+/**
+ * truncatedQuotient's division a word at a time (a divisor below 9e8: a price's digits, a fee-free cost). a's words
+ * are regrouped s digits to the left so that a × 10^s ÷ divisor has its words on the quotient's own 7-digit boundaries
+ * (bPlace + s a multiple of 7): each quotient word is then one word of decimal.js's form, and ~7 steps give 40 digits.
+ */
+function wordQuotient(ad: number[], aExponent: number, divisor: number, bPlace: number, precision: number): Decimal {
+  const shift = (((-bPlace % 7) + 7) % 7) | 0;
+  const lowScale = WORD_POWERS[7 - shift]!;
+  const highScale = WORD_POWERS[shift]!;
+  // The place of the lowest digit of regrouped word 0 (a's first word's top `shift` digits, one boundary up), and of
+  // quotient word 0 (divided by 10^(bPlace + shift)).
+  const topWordLow = aExponent - (wordDigits(ad[0]!) - 1) + 7;
+  let quotientLow = topWordLow - bPlace - shift;
+  const words: number[] = [];
+  let digits = 0;
+  let remainder = 0;
+  for (let j = 0; digits < precision; j++) {
+    let word = 0;
+    if (j <= ad.length) {
+      const upper = j === 0 ? 0 : ad[j - 1]! % lowScale;
+      const lower = j === ad.length ? 0 : ad[j]!;
+      word = upper * highScale + (lower - (lower % lowScale)) / lowScale;
+    } else if (remainder === 0) {
+      break; // exact: no digit left to find
+    }
+    const current = remainder * 10_000_000 + word;
+    let quotient = Math.floor(current / divisor);
+    let rest = current - quotient * divisor;
+    // The float division is within one of the integer one: settle it on the exact remainder.
+    if (rest < 0) {
+      quotient--;
+      rest += divisor;
+    } else if (rest >= divisor) {
+      quotient++;
+      rest -= divisor;
+    }
+    remainder = rest;
+    if (words.length === 0) {
+      if (quotient === 0) {
+        quotientLow -= 7;
+        continue;
+      }
+      digits = wordDigits(quotient);
+    } else {
+      digits += 7;
+    }
+    words.push(quotient | 0);
+  }
+  const exponent = quotientLow + wordDigits(words[0]!) - 1;
+  // Truncated to `precision` digits: the last word loses what lies beyond (at most 6 digits), then zero words go.
+  const excess = digits - precision;
+  if (excess > 0) {
+    const lastWord = words[words.length - 1]!;
+    const scale = WORD_POWERS[excess]!;
+    words[words.length - 1] = (lastWord - (lastWord % scale)) | 0;
+  }
+  while (words.length > 1 && words[words.length - 1] === 0) words.pop();
+  return decimalOfWords(exponent, words);
+}
+
+/** A fresh Decimal given its fields before anyone sees it (same constructor and field order as the library's). */
+function decimalOfWords(exponent: number, words: number[]): Decimal {
+  const decimal = new Decimal(0);
+  const fields = decimal as { s: number; e: number; d: number[] };
+  fields.s = 1;
+  fields.e = exponent;
+  fields.d = words;
+  return decimal;
+}
+
+/** The digits of a base-1e7 word (1 to 7). */
+function wordDigits(word: number): number {
+  let digits = 1;
+  while (digits < 7 && word >= WORD_POWERS[digits]!) digits++;
+  return digits;
+}
+
+/**
+ * a ÷ b (both positive and finite) truncated to `precision` significant digits — what DecimalDown's division at that
+ * precision gives — by long division, one decimal digit of a at a time, by b's digits read as one integer; null when b
+ * has more digits than that integer can hold exactly (decimal.js divides then). The library's division works on
+ * base-1e7 words against a divisor of two or more words (a price with decimals is two: 23456.78 is [23456, 7800000]),
+ * ~3 µs for 40 digits; this is a digit loop on doubles that stay exact integers (intake-sizing.test.ts holds the two
+ * equal over random operands and precisions).
+ */
+export function truncatedQuotient(a: Decimal, b: Decimal, precision: number): Decimal | null {
+  const ad = a.d;
+  const bd = b.d;
+  if (bd.length > 3) return null;
+  // b = divisor × 10^bPlace, the divisor an integer without trailing zeros (the last word's padding is not digits).
+  const last = bd.length - 1;
+  let tail = bd[last]!;
+  let tailWidth = last === 0 ? wordDigits(tail) : 7;
+  let bPlace = b.e - (wordDigits(bd[0]!) - 1) - 7 * last;
+  while (tail % 10 === 0) {
+    tail /= 10;
+    tailWidth--;
+    bPlace++;
+  }
+  let divisor = 0;
+  for (let i = 0; i < last; i++) divisor = divisor * 10_000_000 + bd[i]!;
+  divisor = divisor * WORD_POWERS[tailWidth]! + tail;
+  if (!(divisor < SHORT_DIVISOR_BOUND)) return null;
+  if (divisor < WORD_DIVISOR_BOUND) return wordQuotient(ad, a.e, divisor, bPlace, precision);
+  // a's digits from its first: digit i has place a.e − i; the quotient digit found after it has place a.e − i − bPlace.
+  const digits: number[] = [];
+  let exponent = 0;
+  let remainder = 0;
+  let wordIndex = 0;
+  let wordWidth = wordDigits(ad[0]!);
+  let digitInWord = 0;
+  for (let i = 0; digits.length < precision; i++) {
+    let digit = 0;
+    if (wordIndex < ad.length) {
+      const word = ad[wordIndex]!;
+      const scale = WORD_POWERS[wordWidth - 1 - digitInWord]!;
+      digit = ((word - (word % scale)) / scale) % 10;
+      if (++digitInWord === wordWidth) {
+        wordIndex++;
+        wordWidth = 7;
+        digitInWord = 0;
+      }
+    } else if (remainder === 0) {
+      break; // exact: no digit left to find
+    }
+    remainder = remainder * 10 + digit;
+    let quotient = Math.floor(remainder / divisor);
+    let rest = remainder - quotient * divisor;
+    // The float division is within one of the integer one: settle it on the exact remainder.
+    if (rest < 0) {
+      quotient--;
+      rest += divisor;
+    } else if (rest >= divisor) {
+      quotient++;
+      rest -= divisor;
+    }
+    remainder = rest;
+    if (digits.length === 0) {
+      if (quotient === 0) continue;
+      exponent = a.e - i - bPlace;
+    }
+    digits.push(quotient);
+  }
+  let count = digits.length;
+  while (count > 1 && digits[count - 1] === 0) count--;
+  // decimal.js's own form: the first word holds the digits down to the exponent's word boundary, the last is padded
+  // with zeros on the right, every word a small integer (as in money.ts decimalOfUnits).
+  let width = (exponent + 1) % 7;
+  if (width <= 0) width += 7;
+  const words: number[] = [];
+  let word = 0;
+  let filled = 0;
+  for (let k = 0; k < count; k++) {
+    word = word * 10 + digits[k]!;
+    if (++filled === width) {
+      words.push(word | 0);
+      word = 0;
+      filled = 0;
+      width = 7;
+    }
+  }
+  if (filled > 0) words.push((word * WORD_POWERS[width - filled]!) | 0);
+  return decimalOfWords(exponent, words);
 }
 
 export class Intake {
@@ -402,7 +579,9 @@ export class Intake {
       else if (sizing.notional !== undefined) wanted = D(sizing.notional);
       const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
       // Back to the standard class at once: later arithmetic on qty must round like everything else.
-      const qty = affordableQuantity(budget, fillPrice.times(onePlus(instrument.takerFee)), instrument.qtyStep);
+      // (No fee: the fill price is the unit cost, not a product by one.)
+      const fee = instrument.takerFee;
+      const qty = affordableQuantity(budget, fee.isZero() ? fillPrice : fillPrice.times(onePlus(fee)), instrument.qtyStep);
       const stepped = roundQty(instrument, qty, "down");
       return isPositive(stepped)
         ? { ok: true, quantity: stepped, equity: deskEquity }
