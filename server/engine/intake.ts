@@ -15,6 +15,7 @@ import { MANUAL_OWNER, ownerOf } from "./books";
 import { type Actor, type CommandResult, type ManualOrderRequest, type PositionRecord, type Signal, DEFAULT_SIGNAL_WINDOW } from "./types";
 import { markDecimal, DecimalDown, fail, type EngineContext, resultMessage } from "./context";
 import { scaleByExpectedReturn, sizeAtrFor, sizeKellyFor } from "./sizing-methods";
+import { truncatedQuotient } from "../core/money-words";
 
 /** A manual request's prices and time terms as an order spec carries them (intake, OCO legs, bracket exits). */
 export function requestTerms(
@@ -69,11 +70,15 @@ const decimalDownAt: (typeof Decimal)[] = [];
  * budget ÷ unitCost truncated (never rounded up) to 40 digits, or — when the quantity step is 10^-k and the budget
  * positive — to only the digits that reach the step: the quotient is below 10^(eb − ec + 1), so eb − ec + k + 2
  * digits hold every digit down to 10^-k (one to spare), and truncating there floors to the step exactly as truncating
- * at 40 does (roundQty then floors both to the same quantity). A 40-digit division costs three times more.
+ * at 40 does (roundQty then floors both to the same quantity). A 40-digit division costs three times more. Either is
+ * truncatedQuotient's long division when the unit cost has at most ~15 digits (every price, fee and slippage here).
  */
 export function affordableQuantity(budget: Decimal, unitCost: Decimal, step: Decimal): Decimal {
-  const stepExponent = isPositive(budget) && isPositive(unitCost) ? powerOfTenExponent(step) : null;
-  const precision = stepExponent === null || stepExponent > 0 ? 40 : Math.max(1, budget.e - unitCost.e - stepExponent + 2);
+  const positive = isPositive(budget) && isPositive(unitCost);
+  const stepExponent = positive ? powerOfTenExponent(step) : null;
+  const precision = stepExponent === null || stepExponent > 0 ? 40 : Math.min(40, Math.max(1, budget.e - unitCost.e - stepExponent + 2));
+  const quick = positive ? truncatedQuotient(budget, unitCost, precision) : null;
+  if (quick !== null) return quick;
   if (precision >= 40) return new Decimal(new DecimalDown(budget).dividedBy(unitCost));
   const Down = (decimalDownAt[precision] ??= DecimalDown.clone({ precision }));
   return new Decimal(new Down(budget).dividedBy(unitCost));
@@ -402,7 +407,9 @@ export class Intake {
       else if (sizing.notional !== undefined) wanted = D(sizing.notional);
       const budget = free !== null && cmp(free, wanted) < 0 ? free : wanted;
       // Back to the standard class at once: later arithmetic on qty must round like everything else.
-      const qty = affordableQuantity(budget, fillPrice.times(onePlus(instrument.takerFee)), instrument.qtyStep);
+      // (No fee: the fill price is the unit cost, not a product by one.)
+      const fee = instrument.takerFee;
+      const qty = affordableQuantity(budget, fee.isZero() ? fillPrice : fillPrice.times(onePlus(fee)), instrument.qtyStep);
       const stepped = roundQty(instrument, qty, "down");
       return isPositive(stepped)
         ? { ok: true, quantity: stepped, equity: deskEquity }
