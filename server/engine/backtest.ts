@@ -318,6 +318,10 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   // keeps numbers, never the object; strategies/contract.test.ts holds every built-in to it), and so does addCandle.
   // NaN, not 0: the fields are doubles from the start (a 0 would make them small-integer fields that the first price widens).
   const candle: Candle = { ts: NaN, open: NaN, high: NaN, low: NaN, close: NaN, volume: NaN };
+  // Whether orders work or exits are watched (the bar's path is then played): it changes only while the engine is driven
+  // (a touch, a signal, a parent's volume), so it is asked again after a candle that drove it, not at every candle (a
+  // position held for hours with no exit rule was asked, and its exits looked at, every minute).
+  let watched = engine.hasWorkingOrders() || engine.hasExitRules();
   const runCandles = (from: number, to: number): void => {
     for (let i = from; i < to; i++) {
       const ts = tsColumn[i]!;
@@ -339,7 +343,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
       const working = algoMode && engine.hasLiveParents();
       // POV takes its share of what traded: the candle's volume, before its prices.
       if (working && exec.kind === "pov") engine.noteTradedVolume(symbol, volume);
-      if (pending || working || engine.hasWorkingOrders() || engine.hasExitRules()) {
+      const driven = pending !== null || working || watched;
+      if (driven) {
         touch(open);
         if (pending) {
           act(pending.action, pending.reason, "signal");
@@ -355,6 +360,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
         touch(close);
       }
       if (working || (algoMode && busy)) syncHeld();
+      if (driven) watched = engine.hasWorkingOrders() || engine.hasExitRules();
       engine.setMark(symbol, close, ts + interval);
       volumeHistory?.addCandle(symbol, candle, interval);
       strategyContext.position = position;

@@ -355,4 +355,12 @@ describe("decimalString", () => {
   it("writes NaN and Infinity as toFixed does (no caller passes them)", () => {
     for (const text of ["NaN", "Infinity", "-Infinity"]) expect(decimalString(new Decimal(text))).toBe(new Decimal(text).toFixed());
   });
+
+  it("reads words not aligned on the point (never built by decimal.js) as digits placed by the exponent", () => {
+    // A first word of 2 digits where the exponent asks for 3: the words are read as one digit string, as before.
+    const unaligned = (words: number[], e: number, s = 1) => Object.assign(new Decimal(1), { d: words, e, s });
+    expect(decimalString(unaligned([12, 3400000], 2))).toBe("123.4");
+    expect(decimalString(unaligned([12], 5, -1))).toBe("-120000");
+    expect(decimalString(unaligned([12, 5000000], -2))).toBe("0.0125");
+  });
 });

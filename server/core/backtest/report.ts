@@ -151,15 +151,60 @@ export interface BacktestReport {
 /** Zeros that pad a base-1e7 word of a Decimal to its seven digits. */
 const WORD_PAD = ["", "0", "00", "000", "0000", "00000", "000000"];
 
+/** A base-1e7 word (0 ≤ w < 1e7) written with `width` digits, zeros first. */
+function paddedWord(word: number, width: number): string {
+  const text = String(word);
+  return width > text.length ? WORD_PAD[width - text.length]! + text : text;
+}
+
 /**
  * Plain decimal text, without a minus sign on zero: d.toFixed() for a nonzero d, read straight from decimal.js's
  * documented digits (d: base-1e7 words, most significant first, no trailing zero word; e: the base-10 exponent;
  * s: the sign), because a report writes five of them a trade and toFixed builds each through several strings.
+ *
+ * decimal.js keeps its words aligned on the decimal point (the first word holds e mod 7 + 1 digits), so the point falls
+ * between two words and the text is built word by word: no digit string to scan for trailing zeros and cut again (the
+ * only zeros to drop end the last word after the point, dropped by division). A first word of another length (never
+ * seen) takes the digit string path.
  */
 export function decimalString(d: Decimal): string {
   const words = d.d;
   if (!words) return d.toFixed(); // NaN, ±Infinity
-  if (words[0] === 0) return "0";
+  const first = words[0]!;
+  if (first === 0) return "0";
+  const e = d.e;
+  const firstDigits = first < 10 ? 1 : first < 100 ? 2 : first < 1e3 ? 3 : first < 1e4 ? 4 : first < 1e5 ? 5 : first < 1e6 ? 6 : 7;
+  if (firstDigits !== (((e % 7) + 7) % 7) + 1) return digitStringPath(d, words, e);
+  const n = words.length;
+  // Words 0 … integerWords − 1 come before the point (none when e < 0); the words after it, the last without its
+  // trailing zeros (it is not zero: no word after it).
+  const integerWords = e < 0 ? 0 : Math.floor(e / 7) + 1;
+  let text: string;
+  if (e < 0) {
+    text = -e - 1 < WORD_PAD.length ? `0.${WORD_PAD[-e - 1]!}` : `0.${"0".repeat(-e - 1)}`;
+  } else {
+    text = String(first);
+    for (let k = 1; k < integerWords; k++) text += k < n ? paddedWord(words[k]!, 7) : "0000000";
+    if (integerWords >= n) return d.s < 0 ? `-${text}` : text;
+    text += ".";
+  }
+  for (let k = integerWords; k < n; k++) {
+    // The first word after "0.000…" has no zeros ahead of it; every other word has its seven digits.
+    let width = k === 0 ? firstDigits : 7;
+    let word = words[k]!;
+    if (k === n - 1) {
+      while (word % 10 === 0) {
+        word /= 10;
+        width--;
+      }
+    }
+    text += paddedWord(word, width);
+  }
+  return d.s < 0 ? `-${text}` : text;
+}
+
+/** decimalString from the digit string: the words written out, trailing zeros cut, the point put in by the exponent. */
+function digitStringPath(d: Decimal, words: readonly number[], e: number): string {
   let digits = String(words[0]);
   for (let k = 1; k < words.length; k++) {
     const word = String(words[k]);
@@ -167,7 +212,6 @@ export function decimalString(d: Decimal): string {
   }
   let end = digits.length;
   while (digits.charCodeAt(end - 1) === 48) end--; // "0"
-  const e = d.e;
   const text =
     e < 0
       ? `0.${"0".repeat(-e - 1)}${digits.slice(0, end)}`
