@@ -3,6 +3,7 @@ import fc from "fast-check";
 import { D, ZERO } from "../money";
 import { seededRng } from "../rng";
 import { balanceStrings, candle, lines, makeVenue, quote, run, trade, BTC, type Step } from "../../../test/sim/core-helpers";
+import { makeInstrument } from "../instrument";
 import { MatchingEngine } from "./matching-engine";
 import { type VenueEvent } from "../orders/events";
 
@@ -434,5 +435,28 @@ describe("property: fills never exceed the order and accounting is exact", () =>
       ),
       { numRuns: 200 },
     );
+  });
+});
+
+describe("a buy's reservation per unit", () => {
+  const twoProducts = (price: string): string => D(price).times("1.02").times("1.002").toString();
+
+  it("is the market price × the market buffer × the fee factor", () => {
+    const venue = makeVenue();
+    for (const [i, price] of [30000.5, 0.30000000000000004, 12345.678901234567].entries()) {
+      venue.onMarketData(trade(price), i);
+      venue.submit({ clientOrderId: `m${i}`, symbol: "BTC/USDT", side: "BUY", type: "MARKET", quantity: "1" }, i);
+      expect(venue.order(`m${i}`)!.reserved.toString()).toBe(twoProducts(String(price)));
+    }
+  });
+
+  it("of a 40-digit trigger price rounds as two products in a row (one product by buffer × fee factor would round otherwise)", () => {
+    const fine = makeInstrument({ symbol: "FINE/USDT", priceTick: "1e-39", qtyStep: "1", makerFee: "0.001", takerFee: "0.002" });
+    const venue = new MatchingEngine({ instruments: [fine], initialBalances: { USDT: "1000" } });
+    venue.onMarketData(trade(1, 10, undefined, "FINE/USDT"), 0);
+    const trigger = "6.298899775353350895669733765530116275792";
+    venue.submit({ clientOrderId: "s", symbol: "FINE/USDT", side: "BUY", type: "STOP_MARKET", triggerPrice: trigger, quantity: "1" }, 0);
+    expect(venue.order("s")!.reserved.toString()).toBe(twoProducts(trigger));
+    expect(twoProducts(trigger)).not.toBe(D(trigger).times(D("1.02").times("1.002")).toString());
   });
 });

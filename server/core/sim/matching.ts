@@ -29,7 +29,7 @@ import {
 } from "./book-fidelity";
 import { RollingVolume, commissionSchedule, feeRatesFor, type CommissionConfig, type CommissionSchedule, type FeeRates, type Liquidity } from "./commission";
 import { type LatencyModel } from "./latency";
-import { reservePrice } from "./order-checks";
+import { reservePerUnit } from "./order-checks";
 import {
   BPS,
   bySide,
@@ -37,7 +37,6 @@ import {
   isMarketKind,
   newSymbolState,
   reason,
-  scaled,
   type Budget,
   type FillEvent,
   type Level,
@@ -208,13 +207,12 @@ export abstract class Matcher {
     if (order.side === "SELL") {
       order.reservePerUnit = ONE;
     } else {
-      const price = reservePrice(order, state, this.reserveBufferFactor);
-      if (price === null) {
+      const feeFactor = this.reserveFactor(this.rates(order.instrument, order.acceptedAt ?? order.sentAt));
+      const perUnit = reservePerUnit(order, state, this.reserveBufferFactor, feeFactor);
+      if (perUnit === null) {
         return reason("NO_MARKET_PRICE", `${order.instrument.symbol} has no market price yet to size the funds for a ${order.type} buy.`);
       }
-      const perUnit = scaled(price, this.reserveFactor(this.rates(order.instrument, order.acceptedAt ?? order.sentAt)));
-      // A product is compacted: the order keeps it for the whole run (money.ts compact).
-      order.reservePerUnit = perUnit === price ? perUnit : compact(perUnit);
+      order.reservePerUnit = perUnit;
     }
     const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {

@@ -4,7 +4,7 @@
  * Refusals are reason strings ("CODE: sentence"), as the venue reports them; nothing here changes the venue.
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { type Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, ZERO } from "../money";
+import { compact, Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, ZERO } from "../money";
 import type { OrderChanges } from "../orders/events";
 import { trailingLimitPrice } from "../orders/triggers";
 import {
@@ -200,12 +200,13 @@ function checkTerms(instrument: Instrument, quantity: Decimal, limitPrice: Decim
 }
 
 /**
- * The quote price a buy's reservation is based on (times the market buffer for orders that execute at market; a null
- * buffer is a factor of exactly 1); null when nothing is known to base it on.
+ * What a buy reserves per unit: the quote price its reservation is based on (times the market buffer for orders that
+ * execute at market), times the fee factor (a null buffer or fee factor is a factor of exactly 1); null when nothing is
+ * known to base it on.
  */
-export function reservePrice(order: SimOrder, state: SymbolState, marketBuffer: Decimal | null): Decimal | null {
+export function reservePerUnit(order: SimOrder, state: SymbolState, marketBuffer: Decimal | null, feeFactor: Decimal | null): Decimal | null {
   const executesAtLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type) || order.type === "LIMIT";
-  if (executesAtLimit && order.limitPrice !== null) return order.limitPrice;
+  if (executesAtLimit && order.limitPrice !== null) return kept(order.limitPrice, scaled(order.limitPrice, feeFactor));
   const market = state.ask ?? state.last ?? state.mark;
   const marketDec = market === undefined ? null : numberToDecimal(market);
   let base: Decimal | null;
@@ -217,7 +218,37 @@ export function reservePrice(order: SimOrder, state: SymbolState, marketBuffer: 
   } else {
     base = marketDec;
   }
-  return base === null ? null : scaled(base, marketBuffer);
+  if (base === null) return null;
+  if (marketBuffer !== null && feeFactor !== null) {
+    // One multiplication by buffer × fee factor when every product is exact either way (their digits fit the precision):
+    // the same value as two in a row.
+    const both = bufferTimesFee(marketBuffer, feeFactor);
+    if (both !== null && base.d !== undefined && base.d.length * 7 + both.digits <= Decimal.precision) return compact(base.times(both.factor));
+  }
+  return kept(base, scaled(scaled(base, marketBuffer), feeFactor));
+}
+
+/** A product compacted (the order keeps it for the whole run: money.ts compact); the price itself when nothing scaled it. */
+function kept(price: Decimal, perUnit: Decimal): Decimal {
+  return perUnit === price ? perUnit : compact(perUnit);
+}
+
+const bothFactors = new WeakMap<Decimal, WeakMap<Decimal, { factor: Decimal; digits: number } | null>>();
+
+/** buffer × fee factor and the significant digits of the two, remembered per pair; null when the product would round. */
+function bufferTimesFee(buffer: Decimal, fee: Decimal): { factor: Decimal; digits: number } | null {
+  let byFee = bothFactors.get(buffer);
+  if (byFee === undefined) {
+    byFee = new WeakMap();
+    bothFactors.set(buffer, byFee);
+  }
+  let both = byFee.get(fee);
+  if (both === undefined) {
+    const digits = buffer.precision() + fee.precision();
+    both = digits < Decimal.precision ? { factor: buffer.times(fee), digits } : null;
+    byFee.set(fee, both);
+  }
+  return both;
 }
 
 function trailingDistance(trailing: TrailingState, price: Decimal): Decimal {
