@@ -460,3 +460,20 @@ describe("a buy's reservation per unit", () => {
     expect(twoProducts(trigger)).not.toBe(D(trigger).times(D("1.02").times("1.002")).toString());
   });
 });
+
+describe("an order's fill cost", () => {
+  it("reads the same after one fill, after two, and from a restored snapshot", () => {
+    const venue = makeVenue({ participationCap: 0.5 });
+    venue.submit({ clientOrderId: "b", symbol: "BTC/USDT", side: "BUY", type: "LIMIT", price: "30000.25", quantity: "3" }, 0);
+    venue.onMarketData(trade(30000, 2), 1); // fills 1 (half the trade's 2)
+    expect(venue.orderRecord("b")!.filledNotional).toBe("30000.25");
+    expect(venue.order("b")!.avgFillPrice!.toString()).toBe("30000.25");
+    venue.onMarketData(trade(29999, 3), 2); // fills 1.5
+    expect(venue.orderRecord("b")!.filledNotional).toBe("75000.625");
+    expect(venue.order("b")!.avgFillPrice!.toString()).toBe("30000.25");
+    const restored = MatchingEngine.fromSnapshot({ instruments: [BTC], initialBalances: {}, participationCap: 0.5 }, venue.toSnapshot());
+    expect(restored.orderRecord("b")!.filledNotional).toBe("75000.625");
+    restored.onMarketData(trade(29999, 1), 3); // fills the last 0.5
+    expect(restored.orderRecord("b")).toMatchObject({ filled: "3", filledNotional: "90000.75", status: "FILLED" });
+  });
+});

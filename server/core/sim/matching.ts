@@ -33,6 +33,7 @@ import { reservePerUnit } from "./order-checks";
 import {
   BPS,
   bySide,
+  filledNotionalOf,
   hasTouch,
   isMarketKind,
   newSymbolState,
@@ -495,9 +496,10 @@ export abstract class Matcher {
       this.balanceBook.credit(instrument.quote, sub(notional, fee));
     }
     order.reserved = sub(order.reserved, release);
+    // A first fill keeps its price (its cost is read as quantity × price); a sum from the second on, compacted (money.ts).
+    if (order.filledNotional === null && order.filled.isZero()) order.firstFillPrice = price;
+    else order.filledNotional = compact(add(filledNotionalOf(order), notional));
     order.filled = filled;
-    // Compact: the simulator keeps every order, and so this sum, for the whole run (money.ts).
-    order.filledNotional = compact(add(order.filledNotional, notional));
     order.fees = add(order.fees, fee);
     this.volume30d?.add(now, notional);
     this.tradeSeq += 1;

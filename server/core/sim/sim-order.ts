@@ -4,7 +4,7 @@
  * the simulator shares. Internal to core/sim: the outside sees SimOrderView (a copy) and SimOrderRecord (the snapshot form).
  */
 import type { Instrument } from "../instrument";
-import { Decimal, ONE, sub } from "../money";
+import { Decimal, ONE, sub, ZERO } from "../money";
 import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType, TimeInForce, TrailingState, TriggerSource } from "../orders/types";
@@ -61,7 +61,13 @@ export interface SimOrder {
   reserveCurrency: string;
   reservePerUnit: Decimal;
   reserved: Decimal;
-  filledNotional: Decimal;
+  /**
+   * What the fills cost in quote, kept as a sum from a second fill on (or as restored); null while the order has at most
+   * one fill, whose cost is its quantity × firstFillPrice (filledNotionalOf): the simulator keeps every order for the
+   * run, and most fill once, so most keep no Decimal of their own here.
+   */
+  filledNotional: Decimal | null;
+  firstFillPrice: Decimal | null;
   fees: Decimal;
   sentAt: number;
   acceptedAt: number | null;
@@ -182,7 +188,7 @@ export function orderView(order: SimOrder): SimOrderView {
     price: order.limitPrice,
     triggerPrice: order.triggerPrice,
     triggered: order.triggered,
-    avgFillPrice: order.filled.isZero() ? null : order.filledNotional.dividedBy(order.filled),
+    avgFillPrice: order.filled.isZero() ? null : filledNotionalOf(order).dividedBy(order.filled),
     feesPaid: order.fees,
     reservedCurrency: order.reserveCurrency,
     reserved: order.reserved,
@@ -190,6 +196,12 @@ export function orderView(order: SimOrder): SimOrderView {
     acceptedAt: order.acceptedAt,
     reason: order.reason,
   };
+}
+
+/** What an order's fills cost in quote (see SimOrder.filledNotional). */
+export function filledNotionalOf(order: SimOrder): Decimal {
+  if (order.filledNotional !== null) return order.filledNotional;
+  return order.firstFillPrice === null ? ZERO : order.filled.times(order.firstFillPrice);
 }
 
 /**

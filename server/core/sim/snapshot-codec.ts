@@ -8,7 +8,7 @@ import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderType, TimeInForce } from "../orders/types";
 import { SimBalances, type BalanceView } from "./balances";
-import type { Level, Request, SimOrder, SymbolState } from "./sim-order";
+import { filledNotionalOf, type Level, type Request, type SimOrder, type SymbolState } from "./sim-order";
 import {
   decodeInput,
   decodeNum,
@@ -140,7 +140,7 @@ export function orderToRecord(order: SimOrder): SimOrderRecord {
     reserveCurrency: order.reserveCurrency,
     reservePerUnit: order.reservePerUnit.toString(),
     reserved: order.reserved.toString(),
-    filledNotional: order.filledNotional.toString(),
+    filledNotional: filledNotionalOf(order).toString(),
     fees: order.fees.toString(),
     sentAt: order.sentAt,
     acceptedAt: order.acceptedAt,
@@ -194,6 +194,7 @@ export function orderFromRecord(record: SimOrderRecord, symbols: ReadonlyMap<str
     reservePerUnit: new Decimal(record.reservePerUnit),
     reserved: new Decimal(record.reserved),
     filledNotional: new Decimal(record.filledNotional),
+    firstFillPrice: null,
     fees: new Decimal(record.fees),
     sentAt: record.sentAt,
     acceptedAt: record.acceptedAt,
