@@ -382,18 +382,18 @@ export function cmp(a: Decimal, b: Decimal): number {
   return ad.length === bd.length ? 0 : ad.length > bd.length !== as < 0 ? 1 : -1;
 }
 
-/** a + b; a zero on either side returns the other operand as is (no arithmetic, no allocation). */
+/** a + b; a zero on either side returns the other operand as is (no arithmetic, no allocation); else plusCompact. */
 export function add(a: Decimal, b: Decimal): Decimal {
   if (b.isZero()) return a;
   if (a.isZero()) return b;
-  return a.plus(b);
+  return plusCompact(a, b);
 }
 
-/** a − b; subtracting zero returns a as is, and equal operands give ZERO (a full close: no arithmetic). */
+/** a − b; subtracting zero returns a as is, and equal operands give ZERO (a full close: no arithmetic); else minusCompact. */
 export function sub(a: Decimal, b: Decimal): Decimal {
   if (b.isZero()) return a;
   if (a === b || (a.isFinite() && b.isFinite() && cmp(a, b) === 0)) return ZERO;
-  return a.minus(b);
+  return minusCompact(a, b);
 }
 
 const onePlusCache = new WeakMap<Decimal, Decimal>();

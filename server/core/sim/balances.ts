@@ -1,5 +1,5 @@
 /** Spot balances of the simulated account: free and reserved per currency, exact Decimals. */
-import { add, cmp, D, sub, ZERO, type Decimal, type DecimalInput } from "../money";
+import { add, cmp, D, minusCompact, sub, ZERO, type Decimal, type DecimalInput } from "../money";
 
 export interface BalanceView {
   free: Decimal;
@@ -46,7 +46,7 @@ export class SimBalances {
     const order = cmp(balance.free, amount);
     if (order < 0) return false;
     // The comparison above already says whether free is used up: no second one inside sub().
-    balance.free = order === 0 ? ZERO : amount.isZero() ? balance.free : balance.free.minus(amount);
+    balance.free = order === 0 ? ZERO : amount.isZero() ? balance.free : minusCompact(balance.free, amount);
     balance.reserved = add(balance.reserved, amount);
     return true;
   }
@@ -67,7 +67,7 @@ export class SimBalances {
     const balance = this.get(currency);
     balance.reserved = sub(balance.reserved, fromReserved);
     // One operation when the reservation was exact (the usual case): free does not move at all.
-    const back = cmp(fromReserved, spent) === 0 ? ZERO : fromReserved.minus(spent);
+    const back = cmp(fromReserved, spent) === 0 ? ZERO : minusCompact(fromReserved, spent);
     balance.free = add(balance.free, back);
   }
 

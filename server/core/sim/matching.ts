@@ -9,7 +9,24 @@
  * other and share the books, balances and event buffer; split further they would pass most of this state around.
  */
 import type { Instrument } from "../instrument";
-import { add, cmp, compact, Decimal, isPositive, type DecimalInput, maxDec, minDec, numberToDecimal, ONE, onePlus, roundToStep, sub, ZERO } from "../money";
+import {
+  add,
+  cmp,
+  compact,
+  Decimal,
+  isPositive,
+  type DecimalInput,
+  maxDec,
+  minDec,
+  numberToDecimal,
+  ONE,
+  onePlus,
+  plusCompact,
+  roundToStep,
+  sub,
+  timesCompact,
+  ZERO,
+} from "../money";
 import type { VenueEvent } from "../orders/events";
 import { type MarketObservation } from "../orders/triggers";
 import { ORDER_SIDES, TRIGGERABLE_LIMIT_TYPES, type OrderEvent, type OrderSide, type OrderStatus, type TriggerSource } from "../orders/types";
@@ -215,7 +232,7 @@ export abstract class Matcher {
       }
       order.reservePerUnit = perUnit;
     }
-    const amount = order.reservePerUnit === ONE ? remaining : order.reservePerUnit.times(remaining);
+    const amount = order.reservePerUnit === ONE ? remaining : timesCompact(order.reservePerUnit, remaining);
     if (!this.balanceBook.reserve(order.reserveCurrency, amount)) {
       const what =
         order.side === "BUY" ? `buying ${remaining.toString()} ${order.instrument.base}` : `selling ${remaining.toString()} ${order.instrument.base}`;
@@ -468,17 +485,18 @@ export abstract class Matcher {
     const notional =
       order.side === "BUY" && qty === order.quantity && price === order.reservePerUnit && price !== ONE && order.filled.isZero()
         ? order.reserved
-        : qty.times(price);
+        : timesCompact(qty, price);
     const feeRate = liquidity === "MAKER" ? rates.maker : rates.taker;
-    // Compact: the fee is kept by the order, the fill log and the desk's fill record for the whole run (money.ts).
-    const fee = feeRate.isZero() ? ZERO : compact(notional.times(feeRate));
+    // timesCompact builds the fee's words at their exact length: it is kept by the order, the fill log and the desk's fill
+    // record for the whole run (money.ts compact).
+    const fee = feeRate.isZero() ? ZERO : timesCompact(notional, feeRate);
     const filled = add(order.filled, qty);
     const completes = cmp(filled, order.quantity) >= 0;
-    const release = completes ? order.reserved : minDec(order.reserved, order.reservePerUnit.times(qty));
+    const release = completes ? order.reserved : minDec(order.reserved, timesCompact(order.reservePerUnit, qty));
     if (order.side === "BUY") {
       const cost = add(notional, fee);
       // Within the reservation (the usual case) there is nothing more to add up.
-      if (cmp(cost, release) > 0 && cmp(cost, release.plus(this.balanceBook.free(instrument.quote))) > 0) {
+      if (cmp(cost, release) > 0 && cmp(cost, plusCompact(release, this.balanceBook.free(instrument.quote))) > 0) {
         this.finish(order, "CANCELED", {
           type: "cancel",
           reason: reason(

@@ -4,7 +4,7 @@
  * Refusals are reason strings ("CODE: sentence"), as the venue reports them; nothing here changes the venue.
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { compact, Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, ZERO } from "../money";
+import { Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, timesCompact, ZERO } from "../money";
 import type { OrderChanges } from "../orders/events";
 import { trailingLimitPrice } from "../orders/triggers";
 import {
@@ -207,7 +207,7 @@ function checkTerms(instrument: Instrument, quantity: Decimal, limitPrice: Decim
  */
 export function reservePerUnit(order: SimOrder, state: SymbolState, marketBuffer: Decimal | null, feeFactor: Decimal | null): Decimal | null {
   const executesAtLimit = TRIGGERABLE_LIMIT_TYPES.has(order.type) || order.type === "LIMIT";
-  if (executesAtLimit && order.limitPrice !== null) return kept(order.limitPrice, scaled(order.limitPrice, feeFactor));
+  if (executesAtLimit && order.limitPrice !== null) return scaled(order.limitPrice, feeFactor);
   const market = state.ask ?? state.last ?? state.mark;
   const marketDec = market === undefined ? null : numberToDecimal(market);
   let base: Decimal | null;
@@ -224,14 +224,9 @@ export function reservePerUnit(order: SimOrder, state: SymbolState, marketBuffer
     // One multiplication by buffer × fee factor when every product is exact either way (their digits fit the precision):
     // the same value as two in a row.
     const both = bufferTimesFee(marketBuffer, feeFactor);
-    if (both !== null && base.d !== undefined && base.d.length * 7 + both.digits <= Decimal.precision) return compact(base.times(both.factor));
+    if (both !== null && base.d !== undefined && base.d.length * 7 + both.digits <= Decimal.precision) return timesCompact(base, both.factor);
   }
-  return kept(base, scaled(scaled(base, marketBuffer), feeFactor));
-}
-
-/** A product compacted (the order keeps it for the whole run: money.ts compact); the price itself when nothing scaled it. */
-function kept(price: Decimal, perUnit: Decimal): Decimal {
-  return perUnit === price ? perUnit : compact(perUnit);
+  return scaled(scaled(base, marketBuffer), feeFactor);
 }
 
 const bothFactors = new WeakMap<Decimal, WeakMap<Decimal, { factor: Decimal; digits: number } | null>>();

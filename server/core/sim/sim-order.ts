@@ -4,7 +4,7 @@
  * the simulator shares. Internal to core/sim: the outside sees SimOrderView (a copy) and SimOrderRecord (the snapshot form).
  */
 import type { Instrument } from "../instrument";
-import { Decimal, ONE, sub, ZERO } from "../money";
+import { Decimal, ONE, sub, timesCompact, ZERO } from "../money";
 import type { BookLevel } from "../market-data";
 import type { OrderChanges } from "../orders/events";
 import type { OrderSide, OrderSpec, OrderStatus, OrderType, TimeInForce, TrailingState, TriggerSource } from "../orders/types";
@@ -201,15 +201,16 @@ export function orderView(order: SimOrder): SimOrderView {
 /** What an order's fills cost in quote (see SimOrder.filledNotional). */
 export function filledNotionalOf(order: SimOrder): Decimal {
   if (order.filledNotional !== null) return order.filledNotional;
-  return order.firstFillPrice === null ? ZERO : order.filled.times(order.firstFillPrice);
+  return order.firstFillPrice === null ? ZERO : timesCompact(order.filled, order.firstFillPrice);
 }
 
 /**
  * x × factor, where a null factor means exactly 1: x itself, with no multiplication, when x has at most 35 significant
  * digits (5 words of 7); a longer x is multiplied by one all the same, since the product rounds to the 40-digit precision.
+ * A product's words are at their exact length (money.ts timesCompact): an order keeps what it reserves per unit for the whole run.
  */
 export function scaled(x: Decimal, factor: Decimal | null): Decimal {
-  if (factor !== null) return x.times(factor);
+  if (factor !== null) return timesCompact(x, factor);
   return x.d !== undefined && x.d.length <= 5 ? x : x.times(ONE);
 }
 

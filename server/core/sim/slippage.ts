@@ -2,7 +2,7 @@
  * Slippage models and order-size checks for the simulator and the risk gate.
  * These are estimates over plain numbers; only the resulting execution price is a Decimal.
  */
-import { Decimal, roundToStep } from "../money";
+import { Decimal, roundToStep, timesCompact } from "../money";
 import { type OrderSide } from "../orders/types";
 import { err, ok, type Result } from "../errors";
 
@@ -102,7 +102,7 @@ function multipliers(bps: number): Multipliers {
 export function executionPrice(side: OrderSide, referencePrice: Decimal, slippageBps: number, tick?: Decimal): Decimal {
   if (!(slippageBps > 0)) return referencePrice;
   const factor = multipliers(Math.round(slippageBps * 1e6) / 1e6);
-  const raw = referencePrice.times(side === "BUY" ? factor.up : factor.down);
+  const raw = timesCompact(referencePrice, side === "BUY" ? factor.up : factor.down);
   return tick ? roundToStep(raw, tick, side === "BUY" ? "up" : "down") : raw;
 }
 
