@@ -5,10 +5,8 @@
  * that cannot be guaranteed (a long divisor, a sign, zero, NaN, infinity): the caller then asks decimal.js.
  * money-words.test.ts holds it to the library over random operands.
  */
-import { Decimal } from "./money";
+import { decimalOfWords, digitCount, POWERS_OF_TEN, type Decimal } from "./money";
 
-/** 10 ** k for k in 0..7 (the digits of a base-1e7 word). */
-const WORD_POWERS = [1, 10, 100, 1_000, 10_000, 100_000, 1_000_000, 10_000_000];
 /** Below this a divisor's remainder, times ten plus a digit, stays an exact integer in a double. */
 const SHORT_DIVISOR_BOUND = 9e14;
 
@@ -22,11 +20,11 @@ const WORD_DIVISOR_BOUND = 9e8;
  */
 function wordQuotient(ad: number[], aExponent: number, divisor: number, bPlace: number, precision: number): Decimal {
   const shift = (((-bPlace % 7) + 7) % 7) | 0;
-  const lowScale = WORD_POWERS[7 - shift]!;
-  const highScale = WORD_POWERS[shift]!;
+  const lowScale = POWERS_OF_TEN[7 - shift]!;
+  const highScale = POWERS_OF_TEN[shift]!;
   // The place of the lowest digit of regrouped word 0 (a's first word's top `shift` digits, one boundary up), and of
   // quotient word 0 (divided by 10^(bPlace + shift)).
-  const topWordLow = aExponent - (wordDigits(ad[0]!) - 1) + 7;
+  const topWordLow = aExponent - (digitCount(ad[0]!) - 1) + 7;
   let quotientLow = topWordLow - bPlace - shift;
   const words: number[] = [];
   let digits = 0;
@@ -41,48 +39,29 @@ function wordQuotient(ad: number[], aExponent: number, divisor: number, bPlace: 
       break; // exact: no digit left to find
     }
     const current = remainder * 10_000_000 + word;
-    let quotient = Math.floor(current / divisor);
-    let rest = current - quotient * divisor;
-    // The float division is within one of the integer one: settle it on the exact remainder.
-    if (rest < 0) {
-      quotient--;
-      rest += divisor;
-    } else if (rest >= divisor) {
-      quotient++;
-      rest -= divisor;
-    }
-    remainder = rest;
+    const quotient = floorQuotient(current, divisor);
+    remainder = current - quotient * divisor;
     if (words.length === 0) {
       if (quotient === 0) {
         quotientLow -= 7;
         continue;
       }
-      digits = wordDigits(quotient);
+      digits = digitCount(quotient);
     } else {
       digits += 7;
     }
     words.push(quotient | 0);
   }
-  const exponent = quotientLow + wordDigits(words[0]!) - 1;
+  const exponent = quotientLow + digitCount(words[0]!) - 1;
   // Truncated to `precision` digits: the last word loses what lies beyond (at most 6 digits), then zero words go.
   const excess = digits - precision;
   if (excess > 0) {
     const lastWord = words[words.length - 1]!;
-    const scale = WORD_POWERS[excess]!;
+    const scale = POWERS_OF_TEN[excess]!;
     words[words.length - 1] = (lastWord - (lastWord % scale)) | 0;
   }
   while (words.length > 1 && words[words.length - 1] === 0) words.pop();
-  return decimalOfWords(exponent, words);
-}
-
-/** A fresh Decimal given its fields before anyone sees it (same constructor and field order as the library's). */
-function decimalOfWords(exponent: number, words: number[]): Decimal {
-  const decimal = new Decimal(0);
-  const fields = decimal as { s: number; e: number; d: number[] };
-  fields.s = 1;
-  fields.e = exponent;
-  fields.d = words;
-  return decimal;
+  return decimalOfWords(1, exponent, words);
 }
 
 /** Finite and above zero (NaN and ±Infinity have no words; a zero's only word is 0). */
@@ -103,8 +82,8 @@ function coefficientOf(x: Decimal): number {
   if (d.length > 3) return Number.POSITIVE_INFINITY;
   const last = d.length - 1;
   let tail = d[last]!;
-  let tailWidth = last === 0 ? wordDigits(tail) : 7;
-  let place = x.e - (wordDigits(d[0]!) - 1) - 7 * last;
+  let tailWidth = last === 0 ? digitCount(tail) : 7;
+  let place = x.e - (digitCount(d[0]!) - 1) - 7 * last;
   while (tail % 10 === 0) {
     tail /= 10;
     tailWidth--;
@@ -113,14 +92,17 @@ function coefficientOf(x: Decimal): number {
   let coefficient = 0;
   for (let i = 0; i < last; i++) coefficient = coefficient * 10_000_000 + d[i]!;
   coefficientPlace = place;
-  return coefficient * WORD_POWERS[tailWidth]! + tail;
+  return coefficient * POWERS_OF_TEN[tailWidth]! + tail;
 }
 
-/** The digits of a base-1e7 word (1 to 7). */
-function wordDigits(word: number): number {
-  let digits = 1;
-  while (digits < 7 && word >= WORD_POWERS[digits]!) digits++;
-  return digits;
+/**
+ * floor(n ÷ divisor) for integers below 2^53: the float division is within one of the integer one, settled on the exact
+ * remainder.
+ */
+function floorQuotient(n: number, divisor: number): number {
+  const quotient = Math.floor(n / divisor);
+  const rest = n - quotient * divisor;
+  return rest < 0 ? quotient - 1 : rest >= divisor ? quotient + 1 : quotient;
 }
 
 /**
@@ -143,13 +125,13 @@ export function truncatedQuotient(a: Decimal, b: Decimal, precision: number): De
   let exponent = 0;
   let remainder = 0;
   let wordIndex = 0;
-  let wordWidth = wordDigits(ad[0]!);
+  let wordWidth = digitCount(ad[0]!);
   let digitInWord = 0;
   for (let i = 0; digits.length < precision; i++) {
     let digit = 0;
     if (wordIndex < ad.length) {
       const word = ad[wordIndex]!;
-      const scale = WORD_POWERS[wordWidth - 1 - digitInWord]!;
+      const scale = POWERS_OF_TEN[wordWidth - 1 - digitInWord]!;
       digit = ((word - (word % scale)) / scale) % 10;
       if (++digitInWord === wordWidth) {
         wordIndex++;
@@ -160,17 +142,8 @@ export function truncatedQuotient(a: Decimal, b: Decimal, precision: number): De
       break; // exact: no digit left to find
     }
     remainder = remainder * 10 + digit;
-    let quotient = Math.floor(remainder / divisor);
-    let rest = remainder - quotient * divisor;
-    // The float division is within one of the integer one: settle it on the exact remainder.
-    if (rest < 0) {
-      quotient--;
-      rest += divisor;
-    } else if (rest >= divisor) {
-      quotient++;
-      rest -= divisor;
-    }
-    remainder = rest;
+    const quotient = floorQuotient(remainder, divisor);
+    remainder = remainder - quotient * divisor;
     if (digits.length === 0) {
       if (quotient === 0) continue;
       exponent = a.e - i - bPlace;
@@ -195,6 +168,6 @@ export function truncatedQuotient(a: Decimal, b: Decimal, precision: number): De
       width = 7;
     }
   }
-  if (filled > 0) words.push((word * WORD_POWERS[width - filled]!) | 0);
-  return decimalOfWords(exponent, words);
+  if (filled > 0) words.push((word * POWERS_OF_TEN[width - filled]!) | 0);
+  return decimalOfWords(1, exponent, words);
 }

@@ -46,6 +46,20 @@ export function compact(d: Decimal): Decimal {
   return new Decimal(d);
 }
 
+/**
+ * A fresh Decimal given its fields before anyone sees it (the library's constructor and field order): `words` in the
+ * library's own form (base 1e7, the first word not 0, no trailing zero word, every word a small integer), `exponent`
+ * the decimal exponent of the first digit. For the exact arithmetic here and in money-words.ts.
+ */
+export function decimalOfWords(sign: number, exponent: number, words: number[]): Decimal {
+  const decimal = new Decimal(0);
+  const fields = decimal as { s: number; e: number; d: number[] };
+  fields.s = sign;
+  fields.e = exponent;
+  fields.d = words;
+  return decimal;
+}
+
 const WORD_BASE = 1e7;
 /** The most words a product may have on the fast path (448 digits; longer products take the library's). */
 const PRODUCT_WORDS_MAX = 64;
@@ -221,16 +235,11 @@ function roundedOfWords(sign: number, start: number, end: number, wordExponent: 
     while (r[end - 1] === 0) end--;
   }
   if (exponent > 1e9 || exponent < -1e9) return null;
-  const decimal = new Decimal(0);
-  const fields = decimal as { s: number; e: number; d: number[] };
-  fields.s = sign;
-  fields.e = exponent;
-  fields.d = r.slice(start, end);
-  return decimal;
+  return decimalOfWords(sign, exponent, r.slice(start, end));
 }
 
 /** Decimal digits of a word below 10^8 (1 for 0, as the library counts): compares, where the library divides. */
-function digitCount(word: number): number {
+export function digitCount(word: number): number {
   if (word < 10_000) return word < 100 ? (word < 10 ? 1 : 2) : word < 1_000 ? 3 : 4;
   return word < 1_000_000 ? (word < 100_000 ? 5 : 6) : word < 10_000_000 ? 7 : 8;
 }
@@ -260,7 +269,7 @@ export function numberToDecimal(value: number): Decimal {
 }
 
 /** 10 ** k for k in 0..290, computed once by the same `**` (so the same doubles): a variable power costs ~40 ns a call. */
-const POWERS_OF_TEN: readonly number[] = Array.from({ length: 291 }, (_, k) => 10 ** k);
+export const POWERS_OF_TEN: readonly number[] = Array.from({ length: 291 }, (_, k) => 10 ** k);
 /** The most decimal places a price built straight from its integer units may have. */
 const FEW_DECIMALS = 8;
 /** Below this, a double's neighbours are closer than 1/16 of a unit: at most one integer at a scale can round-trip. */
@@ -323,13 +332,7 @@ function decimalOfUnits(units: number, places: number): Decimal {
     while (from < n - 1 && WORDS[from] === 0) from++;
     words = WORDS.slice(from, n).reverse();
   }
-  // A fresh Decimal given its fields before anyone sees it (same constructor and field order as the library's).
-  const decimal = new Decimal(0);
-  const fields = decimal as { s: number; e: number; d: number[] };
-  fields.s = 1;
-  fields.e = exponent;
-  fields.d = words;
-  return decimal;
+  return decimalOfWords(1, exponent, words);
 }
 
 let lastTextOf: Decimal | null = null;
