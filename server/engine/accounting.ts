@@ -8,8 +8,8 @@
  * fixed rate the desk configures for a pegged currency (`conversionRates`). A currency with neither is never summed
  * 1:1: its amounts are left out of equity and listed in `unconverted`, so the figure says what it does not count.
  */
-import { add, D, Decimal, minusCompact, plusCompact, timesCompact, ZERO, type DecimalInput } from "../core/money";
-import { unrealizedPnl, type Position } from "../core/positions";
+import { add, D, Decimal, plusCompact, ZERO, type DecimalInput } from "../core/money";
+import { positionValue, unrealizedPnl, unrealizedPnlOfValue, type Position } from "../core/positions";
 import type { EquityPoint, PositionRecord, StoredAccounting } from "./types";
 import { markDecimal, type EngineContext } from "./context";
 
@@ -157,10 +157,7 @@ export class Accounting {
   private closedEquity(): Decimal {
     const cached = this.closedEquitySum;
     if (cached && cached.initial === this.cx.initialEquity && cached.closed === this.cx.closedRealizedNet) return cached.sum;
-    const initial = this.cx.initialEquity;
-    const closed = this.cx.closedRealizedNet;
-    // add's shortcuts for a zero side, else the sum without the library's copies (money.ts plusCompact: the same value).
-    const sum = closed.isZero() ? initial : initial.isZero() ? closed : plusCompact(initial, closed);
+    const sum = add(this.cx.initialEquity, this.cx.closedRealizedNet);
     this.closedEquitySum = { initial: this.cx.initialEquity, closed: this.cx.closedRealizedNet, sum };
     return sum;
   }
@@ -179,10 +176,9 @@ export class Accounting {
       if (mixed && this.quoteOf(position.symbol) !== this.cx.quote) continue;
       realizedNet = add(realizedNet, position.realizedPnlNet);
       if (position.quantity.isZero()) continue;
-      // The open quantity's value at the mark is both its exposure and the base of its unrealized PnL (unrealizedPnl's
-      // arithmetic, the product computed once; money.ts's compact forms: the same values without the library's copies).
-      const value = timesCompact(position.quantity, this.priceOf(record));
-      unrealized = add(unrealized, position.side === "LONG" ? minusCompact(value, position.costBasis) : minusCompact(position.costBasis, value));
+      // The open quantity's value at the mark is both its exposure and the base of its unrealized PnL: computed once.
+      const value = positionValue(position, this.priceOf(record));
+      unrealized = add(unrealized, unrealizedPnlOfValue(position, value));
       exposure = add(exposure, value);
     }
     // Made only when a currency has no rate (most desks: never; equity is read before every order).

@@ -77,7 +77,7 @@ export function affordableQuantity(budget: Decimal, unitCost: Decimal, step: Dec
   const positive = isPositive(budget) && isPositive(unitCost);
   const stepExponent = positive ? powerOfTenExponent(step) : null;
   const precision = stepExponent === null || stepExponent > 0 ? 40 : Math.min(40, Math.max(1, budget.e - unitCost.e - stepExponent + 2));
-  const quick = positive ? truncatedQuotient(budget, unitCost, precision) : null;
+  const quick = truncatedQuotient(budget, unitCost, precision); // null for what it cannot divide exactly
   if (quick !== null) return quick;
   if (precision >= 40) return new Decimal(new DecimalDown(budget).dividedBy(unitCost));
   const Down = (decimalDownAt[precision] ??= DecimalDown.clone({ precision }));

@@ -20,6 +20,7 @@
  */
 import { utcDayStart } from "../clock";
 import { D, Decimal, type DecimalInput } from "../money";
+import { digitCount } from "../money-words";
 import { tradeTotals } from "../positions/stats";
 import { dailyReturns, drawdown, sharpeRatio } from "../risk/metrics";
 import { type BacktestExitReason, type BacktestTrade, type EquityPoint } from "./types";
@@ -173,7 +174,7 @@ export function decimalString(d: Decimal): string {
   const first = words[0]!;
   if (first === 0) return "0";
   const e = d.e;
-  const firstDigits = first < 10 ? 1 : first < 100 ? 2 : first < 1e3 ? 3 : first < 1e4 ? 4 : first < 1e5 ? 5 : first < 1e6 ? 6 : 7;
+  const firstDigits = digitCount(first);
   if (firstDigits !== (((e % 7) + 7) % 7) + 1) return digitStringPath(d, words, e);
   const n = words.length;
   // Words 0 … integerWords − 1 come before the point (none when e < 0); the words after it, the last without its

@@ -349,8 +349,12 @@ export function abandonPosition(position: Position, ts: number): Result<Position
 /** PnL of the open quantity at `markPrice` (LONG: value − cost; SHORT: cost − value). Exact. */
 export function unrealizedPnl(position: Position, markPrice: DecimalInput): Decimal {
   if (position.quantity.isZero()) return ZERO;
-  const value = position.quantity.times(D(markPrice));
-  return position.side === "LONG" ? value.minus(position.costBasis) : position.costBasis.minus(value);
+  return unrealizedPnlOfValue(position, positionValue(position, markPrice));
+}
+
+/** unrealizedPnl from the open quantity's value at the mark (positionValue), for a caller that needs the value too. */
+export function unrealizedPnlOfValue(position: Position, value: Decimal): Decimal {
+  return position.side === "LONG" ? minusCompact(value, position.costBasis) : minusCompact(position.costBasis, value);
 }
 
 /**
@@ -376,7 +380,7 @@ export function unrealizedPnlPct(position: Position, markPrice: DecimalInput): D
 
 /** Market value of the open quantity at `markPrice` (unsigned notional, for shorts too). */
 export function positionValue(position: Position, markPrice: DecimalInput): Decimal {
-  return position.quantity.times(D(markPrice));
+  return timesCompact(position.quantity, D(markPrice));
 }
 
 /** realized + unrealized − fees: the position's whole contribution to equity at `markPrice`. */

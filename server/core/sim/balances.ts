@@ -67,7 +67,7 @@ export class SimBalances {
     const balance = this.get(currency);
     balance.reserved = sub(balance.reserved, fromReserved);
     // One operation when the reservation was exact (the usual case): free does not move at all.
-    const back = cmp(fromReserved, spent) === 0 ? ZERO : minusCompact(fromReserved, spent);
+    const back = sub(fromReserved, spent);
     balance.free = add(balance.free, back);
   }
 

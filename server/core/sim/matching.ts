@@ -12,7 +12,6 @@ import type { Instrument } from "../instrument";
 import {
   add,
   cmp,
-  compact,
   Decimal,
   isPositive,
   type DecimalInput,
@@ -488,7 +487,7 @@ export abstract class Matcher {
         : timesCompact(qty, price);
     const feeRate = liquidity === "MAKER" ? rates.maker : rates.taker;
     // timesCompact builds the fee's words at their exact length: it is kept by the order, the fill log and the desk's fill
-    // record for the whole run (money.ts compact).
+    // record for the whole run.
     const fee = feeRate.isZero() ? ZERO : timesCompact(notional, feeRate);
     const filled = add(order.filled, qty);
     const completes = cmp(filled, order.quantity) >= 0;
@@ -514,9 +513,9 @@ export abstract class Matcher {
       this.balanceBook.credit(instrument.quote, sub(notional, fee));
     }
     order.reserved = sub(order.reserved, release);
-    // A first fill keeps its price (its cost is read as quantity × price); a sum from the second on, compacted (money.ts).
+    // A first fill keeps its price (its cost is read as quantity × price); a sum from the second on (add: at its exact length).
     if (order.filledNotional === null && order.filled.isZero()) order.firstFillPrice = price;
-    else order.filledNotional = compact(add(filledNotionalOf(order), notional));
+    else order.filledNotional = add(filledNotionalOf(order), notional);
     order.filled = filled;
     order.fees = add(order.fees, fee);
     this.volume30d?.add(now, notional);

@@ -4,7 +4,7 @@
  * Refusals are reason strings ("CODE: sentence"), as the venue reports them; nothing here changes the venue.
  */
 import { checkAgainstInstrument, type Instrument } from "../instrument";
-import { Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, timesCompact, ZERO } from "../money";
+import { type Decimal, isMultipleOf, isPositive, numberToDecimal, parseDecimal, ZERO } from "../money";
 import type { OrderChanges } from "../orders/events";
 import { trailingLimitPrice } from "../orders/triggers";
 import {
@@ -219,32 +219,7 @@ export function reservePerUnit(order: SimOrder, state: SymbolState, marketBuffer
   } else {
     base = marketDec;
   }
-  if (base === null) return null;
-  if (marketBuffer !== null && feeFactor !== null) {
-    // One multiplication by buffer × fee factor when every product is exact either way (their digits fit the precision):
-    // the same value as two in a row.
-    const both = bufferTimesFee(marketBuffer, feeFactor);
-    if (both !== null && base.d !== undefined && base.d.length * 7 + both.digits <= Decimal.precision) return timesCompact(base, both.factor);
-  }
-  return scaled(scaled(base, marketBuffer), feeFactor);
-}
-
-const bothFactors = new WeakMap<Decimal, WeakMap<Decimal, { factor: Decimal; digits: number } | null>>();
-
-/** buffer × fee factor and the significant digits of the two, remembered per pair; null when the product would round. */
-function bufferTimesFee(buffer: Decimal, fee: Decimal): { factor: Decimal; digits: number } | null {
-  let byFee = bothFactors.get(buffer);
-  if (byFee === undefined) {
-    byFee = new WeakMap();
-    bothFactors.set(buffer, byFee);
-  }
-  let both = byFee.get(fee);
-  if (both === undefined) {
-    const digits = buffer.precision() + fee.precision();
-    both = digits < Decimal.precision ? { factor: buffer.times(fee), digits } : null;
-    byFee.set(fee, both);
-  }
-  return both;
+  return base === null ? null : scaled(scaled(base, marketBuffer), feeFactor);
 }
 
 function trailingDistance(trailing: TrailingState, price: Decimal): Decimal {
