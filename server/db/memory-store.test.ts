@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { D } from "../core/money";
 import { MemoryStore } from "./memory-store";
-import { makeFill, makeOrder, runStoreContract } from "../../test/store-contract";
+import { makeFill, makeOrder, makePosition, makeTrade, runStoreContract } from "../../test/store-contract";
 
 runStoreContract("MemoryStore", () => new MemoryStore());
 
@@ -91,5 +91,45 @@ describe("MemoryStore specifics", () => {
     });
     expect(fresh.journalFor("o-1").map((e) => e.seq)).toEqual([1]);
     expect(fresh.fillsForOrder("o-1").map((f) => f.tradeId)).toEqual(["t-1"]);
+  });
+});
+
+describe('MemoryStore with history "open" (a backtest\'s store)', () => {
+  const entry = (clientOrderId: string, type: string, ts: number) => ({ clientOrderId, type, source: "engine" as const, payload: {}, applied: true, ts });
+  const noMeta = { strategy: null, signalId: null };
+
+  it("keeps no journal entries and no closed positions, and says so when asked for them; what a run reads is kept", () => {
+    const store = new MemoryStore({ history: "open" });
+    expect([store.appendJournal(entry("o-1", "intent", 1)), store.appendJournal(entry("o-1", "accept", 2))]).toEqual([1, 2]);
+    for (const read of [() => store.journalFor("o-1"), () => store.journalSince(0, 10), () => store.listPositions()])
+      expect(read).toThrow(/keeps no history of finished records, so .* cannot be read back/);
+    expect(() => store.listPositions()).toThrow(expect.objectContaining({ code: "HISTORY_NOT_KEPT" }));
+    store.savePosition(makePosition("p-1", 1), null, noMeta);
+    store.savePosition(makePosition("p-2", 2), null, noMeta);
+    expect(store.loadOpenPositions().map((p) => p.position.id)).toEqual(["p-1", "p-2"]);
+    store.savePosition(makePosition("p-1", 1, true), null, noMeta);
+    expect(store.loadOpenPositions().map((p) => p.position.id)).toEqual(["p-2"]);
+    // Orders (ended ones too), fills, signals and trades are kept as ever.
+    store.saveOrder(makeOrder("o-1", {}, "FILLED"), { venue: "sim", positionId: "p-1", requestedPrice: D("100") });
+    store.insertFill(makeFill("t-1"));
+    store.insertTrade(makeTrade("tr-1", "p-1"));
+    expect(store.getOrder("o-1")?.meta.requestedPrice?.toString()).toBe("100");
+    expect([store.hasFill("sim", "t-1"), store.fillsForOrder("o-1").length, store.listFills().length]).toEqual([true, 1, 1]);
+    expect(store.listTrades().map((t) => t.id)).toEqual(["tr-1"]);
+  });
+
+  it("a rolled-back close brings the open position back; a rolled-back append still never gives its seq again", () => {
+    const store = new MemoryStore({ history: "open" });
+    store.savePosition(makePosition("p-1", 1), null, noMeta);
+    expect(() =>
+      store.transaction(() => {
+        store.appendJournal(entry("o-1", "fill", 2));
+        store.savePosition(makePosition("p-1", 1, true), null, noMeta);
+        expect(store.loadOpenPositions()).toEqual([]);
+        throw new Error("rolled back");
+      }),
+    ).toThrow("rolled back");
+    expect(store.loadOpenPositions().map((p) => p.position.id)).toEqual(["p-1"]);
+    expect(store.appendJournal(entry("o-1", "fill", 3))).toBe(2);
   });
 });

@@ -101,8 +101,23 @@ function byOpenedAt(a: StoredPosition, b: StoredPosition): number {
   return a.position.openedAt - b.position.openedAt;
 }
 
+export interface MemoryStoreOptions {
+  /**
+   * What the store keeps of what has finished. "all" (the default): everything, as SqliteStore does. "open": what a run
+   * still reads — no journal entries (the journal is what a restart recovers from, and a backtest is never restarted)
+   * and no closed positions (the trades are their record); orders, fills, signals and trades are kept as ever. The
+   * read-backs of what is not kept (journalFor, journalSince, listPositions) throw rather than answer with less.
+   * A backtest's store: on 302,400 candles with ~13,000 orders the run then holds ~15 MB less, which its young-generation
+   * collections no longer copy.
+   */
+  history?: "all" | "open";
+}
+
 export class MemoryStore implements Store, StoreHistory {
+  private readonly keepsFinished: boolean;
   private readonly journal: JournalEntry[] = [];
+  /** Journal entries appended, under "open" history (which keeps the count, not the entries). */
+  private journalCount = 0;
   /**
    * Per order, its journal entries: an index built on the first read (journalFor) and kept up to date from then on; a
    * backtest never reads it, and building it for every order cost a map entry and an array per order. A rollback
@@ -137,6 +152,10 @@ export class MemoryStore implements Store, StoreHistory {
   /** Per parent, its children saved in parts (by client order id). */
   private readonly parentChildren = new Map<string, Map<string, { slice: number; state: string }>>();
   private lease: LeaseRow | null = null;
+
+  constructor(options: MemoryStoreOptions = {}) {
+    this.keepsFinished = (options.history ?? "all") === "all";
+  }
 
   /**
    * The undo log of the open transaction(s), empty outside transactions: one step per mutation, kept in
@@ -237,6 +256,12 @@ export class MemoryStore implements Store, StoreHistory {
     map.set(key, value);
   }
 
+  /** Deletes a map entry, remembering its value. */
+  private deleteIn<K, V>(map: Map<K, V>, key: K): void {
+    if (this.depth > 0 && map.has(key)) this.logUndo(UNDO_MAP_RESTORE, map, key, map.get(key));
+    map.delete(key);
+  }
+
   private pushTo<V>(list: V[], value: V): void {
     list.push(value);
     if (this.depth > 0) this.logUndo(UNDO_LIST_POP, list, undefined, undefined);
@@ -247,6 +272,11 @@ export class MemoryStore implements Store, StoreHistory {
     if (this.depth > 0) this.logUndo(UNDO_SET_DELETE, set, value, undefined);
   }
 
+  /** The read-backs of what "open" history does not keep. */
+  private assertHistory(what: string): void {
+    if (!this.keepsFinished) throw new StoreError("HISTORY_NOT_KEPT", `This store keeps no history of finished records, so ${what} cannot be read back.`);
+  }
+
   private assertOpen(): void {
     if (this.closed) throw new StoreError("STORE_CLOSED", "The store is closed.");
   }
@@ -254,6 +284,8 @@ export class MemoryStore implements Store, StoreHistory {
   // ── journal ──────────────────────────────────────────────────────────────────────────────────────
   appendJournal(entry: JournalEntry): number {
     this.assertOpen();
+    // "open" history only counts the entries (seqs need only grow: one a rolled-back append took is not given again).
+    if (!this.keepsFinished) return ++this.journalCount;
     const seq = this.journal.length + 1;
     const stored: JournalEntry = {
       seq,
@@ -271,6 +303,7 @@ export class MemoryStore implements Store, StoreHistory {
   }
 
   journalFor(clientOrderId: string): JournalEntry[] {
+    this.assertHistory("the journal");
     if (this.journalByOrder === null) {
       const index = new Map<string, JournalEntry[]>();
       for (const entry of this.journal) appendTo(index, entry.clientOrderId, entry);
@@ -280,6 +313,7 @@ export class MemoryStore implements Store, StoreHistory {
   }
 
   journalSince(seq: number, limit: number): JournalEntry[] {
+    this.assertHistory("the journal");
     // seq n sits at index n - 1: entries after `seq` start at index `seq`.
     const start = Math.max(0, Math.floor(seq));
     return this.journal.slice(start, start + Math.max(0, Math.floor(limit)));
@@ -339,6 +373,10 @@ export class MemoryStore implements Store, StoreHistory {
   // ── positions and trades ─────────────────────────────────────────────────────────────────────────
   savePosition(position: Position, exit: unknown, meta: PositionMeta): void {
     this.assertOpen();
+    if (!this.keepsFinished && !isOpenPosition(position)) {
+      this.deleteIn(this.positions, position.id);
+      return;
+    }
     const row = isOpenPosition(position) ? openPositionRow(position, exit ?? null, meta) : closedPositionRow(position, exit ?? null, meta);
     this.setIn(this.positions, position.id, row);
   }
@@ -583,6 +621,7 @@ export class MemoryStore implements Store, StoreHistory {
   }
 
   listPositions(): StoredPosition[] {
+    this.assertHistory("closed positions");
     return [...this.positions.values()].sort(byOpenedAt);
   }
 

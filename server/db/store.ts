@@ -343,7 +343,8 @@ export const TERMINAL_PARENT_STATUSES: ReadonlySet<string> = new Set(["done", "c
 /** The id of the single lease row. */
 export const LEASE_ID = "engine";
 
-export type StoreErrorCode = "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION" | "LEASE_LOST";
+export type StoreErrorCode =
+  "DB_NOT_MIGRATED" | "BAD_DATABASE_URL" | "DUPLICATE_TRADE" | "STORE_CLOSED" | "ASYNC_TRANSACTION" | "LEASE_LOST" | "HISTORY_NOT_KEPT";
 
 /** A store failure people may see: a plain sentence and a code. */
 export class StoreError extends Error {

@@ -185,7 +185,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   const clock = new ManualClock(count > 0 ? tsColumn[0]! : 0);
   const exec = input.exec;
   const algoMode = exec !== undefined && exec.kind !== "market";
-  const store = new MemoryStore();
+  // What the run reads, not the history of every finished order (see MemoryStoreOptions).
+  const store = new MemoryStore({ history: "open" });
   const volumeHistory = exec?.kind === "vwap" ? backtestVolumeHistory([interval]) : null;
   const venue = new SimVenue({
     instruments: [instrument],
@@ -193,6 +194,9 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
     slippage: input.slippageBps > 0 ? { model: "FIXED", bps: input.slippageBps } : { model: "NONE" },
     // A market buy reserves exactly what all-in sizing spends: the touch plus the fixed slippage, fees included.
     marketReserveBufferBps: input.slippageBps,
+    // No log of recent fills: that is what a restarted engine asks a venue (reconciliation), and a backtest is never
+    // restarted (its store, history "open", keeps no journal either).
+    fillHistoryLimit: 0,
   });
   const trades: TradeRecord[] = [];
   const engine = new BacktestEngine(trades, {

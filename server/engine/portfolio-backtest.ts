@@ -171,6 +171,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
     initialBalances: balances,
     slippage: input.slippageBps > 0 ? { model: "FIXED", bps: input.slippageBps } : { model: "NONE" },
     marketReserveBufferBps: input.slippageBps,
+    fillHistoryLimit: 0, // as the single-symbol run's venue (backtest.ts): a backtest is never restarted
   });
   const closed: TradeRecord[] = [];
   const limits = input.riskLimits ?? {};
@@ -178,7 +179,7 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
   const exec = input.exec;
   const algoMode = exec !== undefined && exec.kind !== "market";
   const history = statistical ? createMarketHistory() : exec?.kind === "vwap" ? backtestVolumeHistory(states.map((s) => s.interval)) : null;
-  const store = new MemoryStore();
+  const store = new MemoryStore({ history: "open" }); // what the run reads (MemoryStoreOptions)
   const engine = new BacktestEngine(closed, {
     ...(history && { marketHistory: history }),
     bus: new EventBus(0),
