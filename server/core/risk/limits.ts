@@ -28,7 +28,7 @@
  * - Percent limits (`…Pct`) are in percent of equity (150 = 150%). Equity ≤ 0 makes them zero: no new exposure.
  */
 import { MINUTE_MS } from "../clock";
-import { add, approxNumber, cmp, Decimal, isPositive, maxDec, onePlus, sub, ZERO } from "../money";
+import { add, approxNumber, cmp, Decimal, isPositive, maxDec, onePlus, sub, timesCompact, ZERO } from "../money";
 import { type OrderSide } from "../orders/types";
 import { type Refusal } from "../errors";
 import { countAfter } from "../recent-times";
@@ -487,9 +487,9 @@ class Figures implements PreTradeApproval {
     private readonly increases: boolean,
   ) {}
 
-  /** quantity × price. */
+  /** quantity × price (timesCompact: the library's product, without its working copies). */
   get notional(): Decimal {
-    return (this.notionalValue ??= this.order.quantity.times(this.order.price));
+    return (this.notionalValue ??= timesCompact(this.order.quantity, this.order.price));
   }
 
   opened(quantity: Decimal, feeRate: Decimal | null, leverage: number): void {
@@ -502,8 +502,8 @@ class Figures implements PreTradeApproval {
   get requiredQuote(): Decimal {
     if (this.requiredValue === null) {
       const opened = this.openedQty;
-      let required = opened === null ? ZERO : opened === this.order.quantity ? this.notional : opened.times(this.order.price);
-      if (opened !== null && this.feeRate !== null) required = required.times(onePlus(this.feeRate));
+      let required = opened === null ? ZERO : opened === this.order.quantity ? this.notional : timesCompact(opened, this.order.price);
+      if (opened !== null && this.feeRate !== null) required = timesCompact(required, onePlus(this.feeRate));
       if (opened !== null && this.leverage !== 1) required = required.dividedBy(this.leverage);
       this.requiredValue = required;
     }
@@ -523,7 +523,7 @@ class Figures implements PreTradeApproval {
   }
 
   private exposureChange(): Decimal {
-    return (this.changeValue ??= sub(this.absNetAfter, this.absNetBefore).times(this.order.price));
+    return (this.changeValue ??= timesCompact(sub(this.absNetAfter, this.absNetBefore), this.order.price));
   }
 
   /** Σ |qty × mark| in the symbol and over every position, each plus the reserved order notional. */
