@@ -72,10 +72,11 @@ function appendTo<V>(index: Map<string, V[]>, key: string, value: V): void {
 }
 
 /*
- * Two literals of one shape for a stored order and a stored position: one for an order that has ended or a position
- * that has closed (kept as it is from then on), one for the rest (replaced at the next save). V8 learns per literal
- * whether what it builds lives on and, when nearly all of it does, allocates it straight into the old generation; with
- * one literal for both, every record kept for good was copied by the young-generation collections it lived through.
+ * Two literals of one shape for a stored order: one for an order that has ended (kept as it is from then on, by every
+ * backtest), one for the rest (replaced at the next save). V8 learns per literal whether what it builds lives on and,
+ * when nearly all of it does, allocates it straight into the old generation; with one literal for both, every order kept
+ * for good was copied by the young-generation collections it lived through. (A closed position needs no twin: a
+ * backtest's store, history "open", does not keep it.)
  */
 function openOrderRow(order: Order, meta: OrderMeta): StoredOrder {
   return { order, meta };
@@ -83,14 +84,6 @@ function openOrderRow(order: Order, meta: OrderMeta): StoredOrder {
 
 function endedOrderRow(order: Order, meta: OrderMeta): StoredOrder {
   return { order, meta };
-}
-
-function openPositionRow(position: Position, exit: unknown, meta: PositionMeta): StoredPosition {
-  return { position, exit, meta };
-}
-
-function closedPositionRow(position: Position, exit: unknown, meta: PositionMeta): StoredPosition {
-  return { position, exit, meta };
 }
 
 function byCreatedAt(a: StoredOrder, b: StoredOrder): number {
@@ -377,8 +370,7 @@ export class MemoryStore implements Store, StoreHistory {
       this.deleteIn(this.positions, position.id);
       return;
     }
-    const row = isOpenPosition(position) ? openPositionRow(position, exit ?? null, meta) : closedPositionRow(position, exit ?? null, meta);
-    this.setIn(this.positions, position.id, row);
+    this.setIn(this.positions, position.id, { position, exit: exit ?? null, meta });
   }
 
   loadOpenPositions(): StoredPosition[] {

@@ -8,7 +8,7 @@
  * fixed rate the desk configures for a pegged currency (`conversionRates`). A currency with neither is never summed
  * 1:1: its amounts are left out of equity and listed in `unconverted`, so the figure says what it does not count.
  */
-import { add, D, Decimal, plusCompact, ZERO, type DecimalInput } from "../core/money";
+import { add, D, Decimal, ZERO, type DecimalInput } from "../core/money";
 import { positionValue, unrealizedPnl, unrealizedPnlOfValue, type Position } from "../core/positions";
 import type { EquityPoint, PositionRecord, StoredAccounting } from "./types";
 import { markDecimal, type EngineContext } from "./context";
@@ -86,7 +86,7 @@ export class Accounting {
   /** A closed position's realized PnL (net of fees) joins the closed sum of its currency. */
   bookClosed(position: Position): void {
     const currency = this.quoteOf(position.symbol);
-    if (currency === this.cx.quote) this.cx.closedRealizedNet = plusCompact(this.cx.closedRealizedNet, position.realizedPnlNet);
+    if (currency === this.cx.quote) this.cx.closedRealizedNet = add(this.cx.closedRealizedNet, position.realizedPnlNet);
     else this.closedOther.set(currency, (this.closedOther.get(currency) ?? ZERO).plus(position.realizedPnlNet));
   }
 

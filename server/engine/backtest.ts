@@ -109,6 +109,22 @@ export function backtestVolumeHistory(candleMs: readonly number[]): MarketHistor
   return new MarketHistory({ barMs, maxBars: Math.ceil((MARKET_HISTORY_DAYS * DAY_MS) / barMs) });
 }
 
+/**
+ * A backtest's simulated venue (the single and the portfolio run): a fixed slippage, or none; a market buy reserves
+ * exactly what all-in sizing spends (the touch plus that slippage, fees included); and no log of recent fills, which is
+ * what a restarted engine asks a venue (reconciliation) — a backtest is never restarted (its store, history "open",
+ * keeps no journal either).
+ */
+export function backtestVenue(instruments: Instrument[], initialBalances: Record<string, DecimalInput>, slippageBps: number): SimVenue {
+  return new SimVenue({
+    instruments,
+    initialBalances,
+    slippage: slippageBps > 0 ? { model: "FIXED", bps: slippageBps } : { model: "NONE" },
+    marketReserveBufferBps: slippageBps,
+    fillHistoryLimit: 0,
+  });
+}
+
 /** Distinct reasons whose sources signalSources remembers (a strategy words a few; one that words each differently is not held). */
 const REMEMBERED_REASONS = 64;
 
@@ -188,16 +204,7 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
   // What the run reads, not the history of every finished order (see MemoryStoreOptions).
   const store = new MemoryStore({ history: "open" });
   const volumeHistory = exec?.kind === "vwap" ? backtestVolumeHistory([interval]) : null;
-  const venue = new SimVenue({
-    instruments: [instrument],
-    initialBalances: { [quoteCcy]: D(input.capital), [base]: 0 },
-    slippage: input.slippageBps > 0 ? { model: "FIXED", bps: input.slippageBps } : { model: "NONE" },
-    // A market buy reserves exactly what all-in sizing spends: the touch plus the fixed slippage, fees included.
-    marketReserveBufferBps: input.slippageBps,
-    // No log of recent fills: that is what a restarted engine asks a venue (reconciliation), and a backtest is never
-    // restarted (its store, history "open", keeps no journal either).
-    fillHistoryLimit: 0,
-  });
+  const venue = backtestVenue([instrument], { [quoteCcy]: D(input.capital), [base]: 0 }, input.slippageBps);
   const trades: TradeRecord[] = [];
   const engine = new BacktestEngine(trades, {
     // Nobody reconnects to a backtest's bus: it keeps no history to catch up from.

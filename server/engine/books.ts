@@ -34,20 +34,6 @@ export interface PositionKey {
   owner: string;
 }
 
-/**
- * The stored blob of a position: two literals of one shape, one for a closed position (its last save, kept for good),
- * one for the rest (replaced at the next save). V8 learns per literal whether what it builds lives on and allocates it
- * straight into the old generation when nearly all of it does; one literal for both had every kept blob copied by the
- * young-generation collections it lived through (memory-store.ts does the same for its rows).
- */
-function openBlob(state: ExitState | null, entryOrderId: string | null, stopLoss: number | null, takeProfit: number | null): PositionBlob {
-  return { state, entryOrderId, stopLoss, takeProfit };
-}
-
-function closedBlob(state: ExitState | null, entryOrderId: string | null, stopLoss: number | null, takeProfit: number | null): PositionBlob {
-  return { state, entryOrderId, stopLoss, takeProfit };
-}
-
 export class Books {
   constructor(private readonly cx: EngineContext) {}
 
@@ -202,11 +188,12 @@ export class Books {
   private savedMeta: PositionMeta = { strategy: null, signalId: null };
 
   persistPosition(record: PositionRecord, position: Position = record.position, state: ExitState | null = record.exit): void {
-    const entryOrderId = record.meta.entryOrderId ?? null;
-    const stopLoss = record.meta.stopLoss ?? null;
-    const takeProfit = record.meta.takeProfit ?? null;
-    // A closed position's blob is kept by the store for good: its own literal (see openBlob).
-    const blob = position.state === "CLOSED" ? closedBlob(state, entryOrderId, stopLoss, takeProfit) : openBlob(state, entryOrderId, stopLoss, takeProfit);
+    const blob: PositionBlob = {
+      state,
+      entryOrderId: record.meta.entryOrderId ?? null,
+      stopLoss: record.meta.stopLoss ?? null,
+      takeProfit: record.meta.takeProfit ?? null,
+    };
     // Set only when there is one (a conditional spread in the literal built every blob through V8's slow path).
     if (record.pendingClose) blob.pendingClose = { quantity: record.pendingClose.quantity?.toString() ?? null, reason: record.pendingClose.reason };
     // A value the store keeps as given (never changed): equal fields, the same object.

@@ -43,12 +43,12 @@ import type { Strategy, StrategyPosition } from "../core/strategies/types";
 import { MemoryStore } from "../db/memory-store";
 import type { TradeRecord } from "../db/store";
 import type { Candle } from "../venues/replay/csv";
-import { SimVenue } from "../venues/sim/sim-venue";
 import { execAlgoRequest, type ExecSpec } from "../core/algos/exec-spec";
 import {
   type AllInSizing,
   BacktestEngine,
   backtestTradeOf,
+  backtestVenue,
   backtestVolumeHistory,
   executionSummary,
   type ExecutionSummary,
@@ -166,13 +166,11 @@ export function runPortfolioBacktest(input: PortfolioBacktestInput): PortfolioBa
   const clock = new ManualClock(first ? first.state.leg.candles[first.index]!.ts : 0);
   const balances: Record<string, Decimal> = { [quote]: D(input.capital) };
   for (const leg of input.legs) balances[leg.instrument.base] = D(0);
-  const venue = new SimVenue({
-    instruments: input.legs.map((l) => l.instrument),
-    initialBalances: balances,
-    slippage: input.slippageBps > 0 ? { model: "FIXED", bps: input.slippageBps } : { model: "NONE" },
-    marketReserveBufferBps: input.slippageBps,
-    fillHistoryLimit: 0, // as the single-symbol run's venue (backtest.ts): a backtest is never restarted
-  });
+  const venue = backtestVenue(
+    input.legs.map((l) => l.instrument),
+    balances,
+    input.slippageBps,
+  );
   const closed: TradeRecord[] = [];
   const limits = input.riskLimits ?? {};
   const statistical = limits.maxCorrelatedExposurePct != null || limits.maxVarPct != null;

@@ -20,7 +20,6 @@ import {
   numberToDecimal,
   ONE,
   onePlus,
-  plusCompact,
   roundToStep,
   sub,
   timesCompact,
@@ -495,7 +494,7 @@ export abstract class Matcher {
     if (order.side === "BUY") {
       const cost = add(notional, fee);
       // Within the reservation (the usual case) there is nothing more to add up.
-      if (cmp(cost, release) > 0 && cmp(cost, plusCompact(release, this.balanceBook.free(instrument.quote))) > 0) {
+      if (cmp(cost, release) > 0 && cmp(cost, add(release, this.balanceBook.free(instrument.quote))) > 0) {
         this.finish(order, "CANCELED", {
           type: "cancel",
           reason: reason(
