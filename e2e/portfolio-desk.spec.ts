@@ -38,6 +38,23 @@ async function expectNoSidewaysScroll(page: Page): Promise<void> {
   expect(overflow, `${page.url()} is ${overflow}px wider than the viewport`).toBeLessThanOrEqual(0);
 }
 
+/**
+ * The cells of the positions table's column headed `header`, one per body row; null while the table is not on the page.
+ * The live page drops the table whenever no position is open, so the table, its headers and its rows are read in one
+ * go: read in steps (columnTexts), the table could go between them.
+ */
+async function liveColumnTexts(page: Page, header: string): Promise<string[] | null> {
+  return page.evaluate((wanted) => {
+    const positions = document.querySelector("table.po-table");
+    if (!positions) return null;
+    // innerText, as columnTexts reads (allInnerTexts): the text a person sees.
+    const headers = [...positions.querySelectorAll<HTMLElement>("thead th")].map((th) => th.innerText.trim().toLowerCase());
+    const at = headers.indexOf(wanted.toLowerCase());
+    if (at < 0) throw new Error(`no "${wanted}" column in ${headers.join(" | ")}`);
+    return [...positions.querySelectorAll("tbody tr")].map((row) => ((row.children[at] as HTMLElement | undefined)?.innerText ?? "").trim());
+  }, header);
+}
+
 /** The cells of the column headed `header`, one per body row. */
 async function columnTexts(table: Locator, header: string): Promise<string[]> {
   const headers = (await table.locator("thead th").allInnerTexts()).map((h) => h.trim().toLowerCase());
@@ -95,9 +112,8 @@ test("zero config: a first trade within 15 s of the start, positions on ≥ 3 sy
 
   await page.goto("/positions");
   await settled(page);
-  const table = page.locator("table.po-table");
   // The strategies open and close all the time: wait until the page itself shows three symbols at once (it updates live).
-  const symbolsShown = async () => ((await table.count()) === 0 ? 0 : new Set(await columnTexts(table, "Symbol")).size);
+  const symbolsShown = async () => new Set((await liveColumnTexts(page, "Symbol")) ?? []).size;
   await expect.poll(symbolsShown, { timeout: 240_000, intervals: [500] }).toBeGreaterThanOrEqual(3);
   await both(page, "ui11-positions-1280");
 
@@ -117,9 +133,8 @@ test("zero config: a first trade within 15 s of the start, positions on ≥ 3 sy
     await expect
       .poll(async () => {
         if ((await page.getByText("No open positions match these filters.").count()) > 0) return true;
-        if ((await table.count()) === 0) return false;
-        const strategies = await columnTexts(table, "Strategy");
-        return strategies.length > 0 && strategies.every((s) => s === strategy);
+        const strategies = await liveColumnTexts(page, "Strategy");
+        return strategies !== null && strategies.length > 0 && strategies.every((s) => s === strategy);
       })
       .toBe(true);
     await both(page, `ui11-positions-${strategy}`);
