@@ -22,6 +22,10 @@ const nextConfig = {
   reactStrictMode: true,
   // `npm test` runs `tsc --noEmit` over the whole repo first; the build need not type-check twice.
   typescript: { ignoreBuildErrors: true },
+  // The sign-in page is /signin; the name people type from habit leads there instead of to a 404.
+  async redirects() {
+    return [{ source: "/login", destination: "/signin", permanent: false }];
+  },
   async headers() {
     return [
       { source: "/:path*", headers: COMMON_SECURITY_HEADERS },

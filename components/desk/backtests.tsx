@@ -5,7 +5,7 @@
  */
 import { useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState, type FormEvent } from "react";
+import { useState, type FormEvent, type ReactNode } from "react";
 import { DrawdownChart } from "../charts/drawdown-chart";
 import { EquityChart } from "../charts/equity-chart";
 import { Can } from "../trpc/session";
@@ -109,7 +109,6 @@ export function BacktestsView() {
               {
                 key: "dataSet",
                 header: "Data set",
-                cellClassName: "nowrap",
                 cellProps: (r) => ({ title: r.dataSet }),
                 cell: (r) => dataSetLabel(r.symbol, r.dataSet),
               },
@@ -159,10 +158,21 @@ export function BacktestsView() {
   );
 }
 
-/** "BTC/USDT 5m · 2023-01-02→02-09" from the file name when it has dates, else the symbol. */
-function dataSetLabel(symbol: string, file: string): string {
+/**
+ * "BTC/USDT 5m · 2023-01-02 → 02-09" from the file name when it has dates, else the symbol. The market and the dates
+ * each stay on one line: a narrow column breaks between them, never inside a date.
+ */
+function dataSetLabel(symbol: string, file: string): ReactNode {
   const m = /_(\d+[smhdw])_(\d{4}-\d{2}-\d{2})_(\d{4}-\d{2}-\d{2})/.exec(file);
-  return m ? `${symbol} ${m[1]} · ${m[2]} → ${m[3]!.slice(5)}` : symbol;
+  if (!m) return symbol;
+  return (
+    <>
+      <span className="keep-together">
+        {symbol} {m[1]}
+      </span>{" "}
+      · <span className="keep-together">{`${m[2]} → ${m[3]!.slice(5)}`}</span>
+    </>
+  );
 }
 
 function slipBps(slippage: string | number | boolean | null | undefined): string {
@@ -255,7 +265,7 @@ function RunForm({ datasets, onRan }: { datasets: { name: string; symbol: string
             {run.isPending ? "Running…" : "Run backtest"}
           </button>
           <span id="bt-strategy-note" className="muted">
-            Long-only SMA crossover through the real engine on a simulated clock; about a second on the 5-minute file.
+            Long-only SMA crossover through the real engine on a simulated clock; a fraction of a second on the 5-minute file.
           </span>
         </div>
       </form>

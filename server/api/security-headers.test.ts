@@ -61,3 +61,10 @@ describe("every response (next.config.js)", () => {
     expect(API_CONTENT_SECURITY_POLICY).toContain("frame-ancestors 'none'");
   });
 });
+
+describe("redirects (next.config.js)", () => {
+  it("sends /login, the name people type from habit, to the sign-in page (temporarily: /login may become a page)", async () => {
+    const rules = await nextConfig.redirects!();
+    expect(rules).toEqual([{ source: "/login", destination: "/signin", permanent: false }]);
+  });
+});
