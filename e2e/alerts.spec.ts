@@ -169,4 +169,19 @@ test("a protection fires on the recorded crash: signed webhook, header badge, Al
       .filter({ hasText: "recorded crash, expected in the demo" }),
   ).toContainText("admin");
   await page.screenshot({ path: "/tmp/shots/alerts-page-acknowledged.png", fullPage: true });
+
+  // 5. The Risk page lists the newest ten firings (the crash fires dozens) and all of them on request.
+  await page.goto("/risk");
+  const firings = page.getByRole("table", { name: "Recent protection firings" });
+  const showAll = page.getByRole("button", { name: /^Show all \d+ firings$/ });
+  await expect(showAll).toBeVisible({ timeout: 60_000 });
+  await expect(firings.getByRole("row")).toHaveCount(1 + 10);
+  const total = Number(/\d+/.exec((await showAll.textContent()) ?? "")?.[0]);
+  expect(total).toBeGreaterThan(10);
+  await showAll.click();
+  // More may fire while the page refetches (every 10 s); the engine keeps the last 50.
+  await expect.poll(() => firings.getByRole("row").count()).toBeGreaterThanOrEqual(1 + total);
+  expect(await firings.getByRole("row").count()).toBeLessThanOrEqual(1 + 50);
+  await page.getByRole("button", { name: "Show the 10 newest" }).click();
+  await expect(firings.getByRole("row")).toHaveCount(1 + 10);
 });

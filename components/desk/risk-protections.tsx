@@ -12,6 +12,9 @@ import { DataTable } from "../ui/data-table";
 import { fmtTime } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Panel } from "../ui/kit";
 
+/** Firings listed before "Show all" (the engine keeps the last 50). */
+const FIRINGS_SHOWN = 10;
+
 export function ProtectionsPanel() {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
@@ -19,9 +22,12 @@ export function ProtectionsPanel() {
   const list = useQuery(trpc.protections.list.queryOptions(undefined, { refetchInterval: 10_000 }));
   const lift = useMutation(trpc.protections.lift.mutationOptions());
   const [notice, setNotice] = useState<string | null>(null);
+  const [allFirings, setAllFirings] = useState(false);
   if (list.error) return <ErrorText error={list.error} />;
   if (!list.data) return <Loading />;
   const { locks, firings } = list.data;
+  // A busy replay fires dozens of alerts: the newest few by default keep the rest of the Risk page within reach.
+  const shownFirings = allFirings ? firings : firings.slice(0, FIRINGS_SHOWN);
   return (
     <Panel title={`Protections${locks.length > 0 ? ` (${locks.length} lock${locks.length > 1 ? "s" : ""})` : ""}`} id="risk-protections">
       {notice ? (
@@ -77,7 +83,7 @@ export function ProtectionsPanel() {
       ) : (
         <DataTable
           label="Recent protection firings"
-          rows={firings.map((f, i) => ({ ...f, key: `${f.ts}-${f.rule}-${i}` }))}
+          rows={shownFirings.map((f, i) => ({ ...f, key: `${f.ts}-${f.rule}-${i}` }))}
           rowKey={(f) => f.key}
           columns={[
             { key: "ts", header: "When (UTC)", cellClassName: "mono", cell: (f) => fmtTime(f.ts) },
@@ -88,6 +94,13 @@ export function ProtectionsPanel() {
           ]}
         />
       )}
+      {firings.length > FIRINGS_SHOWN ? (
+        <p>
+          <button type="button" className="btn" aria-expanded={allFirings} onClick={() => setAllFirings(!allFirings)}>
+            {allFirings ? `Show the ${FIRINGS_SHOWN} newest` : `Show all ${firings.length} firings`}
+          </button>
+        </p>
+      ) : null}
     </Panel>
   );
 }
