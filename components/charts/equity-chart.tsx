@@ -3,7 +3,7 @@
 import { Area, AreaChart, CartesianGrid, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMoney } from "../ui/currency";
 import { fmtAxis, fmtMoney, fmtTime } from "../ui/format";
-import { CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "./chart-theme";
+import { CHART_MARGIN, GRID_STROKE, TOOLTIP_STYLE, timeLabel, timeXAxis } from "./chart-theme";
 
 /** `currency`: the curve's own (a backtest's quote); the desk's by default. */
 export function EquityChart({
@@ -37,7 +37,7 @@ export function EquityChart({
             </linearGradient>
           </defs>
           <CartesianGrid stroke={GRID_STROKE} vertical={false} />
-          <XAxis {...TIME_X_AXIS} />
+          <XAxis {...timeXAxis(points[0]!.ts, points.at(-1)!.ts)} />
           <YAxis
             // Whole-number bounds only where whole numbers mean something: a 1 BTC curve lives between 0.99 and 1.01.
             domain={max - min >= 10 ? [Math.floor(min - pad), Math.ceil(max + pad)] : [min - pad, max + pad]}

@@ -3,7 +3,7 @@
 import { Area, AreaChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { useMoney } from "../ui/currency";
 import { fmtAxis, fmtTime } from "../ui/format";
-import { AXIS_STYLE, CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "./chart-theme";
+import { AXIS_STYLE, CHART_MARGIN, GRID_STROKE, TOOLTIP_STYLE, timeLabel, timeXAxis } from "./chart-theme";
 
 // Distinct on the dark theme; repeats after ten (the chart names at most 20 symbols).
 const COLORS = ["#58a6ff", "#3fb950", "#d29922", "#f778ba", "#a371f7", "#39c5cf", "#ff7b72", "#7ee787", "#e3b341", "#79c0ff"];
@@ -29,7 +29,7 @@ export function ExposureChart({
       <ResponsiveContainer width="100%" height={height}>
         <AreaChart data={points} margin={CHART_MARGIN}>
           <CartesianGrid stroke={GRID_STROKE} vertical={false} />
-          <XAxis {...TIME_X_AXIS} />
+          <XAxis {...timeXAxis(first, last)} />
           <YAxis tickCount={5} tickFormatter={fmtAxis} {...AXIS_STYLE} width={60} />
           <Tooltip contentStyle={TOOLTIP_STYLE} labelFormatter={timeLabel} formatter={(v, name) => [money.fmt(Number(v)), String(name)]} />
           <Legend wrapperStyle={{ fontSize: 11 }} />

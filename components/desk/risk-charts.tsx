@@ -2,7 +2,7 @@
 /** The drawdown ("underwater") chart: % below the running equity peak over time, with the breaker's limit as a line. */
 import { Area, AreaChart, CartesianGrid, ReferenceLine, ResponsiveContainer, Tooltip, XAxis, YAxis } from "recharts";
 import { fmtNum, fmtPct, fmtTime } from "../ui/format";
-import { AXIS_STYLE, CHART_MARGIN, GRID_STROKE, TIME_X_AXIS, TOOLTIP_STYLE, timeLabel } from "../charts/chart-theme";
+import { AXIS_STYLE, CHART_MARGIN, GRID_STROKE, TOOLTIP_STYLE, timeLabel, timeXAxis } from "../charts/chart-theme";
 
 export function DrawdownChart({
   points,
@@ -31,7 +31,7 @@ export function DrawdownChart({
             </linearGradient>
           </defs>
           <CartesianGrid stroke={GRID_STROKE} vertical={false} />
-          <XAxis {...TIME_X_AXIS} />
+          <XAxis {...timeXAxis(points[0]!.ts, points.at(-1)!.ts)} />
           <YAxis domain={[floor, 0]} tickFormatter={(v: number) => `${fmtNum(v, 1)}%`} {...AXIS_STYLE} width={56} />
           <Tooltip
             contentStyle={TOOLTIP_STYLE}

@@ -3,6 +3,7 @@ import {
   currencyDecimals,
   decimalsOf,
   fmtAxis,
+  fmtAxisTime,
   fmtDuration,
   fmtMoney,
   fmtMoneySigned,
@@ -35,6 +36,13 @@ describe("desk formatting", () => {
     expect(fmtSigned(3.2, 1)).toBe("+3.2");
     expect(fmtPct(-1.234, 2, true)).toBe("−1.23%");
   });
+
+  it.each([
+    ["a minute-old desk: seconds, no date", 90_000, "03:04:05"],
+    ["just under half an hour", 30 * 60_000 - 1, "03:04:05"],
+    ["half an hour and more: date and minute", 30 * 60_000, "01-02 03:04"],
+    ["a backtest's weeks", 40 * 86_400_000, "01-02 03:04"],
+  ] as const)("an axis tick for %s", (_, spanMs, tick) => expect(fmtAxisTime(Date.UTC(2024, 0, 2, 3, 4, 5), spanMs)).toBe(tick));
 
   it("formats times and durations", () => {
     expect(fmtTime(Date.UTC(2024, 0, 2, 3, 4, 5))).toBe("2024-01-02 03:04:05");

@@ -45,6 +45,15 @@ export function fmtTime(ms: number | null | undefined, withSeconds = true): stri
   return `${iso.slice(0, 10)} ${iso.slice(11, withSeconds ? 19 : 16)}`;
 }
 
+/**
+ * A time-axis tick for a chart spanning `spanMs`: "MM-DD HH:MM", or "HH:MM:SS" when the whole chart is under 30 minutes
+ * (a desk a minute old would otherwise label every tick with the same minute).
+ */
+export function fmtAxisTime(ms: number, spanMs: number): string {
+  const iso = new Date(ms).toISOString();
+  return spanMs < 30 * 60_000 ? iso.slice(11, 19) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+}
+
 /** A duration such as 3d 4h, 2h 05m, 4m 10s, 12s. */
 export function fmtDuration(ms: number | null | undefined): string {
   if (ms === null || ms === undefined || !Number.isFinite(ms) || ms < 0) return "—";
