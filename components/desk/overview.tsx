@@ -189,7 +189,8 @@ export function OverviewView() {
                   key: "exposure",
                   header: "Exposure",
                   numeric: true,
-                  cell: (v) => (v.exposure === null ? <span title={v.conversionNote ?? undefined}>—</span> : fmtNum(v.exposure)),
+                  cell: (v) =>
+                    v.exposure === null ? <span title={v.conversionNote ?? undefined}>—</span> : <Money value={v.exposure} currency={s.money.currency} />,
                 },
                 {
                   key: "balances",

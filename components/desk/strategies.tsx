@@ -13,7 +13,7 @@ import { CalibrationChart } from "../charts/calibration-chart";
 import { useTRPC } from "../trpc/client";
 import { DataTable } from "../ui/data-table";
 import { fmtNum, fmtPct } from "../ui/format";
-import { Empty, ErrorText, Loading, Panel, Pnl } from "../ui/kit";
+import { Empty, ErrorText, Loading, Money, Panel, Pnl } from "../ui/kit";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
 type Report = inferRouterOutputs<AppRouter>["strategies"]["metrics"];
@@ -175,9 +175,9 @@ export function StrategiesView() {
                 { key: "trades", header: "Trades", numeric: true, cell: (s) => s.pnl.trades.toLocaleString("en-US") },
                 { key: "winRate", header: "Win rate", numeric: true, cell: (s) => rate(s.pnl.winRate) },
                 { key: "net", header: "Net PnL", numeric: true, cell: (s) => <Pnl value={s.pnl.netPnl} /> },
-                { key: "fees", header: "Fees", numeric: true, cell: (s) => fmtNum(s.pnl.fees, 2) },
-                { key: "avgWin", header: "Avg win", numeric: true, cell: (s) => fmtNum(s.pnl.avgWin, 2) },
-                { key: "avgLoss", header: "Avg loss", numeric: true, cell: (s) => fmtNum(s.pnl.avgLoss, 2) },
+                { key: "fees", header: "Fees", numeric: true, cell: (s) => <Money value={s.pnl.fees} /> },
+                { key: "avgWin", header: "Avg win", numeric: true, cell: (s) => <Money value={s.pnl.avgWin} /> },
+                { key: "avgLoss", header: "Avg loss", numeric: true, cell: (s) => <Money value={s.pnl.avgLoss} /> },
                 { key: "payoff", header: "Payoff", numeric: true, cell: (s) => (s.pnl.payoffRatio === null ? "—" : fmtNum(s.pnl.payoffRatio, 2)) },
                 { key: "share", header: "Share", numeric: true, cell: (s) => rate(s.pnl.share) },
               ]}
