@@ -4,6 +4,7 @@
  * StoreHistory, which both stores implement.
  */
 import { afterEach, describe, expect, it } from "vitest";
+import { makeInstrument } from "../server/core/instrument";
 import { D, type Decimal } from "../server/core/money";
 import { applyOrderEvent, createOrder } from "../server/core/orders/fsm";
 import type { Order, OrderSpec, OrderStatus } from "../server/core/orders/types";
@@ -470,6 +471,22 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         const ethOff = { ...eth, enabled: false, updatedAt: 3 };
         store.saveSymbolSetting(ethOff);
         expect(store.loadSymbolSettings()).toEqual([btc, ethOff]);
+      });
+
+      it("upserts instrument listings by symbol, deletes one, and lists symbol and venue by symbol", () => {
+        const store = fresh();
+        const eth = makeInstrument({ symbol: "ETH/USDT", priceTick: "0.01", qtyStep: "0.0001" });
+        const btc = makeInstrument({ symbol: "BTC/USDT", priceTick: "0.01", qtyStep: "0.00001", maxQty: "9000" });
+        store.saveInstrument("sim-a", eth, 1);
+        store.saveInstrument("sim-a", btc, 1);
+        store.saveInstrument("sim-b", btc, 2); // moved venue: the same row
+        expect(store.listInstrumentVenues()).toEqual([
+          { symbol: "BTC/USDT", venue: "sim-b" },
+          { symbol: "ETH/USDT", venue: "sim-a" },
+        ]);
+        store.deleteInstrument("ETH/USDT");
+        store.deleteInstrument("SOL/USDT"); // none: nothing to do
+        expect(store.listInstrumentVenues()).toEqual([{ symbol: "BTC/USDT", venue: "sim-b" }]);
       });
 
       it("upserts order lists by id, loads the working ones or all, and reads one back exactly", () => {

@@ -16,6 +16,7 @@
  * Size (~640 lines): one short method per Store operation (~55 of them), each a Map update and
  * its undo step; the undo log and the `history: "open"` rules are shared by all of them, so they stay one file.
  */
+import type { Instrument } from "../core/instrument";
 import { TERMINAL_STATUSES, type Order, type OrderStatus } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../core/venue-records";
@@ -140,6 +141,8 @@ export class MemoryStore implements Store, StoreHistory {
   private readonly audit: AuditRecord[] = [];
   private readonly drifts: DriftRecord[] = [];
   private readonly symbolSettings = new Map<string, SymbolSettingRecord>();
+  /** Symbol → venue of the stored listings (the SQLite table keeps the whole instrument for the read side). */
+  private readonly instrumentVenues = new Map<string, string>();
   private readonly orderLists = new Map<string, OrderListRow>();
   private readonly arbRoundTrips = new Map<string, ArbRoundTripRow>();
   private readonly arbOpportunities: ArbOpportunityRow[] = [];
@@ -499,6 +502,20 @@ export class MemoryStore implements Store, StoreHistory {
 
   loadSymbolSettings(): SymbolSettingRecord[] {
     return [...this.symbolSettings.values()].sort((a, b) => (a.symbol < b.symbol ? -1 : a.symbol > b.symbol ? 1 : 0));
+  }
+
+  saveInstrument(venue: string, instrument: Instrument, _ts: number): void {
+    this.assertOpen();
+    this.setIn(this.instrumentVenues, instrument.symbol, venue);
+  }
+
+  deleteInstrument(symbol: string): void {
+    this.assertOpen();
+    this.deleteIn(this.instrumentVenues, symbol);
+  }
+
+  listInstrumentVenues(): { symbol: string; venue: string }[] {
+    return [...this.instrumentVenues].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([symbol, venue]) => ({ symbol, venue }));
   }
 
   saveParentOrder(record: ParentOrderRecord): void {

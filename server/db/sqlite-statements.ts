@@ -184,6 +184,20 @@ export function prepareStatements(db: Database.Database) {
     ),
     loadSymbolSettings: p<SymbolSettingRow>("SELECT * FROM symbol_settings ORDER BY symbol"),
 
+    saveInstrument: p(
+      `INSERT INTO instruments (symbol, venue, venueSymbol, base, quote, kind, priceTick, qtyStep, minQty, maxQty, minNotional,
+         maxNotional, makerFee, takerFee, updatedAt)
+       VALUES (@symbol, @venue, @venueSymbol, @base, @quote, @kind, @priceTick, @qtyStep, @minQty, @maxQty, @minNotional,
+         @maxNotional, @makerFee, @takerFee, @updatedAt)
+       ON CONFLICT (symbol) DO UPDATE SET venue = excluded.venue, venueSymbol = excluded.venueSymbol, base = excluded.base,
+         quote = excluded.quote, kind = excluded.kind, priceTick = excluded.priceTick, qtyStep = excluded.qtyStep,
+         minQty = excluded.minQty, maxQty = excluded.maxQty, minNotional = excluded.minNotional,
+         maxNotional = excluded.maxNotional, makerFee = excluded.makerFee, takerFee = excluded.takerFee,
+         updatedAt = excluded.updatedAt`,
+    ),
+    deleteInstrument: p("DELETE FROM instruments WHERE symbol = ?"),
+    listInstrumentVenues: p<{ symbol: string; venue: string }>("SELECT symbol, venue FROM instruments ORDER BY symbol"),
+
     saveParentOrder: p(
       `INSERT INTO parent_orders (id, symbol, side, algo, status, targetQty, filledQty, state, meta, createdAt, updatedAt, progress)
        VALUES (@id, @symbol, @side, @algo, @status, @targetQty, @filledQty, @state, @meta, @createdAt, @updatedAt, NULL)

@@ -37,6 +37,8 @@ import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock } from "../core/clock";
+import type { Instrument } from "../core/instrument";
+import type { Decimal } from "../core/money";
 import { type Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../core/venue-records";
@@ -552,6 +554,35 @@ export class SqliteStore implements Store, StoreHistory {
       updatedAt: r.updatedAt,
       updatedBy: r.updatedBy,
     }));
+  }
+
+  saveInstrument(venue: string, instrument: Instrument, ts: number): void {
+    const text = (value: Decimal | null) => (value === null ? null : value.toString());
+    this.s.saveInstrument.run({
+      symbol: instrument.symbol,
+      venue,
+      venueSymbol: instrument.venueSymbol,
+      base: instrument.base,
+      quote: instrument.quote,
+      kind: instrument.kind,
+      priceTick: instrument.priceTick.toString(),
+      qtyStep: instrument.qtyStep.toString(),
+      minQty: instrument.minQty.toString(),
+      maxQty: text(instrument.maxQty),
+      minNotional: instrument.minNotional.toString(),
+      maxNotional: text(instrument.maxNotional),
+      makerFee: instrument.makerFee.toString(),
+      takerFee: instrument.takerFee.toString(),
+      updatedAt: ts,
+    });
+  }
+
+  deleteInstrument(symbol: string): void {
+    this.s.deleteInstrument.run(symbol);
+  }
+
+  listInstrumentVenues(): { symbol: string; venue: string }[] {
+    return this.s.listInstrumentVenues.all();
   }
 
   saveParentOrder(record: ParentOrderRecord): void {

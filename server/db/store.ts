@@ -5,6 +5,7 @@
  * The dashboard reads the same tables through Prisma.
  */
 import type { SIGNAL_ACTIONS } from "../core/input-schemas";
+import type { Instrument } from "../core/instrument";
 import type { Decimal } from "../core/money";
 import type { Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
@@ -294,6 +295,15 @@ export interface Store {
 
   saveSymbolSetting(record: SymbolSettingRecord): void;
   loadSymbolSettings(): SymbolSettingRecord[];
+
+  /**
+   * The `instruments` table the read side maps a trade's symbol to its venue and decimals with (trades hold no venue):
+   * the engine upserts its listings at start (engine/venue-room.ts), and deletes a symbol listed on several venues.
+   */
+  saveInstrument(venue: string, instrument: Instrument, ts: number): void;
+  deleteInstrument(symbol: string): void;
+  /** Every stored listing's symbol and venue, by symbol. */
+  listInstrumentVenues(): { symbol: string; venue: string }[];
 
   /**
    * Parent orders (engine/algo-journal.ts): saved whole when new (upserted by id; a whole save replaces any parts saved

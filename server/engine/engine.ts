@@ -315,6 +315,7 @@ export class Engine {
     this.cx.lists.restore();
     this.cx.amends.restore();
     this.cx.venueRoom.restore();
+    await this.run(() => this.cx.venueRoom.saveListings());
     if (this.cx.tradingState === "HALTED") this.cx.venue.haltNewOrders?.();
     // A simulated venue moves only when called: a request on the wire when the desk stopped has reached it by now (the
     // exchange kept running). It arrives before reconciliation asks for it, or it would look never sent and then fill.

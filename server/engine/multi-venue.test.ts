@@ -85,6 +85,20 @@ function orderOf(d: Desk, result: { ok: boolean; data?: Record<string, unknown> 
 }
 
 describe("several venues in one engine", () => {
+  it("lists each symbol with its venue at start, and none for a symbol on two venues (a trade of it could be on either)", async () => {
+    const SOL = makeInstrument({ symbol: "SOL/USDT", priceTick: "0.01", qtyStep: "0.01", minQty: "0.01", minNotional: "5", takerFee: "0.001" });
+    const d = desk([sim("sim-a", [BTC, ETH]), sim("sim-b", [BTC, SOL])]);
+    // A listing left from an earlier desk that had BTC/USDT on sim-a alone: it no longer says where a BTC trade is.
+    d.store.saveInstrument("sim-a", BTC, T0 - 1000);
+    d.store.saveInstrument("sim-c", makeInstrument({ ...SOL, symbol: "XRP/USDT" }), T0 - 1000);
+    await d.engine.start();
+    expect(d.store.listInstrumentVenues()).toEqual([
+      { symbol: "ETH/USDT", venue: "sim-a" },
+      { symbol: "SOL/USDT", venue: "sim-b" },
+      { symbol: "XRP/USDT", venue: "sim-c" }, // not listed now: kept for its old trades
+    ]);
+  });
+
   it("routes a signal to the venue with the best price net of its taker fee, and records every venue's offer with the order", async () => {
     // sim-a asks 20000 with a 0.1% fee (20020 net); sim-b asks 20010 with a 0.01% fee (20012.001 net): sim-b is cheaper.
     const d = desk([sim("sim-a"), sim("sim-b", [BTC_CHEAP_FEE, ETH])]);

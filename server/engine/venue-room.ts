@@ -171,6 +171,27 @@ export class VenueRoom {
     });
   }
 
+  /**
+   * At start: every symbol this desk lists, with its venue, into the store's instruments (History shows and filters a
+   * trade's venue by its symbol, and its decimals). A symbol on several venues is deleted instead: a trade of it could
+   * be on either, and a wrong venue is worse than none.
+   */
+  saveListings(): void {
+    const venuesOf = new Map<string, { venue: string; instrument: Instrument }[]>();
+    for (const venue of this.ids()) {
+      const instruments = this.cx.venues ? this.cx.venues.member(venue).instruments() : this.cx.venue.instruments();
+      for (const instrument of instruments) venuesOf.set(instrument.symbol, [...(venuesOf.get(instrument.symbol) ?? []), { venue, instrument }]);
+    }
+    const now = this.cx.clock.now();
+    this.cx.transaction(() => {
+      for (const [symbol, listings] of venuesOf) {
+        const [only] = listings;
+        if (listings.length === 1 && only) this.cx.store.saveInstrument(only.venue, only.instrument, now);
+        else this.cx.store.deleteInstrument(symbol);
+      }
+    });
+  }
+
   /** Restores per-venue pauses and halts from the books (a halted venue's latch is closed again). */
   restore(): void {
     const set = this.cx.venues;

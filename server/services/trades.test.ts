@@ -600,6 +600,12 @@ describe("trades.detail", () => {
 
     const list = await viewer().trades.list({});
     expect(list.rows).toHaveLength(1);
+    // The engine listed its instruments at start: the trade has its venue (History's column and filter) and decimals.
+    expect(list.rows[0]!.venue).toBe("sim");
+    expect(list.instruments["BTC/USDT"]).toEqual({ priceTick: "0.01", qtyStep: "0.00001" });
+    expect((await viewer().trades.facets()).venues).toEqual(["sim"]);
+    expect((await viewer().trades.list({ venue: "sim" })).rows).toHaveLength(1);
+    expect((await viewer().trades.list({ venue: "kraken" })).rows).toHaveLength(0);
     const d = await viewer().trades.detail({ id: list.rows[0]!.id });
     expect(d.trade).toMatchObject({ symbol: "BTC/USDT", side: "LONG", exitReason: "manual" });
     expect(d.fills.map((f) => [f.role, f.side])).toEqual([
