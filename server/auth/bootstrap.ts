@@ -69,7 +69,7 @@ export async function ensureAdminUser(opts: BootstrapOptions): Promise<Bootstrap
   return { created: true, username: ADMIN_USERNAME, passwordSource: "generated" };
 }
 
-/** For instrumentation.ts: ensure the first admin; a refused BASTION_ADMIN_PASSWORD exits the process (code 1). */
+/** For instrumentation-node.ts: ensure the first admin; a refused BASTION_ADMIN_PASSWORD exits the process (code 1). */
 export async function bootstrapOnStart(): Promise<void> {
   try {
     await ensureAdminUser({ log: { info: (m) => console.log(m), warn: (m) => console.warn(m) } });

@@ -237,7 +237,7 @@ async function startRuntime(): Promise<Runtime | null> {
       // A desk with no exchange file of its own (no BASTION_SIM_STATE, no sim-venue.db from before) keeps the simulated
       // exchange's tables in its own database: a new order's intent, the exchange's rows and its acceptance then commit
       // in one transaction (SimVenue `desk`). An existing file stays the exchange's: its orders are not forgotten.
-      const ownFile = config.sim.statePath !== null || existsSync(statePath);
+      const ownFile = config.sim.statePath !== null || existsSync(/*turbopackIgnore: true*/ statePath);
       inner = new SimVenue(
         {
           instruments,

@@ -377,7 +377,7 @@ const globalTimers: Timers = {
 
 /**
  * Computes the portfolio figures and the allocation (target weights by every method) on a schedule and records them
- * as a point (instrumentation.ts starts it once, every BASTION_PORTFOLIO_POINT_MINUTES). Each tick is scheduled after
+ * as a point (instrumentation-node.ts starts it once, every BASTION_PORTFOLIO_POINT_MINUTES). Each tick is scheduled after
  * the previous one finished, so a slow computation never piles up. Returns the stop function.
  */
 export function startPortfolioRiskHistory(options: PortfolioScheduleOptions = {}): () => void {
