@@ -38,7 +38,6 @@ import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Clock } from "../core/clock";
 import type { Instrument } from "../core/instrument";
-import type { Decimal } from "../core/money";
 import { type Order } from "../core/orders/types";
 import type { Position } from "../core/positions/book";
 import type { VenueBalance } from "../core/venue-records";
@@ -557,7 +556,6 @@ export class SqliteStore implements Store, StoreHistory {
   }
 
   saveInstrument(venue: string, instrument: Instrument, ts: number): void {
-    const text = (value: Decimal | null) => (value === null ? null : value.toString());
     this.s.saveInstrument.run({
       symbol: instrument.symbol,
       venue,
@@ -568,9 +566,9 @@ export class SqliteStore implements Store, StoreHistory {
       priceTick: instrument.priceTick.toString(),
       qtyStep: instrument.qtyStep.toString(),
       minQty: instrument.minQty.toString(),
-      maxQty: text(instrument.maxQty),
+      maxQty: str(instrument.maxQty),
       minNotional: instrument.minNotional.toString(),
-      maxNotional: text(instrument.maxNotional),
+      maxNotional: str(instrument.maxNotional),
       makerFee: instrument.makerFee.toString(),
       takerFee: instrument.takerFee.toString(),
       updatedAt: ts,

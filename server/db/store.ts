@@ -302,8 +302,6 @@ export interface Store {
    */
   saveInstrument(venue: string, instrument: Instrument, ts: number): void;
   deleteInstrument(symbol: string): void;
-  /** Every stored listing's symbol and venue, by symbol. */
-  listInstrumentVenues(): { symbol: string; venue: string }[];
 
   /**
    * Parent orders (engine/algo-journal.ts): saved whole when new (upserted by id; a whole save replaces any parts saved
@@ -381,6 +379,8 @@ export interface StoreHistory {
   listBreakerEvents(): BreakerEventRecord[];
   listAudit(): AuditRecord[];
   listDrifts(): DriftRecord[];
+  /** Every stored instrument listing's symbol and venue, by symbol (the read side reads the table through Prisma). */
+  listInstrumentVenues(): { symbol: string; venue: string }[];
 }
 
 export interface LeaseRow {

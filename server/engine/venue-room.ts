@@ -177,16 +177,13 @@ export class VenueRoom {
    * be on either, and a wrong venue is worse than none.
    */
   saveListings(): void {
-    const venuesOf = new Map<string, { venue: string; instrument: Instrument }[]>();
-    for (const venue of this.ids()) {
-      const instruments = this.cx.venues ? this.cx.venues.member(venue).instruments() : this.cx.venue.instruments();
-      for (const instrument of instruments) venuesOf.set(instrument.symbol, [...(venuesOf.get(instrument.symbol) ?? []), { venue, instrument }]);
-    }
+    const set = this.cx.venues;
     const now = this.cx.clock.now();
     this.cx.transaction(() => {
-      for (const [symbol, listings] of venuesOf) {
-        const [only] = listings;
-        if (listings.length === 1 && only) this.cx.store.saveInstrument(only.venue, only.instrument, now);
+      for (const [symbol, instrument] of this.cx.books.instruments) {
+        const listedOn = set ? set.ids().filter((venue) => set.listing(venue, symbol)) : [this.cx.venue.id];
+        const [only] = listedOn;
+        if (listedOn.length === 1 && only !== undefined) this.cx.store.saveInstrument(only, instrument, now);
         else this.cx.store.deleteInstrument(symbol);
       }
     });
