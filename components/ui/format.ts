@@ -50,8 +50,7 @@ export function fmtTime(ms: number | null | undefined, withSeconds = true): stri
  * (a desk a minute old would otherwise label every tick with the same minute).
  */
 export function fmtAxisTime(ms: number, spanMs: number): string {
-  const iso = new Date(ms).toISOString();
-  return spanMs < 30 * 60_000 ? iso.slice(11, 19) : `${iso.slice(5, 10)} ${iso.slice(11, 16)}`;
+  return spanMs < 30 * 60_000 ? fmtTime(ms).slice(11) : fmtTime(ms, false).slice(5);
 }
 
 /** A duration such as 3d 4h, 2h 05m, 4m 10s, 12s. */
