@@ -123,8 +123,9 @@ export function seedTrades(dbPath: string, options: SeedOptions): SeedResult {
     }
     const insertTrade = db.prepare(
       `INSERT INTO trades (id, positionId, symbol, side, quantity, entryPrice, exitPrice, entryTime, exitTime, durationMs,
-         fees, grossPnl, pnl, pnlNum, pnlPct, outcome, exitReason, requestedPrice, entrySlippageBps, exitSlippageBps, strategy, signalId)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+         fees, grossPnl, pnl, pnlNum, pnlPct, outcome, exitReason, requestedPrice, entrySlippageBps, exitSlippageBps, strategy, signalId,
+         venue)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 'sim')`,
     );
     const insertOrder = db.prepare(
       `INSERT INTO orders (clientOrderId, venueOrderId, venue, symbol, side, type, quantity, price, triggerPrice, timeInForce,

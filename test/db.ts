@@ -6,12 +6,21 @@ import { join } from "node:path";
 
 const MIGRATIONS = join(import.meta.dirname, "..", "prisma", "migrations");
 
-export function migrationSql(): string[] {
+/** The committed migrations' folder names, in the order they apply. */
+export function migrationNames(): string[] {
   return readdirSync(MIGRATIONS, { withFileTypes: true })
     .filter((d) => d.isDirectory())
     .map((d) => d.name)
-    .sort()
-    .map((name) => readFileSync(join(MIGRATIONS, name, "migration.sql"), "utf8"));
+    .sort();
+}
+
+/** One migration's SQL, by its folder name. */
+export function migrationSqlOf(name: string): string {
+  return readFileSync(join(MIGRATIONS, name, "migration.sql"), "utf8");
+}
+
+export function migrationSql(): string[] {
+  return migrationNames().map(migrationSqlOf);
 }
 
 /** Creates `<dir>/bastion.db` (dir defaults to a new temp dir) with the schema applied; returns its path. */

@@ -152,6 +152,7 @@ export function makeTrade(id: string, positionId: string): TradeRecord {
     exitSlippageBps: null,
     strategy: "momentum",
     signalId: "sig-1",
+    venue: "binance",
   };
 }
 
@@ -374,8 +375,9 @@ export function runStoreContract(name: string, makeStore: () => ContractStore): 
         const store = fresh();
         const trade = makeTrade("tr-1", "p1");
         store.insertTrade(trade);
-        store.insertTrade({ ...makeTrade("tr-2", "p2"), requestedPrice: null, entrySlippageBps: null, strategy: null, signalId: null });
+        store.insertTrade({ ...makeTrade("tr-2", "p2"), requestedPrice: null, entrySlippageBps: null, strategy: null, signalId: null, venue: "kraken" });
         expect(store.listTrades()[0]).toEqual(trade);
+        expect(store.listTrades()[1]?.venue).toBe("kraken");
         expect(store.listTrades().map((t) => t.id)).toEqual(["tr-1", "tr-2"]);
         expect(() => store.insertTrade(makeTrade("tr-1", "p9"))).toThrow(StoreError);
         expect(() => store.insertTrade(makeTrade("tr-9", "p1"))).toThrow(expect.objectContaining({ code: "DUPLICATE_TRADE" }));

@@ -165,6 +165,7 @@ export function toTrade(row: TradeRow): TradeRecord {
     exitSlippageBps: row.exitSlippageBps,
     strategy: row.strategy,
     signalId: row.signalId,
+    venue: row.venue,
   };
 }
 

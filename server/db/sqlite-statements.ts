@@ -92,10 +92,10 @@ export function prepareStatements(db: Database.Database) {
     insertTrade: p(
       `INSERT INTO trades (id, positionId, symbol, side, quantity, entryPrice, exitPrice, entryTime, exitTime, durationMs,
          fees, grossPnl, pnl, pnlNum, pnlPct, outcome, exitReason, requestedPrice, entrySlippageBps, exitSlippageBps,
-         strategy, signalId)
+         strategy, signalId, venue)
        VALUES (@id, @positionId, @symbol, @side, @quantity, @entryPrice, @exitPrice, @entryTime, @exitTime, @durationMs,
          @fees, @grossPnl, @pnl, @pnlNum, @pnlPct, @outcome, @exitReason, @requestedPrice, @entrySlippageBps, @exitSlippageBps,
-         @strategy, @signalId)`,
+         @strategy, @signalId, @venue)`,
     ),
     listTrades: p<TradeRow>("SELECT * FROM trades ORDER BY rowid"),
 

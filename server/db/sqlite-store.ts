@@ -354,6 +354,7 @@ export class SqliteStore implements Store, StoreHistory {
         exitSlippageBps: trade.exitSlippageBps,
         strategy: trade.strategy,
         signalId: trade.signalId,
+        venue: trade.venue,
       });
     } catch (error) {
       if (isUniqueViolation(error)) {

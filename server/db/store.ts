@@ -297,8 +297,8 @@ export interface Store {
   loadSymbolSettings(): SymbolSettingRecord[];
 
   /**
-   * The `instruments` table the read side maps a trade's symbol to its venue and decimals with (trades hold no venue):
-   * the engine upserts its listings at start (engine/venue-room.ts), and deletes a symbol listed on several venues.
+   * The `instruments` table the read side takes a trade's decimals from (by its symbol; the trade holds its venue): the
+   * engine upserts its listings at start (engine/venue-room.ts), and deletes a symbol listed on several venues.
    */
   saveInstrument(venue: string, instrument: Instrument, ts: number): void;
   deleteInstrument(symbol: string): void;

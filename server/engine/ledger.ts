@@ -23,12 +23,16 @@ function quoteLedgerOf(stored: StoredQuoteLedger): Map<string, QuoteExpectation>
 export class Ledger {
   constructor(private readonly cx: EngineContext) {}
 
+  /** The venue an order is on. One venue: the desk's, whichever venue the order names (no look-up of it per fill). */
+  private venueOf(order: Order): string {
+    return this.cx.venues ? (order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id) : this.cx.venue.id;
+  }
+
   /** A booked spot fill moves the expected quote balance by its cash (inside the fill's transaction). */
   private noteQuoteFlow(order: Order, qty: Decimal, price: Decimal, fee: Decimal): void {
     const instrument = this.cx.books.instruments.get(order.symbol);
     if (!instrument || instrument.kind !== "spot") return;
-    // One venue: its ledger has the single key whichever venue the order names (no look-up of it per fill).
-    const venue = this.cx.venues ? (order.venue ?? this.cx.venueRoom.venueOfOrder(order.clientOrderId) ?? this.cx.venue.id) : this.cx.venue.id;
+    const venue = this.venueOf(order);
     // Not anchored yet (a backtest never is): the next reconciliation takes the venue's figure. Checked on the stored
     // record before decoding the whole ledger for every fill.
     const stored = this.cx.store.getState<StoredQuoteLedger>(this.quoteLedgerKey(venue));
@@ -284,6 +288,7 @@ export class Ledger {
       exitRequested,
       strategy: record.meta.strategy,
       signalId: record.meta.signalId,
+      venue: this.venueOf(closingOrder),
       now: this.cx.clock.now(),
     });
     this.cx.store.insertTrade(trade);

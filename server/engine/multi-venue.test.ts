@@ -85,7 +85,7 @@ function orderOf(d: Desk, result: { ok: boolean; data?: Record<string, unknown> 
 }
 
 describe("several venues in one engine", () => {
-  it("lists each symbol with its venue at start, and none for a symbol on two venues (a trade of it could be on either)", async () => {
+  it("lists each symbol with its venue at start, and none for a symbol on two venues (whose decimals may differ)", async () => {
     const SOL = makeInstrument({ symbol: "SOL/USDT", priceTick: "0.01", qtyStep: "0.01", minQty: "0.01", minNotional: "5", takerFee: "0.001" });
     const d = desk([sim("sim-a", [BTC, ETH]), sim("sim-b", [BTC, SOL])]);
     // A listing left from an earlier desk that had BTC/USDT on sim-a alone: it no longer says where a BTC trade is.
@@ -129,6 +129,21 @@ describe("several venues in one engine", () => {
     expect(close).toMatchObject({ ok: true });
     const sells = [...d.store.loadOrders({ onlyOpen: false })].filter((o) => o.order.side === "SELL");
     expect(sells.map((o) => o.meta.venue)).toEqual(["sim-a"]);
+  });
+
+  it("a trade keeps the venue it traded on: the same symbol closed on each venue is a trade on each", async () => {
+    const d = desk();
+    await d.engine.start();
+    await quote(d, "sim-a", 20000);
+    await quote(d, "sim-b", 20010);
+    for (const venue of ["sim-b", "sim-a"]) {
+      expect(await d.engine.execute({ kind: "signal", signal: signal("BUY", { venue }), source: "test" })).toMatchObject({ ok: true });
+      expect(await d.engine.execute({ kind: "signal", signal: signal("CLOSE"), source: "test" })).toMatchObject({ ok: true });
+    }
+    expect(d.store.listTrades().map((t) => [t.symbol, t.venue])).toEqual([
+      ["BTC/USDT", "sim-b"],
+      ["BTC/USDT", "sim-a"],
+    ]);
   });
 
   it("a named venue is used even when another is cheaper; an unknown one is refused in words", async () => {

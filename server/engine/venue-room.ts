@@ -172,9 +172,9 @@ export class VenueRoom {
   }
 
   /**
-   * At start: every symbol this desk lists, with its venue, into the store's instruments (History shows and filters a
-   * trade's venue by its symbol, and its decimals). A symbol on several venues is deleted instead: a trade of it could
-   * be on either, and a wrong venue is worse than none.
+   * At start: every symbol this desk lists, with its venue, into the store's instruments (History shows a trade's
+   * prices and quantity at its symbol's decimals; the trade holds its own venue). A symbol on several venues is deleted
+   * instead: their decimals may differ, and a row names one venue (History then shows the exact stored figures).
    */
   saveListings(): void {
     const set = this.cx.venues;

@@ -38,6 +38,14 @@ interface Seed {
   strategy?: string | null;
 }
 
+/** Gives seeded trades their venues (the seed leaves them without: a trade from before venues were recorded). */
+function setVenues(path: string, venues: Record<string, string>): void {
+  const raw = new Database(path);
+  const update = raw.prepare("UPDATE trades SET venue = ? WHERE id = ?");
+  for (const [id, venue] of Object.entries(venues)) update.run(venue, id);
+  raw.close();
+}
+
 /** Hand-checkable trades: sums below are worked out by hand in the tests. */
 const SMALL: Seed[] = [
   {
@@ -231,27 +239,12 @@ describe("trades.list on a small hand-checked set", () => {
   });
 
   it("carries venue and strategy (manual when none) on each row, filters by each with exact totals, and offers them as facets", async () => {
-    const instrument = (symbol: string, venue: string) => ({
-      symbol,
-      venue,
-      venueSymbol: symbol.replace("/", ""),
-      base: symbol.split("/")[0]!,
-      quote: "USDT",
-      kind: "spot",
-      priceTick: "0.01",
-      qtyStep: "0.0001",
-      minQty: "0.0001",
-      minNotional: "5",
-      makerFee: "0.001",
-      takerFee: "0.001",
-      updatedAt: D0,
-    });
-    // SOL/USDT has no instrument row: its trades have no venue (and match no venue filter).
-    await tdb.client.instrument.createMany({ data: [instrument("BTC/USDT", "binance-main"), instrument("ETH/USDT", "bitget-1")] });
+    // Each trade holds its own venue: BTC/USDT traded on both (t5 on bitget-1). t6 has none (and matches no venue filter).
+    setVenues(tdb.path, { t1: "binance-main", t2: "binance-main", t5: "bitget-1", t3: "bitget-1", t4: "bitget-1" });
     const all = await viewer().trades.list({});
     expect(all.rows.map((x) => [x.id, x.venue, x.strategy])).toEqual([
       ["t6", null, "=cmd"],
-      ["t5", "binance-main", "manual"],
+      ["t5", "bitget-1", "manual"],
       ["t4", "bitget-1", 'odd, "quoted"\nname'],
       ["t3", "bitget-1", "manual"],
       ["t2", "binance-main", "manual"],
@@ -265,8 +258,9 @@ describe("trades.list on a small hand-checked set", () => {
     expect(await ids({ strategy: "manual" })).toEqual({ ids: ["t5", "t3", "t2", "t1"], net: "0.150000000000000000001", count: 4 });
     expect(await ids({ strategy: "=cmd" })).toEqual({ ids: ["t6"], net: "2.0000000001", count: 1 });
     expect(await ids({ strategy: "sma-cross" })).toEqual({ ids: [], net: "0", count: 0 });
-    expect(await ids({ venue: "bitget-1" })).toEqual({ ids: ["t4", "t3"], net: "0.000000000000000000001", count: 2 });
-    expect(await ids({ venue: "binance-main", strategy: "manual" })).toEqual({ ids: ["t5", "t2", "t1"], net: "0.15", count: 3 });
+    expect(await ids({ venue: "bitget-1" })).toEqual({ ids: ["t5", "t4", "t3"], net: "-7.099999999999999999999", count: 3 });
+    expect(await ids({ venue: "binance-main", strategy: "manual" })).toEqual({ ids: ["t2", "t1"], net: "7.25", count: 2 });
+    expect(await ids({ venue: "bitget-1", symbol: "BTC/USDT" })).toEqual({ ids: ["t5"], net: "-7.1", count: 1 });
     expect(await ids({ venue: "kraken" })).toEqual({ ids: [], net: "0", count: 0 });
     // Partial days at both ends (the SQL edge path) agree with the rollup's cells.
     expect(await ids({ strategy: "manual", from: D0 + 11 * 3600_000, to: D0 + 2 * DAY })).toEqual({
@@ -388,7 +382,7 @@ describe("trades.list on a small hand-checked set", () => {
     expect(await viewer().trades.facets()).toEqual({
       symbols: ["BTC/USDT", "ETH/USDT", "SOL/USDT"],
       exitReasons: ["manual", "signal", "stop_loss", "take_profit"],
-      // no instrument rows in this set: no venue to offer
+      // no trade in this set records a venue: none to offer
       venues: [],
       strategies: ["=cmd", "manual", 'odd, "quoted"\nname'],
     });
@@ -499,11 +493,11 @@ describe("decimal helpers and CSV fields", () => {
       signalId: null,
       rid: 1,
     } as TradeRow;
-    expect(tradeCsvLine(row, "binance-main")).toBe(
+    expect(tradeCsvLine({ ...row, venue: "binance-main" })).toBe(
       't,p,BTC/USDT,LONG,0.00001,60000.01,60000.02,2024-03-01T00:00:00.000Z,2024-03-01T00:00:01.500Z,1500,0.000000000000000000001,0,-0.1,-0.01,LOSS,stop_loss,,1.5,,"a,b",,binance-main\r\n',
     );
-    // a person's trade (no strategy recorded) is `manual`; a symbol the desk no longer lists has an empty venue
-    expect(tradeCsvLine({ ...row, strategy: null }, null)).toMatch(/,LOSS,stop_loss,,1\.5,,manual,,\r\n$/);
+    // a person's trade (no strategy recorded) is `manual`; a trade whose venue was not recorded has an empty one
+    expect(tradeCsvLine({ ...row, strategy: null, venue: null })).toMatch(/,LOSS,stop_loss,,1\.5,,manual,,\r\n$/);
   });
 });
 
@@ -545,7 +539,13 @@ describe("GET /api/trades/export", () => {
     const manual = (await (await get("?strategy=manual", { cookie })).text()).split("\r\n").filter(Boolean);
     expect(manual.slice(1).map((l) => l.split(",")[0])).toEqual(["t5", "t3", "t2", "t1"]);
     expect(manual.slice(1).every((l) => l.includes(",manual,"))).toBe(true);
-    const none = (await (await get("?venue=kraken", { cookie })).text()).split("\r\n").filter(Boolean);
+    setVenues(tdb.path, { t2: "kraken", t4: "kraken" });
+    const kraken = (await (await get("?venue=kraken", { cookie })).text()).split("\r\n").filter(Boolean);
+    expect(kraken.slice(1).map((l) => [l.split(",")[0], l.split(",").at(-1)])).toEqual([
+      ["t4", "kraken"],
+      ["t2", "kraken"],
+    ]);
+    const none = (await (await get("?venue=bitget-1", { cookie })).text()).split("\r\n").filter(Boolean);
     expect(none).toHaveLength(1);
     expect((await get("?venue=two%20words", { cookie })).status).toBe(400);
   });

@@ -18,7 +18,6 @@ import {
   tradeFacets as tradeFacetRows,
   tradePageRows,
   tradeWithLegs,
-  venuesOfSymbols,
   type InstrumentDecimals,
   type SortBy,
   type SortDir,
@@ -61,11 +60,11 @@ export interface TradeListResult {
   instruments: Record<string, InstrumentDecimals>;
 }
 
-export function tradeRowDto(r: Trade, venue: string | null): TradeRowDto {
+export function tradeRowDto(r: Trade): TradeRowDto {
   return {
     id: r.id,
     positionId: r.positionId,
-    venue,
+    venue: r.venue,
     symbol: r.symbol,
     side: r.side as TradeRowDto["side"],
     qty: r.quantity,
@@ -110,10 +109,9 @@ export async function listTrades(input: TradeListInput, client: PrismaClient = d
   const more = raw.length > pageSize;
   const rows = more ? raw.slice(0, pageSize) : raw;
   const last = rows.at(-1);
-  const symbols = [...new Set(rows.map((r) => r.symbol))];
-  const [instruments, venues] = await Promise.all([instrumentDecimals(client, symbols), venuesOfSymbols(symbols, client)]);
+  const instruments = await instrumentDecimals(client, [...new Set(rows.map((r) => r.symbol))]);
   return {
-    rows: rows.map((r) => tradeRowDto(r, venues[r.symbol] ?? null)),
+    rows: rows.map(tradeRowDto),
     page,
     pageSize,
     nextCursor: more && last ? cursorAfter(last, by, dir) : null,
@@ -125,8 +123,7 @@ export async function listTrades(input: TradeListInput, client: PrismaClient = d
 
 /** What the History filter menus offer: the venues, symbols, strategies and exit reasons that occur in the trades. */
 export async function tradeFacets(client: PrismaClient = db()): Promise<{ venues: string[]; symbols: string[]; strategies: string[]; exitReasons: string[] }> {
-  const [{ symbols, exitReasons }, strategies] = await Promise.all([tradeFacetRows(client), tradeStrategies(client)]);
-  const venues = [...new Set(Object.values(await venuesOfSymbols(symbols, client)))].sort();
+  const [{ venues, symbols, exitReasons }, strategies] = await Promise.all([tradeFacetRows(client), tradeStrategies(client)]);
   return { venues, symbols, strategies, exitReasons };
 }
 
@@ -153,7 +150,6 @@ export async function tradeDetail(id: string, client: PrismaClient = db()) {
   const legs = await tradeWithLegs(id, client);
   if (!legs) throw new DomainError("NOT_FOUND", `No closed trade with id '${id}'.`);
   const { trade, fills, orders, instrument } = legs;
-  const venue = (await venuesOfSymbols([trade.symbol], client))[trade.symbol] ?? null;
   const entrySide = trade.side === "LONG" ? "BUY" : "SELL";
   const role = (side: string) => (side === entrySide ? ("entry" as const) : ("exit" as const));
   const entryOrder = orders.find((o) => o.side === entrySide && o.avgFillPrice !== null) ?? null;
@@ -162,7 +158,7 @@ export async function tradeDetail(id: string, client: PrismaClient = db()) {
   const sumFees = fills.reduce((s, f) => s.plus(f.fee), new Decimal(0));
   return {
     trade: {
-      ...tradeRowDto(trade, venue),
+      ...tradeRowDto(trade),
       requestedPrice: trade.requestedPrice,
       entrySlippageBps: trade.entrySlippageBps,
       exitSlippageBps: trade.exitSlippageBps,
@@ -271,7 +267,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
  * A trade as one CSV record (CRLF-terminated): decimals as the exact stored strings, times as ISO 8601 UTC; strategy
  * `manual` when none is recorded; `venue` the symbol's (empty when the desk no longer lists it).
  */
-export function tradeCsvLine(r: Trade, venue: string | null): string {
+export function tradeCsvLine(r: Trade): string {
   return (
     [
       csvField(r.id, true),
@@ -295,7 +291,7 @@ export function tradeCsvLine(r: Trade, venue: string | null): string {
       csvField(r.exitSlippageBps),
       csvField(strategyName(r.strategy), true),
       csvField(r.signalId, true),
-      csvField(venue, true),
+      csvField(r.venue, true),
     ].join(",") + "\r\n"
   );
 }
@@ -319,8 +315,7 @@ export function tradesCsvStream(filter: TradeFilter, dir: SortDir = "desc", clie
         controller.close();
         return;
       }
-      const venues = await venuesOfSymbols([...new Set(next.value.map((r) => r.symbol))], client);
-      controller.enqueue(encoder.encode(next.value.map((r) => tradeCsvLine(r, venues[r.symbol] ?? null)).join("")));
+      controller.enqueue(encoder.encode(next.value.map(tradeCsvLine).join("")));
     },
     async cancel() {
       await chunks.return(undefined);

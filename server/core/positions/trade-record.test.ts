@@ -46,7 +46,15 @@ describe("exitReasonOf and tradeOutcome", () => {
 });
 
 describe("tradeRecordOf", () => {
-  const context = { exitReason: "take_profit", entryRequested: D("100"), exitRequested: D("110"), strategy: "sma", signalId: "sig-1", now: 99_999 };
+  const context = {
+    exitReason: "take_profit",
+    entryRequested: D("100"),
+    exitRequested: D("110"),
+    strategy: "sma",
+    signalId: "sig-1",
+    venue: "kraken",
+    now: 99_999,
+  };
 
   it.each<[string, PositionSide, FillInput[], Record<string, unknown>]>([
     [
@@ -103,7 +111,15 @@ describe("tradeRecordOf", () => {
         .map(([key, value]) => [key, typeof value === "object" && value !== null ? String(value) : value]),
     );
     expect(shown).toEqual(expected);
-    expect(trade).toMatchObject({ id: "trd-pos-1", positionId: "pos-1", symbol: "BTC/USDT", exitReason: "take_profit", strategy: "sma", signalId: "sig-1" });
+    expect(trade).toMatchObject({
+      id: "trd-pos-1",
+      positionId: "pos-1",
+      symbol: "BTC/USDT",
+      exitReason: "take_profit",
+      strategy: "sma",
+      signalId: "sig-1",
+      venue: "kraken",
+    });
     expect(trade.requestedPrice?.toString()).toBe("100");
   });
 

@@ -30,6 +30,11 @@ export interface BookedTrade {
   exitSlippageBps: number | null;
   strategy: string | null;
   signalId: string | null;
+  /**
+   * The venue it traded on (its closing order's): a symbol listed on two venues has a trade list per venue. The engine
+   * always books one; null only for a stored trade from before the column whose venue could not be recovered.
+   */
+  venue: string | null;
 }
 
 export interface TradeContext {
@@ -41,6 +46,7 @@ export interface TradeContext {
   exitRequested: Decimal | null;
   strategy: string | null;
   signalId: string | null;
+  venue: string;
   /** The exit time when the position carries none (never for a position closed by a fill). */
   now: number;
 }
@@ -91,5 +97,6 @@ export function tradeRecordOf(position: Position, context: TradeContext): Booked
     exitSlippageBps: slippageBps(context.exitRequested, exitPrice, position.side === "SHORT"),
     strategy: context.strategy,
     signalId: context.signalId,
+    venue: context.venue,
   };
 }

@@ -28,7 +28,7 @@ const BUILD_CHUNK = 10_000;
 const VERIFY_EVERY_MS = 60_000;
 
 export interface TradeFilter {
-  /** The venue of the trade's symbol (trades do not hold a venue: each symbol is listed on one venue, `instruments`). */
+  /** The venue the trade was on. */
   venue?: string;
   symbol?: string;
   /** `manual` also matches trades without a recorded strategy (a person's). */
@@ -207,6 +207,7 @@ function totalsOf(agg: Agg, wins: number, losses: number): TradeTotals {
 const BLOCK_DAYS = 32;
 
 interface Cell {
+  venue: string;
   symbol: string;
   strategy: string;
   side: string;
@@ -220,7 +221,7 @@ interface Cell {
 
 /** One trade as the rollup reads it: few columns (the driver adapter's cost is per value). */
 export interface RollupRow {
-  /** symbol, side, outcome, exitReason, strategy (`manual` when none) joined by U+001F (unit separator). */
+  /** symbol, side, outcome, exitReason, strategy (`manual` when none), venue (empty when none) joined by U+001F (unit separator). */
   k: string;
   /** The UTC day number of exitTime. */
   d: number | bigint;
@@ -232,7 +233,7 @@ export interface RollupRow {
 /** The SQL conditions of a filter (parameterized; never string-built from input). */
 export function filterSql(f: TradeFilter): Prisma.Sql[] {
   const where: Prisma.Sql[] = [];
-  if (f.venue !== undefined) where.push(Prisma.sql`symbol IN (SELECT symbol FROM instruments WHERE venue = ${f.venue})`);
+  if (f.venue !== undefined) where.push(Prisma.sql`venue = ${f.venue}`);
   if (f.symbol !== undefined) where.push(Prisma.sql`symbol = ${f.symbol}`);
   if (f.strategy !== undefined) where.push(Prisma.sql`${STRATEGY_SQL} = ${f.strategy}`);
   if (f.side !== undefined) where.push(Prisma.sql`side = ${f.side}`);
@@ -251,7 +252,7 @@ export function whereSql(conditions: Prisma.Sql[]): Prisma.Sql {
 }
 
 const ROLLUP_COLUMNS = Prisma.raw(
-  `symbol || char(31) || side || char(31) || outcome || char(31) || exitReason || char(31) || COALESCE(NULLIF(strategy, ''), 'manual') AS k, CAST(exitTime / ${DAY_MS} AS INTEGER) AS d, pnl || '|' || grossPnl || '|' || fees AS v, pnlNum`,
+  `symbol || char(31) || side || char(31) || outcome || char(31) || exitReason || char(31) || COALESCE(NULLIF(strategy, ''), 'manual') || char(31) || COALESCE(venue, '') AS k, CAST(exitTime / ${DAY_MS} AS INTEGER) AS d, pnl || '|' || grossPnl || '|' || fees AS v, pnlNum`,
 );
 
 class TradeRollup {
@@ -275,8 +276,8 @@ class TradeRollup {
   private fold(row: RollupRow): void {
     let cell = this.cells.get(row.k);
     if (!cell) {
-      const [symbol = "", side = "", outcome = "", exitReason = "", strategy = ""] = row.k.split("\u001f");
-      cell = { symbol, strategy, side, outcome, exitReason, all: emptyAgg(), blocks: new Map(), days: new Map() };
+      const [symbol = "", side = "", outcome = "", exitReason = "", strategy = "", venue = ""] = row.k.split("\u001f");
+      cell = { venue, symbol, strategy, side, outcome, exitReason, all: emptyAgg(), blocks: new Map(), days: new Map() };
       this.cells.set(row.k, cell);
     }
     const day = Number(row.d);
@@ -378,12 +379,10 @@ class TradeRollup {
     let wins = 0;
     let losses = 0;
     const edges: [number, number][] = [];
-    // A venue filter is the set of its symbols (instruments list each symbol on one venue).
-    const venueSymbols = f.venue === undefined ? null : await this.symbolsOfVenue(f.venue);
     if (firstDay < endDay) {
       for (const cell of this.cells.values()) {
         if ((f.symbol !== undefined && cell.symbol !== f.symbol) || (f.side !== undefined && cell.side !== f.side)) continue;
-        if ((f.strategy !== undefined && cell.strategy !== f.strategy) || (venueSymbols !== null && !venueSymbols.has(cell.symbol))) continue;
+        if ((f.strategy !== undefined && cell.strategy !== f.strategy) || (f.venue !== undefined && cell.venue !== f.venue)) continue;
         if ((f.outcome !== undefined && cell.outcome !== f.outcome) || (f.exitReason !== undefined && cell.exitReason !== f.exitReason)) continue;
         const part = this.sumDays(cell, firstDay, endDay);
         addAgg(sum, part);
@@ -406,11 +405,6 @@ class TradeRollup {
       }
     }
     return totalsOf(sum, wins, losses);
-  }
-
-  private async symbolsOfVenue(venue: string): Promise<Set<string>> {
-    const rows = await this.client.instrument.findMany({ where: { venue }, select: { symbol: true } });
-    return new Set(rows.map((r) => r.symbol));
   }
 
   /** The strategies that occur in the trades (`manual` for none), from the cells: no scan of the table. */

@@ -165,19 +165,12 @@ export async function tradeWithLegs(id: string, client: PrismaClient = db()) {
   return { trade, fills, orders, instrument };
 }
 
-/** The venue each symbol is listed on (`instruments`); a symbol with no instrument row is left out. */
-export async function venuesOfSymbols(symbols: string[], client: PrismaClient = db()): Promise<Record<string, string>> {
-  if (symbols.length === 0) return {};
-  const rows = await client.instrument.findMany({ where: { symbol: { in: symbols } }, select: { symbol: true, venue: true } });
-  return Object.fromEntries(rows.map((i) => [i.symbol, i.venue]));
-}
-
 /**
- * Symbols and exit reasons that occur in the trades (for the filter menus), by a skip-scan over the
- * (symbol, exitTime) and (exitReason, exitTime) indexes: one index seek per distinct value, not a scan.
+ * Venues, symbols and exit reasons that occur in the trades (for the filter menus), by a skip-scan over the
+ * (venue, exitTime), (symbol, exitTime) and (exitReason, exitTime) indexes: one index seek per distinct value, not a scan.
  */
-export async function tradeFacets(client: PrismaClient = db()): Promise<{ symbols: string[]; exitReasons: string[] }> {
-  const distinct = async (col: "symbol" | "exitReason") => {
+export async function tradeFacets(client: PrismaClient = db()): Promise<{ venues: string[]; symbols: string[]; exitReasons: string[] }> {
+  const distinct = async (col: "venue" | "symbol" | "exitReason") => {
     const c = Prisma.raw(col);
     const rows = await client.$queryRaw<{ v: string }[]>`
       WITH RECURSIVE d(v) AS (
@@ -187,8 +180,8 @@ export async function tradeFacets(client: PrismaClient = db()): Promise<{ symbol
       ) SELECT v FROM d WHERE v IS NOT NULL`;
     return rows.map((r) => r.v);
   };
-  const [symbols, exitReasons] = await Promise.all([distinct("symbol"), distinct("exitReason")]);
-  return { symbols, exitReasons };
+  const [venues, symbols, exitReasons] = await Promise.all([distinct("venue"), distinct("symbol"), distinct("exitReason")]);
+  return { venues, symbols, exitReasons };
 }
 
 /** The trades closed in [from, to), with what the exact statistics need. */
