@@ -23,7 +23,7 @@ import {
 test.describe.configure({ mode: "serial" });
 
 interface PositionList {
-  positions: { id: string; symbol: string; side: string }[];
+  positions: { id: string; symbol: string; side: string; venue: string }[];
 }
 
 const positionsTable = (page: Page) => page.getByRole("region", { name: /^Open positions/ }).locator("tbody tr");
@@ -78,7 +78,8 @@ test("closing it from the Positions page puts it in History with exit reason man
   await expect(row).toContainText("Manual");
 
   await row.getByRole("link", { name: /^Detail of trade/ }).click();
-  await expect(page.getByRole("heading", { level: 1 })).toContainText("Trade BTC/USDT LONG");
+  // The venue it traded on is part of the title (the desk's one venue here).
+  await expect(page.getByRole("heading", { level: 1 })).toContainText(`Trade BTC/USDT on ${position!.venue} LONG`);
   await expect(page.locator(".stat").filter({ hasText: "Exit reason" })).toContainText("Manual");
   await expect(page.getByRole("region", { name: /^Fills \(/ }).locator("tbody tr")).toHaveCount(2);
 

@@ -9,8 +9,8 @@ import { Fragment, useState } from "react";
 import type { RouterOutputs } from "@/components/trpc/types";
 import { useCan } from "../trpc/session";
 import { useTRPC } from "../trpc/client";
-import { fmtNum, fmtTime } from "../ui/format";
-import { Badge, Empty, ErrorText, Loading, Panel, Pnl, Stat, type BadgeTone } from "../ui/kit";
+import { fmtNum, fmtTime, quoteOfSymbol } from "../ui/format";
+import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat, type BadgeTone } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
 
 type View = RouterOutputs["arbitrage"]["view"];
@@ -25,6 +25,11 @@ function tripTone(status: string): BadgeTone {
 }
 
 /** Where a pair's two quotes stand against each other: the larger quote over the smaller, in bps (display only). */
+/** A round trip's fees and PnL are in its market's quote currency (core/algos/arbitrage.ts). */
+function tripCurrency(trip: TripOut): string | null {
+  return quoteOfSymbol(trip.buySymbol);
+}
+
 function quoteGapBps(pair: PairOut): number | null {
   const [a, b] = pair.quotes;
   if (!a || !b || a.bid === null || a.ask === null || b.bid === null || b.ask === null) return null;
@@ -41,6 +46,9 @@ export function ArbitrageView() {
   if (view.error) return <ErrorText error={view.error} />;
   if (!view.data) return <Loading />;
   const data = view.data;
+  // The total is in the trips' quote currency when they share one (the usual desk: one market on two venues).
+  const currencies = [...new Set(data.roundTrips.map(tripCurrency))];
+  const totalCurrency = currencies.length === 1 ? currencies[0] : undefined;
   return (
     <>
       <h1 className="page-title">Arbitrage</h1>
@@ -48,8 +56,11 @@ export function ArbitrageView() {
         <Stat label="Round trips" hint={`${data.totals.open} open`}>
           {data.totals.roundTrips}
         </Stat>
-        <Stat label="PnL net of fees" hint="over the round trips listed (a halted one: what matched)">
-          <Pnl value={data.totals.pnl} />
+        <Stat
+          label="PnL net of fees"
+          hint={`over the round trips listed (a halted one: what matched)${currencies.length > 1 ? `, summed across ${currencies.join(", ")}` : totalCurrency ? `, in ${totalCurrency}` : ""}`}
+        >
+          <Pnl value={data.totals.pnl} currency={totalCurrency} />
         </Stat>
         <Stat label="Opportunities seen" hint={`${data.totals.taken} taken`}>
           {data.totals.seen}
@@ -285,9 +296,11 @@ function RoundTrips({ trips }: { trips: TripOut[] }) {
                       {t.boughtQty} / {t.soldQty}
                     </td>
                     <td className="num">{fmtNum(t.netBps, 1)}</td>
-                    <td className="num">{fmtNum(t.fees, 2)}</td>
+                    <td className="num">
+                      <Money value={t.fees} currency={tripCurrency(t)} />
+                    </td>
                     <td className="num" data-testid="round-trip-pnl">
-                      {t.pnl === null ? "—" : <Pnl value={t.pnl} dp={2} />}
+                      {t.pnl === null ? "—" : <Pnl value={t.pnl} currency={tripCurrency(t)} />}
                     </td>
                     <td>
                       <button
@@ -359,7 +372,9 @@ function Legs({ trip }: { trip: TripOut }) {
               </td>
               <td className="num">{l.price ?? "market"}</td>
               <td className="num">{l.avgPrice ?? "—"}</td>
-              <td className="num">{fmtNum(l.fees, 2)}</td>
+              <td className="num">
+                <Money value={l.fees} currency={quoteOfSymbol(l.symbol)} />
+              </td>
               <td>
                 {l.status}
                 {l.reason ? <span className="muted"> · {l.reason}</span> : null}

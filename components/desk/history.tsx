@@ -10,10 +10,15 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals, quoteOfSymbol } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { FacetSelect } from "../ui/facet-select";
+
+/** The currency of a trade's money (fees, PnL): its symbol's quote. */
+function tradeCurrency(trade: { symbol: string }): string | null {
+  return quoteOfSymbol(trade.symbol);
+}
 
 const DAY = 86_400_000;
 const SORTS = ["exitTime", "entryTime", "pnl", "pnlPct", "symbol", "duration"] as const;
@@ -241,8 +246,9 @@ export function HistoryView() {
               { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
               { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.entryTime) },
               { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
-              { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} /> },
-              { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} /> },
+              // A trade's money is in its symbol's quote currency (an ADA/BTC trade's PnL at cents would show 0.00).
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} currency={tradeCurrency(t)} /> },
+              { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} currency={tradeCurrency(t)} /> },
               { key: "pnlPct", ...sortHeader("PnL %", "pnlPct", q, go), numeric: true, cell: (t) => fmtPct(t.pnlPct, 2, true) },
               { key: "outcome", header: "Outcome", cell: (t) => <Outcome outcome={t.outcome} /> },
               { key: "reason", header: "Exit reason", cell: (t) => reasonLabel(t.exitReason) },

@@ -330,6 +330,8 @@ function OrderTable({
               {
                 key: "action",
                 header: "Action",
+                headerProps: { className: "sticky-actions" },
+                cellClassName: "sticky-actions",
                 cell: (o: OrderRow) => (
                   <span className="po-actions">
                     {onAmend && o.type !== "MARKET" && o.status !== "PENDING_CANCEL" ? (

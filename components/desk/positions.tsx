@@ -128,7 +128,11 @@ export function PositionsView() {
                   <th scope="col" className="num">
                     Age
                   </th>
-                  {canTrade ? <th scope="col">Actions</th> : null}
+                  {canTrade ? (
+                    <th scope="col" className="sticky-actions">
+                      Actions
+                    </th>
+                  ) : null}
                 </tr>
               </thead>
               <tbody>
@@ -268,7 +272,7 @@ const PositionRow = memo(function PositionRow({
       <td className="num">{fmtNum(p.trailingStop, dp.price)}</td>
       <td className="num">{fmtDuration(p.ageMs)}</td>
       {canTrade ? (
-        <td>
+        <td className="sticky-actions">
           <div className="po-actions">
             <button type="button" className="btn small danger" onClick={() => onAction("close", p)} disabled={!filled} aria-label={`Close ${label}`}>
               Close

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client";
-import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals, quoteOfSymbol } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { Outcome, reasonLabel } from "./history";
@@ -36,6 +36,8 @@ export function TradeDetailView({ id }: { id: string }) {
   if (!detail.data) return <Loading />;
   const { trade: t, execution, fills, orders, instrument, fillFees } = detail.data;
   const { price: pdp, qty: qdp } = instrumentDecimals(instrument, t.symbol);
+  // The trade's money is in its symbol's quote currency, whatever the desk's.
+  const currency = quoteOfSymbol(t.symbol);
   const feesMatch = Number(fillFees) === Number(t.fees);
   return (
     <>
@@ -43,17 +45,18 @@ export function TradeDetailView({ id }: { id: string }) {
         <Link href="/history">← History</Link>
       </p>
       <h1 className="page-title">
-        Trade {t.symbol} {t.side} <Outcome outcome={t.outcome} /> <span className="muted mono trade-id">{t.id}</span>
+        Trade {t.symbol} {t.venue ? <span className="muted">on {t.venue}</span> : null} {t.side} <Outcome outcome={t.outcome} />{" "}
+        <span className="muted mono trade-id">{t.id}</span>
       </h1>
       <div className="stats">
         <Stat label="Net PnL" hint={fmtPct(t.pnlPct, 3, true)}>
-          <Pnl value={t.pnl} />
+          <Pnl value={t.pnl} currency={currency} />
         </Stat>
         <Stat label="Gross PnL" hint="before fees">
-          <Pnl value={t.grossPnl} />
+          <Pnl value={t.grossPnl} currency={currency} />
         </Stat>
         <Stat label="Fees">
-          <Money value={t.fees} />
+          <Money value={t.fees} currency={currency} />
         </Stat>
         <Stat label="Quantity">
           <Num value={t.qty} dp={qdp} />
@@ -181,7 +184,7 @@ export function TradeDetailView({ id }: { id: string }) {
               { key: "requested", header: "Requested", numeric: true, cell: (o) => fmtNum(o.requestedPrice, pdp) },
               { key: "avgFill", header: "Avg fill", numeric: true, cell: (o) => fmtNum(o.avgFillPrice, pdp) },
               { key: "slippage", header: "Slippage", numeric: true, cell: (o) => <Slippage bps={o.slippageBps} /> },
-              { key: "fees", header: "Fees", numeric: true, cell: (o) => <Money value={o.feesPaid} /> },
+              { key: "fees", header: "Fees", numeric: true, cell: (o) => <Money value={o.feesPaid} currency={currency} /> },
               { key: "created", header: "Created (UTC)", cellClassName: "mono", cell: (o) => fmtTime(o.createdAt) },
             ]}
           />
