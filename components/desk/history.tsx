@@ -15,6 +15,19 @@ import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { FacetSelect } from "../ui/facet-select";
 
+/**
+ * A time on two lines, day over time of day: the table's two time columns at half their width, so the exit reason
+ * and the detail link fit a laptop's screen. The text stays "YYYY-MM-DD HH:MM:SS".
+ */
+function StackedTime({ ms }: { ms: number }) {
+  const [day, time] = fmtTime(ms).split(" ");
+  return (
+    <span className="stacked-time">
+      <span>{day}</span> {time !== undefined ? <span>{time}</span> : null}
+    </span>
+  );
+}
+
 /** The currency of a trade's money (fees, PnL): its symbol's quote. */
 function tradeCurrency(trade: { symbol: string }): string | null {
   return quoteOfSymbol(trade.symbol);
@@ -236,7 +249,7 @@ export function HistoryView() {
             rows={rows}
             rowKey={(t) => t.id}
             columns={[
-              { key: "exitTime", ...sortHeader("Exit (UTC)", "exitTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.exitTime) },
+              { key: "exitTime", ...sortHeader("Exit (UTC)", "exitTime", q, go), cellClassName: "mono", cell: (t) => <StackedTime ms={t.exitTime} /> },
               { key: "venue", header: "Venue", cell: (t) => t.venue ?? "—" },
               { key: "symbol", ...sortHeader("Symbol", "symbol", q, go), cell: (t) => t.symbol },
               { key: "strategy", header: "Strategy", cellClassName: "strategy-cell", cell: (t) => t.strategy },
@@ -244,7 +257,7 @@ export function HistoryView() {
               { key: "qty", header: "Qty", numeric: true, cell: (t) => fmtNum(t.qty, instrumentDecimals(instruments[t.symbol], t.symbol).qty) },
               { key: "entry", header: "Entry", numeric: true, cell: (t) => fmtNum(t.entryPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
               { key: "exit", header: "Exit", numeric: true, cell: (t) => fmtNum(t.exitPrice, instrumentDecimals(instruments[t.symbol], t.symbol).price) },
-              { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => fmtTime(t.entryTime) },
+              { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => <StackedTime ms={t.entryTime} /> },
               { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
               // A trade's money is in its symbol's quote currency (an ADA/BTC trade's PnL at cents would show 0.00).
               { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} currency={tradeCurrency(t)} /> },
@@ -255,6 +268,8 @@ export function HistoryView() {
               {
                 key: "detail",
                 header: <span className="sr-only">Detail</span>,
+                headerProps: { className: "sticky-actions" },
+                cellClassName: "sticky-actions",
                 cell: (t) => (
                   <Link href={`/history/${encodeURIComponent(t.id)}`} aria-label={`Detail of trade ${t.id}`}>
                     Detail
