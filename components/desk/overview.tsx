@@ -2,10 +2,10 @@
 /** Overview: equity, today's PnL, drawdown, exposure, state and breaker, venue and feed, positions, fills, alerts. */
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
-import { useState } from "react";
+import { Fragment, useState } from "react";
 import { EquityChart } from "../charts/equity-chart";
 import { useTRPC } from "../trpc/client";
-import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals, signOf } from "../ui/format";
 import type { RouterOutputs } from "../trpc/types";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
@@ -195,8 +195,7 @@ export function OverviewView() {
                 {
                   key: "balances",
                   header: "Balances",
-                  cell: (v) =>
-                    v.balances.length === 0 ? <span className="muted">not read yet</span> : v.balances.map((b) => `${b.total} ${b.currency}`).join(", "),
+                  cell: (v) => (v.balances.length === 0 ? <span className="muted">not read yet</span> : <VenueBalances balances={v.balances} />),
                 },
                 {
                   key: "error",
@@ -355,5 +354,27 @@ function UsdtEquity({ money }: { money: DeskMoney }) {
       ≈ {fmtMoney(money.equityUsdt, "USDT")} USDT at {m.pair} {fmtMoney(m.price, "USDT")} ({fmtTime(m.ts, false)}
       {m.covers ? "" : ", nearest recorded"})
     </span>
+  );
+}
+
+/**
+ * A venue's balances at each currency's precision (the exact figure in the tooltip), the ones at zero counted rather
+ * than listed: a desk of ten coins read "0 ADA, 0.79505311318061638975 BTC, 0 DASH, …" and pushed the table off screen.
+ */
+function VenueBalances({ balances }: { balances: { currency: string; total: string }[] }) {
+  const held = balances.filter((b) => signOf(b.total) !== 0);
+  const atZero = balances.length - held.length;
+  return (
+    <>
+      {held.map((b, i) => (
+        <Fragment key={b.currency}>
+          {i > 0 ? ", " : null}
+          <span className="keep-together" title={`${b.total} ${b.currency}`}>
+            {fmtMoney(b.total, b.currency)} {b.currency}
+          </span>
+        </Fragment>
+      ))}
+      {atZero > 0 ? <span className="muted">{held.length > 0 ? ` · ${atZero} more at 0` : `all ${atZero} at 0`}</span> : null}
+    </>
   );
 }
