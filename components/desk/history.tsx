@@ -349,18 +349,66 @@ function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; erro
       >
         {totals.winRatePct === null ? "—" : fmtPct(totals.winRatePct, 1)}
       </Stat>
-      <Stat label="Net PnL" hint="after fees">
-        <Pnl value={totals.netPnl} />
+      {totals.byCurrency.length > 1 ? (
+        <>
+          <Stat label="Net PnL" hint="after fees, per quote currency">
+            <PerCurrency totals={totals.byCurrency} pick={(c) => c.netPnl} signed />
+          </Stat>
+          <Stat label="Gross PnL" hint="before fees, per quote currency">
+            <PerCurrency totals={totals.byCurrency} pick={(c) => c.grossPnl} signed />
+          </Stat>
+          <Stat label="Fees" hint="per quote currency">
+            <PerCurrency totals={totals.byCurrency} pick={(c) => c.fees} />
+          </Stat>
+          <Stat label="Avg PnL" hint={totals.exact ? "per trade, per quote currency" : "per trade · some rows approximate"}>
+            <PerCurrency totals={totals.byCurrency} pick={(c) => c.avgPnl} signed />
+          </Stat>
+        </>
+      ) : (
+        <SingleCurrency totals={totals} currency={totals.byCurrency[0]?.currency} />
+      )}
+    </div>
+  );
+}
+
+/** One quote currency (or none yet): one figure per card, at that currency's precision. */
+function SingleCurrency({ totals, currency }: { totals: TotalsData; currency: string | undefined }) {
+  // "" (a symbol naming no quote) or no trades: the desk's currency.
+  const c = currency ? currency : undefined;
+  const inCurrency = c ? `, in ${c}` : "";
+  return (
+    <>
+      <Stat label="Net PnL" hint={`after fees${inCurrency}`}>
+        <Pnl value={totals.netPnl} currency={c} />
       </Stat>
-      <Stat label="Gross PnL" hint="before fees">
-        <Pnl value={totals.grossPnl} />
+      <Stat label="Gross PnL" hint={`before fees${inCurrency}`}>
+        <Pnl value={totals.grossPnl} currency={c} />
       </Stat>
-      <Stat label="Fees">
-        <Money value={totals.fees} />
+      <Stat label="Fees" hint={c ? `in ${c}` : undefined}>
+        <Money value={totals.fees} currency={c} />
       </Stat>
       <Stat label="Avg PnL" hint={totals.exact ? "per trade" : "per trade · some rows approximate"}>
-        {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} />}
+        {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} currency={c} />}
       </Stat>
-    </div>
+    </>
+  );
+}
+
+type CurrencyTotals = TotalsData["byCurrency"][number];
+
+/**
+ * Trades in several quote currencies: a sum per currency, one line each (a USDT and a BTC PnL added together mean
+ * nothing).
+ */
+function PerCurrency({ totals, pick, signed = false }: { totals: CurrencyTotals[]; pick: (c: CurrencyTotals) => string; signed?: boolean }) {
+  return (
+    <span className="per-currency">
+      {totals.map((c) => (
+        <span key={c.currency}>
+          {signed ? <Pnl value={pick(c)} currency={c.currency || undefined} /> : <Money value={pick(c)} currency={c.currency || undefined} />}{" "}
+          <span className="muted">{c.currency || "?"}</span>
+        </span>
+      ))}
+    </span>
   );
 }

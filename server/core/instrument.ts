@@ -40,9 +40,14 @@ export interface InstrumentInput {
   takerFee?: DecimalInput;
 }
 
+/** The quote currency a unified symbol names: "ETH/BTC" → "BTC", "BTC/USDT:USDT" → "USDT"; "" when it names none. */
+export function quoteOfSymbol(symbol: string): string {
+  return symbol.split("/")[1]?.split(":")[0] ?? "";
+}
+
 export function makeInstrument(input: InstrumentInput): Instrument {
-  const [basePart, rest] = input.symbol.split("/");
-  const quotePart = rest?.split(":")[0];
+  const basePart = input.symbol.split("/")[0];
+  const quotePart = input.symbol.includes("/") ? quoteOfSymbol(input.symbol) : undefined;
   const priceTick = D(input.priceTick);
   const qtyStep = D(input.qtyStep);
   if (!priceTick.isPositive() || priceTick.isZero()) throw new RangeError(`${input.symbol}: price tick must be positive`);

@@ -207,6 +207,17 @@ describe("trades.list on a small hand-checked set", () => {
       fees: "0.76",
       avgPnl: "0.3583333334", // 2.1500000001 / 6, to 10 decimals (half up)
       exact: true,
+      // every symbol here is quoted in USDT: one currency, the same sums
+      byCurrency: [
+        {
+          currency: "USDT",
+          count: 6,
+          netPnl: "2.150000000100000000001",
+          grossPnl: "2.910000000100000000001",
+          fees: "0.76",
+          avgPnl: "0.3583333334",
+        },
+      ],
     });
     expect(r.rows[0]).toMatchObject({
       id: "t6",
@@ -218,6 +229,45 @@ describe("trades.list on a small hand-checked set", () => {
       exitReason: "take_profit",
       strategy: "=cmd",
     });
+  });
+
+  it("sums each quote currency apart when the trades are in several (USDT and BTC PnL do not add up)", async () => {
+    insertTrades(tdb.path, [
+      {
+        id: "b1",
+        symbol: "ETH/BTC",
+        side: "LONG",
+        exitTime: D0 + DAY + 5,
+        pnl: "0.00012345",
+        fees: "0.00000100",
+        grossPnl: "0.00012445",
+        outcome: "WIN",
+        exitReason: "signal",
+      },
+      {
+        id: "b2",
+        symbol: "ETH/BTC",
+        side: "SHORT",
+        exitTime: D0 + 3 * DAY,
+        pnl: "-0.0001",
+        fees: "0.000001",
+        grossPnl: "-0.000099",
+        outcome: "LOSS",
+        exitReason: "stop_loss",
+      },
+    ]);
+    const byCurrency = async (input: Parameters<ReturnType<typeof viewer>["trades"]["totals"]>[0]) =>
+      (await viewer().trades.totals(input)).byCurrency.map((c) => [c.currency, c.count, c.netPnl, c.fees, c.avgPnl]);
+    expect(await byCurrency({})).toEqual([
+      ["BTC", 2, "0.00002345", "0.000002", "0.000011725"],
+      ["USDT", 6, "2.150000000100000000001", "0.76", "0.3583333334"],
+    ]);
+    // Partial days at both ends (the SQL edge path) split the same way as the rollup's whole days.
+    expect(await byCurrency({ from: D0 + DAY, to: D0 + 3 * DAY + 1 })).toEqual([
+      ["BTC", 2, "0.00002345", "0.000002", "0.000011725"],
+      ["USDT", 2, "0.000000000000000000001", "0.5", "0"], // t3 + t4; the average rounds to 0 at 10 decimals
+    ]);
+    expect(await byCurrency({ symbol: "ETH/BTC", outcome: "LOSS" })).toEqual([["BTC", 1, "-0.0001", "0.000001", "-0.0001"]]);
   });
 
   it("filters by symbol, side, outcome, exit reason and exit time, each with its totals", async () => {

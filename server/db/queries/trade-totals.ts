@@ -17,6 +17,7 @@
  * on a mismatch (rows deleted or rewritten behind the engine's back, e.g. a restored backup).
  */
 import { Prisma, type PrismaClient } from "../generated/client";
+import { quoteOfSymbol } from "../../core/instrument";
 import { Decimal } from "../../core/money";
 
 export const DAY_MS = 86_400_000;
@@ -55,6 +56,22 @@ export interface TradeTotals {
   avgPnl: string | null;
   /** False only when a row's decimal text could not be read exactly (then that row is summed via its float). */
   exact: boolean;
+  /**
+   * The same sums per quote currency of the trades' symbols (a trade's money is in its quote), sorted by currency.
+   * The figures above add them all up: they mean something only when there is one currency here.
+   */
+  byCurrency: CurrencyTotals[];
+}
+
+export interface CurrencyTotals {
+  /** "" for a symbol that names no quote. */
+  currency: string;
+  count: number;
+  grossPnl: string;
+  netPnl: string;
+  fees: string;
+  /** netPnl / count, to 10 decimals. */
+  avgPnl: string;
 }
 
 /** Parses a decimal string into an integer of 10^-SCALE; null when it is not a plain exact decimal. */
@@ -187,8 +204,21 @@ function exactSum(agg: Agg, k: number): bigint {
   return (BigInt(i) * 10n ** 18n + BigInt(h) * BigInt(TEN9) + BigInt(l)) * TO_SCALE + (agg.big?.[k] ?? 0n);
 }
 
-function totalsOf(agg: Agg, wins: number, losses: number): TradeTotals {
+function totalsOf(agg: Agg, wins: number, losses: number, perCurrency: ReadonlyMap<string, Agg>): TradeTotals {
   const net = scaledToString(exactSum(agg, 0));
+  const byCurrency = [...perCurrency]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, c]) => {
+      const netPnl = scaledToString(exactSum(c, 0));
+      return {
+        currency,
+        count: c.n,
+        grossPnl: scaledToString(exactSum(c, 1)),
+        netPnl,
+        fees: scaledToString(exactSum(c, 2)),
+        avgPnl: averageOf(netPnl, c.n),
+      };
+    });
   return {
     count: agg.n,
     wins,
@@ -198,9 +228,22 @@ function totalsOf(agg: Agg, wins: number, losses: number): TradeTotals {
     grossPnl: scaledToString(exactSum(agg, 1)),
     netPnl: net,
     fees: scaledToString(exactSum(agg, 2)),
-    avgPnl: agg.n > 0 ? new Decimal(net).dividedBy(agg.n).toDecimalPlaces(10).toString() : null,
+    avgPnl: agg.n > 0 ? averageOf(net, agg.n) : null,
     exact: agg.inexact === 0,
+    byCurrency,
   };
+}
+
+/** A sum over `count` (> 0) trades, to 10 decimals. */
+function averageOf(sum: string, count: number): string {
+  return new Decimal(sum).dividedBy(count).toDecimalPlaces(10).toString();
+}
+
+/** The sums of one quote currency, created on first use. */
+function aggOf(perCurrency: Map<string, Agg>, currency: string): Agg {
+  let agg = perCurrency.get(currency);
+  if (agg === undefined) perCurrency.set(currency, (agg = emptyAgg()));
+  return agg;
 }
 
 /** Days per block: a query adds whole blocks inside its range, and single days only at the range's two ends. */
@@ -376,6 +419,7 @@ class TradeRollup {
     const firstDay = Number.isFinite(from) ? Math.ceil(from / DAY_MS) : -Infinity;
     const endDay = Number.isFinite(to) ? Math.floor(to / DAY_MS) : Infinity;
     const sum = emptyAgg();
+    const perCurrency = new Map<string, Agg>();
     let wins = 0;
     let losses = 0;
     const edges: [number, number][] = [];
@@ -386,6 +430,7 @@ class TradeRollup {
         if ((f.outcome !== undefined && cell.outcome !== f.outcome) || (f.exitReason !== undefined && cell.exitReason !== f.exitReason)) continue;
         const part = this.sumDays(cell, firstDay, endDay);
         addAgg(sum, part);
+        addAgg(aggOf(perCurrency, quoteOfSymbol(cell.symbol)), part);
         if (cell.outcome === "WIN") wins += part.n;
         else if (cell.outcome === "LOSS") losses += part.n;
       }
@@ -399,12 +444,13 @@ class TradeRollup {
       const rows = await this.client.$queryRaw<RollupRow[]>`SELECT ${ROLLUP_COLUMNS} FROM trades ${where}`;
       for (const row of rows) {
         addRow(sum, row);
-        const outcome = row.k.split("\u001f")[2];
+        const [symbol = "", , outcome] = row.k.split("\u001f");
+        addRow(aggOf(perCurrency, quoteOfSymbol(symbol)), row);
         if (outcome === "WIN") wins += 1;
         else if (outcome === "LOSS") losses += 1;
       }
     }
-    return totalsOf(sum, wins, losses);
+    return totalsOf(sum, wins, losses, perCurrency);
   }
 
   /** The strategies that occur in the trades (`manual` for none), from the cells: no scan of the table. */
