@@ -12,7 +12,7 @@ import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
 import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals, quoteOfSymbol } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { Empty, ErrorText, Loading, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
 import { FacetSelect } from "../ui/facet-select";
 
 /**
@@ -352,16 +352,16 @@ function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; erro
       {totals.byCurrency.length > 1 ? (
         <>
           <Stat label="Net PnL" hint="after fees, per quote currency">
-            <PerCurrency totals={totals.byCurrency} pick={(c) => c.netPnl} signed />
+            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
           </Stat>
           <Stat label="Gross PnL" hint="before fees, per quote currency">
-            <PerCurrency totals={totals.byCurrency} pick={(c) => c.grossPnl} signed />
+            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Pnl value={c.grossPnl} currency={currency} />} />
           </Stat>
           <Stat label="Fees" hint="per quote currency">
-            <PerCurrency totals={totals.byCurrency} pick={(c) => c.fees} />
+            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
           </Stat>
           <Stat label="Avg PnL" hint={totals.exact ? "per trade, per quote currency" : "per trade · some rows approximate"}>
-            <PerCurrency totals={totals.byCurrency} pick={(c) => c.avgPnl} signed />
+            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Pnl value={c.avgPnl} currency={currency} />} />
           </Stat>
         </>
       ) : (
@@ -391,24 +391,5 @@ function SingleCurrency({ totals, currency }: { totals: TotalsData; currency: st
         {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} currency={c} />}
       </Stat>
     </>
-  );
-}
-
-type CurrencyTotals = TotalsData["byCurrency"][number];
-
-/**
- * Trades in several quote currencies: a sum per currency, one line each (a USDT and a BTC PnL added together mean
- * nothing).
- */
-function PerCurrency({ totals, pick, signed = false }: { totals: CurrencyTotals[]; pick: (c: CurrencyTotals) => string; signed?: boolean }) {
-  return (
-    <span className="per-currency">
-      {totals.map((c) => (
-        <span key={c.currency}>
-          {signed ? <Pnl value={pick(c)} currency={c.currency || undefined} /> : <Money value={pick(c)} currency={c.currency || undefined} />}{" "}
-          <span className="muted">{c.currency || "?"}</span>
-        </span>
-      ))}
-    </span>
   );
 }

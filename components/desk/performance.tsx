@@ -10,10 +10,10 @@ import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtSigned, quoteOfSymbol } from "../ui/format";
 import { useMoney } from "../ui/currency";
 import { type Column, DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
+import { Empty, ErrorText, Loading, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
@@ -33,14 +33,20 @@ function fmtPf(pf: number | null, grossProfit: string): string {
 }
 
 type Summary = RouterOutputs["performance"]["summary"];
+
+/** A symbol's money is in its quote currency. */
+const symbolCurrency = (row: { symbol: string }): string | undefined => quoteOfSymbol(row.symbol) ?? undefined;
 type StrategyRow = Summary["byStrategy"][number];
 type SymbolRow = Summary["bySymbol"][number];
 
 /** What the per-strategy and per-symbol rows both carry: their closed trades' figures. */
 type ClosedTradeStats = Pick<StrategyRow, "trades" | "winRatePct" | "wins" | "losses" | "netPnl" | "fees" | "avgDurationMs" | "profitFactor" | "grossProfit">;
 
-/** Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables. */
-function tradeColumns<T extends ClosedTradeStats>(): Column<T>[] {
+/**
+ * Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables. `currencyOf`: the
+ * currency of a row's money (a symbol's quote); absent, the desk's.
+ */
+function tradeColumns<T extends ClosedTradeStats>(currencyOf: (row: T) => string | undefined = () => undefined): Column<T>[] {
   return [
     { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
     { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
@@ -54,8 +60,8 @@ function tradeColumns<T extends ClosedTradeStats>(): Column<T>[] {
         </>
       ),
     },
-    { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} /> },
-    { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} /> },
+    { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} currency={currencyOf(r)} /> },
+    { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} currency={currencyOf(r)} /> },
   ];
 }
 
@@ -77,6 +83,10 @@ export function PerformanceView() {
   const filter = useAttributionFilter(PERF_FILTERS);
   const bySymbol = s ? s.bySymbol.filter((r) => !filter.value.symbol || r.symbol === filter.value.symbol) : [];
   const byStrategy = s ? s.byStrategy.filter((r) => !filter.value.strategy || r.strategy === filter.value.strategy) : [];
+  // Trades in several quote currencies: the money cards show a line per currency; in one, its precision.
+  const currencies = s?.portfolio.byCurrency ?? [];
+  const mixed = currencies.length > 1;
+  const single = currencies.length === 1 ? currencies[0]!.currency || undefined : undefined;
 
   return (
     <>
@@ -89,14 +99,22 @@ export function PerformanceView() {
       ) : (
         <>
           <div className="stats">
-            <Stat label="Net PnL" hint={`${s.portfolio.trades} closed trades`}>
-              <Pnl value={s.portfolio.netPnl} />
+            <Stat label="Net PnL" hint={`${s.portfolio.trades} closed trades${mixed ? ", per quote currency" : ""}`}>
+              {mixed ? (
+                <PerCurrency rows={currencies} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
+              ) : (
+                <Pnl value={s.portfolio.netPnl} currency={single} />
+              )}
             </Stat>
             <Stat label="Win rate" hint={`${s.portfolio.wins} won · ${s.portfolio.losses} lost`}>
               {fmtPct(s.portfolio.winRatePct, 1)}
             </Stat>
             <Stat label="Profit factor" hint="gross profit / gross loss">
-              {fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}
+              {mixed ? (
+                <PerCurrency rows={currencies} cell={(c) => fmtPf(c.profitFactor, c.netPnl)} />
+              ) : (
+                fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)
+              )}
             </Stat>
             <Stat label="Sharpe" hint="daily equity returns, √365">
               {s.portfolio.sharpe === null ? "—" : fmtNum(s.portfolio.sharpe, 2)}
@@ -111,7 +129,11 @@ export function PerformanceView() {
               <Pnl value={s.portfolio.equityChange} />
             </Stat>
             <Stat label="Fees" hint="closed trades">
-              <Money value={s.portfolio.fees} />
+              {mixed ? (
+                <PerCurrency rows={currencies} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
+              ) : (
+                <Money value={s.portfolio.fees} currency={single} />
+              )}
             </Stat>
             <Stat
               label="Slippage cost"
@@ -121,10 +143,18 @@ export function PerformanceView() {
                   : `avg ${fmtSigned(s.portfolio.avgSlippageBps, 2)} bps · ${s.portfolio.slippageKnown} trades`
               }
             >
-              <Money value={s.portfolio.slippageCost} />
+              {mixed ? (
+                <PerCurrency rows={currencies} cell={(c, currency) => <Money value={c.slippageCost} currency={currency} />} />
+              ) : (
+                <Money value={s.portfolio.slippageCost} currency={single} />
+              )}
             </Stat>
             <Stat label="Total costs" hint="fees + slippage">
-              <Money value={s.portfolio.totalCost} />
+              {mixed ? (
+                <PerCurrency rows={currencies} cell={(c, currency) => <Money value={c.totalCost} currency={currency} />} />
+              ) : (
+                <Money value={s.portfolio.totalCost} currency={single} />
+              )}
             </Stat>
           </div>
           <p className="muted perf-note">
@@ -218,8 +248,13 @@ export function PerformanceView() {
                 rowKey={(r) => r.symbol}
                 columns={[
                   { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
-                  ...tradeColumns<SymbolRow>(),
-                  { key: "slippage", header: "Slippage", numeric: true, cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} /> : "—") },
+                  ...tradeColumns<SymbolRow>(symbolCurrency),
+                  {
+                    key: "slippage",
+                    header: "Slippage",
+                    numeric: true,
+                    cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} currency={symbolCurrency(r)} /> : "—"),
+                  },
                   ...outcomeColumns<SymbolRow>(),
                 ]}
                 foot={
@@ -232,14 +267,26 @@ export function PerformanceView() {
                         {s.portfolio.wins} / {s.portfolio.losses}
                       </td>
                       <td className="num">
-                        <Pnl value={s.portfolio.netPnl} />
+                        <PerCurrency rows={s.portfolio.byCurrency} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
                       </td>
                       <td className="num">
-                        <Money value={s.portfolio.fees} />
+                        <PerCurrency rows={s.portfolio.byCurrency} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
                       </td>
-                      <td className="num">{s.portfolio.slippageKnown > 0 ? <Money value={s.portfolio.slippageCost} /> : "—"}</td>
+                      <td className="num">
+                        {s.portfolio.slippageKnown > 0 ? (
+                          <PerCurrency rows={s.portfolio.byCurrency} cell={(c, currency) => <Money value={c.slippageCost} currency={currency} />} />
+                        ) : (
+                          "—"
+                        )}
+                      </td>
                       <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
-                      <td className="num">{fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)}</td>
+                      <td className="num">
+                        {mixed ? (
+                          <PerCurrency rows={s.portfolio.byCurrency} cell={(c) => fmtPf(c.profitFactor, c.netPnl)} />
+                        ) : (
+                          fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)
+                        )}
+                      </td>
                     </tr>
                   ) : null
                 }

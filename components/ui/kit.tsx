@@ -41,6 +41,22 @@ export function Pnl({ value, dp, pct, currency }: { value: string | number | nul
   );
 }
 
+/**
+ * Money in several currencies, one line each with its currency (a USDT and a BTC PnL added together mean nothing):
+ * `cell` renders a row's figure, given the row's currency ("" → undefined: the desk's precision).
+ */
+export function PerCurrency<T extends { currency: string }>({ rows, cell }: { rows: readonly T[]; cell: (row: T, currency: string | undefined) => ReactNode }) {
+  return (
+    <span className="per-currency">
+      {rows.map((row) => (
+        <span key={row.currency}>
+          {cell(row, row.currency || undefined)} <span className="muted">{row.currency || "?"}</span>
+        </span>
+      ))}
+    </span>
+  );
+}
+
 export function Panel({ title, children, actions, id }: { title: string; children: ReactNode; actions?: ReactNode; id?: string }) {
   const headingId = id ?? `panel-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (

@@ -207,6 +207,44 @@ describe("performance.summary", () => {
     expect(s.snapshotCount).toBe(6);
   });
 
+  it("sums the money per quote currency: one currency is the portfolio's figures, a BTC-quoted trade is apart", async () => {
+    const usdtOnly = (await performanceSummary({})).portfolio;
+    expect(usdtOnly.byCurrency).toEqual([
+      {
+        currency: "USDT",
+        trades: 4,
+        netPnl: "87.31",
+        fees: "12.69",
+        profitFactor: usdtOnly.profitFactor,
+        slippageCost: usdtOnly.slippageCost,
+        totalCost: usdtOnly.totalCost,
+      },
+    ]);
+    await seedTrade({
+      id: "p5",
+      symbol: "ETH/BTC",
+      side: "LONG",
+      qty: "1",
+      entry: "0.05",
+      exit: "0.051",
+      fees: "0.0001",
+      gross: "0.001",
+      pnl: "0.0009",
+      entryTime: DAY2 + H,
+      exitTime: DAY2 + 2 * H,
+      exitSlip: 10, // 10 bps × 1 × 0.051
+    });
+    for (const exactTradeLimit of [1_000, 1]) {
+      const p = (await performanceSummary({}, { exactTradeLimit })).portfolio;
+      expect(p.byCurrency.map((c) => [c.currency, c.trades, Number(c.netPnl), Number(c.fees), c.profitFactor])).toEqual([
+        ["BTC", 1, 0.0009, 0.0001, null],
+        ["USDT", 4, 87.31, 12.69, usdtOnly.profitFactor],
+      ]);
+      expect(p.byCurrency[0]!.slippageCost).toBeCloseTo(0.000051, 12);
+      expect(p.byCurrency[0]!.totalCost).toBeCloseTo(0.000151, 12);
+    }
+  });
+
   it("compares strategies side by side (manual for a person's trades), exact and through the SQL path", async () => {
     const s = await performanceSummary({});
     expect(s.byStrategy.map((b) => [b.strategy, b.trades, b.wins, b.losses, b.winRatePct, b.netPnl, b.fees])).toEqual([

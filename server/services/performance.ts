@@ -23,7 +23,8 @@
  *   requested price was recorded); positive = paid, negative = price improvement. Approximate (bps are stored rounded
  *   to 4 places; REAL arithmetic). Total cost = fees + slippage cost.
  */
-import { D, type Decimal } from "../core/money";
+import { quoteOfSymbol } from "../core/instrument";
+import { D, type Decimal, ZERO } from "../core/money";
 import { type ClosedTrade, computeTradeStats, type TradeStats } from "../core/positions/stats";
 import { dailyPnl, dailyReturns, sharpeRatio, type EquityPoint } from "../core/risk/metrics";
 import { equityNumsBetween } from "../db/queries/equity";
@@ -59,6 +60,22 @@ export interface SymbolPerformance {
   slippageCost: number;
 }
 
+/**
+ * The closed trades' money in one quote currency (a trade's PnL, fees and slippage are in its symbol's quote): the
+ * portfolio's figures add every currency up, so they mean something only when there is one.
+ */
+export interface CurrencyPerformance {
+  /** "" for a symbol that names no quote. */
+  currency: string;
+  trades: number;
+  netPnl: string;
+  fees: string;
+  profitFactor: number | null;
+  /** Approximate, as the symbols'. */
+  slippageCost: number;
+  totalCost: number;
+}
+
 /** One strategy's closed trades (`manual`: trades no strategy placed), for the side-by-side comparison. */
 export type StrategyPerformance = Omit<SymbolPerformance, "symbol"> & { strategy: string };
 
@@ -77,6 +94,8 @@ export interface PerformanceSummary {
     /** fees + slippage cost, quote currency (approximate when slippage is known). */
     totalCost: number;
     avgSlippageBps: number | null;
+    /** Per quote currency, sorted by currency; exact under the same rule as bySymbol. */
+    byCurrency: CurrencyPerformance[];
   };
   bySymbol: SymbolPerformance[];
   /** Per strategy, sorted by name; exact under the same rule as bySymbol. */
@@ -95,6 +114,33 @@ const approx = (n: number): string => {
   const r = Number(n.toFixed(8));
   return r === 0 ? "0" : String(r).includes("e") ? r.toFixed(8) : String(r);
 };
+
+/** Sums the per-symbol rows by their quote currency. */
+function byCurrencyOf(rows: readonly SymbolPerformance[]): CurrencyPerformance[] {
+  const groups = new Map<string, { trades: number; net: Decimal; profit: Decimal; loss: Decimal; fees: Decimal; slippage: number }>();
+  for (const row of rows) {
+    const currency = quoteOfSymbol(row.symbol);
+    let g = groups.get(currency);
+    if (g === undefined) groups.set(currency, (g = { trades: 0, net: ZERO, profit: ZERO, loss: ZERO, fees: ZERO, slippage: 0 }));
+    g.trades += row.trades;
+    g.net = g.net.plus(row.netPnl);
+    g.profit = g.profit.plus(row.grossProfit);
+    g.loss = g.loss.plus(row.grossLoss);
+    g.fees = g.fees.plus(row.fees);
+    g.slippage += row.slippageCost;
+  }
+  return [...groups]
+    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([currency, g]) => ({
+      currency,
+      trades: g.trades,
+      netPnl: dec(g.net),
+      fees: dec(g.fees),
+      profitFactor: g.loss.isZero() ? null : g.profit.dividedBy(g.loss.abs()).toNumber(),
+      slippageCost: g.slippage,
+      totalCost: g.fees.toNumber() + g.slippage,
+    }));
+}
 
 /** Below this many snapshots in the window the curve is drawn from the snapshots themselves, above from hourly closes. */
 const DIRECT_CURVE_LIMIT = 20_000;
@@ -288,6 +334,7 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
       equityChange: equityChange ? dec(equityChange) : null,
       totalCost: Number(portfolio.fees) + total.slipCost,
       avgSlippageBps: total.bpsCount > 0 ? total.bpsSum / total.bpsCount : null,
+      byCurrency: byCurrencyOf(bySymbol),
     },
     bySymbol,
     byStrategy,
