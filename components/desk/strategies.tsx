@@ -12,7 +12,7 @@ import type { AppRouter } from "@/server/api/root";
 import { CalibrationChart } from "../charts/calibration-chart";
 import { useTRPC } from "../trpc/client";
 import { DataTable } from "../ui/data-table";
-import { fmtNum, fmtPct } from "../ui/format";
+import { fmtNum, fmtPct, quoteOfSymbol } from "../ui/format";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl } from "../ui/kit";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
@@ -191,7 +191,8 @@ export function StrategiesView() {
                 { key: "strategy", header: "Strategy", cellClassName: "keep-case", cell: (b) => b.strategy },
                 { key: "symbol", header: "Symbol", cell: (b) => b.symbol },
                 { key: "trades", header: "Trades", numeric: true, cell: (b) => b.trades.toLocaleString("en-US") },
-                { key: "net", header: "Net PnL", numeric: true, cell: (b) => <Pnl value={b.netPnl} /> },
+                // A symbol's PnL is in its quote currency.
+                { key: "net", header: "Net PnL", numeric: true, cell: (b) => <Pnl value={b.netPnl} currency={quoteOfSymbol(b.symbol)} /> },
               ]}
             />
             <p className="muted perf-note">Share: the strategy&apos;s net PnL over the sum of every strategy&apos;s absolute net PnL.</p>
