@@ -9,7 +9,7 @@ import { Fragment, useState } from "react";
 import type { RouterOutputs } from "@/components/trpc/types";
 import { useCan } from "../trpc/session";
 import { useTRPC } from "../trpc/client";
-import { fmtNum, fmtTime, quoteOfSymbol } from "../ui/format";
+import { fmtNum, fmtTime, moneyCurrencyOf } from "../ui/format";
 import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat, type BadgeTone } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
 
@@ -26,8 +26,8 @@ function tripTone(status: string): BadgeTone {
 
 /** Where a pair's two quotes stand against each other: the larger quote over the smaller, in bps (display only). */
 /** A round trip's fees and PnL are in its market's quote currency (core/algos/arbitrage.ts). */
-function tripCurrency(trip: TripOut): string | null {
-  return quoteOfSymbol(trip.buySymbol);
+function tripCurrency(trip: TripOut): string | undefined {
+  return moneyCurrencyOf(trip.buySymbol);
 }
 
 function quoteGapBps(pair: PairOut): number | null {
@@ -373,7 +373,7 @@ function Legs({ trip }: { trip: TripOut }) {
               <td className="num">{l.price ?? "market"}</td>
               <td className="num">{l.avgPrice ?? "—"}</td>
               <td className="num">
-                <Money value={l.fees} currency={quoteOfSymbol(l.symbol)} />
+                <Money value={l.fees} currency={moneyCurrencyOf(l.symbol)} />
               </td>
               <td>
                 {l.status}

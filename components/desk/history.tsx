@@ -10,7 +10,7 @@ import { usePathname, useRouter, useSearchParams } from "next/navigation";
 import { useMemo } from "react";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals, quoteOfSymbol } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals, moneyCurrencyOf } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
 import { FacetSelect } from "../ui/facet-select";
@@ -29,8 +29,8 @@ function StackedTime({ ms }: { ms: number }) {
 }
 
 /** The currency of a trade's money (fees, PnL): its symbol's quote. */
-function tradeCurrency(trade: { symbol: string }): string | null {
-  return quoteOfSymbol(trade.symbol);
+function tradeCurrency(trade: { symbol: string }): string | undefined {
+  return moneyCurrencyOf(trade.symbol);
 }
 
 const DAY = 86_400_000;

@@ -10,7 +10,7 @@ import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { fmtDuration, fmtNum, fmtPct, fmtSigned, quoteOfSymbol } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtSigned, moneyCurrencyOf } from "../ui/format";
 import { useMoney } from "../ui/currency";
 import { type Column, DataTable } from "../ui/data-table";
 import { Empty, ErrorText, Loading, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
@@ -35,7 +35,7 @@ function fmtPf(pf: number | null, grossProfit: string): string {
 type Summary = RouterOutputs["performance"]["summary"];
 
 /** A symbol's money is in its quote currency. */
-const symbolCurrency = (row: { symbol: string }): string | undefined => quoteOfSymbol(row.symbol) ?? undefined;
+const symbolCurrency = (row: { symbol: string }): string | undefined => moneyCurrencyOf(row.symbol);
 type StrategyRow = Summary["byStrategy"][number];
 type SymbolRow = Summary["bySymbol"][number];
 

@@ -12,7 +12,7 @@ import type { AppRouter } from "@/server/api/root";
 import { CalibrationChart } from "../charts/calibration-chart";
 import { useTRPC } from "../trpc/client";
 import { DataTable } from "../ui/data-table";
-import { fmtNum, fmtPct, quoteOfSymbol } from "../ui/format";
+import { fmtNum, fmtPct, moneyCurrencyOf } from "../ui/format";
 import { Empty, ErrorText, Loading, Money, Panel, Pnl } from "../ui/kit";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
@@ -192,7 +192,7 @@ export function StrategiesView() {
                 { key: "symbol", header: "Symbol", cell: (b) => b.symbol },
                 { key: "trades", header: "Trades", numeric: true, cell: (b) => b.trades.toLocaleString("en-US") },
                 // A symbol's PnL is in its quote currency.
-                { key: "net", header: "Net PnL", numeric: true, cell: (b) => <Pnl value={b.netPnl} currency={quoteOfSymbol(b.symbol)} /> },
+                { key: "net", header: "Net PnL", numeric: true, cell: (b) => <Pnl value={b.netPnl} currency={moneyCurrencyOf(b.symbol)} /> },
               ]}
             />
             <p className="muted perf-note">Share: the strategy&apos;s net PnL over the sum of every strategy&apos;s absolute net PnL.</p>

@@ -3,7 +3,7 @@
 import { useQuery } from "@tanstack/react-query";
 import Link from "next/link";
 import { useTRPC } from "../trpc/client";
-import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals, quoteOfSymbol } from "../ui/format";
+import { fmtDuration, fmtMoney, fmtNum, fmtPct, fmtTime, instrumentDecimals, moneyCurrencyOf } from "../ui/format";
 import { DataTable } from "../ui/data-table";
 import { Badge, Empty, ErrorText, Loading, Money, Num, Panel, Pnl, Stat } from "../ui/kit";
 import { Outcome, reasonLabel } from "./history";
@@ -37,7 +37,7 @@ export function TradeDetailView({ id }: { id: string }) {
   const { trade: t, execution, fills, orders, instrument, fillFees } = detail.data;
   const { price: pdp, qty: qdp } = instrumentDecimals(instrument, t.symbol);
   // The trade's money is in its symbol's quote currency, whatever the desk's.
-  const currency = quoteOfSymbol(t.symbol);
+  const currency = moneyCurrencyOf(t.symbol);
   const feesMatch = Number(fillFees) === Number(t.fees);
   return (
     <>

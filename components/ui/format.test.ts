@@ -14,6 +14,7 @@ import {
   fmtSigned,
   fmtTime,
   instrumentDecimals,
+  moneyCurrencyOf,
   quoteOfSymbol,
 } from "./format";
 
@@ -78,6 +79,12 @@ describe("money by its currency, prices by the instrument", () => {
     expect(quoteOfSymbol("ETH/BTC,LTC/BTC")).toBe("BTC");
     expect(quoteOfSymbol("BTCUSDT")).toBeNull();
     expect(quoteOfSymbol(undefined)).toBeNull();
+  });
+
+  it("puts a symbol's money in its quote, or the desk's currency when the symbol names none", () => {
+    expect(moneyCurrencyOf("ADA/BTC")).toBe("BTC");
+    expect(moneyCurrencyOf("BTC/USDT:USDT")).toBe("USDT");
+    expect(moneyCurrencyOf("BTCUSDT")).toBeUndefined();
   });
 
   it("formats prices by the tick and quantities by the step, falling back to the quote's precision", () => {

@@ -119,6 +119,11 @@ export function quoteOfSymbol(symbol: string | null | undefined): string | null 
   return quote ? quote.toUpperCase() : null;
 }
 
+/** The currency a symbol's money (PnL, fees) is in: its quote; undefined (the desk's) when the symbol names none. */
+export function moneyCurrencyOf(symbol: string | null | undefined): string | undefined {
+  return quoteOfSymbol(symbol) ?? undefined;
+}
+
 /** A price at the instrument's tick. */
 export function fmtPrice(value: string | number | null | undefined, instrument: InstrumentLike | null | undefined, symbol?: string): string {
   return fmtNum(value, instrumentDecimals(instrument, symbol).price);
