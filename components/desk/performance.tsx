@@ -42,11 +42,26 @@ type SymbolRow = Summary["bySymbol"][number];
 /** What the per-strategy and per-symbol rows both carry: their closed trades' figures. */
 type ClosedTradeStats = Pick<StrategyRow, "trades" | "winRatePct" | "wins" | "losses" | "netPnl" | "fees" | "avgDurationMs" | "profitFactor" | "grossProfit">;
 
+/** A row whose money is in several quote currencies: its per-currency sums (a strategy trading BTC- and USDT-quoted pairs). */
+type PerCurrencyMoney = { currency: string; netPnl: string; fees: string }[];
+
 /**
  * Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables. `currencyOf`: the
- * currency of a row's money (a symbol's quote); absent, the desk's.
+ * currency of a row's money (a symbol's quote); absent, the desk's. `currenciesOf`: a row's money per currency, shown a
+ * line each when there are several.
  */
-function tradeColumns<T extends ClosedTradeStats>(currencyOf: (row: T) => string | undefined = () => undefined): Column<T>[] {
+function tradeColumns<T extends ClosedTradeStats>(
+  currencyOf: (row: T) => string | undefined = () => undefined,
+  currenciesOf: (row: T) => PerCurrencyMoney = () => [],
+): Column<T>[] {
+  const several = (row: T): PerCurrencyMoney | null => {
+    const money = currenciesOf(row);
+    return money.length > 1 ? money : null;
+  };
+  const only = (row: T): string | undefined => {
+    const money = currenciesOf(row);
+    return money.length === 1 ? money[0]!.currency || undefined : currencyOf(row);
+  };
   return [
     { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
     { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
@@ -60,8 +75,32 @@ function tradeColumns<T extends ClosedTradeStats>(currencyOf: (row: T) => string
         </>
       ),
     },
-    { key: "net", header: "Net PnL", numeric: true, cell: (r) => <Pnl value={r.netPnl} currency={currencyOf(r)} /> },
-    { key: "fees", header: "Fees", numeric: true, cell: (r) => <Money value={r.fees} currency={currencyOf(r)} /> },
+    {
+      key: "net",
+      header: "Net PnL",
+      numeric: true,
+      cell: (r) => {
+        const money = several(r);
+        return money ? (
+          <PerCurrency rows={money} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
+        ) : (
+          <Pnl value={r.netPnl} currency={only(r)} />
+        );
+      },
+    },
+    {
+      key: "fees",
+      header: "Fees",
+      numeric: true,
+      cell: (r) => {
+        const money = several(r);
+        return money ? (
+          <PerCurrency rows={money} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
+        ) : (
+          <Money value={r.fees} currency={only(r)} />
+        );
+      },
+    },
   ];
 }
 
@@ -231,7 +270,7 @@ export function PerformanceView() {
                 rowKey={(r) => r.strategy}
                 columns={[
                   { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
-                  ...tradeColumns<StrategyRow>(),
+                  ...tradeColumns<StrategyRow>(undefined, (r) => r.byCurrency),
                   ...outcomeColumns<StrategyRow>(),
                 ]}
               />

@@ -233,6 +233,7 @@ describe("performance.summary", () => {
       entryTime: DAY2 + H,
       exitTime: DAY2 + 2 * H,
       exitSlip: 10, // 10 bps × 1 × 0.051
+      strategy: "sma-cross", // which also trades BTC/USDT and ETH/USDT (p1, p3)
     });
     for (const exactTradeLimit of [1_000, 1]) {
       const p = (await performanceSummary({}, { exactTradeLimit })).portfolio;
@@ -243,6 +244,26 @@ describe("performance.summary", () => {
       expect(p.byCurrency[0]!.slippageCost).toBeCloseTo(0.000051, 12);
       expect(p.byCurrency[0]!.totalCost).toBeCloseTo(0.000151, 12);
     }
+    // Per strategy too: sma-cross's money in each currency apart; the others in one.
+    for (const exactTradeLimit of [1_000, 1]) {
+      const rows = (await performanceSummary({}, { exactTradeLimit })).byStrategy;
+      expect(rows.map((r) => [r.strategy, r.byCurrency.map((c) => [c.currency, Number(c.netPnl), Number(c.fees)])])).toEqual([
+        ["manual", [["USDT", -108.3, 8.3]]],
+        ["rsi", [["USDT", 0, 0]]],
+        [
+          "sma-cross",
+          [
+            ["BTC", 0.0009, 0.0001],
+            ["USDT", 195.61, 4.39],
+          ],
+        ],
+      ]);
+    }
+    const exactRows = (await performanceSummary({})).byStrategy;
+    expect(exactRows.find((r) => r.strategy === "sma-cross")!.byCurrency).toEqual([
+      { currency: "BTC", netPnl: "0.0009", fees: "0.0001" },
+      { currency: "USDT", netPnl: "195.61", fees: "4.39" },
+    ]);
   });
 
   it("compares strategies side by side (manual for a person's trades), exact and through the SQL path", async () => {

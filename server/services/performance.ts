@@ -76,8 +76,31 @@ export interface CurrencyPerformance {
   totalCost: number;
 }
 
-/** One strategy's closed trades (`manual`: trades no strategy placed), for the side-by-side comparison. */
-export type StrategyPerformance = Omit<SymbolPerformance, "symbol"> & { strategy: string };
+/** A strategy's net PnL and fees in one quote currency. */
+export interface StrategyCurrencyMoney {
+  currency: string;
+  netPnl: string;
+  fees: string;
+}
+
+/**
+ * One strategy's closed trades (`manual`: trades no strategy placed), for the side-by-side comparison. `byCurrency`:
+ * its money per quote currency (sorted; exact under the same rule as the row), for a strategy that trades symbols
+ * quoted in several, whose netPnl and fees add them all up.
+ */
+export type StrategyPerformance = Omit<SymbolPerformance, "symbol"> & { strategy: string; byCurrency: StrategyCurrencyMoney[] };
+
+/** The key of a (strategy, quote currency) group. */
+const strategyCurrencyKey = (strategy: string, symbol: string): string => `${strategy}\u001f${quoteOfSymbol(symbol)}`;
+
+/** A strategy's per-currency money from its groups' figures. */
+function strategyCurrencies(strategy: string, groups: ReadonlyMap<string, { netPnl: string; fees: string }>): StrategyCurrencyMoney[] {
+  const prefix = `${strategy}\u001f`;
+  return [...groups]
+    .filter(([key]) => key.startsWith(prefix))
+    .map(([key, money]) => ({ currency: key.slice(prefix.length), ...money }))
+    .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
+}
 
 export interface PerformanceSummary {
   from: number | null;
@@ -183,7 +206,11 @@ function withExact(base: Omit<SymbolPerformance, "symbol">, s: TradeStats): Omit
 async function exactStats(
   from: number,
   to: number,
-): Promise<{ all: ReturnType<typeof computeTradeStats>; byStrategy: Map<string, ReturnType<typeof computeTradeStats>> }> {
+): Promise<{
+  all: ReturnType<typeof computeTradeStats>;
+  byStrategy: Map<string, ReturnType<typeof computeTradeStats>>;
+  byStrategyCurrency: Map<string, { netPnl: string; fees: string }>;
+}> {
   const rows = await tradesClosedBetween(from, to);
   const trades: (ClosedTrade & { strategy: string })[] = rows.map((r) => ({
     strategy: strategyName(r.strategy),
@@ -201,7 +228,18 @@ async function exactStats(
   }));
   const groups = new Map<string, ClosedTrade[]>();
   for (const t of trades) (groups.get(t.strategy) ?? groups.set(t.strategy, []).get(t.strategy)!).push(t);
-  return { all: computeTradeStats(trades), byStrategy: new Map([...groups].map(([strategy, list]) => [strategy, computeTradeStats(list)])) };
+  const sums = new Map<string, { net: Decimal; fees: Decimal }>();
+  for (const t of trades) {
+    const key = strategyCurrencyKey(t.strategy, t.symbol);
+    const sum = sums.get(key) ?? sums.set(key, { net: ZERO, fees: ZERO }).get(key)!;
+    sum.net = sum.net.plus(t.realizedPnl);
+    sum.fees = sum.fees.plus(t.fees);
+  }
+  return {
+    all: computeTradeStats(trades),
+    byStrategy: new Map([...groups].map(([strategy, list]) => [strategy, computeTradeStats(list)])),
+    byStrategyCurrency: new Map([...sums].map(([key, sum]) => [key, { netPnl: dec(sum.net), fees: dec(sum.fees) }])),
+  };
 }
 
 /** Last point of each equal time bucket (the first point kept), at most ~`points`. */
@@ -273,11 +311,14 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
 
   const bySymbolAgg = new Map<string, TradeAgg>();
   const byStrategyAgg = new Map<string, TradeAgg>();
+  const byStrategyCurrencyAgg = new Map<string, TradeAgg>();
   const byDay = new Map<number, TradeAgg>();
   const total = emptyTradeAgg();
   for (const c of cells) {
     addTradeAgg(bySymbolAgg.get(c.symbol) ?? bySymbolAgg.set(c.symbol, emptyTradeAgg()).get(c.symbol)!, c.agg);
     addTradeAgg(byStrategyAgg.get(c.strategy) ?? byStrategyAgg.set(c.strategy, emptyTradeAgg()).get(c.strategy)!, c.agg);
+    const key = strategyCurrencyKey(c.strategy, c.symbol);
+    addTradeAgg(byStrategyCurrencyAgg.get(key) ?? byStrategyCurrencyAgg.set(key, emptyTradeAgg()).get(key)!, c.agg);
     addTradeAgg(byDay.get(c.dayStart) ?? byDay.set(c.dayStart, emptyTradeAgg()).get(c.dayStart)!, c.agg);
     addTradeAgg(total, c.agg);
   }
@@ -285,7 +326,12 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   const exact = total.trades <= exactTradeLimit;
   const symbols = [...bySymbolAgg.keys()].sort();
   let bySymbol: SymbolPerformance[] = symbols.map((symbol) => ({ symbol, ...fromAgg(bySymbolAgg.get(symbol)!) }));
-  let byStrategy: StrategyPerformance[] = [...byStrategyAgg.keys()].sort().map((strategy) => ({ strategy, ...fromAgg(byStrategyAgg.get(strategy)!) }));
+  const approxCurrencies = new Map([...byStrategyCurrencyAgg].map(([key, a]) => [key, { netPnl: approx(a.net), fees: approx(a.fees) }]));
+  let byStrategy: StrategyPerformance[] = [...byStrategyAgg.keys()].sort().map((strategy) => ({
+    strategy,
+    ...fromAgg(byStrategyAgg.get(strategy)!),
+    byCurrency: strategyCurrencies(strategy, approxCurrencies),
+  }));
   let portfolio = fromAgg(total);
   if (exact && total.trades > 0) {
     const stats = await exactStats(from, to);
@@ -295,7 +341,7 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
     });
     byStrategy = byStrategy.map((row) => {
       const s = stats.byStrategy.get(row.strategy);
-      return s ? { ...withExact(row, s), strategy: row.strategy } : row;
+      return s ? { ...withExact(row, s), strategy: row.strategy, byCurrency: strategyCurrencies(row.strategy, stats.byStrategyCurrency) } : row;
     });
     portfolio = withExact(portfolio, stats.all);
   }
