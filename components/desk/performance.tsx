@@ -13,7 +13,7 @@ import type { RouterOutputs } from "../trpc/types";
 import { fmtDuration, fmtNum, fmtPct, fmtSigned, moneyCurrencyOf } from "../ui/format";
 import { useMoney } from "../ui/currency";
 import { type Column, DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
+import { Empty, ErrorText, Loading, MixedCurrencies, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
@@ -105,10 +105,15 @@ function tradeColumns<T extends ClosedTradeStats>(
 }
 
 /** Average duration and profit factor: the last columns of both tables. */
-function outcomeColumns<T extends ClosedTradeStats>(): Column<T>[] {
+function outcomeColumns<T extends ClosedTradeStats>(currenciesOf: (row: T) => PerCurrencyMoney = () => []): Column<T>[] {
   return [
     { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-    { key: "pf", header: "Profit factor", numeric: true, cell: (r) => fmtPf(r.profitFactor, r.grossProfit) },
+    {
+      key: "pf",
+      header: "Profit factor",
+      numeric: true,
+      cell: (r) => (currenciesOf(r).length > 1 ? <MixedCurrencies /> : fmtPf(r.profitFactor, r.grossProfit)),
+    },
   ];
 }
 
@@ -271,7 +276,7 @@ export function PerformanceView() {
                 columns={[
                   { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
                   ...tradeColumns<StrategyRow>(undefined, (r) => r.byCurrency),
-                  ...outcomeColumns<StrategyRow>(),
+                  ...outcomeColumns<StrategyRow>((r) => r.byCurrency),
                 ]}
               />
             )}

@@ -13,7 +13,7 @@ import { CalibrationChart } from "../charts/calibration-chart";
 import { useTRPC } from "../trpc/client";
 import { DataTable } from "../ui/data-table";
 import { fmtNum, fmtPct, moneyCurrencyOf } from "../ui/format";
-import { Empty, ErrorText, Loading, Money, Panel, Pnl } from "../ui/kit";
+import { Empty, ErrorText, Loading, MixedCurrencies, Money, Panel, PerCurrency, Pnl } from "../ui/kit";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
 type Report = inferRouterOutputs<AppRouter>["strategies"]["metrics"];
@@ -29,6 +29,11 @@ const WINDOWS: WindowOption[] = [
 const rate = (x: number | null, dp = 1) => (x === null ? "—" : fmtPct(x * 100, dp));
 /** A return fraction as a signed percentage. */
 const ret = (x: number | null) => (x === null ? "—" : fmtPct(x * 100, 2, true));
+
+/** Whether a strategy's trades are in several quote currencies. */
+const mixedCurrencies = (r: Row): boolean => r.pnl.byCurrency.length > 1;
+/** The one currency of a strategy's money ("" → undefined: the desk's), or undefined without trades. */
+const onlyCurrency = (r: Row): string | undefined => (r.pnl.byCurrency.length === 1 ? r.pnl.byCurrency[0]!.currency || undefined : undefined);
 
 const name = { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r: Row) => r.strategy } as const;
 
@@ -174,11 +179,48 @@ export function StrategiesView() {
                 name,
                 { key: "trades", header: "Trades", numeric: true, cell: (s) => s.pnl.trades.toLocaleString("en-US") },
                 { key: "winRate", header: "Win rate", numeric: true, cell: (s) => rate(s.pnl.winRate) },
-                { key: "net", header: "Net PnL", numeric: true, cell: (s) => <Pnl value={s.pnl.netPnl} /> },
-                { key: "fees", header: "Fees", numeric: true, cell: (s) => <Money value={s.pnl.fees} /> },
-                { key: "avgWin", header: "Avg win", numeric: true, cell: (s) => <Money value={s.pnl.avgWin} /> },
-                { key: "avgLoss", header: "Avg loss", numeric: true, cell: (s) => <Money value={s.pnl.avgLoss} /> },
-                { key: "payoff", header: "Payoff", numeric: true, cell: (s) => (s.pnl.payoffRatio === null ? "—" : fmtNum(s.pnl.payoffRatio, 2)) },
+                // A strategy trading symbols quoted in several currencies: its money a line per currency, and no average
+                // or payoff across them (a BTC and a USDT amount do not average).
+                {
+                  key: "net",
+                  header: "Net PnL",
+                  numeric: true,
+                  cell: (s) =>
+                    s.pnl.byCurrency.length > 1 ? (
+                      <PerCurrency rows={s.pnl.byCurrency} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
+                    ) : (
+                      <Pnl value={s.pnl.netPnl} currency={onlyCurrency(s)} />
+                    ),
+                },
+                {
+                  key: "fees",
+                  header: "Fees",
+                  numeric: true,
+                  cell: (s) =>
+                    s.pnl.byCurrency.length > 1 ? (
+                      <PerCurrency rows={s.pnl.byCurrency} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
+                    ) : (
+                      <Money value={s.pnl.fees} currency={onlyCurrency(s)} />
+                    ),
+                },
+                {
+                  key: "avgWin",
+                  header: "Avg win",
+                  numeric: true,
+                  cell: (s) => (mixedCurrencies(s) ? <MixedCurrencies /> : <Money value={s.pnl.avgWin} currency={onlyCurrency(s)} />),
+                },
+                {
+                  key: "avgLoss",
+                  header: "Avg loss",
+                  numeric: true,
+                  cell: (s) => (mixedCurrencies(s) ? <MixedCurrencies /> : <Money value={s.pnl.avgLoss} currency={onlyCurrency(s)} />),
+                },
+                {
+                  key: "payoff",
+                  header: "Payoff",
+                  numeric: true,
+                  cell: (s) => (mixedCurrencies(s) ? <MixedCurrencies /> : s.pnl.payoffRatio === null ? "—" : fmtNum(s.pnl.payoffRatio, 2)),
+                },
                 { key: "share", header: "Share", numeric: true, cell: (s) => rate(s.pnl.share) },
               ]}
             />

@@ -57,6 +57,15 @@ export function PerCurrency<T extends { currency: string }>({ rows, cell }: { ro
   );
 }
 
+/** A ratio or an average over amounts in several currencies: not shown (a BTC and a USDT amount do not average). */
+export function MixedCurrencies() {
+  return (
+    <span className="muted" title="Its trades are in several quote currencies: see the figures per symbol">
+      mixed
+    </span>
+  );
+}
+
 export function Panel({ title, children, actions, id }: { title: string; children: ReactNode; actions?: ReactNode; id?: string }) {
   const headingId = id ?? `panel-${title.toLowerCase().replace(/[^a-z0-9]+/g, "-")}`;
   return (

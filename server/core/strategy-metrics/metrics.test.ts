@@ -183,6 +183,22 @@ describe("strategyMetrics: direction, expectedReturn, calibration and PnL per st
     ]);
   });
 
+  it("PnL per quote currency: one line for one currency, apart for symbols quoted in several", () => {
+    expect(byName["model-a"]!.pnl.byCurrency.map((c) => [c.currency, c.trades, c.netPnl.toString(), c.fees.toString()])).toEqual([["USDT", 4, "4", "0"]]);
+    const [m] = strategyMetrics(
+      [],
+      [
+        trade("1", { exit: "101", fee: "0.1" }),
+        trade("2", { exit: "99", fee: "0.00001", symbol: "ETH/BTC", qty: "0.01" }),
+        trade("3", { exit: "102", fee: "0.00002", symbol: "ETH/BTC", qty: "0.01" }),
+      ],
+    );
+    expect(m!.pnl.byCurrency.map((c) => [c.currency, c.trades, c.netPnl.toString(), c.fees.toString()])).toEqual([
+      ["BTC", 2, "0.00997", "0.00003"], // −0.01 − 0.00001 + 0.02 − 0.00002
+      ["USDT", 1, "0.9", "0.1"],
+    ]);
+  });
+
   it("fees: gross, fees and net add up exactly", () => {
     const [m] = strategyMetrics([], [trade("1", { exit: "100.1", fee: "0.03" }), trade("2", { exit: "99.9", fee: "0.03" })]);
     expect([m!.pnl.grossPnl.toString(), m!.pnl.fees.toString(), m!.pnl.netPnl.toString()]).toEqual(["0", "0.06", "-0.06"]);

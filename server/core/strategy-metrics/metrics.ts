@@ -7,6 +7,7 @@
  * Money (PnL, fees, average win/loss) stays Decimal. Rates, means, errors and correlations are statistics and are
  * inherently floating: they are plain numbers.
  */
+import { quoteOfSymbol } from "../instrument";
 import { type Decimal, ZERO } from "../money";
 
 /** Who owns a trade no strategy opened (books.ts spells it the same way). */
@@ -99,6 +100,15 @@ export interface SymbolPnl {
   netPnl: Decimal;
 }
 
+/** A strategy's trades in one quote currency (a trade's money is in its symbol's quote). */
+export interface CurrencyPnl {
+  /** "" for a symbol that names no quote. */
+  currency: string;
+  trades: number;
+  netPnl: Decimal;
+  fees: Decimal;
+}
+
 export interface PnlAttribution {
   trades: number;
   wins: number;
@@ -116,6 +126,11 @@ export interface PnlAttribution {
   /** This strategy's net PnL over the sum of every strategy's |net PnL| (signed, so shares of a mixed desk stay readable). */
   share: number | null;
   bySymbol: SymbolPnl[];
+  /**
+   * Net PnL and fees per quote currency, sorted by currency. With more than one, the sums and averages above add
+   * amounts in different currencies and mean nothing on their own.
+   */
+  byCurrency: CurrencyPnl[];
 }
 
 export interface StrategyMetrics {
@@ -295,6 +310,7 @@ function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAtt
   let wins = 0;
   let losses = 0;
   const bySymbol = new Map<string, SymbolPnl>();
+  const byCurrency = new Map<string, CurrencyPnl>();
   for (const t of trades) {
     gross = gross.plus(t.grossPnl);
     fees = fees.plus(t.fees);
@@ -308,6 +324,9 @@ function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAtt
     }
     const s = bySymbol.get(t.symbol) ?? { symbol: t.symbol, trades: 0, netPnl: ZERO };
     bySymbol.set(t.symbol, { symbol: t.symbol, trades: s.trades + 1, netPnl: s.netPnl.plus(t.pnl) });
+    const currency = quoteOfSymbol(t.symbol);
+    const c = byCurrency.get(currency) ?? { currency, trades: 0, netPnl: ZERO, fees: ZERO };
+    byCurrency.set(currency, { currency, trades: c.trades + 1, netPnl: c.netPnl.plus(t.pnl), fees: c.fees.plus(t.fees) });
   }
   const avgWin = wins === 0 ? null : winSum.dividedBy(wins);
   const avgLoss = losses === 0 ? null : lossSum.dividedBy(losses);
@@ -325,6 +344,7 @@ function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAtt
     payoffRatio: avgWin && avgLoss ? avgWin.dividedBy(avgLoss.abs()).toNumber() : null,
     share: absTotal.isZero() ? null : net.dividedBy(absTotal).toNumber(),
     bySymbol: [...bySymbol.values()].sort((a, b) => b.netPnl.comparedTo(a.netPnl) || a.symbol.localeCompare(b.symbol)),
+    byCurrency: [...byCurrency.values()].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0)),
   };
 }
 
