@@ -10,7 +10,7 @@ import type { RouterOutputs } from "@/components/trpc/types";
 import { useCan } from "../trpc/session";
 import { useTRPC } from "../trpc/client";
 import { fmtNum, fmtTime, moneyCurrencyOf } from "../ui/format";
-import { Badge, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat, type BadgeTone } from "../ui/kit";
+import { asPnl, Badge, ByCurrency, currencyHint, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat, type BadgeTone } from "../ui/kit";
 import { RowActionDialog } from "./row-action-dialog";
 
 type View = RouterOutputs["arbitrage"]["view"];
@@ -24,12 +24,12 @@ function tripTone(status: string): BadgeTone {
   return "info";
 }
 
-/** Where a pair's two quotes stand against each other: the larger quote over the smaller, in bps (display only). */
 /** A round trip's fees and PnL are in its market's quote currency (core/algos/arbitrage.ts). */
 function tripCurrency(trip: TripOut): string | undefined {
   return moneyCurrencyOf(trip.buySymbol);
 }
 
+/** Where a pair's two quotes stand against each other: the larger quote over the smaller, in bps (display only). */
 function quoteGapBps(pair: PairOut): number | null {
   const [a, b] = pair.quotes;
   if (!a || !b || a.bid === null || a.ask === null || b.bid === null || b.ask === null) return null;
@@ -46,9 +46,6 @@ export function ArbitrageView() {
   if (view.error) return <ErrorText error={view.error} />;
   if (!view.data) return <Loading />;
   const data = view.data;
-  // The total is in the trips' quote currency when they share one (the usual desk: one market on two venues).
-  const currencies = [...new Set(data.roundTrips.map(tripCurrency))];
-  const totalCurrency = currencies.length === 1 ? currencies[0] : undefined;
   return (
     <>
       <h1 className="page-title">Arbitrage</h1>
@@ -56,11 +53,8 @@ export function ArbitrageView() {
         <Stat label="Round trips" hint={`${data.totals.open} open`}>
           {data.totals.roundTrips}
         </Stat>
-        <Stat
-          label="PnL net of fees"
-          hint={`over the round trips listed (a halted one: what matched)${currencies.length > 1 ? `, summed across ${currencies.join(", ")}` : totalCurrency ? `, in ${totalCurrency}` : ""}`}
-        >
-          <Pnl value={data.totals.pnl} currency={totalCurrency} />
+        <Stat label="PnL net of fees" hint={currencyHint(data.totals.pnlByCurrency, "over the round trips listed (a halted one: what matched)")}>
+          <ByCurrency rows={data.totals.pnlByCurrency} total={data.totals.pnl} pick={(c) => c.pnl} render={asPnl} />
         </Stat>
         <Stat label="Opportunities seen" hint={`${data.totals.taken} taken`}>
           {data.totals.seen}

@@ -12,7 +12,7 @@ import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
 import { fmtDuration, fmtNum, fmtPct, fmtTime, instrumentDecimals, moneyCurrencyOf } from "../ui/format";
 import { DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
+import { asMoney, asPnl, ByCurrency, currencyHint, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { FacetSelect } from "../ui/facet-select";
 
 /**
@@ -26,11 +26,6 @@ function StackedTime({ ms }: { ms: number }) {
       <span>{day}</span> {time !== undefined ? <span>{time}</span> : null}
     </span>
   );
-}
-
-/** The currency of a trade's money (fees, PnL): its symbol's quote. */
-function tradeCurrency(trade: { symbol: string }): string | undefined {
-  return moneyCurrencyOf(trade.symbol);
 }
 
 const DAY = 86_400_000;
@@ -260,8 +255,8 @@ export function HistoryView() {
               { key: "entryTime", ...sortHeader("Entry (UTC)", "entryTime", q, go), cellClassName: "mono", cell: (t) => <StackedTime ms={t.entryTime} /> },
               { key: "duration", ...sortHeader("Duration", "duration", q, go), numeric: true, cell: (t) => fmtDuration(t.durationMs) },
               // A trade's money is in its symbol's quote currency (an ADA/BTC trade's PnL at cents would show 0.00).
-              { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} currency={tradeCurrency(t)} /> },
-              { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} currency={tradeCurrency(t)} /> },
+              { key: "fees", header: "Fees", numeric: true, cell: (t) => <Money value={t.fees} currency={moneyCurrencyOf(t.symbol)} /> },
+              { key: "pnl", ...sortHeader("PnL", "pnl", q, go), numeric: true, cell: (t) => <Pnl value={t.pnl} currency={moneyCurrencyOf(t.symbol)} /> },
               { key: "pnlPct", ...sortHeader("PnL %", "pnlPct", q, go), numeric: true, cell: (t) => fmtPct(t.pnlPct, 2, true) },
               { key: "outcome", header: "Outcome", cell: (t) => <Outcome outcome={t.outcome} /> },
               { key: "reason", header: "Exit reason", cell: (t) => reasonLabel(t.exitReason) },
@@ -349,47 +344,18 @@ function TotalsBar({ totals, error, loading }: { totals: TotalsData | null; erro
       >
         {totals.winRatePct === null ? "—" : fmtPct(totals.winRatePct, 1)}
       </Stat>
-      {totals.byCurrency.length > 1 ? (
-        <>
-          <Stat label="Net PnL" hint="after fees, per quote currency">
-            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
-          </Stat>
-          <Stat label="Gross PnL" hint="before fees, per quote currency">
-            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Pnl value={c.grossPnl} currency={currency} />} />
-          </Stat>
-          <Stat label="Fees" hint="per quote currency">
-            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
-          </Stat>
-          <Stat label="Avg PnL" hint={totals.exact ? "per trade, per quote currency" : "per trade · some rows approximate"}>
-            <PerCurrency rows={totals.byCurrency} cell={(c, currency) => <Pnl value={c.avgPnl} currency={currency} />} />
-          </Stat>
-        </>
-      ) : (
-        <SingleCurrency totals={totals} currency={totals.byCurrency[0]?.currency} />
-      )}
+      <Stat label="Net PnL" hint={currencyHint(totals.byCurrency, "after fees")}>
+        <ByCurrency rows={totals.byCurrency} total={totals.netPnl} pick={(c) => c.netPnl} render={asPnl} />
+      </Stat>
+      <Stat label="Gross PnL" hint={currencyHint(totals.byCurrency, "before fees")}>
+        <ByCurrency rows={totals.byCurrency} total={totals.grossPnl} pick={(c) => c.grossPnl} render={asPnl} />
+      </Stat>
+      <Stat label="Fees" hint={currencyHint(totals.byCurrency)}>
+        <ByCurrency rows={totals.byCurrency} total={totals.fees} pick={(c) => c.fees} render={asMoney} />
+      </Stat>
+      <Stat label="Avg PnL" hint={totals.exact ? currencyHint(totals.byCurrency, "per trade") : "per trade · some rows approximate"}>
+        <ByCurrency rows={totals.byCurrency} total={totals.avgPnl} pick={(c) => c.avgPnl} render={asPnl} />
+      </Stat>
     </div>
-  );
-}
-
-/** One quote currency (or none yet): one figure per card, at that currency's precision. */
-function SingleCurrency({ totals, currency }: { totals: TotalsData; currency: string | undefined }) {
-  // "" (a symbol naming no quote) or no trades: the desk's currency.
-  const c = currency ? currency : undefined;
-  const inCurrency = c ? `, in ${c}` : "";
-  return (
-    <>
-      <Stat label="Net PnL" hint={`after fees${inCurrency}`}>
-        <Pnl value={totals.netPnl} currency={c} />
-      </Stat>
-      <Stat label="Gross PnL" hint={`before fees${inCurrency}`}>
-        <Pnl value={totals.grossPnl} currency={c} />
-      </Stat>
-      <Stat label="Fees" hint={c ? `in ${c}` : undefined}>
-        <Money value={totals.fees} currency={c} />
-      </Stat>
-      <Stat label="Avg PnL" hint={totals.exact ? "per trade" : "per trade · some rows approximate"}>
-        {totals.avgPnl === null ? "—" : <Pnl value={totals.avgPnl} currency={c} />}
-      </Stat>
-    </>
   );
 }

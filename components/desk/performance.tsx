@@ -10,10 +10,10 @@ import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { fmtDuration, fmtNum, fmtPct, fmtSigned, moneyCurrencyOf } from "../ui/format";
+import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
 import { useMoney } from "../ui/currency";
 import { type Column, DataTable } from "../ui/data-table";
-import { Empty, ErrorText, Loading, MixedCurrencies, Money, Panel, PerCurrency, Pnl, Stat } from "../ui/kit";
+import { asMoney, asPnl, ByCurrency, currencyHint, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
 import { AttributionFilterBar, useAttributionFilter } from "./attribution-filters";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
@@ -33,35 +33,24 @@ function fmtPf(pf: number | null, grossProfit: string): string {
 }
 
 type Summary = RouterOutputs["performance"]["summary"];
-
-/** A symbol's money is in its quote currency. */
-const symbolCurrency = (row: { symbol: string }): string | undefined => moneyCurrencyOf(row.symbol);
 type StrategyRow = Summary["byStrategy"][number];
 type SymbolRow = Summary["bySymbol"][number];
 
 /** What the per-strategy and per-symbol rows both carry: their closed trades' figures. */
 type ClosedTradeStats = Pick<StrategyRow, "trades" | "winRatePct" | "wins" | "losses" | "netPnl" | "fees" | "avgDurationMs" | "profitFactor" | "grossProfit">;
 
-/** A row whose money is in several quote currencies: its per-currency sums (a strategy trading BTC- and USDT-quoted pairs). */
-type PerCurrencyMoney = { currency: string; netPnl: string; fees: string }[];
+/** A row's money in one quote currency: a symbol's row is its own (one currency), a strategy's or the portfolio's per currency. */
+type CurrencyFigures = Pick<Summary["portfolio"]["byCurrency"][number], "currency" | "netPnl" | "fees" | "profitFactor" | "grossProfit">;
+
+/** A row's profit factor, and ByCurrency's renderer of it (the text as it is: a ratio has no currency precision). */
+const pfOf = (r: Pick<CurrencyFigures, "profitFactor" | "grossProfit">): string => fmtPf(r.profitFactor, r.grossProfit);
+const asText = (text: string): string => text;
 
 /**
- * Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables. `currencyOf`: the
- * currency of a row's money (a symbol's quote); absent, the desk's. `currenciesOf`: a row's money per currency, shown a
- * line each when there are several.
+ * Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables; `currenciesOf`: the
+ * row's money per quote currency (a line each when there are several).
  */
-function tradeColumns<T extends ClosedTradeStats>(
-  currencyOf: (row: T) => string | undefined = () => undefined,
-  currenciesOf: (row: T) => PerCurrencyMoney = () => [],
-): Column<T>[] {
-  const several = (row: T): PerCurrencyMoney | null => {
-    const money = currenciesOf(row);
-    return money.length > 1 ? money : null;
-  };
-  const only = (row: T): string | undefined => {
-    const money = currenciesOf(row);
-    return money.length === 1 ? money[0]!.currency || undefined : currencyOf(row);
-  };
+function tradeColumns<T extends ClosedTradeStats>(currenciesOf: (row: T) => readonly CurrencyFigures[]): Column<T>[] {
   return [
     { key: "trades", header: "Trades", numeric: true, cell: (r) => r.trades.toLocaleString("en-US") },
     { key: "winRate", header: "Win rate", numeric: true, cell: (r) => fmtPct(r.winRatePct, 1) },
@@ -79,41 +68,17 @@ function tradeColumns<T extends ClosedTradeStats>(
       key: "net",
       header: "Net PnL",
       numeric: true,
-      cell: (r) => {
-        const money = several(r);
-        return money ? (
-          <PerCurrency rows={money} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
-        ) : (
-          <Pnl value={r.netPnl} currency={only(r)} />
-        );
-      },
+      cell: (r) => <ByCurrency rows={currenciesOf(r)} total={r.netPnl} pick={(c) => c.netPnl} render={asPnl} />,
     },
-    {
-      key: "fees",
-      header: "Fees",
-      numeric: true,
-      cell: (r) => {
-        const money = several(r);
-        return money ? (
-          <PerCurrency rows={money} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
-        ) : (
-          <Money value={r.fees} currency={only(r)} />
-        );
-      },
-    },
+    { key: "fees", header: "Fees", numeric: true, cell: (r) => <ByCurrency rows={currenciesOf(r)} total={r.fees} pick={(c) => c.fees} render={asMoney} /> },
   ];
 }
 
 /** Average duration and profit factor: the last columns of both tables. */
-function outcomeColumns<T extends ClosedTradeStats>(currenciesOf: (row: T) => PerCurrencyMoney = () => []): Column<T>[] {
+function outcomeColumns<T extends ClosedTradeStats>(currenciesOf: (row: T) => readonly CurrencyFigures[]): Column<T>[] {
   return [
     { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-    {
-      key: "pf",
-      header: "Profit factor",
-      numeric: true,
-      cell: (r) => (currenciesOf(r).length > 1 ? <MixedCurrencies /> : fmtPf(r.profitFactor, r.grossProfit)),
-    },
+    { key: "pf", header: "Profit factor", numeric: true, cell: (r) => <ByCurrency rows={currenciesOf(r)} total={pfOf(r)} pick={pfOf} render={asText} /> },
   ];
 }
 
@@ -127,10 +92,8 @@ export function PerformanceView() {
   const filter = useAttributionFilter(PERF_FILTERS);
   const bySymbol = s ? s.bySymbol.filter((r) => !filter.value.symbol || r.symbol === filter.value.symbol) : [];
   const byStrategy = s ? s.byStrategy.filter((r) => !filter.value.strategy || r.strategy === filter.value.strategy) : [];
-  // Trades in several quote currencies: the money cards show a line per currency; in one, its precision.
+  // The money cards: a line per quote currency when the trades are in several; in one, its precision.
   const currencies = s?.portfolio.byCurrency ?? [];
-  const mixed = currencies.length > 1;
-  const single = currencies.length === 1 ? currencies[0]!.currency || undefined : undefined;
 
   return (
     <>
@@ -143,22 +106,14 @@ export function PerformanceView() {
       ) : (
         <>
           <div className="stats">
-            <Stat label="Net PnL" hint={`${s.portfolio.trades} closed trades${mixed ? ", per quote currency" : ""}`}>
-              {mixed ? (
-                <PerCurrency rows={currencies} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
-              ) : (
-                <Pnl value={s.portfolio.netPnl} currency={single} />
-              )}
+            <Stat label="Net PnL" hint={currencyHint(currencies, `${s.portfolio.trades} closed trades`)}>
+              <ByCurrency rows={currencies} total={s.portfolio.netPnl} pick={(c) => c.netPnl} render={asPnl} />
             </Stat>
             <Stat label="Win rate" hint={`${s.portfolio.wins} won · ${s.portfolio.losses} lost`}>
               {fmtPct(s.portfolio.winRatePct, 1)}
             </Stat>
             <Stat label="Profit factor" hint="gross profit / gross loss">
-              {mixed ? (
-                <PerCurrency rows={currencies} cell={(c) => fmtPf(c.profitFactor, c.netPnl)} />
-              ) : (
-                fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)
-              )}
+              <ByCurrency rows={currencies} total={pfOf(s.portfolio)} pick={pfOf} render={asText} />
             </Stat>
             <Stat label="Sharpe" hint="daily equity returns, √365">
               {s.portfolio.sharpe === null ? "—" : fmtNum(s.portfolio.sharpe, 2)}
@@ -173,11 +128,7 @@ export function PerformanceView() {
               <Pnl value={s.portfolio.equityChange} />
             </Stat>
             <Stat label="Fees" hint="closed trades">
-              {mixed ? (
-                <PerCurrency rows={currencies} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
-              ) : (
-                <Money value={s.portfolio.fees} currency={single} />
-              )}
+              <ByCurrency rows={currencies} total={s.portfolio.fees} pick={(c) => c.fees} render={asMoney} />
             </Stat>
             <Stat
               label="Slippage cost"
@@ -187,18 +138,10 @@ export function PerformanceView() {
                   : `avg ${fmtSigned(s.portfolio.avgSlippageBps, 2)} bps · ${s.portfolio.slippageKnown} trades`
               }
             >
-              {mixed ? (
-                <PerCurrency rows={currencies} cell={(c, currency) => <Money value={c.slippageCost} currency={currency} />} />
-              ) : (
-                <Money value={s.portfolio.slippageCost} currency={single} />
-              )}
+              <ByCurrency rows={currencies} total={s.portfolio.slippageCost} pick={(c) => c.slippageCost} render={asMoney} />
             </Stat>
             <Stat label="Total costs" hint="fees + slippage">
-              {mixed ? (
-                <PerCurrency rows={currencies} cell={(c, currency) => <Money value={c.totalCost} currency={currency} />} />
-              ) : (
-                <Money value={s.portfolio.totalCost} currency={single} />
-              )}
+              <ByCurrency rows={currencies} total={s.portfolio.totalCost} pick={(c) => c.totalCost} render={asMoney} />
             </Stat>
           </div>
           <p className="muted perf-note">
@@ -275,7 +218,7 @@ export function PerformanceView() {
                 rowKey={(r) => r.strategy}
                 columns={[
                   { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r) => r.strategy },
-                  ...tradeColumns<StrategyRow>(undefined, (r) => r.byCurrency),
+                  ...tradeColumns<StrategyRow>((r) => r.byCurrency),
                   ...outcomeColumns<StrategyRow>((r) => r.byCurrency),
                 ]}
               />
@@ -292,14 +235,14 @@ export function PerformanceView() {
                 rowKey={(r) => r.symbol}
                 columns={[
                   { key: "symbol", header: "Symbol", rowHeader: true, cell: (r) => r.symbol },
-                  ...tradeColumns<SymbolRow>(symbolCurrency),
+                  ...tradeColumns<SymbolRow>((r) => [r]),
                   {
                     key: "slippage",
                     header: "Slippage",
                     numeric: true,
-                    cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} currency={symbolCurrency(r)} /> : "—"),
+                    cell: (r) => (r.slippageKnown > 0 ? <Money value={r.slippageCost} currency={r.currency || undefined} /> : "—"),
                   },
-                  ...outcomeColumns<SymbolRow>(),
+                  ...outcomeColumns<SymbolRow>((r) => [r]),
                 ]}
                 foot={
                   bySymbol.length > 1 && !filter.value.symbol ? (
@@ -311,25 +254,21 @@ export function PerformanceView() {
                         {s.portfolio.wins} / {s.portfolio.losses}
                       </td>
                       <td className="num">
-                        <PerCurrency rows={s.portfolio.byCurrency} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
+                        <ByCurrency rows={currencies} total={s.portfolio.netPnl} pick={(c) => c.netPnl} render={asPnl} />
                       </td>
                       <td className="num">
-                        <PerCurrency rows={s.portfolio.byCurrency} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
+                        <ByCurrency rows={currencies} total={s.portfolio.fees} pick={(c) => c.fees} render={asMoney} />
                       </td>
                       <td className="num">
                         {s.portfolio.slippageKnown > 0 ? (
-                          <PerCurrency rows={s.portfolio.byCurrency} cell={(c, currency) => <Money value={c.slippageCost} currency={currency} />} />
+                          <ByCurrency rows={currencies} total={s.portfolio.slippageCost} pick={(c) => c.slippageCost} render={asMoney} />
                         ) : (
                           "—"
                         )}
                       </td>
                       <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
                       <td className="num">
-                        {mixed ? (
-                          <PerCurrency rows={s.portfolio.byCurrency} cell={(c) => fmtPf(c.profitFactor, c.netPnl)} />
-                        ) : (
-                          fmtPf(s.portfolio.profitFactor, s.portfolio.grossProfit)
-                        )}
+                        <ByCurrency rows={currencies} total={pfOf(s.portfolio)} pick={pfOf} render={asText} />
                       </td>
                     </tr>
                   ) : null

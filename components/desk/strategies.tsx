@@ -13,7 +13,7 @@ import { CalibrationChart } from "../charts/calibration-chart";
 import { useTRPC } from "../trpc/client";
 import { DataTable } from "../ui/data-table";
 import { fmtNum, fmtPct, moneyCurrencyOf } from "../ui/format";
-import { Empty, ErrorText, Loading, MixedCurrencies, Money, Panel, PerCurrency, Pnl } from "../ui/kit";
+import { asMoney, asPnl, ByCurrency, Empty, ErrorText, Loading, Panel, Pnl } from "../ui/kit";
 import { useWindowChoice, WindowHead, type WindowOption } from "./window-choice";
 
 type Report = inferRouterOutputs<AppRouter>["strategies"]["metrics"];
@@ -30,10 +30,8 @@ const rate = (x: number | null, dp = 1) => (x === null ? "—" : fmtPct(x * 100,
 /** A return fraction as a signed percentage. */
 const ret = (x: number | null) => (x === null ? "—" : fmtPct(x * 100, 2, true));
 
-/** Whether a strategy's trades are in several quote currencies. */
-const mixedCurrencies = (r: Row): boolean => r.pnl.byCurrency.length > 1;
-/** The one currency of a strategy's money ("" → undefined: the desk's), or undefined without trades. */
-const onlyCurrency = (r: Row): string | undefined => (r.pnl.byCurrency.length === 1 ? r.pnl.byCurrency[0]!.currency || undefined : undefined);
+/** A ratio to 2 decimals. */
+const ratio = (x: number | null) => (x === null ? "—" : fmtNum(x, 2));
 
 const name = { key: "strategy", header: "Strategy", rowHeader: true, cellClassName: "keep-case", cell: (r: Row) => r.strategy } as const;
 
@@ -179,47 +177,32 @@ export function StrategiesView() {
                 name,
                 { key: "trades", header: "Trades", numeric: true, cell: (s) => s.pnl.trades.toLocaleString("en-US") },
                 { key: "winRate", header: "Win rate", numeric: true, cell: (s) => rate(s.pnl.winRate) },
-                // A strategy trading symbols quoted in several currencies: its money a line per currency, and no average
-                // or payoff across them (a BTC and a USDT amount do not average).
+                // A strategy trading symbols quoted in several currencies: its money a line per currency, and "mixed" for an
+                // average or payoff (a BTC and a USDT amount do not average).
                 {
                   key: "net",
                   header: "Net PnL",
                   numeric: true,
-                  cell: (s) =>
-                    s.pnl.byCurrency.length > 1 ? (
-                      <PerCurrency rows={s.pnl.byCurrency} cell={(c, currency) => <Pnl value={c.netPnl} currency={currency} />} />
-                    ) : (
-                      <Pnl value={s.pnl.netPnl} currency={onlyCurrency(s)} />
-                    ),
+                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.netPnl} pick={(c) => c.netPnl} render={asPnl} />,
                 },
                 {
                   key: "fees",
                   header: "Fees",
                   numeric: true,
-                  cell: (s) =>
-                    s.pnl.byCurrency.length > 1 ? (
-                      <PerCurrency rows={s.pnl.byCurrency} cell={(c, currency) => <Money value={c.fees} currency={currency} />} />
-                    ) : (
-                      <Money value={s.pnl.fees} currency={onlyCurrency(s)} />
-                    ),
+                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.fees} pick={(c) => c.fees} render={asMoney} />,
                 },
-                {
-                  key: "avgWin",
-                  header: "Avg win",
-                  numeric: true,
-                  cell: (s) => (mixedCurrencies(s) ? <MixedCurrencies /> : <Money value={s.pnl.avgWin} currency={onlyCurrency(s)} />),
-                },
+                { key: "avgWin", header: "Avg win", numeric: true, cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.avgWin} render={asMoney} /> },
                 {
                   key: "avgLoss",
                   header: "Avg loss",
                   numeric: true,
-                  cell: (s) => (mixedCurrencies(s) ? <MixedCurrencies /> : <Money value={s.pnl.avgLoss} currency={onlyCurrency(s)} />),
+                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.avgLoss} render={asMoney} />,
                 },
                 {
                   key: "payoff",
                   header: "Payoff",
                   numeric: true,
-                  cell: (s) => (mixedCurrencies(s) ? <MixedCurrencies /> : s.pnl.payoffRatio === null ? "—" : fmtNum(s.pnl.payoffRatio, 2)),
+                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.payoffRatio} render={ratio} />,
                 },
                 { key: "share", header: "Share", numeric: true, cell: (s) => rate(s.pnl.share) },
               ]}

@@ -42,28 +42,52 @@ export function Pnl({ value, dp, pct, currency }: { value: string | number | nul
 }
 
 /**
- * Money in several currencies, one line each with its currency (a USDT and a BTC PnL added together mean nothing):
- * `cell` renders a row's figure, given the row's currency ("" → undefined: the desk's precision).
+ * A figure that is per quote currency (a trade's money is in its symbol's quote): the one figure (`total`) at its
+ * currency's precision when `rows` are in one currency (or none: the desk's), else a line per currency from `pick`.
+ * Without `pick` — an average or a ratio, which does not add across currencies — several currencies show "mixed".
  */
-export function PerCurrency<T extends { currency: string }>({ rows, cell }: { rows: readonly T[]; cell: (row: T, currency: string | undefined) => ReactNode }) {
+export function ByCurrency<T extends { currency: string }, V>({
+  rows,
+  total,
+  pick,
+  render,
+}: {
+  rows: readonly T[];
+  total: V;
+  pick?: (row: T) => NoInfer<V>;
+  render: (value: NoInfer<V>, currency: string | undefined) => ReactNode;
+}) {
+  if (rows.length <= 1) return <>{render(total, rows[0]?.currency || undefined)}</>;
+  if (!pick) {
+    return (
+      <span className="muted" title="Its trades are in several quote currencies: see the figures per symbol">
+        mixed
+      </span>
+    );
+  }
   return (
     <span className="per-currency">
       {rows.map((row) => (
         <span key={row.currency}>
-          {cell(row, row.currency || undefined)} <span className="muted">{row.currency || "?"}</span>
+          {render(pick(row), row.currency || undefined)} <span className="muted">{row.currency || "?"}</span>
         </span>
       ))}
     </span>
   );
 }
 
-/** A ratio or an average over amounts in several currencies: not shown (a BTC and a USDT amount do not average). */
-export function MixedCurrencies() {
-  return (
-    <span className="muted" title="Its trades are in several quote currencies: see the figures per symbol">
-      mixed
-    </span>
-  );
+/** ByCurrency's renderers: a PnL ("—" for none) and an amount of money. */
+export const asPnl = (value: string | number | null, currency: string | undefined): ReactNode =>
+  value === null ? "—" : <Pnl value={value} currency={currency} />;
+export const asMoney = (value: string | number | null, currency: string | undefined): ReactNode => <Money value={value} currency={currency} />;
+
+/**
+ * A hint that says which currency rows' figures are in: `base` then "per quote currency" or "in USDT" (nothing more
+ * when there are none, or the desk's currency).
+ */
+export function currencyHint(rows: readonly { currency: string }[], base?: string): string | undefined {
+  const phrase = rows.length > 1 ? "per quote currency" : rows[0]?.currency ? `in ${rows[0].currency}` : "";
+  return [base, phrase].filter(Boolean).join(", ") || undefined;
 }
 
 export function Panel({ title, children, actions, id }: { title: string; children: ReactNode; actions?: ReactNode; id?: string }) {

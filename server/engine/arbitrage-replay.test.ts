@@ -112,6 +112,8 @@ describe("the arbitrage desk over the recorded March 2023 data", () => {
     const total = trips.reduce((sum, t) => sum.plus(t.pnl ?? 0), D(0));
     expect(total.greaterThan(0)).toBe(true);
     expect(D(view.totals.pnl).equals(total)).toBe(true);
+    // Every trip buys BTC/USD: one currency, the same sum.
+    expect(view.totals.pnlByCurrency.map((c) => [c.currency, D(c.pnl).equals(total)])).toEqual([["USD", true]]);
     expect(view.totals.taken).toBe(trips.length);
     // Before the de-peg the books agreed: those looks were skipped as below the threshold, with the reason.
     expect(view.totals.skippedByCode.find((c) => c.code === "BELOW_THRESHOLD")?.count ?? 0).toBeGreaterThan(100);

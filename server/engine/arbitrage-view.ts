@@ -4,6 +4,7 @@
  * Decimals as strings (the view goes out as JSON).
  */
 import type { ArbPairConfig } from "../core/algos/arbitrage";
+import { quoteOfSymbol } from "../core/instrument";
 import { D, type Decimal, ZERO } from "../core/money";
 import type { OrderSide } from "../core/orders";
 import type { ArbOpportunityRow } from "../db/store";
@@ -34,7 +35,17 @@ export interface ArbitrageView {
   /** The stored rows with their Decimals as strings (the view goes out as JSON). */
   opportunities: (Omit<ArbOpportunityRow, "id" | "bestNetBps" | "qty"> & { id: number | null; bestNetBps: string | null; qty: string | null })[];
   roundTrips: RoundTripView[];
-  totals: { seen: number; taken: number; skipped: number; skippedByCode: { code: string; count: number }[]; roundTrips: number; open: number; pnl: string };
+  totals: {
+    seen: number;
+    taken: number;
+    skipped: number;
+    skippedByCode: { code: string; count: number }[];
+    roundTrips: number;
+    open: number;
+    /** Over every currency; with more than one in pnlByCurrency it adds amounts in different currencies. */
+    pnl: string;
+    pnlByCurrency: { currency: string; pnl: string }[];
+  };
 }
 
 export interface RoundTripView {
@@ -138,8 +149,20 @@ export function arbitrageView(cx: EngineContext, state: ArbitrageState, limits: 
       open: trips.filter((t) => OPEN.has(t.status)).length,
       // Over the round trips listed (the newest `roundTrips`).
       pnl: trips.reduce((total, t) => (t.pnl === null ? total : total.plus(t.pnl)), ZERO).toString(),
+      pnlByCurrency: pnlByCurrency(trips),
     },
   };
+}
+
+/** The round trips' PnL per quote currency (a trip's PnL is in its buy market's quote: core/algos/arbitrage.ts), sorted. */
+function pnlByCurrency(trips: readonly RoundTrip[]): { currency: string; pnl: string }[] {
+  const sums = new Map<string, Decimal>();
+  for (const t of trips) {
+    if (t.pnl === null) continue;
+    const currency = quoteOfSymbol(t.buy.symbol);
+    sums.set(currency, (sums.get(currency) ?? ZERO).plus(t.pnl));
+  }
+  return [...sums].sort(([a], [b]) => a.localeCompare(b)).map(([currency, pnl]) => ({ currency, pnl: pnl.toString() }));
 }
 
 function opportunityView(row: ArbOpportunityRow): ArbitrageView["opportunities"][number] {

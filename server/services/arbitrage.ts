@@ -12,7 +12,7 @@ const EMPTY: ArbitrageView = {
   pairs: [],
   opportunities: [],
   roundTrips: [],
-  totals: { seen: 0, taken: 0, skipped: 0, skippedByCode: [], roundTrips: 0, open: 0, pnl: "0" },
+  totals: { seen: 0, taken: 0, skipped: 0, skippedByCode: [], roundTrips: 0, open: 0, pnl: "0", pnlByCurrency: [] },
 };
 
 /** Newest first; an empty view without a running engine or without pairs. `now`: the engine's clock (replay runs its own). */

@@ -214,6 +214,7 @@ describe("performance.summary", () => {
         currency: "USDT",
         trades: 4,
         netPnl: "87.31",
+        grossProfit: "195.61",
         fees: "12.69",
         profitFactor: usdtOnly.profitFactor,
         slippageCost: usdtOnly.slippageCost,
@@ -260,7 +261,7 @@ describe("performance.summary", () => {
       ]);
     }
     const exactRows = (await performanceSummary({})).byStrategy;
-    expect(exactRows.find((r) => r.strategy === "sma-cross")!.byCurrency).toEqual([
+    expect(exactRows.find((r) => r.strategy === "sma-cross")!.byCurrency.map(({ currency, netPnl, fees }) => ({ currency, netPnl, fees }))).toEqual([
       { currency: "BTC", netPnl: "0.0009", fees: "0.0001" },
       { currency: "USDT", netPnl: "195.61", fees: "4.39" },
     ]);

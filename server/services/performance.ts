@@ -44,6 +44,8 @@ export interface PerformanceInput {
 
 export interface SymbolPerformance {
   symbol: string;
+  /** The quote currency its money is in ("" for a symbol that names none). */
+  currency: string;
   trades: number;
   wins: number;
   losses: number;
@@ -69,6 +71,7 @@ export interface CurrencyPerformance {
   currency: string;
   trades: number;
   netPnl: string;
+  grossProfit: string;
   fees: string;
   profitFactor: number | null;
   /** Approximate, as the symbols'. */
@@ -76,31 +79,15 @@ export interface CurrencyPerformance {
   totalCost: number;
 }
 
-/** A strategy's net PnL and fees in one quote currency. */
-export interface StrategyCurrencyMoney {
-  currency: string;
-  netPnl: string;
-  fees: string;
-}
+/** A row's closed-trade figures, without its name. */
+type TradeFigures = Omit<SymbolPerformance, "symbol" | "currency">;
 
 /**
  * One strategy's closed trades (`manual`: trades no strategy placed), for the side-by-side comparison. `byCurrency`:
- * its money per quote currency (sorted; exact under the same rule as the row), for a strategy that trades symbols
- * quoted in several, whose netPnl and fees add them all up.
+ * its money per quote currency (exact under the same rule as the row), for a strategy that trades symbols quoted in
+ * several, whose netPnl and fees add them all up.
  */
-export type StrategyPerformance = Omit<SymbolPerformance, "symbol"> & { strategy: string; byCurrency: StrategyCurrencyMoney[] };
-
-/** The key of a (strategy, quote currency) group. */
-const strategyCurrencyKey = (strategy: string, symbol: string): string => `${strategy}\u001f${quoteOfSymbol(symbol)}`;
-
-/** A strategy's per-currency money from its groups' figures. */
-function strategyCurrencies(strategy: string, groups: ReadonlyMap<string, { netPnl: string; fees: string }>): StrategyCurrencyMoney[] {
-  const prefix = `${strategy}\u001f`;
-  return [...groups]
-    .filter(([key]) => key.startsWith(prefix))
-    .map(([key, money]) => ({ currency: key.slice(prefix.length), ...money }))
-    .sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0));
-}
+export type StrategyPerformance = TradeFigures & { strategy: string; byCurrency: CurrencyPerformance[] };
 
 export interface PerformanceSummary {
   from: number | null;
@@ -108,7 +95,7 @@ export interface PerformanceSummary {
   /** True when money totals are exact decimals; false when they are SQL sums over REAL shadows (display values). */
   exact: boolean;
   exactTradeLimit: number;
-  portfolio: Omit<SymbolPerformance, "symbol"> & {
+  portfolio: TradeFigures & {
     sharpe: number | null;
     maxDrawdownPct: number | null;
     equityStart: string | null;
@@ -138,13 +125,12 @@ const approx = (n: number): string => {
   return r === 0 ? "0" : String(r).includes("e") ? r.toFixed(8) : String(r);
 };
 
-/** Sums the per-symbol rows by their quote currency. */
+/** Sums per-symbol rows by their quote currency, sorted by currency. */
 function byCurrencyOf(rows: readonly SymbolPerformance[]): CurrencyPerformance[] {
   const groups = new Map<string, { trades: number; net: Decimal; profit: Decimal; loss: Decimal; fees: Decimal; slippage: number }>();
   for (const row of rows) {
-    const currency = quoteOfSymbol(row.symbol);
-    let g = groups.get(currency);
-    if (g === undefined) groups.set(currency, (g = { trades: 0, net: ZERO, profit: ZERO, loss: ZERO, fees: ZERO, slippage: 0 }));
+    let g = groups.get(row.currency);
+    if (g === undefined) groups.set(row.currency, (g = { trades: 0, net: ZERO, profit: ZERO, loss: ZERO, fees: ZERO, slippage: 0 }));
     g.trades += row.trades;
     g.net = g.net.plus(row.netPnl);
     g.profit = g.profit.plus(row.grossProfit);
@@ -153,11 +139,12 @@ function byCurrencyOf(rows: readonly SymbolPerformance[]): CurrencyPerformance[]
     g.slippage += row.slippageCost;
   }
   return [...groups]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([currency, g]) => ({
       currency,
       trades: g.trades,
       netPnl: dec(g.net),
+      grossProfit: dec(g.profit),
       fees: dec(g.fees),
       profitFactor: g.loss.isZero() ? null : g.profit.dividedBy(g.loss.abs()).toNumber(),
       slippageCost: g.slippage,
@@ -168,7 +155,7 @@ function byCurrencyOf(rows: readonly SymbolPerformance[]): CurrencyPerformance[]
 /** Below this many snapshots in the window the curve is drawn from the snapshots themselves, above from hourly closes. */
 const DIRECT_CURVE_LIMIT = 20_000;
 
-function fromAgg(a: TradeAgg): Omit<SymbolPerformance, "symbol"> {
+function fromAgg(a: TradeAgg): TradeFigures {
   return {
     trades: a.trades,
     wins: a.wins,
@@ -186,7 +173,7 @@ function fromAgg(a: TradeAgg): Omit<SymbolPerformance, "symbol"> {
 }
 
 /** The exact money figures of computeTradeStats over the agg's counts and slippage. */
-function withExact(base: Omit<SymbolPerformance, "symbol">, s: TradeStats): Omit<SymbolPerformance, "symbol"> {
+function withExact(base: TradeFigures, s: TradeStats): TradeFigures {
   return {
     ...base,
     trades: s.tradeCount,
@@ -206,11 +193,7 @@ function withExact(base: Omit<SymbolPerformance, "symbol">, s: TradeStats): Omit
 async function exactStats(
   from: number,
   to: number,
-): Promise<{
-  all: ReturnType<typeof computeTradeStats>;
-  byStrategy: Map<string, ReturnType<typeof computeTradeStats>>;
-  byStrategyCurrency: Map<string, { netPnl: string; fees: string }>;
-}> {
+): Promise<{ all: ReturnType<typeof computeTradeStats>; byStrategy: Map<string, ReturnType<typeof computeTradeStats>> }> {
   const rows = await tradesClosedBetween(from, to);
   const trades: (ClosedTrade & { strategy: string })[] = rows.map((r) => ({
     strategy: strategyName(r.strategy),
@@ -228,18 +211,23 @@ async function exactStats(
   }));
   const groups = new Map<string, ClosedTrade[]>();
   for (const t of trades) (groups.get(t.strategy) ?? groups.set(t.strategy, []).get(t.strategy)!).push(t);
-  const sums = new Map<string, { net: Decimal; fees: Decimal }>();
-  for (const t of trades) {
-    const key = strategyCurrencyKey(t.strategy, t.symbol);
-    const sum = sums.get(key) ?? sums.set(key, { net: ZERO, fees: ZERO }).get(key)!;
-    sum.net = sum.net.plus(t.realizedPnl);
-    sum.fees = sum.fees.plus(t.fees);
-  }
-  return {
-    all: computeTradeStats(trades),
-    byStrategy: new Map([...groups].map(([strategy, list]) => [strategy, computeTradeStats(list)])),
-    byStrategyCurrency: new Map([...sums].map(([key, sum]) => [key, { netPnl: dec(sum.net), fees: dec(sum.fees) }])),
-  };
+  return { all: computeTradeStats(trades), byStrategy: new Map([...groups].map(([strategy, list]) => [strategy, computeTradeStats(list)])) };
+}
+
+/** The entry of `key`, created empty on first use. */
+function entry<K, V>(map: Map<K, V>, key: K, empty: () => V): V {
+  let value = map.get(key);
+  if (value === undefined) map.set(key, (value = empty()));
+  return value;
+}
+
+/** Per-symbol rows from the rollup's sums, their money exact where the window's trades were read (`exact`). */
+function symbolRows(aggs: ReadonlyMap<string, TradeAgg>, exact: Readonly<Record<string, TradeStats>> | undefined): SymbolPerformance[] {
+  return [...aggs.keys()].sort().map((symbol) => {
+    const figures = fromAgg(aggs.get(symbol)!);
+    const s = exact?.[symbol];
+    return { symbol, currency: quoteOfSymbol(symbol), ...(s ? withExact(figures, s) : figures) };
+  });
 }
 
 /** Last point of each equal time bucket (the first point kept), at most ~`points`. */
@@ -311,40 +299,38 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
 
   const bySymbolAgg = new Map<string, TradeAgg>();
   const byStrategyAgg = new Map<string, TradeAgg>();
-  const byStrategyCurrencyAgg = new Map<string, TradeAgg>();
+  /** strategy → symbol → sums: a strategy's money per currency comes from its symbols, as the portfolio's does. */
+  const byStrategySymbolAgg = new Map<string, Map<string, TradeAgg>>();
   const byDay = new Map<number, TradeAgg>();
   const total = emptyTradeAgg();
   for (const c of cells) {
-    addTradeAgg(bySymbolAgg.get(c.symbol) ?? bySymbolAgg.set(c.symbol, emptyTradeAgg()).get(c.symbol)!, c.agg);
-    addTradeAgg(byStrategyAgg.get(c.strategy) ?? byStrategyAgg.set(c.strategy, emptyTradeAgg()).get(c.strategy)!, c.agg);
-    const key = strategyCurrencyKey(c.strategy, c.symbol);
-    addTradeAgg(byStrategyCurrencyAgg.get(key) ?? byStrategyCurrencyAgg.set(key, emptyTradeAgg()).get(key)!, c.agg);
-    addTradeAgg(byDay.get(c.dayStart) ?? byDay.set(c.dayStart, emptyTradeAgg()).get(c.dayStart)!, c.agg);
+    addTradeAgg(entry(bySymbolAgg, c.symbol, emptyTradeAgg), c.agg);
+    addTradeAgg(entry(byStrategyAgg, c.strategy, emptyTradeAgg), c.agg);
+    addTradeAgg(
+      entry(
+        entry(byStrategySymbolAgg, c.strategy, () => new Map<string, TradeAgg>()),
+        c.symbol,
+        emptyTradeAgg,
+      ),
+      c.agg,
+    );
+    addTradeAgg(entry(byDay, c.dayStart, emptyTradeAgg), c.agg);
     addTradeAgg(total, c.agg);
   }
   const exactTradeLimit = options.exactTradeLimit ?? EXACT_TRADE_LIMIT;
   const exact = total.trades <= exactTradeLimit;
-  const symbols = [...bySymbolAgg.keys()].sort();
-  let bySymbol: SymbolPerformance[] = symbols.map((symbol) => ({ symbol, ...fromAgg(bySymbolAgg.get(symbol)!) }));
-  const approxCurrencies = new Map([...byStrategyCurrencyAgg].map(([key, a]) => [key, { netPnl: approx(a.net), fees: approx(a.fees) }]));
-  let byStrategy: StrategyPerformance[] = [...byStrategyAgg.keys()].sort().map((strategy) => ({
-    strategy,
-    ...fromAgg(byStrategyAgg.get(strategy)!),
-    byCurrency: strategyCurrencies(strategy, approxCurrencies),
-  }));
-  let portfolio = fromAgg(total);
-  if (exact && total.trades > 0) {
-    const stats = await exactStats(from, to);
-    bySymbol = bySymbol.map((row) => {
-      const s = stats.all.bySymbol[row.symbol];
-      return s ? { ...withExact(row, s), symbol: row.symbol } : row;
-    });
-    byStrategy = byStrategy.map((row) => {
-      const s = stats.byStrategy.get(row.strategy);
-      return s ? { ...withExact(row, s), strategy: row.strategy, byCurrency: strategyCurrencies(row.strategy, stats.byStrategyCurrency) } : row;
-    });
-    portfolio = withExact(portfolio, stats.all);
-  }
+  const stats = exact && total.trades > 0 ? await exactStats(from, to) : null;
+  const bySymbol = symbolRows(bySymbolAgg, stats?.all.bySymbol);
+  const byStrategy: StrategyPerformance[] = [...byStrategyAgg.keys()].sort().map((strategy) => {
+    const figures = fromAgg(byStrategyAgg.get(strategy)!);
+    const s = stats?.byStrategy.get(strategy);
+    return {
+      strategy,
+      ...(s ? withExact(figures, s) : figures),
+      byCurrency: byCurrencyOf(symbolRows(byStrategySymbolAgg.get(strategy)!, s?.bySymbol)),
+    };
+  });
+  const portfolio = stats ? withExact(fromAgg(total), stats.all) : fromAgg(total);
 
   // Days: every day with an equity close or a closed trade.
   const days = new Map<number, PerformanceSummary["daily"][number]>();

@@ -344,7 +344,7 @@ function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAtt
     payoffRatio: avgWin && avgLoss ? avgWin.dividedBy(avgLoss.abs()).toNumber() : null,
     share: absTotal.isZero() ? null : net.dividedBy(absTotal).toNumber(),
     bySymbol: [...bySymbol.values()].sort((a, b) => b.netPnl.comparedTo(a.netPnl) || a.symbol.localeCompare(b.symbol)),
-    byCurrency: [...byCurrency.values()].sort((a, b) => (a.currency < b.currency ? -1 : a.currency > b.currency ? 1 : 0)),
+    byCurrency: [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
   };
 }
 

@@ -207,7 +207,7 @@ function exactSum(agg: Agg, k: number): bigint {
 function totalsOf(agg: Agg, wins: number, losses: number, perCurrency: ReadonlyMap<string, Agg>): TradeTotals {
   const net = scaledToString(exactSum(agg, 0));
   const byCurrency = [...perCurrency]
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => a.localeCompare(b))
     .map(([currency, c]) => {
       const netPnl = scaledToString(exactSum(c, 0));
       return {
