@@ -223,6 +223,9 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
     { name: "two equally deep falls: the earlier is kept", equity: [1000, 500, 1000, 500], last: "1000" },
     { name: "ties with the peak and a fall below the capital", equity: [1000, 1000, 999.9999999999999, 1000, 800.1], last: "800.0999999999999999999" },
     { name: "never falls", equity: [1001, 1002, 1003], last: "1004" },
+    { name: "flat at the capital (no trade)", equity: [1000, 1000, 1000, 1000], last: "1000" },
+    { name: "flat at a capital floats cannot hold", equity: [1000.1, 1000.1, 1000.1], last: "1000.1" },
+    { name: "plateaus at each high with falls between", equity: [1100, 1100, 1050, 1100, 1100, 1200, 1200, 1150, 1200, 1200], last: "1200" },
     { name: "falls to zero and below", equity: [1000, 0, -5, 10], last: "-0.5" },
     { name: "one point", equity: [], last: "977.123456789" },
     { name: "nearly equal ratios", equity: [2000, 1000.0000000000001, 4000, 2000.0000000000002, 2000], last: "2000.0000000000003" },
@@ -277,6 +280,18 @@ describe("buildBacktestReport on a numeric equity curve (what the engine backtes
       }
     });
   }
+
+  it("notes a run flat at its high once (no trade: one note, not one per candle)", () => {
+    const flat = new CurveScan(1000);
+    for (let i = 0; i < 10_000; i++) flat.note(i, 1000);
+    expect(flat.count).toBe(10_000);
+    expect(flat.drawAt).toEqual([0]);
+    const plateaus = new CurveScan(1000);
+    for (const [i, v] of [1100, 1100, 1050, 1100, 1200, 1200].entries()) plateaus.note(i, v);
+    // the first 1100 (a peak), the fall to 1050, the first 1200; not the repeats of a peak already noted
+    expect(plateaus.drawAt).toEqual([0, 2, 4]);
+    expect(plateaus.drawRatio).toEqual([-1, 50 / 1100, -1]);
+  });
 
   it("keeps few notes of a fall that deepens point after point (a fall below the largest by more than 1e-9 is never kept)", () => {
     const scan = new CurveScan(1000);

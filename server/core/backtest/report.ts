@@ -50,6 +50,13 @@ export class CurveScan {
   readonly drawRatio: number[] = [];
   peak: number;
   maxRatio = 0;
+  /**
+   * The peak is a point's (noted) rather than the initial capital's. A later point equal to it changes nothing in
+   * drawdown() — a new peak must be strictly higher, and its fall is zero — so it is not noted: a run that is flat at
+   * its high (no position, or no trade at all) would otherwise note every candle, and the report would make a Decimal of
+   * each. The first point equal to the initial capital is noted: its exact value may differ from the capital's.
+   */
+  private peakNoted = false;
   /** Points noted; -1 once a time went back (the report then takes every point). */
   count = 0;
   lastTs = -Infinity;
@@ -87,8 +94,11 @@ export class CurveScan {
         drawRatio.push(ratio);
       }
     } else {
-      if (v >= peak) this.peak = v;
-      else if (peak > 0) this.maxRatio = Math.max(this.maxRatio, (peak - v) / peak);
+      if (v >= peak) {
+        if (v === peak && this.peakNoted) return;
+        this.peak = v;
+        this.peakNoted = true;
+      } else if (peak > 0) this.maxRatio = Math.max(this.maxRatio, (peak - v) / peak);
       this.drawAt.push(i);
       this.drawRatio.push(-1);
     }
@@ -296,8 +306,8 @@ function allPoints(curve: NumericEquityCurve): EquityPoint[] {
  * exactly what they give on the whole curve:
  * - dailyReturns reads only each UTC day's first and last point (its open and close): forDays holds those.
  * - drawdown (with the initial capital as the first peak) changes its peak only at a point above every earlier one,
- *   and its maxByPct is the earliest point of largest fall / peak. forDrawdown holds every point at or above the
- *   running maximum and every point whose fall is within 1e-9 of the largest, both judged in floats. That is safe:
+ *   and its maxByPct is the earliest point of largest fall / peak. forDrawdown holds every point above the running
+ *   maximum (or the first at it) and every point whose fall is within 1e-9 of the largest, both judged in floats. That is safe:
  *   new Decimal(x) keeps the order of distinct doubles (shortest round-trip text) and rounding keeps order, so no
  *   exact peak is judged below the float maximum; a ratio in floats is off by ~1e-15, far inside the 1e-9 margin.
  *   A point kept needlessly changes nothing (drawdown decides exactly); the last point (exact) is always kept.
