@@ -71,8 +71,9 @@ export function twapVsMarketBench(log: (line: string) => void): Record<string, u
     if (!exec.ok) throw new Error(exec.error.message);
     const started = performance.now();
     const result = runEngineBacktest({ candles, symbol: "BTC/USDT", strategy: strategy.value, capital: "10000", feeBps: 10, slippageBps: 2, exec: exec.value });
-    log(`  --exec ${text}: ${result.trades.length} trades in ${(performance.now() - started).toFixed(0)} ms`);
-    return { result, execution: result.execution! };
+    const elapsedMs = Math.round(performance.now() - started);
+    log(`  --exec ${text}: ${result.trades.length} trades in ${elapsedMs} ms`);
+    return { result, execution: result.execution!, elapsedMs };
   };
   const market = run("market");
   const twap = run("twap:500m");
@@ -81,13 +82,21 @@ export function twapVsMarketBench(log: (line: string) => void): Record<string, u
     unit: "bps",
     value: Math.round((shortfall(twap.execution.avgShortfallBps) - shortfall(market.execution.avgShortfallBps)) * 100) / 100,
     note: "value = TWAP mean shortfall − market mean shortfall (positive: the TWAP cost more)",
-    market: { avgShortfallBps: market.execution.avgShortfallBps, trades: market.result.trades.length, finalEquity: market.result.finalEquity.toFixed(2) },
+    market: {
+      avgShortfallBps: market.execution.avgShortfallBps,
+      trades: market.result.trades.length,
+      finalEquity: market.result.finalEquity.toFixed(2),
+      elapsedMs: market.elapsedMs,
+    },
     twap: {
       avgShortfallBps: twap.execution.avgShortfallBps,
       trades: twap.result.trades.length,
       parentOrders: twap.execution.parentOrders,
       childOrders: twap.execution.childOrders,
       finalEquity: twap.result.finalEquity.toFixed(2),
+      // The run's wall time (a cold first run in this process): a backtest with algorithms walked every parent so far
+      // on every candle and built up to 1,000 parent views per signal (6.0 s here before, 2.0 s after).
+      elapsedMs: twap.elapsedMs,
     },
   };
 }

@@ -37,6 +37,12 @@ export type { ParentView } from "./algo-views";
 export class Algos {
   /** Parents not finished (and those finished this session, until the next restore). */
   private readonly parents = new Map<string, LiveParent>();
+  /**
+   * The parents of `parents` that may still work: what every candle, quote and halt walks. Finished parents stay in
+   * `parents` for the session (states(), late child events) but leave this map when a walk finds them finished, so a
+   * long backtest's thousands of finished parents cost nothing per candle (walking them all made a run quadratic).
+   */
+  private readonly active = new Map<string, LiveParent>();
   private readonly parentOfChild = new Map<string, string>();
   private readonly work: WorkItem[] = [];
   private working = false;
@@ -50,8 +56,7 @@ export class Algos {
 
   /** True when some parent still works: watchers skip the room otherwise. */
   get hasLive(): boolean {
-    for (const live of this.parents.values()) if (!isParentTerminal(live.state)) return true;
-    return false;
+    return this.stillWorking().next().done !== true;
   }
 
   /** True when some parent on `symbol` still works (a portfolio backtest plays that symbol's candles then). */
@@ -62,7 +67,7 @@ export class Algos {
   /** The ids of the parents on `symbol` that still work (a backtest stops them before the next signal). */
   liveIdsOn(symbol: string): string[] {
     const ids: string[] = [];
-    for (const [id, live] of this.parents) if (live.state.spec.symbol === symbol && !isParentTerminal(live.state)) ids.push(id);
+    for (const [id, live] of this.stillWorking()) if (live.state.spec.symbol === symbol) ids.push(id);
     return ids;
   }
 
@@ -117,6 +122,7 @@ export class Algos {
     };
     const live: LiveParent = { state: started.value.state, meta, createdAt: now, timer: null };
     this.parents.set(id, live);
+    this.active.set(id, live);
     this.commit(live, started.value.intents);
     const after = this.parents.get(id)!.state;
     return done(`${meta.label} ${spec.side} ${spec.targetQty.toString()} ${spec.symbol} started as ${id} (${after.status}).`, {
@@ -196,7 +202,7 @@ export class Algos {
     if (!live) return fail("NOT_FOUND", `Parent order ${id} is not known (or finished before the last restart).`);
     const result = stepParent(live.state, event, this.contextFor(live));
     if (result.ignored) return fail("INVALID_STATE", `Parent order ${id}: ${result.ignored}.`);
-    live.state = result.state;
+    this.noteState(id, live, result.state);
     this.commit(live, result.intents);
     const status = this.parents.get(id)!.state.status;
     return done(`Parent order ${id} ${verb} (${status}).`, { parentId: id, status });
@@ -204,7 +210,7 @@ export class Algos {
 
   /** A halt: every parent finishes at once, its working child canceled first. */
   haltAll(reason: string): void {
-    for (const [id, live] of this.parents) if (!isParentTerminal(live.state)) this.enqueue({ id, event: { type: "halt", reason } });
+    for (const [id] of this.stillWorking()) this.enqueue({ id, event: { type: "halt", reason } });
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -221,8 +227,8 @@ export class Algos {
   onMarket(update: MarketUpdate, mark: Mark, now: number): void {
     const deskTouch = this.touchOf(mark);
     const volume = update.kind === "trade" ? update.qty : update.kind === "candle" ? update.volume : 0;
-    for (const [id, live] of this.parents) {
-      if (live.state.spec.symbol !== update.symbol || isParentTerminal(live.state)) continue;
+    for (const [id, live] of this.stillWorking()) {
+      if (live.state.spec.symbol !== update.symbol) continue;
       const touch = this.touchAtVenue(live, update, deskTouch);
       if (touch) this.enqueue({ id, event: { type: "market", ...touch, ...(volume > 0 && { tradedVolume: numberToDecimal(volume) }) } });
       const due = live.state.nextTimerAt;
@@ -233,9 +239,8 @@ export class Algos {
   /** Traded volume seen apart from market updates (a backtest's candle volume). */
   onVolume(symbol: string, volume: number): void {
     if (!(volume > 0)) return;
-    for (const [id, live] of this.parents) {
-      if (live.state.spec.symbol === symbol && !isParentTerminal(live.state))
-        this.enqueue({ id, event: { type: "market", tradedVolume: numberToDecimal(volume) } });
+    for (const [id, live] of this.stillWorking()) {
+      if (live.state.spec.symbol === symbol) this.enqueue({ id, event: { type: "market", tradedVolume: numberToDecimal(volume) } });
     }
   }
 
@@ -269,6 +274,7 @@ export class Algos {
   restore(): void {
     for (const live of this.parents.values()) if (live.timer !== null) this.cx.timers.clearTimeout(live.timer);
     this.parents.clear();
+    this.active.clear();
     this.parentOfChild.clear();
     this.work.length = 0;
     for (const row of this.cx.store.loadParentOrders({ onlyOpen: true })) {
@@ -279,6 +285,7 @@ export class Algos {
       }
       const live: LiveParent = { state: parsed.value, meta: row.meta as ParentMeta, createdAt: row.createdAt, timer: null };
       this.parents.set(row.id, live);
+      this.active.set(row.id, live);
       for (const child of live.state.children) this.parentOfChild.set(child.clientOrderId, row.id);
     }
     this.journal.reset(this.parents.values());
@@ -315,10 +322,27 @@ export class Algos {
       const result = stepParent(live.state, event, this.contextFor(live));
       if (result.ignored) continue;
       const quiet = event.type === "market" && result.intents.length === 0;
-      live.state = result.state;
+      this.noteState(item.id, live, result.state);
       // A quote that changed nothing but the touch is not worth a write (the next quote after a restart brings it back).
       if (quiet) continue;
       this.commit(live, result.intents);
+    }
+  }
+
+  /** A parent's new state; one that works again (the parent FSM has no such step today) goes back among the active. */
+  private noteState(id: string, live: LiveParent, state: ParentState): void {
+    live.state = state;
+    if (!isParentTerminal(state) && !this.active.has(id)) this.active.set(id, live);
+  }
+
+  /**
+   * The parents that still work, walked live (as `parents` was: one finished by work enqueued earlier in the same walk
+   * is not visited); the finished ones met leave `active` on the way.
+   */
+  private *stillWorking(): Generator<[string, LiveParent]> {
+    for (const entry of this.active) {
+      if (isParentTerminal(entry[1].state)) this.active.delete(entry[0]);
+      else yield entry;
     }
   }
 

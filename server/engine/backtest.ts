@@ -261,9 +261,8 @@ export function runEngineBacktest(input: EngineBacktestInput): EngineBacktestRes
 
   /** Live parents are stopped (an entry still buying must not outlive the exit that follows it). */
   const stopParents = () => {
-    for (const parent of engine.parentOrders(1000))
-      if (parent.status === "working" || parent.status === "paused")
-        engine.executeSync({ kind: "cancelParent", parentId: parent.id, actor: SYSTEM, reason: "next signal" });
+    // The ids of the working (or paused) parents, not the views of every parent so far (each signal built up to 1,000).
+    for (const parentId of engine.liveParentIds(symbol)) engine.executeSync({ kind: "cancelParent", parentId, actor: SYSTEM, reason: "next signal" });
   };
   const act = (action: "BUY" | "SELL", reason: string, exitReason: BacktestExitReason) => {
     if (algoMode) stopParents();
