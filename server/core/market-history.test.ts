@@ -84,6 +84,18 @@ describe("MarketHistory", () => {
     expect(history.observedUntil()).toBe(T + 3 * HOUR_MS);
   });
 
+  it("gives closes from a time on, never more than the newest maxBars", () => {
+    const history = new MarketHistory({ barMs: HOUR_MS, maxBars: 3 });
+    for (let i = 0; i < 5; i++) history.addCandle("A", candle(T + i * HOUR_MS, i + 1)); // 5 bars: the list trims only past a tenth over
+    const closesOf = (since?: number) => history.closes(["A", "B"], since).A!.map((c) => c.close);
+    expect(closesOf()).toEqual([3, 4, 5]);
+    expect(closesOf(T + 3 * HOUR_MS)).toEqual([4, 5]);
+    expect(closesOf(T + 3 * HOUR_MS + 1)).toEqual([5]); // between bars: from the next one
+    expect(closesOf(T)).toEqual([3, 4, 5]);
+    expect(closesOf(T + 9 * HOUR_MS)).toEqual([]);
+    expect(history.closes(["B"], T).B).toEqual([]);
+  });
+
   it.each([
     ["a non-positive price", () => candle(T, 0)],
     ["a NaN close", () => candle(T, NaN)],

@@ -97,10 +97,20 @@ export class MarketHistory {
     return this.kept(symbol).map(({ ts, open, high, low, close, volume }) => ({ ts, open, high, low, close, volume }));
   }
 
-  /** Closes per symbol, oldest first: what the return statistics read. `symbols` picks and orders them (default: all). */
-  closes(symbols: readonly string[] = this.symbols()): Record<string, { ts: number; close: number }[]> {
+  /**
+   * Closes per symbol, oldest first: what the return statistics read. `symbols` picks and orders them (default: all);
+   * `since` leaves out the bars that opened before it (a statistic over a recent window need not copy the whole span).
+   */
+  closes(symbols: readonly string[] = this.symbols(), since = -Infinity): Record<string, { ts: number; close: number }[]> {
     const out: Record<string, { ts: number; close: number }[]> = {};
-    for (const symbol of symbols) out[symbol] = this.kept(symbol).map((b) => ({ ts: b.ts, close: b.close }));
+    for (const symbol of symbols) {
+      const list = this.bars.get(symbol) ?? [];
+      const at = findBar(list, since);
+      const first = Math.max(list.length - this.maxBars, at < 0 ? -at - 1 : at);
+      const closes: { ts: number; close: number }[] = [];
+      for (let i = Math.max(0, first); i < list.length; i++) closes.push({ ts: list[i]!.ts, close: list[i]!.close });
+      out[symbol] = closes;
+    }
     return out;
   }
 

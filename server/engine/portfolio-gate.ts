@@ -19,7 +19,7 @@ import { MINUTE_MS } from "../core/clock";
 import { type MarketHistory } from "../core/market-history";
 import { type Decimal } from "../core/money";
 import { type OrderSide } from "../core/orders";
-import { alignReturns, checkCorrelatedExposure, checkVarLimit, correlationClusters, estimateCovariance, resampleCandles } from "../core/risk";
+import { checkCorrelatedExposure, checkVarLimit, correlationClusters, estimateCovariance, windowReturns } from "../core/risk";
 import { exposuresFromPositions, parametricPortfolioVar } from "../core/risk/portfolio-var";
 import { type AllocationMethod, allocationTargetFor } from "../core/risk/portfolio-report";
 import { forecastReturn, SIGNAL_RETURN_DEFAULTS, type SignalForecast, signalExpectedReturns } from "../core/risk/expected-returns";
@@ -170,12 +170,10 @@ export class PortfolioGate {
     if (!history || symbols.length === 0) {
       estimate = { trusted: false, symbols, count: 0, minHistory, reason: "The desk keeps no market history yet." };
     } else {
-      const closes = history.closes(symbols);
-      const bars = Object.fromEntries(symbols.map((s) => [s, resampleCandles(closes[s]!, barMs, { completeBefore: until ?? undefined })]));
-      const aligned = alignReturns(bars, { barMs, symbols });
-      estimate = aligned.problem
-        ? { trusted: false, symbols, count: 0, minHistory, reason: aligned.problem }
-        : estimateCovariance(symbols, aligned.rows, { window, minHistory, timestamps: aligned.timestamps });
+      const rows = windowReturns(history, symbols, { barMs, window, until });
+      estimate = rows.problem
+        ? { trusted: false, symbols, count: 0, minHistory, reason: rows.problem }
+        : estimateCovariance(symbols, rows.rows, { window, minHistory, timestamps: rows.timestamps });
     }
     // Single-linkage clusters over the trusted correlation; a symbol alone has no cluster limit.
     const clusters = estimate.trusted ? correlationClusters(estimate.symbols, estimate.correlation, { threshold }).filter((c) => c.length > 1) : [];

@@ -1,8 +1,10 @@
 import { readFileSync } from "node:fs";
+import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { HOUR_MS, MINUTE_MS } from "../clock";
 import { D } from "../money";
-import { alignReturns, resampleCandles, type CandleInput } from "./returns";
+import { MarketHistory } from "../market-history";
+import { alignReturns, resampleCandles, windowReturns, type CandleInput } from "./returns";
 
 const M5 = 5 * MINUTE_MS;
 const T0 = 1_515_560_400_000; // 2018-01-10 05:00 UTC, an hour boundary
@@ -134,5 +136,59 @@ describe("alignReturns", () => {
     expect(aligned.rows.length).toBeGreaterThan(470);
     for (const row of aligned.rows) for (const r of row) expect(Number.isFinite(r)).toBe(true);
     for (const ts of aligned.timestamps) expect(ts % HOUR_MS).toBe(0);
+  });
+});
+
+describe("windowReturns", () => {
+  // The rows a covariance over the window reads (the last `window`) must be those of the whole history's alignment,
+  // whatever gaps the symbols have: the recent bars are tried first, the whole history when they hold too few rows.
+  const fullRows = (history: MarketHistory, symbols: string[], barMs: number, until: number) => {
+    const closes = history.closes(symbols);
+    const bars = Object.fromEntries(symbols.map((s) => [s, resampleCandles(closes[s]!, barMs, { completeBefore: until })]));
+    return alignReturns(bars, { barMs, symbols });
+  };
+
+  it("gives the whole history's last `window` rows, with gaps of any length in any symbol", () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 2, max: 3 }),
+        fc.integer({ min: 2, max: 20 }),
+        fc.array(fc.tuple(fc.integer({ min: 0, max: 2 }), fc.integer({ min: 0, max: 890 }), fc.integer({ min: 1, max: 120 })), { maxLength: 4 }),
+        fc.integer({ min: 1, max: 1_000_000 }),
+        (symbolCount, window, gaps, seed) => {
+          const symbols = ["A/BTC", "B/BTC", "C/BTC"].slice(0, symbolCount);
+          const history = new MarketHistory({ barMs: M5, maxBars: 2_000 });
+          let x = seed;
+          for (let i = 0; i < 900; i++) {
+            for (const [k, symbol] of symbols.entries()) {
+              // A gap: `length` bars of symbol k missing from bar `from` on.
+              if (gaps.some(([g, from, length]) => g === k && i >= from && i < from + length)) continue;
+              x = (x * 1_103_515_245 + 12_345) % 2_147_483_648;
+              history.addCandle(symbol, { ts: T0 + i * M5, open: 1, high: 2, low: 0.5, close: 1 + x / 2_147_483_648 });
+            }
+          }
+          const until = history.observedUntil()!;
+          const recent = windowReturns(history, symbols, { barMs: HOUR_MS, window, until });
+          const full = fullRows(history, symbols, HOUR_MS, until);
+          expect(recent.problem).toBe(full.problem);
+          expect(recent.rows.slice(-window)).toEqual(full.rows.slice(-window));
+          expect(recent.timestamps.slice(-window)).toEqual(full.timestamps.slice(-window));
+        },
+      ),
+      { numRuns: 60 },
+    );
+  });
+
+  it("reads only the recent bars when they hold the window", () => {
+    const history = new MarketHistory({ barMs: M5, maxBars: 20_000 });
+    for (let i = 0; i < 12 * 24 * 30; i++)
+      for (const s of ["A/BTC", "B/BTC"]) history.addCandle(s, { ts: T0 + i * M5, open: 1, high: 1, low: 1, close: 1 + (i % 7) / 100 });
+    const since: number[] = [];
+    const spy = { closes: (symbols: readonly string[], from = -Infinity) => (since.push(from), history.closes(symbols, from)) };
+    const until = history.observedUntil()!;
+    const out = windowReturns(spy, ["A/BTC", "B/BTC"], { barMs: HOUR_MS, window: 120, until });
+    expect(since).toEqual([(Math.floor(until / HOUR_MS) - 122) * HOUR_MS]);
+    expect(out.rows.length).toBeGreaterThanOrEqual(120);
+    expect(out.rows.length).toBeLessThan(130); // not 30 days of hours
   });
 });

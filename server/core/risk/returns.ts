@@ -19,7 +19,7 @@
  *   Either way the span is the overlap: from the latest first bar to the earliest last bar of the symbols.
  */
 import { type Decimal } from "../money";
-import type { HistoryBar } from "../market-history";
+import type { HistoryBar, MarketHistory } from "../market-history";
 
 /** A price as the desk holds it: a Decimal or a decimal string from storage, or a number from a feed. */
 export type PriceInput = number | string | Decimal;
@@ -185,4 +185,30 @@ export function alignReturns(
     }
   }
   return result;
+}
+
+/**
+ * The aligned returns (drop policy) whose last `window` rows a covariance over that window reads, from the history's bars
+ * resampled to `barMs` (those that closed before `until`). A row is the same whichever older bars are given (it needs
+ * its own bar and the one before it, in every symbol), so the recent bars are aligned first: an hourly estimate then
+ * copies, resamples and aligns ~window bars per symbol, not the history's whole span (35 days of 5-minute bars). When
+ * gaps leave them fewer than `window` rows, or some symbol has no recent bar, the whole history is aligned instead:
+ * the last `window` rows are always those of the whole history's alignment.
+ */
+export function windowReturns(
+  history: Pick<MarketHistory, "closes">,
+  symbols: readonly string[],
+  options: { barMs: number; window: number; until: number | null },
+): AlignedReturns {
+  const { barMs, window, until } = options;
+  const aligned = (since: number) => {
+    const closes = history.closes(symbols, since);
+    const bars = Object.fromEntries(symbols.map((s) => [s, resampleCandles(closes[s] ?? [], barMs, { completeBefore: until ?? undefined })]));
+    return alignReturns(bars, { barMs, symbols });
+  };
+  if (until !== null) {
+    const recent = aligned((Math.floor(until / barMs) - window - 2) * barMs);
+    if (!recent.problem && recent.rows.length >= window) return recent;
+  }
+  return aligned(-Infinity);
 }
