@@ -84,3 +84,24 @@ test("History shows each trade's venue, filters by it, and totals each quote cur
     .click();
   await expect(page.getByRole("heading", { level: 1 })).toContainText("Trade BTC/USDT on kraken LONG");
 });
+
+test("Performance's realized daily bars are in one quote currency at a time when the trades are in several", async ({ page }) => {
+  seed();
+  await signIn(page);
+  await page.getByRole("navigation", { name: "Desk" }).getByRole("link", { name: "Performance" }).click();
+  await expect(page.getByRole("heading", { name: "Performance", level: 1 })).toBeVisible();
+  await page.getByRole("button", { name: "All time", exact: true }).click();
+  const daily = page.getByRole("region", { name: "Daily PnL (UTC days)" });
+  // The equity change needs no choice of currency (equity is the desk's).
+  await expect(daily.getByRole("group", { name: "Realized PnL currency" })).toHaveCount(0);
+  await daily.getByRole("button", { name: "Realized (closed trades)" }).click();
+  const currencies = daily.getByRole("group", { name: "Realized PnL currency" });
+  await expect(currencies.getByRole("button")).toHaveText(["BTC", "USDT"]);
+  await currencies.getByRole("button", { name: "BTC" }).click();
+  await expect(currencies.getByRole("button", { name: "BTC" })).toHaveAttribute("aria-pressed", "true");
+  // The ETH/BTC trade's day alone, and its loss in BTC (not added to the day's USDT trade).
+  await expect(daily.getByRole("img")).toHaveAttribute("aria-label", "Daily realized PnL in BTC: 1 days, 0 up, 1 down, from 2020-06-01 to 2020-06-01");
+  await expect(daily).toContainText("of the symbols quoted in BTC");
+  await currencies.getByRole("button", { name: "USDT" }).click();
+  await expect(daily.getByRole("img")).toHaveAttribute("aria-label", /^Daily realized PnL in USDT: \d+ days/);
+});

@@ -10,7 +10,7 @@ import { EquityChart } from "../charts/equity-chart";
 import { PnlBars } from "../charts/pnl-bars";
 import { useTRPC } from "../trpc/client";
 import type { RouterOutputs } from "../trpc/types";
-import { fmtDuration, fmtNum, fmtPct, fmtSigned } from "../ui/format";
+import { currencyDecimals, fmtDuration, fmtMoneySigned, fmtNum, fmtPct, fmtSigned } from "../ui/format";
 import { useMoney } from "../ui/currency";
 import { type Column, DataTable } from "../ui/data-table";
 import { asMoney, asPnl, ByCurrency, currencyHint, Empty, ErrorText, Loading, Money, Panel, Pnl, Stat } from "../ui/kit";
@@ -45,6 +45,7 @@ type CurrencyFigures = Pick<Summary["portfolio"]["byCurrency"][number], "currenc
 /** A row's profit factor, and ByCurrency's renderer of it (the text as it is: a ratio has no currency precision). */
 const pfOf = (r: Pick<CurrencyFigures, "profitFactor" | "grossProfit">): string => fmtPf(r.profitFactor, r.grossProfit);
 const asText = (text: string): string => text;
+const tradesText = (n: number): string => `${n.toLocaleString("en-US")} ${n === 1 ? "trade" : "trades"}`;
 
 /**
  * Trades, win rate, won / lost, net PnL and fees: the columns after the row's name in both tables; `currenciesOf`: the
@@ -78,7 +79,7 @@ function tradeColumns<T extends ClosedTradeStats>(currenciesOf: (row: T) => read
 function outcomeColumns<T extends ClosedTradeStats>(currenciesOf: (row: T) => readonly CurrencyFigures[]): Column<T>[] {
   return [
     { key: "duration", header: "Avg duration", numeric: true, cell: (r) => fmtDuration(r.avgDurationMs) },
-    { key: "pf", header: "Profit factor", numeric: true, cell: (r) => <ByCurrency rows={currenciesOf(r)} total={pfOf(r)} pick={pfOf} render={asText} /> },
+    { key: "pf", header: "Profit factor", numeric: true, cell: (r) => <ByCurrency rows={currenciesOf(r)} total={pfOf(r)} pick={pfOf} render={asText} ratio /> },
   ];
 }
 
@@ -94,6 +95,13 @@ export function PerformanceView() {
   const byStrategy = s ? s.byStrategy.filter((r) => !filter.value.strategy || r.strategy === filter.value.strategy) : [];
   // The money cards: a line per quote currency when the trades are in several; in one, its precision.
   const currencies = s?.portfolio.byCurrency ?? [];
+  // Realized bars are in one currency at a time when the trades are in several (a BTC and a USDT PnL do not add up).
+  const [chosenCurrency, setRealizedCurrency] = useState<string | null>(null);
+  const realizedCurrency = currencies.length > 1 ? (currencies.find((c) => c.currency === chosenCurrency) ?? currencies[0]!).currency : null;
+  const realizedOf = (d: Summary["daily"][number]) =>
+    realizedCurrency === null
+      ? { realized: d.realized, trades: d.trades }
+      : (d.byCurrency.find((c) => c.currency === realizedCurrency) ?? { realized: 0, trades: 0 });
 
   return (
     <>
@@ -113,7 +121,7 @@ export function PerformanceView() {
               {fmtPct(s.portfolio.winRatePct, 1)}
             </Stat>
             <Stat label="Profit factor" hint="gross profit / gross loss">
-              <ByCurrency rows={currencies} total={pfOf(s.portfolio)} pick={pfOf} render={asText} />
+              <ByCurrency rows={currencies} total={pfOf(s.portfolio)} pick={pfOf} render={asText} ratio />
             </Stat>
             <Stat label="Sharpe" hint="daily equity returns, √365">
               {s.portfolio.sharpe === null ? "—" : fmtNum(s.portfolio.sharpe, 2)}
@@ -158,37 +166,57 @@ export function PerformanceView() {
           <Panel
             title="Daily PnL (UTC days)"
             actions={
-              <div className="perf-seg" role="group" aria-label="Daily PnL source">
-                <button
-                  type="button"
-                  className={`btn small${daily === "equity" ? " active" : ""}`}
-                  aria-pressed={daily === "equity"}
-                  onClick={() => setDaily("equity")}
-                >
-                  Equity change
-                </button>
-                <button
-                  type="button"
-                  className={`btn small${daily === "realized" ? " active" : ""}`}
-                  aria-pressed={daily === "realized"}
-                  onClick={() => setDaily("realized")}
-                >
-                  Realized (closed trades)
-                </button>
+              <div className="perf-seg-row">
+                <div className="perf-seg" role="group" aria-label="Daily PnL source">
+                  <button
+                    type="button"
+                    className={`btn small${daily === "equity" ? " active" : ""}`}
+                    aria-pressed={daily === "equity"}
+                    onClick={() => setDaily("equity")}
+                  >
+                    Equity change
+                  </button>
+                  <button
+                    type="button"
+                    className={`btn small${daily === "realized" ? " active" : ""}`}
+                    aria-pressed={daily === "realized"}
+                    onClick={() => setDaily("realized")}
+                  >
+                    Realized (closed trades)
+                  </button>
+                </div>
+                {daily === "realized" && realizedCurrency !== null ? (
+                  <div className="perf-seg" role="group" aria-label="Realized PnL currency">
+                    {currencies.map((c) => (
+                      <button
+                        key={c.currency}
+                        type="button"
+                        className={`btn small${realizedCurrency === c.currency ? " active" : ""}`}
+                        aria-pressed={realizedCurrency === c.currency}
+                        onClick={() => setRealizedCurrency(c.currency)}
+                      >
+                        {c.currency || "no quote"}
+                      </button>
+                    ))}
+                  </div>
+                ) : null}
               </div>
             }
           >
             <PnlBars
-              label={daily === "equity" ? "Daily equity change" : "Daily realized PnL"}
+              label={daily === "equity" ? "Daily equity change" : `Daily realized PnL${realizedCurrency ? ` in ${realizedCurrency}` : ""}`}
+              {...(daily === "realized" && realizedCurrency !== null && { unit: realizedCurrency, dp: currencyDecimals(realizedCurrency) })}
               bars={s.daily
-                .filter((d) => (daily === "equity" ? d.equityChange !== null : d.trades > 0))
+                .filter((d) => (daily === "equity" ? d.equityChange !== null : realizedOf(d).trades > 0))
                 .map((d) => ({
                   key: d.day,
-                  value: daily === "equity" ? Number(d.equityChange) : d.realized,
+                  value: daily === "equity" ? Number(d.equityChange) : realizedOf(d).realized,
                   details: [
                     daily === "equity"
-                      ? `realized ${money.signed(d.realized)} over ${d.trades} trades`
-                      : `equity change ${d.equityChange === null ? "—" : money.signed(d.equityChange)}`,
+                      ? realizedCurrency === null
+                        ? `realized ${money.signed(d.realized)} over ${tradesText(d.trades)}`
+                        : `realized ${d.byCurrency.map((c) => `${fmtMoneySigned(c.realized, c.currency)} ${c.currency}`).join(", ") || "nothing"} over ${tradesText(d.trades)}`
+                      : `${tradesText(realizedOf(d).trades)}; equity change ${d.equityChange === null ? "—" : money.signed(d.equityChange)}`,
                     ...(daily === "equity" && d.equityChangePct !== null ? [`${fmtPct(d.equityChangePct, 2, true)} of the previous close`] : []),
                   ],
                 }))}
@@ -196,7 +224,9 @@ export function PerformanceView() {
             <p className="muted perf-note">
               {daily === "equity"
                 ? "Change of the last equity snapshot of each UTC day against the previous day's: realized and unrealized PnL net of fees (the series the Sharpe ratio uses)."
-                : "Net PnL of the trades closed on each UTC day (after fees)."}
+                : realizedCurrency === null
+                  ? "Net PnL of the trades closed on each UTC day (after fees)."
+                  : `Net PnL of the trades closed on each UTC day (after fees), of the symbols quoted in ${realizedCurrency}: the trades are in ${currencies.length} quote currencies, which are not added up.`}
             </p>
           </Panel>
 
@@ -268,7 +298,7 @@ export function PerformanceView() {
                       </td>
                       <td className="num">{fmtDuration(s.portfolio.avgDurationMs)}</td>
                       <td className="num">
-                        <ByCurrency rows={currencies} total={pfOf(s.portfolio)} pick={pfOf} render={asText} />
+                        <ByCurrency rows={currencies} total={pfOf(s.portfolio)} pick={pfOf} render={asText} ratio />
                       </td>
                     </tr>
                   ) : null

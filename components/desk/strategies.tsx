@@ -202,9 +202,14 @@ export function StrategiesView() {
                   key: "payoff",
                   header: "Payoff",
                   numeric: true,
-                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.payoffRatio} render={ratio} />,
+                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.payoffRatio} render={ratio} ratio />,
                 },
-                { key: "share", header: "Share", numeric: true, cell: (s) => rate(s.pnl.share) },
+                {
+                  key: "share",
+                  header: "Share",
+                  numeric: true,
+                  cell: (s) => <ByCurrency rows={s.pnl.byCurrency} total={s.pnl.share} pick={(c) => c.share} render={(x) => rate(x)} ratio />,
+                },
               ]}
             />
             <DataTable
@@ -220,7 +225,9 @@ export function StrategiesView() {
                 { key: "net", header: "Net PnL", numeric: true, cell: (b) => <Pnl value={b.netPnl} currency={moneyCurrencyOf(b.symbol)} /> },
               ]}
             />
-            <p className="muted perf-note">Share: the strategy&apos;s net PnL over the sum of every strategy&apos;s absolute net PnL.</p>
+            <p className="muted perf-note">
+              Share: the strategy&apos;s net PnL over the sum of every strategy&apos;s absolute net PnL, in each quote currency apart.
+            </p>
           </Panel>
         </>
       )}

@@ -43,7 +43,8 @@ export function Pnl({ value, dp, pct, currency }: { value: string | number | nul
 
 /**
  * A figure that is per quote currency (a trade's money is in its symbol's quote): the one figure (`total`) at its
- * currency's precision when `rows` are in one currency (or none: the desk's), else a line per currency from `pick`.
+ * currency's precision when `rows` are in one currency (or none: the desk's; another is named after the figure), else a
+ * line per currency from `pick`.
  * Without `pick` — an average or a ratio, which does not add across currencies — several currencies show "mixed".
  */
 export function ByCurrency<T extends { currency: string }, V>({
@@ -51,13 +52,26 @@ export function ByCurrency<T extends { currency: string }, V>({
   total,
   pick,
   render,
+  ratio = false,
 }: {
   rows: readonly T[];
   total: V;
   pick?: (row: T) => NoInfer<V>;
   render: (value: NoInfer<V>, currency: string | undefined) => ReactNode;
+  /** A ratio or a share (no amount of money): its one figure names no currency. */
+  ratio?: boolean;
 }) {
-  if (rows.length <= 1) return <>{render(total, rows[0]?.currency || undefined)}</>;
+  const desk = useDeskCurrency();
+  if (rows.length <= 1) {
+    const currency = rows[0]?.currency || undefined;
+    // Money named when it is not the desk's: a USDT figure on a BTC desk, beside rows that name theirs, must not read as BTC.
+    if (ratio || currency === undefined || currency === desk) return <>{render(total, currency)}</>;
+    return (
+      <>
+        {render(total, currency)} <span className="muted">{currency}</span>
+      </>
+    );
+  }
   if (!pick) {
     return (
       <span className="muted" title="Its trades are in several quote currencies: see the figures per symbol">

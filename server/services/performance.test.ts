@@ -260,6 +260,19 @@ describe("performance.summary", () => {
         ],
       ]);
     }
+    // Per day: the day the ETH/BTC trade closed has its BTC PnL apart from the USDT trades' (the sum adds them up).
+    const daily = (await performanceSummary({})).daily;
+    expect(daily.map((d) => [d.day, d.byCurrency.map((c) => [c.currency, Number(c.realized.toFixed(10)), c.trades])])).toEqual([
+      ["2024-01-01", [["USDT", -12.4, 2]]],
+      [
+        "2024-01-02",
+        [
+          ["BTC", 0.0009, 1],
+          ["USDT", 99.71, 2],
+        ],
+      ],
+      ["2024-01-03", []],
+    ]);
     const exactRows = (await performanceSummary({})).byStrategy;
     expect(exactRows.find((r) => r.strategy === "sma-cross")!.byCurrency.map(({ currency, netPnl, fees }) => ({ currency, netPnl, fees }))).toEqual([
       { currency: "BTC", netPnl: "0.0009", fees: "0.0001" },

@@ -111,7 +111,17 @@ export interface PerformanceSummary {
   /** Per strategy, sorted by name; exact under the same rule as bySymbol. */
   byStrategy: StrategyPerformance[];
   equity: { ts: number; equity: number }[];
-  daily: { day: string; dayStart: number; equityChange: string | null; equityChangePct: number | null; realized: number; trades: number }[];
+  daily: {
+    day: string;
+    dayStart: number;
+    equityChange: string | null;
+    equityChangePct: number | null;
+    /** Σ of every currency's: meaningful alone on a desk with one quote currency. */
+    realized: number;
+    trades: number;
+    /** The day's realized PnL and closed trades per quote currency, sorted by currency. */
+    byCurrency: { currency: string; realized: number; trades: number }[];
+  }[];
   snapshotCount: number;
   queryMs: number;
 }
@@ -302,6 +312,8 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   /** strategy → symbol → sums: a strategy's money per currency comes from its symbols, as the portfolio's does. */
   const byStrategySymbolAgg = new Map<string, Map<string, TradeAgg>>();
   const byDay = new Map<number, TradeAgg>();
+  /** day → quote currency → sums: the day's realized PnL per currency (adding a BTC and a USDT PnL means nothing). */
+  const byDayCurrency = new Map<number, Map<string, TradeAgg>>();
   const total = emptyTradeAgg();
   for (const c of cells) {
     addTradeAgg(entry(bySymbolAgg, c.symbol, emptyTradeAgg), c.agg);
@@ -315,6 +327,14 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
       c.agg,
     );
     addTradeAgg(entry(byDay, c.dayStart, emptyTradeAgg), c.agg);
+    addTradeAgg(
+      entry(
+        entry(byDayCurrency, c.dayStart, () => new Map<string, TradeAgg>()),
+        quoteOfSymbol(c.symbol),
+        emptyTradeAgg,
+      ),
+      c.agg,
+    );
     addTradeAgg(total, c.agg);
   }
   const exactTradeLimit = options.exactTradeLimit ?? EXACT_TRADE_LIMIT;
@@ -335,7 +355,7 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   // Days: every day with an equity close or a closed trade.
   const days = new Map<number, PerformanceSummary["daily"][number]>();
   for (const d of equity.daily)
-    days.set(d.dayStart, { day: d.day, dayStart: d.dayStart, equityChange: dec(d.pnl), equityChangePct: d.pnlPct, realized: 0, trades: 0 });
+    days.set(d.dayStart, { day: d.day, dayStart: d.dayStart, equityChange: dec(d.pnl), equityChangePct: d.pnlPct, realized: 0, trades: 0, byCurrency: [] });
   for (const [dayStart, a] of byDay) {
     const row = days.get(dayStart) ?? {
       day: new Date(dayStart).toISOString().slice(0, 10),
@@ -344,9 +364,13 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
       equityChangePct: null,
       realized: 0,
       trades: 0,
+      byCurrency: [],
     };
     row.realized = a.net;
     row.trades = a.trades;
+    row.byCurrency = [...(byDayCurrency.get(dayStart) ?? [])]
+      .sort(([x], [y]) => x.localeCompare(y))
+      .map(([currency, c]) => ({ currency, realized: c.net, trades: c.trades }));
     days.set(dayStart, row);
   }
   const daily = [...days.values()].sort((a, b) => a.dayStart - b.dayStart);

@@ -34,7 +34,7 @@ export function strategyMetricsDto(m: StrategyMetrics) {
       avgWin: money(m.pnl.avgWin),
       avgLoss: money(m.pnl.avgLoss),
       bySymbol: m.pnl.bySymbol.map((s) => ({ symbol: s.symbol, trades: s.trades, netPnl: s.netPnl.toFixed() })),
-      byCurrency: m.pnl.byCurrency.map((c) => ({ currency: c.currency, trades: c.trades, netPnl: c.netPnl.toFixed(), fees: c.fees.toFixed() })),
+      byCurrency: m.pnl.byCurrency.map((c) => ({ currency: c.currency, trades: c.trades, netPnl: c.netPnl.toFixed(), fees: c.fees.toFixed(), share: c.share })),
     },
   };
 }

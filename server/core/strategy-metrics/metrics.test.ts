@@ -199,6 +199,35 @@ describe("strategyMetrics: direction, expectedReturn, calibration and PnL per st
     ]);
   });
 
+  it("shares per quote currency: of the strategies' PnL in that currency, never a BTC and a USDT PnL added up", () => {
+    const metrics = strategyMetrics(
+      [],
+      [
+        trade("1", { exit: "104", strategy: "both" }), // +4 USDT
+        trade("2", { exit: "101", symbol: "ETH/BTC", qty: "0.01", strategy: "both" }), // +0.01 BTC
+        trade("3", { exit: "94", strategy: "usdt" }), // −6 USDT
+        trade("4", { exit: "97", symbol: "ETH/BTC", qty: "0.01", strategy: "btc" }), // −0.03 BTC
+        trade("5", { exit: "99", strategy: "quiet" }), // −1 USDT
+      ],
+    );
+    const by = Object.fromEntries(metrics.map((m) => [m.strategy, m.pnl]));
+    // USDT: |4| + |−6| + |−1| = 11; BTC: |0.01| + |−0.03| = 0.04.
+    expect(by.both!.byCurrency.map((c) => [c.currency, c.share])).toEqual([
+      ["BTC", 0.25],
+      ["USDT", 4 / 11],
+    ]);
+    expect(by.both!.share).toBeNull(); // two currencies: a share each
+    expect(by.usdt!.share).toBe(-6 / 11);
+    expect(by.btc!.share).toBe(-0.75);
+    expect(by.quiet!.share).toBe(-1 / 11);
+    // A strategy without a trade: none of it on a one-currency desk, unsaid on a mixed one.
+    const [idle, usdtOnly] = strategyMetrics([signal("9", { strategy: "idle" })], [trade("1", { exit: "104", strategy: "usdt-only" })]);
+    expect([idle!.strategy, idle!.pnl.share, usdtOnly!.pnl.share]).toEqual(["idle", 0, 1]);
+    expect(
+      strategyMetrics([signal("9", { strategy: "idle" })], [trade("1", { exit: "104" }), trade("2", { exit: "101", symbol: "ETH/BTC" })])[0]!.pnl.share,
+    ).toBeNull();
+  });
+
   it("fees: gross, fees and net add up exactly", () => {
     const [m] = strategyMetrics([], [trade("1", { exit: "100.1", fee: "0.03" }), trade("2", { exit: "99.9", fee: "0.03" })]);
     expect([m!.pnl.grossPnl.toString(), m!.pnl.fees.toString(), m!.pnl.netPnl.toString()]).toEqual(["0", "0.06", "-0.06"]);

@@ -107,6 +107,8 @@ export interface CurrencyPnl {
   trades: number;
   netPnl: Decimal;
   fees: Decimal;
+  /** Its net PnL over the sum of every strategy's |net PnL| in this currency; null when that sum is zero. */
+  share: number | null;
 }
 
 export interface PnlAttribution {
@@ -123,7 +125,10 @@ export interface PnlAttribution {
   avgLoss: Decimal | null;
   /** avgWin / |avgLoss|: what Kelly sizing calls the payoff ratio; null without both. */
   payoffRatio: number | null;
-  /** This strategy's net PnL over the sum of every strategy's |net PnL| (signed, so shares of a mixed desk stay readable). */
+  /**
+   * This strategy's net PnL over the sum of every strategy's |net PnL| in its currency (signed, so shares of a mixed
+   * desk stay readable); null when its trades are in several currencies (byCurrency has a share each) or that sum is 0.
+   */
   share: number | null;
   bySymbol: SymbolPnl[];
   /**
@@ -301,7 +306,13 @@ function calibration(points: { confidence: number; win: boolean }[], buckets: nu
   }));
 }
 
-function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAttribution {
+/** A share of `absTotal`; null when it is zero. */
+function shareOf(net: Decimal, absTotal: Decimal | undefined): number | null {
+  return absTotal === undefined || absTotal.isZero() ? null : net.dividedBy(absTotal).toNumber();
+}
+
+/** `absByCurrency`: per quote currency, the sum of every strategy's |net PnL| in it (what a share is of). */
+function pnlAttribution(trades: readonly TradeFact[], absByCurrency: ReadonlyMap<string, Decimal>): PnlAttribution {
   let gross = ZERO;
   let fees = ZERO;
   let net = ZERO;
@@ -325,9 +336,11 @@ function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAtt
     const s = bySymbol.get(t.symbol) ?? { symbol: t.symbol, trades: 0, netPnl: ZERO };
     bySymbol.set(t.symbol, { symbol: t.symbol, trades: s.trades + 1, netPnl: s.netPnl.plus(t.pnl) });
     const currency = quoteOfSymbol(t.symbol);
-    const c = byCurrency.get(currency) ?? { currency, trades: 0, netPnl: ZERO, fees: ZERO };
-    byCurrency.set(currency, { currency, trades: c.trades + 1, netPnl: c.netPnl.plus(t.pnl), fees: c.fees.plus(t.fees) });
+    const c = byCurrency.get(currency) ?? { currency, trades: 0, netPnl: ZERO, fees: ZERO, share: null };
+    byCurrency.set(currency, { currency, trades: c.trades + 1, netPnl: c.netPnl.plus(t.pnl), fees: c.fees.plus(t.fees), share: null });
   }
+  for (const c of byCurrency.values()) c.share = shareOf(c.netPnl, absByCurrency.get(c.currency));
+  const only = byCurrency.size === 1 ? [...byCurrency.values()][0]! : null;
   const avgWin = wins === 0 ? null : winSum.dividedBy(wins);
   const avgLoss = losses === 0 ? null : lossSum.dividedBy(losses);
   return {
@@ -342,7 +355,8 @@ function pnlAttribution(trades: readonly TradeFact[], absTotal: Decimal): PnlAtt
     avgWin,
     avgLoss,
     payoffRatio: avgWin && avgLoss ? avgWin.dividedBy(avgLoss.abs()).toNumber() : null,
-    share: absTotal.isZero() ? null : net.dividedBy(absTotal).toNumber(),
+    // No trade: none of the PnL (0) when the desk's trades are in one currency; with several, of which is unsaid.
+    share: only ? only.share : byCurrency.size === 0 && absByCurrency.size === 1 ? shareOf(ZERO, [...absByCurrency.values()][0]) : null,
     bySymbol: [...bySymbol.values()].sort((a, b) => b.netPnl.comparedTo(a.netPnl) || a.symbol.localeCompare(b.symbol)),
     byCurrency: [...byCurrency.values()].sort((a, b) => a.currency.localeCompare(b.currency)),
   };
@@ -357,9 +371,16 @@ export function strategyMetrics(signals: readonly SignalFact[], trades: readonly
   if (!Number.isInteger(buckets) || buckets < 1 || buckets > 20) throw new RangeError(`buckets must be a whole number from 1 to 20, not ${buckets}`);
   const signalById = new Map(signals.map((s) => [s.id, s]));
   const names = new Set<string>([...signals.map((s) => s.strategy), ...trades.map(ownerOfTrade)]);
-  const byStrategyNet = new Map<string, Decimal>();
-  for (const t of trades) byStrategyNet.set(ownerOfTrade(t), (byStrategyNet.get(ownerOfTrade(t)) ?? ZERO).plus(t.pnl));
-  const absTotal = [...byStrategyNet.values()].reduce((a, b) => a.plus(b.abs()), ZERO);
+  // Per quote currency, each strategy's net PnL, then the sum of their absolute values: what a share is of (a BTC and a
+  // USDT PnL do not add up).
+  const netByCurrency = new Map<string, Map<string, Decimal>>();
+  for (const t of trades) {
+    const currency = quoteOfSymbol(t.symbol);
+    const nets = netByCurrency.get(currency) ?? new Map<string, Decimal>();
+    nets.set(ownerOfTrade(t), (nets.get(ownerOfTrade(t)) ?? ZERO).plus(t.pnl));
+    netByCurrency.set(currency, nets);
+  }
+  const absByCurrency = new Map([...netByCurrency].map(([currency, nets]) => [currency, [...nets.values()].reduce((a, b) => a.plus(b.abs()), ZERO)]));
 
   return [...names].sort().map((strategy) => {
     const own = trades.filter((t) => ownerOfTrade(t) === strategy);
@@ -378,7 +399,7 @@ export function strategyMetrics(signals: readonly SignalFact[], trades: readonly
       direction: directionStats(own),
       expectedReturn: expectedReturnStats(pairs),
       calibration: calibration(points, buckets),
-      pnl: pnlAttribution(own, absTotal),
+      pnl: pnlAttribution(own, absByCurrency),
     };
   });
 }
