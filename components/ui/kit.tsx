@@ -62,15 +62,16 @@ export function ByCurrency<T extends { currency: string }, V>({
   ratio?: boolean;
 }) {
   const desk = useDeskCurrency();
+  const named = (value: NoInfer<V>, currency: string) => (
+    <>
+      {render(value, currency || undefined)} <span className="muted">{currency || "?"}</span>
+    </>
+  );
   if (rows.length <= 1) {
     const currency = rows[0]?.currency || undefined;
     // Money named when it is not the desk's: a USDT figure on a BTC desk, beside rows that name theirs, must not read as BTC.
     if (ratio || currency === undefined || currency === desk) return <>{render(total, currency)}</>;
-    return (
-      <>
-        {render(total, currency)} <span className="muted">{currency}</span>
-      </>
-    );
+    return named(total, currency);
   }
   if (!pick) {
     return (
@@ -82,9 +83,7 @@ export function ByCurrency<T extends { currency: string }, V>({
   return (
     <span className="per-currency">
       {rows.map((row) => (
-        <span key={row.currency}>
-          {render(pick(row), row.currency || undefined)} <span className="muted">{row.currency || "?"}</span>
-        </span>
+        <span key={row.currency}>{named(pick(row), row.currency)}</span>
       ))}
     </span>
   );

@@ -24,6 +24,7 @@
  *   to 4 places; REAL arithmetic). Total cost = fees + slippage cost.
  */
 import { quoteOfSymbol } from "../core/instrument";
+import { entryOf } from "../core/maps";
 import { D, type Decimal, ZERO } from "../core/money";
 import { type ClosedTrade, computeTradeStats, type TradeStats } from "../core/positions/stats";
 import { dailyPnl, dailyReturns, sharpeRatio, type EquityPoint } from "../core/risk/metrics";
@@ -220,15 +221,8 @@ async function exactStats(
     exitReason: r.exitReason,
   }));
   const groups = new Map<string, ClosedTrade[]>();
-  for (const t of trades) (groups.get(t.strategy) ?? groups.set(t.strategy, []).get(t.strategy)!).push(t);
+  for (const t of trades) entryOf(groups, t.strategy, () => []).push(t);
   return { all: computeTradeStats(trades), byStrategy: new Map([...groups].map(([strategy, list]) => [strategy, computeTradeStats(list)])) };
-}
-
-/** The entry of `key`, created empty on first use. */
-function entry<K, V>(map: Map<K, V>, key: K, empty: () => V): V {
-  let value = map.get(key);
-  if (value === undefined) map.set(key, (value = empty()));
-  return value;
 }
 
 /** Per-symbol rows from the rollup's sums, their money exact where the window's trades were read (`exact`). */
@@ -311,25 +305,23 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   const byStrategyAgg = new Map<string, TradeAgg>();
   /** strategy → symbol → sums: a strategy's money per currency comes from its symbols, as the portfolio's does. */
   const byStrategySymbolAgg = new Map<string, Map<string, TradeAgg>>();
-  const byDay = new Map<number, TradeAgg>();
   /** day → quote currency → sums: the day's realized PnL per currency (adding a BTC and a USDT PnL means nothing). */
   const byDayCurrency = new Map<number, Map<string, TradeAgg>>();
   const total = emptyTradeAgg();
   for (const c of cells) {
-    addTradeAgg(entry(bySymbolAgg, c.symbol, emptyTradeAgg), c.agg);
-    addTradeAgg(entry(byStrategyAgg, c.strategy, emptyTradeAgg), c.agg);
+    addTradeAgg(entryOf(bySymbolAgg, c.symbol, emptyTradeAgg), c.agg);
+    addTradeAgg(entryOf(byStrategyAgg, c.strategy, emptyTradeAgg), c.agg);
     addTradeAgg(
-      entry(
-        entry(byStrategySymbolAgg, c.strategy, () => new Map<string, TradeAgg>()),
+      entryOf(
+        entryOf(byStrategySymbolAgg, c.strategy, () => new Map<string, TradeAgg>()),
         c.symbol,
         emptyTradeAgg,
       ),
       c.agg,
     );
-    addTradeAgg(entry(byDay, c.dayStart, emptyTradeAgg), c.agg);
     addTradeAgg(
-      entry(
-        entry(byDayCurrency, c.dayStart, () => new Map<string, TradeAgg>()),
+      entryOf(
+        entryOf(byDayCurrency, c.dayStart, () => new Map<string, TradeAgg>()),
         quoteOfSymbol(c.symbol),
         emptyTradeAgg,
       ),
@@ -356,7 +348,7 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
   const days = new Map<number, PerformanceSummary["daily"][number]>();
   for (const d of equity.daily)
     days.set(d.dayStart, { day: d.day, dayStart: d.dayStart, equityChange: dec(d.pnl), equityChangePct: d.pnlPct, realized: 0, trades: 0, byCurrency: [] });
-  for (const [dayStart, a] of byDay) {
+  for (const [dayStart, currencies] of byDayCurrency) {
     const row = days.get(dayStart) ?? {
       day: new Date(dayStart).toISOString().slice(0, 10),
       dayStart,
@@ -366,11 +358,9 @@ export async function performanceSummary(input: PerformanceInput = {}, options: 
       trades: 0,
       byCurrency: [],
     };
-    row.realized = a.net;
-    row.trades = a.trades;
-    row.byCurrency = [...(byDayCurrency.get(dayStart) ?? [])]
-      .sort(([x], [y]) => x.localeCompare(y))
-      .map(([currency, c]) => ({ currency, realized: c.net, trades: c.trades }));
+    row.byCurrency = [...currencies].sort(([x], [y]) => x.localeCompare(y)).map(([currency, c]) => ({ currency, realized: c.net, trades: c.trades }));
+    row.realized = row.byCurrency.reduce((sum, c) => sum + c.realized, 0);
+    row.trades = row.byCurrency.reduce((sum, c) => sum + c.trades, 0);
     days.set(dayStart, row);
   }
   const daily = [...days.values()].sort((a, b) => a.dayStart - b.dayStart);

@@ -8,6 +8,7 @@
  * inherently floating: they are plain numbers.
  */
 import { quoteOfSymbol } from "../instrument";
+import { entryOf } from "../maps";
 import { type Decimal, ZERO } from "../money";
 
 /** Who owns a trade no strategy opened (books.ts spells it the same way). */
@@ -375,10 +376,8 @@ export function strategyMetrics(signals: readonly SignalFact[], trades: readonly
   // USDT PnL do not add up).
   const netByCurrency = new Map<string, Map<string, Decimal>>();
   for (const t of trades) {
-    const currency = quoteOfSymbol(t.symbol);
-    const nets = netByCurrency.get(currency) ?? new Map<string, Decimal>();
+    const nets = entryOf(netByCurrency, quoteOfSymbol(t.symbol), () => new Map<string, Decimal>());
     nets.set(ownerOfTrade(t), (nets.get(ownerOfTrade(t)) ?? ZERO).plus(t.pnl));
-    netByCurrency.set(currency, nets);
   }
   const absByCurrency = new Map([...netByCurrency].map(([currency, nets]) => [currency, [...nets.values()].reduce((a, b) => a.plus(b.abs()), ZERO)]));
 

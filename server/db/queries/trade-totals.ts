@@ -18,6 +18,7 @@
  */
 import { Prisma, type PrismaClient } from "../generated/client";
 import { quoteOfSymbol } from "../../core/instrument";
+import { entryOf } from "../../core/maps";
 import { Decimal } from "../../core/money";
 
 export const DAY_MS = 86_400_000;
@@ -239,19 +240,14 @@ function averageOf(sum: string, count: number): string {
   return new Decimal(sum).dividedBy(count).toDecimalPlaces(10).toString();
 }
 
-/** The sums of one quote currency, created on first use. */
-function aggOf(perCurrency: Map<string, Agg>, currency: string): Agg {
-  let agg = perCurrency.get(currency);
-  if (agg === undefined) perCurrency.set(currency, (agg = emptyAgg()));
-  return agg;
-}
-
 /** Days per block: a query adds whole blocks inside its range, and single days only at the range's two ends. */
 const BLOCK_DAYS = 32;
 
 interface Cell {
   venue: string;
   symbol: string;
+  /** The symbol's quote currency (what the totals per currency group by). */
+  currency: string;
   strategy: string;
   side: string;
   outcome: string;
@@ -320,7 +316,7 @@ class TradeRollup {
     let cell = this.cells.get(row.k);
     if (!cell) {
       const [symbol = "", side = "", outcome = "", exitReason = "", strategy = "", venue = ""] = row.k.split("\u001f");
-      cell = { venue, symbol, strategy, side, outcome, exitReason, all: emptyAgg(), blocks: new Map(), days: new Map() };
+      cell = { venue, symbol, currency: quoteOfSymbol(symbol), strategy, side, outcome, exitReason, all: emptyAgg(), blocks: new Map(), days: new Map() };
       this.cells.set(row.k, cell);
     }
     const day = Number(row.d);
@@ -430,7 +426,7 @@ class TradeRollup {
         if ((f.outcome !== undefined && cell.outcome !== f.outcome) || (f.exitReason !== undefined && cell.exitReason !== f.exitReason)) continue;
         const part = this.sumDays(cell, firstDay, endDay);
         addAgg(sum, part);
-        addAgg(aggOf(perCurrency, quoteOfSymbol(cell.symbol)), part);
+        addAgg(entryOf(perCurrency, cell.currency, emptyAgg), part);
         if (cell.outcome === "WIN") wins += part.n;
         else if (cell.outcome === "LOSS") losses += part.n;
       }
@@ -445,7 +441,7 @@ class TradeRollup {
       for (const row of rows) {
         addRow(sum, row);
         const [symbol = "", , outcome] = row.k.split("\u001f");
-        addRow(aggOf(perCurrency, quoteOfSymbol(symbol)), row);
+        addRow(entryOf(perCurrency, quoteOfSymbol(symbol), emptyAgg), row);
         if (outcome === "WIN") wins += 1;
         else if (outcome === "LOSS") losses += 1;
       }
