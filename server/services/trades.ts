@@ -265,7 +265,7 @@ const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
  * A trade as one CSV record (CRLF-terminated): decimals as the exact stored strings, times as ISO 8601 UTC; strategy
- * `manual` when none is recorded; `venue` the symbol's (empty when the desk no longer lists it).
+ * `manual` when none is recorded; `venue` the one it traded on (empty for a trade from before trades kept theirs, whose venue could not be recovered).
  */
 export function tradeCsvLine(r: Trade): string {
   return (
