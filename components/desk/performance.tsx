@@ -35,6 +35,7 @@ function fmtPf(pf: number | null, grossProfit: string): string {
 type Summary = RouterOutputs["performance"]["summary"];
 type StrategyRow = Summary["byStrategy"][number];
 type SymbolRow = Summary["bySymbol"][number];
+type Day = Summary["daily"][number];
 
 /** What the per-strategy and per-symbol rows both carry: their closed trades' figures. */
 type ClosedTradeStats = Pick<StrategyRow, "trades" | "winRatePct" | "wins" | "losses" | "netPnl" | "fees" | "avgDurationMs" | "profitFactor" | "grossProfit">;
@@ -98,10 +99,36 @@ export function PerformanceView() {
   // Realized bars are in one currency at a time when the trades are in several (a BTC and a USDT PnL do not add up).
   const [chosenCurrency, setRealizedCurrency] = useState<string | null>(null);
   const realizedCurrency = currencies.length > 1 ? (currencies.find((c) => c.currency === chosenCurrency) ?? currencies[0]!).currency : null;
-  const realizedOf = (d: Summary["daily"][number]) =>
+  const realizedOf = (d: Day) =>
     realizedCurrency === null
       ? { realized: d.realized, trades: d.trades }
       : (d.byCurrency.find((c) => c.currency === realizedCurrency) ?? { realized: 0, trades: 0 });
+  /** The realized PnL of a day as the equity view's tooltip says it: one figure, or one per currency. */
+  const realizedText = (d: Day) =>
+    realizedCurrency === null
+      ? money.signed(d.realized)
+      : d.byCurrency.map((c) => `${fmtMoneySigned(c.realized, c.currency)} ${c.currency}`).join(", ") || "nothing";
+  /** The bars of the chosen view: each day's equity change, or its realized PnL (in the chosen currency). */
+  const dailyBars = (days: readonly Day[]) =>
+    daily === "equity"
+      ? days
+          .filter((d) => d.equityChange !== null)
+          .map((d) => ({
+            key: d.day,
+            value: Number(d.equityChange),
+            details: [
+              `realized ${realizedText(d)} over ${tradesText(d.trades)}`,
+              ...(d.equityChangePct !== null ? [`${fmtPct(d.equityChangePct, 2, true)} of the previous close`] : []),
+            ],
+          }))
+      : days
+          .map((d) => ({ d, own: realizedOf(d) }))
+          .filter(({ own }) => own.trades > 0)
+          .map(({ d, own }) => ({
+            key: d.day,
+            value: own.realized,
+            details: [`${tradesText(own.trades)}; equity change ${d.equityChange === null ? "—" : money.signed(d.equityChange)}`],
+          }));
 
   return (
     <>
@@ -206,20 +233,7 @@ export function PerformanceView() {
             <PnlBars
               label={daily === "equity" ? "Daily equity change" : `Daily realized PnL${realizedCurrency ? ` in ${realizedCurrency}` : ""}`}
               {...(daily === "realized" && realizedCurrency !== null && { unit: realizedCurrency, dp: currencyDecimals(realizedCurrency) })}
-              bars={s.daily
-                .filter((d) => (daily === "equity" ? d.equityChange !== null : realizedOf(d).trades > 0))
-                .map((d) => ({
-                  key: d.day,
-                  value: daily === "equity" ? Number(d.equityChange) : realizedOf(d).realized,
-                  details: [
-                    daily === "equity"
-                      ? realizedCurrency === null
-                        ? `realized ${money.signed(d.realized)} over ${tradesText(d.trades)}`
-                        : `realized ${d.byCurrency.map((c) => `${fmtMoneySigned(c.realized, c.currency)} ${c.currency}`).join(", ") || "nothing"} over ${tradesText(d.trades)}`
-                      : `${tradesText(realizedOf(d).trades)}; equity change ${d.equityChange === null ? "—" : money.signed(d.equityChange)}`,
-                    ...(daily === "equity" && d.equityChangePct !== null ? [`${fmtPct(d.equityChangePct, 2, true)} of the previous close`] : []),
-                  ],
-                }))}
+              bars={dailyBars(s.daily)}
             />
             <p className="muted perf-note">
               {daily === "equity"
